@@ -1,1 +1,3 @@
-export {};
+export * from "./config.js";
+export { ModelFileError } from "./json-fields.js";
+export * from "./rope.js";

@@ -1,0 +1,230 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { tinyRefDir } from "../test/paths.js";
+import { loadGenerationConfig, loadModelConfig, parseGenerationConfig, parseModelConfig } from "./config.js";
+import { ropeInverseFrequencies } from "./rope.js";
+
+// Qwen2.5-0.5B-Instruct's config.json as published on the Hub.
+const qwen25Config = {
+  architectures: ["Qwen2ForCausalLM"],
+  attention_dropout: 0.0,
+  bos_token_id: 151643,
+  eos_token_id: 151645,
+  hidden_act: "silu",
+  hidden_size: 896,
+  initializer_range: 0.02,
+  intermediate_size: 4864,
+  max_position_embeddings: 32768,
+  max_window_layers: 21,
+  model_type: "qwen2",
+  num_attention_heads: 14,
+  num_hidden_layers: 24,
+  num_key_value_heads: 2,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1000000.0,
+  sliding_window: 32768,
+  tie_word_embeddings: true,
+  torch_dtype: "bfloat16",
+  transformers_version: "4.43.1",
+  use_cache: true,
+  use_sliding_window: false,
+  vocab_size: 151936,
+};
+
+// Llama-3.2-1B-Instruct's config.json (abridged to the fields transformers reads).
+const llama32Config = {
+  architectures: ["LlamaForCausalLM"],
+  attention_bias: false,
+  bos_token_id: 128000,
+  eos_token_id: [128001, 128008, 128009],
+  head_dim: 64,
+  hidden_act: "silu",
+  hidden_size: 2048,
+  intermediate_size: 8192,
+  max_position_embeddings: 131072,
+  mlp_bias: false,
+  model_type: "llama",
+  num_attention_heads: 32,
+  num_hidden_layers: 16,
+  num_key_value_heads: 8,
+  rms_norm_eps: 1e-5,
+  rope_scaling: {
+    factor: 32.0,
+    high_freq_factor: 4.0,
+    low_freq_factor: 1.0,
+    original_max_position_embeddings: 8192,
+    rope_type: "llama3",
+  },
+  rope_theta: 500000.0,
+  tie_word_embeddings: true,
+  torch_dtype: "bfloat16",
+  vocab_size: 128256,
+};
+
+describe("parseModelConfig", () => {
+  it("reads the tiny Qwen2 fixture", async () => {
+    const config = await loadModelConfig(tinyRefDir);
+    expect(config).toMatchObject({
+      architecture: "Qwen2ForCausalLM",
+      hiddenSize: 64,
+      numLayers: 2,
+      numHeads: 4,
+      numKvHeads: 2,
+      headDim: 16,
+      intermediateSize: 128,
+      vocabSize: 256,
+      ropeTheta: 1000000,
+      ropeScaling: null,
+      rmsNormEps: 1e-6,
+      tieWordEmbeddings: true,
+      attentionBias: { qkv: true, output: false },
+      mlpBias: false,
+      bosTokenId: 1,
+      eosTokenIds: [2],
+      maxPositionEmbeddings: 512,
+      torchDtype: "float32",
+    });
+  });
+
+  it("reads Qwen2.5-0.5B-Instruct", () => {
+    const config = parseModelConfig(qwen25Config, "config.json");
+    expect(config.headDim).toBe(64);
+    expect(config.numKvHeads).toBe(2);
+    expect(config.eosTokenIds).toEqual([151645]);
+    expect(config.torchDtype).toBe("bfloat16");
+  });
+
+  it("reads Llama 3.2 with llama3 rope scaling and an eos list", () => {
+    const config = parseModelConfig(llama32Config, "config.json");
+    expect(config.architecture).toBe("LlamaForCausalLM");
+    expect(config.attentionBias).toEqual({ qkv: false, output: false });
+    expect(config.eosTokenIds).toEqual([128001, 128008, 128009]);
+    expect(config.ropeScaling).toEqual({
+      type: "llama3",
+      factor: 32,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalMaxPositionEmbeddings: 8192,
+    });
+    const inv = ropeInverseFrequencies(config);
+    expect(inv.length).toBe(32);
+    // Highest frequency (wavelength 2*pi < 8192/4): untouched.
+    expect(inv[0]).toBe(1);
+    // Lowest frequency (wavelength far above 8192): divided by the factor.
+    expect(inv[31]).toBeCloseTo(500000 ** (-62 / 64) / 32, 20);
+  });
+
+  it("reads Llama attention_bias / mlp_bias and linear / dynamic scaling", () => {
+    const linear = parseModelConfig(
+      { ...llama32Config, attention_bias: true, mlp_bias: true, rope_scaling: { type: "linear", factor: 2 } },
+      "config.json",
+    );
+    expect(linear.attentionBias).toEqual({ qkv: true, output: true });
+    expect(linear.mlpBias).toBe(true);
+    const plain = ropeInverseFrequencies({ ...linear, ropeScaling: null });
+    expect(ropeInverseFrequencies(linear)[5]).toBeCloseTo((plain[5] as number) / 2, 15);
+
+    const dynamic = parseModelConfig(
+      { ...llama32Config, max_position_embeddings: 4096, rope_scaling: { type: "dynamic", factor: 2 } },
+      "config.json",
+    );
+    expect(ropeInverseFrequencies(dynamic, 100)).toEqual(
+      ropeInverseFrequencies({ ...dynamic, ropeScaling: null }),
+    );
+    expect((ropeInverseFrequencies(dynamic, 8192)[31] as number) < (plain[31] as number)).toBe(true);
+  });
+
+  it("defaults head_dim to hidden / heads and kv heads to heads", () => {
+    const { num_key_value_heads: _kv, ...rest } = qwen25Config;
+    const config = parseModelConfig(rest, "c.json");
+    expect(config.numKvHeads).toBe(14);
+    expect(config.headDim).toBe(64);
+  });
+
+  it("names the file and field on bad input", () => {
+    expect(() =>
+      parseModelConfig({ ...qwen25Config, architectures: ["GPT2LMHeadModel"] }, "/m/config.json"),
+    ).toThrow(/\/m\/config\.json: field "architectures": unsupported architecture "GPT2LMHeadModel"/);
+    const { hidden_size: _h, ...noHidden } = qwen25Config;
+    expect(() => parseModelConfig(noHidden, "/m/config.json")).toThrow(
+      /\/m\/config\.json: field "hidden_size": expected an integer, found nothing/,
+    );
+    expect(() => parseModelConfig({ ...qwen25Config, num_attention_heads: "14" }, "c.json")).toThrow(
+      /field "num_attention_heads": expected an integer, found string "14"/,
+    );
+    expect(() => parseModelConfig({ ...qwen25Config, num_key_value_heads: 3 }, "c.json")).toThrow(
+      /num_key_value_heads/,
+    );
+    expect(() =>
+      parseModelConfig({ ...qwen25Config, rope_scaling: { type: "yarn", factor: 4 } }, "c.json"),
+    ).toThrow(/field "rope_scaling.type": unsupported rope scaling type "yarn"/);
+    expect(() => parseModelConfig({ ...qwen25Config, rope_scaling: { type: "linear" } }, "c.json")).toThrow(
+      /field "rope_scaling.factor"/,
+    );
+    expect(() => parseModelConfig([], "c.json")).toThrow(/c\.json: expected a JSON object/);
+    expect(() => parseModelConfig({ ...qwen25Config, eos_token_id: [1, "x"] }, "c.json")).toThrow(
+      /eos_token_id/,
+    );
+  });
+});
+
+describe("generation config", () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reads Qwen2.5-Instruct's sampling defaults", () => {
+    const model = parseModelConfig(qwen25Config, "config.json");
+    const generation = parseGenerationConfig(
+      {
+        bos_token_id: 151643,
+        pad_token_id: 151643,
+        do_sample: true,
+        eos_token_id: [151645, 151643],
+        repetition_penalty: 1.05,
+        temperature: 0.7,
+        top_p: 0.8,
+        top_k: 20,
+        transformers_version: "4.37.0",
+      },
+      "generation_config.json",
+      model,
+    );
+    expect(generation).toEqual({
+      eosTokenIds: [151645, 151643],
+      bosTokenId: 151643,
+      padTokenId: 151643,
+      doSample: true,
+      temperature: 0.7,
+      topK: 20,
+      topP: 0.8,
+      repetitionPenalty: 1.05,
+      maxNewTokens: null,
+      maxLength: null,
+    });
+  });
+
+  it("takes eos from the model and HF defaults when fields or the file are missing", async () => {
+    const model = await loadModelConfig(tinyRefDir);
+    const missing = await loadGenerationConfig(tinyRefDir, model);
+    expect(missing).toMatchObject({ eosTokenIds: [2], doSample: false, temperature: 1, topK: 50, topP: 1 });
+
+    const dir = await mkdtemp(path.join(tmpdir(), "ssb-gen-"));
+    dirs.push(dir);
+    await writeFile(path.join(dir, "generation_config.json"), JSON.stringify({ eos_token_id: 7, top_p: 2 }));
+    await expect(loadGenerationConfig(dir, model)).rejects.toThrow(/generation_config\.json: field "top_p"/);
+    await writeFile(path.join(dir, "generation_config.json"), "{ not json");
+    await expect(loadGenerationConfig(dir, model)).rejects.toThrow(/generation_config\.json: not valid JSON/);
+    await writeFile(path.join(dir, "generation_config.json"), JSON.stringify({ eos_token_id: 7 }));
+    expect((await loadGenerationConfig(dir, model)).eosTokenIds).toEqual([7]);
+  });
+
+  it("names the missing config file", async () => {
+    await expect(loadModelConfig("/nonexistent-dir")).rejects.toThrow(
+      /\/nonexistent-dir\/config\.json: cannot read file/,
+    );
+  });
+});
