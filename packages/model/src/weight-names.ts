@@ -1,0 +1,128 @@
+/**
+ * The HF tensor names and shapes of a Qwen2 / Llama decoder, derived from its config. One place
+ * that knows the layout, so the ONNX exporter, the LoRA merge and the tfjs student agree on it.
+ */
+import type { ModelConfig } from "./config.js";
+import { ModelFileError } from "./json-fields.js";
+import type { TensorInfo } from "./safetensors.js";
+
+export const EMBED_TOKENS_WEIGHT = "model.embed_tokens.weight";
+export const FINAL_NORM_WEIGHT = "model.norm.weight";
+export const LM_HEAD_WEIGHT = "lm_head.weight";
+
+/** The seven projection modules LoRA usually targets (PEFT `target_modules` names). */
+export const PROJECTION_MODULES = [
+  "q_proj",
+  "k_proj",
+  "v_proj",
+  "o_proj",
+  "gate_proj",
+  "up_proj",
+  "down_proj",
+] as const;
+export type ProjectionModule = (typeof PROJECTION_MODULES)[number];
+
+/** `model.layers.{i}.self_attn.q_proj` etc.: the module path (no `.weight`) of a projection. */
+export function projectionPath(layer: number, module: ProjectionModule): string {
+  const block =
+    module === "gate_proj" || module === "up_proj" || module === "down_proj" ? "mlp" : "self_attn";
+  return `model.layers.${layer}.${block}.${module}`;
+}
+
+export interface LayerWeightNames {
+  inputNorm: string;
+  postAttentionNorm: string;
+  /** `{module}.weight` for each projection. */
+  weight: Record<ProjectionModule, string>;
+  /** `{module}.bias` where the config says the projection has one. */
+  bias: Partial<Record<ProjectionModule, string>>;
+}
+
+export function layerWeightNames(config: ModelConfig, layer: number): LayerWeightNames {
+  const weight = {} as Record<ProjectionModule, string>;
+  const bias: Partial<Record<ProjectionModule, string>> = {};
+  for (const module of PROJECTION_MODULES) {
+    weight[module] = `${projectionPath(layer, module)}.weight`;
+    if (projectionHasBias(config, module)) bias[module] = `${projectionPath(layer, module)}.bias`;
+  }
+  return {
+    inputNorm: `model.layers.${layer}.input_layernorm.weight`,
+    postAttentionNorm: `model.layers.${layer}.post_attention_layernorm.weight`,
+    weight,
+    bias,
+  };
+}
+
+export function projectionHasBias(config: ModelConfig, module: ProjectionModule): boolean {
+  if (module === "q_proj" || module === "k_proj" || module === "v_proj") return config.attentionBias.qkv;
+  if (module === "o_proj") return config.attentionBias.output;
+  return config.mlpBias;
+}
+
+/** [out, in] of a projection's weight (PyTorch Linear layout: y = x W^T). */
+export function projectionShape(config: ModelConfig, module: ProjectionModule): [number, number] {
+  const { hiddenSize: e, numHeads: h, numKvHeads: kv, headDim: d, intermediateSize: i } = config;
+  switch (module) {
+    case "q_proj":
+      return [h * d, e];
+    case "k_proj":
+    case "v_proj":
+      return [kv * d, e];
+    case "o_proj":
+      return [e, h * d];
+    case "gate_proj":
+    case "up_proj":
+      return [i, e];
+    case "down_proj":
+      return [e, i];
+  }
+}
+
+/** Every tensor a checkpoint of this config must hold, with its shape (lm_head only when untied). */
+export function expectedWeightShapes(config: ModelConfig): Map<string, number[]> {
+  const shapes = new Map<string, number[]>();
+  shapes.set(EMBED_TOKENS_WEIGHT, [config.vocabSize, config.hiddenSize]);
+  for (let layer = 0; layer < config.numLayers; layer++) {
+    const names = layerWeightNames(config, layer);
+    shapes.set(names.inputNorm, [config.hiddenSize]);
+    shapes.set(names.postAttentionNorm, [config.hiddenSize]);
+    for (const module of PROJECTION_MODULES) {
+      const shape = projectionShape(config, module);
+      shapes.set(names.weight[module], shape);
+      const bias = names.bias[module];
+      if (bias !== undefined) shapes.set(bias, [shape[0]]);
+    }
+  }
+  shapes.set(FINAL_NORM_WEIGHT, [config.hiddenSize]);
+  if (!config.tieWordEmbeddings) shapes.set(LM_HEAD_WEIGHT, [config.vocabSize, config.hiddenSize]);
+  return shapes;
+}
+
+/**
+ * The output projection's tensor: `lm_head.weight` when present, else (tied embeddings)
+ * `model.embed_tokens.weight`.
+ */
+export function lmHeadWeightName(config: ModelConfig, weights: { has(name: string): boolean }): string {
+  if (weights.has(LM_HEAD_WEIGHT)) return LM_HEAD_WEIGHT;
+  if (config.tieWordEmbeddings) return EMBED_TOKENS_WEIGHT;
+  throw new Error(`no ${LM_HEAD_WEIGHT} and tie_word_embeddings is false`);
+}
+
+/** Throws (naming the tensor, the expected and the found shape) unless every expected weight is there. */
+export function checkWeightShapes(
+  config: ModelConfig,
+  weights: { has(name: string): boolean; info(name: string): TensorInfo },
+  where = "checkpoint",
+): void {
+  for (const [name, shape] of expectedWeightShapes(config)) {
+    if (!weights.has(name))
+      throw new ModelFileError(where, `missing tensor "${name}" (expected shape [${shape.join(", ")}])`);
+    const found = weights.info(name);
+    if (found.shape.length !== shape.length || found.shape.some((d, i) => d !== shape[i])) {
+      throw new ModelFileError(
+        found.file,
+        `tensor "${name}": expected shape [${shape.join(", ")}] from config.json, found [${found.shape.join(", ")}]`,
+      );
+    }
+  }
+}
