@@ -1,1 +1,17 @@
-export {};
+export { BudgetExceededError } from "./budget.js";
+export { type Comparison, compareAnswers, isEquivalent } from "./equivalence.js";
+export { extractAnswer, findBoxes } from "./extract.js";
+export { grade } from "./grade.js";
+export { type NormalizedAnswer, normalizeAnswer } from "./normalize.js";
+export { type AnswerShape, shapeOf } from "./structure.js";
+export {
+  ALL_EXTRACTION_RULES,
+  DEFAULT_EXTRACTION_RULES,
+  type EquivalenceOptions,
+  type Extraction,
+  type ExtractionRule,
+  type ExtractOptions,
+  type GradeOptions,
+  type GradeResult,
+  type Verdict,
+} from "./types.js";

@@ -1,0 +1,231 @@
+import { type Budget, BudgetExceededError, startBudget } from "./budget.js";
+import type { Complex } from "./complex.js";
+import * as C from "./complex.js";
+import {
+  complexClose,
+  constantValue,
+  equationsEqual,
+  expressionsEqual,
+  type Tolerance,
+} from "./expression-equal.js";
+import { maxNesting } from "./latex-scan.js";
+import { assignedValue, compactKey, normalizeAnswer } from "./normalize.js";
+import { parseSimpleNumber, simpleNumbersEqual } from "./simple-number.js";
+import { type AnswerShape, shapeOf } from "./structure.js";
+import type { EquivalenceOptions } from "./types.js";
+
+const MAX_DEPTH = 4;
+const MAX_ITEMS = 64;
+/** Deeper nesting than this is not handed to the LaTeX parser (its cost grows fast with depth). */
+const MAX_PARSE_NESTING = 24;
+
+interface Context {
+  tol: Tolerance;
+  percentAsFraction: boolean;
+  maxAnswerChars: number;
+  budget: Budget;
+}
+
+export interface Comparison {
+  equivalent: boolean;
+  normalizedPredicted: string;
+  normalizedGold: string;
+}
+
+function contextOf(options: EquivalenceOptions, budget?: Budget): Context {
+  return {
+    tol: { rel: options.relativeTolerance ?? 1e-6, abs: options.absoluteTolerance ?? 1e-9 },
+    percentAsFraction: options.percentAsFraction ?? true,
+    maxAnswerChars: options.maxAnswerChars ?? 1_000,
+    budget: budget ?? startBudget(options.budgetMs ?? 50),
+  };
+}
+
+const WORD_ANSWER = /^[A-Za-z][A-Za-z .'-]*[A-Za-z.]$/;
+const BASE_SUBSCRIPT = /^([0-9A-Za-z]+)_\{?(\d+)\}?$/;
+
+/** `Evelyn`, `\text{no solution}`: words, not algebra (three letters in a row, nothing else but spaces). */
+function isWordAnswer(s: string): boolean {
+  return WORD_ANSWER.test(s) && /[A-Za-z]{3}/.test(s);
+}
+
+function withPercent(v: Complex, percent: boolean, ctx: Context): Complex[] {
+  return percent && ctx.percentAsFraction ? [v, C.div(v, C.complex(100))] : [v];
+}
+
+function valuesMatch(g: Complex, gPct: boolean, p: Complex, pPct: boolean, ctx: Context): boolean {
+  for (const a of withPercent(g, gPct, ctx))
+    for (const b of withPercent(p, pPct, ctx)) if (complexClose(a, b, ctx.tol)) return true;
+  return false;
+}
+
+function scalarsEqual(gold: string, pred: string, gPct: boolean, pPct: boolean, ctx: Context): boolean {
+  if (compactKey(gold) === compactKey(pred)) return true;
+
+  const gn = parseSimpleNumber(gold);
+  const pn = parseSimpleNumber(pred);
+  if (gn && pn) {
+    if (simpleNumbersEqual(gn, pn, ctx.tol.rel, ctx.tol.abs)) return true;
+    return (gPct || pPct) && valuesMatch(C.complex(gn.value), gPct, C.complex(pn.value), pPct, ctx);
+  }
+
+  const gWord = isWordAnswer(gold);
+  const pWord = isWordAnswer(pred);
+  if (gWord || pWord) {
+    const key = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
+    return gWord && pWord && key(gold) === key(pred);
+  }
+
+  const gBase = BASE_SUBSCRIPT.exec(compactKey(gold));
+  const pBase = BASE_SUBSCRIPT.exec(compactKey(pred));
+  if (gBase || pBase) {
+    const digits = (m: RegExpExecArray | null, s: string) =>
+      (m ? (m[1] as string) : compactKey(s)).toLowerCase();
+    if (gBase && pBase && gBase[2] !== pBase[2]) return false;
+    return digits(gBase, gold) === digits(pBase, pred);
+  }
+
+  if (gold.length > ctx.maxAnswerChars || pred.length > ctx.maxAnswerChars) return false;
+  if (maxNesting(gold) > MAX_PARSE_NESTING || maxNesting(pred) > MAX_PARSE_NESTING) return false;
+  ctx.budget.check();
+
+  const gv = gn ? C.complex(gn.value) : constantValue(gold);
+  const pv = pn ? C.complex(pn.value) : constantValue(pred);
+  if (gv && pv) return valuesMatch(gv, gPct, pv, pPct, ctx);
+  if ((gv && !pv && gn) || (pv && !gv && pn)) {
+    // A plain number against an expression with variables is never equal.
+    return false;
+  }
+  ctx.budget.check();
+  return expressionsEqual(gold, pred, ctx.tol);
+}
+
+/** Maximum bipartite matching (Kuhn's algorithm): small lists, so O(n^3) comparisons at worst. */
+function unorderedEqual(golds: string[], preds: string[], ctx: Context, depth: number): boolean {
+  if (golds.length !== preds.length || golds.length > MAX_ITEMS) return false;
+  const n = golds.length;
+  const eq: boolean[][] = golds.map((g) => preds.map((p) => compare(g, p, ctx, depth + 1).equivalent));
+  const matchOfPred = new Array<number>(n).fill(-1);
+  const tryAssign = (g: number, seen: boolean[]): boolean => {
+    for (let p = 0; p < n; p++) {
+      if (!eq[g]?.[p] || seen[p]) continue;
+      seen[p] = true;
+      if (matchOfPred[p] === -1 || tryAssign(matchOfPred[p] as number, seen)) {
+        matchOfPred[p] = g;
+        return true;
+      }
+    }
+    return false;
+  };
+  for (let g = 0; g < n; g++) if (!tryAssign(g, new Array<boolean>(n).fill(false))) return false;
+  return true;
+}
+
+function orderedEqual(golds: string[], preds: string[], ctx: Context, depth: number): boolean {
+  if (golds.length !== preds.length || golds.length > MAX_ITEMS) return false;
+  return golds.every((g, i) => compare(g, preds[i] as string, ctx, depth + 1).equivalent);
+}
+
+function itemsOf(shape: AnswerShape): string[] | null {
+  switch (shape.kind) {
+    case "set":
+    case "list":
+    case "bracketed":
+      return shape.items;
+    case "scalar":
+      return [shape.text];
+    default:
+      return null;
+  }
+}
+
+/** A row or column matrix as a flat vector (`\begin{pmatrix}1\\2\end{pmatrix}` vs `(1, 2)`). */
+function vectorOf(shape: AnswerShape): string[] | null {
+  if (shape.kind !== "matrix") return null;
+  if (shape.rows.length === 1) return shape.rows[0] as string[];
+  if (shape.rows.every((r) => r.length === 1)) return shape.rows.map((r) => r[0] as string);
+  return null;
+}
+
+function shapesEqual(
+  g: AnswerShape,
+  p: AnswerShape,
+  gPct: boolean,
+  pPct: boolean,
+  ctx: Context,
+  depth: number,
+): boolean {
+  if (g.kind === "scalar" && p.kind === "scalar") return scalarsEqual(g.text, p.text, gPct, pPct, ctx);
+  if (g.kind === "equation" && p.kind === "equation") {
+    if (compare(g.lhs, p.lhs, ctx, depth + 1).equivalent && compare(g.rhs, p.rhs, ctx, depth + 1).equivalent)
+      return true;
+    return equationsEqual(g, p, ctx.tol);
+  }
+  if (g.kind === "matrix" && p.kind === "matrix") {
+    if (g.rows.length !== p.rows.length) return false;
+    return g.rows.every((row, i) => orderedEqual(row, p.rows[i] as string[], ctx, depth));
+  }
+  const gv = vectorOf(g);
+  const pv = vectorOf(p);
+  if (gv && p.kind === "bracketed") return orderedEqual(gv, p.items, ctx, depth);
+  if (pv && g.kind === "bracketed") return orderedEqual(g.items, pv, ctx, depth);
+  if (g.kind === "union" && p.kind === "union") return unorderedEqual(g.parts, p.parts, ctx, depth);
+  if (g.kind === "bracketed" && p.kind === "bracketed") {
+    return g.open === p.open && g.close === p.close && orderedEqual(g.items, p.items, ctx, depth);
+  }
+  // A tuple written without its parentheses: `3, \frac{\pi}{2}` for `(3, \frac{\pi}{2})`.
+  const isTuple = (s: AnswerShape) => s.kind === "bracketed" && s.open === "(" && s.close === ")";
+  if ((isTuple(g) && p.kind === "list") || (g.kind === "list" && isTuple(p))) {
+    return orderedEqual(itemsOf(g) as string[], itemsOf(p) as string[], ctx, depth);
+  }
+  const unordered = (s: AnswerShape) => s.kind === "set" || s.kind === "list" || s.kind === "scalar";
+  if (unordered(g) && unordered(p))
+    return unorderedEqual(itemsOf(g) as string[], itemsOf(p) as string[], ctx, depth);
+  return false;
+}
+
+function compare(gold: string, predicted: string, ctx: Context, depth: number): Comparison {
+  const g = normalizeAnswer(gold);
+  const p = normalizeAnswer(predicted);
+  const result = { equivalent: false, normalizedGold: g.text, normalizedPredicted: p.text };
+  if (g.text.length === 0 || p.text.length === 0) return result;
+  if (compactKey(g.text) === compactKey(p.text) && g.percent === p.percent)
+    return { ...result, equivalent: true };
+  if (depth > MAX_DEPTH || g.text.length > ctx.maxAnswerChars || p.text.length > ctx.maxAnswerChars)
+    return result;
+  ctx.budget.check();
+  let gs = shapeOf(g.text);
+  let ps = shapeOf(p.text);
+  // `x = 5` against `5`: compare the assigned value (only when exactly one side is an equation).
+  if ((gs.kind === "equation") !== (ps.kind === "equation")) {
+    const gv = gs.kind === "equation" ? assignedValue(g.text) : null;
+    const pv = ps.kind === "equation" ? assignedValue(p.text) : null;
+    if (gv !== null) gs = shapeOf(gv);
+    if (pv !== null) ps = shapeOf(pv);
+  }
+  result.equivalent = shapesEqual(gs, ps, g.percent, p.percent, ctx, depth);
+  return result;
+}
+
+/**
+ * Compares a predicted answer with a gold answer (both final answers, not whole responses). Throws
+ * BudgetExceededError when the budget runs out; `isEquivalent` and `grade` never throw.
+ */
+export function compareAnswers(
+  predicted: string,
+  gold: string,
+  options: EquivalenceOptions = {},
+  budget?: Budget,
+): Comparison {
+  return compare(gold, predicted, contextOf(options, budget), 0);
+}
+
+/** True when `predicted` and `gold` are the same mathematical answer. Never throws; false when unsure. */
+export function isEquivalent(predicted: string, gold: string, options: EquivalenceOptions = {}): boolean {
+  try {
+    return compareAnswers(predicted, gold, options).equivalent;
+  } catch (error) {
+    if (error instanceof BudgetExceededError) return false;
+    return false;
+  }
+}

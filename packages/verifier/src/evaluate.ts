@@ -1,0 +1,221 @@
+import type { Complex } from "./complex.js";
+import * as C from "./complex.js";
+import type { MathJson } from "./math-json.js";
+
+/** Symbols that are constants, not variables. `e` and `i` are read as Euler's number and the imaginary unit. */
+const CONSTANTS: Record<string, Complex> = {
+  Pi: C.complex(Math.PI),
+  pi: C.complex(Math.PI),
+  ExponentialE: C.complex(Math.E),
+  e: C.complex(Math.E),
+  ImaginaryUnit: C.complex(0, 1),
+  i: C.complex(0, 1),
+  PositiveInfinity: C.complex(Number.POSITIVE_INFINITY),
+  NegativeInfinity: C.complex(Number.NEGATIVE_INFINITY),
+  Half: C.complex(0.5),
+  GoldenRatio: C.complex((1 + Math.sqrt(5)) / 2),
+};
+
+export type Bindings = Record<string, number>;
+
+/** Variables of an expression (symbols that are not known constants), sorted. */
+export function freeVariables(json: MathJson): string[] {
+  const found = new Set<string>();
+  const stack: MathJson[] = [json];
+  while (stack.length > 0) {
+    const node = stack.pop() as MathJson;
+    if (typeof node === "string") {
+      if (!(node in CONSTANTS) && !node.startsWith("'")) found.add(node);
+    } else if (Array.isArray(node)) {
+      for (let i = 1; i < node.length; i++) stack.push(node[i] as MathJson);
+    } else if (typeof node === "object" && "sym" in node) {
+      if (!(node.sym in CONSTANTS)) found.add(node.sym);
+    }
+  }
+  return [...found].sort();
+}
+
+const REAL_FUNCTIONS: Record<string, (x: number) => number> = {
+  Sin: Math.sin,
+  Cos: Math.cos,
+  Tan: Math.tan,
+  Cot: (x) => 1 / Math.tan(x),
+  Sec: (x) => 1 / Math.cos(x),
+  Csc: (x) => 1 / Math.sin(x),
+  Arcsin: Math.asin,
+  Arccos: Math.acos,
+  Arctan: Math.atan,
+  Sinh: Math.sinh,
+  Cosh: Math.cosh,
+  Tanh: Math.tanh,
+  Floor: Math.floor,
+  Ceil: Math.ceil,
+  Ceiling: Math.ceil,
+  Round: Math.round,
+  Sign: Math.sign,
+};
+
+const INVERSES: Record<string, string> = { Sin: "Arcsin", Cos: "Arccos", Tan: "Arctan" };
+
+function factorial(n: number): number {
+  if (!Number.isInteger(n) || n < 0) return Number.NaN;
+  if (n > 170) return Number.POSITIVE_INFINITY;
+  let r = 1;
+  for (let k = 2; k <= n; k++) r *= k;
+  return r;
+}
+
+function isIntegerLiteral(json: MathJson | undefined): json is number {
+  return typeof json === "number" && Number.isInteger(json) && json >= 0;
+}
+
+/**
+ * Evaluates MathJSON with float64 complex arithmetic. Returns null for anything it does not know (sums,
+ * integrals, subscripts, errors), so callers can fall back; never loops: time is linear in the tree's size.
+ */
+export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | null {
+  if (typeof json === "number") return C.complex(json);
+  if (typeof json === "string") {
+    if (json in bindings) return C.complex(bindings[json] as number);
+    return CONSTANTS[json] ?? null;
+  }
+  if (!Array.isArray(json)) {
+    if ("num" in json) return C.complex(Number(json.num.replace(/\.\.\.$/, "").replace(/[()]/g, "")));
+    if ("sym" in json) return evaluate(json.sym, bindings);
+    return null;
+  }
+  const head = json[0];
+  const args = json.slice(1) as MathJson[];
+  const ev = (k: number): Complex | null =>
+    args[k] === undefined ? null : evaluate(args[k] as MathJson, bindings);
+  const all = (): Complex[] | null => {
+    const out: Complex[] = [];
+    for (const a of args) {
+      const v = evaluate(a, bindings);
+      if (v === null) return null;
+      out.push(v);
+    }
+    return out;
+  };
+
+  switch (head) {
+    case "Add": {
+      const vs = all();
+      return vs && vs.length > 0 ? vs.reduce(C.add) : null;
+    }
+    case "Multiply": {
+      const vs = all();
+      return vs && vs.length > 0 ? vs.reduce(C.mul) : null;
+    }
+    case "InvisibleOperator": {
+      // `2\frac{1}{2}` is the mixed number 2½ in contest answers, not 2 × ½.
+      const [whole, frac] = args;
+      if (
+        args.length === 2 &&
+        isIntegerLiteral(whole) &&
+        Array.isArray(frac) &&
+        frac[0] === "Divide" &&
+        isIntegerLiteral(frac[1]) &&
+        isIntegerLiteral(frac[2])
+      ) {
+        return C.complex(whole + frac[1] / frac[2]);
+      }
+      const vs = all();
+      return vs && vs.length > 0 ? vs.reduce(C.mul) : null;
+    }
+    case "Subtract": {
+      const vs = all();
+      if (!vs || vs.length === 0) return null;
+      return vs.length === 1 ? C.neg(vs[0] as Complex) : vs.slice(1).reduce(C.sub, vs[0] as Complex);
+    }
+    case "Negate": {
+      const v = ev(0);
+      return v && C.neg(v);
+    }
+    case "Divide":
+    case "Rational": {
+      const a = ev(0);
+      const b = ev(1);
+      return a && b && C.div(a, b);
+    }
+    case "Power": {
+      const a = ev(0);
+      const b = ev(1);
+      return a && b && C.pow(a, b);
+    }
+    case "Square": {
+      const a = ev(0);
+      return a && C.mul(a, a);
+    }
+    case "Sqrt": {
+      const a = ev(0);
+      return a && C.sqrt(a);
+    }
+    case "Root": {
+      const a = ev(0);
+      const n = ev(1);
+      return a && n && C.pow(a, C.div(C.complex(1), n));
+    }
+    case "Exp": {
+      const a = ev(0);
+      return a && C.exp(a);
+    }
+    case "Ln": {
+      const a = ev(0);
+      return a && C.log(a);
+    }
+    case "Log": {
+      const a = ev(0);
+      if (!a) return null;
+      const base = args.length > 1 ? ev(1) : C.complex(10);
+      return base && C.div(C.log(a), C.log(base));
+    }
+    case "Lb": {
+      const a = ev(0);
+      return a && C.div(C.log(a), C.complex(Math.LN2));
+    }
+    case "Lg": {
+      const a = ev(0);
+      return a && C.div(C.log(a), C.complex(Math.LN10));
+    }
+    case "Abs": {
+      const a = ev(0);
+      return a && C.complex(C.abs(a));
+    }
+    case "Factorial": {
+      const a = ev(0);
+      return a && a.im === 0 ? C.complex(factorial(a.re)) : null;
+    }
+    case "Complex": {
+      const re = ev(0);
+      const im = ev(1) ?? C.complex(0);
+      return re && C.complex(re.re, im.re);
+    }
+    case "Delimiter": {
+      // `(x)` keeps one argument; `(1, 2)` is a tuple, which is not a number.
+      const inner = args[0];
+      if (args.length >= 1 && !(Array.isArray(inner) && inner[0] === "Sequence" && inner.length !== 2)) {
+        return Array.isArray(inner) && inner[0] === "Sequence"
+          ? evaluate(inner[1] as MathJson, bindings)
+          : ev(0);
+      }
+      return null;
+    }
+    case "Sequence":
+      return args.length === 1 ? ev(0) : null;
+    case "Apply": {
+      // `\tan^{-1}(1)` parses as Apply(InverseFunction(Tan), 1).
+      const fn = args[0];
+      if (Array.isArray(fn) && fn[0] === "InverseFunction" && typeof fn[1] === "string" && INVERSES[fn[1]]) {
+        return evaluate([INVERSES[fn[1]] as string, ...(args.slice(1) as MathJson[])], bindings);
+      }
+      return null;
+    }
+    default: {
+      const real = typeof head === "string" ? REAL_FUNCTIONS[head] : undefined;
+      if (!real) return null;
+      const a = ev(0);
+      return a && a.im === 0 ? C.complex(real(a.re)) : null;
+    }
+  }
+}

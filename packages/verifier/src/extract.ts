@@ -1,0 +1,180 @@
+import { matchBrace } from "./latex-scan.js";
+import {
+  DEFAULT_EXTRACTION_RULES,
+  type Extraction,
+  type ExtractionRule,
+  type ExtractOptions,
+} from "./types.js";
+
+const DEFAULT_MAX_RESPONSE_CHARS = 200_000;
+
+interface Box {
+  content: string;
+  start: number;
+  end: number;
+}
+
+const BOX_COMMAND = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
+
+/** Every well-formed `\boxed{...}`, `\fbox{...}` or `\boxed 5` in order; unclosed ones are skipped. */
+export function findBoxes(text: string): Box[] {
+  const boxes: Box[] = [];
+  BOX_COMMAND.lastIndex = 0;
+  for (let match = BOX_COMMAND.exec(text); match !== null; match = BOX_COMMAND.exec(text)) {
+    let i = match.index + match[0].length;
+    while (text[i] === " ") i++;
+    if (text[i] === "{") {
+      const close = matchBrace(text, i);
+      if (close < 0) continue; // unbalanced: not an answer we can trust
+      boxes.push({ content: text.slice(i + 1, close - 1).trim(), start: match.index, end: close });
+      BOX_COMMAND.lastIndex = close;
+    } else if (i > match.index + match[0].length) {
+      // `\boxed 5`: the argument is the next token
+      const tokenEnd = text.slice(i).search(/[\s$]|\\\)|\\\]/);
+      const end = tokenEnd < 0 ? text.length : i + tokenEnd;
+      const content = text.slice(i, end).replace(/[.,;]+$/, "");
+      if (content.length > 0) boxes.push({ content, start: match.index, end });
+    }
+  }
+  return boxes;
+}
+
+/** Words that may sit between boxes of one final group: `\boxed{3} or \boxed{5}`, `\boxed{1} and \boxed{-2}`. */
+const CONNECTIVES = new Set([
+  "and",
+  "or",
+  "maybe",
+  "perhaps",
+  "possibly",
+  "either",
+  "alternatively",
+  "also",
+  "it",
+  "could",
+  "be",
+  "the",
+  "answer",
+  "answers",
+  "is",
+  "are",
+  "quad",
+  "qquad",
+  "text",
+]);
+
+function isConnectiveGap(gap: string): boolean {
+  if (gap.length > 80 || gap.includes("\n\n")) return false;
+  const words = gap
+    .replace(/[$\\{}(),;:.!?&]/g, " ")
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
+  return words.every((w) => CONNECTIVES.has(w.toLowerCase()));
+}
+
+/** The last box and the boxes just before it that are joined to it only by connectives. */
+function finalBoxGroup(text: string, boxes: Box[]): Box[] {
+  const group: Box[] = [boxes[boxes.length - 1] as Box];
+  for (let j = boxes.length - 2; j >= 0; j--) {
+    const prev = boxes[j] as Box;
+    const next = group[0] as Box;
+    if (!isConnectiveGap(text.slice(prev.end, next.start))) break;
+    group.unshift(prev);
+  }
+  return group;
+}
+
+function fromBoxes(text: string): Extraction | null {
+  const boxes = findBoxes(text);
+  if (boxes.length === 0) return null;
+  const group = finalBoxGroup(text, boxes);
+  const candidates = group.map((b) => b.content);
+  return { answer: candidates[candidates.length - 1] as string, rule: "boxed", candidates };
+}
+
+function fromGsm8k(text: string): Extraction | null {
+  const at = text.lastIndexOf("####");
+  if (at < 0) return null;
+  const line = text.slice(at + 4).split("\n", 1)[0] as string;
+  const answer = line.trim().replace(/\.$/, "");
+  return answer.length > 0 ? { answer, rule: "gsm8k", candidates: [answer] } : null;
+}
+
+/** Text of the first math span in `s` (`$...$`, `\(...\)`, `\[...\]`), or null. */
+function firstMathSpan(s: string): string | null {
+  const m = /\$\$([\s\S]+?)\$\$|\$([^$]+)\$|\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\]/.exec(s);
+  if (!m) return null;
+  return (m[1] ?? m[2] ?? m[3] ?? m[4] ?? "").trim();
+}
+
+/** Cuts a phrase answer ("... answer is 42. So ...") at the end of its sentence. */
+function cleanPhraseAnswer(rest: string): string {
+  const line = (rest.split("\n", 1)[0] as string).trim();
+  const math =
+    line.startsWith("$") || line.startsWith("\\(") || line.startsWith("\\[") ? firstMathSpan(line) : null;
+  if (math !== null) return math;
+  // A sentence ends at a period followed by a space or the end; `3.5` does not end one.
+  const sentenceEnd = line.search(/\.(\s|$)/);
+  const sentence = sentenceEnd >= 0 ? line.slice(0, sentenceEnd) : line;
+  return sentence.replace(/[\s,;:!]+$/, "").trim();
+}
+
+const PHRASE = /(final\s+answer\s*(?:is|:)|answer\s+is\s*:?|answer\s*:)\s*/gi;
+
+function fromPhrases(text: string, rules: readonly ExtractionRule[]): Extraction | null {
+  const wantFinal = rules.includes("final-answer");
+  const wantPlain = rules.includes("answer-is");
+  let best: { index: number; rule: ExtractionRule; rest: string } | null = null;
+  PHRASE.lastIndex = 0;
+  for (let m = PHRASE.exec(text); m !== null; m = PHRASE.exec(text)) {
+    const rule: ExtractionRule = /^final/i.test(m[1] as string) ? "final-answer" : "answer-is";
+    if ((rule === "final-answer" && !wantFinal) || (rule === "answer-is" && !wantPlain)) continue;
+    const rest = text.slice(m.index + m[0].length);
+    if (cleanPhraseAnswer(rest).length === 0) continue;
+    best = { index: m.index, rule, rest };
+  }
+  if (!best) return null;
+  const answer = cleanPhraseAnswer(best.rest);
+  return { answer, rule: best.rule, candidates: [answer] };
+}
+
+function fromTrailingMath(text: string): Extraction | null {
+  const trimmed = text.replace(/[\s.!]+$/, "");
+  const m = /(?:\$\$([\s\S]+?)\$\$|\$([^$]+)\$|\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\])$/.exec(trimmed);
+  if (!m) return null;
+  const answer = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? "").trim();
+  return answer.length > 0 ? { answer, rule: "dollar", candidates: [answer] } : null;
+}
+
+const NUMBER = /-?\d+(?:,\d{3})*(?:\.\d+)?(?:\s*\/\s*\d+)?/g;
+
+function fromLastNumber(text: string): Extraction | null {
+  let last: string | null = null;
+  NUMBER.lastIndex = 0;
+  for (let m = NUMBER.exec(text); m !== null; m = NUMBER.exec(text)) last = m[0];
+  return last === null ? null : { answer: last.replace(/\s+/g, ""), rule: "last-number", candidates: [last] };
+}
+
+/**
+ * Finds the final answer of a model response. Rules are tried in the order given (default: boxed, GSM8K
+ * `####`, "final answer", "the answer is", a trailing `$...$`); the first that finds something wins, and the
+ * result says which one fired. The last-number fallback is off unless asked for, because it guesses.
+ */
+export function extractAnswer(response: string, options: ExtractOptions = {}): Extraction | null {
+  const rules = options.rules ?? DEFAULT_EXTRACTION_RULES;
+  const max = options.maxResponseChars ?? DEFAULT_MAX_RESPONSE_CHARS;
+  const text = response.length > max ? response.slice(response.length - max) : response;
+  let phrasesTried = false;
+  for (const rule of rules) {
+    let found: Extraction | null = null;
+    if (rule === "boxed") found = fromBoxes(text);
+    else if (rule === "gsm8k") found = fromGsm8k(text);
+    else if (rule === "final-answer" || rule === "answer-is") {
+      if (phrasesTried) continue;
+      phrasesTried = true;
+      found = fromPhrases(text, rules);
+    } else if (rule === "dollar") found = fromTrailingMath(text);
+    else if (rule === "last-number") found = fromLastNumber(text);
+    if (found !== null && found.answer.length > 0) return found;
+  }
+  return null;
+}

@@ -1,0 +1,150 @@
+import { matchBrace } from "./latex-scan.js";
+
+/** An answer after string-level clean-up, with what was stripped that still matters for comparison. */
+export interface NormalizedAnswer {
+  text: string;
+  /** A `%` (or "percent") was removed: `50\%` may equal `50` or `0.5`. */
+  percent: boolean;
+}
+
+/** Commands whose argument is kept as plain text: `\text{Evelyn}` → `Evelyn`. */
+const TEXT_COMMANDS = [
+  "text",
+  "textbf",
+  "textit",
+  "textrm",
+  "textnormal",
+  "mbox",
+  "mathrm",
+  "mathbf",
+  "mathit",
+  "operatorname",
+  "boxed",
+  "fbox",
+  "hbox",
+  "emph",
+  "textsf",
+  "mathsf",
+];
+
+/**
+ * Replaces `\cmd{arg}` by ` arg ` for the given commands, scanning once (linear time, no regex backtracking
+ * over nested braces). An unclosed brace leaves the rest of the text unchanged.
+ */
+function unwrapCommands(text: string, commands: readonly string[]): string {
+  const pattern = new RegExp(`\\\\(?:${commands.join("|")})\\s*\\{`, "g");
+  let out = "";
+  let last = 0;
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    const open = m.index + m[0].length - 1;
+    const close = matchBrace(text, open);
+    if (close < 0) break;
+    out += `${text.slice(last, m.index)} ${text.slice(open + 1, close - 1)} `;
+    last = close;
+    pattern.lastIndex = close;
+  }
+  return out + text.slice(last);
+}
+
+const UNIT_WORDS = new Set(
+  (
+    "cm mm km m meter meters metre metres centimeter centimeters kilometer kilometers inch inches in ft foot feet yd yard " +
+    "yards mi mile miles g gram grams kg kilogram kilograms mg lb lbs pound pounds oz ounce ounces s sec second seconds " +
+    "min minute minutes h hr hrs hour hours day days week weeks month months year years dollar dollars cent cents unit " +
+    "units sq square cubic degree degrees mph kph l ml liter liters litre litres gallon gallons quart quarts cup cups " +
+    "people persons students apples pages points percent radians radian rad per each times mps km/h m/s cm^2 cm^3 m^2 " +
+    "m^3 ft^2 ft^3 in^2 in^3 units^2 sq.ft euros euro yuan"
+  ).split(" "),
+);
+
+/** `18 dollars`, `5 cm^2`, `12 square units`: drop trailing unit words after something numeric. */
+function stripTrailingUnits(text: string): { text: string; percent: boolean } {
+  const m = /^(.*?\d\s*)((?:\s*[a-zA-Z][a-zA-Z./]*(?:\^\{?\d\}?)?)+)\s*$/.exec(text);
+  if (!m) return { text, percent: false };
+  const head = m[1] as string;
+  const words = (m[2] as string).trim().split(/\s+/);
+  if (/[=,]/.test(head.replace(/\d,\d{3}/g, ""))) return { text, percent: false };
+  const unitish = words.every(
+    (w) =>
+      UNIT_WORDS.has(w.toLowerCase().replace(/\^\{?(\d)\}?$/, "^$1")) ||
+      UNIT_WORDS.has(w.toLowerCase().replace(/\^\{?\d\}?$/, "")),
+  );
+  const spaced = /\s$/.test(head) || words.length > 1;
+  // Without a space, only known units are dropped (`5cm`), so `3x` and `2i` survive.
+  if (!unitish && !(spaced && words.every((w) => /^[a-zA-Z]{3,}$/.test(w)))) return { text, percent: false };
+  const percent = words.some((w) => w.toLowerCase() === "percent");
+  return { text: head.trim(), percent };
+}
+
+/**
+ * String-level normalisation of a final answer: strips delimiters, spacing commands, `\left`/`\right`, text
+ * wrappers, units, degree marks, currency and percent signs, a leading `x =`, and a trailing period; rewrites
+ * `\dfrac`/`\tfrac` and `\frac12`/`\sqrt2` shorthands. Structure (lists, intervals, matrices) is left intact.
+ */
+export function normalizeAnswer(raw: string): NormalizedAnswer {
+  let s = raw.trim();
+  let percent = false;
+
+  s = s
+    .replace(/^\$+|\$+$/g, "")
+    .replace(/^\\\(|\\\)$/g, "")
+    .replace(/^\\\[|\\\]$/g, "");
+  s = s.replace(/\\(?:dfrac|tfrac|cfrac)/g, "\\frac").replace(/\\(?:dbinom|tbinom)/g, "\\binom");
+  s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*/g, "");
+  s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits)(?![a-zA-Z])/g, "");
+  s = s.replace(/\{,\}/g, ",");
+  s = s.replace(/\\[,:;! ]|\\q?quad(?![a-zA-Z])|~/g, " ");
+
+  // Degrees: `90^\circ`, `90^{\circ}`, `90°`, `90\degree`.
+  s = s.replace(/\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\\circ(?![a-zA-Z])/g, "");
+
+  if (/\\%|%/.test(s)) {
+    percent = true;
+    s = s.replace(/\\%|%/g, "");
+  }
+  s = s.replace(/\\\$|\$/g, "");
+
+  s = unwrapCommands(s, TEXT_COMMANDS);
+  s = s.replace(/\\mathbb\s*\{?\s*R\s*\}?/g, "\\mathbb{R}");
+
+  s = s.replace(/\\frac\s*(\d)\s*(\d)/g, "\\frac{$1}{$2}");
+  s = s.replace(/\\frac\s*(\\?[a-zA-Z]+|\d)\s*\{/g, "\\frac{$1}{");
+  s = s.replace(/\\frac\s*(\{[^{}]*\})\s*(\d|[a-zA-Z])/g, "\\frac$1{$2}");
+  s = s.replace(/\\sqrt\s*(\d+|[a-zA-Z])/g, "\\sqrt{$1}");
+
+  s = s.replace(/\s+/g, " ").trim();
+  s = s.replace(/[.;]+$/, "").trim();
+  s = s.replace(/\b(?:infinity|inf)\b/gi, "\\infty");
+
+  // "x \in [1, 2)": membership is the answer's set. (`x = 5` is kept: equivalence.ts decides, knowing both sides.)
+  const membership = /^(?:[a-zA-Z](?:_\{?\w+\}?)?|\\[a-zA-Z]+)\s*\\in(?![a-zA-Z])\s*(.+)$/.exec(s);
+  if (membership) s = (membership[1] as string).trim();
+
+  const units = stripTrailingUnits(s);
+  s = units.text;
+  percent ||= units.percent;
+
+  // Multiple choice: `(C)`, `\text{(C)}`, `C)` → `C`.
+  const choice = /^\(?([A-E])\)$/.exec(s);
+  if (choice) s = choice[1] as string;
+
+  s = s.replace(/\s+/g, " ").trim();
+  return { text: s, percent };
+}
+
+const SIMPLE_LHS = /^(?:[a-zA-Z](?:_\{?\w+\}?)?|\\[a-zA-Z]+|[a-zA-Z]\([a-z]\))$/;
+
+/** `x = 5`, `\theta = 30`, `f(x) = 2x`: the right-hand side, when the left is a lone name; else null. */
+export function assignedValue(text: string): string | null {
+  const eq = text.indexOf("=");
+  if (eq < 0 || text.indexOf("=", eq + 1) >= 0) return null;
+  const lhs = text.slice(0, eq).trim();
+  const rhs = text.slice(eq + 1).trim();
+  return SIMPLE_LHS.test(lhs) && rhs.length > 0 ? rhs : null;
+}
+
+/** A key for exact-match short-cuts: normalised text without whitespace, single-character groups unbraced (`52_{8}` = `52_8`). */
+export function compactKey(text: string): string {
+  return text.replace(/\s+/g, "").replace(/([_^])\{(\w)\}/g, "$1$2");
+}
