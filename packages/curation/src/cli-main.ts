@@ -1,0 +1,219 @@
+/**
+ * `ssb-curate`: problems + rollouts in; teacher prompts, drops and (with teacher replies) pairs out.
+ * Kept apart from cli.ts (the bin entry) so tests can call it in-process.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { readJsonlRecords } from "./jsonl.js";
+import { parseProblem, parseRollout } from "./parse-records.js";
+import { loadRepliesGenerator } from "./replies-file-generator.js";
+import { type CurationConfig, runCuration } from "./run-curation.js";
+import type { RolloutChoice, TieBreak } from "./select-pair.js";
+import { formatSummaryTable } from "./summary.js";
+import type { TeacherSampling } from "./teacher-generator.js";
+import { resolveTemplate } from "./template-file.js";
+
+export const USAGE = `Usage: ssb-curate --problems FILE --rollouts FILE --out DIR [options]
+
+Grades rollouts, keeps problems with both correct and wrong answers, picks one correct and one
+majority-wrong response, and writes the SSB teacher prompts. With --teacher-replies (replies generated
+for teacher-prompts.jsonl, e.g. by the rollout stage with logit capture) it also checks each reply and
+writes the training pairs. Rerunning on the same --out resumes where the last run stopped.
+
+Inputs
+  --problems FILE            JSONL of {id, question, answer}
+  --rollouts FILE            JSONL of {problemId, sampleIndex, text, finishReason?, tokenIds?, ...}
+  --teacher-replies FILE     JSONL of {id, text, tokenIds, finishReason, logitKey?}; id = request id
+  --model DIR                run the teacher with a model (needs @ssb/rollout; not available yet)
+Output
+  --out DIR                  teacher-prompts.jsonl, dropped.jsonl, pairs.jsonl, summary.json, run.json
+  --json                     print the summary as JSON instead of a table
+  --quiet                    no progress lines
+Selection
+  --seed N                   run seed for every random choice (default 0)
+  --correct first|shortest|random   which correct rollout to show (default first)
+  --wrong first|shortest|random     which rollout of the winning wrong answer (default first)
+  --tie-break seeded|first   equally common wrong answers (default seeded)
+  --require-majority         majority needs > 1 rollout, else pick a wrong answer at random (reference)
+  --no-majority random|drop  with --require-majority: what to do without one (default random)
+  --min-correct N, --min-wrong N    keep thresholds (default 1 and 1)
+  --keep-truncated           grade truncated rollouts normally (default: they are no-answer)
+Teacher
+  --template default|exact|FILE     prompt template (FILE: .json {name?, system?, user} or plain text)
+  --student-system-file FILE        student system prompt (default: the paper's math-tutor prompt)
+  --temperature X (0.4)  --top-k N (50)  --top-p X  --max-new-tokens N
+  --max-attempts N           teacher tries per problem (default 1)
+  --reject-student-mention   reject replies that mention "student"
+  --batch-size N             problems per generator call (default 16)
+`;
+
+class UsageError extends Error {}
+
+function int(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got "${value}"`);
+  return n;
+}
+
+function num(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`--${name} must be a non-negative number, got "${value}"`);
+  return n;
+}
+
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(", ")}; got "${value}"`);
+  }
+  return value as T;
+}
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const defaultIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage error). */
+export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        problems: { type: "string" },
+        rollouts: { type: "string" },
+        out: { type: "string" },
+        "teacher-replies": { type: "string" },
+        model: { type: "string" },
+        json: { type: "boolean" },
+        quiet: { type: "boolean" },
+        seed: { type: "string" },
+        correct: { type: "string" },
+        wrong: { type: "string" },
+        "tie-break": { type: "string" },
+        "require-majority": { type: "boolean" },
+        "no-majority": { type: "string" },
+        "min-correct": { type: "string" },
+        "min-wrong": { type: "string" },
+        "keep-truncated": { type: "boolean" },
+        template: { type: "string" },
+        "student-system-file": { type: "string" },
+        temperature: { type: "string" },
+        "top-k": { type: "string" },
+        "top-p": { type: "string" },
+        "max-new-tokens": { type: "string" },
+        "max-attempts": { type: "string" },
+        "reject-student-mention": { type: "boolean" },
+        "batch-size": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+    if (values.help) {
+      io.stdout(USAGE);
+      return 0;
+    }
+    if (values.model !== undefined) {
+      throw new UsageError(
+        "--model needs @ssb/rollout, which this build does not include yet; generate replies for " +
+          "teacher-prompts.jsonl with the rollout stage and pass them with --teacher-replies",
+      );
+    }
+    for (const required of ["problems", "rollouts", "out"] as const) {
+      if (!values[required]) throw new UsageError(`--${required} is required`);
+    }
+    const choices: readonly RolloutChoice[] = ["first", "shortest", "random"];
+    const sampling: Partial<TeacherSampling> = {};
+    const temperature = num("temperature", values.temperature);
+    if (temperature !== undefined) sampling.temperature = temperature;
+    const topK = int("top-k", values["top-k"], 0);
+    if (topK !== undefined) sampling.topK = topK;
+    const topP = num("top-p", values["top-p"]);
+    if (topP !== undefined) sampling.topP = topP;
+    const maxNewTokens = int("max-new-tokens", values["max-new-tokens"], 1);
+    if (maxNewTokens !== undefined) sampling.maxNewTokens = maxNewTokens;
+
+    const config: CurationConfig = {
+      seed: int("seed", values.seed, 0) ?? 0,
+      correctChoice: oneOf("correct", values.correct, choices) ?? "first",
+      wrongChoice: oneOf("wrong", values.wrong, choices) ?? "first",
+      tieBreak: oneOf<TieBreak>("tie-break", values["tie-break"], ["seeded", "first"]) ?? "seeded",
+      requireMajorityCountAboveOne: values["require-majority"] ?? false,
+      whenNoMajority: oneOf("no-majority", values["no-majority"], ["random", "drop"] as const) ?? "random",
+      minCorrect: int("min-correct", values["min-correct"], 1) ?? 1,
+      minWrong: int("min-wrong", values["min-wrong"], 1) ?? 1,
+      truncatedIsNoAnswer: !(values["keep-truncated"] ?? false),
+      template: resolveTemplate(values.template ?? "default"),
+      teacherSampling: sampling,
+      maxAttempts: int("max-attempts", values["max-attempts"], 1) ?? 1,
+      rejectStudentMention: values["reject-student-mention"] ?? false,
+      batchSize: int("batch-size", values["batch-size"], 1) ?? 16,
+    };
+    if (values["student-system-file"]) {
+      config.studentSystemPrompt = readFileSync(values["student-system-file"], "utf8");
+    }
+
+    const problems = await readJsonlRecords(values.problems!, parseProblem);
+    const rollouts = await readJsonlRecords(values.rollouts!, parseRollout);
+    const generator = values["teacher-replies"]
+      ? await loadRepliesGenerator(values["teacher-replies"])
+      : undefined;
+    const quiet = values.quiet ?? false;
+    let lastShown = -1;
+    const result = await runCuration({
+      problems,
+      rollouts,
+      outDir: values.out!,
+      config,
+      ...(generator ? { generator } : {}),
+      onProgress: (p) => {
+        if (quiet || p.done === lastShown) return;
+        lastShown = p.done;
+        io.stderr(
+          `[ssb-curate] ${p.done}/${p.total} problems (${p.skipped} resumed), kept ${p.kept}, dropped ${p.dropped}\n`,
+        );
+      },
+    });
+    if (result.truncatedBytes > 0 && !quiet) {
+      io.stderr(
+        `[ssb-curate] removed a partial last record (${result.truncatedBytes} bytes) left by an interrupted run\n`,
+      );
+    }
+    if (result.unmatchedRollouts > 0) {
+      io.stderr(
+        `[ssb-curate] warning: ${result.unmatchedRollouts} rollouts name problems not in ${values.problems}\n`,
+      );
+    }
+    if (values.json) io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`);
+    else
+      io.stdout(
+        `${formatSummaryTable(result.summary)}\n\nwrote ${values.out}/ (summary.json has the details)\n`,
+      );
+    return 0;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (
+      err instanceof UsageError ||
+      (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))
+    ) {
+      io.stderr(`ssb-curate: ${message}\n\n${USAGE}`);
+      return 2;
+    }
+    io.stderr(`ssb-curate: ${message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * An append-only JSONL file keyed by problem id, safe to kill at any moment and resume.
+ *
+ * Each record is written with one write() call and fsync'ed before the next, so after a crash the file holds
+ * whole records plus at most one partial last line. Opening truncates that partial line and reports which keys
+ * are already done, so a rerun skips them and appends the rest: the final file equals an uninterrupted run's.
+ * One writer per file at a time (no locking: two concurrent runs on one output would interleave).
+ */
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { parseJsonLine } from "./jsonl.js";
+
+export interface Journal<T> {
+  readonly path: string;
+  /** Keys of the records already in the file (including those appended through this handle). */
+  readonly keys: ReadonlySet<string>;
+  /** Records already in the file when it was opened, in file order. */
+  readonly existing: readonly T[];
+  /** Bytes of a partial last line that were cut off on open (0 when the file ended cleanly). */
+  readonly truncatedBytes: number;
+  append(key: string, record: T): void;
+  close(): void;
+}
+
+/**
+ * Opens (creating if absent) a journal. `keyOf` pulls the key from a parsed line and throws (naming `where`) if
+ * the line is not a valid record.
+ */
+export function openJournal<T>(path: string, keyOf: (value: unknown, where: string) => string): Journal<T> {
+  const keys = new Set<string>();
+  const existing: T[] = [];
+  let truncatedBytes = 0;
+  if (existsSync(path)) {
+    const bytes = readFileSync(path);
+    const lastNewline = bytes.lastIndexOf(0x0a);
+    const cleanLength = lastNewline + 1;
+    if (cleanLength < bytes.length) {
+      // A record cut off mid-write by a crash: drop it; its problem is simply redone.
+      truncatedBytes = bytes.length - cleanLength;
+      const fd = openSync(path, "r+");
+      try {
+        ftruncateSync(fd, cleanLength);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    const lines = bytes.subarray(0, cleanLength).toString("utf8").split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const text = lines[i]!;
+      if (text.trim() === "") continue;
+      const where = `${path}:${i + 1}`;
+      const value = parseJsonLine(text, where);
+      const key = keyOf(value, where);
+      if (keys.has(key))
+        throw new Error(`${where}: problem id ${JSON.stringify(key)} appears twice in this file`);
+      keys.add(key);
+      existing.push(value as T);
+    }
+  }
+  const fd = openSync(path, "a");
+  let closed = false;
+  return {
+    path,
+    keys,
+    existing,
+    truncatedBytes,
+    append(key: string, record: T): void {
+      if (closed) throw new Error(`${path}: journal is closed`);
+      if (keys.has(key)) throw new Error(`${path}: problem id ${JSON.stringify(key)} is already recorded`);
+      const bytes = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
+      // writeSync may write fewer bytes than asked (rare on files, but allowed); loop until all are out.
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      fsyncSync(fd);
+      keys.add(key);
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      closeSync(fd);
+    },
+  };
+}
+
+/** keyOf for records whose key is their `problemId` string field. */
+export function problemIdKey(value: unknown, where: string): string {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const id = (value as Record<string, unknown>).problemId;
+    if (typeof id === "string" && id.length > 0) return id;
+  }
+  throw new Error(`${where}: expected a record with a string "problemId" field`);
+}

@@ -1,0 +1,137 @@
+/**
+ * Validation of Problem / Rollout records read from JSONL. Errors name the place (file:line) and the field,
+ * and say what was expected and what was found, because these files are often produced by other tools.
+ */
+import type { ChatMessage, FinishReason, Problem, Rollout } from "./records.js";
+
+/** Where a value came from, e.g. "rollouts.jsonl:12"; prefixed to every error message. */
+export type Where = string;
+
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
+export function asObject(value: unknown, where: Where, what: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`${where}: expected ${what} to be a JSON object, found ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function requireString(obj: Record<string, unknown>, field: string, where: Where): string {
+  const v = obj[field];
+  if (typeof v !== "string")
+    throw new Error(`${where}: field "${field}" must be a string, found ${describe(v)}`);
+  return v;
+}
+
+/** Ids may be written as numbers by hand-made files; they are normalised to strings so lookups agree. */
+export function requireId(obj: Record<string, unknown>, field: string, where: Where): string {
+  const v = obj[field];
+  if (typeof v === "string" && v.length > 0) return v;
+  if (typeof v === "number" && Number.isInteger(v)) return String(v);
+  throw new Error(
+    `${where}: field "${field}" must be a non-empty string (or an integer), found ${describe(v)}`,
+  );
+}
+
+export function requireInt(obj: Record<string, unknown>, field: string, where: Where, min = 0): number {
+  const v = obj[field];
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+    throw new Error(`${where}: field "${field}" must be an integer >= ${min}, found ${describe(v)}`);
+  }
+  return v;
+}
+
+export function optionalString(
+  obj: Record<string, unknown>,
+  field: string,
+  where: Where,
+): string | undefined {
+  const v = obj[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string")
+    throw new Error(`${where}: field "${field}" must be a string, found ${describe(v)}`);
+  return v;
+}
+
+export function parseTokenIds(value: unknown, where: Where, field: string): number[] {
+  if (!Array.isArray(value))
+    throw new Error(`${where}: field "${field}" must be an array of token ids, found ${describe(value)}`);
+  for (let i = 0; i < value.length; i++) {
+    const t: unknown = value[i];
+    if (typeof t !== "number" || !Number.isInteger(t) || t < 0) {
+      throw new Error(
+        `${where}: field "${field}[${i}]" must be a non-negative integer token id, found ${describe(t)}`,
+      );
+    }
+  }
+  return value as number[];
+}
+
+export function parseFinishReason(value: unknown, where: Where, field = "finishReason"): FinishReason {
+  if (value === "stop" || value === "length") return value;
+  throw new Error(`${where}: field "${field}" must be "stop" or "length", found ${describe(value)}`);
+}
+
+export function parseMessages(value: unknown, where: Where, field: string): ChatMessage[] {
+  if (!Array.isArray(value))
+    throw new Error(`${where}: field "${field}" must be an array of chat messages, found ${describe(value)}`);
+  return value.map((m, i) => {
+    const obj = asObject(m, where, `${field}[${i}]`);
+    return {
+      role: requireString(obj, "role", `${where} ${field}[${i}]`),
+      content: requireString(obj, "content", `${where} ${field}[${i}]`),
+    };
+  });
+}
+
+/** A Problem: `id`, `question`, `answer` are required; `answer` may be a number in hand-written files. */
+export function parseProblem(value: unknown, where: Where): Problem {
+  const obj = asObject(value, where, "a problem record");
+  const id = requireId(obj, "id", where);
+  const question = requireString(obj, "question", where);
+  const rawAnswer = obj.answer;
+  let answer: string;
+  if (typeof rawAnswer === "string") answer = rawAnswer;
+  else if (typeof rawAnswer === "number" && Number.isFinite(rawAnswer)) answer = String(rawAnswer);
+  else
+    throw new Error(
+      `${where}: field "answer" must be the gold answer as a string, found ${describe(rawAnswer)}`,
+    );
+  const problem: Problem = { id, question, answer };
+  const source = optionalString(obj, "source", where);
+  if (source !== undefined) problem.source = source;
+  const subject = optionalString(obj, "subject", where);
+  if (subject !== undefined) problem.subject = subject;
+  const level = obj.level;
+  if (typeof level === "string" || typeof level === "number") problem.level = level;
+  return problem;
+}
+
+/** A Rollout: `problemId`, `sampleIndex`, `text` are required; the rest is checked when present. */
+export function parseRollout(value: unknown, where: Where): Rollout {
+  const obj = asObject(value, where, "a rollout record");
+  const rollout: Rollout = {
+    problemId: requireId(obj, "problemId", where),
+    sampleIndex: requireInt(obj, "sampleIndex", where),
+    text: requireString(obj, "text", where),
+  };
+  if (obj.finishReason !== undefined && obj.finishReason !== null) {
+    rollout.finishReason = parseFinishReason(obj.finishReason, where);
+  }
+  if (obj.tokenIds !== undefined) rollout.tokenIds = parseTokenIds(obj.tokenIds, where, "tokenIds");
+  if (obj.prompt !== undefined) rollout.prompt = parseMessages(obj.prompt, where, "prompt");
+  if (typeof obj.sampling === "object" && obj.sampling !== null && !Array.isArray(obj.sampling)) {
+    rollout.sampling = obj.sampling as Record<string, unknown>;
+  }
+  if (typeof obj.seed === "number") rollout.seed = obj.seed;
+  const modelId = optionalString(obj, "modelId", where);
+  if (modelId !== undefined) rollout.modelId = modelId;
+  return rollout;
+}

@@ -1,0 +1,307 @@
+/**
+ * The file-level curation run: problems + rollouts in; teacher-prompts.jsonl, dropped.jsonl, pairs.jsonl (when a
+ * generator is given), summary.json and run.json out. Resumable by problem id: rerunning on the same output
+ * directory skips finished problems and appends the rest, giving the same files as an uninterrupted run.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type CuratedProblem, curateProblem, type SelectionConfig } from "./curate-problem.js";
+import type { AnswerEquivalence, Grader } from "./grader.js";
+import { openJournal, problemIdKey } from "./jsonl-journal.js";
+import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
+import { hashString } from "./prng.js";
+import type { Problem, Rollout } from "./records.js";
+import { type CurationSummary, summarize } from "./summary.js";
+import type { TeacherGenerator } from "./teacher-generator.js";
+import { DEFAULT_TEMPLATE, MATH_TUTOR_SYSTEM_PROMPT } from "./teacher-prompt.js";
+import { runTeacherStep, type TeacherTask } from "./teacher-step.js";
+import { verifierEquivalence, verifierGrader } from "./verifier-defaults.js";
+
+export interface CurationConfig extends Omit<SelectionConfig, "grader" | "equivalence"> {
+  /** Default: @ssb/verifier's grade(). */
+  grader?: Grader;
+  /** Default: @ssb/verifier's isEquivalent(). */
+  equivalence?: AnswerEquivalence;
+  /** Reject teacher replies that mention "student" (default false, as the reference). */
+  rejectStudentMention?: boolean;
+  /** Reject truncated teacher replies (default true). */
+  rejectTruncated?: boolean;
+  /** Ask the generator to capture logits (default true). */
+  captureLogits?: boolean;
+  /** Problems per teacher generator call (default 16). */
+  batchSize?: number;
+}
+
+export interface CurationProgress {
+  /** Problems finished, including those skipped because an earlier run finished them. */
+  done: number;
+  total: number;
+  /** Skipped on resume. */
+  skipped: number;
+  kept: number;
+  dropped: number;
+}
+
+export interface RunCurationInput {
+  problems: readonly Problem[];
+  rollouts: readonly Rollout[];
+  outDir: string;
+  config?: CurationConfig;
+  /** Without one, only selection runs and teacher-prompts.jsonl is the product. */
+  generator?: TeacherGenerator;
+  onProgress?: (progress: CurationProgress) => void;
+}
+
+export interface CurationOutputFiles {
+  prompts: string;
+  dropped: string;
+  pairs: string;
+  summary: string;
+  run: string;
+}
+
+export interface CurationRunResult {
+  summary: CurationSummary;
+  files: CurationOutputFiles;
+  /** Problems skipped because an earlier run had finished them. */
+  skipped: number;
+  /** Bytes of partial last lines removed on resume (a sign the previous run was killed mid-write). */
+  truncatedBytes: number;
+  /** Rollouts whose problemId is not among the problems (ignored). */
+  unmatchedRollouts: number;
+}
+
+export function outputFiles(outDir: string): CurationOutputFiles {
+  return {
+    prompts: join(outDir, "teacher-prompts.jsonl"),
+    dropped: join(outDir, "dropped.jsonl"),
+    pairs: join(outDir, "pairs.jsonl"),
+    summary: join(outDir, "summary.json"),
+    run: join(outDir, "run.json"),
+  };
+}
+
+/** The settings that decide the outputs; a resume with different ones would silently mix two runs. */
+function runSettings(config: CurationConfig): Record<string, unknown> {
+  const template = config.template ?? DEFAULT_TEMPLATE;
+  return {
+    seed: config.seed ?? 0,
+    template: template.name,
+    templateHash: hashString(`${template.system}\u0000${template.user}`),
+    studentSystemPromptHash: hashString(config.studentSystemPrompt ?? MATH_TUTOR_SYSTEM_PROMPT),
+    grader: config.grader ? "custom" : "@ssb/verifier",
+    equivalence: config.equivalence ? "custom" : "@ssb/verifier",
+    truncatedIsNoAnswer: config.truncatedIsNoAnswer ?? true,
+    correctChoice: config.correctChoice ?? "first",
+    wrongChoice: config.wrongChoice ?? "first",
+    tieBreak: config.tieBreak ?? "seeded",
+    requireMajorityCountAboveOne: config.requireMajorityCountAboveOne ?? false,
+    whenNoMajority: config.whenNoMajority ?? "random",
+    minCorrect: config.minCorrect ?? 1,
+    minWrong: config.minWrong ?? 1,
+    teacherSampling: config.teacherSampling ?? {},
+    maxAttempts: config.maxAttempts ?? 1,
+    rejectStudentMention: config.rejectStudentMention ?? false,
+    rejectTruncated: config.rejectTruncated ?? true,
+  };
+}
+
+function checkOrWriteRunFile(path: string, settings: Record<string, unknown>): void {
+  if (existsSync(path)) {
+    let previous: Record<string, unknown>;
+    try {
+      previous = JSON.parse(readFileSync(path, "utf8")).settings as Record<string, unknown>;
+    } catch (err) {
+      throw new Error(
+        `${path}: cannot read the previous run's settings (${err instanceof Error ? err.message : err})`,
+      );
+    }
+    for (const key of Object.keys(settings)) {
+      const before = JSON.stringify(previous?.[key]);
+      const now = JSON.stringify(settings[key]);
+      if (before !== now) {
+        throw new Error(
+          `${path}: this output directory holds a run with ${key}=${before}, but this run has ${key}=${now}; ` +
+            "use another output directory (or delete this one) instead of mixing two runs",
+        );
+      }
+    }
+    return;
+  }
+  writeAtomic(path, `${JSON.stringify({ format: "ssb-curation-run/1", settings }, null, 2)}\n`);
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[]) {
+  const byProblem = new Map<string, Rollout[]>();
+  for (const p of problems) {
+    if (byProblem.has(p.id))
+      throw new Error(`problem id ${JSON.stringify(p.id)} appears twice in the problems`);
+    byProblem.set(p.id, []);
+  }
+  let unmatched = 0;
+  const seen = new Set<string>();
+  for (const r of rollouts) {
+    const list = byProblem.get(r.problemId);
+    if (!list) {
+      unmatched++;
+      continue;
+    }
+    const key = `${r.problemId}\u0000${r.sampleIndex}`;
+    if (seen.has(key)) {
+      throw new Error(
+        `rollouts hold sampleIndex ${r.sampleIndex} twice for problem ${JSON.stringify(r.problemId)}`,
+      );
+    }
+    seen.add(key);
+    list.push(r);
+  }
+  return { byProblem, unmatched };
+}
+
+export async function runCuration(input: RunCurationInput): Promise<CurationRunResult> {
+  const config = input.config ?? {};
+  const files = outputFiles(input.outDir);
+  mkdirSync(input.outDir, { recursive: true });
+  checkOrWriteRunFile(files.run, runSettings(config));
+  const { byProblem, unmatched } = groupRollouts(input.problems, input.rollouts);
+
+  const selectionConfig: SelectionConfig = {
+    ...config,
+    grader: config.grader ?? verifierGrader,
+    equivalence: config.equivalence ?? verifierEquivalence,
+  };
+  const generator = input.generator;
+  const prompts = openJournal<TeacherPromptRecord>(files.prompts, problemIdKey);
+  const drops = openJournal<DropRecord>(files.dropped, problemIdKey);
+  const pairs = generator ? openJournal<PairRecord>(files.pairs, problemIdKey) : null;
+  const newPrompts: TeacherPromptRecord[] = [];
+  const newDrops: DropRecord[] = [];
+  const newPairs: PairRecord[] = [];
+  const isDone = (id: string): boolean =>
+    drops.keys.has(id) || (pairs ? pairs.keys.has(id) : prompts.keys.has(id));
+
+  try {
+    const todo = input.problems.filter((p) => !isDone(p.id));
+    const skipped = input.problems.length - todo.length;
+    let kept = 0;
+    let dropped = 0;
+    const report = (done: number): void =>
+      input.onProgress?.({ done: skipped + done, total: input.problems.length, skipped, kept, dropped });
+    report(0);
+    const batchSize = config.batchSize ?? 16;
+    for (let start = 0; start < todo.length; start += batchSize) {
+      const batch = todo.slice(start, start + batchSize);
+      const curated: { problem: Problem; result: CuratedProblem }[] = batch.map((problem) => ({
+        problem,
+        result: curateProblem(problem, byProblem.get(problem.id) ?? [], selectionConfig),
+      }));
+      const tasks: TeacherTask[] = [];
+      for (const { problem, result } of curated) {
+        if (!("prompt" in result)) continue;
+        // Written before the teacher runs so the prompts exist even if the teacher step dies.
+        if (!prompts.keys.has(problem.id)) {
+          prompts.append(problem.id, result.prompt);
+          newPrompts.push(result.prompt);
+        }
+        tasks.push({ problemId: problem.id, messages: result.prompt.messages, gold: problem.answer });
+      }
+      const outcomes =
+        generator && tasks.length > 0
+          ? await runTeacherStep(tasks, generator, {
+              grader: selectionConfig.grader,
+              seed: config.seed ?? 0,
+              sampling: config.teacherSampling ?? {},
+              maxAttempts: config.maxAttempts ?? 1,
+              rejectStudentMention: config.rejectStudentMention ?? false,
+              rejectTruncated: config.rejectTruncated ?? true,
+              captureLogits: config.captureLogits ?? true,
+            })
+          : null;
+      // Records are written in problem order, so the files do not depend on generator completion order.
+      for (const { problem, result } of curated) {
+        if (!("prompt" in result)) {
+          const s = result.selection;
+          const record: DropRecord = {
+            problemId: problem.id,
+            stage: "selection",
+            reason: s.reason,
+            detail: s.detail,
+            rolloutCounts: s.counts,
+          };
+          drops.append(problem.id, record);
+          newDrops.push(record);
+          dropped++;
+          continue;
+        }
+        if (!pairs || !outcomes) continue;
+        const outcome = outcomes.get(problem.id);
+        if (!outcome) throw new Error(`internal: no teacher outcome for problem ${problem.id}`);
+        const prompt = result.prompt;
+        if (outcome.kind === "rejected") {
+          const last = outcome.attempts[outcome.attempts.length - 1];
+          const record: DropRecord = {
+            problemId: problem.id,
+            stage: "teacher",
+            reason: outcome.reason,
+            detail: `teacher reply rejected after ${outcome.attempts.length} tries (last answer ${JSON.stringify(last?.extracted ?? null)}, gold ${JSON.stringify(problem.answer)})`,
+            rolloutCounts: prompt.rolloutCounts,
+            chosenWrong: prompt.chosenWrong,
+            attempts: outcome.attempts,
+          };
+          drops.append(problem.id, record);
+          newDrops.push(record);
+          dropped++;
+          continue;
+        }
+        const pair: PairRecord = {
+          problemId: problem.id,
+          gold: problem.answer,
+          template: prompt.template,
+          studentMessages: prompt.studentMessages,
+          teacherMessages: prompt.messages,
+          response: outcome.result.text,
+          responseTokenIds: outcome.result.tokenIds,
+          finishReason: outcome.result.finishReason,
+          teacherAnswer: outcome.extracted,
+          teacherAnswerCorrect: true,
+          teacherAttempt: outcome.attempt,
+          teacherSampling: outcome.sampling,
+          chosenCorrect: prompt.chosenCorrect,
+          chosenWrong: prompt.chosenWrong,
+          rolloutCounts: prompt.rolloutCounts,
+          logitKey: outcome.result.logitKey ?? null,
+        };
+        pairs.append(problem.id, pair);
+        newPairs.push(pair);
+        kept++;
+      }
+      if (!generator) kept += curated.filter((c) => "prompt" in c.result).length;
+      report(Math.min(start + batchSize, todo.length));
+    }
+
+    const summary = summarize({
+      mode: generator ? "teacher" : "selection",
+      prompts: [...prompts.existing, ...newPrompts],
+      drops: [...drops.existing, ...newDrops],
+      pairs: pairs ? [...pairs.existing, ...newPairs] : [],
+    });
+    writeAtomic(files.summary, `${JSON.stringify({ ...summary, unmatchedRollouts: unmatched }, null, 2)}\n`);
+    return {
+      summary,
+      files,
+      skipped,
+      truncatedBytes: prompts.truncatedBytes + drops.truncatedBytes + (pairs?.truncatedBytes ?? 0),
+      unmatchedRollouts: unmatched,
+    };
+  } finally {
+    prompts.close();
+    drops.close();
+    pairs?.close();
+  }
+}
