@@ -7,3 +7,5 @@ export * from "./rope.js";
 export * from "./safetensors.js";
 export * from "./safetensors-writer.js";
 export * from "./weight-names.js";
+export * from "./chat-template.js";
+export * from "./tokenizer.js";

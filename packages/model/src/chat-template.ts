@@ -1,0 +1,97 @@
+/**
+ * Chat templates: the Jinja program in `tokenizer_config.json` (or `chat_template.jinja`) that turns
+ * messages into the model's prompt text, rendered with @huggingface/jinja the way transformers'
+ * `apply_chat_template(..., tokenize=False)` renders it.
+ */
+import { Template } from "@huggingface/jinja";
+import { ModelFileError } from "./json-fields.js";
+
+export interface ChatMessage {
+  /** "system", "user", "assistant" (or "tool"; templates decide what they accept). */
+  role: string;
+  content: string;
+}
+
+export interface RenderChatOptions {
+  /** Append the opening of an assistant turn (`<|im_start|>assistant\n` in ChatML). Default false. */
+  addGenerationPrompt?: boolean;
+  /** Extra template variables (e.g. `enable_thinking`, `tools`), passed through unchanged. */
+  variables?: Record<string, unknown>;
+}
+
+/** The special-token strings transformers passes to every chat template. */
+export interface ChatTemplateTokens {
+  bosToken: string | null;
+  eosToken: string | null;
+  padToken: string | null;
+  unkToken: string | null;
+  additionalSpecialTokens: string[];
+}
+
+export interface ChatTemplate {
+  /** The Jinja source. */
+  readonly source: string;
+  render(messages: readonly ChatMessage[], options?: RenderChatOptions): string;
+}
+
+const NO_TOKENS: ChatTemplateTokens = {
+  bosToken: null,
+  eosToken: null,
+  padToken: null,
+  unkToken: null,
+  additionalSpecialTokens: [],
+};
+
+/**
+ * Parse a chat template once; `file` names it in errors. Rendering failures (including the
+ * template's own `raise_exception`) are rethrown with the file named.
+ */
+export function compileChatTemplate(
+  source: string,
+  file = "chat template",
+  tokens: ChatTemplateTokens = NO_TOKENS,
+): ChatTemplate {
+  let template: Template;
+  try {
+    template = new Template(source);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ModelFileError(file, `chat_template does not parse (${reason})`);
+  }
+  return {
+    source,
+    render(messages, options = {}) {
+      for (const [index, message] of messages.entries()) {
+        if (typeof message.role !== "string" || typeof message.content !== "string") {
+          throw new Error(`renderChat: messages[${index}] needs string "role" and "content"`);
+        }
+      }
+      try {
+        return template.render({
+          // Copies: the template runtime must not see (or keep) the caller's objects.
+          messages: messages.map((m) => ({ ...m })),
+          add_generation_prompt: options.addGenerationPrompt ?? false,
+          bos_token: tokens.bosToken ?? "",
+          eos_token: tokens.eosToken ?? "",
+          pad_token: tokens.padToken ?? "",
+          unk_token: tokens.unkToken ?? "",
+          additional_special_tokens: tokens.additionalSpecialTokens,
+          ...options.variables,
+        });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new ModelFileError(file, `chat_template failed to render (${reason})`);
+      }
+    },
+  };
+}
+
+/** One-off render of a template string. */
+export function renderChatTemplate(
+  source: string,
+  messages: readonly ChatMessage[],
+  options: RenderChatOptions = {},
+  tokens: ChatTemplateTokens = NO_TOKENS,
+): string {
+  return compileChatTemplate(source, "chat template", tokens).render(messages, options);
+}

@@ -1,0 +1,275 @@
+/**
+ * A checkpoint's tokenizer: `tokenizer.json` run by @huggingface/tokenizers, plus what
+ * `tokenizer_config.json` adds (special-token strings, chat template, decode clean-up), behind a
+ * small interface that speaks token ids as plain numbers.
+ */
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { Tokenizer } from "@huggingface/tokenizers";
+import {
+  type ChatMessage,
+  type ChatTemplate,
+  type ChatTemplateTokens,
+  compileChatTemplate,
+  type RenderChatOptions,
+} from "./chat-template.js";
+import { readJsonFile } from "./config.js";
+import { describeValue, expectObject, isJsonObject, type JsonObject, ModelFileError } from "./json-fields.js";
+
+export const TOKENIZER_FILE = "tokenizer.json";
+export const TOKENIZER_CONFIG_FILE = "tokenizer_config.json";
+/** Newer transformers save the template beside the config; it wins over `chat_template` in the config. */
+export const CHAT_TEMPLATE_FILE = "chat_template.jinja";
+
+/** The parts of `tokenizer_config.json` we use, normalised. */
+export interface TokenizerSettings {
+  bosToken: string | null;
+  eosToken: string | null;
+  padToken: string | null;
+  unkToken: string | null;
+  additionalSpecialTokens: string[];
+  /** Prepend bos_token when encoding with special tokens (Llama); Qwen: false. */
+  addBosToken: boolean;
+  addEosToken: boolean;
+  /** transformers' decode clean-up (" ." -> "."); false unless the config turns it on, so decode inverts encode. */
+  cleanUpTokenizationSpaces: boolean;
+  modelMaxLength: number | null;
+  chatTemplate: string | null;
+}
+
+export interface EncodeOptions {
+  /** Apply the post-processor / add_bos_token (default false: chat prompts already carry their special tokens). */
+  addSpecialTokens?: boolean;
+}
+
+export interface DecodeOptions {
+  /** Drop special tokens such as `<|im_end|>` (default false, so decode(encode(x)) === x). */
+  skipSpecialTokens?: boolean;
+}
+
+export interface ModelTokenizer {
+  readonly settings: TokenizerSettings;
+  /** Vocabulary size including added tokens (can be smaller than the model's padded `vocab_size`). */
+  readonly vocabSize: number;
+  /** Every special added token (content -> id), e.g. `<|im_start|>` -> 151644 for Qwen. */
+  readonly specialTokens: ReadonlyMap<string, number>;
+  readonly bosTokenId: number | null;
+  readonly eosTokenId: number | null;
+  readonly padTokenId: number | null;
+  /** The chat template, or null when the tokenizer has none. */
+  readonly chatTemplate: ChatTemplate | null;
+  encode(text: string, options?: EncodeOptions): number[];
+  decode(ids: readonly number[], options?: DecodeOptions): string;
+  /** Token string for one id (`Ġthe` style for byte-level vocabularies), undefined when out of range. */
+  idToToken(id: number): string | undefined;
+  tokenToId(token: string): number | undefined;
+  /** Id of a token that must exist (e.g. `<|im_end|>`); throws naming the token otherwise. */
+  requireTokenId(token: string): number;
+  /** Render messages with the chat template (throws when there is none). */
+  renderChat(messages: readonly ChatMessage[], options?: RenderChatOptions): string;
+  /** renderChat then encode, without adding special tokens (the template has them). */
+  encodeChat(messages: readonly ChatMessage[], options?: RenderChatOptions): number[];
+}
+
+/** A token entry in tokenizer_config: a string, or an AddedToken object with `content`. */
+function tokenString(config: JsonObject, key: string, file: string): string | null {
+  const value = config[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string") return value;
+  if (isJsonObject(value) && typeof value.content === "string") return value.content;
+  throw new ModelFileError(
+    file,
+    `expected a token string or {"content": ...}, found ${describeValue(value)}`,
+    key,
+  );
+}
+
+function chatTemplateOf(config: JsonObject, file: string): string | null {
+  const value = config.chat_template;
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string") return value;
+  // Several named templates: transformers uses the one called "default".
+  if (Array.isArray(value)) {
+    for (const entry of value) {
+      if (isJsonObject(entry) && entry.name === "default" && typeof entry.template === "string")
+        return entry.template;
+    }
+  }
+  throw new ModelFileError(
+    file,
+    `expected a template string or a list with a "default" entry, found ${describeValue(value)}`,
+    "chat_template",
+  );
+}
+
+function booleanField(config: JsonObject, key: string, fallback: boolean, file: string): boolean {
+  const value = config[key];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "boolean")
+    throw new ModelFileError(file, `expected true or false, found ${describeValue(value)}`, key);
+  return value;
+}
+
+/** Validate and normalise a parsed `tokenizer_config.json`. */
+export function parseTokenizerSettings(json: unknown, file: string): TokenizerSettings {
+  const config = expectObject(json, file);
+  const additional = config.additional_special_tokens;
+  const additionalSpecialTokens: string[] = [];
+  if (additional !== undefined && additional !== null) {
+    if (!Array.isArray(additional)) {
+      throw new ModelFileError(
+        file,
+        `expected a list, found ${describeValue(additional)}`,
+        "additional_special_tokens",
+      );
+    }
+    for (const [index, entry] of additional.entries()) {
+      const content = typeof entry === "string" ? entry : isJsonObject(entry) ? entry.content : undefined;
+      if (typeof content !== "string") {
+        throw new ModelFileError(
+          file,
+          `expected a token string, found ${describeValue(entry)}`,
+          `additional_special_tokens[${index}]`,
+        );
+      }
+      additionalSpecialTokens.push(content);
+    }
+  }
+  const maxLength = config.model_max_length;
+  return {
+    bosToken: tokenString(config, "bos_token", file),
+    eosToken: tokenString(config, "eos_token", file),
+    padToken: tokenString(config, "pad_token", file),
+    unkToken: tokenString(config, "unk_token", file),
+    additionalSpecialTokens,
+    addBosToken: booleanField(config, "add_bos_token", false, file),
+    addEosToken: booleanField(config, "add_eos_token", false, file),
+    cleanUpTokenizationSpaces: booleanField(config, "clean_up_tokenization_spaces", false, file),
+    // Some configs store a huge float sentinel (1e30) meaning "no limit".
+    modelMaxLength: typeof maxLength === "number" && Number.isSafeInteger(maxLength) ? maxLength : null,
+    chatTemplate: chatTemplateOf(config, file),
+  };
+}
+
+export interface CreateTokenizerOptions {
+  /** Names used in error messages. */
+  tokenizerFile?: string;
+  configFile?: string;
+  /** Overrides the config's `chat_template` (e.g. the contents of `chat_template.jinja`). */
+  chatTemplate?: string | null;
+}
+
+/** Build a tokenizer from the parsed JSON of `tokenizer.json` and `tokenizer_config.json`. */
+export function createTokenizer(
+  tokenizerJson: unknown,
+  tokenizerConfig: unknown,
+  options: CreateTokenizerOptions = {},
+): ModelTokenizer {
+  const tokenizerFile = options.tokenizerFile ?? TOKENIZER_FILE;
+  const configFile = options.configFile ?? TOKENIZER_CONFIG_FILE;
+  const tokenizerObject = expectObject(tokenizerJson, tokenizerFile);
+  const configObject = expectObject(tokenizerConfig, configFile);
+  const settings = parseTokenizerSettings(configObject, configFile);
+  if (options.chatTemplate !== undefined) settings.chatTemplate = options.chatTemplate;
+
+  if (!Array.isArray(tokenizerObject.added_tokens)) tokenizerObject.added_tokens = [];
+  let tokenizer: Tokenizer;
+  try {
+    // The library reads clean-up from the config with a default of true; pin it to our setting.
+    tokenizer = new Tokenizer(tokenizerObject, {
+      ...configObject,
+      clean_up_tokenization_spaces: settings.cleanUpTokenizationSpaces,
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ModelFileError(tokenizerFile, `cannot build the tokenizer (${reason})`);
+  }
+
+  const specialTokens = new Map<string, number>();
+  for (const [id, token] of tokenizer.get_added_tokens_decoder()) {
+    if (token.special) specialTokens.set(token.content, id);
+  }
+  const idOf = (token: string | null): number | null =>
+    token === null ? null : (tokenizer.token_to_id(token) ?? null);
+  const bosTokenId = idOf(settings.bosToken);
+  const eosTokenId = idOf(settings.eosToken);
+  const padTokenId = idOf(settings.padToken);
+
+  const templateTokens: ChatTemplateTokens = {
+    bosToken: settings.bosToken,
+    eosToken: settings.eosToken,
+    padToken: settings.padToken,
+    unkToken: settings.unkToken,
+    additionalSpecialTokens: settings.additionalSpecialTokens,
+  };
+  const chatTemplate =
+    settings.chatTemplate === null
+      ? null
+      : compileChatTemplate(settings.chatTemplate, configFile, templateTokens);
+
+  const encode = (text: string, encodeOptions: EncodeOptions = {}): number[] => {
+    const addSpecial = encodeOptions.addSpecialTokens ?? false;
+    const ids = tokenizer.encode(text, { add_special_tokens: addSpecial }).ids;
+    if (addSpecial && settings.addBosToken && bosTokenId !== null && ids[0] !== bosTokenId)
+      ids.unshift(bosTokenId);
+    if (addSpecial && settings.addEosToken && eosTokenId !== null && ids[ids.length - 1] !== eosTokenId)
+      ids.push(eosTokenId);
+    return ids;
+  };
+  const renderChat = (messages: readonly ChatMessage[], renderOptions?: RenderChatOptions): string => {
+    if (chatTemplate === null)
+      throw new ModelFileError(configFile, "this tokenizer has no chat_template", "chat_template");
+    return chatTemplate.render(messages, renderOptions);
+  };
+
+  return {
+    settings,
+    vocabSize: tokenizer.get_vocab(true).size,
+    specialTokens,
+    bosTokenId,
+    eosTokenId,
+    padTokenId,
+    chatTemplate,
+    encode,
+    decode: (ids, decodeOptions = {}) =>
+      tokenizer.decode([...ids], {
+        skip_special_tokens: decodeOptions.skipSpecialTokens ?? false,
+        clean_up_tokenization_spaces: settings.cleanUpTokenizationSpaces,
+      }),
+    idToToken: (id) => tokenizer.id_to_token(id),
+    tokenToId: (token) => tokenizer.token_to_id(token),
+    requireTokenId(token) {
+      const id = tokenizer.token_to_id(token);
+      if (id === undefined) throw new ModelFileError(tokenizerFile, `no token "${token}" in the vocabulary`);
+      return id;
+    },
+    renderChat,
+    encodeChat: (messages, renderOptions) => encode(renderChat(messages, renderOptions)),
+  };
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Load `<dir>/tokenizer.json` and `<dir>/tokenizer_config.json` (optional: without it there are no
+ * special-token strings and no chat template), and `<dir>/chat_template.jinja` when present.
+ */
+export async function loadTokenizer(dir: string): Promise<ModelTokenizer> {
+  const tokenizerFile = path.join(dir, TOKENIZER_FILE);
+  const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
+  const templateFile = path.join(dir, CHAT_TEMPLATE_FILE);
+  const tokenizerJson = await readJsonFile(tokenizerFile);
+  const tokenizerConfig = (await isFile(configFile)) ? await readJsonFile(configFile) : {};
+  const chatTemplate = (await isFile(templateFile)) ? await readFile(templateFile, "utf8") : undefined;
+  return createTokenizer(tokenizerJson, tokenizerConfig, {
+    tokenizerFile,
+    configFile: chatTemplate === undefined ? configFile : templateFile,
+    ...(chatTemplate === undefined ? {} : { chatTemplate }),
+  });
+}
