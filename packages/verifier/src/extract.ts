@@ -71,10 +71,13 @@ function isConnectiveGap(gap: string): boolean {
   return words.every((w) => CONNECTIVES.has(w.toLowerCase()));
 }
 
+/** More boxes than this in one final group are not an answer anyone should be graded on; stop looking. */
+const MAX_GROUP = 32;
+
 /** The last box and the boxes just before it that are joined to it only by connectives. */
 function finalBoxGroup(text: string, boxes: Box[]): Box[] {
   const group: Box[] = [boxes[boxes.length - 1] as Box];
-  for (let j = boxes.length - 2; j >= 0; j--) {
+  for (let j = boxes.length - 2; j >= 0 && group.length < MAX_GROUP; j--) {
     const prev = boxes[j] as Box;
     const next = group[0] as Box;
     if (!isConnectiveGap(text.slice(prev.end, next.start))) break;
@@ -94,8 +97,9 @@ function fromBoxes(text: string): Extraction | null {
 function fromGsm8k(text: string): Extraction | null {
   const at = text.lastIndexOf("####");
   if (at < 0) return null;
-  const line = text.slice(at + 4).split("\n", 1)[0] as string;
-  const answer = line.trim().replace(/\.$/, "");
+  const answer = lineFrom(text, at + 4)
+    .trim()
+    .replace(/\.$/, "");
   return answer.length > 0 ? { answer, rule: "gsm8k", candidates: [answer] } : null;
 }
 
@@ -106,9 +110,19 @@ function firstMathSpan(s: string): string | null {
   return (m[1] ?? m[2] ?? m[3] ?? m[4] ?? "").trim();
 }
 
+/** Answers written after a phrase are short; looking further than this only costs time. */
+const MAX_PHRASE_ANSWER_CHARS = 2_000;
+
+/** The text from `start` to the end of its line, at most MAX_PHRASE_ANSWER_CHARS of it. */
+function lineFrom(text: string, start: number): string {
+  const limit = Math.min(text.length, start + MAX_PHRASE_ANSWER_CHARS);
+  const end = text.indexOf("\n", start);
+  return text.slice(start, end < 0 || end > limit ? limit : end);
+}
+
 /** Cuts a phrase answer ("... answer is 42. So ...") at the end of its sentence. */
 function cleanPhraseAnswer(rest: string): string {
-  const line = (rest.split("\n", 1)[0] as string).trim();
+  const line = rest.trim();
   const math =
     line.startsWith("$") || line.startsWith("\\(") || line.startsWith("\\[") ? firstMathSpan(line) : null;
   if (math !== null) return math;
@@ -123,18 +137,20 @@ const PHRASE = /(final\s+answer\s*(?:is|:)|answer\s+is\s*:?|answer\s*:)\s*/gi;
 function fromPhrases(text: string, rules: readonly ExtractionRule[]): Extraction | null {
   const wantFinal = rules.includes("final-answer");
   const wantPlain = rules.includes("answer-is");
-  let best: { index: number; rule: ExtractionRule; rest: string } | null = null;
+  const matches: { end: number; rule: ExtractionRule }[] = [];
   PHRASE.lastIndex = 0;
   for (let m = PHRASE.exec(text); m !== null; m = PHRASE.exec(text)) {
     const rule: ExtractionRule = /^final/i.test(m[1] as string) ? "final-answer" : "answer-is";
-    if ((rule === "final-answer" && !wantFinal) || (rule === "answer-is" && !wantPlain)) continue;
-    const rest = text.slice(m.index + m[0].length);
-    if (cleanPhraseAnswer(rest).length === 0) continue;
-    best = { index: m.index, rule, rest };
+    if ((rule === "final-answer" && wantFinal) || (rule === "answer-is" && wantPlain))
+      matches.push({ end: m.index + m[0].length, rule });
   }
-  if (!best) return null;
-  const answer = cleanPhraseAnswer(best.rest);
-  return { answer, rule: best.rule, candidates: [answer] };
+  // The last phrase that is followed by an answer wins; walk back from the end so only that one is cleaned.
+  for (let j = matches.length - 1; j >= 0; j--) {
+    const { end, rule } = matches[j] as { end: number; rule: ExtractionRule };
+    const answer = cleanPhraseAnswer(lineFrom(text, end));
+    if (answer.length > 0) return { answer, rule, candidates: [answer] };
+  }
+  return null;
 }
 
 function fromTrailingMath(text: string): Extraction | null {

@@ -2,7 +2,17 @@ export { BudgetExceededError } from "./budget.js";
 export { type Comparison, compareAnswers, isEquivalent } from "./equivalence.js";
 export { extractAnswer, findBoxes } from "./extract.js";
 export { grade } from "./grade.js";
+export { type GradedLine, type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
 export { type NormalizedAnswer, normalizeAnswer } from "./normalize.js";
+export {
+  type AccuracyRewardOptions,
+  accuracyReward,
+  type ChatMessage,
+  type Completion,
+  completionText,
+  type RewardFunction,
+  type RewardInputs,
+} from "./reward.js";
 export { type AnswerShape, shapeOf } from "./structure.js";
 export {
   ALL_EXTRACTION_RULES,

@@ -1,0 +1,131 @@
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { gradeJsonLine } from "./jsonl-grading.js";
+import {
+  ALL_EXTRACTION_RULES,
+  DEFAULT_EXTRACTION_RULES,
+  type ExtractionRule,
+  type Verdict,
+} from "./types.js";
+
+const HELP = `ssb-verify: grade model responses against gold answers (JSONL in, JSONL out)
+
+Usage: ssb-verify [FILE] [options]      (no FILE, or "-": read standard input)
+
+Each input line is a JSON object with a response and a gold answer; each output line is that object with
+"correct", "verdict", "extracted", "rule" and "reason" added. A summary goes to standard error.
+
+Options:
+  --response-field NAME   field holding the response (default: response)
+  --gold-field NAME       field holding the gold answer (default: gold)
+  --last-number           fall back to the last number when no other rule finds an answer
+  --rules LIST            comma-separated extraction rules, in order (${ALL_EXTRACTION_RULES.join(",")})
+  --budget-ms N           time budget per comparison (default: 50)
+  --output FILE, -o FILE  write graded lines to FILE instead of standard output
+  --strict                stop at the first malformed line (exit code 1); default: skip and count them
+  --help, -h              show this help
+`;
+
+interface Summary {
+  lines: number;
+  graded: number;
+  malformed: number;
+  verdicts: Record<Verdict, number>;
+}
+
+function parseRules(value: string | undefined, lastNumber: boolean): ExtractionRule[] {
+  const rules = value === undefined ? [...DEFAULT_EXTRACTION_RULES] : value.split(",").map((r) => r.trim());
+  for (const r of rules) {
+    if (!(ALL_EXTRACTION_RULES as readonly string[]).includes(r)) {
+      throw new Error(`--rules: unknown rule "${r}" (known: ${ALL_EXTRACTION_RULES.join(", ")})`);
+    }
+  }
+  if (lastNumber && !rules.includes("last-number")) rules.push("last-number");
+  return rules as ExtractionRule[];
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "response-field": { type: "string" },
+      "gold-field": { type: "string" },
+      "last-number": { type: "boolean", default: false },
+      rules: { type: "string" },
+      "budget-ms": { type: "string" },
+      output: { type: "string", short: "o" },
+      strict: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw new Error(`expected at most one input file, got ${positionals.length}`);
+  const budgetMs = values["budget-ms"] === undefined ? 50 : Number(values["budget-ms"]);
+  if (!Number.isFinite(budgetMs) || budgetMs <= 0)
+    throw new Error(`--budget-ms: expected a positive number, got "${values["budget-ms"]}"`);
+  const rules = parseRules(values.rules, values["last-number"] ?? false);
+
+  const file = positionals[0];
+  const source = file === undefined || file === "-" ? "<stdin>" : file;
+  const input = source === "<stdin>" ? process.stdin : createReadStream(source);
+  const output = values.output ? createWriteStream(values.output) : process.stdout;
+  const summary: Summary = {
+    lines: 0,
+    graded: 0,
+    malformed: 0,
+    verdicts: { correct: 0, wrong: 0, "no-answer": 0 },
+  };
+
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (line.trim().length === 0) continue;
+    summary.lines++;
+    const graded = gradeJsonLine(line, lineNumber, source, {
+      responseField: values["response-field"],
+      goldField: values["gold-field"],
+      rules,
+      budgetMs,
+    });
+    if (!graded.ok) {
+      summary.malformed++;
+      process.stderr.write(`ssb-verify: ${graded.error}\n`);
+      if (values.strict) {
+        lines.close();
+        return 1;
+      }
+      continue;
+    }
+    summary.graded++;
+    summary.verdicts[graded.result.verdict]++;
+    if (!output.write(`${JSON.stringify(graded.record)}\n`)) await once(output, "drain");
+  }
+  if (output !== process.stdout) {
+    output.end();
+    await once(output, "finish");
+  }
+  const accuracy = summary.graded === 0 ? 0 : summary.verdicts.correct / summary.graded;
+  process.stderr.write(
+    `ssb-verify: ${summary.graded} graded, ${summary.verdicts.correct} correct, ${summary.verdicts.wrong} wrong, ` +
+      `${summary.verdicts["no-answer"]} no answer, ${summary.malformed} malformed skipped; ` +
+      `accuracy ${(accuracy * 100).toFixed(2)}%\n`,
+  );
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`ssb-verify: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  },
+);
