@@ -78,4 +78,9 @@ export {
   teacherSamplingFor,
 } from "./teacher-step.js";
 export { parseTemplateFile, resolveTemplate } from "./template-file.js";
-export { verifierEquivalence, verifierGrader } from "./verifier-defaults.js";
+export {
+  makeVerifierEquivalence,
+  makeVerifierGrader,
+  verifierEquivalence,
+  verifierGrader,
+} from "./verifier-defaults.js";

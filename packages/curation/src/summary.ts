@@ -31,6 +31,8 @@ export interface CurationSummary {
     chosenWrongCount: NumberStats;
     /** Selected problems whose chosen wrong answer was a strict majority among wrong groups (no tie, count > 1). */
     clearMajority: number;
+    /** Selected problems with a single wrong rollout (nothing to choose between). */
+    singleWrong: number;
     /** Selected problems where the top wrong count was tied and a tie-break decided. */
     tieBroken: number;
     /** Selected problems where every wrong answer was unique and one was picked at random (reference rule). */
@@ -85,6 +87,7 @@ export function summarize(input: SummaryInput): CurationSummary {
     wrongGroups: numberStats(chosen.map((c) => c.groups)),
     chosenWrongCount: numberStats(chosen.map((c) => c.count)),
     clearMajority: chosen.filter((c) => c.rule === "majority" && c.count > 1).length,
+    singleWrong: chosen.filter((c) => c.rule === "majority" && c.count === 1).length,
     tieBroken: chosen.filter((c) => c.rule === "tie-seeded" || c.rule === "tie-first").length,
     randomNoMajority: chosen.filter((c) => c.rule === "random-no-majority").length,
   };
@@ -138,7 +141,8 @@ export function formatSummaryTable(s: CurationSummary): string {
   rows.push(["chosen wrong answer count", statsLine(d.chosenWrongCount)]);
   rows.push([
     "wrong pick rule",
-    `clear majority ${d.clearMajority}, tie-broken ${d.tieBroken}, random (no majority) ${d.randomNoMajority}`,
+    `clear majority ${d.clearMajority}, single wrong ${d.singleWrong}, tie-broken ${d.tieBroken}, ` +
+      `random (no majority) ${d.randomNoMajority}`,
   ]);
   if (s.replyLengths) {
     rows.push(["reply tokens", statsLine(s.replyLengths.tokens)]);

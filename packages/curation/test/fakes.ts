@@ -80,7 +80,8 @@ export function syntheticRun(n: number, k = 6): { problems: Problem[]; rollouts:
     const id = `p${String(i).padStart(3, "0")}`;
     problems.push({ id, question: `What is ${i} + 0?`, answer: String(i) });
     for (let s = 0; s < k; s++) {
-      const kind = (i * 7 + s * 3) % 5;
+      // Most problems mix outcomes; some are all-correct, all-missing or all-wrong so every drop reason shows.
+      const kind = i % 7 === 3 ? 0 : i % 7 === 5 ? 4 : i % 7 === 6 ? 1 : (i * 7 + s * 3) % 5;
       const answer =
         kind === 0 || kind === 3
           ? String(i)

@@ -1,0 +1,164 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { main } from "./cli-main.js";
+import type { PairRecord, TeacherPromptRecord } from "./pair-record.js";
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), "ssb-cli-"));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function run(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
+
+function inputs(dir: string) {
+  const problems = join(dir, "problems.jsonl");
+  const rollouts = join(dir, "rollouts.jsonl");
+  writeFileSync(
+    problems,
+    jsonl([
+      { id: "g1", question: "2 + 16?", answer: "18" },
+      { id: "g2", question: "1 + 1?", answer: "2" },
+      { id: "g3", question: "3 * 3?", answer: "9" },
+    ]),
+  );
+  const r = (problemId: string, sampleIndex: number, text: string, finishReason = "stop") => ({
+    problemId,
+    sampleIndex,
+    text,
+    finishReason,
+  });
+  writeFileSync(
+    rollouts,
+    jsonl([
+      r("g1", 0, "2 + 16 = 18, so \\boxed{18}"),
+      r("g1", 1, "I get \\boxed{17.0}"),
+      r("g1", 2, "Maybe \\boxed{17}"),
+      r("g1", 3, "Hmm \\boxed{20}"),
+      r("g2", 0, "\\boxed{2}"),
+      r("g2", 1, "\\boxed{2.00}"),
+      r("g3", 0, "The answer is 9"),
+      r("g3", 1, "\\boxed{9", "length"),
+    ]),
+  );
+  return { problems, rollouts };
+}
+
+describe("ssb-curate", () => {
+  it("selection only: writes teacher prompts, drops and a summary table", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const out = join(dir, "out");
+    const res = await run(["--problems", problems, "--rollouts", rollouts, "--out", out, "--quiet"]);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/selected \(mixed right\/wrong\)\s+1/);
+    expect(res.stdout).toMatch(/ {2}all-correct\s+1/);
+    expect(res.stdout).toMatch(/ {2}no-answers\s+1/);
+    const prompts = readFileSync(join(out, "teacher-prompts.jsonl"), "utf8").trim().split("\n");
+    expect(prompts).toHaveLength(1);
+    const prompt = JSON.parse(prompts[0]!) as TeacherPromptRecord;
+    expect(prompt.chosenWrong).toMatchObject({ answer: "17.0", count: 2, groups: 2 });
+    expect(prompt.messages[1]!.content).toContain("---\n2 + 16 = 18, so \\boxed{18}\n---");
+    expect(prompt.requests).toEqual([
+      { id: "g1#1", sampling: expect.objectContaining({ temperature: 0.4, topK: 50 }) },
+    ]);
+  });
+
+  it("with --teacher-replies: checks each reply and writes pairs", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const replies = join(dir, "replies.jsonl");
+    writeFileSync(
+      replies,
+      jsonl([
+        {
+          id: "g1#1",
+          text: "Step by step... \\boxed{18}",
+          tokenIds: [5, 6, 7, 2],
+          finishReason: "stop",
+          logitKey: "g1#1",
+        },
+      ]),
+    );
+    const out = join(dir, "out");
+    const res = await run([
+      "--problems",
+      problems,
+      "--rollouts",
+      rollouts,
+      "--out",
+      out,
+      "--teacher-replies",
+      replies,
+      "--json",
+    ]);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ mode: "teacher", kept: 1, problems: 3 });
+    expect(res.stderr).toMatch(/\[ssb-curate\] 3\/3 problems/);
+    const pair = JSON.parse(readFileSync(join(out, "pairs.jsonl"), "utf8")) as PairRecord;
+    expect(pair).toMatchObject({
+      problemId: "g1",
+      responseTokenIds: [5, 6, 7, 2],
+      logitKey: "g1#1",
+      teacherAnswer: "18",
+    });
+  });
+
+  it("names the file and line of a bad JSONL record", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    writeFileSync(rollouts, `${readFileSync(rollouts, "utf8")}{"problemId": "g1", "sampleIndex": 9,\n`);
+    let res = await run(["--problems", problems, "--rollouts", rollouts, "--out", join(dir, "o")]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`${rollouts}:9: invalid JSON`);
+    writeFileSync(
+      problems,
+      jsonl([
+        { id: "a", question: "q", answer: "1" },
+        { id: "b", question: 7, answer: "1" },
+      ]),
+    );
+    res = await run(["--problems", problems, "--rollouts", rollouts, "--out", join(dir, "o2")]);
+    expect(res.stderr).toContain(`${problems}:2: field "question" must be a string, found number 7`);
+    writeFileSync(rollouts, jsonl([{ problemId: "a", sampleIndex: -1, text: "x" }]));
+    writeFileSync(problems, jsonl([{ id: "a", question: "q", answer: "1" }]));
+    res = await run(["--problems", problems, "--rollouts", rollouts, "--out", join(dir, "o3")]);
+    expect(res.stderr).toContain(`${rollouts}:1: field "sampleIndex" must be an integer >= 0`);
+  });
+
+  it("explains usage errors, --model and missing files", async () => {
+    expect((await run(["--help"])).stdout).toMatch(/^Usage: ssb-curate/);
+    const missing = await run(["--problems", "p"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--rollouts is required/);
+    const bad = await run(["--problems", "p", "--rollouts", "r", "--out", "o", "--correct", "best"]);
+    expect(bad.stderr).toMatch(/--correct must be one of first, shortest, random; got "best"/);
+    const unknown = await run(["--frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect((await run(["--model", "m"])).stderr).toMatch(/@ssb\/rollout/);
+    const nofile = await run(["--problems", "/nonexistent/p.jsonl", "--rollouts", "r", "--out", tmp()]);
+    expect(nofile.code).toBe(1);
+    expect(nofile.stderr).toMatch(/cannot read \/nonexistent\/p\.jsonl/);
+  });
+});

@@ -1,0 +1,159 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  fakeEquivalence,
+  fakeGrader,
+  problemOfRequest,
+  ScriptedGenerator,
+  syntheticRun,
+} from "../test/fakes.js";
+import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
+import { type CurationConfig, runCuration } from "./run-curation.js";
+import { EXACT_TEMPLATE } from "./teacher-prompt.js";
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), "ssb-curation-"));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const readLines = <T>(path: string): T[] =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as T);
+
+const { problems, rollouts } = syntheticRun(30);
+const golds = new Map(problems.map((p) => [p.id, p.answer]));
+// The teacher answers right, except for every 4th problem where its first try is wrong.
+const teacher = () =>
+  new ScriptedGenerator((r) => {
+    const id = problemOfRequest(r);
+    const wrongFirst = Number(id.slice(1)) % 4 === 0 && r.id.endsWith("#1");
+    return { text: `A careful solution for ${id}. \\boxed{${wrongFirst ? "-1" : golds.get(id)}}` };
+  });
+const config: CurationConfig = { grader: fakeGrader, equivalence: fakeEquivalence, seed: 11, batchSize: 4 };
+
+describe("runCuration", () => {
+  it("writes pairs, drops, prompts and a summary that add up", async () => {
+    const out = tmp();
+    const gen = teacher();
+    const result = await runCuration({ problems, rollouts, outDir: out, config, generator: gen });
+    const pairs = readLines<PairRecord>(result.files.pairs);
+    const drops = readLines<DropRecord>(result.files.dropped);
+    const prompts = readLines<TeacherPromptRecord>(result.files.prompts);
+    expect(pairs.length + drops.length).toBe(problems.length);
+    expect(prompts.length).toBe(result.summary.selected);
+    expect(result.summary.kept).toBe(pairs.length);
+    expect(pairs.length).toBeGreaterThan(0);
+    expect(drops.some((d) => d.stage === "selection")).toBe(true);
+    expect(drops.some((d) => d.reason === "teacher-wrong-answer")).toBe(true);
+    // Problems appear in input order in every file.
+    const order = problems.map((p) => p.id);
+    for (const list of [pairs, drops, prompts]) {
+      const idx = list.map((r) => order.indexOf(r.problemId));
+      expect(idx).toEqual([...idx].sort((a, b) => a - b));
+    }
+    const p = pairs[0]!;
+    expect(p.studentMessages).toHaveLength(2);
+    expect(p.studentMessages[1]!.content).toBe(problems.find((x) => x.id === p.problemId)!.question);
+    expect(p.teacherMessages[1]!.content).toContain("This is the correct response from a student:");
+    expect(p.responseTokenIds.at(-1)).toBe(0);
+    expect(p.responseTokenIds.length).toBe([...p.response].length + 1);
+    expect(p.logitKey).toBe(`${p.problemId}#1`);
+    expect(p.teacherAnswerCorrect).toBe(true);
+    expect(p.teacherSampling).toMatchObject({ temperature: 0.4, topK: 50 });
+    const summary = JSON.parse(readFileSync(result.files.summary, "utf8"));
+    expect(summary.dropped.total).toBe(drops.length);
+    expect(summary.replyLengths.tokens.count).toBe(pairs.length);
+    for (const call of gen.calls) expect(call.options.captureLogits).toBe(true);
+  });
+
+  it("is idempotent: a rerun on a finished directory changes nothing and calls no generator", async () => {
+    const out = tmp();
+    await runCuration({ problems, rollouts, outDir: out, config, generator: teacher() });
+    const before = readFileSync(join(out, "pairs.jsonl"), "utf8");
+    const gen = teacher();
+    const again = await runCuration({ problems, rollouts, outDir: out, config, generator: gen });
+    expect(gen.calls).toHaveLength(0);
+    expect(again.skipped).toBe(problems.length);
+    expect(readFileSync(join(out, "pairs.jsonl"), "utf8")).toBe(before);
+  });
+
+  it("resumes after a partial run (and a half-written line) to the same files", async () => {
+    const full = tmp();
+    await runCuration({ problems, rollouts, outDir: full, config, generator: teacher() });
+    const part = tmp();
+    await runCuration({
+      problems: problems.slice(0, 13),
+      rollouts,
+      outDir: part,
+      config,
+      generator: teacher(),
+    });
+    const pairsPath = join(part, "pairs.jsonl");
+    writeFileSync(pairsPath, `${readFileSync(pairsPath, "utf8")}{"problemId":"p013","resp`);
+    const resumed = await runCuration({ problems, rollouts, outDir: part, config, generator: teacher() });
+    expect(resumed.truncatedBytes).toBeGreaterThan(0);
+    for (const f of ["pairs.jsonl", "dropped.jsonl", "teacher-prompts.jsonl", "summary.json"]) {
+      expect(readFileSync(join(part, f), "utf8")).toBe(readFileSync(join(full, f), "utf8"));
+    }
+  });
+
+  it("selection-only mode writes the teacher prompts; a later teacher run completes the same directory", async () => {
+    const out = tmp();
+    const sel = await runCuration({ problems, rollouts, outDir: out, config });
+    expect(sel.summary.mode).toBe("selection");
+    expect(sel.summary.kept).toBeNull();
+    const prompts = readLines<TeacherPromptRecord>(join(out, "teacher-prompts.jsonl"));
+    expect(prompts.length).toBe(sel.summary.selected);
+    expect(prompts[0]!.requests[0]!.id).toBe(`${prompts[0]!.problemId}#1`);
+    const full = tmp();
+    await runCuration({ problems, rollouts, outDir: full, config, generator: teacher() });
+    await runCuration({ problems, rollouts, outDir: out, config, generator: teacher() });
+    expect(readFileSync(join(out, "pairs.jsonl"), "utf8")).toBe(
+      readFileSync(join(full, "pairs.jsonl"), "utf8"),
+    );
+  });
+
+  it("retries the teacher when asked, and records the try", async () => {
+    const out = tmp();
+    const r = await runCuration({
+      problems,
+      rollouts,
+      outDir: out,
+      config: { ...config, maxAttempts: 2 },
+      generator: teacher(),
+    });
+    const pairs = readLines<PairRecord>(r.files.pairs);
+    expect(pairs.some((p) => p.teacherAttempt === 2)).toBe(true);
+    expect(r.summary.dropped.byReason["teacher-wrong-answer"]).toBeUndefined();
+    expect(r.summary.teacherAttempts?.["2"]).toBeGreaterThan(0);
+  });
+
+  it("refuses to resume with different settings", async () => {
+    const out = tmp();
+    await runCuration({ problems: problems.slice(0, 3), rollouts, outDir: out, config });
+    await expect(
+      runCuration({ problems, rollouts, outDir: out, config: { ...config, seed: 12 } }),
+    ).rejects.toThrow(/run\.json: this output directory holds a run with seed=11, but this run has seed=12/);
+    await expect(
+      runCuration({ problems, rollouts, outDir: out, config: { ...config, template: EXACT_TEMPLATE } }),
+    ).rejects.toThrow(/template=/);
+  });
+
+  it("rejects duplicate problem ids and duplicate samples", async () => {
+    await expect(
+      runCuration({ problems: [problems[0]!, problems[0]!], rollouts, outDir: tmp(), config }),
+    ).rejects.toThrow(/problem id "p000" appears twice/);
+    await expect(
+      runCuration({ problems, rollouts: [rollouts[0]!, rollouts[0]!], outDir: tmp(), config }),
+    ).rejects.toThrow(/sampleIndex 0 twice for problem "p000"/);
+  });
+});
