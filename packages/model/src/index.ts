@@ -1,3 +1,5 @@
+export * from "./adapter.js";
+export * from "./chat-template.js";
 export * from "./checkpoint.js";
 export * from "./checkpoint-weights.js";
 export * from "./config.js";
@@ -6,6 +8,5 @@ export { ModelFileError } from "./json-fields.js";
 export * from "./rope.js";
 export * from "./safetensors.js";
 export * from "./safetensors-writer.js";
-export * from "./weight-names.js";
-export * from "./chat-template.js";
 export * from "./tokenizer.js";
+export * from "./weight-names.js";
