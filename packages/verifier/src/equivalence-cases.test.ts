@@ -508,6 +508,41 @@ export const CATEGORIES: Category[] = [
       ["x-y vs x+y", "x-y=1", "x+y=1"],
     ],
   },
+  {
+    name: "miscellaneous values",
+    equal: [
+      ["20-digit integer with separators", "12,345,678,901,234,567,890", "12345678901234567890"],
+      ["10^{10}", r`10^{10}`, "10000000000"],
+      ["1e-3", "1e-3", "0.001"],
+      ["6/8 vs 3/4", "6/8", "3/4"],
+      ["factorial", "5!", "120"],
+      ["log base 2", r`\log_2 8`, "3"],
+      ["sin(pi/6)", r`\sin(\pi/6)`, r`\frac12`],
+      ["sqrt2/2 vs 1/sqrt2", r`\frac{1}{\sqrt2}`, r`\frac{\sqrt{2}}{2}`],
+      ["dollars and cents", r`\$1.50`, "1.5"],
+      ["GSM8K money with cents", "$1,000.00", "1000"],
+      ["percent vs fraction", r`\frac{1}{2}`, r`50\%`],
+      ["arithmetic left unevaluated", "0.1+0.2", "0.3"],
+      ["infinity", r`\infty`, r`\infty`],
+      ["pm 2 vs list", r`\pm 2`, "2,-2"],
+      ["braced exponent", "x^{2}", "x^2"],
+      ["triple without parentheses", "6, 31, -1", "(6,31,-1)"],
+      ["no solution text", r`\text{no solution}`, "no solution"],
+      ["empty set symbols", r`\varnothing`, r`\emptyset`],
+      ["line as implicit equation", "x - y = 0", "y = x"],
+    ],
+    notEqual: [
+      ["20-digit integers differing in last digit", "12345678901234567891", "12345678901234567890"],
+      ["approximate root", "2.828", r`2\sqrt{2}`],
+      ["different variable", "y^2-1", "x^2-1"],
+      ["negative infinity", r`-\infty`, r`\infty`],
+      ["interval vs two-element set", "[0,1]", r`\{0,1\}`],
+      ["triple reordered without parentheses", "31, 6, -1", "(6,31,-1)"],
+      ["binomial off by one", r`\binom{5}{3}`, "11"],
+      ["factorial vs number", "5!", "5"],
+      ["half-line vs all reals", r`(0,\infty)`, r`\mathbb{R}`],
+    ],
+  },
 ];
 
 /** Option-dependent behaviour: [label, predicted, gold, options, expected]. */
@@ -648,6 +683,31 @@ export const KNOWN_DISAGREEMENTS: Disagreement[] = [
     expected: false,
     got: true,
     why: "False positive from the `\\\\ ` row separator bug: both vectors collapse to one cell (`-14 \\ -2 \\ -7` vs `-2 \\ -14 \\ -7`), which the scalar path then judges equal. A permuted vector is a different answer.",
+  },
+  {
+    label: "binomial",
+    predicted: r`\binom{5}{2}`,
+    gold: "10",
+    expected: true,
+    got: false,
+    why: "Binomial coefficients are not evaluated (\\binom{5}{2} = 10). Models write them when the gold is the number; the numeric evaluator should know `Binomial` (and `\\dbinom` is already rewritten to `\\binom`).",
+  },
+  {
+    label: "dbinom",
+    predicted: r`\dbinom{6}{3}`,
+    gold: "20",
+    expected: true,
+    got: false,
+    why: "Same: \\dbinom{6}{3} = 20 is not evaluated.",
+  },
+  {
+    label: "all reals as interval",
+    predicted: r`(-\infty,\infty)`,
+    gold: r`\mathbb{R}`,
+    expected: true,
+    got: false,
+    // Debatable, but Math-Verify and MATH graders accept (-\infty, \infty) for \mathbb{R}.
+    why: "The whole real line written as an interval is the same answer as \\mathbb{R} (Math-Verify accepts it). (-\\infty, \\infty) is already parsed as an interval; \\mathbb{R} should be mapped to it.",
   },
 ];
 
