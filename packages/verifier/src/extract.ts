@@ -65,6 +65,7 @@ const CONNECTIVES = new Set([
 function isConnectiveGap(gap: string): boolean {
   if (gap.length > 80 || gap.includes("\n\n")) return false;
   const words = gap
+    .replace(/(?:^|[\s$])[a-zA-Z](?:_\{?\w+\}?)?\s*=/g, " ") // `$x = \boxed{1}$ and $x = \boxed{-2}$`
     .replace(/[$\\{}(),;:.!?&]/g, " ")
     .split(/\s+/)
     .filter((w) => w.length > 0);
