@@ -1,0 +1,200 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Data, RecordBatch } from "apache-arrow";
+import { LogitStoreError } from "./errors.js";
+import { type ExampleEntry, type Manifest, manifestPath, readManifest, shardPath } from "./manifest.js";
+import type { LogitSchemaMeta } from "./schema-meta.js";
+import { ShardReader } from "./shard-reader.js";
+
+/**
+ * One example's rows as typed-array views into the decoded record batch (no copy). Flat arrays are row-major:
+ * entry j of token i is at [i * k + j]. The views keep their batch's buffer alive while referenced.
+ */
+export interface ExampleLogits {
+  exampleId: string;
+  /** Number of tokens (rows). */
+  length: number;
+  k: number;
+  dtype: LogitSchemaMeta["dtype"];
+  positions: Int32Array;
+  tokenIds: Int32Array;
+  topkIds: Int32Array;
+  /** Float32Array for float32 stores; float16 bits (decode with float16BitsToFloat32Array) for float16 ones. */
+  topkLogits: Float32Array | Uint16Array;
+  logSumExp: Float32Array;
+}
+
+export interface OpenLogitStoreOptions {
+  /** Verify each record batch's CRC-32 against the manifest when it is read (default true). */
+  verifyChecksums?: boolean;
+}
+
+/** Opens a store for reading: a snapshot of its manifest at this moment (a running writer may add shards later). */
+export async function openLogitStore(dir: string, options: OpenLogitStoreOptions = {}): Promise<LogitStore> {
+  return new LogitStore(resolve(dir), options);
+}
+
+const COL = { exampleId: 0, position: 1, tokenId: 2, topkIds: 3, topkLogits: 4, logSumExp: 5 } as const;
+
+export class LogitStore {
+  readonly meta: LogitSchemaMeta;
+  private readonly manifest: Manifest;
+  private readonly byId: Map<string, ExampleEntry>;
+  private readonly shards = new Map<number, ShardReader>();
+  private readonly verify: boolean;
+  private cached: { shard: number; batch: number; data: RecordBatch } | undefined;
+
+  constructor(
+    readonly dir: string,
+    options: OpenLogitStoreOptions,
+  ) {
+    if (!existsSync(manifestPath(dir))) {
+      throw new LogitStoreError(`${dir}: not a logit store (no ${manifestPath(dir)})`);
+    }
+    const manifest = readManifest(dir);
+    if (!manifest) throw new LogitStoreError(`${dir}: not a logit store`);
+    this.manifest = manifest;
+    this.meta = manifest.meta;
+    this.byId = new Map(manifest.examples.map((e) => [e.id, e]));
+    this.verify = options.verifyChecksums ?? true;
+    // Reject a manifest that names files outside the directory before touching any of them.
+    for (const s of manifest.shards) shardPath(dir, s.file, manifestPath(dir));
+  }
+
+  /** Example ids in the order they were written. */
+  examples(): string[] {
+    return this.manifest.examples.map((e) => e.id);
+  }
+
+  get size(): number {
+    return this.manifest.examples.length;
+  }
+
+  /** Total rows (tokens) in the store. */
+  get rows(): number {
+    return this.manifest.shards.reduce((s, x) => s + x.rows, 0);
+  }
+
+  has(exampleId: string): boolean {
+    return this.byId.has(exampleId);
+  }
+
+  /** Where an example lies (shard file, record batch, row range), as recorded in the manifest. */
+  locate(exampleId: string): (ExampleEntry & { file: string }) | undefined {
+    const e = this.byId.get(exampleId);
+    return e && { ...e, file: this.manifest.shards[e.shard]!.file };
+  }
+
+  /** Reads one example by id (one record batch read through the manifest and the shard's footer). */
+  read(exampleId: string): ExampleLogits {
+    const entry = this.byId.get(exampleId);
+    if (!entry)
+      throw new LogitStoreError(`${this.dir}: no example ${JSON.stringify(exampleId)} in the store`);
+    return this.view(entry);
+  }
+
+  /** All examples in write order; each record batch is read once. */
+  *iterate(): Generator<ExampleLogits> {
+    for (const e of this.manifest.examples) yield this.view(e);
+  }
+
+  [Symbol.iterator](): Generator<ExampleLogits> {
+    return this.iterate();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ExampleLogits> {
+    for (const e of this.manifest.examples) yield this.view(e);
+  }
+
+  /** Reads every record batch, checking checksums and row ranges; throws on the first problem. */
+  verifyAll(): void {
+    this.manifest.shards.forEach((s, i) => {
+      for (let b = 0; b < s.batches.length; b++) this.batch(i, b);
+    });
+    for (const e of this.manifest.examples) this.view(e);
+  }
+
+  close(): void {
+    for (const s of this.shards.values()) s.close();
+    this.shards.clear();
+    this.cached = undefined;
+  }
+
+  private shard(index: number): ShardReader {
+    let r = this.shards.get(index);
+    if (!r) {
+      const entry = this.manifest.shards[index]!;
+      r = new ShardReader(
+        shardPath(this.dir, entry.file, manifestPath(this.dir)),
+        entry,
+        this.meta,
+        this.verify,
+      );
+      this.shards.set(index, r);
+    }
+    return r;
+  }
+
+  private batch(shard: number, batch: number): RecordBatch {
+    const c = this.cached;
+    if (c && c.shard === shard && c.batch === batch) return c.data;
+    const data = this.shard(shard).readBatch(batch);
+    this.cached = { shard, batch, data };
+    return data;
+  }
+
+  private view(e: ExampleEntry): ExampleLogits {
+    const batch = this.batch(e.shard, e.batch);
+    const { k, dtype } = this.meta;
+    const start = e.batchRow;
+    const end = start + e.rows;
+    const col = (i: number): Data => {
+      const child = batch.getChildAt(i);
+      // The writer never splits a batch's column into chunks, so each column is one Data.
+      if (!child || child.data.length !== 1)
+        throw new LogitStoreError(`${this.dir}: unexpected layout in column ${i}`);
+      return child.data[0]!;
+    };
+    const flat = (i: number) => {
+      const d = col(i);
+      const child = d.children[0]!;
+      return { values: child.values as Int32Array | Float32Array | Uint16Array, offset: child.offset };
+    };
+    const ids = col(COL.exampleId);
+    this.checkId(ids, start, e);
+    this.checkId(ids, end - 1, e);
+    const pos = col(COL.position);
+    const tok = col(COL.tokenId);
+    const lse = col(COL.logSumExp);
+    const topIds = flat(COL.topkIds);
+    const topLogits = flat(COL.topkLogits);
+    return {
+      exampleId: e.id,
+      length: e.rows,
+      k,
+      dtype,
+      positions: (pos.values as Int32Array).subarray(pos.offset + start, pos.offset + end),
+      tokenIds: (tok.values as Int32Array).subarray(tok.offset + start, tok.offset + end),
+      topkIds: (topIds.values as Int32Array).subarray(topIds.offset + start * k, topIds.offset + end * k),
+      topkLogits: topLogits.values.subarray(topLogits.offset + start * k, topLogits.offset + end * k) as
+        | Float32Array
+        | Uint16Array,
+      logSumExp: (lse.values as Float32Array).subarray(lse.offset + start, lse.offset + end),
+    };
+  }
+
+  /** The example id stored in the row must be the one the manifest promises. */
+  private checkId(ids: Data, row: number, e: ExampleEntry): void {
+    if (e.rows === 0) return;
+    const offsets = ids.valueOffsets as Int32Array;
+    const bytes = ids.values as Uint8Array;
+    const from = offsets[ids.offset + row]!;
+    const to = offsets[ids.offset + row + 1]!;
+    const found = Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString("utf8");
+    if (found !== e.id) {
+      throw new LogitStoreError(
+        `${this.dir}: manifest says example ${JSON.stringify(e.id)} is at shard ${e.shard} batch ${e.batch} row ${row}, but that row holds ${JSON.stringify(found)}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { expectSameBytes } from "../test/same-array.js";
+import { syntheticRows } from "../test/synthetic-logits.js";
+import { useTempDirs } from "../test/temp-dir.js";
+import { float16BitsToFloat32, float32ArrayToFloat16Bits } from "./float16.js";
+import { openLogitStore } from "./reader.js";
+import type { LogitDtype, LogitSchemaMetaInput } from "./schema-meta.js";
+import { openLogitStoreWriter } from "./writer.js";
+
+const VOCAB = 151936;
+const meta = (k: number, dtype: LogitDtype): LogitSchemaMetaInput => ({
+  modelId: "test/teacher",
+  tokenizerHash: "sha256:abc",
+  vocabSize: VOCAB,
+  k,
+  dtype,
+  captureTemperature: 0.7,
+});
+
+describe("round trip", () => {
+  const tempDir = useTempDirs();
+
+  for (const dtype of ["float32", "float16"] as const) {
+    for (const k of [1, 20, 128]) {
+      it(`${dtype}, k=${k}: examples of 1 and 10,000 tokens read back ${dtype === "float32" ? "bit-exact" : "within float16 rounding"}`, async () => {
+        const dir = tempDir();
+        const lengths = { one: 1, long: 10_000, mid: 37 };
+        const data = Object.fromEntries(
+          Object.entries(lengths).map(([id, n], i) => [
+            id,
+            syntheticRows(n, { vocabSize: VOCAB, k, seed: k * 10 + i }),
+          ]),
+        );
+        // Small batches and shards so the long example gets its own oversized batch and shards rotate.
+        const w = await openLogitStoreWriter(dir, meta(k, dtype), {
+          batchBytes: 64 << 10,
+          shardBytes: 1 << 20,
+        });
+        for (const [id, rows] of Object.entries(data)) w.writeExample(id, rows);
+        expect(await w.close()).toEqual({ unfinished: [] });
+
+        const store = await openLogitStore(dir);
+        expect(store.examples()).toEqual(["one", "long", "mid"]);
+        expect(store.meta).toMatchObject({ ...meta(k, dtype), formatVersion: 1 });
+        for (const [id, rows] of Object.entries(data)) {
+          const ex = store.read(id);
+          expect(ex.length).toBe(rows.tokenIds.length);
+          expect(ex.k).toBe(k);
+          expectSameBytes(ex.positions, rows.positions, "positions");
+          expectSameBytes(ex.tokenIds, rows.tokenIds, "tokenIds");
+          expectSameBytes(ex.topkIds, rows.topkIds, "topkIds");
+          expectSameBytes(ex.logSumExp, rows.logSumExp, "logSumExp");
+          if (dtype === "float32") {
+            expect(ex.topkLogits).toBeInstanceOf(Float32Array);
+            // Bit-exact: the raw bytes are compared, not values.
+            expectSameBytes(ex.topkLogits, rows.topkLogits, "topkLogits");
+          } else {
+            expect(ex.topkLogits).toBeInstanceOf(Uint16Array);
+            expectSameBytes(ex.topkLogits, float32ArrayToFloat16Bits(rows.topkLogits), "topkLogits");
+            for (let i = 0; i < rows.topkLogits.length; i += 97) {
+              const x = rows.topkLogits[i]!;
+              // Within half a float16 ulp (2^-11 relative for normal numbers).
+              expect(Math.abs(float16BitsToFloat32(ex.topkLogits[i]!) - x)).toBeLessThanOrEqual(
+                Math.abs(x) * 2 ** -11,
+              );
+            }
+          }
+        }
+        const iterated = [...store].map((e) => [e.exampleId, e.length]);
+        expect(iterated).toEqual(Object.entries(lengths));
+        store.verifyAll();
+        store.close();
+      });
+    }
+  }
+
+  it("returns zero-copy views into one buffer per record batch", async () => {
+    const dir = tempDir();
+    const w = await openLogitStoreWriter(dir, meta(4, "float32"));
+    w.writeExample("a", syntheticRows(10, { vocabSize: VOCAB, k: 4, seed: 1 }));
+    w.writeExample("b", syntheticRows(10, { vocabSize: VOCAB, k: 4, seed: 2 }));
+    await w.close();
+    const store = await openLogitStore(dir);
+    const a = store.read("a");
+    const b = store.read("b");
+    expect(a.topkIds.buffer).toBe(a.topkLogits.buffer);
+    expect(a.logSumExp.buffer).toBe(b.tokenIds.buffer);
+  });
+
+  it("keeps each example's rows together when tokens of many examples are appended interleaved", async () => {
+    const dir = tempDir();
+    const k = 3;
+    const w = await openLogitStoreWriter(dir, meta(k, "float16"), { batchBytes: 256 });
+    const full = ["x", "y", "z"].map((id, i) => ({
+      id,
+      rows: syntheticRows(25 + i, { vocabSize: VOCAB, k, seed: i }),
+    }));
+    for (let t = 0; t < 27; t++) {
+      for (const { id, rows } of full) {
+        if (t >= rows.tokenIds.length) continue;
+        // One token per call, as a batched generation step produces them.
+        w.append(id, {
+          tokenIds: rows.tokenIds.subarray(t, t + 1),
+          topkIds: rows.topkIds.subarray(t * k, t * k + k),
+          topkLogits: rows.topkLogits.subarray(t * k, t * k + k),
+          logSumExp: rows.logSumExp.subarray(t, t + 1),
+        });
+      }
+      if (t === 24) w.commitExample("x");
+    }
+    w.commitExample("z");
+    expect(w.pendingExamples).toEqual(["y"]);
+    const closed = await w.close();
+    expect(closed.unfinished).toEqual(["y"]);
+    const store = await openLogitStore(dir);
+    expect(store.examples()).toEqual(["x", "z"]);
+    const z = store.read("z");
+    expect(z.positions).toEqual(full[2]!.rows.positions);
+    expect(z.topkIds).toEqual(full[2]!.rows.topkIds);
+    // A later writer reports the never-committed example for redo.
+    const w2 = await openLogitStoreWriter(dir, meta(k, "float16"));
+    expect(w2.redo).toEqual(["y"]);
+    w2.writeExample("y", full[1]!.rows);
+    await w2.close();
+    const again = await openLogitStore(dir);
+    expect(again.examples()).toEqual(["x", "z", "y"]);
+    expect(again.read("y").topkIds).toEqual(full[1]!.rows.topkIds);
+    const w3 = await openLogitStoreWriter(dir, meta(k, "float16"));
+    expect(w3.redo).toEqual([]);
+    await w3.close();
+  });
+
+  it("reopens and appends to an existing store; rejects mismatched metadata and duplicate ids", async () => {
+    const dir = tempDir();
+    const w = await openLogitStoreWriter(dir, meta(2, "float32"));
+    w.writeExample("a", syntheticRows(3, { vocabSize: VOCAB, k: 2, seed: 1 }));
+    await w.close();
+    await expect(
+      openLogitStoreWriter(dir, { ...meta(2, "float32"), tokenizerHash: "other" }),
+    ).rejects.toThrow(/metadata mismatch \(tokenizerHash: expected "sha256:abc", found "other"\)/);
+    await expect(openLogitStoreWriter(dir, meta(3, "float16"))).rejects.toThrow(
+      /k: expected 2, found 3; dtype/,
+    );
+    const w2 = await openLogitStoreWriter(dir, meta(2, "float32"));
+    expect(() => w2.append("a", syntheticRows(1, { vocabSize: VOCAB, k: 2, seed: 1 }))).toThrow(
+      /already in the store/,
+    );
+    w2.writeExample("b", syntheticRows(2, { vocabSize: VOCAB, k: 2, seed: 2 }));
+    await expect(openLogitStoreWriter(dir, meta(2, "float32"))).rejects.toThrow(/already open/);
+    await w2.close();
+    const store = await openLogitStore(join(dir));
+    expect(store.examples()).toEqual(["a", "b"]);
+    expect(store.rows).toBe(5);
+  });
+
+  it("rejects malformed rows with the field and index", async () => {
+    const dir = tempDir();
+    const w = await openLogitStoreWriter(dir, meta(2, "float32"));
+    const good = syntheticRows(2, { vocabSize: VOCAB, k: 2, seed: 1 });
+    expect(() => w.append("e", { ...good, topkIds: good.topkIds.subarray(0, 3) })).toThrow(
+      /"topkIds" has 3 values, expected 4/,
+    );
+    expect(() => w.append("e", { ...good, topkIds: Int32Array.of(1, 2, 3, VOCAB) })).toThrow(
+      /topkIds\[3\] = 151936 is not a token id/,
+    );
+    expect(() => w.append("e", { ...good, topkLogits: Float32Array.of(1, 2, 3, 2) })).toThrow(
+      /not sorted descending/,
+    );
+    expect(() => w.append("e", { ...good, logSumExp: Float32Array.of(-100, 100) })).toThrow(/logSumExp\[0\]/);
+    expect(() => w.append("e", { ...good, topkLogits: new Uint16Array(4) })).toThrow(/dtype is float32/);
+    expect(() => w.commitExample("e")).toThrow(/has no appended rows/);
+    await w.close();
+    await expect(openLogitStoreWriter(tempDir(), { ...meta(2, "float32"), vocabSize: -1 })).rejects.toThrow(
+      /field "vocabSize" must be an integer/,
+    );
+  });
+});

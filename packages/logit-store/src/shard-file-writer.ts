@@ -1,0 +1,140 @@
+import { closeSync, fsyncSync, openSync, renameSync, writevSync } from "node:fs";
+import { dirname } from "node:path";
+import { crc32 } from "node:zlib";
+import { type CompressionType, type RecordBatch, RecordBatchFileWriter, type Schema } from "apache-arrow";
+import { fsyncDir } from "./fs-durable.js";
+
+/** Where one record batch lies in a shard, as the manifest records it. */
+export interface BatchLocation {
+  /** Byte offset of the batch's message (its IPC file block). */
+  offset: number;
+  /** Length of the message header incl. prefix and padding (the block's metaDataLength). */
+  metaLength: number;
+  /** Length of the message body. */
+  bodyLength: number;
+  rows: number;
+  /** CRC-32 of the batch's bytes [offset, offset + metaLength + bodyLength). */
+  crc32: number;
+}
+
+/**
+ * apache-arrow's file writer, with its output sent straight to a file descriptor instead of its async byte
+ * queue. Overriding the one method through which every byte passes keeps memory bounded by one record batch
+ * and lets us measure and checksum each batch's bytes as they go out.
+ */
+class FdFileWriter extends RecordBatchFileWriter {
+  pending: Uint8Array[] = [];
+
+  protected override _write(chunk: unknown): this {
+    if (!this._started) return this;
+    if (!ArrayBuffer.isView(chunk)) throw new TypeError("arrow writer produced a non-buffer chunk");
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (bytes.byteLength > 0) {
+      this.pending.push(bytes);
+      this._position += bytes.byteLength;
+    }
+    return this;
+  }
+
+  get position(): number {
+    return this._position;
+  }
+
+  get lastBlock(): { offset: number; metaDataLength: number; bodyLength: number } {
+    const block = this._recordBatchBlocks[this._recordBatchBlocks.length - 1];
+    if (!block) throw new Error("no record batch written yet");
+    return block;
+  }
+}
+
+/**
+ * Writes one shard: record batches go to `<final>.partial`; `finish()` adds the footer, fsyncs, and renames
+ * to the final name, so a shard under its final name is always complete.
+ */
+export class ShardFileWriter {
+  readonly tempPath: string;
+  private readonly fd: number;
+  private readonly writer: FdFileWriter;
+  private readonly schema: Schema;
+  readonly batches: BatchLocation[] = [];
+  rows = 0;
+
+  constructor(
+    readonly finalPath: string,
+    schema: Schema,
+    compression: CompressionType | null,
+  ) {
+    this.tempPath = `${finalPath}.partial`;
+    this.fd = openSync(this.tempPath, "w");
+    this.schema = schema;
+    this.writer = new FdFileWriter({ autoDestroy: true, compressionType: compression });
+    // Writes the magic and padding now so an empty shard is still a valid file at finish().
+    this.writer.reset(undefined, schema);
+    this.drain();
+  }
+
+  /** Bytes written so far (before the footer). */
+  get bytes(): number {
+    return this.writer.position;
+  }
+
+  writeBatch(batch: RecordBatch): BatchLocation {
+    const w = this.writer;
+    w.pending = [];
+    w.write(batch);
+    const chunks = w.pending;
+    const block = w.lastBlock;
+    // The chunks are exactly this batch's message (and its body), in order.
+    let crc = 0;
+    for (const c of chunks) crc = crc32(c, crc);
+    const loc: BatchLocation = {
+      offset: block.offset,
+      metaLength: block.metaDataLength,
+      bodyLength: block.bodyLength,
+      rows: batch.numRows,
+      crc32: crc,
+    };
+    this.drain();
+    this.batches.push(loc);
+    this.rows += batch.numRows;
+    return loc;
+  }
+
+  /** Footer, fsync, rename to the final name, fsync the directory. Returns the file's size. */
+  finish(): number {
+    this.writer.reset(undefined, this.schema); // writes the footer and trailing magic
+    this.drain();
+    const size = this.writer.position;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    renameSync(this.tempPath, this.finalPath);
+    fsyncDir(dirname(this.finalPath));
+    return size;
+  }
+
+  private drain(): void {
+    const chunks = this.writer.pending;
+    this.writer.pending = [];
+    // writev takes at most IOV_MAX (1024) buffers per call; partial writes are retried from where they stopped.
+    let i = 0;
+    while (i < chunks.length) {
+      const group = chunks.slice(i, i + 512);
+      const total = group.reduce((s, c) => s + c.byteLength, 0);
+      let done = writevSync(this.fd, group);
+      while (done < total) {
+        let skip = done;
+        const rest: Uint8Array[] = [];
+        for (const c of group) {
+          if (skip >= c.byteLength) {
+            skip -= c.byteLength;
+          } else {
+            rest.push(c.subarray(skip));
+            skip = 0;
+          }
+        }
+        done += writevSync(this.fd, rest);
+      }
+      i += 512;
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { crc32 } from "node:zlib";
+import { type RecordBatch, RecordBatchReader, RecordBatchStreamWriter, type Schema } from "apache-arrow";
+import { Footer } from "apache-arrow/ipc/metadata/file";
+import { checkArrowSchema } from "./arrow-schema.js";
+import { type CompressionName, compressionTypeFor } from "./compression.js";
+import { LogitStoreError } from "./errors.js";
+import type { ShardEntry } from "./manifest.js";
+import { assertSameMeta, type LogitSchemaMeta } from "./schema-meta.js";
+
+const MAGIC = "ARROW1";
+const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+/**
+ * Random access to one complete shard. Opening checks the size recorded in the manifest, both magic strings,
+ * the footer's schema and metadata, and that the footer's record-batch blocks are the ones the manifest lists.
+ */
+export class ShardReader {
+  private fd: number | undefined;
+  private readonly schemaMessage: Uint8Array;
+
+  constructor(
+    readonly path: string,
+    readonly entry: ShardEntry,
+    meta: LogitSchemaMeta,
+    private readonly verifyChecksums: boolean,
+  ) {
+    const fd = openSync(path, "r");
+    try {
+      const size = fstatSync(fd).size;
+      if (size !== entry.bytes) {
+        throw new LogitStoreError(
+          `${path}: ${size} bytes on disk but the manifest records ${entry.bytes} (truncated or modified)`,
+        );
+      }
+      if (size < 8 + 10)
+        throw new LogitStoreError(`${path}: ${size} bytes is too short for an Arrow IPC file`);
+      const head = readExact(fd, 0, 8, path);
+      const tail = readExact(fd, size - 10, 10, path);
+      const tailMagic = Buffer.from(tail.subarray(4)).toString("latin1");
+      if (Buffer.from(head.subarray(0, 6)).toString("latin1") !== MAGIC || tailMagic !== MAGIC) {
+        throw new LogitStoreError(`${path}: not an Arrow IPC file (magic "ARROW1" missing at start or end)`);
+      }
+      const footerLength = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
+      if (footerLength <= 0 || footerLength > size - 18) {
+        throw new LogitStoreError(
+          `${path}: footer length ${footerLength} is impossible for a ${size}-byte file`,
+        );
+      }
+      const footerBytes = readExact(fd, size - 10 - footerLength, footerLength, path);
+      let footer: Footer;
+      try {
+        footer = Footer.decode(footerBytes);
+      } catch (e) {
+        throw new LogitStoreError(`${path}: corrupt Arrow footer (${(e as Error).message})`);
+      }
+      const found = checkArrowSchema(footer.schema, path);
+      assertSameMeta(meta, found, `${path} schema vs manifest`);
+      if (footer.numRecordBatches !== entry.batches.length) {
+        throw new LogitStoreError(
+          `${path}: the footer lists ${footer.numRecordBatches} record batches, the manifest ${entry.batches.length}`,
+        );
+      }
+      entry.batches.forEach((loc, i) => {
+        const block = footer.getRecordBatch(i);
+        if (
+          !block ||
+          block.offset !== loc.offset ||
+          block.metaDataLength !== loc.metaLength ||
+          block.bodyLength !== loc.bodyLength
+        ) {
+          throw new LogitStoreError(`${path}: record batch ${i} in the footer differs from the manifest`);
+        }
+      });
+      if (entry.compression) compressionTypeFor(entry.compression as CompressionName);
+      this.schemaMessage = schemaMessageBytes(footer.schema);
+      this.fd = fd;
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+  }
+
+  /** Reads and decodes record batch `index`; its typed arrays are views into one freshly read buffer. */
+  readBatch(index: number): RecordBatch {
+    const loc = this.entry.batches[index];
+    if (!loc) throw new LogitStoreError(`${this.path}: no record batch ${index}`);
+    if (this.fd === undefined) throw new LogitStoreError(`${this.path}: shard reader is closed`);
+    // Lay out [schema message][batch message][end-of-stream] so Arrow's public stream reader can decode the
+    // batch in place: the batch bytes are read from disk straight into this buffer and never copied again.
+    const s = this.schemaMessage.length;
+    const len = loc.metaLength + loc.bodyLength;
+    const buf = new Uint8Array(s + len + EOS.length);
+    buf.set(this.schemaMessage, 0);
+    readInto(this.fd, buf, s, len, loc.offset, this.path);
+    buf.set(EOS, s + len);
+    if (this.verifyChecksums) {
+      const crc = crc32(buf.subarray(s, s + len));
+      if (crc !== loc.crc32) {
+        throw new LogitStoreError(
+          `${this.path}: record batch ${index} fails its checksum (crc32 ${crc} vs ${loc.crc32} in the manifest): the shard is corrupt or was modified`,
+        );
+      }
+    }
+    let batch: RecordBatch | undefined;
+    try {
+      const reader = RecordBatchReader.from(buf);
+      for (const b of reader) {
+        batch = b;
+        break;
+      }
+    } catch (e) {
+      throw new LogitStoreError(
+        `${this.path}: record batch ${index} cannot be decoded (${(e as Error).message})`,
+      );
+    }
+    if (!batch || batch.numRows !== loc.rows) {
+      throw new LogitStoreError(
+        `${this.path}: record batch ${index} has ${batch?.numRows ?? 0} rows, the manifest records ${loc.rows}`,
+      );
+    }
+    return batch;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** The IPC stream encoding of just the schema message (the file format keeps the schema in its footer). */
+function schemaMessageBytes(schema: Schema): Uint8Array {
+  const w = new RecordBatchStreamWriter();
+  w.reset(undefined, schema);
+  return w.toUint8Array(true).slice();
+}
+
+function readExact(fd: number, position: number, length: number, path: string): Uint8Array {
+  const buf = new Uint8Array(length);
+  readInto(fd, buf, 0, length, position, path);
+  return buf;
+}
+
+function readInto(
+  fd: number,
+  buf: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+  path: string,
+): void {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, offset + done, length - done, position + done);
+    if (n === 0) {
+      throw new LogitStoreError(`${path}: unexpected end of file at byte ${position + done} (truncated?)`);
+    }
+    done += n;
+  }
+}

@@ -1,0 +1,370 @@
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join, resolve } from "node:path";
+import type { Schema } from "apache-arrow";
+import { buildArrowSchema } from "./arrow-schema.js";
+import { type CompressionName, compressionTypeFor } from "./compression.js";
+import { LogitStoreError } from "./errors.js";
+import { writeFileAtomic } from "./fs-durable.js";
+import {
+  type ExampleEntry,
+  emptyManifest,
+  type Manifest,
+  manifestPath,
+  readManifest,
+  shardPath,
+} from "./manifest.js";
+import { buildRecordBatch, type ExampleSegment } from "./record-batch.js";
+import {
+  assertSameMeta,
+  type LogitSchemaMeta,
+  type LogitSchemaMetaInput,
+  validateMeta,
+} from "./schema-meta.js";
+import { ShardFileWriter } from "./shard-file-writer.js";
+import { JOURNAL_FILE, LOCK_FILE, PARTIAL_SUFFIX, shardFileName, shardIndexOf } from "./store-files.js";
+import { appendTokenRows, ColumnBuffers, type TokenRows } from "./token-rows.js";
+
+export interface LogitStoreWriterOptions {
+  /**
+   * Target size of one record batch in bytes (default 1 MiB). A batch is the unit of random access, so small
+   * batches keep single-example reads fast; an example is never split across batches, so one longer than
+   * this gets a batch of its own.
+   */
+  batchBytes?: number;
+  /** A shard is completed (footer, fsync, rename) once it reaches this size (default 256 MiB). */
+  shardBytes?: number;
+  /** Compress IPC body buffers with a codec registered through registerCompressionCodec (default none). */
+  compression?: CompressionName | null;
+}
+
+export interface CloseResult {
+  /** Examples that had rows appended but were never committed; they are not in the store. */
+  unfinished: string[];
+}
+
+const DEFAULT_BATCH_BYTES = 1 << 20;
+const DEFAULT_SHARD_BYTES = 256 << 20;
+const openWriters = new Set<string>();
+
+/**
+ * Opens (creating when needed) a store directory for writing. An existing store must carry the same metadata.
+ * Recovery happens here: partial shards left by a crash are deleted, and `writer.redo` lists the examples that
+ * were started (or committed to a shard that never completed) and must be generated again.
+ */
+export async function openLogitStoreWriter(
+  dir: string,
+  meta: LogitSchemaMetaInput,
+  options: LogitStoreWriterOptions = {},
+): Promise<LogitStoreWriter> {
+  return LogitStoreWriter.open(dir, meta, options);
+}
+
+export class LogitStoreWriter {
+  /** Examples a previous, interrupted writer had started but that are not in the store: generate them again. */
+  readonly redo: readonly string[];
+  readonly meta: LogitSchemaMeta;
+  readonly dir: string;
+
+  private readonly manifest: Manifest;
+  private readonly stored: Set<string>;
+  private readonly schema: Schema;
+  private readonly batchRows: number;
+  private readonly shardBytes: number;
+  private readonly compression: CompressionName | null;
+  private readonly pending = new Map<string, ColumnBuffers>();
+  private readonly batch: ColumnBuffers;
+  private segments: ExampleSegment[] = [];
+  /** Examples committed to the open (incomplete) shard. */
+  private openExamples: ExampleEntry[] = [];
+  private readonly openIds = new Set<string>();
+  private shard: ShardFileWriter | undefined;
+  private nextShardIndex: number;
+  private journalFd: number;
+  private closed = false;
+
+  private constructor(
+    dir: string,
+    meta: LogitSchemaMeta,
+    manifest: Manifest,
+    redo: string[],
+    nextShardIndex: number,
+    options: LogitStoreWriterOptions,
+  ) {
+    this.dir = dir;
+    this.meta = meta;
+    this.manifest = manifest;
+    this.redo = redo;
+    this.nextShardIndex = nextShardIndex;
+    this.stored = new Set(manifest.examples.map((e) => e.id));
+    this.schema = buildArrowSchema(meta);
+    this.compression = options.compression ?? null;
+    if (this.compression) compressionTypeFor(this.compression); // fails early when no codec is registered
+    const probe = new ColumnBuffers(meta.k, meta.dtype, 1);
+    const batchBytes = positive(options.batchBytes ?? DEFAULT_BATCH_BYTES, "batchBytes");
+    this.batchRows = Math.max(1, Math.floor(batchBytes / probe.bytesPerRow()));
+    this.shardBytes = positive(options.shardBytes ?? DEFAULT_SHARD_BYTES, "shardBytes");
+    this.batch = new ColumnBuffers(meta.k, meta.dtype, Math.min(this.batchRows, 1 << 16));
+    // The journal lists examples started since the last completed shard; redo ids carry over until written.
+    writeFileAtomic(join(dir, JOURNAL_FILE), redo.map((id) => `${JSON.stringify(id)}\n`).join(""));
+    this.journalFd = openSync(join(dir, JOURNAL_FILE), "a");
+  }
+
+  static open(
+    dirIn: string,
+    metaIn: LogitSchemaMetaInput,
+    options: LogitStoreWriterOptions,
+  ): LogitStoreWriter {
+    const dir = resolve(dirIn);
+    const meta = validateMeta(metaIn, "writer metadata");
+    if (openWriters.has(dir)) throw new LogitStoreError(`${dir}: a writer is already open on this store`);
+    mkdirSync(dir, { recursive: true });
+    takeLock(dir);
+    try {
+      let manifest = readManifest(dir);
+      if (manifest) {
+        assertSameMeta(manifest.meta, meta, `${manifestPath(dir)} vs writer metadata`);
+      } else {
+        manifest = emptyManifest(meta);
+        writeFileAtomic(manifestPath(dir), JSON.stringify(manifest));
+      }
+      const { redo, nextShardIndex } = recover(dir, manifest);
+      const writer = new LogitStoreWriter(dir, meta, manifest, redo, nextShardIndex, options);
+      openWriters.add(dir);
+      return writer;
+    } catch (e) {
+      releaseLock(dir);
+      throw e;
+    }
+  }
+
+  /** Ids of examples with rows appended but not yet committed. */
+  get pendingExamples(): string[] {
+    return [...this.pending.keys()];
+  }
+
+  /** True when the example is committed (in a complete shard, or in the shard being written). */
+  has(exampleId: string): boolean {
+    return this.stored.has(exampleId) || this.openIds.has(exampleId);
+  }
+
+  /**
+   * Appends rows (one or many tokens) to an example. Examples may be appended to in any interleaving, e.g. one
+   * token for each sequence of a generation batch per step; each example's rows stay together in the file.
+   */
+  append(exampleId: string, rows: TokenRows): void {
+    this.assertOpen();
+    const where = `append(${JSON.stringify(exampleId)})`;
+    const buf = this.pending.get(exampleId);
+    if (buf) {
+      appendTokenRows(buf, rows, this.meta, where);
+      return;
+    }
+    if (typeof exampleId !== "string" || exampleId === "") {
+      throw new LogitStoreError(
+        `append: example id must be a non-empty string, found ${JSON.stringify(exampleId)}`,
+      );
+    }
+    if (this.has(exampleId)) {
+      throw new LogitStoreError(`append: example ${JSON.stringify(exampleId)} is already in the store`);
+    }
+    const fresh = new ColumnBuffers(this.meta.k, this.meta.dtype, Math.max(16, rows.tokenIds.length));
+    appendTokenRows(fresh, rows, this.meta, where); // validates before the example exists anywhere
+    // Journal before the example counts as started: if we crash from here on, it is reported for redo.
+    appendFileSync(this.journalFd, `${JSON.stringify(exampleId)}\n`);
+    this.pending.set(exampleId, fresh);
+  }
+
+  /**
+   * Marks an example complete: its rows join the current record batch. It becomes durable when its shard
+   * completes (by size, or at flush()/close()); a crash before that reports it in `redo`.
+   */
+  commitExample(exampleId: string): void {
+    this.assertOpen();
+    const buf = this.pending.get(exampleId);
+    if (!buf) {
+      const why = this.has(exampleId) ? "was already committed" : "has no appended rows";
+      throw new LogitStoreError(`commitExample: example ${JSON.stringify(exampleId)} ${why}`);
+    }
+    if (this.batch.rows > 0 && this.batch.rows + buf.rows > this.batchRows) this.flushBatch();
+    this.openExamples.push({
+      id: exampleId,
+      shard: this.manifest.shards.length,
+      batch: this.shard?.batches.length ?? 0,
+      batchRow: this.batch.rows,
+      shardRow: (this.shard?.rows ?? 0) + this.batch.rows,
+      rows: buf.rows,
+    });
+    this.batch.appendBuffers(buf);
+    this.openIds.add(exampleId);
+    this.segments.push({ id: exampleId, rows: buf.rows });
+    this.pending.delete(exampleId);
+    if (this.batch.rows >= this.batchRows) this.flushBatch();
+    if (this.shard && this.shard.bytes >= this.shardBytes) this.completeShard();
+  }
+
+  /** Appends all rows of an example and commits it. */
+  writeExample(exampleId: string, rows: TokenRows): void {
+    this.append(exampleId, rows);
+    this.commitExample(exampleId);
+  }
+
+  /** Drops an uncommitted example's rows (it stays listed for redo if the writer crashes before the next shard). */
+  abortExample(exampleId: string): void {
+    this.assertOpen();
+    this.pending.delete(exampleId);
+  }
+
+  /** Completes the current shard now, making every committed example durable. */
+  flush(): void {
+    this.assertOpen();
+    this.completeShard();
+  }
+
+  /** Completes the current shard and releases the store. Uncommitted examples are dropped and returned. */
+  async close(): Promise<CloseResult> {
+    if (this.closed) return { unfinished: [] };
+    this.completeShard();
+    const unfinished = this.pendingExamples;
+    this.pending.clear();
+    closeSync(this.journalFd);
+    // The journal keeps the unfinished ids so a later writer reports them in `redo`.
+    this.closed = true;
+    openWriters.delete(this.dir);
+    releaseLock(this.dir);
+    return { unfinished };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LogitStoreError(`${this.dir}: the writer is closed`);
+  }
+
+  private flushBatch(): void {
+    if (this.batch.rows === 0) return;
+    if (!this.shard) {
+      const file = shardFileName(this.nextShardIndex);
+      this.shard = new ShardFileWriter(
+        join(this.dir, file),
+        this.schema,
+        compressionTypeFor(this.compression),
+      );
+    }
+    this.shard.writeBatch(buildRecordBatch(this.schema, this.batch, this.segments));
+    this.batch.clear();
+    this.segments = [];
+  }
+
+  private completeShard(): void {
+    this.flushBatch();
+    const shard = this.shard;
+    if (!shard) return;
+    const bytes = shard.finish();
+    const file = shardFileName(this.nextShardIndex);
+    this.manifest.shards.push({
+      file,
+      bytes,
+      rows: shard.rows,
+      compression: this.compression,
+      batches: shard.batches,
+    });
+    this.manifest.examples.push(...this.openExamples);
+    for (const e of this.openExamples) this.stored.add(e.id);
+    writeFileAtomic(manifestPath(this.dir), JSON.stringify(this.manifest));
+    this.openExamples = [];
+    this.openIds.clear();
+    this.shard = undefined;
+    this.nextShardIndex++;
+    // Only examples still being generated need to stay in the journal.
+    closeSync(this.journalFd);
+    const ids = [...this.pending.keys(), ...this.redo.filter((id) => !this.stored.has(id))];
+    writeFileAtomic(join(this.dir, JOURNAL_FILE), ids.map((id) => `${JSON.stringify(id)}\n`).join(""));
+    this.journalFd = openSync(join(this.dir, JOURNAL_FILE), "a");
+  }
+}
+
+function positive(v: number, name: string): number {
+  if (!Number.isFinite(v) || v <= 0)
+    throw new LogitStoreError(`writer option ${name} must be > 0, found ${v}`);
+  return v;
+}
+
+/**
+ * Brings the directory back to the manifest's state: deletes partial shards and shards that completed but never
+ * reached the manifest, and checks that every listed shard is there at its recorded size.
+ */
+function recover(dir: string, manifest: Manifest): { redo: string[]; nextShardIndex: number } {
+  const listed = new Set(manifest.shards.map((s) => s.file));
+  let maxIndex = -1;
+  for (const s of manifest.shards) {
+    const path = shardPath(dir, s.file, manifestPath(dir));
+    if (!existsSync(path)) throw new LogitStoreError(`${path}: listed in the manifest but missing`);
+    const size = statSync(path).size;
+    if (size !== s.bytes) {
+      throw new LogitStoreError(
+        `${path}: ${size} bytes on disk, the manifest records ${s.bytes} (truncated?)`,
+      );
+    }
+    maxIndex = Math.max(maxIndex, shardIndexOf(s.file) ?? -1);
+  }
+  for (const name of readdirSync(dir)) {
+    const orphanShard = shardIndexOf(name) !== undefined && !listed.has(name);
+    if (name.endsWith(PARTIAL_SUFFIX) || orphanShard || name.startsWith(`${JOURNAL_FILE}.tmp-`)) {
+      rmSync(join(dir, name), { force: true });
+    } else if (name.startsWith("manifest.json.tmp-")) {
+      rmSync(join(dir, name), { force: true });
+    }
+  }
+  const stored = new Set(manifest.examples.map((e) => e.id));
+  const redo: string[] = [];
+  const journal = join(dir, JOURNAL_FILE);
+  if (existsSync(journal)) {
+    const seen = new Set<string>();
+    for (const line of readFileSync(journal, "utf8").split("\n")) {
+      let id: unknown;
+      try {
+        id = JSON.parse(line);
+      } catch {
+        continue; // a line torn by the crash; its example was never written either
+      }
+      if (typeof id === "string" && !stored.has(id) && !seen.has(id)) {
+        seen.add(id);
+        redo.push(id);
+      }
+    }
+  }
+  return { redo, nextShardIndex: maxIndex + 1 };
+}
+
+function takeLock(dir: string): void {
+  const lock = join(dir, LOCK_FILE);
+  if (existsSync(lock)) {
+    const pid = Number(readFileSync(lock, "utf8").trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      throw new LogitStoreError(`${dir}: locked by a running writer (pid ${pid}, ${lock})`);
+    }
+  }
+  writeFileSync(lock, String(process.pid));
+}
+
+function releaseLock(dir: string): void {
+  rmSync(join(dir, LOCK_FILE), { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
