@@ -6,6 +6,7 @@ export { BINARY_REWARD, type GroupRewards, groupRewards, type RewardScheme } fro
 export { type AdvantageOptions, type AdvantageVariant, grpoAdvantages } from "./grpo-advantages.js";
 export { type JsonlLine, readJsonl, readJsonlRecords } from "./jsonl.js";
 export { type Journal, openJournal, problemIdKey } from "./jsonl-journal.js";
+export { checkLogitCoverage, type LogitCoverageReport, type LogitRowLookup } from "./logit-coverage.js";
 export type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
 export { parseProblem, parseRollout } from "./parse-records.js";
 export { groupPassAtK, passAtK } from "./pass-at-k.js";

@@ -43,6 +43,8 @@ export interface TeacherAttempt {
   verdict: "accepted" | TeacherRejectReason;
   extracted: string | null;
   tokens: number;
+  /** Logit-store key of this try's reply: rejected tries may leave rows there that no pair points to. */
+  logitKey: string | null;
 }
 
 export interface TeacherTask {
@@ -172,6 +174,7 @@ export async function runTeacherStep(
         verdict: reject ?? "accepted",
         extracted,
         tokens: result.tokenIds.length,
+        logitKey: result.logitKey ?? null,
       });
       if (reject === null) {
         outcomes.set(task.problemId, {
