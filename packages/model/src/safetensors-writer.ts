@@ -75,11 +75,13 @@ export function planSafetensors(
   for (const [name, tensor] of entries) {
     const length = elementCount(tensor.shape) * DTYPE_BYTES[tensor.dtype];
     planned.push({ name, tensor, begin: offset, end: offset + length });
-    headerObject[name] = {
-      dtype: tensor.dtype,
-      shape: [...tensor.shape],
-      data_offsets: [offset, offset + length],
-    };
+    // defineProperty, not assignment: a tensor named "__proto__" must stay an ordinary key.
+    Object.defineProperty(headerObject, name, {
+      value: { dtype: tensor.dtype, shape: [...tensor.shape], data_offsets: [offset, offset + length] },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     offset += length;
   }
   const json = new TextEncoder().encode(JSON.stringify(headerObject));

@@ -91,6 +91,22 @@ describe("safetensors round trip", () => {
     }
   });
 
+  it("keeps awkward tensor names (__proto__, numeric) as ordinary keys", async () => {
+    const file = path.join(dir, "names.safetensors");
+    await writeSafetensors(
+      file,
+      new Map<string, TensorToWrite>([
+        ["__proto__", { dtype: "F32", shape: [1], data: new Float32Array([1]) }],
+        ["0", { dtype: "F32", shape: [1], data: new Float32Array([2]) }],
+      ]),
+    );
+    const reader = await openSafetensors(file);
+    expect(reader.names().sort()).toEqual(["0", "__proto__"]);
+    expect(Array.from((await reader.readFloat32("__proto__")).data)).toEqual([1]);
+    expect(Array.from((await reader.readFloat32("0")).data)).toEqual([2]);
+    await reader.close();
+  });
+
   it("refuses data whose size does not match dtype x shape", async () => {
     await expect(
       writeSafetensors(path.join(dir, "bad.safetensors"), {
@@ -154,12 +170,14 @@ describe("fixture files", () => {
   });
 
   it("loads the fixture checkpoint (config + weights), f32 and bf16", async () => {
-    const checkpoint = await loadCheckpoint(tinyRefDir);
+    const checkpoint = await loadCheckpoint(tinyRefDir, { tokenizer: true });
     expect(checkpoint.config.hiddenSize).toBe(64);
+    expect(checkpoint.tokenizer?.vocabSize).toBe(256);
     expect(checkpoint.generationConfig.eosTokenIds).toEqual([2]);
     expect(checkpoint.weights.info("model.layers.1.self_attn.q_proj.bias").shape).toEqual([64]);
     await checkpoint.close();
     const bf16 = await loadCheckpoint(tinyRefDir, { file: "model.bf16.safetensors" });
+    expect(bf16.tokenizer).toBeNull();
     expect(bf16.weights.info("model.norm.weight").dtype).toBe("BF16");
     await bf16.close();
   });

@@ -109,7 +109,7 @@ export function parseSafetensorsHeader(
             `"__metadata__.${key}" must be a string, found ${describeValue(value)}`,
           );
         }
-        metadata[key] = value;
+        Object.defineProperty(metadata, key, { value, enumerable: true, writable: true, configurable: true });
       }
       continue;
     }

@@ -172,14 +172,19 @@ export function createTokenizer(
   const settings = parseTokenizerSettings(configObject, configFile);
   if (options.chatTemplate !== undefined) settings.chatTemplate = options.chatTemplate;
 
-  if (!Array.isArray(tokenizerObject.added_tokens)) tokenizerObject.added_tokens = [];
   let tokenizer: Tokenizer;
   try {
-    // The library reads clean-up from the config with a default of true; pin it to our setting.
-    tokenizer = new Tokenizer(tokenizerObject, {
-      ...configObject,
-      clean_up_tokenization_spaces: settings.cleanUpTokenizationSpaces,
-    });
+    // A shallow copy: the library needs `added_tokens` (optional in some files) and must not
+    // change the caller's object. It reads clean-up from the config with a default of true; pin
+    // that to our setting.
+    const added = Array.isArray(tokenizerObject.added_tokens) ? tokenizerObject.added_tokens : [];
+    tokenizer = new Tokenizer(
+      { ...tokenizerObject, added_tokens: added },
+      {
+        ...configObject,
+        clean_up_tokenization_spaces: settings.cleanUpTokenizationSpaces,
+      },
+    );
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ModelFileError(tokenizerFile, `cannot build the tokenizer (${reason})`);
