@@ -1,0 +1,309 @@
+/**
+ * A Qwen2 / Llama decoder-with-past as an ONNX graph, read top to bottom like the model:
+ * embed -> N x (RMSNorm, attention with RoPE + GQA + KV cache, residual, RMSNorm, SwiGLU, residual)
+ * -> RMSNorm -> LM head. The I/O contract is the one Optimum and ONNX Runtime GenAI use:
+ *
+ *   inputs : input_ids int64 [batch, seq], attention_mask int64 [batch, past + seq],
+ *            position_ids int64 [batch, seq], past_key_values.{i}.key|value f32 [batch, kv, past, head_dim]
+ *   outputs: logits f32 [batch, seq, vocab], present.{i}.key|value f32 [batch, kv, past + seq, head_dim]
+ *
+ * Hidden states stay 2-D ([batch * seq, hidden]) between attention blocks so every projection is a
+ * Gemm with transB=1 over the checkpoint's own [out, in] matrix: weights are written exactly as
+ * stored (no transposed copies), and a tied LM head shares the embedding initializer.
+ *
+ * Two variants: "plain" uses only standard ONNX ops (opset 17) and runs on any execution provider;
+ * "contrib" swaps in ONNX Runtime's fused CPU kernels (SimplifiedLayerNormalization,
+ * SkipSimplifiedLayerNormalization, RotaryEmbedding, MultiHeadAttention) where they are faster.
+ */
+import type { ModelConfig } from "./config.js";
+import { floatAttr, GraphBuilder } from "./onnx-graph.js";
+import { OnnxDataType } from "./onnx-proto.js";
+import { ropeInverseFrequencies } from "./rope.js";
+import {
+  EMBED_TOKENS_WEIGHT,
+  expectedWeightShapes,
+  FINAL_NORM_WEIGHT,
+  LM_HEAD_WEIGHT,
+  layerWeightNames,
+  type ProjectionModule,
+} from "./weight-names.js";
+
+/** Where the exporter gets weights: float32 tensors by HF name, read when the file is written. */
+export interface WeightGetter {
+  has(name: string): boolean;
+  shape(name: string): number[];
+  float32(name: string): Promise<Float32Array>;
+}
+
+export type DecoderVariant = "plain" | "contrib";
+
+export interface DecoderGraphOptions {
+  variant?: DecoderVariant;
+}
+
+/** Graph input / output names of the decoder-with-past contract. */
+export const decoderIo = {
+  inputIds: "input_ids",
+  attentionMask: "attention_mask",
+  positionIds: "position_ids",
+  logits: "logits",
+  pastKey: (layer: number) => `past_key_values.${layer}.key`,
+  pastValue: (layer: number) => `past_key_values.${layer}.value`,
+  presentKey: (layer: number) => `present.${layer}.key`,
+  presentValue: (layer: number) => `present.${layer}.value`,
+} as const;
+
+/** Standard-op opset of the plain graph (ReduceMean with an `axes` attribute, Split with sizes input). */
+export const DECODER_OPSET = 17;
+export const MS_DOMAIN = "com.microsoft";
+
+const F32 = OnnxDataType.FLOAT;
+const I64 = OnnxDataType.INT64;
+/** Additive mask value: float32's lowest finite number, as transformers uses. A finite value keeps
+ * fully masked rows (left pads) finite instead of NaN, so nothing leaks into valid rows. */
+const MASK_MIN = -3.4028234663852886e38;
+
+function checkWeights(config: ModelConfig, weights: WeightGetter): void {
+  for (const [name, shape] of expectedWeightShapes(config)) {
+    if (!weights.has(name)) throw new Error(`missing weight "${name}" [${shape.join(", ")}]`);
+    const found = weights.shape(name);
+    if (found.length !== shape.length || found.some((d, i) => d !== shape[i])) {
+      throw new Error(`weight "${name}": expected shape [${shape.join(", ")}], found [${found.join(", ")}]`);
+    }
+  }
+}
+
+const bytesOf = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** Build the decoder graph. Weights are referenced lazily; nothing is read here. */
+export function buildDecoderGraph(
+  config: ModelConfig,
+  weights: WeightGetter,
+  options: DecoderGraphOptions = {},
+): GraphBuilder {
+  checkWeights(config, weights);
+  const variant = options.variant ?? "plain";
+  const contrib = variant === "contrib";
+  const g = new GraphBuilder(DECODER_OPSET);
+  if (contrib) g.useOpset(MS_DOMAIN, 1);
+  const { hiddenSize: E, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = config;
+  const group = H / KV;
+
+  const weight = (name: string): string => {
+    if (g.inputs.length === 0) throw new Error("declare inputs first");
+    const existing = g.initializers.find((i) => i.name === name);
+    if (existing) return name;
+    return g.lazyInitializer(name, F32, weights.shape(name), async () =>
+      bytesOf(await weights.float32(name)),
+    );
+  };
+
+  // ---- graph inputs ----
+  const inputIds = g.input(decoderIo.inputIds, I64, ["batch_size", "sequence_length"]);
+  const attentionMask = g.input(decoderIo.attentionMask, I64, ["batch_size", "total_sequence_length"]);
+  const positionIds = g.input(decoderIo.positionIds, I64, ["batch_size", "sequence_length"]);
+  const pastShape = ["batch_size", KV, "past_sequence_length", D];
+  for (let layer = 0; layer < config.numLayers; layer++) {
+    g.input(decoderIo.pastKey(layer), F32, pastShape);
+    g.input(decoderIo.pastValue(layer), F32, pastShape);
+  }
+
+  // ---- shapes shared by every layer ----
+  const idsShape = g.op("Shape", [inputIds], undefined, "ids_shape"); // [B, S]
+  const shapes = new Map<string, string>();
+  const shapeWith = (tail: number[], hint: string): string => {
+    const key = tail.join(",");
+    let found = shapes.get(key);
+    if (found === undefined) {
+      found = g.op("Concat", [idsShape, g.int64(tail)], { axis: 0 }, hint);
+      shapes.set(key, found);
+    }
+    return found;
+  };
+  const shapeBSHD = shapeWith([H, D], "shape_bshd");
+  const shapeBSKD = shapeWith([KV, D], "shape_bskd");
+  const flat = (cols: number) => g.int64([-1, cols]);
+
+  // ---- attention bias [B, 1, S, T]: causal (key <= query's absolute position) and not padding ----
+  const maskShape = g.op("Shape", [attentionMask], undefined, "mask_shape");
+  const scalarIndex1 = g.int64([1], [], "index_1");
+  const total = g.op("Gather", [maskShape, scalarIndex1], { axis: 0 }, "total_len");
+  const seqLen = g.op("Gather", [idsShape, scalarIndex1], { axis: 0 }, "seq_len");
+  const pastLen = g.op("Sub", [total, seqLen], undefined, "past_len");
+  const zero = g.int64([0], [], "zero");
+  const one = g.int64([1], [], "one");
+  const keyIndex = g.op("Range", [zero, total, one], undefined, "key_index"); // [T]
+  const queryIndex = g.op("Range", [pastLen, total, one], undefined, "query_index"); // [S]
+  const queryColumn = g.op("Unsqueeze", [queryIndex, g.int64([1])], undefined, "query_col"); // [S, 1]
+  const causal = g.op("LessOrEqual", [keyIndex, queryColumn], undefined, "causal"); // [S, T]
+  const keep = g.op("Cast", [attentionMask], { to: OnnxDataType.BOOL }, "key_keep"); // [B, T]
+  const keep4 = g.op("Unsqueeze", [keep, g.int64([1, 2])], undefined, "key_keep4"); // [B, 1, 1, T]
+  const allowed = g.op("And", [causal, keep4], undefined, "allowed"); // [B, 1, S, T]
+  const attentionBias = g.op(
+    "Where",
+    [allowed, g.float32([0], []), g.float32([MASK_MIN], [])],
+    undefined,
+    "attention_bias",
+  );
+
+  // ---- embedding ----
+  const embedded = g.op("Gather", [weight(EMBED_TOKENS_WEIGHT), inputIds], { axis: 0 }, "embed"); // [B, S, E]
+  let x = g.op("Reshape", [embedded, flat(E)], undefined, "hidden"); // [N, E]
+
+  // ---- RoPE tables from position_ids (plain variant): cos, and sin with rotate_half's sign folded in ----
+  let ropeCos = "";
+  let ropeSinSigned = "";
+  let cosCache = "";
+  let sinCache = "";
+  const invFreq = ropeInverseFrequencies(config);
+  if (!contrib) {
+    const pos = g.op("Cast", [positionIds], { to: F32 }, "pos_f32");
+    const pos3 = g.op("Unsqueeze", [pos, g.int64([2])], undefined, "pos3"); // [B, S, 1]
+    // float32 angles, as transformers computes them (inv_freq.float() @ position_ids.float()).
+    const angles = g.op("Mul", [pos3, g.float32(Array.from(invFreq), [D / 2], "inv_freq")], undefined, "ang");
+    const emb = g.op("Concat", [angles, angles], { axis: -1 }, "rope_emb"); // [B, S, D]
+    const sign = [...new Array<number>(D / 2).fill(-1), ...new Array<number>(D / 2).fill(1)];
+    const cos = g.op("Cos", [emb], undefined, "rope_cos");
+    const sinSigned = g.op("Mul", [g.op("Sin", [emb], undefined, "rope_sin"), g.float32(sign, [D])]);
+    ropeCos = g.op("Unsqueeze", [cos, g.int64([2])], undefined, "rope_cos4"); // [B, S, 1, D]
+    ropeSinSigned = g.op("Unsqueeze", [sinSigned, g.int64([2])], undefined, "rope_sin4");
+  } else {
+    // RotaryEmbedding reads cos/sin rows by position: tables computed here in float64.
+    const rows = config.maxPositionEmbeddings;
+    const cos = new Float32Array(rows * (D / 2));
+    const sin = new Float32Array(rows * (D / 2));
+    for (let p = 0; p < rows; p++) {
+      for (let i = 0; i < D / 2; i++) {
+        const a = p * (invFreq[i] as number);
+        cos[p * (D / 2) + i] = Math.cos(a);
+        sin[p * (D / 2) + i] = Math.sin(a);
+      }
+    }
+    cosCache = g.initializer("rope_cos_cache", F32, [rows, D / 2], cos);
+    sinCache = g.initializer("rope_sin_cache", F32, [rows, D / 2], sin);
+  }
+  const rope = (t: string, hint: string): string => {
+    const halfSplit = g.int64([D / 2, D / 2]);
+    // t: [B, S, heads, D]; rotate_half pairs dim i with i + D/2: [a, b] -> [-b, a] (sign is in sin).
+    const [a, b] = g.node("Split", [t, halfSplit], { attrs: { axis: -1 }, outputs: 2, name: `${hint}_half` });
+    const swapped = g.op("Concat", [b!, a!], { axis: -1 }, `${hint}_swap`);
+    return g.op(
+      "Add",
+      [g.op("Mul", [t, ropeCos]), g.op("Mul", [swapped, ropeSinSigned])],
+      undefined,
+      `${hint}_rope`,
+    );
+  };
+
+  const rmsNorm = (input: string, weightName: string, hint: string): string => {
+    if (contrib) {
+      return g.op(
+        "SimplifiedLayerNormalization",
+        [input, weight(weightName)],
+        { axis: -1, epsilon: floatAttr(config.rmsNormEps), stash_type: 1 },
+        hint,
+      );
+    }
+    const meanSquare = g.op("ReduceMean", [g.op("Mul", [input, input])], { axes: [-1], keepdims: 1 });
+    const rms = g.op("Sqrt", [g.op("Add", [meanSquare, g.float32([config.rmsNormEps], [])])]);
+    return g.op("Mul", [g.op("Div", [input, rms]), weight(weightName)], undefined, hint);
+  };
+
+  const projection = (
+    input: string,
+    names: { weight: Record<ProjectionModule, string>; bias: Partial<Record<ProjectionModule, string>> },
+    module: ProjectionModule,
+    hint: string,
+  ): string => {
+    const inputs = [input, weight(names.weight[module])];
+    const bias = names.bias[module];
+    if (bias !== undefined) inputs.push(weight(bias));
+    return g.op("Gemm", inputs, { transB: 1 }, hint);
+  };
+
+  const scale = g.float32([1 / Math.sqrt(D)], [], "attn_scale");
+  const groupedShape = g.int64([0, KV, -1, 0]); // [B, H, S, X] <-> [B, KV, G*S, X]
+  const headsShape = g.int64([0, H, -1, 0]);
+  const toHeadsFirst = [0, 2, 1, 3];
+
+  for (let layer = 0; layer < config.numLayers; layer++) {
+    const names = layerWeightNames(config, layer);
+    const p = `l${layer}`;
+    const h = rmsNorm(x, names.inputNorm, `${p}_in_norm`);
+    const q = projection(h, names, "q_proj", `${p}_q`); // [N, H*D]
+    const k = projection(h, names, "k_proj", `${p}_k`); // [N, KV*D]
+    const v = projection(h, names, "v_proj", `${p}_v`);
+
+    let qHeads: string; // [B, H, S, D], RoPE applied and scaled
+    let kHeads: string; // [B, KV, S, D], RoPE applied
+    const vHeads = g.op("Transpose", [g.op("Reshape", [v, shapeBSKD])], { perm: toHeadsFirst }, `${p}_vh`);
+    if (contrib) {
+      const shapeBSX = (cols: number) => shapeWith([cols], `shape_bs${cols}`);
+      const rot = (t: string, heads: number, cols: number, hint: string) =>
+        g.node("RotaryEmbedding", [g.op("Reshape", [t, shapeBSX(cols)]), positionIds, cosCache, sinCache], {
+          domain: MS_DOMAIN,
+          attrs: { interleaved: 0, num_heads: heads },
+          name: hint,
+        })[0]!;
+      const qRot = rot(q, H, H * D, `${p}_q_rope`); // [B, S, H*D]
+      const kRot = rot(k, KV, KV * D, `${p}_k_rope`);
+      qHeads = g.op("Transpose", [g.op("Reshape", [qRot, shapeBSHD])], { perm: toHeadsFirst }, `${p}_qh`);
+      kHeads = g.op("Transpose", [g.op("Reshape", [kRot, shapeBSKD])], { perm: toHeadsFirst }, `${p}_kh`);
+    } else {
+      const qRot = rope(g.op("Reshape", [q, shapeBSHD]), `${p}_q`); // [B, S, H, D]
+      const kRot = rope(g.op("Reshape", [k, shapeBSKD]), `${p}_k`);
+      qHeads = g.op("Transpose", [qRot], { perm: toHeadsFirst }, `${p}_qh`);
+      kHeads = g.op("Transpose", [kRot], { perm: toHeadsFirst }, `${p}_kh`);
+    }
+
+    const keys = g.node("Concat", [decoderIo.pastKey(layer), kHeads], {
+      attrs: { axis: 2 },
+      outputs: [decoderIo.presentKey(layer)],
+    })[0]!; // [B, KV, T, D]
+    const values = g.node("Concat", [decoderIo.pastValue(layer), vHeads], {
+      attrs: { axis: 2 },
+      outputs: [decoderIo.presentValue(layer)],
+    })[0]!;
+
+    // GQA without copying K/V: query head j = kv * group + g, so [B, H, S, D] viewed as
+    // [B, KV, G*S, D] lines every query of kv head `kv` up against that head's keys (batched MatMul).
+    const qScaled = g.op("Mul", [qHeads, scale], undefined, `${p}_q_scaled`);
+    const qGrouped = group === 1 ? qScaled : g.op("Reshape", [qScaled, groupedShape]);
+    const keysT = g.op("Transpose", [keys], { perm: [0, 1, 3, 2] }, `${p}_kt`); // [B, KV, D, T]
+    let scores = g.op("MatMul", [qGrouped, keysT], undefined, `${p}_scores`); // [B, KV, G*S, T]
+    if (group !== 1) scores = g.op("Reshape", [scores, headsShape]); // [B, H, S, T]
+    const probs = g.op("Softmax", [g.op("Add", [scores, attentionBias])], { axis: -1 }, `${p}_probs`);
+    const probsGrouped = group === 1 ? probs : g.op("Reshape", [probs, groupedShape]);
+    let context = g.op("MatMul", [probsGrouped, values], undefined, `${p}_ctx`); // [B, KV, G*S, D]
+    if (group !== 1) context = g.op("Reshape", [context, headsShape]); // [B, H, S, D]
+    const merged = g.op(
+      "Reshape",
+      [g.op("Transpose", [context], { perm: toHeadsFirst }), flat(H * D)],
+      undefined,
+      `${p}_attn`,
+    ); // [N, H*D]
+    x = g.op("Add", [x, projection(merged, names, "o_proj", `${p}_o`)], undefined, `${p}_resid1`);
+
+    const h2 = rmsNorm(x, names.postAttentionNorm, `${p}_post_norm`);
+    const gate = projection(h2, names, "gate_proj", `${p}_gate`);
+    const up = projection(h2, names, "up_proj", `${p}_up`);
+    const silu = g.op("Mul", [gate, g.op("Sigmoid", [gate])], undefined, `${p}_silu`);
+    const down = projection(g.op("Mul", [silu, up]), names, "down_proj", `${p}_down`);
+    x = g.op("Add", [x, down], undefined, `${p}_resid2`);
+  }
+
+  const final = rmsNorm(x, FINAL_NORM_WEIGHT, "final_norm");
+  const lmHead = weights.has(LM_HEAD_WEIGHT) ? LM_HEAD_WEIGHT : EMBED_TOKENS_WEIGHT;
+  if (lmHead === EMBED_TOKENS_WEIGHT && !config.tieWordEmbeddings) {
+    throw new Error(`no ${LM_HEAD_WEIGHT} and tie_word_embeddings is false`);
+  }
+  const logits2d = g.op("Gemm", [final, weight(lmHead)], { transB: 1 }, "lm_head"); // [N, V]
+  const logits = g.op("Reshape", [logits2d, shapeWith([V], "shape_bsv")], undefined, "logits_bsv");
+  g.output(logits, decoderIo.logits, F32, ["batch_size", "sequence_length", V]);
+  const presentShape = ["batch_size", KV, "total_sequence_length", D];
+  for (let layer = 0; layer < config.numLayers; layer++) {
+    g.output(decoderIo.presentKey(layer), decoderIo.presentKey(layer), F32, presentShape);
+    g.output(decoderIo.presentValue(layer), decoderIo.presentValue(layer), F32, presentShape);
+  }
+  return g;
+}

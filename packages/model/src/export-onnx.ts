@@ -1,0 +1,235 @@
+/**
+ * Writing an ONNX model to disk, and the whole checkpoint -> ONNX export.
+ *
+ * Protobuf messages cannot exceed 2 GiB, so large models keep their weights in ONNX "external data":
+ * one side file of raw little-endian tensors, each initializer pointing at it by (location, offset,
+ * length). The writer streams initializers one at a time (load, write, drop), so exporting a model
+ * never holds more than its largest tensor; inline mode (small models) holds them all once.
+ */
+import { copyFile, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { loadAdapter, mergeAdapter } from "./adapter.js";
+import { openCheckpointWeights } from "./checkpoint-weights.js";
+import { loadModelConfig, type ModelConfig } from "./config.js";
+import { buildDecoderGraph, type DecoderVariant, type WeightGetter } from "./export-decoder.js";
+import type { GraphBuilder } from "./onnx-graph.js";
+import { encodeOnnxModel, ONNX_IR_VERSION, type OnnxModelProto, type OnnxTensorProto } from "./onnx-proto.js";
+import type { TensorSource } from "./safetensors.js";
+
+/** Above this many initializer bytes the weights go to external data (protobuf's hard limit is 2 GiB). */
+export const INLINE_LIMIT_BYTES = 1_800_000_000;
+/** Initializers smaller than this stay inline even with external data (shape constants, axes). */
+const EXTERNAL_MIN_BYTES = 1024;
+/** Offsets in the data file are page aligned so ONNX Runtime can memory-map the tensors. */
+const EXTERNAL_ALIGNMENT = 4096;
+
+export const PRODUCER_NAME = "@ssb/model";
+
+export interface WriteOnnxOptions {
+  /** true: always external data; false: always inline; "auto" (default): external above {@link INLINE_LIMIT_BYTES}. */
+  externalData?: boolean | "auto";
+  /** External data file name, beside the model (default `<model file name>.data`). */
+  dataFileName?: string;
+  /** ModelProto metadata_props (e.g. source checkpoint, variant). */
+  metadata?: Record<string, string>;
+  graphName?: string;
+  /** Called after each initializer is written. */
+  onProgress?: (done: number, total: number, name: string) => void;
+}
+
+export interface WrittenOnnxModel {
+  modelFile: string;
+  /** Absent when every weight is inline. */
+  dataFile?: string;
+  modelBytes: number;
+  dataBytes: number;
+  initializerCount: number;
+  nodeCount: number;
+}
+
+/** Serialise `graph` to `file` (and its external data file when large); temp files are renamed at the end. */
+export async function writeOnnxModel(
+  graph: GraphBuilder,
+  file: string,
+  options: WriteOnnxOptions = {},
+): Promise<WrittenOnnxModel> {
+  const totalBytes = graph.initializers.reduce((sum, i) => sum + i.byteLength, 0);
+  const external =
+    options.externalData === "auto" || options.externalData === undefined
+      ? totalBytes > INLINE_LIMIT_BYTES
+      : options.externalData;
+  const dataFileName = options.dataFileName ?? `${path.basename(file)}.data`;
+  const dataFile = path.join(path.dirname(file), dataFileName);
+  await mkdir(path.dirname(file), { recursive: true });
+
+  const tensors: OnnxTensorProto[] = [];
+  const total = graph.initializers.length;
+  let dataBytes = 0;
+  const dataTmp = `${dataFile}.tmp`;
+  const handle = external ? await open(dataTmp, "w") : undefined;
+  try {
+    for (const [index, init] of graph.initializers.entries()) {
+      const bytes = await init.load();
+      if (bytes.byteLength !== init.byteLength) {
+        throw new Error(
+          `initializer "${init.name}": loader gave ${bytes.byteLength} bytes, expected ${init.byteLength} for [${init.dims.join(", ")}]`,
+        );
+      }
+      const tensor: OnnxTensorProto = { name: init.name, dims: init.dims, dataType: init.dataType };
+      if (handle && bytes.byteLength >= EXTERNAL_MIN_BYTES) {
+        const offset = Math.ceil(dataBytes / EXTERNAL_ALIGNMENT) * EXTERNAL_ALIGNMENT;
+        await writeAll(handle, bytes, offset);
+        dataBytes = offset + bytes.byteLength;
+        tensor.dataLocation = 1;
+        tensor.externalData = [
+          { key: "location", value: dataFileName },
+          { key: "offset", value: String(offset) },
+          { key: "length", value: String(bytes.byteLength) },
+        ];
+      } else {
+        tensor.rawData = bytes;
+      }
+      tensors.push(tensor);
+      options.onProgress?.(index + 1, total, init.name);
+    }
+  } catch (error) {
+    await handle?.close();
+    await rm(dataTmp, { force: true });
+    throw error;
+  }
+  await handle?.close();
+
+  const model: OnnxModelProto = {
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [...graph.opsets].map(([domain, version]) => ({ domain, version })),
+    producerName: PRODUCER_NAME,
+    producerVersion: "0.1.0",
+    graph: {
+      name: options.graphName ?? "decoder",
+      node: graph.nodeProtos(),
+      initializer: tensors,
+      input: graph.inputProtos(),
+      output: graph.outputProtos(),
+    },
+    metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
+  };
+  const encoded = encodeOnnxModel(model);
+  const modelTmp = `${file}.tmp`;
+  await writeFile(modelTmp, encoded);
+  if (external) await rename(dataTmp, dataFile);
+  await rename(modelTmp, file);
+  const result: WrittenOnnxModel = {
+    modelFile: file,
+    modelBytes: encoded.byteLength,
+    dataBytes,
+    initializerCount: tensors.length,
+    nodeCount: graph.nodes.length,
+  };
+  if (external) result.dataFile = dataFile;
+  return result;
+}
+
+async function writeAll(
+  handle: import("node:fs/promises").FileHandle,
+  bytes: Uint8Array,
+  position: number,
+): Promise<void> {
+  let done = 0;
+  while (done < bytes.byteLength) {
+    const chunk = Math.min(bytes.byteLength - done, 1 << 30);
+    const { bytesWritten } = await handle.write(bytes, done, chunk, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** A {@link WeightGetter} over a safetensors source (checkpoint, shards, or a merged-LoRA view). */
+export function weightGetter(source: TensorSource): WeightGetter {
+  return {
+    has: (name) => source.has(name),
+    shape: (name) => source.info(name).shape,
+    float32: async (name) => (await source.readFloat32(name)).data,
+  };
+}
+
+export interface ExportOnnxOptions {
+  /** HF checkpoint folder (config.json + safetensors). */
+  modelDir: string;
+  /** Output folder: model.onnx (+ model.onnx.data), plus the checkpoint's config and tokenizer files. */
+  outDir: string;
+  /** PEFT adapter folder, merged into the weights before export. */
+  adapterDir?: string;
+  variant?: DecoderVariant;
+  /** Only float32 is exported today (the weights are upcast from bf16 / f16 exactly). */
+  dtype?: "f32";
+  externalData?: boolean | "auto";
+  /** Safetensors file inside modelDir to read instead of the default lookup. */
+  weightsFile?: string;
+  /** Model file name in outDir (default model.onnx). */
+  modelFileName?: string;
+  onProgress?: (done: number, total: number, name: string) => void;
+}
+
+export interface ExportOnnxResult extends WrittenOnnxModel {
+  config: ModelConfig;
+  variant: DecoderVariant;
+  /** Files copied next to the model (config, tokenizer), by name. */
+  copied: string[];
+  seconds: number;
+}
+
+/** Files a runtime needs beside the graph; copied when the checkpoint has them. */
+export const COMPANION_FILES = [
+  "config.json",
+  "generation_config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+  "chat_template.jinja",
+];
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Export a HF checkpoint (optionally with a merged LoRA) as an ONNX decoder-with-past. */
+export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnxResult> {
+  const started = performance.now();
+  if ((options.dtype ?? "f32") !== "f32") {
+    throw new Error(`export dtype "${options.dtype}" is not supported (only f32)`);
+  }
+  const variant = options.variant ?? "plain";
+  const config = await loadModelConfig(options.modelDir);
+  const openOptions = options.weightsFile === undefined ? {} : { file: options.weightsFile };
+  const base = await openCheckpointWeights(options.modelDir, openOptions);
+  try {
+    let source: TensorSource = base;
+    if (options.adapterDir !== undefined) source = mergeAdapter(base, await loadAdapter(options.adapterDir));
+    const graph = buildDecoderGraph(config, weightGetter(source), { variant });
+    const metadata: Record<string, string> = {
+      "ssb.architecture": config.architecture,
+      "ssb.variant": variant,
+      "ssb.source": path.basename(path.resolve(options.modelDir)),
+    };
+    if (options.adapterDir !== undefined)
+      metadata["ssb.adapter"] = path.basename(path.resolve(options.adapterDir));
+    const writeOptions: WriteOnnxOptions = { metadata, externalData: options.externalData ?? "auto" };
+    if (options.onProgress) writeOptions.onProgress = options.onProgress;
+    const file = path.join(options.outDir, options.modelFileName ?? "model.onnx");
+    const written = await writeOnnxModel(graph, file, writeOptions);
+    const copied: string[] = [];
+    for (const name of COMPANION_FILES) {
+      const from = path.join(options.modelDir, name);
+      if (await exists(from)) {
+        await copyFile(from, path.join(options.outDir, name));
+        copied.push(name);
+      }
+    }
+    return { ...written, config, variant, copied, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await base.close();
+  }
+}
