@@ -190,6 +190,13 @@ describe("hostile and broken files", () => {
     return process.memoryUsage().arrayBuffers - before;
   };
 
+  it("rejects a folder and a missing file, naming the path", async () => {
+    await expect(openSafetensors(dir)).rejects.toThrow(/not a regular file/);
+    await expect(openSafetensors(path.join(dir, "absent.safetensors"))).rejects.toThrow(
+      /absent\.safetensors: cannot open safetensors file/,
+    );
+  });
+
   it("rejects a file shorter than the length prefix", async () => {
     const file = path.join(dir, "tiny.safetensors");
     await writeFile(file, new Uint8Array([1, 2, 3, 4, 5]));

@@ -218,7 +218,9 @@ async function readerFor(
   file: string,
   maxHeaderBytes: number,
 ): Promise<SafetensorsReader> {
-  const fileSize = (await handle.stat()).size;
+  const stats = await handle.stat();
+  if (!stats.isFile()) throw new ModelFileError(file, "not a regular file");
+  const fileSize = stats.size;
   if (fileSize < 8) {
     throw new ModelFileError(
       file,
