@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Data, RecordBatch } from "apache-arrow";
 import { LogitStoreError } from "./errors.js";
@@ -57,8 +57,18 @@ export class LogitStore {
     this.meta = manifest.meta;
     this.byId = new Map(manifest.examples.map((e) => [e.id, e]));
     this.verify = options.verifyChecksums ?? true;
-    // Reject a manifest that names files outside the directory before touching any of them.
-    for (const s of manifest.shards) shardPath(dir, s.file, manifestPath(dir));
+    // Reject a manifest that names files outside the directory before touching any of them, and catch
+    // missing or truncated shards now (a stat each) rather than in the middle of a training run.
+    for (const s of manifest.shards) {
+      const path = shardPath(dir, s.file, manifestPath(dir));
+      const size = existsSync(path) ? statSync(path).size : -1;
+      if (size < 0) throw new LogitStoreError(`${path}: listed in the manifest but missing`);
+      if (size !== s.bytes) {
+        throw new LogitStoreError(
+          `${path}: ${size} bytes on disk but the manifest records ${s.bytes} (truncated or modified)`,
+        );
+      }
+    }
   }
 
   /** Example ids in the order they were written. */

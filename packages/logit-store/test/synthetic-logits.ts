@@ -22,11 +22,16 @@ export interface SyntheticOptions {
   ids?: "zipf" | "uniform";
 }
 
+export interface SyntheticRows extends TokenRows {
+  positions: Int32Array;
+  tokenIds: Int32Array;
+  topkIds: Int32Array;
+  topkLogits: Float32Array;
+  logSumExp: Float32Array;
+}
+
 /** Rows for `n` tokens (positions 0..n-1) with float32 logits. */
-export function syntheticRows(
-  n: number,
-  opts: SyntheticOptions,
-): Required<TokenRows> & { topkLogits: Float32Array } {
+export function syntheticRows(n: number, opts: SyntheticOptions): SyntheticRows {
   const { vocabSize, k } = opts;
   const rand = mulberry32(opts.seed);
   const positions = new Int32Array(n);

@@ -1,0 +1,128 @@
+import { readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { syntheticRows } from "../test/synthetic-logits.js";
+import { useTempDirs } from "../test/temp-dir.js";
+import { openLogitStore } from "./reader.js";
+import { openLogitStoreWriter } from "./writer.js";
+
+const VOCAB = 1000;
+const meta = {
+  modelId: "model-A",
+  tokenizerHash: "t",
+  vocabSize: VOCAB,
+  k: 4,
+  dtype: "float16" as const,
+  captureTemperature: 1,
+};
+
+describe("corrupt, truncated or tampered stores give clear errors", () => {
+  const tempDir = useTempDirs();
+
+  async function makeStore(): Promise<{ dir: string; shard: string; manifest: string }> {
+    const dir = tempDir();
+    const w = await openLogitStoreWriter(dir, meta, { batchBytes: 512 });
+    for (let i = 0; i < 5; i++)
+      w.writeExample(`e${i}`, syntheticRows(20, { vocabSize: VOCAB, k: 4, seed: i }));
+    await w.close();
+    return { dir, shard: join(dir, "shard-000000.arrow"), manifest: join(dir, "manifest.json") };
+  }
+
+  function editManifest(
+    path: string,
+    edit: (
+      m: Record<string, unknown> & { shards: Record<string, unknown>[]; examples: Record<string, unknown>[] },
+    ) => void,
+  ): void {
+    const m = JSON.parse(readFileSync(path, "utf8"));
+    edit(m);
+    writeFileSync(path, JSON.stringify(m));
+  }
+
+  it("a truncated shard is rejected on open, by the reader and by the writer", async () => {
+    const { dir, shard } = await makeStore();
+    const size = readFileSync(shard).length;
+    truncateSync(shard, size - 100);
+    await expect(openLogitStore(dir)).rejects.toThrow(
+      /shard-000000\.arrow: \d+ bytes on disk but the manifest records \d+ \(truncated/,
+    );
+    await expect(openLogitStoreWriter(dir, meta)).rejects.toThrow(/truncated/);
+  });
+
+  it("a flipped byte inside a record batch fails its checksum", async () => {
+    const { dir, shard, manifest } = await makeStore();
+    const loc = JSON.parse(readFileSync(manifest, "utf8")).shards[0].batches[1];
+    const bytes = readFileSync(shard);
+    bytes[loc.offset + loc.metaLength + 10]! ^= 0x40;
+    writeFileSync(shard, bytes);
+    const store = await openLogitStore(dir);
+    expect(() => store.read("e0")).not.toThrow(); // batch 0 is intact
+    const idsInBatch1 = store.examples().filter((id) => store.locate(id)?.batch === 1);
+    expect(idsInBatch1.length).toBeGreaterThan(0);
+    expect(() => store.read(idsInBatch1[0]!)).toThrow(/record batch 1 fails its checksum/);
+    expect(() => store.verifyAll()).toThrow(/checksum/);
+  });
+
+  it("tampered footer metadata is caught against the manifest", async () => {
+    const { dir, shard } = await makeStore();
+    const bytes = readFileSync(shard);
+    const at = bytes.lastIndexOf(Buffer.from("model-A"));
+    expect(at).toBeGreaterThan(0);
+    bytes.write("model-B", at);
+    writeFileSync(shard, bytes);
+    const store = await openLogitStore(dir);
+    expect(() => store.read("e0")).toThrow(/modelId: expected "model-A", found "model-B"/);
+  });
+
+  it("a file that is not Arrow is rejected", async () => {
+    const { dir, shard } = await makeStore();
+    const bytes = readFileSync(shard);
+    bytes.write("XXXXXX", bytes.length - 6);
+    writeFileSync(shard, bytes);
+    const store = await openLogitStore(dir);
+    expect(() => store.read("e0")).toThrow(/not an Arrow IPC file/);
+  });
+
+  for (const file of ["../outside.arrow", "/etc/passwd", "sub/shard.arrow", "./shard-000000.arrow", ""]) {
+    it(`a manifest naming ${JSON.stringify(file)} is refused`, async () => {
+      const { dir, manifest } = await makeStore();
+      editManifest(manifest, (m) => {
+        m.shards[0]!.file = file;
+      });
+      await expect(openLogitStore(dir)).rejects.toThrow(/points outside the store directory/);
+      await expect(openLogitStoreWriter(dir, meta)).rejects.toThrow(/points outside the store directory/);
+    });
+  }
+
+  it("manifest row ranges outside their batch, unknown shards and bad JSON are refused", async () => {
+    const { dir, manifest } = await makeStore();
+    const original = readFileSync(manifest, "utf8");
+    editManifest(manifest, (m) => {
+      m.examples[0]!.rows = 100_000;
+    });
+    await expect(openLogitStore(dir)).rejects.toThrow(
+      /examples\[0\] rows \[0, 100000\) lie outside its batch/,
+    );
+    writeFileSync(manifest, original);
+    editManifest(manifest, (m) => {
+      m.examples[1]!.shard = 7;
+    });
+    await expect(openLogitStore(dir)).rejects.toThrow(/examples\[1\]\.shard 7 does not exist/);
+    writeFileSync(manifest, "{ not json");
+    await expect(openLogitStore(dir)).rejects.toThrow(/manifest\.json: not valid JSON/);
+  });
+
+  it("a manifest whose example points at another example's rows is caught on read", async () => {
+    const { dir, manifest } = await makeStore();
+    editManifest(manifest, (m) => {
+      const [a, b] = [m.examples[0]!, m.examples[1]!];
+      for (const key of ["batch", "batchRow", "shardRow"]) [a[key], b[key]] = [b[key], a[key]];
+    });
+    const store = await openLogitStore(dir);
+    expect(() => store.read("e0")).toThrow(/that row holds "e1"/);
+  });
+
+  it("a missing store is reported as such", async () => {
+    await expect(openLogitStore(join(tempDir(), "nope"))).rejects.toThrow(/not a logit store/);
+  });
+});
