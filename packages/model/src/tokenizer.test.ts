@@ -159,6 +159,17 @@ describe("tiny byte-level tokenizer (qwen2-tiny-ref)", () => {
     expect(tok.eosTokenId).toBeNull();
   });
 
+  it("has a stable fingerprint that tells tokenizers apart", async () => {
+    const a = await loadTokenizer(tinyRefDir);
+    const b = await loadTokenizer(tinyRefDir);
+    expect(a.fingerprint()).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.fingerprint()).toBe(a.fingerprint());
+    const json: unknown = JSON.parse(await readFile(path.join(tinyRefDir, "tokenizer.json"), "utf8"));
+    expect(createTokenizer(json, {}).fingerprint()).not.toBe(a.fingerprint()); // no chat template
+    const digits = await loadTokenizer(path.join(sharedFixtures, "ortgenai-digits-bpe-tokenizer"));
+    expect(digits.fingerprint()).not.toBe(a.fingerprint());
+  });
+
   it("loads the smallest digits BPE tokenizer", async () => {
     const tok = await loadTokenizer(path.join(sharedFixtures, "ortgenai-digits-bpe-tokenizer"));
     // its vocabulary maps "0" and "1" to ids that the added tokens <unk>=0 and <s>=1 take over

@@ -3,6 +3,7 @@
  * `tokenizer_config.json` adds (special-token strings, chat template, decode clean-up), behind a
  * small interface that speaks token ids as plain numbers.
  */
+import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
@@ -69,6 +70,12 @@ export interface ModelTokenizer {
   renderChat(messages: readonly ChatMessage[], options?: RenderChatOptions): string;
   /** renderChat then encode, without adding special tokens (the template has them). */
   encodeChat(messages: readonly ChatMessage[], options?: RenderChatOptions): number[];
+  /**
+   * SHA-256 (hex) of the tokenizer's vocabulary, merges and pipeline (`tokenizer.json` as parsed)
+   * plus the chat template: a stable id for "same tokenization" that stores such as the logit
+   * store can record and compare. Computed on first call.
+   */
+  fingerprint(): string;
 }
 
 /** A token entry in tokenizer_config: a string, or an AddedToken object with `content`. */
@@ -212,6 +219,7 @@ export function createTokenizer(
       ? null
       : compileChatTemplate(settings.chatTemplate, configFile, templateTokens);
 
+  let fingerprint: string | undefined;
   const encode = (text: string, encodeOptions: EncodeOptions = {}): number[] => {
     const addSpecial = encodeOptions.addSpecialTokens ?? false;
     const ids = tokenizer.encode(text, { add_special_tokens: addSpecial }).ids;
@@ -250,6 +258,16 @@ export function createTokenizer(
     },
     renderChat,
     encodeChat: (messages, renderOptions) => encode(renderChat(messages, renderOptions)),
+    fingerprint() {
+      if (fingerprint === undefined) {
+        const hash = createHash("sha256");
+        hash.update(JSON.stringify(tokenizerObject));
+        hash.update("\u0000chat_template\u0000");
+        hash.update(settings.chatTemplate ?? "");
+        fingerprint = hash.digest("hex");
+      }
+      return fingerprint;
+    },
   };
 }
 
