@@ -6,7 +6,7 @@ export * from "./config.js";
 export * from "./dtype.js";
 export * from "./export-decoder.js";
 export * from "./export-onnx.js";
-export { ModelFileError } from "./json-fields.js";
+export { type JsonObject, ModelFileError } from "./json-fields.js";
 export * from "./onnx-graph.js";
 export * from "./onnx-proto.js";
 export * from "./rope.js";
