@@ -9,6 +9,7 @@ import {
   type Tolerance,
 } from "./expression-equal.js";
 import { maxNesting } from "./latex-scan.js";
+import { engineIsWarm, warmUpEngine } from "./math-json.js";
 import { assignedValue, compactKey, normalizeAnswer } from "./normalize.js";
 import { parseSimpleNumber, simpleNumbersEqual } from "./simple-number.js";
 import { type AnswerShape, shapeOf } from "./structure.js";
@@ -57,11 +58,13 @@ function isWordAnswer(s: string): boolean {
   return WORD_ANSWER.test(s) && /[A-Za-z]{3}/.test(s);
 }
 
+/** With `%` on one side only, `50\%` may mean 50 or 0.5; with `%` on both, the numbers themselves must match. */
 function withPercent(v: Complex, percent: boolean, ctx: Context): Complex[] {
   return percent && ctx.percentAsFraction ? [v, C.div(v, C.complex(100))] : [v];
 }
 
 function valuesMatch(g: Complex, gPct: boolean, p: Complex, pPct: boolean, ctx: Context): boolean {
+  if (gPct && pPct) return complexClose(g, p, ctx.tol);
   for (const a of withPercent(g, gPct, ctx))
     for (const b of withPercent(p, pPct, ctx)) if (complexClose(a, b, ctx.tol)) return true;
   return false;
@@ -99,6 +102,11 @@ function scalarsEqual(gold: string, pred: string, gPct: boolean, pPct: boolean, 
   )
     return false;
   if (maxNesting(gold) > MAX_PARSE_NESTING || maxNesting(pred) > MAX_PARSE_NESTING) return false;
+  if (!engineIsWarm()) {
+    const start = performance.now();
+    warmUpEngine();
+    ctx.budget.extend(performance.now() - start);
+  }
   ctx.budget.check();
 
   const gv = gn ? C.complex(gn.value) : constantValue(gold);

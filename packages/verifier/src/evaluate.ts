@@ -69,6 +69,23 @@ function isIntegerLiteral(json: MathJson | undefined): json is number {
   return typeof json === "number" && Number.isInteger(json) && json >= 0;
 }
 
+/** `2\frac{1}{2}` (and `-1\frac{1}{2}`, whose minus covers the whole number) as a mixed number, else null. */
+function mixedNumber(args: MathJson[]): number | null {
+  const [first, frac] = args;
+  const negated = Array.isArray(first) && first[0] === "Negate" && first.length === 2;
+  const whole = negated ? first[1] : first;
+  if (args.length !== 2 || !isIntegerLiteral(whole)) return null;
+  if (
+    !Array.isArray(frac) ||
+    frac[0] !== "Divide" ||
+    !isIntegerLiteral(frac[1]) ||
+    !isIntegerLiteral(frac[2])
+  )
+    return null;
+  const value = whole + frac[1] / frac[2];
+  return negated ? -value : value;
+}
+
 /**
  * Evaluates MathJSON with float64 complex arithmetic. Returns null for anything it does not know (sums,
  * integrals, subscripts, errors), so callers can fall back; never loops: time is linear in the tree's size.
@@ -109,17 +126,8 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
     }
     case "InvisibleOperator": {
       // `2\frac{1}{2}` is the mixed number 2½ in contest answers, not 2 × ½.
-      const [whole, frac] = args;
-      if (
-        args.length === 2 &&
-        isIntegerLiteral(whole) &&
-        Array.isArray(frac) &&
-        frac[0] === "Divide" &&
-        isIntegerLiteral(frac[1]) &&
-        isIntegerLiteral(frac[2])
-      ) {
-        return C.complex(whole + frac[1] / frac[2]);
-      }
+      const mixed = mixedNumber(args);
+      if (mixed !== null) return C.complex(mixed);
       const vs = all();
       return vs && vs.length > 0 ? vs.reduce(C.mul) : null;
     }
@@ -129,6 +137,12 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
       return vs.length === 1 ? C.neg(vs[0] as Complex) : vs.slice(1).reduce(C.sub, vs[0] as Complex);
     }
     case "Negate": {
+      const inner = args[0];
+      // `-1\frac{1}{2}` may also parse as Negate(1 ½): the minus covers the whole mixed number either way.
+      if (Array.isArray(inner) && inner[0] === "InvisibleOperator") {
+        const mixed = mixedNumber(inner.slice(1) as MathJson[]);
+        if (mixed !== null) return C.complex(-mixed);
+      }
       const v = ev(0);
       return v && C.neg(v);
     }

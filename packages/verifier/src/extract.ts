@@ -121,19 +121,28 @@ function lineFrom(text: string, start: number): string {
   return text.slice(start, end < 0 || end > limit ? limit : end);
 }
 
-/** Cuts a phrase answer ("... answer is 42. So ...") at the end of its sentence. */
+/** Prose that follows an answer: "25, since the other root is negative". */
+const TRAILING_PROSE =
+  /,?\s+(?:since|because|as|which|so|where|when|but|given|from|and\s+(?:the|this|that|it|we|so))\b/i;
+
+/** Markdown emphasis around an answer: `**12**`, `** 12` after `**Final Answer:**`. */
+const stripEmphasis = (s: string): string => s.replace(/^[\s*_]+|[\s*_]+$/g, "");
+
+/** Cuts a phrase answer ("... answer is **42**, since ...") down to the answer. */
 function cleanPhraseAnswer(rest: string): string {
-  const line = rest.trim();
+  const line = stripEmphasis(rest);
   const math =
     line.startsWith("$") || line.startsWith("\\(") || line.startsWith("\\[") ? firstMathSpan(line) : null;
   if (math !== null) return math;
   // A sentence ends at a period followed by a space or the end; `3.5` does not end one.
   const sentenceEnd = line.search(/\.(\s|$)/);
-  const sentence = sentenceEnd >= 0 ? line.slice(0, sentenceEnd) : line;
-  return sentence.replace(/[\s,;:!]+$/, "").trim();
+  let sentence = sentenceEnd >= 0 ? line.slice(0, sentenceEnd) : line;
+  const prose = sentence.search(TRAILING_PROSE);
+  if (prose > 0) sentence = sentence.slice(0, prose);
+  return stripEmphasis(sentence.replace(/[\s,;:!]+$/, ""));
 }
 
-const PHRASE = /(final\s+answer\s*(?:is|:)|answer\s+is\s*:?|answer\s*:)\s*/gi;
+const PHRASE = /(final\s+answer\s*(?:is\s*:?|:)|answer\s+is\s*:?|answer\s*:)\s*/gi;
 
 function fromPhrases(text: string, rules: readonly ExtractionRule[]): Extraction | null {
   const wantFinal = rules.includes("final-answer");

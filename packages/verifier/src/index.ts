@@ -3,6 +3,7 @@ export { type Comparison, compareAnswers, isEquivalent } from "./equivalence.js"
 export { extractAnswer, findBoxes } from "./extract.js";
 export { grade } from "./grade.js";
 export { type GradedLine, type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
+export { warmUpEngine as warmUp } from "./math-json.js";
 export { type NormalizedAnswer, normalizeAnswer } from "./normalize.js";
 export {
   type AccuracyRewardOptions,

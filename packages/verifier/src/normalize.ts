@@ -47,6 +47,13 @@ function unwrapCommands(text: string, commands: readonly string[]): string {
   return out + text.slice(last);
 }
 
+function binomial(n: number, k: number): string {
+  if (k > n) return "0";
+  let r = 1;
+  for (let i = 1; i <= Math.min(k, n - k); i++) r = (r * (n - i + 1)) / i;
+  return Number.isSafeInteger(Math.round(r)) ? String(Math.round(r)) : String(r);
+}
+
 const UNIT_WORDS = new Set(
   (
     "cm mm km m meter meters metre metres centimeter centimeters kilometer kilometers inch inches in ft foot feet yd yard " +
@@ -58,22 +65,25 @@ const UNIT_WORDS = new Set(
   ).split(" "),
 );
 
-/** `18 dollars`, `5 cm^2`, `12 square units`: drop trailing unit words after something numeric. */
+/** `18 dollars`, `5 cm^2`, `12 square units`, `\\frac{270}{7} degrees`: drop trailing unit words after a value. */
 function stripTrailingUnits(text: string): { text: string; percent: boolean } {
-  const m = /^(.*?\d\s*)((?:\s*[a-zA-Z][a-zA-Z./]*(?:\^\{?\d\}?)?)+)\s*$/.exec(text);
+  const m = /^(.*?[\d}]\s*)((?:\s*[a-zA-Z][a-zA-Z./]*(?:\s*\^\s*\{?\d\}?)?)+)\s*$/.exec(text);
   if (!m) return { text, percent: false };
   const head = m[1] as string;
-  const words = (m[2] as string).trim().split(/\s+/);
+  const words = (m[2] as string)
+    .trim()
+    .replace(/\s*\^\s*/g, "^")
+    .split(/\s+/)
+    .map((w) => w.toLowerCase().replace(/\^\{?(\d)\}?$/, ""));
   if (/[=,]/.test(head.replace(/\d,\d{3}/g, ""))) return { text, percent: false };
-  const unitish = words.every(
-    (w) =>
-      UNIT_WORDS.has(w.toLowerCase().replace(/\^\{?(\d)\}?$/, "^$1")) ||
-      UNIT_WORDS.has(w.toLowerCase().replace(/\^\{?\d\}?$/, "")),
-  );
+  const afterDigit = /\d\s*$/.test(head);
   const spaced = /\s$/.test(head) || words.length > 1;
-  // Without a space, only known units are dropped (`5cm`), so `3x` and `2i` survive.
-  if (!unitish && !(spaced && words.every((w) => /^[a-zA-Z]{3,}$/.test(w)))) return { text, percent: false };
-  const percent = words.some((w) => w.toLowerCase() === "percent");
+  // After a digit, known units go (`5cm`, `5 m`), and with a space any run of real words (`18 apples`); after a
+  // closing brace (`\\frac{1}{2} inches`) only known units of two letters or more, so `\\frac{1}{2} x` survives.
+  const known = words.every((w) => UNIT_WORDS.has(w) && (afterDigit || w.length >= 2));
+  const wordy = afterDigit && spaced && words.every((w) => /^[a-z]{3,}$/.test(w));
+  if (!known && !wordy) return { text, percent: false };
+  const percent = words.some((w) => w === "percent");
   return { text: head.trim(), percent };
 }
 
@@ -93,8 +103,9 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
   s = s.replace(/\\(?:dfrac|tfrac|cfrac)/g, "\\frac").replace(/\\(?:dbinom|tbinom)/g, "\\binom");
   s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*/g, "");
   s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits)(?![a-zA-Z])/g, "");
-  s = s.replace(/\{,\}/g, ",");
-  s = s.replace(/\\[,:;! ]|\\q?quad(?![a-zA-Z])|~/g, " ");
+  s = s.replace(/\{,\}/g, ",").replace(/,\s*\\!\s*/g, ",");
+  // Spacing commands become spaces; a `\\` row break (even one followed by a space) is kept whole.
+  s = s.replace(/\\\\|\\[,:;! ]|\\q?quad(?![a-zA-Z])|~/g, (m) => (m === "\\\\" ? m : " "));
 
   // Degrees: `90^\circ`, `90^{\circ}`, `90°`, `90\degree`.
   s = s.replace(/\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\\circ(?![a-zA-Z])/g, "");
@@ -106,16 +117,21 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
   s = s.replace(/\\\$|\$/g, "");
 
   s = unwrapCommands(s, TEXT_COMMANDS);
-  s = s.replace(/\\mathbb\s*\{?\s*R\s*\}?/g, "\\mathbb{R}");
+  // The real line, however it is written, is the interval (-∞, ∞).
+  s = s.replace(/\\mathbb\s*\{?\s*R\s*\}?|^all real numbers$/g, "(-\\infty,\\infty)");
 
   s = s.replace(/\\frac\s*(\d)\s*(\d)/g, "\\frac{$1}{$2}");
   s = s.replace(/\\frac\s*(\\?[a-zA-Z]+|\d)\s*\{/g, "\\frac{$1}{");
   s = s.replace(/\\frac\s*(\{[^{}]*\})\s*(\d|[a-zA-Z])/g, "\\frac$1{$2}");
   s = s.replace(/\\sqrt\s*(\d+|[a-zA-Z])/g, "\\sqrt{$1}");
+  // The LaTeX parser does not know `\binom`; integer binomials become their value.
+  s = s.replace(/\\binom\s*\{\s*(\d{1,4})\s*\}\s*\{\s*(\d{1,4})\s*\}/g, (_m, n: string, k: string) =>
+    binomial(Number(n), Number(k)),
+  );
 
   s = s.replace(/\s+/g, " ").trim();
   s = s.replace(/[.;]+$/, "").trim();
-  s = s.replace(/\b(?:infinity|inf)\b/gi, "\\infty");
+  s = s.replace(/(?<!\\)\b(?:infinity|inf)\b/gi, "\\infty");
 
   // "x \in [1, 2)": membership is the answer's set. (`x = 5` is kept: equivalence.ts decides, knowing both sides.)
   const membership = /^(?:[a-zA-Z](?:_\{?\w+\}?)?|\\[a-zA-Z]+)\s*\\in(?![a-zA-Z])\s*(.+)$/.exec(s);

@@ -1,6 +1,11 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { isEquivalent } from "./equivalence.js";
+import { warmUpEngine } from "./math-json.js";
+
+// The one-time engine start (~100-400 ms) is not what these tests time.
+beforeAll(() => warmUpEngine());
+
 import { extractAnswer } from "./extract.js";
 import { grade } from "./grade.js";
 
