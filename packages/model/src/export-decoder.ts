@@ -221,41 +221,20 @@ export function buildDecoderGraph(
     return g.op("Gemm", inputs, { transB: 1 }, hint);
   };
 
-  const scale = g.float32([1 / Math.sqrt(D)], [], "attn_scale");
-  const groupedShape = g.int64([0, KV, -1, 0]); // [B, H, S, X] <-> [B, KV, G*S, X]
-  const headsShape = g.int64([0, H, -1, 0]);
   const toHeadsFirst = [0, 2, 1, 3];
 
-  for (let layer = 0; layer < config.numLayers; layer++) {
-    const names = layerWeightNames(config, layer);
-    const p = `l${layer}`;
-    const h = rmsNorm(x, names.inputNorm, `${p}_in_norm`);
-    const q = projection(h, names, "q_proj", `${p}_q`); // [N, H*D]
-    const k = projection(h, names, "k_proj", `${p}_k`); // [N, KV*D]
-    const v = projection(h, names, "v_proj", `${p}_v`);
-
-    let qHeads: string; // [B, H, S, D], RoPE applied and scaled
-    let kHeads: string; // [B, KV, S, D], RoPE applied
+  /** Plain attention: RoPE, KV concat, grouped scores, mask, softmax, context. Returns [N, H*D]. */
+  const plainAttention = (q: string, k: string, v: string, layer: number, p: string): string => {
+    const scale = g.float32([1 / Math.sqrt(D)], [], "attn_scale");
+    const groupedShape = g.int64([0, KV, -1, 0]); // [B, H, S, X] <-> [B, KV, G*S, X]
+    const headsShape = g.int64([0, H, -1, 0]);
+    const qHeads = g.op("Transpose", [rope(g.op("Reshape", [q, shapeBSHD]), `${p}_q`)], {
+      perm: toHeadsFirst,
+    });
+    const kHeads = g.op("Transpose", [rope(g.op("Reshape", [k, shapeBSKD]), `${p}_k`)], {
+      perm: toHeadsFirst,
+    });
     const vHeads = g.op("Transpose", [g.op("Reshape", [v, shapeBSKD])], { perm: toHeadsFirst }, `${p}_vh`);
-    if (contrib) {
-      const shapeBSX = (cols: number) => shapeWith([cols], `shape_bs${cols}`);
-      const rot = (t: string, heads: number, cols: number, hint: string) =>
-        g.node("RotaryEmbedding", [g.op("Reshape", [t, shapeBSX(cols)]), positionIds, cosCache, sinCache], {
-          domain: MS_DOMAIN,
-          attrs: { interleaved: 0, num_heads: heads },
-          name: hint,
-        })[0]!;
-      const qRot = rot(q, H, H * D, `${p}_q_rope`); // [B, S, H*D]
-      const kRot = rot(k, KV, KV * D, `${p}_k_rope`);
-      qHeads = g.op("Transpose", [g.op("Reshape", [qRot, shapeBSHD])], { perm: toHeadsFirst }, `${p}_qh`);
-      kHeads = g.op("Transpose", [g.op("Reshape", [kRot, shapeBSKD])], { perm: toHeadsFirst }, `${p}_kh`);
-    } else {
-      const qRot = rope(g.op("Reshape", [q, shapeBSHD]), `${p}_q`); // [B, S, H, D]
-      const kRot = rope(g.op("Reshape", [k, shapeBSKD]), `${p}_k`);
-      qHeads = g.op("Transpose", [qRot], { perm: toHeadsFirst }, `${p}_qh`);
-      kHeads = g.op("Transpose", [kRot], { perm: toHeadsFirst }, `${p}_kh`);
-    }
-
     const keys = g.node("Concat", [decoderIo.pastKey(layer), kHeads], {
       attrs: { axis: 2 },
       outputs: [decoderIo.presentKey(layer)],
@@ -264,7 +243,6 @@ export function buildDecoderGraph(
       attrs: { axis: 2 },
       outputs: [decoderIo.presentValue(layer)],
     })[0]!;
-
     // GQA without copying K/V: query head j = kv * group + g, so [B, H, S, D] viewed as
     // [B, KV, G*S, D] lines every query of kv head `kv` up against that head's keys (batched MatMul).
     const qScaled = g.op("Mul", [qHeads, scale], undefined, `${p}_q_scaled`);
@@ -276,23 +254,118 @@ export function buildDecoderGraph(
     const probsGrouped = group === 1 ? probs : g.op("Reshape", [probs, groupedShape]);
     let context = g.op("MatMul", [probsGrouped, values], undefined, `${p}_ctx`); // [B, KV, G*S, D]
     if (group !== 1) context = g.op("Reshape", [context, headsShape]); // [B, H, S, D]
-    const merged = g.op(
+    return g.op(
       "Reshape",
       [g.op("Transpose", [context], { perm: toHeadsFirst }), flat(H * D)],
       undefined,
       `${p}_attn`,
-    ); // [N, H*D]
-    x = g.op("Add", [x, projection(merged, names, "o_proj", `${p}_o`)], undefined, `${p}_resid1`);
+    );
+  };
 
-    const h2 = rmsNorm(x, names.postAttentionNorm, `${p}_post_norm`);
+  /**
+   * Contrib attention: RotaryEmbedding on [B, S, heads*D], then GroupQueryAttention, which appends
+   * to the cache and shares KV heads itself. Every row is treated as T tokens long (seqlens_k =
+   * T - 1) and our causal + padding mask goes in as attention_bias, so left padding is masked
+   * exactly as in the plain graph.
+   */
+  const contribAttention = (q: string, k: string, v: string, layer: number, p: string): string => {
+    const rot = (t: string, heads: number, hint: string) =>
+      g.node(
+        "RotaryEmbedding",
+        [
+          g.op("Reshape", [t, shapeWith([heads * D], `shape_bs${heads * D}`)]),
+          positionIds,
+          cosCache,
+          sinCache,
+        ],
+        {
+          domain: MS_DOMAIN,
+          attrs: { interleaved: 0, num_heads: heads },
+          name: hint,
+        },
+      )[0]!;
+    const v3 = g.op("Reshape", [v, shapeWith([KV * D], `shape_bs${KV * D}`)]);
+    const [out] = g.node(
+      "GroupQueryAttention",
+      [
+        rot(q, H, `${p}_q_rope`),
+        rot(k, KV, `${p}_k_rope`),
+        v3,
+        decoderIo.pastKey(layer),
+        decoderIo.pastValue(layer),
+        gqaSeqlensK(),
+        gqaTotalLength(),
+        "",
+        "",
+        "",
+        attentionBias,
+      ],
+      {
+        domain: MS_DOMAIN,
+        attrs: { num_heads: H, kv_num_heads: KV, do_rotary: 0 },
+        outputs: [g.fresh(`${p}_gqa`), decoderIo.presentKey(layer), decoderIo.presentValue(layer)],
+        name: `${p}_gqa`,
+      },
+    );
+    return g.op("Reshape", [out!, flat(H * D)], undefined, `${p}_attn`);
+  };
+  let seqlensK = "";
+  let totalLength32 = "";
+  const gqaSeqlensK = (): string => {
+    if (!seqlensK) {
+      const batch = g.op("Slice", [idsShape, g.int64([0]), g.int64([1])], undefined, "batch_dim");
+      const last = g.op("Cast", [g.op("Sub", [total, one])], { to: OnnxDataType.INT32 });
+      seqlensK = g.op("Expand", [last, batch], undefined, "seqlens_k"); // [B] int32
+    }
+    return seqlensK;
+  };
+  const gqaTotalLength = (): string => {
+    if (!totalLength32) totalLength32 = g.op("Cast", [total], { to: OnnxDataType.INT32 }, "total_len_i32");
+    return totalLength32;
+  };
+
+  /**
+   * Residual add followed by RMSNorm. The contrib graph fuses both into SkipSimplifiedLayerNormalization
+   * (its 4th output is the sum, i.e. the new residual stream).
+   */
+  let pending: string | undefined; // a branch output not yet added to x
+  const addAndNorm = (weightName: string, hint: string): string => {
+    if (pending === undefined) return rmsNorm(x, weightName, hint);
+    if (contrib) {
+      const sum = g.fresh(`${hint}_resid`);
+      const [normed] = g.node("SkipSimplifiedLayerNormalization", [x, pending, weight(weightName)], {
+        domain: MS_DOMAIN,
+        attrs: { epsilon: floatAttr(config.rmsNormEps) },
+        outputs: [g.fresh(hint), "", "", sum],
+        name: hint,
+      });
+      x = sum;
+      pending = undefined;
+      return normed!;
+    }
+    x = g.op("Add", [x, pending], undefined, `${hint}_resid`);
+    pending = undefined;
+    return rmsNorm(x, weightName, hint);
+  };
+
+  for (let layer = 0; layer < config.numLayers; layer++) {
+    const names = layerWeightNames(config, layer);
+    const p = `l${layer}`;
+    const h = addAndNorm(names.inputNorm, `${p}_in_norm`);
+    const q = projection(h, names, "q_proj", `${p}_q`); // [N, H*D]
+    const k = projection(h, names, "k_proj", `${p}_k`); // [N, KV*D]
+    const v = projection(h, names, "v_proj", `${p}_v`);
+    const attention = (contrib ? contribAttention : plainAttention)(q, k, v, layer, p);
+    pending = projection(attention, names, "o_proj", `${p}_o`);
+
+    const h2 = addAndNorm(names.postAttentionNorm, `${p}_post_norm`);
     const gate = projection(h2, names, "gate_proj", `${p}_gate`);
     const up = projection(h2, names, "up_proj", `${p}_up`);
     const silu = g.op("Mul", [gate, g.op("Sigmoid", [gate])], undefined, `${p}_silu`);
-    const down = projection(g.op("Mul", [silu, up]), names, "down_proj", `${p}_down`);
-    x = g.op("Add", [x, down], undefined, `${p}_resid2`);
+    pending = projection(g.op("Mul", [silu, up]), names, "down_proj", `${p}_down`);
   }
 
-  const final = rmsNorm(x, FINAL_NORM_WEIGHT, "final_norm");
+  const final = addAndNorm(FINAL_NORM_WEIGHT, "final_norm");
   const lmHead = weights.has(LM_HEAD_WEIGHT) ? LM_HEAD_WEIGHT : EMBED_TOKENS_WEIGHT;
   if (lmHead === EMBED_TOKENS_WEIGHT && !config.tieWordEmbeddings) {
     throw new Error(`no ${LM_HEAD_WEIGHT} and tie_word_embeddings is false`);

@@ -177,6 +177,33 @@ for (const variant of ["plain", "contrib"] as const) {
       expect(worst).toBeLessThan(1e-4);
     });
 
+    it("chunked prefill (4 tokens, then 3 with past, then 1 by 1) equals the full pass", async () => {
+      const s = reference.inputs.single;
+      const full = ref("single_logits");
+      let past = base.emptyPast(1);
+      let worst = 0;
+      for (const [from, to] of [
+        [0, 4],
+        [4, 7],
+        [7, 8],
+        [8, 9],
+        [9, 10],
+      ] as const) {
+        const step = await base.step(
+          [s.input_ids.slice(from, to)],
+          [s.attention_mask.slice(0, to)],
+          [s.position_ids.slice(from, to)],
+          past,
+        );
+        past = step.past;
+        worst = Math.max(
+          worst,
+          maxAbsDiff(step.logits.data as Float32Array, full.subarray(from * V, to * V)),
+        );
+      }
+      expect(worst).toBeLessThan(1e-4);
+    });
+
     it("incremental decoding of a left-padded batch matches the padded full pass", async () => {
       const b = reference.inputs.batch;
       const prefill = 7;

@@ -6,7 +6,7 @@
  * length). The writer streams initializers one at a time (load, write, drop), so exporting a model
  * never holds more than its largest tensor; inline mode (small models) holds them all once.
  */
-import { copyFile, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadAdapter, mergeAdapter } from "./adapter.js";
 import { openCheckpointWeights } from "./checkpoint-weights.js";
@@ -221,10 +221,12 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
     const file = path.join(options.outDir, options.modelFileName ?? "model.onnx");
     const written = await writeOnnxModel(graph, file, writeOptions);
     const copied: string[] = [];
-    for (const name of COMPANION_FILES) {
+    const sameDir = path.resolve(options.outDir) === path.resolve(options.modelDir);
+    for (const name of sameDir ? [] : COMPANION_FILES) {
       const from = path.join(options.modelDir, name);
       if (await exists(from)) {
-        await copyFile(from, path.join(options.outDir, name));
+        // Read and write rather than copyFile: a read-only source mode must not make re-exports fail.
+        await writeFile(path.join(options.outDir, name), await readFile(from));
         copied.push(name);
       }
     }

@@ -136,7 +136,7 @@ export class GraphBuilder {
   node(opType: string, inputs: string[], options: NodeOptions = {}): string[] {
     const outputs =
       typeof options.outputs === "object"
-        ? options.outputs.map((n) => this.claim(n))
+        ? options.outputs.map((n) => (n === "" ? n : this.claim(n))) // "" = optional output not produced
         : Array.from({ length: options.outputs ?? 1 }, (_, k) =>
             this.claim(this.fresh(`${options.name ?? opType.toLowerCase()}${k === 0 ? "" : `_out${k}`}`)),
           );

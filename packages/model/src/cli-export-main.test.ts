@@ -1,0 +1,106 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyRefDir } from "../test/paths.js";
+import { parseExportArgs, runExportCli } from "./cli-export-main.js";
+
+let workDir: string;
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), "ssb-export-cli-"));
+});
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) },
+    out: () => out.join(""),
+    err: () => err.join(""),
+  };
+}
+
+describe("ssb-export-onnx arguments", () => {
+  it("parses every option", () => {
+    expect(
+      parseExportArgs([
+        "--model",
+        "m",
+        "--out",
+        "o",
+        "--adapter",
+        "a",
+        "--variant",
+        "contrib",
+        "--dtype",
+        "f32",
+        "--external-data",
+        "always",
+      ]),
+    ).toEqual({
+      modelDir: "m",
+      outDir: "o",
+      adapterDir: "a",
+      variant: "contrib",
+      dtype: "f32",
+      externalData: true,
+    });
+  });
+
+  it("rejects missing and bad options with exit code 2 and the usage", async () => {
+    for (const argv of [
+      ["--out", "o"],
+      ["--model", "m"],
+      ["--model", "m", "--out", "o", "--variant", "fast"],
+      ["--model", "m", "--out", "o", "--dtype", "f16"],
+      ["--model", "m", "--out", "o", "--bogus"],
+    ]) {
+      const c = capture();
+      expect(await runExportCli(argv, c.io)).toBe(2);
+      expect(c.err()).toContain("Usage: ssb-export-onnx");
+    }
+  });
+
+  it("--help prints the usage", async () => {
+    const c = capture();
+    expect(await runExportCli(["--help"], c.io)).toBe(0);
+    expect(c.out()).toContain("--adapter DIR");
+  });
+});
+
+describe("ssb-export-onnx run", () => {
+  it("exports the fixture with a merged adapter", async () => {
+    const out = path.join(workDir, "out");
+    const c = capture();
+    const code = await runExportCli(
+      [
+        "--model",
+        tinyRefDir,
+        "--out",
+        out,
+        "--adapter",
+        path.join(tinyRefDir, "lora"),
+        "--variant",
+        "contrib",
+      ],
+      c.io,
+    );
+    expect(code).toBe(0);
+    expect(c.out()).toContain("variant contrib");
+    expect((await readdir(out)).sort()).toEqual([
+      "config.json",
+      "model.onnx",
+      "tokenizer.json",
+      "tokenizer_config.json",
+    ]);
+  });
+
+  it("reports a missing checkpoint with exit code 1 and the file", async () => {
+    const c = capture();
+    expect(await runExportCli(["--model", path.join(workDir, "nope"), "--out", workDir], c.io)).toBe(1);
+    expect(c.err()).toContain(path.join(workDir, "nope", "config.json"));
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * `ssb-export-onnx`: a HF checkpoint folder (optionally + a PEFT adapter) -> an ONNX decoder-with-past.
+ * Argument parsing and the run live here (testable); `cli-export.ts` only calls {@link runExportCli}.
+ */
+import { parseArgs } from "node:util";
+import type { DecoderVariant } from "./export-decoder.js";
+import { type ExportOnnxOptions, exportOnnx } from "./export-onnx.js";
+
+export const EXPORT_USAGE = `Usage: ssb-export-onnx --model DIR --out DIR [options]
+
+Export a Qwen2 / Llama Hugging Face checkpoint to an ONNX decoder-with-past
+(inputs input_ids, attention_mask, position_ids, past_key_values.{i}.key|value;
+outputs logits, present.{i}.key|value), for ONNX Runtime.
+
+Options:
+  --model DIR          checkpoint folder (config.json + model.safetensors or sharded index)
+  --out DIR            output folder: model.onnx (+ model.onnx.data), config and tokenizer files
+  --adapter DIR        PEFT LoRA adapter to merge into the weights before export
+  --variant V          plain (standard ONNX ops, any execution provider; default) or
+                       contrib (ONNX Runtime com.microsoft fused kernels; faster on CPU)
+  --dtype f32          weight type in the graph (only f32 today)
+  --external-data M    auto (default: external above 1.8 GB), always, or never
+  --weights FILE       a safetensors file inside --model to read instead of the default
+  -h, --help           show this help
+`;
+
+export class CliUsageError extends Error {}
+
+export function parseExportArgs(argv: string[]): ExportOnnxOptions | "help" {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new CliUsageError(error instanceof Error ? error.message : String(error));
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  if (v.model === undefined) throw new CliUsageError("--model DIR is required");
+  if (v.out === undefined) throw new CliUsageError("--out DIR is required");
+  const variant = v.variant ?? "plain";
+  if (variant !== "plain" && variant !== "contrib") {
+    throw new CliUsageError(`--variant must be plain or contrib, found "${variant}"`);
+  }
+  const dtype = v.dtype ?? "f32";
+  if (dtype !== "f32") throw new CliUsageError(`--dtype: only f32 is supported, found "${dtype}"`);
+  const externalFlag = v["external-data"] ?? "auto";
+  const externalData = { auto: "auto", always: true, never: false } as const;
+  if (!(externalFlag in externalData)) {
+    throw new CliUsageError(`--external-data must be auto, always or never, found "${externalFlag}"`);
+  }
+  const options: ExportOnnxOptions = {
+    modelDir: v.model,
+    outDir: v.out,
+    variant: variant as DecoderVariant,
+    dtype,
+    externalData: externalData[externalFlag as keyof typeof externalData],
+  };
+  if (v.adapter !== undefined) options.adapterDir = v.adapter;
+  if (v.weights !== undefined) options.weightsFile = v.weights;
+  return options;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      model: { type: "string" },
+      out: { type: "string" },
+      adapter: { type: "string" },
+      variant: { type: "string" },
+      dtype: { type: "string" },
+      "external-data": { type: "string" },
+      weights: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Runs the command; returns the process exit code (0 ok, 1 failure, 2 usage error). */
+export async function runExportCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let options: ExportOnnxOptions | "help";
+  try {
+    options = parseExportArgs(argv);
+  } catch (error) {
+    if (!(error instanceof CliUsageError)) throw error;
+    io.stderr(`ssb-export-onnx: ${error.message}\n\n${EXPORT_USAGE}`);
+    return 2;
+  }
+  if (options === "help") {
+    io.stdout(EXPORT_USAGE);
+    return 0;
+  }
+  // One line per 10% (plain lines, so logs and non-TTY output stay readable).
+  let reported = -1;
+  options.onProgress = (done, total, name) => {
+    const tenth = Math.floor((10 * done) / total);
+    if (tenth !== reported) {
+      reported = tenth;
+      io.stderr(`writing weights: ${done}/${total} (${name})\n`);
+    }
+  };
+  try {
+    const result = await exportOnnx(options);
+    const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+    io.stdout(
+      `${result.modelFile} (${mb(result.modelBytes)}${result.dataFile ? `, external data ${result.dataFile} ${mb(result.dataBytes)}` : ""})\n` +
+        `${result.config.architecture}, ${result.config.numLayers} layers, variant ${result.variant}, ` +
+        `${result.nodeCount} nodes, ${result.initializerCount} initializers, ${result.seconds.toFixed(1)} s\n` +
+        (result.copied.length > 0 ? `copied: ${result.copied.join(", ")}\n` : ""),
+    );
+    return 0;
+  } catch (error) {
+    io.stderr(`ssb-export-onnx: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
