@@ -1,4 +1,4 @@
-import { type Budget, BudgetExceededError, startBudget } from "./budget.js";
+import { type Budget, BudgetExceededError, budgetClockMs, startBudget } from "./budget.js";
 import type { Complex } from "./complex.js";
 import * as C from "./complex.js";
 import {
@@ -103,9 +103,9 @@ function scalarsEqual(gold: string, pred: string, gPct: boolean, pPct: boolean, 
     return false;
   if (maxNesting(gold) > MAX_PARSE_NESTING || maxNesting(pred) > MAX_PARSE_NESTING) return false;
   if (!engineIsWarm()) {
-    const start = performance.now();
+    const start = budgetClockMs();
     warmUpEngine();
-    ctx.budget.extend(performance.now() - start);
+    ctx.budget.extend(budgetClockMs() - start);
   }
   ctx.budget.check();
 
