@@ -26,7 +26,9 @@ type CpuUsageFn = () => CpuUsage;
  * input-size limits either way.
  */
 const cpuUsage: CpuUsageFn | undefined =
-  typeof process !== "undefined" && typeof process.cpuUsage === "function" ? () => process.cpuUsage() : undefined;
+  typeof process !== "undefined" && typeof process.cpuUsage === "function"
+    ? () => process.cpuUsage()
+    : undefined;
 
 export function budgetClockMs(): number {
   if (cpuUsage) {
