@@ -12,8 +12,10 @@
  * stored (no transposed copies), and a tied LM head shares the embedding initializer.
  *
  * Two variants: "plain" uses only standard ONNX ops (opset 17) and runs on any execution provider;
- * "contrib" swaps in ONNX Runtime's fused CPU kernels (SimplifiedLayerNormalization,
- * SkipSimplifiedLayerNormalization, RotaryEmbedding, MultiHeadAttention) where they are faster.
+ * "contrib" swaps in ONNX Runtime's fused kernels (com.microsoft domain; CPU and CUDA):
+ * SimplifiedLayerNormalization, SkipSimplifiedLayerNormalization (residual add + RMSNorm),
+ * RotaryEmbedding (cos/sin tables precomputed in float64 for max_position_embeddings rows) and
+ * GroupQueryAttention (needs head_dim % 8 == 0; otherwise the plain attention is kept).
  */
 import type { ModelConfig } from "./config.js";
 import { floatAttr, GraphBuilder } from "./onnx-graph.js";
@@ -86,6 +88,8 @@ export function buildDecoderGraph(
   const contrib = variant === "contrib";
   const g = new GraphBuilder(DECODER_OPSET);
   if (contrib) g.useOpset(MS_DOMAIN, 1);
+  // ORT's CPU GroupQueryAttention needs head_dim % 8 == 0; other sizes keep the plain attention.
+  const fusedAttention = contrib && config.headDim % 8 === 0;
   const { hiddenSize: E, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = config;
   const group = H / KV;
 
@@ -156,7 +160,7 @@ export function buildDecoderGraph(
   let cosCache = "";
   let sinCache = "";
   const invFreq = ropeInverseFrequencies(config);
-  if (!contrib) {
+  if (!fusedAttention) {
     const pos = g.op("Cast", [positionIds], { to: F32 }, "pos_f32");
     const pos3 = g.op("Unsqueeze", [pos, g.int64([2])], undefined, "pos3"); // [B, S, 1]
     // float32 angles, as transformers computes them (inv_freq.float() @ position_ids.float()).
@@ -355,7 +359,7 @@ export function buildDecoderGraph(
     const q = projection(h, names, "q_proj", `${p}_q`); // [N, H*D]
     const k = projection(h, names, "k_proj", `${p}_k`); // [N, KV*D]
     const v = projection(h, names, "v_proj", `${p}_v`);
-    const attention = (contrib ? contribAttention : plainAttention)(q, k, v, layer, p);
+    const attention = (fusedAttention ? contribAttention : plainAttention)(q, k, v, layer, p);
     pending = projection(attention, names, "o_proj", `${p}_o`);
 
     const h2 = addAndNorm(names.postAttentionNorm, `${p}_post_norm`);
