@@ -124,7 +124,10 @@ function referenceForward(config: ModelConfig, w: Weights, ids: number[], pos: n
         for (let j = 0; j < scores.length; j += 2) {
           const p = Math.exp((scores[j] as number) - max) / sum;
           const t = scores[j + 1] as number;
-          for (let i = 0; i < D; i++) ctx[(s * H + hd) * D + i] += p * (v[(t * KV + kvh) * D + i] as number);
+          for (let i = 0; i < D; i++) {
+            const at = (s * H + hd) * D + i;
+            ctx[at] = (ctx[at] as number) + p * (v[(t * KV + kvh) * D + i] as number);
+          }
         }
       }
     }
@@ -194,8 +197,12 @@ const mask = [
   [1, 1, 1, 1, 1, 1, 1, 1],
 ];
 const positions = mask.map((row) => {
-  let p = -1;
-  return row.map((m) => Math.max(0, (p += m)));
+  // cumsum(mask) - 1, pads clamped to 0 (the fixture's rule)
+  let seen = 0;
+  return row.map((m) => {
+    seen += m;
+    return Math.max(0, seen - 1);
+  });
 });
 
 for (const [title, json] of Object.entries(CASES)) {
