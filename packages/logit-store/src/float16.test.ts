@@ -31,7 +31,29 @@ describe("float16", () => {
     expect(float32ToFloat16Bits(Number.NEGATIVE_INFINITY)).toBe(0xfc00);
   });
 
-  it("bulk conversion matches the scalar one", () => {
+  it("bulk conversion matches the scalar one on random bit patterns and on every rounding midpoint", () => {
+    const t = float16Table();
+    const mids = new Float32Array(2 * 0x7bff);
+    for (let h = 0; h < 0x7bff; h++) {
+      mids[2 * h] = (t[h]! + t[h + 1]!) / 2;
+      mids[2 * h + 1] = -mids[2 * h]!;
+    }
+    const random = new Uint32Array(200_000);
+    let x = 12345;
+    for (let i = 0; i < random.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      random[i] = x;
+    }
+    for (const xs of [mids, new Float32Array(random.buffer)]) {
+      const bulk = float32ArrayToFloat16Bits(xs);
+      for (let i = 0; i < xs.length; i++) {
+        if (bulk[i] !== float32ToFloat16Bits(xs[i]!))
+          expect([i, xs[i], bulk[i]]).toEqual([i, xs[i], float32ToFloat16Bits(xs[i]!)]);
+      }
+    }
+  });
+
+  it("bulk conversion accepts plain arrays", () => {
     const xs = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 40);
     const bits = float32ArrayToFloat16Bits(xs);
     xs.forEach((x, i) => {

@@ -63,9 +63,19 @@ export function float16Table(): Float32Array {
 export function float32ArrayToFloat16Bits(values: ArrayLike<number>, out?: Uint16Array): Uint16Array {
   const dst = out ?? new Uint16Array(values.length);
   if (values instanceof Float32Array) {
-    // Reading the bits through a Uint32 view avoids a float store/load per element.
-    const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-    for (let i = 0; i < bits.length; i++) dst[i] = bitsF32ToF16(bits[i]!);
+    // Bits read through an Int32 view stay small integers in V8 (a Uint32 view would box values >= 2^31).
+    const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
+    for (let i = 0; i < bits.length; i++) {
+      const b = bits[i]!;
+      const a = b & 0x7fffffff;
+      if (a >= 0x38800000 && a < 0x47800000) {
+        // Normal float16 range: rebias the exponent and round half to even in one integer add
+        // (0xfff plus the lowest kept mantissa bit); a carry correctly overflows into the exponent.
+        dst[i] = ((b >>> 16) & 0x8000) | ((a - 0x37fff001 + ((a >> 13) & 1)) >> 13);
+      } else {
+        dst[i] = bitsF32ToF16(b >>> 0);
+      }
+    }
   } else {
     for (let i = 0; i < values.length; i++) dst[i] = float32ToFloat16Bits(values[i]!);
   }

@@ -1,5 +1,5 @@
 import { LogitStoreError } from "./errors.js";
-import { float16BitsToFloat32, float32ArrayToFloat16Bits } from "./float16.js";
+import { float16BitsToFloat32Array, float32ArrayToFloat16Bits } from "./float16.js";
 import type { LogitSchemaMeta } from "./schema-meta.js";
 
 /**
@@ -95,14 +95,16 @@ function grow<T extends Int32Array | Float32Array | Uint16Array>(old: T, next: T
 }
 
 /**
- * Validates `rows` for example `exampleId` and appends them to `dst`. `where` prefixes errors. All checks run
- * before anything is written, so a rejected call leaves the example unchanged.
+ * Validates `rows` and appends them to `dst`. `where` prefixes errors; `firstPosition` is the default position
+ * of the first row (the example's rows so far). All checks run before `dst.rows` moves, so a rejected call
+ * leaves `dst` unchanged.
  */
 export function appendTokenRows(
   dst: ColumnBuffers,
   rows: TokenRows,
   meta: LogitSchemaMeta,
   where: string,
+  firstPosition: number = dst.rows,
 ): void {
   const { k, vocabSize } = meta;
   const n = rows.tokenIds.length;
@@ -124,23 +126,81 @@ export function appendTokenRows(
     );
   }
 
-  const checkId = (name: string, v: number, i: number): void => {
-    if (!Number.isInteger(v) || v < 0 || v >= vocabSize) {
+  // Copy into the reserved space first and validate the typed copies: monomorphic loops over typed arrays are
+  // several times faster than generic ones. `dst.rows` only moves once everything has passed.
+  dst.reserve(n);
+  const r = dst.rows;
+  const ids = dst.topkIds.subarray(r * k, (r + n) * k);
+  const tokens = dst.tokenIds.subarray(r, r + n);
+  const lses = dst.logSumExp.subarray(r, r + n);
+  const positions = dst.positions.subarray(r, r + n);
+  if (!(rows.tokenIds instanceof Int32Array)) checkIntegers(rows.tokenIds, "tokenIds", where);
+  if (!(rows.topkIds instanceof Int32Array)) checkIntegers(rows.topkIds, "topkIds", where);
+  tokens.set(rows.tokenIds);
+  ids.set(rows.topkIds);
+  lses.set(rows.logSumExp);
+  checkIdRange(tokens, vocabSize, "tokenIds", where);
+  checkIdRange(ids, vocabSize, "topkIds", where);
+
+  let values: Float32Array;
+  if (dst.topkLogits instanceof Float32Array) {
+    values = dst.topkLogits.subarray(r * k, (r + n) * k);
+    values.set(rows.topkLogits);
+  } else if (rows.topkLogits instanceof Float32Array) {
+    values = rows.topkLogits;
+  } else if (rows.topkLogits instanceof Uint16Array) {
+    values = float16BitsToFloat32Array(rows.topkLogits);
+  } else {
+    values = Float32Array.from(rows.topkLogits);
+  }
+  checkLogits(values, lses, k, where);
+
+  if (rows.positions) {
+    if (!(rows.positions instanceof Int32Array)) checkIntegers(rows.positions, "positions", where);
+    positions.set(rows.positions);
+    for (let i = 0; i < n; i++) {
+      if (positions[i]! < 0) {
+        throw new LogitStoreError(
+          `${where}: positions[${i}] = ${rows.positions[i]} is not a non-negative int32`,
+        );
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) positions[i] = firstPosition + i;
+  }
+  if (dst.topkLogits instanceof Uint16Array) {
+    const out = dst.topkLogits.subarray(r * k, (r + n) * k);
+    if (rows.topkLogits instanceof Uint16Array) out.set(rows.topkLogits);
+    else float32ArrayToFloat16Bits(values, out);
+  }
+  dst.rows += n;
+}
+
+function checkIntegers(values: ArrayLike<number>, name: string, where: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) {
+      throw new LogitStoreError(`${where}: ${name}[${i}] = ${v} is not an int32`);
+    }
+  }
+}
+
+function checkIdRange(ids: Int32Array, vocabSize: number, name: string, where: string): void {
+  for (let i = 0; i < ids.length; i++) {
+    const v = ids[i]!;
+    if (v < 0 || v >= vocabSize) {
       throw new LogitStoreError(`${where}: ${name}[${i}] = ${v} is not a token id in [0, ${vocabSize})`);
     }
-  };
-  for (let i = 0; i < n; i++) checkId("tokenIds", rows.tokenIds[i]!, i);
-  for (let i = 0; i < n * k; i++) checkId("topkIds", rows.topkIds[i]!, i);
-  const logitAt =
-    rows.topkLogits instanceof Uint16Array
-      ? (i: number) => float16BitsToFloat32((rows.topkLogits as Uint16Array)[i]!)
-      : (i: number) => (rows.topkLogits as ArrayLike<number>)[i]!;
-  for (let t = 0; t < n; t++) {
-    const base = t * k;
-    let prev = logitAt(base);
-    if (Number.isNaN(prev)) throw new LogitStoreError(`${where}: topkLogits[${base}] is NaN (token ${t})`);
+  }
+}
+
+/** Each row sorted descending, no NaN, and a finite log-sum-exp not below the row's top logit. */
+function checkLogits(values: Float32Array, lses: Float32Array, k: number, where: string): void {
+  for (let t = 0, base = 0; t < lses.length; t++, base += k) {
+    const top = values[base]!;
+    let prev = top;
     for (let j = 1; j < k; j++) {
-      const v = logitAt(base + j);
+      const v = values[base + j]!;
       // `!(v <= prev)` also rejects NaN.
       if (!(v <= prev)) {
         throw new LogitStoreError(
@@ -149,35 +209,12 @@ export function appendTokenRows(
       }
       prev = v;
     }
-    const lse = rows.logSumExp[t]!;
-    const top = logitAt(base);
-    // The full-vocabulary log-sum-exp can never be below the largest logit; allow float rounding only.
-    if (!Number.isFinite(lse) || lse < top - 1e-3 * Math.max(1, Math.abs(top))) {
+    const lse = lses[t]!;
+    // The full-vocabulary log-sum-exp is never below the largest logit; allow float rounding only.
+    if (!(lse - top >= -1e-3 * Math.max(1, Math.abs(top))) || lse === Number.POSITIVE_INFINITY) {
       throw new LogitStoreError(
         `${where}: logSumExp[${t}] = ${lse} must be finite and >= the top logit ${top}`,
       );
     }
   }
-  if (rows.positions) {
-    for (let i = 0; i < n; i++) {
-      const p = rows.positions[i]!;
-      if (!Number.isInteger(p) || p < 0 || p > 2 ** 31 - 1) {
-        throw new LogitStoreError(`${where}: positions[${i}] = ${p} is not a non-negative int32`);
-      }
-    }
-  }
-
-  dst.reserve(n);
-  const r = dst.rows;
-  if (rows.positions) dst.positions.set(rows.positions, r);
-  else for (let i = 0; i < n; i++) dst.positions[r + i] = r + i;
-  dst.tokenIds.set(rows.tokenIds, r);
-  dst.topkIds.set(rows.topkIds, r * k);
-  if (dst.topkLogits instanceof Uint16Array && !(rows.topkLogits instanceof Uint16Array)) {
-    float32ArrayToFloat16Bits(rows.topkLogits, dst.topkLogits.subarray(r * k, (r + n) * k));
-  } else {
-    dst.topkLogits.set(rows.topkLogits, r * k);
-  }
-  dst.logSumExp.set(rows.logSumExp, r);
-  dst.rows += n;
 }

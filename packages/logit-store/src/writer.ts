@@ -170,14 +170,7 @@ export class LogitStoreWriter {
       appendTokenRows(buf, rows, this.meta, where);
       return;
     }
-    if (typeof exampleId !== "string" || exampleId === "") {
-      throw new LogitStoreError(
-        `append: example id must be a non-empty string, found ${JSON.stringify(exampleId)}`,
-      );
-    }
-    if (this.has(exampleId)) {
-      throw new LogitStoreError(`append: example ${JSON.stringify(exampleId)} is already in the store`);
-    }
+    this.checkNewId(exampleId, "append");
     const fresh = new ColumnBuffers(this.meta.k, this.meta.dtype, Math.max(16, rows.tokenIds.length));
     appendTokenRows(fresh, rows, this.meta, where); // validates before the example exists anywhere
     // Journal before the example counts as started: if we crash from here on, it is reported for redo.
@@ -197,26 +190,55 @@ export class LogitStoreWriter {
       throw new LogitStoreError(`commitExample: example ${JSON.stringify(exampleId)} ${why}`);
     }
     if (this.batch.rows > 0 && this.batch.rows + buf.rows > this.batchRows) this.flushBatch();
-    this.openExamples.push({
-      id: exampleId,
-      shard: this.manifest.shards.length,
-      batch: this.shard?.batches.length ?? 0,
-      batchRow: this.batch.rows,
-      shardRow: (this.shard?.rows ?? 0) + this.batch.rows,
-      rows: buf.rows,
-    });
+    const batchRow = this.batch.rows;
     this.batch.appendBuffers(buf);
-    this.openIds.add(exampleId);
-    this.segments.push({ id: exampleId, rows: buf.rows });
     this.pending.delete(exampleId);
-    if (this.batch.rows >= this.batchRows) this.flushBatch();
-    if (this.shard && this.shard.bytes >= this.shardBytes) this.completeShard();
+    this.addToBatch(exampleId, batchRow, buf.rows);
   }
 
   /** Appends all rows of an example and commits it. */
   writeExample(exampleId: string, rows: TokenRows): void {
-    this.append(exampleId, rows);
-    this.commitExample(exampleId);
+    if (this.pending.has(exampleId)) {
+      this.append(exampleId, rows);
+      this.commitExample(exampleId);
+      return;
+    }
+    // Fast path for a whole example: validate straight into the record batch, skipping the per-example buffer.
+    this.assertOpen();
+    this.checkNewId(exampleId, "writeExample");
+    const n = rows.tokenIds.length;
+    if (this.batch.rows > 0 && this.batch.rows + n > this.batchRows) this.flushBatch();
+    const batchRow = this.batch.rows;
+    appendTokenRows(this.batch, rows, this.meta, `writeExample(${JSON.stringify(exampleId)})`, 0);
+    appendFileSync(this.journalFd, `${JSON.stringify(exampleId)}\n`);
+    this.addToBatch(exampleId, batchRow, n);
+  }
+
+  /** Records an example whose rows were just placed at `batchRow` of the current batch; rotates as needed. */
+  private addToBatch(exampleId: string, batchRow: number, rows: number): void {
+    this.openExamples.push({
+      id: exampleId,
+      shard: this.manifest.shards.length,
+      batch: this.shard?.batches.length ?? 0,
+      batchRow,
+      shardRow: (this.shard?.rows ?? 0) + batchRow,
+      rows,
+    });
+    this.openIds.add(exampleId);
+    this.segments.push({ id: exampleId, rows });
+    if (this.batch.rows >= this.batchRows) this.flushBatch();
+    if (this.shard && this.shard.bytes >= this.shardBytes) this.completeShard();
+  }
+
+  private checkNewId(exampleId: string, op: string): void {
+    if (typeof exampleId !== "string" || exampleId === "") {
+      throw new LogitStoreError(
+        `${op}: example id must be a non-empty string, found ${JSON.stringify(exampleId)}`,
+      );
+    }
+    if (this.has(exampleId)) {
+      throw new LogitStoreError(`${op}: example ${JSON.stringify(exampleId)} is already in the store`);
+    }
   }
 
   /** Drops an uncommitted example's rows (it stays listed for redo if the writer crashes before the next shard). */
