@@ -22,3 +22,4 @@ export {
   type LogitStoreWriterOptions,
   openLogitStoreWriter,
 } from "./writer.js";
+export { enableZstd } from "./zstd.js";

@@ -5,6 +5,7 @@ import { LogitStoreError } from "./errors.js";
 import { type ExampleEntry, type Manifest, manifestPath, readManifest, shardPath } from "./manifest.js";
 import type { LogitSchemaMeta } from "./schema-meta.js";
 import { ShardReader } from "./shard-reader.js";
+import { enableZstd, zstdEnabled } from "./zstd.js";
 
 /**
  * One example's rows as typed-array views into the decoded record batch (no copy). Flat arrays are row-major:
@@ -31,7 +32,9 @@ export interface OpenLogitStoreOptions {
 
 /** Opens a store for reading: a snapshot of its manifest at this moment (a running writer may add shards later). */
 export async function openLogitStore(dir: string, options: OpenLogitStoreOptions = {}): Promise<LogitStore> {
-  return new LogitStore(resolve(dir), options);
+  const store = new LogitStore(resolve(dir), options);
+  if (store.compressions().includes("zstd") && !zstdEnabled()) await enableZstd();
+  return store;
 }
 
 const COL = { exampleId: 0, position: 1, tokenId: 2, topkIds: 3, topkLogits: 4, logSumExp: 5 } as const;
@@ -78,6 +81,13 @@ export class LogitStore {
 
   get size(): number {
     return this.manifest.examples.length;
+  }
+
+  /** Compression codecs used by the store's shards. */
+  compressions(): string[] {
+    return [
+      ...new Set(this.manifest.shards.map((s) => s.compression).filter((c): c is string => c !== null)),
+    ];
   }
 
   /** Total rows (tokens) in the store. */

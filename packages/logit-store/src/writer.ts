@@ -34,6 +34,7 @@ import {
 import { ShardFileWriter } from "./shard-file-writer.js";
 import { JOURNAL_FILE, LOCK_FILE, PARTIAL_SUFFIX, shardFileName, shardIndexOf } from "./store-files.js";
 import { appendTokenRows, ColumnBuffers, type TokenRows } from "./token-rows.js";
+import { enableZstd, zstdEnabled } from "./zstd.js";
 
 export interface LogitStoreWriterOptions {
   /**
@@ -44,7 +45,10 @@ export interface LogitStoreWriterOptions {
   batchBytes?: number;
   /** A shard is completed (footer, fsync, rename) once it reaches this size (default 256 MiB). */
   shardBytes?: number;
-  /** Compress IPC body buffers with a codec registered through registerCompressionCodec (default none). */
+  /**
+   * Compress the IPC body buffers (default none). "zstd" loads the bundled codec (enableZstd); "lz4" needs a
+   * codec registered with registerCompressionCodec. Shards stay standard Arrow IPC either way.
+   */
   compression?: CompressionName | null;
 }
 
@@ -67,6 +71,7 @@ export async function openLogitStoreWriter(
   meta: LogitSchemaMetaInput,
   options: LogitStoreWriterOptions = {},
 ): Promise<LogitStoreWriter> {
+  if (options.compression === "zstd" && !zstdEnabled()) await enableZstd();
   return LogitStoreWriter.open(dir, meta, options);
 }
 
