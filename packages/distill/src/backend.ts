@@ -1,0 +1,75 @@
+/**
+ * Backend selection. tfjs-node-gpu / tfjs-node bundle libtensorflow, which their install scripts download;
+ * they are therefore optional and only picked up when someone installed them. The wasm backend (XNNPACK, SIMD)
+ * is the working CPU backend; the pure-JS cpu backend (~20x slower than wasm) is the last resort.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+export type BackendPreference = "auto" | "tfjs-node-gpu" | "tfjs-node" | "wasm" | "cpu";
+
+export interface BackendInfo {
+  /** tfjs' name for the backend in use ("tensorflow" for both tfjs-node packages). */
+  backend: string;
+  /** Which package provides it. */
+  provider: BackendPreference;
+  /** Human-readable one-liner, printed at start. */
+  description: string;
+}
+
+async function tryImport(specifier: string): Promise<boolean> {
+  try {
+    // A variable specifier keeps bundlers from resolving the optional package at build time.
+    await import(/* @vite-ignore */ specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function activate(name: string): Promise<boolean> {
+  try {
+    return (await tf.setBackend(name)) && tf.getBackend() === name;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Pick the fastest available backend: tfjs-node-gpu → tfjs-node → wasm → cpu (or the one asked for).
+ * `log` receives one line naming what is in use.
+ */
+export async function selectBackend(
+  preference: BackendPreference = "auto",
+  log: (line: string) => void = (line) => console.error(line),
+): Promise<BackendInfo> {
+  const order: BackendPreference[] =
+    preference === "auto" ? ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] : [preference];
+  for (const candidate of order) {
+    if (candidate === "tfjs-node-gpu" || candidate === "tfjs-node") {
+      const pkg = `@tensorflow/${candidate}`;
+      if ((await tryImport(pkg)) && (await activate("tensorflow"))) {
+        return done({ backend: "tensorflow", provider: candidate, description: `${pkg} (libtensorflow)` });
+      }
+    } else if (candidate === "wasm") {
+      await tryImport("@tensorflow/tfjs-backend-wasm");
+      if (await activate("wasm")) {
+        const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+        const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+        return done({
+          backend: "wasm",
+          provider: "wasm",
+          description: `@tensorflow/tfjs-backend-wasm (XNNPACK, SIMD ${simd ? "on" : "off"}, ${threads ? "multi" : "single"}-threaded)`,
+        });
+      }
+    } else if (await activate("cpu")) {
+      return done({ backend: "cpu", provider: "cpu", description: "@tensorflow/tfjs cpu (pure JS, slow)" });
+    }
+  }
+  throw new Error(`no tfjs backend could be started (asked for "${preference}")`);
+
+  function done(info: BackendInfo): BackendInfo {
+    log(`[distill] tfjs backend: ${info.description}`);
+    return info;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Reading the student's log-probabilities at the teacher's top-k ids without `tf.gather(..., batchDims)`,
+ * which returns wrong values on the wasm backend (TFJS-WASM.md): a constant one-hot [R, k, V] selector
+ * times the log-probs, summed over the vocabulary. Gradients flow through the product.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { TeacherTargets } from "./teacher-targets.js";
+
+/** log q at the teacher's ids: [R, k] from log-probs [R, V]. */
+export function logProbsAtIds(logq: tf.Tensor2D, targets: TeacherTargets): tf.Tensor2D {
+  const vocab = logq.shape[1];
+  const selector = tf.oneHot(tf.tensor2d(targets.ids, [targets.rows, targets.k], "int32"), vocab).toFloat();
+  return tf.sum(tf.mul(selector, tf.expandDims(logq, 1)), -1) as tf.Tensor2D;
+}
+
+/** log(1 - sum_i q_i): the student's mass outside the top-k, from its log-probs at the ids [R, k] -> [R]. */
+export function tailLogProb(logqAtIds: tf.Tensor2D): tf.Tensor1D {
+  const inside = tf.sum(tf.exp(logqAtIds), -1);
+  // Clamp: a student that puts (numerically) all its mass on the top-k would give log(0).
+  return tf.log(tf.maximum(tf.sub(1, inside), 1e-12)) as tf.Tensor1D;
+}
+
+/**
+ * The student restricted to the teacher's support (top-k, plus the tail bucket when the targets have one) and
+ * renormalised there: log q~ [R, k] or [R, k + 1].
+ */
+export function studentSupportLogProbs(logq: tf.Tensor2D, targets: TeacherTargets): tf.Tensor2D {
+  const atIds = logProbsAtIds(logq, targets);
+  const support = targets.tail
+    ? (tf.concat([atIds, tf.expandDims(tailLogProb(atIds), 1)], 1) as tf.Tensor2D)
+    : atIds;
+  return tf.logSoftmax(support) as tf.Tensor2D;
+}
+
+/** Teacher probabilities over the same support, as a constant [R, k] or [R, k + 1] tensor. */
+export function teacherSupportProbs(targets: TeacherTargets): tf.Tensor2D {
+  const { rows, k } = targets;
+  const width = targets.tail ? k + 1 : k;
+  const out = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < k; i++) out[r * width + i] = targets.probs[r * k + i] as number;
+    if (targets.tail) out[r * width + k] = targets.tail[r] as number;
+  }
+  return tf.tensor2d(out, [rows, width]);
+}
