@@ -1,0 +1,20 @@
+export { PRETOKENIZE_PATTERN, preTokenize, toByteLevel } from "./byte-level.js";
+export { mulberry32, pick, type Rng, randInt } from "./rng.js";
+export {
+  type BuildTokenizerOptions,
+  type BuiltTokenizer,
+  buildTokenizer,
+  CHATML_TEMPLATE,
+  SPECIAL_TOKENS,
+} from "./tokenizer-builder.js";
+export {
+  type DifficultyOptions,
+  drawProblem,
+  generateProblems,
+  generateSplits,
+  MISTAKE_PRIORITY,
+  type MistakeKind,
+  type SplitOptions,
+  type WordProblem,
+  type WrongSolution,
+} from "./word-problems.js";
