@@ -6,7 +6,14 @@ export {
   float32ArrayToFloat16Bits,
   float32ToFloat16Bits,
 } from "./float16.js";
-export { tailMass, topkDistributionAtTemperature, topkLogitsAsFloat32, topkLogProbs } from "./logit-math.js";
+export {
+  type TemperatureOptions,
+  type TopkRows,
+  tailMass,
+  topkDistributionAtTemperature,
+  topkLogitsAsFloat32,
+  topkLogProbs,
+} from "./logit-math.js";
 export type { ExampleEntry, Manifest, ShardEntry } from "./manifest.js";
 export { type ExampleLogits, LogitStore, type OpenLogitStoreOptions, openLogitStore } from "./reader.js";
 export {
@@ -15,6 +22,7 @@ export {
   type LogitSchemaMeta,
   type LogitSchemaMetaInput,
 } from "./schema-meta.js";
+export type { BatchLocation } from "./shard-file-writer.js";
 export type { TokenRows } from "./token-rows.js";
 export {
   type CloseResult,

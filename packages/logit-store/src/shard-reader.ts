@@ -90,7 +90,9 @@ export class ShardReader {
     // batch in place: the batch bytes are read from disk straight into this buffer and never copied again.
     const s = this.schemaMessage.length;
     const len = loc.metaLength + loc.bodyLength;
-    const buf = new Uint8Array(s + len + EOS.length);
+    // allocUnsafeSlow: every byte is overwritten below, and a fresh (unpooled) ArrayBuffer starts 8-aligned,
+    // which keeps Arrow's typed-array views zero-copy.
+    const buf = new Uint8Array(Buffer.allocUnsafeSlow(s + len + EOS.length).buffer, 0, s + len + EOS.length);
     buf.set(this.schemaMessage, 0);
     readInto(this.fd, buf, s, len, loc.offset, this.path);
     buf.set(EOS, s + len);

@@ -1,0 +1,221 @@
+// Benchmark: size per token / per top-k entry, write and read throughput, random example read latency.
+// Run: pnpm --filter @ssb/logit-store bench            (writes the results into README.md between markers)
+//      pnpm --filter @ssb/logit-store bench --no-readme (print only)
+// Data is synthetic (test/synthetic-logits.ts): real teacher top-k lists were not available on the machine.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type LogitDtype, openLogitStore, openLogitStoreWriter } from "../src/index.js";
+import { type SyntheticRows, syntheticRows } from "../test/synthetic-logits.js";
+
+const VOCAB = 151_936;
+const FULL_VOCAB_BYTES = VOCAB * 4;
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const writeReadme = !process.argv.includes("--no-readme");
+const storeGiB = Number(process.env.LOGIT_BENCH_GIB ?? 1);
+
+interface Config {
+  k: number;
+  dtype: LogitDtype;
+  compression: "zstd" | null;
+  ids: "zipf" | "uniform";
+}
+
+interface Result extends Config {
+  tokens: number;
+  bytes: number;
+  writeSeconds: number;
+  readSeconds: number;
+}
+
+/** A pool of examples reused under fresh ids, so generating the data is not part of the timings. */
+function pool(k: number, ids: "zipf" | "uniform", tokens: number): SyntheticRows[] {
+  const out: SyntheticRows[] = [];
+  let total = 0;
+  for (let i = 0; total < tokens; i++) {
+    const n = 100 + ((i * 7919) % 900); // 100..999 tokens, like math replies
+    out.push(syntheticRows(n, { vocabSize: VOCAB, k, seed: i, ids }));
+    total += n;
+  }
+  return out;
+}
+
+function dirBytes(dir: string): number {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".arrow"))
+    .reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+}
+
+async function writeStore(dir: string, cfg: Config, examples: SyntheticRows[], targetBytes: number) {
+  const meta = {
+    modelId: "bench",
+    tokenizerHash: "bench",
+    vocabSize: VOCAB,
+    k: cfg.k,
+    dtype: cfg.dtype,
+    captureTemperature: 1,
+  };
+  const t0 = performance.now();
+  const w = await openLogitStoreWriter(dir, meta, { compression: cfg.compression });
+  let tokens = 0;
+  let bytesEstimate = 0;
+  const rowBytes = 12 + cfg.k * (4 + (cfg.dtype === "float16" ? 2 : 4));
+  for (let i = 0; bytesEstimate < targetBytes; i++) {
+    const rows = examples[i % examples.length]!;
+    w.writeExample(`example-${String(i).padStart(7, "0")}`, rows);
+    tokens += rows.tokenIds.length;
+    bytesEstimate += rows.tokenIds.length * rowBytes;
+  }
+  await w.close();
+  return { tokens, seconds: (performance.now() - t0) / 1000 };
+}
+
+async function readAll(dir: string): Promise<{ seconds: number; tokens: number }> {
+  const t0 = performance.now();
+  const store = await openLogitStore(dir);
+  let tokens = 0;
+  let check = 0;
+  for (const ex of store) {
+    tokens += ex.length;
+    check += ex.logSumExp[0] ?? 0; // touch the data
+  }
+  store.close();
+  if (!Number.isFinite(check)) throw new Error("bad data");
+  return { seconds: (performance.now() - t0) / 1000, tokens };
+}
+
+async function measure(cfg: Config, targetBytes: number): Promise<Result> {
+  const rowBytes = 12 + cfg.k * (4 + (cfg.dtype === "float16" ? 2 : 4));
+  const examples = pool(cfg.k, cfg.ids, Math.min(targetBytes / rowBytes, 200_000));
+  const dir = mkdtempSync(join(tmpdir(), "logit-bench-"));
+  try {
+    const w = await writeStore(dir, cfg, examples, targetBytes);
+    const bytes = dirBytes(dir);
+    const r = await readAll(dir);
+    return { ...cfg, tokens: w.tokens, bytes, writeSeconds: w.seconds, readSeconds: r.seconds };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function randomReads(dir: string, verifyChecksums: boolean, n: number) {
+  const store = await openLogitStore(dir, { verifyChecksums });
+  const ids = store.examples();
+  let seed = 12345;
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const id = ids[seed % ids.length]!;
+    const t0 = performance.now();
+    const ex = store.read(id);
+    if (ex.length === 0) throw new Error("empty");
+    times.push(performance.now() - t0);
+  }
+  store.close();
+  times.sort((a, b) => a - b);
+  return {
+    p50: quantile(times, 0.5),
+    p95: quantile(times, 0.95),
+    max: times[times.length - 1]!,
+    examples: ids.length,
+  };
+}
+
+const mb = (bytes: number, s: number) => (bytes / 1e6 / s).toFixed(0);
+const fmt = (x: number, d = 1) => x.toFixed(d);
+
+async function main() {
+  const lines: string[] = [];
+  const log = (s: string) => {
+    console.log(s);
+    lines.push(s);
+  };
+
+  // 1. Size and throughput per layout, on ~48 MB (uncompressed) stores.
+  const configs: Config[] = [];
+  for (const k of [20, 128]) {
+    for (const dtype of ["float16", "float32"] as const) {
+      for (const compression of [null, "zstd"] as const) configs.push({ k, dtype, compression, ids: "zipf" });
+    }
+  }
+  configs.push({ k: 20, dtype: "float16", compression: "zstd", ids: "uniform" });
+  log(
+    "| k | dtype | compression | ids | bytes/token | bytes/top-k entry | vs full-vocab f32 | write MB/s | write ktok/s | read MB/s | read ktok/s |",
+  );
+  log("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  for (const cfg of configs) {
+    const r = await measure(cfg, 48e6);
+    const perToken = r.bytes / r.tokens;
+    log(
+      `| ${r.k} | ${r.dtype} | ${r.compression ?? "none"} | ${r.ids} | ${fmt(perToken)} | ${fmt(perToken / r.k, 2)} | ${fmt(FULL_VOCAB_BYTES / perToken, 0)}x smaller | ${mb(r.bytes, r.writeSeconds)} | ${fmt(r.tokens / r.writeSeconds / 1e3, 0)} | ${mb(r.bytes, r.readSeconds)} | ${fmt(r.tokens / r.readSeconds / 1e3, 0)} |`,
+    );
+  }
+  log("");
+  log(
+    `Full-vocabulary float32 for comparison: ${VOCAB} x 4 = ${FULL_VOCAB_BYTES.toLocaleString("en-US")} bytes per token.`,
+  );
+  log("");
+
+  // 2. A ~1 GB store (k=20, float16, uncompressed): write, sequential read, random example reads.
+  const big: Config = { k: 20, dtype: "float16", compression: null, ids: "zipf" };
+  const dir = mkdtempSync(join(tmpdir(), "logit-bench-1g-"));
+  try {
+    const examples = pool(big.k, big.ids, 200_000);
+    const w = await writeStore(dir, big, examples, storeGiB * 2 ** 30);
+    const bytes = dirBytes(dir);
+    const r = await readAll(dir);
+    const rr = await randomReads(dir, true, 2000);
+    const rrNo = await randomReads(dir, false, 2000);
+    const shards = readdirSync(dir).filter((f) => f.endsWith(".arrow")).length;
+    log(
+      `| ${fmt(bytes / 2 ** 30, 2)} GiB store, k=20 float16, ${rr.examples} examples, ${w.tokens.toLocaleString("en-US")} tokens, ${shards} shards | value |`,
+    );
+    log("|---|---:|");
+    log(
+      `| write (append + commit + fsync'd shards) | ${mb(bytes, w.seconds)} MB/s (${fmt(w.tokens / w.seconds / 1e6, 2)} M tokens/s) |`,
+    );
+    log(
+      `| sequential read, all examples, checksums verified (warm page cache) | ${mb(bytes, r.seconds)} MB/s (${fmt(r.tokens / r.seconds / 1e6, 2)} M tokens/s) |`,
+    );
+    log(
+      `| random example read, checksums verified: p50 / p95 / max | ${fmt(rr.p50, 3)} / ${fmt(rr.p95, 3)} / ${fmt(rr.max, 2)} ms |`,
+    );
+    log(
+      `| random example read, no checksum: p50 / p95 / max | ${fmt(rrNo.p50, 3)} / ${fmt(rrNo.p95, 3)} / ${fmt(rrNo.max, 2)} ms |`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const cpu = cpus();
+  const machine = `${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${fmt(totalmem() / 2 ** 30, 0)} GiB RAM, Node ${process.version}, ${process.platform}`;
+  const header = [
+    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${machine};`,
+    `load average at the end ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" / ")} (the machine is shared, so throughput varies by run).`,
+    "Command: `pnpm --filter @ssb/logit-store bench`. Synthetic data (test/synthetic-logits.ts): ids Zipf-skewed",
+    '("uniform" = worst case for compression), logits sorted with shrinking gaps; real teacher outputs may compress differently.',
+    "",
+  ];
+  console.log(`\n${header.join("\n")}`);
+  if (writeReadme) {
+    const readme = join(packageDir, "README.md");
+    const text = readFileSync(readme, "utf8");
+    const begin = "<!-- bench:begin -->";
+    const end = "<!-- bench:end -->";
+    const a = text.indexOf(begin);
+    const b = text.indexOf(end);
+    if (a < 0 || b < a) throw new Error(`${readme}: markers ${begin} / ${end} not found`);
+    const body = [...header, ...lines].join("\n");
+    writeFileSync(readme, `${text.slice(0, a + begin.length)}\n${body}\n${text.slice(b)}`);
+    console.log(`results written to ${readme}`);
+  }
+}
+
+await main();
