@@ -137,27 +137,23 @@ function presentAsPast(config: ModelConfig, out: ort.InferenceSession.ReturnType
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-interface VariantResult {
+interface Loaded {
   variant: DecoderVariant;
+  session: ort.InferenceSession;
   exportSeconds: number;
   dataGB: number;
   sessionSeconds: number;
-  prefillMs: number;
-  decodeMs: number;
-  rssGB: number;
+  prefill: number[];
+  decode: number[];
 }
 
-async function benchVariant(
-  dir: string,
-  config: ModelConfig,
-  variant: DecoderVariant,
-): Promise<VariantResult> {
+async function exportAndLoad(dir: string, variant: DecoderVariant): Promise<Loaded> {
   const outDir = path.join(dir, `onnx-${variant}`);
   const exported = await exportOnnx({ modelDir: dir, outDir, variant, externalData: true });
   console.error(
     `[${variant}] export ${exported.seconds.toFixed(1)} s, model.onnx ${(exported.modelBytes / 1e6).toFixed(2)} MB, data ${(exported.dataBytes / 1e9).toFixed(2)} GB`,
   );
-  let t = performance.now();
+  const t = performance.now();
   const session = await ort.InferenceSession.create(exported.modelFile, {
     graphOptimizationLevel: "all",
     intraOpNumThreads: threads,
@@ -165,67 +161,68 @@ async function benchVariant(
     executionMode: "sequential",
   });
   const sessionSeconds = (performance.now() - t) / 1000;
-  try {
-    const prompt = Array.from({ length: prefillTokens }, (_, i) => (i * 7919) % config.vocabSize);
-    const prefillTimes: number[] = [];
-    let out: ort.InferenceSession.ReturnType | undefined;
-    for (let run = 0; run < 3; run++) {
-      t = performance.now();
-      out = await session.run(feeds(prompt, 0, emptyPast(config)));
-      prefillTimes.push(performance.now() - t);
-    }
-    const decodeTimes: number[] = [];
-    let past = presentAsPast(config, out!);
-    for (let step = 0; step < decodeSteps; step++) {
-      t = performance.now();
-      out = await session.run(feeds([(step * 31) % config.vocabSize], prefillTokens + step, past));
-      decodeTimes.push(performance.now() - t);
-      past = presentAsPast(config, out);
-    }
-    const result: VariantResult = {
-      variant,
-      exportSeconds: exported.seconds,
-      dataGB: exported.dataBytes / 1e9,
-      sessionSeconds,
-      // the first prefill includes one-time allocations; report the median of all three
-      prefillMs: median(prefillTimes),
-      decodeMs: median(decodeTimes.slice(1)),
-      rssGB: process.memoryUsage().rss / 1e9,
-    };
-    console.error(
-      `[${variant}] session ${sessionSeconds.toFixed(1)} s, prefill ${prefillTokens} tokens ${result.prefillMs.toFixed(0)} ms, decode step ${result.decodeMs.toFixed(1)} ms (median of ${decodeSteps - 1}), rss ${result.rssGB.toFixed(1)} GB`,
-    );
-    return result;
-  } finally {
-    await session.release();
-    await rm(outDir, { recursive: true, force: true });
+  console.error(`[${variant}] session created in ${sessionSeconds.toFixed(1)} s`);
+  return {
+    variant,
+    session,
+    exportSeconds: exported.seconds,
+    dataGB: exported.dataBytes / 1e9,
+    sessionSeconds,
+    prefill: [],
+    decode: [],
+  };
+}
+
+/** One round for one variant: a prefill, then `steps` cached decode steps (times appended). */
+async function round(config: ModelConfig, v: Loaded, steps: number): Promise<void> {
+  const prompt = Array.from({ length: prefillTokens }, (_, i) => (i * 7919) % config.vocabSize);
+  let t = performance.now();
+  let out = await v.session.run(feeds(prompt, 0, emptyPast(config)));
+  v.prefill.push(performance.now() - t);
+  let past = presentAsPast(config, out);
+  for (let step = 0; step < steps; step++) {
+    t = performance.now();
+    out = await v.session.run(feeds([(step * 31) % config.vocabSize], prefillTokens + step, past));
+    v.decode.push(performance.now() - t);
+    past = presentAsPast(config, out);
   }
 }
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "ssb-export-bench-"));
+  const loaded: Loaded[] = [];
   try {
-    let t = performance.now();
+    const t = performance.now();
     const config = await writeRandomCheckpoint(dir);
     console.error(
       `random bf16 checkpoint (${layers} layers) written in ${((performance.now() - t) / 1000).toFixed(1)} s to ${dir}`,
     );
-    const results: VariantResult[] = [];
-    for (const variant of variants) results.push(await benchVariant(dir, config, variant));
-    t = performance.now();
+    for (const variant of variants) loaded.push(await exportAndLoad(dir, variant));
+    // Warm-up, then rounds that alternate the variants, so a change in machine load during the
+    // run hits both alike (this machine is shared); medians over all rounds.
+    for (const v of loaded) await round(config, v, 2);
+    for (const v of loaded) {
+      v.prefill = [];
+      v.decode = [];
+    }
+    const rounds = 3;
+    for (let r = 0; r < rounds; r++) {
+      for (const v of loaded) await round(config, v, Math.ceil(decodeSteps / rounds));
+    }
     console.log(
-      `\nQwen2.5-0.5B-shaped (${layers} layers, random weights), f32, batch 1, ${threads} ORT threads, onnxruntime-node ${ort.env.versions.common}, ${os.cpus()[0]?.model ?? "cpu"} x ${os.availableParallelism()}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`,
+      `\nQwen2.5-0.5B-shaped (${layers} layers, random weights), f32, batch 1, ${threads} ORT threads, onnxruntime-node ${ort.env.versions.common}, ${os.cpus()[0]?.model ?? "cpu"} x ${os.availableParallelism()}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}, peak rss ${(process.memoryUsage().rss / 1e9).toFixed(1)} GB\n`,
     );
     console.log(
-      `| variant | export (s) | external data (GB) | session create (s) | prefill ${prefillTokens} tok (ms) | decode step (ms) |`,
+      `| variant | export (s) | external data (GB) | session create (s) | prefill ${prefillTokens} tok (ms, median of ${rounds}) | decode step (ms, median of ${loaded[0]?.decode.length}) |`,
     );
     console.log("|---|---|---|---|---|---|");
-    for (const r of results) {
+    for (const v of loaded) {
       console.log(
-        `| ${r.variant} | ${r.exportSeconds.toFixed(1)} | ${r.dataGB.toFixed(2)} | ${r.sessionSeconds.toFixed(1)} | ${r.prefillMs.toFixed(0)} | ${r.decodeMs.toFixed(1)} |`,
+        `| ${v.variant} | ${v.exportSeconds.toFixed(1)} | ${v.dataGB.toFixed(2)} | ${v.sessionSeconds.toFixed(1)} | ${median(v.prefill).toFixed(0)} | ${median(v.decode).toFixed(1)} |`,
       );
     }
   } finally {
+    for (const v of loaded) await v.session.release();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -93,10 +93,11 @@ export function buildDecoderGraph(
   const { hiddenSize: E, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = config;
   const group = H / KV;
 
+  // Each checkpoint tensor becomes one initializer, referenced by its HF name (a tied head reuses it).
+  const declared = new Set<string>();
   const weight = (name: string): string => {
-    if (g.inputs.length === 0) throw new Error("declare inputs first");
-    const existing = g.initializers.find((i) => i.name === name);
-    if (existing) return name;
+    if (declared.has(name)) return name;
+    declared.add(name);
     return g.lazyInitializer(name, F32, weights.shape(name), async () =>
       bytesOf(await weights.float32(name)),
     );
