@@ -1,0 +1,126 @@
+/**
+ * Execution providers by name. onnxruntime-node ships the CPU and WebGPU providers in its package; the CUDA
+ * provider is a separate download its install script fetches (from NuGet, outside the npm registry), so a
+ * machine installed offline or with install scripts disabled has no CUDA even when it has a GPU.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import * as ort from "onnxruntime-node";
+import { RolloutError } from "./errors.js";
+
+export type ExecutionProviderName = "cpu" | "cuda" | "webgpu" | "auto";
+export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ["cpu", "cuda", "webgpu", "auto"];
+
+export interface SessionSettings {
+  /** Default "cpu". "auto" tries CUDA and falls back to CPU with a warning. */
+  executionProvider?: ExecutionProviderName;
+  /** Threads inside one operator (onnxruntime's default: one per physical core). */
+  intraOpThreads?: number;
+  /** Threads across independent operators (only used with parallel execution). */
+  interOpThreads?: number;
+  /** Called with fallback warnings (default: console.warn). */
+  warn?: (message: string) => void;
+}
+
+/** Where onnxruntime-node keeps its native libraries on this platform. */
+function nativeDir(): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const pkg = path.dirname(require.resolve("onnxruntime-node/package.json"));
+    return path.join(pkg, "bin", "napi-v6", process.platform, process.arch);
+  } catch {
+    return null;
+  }
+}
+
+/** True when the CUDA provider library is present beside onnxruntime's binding. */
+export function cudaProviderInstalled(): boolean {
+  const dir = nativeDir();
+  if (!dir) return false;
+  const lib =
+    process.platform === "win32" ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
+  return existsSync(path.join(dir, lib));
+}
+
+export const CUDA_MISSING = `the CUDA execution provider is not installed: onnxruntime-node ships CPU (and WebGPU) only and downloads libonnxruntime_providers_cuda.so from NuGet in its install script, which did not run here (pnpm skips it unless onnxruntime-node is in onlyBuiltDependencies). On a Linux x64 machine with CUDA 12 + cuDNN 9 and network access, run: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js (or add onnxruntime-node to onlyBuiltDependencies and reinstall). Use --ep cpu or --ep auto meanwhile.`;
+
+function supported(name: string): boolean {
+  try {
+    return ort.listSupportedBackends().some((b) => b.name === name);
+  } catch {
+    return false;
+  }
+}
+
+function baseOptions(settings: SessionSettings): ort.InferenceSession.SessionOptions {
+  const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: "all" };
+  if (settings.intraOpThreads !== undefined) options.intraOpNumThreads = settings.intraOpThreads;
+  if (settings.interOpThreads !== undefined) options.interOpNumThreads = settings.interOpThreads;
+  return options;
+}
+
+export interface OpenedSession {
+  session: ort.InferenceSession;
+  /** The provider actually used. */
+  executionProvider: "cpu" | "cuda" | "webgpu";
+}
+
+async function create(
+  file: string,
+  ep: "cpu" | "cuda" | "webgpu",
+  settings: SessionSettings,
+): Promise<ort.InferenceSession> {
+  const options = baseOptions(settings);
+  options.executionProviders = ep === "cpu" ? ["cpu"] : [ep, "cpu"];
+  return ort.InferenceSession.create(file, options);
+}
+
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Open `file` on the configured provider; unavailable providers fail with what is missing and how to get it. */
+export async function openSession(file: string, settings: SessionSettings = {}): Promise<OpenedSession> {
+  const ep = settings.executionProvider ?? "cpu";
+  const warn = settings.warn ?? ((m: string) => console.warn(m));
+  for (const [name, value] of [
+    ["intraOpThreads", settings.intraOpThreads],
+    ["interOpThreads", settings.interOpThreads],
+  ] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+      throw new RolloutError(`${name} must be an integer >= 0 (0 = onnxruntime's default), found ${value}`);
+    }
+  }
+  if (!EXECUTION_PROVIDERS.includes(ep)) {
+    throw new RolloutError(
+      `execution provider must be one of ${EXECUTION_PROVIDERS.join(", ")}, found "${ep}"`,
+    );
+  }
+  if (ep === "cpu") return { session: await create(file, "cpu", settings), executionProvider: "cpu" };
+  if (ep === "cuda" || ep === "auto") {
+    let why: string;
+    if (!cudaProviderInstalled()) why = CUDA_MISSING;
+    else {
+      try {
+        return { session: await create(file, "cuda", settings), executionProvider: "cuda" };
+      } catch (e) {
+        why = `the CUDA execution provider failed to start (${reason(e)}); it needs an NVIDIA driver, CUDA 12 and cuDNN 9 libraries on the library path`;
+      }
+    }
+    if (ep === "cuda") throw new RolloutError(`--ep cuda: ${why}`);
+    warn(`warning: --ep auto: ${why}; falling back to CPU`);
+    return { session: await create(file, "cpu", settings), executionProvider: "cpu" };
+  }
+  // webgpu
+  if (!supported("webgpu")) {
+    throw new RolloutError(
+      `--ep webgpu: this onnxruntime-node build has no WebGPU provider (it ships on Windows, macOS and Linux x64 from 1.22); use --ep cpu`,
+    );
+  }
+  try {
+    return { session: await create(file, "webgpu", settings), executionProvider: "webgpu" };
+  } catch (e) {
+    throw new RolloutError(
+      `--ep webgpu: the WebGPU provider failed to start (${reason(e)}); it needs a GPU with a Vulkan (Linux), Metal or D3D12 driver. Use --ep cpu`,
+    );
+  }
+}

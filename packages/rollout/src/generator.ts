@@ -1,0 +1,480 @@
+/**
+ * Batched generation over a DecoderSession with continuous batching:
+ *
+ *  - prompts wait in a queue; when slots are free, the next prompts are prefilled together (left padded,
+ *    in chunks so the [rows, chunk, vocab] logits stay bounded) and each prompt's KV row is then copied
+ *    once per sample, so a prompt is computed once whatever n is;
+ *  - every decode step feeds one token per active row; rows that finish are yielded and their slots are
+ *    refilled from the queue (or, with refill "waves", only once the whole batch has drained);
+ *  - every (prompt, sample) draws from its own counter-based random stream, so results do not depend on
+ *    batch size, arrival order or resumption.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { LogitStoreWriter } from "@ssb/logit-store";
+import {
+  type ChatMessage,
+  type GenerationConfig,
+  loadGenerationConfig,
+  loadModelConfig,
+  loadTokenizer,
+  type ModelConfig,
+  type ModelTokenizer,
+} from "@ssb/model";
+import { DecoderSession } from "./decoder-session.js";
+import { RolloutError } from "./errors.js";
+import type { SessionSettings } from "./execution-provider.js";
+import { gatherKv, type KvBatch, type KvRowSource } from "./kv-batch.js";
+import { streamKey } from "./prng.js";
+import { DEFAULT_SAMPLING, resolveSampling, type SamplingParams } from "./sampling-params.js";
+import { consumeLogits, type FinishReason, type SequenceState, type StopChecker } from "./sequence.js";
+
+export interface PromptInput {
+  /** Problem / request id: keys the random streams, the output records and the captured logits. */
+  id: string;
+  /** Chat messages, rendered with the model's chat template (generation prompt appended). */
+  messages?: ChatMessage[];
+  /** Or the prompt's token ids, used as they are. */
+  tokenIds?: number[];
+  /** Samples 0..n-1 (default: GenerateOptions.n, else 1). */
+  n?: number;
+  /** Or exactly these sample indices (a resumed job passes the ones still missing). */
+  sampleIndices?: number[];
+  /** Overrides of the call's sampling settings for this prompt. */
+  sampling?: Partial<SamplingParams>;
+}
+
+export interface LogitCaptureOptions {
+  writer: LogitStoreWriter;
+  /** Example id in the store for a (prompt, sample); default `${promptId}#${sampleIndex}`. */
+  key?: (promptId: string, sampleIndex: number) => string;
+}
+
+export interface GenerateProgress {
+  finishedSequences: number;
+  totalSequences: number;
+  generatedTokens: number;
+  activeRows: number;
+  elapsedMs: number;
+}
+
+export interface GenerateOptions {
+  /** Default samples per prompt (default 1). */
+  n?: number;
+  /** Sampling settings for every prompt; stop ids default to the model's end-of-turn / eos ids. */
+  sampling?: Partial<SamplingParams>;
+  /** Most sequences decoded together (default 32). */
+  maxBatch?: number;
+  /**
+   * "eager" (default): a finished sequence's slot is refilled from the queue at the next step.
+   * "waves": new prompts start only when the whole batch has finished (for comparison).
+   */
+  refill?: "eager" | "waves";
+  /** Cap on rows × prompt chunk × vocab logits floats held per prefill pass (default 2^25 = 128 MiB). */
+  prefillLogitBudget?: number;
+  /** Capture top-k logits of every generated token into a logit store. */
+  capture?: LogitCaptureOptions;
+  onProgress?: (p: GenerateProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface SequenceTiming {
+  /** Milliseconds since the generate() call: admitted, first token, finished. */
+  startedMs: number;
+  firstTokenMs: number;
+  finishedMs: number;
+}
+
+export interface FinishedSequence {
+  promptId: string;
+  sampleIndex: number;
+  /** The reply text: special tokens and a final stop token dropped, cut before a matched stop string. */
+  text: string;
+  /** Every sampled id, including the stop (end-of-turn) token. */
+  tokenIds: number[];
+  finishReason: FinishReason;
+  /** The stop string that ended the reply, if one did. */
+  stopString?: string;
+  promptTokens: number;
+  seed: number;
+  /** Logit store example id, when logits were captured. */
+  logitKey?: string;
+  timing: SequenceTiming;
+}
+
+export interface GeneratorOptions extends SessionSettings {
+  /** Load tokenizer.json from the model folder (default true when present). */
+  tokenizer?: boolean;
+  /** Model id recorded in outputs (default: the folder name). */
+  modelId?: string;
+}
+
+interface Group {
+  input: PromptInput;
+  promptIds: number[];
+  params: SamplingParams;
+  /** Sample indices not yet admitted. */
+  pending: number[];
+  prefill: { kv: KvBatch; row: number; logits: Float32Array } | null;
+}
+
+interface ActiveRow {
+  seq: SequenceState;
+  source: KvRowSource;
+}
+
+export const defaultCaptureKey = (promptId: string, sampleIndex: number): string =>
+  `${promptId}#${sampleIndex}`;
+
+export class Generator {
+  readonly session: DecoderSession;
+  readonly tokenizer: ModelTokenizer | null;
+  readonly config: ModelConfig | null;
+  readonly generationConfig: GenerationConfig | null;
+  readonly modelId: string;
+
+  private constructor(
+    session: DecoderSession,
+    tokenizer: ModelTokenizer | null,
+    config: ModelConfig | null,
+    generationConfig: GenerationConfig | null,
+    modelId: string,
+  ) {
+    this.session = session;
+    this.tokenizer = tokenizer;
+    this.config = config;
+    this.generationConfig = generationConfig;
+    this.modelId = modelId;
+  }
+
+  /** Open an exported model folder (model.onnx + config.json + tokenizer files) or a bare .onnx file. */
+  static async load(modelPath: string, options: GeneratorOptions = {}): Promise<Generator> {
+    const session = await DecoderSession.open(modelPath, options);
+    const dir = path.dirname(session.file);
+    const hasConfig = existsSync(path.join(dir, "config.json"));
+    const config = hasConfig ? await loadModelConfig(dir) : null;
+    const generationConfig = hasConfig ? await loadGenerationConfig(dir, config ?? undefined) : null;
+    const wantTokenizer = options.tokenizer ?? existsSync(path.join(dir, "tokenizer.json"));
+    const tokenizer = wantTokenizer ? await loadTokenizer(dir) : null;
+    const modelId = options.modelId ?? path.basename(path.resolve(dir));
+    return new Generator(session, tokenizer, config, generationConfig, modelId);
+  }
+
+  /** End-of-sequence ids from generation_config.json / config.json / the tokenizer. */
+  defaultStopTokenIds(): number[] {
+    const ids = new Set<number>(this.generationConfig?.eosTokenIds ?? this.config?.eosTokenIds ?? []);
+    if (this.tokenizer?.eosTokenId != null) ids.add(this.tokenizer.eosTokenId);
+    return [...ids];
+  }
+
+  /** The token ids a prompt turns into. */
+  encodePrompt(input: PromptInput): number[] {
+    if (input.tokenIds) return input.tokenIds;
+    if (!input.messages) throw new RolloutError(`prompt "${input.id}": needs "messages" or "tokenIds"`);
+    if (!this.tokenizer)
+      throw new RolloutError(`prompt "${input.id}": chat messages need a tokenizer.json beside the model`);
+    return this.tokenizer.encodeChat(input.messages, { addGenerationPrompt: true });
+  }
+
+  get vocabSize(): number {
+    return this.session.io.vocabSize ?? this.config?.vocabSize ?? 0;
+  }
+
+  get maxContext(): number {
+    return this.config?.maxPositionEmbeddings ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Reply text of sampled ids: a final stop id dropped, special tokens skipped. */
+  decodeReply(tokens: readonly number[], stopTokenIds: readonly number[]): string {
+    if (!this.tokenizer) return "";
+    const last = tokens[tokens.length - 1];
+    const body = last !== undefined && stopTokenIds.includes(last) ? tokens.slice(0, -1) : tokens;
+    return this.tokenizer.decode(body, { skipSpecialTokens: true });
+  }
+
+  private stopChecker(): StopChecker | null {
+    const tok = this.tokenizer;
+    if (!tok) return null;
+    return (tokens, stops) => {
+      // Only the tail can hold a new match: enough tokens for the longest stop string, with slack for
+      // tokens that decode to partial characters.
+      const longest = stops.reduce((m, s) => Math.max(m, s.length), 0);
+      const tail = tok.decode(tokens.slice(-(2 * longest + 4)), { skipSpecialTokens: false });
+      for (const s of stops) if (tail.includes(s)) return s;
+      return null;
+    };
+  }
+
+  /** Run every prompt × its samples; finished sequences arrive as they finish. */
+  async *generate(
+    prompts: Iterable<PromptInput>,
+    options: GenerateOptions = {},
+  ): AsyncGenerator<FinishedSequence> {
+    const t0 = performance.now();
+    const now = (): number => performance.now() - t0;
+    const maxBatch = options.maxBatch ?? 32;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1)
+      throw new RolloutError(`maxBatch must be an integer >= 1, found ${maxBatch}`);
+    const refill = options.refill ?? "eager";
+    const base = resolveSampling(
+      { stopTokenIds: this.defaultStopTokenIds(), ...stripUndefined(options.sampling ?? {}) },
+      DEFAULT_SAMPLING,
+      "generate options",
+    );
+    const captureKey = options.capture?.key ?? defaultCaptureKey;
+    const writer = options.capture?.writer ?? null;
+    if (writer && this.vocabSize && writer.meta.vocabSize !== this.vocabSize) {
+      throw new RolloutError(
+        `logit store ${writer.dir}: vocabSize ${writer.meta.vocabSize} does not match the model's ${this.vocabSize}`,
+      );
+    }
+    const stopCheck = this.stopChecker();
+
+    const queue: Group[] = [];
+    const seenIds = new Set<string>();
+    let totalSequences = 0;
+    for (const input of prompts) {
+      if (typeof input.id !== "string" || input.id === "")
+        throw new RolloutError(`prompt id must be a non-empty string, found ${JSON.stringify(input.id)}`);
+      if (seenIds.has(input.id)) throw new RolloutError(`prompt id "${input.id}" appears twice`);
+      seenIds.add(input.id);
+      const n = input.n ?? options.n ?? 1;
+      const pending = input.sampleIndices ? [...input.sampleIndices] : Array.from({ length: n }, (_, i) => i);
+      if (pending.length === 0) continue;
+      const params = resolveSampling(input.sampling, base, `prompt "${input.id}" sampling`);
+      const promptIds = this.encodePrompt(input);
+      if (promptIds.length === 0) throw new RolloutError(`prompt "${input.id}": empty prompt`);
+      queue.push({ input, promptIds, params, pending, prefill: null });
+      totalSequences += pending.length;
+    }
+
+    let active: ActiveRow[] = [];
+    let kv: KvBatch = this.session.emptyKv(0);
+    let finishedSequences = 0;
+    let generatedTokens = 0;
+    const finishedOut: FinishedSequence[] = [];
+
+    const finish = (seq: SequenceState): void => {
+      const reason = seq.finish as FinishReason;
+      let text = this.decodeReply(seq.tokens, seq.params.stopTokenIds);
+      if (seq.stopStringHit !== null) {
+        const at = text.indexOf(seq.stopStringHit);
+        if (at >= 0) text = text.slice(0, at);
+      }
+      const out: FinishedSequence = {
+        promptId: seq.promptId,
+        sampleIndex: seq.sampleIndex,
+        text,
+        tokenIds: seq.tokens,
+        finishReason: reason,
+        promptTokens: seq.promptIds.length,
+        seed: seq.params.seed,
+        timing: { startedMs: seq.startedMs, firstTokenMs: seq.firstTokenMs, finishedMs: now() },
+      };
+      if (seq.stopStringHit !== null) out.stopString = seq.stopStringHit;
+      if (seq.capture && writer) {
+        const c = seq.capture;
+        writer.writeExample(c.key, {
+          tokenIds: seq.tokens,
+          topkIds: c.topkIds,
+          topkLogits: c.topkLogits,
+          logSumExp: c.logSumExp,
+        });
+        out.logitKey = c.key;
+      } else if (writer) {
+        out.logitKey = captureKey(seq.promptId, seq.sampleIndex); // already stored by an earlier run
+      }
+      finishedSequences++;
+      finishedOut.push(out);
+    };
+
+    while (true) {
+      options.signal?.throwIfAborted();
+      // Admission: refill free slots from the queue.
+      const free = maxBatch - active.length;
+      const admitNow = queue.length > 0 && free > 0 && (refill === "eager" || active.length === 0);
+      const admitted: ActiveRow[] = [];
+      let removed = false;
+      if (admitNow) {
+        const takes: { group: Group; samples: number[] }[] = [];
+        let room = free;
+        for (const group of queue) {
+          if (room === 0) break;
+          const samples = group.pending.splice(0, room);
+          room -= samples.length;
+          takes.push({ group, samples });
+        }
+        while (queue.length > 0 && (queue[0] as Group).pending.length === 0) queue.shift();
+        await this.prefill(
+          takes.map((t) => t.group).filter((g) => g.prefill === null),
+          options.prefillLogitBudget ?? 2 ** 25,
+        );
+        for (const { group, samples } of takes) {
+          const pre = group.prefill as NonNullable<Group["prefill"]>;
+          for (const sampleIndex of samples) {
+            const seq = this.newSequence(group, sampleIndex, now(), writer, captureKey);
+            consumeLogits(seq, Float32Array.from(pre.logits), this.maxContext, stopCheck);
+            seq.firstTokenMs = now();
+            generatedTokens++;
+            if (seq.finish) finish(seq);
+            else admitted.push({ seq, source: { from: pre.kv, row: pre.row, len: seq.kvLength } });
+          }
+          // The prompt's KV is dropped once every sample has its copy.
+          if (group.pending.length === 0) group.prefill = null;
+        }
+      }
+      for (const out of finishedOut.splice(0)) yield out;
+      if (admitted.length > 0 || active.some((a) => a.seq.finish)) removed = true;
+      if (removed) {
+        active = active.filter((a) => !a.seq.finish);
+        for (const a of active) a.source = { from: kv, row: a.source.row, len: a.seq.kvLength };
+        active.push(...admitted);
+        kv = gatherKv(
+          this.session.geometry,
+          active.map((a) => a.source),
+        );
+        active.forEach((a, i) => {
+          a.source = { from: kv, row: i, len: a.seq.kvLength };
+        });
+      }
+      if (active.length === 0) {
+        if (queue.length === 0) break;
+        continue;
+      }
+
+      // One decode step for every active row.
+      const rows = active.length;
+      const tokenIds = new Array<number>(rows);
+      const pads = new Array<number>(rows);
+      for (let r = 0; r < rows; r++) {
+        const seq = (active[r] as ActiveRow).seq;
+        tokenIds[r] = seq.tokens[seq.tokens.length - 1] as number;
+        pads[r] = kv.length - seq.kvLength;
+      }
+      const out = await this.session.forward({ tokenIds, rows, seq: 1, pads, past: kv });
+      kv = out.present;
+      for (let r = 0; r < rows; r++) {
+        const a = active[r] as ActiveRow;
+        a.seq.kvLength++;
+        a.source = { from: kv, row: r, len: a.seq.kvLength };
+        consumeLogits(
+          a.seq,
+          out.logits.subarray(r * out.vocab, (r + 1) * out.vocab),
+          this.maxContext,
+          stopCheck,
+        );
+        generatedTokens++;
+        if (a.seq.finish) finish(a.seq);
+      }
+      options.onProgress?.({
+        finishedSequences,
+        totalSequences,
+        generatedTokens,
+        activeRows: rows,
+        elapsedMs: now(),
+      });
+      for (const o of finishedOut.splice(0)) yield o;
+    }
+    options.onProgress?.({
+      finishedSequences,
+      totalSequences,
+      generatedTokens,
+      activeRows: 0,
+      elapsedMs: now(),
+    });
+  }
+
+  private newSequence(
+    group: Group,
+    sampleIndex: number,
+    startedMs: number,
+    writer: LogitStoreWriter | null,
+    captureKey: (promptId: string, sampleIndex: number) => string,
+  ): SequenceState {
+    const params = group.params;
+    const key = writer ? captureKey(group.input.id, sampleIndex) : null;
+    const capture =
+      writer && key !== null && !writer.has(key)
+        ? { key, k: writer.meta.k, topkIds: [], topkLogits: [], logSumExp: [] }
+        : null;
+    return {
+      promptId: group.input.id,
+      sampleIndex,
+      promptIds: group.promptIds,
+      params,
+      stream: streamKey(params.seed, group.input.id, sampleIndex),
+      tokens: [],
+      seen: params.repetitionPenalty !== 1 ? new Set(group.promptIds) : null,
+      kvLength: group.promptIds.length,
+      capture,
+      finish: null,
+      stopStringHit: null,
+      startedMs,
+      firstTokenMs: startedMs,
+    };
+  }
+
+  /** Prefill groups together (left padded, chunked); each gets its KV row and last-position logits. */
+  private async prefill(groups: Group[], logitBudget: number): Promise<void> {
+    if (groups.length === 0) return;
+    const result = await this.forwardPadded(
+      groups.map((g) => g.promptIds),
+      logitBudget,
+      null,
+    );
+    groups.forEach((g, i) => {
+      g.prefill = { kv: result.kv, row: i, logits: result.lastLogits[i] as Float32Array };
+    });
+  }
+
+  /**
+   * Forward left-padded sequences through the model in chunks. `onRows` sees every chunk's logits
+   * (column c of the chunk is padded position start + c). Returns the KV and each row's last logits.
+   */
+  async forwardPadded(
+    sequences: readonly (readonly number[])[],
+    logitBudget: number,
+    onRows:
+      | ((logits: Float32Array, vocab: number, start: number, seq: number, padded: number) => void)
+      | null,
+  ): Promise<{ kv: KvBatch; lastLogits: Float32Array[]; pads: number[] }> {
+    const rows = sequences.length;
+    const padded = sequences.reduce((m, s) => Math.max(m, s.length), 0);
+    const pads = sequences.map((s) => padded - s.length);
+    const vocab = Math.max(1, this.vocabSize);
+    const chunk = Math.max(1, Math.min(padded, Math.floor(logitBudget / (rows * vocab))));
+    let kv = this.session.emptyKv(rows);
+    let lastLogits: Float32Array[] = [];
+    for (let start = 0; start < padded; start += chunk) {
+      const seq = Math.min(chunk, padded - start);
+      const ids = new Array<number>(rows * seq);
+      for (let r = 0; r < rows; r++) {
+        const s = sequences[r] as readonly number[];
+        const pad = pads[r] as number;
+        for (let j = 0; j < seq; j++) {
+          const p = start + j - pad;
+          ids[r * seq + j] = p >= 0 ? (s[p] as number) : 0;
+        }
+      }
+      const out = await this.session.forward({ tokenIds: ids, rows, seq, pads, past: kv });
+      kv = out.present;
+      onRows?.(out.logits, out.vocab, start, seq, padded);
+      if (start + seq === padded) {
+        lastLogits = Array.from({ length: rows }, (_, r) =>
+          out.logits.slice((r * seq + seq - 1) * out.vocab, (r * seq + seq) * out.vocab),
+        );
+      }
+    }
+    return { kv, lastLogits, pads };
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

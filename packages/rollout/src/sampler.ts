@@ -1,0 +1,153 @@
+/**
+ * Next-token choice from one logits row, with transformers' processors in transformers' order:
+ * repetition penalty, then temperature, top-k, top-p, min-p. The random number comes from the caller
+ * (a counter-based stream), so the sampler itself is a pure function of (logits, settings, u).
+ */
+import { argmax, topK as topKOf } from "./logit-math.js";
+import type { SamplingParams } from "./sampling-params.js";
+
+export type SamplerSettings = Pick<
+  SamplingParams,
+  "temperature" | "topK" | "topP" | "minP" | "repetitionPenalty"
+>;
+
+/**
+ * transformers' RepetitionPenaltyLogitsProcessor, in place: for every id in `seen` (prompt + reply so
+ * far), a positive logit is divided by `penalty` and a negative one multiplied by it.
+ */
+export function applyRepetitionPenalty(row: Float32Array, seen: Iterable<number>, penalty: number): void {
+  if (penalty === 1) return;
+  for (const id of seen) {
+    const v = row[id];
+    if (v === undefined) continue;
+    row[id] = v < 0 ? v * penalty : v / penalty;
+  }
+}
+
+/** The tokens left after filtering, highest first, with unnormalised weights exp((l - max) / T). */
+export interface Candidates {
+  ids: Int32Array;
+  weights: Float64Array;
+  total: number;
+}
+
+function sortedByLogit(row: ArrayLike<number>, ids: number[]): number[] {
+  return ids.sort((a, b) => (row[b] as number) - (row[a] as number) || a - b);
+}
+
+/**
+ * The kept tokens for temperature sampling (`temperature` > 0). Returns null when nothing is filtered
+ * (every token stays; the caller samples over the whole row without sorting it).
+ */
+export function candidates(row: ArrayLike<number>, s: SamplerSettings): Candidates | null {
+  const V = row.length;
+  const T = s.temperature;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < V; i++) if ((row[i] as number) > max) max = row[i] as number;
+  const useTopK = s.topK > 0 && s.topK < V;
+  const useTopP = s.topP < 1;
+  const useMinP = s.minP > 0;
+  if (!useTopK && !useTopP && !useMinP) return null;
+
+  // top-k keeps every logit >= the k-th largest (ties included).
+  let floor = Number.NEGATIVE_INFINITY;
+  if (useTopK) floor = topKOf(row, s.topK).values[s.topK - 1] as number;
+  // min-p: p >= minP * pmax  <=>  l >= max + T * ln(minP), whatever the normaliser.
+  const minPFloor = useMinP ? max + T * Math.log(s.minP) : Number.NEGATIVE_INFINITY;
+
+  let kept: number[];
+  if (!useTopP) {
+    const bound = Math.max(floor, minPFloor);
+    kept = [];
+    for (let i = 0; i < V; i++) if ((row[i] as number) >= bound) kept.push(i);
+    kept = sortedByLogit(row, kept);
+  } else {
+    // Nucleus over the top-k set: the mass is normalised over that set (transformers applies top-p to
+    // top-k's output). Gather a widening band below the max until it holds topP of the mass: tokens
+    // outside the band are smaller than every token in it, so the nucleus lies inside.
+    let z = 0;
+    for (let i = 0; i < V; i++) {
+      const v = row[i] as number;
+      if (v >= floor) z += Math.exp((v - max) / T);
+    }
+    let delta = 8;
+    for (;;) {
+      const bound = Math.max(floor, max - delta * T);
+      let band: number[] = [];
+      for (let i = 0; i < V; i++) if ((row[i] as number) >= bound) band.push(i);
+      band = sortedByLogit(row, band);
+      let before = 0;
+      let n = 0;
+      // A token is kept while the mass strictly above it is < topP (transformers: cumsum ascending <= 1-p removed).
+      while (n < band.length && before / z < s.topP) {
+        before += Math.exp(((row[band[n] as number] as number) - max) / T);
+        n++;
+      }
+      const complete = before / z >= s.topP || band.length === V || bound === floor;
+      if (complete || delta > 1e4) {
+        kept = band.slice(0, Math.max(1, n));
+        break;
+      }
+      delta *= 2;
+    }
+    if (useMinP) kept = kept.filter((id) => (row[id] as number) >= minPFloor);
+  }
+  const ids = Int32Array.from(kept);
+  const weights = new Float64Array(ids.length);
+  let total = 0;
+  for (let j = 0; j < ids.length; j++) {
+    const w = Math.exp(((row[ids[j] as number] as number) - max) / T);
+    weights[j] = w;
+    total += w;
+  }
+  return { ids, weights, total };
+}
+
+/** The full distribution the sampler draws from, as (id, probability) sorted by id (for tests and tools). */
+export function samplingDistribution(row: ArrayLike<number>, s: SamplerSettings): Map<number, number> {
+  const out = new Map<number, number>();
+  if (s.temperature === 0) {
+    out.set(argmax(row), 1);
+    return out;
+  }
+  const c = candidates(row, s);
+  if (c) {
+    for (let j = 0; j < c.ids.length; j++) out.set(c.ids[j] as number, (c.weights[j] as number) / c.total);
+    return out;
+  }
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < row.length; i++) if ((row[i] as number) > max) max = row[i] as number;
+  let z = 0;
+  for (let i = 0; i < row.length; i++) z += Math.exp(((row[i] as number) - max) / s.temperature);
+  for (let i = 0; i < row.length; i++) out.set(i, Math.exp(((row[i] as number) - max) / s.temperature) / z);
+  return out;
+}
+
+/**
+ * Choose the next token. `row` must already carry the repetition penalty (see applyRepetitionPenalty);
+ * `u` is a uniform draw in [0, 1). Greedy (temperature 0) ignores `u`.
+ */
+export function sampleFromRow(row: ArrayLike<number>, s: SamplerSettings, u: number): number {
+  if (s.temperature === 0) return argmax(row);
+  const c = candidates(row, s);
+  if (c) {
+    let target = u * c.total;
+    for (let j = 0; j < c.ids.length; j++) {
+      target -= c.weights[j] as number;
+      if (target < 0) return c.ids[j] as number;
+    }
+    return c.ids[c.ids.length - 1] as number;
+  }
+  const V = row.length;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < V; i++) if ((row[i] as number) > max) max = row[i] as number;
+  const inv = 1 / s.temperature;
+  let z = 0;
+  for (let i = 0; i < V; i++) z += Math.exp(((row[i] as number) - max) * inv);
+  let target = u * z;
+  for (let i = 0; i < V; i++) {
+    target -= Math.exp(((row[i] as number) - max) * inv);
+    if (target < 0) return i;
+  }
+  return argmax(row);
+}

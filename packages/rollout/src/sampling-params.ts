@@ -1,0 +1,71 @@
+/** Sampling settings (transformers' names and meanings) and their validation. */
+import { RolloutError } from "./errors.js";
+
+export interface SamplingParams {
+  /** 0 means greedy (argmax); otherwise logits are divided by it. Default 1. */
+  temperature: number;
+  /** Keep the k highest logits (ties at the k-th value kept, as transformers does); 0 = off. Default 0. */
+  topK: number;
+  /** Nucleus: keep the smallest set of top tokens whose probability reaches topP; 1 = off. Default 1. */
+  topP: number;
+  /** Drop tokens whose probability is below minP × the top token's; 0 = off. Default 0. */
+  minP: number;
+  /**
+   * transformers' repetition penalty over the prompt and the reply so far: a seen token's logit is divided
+   * by it when positive and multiplied by it when negative; 1 = off. Default 1.
+   */
+  repetitionPenalty: number;
+  /** Most tokens to generate (the stop token counts). Default 256. */
+  maxNewTokens: number;
+  /** Token ids that end a sequence (kept as its last token); finish reason "stop". */
+  stopTokenIds: number[];
+  /** Strings that end a sequence once the reply text contains one; the text is cut before it. */
+  stopStrings: string[];
+  /** Run seed; each (problem, sample) draws from its own stream under it. Default 0. */
+  seed: number;
+}
+
+export const DEFAULT_SAMPLING: SamplingParams = {
+  temperature: 1,
+  topK: 0,
+  topP: 1,
+  minP: 0,
+  repetitionPenalty: 1,
+  maxNewTokens: 256,
+  stopTokenIds: [],
+  stopStrings: [],
+  seed: 0,
+};
+
+/** Merge `partial` over `base` and check every field; `where` names the source in errors. */
+export function resolveSampling(
+  partial: Partial<SamplingParams> | undefined,
+  base: SamplingParams = DEFAULT_SAMPLING,
+  where = "sampling",
+): SamplingParams {
+  const p: SamplingParams = { ...base, ...dropUndefined(partial ?? {}) };
+  const fail = (field: string, expected: string, value: unknown): never => {
+    throw new RolloutError(`${where}: "${field}" must be ${expected}, found ${JSON.stringify(value)}`);
+  };
+  if (!(Number.isFinite(p.temperature) && p.temperature >= 0))
+    fail("temperature", "a number >= 0", p.temperature);
+  if (!(Number.isInteger(p.topK) && p.topK >= 0)) fail("topK", "an integer >= 0", p.topK);
+  if (!(p.topP > 0 && p.topP <= 1)) fail("topP", "in (0, 1]", p.topP);
+  if (!(p.minP >= 0 && p.minP <= 1)) fail("minP", "in [0, 1]", p.minP);
+  if (!(Number.isFinite(p.repetitionPenalty) && p.repetitionPenalty > 0))
+    fail("repetitionPenalty", "a number > 0", p.repetitionPenalty);
+  if (!(Number.isInteger(p.maxNewTokens) && p.maxNewTokens >= 1))
+    fail("maxNewTokens", "an integer >= 1", p.maxNewTokens);
+  if (!Array.isArray(p.stopTokenIds) || p.stopTokenIds.some((t) => !Number.isInteger(t) || t < 0))
+    fail("stopTokenIds", "a list of token ids", p.stopTokenIds);
+  if (!Array.isArray(p.stopStrings) || p.stopStrings.some((s) => typeof s !== "string" || s === ""))
+    fail("stopStrings", "a list of non-empty strings", p.stopStrings);
+  if (!(Number.isSafeInteger(p.seed) && p.seed >= 0)) fail("seed", "an integer in [0, 2^53)", p.seed);
+  return p;
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * Teacher-forced scoring: prompt + a fixed continuation (ids another model wrote) in one forward pass,
+ * with the same capture as generation at every continuation position: top-k raw logits, the full-vocab
+ * log-sum-exp, and the log-probability of each continuation token.
+ */
+import type { LogitStoreWriter } from "@ssb/logit-store";
+import type { ChatMessage } from "@ssb/model";
+import { RolloutError } from "./errors.js";
+import type { Generator } from "./generator.js";
+import { logSumExp, topK } from "./logit-math.js";
+
+export interface ScoreRequest {
+  /** Example id (the logit store key when a writer is given). */
+  id: string;
+  messages?: ChatMessage[];
+  promptIds?: number[];
+  /** The continuation to score, e.g. a reply including its end-of-turn token. */
+  continuation: number[];
+}
+
+export interface ScoredSequence {
+  id: string;
+  tokenIds: number[];
+  k: number;
+  /** n × k ids and raw (T = 1) logits, descending per row. */
+  topkIds: Int32Array;
+  topkLogits: Float32Array;
+  /** Full-vocabulary log-sum-exp per position. */
+  logSumExp: Float64Array;
+  /** log p(continuation[i] | prompt, continuation[..i]). */
+  tokenLogprobs: Float64Array;
+}
+
+export interface ScoreOptions {
+  /** Entries per position (default: the writer's k, else 20). */
+  k?: number;
+  /** Sequences per forward pass (default 8). */
+  maxBatch?: number;
+  /** Also write each result to this store. */
+  writer?: LogitStoreWriter;
+  /** Cap on rows × chunk × vocab logits floats per pass (default 2^25). */
+  logitBudget?: number;
+}
+
+export async function scoreContinuations(
+  generator: Generator,
+  requests: readonly ScoreRequest[],
+  options: ScoreOptions = {},
+): Promise<ScoredSequence[]> {
+  const k = options.k ?? options.writer?.meta.k ?? 20;
+  const maxBatch = options.maxBatch ?? 8;
+  const results: ScoredSequence[] = [];
+  for (let b = 0; b < requests.length; b += maxBatch) {
+    const batch = requests.slice(b, b + maxBatch);
+    const prompts = batch.map((r) => {
+      if (r.continuation.length === 0) throw new RolloutError(`score "${r.id}": empty continuation`);
+      return (
+        r.promptIds ?? generator.encodePrompt({ id: r.id, ...(r.messages ? { messages: r.messages } : {}) })
+      );
+    });
+    const full = batch.map((r, i) => [...(prompts[i] as number[]), ...r.continuation]);
+    const padded = full.reduce((m, s) => Math.max(m, s.length), 0);
+    const scored = batch.map(
+      (r): ScoredSequence => ({
+        id: r.id,
+        tokenIds: r.continuation,
+        k,
+        topkIds: new Int32Array(r.continuation.length * k),
+        topkLogits: new Float32Array(r.continuation.length * k),
+        logSumExp: new Float64Array(r.continuation.length),
+        tokenLogprobs: new Float64Array(r.continuation.length),
+      }),
+    );
+    await generator.forwardPadded(full, options.logitBudget ?? 2 ** 25, (logits, vocab, start, seq) => {
+      batch.forEach((r, i) => {
+        const pad = padded - (full[i] as number[]).length;
+        const promptLen = (prompts[i] as number[]).length;
+        for (let c = 0; c < seq; c++) {
+          // Padded column start + c is real position p; it predicts token p + 1, which is continuation
+          // index p + 1 - promptLen.
+          const p = start + c - pad;
+          const t = p + 1 - promptLen;
+          if (p < 0 || t < 0 || t >= r.continuation.length) continue;
+          const row = logits.subarray((i * seq + c) * vocab, (i * seq + c + 1) * vocab);
+          const top = topK(row, k);
+          const s = scored[i] as ScoredSequence;
+          s.topkIds.set(top.ids, t * k);
+          s.topkLogits.set(top.values, t * k);
+          const lse = logSumExp(row);
+          s.logSumExp[t] = lse;
+          s.tokenLogprobs[t] = (row[r.continuation[t] as number] as number) - lse;
+        }
+      });
+    });
+    for (const s of scored) {
+      options.writer?.writeExample(s.id, {
+        tokenIds: s.tokenIds,
+        topkIds: s.topkIds,
+        topkLogits: s.topkLogits,
+        logSumExp: s.logSumExp,
+      });
+      results.push(s);
+    }
+  }
+  return results;
+}

@@ -1,0 +1,78 @@
+/**
+ * One sequence being generated: its prompt, random stream, sampled ids, and (when capturing) the top-k
+ * logits of every step. `consumeLogits` turns one raw logits row into the next token, recording the capture
+ * from the raw row first (temperature 1, before any processing), then applying the sampler.
+ */
+import { logSumExp, topK } from "./logit-math.js";
+import { type StreamKey, uniformAt } from "./prng.js";
+import { applyRepetitionPenalty, sampleFromRow } from "./sampler.js";
+import type { SamplingParams } from "./sampling-params.js";
+
+export type FinishReason = "stop" | "length";
+
+export interface CaptureBuffer {
+  key: string;
+  k: number;
+  topkIds: number[];
+  topkLogits: number[];
+  logSumExp: number[];
+}
+
+export interface SequenceState {
+  promptId: string;
+  sampleIndex: number;
+  promptIds: readonly number[];
+  params: SamplingParams;
+  stream: StreamKey;
+  tokens: number[];
+  /** Prompt + reply ids, for the repetition penalty (only kept when it is on). */
+  seen: Set<number> | null;
+  /** Real positions in the KV cache (the last sampled token is not in it yet). */
+  kvLength: number;
+  capture: CaptureBuffer | null;
+  finish: FinishReason | null;
+  /** Index in `tokens`' decoded text where a stop string begins, when one ended the sequence. */
+  stopStringHit: string | null;
+  startedMs: number;
+  firstTokenMs: number;
+}
+
+export interface StopChecker {
+  /** True when the reply's tail now contains one of the stop strings; returns the string. */
+  (tokens: readonly number[], stopStrings: readonly string[]): string | null;
+}
+
+/** Consume one raw logits row (may be modified in place). Returns the sampled id. */
+export function consumeLogits(
+  seq: SequenceState,
+  row: Float32Array,
+  maxContext: number,
+  stopCheck: StopChecker | null,
+): number {
+  const cap = seq.capture;
+  if (cap) {
+    const top = topK(row, cap.k);
+    for (let j = 0; j < top.ids.length; j++) {
+      cap.topkIds.push(top.ids[j] as number);
+      cap.topkLogits.push(top.values[j] as number);
+    }
+    cap.logSumExp.push(logSumExp(row));
+  }
+  const p = seq.params;
+  if (seq.seen && p.repetitionPenalty !== 1) applyRepetitionPenalty(row, seq.seen, p.repetitionPenalty);
+  const u = uniformAt(seq.stream, seq.tokens.length);
+  const token = sampleFromRow(row, p, u);
+  seq.tokens.push(token);
+  seq.seen?.add(token);
+  if (p.stopTokenIds.includes(token)) seq.finish = "stop";
+  else if (stopCheck && p.stopStrings.length > 0) {
+    const hit = stopCheck(seq.tokens, p.stopStrings);
+    if (hit !== null) {
+      seq.finish = "stop";
+      seq.stopStringHit = hit;
+    }
+  }
+  if (!seq.finish && (seq.tokens.length >= p.maxNewTokens || seq.kvLength + 1 >= maxContext))
+    seq.finish = "length";
+  return token;
+}
