@@ -1,0 +1,46 @@
+/**
+ * The one thing eval needs from a generation engine. @ssb/rollout implements it over ONNX Runtime (see
+ * rollout-generator.ts); tests implement it with scripted replies; a file of replies produced elsewhere
+ * implements it too (replies-generator.ts).
+ */
+import type { ChatMessage, FinishReason, SamplingParams } from "./types.js";
+
+export interface GenerationPrompt {
+  problemId: string;
+  /** The conversation to continue: system prompt (if any) and the user's question. */
+  messages: ChatMessage[];
+  /**
+   * Which samples of this prompt to produce, a subset of 0..n-1. A resumed run asks only for the missing ones,
+   * so a generator must make sample i of a prompt depend only on (seed, problemId, i, messages, sampling),
+   * never on which other samples or prompts share the batch — that is what makes resumed runs identical.
+   */
+  sampleIndices: number[];
+}
+
+export interface GenerationRequest {
+  /** The benchmark these prompts come from (problem ids are unique only within a benchmark). */
+  benchmark: string;
+  prompts: GenerationPrompt[];
+  /** Samples per problem in the whole run (sampleIndices are below it). */
+  n: number;
+  sampling: SamplingParams;
+  /** Run seed; per-sample seeds are derived from it. */
+  seed: number;
+}
+
+export interface GeneratedSample {
+  problemId: string;
+  sampleIndex: number;
+  text: string;
+  /** Generated token count. */
+  tokens: number;
+  finishReason: FinishReason;
+}
+
+export interface SampleGenerator {
+  /** Identifies the model (path, hash, name): recorded in run.json and checked on resume. */
+  readonly modelId: string;
+  /** Yields exactly one sample per requested (problemId, sampleIndex), in any order. */
+  generate(request: GenerationRequest): AsyncIterable<GeneratedSample>;
+  close?(): Promise<void>;
+}

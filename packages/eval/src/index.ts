@@ -1,0 +1,70 @@
+export {
+  type BenchmarkSpec,
+  BUILTIN_BENCHMARKS,
+  GOLD_FORMATS,
+  type GoldFormat,
+  goldAnswer,
+  parseBenchmarkSpec,
+} from "./benchmarks.js";
+export {
+  type BootstrapOptions,
+  bootstrapMeanCI,
+  bootstrapMeans,
+  type Interval,
+  mean,
+  pairedBootstrapDiffCI,
+  quantileSorted,
+} from "./bootstrap.js";
+export {
+  type BenchmarkComparison,
+  COMPARISON_FORMAT,
+  compareRuns,
+  type ProblemOutcome,
+  type RunComparison,
+} from "./compare.js";
+export { packageDataDir } from "./data-dir.js";
+export type { GeneratedSample, GenerationPrompt, GenerationRequest, SampleGenerator } from "./generator.js";
+export {
+  type LoadBenchmarkOptions,
+  type LoadedBenchmark,
+  loadBenchmark,
+  parseBenchmarkText,
+  resolveBenchmark,
+} from "./load-benchmark.js";
+export { type MajAtKOptions, majAtK, type VoteClasses, voteClasses, voteScore } from "./majority-vote.js";
+export { chiSquare1Sf, exactBinomialTwoSided, type McNemarResult, mcnemarTest } from "./mcnemar.js";
+export { defaultKs, passAtK } from "./pass-at-k.js";
+export { hashString, mulberry32, type Rng, rngFor, sampleSeed } from "./prng.js";
+export { createProgressBar, formatDuration, type ProgressBar, progressLine } from "./progress.js";
+export { buildMessages, DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE, type PromptOptions } from "./prompt.js";
+export { parseRecord, type ReadRecordsResult, readRecords } from "./records-file.js";
+export { loadRepliesGenerator } from "./replies-generator.js";
+export { type HtmlReportInput, renderHtmlReport } from "./report-html.js";
+export { comparisonMarkdown, formatInterval, summaryMarkdown } from "./report-markdown.js";
+export {
+  benchmarkSeed,
+  type EvalConfig,
+  manifestDifference,
+  type OutputFiles,
+  outputFiles,
+  RUN_FORMAT,
+  type RunEvalInput,
+  type RunEvalResult,
+  type RunManifest,
+  type RunProgress,
+  runEval,
+} from "./run-eval.js";
+export {
+  type BenchmarkSummary,
+  type GroupSummary,
+  groupRecords,
+  type LengthSummary,
+  type RunInfo,
+  type RunSummary,
+  SUMMARY_FORMAT,
+  type SummarizeOptions,
+  summarizeBenchmark,
+  summarizeRecords,
+} from "./summarize.js";
+export type { ChatMessage, FinishReason, Problem, SampleRecord, SamplingParams } from "./types.js";
+export { type WrittenReports, writeReports } from "./write-reports.js";

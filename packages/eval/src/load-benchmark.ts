@@ -1,0 +1,125 @@
+/**
+ * Read a benchmark's JSONL file into problems. Bad input stops with the file, line and field, because a silently
+ * skipped problem changes every number downstream.
+ */
+import { readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { type BenchmarkSpec, BUILTIN_BENCHMARKS, goldAnswer } from "./benchmarks.js";
+import { packageDataDir } from "./data-dir.js";
+import type { Problem } from "./types.js";
+
+export interface LoadBenchmarkOptions {
+  /** Keep only the first `limit` problems (file order). */
+  limit?: number;
+  /** Keep only these problem ids (file order is kept). Unknown ids are an error. */
+  ids?: readonly string[];
+  /** Folder that relative spec files resolve against. Default: the package's data folder. */
+  dataDir?: string;
+}
+
+export interface LoadedBenchmark {
+  spec: BenchmarkSpec;
+  /** The resolved file path. */
+  file: string;
+  problems: Problem[];
+}
+
+/** A built-in benchmark by name, or the spec itself. */
+export function resolveBenchmark(benchmark: string | BenchmarkSpec): BenchmarkSpec {
+  if (typeof benchmark !== "string") return benchmark;
+  const spec = BUILTIN_BENCHMARKS[benchmark];
+  if (spec === undefined) {
+    throw new Error(
+      `unknown benchmark "${benchmark}" (built-in: ${Object.keys(BUILTIN_BENCHMARKS).join(", ")}; ` +
+        "other JSONL files need a benchmark spec)",
+    );
+  }
+  return spec;
+}
+
+/** Parse JSONL text into problems following a spec; `file` is used in error messages. */
+export function parseBenchmarkText(text: string, spec: BenchmarkSpec, file: string): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Map<string, number>();
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    if (line.trim() === "") continue;
+    const where = `${file}:${i + 1}`;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (error) {
+      throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
+    }
+    if (typeof row !== "object" || row === null || Array.isArray(row))
+      throw new Error(`${where}: expected a JSON object`);
+    const o = row as Record<string, unknown>;
+    const question = o[spec.questionField];
+    if (typeof question !== "string" || question.trim() === "") {
+      throw new Error(`${where}: field "${spec.questionField}" (question) must be a non-empty string`);
+    }
+    const rawAnswer = o[spec.answerField];
+    if (typeof rawAnswer !== "string" && typeof rawAnswer !== "number") {
+      throw new Error(`${where}: field "${spec.answerField}" (answer) must be a string or number`);
+    }
+    const format = spec.goldFormat ?? "plain";
+    const answer = goldAnswer(String(rawAnswer), format);
+    if (answer === null || answer === "") {
+      throw new Error(`${where}: field "${spec.answerField}" has no gold answer in "${format}" format`);
+    }
+    let id = `line-${i + 1}`;
+    if (spec.idField !== undefined) {
+      const rawId = o[spec.idField];
+      if (typeof rawId !== "string" && typeof rawId !== "number") {
+        throw new Error(`${where}: field "${spec.idField}" (id) must be a string or number`);
+      }
+      id = String(rawId);
+    }
+    const previous = seen.get(id);
+    if (previous !== undefined) throw new Error(`${where}: duplicate id "${id}" (first on line ${previous})`);
+    seen.set(id, i + 1);
+    const problem: Problem = { id, question, answer };
+    if (spec.subjectField !== undefined) {
+      const subject = o[spec.subjectField];
+      if (typeof subject !== "string")
+        throw new Error(`${where}: field "${spec.subjectField}" (subject) must be a string`);
+      problem.subject = subject;
+    }
+    if (spec.levelField !== undefined) {
+      const level = o[spec.levelField];
+      if (typeof level !== "string" && typeof level !== "number") {
+        throw new Error(`${where}: field "${spec.levelField}" (level) must be a string or number`);
+      }
+      problem.level = level;
+    }
+    problems.push(problem);
+  }
+  return problems;
+}
+
+/** Load a benchmark (built-in name or spec), optionally a subset of its problems. */
+export function loadBenchmark(
+  benchmark: string | BenchmarkSpec,
+  options: LoadBenchmarkOptions = {},
+): LoadedBenchmark {
+  const spec = resolveBenchmark(benchmark);
+  const file = isAbsolute(spec.file) ? spec.file : join(options.dataDir ?? packageDataDir(), spec.file);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`benchmark "${spec.name}": cannot read ${file} (${(error as Error).message})`);
+  }
+  let problems = parseBenchmarkText(text, spec, file);
+  if (options.ids !== undefined) {
+    const wanted = new Set(options.ids);
+    const known = new Set(problems.map((p) => p.id));
+    const missing = [...wanted].filter((id) => !known.has(id));
+    if (missing.length > 0)
+      throw new Error(`benchmark "${spec.name}": unknown problem ids ${missing.slice(0, 5).join(", ")}`);
+    problems = problems.filter((p) => wanted.has(p.id));
+  }
+  if (options.limit !== undefined) problems = problems.slice(0, options.limit);
+  return { spec, file, problems };
+}

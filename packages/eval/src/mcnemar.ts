@@ -1,0 +1,76 @@
+/**
+ * McNemar's test for two single-sample runs on the same problems. Only the discordant problems carry
+ * information: b = right in A only, c = right in B only. Under H0 (equal accuracy) b ~ Binomial(b + c, 1/2).
+ * With few discordant pairs the exact binomial test is used; from `exactBelow` on, the chi-square statistic with
+ * continuity correction (its large-sample approximation).
+ */
+
+export interface McNemarResult {
+  /** Right in A, wrong in B. */
+  onlyA: number;
+  /** Wrong in A, right in B. */
+  onlyB: number;
+  method: "exact-binomial" | "chi-square-cc";
+  /** The chi-square statistic (chi-square method only). */
+  statistic?: number;
+  /** Two-sided p-value. */
+  pValue: number;
+}
+
+/** log C(n, k) via a sum of logs: exact enough for n up to millions and no overflow. */
+function logChoose(n: number, k: number): number {
+  let s = 0;
+  const m = Math.min(k, n - k);
+  for (let i = 0; i < m; i++) s += Math.log(n - i) - Math.log(i + 1);
+  return s;
+}
+
+/** Two-sided exact binomial p-value for p = 1/2: 2 * P(X <= min(b, c)), capped at 1. */
+export function exactBinomialTwoSided(b: number, c: number): number {
+  const n = b + c;
+  if (n === 0) return 1;
+  const m = Math.min(b, c);
+  let tail = 0;
+  for (let k = 0; k <= m; k++) tail += Math.exp(logChoose(n, k) - n * Math.LN2);
+  return Math.min(1, 2 * tail);
+}
+
+/** Complementary error function (Numerical Recipes' erfcc, fractional error < 1.2e-7). */
+export function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
+/** Survival function of chi-square with 1 degree of freedom: P(X > x) = erfc(sqrt(x / 2)). */
+export function chiSquare1Sf(x: number): number {
+  if (x <= 0) return 1;
+  return erfc(Math.sqrt(x / 2));
+}
+
+export function mcnemarTest(onlyA: number, onlyB: number, exactBelow = 25): McNemarResult {
+  const n = onlyA + onlyB;
+  if (n < exactBelow) {
+    return { onlyA, onlyB, method: "exact-binomial", pValue: exactBinomialTwoSided(onlyA, onlyB) };
+  }
+  const d = Math.max(0, Math.abs(onlyA - onlyB) - 1);
+  const statistic = (d * d) / n;
+  return { onlyA, onlyB, method: "chi-square-cc", statistic, pValue: chiSquare1Sf(statistic) };
+}

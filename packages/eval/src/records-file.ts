@@ -1,0 +1,127 @@
+/**
+ * records.jsonl: the run's journal while it runs, and its canonical result when it ends.
+ *
+ * While running, every sample is appended as one complete line with a single write() on an O_APPEND descriptor,
+ * so a crash can at worst leave one torn final line; on resume that tail is cut off (it was never acknowledged)
+ * and its sample is generated again. When the run completes the file is rewritten in canonical order
+ * (benchmark, problem, sample index) via a temporary file and rename, so an interrupted-and-resumed run ends
+ * byte-identical to an uninterrupted one.
+ */
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import type { SampleRecord } from "./types.js";
+
+export interface ReadRecordsResult {
+  records: SampleRecord[];
+  /** Bytes of the file that hold complete, valid lines. */
+  validBytes: number;
+  /** A final line without newline or not parseable (an interrupted append) was found and left out. */
+  tornTail: boolean;
+}
+
+const REQUIRED: readonly (keyof SampleRecord)[] = [
+  "benchmark",
+  "problemId",
+  "sampleIndex",
+  "gold",
+  "text",
+  "correct",
+  "tokens",
+  "finishReason",
+];
+
+/** Check one parsed line; errors name the file, line and field. */
+export function parseRecord(value: unknown, where: string): SampleRecord {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Error(`${where}: expected a JSON object`);
+  const o = value as Record<string, unknown>;
+  for (const field of REQUIRED) {
+    if (!(field in o)) throw new Error(`${where}: missing field "${field}"`);
+  }
+  if (typeof o.benchmark !== "string") throw new Error(`${where}: field "benchmark" must be a string`);
+  if (typeof o.problemId !== "string") throw new Error(`${where}: field "problemId" must be a string`);
+  if (typeof o.sampleIndex !== "number" || !Number.isInteger(o.sampleIndex) || o.sampleIndex < 0) {
+    throw new Error(`${where}: field "sampleIndex" must be a non-negative integer`);
+  }
+  if (typeof o.correct !== "boolean") throw new Error(`${where}: field "correct" must be a boolean`);
+  if (typeof o.tokens !== "number") throw new Error(`${where}: field "tokens" must be a number`);
+  if (o.finishReason !== "stop" && o.finishReason !== "length") {
+    throw new Error(`${where}: field "finishReason" must be "stop" or "length"`);
+  }
+  if (o.extracted !== null && o.extracted !== undefined && typeof o.extracted !== "string") {
+    throw new Error(`${where}: field "extracted" must be a string or null`);
+  }
+  return value as SampleRecord;
+}
+
+/** Read a records file; a missing file reads as empty. A bad line other than the last is an error. */
+export function readRecords(path: string): ReadRecordsResult {
+  if (!existsSync(path)) return { records: [], validBytes: 0, tornTail: false };
+  const buffer = readFileSync(path);
+  const records: SampleRecord[] = [];
+  let start = 0;
+  let line = 0;
+  let validBytes = 0;
+  while (start < buffer.length) {
+    line++;
+    const end = buffer.indexOf(0x0a, start);
+    if (end < 0) return { records, validBytes, tornTail: true };
+    const text = buffer.subarray(start, end).toString("utf8");
+    if (text.trim() !== "") {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        if (end === buffer.length - 1) return { records, validBytes, tornTail: true };
+        throw new Error(`${path}:${line}: not valid JSON (${(error as Error).message})`);
+      }
+      records.push(parseRecord(parsed, `${path}:${line}`));
+    }
+    start = end + 1;
+    validBytes = start;
+  }
+  return { records, validBytes, tornTail: false };
+}
+
+export interface RecordsAppender {
+  append(records: readonly SampleRecord[]): void;
+  close(): void;
+}
+
+/** Open for appending, first cutting the file back to its last complete line. */
+export function openRecordsAppender(path: string, validBytes: number): RecordsAppender {
+  if (existsSync(path)) truncateSync(path, validBytes);
+  const fd = openSync(path, "a");
+  return {
+    append(records) {
+      if (records.length === 0) return;
+      // One buffer, one write: with O_APPEND the lines land whole and together.
+      const data = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
+      let offset = 0;
+      while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+    },
+    close() {
+      closeSync(fd);
+    },
+  };
+}
+
+/** Write a whole file via a temporary file and rename, so readers never see half of it. */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Rewrite records in the given (canonical) order. */
+export function writeRecordsAtomic(path: string, records: readonly SampleRecord[]): void {
+  writeFileAtomic(path, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+}

@@ -1,0 +1,138 @@
+/** Markdown tables of summaries and comparisons: what goes into a README, a PR or a paper draft. */
+import type { Interval } from "./bootstrap.js";
+import type { RunComparison } from "./compare.js";
+import type { RunSummary } from "./summarize.js";
+
+export function formatPercent(v: number, digits = 1): string {
+  return Number.isFinite(v) ? `${(v * 100).toFixed(digits)}` : "n/a";
+}
+
+/** `42.0 [38.1, 46.2]` (percent). */
+export function formatInterval(i: Interval | undefined): string {
+  if (i === undefined) return "–";
+  return `${formatPercent(i.estimate)} [${formatPercent(i.lower)}, ${formatPercent(i.upper)}]`;
+}
+
+function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: readonly ("l" | "r")[],
+): string {
+  const sep = align.map((a) => (a === "r" ? "---:" : "---"));
+  return [header, sep, ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+
+export function summaryMarkdown(runs: readonly RunSummary[]): string {
+  const out: string[] = [];
+  const first = runs[0];
+  const level = first ? Math.round(first.bootstrap.level * 100) : 95;
+  out.push("## Accuracy", "");
+  out.push(
+    `pass@1 is the mean over samples; pass@k is Chen et al.'s unbiased estimator; maj@k is a majority vote over ` +
+      `equivalent answers. Percent, with ${level}% bootstrap CIs over problems (${first?.bootstrap.resamples ?? 0} resamples).`,
+    "",
+  );
+  const ks = [...new Set(runs.flatMap((r) => r.benchmarks.flatMap((b) => Object.keys(b.passAtK))))]
+    .map(Number)
+    .sort((a, b) => a - b)
+    .filter((k) => k > 1);
+  const majKs = [...new Set(runs.flatMap((r) => r.benchmarks.flatMap((b) => Object.keys(b.majAtK))))]
+    .map(Number)
+    .sort((a, b) => a - b);
+  const header = [
+    "run",
+    "benchmark",
+    "problems",
+    "n",
+    "pass@1",
+    ...ks.map((k) => `pass@${k}`),
+    ...majKs.map((k) => `maj@${k}`),
+    "no answer %",
+    "truncated %",
+    "mean tokens",
+  ];
+  const rows = runs.flatMap((run) =>
+    run.benchmarks.map((b) => [
+      run.run.name,
+      b.benchmark,
+      String(b.problems),
+      String(b.samplesPerProblem),
+      formatInterval(b.pass1),
+      ...ks.map((k) => formatInterval(b.passAtK[String(k)])),
+      ...majKs.map((k) => formatInterval(b.majAtK[String(k)])),
+      formatPercent(b.noAnswerRate),
+      formatPercent(b.truncationRate),
+      Number.isFinite(b.length.mean) ? b.length.mean.toFixed(1) : "n/a",
+    ]),
+  );
+  out.push(
+    table(
+      header,
+      rows,
+      header.map((_, i) => (i < 2 ? "l" : "r")),
+    ),
+    "",
+  );
+
+  for (const [what, pick] of [
+    ["subject", (b: RunSummary["benchmarks"][number]) => b.bySubject],
+    ["level", (b: RunSummary["benchmarks"][number]) => b.byLevel],
+  ] as const) {
+    for (const run of runs) {
+      for (const b of run.benchmarks) {
+        const groups = pick(b);
+        if (groups === undefined) continue;
+        out.push(`### ${b.benchmark} by ${what} (${run.run.name})`, "");
+        out.push(
+          table(
+            [what, "problems", "pass@1"],
+            groups.map((g) => [g.group, String(g.problems), formatInterval(g.pass1)]),
+            ["l", "r", "r"],
+          ),
+          "",
+        );
+      }
+    }
+  }
+  return `${out.join("\n")}\n`;
+}
+
+export function comparisonMarkdown(cmp: RunComparison): string {
+  const out: string[] = [`## ${cmp.b} vs ${cmp.a}`, ""];
+  out.push(
+    `Difference = pass@1(${cmp.b}) − pass@1(${cmp.a}) in points on the problems both runs answered, with a paired ` +
+      `${Math.round(cmp.bootstrap.level * 100)}% bootstrap CI. McNemar only for single-sample runs.`,
+    "",
+  );
+  const header = [
+    "benchmark",
+    "problems",
+    cmp.a,
+    cmp.b,
+    "difference",
+    "B better",
+    "same",
+    "A better",
+    "McNemar p",
+  ];
+  const rows = cmp.benchmarks.map((b) => [
+    b.benchmark,
+    String(b.problems),
+    formatInterval(b.a),
+    formatInterval(b.b),
+    formatInterval(b.difference),
+    String(b.wins),
+    String(b.ties),
+    String(b.losses),
+    b.mcnemar === null ? "–" : `${b.mcnemar.pValue.toPrecision(3)} (${b.mcnemar.method})`,
+  ]);
+  out.push(
+    table(
+      header,
+      rows,
+      header.map((_, i) => (i < 1 ? "l" : "r")),
+    ),
+    "",
+  );
+  return `${out.join("\n")}\n`;
+}

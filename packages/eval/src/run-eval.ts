@@ -1,0 +1,336 @@
+/**
+ * The runner: benchmarks → prompts → generator → verifier → records.jsonl → summary and reports.
+ *
+ * Resumable: run.json pins everything that decides a sample's text (model, benchmarks and problem selection,
+ * prompts, sampling, seed, n, grading); a rerun into the same folder with the same settings reads the records
+ * already there and asks the generator only for the missing (problem, sample index) pairs. Different settings are
+ * refused with the field that differs, because mixing samples of two configurations would make every number wrong.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type GradeOptions, grade } from "@ssb/verifier";
+import type { BenchmarkSpec } from "./benchmarks.js";
+import type { GeneratedSample, GenerationPrompt, SampleGenerator } from "./generator.js";
+import { type LoadedBenchmark, loadBenchmark } from "./load-benchmark.js";
+import { hashString } from "./prng.js";
+import { buildMessages, DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE } from "./prompt.js";
+import { openRecordsAppender, readRecords, writeFileAtomic, writeRecordsAtomic } from "./records-file.js";
+import { type RunSummary, summarizeRecords } from "./summarize.js";
+import type { Problem, SampleRecord, SamplingParams } from "./types.js";
+import { writeReports } from "./write-reports.js";
+
+export const RUN_FORMAT = "ssb-eval-run/1";
+
+export interface EvalConfig {
+  /** Built-in names (`gsm8k`, `math500`, `aime24`) or specs of other JSONL files. */
+  benchmarks: readonly (string | BenchmarkSpec)[];
+  /** Samples per problem. */
+  n: number;
+  sampling: SamplingParams;
+  seed: number;
+  /** `null`: no system turn. Default: the paper's math-tutor prompt. */
+  systemPrompt?: string | null;
+  /** Default `{{question}}`. */
+  userTemplate?: string;
+  /** First `limit` problems of each benchmark. */
+  limit?: number;
+  /** Only these problem ids, per benchmark name. */
+  problemIds?: Readonly<Record<string, readonly string[]>>;
+  /** Verifier options for grading. */
+  grade?: GradeOptions;
+  /** Prompts per generate() call (each carries up to n samples). Default 8. */
+  batchSize?: number;
+  /** Bootstrap for the summary. Defaults: 2,000 resamples, seed 0. */
+  bootstrap?: { resamples?: number; seed?: number };
+  /** Display name of the run in reports. Default: the model id. */
+  name?: string;
+}
+
+export interface RunProgress {
+  done: number;
+  total: number;
+  /** Samples found in records.jsonl at start (skipped). */
+  resumed: number;
+}
+
+export interface RunEvalInput {
+  config: EvalConfig;
+  generator: SampleGenerator;
+  outDir: string;
+  onProgress?: (progress: RunProgress) => void;
+  /** Folder that relative benchmark files resolve against (default: the package's data). */
+  dataDir?: string;
+  /** Write summary.json, report.md and report.html at the end. Default true. */
+  reports?: boolean;
+}
+
+export interface RunEvalResult {
+  outDir: string;
+  records: SampleRecord[];
+  summary: RunSummary;
+  generated: number;
+  resumed: number;
+  /** A torn last line (an interrupted append) was found and dropped. */
+  repairedTail: boolean;
+}
+
+export interface OutputFiles {
+  run: string;
+  records: string;
+  summary: string;
+  markdown: string;
+  html: string;
+}
+
+export function outputFiles(outDir: string): OutputFiles {
+  return {
+    run: join(outDir, "run.json"),
+    records: join(outDir, "records.jsonl"),
+    summary: join(outDir, "summary.json"),
+    markdown: join(outDir, "report.md"),
+    html: join(outDir, "report.html"),
+  };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** What run.json holds: every setting that decides a record. */
+export interface RunManifest {
+  format: typeof RUN_FORMAT;
+  modelId: string;
+  n: number;
+  sampling: SamplingParams;
+  seed: number;
+  systemPrompt: string | null;
+  userTemplate: string;
+  grade: GradeOptions;
+  benchmarks: { name: string; spec: BenchmarkSpec; fileSha256: string; problemIds: string[] }[];
+}
+
+function buildManifest(config: EvalConfig, modelId: string, loaded: LoadedBenchmark[]): RunManifest {
+  return {
+    format: RUN_FORMAT,
+    modelId,
+    n: config.n,
+    sampling: config.sampling,
+    seed: config.seed,
+    systemPrompt: config.systemPrompt === undefined ? DEFAULT_SYSTEM_PROMPT : config.systemPrompt,
+    userTemplate: config.userTemplate ?? DEFAULT_USER_TEMPLATE,
+    grade: config.grade ?? {},
+    benchmarks: loaded.map((b) => ({
+      name: b.spec.name,
+      spec: b.spec,
+      fileSha256: sha256(readFileSync(b.file, "utf8")),
+      problemIds: b.problems.map((p) => p.id),
+    })),
+  };
+}
+
+/** The first top-level field (or benchmark) where two manifests differ, or null. */
+export function manifestDifference(a: RunManifest, b: RunManifest): string | null {
+  for (const key of Object.keys(a) as (keyof RunManifest)[]) {
+    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
+      if (key === "benchmarks") {
+        const names = (m: RunManifest) => m.benchmarks.map((x) => x.name).join(",");
+        if (names(a) !== names(b)) return `benchmarks (${names(a)} vs ${names(b)})`;
+        const i = a.benchmarks.findIndex((x, j) => JSON.stringify(x) !== JSON.stringify(b.benchmarks[j]));
+        return `benchmarks[${a.benchmarks[i]?.name}] (file, spec or problem selection)`;
+      }
+      return key;
+    }
+  }
+  return null;
+}
+
+/** Per-benchmark generation seed: sample i of problem p gets its own seed from (this, p, i) in the generator. */
+export function benchmarkSeed(seed: number, benchmark: string): number {
+  return hashString(`${seed}\u0000${benchmark}`) & 0x7fffffff;
+}
+
+function validateConfig(config: EvalConfig): void {
+  if (!Number.isInteger(config.n) || config.n < 1)
+    throw new Error(`config.n must be a positive integer, found ${config.n}`);
+  if (config.benchmarks.length === 0) throw new Error("config.benchmarks is empty");
+  const s = config.sampling;
+  if (!(s.temperature >= 0))
+    throw new Error(`config.sampling.temperature must be >= 0, found ${s.temperature}`);
+  if (!Number.isInteger(s.maxNewTokens) || s.maxNewTokens < 1) {
+    throw new Error(`config.sampling.maxNewTokens must be a positive integer, found ${s.maxNewTokens}`);
+  }
+  if (s.temperature === 0 && config.n > 1) {
+    // Not an error: greedy samples are identical, which is legal but almost always a configuration mistake.
+    process.emitWarning(
+      `ssb-eval: n=${config.n} with temperature 0 (greedy) gives ${config.n} identical samples`,
+    );
+  }
+  if (!Number.isInteger(config.seed)) throw new Error(`config.seed must be an integer, found ${config.seed}`);
+}
+
+function makeRecord(
+  benchmark: string,
+  problem: Problem,
+  sample: GeneratedSample,
+  options: GradeOptions,
+): SampleRecord {
+  const result = grade(sample.text, problem.answer, options);
+  const record: SampleRecord = {
+    benchmark,
+    problemId: problem.id,
+    sampleIndex: sample.sampleIndex,
+    gold: problem.answer,
+    text: sample.text,
+    extracted: result.extracted,
+    correct: result.correct,
+    verdict: result.verdict,
+    reason: result.reason,
+    tokens: sample.tokens,
+    finishReason: sample.finishReason,
+  };
+  if (problem.subject !== undefined) record.subject = problem.subject;
+  if (problem.level !== undefined) record.level = problem.level;
+  return record;
+}
+
+export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
+  const { config, generator, outDir } = input;
+  validateConfig(config);
+  const files = outputFiles(outDir);
+  mkdirSync(outDir, { recursive: true });
+
+  const loaded = config.benchmarks.map((b) => {
+    const name = typeof b === "string" ? b : b.name;
+    const ids = config.problemIds?.[name];
+    return loadBenchmark(b, {
+      ...(config.limit !== undefined ? { limit: config.limit } : {}),
+      ...(ids !== undefined ? { ids } : {}),
+      ...(input.dataDir !== undefined ? { dataDir: input.dataDir } : {}),
+    });
+  });
+  const names = loaded.map((b) => b.spec.name);
+  if (new Set(names).size !== names.length)
+    throw new Error(`benchmark names must be unique, found ${names.join(", ")}`);
+
+  const manifest = buildManifest(config, generator.modelId, loaded);
+  if (existsSync(files.run)) {
+    const previous = JSON.parse(readFileSync(files.run, "utf8")) as RunManifest;
+    const diff = manifestDifference(previous, manifest);
+    if (diff !== null) {
+      throw new Error(
+        `${files.run}: this folder holds a run with different settings (${diff}); use a new output folder ` +
+          "or delete it to start over",
+      );
+    }
+  } else {
+    writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+
+  const existing = readRecords(files.records);
+  const problemsByBenchmark = new Map(
+    loaded.map((b) => [b.spec.name, new Map(b.problems.map((p) => [p.id, p]))]),
+  );
+  const done = new Map<string, SampleRecord>();
+  const key = (benchmark: string, problemId: string, index: number) =>
+    `${benchmark}\u0000${problemId}\u0000${index}`;
+  for (const r of existing.records) {
+    const problem = problemsByBenchmark.get(r.benchmark)?.get(r.problemId);
+    if (problem === undefined || r.sampleIndex >= config.n) {
+      throw new Error(
+        `${files.records}: record ${r.benchmark}/${r.problemId}#${r.sampleIndex} is not part of this run`,
+      );
+    }
+    done.set(key(r.benchmark, r.problemId, r.sampleIndex), r);
+  }
+  const resumed = done.size;
+  const total = loaded.reduce((s, b) => s + b.problems.length * config.n, 0);
+  input.onProgress?.({ done: resumed, total, resumed });
+
+  const gradeOptions = config.grade ?? {};
+  const appender = openRecordsAppender(files.records, existing.validBytes);
+  let generated = 0;
+  try {
+    for (const bench of loaded) {
+      const benchmark = bench.spec.name;
+      const pending: GenerationPrompt[] = [];
+      for (const problem of bench.problems) {
+        const missing: number[] = [];
+        for (let i = 0; i < config.n; i++) if (!done.has(key(benchmark, problem.id, i))) missing.push(i);
+        if (missing.length > 0) {
+          const messages = buildMessages(problem, {
+            ...(config.systemPrompt !== undefined ? { systemPrompt: config.systemPrompt } : {}),
+            ...(config.userTemplate !== undefined ? { userTemplate: config.userTemplate } : {}),
+          });
+          pending.push({ problemId: problem.id, messages, sampleIndices: missing });
+        }
+      }
+      const batchSize = Math.max(1, config.batchSize ?? 8);
+      const problems = problemsByBenchmark.get(benchmark) ?? new Map<string, Problem>();
+      for (let start = 0; start < pending.length; start += batchSize) {
+        const batch = pending.slice(start, start + batchSize);
+        const expected = new Set(
+          batch.flatMap((p) => p.sampleIndices.map((i) => key(benchmark, p.problemId, i))),
+        );
+        const stream = generator.generate({
+          benchmark,
+          prompts: batch,
+          n: config.n,
+          sampling: config.sampling,
+          seed: benchmarkSeed(config.seed, benchmark),
+        });
+        for await (const sample of stream) {
+          const k = key(benchmark, sample.problemId, sample.sampleIndex);
+          const problem = problems.get(sample.problemId);
+          if (!expected.has(k) || problem === undefined) {
+            throw new Error(
+              `generator returned an unrequested or duplicate sample ${benchmark}/${sample.problemId}#${sample.sampleIndex}`,
+            );
+          }
+          expected.delete(k);
+          const record = makeRecord(benchmark, problem, sample, gradeOptions);
+          appender.append([record]);
+          done.set(k, record);
+          generated++;
+          input.onProgress?.({ done: done.size, total, resumed });
+        }
+        if (expected.size > 0) {
+          throw new Error(
+            `generator finished without ${expected.size} requested samples (e.g. ${[...expected][0]?.replaceAll("\u0000", "/")})`,
+          );
+        }
+      }
+    }
+  } finally {
+    appender.close();
+  }
+
+  // Canonical order: benchmarks as configured, problems in file order, samples by index.
+  const records: SampleRecord[] = [];
+  for (const bench of loaded) {
+    for (const problem of bench.problems) {
+      for (let i = 0; i < config.n; i++) {
+        const r = done.get(key(bench.spec.name, problem.id, i));
+        if (r !== undefined) records.push(r);
+      }
+    }
+  }
+  writeRecordsAtomic(files.records, records);
+
+  const summary = summarizeRecords(
+    records,
+    {
+      name: config.name ?? generator.modelId,
+      modelId: generator.modelId,
+      n: config.n,
+      sampling: { ...config.sampling },
+      seed: config.seed,
+    },
+    {
+      bootstrap: { resamples: config.bootstrap?.resamples ?? 2000, seed: config.bootstrap?.seed ?? 0 },
+      maxTokens: config.sampling.maxNewTokens,
+    },
+  );
+  if (input.reports !== false) writeReports(outDir, [summary]);
+  return { outDir, records, summary, generated, resumed, repairedTail: existing.tornTail };
+}

@@ -1,0 +1,228 @@
+/**
+ * From graded records to the numbers a report shows: per benchmark pass@1 (mean over samples), unbiased pass@k,
+ * maj@k, each with a 95% bootstrap CI over problems; per subject and level where the benchmark has them; response
+ * length and truncation. Everything is a function of the records and the options, so a summary recomputed later
+ * (or after a resume) is identical.
+ */
+import { isEquivalent } from "@ssb/verifier";
+import { type BootstrapOptions, bootstrapMeanCI, type Interval, mean, quantileSorted } from "./bootstrap.js";
+import { majAtK, voteClasses } from "./majority-vote.js";
+import { defaultKs, passAtK } from "./pass-at-k.js";
+import { rngFor } from "./prng.js";
+import type { SampleRecord } from "./types.js";
+
+export const SUMMARY_FORMAT = "ssb-eval-summary/1";
+
+export interface GroupSummary {
+  group: string;
+  problems: number;
+  pass1: Interval;
+}
+
+export interface LengthSummary {
+  mean: number;
+  median: number;
+  p90: number;
+  max: number;
+  /** Histogram of generated tokens: counts[i] covers [edges[i], edges[i+1]); the last bin includes its end. */
+  histogram: { edges: number[]; counts: number[] };
+}
+
+export interface BenchmarkSummary {
+  benchmark: string;
+  problems: number;
+  /** Samples per problem (the smallest count over problems when a run is incomplete). */
+  samplesPerProblem: number;
+  samples: number;
+  pass1: Interval;
+  /** Keyed by k. pass@1 here equals `pass1`. */
+  passAtK: Record<string, Interval>;
+  majAtK: Record<string, Interval>;
+  /** Share of samples with no extractable final answer. */
+  noAnswerRate: number;
+  /** Share of samples that hit the token budget (finishReason "length"). */
+  truncationRate: number;
+  length: LengthSummary;
+  bySubject?: GroupSummary[];
+  byLevel?: GroupSummary[];
+}
+
+export interface RunInfo {
+  /** Display name of the run (e.g. the output folder's name or the model). */
+  name: string;
+  modelId?: string;
+  n?: number;
+  sampling?: Record<string, unknown>;
+  seed?: number;
+}
+
+export interface RunSummary {
+  format: typeof SUMMARY_FORMAT;
+  run: RunInfo;
+  bootstrap: { resamples: number; level: number; seed: number };
+  benchmarks: BenchmarkSummary[];
+}
+
+export interface SummarizeOptions {
+  /** Bootstrap settings. Defaults: 2,000 resamples, 95%, seed 0. */
+  bootstrap?: Omit<BootstrapOptions, "label">;
+  /** Which k to report for pass@k and maj@k. Default: 1, 2, 4, ... and n. */
+  ks?: readonly number[];
+  /** Upper end of the length histogram (e.g. the token budget). Default: the longest response. */
+  maxTokens?: number;
+  /** Histogram bins. Default 20. */
+  bins?: number;
+  /** Answer equivalence for maj@k classes. Default: the verifier's isEquivalent. */
+  equivalent?: (a: string, b: string) => boolean;
+}
+
+/** Records grouped by benchmark, then by problem, each problem's samples sorted by index; first-seen order. */
+export function groupRecords(records: readonly SampleRecord[]): Map<string, Map<string, SampleRecord[]>> {
+  const out = new Map<string, Map<string, SampleRecord[]>>();
+  for (const r of records) {
+    let byProblem = out.get(r.benchmark);
+    if (byProblem === undefined) {
+      byProblem = new Map();
+      out.set(r.benchmark, byProblem);
+    }
+    const list = byProblem.get(r.problemId);
+    if (list === undefined) byProblem.set(r.problemId, [r]);
+    else list.push(r);
+  }
+  for (const byProblem of out.values())
+    for (const list of byProblem.values()) list.sort((a, b) => a.sampleIndex - b.sampleIndex);
+  return out;
+}
+
+function histogram(
+  values: readonly number[],
+  upper: number,
+  bins: number,
+): { edges: number[]; counts: number[] } {
+  const top = Math.max(1, upper);
+  const width = Math.max(1, Math.ceil(top / bins));
+  const edges = Array.from({ length: bins + 1 }, (_, i) => i * width);
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) {
+    const bin = Math.min(bins - 1, Math.max(0, Math.floor(v / width)));
+    counts[bin] = (counts[bin] ?? 0) + 1;
+  }
+  return { edges, counts };
+}
+
+function lengthSummary(tokens: readonly number[], upper: number, bins: number): LengthSummary {
+  const sorted = [...tokens].sort((a, b) => a - b);
+  return {
+    mean: mean(sorted),
+    median: quantileSorted(sorted, 0.5),
+    p90: quantileSorted(sorted, 0.9),
+    max: sorted[sorted.length - 1] ?? 0,
+    histogram: histogram(sorted, upper, bins),
+  };
+}
+
+function groupSummaries(
+  problems: readonly SampleRecord[][],
+  key: (r: SampleRecord) => string | undefined,
+  boot: Omit<BootstrapOptions, "label">,
+  label: string,
+): GroupSummary[] | undefined {
+  const groups = new Map<string, number[]>();
+  for (const samples of problems) {
+    const first = samples[0];
+    const g = first === undefined ? undefined : key(first);
+    if (g === undefined) return undefined;
+    const list = groups.get(g) ?? [];
+    list.push(mean(samples.map((s) => (s.correct ? 1 : 0))));
+    groups.set(g, list);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }))
+    .map(([group, values]) => ({
+      group,
+      problems: values.length,
+      pass1: bootstrapMeanCI(values, { ...boot, label: `${label}:${group}` }),
+    }));
+}
+
+/** Summary of one benchmark's problems (each a list of its samples, sorted by index). */
+export function summarizeBenchmark(
+  benchmark: string,
+  problems: readonly SampleRecord[][],
+  options: SummarizeOptions = {},
+): BenchmarkSummary {
+  const boot = { resamples: 2000, level: 0.95, seed: 0, ...options.bootstrap };
+  const equivalent = options.equivalent ?? ((a: string, b: string) => isEquivalent(a, b));
+  const all = problems.flat();
+  const n = problems.length === 0 ? 0 : Math.min(...problems.map((p) => p.length));
+  const ks = (options.ks ?? defaultKs(n)).filter((k) => k >= 1 && k <= n);
+  const label = (what: string) => `${benchmark}:${what}`;
+
+  const pass1Values = problems.map((samples) => mean(samples.map((s) => (s.correct ? 1 : 0))));
+  const pass1 = bootstrapMeanCI(pass1Values, { ...boot, label: label("pass@1") });
+
+  const passAtKOut: Record<string, Interval> = {};
+  for (const k of ks) {
+    const values = problems.map((s) => passAtK(s.length, s.filter((x) => x.correct).length, k));
+    passAtKOut[String(k)] = k === 1 ? pass1 : bootstrapMeanCI(values, { ...boot, label: label(`pass@${k}`) });
+  }
+
+  // Vote classes are formed once per problem over all its samples; each class is judged against the gold once.
+  const votes = problems.map((samples) => {
+    const classes = voteClasses(
+      samples.map((s) => s.extracted ?? null),
+      equivalent,
+    );
+    const gold = samples[0]?.gold ?? "";
+    const classCorrect = classes.representatives.map((rep) => equivalent(rep, gold));
+    return { classOf: classes.classOf, classCorrect, problemId: samples[0]?.problemId ?? "" };
+  });
+  const majOut: Record<string, Interval> = {};
+  for (const k of ks) {
+    const values = votes.map((v) =>
+      majAtK(v.classOf, v.classCorrect, k, {
+        rng: rngFor(boot.seed, "maj", benchmark, v.problemId, String(k)),
+      }),
+    );
+    majOut[String(k)] = bootstrapMeanCI(values, { ...boot, label: label(`maj@${k}`) });
+  }
+
+  const tokens = all.map((r) => r.tokens);
+  const upper = options.maxTokens ?? Math.max(1, ...tokens);
+  const summary: BenchmarkSummary = {
+    benchmark,
+    problems: problems.length,
+    samplesPerProblem: n,
+    samples: all.length,
+    pass1,
+    passAtK: passAtKOut,
+    majAtK: majOut,
+    noAnswerRate: mean(all.map((r) => (r.extracted === null || r.extracted === undefined ? 1 : 0))),
+    truncationRate: mean(all.map((r) => (r.finishReason === "length" ? 1 : 0))),
+    length: lengthSummary(tokens, upper, options.bins ?? 20),
+  };
+  const bySubject = groupSummaries(problems, (r) => r.subject, boot, label("subject"));
+  if (bySubject !== undefined) summary.bySubject = bySubject;
+  const byLevel = groupSummaries(
+    problems,
+    (r) => (r.level === undefined ? undefined : String(r.level)),
+    boot,
+    label("level"),
+  );
+  if (byLevel !== undefined) summary.byLevel = byLevel;
+  return summary;
+}
+
+/** Summary of a whole run's records. */
+export function summarizeRecords(
+  records: readonly SampleRecord[],
+  run: RunInfo,
+  options: SummarizeOptions = {},
+): RunSummary {
+  const boot = { resamples: 2000, level: 0.95, seed: 0, ...options.bootstrap };
+  const grouped = groupRecords(records);
+  const benchmarks = [...grouped.entries()].map(([benchmark, byProblem]) =>
+    summarizeBenchmark(benchmark, [...byProblem.values()], { ...options, bootstrap: boot }),
+  );
+  return { format: SUMMARY_FORMAT, run, bootstrap: boot, benchmarks };
+}
