@@ -31,7 +31,7 @@ export function argmax(row: ArrayLike<number>): number {
  * The k largest entries, sorted descending (ties: lower id first). A running threshold makes it one
  * comparison per entry for a typical row, so k = 20 over 152k logits costs about as much as a max.
  */
-export function topK(row: ArrayLike<number>, k: number): { ids: Int32Array; values: Float32Array } {
+export function topK(row: ArrayLike<number>, k: number): { ids: Int32Array; values: Float64Array } {
   const n = Math.min(k, row.length);
   const ids = new Int32Array(n);
   const values = new Float64Array(n);
@@ -52,5 +52,5 @@ export function topK(row: ArrayLike<number>, k: number): { ids: Int32Array; valu
     values[j] = v;
     ids[j] = i;
   }
-  return { ids, values: Float32Array.from(values) };
+  return { ids, values };
 }
