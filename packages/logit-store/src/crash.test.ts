@@ -90,6 +90,10 @@ describe("crash safety", () => {
     expect(readdirSync(dir).filter((f) => f.endsWith(".partial"))).toEqual([]);
     for (const id of writer.redo) expect(previous).not.toContain(id);
     expect(writer.redo.length).toBeGreaterThan(0);
+    // The child numbers examples consecutively, so stored + redo must cover 0..max with no gap: nothing that
+    // was started was lost without being reported.
+    const indices = [...previous, ...writer.redo].map((id) => Number(id.slice(3))).sort((a, b) => a - b);
+    expect(indices).toEqual(indices.map((_, i) => i));
     for (const id of writer.redo) writer.writeExample(id, crashExampleRows(Number(id.slice(3))));
     await writer.close();
     const final = await openLogitStore(dir);

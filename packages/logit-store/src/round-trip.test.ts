@@ -154,6 +154,20 @@ describe("round trip", () => {
     expect(store.rows).toBe(5);
   });
 
+  it("flush() makes committed examples durable and visible to new readers; later ones wait for their shard", async () => {
+    const dir = tempDir();
+    const w = await openLogitStoreWriter(dir, meta(2, "float32"));
+    w.writeExample("a", syntheticRows(3, { vocabSize: VOCAB, k: 2, seed: 1 }));
+    await w.flush();
+    w.writeExample("b", syntheticRows(3, { vocabSize: VOCAB, k: 2, seed: 2 }));
+    expect((await openLogitStore(dir)).examples()).toEqual(["a"]);
+    expect(w.has("b")).toBe(true);
+    await w.close();
+    const store = await openLogitStore(dir);
+    expect(store.examples()).toEqual(["a", "b"]);
+    expect(store.locate("b")).toMatchObject({ shard: 1, file: "shard-000001.arrow", batch: 0, batchRow: 0 });
+  });
+
   it("rejects malformed rows with the field and index", async () => {
     const dir = tempDir();
     const w = await openLogitStoreWriter(dir, meta(2, "float32"));

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writevSync } from "node:fs";
+import { closeSync, fsync, openSync, renameSync, writevSync } from "node:fs";
 import { dirname } from "node:path";
 import { crc32 } from "node:zlib";
 import { type CompressionType, type RecordBatch, RecordBatchFileWriter, type Schema } from "apache-arrow";
@@ -48,8 +48,8 @@ class FdFileWriter extends RecordBatchFileWriter {
 }
 
 /**
- * Writes one shard: record batches go to `<final>.partial`; `finish()` adds the footer, fsyncs, and renames
- * to the final name, so a shard under its final name is always complete.
+ * Writes one shard: record batches go to `<final>.partial`; `writeFooter()` then `commit()` fsync it and rename
+ * it to the final name, so a shard under its final name is always complete.
  */
 export class ShardFileWriter {
   readonly tempPath: string;
@@ -68,7 +68,7 @@ export class ShardFileWriter {
     this.fd = openSync(this.tempPath, "w");
     this.schema = schema;
     this.writer = new FdFileWriter({ autoDestroy: true, compressionType: compression });
-    // Writes the magic and padding now so an empty shard is still a valid file at finish().
+    // Writes the magic and padding now so an empty shard is still a valid file at writeFooter().
     this.writer.reset(undefined, schema);
     this.drain();
   }
@@ -100,16 +100,22 @@ export class ShardFileWriter {
     return loc;
   }
 
-  /** Footer, fsync, rename to the final name, fsync the directory. Returns the file's size. */
-  finish(): number {
-    this.writer.reset(undefined, this.schema); // writes the footer and trailing magic
+  /** Writes the footer and trailing magic (no fsync yet). Returns the file's final size. */
+  writeFooter(): number {
+    this.writer.reset(undefined, this.schema);
     this.drain();
-    const size = this.writer.position;
-    fsyncSync(this.fd);
+    return this.writer.position;
+  }
+
+  /**
+   * fsync (on libuv's thread pool, so the next shard's encoding overlaps the disk flush), then rename to the
+   * final name and fsync the directory. Only after this may the manifest mention the shard.
+   */
+  async commit(): Promise<void> {
+    await new Promise<void>((resolve, reject) => fsync(this.fd, (e) => (e ? reject(e) : resolve())));
     closeSync(this.fd);
     renameSync(this.tempPath, this.finalPath);
     fsyncDir(dirname(this.finalPath));
-    return size;
   }
 
   private drain(): void {

@@ -22,6 +22,7 @@ import {
   type Manifest,
   manifestPath,
   readManifest,
+  type ShardEntry,
   shardPath,
 } from "./manifest.js";
 import { buildRecordBatch, type ExampleSegment } from "./record-batch.js";
@@ -93,6 +94,12 @@ export class LogitStoreWriter {
   /** Examples committed to the open (incomplete) shard. */
   private openExamples: ExampleEntry[] = [];
   private readonly openIds = new Set<string>();
+  /** Examples in shards whose footer is written but which are not yet in the manifest. */
+  private readonly finishingIds = new Set<string>();
+  /** Index the open shard will have in manifest.shards (complete + finishing shards before it). */
+  private shardSlot: number;
+  private finishing: Promise<void> = Promise.resolve();
+  private failure: unknown;
   private shard: ShardFileWriter | undefined;
   private nextShardIndex: number;
   private journalFd: number;
@@ -111,6 +118,7 @@ export class LogitStoreWriter {
     this.manifest = manifest;
     this.redo = redo;
     this.nextShardIndex = nextShardIndex;
+    this.shardSlot = manifest.shards.length;
     this.stored = new Set(manifest.examples.map((e) => e.id));
     this.schema = buildArrowSchema(meta);
     this.compression = options.compression ?? null;
@@ -160,7 +168,7 @@ export class LogitStoreWriter {
 
   /** True when the example is committed (in a complete shard, or in the shard being written). */
   has(exampleId: string): boolean {
-    return this.stored.has(exampleId) || this.openIds.has(exampleId);
+    return this.stored.has(exampleId) || this.openIds.has(exampleId) || this.finishingIds.has(exampleId);
   }
 
   /**
@@ -223,7 +231,7 @@ export class LogitStoreWriter {
   private addToBatch(exampleId: string, batchRow: number, rows: number): void {
     this.openExamples.push({
       id: exampleId,
-      shard: this.manifest.shards.length,
+      shard: this.shardSlot,
       batch: this.shard?.batches.length ?? 0,
       batchRow,
       shardRow: (this.shard?.rows ?? 0) + batchRow,
@@ -252,21 +260,29 @@ export class LogitStoreWriter {
     this.pending.delete(exampleId);
   }
 
-  /** Completes the current shard now, making every committed example durable. */
-  flush(): void {
+  /** Completes the current shard now; resolves once every example committed so far is durable. */
+  async flush(): Promise<void> {
     this.assertOpen();
     this.completeShard();
+    await this.finishing;
+    this.throwIfFailed();
   }
 
   /** Completes the current shard and releases the store. Uncommitted examples are dropped and returned. */
   async close(): Promise<CloseResult> {
     if (this.closed) return { unfinished: [] };
-    this.completeShard();
+    this.closed = true;
+    if (!this.failure) this.completeShard();
+    await this.finishing;
     const unfinished = this.pendingExamples;
     this.pending.clear();
     closeSync(this.journalFd);
+    if (this.failure) {
+      openWriters.delete(this.dir);
+      releaseLock(this.dir);
+      this.throwIfFailed();
+    }
     // The journal keeps the unfinished ids so a later writer reports them in `redo`.
-    this.closed = true;
     openWriters.delete(this.dir);
     releaseLock(this.dir);
     return { unfinished };
@@ -274,6 +290,17 @@ export class LogitStoreWriter {
 
   private assertOpen(): void {
     if (this.closed) throw new LogitStoreError(`${this.dir}: the writer is closed`);
+    this.throwIfFailed();
+  }
+
+  /** A failed background shard completion (fsync, rename, manifest) stops the writer: reopen to recover. */
+  private throwIfFailed(): void {
+    if (this.failure) {
+      const why = this.failure instanceof Error ? this.failure.message : String(this.failure);
+      throw new LogitStoreError(
+        `${this.dir}: completing a shard failed (${why}); reopen the store to recover`,
+      );
+    }
   }
 
   private flushBatch(): void {
@@ -291,30 +318,53 @@ export class LogitStoreWriter {
     this.segments = [];
   }
 
+  /**
+   * Ends the open shard: footer now, then fsync + rename + manifest update in the background, chained so shards
+   * reach the manifest in order. Examples stay in the journal until their shard is in the manifest.
+   */
   private completeShard(): void {
     this.flushBatch();
     const shard = this.shard;
     if (!shard) return;
-    const bytes = shard.finish();
-    const file = shardFileName(this.nextShardIndex);
-    this.manifest.shards.push({
-      file,
+    const bytes = shard.writeFooter();
+    const entry: ShardEntry = {
+      file: shardFileName(this.nextShardIndex),
       bytes,
       rows: shard.rows,
       compression: this.compression,
       batches: shard.batches,
-    });
-    this.manifest.examples.push(...this.openExamples);
-    for (const e of this.openExamples) this.stored.add(e.id);
-    writeFileAtomic(manifestPath(this.dir), JSON.stringify(this.manifest));
+    };
+    const examples = this.openExamples;
+    for (const e of examples) this.finishingIds.add(e.id);
     this.openExamples = [];
     this.openIds.clear();
     this.shard = undefined;
     this.nextShardIndex++;
-    // Only examples still being generated need to stay in the journal.
+    this.shardSlot++;
+    this.finishing = this.finishing.then(async () => {
+      if (this.failure) return;
+      try {
+        await shard.commit();
+        this.manifest.shards.push(entry);
+        this.manifest.examples.push(...examples);
+        writeFileAtomic(manifestPath(this.dir), JSON.stringify(this.manifest));
+        for (const e of examples) {
+          this.stored.add(e.id);
+          this.finishingIds.delete(e.id);
+        }
+        this.rewriteJournal();
+      } catch (e) {
+        this.failure = e;
+      }
+    });
+  }
+
+  /** Keeps in the journal only examples not yet in the manifest. */
+  private rewriteJournal(): void {
+    const ids = new Set([...this.redo, ...this.finishingIds, ...this.openIds, ...this.pending.keys()]);
+    for (const id of ids) if (this.stored.has(id)) ids.delete(id);
     closeSync(this.journalFd);
-    const ids = [...this.pending.keys(), ...this.redo.filter((id) => !this.stored.has(id))];
-    writeFileAtomic(join(this.dir, JOURNAL_FILE), ids.map((id) => `${JSON.stringify(id)}\n`).join(""));
+    writeFileAtomic(join(this.dir, JOURNAL_FILE), [...ids].map((id) => `${JSON.stringify(id)}\n`).join(""));
     this.journalFd = openSync(join(this.dir, JOURNAL_FILE), "a");
   }
 }
