@@ -31,7 +31,16 @@ export function exactBinomialTwoSided(b: number, c: number): number {
   if (n === 0) return 1;
   const m = Math.min(b, c);
   let tail = 0;
-  for (let k = 0; k <= m; k++) tail += Math.exp(logChoose(n, k) - n * Math.LN2);
+  if (n <= 1000) {
+    // Running product C(n, k) / 2^n: exact to rounding (2^-1000 is still a normal double).
+    let term = 2 ** -n;
+    for (let k = 0; k <= m; k++) {
+      tail += term;
+      term = (term * (n - k)) / (k + 1);
+    }
+  } else {
+    for (let k = 0; k <= m; k++) tail += Math.exp(logChoose(n, k) - n * Math.LN2);
+  }
   return Math.min(1, 2 * tail);
 }
 

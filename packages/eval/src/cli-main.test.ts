@@ -1,0 +1,142 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "./cli-main.js";
+import type { RunComparison } from "./compare.js";
+import { loadBenchmark } from "./load-benchmark.js";
+import type { RunSummary } from "./summarize.js";
+
+const root = mkdtempSync(join(tmpdir(), "ssb-eval-cli-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function capture() {
+  let out = "";
+  let err = "";
+  return {
+    io: {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+    },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** Replies for the first 20 GSM8K problems: run A right on even problems, run B on even and some odd ones. */
+function writeReplies(path: string, right: (i: number) => boolean): void {
+  const problems = loadBenchmark("gsm8k", { limit: 20 }).problems;
+  const lines = problems.map((p, i) =>
+    JSON.stringify({
+      benchmark: "gsm8k",
+      problemId: p.id,
+      sampleIndex: 0,
+      text: right(i) ? `so \\boxed{${p.answer}}` : "so \\boxed{-1}",
+      tokens: 10 + i,
+    }),
+  );
+  writeFileSync(path, `${lines.join("\n")}\n`);
+}
+
+describe("ssb-eval CLI", () => {
+  it("grades a replies file, then compares two runs", async () => {
+    const repliesA = join(root, "a.jsonl");
+    const repliesB = join(root, "b.jsonl");
+    writeReplies(repliesA, (i) => i % 2 === 0);
+    writeReplies(repliesB, (i) => i % 2 === 0 || i % 3 === 0);
+    for (const [replies, out] of [
+      [repliesA, join(root, "runA")],
+      [repliesB, join(root, "runB")],
+    ] as const) {
+      const c = capture();
+      const code = await main(
+        ["--replies", replies, "--benchmarks", "gsm8k", "--limit", "20", "--out", out],
+        c.io,
+      );
+      expect(code, c.err()).toBe(0);
+      expect(c.out()).toContain("| gsm8k | 20 | 1 |");
+    }
+    const summaryA = JSON.parse(readFileSync(join(root, "runA", "summary.json"), "utf8")) as RunSummary;
+    expect(summaryA.benchmarks[0]?.pass1.estimate).toBe(0.5);
+
+    const c = capture();
+    expect(
+      await main(["compare", join(root, "runA"), join(root, "runB"), "--out", join(root, "cmp")], c.io),
+    ).toBe(0);
+    const cmp = (
+      JSON.parse(readFileSync(join(root, "cmp", "comparison.json"), "utf8")) as { comparison: RunComparison }
+    ).comparison;
+    const g = cmp.benchmarks[0];
+    // Odd i divisible by 3 below 20: 3, 9, 15 → B wins 3, loses 0.
+    expect(g?.wins).toBe(3);
+    expect(g?.losses).toBe(0);
+    expect(g?.difference.estimate).toBeCloseTo(3 / 20, 12);
+    expect(g?.mcnemar).toMatchObject({ onlyA: 0, onlyB: 3, method: "exact-binomial", pValue: 0.25 });
+    expect(readFileSync(join(root, "cmp", "comparison.html"), "utf8")).toContain(
+      "per-problem wins and losses",
+    );
+    expect(c.out()).toContain("runB vs runA");
+  });
+
+  it("re-renders a report from records", async () => {
+    const c = capture();
+    expect(
+      await main(["report", join(root, "runA"), join(root, "runB"), "--out", join(root, "both")], c.io),
+    ).toBe(0);
+    const html = readFileSync(join(root, "both", "report.html"), "utf8");
+    expect(html).toContain("runA");
+    expect(html).toContain("runB");
+  });
+
+  it("adds a custom JSONL benchmark from a small spec file", async () => {
+    const data = join(root, "custom.jsonl");
+    writeFileSync(
+      data,
+      `${JSON.stringify({ q: "1+1?", sol: "It is 2.\n#### 2" })}\n${JSON.stringify({ q: "2+2?", sol: "#### 4" })}\n`,
+    );
+    writeFileSync(
+      join(root, "custom.json"),
+      JSON.stringify({
+        name: "tiny",
+        file: "custom.jsonl",
+        questionField: "q",
+        answerField: "sol",
+        goldFormat: "gsm8k",
+      }),
+    );
+    const replies = join(root, "custom-replies.jsonl");
+    writeFileSync(
+      replies,
+      `${JSON.stringify({ problemId: "line-1", sampleIndex: 0, text: "\\boxed{2}" })}\n${JSON.stringify({ problemId: "line-2", sampleIndex: 0, text: "\\boxed{5}" })}\n`,
+    );
+    const c = capture();
+    const code = await main(
+      [
+        "--replies",
+        replies,
+        "--benchmark-config",
+        join(root, "custom.json"),
+        "--out",
+        join(root, "custom-run"),
+      ],
+      c.io,
+    );
+    expect(code, c.err()).toBe(0);
+    expect(c.out()).toContain("| tiny | 2 | 1 | 50.0");
+  });
+
+  it("reports bad input with file and field", async () => {
+    const c = capture();
+    writeFileSync(join(root, "bad.json"), JSON.stringify({ name: "x", file: "f.jsonl", questionField: "q" }));
+    expect(
+      await main(["--replies", "r.jsonl", "--benchmark-config", join(root, "bad.json"), "--out", root], c.io),
+    ).toBe(1);
+    expect(c.err()).toMatch(/bad\.json: field "answerField" must be a non-empty string/);
+    const c2 = capture();
+    expect(await main(["--out", root], c2.io)).toBe(1);
+    expect(c2.err()).toContain("--model DIR or --replies FILE is required");
+    const c3 = capture();
+    expect(await main(["--n", "two", "--out", root], c3.io)).toBe(1);
+    expect(c3.err()).toContain('--n: expected an integer, found "two"');
+  });
+});

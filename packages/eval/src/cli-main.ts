@@ -1,0 +1,316 @@
+/**
+ * `ssb-eval`: evaluate a model (or a file of replies) on benchmarks, re-render reports, compare two runs.
+ * `main` takes argv and streams so tests run it in-process.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
+import { compareRuns } from "./compare.js";
+import type { SampleGenerator } from "./generator.js";
+import { createProgressBar, type ProgressStream } from "./progress.js";
+import { readRecords } from "./records-file.js";
+import { loadRepliesGenerator } from "./replies-generator.js";
+import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
+import { type EvalConfig, type RunManifest, runEval } from "./run-eval.js";
+import { summarizeRecords } from "./summarize.js";
+import type { SamplingParams } from "./types.js";
+import { writeReports } from "./write-reports.js";
+
+export interface CliIo {
+  stdout: ProgressStream;
+  stderr: ProgressStream;
+}
+
+/** Builds a generator for `--model`; injected so the CLI itself does not load ONNX Runtime until asked. */
+export type ModelGeneratorFactory = (options: {
+  model: string;
+  adapter?: string;
+  batchSize?: number;
+}) => Promise<SampleGenerator>;
+
+const HELP = `ssb-eval: evaluate math models on GSM8K, MATH500 and AIME 2024 with honest statistics
+
+Usage:
+  ssb-eval [run] --model DIR --out DIR [options]     generate, grade, summarise (resumable)
+  ssb-eval [run] --replies FILE --out DIR [options]  grade replies produced elsewhere
+  ssb-eval report RUN_DIR... [--out DIR]             re-render summary and reports from records
+  ssb-eval compare RUN_A RUN_B [--out DIR]           paired comparison of two runs (B - A)
+
+Run options:
+  --model DIR             ONNX decoder folder (exported with @ssb/model's ssb-export-onnx) or HF checkpoint
+  --adapter DIR           PEFT LoRA adapter applied to --model (merged before export)
+  --replies FILE          JSONL of {problemId, sampleIndex, text, tokens?, finishReason?, benchmark?}
+  --benchmarks LIST       comma-separated: ${Object.keys(BUILTIN_BENCHMARKS).join(",")} (default: all three)
+  --benchmark-config FILE JSON benchmark spec (or array of specs) for other JSONL files; adds to --benchmarks
+  --config FILE           JSON with any EvalConfig fields (n, sampling, seed, systemPrompt, ...); flags override
+  --n N                   samples per problem (default 1)
+  --temperature T         0 = greedy (default 0)
+  --top-p P, --top-k K    nucleus / top-k sampling
+  --max-new-tokens N      token budget per reply (default 2048)
+  --seed N                run seed (default 0)
+  --limit N               first N problems of each benchmark
+  --batch-size N          prompts per generation batch (default 8)
+  --system-prompt TEXT    system prompt (default: the paper's math-tutor prompt)
+  --system-prompt-file F  system prompt from a file
+  --no-system-prompt      send no system turn
+  --user-template TEXT    user turn with {{question}} (default: the bare question)
+  --last-number           grading falls back to the last number when nothing is boxed
+  --name NAME             run name in reports (default: the model id)
+  --resamples N           bootstrap resamples (default 2000)
+  --out DIR               output folder: run.json, records.jsonl, summary.json, report.md, report.html
+  --help, -h              this help
+`;
+
+function parseNumber(value: string | undefined, flag: string, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new Error(`${flag}: expected ${integer ? "an integer" : "a number"}, found "${value}"`);
+  }
+  return n;
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(`${path}: cannot read JSON (${(error as Error).message})`);
+  }
+}
+
+function loadSpecs(path: string): BenchmarkSpec[] {
+  const value = readJson(path);
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((v, i) => {
+    const spec = parseBenchmarkSpec(v, `${path}${Array.isArray(value) ? `[${i}]` : ""}`);
+    // Relative data files are relative to the config file, as a user writing it next to the data expects.
+    return { ...spec, file: resolve(dirname(path), spec.file) };
+  });
+}
+
+/** A run folder or a records.jsonl path → its records and a display name. */
+function loadRun(path: string): {
+  name: string;
+  records: ReturnType<typeof readRecords>["records"];
+  manifest?: RunManifest;
+} {
+  const isDir = existsSync(path) && statSync(path).isDirectory();
+  const file = isDir ? join(path, "records.jsonl") : path;
+  if (!existsSync(file))
+    throw new Error(`${file}: no records file (expected a run folder or a records.jsonl)`);
+  const { records, tornTail } = readRecords(file);
+  if (tornTail)
+    throw new Error(`${file}: last line is incomplete (the run was interrupted; rerun it to finish)`);
+  const runFile = isDir ? join(path, "run.json") : join(dirname(path), "run.json");
+  const manifest = existsSync(runFile) ? (readJson(runFile) as RunManifest) : undefined;
+  return {
+    name: basename(isDir ? resolve(path) : dirname(resolve(path))),
+    records,
+    ...(manifest ? { manifest } : {}),
+  };
+}
+
+async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGeneratorFactory): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: "string" },
+      adapter: { type: "string" },
+      replies: { type: "string" },
+      benchmarks: { type: "string" },
+      "benchmark-config": { type: "string" },
+      config: { type: "string" },
+      n: { type: "string" },
+      temperature: { type: "string" },
+      "top-p": { type: "string" },
+      "top-k": { type: "string" },
+      "max-new-tokens": { type: "string" },
+      seed: { type: "string" },
+      limit: { type: "string" },
+      "batch-size": { type: "string" },
+      "system-prompt": { type: "string" },
+      "system-prompt-file": { type: "string" },
+      "no-system-prompt": { type: "boolean" },
+      "user-template": { type: "string" },
+      "last-number": { type: "boolean" },
+      name: { type: "string" },
+      resamples: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (values.out === undefined) throw new Error("--out DIR is required");
+  const fromFile = (values.config ? readJson(values.config) : {}) as Partial<EvalConfig>;
+  const sampling: SamplingParams = {
+    temperature: 0,
+    maxNewTokens: 2048,
+    ...fromFile.sampling,
+  };
+  const temperature = parseNumber(values.temperature, "--temperature", false);
+  if (temperature !== undefined) sampling.temperature = temperature;
+  const topP = parseNumber(values["top-p"], "--top-p", false);
+  if (topP !== undefined) sampling.topP = topP;
+  const topK = parseNumber(values["top-k"], "--top-k", true);
+  if (topK !== undefined) sampling.topK = topK;
+  const maxNew = parseNumber(values["max-new-tokens"], "--max-new-tokens", true);
+  if (maxNew !== undefined) sampling.maxNewTokens = maxNew;
+
+  const benchmarks: (string | BenchmarkSpec)[] = [];
+  const names = values.benchmarks
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names) benchmarks.push(...names);
+  if (values["benchmark-config"]) benchmarks.push(...loadSpecs(values["benchmark-config"]));
+  if (benchmarks.length === 0) benchmarks.push(...(fromFile.benchmarks ?? ["gsm8k", "math500", "aime24"]));
+
+  const config: EvalConfig = {
+    ...fromFile,
+    benchmarks,
+    sampling,
+    n: fromFile.n ?? 1,
+    seed: fromFile.seed ?? 0,
+  };
+  const n = parseNumber(values.n, "--n", true);
+  if (n !== undefined) config.n = n;
+  const seed = parseNumber(values.seed, "--seed", true);
+  if (seed !== undefined) config.seed = seed;
+  const limit = parseNumber(values.limit, "--limit", true);
+  if (limit !== undefined) config.limit = limit;
+  const batchSize = parseNumber(values["batch-size"], "--batch-size", true);
+  if (batchSize !== undefined) config.batchSize = batchSize;
+  const resamples = parseNumber(values.resamples, "--resamples", true);
+  if (resamples !== undefined) config.bootstrap = { ...config.bootstrap, resamples };
+  if (values["no-system-prompt"]) config.systemPrompt = null;
+  if (values["system-prompt"] !== undefined) config.systemPrompt = values["system-prompt"];
+  if (values["system-prompt-file"] !== undefined)
+    config.systemPrompt = readFileSync(values["system-prompt-file"], "utf8").trimEnd();
+  if (values["user-template"] !== undefined) config.userTemplate = values["user-template"];
+  if (values["last-number"])
+    config.grade = {
+      ...config.grade,
+      rules: ["boxed", "gsm8k", "final-answer", "answer-is", "dollar", "last-number"],
+    };
+  if (values.name !== undefined) config.name = values.name;
+
+  let generator: SampleGenerator;
+  if (values.replies !== undefined) {
+    if (values.model !== undefined) throw new Error("give either --model or --replies, not both");
+    generator = loadRepliesGenerator(values.replies);
+  } else if (values.model !== undefined) {
+    if (modelFactory === undefined)
+      throw new Error("--model needs a model generator (none is available in this build)");
+    generator = await modelFactory({
+      model: values.model,
+      ...(values.adapter !== undefined ? { adapter: values.adapter } : {}),
+      ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),
+    });
+  } else {
+    throw new Error("--model DIR or --replies FILE is required");
+  }
+
+  mkdirSync(values.out, { recursive: true });
+  let bar: ReturnType<typeof createProgressBar> | undefined;
+  try {
+    const result = await runEval({
+      config,
+      generator,
+      outDir: values.out,
+      onProgress: (p) => {
+        bar ??= createProgressBar("ssb-eval", p.total, io.stderr);
+        bar.update(p.done);
+      },
+    });
+    bar?.finish();
+    if (result.repairedTail)
+      io.stderr.write("note: an interrupted last record was dropped and regenerated\n");
+    io.stderr.write(
+      `${result.generated} samples generated, ${result.resumed} resumed; reports in ${values.out}\n`,
+    );
+    io.stdout.write(summaryMarkdown([result.summary]));
+  } finally {
+    await generator.close?.();
+  }
+  return 0;
+}
+
+function reportCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { out: { type: "string" }, resamples: { type: "string" } },
+    allowPositionals: true,
+  });
+  if (positionals.length === 0) throw new Error("report: give one or more run folders");
+  const resamples = parseNumber(values.resamples, "--resamples", true) ?? 2000;
+  const summaries = positionals.map((path) => {
+    const run = loadRun(path);
+    const m = run.manifest;
+    return summarizeRecords(
+      run.records,
+      {
+        name: run.name,
+        ...(m ? { modelId: m.modelId, n: m.n, sampling: { ...m.sampling }, seed: m.seed } : {}),
+      },
+      { bootstrap: { resamples }, ...(m ? { maxTokens: m.sampling.maxNewTokens } : {}) },
+    );
+  });
+  const out = values.out ?? (positionals.length === 1 ? (positionals[0] as string) : undefined);
+  if (out !== undefined) {
+    mkdirSync(out, { recursive: true });
+    writeReports(out, summaries);
+  }
+  io.stdout.write(summaryMarkdown(summaries));
+  return 0;
+}
+
+function compareCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { out: { type: "string" }, resamples: { type: "string" } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 2) throw new Error("compare: give exactly two runs, A and B");
+  const resamples = parseNumber(values.resamples, "--resamples", true) ?? 2000;
+  const [a, b] = positionals.map((p) => loadRun(p)) as [
+    ReturnType<typeof loadRun>,
+    ReturnType<typeof loadRun>,
+  ];
+  if (a.name === b.name) {
+    a.name = `A:${a.name}`;
+    b.name = `B:${b.name}`;
+  }
+  const cmp = compareRuns(a.records, b.records, { a: a.name, b: b.name }, { bootstrap: { resamples } });
+  if (cmp.benchmarks.length === 0) throw new Error("compare: the two runs share no benchmark");
+  if (values.out !== undefined) {
+    mkdirSync(values.out, { recursive: true });
+    const summaries = [a, b].map((r) =>
+      summarizeRecords(r.records, { name: r.name }, { bootstrap: { resamples } }),
+    );
+    writeReports(values.out, summaries, cmp);
+  }
+  io.stdout.write(comparisonMarkdown(cmp));
+  return 0;
+}
+
+export async function main(argv: string[], io: CliIo, modelFactory?: ModelGeneratorFactory): Promise<number> {
+  const [first, ...rest] = argv;
+  try {
+    if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+      io.stdout.write(HELP);
+      return first === undefined ? 1 : 0;
+    }
+    if (first === "compare") return compareCommand(rest, io);
+    if (first === "report") return reportCommand(rest, io);
+    if (first === "run") return await runCommand(rest, io, modelFactory);
+    return await runCommand(argv, io, modelFactory);
+  } catch (error) {
+    io.stderr.write(`ssb-eval: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

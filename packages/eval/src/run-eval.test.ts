@@ -1,0 +1,129 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { fakeGenerator } from "../test/fake-generator.js";
+import { readRecords } from "./records-file.js";
+import { type EvalConfig, runEval } from "./run-eval.js";
+import type { RunSummary } from "./summarize.js";
+
+const root = mkdtempSync(join(tmpdir(), "ssb-eval-run-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const config: EvalConfig = {
+  benchmarks: ["gsm8k", "math500"],
+  n: 4,
+  limit: 30,
+  sampling: { temperature: 0.6, topP: 0.95, maxNewTokens: 256 },
+  seed: 1,
+  bootstrap: { resamples: 500 },
+};
+
+describe("runEval with a scripted generator", () => {
+  it("writes graded records for every (problem, sample), summary and reports", async () => {
+    const out = join(root, "a");
+    const gen = fakeGenerator({ accuracy: 0.6 });
+    const result = await runEval({ config, generator: gen, outDir: out });
+    expect(result.records).toHaveLength(2 * 30 * 4);
+    expect(result.generated).toBe(240);
+    for (const f of ["run.json", "records.jsonl", "summary.json", "report.md", "report.html"]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    const first = result.records[0];
+    expect(first).toMatchObject({ benchmark: "gsm8k", problemId: "line-1", sampleIndex: 0, gold: "18" });
+    // Every record is graded by the verifier: boxed gold is correct, boxed 100x is wrong, unboxed is no-answer.
+    for (const r of result.records) {
+      if (r.text.includes("so the answer is")) expect(r.correct, r.text).toBe(true);
+      else if (r.text.includes("Working")) expect(r.verdict).toBe("wrong");
+      else expect(r.verdict).toBe("no-answer");
+    }
+    const math = result.records.find((r) => r.benchmark === "math500");
+    expect(math?.subject).toBeTypeOf("string");
+    expect(math?.level).toBeTypeOf("number");
+
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as RunSummary;
+    const gsm = summary.benchmarks.find((b) => b.benchmark === "gsm8k");
+    const gsmRecords = result.records.filter((r) => r.benchmark === "gsm8k");
+    expect(gsm?.pass1.estimate).toBeCloseTo(
+      gsmRecords.filter((r) => r.correct).length / gsmRecords.length,
+      12,
+    );
+    expect(Object.keys(gsm?.passAtK ?? {})).toEqual(["1", "2", "4"]);
+    expect(gsm?.truncationRate).toBeCloseTo(
+      gsmRecords.filter((r) => r.finishReason === "length").length / gsmRecords.length,
+      12,
+    );
+    const m500 = summary.benchmarks.find((b) => b.benchmark === "math500");
+    expect(m500?.bySubject?.reduce((s, g) => s + g.problems, 0)).toBe(30);
+    expect(m500?.byLevel?.map((g) => g.group)).toEqual(expect.arrayContaining(["1", "2", "3"]));
+    expect(readFileSync(join(out, "report.md"), "utf8")).toContain("| fake-model | gsm8k | 30 | 4 |");
+  });
+
+  it("a rerun of a finished run generates nothing and keeps the files", async () => {
+    const out = join(root, "b");
+    await runEval({ config, generator: fakeGenerator(), outDir: out });
+    const before = readFileSync(join(out, "records.jsonl"), "utf8");
+    const gen = fakeGenerator();
+    const again = await runEval({ config, generator: gen, outDir: out });
+    expect(again.generated).toBe(0);
+    expect(gen.calls).toHaveLength(0);
+    expect(readFileSync(join(out, "records.jsonl"), "utf8")).toBe(before);
+  });
+
+  it("asks only for missing samples after a partial run", async () => {
+    const out = join(root, "c");
+    await runEval({ config: { ...config, n: 2 }, generator: fakeGenerator(), outDir: join(root, "c-n2") });
+    // Simulate a partial run: keep half of a complete run's records.
+    await runEval({ config, generator: fakeGenerator(), outDir: out, reports: false });
+    const all = readRecords(join(out, "records.jsonl")).records;
+    const { writeFileSync } = await import("node:fs");
+    const kept = all.filter((r) => r.sampleIndex % 2 === 0);
+    writeFileSync(join(out, "records.jsonl"), kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    const gen = fakeGenerator();
+    const result = await runEval({ config, generator: gen, outDir: out });
+    expect(result.resumed).toBe(kept.length);
+    expect(result.generated).toBe(all.length - kept.length);
+    for (const call of gen.calls) for (const p of call.prompts) expect(p.sampleIndices).toEqual([1, 3]);
+    expect(result.records).toEqual(all);
+  });
+
+  it("refuses to resume with different settings, naming the field", async () => {
+    const out = join(root, "d");
+    await runEval({ config, generator: fakeGenerator(), outDir: out, reports: false });
+    await expect(
+      runEval({ config: { ...config, seed: 2 }, generator: fakeGenerator(), outDir: out }),
+    ).rejects.toThrow(/different settings \(seed\)/);
+    await expect(
+      runEval({ config: { ...config, limit: 10 }, generator: fakeGenerator(), outDir: out }),
+    ).rejects.toThrow(/benchmarks\[gsm8k\]/);
+    await expect(
+      runEval({ config, generator: fakeGenerator({ modelId: "other" }), outDir: out }),
+    ).rejects.toThrow(/modelId/);
+  });
+
+  it("sends the math-tutor system prompt and the bare question by default", async () => {
+    const gen = fakeGenerator();
+    await runEval({
+      config: { ...config, limit: 1, n: 1 },
+      generator: gen,
+      outDir: join(root, "e"),
+      reports: false,
+    });
+    const messages = gen.calls[0]?.prompts[0]?.messages;
+    expect(messages?.[0]?.role).toBe("system");
+    expect(messages?.[0]?.content).toContain("expert math tutor");
+    expect(messages?.[1]).toEqual({ role: "user", content: expect.stringContaining("Janet") });
+  });
+
+  it("rejects a generator that returns samples it was not asked for", async () => {
+    const bad = {
+      modelId: "bad",
+      async *generate() {
+        yield { problemId: "nope", sampleIndex: 0, text: "x", tokens: 1, finishReason: "stop" as const };
+      },
+    };
+    await expect(
+      runEval({ config: { ...config, limit: 1 }, generator: bad, outDir: join(root, "f"), reports: false }),
+    ).rejects.toThrow(/unrequested or duplicate sample gsm8k\/nope#0/);
+  });
+});
