@@ -15,8 +15,16 @@ function capture() {
   let err = "";
   return {
     io: {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
+      stdout: {
+        write: (s: string) => {
+          out += s;
+        },
+      },
+      stderr: {
+        write: (s: string) => {
+          err += s;
+        },
+      },
     },
     out: () => out,
     err: () => err,

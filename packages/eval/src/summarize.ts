@@ -94,17 +94,26 @@ export function groupRecords(records: readonly SampleRecord[]): Map<string, Map<
   return out;
 }
 
+/** The smallest 1, 2 or 5 × 10^k (integer, at least 1) not below `raw`, so bin edges are round numbers. */
+export function niceWidth(raw: number): number {
+  if (!(raw > 1)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * power >= raw) return m * power;
+  return 10 * power;
+}
+
 function histogram(
   values: readonly number[],
   upper: number,
   bins: number,
 ): { edges: number[]; counts: number[] } {
   const top = Math.max(1, upper);
-  const width = Math.max(1, Math.ceil(top / bins));
-  const edges = Array.from({ length: bins + 1 }, (_, i) => i * width);
-  const counts = new Array<number>(bins).fill(0);
+  const width = niceWidth(top / bins);
+  const used = Math.max(1, Math.ceil(top / width));
+  const edges = Array.from({ length: used + 1 }, (_, i) => i * width);
+  const counts = new Array<number>(used).fill(0);
   for (const v of values) {
-    const bin = Math.min(bins - 1, Math.max(0, Math.floor(v / width)));
+    const bin = Math.min(used - 1, Math.max(0, Math.floor(v / width)));
     counts[bin] = (counts[bin] ?? 0) + 1;
   }
   return { edges, counts };

@@ -56,7 +56,9 @@ export function intervalChart(
   const x = (v: number) => labelWidth + Math.max(0, Math.min(1, (v - lo) / (hi - lo))) * plotWidth;
   const parts: string[] = [];
   parts.push(`<text x="${labelWidth}" y="16" class="title">${escapeXml(options.title)}</text>`);
-  for (let t = 0; t <= 10; t += 2) {
+  // A symmetric axis gets a tick at zero (11 ticks); 0-100% gets every 20%.
+  const tickStep = lo < 0 ? 1 : 2;
+  for (let t = 0; t <= 10; t += tickStep) {
     const v = lo + ((hi - lo) * t) / 10;
     const gx = x(v);
     const cls = Math.abs(v) < 1e-12 && lo < 0 ? "zero" : "grid";
