@@ -1,0 +1,242 @@
+/**
+ * `ssb-rollout`: problems JSONL × n samples through an exported ONNX model -> rollouts JSONL, resumable,
+ * optionally capturing top-k logits. Parsing and the run live here (testable); cli.ts only calls runCli.
+ */
+import { parseArgs } from "node:util";
+import { type LogitDtype, LogitStoreError } from "@ssb/logit-store";
+import { ModelFileError } from "@ssb/model";
+import { RolloutError } from "./errors.js";
+import { EXECUTION_PROVIDERS, type ExecutionProviderName } from "./execution-provider.js";
+import { Generator } from "./generator.js";
+import { readProblemsFile } from "./problems-file.js";
+import { createProgressBar } from "./progress.js";
+import { runRollouts } from "./run-rollouts.js";
+import type { SamplingParams } from "./sampling-params.js";
+
+export const USAGE = `Usage: ssb-rollout --model DIR --problems FILE --out FILE [options]
+
+Sample n replies per problem from an ONNX decoder-with-past (e.g. exported by ssb-export-onnx) with
+onnxruntime-node. Rerunning the same command resumes: pairs already in --out are skipped.
+
+Input / output:
+  --model DIR              folder with model.onnx (+ config.json, tokenizer.json, tokenizer_config.json)
+  --problems FILE          JSONL: {"id", "question"} (or {"id", "messages"} / {"id", "promptIds"}) per line;
+                           without "id" the line number is the id
+  --out FILE               rollouts JSONL (settings kept in FILE.settings.json)
+  --system TEXT            system prompt placed before each question
+  --limit N                only the first N problems
+  --capture-logits DIR     also store top-k raw logits of every sampled token (logit store)
+  --capture-k K            entries per token (default 20)
+  --capture-dtype T        float16 (default) or float32
+  --flush-every N          with capture: records per logit shard flush (default 64)
+Sampling:
+  --n N                    samples per problem (default 1)
+  --temperature T          0 = greedy (default 1)
+  --top-k K                0 = off (default 0)
+  --top-p P                1 = off (default 1)
+  --min-p P                0 = off (default 0)
+  --repetition-penalty R   1 = off (default 1)
+  --max-new-tokens N       default 256
+  --stop TEXT              stop string (repeatable)
+  --stop-id ID             stop token id (repeatable; default: the model's eos / end-of-turn ids)
+  --seed S                 default 0
+Runtime:
+  --batch-size N           sequences decoded together (default 32)
+  --refill eager|waves     refill finished slots at once (default) or only when the batch drains
+  --ep cpu|cuda|webgpu|auto  execution provider (default cpu; auto = CUDA if installed, else CPU)
+  --threads N              intra-op threads (default: onnxruntime's choice)
+  --inter-op-threads N     inter-op threads
+  --no-progress            no progress bar
+  -h, --help               show this help
+`;
+
+export class CliUsageError extends Error {}
+
+export interface CliOptions {
+  model: string;
+  problems: string;
+  out: string;
+  system?: string;
+  limit?: number;
+  n: number;
+  sampling: Partial<SamplingParams>;
+  captureDir?: string;
+  captureK: number;
+  captureDtype: LogitDtype;
+  flushEvery: number;
+  batchSize: number;
+  refill: "eager" | "waves";
+  ep: ExecutionProviderName;
+  threads?: number;
+  interOpThreads?: number;
+  progress: boolean;
+}
+
+function num(flag: string, value: string | undefined, integer: boolean, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = Number(value);
+  if (value.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min) {
+    throw new CliUsageError(
+      `--${flag}: expected ${integer ? "an integer" : "a number"} >= ${min}, found "${value}"`,
+    );
+  }
+  return v;
+}
+
+export function parseCliArgs(argv: string[]): CliOptions | "help" {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    throw new CliUsageError(e instanceof Error ? e.message : String(e));
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  for (const req of ["model", "problems", "out"] as const) {
+    if (v[req] === undefined) throw new CliUsageError(`--${req} is required`);
+  }
+  const ep = (v.ep ?? "cpu") as ExecutionProviderName;
+  if (!EXECUTION_PROVIDERS.includes(ep))
+    throw new CliUsageError(`--ep must be one of ${EXECUTION_PROVIDERS.join(", ")}, found "${v.ep}"`);
+  const refill = v.refill ?? "eager";
+  if (refill !== "eager" && refill !== "waves")
+    throw new CliUsageError(`--refill must be eager or waves, found "${refill}"`);
+  const dtype = v["capture-dtype"] ?? "float16";
+  if (dtype !== "float16" && dtype !== "float32")
+    throw new CliUsageError(`--capture-dtype must be float16 or float32, found "${dtype}"`);
+  const sampling: Partial<SamplingParams> = {};
+  const setNum = (key: keyof SamplingParams, flag: string, integer: boolean, min: number): void => {
+    const value = num(flag, v[flag as keyof typeof v] as string | undefined, integer, min);
+    if (value !== undefined) (sampling as Record<string, unknown>)[key] = value;
+  };
+  setNum("temperature", "temperature", false, 0);
+  setNum("topK", "top-k", true, 0);
+  setNum("topP", "top-p", false, 0);
+  setNum("minP", "min-p", false, 0);
+  setNum("repetitionPenalty", "repetition-penalty", false, 0);
+  setNum("maxNewTokens", "max-new-tokens", true, 1);
+  setNum("seed", "seed", true, 0);
+  if (v.stop) sampling.stopStrings = v.stop;
+  if (v["stop-id"]) sampling.stopTokenIds = v["stop-id"].map((s) => num("stop-id", s, true, 0) as number);
+  const options: CliOptions = {
+    model: v.model as string,
+    problems: v.problems as string,
+    out: v.out as string,
+    n: num("n", v.n, true, 1) ?? 1,
+    sampling,
+    captureK: num("capture-k", v["capture-k"], true, 1) ?? 20,
+    captureDtype: dtype,
+    flushEvery: num("flush-every", v["flush-every"], true, 1) ?? 64,
+    batchSize: num("batch-size", v["batch-size"], true, 1) ?? 32,
+    refill,
+    ep,
+    progress: !v["no-progress"],
+  };
+  if (v.system !== undefined) options.system = v.system;
+  const limit = num("limit", v.limit, true, 1);
+  if (limit !== undefined) options.limit = limit;
+  if (v["capture-logits"] !== undefined) options.captureDir = v["capture-logits"];
+  const threads = num("threads", v.threads, true, 0);
+  if (threads !== undefined) options.threads = threads;
+  const inter = num("inter-op-threads", v["inter-op-threads"], true, 0);
+  if (inter !== undefined) options.interOpThreads = inter;
+  return options;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      model: { type: "string" },
+      problems: { type: "string" },
+      out: { type: "string" },
+      system: { type: "string" },
+      limit: { type: "string" },
+      "capture-logits": { type: "string" },
+      "capture-k": { type: "string" },
+      "capture-dtype": { type: "string" },
+      "flush-every": { type: "string" },
+      n: { type: "string" },
+      temperature: { type: "string" },
+      "top-k": { type: "string" },
+      "top-p": { type: "string" },
+      "min-p": { type: "string" },
+      "repetition-penalty": { type: "string" },
+      "max-new-tokens": { type: "string" },
+      stop: { type: "string", multiple: true },
+      "stop-id": { type: "string", multiple: true },
+      seed: { type: "string" },
+      "batch-size": { type: "string" },
+      refill: { type: "string" },
+      ep: { type: "string" },
+      threads: { type: "string" },
+      "inter-op-threads": { type: "string" },
+      "no-progress": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+/** Run the CLI; returns the exit code. */
+export async function runCli(
+  argv: string[],
+  io = { out: process.stdout, err: process.stderr },
+): Promise<number> {
+  let options: CliOptions | "help";
+  try {
+    options = parseCliArgs(argv);
+  } catch (e) {
+    if (e instanceof CliUsageError) {
+      io.err.write(`ssb-rollout: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (options === "help") {
+    io.out.write(USAGE);
+    return 0;
+  }
+  let generator: Generator | null = null;
+  try {
+    let problems = readProblemsFile(options.problems, options.system);
+    if (options.limit !== undefined) problems = problems.slice(0, options.limit);
+    const settings: Parameters<typeof Generator.load>[1] = {
+      executionProvider: options.ep,
+      warn: (m) => io.err.write(`${m}\n`),
+    };
+    if (options.threads !== undefined) settings.intraOpThreads = options.threads;
+    if (options.interOpThreads !== undefined) settings.interOpThreads = options.interOpThreads;
+    generator = await Generator.load(options.model, settings);
+    const bar = options.progress ? createProgressBar(io.err as NodeJS.WriteStream) : null;
+    const job: Parameters<typeof runRollouts>[0] = {
+      generator,
+      problems,
+      n: options.n,
+      sampling: options.sampling,
+      outFile: options.out,
+      maxBatch: options.batchSize,
+      refill: options.refill,
+      flushEvery: options.flushEvery,
+      onProgress: (p) => bar?.update(p),
+    };
+    if (options.captureDir !== undefined) {
+      job.capture = { dir: options.captureDir, k: options.captureK, dtype: options.captureDtype };
+    }
+    const summary = await runRollouts(job);
+    bar?.done();
+    io.err.write(
+      `ssb-rollout: ${summary.written} new, ${summary.skipped} already done, ${summary.total} total; ${summary.generatedTokens} tokens in ${summary.seconds.toFixed(1)} s (${summary.tokensPerSecond.toFixed(0)} tok/s) on ${generator.session.executionProvider}\n`,
+    );
+    return 0;
+  } catch (e) {
+    if (e instanceof RolloutError || e instanceof ModelFileError || e instanceof LogitStoreError) {
+      io.err.write(`ssb-rollout: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await generator?.close();
+  }
+}

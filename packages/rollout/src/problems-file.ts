@@ -1,0 +1,79 @@
+/** Problems JSONL (`{id, question, ...}`, or `{id, messages}`, or `{id, promptIds}`) as prompts. */
+import { readFileSync } from "node:fs";
+import type { ChatMessage } from "@ssb/model";
+import { RolloutError } from "./errors.js";
+
+export interface ProblemPrompt {
+  id: string;
+  messages?: ChatMessage[];
+  promptIds?: number[];
+}
+
+function messagesOf(value: unknown, where: string): ChatMessage[] {
+  if (!Array.isArray(value)) throw new RolloutError(`${where}: "messages" must be a list of {role, content}`);
+  return value.map((m, i) => {
+    const o = m as Record<string, unknown>;
+    if (typeof o?.role !== "string" || typeof o.content !== "string") {
+      throw new RolloutError(`${where}: messages[${i}] must have string "role" and "content"`);
+    }
+    return { role: o.role, content: o.content };
+  });
+}
+
+/** Parse one problem record; `systemPrompt` (when given) leads the messages built from `question`. */
+export function parseProblemRecord(
+  value: unknown,
+  where: string,
+  systemPrompt?: string,
+  fallbackId?: string,
+): ProblemPrompt {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new RolloutError(`${where}: expected a JSON object`);
+  }
+  const o = value as Record<string, unknown>;
+  // Files without ids (GSM8K's own JSONL) get their line number, stable as long as the file is unchanged.
+  const id = typeof o.id === "number" ? String(o.id) : o.id === undefined ? fallbackId : o.id;
+  if (typeof id !== "string" || id === "")
+    throw new RolloutError(`${where}: field "id" must be a non-empty string`);
+  if (o.messages !== undefined) return { id, messages: messagesOf(o.messages, where) };
+  if (o.promptIds !== undefined) {
+    const ids = o.promptIds;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.some((t) => !Number.isInteger(t) || t < 0)) {
+      throw new RolloutError(`${where}: field "promptIds" must be a non-empty list of token ids`);
+    }
+    return { id, promptIds: ids as number[] };
+  }
+  if (typeof o.question !== "string") {
+    throw new RolloutError(`${where}: needs "question" (string), "messages" or "promptIds"`);
+  }
+  const messages: ChatMessage[] = [];
+  if (systemPrompt !== undefined) messages.push({ role: "system", content: systemPrompt });
+  messages.push({ role: "user", content: o.question });
+  return { id, messages };
+}
+
+export function readProblemsFile(file: string, systemPrompt?: string): ProblemPrompt[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new RolloutError(`${file}: cannot read problems (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const out: ProblemPrompt[] = [];
+  const ids = new Set<string>();
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    const where = `${file}:${i + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      throw new RolloutError(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+    const p = parseProblemRecord(value, where, systemPrompt, String(i + 1));
+    if (ids.has(p.id)) throw new RolloutError(`${where}: duplicate problem id "${p.id}"`);
+    ids.add(p.id);
+    out.push(p);
+  });
+  return out;
+}
