@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectSameBytes } from "../test/same-array.js";
@@ -168,6 +170,18 @@ describe("round trip", () => {
     expect(store.locate("b")).toMatchObject({ shard: 1, file: "shard-000001.arrow", batch: 0, batchRow: 0 });
   });
 
+  it("refuses a store locked by a running writer and takes over a dead writer's lock", async () => {
+    const dir = tempDir();
+    await (await openLogitStoreWriter(dir, meta(2, "float32"))).close();
+    writeFileSync(join(dir, "writer.lock"), String(process.ppid));
+    await expect(openLogitStoreWriter(dir, meta(2, "float32"))).rejects.toThrow(
+      new RegExp(`locked by a running writer \\(pid ${process.ppid}`),
+    );
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    writeFileSync(join(dir, "writer.lock"), String(dead));
+    await (await openLogitStoreWriter(dir, meta(2, "float32"))).close();
+  });
+
   it("rejects malformed rows with the field and index", async () => {
     const dir = tempDir();
     const w = await openLogitStoreWriter(dir, meta(2, "float32"));
@@ -184,6 +198,11 @@ describe("round trip", () => {
     expect(() => w.append("e", { ...good, logSumExp: Float32Array.of(-100, 100) })).toThrow(/logSumExp\[0\]/);
     expect(() => w.append("e", { ...good, topkLogits: new Uint16Array(4) })).toThrow(/dtype is float32/);
     expect(() => w.commitExample("e")).toThrow(/has no appended rows/);
+    const none = { tokenIds: [], topkIds: [], topkLogits: [], logSumExp: [] };
+    expect(() => w.writeExample("empty", none)).toThrow(/"empty" has no rows/);
+    w.append("empty2", none);
+    expect(() => w.commitExample("empty2")).toThrow(/"empty2" has no rows/);
+    w.abortExample("empty2");
     await w.close();
     await expect(openLogitStoreWriter(tempDir(), { ...meta(2, "float32"), vocabSize: -1 })).rejects.toThrow(
       /field "vocabSize" must be an integer/,

@@ -202,6 +202,7 @@ export class LogitStoreWriter {
       const why = this.has(exampleId) ? "was already committed" : "has no appended rows";
       throw new LogitStoreError(`commitExample: example ${JSON.stringify(exampleId)} ${why}`);
     }
+    if (buf.rows === 0) throw emptyExample("commitExample", exampleId);
     if (this.batch.rows > 0 && this.batch.rows + buf.rows > this.batchRows) this.flushBatch();
     const batchRow = this.batch.rows;
     this.batch.appendBuffers(buf);
@@ -220,6 +221,7 @@ export class LogitStoreWriter {
     this.assertOpen();
     this.checkNewId(exampleId, "writeExample");
     const n = rows.tokenIds.length;
+    if (n === 0) throw emptyExample("writeExample", exampleId);
     if (this.batch.rows > 0 && this.batch.rows + n > this.batchRows) this.flushBatch();
     const batchRow = this.batch.rows;
     appendTokenRows(this.batch, rows, this.meta, `writeExample(${JSON.stringify(exampleId)})`, 0);
@@ -276,15 +278,11 @@ export class LogitStoreWriter {
     await this.finishing;
     const unfinished = this.pendingExamples;
     this.pending.clear();
-    closeSync(this.journalFd);
-    if (this.failure) {
-      openWriters.delete(this.dir);
-      releaseLock(this.dir);
-      this.throwIfFailed();
-    }
     // The journal keeps the unfinished ids so a later writer reports them in `redo`.
+    closeSync(this.journalFd);
     openWriters.delete(this.dir);
     releaseLock(this.dir);
+    this.throwIfFailed();
     return { unfinished };
   }
 
@@ -367,6 +365,13 @@ export class LogitStoreWriter {
     writeFileAtomic(join(this.dir, JOURNAL_FILE), [...ids].map((id) => `${JSON.stringify(id)}\n`).join(""));
     this.journalFd = openSync(join(this.dir, JOURNAL_FILE), "a");
   }
+}
+
+/** Every stored example has at least one row, so each one lies inside a record batch. */
+function emptyExample(op: string, exampleId: string): LogitStoreError {
+  return new LogitStoreError(
+    `${op}: example ${JSON.stringify(exampleId)} has no rows (at least one token is needed)`,
+  );
 }
 
 function positive(v: number, name: string): number {
