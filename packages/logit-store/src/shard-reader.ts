@@ -1,6 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { crc32 } from "node:zlib";
 import { type RecordBatch, RecordBatchReader, RecordBatchStreamWriter, type Schema } from "apache-arrow";
+// Not part of apache-arrow's documented surface, but shipped and typed in every build; pinned with the
+// dependency (21.2.0). Decoding the footer ourselves lets us read single batches synchronously by offset.
 import { Footer } from "apache-arrow/ipc/metadata/file";
 import { checkArrowSchema } from "./arrow-schema.js";
 import { type CompressionName, compressionTypeFor } from "./compression.js";
