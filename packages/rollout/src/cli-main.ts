@@ -209,7 +209,7 @@ export async function runCli(
     if (options.threads !== undefined) settings.intraOpThreads = options.threads;
     if (options.interOpThreads !== undefined) settings.interOpThreads = options.interOpThreads;
     generator = await Generator.load(options.model, settings);
-    const bar = options.progress ? createProgressBar(io.err as NodeJS.WriteStream) : null;
+    const bar = options.progress ? createProgressBar(io.err) : null;
     const job: Parameters<typeof runRollouts>[0] = {
       generator,
       problems,

@@ -1,3 +1,4 @@
+export { type CliIo, type CliOptions, CliUsageError, parseCliArgs, runCli, USAGE } from "./cli-main.js";
 export {
   type DecoderIo,
   describeDecoderIo,
@@ -46,6 +47,22 @@ export {
 } from "./kv-batch.js";
 export { argmax, logSumExp, topK } from "./logit-math.js";
 export { hashString, mix32, type StreamKey, streamKey, uniformAt } from "./prng.js";
+export { type ProblemPrompt, parseProblemRecord, readProblemsFile } from "./problems-file.js";
+export { createProgressBar, formatDuration, formatProgress, type ProgressBar } from "./progress.js";
+export {
+  openRolloutJournal,
+  pairKey,
+  type RolloutJournal,
+  type RolloutRecord,
+  writeFileAtomic,
+} from "./rollout-journal.js";
+export {
+  captureKeyFor,
+  type LogitCaptureJob,
+  type RolloutJobOptions,
+  type RolloutJobSummary,
+  runRollouts,
+} from "./run-rollouts.js";
 export {
   applyRepetitionPenalty,
   type Candidates,
@@ -57,3 +74,12 @@ export {
 export { DEFAULT_SAMPLING, resolveSampling, type SamplingParams } from "./sampling-params.js";
 export { type ScoredSequence, type ScoreOptions, type ScoreRequest, scoreContinuations } from "./score.js";
 export type { FinishReason } from "./sequence.js";
+export {
+  type CreateTeacherGeneratorOptions,
+  createTeacherGenerator,
+  type TeacherGenerationOptions,
+  type TeacherGenerationRequest,
+  type TeacherGenerationResult,
+  type TeacherGeneratorAdapter,
+  type TeacherSamplingInput,
+} from "./teacher-generator.js";

@@ -1,0 +1,113 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportTinyRef } from "../test/fixtures.js";
+import { parseCliArgs, runCli } from "./cli-main.js";
+
+let modelDir: string;
+let work: string;
+beforeAll(async () => {
+  modelDir = await exportTinyRef();
+  work = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-cli-"));
+});
+afterAll(async () => {
+  await rm(modelDir, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+function sink() {
+  let text = "";
+  return {
+    stream: { write: (s: string) => ((text += s), true), isTTY: false } as unknown as NodeJS.WriteStream,
+    text: () => text,
+  };
+}
+
+describe("ssb-rollout arguments", () => {
+  it("parses sampling flags", () => {
+    const o = parseCliArgs([
+      ...[
+        "--model",
+        "m",
+        "--problems",
+        "p",
+        "--out",
+        "o",
+        "--n",
+        "4",
+        "--temperature",
+        "0.7",
+        "--top-p",
+        "0.9",
+      ],
+      ...["--stop", "###", "--stop", "\n\n", "--stop-id", "7", "--ep", "auto", "--threads", "2"],
+    ]);
+    if (o === "help") throw new Error("help");
+    expect(o.n).toBe(4);
+    expect(o.sampling).toEqual({
+      temperature: 0.7,
+      topP: 0.9,
+      stopStrings: ["###", "\n\n"],
+      stopTokenIds: [7],
+    });
+    expect([o.ep, o.threads]).toEqual(["auto", 2]);
+  });
+
+  it("rejects bad flags with a usage message", async () => {
+    const err = sink();
+    const code = await runCli(["--model", "m", "--problems", "p", "--out", "o", "--n", "zero"], {
+      out: sink().stream,
+      err: err.stream,
+    });
+    expect(code).toBe(2);
+    expect(err.text()).toMatch(/--n: expected an integer >= 1, found "zero"/);
+    expect(() => parseCliArgs(["--model", "m", "--problems", "p", "--out", "o", "--ep", "tpu"])).toThrow(
+      /--ep must be/,
+    );
+  });
+
+  it("names the file and line of a bad problem", async () => {
+    const problems = path.join(work, "bad.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "q"}\n{"id": "b"}\n');
+    const err = sink();
+    const code = await runCli(
+      ["--model", modelDir, "--problems", problems, "--out", path.join(work, "x.jsonl")],
+      {
+        out: sink().stream,
+        err: err.stream,
+      },
+    );
+    expect(code).toBe(1);
+    expect(err.text()).toMatch(/bad\.jsonl:2: needs "question"/);
+  });
+
+  it("runs a job and resumes it", async () => {
+    const problems = path.join(work, "p.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "1+1?"}\n{"id": "b", "question": "2+2?"}\n');
+    const out = path.join(work, "out.jsonl");
+    const args = [
+      "--model",
+      modelDir,
+      "--problems",
+      problems,
+      "--out",
+      out,
+      "--n",
+      "3",
+      "--max-new-tokens",
+      "8",
+    ];
+    const err = sink();
+    expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(0);
+    expect(err.text()).toMatch(/6 new, 0 already done, 6 total/);
+    const lines = readFileSync(out, "utf8").split("\n").filter(Boolean);
+    expect(lines).toHaveLength(6);
+    const first = JSON.parse(lines[0] as string);
+    expect(first.prompt).toEqual([{ role: "user", content: expect.any(String) }]);
+    const again = sink();
+    expect(await runCli(args, { out: sink().stream, err: again.stream })).toBe(0);
+    expect(again.text()).toMatch(/0 new, 6 already done/);
+  });
+});

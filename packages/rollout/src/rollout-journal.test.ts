@@ -1,0 +1,56 @@
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openRolloutJournal, type RolloutRecord } from "./rollout-journal.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-journal-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const rec = (problemId: string, sampleIndex: number): RolloutRecord => ({
+  problemId,
+  sampleIndex,
+  text: "t",
+  tokenIds: [1, 2],
+  finishReason: "stop",
+  promptTokens: 3,
+  sampling: {},
+  seed: 0,
+  modelId: "m",
+});
+
+describe("rollout journal", () => {
+  it("resumes, drops a torn last line, never duplicates", () => {
+    const file = path.join(dir, "a.jsonl");
+    const j = openRolloutJournal(file, { s: 1 });
+    expect(j.append([rec("p", 0), rec("p", 1)])).toBe(0);
+    j.close();
+    appendFileSync(file, '{"problemId":"p","sampleIn'); // a write cut off by a crash
+    const k = openRolloutJournal(file, { s: 1 });
+    expect(k.has("p", 0) && k.has("p", 1)).toBe(true);
+    expect(k.has("p", 2)).toBe(false);
+    expect(k.append([rec("p", 1), rec("p", 2)])).toBe(1);
+    k.close();
+    const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+    expect(lines.map((l) => JSON.parse(l).sampleIndex)).toEqual([0, 1, 2]);
+  });
+
+  it("refuses other settings, unknown files and broken lines, naming the file and line", () => {
+    const file = path.join(dir, "b.jsonl");
+    openRolloutJournal(file, { s: 1 }).close();
+    expect(() => openRolloutJournal(file, { s: 2 })).toThrow(/other settings/);
+    const other = path.join(dir, "c.jsonl");
+    writeFileSync(other, `${JSON.stringify(rec("p", 0))}\n`);
+    expect(() => openRolloutJournal(other, { s: 1 })).toThrow(/refusing to append/);
+    const bad = path.join(dir, "d.jsonl");
+    openRolloutJournal(bad, { s: 1 }).close();
+    writeFileSync(bad, `${JSON.stringify(rec("p", 0))}\nnot json\n`);
+    expect(() => openRolloutJournal(bad, { s: 1 })).toThrow(/d\.jsonl:2: not valid JSON/);
+  });
+});

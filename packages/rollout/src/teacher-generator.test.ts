@@ -1,0 +1,84 @@
+/** The curation adapter: assignable to @ssb/curation's TeacherGenerator, and curation's teacher step runs on it. */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { type Grader, runTeacherStep, type TeacherGenerator } from "@ssb/curation";
+import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { exportTinyRef } from "../test/fixtures.js";
+import { Generator } from "./generator.js";
+import { scoreContinuations } from "./score.js";
+import { createTeacherGenerator } from "./teacher-generator.js";
+
+let dir: string;
+let gen: Generator;
+
+beforeAll(async () => {
+  dir = await exportTinyRef();
+  gen = await Generator.load(dir);
+});
+
+afterAll(async () => {
+  await gen?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it("runs curation's teacher step with logit capture; stored ids are the sampled ids", async () => {
+  const storeDir = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-teacher-"));
+  const writer = await openLogitStoreWriter(storeDir, {
+    modelId: gen.modelId,
+    tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",
+    vocabSize: gen.vocabSize,
+    k: 8,
+    dtype: "float32",
+    captureTemperature: 0.4,
+  });
+  // Type check: the adapter is a curation TeacherGenerator.
+  const teacher: TeacherGenerator = createTeacherGenerator({
+    generator: gen,
+    logitWriter: writer,
+    maxBatch: 4,
+  });
+  const acceptAll: Grader = () => ({ verdict: "correct", extracted: "x", reason: "test" });
+  const tasks = ["a", "b", "c"].map((id) => ({
+    problemId: id,
+    messages: [{ role: "user", content: `problem ${id}` }],
+    gold: "x",
+  }));
+  const outcomes = await runTeacherStep(tasks, teacher, {
+    grader: acceptAll,
+    seed: 5,
+    sampling: { maxNewTokens: 16 },
+    rejectTruncated: false,
+  });
+  await writer.close();
+  const store = await openLogitStore(storeDir);
+  expect(outcomes.size).toBe(3);
+  for (const task of tasks) {
+    const o = outcomes.get(task.problemId);
+    if (o?.kind !== "accepted") throw new Error(`not accepted: ${JSON.stringify(o)}`);
+    const key = o.result.logitKey as string;
+    const ex = store.read(key);
+    expect(Array.from(ex.tokenIds)).toEqual(o.result.tokenIds);
+    // The captured logits are the teacher-forced ones for these ids.
+    const [scored] = await scoreContinuations(
+      gen,
+      [{ id: key, messages: task.messages, continuation: o.result.tokenIds }],
+      { k: 8 },
+    );
+    expect(Array.from(ex.topkIds)).toEqual(Array.from(scored?.topkIds ?? []));
+  }
+  store.close();
+  await rm(storeDir, { recursive: true, force: true });
+});
+
+it("refuses capture without a writer", async () => {
+  const teacher = createTeacherGenerator({ generator: gen });
+  const run = async () => {
+    for await (const _ of teacher.generate(
+      [{ id: "x", messages: [{ role: "user", content: "q" }], sampling: { temperature: 1, topK: 5 } }],
+      { captureLogits: true },
+    ));
+  };
+  await expect(run()).rejects.toThrow(/no logitWriter/);
+});

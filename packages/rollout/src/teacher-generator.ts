@@ -1,0 +1,98 @@
+/**
+ * @ssb/curation's `TeacherGenerator` over this package's Generator: each request becomes one prompt with
+ * one sample (index 0) drawn from the stream of (request seed, request id), so a retried or resumed request
+ * repeats exactly; with `captureLogits` the reply's top-k logits go to the logit store under the request id.
+ *
+ * The request / result types are declared here structurally (the same fields as curation's), so rollout does
+ * not depend on curation; a type test checks the two stay assignable.
+ */
+import type { LogitStoreWriter } from "@ssb/logit-store";
+import type { ChatMessage } from "@ssb/model";
+import { RolloutError } from "./errors.js";
+import type { GenerateOptions, Generator, PromptInput } from "./generator.js";
+import type { SamplingParams } from "./sampling-params.js";
+import type { FinishReason } from "./sequence.js";
+
+export interface TeacherSamplingInput {
+  temperature: number;
+  topK: number;
+  topP?: number;
+  maxNewTokens?: number;
+  seed?: number;
+}
+
+export interface TeacherGenerationRequest {
+  id: string;
+  messages: ChatMessage[];
+  sampling: TeacherSamplingInput;
+}
+
+export interface TeacherGenerationOptions {
+  captureLogits: boolean;
+}
+
+export interface TeacherGenerationResult {
+  id: string;
+  text: string;
+  tokenIds: number[];
+  finishReason: FinishReason;
+  logitKey?: string;
+}
+
+export interface TeacherGeneratorAdapter {
+  generate(
+    requests: TeacherGenerationRequest[],
+    options: TeacherGenerationOptions,
+  ): AsyncIterable<TeacherGenerationResult>;
+}
+
+export interface CreateTeacherGeneratorOptions {
+  generator: Generator;
+  /** Sink for captured logits; required when generate() is called with captureLogits: true. */
+  logitWriter?: LogitStoreWriter;
+  /** Logit store example id of a request (default: the request id, e.g. `${problemId}#${attempt}`). */
+  logitKey?: (requestId: string) => string;
+  /** Settings the request does not carry: stop ids / strings, min-p, repetition penalty, default max tokens. */
+  sampling?: Partial<SamplingParams>;
+  /** Seed for requests without one (default 0). */
+  defaultSeed?: number;
+  maxBatch?: number;
+}
+
+export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): TeacherGeneratorAdapter {
+  const keyOf = options.logitKey ?? ((id: string) => id);
+  return {
+    async *generate(requests, generationOptions) {
+      const writer = options.logitWriter;
+      if (generationOptions.captureLogits && !writer) {
+        throw new RolloutError("createTeacherGenerator: captureLogits is on but no logitWriter was given");
+      }
+      const prompts: PromptInput[] = requests.map((r) => {
+        const sampling: Partial<SamplingParams> = {
+          temperature: r.sampling.temperature,
+          topK: r.sampling.topK,
+          seed: r.sampling.seed ?? options.defaultSeed ?? 0,
+        };
+        if (r.sampling.topP !== undefined) sampling.topP = r.sampling.topP;
+        if (r.sampling.maxNewTokens !== undefined) sampling.maxNewTokens = r.sampling.maxNewTokens;
+        return { id: r.id, messages: r.messages, n: 1, sampling };
+      });
+      const genOptions: GenerateOptions = {};
+      if (options.sampling) genOptions.sampling = options.sampling;
+      if (options.maxBatch !== undefined) genOptions.maxBatch = options.maxBatch;
+      if (generationOptions.captureLogits && writer) {
+        genOptions.capture = { writer, key: (promptId) => keyOf(promptId) };
+      }
+      for await (const s of options.generator.generate(prompts, genOptions)) {
+        const result: TeacherGenerationResult = {
+          id: s.promptId,
+          text: s.text,
+          tokenIds: s.tokenIds,
+          finishReason: s.finishReason,
+        };
+        if (s.logitKey !== undefined) result.logitKey = s.logitKey;
+        yield result;
+      }
+    },
+  };
+}
