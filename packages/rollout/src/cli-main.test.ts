@@ -20,7 +20,13 @@ afterAll(async () => {
 function sink() {
   let text = "";
   return {
-    stream: { write: (s: string) => ((text += s), true), isTTY: false } as unknown as NodeJS.WriteStream,
+    stream: {
+      write: (s: string) => {
+        text += s;
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WriteStream,
     text: () => text,
   };
 }

@@ -180,9 +180,14 @@ function parse(argv: string[]) {
 }
 
 /** Run the CLI; returns the exit code. */
+export interface CliIo {
+  out: NodeJS.WriteStream;
+  err: NodeJS.WriteStream;
+}
+
 export async function runCli(
   argv: string[],
-  io = { out: process.stdout, err: process.stderr },
+  io: CliIo = { out: process.stdout, err: process.stderr },
 ): Promise<number> {
   let options: CliOptions | "help";
   try {
