@@ -1,0 +1,106 @@
+/**
+ * ssb-distill: train a LoRA (or full-parameter) student from pairs + a logit store (KD) or from SFT records.
+ *
+ *   ssb-distill train --model DIR --pairs pairs.jsonl --logits logits/ --out runs/kd1 [--resume]
+ *   ssb-distill train --mode sft --model DIR --pairs data.jsonl --out runs/sft1 --set trainable=\"full\"
+ */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import type { BackendPreference } from "./backend.js";
+import { runTraining } from "./run-training.js";
+import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
+
+const USAGE = `Usage: ssb-distill train --model DIR --pairs FILE --out DIR [options]
+
+  --model DIR          base checkpoint (config.json, safetensors, tokenizer.json)
+  --pairs FILE         pairs.jsonl from @ssb/curation (or SFT records with --mode sft)
+  --logits DIR         logit store with the teacher's top-k rows (KD)
+  --out DIR            output: checkpoints/, metrics.jsonl, loss.svg, adapter/ (or model/)
+  --config FILE        JSON training config (fields of TrainConfig; defaults = the paper's)
+  --mode kd|sft        overrides config.mode
+  --prompt-mode chat|raw
+  --set KEY=VALUE      override one config field, dotted, value as JSON (e.g. --set optimizer.lr=1e-3)
+  --resume             continue from the newest checkpoint in --out
+  --backend NAME       auto (default: tfjs-node-gpu, tfjs-node, wasm, cpu) | tfjs-node-gpu | tfjs-node | wasm | cpu
+  --no-progress        no progress bar
+`;
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split(".");
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== "train") {
+    process.stderr.write(USAGE);
+    return command === "--help" || command === "-h" ? 0 : 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      model: { type: "string" },
+      pairs: { type: "string" },
+      logits: { type: "string" },
+      out: { type: "string" },
+      config: { type: "string" },
+      mode: { type: "string" },
+      "prompt-mode": { type: "string" },
+      set: { type: "string", multiple: true },
+      resume: { type: "boolean", default: false },
+      backend: { type: "string", default: "auto" },
+      "no-progress": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!values.model || !values.pairs || !values.out) {
+    process.stderr.write(`--model, --pairs and --out are required\n\n${USAGE}`);
+    return 2;
+  }
+  const input: Record<string, unknown> = values.config
+    ? (JSON.parse(await readFile(values.config, "utf8")) as Record<string, unknown>)
+    : {};
+  if (values.mode) input.mode = values.mode;
+  if (values["prompt-mode"]) input.promptMode = values["prompt-mode"];
+  for (const assignment of values.set ?? []) {
+    const eq = assignment.indexOf("=");
+    if (eq < 1) throw new Error(`--set ${assignment}: expected KEY=VALUE`);
+    const raw = assignment.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw; // bare strings: --set loss.divergence=jsd
+    }
+    setPath(input, assignment.slice(0, eq), value);
+  }
+  const config = resolveTrainConfig(input as TrainConfigInput, values.config ?? "command line");
+  await runTraining({
+    modelDir: values.model,
+    dataFile: values.pairs,
+    logitsDir: values.logits ?? null,
+    outDir: values.out,
+    config,
+    resume: values.resume,
+    backend: values.backend as BackendPreference,
+    progress: !values["no-progress"],
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`ssb-distill: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,102 @@
+export { ADAMW_DEFAULTS, AdamW, type AdamWOptions, globalNorm } from "./adamw.js";
+export { type BackendInfo, type BackendName, type BackendPreference, selectBackend } from "./backend.js";
+export {
+  type BatchPlanOptions,
+  type CollatedBatch,
+  collate,
+  type PlannedStep,
+  planSteps,
+} from "./batching.js";
+export { type Divergence, type KdLossOptions, type KdLossParts, kdLoss } from "./kd-loss.js";
+export {
+  disposeLora,
+  initLora,
+  isTargetModule,
+  type LoraLayer,
+  type LoraSettings,
+  loraConfigFrom,
+  loraFromAdapter,
+  loraToAdapter,
+  PAPER_LORA,
+  targetedProjections,
+  toPeftLayout,
+} from "./lora.js";
+export { crossEntropy } from "./loss-ce.js";
+export { forwardKl } from "./loss-forward-kl.js";
+export { jsd } from "./loss-jsd.js";
+export { reverseKl } from "./loss-reverse-kl.js";
+export { matMul2d } from "./matmul.js";
+export {
+  appendMetrics,
+  lossCurveSvg,
+  readMetrics,
+  type Series,
+  type StepMetrics,
+  svgLinePlot,
+} from "./metrics.js";
+export {
+  baseTensors,
+  type DecoderInput,
+  type DecoderLayer,
+  type DecoderModel,
+  type DecoderWeights,
+  disposeDecoder,
+  type ForwardOptions,
+  forward,
+  type Linear,
+  loadDecoder,
+  type ReadTensor,
+  type RowSegment,
+  rmsNorm,
+  type Trainable,
+  trainableVariables,
+} from "./model.js";
+export {
+  type LoadPairsOptions,
+  loadPairExamples,
+  loadSftExamples,
+  type PairRecord,
+  type PromptMode,
+  parsePair,
+  readJsonl,
+  type SftRecord,
+  studentPromptIds,
+} from "./pairs-data.js";
+export { createProgress, type Progress } from "./progress.js";
+export { type Reduction, rowWeights } from "./reduction.js";
+export { createRng, type Rng, seedFrom, shuffled } from "./rng.js";
+export { type RunTrainingOptions, runTraining } from "./run-training.js";
+export { saveFullModel, saveLoraAdapter } from "./save-model.js";
+export { learningRate, type ScheduleKind, type ScheduleOptions } from "./schedule.js";
+export { logProbsAtIds, studentSupportLogProbs, tailLogProb, teacherSupportProbs } from "./student-topk.js";
+export {
+  denseTeacherProbs,
+  denseTopkMask,
+  type TeacherTargets,
+  type TopkRowsInput,
+  teacherTargets,
+} from "./teacher-targets.js";
+export {
+  checkpointDirName,
+  latestCheckpoint,
+  pruneCheckpoints,
+  restoreTrainingCheckpoint,
+  saveTrainingCheckpoint,
+  TRAINER_STATE_FILE,
+  type TrainerState,
+} from "./train-checkpoint.js";
+export {
+  DEFAULT_TRAIN_CONFIG,
+  type LossSettings,
+  type OptimizerSettings,
+  resolveTrainConfig,
+  type TrainConfig,
+  type TrainConfigInput,
+} from "./train-config.js";
+export { NonFiniteLossError, type TrainOptions, type TrainResult, train } from "./trainer.js";
+export {
+  exampleFromPromptAndReply,
+  type TeacherRows,
+  type TrainingExample,
+  truncateExample,
+} from "./training-example.js";

@@ -1,0 +1,118 @@
+/** Metrics JSONL (one line per optimizer step) and a dependency-free SVG loss curve. */
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+
+export interface StepMetrics {
+  step: number;
+  epoch: number;
+  loss: number;
+  /** Divergence term (times T² when scaled); null in SFT. */
+  kl: number | null;
+  ce: number | null;
+  gradNorm: number;
+  lr: number;
+  tokensPerSec: number;
+  /** Trained rows (reply tokens) in the step. */
+  rows: number;
+  elapsedSec: number;
+}
+
+export function appendMetrics(file: string, m: StepMetrics): void {
+  appendFileSync(file, `${JSON.stringify(m)}\n`);
+}
+
+export function readMetrics(file: string): StepMetrics[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as StepMetrics];
+      } catch {
+        return []; // a line cut by a kill
+      }
+    });
+}
+
+/** Keep only steps <= `step` (after resuming from that checkpoint, later lines belong to the lost run). */
+export function truncateMetrics(file: string, step: number): void {
+  if (!existsSync(file)) return;
+  const kept = readMetrics(file).filter((m) => m.step <= step);
+  writeFileSync(file, kept.map((m) => `${JSON.stringify(m)}\n`).join(""));
+}
+
+export interface Series {
+  name: string;
+  points: [number, number][];
+  color?: string;
+}
+
+function niceNumber(v: number): string {
+  return Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2);
+}
+
+/** A small line plot: axes, 5 ticks each, one polyline per series, legend. */
+export function svgLinePlot(series: Series[], title: string, xLabel: string, yLabel: string): string {
+  const width = 640;
+  const height = 360;
+  const m = { left: 64, right: 16, top: 32, bottom: 44 };
+  const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const xs = all.map(([x]) => x);
+  const ys = all.map(([, y]) => y);
+  const x0 = xs.length ? Math.min(...xs) : 0;
+  const x1 = xs.length ? Math.max(...xs) : 1;
+  const y0 = ys.length ? Math.min(0, ...ys) : 0;
+  const y1 = ys.length ? Math.max(...ys) : 1;
+  const sx = (x: number) => m.left + ((x - x0) / (x1 - x0 || 1)) * (width - m.left - m.right);
+  const sy = (y: number) => height - m.bottom - ((y - y0) / (y1 - y0 || 1)) * (height - m.top - m.bottom);
+  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"];
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">${title}</text>`,
+    `<line x1="${m.left}" y1="${height - m.bottom}" x2="${width - m.right}" y2="${height - m.bottom}" stroke="black"/>`,
+    `<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${height - m.bottom}" stroke="black"/>`,
+    `<text x="${width / 2}" y="${height - 8}" text-anchor="middle">${xLabel}</text>`,
+    `<text x="14" y="${height / 2}" text-anchor="middle" transform="rotate(-90 14 ${height / 2})">${yLabel}</text>`,
+  ];
+  for (let i = 0; i <= 4; i++) {
+    const xv = x0 + ((x1 - x0) * i) / 4;
+    const yv = y0 + ((y1 - y0) * i) / 4;
+    parts.push(
+      `<text x="${sx(xv)}" y="${height - m.bottom + 14}" text-anchor="middle">${niceNumber(xv)}</text>`,
+    );
+    parts.push(`<text x="${m.left - 6}" y="${sy(yv) + 4}" text-anchor="end">${niceNumber(yv)}</text>`);
+    parts.push(`<line x1="${m.left}" y1="${sy(yv)}" x2="${width - m.right}" y2="${sy(yv)}" stroke="#eee"/>`);
+  }
+  series.forEach((s, i) => {
+    const color = s.color ?? colors[i % colors.length];
+    const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    parts.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ")}"/>`,
+    );
+    parts.push(
+      `<text x="${width - m.right - 4}" y="${m.top + 14 * (i + 1)}" text-anchor="end" fill="${color}">${s.name}</text>`,
+    );
+  });
+  parts.push("</svg>");
+  return `${parts.join("\n")}\n`;
+}
+
+/** Loss curve (raw per step and a moving average) from the metrics. */
+export function lossCurveSvg(metrics: readonly StepMetrics[], title = "training loss"): string {
+  const raw: [number, number][] = metrics.map((m) => [m.step, m.loss]);
+  const window = Math.max(1, Math.round(metrics.length / 20));
+  const smooth: [number, number][] = raw.map(([x], i) => {
+    const slice = raw.slice(Math.max(0, i - window + 1), i + 1);
+    return [x, slice.reduce((s, [, y]) => s + y, 0) / slice.length];
+  });
+  return svgLinePlot(
+    [
+      { name: "loss", points: raw, color: "#9ecae1" },
+      { name: `moving average (${window})`, points: smooth, color: "#08519c" },
+    ],
+    title,
+    "optimizer step",
+    "loss",
+  );
+}

@@ -1,0 +1,195 @@
+/**
+ * From @ssb/curation's pairs.jsonl + @ssb/logit-store's top-k rows to training examples. The student sees the
+ * bare question: `chat` renders the student messages with the chat template and the generation prompt (as at
+ * inference); `raw` is the reference code's plain `system + " " + question` text. The reply is the teacher's
+ * own sampled ids (never re-tokenised), and every reply row must have a logit row with the same target id.
+ */
+import { readFile } from "node:fs/promises";
+import { type LogitStore, topkLogitsAsFloat32 } from "@ssb/logit-store";
+import type { ChatMessage, ModelTokenizer } from "@ssb/model";
+import { exampleFromPromptAndReply, type TeacherRows, type TrainingExample } from "./training-example.js";
+
+export type PromptMode = "chat" | "raw";
+
+/** The fields of a pair record the student needs. */
+export interface PairRecord {
+  problemId: string;
+  studentMessages: ChatMessage[];
+  responseTokenIds: number[];
+  logitKey: string | null;
+}
+
+/** Other JSONL shapes accepted for SFT: plain text (CE on every token) or explicit prompt / response ids. */
+export type SftRecord =
+  | { text: string }
+  | { promptTokenIds: number[]; responseTokenIds: number[]; id?: string };
+
+function fail(file: string, line: number, field: string, message: string): never {
+  throw new Error(`${file}:${line}: field "${field}" ${message}`);
+}
+
+function idList(value: unknown, file: string, line: number, field: string): number[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "number" || !Number.isInteger(v) || v < 0)) {
+    fail(file, line, field, "must be a list of non-negative integer token ids");
+  }
+  return value as number[];
+}
+
+function messagesOf(value: unknown, file: string, line: number, field: string): ChatMessage[] {
+  if (!Array.isArray(value) || value.length === 0)
+    fail(file, line, field, "must be a non-empty list of messages");
+  return value.map((m, i) => {
+    if (typeof m !== "object" || m === null || typeof m.role !== "string" || typeof m.content !== "string") {
+      fail(file, line, `${field}[${i}]`, "must be {role: string, content: string}");
+    }
+    return { role: m.role as string, content: m.content as string };
+  });
+}
+
+/** JSONL lines as objects, with file:line errors. */
+export async function readJsonl(file: string): Promise<{ line: number; record: Record<string, unknown> }[]> {
+  const text = await readFile(file, "utf8");
+  const out: { line: number; record: Record<string, unknown> }[] = [];
+  text.split("\n").forEach((raw, i) => {
+    if (raw.trim() === "") return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (error) {
+      throw new Error(
+        `${file}:${i + 1}: invalid JSON (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new Error(`${file}:${i + 1}: expected a JSON object`);
+    }
+    out.push({ line: i + 1, record: parsed as Record<string, unknown> });
+  });
+  return out;
+}
+
+export function parsePair(record: Record<string, unknown>, file: string, line: number): PairRecord {
+  const problemId = record.problemId;
+  if (typeof problemId !== "string" && typeof problemId !== "number")
+    fail(file, line, "problemId", "must be a string");
+  const logitKey = record.logitKey ?? null;
+  if (logitKey !== null && typeof logitKey !== "string")
+    fail(file, line, "logitKey", "must be a string or null");
+  return {
+    problemId: String(problemId),
+    studentMessages: messagesOf(record.studentMessages, file, line, "studentMessages"),
+    responseTokenIds: idList(record.responseTokenIds, file, line, "responseTokenIds"),
+    logitKey,
+  };
+}
+
+/** The student prompt's token ids for a pair. */
+export function studentPromptIds(
+  messages: readonly ChatMessage[],
+  tokenizer: ModelTokenizer,
+  mode: PromptMode,
+): number[] {
+  if (mode === "chat") return tokenizer.encodeChat(messages, { addGenerationPrompt: true });
+  const system = messages.find((m) => m.role === "system")?.content;
+  const user = messages
+    .filter((m) => m.role === "user")
+    .map((m) => m.content)
+    .join("\n");
+  return tokenizer.encode(system === undefined ? user : `${system} ${user}`);
+}
+
+function teacherRowsFor(pair: PairRecord, store: LogitStore, file: string, line: number): TeacherRows {
+  if (pair.logitKey === null)
+    fail(file, line, "logitKey", "is null: this pair has no captured logits (KD needs them)");
+  if (!store.has(pair.logitKey))
+    fail(file, line, "logitKey", `"${pair.logitKey}" is not in the logit store ${store.dir}`);
+  const rows = store.read(pair.logitKey);
+  const n = pair.responseTokenIds.length;
+  if (rows.length !== n) {
+    fail(
+      file,
+      line,
+      "logitKey",
+      `"${pair.logitKey}" has ${rows.length} logit rows but the reply has ${n} tokens`,
+    );
+  }
+  for (let i = 0; i < n; i++) {
+    if (rows.tokenIds[i] !== pair.responseTokenIds[i]) {
+      fail(
+        file,
+        line,
+        "responseTokenIds",
+        `token ${i} is ${pair.responseTokenIds[i]} but logit row ${i} of "${pair.logitKey}" targets ${rows.tokenIds[i]}`,
+      );
+    }
+  }
+  return {
+    k: rows.k,
+    topkIds: Int32Array.from(rows.topkIds),
+    topkLogits: Float32Array.from(topkLogitsAsFloat32(rows)),
+    logSumExp: Float32Array.from(rows.logSumExp),
+  };
+}
+
+export interface LoadPairsOptions {
+  tokenizer: ModelTokenizer;
+  promptMode?: PromptMode;
+  /** The logit store (KD). Without it, examples carry no teacher rows (SFT on the teacher's replies). */
+  store?: LogitStore | null;
+}
+
+/** KD (or SFT) examples from a pairs file. */
+export async function loadPairExamples(file: string, options: LoadPairsOptions): Promise<TrainingExample[]> {
+  const mode = options.promptMode ?? "chat";
+  const examples: TrainingExample[] = [];
+  for (const { line, record } of await readJsonl(file)) {
+    const pair = parsePair(record, file, line);
+    const teacher = options.store ? teacherRowsFor(pair, options.store, file, line) : null;
+    const prompt = studentPromptIds(pair.studentMessages, options.tokenizer, mode);
+    examples.push(exampleFromPromptAndReply(pair.problemId, prompt, pair.responseTokenIds, teacher));
+  }
+  if (examples.length === 0) throw new Error(`${file}: no pairs`);
+  return examples;
+}
+
+/**
+ * SFT examples: pair records (CE on the reply), `{text}` (CE on every token after the first), or
+ * `{promptTokenIds, responseTokenIds}`.
+ */
+export async function loadSftExamples(
+  file: string,
+  tokenizer: ModelTokenizer | null,
+  promptMode: PromptMode = "chat",
+): Promise<TrainingExample[]> {
+  const examples: TrainingExample[] = [];
+  for (const { line, record } of await readJsonl(file)) {
+    const id = typeof record.id === "string" ? record.id : `${file}:${line}`;
+    if ("studentMessages" in record) {
+      if (!tokenizer) throw new Error(`${file}:${line}: chat records need a tokenizer`);
+      const pair = parsePair(record, file, line);
+      examples.push(
+        exampleFromPromptAndReply(
+          pair.problemId,
+          studentPromptIds(pair.studentMessages, tokenizer, promptMode),
+          pair.responseTokenIds,
+          null,
+        ),
+      );
+    } else if (typeof record.text === "string") {
+      if (!tokenizer) throw new Error(`${file}:${line}: text records need a tokenizer`);
+      const ids = tokenizer.encode(record.text);
+      if (ids.length < 2) fail(file, line, "text", "must encode to at least 2 tokens");
+      examples.push(exampleFromPromptAndReply(id, ids.slice(0, 1), ids.slice(1), null));
+    } else if ("promptTokenIds" in record) {
+      const prompt = idList(record.promptTokenIds, file, line, "promptTokenIds");
+      const reply = idList(record.responseTokenIds, file, line, "responseTokenIds");
+      examples.push(exampleFromPromptAndReply(id, prompt, reply, null));
+    } else {
+      throw new Error(
+        `${file}:${line}: expected a pair record, {text} or {promptTokenIds, responseTokenIds}`,
+      );
+    }
+  }
+  if (examples.length === 0) throw new Error(`${file}: no records`);
+  return examples;
+}

@@ -1,0 +1,100 @@
+/**
+ * Everything between files and the trainer: pick a backend, open the base checkpoint (@ssb/model), read pairs
+ * and the logit store, build the student, train, and copy the files a full-parameter model folder needs.
+ */
+
+import { existsSync } from "node:fs";
+import { copyFile } from "node:fs/promises";
+import path from "node:path";
+import { openLogitStore } from "@ssb/logit-store";
+import { loadCheckpoint } from "@ssb/model";
+import { type BackendPreference, selectBackend } from "./backend.js";
+import { disposeDecoder, loadDecoder } from "./model.js";
+import { loadPairExamples, loadSftExamples } from "./pairs-data.js";
+import type { TrainConfig } from "./train-config.js";
+import { type TrainResult, train } from "./trainer.js";
+import type { TrainingExample } from "./training-example.js";
+
+export interface RunTrainingOptions {
+  /** Base model folder (HF layout: config.json, safetensors, tokenizer.json). */
+  modelDir: string;
+  /** pairs.jsonl from @ssb/curation (KD and SFT), or SFT records ({text} / {promptTokenIds, responseTokenIds}). */
+  dataFile: string;
+  /** The logit store with the teacher's top-k rows (KD only). */
+  logitsDir?: string | null;
+  outDir: string;
+  config: TrainConfig;
+  resume?: boolean;
+  backend?: BackendPreference;
+  log?: (line: string) => void;
+  progress?: boolean;
+}
+
+const MODEL_COMPANIONS = [
+  "config.json",
+  "generation_config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "chat_template.jinja",
+];
+
+export async function runTraining(options: RunTrainingOptions): Promise<TrainResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { config } = options;
+  await selectBackend(options.backend ?? "auto", log);
+  const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
+  const tokenizer = checkpoint.tokenizer;
+  let examples: TrainingExample[];
+  try {
+    if (config.mode === "kd") {
+      if (!options.logitsDir) throw new Error("KD training needs a logit store (--logits DIR)");
+      if (!tokenizer) throw new Error(`${options.modelDir}: no tokenizer`);
+      const store = await openLogitStore(options.logitsDir);
+      if (store.meta.vocabSize > checkpoint.config.vocabSize) {
+        throw new Error(
+          `${options.logitsDir}: the teacher's vocabulary (${store.meta.vocabSize}) is larger than the student's (${checkpoint.config.vocabSize})`,
+        );
+      }
+      examples = await loadPairExamples(options.dataFile, {
+        tokenizer,
+        promptMode: config.promptMode,
+        store,
+      });
+      store.close();
+    } else {
+      examples = await loadSftExamples(options.dataFile, tokenizer, config.promptMode);
+    }
+  } catch (error) {
+    await checkpoint.close();
+    throw error;
+  }
+  const model = await loadDecoder(
+    checkpoint.config,
+    (name) => checkpoint.weights.readFloat32(name),
+    (name) => checkpoint.weights.has(name),
+    config.trainable,
+  );
+  await checkpoint.close();
+  try {
+    const result = await train({
+      model,
+      examples,
+      config,
+      outDir: options.outDir,
+      resume: options.resume ?? false,
+      baseModelName: options.modelDir,
+      padId: tokenizer?.padTokenId ?? checkpoint.config.padTokenId ?? checkpoint.config.eosTokenIds[0] ?? 0,
+      log,
+      progress: options.progress ?? true,
+    });
+    if (config.trainable === "full") {
+      for (const name of MODEL_COMPANIONS) {
+        const from = path.join(options.modelDir, name);
+        if (existsSync(from)) await copyFile(from, path.join(result.savedTo, name));
+      }
+    }
+    return result;
+  } finally {
+    disposeDecoder(model);
+  }
+}

@@ -1,0 +1,22 @@
+/** Learning-rate schedules as in transformers' get_*_schedule_with_warmup: linear warmup, then decay to 0 (or a floor). */
+export type ScheduleKind = "linear" | "cosine" | "constant";
+
+export interface ScheduleOptions {
+  kind: ScheduleKind;
+  peakLr: number;
+  totalSteps: number;
+  warmupSteps: number;
+  /** Final lr as a fraction of the peak for cosine / linear (default 0). */
+  minLrRatio?: number;
+}
+
+/** lr for the update at 0-based `step`. */
+export function learningRate(step: number, o: ScheduleOptions): number {
+  if (o.warmupSteps > 0 && step < o.warmupSteps) return (o.peakLr * step) / o.warmupSteps;
+  if (o.kind === "constant") return o.peakLr;
+  const decaySteps = Math.max(1, o.totalSteps - o.warmupSteps);
+  const progress = Math.min(1, (step - o.warmupSteps) / decaySteps);
+  const floor = o.minLrRatio ?? 0;
+  const factor = o.kind === "linear" ? 1 - progress : 0.5 * (1 + Math.cos(Math.PI * progress));
+  return o.peakLr * (floor + (1 - floor) * factor);
+}

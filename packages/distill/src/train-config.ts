@@ -1,0 +1,163 @@
+/**
+ * Training settings. Defaults are the paper's (LoRA r 32 / alpha 32 / dropout 0 on all seven projections,
+ * forward KL at T = 2 times T², token-level mean, AdamW lr 2e-4 with linear decay and no warmup, grad clip 1.0,
+ * batch 4, 3 epochs). Partial JSON configs are merged over these defaults and checked field by field.
+ */
+import { PROJECTION_MODULES } from "@ssb/model";
+import type { AdamWOptions } from "./adamw.js";
+import type { Divergence } from "./kd-loss.js";
+import type { LoraSettings } from "./lora.js";
+import type { Trainable } from "./model.js";
+import type { PromptMode } from "./pairs-data.js";
+import type { Reduction } from "./reduction.js";
+import type { ScheduleKind } from "./schedule.js";
+
+export interface LossSettings {
+  divergence: Divergence;
+  temperature: number;
+  /** Add the teacher's tail mass as a (k+1)-th category. */
+  tail: boolean;
+  scaleByTemperatureSquared: boolean;
+  reduction: Reduction;
+  kdWeight: number;
+  ceWeight: number;
+}
+
+export interface OptimizerSettings extends AdamWOptions {
+  lr: number;
+  schedule: ScheduleKind;
+  warmupSteps: number;
+  /** Warmup as a fraction of all steps (used when warmupSteps is 0). */
+  warmupRatio: number;
+  minLrRatio: number;
+  /** Clip gradients to this global L2 norm (0 = off). */
+  maxGradNorm: number;
+}
+
+export interface TrainConfig {
+  /** "kd": divergence to the teacher's top-k (+ optional CE); "sft": CE on the targets only. */
+  mode: "kd" | "sft";
+  trainable: Trainable;
+  promptMode: PromptMode;
+  lora: Required<LoraSettings>;
+  loss: LossSettings;
+  optimizer: OptimizerSettings;
+  /** Sequences per micro-batch (one forward/backward). */
+  batchSize: number;
+  /** Micro-batches per optimizer step. */
+  gradAccumSteps: number;
+  epochs: number;
+  /** Stop after this many optimizer steps (0 = run all epochs). The schedule still spans min(all, maxSteps). */
+  maxSteps: number;
+  /** Drop input positions past this length (0 = no limit). */
+  maxLength: number;
+  seed: number;
+  bucketByLength: boolean;
+  /** Checkpoint every N optimizer steps (0 = only at the end). */
+  checkpointEvery: number;
+  /** How many step checkpoints to keep (older ones are deleted). */
+  keepCheckpoints: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  mode: "kd",
+  trainable: "lora",
+  promptMode: "chat",
+  lora: { r: 32, alpha: 32, dropout: 0, targetModules: [...PROJECTION_MODULES], useRslora: false },
+  loss: {
+    divergence: "forward-kl",
+    temperature: 2,
+    tail: false,
+    scaleByTemperatureSquared: true,
+    reduction: "token",
+    kdWeight: 1,
+    ceWeight: 0,
+  },
+  optimizer: {
+    lr: 2e-4,
+    schedule: "linear",
+    warmupSteps: 0,
+    warmupRatio: 0,
+    minLrRatio: 0,
+    maxGradNorm: 1,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: 0,
+  },
+  batchSize: 4,
+  gradAccumSteps: 1,
+  epochs: 3,
+  maxSteps: 0,
+  maxLength: 0,
+  seed: 0,
+  bucketByLength: true,
+  checkpointEvery: 50,
+  keepCheckpoints: 2,
+};
+
+export type TrainConfigInput = Partial<Omit<TrainConfig, "lora" | "loss" | "optimizer">> & {
+  lora?: Partial<LoraSettings>;
+  loss?: Partial<LossSettings>;
+  optimizer?: Partial<OptimizerSettings>;
+};
+
+const ENUMS: Record<string, readonly string[]> = {
+  mode: ["kd", "sft"],
+  trainable: ["lora", "full"],
+  promptMode: ["chat", "raw"],
+  "loss.divergence": ["forward-kl", "reverse-kl", "jsd"],
+  "loss.reduction": ["token", "sequence"],
+  "optimizer.schedule": ["linear", "cosine", "constant"],
+};
+
+function checkFields(value: object, defaults: object, where: string, prefix: string): void {
+  for (const [key, v] of Object.entries(value)) {
+    const field = prefix + key;
+    if (!(key in defaults)) throw new Error(`${where}: unknown field "${field}"`);
+    const d = (defaults as Record<string, unknown>)[key];
+    if (field === "lora.targetModules") {
+      if (!(typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string")))) {
+        throw new Error(`${where}: field "${field}" must be a list of module names or a regex string`);
+      }
+      continue;
+    }
+    if (typeof d === "object" && d !== null) {
+      if (typeof v !== "object" || v === null)
+        throw new Error(`${where}: field "${field}" must be an object`);
+      checkFields(v, d, where, `${field}.`);
+      continue;
+    }
+    if (typeof v !== typeof d)
+      throw new Error(`${where}: field "${field}" must be a ${typeof d}, found ${JSON.stringify(v)}`);
+    const allowed = ENUMS[field];
+    if (allowed && !allowed.includes(v as string)) {
+      throw new Error(
+        `${where}: field "${field}" must be one of ${allowed.join(", ")}, found ${JSON.stringify(v)}`,
+      );
+    }
+    if (typeof v === "number" && (!Number.isFinite(v) || v < 0)) {
+      throw new Error(`${where}: field "${field}" must be a finite number >= 0, found ${v}`);
+    }
+  }
+}
+
+/** Defaults merged with `input`, validated; `where` names the source in errors. */
+export function resolveTrainConfig(input: TrainConfigInput = {}, where = "train config"): TrainConfig {
+  checkFields(input, DEFAULT_TRAIN_CONFIG, where, "");
+  const config: TrainConfig = {
+    ...DEFAULT_TRAIN_CONFIG,
+    ...input,
+    lora: { ...DEFAULT_TRAIN_CONFIG.lora, ...input.lora },
+    loss: { ...DEFAULT_TRAIN_CONFIG.loss, ...input.loss },
+    optimizer: { ...DEFAULT_TRAIN_CONFIG.optimizer, ...input.optimizer },
+  };
+  for (const field of ["batchSize", "gradAccumSteps", "epochs"] as const) {
+    if (!Number.isInteger(config[field]) || config[field] < 1)
+      throw new Error(`${where}: field "${field}" must be an integer >= 1`);
+  }
+  if (!(config.loss.temperature > 0)) throw new Error(`${where}: field "loss.temperature" must be > 0`);
+  if (config.mode === "sft")
+    config.loss = { ...config.loss, kdWeight: 0, ceWeight: config.loss.ceWeight || 1 };
+  return config;
+}

@@ -1,0 +1,269 @@
+/**
+ * The training loop: planned steps (seeded, length-bucketed, accumulated), forward + loss + gradients per
+ * micro-batch, global-norm clipping, AdamW, learning-rate schedule, a non-finite guard, metrics, progress,
+ * periodic checkpoints and exact resume (the plan, dropout seeds and optimizer state are all recomputed or
+ * restored, so a resumed run continues the same trajectory).
+ */
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { LoraConfig } from "@ssb/model";
+import * as tf from "@tensorflow/tfjs";
+import { AdamW, globalNorm } from "./adamw.js";
+import { collate, planSteps } from "./batching.js";
+import { kdLoss } from "./kd-loss.js";
+import { initLora, loraConfigFrom } from "./lora.js";
+import { appendMetrics, lossCurveSvg, readMetrics, type StepMetrics, truncateMetrics } from "./metrics.js";
+import { type DecoderModel, forward, trainableVariables } from "./model.js";
+import { createProgress } from "./progress.js";
+import { rowWeights } from "./reduction.js";
+import { seedFrom } from "./rng.js";
+import { saveFullModel, saveLoraAdapter } from "./save-model.js";
+import { learningRate } from "./schedule.js";
+import { teacherTargets } from "./teacher-targets.js";
+import {
+  latestCheckpoint,
+  pruneCheckpoints,
+  restoreTrainingCheckpoint,
+  saveTrainingCheckpoint,
+  type TrainerState,
+} from "./train-checkpoint.js";
+import type { TrainConfig } from "./train-config.js";
+import { type TrainingExample, truncateExample } from "./training-example.js";
+
+export interface TrainOptions {
+  model: DecoderModel;
+  examples: TrainingExample[];
+  config: TrainConfig;
+  /** Output folder: checkpoints/, metrics.jsonl, loss.svg, adapter/ (LoRA) or model/ (full). */
+  outDir: string;
+  /** Continue from the newest checkpoint in outDir (a fresh start when there is none). */
+  resume?: boolean;
+  /** Written into adapter_config.json as base_model_name_or_path. */
+  baseModelName?: string | null;
+  /** Token id used for right padding (any valid id: pads are never attended to by real tokens). */
+  padId?: number;
+  /** Lines of status (default stderr). */
+  log?: (line: string) => void;
+  /** Draw a progress bar on stderr (default true). */
+  progress?: boolean;
+  /** Called after every optimizer step (tests, custom logging). */
+  onStep?: (metrics: StepMetrics) => void;
+}
+
+export interface TrainResult {
+  /** Optimizer steps completed (including those before a resume). */
+  steps: number;
+  totalSteps: number;
+  resumedFrom: number | null;
+  lastLoss: number;
+  /** Final adapter (LoRA) or model (full) folder. */
+  savedTo: string;
+  metricsFile: string;
+  plotFile: string;
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(
+    readonly step: number,
+    readonly lastCheckpoint: string | null,
+  ) {
+    super(
+      `non-finite loss or gradient at step ${step + 1}; training stopped${lastCheckpoint ? `, last good checkpoint: ${lastCheckpoint}` : " (no checkpoint yet)"}`,
+    );
+  }
+}
+
+/** Settings that change the trajectory; a resume must match them. */
+function trajectoryKey(config: TrainConfig): string {
+  const { checkpointEvery: _c, keepCheckpoints: _k, maxSteps: _m, ...rest } = config;
+  return JSON.stringify(rest);
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { model, config, outDir } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const examples =
+    config.maxLength > 0
+      ? options.examples.map((e) => truncateExample(e, config.maxLength))
+      : options.examples;
+  if (config.mode === "kd" && examples.some((e) => !e.teacher))
+    throw new Error("KD mode needs teacher top-k rows for every example");
+  const checkpointsDir = path.join(outDir, "checkpoints");
+  const metricsFile = path.join(outDir, "metrics.jsonl");
+  const plotFile = path.join(outDir, "loss.svg");
+  await mkdir(outDir, { recursive: true });
+
+  let loraConfig: LoraConfig | null = null;
+  if (model.trainable === "lora") {
+    loraConfig = loraConfigFrom(config.lora, options.baseModelName ?? null);
+    if (model.lora.size === 0) model.lora = initLora(model.config, loraConfig, config.seed);
+  }
+  const vars = trainableVariables(model);
+  const optimizer = new AdamW(vars, config.optimizer);
+
+  const plan = planSteps(
+    examples.map((e) => e.inputIds.length),
+    { ...config, bucketByLength: config.bucketByLength },
+  );
+  const totalSteps = config.maxSteps > 0 ? Math.min(config.maxSteps, plan.length) : plan.length;
+  const warmupSteps = config.optimizer.warmupSteps || Math.round(config.optimizer.warmupRatio * totalSteps);
+
+  let startStep = 0;
+  let resumedFrom: number | null = null;
+  const existing = await latestCheckpoint(checkpointsDir);
+  if (existing && !options.resume) {
+    throw new Error(
+      `${outDir} already holds checkpoints (newest: ${existing.dir}); resume, or use another output folder`,
+    );
+  }
+  if (existing && options.resume) {
+    if (trajectoryKey(existing.state.config) !== trajectoryKey(config)) {
+      throw new Error(
+        `${existing.dir}: saved with different training settings than now; refusing to resume (compare trainer_state.json)`,
+      );
+    }
+    await restoreTrainingCheckpoint(existing.dir, model, optimizer);
+    startStep = existing.state.step;
+    resumedFrom = startStep;
+    truncateMetrics(metricsFile, startStep);
+    log(`[distill] resumed from ${existing.dir} (step ${startStep}/${totalSteps})`);
+  } else if (existsSync(metricsFile)) {
+    await writeFile(metricsFile, "");
+  }
+
+  const paramCount = vars.reduce((s, v) => s + v.size, 0);
+  log(
+    `[distill] ${config.mode} | ${model.trainable === "lora" ? `LoRA r=${config.lora.r} alpha=${config.lora.alpha} on ${model.lora.size} modules` : "full-parameter"} | ${paramCount.toLocaleString("en-US")} trainable parameters | ${examples.length} examples | ${totalSteps} steps`,
+  );
+
+  const progress =
+    options.progress === false ? null : createProgress(totalSteps, process.stderr, 10, startStep);
+  const started = Date.now();
+  let lastLoss = Number.NaN;
+  let lastCheckpoint: string | null = existing && options.resume ? existing.dir : null;
+  const state = (step: number, epoch: number): TrainerState => ({
+    step,
+    totalSteps,
+    epoch,
+    config,
+    savedAt: new Date().toISOString(),
+  });
+
+  for (let step = startStep; step < totalSteps; step++) {
+    const planned = plan[step];
+    if (!planned) break;
+    const stepStart = Date.now();
+    const groups = planned.microBatches.map((ids) => ids.map((i) => examples[i] as TrainingExample));
+    const weights = rowWeights(
+      groups.flat().map((e) => e.targets.length),
+      config.loss.reduction,
+    );
+    let offset = 0;
+    let accum: tf.Tensor[] | null = null;
+    let loss = 0;
+    let kl = 0;
+    let ce = 0;
+    let tokens = 0;
+    groups.forEach((group, micro) => {
+      const batch = collate(group, options.padId ?? 0);
+      tokens += batch.tokens;
+      const w = weights.subarray(offset, offset + batch.targets.length);
+      offset += batch.targets.length;
+      const teacher =
+        config.loss.kdWeight > 0 && batch.teacher
+          ? teacherTargets(batch.teacher, config.loss.temperature, config.loss.tail)
+          : null;
+      let parts: tf.Scalar[] = [];
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = forward(model, batch.input, batch.rows, {
+          training: true,
+          dropoutSeed: seedFrom(config.seed, "dropout", step, micro),
+        });
+        const out = kdLoss(logits, teacher, batch.targets, w, config.loss);
+        parts = [out.kd ?? tf.scalar(0), out.ce ?? tf.scalar(0)].map((t) => tf.keep(t));
+        return out.loss;
+      }, vars);
+      loss += value.dataSync()[0] as number;
+      kl += parts[0]?.dataSync()[0] as number;
+      ce += parts[1]?.dataSync()[0] as number;
+      for (const t of [value, ...parts]) t.dispose();
+      const list = vars.map((v) => grads[v.name] as tf.Tensor);
+      if (accum === null) accum = list;
+      else {
+        const previous: tf.Tensor[] = accum;
+        accum = previous.map((a, i) => tf.add(a, list[i] as tf.Tensor));
+        for (const t of [...previous, ...list]) t.dispose();
+      }
+    });
+    const grads = accum as unknown as tf.Tensor[];
+    const gradNorm = globalNorm(grads);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      for (const g of grads) g.dispose();
+      progress?.done();
+      await writeFile(plotFile, lossCurveSvg(readMetrics(metricsFile)));
+      optimizer.dispose();
+      throw new NonFiniteLossError(step, lastCheckpoint);
+    }
+    const maxNorm = config.optimizer.maxGradNorm;
+    const clipped =
+      maxNorm > 0 && gradNorm > maxNorm
+        ? grads.map((g) => tf.tidy(() => tf.mul(g, maxNorm / (gradNorm + 1e-6))))
+        : grads;
+    const lr = learningRate(step, {
+      kind: config.optimizer.schedule,
+      peakLr: config.optimizer.lr,
+      totalSteps,
+      warmupSteps,
+      minLrRatio: config.optimizer.minLrRatio,
+    });
+    optimizer.apply(clipped, lr);
+    for (const g of new Set([...grads, ...clipped])) g.dispose();
+
+    const seconds = (Date.now() - stepStart) / 1000;
+    const metrics: StepMetrics = {
+      step: step + 1,
+      epoch: planned.epoch + 1,
+      loss,
+      kl: config.loss.kdWeight > 0 ? kl : null,
+      ce: config.loss.ceWeight > 0 ? ce : null,
+      gradNorm,
+      lr,
+      tokensPerSec: tokens / Math.max(seconds, 1e-9),
+      rows: weights.length,
+      elapsedSec: (Date.now() - started) / 1000,
+    };
+    lastLoss = loss;
+    appendMetrics(metricsFile, metrics);
+    options.onStep?.(metrics);
+    progress?.update(step + 1, {
+      loss: loss.toFixed(4),
+      lr: lr.toExponential(2),
+      "tok/s": metrics.tokensPerSec.toFixed(0),
+    });
+    const isLast = step + 1 === totalSteps;
+    if ((config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0) || isLast) {
+      lastCheckpoint = await saveTrainingCheckpoint(
+        checkpointsDir,
+        model,
+        loraConfig,
+        optimizer,
+        state(step + 1, planned.epoch),
+      );
+      await pruneCheckpoints(checkpointsDir, Math.max(1, config.keepCheckpoints));
+    }
+  }
+  progress?.done();
+
+  const savedTo =
+    model.trainable === "lora" && loraConfig
+      ? await saveLoraAdapter(path.join(outDir, "adapter"), model, loraConfig)
+      : await saveFullModel(path.join(outDir, "model"), model);
+  const history = readMetrics(metricsFile);
+  await writeFile(plotFile, lossCurveSvg(history, `${config.mode} loss`));
+  optimizer.dispose();
+  log(
+    `[distill] done: ${totalSteps} steps, last loss ${lastLoss.toFixed(5)}; saved ${savedTo}; curve ${plotFile}`,
+  );
+  return { steps: totalSteps, totalSteps, resumedFrom, lastLoss, savedTo, metricsFile, plotFile };
+}
