@@ -27,6 +27,9 @@ export type ModelGeneratorFactory = (options: {
   model: string;
   adapter?: string;
   batchSize?: number;
+  /** The run's output folder (an HF checkpoint is exported to ONNX inside it). */
+  workDir: string;
+  executionProvider?: "cpu" | "cuda" | "auto";
 }) => Promise<SampleGenerator>;
 
 const HELP = `ssb-eval: evaluate math models on GSM8K, MATH500 and AIME 2024 with honest statistics
@@ -38,8 +41,9 @@ Usage:
   ssb-eval compare RUN_A RUN_B [--out DIR]           paired comparison of two runs (B - A)
 
 Run options:
-  --model DIR             ONNX decoder folder (exported with @ssb/model's ssb-export-onnx) or HF checkpoint
-  --adapter DIR           PEFT LoRA adapter applied to --model (merged before export)
+  --model DIR             ONNX decoder folder (e.g. from ssb-export-onnx) or HF checkpoint folder (exported
+                          to ONNX into OUT/onnx-export first, reused on reruns)
+  --adapter DIR           PEFT LoRA adapter merged into the HF checkpoint --model before export
   --replies FILE          JSONL of {problemId, sampleIndex, text, tokens?, finishReason?, benchmark?}
   --benchmarks LIST       comma-separated: ${Object.keys(BUILTIN_BENCHMARKS).join(",")} (default: all three)
   --benchmark-config FILE JSON benchmark spec (or array of specs) for other JSONL files; adds to --benchmarks
@@ -47,10 +51,13 @@ Run options:
   --n N                   samples per problem (default 1)
   --temperature T         0 = greedy (default 0)
   --top-p P, --top-k K    nucleus / top-k sampling
+  --min-p P               min-p sampling
+  --repetition-penalty R  transformers' repetition penalty (1 = off)
   --max-new-tokens N      token budget per reply (default 2048)
   --seed N                run seed (default 0)
   --limit N               first N problems of each benchmark
-  --batch-size N          prompts per generation batch (default 8)
+  --batch-size N          sequences decoded together (rollout's maxBatch, default 32)
+  --execution-provider EP ONNX Runtime provider: cpu (default), cuda, auto
   --system-prompt TEXT    system prompt (default: the paper's math-tutor prompt)
   --system-prompt-file F  system prompt from a file
   --no-system-prompt      send no system turn
@@ -137,6 +144,9 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       name: { type: "string" },
       resamples: { type: "string" },
       out: { type: "string" },
+      "execution-provider": { type: "string" },
+      "min-p": { type: "string" },
+      "repetition-penalty": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: false,
@@ -158,6 +168,10 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   if (topP !== undefined) sampling.topP = topP;
   const topK = parseNumber(values["top-k"], "--top-k", true);
   if (topK !== undefined) sampling.topK = topK;
+  const minP = parseNumber(values["min-p"], "--min-p", false);
+  if (minP !== undefined) sampling.minP = minP;
+  const repetitionPenalty = parseNumber(values["repetition-penalty"], "--repetition-penalty", false);
+  if (repetitionPenalty !== undefined) sampling.repetitionPenalty = repetitionPenalty;
   const maxNew = parseNumber(values["max-new-tokens"], "--max-new-tokens", true);
   if (maxNew !== undefined) sampling.maxNewTokens = maxNew;
 
@@ -184,7 +198,6 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   const limit = parseNumber(values.limit, "--limit", true);
   if (limit !== undefined) config.limit = limit;
   const batchSize = parseNumber(values["batch-size"], "--batch-size", true);
-  if (batchSize !== undefined) config.batchSize = batchSize;
   const resamples = parseNumber(values.resamples, "--resamples", true);
   if (resamples !== undefined) config.bootstrap = { ...config.bootstrap, resamples };
   if (values["no-system-prompt"]) config.systemPrompt = null;
@@ -206,10 +219,16 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   } else if (values.model !== undefined) {
     if (modelFactory === undefined)
       throw new Error("--model needs a model generator (none is available in this build)");
+    const ep = values["execution-provider"];
+    if (ep !== undefined && ep !== "cpu" && ep !== "cuda" && ep !== "auto") {
+      throw new Error(`--execution-provider: expected cpu, cuda or auto, found "${ep}"`);
+    }
     generator = await modelFactory({
       model: values.model,
+      workDir: values.out,
+      ...(ep !== undefined ? { executionProvider: ep } : {}),
       ...(values.adapter !== undefined ? { adapter: values.adapter } : {}),
-      ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),
+      ...(batchSize !== undefined ? { batchSize } : {}),
     });
   } else {
     throw new Error("--model DIR or --replies FILE is required");

@@ -33,6 +33,13 @@ export {
 } from "./load-benchmark.js";
 export { type MajAtKOptions, majAtK, type VoteClasses, voteClasses, voteScore } from "./majority-vote.js";
 export { chiSquare1Sf, exactBinomialTwoSided, type McNemarResult, mcnemarTest } from "./mcnemar.js";
+export {
+  fromRolloutGenerator,
+  type OpenModelOptions,
+  openModelGenerator,
+  type RolloutAdapterOptions,
+  type RolloutGeneratorLike,
+} from "./model-generator.js";
 export { defaultKs, passAtK } from "./pass-at-k.js";
 export { hashString, mulberry32, type Rng, rngFor, sampleSeed } from "./prng.js";
 export { createProgressBar, formatDuration, type ProgressBar, progressLine } from "./progress.js";

@@ -26,17 +26,21 @@ export function formatDuration(seconds: number): string {
   return `${r}s`;
 }
 
-/** The text of the bar, separated from the terminal for testing. */
+/**
+ * The text of the bar, separated from the terminal for testing. `startedAt` is the count already done when timing
+ * began (resumed samples), so rate and ETA reflect this session's speed only.
+ */
 export function progressLine(
   label: string,
   done: number,
   total: number,
   elapsedSec: number,
+  startedAt = 0,
   width = 24,
 ): string {
   const fraction = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(fraction * width);
-  const rate = elapsedSec > 0 ? done / elapsedSec : 0;
+  const rate = elapsedSec > 0 ? (done - startedAt) / elapsedSec : 0;
   const eta = rate > 0 ? (total - done) / rate : Number.NaN;
   const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
   return `${label} ${bar} ${done}/${total} ${(fraction * 100).toFixed(0)}% ${rate.toFixed(2)}/s ETA ${formatDuration(eta)}`;
@@ -53,9 +57,12 @@ export function createProgressBar(
   const logEveryMs = options.logEveryMs ?? 30_000;
   let lastLog = start;
   let lastDone = 0;
-  const render = (done: number) => progressLine(label, done, total, (now() - start) / 1000);
+  let startedAt: number | undefined;
+  const render = (done: number) => progressLine(label, done, total, (now() - start) / 1000, startedAt ?? 0);
   return {
     update(done) {
+      // The first update carries the samples already done (a resume); rate counts only new ones.
+      startedAt ??= done;
       lastDone = done;
       if (stream.isTTY === true) {
         stream.write(`\r${render(done)}\u001b[K`);

@@ -39,8 +39,11 @@ export interface EvalConfig {
   problemIds?: Readonly<Record<string, readonly string[]>>;
   /** Verifier options for grading. */
   grade?: GradeOptions;
-  /** Prompts per generate() call (each carries up to n samples). Default 8. */
-  batchSize?: number;
+  /**
+   * Prompts handed to one generate() call (each with its missing samples). Larger lets a continuous-batching
+   * engine keep its slots full; results do not depend on it. Default 32.
+   */
+  promptsPerCall?: number;
   /** Bootstrap for the summary. Defaults: 2,000 resamples, seed 0. */
   bootstrap?: { resamples?: number; seed?: number };
   /** Display name of the run in reports. Default: the model id. */
@@ -265,7 +268,7 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
           pending.push({ problemId: problem.id, messages, sampleIndices: missing });
         }
       }
-      const batchSize = Math.max(1, config.batchSize ?? 8);
+      const batchSize = Math.max(1, config.promptsPerCall ?? 32);
       const problems = problemsByBenchmark.get(benchmark) ?? new Map<string, Problem>();
       for (let start = 0; start < pending.length; start += batchSize) {
         const batch = pending.slice(start, start + batchSize);

@@ -28,6 +28,10 @@ export interface SamplingParams {
   temperature: number;
   topK?: number;
   topP?: number;
+  /** Drop tokens below minP × the top token's probability. */
+  minP?: number;
+  /** transformers' repetition penalty (1 = off). */
+  repetitionPenalty?: number;
   maxNewTokens: number;
 }
 

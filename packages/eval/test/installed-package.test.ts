@@ -35,7 +35,7 @@ describe.skipIf(!built)("installed package (dist + data only)", () => {
       if (existsSync(join(pkgDir, entry)))
         cpSync(join(pkgDir, entry), join(target, entry), { recursive: true });
     }
-    for (const dep of ["verifier", "curation"]) {
+    for (const dep of ["verifier", "curation", "model", "rollout"]) {
       symlinkSync(
         realpathSync(join(pkgDir, "node_modules", "@ssb", dep)),
         join(root, "node_modules", "@ssb", dep),

@@ -7,6 +7,6 @@ export const resumeConfig: EvalConfig = {
   limit: 12,
   sampling: { temperature: 0.7, topP: 0.95, maxNewTokens: 256 },
   seed: 42,
-  batchSize: 4,
+  promptsPerCall: 4,
   bootstrap: { resamples: 500 },
 };

@@ -1,0 +1,152 @@
+/**
+ * Generation with a real model through @ssb/rollout (ONNX Runtime): an adapter from rollout's batched
+ * `Generator` to eval's `SampleGenerator`, and `openModelGenerator`, which accepts
+ *  - an ONNX decoder folder or file (anything rollout opens: an @ssb/model export, an ORT GenAI-style export), or
+ *  - a Hugging Face checkpoint folder (config.json + safetensors), exported to ONNX first with @ssb/model —
+ *    optionally with a PEFT LoRA adapter merged into the weights (an adapter cannot be applied to a finished
+ *    ONNX graph, so it needs the checkpoint).
+ * Rollout and model are imported lazily, so using eval's metrics or reports never loads ONNX Runtime.
+ */
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
+import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
+
+/** What the adapter needs of rollout's Generator (structural, so tests can pass a stand-in). */
+export interface RolloutGeneratorLike {
+  readonly modelId: string;
+  generate(prompts: Iterable<PromptInput>, options?: GenerateOptions): AsyncIterable<FinishedSequence>;
+  close(): Promise<void>;
+}
+
+export interface RolloutAdapterOptions {
+  /** Most sequences decoded together (rollout's maxBatch; default 32). */
+  maxBatch?: number;
+  /** Extra stop strings (the model's end-of-turn / eos ids always stop). */
+  stopStrings?: string[];
+  /** Recorded model id (default: the generator's). */
+  modelId?: string;
+}
+
+/** Wrap a rollout Generator as eval's SampleGenerator. */
+export function fromRolloutGenerator(
+  gen: RolloutGeneratorLike,
+  options: RolloutAdapterOptions = {},
+): SampleGenerator {
+  return {
+    modelId: options.modelId ?? gen.modelId,
+    async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
+      const prompts: PromptInput[] = request.prompts.map((p) => ({
+        id: p.problemId,
+        messages: p.messages,
+        sampleIndices: p.sampleIndices,
+      }));
+      const s = request.sampling;
+      const sampling: GenerateOptions["sampling"] = {
+        temperature: s.temperature,
+        topK: s.topK ?? 0,
+        topP: s.topP ?? 1,
+        maxNewTokens: s.maxNewTokens,
+        // Rollout derives each (prompt, sample) stream from this seed, the prompt id and the sample index, so
+        // samples do not depend on batching or on which samples a resumed run asks for.
+        seed: request.seed,
+      };
+      if (s.minP !== undefined) sampling.minP = s.minP;
+      if (s.repetitionPenalty !== undefined) sampling.repetitionPenalty = s.repetitionPenalty;
+      if (options.stopStrings !== undefined) sampling.stopStrings = options.stopStrings;
+      const generateOptions: GenerateOptions = { n: request.n, sampling };
+      if (options.maxBatch !== undefined) generateOptions.maxBatch = options.maxBatch;
+      for await (const seq of gen.generate(prompts, generateOptions)) {
+        yield {
+          problemId: seq.promptId,
+          sampleIndex: seq.sampleIndex,
+          text: seq.text,
+          tokens: seq.tokenIds.length,
+          finishReason: seq.finishReason,
+        };
+      }
+    },
+    close: () => gen.close(),
+  };
+}
+
+export interface OpenModelOptions {
+  /** ONNX decoder folder / file, or HF checkpoint folder. */
+  model: string;
+  /** PEFT LoRA adapter folder, merged into an HF checkpoint before export. */
+  adapter?: string;
+  /** Where an HF checkpoint is exported (reused on later runs when source and adapter match). Default: a
+   * `onnx-export` folder inside `workDir`. */
+  exportDir?: string;
+  /** Folder for the default exportDir (e.g. the run's output folder). Default: the current directory. */
+  workDir?: string;
+  batchSize?: number;
+  /** ONNX Runtime execution provider ("cpu" default, "cuda", "auto"). */
+  executionProvider?: "cpu" | "cuda" | "auto";
+  /** Called with progress messages (export). */
+  log?: (message: string) => void;
+}
+
+function isOnnx(model: string): boolean {
+  if (!existsSync(model)) return false;
+  if (statSync(model).isFile()) return model.endsWith(".onnx");
+  return ["model.onnx", "decoder_model_merged.onnx", "decoder.onnx", "onnx/model.onnx"].some((f) =>
+    existsSync(join(model, f)),
+  );
+}
+
+function isCheckpoint(model: string): boolean {
+  return (
+    existsSync(join(model, "config.json")) &&
+    (existsSync(join(model, "model.safetensors")) || existsSync(join(model, "model.safetensors.index.json")))
+  );
+}
+
+/** Open a model for evaluation; see the module comment for what `model` may be. */
+export async function openModelGenerator(options: OpenModelOptions): Promise<SampleGenerator> {
+  const model = resolve(options.model);
+  const adapter = options.adapter === undefined ? undefined : resolve(options.adapter);
+  let onnxPath = model;
+  let modelId = basename(model);
+  if (adapter !== undefined) modelId += `+${basename(adapter)}`;
+  if (!isOnnx(model) || adapter !== undefined) {
+    if (!isCheckpoint(model)) {
+      throw new Error(
+        adapter !== undefined
+          ? `${model}: --adapter needs a Hugging Face checkpoint folder (config.json + safetensors) to merge into`
+          : `${model}: neither an ONNX decoder (model.onnx) nor a Hugging Face checkpoint (config.json + safetensors)`,
+      );
+    }
+    const exportDir = resolve(options.exportDir ?? join(options.workDir ?? ".", "onnx-export"));
+    const stampFile = join(exportDir, "ssb-eval-export.json");
+    const stamp = JSON.stringify({ model, adapter: adapter ?? null });
+    if (
+      existsSync(stampFile) &&
+      readFileSync(stampFile, "utf8") === stamp &&
+      existsSync(join(exportDir, "model.onnx"))
+    ) {
+      options.log?.(`reusing ONNX export in ${exportDir}`);
+    } else {
+      options.log?.(`exporting ${model}${adapter ? ` + ${adapter}` : ""} to ONNX in ${exportDir}`);
+      const { exportOnnx } = await import("@ssb/model");
+      await mkdir(exportDir, { recursive: true });
+      await exportOnnx({
+        modelDir: model,
+        outDir: exportDir,
+        ...(adapter !== undefined ? { adapterDir: adapter } : {}),
+      });
+      writeFileSync(stampFile, stamp);
+    }
+    onnxPath = exportDir;
+  }
+  const { Generator } = await import("@ssb/rollout");
+  const gen = await Generator.load(onnxPath, {
+    modelId,
+    ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
+  });
+  return fromRolloutGenerator(gen, {
+    modelId,
+    ...(options.batchSize !== undefined ? { maxBatch: options.batchSize } : {}),
+  });
+}
