@@ -1,3 +1,4 @@
+export { type CapturedTopk, captureTopk } from "./capture-topk.js";
 export { type CompressionCodec, type CompressionName, registerCompressionCodec } from "./compression.js";
 export { LogitStoreError } from "./errors.js";
 export {
