@@ -9,7 +9,6 @@ import { openLogitStoreWriter } from "@ssb/logit-store";
 import {
   EMBED_TOKENS_WEIGHT,
   loadCheckpoint,
-  loadTokenizer,
   openSafetensors,
   type TensorToWrite,
   writeSafetensors,
