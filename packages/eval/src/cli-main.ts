@@ -13,7 +13,7 @@ import { readRecords } from "./records-file.js";
 import { loadRepliesGenerator } from "./replies-generator.js";
 import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
 import { type EvalConfig, type RunManifest, runEval } from "./run-eval.js";
-import { summarizeRecords } from "./summarize.js";
+import { type RunSummary, summarizeRecords } from "./summarize.js";
 import type { SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
 
@@ -259,6 +259,19 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   return 0;
 }
 
+/** Summary of a loaded run, with its settings from run.json when present. */
+function summarizeRun(run: ReturnType<typeof loadRun>, resamples: number): RunSummary {
+  const m = run.manifest;
+  return summarizeRecords(
+    run.records,
+    {
+      name: run.name,
+      ...(m ? { modelId: m.modelId, n: m.n, sampling: { ...m.sampling }, seed: m.seed } : {}),
+    },
+    { bootstrap: { resamples }, ...(m ? { maxTokens: m.sampling.maxNewTokens } : {}) },
+  );
+}
+
 function reportCommand(args: string[], io: CliIo): number {
   const { values, positionals } = parseArgs({
     args,
@@ -267,18 +280,7 @@ function reportCommand(args: string[], io: CliIo): number {
   });
   if (positionals.length === 0) throw new Error("report: give one or more run folders");
   const resamples = parseNumber(values.resamples, "--resamples", true) ?? 2000;
-  const summaries = positionals.map((path) => {
-    const run = loadRun(path);
-    const m = run.manifest;
-    return summarizeRecords(
-      run.records,
-      {
-        name: run.name,
-        ...(m ? { modelId: m.modelId, n: m.n, sampling: { ...m.sampling }, seed: m.seed } : {}),
-      },
-      { bootstrap: { resamples }, ...(m ? { maxTokens: m.sampling.maxNewTokens } : {}) },
-    );
-  });
+  const summaries = positionals.map((path) => summarizeRun(loadRun(path), resamples));
   const out = values.out ?? (positionals.length === 1 ? (positionals[0] as string) : undefined);
   if (out !== undefined) {
     mkdirSync(out, { recursive: true });
@@ -308,9 +310,7 @@ function compareCommand(args: string[], io: CliIo): number {
   if (cmp.benchmarks.length === 0) throw new Error("compare: the two runs share no benchmark");
   if (values.out !== undefined) {
     mkdirSync(values.out, { recursive: true });
-    const summaries = [a, b].map((r) =>
-      summarizeRecords(r.records, { name: r.name }, { bootstrap: { resamples } }),
-    );
+    const summaries = [a, b].map((r) => summarizeRun(r, resamples));
     writeReports(values.out, summaries, cmp);
   }
   io.stdout.write(comparisonMarkdown(cmp));

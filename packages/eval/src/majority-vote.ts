@@ -28,16 +28,19 @@ export function voteClasses(
 ): VoteClasses {
   const representatives: string[] = [];
   const classOf: number[] = [];
+  // Samples often repeat an answer verbatim; each distinct string is compared against the classes only once.
+  const seen = new Map<string, number>();
   for (const answer of answers) {
     if (answer === null || answer.trim() === "") {
       classOf.push(-1);
       continue;
     }
-    let found = representatives.findIndex((rep) => rep === answer || equivalent(answer, rep));
+    let found = seen.get(answer) ?? representatives.findIndex((rep) => equivalent(answer, rep));
     if (found < 0) {
       found = representatives.length;
       representatives.push(answer);
     }
+    seen.set(answer, found);
     classOf.push(found);
   }
   return { classOf, representatives };
