@@ -41,6 +41,11 @@ export type DecoderVariant = "plain" | "contrib";
 
 export interface DecoderGraphOptions {
   variant?: DecoderVariant;
+  /**
+   * contrib only: use GroupQueryAttention (default true where supported, i.e. head_dim % 8 == 0).
+   * false keeps the plain MatMul attention with the other fused kernels.
+   */
+  groupQueryAttention?: boolean;
 }
 
 /** Graph input / output names of the decoder-with-past contract. */
@@ -89,7 +94,7 @@ export function buildDecoderGraph(
   const g = new GraphBuilder(DECODER_OPSET);
   if (contrib) g.useOpset(MS_DOMAIN, 1);
   // ORT's CPU GroupQueryAttention needs head_dim % 8 == 0; other sizes keep the plain attention.
-  const fusedAttention = contrib && config.headDim % 8 === 0;
+  const fusedAttention = contrib && config.headDim % 8 === 0 && options.groupQueryAttention !== false;
   const { hiddenSize: E, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = config;
   const group = H / KV;
 

@@ -106,7 +106,13 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 async function exportAndOpen(
   name: string,
-  options: { variant?: DecoderVariant; weightsFile?: string; adapterDir?: string; externalData?: boolean },
+  options: {
+    variant?: DecoderVariant;
+    weightsFile?: string;
+    adapterDir?: string;
+    externalData?: boolean;
+    groupQueryAttention?: boolean;
+  },
 ): Promise<Decoder> {
   const outDir = path.join(workDir, name);
   const result = await exportOnnx({ modelDir: tinyRefDir, outDir, ...options });
@@ -125,6 +131,24 @@ for (const variant of ["plain", "contrib"] as const) {
     beforeAll(async () => {
       base = await exportAndOpen(`base-${variant}`, { variant });
     });
+
+    if (variant === "contrib") {
+      it("without GroupQueryAttention (MatMul attention + fused kernels) reproduces batch_logits", async () => {
+        const alt = await exportAndOpen("contrib-matmul", { variant, groupQueryAttention: false });
+        const b = reference.inputs.batch;
+        const { logits } = await alt.step(b.input_ids, b.attention_mask, b.position_ids, alt.emptyPast(3));
+        const got = logits.data as Float32Array;
+        const want = ref("batch_logits");
+        let worst = 0;
+        for (const [row, positions] of b.valid_positions.entries()) {
+          for (const p of positions) {
+            const at = (row * 10 + p) * V;
+            worst = Math.max(worst, maxAbsDiff(got.subarray(at, at + V), want.subarray(at, at + V)));
+          }
+        }
+        expect(worst).toBeLessThan(1e-4);
+      });
+    }
 
     it("reproduces single_logits", async () => {
       const s = reference.inputs.single;

@@ -11,7 +11,12 @@ import path from "node:path";
 import { loadAdapter, mergeAdapter } from "./adapter.js";
 import { openCheckpointWeights } from "./checkpoint-weights.js";
 import { loadModelConfig, type ModelConfig } from "./config.js";
-import { buildDecoderGraph, type DecoderVariant, type WeightGetter } from "./export-decoder.js";
+import {
+  buildDecoderGraph,
+  type DecoderGraphOptions,
+  type DecoderVariant,
+  type WeightGetter,
+} from "./export-decoder.js";
 import type { GraphBuilder } from "./onnx-graph.js";
 import { encodeOnnxModel, ONNX_IR_VERSION, type OnnxModelProto, type OnnxTensorProto } from "./onnx-proto.js";
 import type { TensorSource } from "./safetensors.js";
@@ -117,6 +122,8 @@ export async function writeOnnxModel(
   const modelTmp = `${file}.tmp`;
   await writeFile(modelTmp, encoded);
   if (external) await rename(dataTmp, dataFile);
+  // A data file left by an earlier external-data export of the same name would be stale now.
+  else await rm(dataFile, { force: true });
   await rename(modelTmp, file);
   const result: WrittenOnnxModel = {
     modelFile: file,
@@ -159,6 +166,8 @@ export interface ExportOnnxOptions {
   /** PEFT adapter folder, merged into the weights before export. */
   adapterDir?: string;
   variant?: DecoderVariant;
+  /** contrib only: GroupQueryAttention (default true where head_dim % 8 == 0); false keeps MatMul attention. */
+  groupQueryAttention?: boolean;
   /** Only float32 is exported today (the weights are upcast from bf16 / f16 exactly). */
   dtype?: "f32";
   externalData?: boolean | "auto";
@@ -208,7 +217,10 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
   try {
     let source: TensorSource = base;
     if (options.adapterDir !== undefined) source = mergeAdapter(base, await loadAdapter(options.adapterDir));
-    const graph = buildDecoderGraph(config, weightGetter(source), { variant });
+    const graphOptions: DecoderGraphOptions = { variant };
+    if (options.groupQueryAttention !== undefined)
+      graphOptions.groupQueryAttention = options.groupQueryAttention;
+    const graph = buildDecoderGraph(config, weightGetter(source), graphOptions);
     const metadata: Record<string, string> = {
       "ssb.architecture": config.architecture,
       "ssb.variant": variant,
