@@ -10,17 +10,13 @@ import path from "node:path";
 import type { LoraConfig } from "@ssb/model";
 import * as tf from "@tensorflow/tfjs";
 import { AdamW, globalNorm } from "./adamw.js";
-import { collate, planSteps } from "./batching.js";
-import { kdLoss } from "./kd-loss.js";
+import { planSteps } from "./batching.js";
 import { initLora, loraConfigFrom } from "./lora.js";
 import { appendMetrics, lossCurveSvg, readMetrics, type StepMetrics, truncateMetrics } from "./metrics.js";
-import { type DecoderModel, forward, trainableVariables } from "./model.js";
+import { type DecoderModel, trainableVariables } from "./model.js";
 import { createProgress } from "./progress.js";
-import { rowWeights } from "./reduction.js";
-import { seedFrom } from "./rng.js";
 import { saveFullModel, saveLoraAdapter } from "./save-model.js";
 import { learningRate } from "./schedule.js";
-import { teacherTargets } from "./teacher-targets.js";
 import {
   latestCheckpoint,
   pruneCheckpoints,
@@ -29,6 +25,7 @@ import {
   type TrainerState,
 } from "./train-checkpoint.js";
 import type { TrainConfig } from "./train-config.js";
+import { stepGradients, stepRowWeights } from "./train-step.js";
 import { type TrainingExample, truncateExample } from "./training-example.js";
 
 export interface TrainOptions {
@@ -155,48 +152,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!planned) break;
     const stepStart = Date.now();
     const groups = planned.microBatches.map((ids) => ids.map((i) => examples[i] as TrainingExample));
-    const weights = rowWeights(
-      groups.flat().map((e) => e.targets.length),
-      config.loss.reduction,
+    const weights = stepRowWeights(groups, config);
+    const { grads, loss, kl, ce, tokens } = stepGradients(
+      model,
+      vars,
+      groups,
+      weights,
+      config,
+      step,
+      options.padId ?? 0,
     );
-    let offset = 0;
-    let accum: tf.Tensor[] | null = null;
-    let loss = 0;
-    let kl = 0;
-    let ce = 0;
-    let tokens = 0;
-    groups.forEach((group, micro) => {
-      const batch = collate(group, options.padId ?? 0);
-      tokens += batch.tokens;
-      const w = weights.subarray(offset, offset + batch.targets.length);
-      offset += batch.targets.length;
-      const teacher =
-        config.loss.kdWeight > 0 && batch.teacher
-          ? teacherTargets(batch.teacher, config.loss.temperature, config.loss.tail)
-          : null;
-      let parts: tf.Scalar[] = [];
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = forward(model, batch.input, batch.rows, {
-          training: true,
-          dropoutSeed: seedFrom(config.seed, "dropout", step, micro),
-        });
-        const out = kdLoss(logits, teacher, batch.targets, w, config.loss);
-        parts = [out.kd ?? tf.scalar(0), out.ce ?? tf.scalar(0)].map((t) => tf.keep(t));
-        return out.loss;
-      }, vars);
-      loss += value.dataSync()[0] as number;
-      kl += parts[0]?.dataSync()[0] as number;
-      ce += parts[1]?.dataSync()[0] as number;
-      for (const t of [value, ...parts]) t.dispose();
-      const list = vars.map((v) => grads[v.name] as tf.Tensor);
-      if (accum === null) accum = list;
-      else {
-        const previous: tf.Tensor[] = accum;
-        accum = previous.map((a, i) => tf.add(a, list[i] as tf.Tensor));
-        for (const t of [...previous, ...list]) t.dispose();
-      }
-    });
-    const grads = accum as unknown as tf.Tensor[];
     const gradNorm = globalNorm(grads);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       for (const g of grads) g.dispose();
