@@ -52,7 +52,7 @@ describe("kill and resume", () => {
     const partial = readRecords(join(killed, "records.jsonl")).records.length;
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(108);
-    expect(await runChild(killed, 70)).toBe("killed");
+    expect(await runChild(killed, 20)).toBe("killed");
     expect(await runChild(killed, null)).toBe("finished");
 
     for (const file of ["records.jsonl", "summary.json", "report.md", "report.html", "run.json"]) {

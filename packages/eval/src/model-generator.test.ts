@@ -1,0 +1,69 @@
+import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
+import { describe, expect, it } from "vitest";
+import { fromRolloutGenerator, openModelGenerator } from "./model-generator.js";
+
+describe("fromRolloutGenerator", () => {
+  it("maps eval's request onto rollout's prompts and sampling, and sequences back to samples", async () => {
+    const seen: { prompts: PromptInput[]; options: GenerateOptions | undefined }[] = [];
+    let closed = false;
+    const standIn = {
+      modelId: "m",
+      async *generate(
+        prompts: Iterable<PromptInput>,
+        options?: GenerateOptions,
+      ): AsyncIterable<FinishedSequence> {
+        const list = [...prompts];
+        seen.push({ prompts: list, options });
+        for (const p of list) {
+          for (const i of p.sampleIndices ?? []) {
+            yield {
+              promptId: p.id,
+              sampleIndex: i,
+              text: `reply ${i}`,
+              tokenIds: [1, 2, 3],
+              finishReason: "length",
+              promptTokens: 5,
+              seed: 0,
+              timing: { startedMs: 0, firstTokenMs: 0, finishedMs: 0 },
+            };
+          }
+        }
+      },
+      async close() {
+        closed = true;
+      },
+    };
+    const gen = fromRolloutGenerator(standIn, { maxBatch: 16, modelId: "named" });
+    expect(gen.modelId).toBe("named");
+    const out = [];
+    for await (const s of gen.generate({
+      benchmark: "b",
+      prompts: [{ problemId: "p1", messages: [{ role: "user", content: "q" }], sampleIndices: [1, 3] }],
+      n: 4,
+      sampling: { temperature: 0.7, topP: 0.8, maxNewTokens: 64, repetitionPenalty: 1.05 },
+      seed: 99,
+    })) {
+      out.push(s);
+    }
+    expect(out).toEqual([
+      { problemId: "p1", sampleIndex: 1, text: "reply 1", tokens: 3, finishReason: "length" },
+      { problemId: "p1", sampleIndex: 3, text: "reply 3", tokens: 3, finishReason: "length" },
+    ]);
+    expect(seen[0]?.prompts).toEqual([
+      { id: "p1", messages: [{ role: "user", content: "q" }], sampleIndices: [1, 3] },
+    ]);
+    expect(seen[0]?.options).toEqual({
+      n: 4,
+      maxBatch: 16,
+      sampling: { temperature: 0.7, topK: 0, topP: 0.8, maxNewTokens: 64, seed: 99, repetitionPenalty: 1.05 },
+    });
+    await gen.close?.();
+    expect(closed).toBe(true);
+  });
+
+  it("explains what a model path must be", async () => {
+    await expect(openModelGenerator({ model: "/nonexistent/model" })).rejects.toThrow(
+      /neither an ONNX decoder \(model\.onnx\) nor a Hugging Face checkpoint/,
+    );
+  });
+});
