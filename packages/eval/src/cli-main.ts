@@ -156,7 +156,13 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     return 0;
   }
   if (values.out === undefined) throw new Error("--out DIR is required");
-  const fromFile = (values.config ? readJson(values.config) : {}) as Partial<EvalConfig>;
+  const rawConfig = values.config ? readJson(values.config) : {};
+  if (typeof rawConfig !== "object" || rawConfig === null || Array.isArray(rawConfig)) {
+    throw new Error(
+      `${values.config}: expected a JSON object with EvalConfig fields (n, sampling, seed, ...)`,
+    );
+  }
+  const fromFile = rawConfig as Partial<EvalConfig>;
   const sampling: SamplingParams = {
     temperature: 0,
     maxNewTokens: 2048,
