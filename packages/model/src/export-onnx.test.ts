@@ -324,6 +324,21 @@ describe("external data", () => {
     expect(Number(entries.offset) % 4096).toBe(0);
     expect(Number(entries.length)).toBe(256 * 64 * 4);
     expect(result.copied).toContain("config.json");
+    const genai = JSON.parse(await readFile(path.join(outDir, "genai_config.json"), "utf8"));
+    expect(genai.model).toMatchObject({
+      type: "qwen2",
+      eos_token_id: 2,
+      vocab_size: 256,
+      context_length: 512,
+    });
+    expect(genai.model.decoder).toMatchObject({
+      filename: "model.onnx",
+      head_size: 16,
+      num_key_value_heads: 2,
+      num_hidden_layers: 2,
+      inputs: { past_key_names: "past_key_values.%d.key" },
+      outputs: { present_value_names: "present.%d.value" },
+    });
 
     const session = await ort.InferenceSession.create(result.modelFile);
     const decoder = new Decoder(session, result.config);

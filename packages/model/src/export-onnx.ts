@@ -10,13 +10,14 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/prom
 import path from "node:path";
 import { loadAdapter, mergeAdapter } from "./adapter.js";
 import { openCheckpointWeights } from "./checkpoint-weights.js";
-import { loadModelConfig, type ModelConfig } from "./config.js";
+import { loadGenerationConfig, loadModelConfig, type ModelConfig } from "./config.js";
 import {
   buildDecoderGraph,
   type DecoderGraphOptions,
   type DecoderVariant,
   type WeightGetter,
 } from "./export-decoder.js";
+import { GENAI_CONFIG_FILE, genaiConfig } from "./genai-config.js";
 import type { GraphBuilder } from "./onnx-graph.js";
 import { encodeOnnxModel, ONNX_IR_VERSION, type OnnxModelProto, type OnnxTensorProto } from "./onnx-proto.js";
 import type { TensorSource } from "./safetensors.js";
@@ -161,7 +162,7 @@ export function weightGetter(source: TensorSource): WeightGetter {
 export interface ExportOnnxOptions {
   /** HF checkpoint folder (config.json + safetensors). */
   modelDir: string;
-  /** Output folder: model.onnx (+ model.onnx.data), plus the checkpoint's config and tokenizer files. */
+  /** Output folder: model.onnx (+ model.onnx.data), genai_config.json, and the checkpoint's config and tokenizer files. */
   outDir: string;
   /** PEFT adapter folder, merged into the weights before export. */
   adapterDir?: string;
@@ -232,6 +233,11 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
     if (options.onProgress) writeOptions.onProgress = options.onProgress;
     const file = path.join(options.outDir, options.modelFileName ?? "model.onnx");
     const written = await writeOnnxModel(graph, file, writeOptions);
+    const generation = await loadGenerationConfig(options.modelDir, config);
+    await writeFile(
+      path.join(options.outDir, GENAI_CONFIG_FILE),
+      `${JSON.stringify(genaiConfig(config, generation, path.basename(file)), null, 2)}\n`,
+    );
     const copied: string[] = [];
     const sameDir = path.resolve(options.outDir) === path.resolve(options.modelDir);
     for (const name of sameDir ? [] : COMPANION_FILES) {

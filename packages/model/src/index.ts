@@ -6,6 +6,7 @@ export * from "./config.js";
 export * from "./dtype.js";
 export * from "./export-decoder.js";
 export * from "./export-onnx.js";
+export * from "./genai-config.js";
 export { type JsonObject, ModelFileError } from "./json-fields.js";
 export * from "./onnx-graph.js";
 export * from "./onnx-proto.js";
