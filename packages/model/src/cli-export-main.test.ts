@@ -92,6 +92,7 @@ describe("ssb-export-onnx run", () => {
     expect(c.out()).toContain("variant contrib");
     expect((await readdir(out)).sort()).toEqual([
       "config.json",
+      "genai_config.json",
       "model.onnx",
       "tokenizer.json",
       "tokenizer_config.json",
