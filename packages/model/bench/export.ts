@@ -8,7 +8,8 @@
  * the temp folder is removed at the end, also on failure.
  *
  * Options: --layers N (default 24; fewer for a quick smoke run), --prefill N (128), --decode N (32),
- * --threads N (ORT intra-op threads; default: all cores), --variants plain,contrib, --rounds N (5).
+ * --threads N (ORT intra-op threads; default: all cores), --variants plain,contrib, --rounds N (5),
+ * --external-data always|auto|never (default always; "never" exercises the inline path, < 2 GiB only).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     threads: { type: "string", default: String(os.availableParallelism()) },
     variants: { type: "string", default: "plain,contrib" },
     rounds: { type: "string", default: "5" },
+    "external-data": { type: "string", default: "always" },
   },
 });
 const layers = Number(args.layers);
@@ -150,7 +152,9 @@ interface Loaded {
 
 async function exportAndLoad(dir: string, variant: DecoderVariant): Promise<Loaded> {
   const outDir = path.join(dir, `onnx-${variant}`);
-  const exported = await exportOnnx({ modelDir: dir, outDir, variant, externalData: true });
+  const flag = args["external-data"];
+  const externalData = flag === "auto" ? "auto" : flag !== "never";
+  const exported = await exportOnnx({ modelDir: dir, outDir, variant, externalData });
   console.error(
     `[${variant}] export ${exported.seconds.toFixed(1)} s, model.onnx ${(exported.modelBytes / 1e6).toFixed(2)} MB, data ${(exported.dataBytes / 1e9).toFixed(2)} GB`,
   );

@@ -24,6 +24,8 @@ import type { TensorSource } from "./safetensors.js";
 
 /** Above this many initializer bytes the weights go to external data (protobuf's hard limit is 2 GiB). */
 export const INLINE_LIMIT_BYTES = 1_800_000_000;
+/** protobuf's hard limit for one message (2 GiB - 1), less room for the graph itself. */
+const PROTOBUF_LIMIT_BYTES = 2 ** 31 - 1 - 64 * 1024 * 1024;
 /** Initializers smaller than this stay inline even with external data (shape constants, axes). */
 const EXTERNAL_MIN_BYTES = 1024;
 /** Offsets in the data file are page aligned so ONNX Runtime can memory-map the tensors. */
@@ -64,6 +66,11 @@ export async function writeOnnxModel(
     options.externalData === "auto" || options.externalData === undefined
       ? totalBytes > INLINE_LIMIT_BYTES
       : options.externalData;
+  if (!external && totalBytes > PROTOBUF_LIMIT_BYTES) {
+    throw new Error(
+      `${file}: ${totalBytes} bytes of weights cannot be inline (protobuf's limit is 2 GiB); use external data`,
+    );
+  }
   const dataFileName = options.dataFileName ?? `${path.basename(file)}.data`;
   const dataFile = path.join(path.dirname(file), dataFileName);
   await mkdir(path.dirname(file), { recursive: true });
