@@ -63,11 +63,14 @@ export {
   studentPromptIds,
 } from "./pairs-data.js";
 export { createProgress, type Progress } from "./progress.js";
+export { qwen2Config, randomWeights } from "./random-weights.js";
 export { type Reduction, rowWeights } from "./reduction.js";
 export { createRng, type Rng, seedFrom, shuffled } from "./rng.js";
 export { type RunTrainingOptions, runTraining } from "./run-training.js";
 export { saveFullModel, saveLoraAdapter } from "./save-model.js";
 export { learningRate, type ScheduleKind, type ScheduleOptions } from "./schedule.js";
+export { type StepShape, stepFlops } from "./step-flops.js";
+export { estimateStepMemory, type StepMemory } from "./step-memory.js";
 export { logProbsAtIds, studentSupportLogProbs, tailLogProb, teacherSupportProbs } from "./student-topk.js";
 export {
   denseTeacherProbs,
@@ -93,6 +96,7 @@ export {
   type TrainConfig,
   type TrainConfigInput,
 } from "./train-config.js";
+export { type StepGradients, stepGradients, stepRowWeights } from "./train-step.js";
 export { NonFiniteLossError, type TrainOptions, type TrainResult, train } from "./trainer.js";
 export {
   exampleFromPromptAndReply,
