@@ -7,6 +7,7 @@ export {
   CHATML_TEMPLATE,
   SPECIAL_TOKENS,
 } from "./tokenizer-builder.js";
+export { buildTrainingMix, type MixExample, type TrainingMixOptions } from "./training-mix.js";
 export {
   type DifficultyOptions,
   drawProblem,
