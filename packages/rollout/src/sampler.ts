@@ -42,12 +42,13 @@ function sortedByLogit(row: ArrayLike<number>, ids: number[]): number[] {
 export function candidates(row: ArrayLike<number>, s: SamplerSettings): Candidates | null {
   const V = row.length;
   const T = s.temperature;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < V; i++) if ((row[i] as number) > max) max = row[i] as number;
   const useTopK = s.topK > 0 && s.topK < V;
   const useTopP = s.topP < 1;
   const useMinP = s.minP > 0;
   if (!useTopK && !useTopP && !useMinP) return null;
+  if (useTopK && s.topK <= 256) return fromTopK(row, s);
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < V; i++) if ((row[i] as number) > max) max = row[i] as number;
 
   // top-k keeps every logit >= the k-th largest (ties included).
   let floor = Number.NEGATIVE_INFINITY;
@@ -101,6 +102,52 @@ export function candidates(row: ArrayLike<number>, s: SamplerSettings): Candidat
     total += w;
   }
   return { ids, weights, total };
+}
+
+/**
+ * The common case (small top-k) in about one pass: the top-k selection gives the max and the k-th value;
+ * a cheap equality scan adds logits tied with the k-th (transformers keeps ties); top-p and min-p then
+ * only look at those few candidates.
+ */
+function fromTopK(row: ArrayLike<number>, s: SamplerSettings): Candidates {
+  const T = s.temperature;
+  const top = topKOf(row, s.topK);
+  const kth = top.values[s.topK - 1] as number;
+  const max = top.values[0] as number;
+  let ids = Array.from(top.ids);
+  let ties = 0;
+  for (let i = 0; i < row.length; i++) if (row[i] === kth) ties++;
+  const inTop = top.values.filter((v) => v === kth).length;
+  if (ties > inTop) {
+    const have = new Set(ids);
+    for (let i = 0; i < row.length; i++) if (row[i] === kth && !have.has(i)) ids.push(i);
+    ids = sortedByLogit(row, ids);
+  }
+  let n = ids.length;
+  if (s.topP < 1) {
+    let z = 0;
+    for (const id of ids) z += Math.exp(((row[id] as number) - max) / T);
+    let before = 0;
+    let kept = 0;
+    while (kept < n && before / z < s.topP)
+      before += Math.exp(((row[ids[kept++] as number] as number) - max) / T);
+    n = Math.max(1, kept);
+  }
+  if (s.minP > 0) {
+    const floor = max + T * Math.log(s.minP);
+    let kept = 0;
+    while (kept < n && (row[ids[kept] as number] as number) >= floor) kept++;
+    n = Math.max(1, kept);
+  }
+  const out = Int32Array.from(ids.slice(0, n));
+  const weights = new Float64Array(n);
+  let total = 0;
+  for (let j = 0; j < n; j++) {
+    const w = Math.exp(((row[out[j] as number] as number) - max) / T);
+    weights[j] = w;
+    total += w;
+  }
+  return { ids: out, weights, total };
 }
 
 /** The full distribution the sampler draws from, as (id, probability) sorted by id (for tests and tools). */

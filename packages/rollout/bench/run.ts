@@ -1,0 +1,340 @@
+/**
+ * `pnpm bench`: tokens/s of @ssb/rollout vs transformers.js `generate` (both on onnxruntime-node, same
+ * exported ONNX model, same prompts), at 1 / 8 / 32 prompts x 4 samples; per-step overhead vs a bare
+ * `session.run` loop; and continuous refill vs waves on sequences of mixed lengths.
+ *
+ * The machine is shared, so engines run interleaved (ours, transformers.js, bare; repeated --reps times)
+ * and each cell is the best (fastest) repetition; the load average is printed with the results.
+ *
+ * Flags: --models tiny,random  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2
+ */
+import { mkdir, symlink } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { AutoModelForCausalLM, env, Tensor } from "@huggingface/transformers";
+import { exportOnnx } from "@ssb/model";
+import * as ort from "onnxruntime-node";
+import { Generator, type PromptInput } from "../src/index.js";
+import { BENCH_MODEL, parameterCount, randomQwen2Export } from "./random-model.js";
+
+const { values } = parseArgs({
+  options: {
+    models: { type: "string", default: "tiny,random" },
+    batches: { type: "string", default: "1,8,32" },
+    samples: { type: "string", default: "4" },
+    "new-tokens": { type: "string", default: "32" },
+    "prompt-tokens": { type: "string", default: "32,96" },
+    reps: { type: "string", default: "2" },
+    "skip-tjs": { type: "boolean", default: false },
+  },
+});
+const batches = (values.batches as string).split(",").map(Number);
+const samples = Number(values.samples);
+const newTokens = Number(values["new-tokens"]);
+const promptLengths = (values["prompt-tokens"] as string).split(",").map(Number);
+const reps = Number(values.reps);
+let promptTokens = promptLengths[0] as number;
+
+function prompts(count: number, vocab: number, seed: number): number[][] {
+  let s = seed >>> 0 || 1;
+  const next = (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+  return Array.from({ length: count }, () =>
+    Array.from({ length: promptTokens }, () => 3 + Math.floor(next() * (vocab - 6))),
+  );
+}
+
+async function timeIt<T>(fn: () => Promise<T>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+async function ours(
+  gen: Generator,
+  ps: number[][],
+  n: number,
+  maxNew: number,
+  sampled = true,
+): Promise<number> {
+  const inputs: PromptInput[] = ps.map((tokenIds, i) => ({ id: `p${i}`, tokenIds, n }));
+  let tokens = 0;
+  const sampling = sampled
+    ? { temperature: 1, topK: 50, maxNewTokens: maxNew, stopTokenIds: [] }
+    : { temperature: 0, maxNewTokens: maxNew, stopTokenIds: [] };
+  for await (const s of gen.generate(inputs, { maxBatch: ps.length * n, sampling }))
+    tokens += s.tokenIds.length;
+  return tokens;
+}
+
+/** The floor: prefill + decode with session.run, argmax, nothing else. */
+async function bareLoop(
+  session: ort.InferenceSession,
+  layers: number,
+  kvHeads: number,
+  headDim: number,
+  ps: number[][],
+  n: number,
+  maxNew: number,
+): Promise<number> {
+  const rows = ps.length * n;
+  const L = promptTokens;
+  const ids = new BigInt64Array(rows * L);
+  ps.forEach((p, i) => {
+    for (let j = 0; j < n; j++) for (let t = 0; t < L; t++) ids[(i * n + j) * L + t] = BigInt(p[t] as number);
+  });
+  const pos = new BigInt64Array(rows * L);
+  for (let r = 0; r < rows; r++) for (let t = 0; t < L; t++) pos[r * L + t] = BigInt(t);
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor("int64", ids, [rows, L]),
+    attention_mask: new ort.Tensor("int64", new BigInt64Array(rows * L).fill(1n), [rows, L]),
+    position_ids: new ort.Tensor("int64", pos, [rows, L]),
+  };
+  for (let l = 0; l < layers; l++) {
+    feeds[`past_key_values.${l}.key`] = new ort.Tensor("float32", new Float32Array(0), [
+      rows,
+      kvHeads,
+      0,
+      headDim,
+    ]);
+    feeds[`past_key_values.${l}.value`] = new ort.Tensor("float32", new Float32Array(0), [
+      rows,
+      kvHeads,
+      0,
+      headDim,
+    ]);
+  }
+  let out = await session.run(feeds);
+  let seqLen = L;
+  for (let step = 1; step < maxNew; step++) {
+    const logits = out.logits as ort.Tensor;
+    const V = logits.dims[2] as number;
+    const S = logits.dims[1] as number;
+    const data = logits.data as Float32Array;
+    const next = new BigInt64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const base = (r * S + S - 1) * V;
+      let best = 0;
+      for (let v = 1; v < V; v++) if ((data[base + v] as number) > (data[base + best] as number)) best = v;
+      next[r] = BigInt(best);
+    }
+    seqLen++;
+    const f: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor("int64", next, [rows, 1]),
+      attention_mask: new ort.Tensor("int64", new BigInt64Array(rows * seqLen).fill(1n), [rows, seqLen]),
+      position_ids: new ort.Tensor("int64", new BigInt64Array(rows).fill(BigInt(seqLen - 1)), [rows, 1]),
+    };
+    for (let l = 0; l < layers; l++) {
+      f[`past_key_values.${l}.key`] = out[`present.${l}.key`] as ort.Tensor;
+      f[`past_key_values.${l}.value`] = out[`present.${l}.value`] as ort.Tensor;
+    }
+    out = await session.run(f);
+  }
+  return rows * maxNew;
+}
+
+/** transformers.js wants <localModelPath>/<name>/{config.json, onnx/model.onnx}. */
+async function transformersLayout(exportDir: string, name: string): Promise<string> {
+  const root = path.join(os.tmpdir(), "ssb-rollout-bench-tjs");
+  const dir = path.join(root, name);
+  await mkdir(path.join(dir, "onnx"), { recursive: true });
+  for (const [from, to] of [
+    ["config.json", "config.json"],
+    ["model.onnx", "onnx/model.onnx"],
+  ] as const) {
+    await symlink(path.join(exportDir, from), path.join(dir, to)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+  }
+  return root;
+}
+
+interface TjsModel {
+  generate(args: Record<string, unknown>): Promise<unknown>;
+}
+
+async function tjsGenerate(model: TjsModel, ps: number[][], n: number, maxNew: number): Promise<number> {
+  // transformers.js has no num_return_sequences expansion for sampling: repeat each prompt n times.
+  const rows = ps.length * n;
+  const ids = new BigInt64Array(rows * promptTokens);
+  ps.forEach((p, i) => {
+    for (let j = 0; j < n; j++)
+      for (let t = 0; t < promptTokens; t++) ids[(i * n + j) * promptTokens + t] = BigInt(p[t] as number);
+  });
+  await model.generate({
+    input_ids: new Tensor("int64", ids, [rows, promptTokens]),
+    attention_mask: new Tensor("int64", new BigInt64Array(rows * promptTokens).fill(1n), [
+      rows,
+      promptTokens,
+    ]),
+    max_new_tokens: maxNew,
+    min_new_tokens: maxNew,
+    do_sample: true,
+    top_k: 50,
+    temperature: 1,
+  });
+  return rows * maxNew;
+}
+
+const results: string[] = [];
+function report(line: string): void {
+  console.log(line);
+  results.push(line);
+}
+
+async function benchModel(label: string, dir: string): Promise<void> {
+  const gen = await Generator.load(dir);
+  const io = gen.session.io;
+  const vocab = gen.vocabSize;
+  const bare = await ort.InferenceSession.create(path.join(dir, "model.onnx"), {
+    graphOptimizationLevel: "all",
+  });
+  let tjs: TjsModel | null = null;
+  let tjsError = "";
+  if (!values["skip-tjs"]) {
+    try {
+      env.allowRemoteModels = false;
+      env.localModelPath = await transformersLayout(dir, label);
+      tjs = (await AutoModelForCausalLM.from_pretrained(label, {
+        dtype: "fp32",
+        device: "cpu",
+        local_files_only: true,
+      })) as unknown as TjsModel;
+    } catch (e) {
+      tjsError = e instanceof Error ? e.message : String(e);
+      report(`transformers.js could not load ${label}: ${tjsError}`);
+    }
+  }
+  // Warm up every engine once (session init, allocator arenas).
+  const warm = prompts(1, vocab, 1);
+  await ours(gen, warm, 1, 4);
+  await bareLoop(bare, io.kv.length, io.numKvHeads, io.headDim, warm, 1, 4);
+  if (tjs) await tjsGenerate(tjs, warm, 1, 4);
+
+  for (const len of promptLengths) {
+    promptTokens = len;
+    report(
+      `\n### ${label}: ${promptTokens}-token prompts, ${newTokens} new tokens per sequence, ${samples} samples per prompt (load average ${os.loadavg()[0]?.toFixed(1)})\n`,
+    );
+    report(
+      "| prompts x samples | @ssb/rollout tok/s | transformers.js tok/s | speed-up | bare session.run loop tok/s |",
+    );
+    report("|---|---|---|---|---|");
+    for (const b of batches) {
+      const ps = prompts(b, vocab, 100 + b);
+      let bestOurs = 0;
+      let bestTjs = 0;
+      let bestBare = 0;
+      for (let r = 0; r < reps; r++) {
+        let tok = 0;
+        let t = await timeIt(async () => {
+          tok = await ours(gen, ps, samples, newTokens);
+        });
+        bestOurs = Math.max(bestOurs, tok / t);
+        if (tjs) {
+          t = await timeIt(async () => {
+            tok = await tjsGenerate(tjs as TjsModel, ps, samples, newTokens);
+          });
+          bestTjs = Math.max(bestTjs, tok / t);
+        }
+        t = await timeIt(async () => {
+          tok = await bareLoop(bare, io.kv.length, io.numKvHeads, io.headDim, ps, samples, newTokens);
+        });
+        bestBare = Math.max(bestBare, tok / t);
+      }
+      const tjsCell = tjs ? bestTjs.toFixed(1) : tjsError ? "n/a" : "skipped";
+      const speed = tjs ? `${(bestOurs / bestTjs).toFixed(2)}x` : "";
+      report(
+        `| ${b} x ${samples} | ${bestOurs.toFixed(1)} | ${tjsCell} | ${speed} | ${bestBare.toFixed(1)} |`,
+      );
+    }
+  }
+  promptTokens = promptLengths[0] as number;
+
+  // Per-step overhead at batch 1: the same tokens through the bare loop and through the generator.
+  const one = prompts(1, vocab, 7);
+  const steps = Math.max(newTokens, 64);
+  const times = { bare: [] as number[], greedy: [] as number[], sample: [] as number[] };
+  for (let r = 0; r < Math.max(3, reps); r++) {
+    times.bare.push(
+      await timeIt(() => bareLoop(bare, io.kv.length, io.numKvHeads, io.headDim, one, 1, steps)),
+    );
+    times.greedy.push(await timeIt(() => ours(gen, one, 1, steps, false)));
+    times.sample.push(await timeIt(() => ours(gen, one, 1, steps, true)));
+  }
+  const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] as number;
+  const tBare1 = median(times.bare);
+  const tGreedy1 = median(times.greedy);
+  const tSample1 = median(times.sample);
+  report(
+    `\nbatch 1, ${steps} tokens, median of ${times.bare.length} interleaved runs: bare loop ${((tBare1 / steps) * 1000).toFixed(2)} ms/token; ` +
+      `@ssb/rollout greedy ${((tGreedy1 / steps) * 1000).toFixed(2)} ms/token (${(tGreedy1 / tBare1).toFixed(3)}x), ` +
+      `top-k 50 sampling ${((tSample1 / steps) * 1000).toFixed(2)} ms/token (${(tSample1 / tBare1).toFixed(3)}x)`,
+  );
+  await gen.close();
+  await bare.release();
+}
+
+/** Continuous refill vs waves on replies of mixed lengths (8..4*new-tokens), 32 prompts x 4 samples, batch 32. */
+async function benchRefill(dir: string): Promise<void> {
+  const gen = await Generator.load(dir);
+  const ps = prompts(32, gen.vocabSize, 5);
+  const inputs: PromptInput[] = ps.map((tokenIds, i) => ({
+    id: `p${i}`,
+    tokenIds,
+    n: samples,
+    sampling: { maxNewTokens: 8 + ((i * 37) % (newTokens * 2)) },
+  }));
+  report("\n| refill policy (32 prompts x 4, batch 32, mixed lengths) | tok/s | seconds |\n|---|---|---|");
+  const best = { eager: Number.POSITIVE_INFINITY, waves: Number.POSITIVE_INFINITY };
+  let tokens = 0;
+  for (let r = 0; r < reps; r++) {
+    for (const refill of ["eager", "waves"] as const) {
+      tokens = 0;
+      const t = await timeIt(async () => {
+        for await (const s of gen.generate(inputs, {
+          maxBatch: 32,
+          refill,
+          sampling: { temperature: 1, topK: 50, stopTokenIds: [] },
+        })) {
+          tokens += s.tokenIds.length;
+        }
+      });
+      best[refill] = Math.min(best[refill], t);
+    }
+  }
+  for (const refill of ["eager", "waves"] as const) {
+    report(`| ${refill} | ${(tokens / best[refill]).toFixed(1)} | ${best[refill].toFixed(2)} |`);
+  }
+  await gen.close();
+}
+
+const started = new Date();
+console.log(
+  `@ssb/rollout bench, ${started.toISOString()}, node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), onnxruntime-node ${ort.env.versions.node ?? "?"}`,
+);
+for (const m of (values.models as string).split(",")) {
+  if (m === "tiny") {
+    const dir = path.join(os.tmpdir(), "ssb-rollout-bench-tiny");
+    await exportOnnx({
+      modelDir: path.resolve(import.meta.dirname, "../../../../shared/fixtures/qwen2-tiny-ref"),
+      outDir: dir,
+    });
+    await benchModel("qwen2-tiny-ref", dir);
+  } else if (m === "random") {
+    const dir = await randomQwen2Export();
+    report(
+      `\nrandom Qwen2: hidden ${BENCH_MODEL.hiddenSize}, ${BENCH_MODEL.numLayers} layers, ${BENCH_MODEL.numHeads} heads / ${BENCH_MODEL.numKvHeads} KV heads, vocab ${BENCH_MODEL.vocabSize}: ${(parameterCount(BENCH_MODEL) / 1e6).toFixed(1)}M parameters`,
+    );
+    await benchModel("random-qwen2", dir);
+    await benchRefill(dir);
+  } else {
+    throw new Error(`--models: unknown model "${m}" (tiny, random)`);
+  }
+}
+console.log(`\ndone in ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
