@@ -3,7 +3,7 @@
  * onnxruntime-node: full passes (single, left-padded batch, bf16 weights, merged LoRA), incremental
  * decoding through the KV cache, and greedy generation.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
@@ -14,6 +14,7 @@ import type { DecoderVariant } from "./export-decoder.js";
 import { exportOnnx } from "./export-onnx.js";
 import { decodeOnnxModel } from "./onnx-proto.js";
 import { openSafetensors } from "./safetensors.js";
+import { writeSafetensors } from "./safetensors-writer.js";
 
 interface Reference {
   inputs: {
@@ -309,6 +310,44 @@ for (const variant of ["plain", "contrib"] as const) {
     });
   });
 }
+
+describe("sharded checkpoint", () => {
+  it("exports from model.safetensors.index.json + two shards with the same logits", async () => {
+    const dir = path.join(workDir, "sharded-src");
+    await mkdir(dir, { recursive: true });
+    await copyFile(path.join(tinyRefDir, "config.json"), path.join(dir, "config.json"));
+    const source = await openSafetensors(path.join(tinyRefDir, "model.safetensors"));
+    const names = source.names();
+    const weightMap: Record<string, string> = {};
+    for (const [shard, part] of [
+      ["model-00001-of-00002.safetensors", names.slice(0, names.length / 2)],
+      ["model-00002-of-00002.safetensors", names.slice(names.length / 2)],
+    ] as const) {
+      const tensors: [string, { dtype: "F32"; shape: number[]; data: Uint8Array }][] = [];
+      for (const name of part) {
+        const raw = await source.read(name);
+        tensors.push([name, { dtype: "F32", shape: raw.shape, data: raw.data }]);
+        weightMap[name] = shard;
+      }
+      await writeSafetensors(path.join(dir, shard), tensors, { format: "pt" });
+    }
+    await source.close();
+    await writeFile(
+      path.join(dir, "model.safetensors.index.json"),
+      JSON.stringify({ metadata: {}, weight_map: weightMap }),
+    );
+    const result = await exportOnnx({ modelDir: dir, outDir: path.join(workDir, "sharded-out") });
+    const decoder = new Decoder(await ort.InferenceSession.create(result.modelFile), result.config);
+    const s = reference.inputs.single;
+    const { logits } = await decoder.step(
+      [s.input_ids],
+      [s.attention_mask],
+      [s.position_ids],
+      decoder.emptyPast(1),
+    );
+    expect(maxAbsDiff(logits.data as Float32Array, ref("single_logits"))).toBeLessThan(1e-4);
+  });
+});
 
 describe("external data", () => {
   it("writes weights to model.onnx.data with aligned offsets and the same logits", async () => {
