@@ -7,6 +7,7 @@
  * and each cell is the best (fastest) repetition; the load average is printed with the results.
  *
  * Flags: --models tiny,random  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2
+ *        --parts throughput,overhead,refill  --skip-tjs
  */
 import { mkdir, symlink } from "node:fs/promises";
 import os from "node:os";
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     "prompt-tokens": { type: "string", default: "32,96" },
     reps: { type: "string", default: "2" },
     "skip-tjs": { type: "boolean", default: false },
+    parts: { type: "string", default: "throughput,overhead,refill" },
   },
 });
 const batches = (values.batches as string).split(",").map(Number);
@@ -34,6 +36,7 @@ const samples = Number(values.samples);
 const newTokens = Number(values["new-tokens"]);
 const promptLengths = (values["prompt-tokens"] as string).split(",").map(Number);
 const reps = Number(values.reps);
+const parts = new Set((values.parts as string).split(","));
 let promptTokens = promptLengths[0] as number;
 
 function prompts(count: number, vocab: number, seed: number): number[][] {
@@ -216,7 +219,7 @@ async function benchModel(label: string, dir: string): Promise<void> {
   await bareLoop(bare, io.kv.length, io.numKvHeads, io.headDim, warm, 1, 4);
   if (tjs) await tjsGenerate(tjs, warm, 1, 4);
 
-  for (const len of promptLengths) {
+  for (const len of parts.has("throughput") ? promptLengths : []) {
     promptTokens = len;
     report(
       `\n### ${label}: ${promptTokens}-token prompts, ${newTokens} new tokens per sequence, ${samples} samples per prompt (load average ${os.loadavg()[0]?.toFixed(1)})\n`,
@@ -256,6 +259,11 @@ async function benchModel(label: string, dir: string): Promise<void> {
   }
   promptTokens = promptLengths[0] as number;
 
+  if (!parts.has("overhead")) {
+    await gen.close();
+    await bare.release();
+    return;
+  }
   // Per-step overhead at batch 1: the same tokens through the bare loop and through the generator.
   const one = prompts(1, vocab, 7);
   const steps = Math.max(newTokens, 64);
@@ -281,20 +289,25 @@ async function benchModel(label: string, dir: string): Promise<void> {
 }
 
 /** Continuous refill vs waves on replies of mixed lengths (8..4*new-tokens), 32 prompts x 4 samples, batch 32. */
-async function benchRefill(dir: string): Promise<void> {
+async function benchRefill(dir: string, longTail: boolean): Promise<void> {
   const gen = await Generator.load(dir);
   const ps = prompts(32, gen.vocabSize, 5);
   const inputs: PromptInput[] = ps.map((tokenIds, i) => ({
     id: `p${i}`,
     tokenIds,
     n: samples,
-    sampling: { maxNewTokens: 8 + ((i * 37) % (newTokens * 2)) },
+    // Uniform lengths 8..71, or the same with every 8th prompt's replies 5x as long (a truncation tail).
+    sampling: { maxNewTokens: longTail && i % 8 === 0 ? newTokens * 5 : 8 + ((i * 37) % (newTokens * 2)) },
   }));
-  report("\n| refill policy (32 prompts x 4, batch 32, mixed lengths) | tok/s | seconds |\n|---|---|---|");
-  const best = { eager: Number.POSITIVE_INFINITY, waves: Number.POSITIVE_INFINITY };
+  const shape = longTail ? `8..71 tokens, every 8th prompt ${newTokens * 5}` : "8..71 tokens";
+  report(
+    `\n| refill policy (32 prompts x 4 samples, batch 32, replies of ${shape}) | tok/s | seconds |\n|---|---|---|`,
+  );
+  const policies: ("eager" | "waves" | number)[] = ["eager", 4, 8, 16, "waves"];
+  const best = new Map<string, number>();
   let tokens = 0;
   for (let r = 0; r < reps; r++) {
-    for (const refill of ["eager", "waves"] as const) {
+    for (const refill of policies) {
       tokens = 0;
       const t = await timeIt(async () => {
         for await (const s of gen.generate(inputs, {
@@ -305,11 +318,18 @@ async function benchRefill(dir: string): Promise<void> {
           tokens += s.tokenIds.length;
         }
       });
-      best[refill] = Math.min(best[refill], t);
+      best.set(String(refill), Math.min(best.get(String(refill)) ?? Number.POSITIVE_INFINITY, t));
     }
   }
-  for (const refill of ["eager", "waves"] as const) {
-    report(`| ${refill} | ${(tokens / best[refill]).toFixed(1)} | ${best[refill].toFixed(2)} |`);
+  for (const refill of policies) {
+    const t = best.get(String(refill)) as number;
+    const label =
+      typeof refill === "number"
+        ? `${refill} free slots`
+        : refill === "eager"
+          ? "eager (1 free slot)"
+          : "waves (batch drained)";
+    report(`| ${label} | ${(tokens / t).toFixed(1)} | ${t.toFixed(2)} |`);
   }
   await gen.close();
 }
@@ -332,7 +352,10 @@ for (const m of (values.models as string).split(",")) {
       `\nrandom Qwen2: hidden ${BENCH_MODEL.hiddenSize}, ${BENCH_MODEL.numLayers} layers, ${BENCH_MODEL.numHeads} heads / ${BENCH_MODEL.numKvHeads} KV heads, vocab ${BENCH_MODEL.vocabSize}: ${(parameterCount(BENCH_MODEL) / 1e6).toFixed(1)}M parameters`,
     );
     await benchModel("random-qwen2", dir);
-    await benchRefill(dir);
+    if (parts.has("refill")) {
+      await benchRefill(dir, false);
+      await benchRefill(dir, true);
+    }
   } else {
     throw new Error(`--models: unknown model "${m}" (tiny, random)`);
   }

@@ -42,7 +42,8 @@ Sampling:
   --seed S                 default 0
 Runtime:
   --batch-size N           sequences decoded together (default 32)
-  --refill eager|waves     refill finished slots at once (default) or only when the batch drains
+  --refill waves|eager|N   start waiting prompts only when the batch drains (waves, default),
+                           as soon as a slot frees (eager) or once N slots are free
   --ep cpu|cuda|webgpu|auto  execution provider (default cpu; auto = CUDA if installed, else CPU)
   --threads N              intra-op threads (default: onnxruntime's choice)
   --inter-op-threads N     inter-op threads
@@ -65,7 +66,7 @@ export interface CliOptions {
   captureDtype: LogitDtype;
   flushEvery: number;
   batchSize: number;
-  refill: "eager" | "waves";
+  refill?: "eager" | "waves" | number;
   ep: ExecutionProviderName;
   threads?: number;
   interOpThreads?: number;
@@ -98,9 +99,9 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
   const ep = (v.ep ?? "cpu") as ExecutionProviderName;
   if (!EXECUTION_PROVIDERS.includes(ep))
     throw new CliUsageError(`--ep must be one of ${EXECUTION_PROVIDERS.join(", ")}, found "${v.ep}"`);
-  const refill = v.refill ?? "eager";
-  if (refill !== "eager" && refill !== "waves")
-    throw new CliUsageError(`--refill must be eager or waves, found "${refill}"`);
+  let refill: "eager" | "waves" | number | undefined;
+  if (v.refill === "eager" || v.refill === "waves") refill = v.refill;
+  else if (v.refill !== undefined) refill = num("refill", v.refill, true, 1);
   const dtype = v["capture-dtype"] ?? "float16";
   if (dtype !== "float16" && dtype !== "float32")
     throw new CliUsageError(`--capture-dtype must be float16 or float32, found "${dtype}"`);
@@ -128,11 +129,11 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
     captureDtype: dtype,
     flushEvery: num("flush-every", v["flush-every"], true, 1) ?? 64,
     batchSize: num("batch-size", v["batch-size"], true, 1) ?? 32,
-    refill,
     ep,
     progress: !v["no-progress"],
   };
   if (v.system !== undefined) options.system = v.system;
+  if (refill !== undefined) options.refill = refill;
   const limit = num("limit", v.limit, true, 1);
   if (limit !== undefined) options.limit = limit;
   if (v["capture-logits"] !== undefined) options.captureDir = v["capture-logits"];
@@ -222,10 +223,10 @@ export async function runCli(
       sampling: options.sampling,
       outFile: options.out,
       maxBatch: options.batchSize,
-      refill: options.refill,
       flushEvery: options.flushEvery,
       onProgress: (p) => bar?.update(p),
     };
+    if (options.refill !== undefined) job.refill = options.refill;
     if (options.captureDir !== undefined) {
       job.capture = { dir: options.captureDir, k: options.captureK, dtype: options.captureDtype };
     }

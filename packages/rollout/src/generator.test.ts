@@ -71,7 +71,7 @@ describe("sampling end to end", () => {
     const one = byKey(await run(PROMPTS, { ...opts, maxBatch: 1 }));
     const wide = byKey(await run(PROMPTS, { ...opts, maxBatch: 16 }));
     const waves = byKey(await run([...PROMPTS].reverse(), { ...opts, maxBatch: 4, refill: "waves" }));
-    const two = byKey(await run([...PROMPTS].reverse(), { ...opts, maxBatch: 2 }));
+    const two = byKey(await run([...PROMPTS].reverse(), { ...opts, maxBatch: 2, refill: "eager" }));
     expect(one.size).toBe(9);
     expect(wide).toEqual(one);
     expect(waves).toEqual(one);
@@ -143,6 +143,7 @@ describe("logit capture", () => {
     const seqs = await run(PROMPTS, {
       n: 2,
       maxBatch: 4,
+      refill: "eager",
       sampling: { ...SAMPLING, temperature: 0.8, repetitionPenalty: 1.3 },
       capture: { writer },
     });

@@ -66,10 +66,13 @@ export interface GenerateOptions {
   /** Most sequences decoded together (default 32). */
   maxBatch?: number;
   /**
-   * "eager" (default): a finished sequence's slot is refilled from the queue at the next step.
-   * "waves": new prompts start only when the whole batch has finished (for comparison).
+   * When freed slots are refilled from the queue: a number N = once at least N slots are free (or the batch
+   * is empty); "eager" = 1; "waves" (default) = only when the whole batch has drained. Finished rows always
+   * leave the batch at once. Measured on CPU (README), refilling did not pay: a refilled row is padded to
+   * the longest row's KV length, and with the standard [batch, heads, seq, dim] KV every step's cost grows
+   * with rows x that length, which outweighed the fuller batch.
    */
-  refill?: "eager" | "waves";
+  refill?: "eager" | "waves" | number;
   /** Cap on rows × prompt chunk × vocab logits floats held per prefill pass (default 2^25 = 128 MiB). */
   prefillLogitBudget?: number;
   /** Capture top-k logits of every generated token into a logit store. */
@@ -215,7 +218,13 @@ export class Generator {
     const maxBatch = options.maxBatch ?? 32;
     if (!Number.isInteger(maxBatch) || maxBatch < 1)
       throw new RolloutError(`maxBatch must be an integer >= 1, found ${maxBatch}`);
-    const refill = options.refill ?? "eager";
+    const refill = options.refill ?? "waves";
+    const minFree = refill === "eager" ? 1 : refill === "waves" ? maxBatch : refill;
+    if (!Number.isInteger(minFree) || minFree < 1) {
+      throw new RolloutError(
+        `refill must be "eager", "waves" or an integer >= 1, found ${JSON.stringify(refill)}`,
+      );
+    }
     const base = resolveSampling(
       { stopTokenIds: this.defaultStopTokenIds(), ...stripUndefined(options.sampling ?? {}) },
       DEFAULT_SAMPLING,
@@ -292,7 +301,7 @@ export class Generator {
       options.signal?.throwIfAborted();
       // Admission: refill free slots from the queue.
       const free = maxBatch - active.length;
-      const admitNow = queue.length > 0 && free > 0 && (refill === "eager" || active.length === 0);
+      const admitNow = queue.length > 0 && free > 0 && (free >= minFree || active.length === 0);
       const admitted: ActiveRow[] = [];
       let removed = false;
       if (admitNow) {

@@ -66,6 +66,7 @@ async function greedyWithLogits(prompts: PromptInput[], maxBatch: number) {
   const seqs = await collect(
     gen.generate(prompts, {
       maxBatch,
+      refill: "eager",
       sampling: { temperature: 0, maxNewTokens: reference.greedy.steps, stopTokenIds: [] },
       capture: { writer },
     }),

@@ -80,6 +80,15 @@ function startCli(out: string, logits: string): ChildProcess {
   return spawn("pnpm", args, { cwd: packageDir, detached: true, stdio: ["ignore", "ignore", "pipe"] });
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const exited = (child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> =>
   new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
 
@@ -136,6 +145,15 @@ it(
     expect(first.signal, `the job ended before it could be killed: ${stderr}`).toBe("SIGKILL");
     expect(killedAt).toBeGreaterThan(0);
     expect(killedAt).toBeLessThan(12 * N);
+
+    // The killed writer's lock names its pid; wait until that process is really gone (reaped), as a user
+    // rerunning the command would.
+    const lock = path.join(logits, "writer.lock");
+    const lockPid = existsSync(lock)
+      ? Number.parseInt(readFileSync(lock, "utf8").replace(/\D+/g, " ").trim(), 10)
+      : Number.NaN;
+    for (let t = 0; t < 250 && Number.isInteger(lockPid) && alive(lockPid); t++)
+      await new Promise((r) => setTimeout(r, 20));
 
     // Rerun to completion.
     const again = startCli(out, logits);

@@ -29,7 +29,7 @@ export interface RolloutJobOptions {
   outFile: string;
   capture?: LogitCaptureJob;
   maxBatch?: number;
-  refill?: "eager" | "waves";
+  refill?: "eager" | "waves" | number;
   /** With capture: complete a logit shard and write the held records every this many sequences (default 64). */
   flushEvery?: number;
   onProgress?: (p: GenerateProgress, alreadyDone: number) => void;

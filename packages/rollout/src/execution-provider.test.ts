@@ -1,0 +1,86 @@
+/** Provider selection (this machine has no CUDA provider library) and KV name / layout reading. */
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { dummyDecoderDir } from "../test/fixtures.js";
+import { describeDecoderIo, parseKvName, type ValueInfo } from "./decoder-io.js";
+import { cudaProviderInstalled, openSession } from "./execution-provider.js";
+import { formatProgress } from "./progress.js";
+
+const model = path.join(dummyDecoderDir, "decoder.onnx");
+
+describe("execution providers", () => {
+  it.skipIf(cudaProviderInstalled())(
+    "--ep cuda without the provider library says what is missing and how to get it",
+    async () => {
+      await expect(openSession(model, { executionProvider: "cuda" })).rejects.toThrow(
+        /CUDA execution provider is not installed.*ONNXRUNTIME_NODE_INSTALL=cuda12/s,
+      );
+    },
+  );
+
+  it.skipIf(cudaProviderInstalled())("--ep auto falls back to CPU with a warning", async () => {
+    const warnings: string[] = [];
+    const opened = await openSession(model, { executionProvider: "auto", warn: (m) => warnings.push(m) });
+    expect(opened.executionProvider).toBe("cpu");
+    expect(warnings.join("\n")).toMatch(/falling back to CPU/);
+    await opened.session.release();
+  });
+
+  it("rejects unknown providers and bad thread counts", async () => {
+    await expect(openSession(model, { executionProvider: "tpu" as "cpu" })).rejects.toThrow(/must be one of/);
+    await expect(openSession(model, { intraOpThreads: -1 })).rejects.toThrow(/intraOpThreads/);
+    const opened = await openSession(model, { intraOpThreads: 1, interOpThreads: 1 });
+    expect(opened.executionProvider).toBe("cpu");
+    await opened.session.release();
+  });
+});
+
+describe("decoder I/O from metadata", () => {
+  it("recognises the usual KV name spellings", () => {
+    expect(parseKvName("past_key_values.3.key")).toEqual({ role: "past", layer: 3, kind: "key" });
+    expect(parseKvName("past.11.value")).toEqual({ role: "past", layer: 11, kind: "value" });
+    expect(parseKvName("present.0.key")).toEqual({ role: "present", layer: 0, kind: "key" });
+    expect(parseKvName("past_key_5")).toEqual({ role: "past", layer: 5, kind: "key" });
+    expect(parseKvName("present_value_2")).toEqual({ role: "present", layer: 2, kind: "value" });
+    expect(parseKvName("logits")).toBeNull();
+  });
+
+  it("reads a seq-first f16 layout with symbolic heads from config hints, and names missing pieces", () => {
+    const kv = (name: string): ValueInfo => ({ name, type: "float16", shape: ["batch", "seq", "heads", 64] });
+    const inputs: ValueInfo[] = [
+      { name: "input_ids", type: "int32", shape: ["batch", "seq"] },
+      { name: "attention_mask", type: "int32", shape: ["batch", "total"] },
+      kv("past_key_0"),
+      kv("past_value_0"),
+    ];
+    const outputs: ValueInfo[] = [
+      { name: "logits", type: "float16", shape: ["batch", "seq", 1000] },
+      kv("present_key_0"),
+      kv("present_value_0"),
+    ];
+    const io = describeDecoderIo(inputs, outputs, "m.onnx", { numKvHeads: 4 });
+    expect([io.kvLayout, io.kvType, io.numKvHeads, io.headDim, io.positionIds, io.inputIdsType]).toEqual([
+      "seq-first",
+      "float16",
+      4,
+      64,
+      null,
+      "int32",
+    ]);
+    expect(() => describeDecoderIo(inputs.slice(0, 2), outputs, "m.onnx")).toThrow(
+      /m\.onnx: no past key\/value inputs/,
+    );
+    expect(() => describeDecoderIo(inputs, outputs, "m.onnx")).toThrow(/KV head count or head size symbolic/);
+  });
+});
+
+describe("progress line", () => {
+  it("shows sequences, tokens/s and ETA", () => {
+    const line = formatProgress(
+      { finishedSequences: 10, totalSequences: 40, generatedTokens: 5000, activeRows: 8, elapsedMs: 10_000 },
+      0,
+      10,
+    );
+    expect(line).toBe("[###.......] 10/40 seqs  500 tok/s  8 active  elapsed 10s  ETA 30s");
+  });
+});
