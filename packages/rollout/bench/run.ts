@@ -268,7 +268,7 @@ async function benchModel(label: string, dir: string): Promise<void> {
   const one = prompts(1, vocab, 7);
   const steps = Math.max(newTokens, 64);
   const times = { bare: [] as number[], greedy: [] as number[], sample: [] as number[] };
-  for (let r = 0; r < Math.max(3, reps); r++) {
+  for (let r = 0; r < Math.max(9, reps); r++) {
     times.bare.push(
       await timeIt(() => bareLoop(bare, io.kv.length, io.numKvHeads, io.headDim, one, 1, steps)),
     );

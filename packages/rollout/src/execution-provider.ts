@@ -43,7 +43,7 @@ export function cudaProviderInstalled(): boolean {
   return existsSync(path.join(dir, lib));
 }
 
-export const CUDA_MISSING = `the CUDA execution provider is not installed: onnxruntime-node ships CPU (and WebGPU) only and downloads libonnxruntime_providers_cuda.so from NuGet in its install script, which did not run here (pnpm skips it unless onnxruntime-node is in onlyBuiltDependencies). On a Linux x64 machine with CUDA 12 + cuDNN 9 and network access, run: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js (or add onnxruntime-node to onlyBuiltDependencies and reinstall). Use --ep cpu or --ep auto meanwhile.`;
+export const CUDA_MISSING = `the CUDA execution provider is not installed: onnxruntime-node ships CPU (and WebGPU) only and downloads libonnxruntime_providers_cuda.so from NuGet in its install script, which did not run here (pnpm skips it unless onnxruntime-node is in onlyBuiltDependencies). On a Linux x64 machine with CUDA 12 + cuDNN 9 and network access, run: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js (or add onnxruntime-node to onlyBuiltDependencies and reinstall)`;
 
 function supported(name: string): boolean {
   try {
@@ -106,7 +106,8 @@ export async function openSession(file: string, settings: SessionSettings = {}):
         why = `the CUDA execution provider failed to start (${reason(e)}); it needs an NVIDIA driver, CUDA 12 and cuDNN 9 libraries on the library path`;
       }
     }
-    if (ep === "cuda") throw new RolloutError(`--ep cuda: ${why}`);
+    if (ep === "cuda")
+      throw new RolloutError(`--ep cuda: ${why}. Use --ep cpu, or --ep auto to fall back to CPU.`);
     warn(`warning: --ep auto: ${why}; falling back to CPU`);
     return { session: await create(file, "cpu", settings), executionProvider: "cpu" };
   }
