@@ -2,8 +2,10 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    entry: ["src/index.ts"],
+    // dp-worker is the data-parallel worker thread's script; data-parallel.ts finds it next to the bundle.
+    entry: { index: "src/index.ts", "dp-worker": "src/dp-worker.ts" },
     format: ["esm", "cjs"],
+    shims: true,
     dts: true,
     clean: true,
     sourcemap: true,

@@ -7,6 +7,7 @@ export {
   type PlannedStep,
   planSteps,
 } from "./batching.js";
+export { DataParallelPool, type ModelSource, parallelGradients, splitStep } from "./data-parallel.js";
 export { type Divergence, type KdLossOptions, type KdLossParts, kdLoss } from "./kd-loss.js";
 export {
   disposeLora,

@@ -86,6 +86,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRes
       padId: tokenizer?.padTokenId ?? checkpoint.config.padTokenId ?? checkpoint.config.eosTokenIds[0] ?? 0,
       log,
       progress: options.progress ?? true,
+      modelSource: { kind: "checkpoint", dir: options.modelDir },
     });
     if (config.trainable === "full") {
       for (const name of MODEL_COMPANIONS) {

@@ -53,6 +53,11 @@ export interface TrainConfig {
   maxLength: number;
   seed: number;
   bucketByLength: boolean;
+  /**
+   * Threads computing gradients (1 = the main thread only). With 2, a worker thread with its own wasm
+   * instance and model copy computes half of every step (data parallel; see data-parallel.ts).
+   */
+  workers: number;
   /** Checkpoint every N optimizer steps (0 = only at the end). */
   checkpointEvery: number;
   /** How many step checkpoints to keep (older ones are deleted). */
@@ -92,6 +97,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   maxLength: 0,
   seed: 0,
   bucketByLength: true,
+  workers: 1,
   checkpointEvery: 50,
   keepCheckpoints: 2,
 };
@@ -152,7 +158,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}, where = "train 
     loss: { ...DEFAULT_TRAIN_CONFIG.loss, ...input.loss },
     optimizer: { ...DEFAULT_TRAIN_CONFIG.optimizer, ...input.optimizer },
   };
-  for (const field of ["batchSize", "gradAccumSteps", "epochs"] as const) {
+  for (const field of ["batchSize", "gradAccumSteps", "epochs", "workers"] as const) {
     if (!Number.isInteger(config[field]) || config[field] < 1)
       throw new Error(`${where}: field "${field}" must be an integer >= 1`);
   }

@@ -11,6 +11,7 @@ import type { LoraConfig } from "@ssb/model";
 import * as tf from "@tensorflow/tfjs";
 import { AdamW, globalNorm } from "./adamw.js";
 import { planSteps } from "./batching.js";
+import { DataParallelPool, type ModelSource, parallelGradients } from "./data-parallel.js";
 import { initLora, loraConfigFrom } from "./lora.js";
 import { appendMetrics, lossCurveSvg, readMetrics, type StepMetrics, truncateMetrics } from "./metrics.js";
 import { type DecoderModel, trainableVariables } from "./model.js";
@@ -44,6 +45,8 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Draw a progress bar on stderr (default true). */
   progress?: boolean;
+  /** Where data-parallel workers load the base model from (needed when config.workers > 1). */
+  modelSource?: ModelSource;
   /** Called after every optimizer step (tests, custom logging). */
   onStep?: (metrics: StepMetrics) => void;
 }
@@ -73,7 +76,8 @@ export class NonFiniteLossError extends Error {
 
 /** Settings that change the trajectory; a resume must match them. */
 function trajectoryKey(config: TrainConfig): string {
-  const { checkpointEvery: _c, keepCheckpoints: _k, maxSteps: _m, ...rest } = config;
+  // The worker count changes only the summation order of gradients, not the trajectory's definition.
+  const { checkpointEvery: _c, keepCheckpoints: _k, maxSteps: _m, workers: _w, ...rest } = config;
   return JSON.stringify(rest);
 }
 
@@ -134,6 +138,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     `[distill] ${config.mode} | ${model.trainable === "lora" ? `LoRA r=${config.lora.r} alpha=${config.lora.alpha} on ${model.lora.size} modules` : "full-parameter"} | ${paramCount.toLocaleString("en-US")} trainable parameters | ${examples.length} examples | ${totalSteps} steps`,
   );
 
+  let pool: DataParallelPool | null = null;
+  if (config.workers > 1) {
+    if (!options.modelSource)
+      throw new Error("config.workers > 1 needs options.modelSource (where workers load the model)");
+    pool = await DataParallelPool.start(config.workers - 1, {
+      source: options.modelSource,
+      config,
+      examples,
+      padId: options.padId ?? 0,
+    });
+    log(`[distill] data parallel: ${config.workers} threads`);
+  }
   const progress =
     options.progress === false ? null : createProgress(totalSteps, process.stderr, 10, startStep);
   const started = Date.now();
@@ -153,21 +169,26 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const stepStart = Date.now();
     const groups = planned.microBatches.map((ids) => ids.map((i) => examples[i] as TrainingExample));
     const weights = stepRowWeights(groups, config);
-    const { grads, loss, kl, ce, tokens } = stepGradients(
-      model,
-      vars,
-      groups,
-      weights,
-      config,
-      step,
-      options.padId ?? 0,
-    );
+    const { grads, loss, kl, ce, tokens } = pool
+      ? await parallelGradients(
+          pool,
+          model,
+          vars,
+          examples,
+          planned.microBatches,
+          weights,
+          config,
+          step,
+          options.padId ?? 0,
+        )
+      : stepGradients(model, vars, groups, weights, config, step, options.padId ?? 0);
     const gradNorm = globalNorm(grads);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       for (const g of grads) g.dispose();
       progress?.done();
       await writeFile(plotFile, lossCurveSvg(readMetrics(metricsFile)));
       optimizer.dispose();
+      await pool?.close();
       throw new NonFiniteLossError(step, lastCheckpoint);
     }
     const maxNorm = config.optimizer.maxGradNorm;
@@ -219,6 +240,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   }
   progress?.done();
+  await pool?.close();
 
   const savedTo =
     model.trainable === "lora" && loraConfig

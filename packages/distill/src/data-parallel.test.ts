@@ -1,0 +1,61 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { openSafetensors } from "@ssb/model";
+import { describe, expect, it } from "vitest";
+import { maxAbs, maxAbsDiff } from "../test/fixture.js";
+import { buildSyntheticKd } from "../test/synthetic.js";
+import { splitStep } from "./data-parallel.js";
+import { runTraining } from "./run-training.js";
+import { resolveTrainConfig } from "./train-config.js";
+
+async function adapter(dir: string): Promise<Map<string, Float32Array>> {
+  const reader = await openSafetensors(path.join(dir, "adapter_model.safetensors"));
+  const out = new Map<string, Float32Array>();
+  for (const name of reader.names()) out.set(name, (await reader.readFloat32(name)).data);
+  await reader.close();
+  return out;
+}
+
+describe("data-parallel worker threads", () => {
+  it("splitStep deals examples round-robin with their row weights", () => {
+    const counts = [2, 1, 3, 1];
+    const weights = Float32Array.from([0, 1, 2, 3, 4, 5, 6]);
+    const shares = splitStep([[0, 1, 2, 3]], (i) => counts[i] as number, weights, 2);
+    expect(shares[0]?.microBatches).toEqual([[0, 2]]);
+    expect(Array.from(shares[0]?.weights ?? [])).toEqual([0, 1, 3, 4, 5]);
+    expect(Array.from(shares[1]?.weights ?? [])).toEqual([2, 6]);
+  });
+
+  it("2 threads train the same adapter as 1 thread (up to float summation order)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "distill-dp-"));
+    const data = await buildSyntheticKd(dir, { embedScale: 4 });
+    const run = (workers: number) =>
+      runTraining({
+        modelDir: data.modelDir,
+        dataFile: data.pairsFile,
+        logitsDir: data.logitsDir,
+        outDir: path.join(dir, `w${workers}`),
+        config: resolveTrainConfig({
+          promptMode: "raw",
+          epochs: 3,
+          lora: { r: 8, alpha: 16 },
+          optimizer: { lr: 1e-2 },
+          workers,
+          checkpointEvery: 0,
+        }),
+        backend: "wasm",
+        progress: false,
+        log: () => {},
+      });
+    const one = await run(1);
+    const two = await run(2);
+    expect(two.lastLoss).toBeCloseTo(one.lastLoss, 4);
+    const a = await adapter(one.savedTo);
+    const b = await adapter(two.savedTo);
+    for (const [name, values] of a)
+      expect(maxAbsDiff(values, b.get(name) as Float32Array), name).toBeLessThan(
+        1e-3 * Math.max(1e-3, maxAbs(values)),
+      );
+  }, 60_000);
+});
