@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { AdamW, globalNorm } from "../src/adamw.js";
 import { selectBackend } from "../src/backend.js";
+import { DataParallelPool, parallelGradients } from "../src/data-parallel.js";
 import { initLora, loraConfigFrom } from "../src/lora.js";
 import {
   baseTensors,
@@ -103,6 +104,7 @@ async function benchModel(
   batch: number,
   length: number,
   r: number,
+  threads = 1,
 ) {
   const config = qwen2Config(sizes);
   const weights = randomWeights(config, 3);
@@ -115,12 +117,24 @@ async function benchModel(
   const examples = syntheticExamples(batch, length, prompt, config.vocabSize, 20);
   const micro = [examples];
   const weightsRows = stepRowWeights(micro, train);
+  const pool =
+    threads > 1
+      ? await DataParallelPool.start(threads - 1, {
+          source: { kind: "random", sizes, seed: 3 },
+          config: train,
+          examples,
+          padId: 0,
+        })
+      : null;
+  const indices = [examples.map((_, i) => i)];
   const times: number[] = [];
   let rows = 0;
   let tokens = 0;
   for (let s = 0; s < STEPS + 1; s++) {
     const t0 = performance.now();
-    const g = stepGradients(model, vars, micro, weightsRows, train, s);
+    const g = pool
+      ? await parallelGradients(pool, model, vars, examples, indices, weightsRows, train, s, 0)
+      : stepGradients(model, vars, micro, weightsRows, train, s);
     globalNorm(g.grads);
     optimizer.apply(g.grads, 1e-4);
     for (const t of g.grads) t.dispose();
@@ -133,17 +147,21 @@ async function benchModel(
   }
   const ms = median(times);
   // Peak bytes of live tensors during one step (tfjs' own accounting; the wasm heap is larger and never shrinks).
-  const profile = await tf.profile(() => {
-    const g = stepGradients(model, vars, micro, weightsRows, train, STEPS + 1);
-    optimizer.apply(g.grads, 1e-4);
-    for (const t of g.grads) t.dispose();
-  });
+  await pool?.close();
+  const profile = pool
+    ? null
+    : await tf.profile(() => {
+        const g = stepGradients(model, vars, micro, weightsRows, train, STEPS + 1);
+        optimizer.apply(g.grads, 1e-4);
+        for (const t of g.grads) t.dispose();
+      });
   const estimate = estimateStepMemory(config, { batch, length, rows, loraRank: r, trainable: "lora" });
   const flops = stepFlops(config, { batch, length, rows, loraRank: r, trainable: "lora" });
   let baseParams = 0;
   for (const t of baseTensors(model).values()) baseParams += t.size;
   const result = {
     model: name,
+    threads,
     params: baseParams,
     loraParams: vars.reduce((s, v) => s + v.size, 0),
     batch,
@@ -153,7 +171,7 @@ async function benchModel(
     tokensPerSec: Math.round(tokens / (ms / 1000)),
     gflopPerStep: +(flops / 1e9).toFixed(2),
     gflops: +(flops / (ms * 1e6)).toFixed(2),
-    tensorPeakMiB: Math.round(profile.peakBytes / 2 ** 20),
+    tensorPeakMiB: profile ? Math.round(profile.peakBytes / 2 ** 20) : null,
     estimateMiB: Math.round(estimate.totalBytes / 2 ** 20),
   };
   optimizer.dispose();
@@ -170,25 +188,14 @@ async function main() {
       .join(" ")} (other processes share these cores)`,
   );
   const before = matmulPeak();
-  const runs = [
-    await benchModel(
-      "tiny (qwen2-tiny-ref shape)",
-      { hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 128, vocab: 256 },
-      4,
-      256,
-      8,
-    ),
-  ];
+  const tiny = { hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 128, vocab: 256 };
+  const m25 = { hidden: 512, layers: 8, heads: 8, kvHeads: 4, intermediate: 1536, vocab: 1000 };
+  const threads = Number(process.env.THREADS ?? 2);
+  const runs = [await benchModel("tiny (qwen2-tiny-ref shape)", tiny, 4, 256, 8)];
+  if (threads > 1) runs.push(await benchModel("tiny (qwen2-tiny-ref shape)", tiny, 4, 256, 8, threads));
   if (!process.env.QUICK) {
-    runs.push(
-      await benchModel(
-        "qwen2-25M",
-        { hidden: 512, layers: 8, heads: 8, kvHeads: 4, intermediate: 1536, vocab: 1000 },
-        4,
-        256,
-        32,
-      ),
-    );
+    runs.push(await benchModel("qwen2-25M", m25, 4, 256, 32));
+    if (threads > 1) runs.push(await benchModel("qwen2-25M", m25, 4, 256, 32, threads));
   }
   // The peak is measured before and after the models; the best of both is the reference (a shared machine
   // only ever makes a measurement slower).
@@ -200,7 +207,7 @@ async function main() {
   );
   for (const r of runs) {
     console.log(
-      `${r.model}: ${(r.params / 1e6).toFixed(2)}M params (+${(r.loraParams / 1e6).toFixed(2)}M LoRA), ${r.batch}x${r.length} tokens, step ${r.stepMs} ms, ${r.tokensPerSec} tokens/s, ${r.gflops} GFLOP/s = ${((100 * r.gflops) / peak).toFixed(0)}% of the matmul peak, tensor peak ${r.tensorPeakMiB} MiB (estimate ${r.estimateMiB} MiB)`,
+      `${r.model}, ${r.threads} thread${r.threads > 1 ? "s" : ""}: ${(r.params / 1e6).toFixed(2)}M params (+${(r.loraParams / 1e6).toFixed(2)}M LoRA), ${r.batch}x${r.length} tokens, step ${r.stepMs} ms, ${r.tokensPerSec} tokens/s, ${r.gflops} GFLOP/s = ${((100 * r.gflops) / peak).toFixed(0)}% of the 1-core matmul peak (${((100 * r.gflops) / (peak * r.threads)).toFixed(0)}% per core)${r.tensorPeakMiB === null ? "" : `, tensor peak ${r.tensorPeakMiB} MiB (estimate ${r.estimateMiB} MiB)`}`,
     );
   }
   console.log(
