@@ -41,7 +41,9 @@ async function main(): Promise<void> {
       if (m.type !== "step") return;
       try {
         const s = m.step;
-        tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(s.params[i] as Float32Array, v.shape))));
+        tf.tidy(() => {
+          for (const [i, v] of vars.entries()) v.assign(tf.tensor(s.params[i] as Float32Array, v.shape));
+        });
         const groups = s.microBatches.map((ids) =>
           ids.map((i) => init.examples[i] as WorkerInit["examples"][number]),
         );
