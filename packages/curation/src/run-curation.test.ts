@@ -75,6 +75,28 @@ describe("runCuration", () => {
     for (const call of gen.calls) expect(call.options.captureLogits).toBe(true);
   });
 
+  it("commits the generator's logits before each batch's pairs are written", async () => {
+    const out = tmp();
+    const gen = teacher();
+    const pairsOnDiskAtCommit: number[] = [];
+    const pairsFile = join(out, "pairs.jsonl");
+    const committing = Object.assign(gen, {
+      commit: async (): Promise<void> => {
+        let n = 0;
+        try {
+          n = readLines<PairRecord>(pairsFile).length;
+        } catch {}
+        pairsOnDiskAtCommit.push(n);
+      },
+    });
+    const result = await runCuration({ problems, rollouts, outDir: out, config, generator: committing });
+    const pairs = readLines<PairRecord>(result.files.pairs);
+    // One commit per teacher batch, each seeing only the pairs of earlier batches.
+    expect(pairsOnDiskAtCommit).toHaveLength(gen.calls.length);
+    expect(pairsOnDiskAtCommit.at(-1)).toBeLessThan(pairs.length);
+    expect(pairsOnDiskAtCommit).toEqual([...pairsOnDiskAtCommit].sort((a, b) => a - b));
+  });
+
   it("is idempotent: a rerun on a finished directory changes nothing and calls no generator", async () => {
     const out = tmp();
     await runCuration({ problems, rollouts, outDir: out, config, generator: teacher() });

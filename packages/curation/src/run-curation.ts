@@ -223,6 +223,7 @@ export async function runCuration(input: RunCurationInput): Promise<CurationRunR
               captureLogits: config.captureLogits ?? true,
             })
           : null;
+      if (outcomes && generator?.commit) await generator.commit();
       // Records are written in problem order, so the files do not depend on generator completion order.
       for (const { problem, result } of curated) {
         if (!("prompt" in result)) {

@@ -38,4 +38,9 @@ export interface GenerationResult {
 /** Generates one reply per request; results may arrive in any order but exactly one per request id. */
 export interface TeacherGenerator {
   generate(requests: GenerationRequest[], options: GenerationOptions): AsyncIterable<GenerationResult>;
+  /**
+   * Makes the logits captured for every result yielded so far durable. Curation awaits it before writing a
+   * batch's pairs, so a pair on disk always has its logits on disk (a crash loses both or neither).
+   */
+  commit?(): Promise<void>;
 }

@@ -155,6 +155,11 @@ it(
     for (let t = 0; t < 250 && Number.isInteger(lockPid) && alive(lockPid); t++)
       await new Promise((r) => setTimeout(r, 20));
 
+    // The invariant resume relies on: every record the killed run wrote has its logits in the store.
+    const partial = await openLogitStore(logits);
+    for (const rec of sortedRecords(out)) expect(partial.has(rec.logitKey as string)).toBe(true);
+    partial.close();
+
     // Rerun to completion.
     const again = startCli(out, logits);
     let stderr2 = "";

@@ -92,9 +92,10 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     const promptText = new Map(options.problems.map((p) => [p.id, p.messages]));
     const held: RolloutRecord[] = [];
     const flushEvery = options.flushEvery ?? 64;
-    const flush = (): void => {
+    // Records go to the JSONL only after their logits are durable (the awaited flush), never before.
+    const flush = async (): Promise<void> => {
       if (held.length === 0) return;
-      writer?.flush();
+      await writer?.flush();
       journal.append(held.splice(0));
     };
     const started = performance.now();
@@ -130,12 +131,12 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       written++;
       if (writer) {
         held.push(toRecord(s));
-        if (held.length >= flushEvery) flush();
+        if (held.length >= flushEvery) await flush();
       } else {
         journal.append([toRecord(s)]);
       }
     }
-    flush();
+    await flush();
     const seconds = (performance.now() - started) / 1000;
     return {
       written,

@@ -44,6 +44,8 @@ export interface TeacherGeneratorAdapter {
     requests: TeacherGenerationRequest[],
     options: TeacherGenerationOptions,
   ): AsyncIterable<TeacherGenerationResult>;
+  /** Completes the logit store's current shard, so every reply yielded so far has its logits on disk. */
+  commit(): Promise<void>;
 }
 
 export interface CreateTeacherGeneratorOptions {
@@ -62,6 +64,9 @@ export interface CreateTeacherGeneratorOptions {
 export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): TeacherGeneratorAdapter {
   const keyOf = options.logitKey ?? ((id: string) => id);
   return {
+    async commit() {
+      await options.logitWriter?.flush();
+    },
     async *generate(requests, generationOptions) {
       const writer = options.logitWriter;
       if (generationOptions.captureLogits && !writer) {
