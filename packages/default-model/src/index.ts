@@ -19,3 +19,4 @@ export {
   type WordProblem,
   type WrongSolution,
 } from "./word-problems.js";
+export { defaultModelDir } from "./model-dir.js";
