@@ -1,0 +1,330 @@
+/**
+ * The per-stage subcommands. Each is a thin layer over a package's public API (or its exported CLI):
+ * `rollout` is @ssb/rollout's own CLI; the others parse flags and call the same stage functions `ssb run` uses.
+ */
+import { createReadStream, readFileSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { resolveTrainConfig, runTraining, type TrainConfigInput } from "@ssb/distill";
+import { exportOnnx } from "@ssb/model";
+import { runCli as runRolloutCli } from "@ssb/rollout";
+import { gradeJsonLine } from "@ssb/verifier";
+import type { PipelineConfig } from "./config-schema.js";
+import { deepMerge, loadConfig, parseConfigText, resolveConfig } from "./load-config.js";
+import { ensureOnnxExport, resolveModelDir } from "./model-files.js";
+import type { Reporter } from "./reporter.js";
+import { runCurateStage } from "./stage-curate.js";
+import { runEvalStage } from "./stage-eval.js";
+
+export class UsageError extends Error {}
+
+export interface CommandIo {
+  stdout: (text: string) => void;
+  reporter: Reporter;
+}
+
+function need(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v === "") throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function numberFlag(values: Record<string, unknown>, name: string): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== "string" || !Number.isFinite(n))
+    throw new UsageError(`--${name}: expected a number, got "${String(v)}"`);
+  return n;
+}
+
+/** A config from an optional --config file with flag overrides merged on top (validated as a whole). */
+function configWith(file: string | undefined, overrides: Record<string, unknown>): PipelineConfig {
+  const base = file === undefined ? {} : parseConfigText(readFileSync(file, "utf8"), file);
+  return resolveConfig(deepMerge(base, overrides), file ?? "flags");
+}
+
+const drop = (o: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+export const CURATE_USAGE = `Usage: ssb curate --model DIR --problems FILE --rollouts FILE --out DIR [options]
+
+Grade rollouts, pick a correct and a majority-wrong answer per problem, and generate the teacher's reply with
+top-k logit capture (@ssb/curation + @ssb/rollout). Resumable: rerun the same command to continue.
+
+  --model DIR          ONNX folder (ssb export-onnx) of the teacher (the base model)
+  --problems FILE      JSONL {id, question, answer}
+  --rollouts FILE      rollouts JSONL (ssb rollout)
+  --out DIR            pairs.jsonl, dropped.jsonl, teacher-prompts.jsonl, logits/, summary.json
+  --config FILE        take the curation section (and seed) from an ssb run config
+  --seed N  --temperature T  --top-k K  --max-new-tokens N  --logit-k K  --max-attempts N
+`;
+
+export async function curateCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: "string" },
+      problems: { type: "string" },
+      rollouts: { type: "string" },
+      out: { type: "string" },
+      config: { type: "string" },
+      seed: { type: "string" },
+      temperature: { type: "string" },
+      "top-k": { type: "string" },
+      "max-new-tokens": { type: "string" },
+      "logit-k": { type: "string" },
+      "max-attempts": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(CURATE_USAGE);
+    return 0;
+  }
+  const config = configWith(
+    values.config,
+    drop({
+      seed: numberFlag(values, "seed"),
+      curation: drop({
+        teacher: drop({
+          temperature: numberFlag(values, "temperature"),
+          topK: numberFlag(values, "top-k"),
+          maxNewTokens: numberFlag(values, "max-new-tokens"),
+        }),
+        logitK: numberFlag(values, "logit-k"),
+        maxAttempts: numberFlag(values, "max-attempts"),
+      }),
+    }),
+  );
+  const stats = await runCurateStage({
+    config,
+    onnxDir: need(values, "model"),
+    trainFile: need(values, "problems"),
+    rolloutsFile: need(values, "rollouts"),
+    dir: need(values, "out"),
+    reporter: io.reporter,
+  });
+  io.stdout(`${JSON.stringify(stats, null, 2)}\n`);
+  return 0;
+}
+
+export const DISTILL_USAGE = `Usage: ssb distill --model DIR --pairs FILE --logits DIR --out DIR [options]
+
+Train a LoRA student with a KL to the teacher's stored top-k logits (@ssb/distill). Resumable from the
+checkpoints in --out.
+
+  --model DIR      base checkpoint (HF layout: config.json, safetensors, tokenizer.json)
+  --pairs FILE     pairs.jsonl (ssb curate)
+  --logits DIR     the logit store (ssb curate's logits/)
+  --out DIR        adapter/ (PEFT layout), metrics.jsonl, loss.svg, checkpoints/
+  --config FILE    @ssb/distill training settings (JSON or YAML; the fields of an ssb run config's distill section)
+  --epochs N  --lr X  --batch-size N  --seed N
+`;
+
+export async function distillCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: "string" },
+      pairs: { type: "string" },
+      logits: { type: "string" },
+      out: { type: "string" },
+      config: { type: "string" },
+      epochs: { type: "string" },
+      lr: { type: "string" },
+      "batch-size": { type: "string" },
+      seed: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(DISTILL_USAGE);
+    return 0;
+  }
+  const fromFile = values.config ? parseConfigText(readFileSync(values.config, "utf8"), values.config) : {};
+  const lr = numberFlag(values, "lr");
+  const input = deepMerge(
+    deepMerge(loadConfig().config.distill, fromFile),
+    drop({
+      epochs: numberFlag(values, "epochs"),
+      batchSize: numberFlag(values, "batch-size"),
+      seed: numberFlag(values, "seed"),
+      optimizer: lr === undefined ? undefined : { lr },
+    }),
+  ) as TrainConfigInput;
+  const config = resolveTrainConfig(input, values.config ?? "distill settings");
+  const result = await runTraining({
+    modelDir: resolveModelDir(need(values, "model")),
+    dataFile: need(values, "pairs"),
+    logitsDir: need(values, "logits"),
+    outDir: need(values, "out"),
+    config,
+    resume: true,
+    log: (line) => io.reporter.info(line),
+  });
+  io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  return 0;
+}
+
+export const EVAL_USAGE = `Usage: ssb eval --model DIR --problems FILE --out DIR [options]
+
+Evaluate a model (optionally base + a LoRA adapter, merged and exported) on a JSONL of {id, question, answer};
+with --adapter the base model is evaluated too and the two are compared (paired bootstrap CI, McNemar).
+Resumable (@ssb/eval).
+
+  --model DIR          HF checkpoint folder ("default" = the embedded model)
+  --adapter DIR        PEFT adapter (ssb distill's adapter/)
+  --problems FILE      held-out problems, JSONL {id, question, answer}
+  --out DIR            base/, student/ (records.jsonl, summary.json), comparison.{json,md,html}
+  --samples N  --temperature T  --max-new-tokens N  --seed N
+`;
+
+export async function evalCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: "string" },
+      adapter: { type: "string" },
+      problems: { type: "string" },
+      out: { type: "string" },
+      samples: { type: "string" },
+      temperature: { type: "string" },
+      "max-new-tokens": { type: "string" },
+      seed: { type: "string" },
+      config: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(EVAL_USAGE);
+    return 0;
+  }
+  const config = configWith(
+    values.config,
+    drop({
+      seed: numberFlag(values, "seed"),
+      eval: drop({
+        samples: numberFlag(values, "samples"),
+        temperature: numberFlag(values, "temperature"),
+        maxNewTokens: numberFlag(values, "max-new-tokens"),
+      }),
+    }),
+  );
+  const modelDir = resolveModelDir(need(values, "model"));
+  const out = need(values, "out");
+  const baseOnnx = await ensureOnnxExport({
+    modelDir,
+    outDir: path.join(out, "base-onnx"),
+    variant: config.onnxVariant,
+  });
+  const outcome = await runEvalStage({
+    config,
+    modelDir,
+    baseOnnxDir: baseOnnx,
+    adapterDir: values.adapter ?? null,
+    evalFile: need(values, "problems"),
+    dir: out,
+    reporter: io.reporter,
+  });
+  io.stdout(
+    `${JSON.stringify(
+      outcome.comparison.benchmarks.map(({ perProblem: _, ...b }) => b),
+      null,
+      2,
+    )}\n`,
+  );
+  return 0;
+}
+
+export const VERIFY_USAGE = `Usage: ssb verify FILE [--response-field NAME] [--gold-field NAME]
+       ssb verify --response TEXT --gold ANSWER
+
+Grade responses against gold answers with @ssb/verifier: a JSONL file (each line gets "correct", "verdict",
+"extracted", "reason"), or one response given on the command line.
+`;
+
+export async function verifyCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      response: { type: "string" },
+      gold: { type: "string" },
+      "response-field": { type: "string" },
+      "gold-field": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(VERIFY_USAGE);
+    return 0;
+  }
+  if (values.response !== undefined || values.gold !== undefined) {
+    const graded = gradeJsonLine(
+      JSON.stringify({ response: values.response ?? "", gold: need(values, "gold") }),
+      1,
+      "command line",
+    );
+    if (!graded.ok) throw new UsageError(graded.error);
+    io.stdout(`${JSON.stringify(graded.record)}\n`);
+    return graded.result.correct ? 0 : 1;
+  }
+  const file = positionals[0];
+  if (file === undefined) throw new UsageError("give a JSONL file, or --response and --gold");
+  const options = drop({ responseField: values["response-field"], goldField: values["gold-field"] });
+  let lineNumber = 0;
+  let bad = 0;
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) {
+    lineNumber++;
+    if (line.trim() === "") continue;
+    const graded = gradeJsonLine(line, lineNumber, file, options);
+    if (graded.ok) io.stdout(`${JSON.stringify(graded.record)}\n`);
+    else {
+      bad++;
+      io.reporter.info(graded.error);
+    }
+  }
+  return bad > 0 ? 1 : 0;
+}
+
+export const EXPORT_USAGE = `Usage: ssb export-onnx --model DIR --out DIR [--adapter DIR] [--variant plain|contrib]
+
+Export a Hugging Face checkpoint (optionally with a PEFT LoRA adapter merged) to an ONNX decoder-with-past
+(@ssb/model), ready for ssb rollout / ONNX Runtime.
+`;
+
+export async function exportCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: "string" },
+      out: { type: "string" },
+      adapter: { type: "string" },
+      variant: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(EXPORT_USAGE);
+    return 0;
+  }
+  const variant = values.variant ?? "plain";
+  if (variant !== "plain" && variant !== "contrib")
+    throw new UsageError(`--variant: plain or contrib, got "${variant}"`);
+  const result = await exportOnnx({
+    modelDir: resolveModelDir(need(values, "model")),
+    outDir: need(values, "out"),
+    variant,
+    ...(values.adapter ? { adapterDir: values.adapter } : {}),
+  });
+  io.stdout(`${JSON.stringify({ files: result.copied, seconds: result.seconds }, null, 2)}\n`);
+  return 0;
+}
+
+/** `ssb rollout`: @ssb/rollout's own CLI. */
+export function rolloutCommand(argv: string[]): Promise<number> {
+  return runRolloutCli(argv);
+}

@@ -1,0 +1,99 @@
+/**
+ * The `ssb run` configuration: one object, every field optional, merged over the embedded default. zod checks
+ * types and ranges and rejects unknown fields (a typo must not silently fall back to a default); the distill
+ * section is passed on to @ssb/distill's own validator, which names its fields the same way.
+ */
+import { z } from "zod";
+
+const positiveInt = z.number().int().min(1);
+const nonNegativeInt = z.number().int().min(0);
+
+export const samplingSchema = z
+  .object({
+    temperature: z.number().min(0),
+    topK: nonNegativeInt,
+    topP: z.number().gt(0).max(1),
+    maxNewTokens: positiveInt,
+  })
+  .strict();
+
+export const problemsSchema = z
+  .object({
+    /**
+     * The generator behind the default model's data (@ssb/default-model): its seed and split sizes must be
+     * those the model was pre-trained with, so the held-out split is the one it never saw.
+     */
+    generator: z
+      .object({
+        seed: z.number().int(),
+        pretrainProblems: positiveInt,
+        heldOutProblems: positiveInt,
+        minSteps: positiveInt,
+        maxSteps: positiveInt,
+        maxStart: positiveInt,
+        maxOperand: positiveInt,
+      })
+      .strict(),
+    /** Problems the SSB rollouts run on: fresh draws, disjoint from the pre-training and held-out splits. */
+    train: positiveInt,
+    /** Held-out problems both models are evaluated on (the first N of the held-out split). */
+    eval: positiveInt,
+    /** Instead of generated problems: JSONL files of {id, question, answer} (paths relative to the config). */
+    trainFile: z.string().min(1).optional(),
+    evalFile: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const rolloutSchema = samplingSchema
+  .extend({
+    /** Samples per problem (K). */
+    samples: positiveInt,
+    /** Sequences decoded together. */
+    batchSize: positiveInt,
+  })
+  .strict();
+
+export const curationSchema = z
+  .object({
+    teacher: samplingSchema,
+    /** Top-k logits kept per teacher token. */
+    logitK: positiveInt,
+    /** Teacher tries per problem before the problem is dropped. */
+    maxAttempts: positiveInt,
+    /** "default" (chat template teacher prompt) or "exact" (the reference's wording). */
+    template: z.enum(["default", "exact"]),
+    batchSize: positiveInt,
+  })
+  .strict();
+
+export const evalSchema = samplingSchema
+  .extend({
+    /** Samples per problem; 1 gives McNemar's test on the paired outcomes. */
+    samples: positiveInt,
+    batchSize: positiveInt,
+  })
+  .strict();
+
+export const pipelineSchema = z
+  .object({
+    /** Seed of every random choice in the run (sampling streams, tie-breaks, LoRA init, data order). */
+    seed: z.number().int(),
+    /** HF checkpoint folder (config.json + safetensors + tokenizer), or "default" for the embedded model. */
+    model: z.string().min(1),
+    /** Work directory (relative to the current directory); `--work` overrides it. */
+    workDir: z.string().min(1),
+    /** ONNX graph flavour for generation: "contrib" (fused ONNX Runtime kernels, faster on CPU) or "plain". */
+    onnxVariant: z.enum(["contrib", "plain"]),
+    /** ONNX Runtime intra-op threads (0 = its own choice). */
+    threads: nonNegativeInt,
+    problems: problemsSchema,
+    rollout: rolloutSchema,
+    curation: curationSchema,
+    /** @ssb/distill TrainConfig fields (mode, lora, loss, optimizer, batchSize, epochs, ...), checked there. */
+    distill: z.record(z.unknown()),
+    eval: evalSchema,
+  })
+  .strict();
+
+export type PipelineConfig = z.infer<typeof pipelineSchema>;
+export type SamplingConfig = z.infer<typeof samplingSchema>;

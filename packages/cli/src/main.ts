@@ -1,0 +1,122 @@
+/** `ssb`: argument handling and dispatch; returns the exit code (0 ok, 1 failure, 2 usage error). */
+import { parseArgs } from "node:util";
+import {
+  type CommandIo,
+  curateCommand,
+  distillCommand,
+  evalCommand,
+  exportCommand,
+  rolloutCommand,
+  UsageError,
+  verifyCommand,
+} from "./commands.js";
+import { ConfigError, loadConfig } from "./load-config.js";
+import { createReporter } from "./reporter.js";
+import { runPipeline } from "./run-pipeline.js";
+import { isStageName, STAGES } from "./stages.js";
+import { summaryJson, summaryTable } from "./summary-table.js";
+
+export const USAGE = `Usage: ssb <command> [options]
+
+Commands:
+  run [CONFIG]     the whole pipeline (problems → rollout → curate → distill → eval → report) from a JSON or
+                   YAML config; without CONFIG, the embedded default on the in-repo model
+  rollout          sample K replies per problem (ssb rollout --help)
+  curate           pairs + teacher replies with top-k logit capture
+  distill          LoRA knowledge distillation from pairs + logits
+  eval             evaluate a model (+ adapter) on held-out problems, compare with the base
+  verify           grade responses against gold answers
+  export-onnx      HF checkpoint (+ adapter) → ONNX decoder
+
+ssb run options:
+  --work DIR       work directory (default: the config's workDir, "ssb-run")
+  --from STAGE     restart at STAGE (${STAGES.join(", ")}): its outputs and all later ones are deleted
+  --json           print a JSON summary on stdout instead of the table
+  --quiet          no progress output
+  -h, --help       show this help
+`;
+
+export interface MainIo {
+  stdout: (text: string) => void;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+const defaultIo: MainIo = { stdout: (t) => process.stdout.write(t), stderr: process.stderr };
+
+async function runCommand(argv: string[], io: MainIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      work: { type: "string" },
+      from: { type: "string" },
+      json: { type: "boolean" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`run takes one config file, got ${positionals.join(" ")}`);
+  const from = values.from;
+  if (from !== undefined && !isStageName(from)) {
+    throw new UsageError(`--from: unknown stage "${from}" (stages: ${STAGES.join(", ")})`);
+  }
+  const { config, file } = loadConfig(positionals[0]);
+  const reporter = createReporter(io.stderr, values.quiet === true);
+  const result = await runPipeline({
+    config,
+    configFile: file,
+    workDir: values.work ?? config.workDir,
+    ...(from !== undefined ? { from } : {}),
+    reporter,
+    progress: values.quiet !== true,
+  });
+  io.stdout(values.json ? `${JSON.stringify(summaryJson(result), null, 2)}\n` : summaryTable(result));
+  return 0;
+}
+
+export async function main(argv: string[], io: MainIo = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  const commandIo: CommandIo = { stdout: io.stdout, reporter: createReporter(io.stderr) };
+  try {
+    switch (command) {
+      case undefined:
+      case "-h":
+      case "--help":
+      case "help":
+        io.stdout(USAGE);
+        return command === undefined ? 2 : 0;
+      case "run":
+        return await runCommand(rest, io);
+      case "rollout":
+        return await rolloutCommand(rest);
+      case "curate":
+        return await curateCommand(rest, commandIo);
+      case "distill":
+        return await distillCommand(rest, commandIo);
+      case "eval":
+        return await evalCommand(rest, commandIo);
+      case "verify":
+        return await verifyCommand(rest, commandIo);
+      case "export-onnx":
+        return await exportCommand(rest, commandIo);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const usage =
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    io.stderr.write(`ssb: ${message}\n`);
+    if (usage) {
+      io.stderr.write("run `ssb --help` for usage\n");
+      return 2;
+    }
+    if (!(error instanceof ConfigError) && process.env.SSB_DEBUG)
+      io.stderr.write(`${(error as Error).stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Where the CLI talks: lines and progress bars on stderr (stdout stays free for `--json`). Progress bars are
+ * @ssb/eval's (rate and ETA; a redrawn line on a terminal, a periodic plain line in a log).
+ */
+import { createProgressBar, type ProgressBar } from "@ssb/eval";
+
+export interface Reporter {
+  info(line: string): void;
+  bar(label: string, total: number): ProgressBar;
+}
+
+export interface ReporterStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(text: string): unknown;
+}
+
+export function createReporter(stream: ReporterStream = process.stderr, quiet = false): Reporter {
+  const silent: ProgressBar = { update() {}, finish() {} };
+  return {
+    info(line) {
+      if (!quiet) stream.write(`${line}\n`);
+    },
+    bar(label, total) {
+      return quiet ? silent : createProgressBar(label.padEnd(9), total, stream, { logEveryMs: 10_000 });
+    },
+  };
+}

@@ -1,0 +1,260 @@
+/**
+ * `ssb run`: the stages in order over one work directory. A stage with a completion record is skipped; the
+ * first one without runs (continuing its own partial files) after every later stage's stale outputs are
+ * removed. The resolved config is pinned in the work directory: a rerun with a config that changes an earlier,
+ * finished stage is refused unless `--from` restarts at or before that stage.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { CurationSummary } from "@ssb/curation";
+import { readMetrics } from "@ssb/distill";
+import type { RunComparison, RunSummary } from "@ssb/eval";
+import type { PipelineConfig } from "./config-schema.js";
+import { resolveModelDir } from "./model-files.js";
+import { renderReportHtml, renderReportMarkdown } from "./report.js";
+import type { Reporter } from "./reporter.js";
+import { logitsDir, pairsFile, runCurateStage } from "./stage-curate.js";
+import { adapterDir, metricsFile, runDistillStage } from "./stage-distill.js";
+import { runEvalStage } from "./stage-eval.js";
+import { problemFiles, runProblemsStage } from "./stage-problems.js";
+import { baseOnnxDir, rolloutsFile, runRolloutStage } from "./stage-rollout.js";
+import { STAGES, type StageName, stageIndex } from "./stages.js";
+import {
+  clearFrom,
+  markStageComplete,
+  readStageRecord,
+  type StageRecord,
+  stageDir,
+  writeFileAtomic,
+} from "./work-dir.js";
+
+export interface RunPipelineOptions {
+  config: PipelineConfig;
+  /** The config file (null: the embedded default); shown in the report. */
+  configFile: string | null;
+  workDir: string;
+  /** Restart at this stage: its outputs and every later stage's are deleted first. */
+  from?: StageName;
+  reporter: Reporter;
+  /** Let stages draw their own progress output (distill's step bar). */
+  progress?: boolean;
+}
+
+export interface PipelineResult {
+  workDir: string;
+  stages: StageRecord[];
+  /** Stages this invocation ran (the rest were complete already). */
+  ran: StageName[];
+  base: RunSummary;
+  student: RunSummary;
+  comparison: RunComparison;
+  curation: CurationSummary;
+  report: { markdown: string; html: string };
+}
+
+/** Which stage each config field first affects (fields not listed change no output, e.g. threads). */
+const FIELD_STAGE: Record<string, StageName> = {
+  seed: "problems",
+  model: "problems",
+  problems: "problems",
+  onnxVariant: "rollout",
+  rollout: "rollout",
+  curation: "curate",
+  distill: "distill",
+  eval: "eval",
+};
+
+/** The earliest stage whose outputs the change from `before` to `after` invalidates, and the field. */
+export function affectedStage(
+  before: PipelineConfig,
+  after: PipelineConfig,
+): { stage: StageName; field: string } | null {
+  let best: { stage: StageName; field: string } | null = null;
+  for (const [field, stage] of Object.entries(FIELD_STAGE)) {
+    const a = JSON.stringify((before as Record<string, unknown>)[field]);
+    const b = JSON.stringify((after as Record<string, unknown>)[field]);
+    if (a !== b && (best === null || stageIndex(stage) < stageIndex(best.stage))) best = { stage, field };
+  }
+  return best;
+}
+
+const CONFIG_FILE = "config.json";
+
+function pinConfig(workDir: string, config: PipelineConfig, from: StageName | undefined): void {
+  const file = path.join(workDir, CONFIG_FILE);
+  if (existsSync(file)) {
+    const previous = JSON.parse(readFileSync(file, "utf8")) as PipelineConfig;
+    const change = affectedStage(previous, config);
+    const hasOutputs = change !== null && existsSync(stageDir(workDir, change.stage));
+    if (change && hasOutputs && (from === undefined || stageIndex(from) > stageIndex(change.stage))) {
+      throw new Error(
+        `${workDir} holds a run made with a different "${change.field}" setting, which the ${change.stage} stage ` +
+          `depends on; rerun with --from ${change.stage} to redo it and what follows, or use another work directory`,
+      );
+    }
+  }
+  writeFileAtomic(file, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+function hasFiles(dir: string): boolean {
+  return existsSync(dir) && readdirSync(dir).length > 0;
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, "utf8")) as T;
+}
+
+export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
+  const { config, reporter } = options;
+  const workDir = path.resolve(options.workDir);
+  mkdirSync(workDir, { recursive: true });
+  if (options.from) clearFrom(workDir, options.from);
+  pinConfig(workDir, config, options.from);
+  const modelDir = resolveModelDir(config.model);
+  const dirs = Object.fromEntries(STAGES.map((s) => [s, stageDir(workDir, s)])) as Record<StageName, string>;
+  const problems = problemFiles(dirs.problems);
+  const ran: StageName[] = [];
+  type EvalOutcome = { base: RunSummary; student: RunSummary; comparison: RunComparison };
+  // Filled by the runners below (closures), read after the loop.
+  const produced: { eval: EvalOutcome | null; report: { markdown: string; html: string } | null } = {
+    eval: null,
+    report: null,
+  };
+
+  const runners: Record<StageName, () => Promise<Record<string, unknown>>> = {
+    problems: async () => (await runProblemsStage(config, dirs.problems)).stats,
+    rollout: () =>
+      runRolloutStage({ config, modelDir, trainFile: problems.train, dir: dirs.rollout, reporter }),
+    curate: () =>
+      runCurateStage({
+        config,
+        onnxDir: baseOnnxDir(dirs.rollout),
+        trainFile: problems.train,
+        rolloutsFile: rolloutsFile(dirs.rollout),
+        dir: dirs.curate,
+        reporter,
+      }),
+    distill: () =>
+      runDistillStage({
+        config,
+        modelDir,
+        pairsFile: pairsFile(dirs.curate),
+        logitsDir: logitsDir(dirs.curate),
+        dir: dirs.distill,
+        reporter,
+        progress: options.progress ?? true,
+      }),
+    eval: async () => {
+      const trained = readStageRecord(workDir, "distill")?.stats.trained === true;
+      const evalOutcome = await runEvalStage({
+        config,
+        modelDir,
+        baseOnnxDir: baseOnnxDir(dirs.rollout),
+        adapterDir: trained ? adapterDir(dirs.distill) : null,
+        evalFile: problems.eval,
+        dir: dirs.eval,
+        reporter,
+      });
+      produced.eval = evalOutcome;
+      const b = evalOutcome.base.benchmarks[0];
+      const s = evalOutcome.student.benchmarks[0];
+      const d = evalOutcome.comparison.benchmarks[0];
+      return {
+        problems: b?.problems ?? 0,
+        basePass1: b?.pass1 ?? null,
+        studentPass1: s?.pass1 ?? null,
+        difference: d?.difference ?? null,
+        mcnemarP: d?.mcnemar?.pValue ?? null,
+        wins: d?.wins ?? 0,
+        losses: d?.losses ?? 0,
+      };
+    },
+    report: async () => {
+      const report = writeReport(workDir, config, options.configFile, dirs);
+      produced.report = report;
+      return { markdown: path.relative(workDir, report.markdown), html: path.relative(workDir, report.html) };
+    },
+  };
+
+  for (const stage of STAGES) {
+    if (readStageRecord(workDir, stage) !== null) {
+      reporter.info(`${stage}: complete, skipped`);
+      continue;
+    }
+    // Later stages were built on an unfinished (or redone) stage: they are stale.
+    const later = STAGES[stageIndex(stage) + 1];
+    if (later) clearFrom(workDir, later);
+    const resumed = hasFiles(dirs[stage]);
+    reporter.info(`${stage}: ${resumed ? "resuming" : "starting"}`);
+    const started = performance.now();
+    const stats = await runners[stage]();
+    const record: StageRecord = {
+      stage,
+      seconds: (performance.now() - started) / 1000,
+      resumed,
+      completedAt: new Date().toISOString(),
+      stats,
+    };
+    markStageComplete(workDir, record);
+    ran.push(stage);
+    reporter.info(`${stage}: done in ${record.seconds.toFixed(1)} s`);
+  }
+
+  const outcome = produced.eval ?? readJson<EvalOutcome>(path.join(dirs.eval, "outcome.json"));
+  const stages = STAGES.map((s) => readStageRecord(workDir, s)).filter((r): r is StageRecord => r !== null);
+  const files = produced.report ?? {
+    markdown: path.join(dirs.report, "report.md"),
+    html: path.join(dirs.report, "report.html"),
+  };
+  return {
+    workDir,
+    stages,
+    ran,
+    ...outcome,
+    curation: readJson<CurationSummary>(path.join(dirs.curate, "summary.json")),
+    report: files,
+  };
+}
+
+function writeReport(
+  workDir: string,
+  config: PipelineConfig,
+  configFile: string | null,
+  dirs: Record<StageName, string>,
+): { markdown: string; html: string } {
+  const outcome = readJson<{ base: RunSummary; student: RunSummary; comparison: RunComparison }>(
+    path.join(dirs.eval, "outcome.json"),
+  );
+  const distill = readStageRecord(workDir, "distill");
+  const metrics = existsSync(metricsFile(dirs.distill)) ? readMetrics(metricsFile(dirs.distill)) : [];
+  const s = distill?.stats ?? {};
+  const distillNote =
+    s.trained === true
+      ? `LoRA student (r/alpha/targets as configured), ${String(s.pairs)} pairs, ${String(s.epochs)} epochs, batch ${String(s.batchSize)}, AdamW lr ${String(s.lr)}.`
+      : "Curation kept no pairs, so nothing was trained: the student is the base model.";
+  const stages = STAGES.filter((st) => st !== "report")
+    .map((st) => readStageRecord(workDir, st))
+    .filter((r): r is StageRecord => r !== null);
+  const input = {
+    title: "ssb run: Semantic Soft Bootstrapping report",
+    about: [
+      `model: ${config.model === "default" ? "the embedded default (@ssb/default-model)" : config.model}`,
+      `config: ${configFile ?? "the embedded default"}; seed ${config.seed}`,
+      `train problems: ${config.problems.train} × ${config.rollout.samples} rollouts (T=${config.rollout.temperature}, top-k ${config.rollout.topK}); teacher T=${config.curation.teacher.temperature}, top-${config.curation.logitK} logits`,
+      `eval: ${config.eval.samples} sample(s) per problem, T=${config.eval.temperature}, max ${config.eval.maxNewTokens} new tokens`,
+    ],
+    base: outcome.base,
+    student: outcome.student,
+    comparison: outcome.comparison,
+    curation: readJson<CurationSummary>(path.join(dirs.curate, "summary.json")),
+    metrics,
+    distillNote,
+    stages,
+  };
+  mkdirSync(dirs.report, { recursive: true });
+  const markdown = path.join(dirs.report, "report.md");
+  const html = path.join(dirs.report, "report.html");
+  writeFileAtomic(markdown, renderReportMarkdown(input));
+  writeFileAtomic(html, renderReportHtml(input));
+  return { markdown, html };
+}

@@ -1,0 +1,76 @@
+/**
+ * Stage 2, rollout: the base model answers every train problem K times (@ssb/rollout's resumable job). The
+ * prompts are curation's student messages (system prompt + bare question), the same ones the student is later
+ * trained and evaluated on.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { type Problem, parseProblem, readJsonlRecords, renderStudentMessages } from "@ssb/curation";
+import { Generator, runRollouts } from "@ssb/rollout";
+import type { PipelineConfig } from "./config-schema.js";
+import { ensureOnnxExport } from "./model-files.js";
+import type { Reporter } from "./reporter.js";
+
+export function baseOnnxDir(rolloutDir: string): string {
+  return path.join(rolloutDir, "base-onnx");
+}
+
+export function rolloutsFile(rolloutDir: string): string {
+  return path.join(rolloutDir, "rollouts.jsonl");
+}
+
+export function generatorSettings(config: PipelineConfig): Parameters<typeof Generator.load>[1] {
+  return config.threads > 0 ? { intraOpThreads: config.threads } : {};
+}
+
+export interface RolloutStageInput {
+  config: PipelineConfig;
+  modelDir: string;
+  trainFile: string;
+  dir: string;
+  reporter: Reporter;
+}
+
+export async function runRolloutStage(input: RolloutStageInput): Promise<Record<string, unknown>> {
+  const { config, dir, reporter } = input;
+  mkdirSync(dir, { recursive: true });
+  const onnx = await ensureOnnxExport({
+    modelDir: input.modelDir,
+    outDir: baseOnnxDir(dir),
+    variant: config.onnxVariant,
+  });
+  const problems: Problem[] = await readJsonlRecords(input.trainFile, parseProblem);
+  const generator = await Generator.load(onnx, { ...generatorSettings(config), modelId: "base" });
+  const r = config.rollout;
+  const total = problems.length * r.samples;
+  const bar = reporter.bar("rollout", total);
+  try {
+    const summary = await runRollouts({
+      generator,
+      problems: problems.map((p) => ({ id: p.id, messages: renderStudentMessages(p.question) })),
+      n: r.samples,
+      sampling: {
+        temperature: r.temperature,
+        topK: r.topK,
+        topP: r.topP,
+        maxNewTokens: r.maxNewTokens,
+        seed: config.seed,
+      },
+      outFile: rolloutsFile(dir),
+      maxBatch: r.batchSize,
+      onProgress: (p, already) => bar.update(already + p.finishedSequences),
+    });
+    bar.update(total);
+    bar.finish();
+    return {
+      problems: problems.length,
+      samples: total,
+      generated: summary.written,
+      resumedSamples: summary.skipped,
+      generatedTokens: summary.generatedTokens,
+      tokensPerSecond: Math.round(summary.tokensPerSecond),
+    };
+  } finally {
+    await generator.close();
+  }
+}

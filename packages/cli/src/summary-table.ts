@@ -1,0 +1,72 @@
+/** The final table `ssb run` prints, and the JSON object `--json` prints instead. */
+import { formatInterval } from "@ssb/eval";
+import type { PipelineResult } from "./run-pipeline.js";
+
+export function summaryTable(result: PipelineResult): string {
+  const rows: [string, string, string][] = [["stage", "seconds", "result"]];
+  for (const s of result.stages) {
+    const st = s.stats;
+    let what = "";
+    if (s.stage === "problems") what = `${String(st.train)} train, ${String(st.eval)} held out`;
+    if (s.stage === "rollout") what = `${String(st.samples)} samples, ${String(st.tokensPerSecond)} tok/s`;
+    if (s.stage === "curate")
+      what = `${String(st.kept)} pairs kept, ${String(st.dropped)} of ${String(st.problems)} dropped`;
+    if (s.stage === "distill")
+      what =
+        st.trained === true
+          ? `${String(st.steps)} steps, loss ${Number(st.lastLoss).toFixed(4)}`
+          : "nothing to train";
+    if (s.stage === "eval") {
+      const c = result.comparison.benchmarks[0];
+      what = c ? `base ${formatInterval(c.a)} → student ${formatInterval(c.b)}` : "";
+    }
+    if (s.stage === "report") what = String(st.html);
+    rows.push([s.stage, s.seconds.toFixed(1), what]);
+  }
+  const total = result.stages.reduce((sum, s) => sum + s.seconds, 0);
+  rows.push(["total", total.toFixed(1), ""]);
+  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i as 0 | 1].length)));
+  const lines = rows.map(([a, b, c]) =>
+    `${a.padEnd(widths[0] ?? 0)}  ${b.padStart(widths[1] ?? 0)}  ${c}`.trimEnd(),
+  );
+  const c = result.comparison.benchmarks[0];
+  if (c) {
+    const p = c.mcnemar ? ` (McNemar p = ${c.mcnemar.pValue.toPrecision(3)})` : "";
+    lines.push("", `student − base: ${formatInterval(c.difference)} points, 95% paired CI${p}`);
+  }
+  lines.push(`report: ${result.report.html}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function summaryJson(result: PipelineResult): Record<string, unknown> {
+  const c = result.comparison.benchmarks[0];
+  return {
+    workDir: result.workDir,
+    ran: result.ran,
+    stages: result.stages.map((s) => ({
+      stage: s.stage,
+      seconds: s.seconds,
+      resumed: s.resumed,
+      stats: s.stats,
+    })),
+    accuracy: c
+      ? {
+          problems: c.problems,
+          base: c.a,
+          student: c.b,
+          difference: c.difference,
+          mcnemar: c.mcnemar,
+          wins: c.wins,
+          losses: c.losses,
+          ties: c.ties,
+        }
+      : null,
+    curation: {
+      problems: result.curation.problems,
+      selected: result.curation.selected,
+      kept: result.curation.kept,
+      dropped: result.curation.dropped,
+    },
+    report: result.report,
+  };
+}
