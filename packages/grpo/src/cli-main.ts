@@ -1,0 +1,86 @@
+/**
+ * `ssb-grpo train`: GRPO on a checkpoint and a problems file, or — with neither given — on the embedded
+ * default model and fresh problems drawn for it.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { defaultModelDir } from "@ssb/default-model";
+import type { BackendPreference } from "@ssb/distill";
+import { freshDefaultProblems } from "./default-problems.js";
+import { applyOverride, type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
+import { readProblems } from "./problems.js";
+import { runGrpo } from "./run-grpo.js";
+
+export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems FILE.jsonl | --fresh N] [--config FILE.json]
+                      [--set path=value ...] [--resume] [--backend auto|wasm|cpu|tfjs-node|tfjs-node-gpu] [--no-progress]
+
+  --model     base checkpoint (HF layout + tokenizer); default: the embedded default model
+  --problems  JSONL with id, question, answer; default: --fresh 2000 problems for the default model,
+              disjoint from its training and held-out splits (seed --problem-seed, default 1)
+  --config    JSON object with GrpoConfig fields; --set overrides one field (e.g. --set beta=0.04)`;
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 1 : 0;
+  }
+  if (command !== "train") throw new Error(`unknown command "${command}"\n${USAGE}`);
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      out: { type: "string" },
+      model: { type: "string" },
+      problems: { type: "string" },
+      fresh: { type: "string" },
+      "problem-seed": { type: "string" },
+      config: { type: "string" },
+      set: { type: "string", multiple: true },
+      resume: { type: "boolean", default: false },
+      backend: { type: "string", default: "auto" },
+      "no-progress": { type: "boolean", default: false },
+    },
+  });
+  if (!values.out) throw new Error(`--out is required\n${USAGE}`);
+  let input: GrpoConfigInput = {};
+  if (values.config) {
+    try {
+      input = JSON.parse(readFileSync(values.config, "utf8")) as GrpoConfigInput;
+    } catch (error) {
+      throw new Error(`${values.config}: ${(error as Error).message}`);
+    }
+  }
+  for (const s of values.set ?? []) input = applyOverride(input, s);
+  const config = resolveGrpoConfig(input);
+  const modelDir = values.model ?? defaultModelDir();
+  const problems = values.problems
+    ? readProblems(values.problems)
+    : freshDefaultProblems({
+        count: Number(values.fresh ?? 2000),
+        seed: Number(values["problem-seed"] ?? 1),
+        modelDir,
+      });
+  const result = await runGrpo({
+    modelDir,
+    problems,
+    outDir: values.out,
+    config,
+    resume: values.resume,
+    backend: values.backend as BackendPreference,
+    progress: !values["no-progress"],
+  });
+  const first = result.metrics[0];
+  const last = result.metrics[result.metrics.length - 1];
+  process.stdout.write(
+    `${JSON.stringify({
+      steps: result.steps,
+      totalSteps: result.totalSteps,
+      resumedFrom: result.resumedFrom,
+      adapter: result.adapterDir,
+      metrics: result.metricsFile,
+      firstRewardMean: first?.rewardMean ?? null,
+      lastRewardMean: last?.rewardMean ?? null,
+    })}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,65 @@
+/**
+ * Fresh GRPO problems for the embedded default model. The model's own training split and its held-out split
+ * are regenerated from `training.json` (seed, sizes, difficulty) and excluded, so GRPO never trains on the
+ * problems the model was pre-trained on or on the ones every evaluation holds out.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  type DifficultyOptions,
+  defaultModelDir,
+  generateProblems,
+  generateSplits,
+} from "@ssb/default-model";
+import type { GrpoProblem } from "./problems.js";
+
+interface TrainingSummary {
+  seed: number;
+  difficulty: DifficultyOptions;
+  train: number;
+  heldOut: number;
+}
+
+function readTrainingSummary(modelDir: string): TrainingSummary {
+  const file = path.join(modelDir, "training.json");
+  const json = JSON.parse(readFileSync(file, "utf8")) as {
+    seed?: unknown;
+    difficulty?: DifficultyOptions;
+    problems?: { train?: unknown; heldOut?: unknown };
+  };
+  const { seed, difficulty, problems } = json;
+  if (typeof seed !== "number") throw new Error(`${file}: "seed" must be a number`);
+  if (typeof problems?.train !== "number") throw new Error(`${file}: "problems.train" must be a number`);
+  if (typeof problems.heldOut !== "number") throw new Error(`${file}: "problems.heldOut" must be a number`);
+  return { seed, difficulty: difficulty ?? {}, train: problems.train, heldOut: problems.heldOut };
+}
+
+export interface DefaultProblemsOptions {
+  count: number;
+  /** Seed of the fresh draw (must differ from the model's training seed; default 1). */
+  seed?: number;
+  /** The model folder whose training.json defines what to exclude (default: @ssb/default-model's). */
+  modelDir?: string;
+}
+
+/** `count` word problems disjoint from the default model's training and held-out splits. */
+export function freshDefaultProblems(options: DefaultProblemsOptions): GrpoProblem[] {
+  const summary = readTrainingSummary(options.modelDir ?? defaultModelDir());
+  const seed = options.seed ?? 1;
+  if (seed === summary.seed || seed === summary.seed + 1_000_003)
+    throw new Error(`seed ${seed} is one of the default model's split seeds; pick another`);
+  const { train, test } = generateSplits({
+    ...summary.difficulty,
+    seed: summary.seed,
+    train: summary.train,
+    test: summary.heldOut,
+  });
+  const exclude = new Set([...train, ...test].map((p) => p.question));
+  return generateProblems({
+    ...summary.difficulty,
+    seed,
+    count: options.count,
+    idPrefix: "grpo-",
+    exclude,
+  }).map((p) => ({ id: p.id, question: p.question, answer: p.answer }));
+}

@@ -1,0 +1,239 @@
+/**
+ * GRPO settings, their defaults and validation. Defaults follow TRL's GRPOTrainer where it has one
+ * (beta 0, epsilon 0.2, one update per generation, token-level loss), scaled to a CPU-sized run.
+ */
+import type { AdvantageVariant } from "@ssb/curation";
+import type { LoraSettings } from "@ssb/distill";
+import type { LossAggregation } from "./grpo-loss.js";
+
+/** "grpo": std-normalised advantages; "dr-grpo": centred only, constant length normaliser (Liu et al. 2025). */
+export type GrpoVariant = "grpo" | "dr-grpo";
+
+export interface GrpoSamplingSettings {
+  temperature: number;
+  /** Completion budget per sample (the stop token counts); also Dr. GRPO's constant normaliser. */
+  maxNewTokens: number;
+  topK: number;
+  topP: number;
+}
+
+export interface GrpoOptimizerSettings {
+  lr: number;
+  schedule: "constant" | "linear" | "cosine";
+  warmupSteps: number;
+  weightDecay: number;
+  /** Global-norm clipping; 0 = off. */
+  maxGradNorm: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export interface GrpoRewardSettings {
+  correct: number;
+  wrong: number;
+  /** No extractable (boxed) answer, truncated replies included. */
+  noAnswer: number;
+}
+
+export interface GrpoConfig {
+  seed: number;
+  /** Generation rounds (each: sample, reward, `iterations` optimizer updates). */
+  steps: number;
+  /** Stop after this many rounds in this process (0 = all); not part of the trajectory, so resume can go on. */
+  maxSteps: number;
+  problemsPerStep: number;
+  /** G: completions sampled per problem. */
+  groupSize: number;
+  /** mu: optimizer updates on each sampled batch (1 = strictly on-policy, every ratio is 1). */
+  iterations: number;
+  variant: GrpoVariant;
+  /** Advantage normalisation (default from the variant). */
+  advantage: AdvantageVariant;
+  /** Token aggregation (default from the variant: grpo "token", dr-grpo "constant"). */
+  aggregation: LossAggregation;
+  clipEpsilon: number;
+  clipEpsilonHigh: number;
+  /** KL-to-base coefficient (0: no reference model pass at all unless logKl). */
+  beta: number;
+  /** Compute and log KL(pi || base) even when beta is 0 (costs one extra forward per update). */
+  logKl: boolean;
+  sampling: GrpoSamplingSettings;
+  reward: GrpoRewardSettings;
+  lora: LoraSettings;
+  optimizer: GrpoOptimizerSettings;
+  /** Sequences per forward / backward pass (gradients are accumulated over the step). */
+  microBatchSize: number;
+  /** Rows decoded together by ONNX Runtime. */
+  generationBatch: number;
+  checkpointEvery: number;
+  keepCheckpoints: number;
+  /** System prompt of the student messages (default: @ssb/curation's math-tutor prompt). */
+  systemPrompt: string | null;
+}
+
+export type GrpoConfigInput = Partial<
+  Omit<GrpoConfig, "sampling" | "reward" | "lora" | "optimizer"> & {
+    sampling: Partial<GrpoSamplingSettings>;
+    reward: Partial<GrpoRewardSettings>;
+    lora: Partial<LoraSettings>;
+    optimizer: Partial<GrpoOptimizerSettings>;
+  }
+>;
+
+export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
+  seed: 0,
+  steps: 20,
+  maxSteps: 0,
+  problemsPerStep: 8,
+  groupSize: 8,
+  iterations: 1,
+  variant: "grpo",
+  advantage: "grpo",
+  aggregation: "token",
+  clipEpsilon: 0.2,
+  clipEpsilonHigh: 0.2,
+  beta: 0,
+  logKl: false,
+  sampling: { temperature: 1, maxNewTokens: 256, topK: 0, topP: 1 },
+  reward: { correct: 1, wrong: 0, noAnswer: 0 },
+  lora: { r: 16, alpha: 32, dropout: 0 },
+  optimizer: {
+    lr: 2e-4,
+    schedule: "constant",
+    warmupSteps: 0,
+    weightDecay: 0,
+    maxGradNorm: 1,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+  },
+  microBatchSize: 16,
+  generationBatch: 64,
+  checkpointEvery: 5,
+  keepCheckpoints: 2,
+  systemPrompt: null,
+};
+
+const TOP_FIELDS = new Set([...Object.keys(DEFAULT_GRPO_CONFIG)]);
+const NESTED: Record<string, Set<string>> = {
+  sampling: new Set(Object.keys(DEFAULT_GRPO_CONFIG.sampling)),
+  reward: new Set(Object.keys(DEFAULT_GRPO_CONFIG.reward)),
+  lora: new Set(["r", "alpha", "dropout", "targetModules", "useRslora"]),
+  optimizer: new Set(Object.keys(DEFAULT_GRPO_CONFIG.optimizer)),
+};
+
+function fail(field: string, expected: string, value: unknown): never {
+  throw new Error(`GRPO config: "${field}" must be ${expected}, found ${JSON.stringify(value)}`);
+}
+
+/** Merge `input` over the defaults (variant-dependent ones included) and check every field. */
+export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
+  for (const key of Object.keys(input)) {
+    if (!TOP_FIELDS.has(key)) throw new Error(`GRPO config: unknown field "${key}"`);
+    const allowed = NESTED[key];
+    const value = (input as Record<string, unknown>)[key];
+    if (allowed && value !== undefined) {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) fail(key, "an object", value);
+      for (const sub of Object.keys(value as object))
+        if (!allowed.has(sub)) throw new Error(`GRPO config: unknown field "${key}.${sub}"`);
+    }
+  }
+  const d = DEFAULT_GRPO_CONFIG;
+  const variant = input.variant ?? d.variant;
+  if (variant !== "grpo" && variant !== "dr-grpo") fail("variant", '"grpo" or "dr-grpo"', variant);
+  const clipEpsilon = input.clipEpsilon ?? d.clipEpsilon;
+  const c: GrpoConfig = {
+    ...d,
+    ...stripUndefined(input),
+    variant,
+    advantage: input.advantage ?? (variant === "dr-grpo" ? "dr-grpo" : "grpo"),
+    aggregation: input.aggregation ?? (variant === "dr-grpo" ? "constant" : "token"),
+    clipEpsilon,
+    clipEpsilonHigh: input.clipEpsilonHigh ?? clipEpsilon,
+    sampling: { ...d.sampling, ...stripUndefined(input.sampling ?? {}) },
+    reward: { ...d.reward, ...stripUndefined(input.reward ?? {}) },
+    lora: { ...d.lora, ...stripUndefined(input.lora ?? {}) } as LoraSettings,
+    optimizer: { ...d.optimizer, ...stripUndefined(input.optimizer ?? {}) },
+  };
+  const int = (field: string, v: number, min: number): void => {
+    if (!(Number.isInteger(v) && v >= min)) fail(field, `an integer >= ${min}`, v);
+  };
+  const num = (field: string, v: number, ok: (x: number) => boolean, expected: string): void => {
+    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) fail(field, expected, v);
+  };
+  int("seed", c.seed, 0);
+  int("steps", c.steps, 1);
+  int("maxSteps", c.maxSteps, 0);
+  int("problemsPerStep", c.problemsPerStep, 1);
+  int("groupSize", c.groupSize, 2);
+  int("iterations", c.iterations, 1);
+  if (c.advantage !== "grpo" && c.advantage !== "dr-grpo")
+    fail("advantage", '"grpo" or "dr-grpo"', c.advantage);
+  if (!["token", "sequence", "constant"].includes(c.aggregation))
+    fail("aggregation", '"token", "sequence" or "constant"', c.aggregation);
+  num("clipEpsilon", c.clipEpsilon, (x) => x > 0 && x < 1, "in (0, 1)");
+  num("clipEpsilonHigh", c.clipEpsilonHigh, (x) => x > 0, "> 0");
+  num("beta", c.beta, (x) => x >= 0, ">= 0");
+  if (typeof c.logKl !== "boolean") fail("logKl", "true or false", c.logKl);
+  num("sampling.temperature", c.sampling.temperature, (x) => x > 0, "> 0 (sampling, not greedy)");
+  int("sampling.maxNewTokens", c.sampling.maxNewTokens, 1);
+  int("sampling.topK", c.sampling.topK, 0);
+  num("sampling.topP", c.sampling.topP, (x) => x > 0 && x <= 1, "in (0, 1]");
+  for (const k of ["correct", "wrong", "noAnswer"] as const)
+    num(`reward.${k}`, c.reward[k], () => true, "a finite number");
+  int("lora.r", c.lora.r, 1);
+  num("lora.alpha", c.lora.alpha, (x) => x > 0, "> 0");
+  num("lora.dropout", c.lora.dropout ?? 0, (x) => x >= 0 && x < 1, "in [0, 1)");
+  num("optimizer.lr", c.optimizer.lr, (x) => x > 0, "> 0");
+  if (!["constant", "linear", "cosine"].includes(c.optimizer.schedule))
+    fail("optimizer.schedule", '"constant", "linear" or "cosine"', c.optimizer.schedule);
+  int("optimizer.warmupSteps", c.optimizer.warmupSteps, 0);
+  num("optimizer.weightDecay", c.optimizer.weightDecay, (x) => x >= 0, ">= 0");
+  num("optimizer.maxGradNorm", c.optimizer.maxGradNorm, (x) => x >= 0, ">= 0");
+  num("optimizer.beta1", c.optimizer.beta1, (x) => x >= 0 && x < 1, "in [0, 1)");
+  num("optimizer.beta2", c.optimizer.beta2, (x) => x >= 0 && x < 1, "in [0, 1)");
+  num("optimizer.eps", c.optimizer.eps, (x) => x > 0, "> 0");
+  int("microBatchSize", c.microBatchSize, 1);
+  int("generationBatch", c.generationBatch, 1);
+  int("checkpointEvery", c.checkpointEvery, 1);
+  int("keepCheckpoints", c.keepCheckpoints, 1);
+  if (c.systemPrompt !== null && typeof c.systemPrompt !== "string")
+    fail("systemPrompt", "a string or null", c.systemPrompt);
+  return c;
+}
+
+/** The settings that define the trajectory: a resume must match them (maxSteps, checkpointing may change). */
+export function trajectoryKey(c: GrpoConfig): string {
+  const { maxSteps: _m, checkpointEvery: _c, keepCheckpoints: _k, generationBatch: _g, ...rest } = c;
+  return JSON.stringify(rest);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** Apply a `--set path=value` override (value parsed as JSON, else taken as a string). */
+export function applyOverride(input: GrpoConfigInput, assignment: string): GrpoConfigInput {
+  const eq = assignment.indexOf("=");
+  if (eq <= 0) throw new Error(`--set expects path=value, found "${assignment}"`);
+  const keys = assignment.slice(0, eq).split(".");
+  const raw = assignment.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  const out = structuredClone(input) as Record<string, unknown>;
+  let node = out;
+  keys.slice(0, -1).forEach((k) => {
+    const next = node[k];
+    if (typeof next !== "object" || next === null) node[k] = {};
+    node = node[k] as Record<string, unknown>;
+  });
+  node[keys[keys.length - 1] as string] = value;
+  return out as GrpoConfigInput;
+}

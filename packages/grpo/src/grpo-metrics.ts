@@ -1,0 +1,114 @@
+/** GRPO metrics: one JSONL line per round, and SVG plots of reward, accuracy, length, KL and clipping. */
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { svgLinePlot } from "@ssb/distill";
+
+export interface GrpoStepMetrics {
+  /** 1-based round number. */
+  step: number;
+  rewardMean: number;
+  rewardStd: number;
+  /** Share of completions graded correct. */
+  accuracy: number;
+  advantageMean: number;
+  advantageStd: number;
+  advantageMin: number;
+  advantageMax: number;
+  /** Groups whose rewards were all equal (zero advantage: no learning signal). */
+  zeroAdvantageGroups: number;
+  groups: number;
+  /** Mean KL(pi || base) per trained token (k3 estimator); null when not computed. */
+  kl: number | null;
+  /** Share of trained tokens whose ratio was clipped (0 when iterations = 1: ratios are exactly 1). */
+  clipFraction: number;
+  ratioMean: number;
+  responseLengthMean: number;
+  responseLengthMax: number;
+  /** Share of completions cut at maxNewTokens. */
+  truncatedFraction: number;
+  loss: number;
+  gradNorm: number;
+  lr: number;
+  /** Tokens sampled this round / tokens in the gradient passes (all iterations). */
+  tokensGenerated: number;
+  tokensTrained: number;
+  syncSec: number;
+  sampleSec: number;
+  trainSec: number;
+  stepSec: number;
+  elapsedSec: number;
+}
+
+export function appendGrpoMetrics(file: string, m: GrpoStepMetrics): void {
+  appendFileSync(file, `${JSON.stringify(m)}\n`);
+}
+
+export function readGrpoMetrics(file: string): GrpoStepMetrics[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as GrpoStepMetrics];
+      } catch {
+        return []; // a line cut by a kill
+      }
+    });
+}
+
+/** Keep steps <= `step` (after a resume from that checkpoint, later lines belong to the lost run). */
+export function truncateGrpoMetrics(file: string, step: number): void {
+  if (!existsSync(file)) return;
+  const kept = readGrpoMetrics(file).filter((m) => m.step <= step);
+  writeFileSync(file, kept.map((m) => `${JSON.stringify(m)}\n`).join(""));
+}
+
+function movingAverage(points: [number, number][]): [number, number][] {
+  const window = Math.max(1, Math.round(points.length / 10));
+  return points.map(([x], i) => {
+    const slice = points.slice(Math.max(0, i - window + 1), i + 1);
+    return [x, slice.reduce((s, [, y]) => s + y, 0) / slice.length];
+  });
+}
+
+/** The plots written beside metrics.jsonl, by file name. */
+export function grpoPlots(metrics: readonly GrpoStepMetrics[]): Record<string, string> {
+  const series = (pick: (m: GrpoStepMetrics) => number | null): [number, number][] =>
+    metrics.flatMap((m) => {
+      const y = pick(m);
+      return y === null ? [] : [[m.step, y] as [number, number]];
+    });
+  const reward = series((m) => m.rewardMean);
+  const plots: Record<string, string> = {
+    "reward.svg": svgLinePlot(
+      [
+        { name: "mean reward", points: reward, color: "#9ecae1" },
+        { name: "moving average", points: movingAverage(reward), color: "#08519c" },
+        { name: "accuracy", points: series((m) => m.accuracy), color: "#2ca02c" },
+      ],
+      "GRPO training reward",
+      "round",
+      "reward / accuracy",
+    ),
+    "response-length.svg": svgLinePlot(
+      [
+        { name: "mean response length", points: series((m) => m.responseLengthMean) },
+        { name: "max", points: series((m) => m.responseLengthMax), color: "#bbbbbb" },
+      ],
+      "response length over training",
+      "round",
+      "tokens",
+    ),
+    "policy.svg": svgLinePlot(
+      [
+        { name: "clip fraction", points: series((m) => m.clipFraction) },
+        { name: "KL to base", points: series((m) => m.kl), color: "#d62728" },
+        { name: "grad norm", points: series((m) => m.gradNorm), color: "#ff7f0e" },
+      ],
+      "policy update",
+      "round",
+      "value",
+    ),
+  };
+  return plots;
+}

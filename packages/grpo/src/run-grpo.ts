@@ -1,0 +1,354 @@
+/**
+ * The GRPO loop. Each round:
+ *   1. refresh the ONNX policy from the current LoRA (policy-sync.ts) — sampling is strictly on-policy;
+ *   2. sample G completions for each of the round's problems (@ssb/rollout), seeded by (seed, step);
+ *   3. reward them (verifier by default) and compute group-relative advantages (@ssb/curation);
+ *   4. `iterations` AdamW updates of the LoRA on the clipped token-level objective (grpo-loss.ts).
+ * Checkpoints every `checkpointEvery` rounds; resume restores LoRA + AdamW and continues the same trajectory.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { grpoAdvantages } from "@ssb/curation";
+import {
+  AdamW,
+  type BackendPreference,
+  createProgress,
+  type DecoderModel,
+  disposeDecoder,
+  globalNorm,
+  initLora,
+  learningRate,
+  loadDecoder,
+  loraConfigFrom,
+  NonFiniteLossError,
+  saveLoraAdapter,
+  seedFrom,
+  selectBackend,
+  trainableVariables,
+} from "@ssb/distill";
+import { type LoraConfig, loadCheckpoint } from "@ssb/model";
+import * as tf from "@tensorflow/tfjs";
+import {
+  latestGrpoCheckpoint,
+  pruneGrpoCheckpoints,
+  restoreGrpoCheckpoint,
+  saveGrpoCheckpoint,
+} from "./grpo-checkpoint.js";
+import { type GrpoConfig, trajectoryKey } from "./grpo-config.js";
+import { sequenceTokenWeights } from "./grpo-loss.js";
+import {
+  appendGrpoMetrics,
+  type GrpoStepMetrics,
+  grpoPlots,
+  readGrpoMetrics,
+  truncateGrpoMetrics,
+} from "./grpo-metrics.js";
+import {
+  type CollatedSequences,
+  collateSequences,
+  logProbsNoGrad,
+  policyGradients,
+  referenceModel,
+  type TrainSequence,
+} from "./grpo-step.js";
+import { PolicySync } from "./policy-sync.js";
+import { problemsForStep } from "./problem-order.js";
+import type { GrpoProblem } from "./problems.js";
+import { type GroupRewardFunction, verifierReward } from "./rewards.js";
+import { type SampledCompletion, sampleGroups } from "./sample-groups.js";
+import { summarize } from "./stats.js";
+
+export interface RunGrpoOptions {
+  /** Base checkpoint folder (HF layout + tokenizer). */
+  modelDir: string;
+  problems: readonly GrpoProblem[];
+  /** checkpoints/, policy/ (the current ONNX export), metrics.jsonl, *.svg, adapter/. */
+  outDir: string;
+  config: GrpoConfig;
+  /** Continue from the newest checkpoint in outDir (fresh start when there is none). */
+  resume?: boolean;
+  /** Group reward (default: the verifier on boxed answers with config.reward). */
+  reward?: GroupRewardFunction;
+  backend?: BackendPreference;
+  log?: (line: string) => void;
+  /** Progress bar on stderr (default true). */
+  progress?: boolean;
+  onStep?: (metrics: GrpoStepMetrics) => void;
+}
+
+export interface GrpoResult {
+  /** Rounds completed, including those before a resume. */
+  steps: number;
+  totalSteps: number;
+  resumedFrom: number | null;
+  /** Final adapter (written when every round is done; else the newest checkpoint's adapter). */
+  adapterDir: string;
+  metricsFile: string;
+  /** Every round's metrics so far (from metrics.jsonl). */
+  metrics: GrpoStepMetrics[];
+}
+
+async function writePlots(outDir: string, metrics: readonly GrpoStepMetrics[]): Promise<void> {
+  for (const [name, svg] of Object.entries(grpoPlots(metrics))) await writeFile(path.join(outDir, name), svg);
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
+  const { config, outDir } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (options.problems.length === 0) throw new Error("runGrpo: no problems");
+  await selectBackend(options.backend ?? "auto", log);
+  const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
+  const padId =
+    checkpoint.tokenizer?.padTokenId ?? checkpoint.config.padTokenId ?? checkpoint.config.eosTokenIds[0] ?? 0;
+  let model: DecoderModel;
+  try {
+    model = await loadDecoder(
+      checkpoint.config,
+      (name) => checkpoint.weights.readFloat32(name),
+      (name) => checkpoint.weights.has(name),
+      "lora",
+    );
+  } finally {
+    await checkpoint.close();
+  }
+  const loraConfig: LoraConfig = loraConfigFrom(config.lora, path.basename(path.resolve(options.modelDir)));
+  model.lora = initLora(model.config, loraConfig, config.seed);
+  const vars = trainableVariables(model);
+  const optimizer = new AdamW(vars, {
+    beta1: config.optimizer.beta1,
+    beta2: config.optimizer.beta2,
+    eps: config.optimizer.eps,
+    weightDecay: config.optimizer.weightDecay,
+  });
+  const reward = options.reward ?? verifierReward(config.reward);
+  const checkpointsDir = path.join(outDir, "checkpoints");
+  const metricsFile = path.join(outDir, "metrics.jsonl");
+  const adapterDir = path.join(outDir, "adapter");
+  await mkdir(outDir, { recursive: true });
+
+  let startStep = 0;
+  let resumedFrom: number | null = null;
+  let elapsedBefore = 0;
+  let lastCheckpoint: string | null = null;
+  const existing = await latestGrpoCheckpoint(checkpointsDir);
+  if (existing && !options.resume) {
+    throw new Error(
+      `${outDir} already holds checkpoints (newest: ${existing.dir}); resume, or use another folder`,
+    );
+  }
+  if (existing) {
+    if (trajectoryKey(existing.state.config) !== trajectoryKey(config)) {
+      throw new Error(
+        `${existing.dir}: saved with different GRPO settings than now; refusing to resume (compare grpo_state.json)`,
+      );
+    }
+    await restoreGrpoCheckpoint(existing.dir, model.lora, optimizer);
+    startStep = existing.state.step;
+    resumedFrom = startStep;
+    elapsedBefore = existing.state.elapsedSec;
+    lastCheckpoint = existing.dir;
+    truncateGrpoMetrics(metricsFile, startStep);
+    log(`[grpo] resumed from ${existing.dir} (round ${startStep}/${config.steps})`);
+  } else if (existsSync(metricsFile)) {
+    await writeFile(metricsFile, "");
+  }
+  const endStep = config.maxSteps > 0 ? Math.min(config.steps, startStep + config.maxSteps) : config.steps;
+  const params = vars.reduce((s, v) => s + v.size, 0);
+  log(
+    `[grpo] ${config.variant} | G=${config.groupSize} x ${config.problemsPerStep} problems/round | LoRA r=${config.lora.r} on ${model.lora.size} modules (${params.toLocaleString("en-US")} parameters) | ${options.problems.length} problems | rounds ${startStep}..${endStep} of ${config.steps}`,
+  );
+
+  const sync = await PolicySync.open(options.modelDir, path.join(outDir, "policy"), model.config);
+  const progress =
+    options.progress === false ? null : createProgress(config.steps, process.stderr, 1, startStep);
+  const started = performance.now();
+  const temperature = config.sampling.temperature;
+  const needRef = config.beta > 0 || config.logKl;
+  const reference = needRef ? referenceModel(model) : null;
+  try {
+    for (let step = startStep; step < endStep; step++) {
+      const t0 = performance.now();
+      const timing = await sync.refresh(model.lora, loraConfig);
+      const t1 = performance.now();
+      const problems = problemsForStep(options.problems, config.problemsPerStep, config.seed, step);
+      const groups = await sampleGroups(sync.current, problems, {
+        groupSize: config.groupSize,
+        temperature,
+        maxNewTokens: config.sampling.maxNewTokens,
+        topK: config.sampling.topK,
+        topP: config.sampling.topP,
+        seed: seedFrom(config.seed, "sample", step),
+        maxBatch: config.generationBatch,
+        systemPrompt: config.systemPrompt,
+      });
+      const t2 = performance.now();
+
+      // Rewards and advantages, group by group.
+      const rewards: number[] = [];
+      const advantages: number[] = [];
+      let correct = 0;
+      let zeroGroups = 0;
+      const completions: SampledCompletion[] = [];
+      groups.forEach((group, i) => {
+        const r = reward(problems[i] as GrpoProblem, group);
+        if (r.rewards.length !== group.length)
+          throw new Error(
+            `reward function returned ${r.rewards.length} rewards for ${group.length} completions`,
+          );
+        const a = grpoAdvantages(r.rewards, { variant: config.advantage });
+        if (a.every((x) => x === 0)) zeroGroups++;
+        rewards.push(...r.rewards);
+        advantages.push(...a);
+        correct += r.correct.filter(Boolean).length;
+        completions.push(...group);
+      });
+      const lengths = completions.map((c) => c.tokenIds.length);
+      const perToken = sequenceTokenWeights(lengths, config.aggregation, config.sampling.maxNewTokens);
+      // Sequences with a zero advantage add nothing to the policy gradient; without a KL term they are only
+      // counted in the normaliser (as TRL does), not run through the model.
+      const sequences: TrainSequence[] = completions
+        .map((c, i) => ({
+          promptIds: c.promptIds,
+          replyIds: c.tokenIds,
+          advantage: advantages[i] as number,
+          tokenWeight: perToken[i] as number,
+        }))
+        .filter((s) => needRef || s.advantage !== 0)
+        // Longest first: micro-batches of similar lengths pad less. Stable sort keeps the order deterministic.
+        .sort((a, b) => b.promptIds.length + b.replyIds.length - (a.promptIds.length + a.replyIds.length));
+      const batches: CollatedSequences[] = chunk(sequences, config.microBatchSize).map((s) =>
+        collateSequences(s, padId),
+      );
+
+      let loss = 0;
+      let gradNorm = 0;
+      let tokensTrained = 0;
+      let clippedTokens = 0;
+      let klSum = 0;
+      let ratioSum = 0;
+      const lr = (update: number): number =>
+        learningRate(update, {
+          kind: config.optimizer.schedule,
+          peakLr: config.optimizer.lr,
+          totalSteps: config.steps * config.iterations,
+          warmupSteps: config.optimizer.warmupSteps,
+        });
+      const lrNow = lr(step * config.iterations);
+      if (batches.length > 0) {
+        const refLogProbs = reference ? logProbsNoGrad(reference, batches, temperature) : null;
+        const oldLogProbs = config.iterations > 1 ? logProbsNoGrad(model, batches, temperature) : null;
+        for (let it = 0; it < config.iterations; it++) {
+          const g = policyGradients(model, vars, batches, {
+            temperature,
+            clip: { epsilon: config.clipEpsilon, epsilonHigh: config.clipEpsilonHigh },
+            beta: config.beta,
+            oldLogProbs,
+            refLogProbs,
+            seed: config.seed,
+            step,
+            iteration: it,
+          });
+          const norm = globalNorm(g.grads);
+          if (!Number.isFinite(g.loss) || !Number.isFinite(norm)) {
+            for (const t of g.grads) t.dispose();
+            throw new NonFiniteLossError(step, lastCheckpoint);
+          }
+          const maxNorm = config.optimizer.maxGradNorm;
+          const clipped =
+            maxNorm > 0 && norm > maxNorm
+              ? g.grads.map((t) => tf.tidy(() => tf.mul(t, maxNorm / (norm + 1e-6))))
+              : g.grads;
+          optimizer.apply(clipped, lr(step * config.iterations + it));
+          for (const t of new Set([...g.grads, ...clipped])) t.dispose();
+          loss += g.loss / config.iterations;
+          gradNorm = Math.max(gradNorm, norm);
+          tokensTrained += g.tokens;
+          clippedTokens += g.clippedTokens;
+          klSum += g.klSum;
+          ratioSum += g.ratioSum;
+        }
+      }
+      const t3 = performance.now();
+      const rewardStats = summarize(rewards);
+      const advStats = summarize(advantages);
+      const lenStats = summarize(lengths);
+      const metrics: GrpoStepMetrics = {
+        step: step + 1,
+        rewardMean: rewardStats.mean,
+        rewardStd: rewardStats.std,
+        accuracy: correct / completions.length,
+        advantageMean: advStats.mean,
+        advantageStd: advStats.std,
+        advantageMin: advStats.min,
+        advantageMax: advStats.max,
+        zeroAdvantageGroups: zeroGroups,
+        groups: groups.length,
+        kl: needRef && tokensTrained > 0 ? klSum / tokensTrained : null,
+        clipFraction: tokensTrained > 0 ? clippedTokens / tokensTrained : 0,
+        ratioMean: tokensTrained > 0 ? ratioSum / tokensTrained : 1,
+        responseLengthMean: lenStats.mean,
+        responseLengthMax: lenStats.max,
+        truncatedFraction: completions.filter((c) => c.finishReason === "length").length / completions.length,
+        loss,
+        gradNorm,
+        lr: lrNow,
+        tokensGenerated: lengths.reduce((s, n) => s + n, 0),
+        tokensTrained,
+        syncSec: (t1 - t0) / 1000,
+        sampleSec: (t2 - t1) / 1000,
+        trainSec: (t3 - t2) / 1000,
+        stepSec: (t3 - t0) / 1000,
+        elapsedSec: elapsedBefore + (t3 - started) / 1000,
+      };
+      appendGrpoMetrics(metricsFile, metrics);
+      options.onStep?.(metrics);
+      progress?.update(step + 1, {
+        reward: metrics.rewardMean.toFixed(3),
+        acc: metrics.accuracy.toFixed(3),
+        len: metrics.responseLengthMean.toFixed(0),
+        "s/round": metrics.stepSec.toFixed(1),
+        "gen tok/s": (metrics.tokensGenerated / metrics.sampleSec).toFixed(0),
+        "export ms": timing.exportMs.toFixed(0),
+      });
+      const done = step + 1;
+      if (done % config.checkpointEvery === 0 || done === endStep) {
+        lastCheckpoint = await saveGrpoCheckpoint(checkpointsDir, model.lora, loraConfig, optimizer, {
+          step: done,
+          config,
+          elapsedSec: metrics.elapsedSec,
+          savedAt: new Date().toISOString(),
+        });
+        await pruneGrpoCheckpoints(checkpointsDir, config.keepCheckpoints);
+        await writePlots(outDir, readGrpoMetrics(metricsFile));
+      }
+    }
+    progress?.done();
+    const all = readGrpoMetrics(metricsFile);
+    await writePlots(outDir, all);
+    const finished = endStep >= config.steps;
+    if (finished) await saveLoraAdapter(adapterDir, model, loraConfig);
+    return {
+      steps: endStep,
+      totalSteps: config.steps,
+      resumedFrom,
+      adapterDir: finished ? adapterDir : path.join(lastCheckpoint ?? checkpointsDir, "adapter"),
+      metricsFile,
+      metrics: all,
+    };
+  } catch (error) {
+    progress?.done();
+    await writePlots(outDir, readGrpoMetrics(metricsFile));
+    throw error;
+  } finally {
+    await sync.close();
+    optimizer.dispose();
+    disposeDecoder(model);
+  }
+}

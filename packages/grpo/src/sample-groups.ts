@@ -1,0 +1,72 @@
+/** Sampling G completions per problem from the current policy through @ssb/rollout's Generator. */
+import { renderStudentMessages } from "@ssb/curation";
+import type { FinishReason, Generator, PromptInput } from "@ssb/rollout";
+import type { GrpoProblem } from "./problems.js";
+
+export interface SampledCompletion {
+  problemId: string;
+  sampleIndex: number;
+  promptIds: number[];
+  /** Sampled ids, the stop (end-of-turn) token included: these are the tokens trained. */
+  tokenIds: number[];
+  text: string;
+  finishReason: FinishReason;
+}
+
+export interface SampleGroupsOptions {
+  groupSize: number;
+  temperature: number;
+  maxNewTokens: number;
+  topK: number;
+  topP: number;
+  /** Seed of this round: every (problem slot, sample) draws its own stream under it. */
+  seed: number;
+  maxBatch: number;
+  systemPrompt: string | null;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** One group per problem, in the problems' order; each group in sample order. */
+export async function sampleGroups(
+  generator: Generator,
+  problems: readonly GrpoProblem[],
+  options: SampleGroupsOptions,
+): Promise<SampledCompletion[][]> {
+  // Prompt ids carry the slot, so a problem drawn twice in one round (tiny problem sets) stays distinct.
+  const prompts: PromptInput[] = problems.map((p, slot) => ({
+    id: `${slot}:${p.id}`,
+    messages:
+      options.systemPrompt === null
+        ? renderStudentMessages(p.question)
+        : renderStudentMessages(p.question, options.systemPrompt),
+    n: options.groupSize,
+  }));
+  const promptIds = prompts.map((p) => generator.encodePrompt(p));
+  const groups: SampledCompletion[][] = problems.map(() => []);
+  const total = problems.length * options.groupSize;
+  let done = 0;
+  for await (const s of generator.generate(prompts, {
+    sampling: {
+      temperature: options.temperature,
+      maxNewTokens: options.maxNewTokens,
+      topK: options.topK,
+      topP: options.topP,
+      seed: options.seed,
+    },
+    maxBatch: options.maxBatch,
+  })) {
+    const slot = Number(s.promptId.slice(0, s.promptId.indexOf(":")));
+    const problem = problems[slot] as GrpoProblem;
+    (groups[slot] as SampledCompletion[]).push({
+      problemId: problem.id,
+      sampleIndex: s.sampleIndex,
+      promptIds: promptIds[slot] as number[],
+      tokenIds: s.tokenIds,
+      text: s.text,
+      finishReason: s.finishReason,
+    });
+    options.onProgress?.(++done, total);
+  }
+  for (const g of groups) g.sort((a, b) => a.sampleIndex - b.sampleIndex);
+  return groups;
+}
