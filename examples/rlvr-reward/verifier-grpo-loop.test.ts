@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { runLoop } from "./verifier-grpo-loop.js";
+
+describe("verifier as an RLVR reward in a GRPO-style loop", () => {
+  it("rewards equivalent forms, not hedges or unboxed answers", () => {
+    const { candidateRewards } = runLoop({ steps: 1 });
+    for (const rewards of candidateRewards) expect(rewards).toEqual([1, 1, 0, 0, 0]);
+  });
+
+  it.each(["grpo", "dr-grpo"] as const)(
+    "%s: the mean reward rises and mass moves to correct answers",
+    (variant) => {
+      const { meanReward, probabilities } = runLoop({ steps: 40, variant, lr: variant === "grpo" ? 0.5 : 2 });
+      const first = meanReward.slice(0, 5).reduce((a, b) => a + b, 0) / 5;
+      const last = meanReward.slice(-5).reduce((a, b) => a + b, 0) / 5;
+      expect(first).toBeLessThan(0.6);
+      expect(last).toBeGreaterThan(0.9);
+      for (const p of probabilities) expect((p[0] ?? 0) + (p[1] ?? 0)).toBeGreaterThan(0.9);
+    },
+  );
+});
