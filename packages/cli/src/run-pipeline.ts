@@ -108,8 +108,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   const { config, reporter } = options;
   const workDir = path.resolve(options.workDir);
   mkdirSync(workDir, { recursive: true });
-  if (options.from) clearFrom(workDir, options.from);
+  // Check the config before deleting anything: a refused run must leave the work directory as it was.
   pinConfig(workDir, config, options.from);
+  if (options.from) clearFrom(workDir, options.from);
   const modelDir = resolveModelDir(config.model);
   const dirs = Object.fromEntries(STAGES.map((s) => [s, stageDir(workDir, s)])) as Record<StageName, string>;
   const problems = problemFiles(dirs.problems);

@@ -1,0 +1,12 @@
+import { cpSync } from "node:fs";
+import { AdamW, DEFAULT_TRAIN_CONFIG, loadDecoder, restoreTrainingCheckpoint, saveFullModel, selectBackend, trainableVariables } from "@ssb/distill";
+import { loadCheckpoint } from "@ssb/model";
+const [ckptDir, initDir, outDir] = process.argv.slice(2) as [string, string, string];
+await selectBackend("auto", () => {});
+const ck = await loadCheckpoint(initDir, { tokenizer: true });
+const model = await loadDecoder(ck.config, (n) => ck.weights.readFloat32(n), (n) => ck.weights.has(n), "full");
+const opt = new AdamW(trainableVariables(model), DEFAULT_TRAIN_CONFIG.optimizer);
+await restoreTrainingCheckpoint(ckptDir, model, opt);
+await saveFullModel(outDir, model);
+for (const f of ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"]) cpSync(`${initDir}/${f}`, `${outDir}/${f}`);
+console.log("ok");

@@ -1,0 +1,65 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "./default-config.js";
+import { ConfigError, deepMerge, loadConfig, parseConfigText, resolveConfig } from "./load-config.js";
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), "ssb-cli-config-"));
+
+describe("config", () => {
+  it("with no file is the embedded default", () => {
+    expect(loadConfig()).toEqual({ config: DEFAULT_CONFIG, file: null });
+  });
+
+  it("merges a YAML file over the default, field by field", () => {
+    const dir = tmp();
+    const file = path.join(dir, "run.yaml");
+    writeFileSync(
+      file,
+      "seed: 7\nrollout:\n  samples: 2\nproblems:\n  trainFile: data/train.jsonl\n  evalFile: e.jsonl\n",
+    );
+    const { config } = loadConfig(file);
+    expect(config.seed).toBe(7);
+    expect(config.rollout).toEqual({ ...DEFAULT_CONFIG.rollout, samples: 2 });
+    expect(config.problems.trainFile).toBe(path.join(dir, "data/train.jsonl"));
+    expect(config.eval).toEqual(DEFAULT_CONFIG.eval);
+  });
+
+  it("reads JSON", () => {
+    const dir = tmp();
+    const file = path.join(dir, "run.json");
+    writeFileSync(file, JSON.stringify({ eval: { maxNewTokens: 64 } }));
+    expect(loadConfig(file).config.eval.maxNewTokens).toBe(64);
+  });
+
+  it("names the field of a wrong type or range", () => {
+    expect(() => resolveConfig({ rollout: { temperature: "hot" } }, "x.yaml")).toThrow(
+      /x\.yaml: field "rollout\.temperature": Expected number, received string/,
+    );
+    expect(() => resolveConfig({ curation: { teacher: { topP: 2 } } }, "x.yaml")).toThrow(
+      /field "curation\.teacher\.topP"/,
+    );
+  });
+
+  it("rejects unknown fields (typos) by name", () => {
+    expect(() => resolveConfig({ rollout: { sample: 4 } }, "x.yaml")).toThrow(
+      /x\.yaml: unknown field "rollout\.sample"/,
+    );
+    expect(() => resolveConfig({ evall: {} }, "x.yaml")).toThrow(/unknown field "evall"/);
+  });
+
+  it("points at the line of a YAML syntax error", () => {
+    expect(() => parseConfigText("seed: 1\nrollout:\n  samples: [1,\n", "bad.yaml")).toThrow(
+      /bad\.yaml:\d+:\d+: not valid YAML/,
+    );
+    expect(() => parseConfigText("{", "bad.json")).toThrow(ConfigError);
+  });
+
+  it("deepMerge replaces arrays and scalars, merges objects", () => {
+    expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] } })).toEqual({
+      a: { b: 1, c: [3] },
+      d: 1,
+    });
+  });
+});

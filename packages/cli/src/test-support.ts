@@ -1,0 +1,90 @@
+/**
+ * Helpers for the end-to-end tests (not exported): the model they run on, a small config, and running the real
+ * `ssb` executable (from source through tsx) as a child process in its own process group.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { defaultModelDir } from "@ssb/default-model";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const CLI_SOURCE = path.join(here, "cli.ts");
+
+/** The committed default checkpoint, or SSB_CLI_TEST_MODEL (a checkpoint folder) when set. */
+export function testModelDir(): string {
+  return process.env.SSB_CLI_TEST_MODEL ?? defaultModelDir();
+}
+
+/** A scaled-down run: few problems, one epoch, short replies; every stage still runs for real. */
+export function writeTinyConfig(dir: string): string {
+  const file = path.join(dir, "tiny.yaml");
+  writeFileSync(
+    file,
+    [
+      `model: ${JSON.stringify(testModelDir())}`,
+      "threads: 1",
+      "problems:",
+      "  train: 16",
+      "  eval: 12",
+      "rollout:",
+      "  maxNewTokens: 160",
+      "  batchSize: 16",
+      "curation:",
+      "  batchSize: 4",
+      "  teacher:",
+      "    maxNewTokens: 160",
+      "distill:",
+      "  epochs: 1",
+      "  batchSize: 2",
+      "  workers: 1",
+      "  checkpointEvery: 1",
+      "eval:",
+      "  maxNewTokens: 160",
+      "  batchSize: 12",
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/** Start `ssb ...args` in a new process group (so a kill reaches ONNX Runtime / tfjs worker threads too). */
+export function startCli(args: string[]): CliRun {
+  // Runs in the package folder so that `--import tsx` resolves; callers pass absolute paths.
+  const child = spawn(process.execPath, ["--import", "tsx", CLI_SOURCE, ...args], {
+    cwd: path.dirname(here),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FORCE_COLOR: "0" },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => {
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+export async function runCli(args: string[]) {
+  const result = await startCli(args).done;
+  if (result.code !== 0) {
+    throw new Error(`ssb ${args.join(" ")} exited with ${result.code}\n${result.stderr}`);
+  }
+  return result;
+}
