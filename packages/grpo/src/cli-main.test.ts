@@ -1,0 +1,49 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./cli-main.js";
+import { readGrpoMetrics } from "./grpo-metrics.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
+
+describe("ssb-grpo train", () => {
+  it("runs on a checkpoint and a problems file with --set overrides (verifier reward)", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "ssb-grpo-cli-"));
+    try {
+      const problems = path.join(dir, "problems.jsonl");
+      await writeFile(
+        problems,
+        '{"id":"a","question":"1+1?","answer":"2"}\n{"id":"b","question":"2+3?","answer":5}\n',
+      );
+      const out = path.join(dir, "out");
+      const args = ["train", "--model", tinyRef, "--problems", problems, "--out", out, "--no-progress"];
+      const sets = [
+        "steps=1",
+        "groupSize=2",
+        "problemsPerStep=2",
+        "sampling.maxNewTokens=4",
+        'systemPrompt="Hi"',
+      ];
+      const code = await runCli([...args, ...sets.flatMap((s) => ["--set", s])]);
+      expect(code).toBe(0);
+      const metrics = readGrpoMetrics(path.join(out, "metrics.jsonl"));
+      expect(metrics).toHaveLength(1);
+      // A random model writes no boxed answer: every reward 0, no learning signal.
+      expect(metrics[0]?.rewardMean).toBe(0);
+      expect(metrics[0]?.zeroAdvantageGroups).toBe(2);
+      expect(existsSync(path.join(out, "adapter", "adapter_model.safetensors"))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("explains usage errors", async () => {
+    await expect(runCli(["train"])).rejects.toThrow(/--out is required/);
+    await expect(runCli(["fly"])).rejects.toThrow(/unknown command "fly"/);
+    await expect(runCli(["train", "--out", "x", "--set", "groupSize=1"])).rejects.toThrow(/"groupSize"/);
+  });
+});

@@ -1,0 +1,72 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { applyOverride, resolveGrpoConfig, trajectoryKey } from "./grpo-config.js";
+import { problemsForStep } from "./problem-order.js";
+import { readProblems } from "./problems.js";
+
+describe("GRPO config", () => {
+  it("variant picks the advantage and aggregation defaults; explicit fields win", () => {
+    const g = resolveGrpoConfig();
+    expect([g.advantage, g.aggregation, g.beta, g.clipEpsilonHigh]).toEqual(["grpo", "token", 0, 0.2]);
+    const dr = resolveGrpoConfig({ variant: "dr-grpo" });
+    expect([dr.advantage, dr.aggregation]).toEqual(["dr-grpo", "constant"]);
+    expect(resolveGrpoConfig({ variant: "dr-grpo", aggregation: "token" }).aggregation).toBe("token");
+    expect(resolveGrpoConfig({ clipEpsilon: 0.1 }).clipEpsilonHigh).toBe(0.1);
+  });
+
+  it("names the bad field", () => {
+    expect(() => resolveGrpoConfig({ groupSize: 1 })).toThrow(/"groupSize" must be an integer >= 2/);
+    expect(() => resolveGrpoConfig({ sampling: { temperature: 0 } })).toThrow(/"sampling.temperature"/);
+    expect(() => resolveGrpoConfig({ optimizer: { lr: -1 } })).toThrow(/"optimizer.lr"/);
+    expect(() => resolveGrpoConfig({ lora: { r: 0, alpha: 1 } })).toThrow(/"lora.r"/);
+    expect(() => resolveGrpoConfig(JSON.parse('{"stepz": 3}'))).toThrow(/unknown field "stepz"/);
+    expect(() => resolveGrpoConfig(JSON.parse('{"sampling": {"temp": 1}}'))).toThrow(/"sampling.temp"/);
+  });
+
+  it("--set overrides parse JSON values; maxSteps is not part of the trajectory", () => {
+    const input = applyOverride(applyOverride({}, "sampling.maxNewTokens=64"), "variant=dr-grpo");
+    const c = resolveGrpoConfig(input);
+    expect([c.sampling.maxNewTokens, c.variant]).toEqual([64, "dr-grpo"]);
+    expect(trajectoryKey(resolveGrpoConfig({ ...input, maxSteps: 3 }))).toBe(trajectoryKey(c));
+    expect(trajectoryKey(resolveGrpoConfig({ ...input, beta: 0.01 }))).not.toBe(trajectoryKey(c));
+  });
+});
+
+describe("problem order", () => {
+  it("is a function of (seed, step): epochs are permutations, consumed perStep at a time", () => {
+    const items = ["a", "b", "c", "d", "e"];
+    const steps = [0, 1, 2, 3, 4].map((s) => problemsForStep(items, 2, 9, s));
+    expect(steps.flat().slice(0, 5).sort()).toEqual(items);
+    expect(steps.flat().slice(5, 10).sort()).toEqual(items);
+    expect(problemsForStep(items, 2, 9, 3)).toEqual(steps[3]);
+    expect(problemsForStep(items, 2, 10, 0)).not.toEqual(steps[0]);
+  });
+});
+
+describe("problems file", () => {
+  it("reads id / question / answer and names the line of a bad record", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "ssb-grpo-problems-"));
+    try {
+      const file = path.join(dir, "p.jsonl");
+      await writeFile(
+        file,
+        '{"id":"a","question":"1+1?","answer":2}\n\n{"id":"b","question":"2+2?","answer":"4"}\n',
+      );
+      expect(readProblems(file)).toEqual([
+        { id: "a", question: "1+1?", answer: "2" },
+        { id: "b", question: "2+2?", answer: "4" },
+      ]);
+      await writeFile(
+        file,
+        '{"id":"a","question":"1+1?","answer":2}\n{"id":"a","question":"x","answer":1}\n',
+      );
+      expect(() => readProblems(file)).toThrow(/p\.jsonl:2: "id" "a" appears twice/);
+      await writeFile(file, '{"id":"a","question":"1+1?"}\n');
+      expect(() => readProblems(file)).toThrow(/p\.jsonl:1: "answer" must be a string or a number/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
