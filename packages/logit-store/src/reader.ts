@@ -1,7 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Data, RecordBatch } from "apache-arrow";
+import { type ColumnName, columnNames, type LogitLayout, logitLayout } from "./arrow-schema.js";
 import { LogitStoreError } from "./errors.js";
+import { decodeLogitSteps } from "./logit-steps.js";
 import { type ExampleEntry, type Manifest, manifestPath, readManifest, shardPath } from "./manifest.js";
 import type { LogitSchemaMeta } from "./schema-meta.js";
 import { ShardReader } from "./shard-reader.js";
@@ -9,7 +11,9 @@ import { enableZstd, zstdEnabled } from "./zstd.js";
 
 /**
  * One example's rows as typed-array views into the decoded record batch (no copy). Flat arrays are row-major:
- * entry j of token i is at [i * k + j]. The views keep their batch's buffer alive while referenced.
+ * entry j of token i is at [i * k + j]. The views keep their batch's buffer alive while referenced. Float16
+ * logits of format-2 stores are decoded from their steps once per record batch, into one buffer that the views
+ * of all that batch's examples share.
  */
 export interface ExampleLogits {
   exampleId: string;
@@ -37,15 +41,16 @@ export async function openLogitStore(dir: string, options: OpenLogitStoreOptions
   return store;
 }
 
-const COL = { exampleId: 0, position: 1, tokenId: 2, topkIds: 3, topkLogits: 4, logSumExp: 5 } as const;
-
 export class LogitStore {
   readonly meta: LogitSchemaMeta;
   private readonly manifest: Manifest;
   private readonly byId: Map<string, ExampleEntry>;
   private readonly shards = new Map<number, ShardReader>();
   private readonly verify: boolean;
-  private cached: { shard: number; batch: number; data: RecordBatch } | undefined;
+  private readonly layout: LogitLayout;
+  private readonly col: (name: ColumnName) => number;
+  /** The last record batch read, and (format 2 float16) its logits decoded to float16 bits once for all views. */
+  private cached: { shard: number; batch: number; data: RecordBatch; logits?: Uint16Array } | undefined;
 
   constructor(
     readonly dir: string,
@@ -60,6 +65,9 @@ export class LogitStore {
     this.meta = manifest.meta;
     this.byId = new Map(manifest.examples.map((e) => [e.id, e]));
     this.verify = options.verifyChecksums ?? true;
+    this.layout = logitLayout(this.meta);
+    const names = columnNames(this.meta);
+    this.col = (name) => names.indexOf(name);
     // Reject a manifest that names files outside the directory before touching any of them, and catch
     // missing or truncated shards now (a stat each) rather than in the middle of a training run.
     for (const s of manifest.shards) {
@@ -155,39 +163,67 @@ export class LogitStore {
     return r;
   }
 
-  private batch(shard: number, batch: number): RecordBatch {
+  private batch(shard: number, batch: number): NonNullable<LogitStore["cached"]> {
     const c = this.cached;
-    if (c && c.shard === shard && c.batch === batch) return c.data;
+    if (c && c.shard === shard && c.batch === batch) return c;
     const data = this.shard(shard).readBatch(batch);
     this.cached = { shard, batch, data };
-    return data;
+    return this.cached;
+  }
+
+  /** Format 2 float16 logits of a whole batch as float16 bits, decoded on first use and kept with the batch. */
+  private decodedLogits(cached: NonNullable<LogitStore["cached"]>, e: ExampleEntry): Uint16Array {
+    if (cached.logits) return cached.logits;
+    const batch = cached.data;
+    const top = batch.getChildAt(this.col("topkLogitMax"))?.data[0];
+    const steps = batch.getChildAt(this.col("topkLogitSteps"))?.data[0]?.children[0];
+    if (!top || !steps) throw new LogitStoreError(`${this.dir}: unexpected layout in the logit columns`);
+    const n = batch.numRows;
+    const k = this.meta.k;
+    try {
+      cached.logits = decodeLogitSteps(
+        (top.values as Uint16Array).subarray(top.offset, top.offset + n),
+        (steps.values as Uint16Array).subarray(steps.offset, steps.offset + n * k),
+        n,
+        k,
+      );
+    } catch (err) {
+      const file = this.manifest.shards[e.shard]?.file;
+      throw new LogitStoreError(
+        `${this.dir}/${file}: record batch ${e.batch}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    return cached.logits;
   }
 
   private view(e: ExampleEntry): ExampleLogits {
-    const batch = this.batch(e.shard, e.batch);
+    const cached = this.batch(e.shard, e.batch);
+    const batch = cached.data;
     const { k, dtype } = this.meta;
     const start = e.batchRow;
     const end = start + e.rows;
-    const col = (i: number): Data => {
+    const col = (name: ColumnName): Data => {
+      const i = this.col(name);
       const child = batch.getChildAt(i);
       // The writer never splits a batch's column into chunks, so each column is one Data.
       if (!child || child.data.length !== 1)
         throw new LogitStoreError(`${this.dir}: unexpected layout in column ${i}`);
       return child.data[0]!;
     };
-    const flat = (i: number) => {
-      const d = col(i);
+    const flat = (name: ColumnName) => {
+      const d = col(name);
       const child = d.children[0]!;
       return { values: child.values as Int32Array | Float32Array | Uint16Array, offset: child.offset };
     };
-    const ids = col(COL.exampleId);
+    const ids = col("exampleId");
     this.checkId(ids, start, e);
     this.checkId(ids, end - 1, e);
-    const pos = col(COL.position);
-    const tok = col(COL.tokenId);
-    const lse = col(COL.logSumExp);
-    const topIds = flat(COL.topkIds);
-    const topLogits = flat(COL.topkLogits);
+    const pos = col("position");
+    const tok = col("tokenId");
+    const lse = col("logSumExp");
+    const topIds = flat("topkIds");
+    const topLogits =
+      this.layout === "steps" ? { values: this.decodedLogits(cached, e), offset: 0 } : flat("topkLogits");
     return {
       exampleId: e.id,
       length: e.rows,

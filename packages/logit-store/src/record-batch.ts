@@ -1,4 +1,5 @@
-import { makeData, RecordBatch, type Schema, Struct } from "apache-arrow";
+import { type Data, makeData, RecordBatch, type Schema, Struct } from "apache-arrow";
+import { encodeLogitSteps } from "./logit-steps.js";
 import type { ColumnBuffers } from "./token-rows.js";
 
 /** A run of consecutive rows that belong to one example. */
@@ -52,14 +53,31 @@ export function buildRecordBatch(
     return makeData({ type: listType, length: n, child });
   };
 
-  const children = [
+  const head = [
     makeData({ type: field(0).type, length: n, valueOffsets: offsets, data: idBytes }),
     makeData({ type: field(1).type, length: n, data: cols.positions.subarray(0, n) }),
     makeData({ type: field(2).type, length: n, data: cols.tokenIds.subarray(0, n) }),
     listChild(3, cols.topkIds),
-    listChild(4, cols.topkLogits),
-    makeData({ type: field(5).type, length: n, data: cols.logSumExp.subarray(0, n) }),
   ];
+  let children: Data[];
+  if (field(4).name === "topkLogitMax") {
+    // Format 2 float16 layout: the encoder allocates fresh buffers, so nothing is shared with `cols`.
+    if (!(cols.topkLogits instanceof Uint16Array))
+      throw new Error("internal: steps layout needs float16 rows");
+    const { top, steps } = encodeLogitSteps(cols.topkLogits, n, k);
+    children = [
+      ...head,
+      makeData({ type: field(4).type, length: n, data: top }),
+      listChild(5, steps),
+      makeData({ type: field(6).type, length: n, data: cols.logSumExp.subarray(0, n) }),
+    ];
+  } else {
+    children = [
+      ...head,
+      listChild(4, cols.topkLogits),
+      makeData({ type: field(5).type, length: n, data: cols.logSumExp.subarray(0, n) }),
+    ];
+  }
   const struct = makeData({ type: new Struct(fields), length: n, children, nullCount: 0 });
   return new RecordBatch(schema, struct);
 }

@@ -7,7 +7,7 @@ import { syntheticRows } from "../test/synthetic-logits.js";
 import { useTempDirs } from "../test/temp-dir.js";
 import { float16BitsToFloat32, float32ArrayToFloat16Bits } from "./float16.js";
 import { openLogitStore } from "./reader.js";
-import type { LogitDtype, LogitSchemaMetaInput } from "./schema-meta.js";
+import { FORMAT_VERSION, type LogitDtype, type LogitSchemaMetaInput } from "./schema-meta.js";
 import { openLogitStoreWriter } from "./writer.js";
 
 const VOCAB = 151936;
@@ -44,7 +44,7 @@ describe("round trip", () => {
 
         const store = await openLogitStore(dir);
         expect(store.examples()).toEqual(["one", "long", "mid"]);
-        expect(store.meta).toMatchObject({ ...meta(k, dtype), formatVersion: 1 });
+        expect(store.meta).toMatchObject({ ...meta(k, dtype), formatVersion: FORMAT_VERSION });
         for (const [id, rows] of Object.entries(data)) {
           const ex = store.read(id);
           expect(ex.length).toBe(rows.tokenIds.length);
@@ -154,6 +154,43 @@ describe("round trip", () => {
     const store = await openLogitStore(join(dir));
     expect(store.examples()).toEqual(["a", "b"]);
     expect(store.rows).toBe(5);
+  });
+
+  it("format 1 float16 stores (plain float16 column) are still read, appended to in format 1, and equal format 2", async () => {
+    const v1 = tempDir();
+    const v2 = tempDir();
+    const a = syntheticRows(50, { vocabSize: VOCAB, k: 20, seed: 1 });
+    const b = syntheticRows(30, { vocabSize: VOCAB, k: 20, seed: 2 });
+    const w1 = await openLogitStoreWriter(v1, { ...meta(20, "float16"), formatVersion: 1 });
+    w1.writeExample("a", a);
+    await w1.close();
+    // A writer that names no version keeps the store's version; naming the other one is a mismatch.
+    await expect(openLogitStoreWriter(v1, { ...meta(20, "float16"), formatVersion: 2 })).rejects.toThrow(
+      /formatVersion: expected 1, found 2/,
+    );
+    const w1b = await openLogitStoreWriter(v1, meta(20, "float16"));
+    w1b.writeExample("b", b);
+    await w1b.close();
+    const w2 = await openLogitStoreWriter(v2, meta(20, "float16"));
+    w2.writeExample("a", a);
+    w2.writeExample("b", b);
+    await w2.close();
+
+    const s1 = await openLogitStore(v1);
+    const s2 = await openLogitStore(v2);
+    expect(s1.meta.formatVersion).toBe(1);
+    expect(s2.meta.formatVersion).toBe(2);
+    for (const id of ["a", "b"]) {
+      const x = s1.read(id);
+      const y = s2.read(id);
+      expectSameBytes(x.topkLogits, y.topkLogits, `${id} topkLogits`);
+      expectSameBytes(x.topkIds, y.topkIds, `${id} topkIds`);
+      expectSameBytes(x.logSumExp, y.logSumExp, `${id} logSumExp`);
+    }
+    s1.verifyAll();
+    s2.verifyAll();
+    s1.close();
+    s2.close();
   });
 
   it("flush() makes committed examples durable and visible to new readers; later ones wait for their shard", async () => {

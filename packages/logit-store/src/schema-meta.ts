@@ -1,7 +1,14 @@
 import { LogitStoreError } from "./errors.js";
 
-/** The on-disk format version this code writes; readers accept this version only. */
-export const FORMAT_VERSION = 1;
+/**
+ * The on-disk format version this code writes by default. Version 2 stores float16 logits as steps from the row's
+ * top logit (see logit-steps.ts); version 1 stored them as plain float16 values. Float32 stores are laid out
+ * the same in both. This code reads and appends to both versions.
+ */
+export const FORMAT_VERSION = 2;
+
+/** Versions this code reads and writes. */
+export const FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 export type LogitDtype = "float16" | "float32";
 
@@ -19,7 +26,7 @@ export interface LogitSchemaMeta {
   dtype: LogitDtype;
   /** Temperature the teacher sampled at (the stored logits are always raw, i.e. at temperature 1). */
   captureTemperature: number;
-  /** Format version of the store (FORMAT_VERSION when written by this code). */
+  /** Format version of the store (FORMAT_VERSION for new stores unless the writer is given another). */
   formatVersion: number;
 }
 
@@ -77,9 +84,9 @@ export function validateMeta(input: unknown, where: string): LogitSchemaMeta {
     captureTemperature: temp,
     formatVersion: m.formatVersion === undefined ? FORMAT_VERSION : int("formatVersion", 1, 1_000_000),
   };
-  if (meta.formatVersion !== FORMAT_VERSION) {
+  if (!FORMAT_VERSIONS.includes(meta.formatVersion)) {
     throw new LogitStoreError(
-      `${where}: format version ${meta.formatVersion} is not supported (this code reads and writes version ${FORMAT_VERSION})`,
+      `${where}: format version ${meta.formatVersion} is not supported (this code reads and writes versions ${FORMAT_VERSIONS.join(", ")})`,
     );
   }
   return meta;

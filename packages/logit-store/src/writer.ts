@@ -139,13 +139,16 @@ export class LogitStoreWriter {
     options: LogitStoreWriterOptions,
   ): LogitStoreWriter {
     const dir = resolve(dirIn);
-    const meta = validateMeta(metaIn, "writer metadata");
+    let meta = validateMeta(metaIn, "writer metadata");
     if (openWriters.has(dir)) throw new LogitStoreError(`${dir}: a writer is already open on this store`);
     mkdirSync(dir, { recursive: true });
     takeLock(dir);
     try {
       let manifest = readManifest(dir);
       if (manifest) {
+        // A writer that names no format version appends in the store's own (a format-1 store stays format 1).
+        if (metaIn.formatVersion === undefined)
+          meta = { ...meta, formatVersion: manifest.meta.formatVersion };
         assertSameMeta(manifest.meta, meta, `${manifestPath(dir)} vs writer metadata`);
       } else {
         manifest = emptyManifest(meta);
