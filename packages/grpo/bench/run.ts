@@ -40,7 +40,7 @@ try {
   const exportMs: number[] = [];
   const loadMs: number[] = [];
   for (let i = 0; i < refreshes; i++) {
-    const t = await sync.refresh(model.lora, loraConfig);
+    const t = await sync.refresh({ layers: model.lora, config: loraConfig });
     exportMs.push(t.exportMs);
     loadMs.push(t.loadMs);
   }

@@ -36,6 +36,22 @@ describe("ssb-grpo train", () => {
       expect(metrics[0]?.rewardMean).toBe(0);
       expect(metrics[0]?.zeroAdvantageGroups).toBe(2);
       expect(existsSync(path.join(out, "adapter", "adapter_model.safetensors"))).toBe(true);
+      const printed: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((chunk: string) => {
+        printed.push(chunk);
+        return true;
+      }) as typeof process.stdout.write;
+      try {
+        const evalArgs = ["--problems", problems, "--n", "3", "--max-new-tokens", "4"];
+        expect(
+          await runCli(["eval", "--model", tinyRef, "--adapter", path.join(out, "adapter"), ...evalArgs]),
+        ).toBe(0);
+      } finally {
+        process.stdout.write = write;
+      }
+      const summary = JSON.parse(printed.join("")) as { problems: number; samples: number; accuracy: number };
+      expect([summary.problems, summary.samples, summary.accuracy]).toEqual([2, 6, 0]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { defaultModelDir } from "@ssb/default-model";
 import type { BackendPreference } from "@ssb/distill";
-import { freshDefaultProblems } from "./default-problems.js";
+import { freshDefaultProblems, heldOutDefaultProblems } from "./default-problems.js";
+import { evaluatePolicy } from "./evaluate-policy.js";
 import { applyOverride, type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
 import { readProblems } from "./problems.js";
 import { runGrpo } from "./run-grpo.js";
@@ -17,7 +18,13 @@ export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems 
   --model     base checkpoint (HF layout + tokenizer); default: the embedded default model
   --problems  JSONL with id, question, answer; default: --fresh 2000 problems for the default model,
               disjoint from its training and held-out splits (seed --problem-seed, default 1)
-  --config    JSON object with GrpoConfig fields; --set overrides one field (e.g. --set beta=0.04)`;
+  --config    JSON object with GrpoConfig fields; --set overrides one field (e.g. --set beta=0.04)
+
+       ssb-grpo eval [--model DIR] [--adapter DIR] [--problems FILE.jsonl | --held-out N | --fresh N]
+                     [--n 4] [--seed 0] [--temperature 1] [--max-new-tokens 256]
+
+  mean reward and accuracy of base (+ adapter) over n samples per problem; --held-out takes the default
+  model's held-out split (evaluation only), --fresh draws problems like train does`;
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -25,6 +32,7 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 1 : 0;
   }
+  if (command === "eval") return runEval(rest);
   if (command !== "train") throw new Error(`unknown command "${command}"\n${USAGE}`);
   const { values } = parseArgs({
     args: rest,
@@ -82,5 +90,56 @@ export async function runCli(argv: string[]): Promise<number> {
       lastRewardMean: last?.rewardMean ?? null,
     })}\n`,
   );
+  return 0;
+}
+
+function positiveNumber(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a number >= 0, found "${value}"`);
+  return n;
+}
+
+async function runEval(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: "string" },
+      adapter: { type: "string" },
+      problems: { type: "string" },
+      "held-out": { type: "string" },
+      fresh: { type: "string" },
+      "problem-seed": { type: "string" },
+      n: { type: "string" },
+      seed: { type: "string" },
+      temperature: { type: "string" },
+      "max-new-tokens": { type: "string" },
+    },
+  });
+  const modelDir = values.model ?? defaultModelDir();
+  const problems = values.problems
+    ? readProblems(values.problems)
+    : values.fresh
+      ? freshDefaultProblems({
+          count: positiveNumber(values.fresh, 0, "--fresh"),
+          seed: positiveNumber(values["problem-seed"], 1, "--problem-seed"),
+          modelDir,
+        })
+      : heldOutDefaultProblems(positiveNumber(values["held-out"], 200, "--held-out"), modelDir);
+  const result = await evaluatePolicy({
+    modelDir,
+    adapterDir: values.adapter ?? null,
+    problems,
+    n: positiveNumber(values.n, 4, "--n"),
+    seed: positiveNumber(values.seed, 0, "--seed"),
+    sampling: {
+      temperature: positiveNumber(values.temperature, 1, "--temperature"),
+      maxNewTokens: positiveNumber(values["max-new-tokens"], 256, "--max-new-tokens"),
+      topK: 0,
+      topP: 1,
+    },
+  });
+  const { correctPerProblem: _perProblem, ...summary } = result;
+  process.stdout.write(`${JSON.stringify({ problems: problems.length, ...summary })}\n`);
   return 0;
 }

@@ -34,6 +34,19 @@ function readTrainingSummary(modelDir: string): TrainingSummary {
   return { seed, difficulty: difficulty ?? {}, train: problems.train, heldOut: problems.heldOut };
 }
 
+function splitsOf(modelDir: string) {
+  const summary = readTrainingSummary(modelDir);
+  return {
+    summary,
+    ...generateSplits({
+      ...summary.difficulty,
+      seed: summary.seed,
+      train: summary.train,
+      test: summary.heldOut,
+    }),
+  };
+}
+
 export interface DefaultProblemsOptions {
   count: number;
   /** Seed of the fresh draw (must differ from the model's training seed; default 1). */
@@ -44,16 +57,10 @@ export interface DefaultProblemsOptions {
 
 /** `count` word problems disjoint from the default model's training and held-out splits. */
 export function freshDefaultProblems(options: DefaultProblemsOptions): GrpoProblem[] {
-  const summary = readTrainingSummary(options.modelDir ?? defaultModelDir());
+  const { summary, train, test } = splitsOf(options.modelDir ?? defaultModelDir());
   const seed = options.seed ?? 1;
   if (seed === summary.seed || seed === summary.seed + 1_000_003)
     throw new Error(`seed ${seed} is one of the default model's split seeds; pick another`);
-  const { train, test } = generateSplits({
-    ...summary.difficulty,
-    seed: summary.seed,
-    train: summary.train,
-    test: summary.heldOut,
-  });
   const exclude = new Set([...train, ...test].map((p) => p.question));
   return generateProblems({
     ...summary.difficulty,
@@ -62,4 +69,15 @@ export function freshDefaultProblems(options: DefaultProblemsOptions): GrpoProbl
     idPrefix: "grpo-",
     exclude,
   }).map((p) => ({ id: p.id, question: p.question, answer: p.answer }));
+}
+
+/**
+ * The first `count` problems of the default model's held-out split (what every evaluation of the default
+ * uses): for evaluating a GRPO adapter, never for training.
+ */
+export function heldOutDefaultProblems(count: number, modelDir?: string): GrpoProblem[] {
+  const { test } = splitsOf(modelDir ?? defaultModelDir());
+  if (count > test.length)
+    throw new Error(`the held-out split has ${test.length} problems, asked for ${count}`);
+  return test.slice(0, count).map((p) => ({ id: p.id, question: p.question, answer: p.answer }));
 }

@@ -1,4 +1,9 @@
-export { type DefaultProblemsOptions, freshDefaultProblems } from "./default-problems.js";
+export {
+  type DefaultProblemsOptions,
+  freshDefaultProblems,
+  heldOutDefaultProblems,
+} from "./default-problems.js";
+export { type EvaluatePolicyOptions, evaluatePolicy, type PolicyEvaluation } from "./evaluate-policy.js";
 export {
   GRPO_STATE_FILE,
   type GrpoState,
@@ -46,7 +51,7 @@ export {
   sampledLogProbs,
   type TrainSequence,
 } from "./grpo-step.js";
-export { PolicySync, type PolicySyncTiming } from "./policy-sync.js";
+export { type PolicyLora, PolicySync, type PolicySyncTiming } from "./policy-sync.js";
 export { problemsForStep } from "./problem-order.js";
 export { type GrpoProblem, readProblems } from "./problems.js";
 export { type GroupReward, type GroupRewardFunction, verifierReward } from "./rewards.js";

@@ -30,6 +30,12 @@ export interface PolicySyncTiming {
   loadMs: number;
 }
 
+/** The live LoRA variables and their PEFT config. */
+export interface PolicyLora {
+  layers: Map<string, LoraLayer>;
+  config: LoraConfig;
+}
+
 export class PolicySync {
   private generator: Generator | null = null;
 
@@ -50,10 +56,11 @@ export class PolicySync {
     return new PolicySync(modelDir, workDir, config, await openCheckpointWeights(modelDir));
   }
 
-  /** Export base + LoRA and (re)open the generator on it. */
-  async refresh(lora: Map<string, LoraLayer>, loraConfig: LoraConfig): Promise<PolicySyncTiming> {
+  /** Export base + LoRA (null: the base alone) and (re)open the generator on it. */
+  async refresh(lora: PolicyLora | null): Promise<PolicySyncTiming> {
     const t0 = performance.now();
-    const source = lora.size === 0 ? this.base : mergeAdapter(this.base, loraToAdapter(lora, loraConfig));
+    const source =
+      lora === null ? this.base : mergeAdapter(this.base, loraToAdapter(lora.layers, lora.config));
     const graph = buildDecoderGraph(this.config, weightGetter(source));
     await writeOnnxModel(graph, path.join(this.workDir, "model.onnx"), { externalData: false });
     const t1 = performance.now();

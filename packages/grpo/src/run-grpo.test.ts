@@ -182,7 +182,7 @@ describe("a tiny GRPO run", () => {
     model.lora = loraFromAdapter(model.config, await loadAdapter(full.adapterDir));
     const sync = await PolicySync.open(tinyRef, path.join(tmp, "policy-check"), model.config);
     try {
-      const timing = await sync.refresh(model.lora, loraConfigFrom({ r: 4, alpha: 8 }));
+      const timing = await sync.refresh({ layers: model.lora, config: loraConfigFrom({ r: 4, alpha: 8 }) });
       expect(timing.exportMs).toBeGreaterThan(0);
       const promptIds = sync.current.encodePrompt({
         id: "x",

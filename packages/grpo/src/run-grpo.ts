@@ -175,7 +175,7 @@ export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
   try {
     for (let step = startStep; step < endStep; step++) {
       const t0 = performance.now();
-      const timing = await sync.refresh(model.lora, loraConfig);
+      const timing = await sync.refresh({ layers: model.lora, config: loraConfig });
       const t1 = performance.now();
       const problems = problemsForStep(options.problems, config.problemsPerStep, config.seed, step);
       const groups = await sampleGroups(sync.current, problems, {
