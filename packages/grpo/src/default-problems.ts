@@ -53,6 +53,8 @@ export interface DefaultProblemsOptions {
   seed?: number;
   /** The model folder whose training.json defines what to exclude (default: @ssb/default-model's). */
   modelDir?: string;
+  /** Prefix of the problem ids (default "grpo-"). */
+  idPrefix?: string;
 }
 
 /** `count` word problems disjoint from the default model's training and held-out splits. */
@@ -66,7 +68,7 @@ export function freshDefaultProblems(options: DefaultProblemsOptions): GrpoProbl
     ...summary.difficulty,
     seed,
     count: options.count,
-    idPrefix: "grpo-",
+    idPrefix: options.idPrefix ?? "grpo-",
     exclude,
   }).map((p) => ({ id: p.id, question: p.question, answer: p.answer }));
 }
