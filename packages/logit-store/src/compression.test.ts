@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { compress, decompress, init } from "@bokuweb/zstd-wasm";
+import { compress, decompress } from "@bokuweb/zstd-wasm";
 import {
   CompressionType as FlechetteCompression,
   setCompressionCodec,
@@ -13,6 +13,7 @@ import { useTempDirs } from "../test/temp-dir.js";
 import { float32ArrayToFloat16Bits } from "./float16.js";
 import { openLogitStore } from "./reader.js";
 import { openLogitStoreWriter } from "./writer.js";
+import { enableZstd } from "./zstd.js";
 
 const VOCAB = 151936;
 const meta = {
@@ -56,9 +57,22 @@ describe("zstd compression", () => {
     store.verifyAll();
   });
 
+  it("enableZstd can be called again (another level) and the codec still round-trips", async () => {
+    // A second initialisation of the WebAssembly module used to break decompression (error -10).
+    await enableZstd();
+    await enableZstd(3);
+    const packed = await write("zstd");
+    const store = await openLogitStore(packed.dir);
+    store.verifyAll();
+    expectSameBytes(store.read("e7").topkIds, data[7]!.topkIds, "topkIds");
+    store.close();
+    await enableZstd();
+  });
+
   it("compressed shards are standard: flechette decodes them with its own zstd registration", async () => {
     const { dir } = await write("zstd");
-    await init();
+    // Initialised once, through the package (the module's own init() must not run twice in one process).
+    await enableZstd();
     setCompressionCodec(FlechetteCompression.ZSTD, {
       encode: (d) => compress(d, 1),
       decode: (d) => decompress(d),

@@ -24,6 +24,21 @@ export function float16FromOrder(order: number): number {
 /** Rank of -inf: the lowest rank a logit can have (ranks below it are NaN patterns). */
 const NEG_INF_ORDER = 0x7fff - 0x7c00;
 
+/** Lookup tables (128 KiB each) for the inner loops, which run once per stored entry; built on first use. */
+let tables: { order: Uint16Array; bits: Uint16Array } | undefined;
+function lookupTables(): { order: Uint16Array; bits: Uint16Array } {
+  if (!tables) {
+    const order = new Uint16Array(0x10000);
+    const bits = new Uint16Array(0x10000);
+    for (let i = 0; i < 0x10000; i++) {
+      order[i] = float16Order(i);
+      bits[i] = float16FromOrder(i);
+    }
+    tables = { order, bits };
+  }
+  return tables;
+}
+
 export interface LogitSteps {
   /** n float16 bit patterns: each row's first (largest) logit. */
   top: Uint16Array;
@@ -33,13 +48,14 @@ export interface LogitSteps {
 
 /** Encodes n rows of k float16 logits (bits, each row non-increasing) into fresh buffers. */
 export function encodeLogitSteps(bits: Uint16Array, n: number, k: number): LogitSteps {
+  const { order, bits: fromOrder } = lookupTables();
   const top = new Uint16Array(n);
   const steps = new Uint16Array(n * k);
   for (let t = 0, base = 0; t < n; t++, base += k) {
-    let prev = float16Order(bits[base]!);
-    top[t] = float16FromOrder(prev);
+    let prev = order[bits[base]!]!;
+    top[t] = fromOrder[prev]!;
     for (let j = 1; j < k; j++) {
-      const cur = float16Order(bits[base + j]!);
+      const cur = order[bits[base + j]!]!;
       const step = prev - cur;
       // The writer checks that rows are sorted, so this only fires on a caller bypassing that check.
       if (step < 0) throw new RangeError(`row ${t}: float16 logits not sorted descending at entry ${j}`);
@@ -58,15 +74,19 @@ export function decodeLogitSteps(
   k: number,
   out: Uint16Array = new Uint16Array(n * k),
 ): Uint16Array {
+  const { order: toOrder, bits } = lookupTables();
   for (let t = 0, base = 0; t < n; t++, base += k) {
-    let order = float16Order(top[t]!);
-    out[base] = float16FromOrder(order);
+    let order = toOrder[top[t]!]!;
+    out[base] = bits[order]!;
     for (let j = 1; j < k; j++) {
       order -= steps[base + j]!;
-      // Only a damaged file steps below -inf (into NaN patterns); the reader reports it with the file's name.
-      if (order < NEG_INF_ORDER)
-        throw new RangeError(`row ${t}: logit steps go below the lowest float16 at entry ${j}`);
-      out[base + j] = float16FromOrder(order);
+      // Ranks only fall along a row; a negative one would wrap around the table, so check before the lookup.
+      if (order < 0) break;
+      out[base + j] = bits[order]!;
+    }
+    // Only a damaged file steps below -inf (into NaN patterns, or below rank 0); the reader names the file.
+    if (order < NEG_INF_ORDER) {
+      throw new RangeError(`row ${t}: logit steps go below the lowest float16 (-inf)`);
     }
   }
   return out;

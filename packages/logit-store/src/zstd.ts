@@ -1,6 +1,22 @@
 import { CompressionType, compressionRegistry } from "apache-arrow";
 import { registerCompressionCodec } from "./compression.js";
 
+type ZstdModule = typeof import("@bokuweb/zstd-wasm");
+let loading: Promise<ZstdModule> | undefined;
+
+/**
+ * Loads and initialises the WebAssembly module once per process. Initialising it a second time (as a second
+ * enableZstd call used to) leaves it in a state where decompression fails with error -10 and compressed output
+ * changes size; the compression test calls enableZstd twice to keep it that way.
+ */
+function loadZstd(): Promise<ZstdModule> {
+  loading ??= import("@bokuweb/zstd-wasm").then(async (zstd) => {
+    await zstd.init();
+    return zstd;
+  });
+  return loading;
+}
+
 /**
  * Registers a ZSTD codec (libzstd compiled to WebAssembly, @bokuweb/zstd-wasm) with Arrow's codec registry.
  * Loaded on first use only, so stores without compression never pay for the WebAssembly module. Writers asked
@@ -10,8 +26,7 @@ import { registerCompressionCodec } from "./compression.js";
  * several times slower (see the README's benchmark).
  */
 export async function enableZstd(level = 1): Promise<void> {
-  const zstd = await import("@bokuweb/zstd-wasm");
-  await zstd.init();
+  const zstd = await loadZstd();
   registerCompressionCodec("zstd", {
     encode: (data) => zstd.compress(data, level),
     decode: (data) => zstd.decompress(data),

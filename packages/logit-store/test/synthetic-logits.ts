@@ -20,6 +20,10 @@ export interface SyntheticOptions {
   seed: number;
   /** "zipf": ids skewed toward small values, as frequent tokens are; "uniform": worst case for compression. */
   ids?: "zipf" | "uniform";
+  /** Multiplies the gaps between consecutive logits (default 1), to test sensitivity to the logit spread. */
+  gapScale?: number;
+  /** Range of the top logit (default [15, 25]). */
+  topRange?: readonly [number, number];
 }
 
 export interface SyntheticRows extends TokenRows {
@@ -52,12 +56,14 @@ export function syntheticRows(n: number, opts: SyntheticOptions): SyntheticRows 
       used.add(id);
       topkIds[t * k + j] = id;
     }
-    let z = 15 + 10 * rand();
+    const [lo, hi] = opts.topRange ?? [15, 25];
+    const gapScale = opts.gapScale ?? 1;
+    let z = lo + (hi - lo) * rand();
     let sum = 0;
     for (let j = 0; j < k; j++) {
       topkLogits[t * k + j] = z;
       sum += Math.exp(z - 40);
-      z -= -Math.log(1 - rand()) * (2 / (j + 1));
+      z -= -Math.log(1 - rand()) * (2 / (j + 1)) * gapScale;
     }
     const last = topkLogits[t * k + k - 1]!;
     const tail = Math.exp(last - 40) * (vocabSize - k) * 0.01 * rand();
