@@ -1,0 +1,63 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { type MainIo, main } from "./main.js";
+import { testModelDir } from "./test-support.js";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "ssb-cli-commands-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function capture(): { io: MainIo; out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  const stderr = {
+    write(text: string) {
+      err += text;
+      return true;
+    },
+  } as unknown as MainIo["stderr"];
+  const stdout = (text: string) => {
+    out += text;
+  };
+  return { io: { stdout, stderr }, out: () => out, err: () => err };
+}
+
+describe("ssb subcommands", () => {
+  it("verify grades one response, or a JSONL file", async () => {
+    const c = capture();
+    expect(await main(["verify", "--response", "so the total is \\boxed{18.00}", "--gold", "18"], c.io)).toBe(
+      0,
+    );
+    expect(JSON.parse(c.out())).toMatchObject({ correct: true, extracted: "18.00" });
+    const file = path.join(dir, "r.jsonl");
+    writeFileSync(
+      file,
+      '{"response":"\\\\boxed{3}","gold":"4"}\n{"response":"\\\\boxed{1/2}","gold":"0.5"}\n',
+    );
+    const d = capture();
+    expect(await main(["verify", file], d.io)).toBe(0);
+    expect(
+      d
+        .out()
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).correct),
+    ).toEqual([false, true]);
+  });
+
+  it("export-onnx writes an ONNX decoder beside the config and tokenizer", async () => {
+    const c = capture();
+    const out = path.join(dir, "onnx");
+    expect(await main(["export-onnx", "--model", testModelDir(), "--out", out], c.io)).toBe(0);
+    expect(existsSync(path.join(out, "model.onnx"))).toBe(true);
+    expect(existsSync(path.join(out, "tokenizer.json"))).toBe(true);
+  });
+
+  it("reports usage errors with exit code 2", async () => {
+    const c = capture();
+    expect(await main(["distill", "--pairs", "x"], c.io)).toBe(2);
+    expect(c.err()).toMatch(/--model is required/);
+    expect(await main(["nope"], c.io)).toBe(2);
+  });
+});
