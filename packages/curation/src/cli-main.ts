@@ -24,7 +24,7 @@ Inputs
   --problems FILE            JSONL of {id, question, answer}
   --rollouts FILE            JSONL of {problemId, sampleIndex, text, finishReason?, tokenIds?, ...}
   --teacher-replies FILE     JSONL of {id, text, tokenIds, finishReason, logitKey?}; id = request id
-  --model DIR                run the teacher with a model (needs @ssb/rollout; not available yet)
+  --model DIR                not supported here (curation does not depend on @ssb/rollout); see below
 Output
   --out DIR                  teacher-prompts.jsonl, dropped.jsonl, pairs.jsonl, summary.json, run.json
   --json                     print the summary as JSON instead of a table
@@ -129,8 +129,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     }
     if (values.model !== undefined) {
       throw new UsageError(
-        "--model needs @ssb/rollout, which this build does not include yet; generate replies for " +
-          "teacher-prompts.jsonl with the rollout stage and pass them with --teacher-replies",
+        "--model is not supported by ssb-curate: curation does not depend on @ssb/rollout at run time. " +
+          "Generate replies for teacher-prompts.jsonl with the rollout stage and pass them with " +
+          "--teacher-replies, or call runCuration with @ssb/rollout's createTeacherGenerator in code",
       );
     }
     for (const required of ["problems", "rollouts", "out"] as const) {
