@@ -46,27 +46,66 @@ export interface LogitSteps {
   steps: Uint16Array;
 }
 
-/** Encodes n rows of k float16 logits (bits, each row non-increasing) into fresh buffers. */
+/**
+ * Encodes n rows of k float16 logits (bits, each row non-increasing) into fresh buffers.
+ *
+ * Within one sign the bit patterns are already in order (ascending for positive values, descending for negative
+ * ones), so rows that do not cross zero, nearly all of them, take a plain subtraction; only rows that cross
+ * zero go through the rank tables.
+ */
 export function encodeLogitSteps(bits: Uint16Array, n: number, k: number): LogitSteps {
-  const { order, bits: fromOrder } = lookupTables();
   const top = new Uint16Array(n);
   const steps = new Uint16Array(n * k);
   for (let t = 0, base = 0; t < n; t++, base += k) {
-    let prev = order[bits[base]!]!;
-    top[t] = fromOrder[prev]!;
-    for (let j = 1; j < k; j++) {
-      const cur = order[bits[base + j]!]!;
-      const step = prev - cur;
-      // The writer checks that rows are sorted, so this only fires on a caller bypassing that check.
-      if (step < 0) throw new RangeError(`row ${t}: float16 logits not sorted descending at entry ${j}`);
-      steps[base + j] = step;
-      prev = cur;
+    const first = bits[base]!;
+    // Positive patterns grow with the value and negative ones shrink, so a step is a difference of patterns;
+    // a negative difference means the row crosses zero, holds -0, or is unsorted: the ranks sort that out.
+    top[t] = first;
+    let ok = first !== 0x8000;
+    if (first < 0x8000) {
+      for (let j = 1; j < k; j++) {
+        const d = bits[base + j - 1]! - bits[base + j]!;
+        steps[base + j] = d;
+        ok &&= d >= 0;
+      }
+    } else {
+      for (let j = 1; j < k; j++) {
+        const d = bits[base + j]! - bits[base + j - 1]!;
+        steps[base + j] = d;
+        ok &&= d >= 0;
+      }
     }
+    if (!ok) encodeRowByRank(bits, base, k, top, t, steps);
   }
   return { top, steps };
 }
 
-/** Decodes rows back to float16 bits (n * k, row-major), into `out` when given. */
+function unsorted(row: number): RangeError {
+  // The writer checks that rows are sorted, so this only fires on a caller bypassing that check.
+  return new RangeError(`row ${row}: float16 logits not sorted descending`);
+}
+
+function encodeRowByRank(
+  bits: Uint16Array,
+  base: number,
+  k: number,
+  top: Uint16Array,
+  t: number,
+  steps: Uint16Array,
+): void {
+  const { order, bits: fromOrder } = lookupTables();
+  let prev = order[bits[base]!]!;
+  top[t] = fromOrder[prev]!;
+  for (let j = 1; j < k; j++) {
+    const cur = order[bits[base + j]!]!;
+    const step = prev - cur;
+    if (step < 0) throw unsorted(t);
+    steps[base + j] = step;
+    prev = cur;
+  }
+}
+
+/** Decodes rows back to float16 bits (n * k, row-major), into `out` when given; same fast paths as encoding. */
 export function decodeLogitSteps(
   top: Uint16Array,
   steps: Uint16Array,
@@ -74,20 +113,48 @@ export function decodeLogitSteps(
   k: number,
   out: Uint16Array = new Uint16Array(n * k),
 ): Uint16Array {
-  const { order: toOrder, bits } = lookupTables();
   for (let t = 0, base = 0; t < n; t++, base += k) {
-    let order = toOrder[top[t]!]!;
-    out[base] = bits[order]!;
-    for (let j = 1; j < k; j++) {
-      order -= steps[base + j]!;
-      // Ranks only fall along a row; a negative one would wrap around the table, so check before the lookup.
-      if (order < 0) break;
-      out[base + j] = bits[order]!;
-    }
-    // Only a damaged file steps below -inf (into NaN patterns, or below rank 0); the reader names the file.
-    if (order < NEG_INF_ORDER) {
-      throw new RangeError(`row ${t}: logit steps go below the lowest float16 (-inf)`);
+    const first = top[t]!;
+    if (first < 0x8000) {
+      let b = first;
+      out[base] = b;
+      for (let j = 1; j < k; j++) {
+        b -= steps[base + j]!;
+        out[base + j] = b;
+      }
+      // Went below +0: the row crosses zero (or is damaged); redo it through the ranks.
+      if (b < 0) decodeRowByRank(top, steps, t, base, k, out);
+    } else {
+      let b = first;
+      out[base] = b;
+      for (let j = 1; j < k; j++) {
+        b += steps[base + j]!;
+        out[base + j] = b;
+      }
+      // Past -inf (0xfc00), or a -0 top: ranks decide (and report a damaged row).
+      if (b > 0xfc00 || first === 0x8000) decodeRowByRank(top, steps, t, base, k, out);
     }
   }
   return out;
+}
+
+function decodeRowByRank(
+  top: Uint16Array,
+  steps: Uint16Array,
+  t: number,
+  base: number,
+  k: number,
+  out: Uint16Array,
+): void {
+  const { order: toOrder, bits } = lookupTables();
+  let order = toOrder[top[t]!]!;
+  out[base] = bits[order]!;
+  for (let j = 1; j < k; j++) {
+    order -= steps[base + j]!;
+    // Ranks only fall along a row; a negative one would wrap around the table, so check before the lookup.
+    if (order < 0) break;
+    out[base + j] = bits[order]!;
+  }
+  // Only a damaged file steps below -inf (into NaN patterns, or below rank 0); the reader names the file.
+  if (order < NEG_INF_ORDER) throw new RangeError(`row ${t}: logit steps go below the lowest float16 (-inf)`);
 }
