@@ -55,6 +55,8 @@ export interface DefaultProblemsOptions {
   modelDir?: string;
   /** Prefix of the problem ids (default "grpo-"). */
   idPrefix?: string;
+  /** Overrides of the model's difficulty (e.g. fewer steps for a weak model); exclusions still apply. */
+  difficulty?: DifficultyOptions;
 }
 
 /** `count` word problems disjoint from the default model's training and held-out splits. */
@@ -66,6 +68,7 @@ export function freshDefaultProblems(options: DefaultProblemsOptions): GrpoProbl
   const exclude = new Set([...train, ...test].map((p) => p.question));
   return generateProblems({
     ...summary.difficulty,
+    ...options.difficulty,
     seed,
     count: options.count,
     idPrefix: options.idPrefix ?? "grpo-",
