@@ -26,6 +26,8 @@ interface Config {
   dtype: LogitDtype;
   compression: "zstd" | null;
   ids: "zipf" | "uniform";
+  /** On-disk format (2 = current; 1 = plain float16 logits, kept for comparison). */
+  format: 1 | 2;
 }
 
 interface Result extends Config {
@@ -63,6 +65,7 @@ async function writeStore(dir: string, cfg: Config, examples: SyntheticRows[], t
     k: cfg.k,
     dtype: cfg.dtype,
     captureTemperature: 1,
+    formatVersion: cfg.format,
   };
   const t0 = performance.now();
   const c0 = process.cpuUsage();
@@ -177,19 +180,25 @@ async function main() {
   const configs: Config[] = [];
   for (const k of [20, 128]) {
     for (const dtype of ["float16", "float32"] as const) {
-      for (const compression of [null, "zstd"] as const) configs.push({ k, dtype, compression, ids: "zipf" });
+      for (const compression of [null, "zstd"] as const) {
+        configs.push({ k, dtype, compression, ids: "zipf", format: 2 });
+      }
     }
   }
-  configs.push({ k: 20, dtype: "float16", compression: "zstd", ids: "uniform" });
+  configs.push({ k: 20, dtype: "float16", compression: "zstd", ids: "uniform", format: 2 });
+  // Format 1 (plain float16 logits) under the same conditions, for comparison with the steps layout.
+  for (const compression of [null, "zstd"] as const) {
+    configs.push({ k: 20, dtype: "float16", compression, ids: "zipf", format: 1 });
+  }
   log(
-    "| k | dtype | compression | ids | bytes/token | bytes/top-k entry | vs full-vocab f32 | write MB/s wall (per CPU-s) | read MB/s wall (per CPU-s) | write / read ktok/s wall |",
+    "| k | dtype | format | compression | ids | bytes/token | bytes/top-k entry | vs full-vocab f32 | write MB/s wall (per CPU-s) | read MB/s wall (per CPU-s) | write / read ktok/s wall |",
   );
-  log("|---|---|---|---|---:|---:|---:|---:|---:|---:|");
+  log("|---|---|---|---|---|---:|---:|---:|---:|---:|---:|");
   for (const cfg of configs) {
     const r = await measure(cfg, 48e6);
     const perToken = r.bytes / r.tokens;
     log(
-      `| ${r.k} | ${r.dtype} | ${r.compression ?? "none"} | ${r.ids} | ${fmt(perToken)} | ${fmt(perToken / r.k, 2)} | ${fmt(FULL_VOCAB_BYTES / perToken, 0)}x smaller | ${mb(r.bytes, r.writeSeconds)} (${mb(r.bytes, r.writeCpu)}) | ${mb(r.bytes, r.readSeconds)} (${mb(r.bytes, r.readCpu)}) | ${fmt(r.tokens / r.writeSeconds / 1e3, 0)} / ${fmt(r.tokens / r.readSeconds / 1e3, 0)} |`,
+      `| ${r.k} | ${r.dtype} | ${r.format} | ${r.compression ?? "none"} | ${r.ids} | ${fmt(perToken)} | ${fmt(perToken / r.k, 2)} | ${fmt(FULL_VOCAB_BYTES / perToken, 0)}x smaller | ${mb(r.bytes, r.writeSeconds)} (${mb(r.bytes, r.writeCpu)}) | ${mb(r.bytes, r.readSeconds)} (${mb(r.bytes, r.readCpu)}) | ${fmt(r.tokens / r.writeSeconds / 1e3, 0)} / ${fmt(r.tokens / r.readSeconds / 1e3, 0)} |`,
     );
   }
   log("");
@@ -199,7 +208,7 @@ async function main() {
   log("");
 
   // 2. A ~1 GB store (k=20, float16, uncompressed): write, sequential read, random example reads.
-  const big: Config = { k: 20, dtype: "float16", compression: null, ids: "zipf" };
+  const big: Config = { k: 20, dtype: "float16", compression: null, ids: "zipf", format: 2 };
   const dir = mkdtempSync(join(tmpdir(), "logit-bench-1g-"));
   try {
     const examples = pool(big.k, big.ids, 200_000);
