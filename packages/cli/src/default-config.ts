@@ -21,12 +21,12 @@ export const DEFAULT_CONFIG: PipelineConfig = {
       maxStart: 30,
       maxOperand: 9,
     },
-    train: 400,
-    eval: 200,
+    train: 800,
+    eval: 500,
   },
-  rollout: { samples: 4, temperature: 0.8, topK: 50, topP: 1, maxNewTokens: 200, batchSize: 32 },
+  rollout: { samples: 4, temperature: 0.8, topK: 50, topP: 1, maxNewTokens: 160, batchSize: 32 },
   curation: {
-    teacher: { temperature: 0.4, topK: 50, topP: 1, maxNewTokens: 200 },
+    teacher: { temperature: 0.4, topK: 50, topP: 1, maxNewTokens: 160 },
     logitK: 20,
     maxAttempts: 1,
     template: "default",
@@ -46,5 +46,5 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     checkpointEvery: 10,
     keepCheckpoints: 1,
   },
-  eval: { samples: 1, temperature: 0, topK: 0, topP: 1, maxNewTokens: 200, batchSize: 32 },
+  eval: { samples: 1, temperature: 0, topK: 0, topP: 1, maxNewTokens: 160, batchSize: 32 },
 };
