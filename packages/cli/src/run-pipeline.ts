@@ -217,6 +217,12 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   };
 }
 
+function describeLora(value: unknown): string {
+  const l = (value ?? {}) as { r?: number; alpha?: number; targets?: string[] | string };
+  const targets = Array.isArray(l.targets) ? l.targets.join(", ") : String(l.targets);
+  return `r=${String(l.r)}, alpha=${String(l.alpha)} on ${targets}`;
+}
+
 function writeReport(
   workDir: string,
   config: PipelineConfig,
@@ -231,7 +237,7 @@ function writeReport(
   const s = distill?.stats ?? {};
   const distillNote =
     s.trained === true
-      ? `LoRA student (r/alpha/targets as configured), ${String(s.pairs)} pairs, ${String(s.epochs)} epochs, batch ${String(s.batchSize)}, AdamW lr ${String(s.lr)}.`
+      ? `LoRA student (${describeLora(s.lora)}), ${String(s.loss)}, ${String(s.pairs)} pairs, ${String(s.epochs)} epochs, batch ${String(s.batchSize)}, AdamW lr ${String(s.lr)}.`
       : "Curation kept no pairs, so nothing was trained: the student is the base model.";
   const stages = STAGES.filter((st) => st !== "report")
     .map((st) => readStageRecord(workDir, st))

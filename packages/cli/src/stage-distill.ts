@@ -77,6 +77,8 @@ export async function runDistillStage(input: DistillStageInput): Promise<Record<
       ? Math.round(metrics.reduce((s, m) => s + m.tokensPerSec, 0) / metrics.length)
       : 0,
     lr: trainConfig.optimizer.lr,
+    lora: { r: trainConfig.lora.r, alpha: trainConfig.lora.alpha, targets: trainConfig.lora.targetModules },
+    loss: `${trainConfig.loss.divergence} at T=${trainConfig.loss.temperature}`,
     epochs: trainConfig.epochs,
     batchSize: trainConfig.batchSize,
   };
