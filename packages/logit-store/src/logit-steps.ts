@@ -58,24 +58,30 @@ export function encodeLogitSteps(bits: Uint16Array, n: number, k: number): Logit
   const steps = new Uint16Array(n * k);
   for (let t = 0, base = 0; t < n; t++, base += k) {
     const first = bits[base]!;
-    // Positive patterns grow with the value and negative ones shrink, so a step is a difference of patterns;
-    // a negative difference means the row crosses zero, holds -0, or is unsorted: the ranks sort that out.
     top[t] = first;
-    let ok = first !== 0x8000;
+    // Positive patterns grow with the value and negative ones shrink, so a step is a difference of patterns. The
+    // OR of the differences turns negative if one is (the row crosses zero, holds -0, or is unsorted): then the
+    // ranks decide. No branch in the inner loops.
+    let any = first === 0x8000 ? -1 : 0;
+    let prev = first;
     if (first < 0x8000) {
-      for (let j = 1; j < k; j++) {
-        const d = bits[base + j - 1]! - bits[base + j]!;
-        steps[base + j] = d;
-        ok &&= d >= 0;
+      for (let j = base + 1, end = base + k; j < end; j++) {
+        const cur = bits[j]!;
+        const d = prev - cur;
+        steps[j] = d;
+        any |= d;
+        prev = cur;
       }
     } else {
-      for (let j = 1; j < k; j++) {
-        const d = bits[base + j]! - bits[base + j - 1]!;
-        steps[base + j] = d;
-        ok &&= d >= 0;
+      for (let j = base + 1, end = base + k; j < end; j++) {
+        const cur = bits[j]!;
+        const d = cur - prev;
+        steps[j] = d;
+        any |= d;
+        prev = cur;
       }
     }
-    if (!ok) encodeRowByRank(bits, base, k, top, t, steps);
+    if (any < 0) encodeRowByRank(bits, base, k, top, t, steps);
   }
   return { top, steps };
 }
@@ -115,21 +121,19 @@ export function decodeLogitSteps(
 ): Uint16Array {
   for (let t = 0, base = 0; t < n; t++, base += k) {
     const first = top[t]!;
+    let b = first;
+    out[base] = b;
     if (first < 0x8000) {
-      let b = first;
-      out[base] = b;
-      for (let j = 1; j < k; j++) {
-        b -= steps[base + j]!;
-        out[base + j] = b;
+      for (let j = base + 1, end = base + k; j < end; j++) {
+        b -= steps[j]!;
+        out[j] = b;
       }
       // Went below +0: the row crosses zero (or is damaged); redo it through the ranks.
       if (b < 0) decodeRowByRank(top, steps, t, base, k, out);
     } else {
-      let b = first;
-      out[base] = b;
-      for (let j = 1; j < k; j++) {
-        b += steps[base + j]!;
-        out[base + j] = b;
+      for (let j = base + 1, end = base + k; j < end; j++) {
+        b += steps[j]!;
+        out[j] = b;
       }
       // Past -inf (0xfc00), or a -0 top: ranks decide (and report a damaged row).
       if (b > 0xfc00 || first === 0x8000) decodeRowByRank(top, steps, t, base, k, out);
