@@ -32,7 +32,9 @@ const { values } = parseArgs({
     "kv-heads": { type: "string", default: "2" },
     intermediate: { type: "string", default: "384" },
     epochs: { type: "string", default: "2" },
-    "batch-size": { type: "string", default: "16" },
+    // 8 x 2 accumulated = 16 per step: a 16 x ~750-token micro-batch overflowed a wasm instance's 4 GiB heap.
+    "batch-size": { type: "string", default: "8" },
+    "grad-accum": { type: "string", default: "2" },
     lr: { type: "string", default: "0.003" },
     "max-steps": { type: "string", default: "0" },
     "max-start": { type: "string", default: "30" },
@@ -148,6 +150,7 @@ const config = resolveTrainConfig({
   mode: "sft",
   trainable: "full",
   batchSize: int("batch-size"),
+  gradAccumSteps: int("grad-accum"),
   epochs: int("epochs"),
   maxSteps: int("max-steps"),
   seed,

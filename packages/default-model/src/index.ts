@@ -1,4 +1,5 @@
 export { PRETOKENIZE_PATTERN, preTokenize, toByteLevel } from "./byte-level.js";
+export { defaultModelDir } from "./model-dir.js";
 export { mulberry32, pick, type Rng, randInt } from "./rng.js";
 export {
   type BuildTokenizerOptions,
@@ -19,4 +20,3 @@ export {
   type WordProblem,
   type WrongSolution,
 } from "./word-problems.js";
-export { defaultModelDir } from "./model-dir.js";
