@@ -32,8 +32,15 @@ export interface CollatedSequences {
   weights: Float32Array;
 }
 
+/**
+ * Padded lengths are rounded up to this multiple: the wasm heap never shrinks, and a new tensor size every
+ * round fragments it until a long run aborts at the 4 GiB cap (seen after ~38 rounds of G = 16 x 10).
+ */
+const LENGTH_BUCKET = 32;
+
 export function collateSequences(seqs: readonly TrainSequence[], padId: number): CollatedSequences {
-  const length = Math.max(...seqs.map((s) => s.promptIds.length + s.replyIds.length));
+  const longest = Math.max(...seqs.map((s) => s.promptIds.length + s.replyIds.length));
+  const length = Math.ceil(longest / LENGTH_BUCKET) * LENGTH_BUCKET;
   const batch = seqs.length;
   const inputIds = new Int32Array(batch * length).fill(padId);
   const attentionMask = new Uint8Array(batch * length);
