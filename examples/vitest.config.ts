@@ -5,5 +5,6 @@ export default defineConfig({
     include: ["**/*.test.ts"],
     exclude: ["**/node_modules/**"],
     testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 });

@@ -4,5 +4,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
+    // beforeAll runs a whole tiny GRPO run; on a loaded 2-core machine it can take longer than 10 s.
+    hookTimeout: 120_000,
   },
 });

@@ -31,6 +31,10 @@ describe("GRPO config", () => {
     expect([c.sampling.maxNewTokens, c.variant]).toEqual([64, "dr-grpo"]);
     expect(trajectoryKey(resolveGrpoConfig({ ...input, maxSteps: 3 }))).toBe(trajectoryKey(c));
     expect(trajectoryKey(resolveGrpoConfig({ ...input, beta: 0.01 }))).not.toBe(trajectoryKey(c));
+    // Micro-batching only changes the summation order of gradients.
+    expect(trajectoryKey(resolveGrpoConfig({ ...input, microBatchTokens: 512, microBatchSize: 2 }))).toBe(
+      trajectoryKey(c),
+    );
   });
 });
 

@@ -62,8 +62,13 @@ export interface GrpoConfig {
   reward: GrpoRewardSettings;
   lora: LoraSettings;
   optimizer: GrpoOptimizerSettings;
-  /** Sequences per forward / backward pass (gradients are accumulated over the step). */
+  /** Most sequences per forward / backward pass (gradients are accumulated over the step). */
   microBatchSize: number;
+  /**
+   * Most padded tokens (sequences x padded length) per pass. Activations grow with it and the wasm heap is
+   * capped at 4 GiB: 16 sequences of ~380 tokens overflowed it on the default model's architecture.
+   */
+  microBatchTokens: number;
   /** Rows decoded together by ONNX Runtime. */
   generationBatch: number;
   checkpointEvery: number;
@@ -109,6 +114,7 @@ export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
     eps: 1e-8,
   },
   microBatchSize: 16,
+  microBatchTokens: 2048,
   generationBatch: 64,
   checkpointEvery: 5,
   keepCheckpoints: 2,
@@ -195,6 +201,7 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
   num("optimizer.beta2", c.optimizer.beta2, (x) => x >= 0 && x < 1, "in [0, 1)");
   num("optimizer.eps", c.optimizer.eps, (x) => x > 0, "> 0");
   int("microBatchSize", c.microBatchSize, 1);
+  int("microBatchTokens", c.microBatchTokens, 1);
   int("generationBatch", c.generationBatch, 1);
   int("checkpointEvery", c.checkpointEvery, 1);
   int("keepCheckpoints", c.keepCheckpoints, 1);
@@ -203,9 +210,20 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
   return c;
 }
 
-/** The settings that define the trajectory: a resume must match them (maxSteps, checkpointing may change). */
+/**
+ * The settings that define the trajectory: a resume must match them. Stopping, checkpointing, generation
+ * batching and micro-batching may change (micro-batches only change the summation order of gradients).
+ */
 export function trajectoryKey(c: GrpoConfig): string {
-  const { maxSteps: _m, checkpointEvery: _c, keepCheckpoints: _k, generationBatch: _g, ...rest } = c;
+  const {
+    maxSteps: _m,
+    checkpointEvery: _c,
+    keepCheckpoints: _k,
+    generationBatch: _g,
+    microBatchSize: _s,
+    microBatchTokens: _t,
+    ...rest
+  } = c;
   return JSON.stringify(rest);
 }
 

@@ -36,7 +36,7 @@ export interface CollatedSequences {
  * Padded lengths are rounded up to this multiple: the wasm heap never shrinks, and a new tensor size every
  * round fragments it until a long run aborts at the 4 GiB cap (seen after ~38 rounds of G = 16 x 10).
  */
-const LENGTH_BUCKET = 32;
+export const LENGTH_BUCKET = 32;
 
 export function collateSequences(seqs: readonly TrainSequence[], padId: number): CollatedSequences {
   const longest = Math.max(...seqs.map((s) => s.promptIds.length + s.replyIds.length));

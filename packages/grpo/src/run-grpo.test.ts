@@ -46,6 +46,8 @@ const settings: GrpoConfigInput = {
   checkpointEvery: 1,
   keepCheckpoints: 10,
   systemPrompt: "Be brief.",
+  // Small token budget: several micro-batches per update, so gradient accumulation is exercised.
+  microBatchTokens: 96,
 };
 
 let tmp: string;

@@ -47,6 +47,7 @@ import {
 import {
   type CollatedSequences,
   collateSequences,
+  LENGTH_BUCKET,
   logProbsNoGrad,
   policyGradients,
   referenceModel,
@@ -93,9 +94,33 @@ async function writePlots(outDir: string, metrics: readonly GrpoStepMetrics[]): 
   for (const [name, svg] of Object.entries(grpoPlots(metrics))) await writeFile(path.join(outDir, name), svg);
 }
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+/**
+ * Consecutive groups of at most `maxSequences` sequences and `maxTokens` padded tokens (count x the longest,
+ * rounded to the collation bucket); a single longer sequence gets a micro-batch of its own.
+ */
+function microBatches(
+  sequences: readonly TrainSequence[],
+  maxSequences: number,
+  maxTokens: number,
+): TrainSequence[][] {
+  const out: TrainSequence[][] = [];
+  let current: TrainSequence[] = [];
+  let longest = 0;
+  for (const s of sequences) {
+    const len = Math.ceil((s.promptIds.length + s.replyIds.length) / LENGTH_BUCKET) * LENGTH_BUCKET;
+    const nextLongest = Math.max(longest, len);
+    if (
+      current.length > 0 &&
+      (current.length >= maxSequences || (current.length + 1) * nextLongest > maxTokens)
+    ) {
+      out.push(current);
+      current = [];
+      longest = 0;
+    }
+    current.push(s);
+    longest = Math.max(longest, len);
+  }
+  if (current.length > 0) out.push(current);
   return out;
 }
 
@@ -223,9 +248,11 @@ export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
         .filter((s) => needRef || s.advantage !== 0)
         // Longest first: micro-batches of similar lengths pad less. Stable sort keeps the order deterministic.
         .sort((a, b) => b.promptIds.length + b.replyIds.length - (a.promptIds.length + a.replyIds.length));
-      const batches: CollatedSequences[] = chunk(sequences, config.microBatchSize).map((s) =>
-        collateSequences(s, padId),
-      );
+      const batches: CollatedSequences[] = microBatches(
+        sequences,
+        config.microBatchSize,
+        config.microBatchTokens,
+      ).map((s) => collateSequences(s, padId));
 
       let loss = 0;
       let gradNorm = 0;
