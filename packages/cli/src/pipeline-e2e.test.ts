@@ -38,7 +38,7 @@ describe("ssb run (scaled down, real model)", () => {
       expect(summary.accuracy[side].lower).toBeLessThanOrEqual(summary.accuracy[side].estimate);
       expect(summary.accuracy[side].upper).toBeGreaterThanOrEqual(summary.accuracy[side].estimate);
     }
-    expect(firstRun.stderr).toMatch(/rollout .*\d+\/128/);
+    expect(firstRun.stderr).toMatch(/rollout .*\d+\/192/);
   });
 
   it("trains a LoRA adapter on the curated pairs and their logits", () => {
