@@ -28,6 +28,7 @@ import {
 import type { TrainConfig } from "./train-config.js";
 import { stepGradients, stepRowWeights } from "./train-step.js";
 import { type TrainingExample, truncateExample } from "./training-example.js";
+import { isWasmAbort, largestMicroBatch, wasmAbortError, wasmHeapWarning } from "./wasm-heap.js";
 
 export interface TrainOptions {
   model: DecoderModel;
@@ -138,6 +139,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     `[distill] ${config.mode} | ${model.trainable === "lora" ? `LoRA r=${config.lora.r} alpha=${config.lora.alpha} on ${model.lora.size} modules` : "full-parameter"} | ${paramCount.toLocaleString("en-US")} trainable parameters | ${examples.length} examples | ${totalSteps} steps`,
   );
 
+  const lengths = examples.map((e) => e.inputIds.length);
+  if (tf.getBackend() === "wasm") {
+    const warning = wasmHeapWarning(
+      model.config,
+      largestMicroBatch(plan.slice(startStep, totalSteps), lengths, config.workers),
+      model.trainable === "lora" ? "lora" : "full",
+      config.lora.r,
+    );
+    if (warning) log(warning);
+  }
+
   let pool: DataParallelPool | null = null;
   if (config.workers > 1) {
     if (!options.modelSource)
@@ -169,19 +181,32 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const stepStart = Date.now();
     const groups = planned.microBatches.map((ids) => ids.map((i) => examples[i] as TrainingExample));
     const weights = stepRowWeights(groups, config);
-    const { grads, loss, kl, ce, tokens } = pool
-      ? await parallelGradients(
-          pool,
-          model,
-          vars,
-          examples,
-          planned.microBatches,
-          weights,
-          config,
-          step,
-          options.padId ?? 0,
-        )
-      : stepGradients(model, vars, groups, weights, config, step, options.padId ?? 0);
+    let computed: ReturnType<typeof stepGradients>;
+    try {
+      computed = pool
+        ? await parallelGradients(
+            pool,
+            model,
+            vars,
+            examples,
+            planned.microBatches,
+            weights,
+            config,
+            step,
+            options.padId ?? 0,
+          )
+        : stepGradients(model, vars, groups, weights, config, step, options.padId ?? 0);
+    } catch (e) {
+      if (!isWasmAbort(e)) throw e;
+      await pool?.close().catch(() => undefined);
+      throw wasmAbortError(
+        e,
+        step + 1,
+        largestMicroBatch([planned], lengths, config.workers),
+        lastCheckpoint,
+      );
+    }
+    const { grads, loss, kl, ce, tokens } = computed;
     const gradNorm = globalNorm(grads);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       for (const g of grads) g.dispose();

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { qwen2Config } from "./random-weights.js";
+import { isWasmAbort, largestMicroBatch, wasmAbortError, wasmHeapWarning } from "./wasm-heap.js";
+
+const tiny = qwen2Config({
+  hidden: 128,
+  layers: 4,
+  heads: 4,
+  kvHeads: 2,
+  intermediate: 384,
+  vocab: 768,
+  tied: true,
+});
+
+describe("wasm heap guards", () => {
+  it("finds the largest per-thread micro-batch of a plan", () => {
+    const lengths = [10, 700, 20, 30, 40, 750];
+    const plan = [
+      { epoch: 0, microBatches: [[0, 2, 3, 4]] },
+      { epoch: 0, microBatches: [[1], [5, 0]] },
+    ];
+    expect(largestMicroBatch(plan, lengths, 1)).toEqual({ batch: 2, length: 750 });
+    expect(largestMicroBatch(plan, lengths, 2)).toEqual({ batch: 1, length: 750 });
+  });
+
+  it("warns for a micro-batch whose estimate exceeds 4 GiB, not for a small one", () => {
+    // 16 x 749 tokens of the default model's full-parameter pre-training aborted on wasm; 4 x 788 ran.
+    expect(wasmHeapWarning(tiny, { batch: 16, length: 749 }, "full", 0)).toMatch(
+      /over the wasm backend's 4 GiB/,
+    );
+    expect(wasmHeapWarning(tiny, { batch: 4, length: 788 }, "full", 0)).toBeNull();
+  });
+
+  it("turns a wasm abort into an error that names the step, the shape and the fix", () => {
+    const abort = new Error("Aborted(). Build with -sASSERTIONS for more info.");
+    expect(isWasmAbort(abort)).toBe(true);
+    expect(isWasmAbort(new Error("shape mismatch"))).toBe(false);
+    const e = wasmAbortError(abort, 129, { batch: 8, length: 749 }, "run/checkpoints/step-00000100");
+    expect(e.message).toMatch(/step 129: .*8 sequences x 749 tokens.*gradAccumSteps.*step-00000100/);
+    expect(e.cause).toBe(abort);
+  });
+});
