@@ -34,6 +34,7 @@ export {
   type Series,
   type StepMetrics,
   svgLinePlot,
+  truncateMetrics,
 } from "./metrics.js";
 export {
   baseTensors,

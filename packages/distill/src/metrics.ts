@@ -16,18 +16,19 @@ export interface StepMetrics {
   elapsedSec: number;
 }
 
-export function appendMetrics(file: string, m: StepMetrics): void {
+/** Append one step's metrics as a JSONL line (any record with a `step`: the KD/SFT trainer's, GRPO's). */
+export function appendMetrics<T extends { step: number } = StepMetrics>(file: string, m: T): void {
   appendFileSync(file, `${JSON.stringify(m)}\n`);
 }
 
-export function readMetrics(file: string): StepMetrics[] {
+export function readMetrics<T extends { step: number } = StepMetrics>(file: string): T[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "")
     .flatMap((l) => {
       try {
-        return [JSON.parse(l) as StepMetrics];
+        return [JSON.parse(l) as T];
       } catch {
         return []; // a line cut by a kill
       }
@@ -37,7 +38,7 @@ export function readMetrics(file: string): StepMetrics[] {
 /** Keep only steps <= `step` (after resuming from that checkpoint, later lines belong to the lost run). */
 export function truncateMetrics(file: string, step: number): void {
   if (!existsSync(file)) return;
-  const kept = readMetrics(file).filter((m) => m.step <= step);
+  const kept = readMetrics<{ step: number }>(file).filter((m) => m.step <= step);
   writeFileSync(file, kept.map((m) => `${JSON.stringify(m)}\n`).join(""));
 }
 

@@ -1,6 +1,6 @@
 /** GRPO metrics: one JSONL line per round, and SVG plots of reward, accuracy, length, KL and clipping. */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { svgLinePlot } from "@ssb/distill";
+
+import { appendMetrics, readMetrics, svgLinePlot, truncateMetrics } from "@ssb/distill";
 
 export interface GrpoStepMetrics {
   /** 1-based round number. */
@@ -38,30 +38,12 @@ export interface GrpoStepMetrics {
   elapsedSec: number;
 }
 
-export function appendGrpoMetrics(file: string, m: GrpoStepMetrics): void {
-  appendFileSync(file, `${JSON.stringify(m)}\n`);
-}
+export const appendGrpoMetrics = (file: string, m: GrpoStepMetrics): void => appendMetrics(file, m);
 
-export function readGrpoMetrics(file: string): GrpoStepMetrics[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as GrpoStepMetrics];
-      } catch {
-        return []; // a line cut by a kill
-      }
-    });
-}
+export const readGrpoMetrics = (file: string): GrpoStepMetrics[] => readMetrics<GrpoStepMetrics>(file);
 
 /** Keep steps <= `step` (after a resume from that checkpoint, later lines belong to the lost run). */
-export function truncateGrpoMetrics(file: string, step: number): void {
-  if (!existsSync(file)) return;
-  const kept = readGrpoMetrics(file).filter((m) => m.step <= step);
-  writeFileSync(file, kept.map((m) => `${JSON.stringify(m)}\n`).join(""));
-}
+export const truncateGrpoMetrics = (file: string, step: number): void => truncateMetrics(file, step);
 
 function movingAverage(points: [number, number][]): [number, number][] {
   const window = Math.max(1, Math.round(points.length / 10));
