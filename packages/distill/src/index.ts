@@ -7,6 +7,14 @@ export {
   type PlannedStep,
   planSteps,
 } from "./batching.js";
+export {
+  latestCheckpointWith,
+  restoreLoraCheckpoint,
+  restoreOptimizerState,
+  saveLoraCheckpoint,
+  saveOptimizerState,
+  writeCheckpointDir,
+} from "./checkpoint-files.js";
 export { DataParallelPool, type ModelSource, parallelGradients, splitStep } from "./data-parallel.js";
 export { type Divergence, type KdLossOptions, type KdLossParts, kdLoss } from "./kd-loss.js";
 export {
