@@ -19,6 +19,7 @@ import { DEFAULT_TEMPLATE, renderTeacherMessages } from "@ssb/curation";
 import {
   type BenchmarkSummary,
   bootstrapMeanCI,
+  groupRecords,
   openModelGenerator,
   type RunEvalResult,
   runEval,
@@ -169,9 +170,7 @@ const teacher = await timed("teacher T=0.4", () =>
 await generator.close?.();
 
 // Mixed problems at K=n: at least one correct and one wrong (a different extracted answer), as curation keeps.
-const byProblem = new Map<string, SampleRecord[]>();
-for (const r of student.result.records)
-  byProblem.set(r.problemId, [...(byProblem.get(r.problemId) ?? []), r]);
+const byProblem = groupRecords(student.result.records).get("held-out") ?? new Map<string, SampleRecord[]>();
 const mixedFlags = [...byProblem.values()].map((rs) =>
   rs.some((r) => r.correct) && rs.some((r) => r.verdict === "wrong") ? 1 : 0,
 );
