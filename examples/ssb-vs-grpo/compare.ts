@@ -1,0 +1,102 @@
+/**
+ * One command for the comparison of issue 11: base, SSB and GRPO on the same training problems, evaluated on
+ * the same held-out problems with the same sampler, into one report.
+ *
+ *   pnpm --filter @ssb/examples compare [--config ssb-vs-grpo/config.yaml] [--out DIR] [--model DIR]
+ *
+ * Progress goes to stderr; the report's paths and the table's headline numbers to stdout. Rerunning the same
+ * command continues where it stopped (finished stages are skipped).
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createReporter } from "@ssb/cli";
+import { CompareConfigError, loadCompareConfig } from "./compare-config.js";
+import { type ComparisonResult, runComparison } from "./run-comparison.js";
+
+export const USAGE = `usage: compare [--config FILE] [--out DIR] [--model DIR] [--quiet]
+
+  --config FILE  JSON or YAML comparison config (default: the built-in defaults, as in ssb-vs-grpo/config.yaml)
+  --out DIR      output folder (default: the config's workDir, "ssb-vs-grpo-run")
+  --model DIR    HF checkpoint folder instead of the config's model (default: the embedded default model)
+  --quiet        no progress output`;
+
+export interface CompareIo {
+  stdout: (text: string) => void;
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  /** Shown in the report as the command that was run. */
+  command?: string;
+}
+
+export interface ParsedArgs {
+  config?: string;
+  out?: string;
+  model?: string;
+  quiet: boolean;
+  help: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const out: ParsedArgs = { quiet: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--"))
+        throw new CompareConfigError(`${arg} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (arg === "--config") out.config = value();
+    else if (arg === "--out") out.out = value();
+    else if (arg === "--model") out.model = value();
+    else if (arg === "--quiet") out.quiet = true;
+    else if (arg === "--help" || arg === "-h") out.help = true;
+    else throw new CompareConfigError(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
+  }
+  return out;
+}
+
+/** Run the comparison; returns null after --help. Errors are thrown (the entry point prints them). */
+export async function main(argv: readonly string[], io: CompareIo): Promise<ComparisonResult | null> {
+  const args = parseArgs(argv);
+  if (args.help) {
+    io.stdout(`${USAGE}\n`);
+    return null;
+  }
+  const loaded = loadCompareConfig(args.config);
+  if (args.model !== undefined) loaded.config.model = path.resolve(args.model);
+  const outDir = path.resolve(args.out ?? loaded.config.workDir);
+  const reporter = createReporter(io.stderr, args.quiet);
+  const result = await runComparison({
+    resolved: loaded,
+    configFile: loaded.file,
+    outDir,
+    command: io.command ?? ["compare", ...argv].join(" "),
+    reporter,
+    progress: !args.quiet,
+  });
+  const r = result.report;
+  const line = (name: string) => {
+    const row = r.rows.find((x) => x.name === name);
+    return row ? `${name} ${(100 * row.pass1.estimate).toFixed(1)}%` : name;
+  };
+  io.stdout(
+    `pass@1 on ${r.protocol.evalProblems} held-out problems: ${["base", "GRPO", "SSB"].map(line).join(", ")}; ` +
+      `SSB − GRPO ${(100 * r.ssbVsGrpo.difference.estimate).toFixed(1)} points ` +
+      `[${(100 * r.ssbVsGrpo.difference.lower).toFixed(1)}, ${(100 * r.ssbVsGrpo.difference.upper).toFixed(1)}]\n` +
+      `report: ${result.files.markdown}\n`,
+  );
+  return result;
+}
+
+const invoked = process.argv[1] ? path.resolve(process.argv[1]) : "";
+if (invoked === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  main(argv, {
+    stdout: (t) => process.stdout.write(t),
+    stderr: process.stderr,
+    command: `pnpm --filter @ssb/examples compare${argv.length ? ` ${argv.join(" ")}` : ""}`,
+  }).catch((e: unknown) => {
+    process.stderr.write(`compare: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}
