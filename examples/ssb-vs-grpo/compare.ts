@@ -2,7 +2,9 @@
  * One command for the comparison of issue 11: base, SSB and GRPO on the same training problems, evaluated on
  * the same held-out problems with the same sampler, into one report.
  *
- *   pnpm --filter @ssb/examples compare [--config ssb-vs-grpo/config.yaml] [--out DIR] [--model DIR]
+ *   pnpm --filter @ssb/examples compare [--config examples/ssb-vs-grpo/config.yaml] [--out DIR] [--model DIR]
+ *
+ * Relative paths are taken from the folder the command was typed in (pnpm's INIT_CWD).
  *
  * Progress goes to stderr; the report's paths and the table's headline numbers to stdout. Rerunning the same
  * command continues where it stopped (finished stages are skipped).
@@ -15,7 +17,7 @@ import { type ComparisonResult, runComparison } from "./run-comparison.js";
 
 export const USAGE = `usage: compare [--config FILE] [--out DIR] [--model DIR] [--quiet]
 
-  --config FILE  JSON or YAML comparison config (default: the built-in defaults, as in ssb-vs-grpo/config.yaml)
+  --config FILE  JSON or YAML comparison config (default: the built-in defaults, written out in examples/ssb-vs-grpo/config.yaml)
   --out DIR      output folder (default: the config's workDir, "ssb-vs-grpo-run")
   --model DIR    HF checkpoint folder instead of the config's model (default: the embedded default model)
   --quiet        no progress output`;
@@ -25,6 +27,8 @@ export interface CompareIo {
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   /** Shown in the report as the command that was run. */
   command?: string;
+  /** Folder that relative --config / --out / --model paths resolve against (default: the current directory). */
+  cwd?: string;
 }
 
 export interface ParsedArgs {
@@ -62,9 +66,10 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<Comp
     io.stdout(`${USAGE}\n`);
     return null;
   }
-  const loaded = loadCompareConfig(args.config);
-  if (args.model !== undefined) loaded.config.model = path.resolve(args.model);
-  const outDir = path.resolve(args.out ?? loaded.config.workDir);
+  const cwd = io.cwd ?? process.cwd();
+  const loaded = loadCompareConfig(args.config === undefined ? undefined : path.resolve(cwd, args.config));
+  if (args.model !== undefined) loaded.config.model = path.resolve(cwd, args.model);
+  const outDir = path.resolve(cwd, args.out ?? loaded.config.workDir);
   const reporter = createReporter(io.stderr, args.quiet);
   const result = await runComparison({
     resolved: loaded,
@@ -95,6 +100,8 @@ if (invoked === fileURLToPath(import.meta.url)) {
     stdout: (t) => process.stdout.write(t),
     stderr: process.stderr,
     command: `pnpm --filter @ssb/examples compare${argv.length ? ` ${argv.join(" ")}` : ""}`,
+    // `pnpm --filter` runs the script inside examples/; INIT_CWD is where the user typed the command.
+    cwd: process.env.INIT_CWD ?? process.cwd(),
   }).catch((e: unknown) => {
     process.stderr.write(`compare: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 1;
