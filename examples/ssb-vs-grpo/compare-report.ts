@@ -288,7 +288,7 @@ function writeParagraph(r: Omit<ComparisonReport, "paragraph" | "plotSvg" | "tit
       `(permutation p = ${pValue(grpo.vsBase?.permutationP ?? 1)}) and SSB by ${diffCi(ssb.vsBase?.difference ?? base.pass1)} ` +
       `(p = ${pValue(ssb.vsBase?.permutationP ?? 1)}); SSB − GRPO is ${diffCi(r.ssbVsGrpo.difference)} points ` +
       `(p = ${pValue(r.ssbVsGrpo.permutationP)}): ${verdict(r.ssbVsGrpo, "SSB", "GRPO")}.`,
-    `Both trained on the same ${p.trainProblems} problems. SSB's curation found ${r.curation.selected} problems with a right and a wrong rollout and kept ${r.curation.kept} teacher pairs` +
+    `Both trained on the same ${p.trainProblems} problems. SSB's curation found ${r.curation.selected} problems with a right and a wrong rollout and kept ${r.curation.kept} teacher ${r.curation.kept === 1 ? "pair" : "pairs"}` +
       (r.curation.trained ? "" : " (nothing to train on: the SSB student is the base model)") +
       `; GRPO ran ${g.rounds} rounds in which ${pct(g.zeroAdvantageShare)}% of the groups had equal rewards (no learning signal), ` +
       `its training reward going from ${pct(g.rewardFirst)}% (first round) to ${pct(g.rewardLast)}% (last).`,
@@ -447,7 +447,7 @@ export function renderMarkdown(r: ComparisonReport): string {
     "",
     "| model | MATH500 | AIME 2024 |",
     "|---|---:|---:|",
-    ...r.paper.rows.map((row) => `| ${row.name} | ${row.math500} | ${row.aime24} |`),
+    ...r.paper.rows.map((row) => `| ${row.name} | ${row.math500.toFixed(1)} | ${row.aime24.toFixed(2)} |`),
     "",
     "## What the numbers say",
     "",
