@@ -1,3 +1,7 @@
+import { cpSync, mkdtempSync, rmSync, utimesSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
 import { describe, expect, it } from "vitest";
 import { fromRolloutGenerator, openModelGenerator } from "./model-generator.js";
@@ -65,5 +69,31 @@ describe("fromRolloutGenerator", () => {
     await expect(openModelGenerator({ model: "/nonexistent/model" })).rejects.toThrow(
       /neither an ONNX decoder \(model\.onnx\) nor a Hugging Face checkpoint/,
     );
+  });
+
+  it("exports a checkpoint once, and again when its weights change at the same path", async () => {
+    const fixture = path.resolve(
+      path.dirname(fileURLToPath(import.meta.url)),
+      "../../../../shared/fixtures/qwen2-tiny-ref",
+    );
+    const work = mkdtempSync(path.join(os.tmpdir(), "ssb-eval-export-"));
+    try {
+      const model = path.join(work, "model");
+      cpSync(fixture, model, { recursive: true });
+      const open = async (): Promise<string[]> => {
+        const log: string[] = [];
+        const gen = await openModelGenerator({ model, workDir: work, log: (m) => log.push(m) });
+        await gen.close?.();
+        return log;
+      };
+      expect((await open()).join("\n")).toMatch(/^exporting /);
+      expect((await open()).join("\n")).toMatch(/^reusing ONNX export/);
+      // A retrained checkpoint written over the old one: same path, new file time.
+      const later = new Date(Date.now() + 60_000);
+      utimesSync(path.join(model, "model.safetensors"), later, later);
+      expect((await open()).join("\n")).toMatch(/^exporting /);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

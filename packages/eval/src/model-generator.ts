@@ -7,7 +7,7 @@
  *    ONNX graph, so it needs the checkpoint).
  * Rollout and model are imported lazily, so using eval's metrics or reports never loads ONNX Runtime.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
@@ -103,6 +103,17 @@ function isCheckpoint(model: string): boolean {
   );
 }
 
+/** The weight, config and tokenizer files of a checkpoint or adapter folder, with size and modification time. */
+function exportInputs(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => /\.(safetensors|json)$/.test(f))
+    .sort()
+    .map((f) => {
+      const st = statSync(join(dir, f));
+      return `${f}:${st.size}:${st.mtimeMs}`;
+    });
+}
+
 /** Open a model for evaluation; see the module comment for what `model` may be. */
 export async function openModelGenerator(options: OpenModelOptions): Promise<SampleGenerator> {
   const model = resolve(options.model);
@@ -120,7 +131,13 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
     }
     const exportDir = resolve(options.exportDir ?? join(options.workDir ?? ".", "onnx-export"));
     const stampFile = join(exportDir, "ssb-eval-export.json");
-    const stamp = JSON.stringify({ model, adapter: adapter ?? null });
+    // The stamp names the files the export is made from, with their sizes and times: a retrained or replaced
+    // checkpoint at the same path must be exported again, never served from a stale export.
+    const stamp = JSON.stringify({
+      model,
+      adapter: adapter ?? null,
+      files: [model, ...(adapter !== undefined ? [adapter] : [])].flatMap(exportInputs),
+    });
     if (
       existsSync(stampFile) &&
       readFileSync(stampFile, "utf8") === stamp &&
