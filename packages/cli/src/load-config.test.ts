@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { defaultModelDir } from "@ssb/default-model";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "./default-config.js";
 import { ConfigError, deepMerge, loadConfig, parseConfigText, resolveConfig } from "./load-config.js";
@@ -10,6 +11,21 @@ const tmp = () => mkdtempSync(path.join(os.tmpdir(), "ssb-cli-config-"));
 describe("config", () => {
   it("with no file is the embedded default", () => {
     expect(loadConfig()).toEqual({ config: DEFAULT_CONFIG, file: null });
+  });
+
+  it("draws problems exactly as the committed default model was pre-trained (its training.json)", () => {
+    // The held-out split is only held out if it is drawn with the pre-training's seed, sizes and difficulty.
+    const training = JSON.parse(readFileSync(path.join(defaultModelDir(), "training.json"), "utf8")) as {
+      seed: number;
+      difficulty: { minSteps: number; maxSteps: number; maxStart: number; maxOperand: number };
+      problems: { train: number; heldOut: number };
+    };
+    expect(DEFAULT_CONFIG.problems.generator).toEqual({
+      seed: training.seed,
+      pretrainProblems: training.problems.train,
+      heldOutProblems: training.problems.heldOut,
+      ...training.difficulty,
+    });
   });
 
   it("merges a YAML file over the default, field by field", () => {

@@ -35,12 +35,18 @@ const { values } = parseArgs({
     // 8 x 2 accumulated = 16 per step: a 16 x ~750-token micro-batch overflowed a wasm instance's 4 GiB heap.
     "batch-size": { type: "string", default: "8" },
     "grad-accum": { type: "string", default: "2" },
-    lr: { type: "string", default: "0.003" },
+    lr: { type: "string", default: "0.001" },
     "max-steps": { type: "string", default: "0" },
-    "max-start": { type: "string", default: "30" },
-    "max-operand": { type: "string", default: "9" },
+    "max-start": { type: "string", default: "12" },
+    "max-operand": { type: "string", default: "5" },
+    // Fewest / most arithmetic steps per problem.
+    "min-ops": { type: "string", default: "2" },
+    "max-ops": { type: "string", default: "5" },
     workers: { type: "string", default: "2" },
     resume: { type: "boolean", default: false },
+    // Writes the data, tokenizer and initial checkpoint (plus tokenized held-out prompts) to --work and stops:
+    // for trying settings with another trainer before committing to a long CPU run.
+    "prepare-only": { type: "boolean", default: false },
   },
 });
 const int = (name: keyof typeof values): number => {
@@ -57,7 +63,12 @@ const baseDir = path.join(work, "init");
 await mkdir(baseDir, { recursive: true });
 
 // 1–2. Problems and the training mix.
-const difficulty = { minSteps: 2, maxSteps: 5, maxStart: int("max-start"), maxOperand: int("max-operand") };
+const difficulty = {
+  minSteps: int("min-ops"),
+  maxSteps: int("max-ops"),
+  maxStart: int("max-start"),
+  maxOperand: int("max-operand"),
+};
 const { train, test } = generateSplits({ seed, train: int("train"), test: int("test"), ...difficulty });
 const mix = buildTrainingMix(train, { seed });
 process.stderr.write(
@@ -144,6 +155,30 @@ const parameters = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
 process.stderr.write(
   `model: ${parameters.toLocaleString("en-US")} parameters, vocab ${sizes.vocab}; mean sequence ${(lengths.reduce((a, b) => a + b, 0) / lengths.length).toFixed(0)} tokens\n`,
 );
+
+if (values["prepare-only"]) {
+  const { DEFAULT_TEMPLATE, renderStudentMessages, renderTeacherMessages } = await import("@ssb/curation");
+  const prompts = test.map((p) => {
+    const usual = p.mistakes[0];
+    const teacher = usual
+      ? tokenizer.encodeChat(
+          renderTeacherMessages(DEFAULT_TEMPLATE, {
+            question: p.question,
+            correct_response: p.solution,
+            wrong_response: usual.solution,
+            correct_answer: p.answer,
+            wrong_answer: usual.answer,
+          }),
+          { addGenerationPrompt: true },
+        )
+      : null;
+    const student = tokenizer.encodeChat(renderStudentMessages(p.question), { addGenerationPrompt: true });
+    return JSON.stringify({ id: p.id, answer: p.answer, student, teacher });
+  });
+  await writeFile(path.join(work, "held-out-prompts.jsonl"), `${prompts.join("\n")}\n`);
+  process.stderr.write(`prepared ${work} (sft.jsonl, init/, held-out-prompts.jsonl)\n`);
+  process.exit(0);
+}
 
 // 5. Train every parameter with cross-entropy on the replies.
 const config = resolveTrainConfig({
