@@ -13,16 +13,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createReporter, type PipelineResult, type Reporter, runPipeline } from "@ssb/cli";
+import { createReporter, heldOutSpec, type PipelineResult, type Reporter, runPipeline } from "@ssb/cli";
 import { defaultModelDir } from "@ssb/default-model";
-import {
-  type BenchmarkSpec,
-  type EvalConfig,
-  openModelGenerator,
-  type ProgressBar,
-  readRecords,
-  runEval,
-} from "@ssb/eval";
+import { type EvalConfig, openModelGenerator, type ProgressBar, readRecords, runEval } from "@ssb/eval";
 import { freshDefaultProblems, type GrpoProblem, readProblems, runGrpo } from "@ssb/grpo";
 import { exportOnnx } from "@ssb/model";
 import {
@@ -67,7 +60,6 @@ export interface ComparisonResult {
 /** Seed offset of the training draw: the same as `ssb run`'s, so the default draw is the pipeline's. */
 const TRAIN_SEED_OFFSET = 2_000_029;
 /** The benchmark name every arm's evaluation uses: sampling streams are seeded by (seed, name, problem, i). */
-const HELD_OUT = "held-out";
 
 export function writeFileAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
@@ -174,19 +166,11 @@ function drawProblems(config: CompareConfig, outDir: string): Record<string, unk
   };
 }
 
-/** The evaluation every arm goes through; identical to what the SSB pipeline's eval stage runs. */
+/** The evaluation every arm goes through: the held-out benchmark spec of the SSB pipeline's eval stage. */
 export function evalConfigFor(config: CompareConfig, evalFile: string, name: string): EvalConfig {
   const e = config.eval;
-  const spec: BenchmarkSpec = {
-    name: HELD_OUT,
-    file: path.resolve(evalFile),
-    questionField: "question",
-    answerField: "answer",
-    goldFormat: "plain",
-    idField: "id",
-  };
   return {
-    benchmarks: [spec],
+    benchmarks: [heldOutSpec(evalFile)],
     n: e.samples,
     sampling: { temperature: e.temperature, topK: e.topK, topP: e.topP, maxNewTokens: e.maxNewTokens },
     seed: config.seed,

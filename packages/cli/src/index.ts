@@ -31,6 +31,7 @@ export { type MainIo, main, USAGE } from "./main.js";
 export { type ReportInput, renderReportHtml, renderReportMarkdown } from "./report.js";
 export { createReporter, type Reporter } from "./reporter.js";
 export { affectedStage, type PipelineResult, type RunPipelineOptions, runPipeline } from "./run-pipeline.js";
+export { HELD_OUT, heldOutSpec } from "./stage-eval.js";
 export { isStageName, STAGES, type StageName } from "./stages.js";
 export { summaryJson, summaryTable } from "./summary-table.js";
 export { clearFrom, readStageRecord, STAGE_FILE, type StageRecord } from "./work-dir.js";
