@@ -22,6 +22,7 @@ import { estimateStepMemory } from "../src/step-memory.js";
 import { resolveTrainConfig } from "../src/train-config.js";
 import { stepGradients, stepRowWeights } from "../src/train-step.js";
 import type { TrainingExample } from "../src/training-example.js";
+import { installWasmKernels, restoreStockWasmKernels } from "../src/wasm-kernels.js";
 
 const STEPS = Number(process.env.STEPS ?? 7);
 let peakRss = 0;
@@ -196,6 +197,12 @@ async function main() {
   if (!process.env.QUICK) {
     runs.push(await benchModel("qwen2-25M", m25, 4, 256, 32));
     if (threads > 1) runs.push(await benchModel("qwen2-25M", m25, 4, 256, 32, threads));
+    if (info.backend === "wasm") {
+      // The peer for src/wasm-kernels.ts: the same step on tfjs' own Slice/Unpack/SplitV/Identity kernels.
+      restoreStockWasmKernels();
+      runs.push(await benchModel("qwen2-25M (tfjs stock wasm kernels)", m25, 4, 256, 32));
+      installWasmKernels();
+    }
   }
   // The peak is measured before and after the models; the best of both is the reference (a shared machine
   // only ever makes a measurement slower).

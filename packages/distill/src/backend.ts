@@ -4,6 +4,7 @@
  * is the working CPU backend; the pure-JS cpu backend (~20x slower than wasm) is the last resort.
  */
 import * as tf from "@tensorflow/tfjs";
+import { installWasmKernels } from "./wasm-kernels.js";
 
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
 export type BackendPreference = "auto" | "tfjs-node-gpu" | "tfjs-node" | "wasm" | "cpu";
@@ -54,6 +55,7 @@ export async function selectBackend(
     } else if (candidate === "wasm") {
       await tryImport("@tensorflow/tfjs-backend-wasm");
       if (await activate("wasm")) {
+        installWasmKernels();
         const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
         const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
         return done({

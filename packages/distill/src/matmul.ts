@@ -15,6 +15,47 @@ interface MatMulAttrs {
 
 let registered = false;
 
+/**
+ * Transposes shared within one backward pass (see `withSharedTransposes`): q, k and v (and gate and up) read
+ * the same normalised input, so their LoRA gradients would each transpose the same [N, in] activation. Keyed by
+ * the data, which the engine's saved copies share with the original (wasm-kernels.ts). The repeats come within
+ * a few products of each other in the backward pass (each LoRA module adds ~4 transposes, mostly small), so a
+ * short list suffices: at most 16 entries, the oldest released first.
+ */
+interface TransposeCache {
+  entries: { data: object; shape: string; value: tf.Tensor2D }[];
+}
+const CACHE_ENTRIES = 16;
+let cache: TransposeCache | null = null;
+
+function transposed(x: tf.Tensor2D): tf.Tensor2D {
+  if (cache === null) return tf.transpose(x);
+  const shape = x.shape.join("x");
+  const hit = cache.entries.find((e) => e.data === x.dataId && e.shape === shape && !e.value.isDisposed);
+  if (hit) return hit.value;
+  // Kept: each gradient thunk runs in its own tidy, and the next thunk must still find it.
+  const value = tf.keep(tf.transpose(x));
+  cache.entries.push({ data: x.dataId, shape, value });
+  if (cache.entries.length > CACHE_ENTRIES) cache.entries.shift()?.value.dispose();
+  return value;
+}
+
+/**
+ * Run `f` (a gradient computation) with repeated transposes of the same tensor computed once; the shared
+ * transposes are released when `f` returns.
+ */
+export function withSharedTransposes<T>(f: () => T): T {
+  const previous = cache;
+  const own: TransposeCache = { entries: [] };
+  cache = own;
+  try {
+    return f();
+  } finally {
+    cache = previous;
+    for (const e of own.entries) e.value.dispose();
+  }
+}
+
 /** Install the BatchMatMul gradient (once per process; it applies to every tfjs backend). */
 export function ensureFastMatMulGradient(): void {
   if (registered) return;
@@ -29,8 +70,8 @@ export function ensureFastMatMulGradient(): void {
       if (a.rank === 2 && b.rank === 2 && !transposeA && !transposeB) {
         // dA = dY B^T, dB = A^T dY
         return {
-          a: () => tf.matMul(g as tf.Tensor2D, tf.transpose(b as tf.Tensor2D)),
-          b: () => tf.matMul(tf.transpose(a as tf.Tensor2D), g as tf.Tensor2D),
+          a: () => tf.matMul(g as tf.Tensor2D, transposed(b as tf.Tensor2D)),
+          b: () => tf.matMul(transposed(a as tf.Tensor2D), g as tf.Tensor2D),
         };
       }
       if (!transposeA && !transposeB)

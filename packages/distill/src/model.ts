@@ -32,6 +32,11 @@ import { matMul2d } from "./matmul.js";
 export interface Linear {
   /** W^T, [in, out]. */
   wT: tf.Tensor2D;
+  /**
+   * W [out, in] (the checkpoint's own layout), kept beside W^T for a frozen weight on the wasm backend: the
+   * input gradient dY W then needs no transpose of W^T every step (~1.5% of a LoRA step, bench/profile.ts).
+   */
+  w?: tf.Tensor2D;
   bias: tf.Tensor1D | null;
 }
 
@@ -114,6 +119,8 @@ export async function loadDecoder(
     const t = await read(name);
     return wrap(tf.tensor1d(t.data), name);
   };
+  // Only where transposes are expensive and the model is small (wasm): the copy doubles frozen weight memory.
+  const keepHfLayout = trainable === "lora" && tf.getBackend() === "wasm";
   const embedHost = await read(EMBED_TOKENS_WEIGHT);
   const embed = wrap(tf.tensor2d(embedHost.data, embedHost.shape as [number, number]), EMBED_TOKENS_WEIGHT);
   const layers: DecoderLayer[] = [];
@@ -122,8 +129,10 @@ export async function loadDecoder(
     const proj = {} as Record<ProjectionModule, Linear>;
     for (const module of PROJECTION_MODULES) {
       const biasName = names.bias[module];
+      const weight = await read(names.weight[module]);
       proj[module] = {
-        wT: wrap(transposeHost(await read(names.weight[module])), `${projectionPath(l, module)}.weight`),
+        wT: wrap(transposeHost(weight), `${projectionPath(l, module)}.weight`),
+        ...(keepHfLayout ? { w: tf.tensor2d(weight.data, weight.shape as [number, number]) } : {}),
         bias: biasName === undefined ? null : await vector(biasName),
       };
     }
@@ -173,6 +182,8 @@ export function baseTensors(model: DecoderModel): Map<string, tf.Tensor> {
 export function disposeDecoder(model: DecoderModel): void {
   const { weights } = model;
   for (const t of baseTensors(model).values()) t.dispose();
+  for (const layer of weights.layers)
+    for (const module of PROJECTION_MODULES) layer.proj[module].w?.dispose();
   if (weights.lmHeadT !== "tied") weights.lmHeadT.dispose();
   for (const layer of model.lora.values()) {
     layer.aT.dispose();
@@ -194,6 +205,15 @@ export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): tf.Te
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
 }
 
+/** x W^T for a frozen W, whose input gradient dY W reads the stored W instead of transposing W^T. */
+function frozenMatMul(x: tf.Tensor2D, wT: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc) => ({
+    value: tf.matMul(input as tf.Tensor2D, wT),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.matMul(dy as tf.Tensor2D, w),
+  }));
+  return op(x) as tf.Tensor2D;
+}
+
 /** x W^T + b + s * (dropout(x) A^T) B^T. */
 function linear(
   x: tf.Tensor2D,
@@ -202,17 +222,18 @@ function linear(
   options: ForwardOptions,
   salt: number,
 ): tf.Tensor2D {
-  let y = matMul2d(x, lin.wT);
+  let y = lin.w ? frozenMatMul(x, lin.wT, lin.w) : matMul2d(x, lin.wT);
   if (lin.bias) y = tf.add(y, lin.bias);
   if (lora) {
     const input: tf.Tensor2D =
       options.training && lora.dropout > 0
         ? (tf.dropout(x, lora.dropout, undefined, (options.dropoutSeed ?? 0) + salt) as tf.Tensor2D)
         : x;
-    y = tf.add(
-      y,
-      tf.mul(matMul2d(matMul2d(input, lora.aT as tf.Tensor2D), lora.bT as tf.Tensor2D), lora.scale),
-    );
+    // The scale multiplies the narrow [N, r] product rather than the [N, out] one (r = 32 against out up to
+    // thousands), and not at all when it is 1 (alpha = r, the paper's setting).
+    const narrow = matMul2d(input, lora.aT as tf.Tensor2D);
+    const scaled = lora.scale === 1 ? narrow : (tf.mul(narrow, lora.scale) as tf.Tensor2D);
+    y = tf.add(y, matMul2d(scaled, lora.bT as tf.Tensor2D));
   }
   return y;
 }
@@ -239,11 +260,26 @@ function ropeTables(config: ModelConfig, input: DecoderInput): { cos: tf.Tensor4
   return { cos: tf.tensor4d(cos, [batch, length, 1, d]), sin: tf.tensor4d(sin, [batch, length, 1, d]) };
 }
 
+/**
+ * rotate_half as a [D, D] signed permutation R, so rotate_half(x) = x R: column i < D/2 takes -x[i + D/2],
+ * column i >= D/2 takes x[i - D/2]. Exact (one nonzero term per column), and one fast 2-D product replaces
+ * split + neg + concat and their gradients (~2% of a training step on wasm, bench/profile.ts).
+ */
+function rotateHalfMatrix(d: number): tf.Tensor2D {
+  const half = d / 2;
+  const r = new Float32Array(d * d);
+  for (let i = 0; i < half; i++) {
+    r[(i + half) * d + i] = -1;
+    r[i * d + i + half] = 1;
+  }
+  return tf.tensor2d(r, [d, d]);
+}
+
 /** q * cos + rotate_half(q) * sin, rotate_half([a, b]) = [-b, a] over the two halves of the head. */
-function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
-  const [first, second] = tf.split(x, 2, -1) as [tf.Tensor4D, tf.Tensor4D];
-  const rotated = tf.concat([tf.neg(second), first], -1);
-  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+function applyRope(x: tf.Tensor4D, ctx: LayerContext): tf.Tensor4D {
+  const [b, t, h, d] = x.shape;
+  const rotated = tf.reshape(matMul2d(tf.reshape(x, [b * t * h, d]), ctx.rotateHalf), [b, t, h, d]);
+  return tf.add(tf.mul(x, ctx.cos), tf.mul(rotated, ctx.sin));
 }
 
 /**
@@ -273,6 +309,7 @@ interface LayerContext {
   input: DecoderInput;
   cos: tf.Tensor4D;
   sin: tf.Tensor4D;
+  rotateHalf: tf.Tensor2D;
   masks: tf.Tensor2D[];
   options: ForwardOptions;
 }
@@ -296,13 +333,11 @@ function attention(
   const lora = (m: ProjectionModule) => model.lora.get(projectionPath(l, m));
   const q = applyRope(
     tf.reshape(linear(x, layer.proj.q_proj, lora("q_proj"), ctx.options, l * 8 + 1), [b, t, h, d]),
-    ctx.cos,
-    ctx.sin,
+    ctx,
   );
   const k = applyRope(
     tf.reshape(linear(x, layer.proj.k_proj, lora("k_proj"), ctx.options, l * 8 + 2), [b, t, kv, d]),
-    ctx.cos,
-    ctx.sin,
+    ctx,
   );
   const v = tf.reshape(linear(x, layer.proj.v_proj, lora("v_proj"), ctx.options, l * 8 + 3), [b, t, kv, d]);
   // [B, T, H, D] -> [B, H, T, D] -> [B*KV, group*T, D]: head j = kvHead * group + g.
@@ -374,7 +409,8 @@ export function forward(
   // tf.tidy or tf.variableGrads, which release them.
   const masks = attentionMasks(input, group);
   {
-    const ctx: LayerContext = { input, cos, sin, masks, options };
+    const rotateHalf = rotateHalfMatrix(config.headDim);
+    const ctx: LayerContext = { input, cos, sin, rotateHalf, masks, options };
     let x = embed(model, tf.tensor1d(input.inputIds, "int32"));
     weights.layers.forEach((layer, l) => {
       x = tf.add(x, attention(rmsNorm(x, layer.inputNorm, config.rmsNormEps), layer, l, model, ctx));

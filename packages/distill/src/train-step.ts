@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { collate } from "./batching.js";
 import { kdLoss } from "./kd-loss.js";
+import { withSharedTransposes } from "./matmul.js";
 import { type DecoderModel, forward } from "./model.js";
 import { rowWeights } from "./reduction.js";
 import { seedFrom } from "./rng.js";
@@ -55,15 +56,17 @@ export function stepGradients(
         ? teacherTargets(batch.teacher, config.loss.temperature, config.loss.tail)
         : null;
     let parts: tf.Tensor[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = forward(model, batch.input, batch.rows, {
-        training: true,
-        dropoutSeed: seedFrom(config.seed, "dropout", step, micro),
-      });
-      const result = kdLoss(logits, teacher, batch.targets, w, config.loss);
-      parts = [result.kd ?? tf.scalar(0), result.ce ?? tf.scalar(0)].map((t) => tf.keep(t));
-      return result.loss;
-    }, vars);
+    const { value, grads } = withSharedTransposes(() =>
+      tf.variableGrads(() => {
+        const logits = forward(model, batch.input, batch.rows, {
+          training: true,
+          dropoutSeed: seedFrom(config.seed, "dropout", step, micro),
+        });
+        const result = kdLoss(logits, teacher, batch.targets, w, config.loss);
+        parts = [result.kd ?? tf.scalar(0), result.ce ?? tf.scalar(0)].map((t) => tf.keep(t));
+        return result.loss;
+      }, vars),
+    );
     out.loss += value.dataSync()[0] as number;
     out.kl += parts[0]?.dataSync()[0] as number;
     out.ce += parts[1]?.dataSync()[0] as number;
