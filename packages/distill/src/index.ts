@@ -34,7 +34,7 @@ export { crossEntropy } from "./loss-ce.js";
 export { forwardKl } from "./loss-forward-kl.js";
 export { jsd } from "./loss-jsd.js";
 export { reverseKl } from "./loss-reverse-kl.js";
-export { matMul2d } from "./matmul.js";
+export { matMul2d, withSharedTransposes } from "./matmul.js";
 export {
   appendMetrics,
   lossCurveSvg,

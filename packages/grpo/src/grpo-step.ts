@@ -11,6 +11,7 @@ import {
   forward,
   type RowSegment,
   seedFrom,
+  withSharedTransposes,
 } from "@ssb/distill";
 import * as tf from "@tensorflow/tfjs";
 import { type ClipSettings, grpoLoss } from "./grpo-loss.js";
@@ -129,23 +130,25 @@ export function policyGradients(
   const useDropout = [...model.lora.values()].some((l) => l.dropout > 0);
   batches.forEach((batch, micro) => {
     let parts = { clippedTokens: 0, klSum: 0, ratioSum: 0 };
-    const { value, grads } = tf.variableGrads(() => {
-      const dropoutSeed = useDropout
-        ? seedFrom(options.seed, "dropout", options.step, options.iteration, micro)
-        : undefined;
-      const logProbs = sampledLogProbs(model, batch, options.temperature, dropoutSeed);
-      const result = grpoLoss({
-        logProbs,
-        oldLogProbs: options.oldLogProbs?.[micro] ?? null,
-        refLogProbs: options.refLogProbs?.[micro] ?? null,
-        advantages: batch.advantages,
-        weights: batch.weights,
-        clip: options.clip,
-        beta: options.beta,
-      });
-      parts = result;
-      return result.loss;
-    }, vars);
+    const { value, grads } = withSharedTransposes(() =>
+      tf.variableGrads(() => {
+        const dropoutSeed = useDropout
+          ? seedFrom(options.seed, "dropout", options.step, options.iteration, micro)
+          : undefined;
+        const logProbs = sampledLogProbs(model, batch, options.temperature, dropoutSeed);
+        const result = grpoLoss({
+          logProbs,
+          oldLogProbs: options.oldLogProbs?.[micro] ?? null,
+          refLogProbs: options.refLogProbs?.[micro] ?? null,
+          advantages: batch.advantages,
+          weights: batch.weights,
+          clip: options.clip,
+          beta: options.beta,
+        });
+        parts = result;
+        return result.loss;
+      }, vars),
+    );
     out.loss += value.dataSync()[0] as number;
     value.dispose();
     out.tokens += batch.targets.length;
