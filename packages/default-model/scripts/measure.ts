@@ -51,6 +51,8 @@ interface TrainingSummary {
   difficulty: { minSteps: number; maxSteps: number; maxStart: number; maxOperand: number };
   problems: { train: number; heldOut: number };
   training: { minutes: number; tokensSeen: number };
+  /** Present when scripts/teacher-stage.ts trained the checkpoint after pre-training. */
+  teacherStage?: { minutes: number };
 }
 const training = JSON.parse(readFileSync(path.join(modelDir, "training.json"), "utf8")) as TrainingSummary;
 const { test } = generateSplits({
@@ -188,7 +190,7 @@ const t4 = first(teacher.result);
 const measured = {
   model: path.basename(modelDir),
   problems: heldOut.length,
-  command: `pnpm --filter @ssb/default-model measure${limit > 0 ? ` --limit ${limit}` : ""} --n ${n}`,
+  command: `pnpm --filter @ssb/default-model measure${limit > 0 ? ` --limit ${limit}` : ""} --n ${n} --max-new-tokens ${maxNewTokens}`,
   settings: { n, maxNewTokens, seed, topK: 50 },
   student: {
     pass1T08: s8.pass1,
@@ -202,6 +204,7 @@ const measured = {
   teacher: { accuracyT04: t4.pass1, noAnswerRate: t4.noAnswerRate, length: t4.length },
   seconds: { studentT08: student.seconds, studentT04: studentLow.seconds, teacherT04: teacher.seconds },
   pretrainingMinutes: training.training.minutes,
+  teacherStageMinutes: training.teacherStage?.minutes ?? null,
 };
 writeFileSync(path.join(modelDir, "measured.json"), `${JSON.stringify(measured, null, 2)}\n`);
 process.stdout.write(
@@ -216,6 +219,7 @@ process.stdout.write(
     `| student reply length, tokens (mean / median / max) | ${s8.length.mean.toFixed(0)} / ${s8.length.median} / ${s8.length.max} |`,
     `| no-answer / truncated share (student, T=0.8) | ${pct(s8.noAnswerRate)} / ${pct(s8.truncationRate)} |`,
     `| pre-training time | ${training.training.minutes} min |`,
+    ...(training.teacherStage ? [`| teacher stage time | ${training.teacherStage.minutes} min |`] : []),
     "",
   ].join("\n"),
 );

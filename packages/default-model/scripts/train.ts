@@ -1,6 +1,7 @@
 /**
- * Pre-trains the embedded default model from scratch, reproducibly:
- *   pnpm --filter @ssb/default-model train [--out DIR] [--seed N] [--train N] [--epochs N] ...
+ * Stage 1 of the embedded default's training: pre-trains the model from scratch, reproducibly:
+ *   pnpm --filter @ssb/default-model exec tsx scripts/train.ts [--out DIR] [--seed N] [--train N] ...
+ * (`pnpm --filter @ssb/default-model train` runs it, then stage 2, scripts/teacher-stage.ts.)
  *
  * 1. draws seeded train / held-out word-problem splits;
  * 2. builds the training mix (student format with a share of recurring mistakes, plus teacher format);
@@ -20,7 +21,8 @@ import { buildTokenizer, buildTrainingMix, generateSplits, SPECIAL_TOKENS } from
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
-    out: { type: "string", default: path.join(here, "..", "model") },
+    // Stage 1's checkpoint; scripts/teacher-stage.ts reads it from here and writes model/ (`pnpm train` runs both).
+    out: { type: "string", default: path.join(here, "..", ".train-work", "pretrained") },
     work: { type: "string", default: path.join(here, "..", ".train-work") },
     seed: { type: "string", default: "20261127" },
     train: { type: "string", default: "8000" },

@@ -1,6 +1,7 @@
 export { PRETOKENIZE_PATTERN, preTokenize, toByteLevel } from "./byte-level.js";
 export { defaultModelDir } from "./model-dir.js";
 export { mulberry32, pick, type Rng, randInt } from "./rng.js";
+export { buildTeacherStageMix, type TeacherStageMix, type TeacherStageOptions } from "./teacher-stage-mix.js";
 export {
   type BuildTokenizerOptions,
   type BuiltTokenizer,

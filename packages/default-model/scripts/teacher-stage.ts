@@ -1,0 +1,154 @@
+/**
+ * Stage 2 of the embedded default's training: the teacher stage (`buildTeacherStageMix`), on top of the
+ * pre-trained checkpoint that scripts/train.ts wrote.
+ *   pnpm --filter @ssb/default-model exec tsx scripts/teacher-stage.ts [--from DIR] [--work DIR] [--out DIR]
+ * (`pnpm --filter @ssb/default-model train` runs both stages.) Pre-trained, the model solves a teacher prompt
+ * from its question and ignores the correct attempt it is shown; this stage teaches it to read that attempt.
+ * Seeded from the pre-training seed; resumable with --resume.
+ */
+import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { resolveTrainConfig, runTraining } from "@ssb/distill";
+import { loadTokenizer } from "@ssb/model";
+import { buildTeacherStageMix, generateSplits } from "../src/index.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({
+  options: {
+    from: { type: "string", default: path.join(here, "..", ".train-work", "pretrained") },
+    work: { type: "string", default: path.join(here, "..", ".train-work", "teacher-stage") },
+    out: { type: "string", default: path.join(here, "..", "model") },
+    hard: { type: "string", default: "2000" },
+    easy: { type: "string", default: "1000" },
+    replay: { type: "string", default: "1500" },
+    "hard-max-start": { type: "string", default: "30" },
+    "hard-max-operand": { type: "string", default: "9" },
+    lr: { type: "string", default: "0.0005" },
+    epochs: { type: "string", default: "1" },
+    workers: { type: "string", default: "2" },
+    "max-steps": { type: "string", default: "0" },
+    resume: { type: "boolean", default: false },
+    // Writes the stage's sft.jsonl to --work and stops.
+    "prepare-only": { type: "boolean", default: false },
+  },
+});
+const from = path.resolve(values.from as string);
+const work = path.resolve(values.work as string);
+const out = path.resolve(values.out as string);
+if (from === out) throw new Error("--from and --out must differ: the stage reads --from and replaces --out");
+const started = performance.now();
+
+interface TrainingSummary {
+  seed: number;
+  difficulty: { minSteps: number; maxSteps: number; maxStart: number; maxOperand: number };
+  problems: { train: number; heldOut: number };
+}
+const base = JSON.parse(await readFile(path.join(from, "training.json"), "utf8")) as TrainingSummary;
+const seed = base.seed + 2_000_003;
+const { train, test } = generateSplits({
+  seed: base.seed,
+  train: base.problems.train,
+  test: base.problems.heldOut,
+  ...base.difficulty,
+});
+const easyCount = Number(values.easy);
+const replayCount = Number(values.replay);
+const { examples, hardProblems } = buildTeacherStageMix({
+  seed,
+  train,
+  heldOut: new Set(test.map((p) => p.question)),
+  difficulty: base.difficulty,
+  hard: Number(values.hard),
+  hardMaxStart: Number(values["hard-max-start"]),
+  hardMaxOperand: Number(values["hard-max-operand"]),
+  easy: easyCount,
+  replay: replayCount,
+});
+process.stderr.write(
+  `teacher stage: ${examples.length} examples (${hardProblems.length} hard problems, ${easyCount} easy teacher, ${replayCount} student replay)\n`,
+);
+
+const tokenizer = await loadTokenizer(from);
+const imEnd = tokenizer.requireTokenId("<|im_end|>");
+await mkdir(work, { recursive: true });
+const records = examples.map((e) => ({
+  id: e.id,
+  promptTokenIds: tokenizer.encodeChat(e.messages, { addGenerationPrompt: true }),
+  responseTokenIds: [...tokenizer.encode(e.reply), imEnd],
+}));
+await writeFile(path.join(work, "sft.jsonl"), `${records.map((r) => JSON.stringify(r)).join("\n")}\n`);
+if (values["prepare-only"]) {
+  process.stderr.write(`prepared ${path.join(work, "sft.jsonl")}\n`);
+  process.exit(0);
+}
+const tokens = records.reduce((n, r) => n + r.promptTokenIds.length + r.responseTokenIds.length, 0);
+
+const config = resolveTrainConfig({
+  mode: "sft",
+  trainable: "full",
+  batchSize: 8,
+  gradAccumSteps: 2,
+  epochs: Number(values.epochs),
+  maxSteps: Number(values["max-steps"]),
+  seed,
+  workers: Number(values.workers),
+  maxLength: 1024,
+  checkpointEvery: 50,
+  keepCheckpoints: 1,
+  optimizer: {
+    lr: Number(values.lr),
+    schedule: "cosine",
+    warmupRatio: 0.03,
+    minLrRatio: 0.1,
+    weightDecay: 0.01,
+    maxGradNorm: 1,
+  },
+});
+const result = await runTraining({
+  modelDir: from,
+  dataFile: path.join(work, "sft.jsonl"),
+  outDir: path.join(work, "run"),
+  config,
+  resume: values.resume,
+});
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+for (const file of [
+  "config.json",
+  "generation_config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "model.safetensors",
+]) {
+  await copyFile(path.join(result.savedTo, file), path.join(out, file));
+}
+const minutes = (performance.now() - started) / 60_000;
+await writeFile(
+  path.join(out, "training.json"),
+  `${JSON.stringify(
+    {
+      ...base,
+      teacherStage: {
+        seed,
+        hard: {
+          count: hardProblems.length,
+          maxStart: Number(values["hard-max-start"]),
+          maxOperand: Number(values["hard-max-operand"]),
+        },
+        easyTeacher: easyCount,
+        studentReplay: replayCount,
+        examples: records.length,
+        tokensSeen: tokens * config.epochs,
+        config,
+        minutes: Number(minutes.toFixed(1)),
+        steps: result.steps,
+        lastLoss: result.lastLoss,
+      },
+    },
+    null,
+    2,
+  )}\n`,
+);
+process.stderr.write(`teacher stage done in ${minutes.toFixed(1)} min → ${out}\n`);
