@@ -40,6 +40,12 @@ export interface GeneratedSample {
 export interface SampleGenerator {
   /** Identifies the model (path, hash, name): recorded in run.json and checked on resume. */
   readonly modelId: string;
+  /**
+   * Identifies the weights behind `modelId` (openModelGenerator: a hash of the model files' names, sizes and
+   * modification times). Recorded in run.json and checked on resume, so a checkpoint retrained or replaced at
+   * the same path never has its samples mixed with the old one's. Absent for generators that cannot tell.
+   */
+  readonly fingerprint?: string;
   /** Yields exactly one sample per requested (problemId, sampleIndex), in any order. */
   generate(request: GenerationRequest): AsyncIterable<GeneratedSample>;
   close?(): Promise<void>;

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, utimesSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,18 +80,27 @@ describe("fromRolloutGenerator", () => {
     try {
       const model = path.join(work, "model");
       cpSync(fixture, model, { recursive: true });
+      const fingerprints: (string | undefined)[] = [];
       const open = async (): Promise<string[]> => {
         const log: string[] = [];
         const gen = await openModelGenerator({ model, workDir: work, log: (m) => log.push(m) });
+        fingerprints.push(gen.fingerprint);
         await gen.close?.();
         return log;
       };
       expect((await open()).join("\n")).toMatch(/^exporting /);
       expect((await open()).join("\n")).toMatch(/^reusing ONNX export/);
+      // Numbers written beside the weights change nothing the model does.
+      writeFileSync(path.join(model, "measured.json"), "{}");
+      expect((await open()).join("\n")).toMatch(/^reusing ONNX export/);
       // A retrained checkpoint written over the old one: same path, new file time.
       const later = new Date(Date.now() + 60_000);
       utimesSync(path.join(model, "model.safetensors"), later, later);
       expect((await open()).join("\n")).toMatch(/^exporting /);
+      expect(fingerprints[0]).toMatch(/^[0-9a-f]{16}$/);
+      expect(fingerprints[1]).toBe(fingerprints[0]);
+      expect(fingerprints[2]).toBe(fingerprints[0]);
+      expect(fingerprints[3]).not.toBe(fingerprints[0]);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

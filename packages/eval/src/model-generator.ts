@@ -7,9 +7,10 @@
  *    ONNX graph, so it needs the checkpoint).
  * Rollout and model are imported lazily, so using eval's metrics or reports never loads ONNX Runtime.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
 import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
 
@@ -27,6 +28,8 @@ export interface RolloutAdapterOptions {
   stopStrings?: string[];
   /** Recorded model id (default: the generator's). */
   modelId?: string;
+  /** Fingerprint of the weights, checked on resume (see SampleGenerator.fingerprint). */
+  fingerprint?: string;
 }
 
 /** Wrap a rollout Generator as eval's SampleGenerator. */
@@ -36,6 +39,7 @@ export function fromRolloutGenerator(
 ): SampleGenerator {
   return {
     modelId: options.modelId ?? gen.modelId,
+    ...(options.fingerprint !== undefined ? { fingerprint: options.fingerprint } : {}),
     async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
       const prompts: PromptInput[] = request.prompts.map((p) => ({
         id: p.problemId,
@@ -103,15 +107,25 @@ function isCheckpoint(model: string): boolean {
   );
 }
 
-/** The weight, config and tokenizer files of a checkpoint or adapter folder, with size and modification time. */
-function exportInputs(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => /\.(safetensors|json)$/.test(f))
+/** Files that decide what a model folder generates: weights, graphs, configs, tokenizer. */
+const MODEL_FILE =
+  /^(.*\.safetensors|.*\.onnx|.*\.onnx\.data|.*\.onnx_data|model\.safetensors\.index\.json|config\.json|generation_config\.json|genai_config\.json|adapter_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|added_tokens\.json|chat_template\.(json|jinja)|vocab\.json|merges\.txt)$/;
+
+/**
+ * The weight, config and tokenizer files of a model folder (checkpoint, adapter or ONNX export; a single ONNX
+ * file counts alone), with size and modification time. Other files (a training log, measured numbers written
+ * beside the weights) do not count: rewriting them changes nothing the model does.
+ */
+function exportInputs(path: string): string[] {
+  const entry = (dir: string, f: string) => {
+    const st = statSync(join(dir, f));
+    return `${f}:${st.size}:${st.mtimeMs}`;
+  };
+  if (!statSync(path).isDirectory()) return [entry(dirname(path), basename(path))];
+  return readdirSync(path)
+    .filter((f) => MODEL_FILE.test(f))
     .sort()
-    .map((f) => {
-      const st = statSync(join(dir, f));
-      return `${f}:${st.size}:${st.mtimeMs}`;
-    });
+    .map((f) => entry(path, f));
 }
 
 /** Open a model for evaluation; see the module comment for what `model` may be. */
@@ -162,8 +176,14 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
     modelId,
     ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
   });
+  const sources = [model, ...(adapter !== undefined ? [adapter] : [])];
+  const fingerprint = createHash("sha256")
+    .update(JSON.stringify(sources.map((p) => [p, exportInputs(p)])))
+    .digest("hex")
+    .slice(0, 16);
   return fromRolloutGenerator(gen, {
     modelId,
+    fingerprint,
     ...(options.batchSize !== undefined ? { maxBatch: options.batchSize } : {}),
   });
 }

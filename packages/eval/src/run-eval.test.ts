@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -76,7 +76,6 @@ describe("runEval with a scripted generator", () => {
     // Simulate a partial run: keep half of a complete run's records.
     await runEval({ config, generator: fakeGenerator(), outDir: out, reports: false });
     const all = readRecords(join(out, "records.jsonl")).records;
-    const { writeFileSync } = await import("node:fs");
     const kept = all.filter((r) => r.sampleIndex % 2 === 0);
     writeFileSync(join(out, "records.jsonl"), kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
     const gen = fakeGenerator();
@@ -99,6 +98,29 @@ describe("runEval with a scripted generator", () => {
     await expect(
       runEval({ config, generator: fakeGenerator({ modelId: "other" }), outDir: out }),
     ).rejects.toThrow(/modelId/);
+  });
+
+  it("refuses to resume when the weights behind the same model id changed", async () => {
+    const out = join(root, "d2");
+    await runEval({ config, generator: fakeGenerator({ fingerprint: "aaaa" }), outDir: out, reports: false });
+    await expect(
+      runEval({ config, generator: fakeGenerator({ fingerprint: "bbbb" }), outDir: out }),
+    ).rejects.toThrow(/different settings \(modelFingerprint\)/);
+    // A run.json written before fingerprints existed has no such field: that is a difference too.
+    const runFile = join(out, "run.json");
+    const manifest = JSON.parse(readFileSync(runFile, "utf8")) as Record<string, unknown>;
+    delete manifest.modelFingerprint;
+    writeFileSync(runFile, JSON.stringify(manifest));
+    await expect(
+      runEval({ config, generator: fakeGenerator({ fingerprint: "aaaa" }), outDir: out }),
+    ).rejects.toThrow(/modelFingerprint/);
+    const resumed = await runEval({
+      config,
+      generator: fakeGenerator({ fingerprint: "aaaa" }),
+      outDir: join(root, "d3"),
+      reports: false,
+    });
+    expect(resumed.generated).toBeGreaterThan(0);
   });
 
   it("sends the math-tutor system prompt and the bare question by default", async () => {

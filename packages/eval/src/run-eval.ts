@@ -104,6 +104,8 @@ function sha256(text: string): string {
 export interface RunManifest {
   format: typeof RUN_FORMAT;
   modelId: string;
+  /** The generator's fingerprint of the weights (null when it gives none). */
+  modelFingerprint: string | null;
   n: number;
   sampling: SamplingParams;
   seed: number;
@@ -113,10 +115,15 @@ export interface RunManifest {
   benchmarks: { name: string; spec: BenchmarkSpec; fileSha256: string; problemIds: string[] }[];
 }
 
-function buildManifest(config: EvalConfig, modelId: string, loaded: LoadedBenchmark[]): RunManifest {
+function buildManifest(
+  config: EvalConfig,
+  generator: SampleGenerator,
+  loaded: LoadedBenchmark[],
+): RunManifest {
   return {
     format: RUN_FORMAT,
-    modelId,
+    modelId: generator.modelId,
+    modelFingerprint: generator.fingerprint ?? null,
     n: config.n,
     sampling: config.sampling,
     seed: config.seed,
@@ -134,7 +141,9 @@ function buildManifest(config: EvalConfig, modelId: string, loaded: LoadedBenchm
 
 /** The first top-level field (or benchmark) where two manifests differ, or null. */
 export function manifestDifference(a: RunManifest, b: RunManifest): string | null {
-  for (const key of Object.keys(a) as (keyof RunManifest)[]) {
+  // Both manifests' keys: a run.json written before a field existed lacks it, and that is a difference too.
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof RunManifest)[];
+  for (const key of keys) {
     if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
       if (key === "benchmarks") {
         const names = (m: RunManifest) => m.benchmarks.map((x) => x.name).join(",");
@@ -216,7 +225,7 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   if (new Set(names).size !== names.length)
     throw new Error(`benchmark names must be unique, found ${names.join(", ")}`);
 
-  const manifest = buildManifest(config, generator.modelId, loaded);
+  const manifest = buildManifest(config, generator, loaded);
   if (existsSync(files.run)) {
     const previous = JSON.parse(readFileSync(files.run, "utf8")) as RunManifest;
     const diff = manifestDifference(previous, manifest);

@@ -12,6 +12,7 @@ export interface FakeOptions {
   /** Milliseconds to wait before each sample (to let a test kill the process mid-run). */
   delayMs?: number;
   modelId?: string;
+  fingerprint?: string;
 }
 
 /** Golds of the built-in benchmarks by `${benchmark}/${problemId}`, read through the public loader. */
@@ -29,6 +30,7 @@ export function fakeGenerator(options: FakeOptions = {}): SampleGenerator & { ca
   const calls: GenerationRequest[] = [];
   return {
     modelId: options.modelId ?? "fake-model",
+    ...(options.fingerprint !== undefined ? { fingerprint: options.fingerprint } : {}),
     calls,
     async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
       calls.push(request);
