@@ -2,7 +2,8 @@
  * Where a LoRA KD step's time goes, per tfjs kernel (wasm backend, one thread):
  *   pnpm --filter @ssb/distill exec tsx bench/profile.ts
  * Env: MODEL=tiny|25m (default 25m), STOCK=1 (tfjs' own wasm Slice/Unpack/SplitV/Identity kernels instead of
- * ours, see src/wasm-kernels.ts). Prints kernels by total time with their share of the step.
+ * ours, see src/wasm-kernels.ts). Prints kernels by total time with their share of the step. A custom-gradient
+ * op (the frozen projections' `forward`) is listed with its inner kernels counted again under their own names.
  */
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/backend.js";
