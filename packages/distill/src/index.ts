@@ -114,3 +114,4 @@ export {
   type TrainingExample,
   truncateExample,
 } from "./training-example.js";
+export { installWasmKernels, restoreStockWasmKernels, wasmKernelsInstalled } from "./wasm-kernels.js";
