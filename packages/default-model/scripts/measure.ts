@@ -10,7 +10,7 @@
  * Writes `held-out.jsonl` into the model folder (regenerated from training.json, so it is reproducible) and
  * `measured.json` with every number and the settings that produced it.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,7 +25,7 @@ import {
   runEval,
   type SampleRecord,
 } from "@ssb/eval";
-import { generateSplits } from "../src/index.js";
+import { readTrainingSummary } from "./stage-io.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -46,21 +46,7 @@ const seed = Number(values.seed);
 const limit = Number(values.limit);
 await mkdir(out, { recursive: true });
 
-interface TrainingSummary {
-  seed: number;
-  difficulty: { minSteps: number; maxSteps: number; maxStart: number; maxOperand: number };
-  problems: { train: number; heldOut: number };
-  training: { minutes: number; tokensSeen: number };
-  /** Present when scripts/teacher-stage.ts trained the checkpoint after pre-training. */
-  teacherStage?: { minutes: number };
-}
-const training = JSON.parse(readFileSync(path.join(modelDir, "training.json"), "utf8")) as TrainingSummary;
-const { test } = generateSplits({
-  seed: training.seed,
-  train: training.problems.train,
-  test: training.problems.heldOut,
-  ...training.difficulty,
-});
+const { summary: training, test } = readTrainingSummary(modelDir);
 const heldOut = limit > 0 ? test.slice(0, limit) : test;
 const heldOutFile = path.join(modelDir, "held-out.jsonl");
 if (limit === 0) {

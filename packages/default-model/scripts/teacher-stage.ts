@@ -6,13 +6,21 @@
  * from its question and ignores the correct attempt it is shown; this stage teaches it to read that attempt.
  * Seeded from the pre-training seed; resumable with --resume.
  */
-import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { resolveTrainConfig, runTraining } from "@ssb/distill";
+import { runTraining } from "@ssb/distill";
 import { loadTokenizer } from "@ssb/model";
-import { buildTeacherStageMix, generateSplits } from "../src/index.js";
+import { buildTeacherStageMix } from "../src/index.js";
+import {
+  publishCheckpoint,
+  readTrainingSummary,
+  recordTokens,
+  sftRecords,
+  stageTrainConfig,
+  writeSftFile,
+} from "./stage-io.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -40,19 +48,8 @@ const out = path.resolve(values.out as string);
 if (from === out) throw new Error("--from and --out must differ: the stage reads --from and replaces --out");
 const started = performance.now();
 
-interface TrainingSummary {
-  seed: number;
-  difficulty: { minSteps: number; maxSteps: number; maxStart: number; maxOperand: number };
-  problems: { train: number; heldOut: number };
-}
-const base = JSON.parse(await readFile(path.join(from, "training.json"), "utf8")) as TrainingSummary;
+const { summary: base, train, test } = readTrainingSummary(from);
 const seed = base.seed + 2_000_003;
-const { train, test } = generateSplits({
-  seed: base.seed,
-  train: base.problems.train,
-  test: base.problems.heldOut,
-  ...base.difficulty,
-});
 const easyCount = Number(values.easy);
 const replayCount = Number(values.replay);
 const { examples, hardProblems } = buildTeacherStageMix({
@@ -71,40 +68,23 @@ process.stderr.write(
 );
 
 const tokenizer = await loadTokenizer(from);
-const imEnd = tokenizer.requireTokenId("<|im_end|>");
 await mkdir(work, { recursive: true });
-const records = examples.map((e) => ({
-  id: e.id,
-  promptTokenIds: tokenizer.encodeChat(e.messages, { addGenerationPrompt: true }),
-  responseTokenIds: [...tokenizer.encode(e.reply), imEnd],
-}));
-await writeFile(path.join(work, "sft.jsonl"), `${records.map((r) => JSON.stringify(r)).join("\n")}\n`);
+const records = sftRecords(examples, tokenizer);
+await writeSftFile(path.join(work, "sft.jsonl"), records);
 if (values["prepare-only"]) {
   process.stderr.write(`prepared ${path.join(work, "sft.jsonl")}\n`);
   process.exit(0);
 }
-const tokens = records.reduce((n, r) => n + r.promptTokenIds.length + r.responseTokenIds.length, 0);
 
-const config = resolveTrainConfig({
-  mode: "sft",
-  trainable: "full",
-  batchSize: 8,
-  gradAccumSteps: 2,
+const config = stageTrainConfig({
+  lr: Number(values.lr),
   epochs: Number(values.epochs),
   maxSteps: Number(values["max-steps"]),
   seed,
   workers: Number(values.workers),
-  maxLength: 1024,
+  batchSize: 8,
+  gradAccumSteps: 2,
   checkpointEvery: 50,
-  keepCheckpoints: 1,
-  optimizer: {
-    lr: Number(values.lr),
-    schedule: "cosine",
-    warmupRatio: 0.03,
-    minLrRatio: 0.1,
-    weightDecay: 0.01,
-    maxGradNorm: 1,
-  },
 });
 const result = await runTraining({
   modelDir: from,
@@ -113,17 +93,7 @@ const result = await runTraining({
   config,
   resume: values.resume,
 });
-await rm(out, { recursive: true, force: true });
-await mkdir(out, { recursive: true });
-for (const file of [
-  "config.json",
-  "generation_config.json",
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "model.safetensors",
-]) {
-  await copyFile(path.join(result.savedTo, file), path.join(out, file));
-}
+await publishCheckpoint(result.savedTo, out);
 const minutes = (performance.now() - started) / 60_000;
 await writeFile(
   path.join(out, "training.json"),
@@ -140,7 +110,7 @@ await writeFile(
         easyTeacher: easyCount,
         studentReplay: replayCount,
         examples: records.length,
-        tokensSeen: tokens * config.epochs,
+        tokensSeen: recordTokens(records) * config.epochs,
         config,
         minutes: Number(minutes.toFixed(1)),
         steps: result.steps,

@@ -10,13 +10,14 @@
  *    @ssb/distill's SFT mode;
  * 5. writes the trained checkpoint and `training.json` (settings, sizes, timings) to --out.
  */
-import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { qwen2Config, randomWeights, resolveTrainConfig, runTraining } from "@ssb/distill";
+import { qwen2Config, randomWeights, runTraining } from "@ssb/distill";
 import { createTokenizer, writeSafetensors } from "@ssb/model";
 import { buildTokenizer, buildTrainingMix, generateSplits, SPECIAL_TOKENS } from "../src/index.js";
+import { publishCheckpoint, recordTokens, sftRecords, stageTrainConfig, writeSftFile } from "./stage-io.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -89,13 +90,8 @@ const tokenizer = createTokenizer(built.tokenizer, built.tokenizerConfig);
 const imEnd = built.specialTokenIds["<|im_end|>"];
 
 // 4. The SFT records and the randomly initialised checkpoint.
-const records = mix.map((e) => ({
-  id: e.id,
-  promptTokenIds: tokenizer.encodeChat(e.messages, { addGenerationPrompt: true }),
-  responseTokenIds: [...tokenizer.encode(e.reply), imEnd],
-}));
-const lengths = records.map((r) => r.promptTokenIds.length + r.responseTokenIds.length);
-await writeFile(path.join(work, "sft.jsonl"), `${records.map((r) => JSON.stringify(r)).join("\n")}\n`);
+const records = sftRecords(mix, tokenizer);
+await writeSftFile(path.join(work, "sft.jsonl"), records);
 
 const sizes = {
   hidden: int("hidden"),
@@ -155,7 +151,7 @@ const tensors = new Map(
 await writeSafetensors(path.join(baseDir, "model.safetensors"), tensors, { format: "pt" });
 const parameters = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
 process.stderr.write(
-  `model: ${parameters.toLocaleString("en-US")} parameters, vocab ${sizes.vocab}; mean sequence ${(lengths.reduce((a, b) => a + b, 0) / lengths.length).toFixed(0)} tokens\n`,
+  `model: ${parameters.toLocaleString("en-US")} parameters, vocab ${sizes.vocab}; mean sequence ${(recordTokens(records) / records.length).toFixed(0)} tokens\n`,
 );
 
 if (values["prepare-only"]) {
@@ -183,26 +179,15 @@ if (values["prepare-only"]) {
 }
 
 // 5. Train every parameter with cross-entropy on the replies.
-const config = resolveTrainConfig({
-  mode: "sft",
-  trainable: "full",
-  batchSize: int("batch-size"),
-  gradAccumSteps: int("grad-accum"),
+const config = stageTrainConfig({
+  lr: Number(values.lr),
   epochs: int("epochs"),
   maxSteps: int("max-steps"),
   seed,
   workers: int("workers"),
-  maxLength: 1024,
+  batchSize: int("batch-size"),
+  gradAccumSteps: int("grad-accum"),
   checkpointEvery: 100,
-  keepCheckpoints: 1,
-  optimizer: {
-    lr: Number(values.lr),
-    schedule: "cosine",
-    warmupRatio: 0.03,
-    minLrRatio: 0.1,
-    weightDecay: 0.01,
-    maxGradNorm: 1,
-  },
 });
 const result = await runTraining({
   modelDir: baseDir,
@@ -212,17 +197,7 @@ const result = await runTraining({
   resume: values.resume,
 });
 
-await rm(out, { recursive: true, force: true });
-await mkdir(out, { recursive: true });
-for (const file of [
-  "config.json",
-  "generation_config.json",
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "model.safetensors",
-]) {
-  await copyFile(path.join(result.savedTo, file), path.join(out, file));
-}
+await publishCheckpoint(result.savedTo, out);
 const minutes = (performance.now() - started) / 60_000;
 const summary = {
   seed,
@@ -237,7 +212,7 @@ const summary = {
   model: { ...sizes, parameters },
   training: {
     ...config,
-    tokensSeen: lengths.reduce((a, b) => a + b, 0) * config.epochs,
+    tokensSeen: recordTokens(records) * config.epochs,
     minutes: Number(minutes.toFixed(1)),
   },
   result: { steps: result.steps, lastLoss: result.lastLoss },

@@ -135,14 +135,19 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
   let onnxPath = model;
   let modelId = basename(model);
   if (adapter !== undefined) modelId += `+${basename(adapter)}`;
-  if (!isOnnx(model) || adapter !== undefined) {
-    if (!isCheckpoint(model)) {
-      throw new Error(
-        adapter !== undefined
-          ? `${model}: --adapter needs a Hugging Face checkpoint folder (config.json + safetensors) to merge into`
-          : `${model}: neither an ONNX decoder (model.onnx) nor a Hugging Face checkpoint (config.json + safetensors)`,
-      );
-    }
+  const needsExport = !isOnnx(model) || adapter !== undefined;
+  if (needsExport && !isCheckpoint(model)) {
+    throw new Error(
+      adapter !== undefined
+        ? `${model}: --adapter needs a Hugging Face checkpoint folder (config.json + safetensors) to merge into`
+        : `${model}: neither an ONNX decoder (model.onnx) nor a Hugging Face checkpoint (config.json + safetensors)`,
+    );
+  }
+  // The model's files with sizes and times: the export stamp and the fingerprint checked on resume.
+  const sourceFiles = [model, ...(adapter !== undefined ? [adapter] : [])].map(
+    (p) => [p, exportInputs(p)] as const,
+  );
+  if (needsExport) {
     const exportDir = resolve(options.exportDir ?? join(options.workDir ?? ".", "onnx-export"));
     const stampFile = join(exportDir, "ssb-eval-export.json");
     // The stamp names the files the export is made from, with their sizes and times: a retrained or replaced
@@ -150,7 +155,7 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
     const stamp = JSON.stringify({
       model,
       adapter: adapter ?? null,
-      files: [model, ...(adapter !== undefined ? [adapter] : [])].flatMap(exportInputs),
+      files: sourceFiles.flatMap(([, files]) => files),
     });
     if (
       existsSync(stampFile) &&
@@ -176,11 +181,7 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
     modelId,
     ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
   });
-  const sources = [model, ...(adapter !== undefined ? [adapter] : [])];
-  const fingerprint = createHash("sha256")
-    .update(JSON.stringify(sources.map((p) => [p, exportInputs(p)])))
-    .digest("hex")
-    .slice(0, 16);
+  const fingerprint = createHash("sha256").update(JSON.stringify(sourceFiles)).digest("hex").slice(0, 16);
   return fromRolloutGenerator(gen, {
     modelId,
     fingerprint,
