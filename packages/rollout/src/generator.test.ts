@@ -191,6 +191,62 @@ describe("logit capture", () => {
   });
 });
 
+describe("batched top-k (onnxruntime TopK for the whole step)", () => {
+  it("gives the same tokens and captured logits as the per-row JavaScript scan", async () => {
+    const always = await Generator.load(dir, { batchTopK: "always" });
+    const never = await Generator.load(dir, { batchTopK: "never" });
+    const settings = [
+      { ...SAMPLING, temperature: 0 },
+      { ...SAMPLING, temperature: 0.9, topK: 5, topP: 1 },
+      { ...SAMPLING, temperature: 0.7, topK: 40, topP: 0.8, minP: 0.05 },
+      { ...SAMPLING, temperature: 0.8, topK: 20, repetitionPenalty: 1.3 },
+      { ...SAMPLING, temperature: 1, topK: 0, topP: 0.9 },
+    ];
+    for (const [i, sampling] of settings.entries()) {
+      const runWith = async (g: Generator): Promise<{ seqs: FinishedSequence[]; store: string }> => {
+        const store = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-topk-"));
+        const writer = await openLogitStoreWriter(store, {
+          modelId: "tiny",
+          tokenizerHash: "none",
+          vocabSize: 256,
+          k: 6,
+          dtype: "float32",
+          captureTemperature: 1,
+        });
+        const seqs: FinishedSequence[] = [];
+        const prompts = PROMPTS.map((p) => ({ ...p, id: `${p.id}${i}` }));
+        for await (const s of g.generate(prompts, { n: 3, maxBatch: 5, sampling, capture: { writer } }))
+          seqs.push(s);
+        await writer.close();
+        return { seqs, store };
+      };
+      const a = await runWith(always);
+      const b = await runWith(never);
+      expect(byKey(a.seqs)).toEqual(byKey(b.seqs));
+      const sa = await openLogitStore(a.store);
+      const sb = await openLogitStore(b.store);
+      for (const s of a.seqs) {
+        const key = s.logitKey as string;
+        const x = sa.read(key);
+        const y = sb.read(key);
+        expect(Array.from(x.topkIds)).toEqual(Array.from(y.topkIds));
+        expect(Array.from(x.topkLogits)).toEqual(Array.from(y.topkLogits));
+      }
+      sa.close();
+      sb.close();
+      for (const d of [a.store, b.store]) await rm(d, { recursive: true, force: true });
+    }
+    await always.close();
+    await never.close();
+  });
+
+  it("rejects an unknown mode before opening the model", async () => {
+    await expect(Generator.load(dir, { batchTopK: "sometimes" as unknown as "auto" })).rejects.toThrow(
+      /batchTopK must be "auto", "always" or "never"/,
+    );
+  });
+});
+
 describe("session loader", () => {
   it("reads names, dtypes and KV layout from the ORT GenAI dummy decoder (int32 ids)", async () => {
     const s = await DecoderSession.open(path.join(dummyDecoderDir, "decoder.onnx"));

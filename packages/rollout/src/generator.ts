@@ -26,8 +26,10 @@ import { RolloutError } from "./errors.js";
 import type { SessionSettings } from "./execution-provider.js";
 import { gatherKv, type KvBatch, type KvRowSource } from "./kv-batch.js";
 import { streamKey } from "./prng.js";
+import { SMALL_TOP_K } from "./sampler.js";
 import { DEFAULT_SAMPLING, resolveSampling, type SamplingParams } from "./sampling-params.js";
 import { consumeLogits, type FinishReason, type SequenceState, type StopChecker } from "./sequence.js";
+import { type BatchTop, rowTop, TopKSelector } from "./top-k-selector.js";
 
 export interface PromptInput {
   /** Problem / request id: keys the random streams, the output records and the captured logits. */
@@ -108,6 +110,13 @@ export interface FinishedSequence {
 export interface GeneratorOptions extends SessionSettings {
   /** Load tokenizer.json from the model folder (default true when present). */
   tokenizer?: boolean;
+  /**
+   * Take every decode step's top-k lists (for top-k sampling, greedy and logit capture) for the whole
+   * batch from one onnxruntime TopK call instead of a JavaScript scan per row: "auto" (default) when a step
+   * has at least 65,536 logits (below that the scan is cheaper), "always", or "never". Samples and captured
+   * logits are identical either way.
+   */
+  batchTopK?: "auto" | "always" | "never";
   /** Model id recorded in outputs (default: the folder name). */
   modelId?: string;
 }
@@ -129,12 +138,30 @@ interface ActiveRow {
 export const defaultCaptureKey = (promptId: string, sampleIndex: number): string =>
   `${promptId}#${sampleIndex}`;
 
+/** Below this many logits per step, scanning rows in JavaScript costs less than a session call. */
+const BATCH_TOP_K_MIN_LOGITS = 1 << 16;
+
+/** How many of a row's largest raw logits its next token can use: capture, greedy, small top-k (0: none). */
+function topEntriesUsed(seq: SequenceState, vocab: number): number {
+  let k = seq.capture ? seq.capture.k : 0;
+  const p = seq.params;
+  // A repetition penalty changes the row after capture, so sampling scans the penalised row itself.
+  if (p.repetitionPenalty === 1) {
+    if (p.temperature === 0) k = Math.max(k, 1);
+    else if (p.topK > 0 && p.topK <= SMALL_TOP_K && p.topK < vocab) k = Math.max(k, p.topK + 1);
+  }
+  return Math.min(k, vocab);
+}
+
 export class Generator {
   readonly session: DecoderSession;
   readonly tokenizer: ModelTokenizer | null;
   readonly config: ModelConfig | null;
   readonly generationConfig: GenerationConfig | null;
   readonly modelId: string;
+  private readonly batchTopKMinLogits: number;
+  private readonly threads: number | undefined;
+  private selector: Promise<TopKSelector> | null = null;
 
   private constructor(
     session: DecoderSession,
@@ -142,16 +169,24 @@ export class Generator {
     config: ModelConfig | null,
     generationConfig: GenerationConfig | null,
     modelId: string,
+    options: GeneratorOptions,
   ) {
     this.session = session;
     this.tokenizer = tokenizer;
     this.config = config;
     this.generationConfig = generationConfig;
     this.modelId = modelId;
+    const mode = options.batchTopK ?? "auto";
+    this.batchTopKMinLogits =
+      mode === "never" ? Number.POSITIVE_INFINITY : mode === "always" ? 0 : BATCH_TOP_K_MIN_LOGITS;
+    this.threads = options.intraOpThreads;
   }
 
   /** Open an exported model folder (model.onnx + config.json + tokenizer files) or a bare .onnx file. */
   static async load(modelPath: string, options: GeneratorOptions = {}): Promise<Generator> {
+    const mode = options.batchTopK ?? "auto";
+    if (!["auto", "always", "never"].includes(mode))
+      throw new RolloutError(`batchTopK must be "auto", "always" or "never", found ${JSON.stringify(mode)}`);
     const session = await DecoderSession.open(modelPath, options);
     const dir = path.dirname(session.file);
     const hasConfig = existsSync(path.join(dir, "config.json"));
@@ -160,7 +195,7 @@ export class Generator {
     const wantTokenizer = options.tokenizer ?? existsSync(path.join(dir, "tokenizer.json"));
     const tokenizer = wantTokenizer ? await loadTokenizer(dir) : null;
     const modelId = options.modelId ?? path.basename(path.resolve(dir));
-    return new Generator(session, tokenizer, config, generationConfig, modelId);
+    return new Generator(session, tokenizer, config, generationConfig, modelId, options);
   }
 
   /** End-of-sequence ids from generation_config.json / config.json / the tokenizer. */
@@ -362,6 +397,7 @@ export class Generator {
       }
       const out = await this.session.forward({ tokenIds, rows, seq: 1, pads, past: kv });
       kv = out.present;
+      const tops = await this.batchTop(out.logits, rows, out.vocab, active);
       for (let r = 0; r < rows; r++) {
         const a = active[r] as ActiveRow;
         a.seq.kvLength++;
@@ -371,6 +407,7 @@ export class Generator {
           out.logits.subarray(r * out.vocab, (r + 1) * out.vocab),
           this.maxContext,
           stopCheck,
+          tops ? rowTop(tops, r) : undefined,
         );
         generatedTokens++;
         if (a.seq.finish) finish(a.seq);
@@ -391,6 +428,21 @@ export class Generator {
       activeRows: 0,
       elapsedMs: now(),
     });
+  }
+
+  /** One decode step's top-k lists for every row, when the rows use them and the batch is large enough. */
+  private async batchTop(
+    logits: Float32Array,
+    rows: number,
+    vocab: number,
+    active: readonly ActiveRow[],
+  ): Promise<BatchTop | null> {
+    if (rows * vocab < this.batchTopKMinLogits) return null;
+    let k = 0;
+    for (const a of active) k = Math.max(k, topEntriesUsed(a.seq, vocab));
+    if (k === 0) return null;
+    this.selector ??= TopKSelector.create(this.threads);
+    return (await this.selector).select(logits, rows, vocab, k);
   }
 
   private newSequence(
@@ -478,6 +530,7 @@ export class Generator {
   }
 
   async close(): Promise<void> {
+    if (this.selector) await (await this.selector).close();
     await this.session.close();
   }
 }

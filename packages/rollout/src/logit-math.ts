@@ -27,6 +27,12 @@ export function argmax(row: ArrayLike<number>): number {
   return best;
 }
 
+/** The largest entries of one row, highest first, ties by lower id (from {@link topK} or a TopK kernel). */
+export interface RowTop {
+  ids: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
 /**
  * The k largest entries, sorted descending (ties: lower id first). A running threshold makes it one
  * comparison per entry for a typical row, so k = 20 over 152k logits costs about as much as a max.

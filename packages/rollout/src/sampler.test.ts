@@ -5,9 +5,11 @@
  * warpers; and the repetition penalty matches transformers' formula on a hand case.
  */
 import { describe, expect, it } from "vitest";
+import { topK } from "./logit-math.js";
 import { streamKey, uniformAt } from "./prng.js";
 import {
   applyRepetitionPenalty,
+  candidates,
   type SamplerSettings,
   sampleFromRow,
   samplingDistribution,
@@ -106,6 +108,19 @@ describe("sampler distribution", () => {
 
   it("is greedy at temperature 0, ties to the lowest id", () => {
     expect(sampleFromRow([0.1, 0.5, 0.5, 0.2], { ...base, temperature: 0 }, 0.99)).toBe(1);
+  });
+
+  it("takes the same candidates from a precomputed top list as from its own scan (ties past the k-th too)", () => {
+    for (const [label, settings] of cases.filter(([, c]) => c.topK > 0)) {
+      for (const extra of [1, 3]) {
+        const known = topK(LOGITS, settings.topK + extra);
+        expect(candidates(LOGITS, settings, known), label).toEqual(candidates(LOGITS, settings));
+      }
+      // Too short a list (no k+1-th entry to show ties) is not used.
+      const short = { ids: [0], values: [99] };
+      expect(candidates(LOGITS, settings, short), label).toEqual(candidates(LOGITS, settings));
+    }
+    expect(sampleFromRow(LOGITS, { ...base, temperature: 0 }, 0.3, { ids: [1], values: [9] })).toBe(1);
   });
 
   it("top-p keeps the whole nucleus on a wide vocabulary (band search)", () => {

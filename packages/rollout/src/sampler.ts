@@ -3,7 +3,7 @@
  * repetition penalty, then temperature, top-k, top-p, min-p. The random number comes from the caller
  * (a counter-based stream), so the sampler itself is a pure function of (logits, settings, u).
  */
-import { argmax, topK as topKOf } from "./logit-math.js";
+import { argmax, type RowTop, topK as topKOf } from "./logit-math.js";
 import type { SamplingParams } from "./sampling-params.js";
 
 export type SamplerSettings = Pick<
@@ -24,6 +24,9 @@ export function applyRepetitionPenalty(row: Float32Array, seen: Iterable<number>
   }
 }
 
+/** Top-k sizes up to this are served from a top-k list; larger ones filter by a threshold over the row. */
+export const SMALL_TOP_K = 256;
+
 /** The tokens left after filtering, highest first, with unnormalised weights exp((l - max) / T). */
 export interface Candidates {
   ids: Int32Array;
@@ -37,16 +40,18 @@ function sortedByLogit(row: ArrayLike<number>, ids: number[]): number[] {
 
 /**
  * The kept tokens for temperature sampling (`temperature` > 0). Returns null when nothing is filtered
- * (every token stays; the caller samples over the whole row without sorting it).
+ * (every token stays; the caller samples over the whole row without sorting it). `known`, when given, is
+ * the row's own top entries (highest first, ties by lower id) computed elsewhere, e.g. for a whole batch
+ * at once; with at least topK + 1 of them the row is not scanned again. The result is the same either way.
  */
-export function candidates(row: ArrayLike<number>, s: SamplerSettings): Candidates | null {
+export function candidates(row: ArrayLike<number>, s: SamplerSettings, known?: RowTop): Candidates | null {
   const V = row.length;
   const T = s.temperature;
   const useTopK = s.topK > 0 && s.topK < V;
   const useTopP = s.topP < 1;
   const useMinP = s.minP > 0;
   if (!useTopK && !useTopP && !useMinP) return null;
-  if (useTopK && s.topK <= 256) return fromTopK(row, s);
+  if (useTopK && s.topK <= SMALL_TOP_K) return fromTopK(row, s, known);
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < V; i++) if ((row[i] as number) > max) max = row[i] as number;
 
@@ -105,20 +110,19 @@ export function candidates(row: ArrayLike<number>, s: SamplerSettings): Candidat
 }
 
 /**
- * The common case (small top-k) in about one pass: the top-k selection gives the max and the k-th value;
- * a cheap equality scan adds logits tied with the k-th (transformers keeps ties); top-p and min-p then
- * only look at those few candidates.
+ * The common case (small top-k): the k + 1 largest logits give the max, the k-th value, and whether any
+ * logit outside the top k ties with the k-th (transformers keeps ties: then one equality scan adds them);
+ * top-p and min-p then only look at those few candidates.
  */
-function fromTopK(row: ArrayLike<number>, s: SamplerSettings): Candidates {
+function fromTopK(row: ArrayLike<number>, s: SamplerSettings, known?: RowTop): Candidates {
   const T = s.temperature;
-  const top = topKOf(row, s.topK);
-  const kth = top.values[s.topK - 1] as number;
+  const k = s.topK; // 0 < k < row.length here
+  const top =
+    known && known.ids.length > k && !Number.isNaN(known.values[0] as number) ? known : topKOf(row, k + 1);
+  const kth = top.values[k - 1] as number;
   const max = top.values[0] as number;
-  let ids = Array.from(top.ids);
-  let ties = 0;
-  for (let i = 0; i < row.length; i++) if (row[i] === kth) ties++;
-  const inTop = top.values.filter((v) => v === kth).length;
-  if (ties > inTop) {
+  let ids = Array.from({ length: k }, (_, j) => top.ids[j] as number);
+  if (top.values[k] === kth) {
     const have = new Set(ids);
     for (let i = 0; i < row.length; i++) if (row[i] === kth && !have.has(i)) ids.push(i);
     ids = sortedByLogit(row, ids);
@@ -172,11 +176,15 @@ export function samplingDistribution(row: ArrayLike<number>, s: SamplerSettings)
 
 /**
  * Choose the next token. `row` must already carry the repetition penalty (see applyRepetitionPenalty);
- * `u` is a uniform draw in [0, 1). Greedy (temperature 0) ignores `u`.
+ * `u` is a uniform draw in [0, 1). Greedy (temperature 0) ignores `u`. `known`: the row's top entries when
+ * already computed (see {@link candidates}); they must be of the row as given, penalty included.
  */
-export function sampleFromRow(row: ArrayLike<number>, s: SamplerSettings, u: number): number {
-  if (s.temperature === 0) return argmax(row);
-  const c = candidates(row, s);
+export function sampleFromRow(row: ArrayLike<number>, s: SamplerSettings, u: number, known?: RowTop): number {
+  if (s.temperature === 0) {
+    const best = known && known.ids.length > 0 ? (known.values[0] as number) : Number.NaN;
+    return Number.isNaN(best) ? argmax(row) : (known?.ids[0] as number);
+  }
+  const c = candidates(row, s, known);
   if (c) {
     let target = u * c.total;
     for (let j = 0; j < c.ids.length; j++) {

@@ -3,7 +3,7 @@
  * logits of every step. `consumeLogits` turns one raw logits row into the next token, recording the capture
  * from the raw row first (temperature 1, before any processing), then applying the sampler.
  */
-import { logSumExp, topK } from "./logit-math.js";
+import { logSumExp, type RowTop, topK } from "./logit-math.js";
 import { type StreamKey, uniformAt } from "./prng.js";
 import { applyRepetitionPenalty, sampleFromRow } from "./sampler.js";
 import type { SamplingParams } from "./sampling-params.js";
@@ -42,26 +42,34 @@ export interface StopChecker {
   (tokens: readonly number[], stopStrings: readonly string[]): string | null;
 }
 
-/** Consume one raw logits row (may be modified in place). Returns the sampled id. */
+/**
+ * Consume one raw logits row (may be modified in place). Returns the sampled id. `known`: the raw row's
+ * largest entries (highest first, ties by lower id) when computed for the whole batch at once; used for
+ * the capture and the sampler where long enough, else the row is scanned here.
+ */
 export function consumeLogits(
   seq: SequenceState,
   row: Float32Array,
   maxContext: number,
   stopCheck: StopChecker | null,
+  known?: RowTop,
 ): number {
   const cap = seq.capture;
   if (cap) {
-    const top = topK(row, cap.k);
-    for (let j = 0; j < top.ids.length; j++) {
+    const k = Math.min(cap.k, row.length);
+    const top = known && known.ids.length >= k ? known : topK(row, k);
+    for (let j = 0; j < k; j++) {
       cap.topkIds.push(top.ids[j] as number);
       cap.topkLogits.push(top.values[j] as number);
     }
     cap.logSumExp.push(logSumExp(row));
   }
   const p = seq.params;
-  if (seq.seen && p.repetitionPenalty !== 1) applyRepetitionPenalty(row, seq.seen, p.repetitionPenalty);
+  const penalised = seq.seen !== null && p.repetitionPenalty !== 1;
+  if (penalised) applyRepetitionPenalty(row, seq.seen as Set<number>, p.repetitionPenalty);
   const u = uniformAt(seq.stream, seq.tokens.length);
-  const token = sampleFromRow(row, p, u);
+  // The penalty changes the row, so a top list of the raw row no longer applies to it.
+  const token = sampleFromRow(row, p, u, penalised ? undefined : known);
   seq.tokens.push(token);
   seq.seen?.add(token);
   if (p.stopTokenIds.includes(token)) seq.finish = "stop";
