@@ -278,6 +278,26 @@ for (const [title, json] of Object.entries(CASES)) {
           }
         }
         expect(worst).toBeLessThan(1e-4);
+        // new_key_values.* are exactly the columns each pass appended to present.*
+        for (const [out, cols] of [
+          [first, S],
+          [second, 1],
+        ] as const) {
+          for (let i = 0; i < numLayers; i++) {
+            for (const kind of ["key", "value"]) {
+              const present = out[`present.${i}.${kind}`]!;
+              const step = out[`new_key_values.${i}.${kind}`]!;
+              expect(step.dims).toEqual([2, kv, cols, d]);
+              const T = present.dims[2] as number;
+              const p = present.data as Float32Array;
+              const n = step.data as Float32Array;
+              for (let bh = 0; bh < 2 * kv; bh++) {
+                const tail = p.subarray((bh * T + T - cols) * d, (bh + 1) * T * d);
+                expect(n.subarray(bh * cols * d, (bh + 1) * cols * d)).toEqual(tail);
+              }
+            }
+          }
+        }
         await session.release();
       });
     }

@@ -7,6 +7,11 @@
  *            position_ids int64 [batch, seq], past_key_values.{i}.key|value f32 [batch, kv, past, head_dim]
  *   outputs: logits f32 [batch, seq, vocab], present.{i}.key|value f32 [batch, kv, past + seq, head_dim]
  *
+ * plus new_key_values.{i}.key|value f32 [batch, kv, seq, head_dim]: only this step's keys (after RoPE)
+ * and values, the columns that present appends. A runtime that keeps its own cache fetches these instead
+ * of present (onnxruntime-node copies every fetched output into JavaScript memory, and present grows with
+ * the sequence); consumers of the standard contract ignore them.
+ *
  * Hidden states stay 2-D ([batch * seq, hidden]) between attention blocks so every projection is a
  * Gemm with transB=1 over the checkpoint's own [out, in] matrix: weights are written exactly as
  * stored (no transposed copies), and a tied LM head shares the embedding initializer.
@@ -54,6 +59,8 @@ export const decoderIo = {
   attentionMask: "attention_mask",
   positionIds: "position_ids",
   logits: "logits",
+  newKey: (layer: number) => `new_key_values.${layer}.key`,
+  newValue: (layer: number) => `new_key_values.${layer}.value`,
   pastKey: (layer: number) => `past_key_values.${layer}.key`,
   pastValue: (layer: number) => `past_key_values.${layer}.value`,
   presentKey: (layer: number) => `present.${layer}.key`,
@@ -232,6 +239,8 @@ export function buildDecoderGraph(
   };
 
   const toHeadsFirst = [0, 2, 1, 3];
+  /** Per layer: this step's keys (after RoPE) and values, [B, KV, S, D]. */
+  const stepKv: [string, string][] = [];
 
   /** Plain attention: RoPE, KV concat, grouped scores, mask, softmax, context. Returns [N, H*D]. */
   const plainAttention = (q: string, k: string, v: string, layer: number, p: string): string => {
@@ -245,6 +254,7 @@ export function buildDecoderGraph(
       perm: toHeadsFirst,
     });
     const vHeads = g.op("Transpose", [g.op("Reshape", [v, shapeBSKD])], { perm: toHeadsFirst }, `${p}_vh`);
+    stepKv.push([kHeads, vHeads]);
     const keys = g.node("Concat", [decoderIo.pastKey(layer), kHeads], {
       attrs: { axis: 2 },
       outputs: [decoderIo.presentKey(layer)],
@@ -295,11 +305,15 @@ export function buildDecoderGraph(
         },
       )[0]!;
     const v3 = g.op("Reshape", [v, shapeWith([KV * D], `shape_bs${KV * D}`)]);
+    const kRotated = rot(k, KV, `${p}_k_rope`);
+    const headsFirst = (t: string, hint: string): string =>
+      g.op("Transpose", [g.op("Reshape", [t, shapeBSKD])], { perm: toHeadsFirst }, hint);
+    stepKv.push([headsFirst(kRotated, `${p}_new_k`), headsFirst(v3, `${p}_new_v`)]);
     const [out] = g.node(
       "GroupQueryAttention",
       [
         rot(q, H, `${p}_q_rope`),
-        rot(k, KV, `${p}_k_rope`),
+        kRotated,
         v3,
         decoderIo.pastKey(layer),
         decoderIo.pastValue(layer),
@@ -388,5 +402,10 @@ export function buildDecoderGraph(
     g.output(decoderIo.presentKey(layer), decoderIo.presentKey(layer), F32, presentShape);
     g.output(decoderIo.presentValue(layer), decoderIo.presentValue(layer), F32, presentShape);
   }
+  const stepShape = ["batch_size", KV, "sequence_length", D];
+  stepKv.forEach(([key, value], layer) => {
+    g.output(key, decoderIo.newKey(layer), F32, stepShape);
+    g.output(value, decoderIo.newValue(layer), F32, stepShape);
+  });
   return g;
 }

@@ -410,6 +410,10 @@ describe("external data", () => {
       "present.0.value",
       "present.1.key",
       "present.1.value",
+      "new_key_values.0.key",
+      "new_key_values.0.value",
+      "new_key_values.1.key",
+      "new_key_values.1.value",
     ]);
     const proto = decodeOnnxModel(await readFile(result.modelFile));
     expect(proto.opsetImport).toEqual([{ domain: "", version: 17 }]);

@@ -45,6 +45,33 @@ export interface DecoderIo {
   headDim: number;
   /** Vocabulary size when the logits shape fixes it, else null (read from the first run). */
   vocabSize: number | null;
+  /**
+   * Outputs holding only this pass's new key / value columns (`new_key_values.{i}.key|value`, [batch,
+   * heads, seq, dim], as @ssb/model exports), one pair per layer; null when the graph lacks them.
+   */
+  stepKv: { key: string; value: string }[] | null;
+}
+
+const STEP_KV_NAME = /^new_key_values\.(\d+)\.(key|value)$/;
+
+function stepKvOutputs(
+  outputs: readonly ValueInfo[],
+  layers: number,
+  kvType: KvDtype,
+): { key: string; value: string }[] | null {
+  const found = new Map<string, ValueInfo>();
+  for (const o of outputs) {
+    const m = STEP_KV_NAME.exec(o.name);
+    if (m) found.set(`${m[1]}.${m[2]}`, o);
+  }
+  const pairs: { key: string; value: string }[] = [];
+  for (let layer = 0; layer < layers; layer++) {
+    const key = found.get(`${layer}.key`);
+    const value = found.get(`${layer}.value`);
+    if (!key || !value || key.type !== kvType || value.type !== kvType) return null;
+    pairs.push({ key: key.name, value: value.name });
+  }
+  return pairs.length > 0 ? pairs : null;
 }
 
 /** Fallbacks for symbolic KV dims (from config.json beside the model). */
@@ -183,5 +210,6 @@ export function describeDecoderIo(
     numKvHeads,
     headDim,
     vocabSize: typeof v === "number" && v > 0 ? v : null,
+    stepKv: stepKvOutputs(outputs, layers, kvType),
   };
 }

@@ -16,7 +16,23 @@ import {
 } from "./decoder-io.js";
 import { RolloutError } from "./errors.js";
 import { type OpenedSession, openSession, type SessionSettings } from "./execution-provider.js";
-import { allocKv, type KvArray, type KvBatch, type KvGeometry } from "./kv-batch.js";
+import {
+  allocKv,
+  gatherKv,
+  type KvArray,
+  type KvBatch,
+  type KvGeometry,
+  kvHeadroom,
+  withCapacity,
+} from "./kv-batch.js";
+
+export interface DecoderOptions extends SessionSettings {
+  /**
+   * Append each pass's new KV columns in place when the graph returns them (`new_key_values.*`; default
+   * true). false fetches the whole `present.*` cache every pass, as for graphs without those outputs.
+   */
+  appendKvInPlace?: boolean;
+}
 
 export interface ForwardInput {
   /** rows × seq token ids, row-major. */
@@ -32,7 +48,11 @@ export interface ForwardOutput {
   /** rows × seq × vocab logits as float32. */
   logits: Float32Array;
   vocab: number;
-  /** The KV after this step: past.length + seq positions. */
+  /**
+   * The KV after this step: past.length + seq positions. When the session appends in place
+   * ({@link DecoderSession.appendsInPlace}) it shares its arrays with `past` (the new columns are written
+   * after past.length), so continue from `present` only, never run two passes from the same `past`.
+   */
   present: KvBatch;
 }
 
@@ -90,10 +110,18 @@ export class DecoderSession {
   readonly io: DecoderIo;
   readonly geometry: KvGeometry;
   readonly executionProvider: OpenedSession["executionProvider"];
+  /**
+   * True when the graph returns each pass's new KV columns (`new_key_values.*`): then the cache keeps
+   * spare columns, the model sees them masked out, only the new columns are fetched and written in place.
+   * onnxruntime-node copies every fetched output into JavaScript memory, so fetching the whole present
+   * cache each step cost more than the model's matrix products at 128 rows (README).
+   */
+  readonly appendsInPlace: boolean;
   private readonly session: ort.InferenceSession;
   private readonly outputNames: string[];
+  private readonly stepOutputNames: string[];
 
-  private constructor(file: string, opened: OpenedSession, io: DecoderIo) {
+  private constructor(file: string, opened: OpenedSession, io: DecoderIo, inPlace: boolean) {
     this.file = file;
     this.session = opened.session;
     this.executionProvider = opened.executionProvider;
@@ -109,10 +137,13 @@ export class DecoderSession {
     };
     this.outputNames = [io.logits];
     for (const p of io.kv) this.outputNames.push(p.presentKey, p.presentValue);
+    this.stepOutputNames = [io.logits];
+    for (const p of io.stepKv ?? []) this.stepOutputNames.push(p.key, p.value);
+    this.appendsInPlace = inPlace && io.stepKv !== null && io.kvLayout === "heads-first";
   }
 
   /** Open a decoder; `modelPath` is a .onnx file or a folder holding one. */
-  static async open(modelPath: string, settings: SessionSettings = {}): Promise<DecoderSession> {
+  static async open(modelPath: string, settings: DecoderOptions = {}): Promise<DecoderSession> {
     const file = resolveModelFile(modelPath);
     let opened: OpenedSession;
     try {
@@ -135,7 +166,7 @@ export class DecoderSession {
       file,
       configHints(path.dirname(file)),
     );
-    return new DecoderSession(file, opened, io);
+    return new DecoderSession(file, opened, io, settings.appendKvInPlace ?? true);
   }
 
   emptyKv(rows: number): KvBatch {
@@ -144,49 +175,65 @@ export class DecoderSession {
 
   /** One forward pass: new tokens for every row after the past KV. */
   async forward(input: ForwardInput): Promise<ForwardOutput> {
-    const { rows, seq, past, pads } = input;
+    const { rows, seq, pads } = input;
     const io = this.io;
-    const total = past.length + seq;
+    const g = this.geometry;
+    const inPlace = this.appendsInPlace;
+    let past = input.past;
+    const length = past.length;
+    if (inPlace && past.capacity < length + seq) {
+      past = withCapacity(g, past, length + seq + kvHeadroom(length + seq));
+    } else if (!inPlace && past.capacity !== length) {
+      const all = Array.from({ length: rows }, (_, row) => ({ from: past, row, len: length }));
+      past = gatherKv(g, all, length);
+    }
+    // The model sees `columns` past positions: the used ones, then (in place) spare ones masked out. An
+    // empty cache is fed as empty (GroupQueryAttention refuses a multi-row prompt after any past columns).
+    const columns = inPlace && length > 0 ? past.capacity : length;
+    const width = columns + seq;
     const feeds: Record<string, ort.Tensor> = {};
     feeds[io.inputIds] = intTensor(io.inputIdsType, input.tokenIds, [rows, seq]);
     if (io.attentionMask) {
-      // Each row: its padding first (zeros), then real positions (ones).
-      if (io.attentionMaskType === "int64") {
-        const mask = new BigInt64Array(rows * total);
-        for (let r = 0; r < rows; r++)
-          mask.fill(1n, r * total + Math.min(pads[r] as number, total), (r + 1) * total);
-        feeds[io.attentionMask] = new ort.Tensor("int64", mask, [rows, total]);
-      } else {
-        const mask = new Int32Array(rows * total);
-        for (let r = 0; r < rows; r++)
-          mask.fill(1, r * total + Math.min(pads[r] as number, total), (r + 1) * total);
-        feeds[io.attentionMask] = new ort.Tensor("int32", mask, [rows, total]);
-      }
+      // Each row: its padding (zeros; it may reach into the new tokens during a chunked prefill), real
+      // cached positions (ones), spare columns (zeros), the new tokens (ones).
+      const fill = <T extends BigInt64Array | Int32Array>(mask: T, one: T[number]): T => {
+        for (let r = 0; r < rows; r++) {
+          const at = r * width;
+          const pad = pads[r] as number;
+          mask.fill(one as never, at + Math.min(pad, length), at + length);
+          mask.fill(one as never, at + columns + Math.min(Math.max(0, pad - length), seq), at + width);
+        }
+        return mask;
+      };
+      feeds[io.attentionMask] =
+        io.attentionMaskType === "int64"
+          ? new ort.Tensor("int64", fill(new BigInt64Array(rows * width), 1n), [rows, width])
+          : new ort.Tensor("int32", fill(new Int32Array(rows * width), 1), [rows, width]);
     }
     if (io.positionIds) {
       // Real tokens count 0, 1, 2, ... from the row's first real position; pads get 0.
       const positions = new Array<number>(rows * seq);
       for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < seq; j++)
-          positions[r * seq + j] = Math.max(0, past.length + j - (pads[r] as number));
+        for (let j = 0; j < seq; j++) positions[r * seq + j] = Math.max(0, length + j - (pads[r] as number));
       }
       feeds[io.positionIds] = intTensor(io.positionIdsType, positions, [rows, seq]);
     }
-    const g = this.geometry;
     const kvDims =
-      g.layout === "heads-first"
-        ? [rows, g.heads, past.length, g.headDim]
-        : [rows, past.length, g.heads, g.headDim];
+      g.layout === "heads-first" ? [rows, g.heads, columns, g.headDim] : [rows, columns, g.heads, g.headDim];
+    const fed = (a: number): KvArray => {
+      const array = past.arrays[a] as KvArray;
+      return columns === past.capacity ? array : array.subarray(0, 0); // columns is 0 or the capacity
+    };
     io.kv.forEach((p, i) => {
-      feeds[p.pastKey] = new ort.Tensor(g.dtype, past.arrays[2 * i] as KvArray, kvDims);
-      feeds[p.pastValue] = new ort.Tensor(g.dtype, past.arrays[2 * i + 1] as KvArray, kvDims);
+      feeds[p.pastKey] = new ort.Tensor(g.dtype, fed(2 * i), kvDims);
+      feeds[p.pastValue] = new ort.Tensor(g.dtype, fed(2 * i + 1), kvDims);
     });
     let out: ort.InferenceSession.ReturnType;
     try {
-      out = await this.session.run(feeds);
+      out = inPlace ? await this.session.run(feeds, this.stepOutputNames) : await this.session.run(feeds);
     } catch (e) {
       throw new RolloutError(
-        `${this.file}: forward pass failed for batch ${rows} x ${seq} after ${past.length} cached positions (${e instanceof Error ? e.message : String(e)})`,
+        `${this.file}: forward pass failed for batch ${rows} x ${seq} after ${length} cached positions (${e instanceof Error ? e.message : String(e)})`,
       );
     }
     const logitsTensor = out[io.logits] as ort.Tensor;
@@ -200,6 +247,23 @@ export class DecoderSession {
         `${this.file}: logits have shape [${logitsTensor.dims.join(", ")}], expected [${rows}, ${seq}, vocab]`,
       );
     }
+    if (inPlace) {
+      // new_key_values.* are [rows, heads, seq, dim]: each (row, head) block goes to columns length.. of the cache.
+      const block = seq * g.headDim;
+      (io.stepKv ?? []).forEach((p, i) => {
+        for (const [a, name] of [
+          [2 * i, p.key],
+          [2 * i + 1, p.value],
+        ] as const) {
+          const step = (out[name] as ort.Tensor).data as KvArray;
+          const dst = past.arrays[a] as KvArray;
+          for (let rh = 0; rh < rows * g.heads; rh++) {
+            dst.set(step.subarray(rh * block, (rh + 1) * block), (rh * past.capacity + length) * g.headDim);
+          }
+        }
+      });
+      return { logits, vocab, present: { ...past, length: length + seq } };
+    }
     const arrays: KvArray[] = [];
     for (const p of io.kv) {
       arrays.push(
@@ -207,7 +271,8 @@ export class DecoderSession {
         (out[p.presentValue] as ort.Tensor).data as KvArray,
       );
     }
-    return { logits, vocab, present: { rows, length: total, arrays } };
+    const total = length + seq;
+    return { logits, vocab, present: { rows, length: total, capacity: total, arrays } };
   }
 
   async close(): Promise<void> {

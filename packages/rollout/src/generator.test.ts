@@ -273,6 +273,9 @@ describe("session loader", () => {
     });
     expect(out.vocab).toBe(32);
     expect(out.present.length).toBe(2);
+    // No new_key_values outputs: the whole present cache is fetched each pass.
+    expect(s.io.stepKv).toBeNull();
+    expect(s.appendsInPlace).toBe(false);
     await s.close();
   });
 
@@ -286,5 +289,78 @@ describe("session loader", () => {
       16,
       2,
     ]);
+    expect(io.stepKv).toEqual([
+      { key: "new_key_values.0.key", value: "new_key_values.0.value" },
+      { key: "new_key_values.1.key", value: "new_key_values.1.value" },
+    ]);
+    expect(gen.session.appendsInPlace).toBe(true);
+  });
+});
+
+describe("KV appended in place (new_key_values) vs the whole present fetched", () => {
+  it("gives the same tokens and captured logits within 1e-5, across refills, chunked prefill and regrowth", async () => {
+    const fetchAll = await Generator.load(dir, { appendKvInPlace: false });
+    expect(fetchAll.session.appendsInPlace).toBe(false);
+    const runWith = async (g: Generator) => {
+      const store = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-inplace-"));
+      const writer = await openLogitStoreWriter(store, {
+        modelId: "tiny",
+        tokenizerHash: "none",
+        vocabSize: 256,
+        k: 4,
+        dtype: "float32",
+        captureTemperature: 1,
+      });
+      const seqs: FinishedSequence[] = [];
+      // 60 new tokens outgrow the first spare columns; a small logit budget chunks the prefill; eager
+      // refill admits prompts into a running batch.
+      for await (const s of g.generate(PROMPTS, {
+        n: 3,
+        maxBatch: 4,
+        refill: "eager",
+        prefillLogitBudget: 256 * 4 * 3,
+        sampling: { ...SAMPLING, temperature: 0.9, maxNewTokens: 60 },
+        capture: { writer },
+      }))
+        seqs.push(s);
+      await writer.close();
+      return { seqs, store: await openLogitStore(store), dir: store };
+    };
+    const a = await runWith(gen);
+    const b = await runWith(fetchAll);
+    expect(byKey(a.seqs)).toEqual(byKey(b.seqs));
+    let worst = 0;
+    for (const s of a.seqs) {
+      const x = a.store.read(s.logitKey as string);
+      const y = b.store.read(s.logitKey as string);
+      expect(Array.from(x.topkIds)).toEqual(Array.from(y.topkIds));
+      for (let i = 0; i < x.topkLogits.length; i++)
+        worst = Math.max(worst, Math.abs((x.topkLogits[i] as number) - (y.topkLogits[i] as number)));
+    }
+    expect(worst).toBeLessThan(1e-5);
+    for (const r of [a, b]) {
+      r.store.close();
+      await rm(r.dir, { recursive: true, force: true });
+    }
+    await fetchAll.close();
+  });
+
+  it("works on the contrib export (GroupQueryAttention) too", async () => {
+    const contribDir = await exportTinyRef("ssb-rollout-contrib-", "contrib");
+    const inPlace = await Generator.load(contribDir);
+    const fetchAll = await Generator.load(contribDir, { appendKvInPlace: false });
+    expect(inPlace.session.appendsInPlace).toBe(true);
+    const options = { n: 2, maxBatch: 6, sampling: { ...SAMPLING, maxNewTokens: 40 } };
+    const collect = async (g: Generator) => {
+      const out: FinishedSequence[] = [];
+      for await (const s of g.generate(PROMPTS, options)) out.push(s);
+      return byKey(out);
+    };
+    const a = await collect(inPlace);
+    expect(a).toEqual(await collect(fetchAll));
+    expect(a).toEqual(byKey(await run(PROMPTS, options))); // and the plain export
+    await inPlace.close();
+    await fetchAll.close();
+    await rm(contribDir, { recursive: true, force: true });
   });
 });

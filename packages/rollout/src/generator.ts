@@ -21,10 +21,9 @@ import {
   type ModelConfig,
   type ModelTokenizer,
 } from "@ssb/model";
-import { DecoderSession } from "./decoder-session.js";
+import { type DecoderOptions, DecoderSession } from "./decoder-session.js";
 import { RolloutError } from "./errors.js";
-import type { SessionSettings } from "./execution-provider.js";
-import { gatherKv, type KvBatch, type KvRowSource } from "./kv-batch.js";
+import { allocKv, gatherKv, type KvBatch, type KvRowSource, kvHeadroom } from "./kv-batch.js";
 import { streamKey } from "./prng.js";
 import { SMALL_TOP_K } from "./sampler.js";
 import { DEFAULT_SAMPLING, resolveSampling, type SamplingParams } from "./sampling-params.js";
@@ -107,7 +106,7 @@ export interface FinishedSequence {
   timing: SequenceTiming;
 }
 
-export interface GeneratorOptions extends SessionSettings {
+export interface GeneratorOptions extends DecoderOptions {
   /** Load tokenizer.json from the model folder (default true when present). */
   tokenizer?: boolean;
   /**
@@ -373,10 +372,11 @@ export class Generator {
         active = active.filter((a) => !a.seq.finish);
         for (const a of active) a.source = { from: kv, row: a.source.row, len: a.seq.kvLength };
         active.push(...admitted);
-        kv = gatherKv(
-          this.session.geometry,
-          active.map((a) => a.source),
-        );
+        const sources = active.map((a) => a.source);
+        // Spare columns for the steps ahead when the session appends new KV columns in place.
+        const longest = sources.reduce((m, src) => Math.max(m, src.len), 0);
+        const spare = this.session.appendsInPlace ? kvHeadroom(longest) : 0;
+        kv = gatherKv(this.session.geometry, sources, 0, spare);
         active.forEach((a, i) => {
           a.source = { from: kv, row: i, len: a.seq.kvLength };
         });
@@ -504,7 +504,10 @@ export class Generator {
     const pads = sequences.map((s) => padded - s.length);
     const vocab = Math.max(1, this.vocabSize);
     const chunk = Math.max(1, Math.min(padded, Math.floor(logitBudget / (rows * vocab))));
-    let kv = this.session.emptyKv(rows);
+    // With in-place appends, room for the whole prompt and the first decode steps from the start.
+    let kv = this.session.appendsInPlace
+      ? allocKv(this.session.geometry, rows, 0, padded + kvHeadroom(padded))
+      : this.session.emptyKv(rows);
     let lastLogits: Float32Array[] = [];
     for (let start = 0; start < padded; start += chunk) {
       const seq = Math.min(chunk, padded - start);

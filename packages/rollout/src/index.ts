@@ -11,6 +11,7 @@ export {
   type ValueInfo,
 } from "./decoder-io.js";
 export {
+  type DecoderOptions,
   DecoderSession,
   type ForwardInput,
   type ForwardOutput,
@@ -44,8 +45,10 @@ export {
   type KvBatch,
   type KvGeometry,
   type KvRowSource,
+  kvHeadroom,
+  withCapacity,
 } from "./kv-batch.js";
-export { argmax, logSumExp, topK } from "./logit-math.js";
+export { argmax, logSumExp, type RowTop, topK } from "./logit-math.js";
 export { hashString, mix32, type StreamKey, streamKey, uniformAt } from "./prng.js";
 export { type ProblemPrompt, parseProblemRecord, readProblemsFile } from "./problems-file.js";
 export { createProgressBar, formatDuration, formatProgress, type ProgressBar } from "./progress.js";
@@ -83,3 +86,4 @@ export {
   type TeacherGeneratorAdapter,
   type TeacherSamplingInput,
 } from "./teacher-generator.js";
+export { type BatchTop, rowTop, TopKSelector } from "./top-k-selector.js";

@@ -1,7 +1,12 @@
 /**
- * The KV cache of a batch of sequences, kept as the flat arrays onnxruntime hands back. Every row has the
- * same allocated length T (the longest row); a row with fewer real positions is left padded, its real
- * positions right aligned, so one decode step appends column T for every row at once.
+ * The KV cache of a batch of sequences, as flat arrays. Every row has the same used length T (the longest
+ * row); a row with fewer real positions is left padded, its real positions right aligned at T, so one
+ * decode step appends column T for every row at once.
+ *
+ * Arrays may hold spare columns after T (`capacity` > `length`): a decoder that returns only the new
+ * columns (see DecoderSession) writes them there in place, and the spare columns are fed to the model
+ * masked out, so a step moves only the new columns instead of the whole cache.
+ *
  * Slots are freed and refilled by {@link gatherKv}, which copies chosen rows' real suffixes into a fresh
  * batch as short as its longest row: that drops finished rows, trims columns that are padding in every
  * row, and repeats a prefilled prompt's row once per sample (the prompt is computed once, copied n times).
@@ -21,52 +26,81 @@ export interface KvGeometry {
 
 export interface KvBatch {
   rows: number;
-  /** Allocated positions per row (T). */
+  /** Used positions per row (T). */
   length: number;
-  /** One array per name of {@link KvGeometry.names}, shaped [rows, heads, T, dim] or [rows, T, heads, dim]. */
+  /** Allocated positions per row (>= length); the arrays' sequence axis has this size. */
+  capacity: number;
+  /** One array per name of {@link KvGeometry.names}, shaped [rows, heads, capacity, dim] or [rows, capacity, heads, dim]. */
   arrays: KvArray[];
 }
 
-export function allocKv(geom: KvGeometry, rows: number, length: number): KvBatch {
-  const size = rows * geom.heads * length * geom.headDim;
+export function allocKv(geom: KvGeometry, rows: number, length: number, capacity = length): KvBatch {
+  if (capacity < length) throw new RangeError(`KV capacity ${capacity} < length ${length}`);
+  const size = rows * geom.heads * capacity * geom.headDim;
   const arrays = geom.names.map(() =>
     geom.dtype === "float16" ? new Uint16Array(size) : new Float32Array(size),
   );
-  return { rows, length, arrays };
+  return { rows, length, capacity, arrays };
 }
 
-/** One row to copy: row `row` of `from`, whose last `len` positions are real. */
+/**
+ * Spare columns to allocate for a cache about to hold `length` positions: enough that regrowing (a full
+ * copy) happens every 32 steps or every quarter of the length, whichever is rarer, while the masked spare
+ * columns the model still attends over stay a small share of the real ones.
+ */
+export function kvHeadroom(length: number): number {
+  return Math.max(32, Math.ceil(length / 4));
+}
+
+/** One row to copy: row `row` of `from`, whose last `len` positions (ending at from.length) are real. */
 export interface KvRowSource {
   from: KvBatch;
   row: number;
   len: number;
 }
 
-/** A new batch whose row i is `sources[i]` right aligned; its length is the longest `len` (or `minLength`). */
-export function gatherKv(geom: KvGeometry, sources: readonly KvRowSource[], minLength = 0): KvBatch {
+/**
+ * A new batch whose row i is `sources[i]` right aligned; its length is the longest `len` (or `minLength`),
+ * with `spare` extra columns of capacity.
+ */
+export function gatherKv(
+  geom: KvGeometry,
+  sources: readonly KvRowSource[],
+  minLength = 0,
+  spare = 0,
+): KvBatch {
   let length = minLength;
   for (const s of sources) length = Math.max(length, s.len);
-  const out = allocKv(geom, sources.length, length);
+  const out = allocKv(geom, sources.length, length, length + spare);
   const { heads: H, headDim: D } = geom;
+  const C = out.capacity;
   for (let a = 0; a < out.arrays.length; a++) {
     const dst = out.arrays[a] as KvArray;
     for (let i = 0; i < sources.length; i++) {
       const s = sources[i] as KvRowSource;
       const src = s.from.arrays[a] as KvArray;
       const T = s.from.length;
+      const SC = s.from.capacity;
       if (s.len === 0) continue;
       if (geom.layout === "heads-first") {
         for (let h = 0; h < H; h++) {
-          const from = ((s.row * H + h) * T + (T - s.len)) * D;
-          const to = ((i * H + h) * length + (length - s.len)) * D;
+          const from = ((s.row * H + h) * SC + (T - s.len)) * D;
+          const to = ((i * H + h) * C + (length - s.len)) * D;
           dst.set(src.subarray(from, from + s.len * D), to);
         }
       } else {
-        const from = (s.row * T + (T - s.len)) * H * D;
-        const to = (i * length + (length - s.len)) * H * D;
+        const from = (s.row * SC + (T - s.len)) * H * D;
+        const to = (i * C + (length - s.len)) * H * D;
         dst.set(src.subarray(from, from + s.len * H * D), to);
       }
     }
   }
   return out;
+}
+
+/** The same cache with at least `capacity` columns (every row copied whole when it must grow). */
+export function withCapacity(geom: KvGeometry, kv: KvBatch, capacity: number): KvBatch {
+  if (kv.capacity >= capacity) return kv;
+  const sources = Array.from({ length: kv.rows }, (_, row) => ({ from: kv, row, len: kv.length }));
+  return gatherKv(geom, sources, kv.length, capacity - kv.length);
 }

@@ -12,8 +12,11 @@ export const tinyRefDir = path.join(fixturesDir, "qwen2-tiny-ref");
 export const dummyDecoderDir = path.join(fixturesDir, "ortgenai-dummy-decoder");
 
 /** Export qwen2-tiny-ref with @ssb/model into a fresh temp folder; returns the folder. */
-export async function exportTinyRef(prefix = "ssb-rollout-test-"): Promise<string> {
+export async function exportTinyRef(
+  prefix = "ssb-rollout-test-",
+  variant: "plain" | "contrib" = "plain",
+): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  await exportOnnx({ modelDir: tinyRefDir, outDir: dir });
+  await exportOnnx({ modelDir: tinyRefDir, outDir: dir, variant });
   return dir;
 }
