@@ -256,6 +256,11 @@ export class DecoderSession {
           [2 * i + 1, p.value],
         ] as const) {
           const step = (out[name] as ort.Tensor).data as KvArray;
+          if (step.length !== rows * g.heads * block) {
+            throw new RolloutError(
+              `${this.file}: "${name}" has shape [${(out[name] as ort.Tensor).dims.join(", ")}], expected [${rows}, ${g.heads}, ${seq}, ${g.headDim}] (use appendKvInPlace: false for this model)`,
+            );
+          }
           const dst = past.arrays[a] as KvArray;
           for (let rh = 0; rh < rows * g.heads; rh++) {
             dst.set(step.subarray(rh * block, (rh + 1) * block), (rh * past.capacity + length) * g.headDim);

@@ -504,9 +504,10 @@ export class Generator {
     const pads = sequences.map((s) => padded - s.length);
     const vocab = Math.max(1, this.vocabSize);
     const chunk = Math.max(1, Math.min(padded, Math.floor(logitBudget / (rows * vocab))));
-    // With in-place appends, room for the whole prompt and the first decode steps from the start.
+    // With in-place appends, room for the whole prompt from the start (decoding continues from a gathered
+    // copy, which gets its own spare columns).
     let kv = this.session.appendsInPlace
-      ? allocKv(this.session.geometry, rows, 0, padded + kvHeadroom(padded))
+      ? allocKv(this.session.geometry, rows, 0, padded)
       : this.session.emptyKv(rows);
     let lastLogits: Float32Array[] = [];
     for (let start = 0; start < padded; start += chunk) {
