@@ -7,7 +7,7 @@ import { type LogitDtype, LogitStoreError } from "@ssb/logit-store";
 import { ModelFileError } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { EXECUTION_PROVIDERS, type ExecutionProviderName } from "./execution-provider.js";
-import { Generator } from "./generator.js";
+import { Generator, type RefillPolicy } from "./generator.js";
 import { readProblemsFile } from "./problems-file.js";
 import { createProgressBar } from "./progress.js";
 import { runRollouts } from "./run-rollouts.js";
@@ -42,8 +42,9 @@ Sampling:
   --seed S                 default 0
 Runtime:
   --batch-size N           sequences decoded together (default 32)
-  --refill waves|eager|N   start waiting prompts only when the batch drains (waves, default),
-                           as soon as a slot frees (eager) or once N slots are free
+  --refill half|waves|eager|N  start waiting prompts once half the batch is free (half, default),
+                           only when it drains (waves), as soon as a slot frees (eager) or once N
+                           slots are free
   --ep cpu|cuda|webgpu|auto  execution provider (default cpu; auto = CUDA if installed, else CPU)
   --threads N              intra-op threads (default: onnxruntime's choice)
   --inter-op-threads N     inter-op threads
@@ -66,7 +67,7 @@ export interface CliOptions {
   captureDtype: LogitDtype;
   flushEvery: number;
   batchSize: number;
-  refill?: "eager" | "waves" | number;
+  refill?: RefillPolicy;
   ep: ExecutionProviderName;
   threads?: number;
   interOpThreads?: number;
@@ -99,8 +100,8 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
   const ep = (v.ep ?? "cpu") as ExecutionProviderName;
   if (!EXECUTION_PROVIDERS.includes(ep))
     throw new CliUsageError(`--ep must be one of ${EXECUTION_PROVIDERS.join(", ")}, found "${v.ep}"`);
-  let refill: "eager" | "waves" | number | undefined;
-  if (v.refill === "eager" || v.refill === "waves") refill = v.refill;
+  let refill: RefillPolicy | undefined;
+  if (v.refill === "eager" || v.refill === "half" || v.refill === "waves") refill = v.refill;
   else if (v.refill !== undefined) refill = num("refill", v.refill, true, 1);
   const dtype = v["capture-dtype"] ?? "float16";
   if (dtype !== "float16" && dtype !== "float32")

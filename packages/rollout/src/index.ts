@@ -36,6 +36,7 @@ export {
   type GeneratorOptions,
   type LogitCaptureOptions,
   type PromptInput,
+  type RefillPolicy,
   type SequenceTiming,
 } from "./generator.js";
 export {

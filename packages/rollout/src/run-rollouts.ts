@@ -8,7 +8,13 @@
  * regenerated (same seed, same ids) without capturing again.
  */
 import { type LogitDtype, type LogitStoreWriter, openLogitStoreWriter } from "@ssb/logit-store";
-import type { FinishedSequence, GenerateProgress, Generator, PromptInput } from "./generator.js";
+import type {
+  FinishedSequence,
+  GenerateProgress,
+  Generator,
+  PromptInput,
+  RefillPolicy,
+} from "./generator.js";
 import type { ProblemPrompt } from "./problems-file.js";
 import { openRolloutJournal, type RolloutRecord } from "./rollout-journal.js";
 import { resolveSampling, type SamplingParams } from "./sampling-params.js";
@@ -29,7 +35,7 @@ export interface RolloutJobOptions {
   outFile: string;
   capture?: LogitCaptureJob;
   maxBatch?: number;
-  refill?: "eager" | "waves" | number;
+  refill?: RefillPolicy;
   /** With capture: complete a logit shard and write the held records every this many sequences (default 64). */
   flushEvery?: number;
   onProgress?: (p: GenerateProgress, alreadyDone: number) => void;
