@@ -33,6 +33,20 @@ async function run(prompts: PromptInput[], options: GenerateOptions): Promise<Fi
   return out;
 }
 
+/** A fresh float32 logit store for the tiny model (vocabulary 256) holding the top `k` per token. */
+async function tinyStore(prefix: string, k: number) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const writer = await openLogitStoreWriter(dir, {
+    modelId: "tiny",
+    tokenizerHash: "none",
+    vocabSize: 256,
+    k,
+    dtype: "float32",
+    captureTemperature: 1,
+  });
+  return { dir, writer };
+}
+
 const byKey = (seqs: FinishedSequence[]): Map<string, number[]> =>
   new Map(seqs.map((s) => [`${s.promptId}#${s.sampleIndex}`, s.tokenIds]));
 
@@ -204,15 +218,7 @@ describe("batched top-k (onnxruntime TopK for the whole step)", () => {
     ];
     for (const [i, sampling] of settings.entries()) {
       const runWith = async (g: Generator): Promise<{ seqs: FinishedSequence[]; store: string }> => {
-        const store = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-topk-"));
-        const writer = await openLogitStoreWriter(store, {
-          modelId: "tiny",
-          tokenizerHash: "none",
-          vocabSize: 256,
-          k: 6,
-          dtype: "float32",
-          captureTemperature: 1,
-        });
+        const { dir: store, writer } = await tinyStore("ssb-rollout-topk-", 6);
         const seqs: FinishedSequence[] = [];
         const prompts = PROMPTS.map((p) => ({ ...p, id: `${p.id}${i}` }));
         for await (const s of g.generate(prompts, { n: 3, maxBatch: 5, sampling, capture: { writer } }))
@@ -302,15 +308,7 @@ describe("KV appended in place (new_key_values) vs the whole present fetched", (
     const fetchAll = await Generator.load(dir, { appendKvInPlace: false });
     expect(fetchAll.session.appendsInPlace).toBe(false);
     const runWith = async (g: Generator) => {
-      const store = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-inplace-"));
-      const writer = await openLogitStoreWriter(store, {
-        modelId: "tiny",
-        tokenizerHash: "none",
-        vocabSize: 256,
-        k: 4,
-        dtype: "float32",
-        captureTemperature: 1,
-      });
+      const { dir: store, writer } = await tinyStore("ssb-rollout-inplace-", 4);
       const seqs: FinishedSequence[] = [];
       // 60 new tokens outgrow the first spare columns; a small logit budget chunks the prefill; eager
       // refill admits prompts into a running batch.
