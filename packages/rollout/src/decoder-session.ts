@@ -196,19 +196,22 @@ export class DecoderSession {
     if (io.attentionMask) {
       // Each row: its padding (zeros; it may reach into the new tokens during a chunked prefill), real
       // cached positions (ones), spare columns (zeros), the new tokens (ones).
-      const fill = <T extends BigInt64Array | Int32Array>(mask: T, one: T[number]): T => {
-        for (let r = 0; r < rows; r++) {
-          const at = r * width;
-          const pad = pads[r] as number;
-          mask.fill(one as never, at + Math.min(pad, length), at + length);
-          mask.fill(one as never, at + columns + Math.min(Math.max(0, pad - length), seq), at + width);
-        }
-        return mask;
-      };
-      feeds[io.attentionMask] =
-        io.attentionMaskType === "int64"
-          ? new ort.Tensor("int64", fill(new BigInt64Array(rows * width), 1n), [rows, width])
-          : new ort.Tensor("int32", fill(new Int32Array(rows * width), 1), [rows, width]);
+      const ones: [number, number][] = [];
+      for (let r = 0; r < rows; r++) {
+        const at = r * width;
+        const pad = pads[r] as number;
+        ones.push([at + Math.min(pad, length), at + length]);
+        ones.push([at + columns + Math.min(Math.max(0, pad - length), seq), at + width]);
+      }
+      if (io.attentionMaskType === "int64") {
+        const mask = new BigInt64Array(rows * width);
+        for (const [from, to] of ones) mask.fill(1n, from, to);
+        feeds[io.attentionMask] = new ort.Tensor("int64", mask, [rows, width]);
+      } else {
+        const mask = new Int32Array(rows * width);
+        for (const [from, to] of ones) mask.fill(1, from, to);
+        feeds[io.attentionMask] = new ort.Tensor("int32", mask, [rows, width]);
+      }
     }
     if (io.positionIds) {
       // Real tokens count 0, 1, 2, ... from the row's first real position; pads get 0.
