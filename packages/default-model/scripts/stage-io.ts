@@ -1,12 +1,12 @@
 /**
  * What the training and measuring scripts share: the SFT records file, the full-parameter SFT config both
- * stages train with, publishing a trained checkpoint, and reading a checkpoint's training.json back into its
- * problem splits.
+ * stages train with, training a stage and publishing its checkpoint, and reading a checkpoint's
+ * training.json back into its problem splits.
  */
 import { readFileSync } from "node:fs";
 import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { resolveTrainConfig, type TrainConfig } from "@ssb/distill";
+import { resolveTrainConfig, runTraining, type TrainConfig, type TrainResult } from "@ssb/distill";
 import type { ModelTokenizer } from "@ssb/model";
 import { generateSplits, type MixExample, type WordProblem } from "../src/index.js";
 
@@ -80,10 +80,32 @@ const CHECKPOINT_FILES = [
 ];
 
 /** Replace `out` with the checkpoint files of a finished run (`savedTo`). */
-export async function publishCheckpoint(savedTo: string, out: string): Promise<void> {
+async function publishCheckpoint(savedTo: string, out: string): Promise<void> {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   for (const file of CHECKPOINT_FILES) await copyFile(path.join(savedTo, file), path.join(out, file));
+}
+
+/**
+ * Train `modelDir` on `work`/sft.jsonl (run folder `work`/run, resumable), then replace `out` with the
+ * trained checkpoint.
+ */
+export async function trainStage(options: {
+  modelDir: string;
+  work: string;
+  config: TrainConfig;
+  resume: boolean;
+  out: string;
+}): Promise<TrainResult> {
+  const result = await runTraining({
+    modelDir: options.modelDir,
+    dataFile: path.join(options.work, "sft.jsonl"),
+    outDir: path.join(options.work, "run"),
+    config: options.config,
+    resume: options.resume,
+  });
+  await publishCheckpoint(result.savedTo, options.out);
+  return result;
 }
 
 /** The part of a checkpoint's training.json that says which problems it was trained and measured on. */

@@ -10,15 +10,14 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { runTraining } from "@ssb/distill";
 import { loadTokenizer } from "@ssb/model";
 import { buildTeacherStageMix } from "../src/index.js";
 import {
-  publishCheckpoint,
   readTrainingSummary,
   recordTokens,
   sftRecords,
   stageTrainConfig,
+  trainStage,
   writeSftFile,
 } from "./stage-io.js";
 
@@ -86,14 +85,7 @@ const config = stageTrainConfig({
   gradAccumSteps: 2,
   checkpointEvery: 50,
 });
-const result = await runTraining({
-  modelDir: from,
-  dataFile: path.join(work, "sft.jsonl"),
-  outDir: path.join(work, "run"),
-  config,
-  resume: values.resume,
-});
-await publishCheckpoint(result.savedTo, out);
+const result = await trainStage({ modelDir: from, work, config, resume: values.resume, out });
 const minutes = (performance.now() - started) / 60_000;
 await writeFile(
   path.join(out, "training.json"),

@@ -14,10 +14,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { qwen2Config, randomWeights, runTraining } from "@ssb/distill";
+import { qwen2Config, randomWeights } from "@ssb/distill";
 import { createTokenizer, writeSafetensors } from "@ssb/model";
 import { buildTokenizer, buildTrainingMix, generateSplits, SPECIAL_TOKENS } from "../src/index.js";
-import { publishCheckpoint, recordTokens, sftRecords, stageTrainConfig, writeSftFile } from "./stage-io.js";
+import { recordTokens, sftRecords, stageTrainConfig, trainStage, writeSftFile } from "./stage-io.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -189,15 +189,7 @@ const config = stageTrainConfig({
   gradAccumSteps: int("grad-accum"),
   checkpointEvery: 100,
 });
-const result = await runTraining({
-  modelDir: baseDir,
-  dataFile: path.join(work, "sft.jsonl"),
-  outDir: path.join(work, "run"),
-  config,
-  resume: values.resume,
-});
-
-await publishCheckpoint(result.savedTo, out);
+const result = await trainStage({ modelDir: baseDir, work, config, resume: values.resume, out });
 const minutes = (performance.now() - started) / 60_000;
 const summary = {
   seed,

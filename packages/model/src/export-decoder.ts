@@ -239,6 +239,9 @@ export function buildDecoderGraph(
   };
 
   const toHeadsFirst = [0, 2, 1, 3];
+  /** [N, KV*D] (or [B, S, KV*D]) -> [B, KV, S, D]. */
+  const kvHeadsFirst = (t: string, hint: string): string =>
+    g.op("Transpose", [g.op("Reshape", [t, shapeBSKD])], { perm: toHeadsFirst }, hint);
   /** Per layer: this step's keys (after RoPE) and values, [B, KV, S, D]. */
   const stepKv: [string, string][] = [];
 
@@ -253,7 +256,7 @@ export function buildDecoderGraph(
     const kHeads = g.op("Transpose", [rope(g.op("Reshape", [k, shapeBSKD]), `${p}_k`)], {
       perm: toHeadsFirst,
     });
-    const vHeads = g.op("Transpose", [g.op("Reshape", [v, shapeBSKD])], { perm: toHeadsFirst }, `${p}_vh`);
+    const vHeads = kvHeadsFirst(v, `${p}_vh`);
     stepKv.push([kHeads, vHeads]);
     const keys = g.node("Concat", [decoderIo.pastKey(layer), kHeads], {
       attrs: { axis: 2 },
@@ -306,9 +309,7 @@ export function buildDecoderGraph(
       )[0]!;
     const v3 = g.op("Reshape", [v, shapeWith([KV * D], `shape_bs${KV * D}`)]);
     const kRotated = rot(k, KV, `${p}_k_rope`);
-    const headsFirst = (t: string, hint: string): string =>
-      g.op("Transpose", [g.op("Reshape", [t, shapeBSKD])], { perm: toHeadsFirst }, hint);
-    stepKv.push([headsFirst(kRotated, `${p}_new_k`), headsFirst(v3, `${p}_new_v`)]);
+    stepKv.push([kvHeadsFirst(kRotated, `${p}_new_k`), kvHeadsFirst(v3, `${p}_new_v`)]);
     const [out] = g.node(
       "GroupQueryAttention",
       [

@@ -4,6 +4,7 @@
  * the KV layout (heads before or after the sequence axis) and the KV head count and head size.
  * Exports from @ssb/model, Optimum and ONNX Runtime GenAI all fit; their names differ only in spelling.
  */
+import { decoderIo } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 
 export type IntDtype = "int32" | "int64";
@@ -52,22 +53,17 @@ export interface DecoderIo {
   stepKv: { key: string; value: string }[] | null;
 }
 
-const STEP_KV_NAME = /^new_key_values\.(\d+)\.(key|value)$/;
-
+/** `new_key_values.{i}.key|value` for every layer, of the KV dtype, or null when any is missing. */
 function stepKvOutputs(
   outputs: readonly ValueInfo[],
   layers: number,
   kvType: KvDtype,
 ): { key: string; value: string }[] | null {
-  const found = new Map<string, ValueInfo>();
-  for (const o of outputs) {
-    const m = STEP_KV_NAME.exec(o.name);
-    if (m) found.set(`${m[1]}.${m[2]}`, o);
-  }
+  const byName = new Map(outputs.map((o) => [o.name, o]));
   const pairs: { key: string; value: string }[] = [];
   for (let layer = 0; layer < layers; layer++) {
-    const key = found.get(`${layer}.key`);
-    const value = found.get(`${layer}.value`);
+    const key = byName.get(decoderIo.newKey(layer));
+    const value = byName.get(decoderIo.newValue(layer));
     if (!key || !value || key.type !== kvType || value.type !== kvType) return null;
     pairs.push({ key: key.name, value: value.name });
   }

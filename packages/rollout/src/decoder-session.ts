@@ -22,6 +22,7 @@ import {
   type KvArray,
   type KvBatch,
   type KvGeometry,
+  type KvRowSource,
   kvHeadroom,
   withCapacity,
 } from "./kv-batch.js";
@@ -169,8 +170,21 @@ export class DecoderSession {
     return new DecoderSession(file, opened, io, settings.appendKvInPlace ?? true);
   }
 
-  emptyKv(rows: number): KvBatch {
-    return allocKv(this.geometry, rows, 0);
+  /**
+   * An empty cache for `rows` rows. `room`: positions the caller is about to fill (a prompt); allocated up
+   * front when this session appends in place, so no pass has to regrow the cache.
+   */
+  emptyKv(rows: number, room = 0): KvBatch {
+    return allocKv(this.geometry, rows, 0, this.appendsInPlace ? room : 0);
+  }
+
+  /**
+   * A new batch of the given rows (see gatherKv); when this session appends in place, with spare columns
+   * for the decode steps ahead.
+   */
+  gather(sources: readonly KvRowSource[]): KvBatch {
+    const longest = sources.reduce((m, s) => Math.max(m, s.len), 0);
+    return gatherKv(this.geometry, sources, 0, this.appendsInPlace ? kvHeadroom(longest) : 0);
   }
 
   /** One forward pass: new tokens for every row after the past KV. */

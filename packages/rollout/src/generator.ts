@@ -23,7 +23,7 @@ import {
 } from "@ssb/model";
 import { type DecoderOptions, DecoderSession } from "./decoder-session.js";
 import { RolloutError } from "./errors.js";
-import { allocKv, gatherKv, type KvBatch, type KvRowSource, kvHeadroom } from "./kv-batch.js";
+import type { KvBatch, KvRowSource } from "./kv-batch.js";
 import { streamKey } from "./prng.js";
 import { SMALL_TOP_K } from "./sampler.js";
 import { DEFAULT_SAMPLING, resolveSampling, type SamplingParams } from "./sampling-params.js";
@@ -141,8 +141,13 @@ interface ActiveRow {
 export const defaultCaptureKey = (promptId: string, sampleIndex: number): string =>
   `${promptId}#${sampleIndex}`;
 
-/** Below this many logits per step, scanning rows in JavaScript costs less than a session call. */
-const BATCH_TOP_K_MIN_LOGITS = 1 << 16;
+/** Per batchTopK mode, the fewest logits in a step for which one TopK call is used. "auto": below 65,536
+ * logits per step, scanning rows in JavaScript costs less than a session call. */
+const BATCH_TOP_K_MODES = new Map<string, number>([
+  ["auto", 1 << 16],
+  ["always", 0],
+  ["never", Number.POSITIVE_INFINITY],
+]);
 
 /** How many of a row's largest raw logits its next token can use: capture, greedy, small top-k (0: none). */
 function topEntriesUsed(seq: SequenceState, vocab: number): number {
@@ -172,23 +177,23 @@ export class Generator {
     config: ModelConfig | null,
     generationConfig: GenerationConfig | null,
     modelId: string,
-    options: GeneratorOptions,
+    batchTopKMinLogits: number,
+    threads: number | undefined,
   ) {
     this.session = session;
     this.tokenizer = tokenizer;
     this.config = config;
     this.generationConfig = generationConfig;
     this.modelId = modelId;
-    const mode = options.batchTopK ?? "auto";
-    this.batchTopKMinLogits =
-      mode === "never" ? Number.POSITIVE_INFINITY : mode === "always" ? 0 : BATCH_TOP_K_MIN_LOGITS;
-    this.threads = options.intraOpThreads;
+    this.batchTopKMinLogits = batchTopKMinLogits;
+    this.threads = threads;
   }
 
   /** Open an exported model folder (model.onnx + config.json + tokenizer files) or a bare .onnx file. */
   static async load(modelPath: string, options: GeneratorOptions = {}): Promise<Generator> {
     const mode = options.batchTopK ?? "auto";
-    if (!["auto", "always", "never"].includes(mode))
+    const minLogits = BATCH_TOP_K_MODES.get(mode);
+    if (minLogits === undefined)
       throw new RolloutError(`batchTopK must be "auto", "always" or "never", found ${JSON.stringify(mode)}`);
     const session = await DecoderSession.open(modelPath, options);
     const dir = path.dirname(session.file);
@@ -198,7 +203,15 @@ export class Generator {
     const wantTokenizer = options.tokenizer ?? existsSync(path.join(dir, "tokenizer.json"));
     const tokenizer = wantTokenizer ? await loadTokenizer(dir) : null;
     const modelId = options.modelId ?? path.basename(path.resolve(dir));
-    return new Generator(session, tokenizer, config, generationConfig, modelId, options);
+    return new Generator(
+      session,
+      tokenizer,
+      config,
+      generationConfig,
+      modelId,
+      minLogits,
+      options.intraOpThreads,
+    );
   }
 
   /** End-of-sequence ids from generation_config.json / config.json / the tokenizer. */
@@ -383,11 +396,7 @@ export class Generator {
         active = active.filter((a) => !a.seq.finish);
         for (const a of active) a.source = { from: kv, row: a.source.row, len: a.seq.kvLength };
         active.push(...admitted);
-        const sources = active.map((a) => a.source);
-        // Spare columns for the steps ahead when the session appends new KV columns in place.
-        const longest = sources.reduce((m, src) => Math.max(m, src.len), 0);
-        const spare = this.session.appendsInPlace ? kvHeadroom(longest) : 0;
-        kv = gatherKv(this.session.geometry, sources, 0, spare);
+        kv = this.session.gather(active.map((a) => a.source));
         active.forEach((a, i) => {
           a.source = { from: kv, row: i, len: a.seq.kvLength };
         });
@@ -515,11 +524,7 @@ export class Generator {
     const pads = sequences.map((s) => padded - s.length);
     const vocab = Math.max(1, this.vocabSize);
     const chunk = Math.max(1, Math.min(padded, Math.floor(logitBudget / (rows * vocab))));
-    // With in-place appends, room for the whole prompt from the start (decoding continues from a gathered
-    // copy, which gets its own spare columns).
-    let kv = this.session.appendsInPlace
-      ? allocKv(this.session.geometry, rows, 0, padded)
-      : this.session.emptyKv(rows);
+    let kv = this.session.emptyKv(rows, padded);
     let lastLogits: Float32Array[] = [];
     for (let start = 0; start < padded; start += chunk) {
       const seq = Math.min(chunk, padded - start);

@@ -181,8 +181,8 @@ export function samplingDistribution(row: ArrayLike<number>, s: SamplerSettings)
  */
 export function sampleFromRow(row: ArrayLike<number>, s: SamplerSettings, u: number, known?: RowTop): number {
   if (s.temperature === 0) {
-    const best = known && known.ids.length > 0 ? (known.values[0] as number) : Number.NaN;
-    return Number.isNaN(best) ? argmax(row) : (known?.ids[0] as number);
+    const usable = known && known.ids.length > 0 && !Number.isNaN(known.values[0] as number);
+    return usable ? (known.ids[0] as number) : argmax(row);
   }
   const c = candidates(row, s, known);
   if (c) {
