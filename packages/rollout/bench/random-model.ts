@@ -32,6 +32,16 @@ export const BENCH_MODEL: RandomQwen2 = {
   vocabSize: 32768,
 };
 
+/** Four times the compute of BENCH_MODEL (still one ONNX file under 2 GB): for GPU runs. */
+export const BENCH_MODEL_LARGE: RandomQwen2 = {
+  hiddenSize: 1024,
+  numLayers: 16,
+  numHeads: 16,
+  numKvHeads: 4,
+  intermediateSize: 2816,
+  vocabSize: 32768,
+};
+
 export function parameterCount(m: RandomQwen2): number {
   const kvDim = (m.hiddenSize / m.numHeads) * m.numKvHeads;
   const attn = 2 * m.hiddenSize * m.hiddenSize + 2 * m.hiddenSize * kvDim + m.hiddenSize + 2 * kvDim;

@@ -6,8 +6,8 @@
  * The machine is shared, so engines run interleaved (ours, transformers.js, bare; repeated --reps times)
  * and each cell is the best (fastest) repetition; the load average is printed with the results.
  *
- * Flags: --models tiny,random  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2
- *        --parts throughput,overhead,refill  --skip-tjs
+ * Flags: --models tiny,random[,random-large]  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2
+ *        --parts throughput,overhead,refill  --skip-tjs  --ep cpu|webgpu|cuda (all three engines on that provider)
  */
 import { mkdir, symlink } from "node:fs/promises";
 import os from "node:os";
@@ -17,7 +17,13 @@ import { AutoModelForCausalLM, env, Tensor } from "@huggingface/transformers";
 import { exportOnnx } from "@ssb/model";
 import * as ort from "onnxruntime-node";
 import { Generator, type PromptInput, type RefillPolicy } from "../src/index.js";
-import { BENCH_MODEL, parameterCount, randomQwen2Export } from "./random-model.js";
+import {
+  BENCH_MODEL,
+  BENCH_MODEL_LARGE,
+  parameterCount,
+  type RandomQwen2,
+  randomQwen2Export,
+} from "./random-model.js";
 
 const { values } = parseArgs({
   options: {
@@ -29,8 +35,14 @@ const { values } = parseArgs({
     reps: { type: "string", default: "2" },
     "skip-tjs": { type: "boolean", default: false },
     parts: { type: "string", default: "throughput,overhead,refill" },
+    ep: { type: "string", default: "cpu" },
   },
 });
+const EPS = ["cpu", "webgpu", "cuda"] as const;
+type BenchEp = (typeof EPS)[number];
+if (!EPS.includes(values.ep as BenchEp))
+  throw new Error(`--ep: one of ${EPS.join(", ")}, found "${values.ep}"`);
+const ep = values.ep as BenchEp;
 const batches = (values.batches as string).split(",").map(Number);
 const samples = Number(values.samples);
 const newTokens = Number(values["new-tokens"]);
@@ -73,6 +85,29 @@ async function ours(
   for await (const s of gen.generate(inputs, { maxBatch: ps.length * n, sampling }))
     tokens += s.tokenIds.length;
   return tokens;
+}
+
+/** Caches the bare loop kept on the GPU (webgpu) are freed by hand, as transformers.js does. */
+function disposeDeviceTensors(out: ort.InferenceSession.OnnxValueMapType): void {
+  for (const t of Object.values(out)) if (t.location === "gpu-buffer") t.dispose();
+}
+
+/**
+ * The bare loop's session. On webgpu its `present` outputs stay on the GPU and go back in as the next
+ * step's past (what transformers.js does there), so it shows the floor without host copies of the cache.
+ */
+async function bareSession(file: string): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: "all",
+    executionProviders: ep === "cpu" ? ["cpu"] : [ep, "cpu"],
+  };
+  if (ep === "webgpu") {
+    const probe = await ort.InferenceSession.create(file, { graphOptimizationLevel: "disabled" });
+    const present = probe.outputNames.filter((n) => n.startsWith("present."));
+    await probe.release();
+    options.preferredOutputLocation = Object.fromEntries(present.map((n) => [n, "gpu-buffer" as const]));
+  }
+  return ort.InferenceSession.create(file, options);
 }
 
 /** The floor: prefill + decode with session.run, argmax, nothing else. */
@@ -136,8 +171,11 @@ async function bareLoop(
       f[`past_key_values.${l}.key`] = out[`present.${l}.key`] as ort.Tensor;
       f[`past_key_values.${l}.value`] = out[`present.${l}.value`] as ort.Tensor;
     }
+    const previous = out;
     out = await session.run(f);
+    disposeDeviceTensors(previous);
   }
+  disposeDeviceTensors(out);
   return rows * maxNew;
 }
 
@@ -191,12 +229,10 @@ function report(line: string): void {
 }
 
 async function benchModel(label: string, dir: string): Promise<void> {
-  const gen = await Generator.load(dir);
+  const gen = await Generator.load(dir, { executionProvider: ep });
   const io = gen.session.io;
   const vocab = gen.vocabSize;
-  const bare = await ort.InferenceSession.create(path.join(dir, "model.onnx"), {
-    graphOptimizationLevel: "all",
-  });
+  const bare = await bareSession(path.join(dir, "model.onnx"));
   let tjs: TjsModel | null = null;
   let tjsError = "";
   if (!values["skip-tjs"]) {
@@ -205,7 +241,7 @@ async function benchModel(label: string, dir: string): Promise<void> {
       env.localModelPath = await transformersLayout(dir, label);
       tjs = (await AutoModelForCausalLM.from_pretrained(label, {
         dtype: "fp32",
-        device: "cpu",
+        device: ep,
         local_files_only: true,
       })) as unknown as TjsModel;
     } catch (e) {
@@ -290,7 +326,7 @@ async function benchModel(label: string, dir: string): Promise<void> {
 
 /** Continuous refill vs waves on replies of mixed lengths (8..4*new-tokens), 32 prompts x 4 samples, batch 32. */
 async function benchRefill(dir: string, longTail: boolean): Promise<void> {
-  const gen = await Generator.load(dir);
+  const gen = await Generator.load(dir, { executionProvider: ep });
   const ps = prompts(32, gen.vocabSize, 5);
   const inputs: PromptInput[] = ps.map((tokenIds, i) => ({
     id: `p${i}`,
@@ -338,7 +374,7 @@ async function benchRefill(dir: string, longTail: boolean): Promise<void> {
 
 const started = new Date();
 console.log(
-  `@ssb/rollout bench, ${started.toISOString()}, node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), onnxruntime-node ${ort.env.versions.node ?? "?"}`,
+  `@ssb/rollout bench, ${started.toISOString()}, node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), onnxruntime-node ${ort.env.versions.node ?? "?"}, execution provider ${ep}`,
 );
 for (const m of (values.models as string).split(",")) {
   if (m === "tiny") {
@@ -348,18 +384,19 @@ for (const m of (values.models as string).split(",")) {
       outDir: dir,
     });
     await benchModel("qwen2-tiny-ref", dir);
-  } else if (m === "random") {
-    const dir = await randomQwen2Export();
+  } else if (m === "random" || m === "random-large") {
+    const shape: RandomQwen2 = m === "random" ? BENCH_MODEL : BENCH_MODEL_LARGE;
+    const dir = await randomQwen2Export(shape);
     report(
-      `\nrandom Qwen2: hidden ${BENCH_MODEL.hiddenSize}, ${BENCH_MODEL.numLayers} layers, ${BENCH_MODEL.numHeads} heads / ${BENCH_MODEL.numKvHeads} KV heads, vocab ${BENCH_MODEL.vocabSize}: ${(parameterCount(BENCH_MODEL) / 1e6).toFixed(1)}M parameters`,
+      `\nrandom Qwen2: hidden ${shape.hiddenSize}, ${shape.numLayers} layers, ${shape.numHeads} heads / ${shape.numKvHeads} KV heads, vocab ${shape.vocabSize}: ${(parameterCount(shape) / 1e6).toFixed(1)}M parameters`,
     );
-    await benchModel("random-qwen2", dir);
+    await benchModel(`random-qwen2-${shape.hiddenSize}x${shape.numLayers}`, dir);
     if (parts.has("refill")) {
       await benchRefill(dir, false);
       await benchRefill(dir, true);
     }
   } else {
-    throw new Error(`--models: unknown model "${m}" (tiny, random)`);
+    throw new Error(`--models: unknown model "${m}" (tiny, random, random-large)`);
   }
 }
 console.log(`\ndone in ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);

@@ -26,6 +26,19 @@ describe("execution providers", () => {
     await opened.session.release();
   });
 
+  it("--ep webgpu either starts on a GPU or says what a GPU-less or driver-less machine lacks", async () => {
+    // CI has no GPU: the message path runs there. On a machine with a WebGPU adapter the session opens.
+    const opened = await openSession(model, { executionProvider: "webgpu" }).catch((e: Error) => e);
+    if (opened instanceof Error) {
+      expect(opened.message).toMatch(
+        /--ep webgpu: .*(libvulkan\.so\.1.*libglvnd|no WebGPU provider).*--ep cpu/s,
+      );
+    } else {
+      expect(opened.executionProvider).toBe("webgpu");
+      await opened.session.release();
+    }
+  });
+
   it("rejects unknown providers and bad thread counts", async () => {
     await expect(openSession(model, { executionProvider: "tpu" as "cpu" })).rejects.toThrow(/must be one of/);
     await expect(openSession(model, { intraOpThreads: -1 })).rejects.toThrow(/intraOpThreads/);

@@ -76,6 +76,14 @@ async function create(
   return ort.InferenceSession.create(file, options);
 }
 
+/**
+ * What an NVIDIA Linux machine lacked when the adapter was missing (seen on a lent H200 whose image had the
+ * driver but no Vulkan loader): Dawn dlopens libvulkan.so.1, and NVIDIA's Vulkan driver is libGLX_nvidia.so.0,
+ * which failed to load until libglvnd's and X11's client libraries were installed beside it.
+ */
+const WEBGPU_LINUX_HINT =
+  "On Linux that means the Vulkan loader libvulkan.so.1 (Debian/Ubuntu package libvulkan1) and the GPU's Vulkan driver; NVIDIA's (libGLX_nvidia.so.0) loads only beside libglvnd and the X11 client libraries (packages libglvnd0 libglx0 libegl1 libx11-6 libxext6).";
+
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Open `file` on the configured provider; unavailable providers fail with what is missing and how to get it. */
@@ -121,7 +129,7 @@ export async function openSession(file: string, settings: SessionSettings = {}):
     return { session: await create(file, "webgpu", settings), executionProvider: "webgpu" };
   } catch (e) {
     throw new RolloutError(
-      `--ep webgpu: the WebGPU provider failed to start (${reason(e)}); it needs a GPU with a Vulkan (Linux), Metal or D3D12 driver. Use --ep cpu`,
+      `--ep webgpu: the WebGPU provider failed to start (${reason(e)}); it needs a GPU with a Vulkan (Linux), Metal or D3D12 driver. ${WEBGPU_LINUX_HINT} Use --ep cpu`,
     );
   }
 }

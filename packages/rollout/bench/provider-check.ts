@@ -1,0 +1,135 @@
+/**
+ * Checks execution providers against the CPU on one model (default: the bench's 53M random Qwen2): greedy
+ * ids (8 prompts x 64 tokens), teacher-forced top-20 logits and log-sum-exp over the CPU's greedy
+ * continuations, and sampled tokens/s at 8 and 32 prompts x 4. A provider that cannot start prints why.
+ *
+ *   tsx bench/provider-check.ts [model-dir] [--providers webgpu,cuda,auto]
+ */
+import { parseArgs } from "node:util";
+import { Generator, type ScoredSequence, type ScoreRequest, scoreContinuations } from "../src/index.js";
+import { BENCH_MODEL, randomQwen2Export } from "./random-model.js";
+
+const PROVIDERS = ["webgpu", "cuda", "auto"] as const;
+type Provider = (typeof PROVIDERS)[number];
+const GREEDY_PROMPTS = 8;
+const GREEDY_TOKENS = 64;
+const PROMPT_TOKENS = 96;
+
+/** Seeded random prompt ids (xorshift32), away from the special ids at both ends of the vocabulary. */
+function prompts(count: number, vocab: number, seed: number): number[][] {
+  let s = seed >>> 0 || 1;
+  const next = (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+  return Array.from({ length: count }, () =>
+    Array.from({ length: PROMPT_TOKENS }, () => 3 + Math.floor(next() * (vocab - 6))),
+  );
+}
+
+async function greedy(gen: Generator, ps: number[][]): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  const inputs = ps.map((tokenIds, i) => ({ id: `p${i}`, tokenIds }));
+  const sampling = { temperature: 0, maxNewTokens: GREEDY_TOKENS, stopTokenIds: [] };
+  for await (const s of gen.generate(inputs, { n: 1, sampling })) out.set(s.promptId, s.tokenIds);
+  return out;
+}
+
+/** Best of two runs, top-k 50 sampling, every row exactly 64 new tokens. */
+async function throughput(gen: Generator, count: number): Promise<string> {
+  const inputs = prompts(count, gen.vocabSize, 5).map((tokenIds, i) => ({ id: `q${i}`, tokenIds, n: 4 }));
+  let best = 0;
+  for (let seed = 0; seed < 2; seed++) {
+    const t0 = performance.now();
+    let tokens = 0;
+    const sampling = { temperature: 1, topK: 50, maxNewTokens: 64, stopTokenIds: [], seed };
+    for await (const s of gen.generate(inputs, { maxBatch: count * 4, sampling }))
+      tokens += s.tokenIds.length;
+    best = Math.max(best, tokens / ((performance.now() - t0) / 1000));
+  }
+  return `${count} x 4: ${best.toFixed(0)} tok/s`;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+function compareScores(got: ScoredSequence[], want: ScoredSequence[]): string {
+  let logit = 0;
+  let lse = 0;
+  let same = 0;
+  let slots = 0;
+  got.forEach((g, i) => {
+    const w = want[i] as ScoredSequence;
+    logit = Math.max(logit, maxAbsDiff(g.topkLogits, w.topkLogits));
+    lse = Math.max(lse, maxAbsDiff(g.logSumExp, w.logSumExp));
+    slots += g.topkIds.length;
+    g.topkIds.forEach((id, j) => {
+      if (id === w.topkIds[j]) same++;
+    });
+  });
+  return `max |logit diff| ${logit.toExponential(2)}, max |log-sum-exp diff| ${lse.toExponential(2)}, same ids in ${same}/${slots} slots`;
+}
+
+function compareGreedy(got: Map<string, number[]>, want: Map<string, number[]>): string {
+  const firstDiff: number[] = [];
+  for (const [id, ids] of want) {
+    const other = got.get(id) ?? [];
+    const at = ids.findIndex((t, i) => other[i] !== t);
+    if (at >= 0 || other.length !== ids.length) firstDiff.push(at >= 0 ? at : ids.length);
+  }
+  const equal = want.size - firstDiff.length;
+  const where = firstDiff.length ? `; first differing positions ${firstDiff.join(",")}` : "";
+  return `greedy ids equal to cpu: ${equal}/${want.size} prompts x ${GREEDY_TOKENS} tokens${where}`;
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { providers: { type: "string", default: PROVIDERS.join(",") } },
+});
+const providers = (values.providers as string).split(",").map((p): Provider => {
+  if (!PROVIDERS.includes(p as Provider))
+    throw new Error(`--providers: one of ${PROVIDERS.join(", ")}, found "${p}"`);
+  return p as Provider;
+});
+const dir = positionals[0] ?? (await randomQwen2Export(BENCH_MODEL));
+console.log(`model ${dir}`);
+
+const cpu = await Generator.load(dir, { executionProvider: "cpu" });
+const ps = prompts(GREEDY_PROMPTS, cpu.vocabSize, 11);
+const cpuGreedy = await greedy(cpu, ps);
+const requests: ScoreRequest[] = [...cpuGreedy].map(([id, continuation], i) => ({
+  id,
+  promptIds: ps[i] as number[],
+  continuation,
+}));
+const cpuScores = await scoreContinuations(cpu, requests, { k: 20 });
+console.log(`[cpu] ${await throughput(cpu, 8)}; ${await throughput(cpu, 32)}`);
+await cpu.close();
+
+for (const ep of providers) {
+  const t0 = performance.now();
+  let gen: Generator;
+  try {
+    gen = await Generator.load(dir, { executionProvider: ep, warn: (m) => console.log(`[${ep}] ${m}`) });
+  } catch (e) {
+    console.log(`[${ep}] load failed: ${e instanceof Error ? e.message : String(e)}`);
+    continue;
+  }
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  console.log(`[${ep}] loaded in ${seconds} s on ${gen.session.executionProvider}`);
+  try {
+    console.log(`[${ep}] ${compareGreedy(await greedy(gen, ps), cpuGreedy)}`);
+    const scores = await scoreContinuations(gen, requests, { k: 20 });
+    console.log(`[${ep}] teacher-forced top-20 vs cpu: ${compareScores(scores, cpuScores)}`);
+    console.log(`[${ep}] ${await throughput(gen, 8)}; ${await throughput(gen, 32)}`);
+  } catch (e) {
+    console.log(`[${ep}] run failed: ${e instanceof Error ? e.stack : String(e)}`);
+  } finally {
+    await gen.close();
+  }
+}
