@@ -137,8 +137,9 @@ export function buildDecoderGraph(
     }
     return found;
   };
-  const shapeBSHD = shapeWith([H, D], "shape_bshd");
-  const shapeBSKD = shapeWith([KV, D], "shape_bskd");
+  // Built on first use: the contrib graph never reshapes to query heads.
+  const shapeBSHD = (): string => shapeWith([H, D], "shape_bshd");
+  const shapeBSKD = (): string => shapeWith([KV, D], "shape_bskd");
   const flat = (cols: number) => g.int64([-1, cols]);
 
   // ---- attention bias [B, 1, S, T]: causal (key <= query's absolute position) and not padding ----
@@ -241,41 +242,77 @@ export function buildDecoderGraph(
   const toHeadsFirst = [0, 2, 1, 3];
   /** [N, KV*D] (or [B, S, KV*D]) -> [B, KV, S, D]. */
   const kvHeadsFirst = (t: string, hint: string): string =>
-    g.op("Transpose", [g.op("Reshape", [t, shapeBSKD])], { perm: toHeadsFirst }, hint);
+    g.op("Transpose", [g.op("Reshape", [t, shapeBSKD()])], { perm: toHeadsFirst }, hint);
   /** Per layer: this step's keys (after RoPE) and values, [B, KV, S, D]. */
   const stepKv: [string, string][] = [];
 
-  /** Plain attention: RoPE, KV concat, grouped scores, mask, softmax, context. Returns [N, H*D]. */
+  // Split sizes [past, seq] for the probabilities' key axis: built on first use, shared by every layer.
+  let pastAndSeqSizes = "";
+  const pastAndSeq = (): string => {
+    pastAndSeqSizes ||= g.op(
+      "Concat",
+      [g.op("Unsqueeze", [pastLen, g.int64([0])]), g.op("Unsqueeze", [seqLen, g.int64([0])])],
+      { axis: 0 },
+      "past_and_seq",
+    );
+    return pastAndSeqSizes;
+  };
+
+  /**
+   * Plain attention: RoPE, grouped scores, mask, softmax, context. Returns [N, H*D].
+   *
+   * Scores and context are computed against the past cache and this step's keys/values separately
+   * (scores concatenated, probabilities split), so nothing but the `present.*` outputs reads the
+   * concatenated cache. A runtime that keeps its own cache (fetching `new_key_values.*`) can drop
+   * `present.*` and with them the per-layer copy of the whole cache, which grows with every step;
+   * one that fetches `present.*` computes the same values as before.
+   */
   const plainAttention = (q: string, k: string, v: string, layer: number, p: string): string => {
     const scale = g.float32([1 / Math.sqrt(D)], [], "attn_scale");
     const groupedShape = g.int64([0, KV, -1, 0]); // [B, H, S, X] <-> [B, KV, G*S, X]
     const headsShape = g.int64([0, H, -1, 0]);
-    const qHeads = g.op("Transpose", [rope(g.op("Reshape", [q, shapeBSHD]), `${p}_q`)], {
+    const qHeads = g.op("Transpose", [rope(g.op("Reshape", [q, shapeBSHD()]), `${p}_q`)], {
       perm: toHeadsFirst,
     });
-    const kHeads = g.op("Transpose", [rope(g.op("Reshape", [k, shapeBSKD]), `${p}_k`)], {
+    const kHeads = g.op("Transpose", [rope(g.op("Reshape", [k, shapeBSKD()]), `${p}_k`)], {
       perm: toHeadsFirst,
     });
     const vHeads = kvHeadsFirst(v, `${p}_vh`);
     stepKv.push([kHeads, vHeads]);
-    const keys = g.node("Concat", [decoderIo.pastKey(layer), kHeads], {
-      attrs: { axis: 2 },
-      outputs: [decoderIo.presentKey(layer)],
-    })[0]!; // [B, KV, T, D]
-    const values = g.node("Concat", [decoderIo.pastValue(layer), vHeads], {
-      attrs: { axis: 2 },
-      outputs: [decoderIo.presentValue(layer)],
-    })[0]!;
+    const pastKey = decoderIo.pastKey(layer);
+    const pastValue = decoderIo.pastValue(layer);
+    g.node("Concat", [pastKey, kHeads], { attrs: { axis: 2 }, outputs: [decoderIo.presentKey(layer)] });
+    g.node("Concat", [pastValue, vHeads], { attrs: { axis: 2 }, outputs: [decoderIo.presentValue(layer)] });
     // GQA without copying K/V: query head j = kv * group + g, so [B, H, S, D] viewed as
     // [B, KV, G*S, D] lines every query of kv head `kv` up against that head's keys (batched MatMul).
     const qScaled = g.op("Mul", [qHeads, scale], undefined, `${p}_q_scaled`);
     const qGrouped = group === 1 ? qScaled : g.op("Reshape", [qScaled, groupedShape]);
-    const keysT = g.op("Transpose", [keys], { perm: [0, 1, 3, 2] }, `${p}_kt`); // [B, KV, D, T]
-    let scores = g.op("MatMul", [qGrouped, keysT], undefined, `${p}_scores`); // [B, KV, G*S, T]
+    const scoresAgainst = (keys: string, part: string): string => {
+      const keysT = g.op("Transpose", [keys], { perm: [0, 1, 3, 2] }, `${p}_kt_${part}`); // [B, KV, D, X]
+      return g.op("MatMul", [qGrouped, keysT], undefined, `${p}_scores_${part}`); // [B, KV, G*S, X]
+    };
+    let scores = g.op(
+      "Concat",
+      [scoresAgainst(pastKey, "past"), scoresAgainst(kHeads, "new")],
+      { axis: -1 },
+      `${p}_scores`,
+    ); // [B, KV, G*S, T]
     if (group !== 1) scores = g.op("Reshape", [scores, headsShape]); // [B, H, S, T]
     const probs = g.op("Softmax", [g.op("Add", [scores, attentionBias])], { axis: -1 }, `${p}_probs`);
     const probsGrouped = group === 1 ? probs : g.op("Reshape", [probs, groupedShape]);
-    let context = g.op("MatMul", [probsGrouped, values], undefined, `${p}_ctx`); // [B, KV, G*S, D]
+    const [probsPast, probsNew] = g.node("Split", [probsGrouped, pastAndSeq()], {
+      attrs: { axis: -1 },
+      outputs: 2,
+    }) as [string, string];
+    let context = g.op(
+      "Add",
+      [
+        g.op("MatMul", [probsPast, pastValue], undefined, `${p}_ctx_past`),
+        g.op("MatMul", [probsNew, vHeads], undefined, `${p}_ctx_new`),
+      ],
+      undefined,
+      `${p}_ctx`,
+    ); // [B, KV, G*S, D]
     if (group !== 1) context = g.op("Reshape", [context, headsShape]); // [B, H, S, D]
     return g.op(
       "Reshape",

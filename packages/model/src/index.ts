@@ -10,6 +10,7 @@ export * from "./genai-config.js";
 export { type JsonObject, ModelFileError } from "./json-fields.js";
 export * from "./onnx-graph.js";
 export * from "./onnx-proto.js";
+export { type PruneResult, pruneOnnxOutputs } from "./onnx-prune.js";
 export * from "./rope.js";
 export * from "./safetensors.js";
 export * from "./safetensors-writer.js";

@@ -65,11 +65,14 @@ function filler(seed: number): (n: number, std: number, mean: number) => Float32
   };
 }
 
+/** Bumped when @ssb/model's decoder graph changes, so cached exports are rebuilt. */
+const GRAPH_REVISION = 2;
+
 /** Folder with config.json, model.safetensors and model.onnx (built on first use). */
 export async function randomQwen2Export(m: RandomQwen2 = BENCH_MODEL): Promise<string> {
   const dir = path.join(
     os.tmpdir(),
-    `ssb-rollout-bench-qwen2-${m.hiddenSize}x${m.numLayers}-h${m.numHeads}kv${m.numKvHeads}-i${m.intermediateSize}-v${m.vocabSize}`,
+    `ssb-rollout-bench-qwen2-${m.hiddenSize}x${m.numLayers}-h${m.numHeads}kv${m.numKvHeads}-i${m.intermediateSize}-v${m.vocabSize}-g${GRAPH_REVISION}`,
   );
   if (existsSync(path.join(dir, "model.onnx"))) return dir;
   await mkdir(dir, { recursive: true });

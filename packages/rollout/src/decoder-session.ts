@@ -4,8 +4,10 @@
  * come from the session's metadata (see decoder-io), so int32 / int64 ids and f32 / f16 KV all work.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { float16BitsToFloat32Array } from "@ssb/logit-store";
+import { pruneOnnxOutputs } from "@ssb/model";
 import * as ort from "onnxruntime-node";
 import {
   type DecoderIo,
@@ -106,6 +108,37 @@ function intTensor(type: IntDtype, values: ArrayLike<number>, dims: number[]): o
   return new ort.Tensor("int64", data, dims);
 }
 
+/** In-place appends need the new columns as outputs and a cache whose positions are the third axis. */
+function appendsInPlace(io: DecoderIo): boolean {
+  return io.stepKv !== null && io.kvLayout === "heads-first";
+}
+
+/**
+ * A session that appends in place never reads `present.*`, but onnxruntime computes every output of the
+ * graph it loads: where dropping them removes nodes (in @ssb/model's plain graph, a copy of the whole
+ * cache per layer and step), reopen the model without them. `full` is released first (one copy of the
+ * weights in memory at a time) and reopened if the lean model does not load. Where nothing would be
+ * removed (e.g. GroupQueryAttention, which must produce present), `full` is kept as is.
+ */
+async function openWithoutPresent(
+  file: string,
+  io: DecoderIo,
+  full: OpenedSession,
+  settings: DecoderOptions,
+): Promise<{ opened: OpenedSession; prunedNodes: number }> {
+  const present = new Set(io.kv.flatMap((p) => [p.presentKey, p.presentValue]));
+  const pruned = pruneOnnxOutputs(await readFile(file), present, file);
+  if (pruned.removedNodes === 0) return { opened: full, prunedNodes: 0 };
+  const same = { ...settings, executionProvider: full.executionProvider };
+  await full.session.release();
+  try {
+    const opened = await openSession({ bytes: pruned.bytes, dir: path.dirname(file) }, same);
+    return { opened, prunedNodes: pruned.removedNodes };
+  } catch {
+    return { opened: await openSession(file, same), prunedNodes: 0 };
+  }
+}
+
 export class DecoderSession {
   readonly file: string;
   readonly io: DecoderIo;
@@ -118,12 +151,24 @@ export class DecoderSession {
    * cache each step cost more than the model's matrix products at 128 rows (README).
    */
   readonly appendsInPlace: boolean;
+  /**
+   * Graph nodes left out of the loaded session because only `present.*` needed them (see open); 0 when the
+   * model was loaded as is.
+   */
+  readonly prunedNodes: number;
   private readonly session: ort.InferenceSession;
   private readonly outputNames: string[];
   private readonly stepOutputNames: string[];
 
-  private constructor(file: string, opened: OpenedSession, io: DecoderIo, inPlace: boolean) {
+  private constructor(
+    file: string,
+    opened: OpenedSession,
+    io: DecoderIo,
+    inPlace: boolean,
+    prunedNodes: number,
+  ) {
     this.file = file;
+    this.prunedNodes = prunedNodes;
     this.session = opened.session;
     this.executionProvider = opened.executionProvider;
     this.io = io;
@@ -140,7 +185,7 @@ export class DecoderSession {
     for (const p of io.kv) this.outputNames.push(p.presentKey, p.presentValue);
     this.stepOutputNames = [io.logits];
     for (const p of io.stepKv ?? []) this.stepOutputNames.push(p.key, p.value);
-    this.appendsInPlace = inPlace && io.stepKv !== null && io.kvLayout === "heads-first";
+    this.appendsInPlace = inPlace;
   }
 
   /** Open a decoder; `modelPath` is a .onnx file or a folder holding one. */
@@ -167,7 +212,9 @@ export class DecoderSession {
       file,
       configHints(path.dirname(file)),
     );
-    return new DecoderSession(file, opened, io, settings.appendKvInPlace ?? true);
+    const inPlace = (settings.appendKvInPlace ?? true) && appendsInPlace(io);
+    const lean = inPlace ? await openWithoutPresent(file, io, opened, settings) : { opened, prunedNodes: 0 };
+    return new DecoderSession(file, lean.opened, io, inPlace, lean.prunedNodes);
   }
 
   /**

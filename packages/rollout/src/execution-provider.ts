@@ -66,14 +66,22 @@ export interface OpenedSession {
   executionProvider: "cpu" | "cuda" | "webgpu";
 }
 
+/**
+ * A model to open: a file, or serialized bytes with the folder its external-data paths are relative to
+ * (a model rewritten in memory, see DecoderSession).
+ */
+export type ModelSource = string | { bytes: Uint8Array; dir: string };
+
 async function create(
-  file: string,
+  source: ModelSource,
   ep: "cpu" | "cuda" | "webgpu",
   settings: SessionSettings,
 ): Promise<ort.InferenceSession> {
   const options = baseOptions(settings);
   options.executionProviders = ep === "cpu" ? ["cpu"] : [ep, "cpu"];
-  return ort.InferenceSession.create(file, options);
+  if (typeof source === "string") return ort.InferenceSession.create(source, options);
+  options.extra = { session: { model_external_initializers_file_folder_path: source.dir } };
+  return ort.InferenceSession.create(source.bytes, options);
 }
 
 /**
@@ -86,8 +94,8 @@ const WEBGPU_LINUX_HINT =
 
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** Open `file` on the configured provider; unavailable providers fail with what is missing and how to get it. */
-export async function openSession(file: string, settings: SessionSettings = {}): Promise<OpenedSession> {
+/** Open a model on the configured provider; unavailable providers fail with what is missing and how to get it. */
+export async function openSession(file: ModelSource, settings: SessionSettings = {}): Promise<OpenedSession> {
   const ep = settings.executionProvider ?? "cpu";
   const warn = settings.warn ?? ((m: string) => console.warn(m));
   for (const [name, value] of [

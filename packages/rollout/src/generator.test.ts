@@ -300,13 +300,15 @@ describe("session loader", () => {
       { key: "new_key_values.1.key", value: "new_key_values.1.value" },
     ]);
     expect(gen.session.appendsInPlace).toBe(true);
+    // Loaded without present.*: the two cache concatenations per layer are gone from the session.
+    expect(gen.session.prunedNodes).toBe(2 * io.kv.length);
   });
 });
 
 describe("KV appended in place (new_key_values) vs the whole present fetched", () => {
   it("gives the same tokens and captured logits within 1e-5, across refills, chunked prefill and regrowth", async () => {
     const fetchAll = await Generator.load(dir, { appendKvInPlace: false });
-    expect(fetchAll.session.appendsInPlace).toBe(false);
+    expect([fetchAll.session.appendsInPlace, fetchAll.session.prunedNodes]).toEqual([false, 0]);
     const runWith = async (g: Generator) => {
       const { dir: store, writer } = await tinyStore("ssb-rollout-inplace-", 4);
       const seqs: FinishedSequence[] = [];
@@ -347,7 +349,8 @@ describe("KV appended in place (new_key_values) vs the whole present fetched", (
     const contribDir = await exportTinyRef("ssb-rollout-contrib-", "contrib");
     const inPlace = await Generator.load(contribDir);
     const fetchAll = await Generator.load(contribDir, { appendKvInPlace: false });
-    expect(inPlace.session.appendsInPlace).toBe(true);
+    // GroupQueryAttention must produce present itself: nothing to leave out.
+    expect([inPlace.session.appendsInPlace, inPlace.session.prunedNodes]).toEqual([true, 0]);
     const options = { n: 2, maxBatch: 6, sampling: { ...SAMPLING, maxNewTokens: 40 } };
     const collect = async (g: Generator) => {
       const out: FinishedSequence[] = [];

@@ -23,6 +23,7 @@ export {
   cudaProviderInstalled,
   EXECUTION_PROVIDERS,
   type ExecutionProviderName,
+  type ModelSource,
   type OpenedSession,
   openSession,
   type SessionSettings,
