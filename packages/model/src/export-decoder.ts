@@ -59,6 +59,8 @@ export const decoderIo = {
   attentionMask: "attention_mask",
   positionIds: "position_ids",
   logits: "logits",
+  /** A constant initializer (not an input) in our exports; see buildDecoderGraph. */
+  logitsToKeep: "logits_to_keep",
   newKey: (layer: number) => `new_key_values.${layer}.key`,
   newValue: (layer: number) => `new_key_values.${layer}.value`,
   pastKey: (layer: number) => `past_key_values.${layer}.key`,
@@ -432,8 +434,22 @@ export function buildDecoderGraph(
   if (lmHead === EMBED_TOKENS_WEIGHT && !config.tieWordEmbeddings) {
     throw new Error(`no ${LM_HEAD_WEIGHT} and tie_word_embeddings is false`);
   }
-  const logits2d = g.op("Gemm", [final, weight(lmHead)], { transB: 1 }, "lm_head"); // [N, V]
-  const logits = g.op("Reshape", [logits2d, shapeWith([V], "shape_bsv")], undefined, "logits_bsv");
+  // transformers' `logits_to_keep`: logits for the last k positions, 0 = all. Here a constant 0, so the
+  // graph keeps the standard contract; a runtime that only continues a prompt may turn it into an input
+  // (@ssb/rollout does) and skip the LM head at every other prompt position.
+  const logitsToKeep = g.initializer(decoderIo.logitsToKeep, I64, [1], BigInt64Array.of(0n));
+  const hidden3 = g.op("Reshape", [final, shapeWith([E], "shape_bse")], undefined, "final_bse"); // [B, S, E]
+  const keptHidden = g.op(
+    "Slice",
+    [hidden3, g.op("Neg", [logitsToKeep]), g.int64([Number.MAX_SAFE_INTEGER]), g.int64([1])],
+    undefined,
+    "kept_positions",
+  ); // [B, k or S, E]
+  const keptFlat = g.op("Reshape", [keptHidden, flat(E)], undefined, "kept_flat");
+  const logits2d = g.op("Gemm", [keptFlat, weight(lmHead)], { transB: 1 }, "lm_head"); // [B * k, V]
+  const batchDim = g.op("Slice", [idsShape, g.int64([0]), g.int64([1])], undefined, "batch_dim"); // [B]
+  const logitsShape = g.op("Concat", [batchDim, g.int64([-1, V])], { axis: 0 }, "shape_bkv");
+  const logits = g.op("Reshape", [logits2d, logitsShape], undefined, "logits_bsv");
   g.output(logits, decoderIo.logits, F32, ["batch_size", "sequence_length", V]);
   const presentShape = ["batch_size", KV, "total_sequence_length", D];
   for (let layer = 0; layer < config.numLayers; layer++) {

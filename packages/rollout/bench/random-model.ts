@@ -66,7 +66,7 @@ function filler(seed: number): (n: number, std: number, mean: number) => Float32
 }
 
 /** Bumped when @ssb/model's decoder graph changes, so cached exports are rebuilt. */
-const GRAPH_REVISION = 2;
+const GRAPH_REVISION = 3;
 
 /** Folder with config.json, model.safetensors and model.onnx (built on first use). */
 export async function randomQwen2Export(m: RandomQwen2 = BENCH_MODEL): Promise<string> {

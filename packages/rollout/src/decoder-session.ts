@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { float16BitsToFloat32Array } from "@ssb/logit-store";
-import { pruneOnnxOutputs } from "@ssb/model";
+import { editOnnxGraph, decoderIo as exportedIo } from "@ssb/model";
 import * as ort from "onnxruntime-node";
 import {
   type DecoderIo,
@@ -45,11 +45,18 @@ export interface ForwardInput {
   /** Per row: leading padding positions of the whole (past + seq) sequence. */
   pads: ArrayLike<number>;
   past: KvBatch;
+  /**
+   * Only the last position's logits are needed (a prompt being continued, not scored): the session then
+   * skips the LM head at the other positions where the model allows it ({@link DecoderSession.keepsLastLogits}).
+   */
+  lastLogitsOnly?: boolean;
 }
 
 export interface ForwardOutput {
-  /** rows × seq × vocab logits as float32. */
+  /** rows × positions × vocab logits as float32. */
   logits: Float32Array;
+  /** Logit positions per row: seq, or 1 when only the last was asked for and the model could skip the rest. */
+  positions: number;
   vocab: number;
   /**
    * The KV after this step: past.length + seq positions. When the session appends in place
@@ -113,29 +120,43 @@ function appendsInPlace(io: DecoderIo): boolean {
   return io.stepKv !== null && io.kvLayout === "heads-first";
 }
 
+interface Edited {
+  opened: OpenedSession;
+  prunedNodes: number;
+  keepInput: string | null;
+}
+
 /**
- * A session that appends in place never reads `present.*`, but onnxruntime computes every output of the
- * graph it loads: where dropping them removes nodes (in @ssb/model's plain graph, a copy of the whole
- * cache per layer and step), reopen the model without them. `full` is released first (one copy of the
- * weights in memory at a time) and reopened if the lean model does not load. Where nothing would be
- * removed (e.g. GroupQueryAttention, which must produce present), `full` is kept as is.
+ * The graph as this session wants it, from the same file: without `present.*` when it appends in place
+ * (onnxruntime computes every output of the graph it loads, fetched or not, and in @ssb/model's plain graph
+ * `present.*` is a copy of the whole cache per layer and step), and with `logits_to_keep` as an input where
+ * the model has it as a constant (our exports), so prompts that are only continued skip the LM head at all
+ * but their last position. `full` is released first (one copy of the weights in memory at a time) and
+ * reopened if the edited model does not load; where nothing would change it is kept as is.
  */
-async function openWithoutPresent(
+async function openEdited(
   file: string,
   io: DecoderIo,
   full: OpenedSession,
   settings: DecoderOptions,
-): Promise<{ opened: OpenedSession; prunedNodes: number }> {
-  const present = new Set(io.kv.flatMap((p) => [p.presentKey, p.presentValue]));
-  const pruned = pruneOnnxOutputs(await readFile(file), present, file);
-  if (pruned.removedNodes === 0) return { opened: full, prunedNodes: 0 };
+  inPlace: boolean,
+): Promise<Edited> {
+  const dropOutputs = new Set(inPlace ? io.kv.flatMap((p) => [p.presentKey, p.presentValue]) : []);
+  const edited = editOnnxGraph(
+    await readFile(file),
+    { dropOutputs, initializersToInputs: new Set([exportedIo.logitsToKeep]) },
+    file,
+  );
+  const keepInput = edited.newInputs.includes(exportedIo.logitsToKeep) ? exportedIo.logitsToKeep : null;
+  if (edited.removedNodes === 0 && keepInput === null)
+    return { opened: full, prunedNodes: 0, keepInput: null };
   const same = { ...settings, executionProvider: full.executionProvider };
   await full.session.release();
   try {
-    const opened = await openSession({ bytes: pruned.bytes, dir: path.dirname(file) }, same);
-    return { opened, prunedNodes: pruned.removedNodes };
+    const opened = await openSession({ bytes: edited.bytes, dir: path.dirname(file) }, same);
+    return { opened, prunedNodes: edited.removedNodes, keepInput };
   } catch {
-    return { opened: await openSession(file, same), prunedNodes: 0 };
+    return { opened: await openSession(file, same), prunedNodes: 0, keepInput: null };
   }
 }
 
@@ -156,21 +177,20 @@ export class DecoderSession {
    * model was loaded as is.
    */
   readonly prunedNodes: number;
+  /** Prompts that are only continued get their last position's logits alone (see ForwardInput). */
+  readonly keepsLastLogits: boolean;
+  private readonly keepInput: string | null;
   private readonly session: ort.InferenceSession;
   private readonly outputNames: string[];
   private readonly stepOutputNames: string[];
 
-  private constructor(
-    file: string,
-    opened: OpenedSession,
-    io: DecoderIo,
-    inPlace: boolean,
-    prunedNodes: number,
-  ) {
+  private constructor(file: string, edited: Edited, io: DecoderIo, inPlace: boolean) {
     this.file = file;
-    this.prunedNodes = prunedNodes;
-    this.session = opened.session;
-    this.executionProvider = opened.executionProvider;
+    this.prunedNodes = edited.prunedNodes;
+    this.keepInput = edited.keepInput;
+    this.keepsLastLogits = edited.keepInput !== null;
+    this.session = edited.opened.session;
+    this.executionProvider = edited.opened.executionProvider;
     this.io = io;
     const names: string[] = [];
     for (const p of io.kv) names.push(p.pastKey, p.pastValue);
@@ -213,8 +233,7 @@ export class DecoderSession {
       configHints(path.dirname(file)),
     );
     const inPlace = (settings.appendKvInPlace ?? true) && appendsInPlace(io);
-    const lean = inPlace ? await openWithoutPresent(file, io, opened, settings) : { opened, prunedNodes: 0 };
-    return new DecoderSession(file, lean.opened, io, inPlace, lean.prunedNodes);
+    return new DecoderSession(file, await openEdited(file, io, opened, settings, inPlace), io, inPlace);
   }
 
   /**
@@ -292,6 +311,11 @@ export class DecoderSession {
       feeds[p.pastKey] = new ort.Tensor(g.dtype, fed(2 * i), kvDims);
       feeds[p.pastValue] = new ort.Tensor(g.dtype, fed(2 * i + 1), kvDims);
     });
+    const positions = this.keepInput && input.lastLogitsOnly ? 1 : seq;
+    if (this.keepInput) {
+      // logits_to_keep: 0 = every position.
+      feeds[this.keepInput] = new ort.Tensor("int64", BigInt64Array.of(positions === seq ? 0n : 1n), [1]);
+    }
     let out: ort.InferenceSession.ReturnType;
     try {
       out = inPlace ? await this.session.run(feeds, this.stepOutputNames) : await this.session.run(feeds);
@@ -305,10 +329,10 @@ export class DecoderSession {
     const rawLogits = logitsTensor.data;
     const logits =
       rawLogits instanceof Float32Array ? rawLogits : float16BitsToFloat32Array(rawLogits as Uint16Array);
-    if (logits.length !== rows * seq * vocab) {
+    if (logits.length !== rows * positions * vocab) {
       // Some exports return only the last position's logits; callers here need every position.
       throw new RolloutError(
-        `${this.file}: logits have shape [${logitsTensor.dims.join(", ")}], expected [${rows}, ${seq}, vocab]`,
+        `${this.file}: logits have shape [${logitsTensor.dims.join(", ")}], expected [${rows}, ${positions}, vocab]`,
       );
     }
     if (inPlace) {
@@ -331,7 +355,7 @@ export class DecoderSession {
           }
         }
       });
-      return { logits, vocab, present: { ...past, length: length + seq } };
+      return { logits, positions, vocab, present: { ...past, length: length + seq } };
     }
     const arrays: KvArray[] = [];
     for (const p of io.kv) {
@@ -341,7 +365,7 @@ export class DecoderSession {
       );
     }
     const total = length + seq;
-    return { logits, vocab, present: { rows, length: total, capacity: total, arrays } };
+    return { logits, positions, vocab, present: { rows, length: total, capacity: total, arrays } };
   }
 
   async close(): Promise<void> {

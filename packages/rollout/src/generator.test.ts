@@ -282,7 +282,35 @@ describe("session loader", () => {
     // No new_key_values outputs: the whole present cache is fetched each pass.
     expect(s.io.stepKv).toBeNull();
     expect(s.appendsInPlace).toBe(false);
+    // No logits_to_keep either: asking for the last position still returns every position.
+    const last = await s.forward({
+      tokenIds: [3, 4, 5, 6],
+      rows: 2,
+      seq: 2,
+      pads: [0, 1],
+      past: s.emptyKv(2),
+      lastLogitsOnly: true,
+    });
+    expect([s.keepsLastLogits, s.prunedNodes, last.positions]).toEqual([false, 0, 2]);
     await s.close();
+  });
+
+  it("computes only the last position's logits of a prompt when asked, equal to the full pass's", async () => {
+    for (const appendKvInPlace of [true, false]) {
+      const s = await DecoderSession.open(dir, { appendKvInPlace });
+      expect(s.keepsLastLogits).toBe(true);
+      const input = { tokenIds: [5, 9, 77, 3, 120, 0, 14, 200, 8, 61], rows: 2, seq: 5, pads: [0, 1] };
+      const all = await s.forward({ ...input, past: s.emptyKv(2, 5) });
+      const last = await s.forward({ ...input, past: s.emptyKv(2, 5), lastLogitsOnly: true });
+      expect([all.positions, last.positions]).toEqual([5, 1]);
+      const V = all.vocab;
+      for (let r = 0; r < 2; r++) {
+        expect(Array.from(last.logits.subarray(r * V, (r + 1) * V))).toEqual(
+          Array.from(all.logits.subarray((r * 5 + 4) * V, (r * 5 + 5) * V)),
+        );
+      }
+      await s.close();
+    }
   });
 
   it("reads the exported tiny model as int64 ids, f32 KV [batch, kv, seq, dim]", () => {

@@ -537,12 +537,21 @@ export class Generator {
           ids[r * seq + j] = p >= 0 ? (s[p] as number) : 0;
         }
       }
-      const out = await this.session.forward({ tokenIds: ids, rows, seq, pads, past: kv });
+      // Without onRows only the last position's logits are used: the model may skip the others.
+      const out = await this.session.forward({
+        tokenIds: ids,
+        rows,
+        seq,
+        pads,
+        past: kv,
+        lastLogitsOnly: onRows === null,
+      });
       kv = out.present;
       onRows?.(out.logits, out.vocab, start, seq, padded);
       if (start + seq === padded) {
+        const P = out.positions;
         lastLogits = Array.from({ length: rows }, (_, r) =>
-          out.logits.slice((r * seq + seq - 1) * out.vocab, (r * seq + seq) * out.vocab),
+          out.logits.slice((r * P + P - 1) * out.vocab, (r * P + P) * out.vocab),
         );
       }
     }

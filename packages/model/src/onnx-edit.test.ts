@@ -1,7 +1,8 @@
 /**
- * pruneOnnxOutputs on the tiny reference export: dropping `present.*` removes exactly the cache
+ * editOnnxGraph on the tiny reference export: dropping `present.*` removes exactly the cache
  * concatenations in the plain graph, keeps every other output bit-identical, and leaves the contrib
- * graph's fused attention (which must produce `present.*`) in place.
+ * graph's fused attention (which must produce `present.*`) in place; `logits_to_keep` turned into an
+ * input gives the last positions' logits only, equal to the full pass's.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
@@ -11,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tinyRefDir } from "../test/paths.js";
 import { decoderIo } from "./export-decoder.js";
 import { exportOnnx } from "./export-onnx.js";
+import { editOnnxGraph } from "./onnx-edit.js";
 import { decodeOnnxModel } from "./onnx-proto.js";
-import { pruneOnnxOutputs } from "./onnx-prune.js";
 
 let workDir: string;
 beforeAll(async () => {
@@ -67,10 +68,10 @@ async function run(session: ort.InferenceSession, full: ort.InferenceSession, la
   return { prefill, step, wanted };
 }
 
-describe("pruneOnnxOutputs", () => {
+describe("editOnnxGraph", () => {
   it("drops present.* and the cache concatenations from the plain graph; other outputs are unchanged", async () => {
     const { bytes, layers } = await exported("plain");
-    const pruned = pruneOnnxOutputs(bytes, presentNames(layers));
+    const pruned = editOnnxGraph(bytes, { dropOutputs: presentNames(layers) });
     expect(pruned.removedOutputs).toBe(2 * layers);
     expect(pruned.removedNodes).toBe(2 * layers);
     const model = decodeOnnxModel(pruned.bytes);
@@ -104,7 +105,7 @@ describe("pruneOnnxOutputs", () => {
 
   it("keeps nodes that other outputs still need (the contrib graph's GroupQueryAttention)", async () => {
     const { bytes, layers } = await exported("contrib");
-    const pruned = pruneOnnxOutputs(bytes, presentNames(layers));
+    const pruned = editOnnxGraph(bytes, { dropOutputs: presentNames(layers) });
     expect([pruned.removedOutputs, pruned.removedNodes]).toEqual([2 * layers, 0]);
     const lean = await ort.InferenceSession.create(pruned.bytes);
     expect(lean.outputNames).toContain(decoderIo.newKey(0));
@@ -113,11 +114,68 @@ describe("pruneOnnxOutputs", () => {
 
   it("returns the input when no output matches, and names the model when the bytes are not ONNX", async () => {
     const { bytes } = await exported("plain");
-    const same = pruneOnnxOutputs(bytes, new Set(["no_such_output"]));
+    const same = editOnnxGraph(bytes, {
+      dropOutputs: new Set(["no_such_output"]),
+      initializersToInputs: new Set(["no_such_initializer"]),
+    });
     expect(same.bytes).toBe(bytes);
-    expect([same.removedOutputs, same.removedNodes]).toEqual([0, 0]);
-    expect(() => pruneOnnxOutputs(bytes.subarray(0, 1000), new Set(["logits"]), "cut.onnx")).toThrow(
-      /cut\.onnx: not a readable ONNX model \(field \d+ at byte \d+ runs past/,
-    );
+    expect([same.removedOutputs, same.removedNodes, same.newInputs]).toEqual([0, 0, []]);
+    expect(() =>
+      editOnnxGraph(bytes.subarray(0, 1000), { dropOutputs: new Set(["logits"]) }, "cut.onnx"),
+    ).toThrow(/cut\.onnx: not a readable ONNX model \(field \d+ at byte \d+ runs past/);
+  });
+
+  it("turns logits_to_keep into an input: 1 gives the last position's logits of the full pass, 0 all", async () => {
+    const { bytes, layers } = await exported("plain");
+    const edited = editOnnxGraph(bytes, {
+      dropOutputs: presentNames(layers),
+      initializersToInputs: new Set([decoderIo.logitsToKeep]),
+    });
+    expect(edited.newInputs).toEqual([decoderIo.logitsToKeep]);
+    expect(
+      decodeOnnxModel(edited.bytes).graph.initializer.some((t) => t.name === decoderIo.logitsToKeep),
+    ).toBe(false);
+    const options = { graphOptimizationLevel: "all" as const, intraOpNumThreads: 1 };
+    const full = await ort.InferenceSession.create(bytes, options);
+    const lean = await ort.InferenceSession.create(edited.bytes, options);
+    expect(lean.inputNames).toContain(decoderIo.logitsToKeep);
+    const rows = 2;
+    const seq = 5;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor(
+        "int64",
+        BigInt64Array.from([5, 9, 77, 3, 120, 14, 200, 8, 61, 33].map(BigInt)),
+        [rows, seq],
+      ),
+      attention_mask: new ort.Tensor("int64", new BigInt64Array(rows * seq).fill(1n), [rows, seq]),
+      position_ids: new ort.Tensor("int64", BigInt64Array.from([0, 1, 2, 3, 4, 0, 1, 2, 3, 4].map(BigInt)), [
+        rows,
+        seq,
+      ]),
+    };
+    for (let l = 0; l < layers; l++) {
+      feeds[decoderIo.pastKey(l)] = new ort.Tensor("float32", new Float32Array(0), [rows, 2, 0, 16]);
+      feeds[decoderIo.pastValue(l)] = new ort.Tensor("float32", new Float32Array(0), [rows, 2, 0, 16]);
+    }
+    const keep = (k: number) => new ort.Tensor("int64", BigInt64Array.of(BigInt(k)), [1]);
+    const all = (await full.run(feeds, [decoderIo.logits]))[decoderIo.logits] as ort.Tensor;
+    const last = (await lean.run({ ...feeds, [decoderIo.logitsToKeep]: keep(1) }, [decoderIo.logits]))[
+      decoderIo.logits
+    ] as ort.Tensor;
+    const every = (await lean.run({ ...feeds, [decoderIo.logitsToKeep]: keep(0) }, [decoderIo.logits]))[
+      decoderIo.logits
+    ] as ort.Tensor;
+    const V = all.dims[2] as number;
+    expect(all.dims).toEqual([rows, seq, V]);
+    expect(last.dims).toEqual([rows, 1, V]);
+    expect(Array.from(every.data as Float32Array)).toEqual(Array.from(all.data as Float32Array));
+    const a = all.data as Float32Array;
+    for (let r = 0; r < rows; r++) {
+      expect(Array.from((last.data as Float32Array).subarray(r * V, (r + 1) * V))).toEqual(
+        Array.from(a.subarray((r * seq + seq - 1) * V, (r * seq + seq) * V)),
+      );
+    }
+    await full.release();
+    await lean.release();
   });
 });
