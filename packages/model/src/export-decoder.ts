@@ -12,6 +12,10 @@
  * of present (onnxruntime-node copies every fetched output into JavaScript memory, and present grows with
  * the sequence); consumers of the standard contract ignore them.
  *
+ * Two things are shaped for runtimes that edit the graph they load (editOnnxGraph): in the plain
+ * attention only present.* reads the concatenated cache, so dropping present.* drops that copy; and the
+ * LM head reads the last `logits_to_keep` positions, a constant 0 (all) that a runtime may make an input.
+ *
  * Hidden states stay 2-D ([batch * seq, hidden]) between attention blocks so every projection is a
  * Gemm with transB=1 over the checkpoint's own [out, in] matrix: weights are written exactly as
  * stored (no transposed copies), and a tied LM head shares the embedding initializer.

@@ -155,7 +155,11 @@ async function openEdited(
   try {
     const opened = await openSession({ bytes: edited.bytes, dir: path.dirname(file) }, same);
     return { opened, prunedNodes: edited.removedNodes, keepInput };
-  } catch {
+  } catch (e) {
+    const warn = settings.warn ?? ((m: string) => console.warn(m));
+    warn(
+      `warning: ${file}: the graph edited for this engine did not load (${e instanceof Error ? e.message : String(e)}); using it as it is`,
+    );
     return { opened: await openSession(file, same), prunedNodes: 0, keepInput: null };
   }
 }
