@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { Generator, type ScoredSequence, type ScoreRequest, scoreContinuations } from "../src/index.js";
-import { BENCH_MODEL, randomQwen2Export } from "./random-model.js";
+import { BENCH_MODEL, randomPrompts, randomQwen2Export } from "./random-model.js";
 
 const PROVIDERS = ["webgpu", "cuda", "auto"] as const;
 type Provider = (typeof PROVIDERS)[number];
@@ -15,19 +15,8 @@ const GREEDY_PROMPTS = 8;
 const GREEDY_TOKENS = 64;
 const PROMPT_TOKENS = 96;
 
-/** Seeded random prompt ids (xorshift32), away from the special ids at both ends of the vocabulary. */
-function prompts(count: number, vocab: number, seed: number): number[][] {
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-  return Array.from({ length: count }, () =>
-    Array.from({ length: PROMPT_TOKENS }, () => 3 + Math.floor(next() * (vocab - 6))),
-  );
-}
+const prompts = (count: number, vocab: number, seed: number): number[][] =>
+  randomPrompts(count, PROMPT_TOKENS, vocab, seed);
 
 async function greedy(gen: Generator, ps: number[][]): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();

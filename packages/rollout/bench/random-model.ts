@@ -65,6 +65,20 @@ function filler(seed: number): (n: number, std: number, mean: number) => Float32
   };
 }
 
+/** Seeded random prompt ids (xorshift32), away from the special ids at both ends of the vocabulary. */
+export function randomPrompts(count: number, length: number, vocab: number, seed: number): number[][] {
+  let s = seed >>> 0 || 1;
+  const next = (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+  return Array.from({ length: count }, () =>
+    Array.from({ length }, () => 3 + Math.floor(next() * (vocab - 6))),
+  );
+}
+
 /** Bumped when @ssb/model's decoder graph changes, so cached exports are rebuilt. */
 const GRAPH_REVISION = 3;
 

@@ -22,6 +22,7 @@ import {
   BENCH_MODEL_LARGE,
   parameterCount,
   type RandomQwen2,
+  randomPrompts,
   randomQwen2Export,
 } from "./random-model.js";
 
@@ -51,18 +52,8 @@ const reps = Number(values.reps);
 const parts = new Set((values.parts as string).split(","));
 let promptTokens = promptLengths[0] as number;
 
-function prompts(count: number, vocab: number, seed: number): number[][] {
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-  return Array.from({ length: count }, () =>
-    Array.from({ length: promptTokens }, () => 3 + Math.floor(next() * (vocab - 6))),
-  );
-}
+const prompts = (count: number, vocab: number, seed: number): number[][] =>
+  randomPrompts(count, promptTokens, vocab, seed);
 
 async function timeIt<T>(fn: () => Promise<T>): Promise<number> {
   const t0 = performance.now();

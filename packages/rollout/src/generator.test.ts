@@ -270,27 +270,15 @@ describe("session loader", () => {
     expect(s.io.kvLayout).toBe("heads-first");
     expect([s.io.numKvHeads, s.io.headDim, s.io.vocabSize]).toEqual([2, 4, 32]);
     // Its constant outputs are shaped for batch 2 x 2 tokens; a run with int32 ids goes through.
-    const out = await s.forward({
-      tokenIds: [3, 4, 5, 6],
-      rows: 2,
-      seq: 2,
-      pads: [0, 1],
-      past: s.emptyKv(2),
-    });
+    const input = { tokenIds: [3, 4, 5, 6], rows: 2, seq: 2, pads: [0, 1] };
+    const out = await s.forward({ ...input, past: s.emptyKv(2) });
     expect(out.vocab).toBe(32);
     expect(out.present.length).toBe(2);
     // No new_key_values outputs: the whole present cache is fetched each pass.
     expect(s.io.stepKv).toBeNull();
     expect(s.appendsInPlace).toBe(false);
     // No logits_to_keep either: asking for the last position still returns every position.
-    const last = await s.forward({
-      tokenIds: [3, 4, 5, 6],
-      rows: 2,
-      seq: 2,
-      pads: [0, 1],
-      past: s.emptyKv(2),
-      lastLogitsOnly: true,
-    });
+    const last = await s.forward({ ...input, past: s.emptyKv(2), lastLogitsOnly: true });
     expect([s.keepsLastLogits, s.prunedNodes, last.positions]).toEqual([false, 0, 2]);
     await s.close();
   });
