@@ -12,9 +12,8 @@
  * of present (onnxruntime-node copies every fetched output into JavaScript memory, and present grows with
  * the sequence); consumers of the standard contract ignore them.
  *
- * Two things are shaped for runtimes that edit the graph they load (editOnnxGraph): in the plain
- * attention only present.* reads the concatenated cache, so dropping present.* drops that copy; and the
- * LM head reads the last `logits_to_keep` positions, a constant 0 (all) that a runtime may make an input.
+ * The LM head reads the last `logits_to_keep` positions: a constant 0 (all) here, which a runtime that
+ * edits the graph it loads (editOnnxGraph) may turn into an input.
  *
  * Hidden states stay 2-D ([batch * seq, hidden]) between attention blocks so every projection is a
  * Gemm with transB=1 over the checkpoint's own [out, in] matrix: weights are written exactly as
@@ -252,26 +251,14 @@ export function buildDecoderGraph(
   /** Per layer: this step's keys (after RoPE) and values, [B, KV, S, D]. */
   const stepKv: [string, string][] = [];
 
-  // Split sizes [past, seq] for the probabilities' key axis: built on first use, shared by every layer.
-  let pastAndSeqSizes = "";
-  const pastAndSeq = (): string => {
-    pastAndSeqSizes ||= g.op(
-      "Concat",
-      [g.op("Unsqueeze", [pastLen, g.int64([0])]), g.op("Unsqueeze", [seqLen, g.int64([0])])],
-      { axis: 0 },
-      "past_and_seq",
-    );
-    return pastAndSeqSizes;
-  };
-
   /**
-   * Plain attention: RoPE, grouped scores, mask, softmax, context. Returns [N, H*D].
+   * Plain attention: RoPE, KV concat, grouped scores, mask, softmax, context. Returns [N, H*D].
    *
-   * Scores and context are computed against the past cache and this step's keys/values separately
-   * (scores concatenated, probabilities split), so nothing but the `present.*` outputs reads the
-   * concatenated cache. A runtime that keeps its own cache (fetching `new_key_values.*`) can drop
-   * `present.*` and with them the per-layer copy of the whole cache, which grows with every step;
-   * one that fetches `present.*` computes the same values as before.
+   * Attention reads the concatenated cache (= present). Scoring past and new columns separately would let
+   * a runtime that never reads present drop that per-step copy of the whole cache (measured: up to a
+   * quarter of a decode step at 250 cached positions, 15–20% on long contexts), but then a first pass with
+   * an empty past holds zero-sized tensors, and onnxruntime's WebGPU provider crashed on them
+   * (segmentation fault, H200, onnxruntime-node 1.30) — transformers.js feeds exactly that.
    */
   const plainAttention = (q: string, k: string, v: string, layer: number, p: string): string => {
     const scale = g.float32([1 / Math.sqrt(D)], [], "attn_scale");
@@ -285,40 +272,24 @@ export function buildDecoderGraph(
     });
     const vHeads = kvHeadsFirst(v, `${p}_vh`);
     stepKv.push([kHeads, vHeads]);
-    const pastKey = decoderIo.pastKey(layer);
-    const pastValue = decoderIo.pastValue(layer);
-    g.node("Concat", [pastKey, kHeads], { attrs: { axis: 2 }, outputs: [decoderIo.presentKey(layer)] });
-    g.node("Concat", [pastValue, vHeads], { attrs: { axis: 2 }, outputs: [decoderIo.presentValue(layer)] });
+    const keys = g.node("Concat", [decoderIo.pastKey(layer), kHeads], {
+      attrs: { axis: 2 },
+      outputs: [decoderIo.presentKey(layer)],
+    })[0]!; // [B, KV, T, D]
+    const values = g.node("Concat", [decoderIo.pastValue(layer), vHeads], {
+      attrs: { axis: 2 },
+      outputs: [decoderIo.presentValue(layer)],
+    })[0]!;
     // GQA without copying K/V: query head j = kv * group + g, so [B, H, S, D] viewed as
     // [B, KV, G*S, D] lines every query of kv head `kv` up against that head's keys (batched MatMul).
     const qScaled = g.op("Mul", [qHeads, scale], undefined, `${p}_q_scaled`);
     const qGrouped = group === 1 ? qScaled : g.op("Reshape", [qScaled, groupedShape]);
-    const scoresAgainst = (keys: string, part: string): string => {
-      const keysT = g.op("Transpose", [keys], { perm: [0, 1, 3, 2] }, `${p}_kt_${part}`); // [B, KV, D, X]
-      return g.op("MatMul", [qGrouped, keysT], undefined, `${p}_scores_${part}`); // [B, KV, G*S, X]
-    };
-    let scores = g.op(
-      "Concat",
-      [scoresAgainst(pastKey, "past"), scoresAgainst(kHeads, "new")],
-      { axis: -1 },
-      `${p}_scores`,
-    ); // [B, KV, G*S, T]
+    const keysT = g.op("Transpose", [keys], { perm: [0, 1, 3, 2] }, `${p}_kt`); // [B, KV, D, T]
+    let scores = g.op("MatMul", [qGrouped, keysT], undefined, `${p}_scores`); // [B, KV, G*S, T]
     if (group !== 1) scores = g.op("Reshape", [scores, headsShape]); // [B, H, S, T]
     const probs = g.op("Softmax", [g.op("Add", [scores, attentionBias])], { axis: -1 }, `${p}_probs`);
     const probsGrouped = group === 1 ? probs : g.op("Reshape", [probs, groupedShape]);
-    const [probsPast, probsNew] = g.node("Split", [probsGrouped, pastAndSeq()], {
-      attrs: { axis: -1 },
-      outputs: 2,
-    }) as [string, string];
-    let context = g.op(
-      "Add",
-      [
-        g.op("MatMul", [probsPast, pastValue], undefined, `${p}_ctx_past`),
-        g.op("MatMul", [probsNew, vHeads], undefined, `${p}_ctx_new`),
-      ],
-      undefined,
-      `${p}_ctx`,
-    ); // [B, KV, G*S, D]
+    let context = g.op("MatMul", [probsGrouped, values], undefined, `${p}_ctx`); // [B, KV, G*S, D]
     if (group !== 1) context = g.op("Reshape", [context, headsShape]); // [B, H, S, D]
     return g.op(
       "Reshape",

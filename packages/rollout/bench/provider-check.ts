@@ -110,7 +110,10 @@ for (const ep of providers) {
     continue;
   }
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-  console.log(`[${ep}] loaded in ${seconds} s on ${gen.session.executionProvider}`);
+  const { executionProvider, prunedNodes, keepsLastLogits } = gen.session;
+  console.log(
+    `[${ep}] loaded in ${seconds} s on ${executionProvider} (graph edits: ${prunedNodes} nodes pruned, last-position logits ${keepsLastLogits ? "on" : "off"})`,
+  );
   try {
     console.log(`[${ep}] ${compareGreedy(await greedy(gen, ps), cpuGreedy)}`);
     const scores = await scoreContinuations(gen, requests, { k: 20 });
