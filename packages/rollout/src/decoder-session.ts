@@ -128,10 +128,10 @@ interface Edited {
 
 /**
  * The graph as this session wants it, from the same file: without `present.*` when it appends in place
- * (onnxruntime computes every output of the graph it loads, fetched or not, and in @ssb/model's plain graph
- * `present.*` is a copy of the whole cache per layer and step), and with `logits_to_keep` as an input where
- * the model has it as a constant (our exports), so prompts that are only continued skip the LM head at all
- * but their last position. `full` is released first (one copy of the weights in memory at a time) and
+ * (onnxruntime computes every output of the graph it loads, fetched or not; nodes only they needed go too,
+ * none in @ssb/model's graphs, whose attention reads the concatenated cache), and with `logits_to_keep` as
+ * an input where the model has it as a constant (our exports), so prompts that are only continued skip the
+ * LM head at all but their last position. `full` is released first (one copy of the weights in memory at a time) and
  * reopened if the edited model does not load; where nothing would change it is kept as is.
  */
 async function openEdited(
