@@ -3,6 +3,7 @@
  * (acceptance 2), captured logits vs a teacher-forced pass (acceptance 3), reproducibility across batch
  * sizes and orders, stop ids / stop strings / max tokens, and the dummy ORT GenAI decoder's I/O contract.
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -281,6 +282,21 @@ describe("session loader", () => {
     const last = await s.forward({ ...input, past: s.emptyKv(2), lastLogitsOnly: true });
     expect([s.keepsLastLogits, s.prunedNodes, last.positions]).toEqual([false, 0, 2]);
     await s.close();
+  });
+
+  it("loads the edited graph of a model with external data (weights beside it, found by folder)", async () => {
+    const external = await exportTinyRef("ssb-rollout-external-", "plain", true);
+    expect(existsSync(path.join(external, "model.onnx.data"))).toBe(true);
+    const s = await DecoderSession.open(external, { warn: (m) => expect.fail(m) });
+    expect(s.keepsLastLogits).toBe(true);
+    const inline = await DecoderSession.open(dir);
+    const input = { tokenIds: [5, 9, 77, 3, 120, 0, 14, 200, 8, 61], rows: 2, seq: 5, pads: [0, 1] };
+    const a = await s.forward({ ...input, past: s.emptyKv(2, 5), lastLogitsOnly: true });
+    const b = await inline.forward({ ...input, past: inline.emptyKv(2, 5), lastLogitsOnly: true });
+    expect(Array.from(a.logits)).toEqual(Array.from(b.logits));
+    await s.close();
+    await inline.close();
+    await rm(external, { recursive: true, force: true });
   });
 
   it("computes only the last position's logits of a prompt when asked, equal to the full pass's", async () => {

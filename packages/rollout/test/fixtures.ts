@@ -15,8 +15,9 @@ export const dummyDecoderDir = path.join(fixturesDir, "ortgenai-dummy-decoder");
 export async function exportTinyRef(
   prefix = "ssb-rollout-test-",
   variant: "plain" | "contrib" = "plain",
+  externalData = false,
 ): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  await exportOnnx({ modelDir: tinyRefDir, outDir: dir, variant });
+  await exportOnnx({ modelDir: tinyRefDir, outDir: dir, variant, externalData });
   return dir;
 }
