@@ -42,6 +42,26 @@ function compareRecords(
   }
 }
 
+/**
+ * Largest relative L2 difference accepted per adapter tensor: a handful of coordinates off by an AdamW step
+ * (lr 1e-3, ~6e-4 each on a LoRA A of the default model) pass; one step more or fewer for every coordinate
+ * (~2e-2) does not.
+ */
+export const ADAPTER_TOLERANCE = 5e-3;
+
+/** ‖a − b‖ / ‖a‖ over a whole tensor (0 for equal tensors, Infinity for different lengths). */
+export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? 0;
+    diff += (x - (b[i] ?? 0)) ** 2;
+    norm += x * x;
+  }
+  return diff === 0 ? 0 : Math.sqrt(diff / Math.max(norm, Number.MIN_VALUE));
+}
+
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
@@ -99,7 +119,10 @@ export async function compareWorkDirs(a: string, b: string): Promise<string[]> {
   }
   storeA.close();
   storeB.close();
-  // Adapter weights.
+  // Adapter weights, per tensor as a whole. They are trained on the teacher logits above, which may differ by
+  // float16 rounding after a resume; AdamW turns such noise into whole-step (lr-sized) differences in the odd
+  // coordinate whose gradient is near zero (seen once in CI: one lora_A off by more than 1e-4 while the
+  // others differed by ~1e-8). A resume that skipped, repeated or restarted steps moves whole tensors.
   const adapter = "distill/adapter/adapter_model.safetensors";
   if (existsSync(path.join(a, adapter)) !== existsSync(path.join(b, adapter)))
     out.push("adapter: only in one run");
@@ -109,7 +132,8 @@ export async function compareWorkDirs(a: string, b: string): Promise<string[]> {
     for (const name of ta.names()) {
       const wa = await ta.readFloat32(name);
       const wb = await tb.readFloat32(name);
-      if (!close(wa.data, wb.data, 1e-4)) out.push(`adapter: ${name} differs`);
+      const rel = relativeL2(wa.data, wb.data);
+      if (rel > ADAPTER_TOLERANCE) out.push(`adapter: ${name} differs (relative L2 ${rel.toExponential(2)})`);
     }
     await ta.close();
     await tb.close();
