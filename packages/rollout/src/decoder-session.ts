@@ -17,7 +17,13 @@ import {
   type ValueInfo,
 } from "./decoder-io.js";
 import { RolloutError } from "./errors.js";
-import { type OpenedSession, openSession, type SessionSettings } from "./execution-provider.js";
+import {
+  type ModelSource,
+  type OpenedSession,
+  openSession,
+  type SessionSettings,
+  warnerOf,
+} from "./execution-provider.js";
 import {
   allocKv,
   gatherKv,
@@ -120,47 +126,23 @@ function appendsInPlace(io: DecoderIo): boolean {
   return io.stepKv !== null && io.kvLayout === "heads-first";
 }
 
-interface Edited {
-  opened: OpenedSession;
-  prunedNodes: number;
-  keepInput: string | null;
+/** onnxruntime's load error as a RolloutError naming the file (provider errors already are one). */
+function explain(e: unknown, file: string): RolloutError {
+  if (e instanceof RolloutError) return e;
+  return new RolloutError(
+    `${file}: onnxruntime could not load the model (${e instanceof Error ? e.message : String(e)})`,
+  );
 }
 
-/**
- * The graph as this session wants it, from the same file: without `present.*` when it appends in place
- * (onnxruntime computes every output of the graph it loads, fetched or not; nodes only they needed go too,
- * none in @ssb/model's graphs, whose attention reads the concatenated cache), and with `logits_to_keep` as
- * an input where the model has it as a constant (our exports), so prompts that are only continued skip the
- * LM head at all but their last position. `full` is released first (one copy of the weights in memory at a time) and
- * reopened if the edited model does not load; where nothing would change it is kept as is.
- */
-async function openEdited(
+async function openOrExplain(
+  source: ModelSource,
   file: string,
-  io: DecoderIo,
-  full: OpenedSession,
   settings: DecoderOptions,
-  inPlace: boolean,
-): Promise<Edited> {
-  const dropOutputs = new Set(inPlace ? io.kv.flatMap((p) => [p.presentKey, p.presentValue]) : []);
-  const edited = editOnnxGraph(
-    await readFile(file),
-    { dropOutputs, initializersToInputs: new Set([exportedIo.logitsToKeep]) },
-    file,
-  );
-  const keepInput = edited.newInputs.includes(exportedIo.logitsToKeep) ? exportedIo.logitsToKeep : null;
-  if (edited.removedNodes === 0 && keepInput === null)
-    return { opened: full, prunedNodes: 0, keepInput: null };
-  const same = { ...settings, executionProvider: full.executionProvider };
-  await full.session.release();
+): Promise<OpenedSession> {
   try {
-    const opened = await openSession({ bytes: edited.bytes, dir: path.dirname(file) }, same);
-    return { opened, prunedNodes: edited.removedNodes, keepInput };
+    return await openSession(source, settings);
   } catch (e) {
-    const warn = settings.warn ?? ((m: string) => console.warn(m));
-    warn(
-      `warning: ${file}: the graph edited for this engine did not load (${e instanceof Error ? e.message : String(e)}); using it as it is`,
-    );
-    return { opened: await openSession(file, same), prunedNodes: 0, keepInput: null };
+    throw explain(e, file);
   }
 }
 
@@ -188,13 +170,20 @@ export class DecoderSession {
   private readonly outputNames: string[];
   private readonly stepOutputNames: string[];
 
-  private constructor(file: string, edited: Edited, io: DecoderIo, inPlace: boolean) {
+  private constructor(
+    file: string,
+    opened: OpenedSession,
+    io: DecoderIo,
+    inPlace: boolean,
+    keepInput: string | null,
+    prunedNodes: number,
+  ) {
     this.file = file;
-    this.prunedNodes = edited.prunedNodes;
-    this.keepInput = edited.keepInput;
-    this.keepsLastLogits = edited.keepInput !== null;
-    this.session = edited.opened.session;
-    this.executionProvider = edited.opened.executionProvider;
+    this.prunedNodes = prunedNodes;
+    this.keepInput = keepInput;
+    this.keepsLastLogits = keepInput !== null;
+    this.session = opened.session;
+    this.executionProvider = opened.executionProvider;
     this.io = io;
     const names: string[] = [];
     for (const p of io.kv) names.push(p.pastKey, p.pastValue);
@@ -212,17 +201,39 @@ export class DecoderSession {
     this.appendsInPlace = inPlace;
   }
 
-  /** Open a decoder; `modelPath` is a .onnx file or a folder holding one. */
+  /**
+   * Open a decoder; `modelPath` is a .onnx file or a folder holding one. The file is read once and loaded
+   * edited for this engine (`editOnnxGraph`; the file is not changed): `logits_to_keep`, where the export
+   * holds it as a constant (ours do), becomes an input, so a prompt that is only continued gets the LM head
+   * at its last position; and when the session appends in place, `present.*` is dropped if that removes
+   * nodes (onnxruntime computes every output of the graph it loads, fetched or not; none in @ssb/model's
+   * graphs, whose attention reads the concatenated cache). If the edited graph does not load, the session
+   * warns and loads the file as it is.
+   */
   static async open(modelPath: string, settings: DecoderOptions = {}): Promise<DecoderSession> {
     const file = resolveModelFile(modelPath);
+    const original = await readFile(file);
+    const source = (bytes: Uint8Array): ModelSource => ({ bytes, dir: path.dirname(file) });
+    const promoted = editOnnxGraph(
+      original,
+      { initializersToInputs: new Set([exportedIo.logitsToKeep]) },
+      file,
+    );
+    let keepInput = promoted.newInputs.includes(exportedIo.logitsToKeep) ? exportedIo.logitsToKeep : null;
+    let bytes = promoted.bytes;
     let opened: OpenedSession;
     try {
-      opened = await openSession(file, settings);
+      opened = await openSession(source(bytes), settings);
     } catch (e) {
-      if (e instanceof RolloutError) throw e;
-      throw new RolloutError(
-        `${file}: onnxruntime could not load the model (${e instanceof Error ? e.message : String(e)})`,
+      // A provider that cannot start, or a file onnxruntime cannot read, fails as such; an edit it rejects
+      // falls back to the file as it is.
+      if (e instanceof RolloutError || keepInput === null) throw explain(e, file);
+      warnerOf(settings)(
+        `warning: ${file}: the graph edited for this engine did not load (${e instanceof Error ? e.message : String(e)}); using it as it is`,
       );
+      keepInput = null;
+      bytes = original;
+      opened = await openOrExplain(source(bytes), file, settings);
     }
     const meta = (list: readonly ort.InferenceSession.ValueMetadata[]): ValueInfo[] =>
       list.map((m) =>
@@ -237,7 +248,18 @@ export class DecoderSession {
       configHints(path.dirname(file)),
     );
     const inPlace = (settings.appendKvInPlace ?? true) && appendsInPlace(io);
-    return new DecoderSession(file, await openEdited(file, io, opened, settings, inPlace), io, inPlace);
+    let prunedNodes = 0;
+    if (inPlace) {
+      const present = new Set(io.kv.flatMap((p) => [p.presentKey, p.presentValue]));
+      const pruned = editOnnxGraph(bytes, { dropOutputs: present }, file);
+      if (pruned.removedNodes > 0) {
+        const same = { ...settings, executionProvider: opened.executionProvider };
+        await opened.session.release();
+        opened = await openOrExplain(source(pruned.bytes), file, same);
+        prunedNodes = pruned.removedNodes;
+      }
+    }
+    return new DecoderSession(file, opened, io, inPlace, keepInput, prunedNodes);
   }
 
   /**

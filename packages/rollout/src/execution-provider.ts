@@ -45,6 +45,11 @@ export function cudaProviderInstalled(): boolean {
 
 export const CUDA_MISSING = `the CUDA execution provider is not installed: onnxruntime-node ships CPU (and WebGPU) only and downloads libonnxruntime_providers_cuda.so from NuGet in its install script, which did not run here (pnpm skips it unless onnxruntime-node is in onlyBuiltDependencies). On a Linux x64 machine with CUDA 12 + cuDNN 9 and network access, run: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js (or add onnxruntime-node to onlyBuiltDependencies and reinstall)`;
 
+/** Where a session's warnings go: `settings.warn`, else console.warn. */
+export function warnerOf(settings: SessionSettings): (message: string) => void {
+  return settings.warn ?? ((m: string) => console.warn(m));
+}
+
 function supported(name: string): boolean {
   try {
     return ort.listSupportedBackends().some((b) => b.name === name);
@@ -97,7 +102,7 @@ const reason = (e: unknown): string => (e instanceof Error ? e.message : String(
 /** Open a model on the configured provider; unavailable providers fail with what is missing and how to get it. */
 export async function openSession(file: ModelSource, settings: SessionSettings = {}): Promise<OpenedSession> {
   const ep = settings.executionProvider ?? "cpu";
-  const warn = settings.warn ?? ((m: string) => console.warn(m));
+  const warn = warnerOf(settings);
   for (const [name, value] of [
     ["intraOpThreads", settings.intraOpThreads],
     ["interOpThreads", settings.interOpThreads],

@@ -24,6 +24,11 @@ export function applyRepetitionPenalty(row: Float32Array, seen: Iterable<number>
   }
 }
 
+/** A precomputed top list with at least `need` entries, of a row whose largest logit is a number. */
+function hasTop(known: RowTop | undefined, need: number): known is RowTop {
+  return known !== undefined && known.ids.length >= need && !Number.isNaN(known.values[0] as number);
+}
+
 /** Top-k sizes up to this are served from a top-k list; larger ones filter by a threshold over the row. */
 export const SMALL_TOP_K = 256;
 
@@ -117,8 +122,7 @@ export function candidates(row: ArrayLike<number>, s: SamplerSettings, known?: R
 function fromTopK(row: ArrayLike<number>, s: SamplerSettings, known?: RowTop): Candidates {
   const T = s.temperature;
   const k = s.topK; // 0 < k < row.length here
-  const top =
-    known && known.ids.length > k && !Number.isNaN(known.values[0] as number) ? known : topKOf(row, k + 1);
+  const top = hasTop(known, k + 1) ? known : topKOf(row, k + 1);
   const kth = top.values[k - 1] as number;
   const max = top.values[0] as number;
   let ids = Array.from({ length: k }, (_, j) => top.ids[j] as number);
@@ -181,8 +185,7 @@ export function samplingDistribution(row: ArrayLike<number>, s: SamplerSettings)
  */
 export function sampleFromRow(row: ArrayLike<number>, s: SamplerSettings, u: number, known?: RowTop): number {
   if (s.temperature === 0) {
-    const usable = known && known.ids.length > 0 && !Number.isNaN(known.values[0] as number);
-    return usable ? (known.ids[0] as number) : argmax(row);
+    return hasTop(known, 1) ? (known.ids[0] as number) : argmax(row);
   }
   const c = candidates(row, s, known);
   if (c) {
