@@ -227,7 +227,11 @@ export function buildDecoderGraph(
         hint,
       );
     }
-    const meanSquare = g.op("ReduceMean", [g.op("Mul", [input, input])], { axes: [-1], keepdims: 1 });
+    // Pow(x, 2) rather than Mul(x, x): the same float32 values, and the form onnxruntime's optimizer fuses
+    // (with ReduceMean, Add, Sqrt, Div and Mul) into one SimplifiedLayerNormalization kernel on CPU
+    // (profiled: ~1.5 of ~90 ms per 128-row decode step on the 53M bench model).
+    const square = g.op("Pow", [input, g.float32([2], [], "two")]);
+    const meanSquare = g.op("ReduceMean", [square], { axes: [-1], keepdims: 1 });
     const rms = g.op("Sqrt", [g.op("Add", [meanSquare, g.float32([config.rmsNormEps], [])])]);
     return g.op("Mul", [g.op("Div", [input, rms]), weight(weightName)], undefined, hint);
   };

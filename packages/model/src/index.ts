@@ -8,7 +8,14 @@ export * from "./export-decoder.js";
 export * from "./export-onnx.js";
 export * from "./genai-config.js";
 export { type JsonObject, ModelFileError } from "./json-fields.js";
-export { type EditResult, editOnnxGraph, type GraphEdits } from "./onnx-edit.js";
+export {
+  type EditResult,
+  editOnnxGraph,
+  type GraphEdits,
+  type GraphValueSignature,
+  readGraphSignature,
+  type TensorValueSpec,
+} from "./onnx-edit.js";
 export * from "./onnx-graph.js";
 export * from "./onnx-proto.js";
 export * from "./rope.js";

@@ -196,14 +196,20 @@ const ONNX_SCHEMA: protobuf.INamespace = {
   },
 };
 
-let modelType: protobuf.Type | undefined;
+let root: protobuf.Root | undefined;
+const types = new Map<string, protobuf.Type>();
 
-function modelProtoType(): protobuf.Type {
-  if (!modelType) {
-    modelType = protobuf.Root.fromJSON(ONNX_SCHEMA).lookupType("onnx.ModelProto");
+function onnxType(name: "ModelProto" | "NodeProto"): protobuf.Type {
+  let type = types.get(name);
+  if (!type) {
+    root ??= protobuf.Root.fromJSON(ONNX_SCHEMA);
+    type = root.lookupType(`onnx.${name}`);
+    types.set(name, type);
   }
-  return modelType;
+  return type;
 }
+
+const modelProtoType = (): protobuf.Type => onnxType("ModelProto");
 
 /** Serialise a ModelProto. The result must stay under protobuf's 2 GiB limit (use external data). */
 export function encodeOnnxModel(model: OnnxModelProto): Uint8Array {
@@ -224,4 +230,13 @@ export function decodeOnnxModel(bytes: Uint8Array): OnnxModelProto {
     oneofs: false,
   });
   return object as OnnxModelProto;
+}
+
+/**
+ * Serialise one NodeProto: the payload of a GraphProto `node` field, for edits that splice nodes into a
+ * serialized graph (editOnnxGraph). Attributes need `type` set, as ONNX requires.
+ */
+export function encodeOnnxNode(node: OnnxNodeProto): Uint8Array {
+  const type = onnxType("NodeProto");
+  return type.encode(type.fromObject(node)).finish();
 }

@@ -80,7 +80,7 @@ export function randomPrompts(count: number, length: number, vocab: number, seed
 }
 
 /** Bumped when @ssb/model's decoder graph changes, so cached exports are rebuilt. */
-const GRAPH_REVISION = 4;
+const GRAPH_REVISION = 5;
 
 /** Folder with config.json, model.safetensors and model.onnx (built on first use). */
 export async function randomQwen2Export(m: RandomQwen2 = BENCH_MODEL): Promise<string> {

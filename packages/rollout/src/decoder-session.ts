@@ -7,7 +7,15 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { float16BitsToFloat32Array } from "@ssb/logit-store";
-import { editOnnxGraph, decoderIo as exportedIo } from "@ssb/model";
+import {
+  editOnnxGraph,
+  decoderIo as exportedIo,
+  type GraphEdits,
+  type GraphValueSignature,
+  OnnxAttributeType,
+  OnnxDataType,
+  readGraphSignature,
+} from "@ssb/model";
 import * as ort from "onnxruntime-node";
 import {
   type DecoderIo,
@@ -34,6 +42,7 @@ import {
   kvHeadroom,
   withCapacity,
 } from "./kv-batch.js";
+import type { BatchTop } from "./top-k-selector.js";
 
 export interface DecoderOptions extends SessionSettings {
   /**
@@ -56,11 +65,20 @@ export interface ForwardInput {
    * skips the LM head at the other positions where the model allows it ({@link DecoderSession.keepsLastLogits}).
    */
   lastLogitsOnly?: boolean;
+  /**
+   * Also return the `topK` largest logits of every position (highest first, ties by lower id), computed
+   * by a TopK node in the loaded graph; needs {@link DecoderSession.topKInGraph}.
+   */
+  topK?: number;
+  /** Fetch the logits (default true); false needs `topK`, whose lists are then all the pass returns. */
+  fetchLogits?: boolean;
 }
 
 export interface ForwardOutput {
-  /** rows × positions × vocab logits as float32. */
-  logits: Float32Array;
+  /** rows × positions × vocab logits as float32; null when the pass was asked not to fetch them. */
+  logits: Float32Array | null;
+  /** With ForwardInput.topK: one list per (row, position), row-major; else null. */
+  top: BatchTop | null;
   /** Logit positions per row: seq, or 1 when only the last was asked for and the model could skip the rest. */
   positions: number;
   vocab: number;
@@ -146,6 +164,76 @@ async function openOrExplain(
   }
 }
 
+/** Names of what the CPU graph edit adds for in-graph top-k (kept apart from any export's own names). */
+const TOP_K_INPUT = "ssb_top_k";
+const TOP_VALUES = "ssb_top_values";
+const TOP_IDS = "ssb_top_ids";
+
+/** TopK on the logits, as nodes appended to the loaded graph (ids cast to int32, as the sampler takes them). */
+function topKEdits(logits: string): Pick<GraphEdits, "addNodes" | "addInputs" | "addOutputs"> {
+  const ids64 = `${TOP_IDS}_int64`;
+  const dims = ["batch_size", "logit_positions", "top_k"];
+  return {
+    addInputs: [{ name: TOP_K_INPUT, dataType: OnnxDataType.INT64, dims: [1] }],
+    addNodes: [
+      {
+        name: "ssb_top_k_node",
+        opType: "TopK",
+        input: [logits, TOP_K_INPUT],
+        output: [TOP_VALUES, ids64],
+        attribute: [
+          { name: "axis", type: OnnxAttributeType.INT, i: -1 },
+          { name: "largest", type: OnnxAttributeType.INT, i: 1 },
+          { name: "sorted", type: OnnxAttributeType.INT, i: 1 },
+        ],
+      },
+      {
+        name: "ssb_top_ids_cast",
+        opType: "Cast",
+        input: [ids64],
+        output: [TOP_IDS],
+        attribute: [{ name: "to", type: OnnxAttributeType.INT, i: OnnxDataType.INT32 }],
+      },
+    ],
+    addOutputs: [
+      { name: TOP_VALUES, dataType: OnnxDataType.FLOAT, dims },
+      { name: TOP_IDS, dataType: OnnxDataType.INT32, dims },
+    ],
+  };
+}
+
+/** onnxruntime's names for the element types a decoder's inputs and outputs use. */
+const ORT_TYPE_NAMES = new Map<number, string>([
+  [OnnxDataType.FLOAT, "float32"],
+  [OnnxDataType.FLOAT16, "float16"],
+  [OnnxDataType.INT64, "int64"],
+  [OnnxDataType.INT32, "int32"],
+]);
+
+/** A graph input or output as read from the file, in decoder-io's terms (as onnxruntime would report it). */
+function signatureValue(v: GraphValueSignature): ValueInfo {
+  return {
+    name: v.name,
+    type: ORT_TYPE_NAMES.get(v.dataType) ?? `onnx-type-${v.dataType}`,
+    shape: v.dims.map((d) => d ?? "?"),
+  };
+}
+
+/** What a loaded graph was edited with (see DecoderSession.open). */
+interface LoadedEdits {
+  keepInput: string | null;
+  topKInGraph: boolean;
+  splitAttentionLayers: number;
+  prunedNodes: number;
+}
+
+const UNEDITED: LoadedEdits = {
+  keepInput: null,
+  topKInGraph: false,
+  splitAttentionLayers: 0,
+  prunedNodes: 0,
+};
+
 export class DecoderSession {
   readonly file: string;
   readonly io: DecoderIo;
@@ -158,30 +246,33 @@ export class DecoderSession {
    * cache each step cost more than the model's matrix products at 128 rows (README).
    */
   readonly appendsInPlace: boolean;
-  /**
-   * Graph nodes left out of the loaded session because only `present.*` needed them (see open); 0 when the
-   * model was loaded as is.
-   */
+  /** Graph nodes left out of the loaded session (only `present.*` needed them; see open). */
   readonly prunedNodes: number;
+  /**
+   * Layers whose attention, in the loaded graph, reads the past cache and the new columns separately
+   * instead of their concatenation (CPU, appending in place; see open). 0 when loaded as in the file.
+   */
+  readonly splitAttentionLayers: number;
   /** Prompts that are only continued get their last position's logits alone (see ForwardInput). */
   readonly keepsLastLogits: boolean;
+  /** The loaded graph ends in a TopK over the logits (ForwardInput.topK; CPU, float32 logits). */
+  readonly topKInGraph: boolean;
   private readonly keepInput: string | null;
   private readonly session: ort.InferenceSession;
-  private readonly outputNames: string[];
-  private readonly stepOutputNames: string[];
 
   private constructor(
     file: string,
     opened: OpenedSession,
     io: DecoderIo,
     inPlace: boolean,
-    keepInput: string | null,
-    prunedNodes: number,
+    edits: LoadedEdits,
   ) {
     this.file = file;
-    this.prunedNodes = prunedNodes;
-    this.keepInput = keepInput;
-    this.keepsLastLogits = keepInput !== null;
+    this.prunedNodes = edits.prunedNodes;
+    this.splitAttentionLayers = edits.splitAttentionLayers;
+    this.keepInput = edits.keepInput;
+    this.keepsLastLogits = edits.keepInput !== null;
+    this.topKInGraph = edits.topKInGraph;
     this.session = opened.session;
     this.executionProvider = opened.executionProvider;
     this.io = io;
@@ -194,72 +285,86 @@ export class DecoderSession {
       dtype: io.kvType,
       names,
     };
-    this.outputNames = [io.logits];
-    for (const p of io.kv) this.outputNames.push(p.presentKey, p.presentValue);
-    this.stepOutputNames = [io.logits];
-    for (const p of io.stepKv ?? []) this.stepOutputNames.push(p.key, p.value);
     this.appendsInPlace = inPlace;
   }
 
   /**
-   * Open a decoder; `modelPath` is a .onnx file or a folder holding one. The file is read once and loaded
-   * edited for this engine (`editOnnxGraph`; the file is not changed): `logits_to_keep`, where the export
-   * holds it as a constant (ours do), becomes an input, so a prompt that is only continued gets the LM head
-   * at its last position; and when the session appends in place, `present.*` is dropped if that removes
-   * nodes (onnxruntime computes every output of the graph it loads, fetched or not; none in @ssb/model's
-   * graphs, whose attention reads the concatenated cache). If the edited graph does not load, the session
-   * warns and loads the file as it is.
+   * Open a decoder; `modelPath` is a .onnx file or a folder holding one. The file is read once, its I/O
+   * contract read from the graph, and the graph loaded edited for this engine (`editOnnxGraph`; the file is
+   * not changed):
+   *  - `logits_to_keep`, where the export holds it as a constant (ours do), becomes an input, so a prompt
+   *    that is only continued gets the LM head at its last position;
+   *  - when the session appends in place, `present.*` is dropped (with the nodes only it needed);
+   *  - on the CPU provider also: attention that reads the concatenation of past and new columns reads them
+   *    separately (the concatenation, a copy of the whole cache per layer and step, then goes with
+   *    `present.*`), and a TopK over the logits is appended, so a decode step can fetch each row's top list
+   *    instead of its logits. Both are measured on CPU only (README); other providers load the graph
+   *    without them (the split form crashed onnxruntime's WebGPU provider on an empty past).
+   * If the edited graph does not load, the session warns and loads the file as it is.
    */
   static async open(modelPath: string, settings: DecoderOptions = {}): Promise<DecoderSession> {
     const file = resolveModelFile(modelPath);
+    const dir = path.dirname(file);
     const original = await readFile(file);
-    const source = (bytes: Uint8Array): ModelSource => ({ bytes, dir: path.dirname(file) });
-    const promoted = editOnnxGraph(
-      original,
-      { initializersToInputs: new Set([exportedIo.logitsToKeep]) },
+    const signature = readGraphSignature(original, file);
+    const io = describeDecoderIo(
+      signature.inputs.map(signatureValue),
+      signature.outputs.map(signatureValue),
       file,
+      configHints(dir),
     );
-    let keepInput = promoted.newInputs.includes(exportedIo.logitsToKeep) ? exportedIo.logitsToKeep : null;
-    let bytes = promoted.bytes;
+    const inPlace = (settings.appendKvInPlace ?? true) && appendsInPlace(io);
+    const present = new Set(io.kv.flatMap((p) => [p.presentKey, p.presentValue]));
+    const graphTopK = io.logitsType === "float32" && io.vocabSize !== null;
+    const edited = new Map<string, { bytes: Uint8Array; edits: LoadedEdits }>();
+    const editFor = (ep: OpenedSession["executionProvider"]): { bytes: Uint8Array; edits: LoadedEdits } => {
+      const cpu = ep === "cpu";
+      const edits: GraphEdits = {
+        initializersToInputs: new Set([exportedIo.logitsToKeep]),
+        ...(inPlace ? { dropOutputs: present, splitCachedAttention: cpu } : {}),
+        ...(cpu && graphTopK ? topKEdits(io.logits) : {}),
+      };
+      const result = editOnnxGraph(original, edits, file);
+      return {
+        bytes: result.bytes,
+        edits: {
+          keepInput: result.newInputs.includes(exportedIo.logitsToKeep) ? exportedIo.logitsToKeep : null,
+          topKInGraph: cpu && graphTopK,
+          splitAttentionLayers: result.splitAttentionLayers,
+          prunedNodes: result.removedNodes,
+        },
+      };
+    };
+    const source: ModelSource = {
+      dir,
+      bytes: (ep) => {
+        let found = edited.get(ep);
+        if (!found) {
+          edited.clear(); // one edited copy in memory at a time
+          found = editFor(ep);
+          edited.set(ep, found);
+        }
+        return found.bytes;
+      },
+    };
     let opened: OpenedSession;
+    let edits: LoadedEdits;
     try {
-      opened = await openSession(source(bytes), settings);
+      opened = await openSession(source, settings);
+      edits = (edited.get(opened.executionProvider) ?? editFor(opened.executionProvider)).edits;
     } catch (e) {
       // A provider that cannot start, or a file onnxruntime cannot read, fails as such; an edit it rejects
       // falls back to the file as it is.
-      if (e instanceof RolloutError || keepInput === null) throw explain(e, file);
+      const wasEdited = [...edited.values()].some((x) => x.bytes !== original);
+      if (e instanceof RolloutError || !wasEdited) throw explain(e, file);
       warnerOf(settings)(
         `warning: ${file}: the graph edited for this engine did not load (${e instanceof Error ? e.message : String(e)}); using it as it is`,
       );
-      keepInput = null;
-      bytes = original;
-      opened = await openOrExplain(source(bytes), file, settings);
+      edited.clear();
+      opened = await openOrExplain({ dir, bytes: original }, file, settings);
+      edits = UNEDITED;
     }
-    const meta = (list: readonly ort.InferenceSession.ValueMetadata[]): ValueInfo[] =>
-      list.map((m) =>
-        m.isTensor
-          ? { name: m.name, type: m.type, shape: m.shape }
-          : { name: m.name, type: "non-tensor", shape: [] },
-      );
-    const io = describeDecoderIo(
-      meta(opened.session.inputMetadata),
-      meta(opened.session.outputMetadata),
-      file,
-      configHints(path.dirname(file)),
-    );
-    const inPlace = (settings.appendKvInPlace ?? true) && appendsInPlace(io);
-    let prunedNodes = 0;
-    if (inPlace) {
-      const present = new Set(io.kv.flatMap((p) => [p.presentKey, p.presentValue]));
-      const pruned = editOnnxGraph(bytes, { dropOutputs: present }, file);
-      if (pruned.removedNodes > 0) {
-        const same = { ...settings, executionProvider: opened.executionProvider };
-        await opened.session.release();
-        opened = await openOrExplain(source(pruned.bytes), file, same);
-        prunedNodes = pruned.removedNodes;
-      }
-    }
-    return new DecoderSession(file, opened, io, inPlace, keepInput, prunedNodes);
+    return new DecoderSession(file, opened, io, inPlace, edits);
   }
 
   /**
@@ -342,25 +447,40 @@ export class DecoderSession {
       // logits_to_keep: 0 = every position.
       feeds[this.keepInput] = new ort.Tensor("int64", BigInt64Array.of(positions === seq ? 0n : 1n), [1]);
     }
+    const fetchLogits = input.fetchLogits ?? true;
+    const k = input.topK;
+    if (k !== undefined) {
+      if (!this.topKInGraph)
+        throw new RolloutError(`${this.file}: topK needs a graph loaded with its TopK (topKInGraph)`);
+      if (!(Number.isInteger(k) && k >= 1 && k <= (io.vocabSize as number)))
+        throw new RolloutError(`topK must be an integer in [1, ${io.vocabSize}], found ${k}`);
+    } else if (!fetchLogits) throw new RolloutError("forward: fetchLogits false needs topK");
+    // The appended TopK runs on every pass: 1 is its cheapest k when nobody reads the lists.
+    if (this.topKInGraph) feeds[TOP_K_INPUT] = new ort.Tensor("int64", BigInt64Array.of(BigInt(k ?? 1)), [1]);
+    const fetch: string[] = [];
+    if (fetchLogits) fetch.push(io.logits);
+    if (k !== undefined) fetch.push(TOP_VALUES, TOP_IDS);
+    for (const p of inPlace ? (io.stepKv ?? []) : []) fetch.push(p.key, p.value);
+    if (!inPlace) for (const p of io.kv) fetch.push(p.presentKey, p.presentValue);
     let out: ort.InferenceSession.ReturnType;
     try {
-      out = inPlace ? await this.session.run(feeds, this.stepOutputNames) : await this.session.run(feeds);
+      out = await this.session.run(feeds, fetch);
     } catch (e) {
       throw new RolloutError(
         `${this.file}: forward pass failed for batch ${rows} x ${seq} after ${length} cached positions (${e instanceof Error ? e.message : String(e)})`,
       );
     }
-    const logitsTensor = out[io.logits] as ort.Tensor;
-    const vocab = logitsTensor.dims[logitsTensor.dims.length - 1] as number;
-    const rawLogits = logitsTensor.data;
-    const logits =
-      rawLogits instanceof Float32Array ? rawLogits : float16BitsToFloat32Array(rawLogits as Uint16Array);
-    if (logits.length !== rows * positions * vocab) {
-      // Some exports return only the last position's logits; callers here need every position.
-      throw new RolloutError(
-        `${this.file}: logits have shape [${logitsTensor.dims.join(", ")}], expected [${rows}, ${positions}, vocab]`,
-      );
-    }
+    const logits = fetchLogits ? this.logitsOf(out, rows, positions) : null;
+    const vocab = logits ? logits.length / (rows * positions) : (io.vocabSize as number);
+    const top: BatchTop | null =
+      k === undefined
+        ? null
+        : {
+            rows: rows * positions,
+            k,
+            values: (out[TOP_VALUES] as ort.Tensor).data as Float32Array,
+            ids: (out[TOP_IDS] as ort.Tensor).data as Int32Array,
+          };
     if (inPlace) {
       // new_key_values.* are [rows, heads, seq, dim]: each (row, head) block goes to columns length.. of the cache.
       const block = seq * g.headDim;
@@ -381,7 +501,7 @@ export class DecoderSession {
           }
         }
       });
-      return { logits, positions, vocab, present: { ...past, length: length + seq } };
+      return { logits, top, positions, vocab, present: { ...past, length: length + seq } };
     }
     const arrays: KvArray[] = [];
     for (const p of io.kv) {
@@ -391,7 +511,22 @@ export class DecoderSession {
       );
     }
     const total = length + seq;
-    return { logits, positions, vocab, present: { rows, length: total, capacity: total, arrays } };
+    return { logits, top, positions, vocab, present: { rows, length: total, capacity: total, arrays } };
+  }
+
+  /** The pass's logits as float32, checked against the shape asked for. */
+  private logitsOf(out: ort.InferenceSession.ReturnType, rows: number, positions: number): Float32Array {
+    const tensor = out[this.io.logits] as ort.Tensor;
+    const raw = tensor.data;
+    const logits = raw instanceof Float32Array ? raw : float16BitsToFloat32Array(raw as Uint16Array);
+    const vocab = tensor.dims[tensor.dims.length - 1] as number;
+    if (logits.length !== rows * positions * vocab) {
+      // Some exports return only the last position's logits; callers here need every position.
+      throw new RolloutError(
+        `${this.file}: logits have shape [${tensor.dims.join(", ")}], expected [${rows}, ${positions}, vocab]`,
+      );
+    }
+    return logits;
   }
 
   async close(): Promise<void> {

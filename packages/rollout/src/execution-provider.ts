@@ -73,9 +73,11 @@ export interface OpenedSession {
 
 /**
  * A model to open: a file, or serialized bytes with the folder its external-data paths are relative to
- * (a model rewritten in memory, see DecoderSession).
+ * (a model rewritten in memory, see DecoderSession); the bytes may depend on the provider being tried.
  */
-export type ModelSource = string | { bytes: Uint8Array; dir: string };
+export type ModelSource =
+  | string
+  | { bytes: Uint8Array | ((ep: "cpu" | "cuda" | "webgpu") => Uint8Array); dir: string };
 
 async function create(
   source: ModelSource,
@@ -86,7 +88,8 @@ async function create(
   options.executionProviders = ep === "cpu" ? ["cpu"] : [ep, "cpu"];
   if (typeof source === "string") return ort.InferenceSession.create(source, options);
   options.extra = { session: { model_external_initializers_file_folder_path: source.dir } };
-  return ort.InferenceSession.create(source.bytes, options);
+  const bytes = typeof source.bytes === "function" ? source.bytes(ep) : source.bytes;
+  return ort.InferenceSession.create(bytes, options);
 }
 
 /**

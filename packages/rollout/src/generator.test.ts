@@ -10,10 +10,12 @@ import path from "node:path";
 import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dummyDecoderDir, exportTinyRef } from "../test/fixtures.js";
-import { DecoderSession } from "./decoder-session.js";
+import { DecoderSession, type ForwardOutput } from "./decoder-session.js";
 import { type FinishedSequence, type GenerateOptions, Generator, type PromptInput } from "./generator.js";
+import { topK } from "./logit-math.js";
 import { samplingDistribution } from "./sampler.js";
 import { scoreContinuations } from "./score.js";
+import { type BatchTop, rowTop } from "./top-k-selector.js";
 
 let dir: string;
 let gen: Generator;
@@ -46,6 +48,12 @@ async function tinyStore(prefix: string, k: number) {
     captureTemperature: 1,
   });
   return { dir, writer };
+}
+
+/** A pass's logits, which these tests always fetch. */
+function fetched(out: ForwardOutput): Float32Array {
+  expect(out.logits).not.toBeNull();
+  return out.logits as Float32Array;
 }
 
 const byKey = (seqs: FinishedSequence[]): Map<string, number[]> =>
@@ -247,6 +255,32 @@ describe("batched top-k (onnxruntime TopK for the whole step)", () => {
     await never.close();
   });
 
+  it("draws from the in-graph lists alone, without fetching logits, when no row needs its logits", async () => {
+    const always = await Generator.load(dir, { batchTopK: "always" });
+    const never = await Generator.load(dir, { batchTopK: "never" });
+    const flags: boolean[] = [];
+    const forward = always.session.forward.bind(always.session);
+    always.session.forward = (input) => {
+      if (input.seq === 1) flags.push(input.fetchLogits ?? true);
+      return forward(input);
+    };
+    for (const sampling of [
+      { ...SAMPLING, temperature: 0 },
+      { ...SAMPLING, temperature: 0.9, topK: 5, topP: 0.9, minP: 0.02 },
+    ]) {
+      const seqs = async (g: Generator): Promise<FinishedSequence[]> => {
+        const out: FinishedSequence[] = [];
+        for await (const s of g.generate(PROMPTS, { n: 3, maxBatch: 5, sampling })) out.push(s);
+        return out;
+      };
+      expect(byKey(await seqs(always))).toEqual(byKey(await seqs(never)));
+    }
+    expect(flags.length).toBeGreaterThan(0);
+    expect(flags.every((f) => !f)).toBe(true);
+    await always.close();
+    await never.close();
+  });
+
   it("rejects an unknown mode before opening the model", async () => {
     await expect(Generator.load(dir, { batchTopK: "sometimes" as unknown as "auto" })).rejects.toThrow(
       /batchTopK must be "auto", "always" or "never"/,
@@ -293,7 +327,7 @@ describe("session loader", () => {
     const input = { tokenIds: [5, 9, 77, 3, 120, 0, 14, 200, 8, 61], rows: 2, seq: 5, pads: [0, 1] };
     const a = await s.forward({ ...input, past: s.emptyKv(2, 5), lastLogitsOnly: true });
     const b = await inline.forward({ ...input, past: inline.emptyKv(2, 5), lastLogitsOnly: true });
-    expect(Array.from(a.logits)).toEqual(Array.from(b.logits));
+    expect(Array.from(fetched(a))).toEqual(Array.from(fetched(b)));
     await s.close();
     await inline.close();
     await rm(external, { recursive: true, force: true });
@@ -309,8 +343,8 @@ describe("session loader", () => {
       expect([all.positions, last.positions]).toEqual([5, 1]);
       const V = all.vocab;
       for (let r = 0; r < 2; r++) {
-        expect(Array.from(last.logits.subarray(r * V, (r + 1) * V))).toEqual(
-          Array.from(all.logits.subarray((r * 5 + 4) * V, (r * 5 + 5) * V)),
+        expect(Array.from(fetched(last).subarray(r * V, (r + 1) * V))).toEqual(
+          Array.from(fetched(all).subarray((r * 5 + 4) * V, (r * 5 + 5) * V)),
         );
       }
       await s.close();
@@ -332,8 +366,39 @@ describe("session loader", () => {
       { key: "new_key_values.1.key", value: "new_key_values.1.value" },
     ]);
     expect(gen.session.appendsInPlace).toBe(true);
-    // Loaded without present.*, but its attention reads the cache concatenations, so they stay.
-    expect([gen.session.prunedNodes, gen.session.keepsLastLogits]).toEqual([0, true]);
+    // Loaded on CPU without present.*, attention reading past and new columns apart (so the cache
+    // concatenations went with present.*), and a TopK over the logits.
+    const { prunedNodes, splitAttentionLayers, keepsLastLogits, topKInGraph } = gen.session;
+    expect([prunedNodes, splitAttentionLayers, keepsLastLogits, topKInGraph]).toEqual([10, 2, true, true]);
+  });
+
+  it("returns each position's top-k from the model's own pass, with or without the logits", async () => {
+    const s = await DecoderSession.open(dir);
+    const input = { tokenIds: [5, 9, 77, 3, 120, 0, 14, 200, 8, 61], rows: 2, seq: 5, pads: [0, 1] };
+    const both = await s.forward({ ...input, past: s.emptyKv(2, 5), topK: 7 });
+    const listsOnly = await s.forward({ ...input, past: s.emptyKv(2, 5), topK: 7, fetchLogits: false });
+    expect(listsOnly.logits).toBeNull();
+    const V = both.vocab;
+    const logits = fetched(both);
+    for (const out of [both, listsOnly]) {
+      const top = out.top as BatchTop;
+      expect([top.rows, top.k, out.vocab]).toEqual([10, 7, V]);
+      for (let p = 0; p < 10; p++) {
+        const expected = topK(logits.subarray(p * V, (p + 1) * V), 7);
+        const got = rowTop(top, p);
+        expect(Array.from(got.ids)).toEqual(Array.from(expected.ids));
+        expect(Array.from(got.values)).toEqual(Array.from(expected.values));
+      }
+    }
+    await expect(s.forward({ ...input, past: s.emptyKv(2), fetchLogits: false })).rejects.toThrow(
+      /needs topK/,
+    );
+    await expect(s.forward({ ...input, past: s.emptyKv(2), topK: V + 1 })).rejects.toThrow(/topK must be/);
+    await s.close();
+    // Other graph edits are CPU-only too, and none of them without the in-place cache.
+    const fetchAll = await DecoderSession.open(dir, { appendKvInPlace: false });
+    expect([fetchAll.splitAttentionLayers, fetchAll.prunedNodes, fetchAll.topKInGraph]).toEqual([0, 0, true]);
+    await fetchAll.close();
   });
 });
 

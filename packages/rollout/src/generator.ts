@@ -21,13 +21,26 @@ import {
   type ModelConfig,
   type ModelTokenizer,
 } from "@ssb/model";
-import { type DecoderOptions, DecoderSession } from "./decoder-session.js";
+import {
+  type DecoderOptions,
+  DecoderSession,
+  type ForwardInput,
+  type ForwardOutput,
+} from "./decoder-session.js";
 import { RolloutError } from "./errors.js";
 import type { KvBatch, KvRowSource } from "./kv-batch.js";
+import type { RowTop } from "./logit-math.js";
 import { streamKey } from "./prng.js";
-import { SMALL_TOP_K } from "./sampler.js";
+import { SMALL_TOP_K, topNeedsRow } from "./sampler.js";
 import { DEFAULT_SAMPLING, resolveSampling, type SamplingParams } from "./sampling-params.js";
-import { consumeLogits, type FinishReason, type SequenceState, type StopChecker } from "./sequence.js";
+import {
+  consumeLogits,
+  consumeTop,
+  type FinishReason,
+  type SequenceState,
+  type StopChecker,
+  topListSuffices,
+} from "./sequence.js";
 import { type BatchTop, rowTop, TopKSelector } from "./top-k-selector.js";
 
 export interface PromptInput {
@@ -115,9 +128,11 @@ export interface GeneratorOptions extends DecoderOptions {
   tokenizer?: boolean;
   /**
    * Take every decode step's top-k lists (for top-k sampling, greedy and logit capture) for the whole
-   * batch from one onnxruntime TopK call instead of a JavaScript scan per row: "auto" (default) when a step
-   * has at least 65,536 logits (below that the scan is cheaper), "always", or "never". Samples and captured
-   * logits are identical either way.
+   * batch from onnxruntime's TopK instead of a JavaScript scan per row: from the model's own pass where the
+   * loaded graph ends in one (`session.topKInGraph`, CPU), else from a separate TopK call — with "auto"
+   * (default) when a step has at least 65,536 logits (below that the scan is cheaper than the call) —;
+   * "always"; or "never" (JavaScript scans, logits always fetched). Samples and captured logits are
+   * identical either way.
    */
   batchTopK?: "auto" | "always" | "never";
   /** Model id recorded in outputs (default: the folder name). */
@@ -141,8 +156,8 @@ interface ActiveRow {
 export const defaultCaptureKey = (promptId: string, sampleIndex: number): string =>
   `${promptId}#${sampleIndex}`;
 
-/** Per batchTopK mode, the fewest logits in a step for which one TopK call is used. "auto": below 65,536
- * logits per step, scanning rows in JavaScript costs less than a session call. */
+/** Per batchTopK mode, the fewest logits in a step for which a separate TopK call is used. "auto": below
+ * 65,536 logits per step, scanning rows in JavaScript costs less than a session call. */
 const BATCH_TOP_K_MODES = new Map<string, number>([
   ["auto", 1 << 16],
   ["always", 0],
@@ -409,20 +424,17 @@ export class Generator {
         tokenIds[r] = seq.tokens[seq.tokens.length - 1] as number;
         pads[r] = kv.length - seq.kvLength;
       }
-      const out = await this.session.forward({ tokenIds, rows, seq: 1, pads, past: kv });
+      const { out, tops } = await this.decodeStep({ tokenIds, rows, seq: 1, pads, past: kv }, active);
       kv = out.present;
-      const tops = await this.batchTop(out.logits, rows, out.vocab, active);
       for (let r = 0; r < rows; r++) {
         const a = active[r] as ActiveRow;
         a.seq.kvLength++;
         a.source = { from: kv, row: r, len: a.seq.kvLength };
-        consumeLogits(
-          a.seq,
-          out.logits.subarray(r * out.vocab, (r + 1) * out.vocab),
-          this.maxContext,
-          stopCheck,
-          tops ? rowTop(tops, r) : undefined,
-        );
+        const known = tops ? rowTop(tops, r) : undefined;
+        if (out.logits) {
+          const row = out.logits.subarray(r * out.vocab, (r + 1) * out.vocab);
+          consumeLogits(a.seq, row, this.maxContext, stopCheck, known);
+        } else consumeTop(a.seq, known as RowTop, out.vocab, this.maxContext, stopCheck);
         generatedTokens++;
         if (a.seq.finish) finish(a.seq);
       }
@@ -444,7 +456,35 @@ export class Generator {
     });
   }
 
-  /** One decode step's top-k lists for every row, when the rows use them and the batch is large enough. */
+  /**
+   * One decode step for every active row, with the batch's top-k lists when the rows use them. Where the
+   * loaded graph ends in a TopK (CPU), the lists come from the same pass, and when every row can draw from
+   * its list alone the logits are not fetched at all (16 MB per step at 128 rows x 32k vocabulary, 78 MB
+   * at Qwen's 152k). A tie at some row's k-th logit, which may continue past the list, reruns the step
+   * with the logits (the in-place cache columns it writes are rewritten with the same values).
+   */
+  private async decodeStep(
+    input: ForwardInput,
+    active: readonly ActiveRow[],
+  ): Promise<{ out: ForwardOutput; tops: BatchTop | null }> {
+    const vocab = this.vocabSize;
+    let k = 0;
+    for (const a of active) k = Math.max(k, topEntriesUsed(a.seq, vocab));
+    if (this.session.topKInGraph && this.batchTopKMinLogits !== Number.POSITIVE_INFINITY && k > 0) {
+      const listsOnly = active.every((a) => topListSuffices(a.seq, vocab));
+      const out = await this.session.forward({ ...input, topK: k, fetchLogits: !listsOnly });
+      const tops = out.top as BatchTop;
+      if (!listsOnly || !active.some((a, r) => topNeedsRow(rowTop(tops, r), a.seq.params)))
+        return { out, tops };
+      const again = await this.session.forward({ ...input, topK: k });
+      return { out: again, tops: again.top };
+    }
+    const out = await this.session.forward(input);
+    const logits = out.logits as Float32Array;
+    return { out, tops: await this.batchTop(logits, input.rows, out.vocab, active) };
+  }
+
+  /** One decode step's top-k lists for every row from the TopK session, when the rows use them and the batch is large enough. */
   private async batchTop(
     logits: Float32Array,
     rows: number,
@@ -541,11 +581,12 @@ export class Generator {
         lastLogitsOnly: onRows === null,
       });
       kv = out.present;
-      onRows?.(out.logits, out.vocab, start, seq, padded);
+      const logits = out.logits as Float32Array; // fetched: forward's default
+      onRows?.(logits, out.vocab, start, seq, padded);
       if (start + seq === padded) {
         const P = out.positions;
         lastLogits = Array.from({ length: rows }, (_, r) =>
-          out.logits.slice((r * P + P - 1) * out.vocab, (r * P + P) * out.vocab),
+          logits.slice((r * P + P - 1) * out.vocab, (r * P + P) * out.vocab),
         );
       }
     }

@@ -74,7 +74,10 @@ export {
   candidates,
   type SamplerSettings,
   sampleFromRow,
+  sampleFromTop,
   samplingDistribution,
+  servedByTop,
+  topNeedsRow,
 } from "./sampler.js";
 export { DEFAULT_SAMPLING, resolveSampling, type SamplingParams } from "./sampling-params.js";
 export { type ScoredSequence, type ScoreOptions, type ScoreRequest, scoreContinuations } from "./score.js";

@@ -12,7 +12,10 @@ import {
   candidates,
   type SamplerSettings,
   sampleFromRow,
+  sampleFromTop,
   samplingDistribution,
+  servedByTop,
+  topNeedsRow,
 } from "./sampler.js";
 
 /** transformers' warpers written the plain way: full softmax, full sort, masks. */
@@ -121,6 +124,37 @@ describe("sampler distribution", () => {
       expect(candidates(LOGITS, settings, short), label).toEqual(candidates(LOGITS, settings));
     }
     expect(sampleFromRow(LOGITS, { ...base, temperature: 0 }, 0.3, { ids: [1], values: [9] })).toBe(1);
+  });
+
+  it("draws the same token from a top list alone as from the row, and asks for the row on ties and NaN", () => {
+    const V = LOGITS.length;
+    const served = [...cases, ["greedy", { ...base, temperature: 0 }] as [string, SamplerSettings]].filter(
+      ([, c]) => servedByTop(c, V),
+    );
+    expect(served.map(([label]) => label)).toEqual([
+      "top-k 4",
+      "top-k 5 (tie at the boundary kept)",
+      "top-k 8 + top-p 0.9 + min-p 0.05 at T 0.8",
+      "greedy",
+    ]);
+    for (const [label, settings] of served) {
+      const known = topK(LOGITS, settings.topK + 1);
+      // top-k 5's 5th and 6th logits tie (0.3, 0.3): a list cannot show whether more follow.
+      const tie = settings.temperature > 0 && settings.topK === 5;
+      expect(topNeedsRow(known, settings), label).toBe(tie);
+      if (tie) continue;
+      for (let j = 0; j < 50; j++) {
+        const u = j / 50;
+        expect(sampleFromTop(known, V, settings, u), label).toBe(sampleFromRow(LOGITS, settings, u));
+      }
+    }
+    // Longer lists than k + 1 are fine; a list of k entries shows nothing about ties.
+    const s4 = { ...base, topK: 4 };
+    expect(topNeedsRow(topK(LOGITS, 9), s4)).toBe(false);
+    expect(topNeedsRow(topK(LOGITS, 4), s4)).toBe(true);
+    expect(topNeedsRow({ ids: [0, 1], values: [Number.NaN, 1] }, { ...base, temperature: 0 })).toBe(true);
+    expect(() => sampleFromTop(topK(LOGITS, 6), V, { ...base, topK: 5 }, 0.5)).toThrow(/whole logits row/);
+    expect(servedByTop({ ...base, topK: 4 }, 4)).toBe(false); // top-k >= vocabulary filters nothing
   });
 
   it("top-p keeps the whole nucleus on a wide vocabulary (band search)", () => {

@@ -50,13 +50,31 @@ function sortedByLogit(row: ArrayLike<number>, ids: number[]): number[] {
  * at once; with at least topK + 1 of them the row is not scanned again. The result is the same either way.
  */
 export function candidates(row: ArrayLike<number>, s: SamplerSettings, known?: RowTop): Candidates | null {
-  const V = row.length;
-  const T = s.temperature;
+  return candidatesOf(row, row.length, s, known);
+}
+
+/** {@link candidates} for a row that may be absent (null) when `known` serves the draw. */
+function candidatesOf(
+  row: ArrayLike<number> | null,
+  V: number,
+  s: SamplerSettings,
+  known?: RowTop,
+): Candidates | null {
   const useTopK = s.topK > 0 && s.topK < V;
   const useTopP = s.topP < 1;
   const useMinP = s.minP > 0;
   if (!useTopK && !useTopP && !useMinP) return null;
   if (useTopK && s.topK <= SMALL_TOP_K) return fromTopK(row, s, known);
+  return fromWholeRow(rowOrThrow(row), s);
+}
+
+/** Candidates of a large top-k, or of top-p / min-p without top-k: thresholds over the whole row. */
+function fromWholeRow(row: ArrayLike<number>, s: SamplerSettings): Candidates {
+  const V = row.length;
+  const T = s.temperature;
+  const useTopK = s.topK > 0 && s.topK < V;
+  const useTopP = s.topP < 1;
+  const useMinP = s.minP > 0;
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < V; i++) if ((row[i] as number) > max) max = row[i] as number;
 
@@ -116,46 +134,74 @@ export function candidates(row: ArrayLike<number>, s: SamplerSettings, known?: R
 
 /**
  * The common case (small top-k): the k + 1 largest logits give the max, the k-th value, and whether any
- * logit outside the top k ties with the k-th (transformers keeps ties: then one equality scan adds them);
- * top-p and min-p then only look at those few candidates.
+ * logit outside the top k ties with the k-th (transformers keeps ties: then one equality scan of the row
+ * adds them); top-p and min-p then only look at those few candidates. `row` may be null when `known` holds
+ * k + 1 entries and no tie reaches past the k-th (see {@link topNeedsRow}).
  */
-function fromTopK(row: ArrayLike<number>, s: SamplerSettings, known?: RowTop): Candidates {
+function fromTopK(row: ArrayLike<number> | null, s: SamplerSettings, known?: RowTop): Candidates {
   const T = s.temperature;
-  const k = s.topK; // 0 < k < row.length here
-  const top = hasTop(known, k + 1) ? known : topKOf(row, k + 1);
+  const k = s.topK; // 0 < k < vocabulary size here
+  const top = hasTop(known, k + 1) ? known : topKOf(rowOrThrow(row), k + 1);
   const kth = top.values[k - 1] as number;
   const max = top.values[0] as number;
   let ids = Array.from({ length: k }, (_, j) => top.ids[j] as number);
+  let values = Array.from({ length: k }, (_, j) => top.values[j] as number);
   if (top.values[k] === kth) {
+    const full = rowOrThrow(row);
     const have = new Set(ids);
-    for (let i = 0; i < row.length; i++) if (row[i] === kth && !have.has(i)) ids.push(i);
-    ids = sortedByLogit(row, ids);
+    for (let i = 0; i < full.length; i++) if (full[i] === kth && !have.has(i)) ids.push(i);
+    ids = sortedByLogit(full, ids);
+    values = ids.map((id) => full[id] as number);
   }
   let n = ids.length;
   if (s.topP < 1) {
     let z = 0;
-    for (const id of ids) z += Math.exp(((row[id] as number) - max) / T);
+    for (const v of values) z += Math.exp((v - max) / T);
     let before = 0;
     let kept = 0;
-    while (kept < n && before / z < s.topP)
-      before += Math.exp(((row[ids[kept++] as number] as number) - max) / T);
+    while (kept < n && before / z < s.topP) before += Math.exp(((values[kept++] as number) - max) / T);
     n = Math.max(1, kept);
   }
   if (s.minP > 0) {
     const floor = max + T * Math.log(s.minP);
     let kept = 0;
-    while (kept < n && (row[ids[kept] as number] as number) >= floor) kept++;
+    while (kept < n && (values[kept] as number) >= floor) kept++;
     n = Math.max(1, kept);
   }
   const out = Int32Array.from(ids.slice(0, n));
   const weights = new Float64Array(n);
   let total = 0;
   for (let j = 0; j < n; j++) {
-    const w = Math.exp(((row[out[j] as number] as number) - max) / T);
+    const w = Math.exp(((values[j] as number) - max) / T);
     weights[j] = w;
     total += w;
   }
   return { ids: out, weights, total };
+}
+
+function rowOrThrow(row: ArrayLike<number> | null): ArrayLike<number> {
+  if (row === null) throw new Error("sampler: this draw needs the whole logits row (see topNeedsRow)");
+  return row;
+}
+
+/**
+ * True when sampling with these settings reads only a row's largest logits: greedy, or a top-k of at most
+ * SMALL_TOP_K (then k + 1 entries). Everything else (plain temperature, top-p or min-p without top-k, a
+ * large top-k) scans the whole row.
+ */
+export function servedByTop(s: SamplerSettings, vocab: number): boolean {
+  return s.temperature === 0 || (s.topK > 0 && s.topK <= SMALL_TOP_K && s.topK < vocab);
+}
+
+/**
+ * Whether a draw from a top list (of a row whose settings pass {@link servedByTop}) still needs the row:
+ * a NaN logit, or a tie at the k-th value that may continue past the list (transformers keeps every tied
+ * token). Greedy never does: TopK and argmax both take the lowest id among equal maxima.
+ */
+export function topNeedsRow(top: RowTop, s: SamplerSettings): boolean {
+  if (Number.isNaN(top.values[0] as number)) return true;
+  if (s.temperature === 0) return false;
+  return top.ids.length <= s.topK || top.values[s.topK] === top.values[s.topK - 1];
 }
 
 /** The full distribution the sampler draws from, as (id, probability) sorted by id (for tests and tools). */
@@ -184,10 +230,29 @@ export function samplingDistribution(row: ArrayLike<number>, s: SamplerSettings)
  * already computed (see {@link candidates}); they must be of the row as given, penalty included.
  */
 export function sampleFromRow(row: ArrayLike<number>, s: SamplerSettings, u: number, known?: RowTop): number {
+  return draw(row, row.length, s, u, known);
+}
+
+/**
+ * Choose the next token from a row's top list alone, without the row: for settings that pass
+ * {@link servedByTop} and a list (topK + 1 entries when sampling) for which {@link topNeedsRow} is false.
+ * Same token as {@link sampleFromRow} on the row itself.
+ */
+export function sampleFromTop(top: RowTop, vocab: number, s: SamplerSettings, u: number): number {
+  return draw(null, vocab, s, u, top);
+}
+
+function draw(
+  row: ArrayLike<number> | null,
+  V: number,
+  s: SamplerSettings,
+  u: number,
+  known?: RowTop,
+): number {
   if (s.temperature === 0) {
-    return hasTop(known, 1) ? (known.ids[0] as number) : argmax(row);
+    return hasTop(known, 1) ? (known.ids[0] as number) : argmax(rowOrThrow(row));
   }
-  const c = candidates(row, s, known);
+  const c = candidatesOf(row, V, s, known);
   if (c) {
     let target = u * c.total;
     for (let j = 0; j < c.ids.length; j++) {
@@ -196,16 +261,16 @@ export function sampleFromRow(row: ArrayLike<number>, s: SamplerSettings, u: num
     }
     return c.ids[c.ids.length - 1] as number;
   }
-  const V = row.length;
+  const full = rowOrThrow(row);
   let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < V; i++) if ((row[i] as number) > max) max = row[i] as number;
+  for (let i = 0; i < V; i++) if ((full[i] as number) > max) max = full[i] as number;
   const inv = 1 / s.temperature;
   let z = 0;
-  for (let i = 0; i < V; i++) z += Math.exp(((row[i] as number) - max) * inv);
+  for (let i = 0; i < V; i++) z += Math.exp(((full[i] as number) - max) * inv);
   let target = u * z;
   for (let i = 0; i < V; i++) {
-    target -= Math.exp(((row[i] as number) - max) * inv);
+    target -= Math.exp(((full[i] as number) - max) * inv);
     if (target < 0) return i;
   }
-  return argmax(row);
+  return argmax(full);
 }

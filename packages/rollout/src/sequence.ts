@@ -5,7 +5,7 @@
  */
 import { logSumExp, type RowTop, topK } from "./logit-math.js";
 import { type StreamKey, uniformAt } from "./prng.js";
-import { applyRepetitionPenalty, sampleFromRow } from "./sampler.js";
+import { applyRepetitionPenalty, sampleFromRow, sampleFromTop, servedByTop } from "./sampler.js";
 import type { SamplingParams } from "./sampling-params.js";
 
 export type FinishReason = "stop" | "length";
@@ -69,7 +69,40 @@ export function consumeLogits(
   if (penalised) applyRepetitionPenalty(row, seq.seen as Set<number>, p.repetitionPenalty);
   const u = uniformAt(seq.stream, seq.tokens.length);
   // The penalty changes the row, so a top list of the raw row no longer applies to it.
-  const token = sampleFromRow(row, p, u, penalised ? undefined : known);
+  return appendToken(seq, sampleFromRow(row, p, u, penalised ? undefined : known), maxContext, stopCheck);
+}
+
+/**
+ * True when this sequence's next token can come from its row's top list alone (no capture, no repetition
+ * penalty, greedy or a small top-k; see servedByTop), so the step need not fetch its logits row.
+ */
+export function topListSuffices(seq: SequenceState, vocab: number): boolean {
+  return seq.capture === null && seq.params.repetitionPenalty === 1 && servedByTop(seq.params, vocab);
+}
+
+/**
+ * Consume one step from the row's top list alone (a sequence for which topListSuffices holds, and a list
+ * for which topNeedsRow is false). Same token as consumeLogits on the row.
+ */
+export function consumeTop(
+  seq: SequenceState,
+  top: RowTop,
+  vocab: number,
+  maxContext: number,
+  stopCheck: StopChecker | null,
+): number {
+  const u = uniformAt(seq.stream, seq.tokens.length);
+  return appendToken(seq, sampleFromTop(top, vocab, seq.params, u), maxContext, stopCheck);
+}
+
+/** Record a sampled token and decide whether the sequence has finished. */
+function appendToken(
+  seq: SequenceState,
+  token: number,
+  maxContext: number,
+  stopCheck: StopChecker | null,
+): number {
+  const p = seq.params;
   seq.tokens.push(token);
   seq.seen?.add(token);
   if (p.stopTokenIds.includes(token)) seq.finish = "stop";
