@@ -50,6 +50,11 @@ export interface DecoderOptions extends SessionSettings {
    * true). false fetches the whole `present.*` cache every pass, as for graphs without those outputs.
    */
   appendKvInPlace?: boolean;
+  /**
+   * On the CPU provider, load the graph with attention split into past and new columns and a TopK over the
+   * logits appended (default true; see DecoderSession.open). false loads it without those two edits.
+   */
+  cpuGraphEdits?: boolean;
 }
 
 export interface ForwardInput {
@@ -318,7 +323,7 @@ export class DecoderSession {
     const graphTopK = io.logitsType === "float32" && io.vocabSize !== null;
     const edited = new Map<string, { bytes: Uint8Array; edits: LoadedEdits }>();
     const editFor = (ep: OpenedSession["executionProvider"]): { bytes: Uint8Array; edits: LoadedEdits } => {
-      const cpu = ep === "cpu";
+      const cpu = ep === "cpu" && (settings.cpuGraphEdits ?? true);
       const edits: GraphEdits = {
         initializersToInputs: new Set([exportedIo.logitsToKeep]),
         ...(inPlace ? { dropOutputs: present, splitCachedAttention: cpu } : {}),

@@ -128,11 +128,10 @@ export interface GeneratorOptions extends DecoderOptions {
   tokenizer?: boolean;
   /**
    * Take every decode step's top-k lists (for top-k sampling, greedy and logit capture) for the whole
-   * batch from onnxruntime's TopK instead of a JavaScript scan per row: from the model's own pass where the
-   * loaded graph ends in one (`session.topKInGraph`, CPU), else from a separate TopK call — with "auto"
-   * (default) when a step has at least 65,536 logits (below that the scan is cheaper than the call) —;
-   * "always"; or "never" (JavaScript scans, logits always fetched). Samples and captured logits are
-   * identical either way.
+   * batch from onnxruntime's TopK instead of a JavaScript scan per row — from the model's own pass where the
+   * loaded graph ends in one (`session.topKInGraph`, CPU), else from a separate TopK call: "auto" (default)
+   * when a step has at least 65,536 logits (below that the scan is cheaper), "always", or "never" (JavaScript
+   * scans, logits always fetched). Samples and captured logits are identical either way.
    */
   batchTopK?: "auto" | "always" | "never";
   /** Model id recorded in outputs (default: the folder name). */
@@ -145,7 +144,8 @@ interface Group {
   params: SamplingParams;
   /** Sample indices not yet admitted. */
   pending: number[];
-  prefill: { kv: KvBatch; row: number; logits: Float32Array } | null;
+  /** The prompt's KV row, last-position logits and (from the graph's TopK) their top list. */
+  prefill: { kv: KvBatch; row: number; logits: Float32Array; top: RowTop | null } | null;
 }
 
 interface ActiveRow {
@@ -164,10 +164,12 @@ const BATCH_TOP_K_MODES = new Map<string, number>([
   ["never", Number.POSITIVE_INFINITY],
 ]);
 
-/** How many of a row's largest raw logits its next token can use: capture, greedy, small top-k (0: none). */
-function topEntriesUsed(seq: SequenceState, vocab: number): number {
-  let k = seq.capture ? seq.capture.k : 0;
-  const p = seq.params;
+/**
+ * How many of a row's largest raw logits its next token can use: `captureK` for the capture, 1 for greedy,
+ * k + 1 for a small top-k (0: none).
+ */
+function topEntriesUsed(p: SamplingParams, captureK: number, vocab: number): number {
+  let k = captureK;
   // A repetition penalty changes the row after capture, so sampling scans the penalised row itself.
   if (p.repetitionPenalty === 1) {
     if (p.temperature === 0) k = Math.max(k, 1);
@@ -227,6 +229,15 @@ export class Generator {
       minLogits,
       options.intraOpThreads,
     );
+  }
+
+  /**
+   * Whether a pass over `rows` rows takes its top lists from the TopK the loaded graph ends in: where the
+   * graph has one and the step is large enough for batch top-k (see batchTopK). Below that, fetching the
+   * small logits and scanning them in JavaScript was cheaper (tiny model, batch 1: 0.40 vs 0.47 ms/token).
+   */
+  private useGraphTopK(rows: number): boolean {
+    return this.session.topKInGraph && rows * this.vocabSize >= this.batchTopKMinLogits;
   }
 
   /** End-of-sequence ids from generation_config.json / config.json / the tokenizer. */
@@ -384,12 +395,16 @@ export class Generator {
         await this.prefill(
           takes.map((t) => t.group).filter((g) => g.prefill === null),
           options.prefillLogitBudget ?? 2 ** 25,
+          writer ? writer.meta.k : 0,
         );
         for (const { group, samples } of takes) {
           const pre = group.prefill as NonNullable<Group["prefill"]>;
           for (const sampleIndex of samples) {
             const seq = this.newSequence(group, sampleIndex, now(), writer, captureKey);
-            consumeLogits(seq, Float32Array.from(pre.logits), this.maxContext, stopCheck);
+            // The row is shared by the prompt's samples: copied only for a penalty, which edits it in place.
+            const penalised = seq.seen !== null && seq.params.repetitionPenalty !== 1;
+            const row = penalised ? Float32Array.from(pre.logits) : pre.logits;
+            consumeLogits(seq, row, this.maxContext, stopCheck, pre.top ?? undefined);
             seq.firstTokenMs = now();
             generatedTokens++;
             if (seq.finish) finish(seq);
@@ -469,8 +484,8 @@ export class Generator {
   ): Promise<{ out: ForwardOutput; tops: BatchTop | null }> {
     const vocab = this.vocabSize;
     let k = 0;
-    for (const a of active) k = Math.max(k, topEntriesUsed(a.seq, vocab));
-    if (this.session.topKInGraph && this.batchTopKMinLogits !== Number.POSITIVE_INFINITY && k > 0) {
+    for (const a of active) k = Math.max(k, topEntriesUsed(a.seq.params, a.seq.capture?.k ?? 0, vocab));
+    if (this.useGraphTopK(input.rows) && k > 0) {
       const listsOnly = active.every((a) => topListSuffices(a.seq, vocab));
       const out = await this.session.forward({ ...input, topK: k, fetchLogits: !listsOnly });
       const tops = out.top as BatchTop;
@@ -493,7 +508,7 @@ export class Generator {
   ): Promise<BatchTop | null> {
     if (rows * vocab < this.batchTopKMinLogits) return null;
     let k = 0;
-    for (const a of active) k = Math.max(k, topEntriesUsed(a.seq, vocab));
+    for (const a of active) k = Math.max(k, topEntriesUsed(a.seq.params, a.seq.capture?.k ?? 0, vocab));
     if (k === 0) return null;
     this.selector ??= TopKSelector.create(this.threads);
     return (await this.selector).select(logits, rows, vocab, k);
@@ -530,21 +545,26 @@ export class Generator {
   }
 
   /** Prefill groups together (left padded, chunked); each gets its KV row and last-position logits. */
-  private async prefill(groups: Group[], logitBudget: number): Promise<void> {
+  private async prefill(groups: Group[], logitBudget: number, captureK: number): Promise<void> {
     if (groups.length === 0) return;
+    let k = 0;
+    for (const g of groups) k = Math.max(k, topEntriesUsed(g.params, captureK, this.vocabSize));
     const result = await this.forwardPadded(
       groups.map((g) => g.promptIds),
       logitBudget,
       null,
+      this.useGraphTopK(groups.length) && k > 0 ? k : undefined,
     );
     groups.forEach((g, i) => {
-      g.prefill = { kv: result.kv, row: i, logits: result.lastLogits[i] as Float32Array };
+      const top = result.lastTops?.[i] ?? null;
+      g.prefill = { kv: result.kv, row: i, logits: result.lastLogits[i] as Float32Array, top };
     });
   }
 
   /**
    * Forward left-padded sequences through the model in chunks. `onRows` sees every chunk's logits
-   * (column c of the chunk is padded position start + c). Returns the KV and each row's last logits.
+   * (column c of the chunk is padded position start + c). Returns the KV and each row's last logits, and
+   * with `lastTopK` (needs session.topKInGraph) each row's top list at its last position.
    */
   async forwardPadded(
     sequences: readonly (readonly number[])[],
@@ -552,7 +572,8 @@ export class Generator {
     onRows:
       | ((logits: Float32Array, vocab: number, start: number, seq: number, padded: number) => void)
       | null,
-  ): Promise<{ kv: KvBatch; lastLogits: Float32Array[]; pads: number[] }> {
+    lastTopK?: number,
+  ): Promise<{ kv: KvBatch; lastLogits: Float32Array[]; lastTops: RowTop[] | null; pads: number[] }> {
     const rows = sequences.length;
     const padded = sequences.reduce((m, s) => Math.max(m, s.length), 0);
     const pads = sequences.map((s) => padded - s.length);
@@ -560,6 +581,7 @@ export class Generator {
     const chunk = Math.max(1, Math.min(padded, Math.floor(logitBudget / (rows * vocab))));
     let kv = this.session.emptyKv(rows, padded);
     let lastLogits: Float32Array[] = [];
+    let lastTops: RowTop[] | null = null;
     for (let start = 0; start < padded; start += chunk) {
       const seq = Math.min(chunk, padded - start);
       const ids = new Array<number>(rows * seq);
@@ -572,6 +594,7 @@ export class Generator {
         }
       }
       // Without onRows only the last position's logits are used: the model may skip the others.
+      const last = start + seq === padded;
       const out = await this.session.forward({
         tokenIds: ids,
         rows,
@@ -579,18 +602,21 @@ export class Generator {
         pads,
         past: kv,
         lastLogitsOnly: onRows === null,
+        ...(last && lastTopK !== undefined ? { topK: lastTopK } : {}),
       });
       kv = out.present;
       const logits = out.logits as Float32Array; // fetched: forward's default
       onRows?.(logits, out.vocab, start, seq, padded);
-      if (start + seq === padded) {
+      if (last) {
         const P = out.positions;
         lastLogits = Array.from({ length: rows }, (_, r) =>
           logits.slice((r * P + P - 1) * out.vocab, (r * P + P) * out.vocab),
         );
+        const top = out.top;
+        if (top) lastTops = Array.from({ length: rows }, (_, r) => rowTop(top, r * P + P - 1));
       }
     }
-    return { kv, lastLogits, pads };
+    return { kv, lastLogits, lastTops, pads };
   }
 
   async close(): Promise<void> {
