@@ -8,16 +8,10 @@ export * from "./export-decoder.js";
 export * from "./export-onnx.js";
 export * from "./genai-config.js";
 export { type JsonObject, ModelFileError } from "./json-fields.js";
-export {
-  type EditResult,
-  editOnnxGraph,
-  type GraphEdits,
-  type GraphValueSignature,
-  readGraphSignature,
-  type TensorValueSpec,
-} from "./onnx-edit.js";
+export { type EditResult, editOnnxGraph, type GraphEdits, type TensorValueSpec } from "./onnx-edit.js";
 export * from "./onnx-graph.js";
 export * from "./onnx-proto.js";
+export { type GraphValueSignature, readGraphSignature } from "./onnx-signature.js";
 export * from "./rope.js";
 export * from "./safetensors.js";
 export * from "./safetensors-writer.js";

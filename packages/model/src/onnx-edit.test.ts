@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tinyRefDir } from "../test/paths.js";
 import { decoderIo } from "./export-decoder.js";
 import { exportOnnx } from "./export-onnx.js";
-import { editOnnxGraph, type GraphValueSignature, readGraphSignature } from "./onnx-edit.js";
+import { editOnnxGraph } from "./onnx-edit.js";
 import { GraphBuilder } from "./onnx-graph.js";
 import {
   decodeOnnxModel,
@@ -24,6 +24,7 @@ import {
   OnnxAttributeType,
   OnnxDataType,
 } from "./onnx-proto.js";
+import { type GraphValueSignature, readGraphSignature } from "./onnx-signature.js";
 
 let workDir: string;
 beforeAll(async () => {

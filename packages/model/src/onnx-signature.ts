@@ -1,0 +1,86 @@
+/** The inputs and outputs an ONNX model's graph declares, read from the protobuf wire format. */
+import {
+  DIM_PARAM,
+  DIM_VALUE,
+  GRAPH_INITIALIZER,
+  GRAPH_INPUT,
+  GRAPH_OUTPUT,
+  MODEL_GRAPH,
+  readInitializer,
+  readInt64,
+  readVarint,
+  SHAPE_DIM,
+  TYPE_TENSOR,
+  TYPE_TENSOR_SHAPE,
+  text,
+  VALUE_INFO_TYPE,
+  valueInfoName,
+  WIRE_LEN,
+  WIRE_VARINT,
+  WireError,
+  type WireField,
+  wireFields,
+} from "./onnx-wire.js";
+
+/** A graph input or output as the file declares it. */
+export interface GraphValueSignature {
+  name: string;
+  /** TensorProto.DataType of the tensor (0 when not declared). */
+  dataType: number;
+  /** A number for a fixed size, a string for a symbolic one, null for one the file leaves open. */
+  dims: (number | string | null)[];
+}
+
+function readSignature(buf: Uint8Array, f: WireField): GraphValueSignature {
+  const out: GraphValueSignature = { name: valueInfoName(buf, f), dataType: 0, dims: [] };
+  const children = (parent: WireField, field: number): WireField[] =>
+    [...wireFields(buf, parent.payloadStart, parent.end)].filter((g) => g.field === field);
+  for (const type of children(f, VALUE_INFO_TYPE).filter((g) => g.wire === WIRE_LEN)) {
+    for (const tensor of children(type, TYPE_TENSOR).filter((g) => g.wire === WIRE_LEN)) {
+      for (const g of wireFields(buf, tensor.payloadStart, tensor.end)) {
+        if (g.field === 1 && g.wire === WIRE_VARINT) out.dataType = readVarint(buf, g.payloadStart)[0];
+        else if (g.field === TYPE_TENSOR_SHAPE && g.wire === WIRE_LEN) {
+          for (const dim of children(g, SHAPE_DIM)) {
+            let size: number | string | null = null;
+            for (const d of wireFields(buf, dim.payloadStart, dim.end)) {
+              if (d.field === DIM_VALUE && d.wire === WIRE_VARINT) size = readInt64(buf, d.payloadStart)[0];
+              else if (d.field === DIM_PARAM && d.wire === WIRE_LEN) size = text(buf, d);
+            }
+            out.dims.push(size);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The graph's inputs and outputs as the file declares them: what onnxruntime reports as a session's input
+ * and output metadata, read without loading the model (so a runtime can plan its edits before it opens the
+ * graph once). Inputs that are also initializers (overridable defaults) are left out, as onnxruntime does.
+ */
+export function readGraphSignature(
+  bytes: Uint8Array,
+  where = "model",
+): { inputs: GraphValueSignature[]; outputs: GraphValueSignature[] } {
+  try {
+    const graphField = [...wireFields(bytes, 0, bytes.length)].find(
+      (f) => f.field === MODEL_GRAPH && f.wire === WIRE_LEN,
+    );
+    if (!graphField) throw new WireError("no graph (ModelProto field 7)");
+    const inputs: GraphValueSignature[] = [];
+    const outputs: GraphValueSignature[] = [];
+    const initializers = new Set<string>();
+    for (const f of wireFields(bytes, graphField.payloadStart, graphField.end)) {
+      if (f.wire !== WIRE_LEN) continue;
+      if (f.field === GRAPH_INPUT) inputs.push(readSignature(bytes, f));
+      else if (f.field === GRAPH_OUTPUT) outputs.push(readSignature(bytes, f));
+      else if (f.field === GRAPH_INITIALIZER) initializers.add(readInitializer(bytes, f).name);
+    }
+    return { inputs: inputs.filter((i) => !initializers.has(i.name)), outputs };
+  } catch (e) {
+    if (e instanceof WireError) throw new Error(`${where}: not a readable ONNX model (${e.message})`);
+    throw e;
+  }
+}
