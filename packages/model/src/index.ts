@@ -11,7 +11,7 @@ export { type JsonObject, ModelFileError } from "./json-fields.js";
 export { type EditResult, editOnnxGraph, type GraphEdits, type TensorValueSpec } from "./onnx-edit.js";
 export * from "./onnx-graph.js";
 export * from "./onnx-proto.js";
-export { type GraphValueSignature, readGraphSignature } from "./onnx-signature.js";
+export { type GraphSignature, type GraphValueSignature, readGraphSignature } from "./onnx-signature.js";
 export * from "./rope.js";
 export * from "./safetensors.js";
 export * from "./safetensors-writer.js";

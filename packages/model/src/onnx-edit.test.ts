@@ -539,6 +539,8 @@ describe("readGraphSignature", () => {
         list.map((v) => ({ name: v.name, type: ortType.get(v.dataType), shape: v.dims }));
       expect(ours(signature.inputs)).toEqual(asOrt(session.inputMetadata));
       expect(ours(signature.outputs)).toEqual(asOrt(session.outputMetadata));
+      expect(signature.opTypes.includes("GroupQueryAttention")).toBe(variant === "contrib");
+      expect(signature.opTypes).toContain("Gemm");
       await session.release();
     }
     expect(() => readGraphSignature(Uint8Array.of(0x3a, 0x05, 0x01), "x.onnx")).toThrow(

@@ -4,8 +4,10 @@ import {
   DIM_VALUE,
   GRAPH_INITIALIZER,
   GRAPH_INPUT,
+  GRAPH_NODE,
   GRAPH_OUTPUT,
   MODEL_GRAPH,
+  NODE_OP_TYPE,
   readInitializer,
   readInt64,
   readVarint,
@@ -55,15 +57,21 @@ function readSignature(buf: Uint8Array, f: WireField): GraphValueSignature {
   return out;
 }
 
+/** What a graph declares and runs, read from the file. */
+export interface GraphSignature {
+  inputs: GraphValueSignature[];
+  outputs: GraphValueSignature[];
+  /** The distinct op types of the main graph's nodes (e.g. "MatMul", "GroupQueryAttention"). */
+  opTypes: string[];
+}
+
 /**
  * The graph's inputs and outputs as the file declares them: what onnxruntime reports as a session's input
  * and output metadata, read without loading the model (so a runtime can plan its edits before it opens the
  * graph once). Inputs that are also initializers (overridable defaults) are left out, as onnxruntime does.
+ * Also the op types the graph uses, for kernels whose limits a runtime must respect.
  */
-export function readGraphSignature(
-  bytes: Uint8Array,
-  where = "model",
-): { inputs: GraphValueSignature[]; outputs: GraphValueSignature[] } {
+export function readGraphSignature(bytes: Uint8Array, where = "model"): GraphSignature {
   try {
     const graphField = [...wireFields(bytes, 0, bytes.length)].find(
       (f) => f.field === MODEL_GRAPH && f.wire === WIRE_LEN,
@@ -72,13 +80,17 @@ export function readGraphSignature(
     const inputs: GraphValueSignature[] = [];
     const outputs: GraphValueSignature[] = [];
     const initializers = new Set<string>();
+    const opTypes = new Set<string>();
     for (const f of wireFields(bytes, graphField.payloadStart, graphField.end)) {
       if (f.wire !== WIRE_LEN) continue;
-      if (f.field === GRAPH_INPUT) inputs.push(readSignature(bytes, f));
+      if (f.field === GRAPH_NODE) {
+        for (const g of wireFields(bytes, f.payloadStart, f.end))
+          if (g.field === NODE_OP_TYPE && g.wire === WIRE_LEN) opTypes.add(text(bytes, g));
+      } else if (f.field === GRAPH_INPUT) inputs.push(readSignature(bytes, f));
       else if (f.field === GRAPH_OUTPUT) outputs.push(readSignature(bytes, f));
       else if (f.field === GRAPH_INITIALIZER) initializers.add(readInitializer(bytes, f).name);
     }
-    return { inputs: inputs.filter((i) => !initializers.has(i.name)), outputs };
+    return { inputs: inputs.filter((i) => !initializers.has(i.name)), outputs, opTypes: [...opTypes] };
   } catch (e) {
     if (e instanceof WireError) throw new Error(`${where}: not a readable ONNX model (${e.message})`);
     throw e;

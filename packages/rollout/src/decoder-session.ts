@@ -262,6 +262,12 @@ export class DecoderSession {
   readonly keepsLastLogits: boolean;
   /** The loaded graph ends in a TopK over the logits (ForwardInput.topK; CPU, float32 logits). */
   readonly topKInGraph: boolean;
+  /**
+   * Whether a pass of several tokens per row may follow cached positions when the batch has several rows.
+   * onnxruntime's GroupQueryAttention (the contrib export, ORT GenAI's) refuses that on CPU ("batch_size must
+   * be 1 when sequence_length > 1 and past context is given"), so a chunked prefill there goes by row groups.
+   */
+  readonly multiRowChunks: boolean;
   private readonly keepInput: string | null;
   private readonly session: ort.InferenceSession;
 
@@ -271,8 +277,10 @@ export class DecoderSession {
     io: DecoderIo,
     inPlace: boolean,
     edits: LoadedEdits,
+    multiRowChunks: boolean,
   ) {
     this.file = file;
+    this.multiRowChunks = multiRowChunks;
     this.prunedNodes = edits.prunedNodes;
     this.splitAttentionLayers = edits.splitAttentionLayers;
     this.keepInput = edits.keepInput;
@@ -369,7 +377,8 @@ export class DecoderSession {
       opened = await openOrExplain({ dir, bytes: original }, file, settings);
       edits = UNEDITED;
     }
-    return new DecoderSession(file, opened, io, inPlace, edits);
+    const multiRowChunks = !signature.opTypes.includes("GroupQueryAttention");
+    return new DecoderSession(file, opened, io, inPlace, edits, multiRowChunks);
   }
 
   /**

@@ -457,6 +457,32 @@ describe("KV appended in place (new_key_values) vs the whole present fetched", (
     const a = await collect(inPlace);
     expect(a).toEqual(await collect(fetchAll));
     expect(a).toEqual(byKey(await run(PROMPTS, options))); // and the plain export
+    // A prefill too big for one pass: GroupQueryAttention refuses a multi-row pass after cached positions
+    // (onnxruntime: "batch_size must be 1 when sequence_length > 1 and past context is given"), so rows go
+    // in groups that fit one pass (2 rows here), or alone in chunks of positions (4 positions here).
+    expect(inPlace.session.multiRowChunks).toBe(false);
+    for (const prefillLogitBudget of [128 * 13 * 2, 128 * 4]) {
+      const out: FinishedSequence[] = [];
+      for await (const s of inPlace.generate(PROMPTS, { ...options, prefillLogitBudget })) out.push(s);
+      expect(byKey(out)).toEqual(a);
+    }
+    // Scoring (every position's logits) through the same row groups and chunks.
+    const requests = PROMPTS.map((p) => ({
+      id: p.id,
+      promptIds: p.tokenIds as number[],
+      continuation: [7, 8, 9],
+    }));
+    const whole = await scoreContinuations(inPlace, requests, { k: 5 });
+    const grouped = await scoreContinuations(inPlace, requests, { k: 5, logitBudget: 256 * 16 * 2 });
+    const alone = await scoreContinuations(inPlace, requests, { k: 5, logitBudget: 256 * 4 });
+    for (const other of [grouped, alone]) {
+      other.forEach((s, i) => {
+        const w = whole[i] as (typeof whole)[number];
+        expect(Array.from(s.topkIds)).toEqual(Array.from(w.topkIds));
+        for (const [t, v] of s.logSumExp.entries())
+          expect(Math.abs(v - (w.logSumExp[t] as number))).toBeLessThan(1e-5);
+      });
+    }
     await inPlace.close();
     await fetchAll.close();
     await rm(contribDir, { recursive: true, force: true });

@@ -153,6 +153,26 @@ interface ActiveRow {
   source: KvRowSource;
 }
 
+/** One sequence's KV after a padded forward: row `row` of `kv`. */
+export interface KvRow {
+  kv: KvBatch;
+  row: number;
+}
+
+/**
+ * Receives each pass of {@link Generator.forwardPadded}: `rowCount` rows (sequences firstRow..) x `seq`
+ * positions (padded positions start..) x `vocab` logits, row-major.
+ */
+export type PaddedLogitsSink = (
+  logits: Float32Array,
+  vocab: number,
+  start: number,
+  seq: number,
+  padded: number,
+  firstRow: number,
+  rowCount: number,
+) => void;
+
 export const defaultCaptureKey = (promptId: string, sampleIndex: number): string =>
   `${promptId}#${sampleIndex}`;
 
@@ -556,67 +576,92 @@ export class Generator {
       this.useGraphTopK(groups.length) && k > 0 ? k : undefined,
     );
     groups.forEach((g, i) => {
+      const { kv, row } = result.kvRows[i] as KvRow;
       const top = result.lastTops?.[i] ?? null;
-      g.prefill = { kv: result.kv, row: i, logits: result.lastLogits[i] as Float32Array, top };
+      g.prefill = { kv, row, logits: result.lastLogits[i] as Float32Array, top };
     });
   }
 
   /**
-   * Forward left-padded sequences through the model in chunks. `onRows` sees every chunk's logits
-   * (column c of the chunk is padded position start + c). Returns the KV and each row's last logits, and
-   * with `lastTopK` (needs session.topKInGraph) each row's top list at its last position.
+   * Forward left-padded sequences through the model in chunks of positions, bounded by `budget` floats per
+   * pass: `rows x chunk x vocab` logits, or, where only the last position's logits are computed (no
+   * `onRows`, a model that keeps last logits), `rows x chunk x` the widest activation (the MLP's, or the
+   * attention scores'). Where the graph takes a multi-token pass after cached positions for one row only
+   * (`session.multiRowChunks` false, GroupQueryAttention), rows go in groups that each fit one pass, and a
+   * row that does not fit alone is chunked by itself. `onRows` sees every pass's logits (column c of the
+   * pass is padded position start + c, row j is sequence firstRow + j). Returns each sequence's KV row, last
+   * logits, and with `lastTopK` (needs session.topKInGraph) its top list at the last position.
    */
   async forwardPadded(
     sequences: readonly (readonly number[])[],
-    logitBudget: number,
-    onRows:
-      | ((logits: Float32Array, vocab: number, start: number, seq: number, padded: number) => void)
-      | null,
+    budget: number,
+    onRows: PaddedLogitsSink | null,
     lastTopK?: number,
-  ): Promise<{ kv: KvBatch; lastLogits: Float32Array[]; lastTops: RowTop[] | null; pads: number[] }> {
+  ): Promise<{ kvRows: KvRow[]; lastLogits: Float32Array[]; lastTops: RowTop[] | null; pads: number[] }> {
     const rows = sequences.length;
     const padded = sequences.reduce((m, s) => Math.max(m, s.length), 0);
     const pads = sequences.map((s) => padded - s.length);
-    const vocab = Math.max(1, this.vocabSize);
-    const chunk = Math.max(1, Math.min(padded, Math.floor(logitBudget / (rows * vocab))));
-    let kv = this.session.emptyKv(rows, padded);
-    let lastLogits: Float32Array[] = [];
-    let lastTops: RowTop[] | null = null;
-    for (let start = 0; start < padded; start += chunk) {
-      const seq = Math.min(chunk, padded - start);
-      const ids = new Array<number>(rows * seq);
-      for (let r = 0; r < rows; r++) {
-        const s = sequences[r] as readonly number[];
-        const pad = pads[r] as number;
-        for (let j = 0; j < seq; j++) {
-          const p = start + j - pad;
-          ids[r * seq + j] = p >= 0 ? (s[p] as number) : 0;
+    const width = this.floatsPerPosition(padded, onRows === null);
+    const positionsFor = (n: number): number => Math.floor(budget / (n * width));
+    let groupRows = rows;
+    if (!this.session.multiRowChunks && positionsFor(rows) < padded)
+      groupRows = Math.max(1, Math.min(rows, Math.floor(budget / (padded * width))));
+    const kvRows: KvRow[] = [];
+    const lastLogits: Float32Array[] = [];
+    const lastTops: RowTop[] = [];
+    for (let first = 0; first < rows; first += groupRows) {
+      const count = Math.min(groupRows, rows - first);
+      const groupPads = pads.slice(first, first + count);
+      const chunk = Math.max(1, Math.min(padded, positionsFor(count)));
+      let kv = this.session.emptyKv(count, padded);
+      for (let start = 0; start < padded; start += chunk) {
+        const seq = Math.min(chunk, padded - start);
+        const ids = new Array<number>(count * seq);
+        for (let r = 0; r < count; r++) {
+          const s = sequences[first + r] as readonly number[];
+          const pad = groupPads[r] as number;
+          for (let j = 0; j < seq; j++) {
+            const p = start + j - pad;
+            ids[r * seq + j] = p >= 0 ? (s[p] as number) : 0;
+          }
+        }
+        // Without onRows only the last position's logits are used: the model may skip the others.
+        const last = start + seq === padded;
+        const out = await this.session.forward({
+          tokenIds: ids,
+          rows: count,
+          seq,
+          pads: groupPads,
+          past: kv,
+          lastLogitsOnly: onRows === null,
+          ...(last && lastTopK !== undefined ? { topK: lastTopK } : {}),
+        });
+        kv = out.present;
+        const logits = out.logits as Float32Array; // fetched: forward's default
+        onRows?.(logits, out.vocab, start, seq, padded, first, count);
+        if (!last) continue;
+        const P = out.positions;
+        const top = out.top;
+        for (let r = 0; r < count; r++) {
+          kvRows.push({ kv, row: r });
+          lastLogits.push(logits.slice((r * P + P - 1) * out.vocab, (r * P + P) * out.vocab));
+          if (top) lastTops.push(rowTop(top, r * P + P - 1));
         }
       }
-      // Without onRows only the last position's logits are used: the model may skip the others.
-      const last = start + seq === padded;
-      const out = await this.session.forward({
-        tokenIds: ids,
-        rows,
-        seq,
-        pads,
-        past: kv,
-        lastLogitsOnly: onRows === null,
-        ...(last && lastTopK !== undefined ? { topK: lastTopK } : {}),
-      });
-      kv = out.present;
-      const logits = out.logits as Float32Array; // fetched: forward's default
-      onRows?.(logits, out.vocab, start, seq, padded);
-      if (last) {
-        const P = out.positions;
-        lastLogits = Array.from({ length: rows }, (_, r) =>
-          logits.slice((r * P + P - 1) * out.vocab, (r * P + P) * out.vocab),
-        );
-        const top = out.top;
-        if (top) lastTops = Array.from({ length: rows }, (_, r) => rowTop(top, r * P + P - 1));
-      }
     }
-    return { kv, lastLogits, lastTops, pads };
+    return { kvRows, lastLogits, lastTops: lastTops.length === rows ? lastTops : null, pads };
+  }
+
+  /**
+   * Floats a pass holds per row and position: the vocabulary's logits, or where only the last position's
+   * are computed, the widest activation — the MLP's, or the attention scores over `length` positions (from
+   * config.json; without it, the vocabulary as before).
+   */
+  private floatsPerPosition(length: number, lastOnly: boolean): number {
+    const vocab = Math.max(1, this.vocabSize);
+    const c = this.config;
+    if (!lastOnly || !this.session.keepsLastLogits || !c) return vocab;
+    return Math.max(1, c.intermediateSize, c.numHeads * length);
   }
 
   async close(): Promise<void> {

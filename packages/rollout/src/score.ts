@@ -6,7 +6,7 @@
 import type { LogitStoreWriter } from "@ssb/logit-store";
 import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
-import type { Generator } from "./generator.js";
+import type { Generator, PaddedLogitsSink } from "./generator.js";
 import { logSumExp, topK } from "./logit-math.js";
 
 export interface ScoreRequest {
@@ -71,8 +71,10 @@ export async function scoreContinuations(
         tokenLogprobs: new Float64Array(r.continuation.length),
       }),
     );
-    await generator.forwardPadded(full, options.logitBudget ?? 2 ** 25, (logits, vocab, start, seq) => {
-      batch.forEach((r, i) => {
+    const sink: PaddedLogitsSink = (logits, vocab, start, seq, _padded, firstRow, rowCount) => {
+      for (let j = 0; j < rowCount; j++) {
+        const i = firstRow + j;
+        const r = batch[i] as ScoreRequest;
         const pad = padded - (full[i] as number[]).length;
         const promptLen = (prompts[i] as number[]).length;
         for (let c = 0; c < seq; c++) {
@@ -81,7 +83,7 @@ export async function scoreContinuations(
           const p = start + c - pad;
           const t = p + 1 - promptLen;
           if (p < 0 || t < 0 || t >= r.continuation.length) continue;
-          const row = logits.subarray((i * seq + c) * vocab, (i * seq + c + 1) * vocab);
+          const row = logits.subarray((j * seq + c) * vocab, (j * seq + c + 1) * vocab);
           const top = topK(row, k);
           const s = scored[i] as ScoredSequence;
           s.topkIds.set(top.ids, t * k);
@@ -90,8 +92,9 @@ export async function scoreContinuations(
           s.logSumExp[t] = lse;
           s.tokenLogprobs[t] = (row[r.continuation[t] as number] as number) - lse;
         }
-      });
-    });
+      }
+    };
+    await generator.forwardPadded(full, options.logitBudget ?? 2 ** 25, sink);
     for (const s of scored) {
       options.writer?.writeExample(s.id, {
         tokenIds: s.tokenIds,
