@@ -91,7 +91,10 @@ export interface GenerateOptions {
    * similar lengths and beat it by 8–15% on a long tail.
    */
   refill?: RefillPolicy;
-  /** Cap on rows × prompt chunk × vocab logits floats held per prefill pass (default 2^25 = 128 MiB). */
+  /**
+   * Cap on the floats a prefill pass holds (default 2^25 = 128 MiB): rows × chunk × vocab logits, or where
+   * the model computes the last position's logits only, rows × chunk × the widest activation.
+   */
   prefillLogitBudget?: number;
   /** Capture top-k logits of every generated token into a logit store. */
   capture?: LogitCaptureOptions;
