@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dummyDecoderDir, exportTinyRef } from "../test/fixtures.js";
+import { dummyDecoderDir, exportTinyRef, exportTwinLogitsModel } from "../test/fixtures.js";
 import { DecoderSession, type ForwardOutput } from "./decoder-session.js";
 import { type FinishedSequence, type GenerateOptions, Generator, type PromptInput } from "./generator.js";
 import { topK } from "./logit-math.js";
@@ -279,6 +279,33 @@ describe("batched top-k (onnxruntime TopK for the whole step)", () => {
     expect(flags.every((f) => !f)).toBe(true);
     await always.close();
     await never.close();
+  });
+
+  it("reruns a step with its logits when a top list ends in a tie at the k-th logit", async () => {
+    // Every logit has a bit-identical twin: with top-k 5 the 5th and 6th largest always tie.
+    const twins = await exportTwinLogitsModel();
+    const always = await Generator.load(twins, { batchTopK: "always", tokenizer: false });
+    const never = await Generator.load(twins, { batchTopK: "never", tokenizer: false });
+    const passes: boolean[] = [];
+    const forward = always.session.forward.bind(always.session);
+    always.session.forward = (input) => {
+      if (input.seq === 1) passes.push(input.fetchLogits ?? true);
+      return forward(input);
+    };
+    const sampling = { ...SAMPLING, temperature: 0.9, topK: 5, topP: 1, maxNewTokens: 10 };
+    const seqs = async (g: Generator): Promise<Map<string, number[]>> => {
+      const out: FinishedSequence[] = [];
+      for await (const s of g.generate(PROMPTS, { n: 2, maxBatch: 6, sampling })) out.push(s);
+      return byKey(out);
+    };
+    const a = await seqs(always);
+    expect(a).toEqual(await seqs(never));
+    // Each step: a pass without logits, then the same step again with them.
+    expect(passes.length).toBeGreaterThan(0);
+    expect(passes.filter((f) => !f).length).toBe(passes.length / 2);
+    await always.close();
+    await never.close();
+    await rm(twins, { recursive: true, force: true });
   });
 
   it("rejects an unknown mode before opening the model", async () => {
