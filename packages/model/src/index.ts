@@ -12,6 +12,7 @@ export { type EditResult, editOnnxGraph, type GraphEdits, type TensorValueSpec }
 export * from "./onnx-graph.js";
 export * from "./onnx-proto.js";
 export { type GraphSignature, type GraphValueSignature, readGraphSignature } from "./onnx-signature.js";
+export { type TopKNames, topKEdits } from "./onnx-top-k.js";
 export * from "./rope.js";
 export * from "./safetensors.js";
 export * from "./safetensors-writer.js";

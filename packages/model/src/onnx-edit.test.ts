@@ -25,6 +25,7 @@ import {
   OnnxDataType,
 } from "./onnx-proto.js";
 import { type GraphValueSignature, readGraphSignature } from "./onnx-signature.js";
+import { topKEdits } from "./onnx-top-k.js";
 
 let workDir: string;
 beforeAll(async () => {
@@ -174,19 +175,7 @@ describe("editOnnxGraph", () => {
     const e = g.op("Exp", [x], undefined, "exp");
     g.output(g.op("Sqrt", [e], undefined, "sqrt"), "z", OnnxDataType.FLOAT, [3]);
     g.output(g.op("Abs", [e], undefined, "abs"), "w", OnnxDataType.FLOAT, [3]);
-    const bytes = encodeOnnxModel({
-      irVersion: ONNX_IR_VERSION,
-      opsetImport: [{ domain: "", version: 17 }],
-      producerName: "test",
-      producerVersion: "0",
-      graph: {
-        name: "g",
-        node: g.nodeProtos(),
-        initializer: [],
-        input: g.inputProtos(),
-        output: g.outputProtos(),
-      },
-    });
+    const bytes = encodeBuilt(g);
     const onlyZ = editOnnxGraph(bytes, { dropOutputs: new Set(["z"]) });
     // GraphBuilder names outputs through an Identity node each.
     expect([onlyZ.removedOutputs, onlyZ.removedNodes]).toEqual([1, 2]); // Sqrt + Identity; Exp feeds w
@@ -418,31 +407,7 @@ describe("editOnnxGraph", () => {
     const edited = editOnnxGraph(bytes, {
       dropOutputs: presentNames(layers),
       splitCachedAttention: true,
-      addInputs: [{ name: "top_k", dataType: OnnxDataType.INT64, dims: [1] }],
-      addNodes: [
-        {
-          opType: "TopK",
-          name: "top_k_node",
-          input: [decoderIo.logits, "top_k"],
-          output: ["top_values", "top_indices"],
-          attribute: [
-            { name: "axis", type: OnnxAttributeType.INT, i: -1 },
-            { name: "largest", type: OnnxAttributeType.INT, i: 1 },
-            { name: "sorted", type: OnnxAttributeType.INT, i: 1 },
-          ],
-        },
-        {
-          opType: "Cast",
-          name: "top_ids_node",
-          input: ["top_indices"],
-          output: ["top_ids"],
-          attribute: [{ name: "to", type: OnnxAttributeType.INT, i: OnnxDataType.INT32 }],
-        },
-      ],
-      addOutputs: [
-        { name: "top_values", dataType: OnnxDataType.FLOAT, dims },
-        { name: "top_ids", dataType: OnnxDataType.INT32, dims },
-      ],
+      ...topKEdits({ of: decoderIo.logits, k: "top_k", values: "top_values", ids: "top_ids", dims }),
     });
     const model = decodeOnnxModel(edited.bytes);
     expect(model.graph.input.at(-1)?.name).toBe("top_k");

@@ -12,9 +12,9 @@ import {
   decoderIo as exportedIo,
   type GraphEdits,
   type GraphValueSignature,
-  OnnxAttributeType,
   OnnxDataType,
   readGraphSignature,
+  topKEdits,
 } from "@ssb/model";
 import * as ort from "onnxruntime-node";
 import {
@@ -173,39 +173,7 @@ async function openOrExplain(
 const TOP_K_INPUT = "ssb_top_k";
 const TOP_VALUES = "ssb_top_values";
 const TOP_IDS = "ssb_top_ids";
-
-/** TopK on the logits, as nodes appended to the loaded graph (ids cast to int32, as the sampler takes them). */
-function topKEdits(logits: string): Pick<GraphEdits, "addNodes" | "addInputs" | "addOutputs"> {
-  const ids64 = `${TOP_IDS}_int64`;
-  const dims = ["batch_size", "logit_positions", "top_k"];
-  return {
-    addInputs: [{ name: TOP_K_INPUT, dataType: OnnxDataType.INT64, dims: [1] }],
-    addNodes: [
-      {
-        name: "ssb_top_k_node",
-        opType: "TopK",
-        input: [logits, TOP_K_INPUT],
-        output: [TOP_VALUES, ids64],
-        attribute: [
-          { name: "axis", type: OnnxAttributeType.INT, i: -1 },
-          { name: "largest", type: OnnxAttributeType.INT, i: 1 },
-          { name: "sorted", type: OnnxAttributeType.INT, i: 1 },
-        ],
-      },
-      {
-        name: "ssb_top_ids_cast",
-        opType: "Cast",
-        input: [ids64],
-        output: [TOP_IDS],
-        attribute: [{ name: "to", type: OnnxAttributeType.INT, i: OnnxDataType.INT32 }],
-      },
-    ],
-    addOutputs: [
-      { name: TOP_VALUES, dataType: OnnxDataType.FLOAT, dims },
-      { name: TOP_IDS, dataType: OnnxDataType.INT32, dims },
-    ],
-  };
-}
+const TOP_DIMS = ["batch_size", "logit_positions", "top_k"];
 
 /** onnxruntime's names for the element types a decoder's inputs and outputs use. */
 const ORT_TYPE_NAMES = new Map<number, string>([
@@ -335,7 +303,9 @@ export class DecoderSession {
       const edits: GraphEdits = {
         initializersToInputs: new Set([exportedIo.logitsToKeep]),
         ...(inPlace ? { dropOutputs: present, splitCachedAttention: cpu } : {}),
-        ...(cpu && graphTopK ? topKEdits(io.logits) : {}),
+        ...(cpu && graphTopK
+          ? topKEdits({ of: io.logits, k: TOP_K_INPUT, values: TOP_VALUES, ids: TOP_IDS, dims: TOP_DIMS })
+          : {}),
       };
       const result = editOnnxGraph(original, edits, file);
       return {
