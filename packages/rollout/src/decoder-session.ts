@@ -219,7 +219,10 @@ export class DecoderSession {
    * cache each step cost more than the model's matrix products at 128 rows (README).
    */
   readonly appendsInPlace: boolean;
-  /** Graph nodes left out of the loaded session (only `present.*` needed them; see open). */
+  /**
+   * Nodes of the file's graph not in the loaded one: those only `present.*` needed, and the attention
+   * products the split replaced (see open). 0 when loaded as in the file.
+   */
   readonly prunedNodes: number;
   /**
    * Layers whose attention, in the loaded graph, reads the past cache and the new columns separately
