@@ -300,8 +300,8 @@ export class DecoderSession {
     const inPlace = (settings.appendKvInPlace ?? true) && appendsInPlace(io);
     const present = new Set(io.kv.flatMap((p) => [p.presentKey, p.presentValue]));
     const graphTopK = io.logitsType === "float32" && io.vocabSize !== null;
-    const edited = new Map<string, { bytes: Uint8Array; edits: LoadedEdits }>();
-    const editFor = (ep: OpenedSession["executionProvider"]): { bytes: Uint8Array; edits: LoadedEdits } => {
+    type Edited = { ep: OpenedSession["executionProvider"]; bytes: Uint8Array; edits: LoadedEdits };
+    const editFor = (ep: OpenedSession["executionProvider"]): Edited => {
       const cpu = ep === "cpu" && (settings.cpuGraphEdits ?? true);
       const edits: GraphEdits = {
         initializersToInputs: new Set([exportedIo.logitsToKeep]),
@@ -312,6 +312,7 @@ export class DecoderSession {
       };
       const result = editOnnxGraph(original, edits, file);
       return {
+        ep,
         bytes: result.bytes,
         edits: {
           keepInput: result.newInputs.includes(exportedIo.logitsToKeep) ? exportedIo.logitsToKeep : null,
@@ -321,32 +322,29 @@ export class DecoderSession {
         },
       };
     };
+    // The graph edited for the provider being tried (openSession may try CUDA, then CPU); one copy at a time.
+    const tried: { edited: Edited | null } = { edited: null };
     const source: ModelSource = {
       dir,
       bytes: (ep) => {
-        let found = edited.get(ep);
-        if (!found) {
-          edited.clear(); // one edited copy in memory at a time
-          found = editFor(ep);
-          edited.set(ep, found);
-        }
-        return found.bytes;
+        if (tried.edited?.ep !== ep) tried.edited = editFor(ep);
+        return tried.edited.bytes;
       },
     };
     let opened: OpenedSession;
     let edits: LoadedEdits;
     try {
       opened = await openSession(source, settings);
-      edits = (edited.get(opened.executionProvider) ?? editFor(opened.executionProvider)).edits;
+      edits = tried.edited?.edits ?? UNEDITED; // the provider that opened was the last one tried
     } catch (e) {
       // A provider that cannot start, or a file onnxruntime cannot read, fails as such; an edit it rejects
       // falls back to the file as it is.
-      const wasEdited = [...edited.values()].some((x) => x.bytes !== original);
+      const wasEdited = tried.edited !== null && tried.edited.bytes !== original;
       if (e instanceof RolloutError || !wasEdited) throw explain(e, file);
       warnerOf(settings)(
         `warning: ${file}: the graph edited for this engine did not load (${e instanceof Error ? e.message : String(e)}); using it as it is`,
       );
-      edited.clear();
+      tried.edited = null;
       opened = await openOrExplain({ dir, bytes: original }, file, settings);
       edits = UNEDITED;
     }
@@ -432,7 +430,7 @@ export class DecoderSession {
     const positions = this.keepInput && input.lastLogitsOnly ? 1 : seq;
     if (this.keepInput) {
       // logits_to_keep: 0 = every position.
-      feeds[this.keepInput] = new ort.Tensor("int64", BigInt64Array.of(positions === seq ? 0n : 1n), [1]);
+      feeds[this.keepInput] = intTensor("int64", [positions === seq ? 0 : 1], [1]);
     }
     const fetchLogits = input.fetchLogits ?? true;
     const k = input.topK;
@@ -443,7 +441,7 @@ export class DecoderSession {
         throw new RolloutError(`topK must be an integer in [1, ${io.vocabSize}], found ${k}`);
     } else if (!fetchLogits) throw new RolloutError("forward: fetchLogits false needs topK");
     // The appended TopK runs on every pass: 1 is its cheapest k when nobody reads the lists.
-    if (this.topKInGraph) feeds[TOP_K_INPUT] = new ort.Tensor("int64", BigInt64Array.of(BigInt(k ?? 1)), [1]);
+    if (this.topKInGraph) feeds[TOP_K_INPUT] = intTensor("int64", [k ?? 1], [1]);
     const fetch: string[] = [];
     if (fetchLogits) fetch.push(io.logits);
     if (k !== undefined) fetch.push(TOP_VALUES, TOP_IDS);

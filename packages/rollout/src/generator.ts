@@ -508,7 +508,8 @@ export class Generator {
     const vocab = this.vocabSize;
     let k = 0;
     for (const a of active) k = Math.max(k, topEntriesUsed(a.seq.params, a.seq.capture?.k ?? 0, vocab));
-    if (this.useGraphTopK(input.rows) && k > 0) {
+    if (k === 0) return { out: await this.session.forward(input), tops: null };
+    if (this.useGraphTopK(input.rows)) {
       const listsOnly = active.every((a) => topListSuffices(a.seq, vocab));
       const out = await this.session.forward({ ...input, topK: k, fetchLogits: !listsOnly });
       const tops = out.top as BatchTop;
@@ -518,21 +519,17 @@ export class Generator {
       return { out: again, tops: again.top };
     }
     const out = await this.session.forward(input);
-    const logits = out.logits as Float32Array;
-    return { out, tops: await this.batchTop(logits, input.rows, out.vocab, active) };
+    return { out, tops: await this.batchTop(out.logits as Float32Array, input.rows, out.vocab, k) };
   }
 
-  /** One decode step's top-k lists for every row from the TopK session, when the rows use them and the batch is large enough. */
+  /** The `k` largest logits of every row from the TopK session, when the step is large enough for it. */
   private async batchTop(
     logits: Float32Array,
     rows: number,
     vocab: number,
-    active: readonly ActiveRow[],
+    k: number,
   ): Promise<BatchTop | null> {
     if (rows * vocab < this.batchTopKMinLogits) return null;
-    let k = 0;
-    for (const a of active) k = Math.max(k, topEntriesUsed(a.seq.params, a.seq.capture?.k ?? 0, vocab));
-    if (k === 0) return null;
     this.selector ??= TopKSelector.create(this.threads);
     return (await this.selector).select(logits, rows, vocab, k);
   }
