@@ -308,6 +308,34 @@ describe("batched top-k (onnxruntime TopK for the whole step)", () => {
     await rm(twins, { recursive: true, force: true });
   });
 
+  it('"auto" takes the lists from the graph when a step\'s scans would cost more, by rows and k', async () => {
+    // The tiny model's 256 logits: top-k 50 over 128 rows is worth the graph's TopK (each row's list
+    // costs far more than its scan); greedy over 128 rows, or top-k 50 over 8 rows, is scanned.
+    const auto = await Generator.load(dir, { tokenizer: false });
+    const decodeTopK: (number | undefined)[] = [];
+    const forward = auto.session.forward.bind(auto.session);
+    auto.session.forward = (input) => {
+      if (input.seq === 1) decodeTopK.push(input.topK);
+      return forward(input);
+    };
+    const usesGraph = async (prompts: number, sampling: Partial<typeof SAMPLING>): Promise<boolean> => {
+      decodeTopK.length = 0;
+      const ids = Array.from({ length: prompts }, (_, i) => ({ id: `p${i}`, tokenIds: [5 + i, 9, 14] }));
+      const options = {
+        n: 4,
+        maxBatch: 4 * prompts,
+        sampling: { ...sampling, maxNewTokens: 3, stopTokenIds: [] },
+      };
+      for await (const _ of auto.generate(ids, options));
+      expect(decodeTopK.length).toBeGreaterThan(0);
+      return decodeTopK.every((k) => k !== undefined);
+    };
+    expect(await usesGraph(32, { temperature: 1, topK: 50 })).toBe(true);
+    expect(await usesGraph(32, { temperature: 0 })).toBe(false);
+    expect(await usesGraph(2, { temperature: 1, topK: 50 })).toBe(false);
+    await auto.close();
+  });
+
   it("rejects an unknown mode before opening the model", async () => {
     await expect(Generator.load(dir, { batchTopK: "sometimes" as unknown as "auto" })).rejects.toThrow(
       /batchTopK must be "auto", "always" or "never"/,

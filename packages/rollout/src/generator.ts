@@ -29,7 +29,7 @@ import {
 } from "./decoder-session.js";
 import { RolloutError } from "./errors.js";
 import type { KvBatch, KvRowSource } from "./kv-batch.js";
-import type { RowTop } from "./logit-math.js";
+import { type RowTop, topKScanCost } from "./logit-math.js";
 import { streamKey } from "./prng.js";
 import { SMALL_TOP_K, topNeedsRow } from "./sampler.js";
 import { DEFAULT_SAMPLING, resolveSampling, type SamplingParams } from "./sampling-params.js";
@@ -133,8 +133,9 @@ export interface GeneratorOptions extends DecoderOptions {
    * Take every decode step's top-k lists (for top-k sampling, greedy and logit capture) for the whole
    * batch from onnxruntime's TopK instead of a JavaScript scan per row — from the model's own pass where the
    * loaded graph ends in one (`session.topKInGraph`, CPU), else from a separate TopK call: "auto" (default)
-   * when a step has at least 65,536 logits (below that the scan is cheaper), "always", or "never" (JavaScript
-   * scans, logits always fetched). Samples and captured logits are identical either way.
+   * when scanning the step's rows would cost at least 131,072 logit reads (`topKScanCost`: 128 rows of a
+   * 256-token vocabulary at top-k 50, or 4 rows of 32k; below that the scan is cheaper), "always", or
+   * "never" (JavaScript scans, logits always fetched). Samples and captured logits are identical either way.
    */
   batchTopK?: "auto" | "always" | "never";
   /** Model id recorded in outputs (default: the folder name). */
@@ -179,10 +180,14 @@ export type PaddedLogitsSink = (
 export const defaultCaptureKey = (promptId: string, sampleIndex: number): string =>
   `${promptId}#${sampleIndex}`;
 
-/** Per batchTopK mode, the fewest logits in a step for which a separate TopK call is used. "auto": below
- * 65,536 logits per step, scanning rows in JavaScript costs less than a session call. */
+/**
+ * Per batchTopK mode, the least JavaScript scan cost of a step (logit reads, `topKScanCost` x rows) for
+ * which onnxruntime's TopK is used. "auto" was measured on CPU with the TopK in the graph: tiny model (256
+ * logits) top-k 50 at 16 / 32 / 64 / 128 rows, graph vs scan 1.13 / 1.06 / 0.88 / 0.75x per step; 53M model
+ * (32,768 logits) at 1 / 4 rows 1.0 / 0.91x.
+ */
 const BATCH_TOP_K_MODES = new Map<string, number>([
-  ["auto", 1 << 16],
+  ["auto", 1 << 17],
   ["always", 0],
   ["never", Number.POSITIVE_INFINITY],
 ]);
@@ -207,7 +212,7 @@ export class Generator {
   readonly config: ModelConfig | null;
   readonly generationConfig: GenerationConfig | null;
   readonly modelId: string;
-  private readonly batchTopKMinLogits: number;
+  private readonly batchTopKMinCost: number;
   private readonly threads: number | undefined;
   private selector: Promise<TopKSelector> | null = null;
 
@@ -217,7 +222,7 @@ export class Generator {
     config: ModelConfig | null,
     generationConfig: GenerationConfig | null,
     modelId: string,
-    batchTopKMinLogits: number,
+    batchTopKMinCost: number,
     threads: number | undefined,
   ) {
     this.session = session;
@@ -225,15 +230,15 @@ export class Generator {
     this.config = config;
     this.generationConfig = generationConfig;
     this.modelId = modelId;
-    this.batchTopKMinLogits = batchTopKMinLogits;
+    this.batchTopKMinCost = batchTopKMinCost;
     this.threads = threads;
   }
 
   /** Open an exported model folder (model.onnx + config.json + tokenizer files) or a bare .onnx file. */
   static async load(modelPath: string, options: GeneratorOptions = {}): Promise<Generator> {
     const mode = options.batchTopK ?? "auto";
-    const minLogits = BATCH_TOP_K_MODES.get(mode);
-    if (minLogits === undefined)
+    const minCost = BATCH_TOP_K_MODES.get(mode);
+    if (minCost === undefined)
       throw new RolloutError(`batchTopK must be "auto", "always" or "never", found ${JSON.stringify(mode)}`);
     const session = await DecoderSession.open(modelPath, options);
     const dir = path.dirname(session.file);
@@ -249,18 +254,23 @@ export class Generator {
       config,
       generationConfig,
       modelId,
-      minLogits,
+      minCost,
       options.intraOpThreads,
     );
   }
 
   /**
    * Whether a pass over `rows` rows takes its top lists from the TopK the loaded graph ends in: where the
-   * graph has one and the step is large enough for batch top-k (see batchTopK). Below that, fetching the
-   * small logits and scanning them in JavaScript was cheaper (tiny model, batch 1: 0.40 vs 0.47 ms/token).
+   * graph has one and scanning the rows would cost more (see batchTopK). Below that, fetching the small
+   * logits and scanning them in JavaScript is cheaper.
    */
-  private useGraphTopK(rows: number): boolean {
-    return this.session.topKInGraph && rows * this.vocabSize >= this.batchTopKMinLogits;
+  private useGraphTopK(rows: number, k: number): boolean {
+    return this.session.topKInGraph && this.batchTopKPays(rows, this.vocabSize, k);
+  }
+
+  /** Whether onnxruntime's TopK beats scanning `rows` rows in JavaScript (see BATCH_TOP_K_MODES). */
+  private batchTopKPays(rows: number, vocab: number, k: number): boolean {
+    return rows * topKScanCost(vocab, k) >= this.batchTopKMinCost;
   }
 
   /** End-of-sequence ids from generation_config.json / config.json / the tokenizer. */
@@ -509,7 +519,7 @@ export class Generator {
     let k = 0;
     for (const a of active) k = Math.max(k, topEntriesUsed(a.seq.params, a.seq.capture?.k ?? 0, vocab));
     if (k === 0) return { out: await this.session.forward(input), tops: null };
-    if (this.useGraphTopK(input.rows)) {
+    if (this.useGraphTopK(input.rows, k)) {
       const listsOnly = active.every((a) => topListSuffices(a.seq, vocab));
       const out = await this.session.forward({ ...input, topK: k, fetchLogits: !listsOnly });
       const tops = out.top as BatchTop;
@@ -529,7 +539,7 @@ export class Generator {
     vocab: number,
     k: number,
   ): Promise<BatchTop | null> {
-    if (rows * vocab < this.batchTopKMinLogits) return null;
+    if (!this.batchTopKPays(rows, vocab, k)) return null;
     this.selector ??= TopKSelector.create(this.threads);
     return (await this.selector).select(logits, rows, vocab, k);
   }
@@ -573,7 +583,7 @@ export class Generator {
       groups.map((g) => g.promptIds),
       logitBudget,
       null,
-      this.useGraphTopK(groups.length) && k > 0 ? k : undefined,
+      k > 0 && this.useGraphTopK(groups.length, k) ? k : undefined,
     );
     groups.forEach((g, i) => {
       const { kv, row } = result.kvRows[i] as KvRow;

@@ -144,22 +144,32 @@ function fromTopK(row: ArrayLike<number> | null, s: SamplerSettings, known?: Row
   const top = hasTop(known, k + 1) ? known : topKOf(rowOrThrow(row), k + 1);
   const kth = top.values[k - 1] as number;
   const max = top.values[0] as number;
-  let ids = Array.from({ length: k }, (_, j) => top.ids[j] as number);
-  let values = Array.from({ length: k }, (_, j) => top.values[j] as number);
+  // The list is read in place (this runs for every row of every step); only a tie copies it.
+  let ids: ArrayLike<number> = top.ids;
+  let values: ArrayLike<number> = top.values;
+  let n = k;
   if (top.values[k] === kth) {
     const full = rowOrThrow(row);
-    const have = new Set(ids);
-    for (let i = 0; i < full.length; i++) if (full[i] === kth && !have.has(i)) ids.push(i);
-    ids = sortedByLogit(full, ids);
-    values = ids.map((id) => full[id] as number);
+    const listed = Array.from({ length: k }, (_, j) => top.ids[j] as number);
+    const have = new Set(listed);
+    for (let i = 0; i < full.length; i++) if (full[i] === kth && !have.has(i)) listed.push(i);
+    const sorted = sortedByLogit(full, listed);
+    ids = sorted;
+    values = sorted.map((id) => full[id] as number);
+    n = sorted.length;
   }
-  let n = ids.length;
+  // Unnormalised weights of every top-k candidate; top-p and min-p then keep a prefix of them.
+  const weights = new Float64Array(n);
+  let z = 0;
+  for (let j = 0; j < n; j++) {
+    const w = Math.exp(((values[j] as number) - max) / T);
+    weights[j] = w;
+    z += w;
+  }
   if (s.topP < 1) {
-    let z = 0;
-    for (const v of values) z += Math.exp((v - max) / T);
     let before = 0;
     let kept = 0;
-    while (kept < n && before / z < s.topP) before += Math.exp(((values[kept++] as number) - max) / T);
+    while (kept < n && before / z < s.topP) before += weights[kept++] as number;
     n = Math.max(1, kept);
   }
   if (s.minP > 0) {
@@ -168,15 +178,13 @@ function fromTopK(row: ArrayLike<number> | null, s: SamplerSettings, known?: Row
     while (kept < n && (values[kept] as number) >= floor) kept++;
     n = Math.max(1, kept);
   }
-  const out = Int32Array.from(ids.slice(0, n));
-  const weights = new Float64Array(n);
+  const out = new Int32Array(n);
   let total = 0;
   for (let j = 0; j < n; j++) {
-    const w = Math.exp(((values[j] as number) - max) / T);
-    weights[j] = w;
-    total += w;
+    out[j] = ids[j] as number;
+    total += weights[j] as number;
   }
-  return { ids: out, weights, total };
+  return { ids: out, weights: n === weights.length ? weights : weights.subarray(0, n), total };
 }
 
 function rowOrThrow(row: ArrayLike<number> | null): ArrayLike<number> {
