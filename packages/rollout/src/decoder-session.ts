@@ -14,6 +14,7 @@ import {
   type GraphValueSignature,
   OnnxDataType,
   readGraphSignature,
+  readOutputSource,
   topKEdits,
 } from "@ssb/model";
 import * as ort from "onnxruntime-node";
@@ -196,6 +197,8 @@ function signatureValue(v: GraphValueSignature): ValueInfo {
 interface LoadedEdits {
   keepInput: string | null;
   topKInGraph: boolean;
+  /** The output a pass fetches its logits from: the file's, or the LM head's own result (see open). */
+  logitsOutput: string | null;
   splitAttentionLayers: number;
   prunedNodes: number;
 }
@@ -203,6 +206,7 @@ interface LoadedEdits {
 const UNEDITED: LoadedEdits = {
   keepInput: null,
   topKInGraph: false,
+  logitsOutput: null,
   splitAttentionLayers: 0,
   prunedNodes: 0,
 };
@@ -234,6 +238,12 @@ export class DecoderSession {
   /** The loaded graph ends in a TopK over the logits (ForwardInput.topK; CPU, float32 logits). */
   readonly topKInGraph: boolean;
   /**
+   * The output the logits are fetched from: `io.logits`, or on CPU, where the file's logits only relabel
+   * the LM head's Gemm result ([rows x positions, vocab], the same values in the same order), that result
+   * itself (see open).
+   */
+  readonly logitsOutput: string;
+  /**
    * Whether a pass of several tokens per row may follow cached positions when the batch has several rows.
    * onnxruntime's GroupQueryAttention (the contrib export, ORT GenAI's) refuses that on CPU ("batch_size must
    * be 1 when sequence_length > 1 and past context is given"), so a chunked prefill there goes by row groups.
@@ -257,6 +267,7 @@ export class DecoderSession {
     this.keepInput = edits.keepInput;
     this.keepsLastLogits = edits.keepInput !== null;
     this.topKInGraph = edits.topKInGraph;
+    this.logitsOutput = edits.logitsOutput ?? io.logits;
     this.session = opened.session;
     this.executionProvider = opened.executionProvider;
     this.io = io;
@@ -300,15 +311,42 @@ export class DecoderSession {
     const inPlace = (settings.appendKvInPlace ?? true) && appendsInPlace(io);
     const present = new Set(io.kv.flatMap((p) => [p.presentKey, p.presentValue]));
     const graphTopK = io.logitsType === "float32" && io.vocabSize !== null;
+    // Where the logits are computed: our exports end in Gemm -> Reshape -> Identity "logits", and
+    // onnxruntime's CPU provider copies the Gemm's result into the output (5-10 ms per 128-row step here).
+    const computed = graphTopK ? readOutputSource(original, io.logits, file) : null;
+    const lmHead =
+      computed &&
+      computed.through.length > 0 &&
+      computed.opType === "Gemm" &&
+      computed.dims?.[1] === io.vocabSize
+        ? computed.value
+        : null;
     type Edited = { ep: OpenedSession["executionProvider"]; bytes: Uint8Array; edits: LoadedEdits };
     const editFor = (ep: OpenedSession["executionProvider"]): Edited => {
       const cpu = ep === "cpu" && (settings.cpuGraphEdits ?? true);
+      const direct = cpu && graphTopK ? lmHead : null;
+      const dropped = new Set([...(inPlace ? present : []), ...(direct ? [io.logits] : [])]);
+      const topK =
+        cpu && graphTopK
+          ? topKEdits({
+              of: direct ?? io.logits,
+              k: TOP_K_INPUT,
+              values: TOP_VALUES,
+              ids: TOP_IDS,
+              dims: direct ? ["logit_rows", "top_k"] : TOP_DIMS,
+            })
+          : null;
       const edits: GraphEdits = {
         initializersToInputs: new Set([exportedIo.logitsToKeep]),
-        ...(inPlace ? { dropOutputs: present, splitCachedAttention: cpu } : {}),
-        ...(cpu && graphTopK
-          ? topKEdits({ of: io.logits, k: TOP_K_INPUT, values: TOP_VALUES, ids: TOP_IDS, dims: TOP_DIMS })
-          : {}),
+        ...(dropped.size > 0 ? { dropOutputs: dropped } : {}),
+        ...(inPlace ? { splitCachedAttention: cpu } : {}),
+        ...(topK ? { addNodes: topK.addNodes, addInputs: topK.addInputs } : {}),
+        addOutputs: [
+          ...(direct
+            ? [{ name: direct, dataType: OnnxDataType.FLOAT, dims: ["logit_rows", io.vocabSize as number] }]
+            : []),
+          ...(topK?.addOutputs ?? []),
+        ],
       };
       const result = editOnnxGraph(original, edits, file);
       return {
@@ -317,6 +355,7 @@ export class DecoderSession {
         edits: {
           keepInput: result.newInputs.includes(exportedIo.logitsToKeep) ? exportedIo.logitsToKeep : null,
           topKInGraph: cpu && graphTopK,
+          logitsOutput: direct,
           splitAttentionLayers: result.splitAttentionLayers,
           prunedNodes: result.removedNodes,
         },
@@ -443,7 +482,7 @@ export class DecoderSession {
     // The appended TopK runs on every pass: 1 is its cheapest k when nobody reads the lists.
     if (this.topKInGraph) feeds[TOP_K_INPUT] = intTensor("int64", [k ?? 1], [1]);
     const fetch: string[] = [];
-    if (fetchLogits) fetch.push(io.logits);
+    if (fetchLogits) fetch.push(this.logitsOutput);
     if (k !== undefined) fetch.push(TOP_VALUES, TOP_IDS);
     for (const p of inPlace ? (io.stepKv ?? []) : []) fetch.push(p.key, p.value);
     if (!inPlace) for (const p of io.kv) fetch.push(p.presentKey, p.presentValue);
@@ -501,7 +540,7 @@ export class DecoderSession {
 
   /** The pass's logits as float32, checked against the shape asked for. */
   private logitsOf(out: ort.InferenceSession.ReturnType, rows: number, positions: number): Float32Array {
-    const tensor = out[this.io.logits] as ort.Tensor;
+    const tensor = out[this.logitsOutput] as ort.Tensor;
     const raw = tensor.data;
     const logits = raw instanceof Float32Array ? raw : float16BitsToFloat32Array(raw as Uint16Array);
     const vocab = tensor.dims[tensor.dims.length - 1] as number;

@@ -422,9 +422,11 @@ describe("session loader", () => {
     ]);
     expect(gen.session.appendsInPlace).toBe(true);
     // Loaded on CPU without present.*, attention reading past and new columns apart (so the cache
-    // concatenations went with present.*), and a TopK over the logits.
-    const { prunedNodes, splitAttentionLayers, keepsLastLogits, topKInGraph } = gen.session;
-    expect([prunedNodes, splitAttentionLayers, keepsLastLogits, topKInGraph]).toEqual([10, 2, true, true]);
+    // concatenations went with present.*), a TopK over the logits, and the logits fetched from the LM
+    // head's Gemm (its Reshape, Identity and their shape's two nodes pruned: 10 + 4 nodes).
+    const { prunedNodes, splitAttentionLayers, keepsLastLogits, topKInGraph, logitsOutput } = gen.session;
+    expect([prunedNodes, splitAttentionLayers, keepsLastLogits, topKInGraph]).toEqual([14, 2, true, true]);
+    expect(logitsOutput).toBe("lm_head");
   });
 
   it("returns each position's top-k from the model's own pass, with or without the logits", async () => {
@@ -449,10 +451,21 @@ describe("session loader", () => {
       /needs topK/,
     );
     await expect(s.forward({ ...input, past: s.emptyKv(2), topK: V + 1 })).rejects.toThrow(/topK must be/);
+    // The LM head's own result (fetched here) holds the file's logits (cpuGraphEdits: false fetches those).
+    const asFiled = await DecoderSession.open(dir, { cpuGraphEdits: false });
+    expect([s.logitsOutput, asFiled.logitsOutput]).toEqual(["lm_head", "logits"]);
+    const filed = fetched(await asFiled.forward({ ...input, past: asFiled.emptyKv(2, 5) }));
+    expect(filed.length).toBe(logits.length);
+    let worst = 0;
+    for (let i = 0; i < filed.length; i++)
+      worst = Math.max(worst, Math.abs((filed[i] as number) - (logits[i] as number)));
+    expect(worst).toBeLessThan(1e-5); // the split attention rounds differently, nothing else
+    await asFiled.close();
     await s.close();
     // Other graph edits are CPU-only too, and none of them without the in-place cache.
     const fetchAll = await DecoderSession.open(dir, { appendKvInPlace: false });
-    expect([fetchAll.splitAttentionLayers, fetchAll.prunedNodes, fetchAll.topKInGraph]).toEqual([0, 0, true]);
+    expect([fetchAll.splitAttentionLayers, fetchAll.prunedNodes, fetchAll.topKInGraph]).toEqual([0, 4, true]);
+    expect(fetchAll.logitsOutput).toBe("lm_head");
     await fetchAll.close();
   });
 });
@@ -460,7 +473,7 @@ describe("session loader", () => {
 describe("KV appended in place (new_key_values) vs the whole present fetched", () => {
   it("gives the same tokens and captured logits within 1e-5, across refills, chunked prefill and regrowth", async () => {
     const fetchAll = await Generator.load(dir, { appendKvInPlace: false });
-    expect([fetchAll.session.appendsInPlace, fetchAll.session.prunedNodes]).toEqual([false, 0]);
+    expect([fetchAll.session.appendsInPlace, fetchAll.session.prunedNodes]).toEqual([false, 4]);
     const runWith = async (g: Generator) => {
       const { dir: store, writer } = await tinyStore("ssb-rollout-inplace-", 4);
       const seqs: FinishedSequence[] = [];
@@ -501,8 +514,8 @@ describe("KV appended in place (new_key_values) vs the whole present fetched", (
     const contribDir = await exportTinyRef("ssb-rollout-contrib-", "contrib");
     const inPlace = await Generator.load(contribDir);
     const fetchAll = await Generator.load(contribDir, { appendKvInPlace: false });
-    // GroupQueryAttention must produce present itself: nothing to leave out.
-    expect([inPlace.session.appendsInPlace, inPlace.session.prunedNodes]).toEqual([true, 0]);
+    // GroupQueryAttention must produce present itself: only the logits' relabelling nodes go.
+    expect([inPlace.session.appendsInPlace, inPlace.session.prunedNodes]).toEqual([true, 4]);
     const options = { n: 2, maxBatch: 6, sampling: { ...SAMPLING, maxNewTokens: 40 } };
     const collect = async (g: Generator) => {
       const out: FinishedSequence[] = [];
