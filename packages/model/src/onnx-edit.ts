@@ -87,6 +87,11 @@ export interface EditResult {
   newInputs: string[];
   /** Attention layers that splitCachedAttention rewrote. */
   splitAttentionLayers: number;
+  /**
+   * Initializers no kept node reads any more (e.g. the shape constants of removed Reshapes), left out:
+   * onnxruntime would drop them too, with a warning for each on every load.
+   */
+  removedInitializers: number;
 }
 
 // ---- addNodes, addInputs, addOutputs ----
@@ -184,7 +189,14 @@ function applyEdits(bytes: Uint8Array, edits: GraphEdits, where: string): EditRe
       : { nodes: graph.nodes, layers: 0 };
   const nodesChange = removedOutputs > 0 || split.layers > 0 || added.nodes.length > 0;
   if (!nodesChange && promoted.length === 0 && added.inputs.length === 0 && added.outputs.length === 0) {
-    return { bytes, removedOutputs: 0, removedNodes: 0, newInputs: [], splitAttentionLayers: 0 };
+    return {
+      bytes,
+      removedOutputs: 0,
+      removedNodes: 0,
+      newInputs: [],
+      splitAttentionLayers: 0,
+      removedInitializers: 0,
+    };
   }
   // One liveness walk over the final list: replaced attention and dropped outputs free the same nodes.
   const nodes = [...split.nodes, ...added.nodes];
@@ -199,6 +211,7 @@ function applyEdits(bytes: Uint8Array, edits: GraphEdits, where: string): EditRe
     for (const o of node.outputs) if (!produced.has(o)) deadValues.add(o);
   }
   for (const f of graph.valueInfos) if (deadValues.has(valueInfoName(bytes, f))) skip.add(f.start);
+  const removedInitializers = removedNodes > 0 ? skipUnread(bytes, graph, kept, added.outputNames, skip) : 0;
   const graphParts = graphBody(
     bytes,
     graph.fields,
@@ -221,7 +234,35 @@ function applyEdits(bytes: Uint8Array, edits: GraphEdits, where: string): EditRe
     removedNodes,
     newInputs: promoted.map((p) => p.name),
     splitAttentionLayers: split.layers,
+    removedInitializers,
   };
+}
+
+/**
+ * Add to `skip` the initializers that no kept node, graph input or output reads; returns how many. A kept
+ * node with a subgraph may read any outer value without listing it, so then every initializer stays.
+ */
+function skipUnread(
+  bytes: Uint8Array,
+  graph: GraphInfo,
+  kept: readonly NodeInfo[],
+  addedOutputs: readonly string[],
+  skip: Set<number>,
+): number {
+  if (kept.some((n) => n.hasSubgraph)) return 0;
+  const read = new Set<string>([
+    ...graph.inputs.keys(),
+    ...graph.outputs.map((o) => o.name),
+    ...addedOutputs,
+  ]);
+  for (const n of kept) for (const i of n.inputs) read.add(i);
+  let count = 0;
+  for (const f of graph.initializers) {
+    if (skip.has(f.start) || read.has(readInitializer(bytes, f).name)) continue;
+    skip.add(f.start);
+    count++;
+  }
+  return count;
 }
 
 /** The graph's fields less `skip`, with its node fields replaced by `nodes` (where the first one was). */

@@ -3,10 +3,12 @@
  * exported ONNX model, same prompts), at 1 / 8 / 32 prompts x 4 samples; per-step overhead vs a bare
  * `session.run` loop; and continuous refill vs waves on sequences of mixed lengths.
  *
- * The machine is shared, so engines run interleaved (ours, transformers.js, bare; repeated --reps times)
- * and each cell is the best (fastest) repetition; the load average is printed with the results.
+ * The machine is shared, so engines run interleaved (ours, transformers.js, bare; repeated --reps times,
+ * and more while a row has taken under --min-seconds, up to 15, so that rows of ~0.1 s on the tiny model are
+ * not one scheduling hiccup away from another ratio) and each cell is the best (fastest) repetition; the
+ * load average is printed with the results.
  *
- * Flags: --models tiny,random[,random-large]  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2
+ * Flags: --models tiny,random[,random-large]  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2  --min-seconds 3
  *        --parts throughput,overhead,refill  --skip-tjs  --ep cpu|webgpu|cuda (all three engines on that provider)
  */
 import { mkdir, symlink } from "node:fs/promises";
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     "new-tokens": { type: "string", default: "32" },
     "prompt-tokens": { type: "string", default: "32,96" },
     reps: { type: "string", default: "2" },
+    "min-seconds": { type: "string", default: "3" },
     "skip-tjs": { type: "boolean", default: false },
     parts: { type: "string", default: "throughput,overhead,refill" },
     ep: { type: "string", default: "cpu" },
@@ -49,6 +52,8 @@ const samples = Number(values.samples);
 const newTokens = Number(values["new-tokens"]);
 const promptLengths = (values["prompt-tokens"] as string).split(",").map(Number);
 const reps = Number(values.reps);
+const minRowMs = 1000 * Number(values["min-seconds"]);
+const MAX_REPS = 15;
 const parts = new Set((values.parts as string).split(","));
 let promptTokens = promptLengths[0] as number;
 
@@ -252,15 +257,17 @@ async function benchModel(label: string, dir: string): Promise<void> {
       `\n### ${label}: ${promptTokens}-token prompts, ${newTokens} new tokens per sequence, ${samples} samples per prompt (load average ${os.loadavg()[0]?.toFixed(1)})\n`,
     );
     report(
-      "| prompts x samples | @ssb/rollout tok/s | transformers.js tok/s | speed-up | bare session.run loop tok/s |",
+      "| prompts x samples | @ssb/rollout tok/s | transformers.js tok/s | speed-up | bare session.run loop tok/s | runs |",
     );
-    report("|---|---|---|---|---|");
+    report("|---|---|---|---|---|---|");
     for (const b of batches) {
       const ps = prompts(b, vocab, 100 + b);
       let bestOurs = 0;
       let bestTjs = 0;
       let bestBare = 0;
-      for (let r = 0; r < reps; r++) {
+      const rowStart = performance.now();
+      let runs = 0;
+      for (; runs < reps || (runs < MAX_REPS && performance.now() - rowStart < minRowMs); runs++) {
         let tok = 0;
         let t = await timeIt(async () => {
           tok = await ours(gen, ps, samples, newTokens);
@@ -280,7 +287,7 @@ async function benchModel(label: string, dir: string): Promise<void> {
       const tjsCell = tjs ? bestTjs.toFixed(1) : tjsError ? "n/a" : "skipped";
       const speed = tjs ? `${(bestOurs / bestTjs).toFixed(2)}x` : "";
       report(
-        `| ${b} x ${samples} | ${bestOurs.toFixed(1)} | ${tjsCell} | ${speed} | ${bestBare.toFixed(1)} |`,
+        `| ${b} x ${samples} | ${bestOurs.toFixed(1)} | ${tjsCell} | ${speed} | ${bestBare.toFixed(1)} | ${runs} |`,
       );
     }
   }
