@@ -3,7 +3,7 @@
  * repetition penalty, then temperature, top-k, top-p, min-p. The random number comes from the caller
  * (a counter-based stream), so the sampler itself is a pure function of (logits, settings, u).
  */
-import { argmax, type RowTop, topK as topKOf } from "./logit-math.js";
+import { argmax, type RowTop, sortIdsByLogit, topK as topKOf } from "./logit-math.js";
 import type { SamplingParams } from "./sampling-params.js";
 
 export type SamplerSettings = Pick<
@@ -37,10 +37,6 @@ export interface Candidates {
   ids: Int32Array;
   weights: Float64Array;
   total: number;
-}
-
-function sortedByLogit(row: ArrayLike<number>, ids: number[]): number[] {
-  return ids.sort((a, b) => (row[b] as number) - (row[a] as number) || a - b);
 }
 
 /**
@@ -89,7 +85,7 @@ function fromWholeRow(row: ArrayLike<number>, s: SamplerSettings): Candidates {
     const bound = Math.max(floor, minPFloor);
     kept = [];
     for (let i = 0; i < V; i++) if ((row[i] as number) >= bound) kept.push(i);
-    kept = sortedByLogit(row, kept);
+    kept = sortIdsByLogit(row, kept);
   } else {
     // Nucleus over the top-k set: the mass is normalised over that set (transformers applies top-p to
     // top-k's output). Gather a widening band below the max until it holds topP of the mass: tokens
@@ -104,7 +100,7 @@ function fromWholeRow(row: ArrayLike<number>, s: SamplerSettings): Candidates {
       const bound = Math.max(floor, max - delta * T);
       let band: number[] = [];
       for (let i = 0; i < V; i++) if ((row[i] as number) >= bound) band.push(i);
-      band = sortedByLogit(row, band);
+      band = sortIdsByLogit(row, band);
       let before = 0;
       let n = 0;
       // A token is kept while the mass strictly above it is < topP (transformers: cumsum ascending <= 1-p removed).
@@ -153,7 +149,7 @@ function fromTopK(row: ArrayLike<number> | null, s: SamplerSettings, known?: Row
     const listed = Array.from({ length: k }, (_, j) => top.ids[j] as number);
     const have = new Set(listed);
     for (let i = 0; i < full.length; i++) if (full[i] === kth && !have.has(i)) listed.push(i);
-    const sorted = sortedByLogit(full, listed);
+    const sorted = sortIdsByLogit(full, listed);
     ids = sorted;
     values = sorted.map((id) => full[id] as number);
     n = sorted.length;
