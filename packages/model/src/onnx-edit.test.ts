@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeBuilt } from "../test/built-graph.js";
 import { tinyRefDir } from "../test/paths.js";
 import { decoderIo } from "./export-decoder.js";
 import { exportOnnx } from "./export-onnx.js";
@@ -19,8 +20,6 @@ import { editOnnxGraph } from "./onnx-edit.js";
 import { GraphBuilder } from "./onnx-graph.js";
 import {
   decodeOnnxModel,
-  encodeOnnxModel,
-  ONNX_IR_VERSION,
   OnnxAttributeType,
   OnnxDataType,
 } from "./onnx-proto.js";
@@ -120,22 +119,6 @@ function expectClose(expected: ort.Tensor | undefined, actual: ort.Tensor | unde
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
   expect(worst, name).toBeLessThan(1e-5);
-}
-
-function encodeBuilt(g: GraphBuilder): Uint8Array {
-  return encodeOnnxModel({
-    irVersion: ONNX_IR_VERSION,
-    opsetImport: [...g.opsets].map(([domain, version]) => ({ domain, version })),
-    producerName: "test",
-    producerVersion: "0",
-    graph: {
-      name: "g",
-      node: g.nodeProtos(),
-      initializer: [],
-      input: g.inputProtos(),
-      output: g.outputProtos(),
-    },
-  });
 }
 
 /** Attention over a cache as our plain export writes it, with one KV head per query head (no Reshapes). */

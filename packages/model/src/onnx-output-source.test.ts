@@ -4,13 +4,14 @@ import os from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeBuilt } from "../test/built-graph.js";
 import { tinyRefDir } from "../test/paths.js";
 import { decoderIo } from "./export-decoder.js";
 import { exportOnnx } from "./export-onnx.js";
 import { editOnnxGraph } from "./onnx-edit.js";
 import { GraphBuilder } from "./onnx-graph.js";
 import { readOutputSource } from "./onnx-output-source.js";
-import { decodeOnnxModel, encodeOnnxModel, ONNX_IR_VERSION, OnnxDataType } from "./onnx-proto.js";
+import { decodeOnnxModel, OnnxDataType } from "./onnx-proto.js";
 
 let workDir: string;
 beforeAll(async () => {
@@ -82,19 +83,7 @@ describe("readOutputSource", () => {
     g.output(g.op("Flatten", [g.op("Unsqueeze", [sum, g.int64([0])])]), "flat", F, ["n", 4]);
     g.output(g.op("Identity", [x]), "copy", F, ["n", 4]);
     g.output(sum, "sum", F, ["n", 4]);
-    const bytes = encodeOnnxModel({
-      irVersion: ONNX_IR_VERSION,
-      opsetImport: [{ domain: "", version: 17 }],
-      producerName: "test",
-      producerVersion: "0",
-      graph: {
-        name: "g",
-        node: g.nodeProtos(),
-        initializer: [],
-        input: g.inputProtos(),
-        output: g.outputProtos(),
-      },
-    });
+    const bytes = encodeBuilt(g);
     expect(readOutputSource(bytes, "flat")).toEqual({
       value: sum,
       opType: "Add",
