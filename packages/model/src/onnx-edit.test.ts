@@ -18,11 +18,7 @@ import { decoderIo } from "./export-decoder.js";
 import { exportOnnx } from "./export-onnx.js";
 import { editOnnxGraph } from "./onnx-edit.js";
 import { GraphBuilder } from "./onnx-graph.js";
-import {
-  decodeOnnxModel,
-  OnnxAttributeType,
-  OnnxDataType,
-} from "./onnx-proto.js";
+import { decodeOnnxModel, OnnxAttributeType, OnnxDataType } from "./onnx-proto.js";
 import { type GraphValueSignature, readGraphSignature } from "./onnx-signature.js";
 import { topKEdits } from "./onnx-top-k.js";
 
