@@ -1,6 +1,6 @@
 /** Whole-row reductions: the radix sort of ids by logit against a comparison sort, and the scan's cost model. */
 import { describe, expect, it } from "vitest";
-import { sortIdsByLogit, topK, topKScanCost } from "./logit-math.js";
+import { kthLargest, sortIdsByLogit, topK, topKScanCost } from "./logit-math.js";
 
 /** A seeded row with many exact ties, both zeros and a few extremes. */
 function tiedRow(length: number): Float32Array {
@@ -54,6 +54,19 @@ describe("topK", () => {
     const all = Array.from({ length: row.length }, (_, i) => i);
     const expected = byComparison(row, all);
     for (const k of [1, 5, 51, 300]) expect(Array.from(topK(row, k).ids)).toEqual(expected.slice(0, k));
+  });
+});
+
+describe("kthLargest", () => {
+  it("equals the k-th entry of topK, duplicates counted, on tied rows and rows with NaN", () => {
+    const row = tiedRow(5000);
+    for (const k of [1, 2, 300, 1000, 4999, 5000])
+      expect(kthLargest(row, k)).toBe(topK(row, k).values[k - 1]);
+    const flat = new Float32Array(600).fill(1.5);
+    expect(kthLargest(flat, 600)).toBe(1.5);
+    const withNaN = Float32Array.of(3, Number.NaN, 1, 2);
+    expect(kthLargest(withNaN, 2)).toBe(topK(withNaN, 2).values[1]);
+    expect(() => kthLargest(row, 0)).toThrow(/k must be in/);
   });
 });
 

@@ -157,13 +157,19 @@ describe("sampler distribution", () => {
     expect(servedByTop({ ...base, topK: 4 }, 4)).toBe(false); // top-k >= vocabulary filters nothing
   });
 
-  it("top-p keeps the whole nucleus on a wide vocabulary (band search)", () => {
+  it("keeps the reference's set on a wide vocabulary: top-p band search, large top-k, min-p (radix-sorted)", () => {
     const row = Float32Array.from({ length: 5000 }, (_, i) => Math.sin(i * 12.9898) * 3);
-    const s = { ...base, topP: 0.95 };
-    const expected = referenceDistribution(Array.from(row), s);
-    const dist = samplingDistribution(row, s);
-    expect(dist.size).toBe(expected.filter((p) => p > 0).length);
-    for (const [id, p] of dist) expect(p).toBeCloseTo(expected[id] as number, 9);
+    for (const s of [
+      { ...base, topP: 0.95 },
+      { ...base, topK: 1000 },
+      { ...base, topK: 1000, topP: 0.9, temperature: 1.3 },
+      { ...base, minP: 0.02, temperature: 2 },
+    ]) {
+      const expected = referenceDistribution(Array.from(row), s);
+      const dist = samplingDistribution(row, s);
+      expect(dist.size).toBe(expected.filter((p) => p > 0).length);
+      for (const [id, p] of dist) expect(p).toBeCloseTo(expected[id] as number, 9);
+    }
   });
 });
 

@@ -3,7 +3,7 @@
  * repetition penalty, then temperature, top-k, top-p, min-p. The random number comes from the caller
  * (a counter-based stream), so the sampler itself is a pure function of (logits, settings, u).
  */
-import { argmax, type RowTop, sortIdsByLogit, topK as topKOf } from "./logit-math.js";
+import { argmax, kthLargest, type RowTop, sortIdsByLogit, topK as topKOf } from "./logit-math.js";
 import type { SamplingParams } from "./sampling-params.js";
 
 export type SamplerSettings = Pick<
@@ -76,7 +76,7 @@ function fromWholeRow(row: ArrayLike<number>, s: SamplerSettings): Candidates {
 
   // top-k keeps every logit >= the k-th largest (ties included).
   let floor = Number.NEGATIVE_INFINITY;
-  if (useTopK) floor = topKOf(row, s.topK).values[s.topK - 1] as number;
+  if (useTopK) floor = kthLargest(row, s.topK);
   // min-p: p >= minP * pmax  <=>  l >= max + T * ln(minP), whatever the normaliser.
   const minPFloor = useMinP ? max + T * Math.log(s.minP) : Number.NEGATIVE_INFINITY;
 
