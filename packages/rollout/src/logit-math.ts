@@ -84,7 +84,7 @@ export function kthLargest(row: ArrayLike<number>, k: number): number {
   const a = new Float64Array(V);
   for (let i = 0; i < V; i++) {
     const v = row[i] as number;
-    if (v !== v) return topK(row, k).values[k - 1] as number;
+    if (Number.isNaN(v)) return topK(row, k).values[k - 1] as number;
     a[i] = v;
   }
   const target = k - 1; // its index once `a` is in descending order
