@@ -312,7 +312,8 @@ export class DecoderSession {
     const present = new Set(io.kv.flatMap((p) => [p.presentKey, p.presentValue]));
     const graphTopK = io.logitsType === "float32" && io.vocabSize !== null;
     // Where the logits are computed: our exports end in Gemm -> Reshape -> Identity "logits", and
-    // onnxruntime's CPU provider copies the Gemm's result into the output (5-10 ms per 128-row step here).
+    // onnxruntime's CPU provider copies the Gemm's result into the output (53M model, 128-row decode step:
+    // ~9 ms of 95 when the logits are fetched, ~1 ms of 82 when only the top lists are).
     const computed = graphTopK ? readOutputSource(original, io.logits, file) : null;
     const lmHead =
       computed &&
