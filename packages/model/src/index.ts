@@ -10,6 +10,7 @@ export * from "./genai-config.js";
 export { type JsonObject, ModelFileError } from "./json-fields.js";
 export { type EditResult, editOnnxGraph, type GraphEdits, type TensorValueSpec } from "./onnx-edit.js";
 export * from "./onnx-graph.js";
+export { type LogSumExpNames, logSumExpEdits } from "./onnx-log-sum-exp.js";
 export { type OutputSource, readOutputSource } from "./onnx-output-source.js";
 export * from "./onnx-proto.js";
 export { type GraphSignature, type GraphValueSignature, readGraphSignature } from "./onnx-signature.js";

@@ -485,6 +485,7 @@ describe("readGraphSignature", () => {
       expect(ours(signature.outputs)).toEqual(asOrt(session.outputMetadata));
       expect(signature.opTypes.includes("GroupQueryAttention")).toBe(variant === "contrib");
       expect(signature.opTypes).toContain("Gemm");
+      expect(signature.opset).toBe(17); // our exports' default-domain opset
       await session.release();
     }
     expect(() => readGraphSignature(Uint8Array.of(0x3a, 0x05, 0x01), "x.onnx")).toThrow(

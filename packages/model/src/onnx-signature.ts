@@ -2,6 +2,7 @@
 import {
   DIM_PARAM,
   DIM_VALUE,
+  defaultOpset,
   GRAPH_INITIALIZER,
   GRAPH_INPUT,
   GRAPH_NODE,
@@ -63,6 +64,8 @@ export interface GraphSignature {
   outputs: GraphValueSignature[];
   /** The distinct op types of the main graph's nodes (e.g. "MatMul", "GroupQueryAttention"). */
   opTypes: string[];
+  /** The default-domain (ai.onnx) opset the model imports, 0 when none: which form new nodes must take. */
+  opset: number;
 }
 
 /**
@@ -73,9 +76,8 @@ export interface GraphSignature {
  */
 export function readGraphSignature(bytes: Uint8Array, where = "model"): GraphSignature {
   try {
-    const graphField = [...wireFields(bytes, 0, bytes.length)].find(
-      (f) => f.field === MODEL_GRAPH && f.wire === WIRE_LEN,
-    );
+    const modelFields = [...wireFields(bytes, 0, bytes.length)];
+    const graphField = modelFields.find((f) => f.field === MODEL_GRAPH && f.wire === WIRE_LEN);
     if (!graphField) throw new WireError("no graph (ModelProto field 7)");
     const inputs: GraphValueSignature[] = [];
     const outputs: GraphValueSignature[] = [];
@@ -90,7 +92,12 @@ export function readGraphSignature(bytes: Uint8Array, where = "model"): GraphSig
       else if (f.field === GRAPH_OUTPUT) outputs.push(readSignature(bytes, f));
       else if (f.field === GRAPH_INITIALIZER) initializers.add(readInitializer(bytes, f).name);
     }
-    return { inputs: inputs.filter((i) => !initializers.has(i.name)), outputs, opTypes: [...opTypes] };
+    return {
+      inputs: inputs.filter((i) => !initializers.has(i.name)),
+      outputs,
+      opTypes: [...opTypes],
+      opset: defaultOpset(bytes, modelFields),
+    };
   } catch (e) {
     if (e instanceof WireError) throw new Error(`${where}: not a readable ONNX model (${e.message})`);
     throw e;

@@ -246,6 +246,13 @@ describe("batched top-k (onnxruntime TopK for the whole step)", () => {
         const y = sb.read(key);
         expect(Array.from(x.topkIds)).toEqual(Array.from(y.topkIds));
         expect(Array.from(x.topkLogits)).toEqual(Array.from(y.topkLogits));
+        // From the graph's float32 reduction vs JavaScript's float64 sum over the fetched row.
+        expect(x.logSumExp.length).toBe(y.logSumExp.length);
+        let worst = 0;
+        x.logSumExp.forEach((v, t) => {
+          worst = Math.max(worst, Math.abs(v - (y.logSumExp[t] as number)));
+        });
+        expect(worst).toBeLessThan(1e-5);
       }
       sa.close();
       sb.close();
@@ -279,6 +286,51 @@ describe("batched top-k (onnxruntime TopK for the whole step)", () => {
     expect(flags.every((f) => !f)).toBe(true);
     await always.close();
     await never.close();
+  });
+
+  it("captures from the lists and the graph's log-sum-exp without fetching logits", async () => {
+    const always = await Generator.load(dir, { batchTopK: "always" });
+    expect(always.session.logSumExpInGraph).toBe(true);
+    const passes: { fetched: boolean; lseRows: number }[] = [];
+    const forward = always.session.forward.bind(always.session);
+    always.session.forward = (input) => {
+      if (input.seq === 1)
+        passes.push({ fetched: input.fetchLogits ?? true, lseRows: input.logSumExpRows?.length ?? 0 });
+      return forward(input);
+    };
+    const { dir: store, writer } = await tinyStore("ssb-rollout-lse-", 5);
+    const sampling = { ...SAMPLING, temperature: 0.8, topK: 12, topP: 0.9 };
+    const seqs: FinishedSequence[] = [];
+    for await (const s of always.generate(PROMPTS, { n: 2, maxBatch: 6, sampling, capture: { writer } }))
+      seqs.push(s);
+    await writer.close();
+    expect(passes.length).toBeGreaterThan(0);
+    expect(passes.every((p) => !p.fetched && p.lseRows > 0)).toBe(true);
+    // Every captured step against a teacher-forced pass over the same ids (acceptance 3's check).
+    const reader = await openLogitStore(store);
+    const scored = await scoreContinuations(
+      always,
+      seqs.map((s) => ({
+        id: s.logitKey as string,
+        promptIds: PROMPTS.find((p) => s.promptId === p.id)?.tokenIds ?? [],
+        continuation: s.tokenIds,
+      })),
+      { k: 5 },
+    );
+    for (const [i, s] of seqs.entries()) {
+      const got = reader.read(s.logitKey as string);
+      const want = scored[i];
+      expect(Array.from(got.tokenIds)).toEqual(s.tokenIds);
+      let worst = 0;
+      got.logSumExp.forEach((v, t) => {
+        worst = Math.max(worst, Math.abs(v - (want?.logSumExp[t] as number)));
+      });
+      expect(worst).toBeLessThan(1e-4);
+      expect(Array.from(got.topkIds)).toEqual(Array.from(want?.topkIds ?? []));
+    }
+    reader.close();
+    await rm(store, { recursive: true, force: true });
+    await always.close();
   });
 
   it("reruns a step with its logits when a top list ends in a tie at the k-th logit", async () => {

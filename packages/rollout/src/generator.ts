@@ -192,6 +192,15 @@ const BATCH_TOP_K_MODES = new Map<string, number>([
   ["never", Number.POSITIVE_INFINITY],
 ]);
 
+/** Values given for some rows (`rows[j]` holds `values[j]`), spread over all `count` rows. */
+function perRow(count: number, rows: readonly number[], values: Float32Array): (number | undefined)[] {
+  const out = new Array<number | undefined>(count);
+  rows.forEach((r, j) => {
+    out[r] = values[j];
+  });
+  return out;
+}
+
 /**
  * How many of a row's largest raw logits its next token can use: `captureK` for the capture, 1 for greedy,
  * k + 1 for a small top-k (0: none).
@@ -472,17 +481,18 @@ export class Generator {
         tokenIds[r] = seq.tokens[seq.tokens.length - 1] as number;
         pads[r] = kv.length - seq.kvLength;
       }
-      const { out, tops } = await this.decodeStep({ tokenIds, rows, seq: 1, pads, past: kv }, active);
+      const { out, tops, lse } = await this.decodeStep({ tokenIds, rows, seq: 1, pads, past: kv }, active);
       kv = out.present;
       for (let r = 0; r < rows; r++) {
         const a = active[r] as ActiveRow;
         a.seq.kvLength++;
         a.source = { from: kv, row: r, len: a.seq.kvLength };
         const known = tops ? rowTop(tops, r) : undefined;
+        const rowLse = lse?.[r];
         if (out.logits) {
           const row = out.logits.subarray(r * out.vocab, (r + 1) * out.vocab);
-          consumeLogits(a.seq, row, this.maxContext, stopCheck, known);
-        } else consumeTop(a.seq, known as RowTop, out.vocab, this.maxContext, stopCheck);
+          consumeLogits(a.seq, row, this.maxContext, stopCheck, known, rowLse);
+        } else consumeTop(a.seq, known as RowTop, out.vocab, this.maxContext, stopCheck, rowLse);
         generatedTokens++;
         if (a.seq.finish) finish(a.seq);
       }
@@ -514,22 +524,33 @@ export class Generator {
   private async decodeStep(
     input: ForwardInput,
     active: readonly ActiveRow[],
-  ): Promise<{ out: ForwardOutput; tops: BatchTop | null }> {
+  ): Promise<{ out: ForwardOutput; tops: BatchTop | null; lse: (number | undefined)[] | null }> {
     const vocab = this.vocabSize;
     let k = 0;
     for (const a of active) k = Math.max(k, topEntriesUsed(a.seq.params, a.seq.capture?.k ?? 0, vocab));
-    if (k === 0) return { out: await this.session.forward(input), tops: null };
+    if (k === 0) return { out: await this.session.forward(input), tops: null, lse: null };
     if (this.useGraphTopK(input.rows, k)) {
-      const listsOnly = active.every((a) => topListSuffices(a.seq, vocab));
-      const out = await this.session.forward({ ...input, topK: k, fetchLogits: !listsOnly });
-      const tops = out.top as BatchTop;
-      if (!listsOnly || !active.some((a, r) => topNeedsRow(rowTop(tops, r), a.seq.params)))
-        return { out, tops };
-      const again = await this.session.forward({ ...input, topK: k });
-      return { out: again, tops: again.top };
+      // Captured rows' log-sum-exp from the same pass, where the graph has it (one logit row per row here).
+      const graphLse = this.session.logSumExpInGraph;
+      const lseRows = graphLse ? active.flatMap((a, r) => (a.seq.capture ? [r] : [])) : [];
+      const listsOnly = active.every((a) => topListSuffices(a.seq, vocab, graphLse));
+      let out = await this.session.forward({
+        ...input,
+        topK: k,
+        fetchLogits: !listsOnly,
+        logSumExpRows: lseRows,
+      });
+      if (listsOnly && active.some((a, r) => topNeedsRow(rowTop(out.top as BatchTop, r), a.seq.params)))
+        out = await this.session.forward({ ...input, topK: k, logSumExpRows: lseRows });
+      const lse = out.logSumExp ? perRow(active.length, lseRows, out.logSumExp) : null;
+      return { out, tops: out.top, lse };
     }
     const out = await this.session.forward(input);
-    return { out, tops: await this.batchTop(out.logits as Float32Array, input.rows, out.vocab, k) };
+    return {
+      out,
+      tops: await this.batchTop(out.logits as Float32Array, input.rows, out.vocab, k),
+      lse: null,
+    };
   }
 
   /** The `k` largest logits of every row from the TopK session, when the step is large enough for it. */

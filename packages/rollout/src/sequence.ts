@@ -42,10 +42,20 @@ export interface StopChecker {
   (tokens: readonly number[], stopStrings: readonly string[]): string | null;
 }
 
+/** Record one step's capture: the top `cap.k` of the raw row and its full-vocabulary log-sum-exp. */
+function recordCapture(cap: CaptureBuffer, top: RowTop, k: number, lse: number): void {
+  for (let j = 0; j < k; j++) {
+    cap.topkIds.push(top.ids[j] as number);
+    cap.topkLogits.push(top.values[j] as number);
+  }
+  cap.logSumExp.push(lse);
+}
+
 /**
  * Consume one raw logits row (may be modified in place). Returns the sampled id. `known`: the raw row's
  * largest entries (highest first, ties by lower id) when computed for the whole batch at once; used for
- * the capture and the sampler where long enough, else the row is scanned here.
+ * the capture and the sampler where long enough, else the row is scanned here. `lse`: the row's
+ * log-sum-exp when the model's pass computed it (else it is computed here).
  */
 export function consumeLogits(
   seq: SequenceState,
@@ -53,16 +63,13 @@ export function consumeLogits(
   maxContext: number,
   stopCheck: StopChecker | null,
   known?: RowTop,
+  lse?: number,
 ): number {
   const cap = seq.capture;
   if (cap) {
     const k = Math.min(cap.k, row.length);
     const top = known && known.ids.length >= k ? known : topK(row, k);
-    for (let j = 0; j < k; j++) {
-      cap.topkIds.push(top.ids[j] as number);
-      cap.topkLogits.push(top.values[j] as number);
-    }
-    cap.logSumExp.push(logSumExp(row));
+    recordCapture(cap, top, k, lse ?? logSumExp(row));
   }
   const p = seq.params;
   const penalised = seq.seen !== null && p.repetitionPenalty !== 1;
@@ -73,16 +80,22 @@ export function consumeLogits(
 }
 
 /**
- * True when this sequence's next token can come from its row's top list alone (no capture, no repetition
- * penalty, greedy or a small top-k; see servedByTop), so the step need not fetch its logits row.
+ * True when this sequence's next token can come from its row's top list alone (no repetition penalty,
+ * greedy or a small top-k; see servedByTop) and so can its capture, if any (`graphLogSumExp`: the pass
+ * computes the row's log-sum-exp), so the step need not fetch its logits row.
  */
-export function topListSuffices(seq: SequenceState, vocab: number): boolean {
-  return seq.capture === null && seq.params.repetitionPenalty === 1 && servedByTop(seq.params, vocab);
+export function topListSuffices(seq: SequenceState, vocab: number, graphLogSumExp = false): boolean {
+  return (
+    (seq.capture === null || graphLogSumExp) &&
+    seq.params.repetitionPenalty === 1 &&
+    servedByTop(seq.params, vocab)
+  );
 }
 
 /**
  * Consume one step from the row's top list alone (a sequence for which topListSuffices holds, and a list
- * for which topNeedsRow is false). Same token as consumeLogits on the row.
+ * for which topNeedsRow is false). Same token as consumeLogits on the row; a capture takes its entries from
+ * the list (which holds at least `capture.k`) and `lse`, the row's log-sum-exp from the model's pass.
  */
 export function consumeTop(
   seq: SequenceState,
@@ -90,7 +103,15 @@ export function consumeTop(
   vocab: number,
   maxContext: number,
   stopCheck: StopChecker | null,
+  lse?: number,
 ): number {
+  const cap = seq.capture;
+  if (cap) {
+    const k = Math.min(cap.k, vocab);
+    if (lse === undefined || top.ids.length < k)
+      throw new Error("consumeTop: a capture needs the row's log-sum-exp and a list of its top k");
+    recordCapture(cap, top, k, lse);
+  }
   const u = uniformAt(seq.stream, seq.tokens.length);
   return appendToken(seq, sampleFromTop(top, vocab, seq.params, u), maxContext, stopCheck);
 }
