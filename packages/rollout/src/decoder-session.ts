@@ -53,8 +53,9 @@ export interface DecoderOptions extends SessionSettings {
    */
   appendKvInPlace?: boolean;
   /**
-   * On the CPU provider, load the graph with attention split into past and new columns and a TopK over the
-   * logits appended (default true; see DecoderSession.open). false loads it without those two edits.
+   * On the CPU provider, load the graph with attention split into past and new columns, a TopK over the
+   * logits, the logits taken from the LM head itself and a log-sum-exp over chosen rows (default true; see
+   * DecoderSession.open). false loads it without those edits.
    */
   cpuGraphEdits?: boolean;
 }
@@ -314,9 +315,11 @@ export class DecoderSession {
    *  - when the session appends in place, `present.*` is dropped (with the nodes only it needed);
    *  - on the CPU provider also: attention that reads the concatenation of past and new columns reads them
    *    separately (the concatenation, a copy of the whole cache per layer and step, then goes with
-   *    `present.*`), and a TopK over the logits is appended, so a decode step can fetch each row's top list
-   *    instead of its logits. Both are measured on CPU only (README); other providers load the graph
-   *    without them (the split form crashed onnxruntime's WebGPU provider on an empty past).
+   *    `present.*`); a TopK over the logits is appended, so a decode step can fetch each row's top list
+   *    instead of its logits; where the file's logits only relabel the LM head's Gemm, that result is the
+   *    output instead (no copy), and a log-sum-exp over chosen rows of it is appended, so a capture needs
+   *    no logits either. These are measured on CPU only (README); other providers load the graph without
+   *    them (the split form crashed onnxruntime's WebGPU provider on an empty past).
    * If the edited graph does not load, the session warns and loads the file as it is.
    */
   static async open(modelPath: string, settings: DecoderOptions = {}): Promise<DecoderSession> {
