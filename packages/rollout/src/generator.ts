@@ -518,8 +518,9 @@ export class Generator {
    * One decode step for every active row, with the batch's top-k lists when the rows use them. Where the
    * loaded graph ends in a TopK (CPU), the lists come from the same pass, and when every row can draw from
    * its list alone the logits are not fetched at all (16 MB per step at 128 rows x 32k vocabulary, 78 MB
-   * at Qwen's 152k). A tie at some row's k-th logit, which may continue past the list, reruns the step
-   * with the logits (the in-place cache columns it writes are rewritten with the same values).
+   * at Qwen's 152k); captured rows get their log-sum-exp from the pass too (`lse`, per row), where the
+   * graph has it. A tie at some row's k-th logit, which may continue past the list, reruns the step with
+   * the logits (the in-place cache columns it writes are rewritten with the same values).
    */
   private async decodeStep(
     input: ForwardInput,
