@@ -269,8 +269,6 @@ export class DecoderSession {
    */
   readonly multiRowChunks: boolean;
   private readonly keepInput: string | null;
-  /** The loaded graph has the log-sum-exp rows input, which every pass must feed. */
-  private readonly hasLogSumExpInput: boolean;
   private readonly session: ort.InferenceSession;
 
   private constructor(
@@ -290,7 +288,6 @@ export class DecoderSession {
     this.topKInGraph = edits.topKInGraph;
     this.logitsOutput = edits.logitsOutput ?? io.logits;
     this.logSumExpInGraph = edits.logSumExpInGraph;
-    this.hasLogSumExpInput = edits.logSumExpInGraph;
     this.session = opened.session;
     this.executionProvider = opened.executionProvider;
     this.io = io;
@@ -350,7 +347,7 @@ export class DecoderSession {
     type Edited = { ep: OpenedSession["executionProvider"]; bytes: Uint8Array; edits: LoadedEdits };
     const editFor = (ep: OpenedSession["executionProvider"]): Edited => {
       const cpu = ep === "cpu" && (settings.cpuGraphEdits ?? true);
-      const direct = cpu && graphTopK ? lmHead : null;
+      const direct = cpu ? lmHead : null; // lmHead is only looked for where graphTopK holds
       const dropped = new Set([...(inPlace ? present : []), ...(direct ? [io.logits] : [])]);
       const topK =
         cpu && graphTopK
@@ -518,7 +515,7 @@ export class DecoderSession {
     if (lseRows.length > 0 && !this.logSumExpInGraph)
       throw new RolloutError(`${this.file}: logSumExpRows needs a graph loaded with its log-sum-exp`);
     // Fed on every pass (empty: the Gather and the reduction then run on nothing).
-    if (this.hasLogSumExpInput) feeds[LSE_ROWS] = intTensor("int64", lseRows, [lseRows.length]);
+    if (this.logSumExpInGraph) feeds[LSE_ROWS] = intTensor("int64", lseRows, [lseRows.length]);
     const fetch: string[] = [];
     if (fetchLogits) fetch.push(this.logitsOutput);
     if (k !== undefined) fetch.push(TOP_VALUES, TOP_IDS);
