@@ -36,6 +36,7 @@ import {
 } from "./execution-provider.js";
 import {
   allocKv,
+  copyBlocks,
   gatherKv,
   type KvArray,
   type KvBatch,
@@ -557,9 +558,7 @@ export class DecoderSession {
             );
           }
           const dst = past.arrays[a] as KvArray;
-          for (let rh = 0; rh < rows * g.heads; rh++) {
-            dst.set(step.subarray(rh * block, (rh + 1) * block), (rh * past.capacity + length) * g.headDim);
-          }
+          copyBlocks(dst, length * g.headDim, past.capacity * g.headDim, step, rows * g.heads, block);
         }
       });
       return { logits, top, logSumExp, positions, vocab, present: { ...past, length: length + seq } };

@@ -1,6 +1,6 @@
 /** The batch KV layout: right-aligned rows, spare capacity columns, gathering and regrowing. */
 import { describe, expect, it } from "vitest";
-import { allocKv, gatherKv, type KvGeometry, kvHeadroom, withCapacity } from "./kv-batch.js";
+import { allocKv, copyBlocks, gatherKv, type KvGeometry, kvHeadroom, withCapacity } from "./kv-batch.js";
 
 const geom: KvGeometry = { layout: "heads-first", heads: 2, headDim: 3, dtype: "float32", names: ["k"] };
 
@@ -55,5 +55,29 @@ describe("KV batch", () => {
     expect(kvHeadroom(100)).toBe(32);
     expect(kvHeadroom(1000)).toBe(250);
     expect(() => allocKv(geom, 1, 4, 3)).toThrow(/capacity 3 < length 4/);
+  });
+});
+
+describe("copyBlocks", () => {
+  // Both the element loop (short blocks) and set(subarray) (long ones) put block i at start + i x stride
+  // and leave every other element alone.
+  for (const block of [3, 64, 65, 200]) {
+    it(`writes ${block}-element blocks at their strides`, () => {
+      const count = 5;
+      const stride = block * 3 + 1;
+      const src = Float32Array.from({ length: count * block }, (_, i) => i + 1);
+      const dst = new Float32Array(2 + count * stride).fill(-1);
+      copyBlocks(dst, 2, stride, src, count, block);
+      const expected = new Float32Array(dst.length).fill(-1);
+      for (let i = 0; i < count; i++)
+        for (let j = 0; j < block; j++) expected[2 + i * stride + j] = i * block + j + 1;
+      expect(dst).toEqual(expected);
+    });
+  }
+  it("copies float16 bits unchanged", () => {
+    const src = Uint16Array.of(0x3c00, 0x7e00, 0x8001, 0xfc00);
+    const dst = new Uint16Array(8);
+    copyBlocks(dst, 1, 4, src, 2, 2);
+    expect([...dst]).toEqual([0, 0x3c00, 0x7e00, 0, 0, 0x8001, 0xfc00, 0]);
   });
 });

@@ -104,3 +104,32 @@ export function withCapacity(geom: KvGeometry, kv: KvBatch, capacity: number): K
   const sources = Array.from({ length: kv.rows }, (_, row) => ({ from: kv, row, len: kv.length }));
   return gatherKv(geom, sources, kv.length, capacity - kv.length);
 }
+
+/** Blocks up to this many elements are copied element by element (see copyBlocks). */
+const LOOP_COPY_MAX = 64;
+
+/**
+ * Copy `count` blocks of `block` elements, packed in `src`, into `dst` at `dstStart` + i x `dstStride`:
+ * a decode step's new KV columns, one block per (row, head). A `set(subarray)` pair allocates a view per
+ * block: at 16- to 64-float blocks (head dims of small models, one new column) a plain loop was 1.1-2x
+ * faster over a 12-layer cache here, while at 128 floats `set` was 10% faster.
+ */
+export function copyBlocks(
+  dst: KvArray,
+  dstStart: number,
+  dstStride: number,
+  src: KvArray,
+  count: number,
+  block: number,
+): void {
+  if (block > LOOP_COPY_MAX) {
+    for (let i = 0; i < count; i++)
+      dst.set(src.subarray(i * block, (i + 1) * block), dstStart + i * dstStride);
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    const to = dstStart + i * dstStride;
+    const from = i * block;
+    for (let j = 0; j < block; j++) dst[to + j] = src[from + j] as number;
+  }
+}

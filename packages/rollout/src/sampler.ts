@@ -46,8 +46,31 @@ export interface Candidates {
  * at once; with at least topK + 1 of them the row is not scanned again. The result is the same either way.
  */
 export function candidates(row: ArrayLike<number>, s: SamplerSettings, known?: RowTop): Candidates | null {
-  return candidatesOf(row, row.length, s, known);
+  const c = candidatesOf(row, row.length, s, known);
+  if (c === null) return null;
+  return {
+    ids: Int32Array.from({ length: c.count }, (_, j) => c.ids[j] as number),
+    weights: c.weights.slice(0, c.count),
+    total: c.total,
+  };
 }
+
+/**
+ * Candidates as a draw reads them: the first `count` of `ids` and `weights`, which may be views of the
+ * top list and of a scratch buffer that the next draw overwrites.
+ */
+interface Weighted {
+  ids: ArrayLike<number>;
+  weights: Float64Array;
+  count: number;
+  total: number;
+}
+
+/**
+ * Weights of a draw from a top list. A draw runs for every row of every step (128 rows a step at batch 32 x
+ * 4): two fresh arrays per draw were a third of its time, plus collector pauses.
+ */
+let scratchWeights = new Float64Array(SMALL_TOP_K + 1);
 
 /** {@link candidates} for a row that may be absent (null) when `known` serves the draw. */
 function candidatesOf(
@@ -55,13 +78,14 @@ function candidatesOf(
   V: number,
   s: SamplerSettings,
   known?: RowTop,
-): Candidates | null {
+): Weighted | null {
   const useTopK = s.topK > 0 && s.topK < V;
   const useTopP = s.topP < 1;
   const useMinP = s.minP > 0;
   if (!useTopK && !useTopP && !useMinP) return null;
   if (useTopK && s.topK <= SMALL_TOP_K) return fromTopK(row, s, known);
-  return fromWholeRow(rowOrThrow(row), s);
+  const c = fromWholeRow(rowOrThrow(row), s);
+  return { ids: c.ids, weights: c.weights, count: c.ids.length, total: c.total };
 }
 
 /** Candidates of a large top-k, or of top-p / min-p without top-k: thresholds over the whole row. */
@@ -134,7 +158,7 @@ function fromWholeRow(row: ArrayLike<number>, s: SamplerSettings): Candidates {
  * adds them); top-p and min-p then only look at those few candidates. `row` may be null when `known` holds
  * k + 1 entries and no tie reaches past the k-th (see {@link topNeedsRow}).
  */
-function fromTopK(row: ArrayLike<number> | null, s: SamplerSettings, known?: RowTop): Candidates {
+function fromTopK(row: ArrayLike<number> | null, s: SamplerSettings, known?: RowTop): Weighted {
   const T = s.temperature;
   const k = s.topK; // 0 < k < vocabulary size here
   const top = hasTop(known, k + 1) ? known : topKOf(rowOrThrow(row), k + 1);
@@ -155,7 +179,8 @@ function fromTopK(row: ArrayLike<number> | null, s: SamplerSettings, known?: Row
     n = sorted.length;
   }
   // Unnormalised weights of every top-k candidate; top-p and min-p then keep a prefix of them.
-  const weights = new Float64Array(n);
+  if (scratchWeights.length < n) scratchWeights = new Float64Array(n);
+  const weights = scratchWeights;
   let z = 0;
   for (let j = 0; j < n; j++) {
     const w = Math.exp(((values[j] as number) - max) / T);
@@ -174,13 +199,9 @@ function fromTopK(row: ArrayLike<number> | null, s: SamplerSettings, known?: Row
     while (kept < n && (values[kept] as number) >= floor) kept++;
     n = Math.max(1, kept);
   }
-  const out = new Int32Array(n);
   let total = 0;
-  for (let j = 0; j < n; j++) {
-    out[j] = ids[j] as number;
-    total += weights[j] as number;
-  }
-  return { ids: out, weights: n === weights.length ? weights : weights.subarray(0, n), total };
+  for (let j = 0; j < n; j++) total += weights[j] as number;
+  return { ids, weights, count: n, total };
 }
 
 function rowOrThrow(row: ArrayLike<number> | null): ArrayLike<number> {
@@ -259,11 +280,11 @@ function draw(
   const c = candidatesOf(row, V, s, known);
   if (c) {
     let target = u * c.total;
-    for (let j = 0; j < c.ids.length; j++) {
+    for (let j = 0; j < c.count; j++) {
       target -= c.weights[j] as number;
       if (target < 0) return c.ids[j] as number;
     }
-    return c.ids[c.ids.length - 1] as number;
+    return c.ids[c.count - 1] as number;
   }
   const full = rowOrThrow(row);
   let max = Number.NEGATIVE_INFINITY;
