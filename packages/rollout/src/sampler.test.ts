@@ -109,6 +109,24 @@ describe("sampler distribution", () => {
     });
   }
 
+  it("returns candidates of its own: a later draw does not overwrite them", () => {
+    // Draws share one weights buffer; candidates() must copy out of it.
+    const settings = { ...base, topK: 4 };
+    const first = candidates(LOGITS, settings);
+    const snapshot = structuredClone(first);
+    candidates(
+      LOGITS.map((v) => -v),
+      settings,
+    );
+    for (let i = 0; i < 50; i++)
+      sampleFromRow(
+        LOGITS.map((v) => v * 3),
+        settings,
+        i / 50,
+      );
+    expect(first).toEqual(snapshot);
+  });
+
   it("is greedy at temperature 0, ties to the lowest id", () => {
     expect(sampleFromRow([0.1, 0.5, 0.5, 0.2], { ...base, temperature: 0 }, 0.99)).toBe(1);
   });
