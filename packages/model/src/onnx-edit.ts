@@ -34,16 +34,16 @@ import {
   lengthDelimited,
   liveNodes,
   MODEL_GRAPH,
+  modelGraphField,
   type NodeInfo,
   protoNode,
   readGraph,
   readInitializer,
+  readingModel,
   tensorValueInfo,
   valueInfoName,
   WIRE_LEN,
-  WireError,
   type WireField,
-  wireFields,
   writeVarint,
 } from "./onnx-wire.js";
 
@@ -150,20 +150,13 @@ function additions(edits: GraphEdits, graph: GraphInfo, where: string): Addition
  * subgraphs (If, Loop, Scan) keep all their nodes.
  */
 export function editOnnxGraph(bytes: Uint8Array, edits: GraphEdits, where = "model"): EditResult {
-  try {
-    return applyEdits(bytes, edits, where);
-  } catch (e) {
-    if (e instanceof WireError) throw new Error(`${where}: not a readable ONNX model (${e.message})`);
-    throw e;
-  }
+  return readingModel(where, () => applyEdits(bytes, edits, where));
 }
 
 function applyEdits(bytes: Uint8Array, edits: GraphEdits, where: string): EditResult {
   const drop = edits.dropOutputs ?? new Set<string>();
   const promote = edits.initializersToInputs ?? new Set<string>();
-  const modelFields = [...wireFields(bytes, 0, bytes.length)];
-  const graphField = modelFields.find((f) => f.field === MODEL_GRAPH && f.wire === WIRE_LEN);
-  if (!graphField) throw new WireError("no graph (ModelProto field 7)");
+  const { modelFields, graphField } = modelGraphField(bytes);
   const graph = readGraph(bytes, graphField);
   const skip = new Set<number>(); // start offsets of graph fields to leave out
   const keptOutputs: string[] = [];

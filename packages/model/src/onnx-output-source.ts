@@ -8,12 +8,10 @@
 import {
   type GraphInfo,
   isDefaultDomain,
-  MODEL_GRAPH,
+  modelGraphField,
   readGraph,
   readInitializer,
-  WIRE_LEN,
-  WireError,
-  wireFields,
+  readingModel,
 } from "./onnx-wire.js";
 
 /** Ops that hand on their input's elements in the same (row-major) order, under another shape or name. */
@@ -54,17 +52,7 @@ function gemmDims(
  * when the graph has no such output. Only the main graph is read; a node with subgraphs ends the walk.
  */
 export function readOutputSource(bytes: Uint8Array, output: string, where = "model"): OutputSource | null {
-  let graph: GraphInfo;
-  try {
-    const graphField = [...wireFields(bytes, 0, bytes.length)].find(
-      (f) => f.field === MODEL_GRAPH && f.wire === WIRE_LEN,
-    );
-    if (!graphField) throw new WireError("no graph (ModelProto field 7)");
-    graph = readGraph(bytes, graphField);
-  } catch (e) {
-    if (e instanceof WireError) throw new Error(`${where}: not a readable ONNX model (${e.message})`);
-    throw e;
-  }
+  const graph = readingModel(where, () => readGraph(bytes, modelGraphField(bytes).graphField));
   if (!graph.outputs.some((o) => o.name === output)) return null;
   const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
   const through: string[] = [];

@@ -7,10 +7,11 @@ import {
   GRAPH_INPUT,
   GRAPH_NODE,
   GRAPH_OUTPUT,
-  MODEL_GRAPH,
+  modelGraphField,
   NODE_OP_TYPE,
   readInitializer,
   readInt64,
+  readingModel,
   readVarint,
   SHAPE_DIM,
   TYPE_TENSOR,
@@ -20,7 +21,6 @@ import {
   valueInfoName,
   WIRE_LEN,
   WIRE_VARINT,
-  WireError,
   type WireField,
   wireFields,
 } from "./onnx-wire.js";
@@ -75,10 +75,8 @@ export interface GraphSignature {
  * Also the op types the graph uses, for kernels whose limits a runtime must respect.
  */
 export function readGraphSignature(bytes: Uint8Array, where = "model"): GraphSignature {
-  try {
-    const modelFields = [...wireFields(bytes, 0, bytes.length)];
-    const graphField = modelFields.find((f) => f.field === MODEL_GRAPH && f.wire === WIRE_LEN);
-    if (!graphField) throw new WireError("no graph (ModelProto field 7)");
+  return readingModel(where, () => {
+    const { modelFields, graphField } = modelGraphField(bytes);
     const inputs: GraphValueSignature[] = [];
     const outputs: GraphValueSignature[] = [];
     const initializers = new Set<string>();
@@ -98,8 +96,5 @@ export function readGraphSignature(bytes: Uint8Array, where = "model"): GraphSig
       opTypes: [...opTypes],
       opset: defaultOpset(bytes, modelFields),
     };
-  } catch (e) {
-    if (e instanceof WireError) throw new Error(`${where}: not a readable ONNX model (${e.message})`);
-    throw e;
-  }
+  });
 }

@@ -55,6 +55,19 @@ export interface WireField {
 
 export class WireError extends Error {}
 
+/**
+ * Run a reader of a model's wire format, turning a WireError (a malformed or truncated file) into an error
+ * that names the model (`where`, a file path).
+ */
+export function readingModel<T>(where: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof WireError) throw new Error(`${where}: not a readable ONNX model (${e.message})`);
+    throw e;
+  }
+}
+
 export function readVarint(buf: Uint8Array, at: number): [value: number, next: number] {
   let value = 0;
   let scale = 1;
@@ -374,4 +387,12 @@ export function liveNodes(nodes: readonly NodeInfo[], wanted: Iterable<string>):
     }
   }
   return live;
+}
+
+/** A model's top-level fields and, among them, its graph (ModelProto field 7). */
+export function modelGraphField(bytes: Uint8Array): { modelFields: WireField[]; graphField: WireField } {
+  const modelFields = [...wireFields(bytes, 0, bytes.length)];
+  const graphField = modelFields.find((f) => f.field === MODEL_GRAPH && f.wire === WIRE_LEN);
+  if (!graphField) throw new WireError("no graph (ModelProto field 7)");
+  return { modelFields, graphField };
 }
