@@ -83,11 +83,23 @@ export function randomPrompts(count: number, length: number, vocab: number, seed
 const GRAPH_REVISION = 5;
 
 /** Folder with config.json, model.safetensors and model.onnx (built on first use). */
-export async function randomQwen2Export(m: RandomQwen2 = BENCH_MODEL): Promise<string> {
-  const dir = path.join(
-    os.tmpdir(),
-    `ssb-rollout-bench-qwen2-${m.hiddenSize}x${m.numLayers}-h${m.numHeads}kv${m.numKvHeads}-i${m.intermediateSize}-v${m.vocabSize}-g${GRAPH_REVISION}`,
-  );
+export async function randomQwen2Export(
+  m: RandomQwen2 = BENCH_MODEL,
+  graph: { variant: "plain" | "contrib"; groupQueryAttention?: boolean } = { variant: "plain" },
+): Promise<string> {
+  const name = `ssb-rollout-bench-qwen2-${m.hiddenSize}x${m.numLayers}-h${m.numHeads}kv${m.numKvHeads}-i${m.intermediateSize}-v${m.vocabSize}-g${GRAPH_REVISION}`;
+  if (graph.variant !== "plain") {
+    // The same weights, exported again with onnxruntime's fused kernels into a folder of its own.
+    const weights = await randomQwen2Export(m);
+    const dir = path.join(
+      os.tmpdir(),
+      `${name}-${graph.groupQueryAttention === false ? "contrib-mm" : "contrib"}`,
+    );
+    if (!existsSync(path.join(dir, "model.onnx")))
+      await exportOnnx({ modelDir: weights, outDir: dir, ...graph });
+    return dir;
+  }
+  const dir = path.join(os.tmpdir(), name);
   if (existsSync(path.join(dir, "model.onnx"))) return dir;
   await mkdir(dir, { recursive: true });
   const configJson = {

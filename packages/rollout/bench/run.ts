@@ -8,8 +8,9 @@
  * not one scheduling hiccup away from another ratio) and each cell is the best (fastest) repetition; the
  * load average is printed with the results.
  *
- * Flags: --models tiny,random[,random-large]  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2  --min-seconds 3
+ * Flags: --models tiny,random[,random-large]  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2  --min-seconds 3  --sample-seconds 0.5
  *        --parts throughput,overhead,refill  --skip-tjs  --ep cpu|webgpu|cuda (all three engines on that provider)
+ *        --variant plain|contrib|contrib-mm (the export both engines run)
  */
 import { mkdir, symlink } from "node:fs/promises";
 import os from "node:os";
@@ -37,9 +38,11 @@ const { values } = parseArgs({
     "prompt-tokens": { type: "string", default: "32,96" },
     reps: { type: "string", default: "2" },
     "min-seconds": { type: "string", default: "3" },
+    "sample-seconds": { type: "string", default: "0.5" },
     "skip-tjs": { type: "boolean", default: false },
     parts: { type: "string", default: "throughput,overhead,refill" },
     ep: { type: "string", default: "cpu" },
+    variant: { type: "string", default: "plain" },
   },
 });
 const EPS = ["cpu", "webgpu", "cuda"] as const;
@@ -47,12 +50,25 @@ type BenchEp = (typeof EPS)[number];
 if (!EPS.includes(values.ep as BenchEp))
   throw new Error(`--ep: one of ${EPS.join(", ")}, found "${values.ep}"`);
 const ep = values.ep as BenchEp;
+// Which export both engines run: plain ONNX ops (the default export), contrib (onnxruntime's fused
+// kernels with GroupQueryAttention) or contrib-mm (the fused kernels, MatMul attention).
+const VARIANTS = ["plain", "contrib", "contrib-mm"] as const;
+type BenchVariant = (typeof VARIANTS)[number];
+if (!VARIANTS.includes(values.variant as BenchVariant))
+  throw new Error(`--variant: one of ${VARIANTS.join(", ")}, found "${values.variant}"`);
+const variant = values.variant as BenchVariant;
+const exportOptions = (): { variant: "plain" | "contrib"; groupQueryAttention?: boolean } =>
+  variant === "plain"
+    ? { variant: "plain" }
+    : { variant: "contrib", groupQueryAttention: variant === "contrib" };
+const variantSuffix = variant === "plain" ? "" : `-${variant}`;
 const batches = (values.batches as string).split(",").map(Number);
 const samples = Number(values.samples);
 const newTokens = Number(values["new-tokens"]);
 const promptLengths = (values["prompt-tokens"] as string).split(",").map(Number);
 const reps = Number(values.reps);
 const minRowMs = 1000 * Number(values["min-seconds"]);
+const sampleSeconds = Number(values["sample-seconds"]);
 const MAX_REPS = 15;
 const parts = new Set((values.parts as string).split(","));
 let promptTokens = promptLengths[0] as number;
@@ -265,24 +281,26 @@ async function benchModel(label: string, dir: string): Promise<void> {
       let bestOurs = 0;
       let bestTjs = 0;
       let bestBare = 0;
+      // A sample repeats each engine's run back to back until the bare loop would have taken ~--sample-seconds
+      // (tiny-model runs of ~0.1 s are otherwise timed right after another engine's garbage and caches).
+      const bareRun = () => bareLoop(bare, io.kv.length, io.numKvHeads, io.headDim, ps, samples, newTokens);
+      const inner = Math.max(1, Math.ceil(sampleSeconds / (await timeIt(bareRun))));
+      const sample = async (run: () => Promise<number>): Promise<number> => {
+        let tok = 0;
+        const t = await timeIt(async () => {
+          for (let i = 0; i < inner; i++) tok += await run();
+        });
+        return tok / t;
+      };
       const rowStart = performance.now();
       let runs = 0;
       for (; runs < reps || (runs < MAX_REPS && performance.now() - rowStart < minRowMs); runs++) {
-        let tok = 0;
-        let t = await timeIt(async () => {
-          tok = await ours(gen, ps, samples, newTokens);
-        });
-        bestOurs = Math.max(bestOurs, tok / t);
+        bestOurs = Math.max(bestOurs, await sample(() => ours(gen, ps, samples, newTokens)));
         if (tjs) {
-          t = await timeIt(async () => {
-            tok = await tjsGenerate(tjs as TjsModel, ps, samples, newTokens);
-          });
-          bestTjs = Math.max(bestTjs, tok / t);
+          const model = tjs;
+          bestTjs = Math.max(bestTjs, await sample(() => tjsGenerate(model, ps, samples, newTokens)));
         }
-        t = await timeIt(async () => {
-          tok = await bareLoop(bare, io.kv.length, io.numKvHeads, io.headDim, ps, samples, newTokens);
-        });
-        bestBare = Math.max(bestBare, tok / t);
+        bestBare = Math.max(bestBare, await sample(bareRun));
       }
       const tjsCell = tjs ? bestTjs.toFixed(1) : tjsError ? "n/a" : "skipped";
       const speed = tjs ? `${(bestOurs / bestTjs).toFixed(2)}x` : "";
@@ -381,15 +399,16 @@ console.log(
 );
 for (const m of (values.models as string).split(",")) {
   if (m === "tiny") {
-    const dir = path.join(os.tmpdir(), "ssb-rollout-bench-tiny");
+    const dir = path.join(os.tmpdir(), `ssb-rollout-bench-tiny${variantSuffix}`);
     await exportOnnx({
       modelDir: path.resolve(import.meta.dirname, "../../../../shared/fixtures/qwen2-tiny-ref"),
       outDir: dir,
+      ...exportOptions(),
     });
     await benchModel("qwen2-tiny-ref", dir);
   } else if (m === "random" || m === "random-large") {
     const shape: RandomQwen2 = m === "random" ? BENCH_MODEL : BENCH_MODEL_LARGE;
-    const dir = await randomQwen2Export(shape);
+    const dir = await randomQwen2Export(shape, exportOptions());
     report(
       `\nrandom Qwen2: hidden ${shape.hiddenSize}, ${shape.numLayers} layers, ${shape.numHeads} heads / ${shape.numKvHeads} KV heads, vocab ${shape.vocabSize}: ${(parameterCount(shape) / 1e6).toFixed(1)}M parameters`,
     );
