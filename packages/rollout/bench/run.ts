@@ -6,7 +6,8 @@
  * The machine is shared, so engines run interleaved (ours, transformers.js, bare; repeated --reps times,
  * and more while a row has taken under --min-seconds, up to 15, so that rows of ~0.1 s on the tiny model are
  * not one scheduling hiccup away from another ratio) and each cell is the best (fastest) repetition; the
- * load average is printed with the results.
+ * load average is printed with the results. A repetition (sample) runs each engine back to back until the
+ * bare loop would have taken --sample-seconds, so that short tiny-model runs are timed over several runs.
  *
  * Flags: --models tiny,random[,random-large]  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2  --min-seconds 3  --sample-seconds 0.5
  *        --parts throughput,overhead,refill  --skip-tjs  --ep cpu|webgpu|cuda (all three engines on that provider)
@@ -69,6 +70,8 @@ const promptLengths = (values["prompt-tokens"] as string).split(",").map(Number)
 const reps = Number(values.reps);
 const minRowMs = 1000 * Number(values["min-seconds"]);
 const sampleSeconds = Number(values["sample-seconds"]);
+if (!(sampleSeconds > 0))
+  throw new Error(`--sample-seconds: a number > 0, found "${values["sample-seconds"]}"`);
 const MAX_REPS = 15;
 const parts = new Set((values.parts as string).split(","));
 let promptTokens = promptLengths[0] as number;
