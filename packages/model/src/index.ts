@@ -8,6 +8,7 @@ export * from "./export-decoder.js";
 export * from "./export-onnx.js";
 export * from "./genai-config.js";
 export { type JsonObject, ModelFileError } from "./json-fields.js";
+export { type CachePair, readCacheAppends } from "./onnx-cache-append.js";
 export { type EditResult, editOnnxGraph, type GraphEdits, type TensorValueSpec } from "./onnx-edit.js";
 export * from "./onnx-graph.js";
 export { type LogSumExpNames, logSumExpEdits } from "./onnx-log-sum-exp.js";

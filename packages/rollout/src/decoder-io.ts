@@ -48,7 +48,8 @@ export interface DecoderIo {
   vocabSize: number | null;
   /**
    * Outputs holding only this pass's new key / value columns (`new_key_values.{i}.key|value`, [batch,
-   * heads, seq, dim], as @ssb/model exports), one pair per layer; null when the graph lacks them.
+   * heads, seq, dim], as @ssb/model exports), one pair per layer; null when the graph lacks them. A
+   * DecoderSession may fill it in with values its loaded graph returns instead (see DecoderSession.open).
    */
   stepKv: { key: string; value: string }[] | null;
 }

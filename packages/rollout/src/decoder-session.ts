@@ -14,6 +14,7 @@ import {
   type GraphValueSignature,
   logSumExpEdits,
   OnnxDataType,
+  readCacheAppends,
   readGraphSignature,
   readOutputSource,
   topKEdits,
@@ -160,6 +161,30 @@ function appendsInPlace(io: DecoderIo): boolean {
   return io.stepKv !== null && io.kvLayout === "heads-first";
 }
 
+/**
+ * The new KV columns of every layer in a graph that returns no `new_key_values.*` but builds `present` as
+ * `Concat(past, new)` (Optimum's exports): the values the loaded graph then returns as outputs. null unless
+ * every layer's key and value have one.
+ */
+function cacheAppendOutputs(bytes: Uint8Array, io: DecoderIo, file: string): DecoderIo["stepKv"] {
+  if (io.stepKv !== null || io.kvLayout !== "heads-first") return null;
+  const found = readCacheAppends(
+    bytes,
+    io.kv.flatMap((p) => [
+      { past: p.pastKey, present: p.presentKey },
+      { past: p.pastValue, present: p.presentValue },
+    ]),
+    file,
+  );
+  const pairs: { key: string; value: string }[] = [];
+  for (let i = 0; i < found.length; i += 2) {
+    const [key, value] = [found[i], found[i + 1]];
+    if (!key || !value) return null;
+    pairs.push({ key, value });
+  }
+  return pairs.length > 0 ? pairs : null;
+}
+
 /** onnxruntime's load error as a RolloutError naming the file (provider errors already are one). */
 function explain(e: unknown, file: string): RolloutError {
   if (e instanceof RolloutError) return e;
@@ -231,7 +256,8 @@ export class DecoderSession {
   readonly geometry: KvGeometry;
   readonly executionProvider: OpenedSession["executionProvider"];
   /**
-   * True when the graph returns each pass's new KV columns (`new_key_values.*`): then the cache keeps
+   * True when the graph returns each pass's new KV columns (`new_key_values.*`, or in the loaded graph the
+   * new columns its `present` concatenation appends; `io.stepKv` names them): then the cache keeps
    * spare columns, the model sees them masked out, only the new columns are fetched and written in place.
    * onnxruntime-node copies every fetched output into JavaScript memory, so fetching the whole present
    * cache each step cost more than the model's matrix products at 128 rows (README).
@@ -310,6 +336,8 @@ export class DecoderSession {
    * not changed):
    *  - `logits_to_keep`, where the export holds it as a constant (ours do), becomes an input, so a prompt
    *    that is only continued gets the LM head at its last position;
+   *  - where the file returns no `new_key_values.*` but builds each `present` as `Concat(past, new)` (as
+   *    Optimum's exports do), those new columns become outputs, so such a model appends in place too;
    *  - when the session appends in place, `present.*` is dropped (with the nodes only it needed);
    *  - on the CPU provider also: attention that reads the concatenation of past and new columns reads them
    *    separately (the concatenation, a copy of the whole cache per layer and step, then goes with
@@ -325,13 +353,17 @@ export class DecoderSession {
     const dir = path.dirname(file);
     const original = await readFile(file);
     const signature = readGraphSignature(original, file);
-    const io = describeDecoderIo(
+    const fileIo = describeDecoderIo(
       signature.inputs.map(signatureValue),
       signature.outputs.map(signatureValue),
       file,
       configHints(dir),
     );
-    const inPlace = (settings.appendKvInPlace ?? true) && appendsInPlace(io);
+    const wantInPlace = settings.appendKvInPlace ?? true;
+    // A graph without new-column outputs whose present is Concat(past, new) gets those columns as outputs.
+    const appended = wantInPlace ? cacheAppendOutputs(original, fileIo, file) : null;
+    const io: DecoderIo = appended ? { ...fileIo, stepKv: appended } : fileIo;
+    const inPlace = wantInPlace && appendsInPlace(io);
     const present = new Set(io.kv.flatMap((p) => [p.presentKey, p.presentValue]));
     const graphTopK = io.logitsType === "float32" && io.vocabSize !== null;
     // Where the logits are computed: our exports end in Gemm -> Reshape -> Identity "logits", and
@@ -371,6 +403,13 @@ export class DecoderSession {
         addNodes: [...(topK?.addNodes ?? []), ...(lse?.addNodes ?? [])],
         addInputs: [...(topK?.addInputs ?? []), ...(lse?.addInputs ?? [])],
         addOutputs: [
+          ...(appended ?? []).flatMap((p) =>
+            [p.key, p.value].map((name) => ({
+              name,
+              dataType: io.kvType === "float16" ? OnnxDataType.FLOAT16 : OnnxDataType.FLOAT,
+              dims: ["batch_size", io.numKvHeads, "sequence_length", io.headDim],
+            })),
+          ),
           ...(direct
             ? [{ name: direct, dataType: OnnxDataType.FLOAT, dims: ["logit_rows", io.vocabSize as number] }]
             : []),
@@ -403,6 +442,8 @@ export class DecoderSession {
     };
     let opened: OpenedSession;
     let edits: LoadedEdits;
+    let loadedIo = io;
+    let loadedInPlace = inPlace;
     try {
       opened = await openSession(source, settings);
       edits = tried.edited?.edits ?? UNEDITED; // the provider that opened was the last one tried
@@ -417,9 +458,11 @@ export class DecoderSession {
       tried.edited = null;
       opened = await openOrExplain({ dir, bytes: original }, file, settings);
       edits = UNEDITED;
+      loadedIo = fileIo; // as the file has it: without any new-column outputs found above
+      loadedInPlace = wantInPlace && appendsInPlace(fileIo);
     }
     const multiRowChunks = !signature.opTypes.includes("GroupQueryAttention");
-    return new DecoderSession(file, opened, io, inPlace, edits, multiRowChunks);
+    return new DecoderSession(file, opened, loadedIo, loadedInPlace, edits, multiRowChunks);
   }
 
   /**
