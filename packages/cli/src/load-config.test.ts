@@ -1,12 +1,21 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defaultModelDir } from "@ssb/default-model";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "./default-config.js";
 import { ConfigError, deepMerge, loadConfig, parseConfigText, resolveConfig } from "./load-config.js";
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "ssb-cli-config-"));
+const dirs: string[] = [];
+const tmp = (): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "ssb-cli-config-"));
+  dirs.push(dir);
+  return dir;
+};
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("config", () => {
   it("with no file is the embedded default", () => {

@@ -1,8 +1,8 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openSafetensors } from "@ssb/model";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { maxAbs, maxAbsDiff } from "../test/fixture.js";
 import { buildSyntheticKd } from "../test/synthetic.js";
 import { splitStep } from "./data-parallel.js";
@@ -17,6 +17,11 @@ async function adapter(dir: string): Promise<Map<string, Float32Array>> {
   return out;
 }
 
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 describe("data-parallel worker threads", () => {
   it("splitStep deals examples round-robin with their row weights", () => {
     const counts = [2, 1, 3, 1];
@@ -29,6 +34,7 @@ describe("data-parallel worker threads", () => {
 
   it("2 threads train the same adapter as 1 thread (up to float summation order)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "distill-dp-"));
+    dirs.push(dir);
     const data = await buildSyntheticKd(dir, { embedScale: 4 });
     const run = (workers: number) =>
       runTraining({

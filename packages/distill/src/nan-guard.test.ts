@@ -1,17 +1,23 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { buildSyntheticBase, loadBase } from "../test/synthetic.js";
 import { selectBackend } from "./backend.js";
 import { resolveTrainConfig } from "./train-config.js";
 import { NonFiniteLossError, train } from "./trainer.js";
 import { exampleFromPromptAndReply } from "./training-example.js";
 
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 describe("non-finite guard", () => {
   it("stops at the first non-finite loss and names the last good checkpoint", async () => {
     await selectBackend("wasm", () => {});
     const dir = mkdtempSync(path.join(tmpdir(), "distill-nan-"));
+    dirs.push(dir);
     const model = await loadBase(await buildSyntheticBase(path.join(dir, "base"), 4));
     const teacher = (bad: boolean) => ({
       k: 2,

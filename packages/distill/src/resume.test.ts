@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openSafetensors } from "@ssb/model";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { maxAbsDiff } from "../test/fixture.js";
 import { buildSyntheticKd } from "../test/synthetic.js";
 
@@ -37,9 +37,15 @@ async function adapterTensors(dir: string): Promise<Map<string, Float32Array>> {
   return out;
 }
 
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 describe("SIGKILL mid-run, then --resume", () => {
   it("reproduces the uninterrupted run's adapter", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "distill-resume-"));
+    dirs.push(dir);
     const data = await buildSyntheticKd(dir, { embedScale: 4 });
     const common = [
       "--model",

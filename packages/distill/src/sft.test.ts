@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { buildSyntheticBase, loadBase } from "../test/synthetic.js";
 import { crossEntropy } from "./loss-ce.js";
 import { readMetrics } from "./metrics.js";
@@ -10,9 +10,15 @@ import { forward } from "./model.js";
 import { runTraining } from "./run-training.js";
 import { resolveTrainConfig } from "./train-config.js";
 
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 describe("SFT", () => {
   it("full-parameter SFT (oneHot @ E embedding, tied head) lowers CE and saves a loadable HF checkpoint", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "distill-sft-"));
+    dirs.push(dir);
     const modelDir = await buildSyntheticBase(path.join(dir, "base"), 4);
     const records = [0, 1, 2, 3].map((i) => ({
       promptTokenIds: [10 + i, 20],

@@ -1,10 +1,10 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openLogitStore } from "@ssb/logit-store";
 import { loadAdapter, loadTokenizer } from "@ssb/model";
 import * as tf from "@tensorflow/tfjs";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { buildSyntheticKd, loadBase } from "../test/synthetic.js";
 import { loraFromAdapter } from "./lora.js";
 import { readMetrics } from "./metrics.js";
@@ -13,9 +13,15 @@ import { loadPairExamples } from "./pairs-data.js";
 import { runTraining } from "./run-training.js";
 import { resolveTrainConfig } from "./train-config.js";
 
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 describe("LoRA KD on a synthetic pair set", () => {
   it("decreases the loss and reaches > 95% top-1 agreement with the teacher", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "distill-kd-"));
+    dirs.push(dir);
     const data = await buildSyntheticKd(dir, { embedScale: 4 });
     const config = resolveTrainConfig({
       promptMode: "raw",

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AdamW } from "./adamw.js";
 import { selectBackend } from "./backend.js";
 import { collate, planSteps } from "./batching.js";
@@ -15,6 +15,11 @@ import { exampleFromPromptAndReply } from "./training-example.js";
 
 beforeAll(async () => {
   await selectBackend("wasm", () => {});
+});
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("schedule", () => {
@@ -89,7 +94,9 @@ describe("config and inputs", () => {
   });
 
   it("JSONL errors name the file and line", async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "distill-jsonl-")), "pairs.jsonl");
+    const dir = mkdtempSync(path.join(tmpdir(), "distill-jsonl-"));
+    dirs.push(dir);
+    const file = path.join(dir, "pairs.jsonl");
     writeFileSync(file, '{"a": 1}\n{oops\n');
     await expect(readJsonl(file)).rejects.toThrow(/pairs.jsonl:2: invalid JSON/);
   });

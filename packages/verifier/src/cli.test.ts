@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -21,6 +21,9 @@ let dir = "";
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "ssb-verify-"));
   writeFileSync(join(dir, "in.jsonl"), `${lines.join("\n")}\n`);
+});
+afterAll(() => {
+  if (dir !== "") rmSync(dir, { recursive: true, force: true });
 });
 
 describe("ssb-verify", () => {
