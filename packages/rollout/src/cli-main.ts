@@ -19,7 +19,8 @@ Sample n replies per problem from an ONNX decoder-with-past (e.g. exported by ss
 onnxruntime-node. Rerunning the same command resumes: pairs already in --out are skipped.
 
 Input / output:
-  --model DIR              folder with model.onnx (+ config.json, tokenizer.json, tokenizer_config.json)
+  --model DIR              folder with model.onnx (+ config.json, tokenizer.json, tokenizer_config.json),
+                           or with onnx/model.onnx and those files beside onnx/, or a .onnx file
   --problems FILE          JSONL: {"id", "question"} (or {"id", "messages"} / {"id", "promptIds"}) per line;
                            without "id" the line number is the id
   --out FILE               rollouts JSONL (settings kept in FILE.settings.json)

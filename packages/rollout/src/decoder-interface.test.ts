@@ -115,6 +115,17 @@ const CASES: Case[] = [
     expectIo: { ...F32, kv: "float16", layout: "seq-first", appendsInPlace: false, split: 0 },
     tolerance: 1e-3,
   },
+  {
+    label: "Optimum's merged decoder (use_cache_branch, num_logits_to_keep, onnx/ subfolder, present only)",
+    contract: {
+      useCacheBranch: true,
+      logitsToKeepInput: "num_logits_to_keep",
+      stepKv: false,
+      onnxSubfolder: true,
+    },
+    expectIo: { ...F32, appendsInPlace: true, split: 2 },
+    tolerance: 1e-4,
+  },
 ];
 
 const OTHERS: PromptInput[] = [
@@ -196,6 +207,33 @@ describe("decoder I/O contracts other than ours", () => {
       await gen.close();
     });
   }
+
+  it("feeds use_cache_branch and a scalar num_logits_to_keep, and finds config and tokenizer above onnx/", async () => {
+    const gen = await load((CASES.at(-1) as Case).contract);
+    const { io, keepsLastLogits, file } = gen.session;
+    expect([io.useCacheBranch, io.logitsToKeep, keepsLastLogits]).toEqual([
+      "use_cache_branch",
+      { name: "num_logits_to_keep", rank: 0 },
+      true,
+    ]);
+    expect(path.basename(path.dirname(file))).toBe("onnx");
+    // The chat template and stop ids come from the files beside onnx/.
+    expect(gen.tokenizer).not.toBeNull();
+    expect(gen.defaultStopTokenIds().length).toBeGreaterThan(0);
+    const [seq] = await collect(
+      gen.generate([{ id: "chat", messages: [{ role: "user", content: "2+2?" }] }], {
+        sampling: { temperature: 0, maxNewTokens: 4 },
+      }),
+    );
+    expect(seq?.tokenIds.length).toBeGreaterThan(0);
+    await gen.close();
+  });
+
+  it("refuses, at load, a graph input it cannot feed, naming it", async () => {
+    const dir = await mkdtemp(path.join(work, "model-"));
+    await writeDecoderInterface(exported, dir, { extraInput: "pixel_values" });
+    await expect(Generator.load(dir)).rejects.toThrow(/model\.onnx: no way to feed input "pixel_values"/);
+  });
 
   it("float32 contracts sample exactly what the export as written samples (same seed)", async () => {
     const asWritten = await load({});

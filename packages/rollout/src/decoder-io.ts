@@ -36,6 +36,16 @@ export interface DecoderIo {
   attentionMaskType: IntDtype;
   positionIds: string | null;
   positionIdsType: IntDtype;
+  /**
+   * A boolean input choosing the with-past branch of a merged decoder (`use_cache_branch` in Optimum's
+   * `decoder_model_merged.onnx`): fed true when a pass has cached positions, as transformers.js does.
+   */
+  useCacheBranch: string | null;
+  /**
+   * An int64 input taking transformers' `logits_to_keep` (also spelled `num_logits_to_keep`; 0 = every
+   * position), with the rank it declares (0 or 1).
+   */
+  logitsToKeep: { name: string; rank: number } | null;
   logits: string;
   logitsType: KvDtype;
   /** One entry per layer, in layer order. */
@@ -110,6 +120,18 @@ function floatType(info: ValueInfo, where: string): KvDtype {
 
 const isSymbolic = (d: number | string | undefined): boolean => typeof d === "string" || d === -1;
 
+const USE_CACHE_BRANCH = "use_cache_branch";
+const LOGITS_TO_KEEP = ["logits_to_keep", "num_logits_to_keep"];
+
+function logitsToKeepInput(info: ValueInfo | undefined, where: string): DecoderIo["logitsToKeep"] {
+  if (!info) return null;
+  if (info.type !== "int64" || info.shape.length > 1 || info.shape.some((d) => d !== 1 && !isSymbolic(d)))
+    throw new RolloutError(
+      `${where}: input "${info.name}" must be an int64 scalar or [1], found ${info.type} [${info.shape.join(", ")}]`,
+    );
+  return { name: info.name, rank: info.shape.length };
+}
+
 /** Read the decoder's I/O contract from session metadata; `where` names the model file in errors. */
 export function describeDecoderIo(
   inputs: readonly ValueInfo[],
@@ -127,6 +149,13 @@ export function describeDecoderIo(
   }
   const mask = byName.get("attention_mask");
   const positions = byName.get("position_ids");
+  const branch = byName.get(USE_CACHE_BRANCH);
+  if (branch && branch.type !== "bool")
+    throw new RolloutError(`${where}: input "${branch.name}" must be bool, found ${branch.type}`);
+  const keep = logitsToKeepInput(
+    inputs.find((i) => LOGITS_TO_KEEP.includes(i.name)),
+    where,
+  );
   const logits = outputs.find((o) => o.name === "logits");
   if (!logits)
     throw new RolloutError(
@@ -142,6 +171,14 @@ export function describeDecoderIo(
   for (const info of outputs) {
     const kv = parseKvName(info.name);
     if (kv?.role === "present") present.set(`${kv.layer}.${kv.kind}`, info);
+  }
+  // An input nobody feeds fails every run; say which, at load.
+  const fed = new Set(["input_ids", "attention_mask", "position_ids", USE_CACHE_BRANCH, ...LOGITS_TO_KEEP]);
+  const unknown = inputs.filter((i) => !fed.has(i.name) && parseKvName(i.name)?.role !== "past");
+  if (unknown.length > 0) {
+    throw new RolloutError(
+      `${where}: no way to feed input${unknown.length > 1 ? "s" : ""} ${unknown.map((i) => `"${i.name}"`).join(", ")} (a decoder here takes input_ids, attention_mask, position_ids, past key/values, use_cache_branch and logits_to_keep)`,
+    );
   }
   const layers = past.size / 2;
   if (past.size === 0) {
@@ -199,6 +236,8 @@ export function describeDecoderIo(
     attentionMaskType: intType(mask, "attention mask", where),
     positionIds: positions ? positions.name : null,
     positionIdsType: intType(positions, "position ids", where),
+    useCacheBranch: branch ? branch.name : null,
+    logitsToKeep: keep,
     logits: logits.name,
     logitsType: floatType(logits, where),
     kv,

@@ -107,26 +107,43 @@ export interface ForwardOutput {
   present: KvBatch;
 }
 
-/** Resolve a model path: a .onnx file, or a folder holding model.onnx / decoder_model_merged.onnx / decoder.onnx. */
+const MODEL_FILE_NAMES = [
+  "model.onnx",
+  "decoder_model_merged.onnx",
+  "decoder_with_past_model.onnx",
+  "decoder.onnx",
+];
+
+/**
+ * Resolve a model path: a .onnx file, or a folder holding model.onnx / decoder_model_merged.onnx /
+ * decoder_with_past_model.onnx / decoder.onnx, itself or in its `onnx/` subfolder (the Hugging Face layout
+ * transformers.js reads).
+ */
 export function resolveModelFile(modelPath: string): string {
   if (!existsSync(modelPath)) throw new RolloutError(`${modelPath}: no such model file or folder`);
   if (statSync(modelPath).isFile()) return modelPath;
-  for (const name of [
-    "model.onnx",
-    "decoder_model_merged.onnx",
-    "decoder_with_past_model.onnx",
-    "decoder.onnx",
-  ]) {
-    const file = path.join(modelPath, name);
-    if (existsSync(file)) return file;
-  }
-  for (const sub of ["onnx"]) {
-    const file = path.join(modelPath, sub, "model.onnx");
-    if (existsSync(file)) return file;
+  for (const sub of ["", "onnx"]) {
+    for (const name of MODEL_FILE_NAMES) {
+      const file = path.join(modelPath, sub, name);
+      if (existsSync(file)) return file;
+    }
   }
   throw new RolloutError(
-    `${modelPath}: no model.onnx (or decoder_model_merged.onnx, decoder.onnx) in this folder`,
+    `${modelPath}: no ${MODEL_FILE_NAMES.join(", ")} in this folder or its onnx/ subfolder`,
   );
+}
+
+/**
+ * The folder holding a model's config.json and tokenizer files: the model file's own, or, for a file in an
+ * `onnx/` subfolder without them (the Hugging Face layout), the folder above.
+ */
+export function modelFolder(file: string): string {
+  const dir = path.dirname(file);
+  const describes = (d: string): boolean =>
+    existsSync(path.join(d, "config.json")) || existsSync(path.join(d, "tokenizer.json"));
+  if (path.basename(dir) === "onnx" && !describes(dir) && describes(path.dirname(dir)))
+    return path.dirname(dir);
+  return dir;
 }
 
 /** KV head count and head size from config.json beside the model, for exports with symbolic KV dims. */
@@ -219,6 +236,7 @@ const ORT_TYPE_NAMES = new Map<number, string>([
   [OnnxDataType.FLOAT16, "float16"],
   [OnnxDataType.INT64, "int64"],
   [OnnxDataType.INT32, "int32"],
+  [OnnxDataType.BOOL, "bool"],
 ]);
 
 /** A graph input or output as read from the file, in decoder-io's terms (as onnxruntime would report it). */
@@ -295,7 +313,8 @@ export class DecoderSession {
    * be 1 when sequence_length > 1 and past context is given"), so a chunked prefill there goes by row groups.
    */
   readonly multiRowChunks: boolean;
-  private readonly keepInput: string | null;
+  /** The input taking `logits_to_keep`: the file's own, or the one the loaded graph made of our constant. */
+  private readonly keepInput: { name: string; rank: number } | null;
   private readonly session: ort.InferenceSession;
 
   private constructor(
@@ -310,8 +329,8 @@ export class DecoderSession {
     this.multiRowChunks = multiRowChunks;
     this.prunedNodes = edits.prunedNodes;
     this.splitAttentionLayers = edits.splitAttentionLayers;
-    this.keepInput = edits.keepInput;
-    this.keepsLastLogits = edits.keepInput !== null;
+    this.keepInput = io.logitsToKeep ?? (edits.keepInput ? { name: edits.keepInput, rank: 1 } : null);
+    this.keepsLastLogits = this.keepInput !== null;
     this.topKInGraph = edits.topKInGraph;
     this.logitsOutput = edits.logitsOutput ?? io.logits;
     this.logSumExpInGraph = edits.logSumExpInGraph;
@@ -357,7 +376,7 @@ export class DecoderSession {
       signature.inputs.map(signatureValue),
       signature.outputs.map(signatureValue),
       file,
-      configHints(dir),
+      configHints(modelFolder(file)),
     );
     const wantInPlace = settings.appendKvInPlace ?? true;
     // A graph without new-column outputs whose present is Concat(past, new) gets those columns as outputs.
@@ -543,8 +562,11 @@ export class DecoderSession {
     const positions = this.keepInput && input.lastLogitsOnly ? 1 : seq;
     if (this.keepInput) {
       // logits_to_keep: 0 = every position.
-      feeds[this.keepInput] = intTensor("int64", [positions === seq ? 0 : 1], [1]);
+      const dims = this.keepInput.rank === 0 ? [] : [1];
+      feeds[this.keepInput.name] = intTensor("int64", [positions === seq ? 0 : 1], dims);
     }
+    if (io.useCacheBranch)
+      feeds[io.useCacheBranch] = new ort.Tensor("bool", Uint8Array.of(columns > 0 ? 1 : 0), [1]);
     const fetchLogits = input.fetchLogits ?? true;
     const k = input.topK;
     if (k !== undefined) {

@@ -85,6 +85,44 @@ describe("decoder I/O from metadata", () => {
     );
     expect(() => describeDecoderIo(inputs, outputs, "m.onnx")).toThrow(/KV head count or head size symbolic/);
   });
+
+  it("reads use_cache_branch and logits_to_keep inputs, and refuses wrong types and unknown inputs", () => {
+    const kv = (name: string): ValueInfo => ({ name, type: "float32", shape: ["batch", 2, "seq", 8] });
+    const base: ValueInfo[] = [
+      { name: "input_ids", type: "int64", shape: ["batch", "seq"] },
+      kv("past_key_values.0.key"),
+      kv("past_key_values.0.value"),
+    ];
+    const outputs: ValueInfo[] = [
+      { name: "logits", type: "float32", shape: ["batch", "seq", 100] },
+      kv("present.0.key"),
+      kv("present.0.value"),
+    ];
+    const io = describeDecoderIo(
+      [
+        ...base,
+        { name: "use_cache_branch", type: "bool", shape: [1] },
+        { name: "num_logits_to_keep", type: "int64", shape: [] },
+      ],
+      outputs,
+      "m.onnx",
+    );
+    expect([io.useCacheBranch, io.logitsToKeep]).toEqual([
+      "use_cache_branch",
+      { name: "num_logits_to_keep", rank: 0 },
+    ]);
+    expect(describeDecoderIo(base, outputs, "m.onnx").logitsToKeep).toBeNull();
+    const withInput = (extra: ValueInfo) => () => describeDecoderIo([...base, extra], outputs, "m.onnx");
+    expect(withInput({ name: "use_cache_branch", type: "int64", shape: [1] })).toThrow(
+      /"use_cache_branch" must be bool, found int64/,
+    );
+    expect(withInput({ name: "logits_to_keep", type: "int64", shape: [1, 1] })).toThrow(
+      /"logits_to_keep" must be an int64 scalar or \[1\]/,
+    );
+    expect(withInput({ name: "cache_position", type: "int64", shape: ["seq"] })).toThrow(
+      /m\.onnx: no way to feed input "cache_position"/,
+    );
+  });
 });
 
 describe("progress line", () => {

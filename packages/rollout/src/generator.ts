@@ -26,6 +26,7 @@ import {
   DecoderSession,
   type ForwardInput,
   type ForwardOutput,
+  modelFolder,
 } from "./decoder-session.js";
 import { RolloutError } from "./errors.js";
 import type { KvBatch, KvRowSource } from "./kv-batch.js";
@@ -250,7 +251,7 @@ export class Generator {
     if (minCost === undefined)
       throw new RolloutError(`batchTopK must be "auto", "always" or "never", found ${JSON.stringify(mode)}`);
     const session = await DecoderSession.open(modelPath, options);
-    const dir = path.dirname(session.file);
+    const dir = modelFolder(session.file);
     const hasConfig = existsSync(path.join(dir, "config.json"));
     const config = hasConfig ? await loadModelConfig(dir) : null;
     const generationConfig = hasConfig ? await loadGenerationConfig(dir, config ?? undefined) : null;

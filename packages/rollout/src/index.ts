@@ -15,6 +15,7 @@ export {
   DecoderSession,
   type ForwardInput,
   type ForwardOutput,
+  modelFolder,
   resolveModelFile,
 } from "./decoder-session.js";
 export { RolloutError } from "./errors.js";

@@ -6,7 +6,7 @@
  * sit at the graph's edges (Cast, Transpose), so what changes between variants is only what the engine
  * feeds and reads: the paths that read the contract from metadata run end to end on a real model.
  */
-import { copyFile, readdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   decodeOnnxModel,
@@ -30,23 +30,36 @@ export interface DecoderInterface {
   /** false: no `new_key_values.*` outputs (only `present.*`). */
   stepKv?: boolean;
   logits?: "float32" | "float16";
+  /**
+   * A bool `use_cache_branch` input, as Optimum's merged decoders have. The graph zeroes every logit unless
+   * it is true exactly when the pass has cached positions, so a wrong feed shows in the logits.
+   */
+  useCacheBranch?: boolean;
+  /** Our `logits_to_keep` constant as an int64 scalar input of this name (e.g. "num_logits_to_keep"). */
+  logitsToKeepInput?: string;
+  /** An extra float input of this name, which no decoder driver knows how to feed. */
+  extraInput?: string;
+  /** Write the model as `onnx/model.onnx`, the other files beside `onnx/` (the Hugging Face layout). */
+  onnxSubfolder?: boolean;
 }
 
 const ELEM = { float32: OnnxDataType.FLOAT, float16: OnnxDataType.FLOAT16 } as const;
 
-const intsAttr = (name: string, ints: number[]) => ({ name, type: OnnxAttributeType.INTS, ints });
-const intAttr = (name: string, i: number) => ({ name, type: OnnxAttributeType.INT, i });
+type Attribute = OnnxNodeProto["attribute"][number];
+const intsAttr = (name: string, ints: number[]): Attribute => ({ name, type: OnnxAttributeType.INTS, ints });
+const intAttr = (name: string, i: number): Attribute => ({ name, type: OnnxAttributeType.INT, i });
+const int64Bytes = (...values: bigint[]): Uint8Array => new Uint8Array(BigInt64Array.from(values).buffer);
 
 function node(
   opType: string,
   input: string[],
   output: string[],
   attribute = [] as OnnxNodeProto["attribute"],
-) {
-  return { opType, input, output, name: `${output[0]}/${opType}`, attribute } as OnnxNodeProto;
+): OnnxNodeProto {
+  return { opType, input, output, name: `${output[0]}/${opType}`, attribute };
 }
 
-function tensorType(v: OnnxValueInfoProto) {
+function tensorType(v: OnnxValueInfoProto): OnnxValueInfoProto["type"]["tensorType"] {
   return v.type.tensorType;
 }
 
@@ -105,7 +118,7 @@ export async function writeDecoderInterface(
     // position = (unmasked columns up to and including this one) - 1, over the last seq columns.
     const p = "position_ids";
     const mask = int32 ? inner("attention_mask") : "attention_mask";
-    const one = new Uint8Array(new BigInt64Array([1n]).buffer);
+    const one = int64Bytes(1n);
     g.initializer.push(
       { name: `${p}/one`, dims: [], dataType: OnnxDataType.INT64, rawData: one },
       { name: `${p}/axes`, dims: [1], dataType: OnnxDataType.INT64, rawData: one },
@@ -123,6 +136,54 @@ export async function writeDecoderInterface(
     renamed.add(p);
   }
 
+  if (contract.logitsToKeepInput !== undefined) {
+    const keep = "logits_to_keep";
+    const name = contract.logitsToKeepInput;
+    g.initializer = g.initializer.filter((t) => t.name !== keep);
+    g.initializer.push({
+      name: `${keep}/shape`,
+      dims: [1],
+      dataType: OnnxDataType.INT64,
+      rawData: int64Bytes(1n),
+    });
+    g.input.push({ name, type: { tensorType: { elemType: OnnxDataType.INT64, shape: { dim: [] } } } });
+    head.push(node("Reshape", [name, `${keep}/shape`], [inner(keep)]));
+    renamed.add(keep);
+  }
+
+  if (contract.extraInput !== undefined) {
+    const dim = [{ dimParam: "batch_size" }];
+    g.input.push({
+      name: contract.extraInput,
+      type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim } } },
+    });
+  }
+
+  // logits x Cast(use_cache_branch == (past length > 0)): all zeros after a wrong feed.
+  let logitsGate: string | null = null;
+  if (contract.useCacheBranch) {
+    const b = "use_cache_branch";
+    const past = g.input.find((v) => parseKvName(v.name)?.role === "past")?.name as string;
+    const seqAxis = seqFirst ? 1 : 2;
+    g.input.push({
+      name: b,
+      type: { tensorType: { elemType: OnnxDataType.BOOL, shape: { dim: [{ dimValue: 1 }] } } },
+    });
+    g.initializer.push({
+      name: `${b}/zero`,
+      dims: [1],
+      dataType: OnnxDataType.INT64,
+      rawData: int64Bytes(0n),
+    });
+    head.push(
+      node("Shape", [past], [`${b}/past_length`], [intAttr("start", seqAxis), intAttr("end", seqAxis + 1)]),
+      node("Greater", [`${b}/past_length`, `${b}/zero`], [`${b}/has_past`]),
+      node("Equal", [b, `${b}/has_past`], [`${b}/agrees`]),
+      node("Cast", [`${b}/agrees`], [`${b}/gate`], [intAttr("to", OnnxDataType.FLOAT)]),
+    );
+    logitsGate = `${b}/gate`;
+  }
+
   if (contract.stepKv === false) g.output = g.output.filter((v) => !v.name.startsWith("new_key_values."));
   for (const v of g.output) {
     const kv = parseKvName(v.name);
@@ -134,8 +195,13 @@ export async function writeDecoderInterface(
       : v.name === "logits"
         ? ELEM[contract.logits ?? "float32"]
         : OnnxDataType.FLOAT;
-    if (!transpose && toElem === OnnxDataType.FLOAT) continue;
+    const gate = v.name === "logits" ? logitsGate : null;
+    if (!transpose && !gate && toElem === OnnxDataType.FLOAT) continue;
     let value = inner(v.name);
+    if (gate) {
+      tail.push(node("Mul", [value, gate], [`${v.name}/gated`]));
+      value = `${v.name}/gated`;
+    }
     if (transpose) {
       swapHeadsAndSeq(v);
       tail.push(node("Transpose", [value], [`${v.name}/seq_first`], [intsAttr("perm", [0, 2, 1, 3])]));
@@ -159,7 +225,9 @@ export async function writeDecoderInterface(
     n.output = n.output.map((x) => (renamed.has(x) ? inner(x) : x));
   }
   g.node = [...head, ...g.node, ...tail];
-  await writeFile(path.join(outDir, "model.onnx"), encodeOnnxModel(model));
+  const modelDir = contract.onnxSubfolder ? path.join(outDir, "onnx") : outDir;
+  await mkdir(modelDir, { recursive: true });
+  await writeFile(path.join(modelDir, "model.onnx"), encodeOnnxModel(model));
   for (const file of await readdir(exportDir)) {
     if (file !== "model.onnx") await copyFile(path.join(exportDir, file), path.join(outDir, file));
   }
