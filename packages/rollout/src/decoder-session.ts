@@ -3,30 +3,12 @@
  * leading positions of each row are padding, and the batch's KV cache. Names, dtypes and the KV layout
  * come from the session's metadata (see decoder-io), so int32 / int64 ids and f32 / f16 KV all work.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { float16BitsToFloat32Array } from "@ssb/logit-store";
-import {
-  editOnnxGraph,
-  decoderIo as exportedIo,
-  type GraphEdits,
-  type GraphValueSignature,
-  logSumExpEdits,
-  OnnxDataType,
-  readCacheAppends,
-  readGraphSignature,
-  readOutputSource,
-  topKEdits,
-} from "@ssb/model";
+import { readGraphSignature } from "@ssb/model";
 import * as ort from "onnxruntime-node";
-import {
-  type DecoderIo,
-  describeDecoderIo,
-  type IntDtype,
-  type KvShapeHints,
-  type ValueInfo,
-} from "./decoder-io.js";
+import { type DecoderIo, describeDecoderIo, type IntDtype } from "./decoder-io.js";
 import { RolloutError } from "./errors.js";
 import {
   type ModelSource,
@@ -46,6 +28,21 @@ import {
   kvHeadroom,
   withCapacity,
 } from "./kv-batch.js";
+import {
+  appendsInPlace,
+  editedGraph,
+  type LoadedEdits,
+  type LoadedGraph,
+  LSE_OUTPUT,
+  LSE_ROWS,
+  planLoadedGraph,
+  signatureValue,
+  TOP_IDS,
+  TOP_K_INPUT,
+  TOP_VALUES,
+  UNEDITED,
+} from "./loaded-graph.js";
+import { configHints, modelFolder, resolveModelFile } from "./model-files.js";
 import type { BatchTop } from "./top-k-selector.js";
 
 export interface DecoderOptions extends SessionSettings {
@@ -107,99 +104,11 @@ export interface ForwardOutput {
   present: KvBatch;
 }
 
-const MODEL_FILE_NAMES = [
-  "model.onnx",
-  "decoder_model_merged.onnx",
-  "decoder_with_past_model.onnx",
-  "decoder.onnx",
-];
-
-/**
- * Resolve a model path: a .onnx file, or a folder holding model.onnx / decoder_model_merged.onnx /
- * decoder_with_past_model.onnx / decoder.onnx, itself or in its `onnx/` subfolder (the Hugging Face layout
- * transformers.js reads).
- */
-export function resolveModelFile(modelPath: string): string {
-  if (!existsSync(modelPath)) throw new RolloutError(`${modelPath}: no such model file or folder`);
-  if (statSync(modelPath).isFile()) return modelPath;
-  for (const sub of ["", "onnx"]) {
-    for (const name of MODEL_FILE_NAMES) {
-      const file = path.join(modelPath, sub, name);
-      if (existsSync(file)) return file;
-    }
-  }
-  throw new RolloutError(
-    `${modelPath}: no ${MODEL_FILE_NAMES.join(", ")} in this folder or its onnx/ subfolder`,
-  );
-}
-
-/**
- * The folder holding a model's config.json and tokenizer files: the model file's own, or, for a file in an
- * `onnx/` subfolder without them (the Hugging Face layout), the folder above.
- */
-export function modelFolder(file: string): string {
-  const dir = path.dirname(file);
-  const describes = (d: string): boolean =>
-    existsSync(path.join(d, "config.json")) || existsSync(path.join(d, "tokenizer.json"));
-  if (path.basename(dir) === "onnx" && !describes(dir) && describes(path.dirname(dir)))
-    return path.dirname(dir);
-  return dir;
-}
-
-/** KV head count and head size from config.json beside the model, for exports with symbolic KV dims. */
-function configHints(dir: string): KvShapeHints {
-  const file = path.join(dir, "config.json");
-  if (!existsSync(file)) return {};
-  try {
-    const c = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-    const heads = typeof c.num_attention_heads === "number" ? c.num_attention_heads : undefined;
-    const kv = typeof c.num_key_value_heads === "number" ? c.num_key_value_heads : heads;
-    const hidden = typeof c.hidden_size === "number" ? c.hidden_size : undefined;
-    const headDim =
-      typeof c.head_dim === "number" ? c.head_dim : heads && hidden ? Math.floor(hidden / heads) : undefined;
-    const hints: KvShapeHints = {};
-    if (kv !== undefined) hints.numKvHeads = kv;
-    if (headDim !== undefined) hints.headDim = headDim;
-    return hints;
-  } catch {
-    return {};
-  }
-}
-
 function intTensor(type: IntDtype, values: ArrayLike<number>, dims: number[]): ort.Tensor {
   if (type === "int32") return new ort.Tensor("int32", Int32Array.from(values), dims);
   const data = new BigInt64Array(values.length);
   for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i] as number);
   return new ort.Tensor("int64", data, dims);
-}
-
-/** In-place appends need the new columns as outputs and a cache whose positions are the third axis. */
-function appendsInPlace(io: DecoderIo): boolean {
-  return io.stepKv !== null && io.kvLayout === "heads-first";
-}
-
-/**
- * The new KV columns of every layer in a graph that returns no `new_key_values.*` but builds `present` as
- * `Concat(past, new)` (Optimum's exports): the values the loaded graph then returns as outputs. null unless
- * every layer's key and value have one.
- */
-function cacheAppendOutputs(bytes: Uint8Array, io: DecoderIo, file: string): DecoderIo["stepKv"] {
-  if (io.stepKv !== null || io.kvLayout !== "heads-first") return null;
-  const found = readCacheAppends(
-    bytes,
-    io.kv.flatMap((p) => [
-      { past: p.pastKey, present: p.presentKey },
-      { past: p.pastValue, present: p.presentValue },
-    ]),
-    file,
-  );
-  const pairs: { key: string; value: string }[] = [];
-  for (let i = 0; i < found.length; i += 2) {
-    const [key, value] = [found[i], found[i + 1]];
-    if (!key || !value) return null;
-    pairs.push({ key, value });
-  }
-  return pairs.length > 0 ? pairs : null;
 }
 
 /** onnxruntime's load error as a RolloutError naming the file (provider errors already are one). */
@@ -221,52 +130,6 @@ async function openOrExplain(
     throw explain(e, file);
   }
 }
-
-/** Names of what the CPU graph edit adds for in-graph top-k (kept apart from any export's own names). */
-const TOP_K_INPUT = "ssb_top_k";
-const TOP_VALUES = "ssb_top_values";
-const TOP_IDS = "ssb_top_ids";
-const TOP_DIMS = ["batch_size", "logit_positions", "top_k"];
-const LSE_ROWS = "ssb_lse_rows";
-const LSE_OUTPUT = "ssb_log_sum_exp";
-
-/** onnxruntime's names for the element types a decoder's inputs and outputs use. */
-const ORT_TYPE_NAMES = new Map<number, string>([
-  [OnnxDataType.FLOAT, "float32"],
-  [OnnxDataType.FLOAT16, "float16"],
-  [OnnxDataType.INT64, "int64"],
-  [OnnxDataType.INT32, "int32"],
-  [OnnxDataType.BOOL, "bool"],
-]);
-
-/** A graph input or output as read from the file, in decoder-io's terms (as onnxruntime would report it). */
-function signatureValue(v: GraphValueSignature): ValueInfo {
-  return {
-    name: v.name,
-    type: ORT_TYPE_NAMES.get(v.dataType) ?? `onnx-type-${v.dataType}`,
-    shape: v.dims.map((d) => d ?? "?"),
-  };
-}
-
-/** What a loaded graph was edited with (see DecoderSession.open). */
-interface LoadedEdits {
-  keepInput: string | null;
-  topKInGraph: boolean;
-  /** The output a pass fetches its logits from: the file's, or the LM head's own result (see open). */
-  logitsOutput: string | null;
-  logSumExpInGraph: boolean;
-  splitAttentionLayers: number;
-  prunedNodes: number;
-}
-
-const UNEDITED: LoadedEdits = {
-  keepInput: null,
-  topKInGraph: false,
-  logitsOutput: null,
-  logSumExpInGraph: false,
-  splitAttentionLayers: 0,
-  prunedNodes: 0,
-};
 
 export class DecoderSession {
   readonly file: string;
@@ -378,78 +241,13 @@ export class DecoderSession {
       file,
       configHints(modelFolder(file)),
     );
-    const wantInPlace = settings.appendKvInPlace ?? true;
-    // A graph without new-column outputs whose present is Concat(past, new) gets those columns as outputs.
-    const appended = wantInPlace ? cacheAppendOutputs(original, fileIo, file) : null;
-    const io: DecoderIo = appended ? { ...fileIo, stepKv: appended } : fileIo;
-    const inPlace = wantInPlace && appendsInPlace(io);
-    const present = new Set(io.kv.flatMap((p) => [p.presentKey, p.presentValue]));
-    const graphTopK = io.logitsType === "float32" && io.vocabSize !== null;
-    // Where the logits are computed: our exports end in Gemm -> Reshape -> Identity "logits", and
-    // onnxruntime's CPU provider copies the Gemm's result into the output (53M model, 128-row decode step:
-    // ~9 ms of 95 when the logits are fetched, ~1 ms of 82 when only the top lists are).
-    const computed = graphTopK ? readOutputSource(original, io.logits, file) : null;
-    const lmHead =
-      computed &&
-      computed.through.length > 0 &&
-      computed.opType === "Gemm" &&
-      computed.dims?.[1] === io.vocabSize
-        ? computed.value
-        : null;
-    type Edited = { ep: OpenedSession["executionProvider"]; bytes: Uint8Array; edits: LoadedEdits };
-    const editFor = (ep: OpenedSession["executionProvider"]): Edited => {
-      const cpu = ep === "cpu" && (settings.cpuGraphEdits ?? true);
-      const direct = cpu ? lmHead : null; // lmHead is only looked for where graphTopK holds
-      const dropped = new Set([...(inPlace ? present : []), ...(direct ? [io.logits] : [])]);
-      const topK =
-        cpu && graphTopK
-          ? topKEdits({
-              of: direct ?? io.logits,
-              k: TOP_K_INPUT,
-              values: TOP_VALUES,
-              ids: TOP_IDS,
-              dims: direct ? ["logit_rows", "top_k"] : TOP_DIMS,
-            })
-          : null;
-      // Gather picks rows of a 2-D [positions, vocab] result, so only where the LM head's own is fetched.
-      const lse = direct
-        ? logSumExpEdits({ of: direct, rows: LSE_ROWS, output: LSE_OUTPUT, opset: signature.opset })
-        : null;
-      const edits: GraphEdits = {
-        initializersToInputs: new Set([exportedIo.logitsToKeep]),
-        ...(dropped.size > 0 ? { dropOutputs: dropped } : {}),
-        ...(inPlace ? { splitCachedAttention: cpu } : {}),
-        addNodes: [...(topK?.addNodes ?? []), ...(lse?.addNodes ?? [])],
-        addInputs: [...(topK?.addInputs ?? []), ...(lse?.addInputs ?? [])],
-        addOutputs: [
-          ...(appended ?? []).flatMap((p) =>
-            [p.key, p.value].map((name) => ({
-              name,
-              dataType: io.kvType === "float16" ? OnnxDataType.FLOAT16 : OnnxDataType.FLOAT,
-              dims: ["batch_size", io.numKvHeads, "sequence_length", io.headDim],
-            })),
-          ),
-          ...(direct
-            ? [{ name: direct, dataType: OnnxDataType.FLOAT, dims: ["logit_rows", io.vocabSize as number] }]
-            : []),
-          ...(topK?.addOutputs ?? []),
-          ...(lse?.addOutputs ?? []),
-        ],
-      };
-      const result = editOnnxGraph(original, edits, file);
-      return {
-        ep,
-        bytes: result.bytes,
-        edits: {
-          keepInput: result.newInputs.includes(exportedIo.logitsToKeep) ? exportedIo.logitsToKeep : null,
-          topKInGraph: cpu && graphTopK,
-          logitsOutput: direct,
-          logSumExpInGraph: lse !== null,
-          splitAttentionLayers: result.splitAttentionLayers,
-          prunedNodes: result.removedNodes,
-        },
-      };
-    };
+    const plan = planLoadedGraph(original, signature.opset, fileIo, file, settings);
+    const { io, inPlace } = plan;
+    type Edited = LoadedGraph & { ep: OpenedSession["executionProvider"] };
+    const editFor = (ep: OpenedSession["executionProvider"]): Edited => ({
+      ep,
+      ...editedGraph(plan, ep === "cpu" && (settings.cpuGraphEdits ?? true)),
+    });
     // The graph edited for the provider being tried (openSession may try CUDA, then CPU); one copy at a time.
     const tried: { edited: Edited | null } = { edited: null };
     const source: ModelSource = {
@@ -478,7 +276,7 @@ export class DecoderSession {
       opened = await openOrExplain({ dir, bytes: original }, file, settings);
       edits = UNEDITED;
       loadedIo = fileIo; // as the file has it: without any new-column outputs found above
-      loadedInPlace = wantInPlace && appendsInPlace(fileIo);
+      loadedInPlace = plan.wantInPlace && appendsInPlace(fileIo);
     }
     const multiRowChunks = !signature.opTypes.includes("GroupQueryAttention");
     return new DecoderSession(file, opened, loadedIo, loadedInPlace, edits, multiRowChunks);

@@ -26,11 +26,11 @@ import {
   DecoderSession,
   type ForwardInput,
   type ForwardOutput,
-  modelFolder,
 } from "./decoder-session.js";
 import { RolloutError } from "./errors.js";
 import type { KvBatch, KvRowSource } from "./kv-batch.js";
 import { type RowTop, topKScanCost } from "./logit-math.js";
+import { modelFolder } from "./model-files.js";
 import { streamKey } from "./prng.js";
 import { SMALL_TOP_K, topNeedsRow } from "./sampler.js";
 import { DEFAULT_SAMPLING, resolveSampling, type SamplingParams } from "./sampling-params.js";

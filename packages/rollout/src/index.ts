@@ -15,8 +15,6 @@ export {
   DecoderSession,
   type ForwardInput,
   type ForwardOutput,
-  modelFolder,
-  resolveModelFile,
 } from "./decoder-session.js";
 export { RolloutError } from "./errors.js";
 export {
@@ -54,6 +52,7 @@ export {
   withCapacity,
 } from "./kv-batch.js";
 export { argmax, logSumExp, type RowTop, topK } from "./logit-math.js";
+export { modelFolder, resolveModelFile } from "./model-files.js";
 export { hashString, mix32, type StreamKey, streamKey, uniformAt } from "./prng.js";
 export { type ProblemPrompt, parseProblemRecord, readProblemsFile } from "./problems-file.js";
 export { createProgressBar, formatDuration, formatProgress, type ProgressBar } from "./progress.js";
