@@ -6,33 +6,27 @@
  * prompts of other lengths and slots refilled (so prefill, decode, gathering and regrowing the cache all run
  * in that contract); float32 contracts must also sample exactly what the export as written samples.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
-import { openSafetensors } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DecoderInterface, writeDecoderInterface } from "../test/decoder-interface.js";
-import { exportTinyRef, tinyRefDir } from "../test/fixtures.js";
+import { exportTinyRef } from "../test/fixtures.js";
+import {
+  type GreedyReference,
+  greedyAgainstReference,
+  readGreedyReference,
+} from "../test/greedy-reference.js";
 import { type FinishedSequence, Generator, type PromptInput } from "./generator.js";
 
-interface Reference {
-  greedy: { prompt: number[]; steps: number; generated_ids: number[] };
-}
-
-const V = 256;
 let exported: string;
 let work: string;
-let reference: Reference;
-let stepLogits: Float32Array;
+let reference: GreedyReference;
 
 beforeAll(async () => {
   exported = await exportTinyRef("ssb-rollout-contract-");
   work = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-contracts-"));
-  reference = JSON.parse(await readFile(path.join(tinyRefDir, "reference.json"), "utf8")) as Reference;
-  const file = await openSafetensors(path.join(tinyRefDir, "reference.safetensors"));
-  stepLogits = (await file.readFloat32("greedy_step_logits")).data;
-  await file.close();
+  reference = await readGreedyReference();
 });
 
 afterAll(async () => {
@@ -146,40 +140,6 @@ async function load(contract: DecoderInterface): Promise<Generator> {
   return Generator.load(dir, { warn: (m) => expect.fail(m) });
 }
 
-/** Greedy decoding of the reference prompt among OTHERS, batch 2 (slots refilled), every logit captured. */
-async function greedyLogits(gen: Generator): Promise<{ ids: number[]; worst: number }> {
-  const storeDir = await mkdtemp(path.join(work, "store-"));
-  const writer = await openLogitStoreWriter(storeDir, {
-    modelId: "tiny",
-    tokenizerHash: "none",
-    vocabSize: V,
-    k: V,
-    dtype: "float32",
-    captureTemperature: 0,
-  });
-  const seqs = await collect(
-    gen.generate([{ id: "ref", tokenIds: reference.greedy.prompt }, ...OTHERS], {
-      maxBatch: 2,
-      refill: "eager",
-      sampling: { temperature: 0, maxNewTokens: reference.greedy.steps, stopTokenIds: [] },
-      capture: { writer },
-    }),
-  );
-  await writer.close();
-  const ref = seqs.find((s) => s.promptId === "ref") as FinishedSequence;
-  const store = await openLogitStore(storeDir);
-  const ex = store.read(ref.logitKey as string);
-  let worst = 0;
-  for (let s = 0; s < reference.greedy.steps; s++) {
-    const row = new Float32Array(V);
-    for (let j = 0; j < V; j++) row[ex.topkIds[s * V + j] as number] = ex.topkLogits[s * V + j] as number;
-    for (let j = 0; j < V; j++)
-      worst = Math.max(worst, Math.abs((row[j] as number) - (stepLogits[s * V + j] as number)));
-  }
-  store.close();
-  return { ids: ref.tokenIds, worst };
-}
-
 const SAMPLING = { temperature: 0.7, topK: 40, maxNewTokens: 10, seed: 11, stopTokenIds: [] };
 
 async function samples(gen: Generator): Promise<Map<string, number[]>> {
@@ -201,8 +161,15 @@ describe("decoder I/O contracts other than ours", () => {
         appendsInPlace,
         split: gen.session.splitAttentionLayers,
       }).toEqual(c.expectIo);
-      const { ids, worst } = await greedyLogits(gen);
-      expect(ids).toEqual(reference.greedy.generated_ids);
+      const { ref, captured, worst } = await greedyAgainstReference(
+        gen,
+        reference,
+        OTHERS,
+        { maxBatch: 2, refill: "eager" },
+        work,
+      );
+      expect(ref.tokenIds).toEqual(reference.generatedIds);
+      expect(captured).toBe(reference.steps);
       expect(worst).toBeLessThan(c.tolerance);
       await gen.close();
     });
