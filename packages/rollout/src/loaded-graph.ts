@@ -163,7 +163,8 @@ export function editedGraph(plan: GraphPlan, cpu: boolean): LoadedGraph {
     ? logSumExpEdits({ of: direct, rows: LSE_ROWS, output: LSE_OUTPUT, opset: plan.opset })
     : null;
   const edits: GraphEdits = {
-    initializersToInputs: new Set([exportedIo.logitsToKeep]),
+    // Our exports' logits_to_keep constant becomes an input, unless the file takes one as an input already.
+    ...(io.logitsToKeep ? {} : { initializersToInputs: new Set([exportedIo.logitsToKeep]) }),
     ...(dropped.size > 0 ? { dropOutputs: dropped } : {}),
     ...(inPlace ? { splitCachedAttention: cpu } : {}),
     addNodes: [...(topK?.addNodes ?? []), ...(lse?.addNodes ?? [])],
