@@ -12,6 +12,8 @@
  * Flags: --models tiny,random[,random-large]  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2  --min-seconds 3  --sample-seconds 0.5
  *        --parts throughput,overhead,refill  --skip-tjs  --ep cpu|webgpu|cuda (all three engines on that provider)
  *        --variant plain|contrib|contrib-mm (the export both engines run)
+ *        --sampling top-k|temperature|top-p (what both engines sample with: top-k 50, temperature 1 alone,
+ *        or top-p 0.95 alone; the bare loop always takes the argmax)
  */
 import { mkdir, symlink } from "node:fs/promises";
 import os from "node:os";
@@ -44,6 +46,7 @@ const { values } = parseArgs({
     parts: { type: "string", default: "throughput,overhead,refill" },
     ep: { type: "string", default: "cpu" },
     variant: { type: "string", default: "plain" },
+    sampling: { type: "string", default: "top-k" },
   },
 });
 const EPS = ["cpu", "webgpu", "cuda"] as const;
@@ -63,6 +66,15 @@ const exportOptions = (): { variant: "plain" | "contrib"; groupQueryAttention?: 
     ? { variant: "plain" }
     : { variant: "contrib", groupQueryAttention: variant === "contrib" };
 const variantSuffix = variant === "plain" ? "" : `-${variant}`;
+// The same sampling settings for both engines (transformers.js's default top_k is 50, so 0 turns it off).
+const SAMPLINGS = {
+  "top-k": { ours: { temperature: 1, topK: 50 }, tjs: { temperature: 1, top_k: 50 } },
+  temperature: { ours: { temperature: 1, topK: 0 }, tjs: { temperature: 1, top_k: 0 } },
+  "top-p": { ours: { temperature: 1, topK: 0, topP: 0.95 }, tjs: { temperature: 1, top_k: 0, top_p: 0.95 } },
+} as const;
+if (!Object.hasOwn(SAMPLINGS, values.sampling as string))
+  throw new Error(`--sampling: one of ${Object.keys(SAMPLINGS).join(", ")}, found "${values.sampling}"`);
+const benchSampling = SAMPLINGS[values.sampling as keyof typeof SAMPLINGS];
 const batches = (values.batches as string).split(",").map(Number);
 const samples = Number(values.samples);
 const newTokens = Number(values["new-tokens"]);
@@ -95,7 +107,7 @@ async function ours(
   const inputs: PromptInput[] = ps.map((tokenIds, i) => ({ id: `p${i}`, tokenIds, n }));
   let tokens = 0;
   const sampling = sampled
-    ? { temperature: 1, topK: 50, maxNewTokens: maxNew, stopTokenIds: [] }
+    ? { ...benchSampling.ours, maxNewTokens: maxNew, stopTokenIds: [] }
     : { temperature: 0, maxNewTokens: maxNew, stopTokenIds: [] };
   for await (const s of gen.generate(inputs, { maxBatch: ps.length * n, sampling }))
     tokens += s.tokenIds.length;
@@ -231,8 +243,7 @@ async function tjsGenerate(model: TjsModel, ps: number[][], n: number, maxNew: n
     max_new_tokens: maxNew,
     min_new_tokens: maxNew,
     do_sample: true,
-    top_k: 50,
-    temperature: 1,
+    ...benchSampling.tjs,
   });
   return rows * maxNew;
 }
@@ -398,7 +409,7 @@ async function benchRefill(dir: string, longTail: boolean): Promise<void> {
 
 const started = new Date();
 console.log(
-  `@ssb/rollout bench, ${started.toISOString()}, node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), onnxruntime-node ${ort.env.versions.node ?? "?"}, execution provider ${ep}`,
+  `@ssb/rollout bench, ${started.toISOString()}, node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), onnxruntime-node ${ort.env.versions.node ?? "?"}, execution provider ${ep}, sampling ${values.sampling}`,
 );
 for (const m of (values.models as string).split(",")) {
   if (m === "tiny") {

@@ -1,6 +1,6 @@
 /** Whole-row reductions: the radix sort of ids by logit against a comparison sort, and the scan's cost model. */
 import { describe, expect, it } from "vitest";
-import { kthLargest, sortIdsByLogit, topK, topKScanCost } from "./logit-math.js";
+import { kthLargest, orderIdsByLogit, sortIdsByLogit, topK, topKScanCost } from "./logit-math.js";
 
 /** A seeded row with many exact ties, both zeros and a few extremes. */
 function tiedRow(length: number): Float32Array {
@@ -38,6 +38,18 @@ describe("sortIdsByLogit", () => {
     const view = batch.subarray(1000, 2000);
     const ids = Array.from({ length: 1000 }, (_, i) => i);
     expect(sortIdsByLogit(view, ids)).toEqual(byComparison(view, ids));
+  });
+
+  it("orders the first n of unsorted typed ids, and rows whose keys share their top bits", () => {
+    // Logits in [1, 1.5): one sign and exponent, so the top digit's pass is skipped.
+    const narrow = Float32Array.from({ length: 5000 }, (_, i) => 1 + Math.round((i * 7919) % 4096) / 8192);
+    const ids = Int32Array.from({ length: 5000 }, (_, i) => (i * 2654435761) % 5000);
+    const n = 3000;
+    const expected = byComparison(narrow, Array.from(ids.subarray(0, n)));
+    expect(Array.from(orderIdsByLogit(narrow, ids, n))).toEqual(expected);
+    const row = tiedRow(6000);
+    const all = Int32Array.from({ length: 6000 }, (_, i) => 5999 - i);
+    expect(Array.from(orderIdsByLogit(row, all, 6000))).toEqual(byComparison(row, Array.from(all)));
   });
 
   it("sorts short lists and non-float32 rows by comparison", () => {

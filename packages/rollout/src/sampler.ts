@@ -3,7 +3,14 @@
  * repetition penalty, then temperature, top-k, top-p, min-p. The random number comes from the caller
  * (a counter-based stream), so the sampler itself is a pure function of (logits, settings, u).
  */
-import { argmax, kthLargest, type RowTop, sortIdsByLogit, topK as topKOf } from "./logit-math.js";
+import {
+  argmax,
+  kthLargest,
+  orderIdsByLogit,
+  type RowTop,
+  sortIdsByLogit,
+  topK as topKOf,
+} from "./logit-math.js";
 import type { SamplingParams } from "./sampling-params.js";
 
 export type SamplerSettings = Pick<
@@ -88,6 +95,20 @@ function candidatesOf(
   return { ids: c.ids, weights: c.weights, count: c.ids.length, total: c.total };
 }
 
+/**
+ * Per-row scratch, reused: each logit's weight exp((l - max) / T), computed once (top-p read each up to
+ * three times: for the normaliser, the nucleus and the kept weights), and the ids a filter keeps.
+ */
+let rowWeights = new Float64Array(0);
+let rowIds = new Int32Array(0);
+
+function rowScratch(V: number): void {
+  if (rowWeights.length < V) {
+    rowWeights = new Float64Array(V);
+    rowIds = new Int32Array(V);
+  }
+}
+
 /** Candidates of a large top-k, or of top-p / min-p without top-k: thresholds over the whole row. */
 function fromWholeRow(row: ArrayLike<number>, s: SamplerSettings): Candidates {
   const V = row.length;
@@ -104,12 +125,19 @@ function fromWholeRow(row: ArrayLike<number>, s: SamplerSettings): Candidates {
   // min-p: p >= minP * pmax  <=>  l >= max + T * ln(minP), whatever the normaliser.
   const minPFloor = useMinP ? max + T * Math.log(s.minP) : Number.NEGATIVE_INFINITY;
 
-  let kept: number[];
+  rowScratch(V);
+  const e = rowWeights;
+  const band = rowIds;
+  let kept: Int32Array;
   if (!useTopP) {
     const bound = Math.max(floor, minPFloor);
-    kept = [];
-    for (let i = 0; i < V; i++) if ((row[i] as number) >= bound) kept.push(i);
-    kept = sortIdsByLogit(row, kept);
+    let n = 0;
+    for (let i = 0; i < V; i++) if ((row[i] as number) >= bound) band[n++] = i;
+    kept = orderIdsByLogit(row, band, n);
+    for (let j = 0; j < kept.length; j++) {
+      const id = kept[j] as number;
+      e[id] = Math.exp(((row[id] as number) - max) / T);
+    }
   } else {
     // Nucleus over the top-k set: the mass is normalised over that set (transformers applies top-p to
     // top-k's output). Gather a widening band below the max until it holds topP of the mass: tokens
@@ -117,24 +145,25 @@ function fromWholeRow(row: ArrayLike<number>, s: SamplerSettings): Candidates {
     let z = 0;
     for (let i = 0; i < V; i++) {
       const v = row[i] as number;
-      if (v >= floor) z += Math.exp((v - max) / T);
+      if (v >= floor) {
+        const w = Math.exp((v - max) / T);
+        e[i] = w;
+        z += w;
+      }
     }
     let delta = 8;
     for (;;) {
       const bound = Math.max(floor, max - delta * T);
-      let band: number[] = [];
-      for (let i = 0; i < V; i++) if ((row[i] as number) >= bound) band.push(i);
-      band = sortIdsByLogit(row, band);
+      let count = 0;
+      for (let i = 0; i < V; i++) if ((row[i] as number) >= bound) band[count++] = i;
+      const sorted = orderIdsByLogit(row, band, count);
       let before = 0;
       let n = 0;
       // A token is kept while the mass strictly above it is < topP (transformers: cumsum ascending <= 1-p removed).
-      while (n < band.length && before / z < s.topP) {
-        before += Math.exp(((row[band[n] as number] as number) - max) / T);
-        n++;
-      }
-      const complete = before / z >= s.topP || band.length === V || bound === floor;
+      while (n < sorted.length && before / z < s.topP) before += e[sorted[n++] as number] as number;
+      const complete = before / z >= s.topP || count === V || bound === floor;
       if (complete || delta > 1e4) {
-        kept = band.slice(0, Math.max(1, n));
+        kept = sorted.subarray(0, Math.max(1, n));
         break;
       }
       delta *= 2;
@@ -145,7 +174,7 @@ function fromWholeRow(row: ArrayLike<number>, s: SamplerSettings): Candidates {
   const weights = new Float64Array(ids.length);
   let total = 0;
   for (let j = 0; j < ids.length; j++) {
-    const w = Math.exp(((row[ids[j] as number] as number) - max) / T);
+    const w = e[ids[j] as number] as number;
     weights[j] = w;
     total += w;
   }
@@ -290,11 +319,17 @@ function draw(
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < V; i++) if ((full[i] as number) > max) max = full[i] as number;
   const inv = 1 / s.temperature;
+  rowScratch(V);
+  const e = rowWeights; // each exp once: the draw's scan reads them again
   let z = 0;
-  for (let i = 0; i < V; i++) z += Math.exp(((full[i] as number) - max) * inv);
+  for (let i = 0; i < V; i++) {
+    const w = Math.exp(((full[i] as number) - max) * inv);
+    e[i] = w;
+    z += w;
+  }
   let target = u * z;
   for (let i = 0; i < V; i++) {
-    target -= Math.exp(((full[i] as number) - max) * inv);
+    target -= e[i] as number;
     if (target < 0) return i;
   }
   return argmax(full);
