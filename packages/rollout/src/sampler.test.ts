@@ -188,6 +188,20 @@ describe("sampler distribution", () => {
       expect(dist.size).toBe(expected.filter((p) => p > 0).length);
       for (const [id, p] of dist) expect(p).toBeCloseTo(expected[id] as number, 9);
     }
+    // One logit well above a flat rest at a low temperature: the first band below the max holds too little
+    // of the mass, so the band widens (its new part sorted and appended to the part already sorted).
+    const peaked = Float32Array.from({ length: 5000 }, (_, i) =>
+      i === 77 ? 1 : Math.sin(i * 12.9898) * 0.3,
+    );
+    for (const s of [
+      { ...base, topP: 0.95, temperature: 0.1 },
+      { ...base, topP: 0.6, temperature: 0.12, minP: 0.0001 },
+    ]) {
+      const expected = referenceDistribution(Array.from(peaked), s);
+      const dist = samplingDistribution(peaked, s);
+      expect(dist.size).toBe(expected.filter((p) => p > 0).length);
+      for (const [id, p] of dist) expect(p).toBeCloseTo(expected[id] as number, 9);
+    }
   });
 });
 

@@ -97,15 +97,18 @@ function candidatesOf(
 
 /**
  * Per-row scratch, reused: each logit's weight exp((l - max) / T), computed once (top-p read each up to
- * three times: for the normaliser, the nucleus and the kept weights), and the ids a filter keeps.
+ * three times: for the normaliser, the nucleus and the kept weights), the ids a filter keeps, and top-p's
+ * band in order.
  */
 let rowWeights = new Float64Array(0);
 let rowIds = new Int32Array(0);
+let rowSorted = new Int32Array(0);
 
 function rowScratch(V: number): void {
   if (rowWeights.length < V) {
     rowWeights = new Float64Array(V);
     rowIds = new Int32Array(V);
+    rowSorted = new Int32Array(V);
   }
 }
 
@@ -151,16 +154,27 @@ function fromWholeRow(row: ArrayLike<number>, s: SamplerSettings): Candidates {
         z += w;
       }
     }
+    // Each widening adds only logits below the last bound, all smaller than the ones already sorted, so
+    // sorting just the new ones and appending them gives the whole band's order (a flat row's nucleus is
+    // most of the vocabulary; re-sorting it per widening doubled the sort).
+    const sorted = rowSorted;
+    let count = 0;
+    let before = 0;
+    let n = 0;
+    let above = Number.POSITIVE_INFINITY;
     let delta = 8;
     for (;;) {
       const bound = Math.max(floor, max - delta * T);
-      let count = 0;
-      for (let i = 0; i < V; i++) if ((row[i] as number) >= bound) band[count++] = i;
-      const sorted = orderIdsByLogit(row, band, count);
-      let before = 0;
-      let n = 0;
+      let m = 0;
+      for (let i = 0; i < V; i++) {
+        const v = row[i] as number;
+        if (v >= bound && v < above) band[m++] = i;
+      }
+      sorted.set(orderIdsByLogit(row, band, m), count);
+      count += m;
+      above = bound;
       // A token is kept while the mass strictly above it is < topP (transformers: cumsum ascending <= 1-p removed).
-      while (n < sorted.length && before / z < s.topP) before += e[sorted[n++] as number] as number;
+      while (n < count && before / z < s.topP) before += e[sorted[n++] as number] as number;
       const complete = before / z >= s.topP || count === V || bound === floor;
       if (complete || delta > 1e4) {
         kept = sorted.subarray(0, Math.max(1, n));
