@@ -2,7 +2,7 @@
  * Where a model's files are: the ONNX file a path names (the file, or a folder holding one itself or in
  * `onnx/`), and the folder with its config.json and tokenizer files.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { KvShapeHints } from "./decoder-io.js";
 import { RolloutError } from "./errors.js";
@@ -28,8 +28,13 @@ export function resolveModelFile(modelPath: string): string {
       if (existsSync(file)) return file;
     }
   }
+  // A Hugging Face checkpoint without an export is the likely mistake: say how to make one.
+  const checkpoint = readdirSync(modelPath).some((f) => f.endsWith(".safetensors"));
+  const hint = checkpoint
+    ? `; it holds a checkpoint: export it first (ssb-export-onnx --model ${modelPath} --out OUT_DIR)`
+    : "";
   throw new RolloutError(
-    `${modelPath}: no ${MODEL_FILE_NAMES.join(", ")} in this folder or its onnx/ subfolder`,
+    `${modelPath}: no ${MODEL_FILE_NAMES.join(", ")} in this folder or its onnx/ subfolder${hint}`,
   );
 }
 
