@@ -85,6 +85,14 @@ const CASES: Case[] = [
     tolerance: 1e-4,
   },
   {
+    // Positions are counted in the graph: appending in place behind its Concat is not tried (a graph that
+    // counted them from the past's length would be thrown off by the masked spare columns).
+    label: "present.* only, no position_ids",
+    contract: { stepKv: false, positionIds: false },
+    expectIo: { ...F32, positions: false, appendsInPlace: false, split: 0 },
+    tolerance: 1e-4,
+  },
+  {
     label: "float16 logits",
     contract: { logits: "float16" },
     expectIo: { ...F32, appendsInPlace: true, split: 2 },

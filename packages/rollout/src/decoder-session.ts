@@ -219,7 +219,8 @@ export class DecoderSession {
    *  - `logits_to_keep`, where the export holds it as a constant (ours do), becomes an input, so a prompt
    *    that is only continued gets the LM head at its last position;
    *  - where the file returns no `new_key_values.*` but builds each `present` as `Concat(past, new)` (as
-   *    Optimum's exports do), those new columns become outputs, so such a model appends in place too;
+   *    Optimum's exports do) and takes `position_ids`, those new columns become outputs, so such a model
+   *    appends in place too;
    *  - when the session appends in place, `present.*` is dropped (with the nodes only it needed);
    *  - on the CPU provider also: attention that reads the concatenation of past and new columns reads them
    *    separately (the concatenation, a copy of the whole cache per layer and step, then goes with

@@ -119,7 +119,10 @@ export function planLoadedGraph(
 ): GraphPlan {
   const wantInPlace = settings.appendKvInPlace ?? true;
   // A graph without new-column outputs whose present is Concat(past, new) gets those columns as outputs.
-  const appended = wantInPlace ? cacheAppendOutputs(original, fileIo, file) : null;
+  // Only where it takes position_ids: appending in place feeds masked spare columns, and a graph that
+  // counted positions from the past's length would place the new tokens after them.
+  const appended =
+    wantInPlace && fileIo.positionIds !== null ? cacheAppendOutputs(original, fileIo, file) : null;
   const io: DecoderIo = appended ? { ...fileIo, stepKv: appended } : fileIo;
   const graphTopK = io.logitsType === "float32" && io.vocabSize !== null;
   // Where the logits are computed: our exports end in Gemm -> Reshape -> Identity "logits", and
