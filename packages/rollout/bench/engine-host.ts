@@ -57,7 +57,9 @@ class IsolatedEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    if (this.child.connected) await this.ask({ type: "close" });
+    if (!this.child.connected) return;
+    await this.ask({ type: "close" });
+    this.child.disconnect(); // the worker exits when its channel closes
   }
 }
 

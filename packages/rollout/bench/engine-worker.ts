@@ -22,6 +22,9 @@ function reply(message: WorkerReply): void {
   process.send?.(message);
 }
 
+// The bench went away (finished, killed): nothing left to time.
+process.on("disconnect", () => process.exit(0));
+
 process.on("message", (message: WorkerRequest) => {
   const handle = async (): Promise<void> => {
     if (message.type === "load") {
@@ -33,7 +36,6 @@ process.on("message", (message: WorkerRequest) => {
     } else {
       await engine?.close();
       reply({ type: "closed" });
-      process.disconnect();
     }
   };
   handle().catch((e: unknown) =>
