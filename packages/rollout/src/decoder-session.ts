@@ -243,7 +243,6 @@ export class DecoderSession {
       configHints(modelFolder(file)),
     );
     const plan = planLoadedGraph(original, signature.opset, fileIo, file, settings);
-    const { io, inPlace } = plan;
     type Edited = LoadedGraph & { ep: OpenedSession["executionProvider"] };
     const editFor = (ep: OpenedSession["executionProvider"]): Edited => ({
       ep,
@@ -260,8 +259,7 @@ export class DecoderSession {
     };
     let opened: OpenedSession;
     let edits: LoadedEdits;
-    let loadedIo = io;
-    let loadedInPlace = inPlace;
+    let loadedIo = plan.io;
     try {
       opened = await openSession(source, settings);
       edits = tried.edited?.edits ?? UNEDITED; // the provider that opened was the last one tried
@@ -277,10 +275,10 @@ export class DecoderSession {
       opened = await openOrExplain({ dir, bytes: original }, file, settings);
       edits = UNEDITED;
       loadedIo = fileIo; // as the file has it: without any new-column outputs found above
-      loadedInPlace = plan.wantInPlace && appendsInPlace(fileIo);
     }
     const multiRowChunks = !signature.opTypes.includes("GroupQueryAttention");
-    return new DecoderSession(file, opened, loadedIo, loadedInPlace, edits, multiRowChunks);
+    const inPlace = plan.wantInPlace && appendsInPlace(loadedIo);
+    return new DecoderSession(file, opened, loadedIo, inPlace, edits, multiRowChunks);
   }
 
   /**

@@ -138,7 +138,7 @@ let radix = {
   order: new Int32Array(0),
   nextOrder: new Int32Array(0),
   keys: new Uint32Array(0),
-  next: new Uint32Array(0),
+  nextKeys: new Uint32Array(0),
 };
 
 /**
@@ -156,7 +156,7 @@ export function orderIdsByLogit(row: ArrayLike<number>, ids: Int32Array, n: numb
       order: new Int32Array(n),
       nextOrder: new Int32Array(n),
       keys: new Uint32Array(n),
-      next: new Uint32Array(n),
+      nextKeys: new Uint32Array(n),
     };
   }
   const bits = new Uint32Array(row.buffer, row.byteOffset, row.length);
@@ -183,7 +183,7 @@ export function orderIdsByLogit(row: ArrayLike<number>, ids: Int32Array, n: numb
     counts[top] = (counts[top] as number) + 1;
   }
   let nextOrder = radix.nextOrder;
-  let nextKeys = radix.next;
+  let nextKeys = radix.nextKeys;
   for (let pass = 0; pass < 3; pass++) {
     const shift = pass * RADIX_BITS;
     const base = pass * RADIX_BUCKETS;
