@@ -151,6 +151,70 @@ describe("stopping", () => {
   });
 });
 
+describe("prompt checks", () => {
+  const one = { ...SAMPLING, maxNewTokens: 4 };
+  const fails = (prompts: PromptInput[], options: GenerateOptions = { sampling: one }) =>
+    expect(run(prompts, options)).rejects;
+
+  it("refuses ids outside the vocabulary, naming the prompt and the position", async () => {
+    // onnxruntime's Gather would read -1 as the table's last row (255) without a word.
+    await fails([{ id: "neg", tokenIds: [1, -1] }]).toThrow(
+      /prompt "neg": token 1 is -1, not an id in \[0, 256\)/,
+    );
+    await fails([{ id: "big", tokenIds: [256] }]).toThrow(/prompt "big": token 0 is 256/);
+    await fails([{ id: "frac", tokenIds: [1.5] }]).toThrow(/prompt "frac": token 0 is 1.5/);
+  });
+
+  it("refuses a prompt that leaves no room in the context for a reply token (max_position_embeddings 512)", async () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => 1 + (i % 200));
+    await fails([{ id: "long", tokenIds: ids(512) }]).toThrow(
+      /prompt "long": 512 tokens and 1 more do not fit in the model's context of 512 positions/,
+    );
+    // 511 fits, and the reply stops at the context's end.
+    const [s] = await run([{ id: "edge", tokenIds: ids(511) }], { sampling: one });
+    expect(s?.tokenIds).toHaveLength(1);
+    expect(s?.finishReason).toBe("length");
+  });
+
+  it("checks sample counts and indices", async () => {
+    const p = { id: "p", tokenIds: [1, 2, 3] };
+    await fails([{ ...p, n: -1 }]).toThrow(/prompt "p": n must be an integer >= 0, found -1/);
+    await fails([{ ...p, n: 2.5 }]).toThrow(/n must be an integer >= 0, found 2.5/);
+    await fails([{ ...p, sampleIndices: [0, 0] }]).toThrow(/sample index 0 appears twice/);
+    await fails([{ ...p, sampleIndices: [-1] }]).toThrow(/sample indices must be integers >= 0, found -1/);
+    expect(await run([{ ...p, n: 0 }], { sampling: one })).toEqual([]);
+  });
+
+  it("refuses stop strings on a model without a tokenizer instead of ignoring them", async () => {
+    const bare = await Generator.load(dir, { tokenizer: false });
+    try {
+      const stream = bare.generate([{ id: "p", tokenIds: [1, 2, 3] }], {
+        sampling: { ...one, stopStrings: ["x"] },
+      });
+      await expect(stream.next()).rejects.toThrow(/prompt "p": stop strings need the model's tokenizer.json/);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it("scoring refuses an empty prompt, a k beyond the vocabulary, and a sequence past the context", async () => {
+    const cont = [5, 6, 7];
+    await expect(scoreContinuations(gen, [{ id: "e", promptIds: [], continuation: cont }])).rejects.toThrow(
+      /score "e": empty prompt/,
+    );
+    await expect(
+      scoreContinuations(gen, [{ id: "k", promptIds: [1], continuation: cont }], { k: 300 }),
+    ).rejects.toThrow(/k must be an integer in \[1, 256\], found 300/);
+    const long = Array.from({ length: 510 }, () => 3);
+    await expect(scoreContinuations(gen, [{ id: "l", promptIds: long, continuation: cont }])).rejects.toThrow(
+      /score "l" \(prompt and continuation\): 513 tokens do not fit in the model's context of 512/,
+    );
+    await expect(
+      scoreContinuations(gen, [{ id: "n", promptIds: [1], continuation: [2, -3] }]),
+    ).rejects.toThrow(/token 2 is -3/);
+  });
+});
+
 describe("logit capture", () => {
   it("captured top-k equal a teacher-forced full pass over the same ids; logsumexp matches the full vocab", async () => {
     const storeDir = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-capture-"));

@@ -33,7 +33,7 @@ import { type RowTop, topKScanCost } from "./logit-math.js";
 import { modelFolder } from "./model-files.js";
 import { streamKey } from "./prng.js";
 import { SMALL_TOP_K, topNeedsRow } from "./sampler.js";
-import { DEFAULT_SAMPLING, resolveSampling, type SamplingParams } from "./sampling-params.js";
+import { DEFAULT_SAMPLING, dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
 import {
   consumeLogits,
   consumeTop,
@@ -42,6 +42,7 @@ import {
   type StopChecker,
   topListSuffices,
 } from "./sequence.js";
+import { stopStringChecker } from "./stop-strings.js";
 import { type BatchTop, rowTop, TopKSelector } from "./top-k-selector.js";
 
 export interface PromptInput {
@@ -299,6 +300,27 @@ export class Generator {
     return this.tokenizer.encodeChat(input.messages, { addGenerationPrompt: true });
   }
 
+  /**
+   * Throw, naming `label`, when an id of `ids` is not a token of the model's vocabulary (onnxruntime's
+   * Gather would read a negative id from the end of the table) or when `ids` and `room` more positions do
+   * not fit in the model's context (max_position_embeddings).
+   */
+  checkTokenIds(label: string, ids: readonly number[], room = 0): void {
+    const vocab = this.vocabSize;
+    for (let i = 0; i < ids.length; i++) {
+      const t = ids[i] as number;
+      if (!Number.isInteger(t) || t < 0 || (vocab > 0 && t >= vocab)) {
+        const range = vocab > 0 ? `[0, ${vocab})` : "the vocabulary";
+        throw new RolloutError(`${label}: token ${i} is ${JSON.stringify(t)}, not an id in ${range}`);
+      }
+    }
+    if (ids.length + room > this.maxContext) {
+      throw new RolloutError(
+        `${label}: ${ids.length} tokens${room > 0 ? ` and ${room} more` : ""} do not fit in the model's context of ${this.maxContext} positions (max_position_embeddings)`,
+      );
+    }
+  }
+
   get vocabSize(): number {
     return this.session.io.vocabSize ?? this.config?.vocabSize ?? 0;
   }
@@ -317,15 +339,7 @@ export class Generator {
 
   private stopChecker(): StopChecker | null {
     const tok = this.tokenizer;
-    if (!tok) return null;
-    return (tokens, stops) => {
-      // Only the tail can hold a new match: enough tokens for the longest stop string, with slack for
-      // tokens that decode to partial characters.
-      const longest = stops.reduce((m, s) => Math.max(m, s.length), 0);
-      const tail = tok.decode(tokens.slice(-(2 * longest + 4)), { skipSpecialTokens: false });
-      for (const s of stops) if (tail.includes(s)) return s;
-      return null;
-    };
+    return tok ? stopStringChecker((ids) => tok.decode(ids, { skipSpecialTokens: false })) : null;
   }
 
   /** Run every prompt × its samples; finished sequences arrive as they finish. */
@@ -347,7 +361,7 @@ export class Generator {
       );
     }
     const base = resolveSampling(
-      { stopTokenIds: this.defaultStopTokenIds(), ...stripUndefined(options.sampling ?? {}) },
+      { stopTokenIds: this.defaultStopTokenIds(), ...dropUndefined(options.sampling ?? {}) },
       DEFAULT_SAMPLING,
       "generate options",
     );
@@ -368,12 +382,15 @@ export class Generator {
         throw new RolloutError(`prompt id must be a non-empty string, found ${JSON.stringify(input.id)}`);
       if (seenIds.has(input.id)) throw new RolloutError(`prompt id "${input.id}" appears twice`);
       seenIds.add(input.id);
-      const n = input.n ?? options.n ?? 1;
-      const pending = input.sampleIndices ? [...input.sampleIndices] : Array.from({ length: n }, (_, i) => i);
+      const pending = sampleIndicesOf(input, options.n);
       if (pending.length === 0) continue;
       const params = resolveSampling(input.sampling, base, `prompt "${input.id}" sampling`);
+      if (params.stopStrings.length > 0 && !this.tokenizer)
+        throw new RolloutError(`prompt "${input.id}": stop strings need the model's tokenizer.json`);
       const promptIds = this.encodePrompt(input);
       if (promptIds.length === 0) throw new RolloutError(`prompt "${input.id}": empty prompt`);
+      // Room for one reply token: the first is sampled from the prompt's last position.
+      this.checkTokenIds(`prompt "${input.id}"`, promptIds, 1);
       queue.push({ input, promptIds, params, pending, prefill: null });
       totalSequences += pending.length;
     }
@@ -703,8 +720,21 @@ export class Generator {
   }
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
+/** The sample indices a prompt asks for, checked: `sampleIndices`, else 0..n-1. */
+function sampleIndicesOf(input: PromptInput, defaultN: number | undefined): number[] {
+  const where = `prompt "${input.id}"`;
+  if (input.sampleIndices) {
+    const seen = new Set<number>();
+    for (const i of input.sampleIndices) {
+      if (!(Number.isInteger(i) && i >= 0))
+        throw new RolloutError(`${where}: sample indices must be integers >= 0, found ${JSON.stringify(i)}`);
+      if (seen.has(i)) throw new RolloutError(`${where}: sample index ${i} appears twice`);
+      seen.add(i);
+    }
+    return [...input.sampleIndices];
+  }
+  const n = input.n ?? defaultN ?? 1;
+  if (!(Number.isInteger(n) && n >= 0))
+    throw new RolloutError(`${where}: n must be an integer >= 0, found ${JSON.stringify(n)}`);
+  return Array.from({ length: n }, (_, i) => i);
 }

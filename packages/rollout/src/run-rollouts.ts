@@ -17,7 +17,7 @@ import type {
 } from "./generator.js";
 import type { ProblemPrompt } from "./problems-file.js";
 import { openRolloutJournal, type RolloutRecord } from "./rollout-journal.js";
-import { resolveSampling, type SamplingParams } from "./sampling-params.js";
+import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
 
 export interface LogitCaptureJob {
   dir: string;
@@ -58,7 +58,7 @@ export const captureKeyFor = (problemId: string, sampleIndex: number): string =>
 export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJobSummary> {
   const gen = options.generator;
   const sampling = resolveSampling(
-    { stopTokenIds: gen.defaultStopTokenIds(), ...options.sampling },
+    { stopTokenIds: gen.defaultStopTokenIds(), ...dropUndefined(options.sampling ?? {}) },
     undefined,
     "rollout sampling",
   );

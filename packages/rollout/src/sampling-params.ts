@@ -64,7 +64,8 @@ export function resolveSampling(
   return p;
 }
 
-function dropUndefined<T extends object>(o: T): Partial<T> {
+/** `o` without its undefined fields, so a spread over defaults keeps the defaults for them. */
+export function dropUndefined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;

@@ -48,17 +48,28 @@ export async function scoreContinuations(
   options: ScoreOptions = {},
 ): Promise<ScoredSequence[]> {
   const k = options.k ?? options.writer?.meta.k ?? 20;
+  const vocab = generator.vocabSize;
+  if (!(Number.isInteger(k) && k >= 1 && (vocab === 0 || k <= vocab)))
+    throw new RolloutError(
+      `score: k must be an integer in [1, ${vocab || "vocab"}], found ${JSON.stringify(k)}`,
+    );
   const maxBatch = options.maxBatch ?? 8;
   const results: ScoredSequence[] = [];
   for (let b = 0; b < requests.length; b += maxBatch) {
     const batch = requests.slice(b, b + maxBatch);
     const prompts = batch.map((r) => {
       if (r.continuation.length === 0) throw new RolloutError(`score "${r.id}": empty continuation`);
-      return (
-        r.promptIds ?? generator.encodePrompt({ id: r.id, ...(r.messages ? { messages: r.messages } : {}) })
-      );
+      const ids =
+        r.promptIds ?? generator.encodePrompt({ id: r.id, ...(r.messages ? { messages: r.messages } : {}) });
+      // The first continuation token is predicted from the prompt's last position.
+      if (ids.length === 0) throw new RolloutError(`score "${r.id}": empty prompt`);
+      return ids;
     });
-    const full = batch.map((r, i) => [...(prompts[i] as number[]), ...r.continuation]);
+    const full = batch.map((r, i) => {
+      const ids = [...(prompts[i] as number[]), ...r.continuation];
+      generator.checkTokenIds(`score "${r.id}" (prompt and continuation)`, ids);
+      return ids;
+    });
     const padded = full.reduce((m, s) => Math.max(m, s.length), 0);
     const scored = batch.map(
       (r): ScoredSequence => ({
