@@ -1,5 +1,6 @@
-import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectSameBytes } from "../test/same-array.js";
@@ -218,6 +219,28 @@ describe("round trip", () => {
     writeFileSync(join(dir, "writer.lock"), String(dead));
     await (await openLogitStoreWriter(dir, meta(2, "float32"))).close();
   });
+
+  it.runIf(existsSync("/proc/self/stat"))(
+    "takes over the lock of a writer that exited but was never reaped (a zombie)",
+    async () => {
+      const dir = tempDir();
+      await (await openLogitStoreWriter(dir, meta(2, "float32"))).close();
+      // `sleep 0` exits at once; its parent then becomes `sleep 5`, which never reaps it.
+      const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"], {
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      try {
+        const pid = Number((await once(parent.stdout, "data"))[0].toString().trim());
+        const state = () => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+        for (let i = 0; i < 200 && state() !== "Z"; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(state()).toBe("Z");
+        writeFileSync(join(dir, "writer.lock"), String(pid));
+        await (await openLogitStoreWriter(dir, meta(2, "float32"))).close();
+      } finally {
+        parent.kill();
+      }
+    },
+  );
 
   it("rejects malformed rows with the field and index", async () => {
     const dir = tempDir();

@@ -448,8 +448,23 @@ function releaseLock(dir: string): void {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !zombie(pid);
+}
+
+/**
+ * True when `pid` has exited but its parent has not reaped it (Linux: state Z in /proc/PID/stat). Signal 0
+ * still reaches such a process, so a writer killed under a parent that never reaps (a wrapper that leaves
+ * its child, a container whose PID 1 does not reap) would otherwise hold the lock for good.
+ */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "pid (comm) S ...": comm may hold spaces and parentheses, so the state follows the last ")".
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false; // no /proc (not Linux) or the process just went: the signal's answer stands
   }
 }

@@ -4,6 +4,8 @@
  * the field numbers of onnx.proto, and a graph's nodes, inputs, outputs and initializers as they read them.
  * Internal to this package.
  */
+
+import { ModelFileError } from "./json-fields.js";
 import { encodeOnnxNode, type OnnxNodeProto } from "./onnx-proto.js";
 
 export const WIRE_VARINT = 0;
@@ -57,13 +59,13 @@ export class WireError extends Error {}
 
 /**
  * Run a reader of a model's wire format, turning a WireError (a malformed or truncated file) into an error
- * that names the model (`where`, a file path).
+ * that names the model (`where`, a file path): a ModelFileError, which command-line tools report as such.
  */
 export function readingModel<T>(where: string, read: () => T): T {
   try {
     return read();
   } catch (e) {
-    if (e instanceof WireError) throw new Error(`${where}: not a readable ONNX model (${e.message})`);
+    if (e instanceof WireError) throw new ModelFileError(where, `not a readable ONNX model (${e.message})`);
     throw e;
   }
 }

@@ -72,6 +72,20 @@ describe("ssb-rollout arguments", () => {
     expect(() => parseCliArgs(["--model", "m", "--problems", "p", "--out", "o", "--ep", "tpu"])).toThrow(
       /--ep must be/,
     );
+    const base = ["--model", "m", "--problems", "p", "--out", "o"];
+    const cases: [string[], RegExp][] = [
+      [["--top-p", "1.5"], /--top-p: expected a number > 0 and <= 1, found "1.5"/],
+      [["--top-p", "0"], /--top-p: expected a number > 0 and <= 1/],
+      [["--min-p", "2"], /--min-p: expected a number >= 0 and <= 1/],
+      [["--repetition-penalty", "0"], /--repetition-penalty: expected a number > 0/],
+      [["--n", "0x2"], /--n: expected an integer >= 1, found "0x2"/],
+      [["--n", "1e2"], /--n: expected an integer >= 1, found "1e2"/],
+      [["--seed", "1e3"], /--seed: expected an integer >= 0/],
+      [["--stop="], /--stop: expected a non-empty string/],
+    ];
+    for (const [flags, message] of cases) expect(() => parseCliArgs([...base, ...flags])).toThrow(message);
+    const ok = parseCliArgs([...base, "--temperature", ".5", "--min-p", "1e-2"]);
+    expect(ok !== "help" && ok.sampling).toEqual({ temperature: 0.5, minP: 0.01 });
   });
 
   it("names the file and line of a bad problem", async () => {
@@ -107,7 +121,7 @@ describe("ssb-rollout arguments", () => {
     ];
     const err = sink();
     expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(0);
-    expect(err.text()).toMatch(/6 new, 0 already done, 6 total/);
+    expect(err.text()).toMatch(/6 new, 0 already done, 6\/6 of this job/);
     const lines = readFileSync(out, "utf8").split("\n").filter(Boolean);
     expect(lines).toHaveLength(6);
     const first = JSON.parse(lines[0] as string);
@@ -115,5 +129,41 @@ describe("ssb-rollout arguments", () => {
     const again = sink();
     expect(await runCli(args, { out: sink().stream, err: again.stream })).toBe(0);
     expect(again.text()).toMatch(/0 new, 6 already done/);
+    // Another system prompt is another job: refused, naming the record it would have mixed with.
+    const other = sink();
+    expect(await runCli([...args, "--system", "Be brief."], { out: sink().stream, err: other.stream })).toBe(
+      1,
+    );
+    expect(other.text()).toMatch(/out\.jsonl:1: problem "a" was sampled from another prompt/);
+    // More samples per problem extend the job; a smaller --limit counts only its own pairs.
+    const more = sink();
+    expect(
+      await runCli([...args.slice(0, -4), "--n", "4", "--max-new-tokens", "8", "--limit", "1"], {
+        out: sink().stream,
+        err: more.stream,
+      }),
+    ).toBe(0);
+    expect(more.text()).toMatch(/1 new, 3 already done, 4\/4 of this job/);
+  });
+
+  it("fails cleanly on a file that is not an ONNX model and on an output that is a folder", async () => {
+    const problems = path.join(work, "q.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
+    const broken = await mkdtemp(path.join(work, "broken-"));
+    await writeFile(path.join(broken, "model.onnx"), "not a protobuf at all");
+    const err = sink();
+    const code = await runCli(
+      ["--model", broken, "--problems", problems, "--out", path.join(work, "y.jsonl")],
+      {
+        out: sink().stream,
+        err: err.stream,
+      },
+    );
+    expect(code).toBe(1);
+    expect(err.text()).toMatch(/model\.onnx: .*ONNX/);
+    const folder = sink();
+    const args = ["--model", modelDir, "--problems", problems, "--out", work];
+    expect(await runCli(args, { out: sink().stream, err: folder.stream })).toBe(1);
+    expect(folder.text()).toMatch(/cannot open the rollout output/);
   });
 });

@@ -75,12 +75,26 @@ export interface CliOptions {
   progress: boolean;
 }
 
-function num(flag: string, value: string | undefined, integer: boolean, min: number): number | undefined {
+/** Bounds of a numeric flag; `above` excludes the lower bound itself. */
+interface Range {
+  min: number;
+  above?: boolean;
+  max?: number;
+}
+
+const INTEGER = /^[0-9]+$/;
+const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+
+/** A flag's number: integers in plain digits (not "0x2" or "1e2"), decimals as written in the usage. */
+function num(flag: string, value: string | undefined, integer: boolean, range: Range): number | undefined {
   if (value === undefined) return undefined;
   const v = Number(value);
-  if (value.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min) {
+  const { min, above = false, max } = range;
+  const inRange = (above ? v > min : v >= min) && (max === undefined || v <= max);
+  if (!(integer ? INTEGER : DECIMAL).test(value.trim()) || !Number.isFinite(v) || !inRange) {
+    const bounds = `${above ? ">" : ">="} ${min}${max === undefined ? "" : ` and <= ${max}`}`;
     throw new CliUsageError(
-      `--${flag}: expected ${integer ? "an integer" : "a number"} >= ${min}, found "${value}"`,
+      `--${flag}: expected ${integer ? "an integer" : "a number"} ${bounds}, found "${value}"`,
     );
   }
   return v;
@@ -103,45 +117,49 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
     throw new CliUsageError(`--ep must be one of ${EXECUTION_PROVIDERS.join(", ")}, found "${v.ep}"`);
   let refill: RefillPolicy | undefined;
   if (v.refill === "eager" || v.refill === "half" || v.refill === "waves") refill = v.refill;
-  else if (v.refill !== undefined) refill = num("refill", v.refill, true, 1);
+  else if (v.refill !== undefined) refill = num("refill", v.refill, true, { min: 1 });
   const dtype = v["capture-dtype"] ?? "float16";
   if (dtype !== "float16" && dtype !== "float32")
     throw new CliUsageError(`--capture-dtype must be float16 or float32, found "${dtype}"`);
   const sampling: Partial<SamplingParams> = {};
-  const setNum = (key: keyof SamplingParams, flag: string, integer: boolean, min: number): void => {
-    const value = num(flag, v[flag as keyof typeof v] as string | undefined, integer, min);
+  const setNum = (key: keyof SamplingParams, flag: string, integer: boolean, range: Range): void => {
+    const value = num(flag, v[flag as keyof typeof v] as string | undefined, integer, range);
     if (value !== undefined) (sampling as Record<string, unknown>)[key] = value;
   };
-  setNum("temperature", "temperature", false, 0);
-  setNum("topK", "top-k", true, 0);
-  setNum("topP", "top-p", false, 0);
-  setNum("minP", "min-p", false, 0);
-  setNum("repetitionPenalty", "repetition-penalty", false, 0);
-  setNum("maxNewTokens", "max-new-tokens", true, 1);
-  setNum("seed", "seed", true, 0);
-  if (v.stop) sampling.stopStrings = v.stop;
-  if (v["stop-id"]) sampling.stopTokenIds = v["stop-id"].map((s) => num("stop-id", s, true, 0) as number);
+  setNum("temperature", "temperature", false, { min: 0 });
+  setNum("topK", "top-k", true, { min: 0 });
+  setNum("topP", "top-p", false, { min: 0, above: true, max: 1 });
+  setNum("minP", "min-p", false, { min: 0, max: 1 });
+  setNum("repetitionPenalty", "repetition-penalty", false, { min: 0, above: true });
+  setNum("maxNewTokens", "max-new-tokens", true, { min: 1 });
+  setNum("seed", "seed", true, { min: 0, max: Number.MAX_SAFE_INTEGER });
+  if (v.stop) {
+    if (v.stop.some((s) => s === "")) throw new CliUsageError("--stop: expected a non-empty string");
+    sampling.stopStrings = v.stop;
+  }
+  if (v["stop-id"])
+    sampling.stopTokenIds = v["stop-id"].map((s) => num("stop-id", s, true, { min: 0 }) as number);
   const options: CliOptions = {
     model: v.model as string,
     problems: v.problems as string,
     out: v.out as string,
-    n: num("n", v.n, true, 1) ?? 1,
+    n: num("n", v.n, true, { min: 1 }) ?? 1,
     sampling,
-    captureK: num("capture-k", v["capture-k"], true, 1) ?? 20,
+    captureK: num("capture-k", v["capture-k"], true, { min: 1 }) ?? 20,
     captureDtype: dtype,
-    flushEvery: num("flush-every", v["flush-every"], true, 1) ?? 64,
-    batchSize: num("batch-size", v["batch-size"], true, 1) ?? 32,
+    flushEvery: num("flush-every", v["flush-every"], true, { min: 1 }) ?? 64,
+    batchSize: num("batch-size", v["batch-size"], true, { min: 1 }) ?? 32,
     ep,
     progress: !v["no-progress"],
   };
   if (v.system !== undefined) options.system = v.system;
   if (refill !== undefined) options.refill = refill;
-  const limit = num("limit", v.limit, true, 1);
+  const limit = num("limit", v.limit, true, { min: 1 });
   if (limit !== undefined) options.limit = limit;
   if (v["capture-logits"] !== undefined) options.captureDir = v["capture-logits"];
-  const threads = num("threads", v.threads, true, 0);
+  const threads = num("threads", v.threads, true, { min: 0 });
   if (threads !== undefined) options.threads = threads;
-  const inter = num("inter-op-threads", v["inter-op-threads"], true, 0);
+  const inter = num("inter-op-threads", v["inter-op-threads"], true, { min: 0 });
   if (inter !== undefined) options.interOpThreads = inter;
   return options;
 }
@@ -207,9 +225,18 @@ export async function runCli(
     return 0;
   }
   let generator: Generator | null = null;
+  // Ctrl-C (or SIGTERM) stops the job after the current step; what finished is saved, and rerunning the
+  // same command resumes. A second signal quits at once (the output stays consistent: it is only appended).
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop.signal.aborted) process.exit(130);
+    io.err.write(`\nssb-rollout: ${signal}: saving what has finished (${signal} again to quit at once)\n`);
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
-    let problems = readProblemsFile(options.problems, options.system);
-    if (options.limit !== undefined) problems = problems.slice(0, options.limit);
+    const problems = readProblemsFile(options.problems, options.system, options.limit);
     const settings: Parameters<typeof Generator.load>[1] = {
       executionProvider: options.ep,
       warn: (m) => io.err.write(`${m}\n`),
@@ -226,7 +253,8 @@ export async function runCli(
       outFile: options.out,
       maxBatch: options.batchSize,
       flushEvery: options.flushEvery,
-      onProgress: (p) => bar?.update(p),
+      onProgress: (p, alreadyDone) => bar?.update(p, alreadyDone),
+      signal: stop.signal,
     };
     if (options.refill !== undefined) job.refill = options.refill;
     if (options.captureDir !== undefined) {
@@ -234,9 +262,14 @@ export async function runCli(
     }
     const summary = await runRollouts(job);
     bar?.done();
+    const done = summary.skipped + summary.written;
     io.err.write(
-      `ssb-rollout: ${summary.written} new, ${summary.skipped} already done, ${summary.total} total; ${summary.generatedTokens} tokens in ${summary.seconds.toFixed(1)} s (${summary.tokensPerSecond.toFixed(0)} tok/s) on ${generator.session.executionProvider}\n`,
+      `ssb-rollout: ${summary.written} new, ${summary.skipped} already done, ${done}/${summary.total} of this job in ${options.out}; ${summary.generatedTokens} tokens in ${summary.seconds.toFixed(1)} s (${summary.tokensPerSecond.toFixed(0)} tok/s) on ${generator.session.executionProvider}\n`,
     );
+    if (summary.interrupted) {
+      io.err.write("ssb-rollout: interrupted; rerun the same command to resume\n");
+      return 130;
+    }
     return 0;
   } catch (e) {
     if (e instanceof RolloutError || e instanceof ModelFileError || e instanceof LogitStoreError) {
@@ -245,6 +278,8 @@ export async function runCli(
     }
     throw e;
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await generator?.close();
   }
 }

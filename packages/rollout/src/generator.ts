@@ -296,7 +296,9 @@ export class Generator {
     if (input.tokenIds) return input.tokenIds;
     if (!input.messages) throw new RolloutError(`prompt "${input.id}": needs "messages" or "tokenIds"`);
     if (!this.tokenizer)
-      throw new RolloutError(`prompt "${input.id}": chat messages need a tokenizer.json beside the model`);
+      throw new RolloutError(
+        `prompt "${input.id}": chat messages need a tokenizer.json in ${modelFolder(this.session.file)}`,
+      );
     return this.tokenizer.encodeChat(input.messages, { addGenerationPrompt: true });
   }
 
@@ -385,6 +387,10 @@ export class Generator {
       const pending = sampleIndicesOf(input, options.n);
       if (pending.length === 0) continue;
       const params = resolveSampling(input.sampling, base, `prompt "${input.id}" sampling`);
+      const vocab = this.vocabSize;
+      const outside = params.stopTokenIds.find((t) => vocab > 0 && t >= vocab);
+      if (outside !== undefined)
+        throw new RolloutError(`prompt "${input.id}": stop token id ${outside} is not in [0, ${vocab})`);
       if (params.stopStrings.length > 0 && !this.tokenizer)
         throw new RolloutError(`prompt "${input.id}": stop strings need the model's tokenizer.json`);
       const promptIds = this.encodePrompt(input);

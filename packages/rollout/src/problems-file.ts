@@ -1,5 +1,6 @@
 /** Problems JSONL (`{id, question, ...}`, or `{id, messages}`, or `{id, promptIds}`) as prompts. */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 
@@ -52,28 +53,60 @@ export function parseProblemRecord(
   return { id, messages };
 }
 
-export function readProblemsFile(file: string, systemPrompt?: string): ProblemPrompt[] {
-  let text: string;
+/** Lines of a text file, read in chunks (a file of any size; no single string holds all of it). */
+function* fileLines(file: string): Generator<string> {
+  const fd = openSync(file, "r");
   try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new RolloutError(`${file}: cannot read problems (${e instanceof Error ? e.message : String(e)})`);
+    const chunk = Buffer.alloc(1 << 20);
+    const decoder = new StringDecoder("utf8");
+    let rest = "";
+    let first = true;
+    while (true) {
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      let text = rest + (read > 0 ? decoder.write(chunk.subarray(0, read)) : decoder.end());
+      if (first && text.length > 0) {
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte order mark
+        first = false;
+      }
+      const lines = text.split("\n");
+      rest = read > 0 ? (lines.pop() as string) : "";
+      for (const line of lines) yield line;
+      if (read === 0) return;
+    }
+  } finally {
+    closeSync(fd);
   }
+}
+
+/**
+ * Read a problems JSONL. Lines are read as they come (files of any size); with `limit`, reading stops after
+ * that many problems. A file with no problem in it is an error: a job over nothing is a mistake.
+ */
+export function readProblemsFile(file: string, systemPrompt?: string, limit?: number): ProblemPrompt[] {
   const out: ProblemPrompt[] = [];
   const ids = new Set<string>();
-  text.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    const where = `${file}:${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new RolloutError(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  let lineNo = 0;
+  try {
+    for (const line of fileLines(file)) {
+      lineNo++;
+      if (limit !== undefined && out.length >= limit) break;
+      if (line.trim() === "") continue;
+      const where = `${file}:${lineNo}`;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        throw new RolloutError(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+      }
+      const p = parseProblemRecord(value, where, systemPrompt, String(lineNo));
+      if (ids.has(p.id)) throw new RolloutError(`${where}: duplicate problem id "${p.id}"`);
+      ids.add(p.id);
+      out.push(p);
     }
-    const p = parseProblemRecord(value, where, systemPrompt, String(i + 1));
-    if (ids.has(p.id)) throw new RolloutError(`${where}: duplicate problem id "${p.id}"`);
-    ids.add(p.id);
-    out.push(p);
-  });
+  } catch (e) {
+    if (e instanceof RolloutError) throw e;
+    throw new RolloutError(`${file}: cannot read problems (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (out.length === 0) throw new RolloutError(`${file}: no problems in the file`);
   return out;
 }

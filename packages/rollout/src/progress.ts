@@ -1,8 +1,12 @@
-/** A one-line progress bar (sequences, tokens/s, ETA) for terminals; silent when stderr is not a TTY. */
+/**
+ * A one-line progress bar (sequences, tokens/s, ETA), redrawn in place on a terminal; elsewhere (a log
+ * file, CI) the same line is printed now and then, so a long job still shows that it moves.
+ */
 import type { GenerateProgress } from "./generator.js";
 
 export interface ProgressBar {
-  update(p: GenerateProgress): void;
+  /** `offset`: sequences done before this run (a resumed job); default the bar's own. */
+  update(p: GenerateProgress, offset?: number): void;
   done(): void;
 }
 
@@ -34,24 +38,36 @@ export function formatProgress(p: GenerateProgress, offset = 0, width = 24): str
   return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} seqs  ${tps.toFixed(0)} tok/s  ${p.activeRows} active  elapsed ${formatDuration(secs)}  ETA ${formatDuration(eta)}`;
 }
 
+/**
+ * `offset`: sequences done before this run; `everyMs`: redraw interval on a terminal; `logEveryMs`: interval
+ * of the printed lines when `stream` is not a terminal (0: none).
+ */
 export function createProgressBar(
   stream: NodeJS.WriteStream = process.stderr,
   offset = 0,
   everyMs = 200,
+  logEveryMs = 30_000,
 ): ProgressBar {
-  if (!stream.isTTY) return { update: () => {}, done: () => {} };
-  let last = 0;
+  const tty = stream.isTTY === true;
+  if (!tty && logEveryMs <= 0) return { update: () => {}, done: () => {} };
+  let last = Date.now();
   let lastText = "";
   return {
-    update(p) {
+    update(p, at = offset) {
       const t = Date.now();
-      if (t - last < everyMs && p.finishedSequences < p.totalSequences) return;
-      last = t;
-      lastText = formatProgress(p, offset);
-      stream.write(`\r${lastText}\x1b[K`);
+      const finished = p.finishedSequences >= p.totalSequences;
+      if (tty) {
+        if (t - last < everyMs && !finished && lastText !== "") return;
+        last = t;
+        lastText = formatProgress(p, at);
+        stream.write(`\r${lastText}\x1b[K`);
+      } else if (t - last >= logEveryMs) {
+        last = t;
+        stream.write(`${formatProgress(p, at)}\n`);
+      }
     },
     done() {
-      if (lastText !== "") stream.write("\n");
+      if (tty && lastText !== "") stream.write("\n");
     },
   };
 }

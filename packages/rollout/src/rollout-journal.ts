@@ -26,6 +26,8 @@ export interface RolloutRecord {
   tokenIds: number[];
   finishReason: "stop" | "length";
   prompt?: { role: string; content: string }[];
+  /** Fingerprint of the prompt's token ids (see promptFingerprint): a rerun refuses a changed prompt. */
+  promptHash?: string;
   promptTokens: number;
   sampling: Record<string, unknown>;
   seed: number;
@@ -39,6 +41,8 @@ export interface RolloutJournal {
   readonly file: string;
   /** Pairs already written (by this or an earlier run). */
   has(problemId: string, sampleIndex: number): boolean;
+  /** The prompt fingerprint (`promptHash`) of the problem's first record, if its records carry one. */
+  storedPrompt(problemId: string): StoredPrompt | undefined;
   readonly size: number;
   /** Append records (one write + fsync); pairs already present are skipped and counted. */
   append(records: readonly RolloutRecord[]): number;
@@ -58,30 +62,89 @@ export function writeFileAtomic(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
+export interface JournalOptions {
+  /**
+   * Settings that may differ from the stored ones without mixing two runs (the sample count: each sample has
+   * its own random stream, so more samples only add records); the settings file is updated to the new value.
+   */
+  mayChange?: readonly string[];
+}
+
+/** Where the stored prompt of a problem was seen: its fingerprint and the line that first held it. */
+export interface StoredPrompt {
+  hash: string;
+  line: number;
+}
+
 /**
  * Open (create) a rollout file. `settings` is stored in `<file>.settings.json` on first use and must match on
- * every later open.
+ * every later open, field by field; a field the stored settings lack (written by an older version) is
+ * added, and fields named in `mayChange` are updated.
  */
-export function openRolloutJournal(file: string, settings: Record<string, unknown>): RolloutJournal {
+export function openRolloutJournal(
+  file: string,
+  settings: Record<string, unknown>,
+  options: JournalOptions = {},
+): RolloutJournal {
+  try {
+    return openJournal(file, settings, options.mayChange ?? []);
+  } catch (e) {
+    if (e instanceof RolloutError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RolloutError(`${file}: cannot open the rollout output (${why})`);
+  }
+}
+
+/** The fields whose values differ, as "name: stored -> wanted" lines (`mayChange` and added ones left out). */
+function settingsDiff(
+  found: Record<string, unknown>,
+  wanted: Record<string, unknown>,
+  mayChange: readonly string[],
+): string[] {
+  const lines: string[] = [];
+  for (const key of new Set([...Object.keys(found), ...Object.keys(wanted)])) {
+    if (mayChange.includes(key) || !(key in found)) continue; // updated / added: recorded by the caller
+    const a = JSON.stringify(found[key]);
+    const b = JSON.stringify(wanted[key]);
+    if (a !== b) lines.push(`  ${key}: ${a ?? "(none)"} -> ${b ?? "(none)"}`);
+  }
+  return lines;
+}
+
+function openJournal(
+  file: string,
+  settings: Record<string, unknown>,
+  mayChange: readonly string[],
+): RolloutJournal {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const settingsFile = `${file}.settings.json`;
-  const wanted = JSON.stringify(settings, null, 2);
+  const wanted = `${JSON.stringify(settings, null, 2)}\n`;
   if (existsSync(settingsFile)) {
-    const found = readFileSync(settingsFile, "utf8").trim();
-    if (found !== wanted.trim()) {
+    let found: Record<string, unknown>;
+    try {
+      found = JSON.parse(readFileSync(settingsFile, "utf8")) as Record<string, unknown>;
+    } catch (e) {
       throw new RolloutError(
-        `${file}: this output was written with other settings (${settingsFile}); use a new --out or delete both files.\nfound:   ${found.replace(/\s+/g, " ")}\nwanted:  ${wanted.replace(/\s+/g, " ")}`,
+        `${settingsFile}: not valid JSON (${e instanceof Error ? e.message : String(e)}); use a new --out or delete both files`,
       );
     }
+    const diff = settingsDiff(found, settings, mayChange);
+    if (diff.length > 0) {
+      throw new RolloutError(
+        `${file}: this output was written with other settings (${settingsFile}); use a new --out or delete both files. Stored -> now:\n${diff.join("\n")}`,
+      );
+    }
+    if (JSON.stringify(found) !== JSON.stringify(settings)) writeFileAtomic(settingsFile, wanted);
   } else if (existsSync(file) && readFileSync(file).length > 0) {
     throw new RolloutError(
       `${file}: exists without ${path.basename(settingsFile)}; refusing to append to an unknown file`,
     );
   } else {
-    writeFileAtomic(settingsFile, `${wanted}\n`);
+    writeFileAtomic(settingsFile, wanted);
   }
 
   const done = new Set<string>();
+  const prompts = new Map<string, StoredPrompt>();
   let keep = 0;
   if (existsSync(file)) {
     const bytes = readFileSync(file);
@@ -113,6 +176,8 @@ export function openRolloutJournal(file: string, settings: Record<string, unknow
             `${file}:${line}: duplicate record for ${r.problemId} sample ${r.sampleIndex}`,
           );
         done.add(key);
+        if (typeof r.promptHash === "string" && !prompts.has(r.problemId))
+          prompts.set(r.problemId, { hash: r.promptHash, line });
       }
       start = nl + 1;
       keep = start;
@@ -125,6 +190,7 @@ export function openRolloutJournal(file: string, settings: Record<string, unknow
   return {
     file,
     has: (problemId, sampleIndex) => done.has(pairKey(problemId, sampleIndex)),
+    storedPrompt: (problemId) => prompts.get(problemId),
     get size() {
       return done.size;
     },

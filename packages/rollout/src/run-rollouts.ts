@@ -7,7 +7,15 @@
  * unfinished shard and lists them in `redo`); a pair whose logits made it but whose record did not is
  * regenerated (same seed, same ids) without capturing again.
  */
-import { type LogitDtype, type LogitStoreWriter, openLogitStoreWriter } from "@ssb/logit-store";
+import {
+  type LogitDtype,
+  type LogitStore,
+  type LogitStoreWriter,
+  openLogitStore,
+  openLogitStoreWriter,
+} from "@ssb/logit-store";
+import { RolloutError } from "./errors.js";
+import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type {
   FinishedSequence,
   GenerateProgress,
@@ -16,7 +24,7 @@ import type {
   RefillPolicy,
 } from "./generator.js";
 import type { ProblemPrompt } from "./problems-file.js";
-import { openRolloutJournal, type RolloutRecord } from "./rollout-journal.js";
+import { openRolloutJournal, type RolloutJournal, type RolloutRecord } from "./rollout-journal.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
 
 export interface LogitCaptureJob {
@@ -43,71 +51,174 @@ export interface RolloutJobOptions {
 }
 
 export interface RolloutJobSummary {
+  /** Records written by this run. */
   written: number;
-  /** Pairs found in the output from an earlier run. */
+  /** This job's (problem, sample) pairs found in the output from an earlier run. */
   skipped: number;
+  /** This job's pairs: problems x n. */
   total: number;
   generatedTokens: number;
   seconds: number;
   tokensPerSecond: number;
+  /** True when the job stopped on its abort signal; what had finished is saved, and a rerun resumes. */
+  interrupted: boolean;
 }
 
 export const captureKeyFor = (problemId: string, sampleIndex: number): string =>
   `${problemId}#${sampleIndex}`;
 
+interface Work {
+  problem: ProblemPrompt;
+  ids: number[];
+  hash: string;
+  missing: number[];
+}
+
+/**
+ * The job's work list: every problem's prompt ids (encoded now, so a model that cannot encode them fails
+ * before any file is made) and its samples missing from the output.
+ */
+function planWork(
+  gen: Generator,
+  problems: readonly ProblemPrompt[],
+  n: number,
+  done: (problemId: string, sampleIndex: number) => boolean,
+): Work[] {
+  return problems.map((problem) => {
+    const input: PromptInput = { id: problem.id };
+    if (problem.messages) input.messages = problem.messages;
+    const ids = problem.promptIds ?? gen.encodePrompt(input);
+    const missing: number[] = [];
+    for (let i = 0; i < n; i++) if (!done(problem.id, i)) missing.push(i);
+    return { problem, ids, hash: promptFingerprint(ids), missing };
+  });
+}
+
+/** Every prompt must leave room in the model's context for a reply token; all offenders are named at once. */
+function checkContext(work: readonly Work[], maxContext: number): void {
+  const long = work.filter((w) => w.ids.length + 1 > maxContext);
+  if (long.length === 0) return;
+  const named = long
+    .slice(0, 5)
+    .map((w) => `"${w.problem.id}" (${w.ids.length} tokens)`)
+    .join(", ");
+  throw new RolloutError(
+    `${long.length} problem(s) do not fit in the model's context of ${maxContext} positions (max_position_embeddings) with room for a reply: ${named}${long.length > 5 ? ", ..." : ""}; drop or shorten them`,
+  );
+}
+
+/** Refuse to resume a problem whose records were sampled from another prompt than the one given now. */
+function checkPrompts(work: readonly Work[], journal: RolloutJournal, n: number): void {
+  for (const w of work) {
+    if (w.missing.length === n) continue;
+    const stored = journal.storedPrompt(w.problem.id);
+    if (stored && stored.hash !== w.hash) {
+      throw new RolloutError(
+        `${journal.file}:${stored.line}: problem "${w.problem.id}" was sampled from another prompt than the one given now (a changed problems file, --system or chat template?); use a new --out for a different job`,
+      );
+    }
+  }
+}
+
+/** Every done pair of the job must have its logits in the store (a resume pointed at another folder). */
+function checkCapturedPairs(
+  work: readonly Work[],
+  n: number,
+  writer: LogitStoreWriter,
+  outFile: string,
+): void {
+  let missing = 0;
+  let first = "";
+  for (const w of work) {
+    for (let i = 0; i < n; i++) {
+      if (w.missing.includes(i)) continue;
+      const key = captureKeyFor(w.problem.id, i);
+      if (writer.has(key)) continue;
+      if (missing++ === 0) first = key;
+    }
+  }
+  if (missing > 0) {
+    throw new RolloutError(
+      `${writer.dir}: ${missing} record(s) of ${outFile} have no logits in this store (first: "${first}"); was --capture-logits given another folder than the run that wrote them?`,
+    );
+  }
+}
+
 export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJobSummary> {
   const gen = options.generator;
+  const n = options.n;
+  if (!(Number.isInteger(n) && n >= 1)) throw new RolloutError(`n must be an integer >= 1, found ${n}`);
   const sampling = resolveSampling(
     { stopTokenIds: gen.defaultStopTokenIds(), ...dropUndefined(options.sampling ?? {}) },
     undefined,
     "rollout sampling",
   );
-  const journal = openRolloutJournal(options.outFile, {
-    modelId: gen.modelId,
-    n: options.n,
-    sampling,
-    capture: options.capture
-      ? { k: options.capture.k ?? 20, dtype: options.capture.dtype ?? "float16" }
-      : null,
-  });
+  const captureK = options.capture?.k ?? 20;
+  const captureDtype = options.capture?.dtype ?? "float16";
+  // Encoded before the output is opened: a problem the model cannot take fails without leaving files.
+  const encoded = planWork(gen, options.problems, n, () => false);
+  checkContext(encoded, gen.maxContext);
+  const journal = openRolloutJournal(
+    options.outFile,
+    {
+      modelId: gen.modelId,
+      modelFingerprint: modelFingerprint(gen.session.file),
+      n,
+      sampling,
+      capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
+    },
+    { mayChange: ["n"] },
+  );
   let writer: LogitStoreWriter | null = null;
+  let reader: LogitStore | null = null;
+  const held: RolloutRecord[] = [];
+  // Records go to the JSONL only after their logits are durable (the awaited flush), never before.
+  const flush = async (): Promise<void> => {
+    if (held.length === 0) return;
+    await writer?.flush();
+    journal.append(held.splice(0));
+  };
   try {
+    const work = encoded.map((w) => {
+      const missing = w.missing.filter((i) => !journal.has(w.problem.id, i));
+      return { ...w, missing };
+    });
+    checkPrompts(work, journal, n);
     if (options.capture) {
       writer = await openLogitStoreWriter(options.capture.dir, {
         modelId: gen.modelId,
         tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",
         vocabSize: gen.vocabSize,
-        k: options.capture.k ?? 20,
-        dtype: options.capture.dtype ?? "float16",
+        k: captureK,
+        dtype: captureDtype,
         captureTemperature: sampling.temperature,
       });
+      checkCapturedPairs(work, n, writer, options.outFile);
     }
+    // Pairs whose logits an earlier run stored but whose record it did not write (it died in between): they
+    // are sampled again without capture, and must come out as the stored tokens, or the store is another run's.
+    const storedEarlier = new Set<string>();
     const prompts: PromptInput[] = [];
     let total = 0;
-    for (const p of options.problems) {
-      const missing: number[] = [];
-      for (let i = 0; i < options.n; i++) if (!journal.has(p.id, i)) missing.push(i);
-      total += options.n;
-      if (missing.length === 0) continue;
-      const input: PromptInput = { id: p.id, sampleIndices: missing };
-      if (p.messages) input.messages = p.messages;
-      if (p.promptIds) input.tokenIds = p.promptIds;
-      prompts.push(input);
+    let skipped = 0;
+    for (const w of work) {
+      total += n;
+      skipped += n - w.missing.length;
+      if (w.missing.length === 0) continue;
+      for (const i of w.missing) {
+        const key = captureKeyFor(w.problem.id, i);
+        if (writer?.has(key)) storedEarlier.add(key);
+      }
+      prompts.push({ id: w.problem.id, tokenIds: w.ids, sampleIndices: w.missing });
     }
-    const skipped = journal.size;
-    const promptText = new Map(options.problems.map((p) => [p.id, p.messages]));
-    const held: RolloutRecord[] = [];
+    if (storedEarlier.size > 0 && writer) reader = await openLogitStore(writer.dir);
+    const byId = new Map(work.map((w) => [w.problem.id, w]));
     const flushEvery = options.flushEvery ?? 64;
-    // Records go to the JSONL only after their logits are durable (the awaited flush), never before.
-    const flush = async (): Promise<void> => {
-      if (held.length === 0) return;
-      await writer?.flush();
-      journal.append(held.splice(0));
-    };
     const started = performance.now();
     let written = 0;
     let generatedTokens = 0;
     const toRecord = (s: FinishedSequence): RolloutRecord => {
+      const w = byId.get(s.promptId) as Work;
       const rec: RolloutRecord = {
         problemId: s.promptId,
         sampleIndex: s.sampleIndex,
@@ -115,12 +226,12 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
         tokenIds: s.tokenIds,
         finishReason: s.finishReason,
         promptTokens: s.promptTokens,
+        promptHash: w.hash,
         sampling: { ...sampling },
         seed: s.seed,
         modelId: gen.modelId,
       };
-      const messages = promptText.get(s.promptId);
-      if (messages) rec.prompt = messages;
+      if (w.problem.messages) rec.prompt = w.problem.messages;
       if (s.logitKey !== undefined) rec.logitKey = s.logitKey;
       return rec;
     };
@@ -132,28 +243,45 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     if (options.refill !== undefined) genOptions.refill = options.refill;
     if (options.signal) genOptions.signal = options.signal;
     if (writer) genOptions.capture = { writer, key: captureKeyFor };
-    for await (const s of gen.generate(prompts, genOptions)) {
-      generatedTokens += s.tokenIds.length;
-      written++;
-      if (writer) {
-        held.push(toRecord(s));
-        if (held.length >= flushEvery) await flush();
-      } else {
-        journal.append([toRecord(s)]);
+    const summary = (interrupted: boolean): RolloutJobSummary => {
+      const seconds = (performance.now() - started) / 1000;
+      const tokensPerSecond = seconds > 0 ? generatedTokens / seconds : 0;
+      return { written, skipped, total, generatedTokens, seconds, tokensPerSecond, interrupted };
+    };
+    try {
+      for await (const s of gen.generate(prompts, genOptions)) {
+        const key = captureKeyFor(s.promptId, s.sampleIndex);
+        if (reader && storedEarlier.has(key)) checkStoredTokens(reader, key, s.tokenIds);
+        generatedTokens += s.tokenIds.length;
+        written++;
+        if (writer) {
+          held.push(toRecord(s));
+          if (held.length >= flushEvery) await flush();
+        } else {
+          journal.append([toRecord(s)]);
+        }
       }
+    } catch (e) {
+      // What finished is saved either way; an abort then ends the job as interrupted, not failed.
+      await flush().catch(() => {});
+      if (options.signal?.aborted) return summary(true);
+      throw e;
     }
     await flush();
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      written,
-      skipped,
-      total,
-      generatedTokens,
-      seconds,
-      tokensPerSecond: seconds > 0 ? generatedTokens / seconds : 0,
-    };
+    return summary(false);
   } finally {
+    reader?.close();
     journal.close();
     await writer?.close();
+  }
+}
+
+/** A re-sampled pair must give the tokens an earlier run stored for it (same seed, same model). */
+function checkStoredTokens(reader: LogitStore, key: string, tokenIds: readonly number[]): void {
+  const stored = reader.read(key).tokenIds;
+  if (stored.length !== tokenIds.length || tokenIds.some((t, i) => stored[i] !== t)) {
+    throw new RolloutError(
+      `${reader.dir}: example "${key}" holds other tokens than this run sampled for it: the store was written by another job (other seed, sampling, prompts or model); use a fresh --capture-logits folder`,
+    );
   }
 }

@@ -1,0 +1,55 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readProblemsFile } from "./problems-file.js";
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-problems-"));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const file = async (name: string, text: string | Buffer): Promise<string> => {
+  const f = path.join(work, name);
+  await writeFile(f, text);
+  return f;
+};
+
+describe("readProblemsFile", () => {
+  it("reads ids, line-number ids, blank lines, CRLF, a byte order mark and a last line without newline", async () => {
+    const text = '\ufeff{"question": "a?"}\r\n\r\n{"id": 7, "question": "b?"}\n{"id": "x", "question": "c?"}';
+    const problems = readProblemsFile(await file("mixed.jsonl", text), "sys");
+    expect(problems.map((p) => p.id)).toEqual(["1", "7", "x"]);
+    expect(problems[0]?.messages).toEqual([
+      { role: "system", content: "sys" },
+      { role: "user", content: "a?" },
+    ]);
+  });
+
+  it("reads a file larger than one read chunk, line by line, and stops at the limit", async () => {
+    // ~3 MiB: lines cross the 1 MiB chunk edges, and one holds a multi-byte character across an edge.
+    const lines = Array.from({ length: 30_000 }, (_, i) =>
+      JSON.stringify({ id: `q${i}`, question: `${"é".repeat(i % 90)} ${i}?` }),
+    );
+    const f = await file("big.jsonl", `${lines.join("\n")}\n`);
+    const all = readProblemsFile(f);
+    expect(all).toHaveLength(30_000);
+    expect(all[29_999]?.messages?.[0]?.content).toBe(`${"é".repeat(29_999 % 90)} 29999?`);
+    expect(readProblemsFile(f, undefined, 5).map((p) => p.id)).toEqual(["q0", "q1", "q2", "q3", "q4"]);
+  });
+
+  it("names the file and line of a bad record, and refuses a file with no problems", async () => {
+    const bad = await file("bad.jsonl", '{"id": "a", "question": "q"}\n{"id": "a", "question": "r"}\n');
+    expect(() => readProblemsFile(bad)).toThrow(/bad\.jsonl:2: duplicate problem id "a"/);
+    const broken = await file("broken.jsonl", '{"id": "a", "question": "q"}\n{"id": \n');
+    expect(() => readProblemsFile(broken)).toThrow(/broken\.jsonl:2: not valid JSON/);
+    const empty = await file("empty.jsonl", "\n\n");
+    expect(() => readProblemsFile(empty)).toThrow(/empty\.jsonl: no problems in the file/);
+    expect(() => readProblemsFile(path.join(work, "missing.jsonl"))).toThrow(
+      /missing\.jsonl: cannot read problems/,
+    );
+  });
+});

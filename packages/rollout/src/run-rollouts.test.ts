@@ -1,0 +1,186 @@
+/**
+ * runRollouts as a job over an output that already holds records: what counts as the same job (and
+ * resumes) and what is another one (and is refused before it mixes two runs), logit stores that do not
+ * belong to the output, and stopping on an abort signal.
+ */
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportTinyRef, exportTwinLogitsModel } from "../test/fixtures.js";
+import { Generator } from "./generator.js";
+import type { ProblemPrompt } from "./problems-file.js";
+import { type RolloutJobOptions, runRollouts } from "./run-rollouts.js";
+
+let modelDir: string;
+let twinDir: string;
+let work: string;
+let gen: Generator;
+
+beforeAll(async () => {
+  modelDir = await exportTinyRef();
+  twinDir = await exportTwinLogitsModel();
+  work = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-job-"));
+  gen = await Generator.load(modelDir, { modelId: "tiny" });
+});
+
+afterAll(async () => {
+  await gen?.close();
+  for (const d of [modelDir, twinDir, work]) await rm(d, { recursive: true, force: true });
+});
+
+const question = (id: string, q: string, system?: string): ProblemPrompt => ({
+  id,
+  messages: [...(system ? [{ role: "system", content: system }] : []), { role: "user", content: q }],
+});
+const PROBLEMS = ["1+1?", "2+3?", "7*6?", "10-4?", "9/3?"].map((q, i) => question(`p${i}`, q));
+const SAMPLING = { temperature: 0.9, topK: 50, maxNewTokens: 12, seed: 5 };
+
+let counter = 0;
+const fresh = (name: string): string => path.join(work, `${counter++}-${name}`);
+const job = (outFile: string, extra: Partial<RolloutJobOptions> = {}): RolloutJobOptions => ({
+  generator: gen,
+  problems: PROBLEMS,
+  n: 2,
+  sampling: SAMPLING,
+  outFile,
+  maxBatch: 4,
+  ...extra,
+});
+const records = (file: string): Record<string, unknown>[] =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .sort((a, b) => `${a.problemId}#${a.sampleIndex}`.localeCompare(`${b.problemId}#${b.sampleIndex}`));
+
+describe("runRollouts on an existing output", () => {
+  it("counts only this job's pairs, and grows with a larger n without touching the samples already there", async () => {
+    const out = fresh("grow.jsonl");
+    const first = await runRollouts(job(out, { problems: PROBLEMS.slice(0, 3) }));
+    expect(first).toMatchObject({ written: 6, skipped: 0, total: 6, interrupted: false });
+    const subset = await runRollouts(job(out, { problems: PROBLEMS.slice(0, 1) }));
+    expect(subset).toMatchObject({ written: 0, skipped: 2, total: 2 });
+    const grown = await runRollouts(job(out, { n: 3 }));
+    expect(grown).toMatchObject({ written: 15 - 6, skipped: 6, total: 15 });
+    const reference = fresh("ref.jsonl");
+    await runRollouts(job(reference, { n: 3 }));
+    expect(records(out)).toEqual(records(reference));
+    expect(JSON.parse(readFileSync(`${out}.settings.json`, "utf8")).n).toBe(3);
+  });
+
+  it("refuses problems whose prompt changed (another system prompt, or another file with the same ids)", async () => {
+    const out = fresh("prompt.jsonl");
+    await runRollouts(job(out));
+    const system = PROBLEMS.map((p, i) =>
+      question(p.id, ["1+1?", "2+3?", "7*6?", "10-4?", "9/3?"][i] as string, "Be brief."),
+    );
+    await expect(runRollouts(job(out, { problems: system }))).rejects.toThrow(
+      /\d+-prompt\.jsonl:1: problem "p0" was sampled from another prompt than the one given now/,
+    );
+    const otherFile = [question("p0", "1+1?"), question("p1", "What is 3 squared?")];
+    await expect(runRollouts(job(out, { problems: otherFile }))).rejects.toThrow(/problem "p1"/);
+  });
+
+  it("names every problem too long for the model's context before it writes anything", async () => {
+    const out = fresh("long.jsonl");
+    const long = (id: string, length: number) => ({ id, promptIds: Array.from({ length }, () => 5) });
+    const problems = [long("fits", 511), long("a", 512), long("b", 600)];
+    await expect(runRollouts(job(out, { problems }))).rejects.toThrow(
+      /2 problem\(s\) do not fit in the model's context of 512 positions .*: "a" \(512 tokens\), "b" \(600 tokens\)/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses another model with the same name, naming the setting that differs", async () => {
+    const out = fresh("model.jsonl");
+    const problems = [{ id: "ids", promptIds: [1, 2, 3, 4] }];
+    await runRollouts(job(out, { problems }));
+    const twin = await Generator.load(twinDir, { modelId: "tiny" });
+    try {
+      await expect(runRollouts(job(out, { generator: twin, problems }))).rejects.toThrow(
+        /written with other settings[\s\S]*modelFingerprint: "[0-9a-f]+" -> "[0-9a-f]+"/,
+      );
+    } finally {
+      await twin.close();
+    }
+  });
+});
+
+describe("runRollouts with logit capture", () => {
+  it("refuses a resume whose capture folder lacks the logits of the records already written", async () => {
+    const out = fresh("cap.jsonl");
+    const logits = fresh("logits");
+    await runRollouts(job(out, { capture: { dir: logits }, problems: PROBLEMS.slice(0, 2) }));
+    await expect(runRollouts(job(out, { capture: { dir: fresh("empty-logits") } }))).rejects.toThrow(
+      /4 record\(s\) of .*\d+-cap\.jsonl have no logits in this store \(first: "p0#0"\)/,
+    );
+  });
+
+  it("refuses to link records to logits another job stored under the same keys", async () => {
+    const logits = fresh("logits");
+    await runRollouts(job(fresh("seed5.jsonl"), { capture: { dir: logits } }));
+    const copy = fresh("logits-copy");
+    cpSync(logits, copy, { recursive: true });
+    const other = { ...SAMPLING, seed: 6 };
+    await expect(
+      runRollouts(job(fresh("seed6.jsonl"), { sampling: other, capture: { dir: copy } })),
+    ).rejects.toThrow(/example "p\d#\d" holds other tokens than this run sampled for it/);
+  });
+
+  it("re-samples without capture a pair whose logits were stored but whose record was not", async () => {
+    const out = fresh("lost.jsonl");
+    const logits = fresh("logits");
+    await runRollouts(job(out, { capture: { dir: logits } }));
+    const all = readFileSync(out, "utf8");
+    // As if the job died after the store's flush and before the records were written.
+    const kept = all.split("\n").filter(Boolean).slice(0, 4);
+    rmSync(out);
+    cpSync(`${out}.settings.json`, `${out}.keep`);
+    const settings = readFileSync(`${out}.keep`, "utf8");
+    rmSync(`${out}.keep`);
+    writeFileSync(out, `${kept.join("\n")}\n`);
+    writeFileSync(`${out}.settings.json`, settings);
+    const summary = await runRollouts(job(out, { capture: { dir: logits } }));
+    expect(summary).toMatchObject({ written: 6, skipped: 4 });
+    expect(records(out).map((r) => r.tokenIds)).toEqual(
+      all
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .sort((a, b) => `${a.problemId}#${a.sampleIndex}`.localeCompare(`${b.problemId}#${b.sampleIndex}`))
+        .map((r) => r.tokenIds),
+    );
+  });
+});
+
+describe("runRollouts stopped by its signal", () => {
+  it("saves what finished, reports the job as interrupted, and a rerun completes it", async () => {
+    const out = fresh("abort.jsonl");
+    const logits = fresh("logits");
+    const stop = new AbortController();
+    const first = await runRollouts(
+      job(out, {
+        capture: { dir: logits },
+        flushEvery: 64,
+        maxBatch: 2,
+        onProgress: (p) => {
+          if (p.finishedSequences >= 3) stop.abort();
+        },
+        signal: stop.signal,
+      }),
+    );
+    expect(first.interrupted).toBe(true);
+    expect(first.written).toBeGreaterThanOrEqual(3);
+    expect(first.written).toBeLessThan(10);
+    // Held records (flushEvery 64) were saved on the way out, with their logits.
+    expect(records(out)).toHaveLength(first.written);
+    const rest = await runRollouts(job(out, { capture: { dir: logits } }));
+    expect(rest).toMatchObject({ written: 10 - first.written, skipped: first.written, interrupted: false });
+    const reference = fresh("abort-ref.jsonl");
+    await runRollouts(job(reference));
+    const strip = (r: Record<string, unknown>) => ({ ...r, logitKey: undefined });
+    expect(records(out).map(strip)).toEqual(records(reference).map(strip));
+  });
+});
