@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -144,6 +144,31 @@ describe("ssb-rollout arguments", () => {
       }),
     ).toBe(0);
     expect(more.text()).toMatch(/1 new, 3 already done, 4\/4 of this job/);
+  });
+
+  it("takes sampling defaults from generation_config.json when asked, with flags over them", async () => {
+    const dir = await mkdtemp(path.join(work, "genconfig-"));
+    cpSync(modelDir, dir, { recursive: true });
+    const config = { do_sample: true, temperature: 0.6, top_k: 20, top_p: 0.8, repetition_penalty: 1.05 };
+    await writeFile(path.join(dir, "generation_config.json"), JSON.stringify(config));
+    const problems = path.join(work, "g.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
+    const run = async (out: string, extra: string[]) => {
+      const args = ["--model", dir, "--problems", problems, "--out", out, "--max-new-tokens", "4", ...extra];
+      expect(await runCli(args, { out: sink().stream, err: sink().stream })).toBe(0);
+      return JSON.parse(readFileSync(`${out}.settings.json`, "utf8")).sampling;
+    };
+    expect(await run(path.join(work, "g1.jsonl"), ["--generation-config", "--top-k", "30"])).toMatchObject({
+      temperature: 0.6,
+      topK: 30,
+      topP: 0.8,
+      repetitionPenalty: 1.05,
+      maxNewTokens: 4,
+    });
+    // Without the flag the job's settings are the package's defaults.
+    expect(await run(path.join(work, "g2.jsonl"), [])).toMatchObject({ temperature: 1, topK: 0, topP: 1 });
+    await writeFile(path.join(dir, "generation_config.json"), JSON.stringify({ do_sample: false }));
+    expect(await run(path.join(work, "g3.jsonl"), ["--generation-config"])).toMatchObject({ temperature: 0 });
   });
 
   it("fails cleanly on a file that is not an ONNX model and on an output that is a folder", async () => {

@@ -41,6 +41,9 @@ Sampling:
   --stop TEXT              stop string (repeatable)
   --stop-id ID             stop token id (repeatable; default: the model's eos / end-of-turn ids)
   --seed S                 default 0
+  --generation-config      start from the model's generation_config.json (do_sample, temperature,
+                           top_k, top_p, repetition_penalty, max_new_tokens), as transformers'
+                           generate() does; the flags above override it
 Runtime:
   --batch-size N           sequences decoded together (default 32)
   --refill half|waves|eager|N  start waiting prompts once half the batch is free (half, default),
@@ -73,6 +76,8 @@ export interface CliOptions {
   threads?: number;
   interOpThreads?: number;
   progress: boolean;
+  /** Sampling defaults from the model's generation_config.json (flags override). */
+  generationConfig: boolean;
 }
 
 /** Bounds of a numeric flag; `above` excludes the lower bound itself. */
@@ -151,6 +156,7 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
     batchSize: num("batch-size", v["batch-size"], true, { min: 1 }) ?? 32,
     ep,
     progress: !v["no-progress"],
+    generationConfig: v["generation-config"] === true,
   };
   if (v.system !== undefined) options.system = v.system;
   if (refill !== undefined) options.refill = refill;
@@ -195,6 +201,7 @@ function parse(argv: string[]) {
       threads: { type: "string" },
       "inter-op-threads": { type: "string" },
       "no-progress": { type: "boolean" },
+      "generation-config": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -249,7 +256,9 @@ export async function runCli(
       generator,
       problems,
       n: options.n,
-      sampling: options.sampling,
+      sampling: options.generationConfig
+        ? { ...generator.modelSampling(), ...options.sampling }
+        : options.sampling,
       outFile: options.out,
       maxBatch: options.batchSize,
       flushEvery: options.flushEvery,

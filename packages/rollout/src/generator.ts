@@ -291,6 +291,24 @@ export class Generator {
     return [...ids];
   }
 
+  /**
+   * The sampling settings of the model's generation_config.json, as transformers' `generate()` takes them
+   * when it is given none: greedy unless `do_sample`, else its temperature, top_k and top_p; its
+   * repetition_penalty either way, and max_new_tokens when set. Missing fields are transformers' defaults
+   * (top_k 50); a model folder without config.json gives `{}`. Not applied unless asked for (the CLI's
+   * `--generation-config`): a job's settings stay the ones it names.
+   */
+  modelSampling(): Partial<SamplingParams> {
+    const g = this.generationConfig;
+    if (!g) return {};
+    const out: Partial<SamplingParams> = g.doSample
+      ? { temperature: g.temperature, topK: g.topK, topP: g.topP }
+      : { temperature: 0 };
+    out.repetitionPenalty = g.repetitionPenalty;
+    if (g.maxNewTokens !== null) out.maxNewTokens = g.maxNewTokens;
+    return out;
+  }
+
   /** The token ids a prompt turns into. */
   encodePrompt(input: PromptInput): number[] {
     if (input.tokenIds) return input.tokenIds;
