@@ -82,3 +82,17 @@ it("refuses capture without a writer", async () => {
   };
   await expect(run()).rejects.toThrow(/no logitWriter/);
 });
+
+it("returns a teacher prompt too long for the model's context as an empty truncated reply, and runs the rest", async () => {
+  const teacher = createTeacherGenerator({ generator: gen, maxBatch: 4 });
+  const sampling = { temperature: 0.4, topK: 50, maxNewTokens: 6, seed: 1 };
+  // The tiny model's tokenizer is byte-level: 600 characters are more than its 512 positions.
+  const requests = [
+    { id: "long", messages: [{ role: "user", content: "x".repeat(600) }], sampling },
+    { id: "short", messages: [{ role: "user", content: "2 + 2?" }], sampling },
+  ];
+  const results = new Map<string, { tokenIds: number[]; finishReason: string; text: string }>();
+  for await (const r of teacher.generate(requests, { captureLogits: false })) results.set(r.id, r);
+  expect(results.get("long")).toMatchObject({ text: "", tokenIds: [], finishReason: "length" });
+  expect(results.get("short")?.tokenIds.length).toBeGreaterThan(0);
+});

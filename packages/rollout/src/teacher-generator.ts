@@ -72,23 +72,26 @@ export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): 
       if (generationOptions.captureLogits && !writer) {
         throw new RolloutError("createTeacherGenerator: captureLogits is on but no logitWriter was given");
       }
-      const prompts: PromptInput[] = requests.map((r) => {
-        const sampling: Partial<SamplingParams> = {
-          temperature: r.sampling.temperature,
-          topK: r.sampling.topK,
-          seed: r.sampling.seed ?? options.defaultSeed ?? 0,
-        };
-        if (r.sampling.topP !== undefined) sampling.topP = r.sampling.topP;
-        if (r.sampling.maxNewTokens !== undefined) sampling.maxNewTokens = r.sampling.maxNewTokens;
-        return { id: r.id, messages: r.messages, n: 1, sampling };
-      });
+      // A teacher prompt holds two replies of the model's own, so its length is not the caller's to choose:
+      // one too long for the model's context comes back at once as an empty, truncated reply (which
+      // curation grades as no answer) instead of failing every other request with it.
+      const generator = options.generator;
+      const prompts: PromptInput[] = [];
+      for (const r of requests) {
+        const ids = generator.encodePrompt({ id: r.id, messages: r.messages });
+        if (ids.length + 1 > generator.maxContext) {
+          yield { id: r.id, text: "", tokenIds: [], finishReason: "length" };
+          continue;
+        }
+        prompts.push(promptOf(r, ids, options.defaultSeed ?? 0));
+      }
       const genOptions: GenerateOptions = {};
       if (options.sampling) genOptions.sampling = options.sampling;
       if (options.maxBatch !== undefined) genOptions.maxBatch = options.maxBatch;
       if (generationOptions.captureLogits && writer) {
         genOptions.capture = { writer, key: (promptId) => keyOf(promptId) };
       }
-      for await (const s of options.generator.generate(prompts, genOptions)) {
+      for await (const s of generator.generate(prompts, genOptions)) {
         const result: TeacherGenerationResult = {
           id: s.promptId,
           text: s.text,
@@ -100,4 +103,16 @@ export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): 
       }
     },
   };
+}
+
+/** One request as a prompt of one sample, its stream keyed by (request seed, request id). */
+function promptOf(r: TeacherGenerationRequest, tokenIds: number[], defaultSeed: number): PromptInput {
+  const sampling: Partial<SamplingParams> = {
+    temperature: r.sampling.temperature,
+    topK: r.sampling.topK,
+    seed: r.sampling.seed ?? defaultSeed,
+  };
+  if (r.sampling.topP !== undefined) sampling.topP = r.sampling.topP;
+  if (r.sampling.maxNewTokens !== undefined) sampling.maxNewTokens = r.sampling.maxNewTokens;
+  return { id: r.id, tokenIds, n: 1, sampling };
 }
