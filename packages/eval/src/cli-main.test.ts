@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -145,6 +145,42 @@ describe("ssb-eval CLI", () => {
     expect(c2.err()).toContain("--model DIR or --replies FILE is required");
     const c3 = capture();
     expect(await main(["--n", "two", "--out", root], c3.io)).toBe(1);
-    expect(c3.err()).toContain('--n: expected an integer, found "two"');
+    expect(c3.err()).toContain('--n: expected an integer >= 1, found "two"');
+    // Values that parse as numbers but are not what was meant, caught before any model or file is touched.
+    const replies = join(root, "replies-ok.jsonl");
+    writeFileSync(replies, `${JSON.stringify({ problemId: "a", sampleIndex: 0, text: "x" })}\n`);
+    const out = join(root, "never-written");
+    const cases: [string[], RegExp][] = [
+      [["--limit=-5"], /--limit: expected an integer >= 1, found "-5"/],
+      [["--n", "1e2"], /--n: expected an integer >= 1, found "1e2"/],
+      [["--top-p", "2"], /config\.sampling\.topP must be a number in \(0, 1\], found 2/],
+    ];
+    for (const [flags, message] of cases) {
+      const c4 = capture();
+      expect(await main(["--replies", replies, "--out", out, ...flags], c4.io)).toBe(1);
+      expect(c4.err()).toMatch(message);
+    }
+    const config = join(root, "snake.json");
+    writeFileSync(
+      config,
+      JSON.stringify({ n: 2, sampling: { temperature: 0.7, top_p: 0.9, maxNewTokens: 8 } }),
+    );
+    const c5 = capture();
+    expect(await main(["--replies", replies, "--config", config, "--out", out], c5.io)).toBe(1);
+    expect(c5.err()).toMatch(/snake\.json: unknown field "sampling\.top_p"/);
+    writeFileSync(config, JSON.stringify({ n: "2" }));
+    const c6 = capture();
+    expect(await main(["--replies", replies, "--config", config, "--out", out], c6.io)).toBe(1);
+    expect(c6.err()).toMatch(/snake\.json\.n must be a positive integer, found "2"/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses a replies file that answers one sample twice", async () => {
+    const replies = join(root, "twice.jsonl");
+    const line = JSON.stringify({ problemId: "a", sampleIndex: 0, text: "\\boxed{1}" });
+    writeFileSync(replies, `${line}\n${line}\n`);
+    const c = capture();
+    expect(await main(["--replies", replies, "--out", join(root, "twice-out")], c.io)).toBe(1);
+    expect(c.err()).toMatch(/twice\.jsonl:2: a second reply for problem "a" sample 0/);
   });
 });

@@ -8,11 +8,12 @@ import { parseArgs } from "node:util";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import { compareRuns } from "./compare.js";
 import type { SampleGenerator } from "./generator.js";
+import { loadBenchmark } from "./load-benchmark.js";
 import { createProgressBar, type ProgressStream } from "./progress.js";
 import { readRecords } from "./records-file.js";
 import { loadRepliesGenerator } from "./replies-generator.js";
 import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
-import { type EvalConfig, type RunManifest, runEval } from "./run-eval.js";
+import { type EvalConfig, type RunManifest, runEval, validateEvalConfig } from "./run-eval.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
 import type { SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
@@ -69,11 +70,19 @@ Run options:
   --help, -h              this help
 `;
 
-function parseNumber(value: string | undefined, flag: string, integer: boolean): number | undefined {
+/** A flag's number, at least `min`: integers as plain digits (not "0x2" or "1e2"), so a typo is not a value. */
+function parseNumber(
+  value: string | undefined,
+  flag: string,
+  integer: boolean,
+  min = Number.NEGATIVE_INFINITY,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new Error(`${flag}: expected ${integer ? "an integer" : "a number"}, found "${value}"`);
+  const form = integer ? /^\s*[0-9]+\s*$/ : /^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$/;
+  if (!form.test(value) || !Number.isFinite(n) || n < min) {
+    const bound = min > Number.NEGATIVE_INFINITY ? ` >= ${min}` : "";
+    throw new Error(`${flag}: expected ${integer ? "an integer" : "a number"}${bound}, found "${value}"`);
   }
   return n;
 }
@@ -168,17 +177,17 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     maxNewTokens: 2048,
     ...fromFile.sampling,
   };
-  const temperature = parseNumber(values.temperature, "--temperature", false);
+  const temperature = parseNumber(values.temperature, "--temperature", false, 0);
   if (temperature !== undefined) sampling.temperature = temperature;
-  const topP = parseNumber(values["top-p"], "--top-p", false);
+  const topP = parseNumber(values["top-p"], "--top-p", false, 0);
   if (topP !== undefined) sampling.topP = topP;
-  const topK = parseNumber(values["top-k"], "--top-k", true);
+  const topK = parseNumber(values["top-k"], "--top-k", true, 0);
   if (topK !== undefined) sampling.topK = topK;
-  const minP = parseNumber(values["min-p"], "--min-p", false);
+  const minP = parseNumber(values["min-p"], "--min-p", false, 0);
   if (minP !== undefined) sampling.minP = minP;
-  const repetitionPenalty = parseNumber(values["repetition-penalty"], "--repetition-penalty", false);
+  const repetitionPenalty = parseNumber(values["repetition-penalty"], "--repetition-penalty", false, 0);
   if (repetitionPenalty !== undefined) sampling.repetitionPenalty = repetitionPenalty;
-  const maxNew = parseNumber(values["max-new-tokens"], "--max-new-tokens", true);
+  const maxNew = parseNumber(values["max-new-tokens"], "--max-new-tokens", true, 1);
   if (maxNew !== undefined) sampling.maxNewTokens = maxNew;
 
   const benchmarks: (string | BenchmarkSpec)[] = [];
@@ -197,14 +206,14 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     n: fromFile.n ?? 1,
     seed: fromFile.seed ?? 0,
   };
-  const n = parseNumber(values.n, "--n", true);
+  const n = parseNumber(values.n, "--n", true, 1);
   if (n !== undefined) config.n = n;
-  const seed = parseNumber(values.seed, "--seed", true);
+  const seed = parseNumber(values.seed, "--seed", true, 0);
   if (seed !== undefined) config.seed = seed;
-  const limit = parseNumber(values.limit, "--limit", true);
+  const limit = parseNumber(values.limit, "--limit", true, 1);
   if (limit !== undefined) config.limit = limit;
-  const batchSize = parseNumber(values["batch-size"], "--batch-size", true);
-  const resamples = parseNumber(values.resamples, "--resamples", true);
+  const batchSize = parseNumber(values["batch-size"], "--batch-size", true, 1);
+  const resamples = parseNumber(values.resamples, "--resamples", true, 1);
   if (resamples !== undefined) config.bootstrap = { ...config.bootstrap, resamples };
   if (values["no-system-prompt"]) config.systemPrompt = null;
   if (values["system-prompt"] !== undefined) config.systemPrompt = values["system-prompt"];
@@ -217,6 +226,18 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       rules: ["boxed", "gsm8k", "final-answer", "answer-is", "dollar", "last-number"],
     };
   if (values.name !== undefined) config.name = values.name;
+
+  // Settings and benchmark files are checked before a model is exported or loaded (minutes for a large one),
+  // and before anything is written to the output folder.
+  validateEvalConfig(config, values.config ?? "config");
+  for (const b of config.benchmarks) {
+    const name = typeof b === "string" ? b : b.name;
+    const ids = config.problemIds?.[name];
+    loadBenchmark(b, {
+      ...(config.limit !== undefined ? { limit: config.limit } : {}),
+      ...(ids !== undefined ? { ids } : {}),
+    });
+  }
 
   let generator: SampleGenerator;
   if (values.replies !== undefined) {
@@ -247,6 +268,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       config,
       generator,
       outDir: values.out,
+      warn: (m) => io.stderr.write(`${m}\n`),
       onProgress: (p) => {
         bar ??= createProgressBar("ssb-eval", p.total, io.stderr);
         bar.update(p.done);
@@ -285,7 +307,7 @@ function reportCommand(args: string[], io: CliIo): number {
     allowPositionals: true,
   });
   if (positionals.length === 0) throw new Error("report: give one or more run folders");
-  const resamples = parseNumber(values.resamples, "--resamples", true) ?? 2000;
+  const resamples = parseNumber(values.resamples, "--resamples", true, 1) ?? 2000;
   const summaries = positionals.map((path) => summarizeRun(loadRun(path), resamples));
   const out = values.out ?? (positionals.length === 1 ? (positionals[0] as string) : undefined);
   if (out !== undefined) {
@@ -303,7 +325,7 @@ function compareCommand(args: string[], io: CliIo): number {
     allowPositionals: true,
   });
   if (positionals.length !== 2) throw new Error("compare: give exactly two runs, A and B");
-  const resamples = parseNumber(values.resamples, "--resamples", true) ?? 2000;
+  const resamples = parseNumber(values.resamples, "--resamples", true, 1) ?? 2000;
   const [a, b] = positionals.map((p) => loadRun(p)) as [
     ReturnType<typeof loadRun>,
     ReturnType<typeof loadRun>,

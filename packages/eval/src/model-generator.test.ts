@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -101,6 +101,15 @@ describe("fromRolloutGenerator", () => {
       expect(fingerprints[1]).toBe(fingerprints[0]);
       expect(fingerprints[2]).toBe(fingerprints[0]);
       expect(fingerprints[3]).not.toBe(fingerprints[0]);
+      // An export that fails half way leaves no stamp: the folder holds no finished export of anything, and
+      // a later run exports again instead of reusing what is there.
+      const weights = path.join(model, "model.safetensors");
+      const good = readFileSync(weights);
+      writeFileSync(weights, good.subarray(0, good.length - 100));
+      await expect(open()).rejects.toThrow();
+      expect(existsSync(path.join(work, "onnx-export", "ssb-eval-export.json"))).toBe(false);
+      writeFileSync(weights, good);
+      expect((await open()).join("\n")).toMatch(/^exporting /);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

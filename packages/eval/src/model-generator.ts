@@ -8,7 +8,7 @@
  * Rollout and model are imported lazily, so using eval's metrics or reports never loads ONNX Runtime.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
@@ -167,12 +167,17 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
       options.log?.(`exporting ${model}${adapter ? ` + ${adapter}` : ""} to ONNX in ${exportDir}`);
       const { exportOnnx } = await import("@ssb/model");
       await mkdir(exportDir, { recursive: true });
+      // The old stamp goes first: an export that dies or fails half way must not leave the folder looking
+      // like the finished export of whatever the stamp named (a later run would then reuse it).
+      rmSync(stampFile, { force: true });
       await exportOnnx({
         modelDir: model,
         outDir: exportDir,
         ...(adapter !== undefined ? { adapterDir: adapter } : {}),
       });
-      writeFileSync(stampFile, stamp);
+      const tmp = `${stampFile}.tmp-${process.pid}`;
+      writeFileSync(tmp, stamp);
+      renameSync(tmp, stampFile);
     }
     onnxPath = exportDir;
   }

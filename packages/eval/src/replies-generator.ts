@@ -35,7 +35,13 @@ export function loadRepliesGenerator(path: string, options: { modelId?: string }
     // Without a token count, whitespace-separated words stand in (documented in the README).
     const tokens = typeof o.tokens === "number" ? o.tokens : o.text.split(/\s+/).filter(Boolean).length;
     const bench = typeof o.benchmark === "string" ? o.benchmark : "";
-    replies.set(`${bench}\u0000${o.problemId}\u0000${o.sampleIndex}`, { text: o.text, tokens, finishReason });
+    const key = `${bench}\u0000${o.problemId}\u0000${o.sampleIndex}`;
+    if (replies.has(key)) {
+      throw new Error(
+        `${where}: a second reply for problem "${o.problemId}" sample ${o.sampleIndex}${bench ? ` of ${bench}` : ""}`,
+      );
+    }
+    replies.set(key, { text: o.text, tokens, finishReason });
   });
   // A line with a benchmark field answers only that benchmark; a line without one answers any benchmark.
   const find = (benchmark: string, problemId: string, index: number): Reply | undefined =>

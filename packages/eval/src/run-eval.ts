@@ -62,6 +62,8 @@ export interface RunEvalInput {
   generator: SampleGenerator;
   outDir: string;
   onProgress?: (progress: RunProgress) => void;
+  /** Where warnings go (default: process.emitWarning). */
+  warn?: (message: string) => void;
   /** Folder that relative benchmark files resolve against (default: the package's data). */
   dataDir?: string;
   /** Write summary.json, report.md and report.html at the end. Default true. */
@@ -162,23 +164,62 @@ export function benchmarkSeed(seed: number, benchmark: string): number {
   return hashString(`${seed}\u0000${benchmark}`) & 0x7fffffff;
 }
 
-function validateConfig(config: EvalConfig): void {
-  if (!Number.isInteger(config.n) || config.n < 1)
-    throw new Error(`config.n must be a positive integer, found ${config.n}`);
-  if (config.benchmarks.length === 0) throw new Error("config.benchmarks is empty");
+const CONFIG_FIELDS = new Set([
+  "benchmarks",
+  "n",
+  "sampling",
+  "seed",
+  "systemPrompt",
+  "userTemplate",
+  "limit",
+  "problemIds",
+  "grade",
+  "promptsPerCall",
+  "bootstrap",
+  "name",
+]);
+const SAMPLING_FIELDS = new Set(["temperature", "topK", "topP", "minP", "repetitionPenalty", "maxNewTokens"]);
+
+/**
+ * Check a run's settings before anything is written, so a bad value never locks a run folder to it. Unknown
+ * fields are errors: a misspelled or snake_case setting (`top_p`) would otherwise be stored and ignored.
+ */
+export function validateEvalConfig(config: EvalConfig, where = "config"): void {
+  const fail = (field: string, expected: string, value: unknown): never => {
+    throw new Error(`${where}.${field} must be ${expected}, found ${JSON.stringify(value)}`);
+  };
+  for (const key of Object.keys(config))
+    if (!CONFIG_FIELDS.has(key)) throw new Error(`${where}: unknown field "${key}"`);
+  if (!Number.isInteger(config.n) || config.n < 1) fail("n", "a positive integer", config.n);
+  if (!Array.isArray(config.benchmarks) || config.benchmarks.length === 0)
+    fail("benchmarks", "a non-empty list", config.benchmarks);
   const s = config.sampling;
-  if (!(s.temperature >= 0))
-    throw new Error(`config.sampling.temperature must be >= 0, found ${s.temperature}`);
-  if (!Number.isInteger(s.maxNewTokens) || s.maxNewTokens < 1) {
-    throw new Error(`config.sampling.maxNewTokens must be a positive integer, found ${s.maxNewTokens}`);
-  }
-  if (s.temperature === 0 && config.n > 1) {
-    // Not an error: greedy samples are identical, which is legal but almost always a configuration mistake.
-    process.emitWarning(
-      `ssb-eval: n=${config.n} with temperature 0 (greedy) gives ${config.n} identical samples`,
-    );
-  }
-  if (!Number.isInteger(config.seed)) throw new Error(`config.seed must be an integer, found ${config.seed}`);
+  if (typeof s !== "object" || s === null) fail("sampling", "an object", s);
+  for (const key of Object.keys(s))
+    if (!SAMPLING_FIELDS.has(key)) throw new Error(`${where}: unknown field "sampling.${key}"`);
+  if (!(typeof s.temperature === "number" && s.temperature >= 0))
+    fail("sampling.temperature", "a number >= 0", s.temperature);
+  if (!Number.isInteger(s.maxNewTokens) || s.maxNewTokens < 1)
+    fail("sampling.maxNewTokens", "a positive integer", s.maxNewTokens);
+  if (s.topK !== undefined && !(Number.isInteger(s.topK) && s.topK >= 0))
+    fail("sampling.topK", "an integer >= 0", s.topK);
+  if (s.topP !== undefined && !(typeof s.topP === "number" && s.topP > 0 && s.topP <= 1))
+    fail("sampling.topP", "a number in (0, 1]", s.topP);
+  if (s.minP !== undefined && !(typeof s.minP === "number" && s.minP >= 0 && s.minP <= 1))
+    fail("sampling.minP", "a number in [0, 1]", s.minP);
+  if (
+    s.repetitionPenalty !== undefined &&
+    !(typeof s.repetitionPenalty === "number" && s.repetitionPenalty > 0)
+  )
+    fail("sampling.repetitionPenalty", "a number > 0", s.repetitionPenalty);
+  if (!(Number.isSafeInteger(config.seed) && config.seed >= 0)) fail("seed", "an integer >= 0", config.seed);
+  if (config.limit !== undefined && !(Number.isInteger(config.limit) && config.limit >= 1))
+    fail("limit", "a positive integer", config.limit);
+  if (
+    config.promptsPerCall !== undefined &&
+    !(Number.isInteger(config.promptsPerCall) && config.promptsPerCall >= 1)
+  )
+    fail("promptsPerCall", "a positive integer", config.promptsPerCall);
 }
 
 function makeRecord(
@@ -208,7 +249,13 @@ function makeRecord(
 
 export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   const { config, generator, outDir } = input;
-  validateConfig(config);
+  validateEvalConfig(config);
+  if (config.sampling.temperature === 0 && config.n > 1) {
+    // Not an error: greedy samples are identical, which is legal but almost always a configuration mistake.
+    (input.warn ?? ((m: string) => process.emitWarning(m)))(
+      `ssb-eval: n=${config.n} with temperature 0 (greedy) gives ${config.n} identical samples`,
+    );
+  }
   const files = outputFiles(outDir);
   mkdirSync(outDir, { recursive: true });
 
@@ -227,7 +274,14 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
 
   const manifest = buildManifest(config, generator, loaded);
   if (existsSync(files.run)) {
-    const previous = JSON.parse(readFileSync(files.run, "utf8")) as RunManifest;
+    let previous: RunManifest;
+    try {
+      previous = JSON.parse(readFileSync(files.run, "utf8")) as RunManifest;
+    } catch (e) {
+      throw new Error(
+        `${files.run}: not valid JSON (${(e as Error).message}); use a new output folder or delete it to start over`,
+      );
+    }
     const diff = manifestDifference(previous, manifest);
     if (diff !== null) {
       throw new Error(
