@@ -96,3 +96,40 @@ it("returns a teacher prompt too long for the model's context as an empty trunca
   expect(results.get("long")).toMatchObject({ text: "", tokenIds: [], finishReason: "length" });
   expect(results.get("short")?.tokenIds.length).toBeGreaterThan(0);
 });
+
+it("re-samples a request already in the store without capture, and refuses a store holding another run's tokens", async () => {
+  const storeDir = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-teacher-store-"));
+  const open = () =>
+    openLogitStoreWriter(storeDir, {
+      modelId: gen.modelId,
+      tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",
+      vocabSize: gen.vocabSize,
+      k: 4,
+      dtype: "float32",
+      captureTemperature: 0.4,
+    });
+  const request = (seed: number) => ({
+    id: "p#1",
+    messages: [{ role: "user", content: "3 + 4?" }],
+    sampling: { temperature: 0.9, topK: 50, maxNewTokens: 12, seed },
+  });
+  const run = async (seed: number) => {
+    const writer = await open();
+    try {
+      const teacher = createTeacherGenerator({ generator: gen, logitWriter: writer });
+      const out = [];
+      for await (const r of teacher.generate([request(seed)], { captureLogits: true })) out.push(r);
+      return out;
+    } finally {
+      await writer.close();
+    }
+  };
+  try {
+    const [first] = await run(3);
+    const [again] = await run(3); // a resumed run: same seed, same tokens, not stored twice
+    expect(again?.tokenIds).toEqual(first?.tokenIds);
+    await expect(run(4)).rejects.toThrow(/example "p#1" holds other tokens than the teacher sampled/);
+  } finally {
+    await rm(storeDir, { recursive: true, force: true });
+  }
+});

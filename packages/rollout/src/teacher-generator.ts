@@ -6,7 +6,7 @@
  * The request / result types are declared here structurally (the same fields as curation's), so rollout does
  * not depend on curation; a type test checks the two stay assignable.
  */
-import type { LogitStoreWriter } from "@ssb/logit-store";
+import { type LogitStoreWriter, openLogitStore } from "@ssb/logit-store";
 import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import type { GenerateOptions, Generator, PromptInput } from "./generator.js";
@@ -91,15 +91,33 @@ export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): 
       if (generationOptions.captureLogits && writer) {
         genOptions.capture = { writer, key: (promptId) => keyOf(promptId) };
       }
-      for await (const s of generator.generate(prompts, genOptions)) {
-        const result: TeacherGenerationResult = {
-          id: s.promptId,
-          text: s.text,
-          tokenIds: s.tokenIds,
-          finishReason: s.finishReason,
-        };
-        if (s.logitKey !== undefined) result.logitKey = s.logitKey;
-        yield result;
+      // A request whose key the store already holds (a resumed run) is sampled again without capture; it
+      // must come out as the stored tokens, or the store holds another run's logits under the same key.
+      const stored =
+        genOptions.capture && writer ? prompts.filter((p) => writer.has(keyOf(p.id))).map((p) => p.id) : [];
+      const reader = stored.length > 0 && writer ? await openLogitStore(writer.dir) : null;
+      try {
+        for await (const s of generator.generate(prompts, genOptions)) {
+          if (reader && stored.includes(s.promptId)) {
+            const key = keyOf(s.promptId);
+            const before = reader.read(key).tokenIds;
+            if (before.length !== s.tokenIds.length || s.tokenIds.some((t, i) => before[i] !== t)) {
+              throw new RolloutError(
+                `${reader.dir}: example "${key}" holds other tokens than the teacher sampled for request "${s.promptId}": the store was written by another run (other seed, prompts or model); use a fresh logit store`,
+              );
+            }
+          }
+          const result: TeacherGenerationResult = {
+            id: s.promptId,
+            text: s.text,
+            tokenIds: s.tokenIds,
+            finishReason: s.finishReason,
+          };
+          if (s.logitKey !== undefined) result.logitKey = s.logitKey;
+          yield result;
+        }
+      } finally {
+        reader?.close();
       }
     },
   };
