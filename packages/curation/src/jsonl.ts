@@ -35,8 +35,10 @@ export async function* readJsonl(path: string): AsyncGenerator<JsonlLine> {
   await opened;
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
-  for await (const text of lines) {
+  for await (const raw of lines) {
     line++;
+    // A UTF-8 byte order mark (some editors write one) is not part of the first record.
+    const text = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     if (text.trim() === "") continue;
     const where = `${path}:${line}`;
     yield { value: parseJsonLine(text, where), line, where };

@@ -8,6 +8,7 @@ import type { ChatMessage, FinishReason, Problem, Rollout } from "./records.js";
 export type Where = string;
 
 export function describe(value: unknown): string {
+  if (value === undefined) return "nothing (the field is missing)";
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "string")
@@ -104,6 +105,8 @@ export function parseProblem(value: unknown, where: Where): Problem {
     throw new Error(
       `${where}: field "answer" must be the gold answer as a string, found ${describe(rawAnswer)}`,
     );
+  // An empty gold grades every rollout wrong, so the problem would be dropped as "all wrong": an input error.
+  if (answer.trim() === "") throw new Error(`${where}: field "answer" is empty`);
   const problem: Problem = { id, question, answer };
   const source = optionalString(obj, "source", where);
   if (source !== undefined) problem.source = source;

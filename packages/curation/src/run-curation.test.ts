@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import {
   syntheticRun,
 } from "../test/fakes.js";
 import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
+import { parseProblem } from "./parse-records.js";
 import { type CurationConfig, runCuration } from "./run-curation.js";
 import { EXACT_TEMPLATE } from "./teacher-prompt.js";
 
@@ -168,6 +169,24 @@ describe("runCuration", () => {
     await expect(
       runCuration({ problems, rollouts, outDir: out, config: { ...config, template: EXACT_TEMPLATE } }),
     ).rejects.toThrow(/template=/);
+    // The teacher's default temperature, given explicitly, is the same setting as leaving it out.
+    const explicit = { ...config, teacherSampling: { temperature: 0.4, topK: 50 } };
+    await runCuration({ problems: problems.slice(0, 3), rollouts, outDir: out, config: explicit });
+  });
+
+  it("refuses rollouts of two models and an empty gold answer, before writing anything", async () => {
+    const out = tmp();
+    const mixed = rollouts.map((r, i) => ({ ...r, modelId: i === 5 ? "other" : "base" }));
+    await expect(runCuration({ problems, rollouts: mixed, outDir: out, config })).rejects.toThrow(
+      /rollouts come from more than one model: "base" \(problem "p000"\) and "other"/,
+    );
+    expect(existsSync(join(out, "run.json"))).toBe(false);
+    expect(() => parseProblem({ id: "a", question: "q", answer: " " }, "p.jsonl:3")).toThrow(
+      /p\.jsonl:3: field "answer" is empty/,
+    );
+    expect(() => parseProblem({ id: "a", answer: "1" }, "p.jsonl:4")).toThrow(
+      /field "question" must be a string, found nothing \(the field is missing\)/,
+    );
   });
 
   it("rejects duplicate problem ids and duplicate samples", async () => {

@@ -14,7 +14,7 @@ import type { Problem, Rollout } from "./records.js";
 import { type CurationSummary, summarize } from "./summary.js";
 import type { TeacherGenerator } from "./teacher-generator.js";
 import { DEFAULT_TEMPLATE, MATH_TUTOR_SYSTEM_PROMPT } from "./teacher-prompt.js";
-import { runTeacherStep, type TeacherTask } from "./teacher-step.js";
+import { DEFAULT_TEACHER_SAMPLING, runTeacherStep, type TeacherTask } from "./teacher-step.js";
 import { verifierEquivalence, verifierGrader } from "./verifier-defaults.js";
 
 export interface CurationConfig extends Omit<SelectionConfig, "grader" | "equivalence"> {
@@ -99,11 +99,26 @@ function runSettings(config: CurationConfig): Record<string, unknown> {
     whenNoMajority: config.whenNoMajority ?? "random",
     minCorrect: config.minCorrect ?? 1,
     minWrong: config.minWrong ?? 1,
-    teacherSampling: config.teacherSampling ?? {},
+    teacherSampling: fullTeacherSampling(config.teacherSampling),
     maxAttempts: config.maxAttempts ?? 1,
     rejectStudentMention: config.rejectStudentMention ?? false,
     rejectTruncated: config.rejectTruncated ?? true,
   };
+}
+
+/**
+ * The teacher's sampling with its defaults filled in and keys sorted, so `--temperature 0.4` (the default)
+ * and no flag are the same setting.
+ */
+function fullTeacherSampling(sampling: unknown): Record<string, unknown> {
+  const given = typeof sampling === "object" && sampling !== null ? sampling : {};
+  const full: Record<string, unknown> = { ...DEFAULT_TEACHER_SAMPLING, ...given };
+  return Object.fromEntries(
+    Object.keys(full)
+      .filter((k) => full[k] !== undefined)
+      .sort()
+      .map((k) => [k, full[k]]),
+  );
 }
 
 function checkOrWriteRunFile(path: string, settings: Record<string, unknown>): void {
@@ -116,6 +131,9 @@ function checkOrWriteRunFile(path: string, settings: Record<string, unknown>): v
         `${path}: cannot read the previous run's settings (${err instanceof Error ? err.message : err})`,
       );
     }
+    // Written before defaults were filled in: read the same way.
+    if (previous && "teacherSampling" in previous)
+      previous = { ...previous, teacherSampling: fullTeacherSampling(previous.teacherSampling) };
     for (const key of Object.keys(settings)) {
       const before = JSON.stringify(previous?.[key]);
       const now = JSON.stringify(settings[key]);
@@ -146,6 +164,17 @@ function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[
   }
   let unmatched = 0;
   const seen = new Set<string>();
+  // SSB pairs a model's own right and wrong answers: rollouts of two models in one file would mix them.
+  const models = new Map<string, string>();
+  for (const r of rollouts) {
+    if (r.modelId !== undefined && !models.has(r.modelId)) models.set(r.modelId, r.problemId);
+    if (models.size > 1) {
+      const [a, b] = [...models.entries()];
+      throw new Error(
+        `rollouts come from more than one model: "${a?.[0]}" (problem ${JSON.stringify(a?.[1])}) and "${b?.[0]}" (problem ${JSON.stringify(b?.[1])}); curate each model's rollouts apart`,
+      );
+    }
+  }
   for (const r of rollouts) {
     const list = byProblem.get(r.problemId);
     if (!list) {
@@ -168,8 +197,9 @@ export async function runCuration(input: RunCurationInput): Promise<CurationRunR
   const config = input.config ?? {};
   const files = outputFiles(input.outDir);
   mkdirSync(input.outDir, { recursive: true });
-  checkOrWriteRunFile(files.run, runSettings(config));
+  // Inputs are checked before the run file is written, so a bad input never claims an output folder.
   const { byProblem, unmatched } = groupRollouts(input.problems, input.rollouts);
+  checkOrWriteRunFile(files.run, runSettings(config));
 
   const selectionConfig: SelectionConfig = {
     ...config,
