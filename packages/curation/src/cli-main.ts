@@ -17,7 +17,7 @@ export const USAGE = `Usage: ssb-curate --problems FILE --rollouts FILE --out DI
 
 Grades rollouts, keeps problems with both correct and wrong answers, picks one correct and one
 majority-wrong response, and writes the SSB teacher prompts. With --teacher-replies (replies generated
-for teacher-prompts.jsonl, e.g. by the rollout stage with logit capture) it also checks each reply and
+for teacher-prompts.jsonl, e.g. by ssb-rollout --teacher-prompts with logit capture) it also checks each reply and
 writes the training pairs. Rerunning on the same --out resumes where the last run stopped.
 
 Inputs
@@ -130,7 +130,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     if (values.model !== undefined) {
       throw new UsageError(
         "--model is not supported by ssb-curate: curation does not depend on @ssb/rollout at run time. " +
-          "Generate replies for teacher-prompts.jsonl with the rollout stage and pass them with " +
+          "Generate replies for teacher-prompts.jsonl with ssb-rollout --teacher-prompts and pass them with " +
           "--teacher-replies, or call runCuration with @ssb/rollout's createTeacherGenerator in code",
       );
     }

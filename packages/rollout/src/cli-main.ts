@@ -7,13 +7,16 @@ import { type LogitDtype, LogitStoreError } from "@ssb/logit-store";
 import { ModelFileError } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { EXECUTION_PROVIDERS, type ExecutionProviderName } from "./execution-provider.js";
-import { Generator, type RefillPolicy } from "./generator.js";
+import { type GenerateProgress, Generator, type RefillPolicy } from "./generator.js";
 import { readProblemsFile } from "./problems-file.js";
 import { createProgressBar } from "./progress.js";
-import { runRollouts } from "./run-rollouts.js";
+import { type RolloutJobSummary, runRollouts } from "./run-rollouts.js";
+import { runTeacherReplies } from "./run-teacher-replies.js";
 import type { SamplingParams } from "./sampling-params.js";
+import { readTeacherPromptsFile } from "./teacher-prompts-file.js";
 
 export const USAGE = `Usage: ssb-rollout --model DIR --problems FILE --out FILE [options]
+       ssb-rollout --model DIR --teacher-prompts FILE --out FILE [--capture-logits DIR] [options]
 
 Sample n replies per problem from an ONNX decoder-with-past (e.g. exported by ssb-export-onnx) with
 onnxruntime-node. Rerunning the same command resumes: pairs already in --out are skipped.
@@ -23,6 +26,11 @@ Input / output:
                            or with onnx/model.onnx and those files beside onnx/, or a .onnx file
   --problems FILE          JSONL: {"id", "question"} (or {"id", "messages"} / {"id", "promptIds"}) per line;
                            without "id" the line number is the id
+  --teacher-prompts FILE   instead of --problems: teacher-prompts.jsonl from ssb-curate; one reply per
+                           request, each with the request's own sampling and seed, written as the
+                           --teacher-replies JSONL ssb-curate reads (with --capture-logits: the pairs'
+                           logits). Only --max-new-tokens (for requests without one), --stop, --stop-id,
+                           --min-p and --repetition-penalty apply from the sampling flags
   --out FILE               rollouts JSONL (settings kept in FILE.settings.json)
   --system TEXT            system prompt placed before each question
   --limit N                only the first N problems
@@ -60,7 +68,9 @@ export class CliUsageError extends Error {}
 
 export interface CliOptions {
   model: string;
+  /** Problems JSONL, or (teacherPrompts true) curation's teacher-prompts.jsonl. */
   problems: string;
+  teacherPrompts: boolean;
   out: string;
   system?: string;
   limit?: number;
@@ -114,8 +124,20 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
   }
   const v = parsed.values;
   if (v.help) return "help";
-  for (const req of ["model", "problems", "out"] as const) {
+  for (const req of ["model", "out"] as const) {
     if (v[req] === undefined) throw new CliUsageError(`--${req} is required`);
+  }
+  const teacherPrompts = v["teacher-prompts"] !== undefined;
+  if (teacherPrompts === (v.problems !== undefined))
+    throw new CliUsageError("give --problems FILE or --teacher-prompts FILE (one of them)");
+  if (teacherPrompts) {
+    // A teacher request carries its own temperature, top-k, top-p and seed: a flag for them would be ignored.
+    const own = ["n", "temperature", "top-k", "top-p", "seed", "system", "generation-config"] as const;
+    const given = own.filter((f) => v[f] !== undefined);
+    if (given.length > 0)
+      throw new CliUsageError(
+        `--teacher-prompts: ${given.map((f) => `--${f}`).join(", ")} cannot be used (each request carries its own sampling)`,
+      );
   }
   const ep = (v.ep ?? "cpu") as ExecutionProviderName;
   if (!EXECUTION_PROVIDERS.includes(ep))
@@ -146,7 +168,8 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
     sampling.stopTokenIds = v["stop-id"].map((s) => num("stop-id", s, true, { min: 0 }) as number);
   const options: CliOptions = {
     model: v.model as string,
-    problems: v.problems as string,
+    problems: (v.problems ?? v["teacher-prompts"]) as string,
+    teacherPrompts,
     out: v.out as string,
     n: num("n", v.n, true, { min: 1 }) ?? 1,
     sampling,
@@ -178,6 +201,7 @@ function parse(argv: string[]) {
     options: {
       model: { type: "string" },
       problems: { type: "string" },
+      "teacher-prompts": { type: "string" },
       out: { type: "string" },
       system: { type: "string" },
       limit: { type: "string" },
@@ -243,7 +267,12 @@ export async function runCli(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const problems = readProblemsFile(options.problems, options.system, options.limit);
+    const problems = options.teacherPrompts
+      ? null
+      : readProblemsFile(options.problems, options.system, options.limit);
+    const teacherPrompts = options.teacherPrompts
+      ? readTeacherPromptsFile(options.problems).slice(0, options.limit)
+      : null;
     const settings: Parameters<typeof Generator.load>[1] = {
       executionProvider: options.ep,
       warn: (m) => io.err.write(`${m}\n`),
@@ -252,24 +281,42 @@ export async function runCli(
     if (options.interOpThreads !== undefined) settings.interOpThreads = options.interOpThreads;
     generator = await Generator.load(options.model, settings);
     const bar = options.progress ? createProgressBar(io.err) : null;
-    const job: Parameters<typeof runRollouts>[0] = {
-      generator,
-      problems,
-      n: options.n,
-      sampling: options.generationConfig
-        ? { ...generator.modelSampling(), ...options.sampling }
-        : options.sampling,
-      outFile: options.out,
-      maxBatch: options.batchSize,
-      flushEvery: options.flushEvery,
-      onProgress: (p, alreadyDone) => bar?.update(p, alreadyDone),
-      signal: stop.signal,
-    };
-    if (options.refill !== undefined) job.refill = options.refill;
-    if (options.captureDir !== undefined) {
-      job.capture = { dir: options.captureDir, k: options.captureK, dtype: options.captureDtype };
+    const onProgress = (p: GenerateProgress, alreadyDone: number): void => bar?.update(p, alreadyDone);
+    const capture =
+      options.captureDir !== undefined
+        ? { dir: options.captureDir, k: options.captureK, dtype: options.captureDtype }
+        : undefined;
+    let summary: RolloutJobSummary;
+    if (teacherPrompts) {
+      summary = await runTeacherReplies({
+        generator,
+        prompts: teacherPrompts,
+        outFile: options.out,
+        sampling: options.sampling,
+        maxBatch: options.batchSize,
+        flushEvery: options.flushEvery,
+        onProgress,
+        signal: stop.signal,
+        ...(capture ? { capture } : {}),
+      });
+    } else {
+      const job: Parameters<typeof runRollouts>[0] = {
+        generator,
+        problems: problems ?? [],
+        n: options.n,
+        sampling: options.generationConfig
+          ? { ...generator.modelSampling(), ...options.sampling }
+          : options.sampling,
+        outFile: options.out,
+        maxBatch: options.batchSize,
+        flushEvery: options.flushEvery,
+        onProgress,
+        signal: stop.signal,
+      };
+      if (options.refill !== undefined) job.refill = options.refill;
+      if (capture) job.capture = capture;
+      summary = await runRollouts(job);
     }
-    const summary = await runRollouts(job);
     bar?.done();
     const done = summary.skipped + summary.written;
     io.err.write(

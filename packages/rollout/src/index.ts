@@ -57,6 +57,7 @@ export { hashString, mix32, type StreamKey, streamKey, uniformAt } from "./prng.
 export { type ProblemPrompt, parseProblemRecord, readProblemsFile } from "./problems-file.js";
 export { createProgressBar, formatDuration, formatProgress, type ProgressBar } from "./progress.js";
 export {
+  type JournalRecord,
   openRolloutJournal,
   pairKey,
   type RolloutJournal,
@@ -70,6 +71,11 @@ export {
   type RolloutJobSummary,
   runRollouts,
 } from "./run-rollouts.js";
+export {
+  runTeacherReplies,
+  type TeacherRepliesJobOptions,
+  type TeacherReplyRecord,
+} from "./run-teacher-replies.js";
 export {
   applyRepetitionPenalty,
   type Candidates,
@@ -93,4 +99,9 @@ export {
   type TeacherGeneratorAdapter,
   type TeacherSamplingInput,
 } from "./teacher-generator.js";
+export {
+  parseTeacherPromptLine,
+  readTeacherPromptsFile,
+  type TeacherPromptLine,
+} from "./teacher-prompts-file.js";
 export { type BatchTop, rowTop, TopKSelector } from "./top-k-selector.js";

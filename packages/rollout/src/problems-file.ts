@@ -1,8 +1,7 @@
 /** Problems JSONL (`{id, question, ...}`, or `{id, messages}`, or `{id, promptIds}`) as prompts. */
-import { closeSync, openSync, readSync } from "node:fs";
-import { StringDecoder } from "node:string_decoder";
 import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
+import { fileLines } from "./file-lines.js";
 
 export interface ProblemPrompt {
   id: string;
@@ -51,31 +50,6 @@ export function parseProblemRecord(
   if (systemPrompt !== undefined) messages.push({ role: "system", content: systemPrompt });
   messages.push({ role: "user", content: o.question });
   return { id, messages };
-}
-
-/** Lines of a text file, read in chunks (a file of any size; no single string holds all of it). */
-function* fileLines(file: string): Generator<string> {
-  const fd = openSync(file, "r");
-  try {
-    const chunk = Buffer.alloc(1 << 20);
-    const decoder = new StringDecoder("utf8");
-    let rest = "";
-    let first = true;
-    while (true) {
-      const read = readSync(fd, chunk, 0, chunk.length, null);
-      let text = rest + (read > 0 ? decoder.write(chunk.subarray(0, read)) : decoder.end());
-      if (first && text.length > 0) {
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte order mark
-        first = false;
-      }
-      const lines = text.split("\n");
-      rest = read > 0 ? (lines.pop() as string) : "";
-      for (const line of lines) yield line;
-      if (read === 0) return;
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

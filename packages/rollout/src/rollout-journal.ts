@@ -19,15 +19,19 @@ import {
 import path from "node:path";
 import { RolloutError } from "./errors.js";
 
-export interface RolloutRecord {
+/** What the journal itself reads of a record: its (problem, sample) pair and, when present, prompt fingerprint. */
+export interface JournalRecord {
   problemId: string;
   sampleIndex: number;
+  /** Fingerprint of the prompt's token ids (see promptFingerprint): a rerun refuses a changed prompt. */
+  promptHash?: string;
+}
+
+export interface RolloutRecord extends JournalRecord {
   text: string;
   tokenIds: number[];
   finishReason: "stop" | "length";
   prompt?: { role: string; content: string }[];
-  /** Fingerprint of the prompt's token ids (see promptFingerprint): a rerun refuses a changed prompt. */
-  promptHash?: string;
   promptTokens: number;
   sampling: Record<string, unknown>;
   seed: number;
@@ -45,7 +49,7 @@ export interface RolloutJournal {
   storedPrompt(problemId: string): StoredPrompt | undefined;
   readonly size: number;
   /** Append records (one write + fsync); pairs already present are skipped and counted. */
-  append(records: readonly RolloutRecord[]): number;
+  append(records: readonly JournalRecord[]): number;
   close(): void;
 }
 

@@ -23,8 +23,9 @@ import type {
   PromptInput,
   RefillPolicy,
 } from "./generator.js";
+import { refuseChangedPrompt, refuseMissingLogits } from "./job-checks.js";
 import type { ProblemPrompt } from "./problems-file.js";
-import { openRolloutJournal, type RolloutJournal, type RolloutRecord } from "./rollout-journal.js";
+import { openRolloutJournal, type RolloutRecord } from "./rollout-journal.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
 
 export interface LogitCaptureJob {
@@ -107,43 +108,6 @@ function checkContext(work: readonly Work[], maxContext: number): void {
   );
 }
 
-/** Refuse to resume a problem whose records were sampled from another prompt than the one given now. */
-function checkPrompts(work: readonly Work[], journal: RolloutJournal, n: number): void {
-  for (const w of work) {
-    if (w.missing.length === n) continue;
-    const stored = journal.storedPrompt(w.problem.id);
-    if (stored && stored.hash !== w.hash) {
-      throw new RolloutError(
-        `${journal.file}:${stored.line}: problem "${w.problem.id}" was sampled from another prompt than the one given now (a changed problems file, --system or chat template?); use a new --out for a different job`,
-      );
-    }
-  }
-}
-
-/** Every done pair of the job must have its logits in the store (a resume pointed at another folder). */
-function checkCapturedPairs(
-  work: readonly Work[],
-  n: number,
-  writer: LogitStoreWriter,
-  outFile: string,
-): void {
-  let missing = 0;
-  let first = "";
-  for (const w of work) {
-    for (let i = 0; i < n; i++) {
-      if (w.missing.includes(i)) continue;
-      const key = captureKeyFor(w.problem.id, i);
-      if (writer.has(key)) continue;
-      if (missing++ === 0) first = key;
-    }
-  }
-  if (missing > 0) {
-    throw new RolloutError(
-      `${writer.dir}: ${missing} record(s) of ${outFile} have no logits in this store (first: "${first}"); was --capture-logits given another folder than the run that wrote them?`,
-    );
-  }
-}
-
 export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJobSummary> {
   const gen = options.generator;
   const n = options.n;
@@ -183,7 +147,7 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       const missing = w.missing.filter((i) => !journal.has(w.problem.id, i));
       return { ...w, missing };
     });
-    checkPrompts(work, journal, n);
+    for (const w of work) if (w.missing.length < n) refuseChangedPrompt(journal, w.problem.id, w.hash);
     if (options.capture) {
       writer = await openLogitStoreWriter(options.capture.dir, {
         modelId: gen.modelId,
@@ -193,7 +157,12 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
         dtype: captureDtype,
         captureTemperature: sampling.temperature,
       });
-      checkCapturedPairs(work, n, writer, options.outFile);
+      const written = work.flatMap((w) =>
+        Array.from({ length: n }, (_, i) => i)
+          .filter((i) => !w.missing.includes(i))
+          .map((i) => captureKeyFor(w.problem.id, i)),
+      );
+      refuseMissingLogits(written, writer, options.outFile);
     }
     // Pairs whose logits an earlier run stored but whose record it did not write (it died in between): they
     // are sampled again without capture, and must come out as the stored tokens, or the store is another run's.

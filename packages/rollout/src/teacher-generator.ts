@@ -59,6 +59,9 @@ export interface CreateTeacherGeneratorOptions {
   /** Seed for requests without one (default 0). */
   defaultSeed?: number;
   maxBatch?: number;
+  /** Passed to the generator: progress of each generate() call, and a signal that stops it. */
+  onProgress?: GenerateOptions["onProgress"];
+  signal?: AbortSignal;
 }
 
 export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): TeacherGeneratorAdapter {
@@ -88,6 +91,8 @@ export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): 
       const genOptions: GenerateOptions = {};
       if (options.sampling) genOptions.sampling = options.sampling;
       if (options.maxBatch !== undefined) genOptions.maxBatch = options.maxBatch;
+      if (options.onProgress) genOptions.onProgress = options.onProgress;
+      if (options.signal) genOptions.signal = options.signal;
       if (generationOptions.captureLogits && writer) {
         genOptions.capture = { writer, key: (promptId) => keyOf(promptId) };
       }

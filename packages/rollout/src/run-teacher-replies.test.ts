@@ -1,0 +1,114 @@
+/**
+ * `ssb-rollout --teacher-prompts`: curation's teacher-prompts.jsonl in, the replies ssb-curate reads out,
+ * with each request sampled as the in-process teacher adapter samples it and its logits stored under its id.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseGenerationResult } from "@ssb/curation";
+import { openLogitStore } from "@ssb/logit-store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportTinyRef } from "../test/fixtures.js";
+import { runCli } from "./cli-main.js";
+import { Generator } from "./generator.js";
+import { createTeacherGenerator, type TeacherGenerationRequest } from "./teacher-generator.js";
+
+let modelDir: string;
+let work: string;
+beforeAll(async () => {
+  modelDir = await exportTinyRef();
+  work = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-teacher-job-"));
+});
+afterAll(async () => {
+  await rm(modelDir, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+const sink = () => {
+  let text = "";
+  const stream = {
+    write: (s: string) => {
+      text += s;
+      return true;
+    },
+    isTTY: false,
+  } as unknown as NodeJS.WriteStream;
+  return { stream, text: () => text };
+};
+
+/** Lines shaped as @ssb/curation writes them (with fields generation does not read). */
+const PROMPTS = ["q1", "q2", "q3"].map((problemId, i) => ({
+  problemId,
+  gold: String(i),
+  template: "ssb-default",
+  messages: [
+    { role: "system", content: "You are a math tutor." },
+    { role: "user", content: `Problem ${i}: what is ${i} + ${i}? Correct: ... Wrong: ...` },
+  ],
+  studentMessages: [{ role: "user", content: `what is ${i} + ${i}?` }],
+  requests: [1, 2].map((attempt) => ({
+    id: `${problemId}#${attempt}`,
+    sampling: { temperature: 0.4, topK: 50, maxNewTokens: 10, seed: 1000 * i + attempt },
+  })),
+}));
+
+const lines = (file: string) =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe("ssb-rollout --teacher-prompts", () => {
+  it("writes one reply per request, as the teacher adapter samples it, with its logits under the request id", async () => {
+    const file = path.join(work, "teacher-prompts.jsonl");
+    writeFileSync(file, `${PROMPTS.map((p) => JSON.stringify(p)).join("\n")}\n`);
+    const out = path.join(work, "replies.jsonl");
+    const logits = path.join(work, "logits");
+    const args = ["--model", modelDir, "--teacher-prompts", file, "--out", out, "--capture-logits", logits];
+    const err = sink();
+    expect(await runCli(args, { out: sink().stream, err: err.stream }), err.text()).toBe(0);
+    expect(err.text()).toMatch(/6 new, 0 already done, 6\/6 of this job/);
+    const replies = lines(out);
+    expect(replies.map((r) => r.id).sort()).toEqual(["q1#1", "q1#2", "q2#1", "q2#2", "q3#1", "q3#2"]);
+
+    // The same requests through the in-process adapter: the same tokens.
+    const gen = await Generator.load(modelDir);
+    const requests: TeacherGenerationRequest[] = PROMPTS.flatMap((p) =>
+      p.requests.map((r) => ({ id: r.id, messages: p.messages, sampling: r.sampling })),
+    );
+    const direct = new Map<string, number[]>();
+    for await (const r of createTeacherGenerator({ generator: gen }).generate(requests, {
+      captureLogits: false,
+    }))
+      direct.set(r.id, r.tokenIds);
+    await gen.close();
+
+    const store = await openLogitStore(logits);
+    for (const [i, line] of replies.entries()) {
+      const reply = parseGenerationResult(line, `replies.jsonl:${i + 1}`); // what ssb-curate reads
+      expect(reply.tokenIds).toEqual(direct.get(reply.id));
+      expect(reply.logitKey).toBe(reply.id);
+      expect(Array.from(store.read(reply.id).tokenIds)).toEqual(reply.tokenIds);
+      expect(line.sampleIndex).toBe(Number(reply.id.split("#")[1]) - 1);
+    }
+    store.close();
+
+    // Rerun: nothing new. Sampling flags a request carries itself are refused.
+    const again = sink();
+    expect(await runCli(args, { out: sink().stream, err: again.stream })).toBe(0);
+    expect(again.text()).toMatch(/0 new, 6 already done/);
+    const bad = sink();
+    expect(await runCli([...args, "--temperature", "0.7"], { out: sink().stream, err: bad.stream })).toBe(2);
+    expect(bad.text()).toMatch(/--teacher-prompts: --temperature cannot be used/);
+  });
+
+  it("names the line of a record that is not a teacher prompt", async () => {
+    const file = path.join(work, "not-teacher.jsonl");
+    writeFileSync(file, `${JSON.stringify(PROMPTS[0])}\n${JSON.stringify({ id: "a", question: "q" })}\n`);
+    const err = sink();
+    const args = ["--model", modelDir, "--teacher-prompts", file, "--out", path.join(work, "x.jsonl")];
+    expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(1);
+    expect(err.text()).toMatch(/not-teacher\.jsonl:2: "problemId" must be a non-empty string/);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * A resumable teacher-reply job: @ssb/curation's teacher-prompts.jsonl in, one reply per request out
+ * (`{id, problemId, sampleIndex, text, tokenIds, finishReason, logitKey?, ...}`, the JSONL that
+ * `ssb-curate --teacher-replies` reads), with the replies' top-k logits captured under their request ids.
+ * Each request samples with its own settings and seed (the curation adapter, createTeacherGenerator), so a
+ * rerun repeats it exactly. Resume, held records and the checks on a resumed output are those of rollout
+ * jobs (runRollouts): a request is a (problem, sample) pair whose sample index is its attempt's position.
+ */
+import { type LogitStoreWriter, openLogitStoreWriter } from "@ssb/logit-store";
+import { RolloutError } from "./errors.js";
+import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
+import type { GenerateProgress, Generator } from "./generator.js";
+import { refuseChangedPrompt, refuseMissingLogits } from "./job-checks.js";
+import { openRolloutJournal } from "./rollout-journal.js";
+import type { LogitCaptureJob, RolloutJobSummary } from "./run-rollouts.js";
+import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
+import type { FinishReason } from "./sequence.js";
+import { createTeacherGenerator, type TeacherGenerationRequest } from "./teacher-generator.js";
+import type { TeacherPromptLine } from "./teacher-prompts-file.js";
+
+export interface TeacherRepliesJobOptions {
+  generator: Generator;
+  prompts: readonly TeacherPromptLine[];
+  outFile: string;
+  capture?: LogitCaptureJob;
+  /** Settings requests do not carry: stop ids / strings, min-p, repetition penalty, default max tokens. */
+  sampling?: Partial<SamplingParams>;
+  maxBatch?: number;
+  /** With capture: complete a logit shard and write the held records every this many replies (default 64). */
+  flushEvery?: number;
+  onProgress?: (p: GenerateProgress, alreadyDone: number) => void;
+  signal?: AbortSignal;
+}
+
+/** One line of the replies JSONL. */
+export interface TeacherReplyRecord {
+  /** The request id (`<problemId>#<attempt>`), which curation matches replies by. */
+  id: string;
+  problemId: string;
+  /** The request's position in its prompt's `requests`. */
+  sampleIndex: number;
+  text: string;
+  tokenIds: number[];
+  finishReason: FinishReason;
+  promptHash: string;
+  modelId: string;
+  logitKey?: string;
+}
+
+export async function runTeacherReplies(options: TeacherRepliesJobOptions): Promise<RolloutJobSummary> {
+  const gen = options.generator;
+  // Checked now (and recorded): what every request is sampled with beyond its own settings.
+  const sampling = resolveSampling(
+    { stopTokenIds: gen.defaultStopTokenIds(), ...dropUndefined(options.sampling ?? {}) },
+    undefined,
+    "teacher sampling",
+  );
+  const common: Partial<SamplingParams> = {
+    stopTokenIds: sampling.stopTokenIds,
+    stopStrings: sampling.stopStrings,
+    minP: sampling.minP,
+    repetitionPenalty: sampling.repetitionPenalty,
+    maxNewTokens: sampling.maxNewTokens,
+  };
+  const captureK = options.capture?.k ?? 20;
+  const captureDtype = options.capture?.dtype ?? "float16";
+  const hashes = new Map(
+    options.prompts.map((p) => [
+      p.problemId,
+      promptFingerprint(gen.encodePrompt({ id: p.problemId, messages: p.messages })),
+    ]),
+  );
+  if (hashes.size !== options.prompts.length)
+    throw new RolloutError("teacher prompts: a problem id appears on more than one line");
+  const journal = openRolloutJournal(options.outFile, {
+    job: "teacher-replies",
+    modelId: gen.modelId,
+    modelFingerprint: modelFingerprint(gen.session.file),
+    sampling: common,
+    capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
+  });
+  let writer: LogitStoreWriter | null = null;
+  const held: TeacherReplyRecord[] = [];
+  const flush = async (): Promise<void> => {
+    if (held.length === 0) return;
+    await writer?.flush();
+    journal.append(held.splice(0));
+  };
+  const started = performance.now();
+  let written = 0;
+  let generatedTokens = 0;
+  let skipped = 0;
+  let total = 0;
+  const summary = (interrupted: boolean): RolloutJobSummary => {
+    const seconds = (performance.now() - started) / 1000;
+    const tokensPerSecond = seconds > 0 ? generatedTokens / seconds : 0;
+    return { written, skipped, total, generatedTokens, seconds, tokensPerSecond, interrupted };
+  };
+  try {
+    const requests: TeacherGenerationRequest[] = [];
+    const where = new Map<string, { problemId: string; sampleIndex: number }>();
+    const written0: string[] = [];
+    for (const p of options.prompts) {
+      const hash = hashes.get(p.problemId) as string;
+      p.requests.forEach((r, sampleIndex) => {
+        total++;
+        where.set(r.id, { problemId: p.problemId, sampleIndex });
+        if (journal.has(p.problemId, sampleIndex)) {
+          skipped++;
+          written0.push(r.id);
+          refuseChangedPrompt(journal, p.problemId, hash);
+        } else {
+          requests.push({ id: r.id, messages: p.messages, sampling: r.sampling });
+        }
+      });
+    }
+    if (options.capture) {
+      const firstTemperature = options.prompts[0]?.requests[0]?.sampling.temperature ?? 1;
+      writer = await openLogitStoreWriter(options.capture.dir, {
+        modelId: gen.modelId,
+        tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",
+        vocabSize: gen.vocabSize,
+        k: captureK,
+        dtype: captureDtype,
+        captureTemperature: firstTemperature,
+      });
+      refuseMissingLogits(written0, writer, options.outFile);
+    }
+    const teacher = createTeacherGenerator({
+      generator: gen,
+      sampling: common,
+      ...(writer ? { logitWriter: writer } : {}),
+      ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (p) => options.onProgress?.(p, skipped),
+    });
+    const flushEvery = options.flushEvery ?? 64;
+    try {
+      for await (const r of teacher.generate(requests, { captureLogits: writer !== null })) {
+        const at = where.get(r.id) as { problemId: string; sampleIndex: number };
+        const record: TeacherReplyRecord = {
+          id: r.id,
+          problemId: at.problemId,
+          sampleIndex: at.sampleIndex,
+          text: r.text,
+          tokenIds: r.tokenIds,
+          finishReason: r.finishReason,
+          promptHash: hashes.get(at.problemId) as string,
+          modelId: gen.modelId,
+        };
+        if (r.logitKey !== undefined) record.logitKey = r.logitKey;
+        generatedTokens += r.tokenIds.length;
+        written++;
+        if (writer) {
+          held.push(record);
+          if (held.length >= flushEvery) await flush();
+        } else {
+          journal.append([record]);
+        }
+      }
+    } catch (e) {
+      await flush().catch(() => {});
+      if (options.signal?.aborted) return summary(true);
+      throw e;
+    }
+    await flush();
+    return summary(false);
+  } finally {
+    journal.close();
+    await writer?.close();
+  }
+}

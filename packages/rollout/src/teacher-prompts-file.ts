@@ -1,0 +1,103 @@
+/**
+ * `teacher-prompts.jsonl` as @ssb/curation writes it: per kept problem, the teacher's chat and one request
+ * (id and sampling, seed included) per allowed attempt. Read here so `ssb-rollout --teacher-prompts` can
+ * generate the replies that `ssb-curate --teacher-replies` checks. Only the fields generation needs are read.
+ */
+import type { ChatMessage } from "@ssb/model";
+import { RolloutError } from "./errors.js";
+import { fileLines } from "./file-lines.js";
+import type { TeacherSamplingInput } from "./teacher-generator.js";
+
+export interface TeacherPromptLine {
+  problemId: string;
+  messages: ChatMessage[];
+  requests: { id: string; sampling: TeacherSamplingInput }[];
+}
+
+function fail(where: string, message: string): never {
+  throw new RolloutError(`${where}: ${message}`);
+}
+
+function messagesOf(value: unknown, where: string): ChatMessage[] {
+  if (!Array.isArray(value) || value.length === 0)
+    fail(where, '"messages" must be a non-empty list of {role, content}');
+  return value.map((m, i) => {
+    const o = m as Record<string, unknown>;
+    if (typeof o?.role !== "string" || typeof o.content !== "string")
+      fail(where, `messages[${i}] must have string "role" and "content"`);
+    return { role: o.role, content: o.content };
+  });
+}
+
+function samplingOf(value: unknown, where: string): TeacherSamplingInput {
+  const o = value as Record<string, unknown>;
+  if (typeof o !== "object" || o === null) fail(where, '"sampling" must be an object');
+  const num = (field: string, required: boolean): number | undefined => {
+    const v = o[field];
+    if (v === undefined && !required) return undefined;
+    if (typeof v !== "number" || !Number.isFinite(v)) fail(where, `"sampling.${field}" must be a number`);
+    return v;
+  };
+  const sampling: TeacherSamplingInput = {
+    temperature: num("temperature", true) as number,
+    topK: num("topK", true) as number,
+  };
+  const topP = num("topP", false);
+  if (topP !== undefined) sampling.topP = topP;
+  const maxNewTokens = num("maxNewTokens", false);
+  if (maxNewTokens !== undefined) sampling.maxNewTokens = maxNewTokens;
+  const seed = num("seed", false);
+  if (seed !== undefined) sampling.seed = seed;
+  return sampling;
+}
+
+/** Parse one line of teacher-prompts.jsonl. */
+export function parseTeacherPromptLine(value: unknown, where: string): TeacherPromptLine {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    fail(where, "expected a JSON object");
+  const o = value as Record<string, unknown>;
+  if (typeof o.problemId !== "string" || o.problemId === "")
+    fail(where, '"problemId" must be a non-empty string');
+  if (!Array.isArray(o.requests) || o.requests.length === 0)
+    fail(where, '"requests" must be a non-empty list of {id, sampling} (is this a teacher-prompts.jsonl?)');
+  const requests = o.requests.map((r, i) => {
+    const req = r as Record<string, unknown>;
+    if (typeof req?.id !== "string" || req.id === "")
+      fail(where, `requests[${i}].id must be a non-empty string`);
+    return { id: req.id, sampling: samplingOf(req.sampling, `${where}: requests[${i}]`) };
+  });
+  return { problemId: o.problemId, messages: messagesOf(o.messages, where), requests };
+}
+
+/** Read a teacher-prompts.jsonl, line by line; request ids must be unique across the file. */
+export function readTeacherPromptsFile(file: string): TeacherPromptLine[] {
+  const out: TeacherPromptLine[] = [];
+  const ids = new Set<string>();
+  let lineNo = 0;
+  try {
+    for (const line of fileLines(file)) {
+      lineNo++;
+      if (line.trim() === "") continue;
+      const where = `${file}:${lineNo}`;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        fail(where, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+      }
+      const parsed = parseTeacherPromptLine(value, where);
+      for (const r of parsed.requests) {
+        if (ids.has(r.id)) fail(where, `request id "${r.id}" appears twice`);
+        ids.add(r.id);
+      }
+      out.push(parsed);
+    }
+  } catch (e) {
+    if (e instanceof RolloutError) throw e;
+    throw new RolloutError(
+      `${file}: cannot read teacher prompts (${e instanceof Error ? e.message : String(e)})`,
+    );
+  }
+  if (out.length === 0) throw new RolloutError(`${file}: no teacher prompts in the file`);
+  return out;
+}
