@@ -174,6 +174,17 @@ describe("runCuration", () => {
     await runCuration({ problems: problems.slice(0, 3), rollouts, outDir: out, config: explicit });
   });
 
+  it("refuses a second run on an output folder a live run holds", async () => {
+    const out = tmp();
+    writeFileSync(join(out, "curation.lock"), String(process.ppid)); // another live process
+    await expect(runCuration({ problems, rollouts, outDir: out, config })).rejects.toThrow(
+      /locked by a running curation run \(pid \d+/,
+    );
+    rmSync(join(out, "curation.lock"));
+    await runCuration({ problems: problems.slice(0, 2), rollouts, outDir: out, config });
+    expect(existsSync(join(out, "curation.lock"))).toBe(false);
+  });
+
   it("refuses rollouts of two models and an empty gold answer, before writing anything", async () => {
     const out = tmp();
     const mixed = rollouts.map((r, i) => ({ ...r, modelId: i === 5 ? "other" : "base" }));

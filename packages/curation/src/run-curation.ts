@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { acquirePidLock } from "@ssb/logit-store";
 import { type CuratedProblem, curateProblem, type SelectionConfig } from "./curate-problem.js";
 import type { AnswerEquivalence, Grader } from "./grader.js";
 import { openJournal, problemIdKey } from "./jsonl-journal.js";
@@ -199,6 +200,22 @@ export async function runCuration(input: RunCurationInput): Promise<CurationRunR
   mkdirSync(input.outDir, { recursive: true });
   // Inputs are checked before the run file is written, so a bad input never claims an output folder.
   const { byProblem, unmatched } = groupRollouts(input.problems, input.rollouts);
+  // One run per output folder: two appending to the same journals would write problems twice.
+  const release = acquirePidLock(join(input.outDir, "curation.lock"), input.outDir, "curation run");
+  try {
+    return await curateLocked(input, config, files, byProblem, unmatched);
+  } finally {
+    release();
+  }
+}
+
+async function curateLocked(
+  input: RunCurationInput,
+  config: CurationConfig,
+  files: ReturnType<typeof outputFiles>,
+  byProblem: Map<string, Rollout[]>,
+  unmatched: number,
+): Promise<CurationRunResult> {
   checkOrWriteRunFile(files.run, runSettings(config));
 
   const selectionConfig: SelectionConfig = {

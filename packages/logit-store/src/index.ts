@@ -16,6 +16,7 @@ export {
   topkLogProbs,
 } from "./logit-math.js";
 export type { ExampleEntry, Manifest, ShardEntry } from "./manifest.js";
+export { acquirePidLock } from "./pid-lock.js";
 export { type ExampleLogits, LogitStore, type OpenLogitStoreOptions, openLogitStore } from "./reader.js";
 export {
   FORMAT_VERSION,

@@ -8,7 +8,6 @@ import {
   readFileSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Schema } from "apache-arrow";
@@ -25,6 +24,7 @@ import {
   type ShardEntry,
   shardPath,
 } from "./manifest.js";
+import { acquirePidLock } from "./pid-lock.js";
 import { buildRecordBatch, type ExampleSegment } from "./record-batch.js";
 import {
   assertSameMeta,
@@ -142,7 +142,7 @@ export class LogitStoreWriter {
     let meta = validateMeta(metaIn, "writer metadata");
     if (openWriters.has(dir)) throw new LogitStoreError(`${dir}: a writer is already open on this store`);
     mkdirSync(dir, { recursive: true });
-    takeLock(dir);
+    const release = acquirePidLock(join(dir, LOCK_FILE), dir, "writer");
     try {
       let manifest = readManifest(dir);
       if (manifest) {
@@ -159,7 +159,7 @@ export class LogitStoreWriter {
       openWriters.add(dir);
       return writer;
     } catch (e) {
-      releaseLock(dir);
+      release();
       throw e;
     }
   }
@@ -284,7 +284,7 @@ export class LogitStoreWriter {
     // The journal keeps the unfinished ids so a later writer reports them in `redo`.
     closeSync(this.journalFd);
     openWriters.delete(this.dir);
-    releaseLock(this.dir);
+    rmSync(join(this.dir, LOCK_FILE), { force: true }); // the lock acquirePidLock took in open()
     this.throwIfFailed();
     return { unfinished };
   }
@@ -428,43 +428,4 @@ function recover(dir: string, manifest: Manifest): { redo: string[]; nextShardIn
     }
   }
   return { redo, nextShardIndex: maxIndex + 1 };
-}
-
-function takeLock(dir: string): void {
-  const lock = join(dir, LOCK_FILE);
-  if (existsSync(lock)) {
-    const pid = Number(readFileSync(lock, "utf8").trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new LogitStoreError(`${dir}: locked by a running writer (pid ${pid}, ${lock})`);
-    }
-  }
-  writeFileSync(lock, String(process.pid));
-}
-
-function releaseLock(dir: string): void {
-  rmSync(join(dir, LOCK_FILE), { force: true });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-  return !zombie(pid);
-}
-
-/**
- * True when `pid` has exited but its parent has not reaped it (Linux: state Z in /proc/PID/stat). Signal 0
- * still reaches such a process, so a writer killed under a parent that never reaps (a wrapper that leaves
- * its child, a container whose PID 1 does not reap) would otherwise hold the lock for good.
- */
-function zombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // "pid (comm) S ...": comm may hold spaces and parentheses, so the state follows the last ")".
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
-  } catch {
-    return false; // no /proc (not Linux) or the process just went: the signal's answer stands
-  }
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -39,6 +39,19 @@ describe("rollout journal", () => {
     k.close();
     const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
     expect(lines.map((l) => JSON.parse(l).sampleIndex)).toEqual([0, 1, 2]);
+  });
+
+  it("is held by one job at a time: a second open of a live job's output is refused", () => {
+    const file = path.join(dir, "locked.jsonl");
+    writeFileSync(`${file}.lock`, String(process.ppid)); // another live process holds it
+    expect(() => openRolloutJournal(file, { s: 1 })).toThrow(
+      /locked\.jsonl: locked by a running rollout job/,
+    );
+    rmSync(`${file}.lock`);
+    const j = openRolloutJournal(file, { s: 1 });
+    expect(readFileSync(`${file}.lock`, "utf8")).toBe(String(process.pid));
+    j.close();
+    expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
   it("refuses other settings, unknown files and broken lines, naming the file and line", () => {

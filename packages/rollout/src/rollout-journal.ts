@@ -17,6 +17,7 @@ import {
   writeSync,
 } from "node:fs";
 import path from "node:path";
+import { acquirePidLock, LogitStoreError } from "@ssb/logit-store";
 import { RolloutError } from "./errors.js";
 
 /** What the journal itself reads of a record: its (problem, sample) pair and, when present, prompt fingerprint. */
@@ -93,7 +94,7 @@ export function openRolloutJournal(
   try {
     return openJournal(file, settings, options.mayChange ?? []);
   } catch (e) {
-    if (e instanceof RolloutError) throw e;
+    if (e instanceof RolloutError || e instanceof LogitStoreError) throw e;
     const why = e instanceof Error ? e.message : String(e);
     throw new RolloutError(`${file}: cannot open the rollout output (${why})`);
   }
@@ -121,6 +122,22 @@ function openJournal(
   mayChange: readonly string[],
 ): RolloutJournal {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // One job per output: a second one appending to the same file would write every pair twice.
+  const release = acquirePidLock(`${file}.lock`, file, "rollout job");
+  try {
+    return openLocked(file, settings, mayChange, release);
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+function openLocked(
+  file: string,
+  settings: Record<string, unknown>,
+  mayChange: readonly string[],
+  release: () => void,
+): RolloutJournal {
   const settingsFile = `${file}.settings.json`;
   const wanted = `${JSON.stringify(settings, null, 2)}\n`;
   if (existsSync(settingsFile)) {
@@ -221,7 +238,10 @@ function openJournal(
       return skipped;
     },
     close() {
-      if (!closed) closeSync(fd);
+      if (!closed) {
+        closeSync(fd);
+        release();
+      }
       closed = true;
     },
   };

@@ -1,0 +1,63 @@
+/**
+ * A lock file holding the pid of the process that owns a directory or output: one writer at a time, and a
+ * lock left by a process that died (SIGKILL, a lost machine) is taken over at once, with no stale timeout.
+ * Processes on one machine only (pids are not meaningful across machines).
+ */
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { LogitStoreError } from "./errors.js";
+
+/**
+ * Take `file` as a lock for this process: created exclusively (two processes starting together cannot both
+ * win), taken over when the pid in it is gone. Throws naming `what` and the holder when another live process
+ * holds it. Returns the function that releases it.
+ */
+export function acquirePidLock(file: string, what: string, holder = "process"): () => void {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(file, "wx");
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    let pid = Number.NaN;
+    try {
+      pid = Number(readFileSync(file, "utf8").trim());
+    } catch {
+      continue; // released meanwhile: try again
+    }
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      throw new LogitStoreError(`${what}: locked by a running ${holder} (pid ${pid}, ${file})`);
+    }
+    rmSync(file, { force: true }); // a dead holder's (or our own earlier) lock
+  }
+  throw new LogitStoreError(`${what}: could not take the lock ${file}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !zombie(pid);
+}
+
+/**
+ * True when `pid` has exited but its parent has not reaped it (Linux: state Z in /proc/PID/stat). Signal 0
+ * still reaches such a process, so a writer killed under a parent that never reaps (a wrapper that leaves
+ * its child, a container whose PID 1 does not reap) would otherwise hold the lock for good.
+ */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "pid (comm) S ...": comm may hold spaces and parentheses, so the state follows the last ")".
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false; // no /proc (not Linux) or the process just went: the signal's answer stands
+  }
+}
