@@ -4,7 +4,7 @@
  * Each record is written with one write() call and fsync'ed before the next, so after a crash the file holds
  * whole records plus at most one partial last line. Opening truncates that partial line and reports which keys
  * are already done, so a rerun skips them and appends the rest: the final file equals an uninterrupted run's.
- * One writer per file at a time (no locking: two concurrent runs on one output would interleave).
+ * One writer per file at a time: runCuration holds its output directory's curation.lock while it writes.
  */
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
 import { parseJsonLine } from "./jsonl.js";

@@ -46,6 +46,8 @@ export interface DropRecord {
   /** Present for teacher-stage drops: what was shown and what each try gave. */
   chosenWrong?: ChosenWrong;
   attempts?: TeacherAttempt[];
+  /** Fingerprint of the problem's question, gold answer and rollouts: a resumed run refuses changed inputs. */
+  inputHash?: string;
 }
 
 /** A teacher request for a selected problem (teacher-prompts.jsonl): the input to an external generator. */
@@ -61,4 +63,6 @@ export interface TeacherPromptRecord {
   chosenCorrect: ChosenCorrect;
   chosenWrong: ChosenWrong;
   rolloutCounts: RolloutCounts;
+  /** Fingerprint of the problem's question, gold answer and rollouts (see DropRecord.inputHash). */
+  inputHash?: string;
 }

@@ -174,6 +174,22 @@ describe("runCuration", () => {
     await runCuration({ problems: problems.slice(0, 3), rollouts, outDir: out, config: explicit });
   });
 
+  it("refuses to resume on problems whose inputs changed (an edited rollout, more samples, another gold)", async () => {
+    const out = tmp();
+    await runCuration({ problems: problems.slice(0, 6), rollouts, outDir: out, config });
+    const edited = rollouts.map((r, i) => (i === 0 ? { ...r, text: `${r.text} (edited)` } : r));
+    await expect(runCuration({ problems, rollouts: edited, outDir: out, config })).rejects.toThrow(
+      /problem "p000" was curated from other inputs than these/,
+    );
+    const regolded = problems.map((p, i) => (i === 1 ? { ...p, answer: `${p.answer}0` } : p));
+    await expect(runCuration({ problems: regolded, rollouts, outDir: out, config })).rejects.toThrow(
+      /problem "p001"/,
+    );
+    // The same inputs resume (and finish the problems not yet done).
+    const result = await runCuration({ problems, rollouts, outDir: out, config });
+    expect(result.skipped).toBe(6);
+  });
+
   it("refuses a second run on an output folder a live run holds", async () => {
     const out = tmp();
     writeFileSync(join(out, "curation.lock"), String(process.ppid)); // another live process

@@ -3,6 +3,7 @@
  * generator is given), summary.json and run.json out. Resumable by problem id: rerunning on the same output
  * directory skips finished problems and appends the rest, giving the same files as an uninterrupted run.
  */
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquirePidLock } from "@ssb/logit-store";
@@ -156,6 +157,17 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** Fingerprint of what a problem's curation depends on: its question, gold answer and rollouts. */
+function inputsFingerprint(problem: Problem, rollouts: readonly Rollout[]): string {
+  const shown = [...rollouts]
+    .sort((a, b) => a.sampleIndex - b.sampleIndex)
+    .map((r) => [r.sampleIndex, r.text, r.finishReason ?? null]);
+  return createHash("sha256")
+    .update(JSON.stringify([problem.question, problem.answer, shown]))
+    .digest("hex")
+    .slice(0, 16);
+}
+
 function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[]) {
   const byProblem = new Map<string, Rollout[]>();
   for (const p of problems) {
@@ -233,6 +245,23 @@ async function curateLocked(
   const isDone = (id: string): boolean =>
     drops.keys.has(id) || (pairs ? pairs.keys.has(id) : prompts.keys.has(id));
 
+  // What each problem's curation depends on; a problem already curated from other inputs is refused.
+  const inputHashes = new Map(
+    input.problems.map((p) => [p.id, inputsFingerprint(p, byProblem.get(p.id) ?? [])]),
+  );
+  for (const journal of [prompts, drops]) {
+    for (const record of journal.existing as readonly { problemId: string; inputHash?: string }[]) {
+      const now = inputHashes.get(record.problemId);
+      if (record.inputHash === undefined || now === undefined || record.inputHash === now) continue;
+      prompts.close();
+      drops.close();
+      pairs?.close();
+      throw new Error(
+        `${journal.path}: problem ${JSON.stringify(record.problemId)} was curated from other inputs than these (its question, gold answer or rollouts changed, e.g. rollouts of a larger n); use another output directory instead of mixing two runs`,
+      );
+    }
+  }
+
   try {
     const todo = input.problems.filter((p) => !isDone(p.id));
     const skipped = input.problems.length - todo.length;
@@ -253,7 +282,7 @@ async function curateLocked(
         if (!("prompt" in result)) continue;
         // Written before the teacher runs so the prompts exist even if the teacher step dies.
         if (!prompts.keys.has(problem.id)) {
-          prompts.append(problem.id, result.prompt);
+          prompts.append(problem.id, { ...result.prompt, inputHash: inputHashes.get(problem.id) as string });
           newPrompts.push(result.prompt);
         }
         tasks.push({ problemId: problem.id, messages: result.prompt.messages, gold: problem.answer });
@@ -281,6 +310,7 @@ async function curateLocked(
             reason: s.reason,
             detail: s.detail,
             rolloutCounts: s.counts,
+            inputHash: inputHashes.get(problem.id) as string,
           };
           drops.append(problem.id, record);
           newDrops.push(record);
@@ -301,6 +331,7 @@ async function curateLocked(
             rolloutCounts: prompt.rolloutCounts,
             chosenWrong: prompt.chosenWrong,
             attempts: outcome.attempts,
+            inputHash: inputHashes.get(problem.id) as string,
           };
           drops.append(problem.id, record);
           newDrops.push(record);
