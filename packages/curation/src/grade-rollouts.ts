@@ -26,6 +26,11 @@ export function gradeRollout(
       reason: "truncated (finishReason=length)",
     };
   }
+  // "Wrong" with no answer extracted (the verifier ran out of its time budget or failed before it found
+  // one): there is no wrong answer to vote for, so it counts as no answer rather than as the answer "".
+  if (outcome.verdict === "wrong" && (outcome.extracted === null || outcome.extracted === undefined)) {
+    return { ...rollout, verdict: "no-answer", correct: false, extracted: null, reason: outcome.reason };
+  }
   return {
     ...rollout,
     verdict: outcome.verdict,

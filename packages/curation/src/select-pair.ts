@@ -167,7 +167,7 @@ export function selectPair(
   const correctPolicy = options.correctChoice ?? "first";
   const correct = chooseRollout(corrects, correctPolicy, seed, "correct", problemId);
 
-  // A "wrong" verdict always has an extracted answer; the empty-string fallback only guards foreign graders.
+  // A "wrong" verdict always has an extracted answer here (gradeRollout makes one without it no-answer).
   const groups = groupByEquivalence(wrongs, (g) => g.extracted ?? "", options.equivalence);
   // Stable sort: equal counts keep first-appearance order, so "first" tie-break = earliest sample.
   const ranked = [...groups].sort((a, b) => b.members.length - a.members.length);
