@@ -263,6 +263,17 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
 
   mkdirSync(values.out, { recursive: true });
   let bar: ReturnType<typeof createProgressBar> | undefined;
+  let progress = { done: 0, total: 0 };
+  // Every finished sample is already on disk (one fsync'ed line each), so Ctrl-C only has to say so.
+  const out = values.out;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    io.stderr.write(
+      `\nssb-eval: ${signal}: ${progress.done}/${progress.total} samples are saved in ${join(out, "records.jsonl")}; rerun the same command to continue\n`,
+    );
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     const result = await runEval({
       config,
@@ -270,6 +281,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       outDir: values.out,
       warn: (m) => io.stderr.write(`${m}\n`),
       onProgress: (p) => {
+        progress = p;
         bar ??= createProgressBar("ssb-eval", p.total, io.stderr);
         bar.update(p.done);
       },
@@ -282,6 +294,8 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     );
     io.stdout.write(summaryMarkdown([result.summary]));
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await generator.close?.();
   }
   return 0;
