@@ -133,6 +133,24 @@ describe("ssb-eval CLI", () => {
     expect(c.out()).toContain("| tiny | 2 | 1 | 50.0");
   });
 
+  it("re-renders one run under the name it was given, and says when its records are incomplete", async () => {
+    const replies = join(root, "named.jsonl");
+    writeReplies(replies, (i) => i < 5);
+    const out = join(root, "named-run");
+    const args = ["--replies", replies, "--benchmarks", "gsm8k", "--limit", "20", "--name", "baseline"];
+    expect(await main([...args, "--out", out], capture().io)).toBe(0);
+    const c = capture();
+    expect(await main(["report", out], c.io)).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).run.name).toBe("baseline");
+    expect(c.err()).toBe("");
+    // As if the run had been interrupted after 12 of its 20 samples.
+    const records = readFileSync(join(out, "records.jsonl"), "utf8").split("\n").filter(Boolean);
+    writeFileSync(join(out, "records.jsonl"), `${records.slice(0, 12).join("\n")}\n`);
+    const partial = capture();
+    expect(await main(["report", out], partial.io)).toBe(0);
+    expect(partial.err()).toMatch(/named-run is incomplete: 12\/20 samples \(rerun it to finish\)/);
+  });
+
   it("reports bad input with file and field", async () => {
     const c = capture();
     writeFileSync(join(root, "bad.json"), JSON.stringify({ name: "x", file: "f.jsonl", questionField: "q" }));

@@ -118,10 +118,19 @@ function loadRun(path: string): {
   const { records, tornTail } = readRecords(file);
   if (tornTail)
     throw new Error(`${file}: last line is incomplete (the run was interrupted; rerun it to finish)`);
-  const runFile = isDir ? join(path, "run.json") : join(dirname(path), "run.json");
+  const runDir = isDir ? path : dirname(path);
+  const runFile = join(runDir, "run.json");
   const manifest = existsSync(runFile) ? (readJson(runFile) as RunManifest) : undefined;
+  // A name given with --name is in the run's summary (it differs from the model id there); otherwise the
+  // folder's name, shorter than most model ids.
+  const summaryFile = join(runDir, "summary.json");
+  const summary = existsSync(summaryFile)
+    ? (readJson(summaryFile) as { run?: { name?: unknown; modelId?: unknown } })
+    : undefined;
+  const given = summary?.run?.name;
+  const named = typeof given === "string" && given !== "" && given !== summary?.run?.modelId;
   return {
-    name: basename(isDir ? resolve(path) : dirname(resolve(path))),
+    name: named ? given : basename(resolve(runDir)),
     records,
     ...(manifest ? { manifest } : {}),
   };
@@ -314,6 +323,15 @@ function summarizeRun(run: ReturnType<typeof loadRun>, resamples: number): RunSu
   );
 }
 
+/** A warning when a run's records do not cover all its problems x n (an interrupted run), else null. */
+function incompleteWarning(path: string, run: ReturnType<typeof loadRun>): string | null {
+  const m = run.manifest;
+  if (!m) return null;
+  const expected = m.benchmarks.reduce((s, b) => s + b.problemIds.length * m.n, 0);
+  if (run.records.length >= expected) return null;
+  return `warning: ${path} is incomplete: ${run.records.length}/${expected} samples (rerun it to finish); the numbers below cover only the samples it has`;
+}
+
 function reportCommand(args: string[], io: CliIo): number {
   const { values, positionals } = parseArgs({
     args,
@@ -322,7 +340,12 @@ function reportCommand(args: string[], io: CliIo): number {
   });
   if (positionals.length === 0) throw new Error("report: give one or more run folders");
   const resamples = parseNumber(values.resamples, "--resamples", true, 1) ?? 2000;
-  const summaries = positionals.map((path) => summarizeRun(loadRun(path), resamples));
+  const summaries = positionals.map((path) => {
+    const run = loadRun(path);
+    const warning = incompleteWarning(path, run);
+    if (warning) io.stderr.write(`${warning}\n`);
+    return summarizeRun(run, resamples);
+  });
   const out = values.out ?? (positionals.length === 1 ? (positionals[0] as string) : undefined);
   if (out !== undefined) {
     mkdirSync(out, { recursive: true });
