@@ -1,6 +1,7 @@
 /** Reading a text file line by line in chunks, so a file of any size never becomes one string. */
 import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
+import { RolloutError } from "./errors.js";
 
 /**
  * Lines of a text file, read in 1 MiB chunks; a UTF-8 byte order mark at its start is dropped, and a last
@@ -27,5 +28,40 @@ export function* fileLines(file: string): Generator<string> {
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/** One parsed line of a JSONL file: its value, its 1-based line number and "file:line" for errors. */
+export interface JsonLine {
+  value: unknown;
+  line: number;
+  where: string;
+}
+
+/**
+ * The records of a JSONL file (blank lines skipped), read line by line. A line that is not JSON, or a file
+ * that cannot be read, is a RolloutError naming the file (and line); `what` names the contents in the latter.
+ */
+export function* jsonLines(file: string, what: string): Generator<JsonLine> {
+  let line = 0;
+  const lines = fileLines(file); // opens the file on the first next()
+  while (true) {
+    let next: IteratorResult<string>;
+    try {
+      next = lines.next();
+    } catch (e) {
+      throw new RolloutError(`${file}: cannot read ${what} (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (next.done) return;
+    line++;
+    if (next.value.trim() === "") continue;
+    const where = `${file}:${line}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(next.value);
+    } catch (e) {
+      throw new RolloutError(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+    yield { value, line, where };
   }
 }

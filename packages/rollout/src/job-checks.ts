@@ -1,10 +1,28 @@
 /**
- * Checks a resumed job makes before it writes: that its output and logit store belong to it. Shared by
- * rollout jobs (runRollouts) and teacher-reply jobs (runTeacherReplies).
+ * What rollout jobs (runRollouts) and teacher-reply jobs (runTeacherReplies) share around their files: the
+ * job's logit store, and the checks a resumed job makes before it writes (its output and store are its own).
  */
-import type { LogitStoreWriter } from "@ssb/logit-store";
+import { type LogitStoreWriter, openLogitStoreWriter } from "@ssb/logit-store";
 import { RolloutError } from "./errors.js";
+import type { Generator } from "./generator.js";
 import type { RolloutJournal } from "./rollout-journal.js";
+import type { LogitCaptureJob } from "./run-rollouts.js";
+
+/** Open (create) a job's logit store for `gen`'s vocabulary and tokenizer (k 20 and float16 by default). */
+export function openJobStore(
+  gen: Generator,
+  capture: LogitCaptureJob,
+  captureTemperature: number,
+): Promise<LogitStoreWriter> {
+  return openLogitStoreWriter(capture.dir, {
+    modelId: gen.modelId,
+    tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",
+    vocabSize: gen.vocabSize,
+    k: capture.k ?? 20,
+    dtype: capture.dtype ?? "float16",
+    captureTemperature,
+  });
+}
 
 /** Refuse to resume a problem whose records were sampled from another prompt than the one given now. */
 export function refuseChangedPrompt(journal: RolloutJournal, problemId: string, hash: string): void {

@@ -1,7 +1,7 @@
 /** Problems JSONL (`{id, question, ...}`, or `{id, messages}`, or `{id, promptIds}`) as prompts. */
 import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
-import { fileLines } from "./file-lines.js";
+import { jsonLines } from "./file-lines.js";
 
 export interface ProblemPrompt {
   id: string;
@@ -59,27 +59,12 @@ export function parseProblemRecord(
 export function readProblemsFile(file: string, systemPrompt?: string, limit?: number): ProblemPrompt[] {
   const out: ProblemPrompt[] = [];
   const ids = new Set<string>();
-  let lineNo = 0;
-  try {
-    for (const line of fileLines(file)) {
-      lineNo++;
-      if (limit !== undefined && out.length >= limit) break;
-      if (line.trim() === "") continue;
-      const where = `${file}:${lineNo}`;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        throw new RolloutError(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-      }
-      const p = parseProblemRecord(value, where, systemPrompt, String(lineNo));
-      if (ids.has(p.id)) throw new RolloutError(`${where}: duplicate problem id "${p.id}"`);
-      ids.add(p.id);
-      out.push(p);
-    }
-  } catch (e) {
-    if (e instanceof RolloutError) throw e;
-    throw new RolloutError(`${file}: cannot read problems (${e instanceof Error ? e.message : String(e)})`);
+  for (const { value, line, where } of jsonLines(file, "problems")) {
+    if (limit !== undefined && out.length >= limit) break;
+    const p = parseProblemRecord(value, where, systemPrompt, String(line));
+    if (ids.has(p.id)) throw new RolloutError(`${where}: duplicate problem id "${p.id}"`);
+    ids.add(p.id);
+    out.push(p);
   }
   if (out.length === 0) throw new RolloutError(`${file}: no problems in the file`);
   return out;

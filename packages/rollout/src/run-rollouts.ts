@@ -7,13 +7,7 @@
  * unfinished shard and lists them in `redo`); a pair whose logits made it but whose record did not is
  * regenerated (same seed, same ids) without capturing again.
  */
-import {
-  type LogitDtype,
-  type LogitStore,
-  type LogitStoreWriter,
-  openLogitStore,
-  openLogitStoreWriter,
-} from "@ssb/logit-store";
+import { type LogitDtype, type LogitStore, type LogitStoreWriter, openLogitStore } from "@ssb/logit-store";
 import { RolloutError } from "./errors.js";
 import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type {
@@ -23,8 +17,9 @@ import type {
   PromptInput,
   RefillPolicy,
 } from "./generator.js";
-import { refuseChangedPrompt, refuseMissingLogits } from "./job-checks.js";
+import { openJobStore, refuseChangedPrompt, refuseMissingLogits } from "./job-checks.js";
 import type { ProblemPrompt } from "./problems-file.js";
+import { drainInto, recordSink } from "./record-sink.js";
 import { openRolloutJournal, type RolloutRecord } from "./rollout-journal.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
 
@@ -135,13 +130,6 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
   );
   let writer: LogitStoreWriter | null = null;
   let reader: LogitStore | null = null;
-  const held: RolloutRecord[] = [];
-  // Records go to the JSONL only after their logits are durable (the awaited flush), never before.
-  const flush = async (): Promise<void> => {
-    if (held.length === 0) return;
-    await writer?.flush();
-    journal.append(held.splice(0));
-  };
   try {
     const work = encoded.map((w) => {
       const missing = w.missing.filter((i) => !journal.has(w.problem.id, i));
@@ -149,20 +137,13 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     });
     for (const w of work) if (w.missing.length < n) refuseChangedPrompt(journal, w.problem.id, w.hash);
     if (options.capture) {
-      writer = await openLogitStoreWriter(options.capture.dir, {
-        modelId: gen.modelId,
-        tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",
-        vocabSize: gen.vocabSize,
-        k: captureK,
-        dtype: captureDtype,
-        captureTemperature: sampling.temperature,
-      });
-      const written = work.flatMap((w) =>
+      writer = await openJobStore(gen, options.capture, sampling.temperature);
+      const writtenKeys = work.flatMap((w) =>
         Array.from({ length: n }, (_, i) => i)
           .filter((i) => !w.missing.includes(i))
           .map((i) => captureKeyFor(w.problem.id, i)),
       );
-      refuseMissingLogits(written, writer, options.outFile);
+      refuseMissingLogits(writtenKeys, writer, options.outFile);
     }
     // Pairs whose logits an earlier run stored but whose record it did not write (it died in between): they
     // are sampled again without capture, and must come out as the stored tokens, or the store is another run's.
@@ -182,7 +163,6 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     }
     if (storedEarlier.size > 0 && writer) reader = await openLogitStore(writer.dir);
     const byId = new Map(work.map((w) => [w.problem.id, w]));
-    const flushEvery = options.flushEvery ?? 64;
     const started = performance.now();
     let written = 0;
     let generatedTokens = 0;
@@ -217,27 +197,20 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       const tokensPerSecond = seconds > 0 ? generatedTokens / seconds : 0;
       return { written, skipped, total, generatedTokens, seconds, tokensPerSecond, interrupted };
     };
-    try {
-      for await (const s of gen.generate(prompts, genOptions)) {
+    const sink = recordSink<RolloutRecord>(journal, writer, options.flushEvery ?? 64);
+    const interrupted = await drainInto(
+      gen.generate(prompts, genOptions),
+      async (s) => {
         const key = captureKeyFor(s.promptId, s.sampleIndex);
         if (reader && storedEarlier.has(key)) checkStoredTokens(reader, key, s.tokenIds);
         generatedTokens += s.tokenIds.length;
         written++;
-        if (writer) {
-          held.push(toRecord(s));
-          if (held.length >= flushEvery) await flush();
-        } else {
-          journal.append([toRecord(s)]);
-        }
-      }
-    } catch (e) {
-      // What finished is saved either way; an abort then ends the job as interrupted, not failed.
-      await flush().catch(() => {});
-      if (options.signal?.aborted) return summary(true);
-      throw e;
-    }
-    await flush();
-    return summary(false);
+        await sink.add(toRecord(s));
+      },
+      sink,
+      options.signal,
+    );
+    return summary(interrupted);
   } finally {
     reader?.close();
     journal.close();

@@ -6,11 +6,12 @@
  * rerun repeats it exactly. Resume, held records and the checks on a resumed output are those of rollout
  * jobs (runRollouts): a request is a (problem, sample) pair whose sample index is its attempt's position.
  */
-import { type LogitStoreWriter, openLogitStoreWriter } from "@ssb/logit-store";
+import type { LogitStoreWriter } from "@ssb/logit-store";
 import { RolloutError } from "./errors.js";
 import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type { GenerateProgress, Generator } from "./generator.js";
-import { refuseChangedPrompt, refuseMissingLogits } from "./job-checks.js";
+import { openJobStore, refuseChangedPrompt, refuseMissingLogits } from "./job-checks.js";
+import { drainInto, recordSink } from "./record-sink.js";
 import { openRolloutJournal } from "./rollout-journal.js";
 import type { LogitCaptureJob, RolloutJobSummary } from "./run-rollouts.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
@@ -80,12 +81,6 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
   });
   let writer: LogitStoreWriter | null = null;
-  const held: TeacherReplyRecord[] = [];
-  const flush = async (): Promise<void> => {
-    if (held.length === 0) return;
-    await writer?.flush();
-    journal.append(held.splice(0));
-  };
   const started = performance.now();
   let written = 0;
   let generatedTokens = 0;
@@ -116,14 +111,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     }
     if (options.capture) {
       const firstTemperature = options.prompts[0]?.requests[0]?.sampling.temperature ?? 1;
-      writer = await openLogitStoreWriter(options.capture.dir, {
-        modelId: gen.modelId,
-        tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",
-        vocabSize: gen.vocabSize,
-        k: captureK,
-        dtype: captureDtype,
-        captureTemperature: firstTemperature,
-      });
+      writer = await openJobStore(gen, options.capture, firstTemperature);
       refuseMissingLogits(written0, writer, options.outFile);
     }
     const teacher = createTeacherGenerator({
@@ -134,9 +122,10 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (p) => options.onProgress?.(p, skipped),
     });
-    const flushEvery = options.flushEvery ?? 64;
-    try {
-      for await (const r of teacher.generate(requests, { captureLogits: writer !== null })) {
+    const sink = recordSink<TeacherReplyRecord>(journal, writer, options.flushEvery ?? 64);
+    const interrupted = await drainInto(
+      teacher.generate(requests, { captureLogits: writer !== null }),
+      async (r) => {
         const at = where.get(r.id) as { problemId: string; sampleIndex: number };
         const record: TeacherReplyRecord = {
           id: r.id,
@@ -151,20 +140,12 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
         if (r.logitKey !== undefined) record.logitKey = r.logitKey;
         generatedTokens += r.tokenIds.length;
         written++;
-        if (writer) {
-          held.push(record);
-          if (held.length >= flushEvery) await flush();
-        } else {
-          journal.append([record]);
-        }
-      }
-    } catch (e) {
-      await flush().catch(() => {});
-      if (options.signal?.aborted) return summary(true);
-      throw e;
-    }
-    await flush();
-    return summary(false);
+        await sink.add(record);
+      },
+      sink,
+      options.signal,
+    );
+    return summary(interrupted);
   } finally {
     journal.close();
     await writer?.close();

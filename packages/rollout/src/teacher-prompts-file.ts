@@ -5,7 +5,7 @@
  */
 import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
-import { fileLines } from "./file-lines.js";
+import { jsonLines } from "./file-lines.js";
 import type { TeacherSamplingInput } from "./teacher-generator.js";
 
 export interface TeacherPromptLine {
@@ -73,30 +73,13 @@ export function parseTeacherPromptLine(value: unknown, where: string): TeacherPr
 export function readTeacherPromptsFile(file: string): TeacherPromptLine[] {
   const out: TeacherPromptLine[] = [];
   const ids = new Set<string>();
-  let lineNo = 0;
-  try {
-    for (const line of fileLines(file)) {
-      lineNo++;
-      if (line.trim() === "") continue;
-      const where = `${file}:${lineNo}`;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        fail(where, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-      }
-      const parsed = parseTeacherPromptLine(value, where);
-      for (const r of parsed.requests) {
-        if (ids.has(r.id)) fail(where, `request id "${r.id}" appears twice`);
-        ids.add(r.id);
-      }
-      out.push(parsed);
+  for (const { value, where } of jsonLines(file, "teacher prompts")) {
+    const parsed = parseTeacherPromptLine(value, where);
+    for (const r of parsed.requests) {
+      if (ids.has(r.id)) fail(where, `request id "${r.id}" appears twice`);
+      ids.add(r.id);
     }
-  } catch (e) {
-    if (e instanceof RolloutError) throw e;
-    throw new RolloutError(
-      `${file}: cannot read teacher prompts (${e instanceof Error ? e.message : String(e)})`,
-    );
+    out.push(parsed);
   }
   if (out.length === 0) throw new RolloutError(`${file}: no teacher prompts in the file`);
   return out;

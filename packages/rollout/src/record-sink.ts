@@ -1,0 +1,59 @@
+/** Where a job's finished records go, and draining a stream of them so that nothing finished is lost. */
+import type { LogitStoreWriter } from "@ssb/logit-store";
+import type { JournalRecord, RolloutJournal } from "./rollout-journal.js";
+
+export interface RecordSink<R extends JournalRecord> {
+  add(record: R): Promise<void>;
+  /** Write every held record (after completing the store's shard that holds their logits). */
+  flush(): Promise<void>;
+}
+
+/**
+ * Without a logit store, records go to the JSONL at once. With one, they are held until the store's shard
+ * holding their logits is complete (every `flushEvery` records, an awaited flush): no record ever points at
+ * logits that are not on disk, and a crash loses a record and its logits together or neither.
+ */
+export function recordSink<R extends JournalRecord>(
+  journal: RolloutJournal,
+  writer: LogitStoreWriter | null,
+  flushEvery: number,
+): RecordSink<R> {
+  const held: R[] = [];
+  const flush = async (): Promise<void> => {
+    if (held.length === 0) return;
+    await writer?.flush();
+    journal.append(held.splice(0));
+  };
+  return {
+    async add(record) {
+      if (!writer) {
+        journal.append([record]);
+        return;
+      }
+      held.push(record);
+      if (held.length >= flushEvery) await flush();
+    },
+    flush,
+  };
+}
+
+/**
+ * Hand every item of `items` to `each` (which adds records to `sink`), then flush. When the stream fails, what
+ * finished is saved first; a failure caused by `signal` (Ctrl-C) ends the job as interrupted: returns true.
+ */
+export async function drainInto<T, R extends JournalRecord>(
+  items: AsyncIterable<T>,
+  each: (item: T) => Promise<void>,
+  sink: RecordSink<R>,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  try {
+    for await (const item of items) await each(item);
+  } catch (e) {
+    await sink.flush().catch(() => {});
+    if (signal?.aborted) return true;
+    throw e;
+  }
+  await sink.flush();
+  return false;
+}
