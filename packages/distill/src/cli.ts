@@ -66,9 +66,23 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`--model, --pairs and --out are required\n\n${USAGE}`);
     return 2;
   }
-  const input: Record<string, unknown> = values.config
-    ? (JSON.parse(await readFile(values.config, "utf8")) as Record<string, unknown>)
-    : {};
+  const backends: readonly string[] = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"];
+  if (!backends.includes(values.backend)) {
+    process.stderr.write(
+      `--backend must be one of ${backends.join(", ")}, found "${values.backend}"\n\n${USAGE}`,
+    );
+    return 2;
+  }
+  let input: Record<string, unknown> = {};
+  if (values.config) {
+    try {
+      input = JSON.parse(await readFile(values.config, "utf8")) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(
+        `${values.config}: not a readable JSON config (${e instanceof Error ? e.message : String(e)})`,
+      );
+    }
+  }
   if (values.mode) input.mode = values.mode;
   if (values["prompt-mode"]) input.promptMode = values["prompt-mode"];
   for (const assignment of values.set ?? []) {
@@ -84,7 +98,18 @@ export async function main(argv: string[]): Promise<number> {
     setPath(input, assignment.slice(0, eq), value);
   }
   const config = resolveTrainConfig(input as TrainConfigInput, values.config ?? "command line");
-  await runTraining({
+  // Ctrl-C (or SIGTERM) stops at the next step boundary with a checkpoint there; again quits at once.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop.signal.aborted) process.exit(130);
+    process.stderr.write(
+      `\n[distill] ${signal}: stopping after this step (${signal} again to quit at once)\n`,
+    );
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const result = await runTraining({
     modelDir: values.model,
     dataFile: values.pairs,
     logitsDir: values.logits ?? null,
@@ -93,8 +118,9 @@ export async function main(argv: string[]): Promise<number> {
     resume: values.resume,
     backend: values.backend as BackendPreference,
     progress: !values["no-progress"],
+    signal: stop.signal,
   });
-  return 0;
+  return result.interrupted ? 130 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -3,16 +3,17 @@
  * and the logit store, build the student, train, and copy the files a full-parameter model folder needs.
  */
 
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { copyFile } from "node:fs/promises";
 import path from "node:path";
 import { openLogitStore } from "@ssb/logit-store";
-import { loadCheckpoint } from "@ssb/model";
+import { fileEdgesFingerprint, loadCheckpoint } from "@ssb/model";
 import { type BackendPreference, selectBackend } from "./backend.js";
 import { disposeDecoder, loadDecoder } from "./model.js";
 import { loadPairExamples, loadSftExamples } from "./pairs-data.js";
 import type { TrainConfig } from "./train-config.js";
-import { type TrainResult, train } from "./trainer.js";
+import { type TrainOptions, type TrainResult, train } from "./trainer.js";
 import type { TrainingExample } from "./training-example.js";
 
 export interface RunTrainingOptions {
@@ -28,6 +29,34 @@ export interface RunTrainingOptions {
   backend?: BackendPreference;
   log?: (line: string) => void;
   progress?: boolean;
+  /** Stops training at the next step boundary, after a checkpoint (see TrainOptions.signal). */
+  signal?: AbortSignal;
+  /** Called after every optimizer step. */
+  onStep?: TrainOptions["onStep"];
+}
+
+/**
+ * Fingerprints of what a run trains on, stored in its checkpoints so a resume with other inputs is refused:
+ * the base model (config and weight files: sizes and first and last MiB), the data file and the logit
+ * store's manifest (their contents).
+ */
+function trainingInputs(options: RunTrainingOptions): Record<string, string> {
+  const sha = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex").slice(0, 32);
+  const dir = options.modelDir;
+  const weights = readdirSync(dir)
+    .filter(
+      (name) =>
+        name === "config.json" || name.endsWith(".safetensors") || name.endsWith(".safetensors.index.json"),
+    )
+    .sort()
+    .map((name) => path.join(dir, name));
+  const inputs: Record<string, string> = {
+    model: fileEdgesFingerprint(weights),
+    data: sha(readFileSync(options.dataFile)),
+  };
+  const manifest = options.logitsDir ? path.join(options.logitsDir, "manifest.json") : null;
+  if (manifest && existsSync(manifest)) inputs.logits = sha(readFileSync(manifest));
+  return inputs;
 }
 
 const MODEL_COMPANIONS = [
@@ -50,6 +79,21 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRes
       if (!options.logitsDir) throw new Error("KD training needs a logit store (--logits DIR)");
       if (!tokenizer) throw new Error(`${options.modelDir}: no tokenizer`);
       const store = await openLogitStore(options.logitsDir);
+      // The teacher's ids must mean the student's tokens. Stores written by this project record the
+      // tokenizer's fingerprint (@ssb/model's, 64 hex digits): another one is another tokenizer. Other
+      // writers' hashes cannot be compared, which is said rather than ignored.
+      const hash = store.meta.tokenizerHash;
+      const ours = tokenizer.fingerprint();
+      if (/^[0-9a-f]{64}$/.test(hash) && hash !== ours) {
+        store.close();
+        throw new Error(
+          `${options.logitsDir}: the teacher's logits were captured with another tokenizer (${hash}) than ${options.modelDir}'s (${ours})`,
+        );
+      }
+      if (hash !== ours && hash !== "none")
+        log(
+          `[distill] note: ${options.logitsDir} names its tokenizer "${hash}"; not checked against the student's`,
+        );
       if (store.meta.vocabSize > checkpoint.config.vocabSize) {
         throw new Error(
           `${options.logitsDir}: the teacher's vocabulary (${store.meta.vocabSize}) is larger than the student's (${checkpoint.config.vocabSize})`,
@@ -87,8 +131,11 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRes
       log,
       progress: options.progress ?? true,
       modelSource: { kind: "checkpoint", dir: options.modelDir },
+      inputs: trainingInputs(options),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onStep ? { onStep: options.onStep } : {}),
     });
-    if (config.trainable === "full") {
+    if (config.trainable === "full" && !result.interrupted) {
       for (const name of MODEL_COMPANIONS) {
         const from = path.join(options.modelDir, name);
         if (existsSync(from)) await copyFile(from, path.join(result.savedTo, name));

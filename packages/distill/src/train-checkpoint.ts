@@ -32,6 +32,8 @@ export interface TrainerState {
   totalSteps: number;
   epoch: number;
   config: TrainConfig;
+  /** Fingerprints of what the run trains on (base model, data, teacher logits), compared on resume. */
+  inputs?: Record<string, string>;
   savedAt: string;
 }
 

@@ -163,6 +163,30 @@ export function resolveTrainConfig(input: TrainConfigInput = {}, where = "train 
       throw new Error(`${where}: field "${field}" must be an integer >= 1`);
   }
   if (!(config.loss.temperature > 0)) throw new Error(`${where}: field "loss.temperature" must be > 0`);
+  // Values that would otherwise fail deep in tfjs, or turn into a non-finite loss steps later.
+  const need = (ok: boolean, field: string, expected: string, value: unknown): void => {
+    if (!ok)
+      throw new Error(`${where}: field "${field}" must be ${expected}, found ${JSON.stringify(value)}`);
+  };
+  const { lora, optimizer: o } = config;
+  need(Number.isInteger(lora.r) && lora.r >= 1, "lora.r", "an integer >= 1", lora.r);
+  need(lora.alpha > 0, "lora.alpha", "> 0", lora.alpha);
+  need(lora.dropout >= 0 && lora.dropout < 1, "lora.dropout", "in [0, 1)", lora.dropout);
+  need(o.lr > 0, "optimizer.lr", "> 0", o.lr);
+  need(o.beta1 >= 0 && o.beta1 < 1, "optimizer.beta1", "in [0, 1)", o.beta1);
+  need(o.beta2 >= 0 && o.beta2 < 1, "optimizer.beta2", "in [0, 1)", o.beta2);
+  need(o.eps > 0, "optimizer.eps", "> 0", o.eps);
+  need(o.warmupRatio <= 1, "optimizer.warmupRatio", "in [0, 1]", o.warmupRatio);
+  need(o.minLrRatio <= 1, "optimizer.minLrRatio", "in [0, 1]", o.minLrRatio);
+  need(Number.isInteger(o.warmupSteps), "optimizer.warmupSteps", "an integer >= 0", o.warmupSteps);
+  for (const field of ["maxSteps", "maxLength", "seed", "checkpointEvery"] as const)
+    need(Number.isInteger(config[field]), field, "an integer >= 0", config[field]);
+  need(
+    Number.isInteger(config.keepCheckpoints) && config.keepCheckpoints >= 1,
+    "keepCheckpoints",
+    "an integer >= 1",
+    config.keepCheckpoints,
+  );
   if (config.mode === "sft")
     config.loss = { ...config.loss, kdWeight: 0, ceWeight: config.loss.ceWeight || 1 };
   return config;

@@ -50,6 +50,13 @@ export interface TrainOptions {
   modelSource?: ModelSource;
   /** Called after every optimizer step (tests, custom logging). */
   onStep?: (metrics: StepMetrics) => void;
+  /**
+   * Fingerprints of what this run trains on (base model, data, teacher logits: see runTraining), stored in
+   * each checkpoint; a resume with other inputs is refused.
+   */
+  inputs?: Record<string, string>;
+  /** Stops training at the next step boundary, after saving a checkpoint there (Ctrl-C); see `interrupted`. */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -62,6 +69,8 @@ export interface TrainResult {
   savedTo: string;
   metricsFile: string;
   plotFile: string;
+  /** True when `signal` stopped the run: a checkpoint holds its last step, and no adapter was written. */
+  interrupted: boolean;
 }
 
 export class NonFiniteLossError extends Error {
@@ -76,10 +85,37 @@ export class NonFiniteLossError extends Error {
 }
 
 /** Settings that change the trajectory; a resume must match them. */
-function trajectoryKey(config: TrainConfig): string {
+function trajectorySettings(config: TrainConfig): Record<string, unknown> {
   // The worker count changes only the summation order of gradients, not the trajectory's definition.
+  // maxSteps counts through the schedule's length (totalSteps), compared on its own.
   const { checkpointEvery: _c, keepCheckpoints: _k, maxSteps: _m, workers: _w, ...rest } = config;
-  return JSON.stringify(rest);
+  return rest;
+}
+
+/**
+ * Why a checkpoint cannot be resumed with these settings and inputs (each difference named), or null.
+ * `totalSteps` is the learning-rate schedule's length: a different maxSteps (or data) changes it.
+ */
+function resumeMismatch(
+  state: TrainerState,
+  config: TrainConfig,
+  totalSteps: number,
+  inputs: Record<string, string> | undefined,
+): string | null {
+  const saved = trajectorySettings(state.config) as Record<string, unknown>;
+  const now = trajectorySettings(config) as Record<string, unknown>;
+  const diffs: string[] = [];
+  for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
+    const [a, b] = [JSON.stringify(saved[key]), JSON.stringify(now[key])];
+    if (a !== b) diffs.push(`${key}: ${a} -> ${b}`);
+  }
+  if (state.totalSteps !== totalSteps)
+    diffs.push(`steps in the schedule (maxSteps, or the data): ${state.totalSteps} -> ${totalSteps}`);
+  for (const [key, value] of Object.entries(inputs ?? {})) {
+    const before = state.inputs?.[key];
+    if (before !== undefined && before !== value) diffs.push(`${key}: another file than the checkpoint's`);
+  }
+  return diffs.length > 0 ? diffs.join("; ") : null;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -120,9 +156,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
   }
   if (existing && options.resume) {
-    if (trajectoryKey(existing.state.config) !== trajectoryKey(config)) {
+    const mismatch = resumeMismatch(existing.state, config, totalSteps, options.inputs);
+    if (mismatch !== null) {
       throw new Error(
-        `${existing.dir}: saved with different training settings than now; refusing to resume (compare trainer_state.json)`,
+        `${existing.dir}: saved with other settings or inputs than now (${mismatch}); refusing to resume`,
       );
     }
     await restoreTrainingCheckpoint(existing.dir, model, optimizer);
@@ -172,12 +209,30 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     totalSteps,
     epoch,
     config,
+    ...(options.inputs ? { inputs: options.inputs } : {}),
     savedAt: new Date().toISOString(),
   });
 
+  let interrupted = false;
+  let savedStep = startStep;
   for (let step = startStep; step < totalSteps; step++) {
     const planned = plan[step];
     if (!planned) break;
+    if (options.signal?.aborted) {
+      // Checkpoint the steps done since the last checkpoint, so a resume loses none of them.
+      if (step > savedStep) {
+        lastCheckpoint = await saveTrainingCheckpoint(
+          checkpointsDir,
+          model,
+          loraConfig,
+          optimizer,
+          state(step, (plan[step - 1] as typeof planned).epoch),
+        );
+        savedStep = step;
+      }
+      interrupted = true;
+      break;
+    }
     const stepStart = Date.now();
     const groups = planned.microBatches.map((ids) => ids.map((i) => examples[i] as TrainingExample));
     const weights = stepRowWeights(groups, config);
@@ -261,11 +316,31 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         optimizer,
         state(step + 1, planned.epoch),
       );
+      savedStep = step + 1;
       await pruneCheckpoints(checkpointsDir, Math.max(1, config.keepCheckpoints));
     }
   }
   progress?.done();
   await pool?.close();
+  if (interrupted) {
+    optimizer.dispose();
+    await writeFile(plotFile, lossCurveSvg(readMetrics(metricsFile), `${config.mode} loss`));
+    log(
+      `[distill] interrupted after step ${savedStep}/${totalSteps}; checkpoint ${lastCheckpoint ?? "(none: no step finished)"}; rerun with --resume to continue`,
+    );
+    return {
+      steps: savedStep,
+      totalSteps,
+      resumedFrom,
+      lastLoss,
+      savedTo: "",
+      metricsFile,
+      plotFile,
+      interrupted: true,
+    };
+  }
+  // A resume of a finished run trains nothing: its last loss is the metrics file's.
+  if (Number.isNaN(lastLoss)) lastLoss = readMetrics(metricsFile).at(-1)?.loss ?? Number.NaN;
 
   const savedTo =
     model.trainable === "lora" && loraConfig
@@ -277,5 +352,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   log(
     `[distill] done: ${totalSteps} steps, last loss ${lastLoss.toFixed(5)}; saved ${savedTo}; curve ${plotFile}`,
   );
-  return { steps: totalSteps, totalSteps, resumedFrom, lastLoss, savedTo, metricsFile, plotFile };
+  return {
+    steps: totalSteps,
+    totalSteps,
+    resumedFrom,
+    lastLoss,
+    savedTo,
+    metricsFile,
+    plotFile,
+    interrupted: false,
+  };
 }

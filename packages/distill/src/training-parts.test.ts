@@ -85,6 +85,16 @@ describe("config and inputs", () => {
       /unknown field "optimizer.lrr"/,
     );
     expect(resolveTrainConfig({ mode: "sft" }).loss.kdWeight).toBe(0);
+    // Values that tfjs would reject steps in, or that would end in a non-finite loss, are named up front.
+    expect(() => resolveTrainConfig({ lora: { r: 0 } })).toThrow(
+      /"lora\.r" must be an integer >= 1, found 0/,
+    );
+    expect(() => resolveTrainConfig({ lora: { r: 2.5 } })).toThrow(/"lora\.r"/);
+    expect(() => resolveTrainConfig({ lora: { dropout: 1.5 } })).toThrow(
+      /"lora\.dropout" must be in \[0, 1\)/,
+    );
+    expect(() => resolveTrainConfig({ optimizer: { beta2: 2 } as never })).toThrow(/"optimizer\.beta2"/);
+    expect(() => resolveTrainConfig({ seed: 1.5 })).toThrow(/"seed" must be an integer/);
   });
 
   it("PEFT target-module matching", () => {

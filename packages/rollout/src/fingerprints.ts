@@ -3,29 +3,9 @@
  * a resume from a different job: the model's files and each prompt's token ids.
  */
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import path from "node:path";
-
-/** Bytes read from each end of a model file: enough to tell weights apart without reading gigabytes. */
-const EDGE_BYTES = 1 << 20;
-
-function hashFileEdges(hash: ReturnType<typeof createHash>, file: string): void {
-  const size = statSync(file).size;
-  hash.update(`${path.basename(file)}\u0000${size}\u0000`);
-  const fd = openSync(file, "r");
-  try {
-    const head = Buffer.alloc(Math.min(EDGE_BYTES, size));
-    readSync(fd, head, 0, head.length, 0);
-    hash.update(head);
-    if (size > EDGE_BYTES) {
-      const tail = Buffer.alloc(Math.min(EDGE_BYTES, size - EDGE_BYTES));
-      readSync(fd, tail, 0, tail.length, size - tail.length);
-      hash.update(tail);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
+import { fileEdgesFingerprint } from "@ssb/model";
 
 /**
  * Fingerprint of an ONNX model: the size and first and last MiB of the file and of its external-data files
@@ -34,15 +14,13 @@ function hashFileEdges(hash: ReturnType<typeof createHash>, file: string): void 
  * they are, so a moved model folder still resumes.
  */
 export function modelFingerprint(onnxFile: string): string {
-  const hash = createHash("sha256");
-  hashFileEdges(hash, onnxFile);
   const dir = path.dirname(onnxFile);
   const base = path.basename(onnxFile);
   const data = readdirSync(dir)
     .filter((name) => name !== base && name.startsWith(base))
-    .sort();
-  for (const name of data) hashFileEdges(hash, path.join(dir, name));
-  return hash.digest("hex").slice(0, 32);
+    .sort()
+    .map((name) => path.join(dir, name));
+  return fileEdgesFingerprint([onnxFile, ...data]);
 }
 
 /** Fingerprint of a prompt's token ids (what the model saw: problem text, system prompt, chat template). */

@@ -1,0 +1,89 @@
+/** A run stopped by its signal (Ctrl-C), resumed; and resumes that would train on something else, refused. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { openSafetensors } from "@ssb/model";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { maxAbsDiff } from "../test/fixture.js";
+import { buildSyntheticKd, type SyntheticKd } from "../test/synthetic.js";
+import { type RunTrainingOptions, runTraining } from "./run-training.js";
+import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
+
+let dir: string;
+let data: SyntheticKd;
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "distill-stop-"));
+  data = await buildSyntheticKd(dir, { embedScale: 4 });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// 8 examples in batches of 4: 2 steps an epoch, 12 steps; checkpoints only at the end unless stopped.
+const settings: TrainConfigInput = {
+  promptMode: "raw",
+  epochs: 6,
+  batchSize: 4,
+  lora: { r: 8, alpha: 8 },
+  optimizer: { lr: 1e-2 },
+  checkpointEvery: 0,
+};
+const run = (out: string, extra: Partial<RunTrainingOptions> = {}, config: TrainConfigInput = settings) =>
+  runTraining({
+    modelDir: data.modelDir,
+    dataFile: data.pairsFile,
+    logitsDir: data.logitsDir,
+    outDir: path.join(dir, out),
+    config: resolveTrainConfig(config),
+    backend: "wasm",
+    progress: false,
+    log: () => {},
+    ...extra,
+  });
+
+async function adapter(out: string): Promise<Map<string, Float32Array>> {
+  const reader = await openSafetensors(path.join(dir, out, "adapter", "adapter_model.safetensors"));
+  const tensors = new Map<string, Float32Array>();
+  for (const name of reader.names()) tensors.set(name, (await reader.readFloat32(name)).data);
+  await reader.close();
+  return tensors;
+}
+
+describe("stopping and resuming", () => {
+  it("a stopped run checkpoints its last step; --resume then ends where an uninterrupted run does", async () => {
+    const straight = await run("straight");
+    expect(straight.interrupted).toBe(false);
+    const stop = new AbortController();
+    const stopped = await run("stopped", {
+      signal: stop.signal,
+      onStep: (m) => {
+        if (m.step === 5) stop.abort();
+      },
+    });
+    expect(stopped).toMatchObject({ interrupted: true, steps: 5, savedTo: "" });
+    const resumed = await run("stopped", { resume: true });
+    expect(resumed).toMatchObject({ interrupted: false, resumedFrom: 5, steps: 12 });
+    const [a, b] = [await adapter("straight"), await adapter("stopped")];
+    for (const [name, values] of a) expect(maxAbsDiff(values, b.get(name) as Float32Array), name).toBe(0);
+    // Resuming the finished run trains nothing and reports its last loss, not NaN.
+    const again = await run("stopped", { resume: true });
+    expect(again.lastLoss).toBeCloseTo(straight.lastLoss, 6);
+  });
+
+  it("refuses to resume on other data, a schedule of another length, or other settings, naming each", async () => {
+    const stop = new AbortController();
+    await run("partial", { signal: stop.signal, onStep: (m) => m.step === 3 && stop.abort() });
+    await expect(run("partial", { resume: true }, { ...settings, maxSteps: 8 })).rejects.toThrow(
+      /steps in the schedule \(maxSteps, or the data\): 12 -> 8/,
+    );
+    await expect(run("partial", { resume: true }, { ...settings, optimizer: { lr: 5e-3 } })).rejects.toThrow(
+      /optimizer: .*"lr":0\.01.* -> .*"lr":0\.005/,
+    );
+    const reordered = path.join(dir, "reordered.jsonl");
+    const lines = readFileSync(data.pairsFile, "utf8").split("\n").filter(Boolean);
+    writeFileSync(reordered, `${lines.reverse().join("\n")}\n`);
+    await expect(run("partial", { resume: true, dataFile: reordered })).rejects.toThrow(
+      /data: another file than the checkpoint's/,
+    );
+    const done = await run("partial", { resume: true });
+    expect(done).toMatchObject({ resumedFrom: 3, interrupted: false });
+  });
+});
