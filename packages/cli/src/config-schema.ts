@@ -77,7 +77,7 @@ export const evalSchema = samplingSchema
 export const pipelineSchema = z
   .object({
     /** Seed of every random choice in the run (sampling streams, tie-breaks, LoRA init, data order). */
-    seed: z.number().int(),
+    seed: z.number().int().nonnegative(),
     /** HF checkpoint folder (config.json + safetensors + tokenizer), or "default" for the embedded model. */
     model: z.string().min(1),
     /** Work directory (relative to the current directory); `--work` overrides it. */

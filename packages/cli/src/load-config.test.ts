@@ -72,6 +72,9 @@ describe("config", () => {
       /x\.yaml: unknown field "rollout\.sample"/,
     );
     expect(() => resolveConfig({ evall: {} }, "x.yaml")).toThrow(/unknown field "evall"/);
+    // The distill section is checked by @ssb/distill, at load time rather than when distill starts.
+    expect(() => resolveConfig({ distill: { epoch: 3 } }, "x.yaml")).toThrow(/x\.yaml: distill.*"epoch"/);
+    expect(() => resolveConfig({ seed: -3 }, "x.yaml")).toThrow(/x\.yaml: field "seed"/);
   });
 
   it("points at the line of a YAML syntax error", () => {

@@ -8,6 +8,7 @@ import { parseDocument } from "yaml";
 import type { ZodError } from "zod";
 import { type PipelineConfig, pipelineSchema } from "./config-schema.js";
 import { DEFAULT_CONFIG } from "./default-config.js";
+import { trainConfigOf } from "./stage-distill.js";
 
 export class ConfigError extends Error {}
 
@@ -43,6 +44,13 @@ export function resolveConfig(partial: unknown, where = "config"): PipelineConfi
   const merged = deepMerge(DEFAULT_CONFIG, partial ?? {});
   const parsed = pipelineSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(describeZodError(parsed.error, where));
+  // The distill section is @ssb/distill's to check; checked now, so a typo there does not surface only
+  // after the rollout and curate stages have run.
+  try {
+    trainConfigOf(parsed.data, where);
+  } catch (e) {
+    throw new ConfigError(e instanceof Error ? e.message : String(e));
+  }
   return parsed.data;
 }
 

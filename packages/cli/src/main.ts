@@ -66,14 +66,31 @@ async function runCommand(argv: string[], io: MainIo): Promise<number> {
   }
   const { config, file } = loadConfig(positionals[0]);
   const reporter = createReporter(io.stderr, values.quiet === true);
-  const result = await runPipeline({
-    config,
-    configFile: file,
-    workDir: values.work ?? config.workDir,
-    ...(from !== undefined ? { from } : {}),
-    reporter,
-    progress: values.quiet !== true,
-  });
+  const workDir = values.work ?? config.workDir;
+  // Every stage writes its records durably as it goes and resumes from them (as after a kill), so Ctrl-C
+  // only has to say so.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    io.stderr.write(
+      `\nssb run: ${signal}: stopped; finished stages and the records of the one running are kept in ${workDir}; rerun the same command to continue\n`,
+    );
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let result: Awaited<ReturnType<typeof runPipeline>>;
+  try {
+    result = await runPipeline({
+      config,
+      configFile: file,
+      workDir,
+      ...(from !== undefined ? { from } : {}),
+      reporter,
+      progress: values.quiet !== true,
+    });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
   io.stdout(values.json ? `${JSON.stringify(summaryJson(result), null, 2)}\n` : summaryTable(result));
   return 0;
 }

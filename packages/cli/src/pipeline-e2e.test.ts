@@ -127,6 +127,14 @@ describe("ssb run (scaled down, real model)", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/different "seed" setting.*--from problems/);
     expect(existsSync(path.join(work(), "report", "stage.json"))).toBe(true);
+    // While another run holds the work directory, a second one is refused and leaves its config alone.
+    const pinned = readFileSync(path.join(work(), "config.json"), "utf8");
+    writeFileSync(path.join(work(), "ssb-run.lock"), String(process.ppid));
+    const locked = await startCli(["run", changed, "--work", work(), "--from", "problems"]).done;
+    rmSync(path.join(work(), "ssb-run.lock"));
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toMatch(/locked by a running ssb run/);
+    expect(readFileSync(path.join(work(), "config.json"), "utf8")).toBe(pinned);
     const bad = await startCli(["run", changed, "--work", work(), "--from", "nope"]).done;
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown stage "nope"/);

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "./default-config.js";
-import { affectedStage } from "./run-pipeline.js";
+import { affectedStage, pinnedForm } from "./run-pipeline.js";
 
 describe("affectedStage", () => {
   it("finds the earliest stage a config change invalidates", () => {
@@ -10,5 +13,27 @@ describe("affectedStage", () => {
     const both = { ...evalOnly, rollout: { ...DEFAULT_CONFIG.rollout, samples: 8 } };
     expect(affectedStage(DEFAULT_CONFIG, both)).toEqual({ stage: "rollout", field: "rollout" });
     expect(affectedStage(DEFAULT_CONFIG, { ...DEFAULT_CONFIG, threads: 4 })).toBeNull();
+  });
+});
+
+describe("pinnedForm", () => {
+  it("carries the problem files' contents, so a file edited in place is a change of the problems stage", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "ssb-cli-pin-"));
+    try {
+      const [train, evalFile] = [path.join(dir, "train.jsonl"), path.join(dir, "eval.jsonl")];
+      writeFileSync(train, '{"id": "a", "question": "q", "answer": "1"}\n');
+      writeFileSync(evalFile, '{"id": "b", "question": "q", "answer": "2"}\n');
+      const config = {
+        ...DEFAULT_CONFIG,
+        problems: { ...DEFAULT_CONFIG.problems, trainFile: train, evalFile },
+      };
+      const before = pinnedForm(config);
+      expect(affectedStage(before, pinnedForm(config))).toBeNull();
+      writeFileSync(train, '{"id": "a", "question": "q", "answer": "3"}\n');
+      expect(affectedStage(before, pinnedForm(config))).toEqual({ stage: "problems", field: "problems" });
+      expect(pinnedForm(DEFAULT_CONFIG)).toBe(DEFAULT_CONFIG); // generated problems: nothing to read
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,11 +4,13 @@
  * removed. The resolved config is pinned in the work directory: a rerun with a config that changes an earlier,
  * finished stage is refused unless `--from` restarts at or before that stage.
  */
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CurationSummary } from "@ssb/curation";
 import { readMetrics } from "@ssb/distill";
 import type { RunComparison, RunSummary } from "@ssb/eval";
+import { acquirePidLock } from "@ssb/logit-store";
 import type { PipelineConfig } from "./config-schema.js";
 import { resolveModelDir } from "./model-files.js";
 import { renderReportHtml, renderReportMarkdown } from "./report.js";
@@ -80,12 +82,30 @@ export function affectedStage(
 
 const CONFIG_FILE = "config.json";
 
-function pinConfig(workDir: string, config: PipelineConfig, from: StageName | undefined): void {
+/**
+ * The config as pinned: the settings, and fingerprints of the problem files it names (their contents, so a
+ * file edited in place is a change of `problems` like any other).
+ */
+export function pinnedForm(config: PipelineConfig): PipelineConfig {
+  const sha = (file: string): string =>
+    existsSync(file) ? createHash("sha256").update(readFileSync(file)).digest("hex").slice(0, 16) : "missing";
+  const { trainFile, evalFile } = config.problems;
+  if (trainFile === undefined && evalFile === undefined) return config;
+  const contents = {
+    ...(trainFile !== undefined ? { trainFile: sha(trainFile) } : {}),
+    ...(evalFile !== undefined ? { evalFile: sha(evalFile) } : {}),
+  };
+  return { ...config, problems: { ...config.problems, contents } as PipelineConfig["problems"] };
+}
+
+function pinConfig(workDir: string, configIn: PipelineConfig, from: StageName | undefined): void {
   const file = path.join(workDir, CONFIG_FILE);
+  const config = pinnedForm(configIn);
   if (existsSync(file)) {
     const previous = JSON.parse(readFileSync(file, "utf8")) as PipelineConfig;
     const change = affectedStage(previous, config);
-    const hasOutputs = change !== null && existsSync(stageDir(workDir, change.stage));
+    // An empty stage folder (a stage that failed as it started) holds nothing a change could invalidate.
+    const hasOutputs = change !== null && hasFiles(stageDir(workDir, change.stage));
     if (change && hasOutputs && (from === undefined || stageIndex(from) > stageIndex(change.stage))) {
       throw new Error(
         `${workDir} holds a run made with a different "${change.field}" setting, which the ${change.stage} stage ` +
@@ -105,9 +125,20 @@ function readJson<T>(file: string): T {
 }
 
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
-  const { config, reporter } = options;
   const workDir = path.resolve(options.workDir);
   mkdirSync(workDir, { recursive: true });
+  // One run per work directory, taken before the config is pinned: a second run, refused, must not have
+  // replaced the first one's config.json on its way out.
+  const release = acquirePidLock(path.join(workDir, "ssb-run.lock"), workDir, "ssb run");
+  try {
+    return await runLocked(options, workDir);
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(options: RunPipelineOptions, workDir: string): Promise<PipelineResult> {
+  const { config, reporter } = options;
   // Check the config before deleting anything: a refused run must leave the work directory as it was.
   pinConfig(workDir, config, options.from);
   if (options.from) clearFrom(workDir, options.from);

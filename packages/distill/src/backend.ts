@@ -44,6 +44,10 @@ export async function selectBackend(
   preference: BackendPreference = "auto",
   log: (line: string) => void = (line) => console.error(line),
 ): Promise<BackendInfo> {
+  const known: readonly string[] = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"];
+  // An unknown name would otherwise fall through to the pure-JS cpu backend, ~20x slower, without a word.
+  if (!known.includes(preference))
+    throw new Error(`unknown tfjs backend "${preference}" (use one of ${known.join(", ")})`);
   const order: BackendPreference[] =
     preference === "auto" ? ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] : [preference];
   for (const candidate of order) {

@@ -60,6 +60,15 @@ describe("ssb-grpo train", () => {
   it("explains usage errors", async () => {
     await expect(runCli(["train"])).rejects.toThrow(/--out is required/);
     await expect(runCli(["fly"])).rejects.toThrow(/unknown command "fly"/);
-    await expect(runCli(["train", "--out", "x", "--set", "groupSize=1"])).rejects.toThrow(/"groupSize"/);
+    await expect(runCli(["train", "--out", "x", "--set", "groupSize=1"])).rejects.toThrow(
+      /--set: .*"groupSize"/,
+    );
+    await expect(runCli(["train", "--out", "x", "--fresh", "abc"])).rejects.toThrow(
+      /--fresh must be an integer >= 1, found "abc"/,
+    );
+    await expect(runCli(["eval", "--n", "0"])).rejects.toThrow(/--n must be an integer >= 1/);
+    await expect(runCli(["train", "--out", "x", "--backend", "gpu"])).rejects.toThrow(
+      /unknown tfjs backend "gpu"/,
+    );
   });
 });

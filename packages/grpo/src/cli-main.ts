@@ -8,7 +8,7 @@ import { defaultModelDir } from "@ssb/default-model";
 import type { BackendPreference } from "@ssb/distill";
 import { freshDefaultProblems, heldOutDefaultProblems } from "./default-problems.js";
 import { evaluatePolicy } from "./evaluate-policy.js";
-import { applyOverride, type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
+import { applyOverride, type GrpoConfig, type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
 import { readProblems } from "./problems.js";
 import { runGrpo } from "./run-grpo.js";
 
@@ -47,8 +47,13 @@ export async function runCli(argv: string[]): Promise<number> {
       resume: { type: "boolean", default: false },
       backend: { type: "string", default: "auto" },
       "no-progress": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (!values.out) throw new Error(`--out is required\n${USAGE}`);
   let input: GrpoConfigInput = {};
   if (values.config) {
@@ -59,13 +64,19 @@ export async function runCli(argv: string[]): Promise<number> {
     }
   }
   for (const s of values.set ?? []) input = applyOverride(input, s);
-  const config = resolveGrpoConfig(input);
+  let config: GrpoConfig;
+  try {
+    config = resolveGrpoConfig(input);
+  } catch (error) {
+    // Name where the settings came from.
+    throw new Error(`${values.config ?? "--set"}: ${(error as Error).message}`);
+  }
   const modelDir = values.model ?? defaultModelDir();
   const problems = values.problems
     ? readProblems(values.problems)
     : freshDefaultProblems({
-        count: Number(values.fresh ?? 2000),
-        seed: Number(values["problem-seed"] ?? 1),
+        count: wholeNumber(values.fresh, 2000, "--fresh", 1),
+        seed: wholeNumber(values["problem-seed"], 1, "--problem-seed", 0),
         modelDir,
       });
   const result = await runGrpo({
@@ -93,6 +104,15 @@ export async function runCli(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** An integer flag, at least `min`, written as plain digits. */
+function wholeNumber(value: string | undefined, fallback: number, flag: string, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\s*[0-9]+\s*$/.test(value) || n < min)
+    throw new Error(`${flag} must be an integer >= ${min}, found "${value}"`);
+  return n;
+}
+
 function positiveNumber(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -114,27 +134,32 @@ async function runEval(args: string[]): Promise<number> {
       seed: { type: "string" },
       temperature: { type: "string" },
       "max-new-tokens": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const modelDir = values.model ?? defaultModelDir();
   const problems = values.problems
     ? readProblems(values.problems)
     : values.fresh
       ? freshDefaultProblems({
-          count: positiveNumber(values.fresh, 0, "--fresh"),
-          seed: positiveNumber(values["problem-seed"], 1, "--problem-seed"),
+          count: wholeNumber(values.fresh, 0, "--fresh", 1),
+          seed: wholeNumber(values["problem-seed"], 1, "--problem-seed", 0),
           modelDir,
         })
-      : heldOutDefaultProblems(positiveNumber(values["held-out"], 200, "--held-out"), modelDir);
+      : heldOutDefaultProblems(wholeNumber(values["held-out"], 200, "--held-out", 1), modelDir);
   const result = await evaluatePolicy({
     modelDir,
     adapterDir: values.adapter ?? null,
     problems,
-    n: positiveNumber(values.n, 4, "--n"),
-    seed: positiveNumber(values.seed, 0, "--seed"),
+    n: wholeNumber(values.n, 4, "--n", 1),
+    seed: wholeNumber(values.seed, 0, "--seed", 0),
     sampling: {
       temperature: positiveNumber(values.temperature, 1, "--temperature"),
-      maxNewTokens: positiveNumber(values["max-new-tokens"], 256, "--max-new-tokens"),
+      maxNewTokens: wholeNumber(values["max-new-tokens"], 256, "--max-new-tokens", 1),
       topK: 0,
       topP: 1,
     },

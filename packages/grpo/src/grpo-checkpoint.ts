@@ -27,6 +27,8 @@ export interface GrpoState {
   /** Rounds completed. */
   step: number;
   config: GrpoConfig;
+  /** Fingerprints of the base model and the problem set, compared on resume (absent in older checkpoints). */
+  inputs?: Record<string, string>;
   /** Wall time of the run so far (seconds), carried across resumes. */
   elapsedSec: number;
   savedAt: string;

@@ -23,6 +23,12 @@ describe("GRPO config", () => {
     expect(() => resolveGrpoConfig({ lora: { r: 0, alpha: 1 } })).toThrow(/"lora.r"/);
     expect(() => resolveGrpoConfig(JSON.parse('{"stepz": 3}'))).toThrow(/unknown field "stepz"/);
     expect(() => resolveGrpoConfig(JSON.parse('{"sampling": {"temp": 1}}'))).toThrow(/"sampling.temp"/);
+    expect(() => resolveGrpoConfig(JSON.parse("null"))).toThrow(/expected an object of settings, found null/);
+    expect(() => resolveGrpoConfig(JSON.parse("[1, 2]"))).toThrow(/expected an object of settings/);
+    expect(() => resolveGrpoConfig(JSON.parse('{"lora": {"targetModules": 5}}'))).toThrow(
+      /"lora.targetModules" must be a list of module names/,
+    );
+    expect(() => resolveGrpoConfig(JSON.parse('{"lora": {"useRslora": "yes"}}'))).toThrow(/"lora.useRslora"/);
   });
 
   it("--set overrides parse JSON values; maxSteps is not part of the trajectory", () => {

@@ -135,6 +135,8 @@ function fail(field: string, expected: string, value: unknown): never {
 
 /** Merge `input` over the defaults (variant-dependent ones included) and check every field. */
 export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
+  if (typeof input !== "object" || input === null || Array.isArray(input))
+    throw new Error(`GRPO config: expected an object of settings, found ${JSON.stringify(input)}`);
   for (const key of Object.keys(input)) {
     if (!TOP_FIELDS.has(key)) throw new Error(`GRPO config: unknown field "${key}"`);
     const allowed = NESTED[key];
@@ -191,6 +193,11 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
   int("lora.r", c.lora.r, 1);
   num("lora.alpha", c.lora.alpha, (x) => x > 0, "> 0");
   num("lora.dropout", c.lora.dropout ?? 0, (x) => x >= 0 && x < 1, "in [0, 1)");
+  const modules = c.lora.targetModules;
+  if (modules !== undefined && !(Array.isArray(modules) && modules.every((m) => typeof m === "string")))
+    fail("lora.targetModules", "a list of module names", modules);
+  if (c.lora.useRslora !== undefined && typeof c.lora.useRslora !== "boolean")
+    fail("lora.useRslora", "true or false", c.lora.useRslora);
   num("optimizer.lr", c.optimizer.lr, (x) => x > 0, "> 0");
   if (!["constant", "linear", "cosine"].includes(c.optimizer.schedule))
     fail("optimizer.schedule", '"constant", "linear" or "cosine"', c.optimizer.schedule);

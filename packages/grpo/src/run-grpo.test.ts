@@ -170,6 +170,21 @@ describe("a tiny GRPO run", () => {
     const dir = path.join(tmp, "full");
     await expect(run(dir)).rejects.toThrow(/already holds checkpoints/);
     await expect(run(dir, { beta: 0.1 }, true)).rejects.toThrow(/different GRPO settings/);
+    // Another problem set (another file, --fresh or --problem-seed) is another run.
+    const others = problems.map((p) => ({ ...p, question: `${p.question} ` }));
+    await expect(
+      runGrpo({
+        modelDir: tinyRef,
+        problems: others,
+        outDir: dir,
+        config: resolveGrpoConfig(settings),
+        reward: evenShare,
+        resume: true,
+        backend: "wasm",
+        progress: false,
+        log: () => {},
+      }),
+    ).rejects.toThrow(/trained on another problems than now/);
   });
 
   it("the trainer's log-probs of a sampled reply equal ONNX Runtime's for the exported policy", async () => {

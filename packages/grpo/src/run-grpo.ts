@@ -6,7 +6,8 @@
  *   4. `iterations` AdamW updates of the LoRA on the clipped token-level objective (grpo-loss.ts).
  * Checkpoints every `checkpointEvery` rounds; resume restores LoRA + AdamW and continues the same trajectory.
  */
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { grpoAdvantages } from "@ssb/curation";
@@ -27,7 +28,7 @@ import {
   selectBackend,
   trainableVariables,
 } from "@ssb/distill";
-import { type LoraConfig, loadCheckpoint } from "@ssb/model";
+import { fileEdgesFingerprint, type LoraConfig, loadCheckpoint } from "@ssb/model";
 import * as tf from "@tensorflow/tfjs";
 import {
   latestGrpoCheckpoint,
@@ -158,6 +159,21 @@ export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
   const adapterDir = path.join(outDir, "adapter");
   await mkdir(outDir, { recursive: true });
 
+  // What the run trains on, stored in each checkpoint: a resume on another model or problem set is refused.
+  const inputs = {
+    model: fileEdgesFingerprint(
+      readdirSync(options.modelDir)
+        .filter(
+          (n) => n === "config.json" || n.endsWith(".safetensors") || n.endsWith(".safetensors.index.json"),
+        )
+        .sort()
+        .map((n) => path.join(options.modelDir, n)),
+    ),
+    problems: createHash("sha256")
+      .update(JSON.stringify(options.problems.map((p) => [p.id, p.question, p.answer])))
+      .digest("hex")
+      .slice(0, 32),
+  };
   let startStep = 0;
   let resumedFrom: number | null = null;
   let elapsedBefore = 0;
@@ -169,6 +185,16 @@ export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
     );
   }
   if (existing) {
+    const changed = Object.entries(inputs)
+      .filter(
+        ([key, value]) => existing.state.inputs?.[key] !== undefined && existing.state.inputs[key] !== value,
+      )
+      .map(([key]) => key);
+    if (changed.length > 0) {
+      throw new Error(
+        `${existing.dir}: the run was trained on another ${changed.join(" and ")} than now (${changed.includes("problems") ? "problems file, --fresh or --problem-seed" : "model folder"}); refusing to resume`,
+      );
+    }
     if (trajectoryKey(existing.state.config) !== trajectoryKey(config)) {
       throw new Error(
         `${existing.dir}: saved with different GRPO settings than now; refusing to resume (compare grpo_state.json)`,
@@ -349,6 +375,7 @@ export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
         lastCheckpoint = await saveGrpoCheckpoint(checkpointsDir, model.lora, loraConfig, optimizer, {
           step: done,
           config,
+          inputs,
           elapsedSec: metrics.elapsedSec,
           savedAt: new Date().toISOString(),
         });
