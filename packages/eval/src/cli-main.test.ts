@@ -193,6 +193,20 @@ describe("ssb-eval CLI", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("refuses a second run on an output folder a live run holds", async () => {
+    const replies = join(root, "lock.jsonl");
+    writeReplies(replies, () => true);
+    const out = join(root, "locked-run");
+    const args = ["--replies", replies, "--benchmarks", "gsm8k", "--limit", "20", "--out", out];
+    expect(await main(args, capture().io)).toBe(0);
+    writeFileSync(join(out, "eval.lock"), String(process.ppid)); // another live process
+    const c = capture();
+    expect(await main(args, c.io)).toBe(1);
+    expect(c.err()).toMatch(/locked by a running ssb-eval run/);
+    rmSync(join(out, "eval.lock"));
+    expect(await main(args, capture().io)).toBe(0);
+  });
+
   it("refuses a replies file that answers one sample twice", async () => {
     const replies = join(root, "twice.jsonl");
     const line = JSON.stringify({ problemId: "a", sampleIndex: 0, text: "\\boxed{1}" });

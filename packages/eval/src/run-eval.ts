@@ -6,9 +6,11 @@
  * already there and asks the generator only for the missing (problem, sample index) pairs. Different settings are
  * refused with the field that differs, because mixing samples of two configurations would make every number wrong.
  */
+
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { acquirePidLock } from "@ssb/logit-store";
 import { type GradeOptions, grade } from "@ssb/verifier";
 import type { BenchmarkSpec } from "./benchmarks.js";
 import type { GeneratedSample, GenerationPrompt, SampleGenerator } from "./generator.js";
@@ -258,6 +260,20 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   }
   const files = outputFiles(outDir);
   mkdirSync(outDir, { recursive: true });
+  // One run per output folder: two appending to one records.jsonl would grade every sample twice.
+  const release = acquirePidLock(join(outDir, "eval.lock"), outDir, "ssb-eval run");
+  try {
+    return await evalLocked(input, files);
+  } finally {
+    release();
+  }
+}
+
+async function evalLocked(
+  input: RunEvalInput,
+  files: ReturnType<typeof outputFiles>,
+): Promise<RunEvalResult> {
+  const { config, generator, outDir } = input;
 
   const loaded = config.benchmarks.map((b) => {
     const name = typeof b === "string" ? b : b.name;
