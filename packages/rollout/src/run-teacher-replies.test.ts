@@ -103,6 +103,29 @@ describe("ssb-rollout --teacher-prompts", () => {
     expect(bad.text()).toMatch(/--teacher-prompts: --temperature cannot be used/);
   });
 
+  it("resumes a job whose too-long prompts got empty replies without logits", async () => {
+    const long = {
+      ...PROMPTS[0],
+      problemId: "long",
+      messages: [{ role: "user", content: "x".repeat(600) }], // 600 bytes: past the 512 positions
+      requests: [{ id: "long#1", sampling: { temperature: 0.4, topK: 50, maxNewTokens: 10, seed: 1 } }],
+    };
+    const file = path.join(work, "with-long.jsonl");
+    writeFileSync(file, `${[PROMPTS[1], long].map((p) => JSON.stringify(p)).join("\n")}\n`);
+    const out = path.join(work, "long-replies.jsonl");
+    const args = ["--model", modelDir, "--teacher-prompts", file, "--out", out];
+    const capture = ["--capture-logits", path.join(work, "long-logits")];
+    expect(await runCli([...args, ...capture], { out: sink().stream, err: sink().stream })).toBe(0);
+    const reply = lines(out).find((r) => r.id === "long#1");
+    expect(reply).toMatchObject({ text: "", tokenIds: [], finishReason: "length" });
+    expect(reply?.logitKey).toBeUndefined();
+    const again = sink();
+    expect(await runCli([...args, ...capture], { out: sink().stream, err: again.stream }), again.text()).toBe(
+      0,
+    );
+    expect(again.text()).toMatch(/0 new, 3 already done/);
+  });
+
   it("names the line of a record that is not a teacher prompt", async () => {
     const file = path.join(work, "not-teacher.jsonl");
     writeFileSync(file, `${JSON.stringify(PROMPTS[0])}\n${JSON.stringify({ id: "a", question: "q" })}\n`);

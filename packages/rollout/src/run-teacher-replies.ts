@@ -65,12 +65,14 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
   };
   const captureK = options.capture?.k ?? 20;
   const captureDtype = options.capture?.dtype ?? "float16";
-  const hashes = new Map(
-    options.prompts.map((p) => [
-      p.problemId,
-      promptFingerprint(gen.encodePrompt({ id: p.problemId, messages: p.messages })),
-    ]),
-  );
+  const hashes = new Map<string, string>();
+  // Prompts too long for the model's context get an empty reply and no logits (createTeacherGenerator).
+  const tooLong = new Set<string>();
+  for (const p of options.prompts) {
+    const ids = gen.encodePrompt({ id: p.problemId, messages: p.messages });
+    hashes.set(p.problemId, promptFingerprint(ids));
+    if (ids.length + 1 > gen.maxContext) tooLong.add(p.problemId);
+  }
   if (hashes.size !== options.prompts.length)
     throw new RolloutError("teacher prompts: a problem id appears on more than one line");
   const journal = openRolloutJournal(options.outFile, {
@@ -102,7 +104,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
         where.set(r.id, { problemId: p.problemId, sampleIndex });
         if (journal.has(p.problemId, sampleIndex)) {
           skipped++;
-          written0.push(r.id);
+          if (!tooLong.has(p.problemId)) written0.push(r.id);
           refuseChangedPrompt(journal, p.problemId, hash);
         } else {
           requests.push({ id: r.id, messages: p.messages, sampling: r.sampling });
