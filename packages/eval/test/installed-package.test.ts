@@ -1,7 +1,8 @@
 /**
  * The package must work installed alone: copy what `files` ships (dist, data, README) into a fresh
- * node_modules/@ssb/eval outside the repository, link its two workspace dependencies, and load the shipped
- * benchmarks through both the ESM and the CJS build. Needs `pnpm build` first (turbo runs it before tests).
+ * node_modules/@ssb/eval outside the repository, link the workspace dependencies its package.json lists, and
+ * load the shipped benchmarks through both the ESM and the CJS build. Needs `pnpm build` first (turbo runs it
+ * before tests).
  */
 import { execFileSync } from "node:child_process";
 import {
@@ -27,7 +28,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe.skipIf(!built)("installed package (dist + data only)", () => {
   it("finds its benchmark data from the ESM and the CJS build", () => {
-    const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as { files: string[] };
+    const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as {
+      files: string[];
+      dependencies: Record<string, string>;
+    };
     const target = join(root, "node_modules", "@ssb", "eval");
     mkdirSync(target, { recursive: true });
     cpSync(join(pkgDir, "package.json"), join(target, "package.json"));
@@ -35,12 +39,10 @@ describe.skipIf(!built)("installed package (dist + data only)", () => {
       if (existsSync(join(pkgDir, entry)))
         cpSync(join(pkgDir, entry), join(target, entry), { recursive: true });
     }
-    for (const dep of ["verifier", "curation", "model", "rollout"]) {
-      symlinkSync(
-        realpathSync(join(pkgDir, "node_modules", "@ssb", dep)),
-        join(root, "node_modules", "@ssb", dep),
-        "dir",
-      );
+    // Its workspace dependencies, as package.json lists them (an import of one it does not list fails here).
+    const workspaceDeps = Object.keys(pkg.dependencies).filter((d) => d.startsWith("@ssb/"));
+    for (const dep of workspaceDeps) {
+      symlinkSync(realpathSync(join(pkgDir, "node_modules", dep)), join(root, "node_modules", dep), "dir");
     }
     const script =
       "const n = (m) => ['gsm8k','math500','aime24'].map((b) => m.loadBenchmark(b).problems.length).join(',');";
