@@ -13,6 +13,21 @@ describe("affectedStage", () => {
     const both = { ...evalOnly, rollout: { ...DEFAULT_CONFIG.rollout, samples: 8 } };
     expect(affectedStage(DEFAULT_CONFIG, both)).toEqual({ stage: "rollout", field: "rollout" });
     expect(affectedStage(DEFAULT_CONFIG, { ...DEFAULT_CONFIG, threads: 4 })).toBeNull();
+    // Batch sizes of generation and distill's threads change no output; key order is not a setting.
+    const neutral = {
+      ...DEFAULT_CONFIG,
+      rollout: { ...DEFAULT_CONFIG.rollout, batchSize: 7 },
+      eval: { ...DEFAULT_CONFIG.eval, batchSize: 3 },
+      distill: { ...DEFAULT_CONFIG.distill, workers: 2 },
+    };
+    expect(affectedStage(DEFAULT_CONFIG, neutral)).toBeNull();
+    const a = { ...DEFAULT_CONFIG, distill: { maxLength: 0, maxSteps: 0 } };
+    const b = { ...DEFAULT_CONFIG, distill: { maxSteps: 0, maxLength: 0 } };
+    expect(affectedStage(a, b)).toBeNull();
+    expect(affectedStage(a, { ...b, distill: { maxSteps: 5, maxLength: 0 } })).toEqual({
+      stage: "distill",
+      field: "distill",
+    });
   });
 });
 

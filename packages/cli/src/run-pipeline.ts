@@ -66,6 +66,35 @@ const FIELD_STAGE: Record<string, StageName> = {
   eval: "eval",
 };
 
+/**
+ * Settings inside those sections that change no output: how many sequences are decoded together (every
+ * (problem, sample) draws from its own stream) and distill's worker threads (the summation order of
+ * gradients only, which @ssb/distill itself lets a resume change).
+ */
+const NEUTRAL: Record<string, readonly string[]> = {
+  rollout: ["batchSize"],
+  eval: ["batchSize"],
+  distill: ["workers"],
+};
+
+/** A section as compared: neutral settings left out, object keys sorted (YAML order is not a setting). */
+function comparable(field: string, value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (typeof v !== "object" || v === null) return v;
+    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return Object.fromEntries(entries.map(([k, x]) => [k, sorted(x)]));
+  };
+  const neutral = NEUTRAL[field] ?? [];
+  const kept =
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).filter(([k]) => !neutral.includes(k)))
+      : value;
+  return JSON.stringify(sorted(kept)) ?? "undefined";
+}
+
 /** The earliest stage whose outputs the change from `before` to `after` invalidates, and the field. */
 export function affectedStage(
   before: PipelineConfig,
@@ -73,8 +102,8 @@ export function affectedStage(
 ): { stage: StageName; field: string } | null {
   let best: { stage: StageName; field: string } | null = null;
   for (const [field, stage] of Object.entries(FIELD_STAGE)) {
-    const a = JSON.stringify((before as Record<string, unknown>)[field]);
-    const b = JSON.stringify((after as Record<string, unknown>)[field]);
+    const a = comparable(field, (before as Record<string, unknown>)[field]);
+    const b = comparable(field, (after as Record<string, unknown>)[field]);
     if (a !== b && (best === null || stageIndex(stage) < stageIndex(best.stage))) best = { stage, field };
   }
   return best;
