@@ -65,6 +65,15 @@ export function compareRuns(
     const problemsB = groupedB.get(benchmark);
     if (problemsB === undefined) continue;
     const paired = [...problemsA.keys()].filter((id) => problemsB.has(id));
+    // Pairing is by id: the same id graded against another gold answer is another problem (another file).
+    for (const id of paired) {
+      const [goldA, goldB] = [problemsA.get(id)?.[0]?.gold, problemsB.get(id)?.[0]?.gold];
+      if (goldA !== goldB) {
+        throw new Error(
+          `${benchmark}/${id}: the runs graded it against different gold answers (${JSON.stringify(goldA)} vs ${JSON.stringify(goldB)}); they are not on the same data, so they cannot be paired`,
+        );
+      }
+    }
     const score = (samples: readonly SampleRecord[]) => mean(samples.map((s) => (s.correct ? 1 : 0)));
     const perProblem: ProblemOutcome[] = paired.map((problemId) => ({
       problemId,
