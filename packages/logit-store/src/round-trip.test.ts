@@ -225,14 +225,21 @@ describe("round trip", () => {
     async () => {
       const dir = tempDir();
       await (await openLogitStoreWriter(dir, meta(2, "float32"))).close();
-      // `sleep 0` exits at once; its parent then becomes `sleep 5`, which never reaps it.
-      const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"], {
+      // The child outlives the shell's exec (1 s), so its parent is by then `sleep 8`, which never reaps it.
+      // (A child that exited before the exec could be reaped by the shell itself: no zombie, no test.)
+      const parent = spawn("sh", ["-c", "sleep 1 & echo $!; exec sleep 8"], {
         stdio: ["ignore", "pipe", "ignore"],
       });
       try {
         const pid = Number((await once(parent.stdout, "data"))[0].toString().trim());
-        const state = () => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
-        for (let i = 0; i < 200 && state() !== "Z"; i++) await new Promise((r) => setTimeout(r, 10));
+        const state = (): string | undefined => {
+          try {
+            return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+          } catch {
+            return undefined;
+          }
+        };
+        for (let i = 0; i < 500 && state() !== "Z"; i++) await new Promise((r) => setTimeout(r, 10));
         expect(state()).toBe("Z");
         writeFileSync(join(dir, "writer.lock"), String(pid));
         await (await openLogitStoreWriter(dir, meta(2, "float32"))).close();
