@@ -38,8 +38,9 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== "train") {
-    process.stderr.write(USAGE);
-    return command === "--help" || command === "-h" ? 0 : 2;
+    const help = command === "--help" || command === "-h";
+    (help ? process.stdout : process.stderr).write(USAGE);
+    return help ? 0 : 2;
   }
   const { values } = parseArgs({
     args: rest,

@@ -1,5 +1,5 @@
 /** A run stopped by its signal (Ctrl-C), resumed; and resumes that would train on something else, refused. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openSafetensors } from "@ssb/model";
@@ -66,6 +66,13 @@ describe("stopping and resuming", () => {
     // Resuming the finished run trains nothing and reports its last loss, not NaN.
     const again = await run("stopped", { resume: true });
     expect(again.lastLoss).toBeCloseTo(straight.lastLoss, 6);
+  });
+
+  it("refuses an output folder a live run holds", async () => {
+    const out = path.join(dir, "held");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(path.join(out, "train.lock"), String(process.ppid)); // another live process
+    await expect(run("held")).rejects.toThrow(/locked by a running distill run/);
   });
 
   it("refuses to resume on other data, a schedule of another length, or other settings, naming each", async () => {

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { acquirePidLock } from "@ssb/logit-store";
 import type { LoraConfig } from "@ssb/model";
 import * as tf from "@tensorflow/tfjs";
 import { AdamW, globalNorm } from "./adamw.js";
@@ -119,6 +120,17 @@ function resumeMismatch(
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
+  await mkdir(options.outDir, { recursive: true });
+  // One run per output folder: two would write each other's checkpoints and metrics.
+  const release = acquirePidLock(path.join(options.outDir, "train.lock"), options.outDir, "distill run");
+  try {
+    return await trainLocked(options);
+  } finally {
+    release();
+  }
+}
+
+async function trainLocked(options: TrainOptions): Promise<TrainResult> {
   const { model, config, outDir } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const examples =
@@ -349,8 +361,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const history = readMetrics(metricsFile);
   await writeFile(plotFile, lossCurveSvg(history, `${config.mode} loss`));
   optimizer.dispose();
+  const firstLoss = history[0]?.loss ?? Number.NaN;
+  const meanRate = history.reduce((sum, m) => sum + m.tokensPerSec, 0) / Math.max(1, history.length);
   log(
-    `[distill] done: ${totalSteps} steps, last loss ${lastLoss.toFixed(5)}; saved ${savedTo}; curve ${plotFile}`,
+    `[distill] done: ${totalSteps} steps in ${((Date.now() - started) / 1000).toFixed(1)} s this session (${meanRate.toFixed(0)} tok/s on average), loss ${firstLoss.toFixed(5)} -> ${lastLoss.toFixed(5)}; saved ${savedTo}; curve ${plotFile}`,
   );
   return {
     steps: totalSteps,
