@@ -1,7 +1,8 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, expect, it } from "vitest";
 import { acquirePidLock } from "./pid-lock.js";
 
@@ -21,6 +22,42 @@ it("is held by one live process at a time, and taken over from a dead one", () =
   const dead = spawnSync(process.execPath, ["-e", "0"]).pid as number;
   writeFileSync(file, String(dead));
   acquirePidLock(file, "out.jsonl", "job")();
+  // Not a pid, and old: stale (a young one may be another writer's lock in the making, and is waited for).
   writeFileSync(file, "not a pid");
+  utimesSync(file, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
   acquirePidLock(file, "out.jsonl", "job")();
 });
+
+const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
+
+it.runIf(existsSync(dist))(
+  "lets one of several processes that start together hold it",
+  async () => {
+    // Each child waits for a common start time, tries the lock, holds it 200 ms and says whether it got it.
+    const child = `
+    const { acquirePidLock } = await import(${JSON.stringify(pathToFileURL(dist).href)});
+    const [file, start] = process.argv.slice(1);
+    while (Date.now() < Number(start)) {}
+    try { const release = acquirePidLock(file, "x", "job"); console.log("GOT");
+      await new Promise((r) => setTimeout(r, 200)); release(); } catch { console.log("REFUSED"); }`;
+    for (let trial = 0; trial < 6; trial++) {
+      const file = join(dir, `race-${trial}.lock`);
+      const start = String(Date.now() + 400);
+      const outputs = await Promise.all(
+        [0, 1, 2].map(
+          () =>
+            new Promise<string>((resolve, reject) =>
+              execFile(process.execPath, ["--input-type=module", "-e", child, file, start], (e, out) =>
+                e ? reject(e) : resolve(out.trim()),
+              ),
+            ),
+        ),
+      );
+      expect(
+        outputs.filter((o) => o === "GOT"),
+        `trial ${trial}: ${outputs.join(", ")}`,
+      ).toHaveLength(1);
+    }
+  },
+  30_000,
+);

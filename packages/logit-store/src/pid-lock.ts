@@ -3,7 +3,7 @@
  * lock left by a process that died (SIGKILL, a lost machine) is taken over at once, with no stale timeout.
  * Processes on one machine only (pids are not meaningful across machines).
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { linkSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { LogitStoreError } from "./errors.js";
 
 /**
@@ -12,30 +12,49 @@ import { LogitStoreError } from "./errors.js";
  * holds it. Returns the function that releases it.
  */
 export function acquirePidLock(file: string, what: string, holder = "process"): () => void {
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    // The pid is written to a file of our own first and hard-linked into place: link() fails when the lock
+    // exists, and a lock that exists always holds a whole pid (never an empty file another process would
+    // read as "no holder").
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, String(process.pid));
     try {
-      const fd = openSync(file, "wx");
-      try {
-        writeSync(fd, String(process.pid));
-      } finally {
-        closeSync(fd);
-      }
+      linkSync(tmp, file);
       return () => rmSync(file, { force: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    } finally {
+      rmSync(tmp, { force: true });
     }
-    let pid = Number.NaN;
+    let text: string;
     try {
-      pid = Number(readFileSync(file, "utf8").trim());
+      text = readFileSync(file, "utf8").trim();
     } catch {
       continue; // released meanwhile: try again
     }
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+    const pid = Number(text);
+    if (!(Number.isInteger(pid) && pid > 0)) {
+      // Not a pid (written by something else, or cut short by a crash of an older writer): stale once it
+      // has stood for a while; a moment ago it may be another writer's older-style lock in the making.
+      if (Date.now() - statSync(file).mtimeMs < 2000) {
+        sleepMs(50);
+        continue;
+      }
+    } else if (pid !== process.pid && alive(pid)) {
       throw new LogitStoreError(`${what}: locked by a running ${holder} (pid ${pid}, ${file})`);
     }
-    rmSync(file, { force: true }); // a dead holder's (or our own earlier) lock
+    // A dead holder's (or our own earlier) lock: removed only if it is still the one we read.
+    try {
+      if (readFileSync(file, "utf8").trim() === text) rmSync(file, { force: true });
+    } catch {
+      // gone already
+    }
   }
   throw new LogitStoreError(`${what}: could not take the lock ${file}`);
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function alive(pid: number): boolean {
