@@ -49,9 +49,10 @@ describe("fingerprints", () => {
     const c = await modelFolder("c");
     poke(path.join(c, "model.onnx"), 0);
     expect(modelFingerprint(path.join(c, "model.onnx"))).not.toBe(fp);
-    // Files that are not the model's (config, tokenizer) do not count.
+    // Files that are not the model's (config, tokenizer, a backup) do not count.
     const d = await modelFolder("d");
     await writeFile(path.join(d, "config.json"), '{"changed": true}');
+    await writeFile(path.join(d, "model.onnx.bak"), "an old copy");
     expect(modelFingerprint(path.join(d, "model.onnx"))).toBe(fp);
   });
 

@@ -11,13 +11,17 @@ import { fileEdgesFingerprint } from "@ssb/model";
  * Fingerprint of an ONNX model: the size and first and last MiB of the file and of its external-data files
  * beside it (named after it, as `model.onnx.data` or `model.onnx_data`). Two different checkpoints of the
  * same architecture differ there (their weights do); the same files give the same fingerprint wherever
- * they are, so a moved model folder still resumes.
+ * they are, so a model folder moved elsewhere still resumes (under its name: the model id is the folder's).
  */
 export function modelFingerprint(onnxFile: string): string {
   const dir = path.dirname(onnxFile);
   const base = path.basename(onnxFile);
+  // External data named after the model (ORT GenAI's `model.onnx.data`, Optimum's `model.onnx_data`); a
+  // `model.onnx.bak` beside it is not the model's.
+  const isData = (name: string): boolean =>
+    name.startsWith(base) && /^[._]data\d*$/.test(name.slice(base.length));
   const data = readdirSync(dir)
-    .filter((name) => name !== base && name.startsWith(base))
+    .filter(isData)
     .sort()
     .map((name) => path.join(dir, name));
   return fileEdgesFingerprint([onnxFile, ...data]);

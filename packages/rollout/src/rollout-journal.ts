@@ -14,6 +14,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeSync,
 } from "node:fs";
 import path from "node:path";
@@ -26,6 +27,11 @@ export interface JournalRecord {
   sampleIndex: number;
   /** Fingerprint of the prompt's token ids (see promptFingerprint): a rerun refuses a changed prompt. */
   promptHash?: string;
+  /**
+   * Fingerprint of what this pair alone was sampled with, beyond the job's settings (a teacher request's own
+   * sampling and seed): a rerun refuses a pair asked for with other ones.
+   */
+  requestHash?: string;
 }
 
 export interface RolloutRecord extends JournalRecord {
@@ -48,10 +54,17 @@ export interface RolloutJournal {
   has(problemId: string, sampleIndex: number): boolean;
   /** The prompt fingerprint (`promptHash`) of the problem's first record, if its records carry one. */
   storedPrompt(problemId: string): StoredPrompt | undefined;
+  /** The pair's `requestHash` and its line, if its record carries one. */
+  storedRequest(problemId: string, sampleIndex: number): StoredPrompt | undefined;
   readonly size: number;
   /** Append records (one write + fsync); pairs already present are skipped and counted. */
   append(records: readonly JournalRecord[]): number;
   close(): void;
+  /**
+   * Close; and when this open created the output and nothing was appended, remove it and its settings file,
+   * so a job refused before its first record (a locked or mismatched logit store) does not pin its settings.
+   */
+  discardIfUnused(): void;
 }
 
 /** Write `text` to `file` atomically: temp file, fsync, rename. */
@@ -139,6 +152,8 @@ function openLocked(
   release: () => void,
 ): RolloutJournal {
   const settingsFile = `${file}.settings.json`;
+  // Whether this open made the output (see discardIfUnused).
+  let created = false;
   const wanted = `${JSON.stringify(settings, null, 2)}\n`;
   if (existsSync(settingsFile)) {
     let found: Record<string, unknown>;
@@ -162,10 +177,12 @@ function openLocked(
     );
   } else {
     writeFileAtomic(settingsFile, wanted);
+    created = true;
   }
 
   const done = new Set<string>();
   const prompts = new Map<string, StoredPrompt>();
+  const requests = new Map<string, StoredPrompt>();
   let keep = 0;
   if (existsSync(file)) {
     const bytes = readFileSync(file);
@@ -199,6 +216,7 @@ function openLocked(
         done.add(key);
         if (typeof r.promptHash === "string" && !prompts.has(r.problemId))
           prompts.set(r.problemId, { hash: r.promptHash, line });
+        if (typeof r.requestHash === "string") requests.set(key, { hash: r.requestHash, line });
       }
       start = nl + 1;
       keep = start;
@@ -212,6 +230,7 @@ function openLocked(
     file,
     has: (problemId, sampleIndex) => done.has(pairKey(problemId, sampleIndex)),
     storedPrompt: (problemId) => prompts.get(problemId),
+    storedRequest: (problemId, sampleIndex) => requests.get(pairKey(problemId, sampleIndex)),
     get size() {
       return done.size;
     },
@@ -242,6 +261,16 @@ function openLocked(
         closeSync(fd);
         release();
       }
+      closed = true;
+    },
+    discardIfUnused() {
+      const unused = created && position === 0;
+      if (!closed) closeSync(fd);
+      if (unused) {
+        rmSync(file, { force: true });
+        rmSync(settingsFile, { force: true });
+      }
+      if (!closed) release();
       closed = true;
     },
   };

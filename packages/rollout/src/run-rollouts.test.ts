@@ -3,7 +3,7 @@
  * resumes) and what is another one (and is refused before it mixes two runs), logit stores that do not
  * belong to the output, and stopping on an abort signal.
  */
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -116,6 +116,20 @@ describe("runRollouts with logit capture", () => {
     await expect(runRollouts(job(out, { capture: { dir: fresh("empty-logits") } }))).rejects.toThrow(
       /4 record\(s\) of .*\d+-cap\.jsonl have no logits in this store \(first: "p0#0"\)/,
     );
+  });
+
+  it("leaves no output behind when refused before its first record (a store held by another job)", async () => {
+    const out = fresh("held-store.jsonl");
+    const logits = fresh("held-logits");
+    mkdirSync(logits, { recursive: true });
+    writeFileSync(path.join(logits, "writer.lock"), String(process.ppid)); // another live writer
+    await expect(runRollouts(job(out, { capture: { dir: logits } }))).rejects.toThrow(
+      /locked by a running writer/,
+    );
+    expect(existsSync(out) || existsSync(`${out}.settings.json`)).toBe(false);
+    rmSync(path.join(logits, "writer.lock"));
+    // Another capture k is then a fresh job, not "other settings".
+    await runRollouts(job(out, { capture: { dir: logits, k: 8 }, problems: PROBLEMS.slice(0, 1) }));
   });
 
   it("refuses to link records to logits another job stored under the same keys", async () => {

@@ -211,6 +211,9 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       options.signal,
     );
     return summary(interrupted);
+  } catch (e) {
+    journal.discardIfUnused(); // refused before its first record: no files left to pin its settings
+    throw e;
   } finally {
     reader?.close();
     journal.close();

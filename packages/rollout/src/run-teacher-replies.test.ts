@@ -101,6 +101,17 @@ describe("ssb-rollout --teacher-prompts", () => {
     const bad = sink();
     expect(await runCli([...args, "--temperature", "0.7"], { out: sink().stream, err: bad.stream })).toBe(2);
     expect(bad.text()).toMatch(/--teacher-prompts: --temperature cannot be used/);
+    // The same prompts asking for other sampling (curation rerun with --temperature 0.9) are another job.
+    const hotter = path.join(work, "teacher-prompts-hot.jsonl");
+    const hot = PROMPTS.map((p) => ({
+      ...p,
+      requests: p.requests.map((r) => ({ ...r, sampling: { ...r.sampling, temperature: 0.9 } })),
+    }));
+    writeFileSync(hotter, `${hot.map((p) => JSON.stringify(p)).join("\n")}\n`);
+    const mixed = sink();
+    const hotArgs = args.map((a) => (a === file ? hotter : a));
+    expect(await runCli(hotArgs, { out: sink().stream, err: mixed.stream }), mixed.text()).toBe(1);
+    expect(mixed.text()).toMatch(/replies\.jsonl:\d+: request "q1#1" was sampled with other settings/);
   });
 
   it("resumes a job whose too-long prompts got empty replies without logits", async () => {

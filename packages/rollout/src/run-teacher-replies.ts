@@ -6,6 +6,7 @@
  * rerun repeats it exactly. Resume, held records and the checks on a resumed output are those of rollout
  * jobs (runRollouts): a request is a (problem, sample) pair whose sample index is its attempt's position.
  */
+import { createHash } from "node:crypto";
 import type { LogitStoreWriter } from "@ssb/logit-store";
 import { RolloutError } from "./errors.js";
 import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
@@ -16,7 +17,11 @@ import { openRolloutJournal } from "./rollout-journal.js";
 import type { LogitCaptureJob, RolloutJobSummary } from "./run-rollouts.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
 import type { FinishReason } from "./sequence.js";
-import { createTeacherGenerator, type TeacherGenerationRequest } from "./teacher-generator.js";
+import {
+  createTeacherGenerator,
+  type TeacherGenerationRequest,
+  type TeacherSamplingInput,
+} from "./teacher-generator.js";
 import type { TeacherPromptLine } from "./teacher-prompts-file.js";
 
 export interface TeacherRepliesJobOptions {
@@ -44,8 +49,16 @@ export interface TeacherReplyRecord {
   tokenIds: number[];
   finishReason: FinishReason;
   promptHash: string;
+  /** Fingerprint of the request's id and its own sampling (see requestHash). */
+  requestHash: string;
   modelId: string;
   logitKey?: string;
+}
+
+/** Fingerprint of a request's id and its own sampling settings and seed, in a fixed field order. */
+function requestHash(id: string, s: TeacherSamplingInput): string {
+  const fields = [id, s.temperature, s.topK, s.topP ?? null, s.maxNewTokens ?? null, s.seed ?? null];
+  return createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 16);
 }
 
 export async function runTeacherReplies(options: TeacherRepliesJobOptions): Promise<RolloutJobSummary> {
@@ -96,16 +109,24 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
   try {
     const requests: TeacherGenerationRequest[] = [];
     const where = new Map<string, { problemId: string; sampleIndex: number }>();
+    const samplingOf = new Map<string, TeacherSamplingInput>();
     const written0: string[] = [];
     for (const p of options.prompts) {
       const hash = hashes.get(p.problemId) as string;
       p.requests.forEach((r, sampleIndex) => {
         total++;
         where.set(r.id, { problemId: p.problemId, sampleIndex });
+        samplingOf.set(r.id, r.sampling);
         if (journal.has(p.problemId, sampleIndex)) {
           skipped++;
           if (!tooLong.has(p.problemId)) written0.push(r.id);
           refuseChangedPrompt(journal, p.problemId, hash);
+          const stored = journal.storedRequest(p.problemId, sampleIndex);
+          if (stored && stored.hash !== requestHash(r.id, r.sampling)) {
+            throw new RolloutError(
+              `${journal.file}:${stored.line}: request "${r.id}" was sampled with other settings (temperature, top-k, top-p, max tokens or seed) than it asks for now; use a new --out for a different job`,
+            );
+          }
         } else {
           requests.push({ id: r.id, messages: p.messages, sampling: r.sampling });
         }
@@ -137,6 +158,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
           tokenIds: r.tokenIds,
           finishReason: r.finishReason,
           promptHash: hashes.get(at.problemId) as string,
+          requestHash: requestHash(r.id, samplingOf.get(r.id) as TeacherSamplingInput),
           modelId: gen.modelId,
         };
         if (r.logitKey !== undefined) record.logitKey = r.logitKey;
@@ -148,6 +170,9 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
       options.signal,
     );
     return summary(interrupted);
+  } catch (e) {
+    journal.discardIfUnused(); // refused before its first record: no files left to pin its settings
+    throw e;
   } finally {
     journal.close();
     await writer?.close();
