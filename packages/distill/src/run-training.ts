@@ -4,11 +4,11 @@
  */
 
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { copyFile } from "node:fs/promises";
 import path from "node:path";
 import { openLogitStore } from "@ssb/logit-store";
-import { fileEdgesFingerprint, loadCheckpoint } from "@ssb/model";
+import { checkpointFingerprint, loadCheckpoint } from "@ssb/model";
 import { type BackendPreference, selectBackend } from "./backend.js";
 import { disposeDecoder, loadDecoder } from "./model.js";
 import { loadPairExamples, loadSftExamples } from "./pairs-data.js";
@@ -42,16 +42,8 @@ export interface RunTrainingOptions {
  */
 function trainingInputs(options: RunTrainingOptions): Record<string, string> {
   const sha = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex").slice(0, 32);
-  const dir = options.modelDir;
-  const weights = readdirSync(dir)
-    .filter(
-      (name) =>
-        name === "config.json" || name.endsWith(".safetensors") || name.endsWith(".safetensors.index.json"),
-    )
-    .sort()
-    .map((name) => path.join(dir, name));
   const inputs: Record<string, string> = {
-    model: fileEdgesFingerprint(weights),
+    model: checkpointFingerprint(options.modelDir),
     data: sha(readFileSync(options.dataFile)),
   };
   const manifest = options.logitsDir ? path.join(options.logitsDir, "manifest.json") : null;

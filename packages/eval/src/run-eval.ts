@@ -250,7 +250,7 @@ function makeRecord(
 }
 
 export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
-  const { config, generator, outDir } = input;
+  const { config, outDir } = input;
   validateEvalConfig(config);
   if (config.sampling.temperature === 0 && config.n > 1) {
     // Not an error: greedy samples are identical, which is legal but almost always a configuration mistake.

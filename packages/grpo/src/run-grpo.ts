@@ -7,7 +7,7 @@
  * Checkpoints every `checkpointEvery` rounds; resume restores LoRA + AdamW and continues the same trajectory.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { grpoAdvantages } from "@ssb/curation";
@@ -28,7 +28,7 @@ import {
   selectBackend,
   trainableVariables,
 } from "@ssb/distill";
-import { fileEdgesFingerprint, type LoraConfig, loadCheckpoint } from "@ssb/model";
+import { checkpointFingerprint, type LoraConfig, loadCheckpoint } from "@ssb/model";
 import * as tf from "@tensorflow/tfjs";
 import {
   latestGrpoCheckpoint,
@@ -161,14 +161,7 @@ export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
 
   // What the run trains on, stored in each checkpoint: a resume on another model or problem set is refused.
   const inputs = {
-    model: fileEdgesFingerprint(
-      readdirSync(options.modelDir)
-        .filter(
-          (n) => n === "config.json" || n.endsWith(".safetensors") || n.endsWith(".safetensors.index.json"),
-        )
-        .sort()
-        .map((n) => path.join(options.modelDir, n)),
-    ),
+    model: checkpointFingerprint(options.modelDir),
     problems: createHash("sha256")
       .update(JSON.stringify(options.problems.map((p) => [p.id, p.question, p.answer])))
       .digest("hex")

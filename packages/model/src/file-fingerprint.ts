@@ -4,7 +4,7 @@
  * gigabytes. Used to tell, on resume, whether a job still has the model it started with.
  */
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 
 /** Bytes read from each end of a file. */
@@ -31,4 +31,20 @@ export function fileEdgesFingerprint(files: readonly string[]): string {
     }
   }
   return hash.digest("hex").slice(0, 32);
+}
+
+/**
+ * Fingerprint of a Hugging Face checkpoint folder: its config.json and weight files (safetensors, and a
+ * sharded checkpoint's index), so a retrained or other checkpoint differs while its tokenizer or a README
+ * beside it does not count.
+ */
+export function checkpointFingerprint(dir: string): string {
+  const files = readdirSync(dir)
+    .filter(
+      (name) =>
+        name === "config.json" || name.endsWith(".safetensors") || name.endsWith(".safetensors.index.json"),
+    )
+    .sort()
+    .map((name) => path.join(dir, name));
+  return fileEdgesFingerprint(files);
 }

@@ -6,7 +6,7 @@ export * from "./config.js";
 export * from "./dtype.js";
 export * from "./export-decoder.js";
 export * from "./export-onnx.js";
-export { fileEdgesFingerprint } from "./file-fingerprint.js";
+export { checkpointFingerprint, fileEdgesFingerprint } from "./file-fingerprint.js";
 export * from "./genai-config.js";
 export { type JsonObject, ModelFileError } from "./json-fields.js";
 export { type CachePair, readCacheAppends } from "./onnx-cache-append.js";

@@ -267,12 +267,16 @@ export async function runCli(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const problems = options.teacherPrompts
-      ? null
-      : readProblemsFile(options.problems, options.system, options.limit);
-    const teacherPrompts = options.teacherPrompts
-      ? readTeacherPromptsFile(options.problems).slice(0, options.limit)
-      : null;
+    // Read before the model loads (seconds to minutes), so a bad line fails at once.
+    const input = options.teacherPrompts
+      ? {
+          kind: "teacher" as const,
+          prompts: readTeacherPromptsFile(options.problems).slice(0, options.limit),
+        }
+      : {
+          kind: "problems" as const,
+          problems: readProblemsFile(options.problems, options.system, options.limit),
+        };
     const settings: Parameters<typeof Generator.load>[1] = {
       executionProvider: options.ep,
       warn: (m) => io.err.write(`${m}\n`),
@@ -287,10 +291,10 @@ export async function runCli(
         ? { dir: options.captureDir, k: options.captureK, dtype: options.captureDtype }
         : undefined;
     let summary: RolloutJobSummary;
-    if (teacherPrompts) {
+    if (input.kind === "teacher") {
       summary = await runTeacherReplies({
         generator,
-        prompts: teacherPrompts,
+        prompts: input.prompts,
         outFile: options.out,
         sampling: options.sampling,
         maxBatch: options.batchSize,
@@ -302,7 +306,7 @@ export async function runCli(
     } else {
       const job: Parameters<typeof runRollouts>[0] = {
         generator,
-        problems: problems ?? [],
+        problems: input.problems,
         n: options.n,
         sampling: options.generationConfig
           ? { ...generator.modelSampling(), ...options.sampling }

@@ -7,7 +7,7 @@ import { RolloutError } from "./errors.js";
  * Lines of a text file, read in 1 MiB chunks; a UTF-8 byte order mark at its start is dropped, and a last
  * line without a newline is a line. Errors (a missing file) are thrown as they come, for the caller to name.
  */
-export function* fileLines(file: string): Generator<string> {
+function* fileLines(file: string): Generator<string> {
   const fd = openSync(file, "r");
   try {
     const chunk = Buffer.alloc(1 << 20);

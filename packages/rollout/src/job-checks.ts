@@ -2,7 +2,7 @@
  * What rollout jobs (runRollouts) and teacher-reply jobs (runTeacherReplies) share around their files: the
  * job's logit store, and the checks a resumed job makes before it writes (its output and store are its own).
  */
-import { type LogitStoreWriter, openLogitStoreWriter } from "@ssb/logit-store";
+import { type LogitStoreWriter, openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
 import { RolloutError } from "./errors.js";
 import type { Generator } from "./generator.js";
 import type { RolloutJournal } from "./rollout-journal.js";
@@ -51,4 +51,39 @@ export function refuseMissingLogits(
       `${writer.dir}: ${missing} record(s) of ${outFile} have no logits in this store (first: "${first}"); was --capture-logits given another folder than the run that wrote them?`,
     );
   }
+}
+
+/** Checks of pairs re-sampled because an earlier run stored their logits (see storedEarlier). */
+export interface StoredEarlier {
+  /** Refuse when `key` was stored earlier with other tokens; `sampledBy` says who sampled them now. */
+  check(key: string, tokenIds: readonly number[], sampledBy: string): void;
+  close(): void;
+}
+
+/**
+ * The keys among `keys` that `writer`'s store already holds: an earlier run stored their logits and died
+ * before writing their records. The generator samples such a pair again without capture; it must come out
+ * as the stored tokens, or the store holds another job's logits under the same key. Null when there is none.
+ */
+export async function storedEarlier(
+  writer: LogitStoreWriter | null,
+  keys: Iterable<string>,
+): Promise<StoredEarlier | null> {
+  if (!writer) return null;
+  const held = new Set<string>();
+  for (const key of keys) if (writer.has(key)) held.add(key);
+  if (held.size === 0) return null;
+  const reader = await openLogitStore(writer.dir);
+  return {
+    check(key, tokenIds, sampledBy) {
+      if (!held.has(key)) return;
+      const stored = reader.read(key).tokenIds;
+      if (stored.length !== tokenIds.length || tokenIds.some((t, i) => stored[i] !== t)) {
+        throw new RolloutError(
+          `${reader.dir}: example "${key}" holds other tokens than ${sampledBy}: the store was written by another job (other seed, sampling, prompts or model); use a fresh logit store`,
+        );
+      }
+    },
+    close: () => reader.close(),
+  };
 }

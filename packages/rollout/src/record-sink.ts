@@ -1,6 +1,7 @@
 /** Where a job's finished records go, and draining a stream of them so that nothing finished is lost. */
 import type { LogitStoreWriter } from "@ssb/logit-store";
 import type { JournalRecord, RolloutJournal } from "./rollout-journal.js";
+import type { RolloutJobSummary } from "./run-rollouts.js";
 
 export interface RecordSink<R extends JournalRecord> {
   add(record: R): Promise<void>;
@@ -56,4 +57,35 @@ export async function drainInto<T, R extends JournalRecord>(
   }
   await sink.flush();
   return false;
+}
+
+/** A job's counts as it runs (`skipped` and `total` set as it plans), and its summary. */
+export interface JobTally {
+  written: number;
+  generatedTokens: number;
+  skipped: number;
+  total: number;
+  /** Count one record written with `tokens` generated tokens. */
+  add(tokens: number): void;
+  summary(interrupted: boolean): RolloutJobSummary;
+}
+
+export function jobTally(): JobTally {
+  const started = performance.now();
+  return {
+    written: 0,
+    generatedTokens: 0,
+    skipped: 0,
+    total: 0,
+    add(tokens) {
+      this.written++;
+      this.generatedTokens += tokens;
+    },
+    summary(interrupted) {
+      const { written, skipped, total, generatedTokens } = this;
+      const seconds = (performance.now() - started) / 1000;
+      const tokensPerSecond = seconds > 0 ? generatedTokens / seconds : 0;
+      return { written, skipped, total, generatedTokens, seconds, tokensPerSecond, interrupted };
+    },
+  };
 }

@@ -7,7 +7,7 @@
  * unfinished shard and lists them in `redo`); a pair whose logits made it but whose record did not is
  * regenerated (same seed, same ids) without capturing again.
  */
-import { type LogitDtype, type LogitStore, type LogitStoreWriter, openLogitStore } from "@ssb/logit-store";
+import type { LogitDtype, LogitStoreWriter } from "@ssb/logit-store";
 import { RolloutError } from "./errors.js";
 import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type {
@@ -17,9 +17,15 @@ import type {
   PromptInput,
   RefillPolicy,
 } from "./generator.js";
-import { openJobStore, refuseChangedPrompt, refuseMissingLogits } from "./job-checks.js";
+import {
+  openJobStore,
+  refuseChangedPrompt,
+  refuseMissingLogits,
+  type StoredEarlier,
+  storedEarlier,
+} from "./job-checks.js";
 import type { ProblemPrompt } from "./problems-file.js";
-import { drainInto, recordSink } from "./record-sink.js";
+import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal, type RolloutRecord } from "./rollout-journal.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
 
@@ -129,7 +135,8 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     { mayChange: ["n"] },
   );
   let writer: LogitStoreWriter | null = null;
-  let reader: LogitStore | null = null;
+  let earlier: StoredEarlier | null = null;
+  const tally = jobTally();
   try {
     const work = encoded.map((w) => {
       const missing = w.missing.filter((i) => !journal.has(w.problem.id, i));
@@ -145,27 +152,17 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       );
       refuseMissingLogits(writtenKeys, writer, options.outFile);
     }
-    // Pairs whose logits an earlier run stored but whose record it did not write (it died in between): they
-    // are sampled again without capture, and must come out as the stored tokens, or the store is another run's.
-    const storedEarlier = new Set<string>();
     const prompts: PromptInput[] = [];
-    let total = 0;
-    let skipped = 0;
     for (const w of work) {
-      total += n;
-      skipped += n - w.missing.length;
-      if (w.missing.length === 0) continue;
-      for (const i of w.missing) {
-        const key = captureKeyFor(w.problem.id, i);
-        if (writer?.has(key)) storedEarlier.add(key);
-      }
-      prompts.push({ id: w.problem.id, tokenIds: w.ids, sampleIndices: w.missing });
+      tally.total += n;
+      tally.skipped += n - w.missing.length;
+      if (w.missing.length > 0) prompts.push({ id: w.problem.id, tokenIds: w.ids, sampleIndices: w.missing });
     }
-    if (storedEarlier.size > 0 && writer) reader = await openLogitStore(writer.dir);
+    earlier = await storedEarlier(
+      writer,
+      work.flatMap((w) => w.missing.map((i) => captureKeyFor(w.problem.id, i))),
+    );
     const byId = new Map(work.map((w) => [w.problem.id, w]));
-    const started = performance.now();
-    let written = 0;
-    let generatedTokens = 0;
     const toRecord = (s: FinishedSequence): RolloutRecord => {
       const w = byId.get(s.promptId) as Work;
       const rec: RolloutRecord = {
@@ -186,47 +183,30 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     };
     const genOptions: Parameters<Generator["generate"]>[1] = {
       sampling,
-      onProgress: (p) => options.onProgress?.(p, skipped),
+      onProgress: (p) => options.onProgress?.(p, tally.skipped),
     };
     if (options.maxBatch !== undefined) genOptions.maxBatch = options.maxBatch;
     if (options.refill !== undefined) genOptions.refill = options.refill;
     if (options.signal) genOptions.signal = options.signal;
     if (writer) genOptions.capture = { writer, key: captureKeyFor };
-    const summary = (interrupted: boolean): RolloutJobSummary => {
-      const seconds = (performance.now() - started) / 1000;
-      const tokensPerSecond = seconds > 0 ? generatedTokens / seconds : 0;
-      return { written, skipped, total, generatedTokens, seconds, tokensPerSecond, interrupted };
-    };
     const sink = recordSink<RolloutRecord>(journal, writer, options.flushEvery ?? 64);
     const interrupted = await drainInto(
       gen.generate(prompts, genOptions),
       async (s) => {
-        const key = captureKeyFor(s.promptId, s.sampleIndex);
-        if (reader && storedEarlier.has(key)) checkStoredTokens(reader, key, s.tokenIds);
-        generatedTokens += s.tokenIds.length;
-        written++;
+        earlier?.check(captureKeyFor(s.promptId, s.sampleIndex), s.tokenIds, "this run sampled for it");
+        tally.add(s.tokenIds.length);
         await sink.add(toRecord(s));
       },
       sink,
       options.signal,
     );
-    return summary(interrupted);
+    return tally.summary(interrupted);
   } catch (e) {
     journal.discardIfUnused(); // refused before its first record: no files left to pin its settings
     throw e;
   } finally {
-    reader?.close();
+    earlier?.close();
     journal.close();
     await writer?.close();
-  }
-}
-
-/** A re-sampled pair must give the tokens an earlier run stored for it (same seed, same model). */
-function checkStoredTokens(reader: LogitStore, key: string, tokenIds: readonly number[]): void {
-  const stored = reader.read(key).tokenIds;
-  if (stored.length !== tokenIds.length || tokenIds.some((t, i) => stored[i] !== t)) {
-    throw new RolloutError(
-      `${reader.dir}: example "${key}" holds other tokens than this run sampled for it: the store was written by another job (other seed, sampling, prompts or model); use a fresh --capture-logits folder`,
-    );
   }
 }

@@ -12,7 +12,7 @@ import { RolloutError } from "./errors.js";
 import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type { GenerateProgress, Generator } from "./generator.js";
 import { openJobStore, refuseChangedPrompt, refuseMissingLogits } from "./job-checks.js";
-import { drainInto, recordSink } from "./record-sink.js";
+import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal } from "./rollout-journal.js";
 import type { LogitCaptureJob, RolloutJobSummary } from "./run-rollouts.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
@@ -96,16 +96,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
   });
   let writer: LogitStoreWriter | null = null;
-  const started = performance.now();
-  let written = 0;
-  let generatedTokens = 0;
-  let skipped = 0;
-  let total = 0;
-  const summary = (interrupted: boolean): RolloutJobSummary => {
-    const seconds = (performance.now() - started) / 1000;
-    const tokensPerSecond = seconds > 0 ? generatedTokens / seconds : 0;
-    return { written, skipped, total, generatedTokens, seconds, tokensPerSecond, interrupted };
-  };
+  const tally = jobTally();
   try {
     const requests: TeacherGenerationRequest[] = [];
     const where = new Map<string, { problemId: string; sampleIndex: number }>();
@@ -114,11 +105,11 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     for (const p of options.prompts) {
       const hash = hashes.get(p.problemId) as string;
       p.requests.forEach((r, sampleIndex) => {
-        total++;
+        tally.total++;
         where.set(r.id, { problemId: p.problemId, sampleIndex });
         samplingOf.set(r.id, r.sampling);
         if (journal.has(p.problemId, sampleIndex)) {
-          skipped++;
+          tally.skipped++;
           if (!tooLong.has(p.problemId)) written0.push(r.id);
           refuseChangedPrompt(journal, p.problemId, hash);
           const stored = journal.storedRequest(p.problemId, sampleIndex);
@@ -143,7 +134,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
       ...(writer ? { logitWriter: writer } : {}),
       ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-      onProgress: (p) => options.onProgress?.(p, skipped),
+      onProgress: (p) => options.onProgress?.(p, tally.skipped),
     });
     const sink = recordSink<TeacherReplyRecord>(journal, writer, options.flushEvery ?? 64);
     const interrupted = await drainInto(
@@ -162,14 +153,13 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
           modelId: gen.modelId,
         };
         if (r.logitKey !== undefined) record.logitKey = r.logitKey;
-        generatedTokens += r.tokenIds.length;
-        written++;
+        tally.add(r.tokenIds.length);
         await sink.add(record);
       },
       sink,
       options.signal,
     );
-    return summary(interrupted);
+    return tally.summary(interrupted);
   } catch (e) {
     journal.discardIfUnused(); // refused before its first record: no files left to pin its settings
     throw e;

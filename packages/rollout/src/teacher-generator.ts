@@ -6,10 +6,11 @@
  * The request / result types are declared here structurally (the same fields as curation's), so rollout does
  * not depend on curation; a type test checks the two stay assignable.
  */
-import { type LogitStoreWriter, openLogitStore } from "@ssb/logit-store";
+import type { LogitStoreWriter } from "@ssb/logit-store";
 import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import type { GenerateOptions, Generator, PromptInput } from "./generator.js";
+import { storedEarlier } from "./job-checks.js";
 import type { SamplingParams } from "./sampling-params.js";
 import type { FinishReason } from "./sequence.js";
 
@@ -96,22 +97,17 @@ export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): 
       if (generationOptions.captureLogits && writer) {
         genOptions.capture = { writer, key: (promptId) => keyOf(promptId) };
       }
-      // A request whose key the store already holds (a resumed run) is sampled again without capture; it
-      // must come out as the stored tokens, or the store holds another run's logits under the same key.
-      const stored =
-        genOptions.capture && writer ? prompts.filter((p) => writer.has(keyOf(p.id))).map((p) => p.id) : [];
-      const reader = stored.length > 0 && writer ? await openLogitStore(writer.dir) : null;
+      // A request whose key the store already holds (a resumed run) is sampled again without capture and
+      // must come out as the stored tokens.
+      const earlier = genOptions.capture
+        ? await storedEarlier(
+            writer ?? null,
+            prompts.map((p) => keyOf(p.id)),
+          )
+        : null;
       try {
         for await (const s of generator.generate(prompts, genOptions)) {
-          if (reader && stored.includes(s.promptId)) {
-            const key = keyOf(s.promptId);
-            const before = reader.read(key).tokenIds;
-            if (before.length !== s.tokenIds.length || s.tokenIds.some((t, i) => before[i] !== t)) {
-              throw new RolloutError(
-                `${reader.dir}: example "${key}" holds other tokens than the teacher sampled for request "${s.promptId}": the store was written by another run (other seed, prompts or model); use a fresh logit store`,
-              );
-            }
-          }
+          earlier?.check(keyOf(s.promptId), s.tokenIds, `the teacher sampled for request "${s.promptId}"`);
           const result: TeacherGenerationResult = {
             id: s.promptId,
             text: s.text,
@@ -122,7 +118,7 @@ export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): 
           yield result;
         }
       } finally {
-        reader?.close();
+        earlier?.close();
       }
     },
   };
