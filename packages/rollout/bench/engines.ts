@@ -31,6 +31,8 @@ export interface EngineSpec {
   dir: string;
   ep: BenchEp;
   sampling: SamplingName;
+  /** Where this package keeps the KV cache (Generator's kvOnDevice); default its own choice. */
+  kv?: "host" | "device";
 }
 
 /** One timed request: `runs` generations back to back of `ps` x `n`, `maxNew` tokens each. */
@@ -78,7 +80,10 @@ async function warmUp(run: (ps: number[][], n: number, maxNew: number) => Promis
 
 /** Load one engine in this process and warm it up. */
 export async function loadEngine(spec: EngineSpec): Promise<Engine> {
-  const gen = await Generator.load(spec.dir, { executionProvider: spec.ep });
+  const gen = await Generator.load(spec.dir, {
+    executionProvider: spec.ep,
+    ...(spec.kv ? { kvOnDevice: spec.kv === "device" } : {}),
+  });
   const vocab = gen.vocabSize;
   if (spec.kind === "ours") {
     await warmUp((ps, n, maxNew) => ours(gen, spec.sampling, ps, n, maxNew));

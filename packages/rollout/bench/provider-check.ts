@@ -26,6 +26,23 @@ async function greedy(gen: Generator, ps: number[][]): Promise<Map<string, numbe
   return out;
 }
 
+/**
+ * Greedy ids of prompts of mixed lengths, each with its own reply length, 4 rows at a time, refilled as
+ * rows finish: every slot refill gathers cache rows of different lengths (on the device, by the gather graph).
+ */
+async function greedyRefilled(gen: Generator, vocab: number): Promise<Map<string, number[]>> {
+  const inputs = Array.from({ length: 12 }, (_, i) => ({
+    id: `r${i}`,
+    tokenIds: randomPrompts(1, 16 + ((i * 37) % 85), vocab, 100 + i)[0] as number[],
+    sampling: { maxNewTokens: 16 + ((i * 13) % 49) },
+  }));
+  const out = new Map<string, number[]>();
+  const sampling = { temperature: 0, stopTokenIds: [] };
+  for await (const s of gen.generate(inputs, { n: 1, maxBatch: 4, refill: "eager", sampling }))
+    out.set(s.promptId, s.tokenIds);
+  return out;
+}
+
 /** Best of two runs, top-k 50 sampling, every row exactly 64 new tokens. */
 async function throughput(gen: Generator, count: number): Promise<string> {
   const inputs = prompts(count, gen.vocabSize, 5).map((tokenIds, i) => ({ id: `q${i}`, tokenIds, n: 4 }));
@@ -66,14 +83,16 @@ function compareScores(got: ScoredSequence[], want: ScoredSequence[]): string {
 
 function compareGreedy(got: Map<string, number[]>, want: Map<string, number[]>): string {
   const firstDiff: number[] = [];
+  let tokens = 0;
   for (const [id, ids] of want) {
+    tokens += ids.length;
     const other = got.get(id) ?? [];
     const at = ids.findIndex((t, i) => other[i] !== t);
     if (at >= 0 || other.length !== ids.length) firstDiff.push(at >= 0 ? at : ids.length);
   }
   const equal = want.size - firstDiff.length;
   const where = firstDiff.length ? `; first differing positions ${firstDiff.join(",")}` : "";
-  return `greedy ids equal to cpu: ${equal}/${want.size} prompts x ${GREEDY_TOKENS} tokens${where}`;
+  return `greedy ids equal to cpu: ${equal}/${want.size} prompts (${tokens} tokens)${where}`;
 }
 
 const { values, positionals } = parseArgs({
@@ -97,6 +116,7 @@ const requests: ScoreRequest[] = [...cpuGreedy].map(([id, continuation], i) => (
   continuation,
 }));
 const cpuScores = await scoreContinuations(cpu, requests, { k: 20 });
+const cpuRefilled = await greedyRefilled(cpu, cpu.vocabSize);
 console.log(`[cpu] ${await throughput(cpu, 8)}; ${await throughput(cpu, 32)}`);
 await cpu.close();
 
@@ -110,15 +130,19 @@ for (const ep of providers) {
     continue;
   }
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-  const { executionProvider, prunedNodes, keepsLastLogits } = gen.session;
+  const { executionProvider, prunedNodes, keepsLastLogits, kvOnDevice } = gen.session;
   console.log(
-    `[${ep}] loaded in ${seconds} s on ${executionProvider} (graph edits: ${prunedNodes} nodes pruned, last-position logits ${keepsLastLogits ? "on" : "off"})`,
+    `[${ep}] loaded in ${seconds} s on ${executionProvider} (graph edits: ${prunedNodes} nodes pruned, last-position logits ${keepsLastLogits ? "on" : "off"}, KV cache ${kvOnDevice ? "on the device" : "in host memory"})`,
   );
   try {
     console.log(`[${ep}] ${compareGreedy(await greedy(gen, ps), cpuGreedy)}`);
     const scores = await scoreContinuations(gen, requests, { k: 20 });
     console.log(`[${ep}] teacher-forced top-20 vs cpu: ${compareScores(scores, cpuScores)}`);
+    console.log(
+      `[${ep}] with refills, ${compareGreedy(await greedyRefilled(gen, gen.vocabSize), cpuRefilled)}`,
+    );
     console.log(`[${ep}] ${await throughput(gen, 8)}; ${await throughput(gen, 32)}`);
+    console.log(`[${ep}] device KV batches left unreleased: ${gen.session.liveDeviceBatches}`);
   } catch (e) {
     console.log(`[${ep}] run failed: ${e instanceof Error ? e.stack : String(e)}`);
   } finally {

@@ -14,6 +14,7 @@
  * Flags: --models tiny,random[,random-large]  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2  --min-seconds 3  --sample-seconds 0.5
  *        --parts throughput,overhead,refill  --skip-tjs  --ep cpu|webgpu|cuda (all three engines on that provider)
  *        --variant plain|contrib|contrib-mm (the export both engines run)
+ *        --kv host|device (where this package keeps the KV cache; default: its own choice, device on webgpu)
  *        --sampling top-k|temperature|top-p (what both engines sample with: top-k 50, temperature 1 alone,
  *        or top-p 0.95 alone; the bare loop always takes the argmax)  --in-process
  */
@@ -59,8 +60,12 @@ const { values } = parseArgs({
     variant: { type: "string", default: "plain" },
     sampling: { type: "string", default: "top-k" },
     "in-process": { type: "boolean", default: false },
+    kv: { type: "string" },
   },
 });
+if (values.kv !== undefined && values.kv !== "host" && values.kv !== "device")
+  throw new Error(`--kv: host or device, found "${values.kv}"`);
+const kv = values.kv as "host" | "device" | undefined;
 if (!BENCH_EPS.includes(values.ep as BenchEp))
   throw new Error(`--ep: one of ${BENCH_EPS.join(", ")}, found "${values.ep}"`);
 const ep = values.ep as BenchEp;
@@ -109,7 +114,14 @@ function report(line: string): void {
 }
 
 async function benchModel(label: string, dir: string): Promise<void> {
-  const spec = (kind: EngineKind): EngineSpec => ({ kind, label, dir, ep, sampling: samplingName });
+  const spec = (kind: EngineKind): EngineSpec => ({
+    kind,
+    label,
+    dir,
+    ep,
+    sampling: samplingName,
+    ...(kv ? { kv } : {}),
+  });
   const gen = await startEngine(spec("ours"), isolated);
   const bare = await startEngine(spec("bare"), isolated);
   const vocab = gen.vocab;

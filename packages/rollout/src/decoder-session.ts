@@ -24,10 +24,18 @@ import {
   type KvArray,
   type KvBatch,
   type KvGeometry,
-  type KvRowSource,
   kvHeadroom,
   withCapacity,
 } from "./kv-batch.js";
+import {
+  type DeviceKvBatch,
+  DeviceKvGatherer,
+  gatherHost,
+  isDeviceKv,
+  releaseKv,
+  type SessionKv,
+  type SessionKvSource,
+} from "./kv-device.js";
 import {
   appendsInPlace,
   editedGraph,
@@ -57,6 +65,15 @@ export interface DecoderOptions extends SessionSettings {
    * DecoderSession.open). false loads it without those edits.
    */
   cpuGraphEdits?: boolean;
+  /**
+   * Keep the KV cache in onnxruntime tensors on the provider (each pass's `present.*` fed back as the next
+   * pass's past, slot refills gathered by a small graph on the same provider) instead of host arrays that
+   * go to the device every pass. Default: on WebGPU, where the outputs then stay on the GPU. On the CPU it
+   * runs the same path in host memory (what the tests check it by); it is slower there than appending in
+   * place. Not used on CUDA, where onnxruntime-node's output placement was never tried (no CUDA provider
+   * library could be had).
+   */
+  kvOnDevice?: boolean;
 }
 
 export interface ForwardInput {
@@ -66,7 +83,7 @@ export interface ForwardInput {
   seq: number;
   /** Per row: leading padding positions of the whole (past + seq) sequence. */
   pads: ArrayLike<number>;
-  past: KvBatch;
+  past: SessionKv;
   /**
    * Only the last position's logits are needed (a prompt being continued, not scored): the session then
    * skips the LM head at the other positions where the model allows it ({@link DecoderSession.keepsLastLogits}).
@@ -99,9 +116,11 @@ export interface ForwardOutput {
   /**
    * The KV after this step: past.length + seq positions. When the session appends in place
    * ({@link DecoderSession.appendsInPlace}) it shares its arrays with `past` (the new columns are written
-   * after past.length), so continue from `present` only, never run two passes from the same `past`.
+   * after past.length), so continue from `present` only, never run two passes from the same `past`. On
+   * the device ({@link DecoderSession.kvOnDevice}) it is a new batch, and `past` stays the caller's to
+   * release.
    */
-  present: KvBatch;
+  present: SessionKv;
 }
 
 function intTensor(type: IntDtype, values: ArrayLike<number>, dims: number[]): ort.Tensor {
@@ -131,6 +150,18 @@ async function openOrExplain(
   }
 }
 
+type OutputLocation = ort.InferenceSession.SessionOptions["preferredOutputLocation"];
+
+/**
+ * Where a provider should leave the cache outputs (`names`, or every output): on the GPU under WebGPU.
+ * Elsewhere they come back to host memory as any output does.
+ */
+function onProvider(ep: OpenedSession["executionProvider"], names?: readonly string[]): OutputLocation {
+  if (ep !== "webgpu") return undefined;
+  if (!names) return "gpu-buffer";
+  return Object.fromEntries(names.map((n) => [n, "gpu-buffer" as const]));
+}
+
 export class DecoderSession {
   readonly file: string;
   readonly io: DecoderIo;
@@ -144,6 +175,8 @@ export class DecoderSession {
    * cache each step cost more than the model's matrix products at 128 rows (README).
    */
   readonly appendsInPlace: boolean;
+  /** The cache stays in onnxruntime tensors on the provider (see DecoderOptions.kvOnDevice). */
+  readonly kvOnDevice: boolean;
   /**
    * Nodes of the file's graph not in the loaded one: those only `present.*` needed, and the attention
    * products the split replaced (see open). 0 when loaded as in the file.
@@ -179,6 +212,9 @@ export class DecoderSession {
   /** The input taking `logits_to_keep`: the file's own, or the one the loaded graph made of our constant. */
   private readonly keepInput: { name: string; rank: number } | null;
   private readonly session: ort.InferenceSession;
+  private readonly gatherer: DeviceKvGatherer | null;
+  /** Device batches handed out and not yet released. */
+  private readonly live = new Set<DeviceKvBatch>();
 
   private constructor(
     file: string,
@@ -187,6 +223,8 @@ export class DecoderSession {
     inPlace: boolean,
     edits: LoadedEdits,
     multiRowChunks: boolean,
+    settings: DecoderOptions,
+    onDevice: boolean,
   ) {
     this.file = file;
     this.multiRowChunks = multiRowChunks;
@@ -210,6 +248,19 @@ export class DecoderSession {
       names,
     };
     this.appendsInPlace = inPlace;
+    this.kvOnDevice = onDevice;
+    const ep = opened.executionProvider;
+    this.gatherer = onDevice
+      ? new DeviceKvGatherer(this.geometry, (model) =>
+          openSession(
+            { dir: path.dirname(file), bytes: model, outputLocation: onProvider },
+            {
+              ...settings,
+              executionProvider: ep,
+            },
+          ).then((s) => s.session),
+        )
+      : null;
   }
 
   /**
@@ -242,7 +293,13 @@ export class DecoderSession {
       file,
       configHints(modelFolder(file)),
     );
-    const plan = planLoadedGraph(original, signature.opset, fileIo, file, settings);
+    const onDevice = settings.kvOnDevice ?? settings.executionProvider === "webgpu";
+    // On the device the cache grows by the graph's own concatenation: the loaded graph keeps `present.*`.
+    const plan = planLoadedGraph(original, signature.opset, fileIo, file, {
+      ...settings,
+      ...(onDevice ? { appendKvInPlace: false } : {}),
+    });
+    const present = fileIo.kv.flatMap((p) => [p.presentKey, p.presentValue]);
     type Edited = LoadedGraph & { ep: OpenedSession["executionProvider"] };
     const editFor = (ep: OpenedSession["executionProvider"]): Edited => ({
       ep,
@@ -256,6 +313,7 @@ export class DecoderSession {
         if (tried.edited?.ep !== ep) tried.edited = editFor(ep);
         return tried.edited.bytes;
       },
+      ...(onDevice ? { outputLocation: (ep) => onProvider(ep, present) } : {}),
     };
     let opened: OpenedSession;
     let edits: LoadedEdits;
@@ -272,13 +330,17 @@ export class DecoderSession {
         `warning: ${file}: the graph edited for this engine did not load (${e instanceof Error ? e.message : String(e)}); using it as it is`,
       );
       tried.edited = null;
-      opened = await openOrExplain({ dir, bytes: original }, file, settings);
+      opened = await openOrExplain(
+        { dir, bytes: original, ...(source.outputLocation ? { outputLocation: source.outputLocation } : {}) },
+        file,
+        settings,
+      );
       edits = UNEDITED;
       loadedIo = fileIo; // as the file has it: without any new-column outputs found above
     }
     const multiRowChunks = !signature.opTypes.includes("GroupQueryAttention");
     const inPlace = plan.wantInPlace && appendsInPlace(loadedIo);
-    return new DecoderSession(file, opened, loadedIo, inPlace, edits, multiRowChunks);
+    return new DecoderSession(file, opened, loadedIo, inPlace, edits, multiRowChunks, settings, onDevice);
   }
 
   /**
@@ -293,9 +355,28 @@ export class DecoderSession {
    * A new batch of the given rows (see gatherKv); when this session appends in place, with spare columns
    * for the decode steps ahead.
    */
-  gather(sources: readonly KvRowSource[]): KvBatch {
+  async gather(sources: readonly SessionKvSource[]): Promise<SessionKv> {
+    if (this.gatherer) {
+      const batch = await this.gatherer.gather(sources);
+      this.live.add(batch);
+      return batch;
+    }
     const longest = sources.reduce((m, s) => Math.max(m, s.len), 0);
-    return gatherKv(this.geometry, sources, 0, this.appendsInPlace ? kvHeadroom(longest) : 0);
+    return gatherHost(this.geometry, sources, this.appendsInPlace ? kvHeadroom(longest) : 0);
+  }
+
+  /**
+   * Free a batch no row reads from any more: device tensors hold provider memory until released (a host
+   * batch is left to the garbage collector). The batch must not be used after.
+   */
+  release(kv: SessionKv): void {
+    releaseKv(kv);
+    if (isDeviceKv(kv)) this.live.delete(kv);
+  }
+
+  /** Device batches this session handed out that were not released yet (0 when its callers are done). */
+  get liveDeviceBatches(): number {
+    return this.live.size;
   }
 
   /** One forward pass: new tokens for every row after the past KV. */
@@ -304,12 +385,20 @@ export class DecoderSession {
     const io = this.io;
     const g = this.geometry;
     const inPlace = this.appendsInPlace;
-    let past = input.past;
-    const length = past.length;
-    if (inPlace && past.capacity < length + seq) {
-      past = withCapacity(g, past, length + seq + kvHeadroom(length + seq));
-    } else if (!inPlace && past.capacity !== length) {
-      const all = Array.from({ length: rows }, (_, row) => ({ from: past, row, len: length }));
+    const given = input.past;
+    const length = given.length;
+    if (isDeviceKv(given) && !this.kvOnDevice)
+      throw new RolloutError(
+        `${this.file}: forward: a device cache given to a session that keeps it on the host`,
+      );
+    let past: KvBatch | DeviceKvBatch = given;
+    if (isDeviceKv(given)) {
+      if (given.tensors.length !== g.names.length)
+        throw new RolloutError(`${this.file}: forward: the past cache was already released`);
+    } else if (inPlace && given.capacity < length + seq) {
+      past = withCapacity(g, given, length + seq + kvHeadroom(length + seq));
+    } else if (!inPlace && given.capacity !== length) {
+      const all = Array.from({ length: rows }, (_, row) => ({ from: given, row, len: length }));
       past = gatherKv(g, all, length);
     }
     // The model sees `columns` past positions: the used ones, then (in place) spare ones masked out. An
@@ -348,13 +437,17 @@ export class DecoderSession {
     }
     const kvDims =
       g.layout === "heads-first" ? [rows, g.heads, columns, g.headDim] : [rows, columns, g.heads, g.headDim];
-    const fed = (a: number): KvArray => {
-      const array = past.arrays[a] as KvArray;
-      return columns === past.capacity ? array : array.subarray(0, 0); // columns is 0 or the capacity
-    };
+    const host = past;
+    const fed = isDeviceKv(host)
+      ? (a: number): ort.Tensor => host.tensors[a] as ort.Tensor
+      : (a: number): ort.Tensor => {
+          const array = host.arrays[a] as KvArray;
+          // columns is 0 or the capacity
+          return new ort.Tensor(g.dtype, columns === host.capacity ? array : array.subarray(0, 0), kvDims);
+        };
     io.kv.forEach((p, i) => {
-      feeds[p.pastKey] = new ort.Tensor(g.dtype, fed(2 * i), kvDims);
-      feeds[p.pastValue] = new ort.Tensor(g.dtype, fed(2 * i + 1), kvDims);
+      feeds[p.pastKey] = fed(2 * i);
+      feeds[p.pastValue] = fed(2 * i + 1);
     });
     const positions = this.keepInput && input.lastLogitsOnly ? 1 : seq;
     if (this.keepInput) {
@@ -405,7 +498,7 @@ export class DecoderSession {
             values: (out[TOP_VALUES] as ort.Tensor).data as Float32Array,
             ids: (out[TOP_IDS] as ort.Tensor).data as Int32Array,
           };
-    if (inPlace) {
+    if (inPlace && !isDeviceKv(past)) {
       // new_key_values.* are [rows, heads, seq, dim]: each (row, head) block goes to columns length.. of the cache.
       const block = seq * g.headDim;
       (io.stepKv ?? []).forEach((p, i) => {
@@ -425,6 +518,16 @@ export class DecoderSession {
       });
       return { logits, top, logSumExp, positions, vocab, present: { ...past, length: length + seq } };
     }
+    const total = length + seq;
+    if (this.kvOnDevice) {
+      const tensors = io.kv.flatMap((p) => [
+        out[p.presentKey] as ort.Tensor,
+        out[p.presentValue] as ort.Tensor,
+      ]);
+      const present: DeviceKvBatch = { rows, length: total, capacity: total, tensors };
+      this.live.add(present);
+      return { logits, top, logSumExp, positions, vocab, present };
+    }
     const arrays: KvArray[] = [];
     for (const p of io.kv) {
       arrays.push(
@@ -432,7 +535,6 @@ export class DecoderSession {
         (out[p.presentValue] as ort.Tensor).data as KvArray,
       );
     }
-    const total = length + seq;
     const present = { rows, length: total, capacity: total, arrays };
     return { logits, top, logSumExp, positions, vocab, present };
   }
@@ -453,6 +555,9 @@ export class DecoderSession {
   }
 
   async close(): Promise<void> {
+    for (const kv of this.live) releaseKv(kv);
+    this.live.clear();
+    await this.gatherer?.close();
     await this.session.release();
   }
 }

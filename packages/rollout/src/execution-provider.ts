@@ -77,7 +77,14 @@ export interface OpenedSession {
  */
 export type ModelSource =
   | string
-  | { bytes: Uint8Array | ((ep: "cpu" | "cuda" | "webgpu") => Uint8Array); dir: string };
+  | {
+      bytes: Uint8Array | ((ep: "cpu" | "cuda" | "webgpu") => Uint8Array);
+      dir: string;
+      /** Where the provider should leave outputs (onnxruntime's preferredOutputLocation); default host. */
+      outputLocation?: (
+        ep: "cpu" | "cuda" | "webgpu",
+      ) => ort.InferenceSession.SessionOptions["preferredOutputLocation"];
+    };
 
 async function create(
   source: ModelSource,
@@ -88,6 +95,8 @@ async function create(
   options.executionProviders = ep === "cpu" ? ["cpu"] : [ep, "cpu"];
   if (typeof source === "string") return ort.InferenceSession.create(source, options);
   options.extra = { session: { model_external_initializers_file_folder_path: source.dir } };
+  const location = source.outputLocation?.(ep);
+  if (location !== undefined) options.preferredOutputLocation = location;
   const bytes = typeof source.bytes === "function" ? source.bytes(ep) : source.bytes;
   return ort.InferenceSession.create(bytes, options);
 }

@@ -28,7 +28,7 @@ import {
   type ForwardOutput,
 } from "./decoder-session.js";
 import { RolloutError } from "./errors.js";
-import type { KvBatch, KvRowSource } from "./kv-batch.js";
+import type { SessionKv, SessionKvSource } from "./kv-device.js";
 import { type RowTop, topKScanCost } from "./logit-math.js";
 import { modelFolder } from "./model-files.js";
 import { streamKey } from "./prng.js";
@@ -151,17 +151,17 @@ interface Group {
   /** Sample indices not yet admitted. */
   pending: number[];
   /** The prompt's KV row, last-position logits and (from the graph's TopK) their top list. */
-  prefill: { kv: KvBatch; row: number; logits: Float32Array; top: RowTop | null } | null;
+  prefill: { kv: SessionKv; row: number; logits: Float32Array; top: RowTop | null } | null;
 }
 
 interface ActiveRow {
   seq: SequenceState;
-  source: KvRowSource;
+  source: SessionKvSource;
 }
 
 /** One sequence's KV after a padded forward: row `row` of `kv`. */
 export interface KvRow {
-  kv: KvBatch;
+  kv: SessionKv;
   row: number;
 }
 
@@ -420,7 +420,22 @@ export class Generator {
     }
 
     let active: ActiveRow[] = [];
-    let kv: KvBatch = this.session.emptyKv(0);
+    let kv: SessionKv = this.session.emptyKv(0);
+    // Prefill batches and how many groups still read their rows: a batch is released when none does (on
+    // the device a batch holds provider memory until released; see DecoderSession.release).
+    const prefillReaders = new Map<SessionKv, number>();
+    const unread: SessionKv[] = [];
+    const dropPrefill = (group: Group): void => {
+      const pre = group.prefill;
+      if (!pre) return;
+      group.prefill = null;
+      const left = (prefillReaders.get(pre.kv) ?? 1) - 1;
+      if (left > 0) prefillReaders.set(pre.kv, left);
+      else {
+        prefillReaders.delete(pre.kv);
+        unread.push(pre.kv); // released after this step's gather has copied its rows
+      }
+    };
     let finishedSequences = 0;
     let generatedTokens = 0;
     const finishedOut: FinishedSequence[] = [];
@@ -459,93 +474,103 @@ export class Generator {
       finishedOut.push(out);
     };
 
-    while (true) {
-      options.signal?.throwIfAborted();
-      // Admission: refill free slots from the queue.
-      const free = maxBatch - active.length;
-      const admitNow = queue.length > 0 && free > 0 && (free >= minFree || active.length === 0);
-      const admitted: ActiveRow[] = [];
-      let removed = false;
-      if (admitNow) {
-        const takes: { group: Group; samples: number[] }[] = [];
-        let room = free;
-        for (const group of queue) {
-          if (room === 0) break;
-          const samples = group.pending.splice(0, room);
-          room -= samples.length;
-          takes.push({ group, samples });
-        }
-        while (queue.length > 0 && (queue[0] as Group).pending.length === 0) queue.shift();
-        await this.prefill(
-          takes.map((t) => t.group).filter((g) => g.prefill === null),
-          options.prefillLogitBudget ?? 2 ** 25,
-          writer ? writer.meta.k : 0,
-        );
-        for (const { group, samples } of takes) {
-          const pre = group.prefill as NonNullable<Group["prefill"]>;
-          for (const sampleIndex of samples) {
-            const seq = this.newSequence(group, sampleIndex, now(), writer, captureKey);
-            // The row is shared by the prompt's samples: copied only for a penalty, which edits it in place.
-            const penalised = seq.seen !== null && seq.params.repetitionPenalty !== 1;
-            const row = penalised ? Float32Array.from(pre.logits) : pre.logits;
-            consumeLogits(seq, row, this.maxContext, stopCheck, pre.top ?? undefined);
-            seq.firstTokenMs = now();
-            generatedTokens++;
-            if (seq.finish) finish(seq);
-            else admitted.push({ seq, source: { from: pre.kv, row: pre.row, len: seq.kvLength } });
+    try {
+      while (true) {
+        options.signal?.throwIfAborted();
+        // Admission: refill free slots from the queue.
+        const free = maxBatch - active.length;
+        const admitNow = queue.length > 0 && free > 0 && (free >= minFree || active.length === 0);
+        const admitted: ActiveRow[] = [];
+        let removed = false;
+        if (admitNow) {
+          const takes: { group: Group; samples: number[] }[] = [];
+          let room = free;
+          for (const group of queue) {
+            if (room === 0) break;
+            const samples = group.pending.splice(0, room);
+            room -= samples.length;
+            takes.push({ group, samples });
           }
-          // The prompt's KV is dropped once every sample has its copy.
-          if (group.pending.length === 0) group.prefill = null;
+          while (queue.length > 0 && (queue[0] as Group).pending.length === 0) queue.shift();
+          const fresh = takes.map((t) => t.group).filter((g) => g.prefill === null);
+          await this.prefill(fresh, options.prefillLogitBudget ?? 2 ** 25, writer ? writer.meta.k : 0);
+          for (const g of fresh) {
+            const b = (g.prefill as NonNullable<Group["prefill"]>).kv;
+            prefillReaders.set(b, (prefillReaders.get(b) ?? 0) + 1);
+          }
+          for (const { group, samples } of takes) {
+            const pre = group.prefill as NonNullable<Group["prefill"]>;
+            for (const sampleIndex of samples) {
+              const seq = this.newSequence(group, sampleIndex, now(), writer, captureKey);
+              // The row is shared by the prompt's samples: copied only for a penalty, which edits it in place.
+              const penalised = seq.seen !== null && seq.params.repetitionPenalty !== 1;
+              const row = penalised ? Float32Array.from(pre.logits) : pre.logits;
+              consumeLogits(seq, row, this.maxContext, stopCheck, pre.top ?? undefined);
+              seq.firstTokenMs = now();
+              generatedTokens++;
+              if (seq.finish) finish(seq);
+              else admitted.push({ seq, source: { from: pre.kv, row: pre.row, len: seq.kvLength } });
+            }
+            // The prompt's KV is dropped once every sample has its copy.
+            if (group.pending.length === 0) dropPrefill(group);
+          }
         }
-      }
-      for (const out of finishedOut.splice(0)) yield out;
-      if (admitted.length > 0 || active.some((a) => a.seq.finish)) removed = true;
-      if (removed) {
-        active = active.filter((a) => !a.seq.finish);
-        for (const a of active) a.source = { from: kv, row: a.source.row, len: a.seq.kvLength };
-        active.push(...admitted);
-        kv = this.session.gather(active.map((a) => a.source));
-        active.forEach((a, i) => {
-          a.source = { from: kv, row: i, len: a.seq.kvLength };
-        });
-      }
-      if (active.length === 0) {
-        if (queue.length === 0) break;
-        continue;
-      }
+        for (const out of finishedOut.splice(0)) yield out;
+        if (admitted.length > 0 || active.some((a) => a.seq.finish)) removed = true;
+        if (removed) {
+          active = active.filter((a) => !a.seq.finish);
+          for (const a of active) a.source = { from: kv, row: a.source.row, len: a.seq.kvLength };
+          active.push(...admitted);
+          const old = kv;
+          kv = await this.session.gather(active.map((a) => a.source));
+          this.session.release(old);
+          active.forEach((a, i) => {
+            a.source = { from: kv, row: i, len: a.seq.kvLength };
+          });
+        }
+        for (const b of unread.splice(0)) this.session.release(b);
+        if (active.length === 0) {
+          if (queue.length === 0) break;
+          continue;
+        }
 
-      // One decode step for every active row.
-      const rows = active.length;
-      const tokenIds = new Array<number>(rows);
-      const pads = new Array<number>(rows);
-      for (let r = 0; r < rows; r++) {
-        const seq = (active[r] as ActiveRow).seq;
-        tokenIds[r] = seq.tokens[seq.tokens.length - 1] as number;
-        pads[r] = kv.length - seq.kvLength;
+        // One decode step for every active row.
+        const rows = active.length;
+        const tokenIds = new Array<number>(rows);
+        const pads = new Array<number>(rows);
+        for (let r = 0; r < rows; r++) {
+          const seq = (active[r] as ActiveRow).seq;
+          tokenIds[r] = seq.tokens[seq.tokens.length - 1] as number;
+          pads[r] = kv.length - seq.kvLength;
+        }
+        const { out, tops, lse } = await this.decodeStep({ tokenIds, rows, seq: 1, pads, past: kv }, active);
+        if (out.present !== kv) this.session.release(kv); // a device pass returns a new batch
+        kv = out.present;
+        for (let r = 0; r < rows; r++) {
+          const a = active[r] as ActiveRow;
+          a.seq.kvLength++;
+          a.source = { from: kv, row: r, len: a.seq.kvLength };
+          const known = tops ? rowTop(tops, r) : undefined;
+          const rowLse = lse?.[r];
+          if (out.logits) {
+            const row = out.logits.subarray(r * out.vocab, (r + 1) * out.vocab);
+            consumeLogits(a.seq, row, this.maxContext, stopCheck, known, rowLse);
+          } else consumeTop(a.seq, known as RowTop, out.vocab, this.maxContext, stopCheck, rowLse);
+          generatedTokens++;
+          if (a.seq.finish) finish(a.seq);
+        }
+        options.onProgress?.({
+          finishedSequences,
+          totalSequences,
+          generatedTokens,
+          activeRows: rows,
+          elapsedMs: now(),
+        });
+        for (const o of finishedOut.splice(0)) yield o;
       }
-      const { out, tops, lse } = await this.decodeStep({ tokenIds, rows, seq: 1, pads, past: kv }, active);
-      kv = out.present;
-      for (let r = 0; r < rows; r++) {
-        const a = active[r] as ActiveRow;
-        a.seq.kvLength++;
-        a.source = { from: kv, row: r, len: a.seq.kvLength };
-        const known = tops ? rowTop(tops, r) : undefined;
-        const rowLse = lse?.[r];
-        if (out.logits) {
-          const row = out.logits.subarray(r * out.vocab, (r + 1) * out.vocab);
-          consumeLogits(a.seq, row, this.maxContext, stopCheck, known, rowLse);
-        } else consumeTop(a.seq, known as RowTop, out.vocab, this.maxContext, stopCheck, rowLse);
-        generatedTokens++;
-        if (a.seq.finish) finish(a.seq);
-      }
-      options.onProgress?.({
-        finishedSequences,
-        totalSequences,
-        generatedTokens,
-        activeRows: rows,
-        elapsedMs: now(),
-      });
-      for (const o of finishedOut.splice(0)) yield o;
+    } finally {
+      this.session.release(kv);
+      for (const b of [...prefillReaders.keys(), ...unread]) this.session.release(b);
     }
     options.onProgress?.({
       finishedSequences,
@@ -583,8 +608,10 @@ export class Generator {
         fetchLogits: !listsOnly,
         logSumExpRows: lseRows,
       });
-      if (listsOnly && active.some((a, r) => topNeedsRow(rowTop(out.top as BatchTop, r), a.seq.params)))
+      if (listsOnly && active.some((a, r) => topNeedsRow(rowTop(out.top as BatchTop, r), a.seq.params))) {
+        if (out.present !== input.past) this.session.release(out.present); // rerun from the same past
         out = await this.session.forward({ ...input, topK: k, logSumExpRows: lseRows });
+      }
       const lse = out.logSumExp ? perRow(active.length, lseRows, out.logSumExp) : null;
       return { out, tops: out.top, lse };
     }
@@ -664,13 +691,15 @@ export class Generator {
    * (`session.multiRowChunks` false, GroupQueryAttention), rows go in groups that each fit one pass, and a
    * row that does not fit alone is chunked by itself. `onRows` sees every pass's logits (column c of the
    * pass is padded position start + c, row j is sequence firstRow + j). Returns each sequence's KV row, last
-   * logits, and with `lastTopK` (needs session.topKInGraph) its top list at the last position.
+   * logits, and with `lastTopK` (needs session.topKInGraph) its top list at the last position. The KV
+   * batches are the caller's to release (DecoderSession.release); with `keepKv` false none is returned.
    */
   async forwardPadded(
     sequences: readonly (readonly number[])[],
     budget: number,
     onRows: PaddedLogitsSink | null,
     lastTopK?: number,
+    keepKv = true,
   ): Promise<{ kvRows: KvRow[]; lastLogits: Float32Array[]; lastTops: RowTop[] | null; pads: number[] }> {
     const rows = sequences.length;
     const padded = sequences.reduce((m, s) => Math.max(m, s.length), 0);
@@ -683,45 +712,60 @@ export class Generator {
     const kvRows: KvRow[] = [];
     const lastLogits: Float32Array[] = [];
     const lastTops: RowTop[] = [];
-    for (let first = 0; first < rows; first += groupRows) {
-      const count = Math.min(groupRows, rows - first);
-      const groupPads = pads.slice(first, first + count);
-      const chunk = Math.max(1, Math.min(padded, positionsFor(count)));
-      let kv = this.session.emptyKv(count, padded);
-      for (let start = 0; start < padded; start += chunk) {
-        const seq = Math.min(chunk, padded - start);
-        const ids = new Array<number>(count * seq);
-        for (let r = 0; r < count; r++) {
-          const s = sequences[first + r] as readonly number[];
-          const pad = groupPads[r] as number;
-          for (let j = 0; j < seq; j++) {
-            const p = start + j - pad;
-            ids[r * seq + j] = p >= 0 ? (s[p] as number) : 0;
+    // Batches made here that the caller will own (kept) and the one being extended (current).
+    const kept: SessionKv[] = [];
+    let current: SessionKv | null = null;
+    try {
+      for (let first = 0; first < rows; first += groupRows) {
+        const count = Math.min(groupRows, rows - first);
+        const groupPads = pads.slice(first, first + count);
+        const chunk = Math.max(1, Math.min(padded, positionsFor(count)));
+        let kv: SessionKv = this.session.emptyKv(count, padded);
+        current = kv;
+        for (let start = 0; start < padded; start += chunk) {
+          const seq = Math.min(chunk, padded - start);
+          const ids = new Array<number>(count * seq);
+          for (let r = 0; r < count; r++) {
+            const s = sequences[first + r] as readonly number[];
+            const pad = groupPads[r] as number;
+            for (let j = 0; j < seq; j++) {
+              const p = start + j - pad;
+              ids[r * seq + j] = p >= 0 ? (s[p] as number) : 0;
+            }
+          }
+          // Without onRows only the last position's logits are used: the model may skip the others.
+          const last = start + seq === padded;
+          const out = await this.session.forward({
+            tokenIds: ids,
+            rows: count,
+            seq,
+            pads: groupPads,
+            past: kv,
+            lastLogitsOnly: onRows === null,
+            ...(last && lastTopK !== undefined ? { topK: lastTopK } : {}),
+          });
+          if (out.present !== kv) this.session.release(kv); // a device pass returns a new batch
+          kv = out.present;
+          current = kv;
+          const logits = out.logits as Float32Array; // fetched: forward's default
+          onRows?.(logits, out.vocab, start, seq, padded, first, count);
+          if (!last) continue;
+          current = null;
+          if (keepKv) kept.push(kv);
+          else this.session.release(kv);
+          const P = out.positions;
+          const top = out.top;
+          for (let r = 0; r < count; r++) {
+            if (keepKv) kvRows.push({ kv, row: r });
+            lastLogits.push(logits.slice((r * P + P - 1) * out.vocab, (r * P + P) * out.vocab));
+            if (top) lastTops.push(rowTop(top, r * P + P - 1));
           }
         }
-        // Without onRows only the last position's logits are used: the model may skip the others.
-        const last = start + seq === padded;
-        const out = await this.session.forward({
-          tokenIds: ids,
-          rows: count,
-          seq,
-          pads: groupPads,
-          past: kv,
-          lastLogitsOnly: onRows === null,
-          ...(last && lastTopK !== undefined ? { topK: lastTopK } : {}),
-        });
-        kv = out.present;
-        const logits = out.logits as Float32Array; // fetched: forward's default
-        onRows?.(logits, out.vocab, start, seq, padded, first, count);
-        if (!last) continue;
-        const P = out.positions;
-        const top = out.top;
-        for (let r = 0; r < count; r++) {
-          kvRows.push({ kv, row: r });
-          lastLogits.push(logits.slice((r * P + P - 1) * out.vocab, (r * P + P) * out.vocab));
-          if (top) lastTops.push(rowTop(top, r * P + P - 1));
-        }
       }
+    } catch (e) {
+      if (current) this.session.release(current);
+      for (const b of kept) this.session.release(b);
+      throw e;
     }
     return { kvRows, lastLogits, lastTops: lastTops.length === rows ? lastTops : null, pads };
   }

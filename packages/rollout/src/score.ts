@@ -105,7 +105,7 @@ export async function scoreContinuations(
         }
       }
     };
-    await generator.forwardPadded(full, options.logitBudget ?? 2 ** 25, sink);
+    await generator.forwardPadded(full, options.logitBudget ?? 2 ** 25, sink, undefined, false);
     for (const s of scored) {
       options.writer?.writeExample(s.id, {
         tokenIds: s.tokenIds,
