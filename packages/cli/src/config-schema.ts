@@ -86,6 +86,12 @@ export const pipelineSchema = z
     onnxVariant: z.enum(["contrib", "plain"]),
     /** ONNX Runtime intra-op threads (0 = its own choice). */
     threads: nonNegativeInt,
+    /**
+     * ONNX Runtime provider for generation (rollout, teacher, eval): "cpu", "webgpu" (a GPU through
+     * onnxruntime-node's own WebGPU provider, KV cache kept on it), "cuda" (needs onnxruntime-node's CUDA
+     * provider library) or "auto" (CUDA, else CPU). Changes no stage's settings, as threads do not.
+     */
+    executionProvider: z.enum(["cpu", "cuda", "webgpu", "auto"]),
     problems: problemsSchema,
     rollout: rolloutSchema,
     curation: curationSchema,

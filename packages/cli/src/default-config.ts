@@ -10,6 +10,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   workDir: "ssb-run",
   onnxVariant: "contrib",
   threads: 0,
+  executionProvider: "cpu",
   problems: {
     // The default model's own pre-training data (packages/default-model/model/training.json).
     generator: {

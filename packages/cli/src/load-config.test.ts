@@ -65,6 +65,10 @@ describe("config", () => {
     expect(() => resolveConfig({ curation: { teacher: { topP: 2 } } }, "x.yaml")).toThrow(
       /field "curation\.teacher\.topP"/,
     );
+    expect(resolveConfig({ executionProvider: "webgpu" }, "x.yaml").executionProvider).toBe("webgpu");
+    expect(() => resolveConfig({ executionProvider: "metal" }, "x.yaml")).toThrow(
+      /x\.yaml: field "executionProvider"/,
+    );
   });
 
   it("rejects unknown fields (typos) by name", () => {

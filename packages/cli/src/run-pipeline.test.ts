@@ -13,6 +13,7 @@ describe("affectedStage", () => {
     const both = { ...evalOnly, rollout: { ...DEFAULT_CONFIG.rollout, samples: 8 } };
     expect(affectedStage(DEFAULT_CONFIG, both)).toEqual({ stage: "rollout", field: "rollout" });
     expect(affectedStage(DEFAULT_CONFIG, { ...DEFAULT_CONFIG, threads: 4 })).toBeNull();
+    expect(affectedStage(DEFAULT_CONFIG, { ...DEFAULT_CONFIG, executionProvider: "webgpu" })).toBeNull();
     // Batch sizes of generation and distill's threads change no output; key order is not a setting.
     const neutral = {
       ...DEFAULT_CONFIG,

@@ -54,7 +54,10 @@ export interface PipelineResult {
   report: { markdown: string; html: string };
 }
 
-/** Which stage each config field first affects (fields not listed change no output, e.g. threads). */
+/**
+ * Which stage each config field first affects (fields not listed change no output: threads, and the
+ * execution provider, whose logits differ from the CPU's in the last bits only).
+ */
 const FIELD_STAGE: Record<string, StageName> = {
   seed: "problems",
   model: "problems",

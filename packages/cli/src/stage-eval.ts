@@ -69,7 +69,11 @@ async function evaluate(
   name: "base" | "student",
   onnxDir: string,
 ): Promise<{ summary: RunSummary; records: SampleRecord[] }> {
-  const generator = await openModelGenerator({ model: onnxDir, batchSize: input.config.eval.batchSize });
+  const generator = await openModelGenerator({
+    model: onnxDir,
+    batchSize: input.config.eval.batchSize,
+    executionProvider: input.config.executionProvider,
+  });
   // The bar is made on the first progress call, which carries the total (samples already done included).
   const progress: { bar: ProgressBar | null } = { bar: null };
   try {

@@ -20,7 +20,10 @@ export function rolloutsFile(rolloutDir: string): string {
 }
 
 export function generatorSettings(config: PipelineConfig): Parameters<typeof Generator.load>[1] {
-  return config.threads > 0 ? { intraOpThreads: config.threads } : {};
+  return {
+    ...(config.threads > 0 ? { intraOpThreads: config.threads } : {}),
+    ...(config.executionProvider !== "cpu" ? { executionProvider: config.executionProvider } : {}),
+  };
 }
 
 export interface RolloutStageInput {

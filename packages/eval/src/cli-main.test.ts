@@ -215,4 +215,20 @@ describe("ssb-eval CLI", () => {
     expect(await main(["--replies", replies, "--out", join(root, "twice-out")], c.io)).toBe(1);
     expect(c.err()).toMatch(/twice\.jsonl:2: a second reply for problem "a" sample 0/);
   });
+
+  it("passes --execution-provider webgpu to the model factory and refuses unknown providers", async () => {
+    const seen: (string | undefined)[] = [];
+    const factory = async (options: { executionProvider?: string }) => {
+      seen.push(options.executionProvider);
+      throw new Error("no model in this test");
+    };
+    const args = ["--model", join(root, "no-model"), "--out", join(root, "ep-out")];
+    const c = capture();
+    expect(await main([...args, "--execution-provider", "webgpu"], c.io, factory)).toBe(1);
+    expect(seen).toEqual(["webgpu"]);
+    const bad = capture();
+    expect(await main([...args, "--execution-provider", "metal"], bad.io, factory)).toBe(1);
+    expect(bad.err()).toMatch(/expected cpu, cuda, webgpu or auto, found "metal"/);
+    expect(seen).toEqual(["webgpu"]);
+  });
 });

@@ -30,7 +30,7 @@ export type ModelGeneratorFactory = (options: {
   batchSize?: number;
   /** The run's output folder (an HF checkpoint is exported to ONNX inside it). */
   workDir: string;
-  executionProvider?: "cpu" | "cuda" | "auto";
+  executionProvider?: "cpu" | "cuda" | "webgpu" | "auto";
 }) => Promise<SampleGenerator>;
 
 const HELP = `ssb-eval: evaluate math models on GSM8K, MATH500 and AIME 2024 with honest statistics
@@ -58,7 +58,7 @@ Run options:
   --seed N                run seed (default 0)
   --limit N               first N problems of each benchmark
   --batch-size N          sequences decoded together (rollout's maxBatch, default 32)
-  --execution-provider EP ONNX Runtime provider: cpu (default), cuda, auto
+  --execution-provider EP ONNX Runtime provider: cpu (default), cuda, webgpu, auto
   --system-prompt TEXT    system prompt (default: the paper's math-tutor prompt)
   --system-prompt-file F  system prompt from a file
   --no-system-prompt      send no system turn
@@ -256,8 +256,8 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     if (modelFactory === undefined)
       throw new Error("--model needs a model generator (none is available in this build)");
     const ep = values["execution-provider"];
-    if (ep !== undefined && ep !== "cpu" && ep !== "cuda" && ep !== "auto") {
-      throw new Error(`--execution-provider: expected cpu, cuda or auto, found "${ep}"`);
+    if (ep !== undefined && ep !== "cpu" && ep !== "cuda" && ep !== "webgpu" && ep !== "auto") {
+      throw new Error(`--execution-provider: expected cpu, cuda, webgpu or auto, found "${ep}"`);
     }
     generator = await modelFactory({
       model: values.model,

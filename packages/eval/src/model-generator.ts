@@ -86,8 +86,8 @@ export interface OpenModelOptions {
   /** Folder for the default exportDir (e.g. the run's output folder). Default: the current directory. */
   workDir?: string;
   batchSize?: number;
-  /** ONNX Runtime execution provider ("cpu" default, "cuda", "auto"). */
-  executionProvider?: "cpu" | "cuda" | "auto";
+  /** ONNX Runtime execution provider ("cpu" default, "cuda", "webgpu", "auto"). */
+  executionProvider?: "cpu" | "cuda" | "webgpu" | "auto";
   /** Called with progress messages (export). */
   log?: (message: string) => void;
 }
@@ -186,6 +186,7 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
     modelId,
     ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
   });
+  options.log?.(`${modelId}: generating with onnxruntime on ${gen.session.executionProvider}`);
   const fingerprint = createHash("sha256").update(JSON.stringify(sourceFiles)).digest("hex").slice(0, 16);
   return fromRolloutGenerator(gen, {
     modelId,
