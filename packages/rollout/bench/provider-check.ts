@@ -1,12 +1,24 @@
 /**
  * Checks execution providers against the CPU on one model (default: the bench's 53M random Qwen2): greedy
  * ids (8 prompts x 64 tokens), teacher-forced top-20 logits and log-sum-exp over the CPU's greedy
- * continuations, and sampled tokens/s at 8 and 32 prompts x 4. A provider that cannot start prints why.
+ * continuations, greedy ids of mixed-length prompts decoded 4 at a time with refills, captured top-20 logits
+ * of sampled replies (refilled batches) against a CPU teacher-forced pass over the same ids, and sampled
+ * tokens/s at 8 and 32 prompts x 4. A provider that cannot start prints why.
  *
  *   tsx bench/provider-check.ts [model-dir] [--providers webgpu,cuda,auto]
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
-import { Generator, type ScoredSequence, type ScoreRequest, scoreContinuations } from "../src/index.js";
+import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
+import {
+  type FinishedSequence,
+  Generator,
+  type ScoredSequence,
+  type ScoreRequest,
+  scoreContinuations,
+} from "../src/index.js";
 import { BENCH_MODEL, randomPrompts, randomQwen2Export } from "./random-model.js";
 
 const PROVIDERS = ["webgpu", "cuda", "auto"] as const;
@@ -41,6 +53,69 @@ async function greedyRefilled(gen: Generator, vocab: number): Promise<Map<string
   for await (const s of gen.generate(inputs, { n: 1, maxBatch: 4, refill: "eager", sampling }))
     out.set(s.promptId, s.tokenIds);
   return out;
+}
+
+/**
+ * Sampled replies (temperature 0.8, top-k 50) of prompts of mixed lengths, 2 samples each, 4 rows at a time
+ * with eager refill, their top-20 logits captured into a logit store on `gen`'s provider; then the same ids
+ * teacher-forced on the CPU. Acceptance 3's check, on this provider's cache path.
+ */
+async function captureCheck(gen: Generator, cpu: Generator): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "ssb-provider-check-"));
+  try {
+    const writer = await openLogitStoreWriter(dir, {
+      modelId: "provider-check",
+      tokenizerHash: "none",
+      vocabSize: gen.vocabSize,
+      k: 20,
+      dtype: "float32",
+      captureTemperature: 1,
+    });
+    const prompts = new Map<string, number[]>();
+    const inputs = Array.from({ length: 6 }, (_, i) => {
+      const tokenIds = randomPrompts(1, 20 + 15 * i, gen.vocabSize, 200 + i)[0] as number[];
+      prompts.set(`c${i}`, tokenIds);
+      return { id: `c${i}`, tokenIds, n: 2 };
+    });
+    const seqs: FinishedSequence[] = [];
+    const sampling = { temperature: 0.8, topK: 50, maxNewTokens: 40, stopTokenIds: [], seed: 1 };
+    for await (const s of gen.generate(inputs, {
+      maxBatch: 4,
+      refill: "eager",
+      sampling,
+      capture: { writer },
+    }))
+      seqs.push(s);
+    await writer.close();
+    const store = await openLogitStore(dir);
+    const scored = await scoreContinuations(
+      cpu,
+      seqs.map((s) => ({
+        id: s.logitKey as string,
+        promptIds: prompts.get(s.promptId) as number[],
+        continuation: s.tokenIds,
+      })),
+      { k: 20 },
+    );
+    let logit = 0;
+    let lse = 0;
+    let same = 0;
+    let slots = 0;
+    scored.forEach((want, i) => {
+      const got = store.read((seqs[i] as FinishedSequence).logitKey as string);
+      logit = Math.max(logit, maxAbsDiff(got.topkLogits, want.topkLogits));
+      lse = Math.max(lse, maxAbsDiff(got.logSumExp, want.logSumExp));
+      slots += want.topkIds.length;
+      want.topkIds.forEach((id, j) => {
+        if (id === got.topkIds[j]) same++;
+      });
+    });
+    store.close();
+    const tokens = seqs.reduce((n, s) => n + s.tokenIds.length, 0);
+    return `captured top-20 of ${seqs.length} sampled replies (${tokens} tokens, refilled batches) vs a CPU teacher-forced pass: max |logit diff| ${logit.toExponential(2)}, max |log-sum-exp diff| ${lse.toExponential(2)}, same ids in ${same}/${slots} slots`;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Best of two runs, top-k 50 sampling, every row exactly 64 new tokens. */
@@ -118,7 +193,7 @@ const requests: ScoreRequest[] = [...cpuGreedy].map(([id, continuation], i) => (
 const cpuScores = await scoreContinuations(cpu, requests, { k: 20 });
 const cpuRefilled = await greedyRefilled(cpu, cpu.vocabSize);
 console.log(`[cpu] ${await throughput(cpu, 8)}; ${await throughput(cpu, 32)}`);
-await cpu.close();
+console.log(`[cpu] ${await captureCheck(cpu, cpu)}`);
 
 for (const ep of providers) {
   const t0 = performance.now();
@@ -141,6 +216,7 @@ for (const ep of providers) {
     console.log(
       `[${ep}] with refills, ${compareGreedy(await greedyRefilled(gen, gen.vocabSize), cpuRefilled)}`,
     );
+    console.log(`[${ep}] ${await captureCheck(gen, cpu)}`);
     console.log(`[${ep}] ${await throughput(gen, 8)}; ${await throughput(gen, 32)}`);
     console.log(`[${ep}] device KV batches left unreleased: ${gen.session.liveDeviceBatches}`);
   } catch (e) {
@@ -149,3 +225,4 @@ for (const ep of providers) {
     await gen.close();
   }
 }
+await cpu.close();
