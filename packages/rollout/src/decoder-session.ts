@@ -437,13 +437,13 @@ export class DecoderSession {
     }
     const kvDims =
       g.layout === "heads-first" ? [rows, g.heads, columns, g.headDim] : [rows, columns, g.heads, g.headDim];
-    const host = past;
-    const fed = isDeviceKv(host)
-      ? (a: number): ort.Tensor => host.tensors[a] as ort.Tensor
+    const cache = past; // a const, for the closures below
+    const fed = isDeviceKv(cache)
+      ? (a: number): ort.Tensor => cache.tensors[a] as ort.Tensor
       : (a: number): ort.Tensor => {
-          const array = host.arrays[a] as KvArray;
+          const array = cache.arrays[a] as KvArray;
           // columns is 0 or the capacity
-          return new ort.Tensor(g.dtype, columns === host.capacity ? array : array.subarray(0, 0), kvDims);
+          return new ort.Tensor(g.dtype, columns === cache.capacity ? array : array.subarray(0, 0), kvDims);
         };
     io.kv.forEach((p, i) => {
       feeds[p.pastKey] = fed(2 * i);

@@ -11,6 +11,7 @@
  */
 import { encodeOnnxModel, GraphBuilder, ONNX_IR_VERSION, OnnxDataType } from "@ssb/model";
 import * as ort from "onnxruntime-node";
+import { RolloutError } from "./errors.js";
 import { gatherKv, type KvBatch, type KvGeometry, type KvRowSource } from "./kv-batch.js";
 
 /** A batch's cache as onnxruntime tensors (one per geometry name), every row right aligned at `length`. */
@@ -144,7 +145,7 @@ export class DeviceKvGatherer {
     runs.forEach((run, p) => {
       const from = run.from;
       if (isDeviceKv(from) && from.tensors.length !== geom.names.length)
-        throw new Error("kv gather: a source batch was already released");
+        throw new RolloutError("kv gather: a source batch was already released");
       const tensors = isDeviceKv(from) ? from.tensors : hostTensors(geom, from);
       // Real positions end at `length` in both kinds (a host batch may hold spare columns after it).
       const kept = Math.min(length, from.length);
@@ -186,7 +187,7 @@ function emptyArray(geom: KvGeometry): Float32Array | Uint16Array {
 /** Host sources only: the host gather (gatherKv), with `spare` columns. */
 export function gatherHost(geom: KvGeometry, sources: readonly SessionKvSource[], spare: number): KvBatch {
   const host: KvRowSource[] = sources.map((s) => {
-    if (isDeviceKv(s.from)) throw new Error("gatherHost: a source is a device batch");
+    if (isDeviceKv(s.from)) throw new RolloutError("gatherHost: a source is a device batch");
     return { from: s.from, row: s.row, len: s.len };
   });
   return gatherKv(geom, host, 0, spare);
