@@ -42,6 +42,19 @@ export const BENCH_MODEL_LARGE: RandomQwen2 = {
   vocabSize: 32768,
 };
 
+/**
+ * Qwen2.5-0.5B's widths and its 151,936-token vocabulary on 10 of its 24 layers (one ONNX file under the
+ * inline limit, so transformers.js can load it): for GPU runs where a real vocabulary's logits matter.
+ */
+export const BENCH_MODEL_VOCAB: RandomQwen2 = {
+  hiddenSize: 896,
+  numLayers: 10,
+  numHeads: 14,
+  numKvHeads: 2,
+  intermediateSize: 4864,
+  vocabSize: 151936,
+};
+
 export function parameterCount(m: RandomQwen2): number {
   const kvDim = (m.hiddenSize / m.numHeads) * m.numKvHeads;
   const attn = 2 * m.hiddenSize * m.hiddenSize + 2 * m.hiddenSize * kvDim + m.hiddenSize + 2 * kvDim;

@@ -11,7 +11,7 @@
  * load average is printed with the results. A repetition (sample) runs each engine back to back until the
  * bare loop would have taken --sample-seconds, so that short tiny-model runs are timed over several runs.
  *
- * Flags: --models tiny,random[,random-large]  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2  --min-seconds 3  --sample-seconds 0.5
+ * Flags: --models tiny,random[,random-large,random-vocab]  --batches 1,8,32  --samples 4  --new-tokens 32  --prompt-tokens 32,96  --reps 2  --min-seconds 3  --sample-seconds 0.5
  *        --parts throughput,overhead,refill  --skip-tjs  --ep cpu|webgpu|cuda (all three engines on that provider)
  *        --variant plain|contrib|contrib-mm (the export both engines run)
  *        --kv host|device (where this package keeps the KV cache; default: its own choice, device on webgpu)
@@ -38,6 +38,7 @@ import {
 import {
   BENCH_MODEL,
   BENCH_MODEL_LARGE,
+  BENCH_MODEL_VOCAB,
   parameterCount,
   type RandomQwen2,
   randomPrompts,
@@ -268,8 +269,13 @@ for (const m of (values.models as string).split(",")) {
       ...exportOptions(),
     });
     await benchModel("qwen2-tiny-ref", dir);
-  } else if (m === "random" || m === "random-large") {
-    const shape: RandomQwen2 = m === "random" ? BENCH_MODEL : BENCH_MODEL_LARGE;
+  } else if (m === "random" || m === "random-large" || m === "random-vocab") {
+    const shapes: Record<string, RandomQwen2> = {
+      random: BENCH_MODEL,
+      "random-large": BENCH_MODEL_LARGE,
+      "random-vocab": BENCH_MODEL_VOCAB,
+    };
+    const shape = shapes[m] as RandomQwen2;
     const dir = await randomQwen2Export(shape, exportOptions());
     report(
       `\nrandom Qwen2: hidden ${shape.hiddenSize}, ${shape.numLayers} layers, ${shape.numHeads} heads / ${shape.numKvHeads} KV heads, vocab ${shape.vocabSize}: ${(parameterCount(shape) / 1e6).toFixed(1)}M parameters`,
@@ -280,7 +286,7 @@ for (const m of (values.models as string).split(",")) {
       await benchRefill(dir, true);
     }
   } else {
-    throw new Error(`--models: unknown model "${m}" (tiny, random, random-large)`);
+    throw new Error(`--models: unknown model "${m}" (tiny, random, random-large, random-vocab)`);
   }
 }
 console.log(`\ndone in ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s`);
