@@ -258,7 +258,7 @@ async function benchRefill(dir: string, longTail: boolean): Promise<void> {
 
 const started = new Date();
 console.log(
-  `@ssb/rollout bench, ${started.toISOString()}, node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), onnxruntime-node ${ort.env.versions.node ?? "?"}, execution provider ${ep}, sampling ${values.sampling}`,
+  `@ssb/rollout bench, ${started.toISOString()}, node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), onnxruntime-node ${ort.env.versions.node ?? "?"}, execution provider ${ep}, this package's KV cache ${(kv ?? (ep === "webgpu" ? "device" : "host")) === "device" ? "on the device" : "in host memory"}, sampling ${values.sampling}`,
 );
 for (const m of (values.models as string).split(",")) {
   if (m === "tiny") {
