@@ -89,6 +89,61 @@ describe("device KV gather (on the CPU provider)", () => {
     }
   }
 
+  it("matches the host gather on 60 seeded random mixes of batches, rows and lengths", async () => {
+    let state = 12345;
+    const rand = (n: number): number => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return Math.floor((state / 2147483648) * n);
+    };
+    for (const layout of ["heads-first", "seq-first"] as const) {
+      const geom: KvGeometry = { layout, heads: 2, headDim: 2, dtype: "float32", names: ["k", "v", "k1"] };
+      const gatherer = new DeviceKvGatherer(geom, cpuSession);
+      for (let trial = 0; trial < 30; trial++) {
+        // 1-3 host batches of random rows, lengths and spare columns, and a device batch gathered from them.
+        const hosts = Array.from({ length: 1 + rand(3) }, (_, b) => {
+          const length = 1 + rand(9);
+          return filled(geom, 1 + rand(4), length, length + rand(3), trial * 10 + b);
+        });
+        const pick = (): KvRowSource => {
+          const from = hosts[rand(hosts.length)] as KvBatch;
+          return { from, row: rand(from.rows), len: 1 + rand(from.length) };
+        };
+        const first = Array.from({ length: 1 + rand(6) }, pick);
+        const device = await gatherer.gather(first);
+        const hostCopy = gatherKv(geom, first);
+        // Then a mix of the device batch's rows and host rows, in any order.
+        const mixed = Array.from({ length: 1 + rand(7) }, () => {
+          if (rand(2) === 0) return pick();
+          const row = rand(first.length);
+          return { from: device, row, len: 1 + rand((first[row] as KvRowSource).len) };
+        });
+        const got = await gatherer.gather(mixed);
+        const want = gatherKv(
+          geom,
+          mixed.map((s) =>
+            s.from === device ? { from: hostCopy, row: s.row, len: s.len } : (s as KvRowSource),
+          ),
+        );
+        expect([got.rows, got.length]).toEqual([want.rows, want.length]);
+        for (let a = 0; a < geom.names.length; a++) {
+          const at = (kv: KvBatch | DeviceKvBatch, r: number, h: number, t: number, d: number): number => {
+            const data = (isDeviceKv(kv) ? kv.tensors[a]?.data : kv.arrays[a]) as Float32Array;
+            const C = kv.capacity;
+            return data[
+              layout === "heads-first" ? ((r * 2 + h) * C + t) * 2 + d : ((r * C + t) * 2 + h) * 2 + d
+            ] as number;
+          };
+          mixed.forEach((s, i) => {
+            for (let t = want.length - s.len; t < want.length; t++)
+              for (let h = 0; h < 2; h++)
+                for (let d = 0; d < 2; d++) expect(at(got, i, h, t, d)).toBe(at(want, i, h, t, d));
+          });
+        }
+      }
+      await gatherer.close();
+    }
+  });
+
   it("refuses a source batch that was already released", async () => {
     const geom: KvGeometry = { layout: "heads-first", heads: 1, headDim: 2, dtype: "float32", names: ["k"] };
     const gatherer = new DeviceKvGatherer(geom, cpuSession);
