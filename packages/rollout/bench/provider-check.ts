@@ -12,13 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
-import {
-  type FinishedSequence,
-  Generator,
-  type ScoredSequence,
-  type ScoreRequest,
-  scoreContinuations,
-} from "../src/index.js";
+import { type FinishedSequence, Generator, type ScoreRequest, scoreContinuations } from "../src/index.js";
 import { BENCH_MODEL, randomPrompts, randomQwen2Export } from "./random-model.js";
 
 const PROVIDERS = ["webgpu", "cuda", "auto"] as const;
@@ -97,22 +91,13 @@ async function captureCheck(gen: Generator, cpu: Generator): Promise<string> {
       })),
       { k: 20 },
     );
-    let logit = 0;
-    let lse = 0;
-    let same = 0;
-    let slots = 0;
-    scored.forEach((want, i) => {
-      const got = store.read((seqs[i] as FinishedSequence).logitKey as string);
-      logit = Math.max(logit, maxAbsDiff(got.topkLogits, want.topkLogits));
-      lse = Math.max(lse, maxAbsDiff(got.logSumExp, want.logSumExp));
-      slots += want.topkIds.length;
-      want.topkIds.forEach((id, j) => {
-        if (id === got.topkIds[j]) same++;
-      });
-    });
+    const compared = compareScores(
+      seqs.map((s) => store.read(s.logitKey as string)),
+      scored,
+    );
     store.close();
     const tokens = seqs.reduce((n, s) => n + s.tokenIds.length, 0);
-    return `captured top-20 of ${seqs.length} sampled replies (${tokens} tokens, refilled batches) vs a CPU teacher-forced pass: max |logit diff| ${logit.toExponential(2)}, max |log-sum-exp diff| ${lse.toExponential(2)}, same ids in ${same}/${slots} slots`;
+    return `captured top-20 of ${seqs.length} sampled replies (${tokens} tokens, refilled batches) vs a CPU teacher-forced pass: ${compared}`;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -139,19 +124,24 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-function compareScores(got: ScoredSequence[], want: ScoredSequence[]): string {
+/** Per-position top lists and log-sum-exp: a scored sequence, or one read back from a logit store. */
+interface TopLists {
+  topkIds: ArrayLike<number>;
+  topkLogits: ArrayLike<number>;
+  logSumExp: ArrayLike<number>;
+}
+
+function compareScores(got: readonly TopLists[], want: readonly TopLists[]): string {
   let logit = 0;
   let lse = 0;
   let same = 0;
   let slots = 0;
   got.forEach((g, i) => {
-    const w = want[i] as ScoredSequence;
+    const w = want[i] as TopLists;
     logit = Math.max(logit, maxAbsDiff(g.topkLogits, w.topkLogits));
     lse = Math.max(lse, maxAbsDiff(g.logSumExp, w.logSumExp));
     slots += g.topkIds.length;
-    g.topkIds.forEach((id, j) => {
-      if (id === w.topkIds[j]) same++;
-    });
+    for (let j = 0; j < g.topkIds.length; j++) if (g.topkIds[j] === w.topkIds[j]) same++;
   });
   return `max |logit diff| ${logit.toExponential(2)}, max |log-sum-exp diff| ${lse.toExponential(2)}, same ids in ${same}/${slots} slots`;
 }

@@ -23,7 +23,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { exportOnnx } from "@ssb/model";
 import * as ort from "onnxruntime-node";
-import { Generator, type PromptInput, type RefillPolicy } from "../src/index.js";
+import { defaultKvOnDevice, Generator, type PromptInput, type RefillPolicy } from "../src/index.js";
 import { startEngine } from "./engine-host.js";
 import {
   BENCH_EPS,
@@ -258,7 +258,7 @@ async function benchRefill(dir: string, longTail: boolean): Promise<void> {
 
 const started = new Date();
 console.log(
-  `@ssb/rollout bench, ${started.toISOString()}, node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), onnxruntime-node ${ort.env.versions.node ?? "?"}, execution provider ${ep}, this package's KV cache ${(kv ?? (ep === "webgpu" ? "device" : "host")) === "device" ? "on the device" : "in host memory"}, sampling ${values.sampling}`,
+  `@ssb/rollout bench, ${started.toISOString()}, node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), onnxruntime-node ${ort.env.versions.node ?? "?"}, execution provider ${ep}, this package's KV cache ${(kv ? kv === "device" : defaultKvOnDevice(ep)) ? "on the device" : "in host memory"}, sampling ${values.sampling}`,
 );
 for (const m of (values.models as string).split(",")) {
   if (m === "tiny") {

@@ -152,6 +152,11 @@ async function openOrExplain(
 
 type OutputLocation = ort.InferenceSession.SessionOptions["preferredOutputLocation"];
 
+/** Where a session keeps the KV cache unless told (DecoderOptions.kvOnDevice): on the device for WebGPU. */
+export function defaultKvOnDevice(ep: DecoderOptions["executionProvider"]): boolean {
+  return ep === "webgpu";
+}
+
 /**
  * Where a provider should leave the cache outputs (`names`, or every output): on the GPU under WebGPU.
  * Elsewhere they come back to host memory as any output does.
@@ -293,7 +298,7 @@ export class DecoderSession {
       file,
       configHints(modelFolder(file)),
     );
-    const onDevice = settings.kvOnDevice ?? settings.executionProvider === "webgpu";
+    const onDevice = settings.kvOnDevice ?? defaultKvOnDevice(settings.executionProvider);
     // On the device the cache grows by the graph's own concatenation: the loaded graph keeps `present.*`.
     const plan = planLoadedGraph(original, signature.opset, fileIo, file, {
       ...settings,

@@ -544,7 +544,7 @@ export class Generator {
           pads[r] = kv.length - seq.kvLength;
         }
         const { out, tops, lse } = await this.decodeStep({ tokenIds, rows, seq: 1, pads, past: kv }, active);
-        if (out.present !== kv) this.session.release(kv); // a device pass returns a new batch
+        this.session.release(kv); // a device pass returns a new batch (a host past is left as it is)
         kv = out.present;
         for (let r = 0; r < rows; r++) {
           const a = active[r] as ActiveRow;
@@ -609,7 +609,7 @@ export class Generator {
         logSumExpRows: lseRows,
       });
       if (listsOnly && active.some((a, r) => topNeedsRow(rowTop(out.top as BatchTop, r), a.seq.params))) {
-        if (out.present !== input.past) this.session.release(out.present); // rerun from the same past
+        this.session.release(out.present); // rerun from the same past
         out = await this.session.forward({ ...input, topK: k, logSumExpRows: lseRows });
       }
       const lse = out.logSumExp ? perRow(active.length, lseRows, out.logSumExp) : null;
@@ -744,7 +744,7 @@ export class Generator {
             lastLogitsOnly: onRows === null,
             ...(last && lastTopK !== undefined ? { topK: lastTopK } : {}),
           });
-          if (out.present !== kv) this.session.release(kv); // a device pass returns a new batch
+          this.session.release(kv); // a device pass returns a new batch (a host past is left as it is)
           kv = out.present;
           current = kv;
           const logits = out.logits as Float32Array; // fetched: forward's default

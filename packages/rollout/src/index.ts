@@ -13,6 +13,7 @@ export {
 export {
   type DecoderOptions,
   DecoderSession,
+  defaultKvOnDevice,
   type ForwardInput,
   type ForwardOutput,
 } from "./decoder-session.js";
