@@ -38,6 +38,11 @@ describe("resolveModelFile and modelFolder", () => {
     expect(() => resolveModelFile(checkpoint)).toThrow(
       /no model\.onnx.*; it holds a checkpoint: export it first \(ssb-export-onnx --model/,
     );
+    // Only other .onnx names (a transformers.js folder of quantized files): named, not guessed between.
+    const quantized = folder("quantized", ["onnx/model_q4.onnx", "onnx/model_fp16.onnx", "config.json"]);
+    expect(() => resolveModelFile(quantized)).toThrow(
+      /no model\.onnx.*; it holds onnx\/model_fp16\.onnx, onnx\/model_q4\.onnx: pass the one to load as the model path \(e\.g\. .*quantized\/onnx\/model_fp16\.onnx\)$/,
+    );
     const empty = folder("empty", []);
     expect(() => resolveModelFile(empty)).toThrow(/onnx\/ subfolder$/);
     expect(() => resolveModelFile(path.join(root, "nope"))).toThrow(/nope: no such model file or folder/);

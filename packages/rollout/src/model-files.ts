@@ -28,14 +28,30 @@ export function resolveModelFile(modelPath: string): string {
       if (existsSync(file)) return file;
     }
   }
-  // A Hugging Face checkpoint without an export is the likely mistake: say how to make one.
+  // Other .onnx files (transformers.js folders often ship only model_fp16.onnx, model_q4.onnx, ...) are
+  // not guessed between: name them, since a file path picks one. A Hugging Face checkpoint without an
+  // export is the other likely mistake: say how to make one.
+  const others = ["", "onnx"].flatMap((sub) =>
+    onnxFilesIn(path.join(modelPath, sub)).map((f) => path.join(sub, f)),
+  );
   const checkpoint = readdirSync(modelPath).some((f) => f.endsWith(".safetensors"));
-  const hint = checkpoint
-    ? `; it holds a checkpoint: export it first (ssb-export-onnx --model ${modelPath} --out OUT_DIR)`
-    : "";
+  const hint =
+    others.length > 0
+      ? `; it holds ${others.join(", ")}: pass the one to load as the model path (e.g. ${path.join(modelPath, others[0] as string)})`
+      : checkpoint
+        ? `; it holds a checkpoint: export it first (ssb-export-onnx --model ${modelPath} --out OUT_DIR)`
+        : "";
   throw new RolloutError(
     `${modelPath}: no ${MODEL_FILE_NAMES.join(", ")} in this folder or its onnx/ subfolder${hint}`,
   );
+}
+
+/** The .onnx files directly in a folder, sorted; none when it is not a folder. */
+function onnxFilesIn(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".onnx"))
+    .sort();
 }
 
 /**
