@@ -79,11 +79,13 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
   const captureK = options.capture?.k ?? 20;
   const captureDtype = options.capture?.dtype ?? "float16";
   const hashes = new Map<string, string>();
+  const promptIds = new Map<string, number[]>();
   // Prompts too long for the model's context get an empty reply and no logits (createTeacherGenerator).
   const tooLong = new Set<string>();
   for (const p of options.prompts) {
     const ids = gen.encodePrompt({ id: p.problemId, messages: p.messages });
     hashes.set(p.problemId, promptFingerprint(ids));
+    promptIds.set(p.problemId, ids);
     if (ids.length + 1 > gen.maxContext) tooLong.add(p.problemId);
   }
   if (hashes.size !== options.prompts.length)
@@ -119,7 +121,12 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
             );
           }
         } else {
-          requests.push({ id: r.id, messages: p.messages, sampling: r.sampling });
+          requests.push({
+            id: r.id,
+            messages: p.messages,
+            promptIds: promptIds.get(p.problemId) as number[],
+            sampling: r.sampling,
+          });
         }
       });
     }

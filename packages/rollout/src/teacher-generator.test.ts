@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { type Grader, runTeacherStep, type TeacherGenerator } from "@ssb/curation";
 import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
 import { Generator } from "./generator.js";
 import { scoreContinuations } from "./score.js";
@@ -95,6 +95,31 @@ it("returns a teacher prompt too long for the model's context as an empty trunca
   for await (const r of teacher.generate(requests, { captureLogits: false })) results.set(r.id, r);
   expect(results.get("long")).toMatchObject({ text: "", tokenIds: [], finishReason: "length" });
   expect(results.get("short")?.tokenIds.length).toBeGreaterThan(0);
+});
+
+it("samples a request's given promptIds without tokenizing its messages again, as it would from its messages", async () => {
+  const teacher = createTeacherGenerator({ generator: gen, maxBatch: 4 });
+  const sampling = { temperature: 0.8, topK: 50, maxNewTokens: 8, seed: 3 };
+  const messages = [{ role: "user", content: "What is 7 * 6?" }];
+  const promptIds = gen.encodePrompt({ id: "q", messages });
+  const collect = async (request: Parameters<typeof teacher.generate>[0][number]) => {
+    const out: number[][] = [];
+    for await (const r of teacher.generate([request], { captureLogits: false })) out.push(r.tokenIds);
+    return out;
+  };
+  const fromMessages = await collect({ id: "q", messages, sampling });
+  const encode = vi.spyOn(gen, "encodePrompt");
+  try {
+    expect(await collect({ id: "q", messages, promptIds, sampling })).toEqual(fromMessages);
+    // The ids are what is sampled from: other ids (the messages unchanged) give another reply.
+    expect(await collect({ id: "q", messages, promptIds: promptIds.slice(0, -3), sampling })).not.toEqual(
+      fromMessages,
+    );
+    // (The generator's own encodePrompt calls get the ids and return them as they are.)
+    expect(encode.mock.calls.filter(([input]) => input.tokenIds === undefined)).toEqual([]);
+  } finally {
+    encode.mockRestore();
+  }
 });
 
 it("re-samples a request already in the store without capture, and refuses a store holding another run's tokens", async () => {

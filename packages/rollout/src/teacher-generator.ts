@@ -25,6 +25,11 @@ export interface TeacherSamplingInput {
 export interface TeacherGenerationRequest {
   id: string;
   messages: ChatMessage[];
+  /**
+   * The messages already rendered and tokenized by the caller (runTeacherReplies does it once per prompt
+   * for its fingerprint, and a prompt has one request per attempt); encoded here when absent.
+   */
+  promptIds?: number[];
   sampling: TeacherSamplingInput;
 }
 
@@ -82,7 +87,7 @@ export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): 
       const generator = options.generator;
       const prompts: PromptInput[] = [];
       for (const r of requests) {
-        const ids = generator.encodePrompt({ id: r.id, messages: r.messages });
+        const ids = r.promptIds ?? generator.encodePrompt({ id: r.id, messages: r.messages });
         if (ids.length + 1 > generator.maxContext) {
           yield { id: r.id, text: "", tokenIds: [], finishReason: "length" };
           continue;
