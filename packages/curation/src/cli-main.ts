@@ -23,7 +23,9 @@ writes the training pairs. Rerunning on the same --out resumes where the last ru
 Inputs
   --problems FILE            JSONL of {id, question, answer}
   --rollouts FILE            JSONL of {problemId, sampleIndex, text, finishReason?, tokenIds?, ...}
-  --teacher-replies FILE     JSONL of {id, text, tokenIds, finishReason, logitKey?}; id = request id
+  --teacher-replies FILE     JSONL of {id, text, tokenIds, finishReason, logitKey?, requestHash?,
+                             messagesHash?}; id = request id; a reply whose hashes are not its request's
+                             is refused
   --model DIR                not supported here (curation does not depend on @ssb/rollout); see below
 Output
   --out DIR                  teacher-prompts.jsonl, dropped.jsonl, pairs.jsonl, summary.json, run.json

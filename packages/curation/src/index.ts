@@ -12,7 +12,12 @@ export { parseProblem, parseRollout } from "./parse-records.js";
 export { groupPassAtK, passAtK } from "./pass-at-k.js";
 export { derivedSeed, hashString, mulberry32, pickIndex, type Rng, rngFor } from "./prng.js";
 export type { ChatMessage, FinishReason, GradedRollout, Problem, Rollout, Verdict } from "./records.js";
-export { loadRepliesGenerator, parseGenerationResult } from "./replies-file-generator.js";
+export {
+  loadRepliesGenerator,
+  parseGenerationResult,
+  teacherMessagesHash,
+  teacherRequestHash,
+} from "./replies-file-generator.js";
 export {
   type CurationConfig,
   type CurationOutputFiles,

@@ -1,8 +1,11 @@
 /**
- * A TeacherGenerator backed by a JSONL file of replies produced elsewhere (e.g. by `ssb rollout` run over
- * teacher-prompts.jsonl with logit capture). Each line: {id, text, tokenIds, finishReason, logitKey?}, where `id`
- * is a request id from teacher-prompts.jsonl (`<problemId>#<attempt>`).
+ * A TeacherGenerator backed by a JSONL file of replies produced elsewhere (e.g. by `ssb-rollout
+ * --teacher-prompts` over teacher-prompts.jsonl with logit capture). Each line: {id, text, tokenIds,
+ * finishReason, logitKey?, requestHash?, messagesHash?}, where `id` is a request id from teacher-prompts.jsonl
+ * (`<problemId>#<attempt>`). The two hashes, which ssb-rollout writes, let a reply be checked against the
+ * request it answers: replies made for other prompts or other sampling are refused, not paired.
  */
+import { createHash } from "node:crypto";
 import { readJsonl } from "./jsonl.js";
 import {
   asObject,
@@ -11,7 +14,13 @@ import {
   parseTokenIds,
   requireString,
 } from "./parse-records.js";
-import type { GenerationResult, TeacherGenerator } from "./teacher-generator.js";
+import type { ChatMessage } from "./records.js";
+import type {
+  GenerationRequest,
+  GenerationResult,
+  TeacherGenerator,
+  TeacherSampling,
+} from "./teacher-generator.js";
 
 export function parseGenerationResult(value: unknown, where: string): GenerationResult {
   const obj = asObject(value, where, "a teacher reply");
@@ -26,24 +35,75 @@ export function parseGenerationResult(value: unknown, where: string): Generation
   return result;
 }
 
+const sha16 = (fields: unknown): string =>
+  createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 16);
+
+/**
+ * A reply record's `requestHash`: the request id and its own sampling in a fixed order, the first 16 hex
+ * digits of the SHA-256 of JSON `[id, temperature, topK, topP|null, maxNewTokens|null, seed|null]`.
+ */
+export function teacherRequestHash(id: string, s: TeacherSampling): string {
+  return sha16([id, s.temperature, s.topK, s.topP ?? null, s.maxNewTokens ?? null, s.seed ?? null]);
+}
+
+/**
+ * A reply record's `messagesHash`: the prompt's messages as text, the first 16 hex digits of the SHA-256 of
+ * JSON `[[role, content], ...]` (no tokenizer needed, so curation can check it).
+ */
+export function teacherMessagesHash(messages: readonly ChatMessage[]): string {
+  return sha16(messages.map((m) => [m.role, m.content]));
+}
+
+interface StoredReply {
+  reply: GenerationResult;
+  where: string;
+  requestHash?: string;
+  messagesHash?: string;
+}
+
+/** Throws, naming the reply's line, when a hash it carries is not its request's. */
+function checkReply(stored: StoredReply, request: GenerationRequest): void {
+  const { where, reply } = stored;
+  if (stored.messagesHash !== undefined && stored.messagesHash !== teacherMessagesHash(request.messages)) {
+    throw new Error(
+      `${where}: reply ${JSON.stringify(reply.id)} was generated for another prompt than this run's request of that id (the teacher prompts changed since: other rollouts, template or selection); generate the replies again from this run's teacher-prompts.jsonl`,
+    );
+  }
+  if (
+    stored.requestHash !== undefined &&
+    stored.requestHash !== teacherRequestHash(reply.id, request.sampling)
+  ) {
+    throw new Error(
+      `${where}: reply ${JSON.stringify(reply.id)} was sampled with other settings (temperature, top-k, top-p, max tokens or seed) than this run asks for; generate the replies again from this run's teacher-prompts.jsonl`,
+    );
+  }
+}
+
 export async function loadRepliesGenerator(path: string): Promise<TeacherGenerator> {
-  const replies = new Map<string, GenerationResult>();
+  const replies = new Map<string, StoredReply>();
   for await (const { value, where } of readJsonl(path)) {
     const reply = parseGenerationResult(value, where);
     if (replies.has(reply.id))
       throw new Error(`${where}: reply id ${JSON.stringify(reply.id)} appears twice`);
-    replies.set(reply.id, reply);
+    const obj = value as Record<string, unknown>;
+    const stored: StoredReply = { reply, where };
+    const requestHash = optionalString(obj, "requestHash", where);
+    const messagesHash = optionalString(obj, "messagesHash", where);
+    if (requestHash !== undefined) stored.requestHash = requestHash;
+    if (messagesHash !== undefined) stored.messagesHash = messagesHash;
+    replies.set(reply.id, stored);
   }
   return {
     async *generate(requests) {
       for (const request of requests) {
-        const reply = replies.get(request.id);
-        if (!reply) {
+        const stored = replies.get(request.id);
+        if (!stored) {
           throw new Error(
             `${path}: no reply with id ${JSON.stringify(request.id)}; generate one reply per request id listed in teacher-prompts.jsonl`,
           );
         }
-        yield reply;
+        checkReply(stored, request);
+        yield stored.reply;
       }
     },
   };

@@ -6,7 +6,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parseGenerationResult } from "@ssb/curation";
+import {
+  loadRepliesGenerator,
+  parseGenerationResult,
+  teacherMessagesHash,
+  teacherRequestHash,
+} from "@ssb/curation";
 import { openLogitStore } from "@ssb/logit-store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
@@ -93,6 +98,25 @@ describe("ssb-rollout --teacher-prompts", () => {
       expect(line.sampleIndex).toBe(Number(reply.id.split("#")[1]) - 1);
     }
     store.close();
+
+    // The hashes are curation's: ssb-curate --teacher-replies accepts these replies for these requests,
+    // and refuses them for a rewritten prompt.
+    const byId = new Map(requests.map((r) => [r.id, r]));
+    for (const line of replies) {
+      const request = byId.get(line.id as string) as TeacherGenerationRequest;
+      expect(line.requestHash).toBe(teacherRequestHash(request.id, request.sampling));
+      expect(line.messagesHash).toBe(teacherMessagesHash(request.messages));
+    }
+    const fromFile = await loadRepliesGenerator(out);
+    const accepted: string[] = [];
+    for await (const r of fromFile.generate(requests, { captureLogits: false })) accepted.push(r.id);
+    expect(accepted).toEqual(requests.map((r) => r.id));
+    const rewritten = [{ ...requests[0]!, messages: [{ role: "user", content: "another prompt" }] }];
+    await expect(
+      (async () => {
+        for await (const _ of fromFile.generate(rewritten, { captureLogits: false }));
+      })(),
+    ).rejects.toThrow(/replies\.jsonl:\d+: reply "q1#1" was generated for another prompt/);
 
     // Rerun: nothing new. Sampling flags a request carries itself are refused.
     const again = sink();

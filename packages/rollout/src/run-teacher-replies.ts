@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { LogitStoreWriter } from "@ssb/logit-store";
+import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type { GenerateProgress, Generator } from "./generator.js";
@@ -51,13 +52,27 @@ export interface TeacherReplyRecord {
   promptHash: string;
   /** Fingerprint of the request's id and its own sampling (see requestHash). */
   requestHash: string;
+  /** Fingerprint of the prompt's messages (see messagesHash), which ssb-curate checks without a tokenizer. */
+  messagesHash: string;
   modelId: string;
   logitKey?: string;
 }
 
-/** Fingerprint of a request's id and its own sampling settings and seed, in a fixed field order. */
+/**
+ * Fingerprint of a request's id and its own sampling settings and seed, in a fixed field order. Part of the
+ * replies file's format: @ssb/curation computes the same value from its own request (a test checks both).
+ */
 function requestHash(id: string, s: TeacherSamplingInput): string {
   const fields = [id, s.temperature, s.topK, s.topP ?? null, s.maxNewTokens ?? null, s.seed ?? null];
+  return createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 16);
+}
+
+/**
+ * Fingerprint of a prompt's messages as text ([role, content] pairs): unlike promptHash it needs no
+ * tokenizer, so ssb-curate can tell a reply made for another prompt (teacher prompts rewritten since).
+ */
+function messagesHash(messages: readonly ChatMessage[]): string {
+  const fields = messages.map((m) => [m.role, m.content]);
   return createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 16);
 }
 
@@ -80,12 +95,14 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
   const captureDtype = options.capture?.dtype ?? "float16";
   const hashes = new Map<string, string>();
   const promptIds = new Map<string, number[]>();
+  const messagesHashes = new Map<string, string>();
   // Prompts too long for the model's context get an empty reply and no logits (createTeacherGenerator).
   const tooLong = new Set<string>();
   for (const p of options.prompts) {
     const ids = gen.encodePrompt({ id: p.problemId, messages: p.messages });
     hashes.set(p.problemId, promptFingerprint(ids));
     promptIds.set(p.problemId, ids);
+    messagesHashes.set(p.problemId, messagesHash(p.messages));
     if (ids.length + 1 > gen.maxContext) tooLong.add(p.problemId);
   }
   if (hashes.size !== options.prompts.length)
@@ -157,6 +174,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
           finishReason: r.finishReason,
           promptHash: hashes.get(at.problemId) as string,
           requestHash: requestHash(r.id, samplingOf.get(r.id) as TeacherSamplingInput),
+          messagesHash: messagesHashes.get(at.problemId) as string,
           modelId: gen.modelId,
         };
         if (r.logitKey !== undefined) record.logitKey = r.logitKey;
