@@ -10,9 +10,9 @@ import {
   DEFAULT_TEMPLATE,
   EXACT_TEMPLATE,
   type Problem,
-  parseProblem,
   parseRollout,
   readJsonlRecords,
+  readProblemsFile,
   runCuration,
 } from "@ssb/curation";
 import { openLogitStoreWriter } from "@ssb/logit-store";
@@ -41,7 +41,7 @@ export interface CurateStageInput {
 export async function runCurateStage(input: CurateStageInput): Promise<Record<string, unknown>> {
   const { config, dir, reporter } = input;
   mkdirSync(dir, { recursive: true });
-  const problems: Problem[] = await readJsonlRecords(input.trainFile, parseProblem);
+  const problems: Problem[] = await readProblemsFile(input.trainFile);
   const rollouts = await readJsonlRecords(input.rolloutsFile, parseRollout);
   const c = config.curation;
   const generator = await Generator.load(input.onnxDir, { ...generatorSettings(config), modelId: "base" });

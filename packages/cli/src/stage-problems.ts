@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { type Problem, parseProblem, readJsonlRecords } from "@ssb/curation";
+import { type Problem, readProblemsFile } from "@ssb/curation";
 import { generateProblems, generateSplits } from "@ssb/default-model";
 import type { PipelineConfig } from "./config-schema.js";
 import { writeFileAtomic } from "./work-dir.js";
@@ -57,7 +57,7 @@ function generated(config: PipelineConfig): { train: Problem[]; eval: Problem[] 
 }
 
 async function fromFile(file: string, limit: number): Promise<Problem[]> {
-  const problems = await readJsonlRecords(file, parseProblem);
+  const problems = await readProblemsFile(file);
   return problems.slice(0, limit);
 }
 

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { type Problem, parseProblem, readJsonlRecords, renderStudentMessages } from "@ssb/curation";
+import { type Problem, readProblemsFile, renderStudentMessages } from "@ssb/curation";
 import { Generator, runRollouts } from "@ssb/rollout";
 import type { PipelineConfig } from "./config-schema.js";
 import { ensureOnnxExport } from "./model-files.js";
@@ -42,7 +42,7 @@ export async function runRolloutStage(input: RolloutStageInput): Promise<Record<
     outDir: baseOnnxDir(dir),
     variant: config.onnxVariant,
   });
-  const problems: Problem[] = await readJsonlRecords(input.trainFile, parseProblem);
+  const problems: Problem[] = await readProblemsFile(input.trainFile);
   const generator = await Generator.load(onnx, { ...generatorSettings(config), modelId: "base" });
   const r = config.rollout;
   const total = problems.length * r.samples;

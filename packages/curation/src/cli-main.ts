@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { readJsonlRecords } from "./jsonl.js";
-import { parseProblem, parseRollout } from "./parse-records.js";
+import { parseRollout } from "./parse-records.js";
+import { readProblemsFile } from "./problems-file.js";
 import { loadRepliesGenerator } from "./replies-file-generator.js";
 import { type CurationConfig, runCuration } from "./run-curation.js";
 import type { RolloutChoice, TieBreak } from "./select-pair.js";
@@ -21,7 +22,8 @@ for teacher-prompts.jsonl, e.g. by ssb-rollout --teacher-prompts with logit capt
 writes the training pairs. Rerunning on the same --out resumes where the last run stopped.
 
 Inputs
-  --problems FILE            JSONL of {id, question, answer}
+  --problems FILE            JSONL of {id, question, answer}, or GSM8K's own lines (no id: the line
+                             number, as ssb-rollout numbers them; the gold after the answer's ####)
   --rollouts FILE            JSONL of {problemId, sampleIndex, text, finishReason?, tokenIds?, ...}
   --teacher-replies FILE     JSONL of {id, text, tokenIds, finishReason, logitKey?, requestHash?,
                              messagesHash?}; id = request id; a reply whose hashes are not its request's
@@ -170,7 +172,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       config.studentSystemPrompt = readFileSync(values["student-system-file"], "utf8");
     }
 
-    const problems = await readJsonlRecords(values.problems!, parseProblem);
+    const problems = await readProblemsFile(values.problems!);
     const rollouts = await readJsonlRecords(values.rollouts!, parseRollout);
     const generator = values["teacher-replies"]
       ? await loadRepliesGenerator(values["teacher-replies"])
@@ -204,7 +206,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     if (values.json) io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`);
     else
       io.stdout(
-        `${formatSummaryTable(result.summary)}\n\nwrote ${values.out}/ (summary.json has the details)\n`,
+        `${formatSummaryTable(result.summary)}\n\nwrote ${values.out?.replace(/\/+$/, "")}/ (summary.json has the details)\n`,
       );
     return 0;
   } catch (err) {

@@ -8,9 +8,10 @@ export { type JsonlLine, readJsonl, readJsonlRecords } from "./jsonl.js";
 export { type Journal, openJournal, problemIdKey } from "./jsonl-journal.js";
 export { checkLogitCoverage, type LogitCoverageReport, type LogitRowLookup } from "./logit-coverage.js";
 export type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
-export { parseProblem, parseRollout } from "./parse-records.js";
+export { gsm8kGold, parseProblem, parseRollout } from "./parse-records.js";
 export { groupPassAtK, passAtK } from "./pass-at-k.js";
 export { derivedSeed, hashString, mulberry32, pickIndex, type Rng, rngFor } from "./prng.js";
+export { readProblemsFile } from "./problems-file.js";
 export type { ChatMessage, FinishReason, GradedRollout, Problem, Rollout, Verdict } from "./records.js";
 export {
   loadRepliesGenerator,

@@ -93,13 +93,14 @@ export function parseMessages(value: unknown, where: Where, field: string): Chat
 }
 
 /** A Problem: `id`, `question`, `answer` are required; `answer` may be a number in hand-written files. */
-export function parseProblem(value: unknown, where: Where): Problem {
+export function parseProblem(value: unknown, where: Where, fallbackId?: string): Problem {
   const obj = asObject(value, where, "a problem record");
-  const id = requireId(obj, "id", where);
+  // GSM8K's own JSONL has no ids: a reader that knows the line passes it (ssb-rollout numbers lines the same way).
+  const id = obj.id === undefined && fallbackId !== undefined ? fallbackId : requireId(obj, "id", where);
   const question = requireString(obj, "question", where);
   const rawAnswer = obj.answer;
   let answer: string;
-  if (typeof rawAnswer === "string") answer = rawAnswer;
+  if (typeof rawAnswer === "string") answer = gsm8kGold(rawAnswer) ?? rawAnswer;
   else if (typeof rawAnswer === "number" && Number.isFinite(rawAnswer)) answer = String(rawAnswer);
   else
     throw new Error(
@@ -115,6 +116,15 @@ export function parseProblem(value: unknown, where: Where): Problem {
   const level = obj.level;
   if (typeof level === "string" || typeof level === "number") problem.level = level;
   return problem;
+}
+
+/**
+ * A GSM8K solution ("... #### 72") holds its gold after the last `####`, as @ssb/eval reads GSM8K: that text,
+ * trimmed. Null for any other answer, which is the gold as it is.
+ */
+export function gsm8kGold(answer: string): string | null {
+  const at = answer.lastIndexOf("####");
+  return at < 0 ? null : answer.slice(at + 4).trim();
 }
 
 /** A Rollout: `problemId`, `sampleIndex`, `text` are required; the rest is checked when present. */

@@ -74,7 +74,18 @@ describe("problems file", () => {
       );
       expect(() => readProblems(file)).toThrow(/p\.jsonl:2: "id" "a" appears twice/);
       await writeFile(file, '{"id":"a","question":"1+1?"}\n');
-      expect(() => readProblems(file)).toThrow(/p\.jsonl:1: "answer" must be a string or a number/);
+      expect(() => readProblems(file)).toThrow(
+        /p\.jsonl:1: field "answer" must be the gold answer as a string/,
+      );
+      // GSM8K's own lines: the line number as id, the gold after ####.
+      await writeFile(
+        file,
+        '{"question":"1+1?","answer":"1 + 1 = 2\\n#### 2"}\n\n{"question":"2+2?","answer":"#### 4"}\n',
+      );
+      expect(readProblems(file)).toEqual([
+        { id: "1", question: "1+1?", answer: "2" },
+        { id: "3", question: "2+2?", answer: "4" },
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 /** GRPO problems: id, question, gold answer — from a JSONL file (one problem per line) or built in code. */
 import { readFileSync } from "node:fs";
+import { parseProblem } from "@ssb/curation";
 
 export interface GrpoProblem {
   id: string;
@@ -8,7 +9,11 @@ export interface GrpoProblem {
   answer: string;
 }
 
-/** Problems from JSONL: `id`, `question`, `answer` (a number is accepted and turned into text). */
+/**
+ * Problems from JSONL: `id`, `question`, `answer` (a number is accepted and turned into text), read as
+ * @ssb/curation reads them, so GSM8K's own lines work as they are: no id is the line number (as ssb-rollout
+ * numbers them), and a `... #### 72` solution's gold is what follows `####`.
+ */
 export function readProblems(file: string): GrpoProblem[] {
   const out: GrpoProblem[] = [];
   const seen = new Set<string>();
@@ -23,19 +28,10 @@ export function readProblems(file: string): GrpoProblem[] {
       } catch (error) {
         throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
       }
-      if (typeof record !== "object" || record === null || Array.isArray(record))
-        throw new Error(`${where}: expected a JSON object`);
-      const r = record as Record<string, unknown>;
-      const id = r.id;
-      if (typeof id !== "string" || id === "") throw new Error(`${where}: "id" must be a non-empty string`);
+      const { id, question, answer } = parseProblem(record, where, String(i + 1));
       if (seen.has(id)) throw new Error(`${where}: "id" ${JSON.stringify(id)} appears twice`);
       seen.add(id);
-      if (typeof r.question !== "string" || r.question === "")
-        throw new Error(`${where}: "question" must be a non-empty string`);
-      const answer = r.answer;
-      if (typeof answer !== "string" && typeof answer !== "number")
-        throw new Error(`${where}: "answer" must be a string or a number`);
-      out.push({ id, question: r.question, answer: String(answer) });
+      out.push({ id, question, answer });
     });
   if (out.length === 0) throw new Error(`${file}: no problems`);
   return out;
