@@ -68,6 +68,20 @@ describe("stopping and resuming", () => {
     expect(again.lastLoss).toBeCloseTo(straight.lastLoss, 6);
   });
 
+  it("a signal raised outside the loop (a timer, as a Ctrl-C handler runs) stops it at the next step", async () => {
+    // The wasm backend computes synchronously: without a turn of the event loop between steps, a handler
+    // queued as a macrotask (process signals, timers) would only run once training had ended.
+    const stop = new AbortController();
+    const stopped = await run("timer", {
+      signal: stop.signal,
+      onStep: (m) => {
+        if (m.step === 2) setImmediate(() => stop.abort());
+      },
+    });
+    expect(stopped.interrupted).toBe(true);
+    expect(stopped.steps).toBeLessThanOrEqual(4);
+  });
+
   it("refuses an output folder a live run holds", async () => {
     const out = path.join(dir, "held");
     mkdirSync(out, { recursive: true });
