@@ -230,5 +230,12 @@ describe("ssb-eval CLI", () => {
     expect(await main([...args, "--execution-provider", "metal"], bad.io, factory)).toBe(1);
     expect(bad.err()).toMatch(/expected cpu, cuda, webgpu or auto, found "metal"/);
     expect(seen).toEqual(["webgpu"]);
+    // --ep, as ssb-rollout spells it and the provider messages suggest, is the same option.
+    expect(await main([...args, "--ep", "cpu"], capture().io, factory)).toBe(1);
+    expect(seen).toEqual(["webgpu", "cpu"]);
+    const both = capture();
+    expect(await main([...args, "--ep", "cpu", "--execution-provider", "webgpu"], both.io, factory)).toBe(1);
+    expect(both.err()).toMatch(/--execution-provider or its short form --ep, not both/);
+    expect(seen).toEqual(["webgpu", "cpu"]);
   });
 });

@@ -58,7 +58,7 @@ Run options:
   --seed N                run seed (default 0)
   --limit N               first N problems of each benchmark
   --batch-size N          sequences decoded together (rollout's maxBatch, default 32)
-  --execution-provider EP ONNX Runtime provider: cpu (default), cuda, webgpu, auto
+  --execution-provider EP ONNX Runtime provider: cpu (default), cuda, webgpu, auto (short: --ep EP)
   --system-prompt TEXT    system prompt (default: the paper's math-tutor prompt)
   --system-prompt-file F  system prompt from a file
   --no-system-prompt      send no system turn
@@ -163,6 +163,8 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       resamples: { type: "string" },
       out: { type: "string" },
       "execution-provider": { type: "string" },
+      // ssb-rollout's name for it, which its provider messages ("Use --ep cpu") give.
+      ep: { type: "string" },
       "min-p": { type: "string" },
       "repetition-penalty": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -255,7 +257,9 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   } else if (values.model !== undefined) {
     if (modelFactory === undefined)
       throw new Error("--model needs a model generator (none is available in this build)");
-    const ep = values["execution-provider"];
+    if (values.ep !== undefined && values["execution-provider"] !== undefined)
+      throw new Error("give --execution-provider or its short form --ep, not both");
+    const ep = values["execution-provider"] ?? values.ep;
     if (ep !== undefined && ep !== "cpu" && ep !== "cuda" && ep !== "webgpu" && ep !== "auto") {
       throw new Error(`--execution-provider: expected cpu, cuda, webgpu or auto, found "${ep}"`);
     }
