@@ -38,6 +38,10 @@ describe("ssb run (scaled down, real model)", () => {
       expect(summary.accuracy[side].lower).toBeLessThanOrEqual(summary.accuracy[side].estimate);
       expect(summary.accuracy[side].upper).toBeGreaterThanOrEqual(summary.accuracy[side].estimate);
     }
+    // The same intervals as the eval stage's record (and the report, which reads the same summaries).
+    const evalStats = readJson("eval", "stage.json").stats;
+    expect(summary.accuracy.base).toEqual(evalStats.basePass1);
+    expect(summary.accuracy.student).toEqual(evalStats.studentPass1);
     expect(firstRun.stderr).toMatch(/rollout .*\d+\/192/);
   });
 

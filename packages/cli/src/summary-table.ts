@@ -1,5 +1,5 @@
 /** The final table `ssb run` prints, and the JSON object `--json` prints instead. */
-import { formatInterval } from "@ssb/eval";
+import { formatInterval, type Interval } from "@ssb/eval";
 import type { PipelineResult } from "./run-pipeline.js";
 
 export function summaryTable(result: PipelineResult): string {
@@ -17,8 +17,8 @@ export function summaryTable(result: PipelineResult): string {
           ? `${String(st.steps)} steps, loss ${Number(st.lastLoss).toFixed(4)}`
           : "nothing to train";
     if (s.stage === "eval") {
-      const c = result.comparison.benchmarks[0];
-      what = c ? `base ${formatInterval(c.a)} → student ${formatInterval(c.b)}` : "";
+      const [base, student] = accuracies(result);
+      what = base && student ? `base ${formatInterval(base)} → student ${formatInterval(student)}` : "";
     }
     if (s.stage === "report") what = String(st.html);
     rows.push([s.stage, s.seconds.toFixed(1), what]);
@@ -38,8 +38,18 @@ export function summaryTable(result: PipelineResult): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * Each run's pass@1 with its own bootstrap interval, from the runs' summaries, as the report and
+ * eval/stage.json give them (the comparison resamples the two runs together, so its per-run intervals
+ * differ from these in the last digit).
+ */
+function accuracies(result: PipelineResult): [Interval | undefined, Interval | undefined] {
+  return [result.base.benchmarks[0]?.pass1, result.student.benchmarks[0]?.pass1];
+}
+
 export function summaryJson(result: PipelineResult): Record<string, unknown> {
   const c = result.comparison.benchmarks[0];
+  const [base, student] = accuracies(result);
   return {
     workDir: result.workDir,
     ran: result.ran,
@@ -52,8 +62,8 @@ export function summaryJson(result: PipelineResult): Record<string, unknown> {
     accuracy: c
       ? {
           problems: c.problems,
-          base: c.a,
-          student: c.b,
+          base,
+          student,
           difference: c.difference,
           mcnemar: c.mcnemar,
           wins: c.wins,
