@@ -230,9 +230,10 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
   for (let step = startStep; step < totalSteps; step++) {
     const planned = plan[step];
     if (!planned) break;
-    // A step computes synchronously on the wasm backend, so a Ctrl-C / SIGTERM handler (a macrotask) runs
-    // only when the loop lets the event loop turn: once per step, before the signal is read.
-    if (options.signal) await new Promise<void>((resolve) => setImmediate(resolve));
+    // A step computes synchronously on the wasm backend, so a Ctrl-C / SIGTERM handler (a macrotask: ours,
+    // or `ssb run`'s, which exits at once) runs only when the loop lets the event loop turn: once per step,
+    // before the signal is read.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) {
       // Checkpoint the steps done since the last checkpoint, so a resume loses none of them.
       if (step > savedStep) {
