@@ -31,6 +31,32 @@ it("is held by one live process at a time, and taken over from a dead one", () =
 const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");
 
 it.runIf(existsSync(dist))(
+  "is released when its process exits without releasing it (process.exit in a signal handler)",
+  () => {
+    const file = join(dir, "exit.lock");
+    const child = `
+    const { acquirePidLock } = await import(${JSON.stringify(pathToFileURL(dist).href)});
+    acquirePidLock(process.argv[1], "x", "job");
+    console.log(require("node:fs").existsSync(process.argv[1]) ? "held" : "missing");
+    process.exit(130);`;
+    const run = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", child.replace('require("node:fs")', '(await import("node:fs"))'), file],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(run.stdout.trim()).toBe("held");
+    expect(run.status).toBe(130);
+    expect(existsSync(file)).toBe(false);
+    // A released lock leaves no exit listener behind.
+    const before = process.listenerCount("exit");
+    acquirePidLock(file, "x", "job")();
+    expect(process.listenerCount("exit")).toBe(before);
+  },
+);
+
+it.runIf(existsSync(dist))(
   "is never held by two of several processes that start together",
   async () => {
     // Each child waits for a common start time, tries the lock and, if it gets it, holds it 200 ms and prints

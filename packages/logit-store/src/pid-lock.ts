@@ -20,7 +20,7 @@ export function acquirePidLock(file: string, what: string, holder = "process"): 
     writeFileSync(tmp, String(process.pid));
     try {
       linkSync(tmp, file);
-      return () => rmSync(file, { force: true });
+      return releaser(file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     } finally {
@@ -51,6 +51,26 @@ export function acquirePidLock(file: string, what: string, holder = "process"): 
     }
   }
   throw new LogitStoreError(`${what}: could not take the lock ${file}`);
+}
+
+/**
+ * The release function of a lock just taken. It also runs at process exit, so a CLI whose Ctrl-C handler
+ * calls process.exit() (its `finally` blocks never run) leaves no lock behind; at exit it removes the file
+ * only while it still holds our pid.
+ */
+function releaser(file: string): () => void {
+  const atExit = (): void => {
+    try {
+      if (readFileSync(file, "utf8").trim() === String(process.pid)) rmSync(file, { force: true });
+    } catch {
+      // gone already
+    }
+  };
+  process.once("exit", atExit);
+  return () => {
+    process.off("exit", atExit);
+    rmSync(file, { force: true });
+  };
 }
 
 function sleepMs(ms: number): void {
