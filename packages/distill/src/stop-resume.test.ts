@@ -1,5 +1,5 @@
 /** A run stopped by its signal (Ctrl-C), resumed; and resumes that would train on something else, refused. */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openSafetensors } from "@ssb/model";
@@ -80,6 +80,17 @@ describe("stopping and resuming", () => {
     });
     expect(stopped.interrupted).toBe(true);
     expect(stopped.steps).toBeLessThanOrEqual(4);
+  });
+
+  it("a stop's own checkpoint counts toward keepCheckpoints", async () => {
+    const stop = new AbortController();
+    const stopped = await run(
+      "kept",
+      { signal: stop.signal, onStep: (m) => m.step === 3 && stop.abort() },
+      { ...settings, checkpointEvery: 2, keepCheckpoints: 1 },
+    );
+    expect(stopped).toMatchObject({ interrupted: true, steps: 3 });
+    expect(readdirSync(path.join(dir, "kept", "checkpoints"))).toEqual(["step-00000003"]);
   });
 
   it("refuses an output folder a live run holds", async () => {

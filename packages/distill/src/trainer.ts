@@ -245,6 +245,7 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
           state(step, (plan[step - 1] as typeof planned).epoch),
         );
         savedStep = step;
+        await pruneCheckpoints(checkpointsDir, Math.max(1, config.keepCheckpoints));
       }
       interrupted = true;
       break;
