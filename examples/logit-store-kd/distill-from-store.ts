@@ -10,6 +10,7 @@
  *
  * Run: pnpm --filter @ssb/examples kd-from-store [work-dir]
  */
+import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -222,12 +223,24 @@ export async function distillFromStore(options: DistillFromStoreOptions): Promis
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const given = process.argv[2];
+  // `pnpm --filter` runs the script inside examples/; INIT_CWD is where the user typed the command.
+  const given =
+    process.argv[2] === undefined
+      ? undefined
+      : path.resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[2]);
+  // The example writes a new store and a new adapter: an earlier run's would be refused midway.
+  if (given && existsSync(given) && readdirSync(given).length > 0) {
+    console.error(`kd-from-store: ${given} is not empty; give a new or empty folder`);
+    process.exit(2);
+  }
   const workDir = given ?? (await mkdtemp(path.join(os.tmpdir(), "ssb-kd-from-store-")));
   const r = await distillFromStore({ workDir, log: (line) => console.error(line) });
   console.log(
     `store ${r.storeDir}: ${r.rowsStored} rows\nKD loss: first epoch ${r.firstEpochLoss.toFixed(4)} -> last epoch ${r.lastEpochLoss.toFixed(4)}\n` +
-      `student top-1 = teacher top-1: ${(100 * r.agreementBefore).toFixed(1)}% before, ${(100 * r.agreementAfter).toFixed(1)}% after\nadapter: ${r.adapterDir}`,
+      `student top-1 = teacher top-1: ${(100 * r.agreementBefore).toFixed(1)}% before, ${(100 * r.agreementAfter).toFixed(1)}% after` +
+      (given
+        ? `\nadapter: ${r.adapterDir}`
+        : "\n(a temporary folder, removed now: give a folder to keep the store and adapter)"),
   );
   if (!given) await rm(workDir, { recursive: true, force: true });
 }
