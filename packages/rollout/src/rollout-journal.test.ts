@@ -41,6 +41,36 @@ describe("rollout journal", () => {
     expect(lines.map((l) => JSON.parse(l).sampleIndex)).toEqual([0, 1, 2]);
   });
 
+  it("sorts its lines into canonical order: ranked problems, then sample index, unknown problems after", () => {
+    const file = path.join(dir, "sorted.jsonl");
+    const j = openRolloutJournal(file, { s: 1 });
+    const text = (id: string, i: number) => ({ ...rec(id, i), text: `${id} #${i} — é` }); // multi-byte text
+    j.append([text("b", 1), text("x", 0), text("a", 2), text("b", 0), text("a", 0), text("a", 1)]);
+    const rank = new Map([
+      ["a", 0],
+      ["b", 1],
+    ]);
+    j.sortLines((id) => rank.get(id));
+    // Still appendable after the rewrite, and the pairs it holds are still known.
+    expect(j.append([text("a", 1), text("c", 0)])).toBe(1);
+    j.close();
+    const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+    expect(lines.map((l) => JSON.parse(l).text)).toEqual([
+      "a #0 — é",
+      "a #1 — é",
+      "a #2 — é",
+      "b #0 — é",
+      "b #1 — é",
+      "x #0 — é",
+      "c #0 — é",
+    ]);
+    expect(existsSync(`${file}.tmp-${process.pid}`)).toBe(false);
+    // Reopened, it resumes from the sorted file as from any other.
+    const k = openRolloutJournal(file, { s: 1 });
+    expect(k.size).toBe(7);
+    k.close();
+  });
+
   it("is held by one job at a time: a second open of a live job's output is refused", () => {
     const file = path.join(dir, "locked.jsonl");
     writeFileSync(`${file}.lock`, String(process.ppid)); // another live process holds it

@@ -59,6 +59,13 @@ export interface RolloutJournal {
   readonly size: number;
   /** Append records (one write + fsync); pairs already present are skipped and counted. */
   append(records: readonly JournalRecord[]): number;
+  /**
+   * Rewrite the file (temp file, fsync, rename) with its lines in canonical order: problems by `rank` (those
+   * it does not know after them, as they were), then sample index. A job calls it when it completes, so a run
+   * that was killed and resumed ends with the same bytes as one that never stopped (the resumed pairs were
+   * generated in other batches, so they finished in another order).
+   */
+  sortLines(rank: (problemId: string) => number | undefined): void;
   close(): void;
   /**
    * Close; and when this open created the output and nothing was appended, remove it and its settings file,
@@ -222,7 +229,7 @@ function openLocked(
       keep = start;
     }
   }
-  const fd = openSync(file, existsSync(file) ? "r+" : "w+");
+  let fd = openSync(file, existsSync(file) ? "r+" : "w+");
   ftruncateSync(fd, keep);
   let position = keep;
   let closed = false;
@@ -255,6 +262,28 @@ function openLocked(
         fsyncSync(fd);
       }
       return skipped;
+    },
+    sortLines(rank) {
+      if (closed) throw new RolloutError(`${file}: journal is closed`);
+      const text = readFileSync(file).subarray(0, position).toString("utf8");
+      const lines = text.split("\n").filter((l) => l.trim() !== "");
+      const keyed = lines.map((line, index) => {
+        const r = JSON.parse(line) as JournalRecord;
+        return { line, index, rank: rank(r.problemId) ?? Number.POSITIVE_INFINITY, sample: r.sampleIndex };
+      });
+      keyed.sort((a, b) =>
+        a.rank !== b.rank
+          ? a.rank - b.rank
+          : a.rank === Number.POSITIVE_INFINITY
+            ? a.index - b.index
+            : a.sample - b.sample || a.index - b.index,
+      );
+      if (keyed.every((k, i) => k.index === i)) return; // already in order: nothing to write
+      const sorted = keyed.map((k) => `${k.line}\n`).join("");
+      closeSync(fd);
+      writeFileAtomic(file, sorted);
+      fd = openSync(file, "r+");
+      position = Buffer.byteLength(sorted, "utf8");
     },
     close() {
       if (!closed) {

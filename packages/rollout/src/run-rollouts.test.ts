@@ -67,6 +67,8 @@ describe("runRollouts on an existing output", () => {
     const reference = fresh("ref.jsonl");
     await runRollouts(job(reference, { n: 3 }));
     expect(records(out)).toEqual(records(reference));
+    // Written by three jobs, the file still ends in canonical order: the reference's bytes.
+    expect(readFileSync(out, "utf8")).toBe(readFileSync(reference, "utf8"));
     expect(JSON.parse(readFileSync(`${out}.settings.json`, "utf8")).n).toBe(3);
   });
 

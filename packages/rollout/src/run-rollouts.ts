@@ -200,6 +200,10 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       sink,
       options.signal,
     );
+    if (!interrupted) {
+      const rank = new Map(options.problems.map((p, i) => [p.id, i]));
+      journal.sortLines((id) => rank.get(id));
+    }
     return tally.summary(interrupted);
   } catch (e) {
     journal.discardIfUnused(); // refused before its first record: no files left to pin its settings

@@ -184,6 +184,10 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
       sink,
       options.signal,
     );
+    if (!interrupted) {
+      const rank = new Map(options.prompts.map((p, i) => [p.problemId, i]));
+      journal.sortLines((id) => rank.get(id));
+    }
     return tally.summary(interrupted);
   } catch (e) {
     journal.discardIfUnused(); // refused before its first record: no files left to pin its settings
