@@ -281,9 +281,12 @@ function openLocked(
       if (keyed.every((k, i) => k.index === i)) return; // already in order: nothing to write
       const sorted = keyed.map((k) => `${k.line}\n`).join("");
       closeSync(fd);
-      writeFileAtomic(file, sorted);
-      fd = openSync(file, "r+");
-      position = Buffer.byteLength(sorted, "utf8");
+      try {
+        writeFileAtomic(file, sorted);
+        position = Buffer.byteLength(sorted, "utf8");
+      } finally {
+        fd = openSync(file, "r+"); // the new file, or the old one, untouched, when the rewrite failed
+      }
     },
     close() {
       if (!closed) {
