@@ -9,6 +9,18 @@ import { defaultModelDir } from "@ssb/default-model";
 import { exportOnnx } from "@ssb/model";
 import { writeFileAtomic } from "./work-dir.js";
 
+/**
+ * Refuse a `model:` that is not a checkpoint folder before any stage runs (it is first read at the rollout
+ * stage, after the problems stage would already have run).
+ */
+export function checkModelDir(model: string, dir: string): void {
+  if (!existsSync(path.join(dir, "config.json"))) {
+    throw new Error(
+      `model: ${model === dir ? dir : `${model} (${dir})`} has no config.json; give a Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json) or "default"`,
+    );
+  }
+}
+
 export function resolveModelDir(model: string): string {
   return model === "default" ? defaultModelDir() : path.resolve(model);
 }

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "./default-config.js";
-import { affectedStage, pinnedForm } from "./run-pipeline.js";
+import { createReporter } from "./reporter.js";
+import { affectedStage, pinnedForm, runPipeline } from "./run-pipeline.js";
 
 describe("affectedStage", () => {
   it("finds the earliest stage a config change invalidates", () => {
@@ -50,6 +51,27 @@ describe("pinnedForm", () => {
       expect(pinnedForm(DEFAULT_CONFIG)).toBe(DEFAULT_CONFIG); // generated problems: nothing to read
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("runPipeline", () => {
+  it("refuses a model folder without config.json before any stage runs or the config is pinned", async () => {
+    const workDir = mkdtempSync(path.join(os.tmpdir(), "ssb-run-model-"));
+    try {
+      const missing = path.join(workDir, "models", "Qwen2.5-3B-Instruct");
+      const run = runPipeline({
+        config: { ...DEFAULT_CONFIG, model: missing },
+        configFile: null,
+        workDir,
+        reporter: createReporter({ write: () => true }, true),
+      });
+      await expect(run).rejects.toThrow(
+        /model: .*Qwen2\.5-3B-Instruct .*has no config\.json; give a Hugging Face checkpoint folder/,
+      );
+      expect(readdirSync(workDir)).toEqual([]); // no problems stage, no pinned config.json, no lock left
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
     }
   });
 });

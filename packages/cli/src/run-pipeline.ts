@@ -12,7 +12,7 @@ import { readMetrics } from "@ssb/distill";
 import type { RunComparison, RunSummary } from "@ssb/eval";
 import { acquirePidLock } from "@ssb/logit-store";
 import type { PipelineConfig } from "./config-schema.js";
-import { resolveModelDir } from "./model-files.js";
+import { checkModelDir, resolveModelDir } from "./model-files.js";
 import { renderReportHtml, renderReportMarkdown } from "./report.js";
 import type { Reporter } from "./reporter.js";
 import { logitsDir, pairsFile, runCurateStage } from "./stage-curate.js";
@@ -23,6 +23,7 @@ import { baseOnnxDir, rolloutsFile, runRolloutStage } from "./stage-rollout.js";
 import { STAGES, type StageName, stageIndex } from "./stages.js";
 import {
   clearFrom,
+  firstIncompleteStage,
   markStageComplete,
   readStageRecord,
   type StageRecord,
@@ -171,10 +172,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
 
 async function runLocked(options: RunPipelineOptions, workDir: string): Promise<PipelineResult> {
   const { config, reporter } = options;
+  const modelDir = resolveModelDir(config.model);
+  // The stages from rollout to eval read the model: a run that will run any of them needs it to be there.
+  const first = options.from ?? firstIncompleteStage(workDir);
+  if (first !== null && stageIndex(first) <= stageIndex("eval")) checkModelDir(config.model, modelDir);
   // Check the config before deleting anything: a refused run must leave the work directory as it was.
   pinConfig(workDir, config, options.from);
   if (options.from) clearFrom(workDir, options.from);
-  const modelDir = resolveModelDir(config.model);
   const dirs = Object.fromEntries(STAGES.map((s) => [s, stageDir(workDir, s)])) as Record<StageName, string>;
   const problems = problemFiles(dirs.problems);
   const ran: StageName[] = [];
