@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +40,54 @@ async function adapterTensors(dir: string): Promise<Map<string, Float32Array>> {
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("SIGTERM mid-run (Ctrl-C's path), then --resume", () => {
+  it("stops at the next step with a checkpoint and exits 130, without checkpoints to wait for", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "distill-sigterm-"));
+    dirs.push(dir);
+    const data = await buildSyntheticKd(dir, { embedScale: 4 });
+    const out = path.join(dir, "out");
+    // checkpointEvery 0: nothing but the steps themselves between signal and end (the case that once ran
+    // to the last step before the handler did). Node directly, so the signal reaches the training process.
+    const args = [
+      "--model",
+      data.modelDir,
+      "--pairs",
+      data.pairsFile,
+      "--logits",
+      data.logitsDir,
+      "--out",
+      out,
+    ];
+    const settings = ["--prompt-mode", "raw", "--backend", "wasm", "--no-progress", "--set", "epochs=40"];
+    const run = (extra: string[] = []) =>
+      spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "train", ...args, ...settings, ...extra], {
+        cwd: packageDir,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+    const child = run();
+    const exit = finished(child);
+    const metrics = path.join(out, "metrics.jsonl");
+    while (
+      !(existsSync(metrics) && readFileSync(metrics, "utf8").split("\n").length > 2) &&
+      child.exitCode === null
+    )
+      await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGTERM");
+    const stopped = await exit;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const at = /interrupted after step (\d+)\/(\d+); checkpoint .*step-(\d+)/.exec(stopped.stderr);
+    expect(at, stopped.stderr).not.toBeNull();
+    const [step, total] = [Number(at?.[1]), Number(at?.[2])];
+    // Signalled after the second step: it stops within a step or two (it went on to step 50 of 80 before).
+    expect(step).toBeLessThanOrEqual(10);
+    expect(existsSync(path.join(out, "adapter"))).toBe(false);
+    const resumed = await finished(run(["--resume"]));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`resumed from .*step-0*${step}\\b`));
+    expect(readFileSync(metrics, "utf8").trim().split("\n")).toHaveLength(total);
+  }, 120_000);
 });
 
 describe("SIGKILL mid-run, then --resume", () => {
