@@ -54,6 +54,17 @@ describe("ssb-verify", () => {
     expect(failure.stderr).toContain("in.jsonl:3");
   });
 
+  it("refuses the input file as --output, leaving it as it was", async () => {
+    const input = join(dir, "same.jsonl");
+    const text = `${JSON.stringify({ response: "\\boxed{2}", gold: "2" })}\n`;
+    writeFileSync(input, text);
+    // A path spelled differently (dir/./same.jsonl) is the same file.
+    await expect(run(process.execPath, [cli, input, "-o", `${dir}/./same.jsonl`])).rejects.toThrow(
+      /--output .*same\.jsonl is the input file/,
+    );
+    expect(readFileSync(input, "utf8")).toBe(text);
+  });
+
   it("reads standard input, custom fields, the last-number fallback, and writes --output", async () => {
     const input = join(dir, "custom.jsonl");
     writeFileSync(input, `${JSON.stringify({ completion: "she has 42 apples", answer: "42" })}\n`);

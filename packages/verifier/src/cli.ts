@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { gradeJsonLine } from "./jsonl-grading.js";
@@ -73,6 +73,9 @@ export async function main(argv: string[]): Promise<number> {
 
   const file = positionals[0];
   const source = file === undefined || file === "-" ? "<stdin>" : file;
+  // Opening the output truncates it: the input given again as the output would be emptied before it is read.
+  if (values.output && source !== "<stdin>" && sameFile(source, values.output))
+    throw new Error(`--output ${values.output} is the input file; write the graded lines to another file`);
   const input = source === "<stdin>" ? process.stdin : createReadStream(source);
   const output = values.output ? createWriteStream(values.output) : process.stdout;
   const summary: Summary = {
@@ -129,3 +132,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = 2;
   },
 );
+
+/** Whether two paths name one file (the same inode: also through links and relative paths). */
+function sameFile(a: string, b: string): boolean {
+  if (!existsSync(a) || !existsSync(b)) return false;
+  const [x, y] = [statSync(a), statSync(b)];
+  return x.dev === y.dev && x.ino === y.ino;
+}
