@@ -1,4 +1,4 @@
-import { readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { syntheticRows } from "../test/synthetic-logits.js";
@@ -47,6 +47,17 @@ describe("corrupt, truncated or tampered stores give clear errors", () => {
       /shard-000000\.arrow: \d+ bytes on disk but the manifest records \d+ \(truncated/,
     );
     await expect(openLogitStoreWriter(dir, meta)).rejects.toThrow(/truncated/);
+  });
+
+  it("a writer refuses shards without a manifest, and deletes nothing", async () => {
+    const { dir, shard, manifest } = await makeStore();
+    const bytes = readFileSync(shard);
+    rmSync(manifest);
+    await expect(openLogitStoreWriter(dir, meta)).rejects.toThrow(
+      /holds 1 shard\(s\) \(shard-000000\.arrow\) but no manifest\.json; the store is damaged/,
+    );
+    expect(readFileSync(shard).equals(bytes)).toBe(true);
+    expect(existsSync(manifest)).toBe(false);
   });
 
   it("a flipped byte inside a record batch fails its checksum", async () => {

@@ -151,6 +151,16 @@ export class LogitStoreWriter {
           meta = { ...meta, formatVersion: manifest.meta.formatVersion };
         assertSameMeta(manifest.meta, meta, `${manifestPath(dir)} vs writer metadata`);
       } else {
+        // The manifest is written before any shard, so shards without one are damage, not a crash: recovery
+        // would delete them as orphans.
+        const shards = readdirSync(dir).filter(
+          (name) => shardIndexOf(name) !== undefined && !name.endsWith(PARTIAL_SUFFIX),
+        );
+        if (shards.length > 0) {
+          throw new LogitStoreError(
+            `${dir}: holds ${shards.length} shard(s) (${shards[0]}${shards.length > 1 ? ", ..." : ""}) but no manifest.json; the store is damaged: restore its manifest.json or use another folder (nothing was changed)`,
+          );
+        }
         manifest = emptyManifest(meta);
         writeFileAtomic(manifestPath(dir), JSON.stringify(manifest));
       }
