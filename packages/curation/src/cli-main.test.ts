@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -123,6 +123,16 @@ describe("ssb-curate", () => {
       logitKey: "g1#1",
       teacherAnswer: "18",
     });
+  });
+
+  it("refuses a top-p outside (0, 1] before writing anything", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const out = join(dir, "out");
+    const res = await run(["--problems", problems, "--rollouts", rollouts, "--out", out, "--top-p", "7"]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--top-p must be a number > 0 and <= 1, got "7"/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it("names the file and line of a bad JSONL record", async () => {

@@ -148,6 +148,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     const topK = int("top-k", values["top-k"], 0);
     if (topK !== undefined) sampling.topK = topK;
     const topP = num("top-p", values["top-p"]);
+    // As ssb-rollout takes it: a probability mass, 1 = off.
+    if (topP !== undefined && !(topP > 0 && topP <= 1))
+      throw new UsageError(`--top-p must be a number > 0 and <= 1, got "${values["top-p"]}"`);
     if (topP !== undefined) sampling.topP = topP;
     const maxNewTokens = int("max-new-tokens", values["max-new-tokens"], 1);
     if (maxNewTokens !== undefined) sampling.maxNewTokens = maxNewTokens;
