@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { openSafetensors } from "@ssb/model";
 import { afterEach, describe, expect, it } from "vitest";
 import { maxAbsDiff } from "../test/fixture.js";
-import { buildSyntheticKd } from "../test/synthetic.js";
+import { buildSyntheticKd, type SyntheticKd } from "../test/synthetic.js";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -37,6 +37,16 @@ async function adapterTensors(dir: string): Promise<Map<string, Float32Array>> {
   return out;
 }
 
+/** The flags naming a synthetic run's model, pairs and logits. */
+const dataArgs = (data: SyntheticKd): string[] => [
+  "--model",
+  data.modelDir,
+  "--pairs",
+  data.pairsFile,
+  "--logits",
+  data.logitsDir,
+];
+
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -50,16 +60,7 @@ describe("SIGTERM mid-run (Ctrl-C's path), then --resume", () => {
     const out = path.join(dir, "out");
     // checkpointEvery 0: nothing but the steps themselves between signal and end (the case that once ran
     // to the last step before the handler did). Node directly, so the signal reaches the training process.
-    const args = [
-      "--model",
-      data.modelDir,
-      "--pairs",
-      data.pairsFile,
-      "--logits",
-      data.logitsDir,
-      "--out",
-      out,
-    ];
+    const args = [...dataArgs(data), "--out", out];
     const settings = ["--prompt-mode", "raw", "--backend", "wasm", "--no-progress", "--set", "epochs=40"];
     const run = (extra: string[] = []) =>
       spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "train", ...args, ...settings, ...extra], {
@@ -96,12 +97,7 @@ describe("SIGKILL mid-run, then --resume", () => {
     dirs.push(dir);
     const data = await buildSyntheticKd(dir, { embedScale: 4 });
     const common = [
-      "--model",
-      data.modelDir,
-      "--pairs",
-      data.pairsFile,
-      "--logits",
-      data.logitsDir,
+      ...dataArgs(data),
       "--prompt-mode",
       "raw",
       "--backend",
