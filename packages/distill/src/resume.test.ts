@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,12 +11,22 @@ import { buildSyntheticKd, type SyntheticKd } from "../test/synthetic.js";
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 function cli(args: string[]): ChildProcess {
-  // Own process group: pnpm -> tsx -> node, and the kill must reach the node process that trains.
-  return spawn("pnpm", ["exec", "tsx", "src/cli.ts", "train", ...args], {
+  // Node itself with tsx as a loader: one process (a signal reaches the one that trains) and no pnpm start-up,
+  // which on a loaded CI machine cost more than the training.
+  return spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "train", ...args], {
     cwd: packageDir,
     stdio: ["ignore", "ignore", "pipe"],
-    detached: true,
   });
+}
+
+/** The step of the newest complete checkpoint under `out`, or 0. */
+function newestCheckpoint(out: string): number {
+  const root = path.join(out, "checkpoints");
+  if (!existsSync(root)) return 0;
+  const steps = readdirSync(root)
+    .filter((n) => /^step-\d+$/.test(n) && existsSync(path.join(root, n, "trainer_state.json")))
+    .map((n) => Number(n.slice("step-".length)));
+  return Math.max(0, ...steps);
 }
 
 function finished(
@@ -62,11 +72,7 @@ describe("SIGTERM mid-run (Ctrl-C's path), then --resume", () => {
     // to the last step before the handler did). Node directly, so the signal reaches the training process.
     const args = [...dataArgs(data), "--out", out];
     const settings = ["--prompt-mode", "raw", "--backend", "wasm", "--no-progress", "--set", "epochs=40"];
-    const run = (extra: string[] = []) =>
-      spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "train", ...args, ...settings, ...extra], {
-        cwd: packageDir,
-        stdio: ["ignore", "ignore", "pipe"],
-      });
+    const run = (extra: string[] = []) => cli([...args, ...settings, ...extra]);
     const child = run();
     const exit = finished(child);
     const metrics = path.join(out, "metrics.jsonl");
@@ -88,7 +94,7 @@ describe("SIGTERM mid-run (Ctrl-C's path), then --resume", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(new RegExp(`resumed from .*step-0*${step}\\b`));
     expect(readFileSync(metrics, "utf8").trim().split("\n")).toHaveLength(total);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe("SIGKILL mid-run, then --resume", () => {
@@ -122,21 +128,26 @@ describe("SIGKILL mid-run, then --resume", () => {
     const killedOut = path.join(dir, "killed");
     const child = cli([...common, "--out", killedOut]);
     const exit = finished(child);
-    const target = path.join(killedOut, "checkpoints", "step-00000008", "trainer_state.json");
-    while (!existsSync(target) && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
-    process.kill(-(child.pid as number), "SIGKILL");
+    // Any checkpoint from step 8 on (step 8's own is pruned at step 16: a poll starved by a loaded machine
+    // may never see it).
+    while (newestCheckpoint(killedOut) < 8 && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGKILL");
     const killed = await exit;
-    expect(killed.signal).toBe("SIGKILL");
+    expect(killed.signal, killed.stderr).toBe("SIGKILL");
     expect(existsSync(path.join(killedOut, "adapter"))).toBe(false); // it really stopped mid-run
 
     const resumed = await finished(cli([...common, "--out", killedOut, "--resume"]));
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toMatch(/resumed from .*step-000000(08|12|16|20|24)/);
+    const from = Number(/resumed from .*step-(\d+)/.exec(resumed.stderr)?.[1]);
+    expect(from, resumed.stderr).toBeGreaterThanOrEqual(8);
+    expect(from % 4, resumed.stderr).toBe(0);
 
     const a = await adapterTensors(path.join(dir, "straight"));
     const b = await adapterTensors(killedOut);
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [name, values] of a)
       expect(maxAbsDiff(values, b.get(name) as Float32Array), name).toBeLessThan(1e-6);
-  }, 120_000);
+    // Three training runs: ~10 s alone, ~8x that beside the other packages' tests on a 2-core CI machine.
+  }, 300_000);
 });

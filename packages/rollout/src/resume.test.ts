@@ -1,7 +1,7 @@
 /**
  * Acceptance 4: a rollout job killed with SIGKILL mid-run and rerun yields exactly the records (and captured
  * logits) of an uninterrupted run with the same seed: nothing lost, nothing duplicated. The killed job is the
- * real CLI in a child process (`pnpm exec tsx src/cli.ts`); the reference run is the same job in-process.
+ * real CLI in a child process (`node --import tsx src/cli.ts`); the reference run is the same job in-process.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -56,7 +56,7 @@ const lineCount = (file: string): number =>
 
 function startCli(out: string, logits: string): ChildProcess {
   const args = [
-    "exec",
+    "--import",
     "tsx",
     "src/cli.ts",
     "--model",
@@ -76,8 +76,8 @@ function startCli(out: string, logits: string): ChildProcess {
     "--no-progress",
     ...FLAGS,
   );
-  // Its own process group, so the kill reaches pnpm, tsx and node together.
-  return spawn("pnpm", args, { cwd: packageDir, detached: true, stdio: ["ignore", "ignore", "pipe"] });
+  // Node itself with tsx as a loader: one process to kill, and no pnpm start-up on a loaded CI machine.
+  return spawn(process.execPath, args, { cwd: packageDir, stdio: ["ignore", "ignore", "pipe"] });
 }
 
 function alive(pid: number): boolean {
@@ -104,7 +104,7 @@ function sortedRecords(file: string): Record<string, unknown>[] {
 
 it(
   "SIGKILL mid-run, then rerun: same records and logits as an uninterrupted run",
-  { timeout: 120_000 },
+  { timeout: 300_000 },
   async () => {
     // Uninterrupted reference, in-process.
     const refOut = path.join(work, "ref.jsonl");
@@ -133,9 +133,10 @@ it(
     });
     const done = exited(child);
     let killedAt = -1;
-    for (let t = 0; t < 1500 && child.exitCode === null; t++) {
+    // No poll limit: on a slow machine the job only takes longer to write its eighth record.
+    while (child.exitCode === null) {
       if (lineCount(out) >= 8) {
-        process.kill(-(child.pid as number), "SIGKILL");
+        child.kill("SIGKILL");
         killedAt = lineCount(out);
         break;
       }
