@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +7,22 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
+
+interface Failure {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI expecting it to fail; resolves with the exit code and output. */
+async function fail(args: string[]): Promise<Failure> {
+  const result = await run("node", [cli, ...args]).then(
+    () => null,
+    (e: Failure) => e,
+  );
+  if (result === null) throw new Error(`ssb-verify ${args.join(" ")} succeeded`);
+  return result;
+}
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
 const lines = [
@@ -83,5 +99,66 @@ describe("ssb-verify", () => {
     );
     expect("code" in failure ? failure.code : 0).toBe(2);
     expect(failure.stderr).toContain('unknown rule "magic"');
+  });
+
+  it("refuses an --output that is a directory with one line naming it", async () => {
+    const outDir = join(dir, "out-dir");
+    mkdirSync(outDir, { recursive: true });
+    const failure = await fail([join(dir, "in.jsonl"), "-o", outDir]);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toBe(
+      `ssb-verify: --output ${outDir} is a directory; give the path of a file to write\n`,
+    );
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  it("refuses an --output in a folder that does not exist, naming it", async () => {
+    const output = join(dir, "no-such-folder", "out.jsonl");
+    const failure = await fail([join(dir, "in.jsonl"), "-o", output]);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toBe(
+      `ssb-verify: --output ${output}: ${join(dir, "no-such-folder")} is not an existing folder\n`,
+    );
+  });
+
+  it("refuses an input that is a directory, naming it", async () => {
+    const failure = await fail([dir]);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toBe(`ssb-verify: ${dir} is a directory, not a JSONL file\n`);
+  });
+
+  it("names a missing input and leaves an earlier --output as it was", async () => {
+    const output = join(dir, "kept.jsonl");
+    writeFileSync(output, "earlier result\n");
+    const missing = join(dir, "missing.jsonl");
+    const failure = await fail([missing, "-o", output]);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toMatch(new RegExp(`^ssb-verify: cannot read ${missing}: ENOENT`));
+    expect(readFileSync(output, "utf8")).toBe("earlier result\n");
+  });
+
+  it("--strict failing partway leaves an earlier --output whole and no temporary file", async () => {
+    const folder = mkdtempSync(join(dir, "strict-"));
+    const output = join(folder, "out.jsonl");
+    writeFileSync(output, "earlier result\n");
+    const failure = await fail(["--strict", join(dir, "in.jsonl"), "-o", output]);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain("in.jsonl:3: not valid JSON");
+    expect(failure.stderr).toContain(`--output ${output} was not written`);
+    expect(readFileSync(output, "utf8")).toBe("earlier result\n");
+    expect(readdirSync(folder)).toEqual(["out.jsonl"]);
+  });
+
+  it("a successful run replaces an earlier --output and leaves no temporary file", async () => {
+    const folder = mkdtempSync(join(dir, "replace-"));
+    const output = join(folder, "out.jsonl");
+    writeFileSync(output, "earlier result\n");
+    await run("node", [cli, join(dir, "in.jsonl"), "-o", output]);
+    const ids = readFileSync(output, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as Record<string, unknown>).id);
+    expect(ids).toEqual(["a", "b", "d"]);
+    expect(readdirSync(folder)).toEqual(["out.jsonl"]);
   });
 });

@@ -1,8 +1,9 @@
-import { once } from "node:events";
-import { createReadStream, createWriteStream, existsSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import { gradeJsonLine } from "./jsonl-grading.js";
+import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
+import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
 import {
   ALL_EXTRACTION_RULES,
   DEFAULT_EXTRACTION_RULES,
@@ -46,6 +47,43 @@ function parseRules(value: string | undefined, lastNumber: boolean): ExtractionR
   return rules as ExtractionRule[];
 }
 
+/** Grades every line into `output`; null when --strict stopped at a malformed line. */
+async function gradeLines(
+  input: Readable,
+  source: string,
+  output: GradedOutput,
+  options: GradeLineOptions,
+  strict: boolean,
+): Promise<Summary | null> {
+  const summary: Summary = {
+    lines: 0,
+    graded: 0,
+    malformed: 0,
+    verdicts: { correct: 0, wrong: 0, "no-answer": 0 },
+  };
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (line.trim().length === 0) continue;
+    summary.lines++;
+    const graded = gradeJsonLine(line, lineNumber, source, options);
+    if (!graded.ok) {
+      summary.malformed++;
+      process.stderr.write(`ssb-verify: ${graded.error}\n`);
+      if (strict) {
+        lines.close();
+        return null;
+      }
+      continue;
+    }
+    summary.graded++;
+    summary.verdicts[graded.result.verdict]++;
+    await output.write(`${JSON.stringify(graded.record)}\n`);
+  }
+  return summary;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -73,46 +111,30 @@ export async function main(argv: string[]): Promise<number> {
 
   const file = positionals[0];
   const source = file === undefined || file === "-" ? "<stdin>" : file;
-  // Opening the output truncates it: the input given again as the output would be emptied before it is read.
+  // Replacing the input with its graded lines would lose the original.
   if (values.output && source !== "<stdin>" && sameFile(source, values.output))
     throw new Error(`--output ${values.output} is the input file; write the graded lines to another file`);
-  const input = source === "<stdin>" ? process.stdin : createReadStream(source);
-  const output = values.output ? createWriteStream(values.output) : process.stdout;
-  const summary: Summary = {
-    lines: 0,
-    graded: 0,
-    malformed: 0,
-    verdicts: { correct: 0, wrong: 0, "no-answer": 0 },
+  const input = await openInput(source);
+  const output = values.output ? await openOutputFile(values.output) : standardOutput();
+  const options: GradeLineOptions = {
+    responseField: values["response-field"],
+    goldField: values["gold-field"],
+    rules,
+    budgetMs,
   };
-
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let lineNumber = 0;
-  for await (const line of lines) {
-    lineNumber++;
-    if (line.trim().length === 0) continue;
-    summary.lines++;
-    const graded = gradeJsonLine(line, lineNumber, source, {
-      responseField: values["response-field"],
-      goldField: values["gold-field"],
-      rules,
-      budgetMs,
-    });
-    if (!graded.ok) {
-      summary.malformed++;
-      process.stderr.write(`ssb-verify: ${graded.error}\n`);
-      if (values.strict) {
-        lines.close();
-        return 1;
-      }
-      continue;
-    }
-    summary.graded++;
-    summary.verdicts[graded.result.verdict]++;
-    if (!output.write(`${JSON.stringify(graded.record)}\n`)) await once(output, "drain");
+  let summary: Summary | null;
+  try {
+    summary = await gradeLines(input, source, output, options, values.strict ?? false);
+    if (summary === null) output.discard();
+    else await output.commit();
+  } catch (error) {
+    output.discard();
+    throw error;
   }
-  if (output !== process.stdout) {
-    output.end();
-    await once(output, "finish");
+  if (summary === null) {
+    if (values.output)
+      process.stderr.write(`ssb-verify: --strict: --output ${values.output} was not written\n`);
+    return 1;
   }
   const accuracy = summary.graded === 0 ? 0 : summary.verdicts.correct / summary.graded;
   process.stderr.write(

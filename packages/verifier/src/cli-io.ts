@@ -1,0 +1,109 @@
+/**
+ * Opening ssb-verify's input and output with errors that name the path (and the flag), instead of a bare
+ * EISDIR or an unhandled stream 'error' event with a stack trace.
+ */
+import { once } from "node:events";
+import { createReadStream, createWriteStream, realpathSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { finished } from "node:stream/promises";
+
+/** Where graded lines go: written as they come, kept by `commit`, dropped by `discard`. */
+export interface GradedOutput {
+  write(text: string): Promise<void>;
+  /** Makes the output final; only after a successful run. */
+  commit(): Promise<void>;
+  /** Drops what was written; an earlier file at the output path is left as it was. */
+  discard(): void;
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** False also when the path cannot be examined: opening it then reports why. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** Opens the input file, or standard input for "<stdin>". */
+export async function openInput(source: string): Promise<Readable> {
+  if (source === "<stdin>") return process.stdin;
+  if (isDirectory(source)) throw new Error(`${source} is a directory, not a JSONL file`);
+  const stream = createReadStream(source);
+  try {
+    await once(stream, "open");
+  } catch (error) {
+    throw new Error(`cannot read ${source}: ${reason(error)}`);
+  }
+  return stream;
+}
+
+/** Writes with back-pressure; a stream that has already failed throws here instead of waiting for "drain". */
+async function writeTo(stream: Writable, text: string): Promise<void> {
+  if (stream.errored) throw stream.errored;
+  if (!stream.write(text)) await once(stream, "drain");
+}
+
+export function standardOutput(): GradedOutput {
+  return {
+    write: (text) => writeTo(process.stdout, text),
+    commit: async () => {},
+    discard: () => {},
+  };
+}
+
+/**
+ * The file behind `--output`: an existing one is replaced through its link, if it is one, so a symlinked
+ * output stays a link to the updated file.
+ */
+function outputTarget(path: string): string {
+  if (isDirectory(path)) throw new Error(`--output ${path} is a directory; give the path of a file to write`);
+  if (!isDirectory(dirname(path)))
+    throw new Error(`--output ${path}: ${dirname(path)} is not an existing folder`);
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * `--output FILE`: the lines go to a temporary file beside FILE, renamed over it only by `commit`, so a run
+ * that stops partway (--strict, a read error) leaves an earlier FILE whole rather than half overwritten.
+ */
+export async function openOutputFile(path: string): Promise<GradedOutput> {
+  const target = outputTarget(path);
+  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  const fail = (error: unknown): Error => new Error(`--output ${path}: cannot write (${reason(error)})`);
+  const stream = createWriteStream(temporary);
+  // Without a listener a failed write (disk full) crashes the process; stream.errored keeps it for writeTo.
+  stream.on("error", () => {});
+  const discard = (): void => {
+    stream.destroy();
+    rmSync(temporary, { force: true });
+  };
+  try {
+    await once(stream, "open");
+  } catch (error) {
+    discard();
+    throw fail(error);
+  }
+  return {
+    write: (text) => writeTo(stream, text).catch((error: unknown) => Promise.reject(fail(error))),
+    commit: async () => {
+      stream.end();
+      try {
+        await finished(stream);
+        renameSync(temporary, target);
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    discard,
+  };
+}
