@@ -10,9 +10,8 @@ import {
   DEFAULT_TEMPLATE,
   EXACT_TEMPLATE,
   type Problem,
-  parseRollout,
-  readJsonlRecords,
   readProblemsFile,
+  readRolloutsFile,
   runCuration,
 } from "@ssb/curation";
 import { openLogitStoreWriter } from "@ssb/logit-store";
@@ -42,7 +41,7 @@ export async function runCurateStage(input: CurateStageInput): Promise<Record<st
   const { config, dir, reporter } = input;
   mkdirSync(dir, { recursive: true });
   const problems: Problem[] = await readProblemsFile(input.trainFile);
-  const rollouts = await readJsonlRecords(input.rolloutsFile, parseRollout);
+  const rollouts = await readRolloutsFile(input.rolloutsFile);
   const c = config.curation;
   const generator = await Generator.load(input.onnxDir, { ...generatorSettings(config), modelId: "base" });
   const writer = await openLogitStoreWriter(logitsDir(dir), {

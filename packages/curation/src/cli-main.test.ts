@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -170,5 +170,91 @@ describe("ssb-curate", () => {
     const nofile = await run(["--problems", "/nonexistent/p.jsonl", "--rollouts", "r", "--out", tmp()]);
     expect(nofile.code).toBe(1);
     expect(nofile.stderr).toMatch(/cannot read \/nonexistent\/p\.jsonl/);
+  });
+
+  it("refuses an empty problems file and a rollouts file of blank lines, naming each, writing nothing", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const out = join(dir, "out");
+    const empty = join(dir, "empty.jsonl");
+    writeFileSync(empty, "");
+    let res = await run(["--problems", empty, "--rollouts", rollouts, "--out", out]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(
+      `ssb-curate: --problems ${empty} holds no problems (the file is empty or has only blank lines)\n`,
+    );
+    const blank = join(dir, "blank.jsonl");
+    writeFileSync(blank, "\n  \n\r\n");
+    res = await run(["--problems", problems, "--rollouts", blank, "--out", out]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(
+      `ssb-curate: --rollouts ${blank} holds no rollouts (the file is empty or has only blank lines)\n`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("names the file and both lines of a duplicate problem id or sample, writing nothing", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const out = join(dir, "out");
+    writeFileSync(
+      problems,
+      `${readFileSync(problems, "utf8")}${JSON.stringify({ id: "g2", question: "q", answer: "1" })}\n`,
+    );
+    let res = await run(["--problems", problems, "--rollouts", rollouts, "--out", out]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(`ssb-curate: ${problems}:4: duplicate problem id "g2" (first on line 2)\n`);
+    inputs(dir);
+    writeFileSync(
+      rollouts,
+      `${readFileSync(rollouts, "utf8")}${JSON.stringify({ problemId: "g1", sampleIndex: 2, text: "\\boxed{5}" })}\n`,
+    );
+    res = await run(["--problems", problems, "--rollouts", rollouts, "--out", out]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(
+      `ssb-curate: ${rollouts}:9: duplicate sample: problem "g1", sampleIndex 2 (first on line 3)\n`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses an --out that is a file, or under one, naming the flag and path", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const file = join(dir, "a-file");
+    writeFileSync(file, "kept\n");
+    let res = await run(["--problems", problems, "--rollouts", rollouts, "--out", file]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(`ssb-curate: --out ${file} exists and is not a folder; give a folder path\n`);
+    res = await run(["--problems", problems, "--rollouts", rollouts, "--out", join(file, "sub")]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(`ssb-curate: --out ${join(file, "sub")}: ${file} exists and is not a folder\n`);
+    expect(readFileSync(file, "utf8")).toBe("kept\n");
+  });
+
+  it("names a directory given as an input file, and an unreadable --student-system-file", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const folder = join(dir, "folder");
+    mkdirSync(folder);
+    const out = join(dir, "out");
+    let res = await run(["--problems", folder, "--rollouts", rollouts, "--out", out]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(`ssb-curate: ${folder} is a directory, not a JSONL file\n`);
+    const missing = join(dir, "system.txt");
+    res = await run([
+      "--problems",
+      problems,
+      "--rollouts",
+      rollouts,
+      "--out",
+      out,
+      "--student-system-file",
+      missing,
+    ]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(
+      new RegExp(`^ssb-curate: --student-system-file ${missing}: cannot read \\(ENOENT`),
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -2,12 +2,12 @@
  * `ssb-curate`: problems + rollouts in; teacher prompts, drops and (with teacher replies) pairs out.
  * Kept apart from cli.ts (the bin entry) so tests can call it in-process.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { readJsonlRecords } from "./jsonl.js";
-import { parseRollout } from "./parse-records.js";
 import { readProblemsFile } from "./problems-file.js";
 import { loadRepliesGenerator } from "./replies-file-generator.js";
+import { readRolloutsFile } from "./rollouts-file.js";
 import { type CurationConfig, runCuration } from "./run-curation.js";
 import type { RolloutChoice, TieBreak } from "./select-pair.js";
 import { formatSummaryTable } from "./summary.js";
@@ -79,6 +79,42 @@ function oneOf<T extends string>(
     throw new UsageError(`--${name} must be one of ${allowed.join(", ")}; got "${value}"`);
   }
   return value as T;
+}
+
+/**
+ * Refuses an --out that cannot become a folder (an existing file, or a path under one) before the inputs are
+ * read, instead of a bare EEXIST / ENOTDIR from mkdir after reading them.
+ */
+function checkOutDir(path: string): void {
+  // Resolved, so "file/" is seen as the file it names rather than as a path under it.
+  const full = resolve(path);
+  let existing = full;
+  while (!existsSync(existing)) {
+    const parent = dirname(existing);
+    if (parent === existing) return;
+    existing = parent;
+  }
+  if (statSync(existing).isDirectory()) return;
+  throw new Error(
+    existing === full
+      ? `--out ${path} exists and is not a folder; give a folder path`
+      : `--out ${path}: ${existing} exists and is not a folder`,
+  );
+}
+
+/** An input with no records would make a run that curates nothing and still reports success. */
+function requireRecords<T>(records: readonly T[], flag: "problems" | "rollouts", path: string): readonly T[] {
+  if (records.length === 0)
+    throw new Error(`--${flag} ${path} holds no ${flag} (the file is empty or has only blank lines)`);
+  return records;
+}
+
+function readTextFile(flag: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new Error(`--${flag} ${path}: cannot read (${err instanceof Error ? err.message : String(err)})`);
+  }
 }
 
 export interface CliIo {
@@ -172,11 +208,12 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       batchSize: int("batch-size", values["batch-size"], 1) ?? 16,
     };
     if (values["student-system-file"]) {
-      config.studentSystemPrompt = readFileSync(values["student-system-file"], "utf8");
+      config.studentSystemPrompt = readTextFile("student-system-file", values["student-system-file"]);
     }
 
-    const problems = await readProblemsFile(values.problems!);
-    const rollouts = await readJsonlRecords(values.rollouts!, parseRollout);
+    checkOutDir(values.out!);
+    const problems = requireRecords(await readProblemsFile(values.problems!), "problems", values.problems!);
+    const rollouts = requireRecords(await readRolloutsFile(values.rollouts!), "rollouts", values.rollouts!);
     const generator = values["teacher-replies"]
       ? await loadRepliesGenerator(values["teacher-replies"])
       : undefined;

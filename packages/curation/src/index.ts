@@ -19,6 +19,7 @@ export {
   teacherMessagesHash,
   teacherRequestHash,
 } from "./replies-file-generator.js";
+export { readRolloutsFile } from "./rollouts-file.js";
 export {
   type CurationConfig,
   type CurationOutputFiles,

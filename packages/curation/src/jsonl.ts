@@ -2,7 +2,7 @@
  * Line-by-line JSONL reading with errors that name the file and the 1-based line, so a bad record in a
  * 100 MB rollouts file can be found with `sed -n 'Np'`. Streams, so large files need not fit in one string.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export interface JsonlLine {
@@ -24,8 +24,19 @@ export function parseJsonLine(text: string, where: string): unknown {
   }
 }
 
+/** False also when the path cannot be examined: opening it then reports why. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
+}
+
 /** Yields every non-blank line of a JSONL file as parsed JSON. */
 export async function* readJsonl(path: string): AsyncGenerator<JsonlLine> {
+  // A directory opens without error and fails only at the first read, as a bare EISDIR naming nothing.
+  if (isDirectory(path)) throw new Error(`${path} is a directory, not a JSONL file`);
   const stream = createReadStream(path, { encoding: "utf8" });
   // Surface "no such file" as an error naming the path rather than a bare ENOENT from deep in the stream.
   const opened = new Promise<void>((resolve, reject) => {

@@ -17,6 +17,8 @@ const file = (text: string): string => {
   return path;
 };
 
+const jsonl = (rows: unknown[]): string => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
+
 const GSM8K_TRAIN = join(import.meta.dirname, "../../../data/gsm8k/train.jsonl");
 
 describe("readProblemsFile", () => {
@@ -47,6 +49,26 @@ describe("readProblemsFile", () => {
     const noQuestion = file(`{"answer": "1"}\n{"question": 5, "answer": "1"}\n`);
     await expect(readProblemsFile(noQuestion)).rejects.toThrow(
       new RegExp(`${noQuestion}:1: field "question" must be a string`),
+    );
+  });
+
+  it("names the file and both lines of a duplicate problem id", async () => {
+    const path = file(
+      jsonl([
+        { id: "a", question: "q", answer: "1" },
+        { id: "b", question: "q", answer: "2" },
+        { id: "a", question: "other", answer: "3" },
+      ]),
+    );
+    await expect(readProblemsFile(path)).rejects.toThrow(
+      `${path}:3: duplicate problem id "a" (first on line 1)`,
+    );
+    // GSM8K lines numbered by line cannot collide with each other, only with a given id of the same text.
+    const numbered = file(
+      `${JSON.stringify({ id: "2", question: "q", answer: "1" })}\n${JSON.stringify({ question: "q", answer: "1" })}\n`,
+    );
+    await expect(readProblemsFile(numbered)).rejects.toThrow(
+      `${numbered}:2: duplicate problem id "2" (first on line 1)`,
     );
   });
 
