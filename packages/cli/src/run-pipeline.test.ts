@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -70,6 +70,29 @@ describe("runPipeline", () => {
         /model: .*Qwen2\.5-3B-Instruct .*has no config\.json; give a Hugging Face checkpoint folder/,
       );
       expect(readdirSync(workDir)).toEqual([]); // no problems stage, no pinned config.json, no lock left
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it("names the work directory's config.json, and where it breaks off, when it is truncated; changes nothing", async () => {
+    const workDir = mkdtempSync(path.join(os.tmpdir(), "ssb-run-pin-"));
+    try {
+      const model = path.join(workDir, "model");
+      mkdirSync(model);
+      writeFileSync(path.join(model, "config.json"), "{}\n");
+      const pinned = path.join(workDir, "config.json");
+      const truncated = '{\n  "seed": 1,\n  "model": ';
+      writeFileSync(pinned, truncated);
+      const run = runPipeline({
+        config: { ...DEFAULT_CONFIG, model },
+        configFile: null,
+        workDir,
+        reporter: createReporter({ write: () => true }, true),
+      });
+      await expect(run).rejects.toThrow(`${pinned}:3:12: not valid JSON (Unexpected end of JSON input)`);
+      expect(readFileSync(pinned, "utf8")).toBe(truncated); // the pin is kept for the user to repair
+      expect(readdirSync(workDir).sort()).toEqual(["config.json", "model"]); // no stage ran, no lock left
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }

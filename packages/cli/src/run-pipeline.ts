@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CurationSummary } from "@ssb/curation";
-import { readMetrics } from "@ssb/distill";
+import { parseJsonFile, parseJsonObjectFile, readMetrics } from "@ssb/distill";
 import type { RunComparison, RunSummary } from "@ssb/eval";
 import { acquirePidLock } from "@ssb/logit-store";
 import type { PipelineConfig } from "./config-schema.js";
@@ -135,7 +135,16 @@ function pinConfig(workDir: string, configIn: PipelineConfig, from: StageName | 
   const file = path.join(workDir, CONFIG_FILE);
   const config = pinnedForm(configIn);
   if (existsSync(file)) {
-    const previous = JSON.parse(readFileSync(file, "utf8")) as PipelineConfig;
+    // A damaged pin is an error, not a fresh start: overwriting it would lose the check that the finished
+    // stages were made with this config.
+    let previous: PipelineConfig;
+    try {
+      previous = parseJsonObjectFile(readFileSync(file, "utf8"), file) as unknown as PipelineConfig;
+    } catch (error) {
+      throw new Error(
+        `${(error as Error).message}; this file pins the config the work directory was made with: repair it, or delete it to pin this run's config unchecked`,
+      );
+    }
     const change = affectedStage(previous, config);
     // An empty stage folder (a stage that failed as it started) holds nothing a change could invalidate.
     const hasOutputs = change !== null && hasFiles(stageDir(workDir, change.stage));
@@ -154,7 +163,7 @@ function hasFiles(dir: string): boolean {
 }
 
 function readJson<T>(file: string): T {
-  return JSON.parse(readFileSync(file, "utf8")) as T;
+  return parseJsonFile(readFileSync(file, "utf8"), file) as T;
 }
 
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {

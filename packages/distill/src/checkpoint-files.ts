@@ -16,6 +16,7 @@ import {
 } from "@ssb/model";
 import * as tf from "@tensorflow/tfjs";
 import type { AdamW } from "./adamw.js";
+import { parseJsonObjectFile } from "./json-file.js";
 import { type LoraLayer, loraToAdapter } from "./lora.js";
 
 const OPTIMIZER_FILE = "optimizer.safetensors";
@@ -55,7 +56,9 @@ export async function latestCheckpointWith<S>(
   for (let i = names.length - 1; i >= 0; i--) {
     const dir = path.join(root, names[i] as string);
     const file = path.join(dir, stateFile);
-    if (existsSync(file)) return { dir, state: JSON.parse(await readFile(file, "utf8")) as S };
+    // A damaged state file is an error, not a reason to fall back to an older checkpoint: resuming from
+    // there would silently redo (and overwrite) the steps this one holds.
+    if (existsSync(file)) return { dir, state: parseJsonObjectFile(await readFile(file, "utf8"), file) as S };
   }
   return null;
 }

@@ -4,9 +4,11 @@
  *   ssb-distill train --model DIR --pairs pairs.jsonl --logits logits/ --out runs/kd1 [--resume]
  *   ssb-distill train --mode sft --model DIR --pairs data.jsonl --out runs/sft1 --set trainable=\"full\"
  */
+import { type Stats, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { BackendPreference } from "./backend.js";
+import { parseJsonObjectFile } from "./json-file.js";
 import { runTraining } from "./run-training.js";
 import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
 
@@ -33,6 +35,25 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
     node = node[key] as Record<string, unknown>;
   }
   node[keys[keys.length - 1] as string] = value;
+}
+
+/**
+ * Refuse a flag whose path is missing or of the wrong kind, naming the flag, before the backend and the model
+ * are loaded (a folder given as --pairs otherwise ends, minutes later, in a bare EISDIR).
+ */
+function checkPathFlag(flag: string, value: string, kind: "file" | "directory"): void {
+  let stats: Stats;
+  try {
+    stats = statSync(value);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? `no such ${kind}` : `cannot be read (${(error as Error).message})`;
+    throw new Error(`${flag} ${value}: ${reason}`);
+  }
+  if (kind === "file" && stats.isDirectory())
+    throw new Error(`${flag} ${value}: is a directory, expected a file`);
+  if (kind === "directory" && !stats.isDirectory())
+    throw new Error(`${flag} ${value}: is a file, expected a directory`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -74,15 +95,13 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  checkPathFlag("--model", values.model, "directory");
+  checkPathFlag("--pairs", values.pairs, "file");
+  if (values.logits) checkPathFlag("--logits", values.logits, "directory");
   let input: Record<string, unknown> = {};
   if (values.config) {
-    try {
-      input = JSON.parse(await readFile(values.config, "utf8")) as Record<string, unknown>;
-    } catch (e) {
-      throw new Error(
-        `${values.config}: not a readable JSON config (${e instanceof Error ? e.message : String(e)})`,
-      );
-    }
+    checkPathFlag("--config", values.config, "file");
+    input = parseJsonObjectFile(await readFile(values.config, "utf8"), values.config);
   }
   if (values.mode) input.mode = values.mode;
   if (values["prompt-mode"]) input.promptMode = values["prompt-mode"];

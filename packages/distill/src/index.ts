@@ -16,6 +16,7 @@ export {
   writeCheckpointDir,
 } from "./checkpoint-files.js";
 export { DataParallelPool, type ModelSource, parallelGradients, splitStep } from "./data-parallel.js";
+export { parseJsonFile, parseJsonObjectFile } from "./json-file.js";
 export { type Divergence, type KdLossOptions, type KdLossParts, kdLoss } from "./kd-loss.js";
 export {
   disposeLora,

@@ -46,9 +46,21 @@ function messagesOf(value: unknown, file: string, line: number, field: string): 
   });
 }
 
+/** The file's text; a folder or a missing file is named as such rather than as a bare EISDIR / ENOENT. */
+async function readDataFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EISDIR") throw new Error(`${file}: is a directory, expected a JSONL file`);
+    if (code === "ENOENT") throw new Error(`${file}: no such file`);
+    throw new Error(`${file}: cannot read (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
 /** JSONL lines as objects, with file:line errors. */
 export async function readJsonl(file: string): Promise<{ line: number; record: Record<string, unknown> }[]> {
-  const text = await readFile(file, "utf8");
+  const text = await readDataFile(file);
   const out: { line: number; record: Record<string, unknown> }[] = [];
   text.split("\n").forEach((raw, i) => {
     if (raw.trim() === "") return;
@@ -66,6 +78,20 @@ export async function readJsonl(file: string): Promise<{ line: number; record: R
     out.push({ line: i + 1, record: parsed as Record<string, unknown> });
   });
   return out;
+}
+
+/**
+ * Refuse a pair whose problemId was seen on an earlier line: a pair is identified by its problem (curation
+ * writes one per kept problem), and a repeated one would be trained on twice per epoch.
+ */
+function checkUniquePair(pair: PairRecord, seen: Map<string, number>, file: string, line: number): void {
+  const first = seen.get(pair.problemId);
+  if (first !== undefined) {
+    throw new Error(
+      `${file}: pair "${pair.problemId}" appears twice, on lines ${first} and ${line} (field "problemId")`,
+    );
+  }
+  seen.set(pair.problemId, line);
 }
 
 export function parsePair(record: Record<string, unknown>, file: string, line: number): PairRecord {
@@ -142,8 +168,10 @@ export interface LoadPairsOptions {
 export async function loadPairExamples(file: string, options: LoadPairsOptions): Promise<TrainingExample[]> {
   const mode = options.promptMode ?? "chat";
   const examples: TrainingExample[] = [];
+  const seen = new Map<string, number>();
   for (const { line, record } of await readJsonl(file)) {
     const pair = parsePair(record, file, line);
+    checkUniquePair(pair, seen, file, line);
     const teacher = options.store ? teacherRowsFor(pair, options.store, file, line) : null;
     const prompt = studentPromptIds(pair.studentMessages, options.tokenizer, mode);
     examples.push(exampleFromPromptAndReply(pair.problemId, prompt, pair.responseTokenIds, teacher));
@@ -162,11 +190,13 @@ export async function loadSftExamples(
   promptMode: PromptMode = "chat",
 ): Promise<TrainingExample[]> {
   const examples: TrainingExample[] = [];
+  const seen = new Map<string, number>();
   for (const { line, record } of await readJsonl(file)) {
     const id = typeof record.id === "string" ? record.id : `${file}:${line}`;
     if ("studentMessages" in record) {
       if (!tokenizer) throw new Error(`${file}:${line}: chat records need a tokenizer`);
       const pair = parsePair(record, file, line);
+      checkUniquePair(pair, seen, file, line);
       examples.push(
         exampleFromPromptAndReply(
           pair.problemId,

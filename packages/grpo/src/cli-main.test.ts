@@ -71,4 +71,22 @@ describe("ssb-grpo train", () => {
       /unknown tfjs backend "gpu"/,
     );
   });
+
+  it("names the --config file, and the line:column, when it is not a JSON object", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "ssb-grpo-config-"));
+    try {
+      const config = path.join(dir, "grpo.json");
+      await writeFile(config, '{\n  "steps": ');
+      await expect(runCli(["train", "--out", dir, "--config", config])).rejects.toThrow(
+        `${config}:2:12: not valid JSON (Unexpected end of JSON input)`,
+      );
+      // null would reach the --set overrides, which write into it.
+      await writeFile(config, "null\n");
+      await expect(runCli(["train", "--out", dir, "--config", config, "--set", "steps=1"])).rejects.toThrow(
+        `${config}: expected a JSON object, found null`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { defaultModelDir } from "@ssb/default-model";
-import type { BackendPreference } from "@ssb/distill";
+import { type BackendPreference, parseJsonObjectFile } from "@ssb/distill";
 import { freshDefaultProblems, heldOutDefaultProblems } from "./default-problems.js";
 import { evaluatePolicy } from "./evaluate-policy.js";
 import { applyOverride, type GrpoConfig, type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
@@ -57,11 +57,14 @@ export async function runCli(argv: string[]): Promise<number> {
   if (!values.out) throw new Error(`--out is required\n${USAGE}`);
   let input: GrpoConfigInput = {};
   if (values.config) {
+    let text: string;
     try {
-      input = JSON.parse(readFileSync(values.config, "utf8")) as GrpoConfigInput;
+      text = readFileSync(values.config, "utf8");
     } catch (error) {
-      throw new Error(`${values.config}: ${(error as Error).message}`);
+      throw new Error(`--config ${values.config}: cannot read (${(error as Error).message})`);
     }
+    // An object, checked here: --set overrides below write into it.
+    input = parseJsonObjectFile(text, values.config) as GrpoConfigInput;
   }
   for (const s of values.set ?? []) input = applyOverride(input, s);
   let config: GrpoConfig;

@@ -90,4 +90,15 @@ describe("problems file", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("says a directory or a missing file given as the problems file is one, naming it", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "ssb-grpo-problems-"));
+    try {
+      expect(() => readProblems(dir)).toThrow(`${dir}: is a directory, expected a JSONL file of problems`);
+      const missing = path.join(dir, "nope.jsonl");
+      expect(() => readProblems(missing)).toThrow(`${missing}: no such file`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -9,6 +9,18 @@ export interface GrpoProblem {
   answer: string;
 }
 
+/** The file's text; a folder or a missing file is named as such rather than as a bare EISDIR / ENOENT. */
+function readProblemsText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EISDIR") throw new Error(`${file}: is a directory, expected a JSONL file of problems`);
+    if (code === "ENOENT") throw new Error(`${file}: no such file`);
+    throw new Error(`${file}: cannot read (${(error as Error).message})`);
+  }
+}
+
 /**
  * Problems from JSONL: `id`, `question`, `answer` (a number is accepted and turned into text), read as
  * @ssb/curation reads them, so GSM8K's own lines work as they are: no id is the line number (as ssb-rollout
@@ -17,7 +29,7 @@ export interface GrpoProblem {
 export function readProblems(file: string): GrpoProblem[] {
   const out: GrpoProblem[] = [];
   const seen = new Set<string>();
-  readFileSync(file, "utf8")
+  readProblemsText(file)
     .split("\n")
     .forEach((line, i) => {
       if (line.trim() === "") return;

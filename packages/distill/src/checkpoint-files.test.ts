@@ -1,0 +1,43 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { checkpointDirName } from "./checkpoint-files.js";
+import { latestCheckpoint, TRAINER_STATE_FILE } from "./train-checkpoint.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A checkpoints folder whose only checkpoint holds `stateText` as its trainer_state.json. */
+function checkpointsWithState(stateText: string): { root: string; stateFile: string } {
+  const root = mkdtempSync(path.join(tmpdir(), "distill-ckpt-"));
+  dirs.push(root);
+  const dir = path.join(root, checkpointDirName(2));
+  mkdirSync(dir);
+  const stateFile = path.join(dir, TRAINER_STATE_FILE);
+  writeFileSync(stateFile, stateText);
+  return { root, stateFile };
+}
+
+describe("latestCheckpoint with a damaged trainer_state.json (what --resume reads)", () => {
+  it("names the file and line:column of a truncated state, and leaves it as it was", async () => {
+    const truncated = '{\n  "step": 2,\n  "totalSteps": 4,\n  "epoch": ';
+    const { root, stateFile } = checkpointsWithState(truncated);
+    await expect(latestCheckpoint(root)).rejects.toThrow(
+      `${stateFile}:4:12: not valid JSON (Unexpected end of JSON input)`,
+    );
+    expect(readFileSync(stateFile, "utf8")).toBe(truncated);
+  });
+
+  it("names the file when the state is JSON but not an object", async () => {
+    const { root, stateFile } = checkpointsWithState("null\n");
+    await expect(latestCheckpoint(root)).rejects.toThrow(`${stateFile}: expected a JSON object, found null`);
+  });
+
+  it("reads a complete state", async () => {
+    const { root } = checkpointsWithState('{"step": 2}\n');
+    expect((await latestCheckpoint(root))?.state.step).toBe(2);
+  });
+});

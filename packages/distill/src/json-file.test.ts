@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { parseJsonFile, parseJsonObjectFile } from "./json-file.js";
+
+describe("parseJsonFile", () => {
+  it("names the file and the line:column where a truncated file ends", () => {
+    // V8's message differs with where the text stops; the place must be its end either way.
+    expect(() => parseJsonFile('{\n  "step": 3,\n  "epoch": ', "run/trainer_state.json")).toThrow(
+      "run/trainer_state.json:3:12: not valid JSON (Unexpected end of JSON input)",
+    );
+    expect(() => parseJsonFile('{\n  "step": 3,\n  "config": {', "run/trainer_state.json")).toThrow(
+      /^run\/trainer_state\.json:3:14: not valid JSON \(/,
+    );
+  });
+
+  it("names the line:column of a syntax error inside the file", () => {
+    expect(() => parseJsonFile('{\n  "step": 3,\n  x\n}', "state.json")).toThrow(
+      /^state\.json:3:3: not valid JSON/,
+    );
+  });
+
+  it("says an empty file is empty", () => {
+    expect(() => parseJsonFile("", "state.json")).toThrow(
+      "state.json:1:1: not valid JSON (the file is empty)",
+    );
+  });
+
+  it("parses valid JSON", () => {
+    expect(parseJsonFile('{"a": [1, 2]}', "f.json")).toEqual({ a: [1, 2] });
+  });
+});
+
+describe("parseJsonObjectFile", () => {
+  it("refuses JSON that is not an object, naming the file", () => {
+    expect(() => parseJsonObjectFile("null", "state.json")).toThrow(
+      "state.json: expected a JSON object, found null",
+    );
+    expect(() => parseJsonObjectFile("[1]", "state.json")).toThrow("found an array");
+    expect(parseJsonObjectFile('{"step": 1}', "state.json")).toEqual({ step: 1 });
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * JSON files this project writes and reads back (checkpoint states, pinned configs): a truncated or edited one
+ * must fail naming the file and the place, not with JSON.parse's bare "Unexpected end of JSON input".
+ */
+
+/** `file:line:column` of a JSON.parse error in `text`, or `file` when the error gives no position. */
+function jsonErrorPlace(text: string, file: string, reason: string): string {
+  const at = /at position (\d+)/.exec(reason);
+  // "Unexpected end of JSON input" carries no position: the text ended too early, so the place is its end.
+  const offset = at ? Number(at[1]) : /end of JSON input/.test(reason) ? text.length : null;
+  if (offset === null) return file;
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - before.lastIndexOf("\n");
+  return `${file}:${line}:${column}`;
+}
+
+/** Parse `text` read from `file`; a syntax error names `file:line:column`. */
+export function parseJsonFile(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const empty = text.trim() === "" ? "the file is empty" : reason;
+    throw new Error(`${jsonErrorPlace(text, file, reason)}: not valid JSON (${empty})`);
+  }
+}
+
+/** As parseJsonFile, for files that must hold one JSON object (anything else is named as an error too). */
+export function parseJsonObjectFile(text: string, file: string): Record<string, unknown> {
+  const value = parseJsonFile(text, file);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const found = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+    throw new Error(`${file}: expected a JSON object, found ${found}`);
+  }
+  return value as Record<string, unknown>;
+}
