@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { syntheticRows } from "../test/synthetic-logits.js";
 import { useTempDirs } from "../test/temp-dir.js";
-import { openLogitStore } from "./reader.js";
+import { logitStoreExists, openLogitStore } from "./reader.js";
 import { openLogitStoreWriter } from "./writer.js";
 
 const VOCAB = 1000;
@@ -74,6 +74,54 @@ describe("corrupt, truncated or tampered stores give clear errors", () => {
     expect(() => store.verifyAll()).toThrow(/checksum/);
   });
 
+  /** Every file of the store folder with its bytes, to show that a refused writer changed nothing. */
+  function snapshot(dir: string): Map<string, string> {
+    return new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name)).toString("base64")]));
+  }
+
+  it("a writer reopened on a shard with a flipped byte refuses, naming the shard, and changes nothing", async () => {
+    const { dir, shard, manifest } = await makeStore();
+    const w = await openLogitStoreWriter(dir, meta, { batchBytes: 512 });
+    w.writeExample("second-shard", syntheticRows(20, { vocabSize: VOCAB, k: 4, seed: 9 }));
+    await w.close();
+    const loc = JSON.parse(readFileSync(manifest, "utf8")).shards[0].batches[1];
+    const bytes = readFileSync(shard);
+    bytes[loc.offset + loc.metaLength + 10]! ^= 0x40;
+    writeFileSync(shard, bytes);
+    // What a crash leaves behind, which a successful reopen would delete or rewrite.
+    writeFileSync(join(dir, "shard-000002.arrow.partial"), "half a shard");
+    writeFileSync(join(dir, "in-progress.jsonl"), '"lost"\n');
+    const before = snapshot(dir);
+    await expect(openLogitStoreWriter(dir, meta)).rejects.toThrow(
+      /shard-000000\.arrow: record batch 1 fails its checksum .*a writer does not add to a damaged store, and nothing was changed/,
+    );
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("a writer reopened on a shard with a damaged footer refuses, naming the shard", async () => {
+    const { dir, shard } = await makeStore();
+    const bytes = readFileSync(shard);
+    bytes.write("XXXXXX", bytes.length - 6);
+    writeFileSync(shard, bytes);
+    const before = snapshot(dir);
+    await expect(openLogitStoreWriter(dir, meta)).rejects.toThrow(
+      /shard-000000\.arrow: not an Arrow IPC file .*nothing was changed/,
+    );
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("a writer given a file instead of a folder says so", async () => {
+    const file = join(tempDir(), "not-a-folder");
+    writeFileSync(file, "x");
+    await expect(openLogitStoreWriter(file, meta)).rejects.toThrow(
+      /not-a-folder: is a file, not a folder; a logit store is a folder/,
+    );
+    await expect(openLogitStoreWriter(join(file, "below"), meta)).rejects.toThrow(
+      /below: cannot create the store folder \(ENOTDIR/,
+    );
+    expect(readFileSync(file, "utf8")).toBe("x");
+  });
+
   it("tampered footer metadata is caught against the manifest", async () => {
     const { dir, shard } = await makeStore();
     const bytes = readFileSync(shard);
@@ -135,5 +183,10 @@ describe("corrupt, truncated or tampered stores give clear errors", () => {
 
   it("a missing store is reported as such", async () => {
     await expect(openLogitStore(join(tempDir(), "nope"))).rejects.toThrow(/not a logit store/);
+    const empty = tempDir();
+    expect(logitStoreExists(join(empty, "nope"))).toBe(false);
+    expect(logitStoreExists(empty)).toBe(false);
+    expect(readdirSync(empty)).toEqual([]); // asking creates nothing
+    expect(logitStoreExists((await makeStore()).dir)).toBe(true);
   });
 });

@@ -17,7 +17,13 @@ export {
 } from "./logit-math.js";
 export type { ExampleEntry, Manifest, ShardEntry } from "./manifest.js";
 export { acquirePidLock } from "./pid-lock.js";
-export { type ExampleLogits, LogitStore, type OpenLogitStoreOptions, openLogitStore } from "./reader.js";
+export {
+  type ExampleLogits,
+  LogitStore,
+  logitStoreExists,
+  type OpenLogitStoreOptions,
+  openLogitStore,
+} from "./reader.js";
 export {
   FORMAT_VERSION,
   type LogitDtype,

@@ -34,6 +34,11 @@ export interface OpenLogitStoreOptions {
   verifyChecksums?: boolean;
 }
 
+/** True when `dir` holds a store (its manifest), without reading or changing anything. */
+export function logitStoreExists(dir: string): boolean {
+  return existsSync(manifestPath(resolve(dir)));
+}
+
 /** Opens a store for reading: a snapshot of its manifest at this moment (a running writer may add shards later). */
 export async function openLogitStore(dir: string, options: OpenLogitStoreOptions = {}): Promise<LogitStore> {
   const store = new LogitStore(resolve(dir), options);

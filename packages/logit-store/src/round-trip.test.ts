@@ -249,6 +249,14 @@ describe("round trip", () => {
     },
   );
 
+  it("a closed writer leaves no lock and no process-exit handler behind (one per writer piled up before)", async () => {
+    const dir = tempDir();
+    const before = process.listenerCount("exit");
+    for (let i = 0; i < 12; i++) await (await openLogitStoreWriter(dir, meta(4, "float32"), {})).close();
+    expect(process.listenerCount("exit")).toBe(before);
+    expect(existsSync(join(dir, "writer.lock"))).toBe(false);
+  });
+
   it("rejects malformed rows with the field and index", async () => {
     const dir = tempDir();
     const w = await openLogitStoreWriter(dir, meta(2, "float32"));

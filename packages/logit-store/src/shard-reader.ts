@@ -9,13 +9,14 @@ import { type CompressionName, compressionTypeFor } from "./compression.js";
 import { LogitStoreError } from "./errors.js";
 import type { ShardEntry } from "./manifest.js";
 import { assertSameMeta, type LogitSchemaMeta } from "./schema-meta.js";
+import type { BatchLocation } from "./shard-file-writer.js";
 
 const MAGIC = "ARROW1";
 const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 /**
- * Random access to one complete shard. Opening checks the size recorded in the manifest, both magic strings,
- * the footer's schema and metadata, and that the footer's record-batch blocks are the ones the manifest lists.
+ * Random access to one complete shard. Opening checks the shard's structure against the manifest
+ * (readCheckedFooter) and that a codec for its compression is registered.
  */
 export class ShardReader {
   private fd: number | undefined;
@@ -29,51 +30,7 @@ export class ShardReader {
   ) {
     const fd = openSync(path, "r");
     try {
-      const size = fstatSync(fd).size;
-      if (size !== entry.bytes) {
-        throw new LogitStoreError(
-          `${path}: ${size} bytes on disk but the manifest records ${entry.bytes} (truncated or modified)`,
-        );
-      }
-      if (size < 8 + 10)
-        throw new LogitStoreError(`${path}: ${size} bytes is too short for an Arrow IPC file`);
-      const head = readExact(fd, 0, 8, path);
-      const tail = readExact(fd, size - 10, 10, path);
-      const tailMagic = Buffer.from(tail.subarray(4)).toString("latin1");
-      if (Buffer.from(head.subarray(0, 6)).toString("latin1") !== MAGIC || tailMagic !== MAGIC) {
-        throw new LogitStoreError(`${path}: not an Arrow IPC file (magic "ARROW1" missing at start or end)`);
-      }
-      const footerLength = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
-      if (footerLength <= 0 || footerLength > size - 18) {
-        throw new LogitStoreError(
-          `${path}: footer length ${footerLength} is impossible for a ${size}-byte file`,
-        );
-      }
-      const footerBytes = readExact(fd, size - 10 - footerLength, footerLength, path);
-      let footer: Footer;
-      try {
-        footer = Footer.decode(footerBytes);
-      } catch (e) {
-        throw new LogitStoreError(`${path}: corrupt Arrow footer (${(e as Error).message})`);
-      }
-      const found = checkArrowSchema(footer.schema, path);
-      assertSameMeta(meta, found, `${path} schema vs manifest`);
-      if (footer.numRecordBatches !== entry.batches.length) {
-        throw new LogitStoreError(
-          `${path}: the footer lists ${footer.numRecordBatches} record batches, the manifest ${entry.batches.length}`,
-        );
-      }
-      entry.batches.forEach((loc, i) => {
-        const block = footer.getRecordBatch(i);
-        if (
-          !block ||
-          block.offset !== loc.offset ||
-          block.metaDataLength !== loc.metaLength ||
-          block.bodyLength !== loc.bodyLength
-        ) {
-          throw new LogitStoreError(`${path}: record batch ${i} in the footer differs from the manifest`);
-        }
-      });
+      const footer = readCheckedFooter(fd, path, entry, meta);
       if (entry.compression) compressionTypeFor(entry.compression as CompressionName);
       this.schemaMessage = schemaMessageBytes(footer.schema);
       this.fd = fd;
@@ -98,14 +55,7 @@ export class ShardReader {
     buf.set(this.schemaMessage, 0);
     readInto(this.fd, buf, s, len, loc.offset, this.path);
     buf.set(EOS, s + len);
-    if (this.verifyChecksums) {
-      const crc = crc32(buf.subarray(s, s + len));
-      if (crc !== loc.crc32) {
-        throw new LogitStoreError(
-          `${this.path}: record batch ${index} fails its checksum (crc32 ${crc} vs ${loc.crc32} in the manifest): the shard is corrupt or was modified`,
-        );
-      }
-    }
+    if (this.verifyChecksums) checkBatchCrc(buf.subarray(s, s + len), loc, index, this.path);
     let batch: RecordBatch | undefined;
     try {
       const reader = RecordBatchReader.from(buf);
@@ -129,6 +79,87 @@ export class ShardReader {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+/**
+ * Checks a complete shard without decoding it: everything ShardReader checks on open (except that a codec for
+ * its compression is registered), then every record batch's CRC-32. Reads the whole file once, one record batch
+ * at a time into one reused buffer.
+ */
+export function verifyShardFile(path: string, entry: ShardEntry, meta: LogitSchemaMeta): void {
+  const fd = openSync(path, "r");
+  try {
+    readCheckedFooter(fd, path, entry, meta);
+    let buf = new Uint8Array(0);
+    entry.batches.forEach((loc, i) => {
+      const len = loc.metaLength + loc.bodyLength;
+      if (buf.length < len) buf = new Uint8Array(len);
+      readInto(fd, buf, 0, len, loc.offset, path);
+      checkBatchCrc(buf.subarray(0, len), loc, i, path);
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads a shard's footer, checking the size recorded in the manifest, both magic strings, the footer's schema
+ * and metadata, and that the footer's record-batch blocks are the ones the manifest lists.
+ */
+function readCheckedFooter(fd: number, path: string, entry: ShardEntry, meta: LogitSchemaMeta): Footer {
+  const size = fstatSync(fd).size;
+  if (size !== entry.bytes) {
+    throw new LogitStoreError(
+      `${path}: ${size} bytes on disk but the manifest records ${entry.bytes} (truncated or modified)`,
+    );
+  }
+  if (size < 8 + 10) throw new LogitStoreError(`${path}: ${size} bytes is too short for an Arrow IPC file`);
+  const head = readExact(fd, 0, 8, path);
+  const tail = readExact(fd, size - 10, 10, path);
+  const tailMagic = Buffer.from(tail.subarray(4)).toString("latin1");
+  if (Buffer.from(head.subarray(0, 6)).toString("latin1") !== MAGIC || tailMagic !== MAGIC) {
+    throw new LogitStoreError(`${path}: not an Arrow IPC file (magic "ARROW1" missing at start or end)`);
+  }
+  const footerLength = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
+  if (footerLength <= 0 || footerLength > size - 18) {
+    throw new LogitStoreError(`${path}: footer length ${footerLength} is impossible for a ${size}-byte file`);
+  }
+  const footerBytes = readExact(fd, size - 10 - footerLength, footerLength, path);
+  let footer: Footer;
+  try {
+    footer = Footer.decode(footerBytes);
+  } catch (e) {
+    throw new LogitStoreError(`${path}: corrupt Arrow footer (${(e as Error).message})`);
+  }
+  const found = checkArrowSchema(footer.schema, path);
+  assertSameMeta(meta, found, `${path} schema vs manifest`);
+  if (footer.numRecordBatches !== entry.batches.length) {
+    throw new LogitStoreError(
+      `${path}: the footer lists ${footer.numRecordBatches} record batches, the manifest ${entry.batches.length}`,
+    );
+  }
+  entry.batches.forEach((loc, i) => {
+    const block = footer.getRecordBatch(i);
+    if (
+      !block ||
+      block.offset !== loc.offset ||
+      block.metaDataLength !== loc.metaLength ||
+      block.bodyLength !== loc.bodyLength
+    ) {
+      throw new LogitStoreError(`${path}: record batch ${i} in the footer differs from the manifest`);
+    }
+  });
+  return footer;
+}
+
+/** `bytes` are record batch `index`'s message and body as read from the shard. */
+function checkBatchCrc(bytes: Uint8Array, loc: BatchLocation, index: number, path: string): void {
+  const crc = crc32(bytes);
+  if (crc !== loc.crc32) {
+    throw new LogitStoreError(
+      `${path}: record batch ${index} fails its checksum (crc32 ${crc} vs ${loc.crc32} in the manifest): the shard is corrupt or was modified`,
+    );
   }
 }
 

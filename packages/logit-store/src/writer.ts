@@ -33,6 +33,7 @@ import {
   validateMeta,
 } from "./schema-meta.js";
 import { ShardFileWriter } from "./shard-file-writer.js";
+import { verifyShardFile } from "./shard-reader.js";
 import { JOURNAL_FILE, LOCK_FILE, PARTIAL_SUFFIX, shardFileName, shardIndexOf } from "./store-files.js";
 import { appendTokenRows, ColumnBuffers, type TokenRows } from "./token-rows.js";
 import { enableZstd, zstdEnabled } from "./zstd.js";
@@ -104,6 +105,7 @@ export class LogitStoreWriter {
   private nextShardIndex: number;
   private journalFd: number;
   private closed = false;
+  private readonly releaseLock: () => void;
 
   private constructor(
     dir: string,
@@ -112,8 +114,10 @@ export class LogitStoreWriter {
     redo: string[],
     nextShardIndex: number,
     options: LogitStoreWriterOptions,
+    releaseLock: () => void,
   ) {
     this.dir = dir;
+    this.releaseLock = releaseLock;
     this.meta = meta;
     this.manifest = manifest;
     this.redo = redo;
@@ -141,7 +145,7 @@ export class LogitStoreWriter {
     const dir = resolve(dirIn);
     let meta = validateMeta(metaIn, "writer metadata");
     if (openWriters.has(dir)) throw new LogitStoreError(`${dir}: a writer is already open on this store`);
-    mkdirSync(dir, { recursive: true });
+    makeStoreDir(dir);
     const release = acquirePidLock(join(dir, LOCK_FILE), dir, "writer");
     try {
       let manifest = readManifest(dir);
@@ -165,7 +169,7 @@ export class LogitStoreWriter {
         writeFileAtomic(manifestPath(dir), JSON.stringify(manifest));
       }
       const { redo, nextShardIndex } = recover(dir, manifest);
-      const writer = new LogitStoreWriter(dir, meta, manifest, redo, nextShardIndex, options);
+      const writer = new LogitStoreWriter(dir, meta, manifest, redo, nextShardIndex, options, release);
       openWriters.add(dir);
       return writer;
     } catch (e) {
@@ -294,7 +298,9 @@ export class LogitStoreWriter {
     // The journal keeps the unfinished ids so a later writer reports them in `redo`.
     closeSync(this.journalFd);
     openWriters.delete(this.dir);
-    rmSync(join(this.dir, LOCK_FILE), { force: true }); // the lock acquirePidLock took in open()
+    // The release function, not a bare rm: it also drops the lock's process-exit handler (one per writer,
+    // which piled up past Node's listener warning in a process that opens many stores).
+    this.releaseLock();
     this.throwIfFailed();
     return { unfinished };
   }
@@ -387,28 +393,53 @@ function emptyExample(op: string, exampleId: string): LogitStoreError {
   );
 }
 
+/**
+ * New shards extend the store the manifest describes, so a damaged shard must stop the writer here: otherwise a
+ * resumed job keeps adding data for hours and the damage only shows when a trainer reads the shard. The size
+ * check alone misses a flipped byte, hence the full read and every batch's CRC-32 (the cost is in the README).
+ */
+function checkShard(path: string, entry: ShardEntry, meta: LogitSchemaMeta): void {
+  const refuse = (why: string): LogitStoreError =>
+    new LogitStoreError(
+      `${why}; a writer does not add to a damaged store, and nothing was changed (restore the shard, or write a new store in another folder)`,
+    );
+  if (!existsSync(path)) throw refuse(`${path}: listed in the manifest but missing`);
+  try {
+    verifyShardFile(path, entry, meta);
+  } catch (e) {
+    throw e instanceof LogitStoreError ? refuse(e.message) : e;
+  }
+}
+
 function positive(v: number, name: string): number {
   if (!Number.isFinite(v) || v <= 0)
     throw new LogitStoreError(`writer option ${name} must be > 0, found ${v}`);
   return v;
 }
 
+/** Creates the store folder (and its parents); a path that is a file, or lies under one, is refused by name. */
+function makeStoreDir(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new LogitStoreError(
+      `${dir}: is a file, not a folder; a logit store is a folder (give a new or an existing store's folder)`,
+    );
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new LogitStoreError(`${dir}: cannot create the store folder (${(e as Error).message})`);
+  }
+}
+
 /**
  * Brings the directory back to the manifest's state: deletes partial shards and shards that completed but never
- * reached the manifest, and checks that every listed shard is there at its recorded size.
+ * reached the manifest. First, before anything is deleted, every listed shard is verified in full (checkShard).
  */
 function recover(dir: string, manifest: Manifest): { redo: string[]; nextShardIndex: number } {
   const listed = new Set(manifest.shards.map((s) => s.file));
   let maxIndex = -1;
   for (const s of manifest.shards) {
-    const path = shardPath(dir, s.file, manifestPath(dir));
-    if (!existsSync(path)) throw new LogitStoreError(`${path}: listed in the manifest but missing`);
-    const size = statSync(path).size;
-    if (size !== s.bytes) {
-      throw new LogitStoreError(
-        `${path}: ${size} bytes on disk, the manifest records ${s.bytes} (truncated?)`,
-      );
-    }
+    checkShard(shardPath(dir, s.file, manifestPath(dir)), s, manifest.meta);
     maxIndex = Math.max(maxIndex, shardIndexOf(s.file) ?? -1);
   }
   for (const name of readdirSync(dir)) {

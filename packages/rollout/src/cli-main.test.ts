@@ -1,4 +1,4 @@
-import { cpSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -190,5 +190,27 @@ describe("ssb-rollout arguments", () => {
     const args = ["--model", modelDir, "--problems", problems, "--out", work];
     expect(await runCli(args, { out: sink().stream, err: folder.stream })).toBe(1);
     expect(folder.text()).toMatch(/cannot open the rollout output/);
+  });
+
+  it("refuses a --capture-logits path that is a file, naming the flag, before anything is written", async () => {
+    const problems = path.join(work, "cap-file.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
+    const file = path.join(work, "logits-file");
+    await writeFile(file, "not a folder");
+    const out = path.join(work, "cap-file-out.jsonl");
+    for (const [dir, why] of [
+      [file, /--capture-logits .*logits-file: is a file, not a folder/],
+      [
+        path.join(file, "sub"),
+        /--capture-logits .*logits-file\/sub: lies under .*logits-file, which is a file/,
+      ],
+    ] as const) {
+      const err = sink();
+      const args = ["--model", modelDir, "--problems", problems, "--out", out, "--capture-logits", dir];
+      expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(1);
+      expect(err.text()).toMatch(why);
+    }
+    expect(readFileSync(file, "utf8")).toBe("not a folder");
+    expect(existsSync(out) || existsSync(`${out}.settings.json`)).toBe(false);
   });
 });

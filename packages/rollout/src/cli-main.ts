@@ -2,6 +2,8 @@
  * `ssb-rollout`: problems JSONL × n samples through an exported ONNX model -> rollouts JSONL, resumable,
  * optionally capturing top-k logits. Parsing and the run live here (testable); cli.ts only calls runCli.
  */
+import { existsSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { type LogitDtype, LogitStoreError } from "@ssb/logit-store";
 import { ModelFileError } from "@ssb/model";
@@ -231,6 +233,24 @@ function parse(argv: string[]) {
   });
 }
 
+/**
+ * The store is a folder, created when missing. A path that is a file (or lies under one) is refused naming the
+ * flag, before the model loads and before any output is opened.
+ */
+function checkCaptureDir(dir: string): void {
+  let parent = dir;
+  while (!existsSync(parent)) {
+    const up = dirname(parent);
+    if (up === parent) return;
+    parent = up;
+  }
+  if (statSync(parent).isDirectory()) return;
+  const what = parent === dir ? "is a file" : `lies under ${parent}, which is a file`;
+  throw new RolloutError(
+    `--capture-logits ${dir}: ${what}, not a folder; the logit store is a folder (give a new folder or an existing store)`,
+  );
+}
+
 /** Run the CLI; returns the exit code. */
 export interface CliIo {
   out: NodeJS.WriteStream;
@@ -267,6 +287,7 @@ export async function runCli(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
+    if (options.captureDir !== undefined) checkCaptureDir(options.captureDir);
     // Read before the model loads (seconds to minutes), so a bad line fails at once.
     const input = options.teacherPrompts
       ? {

@@ -2,7 +2,13 @@
  * What rollout jobs (runRollouts) and teacher-reply jobs (runTeacherReplies) share around their files: the
  * job's logit store, and the checks a resumed job makes before it writes (its output and store are its own).
  */
-import { type LogitStoreWriter, openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
+import { resolve } from "node:path";
+import {
+  type LogitStoreWriter,
+  logitStoreExists,
+  openLogitStore,
+  openLogitStoreWriter,
+} from "@ssb/logit-store";
 import { RolloutError } from "./errors.js";
 import type { Generator } from "./generator.js";
 import type { RolloutJournal } from "./rollout-journal.js";
@@ -34,22 +40,33 @@ export function refuseChangedPrompt(journal: RolloutJournal, problemId: string, 
   }
 }
 
-/** Every record already written must have its logits in the store (a resume pointed at another folder). */
-export function refuseMissingLogits(
-  keysWritten: Iterable<string>,
-  writer: LogitStoreWriter,
+/**
+ * Every record already written must have its logits in the job's store (a resume pointed at another folder is
+ * refused). Checked on a read-only snapshot before the writer opens the store, so a refusal creates no store
+ * folder and leaves an existing store as it was (opening a writer would create or recover it).
+ */
+export async function refuseMissingLogits(
+  keysWritten: readonly string[],
+  storeDir: string,
   outFile: string,
-): void {
-  let missing = 0;
-  let first = "";
-  for (const key of keysWritten) {
-    if (writer.has(key)) continue;
-    if (missing++ === 0) first = key;
-  }
-  if (missing > 0) {
+): Promise<void> {
+  if (keysWritten.length === 0) return;
+  const hint = `was --capture-logits given another folder than the run that wrote them? (nothing was created or changed)`;
+  if (!logitStoreExists(storeDir)) {
     throw new RolloutError(
-      `${writer.dir}: ${missing} record(s) of ${outFile} have no logits in this store (first: "${first}"); was --capture-logits given another folder than the run that wrote them?`,
+      `${resolve(storeDir)}: holds no logit store, but ${keysWritten.length} record(s) of ${outFile} have their logits in one (first: "${keysWritten[0]}"); ${hint}`,
     );
+  }
+  const store = await openLogitStore(storeDir);
+  try {
+    const missing = keysWritten.filter((key) => !store.has(key));
+    if (missing.length > 0) {
+      throw new RolloutError(
+        `${store.dir}: ${missing.length} record(s) of ${outFile} have no logits in this store (first: "${missing[0]}"); ${hint}`,
+      );
+    }
+  } finally {
+    store.close();
   }
 }
 

@@ -3,7 +3,7 @@
  * resumes) and what is another one (and is refused before it mixes two runs), logit stores that do not
  * belong to the output, and stopping on an abort signal.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -115,9 +115,28 @@ describe("runRollouts with logit capture", () => {
     const out = fresh("cap.jsonl");
     const logits = fresh("logits");
     await runRollouts(job(out, { capture: { dir: logits }, problems: PROBLEMS.slice(0, 2) }));
-    await expect(runRollouts(job(out, { capture: { dir: fresh("empty-logits") } }))).rejects.toThrow(
-      /4 record\(s\) of .*\d+-cap\.jsonl have no logits in this store \(first: "p0#0"\)/,
+    const missing = fresh("empty-logits");
+    await expect(runRollouts(job(out, { capture: { dir: missing } }))).rejects.toThrow(
+      /empty-logits: holds no logit store, but 4 record\(s\) of .*\d+-cap\.jsonl have their logits in one \(first: "p0#0"\); was --capture-logits given another folder/,
     );
+    expect(existsSync(missing)).toBe(false); // the refusal created no empty store
+  });
+
+  it("refuses a resume pointed at another job's store without changing that store", async () => {
+    const out = fresh("cap-other.jsonl");
+    await runRollouts(job(out, { capture: { dir: fresh("logits") }, problems: PROBLEMS.slice(0, 2) }));
+    const other = fresh("other-logits");
+    await runRollouts(job(fresh("other.jsonl"), { capture: { dir: other }, problems: PROBLEMS.slice(3) }));
+    // What a crashed writer leaves behind: a writer opened on the store would delete it and rewrite the journal.
+    writeFileSync(path.join(other, "shard-000009.arrow.partial"), "half a shard");
+    writeFileSync(path.join(other, "in-progress.jsonl"), '"p9#0"\n');
+    const files = (): string[][] =>
+      readdirSync(other).map((f) => [f, readFileSync(path.join(other, f)).toString("base64")]);
+    const before = files();
+    await expect(runRollouts(job(out, { capture: { dir: other } }))).rejects.toThrow(
+      /other-logits: 4 record\(s\) of .*cap-other\.jsonl have no logits in this store \(first: "p0#0"\)/,
+    );
+    expect(files()).toEqual(before);
   });
 
   it("leaves no output behind when refused before its first record (a store held by another job)", async () => {

@@ -144,13 +144,13 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     });
     for (const w of work) if (w.missing.length < n) refuseChangedPrompt(journal, w.problem.id, w.hash);
     if (options.capture) {
-      writer = await openJobStore(gen, options.capture, sampling.temperature);
       const writtenKeys = work.flatMap((w) =>
         Array.from({ length: n }, (_, i) => i)
           .filter((i) => !w.missing.includes(i))
           .map((i) => captureKeyFor(w.problem.id, i)),
       );
-      refuseMissingLogits(writtenKeys, writer, options.outFile);
+      await refuseMissingLogits(writtenKeys, options.capture.dir, options.outFile);
+      writer = await openJobStore(gen, options.capture, sampling.temperature);
     }
     const prompts: PromptInput[] = [];
     for (const w of work) {

@@ -2,7 +2,7 @@
  * `ssb-rollout --teacher-prompts`: curation's teacher-prompts.jsonl in, the replies ssb-curate reads out,
  * with each request sampled as the in-process teacher adapter samples it and its logits stored under its id.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -159,6 +159,16 @@ describe("ssb-rollout --teacher-prompts", () => {
       0,
     );
     expect(again.text()).toMatch(/0 new, 3 already done/);
+    // Resumed with another capture folder: refused before any store is made there (the too-long reply has no
+    // logits, so 2 of the 3 records are missing theirs).
+    const elsewhere = path.join(work, "elsewhere-logits");
+    const refused = sink();
+    const otherCapture = ["--capture-logits", elsewhere];
+    expect(await runCli([...args, ...otherCapture], { out: sink().stream, err: refused.stream })).toBe(1);
+    expect(refused.text()).toMatch(
+      /elsewhere-logits: holds no logit store, but 2 record\(s\) of .*long-replies\.jsonl have their logits in one/,
+    );
+    expect(existsSync(elsewhere)).toBe(false);
   });
 
   it("names the line of a record that is not a teacher prompt", async () => {

@@ -149,8 +149,8 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     }
     if (options.capture) {
       const firstTemperature = options.prompts[0]?.requests[0]?.sampling.temperature ?? 1;
+      await refuseMissingLogits(written0, options.capture.dir, options.outFile);
       writer = await openJobStore(gen, options.capture, firstTemperature);
-      refuseMissingLogits(written0, writer, options.outFile);
     }
     const teacher = createTeacherGenerator({
       generator: gen,
