@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { readStageRecord, type StageRecord } from "@ssb/cli";
 import { readMetrics, resolveTrainConfig, type StepMetrics, type TrainConfigInput } from "@ssb/distill";
-import { type Interval, type SampleRecord, summarizeRecords } from "@ssb/eval";
+import { formatPercent, type Interval, type SampleRecord, summarizeRecords } from "@ssb/eval";
 import { type GrpoStepMetrics, readGrpoMetrics } from "@ssb/grpo";
 import type { ResolvedComparison } from "./compare-config.js";
 import {
@@ -262,7 +262,8 @@ function computeRows(
   ];
 }
 
-const pct = (x: number): string => (100 * x).toFixed(1);
+// Halves away from zero at the shown digit, as @ssb/eval's reports round (toFixed rounds the binary value).
+const pct = (x: number): string => formatPercent(x);
 const ci = (i: Interval): string => `${pct(i.estimate)} [${pct(i.lower)}, ${pct(i.upper)}]`;
 const signed = (x: number): string => `${x >= 0 ? "+" : "−"}${pct(Math.abs(x))}`;
 const diffCi = (i: Interval): string => `${signed(i.estimate)} [${signed(i.lower)}, ${signed(i.upper)}]`;
@@ -274,7 +275,7 @@ function verdict(d: PairedDifference, better: string, worse: string): string {
   return "they are tied within the uncertainty (the 95% CI of the difference contains 0)";
 }
 
-function writeParagraph(r: Omit<ComparisonReport, "paragraph" | "plotSvg" | "title">): string {
+export function writeParagraph(r: Omit<ComparisonReport, "paragraph" | "plotSvg" | "title">): string {
   const [base, grpo, ssb] = ["base", "grpo", "ssb"].map((a) =>
     r.rows.find((row) => row.arm === a),
   ) as ArmRow[];

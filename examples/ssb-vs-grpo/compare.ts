@@ -12,6 +12,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createReporter } from "@ssb/cli";
+import { formatPercent } from "@ssb/eval";
 import { CompareConfigError, loadCompareConfig } from "./compare-config.js";
 import { type ComparisonResult, runComparison } from "./run-comparison.js";
 
@@ -82,12 +83,12 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<Comp
   const r = result.report;
   const line = (name: string) => {
     const row = r.rows.find((x) => x.name === name);
-    return row ? `${name} ${(100 * row.pass1.estimate).toFixed(1)}%` : name;
+    return row ? `${name} ${formatPercent(row.pass1.estimate)}%` : name;
   };
   io.stdout(
     `pass@1 on ${r.protocol.evalProblems} held-out problems: ${["base", "GRPO", "SSB"].map(line).join(", ")}; ` +
-      `SSB − GRPO ${(100 * r.ssbVsGrpo.difference.estimate).toFixed(1)} points ` +
-      `[${(100 * r.ssbVsGrpo.difference.lower).toFixed(1)}, ${(100 * r.ssbVsGrpo.difference.upper).toFixed(1)}]\n` +
+      `SSB − GRPO ${formatPercent(r.ssbVsGrpo.difference.estimate)} points ` +
+      `[${formatPercent(r.ssbVsGrpo.difference.lower)}, ${formatPercent(r.ssbVsGrpo.difference.upper)}]\n` +
       `report: ${result.files.markdown}\n`,
   );
   return result;

@@ -6,7 +6,7 @@
  */
 import type { CurationSummary } from "@ssb/curation";
 import { lossCurveSvg, type StepMetrics, svgLinePlot } from "@ssb/distill";
-import { formatInterval, type RunComparison, type RunSummary } from "@ssb/eval";
+import { formatInterval, formatPercent, type RunComparison, type RunSummary } from "@ssb/eval";
 import { barChartSvg, escapeXml, intervalChartSvg } from "./svg-charts.js";
 import type { StageRecord } from "./work-dir.js";
 
@@ -32,7 +32,7 @@ interface Section {
   svg?: string[];
 }
 
-const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const pct = (v: number) => `${formatPercent(v)}%`;
 const num = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
 
 function accuracySection(input: ReportInput): Section {

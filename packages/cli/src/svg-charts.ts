@@ -2,6 +2,7 @@
  * Two small inline-SVG charts the pipeline report needs and the packages do not export: accuracy intervals
  * (a dot and a whisker per run) and horizontal bars (stage times). Line plots come from @ssb/distill.
  */
+import { formatPercent } from "@ssb/eval";
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -42,7 +43,7 @@ export function intervalChartSvg(points: readonly IntervalPoint[], title: string
       `<line x1="${sx(p.lower)}" y1="${y - 6}" x2="${sx(p.lower)}" y2="${y + 6}" stroke="${color}" stroke-width="2"/>`,
       `<line x1="${sx(p.upper)}" y1="${y - 6}" x2="${sx(p.upper)}" y2="${y + 6}" stroke="${color}" stroke-width="2"/>`,
       `<circle cx="${sx(p.estimate)}" cy="${y}" r="5" fill="${color}"/>`,
-      `<text x="${sx(p.upper) + 8}" y="${y + 4}" fill="#333">${(p.estimate * 100).toFixed(1)}%</text>`,
+      `<text x="${sx(p.upper) + 8}" y="${y + 4}" fill="#333">${formatPercent(p.estimate)}%</text>`,
     );
   });
   parts.push("</svg>");

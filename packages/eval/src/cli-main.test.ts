@@ -151,6 +151,23 @@ describe("ssb-eval CLI", () => {
     expect(partial.err()).toMatch(/named-run is incomplete: 12\/20 samples \(rerun it to finish\)/);
   });
 
+  it("refuses a benchmark file with no problems, naming it, before writing anything", async () => {
+    const empty = join(root, "empty-bench.jsonl");
+    writeFileSync(empty, "");
+    writeFileSync(
+      join(root, "empty-spec.json"),
+      JSON.stringify({ name: "empty", file: empty, questionField: "q", answerField: "a" }),
+    );
+    const replies = join(root, "empty-replies.jsonl");
+    writeFileSync(replies, `${JSON.stringify({ problemId: "x", sampleIndex: 0, text: "1" })}\n`);
+    const out = join(root, "empty-run");
+    const c = capture();
+    const args = ["--replies", replies, "--benchmark-config", join(root, "empty-spec.json"), "--out", out];
+    expect(await main(args, c.io)).toBe(1);
+    expect(c.err()).toContain(`benchmark "empty": ${empty} holds no problems`);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("reports bad input with file and field", async () => {
     const c = capture();
     writeFileSync(join(root, "bad.json"), JSON.stringify({ name: "x", file: "f.jsonl", questionField: "q" }));

@@ -23,6 +23,7 @@ export {
   type RunComparison,
 } from "./compare.js";
 export { packageDataDir } from "./data-dir.js";
+export { formatPercent } from "./format-percent.js";
 export type { GeneratedSample, GenerationPrompt, GenerationRequest, SampleGenerator } from "./generator.js";
 export {
   type LoadBenchmarkOptions,

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { goldAnswer, parseBenchmarkSpec } from "./benchmarks.js";
@@ -40,6 +41,9 @@ describe("shipped benchmarks", () => {
     expect(loadBenchmark("aime24", { limit: 3 }).problems.map((p) => p.id)).toEqual(["60", "61", "62"]);
     expect(loadBenchmark("aime24", { ids: ["89", "61"] }).problems.map((p) => p.id)).toEqual(["61", "89"]);
     expect(() => loadBenchmark("aime24", { ids: ["1"] })).toThrow(/unknown problem ids 1/);
+    expect(() => loadBenchmark("aime24", { ids: [] })).toThrow(
+      'benchmark "aime24": the list of problem ids to keep is empty',
+    );
     expect(() => loadBenchmark("gsm9k")).toThrow(/unknown benchmark "gsm9k"/);
   });
 });
@@ -80,6 +84,23 @@ describe("custom benchmarks", () => {
     expect(() =>
       parseBenchmarkSpec({ name: "x", file: "f", questionField: "q", answerField: "a", extra: 1 }, "s.json"),
     ).toThrow('s.json: unknown field "extra"');
+  });
+
+  it("refuses a file that holds no problems, naming it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ssb-eval-empty-"));
+    try {
+      for (const [name, text] of [
+        ["empty.jsonl", ""],
+        ["blank.jsonl", "\n  \n\n"],
+      ] as const) {
+        writeFileSync(join(dir, name), text);
+        expect(() => loadBenchmark({ ...spec, file: name }, { dataDir: dir })).toThrow(
+          `benchmark "mine": ${join(dir, name)} holds no problems`,
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("gold formats", () => {

@@ -112,7 +112,13 @@ export function loadBenchmark(
     throw new Error(`benchmark "${spec.name}": cannot read ${file} (${(error as Error).message})`);
   }
   let problems = parseBenchmarkText(text, spec, file);
+  // An empty file would "pass" with 0 problems and an empty report: almost always a wrong path or a failed
+  // download, never a benchmark.
+  if (problems.length === 0)
+    throw new Error(`benchmark "${spec.name}": ${file} holds no problems (no non-blank lines)`);
   if (options.ids !== undefined) {
+    if (options.ids.length === 0)
+      throw new Error(`benchmark "${spec.name}": the list of problem ids to keep is empty`);
     const wanted = new Set(options.ids);
     const known = new Set(problems.map((p) => p.id));
     const missing = [...wanted].filter((id) => !known.has(id));

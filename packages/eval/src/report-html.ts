@@ -3,7 +3,8 @@
  * offline, forever. Summary tables are the Markdown tables' content as HTML.
  */
 import type { RunComparison } from "./compare.js";
-import { formatInterval, formatPercent } from "./report-markdown.js";
+import { formatPercent } from "./format-percent.js";
+import { formatInterval } from "./report-markdown.js";
 import type { BenchmarkSummary, GroupSummary, RunSummary } from "./summarize.js";
 import { escapeXml, histogramChart, type IntervalRow, intervalChart, winLossChart } from "./svg-plots.js";
 

@@ -1,11 +1,8 @@
 /** Markdown tables of summaries and comparisons: what goes into a README, a PR or a paper draft. */
 import type { Interval } from "./bootstrap.js";
 import type { RunComparison } from "./compare.js";
+import { formatPercent } from "./format-percent.js";
 import type { RunSummary } from "./summarize.js";
-
-export function formatPercent(v: number, digits = 1): string {
-  return Number.isFinite(v) ? `${(v * 100).toFixed(digits)}` : "n/a";
-}
 
 /** `42.0 [38.1, 46.2]` (percent). */
 export function formatInterval(i: Interval | undefined): string {

@@ -3,6 +3,8 @@
  * whisker intervals, histograms and win/loss bars. Each function returns one `<svg>` element as a string.
  */
 
+import { formatPercent } from "./format-percent.js";
+
 export interface IntervalPoint {
   series: string;
   estimate: number;
@@ -37,7 +39,7 @@ export function escapeXml(text: string): string {
 }
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : "0");
-const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : "n/a");
+const pct = (v: number) => (Number.isFinite(v) ? `${formatPercent(v)}%` : "n/a");
 
 /** Horizontal accuracy chart: one row per label, one dot with its CI whisker per series, x axis 0–100%. */
 export function intervalChart(

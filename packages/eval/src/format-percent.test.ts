@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { formatPercent } from "./format-percent.js";
+
+/** k / n in percent with `digits` decimals, halves away from zero, in exact integer arithmetic. */
+function exactPercent(k: number, n: number, digits: number): string {
+  const units = (2n * BigInt(k) * 10n ** BigInt(2 + digits) + BigInt(n)) / (2n * BigInt(n));
+  const text = units.toString().padStart(digits + 1, "0");
+  return digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
+describe("formatPercent", () => {
+  it("rounds halves away from zero at the shown precision, where toFixed rounded 43.55 down", () => {
+    expect((0.4355 * 100).toFixed(1)).toBe("43.5"); // the bug: the double below 43.55
+    expect(formatPercent(0.4355)).toBe("43.6");
+    expect(formatPercent(871 / 2000)).toBe("43.6");
+    expect(formatPercent(-0.4355)).toBe("-43.6");
+    expect(formatPercent(0.4345)).toBe("43.5");
+    expect(formatPercent(0.0005)).toBe("0.1");
+    expect(formatPercent(0.00125, 2)).toBe("0.13");
+    expect(formatPercent(0.125, 0)).toBe("13");
+    expect(formatPercent(1)).toBe("100.0");
+    expect(formatPercent(0)).toBe("0.0");
+    expect(formatPercent(0.43549)).toBe("43.5");
+    expect(formatPercent(0.434999999)).toBe("43.5");
+    expect(formatPercent(-0.0001)).toBe("-0.0");
+    expect(formatPercent(Number.NaN)).toBe("n/a");
+    expect(formatPercent(Number.POSITIVE_INFINITY)).toBe("n/a");
+  });
+
+  it("matches exact rounding for every count fraction k / n of the usual sample counts", () => {
+    for (const n of [30, 120, 500, 1319, 2000, 4000, 5276, 8000]) {
+      for (let k = 0; k <= n; k++) {
+        for (const digits of [1, 2]) {
+          const want = exactPercent(k, n, digits);
+          if (formatPercent(k / n, digits) !== want)
+            expect(`${k}/${n} -> ${formatPercent(k / n, digits)}`).toBe(want);
+        }
+      }
+    }
+  });
+});
