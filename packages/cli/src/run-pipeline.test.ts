@@ -97,4 +97,39 @@ describe("runPipeline", () => {
       rmSync(workDir, { recursive: true, force: true });
     }
   });
+
+  it("refuses to skip a finished stage whose outputs are gone, naming them and --from; changes nothing", async () => {
+    const workDir = mkdtempSync(path.join(os.tmpdir(), "ssb-run-outputs-"));
+    try {
+      const model = path.join(workDir, "model");
+      mkdirSync(model);
+      writeFileSync(path.join(model, "config.json"), "{}\n");
+      const done = (stage: string, files: string[]): void => {
+        mkdirSync(path.join(workDir, stage, "base-onnx"), { recursive: true });
+        for (const f of files) writeFileSync(path.join(workDir, stage, f), "");
+        writeFileSync(path.join(workDir, stage, "stage.json"), JSON.stringify({ stage, stats: {} }));
+      };
+      done("problems", ["train.jsonl", "eval.jsonl"]);
+      done("rollout", []); // its rollouts.jsonl deleted since
+      const before = readdirSync(workDir, { recursive: true }).map(String).sort();
+      const run = (from?: "rollout") =>
+        runPipeline({
+          config: { ...DEFAULT_CONFIG, model },
+          configFile: null,
+          workDir,
+          ...(from ? { from } : {}),
+          reporter: createReporter({ write: () => true }, true),
+        });
+      await expect(run()).rejects.toThrow(
+        `the rollout stage is marked finished (${path.join(workDir, "rollout", "stage.json")}) but ` +
+          `${path.join("rollout", "rollouts.jsonl")} is missing from ${workDir}; rerun with --from rollout`,
+      );
+      expect(readdirSync(workDir, { recursive: true }).map(String).sort()).toEqual(before);
+      // With --from rollout the stage is redone, so its outputs are not required: the run gets past the check
+      // (and stops at the empty problem files, which this test did not fill).
+      await expect(run("rollout")).rejects.not.toThrow(/marked finished/);
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -26,6 +26,7 @@ import {
   firstIncompleteStage,
   markStageComplete,
   readStageRecord,
+  STAGE_FILE,
   type StageRecord,
   stageDir,
   writeFileAtomic,
@@ -158,6 +159,48 @@ function pinConfig(workDir: string, configIn: PipelineConfig, from: StageName | 
   writeFileAtomic(file, `${JSON.stringify(config, null, 2)}\n`);
 }
 
+/**
+ * What later stages (and the final report) read from each finished stage. A stage.json whose outputs were
+ * deleted or moved since would otherwise be skipped, and a later stage would fail far from the cause.
+ */
+function stageOutputs(workDir: string, stage: StageName, dirs: Record<StageName, string>): string[] {
+  switch (stage) {
+    case "problems": {
+      const files = problemFiles(dirs.problems);
+      return [files.train, files.eval];
+    }
+    case "rollout":
+      return [baseOnnxDir(dirs.rollout), rolloutsFile(dirs.rollout)];
+    case "curate":
+      return [pairsFile(dirs.curate), logitsDir(dirs.curate), path.join(dirs.curate, "summary.json")];
+    case "distill":
+      return readStageRecord(workDir, "distill")?.stats.trained === true ? [adapterDir(dirs.distill)] : [];
+    case "eval":
+      return [path.join(dirs.eval, "outcome.json")];
+    case "report":
+      return [path.join(dirs.report, "report.md"), path.join(dirs.report, "report.html")];
+  }
+}
+
+/** Refuses a run that would skip a finished stage whose outputs are gone, before anything is changed. */
+function checkFinishedStages(
+  workDir: string,
+  until: StageName | null,
+  dirs: Record<StageName, string>,
+): void {
+  for (const stage of STAGES) {
+    if (stage === until) return;
+    const missing = stageOutputs(workDir, stage, dirs).filter((file) => !existsSync(file));
+    if (missing.length > 0) {
+      throw new Error(
+        `the ${stage} stage is marked finished (${path.join(dirs[stage], STAGE_FILE)}) but ` +
+          `${missing.map((file) => path.relative(workDir, file)).join(", ")} ${missing.length === 1 ? "is" : "are"} missing ` +
+          `from ${workDir}; rerun with --from ${stage} to redo it and what follows`,
+      );
+    }
+  }
+}
+
 function hasFiles(dir: string): boolean {
   return existsSync(dir) && readdirSync(dir).length > 0;
 }
@@ -185,10 +228,12 @@ async function runLocked(options: RunPipelineOptions, workDir: string): Promise<
   // The stages from rollout to eval read the model: a run that will run any of them needs it to be there.
   const first = options.from ?? firstIncompleteStage(workDir);
   if (first !== null && stageIndex(first) <= stageIndex("eval")) checkModelDir(config.model, modelDir);
-  // Check the config before deleting anything: a refused run must leave the work directory as it was.
+  const dirs = Object.fromEntries(STAGES.map((s) => [s, stageDir(workDir, s)])) as Record<StageName, string>;
+  // The stages before the first one to run are skipped: their outputs must be there. Checked, like the config,
+  // before deleting anything: a refused run must leave the work directory as it was.
+  checkFinishedStages(workDir, first, dirs);
   pinConfig(workDir, config, options.from);
   if (options.from) clearFrom(workDir, options.from);
-  const dirs = Object.fromEntries(STAGES.map((s) => [s, stageDir(workDir, s)])) as Record<StageName, string>;
   const problems = problemFiles(dirs.problems);
   const ran: StageName[] = [];
   type EvalOutcome = { base: RunSummary; student: RunSummary; comparison: RunComparison };
