@@ -60,4 +60,25 @@ describe("ssb subcommands", () => {
     expect(c.err()).toMatch(/--model is required/);
     expect(await main(["nope"], c.io)).toBe(2);
   });
+
+  it("names a path flag that is a folder where a file is expected, or the reverse, before loading anything", async () => {
+    const pairs = path.join(dir, "pairs.jsonl");
+    writeFileSync(pairs, "");
+    const args = ["distill", "--model", testModelDir(), "--logits", dir, "--out", path.join(dir, "o")];
+    const cases: [string[], RegExp][] = [
+      [[...args, "--pairs", dir], /--pairs .*: is a folder, expected a file/],
+      [[...args, "--pairs", pairs, "--config", dir], /--config .*: is a folder, expected a file/],
+      [
+        [...args.slice(0, 3), "--logits", pairs, "--out", dir, "--pairs", pairs],
+        /--logits .*: is a file, expected a folder/,
+      ],
+      [["curate", "--config", path.join(dir, "missing.yaml")], /--config .*missing\.yaml: no such file/],
+    ];
+    for (const [argv, message] of cases) {
+      const c = capture();
+      expect(await main(argv, c.io), c.err()).toBe(2);
+      expect(c.err()).toMatch(message);
+    }
+    expect(existsSync(path.join(dir, "o"))).toBe(false);
+  });
 });

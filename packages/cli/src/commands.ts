@@ -2,7 +2,7 @@
  * The per-stage subcommands. Each is a thin layer over a package's public API (or its exported CLI):
  * `rollout` is @ssb/rollout's own CLI; the others parse flags and call the same stage functions `ssb run` uses.
  */
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -30,6 +30,25 @@ function need(values: Record<string, unknown>, name: string): string {
   return v;
 }
 
+/**
+ * A path flag checked before anything loads: a folder where a file is expected (or the reverse), or a path
+ * that is not there, named with its flag rather than a bare EISDIR / ENOENT after the model has loaded.
+ */
+function pathFlag(flag: string, file: string, kind: "file" | "folder"): string {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (stat === undefined) throw new UsageError(`--${flag} ${file}: no such ${kind}`);
+  if (kind === "file" && stat.isDirectory())
+    throw new UsageError(`--${flag} ${file}: is a folder, expected a file`);
+  if (kind === "folder" && !stat.isDirectory())
+    throw new UsageError(`--${flag} ${file}: is a file, expected a folder`);
+  return file;
+}
+
+/** A --config file's parsed contents (JSON or YAML). */
+function readConfigFlag(file: string): unknown {
+  return parseConfigText(readFileSync(pathFlag("config", file, "file"), "utf8"), file);
+}
+
 function numberFlag(values: Record<string, unknown>, name: string): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
@@ -41,7 +60,7 @@ function numberFlag(values: Record<string, unknown>, name: string): number | und
 
 /** A config from an optional --config file with flag overrides merged on top (validated as a whole). */
 function configWith(file: string | undefined, overrides: Record<string, unknown>): PipelineConfig {
-  const base = file === undefined ? {} : parseConfigText(readFileSync(file, "utf8"), file);
+  const base = file === undefined ? {} : readConfigFlag(file);
   return resolveConfig(deepMerge(base, overrides), file ?? "flags");
 }
 
@@ -143,7 +162,7 @@ export async function distillCommand(argv: string[], io: CommandIo): Promise<num
     io.stdout(DISTILL_USAGE);
     return 0;
   }
-  const fromFile = values.config ? parseConfigText(readFileSync(values.config, "utf8"), values.config) : {};
+  const fromFile = values.config ? readConfigFlag(values.config) : {};
   const lr = numberFlag(values, "lr");
   const input = deepMerge(
     deepMerge(loadConfig().config.distill, fromFile),
@@ -157,8 +176,8 @@ export async function distillCommand(argv: string[], io: CommandIo): Promise<num
   const config = resolveTrainConfig(input, values.config ?? "distill settings");
   const result = await runTraining({
     modelDir: resolveModelDir(need(values, "model")),
-    dataFile: need(values, "pairs"),
-    logitsDir: need(values, "logits"),
+    dataFile: pathFlag("pairs", need(values, "pairs"), "file"),
+    logitsDir: pathFlag("logits", need(values, "logits"), "folder"),
     outDir: need(values, "out"),
     config,
     resume: true,
