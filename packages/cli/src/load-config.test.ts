@@ -86,6 +86,10 @@ describe("config", () => {
       /bad\.yaml:\d+:\d+: not valid YAML/,
     );
     expect(() => parseConfigText("{", "bad.json")).toThrow(ConfigError);
+    // JSON too: the line and column, not JSON.parse's character offset.
+    expect(() => parseConfigText('{\n  "seed": 1,\n  "rollout": {"samples": 4,}\n}', "bad.json")).toThrow(
+      /^bad\.json:3:28: not valid JSON/,
+    );
   });
 
   it("deepMerge replaces arrays and scalars, merges objects", () => {

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { parseJsonFile } from "@ssb/distill";
 import { parseDocument } from "yaml";
 import type { ZodError } from "zod";
 import { type PipelineConfig, pipelineSchema } from "./config-schema.js";
@@ -58,9 +59,9 @@ export function resolveConfig(partial: unknown, where = "config"): PipelineConfi
 export function parseConfigText(text: string, file: string): unknown {
   if (file.endsWith(".json")) {
     try {
-      return JSON.parse(text);
+      return parseJsonFile(text, file); // names file:line:column, as YAML errors do
     } catch (e) {
-      throw new ConfigError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+      throw new ConfigError(e instanceof Error ? e.message : String(e));
     }
   }
   const doc = parseDocument(text, { prettyErrors: true });
