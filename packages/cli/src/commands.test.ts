@@ -73,6 +73,21 @@ describe("ssb subcommands", () => {
         /--logits .*: is a file, expected a folder/,
       ],
       [["curate", "--config", path.join(dir, "missing.yaml")], /--config .*missing\.yaml: no such file/],
+      // A missing adapter once evaluated the base model twice, as base and "student".
+      [
+        [
+          "eval",
+          "--model",
+          "default",
+          "--adapter",
+          path.join(dir, "nope"),
+          "--problems",
+          pairs,
+          "--out",
+          path.join(dir, "o"),
+        ],
+        /--adapter .*nope: no such folder/,
+      ],
     ];
     for (const [argv, message] of cases) {
       const c = capture();

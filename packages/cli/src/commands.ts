@@ -233,6 +233,9 @@ export async function evalCommand(argv: string[], io: CommandIo): Promise<number
   );
   const modelDir = resolveModelDir(need(values, "model"));
   const out = need(values, "out");
+  // Checked before the export writes into --out.
+  const adapterDir = values.adapter === undefined ? null : pathFlag("adapter", values.adapter, "folder");
+  const evalFile = pathFlag("problems", need(values, "problems"), "file");
   const baseOnnx = await ensureOnnxExport({
     modelDir,
     outDir: path.join(out, "base-onnx"),
@@ -242,8 +245,8 @@ export async function evalCommand(argv: string[], io: CommandIo): Promise<number
     config,
     modelDir,
     baseOnnxDir: baseOnnx,
-    adapterDir: values.adapter ?? null,
-    evalFile: need(values, "problems"),
+    adapterDir,
+    evalFile,
     dir: out,
     reporter: io.reporter,
   });

@@ -28,6 +28,7 @@ import {
   selectBackend,
   trainableVariables,
 } from "@ssb/distill";
+import { acquirePidLock } from "@ssb/logit-store";
 import { checkpointFingerprint, type LoraConfig, loadCheckpoint } from "@ssb/model";
 import * as tf from "@tensorflow/tfjs";
 import {
@@ -126,6 +127,18 @@ function microBatches(
 }
 
 export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
+  await mkdir(options.outDir, { recursive: true });
+  // One run per output folder: two would interleave their rounds in metrics.jsonl and overwrite each other's
+  // checkpoints and policy export.
+  const release = acquirePidLock(path.join(options.outDir, "grpo.lock"), options.outDir, "grpo run");
+  try {
+    return await runGrpoLocked(options);
+  } finally {
+    release();
+  }
+}
+
+async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
   const { config, outDir } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (options.problems.length === 0) throw new Error("runGrpo: no problems");
