@@ -86,6 +86,18 @@ describe("runEval with a scripted generator", () => {
     expect(result.records).toEqual(all);
   });
 
+  it("refuses a user template without {{question}} before writing anything, so the fixed rerun can start", async () => {
+    const out = join(root, "template");
+    const bad = { ...config, limit: 2, userTemplate: "oops" };
+    await expect(
+      runEval({ config: bad, generator: fakeGenerator({ accuracy: 1 }), outDir: out }),
+    ).rejects.toThrow(/config\.userTemplate must be a string containing \{\{question\}\}, found "oops"/);
+    expect(existsSync(join(out, "run.json"))).toBe(false);
+    const fixed = { ...config, limit: 2 };
+    const result = await runEval({ config: fixed, generator: fakeGenerator({ accuracy: 1 }), outDir: out });
+    expect(result.generated).toBe(2 * 2 * 4);
+  });
+
   it("refuses to resume with different settings, naming the field", async () => {
     const out = join(root, "d");
     await runEval({ config, generator: fakeGenerator(), outDir: out, reports: false });

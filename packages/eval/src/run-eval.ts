@@ -215,6 +215,13 @@ export function validateEvalConfig(config: EvalConfig, where = "config"): void {
   )
     fail("sampling.repetitionPenalty", "a number > 0", s.repetitionPenalty);
   if (!(Number.isSafeInteger(config.seed) && config.seed >= 0)) fail("seed", "an integer >= 0", config.seed);
+  // Checked here, not first when a prompt is built: by then run.json pins the bad template and the corrected
+  // rerun is refused as "different settings".
+  if (
+    config.userTemplate !== undefined &&
+    !(typeof config.userTemplate === "string" && config.userTemplate.includes("{{question}}"))
+  )
+    fail("userTemplate", "a string containing {{question}}", config.userTemplate);
   if (config.limit !== undefined && !(Number.isInteger(config.limit) && config.limit >= 1))
     fail("limit", "a positive integer", config.limit);
   if (
