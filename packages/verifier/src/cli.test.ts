@@ -61,6 +61,13 @@ describe("ssb-verify", () => {
     );
   });
 
+  it("reads a file that starts with a byte-order mark (it was one malformed line, and exit 0)", async () => {
+    const file = join(dir, "bom.jsonl");
+    writeFileSync(file, `\uFEFF${lines[0]}\n`);
+    const { stdout } = await run("node", [cli, "--strict", file]);
+    expect(JSON.parse(stdout)).toMatchObject({ id: "a", correct: true });
+  });
+
   it("--strict stops at the first malformed line with exit code 1", async () => {
     const failure = await run("node", [cli, "--strict", join(dir, "in.jsonl")]).catch(
       (e: { code: number; stdout: string; stderr: string }) => e,

@@ -63,8 +63,10 @@ async function gradeLines(
   };
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
-  for await (const line of lines) {
+  for await (let line of lines) {
     lineNumber++;
+    // A byte-order mark (files saved by some Windows editors) is not part of the first record.
+    if (lineNumber === 1 && line.startsWith("\uFEFF")) line = line.slice(1);
     if (line.trim().length === 0) continue;
     summary.lines++;
     const graded = gradeJsonLine(line, lineNumber, source, options);
