@@ -22,10 +22,15 @@ export interface PromptOptions {
   userTemplate?: string;
 }
 
+/** The placeholder a user template must hold; one definition for buildMessages and the settings check. */
+export function isUserTemplate(template: unknown): boolean {
+  return typeof template === "string" && template.includes("{{question}}");
+}
+
 export function buildMessages(problem: Problem, options: PromptOptions = {}): ChatMessage[] {
   const system = options.systemPrompt === undefined ? DEFAULT_SYSTEM_PROMPT : options.systemPrompt;
   const template = options.userTemplate ?? DEFAULT_USER_TEMPLATE;
-  if (!template.includes("{{question}}")) {
+  if (!isUserTemplate(template)) {
     throw new Error(
       `user template must contain {{question}}, found ${JSON.stringify(template.slice(0, 80))}`,
     );

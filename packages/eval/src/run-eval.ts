@@ -16,7 +16,7 @@ import type { BenchmarkSpec } from "./benchmarks.js";
 import type { GeneratedSample, GenerationPrompt, SampleGenerator } from "./generator.js";
 import { type LoadedBenchmark, loadBenchmark } from "./load-benchmark.js";
 import { hashString } from "./prng.js";
-import { buildMessages, DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE } from "./prompt.js";
+import { buildMessages, DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE, isUserTemplate } from "./prompt.js";
 import { openRecordsAppender, readRecords, writeFileAtomic, writeRecordsAtomic } from "./records-file.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
 import type { Problem, SampleRecord, SamplingParams } from "./types.js";
@@ -217,10 +217,7 @@ export function validateEvalConfig(config: EvalConfig, where = "config"): void {
   if (!(Number.isSafeInteger(config.seed) && config.seed >= 0)) fail("seed", "an integer >= 0", config.seed);
   // Checked here, not first when a prompt is built: by then run.json pins the bad template and the corrected
   // rerun is refused as "different settings".
-  if (
-    config.userTemplate !== undefined &&
-    !(typeof config.userTemplate === "string" && config.userTemplate.includes("{{question}}"))
-  )
+  if (config.userTemplate !== undefined && !isUserTemplate(config.userTemplate))
     fail("userTemplate", "a string containing {{question}}", config.userTemplate);
   if (config.limit !== undefined && !(Number.isInteger(config.limit) && config.limit >= 1))
     fail("limit", "a positive integer", config.limit);
