@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "./cli-main.js";
+import { fakeGenerator } from "../test/fake-generator.js";
+import { type ModelGeneratorFactory, main } from "./cli-main.js";
 import type { RunComparison } from "./compare.js";
 import { loadBenchmark } from "./load-benchmark.js";
 import type { RunSummary } from "./summarize.js";
@@ -254,5 +255,174 @@ describe("ssb-eval CLI", () => {
     expect(await main([...args, "--ep", "cpu", "--execution-provider", "webgpu"], both.io, factory)).toBe(1);
     expect(both.err()).toMatch(/--execution-provider or its short form --ep, not both/);
     expect(seen).toEqual(["webgpu", "cpu"]);
+  });
+
+  it("refuses a rerun with other weights before the model is exported, leaving the earlier export as it was", async () => {
+    // Stands in for openModelGenerator: the fingerprint is known from the source files, checked through
+    // beforeOpen, and only then is the checkpoint "exported" into OUT/onnx-export.
+    const weights = { current: "weights-1" };
+    const exported: string[] = [];
+    const factory: ModelGeneratorFactory = async (options) => {
+      const identity = { modelId: "ckpt", fingerprint: weights.current, fingerprintOf: "the files of ckpt" };
+      await options.beforeOpen?.(identity);
+      mkdirSync(join(options.workDir, "onnx-export"), { recursive: true });
+      writeFileSync(join(options.workDir, "onnx-export", "model.onnx"), weights.current);
+      exported.push(weights.current);
+      return fakeGenerator({ modelId: identity.modelId, fingerprint: identity.fingerprint });
+    };
+    const out = join(root, "model-run");
+    const args = ["--model", "ckpt", "--benchmarks", "gsm8k", "--limit", "2", "--out", out];
+    expect(await main(args, capture().io, factory)).toBe(0);
+    const records = readFileSync(join(out, "records.jsonl"), "utf8");
+    weights.current = "weights-2"; // retrained at the same path
+    const c = capture();
+    expect(await main(args, c.io, factory)).toBe(1);
+    expect(exported).toEqual(["weights-1"]);
+    expect(readFileSync(join(out, "onnx-export", "model.onnx"), "utf8")).toBe("weights-1");
+    expect(c.err()).toMatch(
+      /model-run\/run\.json: this folder holds a run with different settings \(modelFingerprint: the files of ckpt changed since this run started\); start over in a new output folder \(--out\)/,
+    );
+    expect(readFileSync(join(out, "records.jsonl"), "utf8")).toBe(records);
+    // Other settings are checked before the export too.
+    weights.current = "weights-1";
+    const seed = capture();
+    expect(await main([...args, "--seed", "5"], seed.io, factory)).toBe(1);
+    expect(seed.err()).toMatch(/different settings \(seed\)/);
+    expect(exported).toEqual(["weights-1"]);
+    // A live run holding the folder stops a second one before it exports into the same folder.
+    writeFileSync(join(out, "eval.lock"), String(process.ppid));
+    const locked = capture();
+    expect(await main(args, locked.io, factory)).toBe(1);
+    expect(locked.err()).toMatch(/locked by a running ssb-eval run/);
+    expect(exported).toEqual(["weights-1"]);
+    rmSync(join(out, "eval.lock"));
+    // The same weights and settings resume as before.
+    const again = capture();
+    expect(await main(args, again.io, factory), again.err()).toBe(0);
+    expect(again.err()).toContain("0 samples generated, 2 resumed");
+    // A model that cannot be opened leaves no empty output folder behind.
+    const failing: ModelGeneratorFactory = async () => {
+      throw new Error("no such model");
+    };
+    const nowhere = join(root, "model-never");
+    expect(await main(["--model", "x", "--out", nowhere], capture().io, failing)).toBe(1);
+    expect(existsSync(nowhere)).toBe(false);
+  });
+
+  it("refuses to resume a replies run after the replies file changed, naming the file", async () => {
+    const replies = join(root, "edited.jsonl");
+    writeReplies(replies, (i) => i < 10);
+    const out = join(root, "edited-run");
+    const args = ["--replies", replies, "--benchmarks", "gsm8k", "--limit", "20", "--out", out];
+    expect(await main(args, capture().io)).toBe(0);
+    const records = readFileSync(join(out, "records.jsonl"), "utf8");
+    expect(JSON.parse(readFileSync(join(out, "run.json"), "utf8")).modelFingerprint).toMatch(
+      /^sha256:[0-9a-f]{64}$/,
+    );
+    writeReplies(replies, (i) => i < 15); // five replies corrected
+    const c = capture();
+    expect(await main(args, c.io)).toBe(1);
+    expect(c.err()).toContain(
+      `different settings (modelFingerprint: the replies file ${replies} changed since this run started); start over in a new output folder (--out)`,
+    );
+    expect(readFileSync(join(out, "records.jsonl"), "utf8")).toBe(records);
+    const fresh = capture();
+    expect(await main([...args.slice(0, -1), join(root, "edited-run-2")], fresh.io)).toBe(0);
+    expect(fresh.out()).toContain("| gsm8k | 20 | 1 | 75.0");
+  });
+
+  it("says which run.json is not a JSON object", async () => {
+    const replies = join(root, "null-manifest.jsonl");
+    writeReplies(replies, () => true);
+    const out = join(root, "null-manifest-run");
+    const args = ["--replies", replies, "--benchmarks", "gsm8k", "--limit", "20", "--out", out];
+    expect(await main(args, capture().io)).toBe(0);
+    const runFile = join(out, "run.json");
+    for (const [text, found] of [
+      ["null", "null"],
+      ["[1]", "an array"],
+      ['"x"', "a string"],
+    ]) {
+      writeFileSync(runFile, `${text}\n`);
+      const rerun = capture();
+      expect(await main(args, rerun.io)).toBe(1);
+      expect(rerun.err()).toBe(
+        `ssb-eval: ${runFile}: not a JSON object (found ${found}); it should hold a run's settings; start over in a new output folder (--out), or delete this one\n`,
+      );
+      const report = capture();
+      expect(await main(["report", out], report.io)).toBe(1);
+      expect(report.err()).toContain(`${runFile}: not a JSON object (found ${found})`);
+    }
+    writeFileSync(runFile, "{}");
+    const report = capture();
+    expect(await main(["report", out], report.io)).toBe(1);
+    expect(report.err()).toContain(`${runFile}: field "modelId" must be a string`);
+  });
+
+  it("reads JSON and JSONL files that start with a byte-order mark", async () => {
+    const bom = "\uFEFF";
+    const data = join(root, "bom-bench.jsonl");
+    writeFileSync(
+      data,
+      `${bom}${JSON.stringify({ q: "1+1?", a: "2" })}\n${JSON.stringify({ q: "2+2?", a: "4" })}\n`,
+    );
+    const spec = join(root, "bom-spec.json");
+    writeFileSync(
+      spec,
+      `${bom}${JSON.stringify({ name: "bom", file: "bom-bench.jsonl", questionField: "q", answerField: "a" })}`,
+    );
+    const config = join(root, "bom-config.json");
+    writeFileSync(config, `${bom}${JSON.stringify({ sampling: { temperature: 0, maxNewTokens: 16 } })}\n`);
+    const prompt = join(root, "bom-prompt.txt");
+    writeFileSync(prompt, `${bom}Box the answer.\n`);
+    const replies = join(root, "bom-replies.jsonl");
+    writeFileSync(
+      replies,
+      `${bom}${JSON.stringify({ problemId: "line-1", sampleIndex: 0, text: "\\boxed{2}" })}\n${JSON.stringify({ problemId: "line-2", sampleIndex: 0, text: "\\boxed{4}" })}\n`,
+    );
+    const out = join(root, "bom-run");
+    const args = [
+      ...["--replies", replies, "--benchmark-config", spec, "--config", config],
+      ...["--system-prompt-file", prompt, "--out", out],
+    ];
+    const c = capture();
+    expect(await main(args, c.io), c.err()).toBe(0);
+    expect(c.out()).toContain("| bom | 2 | 1 | 100.0");
+    const runFile = join(out, "run.json");
+    expect(JSON.parse(readFileSync(runFile, "utf8")).systemPrompt).toBe("Box the answer.");
+    // run.json and records.jsonl saved again by an editor that adds a byte-order mark.
+    writeFileSync(runFile, `${bom}${readFileSync(runFile, "utf8")}`);
+    const recordsFile = join(out, "records.jsonl");
+    writeFileSync(recordsFile, `${bom}${readFileSync(recordsFile, "utf8")}`);
+    const again = capture();
+    expect(await main(args, again.io), again.err()).toBe(0);
+    expect(again.err()).toContain("0 samples generated, 2 resumed");
+    expect(await main(["report", out], capture().io)).toBe(0);
+  });
+
+  it("compare warns when a run is incomplete, naming it and its counts", async () => {
+    const replies = join(root, "cmp-partial.jsonl");
+    writeReplies(replies, (i) => i % 2 === 0);
+    const full = join(root, "cmp-full");
+    const partial = join(root, "cmp-partial");
+    for (const out of [full, partial]) {
+      expect(
+        await main(
+          ["--replies", replies, "--benchmarks", "gsm8k", "--limit", "20", "--out", out],
+          capture().io,
+        ),
+      ).toBe(0);
+    }
+    const complete = capture();
+    expect(await main(["compare", full, partial], complete.io)).toBe(0);
+    expect(complete.err()).toBe("");
+    const records = readFileSync(join(partial, "records.jsonl"), "utf8").split("\n").filter(Boolean);
+    writeFileSync(join(partial, "records.jsonl"), `${records.slice(0, 15).join("\n")}\n`);
+    const c = capture();
+    expect(await main(["compare", full, partial], c.io)).toBe(0);
+    expect(c.err()).toBe(
+      `warning: ${partial} is incomplete: 15/20 samples (rerun it to finish); the numbers below cover only the samples it has\n`,
+    );
+    expect(c.out()).toContain("cmp-partial vs cmp-full");
   });
 });

@@ -2,18 +2,21 @@
  * `ssb-eval`: evaluate a model (or a file of replies) on benchmarks, re-render reports, compare two runs.
  * `main` takes argv and streams so tests run it in-process.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { acquirePidLock } from "@ssb/logit-store";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import { compareRuns } from "./compare.js";
 import type { SampleGenerator } from "./generator.js";
 import { loadBenchmark } from "./load-benchmark.js";
 import { createProgressBar, type ProgressStream } from "./progress.js";
+import { readJsonFile, readTextFile } from "./read-file.js";
 import { readRecords } from "./records-file.js";
 import { loadRepliesGenerator } from "./replies-generator.js";
 import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
-import { type EvalConfig, type RunManifest, runEval, validateEvalConfig } from "./run-eval.js";
+import { checkRunFolder, type EvalConfig, runEval, validateEvalConfig } from "./run-eval.js";
+import { type ModelIdentity, type RunManifest, readRunManifest } from "./run-manifest.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
 import type { SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
@@ -31,6 +34,11 @@ export type ModelGeneratorFactory = (options: {
   /** The run's output folder (an HF checkpoint is exported to ONNX inside it). */
   workDir: string;
   executionProvider?: "cpu" | "cuda" | "webgpu" | "auto";
+  /**
+   * To be called with the model's id and fingerprint before anything is exported or loaded (it throws when the
+   * run folder holds a run this one may not continue); see openModelGenerator's `beforeOpen`.
+   */
+  beforeOpen?: (model: ModelIdentity) => void | Promise<void>;
 }) => Promise<SampleGenerator>;
 
 const HELP = `ssb-eval: evaluate math models on GSM8K, MATH500 and AIME 2024 with honest statistics
@@ -87,16 +95,8 @@ function parseNumber(
   return n;
 }
 
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new Error(`${path}: cannot read JSON (${(error as Error).message})`);
-  }
-}
-
 function loadSpecs(path: string): BenchmarkSpec[] {
-  const value = readJson(path);
+  const value = readJsonFile(path);
   const list = Array.isArray(value) ? value : [value];
   return list.map((v, i) => {
     const spec = parseBenchmarkSpec(v, `${path}${Array.isArray(value) ? `[${i}]` : ""}`);
@@ -120,12 +120,12 @@ function loadRun(path: string): {
     throw new Error(`${file}: last line is incomplete (the run was interrupted; rerun it to finish)`);
   const runDir = isDir ? path : dirname(path);
   const runFile = join(runDir, "run.json");
-  const manifest = existsSync(runFile) ? (readJson(runFile) as RunManifest) : undefined;
+  const manifest = existsSync(runFile) ? readRunManifest(runFile) : undefined;
   // A name given with --name is in the run's summary (it differs from the model id there); otherwise the
   // folder's name, shorter than most model ids.
   const summaryFile = join(runDir, "summary.json");
   const summary = existsSync(summaryFile)
-    ? (readJson(summaryFile) as { run?: { name?: unknown; modelId?: unknown } })
+    ? (readJsonFile(summaryFile) as { run?: { name?: unknown; modelId?: unknown } })
     : undefined;
   const given = summary?.run?.name;
   const named = typeof given === "string" && given !== "" && given !== summary?.run?.modelId;
@@ -176,7 +176,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     return 0;
   }
   if (values.out === undefined) throw new Error("--out DIR is required");
-  const rawConfig = values.config ? readJson(values.config) : {};
+  const rawConfig = values.config ? readJsonFile(values.config) : {};
   if (typeof rawConfig !== "object" || rawConfig === null || Array.isArray(rawConfig)) {
     throw new Error(
       `${values.config}: expected a JSON object with EvalConfig fields (n, sampling, seed, ...)`,
@@ -229,7 +229,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   if (values["no-system-prompt"]) config.systemPrompt = null;
   if (values["system-prompt"] !== undefined) config.systemPrompt = values["system-prompt"];
   if (values["system-prompt-file"] !== undefined)
-    config.systemPrompt = readFileSync(values["system-prompt-file"], "utf8").trimEnd();
+    config.systemPrompt = readTextFile(values["system-prompt-file"]).trimEnd();
   if (values["user-template"] !== undefined) config.userTemplate = values["user-template"];
   if (values["last-number"])
     config.grade = {
@@ -263,13 +263,31 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     if (ep !== undefined && ep !== "cpu" && ep !== "cuda" && ep !== "webgpu" && ep !== "auto") {
       throw new Error(`--execution-provider: expected cpu, cuda, webgpu or auto, found "${ep}"`);
     }
-    generator = await modelFactory({
-      model: values.model,
-      workDir: values.out,
-      ...(ep !== undefined ? { executionProvider: ep } : {}),
-      ...(values.adapter !== undefined ? { adapter: values.adapter } : {}),
-      ...(batchSize !== undefined ? { batchSize } : {}),
-    });
+    const runDir = values.out;
+    const created = !existsSync(runDir);
+    mkdirSync(runDir, { recursive: true });
+    // An HF checkpoint is exported into OUT/onnx-export before runEval starts. The folder's lock is held for
+    // the export too (two runs exporting into one folder would write the same files), and the run.json there
+    // is checked first (beforeOpen): a rerun that runEval would refuse must not re-export over the earlier
+    // run's export.
+    const release = acquirePidLock(join(runDir, "eval.lock"), runDir, "ssb-eval run");
+    try {
+      generator = await modelFactory({
+        model: values.model,
+        workDir: runDir,
+        beforeOpen: (model) => checkRunFolder({ config, model, outDir: runDir }),
+        ...(ep !== undefined ? { executionProvider: ep } : {}),
+        ...(values.adapter !== undefined ? { adapter: values.adapter } : {}),
+        ...(batchSize !== undefined ? { batchSize } : {}),
+      });
+    } catch (error) {
+      release();
+      // A folder made only for this run and left empty (a wrong --model path) is not left behind.
+      if (created && readdirSync(runDir).length === 0) rmdirSync(runDir);
+      throw error;
+    }
+    // runEval takes the lock again for the run itself.
+    release();
   } else {
     throw new Error("--model DIR or --replies FILE is required");
   }
@@ -371,6 +389,12 @@ function compareCommand(args: string[], io: CliIo): number {
     ReturnType<typeof loadRun>,
     ReturnType<typeof loadRun>,
   ];
+  // An interrupted run compares on the samples it has: said, as `report` says it, so a difference is not read
+  // as the finished runs' difference.
+  positionals.forEach((path, i) => {
+    const warning = incompleteWarning(path, i === 0 ? a : b);
+    if (warning) io.stderr.write(`${warning}\n`);
+  });
   if (a.name === b.name) {
     a.name = `A:${a.name}`;
     b.name = `B:${b.name}`;

@@ -42,10 +42,13 @@ export interface SampleGenerator {
   readonly modelId: string;
   /**
    * Identifies the weights behind `modelId` (openModelGenerator: a hash of the model files' names, sizes and
-   * modification times). Recorded in run.json and checked on resume, so a checkpoint retrained or replaced at
-   * the same path never has its samples mixed with the old one's. Absent for generators that cannot tell.
+   * modification times; loadRepliesGenerator: the replies file's sha256). Recorded in run.json and checked on
+   * resume, so a checkpoint retrained or replaced at the same path, or a replies file edited between runs, never
+   * has its samples mixed with the old one's. Absent for generators that cannot tell.
    */
   readonly fingerprint?: string;
+  /** What `fingerprint` covers, in words ("the replies file r.jsonl"): named when a rerun's differs. */
+  readonly fingerprintOf?: string;
   /** Yields exactly one sample per requested (problemId, sampleIndex), in any order. */
   generate(request: GenerationRequest): AsyncIterable<GeneratedSample>;
   close?(): Promise<void>;

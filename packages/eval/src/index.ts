@@ -51,17 +51,23 @@ export { type HtmlReportInput, renderHtmlReport } from "./report-html.js";
 export { comparisonMarkdown, formatInterval, summaryMarkdown } from "./report-markdown.js";
 export {
   benchmarkSeed,
+  type CheckRunFolderInput,
+  checkRunFolder,
   type EvalConfig,
-  manifestDifference,
   type OutputFiles,
   outputFiles,
-  RUN_FORMAT,
   type RunEvalInput,
   type RunEvalResult,
-  type RunManifest,
   type RunProgress,
   runEval,
 } from "./run-eval.js";
+export {
+  type ModelIdentity,
+  manifestDifference,
+  RUN_FORMAT,
+  type RunManifest,
+  readRunManifest,
+} from "./run-manifest.js";
 export {
   type BenchmarkSummary,
   type GroupSummary,

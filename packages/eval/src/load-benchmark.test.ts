@@ -62,6 +62,16 @@ describe("custom benchmarks", () => {
     ]);
   });
 
+  it("reads a file that starts with a byte-order mark, keeping its line numbers", () => {
+    const text = '\uFEFF{"id": 7, "q": "What?", "a": 3}\n{"id": 7, "q": "Again?", "a": 4}\n';
+    expect(() => parseBenchmarkText(text, spec, "x.jsonl")).toThrow(
+      'x.jsonl:2: duplicate id "7" (first on line 1)',
+    );
+    expect(parseBenchmarkText(text.split("\n")[0] ?? "", spec, "x.jsonl")).toEqual([
+      { id: "7", question: "What?", answer: "3" },
+    ]);
+  });
+
   it("names file, line and field in errors", () => {
     expect(() => parseBenchmarkText('{"id":1,"q":"x","a":"1"}\n{oops\n', spec, "x.jsonl")).toThrow(
       /^x\.jsonl:2: not valid JSON/,

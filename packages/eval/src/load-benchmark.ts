@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, goldAnswer } from "./benchmarks.js";
 import { packageDataDir } from "./data-dir.js";
+import { stripBom } from "./read-file.js";
 import type { Problem } from "./types.js";
 
 export interface LoadBenchmarkOptions {
@@ -41,7 +42,8 @@ export function resolveBenchmark(benchmark: string | BenchmarkSpec): BenchmarkSp
 export function parseBenchmarkText(text: string, spec: BenchmarkSpec, file: string): Problem[] {
   const problems: Problem[] = [];
   const seen = new Map<string, number>();
-  const lines = text.split("\n");
+  // A byte-order mark before the first line is not part of its JSON.
+  const lines = stripBom(text).split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
     if (line.trim() === "") continue;

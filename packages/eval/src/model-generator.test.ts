@@ -83,11 +83,32 @@ describe("fromRolloutGenerator", () => {
       const fingerprints: (string | undefined)[] = [];
       const open = async (): Promise<string[]> => {
         const log: string[] = [];
-        const gen = await openModelGenerator({ model, workDir: work, log: (m) => log.push(m) });
+        let before: string | undefined;
+        const gen = await openModelGenerator({
+          model,
+          workDir: work,
+          log: (m) => log.push(m),
+          beforeOpen: (identity) => {
+            before = identity.fingerprint;
+          },
+        });
+        // The fingerprint beforeOpen is given (before any export) is the one the generator reports.
+        expect(before).toBe(gen.fingerprint);
         fingerprints.push(gen.fingerprint);
         await gen.close?.();
         return log;
       };
+      // A refusal in beforeOpen comes before anything is exported.
+      await expect(
+        openModelGenerator({
+          model,
+          workDir: work,
+          beforeOpen: ({ modelId, fingerprintOf }) => {
+            throw new Error(`refused ${modelId}: ${fingerprintOf}`);
+          },
+        }),
+      ).rejects.toThrow(`refused model: the model files (weights, config, tokenizer) of ${model}`);
+      expect(existsSync(path.join(work, "onnx-export"))).toBe(false);
       expect((await open()).join("\n")).toMatch(/^exporting /);
       expect((await open()).join("\n")).toMatch(/^reusing ONNX export/);
       // Numbers written beside the weights change nothing the model does.

@@ -13,6 +13,7 @@ import { mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
 import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
+import type { ModelIdentity } from "./run-manifest.js";
 
 /** What the adapter needs of rollout's Generator (structural, so tests can pass a stand-in). */
 export interface RolloutGeneratorLike {
@@ -30,6 +31,8 @@ export interface RolloutAdapterOptions {
   modelId?: string;
   /** Fingerprint of the weights, checked on resume (see SampleGenerator.fingerprint). */
   fingerprint?: string;
+  /** What the fingerprint covers, in words (see SampleGenerator.fingerprintOf). */
+  fingerprintOf?: string;
 }
 
 /** Wrap a rollout Generator as eval's SampleGenerator. */
@@ -40,6 +43,7 @@ export function fromRolloutGenerator(
   return {
     modelId: options.modelId ?? gen.modelId,
     ...(options.fingerprint !== undefined ? { fingerprint: options.fingerprint } : {}),
+    ...(options.fingerprintOf !== undefined ? { fingerprintOf: options.fingerprintOf } : {}),
     async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
       const prompts: PromptInput[] = request.prompts.map((p) => ({
         id: p.problemId,
@@ -90,6 +94,13 @@ export interface OpenModelOptions {
   executionProvider?: "cpu" | "cuda" | "webgpu" | "auto";
   /** Called with progress messages (export). */
   log?: (message: string) => void;
+  /**
+   * Called with the model's id and fingerprint (the generator's, known from the source files alone) before
+   * anything is exported or loaded; throwing stops the open there. ssb-eval checks the run folder's run.json
+   * with it, so a rerun it refuses (other weights, other settings) never re-exports over the earlier run's
+   * export.
+   */
+  beforeOpen?: (model: ModelIdentity) => void | Promise<void>;
 }
 
 function isOnnx(model: string): boolean {
@@ -147,6 +158,10 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
   const sourceFiles = [model, ...(adapter !== undefined ? [adapter] : [])].map(
     (p) => [p, exportInputs(p)] as const,
   );
+  // From the source files only, never from the export: known (and checked) before anything is written.
+  const fingerprint = createHash("sha256").update(JSON.stringify(sourceFiles)).digest("hex").slice(0, 16);
+  const fingerprintOf = `the model files (weights, config, tokenizer) of ${model}${adapter !== undefined ? ` and ${adapter}` : ""}`;
+  await options.beforeOpen?.({ modelId, fingerprint, fingerprintOf });
   if (needsExport) {
     const exportDir = resolve(options.exportDir ?? join(options.workDir ?? ".", "onnx-export"));
     const stampFile = join(exportDir, "ssb-eval-export.json");
@@ -187,10 +202,10 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
     ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
   });
   options.log?.(`${modelId}: generating with onnxruntime on ${gen.session.executionProvider}`);
-  const fingerprint = createHash("sha256").update(JSON.stringify(sourceFiles)).digest("hex").slice(0, 16);
   return fromRolloutGenerator(gen, {
     modelId,
     fingerprint,
+    fingerprintOf,
     ...(options.batchSize !== undefined ? { maxBatch: options.batchSize } : {}),
   });
 }

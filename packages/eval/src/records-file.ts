@@ -67,9 +67,11 @@ export function readRecords(path: string): ReadRecordsResult {
   if (!existsSync(path)) return { records: [], validBytes: 0, tornTail: false };
   const buffer = readFileSync(path);
   const records: SampleRecord[] = [];
-  let start = 0;
+  // A byte-order mark (a records file saved by an editor) is skipped, not read as part of the first line.
+  const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  let start = bom;
   let line = 0;
-  let validBytes = 0;
+  let validBytes = bom;
   while (start < buffer.length) {
     line++;
     const end = buffer.indexOf(0x0a, start);

@@ -3,8 +3,10 @@
  * `problemId`, `sampleIndex`, `text`, and optionally `tokens`, `finishReason` and `benchmark`. Lets eval grade and
  * report generations it did not make, with the same records, metrics and reports.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
+import { stripBom } from "./read-file.js";
 
 interface Reply {
   text: string;
@@ -14,7 +16,8 @@ interface Reply {
 
 export function loadRepliesGenerator(path: string, options: { modelId?: string } = {}): SampleGenerator {
   const replies = new Map<string, Reply>();
-  const lines = readFileSync(path, "utf8").split("\n");
+  const bytes = readFileSync(path);
+  const lines = stripBom(bytes.toString("utf8")).split("\n");
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
     const where = `${path}:${i + 1}`;
@@ -49,6 +52,10 @@ export function loadRepliesGenerator(path: string, options: { modelId?: string }
     replies.get(`\u0000${problemId}\u0000${index}`);
   return {
     modelId: options.modelId ?? `replies:${path}`,
+    // The file's content, recorded in run.json: a rerun after the file was edited must not keep grading the
+    // old replies already in records.jsonl as if they were the new ones.
+    fingerprint: `sha256:${createHash("sha256").update(bytes).digest("hex")}`,
+    fingerprintOf: `the replies file ${path}`,
     async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
       for (const prompt of request.prompts) {
         for (const sampleIndex of prompt.sampleIndices) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fakeGenerator } from "../test/fake-generator.js";
 import { readRecords } from "./records-file.js";
-import { type EvalConfig, runEval } from "./run-eval.js";
+import { checkRunFolder, type EvalConfig, runEval } from "./run-eval.js";
 import type { RunSummary } from "./summarize.js";
 
 const root = mkdtempSync(join(tmpdir(), "ssb-eval-run-"));
@@ -133,6 +133,42 @@ describe("runEval with a scripted generator", () => {
       reports: false,
     });
     expect(resumed.generated).toBeGreaterThan(0);
+  });
+
+  it("says which run.json is not a JSON object, and a run.json with a byte-order mark resumes", async () => {
+    const out = join(root, "manifest-null");
+    const small = { ...config, limit: 2 };
+    await runEval({ config: small, generator: fakeGenerator(), outDir: out, reports: false });
+    const runFile = join(out, "run.json");
+    const text = readFileSync(runFile, "utf8");
+    writeFileSync(runFile, "null\n");
+    await expect(runEval({ config: small, generator: fakeGenerator(), outDir: out })).rejects.toThrow(
+      `${runFile}: not a JSON object (found null); it should hold a run's settings; start over in a new output folder`,
+    );
+    writeFileSync(runFile, `\uFEFF${text}`);
+    const resumed = await runEval({ config: small, generator: fakeGenerator(), outDir: out, reports: false });
+    expect(resumed.generated).toBe(0);
+  });
+
+  it("checkRunFolder refuses what runEval would refuse, and writes nothing", async () => {
+    const out = join(root, "check");
+    const model = { modelId: "fake-model", fingerprint: "aaaa" };
+    checkRunFolder({ config, model, outDir: out }); // no run yet: nothing to differ from
+    expect(existsSync(out)).toBe(false);
+    await runEval({ config, generator: fakeGenerator({ fingerprint: "aaaa" }), outDir: out, reports: false });
+    const before = readFileSync(join(out, "run.json"), "utf8");
+    checkRunFolder({ config, model, outDir: out });
+    expect(() =>
+      checkRunFolder({
+        config,
+        model: { ...model, fingerprint: "bbbb", fingerprintOf: "the weights" },
+        outDir: out,
+      }),
+    ).toThrow(/different settings \(modelFingerprint: the weights changed since this run started\)/);
+    expect(() => checkRunFolder({ config: { ...config, n: 2 }, model, outDir: out })).toThrow(
+      /different settings \(n\)/,
+    );
+    expect(readFileSync(join(out, "run.json"), "utf8")).toBe(before);
   });
 
   it("sends the math-tutor system prompt and the bare question by default", async () => {

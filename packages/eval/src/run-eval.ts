@@ -4,11 +4,11 @@
  * Resumable: run.json pins everything that decides a sample's text (model, benchmarks and problem selection,
  * prompts, sampling, seed, n, grading); a rerun into the same folder with the same settings reads the records
  * already there and asks the generator only for the missing (problem, sample index) pairs. Different settings are
- * refused with the field that differs, because mixing samples of two configurations would make every number wrong.
+ * refused with the field that differs, because mixing samples of two configurations would make every number wrong
+ * (run-manifest.ts).
  */
 
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { acquirePidLock } from "@ssb/logit-store";
 import { type GradeOptions, grade } from "@ssb/verifier";
@@ -16,13 +16,12 @@ import type { BenchmarkSpec } from "./benchmarks.js";
 import type { GeneratedSample, GenerationPrompt, SampleGenerator } from "./generator.js";
 import { type LoadedBenchmark, loadBenchmark } from "./load-benchmark.js";
 import { hashString } from "./prng.js";
-import { buildMessages, DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE, isUserTemplate } from "./prompt.js";
+import { buildMessages, isUserTemplate } from "./prompt.js";
 import { openRecordsAppender, readRecords, writeFileAtomic, writeRecordsAtomic } from "./records-file.js";
+import { buildManifest, checkRunManifest, type ModelIdentity } from "./run-manifest.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
 import type { Problem, SampleRecord, SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
-
-export const RUN_FORMAT = "ssb-eval-run/1";
 
 export interface EvalConfig {
   /** Built-in names (`gsm8k`, `math500`, `aime24`) or specs of other JSONL files. */
@@ -100,67 +99,6 @@ export function outputFiles(outDir: string): OutputFiles {
   };
 }
 
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-/** What run.json holds: every setting that decides a record. */
-export interface RunManifest {
-  format: typeof RUN_FORMAT;
-  modelId: string;
-  /** The generator's fingerprint of the weights (null when it gives none). */
-  modelFingerprint: string | null;
-  n: number;
-  sampling: SamplingParams;
-  seed: number;
-  systemPrompt: string | null;
-  userTemplate: string;
-  grade: GradeOptions;
-  benchmarks: { name: string; spec: BenchmarkSpec; fileSha256: string; problemIds: string[] }[];
-}
-
-function buildManifest(
-  config: EvalConfig,
-  generator: SampleGenerator,
-  loaded: LoadedBenchmark[],
-): RunManifest {
-  return {
-    format: RUN_FORMAT,
-    modelId: generator.modelId,
-    modelFingerprint: generator.fingerprint ?? null,
-    n: config.n,
-    sampling: config.sampling,
-    seed: config.seed,
-    systemPrompt: config.systemPrompt === undefined ? DEFAULT_SYSTEM_PROMPT : config.systemPrompt,
-    userTemplate: config.userTemplate ?? DEFAULT_USER_TEMPLATE,
-    grade: config.grade ?? {},
-    benchmarks: loaded.map((b) => ({
-      name: b.spec.name,
-      spec: b.spec,
-      fileSha256: sha256(readFileSync(b.file, "utf8")),
-      problemIds: b.problems.map((p) => p.id),
-    })),
-  };
-}
-
-/** The first top-level field (or benchmark) where two manifests differ, or null. */
-export function manifestDifference(a: RunManifest, b: RunManifest): string | null {
-  // Both manifests' keys: a run.json written before a field existed lacks it, and that is a difference too.
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof RunManifest)[];
-  for (const key of keys) {
-    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
-      if (key === "benchmarks") {
-        const names = (m: RunManifest) => m.benchmarks.map((x) => x.name).join(",");
-        if (names(a) !== names(b)) return `benchmarks (${names(a)} vs ${names(b)})`;
-        const i = a.benchmarks.findIndex((x, j) => JSON.stringify(x) !== JSON.stringify(b.benchmarks[j]));
-        return `benchmarks[${a.benchmarks[i]?.name}] (file, spec or problem selection)`;
-      }
-      return key;
-    }
-  }
-  return null;
-}
-
 /** Per-benchmark generation seed: sample i of problem p gets its own seed from (this, p, i) in the generator. */
 export function benchmarkSeed(seed: number, benchmark: string): number {
   return hashString(`${seed}\u0000${benchmark}`) & 0x7fffffff;
@@ -228,6 +166,43 @@ export function validateEvalConfig(config: EvalConfig, where = "config"): void {
     fail("promptsPerCall", "a positive integer", config.promptsPerCall);
 }
 
+/** The run's benchmarks with their selected problems; names must be unique (records are keyed by them). */
+function loadRunBenchmarks(config: EvalConfig, dataDir: string | undefined): LoadedBenchmark[] {
+  const loaded = config.benchmarks.map((b) => {
+    const name = typeof b === "string" ? b : b.name;
+    const ids = config.problemIds?.[name];
+    return loadBenchmark(b, {
+      ...(config.limit !== undefined ? { limit: config.limit } : {}),
+      ...(ids !== undefined ? { ids } : {}),
+      ...(dataDir !== undefined ? { dataDir } : {}),
+    });
+  });
+  const names = loaded.map((b) => b.spec.name);
+  if (new Set(names).size !== names.length)
+    throw new Error(`benchmark names must be unique, found ${names.join(", ")}`);
+  return loaded;
+}
+
+export interface CheckRunFolderInput {
+  config: EvalConfig;
+  /** The model's id and fingerprint, as its generator will report them. */
+  model: ModelIdentity;
+  outDir: string;
+  dataDir?: string;
+}
+
+/**
+ * What runEval checks before it writes anything, without writing anything: the settings, the benchmarks, and
+ * the run.json already in `outDir` (if any) against this run. A caller that must write into the output folder
+ * before runEval starts (an HF checkpoint exported into OUT/onnx-export) calls this first, so a rerun that
+ * runEval would refuse leaves the earlier run's files as they were.
+ */
+export function checkRunFolder(input: CheckRunFolderInput): void {
+  validateEvalConfig(input.config);
+  const manifest = buildManifest(input.config, input.model, loadRunBenchmarks(input.config, input.dataDir));
+  checkRunManifest(outputFiles(input.outDir).run, manifest, input.model);
+}
+
 function makeRecord(
   benchmark: string,
   problem: Problem,
@@ -279,39 +254,10 @@ async function evalLocked(
 ): Promise<RunEvalResult> {
   const { config, generator, outDir } = input;
 
-  const loaded = config.benchmarks.map((b) => {
-    const name = typeof b === "string" ? b : b.name;
-    const ids = config.problemIds?.[name];
-    return loadBenchmark(b, {
-      ...(config.limit !== undefined ? { limit: config.limit } : {}),
-      ...(ids !== undefined ? { ids } : {}),
-      ...(input.dataDir !== undefined ? { dataDir: input.dataDir } : {}),
-    });
-  });
-  const names = loaded.map((b) => b.spec.name);
-  if (new Set(names).size !== names.length)
-    throw new Error(`benchmark names must be unique, found ${names.join(", ")}`);
-
+  const loaded = loadRunBenchmarks(config, input.dataDir);
   const manifest = buildManifest(config, generator, loaded);
-  if (existsSync(files.run)) {
-    let previous: RunManifest;
-    try {
-      previous = JSON.parse(readFileSync(files.run, "utf8")) as RunManifest;
-    } catch (e) {
-      throw new Error(
-        `${files.run}: not valid JSON (${(e as Error).message}); use a new output folder or delete it to start over`,
-      );
-    }
-    const diff = manifestDifference(previous, manifest);
-    if (diff !== null) {
-      throw new Error(
-        `${files.run}: this folder holds a run with different settings (${diff}); use a new output folder ` +
-          "or delete it to start over",
-      );
-    }
-  } else {
+  if (!checkRunManifest(files.run, manifest, generator))
     writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
-  }
 
   const existing = readRecords(files.records);
   const problemsByBenchmark = new Map(

@@ -5,7 +5,7 @@
  * checked is that every sample is generated, graded and reported for real. A second case drives the CLI with
  * the HF checkpoint plus its LoRA adapter (merged at export) and resumes the finished run.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -125,5 +125,44 @@ describe.skipIf(!existsSync(tinyRef))("end to end with a real tiny model (ONNX R
     expect(err).toContain("0 samples generated, 3 resumed");
     expect(err).toContain("reusing ONNX export");
     expect(readFileSync(join(out, "records.jsonl"), "utf8")).toBe(records);
+  }, 300_000);
+
+  it("CLI: a rerun refused because the checkpoint changed leaves the earlier run's export as it was", async () => {
+    const model = join(root, "retrained");
+    cpSync(tinyRef, model, { recursive: true });
+    const out = join(root, "cli-retrained");
+    const args = [
+      ...["--model", model, "--benchmarks", "gsm8k", "--limit", "1", "--n", "1"],
+      ...["--max-new-tokens", "4", "--system-prompt", "Box it.", "--out", out],
+    ];
+    let err = "";
+    const io = {
+      stdout: { write: (_: string) => {} },
+      stderr: {
+        write: (s: string) => {
+          err += s;
+        },
+      },
+    };
+    const factory = (o: Parameters<typeof openModelGenerator>[0]) =>
+      openModelGenerator({ ...o, log: (m) => io.stderr.write(`${m}\n`) });
+    expect(await main(args, io, factory), err).toBe(0);
+    const exportDir = join(out, "onnx-export");
+    const snapshot = () =>
+      ["model.onnx", "ssb-eval-export.json"].map((f) => {
+        const st = statSync(join(exportDir, f));
+        return `${f}:${st.size}:${st.mtimeMs}:${readFileSync(join(exportDir, f)).toString("base64")}`;
+      });
+    const before = snapshot();
+    // Retrained in place: same path, new file time.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(model, "model.safetensors"), later, later);
+    err = "";
+    expect(await main(args, io, factory)).toBe(1);
+    expect(snapshot()).toEqual(before);
+    expect(err).not.toContain("exporting");
+    expect(err).toMatch(
+      /different settings \(modelFingerprint: the model files \(weights, config, tokenizer\) of /,
+    );
   }, 300_000);
 });

@@ -1,0 +1,155 @@
+/**
+ * run.json: every setting that decides a run's records, written when a run starts and compared on each rerun
+ * into the same folder. A difference is refused with the field that differs, because mixing samples of two
+ * configurations (or two models, or two replies files) would make every number wrong.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import type { GradeOptions } from "@ssb/verifier";
+import type { BenchmarkSpec } from "./benchmarks.js";
+import type { LoadedBenchmark } from "./load-benchmark.js";
+import { DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE } from "./prompt.js";
+import { describeJsonValue, readTextFile } from "./read-file.js";
+import type { EvalConfig } from "./run-eval.js";
+import type { SamplingParams } from "./types.js";
+
+export const RUN_FORMAT = "ssb-eval-run/1";
+
+/** What run.json holds: every setting that decides a record. */
+export interface RunManifest {
+  format: typeof RUN_FORMAT;
+  modelId: string;
+  /** The generator's fingerprint of the weights (or replies file); null when it gives none. */
+  modelFingerprint: string | null;
+  n: number;
+  sampling: SamplingParams;
+  seed: number;
+  systemPrompt: string | null;
+  userTemplate: string;
+  grade: GradeOptions;
+  benchmarks: { name: string; spec: BenchmarkSpec; fileSha256: string; problemIds: string[] }[];
+}
+
+/** What run.json records of the model (a SampleGenerator is one), known before any sample is generated. */
+export interface ModelIdentity {
+  readonly modelId: string;
+  readonly fingerprint?: string;
+  /** What the fingerprint covers, for the message when a rerun's differs ("the replies file r.jsonl"). */
+  readonly fingerprintOf?: string;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+export function buildManifest(
+  config: EvalConfig,
+  model: ModelIdentity,
+  loaded: readonly LoadedBenchmark[],
+): RunManifest {
+  return {
+    format: RUN_FORMAT,
+    modelId: model.modelId,
+    modelFingerprint: model.fingerprint ?? null,
+    n: config.n,
+    sampling: config.sampling,
+    seed: config.seed,
+    systemPrompt: config.systemPrompt === undefined ? DEFAULT_SYSTEM_PROMPT : config.systemPrompt,
+    userTemplate: config.userTemplate ?? DEFAULT_USER_TEMPLATE,
+    grade: config.grade ?? {},
+    benchmarks: loaded.map((b) => ({
+      name: b.spec.name,
+      spec: b.spec,
+      fileSha256: sha256(readFileSync(b.file, "utf8")),
+      problemIds: b.problems.map((p) => p.id),
+    })),
+  };
+}
+
+/** The first top-level field (or benchmark) where two manifests differ, or null. */
+export function manifestDifference(a: RunManifest, b: RunManifest): string | null {
+  // Both manifests' keys: a run.json written before a field existed lacks it, and that is a difference too.
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof RunManifest)[];
+  for (const key of keys) {
+    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
+      if (key === "benchmarks") {
+        const names = (m: RunManifest) => m.benchmarks.map((x) => x.name).join(",");
+        if (names(a) !== names(b)) return `benchmarks (${names(a)} vs ${names(b)})`;
+        const i = a.benchmarks.findIndex((x, j) => JSON.stringify(x) !== JSON.stringify(b.benchmarks[j]));
+        return `benchmarks[${a.benchmarks[i]?.name}] (file, spec or problem selection)`;
+      }
+      return key;
+    }
+  }
+  return null;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Read and check a run.json. The fields that report and compare use are checked for shape, so a damaged or
+ * foreign file stops with its name and the field instead of a TypeError; the rest is compared as written.
+ */
+export function readRunManifest(file: string): RunManifest {
+  let text: string;
+  try {
+    text = readTextFile(file);
+  } catch (error) {
+    throw new Error(`${file}: cannot read (${(error as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  if (!isObject(value))
+    throw new Error(
+      `${file}: not a JSON object (found ${describeJsonValue(value)}); it should hold a run's settings`,
+    );
+  const bad = (field: string, expected: string): Error =>
+    new Error(`${file}: field "${field}" must be ${expected}`);
+  if (typeof value.modelId !== "string") throw bad("modelId", "a string");
+  if (!(Number.isInteger(value.n) && (value.n as number) >= 1)) throw bad("n", "a positive integer");
+  if (!(isObject(value.sampling) && typeof value.sampling.maxNewTokens === "number"))
+    throw bad("sampling", "an object with maxNewTokens");
+  if (!Array.isArray(value.benchmarks)) throw bad("benchmarks", "a list");
+  value.benchmarks.forEach((b: unknown, i) => {
+    const ok =
+      isObject(b) &&
+      typeof b.name === "string" &&
+      Array.isArray(b.problemIds) &&
+      b.problemIds.every((id) => typeof id === "string");
+    if (!ok) throw bad(`benchmarks[${i}]`, "an object with a name and a list of problemIds");
+  });
+  return value as unknown as RunManifest;
+}
+
+const START_OVER = "start over in a new output folder (--out), or delete this one";
+
+/**
+ * Compare a run's manifest with the run.json in its folder, if there is one (returns whether there is); a
+ * difference throws, naming the field. Writes nothing.
+ */
+export function checkRunManifest(file: string, manifest: RunManifest, model: ModelIdentity): boolean {
+  if (!existsSync(file)) return false;
+  let previous: RunManifest;
+  try {
+    previous = readRunManifest(file);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; ${START_OVER}`);
+  }
+  const diff = manifestDifference(previous, manifest);
+  if (diff === null) return true;
+  let detail = diff;
+  if (diff === "modelFingerprint" && model.fingerprintOf !== undefined) {
+    // Say what changed: "modelFingerprint" alone does not tell a user which file to look at.
+    detail +=
+      previous.modelFingerprint == null
+        ? `: this run.json records none, so it cannot tell whether ${model.fingerprintOf} changed`
+        : `: ${model.fingerprintOf} changed since this run started`;
+  }
+  throw new Error(`${file}: this folder holds a run with different settings (${detail}); ${START_OVER}`);
+}
