@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -64,6 +64,17 @@ describe("ssb-export-onnx arguments", () => {
     }
   });
 
+  it("refuses a flag given twice, naming it and both values", async () => {
+    for (const [argv, message] of [
+      [["--model", "m", "--out", "a", "--out", "b"], '--out is given twice ("a" and "b"); give it once'],
+      [["--model", "m", "--out", "o", "--variant", "plain", "--variant=contrib"], "--variant is given twice"],
+    ] as const) {
+      const c = capture();
+      expect(await runExportCli([...argv], c.io)).toBe(2);
+      expect(c.err()).toContain(message);
+    }
+  });
+
   it("--help prints the usage", async () => {
     const c = capture();
     expect(await runExportCli(["--help"], c.io)).toBe(0);
@@ -97,6 +108,25 @@ describe("ssb-export-onnx run", () => {
       "tokenizer.json",
       "tokenizer_config.json",
     ]);
+  });
+
+  it("warns on stderr, in one line, when the checkpoint has no tokenizer.json, and names removed files", async () => {
+    const bare = path.join(workDir, "bare");
+    await mkdir(bare);
+    for (const name of ["config.json", "model.safetensors"])
+      await copyFile(path.join(tinyRefDir, name), path.join(bare, name));
+    const out = path.join(workDir, "bare-out");
+    expect(await runExportCli(["--model", tinyRefDir, "--out", out], capture().io)).toBe(0);
+    const c = capture();
+    expect(await runExportCli(["--model", bare, "--out", out], c.io)).toBe(0);
+    const warning = c
+      .err()
+      .split("\n")
+      .filter((line) => line.includes("warning"));
+    expect(warning).toHaveLength(1);
+    expect(warning[0]).toMatch(/^ssb-export-onnx: warning: .*bare\/tokenizer\.json is missing/);
+    expect(c.out()).toContain("removed (left by an earlier export, not in this one): tokenizer.json");
+    expect((await readdir(out)).sort()).toEqual(["config.json", "genai_config.json", "model.onnx"]);
   });
 
   it("reports a missing checkpoint with exit code 1 and the file", async () => {

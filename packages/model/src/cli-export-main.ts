@@ -14,7 +14,9 @@ outputs logits, present.{i}.key|value), for ONNX Runtime.
 
 Options:
   --model DIR          checkpoint folder (config.json + model.safetensors or sharded index)
-  --out DIR            output folder: model.onnx (+ model.onnx.data), config and tokenizer files
+  --out DIR            output folder: model.onnx (+ model.onnx.data), config and tokenizer files;
+                       these are replaced once the export succeeds (those the new export lacks
+                       are removed), other files there are left alone
   --adapter DIR        PEFT LoRA adapter to merge into the weights before export
   --variant V          plain (standard ONNX ops, any execution provider; default) or
                        contrib (ONNX Runtime com.microsoft fused kernels; faster on CPU)
@@ -22,6 +24,8 @@ Options:
   --external-data M    auto (default: external above 1.8 GB), always, or never
   --weights FILE       a safetensors file inside --model to read instead of the default
   -h, --help           show this help
+
+Each option is given once.
 `;
 
 export class CliUsageError extends Error {}
@@ -35,6 +39,7 @@ export function parseExportArgs(argv: string[]): ExportOnnxOptions | "help" {
   }
   const v = parsed.values;
   if (v.help) return "help";
+  refuseRepeatedFlags(parsed.tokens ?? []);
   if (v.model === undefined) throw new CliUsageError("--model DIR is required");
   if (v.out === undefined) throw new CliUsageError("--out DIR is required");
   const variant = v.variant ?? "plain";
@@ -60,11 +65,31 @@ export function parseExportArgs(argv: string[]): ExportOnnxOptions | "help" {
   return options;
 }
 
+/**
+ * parseArgs keeps the last of a repeated flag; `--out a --out b` is more likely a mistake (an edited command
+ * line) than a wish, so a flag given twice is refused, naming it and both values.
+ */
+function refuseRepeatedFlags(tokens: readonly ParsedToken[]): void {
+  const seen = new Map<string, string | undefined>();
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (seen.has(token.name)) {
+      const values = [seen.get(token.name), token.value].filter((x) => x !== undefined);
+      const shown = values.length === 2 ? ` (${values.map((x) => `"${x}"`).join(" and ")})` : "";
+      throw new CliUsageError(`--${token.name} is given twice${shown}; give it once`);
+    }
+    seen.set(token.name, token.value);
+  }
+}
+
+type ParsedToken = NonNullable<ReturnType<typeof parse>["tokens"]>[number];
+
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     strict: true,
     allowPositionals: false,
+    tokens: true,
     options: {
       model: { type: "string" },
       out: { type: "string" },
@@ -111,6 +136,7 @@ export async function runExportCli(argv: string[], io: CliIo = defaultIo): Promi
       io.stderr(`writing weights: ${done}/${total} (${name})\n`);
     }
   };
+  options.warn = (message) => io.stderr(`ssb-export-onnx: ${message}\n`);
   try {
     const result = await exportOnnx(options);
     const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
@@ -118,7 +144,10 @@ export async function runExportCli(argv: string[], io: CliIo = defaultIo): Promi
       `${result.modelFile} (${mb(result.modelBytes)}${result.dataFile ? `, external data ${result.dataFile} ${mb(result.dataBytes)}` : ""})\n` +
         `${result.config.architecture}, ${result.config.numLayers} layers, variant ${result.variant}, ` +
         `${result.nodeCount} nodes, ${result.initializerCount} initializers, ${result.seconds.toFixed(1)} s\n` +
-        (result.copied.length > 0 ? `copied: ${result.copied.join(", ")}\n` : ""),
+        (result.copied.length > 0 ? `copied: ${result.copied.join(", ")}\n` : "") +
+        (result.removed.length > 0
+          ? `removed (left by an earlier export, not in this one): ${result.removed.join(", ")}\n`
+          : ""),
     );
     return 0;
   } catch (error) {

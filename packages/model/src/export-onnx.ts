@@ -17,6 +17,7 @@ import {
   type DecoderVariant,
   type WeightGetter,
 } from "./export-decoder.js";
+import { commitExportStage, discardExportStage, openExportStage } from "./export-stage.js";
 import { GENAI_CONFIG_FILE, genaiConfig } from "./genai-config.js";
 import type { GraphBuilder } from "./onnx-graph.js";
 import { encodeOnnxModel, ONNX_IR_VERSION, type OnnxModelProto, type OnnxTensorProto } from "./onnx-proto.js";
@@ -169,7 +170,11 @@ export function weightGetter(source: TensorSource): WeightGetter {
 export interface ExportOnnxOptions {
   /** HF checkpoint folder (config.json + safetensors). */
   modelDir: string;
-  /** Output folder: model.onnx (+ model.onnx.data), genai_config.json, and the checkpoint's config and tokenizer files. */
+  /**
+   * Output folder: model.onnx (+ model.onnx.data), genai_config.json, and the checkpoint's config and tokenizer
+   * files. Written through a stage (see export-stage.ts): those names are replaced together once the export
+   * succeeded, the ones this export does not write are removed, and other files are left alone.
+   */
   outDir: string;
   /** PEFT adapter folder, merged into the weights before export. */
   adapterDir?: string;
@@ -181,9 +186,11 @@ export interface ExportOnnxOptions {
   externalData?: boolean | "auto";
   /** Safetensors file inside modelDir to read instead of the default lookup. */
   weightsFile?: string;
-  /** Model file name in outDir (default model.onnx). */
+  /** Model file name in outDir (default model.onnx); a plain name, not a path. */
   modelFileName?: string;
   onProgress?: (done: number, total: number, name: string) => void;
+  /** Where warnings go (one line each; default console.warn): a checkpoint without tokenizer.json. */
+  warn?: (message: string) => void;
 }
 
 export interface ExportOnnxResult extends WrittenOnnxModel {
@@ -191,6 +198,8 @@ export interface ExportOnnxResult extends WrittenOnnxModel {
   variant: DecoderVariant;
   /** Files copied next to the model (config, tokenizer), by name. */
   copied: string[];
+  /** Files an earlier export into outDir left that this one did not write (they described that export). */
+  removed: string[];
   seconds: number;
 }
 
@@ -219,6 +228,14 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
     throw new Error(`export dtype "${options.dtype}" is not supported (only f32)`);
   }
   const variant = options.variant ?? "plain";
+  const modelFileName = options.modelFileName ?? "model.onnx";
+  if (
+    modelFileName === "" ||
+    path.basename(modelFileName) !== modelFileName ||
+    modelFileName.startsWith(".")
+  ) {
+    throw new Error(`export modelFileName must be a plain file name, found "${modelFileName}"`);
+  }
   const config = await loadModelConfig(options.modelDir);
   const openOptions = options.weightsFile === undefined ? {} : { file: options.weightsFile };
   const base = await openCheckpointWeights(options.modelDir, openOptions);
@@ -238,24 +255,53 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
       metadata["ssb.adapter"] = path.basename(path.resolve(options.adapterDir));
     const writeOptions: WriteOnnxOptions = { metadata, externalData: options.externalData ?? "auto" };
     if (options.onProgress) writeOptions.onProgress = options.onProgress;
-    const file = path.join(options.outDir, options.modelFileName ?? "model.onnx");
-    const written = await writeOnnxModel(graph, file, writeOptions);
     const generation = await loadGenerationConfig(options.modelDir, config);
-    await writeFile(
-      path.join(options.outDir, GENAI_CONFIG_FILE),
-      `${JSON.stringify(genaiConfig(config, generation, path.basename(file)), null, 2)}\n`,
-    );
-    const copied: string[] = [];
+    const dataFileName = `${modelFileName}.data`;
     const sameDir = path.resolve(options.outDir) === path.resolve(options.modelDir);
-    for (const name of sameDir ? [] : COMPANION_FILES) {
-      const from = path.join(options.modelDir, name);
-      if (await exists(from)) {
-        // Read and write rather than copyFile: a read-only source mode must not make re-exports fail.
-        await writeFile(path.join(options.outDir, name), await readFile(from));
-        copied.push(name);
+    // Everything goes to the stage first: a failure leaves the previous export in outDir as it was.
+    const stage = await openExportStage(options.outDir);
+    let written: WrittenOnnxModel;
+    const copied: string[] = [];
+    try {
+      written = await writeOnnxModel(graph, path.join(stage, modelFileName), writeOptions);
+      await writeFile(
+        path.join(stage, GENAI_CONFIG_FILE),
+        `${JSON.stringify(genaiConfig(config, generation, modelFileName), null, 2)}\n`,
+      );
+      for (const name of sameDir ? [] : COMPANION_FILES) {
+        const from = path.join(options.modelDir, name);
+        if (await exists(from)) {
+          // Read and write rather than copyFile: a read-only source mode must not make re-exports fail.
+          await writeFile(path.join(stage, name), await readFile(from));
+          copied.push(name);
+        }
       }
+    } catch (error) {
+      await discardExportStage(stage);
+      throw error;
     }
-    return { ...written, config, variant, copied, seconds: (performance.now() - started) / 1000 };
+    // Exporting into the checkpoint's own folder copies nothing, so its config and tokenizer are not ours.
+    const owned = [modelFileName, dataFileName, GENAI_CONFIG_FILE, ...(sameDir ? [] : COMPANION_FILES)];
+    const removed = await commitExportStage(stage, options.outDir, owned);
+    const hasTokenizer = sameDir
+      ? await exists(path.join(options.modelDir, "tokenizer.json"))
+      : copied.includes("tokenizer.json");
+    if (!hasTokenizer) {
+      (options.warn ?? ((m: string) => console.warn(m)))(
+        `warning: ${path.join(options.modelDir, "tokenizer.json")} is missing: the export cannot turn text into tokens or back (ssb-rollout takes only token-id prompts from it); put the model's tokenizer.json (and tokenizer_config.json) in ${options.modelDir} and export again`,
+      );
+    }
+    const result: ExportOnnxResult = {
+      ...written,
+      modelFile: path.join(options.outDir, modelFileName),
+      config,
+      variant,
+      copied,
+      removed,
+      seconds: (performance.now() - started) / 1000,
+    };
+    if (written.dataFile !== undefined) result.dataFile = path.join(options.outDir, dataFileName);
+    return result;
   } finally {
     await base.close();
   }

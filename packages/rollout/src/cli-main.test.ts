@@ -1,6 +1,6 @@
 import { cpSync, existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import os, { availableParallelism } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
@@ -68,7 +68,9 @@ describe("ssb-rollout arguments", () => {
       err: err.stream,
     });
     expect(code).toBe(2);
-    expect(err.text()).toMatch(/--n: expected an integer >= 1, found "zero"/);
+    expect(err.text()).toMatch(
+      /--n: expected an integer >= 1 and <= 16777216 \(pairs one job takes\), found "zero"/,
+    );
     expect(() => parseCliArgs(["--model", "m", "--problems", "p", "--out", "o", "--ep", "tpu"])).toThrow(
       /--ep must be/,
     );
@@ -78,14 +80,155 @@ describe("ssb-rollout arguments", () => {
       [["--top-p", "0"], /--top-p: expected a number > 0 and <= 1/],
       [["--min-p", "2"], /--min-p: expected a number >= 0 and <= 1/],
       [["--repetition-penalty", "0"], /--repetition-penalty: expected a number > 0/],
-      [["--n", "0x2"], /--n: expected an integer >= 1, found "0x2"/],
-      [["--n", "1e2"], /--n: expected an integer >= 1, found "1e2"/],
+      [["--n", "0x2"], /--n: expected an integer >= 1 and <= 16777216 .*, found "0x2"/],
+      [["--n", "1e2"], /--n: expected an integer >= 1 and <= 16777216 .*, found "1e2"/],
       [["--seed", "1e3"], /--seed: expected an integer >= 0/],
       [["--stop="], /--stop: expected a non-empty string/],
     ];
     for (const [flags, message] of cases) expect(() => parseCliArgs([...base, ...flags])).toThrow(message);
     const ok = parseCliArgs([...base, "--temperature", ".5", "--min-p", "1e-2"]);
     expect(ok !== "help" && ok.sampling).toEqual({ temperature: 0.5, minP: 0.01 });
+  });
+
+  it("names the flag, value and bound of every bad number", () => {
+    const base = ["--model", "m", "--problems", "p", "--out", "o"];
+    const cap = ["--capture-logits", "c"];
+    const cpus = availableParallelism();
+    const cases: [string[], string][] = [
+      [
+        [...cap, "--capture-k", "0"],
+        '--capture-k: expected an integer >= 1 and <= 65536 (the logit store\'s limit), found "0"',
+      ],
+      [
+        [...cap, "--capture-k=-1"],
+        '--capture-k: expected an integer >= 1 and <= 65536 (the logit store\'s limit), found "-1"',
+      ],
+      [[...cap, "--capture-k", "2.5"], 'found "2.5"'],
+      [[...cap, "--capture-k", "NaN"], "--capture-k: expected an integer >= 1 and <= 65536"],
+      [[...cap, "--capture-k", "1000000000000"], "--capture-k: expected an integer >= 1 and <= 65536"],
+      [["--capture-k", "5"], "--capture-k needs --capture-logits DIR"],
+      [["--capture-dtype", "float32"], "--capture-dtype needs --capture-logits DIR"],
+      [
+        ["--n", "1000000000000"],
+        '--n: expected an integer >= 1 and <= 16777216 (pairs one job takes), found "1000000000000"',
+      ],
+      [["--max-new-tokens", "0"], '--max-new-tokens: expected an integer >= 1, found "0"'],
+      [
+        ["--max-new-tokens", "99999999999999999999"],
+        '--max-new-tokens: expected an integer >= 1 and <= 9007199254740991 (2^53 - 1), found "99999999999999999999"',
+      ],
+      [["--top-k", "1.5"], '--top-k: expected an integer >= 0, found "1.5"'],
+      [
+        ["--threads", String(cpus + 1)],
+        `--threads: expected an integer >= 0 and <= ${cpus} (this machine's CPUs; 0 = onnxruntime's choice), found "${cpus + 1}"`,
+      ],
+      [
+        ["--inter-op-threads", "1000000000000"],
+        `--inter-op-threads: expected an integer >= 0 and <= ${cpus}`,
+      ],
+      [
+        ["--stop-id", "2147483648"],
+        '--stop-id: expected an integer >= 0 and <= 2147483647 (2^31 - 1), found "2147483648"',
+      ],
+      [
+        ["--seed", "9007199254740992"],
+        '--seed: expected an integer >= 0 and <= 9007199254740991 (2^53 - 1), found "9007199254740992"',
+      ],
+      [["--seed", "1.5"], '--seed: expected an integer >= 0 and <= 9007199254740991 (2^53 - 1), found "1.5"'],
+      [["--seed=-1"], '--seed: expected an integer >= 0 and <= 9007199254740991 (2^53 - 1), found "-1"'],
+    ];
+    for (const [flags, message] of cases) expect(() => parseCliArgs([...base, ...flags])).toThrow(message);
+    const ok = parseCliArgs([...base, ...cap, "--capture-k", "65536", "--seed", "9007199254740991"]);
+    expect(ok !== "help" && [ok.captureK, ok.sampling.seed]).toEqual([65536, 2 ** 53 - 1]);
+  });
+
+  it("refuses a flag given twice, naming it and both values; --stop and --stop-id add up", () => {
+    const base = ["--model", "m", "--problems", "p", "--out", "o"];
+    expect(() => parseCliArgs([...base, "--n", "2", "--n", "4"])).toThrow(
+      '--n is given twice ("2" and "4"); give it once',
+    );
+    expect(() => parseCliArgs([...base, "--out", "o2"])).toThrow('--out is given twice ("o" and "o2")');
+    expect(() => parseCliArgs([...base, "--no-progress", "--no-progress"])).toThrow(
+      "--no-progress is given twice; give it once",
+    );
+    const ok = parseCliArgs([...base, "--stop", "a", "--stop", "b", "--stop-id", "1", "--stop-id", "2"]);
+    expect(ok !== "help" && [ok.sampling.stopStrings, ok.sampling.stopTokenIds]).toEqual([
+      ["a", "b"],
+      [1, 2],
+    ]);
+  });
+
+  it("refuses more pairs than one job takes, naming --n, before the model loads", async () => {
+    const problems = path.join(work, "two.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "q"}\n{"id": "b", "question": "q"}\n');
+    const err = sink();
+    const args = [
+      "--model",
+      path.join(work, "no-model"),
+      "--problems",
+      problems,
+      "--out",
+      path.join(work, "n.jsonl"),
+    ];
+    expect(await runCli([...args, "--n", "10000000"], { out: sink().stream, err: err.stream })).toBe(2);
+    expect(err.text()).toBe(
+      "ssb-rollout: --n 10000000: with 2 problems that is 20000000 pairs, more than the 16777216 one job takes; split the problems over several jobs (--out each)\n",
+    );
+  });
+
+  it("refuses --capture-k and --stop-id beyond the model's vocabulary, naming them, before any output", async () => {
+    const problems = path.join(work, "vocab.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
+    const out = path.join(work, "vocab-out.jsonl");
+    const store = path.join(work, "vocab-store");
+    const base = ["--model", modelDir, "--problems", problems, "--out", out, "--max-new-tokens", "2"];
+    for (const [flags, message] of [
+      [
+        ["--capture-logits", store, "--capture-k", "257"],
+        "ssb-rollout: --capture-k 257: more entries than the model's vocabulary of 256 tokens; give at most 256\n",
+      ],
+      [
+        ["--stop-id", "256"],
+        "ssb-rollout: --stop-id 256: not a token of the model (its vocabulary is ids 0 to 255)\n",
+      ],
+    ] as const) {
+      const err = sink();
+      expect(await runCli([...base, ...flags], { out: sink().stream, err: err.stream })).toBe(2);
+      expect(err.text()).toBe(message);
+    }
+    expect([existsSync(out), existsSync(`${out}.settings.json`), existsSync(store)]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    // At the bound the job runs and stores every entry.
+    const err = sink();
+    const ok = [...base, "--capture-logits", store, "--capture-k", "256"];
+    expect(await runCli(ok, { out: sink().stream, err: err.stream })).toBe(0);
+  });
+
+  it("refuses a settings file that is not the job's settings, naming it, and leaves the output as it was", async () => {
+    const problems = path.join(work, "settings.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
+    const out = path.join(work, "settings-out.jsonl");
+    const args = ["--model", modelDir, "--problems", problems, "--out", out, "--max-new-tokens", "2"];
+    expect(await runCli(args, { out: sink().stream, err: sink().stream })).toBe(0);
+    const records = readFileSync(out, "utf8");
+    const cases: [string, string][] = [
+      ["{}", 'lacks the field(s) "modelId", "n", "sampling", "capture"'],
+      ["[]", "expected a JSON object of the job's settings, found an array"],
+      ["null", "expected a JSON object of the job's settings, found null"],
+      ['"x"', "expected a JSON object of the job's settings, found a string"],
+    ];
+    for (const [text, why] of cases) {
+      await writeFile(`${out}.settings.json`, text);
+      const err = sink();
+      expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(1);
+      expect(err.text()).toContain(`ssb-rollout: ${out}.settings.json: ${why}`);
+      expect(err.text()).toContain("use a new --out, or delete");
+      expect(readFileSync(out, "utf8")).toBe(records);
+      expect(readFileSync(`${out}.settings.json`, "utf8")).toBe(text);
+    }
   });
 
   it("names the file and line of a bad problem", async () => {

@@ -3,6 +3,7 @@
  * optionally capturing top-k logits. Parsing and the run live here (testable); cli.ts only calls runCli.
  */
 import { existsSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { type LogitDtype, LogitStoreError } from "@ssb/logit-store";
@@ -12,7 +13,7 @@ import { EXECUTION_PROVIDERS, type ExecutionProviderName } from "./execution-pro
 import { type GenerateProgress, Generator, type RefillPolicy } from "./generator.js";
 import { readProblemsFile } from "./problems-file.js";
 import { createProgressBar } from "./progress.js";
-import { type RolloutJobSummary, runRollouts } from "./run-rollouts.js";
+import { MAX_JOB_PAIRS, type RolloutJobSummary, runRollouts } from "./run-rollouts.js";
 import { runTeacherReplies } from "./run-teacher-replies.js";
 import type { SamplingParams } from "./sampling-params.js";
 import { readTeacherPromptsFile } from "./teacher-prompts-file.js";
@@ -37,11 +38,11 @@ Input / output:
   --system TEXT            system prompt placed before each question
   --limit N                only the first N problems
   --capture-logits DIR     also store top-k raw logits of every sampled token (logit store)
-  --capture-k K            entries per token (default 20)
-  --capture-dtype T        float16 (default) or float32
+  --capture-k K            entries per token (default 20; at most 65536 and the vocabulary size)
+  --capture-dtype T        float16 (default) or float32 (--capture-k and this need --capture-logits)
   --flush-every N          with capture: records per logit shard flush (default 64)
 Sampling:
-  --n N                    samples per problem (default 1)
+  --n N                    samples per problem (default 1; problems x n at most 16,777,216)
   --temperature T          0 = greedy (default 1)
   --top-k K                0 = off (default 0)
   --top-p P                1 = off (default 1)
@@ -50,7 +51,7 @@ Sampling:
   --max-new-tokens N       default 256
   --stop TEXT              stop string (repeatable)
   --stop-id ID             stop token id (repeatable; default: the model's eos / end-of-turn ids)
-  --seed S                 default 0
+  --seed S                 default 0; an integer from 0 to 2^53 - 1
   --generation-config      start from the model's generation_config.json (do_sample, temperature,
                            top_k, top_p, repetition_penalty, max_new_tokens), as transformers'
                            generate() does; the flags above override it
@@ -60,10 +61,12 @@ Runtime:
                            only when it drains (waves), as soon as a slot frees (eager) or once N
                            slots are free
   --ep cpu|cuda|webgpu|auto  execution provider (default cpu; auto = CUDA if installed, else CPU)
-  --threads N              intra-op threads (default: onnxruntime's choice)
-  --inter-op-threads N     inter-op threads
+  --threads N              intra-op threads (default or 0: onnxruntime's choice; at most the CPUs)
+  --inter-op-threads N     inter-op threads (same bounds)
   --no-progress            no progress bar
   -h, --help               show this help
+
+Each flag is given once, but --stop and --stop-id, which add up.
 `;
 
 export class CliUsageError extends Error {}
@@ -92,29 +95,59 @@ export interface CliOptions {
   generationConfig: boolean;
 }
 
-/** Bounds of a numeric flag; `above` excludes the lower bound itself. */
+/** Bounds of a numeric flag; `above` excludes the lower bound itself; `why` says where `max` comes from. */
 interface Range {
   min: number;
   above?: boolean;
   max?: number;
+  why?: string;
 }
+
+/** Largest --capture-k: the logit store keeps at most this many entries per token (its format's limit). */
+export const MAX_CAPTURE_K = 65_536;
+/** Largest --stop-id: token ids are int32 in every vocabulary the exporter handles. */
+const MAX_TOKEN_ID = 2 ** 31 - 1;
 
 const INTEGER = /^[0-9]+$/;
 const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
-/** A flag's number: integers in plain digits (not "0x2" or "1e2"), decimals as written in the usage. */
+/**
+ * A flag's number: integers in plain digits (not "0x2" or "1e2"), decimals as written in the usage. Integers
+ * above 2^53 - 1 are refused even without a `max`: they do not survive as numbers (2^53 + 1 reads as 2^53).
+ */
 function num(flag: string, value: string | undefined, integer: boolean, range: Range): number | undefined {
   if (value === undefined) return undefined;
   const v = Number(value);
-  const { min, above = false, max } = range;
+  const { min, above = false } = range;
+  const max = range.max ?? (integer ? Number.MAX_SAFE_INTEGER : undefined);
   const inRange = (above ? v > min : v >= min) && (max === undefined || v <= max);
   if (!(integer ? INTEGER : DECIMAL).test(value.trim()) || !Number.isFinite(v) || !inRange) {
-    const bounds = `${above ? ">" : ">="} ${min}${max === undefined ? "" : ` and <= ${max}`}`;
+    // The implicit integer bound is only worth naming to someone who went past it.
+    const showMax = max !== undefined && (range.max !== undefined || v > max);
+    const why = range.why ?? (range.max === undefined ? "2^53 - 1" : undefined);
+    const upper = showMax ? ` and <= ${max}${why ? ` (${why})` : ""}` : "";
     throw new CliUsageError(
-      `--${flag}: expected ${integer ? "an integer" : "a number"} ${bounds}, found "${value}"`,
+      `--${flag}: expected ${integer ? "an integer" : "a number"} ${above ? ">" : ">="} ${min}${upper}, found "${value}"`,
     );
   }
   return v;
+}
+
+/**
+ * parseArgs keeps the last of a repeated flag; `--n 2 --n 4` is more likely a mistake (an edited command line)
+ * than a wish, so a flag given twice is refused naming it and both values (--stop and --stop-id add up).
+ */
+function refuseRepeatedFlags(tokens: readonly ParsedToken[], repeatable: readonly string[]): void {
+  const seen = new Map<string, string | undefined>();
+  for (const token of tokens) {
+    if (token.kind !== "option" || repeatable.includes(token.name)) continue;
+    if (seen.has(token.name)) {
+      const values = [seen.get(token.name), token.value].filter((x) => x !== undefined);
+      const shown = values.length === 2 ? ` (${values.map((x) => `"${x}"`).join(" and ")})` : "";
+      throw new CliUsageError(`--${token.name} is given twice${shown}; give it once`);
+    }
+    seen.set(token.name, token.value);
+  }
 }
 
 export function parseCliArgs(argv: string[]): CliOptions | "help" {
@@ -126,6 +159,7 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
   }
   const v = parsed.values;
   if (v.help) return "help";
+  refuseRepeatedFlags(parsed.tokens ?? [], ["stop", "stop-id"]);
   for (const req of ["model", "out"] as const) {
     if (v[req] === undefined) throw new CliUsageError(`--${req} is required`);
   }
@@ -161,21 +195,35 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
   setNum("minP", "min-p", false, { min: 0, max: 1 });
   setNum("repetitionPenalty", "repetition-penalty", false, { min: 0, above: true });
   setNum("maxNewTokens", "max-new-tokens", true, { min: 1 });
-  setNum("seed", "seed", true, { min: 0, max: Number.MAX_SAFE_INTEGER });
+  // Seeds key the counter-based streams by their low and high 32 bits (prng.ts): any exact integer works.
+  setNum("seed", "seed", true, { min: 0, max: Number.MAX_SAFE_INTEGER, why: "2^53 - 1" });
   if (v.stop) {
     if (v.stop.some((s) => s === "")) throw new CliUsageError("--stop: expected a non-empty string");
     sampling.stopStrings = v.stop;
   }
   if (v["stop-id"])
-    sampling.stopTokenIds = v["stop-id"].map((s) => num("stop-id", s, true, { min: 0 }) as number);
+    sampling.stopTokenIds = v["stop-id"].map(
+      (s) => num("stop-id", s, true, { min: 0, max: MAX_TOKEN_ID, why: "2^31 - 1" }) as number,
+    );
+  if (v["capture-logits"] === undefined)
+    for (const flag of ["capture-k", "capture-dtype"] as const)
+      if (v[flag] !== undefined) throw new CliUsageError(`--${flag} needs --capture-logits DIR`);
+  // More threads than CPUs only slow onnxruntime down, and thousands stall it for minutes.
+  const cpus = availableParallelism();
+  const threadRange: Range = { min: 0, max: cpus, why: "this machine's CPUs; 0 = onnxruntime's choice" };
   const options: CliOptions = {
     model: v.model as string,
     problems: (v.problems ?? v["teacher-prompts"]) as string,
     teacherPrompts,
     out: v.out as string,
-    n: num("n", v.n, true, { min: 1 }) ?? 1,
+    n: num("n", v.n, true, { min: 1, max: MAX_JOB_PAIRS, why: "pairs one job takes" }) ?? 1,
     sampling,
-    captureK: num("capture-k", v["capture-k"], true, { min: 1 }) ?? 20,
+    captureK:
+      num("capture-k", v["capture-k"], true, {
+        min: 1,
+        max: MAX_CAPTURE_K,
+        why: "the logit store's limit",
+      }) ?? 20,
     captureDtype: dtype,
     flushEvery: num("flush-every", v["flush-every"], true, { min: 1 }) ?? 64,
     batchSize: num("batch-size", v["batch-size"], true, { min: 1 }) ?? 32,
@@ -188,18 +236,21 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
   const limit = num("limit", v.limit, true, { min: 1 });
   if (limit !== undefined) options.limit = limit;
   if (v["capture-logits"] !== undefined) options.captureDir = v["capture-logits"];
-  const threads = num("threads", v.threads, true, { min: 0 });
+  const threads = num("threads", v.threads, true, threadRange);
   if (threads !== undefined) options.threads = threads;
-  const inter = num("inter-op-threads", v["inter-op-threads"], true, { min: 0 });
+  const inter = num("inter-op-threads", v["inter-op-threads"], true, threadRange);
   if (inter !== undefined) options.interOpThreads = inter;
   return options;
 }
+
+type ParsedToken = NonNullable<ReturnType<typeof parse>["tokens"]>[number];
 
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     strict: true,
     allowPositionals: false,
+    tokens: true,
     options: {
       model: { type: "string" },
       problems: { type: "string" },
@@ -251,6 +302,20 @@ function checkCaptureDir(dir: string): void {
   );
 }
 
+/** Flags whose bound is the model's vocabulary, checked once it is loaded and before any output is opened. */
+function checkAgainstVocabulary(options: CliOptions, vocab: number): void {
+  if (vocab <= 0) return; // a graph with a symbolic vocabulary and no config.json: the job checks per step
+  if (options.captureDir !== undefined && options.captureK > vocab)
+    throw new CliUsageError(
+      `--capture-k ${options.captureK}: more entries than the model's vocabulary of ${vocab} tokens; give at most ${vocab}`,
+    );
+  const outside = options.sampling.stopTokenIds?.find((id) => id >= vocab);
+  if (outside !== undefined)
+    throw new CliUsageError(
+      `--stop-id ${outside}: not a token of the model (its vocabulary is ids 0 to ${vocab - 1})`,
+    );
+}
+
 /** Run the CLI; returns the exit code. */
 export interface CliIo {
   out: NodeJS.WriteStream;
@@ -298,6 +363,11 @@ export async function runCli(
           kind: "problems" as const,
           problems: readProblemsFile(options.problems, options.system, options.limit),
         };
+    if (input.kind === "problems" && input.problems.length * options.n > MAX_JOB_PAIRS) {
+      throw new CliUsageError(
+        `--n ${options.n}: with ${input.problems.length} problems that is ${input.problems.length * options.n} pairs, more than the ${MAX_JOB_PAIRS} one job takes; split the problems over several jobs (--out each)`,
+      );
+    }
     const settings: Parameters<typeof Generator.load>[1] = {
       executionProvider: options.ep,
       warn: (m) => io.err.write(`${m}\n`),
@@ -305,6 +375,7 @@ export async function runCli(
     if (options.threads !== undefined) settings.intraOpThreads = options.threads;
     if (options.interOpThreads !== undefined) settings.interOpThreads = options.interOpThreads;
     generator = await Generator.load(options.model, settings);
+    checkAgainstVocabulary(options, generator.vocabSize);
     const bar = options.progress ? createProgressBar(io.err) : null;
     const onProgress = (p: GenerateProgress, alreadyDone: number): void => bar?.update(p, alreadyDone);
     const capture =
@@ -353,6 +424,10 @@ export async function runCli(
     }
     return 0;
   } catch (e) {
+    if (e instanceof CliUsageError) {
+      io.err.write(`ssb-rollout: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof RolloutError || e instanceof ModelFileError || e instanceof LogitStoreError) {
       io.err.write(`ssb-rollout: ${e.message}\n`);
       return 1;

@@ -68,6 +68,7 @@ export {
 export {
   captureKeyFor,
   type LogitCaptureJob,
+  MAX_JOB_PAIRS,
   type RolloutJobOptions,
   type RolloutJobSummary,
   runRollouts,

@@ -96,4 +96,43 @@ describe("rollout journal", () => {
     writeFileSync(bad, `${JSON.stringify(rec("p", 0))}\nnot json\n`);
     expect(() => openRolloutJournal(bad, { s: 1 })).toThrow(/d\.jsonl:2: not valid JSON/);
   });
+
+  it("refuses a settings file that is not an object with the job's fields, naming it, and changes nothing", () => {
+    const file = path.join(dir, "e.jsonl");
+    const settings = { modelId: "m", n: 2, sampling: { seed: 0 }, modelFingerprint: "f" };
+    const first = openRolloutJournal(file, settings);
+    first.append([rec("p", 0)]);
+    first.close();
+    const settingsFile = `${file}.settings.json`;
+    const cases: [string, RegExp][] = [
+      ["{}", /lacks the field\(s\) "modelId", "n", "sampling"/],
+      ['{"n": 2}', /lacks the field\(s\) "modelId", "sampling", so/],
+      ["[]", /expected a JSON object of the job's settings, found an array/],
+      ["null", /expected a JSON object of the job's settings, found null/],
+      ['"x"', /expected a JSON object of the job's settings, found a string/],
+      ["{", /not valid JSON/],
+    ];
+    const records = readFileSync(file, "utf8");
+    for (const [text, why] of cases) {
+      writeFileSync(settingsFile, text);
+      let message = "";
+      try {
+        openRolloutJournal(file, settings, { addedLater: ["modelFingerprint"] }).close();
+      } catch (e) {
+        message = e instanceof Error ? e.message : String(e);
+      }
+      expect(message).toMatch(why);
+      expect(message.startsWith(`${settingsFile}: `)).toBe(true);
+      expect(message).toContain("use a new --out, or delete");
+      expect(message).not.toContain("\n");
+      expect(readFileSync(settingsFile, "utf8")).toBe(text);
+      expect(readFileSync(file, "utf8")).toBe(records);
+    }
+    // A file an older version wrote, without the fields it did not know yet, is taken and brought up to date.
+    writeFileSync(settingsFile, JSON.stringify({ modelId: "m", n: 2, sampling: { seed: 0 } }));
+    const j = openRolloutJournal(file, settings, { addedLater: ["modelFingerprint"] });
+    expect(j.has("p", 0)).toBe(true);
+    j.close();
+    expect(JSON.parse(readFileSync(settingsFile, "utf8"))).toEqual(settings);
+  });
 });

@@ -93,6 +93,11 @@ export interface JournalOptions {
    * its own random stream, so more samples only add records); the settings file is updated to the new value.
    */
   mayChange?: readonly string[];
+  /**
+   * Settings fields older versions did not write: a stored file without them is taken as theirs and they are
+   * added. A stored file lacking any other field of the settings is refused (it was not written for this job).
+   */
+  addedLater?: readonly string[];
 }
 
 /** Where the stored prompt of a problem was seen: its fingerprint and the line that first held it. */
@@ -103,8 +108,9 @@ export interface StoredPrompt {
 
 /**
  * Open (create) a rollout file. `settings` is stored in `<file>.settings.json` on first use and must match on
- * every later open, field by field; a field the stored settings lack (written by an older version) is
- * added, and fields named in `mayChange` are updated.
+ * every later open, field by field; a field named in `addedLater` that the stored settings lack (written by an
+ * older version) is added, and fields named in `mayChange` are updated. A stored file that is not a JSON object
+ * holding every other field is refused, naming it.
  */
 export function openRolloutJournal(
   file: string,
@@ -112,7 +118,7 @@ export function openRolloutJournal(
   options: JournalOptions = {},
 ): RolloutJournal {
   try {
-    return openJournal(file, settings, options.mayChange ?? []);
+    return openJournal(file, settings, options.mayChange ?? [], options.addedLater ?? []);
   } catch (e) {
     if (e instanceof RolloutError || e instanceof LogitStoreError) throw e;
     const why = e instanceof Error ? e.message : String(e);
@@ -140,22 +146,60 @@ function openJournal(
   file: string,
   settings: Record<string, unknown>,
   mayChange: readonly string[],
+  addedLater: readonly string[],
 ): RolloutJournal {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   // One job per output: a second one appending to the same file would write every pair twice.
   const release = acquirePidLock(`${file}.lock`, file, "rollout job");
   try {
-    return openLocked(file, settings, mayChange, release);
+    return openLocked(file, settings, mayChange, addedLater, release);
   } catch (e) {
     release();
     throw e;
   }
 }
 
+/**
+ * The stored settings of `file`, checked to be a JSON object with every field of `settings` but those in
+ * `addedLater`: `{}` or `[]` would otherwise match any job (no field differs), and `null` would fail deep
+ * inside the comparison.
+ */
+function readStoredSettings(
+  file: string,
+  settingsFile: string,
+  settings: Record<string, unknown>,
+  addedLater: readonly string[],
+): Record<string, unknown> {
+  const remedy = `use a new --out, or delete ${settingsFile} together with ${file} to start this output over`;
+  let found: unknown;
+  try {
+    found = JSON.parse(readFileSync(settingsFile, "utf8"));
+  } catch (e) {
+    throw new RolloutError(
+      `${settingsFile}: not valid JSON (${e instanceof Error ? e.message : String(e)}); ${remedy}`,
+    );
+  }
+  if (typeof found !== "object" || found === null || Array.isArray(found)) {
+    const kind = found === null ? "null" : Array.isArray(found) ? "an array" : `a ${typeof found}`;
+    throw new RolloutError(
+      `${settingsFile}: expected a JSON object of the job's settings, found ${kind}; the settings ${file} was written with are unknown: ${remedy}`,
+    );
+  }
+  const stored = found as Record<string, unknown>;
+  const missing = Object.keys(settings).filter((key) => !(key in stored) && !addedLater.includes(key));
+  if (missing.length > 0) {
+    throw new RolloutError(
+      `${settingsFile}: lacks the field(s) ${missing.map((k) => `"${k}"`).join(", ")}, so the settings ${file} was written with are unknown (another kind of job, or an edited file): ${remedy}`,
+    );
+  }
+  return stored;
+}
+
 function openLocked(
   file: string,
   settings: Record<string, unknown>,
   mayChange: readonly string[],
+  addedLater: readonly string[],
   release: () => void,
 ): RolloutJournal {
   const settingsFile = `${file}.settings.json`;
@@ -163,14 +207,7 @@ function openLocked(
   let created = false;
   const wanted = `${JSON.stringify(settings, null, 2)}\n`;
   if (existsSync(settingsFile)) {
-    let found: Record<string, unknown>;
-    try {
-      found = JSON.parse(readFileSync(settingsFile, "utf8")) as Record<string, unknown>;
-    } catch (e) {
-      throw new RolloutError(
-        `${settingsFile}: not valid JSON (${e instanceof Error ? e.message : String(e)}); use a new --out or delete both files`,
-      );
-    }
+    const found = readStoredSettings(file, settingsFile, settings, addedLater);
     const diff = settingsDiff(found, settings, mayChange);
     if (diff.length > 0) {
       throw new RolloutError(

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef, exportTwinLogitsModel } from "../test/fixtures.js";
 import { Generator } from "./generator.js";
 import type { ProblemPrompt } from "./problems-file.js";
-import { type RolloutJobOptions, runRollouts } from "./run-rollouts.js";
+import { MAX_JOB_PAIRS, type RolloutJobOptions, runRollouts } from "./run-rollouts.js";
 
 let modelDir: string;
 let twinDir: string;
@@ -56,6 +56,14 @@ const records = (file: string): Record<string, unknown>[] =>
     .sort((a, b) => `${a.problemId}#${a.sampleIndex}`.localeCompare(`${b.problemId}#${b.sampleIndex}`));
 
 describe("runRollouts on an existing output", () => {
+  it("refuses a job of more pairs than it can hold, naming n, before any file is made", async () => {
+    const out = fresh("huge.jsonl");
+    await expect(runRollouts(job(out, { n: 1e12 }))).rejects.toThrow(
+      `n 1000000000000 x 5 problem(s) is more than the ${MAX_JOB_PAIRS} pairs one job takes; split the job`,
+    );
+    expect(existsSync(out) || existsSync(`${out}.settings.json`)).toBe(false);
+  });
+
   it("counts only this job's pairs, and grows with a larger n without touching the samples already there", async () => {
     const out = fresh("grow.jsonl");
     const first = await runRollouts(job(out, { problems: PROBLEMS.slice(0, 3) }));

@@ -66,6 +66,12 @@ export interface RolloutJobSummary {
   interrupted: boolean;
 }
 
+/**
+ * The most (problem, sample) pairs one job takes: the work list holds every pair up front, so a mistyped n
+ * (1e12) would exhaust memory before the first token. 16.7M replies are months of decoding; split bigger jobs.
+ */
+export const MAX_JOB_PAIRS = 2 ** 24;
+
 export const captureKeyFor = (problemId: string, sampleIndex: number): string =>
   `${problemId}#${sampleIndex}`;
 
@@ -113,6 +119,10 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
   const gen = options.generator;
   const n = options.n;
   if (!(Number.isInteger(n) && n >= 1)) throw new RolloutError(`n must be an integer >= 1, found ${n}`);
+  if (options.problems.length * n > MAX_JOB_PAIRS)
+    throw new RolloutError(
+      `n ${n} x ${options.problems.length} problem(s) is more than the ${MAX_JOB_PAIRS} pairs one job takes; split the job`,
+    );
   const sampling = resolveSampling(
     { stopTokenIds: gen.defaultStopTokenIds(), ...dropUndefined(options.sampling ?? {}) },
     undefined,
@@ -132,7 +142,8 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       sampling,
       capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
     },
-    { mayChange: ["n"] },
+    // Outputs written before the model fingerprint was stored lack it; it is added on their next run.
+    { mayChange: ["n"], addedLater: ["modelFingerprint"] },
   );
   let writer: LogitStoreWriter | null = null;
   let earlier: StoredEarlier | null = null;
@@ -144,11 +155,12 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     });
     for (const w of work) if (w.missing.length < n) refuseChangedPrompt(journal, w.problem.id, w.hash);
     if (options.capture) {
-      const writtenKeys = work.flatMap((w) =>
-        Array.from({ length: n }, (_, i) => i)
-          .filter((i) => !w.missing.includes(i))
-          .map((i) => captureKeyFor(w.problem.id, i)),
-      );
+      const writtenKeys = work.flatMap((w) => {
+        const missing = new Set(w.missing); // a Set: includes() on the list is quadratic in n
+        return Array.from({ length: n }, (_, i) => i)
+          .filter((i) => !missing.has(i))
+          .map((i) => captureKeyFor(w.problem.id, i));
+      });
       await refuseMissingLogits(writtenKeys, options.capture.dir, options.outFile);
       writer = await openJobStore(gen, options.capture, sampling.temperature);
     }
