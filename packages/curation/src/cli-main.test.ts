@@ -125,6 +125,76 @@ describe("ssb-curate", () => {
     });
   });
 
+  it("reads inputs, templates and the student system file that start with a byte order mark", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    for (const f of [problems, rollouts]) writeFileSync(f, `\ufeff${readFileSync(f, "utf8")}`);
+    const jsonTemplate = join(dir, "t.json");
+    writeFileSync(jsonTemplate, `\ufeff${JSON.stringify({ name: "t", user: "Solve: {{question}}" })}`);
+    const textTemplate = join(dir, "t.txt");
+    writeFileSync(textTemplate, "\ufeffPlain: {{question}}");
+    const system = join(dir, "system.txt");
+    writeFileSync(system, "\ufeffYou are a tutor.");
+    for (const [template, start] of [
+      [jsonTemplate, "Solve: "],
+      [textTemplate, "Plain: "],
+    ] as const) {
+      const out = join(dir, `out-${start.slice(0, 5)}`);
+      const res = await run([
+        ...["--problems", problems, "--rollouts", rollouts, "--out", out, "--quiet"],
+        ...["--template", template, "--student-system-file", system],
+      ]);
+      expect(res.stderr).toBe("");
+      expect(res.code).toBe(0);
+      const prompt = JSON.parse(
+        readFileSync(join(out, "teacher-prompts.jsonl"), "utf8"),
+      ) as TeacherPromptRecord;
+      expect(prompt.messages[1]!.content.startsWith(`${start}2 + 16?`)).toBe(true);
+      expect(prompt.studentMessages[0]!.content).toBe("You are a tutor.");
+    }
+  });
+
+  it("refuses a --seed that is not an integer from 0 to 2^53 - 1, before writing anything", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const out = join(dir, "out");
+    for (const seed of ["9007199254740992", "9007199254740993", "1e300", "1.5", "-1", "0x10", " 7", ""]) {
+      // "--seed=-1": as two words parseArgs itself refuses a value that looks like an option.
+      const res = await run(["--problems", problems, "--rollouts", rollouts, "--out", out, `--seed=${seed}`]);
+      expect(res.code).toBe(2);
+      expect(res.stderr.split("\n")[0]).toBe(
+        `ssb-curate: --seed must be an integer from 0 to 9007199254740991, got "${seed}"`,
+      );
+    }
+    expect(existsSync(out)).toBe(false);
+    const res = await run([
+      ...["--problems", problems, "--rollouts", rollouts, "--out", out, "--quiet"],
+      ...["--seed", "9007199254740991"],
+    ]);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, "run.json"), "utf8")).settings.seed).toBe(9007199254740991);
+  });
+
+  it("refuses a flag that takes a value given twice, naming it; a repeated switch is one switch", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const out = join(dir, "out");
+    const base = ["--problems", problems, "--rollouts", rollouts, "--out", out];
+    let res = await run([...base, "--seed", "1", "--seed=2"]);
+    expect(res.code).toBe(2);
+    expect(res.stderr.split("\n")[0]).toBe(
+      'ssb-curate: --seed is given more than once ("1", then "2"); give it once',
+    );
+    res = await run([...base, "--out", join(dir, "other")]);
+    expect(res.code).toBe(2);
+    expect(res.stderr.split("\n")[0]).toBe(
+      `ssb-curate: --out is given more than once (${JSON.stringify(out)}, then ${JSON.stringify(join(dir, "other"))}); give it once`,
+    );
+    expect(existsSync(out)).toBe(false);
+    res = await run([...base, "--quiet", "--quiet"]);
+    expect(res.code).toBe(0);
+  });
+
   it("refuses a top-p outside (0, 1] before writing anything", async () => {
     const dir = tmp();
     const { problems, rollouts } = inputs(dir);

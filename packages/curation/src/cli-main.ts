@@ -5,7 +5,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { stripBom } from "./bom.js";
 import { readProblemsFile } from "./problems-file.js";
+import { repeatedOptionMessage } from "./repeated-options.js";
 import { loadRepliesGenerator } from "./replies-file-generator.js";
 import { readRolloutsFile } from "./rollouts-file.js";
 import { type CurationConfig, runCuration } from "./run-curation.js";
@@ -34,7 +36,7 @@ Output
   --json                     print the summary as JSON instead of a table
   --quiet                    no progress lines
 Selection
-  --seed N                   run seed for every random choice (default 0)
+  --seed N                   run seed for every random choice (0 to 2^53 - 1; default 0)
   --correct first|shortest|random   which correct rollout to show (default first)
   --wrong first|shortest|random     which rollout of the winning wrong answer (default first)
   --tie-break seeded|first   equally common wrong answers (default seeded)
@@ -53,11 +55,18 @@ Teacher
 
 class UsageError extends Error {}
 
+/**
+ * Integer flags take decimal digits only: Number() also reads "", " 7", "0x10" and "1e300", and above 2^53 - 1
+ * two different values (9007199254740993 and ...992) become one number, so two "different" seeds would be the
+ * same run.
+ */
 function int(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer >= ${min}, got "${value}"`);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < min)
+    throw new UsageError(
+      `--${name} must be an integer from ${min} to ${Number.MAX_SAFE_INTEGER}, got "${value}"`,
+    );
   return n;
 }
 
@@ -111,11 +120,40 @@ function requireRecords<T>(records: readonly T[], flag: "problems" | "rollouts",
 
 function readTextFile(flag: string, path: string): string {
   try {
-    return readFileSync(path, "utf8");
+    return stripBom(readFileSync(path, "utf8"));
   } catch (err) {
     throw new Error(`--${flag} ${path}: cannot read (${err instanceof Error ? err.message : String(err)})`);
   }
 }
+
+const OPTIONS = {
+  problems: { type: "string" },
+  rollouts: { type: "string" },
+  out: { type: "string" },
+  "teacher-replies": { type: "string" },
+  model: { type: "string" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+  seed: { type: "string" },
+  correct: { type: "string" },
+  wrong: { type: "string" },
+  "tie-break": { type: "string" },
+  "require-majority": { type: "boolean" },
+  "no-majority": { type: "string" },
+  "min-correct": { type: "string" },
+  "min-wrong": { type: "string" },
+  "keep-truncated": { type: "boolean" },
+  template: { type: "string" },
+  "student-system-file": { type: "string" },
+  temperature: { type: "string" },
+  "top-k": { type: "string" },
+  "top-p": { type: "string" },
+  "max-new-tokens": { type: "string" },
+  "max-attempts": { type: "string" },
+  "reject-student-mention": { type: "boolean" },
+  "batch-size": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -130,39 +168,15 @@ const defaultIo: CliIo = {
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage error). */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   try {
-    const { values } = parseArgs({
+    const { values, tokens } = parseArgs({
       args: [...argv],
       strict: true,
       allowPositionals: false,
-      options: {
-        problems: { type: "string" },
-        rollouts: { type: "string" },
-        out: { type: "string" },
-        "teacher-replies": { type: "string" },
-        model: { type: "string" },
-        json: { type: "boolean" },
-        quiet: { type: "boolean" },
-        seed: { type: "string" },
-        correct: { type: "string" },
-        wrong: { type: "string" },
-        "tie-break": { type: "string" },
-        "require-majority": { type: "boolean" },
-        "no-majority": { type: "string" },
-        "min-correct": { type: "string" },
-        "min-wrong": { type: "string" },
-        "keep-truncated": { type: "boolean" },
-        template: { type: "string" },
-        "student-system-file": { type: "string" },
-        temperature: { type: "string" },
-        "top-k": { type: "string" },
-        "top-p": { type: "string" },
-        "max-new-tokens": { type: "string" },
-        "max-attempts": { type: "string" },
-        "reject-student-mention": { type: "boolean" },
-        "batch-size": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
+      options: OPTIONS,
+      tokens: true,
     });
+    const repeated = repeatedOptionMessage(tokens, OPTIONS);
+    if (repeated !== null) throw new UsageError(repeated);
     if (values.help) {
       io.stdout(USAGE);
       return 0;

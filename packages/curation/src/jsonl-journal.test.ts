@@ -43,6 +43,14 @@ describe("openJournal", () => {
     expect(readFileSync(path, "utf8")).toBe('{"problemId":"a"}\n{"problemId":"b"}\n');
   });
 
+  it("reads a journal that an editor saved with a byte order mark", () => {
+    const path = join(tmp(), "x.jsonl");
+    writeFileSync(path, '\ufeff{"problemId":"a"}\n');
+    const j = openJournal(path, problemIdKey);
+    expect([...j.keys]).toEqual(["a"]);
+    j.close();
+  });
+
   it("names file and line for a corrupt or duplicate record", () => {
     const path = join(tmp(), "x.jsonl");
     writeFileSync(path, '{"problemId":"a"}\nnot json\n');

@@ -7,6 +7,7 @@
  * One writer per file at a time: runCuration holds its output directory's curation.lock while it writes.
  */
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { stripBom } from "./bom.js";
 import { parseJsonLine } from "./jsonl.js";
 
 export interface Journal<T> {
@@ -44,7 +45,8 @@ export function openJournal<T>(path: string, keyOf: (value: unknown, where: stri
         closeSync(fd);
       }
     }
-    const lines = bytes.subarray(0, cleanLength).toString("utf8").split("\n");
+    // A mark an editor added when the file was opened by hand is not part of the first record.
+    const lines = stripBom(bytes.subarray(0, cleanLength).toString("utf8")).split("\n");
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i]!;
       if (text.trim() === "") continue;

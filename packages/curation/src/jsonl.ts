@@ -4,6 +4,7 @@
  */
 import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { stripBom } from "./bom.js";
 
 export interface JsonlLine {
   value: unknown;
@@ -49,7 +50,7 @@ export async function* readJsonl(path: string): AsyncGenerator<JsonlLine> {
   for await (const raw of lines) {
     line++;
     // A UTF-8 byte order mark (some editors write one) is not part of the first record.
-    const text = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    const text = line === 1 ? stripBom(raw) : raw;
     if (text.trim() === "") continue;
     const where = `${path}:${line}`;
     yield { value: parseJsonLine(text, where), line, where };

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -214,6 +214,61 @@ describe("runCuration", () => {
     expect(() => parseProblem({ id: "a", answer: "1" }, "p.jsonl:4")).toThrow(
       /field "question" must be a string, found nothing \(the field is missing\)/,
     );
+  });
+
+  it("refuses a folder holding records but no run.json (settings unknown), changing nothing", async () => {
+    const out = tmp();
+    await runCuration({ problems: problems.slice(0, 5), rollouts, outDir: out, config });
+    rmSync(join(out, "run.json"));
+    const before = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), "utf8")]));
+    await expect(runCuration({ problems, rollouts, outDir: out, config })).rejects.toThrow(
+      `output folder ${out} holds earlier outputs (teacher-prompts.jsonl, dropped.jsonl, summary.json) but no run.json, so the settings they were made with are unknown; use a fresh output folder (--out), or remove those files to start over in this one`,
+    );
+    const after = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), "utf8")]));
+    expect(after).toEqual(before);
+    // Empty journals (no records) are not earlier outputs: nothing to mix with.
+    const empty = tmp();
+    writeFileSync(join(empty, "teacher-prompts.jsonl"), "");
+    writeFileSync(join(empty, "dropped.jsonl"), "\n");
+    await runCuration({ problems: problems.slice(0, 2), rollouts, outDir: empty, config });
+  });
+
+  it("refuses a selection-only rerun in a teacher-mode folder, keeping its teacher summary", async () => {
+    const out = tmp();
+    const first = await runCuration({ problems, rollouts, outDir: out, config, generator: teacher() });
+    expect(first.summary.kept).toBeGreaterThan(0);
+    const summary = readFileSync(join(out, "summary.json"), "utf8");
+    await expect(runCuration({ problems, rollouts, outDir: out, config })).rejects.toThrow(
+      `output folder ${out} holds a teacher-mode run (pairs.jsonl), and this run has no teacher (ssb-curate: no --teacher-replies): it would replace that run's summary.json with a selection-only one; rerun with the teacher replies to resume it, or use another output folder (--out) for a selection-only run`,
+    );
+    expect(readFileSync(join(out, "summary.json"), "utf8")).toBe(summary);
+    // With the teacher it resumes (here: a finished run, so nothing changes).
+    const again = await runCuration({ problems, rollouts, outDir: out, config, generator: teacher() });
+    expect(again.summary).toEqual(first.summary);
+  });
+
+  it("names run.json and its field when the settings are malformed, and reads one with a byte order mark", async () => {
+    const out = tmp();
+    await runCuration({ problems: problems.slice(0, 2), rollouts, outDir: out, config });
+    const runFile = join(out, "run.json");
+    const good = readFileSync(runFile, "utf8");
+    const cases: [string, string][] = [
+      ['{"settings": 5}', 'field "settings" must be an object, found number 5'],
+      ['{"settings": null}', 'field "settings" must be an object, found null'],
+      ["{}", 'field "settings" must be an object, found nothing (the field is missing)'],
+      ["null", 'expected a JSON object with a "settings" field, found null'],
+      ["[]", 'expected a JSON object with a "settings" field, found an array'],
+    ];
+    for (const [text, message] of cases) {
+      writeFileSync(runFile, text);
+      await expect(runCuration({ problems, rollouts, outDir: out, config })).rejects.toThrow(
+        `${runFile}: ${message}`,
+      );
+      expect(readFileSync(runFile, "utf8")).toBe(text);
+    }
+    writeFileSync(runFile, `\ufeff${good}`);
+    const resumed = await runCuration({ problems: problems.slice(0, 3), rollouts, outDir: out, config });
+    expect(resumed.skipped).toBe(2);
   });
 
   it("rejects duplicate problem ids and duplicate samples", async () => {

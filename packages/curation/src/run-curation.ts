@@ -4,12 +4,13 @@
  * directory skips finished problems and appends the rest, giving the same files as an uninterrupted run.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquirePidLock } from "@ssb/logit-store";
 import { type CuratedProblem, curateProblem, type SelectionConfig } from "./curate-problem.js";
 import type { AnswerEquivalence, Grader } from "./grader.js";
 import { openJournal, problemIdKey } from "./jsonl-journal.js";
+import { checkNoTeacherModeDowngrade, checkRecordsHaveRunFile, readRunSettings } from "./output-folder.js";
 import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
 import { hashString } from "./prng.js";
 import type { Problem, Rollout } from "./records.js";
@@ -125,19 +126,12 @@ function fullTeacherSampling(sampling: unknown): Record<string, unknown> {
 
 function checkOrWriteRunFile(path: string, settings: Record<string, unknown>): void {
   if (existsSync(path)) {
-    let previous: Record<string, unknown>;
-    try {
-      previous = JSON.parse(readFileSync(path, "utf8")).settings as Record<string, unknown>;
-    } catch (err) {
-      throw new Error(
-        `${path}: cannot read the previous run's settings (${err instanceof Error ? err.message : err})`,
-      );
-    }
+    let previous = readRunSettings(path);
     // Written before defaults were filled in: read the same way.
-    if (previous && "teacherSampling" in previous)
+    if ("teacherSampling" in previous)
       previous = { ...previous, teacherSampling: fullTeacherSampling(previous.teacherSampling) };
     for (const key of Object.keys(settings)) {
-      const before = JSON.stringify(previous?.[key]);
+      const before = JSON.stringify(previous[key]);
       const now = JSON.stringify(settings[key]);
       if (before !== now) {
         throw new Error(
@@ -228,6 +222,9 @@ async function curateLocked(
   byProblem: Map<string, Rollout[]>,
   unmatched: number,
 ): Promise<CurationRunResult> {
+  // All three checks come before anything is written, so a refused run leaves the folder as it was.
+  checkRecordsHaveRunFile(input.outDir, files);
+  checkNoTeacherModeDowngrade(input.outDir, files, input.generator !== undefined);
   checkOrWriteRunFile(files.run, runSettings(config));
 
   const selectionConfig: SelectionConfig = {
@@ -362,6 +359,9 @@ async function curateLocked(
       }
       if (!generator) kept += curated.filter((c) => "prompt" in c.result).length;
       report(Math.min(start + batchSize, todo.length));
+      // Selection, and a generator that answers from memory, never wait on I/O: without this turn of the event
+      // loop a Ctrl-C handler (ssb-curate's) could not run until the whole loop had finished.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
 
     const summary = summarize({

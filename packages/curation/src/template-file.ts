@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
+import { stripBom } from "./bom.js";
 import { asObject, describe } from "./parse-records.js";
 import {
   DEFAULT_TEMPLATE,
@@ -13,7 +14,8 @@ import {
   validateTemplate,
 } from "./teacher-prompt.js";
 
-export function parseTemplateFile(path: string, text: string): TeacherTemplate {
+export function parseTemplateFile(path: string, fileText: string): TeacherTemplate {
+  const text = stripBom(fileText);
   let template: TeacherTemplate;
   if (extname(path).toLowerCase() === ".json") {
     let raw: unknown;

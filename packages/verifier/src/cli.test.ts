@@ -100,6 +100,48 @@ describe("ssb-verify", () => {
     expect(record).toMatchObject({ correct: true, rule: "last-number", extracted: "42" });
   });
 
+  it("exits 1 saying nothing was graded for an empty input, or one whose every line is malformed", async () => {
+    const empty = join(dir, "empty.jsonl");
+    writeFileSync(empty, "\n  \n");
+    let failure = await fail([empty]);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toBe(`ssb-verify: ${empty} is empty (no non-blank lines): nothing was graded\n`);
+    const bad = join(dir, "all-bad.jsonl");
+    writeFileSync(bad, `${lines[2]}\n${lines[3]}\n`);
+    const folder = mkdtempSync(join(dir, "nothing-"));
+    const output = join(folder, "out.jsonl");
+    writeFileSync(output, "earlier result\n");
+    failure = await fail([bad, "-o", output]);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain("all-bad.jsonl:1: not valid JSON");
+    expect(failure.stderr).toContain(
+      `ssb-verify: nothing was graded: all 2 lines are malformed in ${bad} (see above); --output ${output} was not written\n`,
+    );
+    // The earlier output is kept: an empty result does not replace it.
+    expect(readFileSync(output, "utf8")).toBe("earlier result\n");
+    expect(readdirSync(folder)).toEqual(["out.jsonl"]);
+  });
+
+  it("refuses an option that takes a value given twice, naming it (also -o with --output)", async () => {
+    let failure = await fail([join(dir, "in.jsonl"), "--rules", "boxed", "--rules", "gsm8k"]);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toBe(
+      'ssb-verify: --rules is given more than once ("boxed", then "gsm8k"); give it once\n',
+    );
+    failure = await fail([
+      join(dir, "in.jsonl"),
+      "-o",
+      join(dir, "a.jsonl"),
+      "--output",
+      join(dir, "b.jsonl"),
+    ]);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toMatch(/^ssb-verify: --output is given more than once/);
+    // A switch given twice is still one switch.
+    const { stdout } = await run("node", [cli, "--last-number", "--last-number", join(dir, "in.jsonl")]);
+    expect(stdout.trim().split("\n")).toHaveLength(3);
+  });
+
   it("rejects unknown rules clearly", async () => {
     const failure = await run("node", [cli, "--rules", "boxed,magic", join(dir, "in.jsonl")]).catch(
       (e: { code: number; stderr: string }) => e,

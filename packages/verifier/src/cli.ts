@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
 import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
+import { repeatedOptionMessage } from "./repeated-options.js";
 import {
   ALL_EXTRACTION_RULES,
   DEFAULT_EXTRACTION_RULES,
@@ -27,6 +28,9 @@ Options:
   --output FILE, -o FILE  write graded lines to FILE instead of standard output
   --strict                stop at the first malformed line (exit code 1); default: skip and count them
   --help, -h              show this help
+
+Exit codes: 0 at least one line graded; 1 nothing graded (an empty input, or every line malformed) or
+--strict stopped at a malformed line; 2 a usage error or an input/output that cannot be opened.
 `;
 
 interface Summary {
@@ -86,21 +90,38 @@ async function gradeLines(
   return summary;
 }
 
+const OPTIONS = {
+  "response-field": { type: "string" },
+  "gold-field": { type: "string" },
+  "last-number": { type: "boolean", default: false },
+  rules: { type: "string" },
+  "budget-ms": { type: "string" },
+  output: { type: "string", short: "o" },
+  strict: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/**
+ * The one-line reason a run graded nothing, or null when it graded something. A run that graded nothing has
+ * no accuracy to report: exiting 0 with "0 graded" would let a script take an empty or wrongly-shaped input
+ * (every line skipped) for a result.
+ */
+function nothingGraded(summary: Summary, source: string): string | null {
+  if (summary.graded > 0) return null;
+  if (summary.lines === 0) return `${source} is empty (no non-blank lines): nothing was graded`;
+  const which = summary.lines === 1 ? "its only line is" : `all ${summary.lines} lines are`;
+  return `nothing was graded: ${which} malformed in ${source} (see above)`;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      "response-field": { type: "string" },
-      "gold-field": { type: "string" },
-      "last-number": { type: "boolean", default: false },
-      rules: { type: "string" },
-      "budget-ms": { type: "string" },
-      output: { type: "string", short: "o" },
-      strict: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
+    options: OPTIONS,
+    tokens: true,
   });
+  const repeated = repeatedOptionMessage(tokens, OPTIONS);
+  if (repeated !== null) throw new Error(repeated);
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -127,7 +148,8 @@ export async function main(argv: string[]): Promise<number> {
   let summary: Summary | null;
   try {
     summary = await gradeLines(input, source, output, options, values.strict ?? false);
-    if (summary === null) output.discard();
+    // An earlier --output file is replaced only by a run that graded something.
+    if (summary === null || nothingGraded(summary, source) !== null) output.discard();
     else await output.commit();
   } catch (error) {
     output.discard();
@@ -138,7 +160,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ssb-verify: --strict: --output ${values.output} was not written\n`);
     return 1;
   }
-  const accuracy = summary.graded === 0 ? 0 : summary.verdicts.correct / summary.graded;
+  const nothing = nothingGraded(summary, source);
+  if (nothing !== null) {
+    const kept = values.output ? `; --output ${values.output} was not written` : "";
+    process.stderr.write(`ssb-verify: ${nothing}${kept}\n`);
+    return 1;
+  }
+  const accuracy = summary.verdicts.correct / summary.graded;
   process.stderr.write(
     `ssb-verify: ${summary.graded} graded, ${summary.verdicts.correct} correct, ${summary.verdicts.wrong} wrong, ` +
       `${summary.verdicts["no-answer"]} no answer, ${summary.malformed} malformed skipped; ` +
