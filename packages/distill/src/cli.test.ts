@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FIXTURE_DIR } from "../test/fixture.js";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -49,5 +50,74 @@ describe("ssb-distill train with a bad path flag", () => {
     expect(gone.stderr).toContain(`--logits ${missing}: no such directory`);
     const file = train(["--model", model, "--pairs", pairs, "--logits", pairs, "--out", out]);
     expect(file.stderr).toContain(`--logits ${pairs}: is a file, expected a directory`);
+  });
+});
+
+describe("ssb-distill train refuses bad input before training, naming it", () => {
+  it("a single-value flag given twice (the last one used to win silently)", () => {
+    const { status, stderr } = train(["--model", model, "--pairs", pairs, "--out", "a", "--out", "b"]);
+    expect(status).toBe(1);
+    expect(stderr).toContain("ssb-distill: --out is given more than once; it takes one value");
+  });
+
+  it("--mode sft on a record whose target id is outside the vocabulary: file:line, field, id; nothing written", () => {
+    const data = path.join(dir, "sft-oov.jsonl");
+    writeFileSync(
+      data,
+      '{"promptTokenIds":[10,20],"responseTokenIds":[30]}\n{"promptTokenIds":[10,20],"responseTokenIds":[300]}\n',
+    );
+    const out = path.join(dir, "sft-oov-out");
+    const args = [
+      "--model",
+      FIXTURE_DIR,
+      "--pairs",
+      data,
+      "--out",
+      out,
+      "--mode",
+      "sft",
+      "--backend",
+      "wasm",
+    ];
+    const { status, stderr } = train([...args, "--no-progress"]);
+    expect(status).toBe(1);
+    expect(stderr).toContain(
+      `ssb-distill: ${data}:2: field "responseTokenIds" (target) holds token id 300 at index 0, outside the model's vocabulary [0, 256)`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("a --config file with a byte-order mark is read; a lora.r the model cannot hold is named with the file", () => {
+    const config = path.join(dir, "bom.json");
+    writeFileSync(config, '\uFEFF{"lora": {"r": 100000}}\n');
+    const data = path.join(dir, "sft.jsonl");
+    writeFileSync(data, '{"promptTokenIds":[10,20],"responseTokenIds":[30]}\n');
+    const out = path.join(dir, "rank-out");
+    const args = ["--model", FIXTURE_DIR, "--pairs", data, "--out", out, "--mode", "sft", "--config", config];
+    const { status, stderr } = train([...args, "--backend", "wasm", "--no-progress"]);
+    expect(status).toBe(1);
+    // Before: "memory access out of bounds" from the wasm heap while the LoRA matrices were allocated.
+    expect(stderr).toContain(
+      `ssb-distill: ${config}: field "lora.r" is 100000, more than min(in_features, out_features) = 32 of model.layers.0.self_attn.k_proj [32 x 64]; use lora.r <= 32`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("a seed above 2^53 - 1 given with --set names the field, --set and the range", () => {
+    const out = path.join(dir, "seed-out");
+    const { status, stderr } = train([
+      "--model",
+      model,
+      "--pairs",
+      pairs,
+      "--out",
+      out,
+      "--set",
+      "seed=9007199254740993",
+    ]);
+    expect(status).toBe(1);
+    expect(stderr).toContain(
+      'ssb-distill: --set: field "seed" must be an integer in [0, 9007199254740991] (2^53 - 1), found 9007199254740992',
+    );
   });
 });

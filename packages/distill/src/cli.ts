@@ -6,10 +6,11 @@
  */
 import { type Stats, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import type { BackendPreference } from "./backend.js";
+import { parseFlags } from "./cli-flags.js";
 import { parseJsonObjectFile } from "./json-file.js";
 import { runTraining } from "./run-training.js";
+import { stopOnSignals } from "./stop-signals.js";
 import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
 
 const USAGE = `Usage: ssb-distill train --model DIR --pairs FILE --out DIR [options]
@@ -63,22 +64,19 @@ export async function main(argv: string[]): Promise<number> {
     (help ? process.stdout : process.stderr).write(USAGE);
     return help ? 0 : 2;
   }
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      model: { type: "string" },
-      pairs: { type: "string" },
-      logits: { type: "string" },
-      out: { type: "string" },
-      config: { type: "string" },
-      mode: { type: "string" },
-      "prompt-mode": { type: "string" },
-      set: { type: "string", multiple: true },
-      resume: { type: "boolean", default: false },
-      backend: { type: "string", default: "auto" },
-      "no-progress": { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
+  const values = parseFlags(rest, {
+    model: { type: "string" },
+    pairs: { type: "string" },
+    logits: { type: "string" },
+    out: { type: "string" },
+    config: { type: "string" },
+    mode: { type: "string" },
+    "prompt-mode": { type: "string" },
+    set: { type: "string", multiple: true },
+    resume: { type: "boolean", default: false },
+    backend: { type: "string", default: "auto" },
+    "no-progress": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
   });
   if (values.help) {
     process.stdout.write(USAGE);
@@ -117,18 +115,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     setPath(input, assignment.slice(0, eq), value);
   }
-  const config = resolveTrainConfig(input as TrainConfigInput, values.config ?? "command line");
+  // Errors about a field name where its value came from: the --config file, --set, or both.
+  const source =
+    [values.config, values.set?.length ? "--set" : null].filter((s) => s).join(" with ") || "command line";
+  const config = resolveTrainConfig(input as TrainConfigInput, source);
   // Ctrl-C (or SIGTERM) stops at the next step boundary with a checkpoint there; again quits at once.
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stop.signal.aborted) process.exit(130);
-    process.stderr.write(
-      `\n[distill] ${signal}: stopping after this step (${signal} again to quit at once)\n`,
-    );
-    stop.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const stop = stopOnSignals("distill", "step");
   const result = await runTraining({
     modelDir: values.model,
     dataFile: values.pairs,
@@ -139,6 +131,7 @@ export async function main(argv: string[]): Promise<number> {
     backend: values.backend as BackendPreference,
     progress: !values["no-progress"],
     signal: stop.signal,
+    configSource: source,
   });
   return result.interrupted ? 130 : 0;
 }

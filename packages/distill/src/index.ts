@@ -15,10 +15,12 @@ export {
   saveOptimizerState,
   writeCheckpointDir,
 } from "./checkpoint-files.js";
+export { type FlagOptions, type FlagsConfig, type FlagValues, parseFlags } from "./cli-flags.js";
 export { DataParallelPool, type ModelSource, parallelGradients, splitStep } from "./data-parallel.js";
-export { parseJsonFile, parseJsonObjectFile } from "./json-file.js";
+export { parseJsonFile, parseJsonObjectFile, stripBom } from "./json-file.js";
 export { type Divergence, type KdLossOptions, type KdLossParts, kdLoss } from "./kd-loss.js";
 export {
+  checkLoraRank,
   disposeLora,
   initLora,
   isTargetModule,
@@ -82,6 +84,7 @@ export { saveFullModel, saveLoraAdapter } from "./save-model.js";
 export { learningRate, type ScheduleKind, type ScheduleOptions } from "./schedule.js";
 export { type StepShape, stepFlops } from "./step-flops.js";
 export { estimateStepMemory, type StepMemory } from "./step-memory.js";
+export { type SignalStop, stopOnSignals, yieldToSignals } from "./stop-signals.js";
 export { logProbsAtIds, studentSupportLogProbs, tailLogProb, teacherSupportProbs } from "./student-topk.js";
 export {
   denseTeacherProbs,
@@ -102,6 +105,7 @@ export {
 export {
   DEFAULT_TRAIN_CONFIG,
   type LossSettings,
+  MAX_SEED,
   type OptimizerSettings,
   resolveTrainConfig,
   type TrainConfig,
@@ -110,6 +114,7 @@ export {
 export { type StepGradients, stepGradients, stepRowWeights } from "./train-step.js";
 export { NonFiniteLossError, type TrainOptions, type TrainResult, train } from "./trainer.js";
 export {
+  checkExampleVocab,
   exampleFromPromptAndReply,
   type TeacherRows,
   type TrainingExample,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJsonFile, parseJsonObjectFile } from "./json-file.js";
+import { parseJsonFile, parseJsonObjectFile, stripBom } from "./json-file.js";
 
 describe("parseJsonFile", () => {
   it("names the file and the line:column where a truncated file ends", () => {
@@ -27,6 +27,13 @@ describe("parseJsonFile", () => {
   it("parses valid JSON", () => {
     expect(parseJsonFile('{"a": [1, 2]}', "f.json")).toEqual({ a: [1, 2] });
   });
+
+  it("skips a leading byte-order mark (Windows editors write one); errors still name the place", () => {
+    expect(parseJsonFile('\uFEFF{"a": 1}', "f.json")).toEqual({ a: 1 });
+    expect(parseJsonObjectFile('\uFEFF{\n  "step": 2\n}\n', "state.json")).toEqual({ step: 2 });
+    expect(() => parseJsonFile("\uFEFF{\n  x\n}", "f.json")).toThrow(/^f\.json:2:3: not valid JSON/);
+    expect(() => parseJsonFile("\uFEFF", "f.json")).toThrow("f.json:1:1: not valid JSON (the file is empty)");
+  });
 });
 
 describe("parseJsonObjectFile", () => {
@@ -36,5 +43,13 @@ describe("parseJsonObjectFile", () => {
     );
     expect(() => parseJsonObjectFile("[1]", "state.json")).toThrow("found an array");
     expect(parseJsonObjectFile('{"step": 1}', "state.json")).toEqual({ step: 1 });
+  });
+});
+
+describe("stripBom", () => {
+  it("removes only a leading U+FEFF", () => {
+    expect(stripBom("\uFEFF{}")).toBe("{}");
+    expect(stripBom("{}\uFEFF")).toBe("{}\uFEFF");
+    expect(stripBom("")).toBe("");
   });
 });

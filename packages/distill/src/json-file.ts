@@ -3,6 +3,14 @@
  * must fail naming the file and the place, not with JSON.parse's bare "Unexpected end of JSON input".
  */
 
+/**
+ * `text` without a leading byte-order mark (U+FEFF). Editors on Windows (Notepad, PowerShell's Out-File) start
+ * UTF-8 files with one; JSON.parse would refuse it as an invisible "Unexpected token".
+ */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** `file:line:column` of a JSON.parse error in `text`, or `file` when the error gives no position. */
 function jsonErrorPlace(text: string, file: string, reason: string): string {
   const at = /at position (\d+)/.exec(reason);
@@ -15,8 +23,9 @@ function jsonErrorPlace(text: string, file: string, reason: string): string {
   return `${file}:${line}:${column}`;
 }
 
-/** Parse `text` read from `file`; a syntax error names `file:line:column`. */
-export function parseJsonFile(text: string, file: string): unknown {
+/** Parse `raw` read from `file` (a leading BOM is skipped); a syntax error names `file:line:column`. */
+export function parseJsonFile(raw: string, file: string): unknown {
+  const text = stripBom(raw);
   try {
     return JSON.parse(text);
   } catch (error) {

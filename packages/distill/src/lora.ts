@@ -90,10 +90,33 @@ function shapeOf(model: ModelConfig, modulePath: string): [number, number] {
 }
 
 /**
+ * Refuse a rank no targeted projection can use: r above min(in_features, out_features) adds parameters but no
+ * expressiveness (the update B A already has full rank), and a huge r (e.g. 100000) aborts the wasm heap with a
+ * bare "memory access out of bounds" while the matrices are allocated. `where` names the config's source.
+ */
+export function checkLoraRank(model: ModelConfig, config: LoraConfig, where: string): void {
+  // Of the projections the rank does not fit, the one with the smallest bound: the advice then holds for all.
+  let worst: { modulePath: string; r: number; out: number; inDim: number; most: number } | null = null;
+  for (const modulePath of targetedProjections(model, config)) {
+    const [out, inDim] = shapeOf(model, modulePath);
+    const r = loraRank(config, modulePath);
+    const most = Math.min(out, inDim);
+    if (r > most && (worst === null || most < worst.most)) worst = { modulePath, r, out, inDim, most };
+  }
+  if (worst) {
+    const { modulePath, r, out, inDim, most } = worst;
+    throw new Error(
+      `${where}: field "lora.r" is ${r}, more than min(in_features, out_features) = ${most} of ${modulePath} [${out} x ${inDim}]; use lora.r <= ${most}`,
+    );
+  }
+}
+
+/**
  * Fresh adapter with PEFT's default init: A ~ kaiming_uniform(a = sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in)),
  * B = 0 (so training starts from the base model). Seeded.
  */
 export function initLora(model: ModelConfig, config: LoraConfig, seed: number): Map<string, LoraLayer> {
+  checkLoraRank(model, config, "LoRA config");
   const layers = new Map<string, LoraLayer>();
   for (const modulePath of targetedProjections(model, config)) {
     const [out, inDim] = shapeOf(model, modulePath);

@@ -1,5 +1,6 @@
 /** Metrics JSONL (one line per optimizer step) and a dependency-free SVG loss curve. */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { stripBom } from "./json-file.js";
 
 export interface StepMetrics {
   step: number;
@@ -23,7 +24,9 @@ export function appendMetrics<T extends { step: number } = StepMetrics>(file: st
 
 export function readMetrics<T extends { step: number } = StepMetrics>(file: string): T[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
+  // A byte-order mark (the file opened and saved in a Windows editor) would make line 1 unreadable, and a
+  // resume's truncateMetrics would then drop it.
+  return stripBom(readFileSync(file, "utf8"))
     .split("\n")
     .filter((l) => l.trim() !== "")
     .flatMap((l) => {

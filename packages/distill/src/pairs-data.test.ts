@@ -78,3 +78,51 @@ describe("readJsonl on a bad path or line", () => {
     await expect(readJsonl(file)).rejects.toThrow(`${file}:2: invalid JSON`);
   });
 });
+
+describe("token ids outside the model's vocabulary", () => {
+  const sft = (prompt: number[], response: number[]): string =>
+    JSON.stringify({ promptTokenIds: prompt, responseTokenIds: response });
+
+  it("SFT: a target id past the vocabulary (trained silently to loss 0 before) is refused with file:line", async () => {
+    // 300 is the last reply token: a target only, never an input, so nothing downstream would notice it.
+    const file = pairsFile([sft([10, 20], [30, 40]), sft([10, 20], [30, 300])]);
+    await expect(loadSftExamples(file, tokenizer, "raw", 256)).rejects.toThrow(
+      `${file}:2: field "responseTokenIds" (target) holds token id 300 at index 1, outside the model's vocabulary [0, 256)`,
+    );
+  });
+
+  it("SFT: a prompt id past the vocabulary is refused with file:line (it stopped training mid-run)", async () => {
+    const file = pairsFile([sft([10, 999], [30, 40])]);
+    await expect(loadSftExamples(file, tokenizer, "raw", 256)).rejects.toThrow(
+      `${file}:1: field "promptTokenIds" (prompt) holds token id 999 at index 1, outside the model's vocabulary [0, 256)`,
+    );
+  });
+
+  it("SFT on pair records and KD: a reply id at the vocabulary size is refused naming the target field", async () => {
+    const line = JSON.stringify({
+      problemId: "p0",
+      studentMessages: [{ role: "user", content: "q" }],
+      responseTokenIds: [65, 256],
+      logitKey: null,
+    });
+    const file = pairsFile([line]);
+    const expected = `${file}:1: field "responseTokenIds" (target) holds token id 256 at index 1, outside the model's vocabulary [0, 256)`;
+    await expect(loadSftExamples(file, tokenizer, "raw", 256)).rejects.toThrow(expected);
+    await expect(loadPairExamples(file, { tokenizer, promptMode: "raw", vocabSize: 256 })).rejects.toThrow(
+      expected,
+    );
+  });
+
+  it("a chat prompt the tokenizer encodes past the model's vocabulary is named as the prompt's", async () => {
+    // A model with a smaller embedding than its tokenizer: "q" (id 113) is outside [0, 100).
+    const file = pairsFile([pair("p0")]);
+    await expect(loadPairExamples(file, { tokenizer, promptMode: "raw", vocabSize: 100 })).rejects.toThrow(
+      `${file}:1: field "studentMessages" (prompt) holds token id 113`,
+    );
+  });
+
+  it("ids inside the vocabulary load", async () => {
+    const file = pairsFile([sft([10, 20], [30, 255])]);
+    expect((await loadSftExamples(file, tokenizer, "raw", 256)).length).toBe(1);
+  });
+});

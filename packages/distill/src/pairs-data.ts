@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { type LogitStore, topkLogitsAsFloat32 } from "@ssb/logit-store";
 import type { ChatMessage, ModelTokenizer } from "@ssb/model";
+import { stripBom } from "./json-file.js";
 import { exampleFromPromptAndReply, type TeacherRows, type TrainingExample } from "./training-example.js";
 
 export type PromptMode = "chat" | "raw";
@@ -35,6 +36,36 @@ function idList(value: unknown, file: string, line: number, field: string): numb
   return value as number[];
 }
 
+/**
+ * Refuse a token id outside the model's vocabulary [0, vocabSize), naming the record and the field: training
+ * would otherwise take a target's one-hot row of an unknown id as all zeros (loss 0, nothing learnt), or stop
+ * mid-run on a prompt id without saying which record held it. `role` says whether the ids are the prompt's or
+ * the targets'; no vocabSize (a caller without a model) checks nothing.
+ */
+function checkVocab(
+  ids: ArrayLike<number>,
+  vocabSize: number | undefined,
+  place: {
+    file: string;
+    line: number;
+    field: string;
+    role: "prompt" | "target" | "prompt and target" | "teacher top-k";
+  },
+): void {
+  if (vocabSize === undefined) return;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as number;
+    if (!(id >= 0 && id < vocabSize)) {
+      fail(
+        place.file,
+        place.line,
+        place.field,
+        `(${place.role}) holds token id ${id} at index ${i}, outside the model's vocabulary [0, ${vocabSize})`,
+      );
+    }
+  }
+}
+
 function messagesOf(value: unknown, file: string, line: number, field: string): ChatMessage[] {
   if (!Array.isArray(value) || value.length === 0)
     fail(file, line, field, "must be a non-empty list of messages");
@@ -60,7 +91,8 @@ async function readDataFile(file: string): Promise<string> {
 
 /** JSONL lines as objects, with file:line errors. */
 export async function readJsonl(file: string): Promise<{ line: number; record: Record<string, unknown> }[]> {
-  const text = await readDataFile(file);
+  // A leading byte-order mark (Windows editors) is not part of the first record.
+  const text = stripBom(await readDataFile(file));
   const out: { line: number; record: Record<string, unknown> }[] = [];
   text.split("\n").forEach((raw, i) => {
     if (raw.trim() === "") return;
@@ -124,7 +156,13 @@ export function studentPromptIds(
   return tokenizer.encode(system === undefined ? user : `${system} ${user}`);
 }
 
-function teacherRowsFor(pair: PairRecord, store: LogitStore, file: string, line: number): TeacherRows {
+function teacherRowsFor(
+  pair: PairRecord,
+  store: LogitStore,
+  file: string,
+  line: number,
+  vocabSize: number | undefined,
+): TeacherRows {
   if (pair.logitKey === null)
     fail(file, line, "logitKey", "is null: this pair has no captured logits (KD needs them)");
   if (!store.has(pair.logitKey))
@@ -149,6 +187,9 @@ function teacherRowsFor(pair: PairRecord, store: LogitStore, file: string, line:
       );
     }
   }
+  // The teacher's top-k ids index the student's logits too (a dense [rows, V] target): one past the
+  // vocabulary would land in the next row's distribution.
+  checkVocab(rows.topkIds, vocabSize, { file, line, field: "logitKey", role: "teacher top-k" });
   return {
     k: rows.k,
     topkIds: Int32Array.from(rows.topkIds),
@@ -162,6 +203,8 @@ export interface LoadPairsOptions {
   promptMode?: PromptMode;
   /** The logit store (KD). Without it, examples carry no teacher rows (SFT on the teacher's replies). */
   store?: LogitStore | null;
+  /** The model's vocabulary size: every prompt, reply and teacher id must be below it (unset: not checked). */
+  vocabSize?: number;
 }
 
 /** KD (or SFT) examples from a pairs file. */
@@ -172,8 +215,11 @@ export async function loadPairExamples(file: string, options: LoadPairsOptions):
   for (const { line, record } of await readJsonl(file)) {
     const pair = parsePair(record, file, line);
     checkUniquePair(pair, seen, file, line);
-    const teacher = options.store ? teacherRowsFor(pair, options.store, file, line) : null;
+    const { vocabSize } = options;
+    checkVocab(pair.responseTokenIds, vocabSize, { file, line, field: "responseTokenIds", role: "target" });
+    const teacher = options.store ? teacherRowsFor(pair, options.store, file, line, vocabSize) : null;
     const prompt = studentPromptIds(pair.studentMessages, options.tokenizer, mode);
+    checkVocab(prompt, vocabSize, { file, line, field: "studentMessages", role: "prompt" });
     examples.push(exampleFromPromptAndReply(pair.problemId, prompt, pair.responseTokenIds, teacher));
   }
   if (examples.length === 0) throw new Error(`${file}: no pairs`);
@@ -182,12 +228,13 @@ export async function loadPairExamples(file: string, options: LoadPairsOptions):
 
 /**
  * SFT examples: pair records (CE on the reply), `{text}` (CE on every token after the first), or
- * `{promptTokenIds, responseTokenIds}`.
+ * `{promptTokenIds, responseTokenIds}`. With `vocabSize`, every id must be below it.
  */
 export async function loadSftExamples(
   file: string,
   tokenizer: ModelTokenizer | null,
   promptMode: PromptMode = "chat",
+  vocabSize?: number,
 ): Promise<TrainingExample[]> {
   const examples: TrainingExample[] = [];
   const seen = new Map<string, number>();
@@ -197,22 +244,21 @@ export async function loadSftExamples(
       if (!tokenizer) throw new Error(`${file}:${line}: chat records need a tokenizer`);
       const pair = parsePair(record, file, line);
       checkUniquePair(pair, seen, file, line);
-      examples.push(
-        exampleFromPromptAndReply(
-          pair.problemId,
-          studentPromptIds(pair.studentMessages, tokenizer, promptMode),
-          pair.responseTokenIds,
-          null,
-        ),
-      );
+      const prompt = studentPromptIds(pair.studentMessages, tokenizer, promptMode);
+      checkVocab(prompt, vocabSize, { file, line, field: "studentMessages", role: "prompt" });
+      checkVocab(pair.responseTokenIds, vocabSize, { file, line, field: "responseTokenIds", role: "target" });
+      examples.push(exampleFromPromptAndReply(pair.problemId, prompt, pair.responseTokenIds, null));
     } else if (typeof record.text === "string") {
       if (!tokenizer) throw new Error(`${file}:${line}: text records need a tokenizer`);
       const ids = tokenizer.encode(record.text);
       if (ids.length < 2) fail(file, line, "text", "must encode to at least 2 tokens");
+      checkVocab(ids, vocabSize, { file, line, field: "text", role: "prompt and target" });
       examples.push(exampleFromPromptAndReply(id, ids.slice(0, 1), ids.slice(1), null));
     } else if ("promptTokenIds" in record) {
       const prompt = idList(record.promptTokenIds, file, line, "promptTokenIds");
       const reply = idList(record.responseTokenIds, file, line, "responseTokenIds");
+      checkVocab(prompt, vocabSize, { file, line, field: "promptTokenIds", role: "prompt" });
+      checkVocab(reply, vocabSize, { file, line, field: "responseTokenIds", role: "target" });
       examples.push(exampleFromPromptAndReply(id, prompt, reply, null));
     } else {
       throw new Error(

@@ -19,6 +19,10 @@ function mix(x: number): number {
 /** Hash a seed and any number of stream labels into one 32-bit state. */
 export function seedFrom(seed: number, ...streams: (number | string)[]): number {
   let h = mix(seed >>> 0);
+  // Seeds go up to 2^53 - 1: fold in the bits above 32 too (seed 2^32 is not seed 0). Below 2^32 nothing is
+  // added, so the streams of those seeds (and the runs and resumes built on them) stay as they were.
+  const high = Math.floor(seed / 4294967296);
+  if (high > 0) h = mix(h ^ mix(high >>> 0) ^ 0x5bd1e995);
   for (const s of streams) {
     if (typeof s === "number") h = mix(h ^ mix(s >>> 0));
     else for (let i = 0; i < s.length; i++) h = mix(h ^ s.charCodeAt(i));

@@ -10,6 +10,7 @@ import path from "node:path";
 import { openLogitStore } from "@ssb/logit-store";
 import { checkpointFingerprint, loadCheckpoint } from "@ssb/model";
 import { type BackendPreference, selectBackend } from "./backend.js";
+import { checkLoraRank, loraConfigFrom } from "./lora.js";
 import { disposeDecoder, loadDecoder } from "./model.js";
 import { loadPairExamples, loadSftExamples } from "./pairs-data.js";
 import type { TrainConfig } from "./train-config.js";
@@ -33,6 +34,8 @@ export interface RunTrainingOptions {
   signal?: AbortSignal;
   /** Called after every optimizer step. */
   onStep?: TrainOptions["onStep"];
+  /** Where `config` came from (the --config file, or "command line"), named in errors about its fields. */
+  configSource?: string;
 }
 
 /**
@@ -65,8 +68,14 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRes
   await selectBackend(options.backend ?? "auto", log);
   const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
   const tokenizer = checkpoint.tokenizer;
+  // Every token id of the data is checked against this before training: see pairs-data.ts.
+  const { vocabSize } = checkpoint.config;
   let examples: TrainingExample[];
   try {
+    // A rank the model's projections cannot hold is refused before any LoRA tensor is allocated (a huge r
+    // otherwise aborts the wasm heap).
+    if (config.trainable === "lora")
+      checkLoraRank(checkpoint.config, loraConfigFrom(config.lora), options.configSource ?? "train config");
     if (config.mode === "kd") {
       if (!options.logitsDir) throw new Error("KD training needs a logit store (--logits DIR)");
       if (!tokenizer) throw new Error(`${options.modelDir}: no tokenizer`);
@@ -95,10 +104,11 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRes
         tokenizer,
         promptMode: config.promptMode,
         store,
+        vocabSize,
       });
       store.close();
     } else {
-      examples = await loadSftExamples(options.dataFile, tokenizer, config.promptMode);
+      examples = await loadSftExamples(options.dataFile, tokenizer, config.promptMode, vocabSize);
     }
   } catch (error) {
     await checkpoint.close();

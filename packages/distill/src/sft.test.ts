@@ -3,12 +3,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
+import { FIXTURE_DIR } from "../test/fixture.js";
 import { buildSyntheticBase, loadBase } from "../test/synthetic.js";
 import { crossEntropy } from "./loss-ce.js";
 import { readMetrics } from "./metrics.js";
 import { forward } from "./model.js";
 import { runTraining } from "./run-training.js";
 import { resolveTrainConfig } from "./train-config.js";
+import { train } from "./trainer.js";
+import { exampleFromPromptAndReply } from "./training-example.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -62,5 +65,18 @@ describe("SFT", () => {
       });
     };
     expect(await ce(result.savedTo)).toBeLessThan((await ce(modelDir)) / 2);
+  });
+});
+
+describe("examples built in code with an id outside the vocabulary", () => {
+  it("train() refuses them before the first step (a target id past the vocabulary trained to loss 0)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "distill-oov-"));
+    dirs.push(dir);
+    const model = await loadBase(FIXTURE_DIR);
+    const examples = [exampleFromPromptAndReply("e0", [10, 20], [30, 300], null)];
+    const config = resolveTrainConfig({ mode: "sft", lora: { r: 2, alpha: 2 }, checkpointEvery: 0 });
+    await expect(
+      train({ model, examples, config, outDir: path.join(dir, "out"), progress: false, log: () => {} }),
+    ).rejects.toThrow("example e0: target token id 300 (index 1) is outside the model's vocabulary [0, 256)");
   });
 });

@@ -64,6 +64,9 @@ export interface TrainConfig {
   keepCheckpoints: number;
 }
 
+/** The largest seed accepted: the largest integer a JSON number or a JS number holds exactly. */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   mode: "kd",
   trainable: "lora",
@@ -160,7 +163,9 @@ export function resolveTrainConfig(input: TrainConfigInput = {}, where = "train 
   };
   for (const field of ["batchSize", "gradAccumSteps", "epochs", "workers"] as const) {
     if (!Number.isInteger(config[field]) || config[field] < 1)
-      throw new Error(`${where}: field "${field}" must be an integer >= 1`);
+      throw new Error(
+        `${where}: field "${field}" must be an integer >= 1, found ${JSON.stringify(config[field])}`,
+      );
   }
   if (!(config.loss.temperature > 0)) throw new Error(`${where}: field "loss.temperature" must be > 0`);
   // Values that would otherwise fail deep in tfjs, or turn into a non-finite loss steps later.
@@ -179,8 +184,10 @@ export function resolveTrainConfig(input: TrainConfigInput = {}, where = "train 
   need(o.warmupRatio <= 1, "optimizer.warmupRatio", "in [0, 1]", o.warmupRatio);
   need(o.minLrRatio <= 1, "optimizer.minLrRatio", "in [0, 1]", o.minLrRatio);
   need(Number.isInteger(o.warmupSteps), "optimizer.warmupSteps", "an integer >= 0", o.warmupSteps);
-  for (const field of ["maxSteps", "maxLength", "seed", "checkpointEvery"] as const)
+  for (const field of ["maxSteps", "maxLength", "checkpointEvery"] as const)
     need(Number.isInteger(config[field]), field, "an integer >= 0", config[field]);
+  // Above 2^53 - 1 a seed is no longer the integer written (2^53 + 1 reads as 2^53): refused, not rounded.
+  need(Number.isSafeInteger(config.seed), "seed", `an integer in [0, ${MAX_SEED}] (2^53 - 1)`, config.seed);
   need(
     Number.isInteger(config.keepCheckpoints) && config.keepCheckpoints >= 1,
     "keepCheckpoints",

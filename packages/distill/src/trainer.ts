@@ -28,7 +28,7 @@ import {
 } from "./train-checkpoint.js";
 import type { TrainConfig } from "./train-config.js";
 import { stepGradients, stepRowWeights } from "./train-step.js";
-import { type TrainingExample, truncateExample } from "./training-example.js";
+import { checkExampleVocab, type TrainingExample, truncateExample } from "./training-example.js";
 import { isWasmAbort, largestMicroBatch, wasmAbortError, wasmHeapWarning } from "./wasm-heap.js";
 
 export interface TrainOptions {
@@ -139,6 +139,7 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
       : options.examples;
   if (config.mode === "kd" && examples.some((e) => !e.teacher))
     throw new Error("KD mode needs teacher top-k rows for every example");
+  for (const example of examples) checkExampleVocab(example, model.config.vocabSize);
   const checkpointsDir = path.join(outDir, "checkpoints");
   const metricsFile = path.join(outDir, "metrics.jsonl");
   const plotFile = path.join(outDir, "loss.svg");

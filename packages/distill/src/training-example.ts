@@ -65,3 +65,25 @@ export function truncateExample(example: TrainingExample, maxLength: number): Tr
     },
   };
 }
+
+/**
+ * Refuse an example holding a token id outside [0, vocabSize) before training (examples built in code reach
+ * the trainer without the loaders' file:line checks): an unknown target id would be a one-hot row of zeros,
+ * trained silently to loss 0.
+ */
+export function checkExampleVocab(example: TrainingExample, vocabSize: number): void {
+  const parts: [string, ArrayLike<number>][] = [
+    ["input", example.inputIds],
+    ["target", example.targets],
+    ["teacher top-k", example.teacher?.topkIds ?? []],
+  ];
+  for (const [what, ids] of parts) {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as number;
+      if (!(id >= 0 && id < vocabSize))
+        throw new Error(
+          `example ${example.id}: ${what} token id ${id} (index ${i}) is outside the model's vocabulary [0, ${vocabSize})`,
+        );
+    }
+  }
+}

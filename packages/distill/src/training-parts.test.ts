@@ -6,9 +6,11 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AdamW } from "./adamw.js";
 import { selectBackend } from "./backend.js";
 import { collate, planSteps } from "./batching.js";
-import { isTargetModule } from "./lora.js";
-import { lossCurveSvg } from "./metrics.js";
+import { checkLoraRank, initLora, isTargetModule, loraConfigFrom } from "./lora.js";
+import { lossCurveSvg, readMetrics, truncateMetrics } from "./metrics.js";
 import { readJsonl } from "./pairs-data.js";
+import { qwen2Config } from "./random-weights.js";
+import { seedFrom } from "./rng.js";
 import { learningRate } from "./schedule.js";
 import { resolveTrainConfig } from "./train-config.js";
 import { exampleFromPromptAndReply } from "./training-example.js";
@@ -97,6 +99,37 @@ describe("config and inputs", () => {
     expect(() => resolveTrainConfig({ seed: 1.5 })).toThrow(/"seed" must be an integer/);
   });
 
+  it("seeds: refuses one above 2^53 - 1 (no longer the integer written), naming the field, the source and the range", () => {
+    const range = /field "seed" must be an integer in \[0, 9007199254740991\] \(2\^53 - 1\)/;
+    expect(() => resolveTrainConfig({ seed: 2 ** 53 }, "run.json")).toThrow(/^run\.json: /);
+    expect(() => resolveTrainConfig({ seed: 2 ** 53 })).toThrow(range);
+    // JSON.parse reads 9007199254740993 as 2^53: the value written is not the one that would be used.
+    expect(() => resolveTrainConfig(JSON.parse('{"seed": 9007199254740993}'))).toThrow(range);
+    expect(() => resolveTrainConfig({ seed: 0.5 })).toThrow(range);
+    expect(resolveTrainConfig({ seed: 2 ** 53 - 1 }).seed).toBe(2 ** 53 - 1);
+  });
+
+  it("seeds that differ only above bit 32 draw different streams; those below keep theirs", () => {
+    expect(seedFrom(2 ** 32)).not.toBe(seedFrom(0));
+    expect(seedFrom(2 ** 40 + 5, "x")).not.toBe(seedFrom(5, "x"));
+    // Seeds below 2^32 are hashed as before (trajectories of existing runs, and their resumes, unchanged).
+    expect(seedFrom(7, "lora_A", 3)).toBe(434251794);
+  });
+
+  it("refuses a LoRA rank above min(in_features, out_features) of an adapted projection, before allocating", () => {
+    // The fixture-sized model: hidden 64, 4 heads / 2 KV heads of 16 (k_proj and v_proj are [32 x 64]).
+    const model = qwen2Config({ hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 128, vocab: 256 });
+    const settings = { r: 100000, alpha: 16 };
+    expect(() => checkLoraRank(model, loraConfigFrom(settings), "run.json")).toThrow(
+      'run.json: field "lora.r" is 100000, more than min(in_features, out_features) = 32 of model.layers.0.self_attn.k_proj [32 x 64]; use lora.r <= 32',
+    );
+    expect(() => initLora(model, loraConfigFrom(settings), 0)).toThrow(/field "lora\.r" is 100000/);
+    expect(() => checkLoraRank(model, loraConfigFrom({ r: 32, alpha: 16 }), "run.json")).not.toThrow();
+    // Only the adapted projections count: without k/v, 64 fits.
+    const qo = loraConfigFrom({ r: 64, alpha: 16, targetModules: ["q_proj", "o_proj"] });
+    expect(() => checkLoraRank(model, qo, "run.json")).not.toThrow();
+  });
+
   it("PEFT target-module matching", () => {
     expect(isTargetModule(["q_proj"], "model.layers.0.self_attn.q_proj")).toBe(true);
     expect(isTargetModule(["proj"], "model.layers.0.self_attn.q_proj")).toBe(false);
@@ -109,6 +142,27 @@ describe("config and inputs", () => {
     const file = path.join(dir, "pairs.jsonl");
     writeFileSync(file, '{"a": 1}\n{oops\n');
     await expect(readJsonl(file)).rejects.toThrow(/pairs.jsonl:2: invalid JSON/);
+  });
+
+  it("JSONL: a leading byte-order mark (Windows editors) is skipped, not read as part of line 1", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "distill-jsonl-"));
+    dirs.push(dir);
+    const file = path.join(dir, "pairs.jsonl");
+    writeFileSync(file, '\uFEFF{"a": 1}\r\n{"a": 2}\n');
+    expect((await readJsonl(file)).map((r) => [r.line, r.record.a])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+  });
+
+  it("metrics.jsonl with a byte-order mark: line 1 is read, and kept by a resume's truncation", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "distill-metrics-"));
+    dirs.push(dir);
+    const file = path.join(dir, "metrics.jsonl");
+    writeFileSync(file, '\uFEFF{"step":1,"loss":2}\n{"step":2,"loss":1}\n{"step":3,"loss":0.5}\n');
+    expect(readMetrics(file).map((m) => m.step)).toEqual([1, 2, 3]);
+    truncateMetrics(file, 2);
+    expect(readMetrics(file).map((m) => m.step)).toEqual([1, 2]);
   });
 
   it("the loss curve is an SVG with one polyline per series", () => {

@@ -64,12 +64,58 @@ describe("ssb-grpo train", () => {
       /--set: .*"groupSize"/,
     );
     await expect(runCli(["train", "--out", "x", "--fresh", "abc"])).rejects.toThrow(
-      /--fresh must be an integer >= 1, found "abc"/,
+      '--fresh must be an integer in [1, 9007199254740991] (2^53 - 1), found "abc"',
     );
-    await expect(runCli(["eval", "--n", "0"])).rejects.toThrow(/--n must be an integer >= 1/);
+    await expect(runCli(["eval", "--n", "0"])).rejects.toThrow(/--n must be an integer in \[1, /);
     await expect(runCli(["train", "--out", "x", "--backend", "gpu"])).rejects.toThrow(
       /unknown tfjs backend "gpu"/,
     );
+  });
+
+  it("refuses a single-value flag given twice, naming it (the last one used to win silently)", async () => {
+    await expect(runCli(["train", "--out", "a", "--out", "b"])).rejects.toThrow(
+      "--out is given more than once; it takes one value",
+    );
+    await expect(runCli(["eval", "--seed", "1", "--seed=2"])).rejects.toThrow(
+      "--seed is given more than once; it takes one value",
+    );
+    // --set is meant to be repeated.
+    await expect(runCli(["train", "--out", "x", "--set", "steps=1", "--set", "groupSize=1"])).rejects.toThrow(
+      /--set: .*"groupSize"/,
+    );
+  });
+
+  it("refuses seeds above 2^53 - 1 (they no longer are the integer written), naming the flag or field and the range", async () => {
+    const range = "must be an integer in [0, 9007199254740991] (2^53 - 1)";
+    await expect(runCli(["eval", "--seed", "9007199254740993"])).rejects.toThrow(
+      `--seed ${range}, found "9007199254740993"`,
+    );
+    await expect(runCli(["train", "--out", "x", "--problem-seed", "9007199254740992"])).rejects.toThrow(
+      `--problem-seed ${range}`,
+    );
+    await expect(runCli(["train", "--out", "x", "--set", "seed=9007199254740993"])).rejects.toThrow(
+      `--set: GRPO config: "seed" ${range}, found 9007199254740992`,
+    );
+    await expect(runCli(["train", "--out", "x", "--set", "seed=2.5"])).rejects.toThrow(`"seed" ${range}`);
+  });
+
+  it("reads a --config file that starts with a byte-order mark; a lora.r above the model's projections is named with it", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "ssb-grpo-rank-"));
+    try {
+      const config = path.join(dir, "grpo.json");
+      await writeFile(config, '\uFEFF{"lora": {"r": 100000, "alpha": 32}}\n');
+      const problems = path.join(dir, "problems.jsonl");
+      await writeFile(problems, '{"id":"a","question":"1+1?","answer":"2"}\n');
+      const out = path.join(dir, "out");
+      const args = ["train", "--model", tinyRef, "--problems", problems, "--out", out, "--config", config];
+      // Before: a 200M-parameter LoRA was allocated (and saved), or the wasm heap aborted.
+      await expect(runCli([...args, "--backend", "wasm", "--no-progress"])).rejects.toThrow(
+        `${config}: field "lora.r" is 100000, more than min(in_features, out_features) = 32 of model.layers.0.self_attn.k_proj [32 x 64]; use lora.r <= 32`,
+      );
+      expect(existsSync(path.join(out, "checkpoints"))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("names the --config file, and the line:column, when it is not a JSON object", async () => {

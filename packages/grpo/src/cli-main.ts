@@ -3,9 +3,8 @@
  * default model and fresh problems drawn for it.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { defaultModelDir } from "@ssb/default-model";
-import { type BackendPreference, parseJsonObjectFile } from "@ssb/distill";
+import { type BackendPreference, parseFlags, parseJsonObjectFile, stopOnSignals } from "@ssb/distill";
 import { freshDefaultProblems, heldOutDefaultProblems } from "./default-problems.js";
 import { evaluatePolicy } from "./evaluate-policy.js";
 import { applyOverride, type GrpoConfig, type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
@@ -34,21 +33,19 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   if (command === "eval") return runEval(rest);
   if (command !== "train") throw new Error(`unknown command "${command}"\n${USAGE}`);
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      out: { type: "string" },
-      model: { type: "string" },
-      problems: { type: "string" },
-      fresh: { type: "string" },
-      "problem-seed": { type: "string" },
-      config: { type: "string" },
-      set: { type: "string", multiple: true },
-      resume: { type: "boolean", default: false },
-      backend: { type: "string", default: "auto" },
-      "no-progress": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
+  // A single-value flag given twice is refused by name (parseArgs alone keeps the last silently).
+  const values = parseFlags(rest, {
+    out: { type: "string" },
+    model: { type: "string" },
+    problems: { type: "string" },
+    fresh: { type: "string" },
+    "problem-seed": { type: "string" },
+    config: { type: "string" },
+    set: { type: "string", multiple: true },
+    resume: { type: "boolean", default: false },
+    backend: { type: "string", default: "auto" },
+    "no-progress": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -67,12 +64,14 @@ export async function runCli(argv: string[]): Promise<number> {
     input = parseJsonObjectFile(text, values.config) as GrpoConfigInput;
   }
   for (const s of values.set ?? []) input = applyOverride(input, s);
+  // Where the settings came from, named in errors about a field.
+  const source =
+    [values.config, values.set?.length ? "--set" : null].filter((s) => s).join(" with ") || "--set";
   let config: GrpoConfig;
   try {
     config = resolveGrpoConfig(input);
   } catch (error) {
-    // Name where the settings came from.
-    throw new Error(`${values.config ?? "--set"}: ${(error as Error).message}`);
+    throw new Error(`${source}: ${(error as Error).message}`);
   }
   const modelDir = values.model ?? defaultModelDir();
   const problems = values.problems
@@ -82,15 +81,24 @@ export async function runCli(argv: string[]): Promise<number> {
         seed: wholeNumber(values["problem-seed"], 1, "--problem-seed", 0),
         modelDir,
       });
-  const result = await runGrpo({
-    modelDir,
-    problems,
-    outDir: values.out,
-    config,
-    resume: values.resume,
-    backend: values.backend as BackendPreference,
-    progress: !values["no-progress"],
-  });
+  // Ctrl-C (or SIGTERM) stops after the current round with a checkpoint there (exit 130); again quits at once.
+  const stop = stopOnSignals("grpo", "round");
+  let result: Awaited<ReturnType<typeof runGrpo>>;
+  try {
+    result = await runGrpo({
+      modelDir,
+      problems,
+      outDir: values.out,
+      config,
+      resume: values.resume,
+      backend: values.backend as BackendPreference,
+      progress: !values["no-progress"],
+      signal: stop.signal,
+      configSource: source,
+    });
+  } finally {
+    stop.dispose();
+  }
   const first = result.metrics[0];
   const last = result.metrics[result.metrics.length - 1];
   process.stdout.write(
@@ -102,17 +110,23 @@ export async function runCli(argv: string[]): Promise<number> {
       metrics: result.metricsFile,
       firstRewardMean: first?.rewardMean ?? null,
       lastRewardMean: last?.rewardMean ?? null,
+      ...(result.interrupted ? { interrupted: true } : {}),
     })}\n`,
   );
-  return 0;
+  return result.interrupted ? 130 : 0;
 }
 
-/** An integer flag, at least `min`, written as plain digits. */
+/**
+ * An integer flag, at least `min`, written as plain digits, and at most 2^53 - 1: past it a number is no
+ * longer the integer written (--seed 9007199254740993 would run as 2^53).
+ */
 function wholeNumber(value: string | undefined, fallback: number, flag: string, min: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\s*[0-9]+\s*$/.test(value) || n < min)
-    throw new Error(`${flag} must be an integer >= ${min}, found "${value}"`);
+  if (!/^\s*[0-9]+\s*$/.test(value) || n < min || !Number.isSafeInteger(n))
+    throw new Error(
+      `${flag} must be an integer in [${min}, ${Number.MAX_SAFE_INTEGER}] (2^53 - 1), found "${value}"`,
+    );
   return n;
 }
 
@@ -124,21 +138,18 @@ function positiveNumber(value: string | undefined, fallback: number, flag: strin
 }
 
 async function runEval(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      model: { type: "string" },
-      adapter: { type: "string" },
-      problems: { type: "string" },
-      "held-out": { type: "string" },
-      fresh: { type: "string" },
-      "problem-seed": { type: "string" },
-      n: { type: "string" },
-      seed: { type: "string" },
-      temperature: { type: "string" },
-      "max-new-tokens": { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
+  const values = parseFlags(args, {
+    model: { type: "string" },
+    adapter: { type: "string" },
+    problems: { type: "string" },
+    "held-out": { type: "string" },
+    fresh: { type: "string" },
+    "problem-seed": { type: "string" },
+    n: { type: "string" },
+    seed: { type: "string" },
+    temperature: { type: "string" },
+    "max-new-tokens": { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);

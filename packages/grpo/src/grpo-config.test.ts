@@ -31,6 +31,20 @@ describe("GRPO config", () => {
     expect(() => resolveGrpoConfig(JSON.parse('{"lora": {"useRslora": "yes"}}'))).toThrow(/"lora.useRslora"/);
   });
 
+  it("seed: refuses a non-integer or one above 2^53 - 1, naming the field and the range", () => {
+    const range = /"seed" must be an integer in \[0, 9007199254740991\] \(2\^53 - 1\)/;
+    expect(() => resolveGrpoConfig({ seed: 2 ** 53 })).toThrow(range);
+    // JSON reads 9007199254740993 as 2^53: the seed written is not the one that would run.
+    expect(() => resolveGrpoConfig(JSON.parse('{"seed": 9007199254740993}'))).toThrow(range);
+    expect(() => resolveGrpoConfig({ seed: 1.5 })).toThrow(range);
+    expect(() => resolveGrpoConfig({ seed: -1 })).toThrow(range);
+    expect(resolveGrpoConfig({ seed: 2 ** 53 - 1 }).seed).toBe(2 ** 53 - 1);
+    // Other integer fields past 2^53 - 1 too.
+    expect(() => resolveGrpoConfig({ steps: 2 ** 60 })).toThrow(
+      /"steps" must be an integer in \[1, 9007199254740991\]/,
+    );
+  });
+
   it("--set overrides parse JSON values; maxSteps is not part of the trajectory", () => {
     const input = applyOverride(applyOverride({}, "sampling.maxNewTokens=64"), "variant=dr-grpo");
     const c = resolveGrpoConfig(input);
@@ -86,6 +100,20 @@ describe("problems file", () => {
         { id: "1", question: "1+1?", answer: "2" },
         { id: "3", question: "2+2?", answer: "4" },
       ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("skips a leading byte-order mark (Windows editors write one) instead of refusing line 1", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "ssb-grpo-problems-"));
+    try {
+      const file = path.join(dir, "p.jsonl");
+      await writeFile(
+        file,
+        '\uFEFF{"id":"a","question":"1+1?","answer":2}\r\n{"id":"b","question":"2+2?","answer":4}\n',
+      );
+      expect(readProblems(file).map((p) => p.id)).toEqual(["a", "b"]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -129,6 +129,8 @@ const NESTED: Record<string, Set<string>> = {
   optimizer: new Set(Object.keys(DEFAULT_GRPO_CONFIG.optimizer)),
 };
 
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
 function fail(field: string, expected: string, value: unknown): never {
   throw new Error(`GRPO config: "${field}" must be ${expected}, found ${JSON.stringify(value)}`);
 }
@@ -164,13 +166,16 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
     lora: { ...d.lora, ...stripUndefined(input.lora ?? {}) } as LoraSettings,
     optimizer: { ...d.optimizer, ...stripUndefined(input.optimizer ?? {}) },
   };
+  // Past 2^53 - 1 a number is no longer the integer written (9007199254740993 reads as 2^53): refused.
   const int = (field: string, v: number, min: number): void => {
     if (!(Number.isInteger(v) && v >= min)) fail(field, `an integer >= ${min}`, v);
+    if (!Number.isSafeInteger(v)) fail(field, `an integer in [${min}, ${MAX_SAFE}] (2^53 - 1)`, v);
   };
   const num = (field: string, v: number, ok: (x: number) => boolean, expected: string): void => {
     if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) fail(field, expected, v);
   };
-  int("seed", c.seed, 0);
+  if (!(Number.isSafeInteger(c.seed) && c.seed >= 0))
+    fail("seed", `an integer in [0, ${MAX_SAFE}] (2^53 - 1)`, c.seed);
   int("steps", c.steps, 1);
   int("maxSteps", c.maxSteps, 0);
   int("problemsPerStep", c.problemsPerStep, 1);

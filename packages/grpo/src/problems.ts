@@ -1,6 +1,7 @@
 /** GRPO problems: id, question, gold answer — from a JSONL file (one problem per line) or built in code. */
 import { readFileSync } from "node:fs";
 import { parseProblem } from "@ssb/curation";
+import { stripBom } from "@ssb/distill";
 
 export interface GrpoProblem {
   id: string;
@@ -29,7 +30,8 @@ function readProblemsText(file: string): string {
 export function readProblems(file: string): GrpoProblem[] {
   const out: GrpoProblem[] = [];
   const seen = new Set<string>();
-  readProblemsText(file)
+  // A leading byte-order mark (Windows editors) is not part of the first problem.
+  stripBom(readProblemsText(file))
     .split("\n")
     .forEach((line, i) => {
       if (line.trim() === "") return;

@@ -144,6 +144,32 @@ describe("a tiny GRPO run", () => {
     }
   });
 
+  it("a signal (Ctrl-C) stops after the round in progress with its checkpoint; resume ends as the uninterrupted run", async () => {
+    const dir = path.join(tmp, "signalled");
+    const stop = new AbortController();
+    const lines: string[] = [];
+    // checkpointEvery 3: round 2 has no periodic checkpoint, so the stop must write one.
+    const stopped = await runGrpo({
+      modelDir: tinyRef,
+      problems,
+      outDir: dir,
+      config: resolveGrpoConfig({ ...settings, checkpointEvery: 3 }),
+      reward: evenShare,
+      backend: "wasm",
+      progress: false,
+      log: (line) => lines.push(line),
+      signal: stop.signal,
+      onStep: (m) => m.step === 2 && stop.abort(),
+    });
+    expect(stopped).toMatchObject({ interrupted: true, steps: 2 });
+    expect(stopped.adapterDir).toBe(path.join(dir, "checkpoints", checkpointDirName(2), "adapter"));
+    expect(lines.at(-1)).toMatch(/^\[grpo\] interrupted after round 2\/4; checkpoint .*step-00000002; rerun/);
+    expect(existsSync(path.join(dir, "adapter"))).toBe(false);
+    const resumed = await run(dir, { checkpointEvery: 3 }, true);
+    expect(resumed).toMatchObject({ resumedFrom: 2, steps: 4, interrupted: false });
+    expect(resumed.metrics.map((m) => [m.step, m.loss])).toEqual(full.metrics.map((m) => [m.step, m.loss]));
+  });
+
   it("a non-finite loss stops training with NonFiniteLossError naming the last good checkpoint", async () => {
     const dir = path.join(tmp, "nan");
     const huge: GroupRewardFunction = (_p, completions) => ({

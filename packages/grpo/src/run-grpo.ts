@@ -14,6 +14,7 @@ import { grpoAdvantages } from "@ssb/curation";
 import {
   AdamW,
   type BackendPreference,
+  checkLoraRank,
   createProgress,
   type DecoderModel,
   disposeDecoder,
@@ -27,6 +28,7 @@ import {
   seedFrom,
   selectBackend,
   trainableVariables,
+  yieldToSignals,
 } from "@ssb/distill";
 import { acquirePidLock } from "@ssb/logit-store";
 import { checkpointFingerprint, type LoraConfig, loadCheckpoint } from "@ssb/model";
@@ -78,6 +80,13 @@ export interface RunGrpoOptions {
   /** Progress bar on stderr (default true). */
   progress?: boolean;
   onStep?: (metrics: GrpoStepMetrics) => void;
+  /**
+   * Stops the run after the current round (Ctrl-C): that round is checkpointed as the periodic checkpoints
+   * are, so a resume goes on with the next one; see GrpoResult.interrupted.
+   */
+  signal?: AbortSignal;
+  /** Where `config` came from (the --config file, or --set), named in errors about its fields. */
+  configSource?: string;
 }
 
 export interface GrpoResult {
@@ -90,6 +99,8 @@ export interface GrpoResult {
   metricsFile: string;
   /** Every round's metrics so far (from metrics.jsonl). */
   metrics: GrpoStepMetrics[];
+  /** True when `signal` stopped the run: the newest checkpoint holds its last round. */
+  interrupted: boolean;
 }
 
 async function writePlots(outDir: string, metrics: readonly GrpoStepMetrics[]): Promise<void> {
@@ -146,8 +157,12 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
   const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
   const padId =
     checkpoint.tokenizer?.padTokenId ?? checkpoint.config.padTokenId ?? checkpoint.config.eosTokenIds[0] ?? 0;
+  const loraConfig: LoraConfig = loraConfigFrom(config.lora, path.basename(path.resolve(options.modelDir)));
   let model: DecoderModel;
   try {
+    // A rank the projections cannot hold, refused before the model and the LoRA are allocated (a huge r
+    // aborted the wasm heap, or wrote a needless adapter of hundreds of MB).
+    checkLoraRank(checkpoint.config, loraConfig, `${options.configSource ?? "GRPO config"}`);
     model = await loadDecoder(
       checkpoint.config,
       (name) => checkpoint.weights.readFloat32(name),
@@ -157,7 +172,6 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
   } finally {
     await checkpoint.close();
   }
-  const loraConfig: LoraConfig = loraConfigFrom(config.lora, path.basename(path.resolve(options.modelDir)));
   model.lora = initLora(model.config, loraConfig, config.seed);
   const vars = trainableVariables(model);
   const optimizer = new AdamW(vars, {
@@ -229,8 +243,34 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
   const temperature = config.sampling.temperature;
   const needRef = config.beta > 0 || config.logKl;
   const reference = needRef ? referenceModel(model) : null;
+  let savedStep = startStep;
+  let elapsedSec = elapsedBefore;
+  let interrupted = false;
+  /** Checkpoint the rounds done so far (periodically, at the end, and when stopped by the signal). */
+  const checkpointRounds = async (done: number): Promise<void> => {
+    lastCheckpoint = await saveGrpoCheckpoint(checkpointsDir, model.lora, loraConfig, optimizer, {
+      step: done,
+      config,
+      inputs,
+      elapsedSec,
+      savedAt: new Date().toISOString(),
+    });
+    savedStep = done;
+    await pruneGrpoCheckpoints(checkpointsDir, config.keepCheckpoints);
+    await writePlots(outDir, readGrpoMetrics(metricsFile));
+  };
   try {
     for (let step = startStep; step < endStep; step++) {
+      // A round's update runs synchronously on the wasm backend: a Ctrl-C / SIGTERM handler queued meanwhile
+      // runs when the event loop turns here. Read between rounds, so a round once begun always finishes,
+      // and checkpoint what the last checkpoint lacks: --resume then starts at the next round, and
+      // metrics.jsonl (cut back to the checkpoint on resume) has every round exactly once.
+      await yieldToSignals();
+      if (options.signal?.aborted) {
+        if (step > savedStep) await checkpointRounds(step);
+        interrupted = true;
+        break;
+      }
       const t0 = performance.now();
       const timing = await sync.refresh({ layers: model.lora, config: loraConfig });
       const t1 = performance.now();
@@ -367,6 +407,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
         elapsedSec: elapsedBefore + (t3 - started) / 1000,
       };
       appendGrpoMetrics(metricsFile, metrics);
+      elapsedSec = metrics.elapsedSec;
       options.onStep?.(metrics);
       progress?.update(step + 1, {
         reward: metrics.rewardMean.toFixed(3),
@@ -377,30 +418,26 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
         "export ms": timing.exportMs.toFixed(0),
       });
       const done = step + 1;
-      if (done % config.checkpointEvery === 0 || done === endStep) {
-        lastCheckpoint = await saveGrpoCheckpoint(checkpointsDir, model.lora, loraConfig, optimizer, {
-          step: done,
-          config,
-          inputs,
-          elapsedSec: metrics.elapsedSec,
-          savedAt: new Date().toISOString(),
-        });
-        await pruneGrpoCheckpoints(checkpointsDir, config.keepCheckpoints);
-        await writePlots(outDir, readGrpoMetrics(metricsFile));
-      }
+      if (done % config.checkpointEvery === 0 || done === endStep) await checkpointRounds(done);
     }
     progress?.done();
     const all = readGrpoMetrics(metricsFile);
     await writePlots(outDir, all);
-    const finished = endStep >= config.steps;
+    if (interrupted) {
+      log(
+        `[grpo] interrupted after round ${savedStep}/${config.steps}; checkpoint ${lastCheckpoint ?? "(none: no round finished)"}; rerun with --resume to continue`,
+      );
+    }
+    const finished = !interrupted && endStep >= config.steps;
     if (finished) await saveLoraAdapter(adapterDir, model, loraConfig);
     return {
-      steps: endStep,
+      steps: interrupted ? savedStep : endStep,
       totalSteps: config.steps,
       resumedFrom,
       adapterDir: finished ? adapterDir : path.join(lastCheckpoint ?? checkpointsDir, "adapter"),
       metricsFile,
       metrics: all,
+      interrupted,
     };
   } catch (error) {
     progress?.done();
