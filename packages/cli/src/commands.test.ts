@@ -54,6 +54,27 @@ describe("ssb subcommands", () => {
     expect(existsSync(path.join(out, "tokenizer.json"))).toBe(true);
   });
 
+  it("names a distill --config value that is not a finite number as written, with its line", async () => {
+    const settings = path.join(dir, "distill.yaml");
+    writeFileSync(settings, "epochs: 1\noptimizer:\n  lr: .inf\n");
+    const c = capture();
+    const argv = [
+      "distill",
+      "--model",
+      testModelDir(),
+      "--pairs",
+      settings,
+      "--logits",
+      dir,
+      "--out",
+      path.join(dir, "d"),
+    ];
+    expect(await main([...argv, "--config", settings], c.io)).toBe(1);
+    expect(c.err()).toBe(
+      `ssb: ${settings}:3:7: field "optimizer.lr": expected a finite number (found .inf)\n`,
+    );
+  });
+
   it("reports usage errors with exit code 2", async () => {
     const c = capture();
     expect(await main(["distill", "--pairs", "x"], c.io)).toBe(2);

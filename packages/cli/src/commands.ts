@@ -2,7 +2,7 @@
  * The per-stage subcommands. Each is a thin layer over a package's public API (or its exported CLI):
  * `rollout` is @ssb/rollout's own CLI; the others parse flags and call the same stage functions `ssb run` uses.
  */
-import { createReadStream, readFileSync, statSync } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -11,8 +11,17 @@ import { exportOnnx } from "@ssb/model";
 import { runCli as runRolloutCli } from "@ssb/rollout";
 import { gradeJsonLine } from "@ssb/verifier";
 import type { PipelineConfig } from "./config-schema.js";
-import { deepMerge, loadConfig, parseConfigText, resolveConfig } from "./load-config.js";
+import { type ConfigSource, describeIssues, type FieldPath } from "./config-source.js";
+import {
+  ConfigError,
+  deepMerge,
+  loadConfig,
+  nonFiniteNumbers,
+  readConfigFile,
+  resolveConfig,
+} from "./load-config.js";
 import { ensureOnnxExport, resolveModelDir } from "./model-files.js";
+import { checkOutputAgainstInputs, type NamedPath } from "./output-paths.js";
 import type { Reporter } from "./reporter.js";
 import { runCurateStage } from "./stage-curate.js";
 import { runEvalStage } from "./stage-eval.js";
@@ -44,9 +53,9 @@ function pathFlag(flag: string, file: string, kind: "file" | "folder"): string {
   return file;
 }
 
-/** A --config file's parsed contents (JSON or YAML). */
-function readConfigFlag(file: string): unknown {
-  return parseConfigText(readFileSync(pathFlag("config", file, "file"), "utf8"), file);
+/** A --config file's parsed contents (JSON or YAML), and where its fields are written. */
+function readConfigFlag(file: string): { value: unknown; source: ConfigSource } {
+  return readConfigFile(pathFlag("config", file, "file"));
 }
 
 function numberFlag(values: Record<string, unknown>, name: string): number | undefined {
@@ -58,11 +67,41 @@ function numberFlag(values: Record<string, unknown>, name: string): number | und
   return n;
 }
 
+function hasValueAt(root: unknown, path: FieldPath): boolean {
+  let v = root;
+  for (const key of path) {
+    if (typeof v !== "object" || v === null) return false;
+    v = (v as Record<string | number, unknown>)[key];
+  }
+  return v !== undefined;
+}
+
 /** A config from an optional --config file with flag overrides merged on top (validated as a whole). */
 function configWith(file: string | undefined, overrides: Record<string, unknown>): PipelineConfig {
-  const base = file === undefined ? {} : readConfigFlag(file);
-  return resolveConfig(deepMerge(base, overrides), file ?? "flags");
+  if (file === undefined) return resolveConfig(overrides, "flags");
+  const { value, source } = readConfigFlag(file);
+  // A value a flag replaced is not the one the file wrote: its error shows the flag's value, with no line.
+  const located: ConfigSource = {
+    name: source.name,
+    at: (path) => (hasValueAt(overrides, path) ? undefined : source.at(path)),
+  };
+  return resolveConfig(deepMerge(value, overrides), located);
 }
+
+/** Refuse an --out that is, or would write over, one of the command's inputs (before anything is written). */
+function checkOut(out: string, writes: readonly string[], inputs: readonly (NamedPath | null)[]): void {
+  checkOutputAgainstInputs(
+    { label: "--out", path: out, writes },
+    inputs.filter((i): i is NamedPath => i !== null),
+  );
+}
+
+const flagPath = (
+  values: Record<string, unknown>,
+  flag: string,
+  kind: NamedPath["kind"],
+  given = values[flag],
+): NamedPath | null => (typeof given === "string" ? { label: `--${flag}`, path: given, kind } : null);
 
 const drop = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -79,6 +118,17 @@ top-k logit capture (@ssb/curation + @ssb/rollout). Resumable: rerun the same co
   --config FILE        take the curation section (and seed) from an ssb run config
   --seed N  --temperature T  --top-k K  --max-new-tokens N  --logit-k K  --max-attempts N
 `;
+
+/** What `ssb curate` writes in --out (@ssb/curation's files, its lock and the logit store). */
+const CURATE_WRITES = [
+  "pairs.jsonl",
+  "dropped.jsonl",
+  "teacher-prompts.jsonl",
+  "summary.json",
+  "run.json",
+  "curation.lock",
+  "logits",
+];
 
 export async function curateCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
@@ -117,12 +167,19 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
       }),
     }),
   );
+  const out = need(values, "out");
+  checkOut(out, CURATE_WRITES, [
+    flagPath(values, "model", "folder", need(values, "model")),
+    flagPath(values, "problems", "file", need(values, "problems")),
+    flagPath(values, "rollouts", "file", need(values, "rollouts")),
+    flagPath(values, "config", "file"),
+  ]);
   const stats = await runCurateStage({
     config,
     onnxDir: need(values, "model"),
     trainFile: need(values, "problems"),
     rolloutsFile: need(values, "rollouts"),
-    dir: need(values, "out"),
+    dir: out,
     reporter: io.reporter,
   });
   io.stdout(`${JSON.stringify(stats, null, 2)}\n`);
@@ -141,6 +198,9 @@ checkpoints in --out.
   --config FILE    @ssb/distill training settings (JSON or YAML; the fields of an ssb run config's distill section)
   --epochs N  --lr X  --batch-size N  --seed N
 `;
+
+/** What @ssb/distill writes in --out. */
+const DISTILL_WRITES = ["adapter", "model", "checkpoints", "metrics.jsonl", "loss.svg", "train.lock"];
 
 export async function distillCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
@@ -162,7 +222,11 @@ export async function distillCommand(argv: string[], io: CommandIo): Promise<num
     io.stdout(DISTILL_USAGE);
     return 0;
   }
-  const fromFile = values.config ? readConfigFlag(values.config) : {};
+  const file = values.config ? readConfigFlag(values.config) : null;
+  const fromFile = file?.value ?? {};
+  // @ssb/distill would show NaN for a `.nan` the file wrote: named here as written, with its line.
+  const nonFinite = file ? nonFiniteNumbers(file.value, []) : [];
+  if (file && nonFinite.length > 0) throw new ConfigError(describeIssues(nonFinite, file.source));
   const lr = numberFlag(values, "lr");
   const input = deepMerge(
     deepMerge(loadConfig().config.distill, fromFile),
@@ -174,11 +238,21 @@ export async function distillCommand(argv: string[], io: CommandIo): Promise<num
     }),
   ) as TrainConfigInput;
   const config = resolveTrainConfig(input, values.config ?? "distill settings");
+  const modelDir = resolveModelDir(need(values, "model"));
+  const dataFile = pathFlag("pairs", need(values, "pairs"), "file");
+  const logitsDir = pathFlag("logits", need(values, "logits"), "folder");
+  const outDir = need(values, "out");
+  checkOut(outDir, DISTILL_WRITES, [
+    flagPath(values, "model", "folder", modelDir),
+    flagPath(values, "pairs", "file", dataFile),
+    flagPath(values, "logits", "folder", logitsDir),
+    flagPath(values, "config", "file"),
+  ]);
   const result = await runTraining({
-    modelDir: resolveModelDir(need(values, "model")),
-    dataFile: pathFlag("pairs", need(values, "pairs"), "file"),
-    logitsDir: pathFlag("logits", need(values, "logits"), "folder"),
-    outDir: need(values, "out"),
+    modelDir,
+    dataFile,
+    logitsDir,
+    outDir,
     config,
     resume: true,
     log: (line) => io.reporter.info(line),
@@ -199,6 +273,20 @@ Resumable (@ssb/eval).
   --out DIR            base/, student/ (records.jsonl, summary.json), comparison.{json,md,html}
   --samples N  --temperature T  --max-new-tokens N  --seed N
 `;
+
+/** What `ssb eval` writes in --out: the exports (and their partial folders), both runs, the comparison. */
+const EVAL_WRITES = [
+  "base-onnx",
+  "base-onnx.partial",
+  "student-onnx",
+  "student-onnx.partial",
+  "base",
+  "student",
+  "comparison.json",
+  "comparison.md",
+  "comparison.html",
+  "outcome.json",
+];
 
 export async function evalCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
@@ -236,6 +324,12 @@ export async function evalCommand(argv: string[], io: CommandIo): Promise<number
   // Checked before the export writes into --out.
   const adapterDir = values.adapter === undefined ? null : pathFlag("adapter", values.adapter, "folder");
   const evalFile = pathFlag("problems", need(values, "problems"), "file");
+  checkOut(out, EVAL_WRITES, [
+    flagPath(values, "model", "folder", modelDir),
+    flagPath(values, "adapter", "folder"),
+    flagPath(values, "problems", "file"),
+    flagPath(values, "config", "file"),
+  ]);
   const baseOnnx = await ensureOnnxExport({
     modelDir,
     outDir: path.join(out, "base-onnx"),

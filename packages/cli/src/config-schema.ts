@@ -4,16 +4,26 @@
  * section is passed on to @ssb/distill's own validator, which names its fields the same way.
  */
 import { z } from "zod";
+import { LIMITS } from "./config-limits.js";
 
+// Every number is finite: YAML's .inf / .nan and JSON's 1e400 are values zod's plain number() lets through.
+const finite = z.number().finite();
 const positiveInt = z.number().int().min(1);
 const nonNegativeInt = z.number().int().min(0);
+/** A count with an upper bound: beyond it the run would exhaust memory or time long before any result. */
+const count = (max: number) => positiveInt.max(max);
+/**
+ * Seeds are integers a JS number (and a JSON reader) holds exactly: above 2^53 - 1, 2^53 + 1 reads as 2^53
+ * and two different seeds would be the same run.
+ */
+const seed = nonNegativeInt.max(Number.MAX_SAFE_INTEGER);
 
 export const samplingSchema = z
   .object({
-    temperature: z.number().min(0),
+    temperature: finite.min(0),
     topK: nonNegativeInt,
-    topP: z.number().gt(0).max(1),
-    maxNewTokens: positiveInt,
+    topP: finite.gt(0).max(1),
+    maxNewTokens: count(LIMITS.maxNewTokens),
   })
   .strict();
 
@@ -25,18 +35,21 @@ export const problemsSchema = z
      */
     generator: z
       .object({
-        seed: z.number().int(),
-        pretrainProblems: positiveInt,
-        heldOutProblems: positiveInt,
-        minSteps: positiveInt,
-        maxSteps: positiveInt,
-        maxStart: positiveInt,
-        maxOperand: positiveInt,
+        seed,
+        pretrainProblems: count(LIMITS.generatedProblems),
+        heldOutProblems: count(LIMITS.generatedProblems),
+        minSteps: count(LIMITS.steps),
+        maxSteps: count(LIMITS.steps),
+        maxStart: count(LIMITS.operand),
+        maxOperand: count(LIMITS.operand),
       })
       .strict(),
-    /** Problems the SSB rollouts run on: fresh draws, disjoint from the pre-training and held-out splits. */
+    /**
+     * Problems the SSB rollouts run on: fresh draws, disjoint from the pre-training and held-out splits, or the
+     * first N of trainFile (all of it, with a warning, when it holds fewer).
+     */
     train: positiveInt,
-    /** Held-out problems both models are evaluated on (the first N of the held-out split). */
+    /** Held-out problems both models are evaluated on (the first N of the held-out split, or of evalFile). */
     eval: positiveInt,
     /** Instead of generated problems: JSONL files of {id, question, answer} (paths relative to the config). */
     trainFile: z.string().min(1).optional(),
@@ -47,9 +60,9 @@ export const problemsSchema = z
 export const rolloutSchema = samplingSchema
   .extend({
     /** Samples per problem (K). */
-    samples: positiveInt,
+    samples: count(LIMITS.samples),
     /** Sequences decoded together. */
-    batchSize: positiveInt,
+    batchSize: count(LIMITS.batchSize),
   })
   .strict();
 
@@ -57,27 +70,27 @@ export const curationSchema = z
   .object({
     teacher: samplingSchema,
     /** Top-k logits kept per teacher token. */
-    logitK: positiveInt,
+    logitK: count(LIMITS.logitK),
     /** Teacher tries per problem before the problem is dropped. */
-    maxAttempts: positiveInt,
+    maxAttempts: count(LIMITS.maxAttempts),
     /** "default" (chat template teacher prompt) or "exact" (the reference's wording). */
     template: z.enum(["default", "exact"]),
-    batchSize: positiveInt,
+    batchSize: count(LIMITS.batchSize),
   })
   .strict();
 
 export const evalSchema = samplingSchema
   .extend({
     /** Samples per problem; 1 gives McNemar's test on the paired outcomes. */
-    samples: positiveInt,
-    batchSize: positiveInt,
+    samples: count(LIMITS.samples),
+    batchSize: count(LIMITS.batchSize),
   })
   .strict();
 
 export const pipelineSchema = z
   .object({
     /** Seed of every random choice in the run (sampling streams, tie-breaks, LoRA init, data order). */
-    seed: z.number().int().nonnegative(),
+    seed,
     /** HF checkpoint folder (config.json + safetensors + tokenizer), or "default" for the embedded model. */
     model: z.string().min(1),
     /** Work directory (relative to the current directory); `--work` overrides it. */
@@ -85,7 +98,7 @@ export const pipelineSchema = z
     /** ONNX graph flavour for generation: "contrib" (fused ONNX Runtime kernels, faster on CPU) or "plain". */
     onnxVariant: z.enum(["contrib", "plain"]),
     /** ONNX Runtime intra-op threads (0 = its own choice). */
-    threads: nonNegativeInt,
+    threads: nonNegativeInt.max(LIMITS.threads),
     /**
      * ONNX Runtime provider for generation (rollout, teacher, eval): "cpu", "webgpu" (a GPU through
      * onnxruntime-node's own WebGPU provider, KV cache kept on it), "cuda" (needs onnxruntime-node's CUDA

@@ -18,6 +18,7 @@ export {
   pipelineSchema,
   type SamplingConfig,
 } from "./config-schema.js";
+export type { ConfigSource } from "./config-source.js";
 export { DEFAULT_CONFIG } from "./default-config.js";
 export {
   ConfigError,

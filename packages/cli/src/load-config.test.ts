@@ -19,7 +19,7 @@ afterEach(() => {
 
 describe("config", () => {
   it("with no file is the embedded default", () => {
-    expect(loadConfig()).toEqual({ config: DEFAULT_CONFIG, file: null });
+    expect(loadConfig()).toMatchObject({ config: DEFAULT_CONFIG, file: null });
   });
 
   it("draws problems exactly as the committed default model was pre-trained (its training.json)", () => {
@@ -90,6 +90,130 @@ describe("config", () => {
     expect(() => parseConfigText('{\n  "seed": 1,\n  "rollout": {"samples": 4,}\n}', "bad.json")).toThrow(
       /^bad\.json:3:28: not valid JSON/,
     );
+  });
+
+  it("names the file, the field's line and column, and the value as written for .inf, .nan and 1e400", () => {
+    const dir = tmp();
+    const write = (name: string, text: string): string => {
+      const file = path.join(dir, name);
+      writeFileSync(file, text);
+      return file;
+    };
+    // .inf once reached @ssb/rollout and came back as "rollout sampling: temperature ... found null".
+    const inf = write("inf.yaml", "seed: 3\nrollout:\n  temperature: .inf\n");
+    expect(() => loadConfig(inf)).toThrow(
+      `${inf}:3:16: field "rollout.temperature": expected a finite number (found .inf)`,
+    );
+    const nan = write("nan.yaml", "eval: { temperature: .nan }\n");
+    expect(() => loadConfig(nan)).toThrow(
+      `${nan}:1:22: field "eval.temperature": expected a finite number (found .nan)`,
+    );
+    const big = write("big.json", '{\n  "curation": {"teacher": {"topP": 1e400}}\n}\n');
+    expect(() => loadConfig(big)).toThrow(
+      `${big}:2:36: field "curation.teacher.topP": expected a finite number (found 1e400)`,
+    );
+    // The distill section is @ssb/distill's, which would show the parsed NaN.
+    const lr = write("lr.yaml", "distill:\n  optimizer:\n    lr: .NaN\n");
+    expect(() => loadConfig(lr)).toThrow(
+      `${lr}:3:9: field "distill.optimizer.lr": expected a finite number (found .NaN)`,
+    );
+    const hot = write("hot.yaml", "rollout:\n  temperature: hot\n");
+    expect(() => loadConfig(hot)).toThrow(
+      `${hot}:2:16: field "rollout.temperature": Expected number, received string (found hot)`,
+    );
+    const typo = write("typo.yaml", "rollout:\n  sample: 4\n");
+    expect(() => loadConfig(typo)).toThrow(`${typo}:2:11: unknown field "rollout.sample"`);
+  });
+
+  it("refuses seeds that are not integers a JS number holds exactly (>= 2^53), naming the field", () => {
+    const cases: [unknown, RegExp][] = [
+      [
+        { seed: 2 ** 53 },
+        /x\.yaml: field "seed": Number must be less than or equal to 9007199254740991 \(found 9007199254740992\)/,
+      ],
+      [{ seed: 1.5 }, /x\.yaml: field "seed": Expected integer, received float \(found 1\.5\)/],
+      [
+        { problems: { generator: { seed: 1e300 } } },
+        /x\.yaml: field "problems\.generator\.seed": Number must be less/,
+      ],
+      [
+        { problems: { generator: { seed: 0.5 } } },
+        /x\.yaml: field "problems\.generator\.seed": Expected integer/,
+      ],
+    ];
+    for (const [partial, message] of cases) expect(() => resolveConfig(partial, "x.yaml")).toThrow(message);
+    expect(resolveConfig({ seed: Number.MAX_SAFE_INTEGER }, "x.yaml").seed).toBe(Number.MAX_SAFE_INTEGER);
+    // As written: 2^53 + 1 reads as 2^53, so the message quotes the file.
+    const file = path.join(tmp(), "seed.yaml");
+    writeFileSync(file, "seed: 9007199254740993\n");
+    expect(() => loadConfig(file)).toThrow(
+      `${file}:1:7: field "seed": Number must be less than or equal to 9007199254740991 (found 9007199254740993)`,
+    );
+  });
+
+  it("refuses absurd counts by name when the config is loaded, before any work (problems.train: 1e8 ran out of memory)", () => {
+    const file = path.join(tmp(), "huge.yaml");
+    writeFileSync(file, "problems:\n  train: 1e8\n");
+    const started = performance.now();
+    expect(() => loadConfig(file)).toThrow(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:10: field "problems\\.train": .*100008500 problems would be generated, more than 1000000 .*\\(found 1e8\\)$`,
+      ),
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    const cases: [unknown, RegExp][] = [
+      [{ rollout: { samples: 1e8 } }, /field "rollout\.samples": Number must be less than or equal to 1024/],
+      [
+        { eval: { maxNewTokens: 1e8 } },
+        /field "eval\.maxNewTokens": Number must be less than or equal to 1048576/,
+      ],
+      [{ curation: { maxAttempts: 1e6 } }, /field "curation\.maxAttempts": Number must be less/],
+      [{ curation: { logitK: 1e9 } }, /field "curation\.logitK": Number must be less/],
+      [{ rollout: { batchSize: 1e9 } }, /field "rollout\.batchSize": Number must be less/],
+      [{ threads: 1e6 }, /field "threads": Number must be less/],
+      [
+        { problems: { generator: { maxSteps: 1e8 } } },
+        /field "problems\.generator\.maxSteps": Number must be less/,
+      ],
+      [
+        { problems: { generator: { pretrainProblems: 1e8 } } },
+        /field "problems\.generator\.pretrainProblems"/,
+      ],
+      [
+        { problems: { generator: { minSteps: 4, maxSteps: 3 } } },
+        /field "problems\.generator\.minSteps": more than problems\.generator\.maxSteps \(3\)/,
+      ],
+      [
+        { problems: { eval: 501 } },
+        /field "problems\.eval": more than the held-out split \(problems\.generator\.heldOutProblems = 500\) \(found 501\)/,
+      ],
+      [
+        { problems: { train: 100_000 }, rollout: { samples: 200 } },
+        /field "rollout\.samples": 100000 train problems × 200 samples is more than the 16777216 \(2\^24\) replies one job takes/,
+      ],
+      [
+        { problems: { evalFile: "e.jsonl" } },
+        /field "problems\.evalFile": problems\.trainFile and problems\.evalFile go together/,
+      ],
+    ];
+    for (const [partial, message] of cases) expect(() => resolveConfig(partial, "x.yaml")).toThrow(message);
+    // With problem files, counts past a file's end are cut to it (with a warning) when the run starts.
+    expect(
+      resolveConfig({ problems: { train: 1e8, trainFile: "t.jsonl", evalFile: "e.jsonl" } }).problems.train,
+    ).toBe(1e8);
+  });
+
+  it("reads a config that starts with a UTF-8 byte-order mark, and still points at the right column", () => {
+    const dir = tmp();
+    const json = path.join(dir, "bom.json");
+    writeFileSync(json, '\uFEFF{"seed": 3}\n');
+    expect(loadConfig(json).config.seed).toBe(3);
+    const yaml = path.join(dir, "bom.yaml");
+    writeFileSync(yaml, "\uFEFFseed: 4\n");
+    expect(loadConfig(yaml).config.seed).toBe(4);
+    const bad = path.join(dir, "bad.yaml");
+    writeFileSync(bad, "\uFEFFseed: -1\n");
+    expect(() => loadConfig(bad)).toThrow(`${bad}:1:7: field "seed"`);
   });
 
   it("deepMerge replaces arrays and scalars, merges objects", () => {

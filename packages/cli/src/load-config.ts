@@ -1,13 +1,23 @@
 /**
  * Reading a config file (JSON or YAML), merging it over the default and validating it. Every error names the
- * file and the field (or line) at fault.
+ * file, the field (with its line and column when the file wrote it) and the value as written.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseJsonFile } from "@ssb/distill";
 import { parseDocument } from "yaml";
 import type { ZodError } from "zod";
+import { crossFieldIssues } from "./config-bounds.js";
 import { type PipelineConfig, pipelineSchema } from "./config-schema.js";
+import {
+  type ConfigSource,
+  describeIssues,
+  type FieldIssue,
+  type FieldPath,
+  stripBom,
+  unwrittenSource,
+  writtenSource,
+} from "./config-source.js";
 import { DEFAULT_CONFIG } from "./default-config.js";
 import { trainConfigOf } from "./stage-distill.js";
 
@@ -25,30 +35,65 @@ export function deepMerge(base: unknown, override: unknown): unknown {
   return out;
 }
 
-function describeZodError(error: ZodError, where: string): string {
-  const lines = error.issues.map((issue) => {
-    const field = issue.path.join(".");
-    if (issue.code === "unrecognized_keys") {
-      const keys = issue.keys.map((k) => (field ? `${field}.${k}` : k));
-      return `unknown field ${keys.map((k) => `"${k}"`).join(", ")}`;
-    }
-    return `field "${field}": ${issue.message}`;
-  });
-  return `${where}: ${lines.join("; ")}`;
+function valueAt(root: unknown, fieldPath: FieldPath): unknown {
+  let v = root;
+  for (const key of fieldPath) v = isPlainObject(v) || Array.isArray(v) ? (v as never)[key] : undefined;
+  return v;
 }
 
-/** Validate a partial config (already parsed) merged over the default; `where` names its source. */
-export function resolveConfig(partial: unknown, where = "config"): PipelineConfig {
+/** One issue per field (an infinity is both "not finite" and "too big"), the first zod found. */
+function zodIssues(error: ZodError, merged: unknown): FieldIssue[] {
+  const seen = new Set<string>();
+  const all = error.issues.flatMap((issue): FieldIssue[] => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((k) => ({ path: [...issue.path, k], problem: null, value: undefined }));
+    }
+    const value = valueAt(merged, issue.path);
+    // zod calls NaN "received nan" and an infinity "not finite": both are numbers only by type.
+    const problem =
+      typeof value === "number" && !Number.isFinite(value) ? "expected a finite number" : issue.message;
+    return [{ path: issue.path, problem, value }];
+  });
+  return all.filter((i) => {
+    const key = JSON.stringify(i.path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** NaN and the infinities in distill settings, which @ssb/distill would name by their parsed value. */
+export function nonFiniteNumbers(value: unknown, at: FieldPath): FieldIssue[] {
+  if (typeof value === "number")
+    return Number.isFinite(value) ? [] : [{ path: at, problem: "expected a finite number", value }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteNumbers(v, [...at, i]));
+  if (isPlainObject(value)) return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, [...at, k]));
+  return [];
+}
+
+/**
+ * Validate a partial config (already parsed) merged over the default; `where` names its source, or `source`
+ * locates its fields too (a file's text).
+ */
+export function resolveConfig(partial: unknown, where: string | ConfigSource = "config"): PipelineConfig {
+  const source = typeof where === "string" ? unwrittenSource(where) : where;
   if (partial !== undefined && partial !== null && !isPlainObject(partial)) {
-    throw new ConfigError(`${where}: expected a mapping of settings at the top level`);
+    throw new ConfigError(`${source.name}: expected a mapping of settings at the top level`);
   }
   const merged = deepMerge(DEFAULT_CONFIG, partial ?? {});
   const parsed = pipelineSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(describeZodError(parsed.error, where));
+  if (!parsed.success) {
+    // A line break in a zod message (an enum's options) would split the one-line error.
+    throw new ConfigError(describeIssues(zodIssues(parsed.error, merged), source).replace(/\n/g, " "));
+  }
+  const crossField = crossFieldIssues(parsed.data);
+  if (crossField.length > 0) throw new ConfigError(describeIssues(crossField, source));
+  const nonFinite = nonFiniteNumbers(parsed.data.distill, ["distill"]);
+  if (nonFinite.length > 0) throw new ConfigError(describeIssues(nonFinite, source));
   // The distill section is @ssb/distill's to check; checked now, so a typo there does not surface only
   // after the rollout and curate stages have run.
   try {
-    trainConfigOf(parsed.data, where);
+    trainConfigOf(parsed.data, source.name);
   } catch (e) {
     throw new ConfigError(e instanceof Error ? e.message : String(e));
   }
@@ -56,7 +101,8 @@ export function resolveConfig(partial: unknown, where = "config"): PipelineConfi
 }
 
 /** Parse config text; YAML unless the file name ends in .json (JSON is YAML too, but JSON errors read better). */
-export function parseConfigText(text: string, file: string): unknown {
+export function parseConfigText(raw: string, file: string): unknown {
+  const text = stripBom(raw);
   if (file.endsWith(".json")) {
     try {
       return parseJsonFile(text, file); // names file:line:column, as YAML errors do
@@ -74,10 +120,23 @@ export function parseConfigText(text: string, file: string): unknown {
   return doc.toJS();
 }
 
+/** A config file's parsed contents and the locator of its fields, for error messages. */
+export function readConfigFile(file: string): { value: unknown; source: ConfigSource } {
+  let text: string;
+  try {
+    text = stripBom(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read config (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return { value: parseConfigText(text, file), source: writtenSource(text, file) };
+}
+
 export interface LoadedConfig {
   config: PipelineConfig;
   /** The file it came from, or null for the embedded default. */
   file: string | null;
+  /** Where its fields were written (for errors found later, when the run starts). */
+  source: ConfigSource;
 }
 
 /**
@@ -85,18 +144,16 @@ export interface LoadedConfig {
  * against the config file's folder.
  */
 export function loadConfig(file?: string): LoadedConfig {
-  if (file === undefined) return { config: resolveConfig({}, "default config"), file: null };
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ConfigError(`${file}: cannot read config (${e instanceof Error ? e.message : String(e)})`);
+  if (file === undefined) {
+    const source = unwrittenSource("default config");
+    return { config: resolveConfig({}, source), file: null, source };
   }
-  const config = resolveConfig(parseConfigText(text, file), file);
+  const { value, source } = readConfigFile(file);
+  const config = resolveConfig(value, source);
   const base = path.dirname(path.resolve(file));
   const problems = { ...config.problems };
   if (problems.trainFile) problems.trainFile = path.resolve(base, problems.trainFile);
   if (problems.evalFile) problems.evalFile = path.resolve(base, problems.evalFile);
   if (config.model !== "default") config.model = path.resolve(base, config.model);
-  return { config: { ...config, problems }, file };
+  return { config: { ...config, problems }, file, source };
 }

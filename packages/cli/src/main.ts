@@ -64,7 +64,7 @@ async function runCommand(argv: string[], io: MainIo): Promise<number> {
   if (from !== undefined && !isStageName(from)) {
     throw new UsageError(`--from: unknown stage "${from}" (stages: ${STAGES.join(", ")})`);
   }
-  const { config, file } = loadConfig(positionals[0]);
+  const { config, file, source } = loadConfig(positionals[0]);
   const reporter = createReporter(io.stderr, values.quiet === true);
   const workDir = values.work ?? config.workDir;
   // Every stage writes its records durably as it goes and resumes from them (as after a kill), so Ctrl-C
@@ -82,6 +82,7 @@ async function runCommand(argv: string[], io: MainIo): Promise<number> {
     result = await runPipeline({
       config,
       configFile: file,
+      configSource: source,
       workDir,
       ...(from !== undefined ? { from } : {}),
       reporter,

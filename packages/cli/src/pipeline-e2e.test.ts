@@ -43,6 +43,9 @@ describe("ssb run (scaled down, real model)", () => {
     expect(summary.accuracy.base).toEqual(evalStats.basePass1);
     expect(summary.accuracy.student).toEqual(evalStats.studentPass1);
     expect(firstRun.stderr).toMatch(/rollout .*\d+\/192/);
+    // One uninterrupted session: the whole run's totals are that session's.
+    const rollout = readJson("rollout", "stage.json").stats;
+    expect(rollout.wholeRun).toEqual({ samples: 192, generatedTokens: rollout.generatedTokens });
   });
 
   it("trains a LoRA adapter on the curated pairs and their logits", () => {
@@ -113,6 +116,13 @@ describe("ssb run (scaled down, real model)", () => {
     const final = await runCli(["run", config, "--work", killed, "--json"]);
     expect(JSON.parse(final.stdout).ran).toEqual(["eval", "report"]);
     expect(await compareWorkDirs(work(), killed)).toEqual([]);
+    // The rollout stage was finished by a resumed session: its own counts are part of the run, the whole
+    // run's totals (from the records) are the uninterrupted run's.
+    const resumed = JSON.parse(readFileSync(path.join(killed, "rollout", "stage.json"), "utf8")).stats;
+    const whole = readJson("rollout", "stage.json").stats;
+    expect(resumed.resumedSamples).toBeGreaterThan(0);
+    expect(resumed.generatedTokens).toBeLessThan(whole.generatedTokens);
+    expect(resumed.wholeRun).toEqual(whole.wholeRun);
   }, 240_000);
 
   it("skips finished stages on a rerun, and --from redoes a stage and what follows", async () => {

@@ -6,6 +6,8 @@ import { createProgressBar, type ProgressBar } from "@ssb/eval";
 
 export interface Reporter {
   info(line: string): void;
+  /** A line the user must see even with --quiet (a setting cut short, data that inflates the results). */
+  warn(line: string): void;
   bar(label: string, total: number): ProgressBar;
 }
 
@@ -20,6 +22,9 @@ export function createReporter(stream: ReporterStream = process.stderr, quiet = 
   return {
     info(line) {
       if (!quiet) stream.write(`${line}\n`);
+    },
+    warn(line) {
+      stream.write(`warning: ${line}\n`);
     },
     bar(label, total) {
       return quiet ? silent : createProgressBar(label.padEnd(9), total, stream, { logEveryMs: 10_000 });

@@ -6,6 +6,11 @@ import { DEFAULT_CONFIG } from "./default-config.js";
 import { createReporter } from "./reporter.js";
 import { affectedStage, pinnedForm, runPipeline } from "./run-pipeline.js";
 
+/** A stage.json as a finished stage writes it. */
+function finishedRecord(stage: string): Record<string, unknown> {
+  return { stage, seconds: 1, resumed: false, completedAt: "2026-11-28T00:00:00.000Z", stats: {} };
+}
+
 describe("affectedStage", () => {
   it("finds the earliest stage a config change invalidates", () => {
     expect(affectedStage(DEFAULT_CONFIG, DEFAULT_CONFIG)).toBeNull();
@@ -107,7 +112,7 @@ describe("runPipeline", () => {
       const done = (stage: string, files: string[]): void => {
         mkdirSync(path.join(workDir, stage, "base-onnx"), { recursive: true });
         for (const f of files) writeFileSync(path.join(workDir, stage, f), "");
-        writeFileSync(path.join(workDir, stage, "stage.json"), JSON.stringify({ stage, stats: {} }));
+        writeFileSync(path.join(workDir, stage, "stage.json"), JSON.stringify(finishedRecord(stage)));
       };
       done("problems", ["train.jsonl", "eval.jsonl"]);
       done("rollout", []); // its rollouts.jsonl deleted since

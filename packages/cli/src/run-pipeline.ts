@@ -8,24 +8,29 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CurationSummary } from "@ssb/curation";
-import { parseJsonFile, parseJsonObjectFile, readMetrics } from "@ssb/distill";
+import { parseJsonObjectFile, readMetrics } from "@ssb/distill";
 import type { RunComparison, RunSummary } from "@ssb/eval";
 import { acquirePidLock } from "@ssb/logit-store";
 import type { PipelineConfig } from "./config-schema.js";
+import { type ConfigSource, stripBom, unwrittenSource } from "./config-source.js";
 import { checkModelDir, resolveModelDir } from "./model-files.js";
+import { checkOutputAgainstInputs, type NamedPath } from "./output-paths.js";
 import { renderReportHtml, renderReportMarkdown } from "./report.js";
 import type { Reporter } from "./reporter.js";
+import { checkJobSizes, checkModelLimits } from "./run-checks.js";
 import { logitsDir, pairsFile, runCurateStage } from "./stage-curate.js";
 import { adapterDir, metricsFile, runDistillStage } from "./stage-distill.js";
 import { runEvalStage } from "./stage-eval.js";
-import { problemFiles, runProblemsStage } from "./stage-problems.js";
+import { type ProblemSets, problemFiles, runProblemsStage, selectProblems } from "./stage-problems.js";
 import { baseOnnxDir, rolloutsFile, runRolloutStage } from "./stage-rollout.js";
 import { STAGES, type StageName, stageIndex } from "./stages.js";
 import {
   clearFrom,
   firstIncompleteStage,
   markStageComplete,
+  readStageJson,
   readStageRecord,
+  redoHint,
   STAGE_FILE,
   type StageRecord,
   stageDir,
@@ -36,6 +41,8 @@ export interface RunPipelineOptions {
   config: PipelineConfig;
   /** The config file (null: the embedded default); shown in the report. */
   configFile: string | null;
+  /** Where the config's fields were written (loadConfig's), so errors found at the start can point there. */
+  configSource?: ConfigSource;
   workDir: string;
   /** Restart at this stage: its outputs and every later stage's are deleted first. */
   from?: StageName;
@@ -140,7 +147,7 @@ function pinConfig(workDir: string, configIn: PipelineConfig, from: StageName | 
     // stages were made with this config.
     let previous: PipelineConfig;
     try {
-      previous = parseJsonObjectFile(readFileSync(file, "utf8"), file) as unknown as PipelineConfig;
+      previous = parseJsonObjectFile(stripBom(readFileSync(file, "utf8")), file) as unknown as PipelineConfig;
     } catch (error) {
       throw new Error(
         `${(error as Error).message}; this file pins the config the work directory was made with: repair it, or delete it to pin this run's config unchecked`,
@@ -190,6 +197,8 @@ function checkFinishedStages(
 ): void {
   for (const stage of STAGES) {
     if (stage === until) return;
+    // A damaged record is refused here, before --from deletes anything, not when the loop reaches it.
+    readStageRecord(workDir, stage);
     const missing = stageOutputs(workDir, stage, dirs).filter((file) => !existsSync(file));
     if (missing.length > 0) {
       throw new Error(
@@ -205,38 +214,111 @@ function hasFiles(dir: string): boolean {
   return existsSync(dir) && readdirSync(dir).length > 0;
 }
 
-function readJson<T>(file: string): T {
-  return parseJsonFile(readFileSync(file, "utf8"), file) as T;
+type EvalOutcome = { base: RunSummary; student: RunSummary; comparison: RunComparison };
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const hasBenchmarks = (v: unknown): boolean => isObject(v) && Array.isArray(v.benchmarks);
+
+/** eval/outcome.json, checked to be one: a damaged one names the file and the --from that redoes it. */
+function readOutcome(file: string): EvalOutcome {
+  const value = readStageJson(file, "eval");
+  const bad = ["base", "student", "comparison"].find((k) => !(isObject(value) && hasBenchmarks(value[k])));
+  if (bad !== undefined) {
+    const what = isObject(value)
+      ? `"${bad}" is not a run summary with "benchmarks"`
+      : "expected a JSON object";
+    throw new Error(`${file}: not an eval outcome (${what}); ${redoHint("eval")}`);
+  }
+  return value as unknown as EvalOutcome;
+}
+
+/** curate/summary.json, checked as readOutcome checks the eval outcome. */
+function readCurationSummary(file: string): CurationSummary {
+  const value = readStageJson(file, "curate");
+  const bad = ["problems", "selected", "kept"].find(
+    (k) => !(isObject(value) && typeof value[k] === "number"),
+  );
+  if (bad !== undefined || !(isObject(value) && isObject(value.dropped))) {
+    const what = isObject(value)
+      ? `"${bad ?? "dropped"}" is missing or of the wrong type`
+      : "expected a JSON object";
+    throw new Error(`${file}: not a curation summary (${what}); ${redoHint("curate")}`);
+  }
+  return value as unknown as CurationSummary;
+}
+
+/** The files and folders `ssb run` writes (or deletes, with --from) in the work directory. */
+const WORK_DIR_WRITES = [CONFIG_FILE, "ssb-run.lock", ...STAGES];
+
+/** Refuse a work directory that is, or holds in what the run writes, one of the run's inputs. */
+function checkWorkDirAgainstInputs(options: RunPipelineOptions, source: ConfigSource): void {
+  const { config } = options;
+  const inputs: NamedPath[] = [
+    { label: `model (${source.name})`, path: resolveModelDir(config.model), kind: "folder" },
+  ];
+  const { trainFile, evalFile } = config.problems;
+  if (trainFile !== undefined)
+    inputs.push({ label: `problems.trainFile (${source.name})`, path: trainFile, kind: "file" });
+  if (evalFile !== undefined)
+    inputs.push({ label: `problems.evalFile (${source.name})`, path: evalFile, kind: "file" });
+  if (options.configFile !== null) inputs.push({ label: "config", path: options.configFile, kind: "file" });
+  checkOutputAgainstInputs(
+    { label: "work directory", path: options.workDir, writes: WORK_DIR_WRITES },
+    inputs,
+  );
 }
 
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
+  const source = options.configSource ?? unwrittenSource(options.configFile ?? "default config");
+  // Before the folder is made or locked: its lock and pinned config could be an input's name.
+  checkWorkDirAgainstInputs(options, source);
   const workDir = path.resolve(options.workDir);
   mkdirSync(workDir, { recursive: true });
   // One run per work directory, taken before the config is pinned: a second run, refused, must not have
   // replaced the first one's config.json on its way out.
   const release = acquirePidLock(path.join(workDir, "ssb-run.lock"), workDir, "ssb run");
   try {
-    return await runLocked(options, workDir);
+    return await runLocked(options, workDir, source);
   } finally {
     release();
   }
 }
 
-async function runLocked(options: RunPipelineOptions, workDir: string): Promise<PipelineResult> {
+async function runLocked(
+  options: RunPipelineOptions,
+  workDir: string,
+  source: ConfigSource,
+): Promise<PipelineResult> {
   const { config, reporter } = options;
   const modelDir = resolveModelDir(config.model);
   // The stages from rollout to eval read the model: a run that will run any of them needs it to be there.
   const first = options.from ?? firstIncompleteStage(workDir);
-  if (first !== null && stageIndex(first) <= stageIndex("eval")) checkModelDir(config.model, modelDir);
+  if (first !== null && stageIndex(first) <= stageIndex("eval")) {
+    checkModelDir(config.model, modelDir);
+    checkModelLimits(config, modelDir, source);
+  }
   const dirs = Object.fromEntries(STAGES.map((s) => [s, stageDir(workDir, s)])) as Record<StageName, string>;
   // The stages before the first one to run are skipped: their outputs must be there. Checked, like the config,
   // before deleting anything: a refused run must leave the work directory as it was.
   checkFinishedStages(workDir, first, dirs);
+  const problems = problemFiles(dirs.problems);
+  // The problems are selected now when the problems stage will run: files read and counted, warnings shown,
+  // and the jobs they make checked, before any stage starts.
+  let selected: ProblemSets | null = null;
+  let selectSeconds = 0;
+  if (first === "problems") {
+    const started = performance.now();
+    selected = await selectProblems(config, source.name);
+    selectSeconds = (performance.now() - started) / 1000;
+    for (const line of selected.warnings) reporter.warn(line);
+    checkJobSizes(config, source, { train: selected.train.length, eval: selected.eval.length });
+  } else if (first !== null && stageIndex(first) <= stageIndex("eval")) {
+    checkJobSizes(config, source, { trainFile: problems.train, evalFile: problems.eval });
+  }
   pinConfig(workDir, config, options.from);
   if (options.from) clearFrom(workDir, options.from);
-  const problems = problemFiles(dirs.problems);
   const ran: StageName[] = [];
-  type EvalOutcome = { base: RunSummary; student: RunSummary; comparison: RunComparison };
   // Filled by the runners below (closures), read after the loop.
   const produced: { eval: EvalOutcome | null; report: { markdown: string; html: string } | null } = {
     eval: null,
@@ -244,7 +326,7 @@ async function runLocked(options: RunPipelineOptions, workDir: string): Promise<
   };
 
   const runners: Record<StageName, () => Promise<Record<string, unknown>>> = {
-    problems: async () => (await runProblemsStage(config, dirs.problems)).stats,
+    problems: async () => (await runProblemsStage(config, dirs.problems, selected ?? undefined)).stats,
     rollout: () =>
       runRolloutStage({ config, modelDir, trainFile: problems.train, dir: dirs.rollout, reporter }),
     curate: () =>
@@ -312,7 +394,8 @@ async function runLocked(options: RunPipelineOptions, workDir: string): Promise<
     const stats = await runners[stage]();
     const record: StageRecord = {
       stage,
-      seconds: (performance.now() - started) / 1000,
+      // The problems were selected (drawn or read) before the stage, when the run started: counted here.
+      seconds: (performance.now() - started) / 1000 + (stage === "problems" ? selectSeconds : 0),
       resumed,
       completedAt: new Date().toISOString(),
       stats,
@@ -322,7 +405,7 @@ async function runLocked(options: RunPipelineOptions, workDir: string): Promise<
     reporter.info(`${stage}: done in ${record.seconds.toFixed(1)} s`);
   }
 
-  const outcome = produced.eval ?? readJson<EvalOutcome>(path.join(dirs.eval, "outcome.json"));
+  const outcome = produced.eval ?? readOutcome(path.join(dirs.eval, "outcome.json"));
   const stages = STAGES.map((s) => readStageRecord(workDir, s)).filter((r): r is StageRecord => r !== null);
   const files = produced.report ?? {
     markdown: path.join(dirs.report, "report.md"),
@@ -333,7 +416,7 @@ async function runLocked(options: RunPipelineOptions, workDir: string): Promise<
     stages,
     ran,
     ...outcome,
-    curation: readJson<CurationSummary>(path.join(dirs.curate, "summary.json")),
+    curation: readCurationSummary(path.join(dirs.curate, "summary.json")),
     report: files,
   };
 }
@@ -350,9 +433,7 @@ function writeReport(
   configFile: string | null,
   dirs: Record<StageName, string>,
 ): { markdown: string; html: string } {
-  const outcome = readJson<{ base: RunSummary; student: RunSummary; comparison: RunComparison }>(
-    path.join(dirs.eval, "outcome.json"),
-  );
+  const outcome = readOutcome(path.join(dirs.eval, "outcome.json"));
   const distill = readStageRecord(workDir, "distill");
   const metrics = existsSync(metricsFile(dirs.distill)) ? readMetrics(metricsFile(dirs.distill)) : [];
   const s = distill?.stats ?? {};
@@ -374,7 +455,7 @@ function writeReport(
     base: outcome.base,
     student: outcome.student,
     comparison: outcome.comparison,
-    curation: readJson<CurationSummary>(path.join(dirs.curate, "summary.json")),
+    curation: readCurationSummary(path.join(dirs.curate, "summary.json")),
     metrics,
     distillNote,
     stages,

@@ -56,31 +56,85 @@ function generated(config: PipelineConfig): { train: Problem[]; eval: Problem[] 
   return { train: fresh, eval: splits.test.slice(0, config.problems.eval) };
 }
 
-async function fromFile(file: string, limit: number): Promise<Problem[]> {
+/** Questions compared as text, blind to spacing: a re-wrapped copy of a question is the same question. */
+const questionKey = (question: string): string => question.trim().replace(/\s+/g, " ");
+
+/** How many of `evaluation` ask a question that is also among `train`'s. */
+export function countOverlap(train: readonly Problem[], evaluation: readonly Problem[]): number {
+  const asked = new Set(train.map((p) => questionKey(p.question)));
+  return evaluation.filter((p) => asked.has(questionKey(p.question))).length;
+}
+
+export interface ProblemSets {
+  train: Problem[];
+  eval: Problem[];
+  source: string;
+  /** Evaluation problems whose question is also a training problem's. */
+  overlapping: number;
+  /** One line each, for stderr: counts cut to a file's size, evaluation problems that are also trained on. */
+  warnings: string[];
+}
+
+/** The first `limit` problems of a file; a limit past its end takes them all, with a warning. */
+async function fromFile(
+  file: string,
+  limit: number,
+  field: string,
+  where: string,
+  warnings: string[],
+): Promise<Problem[]> {
   const problems = await readProblemsFile(file);
+  if (limit > problems.length) {
+    warnings.push(
+      `${where}: ${field} is ${limit} but ${file} holds ${problems.length} problems: all ${problems.length} are used`,
+    );
+  }
   return problems.slice(0, limit);
 }
 
-export interface ProblemsStageResult {
-  files: ProblemFiles;
-  stats: { train: number; eval: number; source: string };
-}
-
-export async function runProblemsStage(config: PipelineConfig, dir: string): Promise<ProblemsStageResult> {
-  mkdirSync(dir, { recursive: true });
-  let sets: { train: Problem[]; eval: Problem[] };
+/**
+ * The train and evaluation problems a run uses (read or drawn, not yet written), with what the user should be
+ * told about them. `where` names the config for the warnings.
+ */
+export async function selectProblems(config: PipelineConfig, where: string): Promise<ProblemSets> {
   const { trainFile, evalFile } = config.problems;
+  const warnings: string[] = [];
+  let sets: { train: Problem[]; eval: Problem[] };
   if (trainFile !== undefined || evalFile !== undefined) {
     if (trainFile === undefined || evalFile === undefined) {
       throw new Error("problems.trainFile and problems.evalFile go together: give both or neither");
     }
     sets = {
-      train: await fromFile(trainFile, config.problems.train),
-      eval: await fromFile(evalFile, config.problems.eval),
+      train: await fromFile(trainFile, config.problems.train, "problems.train", where, warnings),
+      eval: await fromFile(evalFile, config.problems.eval, "problems.eval", where, warnings),
     };
   } else {
     sets = generated(config);
   }
+  const source = trainFile ? `${trainFile}, ${evalFile}` : "@ssb/default-model generator";
+  // Generated problems are disjoint by construction; files are whatever the user gathered.
+  const overlap = countOverlap(sets.train, sets.eval);
+  if (overlap > 0) {
+    warnings.push(
+      `${where}: ${overlap} of the ${sets.eval.length} evaluation problems (${evalFile ?? "held-out split"}) ask the same question as a training problem (${trainFile ?? "generated"}); evaluating on training data inflates the results`,
+    );
+  }
+  return { ...sets, source, overlapping: overlap, warnings };
+}
+
+export interface ProblemsStageResult {
+  files: ProblemFiles;
+  stats: { train: number; eval: number; source: string; overlapping: number };
+}
+
+/** Write the problem sets (selectProblems' when the caller has them already, for its warnings). */
+export async function runProblemsStage(
+  config: PipelineConfig,
+  dir: string,
+  selected?: ProblemSets,
+): Promise<ProblemsStageResult> {
+  const sets = selected ?? (await selectProblems(config, "config"));
+  mkdirSync(dir, { recursive: true });
   const files = problemFiles(dir);
   writeFileAtomic(files.train, toJsonl(sets.train));
   writeFileAtomic(files.eval, toJsonl(sets.eval));
@@ -89,7 +143,8 @@ export async function runProblemsStage(config: PipelineConfig, dir: string): Pro
     stats: {
       train: sets.train.length,
       eval: sets.eval.length,
-      source: trainFile ? `${trainFile}, ${evalFile}` : "@ssb/default-model generator",
+      source: sets.source,
+      overlapping: sets.overlapping,
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { type Problem, readProblemsFile, renderStudentMessages } from "@ssb/curation";
+import { type Problem, readJsonl, readProblemsFile, renderStudentMessages } from "@ssb/curation";
 import { Generator, runRollouts } from "@ssb/rollout";
 import type { PipelineConfig } from "./config-schema.js";
 import { ensureOnnxExport } from "./model-files.js";
@@ -24,6 +24,22 @@ export function generatorSettings(config: PipelineConfig): Parameters<typeof Gen
     ...(config.threads > 0 ? { intraOpThreads: config.threads } : {}),
     ...(config.executionProvider !== "cpu" ? { executionProvider: config.executionProvider } : {}),
   };
+}
+
+/**
+ * Samples and generated tokens over every session that wrote to `file` (the job's own summary counts only the
+ * session that finished it): each record's tokenIds are the tokens generated for it, as the job counts them.
+ */
+export async function rolloutTotals(file: string): Promise<{ samples: number; generatedTokens: number }> {
+  let samples = 0;
+  let generatedTokens = 0;
+  for await (const { value } of readJsonl(file)) {
+    samples++;
+    const ids =
+      typeof value === "object" && value !== null ? (value as { tokenIds?: unknown }).tokenIds : null;
+    if (Array.isArray(ids)) generatedTokens += ids.length;
+  }
+  return { samples, generatedTokens };
 }
 
 export interface RolloutStageInput {
@@ -68,10 +84,13 @@ export async function runRolloutStage(input: RolloutStageInput): Promise<Record<
     return {
       problems: problems.length,
       samples: total,
+      // The session that finished the stage: after a resume, only what it generated itself.
       generated: summary.written,
       resumedSamples: summary.skipped,
       generatedTokens: summary.generatedTokens,
       tokensPerSecond: Math.round(summary.tokensPerSecond),
+      // Every session's records, from rollouts.jsonl: the same numbers whether or not the run was resumed.
+      wholeRun: await rolloutTotals(rolloutsFile(dir)),
     };
   } finally {
     await generator.close();

@@ -1,0 +1,116 @@
+/**
+ * A config file's text as written, kept beside its parsed value: a validation error then names the file, the
+ * line and column of the field, and the value as the user typed it (`.inf`, `1e400`), not as parsed (JSON's
+ * `null` for Infinity, `NaN`).
+ */
+import { LineCounter, parseDocument } from "yaml";
+
+export type FieldPath = readonly (string | number)[];
+
+/** One thing wrong with one field of a config. */
+export interface FieldIssue {
+  path: FieldPath;
+  /** What is wrong with the value; null for a field the config does not have (a typo). */
+  problem: string | null;
+  value: unknown;
+}
+
+export interface WrittenValue {
+  /** The value's source text (long values cut short). */
+  text: string;
+  line: number;
+  col: number;
+}
+
+export interface ConfigSource {
+  /** The config file, or "default config" / "flags" for settings that came from no file. */
+  name: string;
+  /** Where and how the value at `path` was written, when the file wrote it (not for defaults). */
+  at(path: FieldPath): WrittenValue | undefined;
+}
+
+/** Text editors on Windows may start UTF-8 files with a byte-order mark; it is not part of the content. */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+const MAX_SHOWN = 60;
+
+function shorten(text: string): string {
+  const oneLine = text.replace(/\s*\n\s*/g, " ");
+  return oneLine.length > MAX_SHOWN ? `${oneLine.slice(0, MAX_SHOWN)}…` : oneLine;
+}
+
+/** A parsed value as it would be written: NaN and the infinities by name (JSON.stringify writes null). */
+export function formatValue(value: unknown): string {
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  if (value === undefined) return "nothing";
+  return shorten(JSON.stringify(value) ?? String(value));
+}
+
+/** A source that knows no text: settings built in code (the default) or from flags. */
+export function unwrittenSource(name: string): ConfigSource {
+  return { name, at: () => undefined };
+}
+
+/**
+ * A locator for `text` (JSON or YAML; JSON is read as YAML for this, which it is). A file YAML cannot read
+ * (a JSON file with duplicate keys) gets none: its errors then show parsed values.
+ */
+export function writtenSource(text: string, name: string): ConfigSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length > 0) return unwrittenSource(name);
+  return {
+    name,
+    at(path) {
+      const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+      const range = node?.range;
+      if (range === undefined) return undefined;
+      const { line, col } = lines.linePos(range[0]);
+      return { text: shorten(text.slice(range[0], range[1])), line, col };
+    },
+  };
+}
+
+/** `field "a.b"`, as every message names a field. */
+export function fieldName(path: FieldPath): string {
+  return `field "${path.join(".")}"`;
+}
+
+/**
+ * `field "a.b": problem (found <as written>)`, or `unknown field "a.b"` when `problem` is null (a typo needs no
+ * more), and where the file wrote it (not for defaults or flags).
+ */
+export function describeField(
+  source: ConfigSource,
+  path: FieldPath,
+  problem: string | null,
+  value: unknown,
+): { at: WrittenValue | undefined; text: string } {
+  const at = source.at(path);
+  if (problem === null) return { at, text: `unknown field "${path.join(".")}"` };
+  return { at, text: `${fieldName(path)}: ${problem} (found ${at?.text ?? formatValue(value)})` };
+}
+
+/** One problem with one field, in one line: `file:line:col: field "a.b": problem (found <as written>)`. */
+export function fieldError(
+  source: ConfigSource,
+  path: FieldPath,
+  problem: string | null,
+  value: unknown,
+): string {
+  const { at, text } = describeField(source, path, problem, value);
+  return `${at ? `${source.name}:${at.line}:${at.col}` : source.name}: ${text}`;
+}
+
+/** All issues in one line: the first one's place leads (file:line:col); later ones give their own line. */
+export function describeIssues(issues: readonly FieldIssue[], source: ConfigSource): string {
+  const [first, ...rest] = issues;
+  if (first === undefined) return source.name;
+  const tail = rest.map((i) => {
+    const { at, text } = describeField(source, i.path, i.problem, i.value);
+    return at ? `line ${at.line}:${at.col}: ${text}` : text;
+  });
+  return [fieldError(source, first.path, first.problem, first.value), ...tail].join("; ");
+}

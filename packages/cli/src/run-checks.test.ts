@@ -1,0 +1,144 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { PipelineConfig } from "./config-schema.js";
+import { DEFAULT_CONFIG } from "./default-config.js";
+import { loadConfig } from "./load-config.js";
+import { createReporter } from "./reporter.js";
+import { runPipeline } from "./run-pipeline.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A folder with a stand-in model (config.json only: any stage that loads it fails, which ends these runs). */
+function setup(modelConfig: Record<string, unknown> = {}): { root: string; model: string; workDir: string } {
+  const root = mkdtempSync(path.join(os.tmpdir(), "ssb-run-checks-"));
+  dirs.push(root);
+  const model = path.join(root, "model");
+  mkdirSync(model);
+  writeFileSync(path.join(model, "config.json"), JSON.stringify(modelConfig));
+  return { root, model, workDir: path.join(root, "work") };
+}
+
+const jsonl = (questions: string[], prefix: string): string =>
+  questions
+    .map((q, i) => `${JSON.stringify({ id: `${prefix}${i}`, question: q, answer: String(i) })}\n`)
+    .join("");
+
+function run(
+  config: PipelineConfig,
+  workDir: string,
+  warnings: string[] = [],
+  configFile: string | null = null,
+) {
+  const stream = {
+    write: (text: string) => {
+      if (text.startsWith("warning: ")) warnings.push(text);
+      return true;
+    },
+  };
+  return runPipeline({
+    config,
+    configFile,
+    workDir,
+    // Quiet: warnings must come through all the same.
+    reporter: createReporter(stream, true),
+  });
+}
+
+describe("ssb run's checks when it starts", () => {
+  it("refuses a reply longer than the model's context, or more top-k logits than its vocabulary, naming the config and field", async () => {
+    const { root, model, workDir } = setup({ max_position_embeddings: 128, vocab_size: 10 });
+    const file = path.join(root, "run.yaml");
+    writeFileSync(
+      file,
+      [
+        `model: ${JSON.stringify(model)}`,
+        "rollout: { maxNewTokens: 100 }",
+        "curation: { teacher: { maxNewTokens: 100 } }",
+        "eval:",
+        "  maxNewTokens: 1000",
+        "",
+      ].join("\n"),
+    );
+    const { config, source } = loadConfig(file);
+    const modelConfig = path.join(model, "config.json");
+    const refused = runPipeline({
+      config,
+      configFile: file,
+      configSource: source,
+      workDir,
+      reporter: createReporter({ write: () => true }, true),
+    });
+    await expect(refused).rejects.toThrow(
+      `${file}:5:17: field "eval.maxNewTokens": more than the model's context of 128 positions (max_position_embeddings in ${modelConfig}) (found 1000); ` +
+        `field "curation.logitK": more than the model's 10-token vocabulary (vocab_size in ${modelConfig}) (found 20)`,
+    );
+    expect(readdirSync(workDir)).toEqual([]); // nothing pinned, no stage started, no lock left
+  });
+
+  it("warns, on one line even with --quiet, when evaluation problems are also training problems, and when a count is cut to its file", async () => {
+    const { root, model, workDir } = setup();
+    const trainFile = path.join(root, "train.jsonl");
+    const evalFile = path.join(root, "eval.jsonl");
+    writeFileSync(trainFile, jsonl(["What is 1 + 1?", "What is 2 + 2?", "What is 3 + 3?"], "t"));
+    // The same questions, one re-wrapped: the same question to the model.
+    writeFileSync(evalFile, jsonl(["What is 2 + 2?", "What is 9 + 9?", " What is  3 +\n3?"], "e"));
+    const config = {
+      ...DEFAULT_CONFIG,
+      model,
+      problems: { ...DEFAULT_CONFIG.problems, train: 5, eval: 3, trainFile, evalFile },
+    };
+    const warnings: string[] = [];
+    // The stand-in model ends the run in the rollout stage, after the warnings.
+    await expect(run(config, workDir, warnings)).rejects.toThrow();
+    expect(warnings).toEqual([
+      `warning: default config: problems.train is 5 but ${trainFile} holds 3 problems: all 3 are used\n`,
+      `warning: default config: 2 of the 3 evaluation problems (${evalFile}) ask the same question as a training problem (${trainFile}); evaluating on training data inflates the results\n`,
+    ]);
+    const stage = JSON.parse(readFileSync(path.join(workDir, "problems", "stage.json"), "utf8"));
+    expect(stage.stats).toMatchObject({ train: 3, eval: 3, overlapping: 2 });
+    // Generated problems are disjoint by construction: no warning.
+    const generated: string[] = [];
+    await expect(
+      run({ ...DEFAULT_CONFIG, model }, path.join(root, "generated"), generated),
+    ).rejects.toThrow();
+    expect(generated).toEqual([]);
+  });
+
+  it("refuses a rollout job too large for the problems in the files, before anything is written", async () => {
+    const { root, model, workDir } = setup();
+    const trainFile = path.join(root, "train.jsonl");
+    const evalFile = path.join(root, "eval.jsonl");
+    writeFileSync(
+      trainFile,
+      jsonl(
+        Array.from({ length: 20_000 }, (_, i) => `What is ${i} + 1?`),
+        "t",
+      ),
+    );
+    writeFileSync(evalFile, jsonl(["What is 1 + 0?"], "e"));
+    const config = {
+      ...DEFAULT_CONFIG,
+      model,
+      problems: { ...DEFAULT_CONFIG.problems, train: 1e8, trainFile, evalFile },
+      rollout: { ...DEFAULT_CONFIG.rollout, samples: 1000 },
+    };
+    await expect(run(config, workDir)).rejects.toThrow(
+      'default config: field "rollout.samples": 20000 train problems × 1000 samples is more than the 16777216 (2^24) replies one job takes (found 1000)',
+    );
+    expect(readdirSync(workDir)).toEqual([]);
+    expect(existsSync(path.join(workDir, "config.json"))).toBe(false);
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * What `ssb run` checks when it starts, before it pins the config or deletes anything: the bounds that depend
+ * on the model (its context and vocabulary) and on the problems (the sizes of the rollout and eval jobs once
+ * the problem files are counted). The config's own bounds are checked when it is loaded (config-bounds.ts).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { jobPairsIssue } from "./config-bounds.js";
+import type { PipelineConfig } from "./config-schema.js";
+import { type ConfigSource, describeIssues, type FieldIssue, stripBom } from "./config-source.js";
+import { ConfigError } from "./load-config.js";
+
+function refuse(issues: readonly (FieldIssue | null)[], source: ConfigSource): void {
+  const found = issues.filter((i): i is FieldIssue => i !== null);
+  if (found.length > 0) throw new ConfigError(describeIssues(found, source));
+}
+
+/** The model's context length and vocabulary size from its config.json (null: not given, or unreadable). */
+function modelSizes(modelDir: string): { file: string; context: number | null; vocab: number | null } {
+  const file = path.join(modelDir, "config.json");
+  const positive = (v: unknown): number | null => (typeof v === "number" && v >= 1 ? v : null);
+  try {
+    const config = JSON.parse(stripBom(readFileSync(file, "utf8"))) as Record<string, unknown>;
+    return { file, context: positive(config.max_position_embeddings), vocab: positive(config.vocab_size) };
+  } catch {
+    // An unreadable config.json is the export's to report, naming what is wrong with it.
+    return { file, context: null, vocab: null };
+  }
+}
+
+/**
+ * A reply can never outgrow the model's context, nor top-k logits its vocabulary: a larger setting is a typo
+ * (or a config written for another model), refused rather than silently cut.
+ */
+export function checkModelLimits(config: PipelineConfig, modelDir: string, source: ConfigSource): void {
+  const { file, context, vocab } = modelSizes(modelDir);
+  const issues: (FieldIssue | null)[] = [];
+  if (context !== null) {
+    const replies: [string[], number][] = [
+      [["rollout", "maxNewTokens"], config.rollout.maxNewTokens],
+      [["curation", "teacher", "maxNewTokens"], config.curation.teacher.maxNewTokens],
+      [["eval", "maxNewTokens"], config.eval.maxNewTokens],
+    ];
+    for (const [at, value] of replies) {
+      if (value > context)
+        issues.push({
+          path: at,
+          problem: `more than the model's context of ${context} positions (max_position_embeddings in ${file})`,
+          value,
+        });
+    }
+  }
+  if (vocab !== null && config.curation.logitK > vocab) {
+    issues.push({
+      path: ["curation", "logitK"],
+      problem: `more than the model's ${vocab}-token vocabulary (vocab_size in ${file})`,
+      value: config.curation.logitK,
+    });
+  }
+  refuse(issues, source);
+}
+
+/** Non-blank lines of a JSONL file (0 when it is not there). */
+function countRecords(file: string): number {
+  if (!existsSync(file)) return 0;
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "").length;
+}
+
+/**
+ * The rollout and eval jobs' sizes, with the problems the run will use: `counts` when the problems stage is
+ * about to select them, else the ones a finished problems stage wrote (`files`).
+ */
+export function checkJobSizes(
+  config: PipelineConfig,
+  source: ConfigSource,
+  problems: { train: number; eval: number } | { trainFile: string; evalFile: string },
+): void {
+  const counts =
+    "train" in problems
+      ? problems
+      : { train: countRecords(problems.trainFile), eval: countRecords(problems.evalFile) };
+  refuse(
+    [
+      jobPairsIssue(counts.train, config.rollout.samples, ["rollout", "samples"], "train problems"),
+      jobPairsIssue(counts.eval, config.eval.samples, ["eval", "samples"], "eval problems"),
+    ],
+    source,
+  );
+}
