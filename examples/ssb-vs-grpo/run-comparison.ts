@@ -296,6 +296,7 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
 function prefixed(reporter: Reporter, prefix: string): Reporter {
   return {
     info: (line) => reporter.info(`[${prefix}] ${line}`),
+    warn: (line) => (reporter.warn ?? reporter.info)(`[${prefix}] ${line}`),
     bar: (label, total) => reporter.bar(label, total),
   };
 }

@@ -6,8 +6,11 @@ import { createProgressBar, type ProgressBar } from "@ssb/eval";
 
 export interface Reporter {
   info(line: string): void;
-  /** A line the user must see even with --quiet (a setting cut short, data that inflates the results). */
-  warn(line: string): void;
+  /**
+   * A line the user must see even with --quiet (a setting cut short, data that inflates the results).
+   * Optional so that reporters written before it keep working: without it, `warnLine` writes to stderr.
+   */
+  warn?(line: string): void;
   bar(label: string, total: number): ProgressBar;
 }
 
@@ -30,4 +33,10 @@ export function createReporter(stream: ReporterStream = process.stderr, quiet = 
       return quiet ? silent : createProgressBar(label.padEnd(9), total, stream, { logEveryMs: 10_000 });
     },
   };
+}
+
+/** Send a warning through the reporter, or to stderr when the reporter has no `warn`. */
+export function warnLine(reporter: Reporter, line: string): void {
+  if (reporter.warn) reporter.warn(line);
+  else process.stderr.write(`warning: ${line}\n`);
 }

@@ -16,7 +16,7 @@ import { type ConfigSource, stripBom, unwrittenSource } from "./config-source.js
 import { checkModelDir, resolveModelDir } from "./model-files.js";
 import { checkOutputAgainstInputs, type NamedPath } from "./output-paths.js";
 import { renderReportHtml, renderReportMarkdown } from "./report.js";
-import type { Reporter } from "./reporter.js";
+import { type Reporter, warnLine } from "./reporter.js";
 import { checkJobSizes, checkModelLimits } from "./run-checks.js";
 import { logitsDir, pairsFile, runCurateStage } from "./stage-curate.js";
 import { adapterDir, metricsFile, runDistillStage } from "./stage-distill.js";
@@ -311,7 +311,7 @@ async function runLocked(
     const started = performance.now();
     selected = await selectProblems(config, source.name);
     selectSeconds = (performance.now() - started) / 1000;
-    for (const line of selected.warnings) reporter.warn(line);
+    for (const line of selected.warnings) warnLine(reporter, line);
     checkJobSizes(config, source, { train: selected.train.length, eval: selected.eval.length });
   } else if (first !== null && stageIndex(first) <= stageIndex("eval")) {
     checkJobSizes(config, source, { trainFile: problems.train, evalFile: problems.eval });
