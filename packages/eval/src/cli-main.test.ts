@@ -181,14 +181,22 @@ describe("ssb-eval CLI", () => {
     expect(c2.err()).toContain("--model DIR or --replies FILE is required");
     const c3 = capture();
     expect(await main(["--n", "two", "--out", root], c3.io)).toBe(1);
-    expect(c3.err()).toContain('--n: expected an integer >= 1, found "two"');
+    expect(c3.err()).toContain('--n: expected an integer from 1 to 9007199254740991 (2^53 - 1), found "two"');
     // Values that parse as numbers but are not what was meant, caught before any model or file is touched.
     const replies = join(root, "replies-ok.jsonl");
     writeFileSync(replies, `${JSON.stringify({ problemId: "a", sampleIndex: 0, text: "x" })}\n`);
     const out = join(root, "never-written");
     const cases: [string[], RegExp][] = [
-      [["--limit=-5"], /--limit: expected an integer >= 1, found "-5"/],
-      [["--n", "1e2"], /--n: expected an integer >= 1, found "1e2"/],
+      [["--limit=-5"], /--limit: expected an integer from 1 to 9007199254740991 \(2\^53 - 1\), found "-5"/],
+      [["--n", "1e2"], /--n: expected an integer from 1 .*, found "1e2"/],
+      // Past 2^53 - 1 a seed is not held exactly: it would silently run as another seed.
+      [
+        ["--seed", "9007199254740993"],
+        /--seed: expected an integer from 0 to 9007199254740991 .*, found "9007199254740993"/,
+      ],
+      [["--temperature", ""], /--temperature: expected a number >= 0, found ""/],
+      [["--seed", "1", "--seed", "2"], /--seed is given more than once \("1", then "2"\); give it once/],
+      [["--temperature=0.5", "--temperature", "0.7"], /--temperature is given more than once/],
       [["--top-p", "2"], /config\.sampling\.topP must be a number in \(0, 1\], found 2/],
     ];
     for (const [flags, message] of cases) {

@@ -7,6 +7,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { acquirePidLock } from "@ssb/logit-store";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
+import { type CliOptions, refuseRepeatedOptions } from "./cli-args.js";
 import { compareRuns } from "./compare.js";
 import type { SampleGenerator } from "./generator.js";
 import { loadBenchmark } from "./load-benchmark.js";
@@ -88,8 +89,14 @@ function parseNumber(
   if (value === undefined) return undefined;
   const n = Number(value);
   const form = integer ? /^\s*[0-9]+\s*$/ : /^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$/;
-  if (!form.test(value) || !Number.isFinite(n) || n < min) {
-    const bound = min > Number.NEGATIVE_INFINITY ? ` >= ${min}` : "";
+  // Integers past 2^53 - 1 are not held exactly: a seed there would silently be another seed.
+  const tooBig = integer && n > Number.MAX_SAFE_INTEGER;
+  if (!form.test(value) || !Number.isFinite(n) || n < min || tooBig) {
+    const bound = integer
+      ? ` from ${min} to ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`
+      : min > Number.NEGATIVE_INFINITY
+        ? ` >= ${min}`
+        : "";
     throw new Error(`${flag}: expected ${integer ? "an integer" : "a number"}${bound}, found "${value}"`);
   }
   return n;
@@ -136,41 +143,42 @@ function loadRun(path: string): {
   };
 }
 
+const RUN_OPTIONS = {
+  model: { type: "string" },
+  adapter: { type: "string" },
+  replies: { type: "string" },
+  benchmarks: { type: "string" },
+  "benchmark-config": { type: "string" },
+  config: { type: "string" },
+  n: { type: "string" },
+  temperature: { type: "string" },
+  "top-p": { type: "string" },
+  "top-k": { type: "string" },
+  "max-new-tokens": { type: "string" },
+  seed: { type: "string" },
+  limit: { type: "string" },
+  "batch-size": { type: "string" },
+  "system-prompt": { type: "string" },
+  "system-prompt-file": { type: "string" },
+  "no-system-prompt": { type: "boolean" },
+  "user-template": { type: "string" },
+  "last-number": { type: "boolean" },
+  name: { type: "string" },
+  resamples: { type: "string" },
+  out: { type: "string" },
+  "execution-provider": { type: "string" },
+  // ssb-rollout's name for it, which its provider messages ("Use --ep cpu") give.
+  ep: { type: "string" },
+  "min-p": { type: "string" },
+  "repetition-penalty": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} satisfies CliOptions;
+
+const REPORT_OPTIONS = { out: { type: "string" }, resamples: { type: "string" } } satisfies CliOptions;
+
 async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGeneratorFactory): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      model: { type: "string" },
-      adapter: { type: "string" },
-      replies: { type: "string" },
-      benchmarks: { type: "string" },
-      "benchmark-config": { type: "string" },
-      config: { type: "string" },
-      n: { type: "string" },
-      temperature: { type: "string" },
-      "top-p": { type: "string" },
-      "top-k": { type: "string" },
-      "max-new-tokens": { type: "string" },
-      seed: { type: "string" },
-      limit: { type: "string" },
-      "batch-size": { type: "string" },
-      "system-prompt": { type: "string" },
-      "system-prompt-file": { type: "string" },
-      "no-system-prompt": { type: "boolean" },
-      "user-template": { type: "string" },
-      "last-number": { type: "boolean" },
-      name: { type: "string" },
-      resamples: { type: "string" },
-      out: { type: "string" },
-      "execution-provider": { type: "string" },
-      // ssb-rollout's name for it, which its provider messages ("Use --ep cpu") give.
-      ep: { type: "string" },
-      "min-p": { type: "string" },
-      "repetition-penalty": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: false,
-  });
+  const { values, tokens } = parseArgs({ args, options: RUN_OPTIONS, allowPositionals: false, tokens: true });
+  refuseRepeatedOptions(tokens, RUN_OPTIONS);
   if (values.help) {
     io.stdout.write(HELP);
     return 0;
@@ -355,11 +363,13 @@ function incompleteWarning(path: string, run: ReturnType<typeof loadRun>): strin
 }
 
 function reportCommand(args: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args,
-    options: { out: { type: "string" }, resamples: { type: "string" } },
+    options: REPORT_OPTIONS,
     allowPositionals: true,
+    tokens: true,
   });
+  refuseRepeatedOptions(tokens, REPORT_OPTIONS);
   if (positionals.length === 0) throw new Error("report: give one or more run folders");
   const resamples = parseNumber(values.resamples, "--resamples", true, 1) ?? 2000;
   const summaries = positionals.map((path) => {
@@ -378,11 +388,13 @@ function reportCommand(args: string[], io: CliIo): number {
 }
 
 function compareCommand(args: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args,
-    options: { out: { type: "string" }, resamples: { type: "string" } },
+    options: REPORT_OPTIONS,
     allowPositionals: true,
+    tokens: true,
   });
+  refuseRepeatedOptions(tokens, REPORT_OPTIONS);
   if (positionals.length !== 2) throw new Error("compare: give exactly two runs, A and B");
   const resamples = parseNumber(values.resamples, "--resamples", true, 1) ?? 2000;
   const [a, b] = positionals.map((p) => loadRun(p)) as [
