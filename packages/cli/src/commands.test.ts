@@ -82,6 +82,30 @@ describe("ssb subcommands", () => {
     expect(await main(["nope"], c.io)).toBe(2);
   });
 
+  it("refuses a flag given twice and a number that is not written as one, naming the flag", async () => {
+    const out = path.join(dir, "never-written");
+    const cases: [string[], RegExp][] = [
+      [
+        ["run", "--work", "a", "--work", "b"],
+        /--work is given more than once \("a", then "b"\); give it once/,
+      ],
+      [["curate", "--seed", "1", "--seed=2"], /--seed is given more than once \("1", then "2"\)/],
+      [["distill", "--lr", "1e-4", "--lr", "2e-4"], /--lr is given more than once/],
+      [["eval", "--samples", "4", "--samples", "8"], /--samples is given more than once/],
+      [["export-onnx", "--out", "a", "--out", "b"], /--out is given more than once/],
+      // Number("") and Number(" ") are 0, Number("0x10") is 16: none of them is what was meant.
+      [["curate", "--temperature", "", "--out", out], /--temperature: expected a number, got ""/],
+      [["eval", "--seed", "0x10", "--out", out], /--seed: expected a number, got "0x10"/],
+      [["distill", "--epochs", " ", "--out", out], /--epochs: expected a number, got " "/],
+    ];
+    for (const [argv, message] of cases) {
+      const c = capture();
+      expect(await main(argv, c.io), argv.join(" ")).toBe(2);
+      expect(c.err()).toMatch(message);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("names a path flag that is a folder where a file is expected, or the reverse, before loading anything", async () => {
     const pairs = path.join(dir, "pairs.jsonl");
     writeFileSync(pairs, "");

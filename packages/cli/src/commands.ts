@@ -10,6 +10,7 @@ import { resolveTrainConfig, runTraining, type TrainConfigInput } from "@ssb/dis
 import { exportOnnx } from "@ssb/model";
 import { runCli as runRolloutCli } from "@ssb/rollout";
 import { gradeJsonLine } from "@ssb/verifier";
+import { type CliOptions, numberFlag, refuseRepeatedOptions, UsageError } from "./cli-args.js";
 import type { PipelineConfig } from "./config-schema.js";
 import { type ConfigSource, describeIssues, type FieldPath } from "./config-source.js";
 import {
@@ -26,7 +27,7 @@ import type { Reporter } from "./reporter.js";
 import { runCurateStage } from "./stage-curate.js";
 import { runEvalStage } from "./stage-eval.js";
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface CommandIo {
   stdout: (text: string) => void;
@@ -56,15 +57,6 @@ function pathFlag(flag: string, file: string, kind: "file" | "folder"): string {
 /** A --config file's parsed contents (JSON or YAML), and where its fields are written. */
 function readConfigFlag(file: string): { value: unknown; source: ConfigSource } {
   return readConfigFile(pathFlag("config", file, "file"));
-}
-
-function numberFlag(values: Record<string, unknown>, name: string): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== "string" || !Number.isFinite(n))
-    throw new UsageError(`--${name}: expected a number, got "${String(v)}"`);
-  return n;
 }
 
 function hasValueAt(root: unknown, path: FieldPath): boolean {
@@ -130,24 +122,24 @@ const CURATE_WRITES = [
   "logits",
 ];
 
+const CURATE_OPTIONS = {
+  model: { type: "string" },
+  problems: { type: "string" },
+  rollouts: { type: "string" },
+  out: { type: "string" },
+  config: { type: "string" },
+  seed: { type: "string" },
+  temperature: { type: "string" },
+  "top-k": { type: "string" },
+  "max-new-tokens": { type: "string" },
+  "logit-k": { type: "string" },
+  "max-attempts": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} satisfies CliOptions;
+
 export async function curateCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: "string" },
-      problems: { type: "string" },
-      rollouts: { type: "string" },
-      out: { type: "string" },
-      config: { type: "string" },
-      seed: { type: "string" },
-      temperature: { type: "string" },
-      "top-k": { type: "string" },
-      "max-new-tokens": { type: "string" },
-      "logit-k": { type: "string" },
-      "max-attempts": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, tokens } = parseArgs({ args: argv, tokens: true, options: CURATE_OPTIONS });
+  refuseRepeatedOptions(tokens, CURATE_OPTIONS);
   if (values.help) {
     io.stdout(CURATE_USAGE);
     return 0;
@@ -202,22 +194,22 @@ checkpoints in --out.
 /** What @ssb/distill writes in --out. */
 const DISTILL_WRITES = ["adapter", "model", "checkpoints", "metrics.jsonl", "loss.svg", "train.lock"];
 
+const DISTILL_OPTIONS = {
+  model: { type: "string" },
+  pairs: { type: "string" },
+  logits: { type: "string" },
+  out: { type: "string" },
+  config: { type: "string" },
+  epochs: { type: "string" },
+  lr: { type: "string" },
+  "batch-size": { type: "string" },
+  seed: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} satisfies CliOptions;
+
 export async function distillCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: "string" },
-      pairs: { type: "string" },
-      logits: { type: "string" },
-      out: { type: "string" },
-      config: { type: "string" },
-      epochs: { type: "string" },
-      lr: { type: "string" },
-      "batch-size": { type: "string" },
-      seed: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, tokens } = parseArgs({ args: argv, tokens: true, options: DISTILL_OPTIONS });
+  refuseRepeatedOptions(tokens, DISTILL_OPTIONS);
   if (values.help) {
     io.stdout(DISTILL_USAGE);
     return 0;
@@ -288,22 +280,22 @@ const EVAL_WRITES = [
   "outcome.json",
 ];
 
+const EVAL_OPTIONS = {
+  model: { type: "string" },
+  adapter: { type: "string" },
+  problems: { type: "string" },
+  out: { type: "string" },
+  samples: { type: "string" },
+  temperature: { type: "string" },
+  "max-new-tokens": { type: "string" },
+  seed: { type: "string" },
+  config: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} satisfies CliOptions;
+
 export async function evalCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: "string" },
-      adapter: { type: "string" },
-      problems: { type: "string" },
-      out: { type: "string" },
-      samples: { type: "string" },
-      temperature: { type: "string" },
-      "max-new-tokens": { type: "string" },
-      seed: { type: "string" },
-      config: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, tokens } = parseArgs({ args: argv, tokens: true, options: EVAL_OPTIONS });
+  refuseRepeatedOptions(tokens, EVAL_OPTIONS);
   if (values.help) {
     io.stdout(EVAL_USAGE);
     return 0;
@@ -412,17 +404,17 @@ Export a Hugging Face checkpoint (optionally with a PEFT LoRA adapter merged) to
 (@ssb/model), ready for ssb rollout / ONNX Runtime.
 `;
 
+const EXPORT_OPTIONS = {
+  model: { type: "string" },
+  out: { type: "string" },
+  adapter: { type: "string" },
+  variant: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} satisfies CliOptions;
+
 export async function exportCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: "string" },
-      out: { type: "string" },
-      adapter: { type: "string" },
-      variant: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, tokens } = parseArgs({ args: argv, tokens: true, options: EXPORT_OPTIONS });
+  refuseRepeatedOptions(tokens, EXPORT_OPTIONS);
   if (values.help) {
     io.stdout(EXPORT_USAGE);
     return 0;

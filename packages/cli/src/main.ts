@@ -1,5 +1,6 @@
 /** `ssb`: argument handling and dispatch; returns the exit code (0 ok, 1 failure, 2 usage error). */
 import { parseArgs } from "node:util";
+import { type CliOptions, refuseRepeatedOptions } from "./cli-args.js";
 import {
   type CommandIo,
   curateCommand,
@@ -43,18 +44,22 @@ export interface MainIo {
 
 const defaultIo: MainIo = { stdout: (t) => process.stdout.write(t), stderr: process.stderr };
 
+const RUN_OPTIONS = {
+  work: { type: "string" },
+  from: { type: "string" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} satisfies CliOptions;
+
 async function runCommand(argv: string[], io: MainIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      work: { type: "string" },
-      from: { type: "string" },
-      json: { type: "boolean" },
-      quiet: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+    tokens: true,
+    options: RUN_OPTIONS,
   });
+  refuseRepeatedOptions(tokens, RUN_OPTIONS);
   if (values.help) {
     io.stdout(USAGE);
     return 0;

@@ -1,0 +1,46 @@
+/**
+ * Flag parsing shared by `ssb run` and the `ssb curate / distill / eval` subcommands. node:util parseArgs keeps
+ * the last of a repeated flag (`--seed 1 --seed 2` runs with seed 2); with `tokens: true` it lists every flag as
+ * given, which shows the repeat.
+ */
+import type { ParseArgsConfig } from "node:util";
+
+export type CliOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** A usage mistake: main prints it with the usage hint and exits 2. */
+export class UsageError extends Error {}
+
+/** The parts of a parseArgs option token this check reads. */
+export interface OptionToken {
+  kind: string;
+  name?: string;
+  value?: string | undefined;
+}
+
+/** Refuse a flag that takes a value and is given twice, naming it and both values. */
+export function refuseRepeatedOptions(tokens: readonly OptionToken[], options: CliOptions): void {
+  const seen = new Map<string, string | undefined>();
+  for (const token of tokens) {
+    if (token.kind !== "option" || token.name === undefined) continue;
+    const spec = options[token.name];
+    if (spec === undefined || spec.type !== "string" || spec.multiple) continue;
+    if (seen.has(token.name)) {
+      const first = JSON.stringify(seen.get(token.name) ?? "");
+      throw new UsageError(
+        `--${token.name} is given more than once (${first}, then ${JSON.stringify(token.value ?? "")}); give it once`,
+      );
+    }
+    seen.set(token.name, token.value);
+  }
+}
+
+/** A numeric flag's value: a decimal number as written ("" or " " is not 0, "0x10" is not 16). */
+export function numberFlag(values: Record<string, unknown>, name: string): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const decimal = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+  const n = Number(v);
+  if (typeof v !== "string" || !decimal.test(v) || !Number.isFinite(n))
+    throw new UsageError(`--${name}: expected a number, got "${String(v)}"`);
+  return n;
+}
