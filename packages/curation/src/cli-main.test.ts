@@ -154,6 +154,32 @@ describe("ssb-curate", () => {
     }
   });
 
+  it("refuses a --temperature or --top-p that is not written as a decimal number, before writing anything", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const out = join(dir, "out");
+    for (const [flag, value] of [
+      ["temperature", ""],
+      ["temperature", " "],
+      ["temperature", "0x10"],
+      ["top-p", ""],
+    ]) {
+      const res = await run([
+        "--problems",
+        problems,
+        "--rollouts",
+        rollouts,
+        "--out",
+        out,
+        `--${flag}=${value}`,
+      ]);
+      expect(res.code).toBe(2);
+      expect(res.stderr.split("\n")[0]).toContain(`--${flag} must be a`);
+      expect(res.stderr.split("\n")[0]).toContain(`got "${value}"`);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("refuses a --seed that is not an integer from 0 to 2^53 - 1, before writing anything", async () => {
     const dir = tmp();
     const { problems, rollouts } = inputs(dir);

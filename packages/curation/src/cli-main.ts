@@ -16,6 +16,8 @@ import { formatSummaryTable } from "./summary.js";
 import type { TeacherSampling } from "./teacher-generator.js";
 import { resolveTemplate } from "./template-file.js";
 
+const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+
 export const USAGE = `Usage: ssb-curate --problems FILE --rollouts FILE --out DIR [options]
 
 Grades rollouts, keeps problems with both correct and wrong answers, picks one correct and one
@@ -73,7 +75,8 @@ function int(name: string, value: string | undefined, min: number): number | und
 function num(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
+  // Written as a decimal number: Number() would also read "" and " " as 0 and "0x10" as 16.
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n < 0)
     throw new UsageError(`--${name} must be a non-negative number, got "${value}"`);
   return n;
 }

@@ -67,6 +67,12 @@ describe("ssb-grpo train", () => {
       '--fresh must be an integer in [1, 9007199254740991] (2^53 - 1), found "abc"',
     );
     await expect(runCli(["eval", "--n", "0"])).rejects.toThrow(/--n must be an integer in \[1, /);
+    // Number("") is 0 and Number("0x10") is 16: a temperature must be written as a decimal number.
+    for (const value of ["", "0x10"]) {
+      await expect(runCli(["eval", "--temperature", value])).rejects.toThrow(
+        `--temperature must be a number >= 0, found "${value}"`,
+      );
+    }
     await expect(runCli(["train", "--out", "x", "--backend", "gpu"])).rejects.toThrow(
       /unknown tfjs backend "gpu"/,
     );

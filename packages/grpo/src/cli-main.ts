@@ -11,6 +11,8 @@ import { applyOverride, type GrpoConfig, type GrpoConfigInput, resolveGrpoConfig
 import { readProblems } from "./problems.js";
 import { runGrpo } from "./run-grpo.js";
 
+const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+
 export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems FILE.jsonl | --fresh N] [--config FILE.json]
                       [--set path=value ...] [--resume] [--backend auto|wasm|cpu|tfjs-node|tfjs-node-gpu] [--no-progress]
 
@@ -133,7 +135,9 @@ function wholeNumber(value: string | undefined, fallback: number, flag: string, 
 function positiveNumber(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a number >= 0, found "${value}"`);
+  // Written as a decimal number: Number() would also read "" and " " as 0 and "0x10" as 16.
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n < 0)
+    throw new Error(`${flag} must be a number >= 0, found "${value}"`);
   return n;
 }
 

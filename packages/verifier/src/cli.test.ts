@@ -142,6 +142,16 @@ describe("ssb-verify", () => {
     expect(stdout.trim().split("\n")).toHaveLength(3);
   });
 
+  it('refuses a --budget-ms that is not written as a decimal number ("" is not 0, 0x10 not 16)', async () => {
+    for (const budget of ["", "0x10", "abc"]) {
+      const failure = await run("node", [cli, `--budget-ms=${budget}`, join(dir, "in.jsonl")]).catch(
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect("code" in failure ? failure.code : 0).toBe(2);
+      expect(failure.stderr).toContain(`--budget-ms: expected a positive number, got "${budget}"`);
+    }
+  });
+
   it("rejects unknown rules clearly", async () => {
     const failure = await run("node", [cli, "--rules", "boxed,magic", join(dir, "in.jsonl")]).catch(
       (e: { code: number; stderr: string }) => e,

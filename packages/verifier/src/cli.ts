@@ -12,6 +12,8 @@ import {
   type Verdict,
 } from "./types.js";
 
+const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+
 const HELP = `ssb-verify: grade model responses against gold answers (JSONL in, JSONL out)
 
 Usage: ssb-verify [FILE] [options]      (no FILE, or "-": read standard input)
@@ -128,7 +130,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new Error(`expected at most one input file, got ${positionals.length}`);
   const budgetMs = values["budget-ms"] === undefined ? 50 : Number(values["budget-ms"]);
-  if (!Number.isFinite(budgetMs) || budgetMs <= 0)
+  // Written as a decimal number: Number() would also read "" as 0 and "0x10" as 16.
+  const written = values["budget-ms"] === undefined || DECIMAL.test(values["budget-ms"]);
+  if (!written || !Number.isFinite(budgetMs) || budgetMs <= 0)
     throw new Error(`--budget-ms: expected a positive number, got "${values["budget-ms"]}"`);
   const rules = parseRules(values.rules, values["last-number"] ?? false);
 
