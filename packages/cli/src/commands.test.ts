@@ -93,6 +93,7 @@ describe("ssb subcommands", () => {
       [["distill", "--lr", "1e-4", "--lr", "2e-4"], /--lr is given more than once/],
       [["eval", "--samples", "4", "--samples", "8"], /--samples is given more than once/],
       [["export-onnx", "--out", "a", "--out", "b"], /--out is given more than once/],
+      [["verify", "--gold", "1", "--gold", "2"], /--gold is given more than once/],
       // Number("") and Number(" ") are 0, Number("0x10") is 16: none of them is what was meant.
       [["curate", "--temperature", "", "--out", out], /--temperature: expected a number, got ""/],
       [["eval", "--seed", "0x10", "--out", out], /--seed: expected a number, got "0x10"/],

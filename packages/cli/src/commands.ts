@@ -353,18 +353,22 @@ Grade responses against gold answers with @ssb/verifier: a JSONL file (each line
 "extracted", "reason"), or one response given on the command line.
 `;
 
+const VERIFY_OPTIONS = {
+  response: { type: "string" },
+  gold: { type: "string" },
+  "response-field": { type: "string" },
+  "gold-field": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} satisfies CliOptions;
+
 export async function verifyCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      response: { type: "string" },
-      gold: { type: "string" },
-      "response-field": { type: "string" },
-      "gold-field": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+    tokens: true,
+    options: VERIFY_OPTIONS,
   });
+  refuseRepeatedOptions(tokens, VERIFY_OPTIONS);
   if (values.help) {
     io.stdout(VERIFY_USAGE);
     return 0;
