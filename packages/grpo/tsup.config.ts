@@ -5,7 +5,9 @@ export default defineConfig([
     entry: ["src/index.ts"],
     format: ["esm", "cjs"],
     shims: true,
-    dts: true,
+    // tfjs-core's hash_util.d.ts names the global `Long` of @types/long without referencing it, so a consumer
+    // with `types: ["node"]` and `skipLibCheck: false` failed on it; our .d.ts reference it for them.
+    dts: { banner: '/// <reference types="long" />' },
     clean: true,
     sourcemap: true,
     target: "node20",

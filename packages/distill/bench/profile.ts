@@ -5,12 +5,13 @@
  * ours, see src/wasm-kernels.ts). Prints kernels by total time with their share of the step. A custom-gradient
  * op (the frozen projections' `forward`) is listed with its inner kernels counted again under their own names.
  */
-import * as tf from "@tensorflow/tfjs";
+
 import { selectBackend } from "../src/backend.js";
 import { initLora, loraConfigFrom } from "../src/lora.js";
 import { loadDecoder, trainableVariables } from "../src/model.js";
 import { qwen2Config, randomWeights } from "../src/random-weights.js";
 import { createRng } from "../src/rng.js";
+import { tf } from "../src/tf.js";
 import { resolveTrainConfig } from "../src/train-config.js";
 import { stepGradients, stepRowWeights } from "../src/train-step.js";
 import type { TrainingExample } from "../src/training-example.js";

@@ -3,7 +3,7 @@
  * same process. Models: the fixture-sized tiny Qwen2 and a ~25M-parameter Qwen2 (random weights).
  * Env: BACKEND (default wasm), STEPS (default 5), QUICK=1 (tiny model only).
  */
-import * as tf from "@tensorflow/tfjs";
+
 import { AdamW, globalNorm } from "../src/adamw.js";
 import { selectBackend } from "../src/backend.js";
 import { DataParallelPool, parallelGradients } from "../src/data-parallel.js";
@@ -19,6 +19,7 @@ import { qwen2Config, randomWeights } from "../src/random-weights.js";
 import { createRng } from "../src/rng.js";
 import { stepFlops } from "../src/step-flops.js";
 import { estimateStepMemory } from "../src/step-memory.js";
+import { tf } from "../src/tf.js";
 import { resolveTrainConfig } from "../src/train-config.js";
 import { stepGradients, stepRowWeights } from "../src/train-step.js";
 import type { TrainingExample } from "../src/training-example.js";

@@ -3,7 +3,7 @@
  * p <- p - (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps). Moments live in tf.Variables so a step
  * allocates nothing that outlives it; they are saved and restored with checkpoints.
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./tf.js";
 
 export interface AdamWOptions {
   beta1: number;

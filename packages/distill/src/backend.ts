@@ -3,7 +3,7 @@
  * they are therefore optional and only picked up when someone installed them. The wasm backend (XNNPACK, SIMD)
  * is the working CPU backend; the pure-JS cpu backend (~20x slower than wasm) is the last resort.
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./tf.js";
 import { installWasmKernels } from "./wasm-kernels.js";
 
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";

@@ -14,10 +14,10 @@ import {
   type TensorToWrite,
   writeSafetensors,
 } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import type { AdamW } from "./adamw.js";
 import { parseJsonObjectFile } from "./json-file.js";
 import { type LoraLayer, loraToAdapter } from "./lora.js";
+import { tf } from "./tf.js";
 
 const OPTIMIZER_FILE = "optimizer.safetensors";
 const STEP_DIR = /^step-\d+$/;

@@ -1,12 +1,12 @@
 /** Worker-thread side of data-parallel training (see data-parallel.ts). */
 import { parentPort, workerData } from "node:worker_threads";
 import { loadCheckpoint } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "./backend.js";
 import type { WorkerInit, WorkerResult, WorkerStep } from "./data-parallel.js";
 import { initLora, loraConfigFrom } from "./lora.js";
 import { type DecoderModel, loadDecoder, trainableVariables } from "./model.js";
 import { qwen2Config, randomWeights } from "./random-weights.js";
+import { tf } from "./tf.js";
 import { stepGradients } from "./train-step.js";
 
 async function loadModel(init: WorkerInit): Promise<DecoderModel> {

@@ -1,5 +1,4 @@
 import { peftKey } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fixtureModel, maxAbs, maxAbsDiff, referenceJson, referenceTensors } from "../test/fixture.js";
 import { selectBackend } from "./backend.js";
@@ -8,6 +7,7 @@ import { toPeftLayout } from "./lora.js";
 import { forward } from "./model.js";
 import { rowWeights } from "./reduction.js";
 import { teacherTargets } from "./teacher-targets.js";
+import { tf } from "./tf.js";
 
 let ref: Map<string, Float32Array>;
 const kd = referenceJson().kd;

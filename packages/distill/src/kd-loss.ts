@@ -3,12 +3,13 @@
  * times T² (so gradient magnitudes do not shrink as 1/T², Hinton et al.), reduced with per-row weights, plus an
  * optional weighted cross-entropy on the reply tokens. SFT is the same call with kdWeight 0 and ceWeight 1.
  */
-import * as tf from "@tensorflow/tfjs";
+
 import { crossEntropy } from "./loss-ce.js";
 import { forwardKl } from "./loss-forward-kl.js";
 import { jsd } from "./loss-jsd.js";
 import { reverseKl } from "./loss-reverse-kl.js";
 import type { TeacherTargets } from "./teacher-targets.js";
+import { tf } from "./tf.js";
 
 export type Divergence = "forward-kl" | "reverse-kl" | "jsd";
 

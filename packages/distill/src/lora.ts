@@ -16,8 +16,8 @@ import {
   projectionPath,
   projectionShape,
 } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import { createRng } from "./rng.js";
+import { tf } from "./tf.js";
 
 export interface LoraLayer {
   /** Base-model module path, e.g. "model.layers.0.self_attn.q_proj". */

@@ -6,9 +6,10 @@
  * The p log p part is a constant (computed on the host); the gradient comes from -sum_i p_i log q_i, which is
  * a dense [R, V] teacher matrix times the log-probs (no gather).
  */
-import * as tf from "@tensorflow/tfjs";
+
 import { logProbsAtIds, tailLogProb } from "./student-topk.js";
 import { denseTeacherProbs, type TeacherTargets } from "./teacher-targets.js";
+import { tf } from "./tf.js";
 
 /** [R] forward KL per row. `studentLogits` [R, V] are raw (T = 1) logits. */
 export function forwardKl(

@@ -3,9 +3,10 @@
  *   beta KL(p || m) + (1 - beta) KL(q || m),  m = beta p + (1 - beta) q,  beta = 0.5 by default.
  * Bounded by log 2 and symmetric at beta = 0.5.
  */
-import * as tf from "@tensorflow/tfjs";
+
 import { studentSupportLogProbs, teacherSupportProbs } from "./student-topk.js";
 import type { TeacherTargets } from "./teacher-targets.js";
+import { tf } from "./tf.js";
 
 export function jsd(
   studentLogits: tf.Tensor2D,

@@ -3,9 +3,10 @@
  * (plus the tail bucket when present) and renormalised there, since the teacher's probabilities are known only
  * on that support. Mode-seeking: penalises student mass where the teacher has little.
  */
-import * as tf from "@tensorflow/tfjs";
+
 import { studentSupportLogProbs, teacherSupportProbs } from "./student-topk.js";
 import type { TeacherTargets } from "./teacher-targets.js";
+import { tf } from "./tf.js";
 
 export function reverseKl(
   studentLogits: tf.Tensor2D,

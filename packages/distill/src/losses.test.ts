@@ -1,4 +1,3 @@
-import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "./backend.js";
 import { kdLoss } from "./kd-loss.js";
@@ -8,6 +7,7 @@ import { jsd } from "./loss-jsd.js";
 import { reverseKl } from "./loss-reverse-kl.js";
 import { rowWeights } from "./reduction.js";
 import { teacherTargets } from "./teacher-targets.js";
+import { tf } from "./tf.js";
 
 beforeAll(async () => {
   await selectBackend("wasm", () => {});

@@ -6,7 +6,7 @@
  * evaluates the gradients on a path to a trained variable: the [in, out] gradient of a frozen base weight is
  * never computed in LoRA training. Other shapes keep tfjs' formulas (correct, just slower on wasm).
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./tf.js";
 
 interface MatMulAttrs {
   transposeA: boolean;

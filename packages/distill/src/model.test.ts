@@ -1,9 +1,9 @@
 import { loadCheckpoint } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE_DIR, fixtureModel, maxAbsDiff, referenceJson, referenceTensors } from "../test/fixture.js";
 import { selectBackend } from "./backend.js";
 import { forward, loadDecoder } from "./model.js";
+import { tf } from "./tf.js";
 
 let ref: Map<string, Float32Array>;
 const json = referenceJson();

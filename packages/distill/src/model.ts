@@ -25,9 +25,9 @@ import {
   projectionPath,
   ropeInverseFrequencies,
 } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import type { LoraLayer } from "./lora.js";
 import { matMul2d } from "./matmul.js";
+import { tf } from "./tf.js";
 
 export interface Linear {
   /** W^T, [in, out]. */
@@ -379,7 +379,7 @@ function mlp(
 function embed(model: DecoderModel, ids: tf.Tensor1D): tf.Tensor2D {
   const table = model.weights.embed;
   if (model.trainable === "full")
-    return matMul2d(tf.oneHot(ids, model.config.vocabSize).toFloat() as tf.Tensor2D, table);
+    return matMul2d(tf.cast(tf.oneHot(ids, model.config.vocabSize), "float32") as tf.Tensor2D, table);
   return tf.gather(table, ids) as tf.Tensor2D;
 }
 

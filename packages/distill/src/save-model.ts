@@ -6,9 +6,9 @@ import {
   saveAdapter,
   writeSafetensors,
 } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import { loraToAdapter } from "./lora.js";
 import { baseTensors, type DecoderModel } from "./model.js";
+import { tf } from "./tf.js";
 
 export async function saveLoraAdapter(dir: string, model: DecoderModel, config: LoraConfig): Promise<string> {
   await saveAdapter(dir, loraToAdapter(model.lora, config));

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { FIXTURE_DIR } from "../test/fixture.js";
 import { buildSyntheticBase, loadBase } from "../test/synthetic.js";
@@ -9,6 +8,7 @@ import { crossEntropy } from "./loss-ce.js";
 import { readMetrics } from "./metrics.js";
 import { forward } from "./model.js";
 import { runTraining } from "./run-training.js";
+import { tf } from "./tf.js";
 import { resolveTrainConfig } from "./train-config.js";
 import { train } from "./trainer.js";
 import { exampleFromPromptAndReply } from "./training-example.js";

@@ -3,13 +3,17 @@
  * which returns wrong values on the wasm backend (TFJS-WASM.md): a constant one-hot [R, k, V] selector
  * times the log-probs, summed over the vocabulary. Gradients flow through the product.
  */
-import * as tf from "@tensorflow/tfjs";
+
 import type { TeacherTargets } from "./teacher-targets.js";
+import { tf } from "./tf.js";
 
 /** log q at the teacher's ids: [R, k] from log-probs [R, V]. */
 export function logProbsAtIds(logq: tf.Tensor2D, targets: TeacherTargets): tf.Tensor2D {
   const vocab = logq.shape[1];
-  const selector = tf.oneHot(tf.tensor2d(targets.ids, [targets.rows, targets.k], "int32"), vocab).toFloat();
+  const selector = tf.cast(
+    tf.oneHot(tf.tensor2d(targets.ids, [targets.rows, targets.k], "int32"), vocab),
+    "float32",
+  );
   return tf.sum(tf.mul(selector, tf.expandDims(logq, 1)), -1) as tf.Tensor2D;
 }
 

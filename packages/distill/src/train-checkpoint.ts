@@ -7,7 +7,6 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type LoraConfig, openSafetensors, type TensorToWrite, writeSafetensors } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import type { AdamW } from "./adamw.js";
 import {
   f32,
@@ -19,6 +18,7 @@ import {
   writeCheckpointDir,
 } from "./checkpoint-files.js";
 import { type DecoderModel, trainableVariables } from "./model.js";
+import { tf } from "./tf.js";
 import type { TrainConfig } from "./train-config.js";
 
 export { checkpointDirName, pruneCheckpoints } from "./checkpoint-files.js";

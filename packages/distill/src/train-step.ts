@@ -4,7 +4,7 @@
  * the micro-batches. Row weights are computed over the whole step, so accumulated gradients equal those of one
  * large batch.
  */
-import * as tf from "@tensorflow/tfjs";
+
 import { collate } from "./batching.js";
 import { kdLoss } from "./kd-loss.js";
 import { withSharedTransposes } from "./matmul.js";
@@ -12,6 +12,7 @@ import { type DecoderModel, forward } from "./model.js";
 import { rowWeights } from "./reduction.js";
 import { seedFrom } from "./rng.js";
 import { teacherTargets } from "./teacher-targets.js";
+import { tf } from "./tf.js";
 import type { TrainConfig } from "./train-config.js";
 import type { TrainingExample } from "./training-example.js";
 

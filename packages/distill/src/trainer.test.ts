@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { openLogitStore } from "@ssb/logit-store";
 import { loadAdapter, loadTokenizer } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildSyntheticKd, loadBase } from "../test/synthetic.js";
 import { loraFromAdapter } from "./lora.js";
@@ -11,6 +10,7 @@ import { readMetrics } from "./metrics.js";
 import { forward } from "./model.js";
 import { loadPairExamples } from "./pairs-data.js";
 import { runTraining } from "./run-training.js";
+import { tf } from "./tf.js";
 import { resolveTrainConfig } from "./train-config.js";
 
 const dirs: string[] = [];
@@ -64,10 +64,13 @@ describe("LoRA KD on a synthetic pair set", () => {
       let total = 0;
       examples.forEach((e, i) => {
         const top1 = tf.tidy(() =>
-          forward(model, { inputIds: e.inputIds, batch: 1, length: e.inputIds.length }, [
-            { batch: 0, start: e.firstRow, length: e.targets.length },
-          ])
-            .argMax(-1)
+          tf
+            .argMax(
+              forward(model, { inputIds: e.inputIds, batch: 1, length: e.inputIds.length }, [
+                { batch: 0, start: e.firstRow, length: e.targets.length },
+              ]),
+              -1,
+            )
             .dataSync(),
         );
         top1.forEach((id, j) => {

@@ -9,7 +9,6 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { acquirePidLock } from "@ssb/logit-store";
 import type { LoraConfig } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import { AdamW, globalNorm } from "./adamw.js";
 import { planSteps } from "./batching.js";
 import { DataParallelPool, type ModelSource, parallelGradients } from "./data-parallel.js";
@@ -19,6 +18,7 @@ import { type DecoderModel, trainableVariables } from "./model.js";
 import { createProgress } from "./progress.js";
 import { saveFullModel, saveLoraAdapter } from "./save-model.js";
 import { learningRate } from "./schedule.js";
+import { tf } from "./tf.js";
 import {
   latestCheckpoint,
   pruneCheckpoints,

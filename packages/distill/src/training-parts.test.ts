@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import * as tf from "@tensorflow/tfjs";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AdamW } from "./adamw.js";
 import { selectBackend } from "./backend.js";
@@ -12,6 +11,7 @@ import { readJsonl } from "./pairs-data.js";
 import { qwen2Config } from "./random-weights.js";
 import { seedFrom } from "./rng.js";
 import { learningRate } from "./schedule.js";
+import { tf } from "./tf.js";
 import { resolveTrainConfig } from "./train-config.js";
 import { exampleFromPromptAndReply } from "./training-example.js";
 

@@ -1,6 +1,6 @@
-import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "./backend.js";
+import { tf } from "./tf.js";
 import { installWasmKernels, restoreStockWasmKernels, wasmKernelsInstalled } from "./wasm-kernels.js";
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@
  * only what each output holds; Identity shares the data by reference count, as the backend's own Reshape does.
  * Outputs are bit-identical to the stock kernels (wasm-kernels.test.ts).
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./tf.js";
 
 /** The slice of the wasm backend these kernels use (public methods of BackendWasm). */
 interface WasmBackend {

@@ -10,8 +10,8 @@ import path from "node:path";
 import { defaultModelDir } from "@ssb/default-model";
 import { initLora, loadDecoder, loraConfigFrom, selectBackend } from "@ssb/distill";
 import { loadCheckpoint } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import { freshDefaultProblems, PolicySync, resolveGrpoConfig, runGrpo } from "../src/index.js";
+import { tf } from "../src/tf.js";
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

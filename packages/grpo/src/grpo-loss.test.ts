@@ -3,9 +3,9 @@
  * variants), the clipped ratio, token / sequence / constant averaging, the k3 KL term, and the gradient.
  */
 import { grpoAdvantages } from "@ssb/curation";
-import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { grpoLoss, sequenceTokenWeights, tokenWeights } from "./grpo-loss.js";
+import { tf } from "./tf.js";
 
 const clip = { epsilon: 0.2, epsilonHigh: 0.2 };
 const ln = Math.log;

@@ -10,7 +10,7 @@
  * weights are computed once for a whole optimizer step, so gradients summed over micro-batches equal those of
  * one big batch.
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./tf.js";
 
 /**
  * How token terms are averaged:

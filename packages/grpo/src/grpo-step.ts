@@ -13,8 +13,8 @@ import {
   seedFrom,
   withSharedTransposes,
 } from "@ssb/distill";
-import * as tf from "@tensorflow/tfjs";
 import { type ClipSettings, grpoLoss } from "./grpo-loss.js";
+import { tf } from "./tf.js";
 
 export interface TrainSequence {
   promptIds: readonly number[];

@@ -12,7 +12,6 @@ import { fileURLToPath } from "node:url";
 import { checkpointDirName, loadDecoder, loraConfigFrom, loraFromAdapter } from "@ssb/distill";
 import { loadAdapter, loadCheckpoint } from "@ssb/model";
 import { scoreContinuations } from "@ssb/rollout";
-import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
 import { collateSequences, sampledLogProbs } from "./grpo-step.js";
@@ -20,6 +19,7 @@ import { PolicySync } from "./policy-sync.js";
 import type { GrpoProblem } from "./problems.js";
 import type { GroupRewardFunction } from "./rewards.js";
 import { type GrpoResult, runGrpo } from "./run-grpo.js";
+import { tf } from "./tf.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");

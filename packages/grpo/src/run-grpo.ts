@@ -32,7 +32,6 @@ import {
 } from "@ssb/distill";
 import { acquirePidLock } from "@ssb/logit-store";
 import { checkpointFingerprint, type LoraConfig, loadCheckpoint } from "@ssb/model";
-import * as tf from "@tensorflow/tfjs";
 import {
   latestGrpoCheckpoint,
   pruneGrpoCheckpoints,
@@ -63,6 +62,7 @@ import type { GrpoProblem } from "./problems.js";
 import { type GroupRewardFunction, verifierReward } from "./rewards.js";
 import { type SampledCompletion, sampleGroups } from "./sample-groups.js";
 import { summarize } from "./stats.js";
+import { tf } from "./tf.js";
 
 export interface RunGrpoOptions {
   /** Base checkpoint folder (HF layout + tokenizer). */
