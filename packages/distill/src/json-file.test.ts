@@ -18,6 +18,18 @@ describe("parseJsonFile", () => {
     );
   });
 
+  it("finds the line:column when JSON.parse's message gives no position (a YAML-style .inf, a stray word)", () => {
+    // V8 says only "Unexpected token '.', ...": .inf}}" is not valid JSON" for these.
+    expect(() => parseJsonFile('{"seed": 3,\n "sampling": {"temperature": .inf}}', "c.json")).toThrow(
+      /^c\.json:2:30: not valid JSON/,
+    );
+    // "t" may begin `true`: the parser refuses the "h", and the place is where it is.
+    expect(() => parseJsonFile('{\n  "lr": 1e-4,\n  "epochs": three\n}', "c.json")).toThrow(
+      /^c\.json:3:14: /,
+    );
+    expect(() => parseJsonFile("3x", "c.json")).toThrow(/^c\.json:1:2: /);
+  });
+
   it("says an empty file is empty", () => {
     expect(() => parseJsonFile("", "state.json")).toThrow(
       "state.json:1:1: not valid JSON (the file is empty)",
