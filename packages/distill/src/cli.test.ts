@@ -103,6 +103,18 @@ describe("ssb-distill train refuses bad input before training, naming it", () =>
     expect(existsSync(out)).toBe(false);
   });
 
+  it("--set with a __proto__ / constructor path part is refused, naming --set (it polluted Object.prototype)", () => {
+    const out = path.join(dir, "proto-out");
+    const args = ["--model", model, "--pairs", pairs, "--out", out, "--set"];
+    const proto = train([...args, "__proto__.mode=sft"]);
+    expect(proto.status).toBe(1);
+    expect(proto.stderr).toContain('ssb-distill: --set __proto__.mode: "__proto__" is not a settings field');
+    expect(train([...args, "constructor.prototype.x=1"]).stderr).toContain(
+      '"constructor" is not a settings field',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("a seed above 2^53 - 1 given with --set names the field, --set and the range", () => {
     const out = path.join(dir, "seed-out");
     const { status, stderr } = train([

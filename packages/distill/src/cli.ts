@@ -8,6 +8,7 @@ import { type Stats, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { BackendPreference } from "./backend.js";
 import { parseFlags } from "./cli-flags.js";
+import { setConfigPath } from "./config-override.js";
 import { parseJsonObjectFile } from "./json-file.js";
 import { runTraining } from "./run-training.js";
 import { stopOnSignals } from "./stop-signals.js";
@@ -27,16 +28,6 @@ const USAGE = `Usage: ssb-distill train --model DIR --pairs FILE --out DIR [opti
   --backend NAME       auto (default: tfjs-node-gpu, tfjs-node, wasm, cpu) | tfjs-node-gpu | tfjs-node | wasm | cpu
   --no-progress        no progress bar
 `;
-
-function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
-  const keys = dotted.split(".");
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1] as string] = value;
-}
 
 /**
  * Refuse a flag whose path is missing or of the wrong kind, naming the flag, before the backend and the model
@@ -113,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
     } catch {
       value = raw; // bare strings: --set loss.divergence=jsd
     }
-    setPath(input, assignment.slice(0, eq), value);
+    setConfigPath(input, assignment.slice(0, eq), value);
   }
   // Errors about a field name where its value came from: the --config file, --set, or both.
   const source =

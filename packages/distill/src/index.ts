@@ -86,6 +86,7 @@ export { type StepShape, stepFlops } from "./step-flops.js";
 export { estimateStepMemory, type StepMemory } from "./step-memory.js";
 export { type SignalStop, stopOnSignals, yieldToSignals } from "./stop-signals.js";
 export { logProbsAtIds, studentSupportLogProbs, tailLogProb, teacherSupportProbs } from "./student-topk.js";
+export { unknownTargetModules } from "./target-modules.js";
 export {
   denseTeacherProbs,
   denseTopkMask,

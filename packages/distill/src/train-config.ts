@@ -11,6 +11,7 @@ import type { Trainable } from "./model.js";
 import type { PromptMode } from "./pairs-data.js";
 import type { Reduction } from "./reduction.js";
 import type { ScheduleKind } from "./schedule.js";
+import { unknownTargetModules } from "./target-modules.js";
 
 export interface LossSettings {
   divergence: Divergence;
@@ -123,12 +124,18 @@ const ENUMS: Record<string, readonly string[]> = {
 function checkFields(value: object, defaults: object, where: string, prefix: string): void {
   for (const [key, v] of Object.entries(value)) {
     const field = prefix + key;
-    if (!(key in defaults)) throw new Error(`${where}: unknown field "${field}"`);
+    // Own properties only: "constructor" or "toString" are inherited by every object, not settings fields.
+    if (!Object.hasOwn(defaults, key)) throw new Error(`${where}: unknown field "${field}"`);
     const d = (defaults as Record<string, unknown>)[key];
     if (field === "lora.targetModules") {
       if (!(typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string")))) {
         throw new Error(`${where}: field "${field}" must be a list of module names or a regex string`);
       }
+      const unknown = Array.isArray(v) ? unknownTargetModules(v) : [];
+      if (unknown.length > 0)
+        throw new Error(
+          `${where}: field "${field}" names no projection module: ${unknown.map((m) => JSON.stringify(m)).join(", ")} (valid: ${PROJECTION_MODULES.join(", ")})`,
+        );
       continue;
     }
     if (typeof d === "object" && d !== null) {
@@ -139,7 +146,7 @@ function checkFields(value: object, defaults: object, where: string, prefix: str
     }
     if (typeof v !== typeof d)
       throw new Error(`${where}: field "${field}" must be a ${typeof d}, found ${JSON.stringify(v)}`);
-    const allowed = ENUMS[field];
+    const allowed = Object.hasOwn(ENUMS, field) ? ENUMS[field] : undefined;
     if (allowed && !allowed.includes(v as string)) {
       throw new Error(
         `${where}: field "${field}" must be one of ${allowed.join(", ")}, found ${JSON.stringify(v)}`,
@@ -153,6 +160,8 @@ function checkFields(value: object, defaults: object, where: string, prefix: str
 
 /** Defaults merged with `input`, validated; `where` names the source in errors. */
 export function resolveTrainConfig(input: TrainConfigInput = {}, where = "train config"): TrainConfig {
+  if (typeof input !== "object" || input === null || Array.isArray(input))
+    throw new Error(`${where}: expected an object of settings, found ${JSON.stringify(input)}`);
   checkFields(input, DEFAULT_TRAIN_CONFIG, where, "");
   const config: TrainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
@@ -194,6 +203,11 @@ export function resolveTrainConfig(input: TrainConfigInput = {}, where = "train 
     "an integer >= 1",
     config.keepCheckpoints,
   );
+  // Both weights 0 make the loss identically 0: the run would take every step and train nothing.
+  if (config.mode === "kd" && config.loss.kdWeight === 0 && config.loss.ceWeight === 0)
+    throw new Error(
+      `${where}: fields "loss.kdWeight" and "loss.ceWeight" are both 0 in kd mode, so nothing would train; set one > 0`,
+    );
   if (config.mode === "sft")
     config.loss = { ...config.loss, kdWeight: 0, ceWeight: config.loss.ceWeight || 1 };
   return config;

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyOverride, resolveGrpoConfig, trajectoryKey } from "./grpo-config.js";
+import { applyOverride, type GrpoConfigInput, resolveGrpoConfig, trajectoryKey } from "./grpo-config.js";
 import { problemsForStep } from "./problem-order.js";
 import { readProblems } from "./problems.js";
 
@@ -55,6 +55,42 @@ describe("GRPO config", () => {
     expect(trajectoryKey(resolveGrpoConfig({ ...input, microBatchTokens: 512, microBatchSize: 2 }))).toBe(
       trajectoryKey(c),
     );
+  });
+});
+
+describe("GRPO config: names that reach Object.prototype", () => {
+  it("--set refuses __proto__, constructor and prototype; Object.prototype stays clean", () => {
+    expect(() => applyOverride({}, "__proto__.variant=dr-grpo")).toThrow(
+      '--set __proto__.variant=dr-grpo: "__proto__" is not a settings field',
+    );
+    expect(({} as Record<string, unknown>).variant).toBeUndefined();
+    expect(() => applyOverride({}, "constructor.prototype.variant=dr-grpo")).toThrow(/"constructor"/);
+    expect(() => applyOverride({}, "sampling.prototype=1")).toThrow(/"prototype"/);
+    expect(Object.hasOwn(Object.prototype, "variant")).toBe(false);
+    // An inherited name on the way becomes an own field, refused by resolveGrpoConfig as unknown.
+    expect(() => resolveGrpoConfig(applyOverride({}, "toString.x=1"))).toThrow(/unknown field "toString"/);
+  });
+
+  it("resolveGrpoConfig refuses constructor / toString / __proto__ as unknown fields, and null clearly", () => {
+    for (const json of ['{"constructor": 1}', '{"toString": "x"}', '{"__proto__": {"variant": "dr-grpo"}}']) {
+      const key = Object.keys(JSON.parse(json))[0];
+      expect(() => resolveGrpoConfig(JSON.parse(json))).toThrow(`GRPO config: unknown field "${key}"`);
+    }
+    expect(() => resolveGrpoConfig(JSON.parse('{"sampling": {"constructor": 1}}'))).toThrow(
+      'unknown field "sampling.constructor"',
+    );
+    expect(() => resolveGrpoConfig(null as unknown as GrpoConfigInput)).toThrow(
+      "GRPO config: expected an object of settings, found null",
+    );
+  });
+
+  it("lora.targetModules: a misspelled module among good ones is refused, listing the valid ones", () => {
+    expect(() => resolveGrpoConfig({ lora: { targetModules: ["q_proj", "v_projj"] } })).toThrow(
+      '"lora.targetModules" must be names of projection modules (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj), found ["v_projj"]',
+    );
+    expect(
+      resolveGrpoConfig({ lora: { targetModules: ["q_proj", "mlp.up_proj"] } }).lora.targetModules,
+    ).toEqual(["q_proj", "mlp.up_proj"]);
   });
 });
 

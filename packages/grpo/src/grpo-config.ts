@@ -3,7 +3,8 @@
  * (beta 0, epsilon 0.2, one update per generation, token-level loss), scaled to a CPU-sized run.
  */
 import type { AdvantageVariant } from "@ssb/curation";
-import type { LoraSettings } from "@ssb/distill";
+import { type LoraSettings, unknownTargetModules } from "@ssb/distill";
+import { PROJECTION_MODULES } from "@ssb/model";
 import type { LossAggregation } from "./grpo-loss.js";
 
 /** "grpo": std-normalised advantages; "dr-grpo": centred only, constant length normaliser (Liu et al. 2025). */
@@ -201,6 +202,10 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
   const modules = c.lora.targetModules;
   if (modules !== undefined && !(Array.isArray(modules) && modules.every((m) => typeof m === "string")))
     fail("lora.targetModules", "a list of module names", modules);
+  // One misspelled name among good ones (["q_proj", "v_projj"]) would otherwise train only the others.
+  const unknown = Array.isArray(modules) ? unknownTargetModules(modules) : [];
+  if (unknown.length > 0)
+    fail("lora.targetModules", `names of projection modules (${PROJECTION_MODULES.join(", ")})`, unknown);
   if (c.lora.useRslora !== undefined && typeof c.lora.useRslora !== "boolean")
     fail("lora.useRslora", "true or false", c.lora.useRslora);
   num("optimizer.lr", c.optimizer.lr, (x) => x > 0, "> 0");
@@ -257,13 +262,20 @@ export function applyOverride(input: GrpoConfigInput, assignment: string): GrpoC
   } catch {
     value = raw;
   }
+  // "__proto__.variant=x" would walk into Object.prototype and set `variant` on every object of the process.
+  const bad = keys.find((k) => UNSAFE_KEYS.has(k));
+  if (bad !== undefined) throw new Error(`--set ${assignment}: "${bad}" is not a settings field`);
   const out = structuredClone(input) as Record<string, unknown>;
   let node = out;
-  keys.slice(0, -1).forEach((k) => {
-    const next = node[k];
+  for (const k of keys.slice(0, -1)) {
+    // Own properties only: an inherited one (toString, ...) is not a settings object to write into.
+    const next = Object.hasOwn(node, k) ? node[k] : undefined;
     if (typeof next !== "object" || next === null) node[k] = {};
     node = node[k] as Record<string, unknown>;
-  });
+  }
   node[keys[keys.length - 1] as string] = value;
   return out as GrpoConfigInput;
 }
+
+/** Path parts that reach the prototype chain instead of a settings field. */
+const UNSAFE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
