@@ -5,9 +5,17 @@
 
 import { gradeRollouts } from "./grade-rollouts.js";
 import type { AnswerEquivalence, Grader } from "./grader.js";
+import { checkBoolean, checkInteger, checkOptionsObject } from "./option-checks.js";
 import type { TeacherPromptRecord } from "./pair-record.js";
+import { describe } from "./parse-records.js";
 import type { Problem, Rollout } from "./records.js";
-import { type DroppedProblem, type SelectedPair, type SelectionOptions, selectPair } from "./select-pair.js";
+import {
+  checkSelectionOptions,
+  type DroppedProblem,
+  type SelectedPair,
+  type SelectionOptions,
+  selectPair,
+} from "./select-pair.js";
 import type { TeacherSampling } from "./teacher-generator.js";
 import {
   DEFAULT_TEMPLATE,
@@ -16,7 +24,7 @@ import {
   renderTeacherMessages,
   type TeacherTemplate,
 } from "./teacher-prompt.js";
-import { requestId, teacherSamplingFor } from "./teacher-step.js";
+import { requestId, resolveTeacherSampling, teacherSamplingFor } from "./teacher-step.js";
 
 export interface SelectionConfig extends Omit<SelectionOptions, "equivalence" | "seed"> {
   grader: Grader;
@@ -37,11 +45,53 @@ export type CuratedProblem =
   | { selection: SelectedPair; prompt: TeacherPromptRecord }
   | { selection: DroppedProblem };
 
+/**
+ * Refuses bad selection settings before anything runs, naming the option: misspelt policies, a maxAttempts
+ * that is not a positive integer (0 would ask the teacher nothing, 2.5 would silently become 2), thresholds
+ * that are not integers, and bad teacher sampling. `where` names the calling function in the message.
+ */
+export function checkSelectionConfig(config: Partial<SelectionConfig>, where: string): void {
+  checkOptionsObject(config, where, "the config");
+  checkSelectionOptions(config, where);
+  checkBoolean(config.truncatedIsNoAnswer, where, "truncatedIsNoAnswer");
+  checkInteger(config.maxAttempts, 1, where, "maxAttempts");
+  resolveTeacherSampling(config.teacherSampling ?? {}, where, "teacherSampling");
+}
+
+/**
+ * The rollouts must all be this problem's, each with its own sampleIndex: another problem's rollout would be
+ * graded against this problem's gold, and a missing or repeated index makes the sampleIndex order (and so
+ * the choice) ambiguous.
+ */
+function checkRollouts(problem: Problem, rollouts: readonly Rollout[]): void {
+  const at = `curateProblem: problem ${JSON.stringify(problem.id)}`;
+  if (!Array.isArray(rollouts))
+    throw new TypeError(`${at}: rollouts must be an array, found ${describe(rollouts)}`);
+  const seen = new Set<number>();
+  rollouts.forEach((r, i) => {
+    const index = (r as { sampleIndex?: unknown } | null)?.sampleIndex;
+    if (typeof index !== "number" || !Number.isSafeInteger(index) || index < 0) {
+      throw new Error(
+        `${at}: rollout ${i} (0-based, in the order given) needs a sampleIndex that is an integer >= 0, found ${describe(index)}`,
+      );
+    }
+    if (r.problemId !== problem.id) {
+      throw new Error(
+        `${at}: the rollout with sampleIndex ${index} belongs to problem ${JSON.stringify(r.problemId)}; pass only this problem's rollouts`,
+      );
+    }
+    if (seen.has(index)) throw new Error(`${at}: sampleIndex ${index} is given by two rollouts`);
+    seen.add(index);
+  });
+}
+
 export function curateProblem(
   problem: Problem,
   rollouts: readonly Rollout[],
   config: SelectionConfig,
 ): CuratedProblem {
+  checkSelectionConfig(config, "curateProblem");
+  checkRollouts(problem, rollouts);
   const seed = config.seed ?? 0;
   const graded = gradeRollouts(rollouts, problem.answer, config.grader, {
     truncatedIsNoAnswer: config.truncatedIsNoAnswer ?? true,

@@ -3,6 +3,7 @@
  * user code: `groupRewards(texts, gold, verifierGrader)`).
  */
 import type { Grader } from "./grader.js";
+import { checkKnownKeys, checkNumber, checkOptionsObject } from "./option-checks.js";
 import type { Verdict } from "./records.js";
 
 export interface RewardScheme {
@@ -20,18 +21,36 @@ export interface GroupRewards {
   correct: boolean[];
 }
 
+/**
+ * The scheme with the defaults (BINARY_REWARD) filled in for what is not given, so `{ noAnswer: -1 }` only
+ * lowers the no-answer reward. Values must be finite numbers; unknown keys are refused.
+ */
+export function resolveRewardScheme(scheme: Partial<RewardScheme> = {}): RewardScheme {
+  const where = "groupRewards";
+  checkOptionsObject(scheme, where, "the reward scheme");
+  checkKnownKeys(scheme, ["correct", "wrong", "noAnswer"], where, "reward scheme key");
+  const full: RewardScheme = { ...BINARY_REWARD };
+  for (const key of ["correct", "wrong", "noAnswer"] as const) {
+    const value = scheme[key];
+    // undefined means "the default", as if the key were not given.
+    if (value === undefined) continue;
+    checkNumber(value, where, `scheme.${key}`);
+    full[key] = value;
+  }
+  return full;
+}
+
 export function groupRewards(
   responses: readonly string[],
   gold: string,
   grader: Grader,
-  scheme: RewardScheme = BINARY_REWARD,
+  scheme: Partial<RewardScheme> = BINARY_REWARD,
 ): GroupRewards {
+  const s = resolveRewardScheme(scheme);
   const verdicts = responses.map((r) => grader(r, gold).verdict);
   return {
     verdicts,
     correct: verdicts.map((v) => v === "correct"),
-    rewards: verdicts.map((v) =>
-      v === "correct" ? scheme.correct : v === "wrong" ? scheme.wrong : scheme.noAnswer,
-    ),
+    rewards: verdicts.map((v) => (v === "correct" ? s.correct : v === "wrong" ? s.wrong : s.noAnswer)),
   };
 }

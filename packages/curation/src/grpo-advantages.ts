@@ -6,31 +6,69 @@
  *   removes the bias toward groups whose rewards barely vary (too-easy or too-hard questions).
  *
  * The std is the population std (divide by n), as in common GRPO implementations; set `unbiasedStd` for n - 1.
- * A group with identical rewards gets all-zero advantages in both variants: it carries no learning signal.
+ * A group with identical rewards gets all-zero advantages in both variants, whatever epsilon is: it carries no
+ * learning signal.
  */
+import {
+  checkBoolean,
+  checkKnownKeys,
+  checkNumber,
+  checkOneOf,
+  checkOptionsObject,
+} from "./option-checks.js";
+import { describe } from "./parse-records.js";
 
 export type AdvantageVariant = "grpo" | "dr-grpo";
 
+export const ADVANTAGE_VARIANTS: readonly AdvantageVariant[] = ["grpo", "dr-grpo"];
+
 export interface AdvantageOptions {
   variant?: AdvantageVariant;
-  /** Added to the std to avoid division by zero (default 1e-6). */
+  /** Added to the std to avoid division by zero: a finite number >= 0 (default 1e-6). */
   epsilon?: number;
   /** Use the n - 1 (sample) std instead of the population std (default false). */
   unbiasedStd?: boolean;
 }
 
+const WHERE = "grpoAdvantages";
+
+function checkOptions(options: unknown): asserts options is AdvantageOptions {
+  checkOptionsObject(options, WHERE);
+  const o = (options ?? {}) as Record<string, unknown>;
+  checkKnownKeys(o, ["variant", "epsilon", "unbiasedStd"], WHERE);
+  checkOneOf(o.variant, ADVANTAGE_VARIANTS, WHERE, "variant");
+  // A negative epsilon flips signs or divides by zero; a string would be concatenated, not added.
+  checkNumber(o.epsilon, WHERE, "epsilon", "a finite number >= 0", (e) => e >= 0);
+  checkBoolean(o.unbiasedStd, WHERE, "unbiasedStd");
+}
+
 export function grpoAdvantages(rewards: readonly number[], options: AdvantageOptions = {}): number[] {
+  checkOptions(options);
+  if (!Array.isArray(rewards))
+    throw new TypeError(`${WHERE}: rewards must be an array, found ${describe(rewards)}`);
   const n = rewards.length;
   if (n === 0) return [];
   for (const r of rewards) {
-    if (!Number.isFinite(r)) throw new RangeError(`grpoAdvantages: rewards must be finite numbers, got ${r}`);
+    if (typeof r !== "number" || !Number.isFinite(r))
+      throw new RangeError(`${WHERE}: rewards must be finite numbers, got ${describe(r)}`);
   }
-  const mean = rewards.reduce((s, r) => s + r, 0) / n;
-  const centred = rewards.map((r) => r - mean);
-  if ((options.variant ?? "grpo") === "dr-grpo") return centred;
+  // No spread, no signal: zeros for any epsilon (even 0, which would otherwise give 0/0).
+  if (rewards.every((r) => r === rewards[0])) return rewards.map(() => 0);
+
+  // Work on rewards scaled into [-1, 1]: sums and squares of huge rewards (1e308) would overflow to
+  // Infinity and turn every advantage into 0 or NaN. (r - mean) / (std + eps) = c' / (std' + eps / scale).
+  const scale = Math.max(...rewards.map((r) => Math.abs(r)));
+  const scaled = rewards.map((r) => r / scale);
+  const mean = scaled.reduce((s, r) => s + r, 0) / n;
+  const centred = scaled.map((r) => r - mean);
+  if ((options.variant ?? "grpo") === "dr-grpo") {
+    const out = centred.map((c) => c * scale);
+    if (out.some((a) => !Number.isFinite(a)))
+      throw new RangeError(`${WHERE}: the dr-grpo advantages of these rewards are too large for a number`);
+    return out;
+  }
   const denom = options.unbiasedStd ? n - 1 : n;
-  const variance = denom > 0 ? centred.reduce((s, c) => s + c * c, 0) / denom : 0;
-  const std = Math.sqrt(variance);
-  const epsilon = options.epsilon ?? 1e-6;
+  const std = Math.sqrt(centred.reduce((s, c) => s + c * c, 0) / denom);
+  const epsilon = (options.epsilon ?? 1e-6) / scale;
   return centred.map((c) => c / (std + epsilon));
 }

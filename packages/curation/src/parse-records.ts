@@ -93,7 +93,7 @@ export function parseMessages(value: unknown, where: Where, field: string): Chat
 }
 
 /** A Problem: `id`, `question`, `answer` are required; `answer` may be a number in hand-written files. */
-export function parseProblem(value: unknown, where: Where, fallbackId?: string): Problem {
+export function parseProblem(value: unknown, where: Where = "problem record", fallbackId?: string): Problem {
   const obj = asObject(value, where, "a problem record");
   // GSM8K's own JSONL has no ids: a reader that knows the line passes it (ssb-rollout numbers lines the same way).
   const id = obj.id === undefined && fallbackId !== undefined ? fallbackId : requireId(obj, "id", where);
@@ -123,12 +123,17 @@ export function parseProblem(value: unknown, where: Where, fallbackId?: string):
  * trimmed. Null for any other answer, which is the gold as it is.
  */
 export function gsm8kGold(answer: string): string | null {
+  if (typeof answer !== "string")
+    throw new TypeError(`gsm8kGold: answer must be a string, found ${describe(answer)}`);
   const at = answer.lastIndexOf("####");
   return at < 0 ? null : answer.slice(at + 4).trim();
 }
 
-/** A Rollout: `problemId`, `sampleIndex`, `text` are required; the rest is checked when present. */
-export function parseRollout(value: unknown, where: Where): Rollout {
+/**
+ * A Rollout: `problemId`, `sampleIndex`, `text` are required; the rest is checked when present. `where`
+ * prefixes errors (e.g. "rollouts.jsonl:12"); without one they start "rollout record: ".
+ */
+export function parseRollout(value: unknown, where: Where = "rollout record"): Rollout {
   const obj = asObject(value, where, "a rollout record");
   const rollout: Rollout = {
     problemId: requireId(obj, "problemId", where),

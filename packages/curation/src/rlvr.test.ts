@@ -49,9 +49,75 @@ describe("grpoAdvantages", () => {
 
   it("a uniform group carries no signal and never divides by zero", () => {
     expect(grpoAdvantages([1, 1, 1])).toEqual([0, 0, 0]);
-    expect(grpoAdvantages([0, 0], { epsilon: 0 })).toEqual([0, 0].map(() => Number.NaN));
+    // Zeros whatever epsilon is, 0 included (0 / 0 would give NaN), as documented.
+    expect(grpoAdvantages([0, 0], { epsilon: 0 })).toEqual([0, 0]);
+    expect(grpoAdvantages([0.5, 0.5], { epsilon: 0 })).toEqual([0, 0]);
+    expect(grpoAdvantages([0.1, 0.1, 0.1], { epsilon: 0 })).toEqual([0, 0, 0]);
+    expect(grpoAdvantages([3], { unbiasedStd: true })).toEqual([0]);
     expect(grpoAdvantages([])).toEqual([]);
     expect(() => grpoAdvantages([1, Number.NaN])).toThrow(/finite/);
+  });
+});
+
+describe("grpoAdvantages option checks", () => {
+  // Options typed loosely on purpose: JavaScript callers and config files pass anything.
+  const adv = (rewards: number[], options: unknown) => grpoAdvantages(rewards, options as never);
+
+  it("refuses a negative, non-finite or non-number epsilon instead of flipping signs or concatenating", () => {
+    expect(() => adv([1, 0], { epsilon: -1 })).toThrow(
+      /grpoAdvantages: option "epsilon" must be a finite number >= 0, found number -1/,
+    );
+    expect(() => adv([1, 0], { epsilon: "1e-6" })).toThrow(/option "epsilon" .* found the string "1e-6"/);
+    expect(() => adv([1, 0], { epsilon: Number.NaN })).toThrow(/option "epsilon"/);
+    expect(() => adv([1, 0], { epsilon: Number.POSITIVE_INFINITY })).toThrow(/option "epsilon"/);
+    expect(adv([1, 0], { epsilon: 0 })).toEqual([1, -1]);
+  });
+
+  it("refuses an unknown variant or option key instead of running plain GRPO", () => {
+    expect(() => adv([1, 0], { variant: "drgrpo" })).toThrow(
+      /option "variant" must be one of "grpo", "dr-grpo", found the string "drgrpo"/,
+    );
+    expect(() => adv([1, 0], { varient: "dr-grpo" })).toThrow(
+      /unknown option "varient" \(known: variant, epsilon, unbiasedStd\)/,
+    );
+    expect(() => adv([1, 0], { unbiasedStd: "yes" })).toThrow(/option "unbiasedStd" must be true or false/);
+    expect(() => adv([1, 0], null)).toThrow(/options must be an object, found null/);
+  });
+
+  it("keeps huge rewards representable: scaled, not overflowed to zeros", () => {
+    const a = grpoAdvantages([1e308, -1e308]);
+    expect(a[0]).toBeCloseTo(1, 5);
+    expect(a[1]).toBeCloseTo(-1, 5);
+    const b = grpoAdvantages([1.5e308, 1.5e308, -1e308, 0]);
+    expect(b.every(Number.isFinite)).toBe(true);
+    expect(b.reduce((s, v) => s + v, 0)).toBeCloseTo(0, 9);
+    expect(grpoAdvantages([1e308, -1e308], { variant: "dr-grpo" })).toEqual([1e308, -1e308]);
+    expect(() => grpoAdvantages([1.7e308, -1.7e308, -1.7e308], { variant: "dr-grpo" })).toThrow(/too large/);
+    // Tiny rewards: epsilon dominates as it should (the advantages shrink, nothing divides by zero).
+    expect(grpoAdvantages([1e-300, 0]).every((v) => Math.abs(v) < 1e-200)).toBe(true);
+  });
+});
+
+describe("groupRewards scheme", () => {
+  const texts = ["\\boxed{18}", "\\boxed{17}", "no answer"];
+
+  it("merges a partial scheme with the defaults", () => {
+    expect(groupRewards(texts, "18", fakeGrader, { noAnswer: -1 }).rewards).toEqual([1, 0, -1]);
+    expect(groupRewards(texts, "18", fakeGrader, { correct: 2, noAnswer: undefined }).rewards).toEqual([
+      2, 0, 0,
+    ]);
+    expect(groupRewards(texts, "18", fakeGrader, {}).rewards).toEqual([1, 0, 0]);
+  });
+
+  it("refuses non-finite values and unknown keys, naming them", () => {
+    const bad = (scheme: unknown) => () => groupRewards(texts, "18", fakeGrader, scheme as never);
+    expect(bad({ noAnswer: "-1" })).toThrow(
+      /groupRewards: option "scheme.noAnswer" must be a finite number, found the string "-1"/,
+    );
+    expect(bad({ wrong: Number.NaN })).toThrow(/"scheme.wrong"/);
+    expect(bad({ correct: Number.POSITIVE_INFINITY })).toThrow(/"scheme.correct"/);
+    expect(bad({ no_answer: -1 })).toThrow(/unknown reward scheme key "no_answer"/);
+    expect(bad(null)).toThrow(/the reward scheme must be an object, found null/);
   });
 });
 

@@ -7,9 +7,15 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquirePidLock } from "@ssb/logit-store";
-import { type CuratedProblem, curateProblem, type SelectionConfig } from "./curate-problem.js";
+import {
+  type CuratedProblem,
+  checkSelectionConfig,
+  curateProblem,
+  type SelectionConfig,
+} from "./curate-problem.js";
 import type { AnswerEquivalence, Grader } from "./grader.js";
 import { openJournal, problemIdKey } from "./jsonl-journal.js";
+import { checkBoolean, checkInteger } from "./option-checks.js";
 import { checkNoTeacherModeDowngrade, checkRecordsHaveRunFile, readRunSettings } from "./output-folder.js";
 import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
 import { hashString } from "./prng.js";
@@ -202,6 +208,12 @@ function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[
 
 export async function runCuration(input: RunCurationInput): Promise<CurationRunResult> {
   const config = input.config ?? {};
+  // Settings are checked before the output folder is touched, so a typo never claims or changes it.
+  checkSelectionConfig(config, "runCuration");
+  checkBoolean(config.rejectStudentMention, "runCuration", "rejectStudentMention");
+  checkBoolean(config.rejectTruncated, "runCuration", "rejectTruncated");
+  checkBoolean(config.captureLogits, "runCuration", "captureLogits");
+  checkInteger(config.batchSize, 1, "runCuration", "batchSize");
   const files = outputFiles(input.outDir);
   mkdirSync(input.outDir, { recursive: true });
   // Inputs are checked before the run file is written, so a bad input never claims an output folder.

@@ -7,6 +7,7 @@
  */
 import type { AnswerEquivalence } from "./grader.js";
 import { groupByEquivalence } from "./group-answers.js";
+import { checkBoolean, checkInteger, checkOneOf, checkOptionsObject } from "./option-checks.js";
 import { pickIndex, rngFor } from "./prng.js";
 import type { GradedRollout } from "./records.js";
 
@@ -105,6 +106,27 @@ export interface DroppedProblem {
 
 export type SelectionResult = SelectedPair | DroppedProblem;
 
+export const ROLLOUT_CHOICES: readonly RolloutChoice[] = ["first", "shortest", "random"];
+export const TIE_BREAKS: readonly TieBreak[] = ["seeded", "first"];
+export const WHEN_NO_MAJORITY: readonly string[] = ["random", "drop"];
+
+/**
+ * Refuses selection options outside their known values, naming the option: a misspelt policy would otherwise
+ * fall back to another one silently (and be written into the records as given).
+ */
+export function checkSelectionOptions(options: Partial<SelectionOptions>, where: string): void {
+  checkOptionsObject(options, where);
+  const o = options as Record<string, unknown>;
+  if (o.seed !== undefined) checkInteger(o.seed, 0, where, "seed");
+  checkOneOf(o.correctChoice, ROLLOUT_CHOICES, where, "correctChoice");
+  checkOneOf(o.wrongChoice, ROLLOUT_CHOICES, where, "wrongChoice");
+  checkOneOf(o.tieBreak, TIE_BREAKS, where, "tieBreak");
+  checkBoolean(o.requireMajorityCountAboveOne, where, "requireMajorityCountAboveOne");
+  checkOneOf(o.whenNoMajority, WHEN_NO_MAJORITY, where, "whenNoMajority");
+  checkInteger(o.minCorrect, 1, where, "minCorrect");
+  checkInteger(o.minWrong, 1, where, "minWrong");
+}
+
 export function countVerdicts(graded: readonly GradedRollout[]): RolloutCounts {
   const counts: RolloutCounts = { total: graded.length, correct: 0, wrong: 0, noAnswer: 0 };
   for (const g of graded) {
@@ -149,11 +171,10 @@ export function selectPair(
   graded: readonly GradedRollout[],
   options: SelectionOptions,
 ): SelectionResult {
+  checkSelectionOptions(options, "selectPair");
   const seed = options.seed ?? 0;
   const minCorrect = options.minCorrect ?? 1;
   const minWrong = options.minWrong ?? 1;
-  if (minCorrect < 1 || minWrong < 1)
-    throw new RangeError("selectPair: minCorrect and minWrong must be >= 1");
   const ordered = [...graded].sort((a, b) => a.sampleIndex - b.sampleIndex);
   const counts = countVerdicts(ordered);
   const reason = dropReason(counts, minCorrect, minWrong);

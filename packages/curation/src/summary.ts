@@ -43,6 +43,11 @@ export interface CurationSummary {
   teacherAttempts: Record<string, number> | null;
 }
 
+/**
+ * Count, min, median, mean and max. No values gives count 0 and zeros, not NaN: summary.json must stay plain
+ * JSON numbers (NaN would be written as null) and its readers (the cli report) print these fields as
+ * numbers; `count: 0` is what says there was nothing to measure.
+ */
 export function numberStats(values: readonly number[]): NumberStats {
   if (values.length === 0) return { count: 0, min: 0, median: 0, mean: 0, max: 0 };
   const sorted = [...values].sort((a, b) => a - b);

@@ -3,6 +3,7 @@
  * only if its final answer is equivalent to the gold answer; retry up to `maxAttempts` times.
  */
 import type { Grader } from "./grader.js";
+import { checkInteger, checkKnownKeys, checkNumber, checkOptionsObject } from "./option-checks.js";
 import { derivedSeed } from "./prng.js";
 import type { ChatMessage } from "./records.js";
 import type {
@@ -75,6 +76,41 @@ export type TeacherOutcome = TeacherAccepted | TeacherRejected;
 
 const MENTIONS_STUDENT = /\bstudents?\b/i;
 
+export const TEACHER_SAMPLING_KEYS: readonly (keyof TeacherSampling)[] = [
+  "temperature",
+  "topK",
+  "topP",
+  "maxNewTokens",
+  "seed",
+];
+
+/**
+ * The teacher's sampling with the defaults filled in. A key given as undefined means "the default" (a spread
+ * would overwrite the default with undefined); a misspelt key or a value of the wrong type is refused, naming
+ * the field, instead of being stored in the prompt records and ignored by the generator.
+ */
+export function resolveTeacherSampling(
+  sampling: Partial<TeacherSampling> = {},
+  where = "teacher sampling",
+  prefix = "teacherSampling",
+): TeacherSampling {
+  checkOptionsObject(sampling, where, `option "${prefix}"`);
+  checkKnownKeys(sampling, TEACHER_SAMPLING_KEYS, where, `option "${prefix}" key`);
+  const s = sampling as Record<string, unknown>;
+  checkNumber(s.temperature, where, `${prefix}.temperature`, "a finite number >= 0", (t) => t >= 0);
+  checkInteger(s.topK, 0, where, `${prefix}.topK`);
+  // As ssb-rollout takes it: a probability mass, 1 = off.
+  checkNumber(s.topP, where, `${prefix}.topP`, "a number > 0 and <= 1", (p) => p > 0 && p <= 1);
+  checkInteger(s.maxNewTokens, 1, where, `${prefix}.maxNewTokens`);
+  checkInteger(s.seed, 0, where, `${prefix}.seed`);
+  const full: TeacherSampling = { ...DEFAULT_TEACHER_SAMPLING };
+  for (const key of TEACHER_SAMPLING_KEYS) {
+    const value = sampling[key];
+    if (value !== undefined) full[key] = value;
+  }
+  return full;
+}
+
 /** The sampling of try `attempt` for a problem: the fixed seed if one is given, else one derived per try. */
 export function teacherSamplingFor(
   seed: number,
@@ -82,7 +118,7 @@ export function teacherSamplingFor(
   attempt: number,
   sampling: Partial<TeacherSampling> = {},
 ): TeacherSampling {
-  const base: TeacherSampling = { ...DEFAULT_TEACHER_SAMPLING, ...sampling };
+  const base = resolveTeacherSampling(sampling);
   return { ...base, seed: base.seed ?? derivedSeed(seed, "teacher", problemId, String(attempt)) };
 }
 
@@ -139,6 +175,8 @@ export async function runTeacherStep(
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
   }
+  // Checked once up front, naming the option, rather than on the first request.
+  resolveTeacherSampling(options.sampling ?? {}, "runTeacherStep", "sampling");
   const seed = options.seed ?? 0;
   const ids = new Set<string>();
   for (const t of tasks) {
