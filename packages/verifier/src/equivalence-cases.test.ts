@@ -571,7 +571,9 @@ export const OPTION_CASES: (readonly [string, string, string, EquivalenceOptions
   ["3.1 vs \\pi with loose tolerance", "3.1", r`\pi`, { relativeTolerance: 1e-3 }, false],
   ["0.33 vs 1/3 at 2% tolerance", "0.33", r`\frac13`, { relativeTolerance: 0.02 }, true],
   ["0.5001 vs 1/2 at 1e-3", "0.5001", r`\frac12`, { relativeTolerance: 1e-3 }, true],
-  ["tiny absolute tolerance near zero", "0.0000000001", "0", {}, true],
+  // No absolute tolerance by default (it made 1e-10 equal 0 and 2e-10); a caller can still ask for one.
+  ["a small number is not zero", "0.0000000001", "0", {}, false],
+  ["explicit absolute tolerance near zero", "0.0000000001", "0", { absoluteTolerance: 1e-9 }, true],
   ["near zero outside absolute tolerance", "0.001", "0", {}, false],
 ];
 

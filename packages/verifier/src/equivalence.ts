@@ -11,6 +11,7 @@ import {
 import { maxNesting } from "./latex-scan.js";
 import { engineIsWarm, warmUpEngine } from "./math-json.js";
 import { assignedValue, compactKey, normalizeAnswer } from "./normalize.js";
+import { answerText, checkOptions } from "./options-check.js";
 import { parseSimpleNumber, simpleNumbersEqual } from "./simple-number.js";
 import { type AnswerShape, shapeOf } from "./structure.js";
 import type { EquivalenceOptions } from "./types.js";
@@ -41,9 +42,17 @@ export interface Comparison {
   normalizedGold: string;
 }
 
+/** Computed values this close to an exact 0 are rounding residue (see Tolerance.zeroFloor). */
+const ZERO_FLOOR = 1e-12;
+
 function contextOf(options: EquivalenceOptions, budget?: Budget): Context {
   return {
-    tol: { rel: options.relativeTolerance ?? 1e-6, abs: options.absoluteTolerance ?? 1e-9 },
+    tol: {
+      rel: options.relativeTolerance ?? 1e-6,
+      // No absolute tolerance by default: it would make any two numbers below it equal (1e-10 = 2e-10 = 0).
+      abs: options.absoluteTolerance ?? 0,
+      zeroFloor: ZERO_FLOOR,
+    },
     percentAsFraction: options.percentAsFraction ?? true,
     maxAnswerChars: options.maxAnswerChars ?? 1_000,
     budget: budget ?? startBudget(options.budgetMs ?? 50),
@@ -63,10 +72,17 @@ function withPercent(v: Complex, percent: boolean, ctx: Context): Complex[] {
   return percent && ctx.percentAsFraction ? [v, C.div(v, C.complex(100))] : [v];
 }
 
-function valuesMatch(g: Complex, gPct: boolean, p: Complex, pPct: boolean, ctx: Context): boolean {
-  if (gPct && pPct) return complexClose(g, p, ctx.tol);
+function valuesMatch(
+  g: Complex,
+  gPct: boolean,
+  p: Complex,
+  pPct: boolean,
+  ctx: Context,
+  tol: Tolerance = ctx.tol,
+): boolean {
+  if (gPct && pPct) return complexClose(g, p, tol);
   for (const a of withPercent(g, gPct, ctx))
-    for (const b of withPercent(p, pPct, ctx)) if (complexClose(a, b, ctx.tol)) return true;
+    for (const b of withPercent(p, pPct, ctx)) if (complexClose(a, b, tol)) return true;
   return false;
 }
 
@@ -77,7 +93,9 @@ function scalarsEqual(gold: string, pred: string, gPct: boolean, pPct: boolean, 
   const pn = parseSimpleNumber(pred);
   if (gn && pn) {
     if (simpleNumbersEqual(gn, pn, ctx.tol.rel, ctx.tol.abs)) return true;
-    return (gPct || pPct) && valuesMatch(C.complex(gn.value), gPct, C.complex(pn.value), pPct, ctx);
+    // Both written out: no rounding residue to forgive, so no zero floor.
+    const written = { ...ctx.tol, zeroFloor: 0 };
+    return (gPct || pPct) && valuesMatch(C.complex(gn.value), gPct, C.complex(pn.value), pPct, ctx, written);
   }
 
   const gWord = isWordAnswer(gold);
@@ -236,8 +254,9 @@ function compare(gold: string, predicted: string, ctx: Context, depth: number): 
 }
 
 /**
- * Compares a predicted answer with a gold answer (both final answers, not whole responses). Throws
- * BudgetExceededError when the budget runs out; `isEquivalent` and `grade` never throw.
+ * Compares a predicted answer with a gold answer (both final answers, not whole responses; numbers are read
+ * as their text). Throws BudgetExceededError when the budget runs out, and a TypeError or RangeError for
+ * invalid options; `isEquivalent` and `grade` only throw for invalid options.
  */
 export function compareAnswers(
   predicted: string,
@@ -245,11 +264,16 @@ export function compareAnswers(
   options: EquivalenceOptions = {},
   budget?: Budget,
 ): Comparison {
-  return compare(gold, predicted, contextOf(options, budget), 0);
+  checkOptions("compareAnswers", options);
+  return compare(answerText(gold), answerText(predicted), contextOf(options, budget), 0);
 }
 
-/** True when `predicted` and `gold` are the same mathematical answer. Never throws; false when unsure. */
+/**
+ * True when `predicted` and `gold` are the same mathematical answer (a numeric gold of 5 is read as "5", as
+ * `grade` reads it). Never throws for any answers; false when unsure. Invalid options throw.
+ */
 export function isEquivalent(predicted: string, gold: string, options: EquivalenceOptions = {}): boolean {
+  checkOptions("isEquivalent", options);
   try {
     return compareAnswers(predicted, gold, options).equivalent;
   } catch (error) {

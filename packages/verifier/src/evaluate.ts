@@ -86,6 +86,36 @@ function mixedNumber(args: MathJson[]): number | null {
   return negated ? -value : value;
 }
 
+/** The smallest positive normal float64; below it precision is lost (and at 0, everything is). */
+const MIN_NORMAL = 2.2250738585072014e-308;
+
+/**
+ * The result of an operation, or NaN where float64 cannot represent it: an infinite result from finite inputs
+ * is overflow (`10^{400}`) or a pole (`\frac{1}{0}`, `\ln 0`, `\cot 0`), not the answer `\infty`; and for
+ * multiplicative operations, a result below MIN_NORMAL from non-zero inputs is underflow (`10^{-400}` is not
+ * 0). NaN makes every comparison say "not equal", so 10^{400} and 10^{401} are never confused. Real `\infty`
+ * (a constant) passes through operations on it unchanged.
+ */
+function checked(
+  inputs: readonly Complex[],
+  result: Complex | null,
+  multiplicative: boolean,
+): Complex | null {
+  if (result === null || !inputs.every(C.isFiniteComplex)) return result;
+  if (!C.isFiniteComplex(result)) return C.complex(Number.NaN);
+  if (multiplicative && C.abs(result) < MIN_NORMAL && inputs.every((v) => v.re !== 0 || v.im !== 0)) {
+    return C.complex(Number.NaN);
+  }
+  return result;
+}
+
+/** A numeric literal; one that overflows or underflows float64 (`1e400`, `1e-400`) is NaN (see `checked`). */
+function literal(value: number, text: string): Complex {
+  if (!Number.isFinite(value) && !/^[-+]?inf/i.test(text)) return C.complex(Number.NaN);
+  if (value === 0 && /[1-9]/.test(text.replace(/e.*$/i, ""))) return C.complex(Number.NaN);
+  return C.complex(value);
+}
+
 /**
  * Evaluates MathJSON with float64 complex arithmetic. Returns null for anything it does not know (sums,
  * integrals, subscripts, errors), so callers can fall back; never loops: time is linear in the tree's size.
@@ -97,7 +127,10 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
     return CONSTANTS[json] ?? null;
   }
   if (!Array.isArray(json)) {
-    if ("num" in json) return C.complex(Number(json.num.replace(/\.\.\.$/, "").replace(/[()]/g, "")));
+    if ("num" in json) {
+      const text = json.num.replace(/\.\.\.$/, "").replace(/[()]/g, "");
+      return literal(Number(text), text);
+    }
     if ("sym" in json) return evaluate(json.sym, bindings);
     return null;
   }
@@ -118,23 +151,25 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
   switch (head) {
     case "Add": {
       const vs = all();
-      return vs && vs.length > 0 ? vs.reduce(C.add) : null;
+      return vs && vs.length > 0 ? checked(vs, vs.reduce(C.add), false) : null;
     }
     case "Multiply": {
       const vs = all();
-      return vs && vs.length > 0 ? vs.reduce(C.mul) : null;
+      return vs && vs.length > 0 ? checked(vs, vs.reduce(C.mul), true) : null;
     }
     case "InvisibleOperator": {
       // `2\frac{1}{2}` is the mixed number 2½ in contest answers, not 2 × ½.
       const mixed = mixedNumber(args);
       if (mixed !== null) return C.complex(mixed);
       const vs = all();
-      return vs && vs.length > 0 ? vs.reduce(C.mul) : null;
+      return vs && vs.length > 0 ? checked(vs, vs.reduce(C.mul), true) : null;
     }
     case "Subtract": {
       const vs = all();
       if (!vs || vs.length === 0) return null;
-      return vs.length === 1 ? C.neg(vs[0] as Complex) : vs.slice(1).reduce(C.sub, vs[0] as Complex);
+      return vs.length === 1
+        ? C.neg(vs[0] as Complex)
+        : checked(vs, vs.slice(1).reduce(C.sub, vs[0] as Complex), false);
     }
     case "Negate": {
       const inner = args[0];
@@ -150,16 +185,16 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
     case "Rational": {
       const a = ev(0);
       const b = ev(1);
-      return a && b && C.div(a, b);
+      return a && b && checked([a, b], C.div(a, b), true);
     }
     case "Power": {
       const a = ev(0);
       const b = ev(1);
-      return a && b && C.pow(a, b);
+      return a && b && checked([a, b], C.pow(a, b), true);
     }
     case "Square": {
       const a = ev(0);
-      return a && C.mul(a, a);
+      return a && checked([a], C.mul(a, a), true);
     }
     case "Sqrt": {
       const a = ev(0);
@@ -168,29 +203,29 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
     case "Root": {
       const a = ev(0);
       const n = ev(1);
-      return a && n && C.pow(a, C.div(C.complex(1), n));
+      return a && n && checked([a, n], C.pow(a, C.div(C.complex(1), n)), true);
     }
     case "Exp": {
       const a = ev(0);
-      return a && C.exp(a);
+      return a && checked([a], C.exp(a), true);
     }
     case "Ln": {
       const a = ev(0);
-      return a && C.log(a);
+      return a && checked([a], C.log(a), false);
     }
     case "Log": {
       const a = ev(0);
       if (!a) return null;
       const base = args.length > 1 ? ev(1) : C.complex(10);
-      return base && C.div(C.log(a), C.log(base));
+      return base && checked([a, base], C.div(C.log(a), C.log(base)), false);
     }
     case "Lb": {
       const a = ev(0);
-      return a && C.div(C.log(a), C.complex(Math.LN2));
+      return a && checked([a], C.div(C.log(a), C.complex(Math.LN2)), false);
     }
     case "Lg": {
       const a = ev(0);
-      return a && C.div(C.log(a), C.complex(Math.LN10));
+      return a && checked([a], C.div(C.log(a), C.complex(Math.LN10)), false);
     }
     case "Abs": {
       const a = ev(0);
@@ -198,7 +233,7 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
     }
     case "Factorial": {
       const a = ev(0);
-      return a && a.im === 0 ? C.complex(factorial(a.re)) : null;
+      return a && a.im === 0 ? checked([a], C.complex(factorial(a.re)), false) : null;
     }
     case "Complex": {
       const re = ev(0);
@@ -229,7 +264,7 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
       const real = typeof head === "string" ? REAL_FUNCTIONS[head] : undefined;
       if (!real) return null;
       const a = ev(0);
-      return a && a.im === 0 ? C.complex(real(a.re)) : null;
+      return a && a.im === 0 ? checked([a], C.complex(real(a.re)), false) : null;
     }
   }
 }

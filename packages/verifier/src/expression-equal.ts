@@ -6,17 +6,31 @@ import { numbersClose } from "./simple-number.js";
 
 export interface Tolerance {
   rel: number;
+  /** The caller's absolute tolerance (default 0: written numbers compare by relative tolerance alone). */
   abs: number;
+  /**
+   * Against an exact 0 only, a computed value this small counts as 0: it is float64 rounding residue
+   * (`\sin(\pi)` evaluates to 1.2e-16, `e^{i\pi}+1` to 1.2e-16i). Never used between two non-zero values,
+   * so `10^{-10}` and `2\cdot10^{-10}` stay apart.
+   */
+  zeroFloor: number;
 }
 
 /** Points at which expressions with variables are compared; chosen off small integers and away from each other. */
 const SAMPLE_POINTS = [0.3127, 1.6921, -0.8454, 2.4373, -1.9283, 0.7731, 3.1419];
 const MIN_VALID_POINTS = 3;
 
+const isZero = (a: Complex): boolean => a.re === 0 && a.im === 0;
+
+/**
+ * Numerically equal within tolerance. Infinite values only come from `\infty` itself (the evaluator turns
+ * overflow and division by zero into NaN), so two equal infinities match; NaN matches nothing.
+ */
 export function complexClose(a: Complex, b: Complex, tol: Tolerance): boolean {
   if (!C.isFiniteComplex(a) || !C.isFiniteComplex(b)) return a.re === b.re && a.im === b.im;
   const scale = Math.max(C.abs(a), C.abs(b));
-  return C.abs(C.sub(a, b)) <= Math.max(tol.abs, tol.rel * scale);
+  const floor = isZero(a) || isZero(b) ? tol.zeroFloor : 0;
+  return C.abs(C.sub(a, b)) <= Math.max(tol.abs, floor, tol.rel * scale);
 }
 
 function bindingsAt(variables: string[], point: number): Bindings {
@@ -95,8 +109,9 @@ export function equationsEqual(
     const fa = C.sub(x1, x2);
     const fb = C.sub(y1, y2);
     if (!C.isFiniteComplex(fa) || !C.isFiniteComplex(fb)) continue;
-    const zeroA = C.abs(fa) <= tol.abs;
-    const zeroB = C.abs(fb) <= tol.abs;
+    const zeroTol = Math.max(tol.abs, tol.zeroFloor);
+    const zeroA = C.abs(fa) <= zeroTol;
+    const zeroB = C.abs(fb) <= zeroTol;
     if (zeroA || zeroB) {
       if (zeroA !== zeroB) return false;
       continue;

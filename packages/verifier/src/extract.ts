@@ -1,4 +1,5 @@
 import { matchBrace } from "./latex-scan.js";
+import { answerText, checkOptions } from "./options-check.js";
 import {
   DEFAULT_EXTRACTION_RULES,
   type Extraction,
@@ -184,11 +185,15 @@ function fromLastNumber(text: string): Extraction | null {
  * Finds the final answer of a model response. Rules are tried in the order given (default: boxed, GSM8K
  * `####`, "final answer", "the answer is", a trailing `$...$`); the first that finds something wins, and the
  * result says which one fired. The last-number fallback is off unless asked for, because it guesses.
+ * A response that is not a string (null, a number) is read as `grade` reads it: a number as its text, anything
+ * else as empty, so it has no answer. Invalid options (an unknown rule) throw a TypeError or RangeError.
  */
 export function extractAnswer(response: string, options: ExtractOptions = {}): Extraction | null {
+  checkOptions("extractAnswer", options);
+  const responseText = answerText(response);
   const rules = options.rules ?? DEFAULT_EXTRACTION_RULES;
   const max = options.maxResponseChars ?? DEFAULT_MAX_RESPONSE_CHARS;
-  const text = response.length > max ? response.slice(response.length - max) : response;
+  const text = responseText.length > max ? responseText.slice(responseText.length - max) : responseText;
   let phrasesTried = false;
   for (const rule of rules) {
     let found: Extraction | null = null;

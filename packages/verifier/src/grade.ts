@@ -2,14 +2,11 @@ import { type Budget, BudgetExceededError, startBudget } from "./budget.js";
 import { compareAnswers } from "./equivalence.js";
 import { extractAnswer } from "./extract.js";
 import { normalizeAnswer } from "./normalize.js";
+import { answerText, checkOptions } from "./options-check.js";
 import { shapeOf } from "./structure.js";
 import type { Extraction, GradeOptions, GradeResult } from "./types.js";
 
 const MAX_GOLD_CHARS = 10_000;
-
-function coerce(value: unknown): string {
-  return typeof value === "string" ? value : value === null || value === undefined ? "" : String(value);
-}
 
 /** The group of boxes holds different values (`\boxed{3}` or `\boxed{5}`). */
 function isHedged(extraction: Extraction, options: GradeOptions, budget: Budget): boolean {
@@ -19,12 +16,14 @@ function isHedged(extraction: Extraction, options: GradeOptions, budget: Budget)
 
 /**
  * Grades a model response against a gold answer: extracts the final answer, compares it by mathematical
- * equivalence, and says why. Never throws, whatever the input; bounded in time by `budgetMs` (default 50 ms)
- * and in work by the size limits in the options.
+ * equivalence, and says why. Never throws, whatever the response and gold (a numeric gold is read as its text);
+ * bounded in time by `budgetMs` (default 50 ms) and in work by the size limits in the options. Invalid
+ * options throw (before any grading), because they would otherwise make every verdict silently wrong.
  */
 export function grade(response: string, gold: string, options: GradeOptions = {}): GradeResult {
-  const responseText = coerce(response);
-  const goldText = coerce(gold).slice(0, MAX_GOLD_CHARS);
+  checkOptions("grade", options);
+  const responseText = answerText(response);
+  const goldText = answerText(gold).slice(0, MAX_GOLD_CHARS);
   const normalizedGold = (() => {
     try {
       return normalizeAnswer(goldText).text;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accuracyReward, completionText } from "./reward.js";
+import { type AccuracyRewardOptions, accuracyReward, completionText, type RewardInputs } from "./reward.js";
 
 describe("accuracyReward (TRL-shaped)", () => {
   it("rewards correct, wrong and unanswered completions, aligned with the gold column", () => {
@@ -33,6 +33,50 @@ describe("accuracyReward (TRL-shaped)", () => {
     expect(() => accuracyReward({ goldColumn: "gold" })({ completions: ["x"], answer: ["1"] })).toThrow(
       /column "gold"/,
     );
+  });
+
+  it("refuses a gold column whose length differs from the completions'", () => {
+    const reward = accuracyReward();
+    expect(() => reward({ completions: ["\\boxed{5}", "\\boxed{5}"], answer: ["5"] })).toThrow(
+      /column "answer" has 1 entries for 2 completions/,
+    );
+    expect(() => reward({ completions: ["\\boxed{5}"], answer: ["5", "6"] })).toThrow(/2 entries for 1/);
+  });
+
+  it("refuses inputs with no gold column, naming the columns present", () => {
+    expect(() => accuracyReward()({ completions: ["\\boxed{5}"], anwser: ["5"] })).toThrow(
+      /no gold column .*present: anwser/,
+    );
+  });
+
+  it("refuses inputs without an array of completions", () => {
+    const reward = accuracyReward();
+    const bad = (v: unknown) => () => reward(v as RewardInputs);
+    expect(bad(undefined)).toThrow(
+      /accuracyReward: inputs\.completions must be an array of completions; got undefined/,
+    );
+    expect(bad({ completions: null, answer: [] })).toThrow(/inputs\.completions .*got null/);
+    expect(bad({ completions: "\\boxed{5}", answer: ["5"] })).toThrow(/got string/);
+  });
+
+  it("refuses unknown and invalid options when the reward function is made", () => {
+    const make = (o: unknown) => () => accuracyReward(o as AccuracyRewardOptions);
+    expect(make({ grading: { rule: ["boxed"] } })).toThrow(
+      /accuracyReward: options\.grading: unknown option "rule"/,
+    );
+    expect(make({ goldcolumn: "answer" })).toThrow(/accuracyReward: unknown option "goldcolumn"/);
+    expect(make({ grading: { rules: ["bxoed"] } })).toThrow(/unknown rule "bxoed"/);
+    expect(make({ grading: { budgetMs: Number.NaN } })).toThrow(/budgetMs/);
+    expect(make({ correct: Number.NaN })).toThrow(/options\.correct must be a finite number/);
+    expect(make({ goldColumn: 3 })).toThrow(/goldColumn/);
+    expect(make({ grading: { rules: ["boxed", "last-number"], budgetMs: 100 } })).not.toThrow();
+  });
+
+  it("gives noAnswer for a completion that is neither text nor a conversation", () => {
+    const reward = accuracyReward({ noAnswer: -1 });
+    expect(reward({ completions: [null as unknown as string, "\\boxed{5}"], answer: ["5", "5"] })).toEqual([
+      -1, 1,
+    ]);
   });
 
   it("reports each grade to onGrade", () => {

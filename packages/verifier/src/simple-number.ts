@@ -23,7 +23,10 @@ function decimal(text: string): SimpleNumber | null {
   const value = Number(
     `${negative ? "-" : ""}${intPart}${m[3] ?? ""}${m[4] !== undefined ? `e${m[4]}` : ""}`,
   );
-  if (Number.isNaN(value)) return null;
+  // `1e400` overflows to Infinity and `1e-400` underflows to 0: float64 cannot tell them from their
+  // neighbours (1e401, 0), so they are not plain numbers; the exact comparisons decide them.
+  if (!Number.isFinite(value)) return null;
+  if (value === 0 && /[1-9]/.test(`${m[2] ?? ""}${m[3] ?? ""}`)) return null;
   const isInteger = m[3] === undefined && m[4] === undefined;
   const digits = isInteger ? intPart.replace(/^0+(?=\d)/, "") : null;
   return { value, integerDigits: digits, negative: negative && digits !== "0" };
@@ -40,6 +43,7 @@ export function parseSimpleNumber(text: string): SimpleNumber | null {
   const den = Number(f[3] ?? f[5]);
   if (den === 0) return null;
   const value = (f[1] === "-" ? -1 : 1) * (num / den);
+  if (!Number.isFinite(value) || (value === 0 && num !== 0)) return null;
   return { value, integerDigits: null, negative: value < 0 };
 }
 
@@ -51,7 +55,9 @@ export function simpleNumbersEqual(a: SimpleNumber, b: SimpleNumber, rel: number
   return numbersClose(a.value, b.value, rel, absTol);
 }
 
+/** Within `rel` of the larger magnitude, or within `absTol` (0 by default: see EquivalenceOptions). */
 export function numbersClose(a: number, b: number, rel: number, absTol: number): boolean {
-  if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b;
+  // NaN and overflowed values are never "close": Infinity === Infinity would equate 10^400 and 10^401.
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
   return Math.abs(a - b) <= Math.max(absTol, rel * Math.max(Math.abs(a), Math.abs(b)));
 }

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { compareAnswers, isEquivalent } from "./equivalence.js";
+import { extractAnswer } from "./extract.js";
+import { grade } from "./grade.js";
+import type { ExtractionRule, GradeOptions } from "./types.js";
+
+/** Options as a caller without types might pass them (JavaScript, JSON config). */
+const loose = (o: Record<string, unknown>): GradeOptions => o as GradeOptions;
+
+describe("answers that are not strings", () => {
+  it("extractAnswer reads null and undefined as no answer, and a number as its text", () => {
+    expect(extractAnswer(null as unknown as string)).toBeNull();
+    expect(extractAnswer(undefined as unknown as string)).toBeNull();
+    expect(extractAnswer(5 as unknown as string)).toBeNull();
+    expect(extractAnswer(5 as unknown as string, { rules: ["last-number"] })?.answer).toBe("5");
+  });
+
+  it("isEquivalent accepts a numeric gold as grade does", () => {
+    expect(grade("\\boxed{5}", 5 as unknown as string).correct).toBe(true);
+    expect(isEquivalent("5", 5 as unknown as string)).toBe(true);
+    expect(isEquivalent(5 as unknown as string, "5.0")).toBe(true);
+    expect(isEquivalent("6", 5 as unknown as string)).toBe(false);
+    expect(compareAnswers("5", 5 as unknown as string).equivalent).toBe(true);
+  });
+
+  it("never equates non-answers (objects, NaN, null)", () => {
+    expect(isEquivalent({} as unknown as string, {} as unknown as string)).toBe(false);
+    expect(isEquivalent("NaN", Number.NaN as unknown as string)).toBe(false);
+    expect(isEquivalent(null as unknown as string, null as unknown as string)).toBe(false);
+    expect(grade("\\boxed{5}", null as unknown as string).reason).toBe("empty-gold");
+  });
+});
+
+describe("unknown extraction rules", () => {
+  it("are refused by grade and extractAnswer, listing the valid rules", () => {
+    const typo = { rules: ["bxoed" as ExtractionRule] };
+    expect(() => grade("#### 7", "7", typo)).toThrow(
+      /grade: options\.rules: unknown rule "bxoed".*valid rules: boxed, gsm8k/,
+    );
+    expect(() => extractAnswer("#### 7", typo)).toThrow(RangeError);
+    expect(() => isEquivalent("7", "7", loose(typo))).toThrow(/unknown rule "bxoed"/);
+  });
+
+  it("refuse a rule name given as a string or an empty list", () => {
+    expect(() => extractAnswer("\\boxed{7}", loose({ rules: "boxed" }))).toThrow(
+      /extractAnswer: options\.rules must be an array.*got "boxed"/,
+    );
+    expect(() => extractAnswer("\\boxed{7}", { rules: [] })).toThrow(/options\.rules is empty/);
+  });
+
+  it("accept every known rule", () => {
+    expect(grade("#### 7", "7", { rules: ["boxed", "gsm8k"] }).correct).toBe(true);
+  });
+});
+
+describe("numeric options", () => {
+  it.each([
+    ["budgetMs NaN", { budgetMs: Number.NaN }, /options\.budgetMs must be a number > 0; got NaN/],
+    ["budgetMs 0", { budgetMs: 0 }, /options\.budgetMs/],
+    ["budgetMs negative", { budgetMs: -5 }, /options\.budgetMs/],
+    ["budgetMs as text", { budgetMs: "50" }, /options\.budgetMs.*got "50"/],
+    ["maxAnswerChars 0", { maxAnswerChars: 0 }, /options\.maxAnswerChars must be an integer >= 1; got 0/],
+    ["maxAnswerChars fractional", { maxAnswerChars: 2.5 }, /options\.maxAnswerChars/],
+    ["maxResponseChars NaN", { maxResponseChars: Number.NaN }, /options\.maxResponseChars/],
+    ["relativeTolerance negative", { relativeTolerance: -1 }, /options\.relativeTolerance/],
+    [
+      "absoluteTolerance infinite",
+      { absoluteTolerance: Number.POSITIVE_INFINITY },
+      /options\.absoluteTolerance/,
+    ],
+    [
+      "percentAsFraction as text",
+      { percentAsFraction: "no" },
+      /options\.percentAsFraction must be true or false/,
+    ],
+    ["rejectHedging as number", { rejectHedging: 0 }, /options\.rejectHedging/],
+  ])("%s is refused", (_label, options, message) => {
+    expect(() => grade("\\boxed{5}", "5", loose(options))).toThrow(message);
+    expect(() => isEquivalent("5", "5", loose(options))).toThrow(message);
+  });
+
+  it("refuses options that are not an object", () => {
+    expect(() => grade("\\boxed{5}", "5", loose(null as unknown as Record<string, unknown>))).toThrow(
+      /grade: options must be an object; got null/,
+    );
+  });
+
+  it("accepts an infinite budget (no time limit) and valid values", () => {
+    expect(grade("\\boxed{5}", "5", { budgetMs: Number.POSITIVE_INFINITY }).correct).toBe(true);
+    expect(isEquivalent("5", "5", { maxAnswerChars: 1, relativeTolerance: 0, absoluteTolerance: 0 })).toBe(
+      true,
+    );
+  });
+});
