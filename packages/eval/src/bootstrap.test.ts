@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bootstrapMeanCI, pairedBootstrapDiffCI, quantileSorted } from "./bootstrap.js";
+import { bootstrapMeanCI, mean, pairedBootstrapDiffCI, quantileSorted } from "./bootstrap.js";
 import { mulberry32 } from "./prng.js";
 
 describe("quantileSorted", () => {
@@ -77,5 +77,32 @@ describe("pairedBootstrapDiffCI", () => {
 
   it("refuses unpaired inputs", () => {
     expect(() => pairedBootstrapDiffCI([1], [1, 0])).toThrow(RangeError);
+  });
+});
+
+describe("bootstrap input checks", () => {
+  it("refuses a level outside (0, 1), with a hint for percentages", () => {
+    expect(() => bootstrapMeanCI([1, 0], { level: 95 })).toThrow(
+      "bootstrapMeanCI: level must be a fraction strictly between 0 and 1, e.g. 0.95 (got 95; for 95% pass 0.95)",
+    );
+    expect(() => bootstrapMeanCI([1, 0], { level: 1.5 })).toThrow(/level must be .*got 1\.5\)/);
+    expect(() => bootstrapMeanCI([1, 0], { level: 0 })).toThrow(/level must be/);
+  });
+
+  it("refuses resamples that are not a positive integer", () => {
+    expect(() => bootstrapMeanCI([1, 0], { resamples: 0 })).toThrow(
+      "bootstrapMeanCI: resamples must be a positive integer (got 0)",
+    );
+    expect(() => bootstrapMeanCI([1, 0], { resamples: -1, label: "x" })).toThrow(
+      "bootstrapMeanCI (x): resamples must be a positive integer (got -1)",
+    );
+    expect(() => bootstrapMeanCI([1, 0], { resamples: 2.5 })).toThrow(/got 2\.5/);
+  });
+
+  it("refuses values that are not finite numbers", () => {
+    const strings = ["1", "0"] as unknown as number[];
+    expect(() => mean(strings)).toThrow('mean: values[0] must be a finite number (got string "1")');
+    expect(() => bootstrapMeanCI([1, Number.NaN])).toThrow(/values\[1\] must be a finite number \(got NaN\)/);
+    expect(() => pairedBootstrapDiffCI([1, 0], strings)).toThrow(/pairedBootstrapDiffCI \(b\): values\[0\]/);
   });
 });

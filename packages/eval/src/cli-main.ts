@@ -349,7 +349,11 @@ function summarizeRun(run: ReturnType<typeof loadRun>, resamples: number): RunSu
       name: run.name,
       ...(m ? { modelId: m.modelId, n: m.n, sampling: { ...m.sampling }, seed: m.seed } : {}),
     },
-    { bootstrap: { resamples }, ...(m ? { maxTokens: m.sampling.maxNewTokens } : {}) },
+    {
+      bootstrap: { resamples },
+      // maj@k groups answers with the settings the run was graded with.
+      ...(m ? { maxTokens: m.sampling.maxNewTokens, equivalence: m.grade } : {}),
+    },
   );
 }
 

@@ -6,10 +6,12 @@
 import {
   type BootstrapOptions,
   bootstrapMeanCI,
+  checkBootstrapOptions,
   type Interval,
   mean,
   pairedBootstrapDiffCI,
 } from "./bootstrap.js";
+import { maxOf, minOf } from "./extrema.js";
 import { type McNemarResult, mcnemarTest } from "./mcnemar.js";
 import { groupRecords } from "./summarize.js";
 import type { SampleRecord } from "./types.js";
@@ -57,6 +59,7 @@ export function compareRuns(
   names: { a: string; b: string },
   options: { bootstrap?: Omit<BootstrapOptions, "label"> } = {},
 ): RunComparison {
+  checkBootstrapOptions("compareRuns: options.bootstrap", options.bootstrap ?? {});
   const boot = { resamples: 2000, level: 0.95, seed: 0, ...options.bootstrap };
   const groupedA = groupRecords(recordsA);
   const groupedB = groupRecords(recordsB);
@@ -82,10 +85,10 @@ export function compareRuns(
     }));
     const a = perProblem.map((p) => p.a);
     const b = perProblem.map((p) => p.b);
-    const nA = Math.min(...paired.map((id) => problemsA.get(id)?.length ?? 0));
-    const nB = Math.min(...paired.map((id) => problemsB.get(id)?.length ?? 0));
-    const maxA = Math.max(...paired.map((id) => problemsA.get(id)?.length ?? 0));
-    const maxB = Math.max(...paired.map((id) => problemsB.get(id)?.length ?? 0));
+    const nA = minOf(paired.map((id) => problemsA.get(id)?.length ?? 0));
+    const nB = minOf(paired.map((id) => problemsB.get(id)?.length ?? 0));
+    const maxA = maxOf(paired.map((id) => problemsA.get(id)?.length ?? 0));
+    const maxB = maxOf(paired.map((id) => problemsB.get(id)?.length ?? 0));
     const single = paired.length > 0 && nA === 1 && nB === 1 && maxA === 1 && maxB === 1;
     let onlyA = 0;
     let onlyB = 0;

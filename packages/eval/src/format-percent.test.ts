@@ -39,3 +39,23 @@ describe("formatPercent", () => {
     }
   });
 });
+
+describe("formatPercent input checks", () => {
+  it("refuses digits outside the integers 0..20", () => {
+    expect(() => formatPercent(0.5, -1)).toThrow(
+      "formatPercent: digits must be an integer from 0 to 20 (got -1)",
+    );
+    expect(() => formatPercent(0.5, 200)).toThrow(/got 200\)/);
+    expect(() => formatPercent(0.5, Number.NaN)).toThrow(/got NaN\)/);
+    expect(() => formatPercent(0.5, 1.5)).toThrow(/got 1\.5\)/);
+    expect(formatPercent(0.5, 0)).toBe("50");
+  });
+
+  it("refuses a value that is not a number; missing values read n/a", () => {
+    expect(() => formatPercent("0.5" as unknown as number)).toThrow(
+      'formatPercent: value must be a number (got string "0.5")',
+    );
+    expect(formatPercent(null as unknown as number)).toBe("n/a");
+    expect(formatPercent(Number.NaN)).toBe("n/a");
+  });
+});

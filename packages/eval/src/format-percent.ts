@@ -11,8 +11,25 @@
  */
 const TIE_NUDGE = 1e-12;
 
-/** `v` (a fraction) in percent with `digits` decimals, halves rounded away from zero; "n/a" when not finite. */
+/**
+ * `v` (a fraction) in percent with `digits` (integer 0..20) decimals, halves rounded away from zero; "n/a" when
+ * not finite or missing (null / undefined); throws for a non-number value or bad `digits`.
+ */
 export function formatPercent(v: number, digits = 1): string {
+  // toFixed accepts 0..100 and throws a bare RangeError; 10^(2 + digits) stays exact only for small digits.
+  if (typeof digits !== "number" || !Number.isInteger(digits) || digits < 0 || digits > 20) {
+    throw new RangeError(
+      `formatPercent: digits must be an integer from 0 to 20 (got ${typeof digits === "number" ? digits : `${typeof digits} ${JSON.stringify(digits)}`})`,
+    );
+  }
+  // null / undefined are missing values (NaN bounds become null in summary.json): "n/a". A numeric string is a
+  // caller's bug, and "n/a" hid it.
+  if (v === null || v === undefined) return "n/a";
+  if (typeof v !== "number") {
+    throw new TypeError(
+      `formatPercent: value must be a number (got ${typeof v} ${JSON.stringify(v) ?? String(v)})`,
+    );
+  }
   if (!Number.isFinite(v)) return "n/a";
   const scale = 10 ** digits;
   // One multiplication by 10^(2 + digits), not v * 100 then * scale: one rounding error instead of two.

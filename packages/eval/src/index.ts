@@ -32,7 +32,14 @@ export {
   parseBenchmarkText,
   resolveBenchmark,
 } from "./load-benchmark.js";
-export { type MajAtKOptions, majAtK, type VoteClasses, voteClasses, voteScore } from "./majority-vote.js";
+export {
+  classScores,
+  type MajAtKOptions,
+  majAtK,
+  type VoteClasses,
+  voteClasses,
+  voteScore,
+} from "./majority-vote.js";
 export { chiSquare1Sf, exactBinomialTwoSided, type McNemarResult, mcnemarTest } from "./mcnemar.js";
 export {
   fromRolloutGenerator,

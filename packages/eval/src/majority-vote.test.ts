@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { majAtK, voteClasses, voteScore } from "./majority-vote.js";
+import { classScores, majAtK, voteClasses, voteScore } from "./majority-vote.js";
 import { mulberry32 } from "./prng.js";
 
 // A toy equivalence: numbers compare by value ("0.5" = "1/2"), anything else as text.
@@ -69,5 +69,35 @@ describe("majAtK", () => {
 
   it("rejects k outside 1..n", () => {
     expect(() => majAtK([0, 1], [true, false], 3)).toThrow(RangeError);
+  });
+});
+
+describe("voteClasses input checks", () => {
+  it("names the entry that is neither a string nor null", () => {
+    const answers = [undefined, "5"] as unknown as (string | null)[];
+    expect(() => voteClasses(answers, (a, b) => a === b)).toThrow(
+      "voteClasses: answers[0] is undefined; expected a string or null (null = no answer)",
+    );
+    expect(() => voteClasses(["5", 5 as unknown as string], (a, b) => a === b)).toThrow(
+      /answers\[1\] is number/,
+    );
+  });
+});
+
+describe("classScores", () => {
+  it("scores each class by the share of its records graded correct; abstentions belong to no class", () => {
+    // Class 0: correct, wrong (a hedged copy of the gold) -> 1/2; class 1: wrong -> 0.
+    expect(classScores([0, 0, 1, -1], [true, false, false, false], 2)).toEqual([0.5, 0]);
+  });
+
+  it("makes maj@1 equal pass@1 for any verdicts", () => {
+    const classOf = [0, 0, 1, 0, 2, -1];
+    const correct = [true, false, false, true, true, false];
+    const scores = classScores(classOf, correct, 3);
+    expect(majAtK(classOf, scores, 1)).toBeCloseTo(3 / 6, 12);
+  });
+
+  it("refuses verdicts that do not match the class ids", () => {
+    expect(() => classScores([0, 1], [true], 2)).toThrow(/2 class ids but 1 verdicts/);
   });
 });

@@ -7,8 +7,13 @@
  * - Classes are formed once per problem over all n samples, greedily in sample order: an answer joins the first
  *   class whose representative (its first answer) is equivalent to it. Equivalence is not always transitive
  *   (numeric tolerance), and greedy-by-representative keeps the result independent of later answers.
+ * - A class is judged by its records' own verdicts (`correct`), never re-judged against the gold: the grader may
+ *   mark a sample wrong whose extracted answer equals the gold (a hedged `\boxed{3} or \boxed{5}` keeps "5").
+ *   A class's score is the share of its records graded correct (1 or 0 when they agree; a mixed class, e.g. a
+ *   clean "5" and a hedged "5", scores in between). Read it as: the vote returns one of the winning class's
+ *   samples at random, graded as that sample was. This makes maj@1 equal pass@1 exactly.
  * - Ties: when t classes share the top count, the vote picks one uniformly at random, so the problem scores
- *   (number of correct classes among the tied) / t — the expected value of that random pick, with no seed needed.
+ *   (sum of the tied classes' scores) / t — the expected value of that random pick, with no seed needed.
  * - For k < n the score is averaged over k-subsets of the n samples: exactly over all C(n, k) subsets when there
  *   are at most `maxSubsets`, otherwise over `maxSubsets` seeded random subsets.
  */
@@ -30,7 +35,13 @@ export function voteClasses(
   const classOf: number[] = [];
   // Samples often repeat an answer verbatim; each distinct string is compared against the classes only once.
   const seen = new Map<string, number>();
-  for (const answer of answers) {
+  for (const [i, answer] of answers.entries()) {
+    // JS callers (or records read from JSON) can hand in undefined or numbers; say which entry, not "reading trim".
+    if (answer !== null && typeof answer !== "string") {
+      throw new TypeError(
+        `voteClasses: answers[${i}] is ${answer === undefined ? "undefined" : typeof answer}; expected a string or null (null = no answer)`,
+      );
+    }
     if (answer === null || answer.trim() === "") {
       classOf.push(-1);
       continue;
@@ -46,8 +57,39 @@ export function voteClasses(
   return { classOf, representatives };
 }
 
-/** Score of one vote over the given samples (class ids, -1 = abstain); ties share credit as described above. */
-export function voteScore(classIds: readonly number[], classCorrect: readonly boolean[]): number {
+/**
+ * Each class's score from its records' own verdicts: the share of the samples in that class graded correct
+ * (abstaining samples, class -1, belong to no class).
+ */
+export function classScores(
+  classOf: readonly number[],
+  correct: readonly boolean[],
+  classes: number,
+): number[] {
+  if (correct.length !== classOf.length) {
+    throw new RangeError(`classScores: ${classOf.length} class ids but ${correct.length} verdicts`);
+  }
+  const right = new Array<number>(classes).fill(0);
+  const total = new Array<number>(classes).fill(0);
+  for (const [i, id] of classOf.entries()) {
+    if (id < 0) continue;
+    total[id] = (total[id] ?? 0) + 1;
+    if (correct[i] === true) right[id] = (right[id] ?? 0) + 1;
+  }
+  return right.map((r, id) => ((total[id] ?? 0) === 0 ? 0 : r / (total[id] ?? 1)));
+}
+
+/** A class's score: a number in [0, 1], or a boolean (true = 1) as older callers pass. */
+function scoreOf(value: number | boolean | undefined): number {
+  if (value === true) return 1;
+  return typeof value === "number" ? value : 0;
+}
+
+/**
+ * Score of one vote over the given samples (class ids, -1 = abstain); ties share credit as described above.
+ * `classCorrect[id]` is the class's score (see classScores) or a boolean.
+ */
+export function voteScore(classIds: readonly number[], classCorrect: readonly (number | boolean)[]): number {
   const counts = new Map<number, number>();
   for (const id of classIds) if (id >= 0) counts.set(id, (counts.get(id) ?? 0) + 1);
   let top = 0;
@@ -58,7 +100,7 @@ export function voteScore(classIds: readonly number[], classCorrect: readonly bo
   for (const [id, c] of counts) {
     if (c !== top) continue;
     tied++;
-    if (classCorrect[id] === true) tiedCorrect++;
+    tiedCorrect += scoreOf(classCorrect[id]);
   }
   return tiedCorrect / tied;
 }
@@ -101,10 +143,10 @@ export interface MajAtKOptions {
   rng?: Rng;
 }
 
-/** maj@k of one problem from its samples' classes and which classes are correct. */
+/** maj@k of one problem from its samples' classes and each class's score (see classScores) or correctness. */
 export function majAtK(
   classOf: readonly number[],
-  classCorrect: readonly boolean[],
+  classCorrect: readonly (number | boolean)[],
   k: number,
   options: MajAtKOptions = {},
 ): number {

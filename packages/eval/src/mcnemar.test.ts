@@ -30,3 +30,19 @@ describe("McNemar", () => {
     expect(erfc(-1)).toBeCloseTo(1.842700792949715, 7);
   });
 });
+
+describe("McNemar input checks", () => {
+  it("refuses counts that are not non-negative integers", () => {
+    const s = (v: string) => v as unknown as number;
+    expect(() => mcnemarTest(s("10"), s("5"))).toThrow(
+      'mcnemarTest: onlyA must be a non-negative integer count (got string "10")',
+    );
+    expect(() => mcnemarTest(-5, 3)).toThrow(
+      "mcnemarTest: onlyA must be a non-negative integer count (got -5)",
+    );
+    expect(() => mcnemarTest(2.5, 1)).toThrow(/onlyA .*got 2\.5/);
+    expect(() => mcnemarTest(1, Number.NaN)).toThrow(/onlyB .*got NaN/);
+    expect(() => exactBinomialTwoSided(-1, 2)).toThrow(/exactBinomialTwoSided: b must be/);
+    expect(mcnemarTest(0, 0).pValue).toBe(1);
+  });
+});

@@ -25,8 +25,23 @@ function logChoose(n: number, k: number): number {
   return s;
 }
 
+/**
+ * Counts must be non-negative integers of type number: a string "10" made `b + c` concatenate ("105"), and
+ * negative, fractional or NaN counts gave a p-value that looked valid.
+ */
+function checkCount(fn: string, name: string, value: unknown): void {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
+    throw new RangeError(
+      `${fn}: ${name} must be a non-negative integer count (got ${typeof value === "number" ? "" : `${typeof value} `}${shown})`,
+    );
+  }
+}
+
 /** Two-sided exact binomial p-value for p = 1/2: 2 * P(X <= min(b, c)), capped at 1. */
 export function exactBinomialTwoSided(b: number, c: number): number {
+  checkCount("exactBinomialTwoSided", "b", b);
+  checkCount("exactBinomialTwoSided", "c", c);
   const n = b + c;
   if (n === 0) return 1;
   const m = Math.min(b, c);
@@ -75,6 +90,11 @@ export function chiSquare1Sf(x: number): number {
 }
 
 export function mcnemarTest(onlyA: number, onlyB: number, exactBelow = 25): McNemarResult {
+  checkCount("mcnemarTest", "onlyA", onlyA);
+  checkCount("mcnemarTest", "onlyB", onlyB);
+  if (typeof exactBelow !== "number" || Number.isNaN(exactBelow)) {
+    throw new RangeError(`mcnemarTest: exactBelow must be a number (got ${String(exactBelow)})`);
+  }
   const n = onlyA + onlyB;
   if (n < exactBelow) {
     return { onlyA, onlyB, method: "exact-binomial", pValue: exactBinomialTwoSided(onlyA, onlyB) };

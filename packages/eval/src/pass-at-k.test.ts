@@ -68,3 +68,13 @@ describe("passAtK", () => {
     expect(defaultKs(10)).toEqual([1, 2, 4, 8, 10]);
   });
 });
+
+describe("defaultKs input checks", () => {
+  it("refuses a sample count that is not a non-negative integer", () => {
+    expect(() => defaultKs(2.5)).toThrow(
+      "defaultKs: n must be a non-negative integer sample count (got 2.5)",
+    );
+    expect(() => defaultKs(-1)).toThrow(/got -1\)/);
+    expect(defaultKs(0)).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fakeGenerator } from "../test/fake-generator.js";
+import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
 import { readRecords } from "./records-file.js";
 import { checkRunFolder, type EvalConfig, runEval } from "./run-eval.js";
 import type { RunSummary } from "./summarize.js";
@@ -195,5 +196,37 @@ describe("runEval with a scripted generator", () => {
     await expect(
       runEval({ config: { ...config, limit: 1 }, generator: bad, outDir: join(root, "f"), reports: false }),
     ).rejects.toThrow(/unrequested or duplicate sample gsm8k\/nope#0/);
+  });
+});
+
+describe("runEval's maj@k", () => {
+  it("groups answers with config.grade, as the samples were graded", async () => {
+    // GSM8K line-1's gold is 18. With a 1% relative tolerance 18.1 is graded correct and is in 18's class, so
+    // maj@4 is a tie of {18.1, 18} and {7, 7}: 1/2. Grouped with the default tolerance, {7, 7} won alone: 0.
+    const texts = ["\\boxed{18.1}", "\\boxed{18}", "\\boxed{7}", "\\boxed{7}"];
+    const generator: SampleGenerator = {
+      modelId: "scripted",
+      async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
+        for (const prompt of request.prompts)
+          for (const sampleIndex of prompt.sampleIndices)
+            yield {
+              problemId: prompt.problemId,
+              sampleIndex,
+              text: texts[sampleIndex] ?? "",
+              tokens: 5,
+              finishReason: "stop",
+            };
+      },
+    };
+    const result = await runEval({
+      config: { ...config, benchmarks: ["gsm8k"], limit: 1, grade: { relativeTolerance: 0.01 } },
+      generator,
+      outDir: join(root, "grade-tolerance"),
+      reports: false,
+    });
+    expect(result.records.map((r) => r.correct)).toEqual([true, true, false, false]);
+    const gsm = result.summary.benchmarks[0];
+    expect(gsm?.pass1.estimate).toBe(0.5);
+    expect(gsm?.majAtK["4"]?.estimate).toBe(0.5);
   });
 });

@@ -361,6 +361,8 @@ async function evalLocked(
     {
       bootstrap: { resamples: config.bootstrap?.resamples ?? 2000, seed: config.bootstrap?.seed ?? 0 },
       maxTokens: config.sampling.maxNewTokens,
+      // maj@k groups answers with the settings the samples were graded with.
+      equivalence: gradeOptions,
     },
   );
   if (input.reports !== false) writeReports(outDir, [summary]);

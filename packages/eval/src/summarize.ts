@@ -4,9 +4,17 @@
  * length and truncation. Everything is a function of the records and the options, so a summary recomputed later
  * (or after a resume) is identical.
  */
-import { isEquivalent } from "@ssb/verifier";
-import { type BootstrapOptions, bootstrapMeanCI, type Interval, mean, quantileSorted } from "./bootstrap.js";
-import { majAtK, voteClasses } from "./majority-vote.js";
+import { type EquivalenceOptions, isEquivalent } from "@ssb/verifier";
+import {
+  type BootstrapOptions,
+  bootstrapMeanCI,
+  checkBootstrapOptions,
+  type Interval,
+  mean,
+  quantileSorted,
+} from "./bootstrap.js";
+import { maxOf, minOf } from "./extrema.js";
+import { classScores, majAtK, voteClasses } from "./majority-vote.js";
 import { defaultKs, passAtK } from "./pass-at-k.js";
 import { rngFor } from "./prng.js";
 import type { SampleRecord } from "./types.js";
@@ -66,14 +74,23 @@ export interface RunSummary {
 export interface SummarizeOptions {
   /** Bootstrap settings. Defaults: 2,000 resamples, 95%, seed 0. */
   bootstrap?: Omit<BootstrapOptions, "label">;
-  /** Which k to report for pass@k and maj@k. Default: 1, 2, 4, ... and n. */
+  /**
+   * Which k to report for pass@k and maj@k. Default: 1, 2, 4, ... and n. Each must be a positive integer no
+   * larger than the benchmark's samples per problem; a larger k is refused (it used to be dropped silently, so
+   * a report lacked a column nobody was told about).
+   */
   ks?: readonly number[];
   /** Upper end of the length histogram (e.g. the token budget). Default: the longest response. */
   maxTokens?: number;
   /** Histogram bins. Default 20. */
   bins?: number;
-  /** Answer equivalence for maj@k classes. Default: the verifier's isEquivalent. */
+  /** Answer equivalence for maj@k classes. Default: the verifier's isEquivalent with `equivalence`. */
   equivalent?: (a: string, b: string) => boolean;
+  /**
+   * The grading settings the records were graded with (tolerances, percentAsFraction), so maj@k groups answers
+   * as the grader compared them. Ignored when `equivalent` is given.
+   */
+  equivalence?: EquivalenceOptions;
 }
 
 /** Records grouped by benchmark, then by problem, each problem's samples sorted by index; first-seen order. */
@@ -154,17 +171,36 @@ function groupSummaries(
     }));
 }
 
+/** The requested ks, refused with a message naming the entry when one is not a usable k for n samples. */
+function checkKs(ks: readonly unknown[], benchmark: string, n: number, haveProblems: boolean): number[] {
+  if (!Array.isArray(ks)) throw new TypeError("summarize: options.ks must be an array of positive integers");
+  for (const [i, k] of ks.entries()) {
+    if (typeof k !== "number" || !Number.isSafeInteger(k) || k < 1) {
+      const shown = typeof k === "number" ? String(k) : `${typeof k} ${JSON.stringify(k) ?? String(k)}`;
+      throw new RangeError(`summarize: options.ks[${i}] must be a positive integer number (got ${shown})`);
+    }
+    if (haveProblems && k > n) {
+      throw new RangeError(
+        `summarize: options.ks[${i}] = ${k} exceeds the ${n} samples per problem of benchmark ${JSON.stringify(benchmark)} (the fewest any problem has); pass ks no larger than ${n}`,
+      );
+    }
+  }
+  return ks as number[];
+}
+
 /** Summary of one benchmark's problems (each a list of its samples, sorted by index). */
 export function summarizeBenchmark(
   benchmark: string,
   problems: readonly SampleRecord[][],
   options: SummarizeOptions = {},
 ): BenchmarkSummary {
+  checkBootstrapOptions("summarizeBenchmark: options.bootstrap", options.bootstrap ?? {});
   const boot = { resamples: 2000, level: 0.95, seed: 0, ...options.bootstrap };
-  const equivalent = options.equivalent ?? ((a: string, b: string) => isEquivalent(a, b));
+  const equivalence = options.equivalence ?? {};
+  const equivalent = options.equivalent ?? ((a: string, b: string) => isEquivalent(a, b, equivalence));
   const all = problems.flat();
-  const n = problems.length === 0 ? 0 : Math.min(...problems.map((p) => p.length));
-  const ks = (options.ks ?? defaultKs(n)).filter((k) => k >= 1 && k <= n);
+  const n = problems.length === 0 ? 0 : minOf(problems.map((p) => p.length));
+  const ks = options.ks === undefined ? defaultKs(n) : checkKs(options.ks, benchmark, n, problems.length > 0);
   const label = (what: string) => `${benchmark}:${what}`;
 
   const pass1Values = problems.map((samples) => mean(samples.map((s) => (s.correct ? 1 : 0))));
@@ -176,14 +212,19 @@ export function summarizeBenchmark(
     passAtKOut[String(k)] = k === 1 ? pass1 : bootstrapMeanCI(values, { ...boot, label: label(`pass@${k}`) });
   }
 
-  // Vote classes are formed once per problem over all its samples; each class is judged against the gold once.
+  // Vote classes are formed once per problem over all its samples. Each class is judged by its records' own
+  // verdicts, not re-judged against the gold: the grader may have marked an answer wrong that equals the gold
+  // (hedging), and re-judging made maj@1 disagree with pass@1.
   const votes = problems.map((samples) => {
     const classes = voteClasses(
       samples.map((s) => s.extracted ?? null),
       equivalent,
     );
-    const gold = samples[0]?.gold ?? "";
-    const classCorrect = classes.representatives.map((rep) => equivalent(rep, gold));
+    const classCorrect = classScores(
+      classes.classOf,
+      samples.map((s) => s.correct === true),
+      classes.representatives.length,
+    );
     return { classOf: classes.classOf, classCorrect, problemId: samples[0]?.problemId ?? "" };
   });
   const majOut: Record<string, Interval> = {};
@@ -197,7 +238,7 @@ export function summarizeBenchmark(
   }
 
   const tokens = all.map((r) => r.tokens);
-  const upper = options.maxTokens ?? Math.max(1, ...tokens);
+  const upper = options.maxTokens ?? Math.max(1, maxOf(tokens));
   const summary: BenchmarkSummary = {
     benchmark,
     problems: problems.length,
@@ -228,6 +269,7 @@ export function summarizeRecords(
   run: RunInfo,
   options: SummarizeOptions = {},
 ): RunSummary {
+  checkBootstrapOptions("summarizeRecords: options.bootstrap", options.bootstrap ?? {});
   const boot = { resamples: 2000, level: 0.95, seed: 0, ...options.bootstrap };
   const grouped = groupRecords(records);
   const benchmarks = [...grouped.entries()].map(([benchmark, byProblem]) =>

@@ -3,6 +3,7 @@
  * whisker intervals, histograms and win/loss bars. Each function returns one `<svg>` element as a string.
  */
 
+import { maxOf } from "./extrema.js";
 import { formatPercent } from "./format-percent.js";
 
 export interface IntervalPoint {
@@ -127,7 +128,7 @@ export function histogramChart(
     return svg(width, height, options.title, parts);
   }
   const bins = first.counts.length;
-  const maxCount = Math.max(1, ...series.flatMap((s) => s.counts));
+  const maxCount = Math.max(1, maxOf(series.flatMap((s) => s.counts)));
   const binW = plotW / bins;
   const barW = binW / series.length;
   const yOf = (c: number) => top + plotH - (c / maxCount) * plotH;
