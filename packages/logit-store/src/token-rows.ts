@@ -25,6 +25,8 @@ export interface TokenRows {
 /** Growable column storage for rows in the store's physical layout. */
 export class ColumnBuffers {
   rows = 0;
+  /** True while this (per-example) buffer's positions are strictly increasing: then no repeat is possible. */
+  positionsAscending = true;
   positions: Int32Array;
   tokenIds: Int32Array;
   topkIds: Int32Array;
@@ -86,6 +88,7 @@ export class ColumnBuffers {
 
   clear(): void {
     this.rows = 0;
+    this.positionsAscending = true;
   }
 }
 
@@ -95,16 +98,17 @@ function grow<T extends Int32Array | Float32Array | Uint16Array>(old: T, next: T
 }
 
 /**
- * Validates `rows` and appends them to `dst`. `where` prefixes errors; `firstPosition` is the default position
- * of the first row (the example's rows so far). All checks run before `dst.rows` moves, so a rejected call
- * leaves `dst` unchanged.
+ * Validates `rows` and appends them to `dst`. `where` prefixes errors; `exampleStart` is the row of `dst` where
+ * this example's rows begin (0 for a per-example buffer), so new rows default to continuing its positions and
+ * a position it already has is refused. All checks run before `dst.rows` moves, so a rejected call leaves `dst`
+ * unchanged.
  */
 export function appendTokenRows(
   dst: ColumnBuffers,
   rows: TokenRows,
   meta: LogitSchemaMeta,
   where: string,
-  firstPosition: number = dst.rows,
+  exampleStart = 0,
 ): void {
   const { k, vocabSize } = meta;
   const n = rows.tokenIds.length;
@@ -142,19 +146,7 @@ export function appendTokenRows(
   checkIdRange(tokens, vocabSize, "tokenIds", where);
   checkIdRange(ids, vocabSize, "topkIds", where);
 
-  let values: Float32Array;
-  if (dst.topkLogits instanceof Float32Array) {
-    values = dst.topkLogits.subarray(r * k, (r + n) * k);
-    values.set(rows.topkLogits);
-  } else if (rows.topkLogits instanceof Float32Array) {
-    values = rows.topkLogits;
-  } else if (rows.topkLogits instanceof Uint16Array) {
-    values = float16BitsToFloat32Array(rows.topkLogits);
-  } else {
-    values = Float32Array.from(rows.topkLogits);
-  }
-  checkLogits(values, lses, k, where);
-
+  // Positions first: the logit checks below name each bad row by its position.
   if (rows.positions) {
     if (!(rows.positions instanceof Int32Array)) checkIntegers(rows.positions, "positions", where);
     positions.set(rows.positions);
@@ -166,8 +158,25 @@ export function appendTokenRows(
       }
     }
   } else {
-    for (let i = 0; i < n; i++) positions[i] = firstPosition + i;
+    for (let i = 0; i < n; i++) positions[i] = r - exampleStart + i;
   }
+  checkRepeatedPositions(dst, exampleStart, n, where);
+  checkRepeatedIds(ids, k, vocabSize, positions, where);
+
+  let values: Float32Array;
+  if (dst.topkLogits instanceof Float32Array) {
+    values = dst.topkLogits.subarray(r * k, (r + n) * k);
+    values.set(rows.topkLogits);
+  } else if (rows.topkLogits instanceof Float32Array) {
+    values = rows.topkLogits;
+  } else if (rows.topkLogits instanceof Uint16Array) {
+    values = float16BitsToFloat32Array(rows.topkLogits);
+  } else {
+    values = Float32Array.from(rows.topkLogits);
+  }
+  checkFiniteRange(rows.topkLogits, values, meta.dtype, k, positions, where);
+  checkLogits(values, lses, k, meta.dtype, positions, where);
+
   if (dst.topkLogits instanceof Uint16Array) {
     const out = dst.topkLogits.subarray(r * k, (r + n) * k);
     if (rows.topkLogits instanceof Uint16Array) out.set(rows.topkLogits);
@@ -194,8 +203,56 @@ function checkIdRange(ids: Int32Array, vocabSize: number, name: string, where: s
   }
 }
 
-/** Each row sorted descending, no NaN, and a finite log-sum-exp not below the row's top logit. */
-function checkLogits(values: Float32Array, lses: Float32Array, k: number, where: string): void {
+/** Largest finite float16 value; a larger logit would be stored as Infinity. */
+const FLOAT16_MAX = 65504;
+
+/**
+ * A finite input logit must stay finite in the store: float16 tops out at 65504 and float32 at ~3.4e38, and
+ * past that the conversion silently yields Infinity. (-Infinity, a masked token, is kept as given.)
+ */
+function checkFiniteRange(
+  input: ArrayLike<number>,
+  values: Float32Array,
+  dtype: LogitSchemaMeta["dtype"],
+  k: number,
+  positions: Int32Array,
+  where: string,
+): void {
+  if (input instanceof Uint16Array && dtype === "float16") return; // already float16 bits
+  const max = dtype === "float16" ? FLOAT16_MAX : 3.4028234663852886e38;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const outside = v === Number.NEGATIVE_INFINITY ? input[i] !== v : v > max || v < -max;
+    if (outside) {
+      const t = Math.floor(i / k);
+      throw new LogitStoreError(
+        `${where}: topkLogits of token ${t} (position ${positions[t]}) entry ${i % k} = ${input[i]} is outside the ${dtype} store's finite range (|logit| <= ${max})`,
+      );
+    }
+  }
+}
+
+/**
+ * Relative tolerance of the log-sum-exp check. A float32 log-sum-exp over a whole vocabulary (the model's
+ * ReduceLogSumExp, or JavaScript's sum) carries rounding of a few 1e-6 times its magnitude, and when the top-k
+ * hold nearly all the mass their own log-sum-exp is within that of it; float16 stores also round each logit by
+ * up to 2^-11 of its magnitude. Each bound leaves a margin of several times that error.
+ */
+const LSE_TOLERANCE: Record<LogitSchemaMeta["dtype"], number> = { float32: 2 ** -13, float16: 2 ** -9 };
+
+/**
+ * Each row sorted descending, no NaN, and a finite log-sum-exp over the full vocabulary that is not below the
+ * log-sum-exp of the row's own top-k logits (a subset of the vocabulary), up to rounding: otherwise the stored
+ * top-k probabilities would sum to more than 1 and read back as nonsense (log-probs near 0, tail mass 0).
+ */
+function checkLogits(
+  values: Float32Array,
+  lses: Float32Array,
+  k: number,
+  dtype: LogitSchemaMeta["dtype"],
+  positions: Int32Array,
+  where: string,
+): void {
   for (let t = 0, base = 0; t < lses.length; t++, base += k) {
     const top = values[base]!;
     let prev = top;
@@ -204,17 +261,92 @@ function checkLogits(values: Float32Array, lses: Float32Array, k: number, where:
       // `!(v <= prev)` also rejects NaN.
       if (!(v <= prev)) {
         throw new LogitStoreError(
-          `${where}: topkLogits of token ${t} are not sorted descending (entry ${j} = ${v} > entry ${j - 1} = ${prev})`,
+          `${where}: topkLogits of token ${t} (position ${positions[t]}) are not sorted descending (entry ${j} = ${v} > entry ${j - 1} = ${prev})`,
         );
       }
       prev = v;
     }
     const lse = lses[t]!;
-    // The full-vocabulary log-sum-exp is never below the largest logit; allow float rounding only.
-    if (!(lse - top >= -1e-3 * Math.max(1, Math.abs(top))) || lse === Number.POSITIVE_INFINITY) {
+    if (!Number.isFinite(lse)) {
       throw new LogitStoreError(
-        `${where}: logSumExp[${t}] = ${lse} must be finite and >= the top logit ${top}`,
+        `${where}: logSumExp[${t}] (position ${positions[t]}) = ${lse} is not a finite number`,
+      );
+    }
+    if (Number.isNaN(top)) {
+      throw new LogitStoreError(
+        `${where}: topkLogits of token ${t} (position ${positions[t]}) entry 0 is NaN`,
+      );
+    }
+    // Log-sum-exp of the k stored logits, in float64 around the top one (which may be -Infinity: all masked).
+    let sum = 0;
+    if (top !== Number.NEGATIVE_INFINITY)
+      for (let j = 0; j < k; j++) sum += Math.exp(values[base + j]! - top);
+    const topkLse = top === Number.NEGATIVE_INFINITY ? top : top + Math.log(sum);
+    const tol = LSE_TOLERANCE[dtype] * Math.max(1, Math.abs(top), Math.abs(lse));
+    if (!(lse >= topkLse - tol)) {
+      throw new LogitStoreError(
+        `${where}: logSumExp[${t}] (position ${positions[t]}) = ${lse} is below the log-sum-exp ${topkLse.toPrecision(7)} of that token's own top-k logits; it must cover the full vocabulary (the row is inconsistent)`,
       );
     }
   }
+}
+
+/** Within one token's top-k list every id appears once (a repeat would count its probability twice). */
+let idStamps = new Int32Array(0);
+let stampRound = 0;
+
+function checkRepeatedIds(
+  ids: Int32Array,
+  k: number,
+  vocabSize: number,
+  positions: Int32Array,
+  where: string,
+): void {
+  if (k === 1) return;
+  // One stamp array shared across calls: a row is checked in O(k) without clearing or sorting anything.
+  if (idStamps.length < vocabSize) {
+    idStamps = new Int32Array(vocabSize);
+    stampRound = 0;
+  }
+  for (let t = 0, base = 0; base < ids.length; t++, base += k) {
+    if (stampRound >= 0x7ffffffe) {
+      idStamps.fill(0);
+      stampRound = 0;
+    }
+    const round = ++stampRound;
+    for (let j = 0; j < k; j++) {
+      const id = ids[base + j]!;
+      if (idStamps[id] === round) {
+        throw new LogitStoreError(
+          `${where}: topkIds of token ${t} (position ${positions[t]}) repeat token id ${id} (entry ${j}); each id may appear once per token`,
+        );
+      }
+      idStamps[id] = round;
+    }
+  }
+}
+
+/**
+ * An example holds each position once. Rows normally arrive in increasing position order, which is checked in
+ * O(new rows); only an example whose positions are out of order pays for a full set check.
+ */
+function checkRepeatedPositions(dst: ColumnBuffers, exampleStart: number, n: number, where: string): void {
+  const r = dst.rows;
+  const pos = dst.positions;
+  let ascending = exampleStart === r || (dst.positionsAscending && pos[r]! > pos[r - 1]!);
+  for (let i = r + 1; ascending && i < r + n; i++) ascending = pos[i]! > pos[i - 1]!;
+  if (!ascending) {
+    const seen = new Set<number>();
+    for (let i = exampleStart; i < r + n; i++) {
+      const p = pos[i]!;
+      if (seen.has(p)) {
+        const at = i >= r ? `positions[${i - r}]` : `row ${i - exampleStart}`;
+        throw new LogitStoreError(
+          `${where}: position ${p} (${at}) appears more than once in the example; each position holds one row`,
+        );
+      }
+      seen.add(p);
+    }
+  }
+  dst.positionsAscending = ascending;
 }

@@ -241,7 +241,13 @@ export class LogitStoreWriter {
     if (n === 0) throw emptyExample("writeExample", exampleId);
     if (this.batch.rows > 0 && this.batch.rows + n > this.batchRows) this.flushBatch();
     const batchRow = this.batch.rows;
-    appendTokenRows(this.batch, rows, this.meta, `writeExample(${JSON.stringify(exampleId)})`, 0);
+    appendTokenRows(
+      this.batch,
+      rows,
+      this.meta,
+      `writeExample(${JSON.stringify(exampleId)})`,
+      this.batch.rows,
+    );
     appendFileSync(this.journalFd, `${JSON.stringify(exampleId)}\n`);
     this.addToBatch(exampleId, batchRow, n);
   }

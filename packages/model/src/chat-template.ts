@@ -4,7 +4,8 @@
  * `apply_chat_template(..., tokenize=False)` renders it.
  */
 import { Template } from "@huggingface/jinja";
-import { ModelFileError } from "./json-fields.js";
+import { refuseUnknownOptions } from "./closest-key.js";
+import { describeValue, isJsonObject, ModelFileError } from "./json-fields.js";
 
 export interface ChatMessage {
   /** "system", "user", "assistant" (or "tool"; templates decide what they accept). */
@@ -61,11 +62,7 @@ export function compileChatTemplate(
   return {
     source,
     render(messages, options = {}) {
-      for (const [index, message] of messages.entries()) {
-        if (typeof message.role !== "string" || typeof message.content !== "string") {
-          throw new Error(`renderChat: messages[${index}] needs string "role" and "content"`);
-        }
-      }
+      checkRenderInput(messages, options, file);
       try {
         return template.render({
           // Copies: the template runtime must not see (or keep) the caller's objects.
@@ -84,6 +81,37 @@ export function compileChatTemplate(
       }
     },
   };
+}
+
+const RENDER_OPTIONS: readonly string[] = Object.keys({
+  addGenerationPrompt: true,
+  variables: true,
+} satisfies Record<keyof RenderChatOptions, true>);
+
+/**
+ * Messages must be a list of { role, content } strings, and options only the known ones: a snake_case
+ * `add_generation_prompt` (the template's own name) would otherwise be dropped and the prompt lack its
+ * assistant turn without a word. Errors name the template's file.
+ */
+function checkRenderInput(messages: unknown, options: unknown, file: string): void {
+  if (!Array.isArray(messages)) {
+    throw new ModelFileError(
+      file,
+      `renderChat: messages must be an array of { role, content }, found ${describeValue(messages)}`,
+    );
+  }
+  for (const [index, message] of messages.entries()) {
+    if (!isJsonObject(message) || typeof message.role !== "string" || typeof message.content !== "string") {
+      throw new ModelFileError(
+        file,
+        `renderChat: messages[${index}] needs string "role" and "content", found ${describeValue(message)}`,
+      );
+    }
+  }
+  if (!isJsonObject(options)) {
+    throw new ModelFileError(file, `renderChat: options must be an object, found ${describeValue(options)}`);
+  }
+  refuseUnknownOptions(options, RENDER_OPTIONS, "renderChat", (m) => new ModelFileError(file, m));
 }
 
 /** One-off render of a template string. */

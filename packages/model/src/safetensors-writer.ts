@@ -46,22 +46,42 @@ export interface PlannedTensor {
   end: number;
 }
 
+/**
+ * The format gives `__metadata__` as a map of string to string: readers (safetensors in Python, Rust) refuse
+ * a file whose metadata holds a number or an object, so such a value is refused before anything is written.
+ */
+function checkMetadata(metadata: unknown, where: string): void {
+  if (metadata === undefined) return;
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))
+    throw new Error(
+      `${where}: metadata must be an object of string values, found ${JSON.stringify(metadata)}`,
+    );
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== "string") {
+      throw new Error(
+        `${where}: metadata "${key}" must be a string (safetensors metadata maps strings to strings), found ${typeof value} ${JSON.stringify(value)}; pass String(value)`,
+      );
+    }
+  }
+}
+
 /** Header bytes (length prefix included) and data layout for a set of tensors. */
 export function planSafetensors(
   tensors: Iterable<[string, TensorToWrite]>,
   metadata?: Record<string, string>,
+  where = "writeSafetensors",
 ): { header: Uint8Array; planned: PlannedTensor[]; dataLength: number } {
+  checkMetadata(metadata, where);
   const entries = [...tensors];
   const seen = new Set<string>();
   for (const [name, t] of entries) {
-    if (name === "__metadata__")
-      throw new Error('writeSafetensors: "__metadata__" is not a valid tensor name');
-    if (seen.has(name)) throw new Error(`writeSafetensors: duplicate tensor "${name}"`);
+    if (name === "__metadata__") throw new Error(`${where}: "__metadata__" is not a valid tensor name`);
+    if (seen.has(name)) throw new Error(`${where}: duplicate tensor "${name}"`);
     seen.add(name);
     if (!isSafetensorsDtype(t.dtype))
-      throw new Error(`writeSafetensors: tensor "${name}": unknown dtype ${String(t.dtype)}`);
+      throw new Error(`${where}: tensor "${name}": unknown dtype ${String(t.dtype)}`);
     if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new Error(`writeSafetensors: tensor "${name}": shape must be non-negative integers`);
+      throw new Error(`${where}: tensor "${name}": shape must be non-negative integers`);
     }
   }
   entries.sort(
@@ -113,7 +133,7 @@ export async function writeSafetensors(
     tensors instanceof Map || Symbol.iterator in tensors
       ? (tensors as Iterable<[string, TensorToWrite]>)
       : Object.entries(tensors as Record<string, TensorToWrite>);
-  const { header, planned } = planSafetensors(entries, metadata);
+  const { header, planned } = planSafetensors(entries, metadata, `writeSafetensors ${file}`);
   const tmp = `${file}.tmp`;
   const handle = await open(tmp, "w");
   try {
@@ -122,7 +142,7 @@ export async function writeSafetensors(
       const data = asBytes(typeof tensor.data === "function" ? await tensor.data() : tensor.data);
       if (data.byteLength !== end - begin) {
         throw new Error(
-          `writeSafetensors: tensor "${name}": shape [${tensor.shape.join(", ")}] x ${tensor.dtype} needs ${end - begin} bytes, got ${data.byteLength}`,
+          `writeSafetensors ${file}: tensor "${name}": shape [${tensor.shape.join(", ")}] x ${tensor.dtype} needs ${end - begin} bytes, got ${data.byteLength}`,
         );
       }
       await writeAll(handle, data);

@@ -114,6 +114,20 @@ describe("safetensors round trip", () => {
       }),
     ).rejects.toThrow(/tensor "x": shape \[3\] x F32 needs 12 bytes, got 8/);
   });
+
+  it("refuses non-string metadata values (the format maps strings to strings) before writing anything", async () => {
+    const file = path.join(dir, "meta-number.safetensors");
+    const x = { x: { dtype: "F32" as const, shape: [1], data: new Float32Array(1) } };
+    await expect(writeSafetensors(file, x, { format: 5 } as never)).rejects.toThrow(
+      /^writeSafetensors .*meta-number\.safetensors: metadata "format" must be a string .*found number 5/,
+    );
+    await expect(writeSafetensors(file, x, { nested: { a: "b" } } as never)).rejects.toThrow(
+      /metadata "nested" must be a string/,
+    );
+    await expect(writeSafetensors(file, x, null as never)).rejects.toThrow(/metadata must be an object/);
+    await expect(readFile(file)).rejects.toThrow(/ENOENT/);
+    await expect(readFile(`${file}.tmp`)).rejects.toThrow(/ENOENT/);
+  });
 });
 
 describe("fixture files", () => {

@@ -14,6 +14,7 @@ import {
   compileChatTemplate,
   type RenderChatOptions,
 } from "./chat-template.js";
+import { refuseUnknownOptions } from "./closest-key.js";
 import { readJsonFile } from "./config.js";
 import { describeValue, expectObject, isJsonObject, type JsonObject, ModelFileError } from "./json-fields.js";
 
@@ -46,7 +47,20 @@ export interface EncodeOptions {
 export interface DecodeOptions {
   /** Drop special tokens such as `<|im_end|>` (default false, so decode(encode(x)) === x). */
   skipSpecialTokens?: boolean;
+  /**
+   * Drop integer ids the vocabulary has no token for (default false: they are refused by index). For text
+   * sampled from a model whose LM head is padded past the tokenizer (Qwen: 151936 rows, ~151665 tokens).
+   */
+  skipIdsWithoutToken?: boolean;
 }
+
+const ENCODE_OPTIONS: readonly string[] = Object.keys({
+  addSpecialTokens: true,
+} satisfies Record<keyof EncodeOptions, true>);
+const DECODE_OPTIONS: readonly string[] = Object.keys({
+  skipSpecialTokens: true,
+  skipIdsWithoutToken: true,
+} satisfies Record<keyof DecodeOptions, true>);
 
 export interface ModelTokenizer {
   readonly settings: TokenizerSettings;
@@ -221,6 +235,10 @@ export function createTokenizer(
 
   let fingerprint: string | undefined;
   const encode = (text: string, encodeOptions: EncodeOptions = {}): number[] => {
+    // The library turns null or a number into [] without a word; an empty prompt then fails far from here.
+    if (typeof text !== "string")
+      throw new ModelFileError(tokenizerFile, `encode: text must be a string, found ${describeValue(text)}`);
+    checkOptions(encodeOptions, ENCODE_OPTIONS, "encode");
     const addSpecial = encodeOptions.addSpecialTokens ?? false;
     const ids = tokenizer.encode(text, { add_special_tokens: addSpecial }).ids;
     if (addSpecial && settings.addBosToken && bosTokenId !== null && ids[0] !== bosTokenId)
@@ -229,29 +247,72 @@ export function createTokenizer(
       ids.push(eosTokenId);
     return ids;
   };
+  const checkOptions = (options: unknown, known: readonly string[], where: string): void => {
+    if (!isJsonObject(options))
+      throw new ModelFileError(
+        tokenizerFile,
+        `${where}: options must be an object, found ${describeValue(options)}`,
+      );
+    refuseUnknownOptions(options, known, where, (m) => new ModelFileError(tokenizerFile, m));
+  };
+  /**
+   * The ids to decode. The library drops an id it has no token for (1e6, -1) and reports a fractional one as
+   * "must be a non-empty array"; both are refused here by index. With `skipIdsWithoutToken`, integer ids the
+   * vocabulary lacks are dropped on purpose (a model's LM head is often padded past the tokenizer).
+   */
+  const checkedIds = (ids: unknown, skipIdsWithoutToken: boolean): number[] => {
+    if (!Array.isArray(ids) && !ArrayBuffer.isView(ids))
+      throw new ModelFileError(
+        tokenizerFile,
+        `decode: ids must be an array of token ids, found ${describeValue(ids)}`,
+      );
+    const list = Array.from(ids as ArrayLike<unknown>);
+    const out: number[] = [];
+    for (const [index, id] of list.entries()) {
+      if (typeof id !== "number" || !Number.isInteger(id) || id < 0) {
+        throw new ModelFileError(
+          tokenizerFile,
+          `decode: ids[${index}] = ${describeValue(id)} is not a token id (an integer >= 0)`,
+        );
+      }
+      if (tokenizer.id_to_token(id) === undefined) {
+        if (skipIdsWithoutToken) continue;
+        throw new ModelFileError(
+          tokenizerFile,
+          `decode: ids[${index}] = ${id} has no token in this tokenizer (vocabulary of ${vocabSize}); pass skipIdsWithoutToken to drop such ids`,
+        );
+      }
+      out.push(id);
+    }
+    return out;
+  };
   const renderChat = (messages: readonly ChatMessage[], renderOptions?: RenderChatOptions): string => {
     if (chatTemplate === null)
       throw new ModelFileError(configFile, "this tokenizer has no chat_template", "chat_template");
     return chatTemplate.render(messages, renderOptions);
   };
 
+  const vocabSize = tokenizer.get_vocab(true).size;
   return {
     settings,
-    vocabSize: tokenizer.get_vocab(true).size,
+    vocabSize,
     specialTokens,
     bosTokenId,
     eosTokenId,
     padTokenId,
     chatTemplate,
     encode,
-    // The library refuses an empty id list; an empty sequence decodes to the empty string (decode(encode("")) === "").
-    decode: (ids, decodeOptions = {}) =>
-      ids.length === 0
+    decode: (ids, decodeOptions = {}) => {
+      checkOptions(decodeOptions, DECODE_OPTIONS, "decode");
+      const known = checkedIds(ids, decodeOptions.skipIdsWithoutToken ?? false);
+      // The library refuses an empty id list; an empty sequence decodes to the empty string (decode(encode("")) === "").
+      return known.length === 0
         ? ""
-        : tokenizer.decode([...ids], {
+        : tokenizer.decode(known, {
             skip_special_tokens: decodeOptions.skipSpecialTokens ?? false,
             clean_up_tokenization_spaces: settings.cleanUpTokenizationSpaces,
-          }),
+          });
+    },
     idToToken: (id) => tokenizer.id_to_token(id),
     tokenToId: (token) => tokenizer.token_to_id(token),
     requireTokenId(token) {

@@ -44,6 +44,7 @@ import {
 } from "./sequence.js";
 import { stopStringChecker } from "./stop-strings.js";
 import { type BatchTop, rowTop, TopKSelector } from "./top-k-selector.js";
+import { refuseUnknownKeys } from "./unknown-keys.js";
 
 export interface PromptInput {
   /** Problem / request id: keys the random streams, the output records and the captured logits. */
@@ -103,6 +104,18 @@ export interface GenerateOptions {
   onProgress?: (p: GenerateProgress) => void;
   signal?: AbortSignal;
 }
+
+/** Every key of GenerateOptions (checked against the interface by the `satisfies` below). */
+const GENERATE_OPTION_KEYS = Object.keys({
+  n: true,
+  sampling: true,
+  maxBatch: true,
+  refill: true,
+  prefillLogitBudget: true,
+  capture: true,
+  onProgress: true,
+  signal: true,
+} satisfies Record<keyof GenerateOptions, true>);
 
 export interface SequenceTiming {
   /** Milliseconds since the generate() call: admitted, first token, finished. */
@@ -219,6 +232,7 @@ function topEntriesUsed(p: SamplingParams, captureK: number, vocab: number): num
 
 export class Generator {
   readonly session: DecoderSession;
+  private closed = false;
   readonly tokenizer: ModelTokenizer | null;
   readonly config: ModelConfig | null;
   readonly generationConfig: GenerationConfig | null;
@@ -354,12 +368,15 @@ export class Generator {
     if (!this.tokenizer) return "";
     const last = tokens[tokens.length - 1];
     const body = last !== undefined && stopTokenIds.includes(last) ? tokens.slice(0, -1) : tokens;
-    return this.tokenizer.decode(body, { skipSpecialTokens: true });
+    // A model whose LM head is padded past the tokenizer can sample an id without a token: it has no text.
+    return this.tokenizer.decode(body, { skipSpecialTokens: true, skipIdsWithoutToken: true });
   }
 
   private stopChecker(): StopChecker | null {
     const tok = this.tokenizer;
-    return tok ? stopStringChecker((ids) => tok.decode(ids, { skipSpecialTokens: false })) : null;
+    return tok
+      ? stopStringChecker((ids) => tok.decode(ids, { skipSpecialTokens: false, skipIdsWithoutToken: true }))
+      : null;
   }
 
   /** Run every prompt × its samples; finished sequences arrive as they finish. */
@@ -367,6 +384,9 @@ export class Generator {
     prompts: Iterable<PromptInput>,
     options: GenerateOptions = {},
   ): AsyncGenerator<FinishedSequence> {
+    this.assertOpen();
+    // A misspelled option (samplng) would otherwise be dropped and the run use the defaults without a word.
+    refuseUnknownKeys(options, GENERATE_OPTION_KEYS, "generate options");
     const t0 = performance.now();
     const now = (): number => performance.now() - t0;
     const maxBatch = options.maxBatch ?? 32;
@@ -782,9 +802,20 @@ export class Generator {
     return Math.max(1, c.intermediateSize, c.numHeads * length);
   }
 
+  /** Releases the model session; calling it again does nothing, and a later generate() is refused. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     if (this.selector) await (await this.selector).close();
     await this.session.close();
+  }
+
+  /** onnxruntime's own error after close ("Session already disposed") names neither the cause nor the fix. */
+  private assertOpen(): void {
+    if (this.closed)
+      throw new RolloutError(
+        `${this.session.file}: generator is closed; open a new Generator to generate again`,
+      );
   }
 }
 

@@ -1,5 +1,6 @@
 /** Sampling settings (transformers' names and meanings) and their validation. */
 import { RolloutError } from "./errors.js";
+import { refuseUnknownKeys } from "./unknown-keys.js";
 
 export interface SamplingParams {
   /** 0 means greedy (argmax); otherwise logits are divided by it. Default 1. */
@@ -37,12 +38,21 @@ export const DEFAULT_SAMPLING: SamplingParams = {
   seed: 0,
 };
 
+/** The settings a sampling object may hold. */
+export const SAMPLING_KEYS: readonly string[] = Object.keys(DEFAULT_SAMPLING);
+
 /** Merge `partial` over `base` and check every field; `where` names the source in errors. */
 export function resolveSampling(
   partial: Partial<SamplingParams> | undefined,
   base: SamplingParams = DEFAULT_SAMPLING,
   where = "sampling",
 ): SamplingParams {
+  if (partial !== undefined && (typeof partial !== "object" || partial === null || Array.isArray(partial)))
+    throw new RolloutError(
+      `${where}: must be an object of sampling settings, found ${JSON.stringify(partial)}`,
+    );
+  // A misspelled setting (temprature) would otherwise leave the default in force without a word.
+  refuseUnknownKeys(partial ?? {}, SAMPLING_KEYS, where);
   const p: SamplingParams = { ...base, ...dropUndefined(partial ?? {}) };
   const fail = (field: string, expected: string, value: unknown): never => {
     throw new RolloutError(`${where}: "${field}" must be ${expected}, found ${JSON.stringify(value)}`);
