@@ -1,10 +1,10 @@
 /** Misspelled sampling settings and generate options are refused by name, and a closed generator says so. */
 import { rm } from "node:fs/promises";
+import { closestKey } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
 import { type FinishedSequence, type GenerateOptions, Generator, type PromptInput } from "./generator.js";
 import { resolveSampling } from "./sampling-params.js";
-import { closestKey } from "./unknown-keys.js";
 
 describe("resolveSampling", () => {
   it("refuses an unknown key, naming it and the close match", () => {
