@@ -16,6 +16,7 @@ export {
   writeCheckpointDir,
 } from "./checkpoint-files.js";
 export { type FlagOptions, type FlagsConfig, type FlagValues, parseFlags } from "./cli-flags.js";
+export { setConfigPath } from "./config-override.js";
 export { DataParallelPool, type ModelSource, parallelGradients, splitStep } from "./data-parallel.js";
 export { parseJsonFile, parseJsonObjectFile, stripBom } from "./json-file.js";
 export { type Divergence, type KdLossOptions, type KdLossParts, kdLoss } from "./kd-loss.js";

@@ -61,7 +61,7 @@ describe("GRPO config", () => {
 describe("GRPO config: names that reach Object.prototype", () => {
   it("--set refuses __proto__, constructor and prototype; Object.prototype stays clean", () => {
     expect(() => applyOverride({}, "__proto__.variant=dr-grpo")).toThrow(
-      '--set __proto__.variant=dr-grpo: "__proto__" is not a settings field',
+      '--set __proto__.variant: "__proto__" is not a settings field',
     );
     expect(({} as Record<string, unknown>).variant).toBeUndefined();
     expect(() => applyOverride({}, "constructor.prototype.variant=dr-grpo")).toThrow(/"constructor"/);

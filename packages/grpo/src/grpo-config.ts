@@ -3,7 +3,7 @@
  * (beta 0, epsilon 0.2, one update per generation, token-level loss), scaled to a CPU-sized run.
  */
 import type { AdvantageVariant } from "@ssb/curation";
-import { type LoraSettings, unknownTargetModules } from "@ssb/distill";
+import { type LoraSettings, setConfigPath, unknownTargetModules } from "@ssb/distill";
 import { PROJECTION_MODULES } from "@ssb/model";
 import type { LossAggregation } from "./grpo-loss.js";
 
@@ -254,7 +254,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 export function applyOverride(input: GrpoConfigInput, assignment: string): GrpoConfigInput {
   const eq = assignment.indexOf("=");
   if (eq <= 0) throw new Error(`--set expects path=value, found "${assignment}"`);
-  const keys = assignment.slice(0, eq).split(".");
+  const path = assignment.slice(0, eq);
   const raw = assignment.slice(eq + 1);
   let value: unknown;
   try {
@@ -262,20 +262,8 @@ export function applyOverride(input: GrpoConfigInput, assignment: string): GrpoC
   } catch {
     value = raw;
   }
-  // "__proto__.variant=x" would walk into Object.prototype and set `variant` on every object of the process.
-  const bad = keys.find((k) => UNSAFE_KEYS.has(k));
-  if (bad !== undefined) throw new Error(`--set ${assignment}: "${bad}" is not a settings field`);
   const out = structuredClone(input) as Record<string, unknown>;
-  let node = out;
-  for (const k of keys.slice(0, -1)) {
-    // Own properties only: an inherited one (toString, ...) is not a settings object to write into.
-    const next = Object.hasOwn(node, k) ? node[k] : undefined;
-    if (typeof next !== "object" || next === null) node[k] = {};
-    node = node[k] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1] as string] = value;
+  // distill's writer refuses "__proto__" and its kin (they would reach Object.prototype).
+  setConfigPath(out, path, value);
   return out as GrpoConfigInput;
 }
-
-/** Path parts that reach the prototype chain instead of a settings field. */
-const UNSAFE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
