@@ -339,6 +339,45 @@ describe("ssb-eval CLI", () => {
     expect(fresh.out()).toContain("| gsm8k | 20 | 1 | 75.0");
   });
 
+  it("report re-renders maj@k with the grading settings the run was graded with", async () => {
+    // One problem, three samples: gold + 0.5 and the gold are one answer only within the run's tolerance of 1.
+    const problem = loadBenchmark("gsm8k", { limit: 1 }).problems[0];
+    if (problem === undefined) throw new Error("no GSM8K problem");
+    const texts = [
+      `so \\boxed{${Number(problem.answer) + 0.5}}`,
+      `so \\boxed{${problem.answer}}`,
+      "so \\boxed{-1}",
+    ];
+    const replies = join(root, "tolerance.jsonl");
+    writeFileSync(
+      replies,
+      `${texts.map((text, sampleIndex) => JSON.stringify({ benchmark: "gsm8k", problemId: problem.id, sampleIndex, text })).join("\n")}\n`,
+    );
+    const config = join(root, "tolerance.json");
+    writeFileSync(config, JSON.stringify({ grade: { absoluteTolerance: 1 } }));
+    const out = join(root, "tolerance-run");
+    const args = [
+      "--replies",
+      replies,
+      "--config",
+      config,
+      "--benchmarks",
+      "gsm8k",
+      "--limit",
+      "1",
+      "--n",
+      "3",
+    ];
+    expect(await main([...args, "--out", out], capture().io)).toBe(0);
+    const majOf = (dir: string): number =>
+      JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")).benchmarks[0].majAtK["3"].estimate;
+    // Two of three samples form one correct class: maj@3 = 1 (three singleton classes would tie at 2/3).
+    expect(majOf(out)).toBe(1);
+    const rendered = join(root, "tolerance-report");
+    expect(await main(["report", out, "--out", rendered], capture().io)).toBe(0);
+    expect(majOf(rendered)).toBe(1);
+  });
+
   it("says which run.json is not a JSON object", async () => {
     const replies = join(root, "null-manifest.jsonl");
     writeReplies(replies, () => true);
