@@ -4,34 +4,17 @@
  * given, which shows the repeat.
  */
 import type { ParseArgsConfig } from "node:util";
+import { type ArgToken, repeatedOptionMessage } from "@ssb/verifier";
 
 export type CliOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** A usage mistake: main prints it with the usage hint and exits 2. */
 export class UsageError extends Error {}
 
-/** The parts of a parseArgs option token this check reads. */
-export interface OptionToken {
-  kind: string;
-  name?: string;
-  value?: string | undefined;
-}
-
 /** Refuse a flag that takes a value and is given twice, naming it and both values. */
-export function refuseRepeatedOptions(tokens: readonly OptionToken[], options: CliOptions): void {
-  const seen = new Map<string, string | undefined>();
-  for (const token of tokens) {
-    if (token.kind !== "option" || token.name === undefined) continue;
-    const spec = options[token.name];
-    if (spec === undefined || spec.type !== "string" || spec.multiple) continue;
-    if (seen.has(token.name)) {
-      const first = JSON.stringify(seen.get(token.name) ?? "");
-      throw new UsageError(
-        `--${token.name} is given more than once (${first}, then ${JSON.stringify(token.value ?? "")}); give it once`,
-      );
-    }
-    seen.set(token.name, token.value);
-  }
+export function refuseRepeatedOptions(tokens: readonly ArgToken[], options: CliOptions): void {
+  const repeated = repeatedOptionMessage(tokens, options);
+  if (repeated !== null) throw new UsageError(repeated);
 }
 
 /** A numeric flag's value: a decimal number as written ("" or " " is not 0, "0x10" is not 16). */

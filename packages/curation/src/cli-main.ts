@@ -5,9 +5,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { repeatedOptionMessage } from "@ssb/verifier";
 import { stripBom } from "./bom.js";
 import { readProblemsFile } from "./problems-file.js";
-import { repeatedOptionMessage } from "./repeated-options.js";
 import { loadRepliesGenerator } from "./replies-file-generator.js";
 import { readRolloutsFile } from "./rollouts-file.js";
 import { type CurationConfig, runCuration } from "./run-curation.js";
