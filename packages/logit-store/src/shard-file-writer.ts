@@ -36,6 +36,26 @@ class FdFileWriter extends RecordBatchFileWriter {
     return this;
   }
 
+  /**
+   * apache-arrow 21 prefixes each compressed body buffer with the *compressed* length, where the IPC format
+   * wants the uncompressed one (apache/arrow-js#470, fixed upstream after 21.2.0). Its own reader ignores the
+   * prefix, but pyarrow, Arrow C++ and arrow-rs size their output buffer from it and refuse the file
+   * ("ZSTD decompression failed: Destination buffer is too small"). The compressed buffers come back as
+   * (prefix, data) pairs, one pair per input buffer; a prefix of -1 marks a buffer stored uncompressed.
+   */
+  protected override _compressBodyBuffers(
+    buffers: ArrayBufferView[],
+  ): ReturnType<RecordBatchFileWriter["_compressBodyBuffers"]> {
+    const out = super._compressBodyBuffers(buffers);
+    buffers.forEach((input, i) => {
+      const prefix = out.buffers[2 * i];
+      if (prefix === undefined || prefix.byteLength !== 8) return; // an empty buffer has no prefix
+      const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
+      if (view.getBigInt64(0, true) !== -1n) view.setBigInt64(0, BigInt(input.byteLength), true);
+    });
+    return out;
+  }
+
   get position(): number {
     return this._position;
   }
