@@ -48,6 +48,18 @@ function writeReplies(path: string, right: (i: number) => boolean): void {
 }
 
 describe("ssb-eval CLI", () => {
+  it("prints the help for `compare --help` and `report -h` instead of refusing the option", async () => {
+    for (const argv of [
+      ["compare", "--help"],
+      ["report", "runs/a", "-h"],
+    ]) {
+      const c = capture();
+      expect(await main(argv, c.io)).toBe(0);
+      expect(c.out()).toContain("ssb-eval compare RUN_A RUN_B");
+      expect(c.err()).toBe("");
+    }
+  });
+
   it("grades a replies file, then compares two runs", async () => {
     const repliesA = join(root, "a.jsonl");
     const repliesB = join(root, "b.jsonl");
@@ -197,7 +209,11 @@ describe("ssb-eval CLI", () => {
       [["--temperature", ""], /--temperature: expected a number >= 0, found ""/],
       [["--seed", "1", "--seed", "2"], /--seed is given more than once \("1", then "2"\); give it once/],
       [["--temperature=0.5", "--temperature", "0.7"], /--temperature is given more than once/],
-      [["--top-p", "2"], /config\.sampling\.topP must be a number in \(0, 1\], found 2/],
+      // Named by the flag, not as the config field it sets.
+      [["--top-p", "2"], /--top-p: expected a number in \(0, 1\], found "2"/],
+      [["--top-p", "0"], /--top-p: expected a number in \(0, 1\], found "0"/],
+      [["--min-p", "1.5"], /--min-p: expected a number in \[0, 1\], found "1.5"/],
+      [["--repetition-penalty", "0"], /--repetition-penalty: expected a number > 0, found "0"/],
     ];
     for (const [flags, message] of cases) {
       const c4 = capture();

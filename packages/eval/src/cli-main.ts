@@ -102,6 +102,20 @@ function parseNumber(
   return n;
 }
 
+/**
+ * A flag's value outside its setting's range, named by the flag: left to the config check, it was reported as
+ * `config.sampling.topP` (or as a field of the --config file, which never held it).
+ */
+function refuseOutOfRange(
+  value: number | undefined,
+  raw: string | undefined,
+  flag: string,
+  ok: (v: number) => boolean,
+  expected: string,
+): void {
+  if (value !== undefined && !ok(value)) throw new Error(`${flag}: expected ${expected}, found "${raw}"`);
+}
+
 function loadSpecs(path: string): BenchmarkSpec[] {
   const value = readJsonFile(path);
   const list = Array.isArray(value) ? value : [value];
@@ -199,12 +213,21 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   const temperature = parseNumber(values.temperature, "--temperature", false, 0);
   if (temperature !== undefined) sampling.temperature = temperature;
   const topP = parseNumber(values["top-p"], "--top-p", false, 0);
+  refuseOutOfRange(topP, values["top-p"], "--top-p", (v) => v > 0 && v <= 1, "a number in (0, 1]");
   if (topP !== undefined) sampling.topP = topP;
   const topK = parseNumber(values["top-k"], "--top-k", true, 0);
   if (topK !== undefined) sampling.topK = topK;
   const minP = parseNumber(values["min-p"], "--min-p", false, 0);
+  refuseOutOfRange(minP, values["min-p"], "--min-p", (v) => v <= 1, "a number in [0, 1]");
   if (minP !== undefined) sampling.minP = minP;
   const repetitionPenalty = parseNumber(values["repetition-penalty"], "--repetition-penalty", false, 0);
+  refuseOutOfRange(
+    repetitionPenalty,
+    values["repetition-penalty"],
+    "--repetition-penalty",
+    (v) => v > 0,
+    "a number > 0",
+  );
   if (repetitionPenalty !== undefined) sampling.repetitionPenalty = repetitionPenalty;
   const maxNew = parseNumber(values["max-new-tokens"], "--max-new-tokens", true, 1);
   if (maxNew !== undefined) sampling.maxNewTokens = maxNew;
@@ -426,12 +449,23 @@ function compareCommand(args: string[], io: CliIo): number {
   return 0;
 }
 
+/** `--help` / `-h` among a subcommand's options (not after `--`, where it is a positional). */
+function asksForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
 export async function main(argv: string[], io: CliIo, modelFactory?: ModelGeneratorFactory): Promise<number> {
   const [first, ...rest] = argv;
   try {
     if (first === undefined || first === "--help" || first === "-h" || first === "help") {
       io.stdout.write(HELP);
       return first === undefined ? 1 : 0;
+    }
+    // `report` and `compare` share the one help text; without this their option parser refused `--help`.
+    if ((first === "compare" || first === "report") && asksForHelp(rest)) {
+      io.stdout.write(HELP);
+      return 0;
     }
     if (first === "compare") return compareCommand(rest, io);
     if (first === "report") return reportCommand(rest, io);
