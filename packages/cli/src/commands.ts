@@ -75,7 +75,7 @@ function configWith(file: string | undefined, overrides: Record<string, unknown>
   // A value a flag replaced is not the one the file wrote: its error shows the flag's value, with no line.
   const located: ConfigSource = {
     name: source.name,
-    at: (path) => (hasValueAt(overrides, path) ? undefined : source.at(path)),
+    at: (path, part) => (hasValueAt(overrides, path) ? undefined : source.at(path, part)),
   };
   return resolveConfig(deepMerge(value, overrides), located);
 }

@@ -3,7 +3,7 @@
  * line and column of the field, and the value as the user typed it (`.inf`, `1e400`), not as parsed (JSON's
  * `null` for Infinity, `NaN`).
  */
-import { LineCounter, parseDocument } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 
 export type FieldPath = readonly (string | number)[];
 
@@ -25,8 +25,11 @@ export interface WrittenValue {
 export interface ConfigSource {
   /** The config file, or "default config" / "flags" for settings that came from no file. */
   name: string;
-  /** Where and how the value at `path` was written, when the file wrote it (not for defaults). */
-  at(path: FieldPath): WrittenValue | undefined;
+  /**
+   * Where and how the value at `path` was written, when the file wrote it (not for defaults); with `key`, where
+   * its key was written instead (an unknown field's mistake is its name, not its value).
+   */
+  at(path: FieldPath, part?: "value" | "key"): WrittenValue | undefined;
 }
 
 /** Text editors on Windows may start UTF-8 files with a byte-order mark; it is not part of the content. */
@@ -63,14 +66,21 @@ export function writtenSource(text: string, name: string): ConfigSource {
   if (doc.errors.length > 0) return unwrittenSource(name);
   return {
     name,
-    at(path) {
-      const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-      const range = node?.range;
+    at(path, part = "value") {
+      const node =
+        part === "key" ? keyNode(doc.getIn(path.slice(0, -1), true), path.at(-1)) : doc.getIn(path, true);
+      const range = (node as { range?: [number, number, number] } | undefined)?.range;
       if (range === undefined) return undefined;
       const { line, col } = lines.linePos(range[0]);
       return { text: shorten(text.slice(range[0], range[1])), line, col };
     },
   };
+}
+
+/** The key node of `key` in a parsed YAML mapping (JSON objects are mappings too), or undefined. */
+function keyNode(map: unknown, key: string | number | undefined): unknown {
+  if (!isMap(map)) return undefined;
+  return map.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === String(key))?.key;
 }
 
 /** `field "a.b"`, as every message names a field. */
@@ -88,7 +98,7 @@ export function describeField(
   problem: string | null,
   value: unknown,
 ): { at: WrittenValue | undefined; text: string } {
-  const at = source.at(path);
+  const at = source.at(path, problem === null ? "key" : "value");
   if (problem === null) return { at, text: `unknown field "${path.join(".")}"` };
   return { at, text: `${fieldName(path)}: ${problem} (found ${at?.text ?? formatValue(value)})` };
 }

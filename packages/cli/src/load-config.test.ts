@@ -122,7 +122,10 @@ describe("config", () => {
       `${hot}:2:16: field "rollout.temperature": Expected number, received string (found hot)`,
     );
     const typo = write("typo.yaml", "rollout:\n  sample: 4\n");
-    expect(() => loadConfig(typo)).toThrow(`${typo}:2:11: unknown field "rollout.sample"`);
+    // An unknown field points at its name, where the typo is, not at its value.
+    expect(() => loadConfig(typo)).toThrow(`${typo}:2:3: unknown field "rollout.sample"`);
+    const typoJson = write("typo.json", '{\n  "rollout": { "sample": 4 }\n}\n');
+    expect(() => loadConfig(typoJson)).toThrow(`${typoJson}:2:16: unknown field "rollout.sample"`);
   });
 
   it("refuses seeds that are not integers a JS number holds exactly (>= 2^53), naming the field", () => {
