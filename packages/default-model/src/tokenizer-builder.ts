@@ -9,7 +9,10 @@ export const CHATML_TEMPLATE =
   "{%- endfor %}{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{%- endif %}";
 
 export interface BuildTokenizerOptions {
-  /** Total vocabulary size including the 256 bytes and the special tokens. */
+  /**
+   * Largest vocabulary size, counting the 256 bytes and the special tokens. An upper bound: merging stops
+   * early once no pair is left among pre-tokens seen `minFrequency` times, and the vocabulary is then smaller.
+   */
   vocabSize: number;
   /** Pre-tokens seen fewer times than this take part in no merge. Default 2. */
   minFrequency?: number;

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { loraFromAdapter } from "@ssb/distill";
+import { type BackendPreference, loraFromAdapter, selectBackend } from "@ssb/distill";
 import { loadAdapter, loadModelConfig } from "@ssb/model";
 import type { GrpoRewardSettings, GrpoSamplingSettings } from "./grpo-config.js";
 import { type PolicyLora, PolicySync } from "./policy-sync.js";
@@ -27,6 +27,8 @@ export interface EvaluatePolicyOptions {
   rewardScheme?: GrpoRewardSettings;
   systemPrompt?: string | null;
   maxBatch?: number;
+  /** tfjs backend the adapter is read with (default "auto": tfjs-node if installed, else wasm). */
+  backend?: BackendPreference;
 }
 
 export interface PolicyEvaluation {
@@ -49,6 +51,9 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Po
   let lora: PolicyLora | null = null;
   try {
     if (options.adapterDir !== null) {
+      // The adapter becomes tfjs tensors. Without a backend chosen first, tfjs starts its pure-JS cpu backend,
+      // which prints a banner on stderr urging tfjs-node: noise (a merge is cheap) in `ssb-grpo eval`'s output.
+      await selectBackend(options.backend ?? "auto", () => {});
       const adapter = await loadAdapter(options.adapterDir);
       lora = { layers: loraFromAdapter(config, adapter), config: adapter.config };
     }
