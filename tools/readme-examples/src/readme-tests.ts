@@ -1,31 +1,46 @@
 /**
- * The vitest suite a package adds for its README: every runnable example runs against the built package,
- * writes nothing to stderr, exits 0, and prints exactly the output block the README shows beside it.
+ * The vitest suite a package adds for its README: every runnable example runs against the built package in
+ * a fresh folder, writes nothing to stderr, exits 0, and prints exactly the output block the README shows
+ * beside it; and every runnable example shows one (a block more than one line of prose away from its example
+ * is not attached, and would then go unchecked).
  */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { readmeExamples } from "./readme-blocks.js";
 import { type RunExampleOptions, runReadmeExample } from "./run-example.js";
 
 export interface ReadmeTestOptions extends Omit<RunExampleOptions, "packageDir" | "cwd"> {
-  /** Makes the folder an example runs in (the files it reads); default: an empty one. */
-  prepare?: (exampleLine: number) => Promise<string> | string;
+  /**
+   * Fills the fresh, empty folder an example runs in with the files it reads (a `model/`, a
+   * `problems.jsonl`…). The folders are removed after the tests.
+   */
+  prepare?: (folder: string, exampleLine: number) => void | Promise<void>;
 }
 
 export function testReadmeExamples(packageDir: string, options: ReadmeTestOptions = {}): void {
-  const readme = path.join(packageDir, "README.md");
-  const examples = readmeExamples(readme);
+  const examples = readmeExamples(path.join(packageDir, "README.md"));
+  const { prepare, ...runOptions } = options;
   describe(`${path.basename(packageDir)}/README.md examples`, () => {
-    it("has at least one runnable example", () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), `ssb-readme-${path.basename(packageDir)}-`));
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+    it("has runnable examples, each showing its output", () => {
       expect(examples.length).toBeGreaterThan(0);
+      const unchecked = examples.filter((e) => e.expectedOutput === null).map((e) => `README.md:${e.line}`);
+      expect(unchecked).toEqual([]);
     });
+
     for (const example of examples) {
       it(`README.md:${example.line} runs and prints what the README shows`, async () => {
-        const cwd = options.prepare ? await options.prepare(example.line) : undefined;
-        const run = await runReadmeExample(example, { ...options, packageDir, ...(cwd ? { cwd } : {}) });
+        const cwd = path.join(root, `line-${example.line}`);
+        mkdirSync(cwd);
+        await prepare?.(cwd, example.line);
+        const run = await runReadmeExample(example, { ...runOptions, packageDir, cwd });
         expect(run.stderr).toBe("");
         expect(run.status).toBe(0);
-        if (example.expectedOutput !== null) expect(run.stdout).toBe(example.expectedOutput);
+        expect(run.stdout).toBe(example.expectedOutput);
       });
     }
   });
