@@ -137,6 +137,13 @@ describe("SIGKILL mid-run, then --resume", () => {
     expect(killed.signal, killed.stderr).toBe("SIGKILL");
     expect(existsSync(path.join(killedOut, "adapter"))).toBe(false); // it really stopped mid-run
 
+    // Without --resume the folder is refused, and the message says how to continue.
+    const refused = await finished(cli([...common, "--out", killedOut]));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(
+      /already holds checkpoints .*resume it \(--resume, or resume: true from code\)/,
+    );
+
     const resumed = await finished(cli([...common, "--out", killedOut, "--resume"]));
     expect(resumed.code, resumed.stderr).toBe(0);
     const from = Number(/resumed from .*step-(\d+)/.exec(resumed.stderr)?.[1]);

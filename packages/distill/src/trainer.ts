@@ -165,7 +165,7 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
   const existing = await latestCheckpoint(checkpointsDir);
   if (existing && !options.resume) {
     throw new Error(
-      `${outDir} already holds checkpoints (newest: ${existing.dir}); resume, or use another output folder`,
+      `${outDir} already holds checkpoints (newest: ${existing.dir}); resume it (--resume, or resume: true from code) or use another output folder`,
     );
   }
   if (existing && options.resume) {

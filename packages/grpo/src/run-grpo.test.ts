@@ -194,7 +194,9 @@ describe("a tiny GRPO run", () => {
 
   it("refuses a folder with checkpoints without resume, and a resume with other settings", async () => {
     const dir = path.join(tmp, "full");
-    await expect(run(dir)).rejects.toThrow(/already holds checkpoints/);
+    await expect(run(dir)).rejects.toThrow(
+      /already holds checkpoints .*resume it \(--resume, or resume: true from code\)/,
+    );
     await expect(run(dir, { beta: 0.1 }, true)).rejects.toThrow(/different GRPO settings/);
     // Another problem set (another file, --fresh or --problem-seed) is another run.
     const others = problems.map((p) => ({ ...p, question: `${p.question} ` }));

@@ -201,7 +201,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
   const existing = await latestGrpoCheckpoint(checkpointsDir);
   if (existing && !options.resume) {
     throw new Error(
-      `${outDir} already holds checkpoints (newest: ${existing.dir}); resume, or use another folder`,
+      `${outDir} already holds checkpoints (newest: ${existing.dir}); resume it (--resume, or resume: true from code) or use another folder`,
     );
   }
   if (existing) {
