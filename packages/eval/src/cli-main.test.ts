@@ -214,6 +214,9 @@ describe("ssb-eval CLI", () => {
       [["--top-p", "0"], /--top-p: expected a number in \(0, 1\], found "0"/],
       [["--min-p", "1.5"], /--min-p: expected a number in \[0, 1\], found "1.5"/],
       [["--repetition-penalty", "0"], /--repetition-penalty: expected a number > 0, found "0"/],
+      [["--top-p=-1"], /--top-p: expected a number in \(0, 1\], found "-1"/],
+      [["--temperature=-0.5"], /--temperature: expected a number >= 0, found "-0.5"/],
+      [["--top-k", "1.5"], /--top-k: expected an integer >= 0, found "1.5"/],
     ];
     for (const [flags, message] of cases) {
       const c4 = capture();

@@ -18,6 +18,7 @@ import { loadRepliesGenerator } from "./replies-generator.js";
 import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
 import { checkRunFolder, type EvalConfig, runEval, validateEvalConfig } from "./run-eval.js";
 import { type ModelIdentity, type RunManifest, readRunManifest } from "./run-manifest.js";
+import { SAMPLING_RULES } from "./sampling-rules.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
 import type { SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
@@ -103,17 +104,29 @@ function parseNumber(
 }
 
 /**
- * A flag's value outside its setting's range, named by the flag: left to the config check, it was reported as
- * `config.sampling.topP` (or as a field of the --config file, which never held it).
+ * A sampling flag's value, checked against its setting's range here so the error names the flag: left to the
+ * config check, it was reported as `config.sampling.topP` (or as a field of the --config file, which never
+ * held it). The ranges themselves live in one place, `SAMPLING_RULES`.
  */
-function refuseOutOfRange(
-  value: number | undefined,
-  raw: string | undefined,
+function samplingFlag(
+  values: Record<string, string | boolean | undefined>,
   flag: string,
-  ok: (v: number) => boolean,
-  expected: string,
-): void {
-  if (value !== undefined && !ok(value)) throw new Error(`${flag}: expected ${expected}, found "${raw}"`);
+  field: keyof SamplingParams,
+  integer: boolean,
+): number | undefined {
+  const raw = values[flag];
+  if (typeof raw !== "string") return undefined;
+  const rule = SAMPLING_RULES[field];
+  let value: number | undefined;
+  try {
+    // parseNumber checks the written form (and integers' 2^53 bound); the rule says the whole range.
+    value = parseNumber(raw, `--${flag}`, integer);
+  } catch {
+    value = undefined;
+  }
+  if (value === undefined || !rule.ok(value))
+    throw new Error(`--${flag}: expected ${rule.expected}, found "${raw}"`);
+  return value;
 }
 
 function loadSpecs(path: string): BenchmarkSpec[] {
@@ -210,25 +223,17 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     maxNewTokens: 2048,
     ...fromFile.sampling,
   };
-  const temperature = parseNumber(values.temperature, "--temperature", false, 0);
-  if (temperature !== undefined) sampling.temperature = temperature;
-  const topP = parseNumber(values["top-p"], "--top-p", false, 0);
-  refuseOutOfRange(topP, values["top-p"], "--top-p", (v) => v > 0 && v <= 1, "a number in (0, 1]");
-  if (topP !== undefined) sampling.topP = topP;
-  const topK = parseNumber(values["top-k"], "--top-k", true, 0);
-  if (topK !== undefined) sampling.topK = topK;
-  const minP = parseNumber(values["min-p"], "--min-p", false, 0);
-  refuseOutOfRange(minP, values["min-p"], "--min-p", (v) => v <= 1, "a number in [0, 1]");
-  if (minP !== undefined) sampling.minP = minP;
-  const repetitionPenalty = parseNumber(values["repetition-penalty"], "--repetition-penalty", false, 0);
-  refuseOutOfRange(
-    repetitionPenalty,
-    values["repetition-penalty"],
-    "--repetition-penalty",
-    (v) => v > 0,
-    "a number > 0",
-  );
-  if (repetitionPenalty !== undefined) sampling.repetitionPenalty = repetitionPenalty;
+  const flags: [string, keyof SamplingParams, boolean][] = [
+    ["temperature", "temperature", false],
+    ["top-p", "topP", false],
+    ["top-k", "topK", true],
+    ["min-p", "minP", false],
+    ["repetition-penalty", "repetitionPenalty", false],
+  ];
+  for (const [flag, field, integer] of flags) {
+    const value = samplingFlag(values, flag, field, integer);
+    if (value !== undefined) sampling[field] = value;
+  }
   const maxNew = parseNumber(values["max-new-tokens"], "--max-new-tokens", true, 1);
   if (maxNew !== undefined) sampling.maxNewTokens = maxNew;
 

@@ -19,6 +19,7 @@ import { hashString } from "./prng.js";
 import { buildMessages, isUserTemplate } from "./prompt.js";
 import { openRecordsAppender, readRecords, writeFileAtomic, writeRecordsAtomic } from "./records-file.js";
 import { buildManifest, checkRunManifest, type ModelIdentity } from "./run-manifest.js";
+import { isSamplingField, REQUIRED_SAMPLING_FIELDS, SAMPLING_RULES } from "./sampling-rules.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
 import type { Problem, SampleRecord, SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
@@ -118,7 +119,6 @@ const CONFIG_FIELDS = new Set([
   "bootstrap",
   "name",
 ]);
-const SAMPLING_FIELDS = new Set(["temperature", "topK", "topP", "minP", "repetitionPenalty", "maxNewTokens"]);
 
 /**
  * Check a run's settings before anything is written, so a bad value never locks a run folder to it. Unknown
@@ -136,22 +136,13 @@ export function validateEvalConfig(config: EvalConfig, where = "config"): void {
   const s = config.sampling;
   if (typeof s !== "object" || s === null) fail("sampling", "an object", s);
   for (const key of Object.keys(s))
-    if (!SAMPLING_FIELDS.has(key)) throw new Error(`${where}: unknown field "sampling.${key}"`);
-  if (!(typeof s.temperature === "number" && s.temperature >= 0))
-    fail("sampling.temperature", "a number >= 0", s.temperature);
-  if (!Number.isInteger(s.maxNewTokens) || s.maxNewTokens < 1)
-    fail("sampling.maxNewTokens", "a positive integer", s.maxNewTokens);
-  if (s.topK !== undefined && !(Number.isInteger(s.topK) && s.topK >= 0))
-    fail("sampling.topK", "an integer >= 0", s.topK);
-  if (s.topP !== undefined && !(typeof s.topP === "number" && s.topP > 0 && s.topP <= 1))
-    fail("sampling.topP", "a number in (0, 1]", s.topP);
-  if (s.minP !== undefined && !(typeof s.minP === "number" && s.minP >= 0 && s.minP <= 1))
-    fail("sampling.minP", "a number in [0, 1]", s.minP);
-  if (
-    s.repetitionPenalty !== undefined &&
-    !(typeof s.repetitionPenalty === "number" && s.repetitionPenalty > 0)
-  )
-    fail("sampling.repetitionPenalty", "a number > 0", s.repetitionPenalty);
+    if (!isSamplingField(key)) throw new Error(`${where}: unknown field "sampling.${key}"`);
+  for (const [field, rule] of Object.entries(SAMPLING_RULES)) {
+    const value = s[field as keyof SamplingParams];
+    const optional = !REQUIRED_SAMPLING_FIELDS.has(field as keyof SamplingParams);
+    if (!(optional && value === undefined) && !rule.ok(value))
+      fail(`sampling.${field}`, rule.expected, value);
+  }
   if (!(Number.isSafeInteger(config.seed) && config.seed >= 0)) fail("seed", "an integer >= 0", config.seed);
   // Checked here, not first when a prompt is built: by then run.json pins the bad template and the corrected
   // rerun is refused as "different settings".
