@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -133,5 +133,35 @@ describe("ssb-export-onnx run", () => {
     const c = capture();
     expect(await runExportCli(["--model", path.join(workDir, "nope"), "--out", workDir], c.io)).toBe(1);
     expect(c.err()).toContain(path.join(workDir, "nope", "config.json"));
+  });
+
+  it("stopped midway (Ctrl-C), exits 130, says so, and leaves the earlier export as it was", async () => {
+    const out = path.join(workDir, "stopped-out");
+    expect(await runExportCli(["--model", tinyRefDir, "--out", out], capture().io)).toBe(0);
+    const before = await readFile(path.join(out, "model.onnx"));
+    const controller = new AbortController();
+    const c = capture();
+    // Stop as the first weights are written, as a Ctrl-C would: the adapter export would change model.onnx.
+    const io = {
+      stdout: c.io.stdout,
+      stderr: (t: string) => {
+        if (t.startsWith("writing weights")) controller.abort(new Error("stopped by SIGINT"));
+        c.io.stderr(t);
+      },
+    };
+    const args = ["--model", tinyRefDir, "--out", out, "--adapter", path.join(tinyRefDir, "lora")];
+    expect(await runExportCli(args, io, controller.signal)).toBe(130);
+    expect(c.err()).toContain(
+      `ssb-export-onnx: stopped before the export finished; ${out} holds what it held before`,
+    );
+    expect(c.out()).toBe("");
+    expect(await readFile(path.join(out, "model.onnx"))).toEqual(before);
+    expect((await readdir(out)).sort()).toEqual([
+      "config.json",
+      "genai_config.json",
+      "model.onnx",
+      "tokenizer.json",
+      "tokenizer_config.json",
+    ]);
   });
 });

@@ -113,8 +113,36 @@ const defaultIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
-/** Runs the command; returns the process exit code (0 ok, 1 failure, 2 usage error). */
-export async function runExportCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+/**
+ * An AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts; a second signal exits at once. Without a listener Node
+ * would exit midway with no word on what was left (the output folder is safe either way: see export-stage.ts).
+ */
+function stopOnSignals(): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort(new Error(`stopped by ${name}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/**
+ * Runs the command; returns the process exit code (0 ok, 1 failure, 2 usage error, 130 stopped). `signal`
+ * stops it; without one, Ctrl-C and SIGTERM do.
+ */
+export async function runExportCli(
+  argv: string[],
+  io: CliIo = defaultIo,
+  signal?: AbortSignal,
+): Promise<number> {
   let options: ExportOnnxOptions | "help";
   try {
     options = parseExportArgs(argv);
@@ -137,6 +165,8 @@ export async function runExportCli(argv: string[], io: CliIo = defaultIo): Promi
     }
   };
   options.warn = (message) => io.stderr(`ssb-export-onnx: ${message}\n`);
+  const stop = signal ? { signal, release: () => {} } : stopOnSignals();
+  options.signal = stop.signal;
   try {
     const result = await exportOnnx(options);
     const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
@@ -151,7 +181,16 @@ export async function runExportCli(argv: string[], io: CliIo = defaultIo): Promi
     );
     return 0;
   } catch (error) {
+    if (stop.signal.aborted) {
+      io.stderr(
+        `ssb-export-onnx: stopped before the export finished; ${options.outDir} holds what it held before ` +
+          "(this export's partial files are removed). Run the same command again to export.\n",
+      );
+      return 130;
+    }
     io.stderr(`ssb-export-onnx: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
+  } finally {
+    stop.release();
   }
 }

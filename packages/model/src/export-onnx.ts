@@ -44,6 +44,8 @@ export interface WriteOnnxOptions {
   graphName?: string;
   /** Called after each initializer is written. */
   onProgress?: (done: number, total: number, name: string) => void;
+  /** Stops between initializers: the temp files are removed and the signal's reason is thrown. */
+  signal?: AbortSignal;
 }
 
 export interface WrittenOnnxModel {
@@ -83,6 +85,7 @@ export async function writeOnnxModel(
   const handle = external ? await open(dataTmp, "w") : undefined;
   try {
     for (const [index, init] of graph.initializers.entries()) {
+      options.signal?.throwIfAborted();
       const bytes = await init.load();
       if (bytes.byteLength !== init.byteLength) {
         throw new Error(
@@ -189,6 +192,12 @@ export interface ExportOnnxOptions {
   /** Model file name in outDir (default model.onnx); a plain name, not a path. */
   modelFileName?: string;
   onProgress?: (done: number, total: number, name: string) => void;
+  /**
+   * Stops the export (Ctrl-C in the CLI): checked between weights and once more before the new files replace
+   * the old, so a stopped export leaves outDir exactly as it was and throws the signal's reason. Once the
+   * replacing has begun (a few renames) it finishes.
+   */
+  signal?: AbortSignal;
   /** Where warnings go (one line each; default console.warn): a checkpoint without tokenizer.json. */
   warn?: (message: string) => void;
 }
@@ -255,6 +264,7 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
       metadata["ssb.adapter"] = path.basename(path.resolve(options.adapterDir));
     const writeOptions: WriteOnnxOptions = { metadata, externalData: options.externalData ?? "auto" };
     if (options.onProgress) writeOptions.onProgress = options.onProgress;
+    if (options.signal) writeOptions.signal = options.signal;
     const generation = await loadGenerationConfig(options.modelDir, config);
     const dataFileName = `${modelFileName}.data`;
     const sameDir = path.resolve(options.outDir) === path.resolve(options.modelDir);
@@ -276,6 +286,7 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
           copied.push(name);
         }
       }
+      options.signal?.throwIfAborted();
     } catch (error) {
       await discardExportStage(stage);
       throw error;
