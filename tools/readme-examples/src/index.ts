@@ -5,4 +5,4 @@ export {
   readmeExamples,
 } from "./readme-blocks.js";
 export { type ReadmeTestOptions, testReadmeExamples } from "./readme-tests.js";
-export { type ExampleRun, type RunExampleOptions, runReadmeExample } from "./run-example.js";
+export { type ExampleRun, packedFiles, type RunExampleOptions, runReadmeExample } from "./run-example.js";

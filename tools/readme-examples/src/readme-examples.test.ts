@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseReadmeExamples } from "./readme-blocks.js";
-import { runReadmeExample } from "./run-example.js";
+import { packedFiles, runReadmeExample } from "./run-example.js";
 
 describe("parseReadmeExamples", () => {
   it("takes only blocks marked runnable, with the line of their opening fence", () => {
@@ -64,7 +64,12 @@ describe("runReadmeExample", () => {
   mkdirSync(path.join(pkg, "dist"), { recursive: true });
   writeFileSync(
     path.join(pkg, "package.json"),
-    JSON.stringify({ name: "@demo/pkg", type: "module", exports: { ".": "./dist/index.js" } }),
+    JSON.stringify({
+      name: "@demo/pkg",
+      version: "1.0.0",
+      type: "module",
+      exports: { ".": "./dist/index.js" },
+    }),
   );
   writeFileSync(path.join(pkg, "dist", "index.js"), "export const double = (x) => 2 * x;\n");
 
@@ -93,5 +98,35 @@ describe("runReadmeExample", () => {
     );
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain("triple");
+  });
+
+  it("holds only the files npm would publish: one left out of `files` is missing for the example", async () => {
+    const lean = path.join(dir, "lean");
+    mkdirSync(path.join(lean, "dist"), { recursive: true });
+    mkdirSync(path.join(lean, "data"), { recursive: true });
+    writeFileSync(
+      path.join(lean, "package.json"),
+      JSON.stringify({
+        name: "@demo/lean",
+        version: "1.0.0",
+        type: "module",
+        files: ["dist"],
+        exports: { ".": "./dist/index.js" },
+      }),
+    );
+    // The module reads a data file beside it at run time; "files" forgets data/.
+    writeFileSync(
+      path.join(lean, "dist", "index.js"),
+      'import { readFileSync } from "node:fs";\nexport const table = () => readFileSync(new URL("../data/t.txt", import.meta.url), "utf8");\n',
+    );
+    writeFileSync(path.join(lean, "data", "t.txt"), "x");
+    expect(packedFiles(lean).sort()).toEqual(["dist/index.js", "package.json"]);
+    const code = 'import { table } from "@demo/lean";\nconsole.log(table());\n';
+    const run = await runReadmeExample(
+      { file: "README.md", line: 4, language: "ts", code, expectedOutput: null },
+      { packageDir: lean },
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain("t.txt");
   });
 });

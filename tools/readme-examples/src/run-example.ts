@@ -2,10 +2,13 @@
  * Runs one README example the way a user who installed the package would: the example's file sits in a
  * fresh folder whose node_modules holds the package (under its own name) and the packages it depends on,
  * so `import { … } from "@ssb/x"` resolves through the package's `exports` to its built dist, never to its
- * source. TypeScript runs through tsx, as `npx tsx example.ts` would.
+ * source. The package there holds only the files `npm pack` would publish, so an example also fails when
+ * something it needs at run time is left out of `files`. TypeScript runs through tsx, as `npx tsx
+ * example.ts` would.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import {
+  copyFileSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -41,15 +44,36 @@ export interface ExampleRun {
 
 const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 
-/** node_modules for the example: the package itself plus every package its own node_modules holds. */
+const packedByPackage = new Map<string, string[]>();
+
+/** The files `npm pack` would put in the package's tarball (relative paths), asked once per package. */
+export function packedFiles(packageDir: string): string[] {
+  const dir = path.resolve(packageDir);
+  const known = packedByPackage.get(dir);
+  if (known) return known;
+  const json = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const [report] = JSON.parse(json) as { files: { path: string }[] }[];
+  if (!report) throw new Error(`${dir}: npm pack --dry-run reported nothing`);
+  const files = report.files.map((f) => f.path);
+  packedByPackage.set(dir, files);
+  return files;
+}
+
+/** node_modules for the example: the package as published plus every package its own node_modules holds. */
 function linkPackages(root: string, packageDir: string): void {
   const modules = path.join(root, "node_modules");
   const manifest = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")) as {
     name: string;
   };
   const own = path.join(modules, manifest.name);
-  mkdirSync(path.dirname(own), { recursive: true });
-  symlinkSync(path.resolve(packageDir), own, "dir");
+  for (const file of packedFiles(packageDir)) {
+    mkdirSync(path.dirname(path.join(own, file)), { recursive: true });
+    copyFileSync(path.join(packageDir, file), path.join(own, file));
+  }
   const installed = path.join(packageDir, "node_modules");
   let entries: string[] = [];
   try {
