@@ -9,7 +9,7 @@ import type { GradeOptions } from "@ssb/verifier";
 import type { BenchmarkSpec } from "./benchmarks.js";
 import type { LoadedBenchmark } from "./load-benchmark.js";
 import { DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE } from "./prompt.js";
-import { describeJsonValue, readTextFile } from "./read-file.js";
+import { describeJsonValue, parseJsonText, readTextFile } from "./read-file.js";
 import type { EvalConfig } from "./run-eval.js";
 import type { SamplingParams } from "./types.js";
 
@@ -99,12 +99,7 @@ export function readRunManifest(file: string): RunManifest {
   } catch (error) {
     throw new Error(`${file}: cannot read (${(error as Error).message})`);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
-  }
+  const value = parseJsonText(text, file);
   if (!isObject(value))
     throw new Error(
       `${file}: not a JSON object (found ${describeJsonValue(value)}); it should hold a run's settings`,
