@@ -201,6 +201,37 @@ describe("runCuration", () => {
     expect(existsSync(join(out, "curation.lock"))).toBe(false);
   });
 
+  it("refuses a second call in the same process on a folder the first is writing, and never doubles records", async () => {
+    const out = tmp();
+    const slowTeacher = () =>
+      new ScriptedGenerator((r) => ({ text: `\\boxed{${golds.get(problemOfRequest(r))}}` }), 1);
+    const first = runCuration({ problems, rollouts, outDir: out, config, generator: slowTeacher() });
+    // The same folder spelled another way is the same folder.
+    const second = runCuration({ problems, rollouts, outDir: `${out}/.`, config, generator: slowTeacher() });
+    await expect(second).rejects.toThrow(
+      `output folder ${out}/. is being written by another runCuration call in this process; wait for it to finish`,
+    );
+    const result = await first;
+    const ids = readLines<PairRecord>(join(out, "pairs.jsonl")).map((p) => p.problemId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(result.summary.kept);
+    // Once the first has finished, the folder is free again (the rerun finds it finished).
+    const again = await runCuration({ problems, rollouts, outDir: out, config, generator: slowTeacher() });
+    expect(again.skipped).toBe(problems.length);
+  });
+
+  it("refuses an output folder that is a file or under one, naming it and changing nothing", async () => {
+    const file = join(tmp(), "a-file");
+    writeFileSync(file, "kept\n");
+    await expect(runCuration({ problems, rollouts, outDir: file, config })).rejects.toThrow(
+      `output folder ${file} exists and is not a folder; give a folder path`,
+    );
+    await expect(runCuration({ problems, rollouts, outDir: join(file, "sub"), config })).rejects.toThrow(
+      `cannot create output folder ${join(file, "sub")} (ENOTDIR`,
+    );
+    expect(readFileSync(file, "utf8")).toBe("kept\n");
+  });
+
   it("refuses rollouts of two models and an empty gold answer, before writing anything", async () => {
     const out = tmp();
     const mixed = rollouts.map((r, i) => ({ ...r, modelId: i === 5 ? "other" : "base" }));

@@ -4,9 +4,8 @@
  * directory skips finished problems and appends the rest, giving the same files as an uninterrupted run.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { acquirePidLock } from "@ssb/logit-store";
 import {
   type CuratedProblem,
   checkSelectionConfig,
@@ -17,6 +16,7 @@ import type { AnswerEquivalence, Grader } from "./grader.js";
 import { openJournal, problemIdKey } from "./jsonl-journal.js";
 import { checkBoolean, checkInteger } from "./option-checks.js";
 import { checkNoTeacherModeDowngrade, checkRecordsHaveRunFile, readRunSettings } from "./output-folder.js";
+import { claimOutputFolder } from "./output-folder-claim.js";
 import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
 import { hashString } from "./prng.js";
 import type { Problem, Rollout } from "./records.js";
@@ -215,11 +215,11 @@ export async function runCuration(input: RunCurationInput): Promise<CurationRunR
   checkBoolean(config.captureLogits, "runCuration", "captureLogits");
   checkInteger(config.batchSize, 1, "runCuration", "batchSize");
   const files = outputFiles(input.outDir);
-  mkdirSync(input.outDir, { recursive: true });
-  // Inputs are checked before the run file is written, so a bad input never claims an output folder.
+  // Inputs are checked before the output folder is made or claimed, so a bad input never claims one.
   const { byProblem, unmatched } = groupRollouts(input.problems, input.rollouts);
-  // One run per output folder: two appending to the same journals would write problems twice.
-  const release = acquirePidLock(join(input.outDir, "curation.lock"), input.outDir, "curation run");
+  // One run per output folder (in this process or another): two appending to the same journals would write
+  // problems twice.
+  const release = claimOutputFolder(input.outDir);
   try {
     return await curateLocked(input, config, files, byProblem, unmatched);
   } finally {
