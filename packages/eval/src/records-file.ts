@@ -1,17 +1,20 @@
 /**
  * records.jsonl: the run's journal while it runs, and its canonical result when it ends.
  *
- * While running, every sample is appended as one complete line with a single write() on an O_APPEND descriptor,
- * so a crash can at worst leave one torn final line; on resume that tail is cut off (it was never acknowledged)
- * and its sample is generated again. When the run completes the file is rewritten in canonical order
+ * While running, every sample is appended as one complete line with a single write() on an O_APPEND descriptor
+ * and fsync'ed, so a crash can at worst leave one torn final line; on resume that tail is cut off (it was never
+ * acknowledged) and its sample is generated again. A last line that is a whole, valid record without its
+ * newline (a file saved by an editor, or a write cut off just before the newline) is kept, not cut off. When the run completes the file is rewritten in canonical order
  * (benchmark, problem, sample index) via a temporary file and rename, so an interrupted-and-resumed run ends
  * byte-identical to an uninterrupted one.
  */
 import {
   closeSync,
   existsSync,
+  fsyncSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   truncateSync,
   writeFileSync,
@@ -62,11 +65,16 @@ export function parseRecord(value: unknown, where: string): SampleRecord {
   return value as SampleRecord;
 }
 
-/** Read a records file; a missing file reads as empty. A bad line other than the last is an error. */
+/**
+ * Read a records file; a missing file reads as empty. A bad line other than the last is an error, and so is a
+ * sample (benchmark, problem, sample index) recorded twice: which of the two is the run's cannot be told, and
+ * keeping either would silently drop the other.
+ */
 export function readRecords(path: string): ReadRecordsResult {
   if (!existsSync(path)) return { records: [], validBytes: 0, tornTail: false };
   const buffer = readFileSync(path);
   const records: SampleRecord[] = [];
+  const firstLine = new Map<string, number>();
   // A byte-order mark (a records file saved by an editor) is skipped, not read as part of the first line.
   const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
   let start = bom;
@@ -74,21 +82,32 @@ export function readRecords(path: string): ReadRecordsResult {
   let validBytes = bom;
   while (start < buffer.length) {
     line++;
-    const end = buffer.indexOf(0x0a, start);
-    if (end < 0) return { records, validBytes, tornTail: true };
+    const newline = buffer.indexOf(0x0a, start);
+    const end = newline < 0 ? buffer.length : newline;
+    const last = newline < 0 || newline === buffer.length - 1;
     const text = buffer.subarray(start, end).toString("utf8");
     if (text.trim() !== "") {
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch (error) {
-        if (end === buffer.length - 1) return { records, validBytes, tornTail: true };
+        if (last) return { records, validBytes, tornTail: true };
         throw new Error(`${path}:${line}: not valid JSON (${(error as Error).message})`);
       }
-      records.push(parseRecord(parsed, `${path}:${line}`));
+      // A prefix of a record that parses is the whole record, so a last line that parses is kept even without
+      // its newline, and one that parses but is not a record is an error like any other bad line.
+      const record = parseRecord(parsed, `${path}:${line}`);
+      const key = `${record.benchmark}/${record.problemId}#${record.sampleIndex}`;
+      const first = firstLine.get(key);
+      if (first !== undefined)
+        throw new Error(
+          `${path}:${line}: sample ${key} is recorded twice (first on line ${first}); two runs wrote this file, so its records cannot be trusted: start over in a new output folder`,
+        );
+      firstLine.set(key, line);
+      records.push(record);
     }
     start = end + 1;
-    validBytes = start;
+    validBytes = Math.min(start, buffer.length);
   }
   return { records, validBytes, tornTail: false };
 }
@@ -98,17 +117,34 @@ export interface RecordsAppender {
   close(): void;
 }
 
-/** Open for appending, first cutting the file back to its last complete line. */
+/** The last byte of an open file, or null when it is empty. */
+function lastByte(fd: number, size: number): number | null {
+  if (size === 0) return null;
+  const one = Buffer.alloc(1);
+  readSync(fd, one, 0, 1, size - 1);
+  return one[0] ?? null;
+}
+
+/**
+ * Open for appending, first cutting the file back to its last complete record (and ending a last record that
+ * lacks its newline with one, so the next record starts on a line of its own).
+ */
 export function openRecordsAppender(path: string, validBytes: number): RecordsAppender {
   if (existsSync(path)) truncateSync(path, validBytes);
-  const fd = openSync(path, "a");
+  const fd = openSync(path, "a+");
+  const write = (data: Buffer): void => {
+    let offset = 0;
+    while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+    // On disk before the next sample is generated: a crash (or a lost machine) loses at most the one in flight.
+    fsyncSync(fd);
+  };
+  const end = lastByte(fd, validBytes);
+  if (end !== null && end !== 0x0a) write(Buffer.from("\n"));
   return {
     append(records) {
       if (records.length === 0) return;
       // One buffer, one write: with O_APPEND the lines land whole and together.
-      const data = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
-      let offset = 0;
-      while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+      write(Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8"));
     },
     close() {
       closeSync(fd);

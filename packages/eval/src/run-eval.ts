@@ -8,13 +8,12 @@
  * (run-manifest.ts).
  */
 
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { acquirePidLock } from "@ssb/logit-store";
 import { type GradeOptions, grade } from "@ssb/verifier";
 import type { BenchmarkSpec } from "./benchmarks.js";
 import type { GeneratedSample, GenerationPrompt, SampleGenerator } from "./generator.js";
 import { type LoadedBenchmark, loadBenchmark } from "./load-benchmark.js";
+import { claimOutputFolder } from "./output-folder-claim.js";
 import { hashString } from "./prng.js";
 import { buildMessages, isUserTemplate } from "./prompt.js";
 import { openRecordsAppender, readRecords, writeFileAtomic, writeRecordsAtomic } from "./records-file.js";
@@ -229,11 +228,13 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
     );
   }
   const files = outputFiles(outDir);
-  mkdirSync(outDir, { recursive: true });
-  // One run per output folder: two appending to one records.jsonl would grade every sample twice.
-  const release = acquirePidLock(join(outDir, "eval.lock"), outDir, "ssb-eval run");
+  // Benchmarks are read before the output folder is made or claimed: a missing file leaves no folder behind.
+  const loaded = loadRunBenchmarks(config, input.dataDir);
+  // One run per output folder (in this process or another): two appending to one records.jsonl would grade
+  // every sample twice.
+  const release = claimOutputFolder(outDir);
   try {
-    return await evalLocked(input, files);
+    return await evalLocked(input, files, loaded);
   } finally {
     release();
   }
@@ -242,15 +243,21 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
 async function evalLocked(
   input: RunEvalInput,
   files: ReturnType<typeof outputFiles>,
+  loaded: readonly LoadedBenchmark[],
 ): Promise<RunEvalResult> {
   const { config, generator, outDir } = input;
 
-  const loaded = loadRunBenchmarks(config, input.dataDir);
   const manifest = buildManifest(config, generator, loaded);
-  if (!checkRunManifest(files.run, manifest, generator))
-    writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
+  const hasRunFile = checkRunManifest(files.run, manifest, generator);
 
+  // Everything already in the folder is checked before run.json is written, so a refused run claims nothing.
   const existing = readRecords(files.records);
+  if (!hasRunFile && (existing.records.length > 0 || existing.tornTail)) {
+    // run.json is written before the first record, so these were made with settings nobody can check.
+    throw new Error(
+      `${files.records}: this folder holds records but no run.json, so the settings they were made with are unknown; start over in a new output folder (--out), or remove records.jsonl to start over in this one`,
+    );
+  }
   const problemsByBenchmark = new Map(
     loaded.map((b) => [b.spec.name, new Map(b.problems.map((p) => [p.id, p]))]),
   );
@@ -266,6 +273,7 @@ async function evalLocked(
     }
     done.set(key(r.benchmark, r.problemId, r.sampleIndex), r);
   }
+  if (!hasRunFile) writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
   const resumed = done.size;
   const total = loaded.reduce((s, b) => s + b.problems.length * config.n, 0);
   input.onProgress?.({ done: resumed, total, resumed });

@@ -104,6 +104,11 @@ export function readRunManifest(file: string): RunManifest {
     throw new Error(
       `${file}: not a JSON object (found ${describeJsonValue(value)}); it should hold a run's settings`,
     );
+  // Another tool's run.json (an ssb-curate or ssb-distill output folder): say so rather than name a field.
+  if (typeof value.format === "string" && value.format !== RUN_FORMAT)
+    throw new Error(
+      `${file}: holds a run of another kind (format "${value.format}"), not an ssb-eval run ("${RUN_FORMAT}")`,
+    );
   const bad = (field: string, expected: string): Error =>
     new Error(`${file}: field "${field}" must be ${expected}`);
   if (typeof value.modelId !== "string") throw bad("modelId", "a string");
