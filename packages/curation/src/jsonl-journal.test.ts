@@ -43,6 +43,26 @@ describe("openJournal", () => {
     expect(readFileSync(path, "utf8")).toBe('{"problemId":"a"}\n{"problemId":"b"}\n');
   });
 
+  it("keeps a whole last record that lacks only its newline, ending it before the next append", () => {
+    const path = join(tmp(), "x.jsonl");
+    writeFileSync(path, '{"problemId":"a"}\n{"problemId":"b","v":2}');
+    const j = openJournal(path, problemIdKey);
+    expect([...j.keys]).toEqual(["a", "b"]);
+    expect(j.existing).toEqual([{ problemId: "a" }, { problemId: "b", v: 2 }]);
+    expect(j.truncatedBytes).toBe(0);
+    j.append("c", { problemId: "c" });
+    j.close();
+    expect(readFileSync(path, "utf8")).toBe(
+      '{"problemId":"a"}\n{"problemId":"b","v":2}\n{"problemId":"c"}\n',
+    );
+    // A last line that parses but is no record (no problemId) was not cut off by a crash: refused, kept.
+    writeFileSync(path, '{"problemId":"a"}\n{"v":2}');
+    expect(() => openJournal(path, problemIdKey)).toThrow(
+      `${path}:2: expected a record with a string "problemId" field`,
+    );
+    expect(readFileSync(path, "utf8")).toBe('{"problemId":"a"}\n{"v":2}');
+  });
+
   it("reads a journal that an editor saved with a byte order mark", () => {
     const path = join(tmp(), "x.jsonl");
     writeFileSync(path, '\ufeff{"problemId":"a"}\n');

@@ -31,15 +31,24 @@ export function openJournal<T>(path: string, keyOf: (value: unknown, where: stri
   const existing: T[] = [];
   let truncatedBytes = 0;
   if (existsSync(path)) {
-    const bytes = readFileSync(path);
+    let bytes = readFileSync(path);
     const lastNewline = bytes.lastIndexOf(0x0a);
-    const cleanLength = lastNewline + 1;
+    let cleanLength = lastNewline + 1;
     if (cleanLength < bytes.length) {
-      // A record cut off mid-write by a crash: drop it; its problem is simply redone.
-      truncatedBytes = bytes.length - cleanLength;
       const fd = openSync(path, "r+");
       try {
-        ftruncateSync(fd, cleanLength);
+        const line = bytes.subarray(0, cleanLength).filter((b) => b === 0x0a).length + 1;
+        if (isWholeRecord(bytes.subarray(cleanLength), keyOf, `${path}:${line}`)) {
+          // A whole record that only lacks its newline (saved by an editor, or cut off just before it): a
+          // prefix of a record that parses is the whole record, so it is kept and ended, not redone.
+          writeSync(fd, "\n", bytes.length);
+          bytes = Buffer.concat([bytes, Buffer.from("\n")]);
+          cleanLength = bytes.length;
+        } else {
+          // A record cut off mid-write by a crash: drop it; its problem is simply redone.
+          truncatedBytes = bytes.length - cleanLength;
+          ftruncateSync(fd, cleanLength);
+        }
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -82,6 +91,27 @@ export function openJournal<T>(path: string, keyOf: (value: unknown, where: stri
       closeSync(fd);
     },
   };
+}
+
+/**
+ * Whether `tail` (a last line without its newline) is a whole record (true) or a torn one (false, it does not
+ * parse). A tail that parses but is not a valid record was not cut off by a crash: keyOf's error, naming `where`.
+ */
+function isWholeRecord(
+  tail: Buffer,
+  keyOf: (value: unknown, where: string) => string,
+  where: string,
+): boolean {
+  const text = stripBom(tail.toString("utf8"));
+  if (text.trim() === "") return false;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  keyOf(value, where);
+  return true;
 }
 
 /** keyOf for records whose key is their `problemId` string field. */
