@@ -46,6 +46,9 @@ export function checkNoTeacherModeDowngrade(
   );
 }
 
+/** run.json's `format`. */
+export const RUN_FORMAT = "ssb-curation-run/1";
+
 /** The `settings` object of a run.json, or an error naming the file and what is wrong with it. */
 export function readRunSettings(path: string): Record<string, unknown> {
   let parsed: unknown;
@@ -58,6 +61,12 @@ export function readRunSettings(path: string): Record<string, unknown> {
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw new Error(`${path}: expected a JSON object with a "settings" field, found ${describe(parsed)}`);
+  const format = (parsed as Record<string, unknown>).format;
+  // Another tool's run.json (an ssb-eval or ssb-distill output folder): say so rather than name a field.
+  if (typeof format === "string" && format !== RUN_FORMAT)
+    throw new Error(
+      `${path}: holds a run of another kind (format "${format}"), not a curation run ("${RUN_FORMAT}"); use another output folder`,
+    );
   const settings = (parsed as Record<string, unknown>).settings;
   if (typeof settings !== "object" || settings === null || Array.isArray(settings))
     throw new Error(`${path}: field "settings" must be an object, found ${describe(settings)}`);

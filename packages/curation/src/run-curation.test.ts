@@ -174,6 +174,48 @@ describe("runCuration", () => {
     await runCuration({ problems: problems.slice(0, 3), rollouts, outDir: out, config: explicit });
   });
 
+  it("pins logit capture at the first teacher run: a resume without capture is refused, not mixed", async () => {
+    const out = tmp();
+    // Selection first (no teacher, so nothing about capture is pinned yet), then a teacher run without capture.
+    await runCuration({ problems: problems.slice(0, 3), rollouts, outDir: out, config });
+    const noCapture = { ...config, captureLogits: false };
+    await runCuration({
+      problems: problems.slice(0, 8),
+      rollouts,
+      outDir: out,
+      config: noCapture,
+      generator: teacher(),
+    });
+    const before = readFileSync(join(out, "pairs.jsonl"), "utf8");
+    const gen = teacher();
+    await expect(runCuration({ problems, rollouts, outDir: out, config, generator: gen })).rejects.toThrow(
+      /run\.json: this output directory holds a run with captureLogits=false, but this run has captureLogits=true/,
+    );
+    expect(gen.calls).toHaveLength(0);
+    expect(readFileSync(join(out, "pairs.jsonl"), "utf8")).toBe(before);
+    const done = await runCuration({
+      problems,
+      rollouts,
+      outDir: out,
+      config: noCapture,
+      generator: teacher(),
+    });
+    expect(done.summary.problems).toBe(problems.length);
+  });
+
+  it("names another tool's run.json instead of one of its fields, changing nothing", async () => {
+    const out = tmp();
+    const runFile = join(out, "run.json");
+    const evalRun = `${JSON.stringify({ format: "ssb-eval-run/1", modelId: "m", n: 1 })}\n`;
+    writeFileSync(runFile, evalRun);
+    writeFileSync(join(out, "records.jsonl"), '{"benchmark":"gsm8k"}\n');
+    await expect(runCuration({ problems, rollouts, outDir: out, config })).rejects.toThrow(
+      `${runFile}: holds a run of another kind (format "ssb-eval-run/1"), not a curation run ("ssb-curation-run/1"); use another output folder`,
+    );
+    expect(readFileSync(runFile, "utf8")).toBe(evalRun);
+    expect(readdirSync(out).sort()).toEqual(["records.jsonl", "run.json"]);
+  });
+
   it("refuses to resume on problems whose inputs changed (an edited rollout, more samples, another gold)", async () => {
     const out = tmp();
     await runCuration({ problems: problems.slice(0, 6), rollouts, outDir: out, config });

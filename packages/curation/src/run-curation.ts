@@ -4,8 +4,9 @@
  * directory skips finished problems and appends the rest, giving the same files as an uninterrupted run.
  */
 import { createHash } from "node:crypto";
-import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { stripBom } from "./bom.js";
 import {
   type CuratedProblem,
   checkSelectionConfig,
@@ -15,7 +16,12 @@ import {
 import type { AnswerEquivalence, Grader } from "./grader.js";
 import { openJournal, problemIdKey } from "./jsonl-journal.js";
 import { checkBoolean, checkInteger } from "./option-checks.js";
-import { checkNoTeacherModeDowngrade, checkRecordsHaveRunFile, readRunSettings } from "./output-folder.js";
+import {
+  checkNoTeacherModeDowngrade,
+  checkRecordsHaveRunFile,
+  RUN_FORMAT,
+  readRunSettings,
+} from "./output-folder.js";
 import { claimOutputFolder } from "./output-folder-claim.js";
 import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
 import { hashString } from "./prng.js";
@@ -130,7 +136,21 @@ function fullTeacherSampling(sampling: unknown): Record<string, unknown> {
   );
 }
 
-function checkOrWriteRunFile(path: string, settings: Record<string, unknown>): void {
+/**
+ * Compares this run's settings with the folder's run.json, or writes it for a new run. `teacherSettings` (given
+ * in teacher mode) are pinned by the first teacher-mode run: a selection-only run before it had no teacher, so
+ * its run.json lacks them and gets them added.
+ */
+function checkOrWriteRunFile(
+  path: string,
+  settings: Record<string, unknown>,
+  teacherSettings: Record<string, unknown>,
+): void {
+  const differs = (key: string, before: string, now: string): Error =>
+    new Error(
+      `${path}: this output directory holds a run with ${key}=${before}, but this run has ${key}=${now}; ` +
+        "use another output directory (or delete this one) instead of mixing two runs",
+    );
   if (existsSync(path)) {
     let previous = readRunSettings(path);
     // Written before defaults were filled in: read the same way.
@@ -139,16 +159,25 @@ function checkOrWriteRunFile(path: string, settings: Record<string, unknown>): v
     for (const key of Object.keys(settings)) {
       const before = JSON.stringify(previous[key]);
       const now = JSON.stringify(settings[key]);
-      if (before !== now) {
-        throw new Error(
-          `${path}: this output directory holds a run with ${key}=${before}, but this run has ${key}=${now}; ` +
-            "use another output directory (or delete this one) instead of mixing two runs",
-        );
-      }
+      if (before !== now) throw differs(key, before, now);
+    }
+    const missing: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(teacherSettings)) {
+      if (!(key in previous)) missing[key] = value;
+      else if (JSON.stringify(previous[key]) !== JSON.stringify(value))
+        throw differs(key, JSON.stringify(previous[key]), JSON.stringify(value));
+    }
+    if (Object.keys(missing).length > 0) {
+      const file = JSON.parse(stripBom(readFileSync(path, "utf8"))) as Record<string, unknown>;
+      const all = { ...(file.settings as Record<string, unknown>), ...missing };
+      writeAtomic(path, `${JSON.stringify({ ...file, settings: all }, null, 2)}\n`);
     }
     return;
   }
-  writeAtomic(path, `${JSON.stringify({ format: "ssb-curation-run/1", settings }, null, 2)}\n`);
+  writeAtomic(
+    path,
+    `${JSON.stringify({ format: RUN_FORMAT, settings: { ...settings, ...teacherSettings } }, null, 2)}\n`,
+  );
 }
 
 function writeAtomic(path: string, text: string): void {
@@ -237,7 +266,10 @@ async function curateLocked(
   // All three checks come before anything is written, so a refused run leaves the folder as it was.
   checkRecordsHaveRunFile(input.outDir, files);
   checkNoTeacherModeDowngrade(input.outDir, files, input.generator !== undefined);
-  checkOrWriteRunFile(files.run, runSettings(config));
+  // Whether logits are captured decides every pair's logitKey: pairs with and without logits in one file
+  // would fail distillation only at the pairs without.
+  const teacherSettings = input.generator ? { captureLogits: config.captureLogits ?? true } : {};
+  checkOrWriteRunFile(files.run, runSettings(config), teacherSettings);
 
   const selectionConfig: SelectionConfig = {
     ...config,
