@@ -1,3 +1,5 @@
+// Moved to @ssb/durable-files; re-exported until every package imports it from there.
+export { acquirePidLock } from "@ssb/durable-files";
 export { type CapturedTopk, captureTopk } from "./capture-topk.js";
 export { type CompressionCodec, type CompressionName, registerCompressionCodec } from "./compression.js";
 export { LogitStoreError } from "./errors.js";
@@ -16,7 +18,6 @@ export {
   topkLogProbs,
 } from "./logit-math.js";
 export type { ExampleEntry, Manifest, ShardEntry } from "./manifest.js";
-export { acquirePidLock } from "./pid-lock.js";
 export {
   type ExampleLogits,
   LogitStore,

@@ -1,8 +1,8 @@
 import { closeSync, fsync, openSync, renameSync, writevSync } from "node:fs";
 import { dirname } from "node:path";
 import { crc32 } from "node:zlib";
+import { fsyncDir } from "@ssb/durable-files";
 import { type CompressionType, type RecordBatch, RecordBatchFileWriter, type Schema } from "apache-arrow";
-import { fsyncDir } from "./fs-durable.js";
 
 /** Where one record batch lies in a shard, as the manifest records it. */
 export interface BatchLocation {

@@ -10,11 +10,11 @@ import {
   statSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
+import { acquirePidLock, LockError, writeFileAtomic } from "@ssb/durable-files";
 import type { Schema } from "apache-arrow";
 import { buildArrowSchema } from "./arrow-schema.js";
 import { type CompressionName, compressionTypeFor } from "./compression.js";
 import { LogitStoreError } from "./errors.js";
-import { writeFileAtomic } from "./fs-durable.js";
 import {
   type ExampleEntry,
   emptyManifest,
@@ -24,7 +24,6 @@ import {
   type ShardEntry,
   shardPath,
 } from "./manifest.js";
-import { acquirePidLock } from "./pid-lock.js";
 import { buildRecordBatch, type ExampleSegment } from "./record-batch.js";
 import {
   assertSameMeta,
@@ -146,7 +145,7 @@ export class LogitStoreWriter {
     let meta = validateMeta(metaIn, "writer metadata");
     if (openWriters.has(dir)) throw new LogitStoreError(`${dir}: a writer is already open on this store`);
     makeStoreDir(dir);
-    const release = acquirePidLock(join(dir, LOCK_FILE), dir, "writer");
+    const release = storeLock(join(dir, LOCK_FILE), dir);
     try {
       let manifest = readManifest(dir);
       if (manifest) {
@@ -475,4 +474,14 @@ function recover(dir: string, manifest: Manifest): { redo: string[]; nextShardIn
     }
   }
   return { redo, nextShardIndex: maxIndex + 1 };
+}
+
+/** The store's writer lock; a live holder is refused with a LogitStoreError, as every refusal of this package is. */
+function storeLock(file: string, dir: string): () => void {
+  try {
+    return acquirePidLock(file, dir, "writer");
+  } catch (error) {
+    if (error instanceof LockError) throw new LogitStoreError(error.message);
+    throw error;
+  }
 }
