@@ -69,6 +69,11 @@ export interface RunEvalInput {
   dataDir?: string;
   /** Write summary.json, report.md and report.html at the end. Default true. */
   reports?: boolean;
+  /**
+   * Stops the run after the sample in hand is saved: runEval rejects with the signal's reason, every sample
+   * generated so far is in records.jsonl, and a rerun with the same settings continues from there.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunEvalResult {
@@ -221,6 +226,7 @@ function makeRecord(
 export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   const { config, outDir } = input;
   validateEvalConfig(config);
+  input.signal?.throwIfAborted();
   if (config.sampling.temperature === 0 && config.n > 1) {
     // Not an error: greedy samples are identical, which is legal but almost always a configuration mistake.
     (input.warn ?? ((m: string) => process.emitWarning(m)))(
@@ -299,6 +305,7 @@ async function evalLocked(
       const batchSize = Math.max(1, config.promptsPerCall ?? 32);
       const problems = problemsByBenchmark.get(benchmark) ?? new Map<string, Problem>();
       for (let start = 0; start < pending.length; start += batchSize) {
+        input.signal?.throwIfAborted();
         const batch = pending.slice(start, start + batchSize);
         const expected = new Set(
           batch.flatMap((p) => p.sampleIndices.map((i) => key(benchmark, p.problemId, i))),
@@ -324,6 +331,8 @@ async function evalLocked(
           done.set(k, record);
           generated++;
           input.onProgress?.({ done: done.size, total, resumed });
+          // Leaving the loop closes the generator's stream (its return()), so an engine can stop at once.
+          input.signal?.throwIfAborted();
         }
         if (expected.size > 0) {
           throw new Error(

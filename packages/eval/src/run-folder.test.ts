@@ -120,6 +120,34 @@ describe("runEval's output folder", () => {
     expect(snapshot(out)).toEqual(snapshot(reference));
   });
 
+  it("stops on an AbortSignal with every generated sample saved; the rerun finishes the same files", async () => {
+    const reference = fresh();
+    await runEval({ config, generator: fakeGenerator(), outDir: reference });
+    const out = fresh();
+    const controller = new AbortController();
+    const stopped = runEval({
+      config,
+      generator: fakeGenerator(),
+      outDir: out,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done === 3) controller.abort();
+      },
+    });
+    await expect(stopped).rejects.toThrow(/aborted/);
+    expect(readFileSync(join(out, "records.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
+    expect(existsSync(join(out, "eval.lock"))).toBe(false);
+    const result = await runEval({ config, generator: fakeGenerator(), outDir: out });
+    expect([result.resumed, result.generated, result.summary.benchmarks[0]?.problems]).toEqual([3, 5, 4]);
+    expect(snapshot(out)).toEqual(snapshot(reference));
+    // Aborted before it starts: nothing is made.
+    const never = fresh();
+    await expect(
+      runEval({ config, generator: fakeGenerator(), outDir: never, signal: AbortSignal.abort() }),
+    ).rejects.toThrow(/aborted/);
+    expect(existsSync(never)).toBe(false);
+  });
+
   it("refuses an output folder that is a file or under one, naming it", async () => {
     const file = join(root, "a-file");
     writeFileSync(file, "kept\n");
