@@ -129,6 +129,40 @@ describe("runCuration", () => {
     }
   });
 
+  it("stops on an AbortSignal between batches; the rerun finishes the same files and a whole summary", async () => {
+    const full = tmp();
+    const reference = await runCuration({ problems, rollouts, outDir: full, config, generator: teacher() });
+    const out = tmp();
+    const controller = new AbortController();
+    const stopped = runCuration({
+      problems,
+      rollouts,
+      outDir: out,
+      config,
+      generator: teacher(),
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done >= 8) controller.abort();
+      },
+    });
+    await expect(stopped).rejects.toThrow(/aborted/);
+    const saved = readLines<PairRecord>(join(out, "pairs.jsonl")).length;
+    expect(saved).toBeGreaterThan(0);
+    expect(saved).toBeLessThan(reference.summary.kept ?? 0);
+    expect(existsSync(join(out, "curation.lock"))).toBe(false);
+    const resumed = await runCuration({ problems, rollouts, outDir: out, config, generator: teacher() });
+    expect(resumed.skipped).toBe(8);
+    expect(resumed.summary).toEqual(reference.summary);
+    for (const f of ["pairs.jsonl", "dropped.jsonl", "teacher-prompts.jsonl", "summary.json"])
+      expect(readFileSync(join(out, f), "utf8"), f).toBe(readFileSync(join(full, f), "utf8"));
+    // Aborted before it starts: no folder is made.
+    const never = join(tmp(), "never");
+    await expect(
+      runCuration({ problems, rollouts, outDir: never, config, signal: AbortSignal.abort() }),
+    ).rejects.toThrow(/aborted/);
+    expect(existsSync(never)).toBe(false);
+  });
+
   it("selection-only mode writes the teacher prompts; a later teacher run completes the same directory", async () => {
     const out = tmp();
     const sel = await runCuration({ problems, rollouts, outDir: out, config });

@@ -65,6 +65,12 @@ export interface RunCurationInput {
   /** Without one, only selection runs and teacher-prompts.jsonl is the product. */
   generator?: TeacherGenerator;
   onProgress?: (progress: CurationProgress) => void;
+  /**
+   * Stops the run at the next batch boundary (give the same signal to a generator that takes one, e.g.
+   * rollout's createTeacherGenerator, to stop its batch too): runCuration rejects with the signal's reason,
+   * every finished problem is in the journals, and a rerun with the same inputs continues from there.
+   */
+  signal?: AbortSignal;
 }
 
 export interface CurationOutputFiles {
@@ -237,6 +243,7 @@ function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[
 
 export async function runCuration(input: RunCurationInput): Promise<CurationRunResult> {
   const config = input.config ?? {};
+  input.signal?.throwIfAborted();
   // Settings are checked before the output folder is touched, so a typo never claims or changes it.
   checkSelectionConfig(config, "runCuration");
   checkBoolean(config.rejectStudentMention, "runCuration", "rejectStudentMention");
@@ -313,6 +320,7 @@ async function curateLocked(
     report(0);
     const batchSize = config.batchSize ?? 16;
     for (let start = 0; start < todo.length; start += batchSize) {
+      input.signal?.throwIfAborted();
       const batch = todo.slice(start, start + batchSize);
       const curated: { problem: Problem; result: CuratedProblem }[] = batch.map((problem) => ({
         problem,
@@ -328,6 +336,8 @@ async function curateLocked(
         }
         tasks.push({ problemId: problem.id, messages: result.prompt.messages, gold: problem.answer });
       }
+      // Prompts are on disk; a stop asked for during selection need not wait for the teacher.
+      input.signal?.throwIfAborted();
       const outcomes =
         generator && tasks.length > 0
           ? await runTeacherStep(tasks, generator, {
