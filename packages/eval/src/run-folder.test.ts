@@ -3,6 +3,7 @@
  * of unknown or mixed origin refused rather than resumed, and nothing claimed or lost by a refused run.
  */
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -147,6 +148,24 @@ describe("runEval's output folder", () => {
     ).rejects.toThrow(/aborted/);
     expect(existsSync(never)).toBe(false);
   });
+
+  // Root writes into a read-only folder anyway, so this runs only as another user (checked by hand as nobody).
+  it.skipIf(process.getuid?.() === 0)(
+    "refuses a read-only output folder before any work, naming it",
+    async () => {
+      const out = fresh();
+      mkdirSync(out);
+      chmodSync(out, 0o555);
+      try {
+        await expect(runEval({ config, generator: fakeGenerator(), outDir: out })).rejects.toThrow(
+          `output folder ${out} is not writable (EACCES`,
+        );
+        expect(readdirSync(out)).toEqual([]);
+      } finally {
+        chmodSync(out, 0o755);
+      }
+    },
+  );
 
   it("refuses an output folder that is a file or under one, naming it", async () => {
     const file = join(root, "a-file");
