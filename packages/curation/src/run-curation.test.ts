@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -307,6 +315,23 @@ describe("runCuration", () => {
     );
     expect(readFileSync(file, "utf8")).toBe("kept\n");
   });
+
+  // Root writes into a read-only folder anyway, so this runs only as another user (checked by hand as nobody).
+  it.skipIf(process.getuid?.() === 0)(
+    "refuses a read-only output folder before any work, naming it",
+    async () => {
+      const out = tmp();
+      chmodSync(out, 0o555);
+      try {
+        await expect(runCuration({ problems, rollouts, outDir: out, config })).rejects.toThrow(
+          `output folder ${out} is not writable (EACCES`,
+        );
+        expect(readdirSync(out)).toEqual([]);
+      } finally {
+        chmodSync(out, 0o755);
+      }
+    },
+  );
 
   it("refuses rollouts of two models and an empty gold answer, before writing anything", async () => {
     const out = tmp();
