@@ -393,6 +393,7 @@ export async function runCli(
         flushEvery: options.flushEvery,
         onProgress,
         signal: stop.signal,
+        warn: (m) => io.err.write(`ssb-rollout: ${m}\n`),
         ...(capture ? { capture } : {}),
       });
     } else {
@@ -408,6 +409,7 @@ export async function runCli(
         flushEvery: options.flushEvery,
         onProgress,
         signal: stop.signal,
+        warn: (m) => io.err.write(`ssb-rollout: ${m}\n`),
       };
       if (options.refill !== undefined) job.refill = options.refill;
       if (capture) job.capture = capture;

@@ -1,9 +1,12 @@
 /** Where a job's finished records go, and draining a stream of them so that nothing finished is lost. */
 import type { LogitStoreWriter } from "@ssb/logit-store";
+import { RolloutError } from "./errors.js";
 import type { JournalRecord, RolloutJournal } from "./rollout-journal.js";
 import type { RolloutJobSummary } from "./run-rollouts.js";
 
 export interface RecordSink<R extends JournalRecord> {
+  /** The output the records go to (for errors). */
+  readonly file: string;
   add(record: R): Promise<void>;
   /** Write every held record (after completing the store's shard that holds their logits). */
   flush(): Promise<void>;
@@ -26,6 +29,7 @@ export function recordSink<R extends JournalRecord>(
     journal.append(held.splice(0));
   };
   return {
+    file: journal.file,
     async add(record) {
       if (!writer) {
         journal.append([record]);
@@ -51,7 +55,20 @@ export async function drainInto<T, R extends JournalRecord>(
   try {
     for await (const item of items) await each(item);
   } catch (e) {
-    await sink.flush().catch(() => {});
+    try {
+      await sink.flush();
+    } catch (flushError) {
+      // The held records are not on disk: neither "interrupted, what finished is saved" nor the stream's
+      // own error alone would say so.
+      const why = flushError instanceof Error ? flushError.message : String(flushError);
+      const stopped = signal?.aborted
+        ? "stopped by its signal"
+        : `failed: ${e instanceof Error ? e.message : String(e)}`;
+      throw new RolloutError(
+        `${sink.file}: the job ${stopped}, and the records that had finished could not be written (${why}); a rerun generates them again`,
+        { cause: e },
+      );
+    }
     if (signal?.aborted) return true;
     throw e;
   }

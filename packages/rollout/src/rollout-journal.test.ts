@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -32,13 +32,69 @@ describe("rollout journal", () => {
     expect(j.append([rec("p", 0), rec("p", 1)])).toBe(0);
     j.close();
     appendFileSync(file, '{"problemId":"p","sampleIn'); // a write cut off by a crash
-    const k = openRolloutJournal(file, { s: 1 });
+    const warnings: string[] = [];
+    const k = openRolloutJournal(file, { s: 1 }, { warn: (m) => warnings.push(m) });
+    // Said, naming the line, so a user sees what the kill cost.
+    expect(warnings).toEqual([
+      `${file}:3: dropped a torn last line (26 bytes without a newline: a record cut off when a run stopped mid-write); its pair is generated again`,
+    ]);
     expect(k.has("p", 0) && k.has("p", 1)).toBe(true);
     expect(k.has("p", 2)).toBe(false);
     expect(k.append([rec("p", 1), rec("p", 2)])).toBe(1);
     k.close();
     const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
     expect(lines.map((l) => JSON.parse(l).sampleIndex)).toEqual([0, 1, 2]);
+  });
+
+  it("keeps a whole last record that only lacks its newline, and adds the newline", () => {
+    const file = path.join(dir, "no-newline.jsonl");
+    const j = openRolloutJournal(file, { s: 1 });
+    j.append([rec("p", 0), rec("p", 1)]);
+    j.close();
+    const whole = readFileSync(file, "utf8");
+    writeFileSync(file, whole.slice(0, -1)); // as an editor that strips the final newline leaves it
+    const warnings: string[] = [];
+    const k = openRolloutJournal(file, { s: 1 }, { warn: (m) => warnings.push(m) });
+    expect(k.has("p", 1)).toBe(true); // before: dropped as torn, and the file truncated before it
+    expect(warnings).toEqual([]);
+    expect(k.append([rec("p", 2)])).toBe(0);
+    k.close();
+    expect(readFileSync(file, "utf8")).toBe(`${whole}${JSON.stringify(rec("p", 2))}\n`);
+    // A last line without newline that is JSON but no record is refused like any other line, changing nothing.
+    writeFileSync(file, `${whole}[1, 2]`);
+    expect(() => openRolloutJournal(file, { s: 1 })).toThrow(
+      /no-newline\.jsonl:3: expected "problemId" \(string\) and "sampleIndex" \(integer\)/,
+    );
+    expect(readFileSync(file, "utf8")).toBe(`${whole}[1, 2]`);
+  });
+
+  it("is held by one job at a time within a process too, under any spelling of its path", () => {
+    const file = path.join(dir, "same-process.jsonl");
+    const j = openRolloutJournal(file, { s: 1 });
+    const linked = path.join(dir, "link-to-dir");
+    symlinkSync(dir, linked);
+    for (const spelling of [
+      file,
+      path.relative(process.cwd(), file),
+      path.join(linked, "same-process.jsonl"),
+    ]) {
+      // Before: the pid lock took our own pid as "ours" and a second journal wrote over the first's records.
+      expect(() => openRolloutJournal(spelling, { s: 1 })).toThrow(
+        /same-process\.jsonl: already open in this process by another job still running/,
+      );
+    }
+    expect(readFileSync(`${file}.lock`, "utf8")).toBe(String(process.pid)); // the refusal left the lock
+    j.close();
+    openRolloutJournal(file, { s: 1 }).close(); // free again once closed
+  });
+
+  it("names a parent path that is a file, creating nothing", () => {
+    const parent = path.join(dir, "a-file");
+    writeFileSync(parent, "the user's");
+    expect(() => openRolloutJournal(path.join(parent, "out.jsonl"), { s: 1 })).toThrow(
+      /out\.jsonl: cannot create its folder .*a-file: a part of that path is a file, not a folder/,
+    );
+    expect(readFileSync(parent, "utf8")).toBe("the user's");
   });
 
   it("sorts its lines into canonical order: ranked problems, then sample index, unknown problems after", () => {

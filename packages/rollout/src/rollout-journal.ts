@@ -13,6 +13,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   writeSync,
@@ -98,6 +99,8 @@ export interface JournalOptions {
    * added. A stored file lacking any other field of the settings is refused (it was not written for this job).
    */
   addedLater?: readonly string[];
+  /** Told what reopening repaired (a torn last line it dropped), naming file and line (default: console.warn). */
+  warn?: (message: string) => void;
 }
 
 /** Where the stored prompt of a problem was seen: its fingerprint and the line that first held it. */
@@ -118,7 +121,13 @@ export function openRolloutJournal(
   options: JournalOptions = {},
 ): RolloutJournal {
   try {
-    return openJournal(file, settings, options.mayChange ?? [], options.addedLater ?? []);
+    return openJournal(
+      file,
+      settings,
+      options.mayChange ?? [],
+      options.addedLater ?? [],
+      options.warn ?? ((m) => console.warn(m)),
+    );
   } catch (e) {
     if (e instanceof RolloutError || e instanceof LogitStoreError) throw e;
     const why = e instanceof Error ? e.message : String(e);
@@ -142,20 +151,86 @@ function settingsDiff(
   return lines;
 }
 
+/**
+ * Outputs open in this process, by real path. The pid lock tells processes apart only: a second job in the
+ * same process (two promises at once) would take the lock over as its own, and the two journals would write
+ * their records over each other's at the same file offsets.
+ */
+const openHere = new Set<string>();
+
+/** `file`'s path with its folder's symbolic links resolved (the folder exists): one key per output. */
+function outputKey(file: string): string {
+  const resolved = path.resolve(file);
+  return path.join(realpathSync(path.dirname(resolved)), path.basename(resolved));
+}
+
 function openJournal(
   file: string,
   settings: Record<string, unknown>,
   mayChange: readonly string[],
   addedLater: readonly string[],
+  warn: (message: string) => void,
 ): RolloutJournal {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  // One job per output: a second one appending to the same file would write every pair twice.
-  const release = acquirePidLock(`${file}.lock`, file, "rollout job");
+  const dir = path.dirname(path.resolve(file));
   try {
-    return openLocked(file, settings, mayChange, addedLater, release);
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EEXIST" && code !== "ENOTDIR") throw e;
+    throw new RolloutError(
+      `${file}: cannot create its folder ${dir}: a part of that path is a file, not a folder`,
+    );
+  }
+  const key = outputKey(file);
+  if (openHere.has(key)) {
+    throw new RolloutError(
+      `${file}: already open in this process by another job still running (two jobs on one output would write over each other's records); await the first, or give each job its own output`,
+    );
+  }
+  // One job per output: a second one appending to the same file would write every pair twice.
+  const releaseLock = acquirePidLock(`${file}.lock`, file, "rollout job");
+  openHere.add(key);
+  const release = (): void => {
+    openHere.delete(key);
+    releaseLock();
+  };
+  try {
+    return openLocked(file, settings, mayChange, addedLater, release, warn);
   } catch (e) {
     release();
     throw e;
+  }
+}
+
+/**
+ * One line of the output as a record: its pair and fingerprints. A line that is not JSON, or not an object
+ * with `problemId` and `sampleIndex`, is refused naming `where` (file:line).
+ */
+function parseRecordLine(text: string, where: string): Partial<RolloutRecord> {
+  let rec: unknown;
+  try {
+    rec = JSON.parse(text);
+  } catch (e) {
+    throw new RolloutError(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const r = rec as Partial<RolloutRecord> | null;
+  if (r === null || typeof r.problemId !== "string" || !Number.isInteger(r.sampleIndex)) {
+    throw new RolloutError(`${where}: expected "problemId" (string) and "sampleIndex" (integer)`);
+  }
+  return r;
+}
+
+/**
+ * Whether the text after the last newline is a whole record whose newline alone is missing (kept), rather
+ * than a write cut short (dropped). A proper prefix of a JSON object never parses, so a line that parses was
+ * written whole.
+ */
+function isWholeJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -201,6 +276,7 @@ function openLocked(
   mayChange: readonly string[],
   addedLater: readonly string[],
   release: () => void,
+  warn: (message: string) => void,
 ): RolloutJournal {
   const settingsFile = `${file}.settings.json`;
   // Whether this open made the output (see discardIfUnused).
@@ -228,46 +304,52 @@ function openLocked(
   const prompts = new Map<string, StoredPrompt>();
   const requests = new Map<string, StoredPrompt>();
   let keep = 0;
+  // A last record whose bytes are all there but its newline (a hand edit, or a write cut just before it).
+  let missingNewline = false;
   if (existsSync(file)) {
     const bytes = readFileSync(file);
     let start = 0;
     let line = 0;
     while (start < bytes.length) {
-      const nl = bytes.indexOf(10, start);
+      let nl = bytes.indexOf(10, start);
       line++;
-      if (nl < 0) break; // torn last line (the writer died mid-write): dropped below
+      if (nl < 0) {
+        const rest = bytes.subarray(start).toString("utf8");
+        if (rest.trim() === "") break; // trailing blanks: nothing to keep or lose
+        if (!isWholeJson(rest)) {
+          // The writer died mid-write: this record was never complete (and never counted as written).
+          warn(
+            `${file}:${line}: dropped a torn last line (${bytes.length - start} bytes without a newline: a record cut off when a run stopped mid-write); its pair is generated again`,
+          );
+          break;
+        }
+        nl = bytes.length;
+        missingNewline = true;
+      }
       const text = bytes.subarray(start, nl).toString("utf8");
       if (text.trim() !== "") {
-        let rec: unknown;
-        try {
-          rec = JSON.parse(text);
-        } catch (e) {
-          throw new RolloutError(
-            `${file}:${line}: not valid JSON (${e instanceof Error ? e.message : String(e)})`,
-          );
-        }
-        const r = rec as Partial<RolloutRecord>;
-        if (typeof r.problemId !== "string" || !Number.isInteger(r.sampleIndex)) {
-          throw new RolloutError(
-            `${file}:${line}: expected "problemId" (string) and "sampleIndex" (integer)`,
-          );
-        }
-        const key = pairKey(r.problemId, r.sampleIndex as number);
+        const r = parseRecordLine(text, `${file}:${line}`);
+        const key = pairKey(r.problemId as string, r.sampleIndex as number);
         if (done.has(key))
           throw new RolloutError(
             `${file}:${line}: duplicate record for ${r.problemId} sample ${r.sampleIndex}`,
           );
         done.add(key);
-        if (typeof r.promptHash === "string" && !prompts.has(r.problemId))
-          prompts.set(r.problemId, { hash: r.promptHash, line });
+        if (typeof r.promptHash === "string" && !prompts.has(r.problemId as string))
+          prompts.set(r.problemId as string, { hash: r.promptHash, line });
         if (typeof r.requestHash === "string") requests.set(key, { hash: r.requestHash, line });
       }
       start = nl + 1;
-      keep = start;
+      keep = Math.min(start, bytes.length);
     }
   }
   let fd = openSync(file, existsSync(file) ? "r+" : "w+");
   ftruncateSync(fd, keep);
+  if (missingNewline) {
+    writeSync(fd, "\n", keep);
+    fsyncSync(fd);
+    keep++;
+  }
   let position = keep;
   let closed = false;
   return {

@@ -198,6 +198,45 @@ describe("runRollouts with logit capture", () => {
   });
 });
 
+describe("runRollouts sharing or repairing its output", () => {
+  it("refuses a second job on an output another job of this process is writing, and the first is whole", async () => {
+    const out = fresh("twice.jsonl");
+    // Two jobs at once in one process (another n, so their records differ): before, both took the output and
+    // wrote at the same offsets, each reporting 10 or 15 records written while the file held a mix.
+    const results = await Promise.allSettled([runRollouts(job(out)), runRollouts(job(out, { n: 3 }))]);
+    const refused = results.filter((r) => r.status === "rejected");
+    expect(refused).toHaveLength(1);
+    expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(
+      /twice\.jsonl: already open in this process by another job still running/,
+    );
+    const done = results.find((r) => r.status === "fulfilled") as PromiseFulfilledResult<
+      Awaited<ReturnType<typeof runRollouts>>
+    >;
+    const reference = fresh("twice-ref.jsonl");
+    await runRollouts(job(reference, { n: done.value.total / PROBLEMS.length }));
+    expect(readFileSync(out, "utf8")).toBe(readFileSync(reference, "utf8"));
+    expect(done.value.written).toBe(records(out).length);
+  });
+
+  it("drops a torn last line, says so naming the line, and redoes its pair with the logits already stored", async () => {
+    const out = fresh("torn.jsonl");
+    const logits = fresh("logits");
+    await runRollouts(job(out, { capture: { dir: logits }, n: 1 }));
+    const whole = readFileSync(out, "utf8");
+    const lastStart = whole.lastIndexOf("\n", whole.length - 2) + 1;
+    writeFileSync(out, whole.slice(0, lastStart + 40)); // killed 40 bytes into the last record
+    const warnings: string[] = [];
+    const summary = await runRollouts(
+      job(out, { capture: { dir: logits }, n: 1, warn: (m) => warnings.push(m) }),
+    );
+    expect(warnings).toEqual([
+      `${out}:5: dropped a torn last line (40 bytes without a newline: a record cut off when a run stopped mid-write); its pair is generated again`,
+    ]);
+    expect(summary).toMatchObject({ written: 1, skipped: 4, total: 5, interrupted: false });
+    expect(readFileSync(out, "utf8")).toBe(whole);
+  });
+});
+
 describe("runRollouts stopped by its signal", () => {
   it("saves what finished, reports the job as interrupted, and a rerun completes it", async () => {
     const out = fresh("abort.jsonl");

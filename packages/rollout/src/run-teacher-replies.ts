@@ -37,6 +37,8 @@ export interface TeacherRepliesJobOptions {
   flushEvery?: number;
   onProgress?: (p: GenerateProgress, alreadyDone: number) => void;
   signal?: AbortSignal;
+  /** Told what resuming repaired in the output (a torn last line dropped), naming file and line (default: console.warn). */
+  warn?: (message: string) => void;
 }
 
 /** One line of the replies JSONL. */
@@ -107,13 +109,17 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
   }
   if (hashes.size !== options.prompts.length)
     throw new RolloutError("teacher prompts: a problem id appears on more than one line");
-  const journal = openRolloutJournal(options.outFile, {
-    job: "teacher-replies",
-    modelId: gen.modelId,
-    modelFingerprint: modelFingerprint(gen.session.file),
-    sampling: common,
-    capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
-  });
+  const journal = openRolloutJournal(
+    options.outFile,
+    {
+      job: "teacher-replies",
+      modelId: gen.modelId,
+      modelFingerprint: modelFingerprint(gen.session.file),
+      sampling: common,
+      capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
+    },
+    options.warn ? { warn: options.warn } : {},
+  );
   let writer: LogitStoreWriter | null = null;
   const tally = jobTally();
   try {
