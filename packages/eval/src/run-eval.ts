@@ -16,8 +16,14 @@ import { type LoadedBenchmark, loadBenchmark } from "./load-benchmark.js";
 import { claimOutputFolder } from "./output-folder-claim.js";
 import { hashString } from "./prng.js";
 import { buildMessages, isUserTemplate } from "./prompt.js";
-import { openRecordsAppender, readRecords, writeFileAtomic, writeRecordsAtomic } from "./records-file.js";
-import { buildManifest, checkRunManifest, type ModelIdentity } from "./run-manifest.js";
+import {
+  openRecordsAppender,
+  type ReadRecordsResult,
+  readRecords,
+  writeFileAtomic,
+  writeRecordsAtomic,
+} from "./records-file.js";
+import { buildManifest, checkRunManifest, type ModelIdentity, type RunManifest } from "./run-manifest.js";
 import { isSamplingField, REQUIRED_SAMPLING_FIELDS, SAMPLING_RULES } from "./sampling-rules.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
 import type { Problem, SampleRecord, SamplingParams } from "./types.js";
@@ -194,8 +200,44 @@ export interface CheckRunFolderInput {
  */
 export function checkRunFolder(input: CheckRunFolderInput): void {
   validateEvalConfig(input.config);
-  const manifest = buildManifest(input.config, input.model, loadRunBenchmarks(input.config, input.dataDir));
-  checkRunManifest(outputFiles(input.outDir).run, manifest, input.model);
+  const loaded = loadRunBenchmarks(input.config, input.dataDir);
+  const manifest = buildManifest(input.config, input.model, loaded);
+  checkFolderContents(outputFiles(input.outDir), manifest, input.model, loaded, input.config.n);
+}
+
+/** A sample's key in the run's map of finished samples. */
+const key = (benchmark: string, problemId: string, index: number): string =>
+  `${benchmark}\u0000${problemId}\u0000${index}`;
+
+/**
+ * The folder's run.json against this run's manifest, and its records against this run: records without a
+ * run.json (settings unknown), a sample recorded twice, or a record of a problem or sample index outside this
+ * run are refused, naming the file. Reads only.
+ */
+function checkFolderContents(
+  files: OutputFiles,
+  manifest: RunManifest,
+  model: ModelIdentity,
+  loaded: readonly LoadedBenchmark[],
+  n: number,
+): { hasRunFile: boolean; existing: ReadRecordsResult } {
+  const hasRunFile = checkRunManifest(files.run, manifest, model);
+  const existing = readRecords(files.records);
+  if (!hasRunFile && (existing.records.length > 0 || existing.tornTail)) {
+    // run.json is written before the first record, so these were made with settings nobody can check.
+    throw new Error(
+      `${files.records}: this folder holds records but no run.json, so the settings they were made with are unknown; start over in a new output folder (--out), or remove records.jsonl to start over in this one`,
+    );
+  }
+  const ids = new Map(loaded.map((b) => [b.spec.name, new Set(b.problems.map((p) => p.id))]));
+  for (const r of existing.records) {
+    if (!ids.get(r.benchmark)?.has(r.problemId) || r.sampleIndex >= n) {
+      throw new Error(
+        `${files.records}: record ${r.benchmark}/${r.problemId}#${r.sampleIndex} is not part of this run`,
+      );
+    }
+  }
+  return { hasRunFile, existing };
 }
 
 function makeRecord(
@@ -254,31 +296,13 @@ async function evalLocked(
   const { config, generator, outDir } = input;
 
   const manifest = buildManifest(config, generator, loaded);
-  const hasRunFile = checkRunManifest(files.run, manifest, generator);
-
   // Everything already in the folder is checked before run.json is written, so a refused run claims nothing.
-  const existing = readRecords(files.records);
-  if (!hasRunFile && (existing.records.length > 0 || existing.tornTail)) {
-    // run.json is written before the first record, so these were made with settings nobody can check.
-    throw new Error(
-      `${files.records}: this folder holds records but no run.json, so the settings they were made with are unknown; start over in a new output folder (--out), or remove records.jsonl to start over in this one`,
-    );
-  }
+  const { hasRunFile, existing } = checkFolderContents(files, manifest, generator, loaded, config.n);
   const problemsByBenchmark = new Map(
     loaded.map((b) => [b.spec.name, new Map(b.problems.map((p) => [p.id, p]))]),
   );
   const done = new Map<string, SampleRecord>();
-  const key = (benchmark: string, problemId: string, index: number) =>
-    `${benchmark}\u0000${problemId}\u0000${index}`;
-  for (const r of existing.records) {
-    const problem = problemsByBenchmark.get(r.benchmark)?.get(r.problemId);
-    if (problem === undefined || r.sampleIndex >= config.n) {
-      throw new Error(
-        `${files.records}: record ${r.benchmark}/${r.problemId}#${r.sampleIndex} is not part of this run`,
-      );
-    }
-    done.set(key(r.benchmark, r.problemId, r.sampleIndex), r);
-  }
+  for (const r of existing.records) done.set(key(r.benchmark, r.problemId, r.sampleIndex), r);
   if (!hasRunFile) writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
   const resumed = done.size;
   const total = loaded.reduce((s, b) => s + b.problems.length * config.n, 0);

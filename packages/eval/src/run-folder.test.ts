@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fakeGenerator } from "../test/fake-generator.js";
-import { type EvalConfig, runEval } from "./run-eval.js";
+import { checkRunFolder, type EvalConfig, runEval } from "./run-eval.js";
 
 const root = mkdtempSync(join(tmpdir(), "ssb-eval-folder-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -71,9 +71,10 @@ describe("runEval's output folder", () => {
     await runEval({ config, generator: fakeGenerator(), outDir: out, reports: false });
     rmSync(join(out, "run.json"));
     const before = snapshot(out);
-    await expect(runEval({ config, generator: fakeGenerator(), outDir: out })).rejects.toThrow(
-      `${join(out, "records.jsonl")}: this folder holds records but no run.json, so the settings they were made with are unknown`,
-    );
+    const message = `${join(out, "records.jsonl")}: this folder holds records but no run.json, so the settings they were made with are unknown`;
+    await expect(runEval({ config, generator: fakeGenerator(), outDir: out })).rejects.toThrow(message);
+    // checkRunFolder (what the CLI asks before exporting a model into the folder) refuses it too.
+    expect(() => checkRunFolder({ config, model: { modelId: "fake-model" }, outDir: out })).toThrow(message);
     expect(snapshot(out)).toEqual(before);
   });
 
