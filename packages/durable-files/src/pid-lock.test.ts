@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, expect, it } from "vitest";
-import { acquirePidLock } from "./pid-lock.js";
+import { acquirePidLock, LockError } from "./pid-lock.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ssb-pid-lock-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,6 +26,26 @@ it("is held by one live process at a time, and taken over from a dead one", () =
   writeFileSync(file, "not a pid");
   utimesSync(file, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
   acquirePidLock(file, "out.jsonl", "job")();
+});
+
+it("is refused to a second job in the same process until the first releases it", () => {
+  const file = join(dir, "same-process.lock");
+  const release = acquirePidLock(file, "out.jsonl", "job");
+  // Another path to the same file (relative, through a symlinked parent) names the same lock.
+  expect(() => acquirePidLock(join(dir, ".", "same-process.lock"), "out.jsonl", "job")).toThrow(
+    /out\.jsonl: locked by another job in this process/,
+  );
+  expect(() => acquirePidLock(file, "out.jsonl", "job")).toThrow(LockError);
+  release();
+  release(); // a second release is a no-op: it must not remove a lock taken since
+  const again = acquirePidLock(file, "out.jsonl", "job");
+  release();
+  expect(existsSync(file)).toBe(true);
+  again();
+  // A file holding our pid that no live acquisition of ours made (a reused pid after a restart) is stale.
+  writeFileSync(file, String(process.pid));
+  acquirePidLock(file, "out.jsonl", "job")();
+  expect(existsSync(file)).toBe(false);
 });
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "index.js");

@@ -3,19 +3,44 @@
  * lock left by a process that died (SIGKILL, a lost machine) is taken over at once, with no stale timeout.
  * Processes on one machine only (pids are not meaningful across machines).
  */
-import { linkSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 
 /** A lock another live process holds (or one that could not be taken): the message names what and who. */
 export class LockError extends Error {
   override name = "LockError";
 }
 
+// The locks this process holds now, by real path. A lock file holding our own pid is ours only if it is in
+// here; otherwise it is a leftover of an earlier process that had our pid (pids are reused, often the same small
+// ones in containers) and is taken over. Kept on globalThis so the package's ESM and CommonJS builds, loaded
+// side by side, share one set.
+const HELD_KEY = Symbol.for("@ssb/durable-files/held-locks");
+const heldHolder = globalThis as { [HELD_KEY]?: Set<string> };
+const held: Set<string> = heldHolder[HELD_KEY] ?? new Set<string>();
+heldHolder[HELD_KEY] = held;
+
+/** The lock's identity: its folder's real path (symlinks and relative paths name one lock) and its name. */
+function lockKey(file: string): string {
+  try {
+    return join(realpathSync(dirname(file)), basename(file));
+  } catch {
+    return file; // the folder is gone: linkSync below says so
+  }
+}
+
 /**
  * Take `file` as a lock for this process: created exclusively (two processes starting together cannot both
- * win), taken over when the pid in it is gone. Throws naming `what` and the holder when another live process
- * holds it. Returns the function that releases it.
+ * win), taken over when the pid in it is gone. Throws a {@link LockError} naming `what` and the holder when
+ * another live process holds it, or when this process holds it already (two jobs in one process writing one
+ * output would interleave as surely as two processes). Returns the function that releases it.
  */
 export function acquirePidLock(file: string, what: string, holder = "process"): () => void {
+  const key = lockKey(file);
+  if (held.has(key))
+    throw new LockError(
+      `${what}: locked by another ${holder} in this process (${file}); wait for it to finish, or use another output`,
+    );
   for (let attempt = 0; attempt < 50; attempt++) {
     // The pid is written to a file of our own first and hard-linked into place: link() fails when the lock
     // exists, and a lock that exists always holds a whole pid (never an empty file another process would
@@ -24,7 +49,7 @@ export function acquirePidLock(file: string, what: string, holder = "process"): 
     writeFileSync(tmp, String(process.pid));
     try {
       linkSync(tmp, file);
-      return releaser(file);
+      return releaser(file, key);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     } finally {
@@ -62,7 +87,8 @@ export function acquirePidLock(file: string, what: string, holder = "process"): 
  * calls process.exit() (its `finally` blocks never run) leaves no lock behind; at exit it removes the file
  * only while it still holds our pid.
  */
-function releaser(file: string): () => void {
+function releaser(file: string, key: string): () => void {
+  held.add(key);
   const atExit = (): void => {
     try {
       if (readFileSync(file, "utf8").trim() === String(process.pid)) rmSync(file, { force: true });
@@ -71,7 +97,12 @@ function releaser(file: string): () => void {
     }
   };
   process.once("exit", atExit);
+  let released = false;
   return () => {
+    // A second call must not remove a lock taken since by another job.
+    if (released) return;
+    released = true;
+    held.delete(key);
     process.off("exit", atExit);
     rmSync(file, { force: true });
   };
