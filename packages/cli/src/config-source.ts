@@ -32,11 +32,6 @@ export interface ConfigSource {
   at(path: FieldPath, part?: "value" | "key"): WrittenValue | undefined;
 }
 
-/** Text editors on Windows may start UTF-8 files with a byte-order mark; it is not part of the content. */
-export function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
 const MAX_SHOWN = 60;
 
 function shorten(text: string): string {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseJsonFile } from "@ssb/distill";
+import { parseJsonFile, stripBom } from "@ssb/durable-files";
 import { parseDocument } from "yaml";
 import type { ZodError } from "zod";
 import { crossFieldIssues } from "./config-bounds.js";
@@ -14,7 +14,6 @@ import {
   describeIssues,
   type FieldIssue,
   type FieldPath,
-  stripBom,
   unwrittenSource,
   writtenSource,
 } from "./config-source.js";

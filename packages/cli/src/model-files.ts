@@ -6,8 +6,8 @@
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { defaultModelDir } from "@ssb/default-model";
+import { writeFileAtomic } from "@ssb/durable-files";
 import { exportOnnx } from "@ssb/model";
-import { writeFileAtomic } from "./work-dir.js";
 
 /**
  * Refuse a `model:` that is not a checkpoint folder before any stage runs (it is first read at the rollout

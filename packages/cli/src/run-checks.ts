@@ -5,9 +5,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { readJsonFile } from "@ssb/durable-files";
 import { jobPairsIssue } from "./config-bounds.js";
 import type { PipelineConfig } from "./config-schema.js";
-import { type ConfigSource, describeIssues, type FieldIssue, stripBom } from "./config-source.js";
+import { type ConfigSource, describeIssues, type FieldIssue } from "./config-source.js";
 import { ConfigError } from "./load-config.js";
 
 function refuse(issues: readonly (FieldIssue | null)[], source: ConfigSource): void {
@@ -20,7 +21,7 @@ function modelSizes(modelDir: string): { file: string; context: number | null; v
   const file = path.join(modelDir, "config.json");
   const positive = (v: unknown): number | null => (typeof v === "number" && v >= 1 ? v : null);
   try {
-    const config = JSON.parse(stripBom(readFileSync(file, "utf8"))) as Record<string, unknown>;
+    const config = readJsonFile(file) as Record<string, unknown>;
     return { file, context: positive(config.max_position_embeddings), vocab: positive(config.vocab_size) };
   } catch {
     // An unreadable config.json is the export's to report, naming what is wrong with it.

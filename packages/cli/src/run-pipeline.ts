@@ -8,11 +8,11 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CurationSummary } from "@ssb/curation";
-import { parseJsonObjectFile, readMetrics } from "@ssb/distill";
+import { readMetrics } from "@ssb/distill";
+import { acquirePidLock, parseJsonObjectFile, writeFileAtomic } from "@ssb/durable-files";
 import type { RunComparison, RunSummary } from "@ssb/eval";
-import { acquirePidLock } from "@ssb/logit-store";
 import type { PipelineConfig } from "./config-schema.js";
-import { type ConfigSource, stripBom, unwrittenSource } from "./config-source.js";
+import { type ConfigSource, unwrittenSource } from "./config-source.js";
 import { checkModelDir, resolveModelDir } from "./model-files.js";
 import { checkOutputAgainstInputs, type NamedPath } from "./output-paths.js";
 import { renderReportHtml, renderReportMarkdown } from "./report.js";
@@ -34,7 +34,6 @@ import {
   STAGE_FILE,
   type StageRecord,
   stageDir,
-  writeFileAtomic,
 } from "./work-dir.js";
 
 export interface RunPipelineOptions {
@@ -147,7 +146,7 @@ function pinConfig(workDir: string, configIn: PipelineConfig, from: StageName | 
     // stages were made with this config.
     let previous: PipelineConfig;
     try {
-      previous = parseJsonObjectFile(stripBom(readFileSync(file, "utf8")), file) as unknown as PipelineConfig;
+      previous = parseJsonObjectFile(readFileSync(file, "utf8"), file) as unknown as PipelineConfig;
     } catch (error) {
       throw new Error(
         `${(error as Error).message}; this file pins the config the work directory was made with: repair it, or delete it to pin this run's config unchecked`,

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "@ssb/durable-files";
 import {
   type BenchmarkSpec,
   compareRuns,
@@ -20,7 +21,6 @@ import {
 import type { PipelineConfig } from "./config-schema.js";
 import { ensureOnnxExport } from "./model-files.js";
 import type { Reporter } from "./reporter.js";
-import { writeFileAtomic } from "./work-dir.js";
 
 export const HELD_OUT = "held-out";
 

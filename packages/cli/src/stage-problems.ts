@@ -8,8 +8,8 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Problem, readProblemsFile } from "@ssb/curation";
 import { generateProblems, generateSplits } from "@ssb/default-model";
+import { writeFileAtomic } from "@ssb/durable-files";
 import type { PipelineConfig } from "./config-schema.js";
-import { writeFileAtomic } from "./work-dir.js";
 
 export interface ProblemFiles {
   train: string;

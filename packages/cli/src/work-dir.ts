@@ -3,10 +3,9 @@
  * stage has finished. A stage without it is unfinished: rerunning continues it (the packages resume from their
  * own files), and every later stage is treated as not run.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { parseJsonFile } from "@ssb/distill";
-import { stripBom } from "./config-source.js";
+import { parseJsonFile, writeFileAtomic } from "@ssb/durable-files";
 import { STAGES, type StageName, stageIndex } from "./stages.js";
 
 export const STAGE_FILE = "stage.json";
@@ -20,12 +19,6 @@ export interface StageRecord {
   completedAt: string;
   /** Stage-specific numbers for the summary table and the report. */
   stats: Record<string, unknown>;
-}
-
-export function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 export function stageDir(workDir: string, stage: StageName): string {
@@ -43,7 +36,7 @@ export function redoHint(stage: StageName): string {
  */
 export function readStageJson(file: string, stage: StageName): unknown {
   try {
-    return parseJsonFile(stripBom(readFileSync(file, "utf8")), file);
+    return parseJsonFile(readFileSync(file, "utf8"), file);
   } catch (e) {
     throw new Error(`${e instanceof Error ? e.message : String(e)}; ${redoHint(stage)}`);
   }
