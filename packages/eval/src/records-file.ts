@@ -26,7 +26,7 @@ export interface ReadRecordsResult {
   records: SampleRecord[];
   /** Bytes of the file that hold complete, valid lines. */
   validBytes: number;
-  /** A final line without newline or not parseable (an interrupted append) was found and left out. */
+  /** A final line without its newline that does not parse (an interrupted append) was found and left out. */
   tornTail: boolean;
 }
 
@@ -84,14 +84,16 @@ export function readRecords(path: string): ReadRecordsResult {
     line++;
     const newline = buffer.indexOf(0x0a, start);
     const end = newline < 0 ? buffer.length : newline;
-    const last = newline < 0 || newline === buffer.length - 1;
+    // Only a line without its newline can be torn: each record goes out with its newline in one write, so a
+    // bad line that has one (a hand edit gone wrong) is an error naming it, never cut off.
+    const torn = newline < 0;
     const text = buffer.subarray(start, end).toString("utf8");
     if (text.trim() !== "") {
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch (error) {
-        if (last) return { records, validBytes, tornTail: true };
+        if (torn) return { records, validBytes, tornTail: true };
         throw new Error(`${path}:${line}: not valid JSON (${(error as Error).message})`);
       }
       // A prefix of a record that parses is the whole record, so a last line that parses is kept even without

@@ -168,6 +168,19 @@ describe("runEval's output folder", () => {
     },
   );
 
+  it("refuses a bad last line that has its newline (not a torn write), naming it, and deletes nothing", async () => {
+    const out = fresh();
+    await runEval({ config, generator: fakeGenerator(), outDir: out, reports: false });
+    const file = join(out, "records.jsonl");
+    const lines = readFileSync(file, "utf8").trim().split("\n");
+    const edited = `${lines.slice(0, 3).join("\n")}\n${(lines[3] as string).slice(0, -1)}\n`; // a hand edit lost a "}"
+    writeFileSync(file, edited);
+    await expect(runEval({ config, generator: fakeGenerator(), outDir: out })).rejects.toThrow(
+      `${file}:4: not valid JSON`,
+    );
+    expect(readFileSync(file, "utf8")).toBe(edited);
+  });
+
   it("refuses an output folder that is a file or under one, naming it", async () => {
     const file = join(root, "a-file");
     writeFileSync(file, "kept\n");
