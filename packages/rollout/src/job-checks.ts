@@ -30,6 +30,21 @@ export function openJobStore(
   });
 }
 
+/**
+ * Refuse a job whose ids are not unique, naming the first repeated one and where both are (`at`): records
+ * are matched to their work by id, so a repeat would be skipped as "already written" once its twin is done
+ * (and, with capture, store its logits under the twin's key). `what` names the ids ("problem id", ...).
+ */
+export function refuseRepeatedIds(entries: readonly { id: string; at: string }[], what: string): void {
+  const first = new Map<string, string>();
+  for (const { id, at } of entries) {
+    const earlier = first.get(id);
+    if (earlier !== undefined)
+      throw new RolloutError(`${what} "${id}" appears twice (${earlier} and ${at}); ids must be unique`);
+    first.set(id, at);
+  }
+}
+
 /** Refuse to resume a problem whose records were sampled from another prompt than the one given now. */
 export function refuseChangedPrompt(journal: RolloutJournal, problemId: string, hash: string): void {
   const stored = journal.storedPrompt(problemId);

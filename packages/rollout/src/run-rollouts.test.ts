@@ -218,6 +218,15 @@ describe("runRollouts sharing or repairing its output", () => {
     expect(done.value.written).toBe(records(out).length);
   });
 
+  it("refuses repeated problem ids, naming both, before any file is made", async () => {
+    const out = fresh("repeated.jsonl");
+    const problems = [PROBLEMS[0]!, PROBLEMS[1]!, PROBLEMS[0]!];
+    await expect(runRollouts(job(out, { problems }))).rejects.toThrow(
+      'problem id "p0" appears twice (problems[0] and problems[2]); ids must be unique',
+    );
+    expect(existsSync(out) || existsSync(`${out}.settings.json`)).toBe(false);
+  });
+
   it("drops a torn last line, says so naming the line, and redoes its pair with the logits already stored", async () => {
     const out = fresh("torn.jsonl");
     const logits = fresh("logits");

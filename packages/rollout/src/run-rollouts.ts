@@ -21,6 +21,7 @@ import {
   openJobStore,
   refuseChangedPrompt,
   refuseMissingLogits,
+  refuseRepeatedIds,
   type StoredEarlier,
   storedEarlier,
 } from "./job-checks.js";
@@ -138,6 +139,10 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
   );
   const captureK = options.capture?.k ?? 20;
   const captureDtype = options.capture?.dtype ?? "float16";
+  refuseRepeatedIds(
+    options.problems.map((p, i) => ({ id: p.id, at: `problems[${i}]` })),
+    "problem id",
+  );
   // Encoded before the output is opened: a problem the model cannot take fails without leaving files.
   const encoded = planWork(gen, options.problems, n, () => false);
   checkContext(encoded, gen.maxContext);

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
 import { runCli } from "./cli-main.js";
 import { Generator } from "./generator.js";
+import { runTeacherReplies } from "./run-teacher-replies.js";
 import { createTeacherGenerator, type TeacherGenerationRequest } from "./teacher-generator.js";
 
 let modelDir: string;
@@ -169,6 +170,28 @@ describe("ssb-rollout --teacher-prompts", () => {
       /elsewhere-logits: holds no logit store, but 2 record\(s\) of .*long-replies\.jsonl have their logits in one/,
     );
     expect(existsSync(elsewhere)).toBe(false);
+  });
+
+  it("refuses repeated request ids from code, which would otherwise lose a reply on resume", async () => {
+    const gen = await Generator.load(modelDir);
+    try {
+      const out = path.join(work, "repeated-ids.jsonl");
+      const q2 = PROMPTS[1]!;
+      await runTeacherReplies({ generator: gen, prompts: [q2], outFile: out });
+      const written = readFileSync(out, "utf8");
+      // q1 asks for a request under q2's first id: before, the rerun generated it, matched it to q2's record
+      // by id, skipped it as already written and still counted it as written (1 new, nothing on disk).
+      const q1 = { ...PROMPTS[0]!, requests: [{ ...PROMPTS[0]!.requests[0]!, id: "q2#1" }] };
+      await expect(runTeacherReplies({ generator: gen, prompts: [q1, q2], outFile: out })).rejects.toThrow(
+        'teacher prompts: request id "q2#1" appears twice (prompts[0].requests[0] and prompts[1].requests[0]); ids must be unique',
+      );
+      await expect(runTeacherReplies({ generator: gen, prompts: [q2, q2], outFile: out })).rejects.toThrow(
+        'teacher prompts: problem id "q2" appears twice (prompts[0] and prompts[1])',
+      );
+      expect(readFileSync(out, "utf8")).toBe(written);
+    } finally {
+      await gen.close();
+    }
   });
 
   it("names the line of a record that is not a teacher prompt", async () => {

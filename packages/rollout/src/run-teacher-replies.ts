@@ -12,7 +12,7 @@ import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type { GenerateProgress, Generator } from "./generator.js";
-import { openJobStore, refuseChangedPrompt, refuseMissingLogits } from "./job-checks.js";
+import { openJobStore, refuseChangedPrompt, refuseMissingLogits, refuseRepeatedIds } from "./job-checks.js";
 import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal } from "./rollout-journal.js";
 import type { LogitCaptureJob, RolloutJobSummary } from "./run-rollouts.js";
@@ -95,6 +95,16 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
   };
   const captureK = options.capture?.k ?? 20;
   const captureDtype = options.capture?.dtype ?? "float16";
+  refuseRepeatedIds(
+    options.prompts.map((p, i) => ({ id: p.problemId, at: `prompts[${i}]` })),
+    "teacher prompts: problem id",
+  );
+  refuseRepeatedIds(
+    options.prompts.flatMap((p, i) =>
+      p.requests.map((r, j) => ({ id: r.id, at: `prompts[${i}].requests[${j}]` })),
+    ),
+    "teacher prompts: request id",
+  );
   const hashes = new Map<string, string>();
   const promptIds = new Map<string, number[]>();
   const messagesHashes = new Map<string, string>();
@@ -107,8 +117,6 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     messagesHashes.set(p.problemId, messagesHash(p.messages));
     if (ids.length + 1 > gen.maxContext) tooLong.add(p.problemId);
   }
-  if (hashes.size !== options.prompts.length)
-    throw new RolloutError("teacher prompts: a problem id appears on more than one line");
   const journal = openRolloutJournal(
     options.outFile,
     {
