@@ -61,15 +61,18 @@ export async function drainInto<T, R extends JournalRecord>(
       // The held records are not on disk: neither "interrupted, what finished is saved" nor the stream's
       // own error alone would say so.
       const why = flushError instanceof Error ? flushError.message : String(flushError);
-      const stopped = signal?.aborted
-        ? "stopped by its signal"
-        : `failed: ${e instanceof Error ? e.message : String(e)}`;
+      const stopped =
+        signal?.aborted && e === signal.reason
+          ? "stopped by its signal"
+          : `failed: ${e instanceof Error ? e.message : String(e)}`;
       throw new RolloutError(
         `${sink.file}: the job ${stopped}, and the records that had finished could not be written (${why}); a rerun generates them again`,
         { cause: e },
       );
     }
-    if (signal?.aborted) return true;
+    // Only the signal's own error is a stop; another failure that came as the signal fired (a refused store,
+    // a failed write) is still that failure.
+    if (signal?.aborted && e === signal.reason) return true;
     throw e;
   }
   await sink.flush();

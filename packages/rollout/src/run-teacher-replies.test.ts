@@ -172,6 +172,58 @@ describe("ssb-rollout --teacher-prompts", () => {
     expect(existsSync(elsewhere)).toBe(false);
   });
 
+  it("stopped by its signal, then rerun: the bytes of an uninterrupted run, counts as on disk", async () => {
+    const gen = await Generator.load(modelDir);
+    try {
+      const prompts = [
+        ...PROMPTS,
+        {
+          ...PROMPTS[0]!,
+          problemId: "q4",
+          requests: [{ id: "q4#1", sampling: PROMPTS[0]!.requests[0]!.sampling }],
+        },
+      ];
+      const reference = path.join(work, "stop-ref.jsonl");
+      await runTeacherReplies({ generator: gen, prompts, outFile: reference });
+      const out = path.join(work, "stopped.jsonl");
+      const logits = path.join(work, "stopped-logits");
+      const stop = new AbortController();
+      const first = await runTeacherReplies({
+        generator: gen,
+        prompts,
+        outFile: out,
+        capture: { dir: logits },
+        maxBatch: 2,
+        onProgress: (p) => {
+          if (p.finishedSequences >= 2) stop.abort();
+        },
+        signal: stop.signal,
+      });
+      expect(first.interrupted).toBe(true);
+      expect(first.written).toBeLessThan(7);
+      expect(lines(out)).toHaveLength(first.written); // held records (flushEvery 64) saved on the way out
+      const rest = await runTeacherReplies({
+        generator: gen,
+        prompts,
+        outFile: out,
+        capture: { dir: logits },
+      });
+      expect(rest).toMatchObject({
+        written: 7 - first.written,
+        skipped: first.written,
+        total: 7,
+        interrupted: false,
+      });
+      const strip = (r: Record<string, unknown>) => ({ ...r, logitKey: undefined });
+      expect(lines(out).map(strip)).toEqual(lines(reference).map(strip));
+      const store = await openLogitStore(logits);
+      expect(store.size).toBe(7);
+      store.close();
+    } finally {
+      await gen.close();
+    }
+  });
+
   it("refuses repeated request ids from code, which would otherwise lose a reply on resume", async () => {
     const gen = await Generator.load(modelDir);
     try {
