@@ -8,7 +8,8 @@
  * (run-manifest.ts).
  */
 
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { type GradeOptions, grade } from "@ssb/verifier";
 import type { BenchmarkSpec } from "./benchmarks.js";
 import type { GeneratedSample, GenerationPrompt, SampleGenerator } from "./generator.js";
@@ -228,6 +229,14 @@ function checkFolderContents(
     throw new Error(
       `${files.records}: this folder holds records but no run.json, so the settings they were made with are unknown; start over in a new output folder (--out), or remove records.jsonl to start over in this one`,
     );
+  }
+  if (!hasRunFile) {
+    // Not this run's (another tool's summary, an earlier run's reports): the run would replace them at its end.
+    const found = [files.summary, files.markdown, files.html].filter((f) => existsSync(f));
+    if (found.length > 0)
+      throw new Error(
+        `output folder ${dirname(files.run)} holds ${found.map((f) => basename(f)).join(", ")} but no run.json; this run would replace them: use a new output folder (--out), or move them away`,
+      );
   }
   const ids = new Map(loaded.map((b) => [b.spec.name, new Set(b.problems.map((p) => p.id))]));
   for (const r of existing.records) {

@@ -106,6 +106,17 @@ describe("runEval's output folder", () => {
     expect(existsSync(join(out, "run.json"))).toBe(false);
   });
 
+  it("refuses a folder holding a summary or reports but no run.json, which the run would replace", async () => {
+    const out = fresh();
+    mkdirSync(out);
+    const curationSummary = `${JSON.stringify({ mode: "selection", problems: 3 })}\n`;
+    writeFileSync(join(out, "summary.json"), curationSummary);
+    await expect(runEval({ config, generator: fakeGenerator(), outDir: out })).rejects.toThrow(
+      `output folder ${out} holds summary.json but no run.json; this run would replace them`,
+    );
+    expect(snapshot(out)).toEqual({ "summary.json": curationSummary });
+  });
+
   it("keeps a whole last record that lacks its newline, and resumes after it", async () => {
     const reference = fresh();
     await runEval({ config, generator: fakeGenerator(), outDir: reference });
