@@ -2,6 +2,7 @@
  * What rollout jobs (runRollouts) and teacher-reply jobs (runTeacherReplies) share around their files: the
  * job's logit store, and the checks a resumed job makes before it writes (its output and store are its own).
  */
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   type LogitStoreWriter,
@@ -14,12 +15,35 @@ import type { Generator } from "./generator.js";
 import type { RolloutJournal } from "./rollout-journal.js";
 import type { LogitCaptureJob } from "./run-rollouts.js";
 
+/** Names the logit store itself puts in its folder (shards, manifest, lock, journal and their temp files). */
+const STORE_FILE =
+  /^(shard-\d{6,}\.arrow(\.partial)?|manifest\.json(\.tmp-.*)?|writer\.lock(\..*)?|in-progress\.jsonl(\.tmp-.*)?)$/;
+
+/**
+ * Refuse a capture folder that holds files of something else and no store (a run folder, the user's data):
+ * the store would be written among them and its recovery deletes what looks like its own leftovers. A new or
+ * empty folder, or one holding only a store's own files (a store that crashed before its manifest), is taken.
+ */
+export function refuseForeignCaptureDir(dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory() || logitStoreExists(dir)) return;
+  const foreign = readdirSync(dir).filter((name) => !STORE_FILE.test(name));
+  if (foreign.length === 0) return;
+  const named = foreign
+    .slice(0, 3)
+    .map((n) => `"${n}"`)
+    .join(", ");
+  throw new RolloutError(
+    `${resolve(dir)}: holds ${named}${foreign.length > 3 ? `, ... (${foreign.length} entries)` : ""} and no logit store (manifest.json); the store would be written among them: give a new folder or an existing store's (nothing was created or changed)`,
+  );
+}
+
 /** Open (create) a job's logit store for `gen`'s vocabulary and tokenizer (k 20 and float16 by default). */
 export function openJobStore(
   gen: Generator,
   capture: LogitCaptureJob,
   captureTemperature: number,
 ): Promise<LogitStoreWriter> {
+  refuseForeignCaptureDir(capture.dir);
   return openLogitStoreWriter(capture.dir, {
     modelId: gen.modelId,
     tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",

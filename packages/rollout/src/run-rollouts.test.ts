@@ -161,6 +161,24 @@ describe("runRollouts with logit capture", () => {
     await runRollouts(job(out, { capture: { dir: logits, k: 8 }, problems: PROBLEMS.slice(0, 1) }));
   });
 
+  it("refuses a capture folder that holds something else, creating and changing nothing", async () => {
+    const out = fresh("foreign.jsonl");
+    const folder = fresh("my-run"); // say, the folder of another run, given by mistake
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, "rollouts.jsonl"), "the user's\n");
+    // Before: the store was written among the user's files (manifest, shards, journal and lock beside them).
+    await expect(runRollouts(job(out, { capture: { dir: folder } }))).rejects.toThrow(
+      /my-run: holds "rollouts\.jsonl" and no logit store \(manifest\.json\); the store would be written among them/,
+    );
+    expect(readdirSync(folder)).toEqual(["rollouts.jsonl"]);
+    expect(existsSync(out) || existsSync(`${out}.settings.json`)).toBe(false);
+    // A store's own leftovers (a lock of a writer that died before its manifest) are not foreign.
+    const crashed = fresh("crashed-logits");
+    mkdirSync(crashed);
+    writeFileSync(path.join(crashed, "writer.lock"), "999999999");
+    await runRollouts(job(out, { capture: { dir: crashed }, problems: PROBLEMS.slice(0, 1) }));
+  });
+
   it("refuses to link records to logits another job stored under the same keys", async () => {
     const logits = fresh("logits");
     await runRollouts(job(fresh("seed5.jsonl"), { capture: { dir: logits } }));
