@@ -1,4 +1,12 @@
-import { appendFileSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -88,13 +96,20 @@ describe("rollout journal", () => {
     openRolloutJournal(file, { s: 1 }).close(); // free again once closed
   });
 
-  it("names a parent path that is a file, creating nothing", () => {
+  it("names a parent path that is a file, or an output path that is a folder, creating nothing", () => {
     const parent = path.join(dir, "a-file");
     writeFileSync(parent, "the user's");
     expect(() => openRolloutJournal(path.join(parent, "out.jsonl"), { s: 1 })).toThrow(
       /out\.jsonl: cannot create its folder .*a-file: a part of that path is a file, not a folder/,
     );
     expect(readFileSync(parent, "utf8")).toBe("the user's");
+    // A folder given as the output (before: "cannot open the rollout output (EISDIR: ...)").
+    const folder = path.join(dir, "a-folder");
+    mkdirSync(folder);
+    expect(() => openRolloutJournal(folder, { s: 1 })).toThrow(
+      /a-folder: is a folder; the output is a JSONL file .*\(give a file path, e\.g\. .*a-folder\/rollouts\.jsonl\)/,
+    );
+    expect(existsSync(`${folder}.lock`) || existsSync(`${folder}.settings.json`)).toBe(false);
   });
 
   it("sorts its lines into canonical order: ranked problems, then sample index, unknown problems after", () => {

@@ -16,6 +16,7 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import path from "node:path";
@@ -171,6 +172,11 @@ function openJournal(
   addedLater: readonly string[],
   warn: (message: string) => void,
 ): RolloutJournal {
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new RolloutError(
+      `${file}: is a folder; the output is a JSONL file beside its settings and lock files (give a file path, e.g. ${path.join(file, "rollouts.jsonl")})`,
+    );
+  }
   const dir = path.dirname(path.resolve(file));
   try {
     mkdirSync(dir, { recursive: true });
