@@ -1,0 +1,48 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { claimOutputFolder } from "./output-folder.js";
+import { LockError } from "./pid-lock.js";
+
+const root = mkdtempSync(join(tmpdir(), "ssb-output-folder-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const options = { lockName: "job.lock", holder: "test job" };
+
+describe("claimOutputFolder", () => {
+  it("makes the folder, locks it for one job at a time, and releases it", () => {
+    const out = join(root, "a", "b");
+    const release = claimOutputFolder(out, options);
+    expect(readdirSync(out)).toEqual(["job.lock"]);
+    // The same folder under another spelling is the same claim.
+    expect(() => claimOutputFolder(join(out, "."), options)).toThrow(LockError);
+    expect(() => claimOutputFolder(out, options)).toThrow(
+      `${out}: locked by another test job in this process`,
+    );
+    release();
+    expect(existsSync(join(out, "job.lock"))).toBe(false);
+    claimOutputFolder(out, options)();
+  });
+
+  it("names a path that is a file, or lies under one", () => {
+    const file = join(root, "file.txt");
+    writeFileSync(file, "x");
+    expect(() => claimOutputFolder(file, options)).toThrow(
+      `output folder ${file} exists and is not a folder`,
+    );
+    expect(() => claimOutputFolder(join(file, "out"), options)).toThrow(
+      `cannot create output folder ${join(file, "out")} (ENOTDIR`,
+    );
+  });
+
+  it.runIf(process.getuid?.() !== 0)("names a folder it cannot write", () => {
+    const dir = join(root, "read-only");
+    mkdirSync(dir);
+    chmodSync(dir, 0o555);
+    try {
+      expect(() => claimOutputFolder(dir, options)).toThrow(`output folder ${dir} is not writable (EACCES`);
+    } finally {
+      chmodSync(dir, 0o755);
+    }
+  });
+});
