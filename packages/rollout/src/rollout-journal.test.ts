@@ -146,7 +146,7 @@ describe("rollout journal", () => {
     const file = path.join(dir, "locked.jsonl");
     writeFileSync(`${file}.lock`, String(process.ppid)); // another live process holds it
     expect(() => openRolloutJournal(file, { s: 1 })).toThrow(
-      /locked\.jsonl: locked by a running rollout job/,
+      new RegExp(`^${file}: locked by a running rollout job \\(pid ${process.ppid}, ${file}\\.lock\\)$`),
     );
     rmSync(`${file}.lock`);
     const j = openRolloutJournal(file, { s: 1 });

@@ -131,6 +131,8 @@ export function openRolloutJournal(
     );
   } catch (e) {
     if (e instanceof RolloutError || e instanceof LogitStoreError) throw e;
+    // Another process's job holds it: its message names the output, the pid and the lock file already.
+    if (e instanceof Error && e.name === "LockError") throw new RolloutError(e.message);
     const why = e instanceof Error ? e.message : String(e);
     throw new RolloutError(`${file}: cannot open the rollout output (${why})`);
   }
