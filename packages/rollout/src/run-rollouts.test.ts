@@ -265,6 +265,17 @@ describe("runRollouts sharing or repairing its output", () => {
 });
 
 describe("runRollouts stopped by its signal", () => {
+  it("leaves no files when stopped before its first record, so another job may then take the output", async () => {
+    const out = fresh("stopped-at-once.jsonl");
+    const stop = new AbortController();
+    stop.abort();
+    const summary = await runRollouts(job(out, { signal: stop.signal }));
+    expect(summary).toMatchObject({ written: 0, skipped: 0, total: 10, interrupted: true });
+    // Before: an empty output and its settings stayed, and a rerun with other settings was "other settings".
+    expect(existsSync(out) || existsSync(`${out}.settings.json`)).toBe(false);
+    await runRollouts(job(out, { sampling: { ...SAMPLING, seed: 9 }, problems: PROBLEMS.slice(0, 1) }));
+  });
+
   it("saves what finished, reports the job as interrupted, and a rerun completes it", async () => {
     const out = fresh("abort.jsonl");
     const logits = fresh("logits");

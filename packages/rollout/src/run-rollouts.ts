@@ -232,6 +232,8 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     if (!interrupted) {
       const rank = new Map(options.problems.map((p, i) => [p.id, i]));
       journal.sortLines((id) => rank.get(id));
+    } else {
+      journal.discardIfUnused(); // stopped before its first record: nothing to resume, no settings to pin
     }
     return tally.summary(interrupted);
   } catch (e) {

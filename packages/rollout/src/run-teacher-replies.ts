@@ -201,6 +201,8 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     if (!interrupted) {
       const rank = new Map(options.prompts.map((p, i) => [p.problemId, i]));
       journal.sortLines((id) => rank.get(id));
+    } else {
+      journal.discardIfUnused(); // stopped before its first record: nothing to resume, no settings to pin
     }
     return tally.summary(interrupted);
   } catch (e) {
