@@ -213,6 +213,32 @@ describe("prompt checks", () => {
       scoreContinuations(gen, [{ id: "n", promptIds: [1], continuation: [2, -3] }]),
     ).rejects.toThrow(/token 2 is -3/);
   });
+
+  it("scoring into a store refuses, before any pass, a request the store already holds or a repeated id", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-score-store-"));
+    const meta = { modelId: "t", tokenizerHash: "none", vocabSize: 256, k: 4, dtype: "float32" as const };
+    const writer = await openLogitStoreWriter(dir, { ...meta, captureTemperature: 1 });
+    try {
+      const request = (id: string) => ({ id, promptIds: [1, 2], continuation: [3, 4] });
+      await scoreContinuations(gen, [request("a")], { writer });
+      // A rerun after a crash, with one new request before the stored one (maxBatch 1: one pass each). Before,
+      // "b" was scored and written, then the store refused "a" part way through.
+      await expect(
+        scoreContinuations(gen, [request("b"), request("a")], { writer, maxBatch: 1 }),
+      ).rejects.toThrow(
+        /score: "a" is already in the logit store .*; pass only the requests it lacks \(writer\.has\(id\)\) to resume/,
+      );
+      expect(writer.has("b")).toBe(false);
+      await expect(scoreContinuations(gen, [request("c"), request("c")], { writer })).rejects.toThrow(
+        'score: request id "c" appears twice',
+      );
+      // Without a store the ids are only labels.
+      expect(await scoreContinuations(gen, [request("a"), request("a")])).toHaveLength(2);
+    } finally {
+      await writer.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("logit capture", () => {

@@ -53,6 +53,17 @@ export async function scoreContinuations(
     throw new RolloutError(
       `score: k must be an integer in [1, ${vocab || "vocab"}], found ${JSON.stringify(k)}`,
     );
+  // Checked before the first pass: a store refuses a key it holds only when the example is written, after
+  // the batches before it were written and scored for nothing; a rerun after a crash would stop part way.
+  const seen = new Set<string>();
+  for (const r of options.writer ? requests : []) {
+    if (seen.has(r.id)) throw new RolloutError(`score: request id "${r.id}" appears twice (the store's key)`);
+    seen.add(r.id);
+    if (options.writer?.has(r.id))
+      throw new RolloutError(
+        `score: "${r.id}" is already in the logit store ${options.writer.dir}; pass only the requests it lacks (writer.has(id)) to resume`,
+      );
+  }
   const maxBatch = options.maxBatch ?? 8;
   const results: ScoredSequence[] = [];
   for (let b = 0; b < requests.length; b += maxBatch) {
