@@ -112,6 +112,17 @@ describe("rollout journal", () => {
     expect(existsSync(`${folder}.lock`) || existsSync(`${folder}.settings.json`)).toBe(false);
   });
 
+  it("removes the temp files a job killed mid-rewrite left beside its output, and nothing else", () => {
+    const file = path.join(dir, "temps.jsonl");
+    openRolloutJournal(file, { s: 1 }).close();
+    const stale = [`${file}.tmp-4242`, `${file}.settings.json.tmp-4242`];
+    const kept = [`${file}.tmp-notes`, `${file}x.tmp-4242`, path.join(dir, "other.jsonl.tmp-4242")];
+    for (const f of [...stale, ...kept]) writeFileSync(f, "x");
+    openRolloutJournal(file, { s: 1 }).close();
+    expect(stale.filter((f) => existsSync(f))).toEqual([]);
+    expect(kept.filter((f) => existsSync(f))).toEqual(kept);
+  });
+
   it("sorts its lines into canonical order: ranked problems, then sample index, unknown problems after", () => {
     const file = path.join(dir, "sorted.jsonl");
     const j = openRolloutJournal(file, { s: 1 });

@@ -12,6 +12,7 @@ import {
   ftruncateSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
@@ -278,6 +279,22 @@ function readStoredSettings(
   return stored;
 }
 
+/**
+ * Remove the temp files of atomic writes (`<out>.tmp-<pid>`, `<out>.settings.json.tmp-<pid>`) that a job
+ * killed mid-rewrite left: as large as the output itself, and never read. Called with the output's lock
+ * held, so no live job is writing them.
+ */
+function removeStaleTemps(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  const base = path.basename(file);
+  for (const name of readdirSync(dir)) {
+    for (const stem of [base, `${base}.settings.json`]) {
+      if (name.startsWith(`${stem}.tmp-`) && /^\d+$/.test(name.slice(stem.length + 5)))
+        rmSync(path.join(dir, name), { force: true });
+    }
+  }
+}
+
 function openLocked(
   file: string,
   settings: Record<string, unknown>,
@@ -287,6 +304,7 @@ function openLocked(
   warn: (message: string) => void,
 ): RolloutJournal {
   const settingsFile = `${file}.settings.json`;
+  removeStaleTemps(file);
   // Whether this open made the output (see discardIfUnused).
   let created = false;
   const wanted = `${JSON.stringify(settings, null, 2)}\n`;
