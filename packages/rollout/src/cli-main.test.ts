@@ -332,7 +332,9 @@ describe("ssb-rollout arguments", () => {
     const folder = sink();
     const args = ["--model", modelDir, "--problems", problems, "--out", work];
     expect(await runCli(args, { out: sink().stream, err: folder.stream })).toBe(1);
-    expect(folder.text()).toMatch(/cannot open the rollout output/);
+    expect(folder.text()).toMatch(
+      /: is a folder; the output is a JSONL file .*\(give a file path, e\.g\. .*rollouts\.jsonl\)/,
+    );
   });
 
   it("refuses a --capture-logits path that is a file, naming the flag, before anything is written", async () => {
