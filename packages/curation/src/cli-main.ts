@@ -5,8 +5,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { stripBom } from "@ssb/durable-files";
 import { repeatedOptionMessage } from "@ssb/verifier";
-import { stripBom } from "./bom.js";
 import { readProblemsFile } from "./problems-file.js";
 import { loadRepliesGenerator } from "./replies-file-generator.js";
 import { readRolloutsFile } from "./rollouts-file.js";

@@ -7,7 +7,7 @@
  * One writer per file at a time: runCuration holds its output directory's curation.lock while it writes.
  */
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
-import { stripBom } from "./bom.js";
+import { stripBom } from "@ssb/durable-files";
 import { parseJsonLine } from "./jsonl.js";
 
 export interface Journal<T> {

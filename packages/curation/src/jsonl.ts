@@ -4,7 +4,7 @@
  */
 import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { stripBom } from "./bom.js";
+import { stripBom } from "@ssb/durable-files";
 
 export interface JsonlLine {
   value: unknown;

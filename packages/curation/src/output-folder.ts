@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import { stripBom } from "./bom.js";
+import { readJsonFile } from "@ssb/durable-files";
 import { describe } from "./parse-records.js";
 import type { CurationOutputFiles } from "./run-curation.js";
 
@@ -51,14 +51,8 @@ export const RUN_FORMAT = "ssb-curation-run/1";
 
 /** The `settings` object of a run.json, or an error naming the file and what is wrong with it. */
 export function readRunSettings(path: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stripBom(readFileSync(path, "utf8")));
-  } catch (err) {
-    throw new Error(
-      `${path}: cannot read the previous run's settings (${err instanceof Error ? err.message : String(err)})`,
-    );
-  }
+  // Names the file (line:column for damaged JSON).
+  const parsed = readJsonFile(path);
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw new Error(`${path}: expected a JSON object with a "settings" field, found ${describe(parsed)}`);
   const format = (parsed as Record<string, unknown>).format;

@@ -293,7 +293,7 @@ describe("runCuration", () => {
     // The same folder spelled another way is the same folder.
     const second = runCuration({ problems, rollouts, outDir: `${out}/.`, config, generator: slowTeacher() });
     await expect(second).rejects.toThrow(
-      `output folder ${out}/. is being written by another runCuration call in this process; wait for it to finish`,
+      `${out}/.: locked by another curation run in this process (${out}/curation.lock); wait for it to finish`,
     );
     const result = await first;
     const ids = readLines<PairRecord>(join(out, "pairs.jsonl")).map((p) => p.problemId);

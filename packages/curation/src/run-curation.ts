@@ -4,9 +4,9 @@
  * directory skips finished problems and appends the rest, giving the same files as an uninterrupted run.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { stripBom } from "./bom.js";
+import { claimOutputFolder, readJsonFile, writeFileAtomic } from "@ssb/durable-files";
 import {
   type CuratedProblem,
   checkSelectionConfig,
@@ -22,7 +22,6 @@ import {
   RUN_FORMAT,
   readRunSettings,
 } from "./output-folder.js";
-import { claimOutputFolder } from "./output-folder-claim.js";
 import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
 import { hashString } from "./prng.js";
 import type { Problem, Rollout } from "./records.js";
@@ -174,22 +173,16 @@ function checkOrWriteRunFile(
         throw differs(key, JSON.stringify(previous[key]), JSON.stringify(value));
     }
     if (Object.keys(missing).length > 0) {
-      const file = JSON.parse(stripBom(readFileSync(path, "utf8"))) as Record<string, unknown>;
+      const file = readJsonFile(path) as Record<string, unknown>;
       const all = { ...(file.settings as Record<string, unknown>), ...missing };
-      writeAtomic(path, `${JSON.stringify({ ...file, settings: all }, null, 2)}\n`);
+      writeFileAtomic(path, `${JSON.stringify({ ...file, settings: all }, null, 2)}\n`);
     }
     return;
   }
-  writeAtomic(
+  writeFileAtomic(
     path,
     `${JSON.stringify({ format: RUN_FORMAT, settings: { ...settings, ...teacherSettings } }, null, 2)}\n`,
   );
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 /** Fingerprint of what a problem's curation depends on: its question, gold answer and rollouts. */
@@ -255,7 +248,7 @@ export async function runCuration(input: RunCurationInput): Promise<CurationRunR
   const { byProblem, unmatched } = groupRollouts(input.problems, input.rollouts);
   // One run per output folder (in this process or another): two appending to the same journals would write
   // problems twice.
-  const release = claimOutputFolder(input.outDir);
+  const release = claimOutputFolder(input.outDir, { lockName: "curation.lock", holder: "curation run" });
   try {
     return await curateLocked(input, config, files, byProblem, unmatched);
   } finally {
@@ -424,7 +417,10 @@ async function curateLocked(
       drops: [...drops.existing, ...newDrops],
       pairs: pairs ? [...pairs.existing, ...newPairs] : [],
     });
-    writeAtomic(files.summary, `${JSON.stringify({ ...summary, unmatchedRollouts: unmatched }, null, 2)}\n`);
+    writeFileAtomic(
+      files.summary,
+      `${JSON.stringify({ ...summary, unmatchedRollouts: unmatched }, null, 2)}\n`,
+    );
     return {
       summary,
       files,

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
-import { stripBom } from "./bom.js";
+import { stripBom } from "@ssb/durable-files";
 import { asObject, describe } from "./parse-records.js";
 import {
   DEFAULT_TEMPLATE,

@@ -5,14 +5,14 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { acquirePidLock } from "@ssb/logit-store";
+import { acquirePidLock, readJsonFile } from "@ssb/durable-files";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import { type CliOptions, refuseRepeatedOptions } from "./cli-args.js";
 import { compareRuns } from "./compare.js";
 import type { SampleGenerator } from "./generator.js";
 import { loadBenchmark } from "./load-benchmark.js";
 import { createProgressBar, type ProgressStream } from "./progress.js";
-import { readJsonFile, readTextFile } from "./read-file.js";
+import { readTextFile } from "./read-file.js";
 import { readRecords } from "./records-file.js";
 import { loadRepliesGenerator } from "./replies-generator.js";
 import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { stripBom } from "@ssb/durable-files";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, goldAnswer } from "./benchmarks.js";
 import { packageDataDir } from "./data-dir.js";
-import { stripBom } from "./read-file.js";
 import type { Problem } from "./types.js";
 
 export interface LoadBenchmarkOptions {

@@ -8,6 +8,7 @@
  * (benchmark, problem, sample index) via a temporary file and rename, so an interrupted-and-resumed run ends
  * byte-identical to an uninterrupted one.
  */
+
 import {
   closeSync,
   existsSync,
@@ -15,11 +16,10 @@ import {
   openSync,
   readFileSync,
   readSync,
-  renameSync,
   truncateSync,
-  writeFileSync,
   writeSync,
 } from "node:fs";
+import { writeFileAtomic } from "@ssb/durable-files";
 import type { SampleRecord } from "./types.js";
 
 export interface ReadRecordsResult {
@@ -152,13 +152,6 @@ export function openRecordsAppender(path: string, validBytes: number): RecordsAp
       closeSync(fd);
     },
   };
-}
-
-/** Write a whole file via a temporary file and rename, so readers never see half of it. */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 /** Rewrite records in the given (canonical) order. */

@@ -5,8 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { stripBom } from "@ssb/durable-files";
 import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
-import { stripBom } from "./read-file.js";
 
 interface Reply {
   text: string;

@@ -10,18 +10,17 @@
 
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { claimOutputFolder, writeFileAtomic } from "@ssb/durable-files";
 import { type GradeOptions, grade } from "@ssb/verifier";
 import type { BenchmarkSpec } from "./benchmarks.js";
 import type { GeneratedSample, GenerationPrompt, SampleGenerator } from "./generator.js";
 import { type LoadedBenchmark, loadBenchmark } from "./load-benchmark.js";
-import { claimOutputFolder } from "./output-folder-claim.js";
 import { hashString } from "./prng.js";
 import { buildMessages, isUserTemplate } from "./prompt.js";
 import {
   openRecordsAppender,
   type ReadRecordsResult,
   readRecords,
-  writeFileAtomic,
   writeRecordsAtomic,
 } from "./records-file.js";
 import { buildManifest, checkRunManifest, type ModelIdentity, type RunManifest } from "./run-manifest.js";
@@ -289,7 +288,7 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   const loaded = loadRunBenchmarks(config, input.dataDir);
   // One run per output folder (in this process or another): two appending to one records.jsonl would grade
   // every sample twice.
-  const release = claimOutputFolder(outDir);
+  const release = claimOutputFolder(outDir, { lockName: "eval.lock", holder: "ssb-eval run" });
   try {
     return await evalLocked(input, files, loaded);
   } finally {

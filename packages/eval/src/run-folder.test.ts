@@ -43,7 +43,7 @@ describe("runEval's output folder", () => {
     const first = runEval({ config, generator: fakeGenerator({ delayMs: 2 }), outDir: out });
     const second = runEval({ config, generator: fakeGenerator({ delayMs: 2 }), outDir: `${out}/.` });
     await expect(second).rejects.toThrow(
-      `output folder ${out}/. is being written by another runEval call in this process; wait for it to finish`,
+      `${out}/.: locked by another ssb-eval run in this process (${out}/eval.lock); wait for it to finish`,
     );
     const result = await first;
     expect(result.generated).toBe(8);

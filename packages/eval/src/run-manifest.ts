@@ -5,11 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { readJsonFile } from "@ssb/durable-files";
 import type { GradeOptions } from "@ssb/verifier";
 import type { BenchmarkSpec } from "./benchmarks.js";
 import type { LoadedBenchmark } from "./load-benchmark.js";
 import { DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE } from "./prompt.js";
-import { describeJsonValue, parseJsonText, readTextFile } from "./read-file.js";
+import { describeJsonValue } from "./read-file.js";
 import type { EvalConfig } from "./run-eval.js";
 import type { SamplingParams } from "./types.js";
 
@@ -93,13 +94,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * foreign file stops with its name and the field instead of a TypeError; the rest is compared as written.
  */
 export function readRunManifest(file: string): RunManifest {
-  let text: string;
-  try {
-    text = readTextFile(file);
-  } catch (error) {
-    throw new Error(`${file}: cannot read (${(error as Error).message})`);
-  }
-  const value = parseJsonText(text, file);
+  const value = readJsonFile(file);
   if (!isObject(value))
     throw new Error(
       `${file}: not a JSON object (found ${describeJsonValue(value)}); it should hold a run's settings`,

@@ -1,7 +1,7 @@
 /** Write summary.json, report.md and report.html for one or more runs (and optionally their comparison). */
 import { join } from "node:path";
+import { writeFileAtomic } from "@ssb/durable-files";
 import type { RunComparison } from "./compare.js";
-import { writeFileAtomic } from "./records-file.js";
 import { renderHtmlReport } from "./report-html.js";
 import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
 import type { RunSummary } from "./summarize.js";
