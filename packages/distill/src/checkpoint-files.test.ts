@@ -41,3 +41,18 @@ describe("latestCheckpoint with a damaged trainer_state.json (what --resume read
     expect((await latestCheckpoint(root))?.state.step).toBe(2);
   });
 });
+
+describe("latestCheckpoint in a folder holding another kind of run's checkpoints", () => {
+  it("refuses a step folder without trainer_state.json (a GRPO run's), naming it and what it holds", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "distill-ckpt-"));
+    dirs.push(root);
+    const other = path.join(root, checkpointDirName(3));
+    mkdirSync(path.join(other, "adapter"), { recursive: true });
+    writeFileSync(path.join(other, "grpo_state.json"), '{"step": 3}\n');
+    // Ignored, it made the trainer start afresh there: empty that run's metrics.jsonl, prune its checkpoints.
+    await expect(latestCheckpoint(root)).rejects.toThrow(
+      `${other}: a checkpoint without trainer_state.json (it holds adapter, grpo_state.json): another kind of run's folder`,
+    );
+    expect(readFileSync(path.join(other, "grpo_state.json"), "utf8")).toBe('{"step": 3}\n');
+  });
+});

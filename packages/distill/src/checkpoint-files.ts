@@ -46,21 +46,35 @@ export async function writeCheckpointDir(
   return final;
 }
 
-/** The newest checkpoint under `root` that holds `stateFile` (written last, so it marks a complete one). */
+/**
+ * The newest checkpoint under `root` (each holds `stateFile`, written last, so it marks a complete one), or
+ * null when there is none. Throws, naming it, on a step folder without `stateFile`.
+ */
 export async function latestCheckpointWith<S>(
   root: string,
   stateFile: string,
 ): Promise<{ dir: string; state: S } | null> {
   if (!existsSync(root)) return null;
   const names = (await readdir(root)).filter((n) => STEP_DIR.test(n)).sort();
-  for (let i = names.length - 1; i >= 0; i--) {
-    const dir = path.join(root, names[i] as string);
-    const file = path.join(dir, stateFile);
-    // A damaged state file is an error, not a reason to fall back to an older checkpoint: resuming from
-    // there would silently redo (and overwrite) the steps this one holds.
-    if (existsSync(file)) return { dir, state: parseJsonObjectFile(await readFile(file, "utf8"), file) as S };
+  // A checkpoint is renamed into place only once complete, so a step folder without this trainer's state file
+  // is another kind of run's (a GRPO run's grpo_state.json in a KD run's folder, or the other way round), or
+  // was damaged by hand. Skipping it would start a fresh run here, emptying that run's metrics.jsonl and
+  // pruning (deleting) its checkpoints.
+  for (const name of names) {
+    const dir = path.join(root, name);
+    if (existsSync(path.join(dir, stateFile))) continue;
+    const held = (await readdir(dir).catch(() => [] as string[])).sort();
+    throw new Error(
+      `${dir}: a checkpoint without ${stateFile} (it holds ${held.length > 0 ? held.join(", ") : "nothing"}): another kind of run's folder, or a damaged checkpoint; use another output folder, or remove that checkpoint`,
+    );
   }
-  return null;
+  const newest = names.at(-1);
+  if (newest === undefined) return null;
+  const dir = path.join(root, newest);
+  const file = path.join(dir, stateFile);
+  // A damaged state file is an error, not a reason to fall back to an older checkpoint: resuming from there
+  // would silently redo (and overwrite) the steps this one holds.
+  return { dir, state: parseJsonObjectFile(await readFile(file, "utf8"), file) as S };
 }
 
 /** Delete step checkpoints beyond the newest `keep` ones (and any leftover .tmp folders). */

@@ -41,7 +41,9 @@ export { reverseKl } from "./loss-reverse-kl.js";
 export { matMul2d, withSharedTransposes } from "./matmul.js";
 export {
   appendMetrics,
+  describeTruncation,
   lossCurveSvg,
+  type MetricsTruncation,
   readMetrics,
   type Series,
   type StepMetrics,

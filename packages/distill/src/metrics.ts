@@ -38,11 +38,76 @@ export function readMetrics<T extends { step: number } = StepMetrics>(file: stri
     });
 }
 
-/** Keep only steps <= `step` (after resuming from that checkpoint, later lines belong to the lost run). */
-export function truncateMetrics(file: string, step: number): void {
-  if (!existsSync(file)) return;
-  const kept = readMetrics<{ step: number }>(file).filter((m) => m.step <= step);
-  writeFileSync(file, kept.map((m) => `${JSON.stringify(m)}\n`).join(""));
+/** What a resume's truncateMetrics found and did (for its log line). */
+export interface MetricsTruncation {
+  /** Records kept (steps <= the checkpoint's). */
+  kept: number;
+  /** Records dropped: the steps after the checkpoint, which the resumed run redoes. */
+  dropped: number;
+  /** The 1-based line of a torn last record (the file ended mid-line, as after a kill in a write), dropped. */
+  tornLine: number | null;
+  /** Steps up to the checkpoint's that no record holds (lines removed by hand): they are not redone. */
+  missing: number[];
+}
+
+/**
+ * Keep only steps <= `step` (after resuming from that checkpoint, later lines belong to the lost run). A last
+ * line cut off mid-record (no newline after it: a kill during the write) is dropped and reported; any other
+ * line that is not a record with a numeric `step` throws naming the file and line, and leaves the file as it
+ * was: it is somebody's data, not the trainer's torn write.
+ */
+export function truncateMetrics(file: string, step: number): MetricsTruncation {
+  if (!existsSync(file)) return { kept: 0, dropped: 0, tornLine: null, missing: [] };
+  const text = stripBom(readFileSync(file, "utf8"));
+  const lines = text.split("\n");
+  // Text after the last newline: empty when the file ends as a complete record does.
+  const tail = lines.pop() as string;
+  const records: { line: number; step: number; text: string }[] = [];
+  let tornLine: number | null = null;
+  const parse = (raw: string, line: number, last: boolean): void => {
+    const trimmed = raw.trim();
+    if (trimmed === "") return;
+    let record: unknown;
+    try {
+      record = JSON.parse(trimmed);
+    } catch (error) {
+      if (last) {
+        tornLine = line;
+        return;
+      }
+      throw new Error(
+        `${file}:${line}: not a metrics record (${(error as Error).message}); fix or remove that line, then resume`,
+      );
+    }
+    const n = (record as { step?: unknown } | null)?.step;
+    if (typeof n !== "number" || !Number.isInteger(n))
+      throw new Error(`${file}:${line}: a metrics record without an integer "step"; fix or remove that line`);
+    records.push({ line, step: n, text: trimmed });
+  };
+  for (const [i, raw] of lines.entries()) parse(raw, i + 1, false);
+  parse(tail, lines.length + 1, true);
+  const kept = records.filter((r) => r.step <= step);
+  writeFileSync(file, kept.map((r) => `${r.text}\n`).join(""));
+  const have = new Set(kept.map((r) => r.step));
+  const missing: number[] = [];
+  for (let s = 1; s <= step; s++) if (!have.has(s)) missing.push(s);
+  return { kept: kept.length, dropped: records.length - kept.length, tornLine, missing };
+}
+
+/** The log lines a resume's metrics truncation calls for (none when the file was whole). */
+export function describeTruncation(file: string, step: number, t: MetricsTruncation): string[] {
+  const lines: string[] = [];
+  if (t.tornLine !== null)
+    lines.push(
+      `${file}:${t.tornLine}: dropped a torn last line (a record cut off by a kill); the steps after ${step} are redone`,
+    );
+  if (t.missing.length > 0) {
+    const shown = t.missing.length > 10 ? `${t.missing.slice(0, 10).join(", ")}, ...` : t.missing.join(", ");
+    lines.push(
+      `${file}: no record of step${t.missing.length > 1 ? "s" : ""} ${shown} (of 1..${step}, which the checkpoint holds); they are not redone`,
+    );
+  }
+  return lines;
 }
 
 export interface Series {

@@ -1,11 +1,20 @@
 /** A run stopped by its signal (Ctrl-C), resumed; and resumes that would train on something else, refused. */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openSafetensors } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maxAbsDiff } from "../test/fixture.js";
 import { buildSyntheticKd, type SyntheticKd } from "../test/synthetic.js";
+import { readMetrics } from "./metrics.js";
 import { type RunTrainingOptions, runTraining } from "./run-training.js";
 import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
 
@@ -66,6 +75,51 @@ describe("stopping and resuming", () => {
     // Resuming the finished run trains nothing and reports its last loss, not NaN.
     const again = await run("stopped", { resume: true });
     expect(again.lastLoss).toBeCloseTo(straight.lastLoss, 6);
+  });
+
+  it("a torn last metrics line (a kill mid-write) is dropped and said; the metrics equal the uninterrupted run's", async () => {
+    // After the first test: "straight" holds the uninterrupted run.
+    const stop = new AbortController();
+    await run("torn", { signal: stop.signal, onStep: (m) => m.step === 4 && stop.abort() });
+    const metrics = path.join(dir, "torn", "metrics.jsonl");
+    appendFileSync(metrics, '{"step":5,"epoch":3,"loss":0.1');
+    const lines: string[] = [];
+    const resumed = await run("torn", { resume: true, log: (line) => lines.push(line) });
+    expect(resumed).toMatchObject({ resumedFrom: 4, steps: 12, interrupted: false });
+    expect(lines).toContain(
+      `[distill] ${metrics}:5: dropped a torn last line (a record cut off by a kill); the steps after 4 are redone`,
+    );
+    // Every step once, with the uninterrupted run's values (times and rates aside).
+    const pick = (file: string) =>
+      readMetrics(file).map(({ step, epoch, loss, kl, ce, gradNorm, lr, rows }) => ({
+        step,
+        epoch,
+        loss,
+        kl,
+        ce,
+        gradNorm,
+        lr,
+        rows,
+      }));
+    expect(pick(metrics)).toEqual(pick(path.join(dir, "straight", "metrics.jsonl")));
+    expect(readFileSync(metrics, "utf8").split("\n")).toHaveLength(13);
+  });
+
+  it("refuses a folder holding a GRPO run's checkpoints, touching none of its files", async () => {
+    const out = path.join(dir, "grpo-run");
+    const ckpt = path.join(out, "checkpoints", "step-00000002");
+    mkdirSync(path.join(ckpt, "adapter"), { recursive: true });
+    writeFileSync(path.join(ckpt, "grpo_state.json"), '{"step":2}\n');
+    const grpoMetrics = '{"step":1,"rewardMean":0.5}\n{"step":2,"rewardMean":0.7}\n';
+    writeFileSync(path.join(out, "metrics.jsonl"), grpoMetrics);
+    // Both without and with resume: it was taken for a fresh start, emptying metrics.jsonl and pruning
+    // the GRPO checkpoint.
+    for (const resume of [false, true])
+      await expect(run("grpo-run", { resume })).rejects.toThrow(
+        `${ckpt}: a checkpoint without trainer_state.json (it holds adapter, grpo_state.json)`,
+      );
+    expect(readFileSync(path.join(out, "metrics.jsonl"), "utf8")).toBe(grpoMetrics);
+    expect(readdirSync(path.join(out, "checkpoints"))).toEqual(["step-00000002"]);
   });
 
   it("a signal raised outside the loop (a timer, as a Ctrl-C handler runs) stops it at the next step", async () => {

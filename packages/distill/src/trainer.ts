@@ -13,7 +13,14 @@ import { AdamW, globalNorm } from "./adamw.js";
 import { planSteps } from "./batching.js";
 import { DataParallelPool, type ModelSource, parallelGradients } from "./data-parallel.js";
 import { initLora, loraConfigFrom } from "./lora.js";
-import { appendMetrics, lossCurveSvg, readMetrics, type StepMetrics, truncateMetrics } from "./metrics.js";
+import {
+  appendMetrics,
+  describeTruncation,
+  lossCurveSvg,
+  readMetrics,
+  type StepMetrics,
+  truncateMetrics,
+} from "./metrics.js";
 import { type DecoderModel, trainableVariables } from "./model.js";
 import { createProgress } from "./progress.js";
 import { saveFullModel, saveLoraAdapter } from "./save-model.js";
@@ -178,8 +185,9 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
     await restoreTrainingCheckpoint(existing.dir, model, optimizer);
     startStep = existing.state.step;
     resumedFrom = startStep;
-    truncateMetrics(metricsFile, startStep);
+    const cut = truncateMetrics(metricsFile, startStep);
     log(`[distill] resumed from ${existing.dir} (step ${startStep}/${totalSteps})`);
+    for (const line of describeTruncation(metricsFile, startStep, cut)) log(`[distill] ${line}`);
   } else if (existsSync(metricsFile)) {
     await writeFile(metricsFile, "");
   }

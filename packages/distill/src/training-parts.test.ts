@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +6,7 @@ import { AdamW } from "./adamw.js";
 import { selectBackend } from "./backend.js";
 import { collate, planSteps } from "./batching.js";
 import { checkLoraRank, initLora, isTargetModule, loraConfigFrom } from "./lora.js";
-import { lossCurveSvg, readMetrics, truncateMetrics } from "./metrics.js";
+import { describeTruncation, lossCurveSvg, readMetrics, truncateMetrics } from "./metrics.js";
 import { readJsonl } from "./pairs-data.js";
 import { qwen2Config } from "./random-weights.js";
 import { seedFrom } from "./rng.js";
@@ -163,6 +163,34 @@ describe("config and inputs", () => {
     expect(readMetrics(file).map((m) => m.step)).toEqual([1, 2, 3]);
     truncateMetrics(file, 2);
     expect(readMetrics(file).map((m) => m.step)).toEqual([1, 2]);
+  });
+
+  it("a resume's truncation drops a torn last line and says so; another unreadable line is refused, file kept", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "distill-metrics-"));
+    dirs.push(dir);
+    const file = path.join(dir, "metrics.jsonl");
+    writeFileSync(file, '{"step":1,"loss":2}\n{"step":2,"loss":1}\n{"step":3,"loss":0.5}\n{"step":4,"lo');
+    expect(truncateMetrics(file, 2)).toEqual({ kept: 2, dropped: 1, tornLine: 4, missing: [] });
+    expect(readFileSync(file, "utf8")).toBe('{"step":1,"loss":2}\n{"step":2,"loss":1}\n');
+    expect(describeTruncation(file, 2, truncateMetrics(file, 2))).toEqual([]);
+
+    // A damaged line before the end is not a kill's torn write: silently dropped, it was a lost record.
+    const damaged = '{"step":1,"loss":2}\n{"step":2,"lo\n{"step":3,"loss":0.5}\n';
+    writeFileSync(file, damaged);
+    expect(() => truncateMetrics(file, 3)).toThrow(`${file}:2: not a metrics record (`);
+    writeFileSync(file, '{"step":1,"loss":2}\n{"loss":1}\n');
+    expect(() => truncateMetrics(file, 3)).toThrow(`${file}:2: a metrics record without an integer "step"`);
+    writeFileSync(file, damaged);
+    expect(() => truncateMetrics(file, 3)).toThrow();
+    expect(readFileSync(file, "utf8")).toBe(damaged);
+
+    // Steps the checkpoint holds but no line does are named, not silently skipped.
+    writeFileSync(file, '{"step":1,"loss":2}\n{"step":3,"loss":0.5}\n');
+    const cut = truncateMetrics(file, 3);
+    expect(cut.missing).toEqual([2]);
+    expect(describeTruncation(file, 3, cut)).toEqual([
+      `${file}: no record of step 2 (of 1..3, which the checkpoint holds); they are not redone`,
+    ]);
   });
 
   it("the loss curve is an SVG with one polyline per series", () => {
