@@ -3,7 +3,7 @@
  * job's logit store, and the checks a resumed job makes before it writes (its output and store are its own).
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import {
   type LogitStoreWriter,
   logitStoreExists,
@@ -24,9 +24,13 @@ const STORE_FILE =
  * the store would be written among them and its recovery deletes what looks like its own leftovers. A new or
  * empty folder, or one holding only a store's own files (a store that crashed before its manifest), is taken.
  */
-export function refuseForeignCaptureDir(dir: string): void {
+export function refuseForeignCaptureDir(dir: string, outFile: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory() || logitStoreExists(dir)) return;
-  const foreign = readdirSync(dir).filter((name) => !STORE_FILE.test(name));
+  // The job's own output may sit in the store's folder (its JSONL, settings, lock and temp files).
+  const own = dirname(resolve(outFile)) === resolve(dir) ? basename(outFile) : null;
+  const foreign = readdirSync(dir).filter(
+    (name) => !STORE_FILE.test(name) && !(own !== null && (name === own || name.startsWith(`${own}.`))),
+  );
   if (foreign.length === 0) return;
   const named = foreign
     .slice(0, 3)
@@ -37,13 +41,17 @@ export function refuseForeignCaptureDir(dir: string): void {
   );
 }
 
-/** Open (create) a job's logit store for `gen`'s vocabulary and tokenizer (k 20 and float16 by default). */
+/**
+ * Open (create) the logit store of the job writing `outFile`, for `gen`'s vocabulary and tokenizer (k 20 and
+ * float16 by default).
+ */
 export function openJobStore(
   gen: Generator,
   capture: LogitCaptureJob,
   captureTemperature: number,
+  outFile: string,
 ): Promise<LogitStoreWriter> {
-  refuseForeignCaptureDir(capture.dir);
+  refuseForeignCaptureDir(capture.dir, outFile);
   return openLogitStoreWriter(capture.dir, {
     modelId: gen.modelId,
     tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",

@@ -172,6 +172,21 @@ describe("runRollouts with logit capture", () => {
     );
     expect(readdirSync(folder)).toEqual(["rollouts.jsonl"]);
     expect(existsSync(out) || existsSync(`${out}.settings.json`)).toBe(false);
+    // The job's own output in the store's folder is not foreign (this layout worked before the check).
+    const together = fresh("together");
+    await runRollouts(
+      job(path.join(together, "rollouts.jsonl"), {
+        capture: { dir: together },
+        problems: PROBLEMS.slice(0, 1),
+      }),
+    );
+    const resumed = await runRollouts(
+      job(path.join(together, "rollouts.jsonl"), {
+        capture: { dir: together },
+        problems: PROBLEMS.slice(0, 2),
+      }),
+    );
+    expect(resumed).toMatchObject({ written: 2, skipped: 2 });
     // A store's own leftovers (a lock of a writer that died before its manifest) are not foreign.
     const crashed = fresh("crashed-logits");
     mkdirSync(crashed);

@@ -179,7 +179,7 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
           .map((i) => captureKeyFor(w.problem.id, i));
       });
       await refuseMissingLogits(writtenKeys, options.capture.dir, options.outFile);
-      writer = await openJobStore(gen, options.capture, sampling.temperature);
+      writer = await openJobStore(gen, options.capture, sampling.temperature, options.outFile);
     }
     const prompts: PromptInput[] = [];
     for (const w of work) {

@@ -164,7 +164,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     if (options.capture) {
       const firstTemperature = options.prompts[0]?.requests[0]?.sampling.temperature ?? 1;
       await refuseMissingLogits(written0, options.capture.dir, options.outFile);
-      writer = await openJobStore(gen, options.capture, firstTemperature);
+      writer = await openJobStore(gen, options.capture, firstTemperature, options.outFile);
     }
     const teacher = createTeacherGenerator({
       generator: gen,
