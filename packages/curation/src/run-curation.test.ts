@@ -245,6 +245,24 @@ describe("runCuration", () => {
     expect(done.summary.problems).toBe(problems.length);
   });
 
+  it("pins the teacher's identity: a resume with another teacher model is refused, not mixed", async () => {
+    const out = tmp();
+    const modelA = Object.assign(teacher(), { identity: "model.onnx sha256:aaa" });
+    await runCuration({ problems: problems.slice(0, 8), rollouts, outDir: out, config, generator: modelA });
+    const before = readFileSync(join(out, "pairs.jsonl"), "utf8");
+    const modelB = Object.assign(teacher(), { identity: "model.onnx sha256:bbb" });
+    await expect(runCuration({ problems, rollouts, outDir: out, config, generator: modelB })).rejects.toThrow(
+      'holds a run with teacher="model.onnx sha256:aaa", but this run has teacher="model.onnx sha256:bbb"',
+    );
+    expect(modelB.calls).toHaveLength(0);
+    expect(readFileSync(join(out, "pairs.jsonl"), "utf8")).toBe(before);
+    // The same teacher resumes; one that says nothing about itself is not checked.
+    const again = Object.assign(teacher(), { identity: "model.onnx sha256:aaa" });
+    await runCuration({ problems: problems.slice(0, 12), rollouts, outDir: out, config, generator: again });
+    const done = await runCuration({ problems, rollouts, outDir: out, config, generator: teacher() });
+    expect(done.summary.problems).toBe(problems.length);
+  });
+
   it("names another tool's run.json instead of one of its fields, changing nothing", async () => {
     const out = tmp();
     const runFile = join(out, "run.json");

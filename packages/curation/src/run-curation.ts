@@ -267,8 +267,11 @@ async function curateLocked(
   checkRecordsHaveRunFile(input.outDir, files);
   checkNoTeacherModeDowngrade(input.outDir, files, input.generator !== undefined);
   // Whether logits are captured decides every pair's logitKey: pairs with and without logits in one file
-  // would fail distillation only at the pairs without.
-  const teacherSettings = input.generator ? { captureLogits: config.captureLogits ?? true } : {};
+  // would fail distillation only at the pairs without. Another teacher would mix two models' pairs.
+  const teacherSettings: Record<string, unknown> = input.generator
+    ? { captureLogits: config.captureLogits ?? true }
+    : {};
+  if (input.generator?.identity !== undefined) teacherSettings.teacher = input.generator.identity;
   checkOrWriteRunFile(files.run, runSettings(config), teacherSettings);
 
   const selectionConfig: SelectionConfig = {

@@ -37,6 +37,13 @@ export interface GenerationResult {
 
 /** Generates one reply per request; results may arrive in any order but exactly one per request id. */
 export interface TeacherGenerator {
+  /**
+   * What writes the replies, as a string that changes when they would (a model's files fingerprint, plus any
+   * sampling the engine adds). Curation pins it in run.json from the first teacher-mode run: a resume with
+   * another teacher is refused instead of mixing two models' pairs (and their logits) in one file. Without it,
+   * the teacher is not checked.
+   */
+  readonly identity?: string;
   generate(requests: GenerationRequest[], options: GenerationOptions): AsyncIterable<GenerationResult>;
   /**
    * Makes the logits captured for every result yielded so far durable. Curation awaits it before writing a
