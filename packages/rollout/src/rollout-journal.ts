@@ -390,13 +390,14 @@ function openLocked(
       if (closed) throw new RolloutError(`${file}: journal is closed`);
       let text = "";
       let skipped = 0;
+      const added = new Set<string>();
       for (const r of records) {
         const key = pairKey(r.problemId, r.sampleIndex);
-        if (done.has(key)) {
+        if (done.has(key) || added.has(key)) {
           skipped++;
           continue;
         }
-        done.add(key);
+        added.add(key);
         text += `${JSON.stringify(r)}\n`;
       }
       if (text !== "") {
@@ -406,6 +407,9 @@ function openLocked(
         position += buf.length;
         fsyncSync(fd);
       }
+      // Only once on disk: after a failed write (a full disk) the pairs are not "done", and appending them
+      // again writes them over the partial bytes at `position`.
+      for (const key of added) done.add(key);
       return skipped;
     },
     sortLines(rank) {
