@@ -244,6 +244,29 @@ export function trajectoryKey(c: GrpoConfig): string {
   return JSON.stringify(rest);
 }
 
+/**
+ * The trajectory settings (see trajectoryKey) that differ between a checkpoint's config and now, each as
+ * `name: saved -> now` (nested objects by their dotted path), for a refused resume to name.
+ */
+export function trajectoryDifferences(saved: GrpoConfig, now: GrpoConfig): string[] {
+  const a = JSON.parse(trajectoryKey(saved)) as Record<string, unknown>;
+  const b = JSON.parse(trajectoryKey(now)) as Record<string, unknown>;
+  const out: string[] = [];
+  const walk = (x: unknown, y: unknown, at: string): void => {
+    const isObject = (v: unknown): v is Record<string, unknown> =>
+      typeof v === "object" && v !== null && !Array.isArray(v);
+    if (isObject(x) && isObject(y)) {
+      for (const key of new Set([...Object.keys(x), ...Object.keys(y)]))
+        walk(x[key], y[key], at ? `${at}.${key}` : key);
+      return;
+    }
+    const [from, to] = [JSON.stringify(x), JSON.stringify(y)];
+    if (from !== to) out.push(`${at}: ${from ?? "(none)"} -> ${to ?? "(none)"}`);
+  };
+  walk(a, b, "");
+  return out;
+}
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;

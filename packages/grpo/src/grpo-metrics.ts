@@ -1,6 +1,12 @@
 /** GRPO metrics: one JSONL line per round, and SVG plots of reward, accuracy, length, KL and clipping. */
 
-import { appendMetrics, readMetrics, svgLinePlot, truncateMetrics } from "@ssb/distill";
+import {
+  appendMetrics,
+  type MetricsTruncation,
+  readMetrics,
+  svgLinePlot,
+  truncateMetrics,
+} from "@ssb/distill";
 
 export interface GrpoStepMetrics {
   /** 1-based round number. */
@@ -42,8 +48,13 @@ export const appendGrpoMetrics = (file: string, m: GrpoStepMetrics): void => app
 
 export const readGrpoMetrics = (file: string): GrpoStepMetrics[] => readMetrics<GrpoStepMetrics>(file);
 
-/** Keep steps <= `step` (after a resume from that checkpoint, later lines belong to the lost run). */
-export const truncateGrpoMetrics = (file: string, step: number): void => truncateMetrics(file, step);
+/**
+ * Keep steps <= `step` (after a resume from that checkpoint, later lines belong to the lost run); a torn last
+ * line is dropped and reported, any other unreadable line throws naming file:line (see @ssb/distill's
+ * truncateMetrics).
+ */
+export const truncateGrpoMetrics = (file: string, step: number): MetricsTruncation =>
+  truncateMetrics(file, step);
 
 function movingAverage(points: [number, number][]): [number, number][] {
   const window = Math.max(1, Math.round(points.length / 10));

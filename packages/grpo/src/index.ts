@@ -22,6 +22,7 @@ export {
   type GrpoSamplingSettings,
   type GrpoVariant,
   resolveGrpoConfig,
+  trajectoryDifferences,
   trajectoryKey,
 } from "./grpo-config.js";
 export {

@@ -1,9 +1,21 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveGrpoConfig } from "./grpo-config.js";
 import { runGrpo } from "./run-grpo.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -25,5 +37,38 @@ describe("one GRPO run per output folder", () => {
     await expect(run).rejects.toThrow(new RegExp(`locked by a running grpo run \\(pid ${process.ppid}`));
     expect(existsSync(lock)).toBe(true);
     expect(readdirSync(outDir)).toEqual(["grpo.lock"]);
+  });
+
+  it("refuses a folder holding a KD/SFT run's checkpoints (with or without resume), touching none of its files", async () => {
+    const outDir = mkdtempSync(path.join(tmpdir(), "grpo-other-run-"));
+    dirs.push(outDir);
+    const ckpt = path.join(outDir, "checkpoints", "step-00000004");
+    mkdirSync(path.join(ckpt, "adapter"), { recursive: true });
+    writeFileSync(path.join(ckpt, "trainer_state.json"), '{"step":4}\n');
+    const metrics = '{"step":1,"loss":2}\n{"step":2,"loss":1.5}\n';
+    writeFileSync(path.join(outDir, "metrics.jsonl"), metrics);
+    // It was taken for a fresh start: metrics.jsonl emptied, the distill checkpoint pruned by the first save.
+    for (const resume of [false, true])
+      await expect(
+        runGrpo({
+          modelDir: tinyRef,
+          problems: [{ id: "p", question: "1 + 1?", answer: "2" }],
+          outDir,
+          config: resolveGrpoConfig({
+            steps: 1,
+            groupSize: 2,
+            problemsPerStep: 1,
+            sampling: { maxNewTokens: 2 },
+          }),
+          resume,
+          backend: "wasm",
+          progress: false,
+          log: () => {},
+        }),
+      ).rejects.toThrow(
+        `${ckpt}: a checkpoint without grpo_state.json (it holds adapter, trainer_state.json)`,
+      );
+    expect(readFileSync(path.join(outDir, "metrics.jsonl"), "utf8")).toBe(metrics);
+    expect(readdirSync(path.join(outDir, "checkpoints"))).toEqual(["step-00000004"]);
   });
 });

@@ -5,7 +5,7 @@
  * equal ONNX Runtime's for the exported policy (sampling is on-policy), and bad resumes are refused.
  */
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,7 +53,12 @@ const settings: GrpoConfigInput = {
 let tmp: string;
 let full: GrpoResult;
 
-const run = (outDir: string, extra: GrpoConfigInput = {}, resume = false): Promise<GrpoResult> =>
+const run = (
+  outDir: string,
+  extra: GrpoConfigInput = {},
+  resume = false,
+  log: (line: string) => void = () => {},
+): Promise<GrpoResult> =>
   runGrpo({
     modelDir: tinyRef,
     problems,
@@ -63,7 +68,7 @@ const run = (outDir: string, extra: GrpoConfigInput = {}, resume = false): Promi
     resume,
     backend: "wasm",
     progress: false,
-    log: () => {},
+    log,
   });
 
 async function adapterValues(dir: string): Promise<Map<string, Float32Array>> {
@@ -118,7 +123,14 @@ describe("a tiny GRPO run", () => {
     expect(partial.steps).toBe(3);
     // Simulate a kill between round 3's metrics line and its checkpoint.
     await rm(path.join(dir, "checkpoints", checkpointDirName(3)), { recursive: true, force: true });
-    const resumed = await run(dir, {}, true);
+    // And round 4's line cut off mid-write: dropped (said), never read as a round.
+    const metricsFile = path.join(dir, "metrics.jsonl");
+    await appendFile(metricsFile, '{"step":4,"rewardMean":0.');
+    const lines: string[] = [];
+    const resumed = await run(dir, {}, true, (line) => lines.push(line));
+    expect(lines).toContain(
+      `[grpo] ${metricsFile}:4: dropped a torn last line (a record cut off by a kill); the steps after 2 are redone`,
+    );
     expect(resumed.resumedFrom).toBe(2);
     expect(resumed.steps).toBe(4);
     const pick = (r: GrpoResult) =>
@@ -197,7 +209,10 @@ describe("a tiny GRPO run", () => {
     await expect(run(dir)).rejects.toThrow(
       /already holds checkpoints .*resume it \(--resume, or resume: true from code\)/,
     );
-    await expect(run(dir, { beta: 0.1 }, true)).rejects.toThrow(/different GRPO settings/);
+    // Each changed setting named (the message once said only "compare grpo_state.json").
+    await expect(run(dir, { beta: 0.1, sampling: { maxNewTokens: 6 } }, true)).rejects.toThrow(
+      /different GRPO settings than now \(beta: 0 -> 0\.1; sampling\.maxNewTokens: 8 -> 6\); refusing to resume/,
+    );
     // Another problem set (another file, --fresh or --problem-seed) is another run.
     const others = problems.map((p) => ({ ...p, question: `${p.question} ` }));
     await expect(

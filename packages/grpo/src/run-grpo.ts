@@ -17,6 +17,7 @@ import {
   checkLoraRank,
   createProgress,
   type DecoderModel,
+  describeTruncation,
   disposeDecoder,
   globalNorm,
   initLora,
@@ -38,7 +39,7 @@ import {
   restoreGrpoCheckpoint,
   saveGrpoCheckpoint,
 } from "./grpo-checkpoint.js";
-import { type GrpoConfig, trajectoryKey } from "./grpo-config.js";
+import { type GrpoConfig, trajectoryDifferences } from "./grpo-config.js";
 import { sequenceTokenWeights } from "./grpo-loss.js";
 import {
   appendGrpoMetrics,
@@ -215,9 +216,10 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
         `${existing.dir}: the run was trained on another ${changed.join(" and ")} than now (${changed.includes("problems") ? "problems file, --fresh or --problem-seed" : "model folder"}); refusing to resume`,
       );
     }
-    if (trajectoryKey(existing.state.config) !== trajectoryKey(config)) {
+    const differences = trajectoryDifferences(existing.state.config, config);
+    if (differences.length > 0) {
       throw new Error(
-        `${existing.dir}: saved with different GRPO settings than now; refusing to resume (compare grpo_state.json)`,
+        `${existing.dir}: saved with different GRPO settings than now (${differences.join("; ")}); refusing to resume`,
       );
     }
     await restoreGrpoCheckpoint(existing.dir, model.lora, optimizer);
@@ -225,8 +227,9 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
     resumedFrom = startStep;
     elapsedBefore = existing.state.elapsedSec;
     lastCheckpoint = existing.dir;
-    truncateGrpoMetrics(metricsFile, startStep);
+    const cut = truncateGrpoMetrics(metricsFile, startStep);
     log(`[grpo] resumed from ${existing.dir} (round ${startStep}/${config.steps})`);
+    for (const line of describeTruncation(metricsFile, startStep, cut)) log(`[grpo] ${line}`);
   } else if (existsSync(metricsFile)) {
     await writeFile(metricsFile, "");
   }
