@@ -36,14 +36,28 @@ async function activate(name: string): Promise<boolean> {
   }
 }
 
+/** The selection in progress, if any: the next one waits for it (see selectBackend). */
+let selecting: Promise<unknown> = Promise.resolve();
+
 /**
  * Pick the fastest available backend: tfjs-node-gpu → tfjs-node → wasm → cpu (or the one asked for).
- * `log` receives one line naming what is in use.
+ * `log` receives one line naming what is in use. Calls run one after another: two at once (two runs started
+ * together in one process) had the second's tf.setBackend find the first's initialisation pending and fail
+ * with "no tfjs backend could be started".
  */
-export async function selectBackend(
+export function selectBackend(
   preference: BackendPreference = "auto",
   log: (line: string) => void = (line) => console.error(line),
 ): Promise<BackendInfo> {
+  const next = selecting.then(
+    () => selectNow(preference, log),
+    () => selectNow(preference, log),
+  );
+  selecting = next.catch(() => undefined);
+  return next;
+}
+
+async function selectNow(preference: BackendPreference, log: (line: string) => void): Promise<BackendInfo> {
   const known: readonly string[] = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"];
   // An unknown name would otherwise fall through to the pure-JS cpu backend, ~20x slower, without a word.
   if (!known.includes(preference))

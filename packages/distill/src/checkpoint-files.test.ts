@@ -56,3 +56,14 @@ describe("latestCheckpoint in a folder holding another kind of run's checkpoints
     expect(readFileSync(path.join(other, "grpo_state.json"), "utf8")).toBe('{"step": 3}\n');
   });
 });
+
+describe("latestCheckpoint beside a checkpoint whose pruning a kill cut short", () => {
+  it("skips a step folder holding no state file at all (only part of its adapter left)", async () => {
+    const { root } = checkpointsWithState('{"step": 2}\n');
+    const pruned = path.join(root, checkpointDirName(1));
+    mkdirSync(path.join(pruned, "adapter"), { recursive: true });
+    expect((await latestCheckpoint(root))?.state.step).toBe(2);
+    rmSync(path.join(root, checkpointDirName(2)), { recursive: true });
+    expect(await latestCheckpoint(root)).toBeNull();
+  });
+});

@@ -48,7 +48,7 @@ export async function writeCheckpointDir(
 
 /**
  * The newest checkpoint under `root` (each holds `stateFile`, written last, so it marks a complete one), or
- * null when there is none. Throws, naming it, on a step folder without `stateFile`.
+ * null when there is none. Throws, naming it, on a step folder holding another trainer's state file instead.
  */
 export async function latestCheckpointWith<S>(
   root: string,
@@ -56,19 +56,25 @@ export async function latestCheckpointWith<S>(
 ): Promise<{ dir: string; state: S } | null> {
   if (!existsSync(root)) return null;
   const names = (await readdir(root)).filter((n) => STEP_DIR.test(n)).sort();
-  // A checkpoint is renamed into place only once complete, so a step folder without this trainer's state file
-  // is another kind of run's (a GRPO run's grpo_state.json in a KD run's folder, or the other way round), or
-  // was damaged by hand. Skipping it would start a fresh run here, emptying that run's metrics.jsonl and
-  // pruning (deleting) its checkpoints.
+  // A step folder holding another trainer's state file (a GRPO run's grpo_state.json in a KD run's folder, or
+  // the other way round) is another kind of run: taken for none, it started a fresh run here that emptied that
+  // run's metrics.jsonl and pruned (deleted) its checkpoints. One holding no state file at all is a checkpoint
+  // whose deletion (pruning) a kill cut short: skipped, as it always was.
+  const complete: string[] = [];
   for (const name of names) {
     const dir = path.join(root, name);
-    if (existsSync(path.join(dir, stateFile))) continue;
+    if (existsSync(path.join(dir, stateFile))) {
+      complete.push(name);
+      continue;
+    }
     const held = (await readdir(dir).catch(() => [] as string[])).sort();
-    throw new Error(
-      `${dir}: a checkpoint without ${stateFile} (it holds ${held.length > 0 ? held.join(", ") : "nothing"}): another kind of run's folder, or a damaged checkpoint; use another output folder, or remove that checkpoint`,
-    );
+    const foreign = held.filter((f) => f.endsWith("_state.json"));
+    if (foreign.length > 0)
+      throw new Error(
+        `${dir}: a checkpoint without ${stateFile} (it holds ${held.join(", ")}): another kind of run's folder; use another output folder`,
+      );
   }
-  const newest = names.at(-1);
+  const newest = complete.at(-1);
   if (newest === undefined) return null;
   const dir = path.join(root, newest);
   const file = path.join(dir, stateFile);

@@ -67,6 +67,7 @@ export {
   type Trainable,
   trainableVariables,
 } from "./model.js";
+export { prepareOutputFolder } from "./output-folder.js";
 export {
   type LoadPairsOptions,
   loadPairExamples,

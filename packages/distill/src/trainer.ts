@@ -22,6 +22,7 @@ import {
   truncateMetrics,
 } from "./metrics.js";
 import { type DecoderModel, trainableVariables } from "./model.js";
+import { prepareOutputFolder } from "./output-folder.js";
 import { createProgress } from "./progress.js";
 import { saveFullModel, saveLoraAdapter } from "./save-model.js";
 import { learningRate } from "./schedule.js";
@@ -127,7 +128,7 @@ function resumeMismatch(
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  await mkdir(options.outDir, { recursive: true });
+  prepareOutputFolder(options.outDir);
   // One run per output folder: two would write each other's checkpoints and metrics.
   const release = acquirePidLock(path.join(options.outDir, "train.lock"), options.outDir, "distill run");
   try {

@@ -1,0 +1,56 @@
+/** runTraining's output folder: a path that is a file or lies under one, two runs on one folder at once. */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildSyntheticKd, type SyntheticKd } from "../test/synthetic.js";
+import { type RunTrainingOptions, runTraining } from "./run-training.js";
+import { resolveTrainConfig } from "./train-config.js";
+
+let dir: string;
+let data: SyntheticKd;
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "distill-out-"));
+  data = await buildSyntheticKd(dir, { embedScale: 4 });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (outDir: string, extra: Partial<RunTrainingOptions> = {}) =>
+  runTraining({
+    modelDir: data.modelDir,
+    dataFile: data.pairsFile,
+    logitsDir: data.logitsDir,
+    outDir,
+    config: resolveTrainConfig({ promptMode: "raw", epochs: 1, batchSize: 4, lora: { r: 2, alpha: 2 } }),
+    backend: "wasm",
+    progress: false,
+    log: () => {},
+    ...extra,
+  });
+
+describe("runTraining's output folder", () => {
+  it("a path that is a file, or lies under one, is refused in a sentence before the model is read", async () => {
+    const file = path.join(dir, "notes.txt");
+    writeFileSync(file, "mine\n");
+    // A model folder that does not exist: the output is checked first (it said EEXIST ... mkdir, after loading).
+    const noModel = { modelDir: path.join(dir, "no-model") };
+    await expect(run(file, noModel)).rejects.toThrow(
+      `output folder ${file} exists and is not a folder; give a folder path`,
+    );
+    await expect(run(path.join(file, "out"), noModel)).rejects.toThrow(
+      `cannot create output folder ${path.join(file, "out")} (ENOTDIR`,
+    );
+    expect(readFileSync(file, "utf8")).toBe("mine\n");
+  });
+
+  it("two runs at once on one folder in one process: the second is refused, the first finishes", async () => {
+    const out = path.join(dir, "twice");
+    const results = await Promise.allSettled([run(out), run(out)]);
+    const refused = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
+    expect(refused).toEqual([
+      `LockError: ${out}: locked by another distill run in this process (${path.join(out, "train.lock")}); wait for it to finish, or use another output`,
+    ]);
+    expect(readFileSync(path.join(out, "metrics.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
+    expect(readdirSync(out).sort()).toEqual(["adapter", "checkpoints", "loss.svg", "metrics.jsonl"]);
+  });
+});
