@@ -71,4 +71,22 @@ describe("one GRPO run per output folder", () => {
     expect(readFileSync(path.join(outDir, "metrics.jsonl"), "utf8")).toBe(metrics);
     expect(readdirSync(path.join(outDir, "checkpoints"))).toEqual(["step-00000004"]);
   });
+
+  it("refuses an output path that is a file, or lies under one, in a sentence, and leaves the file", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "grpo-file-out-"));
+    dirs.push(dir);
+    const file = path.join(dir, "notes.txt");
+    writeFileSync(file, "mine\n");
+    const run = (outDir: string) =>
+      runGrpo({
+        modelDir: path.join(dir, "no-model"), // never read: the output is checked first
+        problems: [{ id: "p", question: "1 + 1?", answer: "2" }],
+        outDir,
+        config: resolveGrpoConfig({}),
+      });
+    // It said "EEXIST: file already exists, mkdir ...".
+    await expect(run(file)).rejects.toThrow(`output folder ${file} exists and is not a folder`);
+    await expect(run(path.join(file, "out"))).rejects.toThrow(/cannot create output folder .* \(ENOTDIR/);
+    expect(readFileSync(file, "utf8")).toBe("mine\n");
+  });
 });

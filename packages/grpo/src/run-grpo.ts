@@ -25,6 +25,7 @@ import {
   loadDecoder,
   loraConfigFrom,
   NonFiniteLossError,
+  prepareOutputFolder,
   saveLoraAdapter,
   seedFrom,
   selectBackend,
@@ -139,7 +140,8 @@ function microBatches(
 }
 
 export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
-  await mkdir(options.outDir, { recursive: true });
+  // A path that is a file (or under one) is said in a sentence, not as EEXIST ... mkdir.
+  prepareOutputFolder(options.outDir);
   // One run per output folder: two would interleave their rounds in metrics.jsonl and overwrite each other's
   // checkpoints and policy export.
   const release = acquirePidLock(path.join(options.outDir, "grpo.lock"), options.outDir, "grpo run");
