@@ -14,6 +14,7 @@ export interface StepMetrics {
   tokensPerSec: number;
   /** Trained rows (reply tokens) in the step. */
   rows: number;
+  /** Wall time of the run so far (seconds), carried across resumes. */
   elapsedSec: number;
 }
 

@@ -75,6 +75,17 @@ describe("stopping and resuming", () => {
     // Resuming the finished run trains nothing and reports its last loss, not NaN.
     const again = await run("stopped", { resume: true });
     expect(again.lastLoss).toBeCloseTo(straight.lastLoss, 6);
+    // So does a resumed call stopped before its first step (its summary is the run's: steps and loss so far).
+    const before = new AbortController();
+    before.abort();
+    const early = new AbortController();
+    const first = await run("stopped-early2", {
+      signal: early.signal,
+      onStep: (m) => m.step === 3 && early.abort(),
+    });
+    const idle = await run("stopped-early2", { resume: true, signal: before.signal });
+    expect(idle).toMatchObject({ interrupted: true, steps: 3, resumedFrom: 3 });
+    expect(idle.lastLoss).toBe(first.lastLoss);
   });
 
   it("a torn last metrics line (a kill mid-write) is dropped and said; the metrics equal the uninterrupted run's", async () => {
@@ -102,6 +113,10 @@ describe("stopping and resuming", () => {
         rows,
       }));
     expect(pick(metrics)).toEqual(pick(path.join(dir, "straight", "metrics.jsonl")));
+    // The run's wall time goes on across the resume (it started from 0 again at step 5).
+    const elapsed = readMetrics(metrics).map((m) => m.elapsedSec);
+    expect(elapsed).toEqual([...elapsed].sort((a, b) => a - b));
+    expect(elapsed[4]).toBeGreaterThan(elapsed[3] as number);
     expect(readFileSync(metrics, "utf8").split("\n")).toHaveLength(13);
   });
 

@@ -170,6 +170,7 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
 
   let startStep = 0;
   let resumedFrom: number | null = null;
+  let elapsedBefore = 0;
   const existing = await latestCheckpoint(checkpointsDir);
   if (existing && !options.resume) {
     throw new Error(
@@ -187,6 +188,8 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
     startStep = existing.state.step;
     resumedFrom = startStep;
     const cut = truncateMetrics(metricsFile, startStep);
+    // The run's wall time goes on from the kept records' (as GRPO's does), not from 0 again.
+    elapsedBefore = readMetrics(metricsFile).at(-1)?.elapsedSec ?? 0;
     log(`[distill] resumed from ${existing.dir} (step ${startStep}/${totalSteps})`);
     for (const line of describeTruncation(metricsFile, startStep, cut)) log(`[distill] ${line}`);
   } else if (existsSync(metricsFile)) {
@@ -324,7 +327,7 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
       lr,
       tokensPerSec: tokens / Math.max(seconds, 1e-9),
       rows: weights.length,
-      elapsedSec: (Date.now() - started) / 1000,
+      elapsedSec: elapsedBefore + (Date.now() - started) / 1000,
     };
     lastLoss = loss;
     appendMetrics(metricsFile, metrics);
@@ -349,6 +352,9 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
   }
   progress?.done();
   await pool?.close();
+  // A resumed call that trains nothing (a finished run, or stopped before its first step) reports the run's
+  // last loss, from the metrics file, not NaN.
+  if (Number.isNaN(lastLoss)) lastLoss = readMetrics(metricsFile).at(-1)?.loss ?? Number.NaN;
   if (interrupted) {
     optimizer.dispose();
     await writeFile(plotFile, lossCurveSvg(readMetrics(metricsFile), `${config.mode} loss`));
@@ -366,8 +372,6 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
       interrupted: true,
     };
   }
-  // A resume of a finished run trains nothing: its last loss is the metrics file's.
-  if (Number.isNaN(lastLoss)) lastLoss = readMetrics(metricsFile).at(-1)?.loss ?? Number.NaN;
 
   const savedTo =
     model.trainable === "lora" && loraConfig
