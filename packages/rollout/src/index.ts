@@ -63,7 +63,6 @@ export {
   pairKey,
   type RolloutJournal,
   type RolloutRecord,
-  writeFileAtomic,
 } from "./rollout-journal.js";
 export {
   captureKeyFor,

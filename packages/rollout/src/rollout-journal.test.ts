@@ -88,7 +88,7 @@ describe("rollout journal", () => {
     ]) {
       // Before: the pid lock took our own pid as "ours" and a second journal wrote over the first's records.
       expect(() => openRolloutJournal(spelling, { s: 1 })).toThrow(
-        /same-process\.jsonl: already open in this process by another job still running/,
+        /same-process\.jsonl: locked by another rollout job in this process/,
       );
     }
     expect(readFileSync(`${file}.lock`, "utf8")).toBe(String(process.pid)); // the refusal left the lock

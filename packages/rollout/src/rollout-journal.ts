@@ -14,14 +14,13 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  realpathSync,
-  renameSync,
   rmSync,
   statSync,
   writeSync,
 } from "node:fs";
 import path from "node:path";
-import { acquirePidLock, LogitStoreError } from "@ssb/logit-store";
+import { acquirePidLock, LockError, writeFileAtomic } from "@ssb/durable-files";
+import { LogitStoreError } from "@ssb/logit-store";
 import { RolloutError } from "./errors.js";
 
 /** What the journal itself reads of a record: its (problem, sample) pair and, when present, prompt fingerprint. */
@@ -77,19 +76,6 @@ export interface RolloutJournal {
   discardIfUnused(): void;
 }
 
-/** Write `text` to `file` atomically: temp file, fsync, rename. */
-export function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
-
 export interface JournalOptions {
   /**
    * Settings that may differ from the stored ones without mixing two runs (the sample count: each sample has
@@ -132,8 +118,9 @@ export function openRolloutJournal(
     );
   } catch (e) {
     if (e instanceof RolloutError || e instanceof LogitStoreError) throw e;
-    // Another process's job holds it: its message names the output, the pid and the lock file already.
-    if (e instanceof Error && e.name === "LockError") throw new RolloutError(e.message);
+    // Another job holds it (in another process, or in this one): the message names the output, the holder
+    // and the lock file already.
+    if (e instanceof LockError) throw new RolloutError(e.message);
     const why = e instanceof Error ? e.message : String(e);
     throw new RolloutError(`${file}: cannot open the rollout output (${why})`);
   }
@@ -153,19 +140,6 @@ function settingsDiff(
     if (a !== b) lines.push(`  ${key}: ${a ?? "(none)"} -> ${b ?? "(none)"}`);
   }
   return lines;
-}
-
-/**
- * Outputs open in this process, by real path. The pid lock tells processes apart only: a second job in the
- * same process (two promises at once) would take the lock over as its own, and the two journals would write
- * their records over each other's at the same file offsets.
- */
-const openHere = new Set<string>();
-
-/** `file`'s path with its folder's symbolic links resolved (the folder exists): one key per output. */
-function outputKey(file: string): string {
-  const resolved = path.resolve(file);
-  return path.join(realpathSync(path.dirname(resolved)), path.basename(resolved));
 }
 
 function openJournal(
@@ -190,19 +164,9 @@ function openJournal(
       `${file}: cannot create its folder ${dir}: a part of that path is a file, not a folder`,
     );
   }
-  const key = outputKey(file);
-  if (openHere.has(key)) {
-    throw new RolloutError(
-      `${file}: already open in this process by another job still running (two jobs on one output would write over each other's records); await the first, or give each job its own output`,
-    );
-  }
-  // One job per output: a second one appending to the same file would write every pair twice.
-  const releaseLock = acquirePidLock(`${file}.lock`, file, "rollout job");
-  openHere.add(key);
-  const release = (): void => {
-    openHere.delete(key);
-    releaseLock();
-  };
+  // One job per output, in this process or another: a second one appending to the same file would write
+  // every pair twice, or (in one process) over the first one's records at the same offsets.
+  const release = acquirePidLock(`${file}.lock`, file, "rollout job");
   try {
     return openLocked(file, settings, mayChange, addedLater, release, warn);
   } catch (e) {

@@ -240,7 +240,7 @@ describe("runRollouts sharing or repairing its output", () => {
     const refused = results.filter((r) => r.status === "rejected");
     expect(refused).toHaveLength(1);
     expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(
-      /twice\.jsonl: already open in this process by another job still running/,
+      /twice\.jsonl: locked by another rollout job in this process/,
     );
     const done = results.find((r) => r.status === "fulfilled") as PromiseFulfilledResult<
       Awaited<ReturnType<typeof runRollouts>>

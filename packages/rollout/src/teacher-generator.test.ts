@@ -6,6 +6,7 @@ import { type Grader, runTeacherStep, type TeacherGenerator } from "@ssb/curatio
 import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
+import { modelFingerprint } from "./fingerprints.js";
 import { Generator } from "./generator.js";
 import { scoreContinuations } from "./score.js";
 import { createTeacherGenerator } from "./teacher-generator.js";
@@ -70,6 +71,25 @@ it("runs curation's teacher step with logit capture; stored ids are the sampled 
   }
   store.close();
   await rm(storeDir, { recursive: true, force: true });
+});
+
+it("says what it is: the model's fingerprint and the sampling it adds (curation pins it)", async () => {
+  const plain = createTeacherGenerator({ generator: gen });
+  expect(plain.identity).toBe(`model ${modelFingerprint(gen.session.file)}`);
+  // The same files elsewhere are the same teacher: the fingerprint reads the files, not their path.
+  const moved = await exportTinyRef();
+  const again = await Generator.load(moved);
+  try {
+    expect(createTeacherGenerator({ generator: again }).identity).toBe(plain.identity);
+  } finally {
+    await again.close();
+    await rm(moved, { recursive: true, force: true });
+  }
+  const penalised = createTeacherGenerator({
+    generator: gen,
+    sampling: { repetitionPenalty: 1.1, minP: 0.05 },
+  });
+  expect(penalised.identity).toBe(`${plain.identity}; sampling {"minP":0.05,"repetitionPenalty":1.1}`);
 });
 
 it("refuses capture without a writer", async () => {

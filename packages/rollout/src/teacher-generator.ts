@@ -9,6 +9,7 @@
 import type { LogitStoreWriter } from "@ssb/logit-store";
 import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
+import { modelFingerprint } from "./fingerprints.js";
 import type { GenerateOptions, Generator, PromptInput } from "./generator.js";
 import { storedEarlier } from "./job-checks.js";
 import type { SamplingParams } from "./sampling-params.js";
@@ -46,6 +47,11 @@ export interface TeacherGenerationResult {
 }
 
 export interface TeacherGeneratorAdapter {
+  /**
+   * What writes the replies: the model files' fingerprint and the sampling settings this adapter adds to every
+   * request. @ssb/curation pins it in its run.json, so a resume with another teacher model is refused.
+   */
+  readonly identity: string;
   generate(
     requests: TeacherGenerationRequest[],
     options: TeacherGenerationOptions,
@@ -73,6 +79,7 @@ export interface CreateTeacherGeneratorOptions {
 export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): TeacherGeneratorAdapter {
   const keyOf = options.logitKey ?? ((id: string) => id);
   return {
+    identity: teacherIdentity(options),
     async commit() {
       await options.logitWriter?.flush();
     },
@@ -139,4 +146,14 @@ function promptOf(r: TeacherGenerationRequest, tokenIds: number[], defaultSeed: 
   if (r.sampling.topP !== undefined) sampling.topP = r.sampling.topP;
   if (r.sampling.maxNewTokens !== undefined) sampling.maxNewTokens = r.sampling.maxNewTokens;
   return { id: r.id, tokenIds, n: 1, sampling };
+}
+
+/** The model's fingerprint (its files, wherever they lie) and the added sampling, keys sorted. */
+function teacherIdentity(options: CreateTeacherGeneratorOptions): string {
+  const sampling = options.sampling ?? {};
+  const added = Object.keys(sampling)
+    .sort()
+    .map((key) => [key, sampling[key as keyof SamplingParams]]);
+  const model = `model ${modelFingerprint(options.generator.session.file)}`;
+  return added.length === 0 ? model : `${model}; sampling ${JSON.stringify(Object.fromEntries(added))}`;
 }
