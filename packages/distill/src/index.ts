@@ -67,7 +67,7 @@ export {
   type Trainable,
   trainableVariables,
 } from "./model.js";
-export { prepareOutputFolder } from "./output-folder.js";
+export { checkOutputPath, freshStartConflict, prepareOutputFolder } from "./output-folder.js";
 export {
   type LoadPairsOptions,
   loadPairExamples,

@@ -1,5 +1,5 @@
 /** runTraining's output folder: a path that is a file or lies under one, two runs on one folder at once. */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,7 +38,7 @@ describe("runTraining's output folder", () => {
       `output folder ${file} exists and is not a folder; give a folder path`,
     );
     await expect(run(path.join(file, "out"), noModel)).rejects.toThrow(
-      `cannot create output folder ${path.join(file, "out")} (ENOTDIR`,
+      `cannot create output folder ${path.join(file, "out")} (${file} is a file, not a folder)`,
     );
     expect(readFileSync(file, "utf8")).toBe("mine\n");
   });
@@ -52,5 +52,35 @@ describe("runTraining's output folder", () => {
     ]);
     expect(readFileSync(path.join(out, "metrics.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
     expect(readdirSync(out).sort()).toEqual(["adapter", "checkpoints", "loss.svg", "metrics.jsonl"]);
+  });
+
+  it("a finished run whose checkpoints were removed, or another kind of run's metrics, is not trained over", async () => {
+    const out = path.join(dir, "finished");
+    await run(out);
+    rmSync(path.join(out, "checkpoints"), { recursive: true }); // to free the disk, say
+    const metrics = readFileSync(path.join(out, "metrics.jsonl"), "utf8");
+    // Taken for a fresh start, it emptied metrics.jsonl and wrote adapter/ anew.
+    for (const resume of [false, true])
+      await expect(run(out, { resume })).rejects.toThrow(
+        `${out} holds a finished run's adapter/ but no checkpoint to resume; use another output folder, or remove adapter/`,
+      );
+    expect(readFileSync(path.join(out, "metrics.jsonl"), "utf8")).toBe(metrics);
+
+    // A GRPO run killed before its first checkpoint: its metrics only.
+    const grpo = path.join(dir, "grpo-metrics");
+    mkdirSync(grpo);
+    const lines = '{"step":1,"rewardMean":0.5}\n';
+    writeFileSync(path.join(grpo, "metrics.jsonl"), lines);
+    await expect(run(grpo)).rejects.toThrow(
+      `${path.join(grpo, "metrics.jsonl")}:1: a record without "tokensPerSec": another kind of run's metrics`,
+    );
+    expect(readFileSync(path.join(grpo, "metrics.jsonl"), "utf8")).toBe(lines);
+
+    // This kind's own metrics, from a run killed before its first checkpoint (last line torn): redone.
+    const killed = path.join(dir, "killed-early");
+    mkdirSync(killed);
+    writeFileSync(path.join(killed, "metrics.jsonl"), `${metrics.split("\n")[0]}\n{"step":2,"ep`);
+    await expect(run(killed)).resolves.toMatchObject({ steps: 2, interrupted: false });
+    expect(readFileSync(path.join(killed, "metrics.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
   });
 });

@@ -12,7 +12,7 @@ import { checkpointFingerprint, loadCheckpoint } from "@ssb/model";
 import { type BackendPreference, selectBackend } from "./backend.js";
 import { checkLoraRank, loraConfigFrom } from "./lora.js";
 import { disposeDecoder, loadDecoder } from "./model.js";
-import { prepareOutputFolder } from "./output-folder.js";
+import { checkOutputPath } from "./output-folder.js";
 import { loadPairExamples, loadSftExamples } from "./pairs-data.js";
 import type { TrainConfig } from "./train-config.js";
 import { type TrainOptions, type TrainResult, train } from "./trainer.js";
@@ -66,8 +66,9 @@ const MODEL_COMPANIONS = [
 export async function runTraining(options: RunTrainingOptions): Promise<TrainResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { config } = options;
-  // A bad output path is said before the model and data are read (train() checks it again, and locks it).
-  prepareOutputFolder(options.outDir);
+  // A bad output path is said before the model and data are read; nothing is created until they pass (train()
+  // makes the folder and locks it).
+  checkOutputPath(options.outDir);
   await selectBackend(options.backend ?? "auto", log);
   const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
   const tokenizer = checkpoint.tokenizer;

@@ -22,7 +22,7 @@ import {
   truncateMetrics,
 } from "./metrics.js";
 import { type DecoderModel, trainableVariables } from "./model.js";
-import { prepareOutputFolder } from "./output-folder.js";
+import { freshStartConflict, prepareOutputFolder } from "./output-folder.js";
 import { createProgress } from "./progress.js";
 import { saveFullModel, saveLoraAdapter } from "./save-model.js";
 import { learningRate } from "./schedule.js";
@@ -192,8 +192,10 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
     elapsedBefore = readMetrics(metricsFile).at(-1)?.elapsedSec ?? 0;
     log(`[distill] resumed from ${existing.dir} (step ${startStep}/${totalSteps})`);
     for (const line of describeTruncation(metricsFile, startStep, cut)) log(`[distill] ${line}`);
-  } else if (existsSync(metricsFile)) {
-    await writeFile(metricsFile, "");
+  } else {
+    const conflict = freshStartConflict(outDir, ["adapter", "model"], "tokensPerSec");
+    if (conflict !== null) throw new Error(conflict);
+    if (existsSync(metricsFile)) await writeFile(metricsFile, "");
   }
 
   const paramCount = vars.reduce((s, v) => s + v.size, 0);
