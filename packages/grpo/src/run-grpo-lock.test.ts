@@ -86,7 +86,45 @@ describe("one GRPO run per output folder", () => {
       });
     // It said "EEXIST: file already exists, mkdir ...".
     await expect(run(file)).rejects.toThrow(`output folder ${file} exists and is not a folder`);
-    await expect(run(path.join(file, "out"))).rejects.toThrow(/cannot create output folder .* \(ENOTDIR/);
+    await expect(run(path.join(file, "out"))).rejects.toThrow(`(${file} is a file, not a folder)`);
     expect(readFileSync(file, "utf8")).toBe("mine\n");
+  });
+
+  it("refuses a finished run whose checkpoints were removed, and a KD/SFT run's metrics, leaving them", async () => {
+    const tiny = resolveGrpoConfig({
+      steps: 1,
+      groupSize: 2,
+      problemsPerStep: 1,
+      sampling: { maxNewTokens: 2 },
+    });
+    const run = (outDir: string) =>
+      runGrpo({
+        modelDir: tinyRef,
+        problems: [{ id: "p", question: "1 + 1?", answer: "2" }],
+        outDir,
+        config: tiny,
+        backend: "wasm",
+        progress: false,
+        log: () => {},
+      });
+    const finished = mkdtempSync(path.join(tmpdir(), "grpo-finished-"));
+    dirs.push(finished);
+    mkdirSync(path.join(finished, "adapter"));
+    const rounds = '{"step":1,"rewardMean":0.5}\n';
+    writeFileSync(path.join(finished, "metrics.jsonl"), rounds);
+    // Taken for a fresh start, it emptied metrics.jsonl and wrote adapter/ anew.
+    await expect(run(finished)).rejects.toThrow(
+      `${finished} holds a finished run's adapter/ but no checkpoint to resume`,
+    );
+    expect(readFileSync(path.join(finished, "metrics.jsonl"), "utf8")).toBe(rounds);
+
+    const kd = mkdtempSync(path.join(tmpdir(), "grpo-kd-metrics-"));
+    dirs.push(kd);
+    const steps = '{"step":1,"loss":2,"tokensPerSec":10}\n';
+    writeFileSync(path.join(kd, "metrics.jsonl"), steps);
+    await expect(run(kd)).rejects.toThrow(
+      `${path.join(kd, "metrics.jsonl")}:1: a record without "rewardMean": another kind of run's metrics`,
+    );
+    expect(readFileSync(path.join(kd, "metrics.jsonl"), "utf8")).toBe(steps);
   });
 });

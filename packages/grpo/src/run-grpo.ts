@@ -19,6 +19,7 @@ import {
   type DecoderModel,
   describeTruncation,
   disposeDecoder,
+  freshStartConflict,
   globalNorm,
   initLora,
   learningRate,
@@ -232,8 +233,11 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
     const cut = truncateGrpoMetrics(metricsFile, startStep);
     log(`[grpo] resumed from ${existing.dir} (round ${startStep}/${config.steps})`);
     for (const line of describeTruncation(metricsFile, startStep, cut)) log(`[grpo] ${line}`);
-  } else if (existsSync(metricsFile)) {
-    await writeFile(metricsFile, "");
+  } else {
+    // A finished run whose checkpoints were removed, or a KD/SFT run's metrics, is not trained over.
+    const conflict = freshStartConflict(outDir, ["adapter"], "rewardMean");
+    if (conflict !== null) throw new Error(conflict);
+    if (existsSync(metricsFile)) await writeFile(metricsFile, "");
   }
   const endStep = config.maxSteps > 0 ? Math.min(config.steps, startStep + config.maxSteps) : config.steps;
   const params = vars.reduce((s, v) => s + v.size, 0);
