@@ -67,3 +67,13 @@ describe("latestCheckpoint beside a checkpoint whose pruning a kill cut short", 
     expect(await latestCheckpoint(root)).toBeNull();
   });
 });
+
+describe("latestCheckpoint after a kill during a checkpoint write", () => {
+  it("ignores the half-written step-N.tmp folder and resumes from the newest complete one", async () => {
+    const { root } = checkpointsWithState('{"step": 2}\n');
+    const torn = path.join(root, `${checkpointDirName(4)}.tmp`);
+    mkdirSync(path.join(torn, "adapter"), { recursive: true });
+    writeFileSync(path.join(torn, TRAINER_STATE_FILE), '{"step": 4'); // never renamed into place
+    expect((await latestCheckpoint(root))?.state.step).toBe(2);
+  });
+});

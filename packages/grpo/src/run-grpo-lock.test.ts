@@ -127,4 +127,24 @@ describe("one GRPO run per output folder", () => {
     );
     expect(readFileSync(path.join(kd, "metrics.jsonl"), "utf8")).toBe(steps);
   });
+
+  it("two runs at once on one folder in one process: the second is refused by the lock", async () => {
+    const outDir = mkdtempSync(path.join(tmpdir(), "grpo-twice-"));
+    dirs.push(outDir);
+    const run = () =>
+      runGrpo({
+        modelDir: path.join(outDir, "no-model"), // the first fails loading it, after the second was refused
+        problems: [{ id: "p", question: "1 + 1?", answer: "2" }],
+        outDir,
+        config: resolveGrpoConfig({}),
+        backend: "wasm",
+        log: () => {},
+      });
+    const [first, second] = await Promise.allSettled([run(), run()]);
+    expect(first.status === "rejected" && String(first.reason)).not.toMatch(/locked/);
+    expect(second.status === "rejected" && String(second.reason)).toBe(
+      `LockError: ${outDir}: locked by another grpo run in this process (${path.join(outDir, "grpo.lock")}); wait for it to finish, or use another output`,
+    );
+    expect(existsSync(path.join(outDir, "grpo.lock"))).toBe(false); // released by the first
+  });
 });
