@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { parseJsonObjectFile } from "@ssb/durable-files";
 import {
   type LoraConfig,
   loadAdapter,
@@ -15,7 +16,6 @@ import {
   writeSafetensors,
 } from "@ssb/model";
 import type { AdamW } from "./adamw.js";
-import { parseJsonObjectFile } from "./json-file.js";
 import { type LoraLayer, loraToAdapter } from "./lora.js";
 import { tf } from "./tf.js";
 

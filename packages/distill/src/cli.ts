@@ -6,10 +6,10 @@
  */
 import { type Stats, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { parseJsonObjectFile } from "@ssb/durable-files";
 import type { BackendPreference } from "./backend.js";
 import { parseFlags } from "./cli-flags.js";
 import { setConfigPath } from "./config-override.js";
-import { parseJsonObjectFile } from "./json-file.js";
 import { runTraining } from "./run-training.js";
 import { stopOnSignals } from "./stop-signals.js";
 import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";

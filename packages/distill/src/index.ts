@@ -18,7 +18,6 @@ export {
 export { type FlagOptions, type FlagsConfig, type FlagValues, parseFlags } from "./cli-flags.js";
 export { setConfigPath } from "./config-override.js";
 export { DataParallelPool, type ModelSource, parallelGradients, splitStep } from "./data-parallel.js";
-export { parseJsonFile, parseJsonObjectFile, stripBom } from "./json-file.js";
 export { type Divergence, type KdLossOptions, type KdLossParts, kdLoss } from "./kd-loss.js";
 export {
   checkLoraRank,
@@ -67,7 +66,7 @@ export {
   type Trainable,
   trainableVariables,
 } from "./model.js";
-export { checkOutputPath, freshStartConflict, prepareOutputFolder } from "./output-folder.js";
+export { freshStartConflict } from "./output-folder.js";
 export {
   type LoadPairsOptions,
   loadPairExamples,

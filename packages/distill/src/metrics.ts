@@ -1,6 +1,6 @@
 /** Metrics JSONL (one line per optimizer step) and a dependency-free SVG loss curve. */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { stripBom } from "./json-file.js";
+import { stripBom } from "@ssb/durable-files";
 
 export interface StepMetrics {
   step: number;

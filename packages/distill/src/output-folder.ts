@@ -1,58 +1,10 @@
 /**
- * An output folder made ready before a run reads or writes anything in it: made when missing, refused with a
- * sentence (not a bare `EEXIST … mkdir`) when the path is a file or lies under one or cannot be created. The
- * same checks as @ssb/durable-files' claimOutputFolder, which this package does not depend on yet; the lock
- * is taken by the trainer (train.lock) and by runGrpo (grpo.lock).
+ * What an output folder may hold before a fresh start (no checkpoint to resume) empties it: the folder itself
+ * is claimed through @ssb/durable-files (trainer's train.lock, runGrpo's grpo.lock).
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { stripBom } from "./json-file.js";
-
-/** The path's stat, or undefined when nothing is there (ENOTDIR too: a path under a file). */
-function statIfThere(at: string): ReturnType<typeof statSync> {
-  try {
-    return statSync(at, { throwIfNoEntry: false });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
-    throw error;
-  }
-}
-
-/**
- * Refuses, in a sentence, an output path that is a file or lies under one, without creating anything: a run
- * checks this before reading its inputs, and writes nothing when they are refused.
- */
-export function checkOutputPath(outDir: string): void {
-  const found = statIfThere(outDir);
-  if (found !== undefined && !found.isDirectory())
-    throw new Error(
-      `output folder ${outDir} exists and is not a folder; give a folder path (new or an earlier run's)`,
-    );
-  if (found !== undefined) return;
-  // The nearest existing folder above: a file there is a path no mkdir can make.
-  let above = path.dirname(path.resolve(outDir));
-  for (;;) {
-    const at = statIfThere(above);
-    if (at !== undefined) {
-      if (!at.isDirectory())
-        throw new Error(`cannot create output folder ${outDir} (${above} is a file, not a folder)`);
-      return;
-    }
-    const parent = path.dirname(above);
-    if (parent === above) return;
-    above = parent;
-  }
-}
-
-/** checkOutputPath, then make the folder (a failure, EACCES say, is named with it). */
-export function prepareOutputFolder(outDir: string): void {
-  checkOutputPath(outDir);
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (error) {
-    throw new Error(`cannot create output folder ${outDir} (${(error as Error).message})`);
-  }
-}
+import { stripBom } from "@ssb/durable-files";
 
 /**
  * Why a fresh start in `outDir` (no checkpoint to resume) must not go ahead, or null. A fresh start empties

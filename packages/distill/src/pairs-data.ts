@@ -5,9 +5,9 @@
  * own sampled ids (never re-tokenised), and every reply row must have a logit row with the same target id.
  */
 import { readFile } from "node:fs/promises";
+import { stripBom } from "@ssb/durable-files";
 import { type LogitStore, topkLogitsAsFloat32 } from "@ssb/logit-store";
 import type { ChatMessage, ModelTokenizer } from "@ssb/model";
-import { stripBom } from "./json-file.js";
 import { exampleFromPromptAndReply, type TeacherRows, type TrainingExample } from "./training-example.js";
 
 export type PromptMode = "chat" | "raw";

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { acquirePidLock } from "@ssb/logit-store";
+import { claimOutputFolder } from "@ssb/durable-files";
 import type { LoraConfig } from "@ssb/model";
 import { AdamW, globalNorm } from "./adamw.js";
 import { planSteps } from "./batching.js";
@@ -22,7 +22,7 @@ import {
   truncateMetrics,
 } from "./metrics.js";
 import { type DecoderModel, trainableVariables } from "./model.js";
-import { freshStartConflict, prepareOutputFolder } from "./output-folder.js";
+import { freshStartConflict } from "./output-folder.js";
 import { createProgress } from "./progress.js";
 import { saveFullModel, saveLoraAdapter } from "./save-model.js";
 import { learningRate } from "./schedule.js";
@@ -128,9 +128,8 @@ function resumeMismatch(
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  prepareOutputFolder(options.outDir);
   // One run per output folder: two would write each other's checkpoints and metrics.
-  const release = acquirePidLock(path.join(options.outDir, "train.lock"), options.outDir, "distill run");
+  const release = claimOutputFolder(options.outDir, { lockName: "train.lock", holder: "distill run" });
   try {
     return await trainLocked(options);
   } finally {

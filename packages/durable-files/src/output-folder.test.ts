@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { claimOutputFolder } from "./output-folder.js";
+import { checkOutputPath, claimOutputFolder } from "./output-folder.js";
 import { LockError } from "./pid-lock.js";
 
 const root = mkdtempSync(join(tmpdir(), "ssb-output-folder-"));
@@ -30,9 +30,13 @@ describe("claimOutputFolder", () => {
     expect(() => claimOutputFolder(file, options)).toThrow(
       `output folder ${file} exists and is not a folder`,
     );
-    expect(() => claimOutputFolder(join(file, "out"), options)).toThrow(
-      `cannot create output folder ${join(file, "out")} (ENOTDIR`,
+    expect(() => claimOutputFolder(join(file, "out", "deeper"), options)).toThrow(
+      `cannot create output folder ${join(file, "out", "deeper")} (${file} is a file, not a folder)`,
     );
+    // Checked without creating anything, as a job does before reading its inputs.
+    expect(() => checkOutputPath(file)).toThrow("exists and is not a folder");
+    checkOutputPath(join(root, "new", "folder"));
+    expect(existsSync(join(root, "new"))).toBe(false);
   });
 
   it.runIf(process.getuid?.() !== 0)("names a folder it cannot write", () => {

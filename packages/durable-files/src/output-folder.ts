@@ -4,7 +4,7 @@
  * for one job at a time (see pid-lock.ts).
  */
 import { mkdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { acquirePidLock } from "./pid-lock.js";
 
 export interface ClaimOutputFolderOptions {
@@ -14,26 +14,53 @@ export interface ClaimOutputFolderOptions {
   holder: string;
 }
 
-/**
- * Creates `outDir` if needed and takes its lock for this job. Throws, naming the folder, when it is a file or
- * cannot be created or written, or when another job (in this process or another) holds it. Returns the
- * function that releases the claim.
- */
-export function claimOutputFolder(outDir: string, options: ClaimOutputFolderOptions): () => void {
-  let found: ReturnType<typeof statSync>;
+/** The path's stat, or undefined when nothing is there (ENOTDIR too: a path under a file). */
+function statIfThere(at: string): ReturnType<typeof statSync> {
   try {
-    found = statSync(outDir, { throwIfNoEntry: false });
-  } catch {
-    found = undefined; // ENOTDIR (a path under a file) and the like: mkdirSync below says it, with the path
+    return statSync(at, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+    throw error;
   }
+}
+
+/**
+ * Refuses, in a sentence, an output path that is a file or lies under one, creating nothing: a job checks
+ * this before it reads its inputs, so a refused input leaves no empty folder behind.
+ */
+export function checkOutputPath(outDir: string): void {
+  const found = statIfThere(outDir);
   if (found !== undefined && !found.isDirectory())
     throw new Error(
       `output folder ${outDir} exists and is not a folder; give a folder path (new or an earlier run's)`,
     );
+  if (found !== undefined) return;
+  // The nearest existing path above: a file there is a path no mkdir can make.
+  let above = dirname(resolve(outDir));
+  for (;;) {
+    const at = statIfThere(above);
+    if (at !== undefined) {
+      if (!at.isDirectory())
+        throw new Error(`cannot create output folder ${outDir} (${above} is a file, not a folder)`);
+      return;
+    }
+    const parent = dirname(above);
+    if (parent === above) return;
+    above = parent;
+  }
+}
+
+/**
+ * Creates `outDir` if needed and takes its lock for this job. Throws, naming the folder, when it is a file or
+ * lies under one, cannot be created or written, or when another job (in this process or another) holds it.
+ * Returns the function that releases the claim.
+ */
+export function claimOutputFolder(outDir: string, options: ClaimOutputFolderOptions): () => void {
+  checkOutputPath(outDir);
   try {
     mkdirSync(outDir, { recursive: true });
   } catch (error) {
-    // ENOTDIR (a path under a file), EACCES: Node's bare message names only the path.
+    // EACCES and the like: Node's bare message names only the path.
     throw new Error(`cannot create output folder ${outDir} (${(error as Error).message})`);
   }
   try {

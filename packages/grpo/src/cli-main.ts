@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { defaultModelDir } from "@ssb/default-model";
-import { type BackendPreference, parseFlags, parseJsonObjectFile, stopOnSignals } from "@ssb/distill";
+import { type BackendPreference, parseFlags, stopOnSignals } from "@ssb/distill";
+import { parseJsonObjectFile } from "@ssb/durable-files";
 import { freshDefaultProblems, heldOutDefaultProblems } from "./default-problems.js";
 import { evaluatePolicy } from "./evaluate-policy.js";
 import { applyOverride, type GrpoConfig, type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";

@@ -1,7 +1,7 @@
 /** GRPO problems: id, question, gold answer — from a JSONL file (one problem per line) or built in code. */
 import { readFileSync } from "node:fs";
 import { parseProblem } from "@ssb/curation";
-import { stripBom } from "@ssb/distill";
+import { stripBom } from "@ssb/durable-files";
 
 export interface GrpoProblem {
   id: string;

@@ -26,14 +26,13 @@ import {
   loadDecoder,
   loraConfigFrom,
   NonFiniteLossError,
-  prepareOutputFolder,
   saveLoraAdapter,
   seedFrom,
   selectBackend,
   trainableVariables,
   yieldToSignals,
 } from "@ssb/distill";
-import { acquirePidLock } from "@ssb/logit-store";
+import { claimOutputFolder } from "@ssb/durable-files";
 import { checkpointFingerprint, type LoraConfig, loadCheckpoint } from "@ssb/model";
 import {
   latestGrpoCheckpoint,
@@ -141,11 +140,9 @@ function microBatches(
 }
 
 export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
-  // A path that is a file (or under one) is said in a sentence, not as EEXIST ... mkdir.
-  prepareOutputFolder(options.outDir);
   // One run per output folder: two would interleave their rounds in metrics.jsonl and overwrite each other's
-  // checkpoints and policy export.
-  const release = acquirePidLock(path.join(options.outDir, "grpo.lock"), options.outDir, "grpo run");
+  // checkpoints and policy export. A path that is a file (or under one) is said in a sentence.
+  const release = claimOutputFolder(options.outDir, { lockName: "grpo.lock", holder: "grpo run" });
   try {
     return await runGrpoLocked(options);
   } finally {

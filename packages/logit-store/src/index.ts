@@ -1,5 +1,3 @@
-// Moved to @ssb/durable-files; re-exported until every package imports it from there.
-export { acquirePidLock } from "@ssb/durable-files";
 export { type CapturedTopk, captureTopk } from "./capture-topk.js";
 export { type CompressionCodec, type CompressionName, registerCompressionCodec } from "./compression.js";
 export { LogitStoreError } from "./errors.js";
