@@ -329,7 +329,7 @@ describe("runCuration", () => {
       `output folder ${file} exists and is not a folder; give a folder path`,
     );
     await expect(runCuration({ problems, rollouts, outDir: join(file, "sub"), config })).rejects.toThrow(
-      `cannot create output folder ${join(file, "sub")} (ENOTDIR`,
+      `cannot create output folder ${join(file, "sub")} (${file} is a file, not a folder)`,
     );
     expect(readFileSync(file, "utf8")).toBe("kept\n");
   });

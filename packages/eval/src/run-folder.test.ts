@@ -199,7 +199,7 @@ describe("runEval's output folder", () => {
       `output folder ${file} exists and is not a folder`,
     );
     await expect(runEval({ config, generator: fakeGenerator(), outDir: join(file, "x") })).rejects.toThrow(
-      `cannot create output folder ${join(file, "x")} (ENOTDIR`,
+      `cannot create output folder ${join(file, "x")} (${file} is a file, not a folder)`,
     );
     expect(readFileSync(file, "utf8")).toBe("kept\n");
   });
