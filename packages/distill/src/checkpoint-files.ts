@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { parseJsonObjectFile } from "@ssb/durable-files";
+import { fsyncDir, fsyncTree, parseJsonObjectFile } from "@ssb/durable-files";
 import {
   type LoraConfig,
   loadAdapter,
@@ -30,7 +30,7 @@ export function f32(t: tf.Tensor): TensorToWrite {
   return { dtype: "F32", shape: t.shape, data: () => t.dataSync() as Float32Array };
 }
 
-/** Build `root/step-<n>/` through `fill(tmpDir)` in a temporary folder, then rename it into place. */
+/** Build `root/step-<n>/` through `fill(tmpDir)` in a temporary folder, fsync it, then rename it into place. */
 export async function writeCheckpointDir(
   root: string,
   step: number,
@@ -41,8 +41,11 @@ export async function writeCheckpointDir(
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   await fill(tmp);
+  // On disk before it is in view: the rename makes a checkpoint kill-safe, the syncs power-loss-safe.
+  fsyncTree(tmp);
   await rm(final, { recursive: true, force: true });
   await rename(tmp, final);
+  fsyncDir(root);
   return final;
 }
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeFileAtomic } from "./atomic-write.js";
+import { fsyncTree, writeFileAtomic } from "./atomic-write.js";
 
 const root = mkdtempSync(join(tmpdir(), "ssb-atomic-write-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -39,5 +39,17 @@ describe("writeFileAtomic", () => {
     } finally {
       chmodSync(dir, 0o755);
     }
+  });
+});
+
+describe("fsyncTree", () => {
+  it("syncs every file of a nested folder (a checkpoint before its rename)", () => {
+    const dir = join(root, "step-00000004.tmp");
+    mkdirSync(join(dir, "adapter"), { recursive: true });
+    writeFileSync(join(dir, "trainer_state.json"), "{}");
+    writeFileSync(join(dir, "adapter", "adapter_model.safetensors"), "x");
+    writeFileSync(join(dir, "adapter", "adapter_config.json"), "{}");
+    expect(fsyncTree(dir)).toBe(3);
+    expect(() => fsyncTree(join(root, "missing"))).toThrow(/ENOENT/);
   });
 });

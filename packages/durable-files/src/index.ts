@@ -1,4 +1,4 @@
-export { fsyncDir, writeFileAtomic } from "./atomic-write.js";
+export { fsyncDir, fsyncTree, writeFileAtomic } from "./atomic-write.js";
 export { parseJsonFile, parseJsonObjectFile, readJsonFile, stripBom } from "./json-file.js";
 export { type ClaimOutputFolderOptions, checkOutputPath, claimOutputFolder } from "./output-folder.js";
 export { acquirePidLock, LockError } from "./pid-lock.js";
