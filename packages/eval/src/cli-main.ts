@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { acquirePidLock, readJsonFile } from "@ssb/durable-files";
+import { readJsonFile } from "@ssb/durable-files";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import { type CliOptions, refuseRepeatedOptions } from "./cli-args.js";
 import { compareRuns } from "./compare.js";
@@ -16,7 +16,7 @@ import { readTextFile } from "./read-file.js";
 import { readRecords } from "./records-file.js";
 import { loadRepliesGenerator } from "./replies-generator.js";
 import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
-import { checkRunFolder, type EvalConfig, runEval, validateEvalConfig } from "./run-eval.js";
+import { checkRunFolder, claimEvalFolder, type EvalConfig, runEval, validateEvalConfig } from "./run-eval.js";
 import { type ModelIdentity, type RunManifest, readRunManifest } from "./run-manifest.js";
 import { SAMPLING_RULES } from "./sampling-rules.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
@@ -301,12 +301,11 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     }
     const runDir = values.out;
     const created = !existsSync(runDir);
-    mkdirSync(runDir, { recursive: true });
     // An HF checkpoint is exported into OUT/onnx-export before runEval starts. The folder's lock is held for
     // the export too (two runs exporting into one folder would write the same files), and the run.json there
     // is checked first (beforeOpen): a rerun that runEval would refuse must not re-export over the earlier
     // run's export.
-    const release = acquirePidLock(join(runDir, "eval.lock"), runDir, "ssb-eval run");
+    const release = claimEvalFolder(runDir);
     try {
       generator = await modelFactory({
         model: values.model,

@@ -110,6 +110,11 @@ export function outputFiles(outDir: string): OutputFiles {
   };
 }
 
+/** Makes `outDir` if needed and takes its lock (eval.lock) for one run; ssb-eval holds it over a model export too. */
+export function claimEvalFolder(outDir: string): () => void {
+  return claimOutputFolder(outDir, { lockName: "eval.lock", holder: "ssb-eval run" });
+}
+
 /** Per-benchmark generation seed: sample i of problem p gets its own seed from (this, p, i) in the generator. */
 export function benchmarkSeed(seed: number, benchmark: string): number {
   return hashString(`${seed}\u0000${benchmark}`) & 0x7fffffff;
@@ -288,7 +293,7 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   const loaded = loadRunBenchmarks(config, input.dataDir);
   // One run per output folder (in this process or another): two appending to one records.jsonl would grade
   // every sample twice.
-  const release = claimOutputFolder(outDir, { lockName: "eval.lock", holder: "ssb-eval run" });
+  const release = claimEvalFolder(outDir);
   try {
     return await evalLocked(input, files, loaded);
   } finally {
