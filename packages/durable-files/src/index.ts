@@ -1,4 +1,15 @@
 export { fsyncDir, fsyncTree, writeFileAtomic } from "./atomic-write.js";
 export { parseJsonFile, parseJsonObjectFile, readJsonFile, stripBom } from "./json-file.js";
+export {
+  emptyJsonlScan,
+  type JsonlRecord,
+  type JsonlScan,
+  type JsonlTornTail,
+  readJsonlFile,
+  repairJsonlFile,
+  repairJsonlTail,
+  type ScanJsonlOptions,
+  scanJsonl,
+} from "./jsonl-file.js";
 export { type ClaimOutputFolderOptions, checkOutputPath, claimOutputFolder } from "./output-folder.js";
 export { acquirePidLock, LockError } from "./pid-lock.js";

@@ -46,11 +46,16 @@ function offendingOffset(text: string): number | null {
   return low - 1;
 }
 
-/** `file:line:column` of a JSON.parse error in `text`, or `file` when no place can be found. */
-function jsonErrorPlace(text: string, file: string, reason: string): string {
+/** The offset in `text` of a JSON.parse error, or null when it cannot be found. */
+export function jsonErrorOffset(text: string, reason: string): number | null {
   const at = /at position (\d+)/.exec(reason);
   // "Unexpected end of JSON input" carries no position: the text ended too early, so the place is its end.
-  const offset = at ? Number(at[1]) : /end of JSON input/.test(reason) ? text.length : offendingOffset(text);
+  return at ? Number(at[1]) : /end of JSON input/.test(reason) ? text.length : offendingOffset(text);
+}
+
+/** `file:line:column` of a JSON.parse error in `text`, or `file` when no place can be found. */
+function jsonErrorPlace(text: string, file: string, reason: string): string {
+  const offset = jsonErrorOffset(text, reason);
   if (offset === null) return file;
   const before = text.slice(0, offset);
   const line = before.split("\n").length;
@@ -62,7 +67,7 @@ function jsonErrorPlace(text: string, file: string, reason: string): string {
  * V8's message without what the place already says: its position ("in JSON at position 7 (line 2 column 3)")
  * and its copy of the text (`Unexpected token '}', "{"a":}" is not valid JSON`), which may be long.
  */
-function shortReason(reason: string): string {
+export function shortReason(reason: string): string {
   const token = /^(Unexpected token '[\s\S]{1,2}'), [\s\S]* is not valid JSON$/.exec(reason);
   if (token) return token[1] as string;
   return reason.replace(/ (?:in JSON )?at position \d+(?: \(line \d+ column \d+\))?/, "");
