@@ -1,5 +1,13 @@
 /** runTraining's output folder: a path that is a file or lies under one, two runs on one folder at once. */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,6 +49,49 @@ describe("runTraining's output folder", () => {
       `cannot create output folder ${path.join(file, "out")} (${file} is a file, not a folder)`,
     );
     expect(readFileSync(file, "utf8")).toBe("mine\n");
+  });
+
+  it("a folder another live run holds is refused before the model is read, its lock left", async () => {
+    const out = path.join(dir, "held");
+    mkdirSync(out);
+    const lock = path.join(out, "train.lock");
+    writeFileSync(lock, String(process.ppid)); // a live process that is not this one
+    // A model folder that does not exist: the claim comes first (it was taken only after the model and the
+    // data were loaded, minutes on a real model).
+    await expect(run(out, { modelDir: path.join(dir, "no-model") })).rejects.toThrow(
+      `${out}: locked by a running distill run (pid ${process.ppid}, ${lock})`,
+    );
+    expect(readFileSync(lock, "utf8")).toBe(String(process.ppid));
+    expect(readdirSync(out)).toEqual(["train.lock"]);
+  });
+
+  it("a failure after the claim (no model) releases it, and leaves no folder the claim created", async () => {
+    const noModel = { modelDir: path.join(dir, "no-model") };
+    const fresh = path.join(dir, "never-made");
+    await expect(run(fresh, noModel)).rejects.toThrow(/no-model/);
+    expect(existsSync(fresh)).toBe(false);
+    const mine = path.join(dir, "existing");
+    mkdirSync(mine);
+    await expect(run(mine, noModel)).rejects.toThrow(/no-model/);
+    expect(readdirSync(mine)).toEqual([]); // kept (it was there before), lock released
+    await expect(run(mine)).resolves.toMatchObject({ steps: 2, interrupted: false });
+  });
+
+  it("checkpoints without resume, or a resume with other settings, are refused before the model is read", async () => {
+    const out = path.join(dir, "resumable");
+    await run(out);
+    const noModel = { modelDir: path.join(dir, "no-model") };
+    await expect(run(out, noModel)).rejects.toThrow(`${out} already holds checkpoints`);
+    const other = resolveTrainConfig({
+      promptMode: "raw",
+      epochs: 1,
+      batchSize: 4,
+      lora: { r: 4, alpha: 2 },
+    });
+    await expect(run(out, { ...noModel, config: other, resume: true })).rejects.toThrow(
+      /saved with other settings or inputs than now \(lora: .*"r":2.* -> .*"r":4.*\); refusing to resume/,
+    );
+    expect(existsSync(path.join(out, "train.lock"))).toBe(false);
   });
 
   it("two runs at once on one folder in one process: the second is refused, the first finishes", async () => {

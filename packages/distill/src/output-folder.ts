@@ -2,9 +2,32 @@
  * What an output folder may hold before a fresh start (no checkpoint to resume) empties it: the folder itself
  * is claimed through @ssb/durable-files (trainer's train.lock, runGrpo's grpo.lock).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmdirSync } from "node:fs";
 import path from "node:path";
-import { stripBom } from "@ssb/durable-files";
+import { type ClaimOutputFolderOptions, claimOutputFolder, stripBom } from "@ssb/durable-files";
+
+/** The KD/SFT trainer's claim on its output folder (train() and runTraining). */
+export const TRAIN_FOLDER_LOCK: ClaimOutputFolderOptions = { lockName: "train.lock", holder: "distill run" };
+
+/**
+ * Claim `outDir` for one run (see claimOutputFolder), the first thing a run does: a folder another run holds,
+ * or a path no folder can be made at, is refused before the model and data are read (minutes and gigabytes on
+ * a real model). The returned release also removes the folder when this claim created it and it is still
+ * empty, so a run refused for its inputs leaves nothing behind.
+ */
+export function claimRunFolder(outDir: string, options: ClaimOutputFolderOptions): () => void {
+  const existed = existsSync(outDir);
+  const release = claimOutputFolder(outDir, options);
+  return () => {
+    release();
+    if (existed) return;
+    try {
+      rmdirSync(outDir); // only an empty folder: anything the run wrote keeps it
+    } catch {
+      // not empty, or gone already
+    }
+  };
+}
 
 /**
  * Why a fresh start in `outDir` (no checkpoint to resume) must not go ahead, or null. A fresh start empties

@@ -7,15 +7,15 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { copyFile } from "node:fs/promises";
 import path from "node:path";
-import { checkOutputPath } from "@ssb/durable-files";
 import { openLogitStore } from "@ssb/logit-store";
 import { checkpointFingerprint, loadCheckpoint } from "@ssb/model";
 import { type BackendPreference, selectBackend } from "./backend.js";
 import { checkLoraRank, loraConfigFrom } from "./lora.js";
-import { disposeDecoder, loadDecoder } from "./model.js";
+import { type DecoderModel, disposeDecoder, loadDecoder } from "./model.js";
+import { claimRunFolder, TRAIN_FOLDER_LOCK } from "./output-folder.js";
 import { loadPairExamples, loadSftExamples } from "./pairs-data.js";
 import type { TrainConfig } from "./train-config.js";
-import { type TrainOptions, type TrainResult, train } from "./trainer.js";
+import { checkRunFolder, type TrainOptions, type TrainResult, trainInClaimedFolder } from "./trainer.js";
 import type { TrainingExample } from "./training-example.js";
 
 export interface RunTrainingOptions {
@@ -64,17 +64,28 @@ const MODEL_COMPANIONS = [
 ];
 
 export async function runTraining(options: RunTrainingOptions): Promise<TrainResult> {
+  // The output folder is claimed first: a folder another run holds, a path that is a file or cannot be
+  // written, checkpoints without `resume` or a resume with other settings are said before the model and data
+  // are read (on a real model that took minutes and gigabytes). Every failure after it releases the claim.
+  const release = claimRunFolder(options.outDir, TRAIN_FOLDER_LOCK);
+  try {
+    await checkRunFolder(options.outDir, options.resume ?? false, options.config, null, undefined);
+    return await trainClaimed(options);
+  } finally {
+    release();
+  }
+}
+
+async function trainClaimed(options: RunTrainingOptions): Promise<TrainResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { config } = options;
-  // A bad output path is said before the model and data are read; nothing is created until they pass (train()
-  // makes the folder and locks it).
-  checkOutputPath(options.outDir);
   await selectBackend(options.backend ?? "auto", log);
   const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
   const tokenizer = checkpoint.tokenizer;
   // Every token id of the data is checked against this before training: see pairs-data.ts.
   const { vocabSize } = checkpoint.config;
   let examples: TrainingExample[];
+  let model: DecoderModel;
   try {
     // A rank the model's projections cannot hold is refused before any LoRA tensor is allocated (a huge r
     // otherwise aborts the wasm heap).
@@ -114,19 +125,17 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRes
     } else {
       examples = await loadSftExamples(options.dataFile, tokenizer, config.promptMode, vocabSize);
     }
-  } catch (error) {
+    model = await loadDecoder(
+      checkpoint.config,
+      (name) => checkpoint.weights.readFloat32(name),
+      (name) => checkpoint.weights.has(name),
+      config.trainable,
+    );
+  } finally {
     await checkpoint.close();
-    throw error;
   }
-  const model = await loadDecoder(
-    checkpoint.config,
-    (name) => checkpoint.weights.readFloat32(name),
-    (name) => checkpoint.weights.has(name),
-    config.trainable,
-  );
-  await checkpoint.close();
   try {
-    const result = await train({
+    const result = await trainInClaimedFolder({
       model,
       examples,
       config,

@@ -7,7 +7,6 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { claimOutputFolder } from "@ssb/durable-files";
 import type { LoraConfig } from "@ssb/model";
 import { AdamW, globalNorm } from "./adamw.js";
 import { planSteps } from "./batching.js";
@@ -22,7 +21,7 @@ import {
   truncateMetrics,
 } from "./metrics.js";
 import { type DecoderModel, trainableVariables } from "./model.js";
-import { freshStartConflict } from "./output-folder.js";
+import { claimRunFolder, freshStartConflict, TRAIN_FOLDER_LOCK } from "./output-folder.js";
 import { createProgress } from "./progress.js";
 import { saveFullModel, saveLoraAdapter } from "./save-model.js";
 import { learningRate } from "./schedule.js";
@@ -108,7 +107,7 @@ function trajectorySettings(config: TrainConfig): Record<string, unknown> {
 function resumeMismatch(
   state: TrainerState,
   config: TrainConfig,
-  totalSteps: number,
+  totalSteps: number | null,
   inputs: Record<string, string> | undefined,
 ): string | null {
   const saved = trajectorySettings(state.config) as Record<string, unknown>;
@@ -118,7 +117,7 @@ function resumeMismatch(
     const [a, b] = [JSON.stringify(saved[key]), JSON.stringify(now[key])];
     if (a !== b) diffs.push(`${key}: ${a} -> ${b}`);
   }
-  if (state.totalSteps !== totalSteps)
+  if (totalSteps !== null && state.totalSteps !== totalSteps)
     diffs.push(`steps in the schedule (maxSteps, or the data): ${state.totalSteps} -> ${totalSteps}`);
   for (const [key, value] of Object.entries(inputs ?? {})) {
     const before = state.inputs?.[key];
@@ -129,15 +128,49 @@ function resumeMismatch(
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   // One run per output folder: two would write each other's checkpoints and metrics.
-  const release = claimOutputFolder(options.outDir, { lockName: "train.lock", holder: "distill run" });
+  const release = claimRunFolder(options.outDir, TRAIN_FOLDER_LOCK);
   try {
-    return await trainLocked(options);
+    return await trainInClaimedFolder(options);
   } finally {
     release();
   }
 }
 
-async function trainLocked(options: TrainOptions): Promise<TrainResult> {
+/**
+ * Why `outDir` cannot take this run, thrown as an error (or nothing): checkpoints there without `resume`, a
+ * resume with other trajectory settings or inputs (the schedule's length too, once `totalSteps` is known), or,
+ * with no checkpoint, a folder a fresh start must not empty. runTraining calls it right after its claim, with
+ * the settings alone, so a refused folder is said before the model is loaded; train() again with everything.
+ */
+export async function checkRunFolder(
+  outDir: string,
+  resume: boolean,
+  config: TrainConfig,
+  totalSteps: number | null,
+  inputs: Record<string, string> | undefined,
+): Promise<{ dir: string; state: TrainerState } | null> {
+  const existing = await latestCheckpoint(path.join(outDir, "checkpoints"));
+  if (existing && !resume) {
+    throw new Error(
+      `${outDir} already holds checkpoints (newest: ${existing.dir}); resume it (--resume, or resume: true from code) or use another output folder`,
+    );
+  }
+  if (existing) {
+    const mismatch = resumeMismatch(existing.state, config, totalSteps, inputs);
+    if (mismatch !== null) {
+      throw new Error(
+        `${existing.dir}: saved with other settings or inputs than now (${mismatch}); refusing to resume`,
+      );
+    }
+    return existing;
+  }
+  const conflict = freshStartConflict(outDir, ["adapter", "model"], "tokensPerSec");
+  if (conflict !== null) throw new Error(conflict);
+  return null;
+}
+
+/** train() for a caller that holds the folder's claim already (runTraining takes it before loading anything). */
+export async function trainInClaimedFolder(options: TrainOptions): Promise<TrainResult> {
   const { model, config, outDir } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const examples =
@@ -170,19 +203,8 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
   let startStep = 0;
   let resumedFrom: number | null = null;
   let elapsedBefore = 0;
-  const existing = await latestCheckpoint(checkpointsDir);
-  if (existing && !options.resume) {
-    throw new Error(
-      `${outDir} already holds checkpoints (newest: ${existing.dir}); resume it (--resume, or resume: true from code) or use another output folder`,
-    );
-  }
-  if (existing && options.resume) {
-    const mismatch = resumeMismatch(existing.state, config, totalSteps, options.inputs);
-    if (mismatch !== null) {
-      throw new Error(
-        `${existing.dir}: saved with other settings or inputs than now (${mismatch}); refusing to resume`,
-      );
-    }
+  const existing = await checkRunFolder(outDir, options.resume ?? false, config, totalSteps, options.inputs);
+  if (existing) {
     await restoreTrainingCheckpoint(existing.dir, model, optimizer);
     startStep = existing.state.step;
     resumedFrom = startStep;
@@ -191,10 +213,8 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
     elapsedBefore = readMetrics(metricsFile).at(-1)?.elapsedSec ?? 0;
     log(`[distill] resumed from ${existing.dir} (step ${startStep}/${totalSteps})`);
     for (const line of describeTruncation(metricsFile, startStep, cut)) log(`[distill] ${line}`);
-  } else {
-    const conflict = freshStartConflict(outDir, ["adapter", "model"], "tokensPerSec");
-    if (conflict !== null) throw new Error(conflict);
-    if (existsSync(metricsFile)) await writeFile(metricsFile, "");
+  } else if (existsSync(metricsFile)) {
+    await writeFile(metricsFile, "");
   }
 
   const paramCount = vars.reduce((s, v) => s + v.size, 0);
@@ -229,7 +249,7 @@ async function trainLocked(options: TrainOptions): Promise<TrainResult> {
     options.progress === false ? null : createProgress(totalSteps, process.stderr, 10, startStep);
   const started = Date.now();
   let lastLoss = Number.NaN;
-  let lastCheckpoint: string | null = existing && options.resume ? existing.dir : null;
+  let lastCheckpoint: string | null = existing ? existing.dir : null;
   const state = (step: number, epoch: number): TrainerState => ({
     step,
     totalSteps,
