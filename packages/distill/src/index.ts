@@ -1,6 +1,12 @@
 export { ADAMW_DEFAULTS, AdamW, type AdamWOptions, globalNorm } from "./adamw.js";
 export { type BackendInfo, type BackendName, type BackendPreference, selectBackend } from "./backend.js";
 export {
+  type BackendSpan,
+  backendChangeNote,
+  storedBackendSpans,
+  withBackendSpan,
+} from "./backend-record.js";
+export {
   type BatchPlanOptions,
   type CollatedBatch,
   collate,
@@ -66,7 +72,7 @@ export {
   type Trainable,
   trainableVariables,
 } from "./model.js";
-export { freshStartConflict } from "./output-folder.js";
+export { claimRunFolder, freshStartConflict } from "./output-folder.js";
 export {
   type LoadPairsOptions,
   loadPairExamples,

@@ -79,7 +79,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRes
 async function trainClaimed(options: RunTrainingOptions): Promise<TrainResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { config } = options;
-  await selectBackend(options.backend ?? "auto", log);
+  const { provider } = await selectBackend(options.backend ?? "auto", log);
   const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
   const tokenizer = checkpoint.tokenizer;
   // Every token id of the data is checked against this before training: see pairs-data.ts.
@@ -147,6 +147,7 @@ async function trainClaimed(options: RunTrainingOptions): Promise<TrainResult> {
       progress: options.progress ?? true,
       modelSource: { kind: "checkpoint", dir: options.modelDir },
       inputs: trainingInputs(options),
+      backend: provider,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onStep ? { onStep: options.onStep } : {}),
     });

@@ -8,6 +8,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type LoraConfig, openSafetensors, type TensorToWrite, writeSafetensors } from "@ssb/model";
 import type { AdamW } from "./adamw.js";
+import type { BackendSpan } from "./backend-record.js";
 import {
   f32,
   latestCheckpointWith,
@@ -34,6 +35,8 @@ export interface TrainerState {
   config: TrainConfig;
   /** Fingerprints of what the run trains on (base model, data, teacher logits), compared on resume. */
   inputs?: Record<string, string>;
+  /** Which backend trained which steps (absent in older checkpoints; their steps are not in it). */
+  backends?: BackendSpan[];
   savedAt: string;
 }
 

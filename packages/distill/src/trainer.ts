@@ -9,6 +9,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { LoraConfig } from "@ssb/model";
 import { AdamW, globalNorm } from "./adamw.js";
+import { backendChangeNote, storedBackendSpans, withBackendSpan } from "./backend-record.js";
 import { planSteps } from "./batching.js";
 import { DataParallelPool, type ModelSource, parallelGradients } from "./data-parallel.js";
 import { initLora, loraConfigFrom } from "./lora.js";
@@ -65,6 +66,12 @@ export interface TrainOptions {
   inputs?: Record<string, string>;
   /** Stops training at the next step boundary, after saving a checkpoint there (Ctrl-C); see `interrupted`. */
   signal?: AbortSignal;
+  /**
+   * The backend this run trains on, recorded with the steps it trains in each checkpoint (`backends`); a resume
+   * on another one is logged. Default: tfjs' name for the active one ("tensorflow" for both tfjs-node
+   * packages; runTraining passes selectBackend's provider, which tells them apart).
+   */
+  backend?: string;
 }
 
 export interface TrainResult {
@@ -200,6 +207,7 @@ export async function trainInClaimedFolder(options: TrainOptions): Promise<Train
   const totalSteps = config.maxSteps > 0 ? Math.min(config.maxSteps, plan.length) : plan.length;
   const warmupSteps = config.optimizer.warmupSteps || Math.round(config.optimizer.warmupRatio * totalSteps);
 
+  const backend = options.backend ?? tf.getBackend();
   let startStep = 0;
   let resumedFrom: number | null = null;
   let elapsedBefore = 0;
@@ -212,6 +220,8 @@ export async function trainInClaimedFolder(options: TrainOptions): Promise<Train
     // The run's wall time goes on from the kept records' (as GRPO's does), not from 0 again.
     elapsedBefore = readMetrics(metricsFile).at(-1)?.elapsedSec ?? 0;
     log(`[distill] resumed from ${existing.dir} (step ${startStep}/${totalSteps})`);
+    const note = backendChangeNote(storedBackendSpans(existing.state.backends), backend, "step");
+    if (note !== null) log(`[distill] ${note}`);
     for (const line of describeTruncation(metricsFile, startStep, cut)) log(`[distill] ${line}`);
   } else if (existsSync(metricsFile)) {
     await writeFile(metricsFile, "");
@@ -256,6 +266,9 @@ export async function trainInClaimedFolder(options: TrainOptions): Promise<Train
     epoch,
     config,
     ...(options.inputs ? { inputs: options.inputs } : {}),
+    // Which backend trained which steps: the checkpoint's own record (none before this field existed) and
+    // this session's steps up to `step`.
+    backends: withBackendSpan(storedBackendSpans(existing?.state.backends), backend, startStep + 1, step),
     savedAt: new Date().toISOString(),
   });
 
