@@ -30,8 +30,8 @@ Inputs
                              number, as ssb-rollout numbers them; the gold after the answer's ####)
   --rollouts FILE            JSONL of {problemId, sampleIndex, text, finishReason?, tokenIds?, ...}
   --teacher-replies FILE     JSONL of {id, text, tokenIds, finishReason, logitKey?, requestHash?,
-                             messagesHash?}; id = request id; a reply whose hashes are not its request's
-                             is refused
+                             messagesHash?, teacher?}; id = request id; a reply whose hashes are not its
+                             request's is refused; teacher (one for the file) is pinned in run.json
   --model DIR                not supported here (curation does not depend on @ssb/rollout); see below
 Output
   --out DIR                  teacher-prompts.jsonl, dropped.jsonl, pairs.jsonl, summary.json, run.json

@@ -63,6 +63,14 @@ describe("openJournal", () => {
     expect(readFileSync(path, "utf8")).toBe('{"problemId":"a"}\n{"v":2}');
   });
 
+  it("leaves a refused journal exactly as it was, torn tail included", () => {
+    const path = join(tmp(), "x.jsonl");
+    const text = '{"problemId":"a"}\n{"id":1}\n{"problemId":"b","te';
+    writeFileSync(path, text);
+    expect(() => openJournal(path, problemIdKey)).toThrow(/x\.jsonl:2: expected a record/);
+    expect(readFileSync(path, "utf8")).toBe(text);
+  });
+
   it("reads a journal that an editor saved with a byte order mark", () => {
     const path = join(tmp(), "x.jsonl");
     writeFileSync(path, '\ufeff{"problemId":"a"}\n');
@@ -74,7 +82,7 @@ describe("openJournal", () => {
   it("names file and line for a corrupt or duplicate record", () => {
     const path = join(tmp(), "x.jsonl");
     writeFileSync(path, '{"problemId":"a"}\nnot json\n');
-    expect(() => openJournal(path, problemIdKey)).toThrow(new RegExp(`${path}:2: invalid JSON`));
+    expect(() => openJournal(path, problemIdKey)).toThrow(new RegExp(`${path}:2:2: invalid JSON`));
     writeFileSync(path, '{"problemId":"a"}\n{"id":1}\n');
     expect(() => openJournal(path, problemIdKey)).toThrow(
       /x\.jsonl:2: expected a record with a string "problemId"/,

@@ -6,9 +6,8 @@
  * are already done, so a rerun skips them and appends the rest: the final file equals an uninterrupted run's.
  * One writer per file at a time: runCuration holds its output directory's curation.lock while it writes.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
-import { stripBom } from "@ssb/durable-files";
-import { parseJsonLine } from "./jsonl.js";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { readJsonlFile, repairJsonlFile } from "@ssb/durable-files";
 
 export interface Journal<T> {
   readonly path: string;
@@ -24,50 +23,26 @@ export interface Journal<T> {
 
 /**
  * Opens (creating if absent) a journal. `keyOf` pulls the key from a parsed line and throws (naming `where`) if
- * the line is not a valid record.
+ * the line is not a valid record. Every line is checked before the file is touched: a refused journal is left
+ * exactly as it was.
  */
 export function openJournal<T>(path: string, keyOf: (value: unknown, where: string) => string): Journal<T> {
   const keys = new Set<string>();
   const existing: T[] = [];
-  let truncatedBytes = 0;
-  if (existsSync(path)) {
-    let bytes = readFileSync(path);
-    const lastNewline = bytes.lastIndexOf(0x0a);
-    let cleanLength = lastNewline + 1;
-    if (cleanLength < bytes.length) {
-      const fd = openSync(path, "r+");
-      try {
-        const line = bytes.subarray(0, cleanLength).filter((b) => b === 0x0a).length + 1;
-        if (isWholeRecord(bytes.subarray(cleanLength), keyOf, `${path}:${line}`)) {
-          // A whole record that only lacks its newline (saved by an editor, or cut off just before it): a
-          // prefix of a record that parses is the whole record, so it is kept and ended, not redone.
-          writeSync(fd, "\n", bytes.length);
-          bytes = Buffer.concat([bytes, Buffer.from("\n")]);
-          cleanLength = bytes.length;
-        } else {
-          // A record cut off mid-write by a crash: drop it; its problem is simply redone.
-          truncatedBytes = bytes.length - cleanLength;
-          ftruncateSync(fd, cleanLength);
-        }
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    }
-    // A mark an editor added when the file was opened by hand is not part of the first record.
-    const lines = stripBom(bytes.subarray(0, cleanLength).toString("utf8")).split("\n");
-    for (let i = 0; i < lines.length; i++) {
-      const text = lines[i]!;
-      if (text.trim() === "") continue;
-      const where = `${path}:${i + 1}`;
-      const value = parseJsonLine(text, where);
-      const key = keyOf(value, where);
-      if (keys.has(key))
-        throw new Error(`${where}: problem id ${JSON.stringify(key)} appears twice in this file`);
-      keys.add(key);
-      existing.push(value as T);
-    }
+  // A whole last record lacking only its newline is kept; a torn one (a crash mid-write) is dropped and its
+  // problem redone; a bad line with its newline is a hand edit, refused (@ssb/durable-files' JSONL rules).
+  const scan = readJsonlFile(path, {
+    badLine: (where, reason) => new Error(`${where}: invalid JSON (${reason})`),
+  });
+  for (const { value, where } of scan.records) {
+    const key = keyOf(value, where);
+    if (keys.has(key))
+      throw new Error(`${where}: problem id ${JSON.stringify(key)} appears twice in this file`);
+    keys.add(key);
+    existing.push(value as T);
   }
+  const truncatedBytes = scan.torn?.bytes ?? 0;
+  repairJsonlFile(path, scan);
   const fd = openSync(path, "a");
   let closed = false;
   return {
@@ -91,27 +66,6 @@ export function openJournal<T>(path: string, keyOf: (value: unknown, where: stri
       closeSync(fd);
     },
   };
-}
-
-/**
- * Whether `tail` (a last line without its newline) is a whole record (true) or a torn one (false, it does not
- * parse). A tail that parses but is not a valid record was not cut off by a crash: keyOf's error, naming `where`.
- */
-function isWholeRecord(
-  tail: Buffer,
-  keyOf: (value: unknown, where: string) => string,
-  where: string,
-): boolean {
-  const text = stripBom(tail.toString("utf8"));
-  if (text.trim() === "") return false;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return false;
-  }
-  keyOf(value, where);
-  return true;
 }
 
 /** keyOf for records whose key is their `problemId` string field. */

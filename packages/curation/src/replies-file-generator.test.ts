@@ -81,6 +81,27 @@ describe("loadRepliesGenerator", () => {
     expect(await replyTo(file, [request])).toHaveLength(1);
   });
 
+  it("takes the replies' teacher field as its identity; two teachers (or one missing) in one file are refused", async () => {
+    const teacher = 'model 3f2a; sampling {"repetitionPenalty":1.1}';
+    const one = await loadRepliesGenerator(
+      repliesFile([
+        { ...reply, teacher },
+        { ...reply, id: "g2#1", teacher },
+      ]),
+    );
+    expect(one.identity).toBe(teacher);
+    expect((await loadRepliesGenerator(repliesFile([reply]))).identity).toBeUndefined();
+    const mixed = repliesFile([
+      { ...reply, teacher },
+      { ...reply, id: "g2#1", teacher: "model 99aa" },
+    ]);
+    await expect(loadRepliesGenerator(mixed)).rejects.toThrow(
+      `${mixed}:2: this reply has teacher "model 99aa", but ${mixed}:1 has teacher ${JSON.stringify(teacher)}`,
+    );
+    const partly = repliesFile([reply, { ...reply, id: "g2#1", teacher }]);
+    await expect(loadRepliesGenerator(partly)).rejects.toThrow(`${partly}:1 has no teacher field`);
+  });
+
   it("names a hash of the wrong type", async () => {
     const file = repliesFile([{ ...reply, requestHash: 12 }]);
     await expect(loadRepliesGenerator(file)).rejects.toThrow(

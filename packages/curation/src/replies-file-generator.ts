@@ -1,7 +1,7 @@
 /**
  * A TeacherGenerator backed by a JSONL file of replies produced elsewhere (e.g. by `ssb-rollout
  * --teacher-prompts` over teacher-prompts.jsonl with logit capture). Each line: {id, text, tokenIds,
- * finishReason, logitKey?, requestHash?, messagesHash?}, where `id` is a request id from teacher-prompts.jsonl
+ * finishReason, logitKey?, requestHash?, messagesHash?, teacher?}, where `id` is a request id from teacher-prompts.jsonl
  * (`<problemId>#<attempt>`). The two hashes, which ssb-rollout writes, let a reply be checked against the
  * request it answers: replies made for other prompts or other sampling are refused, not paired.
  */
@@ -79,8 +79,35 @@ function checkReply(stored: StoredReply, request: GenerationRequest): void {
   }
 }
 
+/**
+ * The replies' `teacher` field (what wrote them: @ssb/rollout writes its teacher generator's identity, the
+ * model files' fingerprint and sampling), which becomes the generator's identity, so curation pins it in
+ * run.json as it does a live generator's. Every reply must carry the same one, or none.
+ */
+interface TeacherOfReplies {
+  value: string | undefined;
+  where: string;
+}
+
+function checkTeacher(
+  seen: TeacherOfReplies | null,
+  teacher: string | undefined,
+  where: string,
+): TeacherOfReplies {
+  if (seen === null) return { value: teacher, where };
+  if (seen.value !== teacher) {
+    const shown = (v: string | undefined) =>
+      v === undefined ? "no teacher field" : `teacher ${JSON.stringify(v)}`;
+    throw new Error(
+      `${where}: this reply has ${shown(teacher)}, but ${seen.where} has ${shown(seen.value)}; one replies file must come from one teacher (generate the replies again, or curate each teacher's replies in its own folder)`,
+    );
+  }
+  return seen;
+}
+
 export async function loadRepliesGenerator(path: string): Promise<TeacherGenerator> {
   const replies = new Map<string, StoredReply>();
+  let teacher: TeacherOfReplies | null = null;
   for await (const { value, where } of readJsonl(path)) {
     const reply = parseGenerationResult(value, where);
     if (replies.has(reply.id))
@@ -91,9 +118,11 @@ export async function loadRepliesGenerator(path: string): Promise<TeacherGenerat
     const messagesHash = optionalString(obj, "messagesHash", where);
     if (requestHash !== undefined) stored.requestHash = requestHash;
     if (messagesHash !== undefined) stored.messagesHash = messagesHash;
+    teacher = checkTeacher(teacher, optionalString(obj, "teacher", where), where);
     replies.set(reply.id, stored);
   }
   return {
+    ...(teacher?.value !== undefined ? { identity: teacher.value } : {}),
     async *generate(requests) {
       for (const request of requests) {
         const stored = replies.get(request.id);

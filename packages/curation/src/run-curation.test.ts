@@ -216,6 +216,27 @@ describe("runCuration", () => {
     await runCuration({ problems: problems.slice(0, 3), rollouts, outDir: out, config: explicit });
   });
 
+  it("pins a custom grader's given name: a resume with another one is refused", async () => {
+    const out = tmp();
+    const named = { ...config, graderId: "boxed-exact@1", equivalenceId: "string-equal" };
+    await runCuration({ problems: problems.slice(0, 3), rollouts, outDir: out, config: named });
+    const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as {
+      settings: Record<string, string>;
+    };
+    expect(run.settings.grader).toBe("custom:boxed-exact@1");
+    expect(run.settings.equivalence).toBe("custom:string-equal");
+    await expect(
+      runCuration({ problems, rollouts, outDir: out, config: { ...named, graderId: "boxed-exact@2" } }),
+    ).rejects.toThrow(
+      /holds a run with grader="custom:boxed-exact@1", but this run has grader="custom:boxed-exact@2"/,
+    );
+    await runCuration({ problems, rollouts, outDir: out, config: named });
+    // A name without the function it names is a mistake, not a setting.
+    await expect(
+      runCuration({ problems, rollouts, outDir: tmp(), config: { seed: 11, graderId: "mine" } }),
+    ).rejects.toThrow("config.graderId is given but no custom function is: set both or neither");
+  });
+
   it("pins logit capture at the first teacher run: a resume without capture is refused, not mixed", async () => {
     const out = tmp();
     // Selection first (no teacher, so nothing about capture is pinned yet), then a teacher run without capture.

@@ -34,8 +34,15 @@ import { verifierEquivalence, verifierGrader } from "./verifier-defaults.js";
 export interface CurationConfig extends Omit<SelectionConfig, "grader" | "equivalence"> {
   /** Default: @ssb/verifier's grade(). */
   grader?: Grader;
+  /**
+   * A name for a custom `grader` (and its version), pinned in run.json as `custom:<graderId>`: a function
+   * cannot be compared, so without one a resume with another grader goes unnoticed (recorded as "custom").
+   */
+  graderId?: string;
   /** Default: @ssb/verifier's isEquivalent(). */
   equivalence?: AnswerEquivalence;
+  /** As graderId, for a custom `equivalence`. */
+  equivalenceId?: string;
   /** Reject teacher replies that mention "student" (default false, as the reference). */
   rejectStudentMention?: boolean;
   /** Reject truncated teacher replies (default true). */
@@ -101,6 +108,18 @@ export function outputFiles(outDir: string): CurationOutputFiles {
   };
 }
 
+/** How run.json names a replaceable function: the verifier's, or a custom one by the name it was given. */
+function customName(custom: unknown, id: string | undefined, field: string): string {
+  if (id !== undefined && (typeof id !== "string" || id.trim() === ""))
+    throw new Error(`config.${field}: expected a non-empty string naming the custom function`);
+  if (custom === undefined) {
+    if (id !== undefined)
+      throw new Error(`config.${field} is given but no custom function is: set both or neither`);
+    return "@ssb/verifier";
+  }
+  return id === undefined ? "custom" : `custom:${id}`;
+}
+
 /** The settings that decide the outputs; a resume with different ones would silently mix two runs. */
 function runSettings(config: CurationConfig): Record<string, unknown> {
   const template = config.template ?? DEFAULT_TEMPLATE;
@@ -109,8 +128,8 @@ function runSettings(config: CurationConfig): Record<string, unknown> {
     template: template.name,
     templateHash: hashString(`${template.system}\u0000${template.user}`),
     studentSystemPromptHash: hashString(config.studentSystemPrompt ?? MATH_TUTOR_SYSTEM_PROMPT),
-    grader: config.grader ? "custom" : "@ssb/verifier",
-    equivalence: config.equivalence ? "custom" : "@ssb/verifier",
+    grader: customName(config.grader, config.graderId, "graderId"),
+    equivalence: customName(config.equivalence, config.equivalenceId, "equivalenceId"),
     truncatedIsNoAnswer: config.truncatedIsNoAnswer ?? true,
     correctChoice: config.correctChoice ?? "first",
     wrongChoice: config.wrongChoice ?? "first",
