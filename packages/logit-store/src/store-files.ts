@@ -14,3 +14,13 @@ export function shardIndexOf(file: string): number | undefined {
   const m = SHARD_RE.exec(file);
   return m ? Number(m[1]) : undefined;
 }
+
+/**
+ * Whether `name` is a file a store puts in its folder: shards (and the one being written), the manifest, the
+ * journal, the writer's lock, and the temp files of their atomic writes.
+ */
+export function isStoreFile(name: string): boolean {
+  return /^(shard-\d{6,}\.arrow(\.partial)?|manifest\.json(\.tmp-\d+)?|in-progress\.jsonl(\.tmp-\d+)?|writer\.lock(\.\d+\.tmp)?)$/.test(
+    name,
+  );
+}

@@ -6,10 +6,11 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   statSync,
 } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { acquirePidLock, LockError, writeFileAtomic } from "@ssb/durable-files";
 import type { Schema } from "apache-arrow";
 import { buildArrowSchema } from "./arrow-schema.js";
@@ -33,7 +34,14 @@ import {
 } from "./schema-meta.js";
 import { ShardFileWriter } from "./shard-file-writer.js";
 import { verifyShardFile } from "./shard-reader.js";
-import { JOURNAL_FILE, LOCK_FILE, PARTIAL_SUFFIX, shardFileName, shardIndexOf } from "./store-files.js";
+import {
+  isStoreFile,
+  JOURNAL_FILE,
+  LOCK_FILE,
+  PARTIAL_SUFFIX,
+  shardFileName,
+  shardIndexOf,
+} from "./store-files.js";
 import { appendTokenRows, ColumnBuffers, type TokenRows } from "./token-rows.js";
 import { enableZstd, zstdEnabled } from "./zstd.js";
 
@@ -51,6 +59,12 @@ export interface LogitStoreWriterOptions {
    * codec registered with registerCompressionCodec. Shards stay standard Arrow IPC either way.
    */
   compression?: CompressionName | null;
+  /**
+   * The caller's own files that may share the folder of a store not made yet (a job's output written beside
+   * its logits): without a manifest.json, a folder holding any file that is neither the store's nor one of
+   * these is refused (see refuseForeignFolder).
+   */
+  ownFiles?: (name: string) => boolean;
 }
 
 export interface CloseResult {
@@ -105,6 +119,10 @@ export class LogitStoreWriter {
   private journalFd: number;
   private closed = false;
   private readonly releaseLock: () => void;
+  /** What this open made: the store (its manifest) and the folders (the first one made), for discardIfUnused. */
+  private readonly made: MadeByOpen;
+  /** Whether any example was committed through this writer. */
+  private committedAny = false;
 
   private constructor(
     dir: string,
@@ -114,9 +132,11 @@ export class LogitStoreWriter {
     nextShardIndex: number,
     options: LogitStoreWriterOptions,
     releaseLock: () => void,
+    made: MadeByOpen,
   ) {
     this.dir = dir;
     this.releaseLock = releaseLock;
+    this.made = made;
     this.meta = meta;
     this.manifest = manifest;
     this.redo = redo;
@@ -144,9 +164,11 @@ export class LogitStoreWriter {
     const dir = resolve(dirIn);
     let meta = validateMeta(metaIn, "writer metadata");
     if (openWriters.has(dir)) throw new LogitStoreError(`${dir}: a writer is already open on this store`);
-    makeStoreDir(dir);
-    const release = storeLock(join(dir, LOCK_FILE), dir);
+    refuseForeignFolder(dir, options.ownFiles);
+    const made: MadeByOpen = { store: false, firstFolder: makeStoreDir(dir) };
+    let release: (() => void) | undefined;
     try {
+      release = storeLock(join(dir, LOCK_FILE), dir);
       let manifest = readManifest(dir);
       if (manifest) {
         // A writer that names no format version appends in the store's own (a format-1 store stays format 1).
@@ -166,13 +188,16 @@ export class LogitStoreWriter {
         }
         manifest = emptyManifest(meta);
         writeFileAtomic(manifestPath(dir), JSON.stringify(manifest));
+        made.store = true;
       }
       const { redo, nextShardIndex } = recover(dir, manifest);
-      const writer = new LogitStoreWriter(dir, meta, manifest, redo, nextShardIndex, options, release);
+      const writer = new LogitStoreWriter(dir, meta, manifest, redo, nextShardIndex, options, release, made);
       openWriters.add(dir);
       return writer;
     } catch (e) {
-      release();
+      release?.();
+      // A refused open (a bad writer option, say) leaves no store of its own making behind.
+      removeMade(dir, made);
       throw e;
     }
   }
@@ -253,6 +278,7 @@ export class LogitStoreWriter {
 
   /** Records an example whose rows were just placed at `batchRow` of the current batch; rotates as needed. */
   private addToBatch(exampleId: string, batchRow: number, rows: number): void {
+    this.committedAny = true;
     this.openExamples.push({
       id: exampleId,
       shard: this.shardSlot,
@@ -308,6 +334,20 @@ export class LogitStoreWriter {
     this.releaseLock();
     this.throwIfFailed();
     return { unfinished };
+  }
+
+  /**
+   * Close; and when this open created the store (there was no manifest.json) and no example was committed,
+   * remove the files it made and the folder(s) it made, so a job stopped or refused before its first example
+   * leaves the folder as it found it and a rerun is a fresh start. A store that existed before is only closed.
+   * Examples appended but never committed are dropped with it (returned, as by close).
+   */
+  async discardIfUnused(): Promise<CloseResult> {
+    try {
+      return await this.close();
+    } finally {
+      if (!this.committedAny) removeMade(this.dir, this.made);
+    }
   }
 
   private assertOpen(): void {
@@ -422,15 +462,65 @@ function positive(v: number, name: string): number {
   return v;
 }
 
-/** Creates the store folder (and its parents); a path that is a file, or lies under one, is refused by name. */
-function makeStoreDir(dir: string): void {
+/**
+ * Refuse a folder that holds files of something else and no store (another run's folder, a home folder given by
+ * mistake): the store would be written among them, and recovery deletes what looks like its own leftovers. A new
+ * or empty folder, or one holding only a store's own files (a writer that died before its manifest) and the
+ * caller's (`ownFiles`), is taken. Read only: a refusal creates and changes nothing.
+ */
+function refuseForeignFolder(dir: string, ownFiles?: (name: string) => boolean): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory() || existsSync(manifestPath(dir))) return;
+  const foreign = readdirSync(dir)
+    .filter((name) => !isStoreFile(name) && !(ownFiles?.(name) ?? false))
+    .sort();
+  if (foreign.length === 0) return;
+  const named = foreign
+    .slice(0, 3)
+    .map((n) => JSON.stringify(n))
+    .join(", ");
+  throw new LogitStoreError(
+    `${dir}: holds ${named}${foreign.length > 3 ? `, ... (${foreign.length} entries)` : ""} and no logit store (manifest.json); the store would be written among them: give a new folder or an existing store's (nothing was created or changed)`,
+  );
+}
+
+/** What one open made: whether it wrote the manifest, and the first folder it created (undefined: none). */
+interface MadeByOpen {
+  store: boolean;
+  firstFolder: string | undefined;
+}
+
+/**
+ * Remove what an open made (see MadeByOpen): the manifest and journal of a store it created, then the folders
+ * it created, innermost first, each only while empty (a file put there since stays, and so does its folder).
+ */
+function removeMade(dir: string, made: MadeByOpen): void {
+  if (made.store) {
+    rmSync(manifestPath(dir), { force: true });
+    rmSync(join(dir, JOURNAL_FILE), { force: true });
+  }
+  if (made.firstFolder === undefined) return;
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty (or gone): leave it and the folders above it
+    }
+    if (d === made.firstFolder || dirname(d) === d) return;
+  }
+}
+
+/**
+ * Creates the store folder (and its parents); a path that is a file, or lies under one, is refused by name.
+ * Returns the first folder it created (undefined when the folder was there).
+ */
+function makeStoreDir(dir: string): string | undefined {
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
     throw new LogitStoreError(
       `${dir}: is a file, not a folder; a logit store is a folder (give a new or an existing store's folder)`,
     );
   }
   try {
-    mkdirSync(dir, { recursive: true });
+    return mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw new LogitStoreError(`${dir}: cannot create the store folder (${(e as Error).message})`);
   }
