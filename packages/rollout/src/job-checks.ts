@@ -2,7 +2,6 @@
  * What rollout jobs (runRollouts) and teacher-reply jobs (runTeacherReplies) share around their files: the
  * job's logit store, and the checks a resumed job makes before it writes (its output and store are its own).
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import {
   type LogitStoreWriter,
@@ -15,32 +14,6 @@ import type { Generator } from "./generator.js";
 import type { RolloutJournal } from "./rollout-journal.js";
 import type { LogitCaptureJob } from "./run-rollouts.js";
 
-/** Names the logit store itself puts in its folder (shards, manifest, lock, journal and their temp files). */
-const STORE_FILE =
-  /^(shard-\d{6,}\.arrow(\.partial)?|manifest\.json(\.tmp-.*)?|writer\.lock(\..*)?|in-progress\.jsonl(\.tmp-.*)?)$/;
-
-/**
- * Refuse a capture folder that holds files of something else and no store (a run folder, the user's data):
- * the store would be written among them and its recovery deletes what looks like its own leftovers. A new or
- * empty folder, or one holding only a store's own files (a store that crashed before its manifest), is taken.
- */
-export function refuseForeignCaptureDir(dir: string, outFile: string): void {
-  if (!existsSync(dir) || !statSync(dir).isDirectory() || logitStoreExists(dir)) return;
-  // The job's own output may sit in the store's folder (its JSONL, settings, lock and temp files).
-  const own = dirname(resolve(outFile)) === resolve(dir) ? basename(outFile) : null;
-  const foreign = readdirSync(dir).filter(
-    (name) => !STORE_FILE.test(name) && !(own !== null && (name === own || name.startsWith(`${own}.`))),
-  );
-  if (foreign.length === 0) return;
-  const named = foreign
-    .slice(0, 3)
-    .map((n) => `"${n}"`)
-    .join(", ");
-  throw new RolloutError(
-    `${resolve(dir)}: holds ${named}${foreign.length > 3 ? `, ... (${foreign.length} entries)` : ""} and no logit store (manifest.json); the store would be written among them: give a new folder or an existing store's (nothing was created or changed)`,
-  );
-}
-
 /**
  * Open (create) the logit store of the job writing `outFile`, for `gen`'s vocabulary and tokenizer (k 20 and
  * float16 by default).
@@ -51,15 +24,21 @@ export function openJobStore(
   captureTemperature: number,
   outFile: string,
 ): Promise<LogitStoreWriter> {
-  refuseForeignCaptureDir(capture.dir, outFile);
-  return openLogitStoreWriter(capture.dir, {
-    modelId: gen.modelId,
-    tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",
-    vocabSize: gen.vocabSize,
-    k: capture.k ?? 20,
-    dtype: capture.dtype ?? "float16",
-    captureTemperature,
-  });
+  // The job's own output may sit in the store's folder (its JSONL, settings, lock and temp files); any other
+  // file in a folder without a store is refused by the writer before it writes there.
+  const own = dirname(resolve(outFile)) === resolve(capture.dir) ? basename(outFile) : null;
+  return openLogitStoreWriter(
+    capture.dir,
+    {
+      modelId: gen.modelId,
+      tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",
+      vocabSize: gen.vocabSize,
+      k: capture.k ?? 20,
+      dtype: capture.dtype ?? "float16",
+      captureTemperature,
+    },
+    { ownFiles: (name) => own !== null && (name === own || name.startsWith(`${own}.`)) },
+  );
 }
 
 /**

@@ -291,6 +291,27 @@ describe("runRollouts stopped by its signal", () => {
     await runRollouts(job(out, { sampling: { ...SAMPLING, seed: 9 }, problems: PROBLEMS.slice(0, 1) }));
   });
 
+  it("with capture, removes the store it had just created when stopped before its first record", async () => {
+    const out = fresh("stopped-capture.jsonl");
+    const logits = path.join(fresh("run"), "logits");
+    const stop = new AbortController();
+    stop.abort();
+    await runRollouts(job(out, { capture: { dir: logits }, signal: stop.signal }));
+    // Before: logits/ stayed holding an empty store, whose k 20 then refused the rerun below.
+    expect(existsSync(path.dirname(logits))).toBe(false);
+    expect(existsSync(out) || existsSync(`${out}.settings.json`)).toBe(false);
+    const rerun = await runRollouts(
+      job(out, { capture: { dir: logits, k: 8 }, problems: PROBLEMS.slice(0, 1) }),
+    );
+    expect(rerun).toMatchObject({ written: 2, interrupted: false });
+    // A resume stopped before its first new record leaves the store it found (and the output) as they were.
+    const files = (dir: string): string[][] =>
+      readdirSync(dir).map((f) => [f, readFileSync(path.join(dir, f)).toString("base64")]);
+    const before = [files(logits), readFileSync(out, "utf8")];
+    await runRollouts(job(out, { capture: { dir: logits, k: 8 }, signal: stop.signal }));
+    expect([files(logits), readFileSync(out, "utf8")]).toEqual(before);
+  });
+
   it("saves what finished, reports the job as interrupted, and a rerun completes it", async () => {
     const out = fresh("abort.jsonl");
     const logits = fresh("logits");

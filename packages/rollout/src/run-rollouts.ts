@@ -165,6 +165,9 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
   let writer: LogitStoreWriter | null = null;
   let earlier: StoredEarlier | null = null;
   const tally = jobTally();
+  // Stopped or refused before its first record: the output goes (journal.discardIfUnused), and so does a
+  // logit store this call created and stored nothing in, so a rerun finds things as if this one never ran.
+  let discard = false;
   try {
     const work = encoded.map((w) => {
       const missing = w.missing.filter((i) => !journal.has(w.problem.id, i));
@@ -234,14 +237,17 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       journal.sortLines((id) => rank.get(id));
     } else {
       journal.discardIfUnused(); // stopped before its first record: nothing to resume, no settings to pin
+      discard = true;
     }
     return tally.summary(interrupted);
   } catch (e) {
     journal.discardIfUnused(); // refused before its first record: no files left to pin its settings
+    discard = true;
     throw e;
   } finally {
     earlier?.close();
     journal.close();
-    await writer?.close();
+    // A store that held data before this call (a resume) is only closed.
+    await (discard ? writer?.discardIfUnused() : writer?.close());
   }
 }

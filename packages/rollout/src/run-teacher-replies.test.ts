@@ -224,6 +224,28 @@ describe("ssb-rollout --teacher-prompts", () => {
     }
   });
 
+  it("stopped before its first reply: leaves neither the output nor the logit store it had just created", async () => {
+    const gen = await Generator.load(modelDir);
+    try {
+      const out = path.join(work, "stopped-at-once.jsonl");
+      const logits = path.join(work, "stopped-at-once-logits");
+      const stop = new AbortController();
+      stop.abort();
+      const summary = await runTeacherReplies({
+        generator: gen,
+        prompts: PROMPTS,
+        outFile: out,
+        capture: { dir: logits },
+        signal: stop.signal,
+      });
+      expect(summary).toMatchObject({ written: 0, interrupted: true });
+      // Before: the output went, but logits/ stayed holding an empty store (its k then pinned for a rerun).
+      expect([existsSync(out), existsSync(logits)]).toEqual([false, false]);
+    } finally {
+      await gen.close();
+    }
+  });
+
   it("refuses repeated request ids from code, which would otherwise lose a reply on resume", async () => {
     const gen = await Generator.load(modelDir);
     try {

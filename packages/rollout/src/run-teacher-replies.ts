@@ -130,6 +130,9 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
   );
   let writer: LogitStoreWriter | null = null;
   const tally = jobTally();
+  // Stopped or refused before its first record: the output goes (journal.discardIfUnused), and so does a
+  // logit store this call created and stored nothing in, so a rerun finds things as if this one never ran.
+  let discard = false;
   try {
     const requests: TeacherGenerationRequest[] = [];
     const where = new Map<string, { problemId: string; sampleIndex: number }>();
@@ -203,13 +206,16 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
       journal.sortLines((id) => rank.get(id));
     } else {
       journal.discardIfUnused(); // stopped before its first record: nothing to resume, no settings to pin
+      discard = true;
     }
     return tally.summary(interrupted);
   } catch (e) {
     journal.discardIfUnused(); // refused before its first record: no files left to pin its settings
+    discard = true;
     throw e;
   } finally {
     journal.close();
-    await writer?.close();
+    // A store that held data before this call (a resume) is only closed.
+    await (discard ? writer?.discardIfUnused() : writer?.close());
   }
 }
