@@ -246,6 +246,40 @@ describe("ssb-rollout --teacher-prompts", () => {
     }
   });
 
+  it("with capture, refuses requests at more than one temperature before any file is made", async () => {
+    const gen = await Generator.load(modelDir);
+    try {
+      // Say, two curation runs' teacher prompts put together, the second at temperature 0.7.
+      const prompts = PROMPTS.map((p, i) =>
+        i < 2
+          ? p
+          : {
+              ...p,
+              requests: p.requests.map((r) => ({ ...r, sampling: { ...r.sampling, temperature: 0.7 } })),
+            },
+      );
+      const out = path.join(work, "mixed.jsonl");
+      const logits = path.join(work, "mixed-logits");
+      const run = (order: typeof prompts) =>
+        runTeacherReplies({ generator: gen, prompts: order, outFile: out, capture: { dir: logits } });
+      // Before: the store took the first request's 0.4, and a rerun with the prompts in another order (0.7
+      // first) was refused by the store ("metadata mismatch (captureTemperature ...)") after the first run's
+      // hours of work; the store claimed 0.4 for replies sampled at 0.7 either way.
+      await expect(run(prompts)).rejects.toThrow(
+        'teacher prompts: requests sample at more than one temperature (0.4 at prompts[0].requests[0] "q1#1", 0.7 at prompts[2].requests[0] "q3#1"), and a logit store records the one its replies were sampled at (captureTemperature; the logits themselves are raw, at temperature 1): capture each temperature\'s requests into a store of its own (split the teacher prompts), or run without --capture-logits (nothing was created)',
+      );
+      expect([existsSync(out), existsSync(logits)]).toEqual([false, false]);
+      // One temperature per store: the 0.7 requests alone are taken, and their store says 0.7.
+      const hot = [prompts[2]!];
+      await runTeacherReplies({ generator: gen, prompts: hot, outFile: out, capture: { dir: logits } });
+      const store = await openLogitStore(logits);
+      expect(store.meta.captureTemperature).toBe(0.7);
+      store.close();
+    } finally {
+      await gen.close();
+    }
+  });
+
   it("refuses repeated request ids from code, which would otherwise lose a reply on resume", async () => {
     const gen = await Generator.load(modelDir);
     try {

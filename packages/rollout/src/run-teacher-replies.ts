@@ -78,6 +78,29 @@ function messagesHash(messages: readonly ChatMessage[]): string {
   return createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 16);
 }
 
+/**
+ * The one temperature every request samples at (1 when there are none), for the logit store's
+ * `captureTemperature`: the store records one per store, so requests at several temperatures are refused before
+ * any file is made. Taking the first request's, as before, pinned the store to whichever came first, and a
+ * resume with the prompts in another order was then refused by the store ("metadata mismatch").
+ */
+function oneTemperature(prompts: readonly TeacherPromptLine[]): number {
+  let first: { temperature: number; at: string } | undefined;
+  for (const [i, p] of prompts.entries()) {
+    for (const [j, r] of p.requests.entries()) {
+      const at = `prompts[${i}].requests[${j}] "${r.id}"`;
+      const temperature = r.sampling.temperature;
+      if (first === undefined) first = { temperature, at };
+      else if (temperature !== first.temperature) {
+        throw new RolloutError(
+          `teacher prompts: requests sample at more than one temperature (${first.temperature} at ${first.at}, ${temperature} at ${at}), and a logit store records the one its replies were sampled at (captureTemperature; the logits themselves are raw, at temperature 1): capture each temperature's requests into a store of its own (split the teacher prompts), or run without --capture-logits (nothing was created)`,
+        );
+      }
+    }
+  }
+  return first?.temperature ?? 1;
+}
+
 export async function runTeacherReplies(options: TeacherRepliesJobOptions): Promise<RolloutJobSummary> {
   const gen = options.generator;
   // Checked now (and recorded): what every request is sampled with beyond its own settings.
@@ -105,6 +128,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     ),
     "teacher prompts: request id",
   );
+  const captureTemperature = options.capture ? oneTemperature(options.prompts) : 1;
   const hashes = new Map<string, string>();
   const promptIds = new Map<string, number[]>();
   const messagesHashes = new Map<string, string>();
@@ -165,9 +189,8 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
       });
     }
     if (options.capture) {
-      const firstTemperature = options.prompts[0]?.requests[0]?.sampling.temperature ?? 1;
       await refuseMissingLogits(written0, options.capture.dir, options.outFile);
-      writer = await openJobStore(gen, options.capture, firstTemperature, options.outFile);
+      writer = await openJobStore(gen, options.capture, captureTemperature, options.outFile);
     }
     const teacher = createTeacherGenerator({
       generator: gen,
