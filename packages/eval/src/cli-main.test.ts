@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -282,6 +291,35 @@ describe("ssb-eval CLI", () => {
     expect(await main([...args, "--ep", "cpu", "--execution-provider", "webgpu"], both.io, factory)).toBe(1);
     expect(both.err()).toMatch(/--execution-provider or its short form --ep, not both/);
     expect(seen).toEqual(["webgpu", "cpu"]);
+  });
+
+  it("holds the run folder's lock from the model export to the run's end, with no gap between", async () => {
+    // A hard link to the lock file taken during the export: if the lock were released and taken again
+    // before the run (another process could take the folder in between), the lock at generation time would be
+    // another file than the one the link holds.
+    const out = join(root, "held-run");
+    const witness = join(root, "held-run.lock-witness");
+    const sameLock: boolean[] = [];
+    const factory: ModelGeneratorFactory = async (options) => {
+      await options.beforeOpen?.({ modelId: "ckpt", fingerprint: "w1", fingerprintOf: "the files of ckpt" });
+      linkSync(join(options.workDir, "eval.lock"), witness);
+      const inner = fakeGenerator({ modelId: "ckpt", fingerprint: "w1" });
+      return {
+        modelId: inner.modelId,
+        fingerprint: "w1",
+        generate: (request) => {
+          sameLock.push(statSync(join(out, "eval.lock")).ino === statSync(witness).ino);
+          return inner.generate(request);
+        },
+      };
+    };
+    const args = ["--model", "ckpt", "--benchmarks", "gsm8k", "--limit", "2", "--out", out];
+    const c = capture();
+    expect(await main(args, c.io, factory), c.err()).toBe(0);
+    expect(sameLock.length).toBeGreaterThan(0);
+    expect(sameLock.every((same) => same)).toBe(true);
+    // Released at the end: the next run takes it.
+    expect(existsSync(join(out, "eval.lock"))).toBe(false);
   });
 
   it("refuses a rerun with other weights before the model is exported, leaving the earlier export as it was", async () => {

@@ -16,7 +16,15 @@ import { readTextFile } from "./read-file.js";
 import { readRecords } from "./records-file.js";
 import { loadRepliesGenerator } from "./replies-generator.js";
 import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
-import { checkRunFolder, claimEvalFolder, type EvalConfig, runEval, validateEvalConfig } from "./run-eval.js";
+import {
+  checkRunFolder,
+  claimEvalFolder,
+  type EvalConfig,
+  type RunEvalInput,
+  runEval,
+  runEvalInClaimedFolder,
+  validateEvalConfig,
+} from "./run-eval.js";
 import { type ModelIdentity, type RunManifest, readRunManifest } from "./run-manifest.js";
 import { SAMPLING_RULES } from "./sampling-rules.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
@@ -287,6 +295,8 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   }
 
   let generator: SampleGenerator;
+  // Set when this command claimed the run folder itself (for a model export): held until the run ends.
+  let heldFolder: (() => void) | null = null;
   if (values.replies !== undefined) {
     if (values.model !== undefined) throw new Error("give either --model or --replies, not both");
     generator = loadRepliesGenerator(values.replies);
@@ -321,8 +331,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       if (created && readdirSync(runDir).length === 0) rmdirSync(runDir);
       throw error;
     }
-    // runEval takes the lock again for the run itself.
-    release();
+    heldFolder = release;
   } else {
     throw new Error("--model DIR or --replies FILE is required");
   }
@@ -341,7 +350,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const result = await runEval({
+    const input: RunEvalInput = {
       config,
       generator,
       outDir: values.out,
@@ -351,7 +360,9 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
         bar ??= createProgressBar("ssb-eval", p.total, io.stderr);
         bar.update(p.done);
       },
-    });
+    };
+    // The folder claimed for the export stays claimed: no other run can take it between export and run.
+    const result = heldFolder ? await runEvalInClaimedFolder(input) : await runEval(input);
     bar?.finish();
     if (result.repairedTail)
       io.stderr.write("note: an interrupted last record was dropped and regenerated\n");
@@ -362,6 +373,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    heldFolder?.();
     await generator.close?.();
   }
   return 0;

@@ -9,17 +9,8 @@
  * byte-identical to an uninterrupted one.
  */
 
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  readSync,
-  truncateSync,
-  writeSync,
-} from "node:fs";
-import { writeFileAtomic } from "@ssb/durable-files";
+import { closeSync, existsSync, fsyncSync, openSync, readSync, truncateSync, writeSync } from "node:fs";
+import { readJsonlFile, writeFileAtomic } from "@ssb/durable-files";
 import type { SampleRecord } from "./types.js";
 
 export interface ReadRecordsResult {
@@ -71,47 +62,24 @@ export function parseRecord(value: unknown, where: string): SampleRecord {
  * keeping either would silently drop the other.
  */
 export function readRecords(path: string): ReadRecordsResult {
-  if (!existsSync(path)) return { records: [], validBytes: 0, tornTail: false };
-  const buffer = readFileSync(path);
+  // @ssb/durable-files' JSONL rules: a torn last line (no newline, does not parse) is left out; a whole last
+  // record lacking only its newline is kept; a bad line with its newline (a hand edit) is an error naming it.
+  const scan = readJsonlFile(path);
   const records: SampleRecord[] = [];
   const firstLine = new Map<string, number>();
-  // A byte-order mark (a records file saved by an editor) is skipped, not read as part of the first line.
-  const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
-  let start = bom;
-  let line = 0;
-  let validBytes = bom;
-  while (start < buffer.length) {
-    line++;
-    const newline = buffer.indexOf(0x0a, start);
-    const end = newline < 0 ? buffer.length : newline;
-    // Only a line without its newline can be torn: each record goes out with its newline in one write, so a
-    // bad line that has one (a hand edit gone wrong) is an error naming it, never cut off.
-    const torn = newline < 0;
-    const text = buffer.subarray(start, end).toString("utf8");
-    if (text.trim() !== "") {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (error) {
-        if (torn) return { records, validBytes, tornTail: true };
-        throw new Error(`${path}:${line}: not valid JSON (${(error as Error).message})`);
-      }
-      // A prefix of a record that parses is the whole record, so a last line that parses is kept even without
-      // its newline, and one that parses but is not a record is an error like any other bad line.
-      const record = parseRecord(parsed, `${path}:${line}`);
-      const key = `${record.benchmark}/${record.problemId}#${record.sampleIndex}`;
-      const first = firstLine.get(key);
-      if (first !== undefined)
-        throw new Error(
-          `${path}:${line}: sample ${key} is recorded twice (first on line ${first}); two runs wrote this file, so its records cannot be trusted: start over in a new output folder`,
-        );
-      firstLine.set(key, line);
-      records.push(record);
-    }
-    start = end + 1;
-    validBytes = Math.min(start, buffer.length);
+  for (const { value, where, line } of scan.records) {
+    // A last line that parses but is not a record is an error like any other bad line.
+    const record = parseRecord(value, where);
+    const key = `${record.benchmark}/${record.problemId}#${record.sampleIndex}`;
+    const first = firstLine.get(key);
+    if (first !== undefined)
+      throw new Error(
+        `${where}: sample ${key} is recorded twice (first on line ${first}); two runs wrote this file, so its records cannot be trusted: start over in a new output folder`,
+      );
+    firstLine.set(key, line);
+    records.push(record);
   }
-  return { records, validBytes, tornTail: false };
+  return { records, validBytes: scan.keepBytes, tornTail: scan.torn !== null };
 }
 
 export interface RecordsAppender {

@@ -279,6 +279,31 @@ function makeRecord(
 }
 
 export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
+  const { files, loaded } = prepareEval(input);
+  // One run per output folder (in this process or another): two appending to one records.jsonl would grade
+  // every sample twice.
+  const release = claimEvalFolder(input.outDir);
+  try {
+    return await evalLocked(input, files, loaded);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * runEval in an output folder the caller has already claimed with claimEvalFolder and releases itself:
+ * ssb-eval holds the folder from its model export to the run's end, with no gap for another run to take it.
+ */
+export async function runEvalInClaimedFolder(input: RunEvalInput): Promise<RunEvalResult> {
+  const { files, loaded } = prepareEval(input);
+  return evalLocked(input, files, loaded);
+}
+
+/** The checks and reads that come before the folder is claimed. */
+function prepareEval(input: RunEvalInput): {
+  files: ReturnType<typeof outputFiles>;
+  loaded: readonly LoadedBenchmark[];
+} {
   const { config, outDir } = input;
   validateEvalConfig(config);
   input.signal?.throwIfAborted();
@@ -290,15 +315,7 @@ export async function runEval(input: RunEvalInput): Promise<RunEvalResult> {
   }
   const files = outputFiles(outDir);
   // Benchmarks are read before the output folder is made or claimed: a missing file leaves no folder behind.
-  const loaded = loadRunBenchmarks(config, input.dataDir);
-  // One run per output folder (in this process or another): two appending to one records.jsonl would grade
-  // every sample twice.
-  const release = claimEvalFolder(outDir);
-  try {
-    return await evalLocked(input, files, loaded);
-  } finally {
-    release();
-  }
+  return { files, loaded: loadRunBenchmarks(config, input.dataDir) };
 }
 
 async function evalLocked(

@@ -187,7 +187,8 @@ describe("runEval's output folder", () => {
     const edited = `${lines.slice(0, 3).join("\n")}\n${(lines[3] as string).slice(0, -1)}\n`; // a hand edit lost a "}"
     writeFileSync(file, edited);
     await expect(runEval({ config, generator: fakeGenerator(), outDir: out })).rejects.toThrow(
-      `${file}:4: not valid JSON`,
+      // The place is where the text stops: one past the last character left.
+      `${file}:4:${(lines[3] as string).length}: not valid JSON`,
     );
     expect(readFileSync(file, "utf8")).toBe(edited);
   });
