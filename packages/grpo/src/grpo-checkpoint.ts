@@ -9,6 +9,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   type AdamW,
+  type BackendSpan,
   type LoraLayer,
   latestCheckpointWith,
   pruneCheckpoints,
@@ -23,12 +24,24 @@ import type { GrpoConfig } from "./grpo-config.js";
 
 export const GRPO_STATE_FILE = "grpo_state.json";
 
+/** The reward identity recorded for the default reward (the verifier with config.reward). */
+export const DEFAULT_REWARD = "verifier";
+/** The one recorded for a reward function passed without a rewardId: not checkable on resume. */
+export const CUSTOM_REWARD = "custom";
+
 export interface GrpoState {
   /** Rounds completed. */
   step: number;
   config: GrpoConfig;
   /** Fingerprints of the base model and the problem set, compared on resume (absent in older checkpoints). */
   inputs?: Record<string, string>;
+  /**
+   * The reward's identity (runGrpo's rewardId, "verifier" for the default, "custom" for an unnamed function);
+   * a resume with another is refused. Absent in older checkpoints.
+   */
+  rewardId?: string;
+  /** Which backend trained which rounds (absent in older checkpoints; their rounds are not in it). */
+  backends?: BackendSpan[];
   /** Wall time of the run so far (seconds), carried across resumes. */
   elapsedSec: number;
   savedAt: string;

@@ -128,6 +128,25 @@ describe("one GRPO run per output folder", () => {
     expect(readFileSync(path.join(kd, "metrics.jsonl"), "utf8")).toBe(steps);
   });
 
+  it("a failure after the claim (no model) releases it and leaves no folder the claim created", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "grpo-no-model-"));
+    dirs.push(dir);
+    const run = (outDir: string) =>
+      runGrpo({
+        modelDir: path.join(dir, "no-model"),
+        problems: [{ id: "p", question: "1 + 1?", answer: "2" }],
+        outDir,
+        config: resolveGrpoConfig({}),
+        backend: "wasm",
+        log: () => {},
+      });
+    const fresh = path.join(dir, "out");
+    await expect(run(fresh)).rejects.toThrow(/no-model/);
+    expect(existsSync(fresh)).toBe(false); // it left an empty folder behind
+    await expect(run(dir)).rejects.toThrow(/no-model/);
+    expect(readdirSync(dir)).toEqual([]); // the folder that was there is kept, its lock gone
+  });
+
   it("two runs at once on one folder in one process: the second is refused by the lock", async () => {
     const outDir = mkdtempSync(path.join(tmpdir(), "grpo-twice-"));
     dirs.push(outDir);

@@ -14,7 +14,9 @@ import { grpoAdvantages } from "@ssb/curation";
 import {
   AdamW,
   type BackendPreference,
+  backendChangeNote,
   checkLoraRank,
+  claimRunFolder,
   createProgress,
   type DecoderModel,
   describeTruncation,
@@ -29,12 +31,16 @@ import {
   saveLoraAdapter,
   seedFrom,
   selectBackend,
+  storedBackendSpans,
   trainableVariables,
+  withBackendSpan,
   yieldToSignals,
 } from "@ssb/distill";
-import { claimOutputFolder } from "@ssb/durable-files";
 import { checkpointFingerprint, type LoraConfig, loadCheckpoint } from "@ssb/model";
 import {
+  CUSTOM_REWARD,
+  DEFAULT_REWARD,
+  type GrpoState,
   latestGrpoCheckpoint,
   pruneGrpoCheckpoints,
   restoreGrpoCheckpoint,
@@ -77,6 +83,12 @@ export interface RunGrpoOptions {
   resume?: boolean;
   /** Group reward (default: the verifier on boxed answers with config.reward). */
   reward?: GroupRewardFunction;
+  /**
+   * A name for `reward` (e.g. "even-tokens-v2"), pinned in each checkpoint: a resume with another name is
+   * refused, naming both. A function cannot be fingerprinted, so one passed without a name is recorded as
+   * "custom" and a resume cannot check it; the default reward is "verifier" (its settings: config.reward).
+   */
+  rewardId?: string;
   backend?: BackendPreference;
   log?: (line: string) => void;
   /** Progress bar on stderr (default true). */
@@ -141,8 +153,9 @@ function microBatches(
 
 export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
   // One run per output folder: two would interleave their rounds in metrics.jsonl and overwrite each other's
-  // checkpoints and policy export. A path that is a file (or under one) is said in a sentence.
-  const release = claimOutputFolder(options.outDir, { lockName: "grpo.lock", holder: "grpo run" });
+  // checkpoints and policy export. Claimed before anything else is read, so a held folder or a path that is a
+  // file (said in a sentence) is refused at once; every failure after it releases it.
+  const release = claimRunFolder(options.outDir, { lockName: "grpo.lock", holder: "grpo run" });
   try {
     return await runGrpoLocked(options);
   } finally {
@@ -150,11 +163,93 @@ export async function runGrpo(options: RunGrpoOptions): Promise<GrpoResult> {
   }
 }
 
+/** What the run trains on, stored in each checkpoint: a resume on another model or problem set is refused. */
+function runInputs(options: RunGrpoOptions): Record<string, string> {
+  return {
+    model: checkpointFingerprint(options.modelDir),
+    problems: createHash("sha256")
+      .update(JSON.stringify(options.problems.map((p) => [p.id, p.question, p.answer])))
+      .digest("hex")
+      .slice(0, 32),
+  };
+}
+
+/**
+ * The reward's identity pinned in each checkpoint: `rewardId` when given, else "verifier" for the default
+ * reward and "custom" for a function passed without one (which a resume cannot check).
+ */
+function rewardIdentity(options: RunGrpoOptions): string {
+  if (options.rewardId !== undefined) {
+    if (typeof options.rewardId !== "string" || options.rewardId.trim() === "")
+      throw new Error(
+        `rewardId: expected a non-empty name for the reward, found ${JSON.stringify(options.rewardId)}`,
+      );
+    return options.rewardId;
+  }
+  return options.reward ? CUSTOM_REWARD : DEFAULT_REWARD;
+}
+
+/**
+ * Refuses a resume of `existing` with other settings or reward (each named), then with another model or
+ * problem set (`inputs` is called only when the settings match: it reads the model folder). Returns the
+ * inputs.
+ */
+function checkResume(
+  existing: { dir: string; state: GrpoState },
+  config: GrpoConfig,
+  rewardId: string,
+  inputs: () => Record<string, string>,
+): Record<string, string> {
+  const differences = trajectoryDifferences(existing.state.config, config);
+  // A checkpoint from before the reward was recorded has none to compare.
+  const stored = existing.state.rewardId;
+  if (typeof stored === "string" && stored !== rewardId)
+    differences.push(`reward: ${JSON.stringify(stored)} -> ${JSON.stringify(rewardId)}`);
+  if (differences.length > 0) {
+    throw new Error(
+      `${existing.dir}: saved with different GRPO settings than now (${differences.join("; ")}); refusing to resume`,
+    );
+  }
+  const now = inputs();
+  const changed = Object.entries(now)
+    .filter(
+      ([key, value]) => existing.state.inputs?.[key] !== undefined && existing.state.inputs[key] !== value,
+    )
+    .map(([key]) => key);
+  if (changed.length > 0) {
+    throw new Error(
+      `${existing.dir}: the run was trained on another ${changed.join(" and ")} than now (${changed.includes("problems") ? "problems file, --fresh or --problem-seed" : "model folder"}); refusing to resume`,
+    );
+  }
+  return now;
+}
+
 async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
   const { config, outDir } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (options.problems.length === 0) throw new Error("runGrpo: no problems");
-  await selectBackend(options.backend ?? "auto", log);
+  const rewardId = rewardIdentity(options);
+  const checkpointsDir = path.join(outDir, "checkpoints");
+  const metricsFile = path.join(outDir, "metrics.jsonl");
+  const adapterDir = path.join(outDir, "adapter");
+
+  // The folder's own refusals before the model is loaded: checkpoints without resume, a resume with other
+  // settings, reward, model or problems, a folder a fresh start must not empty.
+  const existing = await latestGrpoCheckpoint(checkpointsDir);
+  if (existing && !options.resume) {
+    throw new Error(
+      `${outDir} already holds checkpoints (newest: ${existing.dir}); resume it (--resume, or resume: true from code) or use another folder`,
+    );
+  }
+  // Fingerprinting the model reads its files' edges only (see @ssb/model): cheap beside loading it.
+  const resumeInputs = existing ? checkResume(existing, config, rewardId, () => runInputs(options)) : null;
+  if (!existing) {
+    // A finished run whose checkpoints were removed, or a KD/SFT run's metrics, is not trained over.
+    const conflict = freshStartConflict(outDir, ["adapter"], "rewardMean");
+    if (conflict !== null) throw new Error(conflict);
+  }
+
+  const { provider: backend } = await selectBackend(options.backend ?? "auto", log);
   const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
   const padId =
     checkpoint.tokenizer?.padTokenId ?? checkpoint.config.padTokenId ?? checkpoint.config.eosTokenIds[0] ?? 0;
@@ -181,276 +276,255 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
     eps: config.optimizer.eps,
     weightDecay: config.optimizer.weightDecay,
   });
-  const reward = options.reward ?? verifierReward(config.reward);
-  const checkpointsDir = path.join(outDir, "checkpoints");
-  const metricsFile = path.join(outDir, "metrics.jsonl");
-  const adapterDir = path.join(outDir, "adapter");
-  await mkdir(outDir, { recursive: true });
-
-  // What the run trains on, stored in each checkpoint: a resume on another model or problem set is refused.
-  const inputs = {
-    model: checkpointFingerprint(options.modelDir),
-    problems: createHash("sha256")
-      .update(JSON.stringify(options.problems.map((p) => [p.id, p.question, p.answer])))
-      .digest("hex")
-      .slice(0, 32),
-  };
-  let startStep = 0;
-  let resumedFrom: number | null = null;
-  let elapsedBefore = 0;
-  let lastCheckpoint: string | null = null;
-  const existing = await latestGrpoCheckpoint(checkpointsDir);
-  if (existing && !options.resume) {
-    throw new Error(
-      `${outDir} already holds checkpoints (newest: ${existing.dir}); resume it (--resume, or resume: true from code) or use another folder`,
-    );
-  }
-  if (existing) {
-    const changed = Object.entries(inputs)
-      .filter(
-        ([key, value]) => existing.state.inputs?.[key] !== undefined && existing.state.inputs[key] !== value,
-      )
-      .map(([key]) => key);
-    if (changed.length > 0) {
-      throw new Error(
-        `${existing.dir}: the run was trained on another ${changed.join(" and ")} than now (${changed.includes("problems") ? "problems file, --fresh or --problem-seed" : "model folder"}); refusing to resume`,
-      );
-    }
-    const differences = trajectoryDifferences(existing.state.config, config);
-    if (differences.length > 0) {
-      throw new Error(
-        `${existing.dir}: saved with different GRPO settings than now (${differences.join("; ")}); refusing to resume`,
-      );
-    }
-    await restoreGrpoCheckpoint(existing.dir, model.lora, optimizer);
-    startStep = existing.state.step;
-    resumedFrom = startStep;
-    elapsedBefore = existing.state.elapsedSec;
-    lastCheckpoint = existing.dir;
-    const cut = truncateGrpoMetrics(metricsFile, startStep);
-    log(`[grpo] resumed from ${existing.dir} (round ${startStep}/${config.steps})`);
-    for (const line of describeTruncation(metricsFile, startStep, cut)) log(`[grpo] ${line}`);
-  } else {
-    // A finished run whose checkpoints were removed, or a KD/SFT run's metrics, is not trained over.
-    const conflict = freshStartConflict(outDir, ["adapter"], "rewardMean");
-    if (conflict !== null) throw new Error(conflict);
-    if (existsSync(metricsFile)) await writeFile(metricsFile, "");
-  }
-  const endStep = config.maxSteps > 0 ? Math.min(config.steps, startStep + config.maxSteps) : config.steps;
-  const params = vars.reduce((s, v) => s + v.size, 0);
-  log(
-    `[grpo] ${config.variant} | G=${config.groupSize} x ${config.problemsPerStep} problems/round | LoRA r=${config.lora.r} on ${model.lora.size} modules (${params.toLocaleString("en-US")} parameters) | ${options.problems.length} problems | rounds ${startStep}..${endStep} of ${config.steps}`,
-  );
-
-  const sync = await PolicySync.open(options.modelDir, path.join(outDir, "policy"), model.config);
-  const progress =
-    options.progress === false ? null : createProgress(config.steps, process.stderr, 1, startStep);
-  const started = performance.now();
-  const temperature = config.sampling.temperature;
-  const needRef = config.beta > 0 || config.logKl;
-  const reference = needRef ? referenceModel(model) : null;
-  let savedStep = startStep;
-  let elapsedSec = elapsedBefore;
-  let interrupted = false;
-  /** Checkpoint the rounds done so far (periodically, at the end, and when stopped by the signal). */
-  const checkpointRounds = async (done: number): Promise<void> => {
-    lastCheckpoint = await saveGrpoCheckpoint(checkpointsDir, model.lora, loraConfig, optimizer, {
-      step: done,
-      config,
-      inputs,
-      elapsedSec,
-      savedAt: new Date().toISOString(),
-    });
-    savedStep = done;
-    await pruneGrpoCheckpoints(checkpointsDir, config.keepCheckpoints);
-    await writePlots(outDir, readGrpoMetrics(metricsFile));
-  };
+  // Every failure from here on (a damaged checkpoint or metrics file, the policy export) frees the model.
   try {
-    for (let step = startStep; step < endStep; step++) {
-      // A round's update runs synchronously on the wasm backend: a Ctrl-C / SIGTERM handler queued meanwhile
-      // runs when the event loop turns here. Read between rounds, so a round once begun always finishes,
-      // and checkpoint what the last checkpoint lacks: --resume then starts at the next round, and
-      // metrics.jsonl (cut back to the checkpoint on resume) has every round exactly once.
-      await yieldToSignals();
-      if (options.signal?.aborted) {
-        if (step > savedStep) await checkpointRounds(step);
-        interrupted = true;
-        break;
-      }
-      const t0 = performance.now();
-      const timing = await sync.refresh({ layers: model.lora, config: loraConfig });
-      const t1 = performance.now();
-      const problems = problemsForStep(options.problems, config.problemsPerStep, config.seed, step);
-      const groups = await sampleGroups(sync.current, problems, {
-        groupSize: config.groupSize,
-        temperature,
-        maxNewTokens: config.sampling.maxNewTokens,
-        topK: config.sampling.topK,
-        topP: config.sampling.topP,
-        seed: seedFrom(config.seed, "sample", step),
-        maxBatch: config.generationBatch,
-        systemPrompt: config.systemPrompt,
-      });
-      const t2 = performance.now();
+    const reward = options.reward ?? verifierReward(config.reward);
+    await mkdir(outDir, { recursive: true });
 
-      // Rewards and advantages, group by group.
-      const rewards: number[] = [];
-      const advantages: number[] = [];
-      let correct = 0;
-      let zeroGroups = 0;
-      const completions: SampledCompletion[] = [];
-      groups.forEach((group, i) => {
-        const r = reward(problems[i] as GrpoProblem, group);
-        if (r.rewards.length !== group.length)
-          throw new Error(
-            `reward function returned ${r.rewards.length} rewards for ${group.length} completions`,
-          );
-        const a = grpoAdvantages(r.rewards, { variant: config.advantage });
-        if (a.every((x) => x === 0)) zeroGroups++;
-        rewards.push(...r.rewards);
-        advantages.push(...a);
-        correct += r.correct.filter(Boolean).length;
-        completions.push(...group);
-      });
-      const lengths = completions.map((c) => c.tokenIds.length);
-      const perToken = sequenceTokenWeights(lengths, config.aggregation, config.sampling.maxNewTokens);
-      // Sequences with a zero advantage add nothing to the policy gradient; without a KL term they are only
-      // counted in the normaliser (as TRL does), not run through the model.
-      const sequences: TrainSequence[] = completions
-        .map((c, i) => ({
-          promptIds: c.promptIds,
-          replyIds: c.tokenIds,
-          advantage: advantages[i] as number,
-          tokenWeight: perToken[i] as number,
-        }))
-        .filter((s) => needRef || s.advantage !== 0)
-        // Longest first: micro-batches of similar lengths pad less. Stable sort keeps the order deterministic.
-        .sort((a, b) => b.promptIds.length + b.replyIds.length - (a.promptIds.length + a.replyIds.length));
-      const batches: CollatedSequences[] = microBatches(
-        sequences,
-        config.microBatchSize,
-        config.microBatchTokens,
-      ).map((s) => collateSequences(s, padId));
+    const inputs = resumeInputs ?? runInputs(options);
+    let startStep = 0;
+    let resumedFrom: number | null = null;
+    let elapsedBefore = 0;
+    let lastCheckpoint: string | null = null;
+    const storedBackends = storedBackendSpans(existing?.state.backends);
+    if (existing) {
+      await restoreGrpoCheckpoint(existing.dir, model.lora, optimizer);
+      startStep = existing.state.step;
+      resumedFrom = startStep;
+      elapsedBefore = existing.state.elapsedSec;
+      lastCheckpoint = existing.dir;
+      const cut = truncateGrpoMetrics(metricsFile, startStep);
+      log(`[grpo] resumed from ${existing.dir} (round ${startStep}/${config.steps})`);
+      for (const line of describeTruncation(metricsFile, startStep, cut)) log(`[grpo] ${line}`);
+      if (rewardId === CUSTOM_REWARD)
+        log(
+          `[grpo] note: the reward function has no rewardId; this resume cannot check that it is the one the run began with`,
+        );
+      const note = backendChangeNote(storedBackends, backend, "round");
+      if (note !== null) log(`[grpo] ${note}`);
+    } else if (existsSync(metricsFile)) {
+      await writeFile(metricsFile, "");
+    }
+    const endStep = config.maxSteps > 0 ? Math.min(config.steps, startStep + config.maxSteps) : config.steps;
+    const params = vars.reduce((s, v) => s + v.size, 0);
+    log(
+      `[grpo] ${config.variant} | G=${config.groupSize} x ${config.problemsPerStep} problems/round | LoRA r=${config.lora.r} on ${model.lora.size} modules (${params.toLocaleString("en-US")} parameters) | ${options.problems.length} problems | rounds ${startStep}..${endStep} of ${config.steps}`,
+    );
 
-      let loss = 0;
-      let gradNorm = 0;
-      let tokensTrained = 0;
-      let clippedTokens = 0;
-      let klSum = 0;
-      let ratioSum = 0;
-      const lr = (update: number): number =>
-        learningRate(update, {
-          kind: config.optimizer.schedule,
-          peakLr: config.optimizer.lr,
-          totalSteps: config.steps * config.iterations,
-          warmupSteps: config.optimizer.warmupSteps,
-        });
-      const lrNow = lr(step * config.iterations);
-      if (batches.length > 0) {
-        const refLogProbs = reference ? logProbsNoGrad(reference, batches, temperature) : null;
-        const oldLogProbs = config.iterations > 1 ? logProbsNoGrad(model, batches, temperature) : null;
-        for (let it = 0; it < config.iterations; it++) {
-          const g = policyGradients(model, vars, batches, {
-            temperature,
-            clip: { epsilon: config.clipEpsilon, epsilonHigh: config.clipEpsilonHigh },
-            beta: config.beta,
-            oldLogProbs,
-            refLogProbs,
-            seed: config.seed,
-            step,
-            iteration: it,
-          });
-          const norm = globalNorm(g.grads);
-          if (!Number.isFinite(g.loss) || !Number.isFinite(norm)) {
-            for (const t of g.grads) t.dispose();
-            throw new NonFiniteLossError(step, lastCheckpoint);
-          }
-          const maxNorm = config.optimizer.maxGradNorm;
-          const clipped =
-            maxNorm > 0 && norm > maxNorm
-              ? g.grads.map((t) => tf.tidy(() => tf.mul(t, maxNorm / (norm + 1e-6))))
-              : g.grads;
-          optimizer.apply(clipped, lr(step * config.iterations + it));
-          for (const t of new Set([...g.grads, ...clipped])) t.dispose();
-          loss += g.loss / config.iterations;
-          gradNorm = Math.max(gradNorm, norm);
-          tokensTrained += g.tokens;
-          clippedTokens += g.clippedTokens;
-          klSum += g.klSum;
-          ratioSum += g.ratioSum;
-        }
-      }
-      const t3 = performance.now();
-      const rewardStats = summarize(rewards);
-      const advStats = summarize(advantages);
-      const lenStats = summarize(lengths);
-      const metrics: GrpoStepMetrics = {
-        step: step + 1,
-        rewardMean: rewardStats.mean,
-        rewardStd: rewardStats.std,
-        accuracy: correct / completions.length,
-        advantageMean: advStats.mean,
-        advantageStd: advStats.std,
-        advantageMin: advStats.min,
-        advantageMax: advStats.max,
-        zeroAdvantageGroups: zeroGroups,
-        groups: groups.length,
-        kl: needRef && tokensTrained > 0 ? klSum / tokensTrained : null,
-        clipFraction: tokensTrained > 0 ? clippedTokens / tokensTrained : 0,
-        ratioMean: tokensTrained > 0 ? ratioSum / tokensTrained : 1,
-        responseLengthMean: lenStats.mean,
-        responseLengthMax: lenStats.max,
-        truncatedFraction: completions.filter((c) => c.finishReason === "length").length / completions.length,
-        loss,
-        gradNorm,
-        lr: lrNow,
-        tokensGenerated: lengths.reduce((s, n) => s + n, 0),
-        tokensTrained,
-        syncSec: (t1 - t0) / 1000,
-        sampleSec: (t2 - t1) / 1000,
-        trainSec: (t3 - t2) / 1000,
-        stepSec: (t3 - t0) / 1000,
-        elapsedSec: elapsedBefore + (t3 - started) / 1000,
-      };
-      appendGrpoMetrics(metricsFile, metrics);
-      elapsedSec = metrics.elapsedSec;
-      options.onStep?.(metrics);
-      progress?.update(step + 1, {
-        reward: metrics.rewardMean.toFixed(3),
-        acc: metrics.accuracy.toFixed(3),
-        len: metrics.responseLengthMean.toFixed(0),
-        "s/round": metrics.stepSec.toFixed(1),
-        "gen tok/s": (metrics.tokensGenerated / metrics.sampleSec).toFixed(0),
-        "export ms": timing.exportMs.toFixed(0),
+    const sync = await PolicySync.open(options.modelDir, path.join(outDir, "policy"), model.config);
+    const progress =
+      options.progress === false ? null : createProgress(config.steps, process.stderr, 1, startStep);
+    const started = performance.now();
+    const temperature = config.sampling.temperature;
+    const needRef = config.beta > 0 || config.logKl;
+    const reference = needRef ? referenceModel(model) : null;
+    let savedStep = startStep;
+    let elapsedSec = elapsedBefore;
+    let interrupted = false;
+    /** Checkpoint the rounds done so far (periodically, at the end, and when stopped by the signal). */
+    const checkpointRounds = async (done: number): Promise<void> => {
+      lastCheckpoint = await saveGrpoCheckpoint(checkpointsDir, model.lora, loraConfig, optimizer, {
+        step: done,
+        config,
+        inputs,
+        rewardId,
+        backends: withBackendSpan(storedBackends, backend, startStep + 1, done),
+        elapsedSec,
+        savedAt: new Date().toISOString(),
       });
-      const done = step + 1;
-      if (done % config.checkpointEvery === 0 || done === endStep) await checkpointRounds(done);
-    }
-    progress?.done();
-    const all = readGrpoMetrics(metricsFile);
-    await writePlots(outDir, all);
-    if (interrupted) {
-      log(
-        `[grpo] interrupted after round ${savedStep}/${config.steps}; checkpoint ${lastCheckpoint ?? "(none: no round finished)"}; rerun with --resume to continue`,
-      );
-    }
-    const finished = !interrupted && endStep >= config.steps;
-    if (finished) await saveLoraAdapter(adapterDir, model, loraConfig);
-    return {
-      steps: interrupted ? savedStep : endStep,
-      totalSteps: config.steps,
-      resumedFrom,
-      adapterDir: finished ? adapterDir : path.join(lastCheckpoint ?? checkpointsDir, "adapter"),
-      metricsFile,
-      metrics: all,
-      interrupted,
+      savedStep = done;
+      await pruneGrpoCheckpoints(checkpointsDir, config.keepCheckpoints);
+      await writePlots(outDir, readGrpoMetrics(metricsFile));
     };
-  } catch (error) {
-    progress?.done();
-    await writePlots(outDir, readGrpoMetrics(metricsFile));
-    throw error;
+    try {
+      for (let step = startStep; step < endStep; step++) {
+        // A round's update runs synchronously on the wasm backend: a Ctrl-C / SIGTERM handler queued meanwhile
+        // runs when the event loop turns here. Read between rounds, so a round once begun always finishes,
+        // and checkpoint what the last checkpoint lacks: --resume then starts at the next round, and
+        // metrics.jsonl (cut back to the checkpoint on resume) has every round exactly once.
+        await yieldToSignals();
+        if (options.signal?.aborted) {
+          if (step > savedStep) await checkpointRounds(step);
+          interrupted = true;
+          break;
+        }
+        const t0 = performance.now();
+        const timing = await sync.refresh({ layers: model.lora, config: loraConfig });
+        const t1 = performance.now();
+        const problems = problemsForStep(options.problems, config.problemsPerStep, config.seed, step);
+        const groups = await sampleGroups(sync.current, problems, {
+          groupSize: config.groupSize,
+          temperature,
+          maxNewTokens: config.sampling.maxNewTokens,
+          topK: config.sampling.topK,
+          topP: config.sampling.topP,
+          seed: seedFrom(config.seed, "sample", step),
+          maxBatch: config.generationBatch,
+          systemPrompt: config.systemPrompt,
+        });
+        const t2 = performance.now();
+
+        // Rewards and advantages, group by group.
+        const rewards: number[] = [];
+        const advantages: number[] = [];
+        let correct = 0;
+        let zeroGroups = 0;
+        const completions: SampledCompletion[] = [];
+        groups.forEach((group, i) => {
+          const r = reward(problems[i] as GrpoProblem, group);
+          if (r.rewards.length !== group.length)
+            throw new Error(
+              `reward function returned ${r.rewards.length} rewards for ${group.length} completions`,
+            );
+          const a = grpoAdvantages(r.rewards, { variant: config.advantage });
+          if (a.every((x) => x === 0)) zeroGroups++;
+          rewards.push(...r.rewards);
+          advantages.push(...a);
+          correct += r.correct.filter(Boolean).length;
+          completions.push(...group);
+        });
+        const lengths = completions.map((c) => c.tokenIds.length);
+        const perToken = sequenceTokenWeights(lengths, config.aggregation, config.sampling.maxNewTokens);
+        // Sequences with a zero advantage add nothing to the policy gradient; without a KL term they are only
+        // counted in the normaliser (as TRL does), not run through the model.
+        const sequences: TrainSequence[] = completions
+          .map((c, i) => ({
+            promptIds: c.promptIds,
+            replyIds: c.tokenIds,
+            advantage: advantages[i] as number,
+            tokenWeight: perToken[i] as number,
+          }))
+          .filter((s) => needRef || s.advantage !== 0)
+          // Longest first: micro-batches of similar lengths pad less. Stable sort keeps the order deterministic.
+          .sort((a, b) => b.promptIds.length + b.replyIds.length - (a.promptIds.length + a.replyIds.length));
+        const batches: CollatedSequences[] = microBatches(
+          sequences,
+          config.microBatchSize,
+          config.microBatchTokens,
+        ).map((s) => collateSequences(s, padId));
+
+        let loss = 0;
+        let gradNorm = 0;
+        let tokensTrained = 0;
+        let clippedTokens = 0;
+        let klSum = 0;
+        let ratioSum = 0;
+        const lr = (update: number): number =>
+          learningRate(update, {
+            kind: config.optimizer.schedule,
+            peakLr: config.optimizer.lr,
+            totalSteps: config.steps * config.iterations,
+            warmupSteps: config.optimizer.warmupSteps,
+          });
+        const lrNow = lr(step * config.iterations);
+        if (batches.length > 0) {
+          const refLogProbs = reference ? logProbsNoGrad(reference, batches, temperature) : null;
+          const oldLogProbs = config.iterations > 1 ? logProbsNoGrad(model, batches, temperature) : null;
+          for (let it = 0; it < config.iterations; it++) {
+            const g = policyGradients(model, vars, batches, {
+              temperature,
+              clip: { epsilon: config.clipEpsilon, epsilonHigh: config.clipEpsilonHigh },
+              beta: config.beta,
+              oldLogProbs,
+              refLogProbs,
+              seed: config.seed,
+              step,
+              iteration: it,
+            });
+            const norm = globalNorm(g.grads);
+            if (!Number.isFinite(g.loss) || !Number.isFinite(norm)) {
+              for (const t of g.grads) t.dispose();
+              throw new NonFiniteLossError(step, lastCheckpoint);
+            }
+            const maxNorm = config.optimizer.maxGradNorm;
+            const clipped =
+              maxNorm > 0 && norm > maxNorm
+                ? g.grads.map((t) => tf.tidy(() => tf.mul(t, maxNorm / (norm + 1e-6))))
+                : g.grads;
+            optimizer.apply(clipped, lr(step * config.iterations + it));
+            for (const t of new Set([...g.grads, ...clipped])) t.dispose();
+            loss += g.loss / config.iterations;
+            gradNorm = Math.max(gradNorm, norm);
+            tokensTrained += g.tokens;
+            clippedTokens += g.clippedTokens;
+            klSum += g.klSum;
+            ratioSum += g.ratioSum;
+          }
+        }
+        const t3 = performance.now();
+        const rewardStats = summarize(rewards);
+        const advStats = summarize(advantages);
+        const lenStats = summarize(lengths);
+        const metrics: GrpoStepMetrics = {
+          step: step + 1,
+          rewardMean: rewardStats.mean,
+          rewardStd: rewardStats.std,
+          accuracy: correct / completions.length,
+          advantageMean: advStats.mean,
+          advantageStd: advStats.std,
+          advantageMin: advStats.min,
+          advantageMax: advStats.max,
+          zeroAdvantageGroups: zeroGroups,
+          groups: groups.length,
+          kl: needRef && tokensTrained > 0 ? klSum / tokensTrained : null,
+          clipFraction: tokensTrained > 0 ? clippedTokens / tokensTrained : 0,
+          ratioMean: tokensTrained > 0 ? ratioSum / tokensTrained : 1,
+          responseLengthMean: lenStats.mean,
+          responseLengthMax: lenStats.max,
+          truncatedFraction:
+            completions.filter((c) => c.finishReason === "length").length / completions.length,
+          loss,
+          gradNorm,
+          lr: lrNow,
+          tokensGenerated: lengths.reduce((s, n) => s + n, 0),
+          tokensTrained,
+          syncSec: (t1 - t0) / 1000,
+          sampleSec: (t2 - t1) / 1000,
+          trainSec: (t3 - t2) / 1000,
+          stepSec: (t3 - t0) / 1000,
+          elapsedSec: elapsedBefore + (t3 - started) / 1000,
+        };
+        appendGrpoMetrics(metricsFile, metrics);
+        elapsedSec = metrics.elapsedSec;
+        options.onStep?.(metrics);
+        progress?.update(step + 1, {
+          reward: metrics.rewardMean.toFixed(3),
+          acc: metrics.accuracy.toFixed(3),
+          len: metrics.responseLengthMean.toFixed(0),
+          "s/round": metrics.stepSec.toFixed(1),
+          "gen tok/s": (metrics.tokensGenerated / metrics.sampleSec).toFixed(0),
+          "export ms": timing.exportMs.toFixed(0),
+        });
+        const done = step + 1;
+        if (done % config.checkpointEvery === 0 || done === endStep) await checkpointRounds(done);
+      }
+      progress?.done();
+      const all = readGrpoMetrics(metricsFile);
+      await writePlots(outDir, all);
+      if (interrupted) {
+        log(
+          `[grpo] interrupted after round ${savedStep}/${config.steps}; checkpoint ${lastCheckpoint ?? "(none: no round finished)"}; rerun with --resume to continue`,
+        );
+      }
+      const finished = !interrupted && endStep >= config.steps;
+      if (finished) await saveLoraAdapter(adapterDir, model, loraConfig);
+      return {
+        steps: interrupted ? savedStep : endStep,
+        totalSteps: config.steps,
+        resumedFrom,
+        adapterDir: finished ? adapterDir : path.join(lastCheckpoint ?? checkpointsDir, "adapter"),
+        metricsFile,
+        metrics: all,
+        interrupted,
+      };
+    } catch (error) {
+      progress?.done();
+      await writePlots(outDir, readGrpoMetrics(metricsFile));
+      throw error;
+    } finally {
+      await sync.close();
+    }
   } finally {
-    await sync.close();
     optimizer.dispose();
     disposeDecoder(model);
   }
