@@ -15,6 +15,19 @@ import type { RolloutJournal } from "./rollout-journal.js";
 import type { LogitCaptureJob } from "./run-rollouts.js";
 
 /**
+ * Why a job's output refuses another execution provider, and how to go on (rollout-journal's `explain`): the
+ * provider that wrote the records is in the output's settings (`executionProvider`, the one actually used, so
+ * `auto` records "cuda" or "cpu"), as providers round floats differently and can sample other ids from the same
+ * seed; records from two would not be one run. Thread counts are not recorded: they do not change the ids.
+ */
+export const EXECUTION_PROVIDER_CHANGE: Readonly<
+  Record<string, (stored: unknown, wanted: unknown) => string>
+> = {
+  executionProvider: (stored, wanted) =>
+    `the records were generated on the ${String(stored)} execution provider and this run is on ${String(wanted)}; providers round floats differently and can sample other token ids from the same seed, so records from both would not be one run: resume with --ep ${String(stored)} (executionProvider: ${JSON.stringify(stored)} in code), or use a new --out for a run on ${String(wanted)}`,
+};
+
+/**
  * Open (create) the logit store of the job writing `outFile`, for `gen`'s vocabulary and tokenizer (k 20 and
  * float16 by default).
  */

@@ -89,6 +89,11 @@ export interface JournalOptions {
   addedLater?: readonly string[];
   /** Told what reopening repaired (a torn last line it dropped), naming file and line (default: console.warn). */
   warn?: (message: string) => void;
+  /**
+   * For settings whose change needs more than "use a new --out": a line saying why it matters and how to
+   * resume, from the stored and the wanted value, added to the refusal when that field differs.
+   */
+  explain?: Readonly<Record<string, (stored: unknown, wanted: unknown) => string>>;
 }
 
 /** Where the stored prompt of a problem was seen: its fingerprint and the line that first held it. */
@@ -115,6 +120,7 @@ export function openRolloutJournal(
       options.mayChange ?? [],
       options.addedLater ?? [],
       options.warn ?? ((m) => console.warn(m)),
+      options.explain ?? {},
     );
   } catch (e) {
     if (e instanceof RolloutError || e instanceof LogitStoreError) throw e;
@@ -148,6 +154,7 @@ function openJournal(
   mayChange: readonly string[],
   addedLater: readonly string[],
   warn: (message: string) => void,
+  explain: NonNullable<JournalOptions["explain"]>,
 ): RolloutJournal {
   if (existsSync(file) && statSync(file).isDirectory()) {
     throw new RolloutError(
@@ -168,7 +175,7 @@ function openJournal(
   // every pair twice, or (in one process) over the first one's records at the same offsets.
   const release = acquirePidLock(`${file}.lock`, file, "rollout job");
   try {
-    return openLocked(file, settings, mayChange, addedLater, release, warn);
+    return openLocked(file, settings, mayChange, addedLater, release, warn, explain);
   } catch (e) {
     release();
     throw e;
@@ -266,6 +273,7 @@ function openLocked(
   addedLater: readonly string[],
   release: () => void,
   warn: (message: string) => void,
+  explain: NonNullable<JournalOptions["explain"]>,
 ): RolloutJournal {
   const settingsFile = `${file}.settings.json`;
   removeStaleTemps(file);
@@ -276,8 +284,12 @@ function openLocked(
     const found = readStoredSettings(file, settingsFile, settings, addedLater);
     const diff = settingsDiff(found, settings, mayChange);
     if (diff.length > 0) {
+      const why = Object.entries(explain)
+        .filter(([key]) => key in found && JSON.stringify(found[key]) !== JSON.stringify(settings[key]))
+        .map(([key, say]) => `\n${say(found[key], settings[key])}`)
+        .join("");
       throw new RolloutError(
-        `${file}: this output was written with other settings (${settingsFile}); use a new --out or delete both files. Stored -> now:\n${diff.join("\n")}`,
+        `${file}: this output was written with other settings (${settingsFile}); use a new --out or delete both files. Stored -> now:\n${diff.join("\n")}${why}`,
       );
     }
     if (JSON.stringify(found) !== JSON.stringify(settings)) writeFileAtomic(settingsFile, wanted);

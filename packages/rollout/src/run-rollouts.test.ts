@@ -118,6 +118,32 @@ describe("runRollouts on an existing output", () => {
   });
 });
 
+describe("runRollouts on another execution provider", () => {
+  it("records the provider, refuses a resume on another naming both and how to go on; an older output resumes", async () => {
+    const out = fresh("provider.jsonl");
+    const settingsFile = `${out}.settings.json`;
+    await runRollouts(job(out, { problems: PROBLEMS.slice(0, 1) }));
+    const settings = JSON.parse(readFileSync(settingsFile, "utf8")) as Record<string, unknown>;
+    // Before: the provider was not recorded, and a resume on another one mixed two providers' records.
+    expect(settings.executionProvider).toBe("cpu");
+    // What a run on CUDA would have left: its records, and its provider in the settings.
+    writeFileSync(settingsFile, JSON.stringify({ ...settings, executionProvider: "cuda" }));
+    const records = readFileSync(out, "utf8");
+    await expect(runRollouts(job(out))).rejects.toThrow(
+      /written with other settings[\s\S]*executionProvider: "cuda" -> "cpu"\nthe records were generated on the cuda execution provider and this run is on cpu; .* resume with --ep cuda \(executionProvider: "cuda" in code\), or use a new --out for a run on cpu$/,
+    );
+    expect(readFileSync(out, "utf8")).toBe(records);
+    // An output written before the provider was recorded resumes, and gets it.
+    const { executionProvider: _, ...older } = settings;
+    writeFileSync(settingsFile, JSON.stringify(older));
+    expect(await runRollouts(job(out, { problems: PROBLEMS.slice(0, 2) }))).toMatchObject({
+      written: 2,
+      skipped: 2,
+    });
+    expect(JSON.parse(readFileSync(settingsFile, "utf8")).executionProvider).toBe("cpu");
+  });
+});
+
 describe("runRollouts with logit capture", () => {
   it("refuses a resume whose capture folder lacks the logits of the records already written", async () => {
     const out = fresh("cap.jsonl");

@@ -18,6 +18,7 @@ import type {
   RefillPolicy,
 } from "./generator.js";
 import {
+  EXECUTION_PROVIDER_CHANGE,
   openJobStore,
   refuseChangedPrompt,
   refuseMissingLogits,
@@ -151,14 +152,17 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     {
       modelId: gen.modelId,
       modelFingerprint: modelFingerprint(gen.session.file),
+      executionProvider: gen.session.executionProvider,
       n,
       sampling,
       capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
     },
-    // Outputs written before the model fingerprint was stored lack it; it is added on their next run.
+    // Outputs written before the model fingerprint (or the provider) was stored lack it; it is added on their
+    // next run (their records' provider is then taken to be this run's: it was not known).
     {
       mayChange: ["n"],
-      addedLater: ["modelFingerprint"],
+      addedLater: ["modelFingerprint", "executionProvider"],
+      explain: EXECUTION_PROVIDER_CHANGE,
       ...(options.warn ? { warn: options.warn } : {}),
     },
   );

@@ -280,6 +280,23 @@ describe("ssb-rollout --teacher-prompts", () => {
     }
   });
 
+  it("refuses a resume on another execution provider than the one its replies were generated on", async () => {
+    const gen = await Generator.load(modelDir);
+    try {
+      const out = path.join(work, "provider.jsonl");
+      await runTeacherReplies({ generator: gen, prompts: PROMPTS.slice(0, 1), outFile: out });
+      const settingsFile = `${out}.settings.json`;
+      const settings = JSON.parse(readFileSync(settingsFile, "utf8")) as Record<string, unknown>;
+      expect(settings.executionProvider).toBe("cpu"); // before: not recorded
+      writeFileSync(settingsFile, JSON.stringify({ ...settings, executionProvider: "webgpu" }));
+      await expect(runTeacherReplies({ generator: gen, prompts: PROMPTS, outFile: out })).rejects.toThrow(
+        /executionProvider: "webgpu" -> "cpu"\nthe records were generated on the webgpu execution provider .* resume with --ep webgpu/,
+      );
+    } finally {
+      await gen.close();
+    }
+  });
+
   it("refuses repeated request ids from code, which would otherwise lose a reply on resume", async () => {
     const gen = await Generator.load(modelDir);
     try {

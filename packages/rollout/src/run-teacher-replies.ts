@@ -12,7 +12,13 @@ import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type { GenerateProgress, Generator } from "./generator.js";
-import { openJobStore, refuseChangedPrompt, refuseMissingLogits, refuseRepeatedIds } from "./job-checks.js";
+import {
+  EXECUTION_PROVIDER_CHANGE,
+  openJobStore,
+  refuseChangedPrompt,
+  refuseMissingLogits,
+  refuseRepeatedIds,
+} from "./job-checks.js";
 import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal } from "./rollout-journal.js";
 import type { LogitCaptureJob, RolloutJobSummary } from "./run-rollouts.js";
@@ -147,10 +153,16 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
       job: "teacher-replies",
       modelId: gen.modelId,
       modelFingerprint: modelFingerprint(gen.session.file),
+      executionProvider: gen.session.executionProvider,
       sampling: common,
       capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
     },
-    options.warn ? { warn: options.warn } : {},
+    // Outputs written before the provider was stored lack it; it is added on their next run.
+    {
+      addedLater: ["executionProvider"],
+      explain: EXECUTION_PROVIDER_CHANGE,
+      ...(options.warn ? { warn: options.warn } : {}),
+    },
   );
   let writer: LogitStoreWriter | null = null;
   const tally = jobTally();
