@@ -88,6 +88,20 @@ describe("ssb run's checks when it starts", () => {
     expect(readdirSync(workDir)).toEqual([]); // nothing pinned, no stage started, no lock left
   });
 
+  it("refuses a model whose config.json is not valid JSON, naming its place, before any stage runs", async () => {
+    const { model, workDir } = setup();
+    const modelConfig = path.join(model, "config.json");
+    writeFileSync(modelConfig, '{\n  "vocab_size": 10,\n  "max_position_embeddings": 1e,\n}\n');
+    await expect(run({ ...DEFAULT_CONFIG, model }, workDir)).rejects.toThrow(
+      `model: ${modelConfig}:3:32: not valid JSON`,
+    );
+    expect(existsSync(workDir) ? readdirSync(workDir) : []).toEqual([]);
+    writeFileSync(modelConfig, "[1, 2]\n");
+    await expect(run({ ...DEFAULT_CONFIG, model }, workDir)).rejects.toThrow(
+      `model: ${modelConfig}: expected a JSON object, found an array`,
+    );
+  });
+
   it("warns, on one line even with --quiet, when evaluation problems are also training problems, and when a count is cut to its file", async () => {
     const { root, model, workDir } = setup();
     const trainFile = path.join(root, "train.jsonl");

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { readJsonFile } from "@ssb/durable-files";
+import { parseJsonObjectFile } from "@ssb/durable-files";
 import { jobPairsIssue } from "./config-bounds.js";
 import type { PipelineConfig } from "./config-schema.js";
 import { type ConfigSource, describeIssues, type FieldIssue } from "./config-source.js";
@@ -16,17 +16,27 @@ function refuse(issues: readonly (FieldIssue | null)[], source: ConfigSource): v
   if (found.length > 0) throw new ConfigError(describeIssues(found, source));
 }
 
-/** The model's context length and vocabulary size from its config.json (null: not given, or unreadable). */
+/**
+ * The model's context length and vocabulary size from its config.json (null: not given). A config.json that
+ * cannot be read or is not a JSON object is refused here, naming its place, before any stage runs: the
+ * problems stage would otherwise run first and the export fail only after it.
+ */
 function modelSizes(modelDir: string): { file: string; context: number | null; vocab: number | null } {
   const file = path.join(modelDir, "config.json");
   const positive = (v: unknown): number | null => (typeof v === "number" && v >= 1 ? v : null);
+  let text: string;
   try {
-    const config = readJsonFile(file) as Record<string, unknown>;
-    return { file, context: positive(config.max_position_embeddings), vocab: positive(config.vocab_size) };
-  } catch {
-    // An unreadable config.json is the export's to report, naming what is wrong with it.
-    return { file, context: null, vocab: null };
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`model: cannot read ${file} (${(error as Error).message})`);
   }
+  let config: Record<string, unknown>;
+  try {
+    config = parseJsonObjectFile(text, file);
+  } catch (error) {
+    throw new Error(`model: ${(error as Error).message}`);
+  }
+  return { file, context: positive(config.max_position_embeddings), vocab: positive(config.vocab_size) };
 }
 
 /**
