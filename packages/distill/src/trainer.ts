@@ -26,6 +26,7 @@ import { claimRunFolder, freshStartConflict, TRAIN_FOLDER_LOCK } from "./output-
 import { createProgress } from "./progress.js";
 import { saveFullModel, saveLoraAdapter } from "./save-model.js";
 import { learningRate } from "./schedule.js";
+import { settingDifferences } from "./setting-differences.js";
 import { tf } from "./tf.js";
 import {
   latestCheckpoint,
@@ -117,13 +118,7 @@ function resumeMismatch(
   totalSteps: number | null,
   inputs: Record<string, string> | undefined,
 ): string | null {
-  const saved = trajectorySettings(state.config) as Record<string, unknown>;
-  const now = trajectorySettings(config) as Record<string, unknown>;
-  const diffs: string[] = [];
-  for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
-    const [a, b] = [JSON.stringify(saved[key]), JSON.stringify(now[key])];
-    if (a !== b) diffs.push(`${key}: ${a} -> ${b}`);
-  }
+  const diffs = settingDifferences(trajectorySettings(state.config), trajectorySettings(config));
   if (totalSteps !== null && state.totalSteps !== totalSteps)
     diffs.push(`steps in the schedule (maxSteps, or the data): ${state.totalSteps} -> ${totalSteps}`);
   for (const [key, value] of Object.entries(inputs ?? {})) {
