@@ -3,7 +3,7 @@
  * (beta 0, epsilon 0.2, one update per generation, token-level loss), scaled to a CPU-sized run.
  */
 import type { AdvantageVariant } from "@ssb/curation";
-import { type LoraSettings, setConfigPath, unknownTargetModules } from "@ssb/distill";
+import { type LoraSettings, setConfigPath, settingDifferences, unknownTargetModules } from "@ssb/distill";
 import { PROJECTION_MODULES } from "@ssb/model";
 import type { LossAggregation } from "./grpo-loss.js";
 
@@ -249,22 +249,7 @@ export function trajectoryKey(c: GrpoConfig): string {
  * `name: saved -> now` (nested objects by their dotted path), for a refused resume to name.
  */
 export function trajectoryDifferences(saved: GrpoConfig, now: GrpoConfig): string[] {
-  const a = JSON.parse(trajectoryKey(saved)) as Record<string, unknown>;
-  const b = JSON.parse(trajectoryKey(now)) as Record<string, unknown>;
-  const out: string[] = [];
-  const walk = (x: unknown, y: unknown, at: string): void => {
-    const isObject = (v: unknown): v is Record<string, unknown> =>
-      typeof v === "object" && v !== null && !Array.isArray(v);
-    if (isObject(x) && isObject(y)) {
-      for (const key of new Set([...Object.keys(x), ...Object.keys(y)]))
-        walk(x[key], y[key], at ? `${at}.${key}` : key);
-      return;
-    }
-    const [from, to] = [JSON.stringify(x), JSON.stringify(y)];
-    if (from !== to) out.push(`${at}: ${from ?? "(none)"} -> ${to ?? "(none)"}`);
-  };
-  walk(a, b, "");
-  return out;
+  return settingDifferences(JSON.parse(trajectoryKey(saved)), JSON.parse(trajectoryKey(now)));
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
