@@ -82,10 +82,12 @@ function checkReply(stored: StoredReply, request: GenerationRequest): void {
 /**
  * The replies' `teacher` field (what wrote them: @ssb/rollout writes its teacher generator's identity, the
  * model files' fingerprint and sampling), which becomes the generator's identity, so curation pins it in
- * run.json as it does a live generator's. Every reply must carry the same one, or none.
+ * run.json as it does a live generator's. Replies that carry one must all carry the same. Replies without
+ * one are allowed beside them: ssb-rollout pins its model and sampling for the whole file, and a job begun by
+ * a version that did not write the field gains it on resume.
  */
 interface TeacherOfReplies {
-  value: string | undefined;
+  value: string;
   where: string;
 }
 
@@ -93,13 +95,12 @@ function checkTeacher(
   seen: TeacherOfReplies | null,
   teacher: string | undefined,
   where: string,
-): TeacherOfReplies {
+): TeacherOfReplies | null {
+  if (teacher === undefined) return seen;
   if (seen === null) return { value: teacher, where };
   if (seen.value !== teacher) {
-    const shown = (v: string | undefined) =>
-      v === undefined ? "no teacher field" : `teacher ${JSON.stringify(v)}`;
     throw new Error(
-      `${where}: this reply has ${shown(teacher)}, but ${seen.where} has ${shown(seen.value)}; one replies file must come from one teacher (generate the replies again, or curate each teacher's replies in its own folder)`,
+      `${where}: this reply has teacher ${JSON.stringify(teacher)}, but ${seen.where} has teacher ${JSON.stringify(seen.value)}; one replies file must come from one teacher (generate the replies again, or curate each teacher's replies in its own folder)`,
     );
   }
   return seen;
@@ -122,7 +123,7 @@ export async function loadRepliesGenerator(path: string): Promise<TeacherGenerat
     replies.set(reply.id, stored);
   }
   return {
-    ...(teacher?.value !== undefined ? { identity: teacher.value } : {}),
+    ...(teacher !== null ? { identity: teacher.value } : {}),
     async *generate(requests) {
       for (const request of requests) {
         const stored = replies.get(request.id);

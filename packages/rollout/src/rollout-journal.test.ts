@@ -54,6 +54,21 @@ describe("rollout journal", () => {
     expect(lines.map((l) => JSON.parse(l).sampleIndex)).toEqual([0, 1, 2]);
   });
 
+  it("reads an output an editor saved with a byte-order mark, resumes it and sorts it", () => {
+    const file = path.join(dir, "bom.jsonl");
+    openRolloutJournal(file, { s: 1 }).close(); // pins the settings
+    writeFileSync(file, `\uFEFF${JSON.stringify(rec("q", 1))}\n${JSON.stringify(rec("p", 0))}\n`);
+    const j = openRolloutJournal(file, { s: 1 });
+    expect(j.has("q", 1) && j.has("p", 0)).toBe(true);
+    j.append([rec("q", 0)]);
+    j.sortLines((id) => (id === "p" ? 0 : 1));
+    j.close();
+    const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+    expect(
+      lines.map((l) => JSON.parse(l) as RolloutRecord).map((r) => `${r.problemId}#${r.sampleIndex}`),
+    ).toEqual(["p#0", "q#0", "q#1"]);
+  });
+
   it("keeps a whole last record that only lacks its newline, and adds the newline", () => {
     const file = path.join(dir, "no-newline.jsonl");
     const j = openRolloutJournal(file, { s: 1 });
@@ -176,7 +191,9 @@ describe("rollout journal", () => {
     const bad = path.join(dir, "d.jsonl");
     openRolloutJournal(bad, { s: 1 }).close();
     writeFileSync(bad, `${JSON.stringify(rec("p", 0))}\nnot json\n`);
-    expect(() => openRolloutJournal(bad, { s: 1 })).toThrow(/d\.jsonl:2: not valid JSON/);
+    expect(() => openRolloutJournal(bad, { s: 1 })).toThrow(
+      /d\.jsonl:2:2: not valid JSON \(Unexpected token/,
+    );
   });
 
   it("refuses a settings file that is not an object with the job's fields, naming it, and changes nothing", () => {

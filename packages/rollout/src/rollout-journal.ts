@@ -9,7 +9,6 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
-  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -19,7 +18,14 @@ import {
   writeSync,
 } from "node:fs";
 import path from "node:path";
-import { acquirePidLock, LockError, writeFileAtomic } from "@ssb/durable-files";
+import {
+  acquirePidLock,
+  LockError,
+  readJsonlFile,
+  repairJsonlTail,
+  stripBom,
+  writeFileAtomic,
+} from "@ssb/durable-files";
 import { LogitStoreError } from "@ssb/logit-store";
 import { RolloutError } from "./errors.js";
 
@@ -183,35 +189,20 @@ function openJournal(
 }
 
 /**
- * One line of the output as a record: its pair and fingerprints. A line that is not JSON, or not an object
- * with `problemId` and `sampleIndex`, is refused naming `where` (file:line).
+ * One parsed line of the output as a record: its pair and fingerprints. Anything but an object with
+ * `problemId` and `sampleIndex` is refused naming `where` (file:line).
  */
-function parseRecordLine(text: string, where: string): Partial<RolloutRecord> {
-  let rec: unknown;
-  try {
-    rec = JSON.parse(text);
-  } catch (e) {
-    throw new RolloutError(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  const r = rec as Partial<RolloutRecord> | null;
-  if (r === null || typeof r.problemId !== "string" || !Number.isInteger(r.sampleIndex)) {
+function recordFields(value: unknown, where: string): Partial<RolloutRecord> {
+  const r = value as Partial<RolloutRecord> | null;
+  if (
+    typeof r !== "object" ||
+    r === null ||
+    typeof r.problemId !== "string" ||
+    !Number.isInteger(r.sampleIndex)
+  ) {
     throw new RolloutError(`${where}: expected "problemId" (string) and "sampleIndex" (integer)`);
   }
   return r;
-}
-
-/**
- * Whether the text after the last newline is a whole record whose newline alone is missing (kept), rather
- * than a write cut short (dropped). A proper prefix of a JSON object never parses, so a line that parses was
- * written whole.
- */
-function isWholeJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -305,53 +296,28 @@ function openLocked(
   const done = new Set<string>();
   const prompts = new Map<string, StoredPrompt>();
   const requests = new Map<string, StoredPrompt>();
-  let keep = 0;
-  // A last record whose bytes are all there but its newline (a hand edit, or a write cut just before it).
-  let missingNewline = false;
-  if (existsSync(file)) {
-    const bytes = readFileSync(file);
-    let start = 0;
-    let line = 0;
-    while (start < bytes.length) {
-      let nl = bytes.indexOf(10, start);
-      line++;
-      if (nl < 0) {
-        const rest = bytes.subarray(start).toString("utf8");
-        if (rest.trim() === "") break; // trailing blanks: nothing to keep or lose
-        if (!isWholeJson(rest)) {
-          // The writer died mid-write: this record was never complete (and never counted as written).
-          warn(
-            `${file}:${line}: dropped a torn last line (${bytes.length - start} bytes without a newline: a record cut off when a run stopped mid-write); its pair is generated again`,
-          );
-          break;
-        }
-        nl = bytes.length;
-        missingNewline = true;
-      }
-      const text = bytes.subarray(start, nl).toString("utf8");
-      if (text.trim() !== "") {
-        const r = parseRecordLine(text, `${file}:${line}`);
-        const key = pairKey(r.problemId as string, r.sampleIndex as number);
-        if (done.has(key))
-          throw new RolloutError(
-            `${file}:${line}: duplicate record for ${r.problemId} sample ${r.sampleIndex}`,
-          );
-        done.add(key);
-        if (typeof r.promptHash === "string" && !prompts.has(r.problemId as string))
-          prompts.set(r.problemId as string, { hash: r.promptHash, line });
-        if (typeof r.requestHash === "string") requests.set(key, { hash: r.requestHash, line });
-      }
-      start = nl + 1;
-      keep = Math.min(start, bytes.length);
-    }
+  // @ssb/durable-files' JSONL rules: a whole last record lacking only its newline is kept (and ended); a torn
+  // last line (the writer died mid-write, so its pair was never counted as written) is dropped and its pair
+  // generated again; a bad line with its newline is a hand edit, refused naming it.
+  const scan = readJsonlFile(file, {
+    badLine: (where, reason) => new RolloutError(`${where}: not valid JSON (${reason})`),
+  });
+  for (const { value, where, line } of scan.records) {
+    const r = recordFields(value, where);
+    const key = pairKey(r.problemId as string, r.sampleIndex as number);
+    if (done.has(key))
+      throw new RolloutError(`${where}: duplicate record for ${r.problemId} sample ${r.sampleIndex}`);
+    done.add(key);
+    if (typeof r.promptHash === "string" && !prompts.has(r.problemId as string))
+      prompts.set(r.problemId as string, { hash: r.promptHash, line });
+    if (typeof r.requestHash === "string") requests.set(key, { hash: r.requestHash, line });
   }
+  if (scan.torn !== null)
+    warn(
+      `${file}:${scan.torn.line}: dropped a torn last line (${scan.torn.bytes} bytes without a newline: a record cut off when a run stopped mid-write); its pair is generated again`,
+    );
   let fd = openSync(file, existsSync(file) ? "r+" : "w+");
-  ftruncateSync(fd, keep);
-  if (missingNewline) {
-    writeSync(fd, "\n", keep);
-    fsyncSync(fd);
-    keep++;
-  }
+  const keep = repairJsonlTail(fd, scan);
   let position = keep;
   let closed = false;
   return {
@@ -390,7 +356,8 @@ function openLocked(
     },
     sortLines(rank) {
       if (closed) throw new RolloutError(`${file}: journal is closed`);
-      const text = readFileSync(file).subarray(0, position).toString("utf8");
+      // A byte-order mark (an output saved by an editor, read past on open) is not part of line 1's record.
+      const text = stripBom(readFileSync(file).subarray(0, position).toString("utf8"));
       const lines = text.split("\n").filter((l) => l.trim() !== "");
       const keyed = lines.map((line, index) => {
         const r = JSON.parse(line) as JournalRecord;

@@ -84,7 +84,8 @@ describe("ssb-rollout --teacher-prompts", () => {
       p.requests.map((r) => ({ id: r.id, messages: p.messages, sampling: r.sampling })),
     );
     const direct = new Map<string, number[]>();
-    for await (const r of createTeacherGenerator({ generator: gen }).generate(requests, {
+    const live = createTeacherGenerator({ generator: gen });
+    for await (const r of live.generate(requests, {
       captureLogits: false,
     }))
       direct.set(r.id, r.tokenIds);
@@ -109,6 +110,9 @@ describe("ssb-rollout --teacher-prompts", () => {
       expect(line.messagesHash).toBe(teacherMessagesHash(request.messages));
     }
     const fromFile = await loadRepliesGenerator(out);
+    // What wrote the replies is the live adapter's identity: curation pins the same string either way.
+    expect([...new Set(replies.map((r) => r.teacher))]).toEqual([live.identity]);
+    expect(fromFile.identity).toBe(live.identity);
     const accepted: string[] = [];
     for await (const r of fromFile.generate(requests, { captureLogits: false })) accepted.push(r.id);
     expect(accepted).toEqual(requests.map((r) => r.id));

@@ -63,6 +63,11 @@ export interface TeacherReplyRecord {
   /** Fingerprint of the prompt's messages (see messagesHash), which ssb-curate checks without a tokenizer. */
   messagesHash: string;
   modelId: string;
+  /**
+   * What wrote the reply: the teacher generator's identity (model files' fingerprint and the sampling it adds),
+   * the same string a live createTeacherGenerator gives, so @ssb/curation pins either one in its run.json.
+   */
+  teacher: string;
   logitKey?: string;
 }
 
@@ -228,6 +233,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
           requestHash: requestHash(r.id, samplingOf.get(r.id) as TeacherSamplingInput),
           messagesHash: messagesHashes.get(at.problemId) as string,
           modelId: gen.modelId,
+          teacher: teacher.identity,
         };
         if (r.logitKey !== undefined) record.logitKey = r.logitKey;
         tally.add(r.tokenIds.length);

@@ -90,6 +90,23 @@ it("says what it is: the model's fingerprint and the sampling it adds (curation 
     sampling: { repetitionPenalty: 1.1, minP: 0.05 },
   });
   expect(penalised.identity).toBe(`${plain.identity}; sampling {"minP":0.05,"repetitionPenalty":1.1}`);
+  // Defaults given explicitly are the same teacher (ssb-rollout --teacher-prompts fills them all in), and so
+  // are settings every request overrides (temperature, top-k, seed).
+  const explicit = createTeacherGenerator({
+    generator: gen,
+    sampling: {
+      maxNewTokens: 256,
+      minP: 0,
+      repetitionPenalty: 1,
+      stopStrings: [],
+      temperature: 0.9,
+      seed: 3,
+    },
+  });
+  expect(explicit.identity).toBe(plain.identity);
+  expect(createTeacherGenerator({ generator: gen, sampling: { stopTokenIds: [] } }).identity).toBe(
+    `${plain.identity}; sampling {"stopTokenIds":[]}`,
+  );
 });
 
 it("refuses capture without a writer", async () => {

@@ -12,7 +12,7 @@ import { RolloutError } from "./errors.js";
 import { modelFingerprint } from "./fingerprints.js";
 import type { GenerateOptions, Generator, PromptInput } from "./generator.js";
 import { storedEarlier } from "./job-checks.js";
-import type { SamplingParams } from "./sampling-params.js";
+import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
 import type { FinishReason } from "./sequence.js";
 
 export interface TeacherSamplingInput {
@@ -148,12 +148,27 @@ function promptOf(r: TeacherGenerationRequest, tokenIds: number[], defaultSeed: 
   return { id: r.id, tokenIds, n: 1, sampling };
 }
 
-/** The model's fingerprint (its files, wherever they lie) and the added sampling, keys sorted. */
+/** Fields every request sets itself (promptOf): the adapter's own value for them is never used. */
+const PER_REQUEST: ReadonlySet<string> = new Set(["temperature", "topK", "seed"]);
+
+/**
+ * The model's fingerprint (its files, wherever they lie) and the sampling the adapter adds where it differs
+ * from the generator's defaults, keys sorted: a default given explicitly (ssb-rollout --teacher-prompts fills
+ * them all in) is the same teacher as one left out, so a replies file and a live adapter agree.
+ */
 function teacherIdentity(options: CreateTeacherGeneratorOptions): string {
-  const sampling = options.sampling ?? {};
-  const added = Object.keys(sampling)
+  const generator = options.generator;
+  const defaults = resolveSampling({ stopTokenIds: generator.defaultStopTokenIds() });
+  const effective = resolveSampling(
+    { stopTokenIds: generator.defaultStopTokenIds(), ...dropUndefined(options.sampling ?? {}) },
+    undefined,
+    "createTeacherGenerator sampling",
+  );
+  const added = (Object.keys(effective) as (keyof SamplingParams)[])
+    .filter((key) => !PER_REQUEST.has(key))
+    .filter((key) => JSON.stringify(effective[key]) !== JSON.stringify(defaults[key]))
     .sort()
-    .map((key) => [key, sampling[key as keyof SamplingParams]]);
-  const model = `model ${modelFingerprint(options.generator.session.file)}`;
+    .map((key) => [key, effective[key]]);
+  const model = `model ${modelFingerprint(generator.session.file)}`;
   return added.length === 0 ? model : `${model}; sampling ${JSON.stringify(Object.fromEntries(added))}`;
 }
