@@ -24,7 +24,7 @@ export const EXECUTION_PROVIDER_CHANGE: Readonly<
   Record<string, (stored: unknown, wanted: unknown) => string>
 > = {
   executionProvider: (stored, wanted) =>
-    `the records were generated on the ${String(stored)} execution provider and this run is on ${String(wanted)}; providers round floats differently and can sample other token ids from the same seed, so records from both would not be one run: resume with --ep ${String(stored)} (executionProvider: ${JSON.stringify(stored)} in code), or use a new --out for a run on ${String(wanted)}`,
+    `the records were generated on the ${String(stored)} execution provider and this run is on ${String(wanted)}; providers round floats differently and can sample other token ids from the same seed, so records from both would not be one run: resume with --ep ${String(stored)} (executionProvider: ${JSON.stringify(stored)} in code or in ssb run's config), or use a new --out for a run on ${String(wanted)}`,
 };
 
 /**
