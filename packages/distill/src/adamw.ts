@@ -24,8 +24,10 @@ export class AdamW {
     readonly params: tf.Variable[],
     readonly options: AdamWOptions = ADAMW_DEFAULTS,
   ) {
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    // In tidy: the zeros a variable starts from are freed (each kept a buffer of the parameter's size alive
+    // after the first update).
+    this.m = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
   /** One update with gradients aligned to `params`, at learning rate `lr`. */

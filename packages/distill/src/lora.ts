@@ -126,10 +126,11 @@ export function initLora(model: ModelConfig, config: LoraConfig, seed: number): 
     const aT = new Float32Array(inDim * r);
     // Drawn in PEFT's A [r, in] order, stored transposed.
     for (let i = 0; i < r; i++) for (let j = 0; j < inDim; j++) aT[j * r + i] = (2 * rng.next() - 1) * bound;
+    // Made in tidy: the tensor a variable starts from is freed (it kept the initial values alive).
     layers.set(modulePath, {
       modulePath,
-      aT: tf.variable(tf.tensor2d(aT, [inDim, r])),
-      bT: tf.variable(tf.zeros([r, out])),
+      aT: tf.tidy(() => tf.variable(tf.tensor2d(aT, [inDim, r]))),
+      bT: tf.tidy(() => tf.variable(tf.zeros([r, out]))),
       scale: loraScale(config, modulePath),
       dropout: config.loraDropout,
     });
@@ -157,8 +158,8 @@ export function loraFromAdapter(model: ModelConfig, adapter: LoraAdapter): Map<s
     }
     layers.set(modulePath, {
       modulePath,
-      aT: tf.variable(tf.tensor2d(transposeHost(a.data, r, inDim), [inDim, r])),
-      bT: tf.variable(tf.tensor2d(transposeHost(b.data, out, r), [r, out])),
+      aT: tf.tidy(() => tf.variable(tf.tensor2d(transposeHost(a.data, r, inDim), [inDim, r]))),
+      bT: tf.tidy(() => tf.variable(tf.tensor2d(transposeHost(b.data, out, r), [r, out]))),
       scale: loraScale(adapter.config, modulePath),
       dropout: adapter.config.loraDropout,
     });

@@ -113,8 +113,14 @@ export async function loadDecoder(
   has: (name: string) => boolean,
   trainable: Trainable = "lora",
 ): Promise<DecoderModel> {
-  const wrap = <T extends tf.Tensor>(t: T, _name: string): T =>
-    (trainable === "full" ? tf.variable(t) : t) as T;
+  // A variable shares its initial tensor's buffer: that tensor is disposed here, or it kept the loaded weights
+  // alive beside the trained ones after the first update (the model's memory twice over).
+  const wrap = <T extends tf.Tensor>(t: T, _name: string): T => {
+    if (trainable !== "full") return t;
+    const v = tf.variable(t);
+    t.dispose();
+    return v as unknown as T;
+  };
   const vector = async (name: string): Promise<tf.Tensor1D> => {
     const t = await read(name);
     return wrap(tf.tensor1d(t.data), name);

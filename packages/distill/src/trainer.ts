@@ -174,7 +174,6 @@ export async function checkRunFolder(
 /** train() for a caller that holds the folder's claim already (runTraining takes it before loading anything). */
 export async function trainInClaimedFolder(options: TrainOptions): Promise<TrainResult> {
   const { model, config, outDir } = options;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const examples =
     config.maxLength > 0
       ? options.examples.map((e) => truncateExample(e, config.maxLength))
@@ -182,10 +181,17 @@ export async function trainInClaimedFolder(options: TrainOptions): Promise<Train
   if (config.mode === "kd" && examples.some((e) => !e.teacher))
     throw new Error("KD mode needs teacher top-k rows for every example");
   for (const example of examples) checkExampleVocab(example, model.config.vocabSize);
-  const checkpointsDir = path.join(outDir, "checkpoints");
-  const metricsFile = path.join(outDir, "metrics.jsonl");
-  const plotFile = path.join(outDir, "loss.svg");
   await mkdir(outDir, { recursive: true });
+
+  const plan = planSteps(
+    examples.map((e) => e.inputIds.length),
+    { ...config, bucketByLength: config.bucketByLength },
+  );
+  const totalSteps = config.maxSteps > 0 ? Math.min(config.maxSteps, plan.length) : plan.length;
+  const warmupSteps = config.optimizer.warmupSteps || Math.round(config.optimizer.warmupRatio * totalSteps);
+  // Refused (checkpoints without resume, other settings, inputs or schedule length) before the LoRA and the
+  // optimizer's moments are allocated.
+  const existing = await checkRunFolder(outDir, options.resume ?? false, config, totalSteps, options.inputs);
 
   let loraConfig: LoraConfig | null = null;
   if (model.trainable === "lora") {
@@ -194,19 +200,47 @@ export async function trainInClaimedFolder(options: TrainOptions): Promise<Train
   }
   const vars = trainableVariables(model);
   const optimizer = new AdamW(vars, config.optimizer);
+  // Its moments (twice the trainable weights: the whole model's size twice over in full-parameter training)
+  // are freed however the run ends: a damaged metrics file on resume, a worker that fails to start, an error
+  // mid-step.
+  try {
+    return await trainWith(options, {
+      examples,
+      plan,
+      totalSteps,
+      warmupSteps,
+      existing,
+      loraConfig,
+      vars,
+      optimizer,
+    });
+  } finally {
+    optimizer.dispose();
+  }
+}
 
-  const plan = planSteps(
-    examples.map((e) => e.inputIds.length),
-    { ...config, bucketByLength: config.bucketByLength },
-  );
-  const totalSteps = config.maxSteps > 0 ? Math.min(config.maxSteps, plan.length) : plan.length;
-  const warmupSteps = config.optimizer.warmupSteps || Math.round(config.optimizer.warmupRatio * totalSteps);
+interface TrainParts {
+  examples: TrainingExample[];
+  plan: ReturnType<typeof planSteps>;
+  totalSteps: number;
+  warmupSteps: number;
+  existing: { dir: string; state: TrainerState } | null;
+  loraConfig: LoraConfig | null;
+  vars: tf.Variable[];
+  optimizer: AdamW;
+}
 
+async function trainWith(options: TrainOptions, parts: TrainParts): Promise<TrainResult> {
+  const { model, config, outDir } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { examples, plan, totalSteps, warmupSteps, existing, loraConfig, vars, optimizer } = parts;
+  const checkpointsDir = path.join(outDir, "checkpoints");
+  const metricsFile = path.join(outDir, "metrics.jsonl");
+  const plotFile = path.join(outDir, "loss.svg");
   const backend = options.backend ?? tf.getBackend();
   let startStep = 0;
   let resumedFrom: number | null = null;
   let elapsedBefore = 0;
-  const existing = await checkRunFolder(outDir, options.resume ?? false, config, totalSteps, options.inputs);
   if (existing) {
     await restoreTrainingCheckpoint(existing.dir, model, optimizer);
     startStep = existing.state.step;
@@ -269,123 +303,123 @@ export async function trainInClaimedFolder(options: TrainOptions): Promise<Train
 
   let interrupted = false;
   let savedStep = startStep;
-  for (let step = startStep; step < totalSteps; step++) {
-    const planned = plan[step];
-    if (!planned) break;
-    // A step computes synchronously on the wasm backend, so a Ctrl-C / SIGTERM handler (a macrotask: ours,
-    // or `ssb run`'s, which exits at once) runs only when the loop lets the event loop turn: once per step,
-    // before the signal is read.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (options.signal?.aborted) {
-      // Checkpoint the steps done since the last checkpoint, so a resume loses none of them.
-      if (step > savedStep) {
+  // The worker threads are stopped however the loop ends (an error mid-step left them running).
+  try {
+    for (let step = startStep; step < totalSteps; step++) {
+      const planned = plan[step];
+      if (!planned) break;
+      // A step computes synchronously on the wasm backend, so a Ctrl-C / SIGTERM handler (a macrotask: ours,
+      // or `ssb run`'s, which exits at once) runs only when the loop lets the event loop turn: once per step,
+      // before the signal is read.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (options.signal?.aborted) {
+        // Checkpoint the steps done since the last checkpoint, so a resume loses none of them.
+        if (step > savedStep) {
+          lastCheckpoint = await saveTrainingCheckpoint(
+            checkpointsDir,
+            model,
+            loraConfig,
+            optimizer,
+            state(step, (plan[step - 1] as typeof planned).epoch),
+          );
+          savedStep = step;
+          await pruneCheckpoints(checkpointsDir, Math.max(1, config.keepCheckpoints));
+        }
+        interrupted = true;
+        break;
+      }
+      const stepStart = Date.now();
+      const groups = planned.microBatches.map((ids) => ids.map((i) => examples[i] as TrainingExample));
+      const weights = stepRowWeights(groups, config);
+      let computed: ReturnType<typeof stepGradients>;
+      try {
+        computed = pool
+          ? await parallelGradients(
+              pool,
+              model,
+              vars,
+              examples,
+              planned.microBatches,
+              weights,
+              config,
+              step,
+              options.padId ?? 0,
+            )
+          : stepGradients(model, vars, groups, weights, config, step, options.padId ?? 0);
+      } catch (e) {
+        if (!isWasmAbort(e)) throw e;
+        throw wasmAbortError(
+          e,
+          step + 1,
+          largestMicroBatch([planned], lengths, config.workers),
+          lastCheckpoint,
+        );
+      }
+      const { grads, loss, kl, ce, tokens } = computed;
+      const gradNorm = globalNorm(grads);
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        for (const g of grads) g.dispose();
+        progress?.done();
+        await writeFile(plotFile, lossCurveSvg(readMetrics(metricsFile)));
+        throw new NonFiniteLossError(step, lastCheckpoint);
+      }
+      const maxNorm = config.optimizer.maxGradNorm;
+      const clipped =
+        maxNorm > 0 && gradNorm > maxNorm
+          ? grads.map((g) => tf.tidy(() => tf.mul(g, maxNorm / (gradNorm + 1e-6))))
+          : grads;
+      const lr = learningRate(step, {
+        kind: config.optimizer.schedule,
+        peakLr: config.optimizer.lr,
+        totalSteps,
+        warmupSteps,
+        minLrRatio: config.optimizer.minLrRatio,
+      });
+      optimizer.apply(clipped, lr);
+      for (const g of new Set([...grads, ...clipped])) g.dispose();
+
+      const seconds = (Date.now() - stepStart) / 1000;
+      const metrics: StepMetrics = {
+        step: step + 1,
+        epoch: planned.epoch + 1,
+        loss,
+        kl: config.loss.kdWeight > 0 ? kl : null,
+        ce: config.loss.ceWeight > 0 ? ce : null,
+        gradNorm,
+        lr,
+        tokensPerSec: tokens / Math.max(seconds, 1e-9),
+        rows: weights.length,
+        elapsedSec: elapsedBefore + (Date.now() - started) / 1000,
+      };
+      lastLoss = loss;
+      appendMetrics(metricsFile, metrics);
+      options.onStep?.(metrics);
+      progress?.update(step + 1, {
+        loss: loss.toFixed(4),
+        lr: lr.toExponential(2),
+        "tok/s": metrics.tokensPerSec.toFixed(0),
+      });
+      const isLast = step + 1 === totalSteps;
+      if ((config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0) || isLast) {
         lastCheckpoint = await saveTrainingCheckpoint(
           checkpointsDir,
           model,
           loraConfig,
           optimizer,
-          state(step, (plan[step - 1] as typeof planned).epoch),
+          state(step + 1, planned.epoch),
         );
-        savedStep = step;
+        savedStep = step + 1;
         await pruneCheckpoints(checkpointsDir, Math.max(1, config.keepCheckpoints));
       }
-      interrupted = true;
-      break;
     }
-    const stepStart = Date.now();
-    const groups = planned.microBatches.map((ids) => ids.map((i) => examples[i] as TrainingExample));
-    const weights = stepRowWeights(groups, config);
-    let computed: ReturnType<typeof stepGradients>;
-    try {
-      computed = pool
-        ? await parallelGradients(
-            pool,
-            model,
-            vars,
-            examples,
-            planned.microBatches,
-            weights,
-            config,
-            step,
-            options.padId ?? 0,
-          )
-        : stepGradients(model, vars, groups, weights, config, step, options.padId ?? 0);
-    } catch (e) {
-      if (!isWasmAbort(e)) throw e;
-      await pool?.close().catch(() => undefined);
-      throw wasmAbortError(
-        e,
-        step + 1,
-        largestMicroBatch([planned], lengths, config.workers),
-        lastCheckpoint,
-      );
-    }
-    const { grads, loss, kl, ce, tokens } = computed;
-    const gradNorm = globalNorm(grads);
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      for (const g of grads) g.dispose();
-      progress?.done();
-      await writeFile(plotFile, lossCurveSvg(readMetrics(metricsFile)));
-      optimizer.dispose();
-      await pool?.close();
-      throw new NonFiniteLossError(step, lastCheckpoint);
-    }
-    const maxNorm = config.optimizer.maxGradNorm;
-    const clipped =
-      maxNorm > 0 && gradNorm > maxNorm
-        ? grads.map((g) => tf.tidy(() => tf.mul(g, maxNorm / (gradNorm + 1e-6))))
-        : grads;
-    const lr = learningRate(step, {
-      kind: config.optimizer.schedule,
-      peakLr: config.optimizer.lr,
-      totalSteps,
-      warmupSteps,
-      minLrRatio: config.optimizer.minLrRatio,
-    });
-    optimizer.apply(clipped, lr);
-    for (const g of new Set([...grads, ...clipped])) g.dispose();
-
-    const seconds = (Date.now() - stepStart) / 1000;
-    const metrics: StepMetrics = {
-      step: step + 1,
-      epoch: planned.epoch + 1,
-      loss,
-      kl: config.loss.kdWeight > 0 ? kl : null,
-      ce: config.loss.ceWeight > 0 ? ce : null,
-      gradNorm,
-      lr,
-      tokensPerSec: tokens / Math.max(seconds, 1e-9),
-      rows: weights.length,
-      elapsedSec: elapsedBefore + (Date.now() - started) / 1000,
-    };
-    lastLoss = loss;
-    appendMetrics(metricsFile, metrics);
-    options.onStep?.(metrics);
-    progress?.update(step + 1, {
-      loss: loss.toFixed(4),
-      lr: lr.toExponential(2),
-      "tok/s": metrics.tokensPerSec.toFixed(0),
-    });
-    const isLast = step + 1 === totalSteps;
-    if ((config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0) || isLast) {
-      lastCheckpoint = await saveTrainingCheckpoint(
-        checkpointsDir,
-        model,
-        loraConfig,
-        optimizer,
-        state(step + 1, planned.epoch),
-      );
-      savedStep = step + 1;
-      await pruneCheckpoints(checkpointsDir, Math.max(1, config.keepCheckpoints));
-    }
+  } finally {
+    await pool?.close().catch(() => undefined);
   }
   progress?.done();
-  await pool?.close();
   // A resumed call that trains nothing (a finished run, or stopped before its first step) reports the run's
   // last loss, from the metrics file, not NaN.
   if (Number.isNaN(lastLoss)) lastLoss = readMetrics(metricsFile).at(-1)?.loss ?? Number.NaN;
   if (interrupted) {
-    optimizer.dispose();
     await writeFile(plotFile, lossCurveSvg(readMetrics(metricsFile), `${config.mode} loss`));
     log(
       `[distill] interrupted after step ${savedStep}/${totalSteps}; checkpoint ${lastCheckpoint ?? "(none: no step finished)"}; rerun with --resume to continue`,
@@ -408,7 +442,6 @@ export async function trainInClaimedFolder(options: TrainOptions): Promise<Train
       : await saveFullModel(path.join(outDir, "model"), model);
   const history = readMetrics(metricsFile);
   await writeFile(plotFile, lossCurveSvg(history, `${config.mode} loss`));
-  optimizer.dispose();
   const firstLoss = history[0]?.loss ?? Number.NaN;
   const meanRate = history.reduce((sum, m) => sum + m.tokensPerSec, 0) / Math.max(1, history.length);
   log(
