@@ -130,7 +130,7 @@ describe("runRollouts on another execution provider", () => {
     writeFileSync(settingsFile, JSON.stringify({ ...settings, executionProvider: "cuda" }));
     const records = readFileSync(out, "utf8");
     await expect(runRollouts(job(out))).rejects.toThrow(
-      /written with other settings[\s\S]*executionProvider: "cuda" -> "cpu"\nthe records were generated on the cuda execution provider and this run is on cpu; .* resume with --ep cuda \(executionProvider: "cuda" in code\), or use a new --out for a run on cpu$/,
+      /written with other settings[\s\S]*executionProvider: "cuda" -> "cpu"\nthe records were generated on the cuda execution provider and this run is on cpu; .* resume with --ep cuda \(executionProvider: "cuda" in code or in ssb run.s config\), or use a new --out for a run on cpu$/,
     );
     expect(readFileSync(out, "utf8")).toBe(records);
     // An output written before the provider was recorded resumes, and gets it.
