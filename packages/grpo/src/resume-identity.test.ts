@@ -1,6 +1,6 @@
 /**
  * What a GRPO checkpoint pins besides the settings: the reward's identity (rewardId) and which backend trained
- * which rounds; and the folder's refusals come before the model is loaded.
+ * which rounds; the folder's refusals come before the model is loaded, and a resume that fails frees the model.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { latestGrpoCheckpoint } from "./grpo-checkpoint.js";
 import { type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
 import type { GroupRewardFunction } from "./rewards.js";
 import { type RunGrpoOptions, runGrpo } from "./run-grpo.js";
+import { tf } from "./tf.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
@@ -134,5 +135,16 @@ describe("a GRPO resume checks the reward's identity and records the backend", (
     await expect(round(out, { ...noModel, rewardId: "odd", resume: true })).rejects.toThrow(
       /\(reward: "even" -> "odd"\)/,
     );
+  });
+
+  it("a resume stopped by a damaged metrics line frees the model, the LoRA and the optimizer", async () => {
+    const out = path.join(dir, "damaged");
+    await round(out);
+    const metrics = path.join(out, "metrics.jsonl");
+    writeFileSync(metrics, `garbage\n${readFileSync(metrics, "utf8")}`);
+    const before = tf.memory().numTensors;
+    await expect(round(out, { resume: true })).rejects.toThrow(`${metrics}:1: not a metrics record`);
+    // They were made before the loop's try, and stayed allocated after the throw.
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
