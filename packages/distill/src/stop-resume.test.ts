@@ -176,7 +176,7 @@ describe("stopping and resuming", () => {
       /steps in the schedule \(maxSteps, or the data\): 12 -> 8/,
     );
     await expect(run("partial", { resume: true }, { ...settings, optimizer: { lr: 5e-3 } })).rejects.toThrow(
-      /optimizer: .*"lr":0\.01.* -> .*"lr":0\.005/,
+      /optimizer\.lr: 0\.01 -> 0\.005/,
     );
     const reordered = path.join(dir, "reordered.jsonl");
     const lines = readFileSync(data.pairsFile, "utf8").split("\n").filter(Boolean);
