@@ -77,7 +77,7 @@ describe("runTraining's output folder", () => {
     await expect(run(mine)).resolves.toMatchObject({ steps: 2, interrupted: false });
   });
 
-  it("checkpoints without resume, or a resume with other settings, are refused before the model is read", async () => {
+  it("checkpoints without resume, or a resume with other settings or inputs, are refused before the model is read", async () => {
     const out = path.join(dir, "resumable");
     await run(out);
     const noModel = { modelDir: path.join(dir, "no-model") };
@@ -90,6 +90,18 @@ describe("runTraining's output folder", () => {
     });
     await expect(run(out, { ...noModel, config: other, resume: true })).rejects.toThrow(
       /saved with other settings or inputs than now \(lora\.r: 2 -> 4\); refusing to resume/,
+    );
+    // Another model and data file: their fingerprints are compared before the model is loaded (a damaged
+    // weights file is never read; it used to fail loading, or train minutes, before this was said).
+    const model = path.join(dir, "other-model");
+    mkdirSync(model);
+    for (const name of readdirSync(data.modelDir))
+      writeFileSync(path.join(model, name), readFileSync(path.join(data.modelDir, name)));
+    writeFileSync(path.join(model, "model.safetensors"), "not a safetensors file");
+    const pairs = path.join(dir, "other-pairs.jsonl");
+    writeFileSync(pairs, `${readFileSync(data.pairsFile, "utf8")}\n`);
+    await expect(run(out, { modelDir: model, dataFile: pairs, resume: true })).rejects.toThrow(
+      "(model: another file than the checkpoint's; data: another file than the checkpoint's); refusing to resume",
     );
     expect(existsSync(path.join(out, "train.lock"))).toBe(false);
   });

@@ -69,14 +69,26 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRes
   // are read (on a real model that took minutes and gigabytes). Every failure after it releases the claim.
   const release = claimRunFolder(options.outDir, TRAIN_FOLDER_LOCK);
   try {
-    await checkRunFolder(options.outDir, options.resume ?? false, options.config, null, undefined);
-    return await trainClaimed(options);
+    // The inputs' fingerprints read the model files' edges and the data file, not the model: a resume on
+    // another model, data file or logit store is refused here too. One that cannot be read is left to the
+    // loaders below, whose errors name the flag or the line.
+    let inputs: Record<string, string> | null = null;
+    try {
+      inputs = trainingInputs(options);
+    } catch {
+      inputs = null;
+    }
+    await checkRunFolder(options.outDir, options.resume ?? false, options.config, null, inputs ?? undefined);
+    return await trainClaimed(options, inputs);
   } finally {
     release();
   }
 }
 
-async function trainClaimed(options: RunTrainingOptions): Promise<TrainResult> {
+async function trainClaimed(
+  options: RunTrainingOptions,
+  inputs: Record<string, string> | null,
+): Promise<TrainResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { config } = options;
   const { provider } = await selectBackend(options.backend ?? "auto", log);
@@ -146,7 +158,7 @@ async function trainClaimed(options: RunTrainingOptions): Promise<TrainResult> {
       log,
       progress: options.progress ?? true,
       modelSource: { kind: "checkpoint", dir: options.modelDir },
-      inputs: trainingInputs(options),
+      inputs: inputs ?? trainingInputs(options),
       backend: provider,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onStep ? { onStep: options.onStep } : {}),
