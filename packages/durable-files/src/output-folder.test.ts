@@ -1,6 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkOutputPath, claimOutputFolder } from "./output-folder.js";
 import { LockError } from "./pid-lock.js";
@@ -37,6 +39,21 @@ describe("claimOutputFolder", () => {
     expect(() => checkOutputPath(file)).toThrow("exists and is not a folder");
     checkOutputPath(join(root, "new", "folder"));
     expect(existsSync(join(root, "new"))).toBe(false);
+  });
+
+  it.runIf(existsSync("/proc/self"))("fails at once on a path no folder can be made in (under /proc)", () => {
+    // Node 20's recursive mkdir retries such a path forever, so this runs in a child process with a timeout,
+    // against the built package (test runs after build).
+    const dist = pathToFileURL(join(import.meta.dirname, "..", "dist", "index.js")).href;
+    const script = `import { claimOutputFolder } from ${JSON.stringify(dist)};
+try { claimOutputFolder("/proc/ssb-no-such/out", { lockName: "job.lock", holder: "test job" }); }
+catch (error) { console.log(error.message); }`;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(child.signal).toBeNull(); // not killed by the timeout
+    expect(child.stdout).toContain("cannot create output folder /proc/ssb-no-such/out (ENOENT");
   });
 
   it.runIf(process.getuid?.() !== 0)("names a folder it cannot write", () => {

@@ -51,6 +51,30 @@ export function checkOutputPath(outDir: string): void {
 }
 
 /**
+ * `mkdir -p`, one level at a time. Node 20's `mkdirSync(dir, { recursive: true })` never returns on a path
+ * whose parent exists but refuses new entries with ENOENT (anything under /proc): it retries the parent
+ * forever. Made level by level, such a path fails at once with that ENOENT.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (statIfThere(at) === undefined) {
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing.reverse()) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      // Made by someone else since the stat (another job claiming the same new folder): fine.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+}
+
+/**
  * Creates `outDir` if needed and takes its lock for this job. Throws, naming the folder, when it is a file or
  * lies under one, cannot be created or written, or when another job (in this process or another) holds it.
  * Returns the function that releases the claim.
@@ -58,7 +82,7 @@ export function checkOutputPath(outDir: string): void {
 export function claimOutputFolder(outDir: string, options: ClaimOutputFolderOptions): () => void {
   checkOutputPath(outDir);
   try {
-    mkdirSync(outDir, { recursive: true });
+    makeFolders(outDir);
   } catch (error) {
     // EACCES and the like: Node's bare message names only the path.
     throw new Error(`cannot create output folder ${outDir} (${(error as Error).message})`);
