@@ -82,7 +82,7 @@ describe("tensors and threads a run allocates are freed", () => {
     const metrics = path.join(out, "metrics.jsonl");
     writeFileSync(metrics, `garbage\n${readFileSync(metrics, "utf8")}`);
     const before = tf.memory().numTensors;
-    await expect(run(out, { resume: true })).rejects.toThrow(`${metrics}:1: not a metrics record`);
+    await expect(run(out, { resume: true })).rejects.toThrow(`${metrics}:1:1: not a metrics record`);
     // The AdamW moments stayed allocated after the throw.
     expect(tf.memory().numTensors).toBe(before);
   });

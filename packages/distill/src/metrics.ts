@@ -1,6 +1,6 @@
 /** Metrics JSONL (one line per optimizer step) and a dependency-free SVG loss curve. */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { stripBom } from "@ssb/durable-files";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { readJsonlFile, scanJsonl, writeFileAtomic } from "@ssb/durable-files";
 
 export interface StepMetrics {
   step: number;
@@ -23,20 +23,16 @@ export function appendMetrics<T extends { step: number } = StepMetrics>(file: st
   appendFileSync(file, `${JSON.stringify(m)}\n`);
 }
 
+/**
+ * The metrics records of `file` (none when it is missing). A torn last line (a kill mid-write) is left out; any
+ * other line that is not JSON throws naming file:line:column (@ssb/durable-files' JSONL rules).
+ */
 export function readMetrics<T extends { step: number } = StepMetrics>(file: string): T[] {
-  if (!existsSync(file)) return [];
-  // A byte-order mark (the file opened and saved in a Windows editor) would make line 1 unreadable, and a
-  // resume's truncateMetrics would then drop it.
-  return stripBom(readFileSync(file, "utf8"))
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as T];
-      } catch {
-        return []; // a line cut by a kill
-      }
-    });
+  return readJsonlFile(file, { badLine: badMetricsLine }).records.map((r) => r.value as T);
+}
+
+function badMetricsLine(where: string, reason: string): Error {
+  return new Error(`${where}: not a metrics record (${reason}); fix or remove that line, then resume`);
 }
 
 /** What a resume's truncateMetrics found and did (for its log line). */
@@ -49,50 +45,39 @@ export interface MetricsTruncation {
   tornLine: number | null;
   /** Steps up to the checkpoint's that no record holds (lines removed by hand): they are not redone. */
   missing: number[];
+  /** The last record kept (as parsed), or null: a resume carries its `elapsedSec` on without reading again. */
+  last: Record<string, unknown> | null;
 }
 
 /**
  * Keep only steps <= `step` (after resuming from that checkpoint, later lines belong to the lost run). A last
  * line cut off mid-record (no newline after it: a kill during the write) is dropped and reported; any other
  * line that is not a record with a numeric `step` throws naming the file and line, and leaves the file as it
- * was: it is somebody's data, not the trainer's torn write.
+ * was: it is somebody's data, not the trainer's torn write. The kept lines are written back as they were,
+ * through a temporary file and a rename, so a crash during the rewrite loses nothing.
  */
 export function truncateMetrics(file: string, step: number): MetricsTruncation {
-  if (!existsSync(file)) return { kept: 0, dropped: 0, tornLine: null, missing: [] };
-  const text = stripBom(readFileSync(file, "utf8"));
-  const lines = text.split("\n");
-  // Text after the last newline: empty when the file ends as a complete record does.
-  const tail = lines.pop() as string;
-  const records: { line: number; step: number; text: string }[] = [];
-  let tornLine: number | null = null;
-  const parse = (raw: string, line: number, last: boolean): void => {
-    const trimmed = raw.trim();
-    if (trimmed === "") return;
-    let record: unknown;
-    try {
-      record = JSON.parse(trimmed);
-    } catch (error) {
-      if (last) {
-        tornLine = line;
-        return;
-      }
-      throw new Error(
-        `${file}:${line}: not a metrics record (${(error as Error).message}); fix or remove that line, then resume`,
-      );
-    }
-    const n = (record as { step?: unknown } | null)?.step;
+  if (!existsSync(file)) return { kept: 0, dropped: 0, tornLine: null, missing: [], last: null };
+  const bytes = readFileSync(file);
+  const scan = scanJsonl(bytes, file, { badLine: badMetricsLine });
+  const records = scan.records.map((r) => {
+    const n = (r.value as { step?: unknown } | null)?.step;
     if (typeof n !== "number" || !Number.isInteger(n))
-      throw new Error(`${file}:${line}: a metrics record without an integer "step"; fix or remove that line`);
-    records.push({ line, step: n, text: trimmed });
-  };
-  for (const [i, raw] of lines.entries()) parse(raw, i + 1, false);
-  parse(tail, lines.length + 1, true);
+      throw new Error(`${r.where}: a metrics record without an integer "step"; fix or remove that line`);
+    return { step: n, text: bytes.toString("utf8", r.start, r.end).trim(), value: r.value };
+  });
   const kept = records.filter((r) => r.step <= step);
-  writeFileSync(file, kept.map((r) => `${r.text}\n`).join(""));
+  writeFileAtomic(file, kept.map((r) => `${r.text}\n`).join(""));
   const have = new Set(kept.map((r) => r.step));
   const missing: number[] = [];
   for (let s = 1; s <= step; s++) if (!have.has(s)) missing.push(s);
-  return { kept: kept.length, dropped: records.length - kept.length, tornLine, missing };
+  return {
+    kept: kept.length,
+    dropped: records.length - kept.length,
+    tornLine: scan.torn?.line ?? null,
+    missing,
+    last: (kept.at(-1)?.value as Record<string, unknown> | undefined) ?? null,
+  };
 }
 
 /** The log lines a resume's metrics truncation calls for (none when the file was whole). */

@@ -247,7 +247,8 @@ async function trainWith(options: TrainOptions, parts: TrainParts): Promise<Trai
     resumedFrom = startStep;
     const cut = truncateMetrics(metricsFile, startStep);
     // The run's wall time goes on from the kept records' (as GRPO's does), not from 0 again.
-    elapsedBefore = readMetrics(metricsFile).at(-1)?.elapsedSec ?? 0;
+    const lastElapsed = cut.last?.elapsedSec;
+    elapsedBefore = typeof lastElapsed === "number" ? lastElapsed : 0;
     log(`[distill] resumed from ${existing.dir} (step ${startStep}/${totalSteps})`);
     const note = backendChangeNote(storedBackendSpans(existing.state.backends), backend, "step");
     if (note !== null) log(`[distill] ${note}`);

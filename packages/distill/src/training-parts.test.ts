@@ -170,19 +170,31 @@ describe("config and inputs", () => {
     dirs.push(dir);
     const file = path.join(dir, "metrics.jsonl");
     writeFileSync(file, '{"step":1,"loss":2}\n{"step":2,"loss":1}\n{"step":3,"loss":0.5}\n{"step":4,"lo');
-    expect(truncateMetrics(file, 2)).toEqual({ kept: 2, dropped: 1, tornLine: 4, missing: [] });
+    expect(truncateMetrics(file, 2)).toEqual({
+      kept: 2,
+      dropped: 1,
+      tornLine: 4,
+      missing: [],
+      last: { step: 2, loss: 1 },
+    });
     expect(readFileSync(file, "utf8")).toBe('{"step":1,"loss":2}\n{"step":2,"loss":1}\n');
     expect(describeTruncation(file, 2, truncateMetrics(file, 2))).toEqual([]);
 
     // A damaged line before the end is not a kill's torn write: silently dropped, it was a lost record.
     const damaged = '{"step":1,"loss":2}\n{"step":2,"lo\n{"step":3,"loss":0.5}\n';
     writeFileSync(file, damaged);
-    expect(() => truncateMetrics(file, 3)).toThrow(`${file}:2: not a metrics record (`);
+    expect(() => truncateMetrics(file, 3)).toThrow(`${file}:2:14: not a metrics record (`);
+    expect(() => readMetrics(file)).toThrow(`${file}:2:14: not a metrics record (`);
     writeFileSync(file, '{"step":1,"loss":2}\n{"loss":1}\n');
     expect(() => truncateMetrics(file, 3)).toThrow(`${file}:2: a metrics record without an integer "step"`);
     writeFileSync(file, damaged);
     expect(() => truncateMetrics(file, 3)).toThrow();
     expect(readFileSync(file, "utf8")).toBe(damaged);
+
+    // A whole last record that lacks only its newline is kept (and ended), not taken for a torn one.
+    writeFileSync(file, '\uFEFF{"step":1,"loss":2}\n{"step":2,"loss":1}');
+    expect(truncateMetrics(file, 2)).toMatchObject({ kept: 2, tornLine: null, last: { step: 2 } });
+    expect(readFileSync(file, "utf8")).toBe('{"step":1,"loss":2}\n{"step":2,"loss":1}\n');
 
     // Steps the checkpoint holds but no line does are named, not silently skipped.
     writeFileSync(file, '{"step":1,"loss":2}\n{"step":3,"loss":0.5}\n');

@@ -143,7 +143,7 @@ describe("a GRPO resume checks the reward's identity and records the backend", (
     const metrics = path.join(out, "metrics.jsonl");
     writeFileSync(metrics, `garbage\n${readFileSync(metrics, "utf8")}`);
     const before = tf.memory().numTensors;
-    await expect(round(out, { resume: true })).rejects.toThrow(`${metrics}:1: not a metrics record`);
+    await expect(round(out, { resume: true })).rejects.toThrow(`${metrics}:1:1: not a metrics record`);
     // They were made before the loop's try, and stayed allocated after the throw.
     expect(tf.memory().numTensors).toBe(before);
   });
