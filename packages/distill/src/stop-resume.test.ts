@@ -68,13 +68,19 @@ describe("stopping and resuming", () => {
       },
     });
     expect(stopped).toMatchObject({ interrupted: true, steps: 5, savedTo: "" });
-    const resumed = await run("stopped", { resume: true });
+    const resumedLog: string[] = [];
+    const resumed = await run("stopped", { resume: true, log: (line) => resumedLog.push(line) });
     expect(resumed).toMatchObject({ interrupted: false, resumedFrom: 5, steps: 12 });
+    expect(resumedLog.at(-1)).toMatch(/^\[distill\] done: 7 of 12 steps in \d+\.\d s this session/);
     const [a, b] = [await adapter("straight"), await adapter("stopped")];
     for (const [name, values] of a) expect(maxAbsDiff(values, b.get(name) as Float32Array), name).toBe(0);
     // Resuming the finished run trains nothing and reports its last loss, not NaN.
-    const again = await run("stopped", { resume: true });
+    const againLog: string[] = [];
+    const again = await run("stopped", { resume: true, log: (line) => againLog.push(line) });
     expect(again.lastLoss).toBeCloseTo(straight.lastLoss, 6);
+    expect(againLog.at(-1)).toMatch(
+      /^\[distill\] done: all 12 steps were done before \(resumed at the end\)/,
+    );
     // So does a resumed call stopped before its first step (its summary is the run's: steps and loss so far).
     const before = new AbortController();
     before.abort();

@@ -445,8 +445,14 @@ async function trainWith(options: TrainOptions, parts: TrainParts): Promise<Trai
   await writeFile(plotFile, lossCurveSvg(history, `${config.mode} loss`));
   const firstLoss = history[0]?.loss ?? Number.NaN;
   const meanRate = history.reduce((sum, m) => sum + m.tokensPerSec, 0) / Math.max(1, history.length);
+  // Steps this call trained, so a rerun of a finished run does not read as "N steps in 0.0 s".
+  const trainedNow = totalSteps - (resumedFrom ?? 0);
+  const sessionPart =
+    trainedNow === 0
+      ? `all ${totalSteps} steps were done before (resumed at the end)`
+      : `${trainedNow} of ${totalSteps} steps in ${((Date.now() - started) / 1000).toFixed(1)} s this session`;
   log(
-    `[distill] done: ${totalSteps} steps in ${((Date.now() - started) / 1000).toFixed(1)} s this session (${meanRate.toFixed(0)} tok/s on average), loss ${firstLoss.toFixed(5)} -> ${lastLoss.toFixed(5)}; saved ${savedTo}; curve ${plotFile}`,
+    `[distill] done: ${sessionPart} (${meanRate.toFixed(0)} tok/s on average), loss ${firstLoss.toFixed(5)} -> ${lastLoss.toFixed(5)}; saved ${savedTo}; curve ${plotFile}`,
   );
   return {
     steps: totalSteps,
