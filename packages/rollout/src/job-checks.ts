@@ -15,16 +15,17 @@ import type { RolloutJournal } from "./rollout-journal.js";
 import type { LogitCaptureJob } from "./run-rollouts.js";
 
 /**
- * Why a job's output refuses another execution provider, and how to go on (rollout-journal's `explain`): the
- * provider that wrote the records is in the output's settings (`executionProvider`, the one actually used, so
- * `auto` records "cuda" or "cpu"), as providers round floats differently and can sample other ids from the same
- * seed; records from two would not be one run. Thread counts are not recorded: they do not change the ids.
+ * A job's output resumed on another execution provider (rollout-journal's `history`): allowed, since every
+ * record is a sample of the same model under the same seeds, but said, and the output's settings list every
+ * provider that wrote records (`executionProvider`: the one actually used, so `auto` records "cuda" or "cpu").
+ * Providers round floats differently, so a record can hold other ids than a run on one provider would have
+ * sampled. Thread counts are not recorded: they do not change the ids.
  */
-export const EXECUTION_PROVIDER_CHANGE: Readonly<
-  Record<string, (stored: unknown, wanted: unknown) => string>
+export const EXECUTION_PROVIDER_HISTORY: Readonly<
+  Record<string, (stored: readonly unknown[], wanted: unknown) => string>
 > = {
   executionProvider: (stored, wanted) =>
-    `the records were generated on the ${String(stored)} execution provider and this run is on ${String(wanted)}; providers round floats differently and can sample other token ids from the same seed, so records from both would not be one run: resume with --ep ${String(stored)} (executionProvider: ${JSON.stringify(stored)} in code or in ssb run's config), or use a new --out for a run on ${String(wanted)}`,
+    `note: this output's records so far were generated on ${stored.map(String).join(", then ")}, and this run is on ${String(wanted)}; providers round floats differently, so from here its samples can differ from the ones a run on ${String(stored.at(-1))} alone would have drawn (the same model and seeds: still valid samples). The settings file lists both; for one provider's bytes, resume with --ep ${String(stored.at(-1))} (executionProvider in code or in ssb run's config) or use a new --out.`,
 };
 
 /**

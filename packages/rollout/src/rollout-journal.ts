@@ -96,10 +96,12 @@ export interface JournalOptions {
   /** Told what reopening repaired (a torn last line it dropped), naming file and line (default: console.warn). */
   warn?: (message: string) => void;
   /**
-   * For settings whose change needs more than "use a new --out": a line saying why it matters and how to
-   * resume, from the stored and the wanted value, added to the refusal when that field differs.
+   * Settings a resume may change that the output must still tell about (the execution provider: records from
+   * two providers are samples of the same model, but not the bytes one of them would have written). The stored
+   * value becomes the list of values the output was written with, in order; a resume with a new one appends
+   * it and `warn` gets the line this function makes from the stored list and the new value.
    */
-  explain?: Readonly<Record<string, (stored: unknown, wanted: unknown) => string>>;
+  history?: Readonly<Record<string, (stored: readonly unknown[], wanted: unknown) => string>>;
 }
 
 /** Where the stored prompt of a problem was seen: its fingerprint and the line that first held it. */
@@ -126,7 +128,7 @@ export function openRolloutJournal(
       options.mayChange ?? [],
       options.addedLater ?? [],
       options.warn ?? ((m) => console.warn(m)),
-      options.explain ?? {},
+      options.history ?? {},
     );
   } catch (e) {
     if (e instanceof RolloutError || e instanceof LogitStoreError) throw e;
@@ -136,6 +138,31 @@ export function openRolloutJournal(
     const why = e instanceof Error ? e.message : String(e);
     throw new RolloutError(`${file}: cannot open the rollout output (${why})`);
   }
+}
+
+/**
+ * The settings to store on a resume: `wanted`, with each `history` field the list of values the output has
+ * been written with (one value alone stays a plain value), the new one appended and said through `warn` when
+ * it differs from the last. A field an older output lacks starts its history now.
+ */
+function withHistory(
+  found: Record<string, unknown>,
+  wanted: Record<string, unknown>,
+  history: NonNullable<JournalOptions["history"]>,
+  warn: (message: string) => void,
+): Record<string, unknown> {
+  const stored: Record<string, unknown> = { ...wanted };
+  for (const [key, say] of Object.entries(history)) {
+    if (!(key in wanted)) continue;
+    const before = key in found ? (Array.isArray(found[key]) ? (found[key] as unknown[]) : [found[key]]) : [];
+    const now = wanted[key];
+    const last = before.at(-1);
+    const values =
+      before.length > 0 && JSON.stringify(last) === JSON.stringify(now) ? before : [...before, now];
+    if (values.length > before.length && before.length > 0) warn(say(before, now));
+    stored[key] = values.length === 1 ? values[0] : values;
+  }
+  return stored;
 }
 
 /** The fields whose values differ, as "name: stored -> wanted" lines (`mayChange` and added ones left out). */
@@ -160,7 +187,7 @@ function openJournal(
   mayChange: readonly string[],
   addedLater: readonly string[],
   warn: (message: string) => void,
-  explain: NonNullable<JournalOptions["explain"]>,
+  history: NonNullable<JournalOptions["history"]>,
 ): RolloutJournal {
   if (existsSync(file) && statSync(file).isDirectory()) {
     throw new RolloutError(
@@ -181,7 +208,7 @@ function openJournal(
   // every pair twice, or (in one process) over the first one's records at the same offsets.
   const release = acquirePidLock(`${file}.lock`, file, "rollout job");
   try {
-    return openLocked(file, settings, mayChange, addedLater, release, warn, explain);
+    return openLocked(file, settings, mayChange, addedLater, release, warn, history);
   } catch (e) {
     release();
     throw e;
@@ -264,7 +291,7 @@ function openLocked(
   addedLater: readonly string[],
   release: () => void,
   warn: (message: string) => void,
-  explain: NonNullable<JournalOptions["explain"]>,
+  history: NonNullable<JournalOptions["history"]>,
 ): RolloutJournal {
   const settingsFile = `${file}.settings.json`;
   removeStaleTemps(file);
@@ -273,17 +300,15 @@ function openLocked(
   const wanted = `${JSON.stringify(settings, null, 2)}\n`;
   if (existsSync(settingsFile)) {
     const found = readStoredSettings(file, settingsFile, settings, addedLater);
-    const diff = settingsDiff(found, settings, mayChange);
+    const diff = settingsDiff(found, settings, [...mayChange, ...Object.keys(history)]);
     if (diff.length > 0) {
-      const why = Object.entries(explain)
-        .filter(([key]) => key in found && JSON.stringify(found[key]) !== JSON.stringify(settings[key]))
-        .map(([key, say]) => `\n${say(found[key], settings[key])}`)
-        .join("");
       throw new RolloutError(
-        `${file}: this output was written with other settings (${settingsFile}); use a new --out or delete both files. Stored -> now:\n${diff.join("\n")}${why}`,
+        `${file}: this output was written with other settings (${settingsFile}); use a new --out or delete both files. Stored -> now:\n${diff.join("\n")}`,
       );
     }
-    if (JSON.stringify(found) !== JSON.stringify(settings)) writeFileAtomic(settingsFile, wanted);
+    const stored = withHistory(found, settings, history, warn);
+    if (JSON.stringify(found) !== JSON.stringify(stored))
+      writeFileAtomic(settingsFile, `${JSON.stringify(stored, null, 2)}\n`);
   } else if (existsSync(file) && readFileSync(file).length > 0) {
     throw new RolloutError(
       `${file}: exists without ${path.basename(settingsFile)}; refusing to append to an unknown file`,

@@ -119,26 +119,37 @@ describe("runRollouts on an existing output", () => {
 });
 
 describe("runRollouts on another execution provider", () => {
-  it("records the provider, refuses a resume on another naming both and how to go on; an older output resumes", async () => {
+  it("records the provider; a resume on another goes on, says so, and lists both; an older output resumes", async () => {
     const out = fresh("provider.jsonl");
     const settingsFile = `${out}.settings.json`;
     await runRollouts(job(out, { problems: PROBLEMS.slice(0, 1) }));
     const settings = JSON.parse(readFileSync(settingsFile, "utf8")) as Record<string, unknown>;
-    // Before: the provider was not recorded, and a resume on another one mixed two providers' records.
     expect(settings.executionProvider).toBe("cpu");
-    // What a run on CUDA would have left: its records, and its provider in the settings.
+    // What a run on CUDA would have left: its records, and its provider in the settings. A resume on the CPU
+    // (the GPU machine gone) keeps them, says what it means, and records both providers in order.
     writeFileSync(settingsFile, JSON.stringify({ ...settings, executionProvider: "cuda" }));
-    const records = readFileSync(out, "utf8");
-    await expect(runRollouts(job(out))).rejects.toThrow(
-      /written with other settings[\s\S]*executionProvider: "cuda" -> "cpu"\nthe records were generated on the cuda execution provider and this run is on cpu; .* resume with --ep cuda \(executionProvider: "cuda" in code or in ssb run.s config\), or use a new --out for a run on cpu$/,
+    const warnings: string[] = [];
+    const resumed = await runRollouts(
+      job(out, { problems: PROBLEMS.slice(0, 2), warn: (m: string) => warnings.push(m) }),
     );
-    expect(readFileSync(out, "utf8")).toBe(records);
+    expect(resumed).toMatchObject({ written: 2, skipped: 2 });
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^note: this output's records so far were generated on cuda, and this run is on cpu; .* resume with --ep cuda \(executionProvider in code or in ssb run's config\) or use a new --out\.$/,
+      ),
+    ]);
+    expect(JSON.parse(readFileSync(settingsFile, "utf8")).executionProvider).toEqual(["cuda", "cpu"]);
+    // On the same provider again: nothing to say, nothing added.
+    warnings.length = 0;
+    await runRollouts(job(out, { problems: PROBLEMS.slice(0, 2), warn: (m: string) => warnings.push(m) }));
+    expect(warnings).toEqual([]);
+    expect(JSON.parse(readFileSync(settingsFile, "utf8")).executionProvider).toEqual(["cuda", "cpu"]);
     // An output written before the provider was recorded resumes, and gets it.
     const { executionProvider: _, ...older } = settings;
     writeFileSync(settingsFile, JSON.stringify(older));
-    expect(await runRollouts(job(out, { problems: PROBLEMS.slice(0, 2) }))).toMatchObject({
+    expect(await runRollouts(job(out, { problems: PROBLEMS.slice(0, 3) }))).toMatchObject({
       written: 2,
-      skipped: 2,
+      skipped: 4,
     });
     expect(JSON.parse(readFileSync(settingsFile, "utf8")).executionProvider).toBe("cpu");
   });

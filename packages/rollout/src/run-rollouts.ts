@@ -18,7 +18,7 @@ import type {
   RefillPolicy,
 } from "./generator.js";
 import {
-  EXECUTION_PROVIDER_CHANGE,
+  EXECUTION_PROVIDER_HISTORY,
   openJobStore,
   refuseChangedPrompt,
   refuseMissingLogits,
@@ -162,7 +162,7 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     {
       mayChange: ["n"],
       addedLater: ["modelFingerprint", "executionProvider"],
-      explain: EXECUTION_PROVIDER_CHANGE,
+      history: EXECUTION_PROVIDER_HISTORY,
       ...(options.warn ? { warn: options.warn } : {}),
     },
   );

@@ -13,7 +13,7 @@ import { RolloutError } from "./errors.js";
 import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type { GenerateProgress, Generator } from "./generator.js";
 import {
-  EXECUTION_PROVIDER_CHANGE,
+  EXECUTION_PROVIDER_HISTORY,
   openJobStore,
   refuseChangedPrompt,
   refuseMissingLogits,
@@ -165,7 +165,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     // Outputs written before the provider was stored lack it; it is added on their next run.
     {
       addedLater: ["executionProvider"],
-      explain: EXECUTION_PROVIDER_CHANGE,
+      history: EXECUTION_PROVIDER_HISTORY,
       ...(options.warn ? { warn: options.warn } : {}),
     },
   );
