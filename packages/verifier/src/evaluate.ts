@@ -116,6 +116,21 @@ function literal(value: number, text: string): Complex {
   return C.complex(value);
 }
 
+function evaluateArg(args: MathJson[], k: number, bindings: Bindings): Complex | null {
+  const arg = args[k];
+  return arg === undefined ? null : evaluate(arg, bindings);
+}
+
+function evaluateAll(args: MathJson[], bindings: Bindings): Complex[] | null {
+  const out: Complex[] = [];
+  for (const a of args) {
+    const v = evaluate(a, bindings);
+    if (v === null) return null;
+    out.push(v);
+  }
+  return out;
+}
+
 /**
  * Evaluates MathJSON with float64 complex arithmetic. Returns null for anything it does not know (sums,
  * integrals, subscripts, errors), so callers can fall back; never loops: time is linear in the tree's size.
@@ -136,36 +151,25 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
   }
   const head = json[0];
   const args = json.slice(1) as MathJson[];
-  const ev = (k: number): Complex | null =>
-    args[k] === undefined ? null : evaluate(args[k] as MathJson, bindings);
-  const all = (): Complex[] | null => {
-    const out: Complex[] = [];
-    for (const a of args) {
-      const v = evaluate(a, bindings);
-      if (v === null) return null;
-      out.push(v);
-    }
-    return out;
-  };
 
   switch (head) {
     case "Add": {
-      const vs = all();
+      const vs = evaluateAll(args, bindings);
       return vs && vs.length > 0 ? checked(vs, vs.reduce(C.add), false) : null;
     }
     case "Multiply": {
-      const vs = all();
+      const vs = evaluateAll(args, bindings);
       return vs && vs.length > 0 ? checked(vs, vs.reduce(C.mul), true) : null;
     }
     case "InvisibleOperator": {
       // `2\frac{1}{2}` is the mixed number 2½ in contest answers, not 2 × ½.
       const mixed = mixedNumber(args);
       if (mixed !== null) return C.complex(mixed);
-      const vs = all();
+      const vs = evaluateAll(args, bindings);
       return vs && vs.length > 0 ? checked(vs, vs.reduce(C.mul), true) : null;
     }
     case "Subtract": {
-      const vs = all();
+      const vs = evaluateAll(args, bindings);
       if (!vs || vs.length === 0) return null;
       return vs.length === 1
         ? C.neg(vs[0] as Complex)
@@ -178,66 +182,66 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
         const mixed = mixedNumber(inner.slice(1) as MathJson[]);
         if (mixed !== null) return C.complex(-mixed);
       }
-      const v = ev(0);
+      const v = evaluateArg(args, 0, bindings);
       return v && C.neg(v);
     }
     case "Divide":
     case "Rational": {
-      const a = ev(0);
-      const b = ev(1);
+      const a = evaluateArg(args, 0, bindings);
+      const b = evaluateArg(args, 1, bindings);
       return a && b && checked([a, b], C.div(a, b), true);
     }
     case "Power": {
-      const a = ev(0);
-      const b = ev(1);
+      const a = evaluateArg(args, 0, bindings);
+      const b = evaluateArg(args, 1, bindings);
       return a && b && checked([a, b], C.pow(a, b), true);
     }
     case "Square": {
-      const a = ev(0);
+      const a = evaluateArg(args, 0, bindings);
       return a && checked([a], C.mul(a, a), true);
     }
     case "Sqrt": {
-      const a = ev(0);
+      const a = evaluateArg(args, 0, bindings);
       return a && C.sqrt(a);
     }
     case "Root": {
-      const a = ev(0);
-      const n = ev(1);
+      const a = evaluateArg(args, 0, bindings);
+      const n = evaluateArg(args, 1, bindings);
       return a && n && checked([a, n], C.pow(a, C.div(C.complex(1), n)), true);
     }
     case "Exp": {
-      const a = ev(0);
+      const a = evaluateArg(args, 0, bindings);
       return a && checked([a], C.exp(a), true);
     }
     case "Ln": {
-      const a = ev(0);
+      const a = evaluateArg(args, 0, bindings);
       return a && checked([a], C.log(a), false);
     }
     case "Log": {
-      const a = ev(0);
+      const a = evaluateArg(args, 0, bindings);
       if (!a) return null;
-      const base = args.length > 1 ? ev(1) : C.complex(10);
+      const base = args.length > 1 ? evaluateArg(args, 1, bindings) : C.complex(10);
       return base && checked([a, base], C.div(C.log(a), C.log(base)), false);
     }
     case "Lb": {
-      const a = ev(0);
+      const a = evaluateArg(args, 0, bindings);
       return a && checked([a], C.div(C.log(a), C.complex(Math.LN2)), false);
     }
     case "Lg": {
-      const a = ev(0);
+      const a = evaluateArg(args, 0, bindings);
       return a && checked([a], C.div(C.log(a), C.complex(Math.LN10)), false);
     }
     case "Abs": {
-      const a = ev(0);
+      const a = evaluateArg(args, 0, bindings);
       return a && C.complex(C.abs(a));
     }
     case "Factorial": {
-      const a = ev(0);
+      const a = evaluateArg(args, 0, bindings);
       return a && a.im === 0 ? checked([a], C.complex(factorial(a.re)), false) : null;
     }
     case "Complex": {
-      const re = ev(0);
-      const im = ev(1) ?? C.complex(0);
+      const re = evaluateArg(args, 0, bindings);
+      const im = evaluateArg(args, 1, bindings) ?? C.complex(0);
       return re && C.complex(re.re, im.re);
     }
     case "Delimiter": {
@@ -246,12 +250,12 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
       if (args.length >= 1 && !(Array.isArray(inner) && inner[0] === "Sequence" && inner.length !== 2)) {
         return Array.isArray(inner) && inner[0] === "Sequence"
           ? evaluate(inner[1] as MathJson, bindings)
-          : ev(0);
+          : evaluateArg(args, 0, bindings);
       }
       return null;
     }
     case "Sequence":
-      return args.length === 1 ? ev(0) : null;
+      return args.length === 1 ? evaluateArg(args, 0, bindings) : null;
     case "Apply": {
       // `\tan^{-1}(1)` parses as Apply(InverseFunction(Tan), 1).
       const fn = args[0];
@@ -263,7 +267,7 @@ export function evaluate(json: MathJson, bindings: Bindings = {}): Complex | nul
     default: {
       const real = typeof head === "string" ? REAL_FUNCTIONS[head] : undefined;
       if (!real) return null;
-      const a = ev(0);
+      const a = evaluateArg(args, 0, bindings);
       return a && a.im === 0 ? checked([a], C.complex(real(a.re)), false) : null;
     }
   }

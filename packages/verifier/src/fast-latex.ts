@@ -14,7 +14,7 @@ import type { MathJson } from "./math-json.js";
  * behaviour is simple, and refuses the corners where it is not: two adjacent letters (`xy`, `sin`), a letter
  * before `(` (function application depends on the engine's state), digits split by spaces (`2 3` is 23),
  * exponent and repeating-decimal forms after a number (`1e3`, `0.1(6)`), stacked superscripts (`2^3^4`),
- * repeated signs (`--x`), subscripts, commas, `\cdot`/`\times` (`2\cdot10^3` is a number to the engine), and
+ * repeated signs (`--x`, `++`, `-+`), subscripts, commas, `\cdot`/`\times` (`2\cdot10^3` is a number to the engine), and
  * every other command. `fast-latex.test.ts` checks the output against the engine's on every case table, the
  * MATH500/GSM8K answers and generated shapes; bump those checks with the engine's version.
  */
@@ -106,8 +106,8 @@ function tokenize(text: string): Token[] | null {
     }
     if (c === "+" || c === "-") {
       const after = nextNonSpace(text, i + 1);
-      // `--x` is a decrement, `+-` and `-+` have their own rules.
-      if (after === "+" || after === "-") return null;
+      // `--x` is a decrement, `++` and `-+` have rules of their own; `+-` is plain (`x+-3` is Add(x, Negate(3))).
+      if (after === "+" || (after === "-" && c === "-")) return null;
       tokens.push({ kind: "op", op: c });
       i++;
       continue;
