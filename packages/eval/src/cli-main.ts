@@ -387,6 +387,7 @@ function summarizeRun(run: ReturnType<typeof loadRun>, resamples: number): RunSu
     {
       name: run.name,
       ...(m ? { modelId: m.modelId, n: m.n, sampling: { ...m.sampling }, seed: m.seed } : {}),
+      ...(m?.executionProviders !== undefined ? { executionProviders: m.executionProviders } : {}),
     },
     {
       bootstrap: { resamples },

@@ -49,6 +49,12 @@ export interface SampleGenerator {
   readonly fingerprint?: string;
   /** What `fingerprint` covers, in words ("the replies file r.jsonl"): named when a rerun's differs. */
   readonly fingerprintOf?: string;
+  /**
+   * Where the samples are generated (openModelGenerator: onnxruntime's provider actually used, `cpu`, `cuda`
+   * or `webgpu`). Recorded in run.json's `executionProviders`, every one that wrote samples, in order; not a
+   * setting a resume must keep (providers differ in float rounding only), but the report says it.
+   */
+  readonly executionProvider?: string;
   /** Yields exactly one sample per requested (problemId, sampleIndex), in any order. */
   generate(request: GenerationRequest): AsyncIterable<GeneratedSample>;
   close?(): Promise<void>;

@@ -94,6 +94,7 @@ describe("fromRolloutGenerator", () => {
         });
         // The fingerprint beforeOpen is given (before any export) is the one the generator reports.
         expect(before).toBe(gen.fingerprint);
+        expect(gen.executionProvider).toBe("cpu"); // recorded in run.json's executionProviders
         fingerprints.push(gen.fingerprint);
         await gen.close?.();
         return log;

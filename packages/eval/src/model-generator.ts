@@ -18,6 +18,8 @@ import type { ModelIdentity } from "./run-manifest.js";
 /** What the adapter needs of rollout's Generator (structural, so tests can pass a stand-in). */
 export interface RolloutGeneratorLike {
   readonly modelId: string;
+  /** Where it runs (rollout's Generator: `session.executionProvider`, the provider actually used). */
+  readonly session?: { readonly executionProvider: string };
   generate(prompts: Iterable<PromptInput>, options?: GenerateOptions): AsyncIterable<FinishedSequence>;
   close(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export function fromRolloutGenerator(
 ): SampleGenerator {
   return {
     modelId: options.modelId ?? gen.modelId,
+    ...(gen.session !== undefined ? { executionProvider: gen.session.executionProvider } : {}),
     ...(options.fingerprint !== undefined ? { fingerprint: options.fingerprint } : {}),
     ...(options.fingerprintOf !== undefined ? { fingerprintOf: options.fingerprintOf } : {}),
     async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {

@@ -182,9 +182,10 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     r.run.n === undefined ? "" : String(r.run.n),
     r.run.sampling === undefined ? "" : JSON.stringify(r.run.sampling),
     r.run.seed === undefined ? "" : String(r.run.seed),
+    r.run.executionProviders === undefined ? "" : r.run.executionProviders.join(", then "),
   ]);
   sections.push("<h2>Runs</h2>");
-  sections.push(htmlTable(["run", "model", "n", "sampling", "seed"], settings));
+  sections.push(htmlTable(["run", "model", "n", "sampling", "seed", "generated on"], settings));
 
   const title = input.title ?? "ssb-eval report";
   return `<!DOCTYPE html>

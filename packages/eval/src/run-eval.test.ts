@@ -87,6 +87,34 @@ describe("runEval with a scripted generator", () => {
     expect(result.records).toEqual(all);
   });
 
+  it("records where samples were generated; a resume on another provider goes on, says so and lists both", async () => {
+    const out = join(root, "providers");
+    const runFile = join(out, "run.json");
+    const on = (executionProvider: string) => ({ ...fakeGenerator(), executionProvider });
+    // A run on CUDA, cut back to half its samples (a partial run), then finished on the CPU.
+    await runEval({ config, generator: on("cuda"), outDir: out, reports: false });
+    expect(JSON.parse(readFileSync(runFile, "utf8")).executionProviders).toEqual(["cuda"]);
+    const kept = readRecords(join(out, "records.jsonl")).records.filter((r) => r.sampleIndex < 2);
+    writeFileSync(join(out, "records.jsonl"), kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    const warnings: string[] = [];
+    const resumed = await runEval({
+      config,
+      generator: on("cpu"),
+      outDir: out,
+      reports: false,
+      warn: (m) => warnings.push(m),
+    });
+    expect(resumed.generated).toBeGreaterThan(0);
+    expect(warnings).toEqual([
+      expect.stringMatching(/generated on cuda, and this run is on cpu; providers round floats differently/),
+    ]);
+    expect(JSON.parse(readFileSync(runFile, "utf8")).executionProviders).toEqual(["cuda", "cpu"]);
+    expect(resumed.summary.run.executionProviders).toEqual(["cuda", "cpu"]);
+    // A generator that does not say (a replies file) changes nothing.
+    await runEval({ config, generator: fakeGenerator(), outDir: out, reports: false });
+    expect(JSON.parse(readFileSync(runFile, "utf8")).executionProviders).toEqual(["cuda", "cpu"]);
+  });
+
   it("refuses a user template without {{question}} before writing anything, so the fixed rerun can start", async () => {
     const out = join(root, "template");
     const bad = { ...config, limit: 2, userTemplate: "oops" };

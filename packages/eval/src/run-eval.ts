@@ -23,7 +23,14 @@ import {
   readRecords,
   writeRecordsAtomic,
 } from "./records-file.js";
-import { buildManifest, checkRunManifest, type ModelIdentity, type RunManifest } from "./run-manifest.js";
+import {
+  buildManifest,
+  checkRunManifest,
+  type ModelIdentity,
+  nextExecutionProviders,
+  type RunManifest,
+  readRunManifest,
+} from "./run-manifest.js";
 import { isSamplingField, REQUIRED_SAMPLING_FIELDS, SAMPLING_RULES } from "./sampling-rules.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
 import type { Problem, SampleRecord, SamplingParams } from "./types.js";
@@ -318,6 +325,27 @@ function prepareEval(input: RunEvalInput): {
   return { files, loaded: loadRunBenchmarks(config, input.dataDir) };
 }
 
+/**
+ * A resumed run on another execution provider goes on (its samples are the same model's under the same seeds;
+ * providers differ in float rounding only, so some samples can differ from one provider's), and run.json lists
+ * every provider that wrote samples, in order.
+ */
+function recordExecutionProvider(
+  runFile: string,
+  now: string | undefined,
+  warn: ((message: string) => void) | undefined,
+): string[] | undefined {
+  const stored = readRunManifest(runFile);
+  const providers = nextExecutionProviders(stored, now);
+  if (providers === null) return stored.executionProviders;
+  if (providers.length > 1)
+    (warn ?? ((m: string) => process.emitWarning(m)))(
+      `ssb-eval: ${runFile}: its samples so far were generated on ${providers.slice(0, -1).join(", then ")}, and this run is on ${now}; providers round floats differently, so some samples can differ from a run on one provider (run.json lists both)`,
+    );
+  writeFileAtomic(runFile, `${JSON.stringify({ ...stored, executionProviders: providers }, null, 2)}\n`);
+  return providers;
+}
+
 async function evalLocked(
   input: RunEvalInput,
   files: ReturnType<typeof outputFiles>,
@@ -334,6 +362,9 @@ async function evalLocked(
   const done = new Map<string, SampleRecord>();
   for (const r of existing.records) done.set(key(r.benchmark, r.problemId, r.sampleIndex), r);
   if (!hasRunFile) writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
+  const providers = hasRunFile
+    ? recordExecutionProvider(files.run, generator.executionProvider, input.warn)
+    : manifest.executionProviders;
   const resumed = done.size;
   const total = loaded.reduce((s, b) => s + b.problems.length * config.n, 0);
   input.onProgress?.({ done: resumed, total, resumed });
@@ -419,6 +450,7 @@ async function evalLocked(
       n: config.n,
       sampling: { ...config.sampling },
       seed: config.seed,
+      ...(providers !== undefined ? { executionProviders: providers } : {}),
     },
     {
       bootstrap: { resamples: config.bootstrap?.resamples ?? 2000, seed: config.bootstrap?.seed ?? 0 },

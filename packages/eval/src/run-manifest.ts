@@ -29,11 +29,18 @@ export interface RunManifest {
   userTemplate: string;
   grade: GradeOptions;
   benchmarks: { name: string; spec: BenchmarkSpec; fileSha256: string; problemIds: string[] }[];
+  /**
+   * The execution providers the samples were generated on, in the order runs used them (a run resumed on
+   * another appends it). Not compared on resume; absent when the generator does not say (a replies file).
+   */
+  executionProviders?: string[];
 }
 
 /** What run.json records of the model (a SampleGenerator is one), known before any sample is generated. */
 export interface ModelIdentity {
   readonly modelId: string;
+  /** Where samples are generated (see SampleGenerator.executionProvider): recorded, not compared. */
+  readonly executionProvider?: string;
   readonly fingerprint?: string;
   /** What the fingerprint covers, for the message when a rerun's differs ("the replies file r.jsonl"). */
   readonly fingerprintOf?: string;
@@ -64,7 +71,18 @@ export function buildManifest(
       fileSha256: sha256(readFileSync(b.file, "utf8")),
       problemIds: b.problems.map((p) => p.id),
     })),
+    ...(model.executionProvider !== undefined ? { executionProviders: [model.executionProvider] } : {}),
   };
+}
+
+/**
+ * The execution providers after this run: the stored list, with `now` appended when it is not the last one
+ * (a run resumed on another provider). Null when nothing changes.
+ */
+export function nextExecutionProviders(stored: RunManifest, now: string | undefined): string[] | null {
+  if (now === undefined) return null;
+  const before = Array.isArray(stored.executionProviders) ? stored.executionProviders : [];
+  return before.at(-1) === now ? null : [...before, now];
 }
 
 /** The first top-level field (or benchmark) where two manifests differ, or null. */
@@ -72,6 +90,7 @@ export function manifestDifference(a: RunManifest, b: RunManifest): string | nul
   // Both manifests' keys: a run.json written before a field existed lacks it, and that is a difference too.
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof RunManifest)[];
   for (const key of keys) {
+    if (key === "executionProviders") continue; // a record of where samples came from, not a setting
     if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
       if (key === "benchmarks") {
         const names = (m: RunManifest) => m.benchmarks.map((x) => x.name).join(",");
@@ -111,6 +130,9 @@ export function readRunManifest(file: string): RunManifest {
   if (!(isObject(value.sampling) && typeof value.sampling.maxNewTokens === "number"))
     throw bad("sampling", "an object with maxNewTokens");
   if (!Array.isArray(value.benchmarks)) throw bad("benchmarks", "a list");
+  const providers = value.executionProviders;
+  if (providers !== undefined && !(Array.isArray(providers) && providers.every((p) => typeof p === "string")))
+    throw bad("executionProviders", "a list of provider names");
   value.benchmarks.forEach((b: unknown, i) => {
     const ok =
       isObject(b) &&

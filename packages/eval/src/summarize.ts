@@ -62,6 +62,8 @@ export interface RunInfo {
   n?: number;
   sampling?: Record<string, unknown>;
   seed?: number;
+  /** Where the samples were generated (run.json's executionProviders), in the order runs used them. */
+  executionProviders?: string[];
 }
 
 export interface RunSummary {
