@@ -12,7 +12,8 @@ import type { MathJson } from "./math-json.js";
  * (compute-engine 0.30.2, `_Parser.parseExpression` / `parsePrimary` / `parseSupsub` and the `Add`,
  * `Subtract`, `Negate`, `/`, `\frac`, `\sqrt` dictionary entries) on a grammar cut down to where that
  * behaviour is simple, and refuses the corners where it is not: two adjacent letters (`xy`, `sin`), a letter
- * before `(` (function application depends on the engine's state), digits split by spaces (`2 3` is 23),
+ * before `(` (function application depends on the engine's state), `G` (Catalan's constant), upper-case
+ * exponents (`x^T`, a transpose), digits split by spaces (`2 3` is 23),
  * exponent and repeating-decimal forms after a number (`1e3`, `0.1(6)`), stacked superscripts (`2^3^4`),
  * repeated signs (`--x`, `++`, `-+`), subscripts, commas, `\cdot`/`\times` (`2\cdot10^3` is a number to the engine), and
  * every other command. `fast-latex.test.ts` checks the output against the engine's on every case table, the
@@ -43,8 +44,9 @@ const MAX_CHARS = 200;
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
 const isLetter = (c: string | undefined): boolean =>
   c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z"));
-/** Lower-case only: to the engine `G` is Catalan's constant and `x^T` a transpose. */
 const isLowerCase = (c: string | undefined): boolean => c !== undefined && c >= "a" && c <= "z";
+/** To the engine `G` is Catalan's constant; every other letter is a plain symbol (`x^T` aside: see below). */
+const isSymbolLetter = (c: string | undefined): boolean => isLetter(c) && c !== "G";
 const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\n" || c === "\r";
 
 function nextNonSpace(text: string, i: number): string | undefined {
@@ -87,7 +89,7 @@ function tokenize(text: string): Token[] | null {
       i = j;
       continue;
     }
-    if (isLowerCase(c)) {
+    if (isSymbolLetter(c)) {
       // `xy` and `sin` may be one name to the engine; `f(x)` may be a function call.
       if (isLetter(text[i + 1]) || nextNonSpace(text, i + 1) === "(") return null;
       tokens.push({ kind: "sym", name: c });
@@ -114,13 +116,13 @@ function tokenize(text: string): Token[] | null {
     }
     if (c === "^") {
       const after = text[i + 1];
-      // One character or a group: `x^23` is x^2 times 3. Anything else (`x^-1`, `x^ 2`, `x^\pi`) goes to the engine.
+      // One character or a group: `x^23` is x^2 times 3. Anything else (`x^-1`, `x^ 2`, `x^\pi`) goes to the
+      // engine, and so do upper-case exponents (`x^T` is a transpose, `x^H` may be).
       if (!(after === "{" || isLowerCase(after) || isDigit(after))) return null;
       tokens.push({ kind: "op", op: "^" });
       if (isDigit(after)) {
         tokens.push({ kind: "num", text: after as string });
-        const next = text[i + 2];
-        if (next === "." || isSpace(next)) return null;
+        if (text[i + 2] === ".") return null;
         i += 2;
       } else i++;
       continue;
@@ -271,8 +273,11 @@ class Parser {
       this.index++;
       const e = this.peek();
       let exponent: MathJson;
-      if (isOp(e, "{")) exponent = this.parseGroup();
-      else if (e !== undefined && (e.kind === "num" || e.kind === "sym")) {
+      if (isOp(e, "{")) {
+        exponent = this.parseGroup();
+        // `x^{T}` may be a transpose, as `x^T` is.
+        if (typeof exponent === "string" && exponent !== exponent.toLowerCase()) throw new Unsupported();
+      } else if (e !== undefined && (e.kind === "num" || e.kind === "sym")) {
         this.index++;
         exponent = e.kind === "num" ? numberJson(e.text) : e.name;
       } else throw new Unsupported();
