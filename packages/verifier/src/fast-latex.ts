@@ -13,10 +13,10 @@ import type { MathJson } from "./math-json.js";
  * `Subtract`, `Negate`, `/`, `\frac`, `\sqrt` dictionary entries) on a grammar cut down to where that
  * behaviour is simple, and refuses the corners where it is not: two adjacent letters (`xy`, `sin`), a letter
  * before `(` (function application depends on the engine's state), `G` (Catalan's constant), upper-case
- * exponents (`x^T`, a transpose), digits split by spaces (`2 3` is 23),
- * exponent and repeating-decimal forms after a number (`1e3`, `0.1(6)`), stacked superscripts (`2^3^4`),
- * repeated signs (`--x`, `++`, `-+`), subscripts, commas, `\cdot`/`\times` (`2\cdot10^3` is a number to the engine), and
- * every other command. `fast-latex.test.ts` checks the output against the engine's on every case table, the
+ * exponents (`x^T`, a transpose), digits split by spaces (`2 3` is 23), exponent and repeating-decimal forms
+ * after a number (`1e3`, `0.1(6)`), stacked superscripts (`2^3^4`), repeated signs (`--x`, `++`, `-+`),
+ * subscripts, commas, `\cdot`/`\times` (`2\cdot10^3` is a number to the engine), numerals of 10 digits or more,
+ * and every other command. `fast-latex.test.ts` checks the output against the engine's on every case table, the
  * MATH500/GSM8K answers and generated shapes; bump those checks with the engine's version.
  */
 
@@ -34,8 +34,8 @@ const INVISIBLE = 650;
 const EXPONENTIATION = 700;
 
 /**
- * Longest numerals taken here (digits, less an integer part's leading zeros): from 10 digits on the engine
- * writes some as `{num: "..."}` objects (`495.350956917`), up to 9 always as JSON numbers.
+ * Longest numerals taken here (digits without the point and leading zeros: `0.0012` has 2): from 10 digits on
+ * the engine writes some as `{num: "..."}` objects (`495.350956917`), up to 9 always as JSON numbers.
  */
 const MAX_DIGITS = 9;
 /** Longer text goes to the engine (the caller caps parser input at 200 characters anyway). */
