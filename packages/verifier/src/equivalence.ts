@@ -1,4 +1,4 @@
-import { type Budget, BudgetExceededError, budgetClockMs, startBudget } from "./budget.js";
+import { type Budget, BudgetExceededError, startBudget } from "./budget.js";
 import type { Complex } from "./complex.js";
 import * as C from "./complex.js";
 import {
@@ -120,11 +120,7 @@ function scalarsEqual(gold: string, pred: string, gPct: boolean, pPct: boolean, 
   )
     return false;
   if (maxNesting(gold) > MAX_PARSE_NESTING || maxNesting(pred) > MAX_PARSE_NESTING) return false;
-  if (!engineIsWarm()) {
-    const start = budgetClockMs();
-    warmUpEngine();
-    ctx.budget.extend(budgetClockMs() - start);
-  }
+  if (!engineIsWarm()) ctx.budget.exclude(warmUpEngine);
   ctx.budget.check();
 
   const gv = gn ? C.complex(gn.value) : constantValue(gold);

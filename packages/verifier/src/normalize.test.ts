@@ -1,7 +1,8 @@
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { budgetClockMs } from "./budget.js";
-import { normalizeAnswer, TRAILING_WORDS } from "./normalize.js";
+import { normalizeAnswer, normalizeByRules, TRAILING_WORDS } from "./normalize.js";
 
 /** The trailing-units pattern before it was made linear: the reference TRAILING_WORDS must agree with. */
 const BACKTRACKING_PATTERN = /^(.*?[\d}]\s*)((?:\s*[a-zA-Z][a-zA-Z./]*(?:\s*\^\s*\{?\d\}?)?)+)\s*$/;
@@ -35,5 +36,33 @@ describe("trailing units", () => {
       }),
       { numRuns: 20_000, seed: 7 },
     );
+  });
+});
+
+describe("the plain-number short-cut", () => {
+  it("gives what the rules give for every plain number (GSM8K's golds and generated ones)", () => {
+    const gsm = readFileSync(new URL("../../../data/gsm8k/test.jsonl", import.meta.url), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { answer: string }).answer.split("####").pop()?.trim() ?? "");
+    for (const gold of gsm) expect(normalizeAnswer(gold), gold).toEqual(normalizeByRules(gold));
+    const plain = fc
+      .tuple(
+        fc.constantFrom("", "-", "+", " "),
+        fc.stringMatching(/^\d[\d,]{0,12}$/),
+        fc.option(fc.stringMatching(/^\.\d{1,6}$/), { nil: "" }),
+        fc.constantFrom("", " ", "\n"),
+      )
+      .map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(plain, (s) => {
+        expect(normalizeAnswer(s)).toEqual(normalizeByRules(s));
+      }),
+      { numRuns: 5_000, seed: 3 },
+    );
+    // Near misses take the rules: a trailing point, a percent, units.
+    expect(normalizeAnswer("5.").text).toBe("5");
+    expect(normalizeAnswer("50%")).toEqual({ text: "50", percent: true });
+    expect(normalizeAnswer("12 cm").text).toBe("12");
   });
 });

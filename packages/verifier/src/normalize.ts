@@ -102,7 +102,20 @@ function stripTrailingUnits(text: string): { text: string; percent: boolean } {
  * wrappers, units, degree marks, currency and percent signs, a leading `x =`, and a trailing period; rewrites
  * `\dfrac`/`\tfrac` and `\frac12`/`\sqrt2` shorthands. Structure (lists, intervals, matrices) is left intact.
  */
+/**
+ * A plain number (`72`, `-3`, `1,234.50`): every rule below leaves it as it is, so it skips them. Most answers in
+ * integer datasets (GSM8K) are such numbers, and the rules were two thirds of grading one.
+ */
+const PLAIN_NUMBER = /^[-+]?\d[\d,]*(?:\.\d+)?$/;
+
 export function normalizeAnswer(raw: string): NormalizedAnswer {
+  const trimmed = raw.trim();
+  if (PLAIN_NUMBER.test(trimmed)) return { text: trimmed, percent: false };
+  return normalizeByRules(trimmed);
+}
+
+/** normalizeAnswer without the plain-number short-cut (exported for the test that they agree). */
+export function normalizeByRules(raw: string): NormalizedAnswer {
   let s = raw.trim();
   let percent = false;
 
