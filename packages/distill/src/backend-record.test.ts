@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSyntheticKd, type SyntheticKd } from "../test/synthetic.js";
-import type { BackendPreference } from "./backend.js";
+import { activeBackendName, type BackendPreference, selectBackend } from "./backend.js";
 import { backendChangeNote, withBackendSpan } from "./backend-record.js";
 import { runTraining } from "./run-training.js";
+import { tf } from "./tf.js";
 import { latestCheckpoint } from "./train-checkpoint.js";
 import { resolveTrainConfig } from "./train-config.js";
 
@@ -24,6 +25,7 @@ async function run(
   backend: BackendPreference,
   resume: boolean,
   stopAfter?: number,
+  workers = 1,
 ): Promise<string[]> {
   const lines: string[] = [];
   const stop = new AbortController();
@@ -32,7 +34,13 @@ async function run(
     dataFile: data.pairsFile,
     logitsDir: data.logitsDir,
     outDir,
-    config: resolveTrainConfig({ promptMode: "raw", epochs: 2, batchSize: 4, lora: { r: 2, alpha: 2 } }),
+    config: resolveTrainConfig({
+      promptMode: "raw",
+      epochs: 2,
+      batchSize: 4,
+      lora: { r: 2, alpha: 2 },
+      workers,
+    }),
     resume,
     backend,
     progress: false,
@@ -48,6 +56,16 @@ async function run(
 async function storedBackends(outDir: string): Promise<unknown> {
   return (await latestCheckpoint(path.join(outDir, "checkpoints")))?.state.backends;
 }
+
+describe("activeBackendName (what train() records when not told)", () => {
+  it("is the package selectBackend chose while tfjs runs it, else tfjs' own name", async () => {
+    await selectBackend("wasm", () => {});
+    expect(activeBackendName()).toBe("wasm");
+    await tf.setBackend("cpu"); // set by other means: tfjs' name
+    expect(activeBackendName()).toBe("cpu");
+    await selectBackend("wasm", () => {});
+  });
+});
 
 describe("the backend that trained each step", () => {
   it("spans: one per backend change, extended while the backend stays", () => {
@@ -73,6 +91,14 @@ describe("the backend that trained each step", () => {
     expect(await storedBackends(out)).toEqual([
       { backend: "wasm", firstStep: 1, lastStep: 2 },
       { backend: "cpu", firstStep: 3, lastStep: 4 },
+    ]);
+  }, 120_000);
+
+  it("with worker threads (always wasm) beside a main thread on another backend, records both", async () => {
+    const out = path.join(dir, "workers");
+    await run(out, "cpu", false, undefined, 2);
+    expect(await storedBackends(out)).toEqual([
+      { backend: "cpu + 1 wasm worker", firstStep: 1, lastStep: 4 },
     ]);
   }, 120_000);
 

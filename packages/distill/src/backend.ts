@@ -90,6 +90,20 @@ async function selectNow(preference: BackendPreference, log: (line: string) => v
 
   function done(info: BackendInfo): BackendInfo {
     log(`[distill] tfjs backend: ${info.description}`);
+    selected = info;
     return info;
   }
+}
+
+/** What the last selectBackend chose (see activeBackendName). */
+let selected: BackendInfo | null = null;
+
+/**
+ * The package name of the backend tfjs runs on now, as runTraining records it ("tfjs-node-gpu", "tfjs-node",
+ * "wasm", "cpu"): selectBackend's provider while tfjs still runs its backend, else tfjs' own name (which says
+ * "tensorflow" for both tfjs-node packages). So train() called directly and runTraining record the same name.
+ */
+export function activeBackendName(): string {
+  const now = tf.getBackend();
+  return selected !== null && selected.backend === now ? selected.provider : now;
 }

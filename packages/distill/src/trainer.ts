@@ -9,6 +9,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { LoraConfig } from "@ssb/model";
 import { AdamW, globalNorm } from "./adamw.js";
+import { activeBackendName } from "./backend.js";
 import { backendChangeNote, storedBackendSpans, withBackendSpan } from "./backend-record.js";
 import { planSteps } from "./batching.js";
 import { DataParallelPool, type ModelSource, parallelGradients } from "./data-parallel.js";
@@ -69,8 +70,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /**
    * The backend this run trains on, recorded with the steps it trains in each checkpoint (`backends`); a resume
-   * on another one is logged. Default: tfjs' name for the active one ("tensorflow" for both tfjs-node
-   * packages; runTraining passes selectBackend's provider, which tells them apart).
+   * on another one is logged. Default: the package of the active one as selectBackend chose it (`tfjs-node`,
+   * `wasm`, ...: the name runTraining records), or tfjs' own name when the backend was set by other means.
    */
   backend?: string;
 }
@@ -237,7 +238,12 @@ async function trainWith(options: TrainOptions, parts: TrainParts): Promise<Trai
   const checkpointsDir = path.join(outDir, "checkpoints");
   const metricsFile = path.join(outDir, "metrics.jsonl");
   const plotFile = path.join(outDir, "loss.svg");
-  const backend = options.backend ?? tf.getBackend();
+  const mainBackend = options.backend ?? activeBackendName();
+  // Data-parallel worker threads always train on wasm: a main thread on another backend makes a mixed run.
+  const backend =
+    config.workers > 1 && mainBackend !== "wasm"
+      ? `${mainBackend} + ${config.workers - 1} wasm worker${config.workers > 2 ? "s" : ""}`
+      : mainBackend;
   let startStep = 0;
   let resumedFrom: number | null = null;
   let elapsedBefore = 0;
