@@ -528,5 +528,21 @@ describe("ssb-eval CLI", () => {
       `warning: ${partial} is incomplete: 15/20 samples (rerun it to finish); the numbers below cover only the samples it has\n`,
     );
     expect(c.out()).toContain("cmp-partial vs cmp-full");
+    // Samples from two execution providers: said, since rounding alone can change a few of them.
+    const runFile = join(partial, "run.json");
+    const manifest = JSON.parse(readFileSync(runFile, "utf8")) as Record<string, unknown>;
+    writeFileSync(runFile, JSON.stringify({ ...manifest, executionProviders: ["cuda"] }));
+    writeFileSync(
+      join(full, "run.json"),
+      JSON.stringify({
+        ...JSON.parse(readFileSync(join(full, "run.json"), "utf8")),
+        executionProviders: ["cpu"],
+      }),
+    );
+    const p = capture();
+    expect(await main(["compare", full, partial], p.io)).toBe(0);
+    expect(p.err()).toContain(
+      "note: A's samples were generated on cpu and B's on cuda; providers round floats differently",
+    );
   });
 });

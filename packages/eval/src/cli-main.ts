@@ -397,6 +397,18 @@ function summarizeRun(run: ReturnType<typeof loadRun>, resamples: number): RunSu
   );
 }
 
+/**
+ * A note when the two runs' samples were generated on different execution providers (run.json's
+ * executionProviders): providers round floats differently, so some samples differ for that reason alone.
+ */
+function providersNote(a: ReturnType<typeof loadRun>, b: ReturnType<typeof loadRun>): string | null {
+  const pa = a.manifest?.executionProviders;
+  const pb = b.manifest?.executionProviders;
+  if (pa === undefined || pb === undefined || JSON.stringify(pa) === JSON.stringify(pb)) return null;
+  const show = (p: readonly string[]) => p.join(", then ");
+  return `note: A's samples were generated on ${show(pa)} and B's on ${show(pb)}; providers round floats differently, so some samples may differ for that reason as well as the models'`;
+}
+
 /** A warning when a run's records do not cover all its problems x n (an interrupted run), else null. */
 function incompleteWarning(path: string, run: ReturnType<typeof loadRun>): string | null {
   const m = run.manifest;
@@ -451,6 +463,8 @@ function compareCommand(args: string[], io: CliIo): number {
     const warning = incompleteWarning(path, i === 0 ? a : b);
     if (warning) io.stderr.write(`${warning}\n`);
   });
+  const providers = providersNote(a, b);
+  if (providers !== null) io.stderr.write(`${providers}\n`);
   if (a.name === b.name) {
     a.name = `A:${a.name}`;
     b.name = `B:${b.name}`;
