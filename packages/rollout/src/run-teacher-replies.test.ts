@@ -279,6 +279,27 @@ describe("ssb-rollout --teacher-prompts", () => {
       const store = await openLogitStore(logits);
       expect(store.meta.captureTemperature).toBe(0.7);
       store.close();
+      // Read from a file (the CLI), the prompts are named by their lines.
+      const file = path.join(work, "mixed-prompts.jsonl");
+      writeFileSync(file, `${prompts.map((p) => JSON.stringify(p)).join("\n")}\n`);
+      const err = sink();
+      const args = [
+        "--model",
+        modelDir,
+        "--teacher-prompts",
+        file,
+        "--out",
+        path.join(work, "mixed-cli.jsonl"),
+      ];
+      expect(
+        await runCli([...args, "--capture-logits", path.join(work, "mixed-cli-logits")], {
+          out: sink().stream,
+          err: err.stream,
+        }),
+      ).not.toBe(0);
+      expect(err.text()).toContain(
+        `(0.4 at ${file}:1 requests[0] "q1#1", 0.7 at ${file}:3 requests[0] "q3#1")`,
+      );
     } finally {
       await gen.close();
     }

@@ -95,11 +95,22 @@ function messagesHash(messages: readonly ChatMessage[]): string {
  * any file is made. Taking the first request's, as before, pinned the store to whichever came first, and a
  * resume with the prompts in another order was then refused by the store ("metadata mismatch").
  */
+/** Where a prompt came from, for errors: its file and line when read from one, else its position. */
+function placeOf(prompt: TeacherPromptLine, index: number): string {
+  return prompt.where ?? `prompts[${index}]`;
+}
+
+function requestPlace(prompt: TeacherPromptLine, index: number, request: number): string {
+  return prompt.where !== undefined
+    ? `${prompt.where} requests[${request}]`
+    : `prompts[${index}].requests[${request}]`;
+}
+
 function oneTemperature(prompts: readonly TeacherPromptLine[]): number {
   let first: { temperature: number; at: string } | undefined;
   for (const [i, p] of prompts.entries()) {
     for (const [j, r] of p.requests.entries()) {
-      const at = `prompts[${i}].requests[${j}] "${r.id}"`;
+      const at = `${requestPlace(p, i, j)} "${r.id}"`;
       const temperature = r.sampling.temperature;
       if (first === undefined) first = { temperature, at };
       else if (temperature !== first.temperature) {
@@ -130,13 +141,11 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
   const captureK = options.capture?.k ?? 20;
   const captureDtype = options.capture?.dtype ?? "float16";
   refuseRepeatedIds(
-    options.prompts.map((p, i) => ({ id: p.problemId, at: `prompts[${i}]` })),
+    options.prompts.map((p, i) => ({ id: p.problemId, at: placeOf(p, i) })),
     "teacher prompts: problem id",
   );
   refuseRepeatedIds(
-    options.prompts.flatMap((p, i) =>
-      p.requests.map((r, j) => ({ id: r.id, at: `prompts[${i}].requests[${j}]` })),
-    ),
+    options.prompts.flatMap((p, i) => p.requests.map((r, j) => ({ id: r.id, at: requestPlace(p, i, j) }))),
     "teacher prompts: request id",
   );
   const captureTemperature = options.capture ? oneTemperature(options.prompts) : 1;

@@ -12,6 +12,8 @@ export interface TeacherPromptLine {
   problemId: string;
   messages: ChatMessage[];
   requests: { id: string; sampling: TeacherSamplingInput }[];
+  /** Where the prompt was read (`file:line`), for the job's errors about it; `prompts[i]` when absent. */
+  where?: string;
 }
 
 function fail(where: string, message: string): never {
@@ -79,7 +81,7 @@ export function readTeacherPromptsFile(file: string): TeacherPromptLine[] {
       if (ids.has(r.id)) fail(where, `request id "${r.id}" appears twice`);
       ids.add(r.id);
     }
-    out.push(parsed);
+    out.push({ ...parsed, where });
   }
   if (out.length === 0) throw new RolloutError(`${file}: no teacher prompts in the file`);
   return out;
