@@ -37,13 +37,17 @@ describe("the folder a writer is given", () => {
     expect(readdirSync(home).sort()).toEqual(before);
   });
 
-  it("takes a new or empty folder, one with only a store's leftovers or the caller's own files, and a store", async () => {
+  it("takes a new or empty folder (hidden files aside), one with only a store's leftovers or the caller's own files, and a store", async () => {
     await (await openLogitStoreWriter(join(tempDir(), "new", "logits"), META)).close();
     await (await openLogitStoreWriter(tempDir(), META)).close();
     const crashed = tempDir(); // a writer that died before its manifest: its lock and journal
     writeFileSync(join(crashed, "writer.lock"), "999999999");
     writeFileSync(join(crashed, "in-progress.jsonl"), '"a"\n');
     await (await openLogitStoreWriter(crashed, META)).close();
+    const kept = tempDir(); // an empty folder kept in a repository, or browsed in Finder
+    writeFileSync(join(kept, ".gitkeep"), "");
+    writeFileSync(join(kept, ".DS_Store"), "x");
+    await (await openLogitStoreWriter(kept, META)).close();
     const beside = tempDir(); // a job's output written beside its logits
     writeFileSync(join(beside, "rollouts.jsonl"), "");
     writeFileSync(join(beside, "rollouts.jsonl.settings.json"), "{}");

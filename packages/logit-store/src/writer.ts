@@ -470,8 +470,10 @@ function positive(v: number, name: string): number {
  */
 function refuseForeignFolder(dir: string, ownFiles?: (name: string) => boolean): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory() || existsSync(manifestPath(dir))) return;
+  // Hidden entries (`.gitkeep` keeping an empty folder in a repository, Finder's `.DS_Store`) mark a folder
+  // as kept, not as holding data: a store is welcome beside them.
   const foreign = readdirSync(dir)
-    .filter((name) => !isStoreFile(name) && !(ownFiles?.(name) ?? false))
+    .filter((name) => !name.startsWith(".") && !isStoreFile(name) && !(ownFiles?.(name) ?? false))
     .sort();
   if (foreign.length === 0) return;
   const named = foreign
