@@ -29,7 +29,6 @@ import {
   type ModelIdentity,
   nextExecutionProviders,
   type RunManifest,
-  readRunManifest,
 } from "./run-manifest.js";
 import { isSamplingField, REQUIRED_SAMPLING_FIELDS, SAMPLING_RULES } from "./sampling-rules.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
@@ -232,8 +231,9 @@ function checkFolderContents(
   model: ModelIdentity,
   loaded: readonly LoadedBenchmark[],
   n: number,
-): { hasRunFile: boolean; existing: ReadRecordsResult } {
-  const hasRunFile = checkRunManifest(files.run, manifest, model);
+): { stored: RunManifest | null; existing: ReadRecordsResult } {
+  const stored = checkRunManifest(files.run, manifest, model);
+  const hasRunFile = stored !== null;
   const existing = readRecords(files.records);
   if (!hasRunFile && (existing.records.length > 0 || existing.tornTail)) {
     // run.json is written before the first record, so these were made with settings nobody can check.
@@ -257,7 +257,7 @@ function checkFolderContents(
       );
     }
   }
-  return { hasRunFile, existing };
+  return { stored, existing };
 }
 
 function makeRecord(
@@ -332,10 +332,10 @@ function prepareEval(input: RunEvalInput): {
  */
 function recordExecutionProvider(
   runFile: string,
+  stored: RunManifest,
   now: string | undefined,
   warn: ((message: string) => void) | undefined,
 ): string[] | undefined {
-  const stored = readRunManifest(runFile);
   const providers = nextExecutionProviders(stored, now);
   if (providers === null) return stored.executionProviders;
   if (providers.length > 1)
@@ -355,16 +355,17 @@ async function evalLocked(
 
   const manifest = buildManifest(config, generator, loaded);
   // Everything already in the folder is checked before run.json is written, so a refused run claims nothing.
-  const { hasRunFile, existing } = checkFolderContents(files, manifest, generator, loaded, config.n);
+  const { stored, existing } = checkFolderContents(files, manifest, generator, loaded, config.n);
   const problemsByBenchmark = new Map(
     loaded.map((b) => [b.spec.name, new Map(b.problems.map((p) => [p.id, p]))]),
   );
   const done = new Map<string, SampleRecord>();
   for (const r of existing.records) done.set(key(r.benchmark, r.problemId, r.sampleIndex), r);
-  if (!hasRunFile) writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
-  const providers = hasRunFile
-    ? recordExecutionProvider(files.run, generator.executionProvider, input.warn)
-    : manifest.executionProviders;
+  if (stored === null) writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
+  const providers =
+    stored !== null
+      ? recordExecutionProvider(files.run, stored, generator.executionProvider, input.warn)
+      : manifest.executionProviders;
   const resumed = done.size;
   const total = loaded.reduce((s, b) => s + b.problems.length * config.n, 0);
   input.onProgress?.({ done: resumed, total, resumed });

@@ -147,11 +147,15 @@ export function readRunManifest(file: string): RunManifest {
 const START_OVER = "start over in a new output folder (--out), or delete this one";
 
 /**
- * Compare a run's manifest with the run.json in its folder, if there is one (returns whether there is); a
- * difference throws, naming the field. Writes nothing.
+ * Compare a run's manifest with the run.json in its folder, if there is one (returns it, or null when there is
+ * none); a difference throws, naming the field. Writes nothing.
  */
-export function checkRunManifest(file: string, manifest: RunManifest, model: ModelIdentity): boolean {
-  if (!existsSync(file)) return false;
+export function checkRunManifest(
+  file: string,
+  manifest: RunManifest,
+  model: ModelIdentity,
+): RunManifest | null {
+  if (!existsSync(file)) return null;
   let previous: RunManifest;
   try {
     previous = readRunManifest(file);
@@ -159,7 +163,7 @@ export function checkRunManifest(file: string, manifest: RunManifest, model: Mod
     throw new Error(`${(error as Error).message}; ${START_OVER}`);
   }
   const diff = manifestDifference(previous, manifest);
-  if (diff === null) return true;
+  if (diff === null) return previous;
   let detail = diff;
   if (diff === "modelFingerprint" && model.fingerprintOf !== undefined) {
     // Say what changed: "modelFingerprint" alone does not tell a user which file to look at.

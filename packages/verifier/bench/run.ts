@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { generatedLatexPairs as makeLatexPairs } from "../src/generated-latex-pairs.js";
 import { extractAnswer, grade, isEquivalent } from "../src/index.js";
 import { setFastLatexParse } from "../src/math-json.js";
 
@@ -73,18 +74,7 @@ const mathPairs: [string, string][] = math.map((r) => [r.solution, r.answer]);
  * Answers that differ in form from their gold, so every check goes past the string short-cut to the LaTeX
  * parser; 6,000 distinct pairs, more than the parser's cache holds, so most checks parse afresh.
  */
-const generatedLatexPairs: [string, string][] = Array.from({ length: 1_500 }, (_, i) => {
-  const a = (i % 97) + 2;
-  const b = (i % 89) + 3;
-  const k = (i % 7) + 2;
-  const m = [2, 3, 5, 6, 7, 10, 11, 13][i % 8] as number;
-  return [
-    [`\\dfrac{${a}}{${b}}`, String(a / b)],
-    [`${k}\\sqrt{${m}}`, `\\sqrt{${k * k * m}}`],
-    [`(x-${a})(x+${b})`, `x^2+${b - a}x-${a * b}`],
-    [`\\left(${a}, \\frac{${b}}{${k}}\\right)`, `(${a}, ${b / k})`],
-  ] as [string, string][];
-}).flat();
+const generatedLatexPairs = makeLatexPairs();
 const latexPairs: [string, string][] = [
   ["\\dfrac{1}{2}", "0.5"],
   ["2\\sqrt{13}", "\\sqrt{52}"],

@@ -13,6 +13,7 @@ import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CATEGORIES, KNOWN_DISAGREEMENTS, OPTION_CASES } from "./equivalence-cases.js";
 import { parseSimpleLatex } from "./fast-latex.js";
+import { generatedLatexPairs } from "./generated-latex-pairs.js";
 import { type EquivalenceOptions, extractAnswer, grade, isEquivalent } from "./index.js";
 import { engineParseLatex, setFastLatexParse, warmUpEngine } from "./math-json.js";
 import { assignedValue, normalizeAnswer } from "./normalize.js";
@@ -65,20 +66,7 @@ const gsmAnswers = [
   ),
 ];
 /** The bench's generated LaTeX pairs (bench/run.ts), every 7th. */
-const benchPairs: [string, string][] = Array.from({ length: 1_500 }, (_, i) => {
-  const a = (i % 97) + 2;
-  const b = (i % 89) + 3;
-  const k = (i % 7) + 2;
-  const m = [2, 3, 5, 6, 7, 10, 11, 13][i % 8] as number;
-  return [
-    [`\\dfrac{${a}}{${b}}`, String(a / b)],
-    [`${k}\\sqrt{${m}}`, `\\sqrt{${k * k * m}}`],
-    [`(x-${a})(x+${b})`, `x^2+${b - a}x-${a * b}`],
-    [`\\left(${a}, \\frac{${b}}{${k}}\\right)`, `(${a}, ${b / k})`],
-  ] as [string, string][];
-})
-  .flat()
-  .filter((_, i) => i % 7 === 0);
+const benchPairs = generatedLatexPairs().filter((_, i) => i % 7 === 0);
 
 /** What an answer may hand the parser: itself, its normalised text, and the pieces of its shape. */
 function parserInputs(answer: string, into: Set<string>, depth = 0): void {
