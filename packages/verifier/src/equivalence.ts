@@ -9,7 +9,7 @@ import {
   type Tolerance,
 } from "./expression-equal.js";
 import { maxNesting } from "./latex-scan.js";
-import { engineIsWarm, warmUpEngine } from "./math-json.js";
+import { withBudget } from "./math-json.js";
 import { assignedValue, compactKey, normalizeAnswer } from "./normalize.js";
 import { answerText, checkOptions } from "./options-check.js";
 import { parseSimpleNumber, simpleNumbersEqual } from "./simple-number.js";
@@ -120,7 +120,6 @@ function scalarsEqual(gold: string, pred: string, gPct: boolean, pPct: boolean, 
   )
     return false;
   if (maxNesting(gold) > MAX_PARSE_NESTING || maxNesting(pred) > MAX_PARSE_NESTING) return false;
-  if (!engineIsWarm()) ctx.budget.exclude(warmUpEngine);
   ctx.budget.check();
 
   const gv = gn ? C.complex(gn.value) : constantValue(gold);
@@ -261,7 +260,8 @@ export function compareAnswers(
   budget?: Budget,
 ): Comparison {
   checkOptions("compareAnswers", options);
-  return compare(answerText(gold), answerText(predicted), contextOf(options, budget), 0);
+  const ctx = contextOf(options, budget);
+  return withBudget(ctx.budget, () => compare(answerText(gold), answerText(predicted), ctx, 0));
 }
 
 /**
