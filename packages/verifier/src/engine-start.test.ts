@@ -14,7 +14,9 @@ describe("starting the Compute Engine", () => {
   it("does not start it for answers the fast parser reads, symbolic ones included", async () => {
     const { grade, engineIsWarm } = await freshModules();
     expect(grade(String.raw`\boxed{x^2+1}`, "1+x^{2}").verdict).toBe("correct");
-    expect(grade(String.raw`\boxed{\frac{\sqrt{3}}{2}}`, String.raw`\frac{1}{2}\sqrt{3}`).verdict).toBe("correct");
+    expect(grade(String.raw`\boxed{\frac{\sqrt{3}}{2}}`, String.raw`\frac{1}{2}\sqrt{3}`).verdict).toBe(
+      "correct",
+    );
     expect(grade(String.raw`\boxed{2x}`, "3x").verdict).toBe("wrong");
     expect(engineIsWarm()).toBe(false);
   });
