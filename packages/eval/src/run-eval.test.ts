@@ -115,6 +115,35 @@ describe("runEval with a scripted generator", () => {
     expect(JSON.parse(readFileSync(runFile, "utf8")).executionProviders).toEqual(["cuda", "cpu"]);
   });
 
+  it("lists an unknown provider first for samples a run.json from before providers were kept already held", async () => {
+    const out = join(root, "providers-older");
+    const runFile = join(out, "run.json");
+    const on = (executionProvider: string) => ({ ...fakeGenerator(), executionProvider });
+    await runEval({ config, generator: on("cpu"), outDir: out, reports: false });
+    const { executionProviders: _, ...older } = JSON.parse(readFileSync(runFile, "utf8")) as Record<
+      string,
+      unknown
+    >;
+    writeFileSync(runFile, JSON.stringify(older));
+    const kept = readRecords(join(out, "records.jsonl")).records.filter((r) => r.sampleIndex < 2);
+    writeFileSync(join(out, "records.jsonl"), kept.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    const warnings: string[] = [];
+    await runEval({
+      config,
+      generator: on("cpu"),
+      outDir: out,
+      reports: false,
+      warn: (m) => warnings.push(m),
+    });
+    expect(warnings).toEqual([]);
+    expect(JSON.parse(readFileSync(runFile, "utf8")).executionProviders).toEqual(["unknown", "cpu"]);
+    // The same older run.json over a folder with no samples yet: this run's provider alone.
+    writeFileSync(runFile, JSON.stringify(older));
+    writeFileSync(join(out, "records.jsonl"), "");
+    await runEval({ config, generator: on("cpu"), outDir: out, reports: false });
+    expect(JSON.parse(readFileSync(runFile, "utf8")).executionProviders).toEqual(["cpu"]);
+  });
+
   it("refuses a user template without {{question}} before writing anything, so the fixed rerun can start", async () => {
     const out = join(root, "template");
     const bad = { ...config, limit: 2, userTemplate: "oops" };

@@ -29,6 +29,7 @@ import {
   type ModelIdentity,
   nextExecutionProviders,
   type RunManifest,
+  UNRECORDED_PROVIDER,
 } from "./run-manifest.js";
 import { isSamplingField, REQUIRED_SAMPLING_FIELDS, SAMPLING_RULES } from "./sampling-rules.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
@@ -334,11 +335,13 @@ function recordExecutionProvider(
   runFile: string,
   stored: RunManifest,
   now: string | undefined,
+  holdsSamples: boolean,
   warn: ((message: string) => void) | undefined,
 ): string[] | undefined {
-  const providers = nextExecutionProviders(stored, now);
+  const providers = nextExecutionProviders(stored, now, holdsSamples);
   if (providers === null) return stored.executionProviders;
-  if (providers.length > 1)
+  // Nothing to say when the only earlier entry is the "unknown" of a run.json from before providers were kept.
+  if (providers.slice(0, -1).some((p) => p !== UNRECORDED_PROVIDER))
     (warn ?? ((m: string) => process.emitWarning(m)))(
       `ssb-eval: ${runFile}: its samples so far were generated on ${providers.slice(0, -1).join(", then ")}, and this run is on ${now}; providers round floats differently, so some samples can differ from a run on one provider (run.json lists both)`,
     );
@@ -364,7 +367,13 @@ async function evalLocked(
   if (stored === null) writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
   const providers =
     stored !== null
-      ? recordExecutionProvider(files.run, stored, generator.executionProvider, input.warn)
+      ? recordExecutionProvider(
+          files.run,
+          stored,
+          generator.executionProvider,
+          existing.records.length > 0,
+          input.warn,
+        )
       : manifest.executionProviders;
   const resumed = done.size;
   const total = loaded.reduce((s, b) => s + b.problems.length * config.n, 0);

@@ -75,13 +75,26 @@ export function buildManifest(
   };
 }
 
+/** The provider a run.json lists for samples written before providers were recorded. */
+export const UNRECORDED_PROVIDER = "unknown";
+
 /**
  * The execution providers after this run: the stored list, with `now` appended when it is not the last one
- * (a run resumed on another provider). Null when nothing changes.
+ * (a run resumed on another provider). A run.json written before providers were recorded starts its list with
+ * "unknown" when the folder already holds samples, rather than claiming this run's provider for them. Null
+ * when nothing changes.
  */
-export function nextExecutionProviders(stored: RunManifest, now: string | undefined): string[] | null {
+export function nextExecutionProviders(
+  stored: RunManifest,
+  now: string | undefined,
+  holdsSamples: boolean,
+): string[] | null {
   if (now === undefined) return null;
-  const before = Array.isArray(stored.executionProviders) ? stored.executionProviders : [];
+  const before = Array.isArray(stored.executionProviders)
+    ? stored.executionProviders
+    : holdsSamples
+      ? [UNRECORDED_PROVIDER]
+      : [];
   return before.at(-1) === now ? null : [...before, now];
 }
 

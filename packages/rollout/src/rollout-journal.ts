@@ -140,21 +140,30 @@ export function openRolloutJournal(
   }
 }
 
+/** What a history starts with when an output written before the field existed already holds records. */
+const UNRECORDED = "unknown";
+
 /**
  * The settings to store on a resume: `wanted`, with each `history` field the list of values the output has
  * been written with (one value alone stays a plain value), the new one appended and said through `warn` when
- * it differs from the last. A field an older output lacks starts its history now.
+ * it differs from the last. A field an older output lacks starts its history now: after `"unknown"` when the
+ * output already holds records (which value wrote them was never stored), else with the new value alone.
  */
 function withHistory(
   found: Record<string, unknown>,
   wanted: Record<string, unknown>,
   history: NonNullable<JournalOptions["history"]>,
   warn: (message: string) => void,
+  holdsRecords: boolean,
 ): Record<string, unknown> {
   const stored: Record<string, unknown> = { ...wanted };
   for (const [key, say] of Object.entries(history)) {
     if (!(key in wanted)) continue;
-    const before = key in found ? (Array.isArray(found[key]) ? (found[key] as unknown[]) : [found[key]]) : [];
+    if (!(key in found)) {
+      stored[key] = holdsRecords ? [UNRECORDED, wanted[key]] : wanted[key];
+      continue;
+    }
+    const before = Array.isArray(found[key]) ? (found[key] as unknown[]) : [found[key]];
     const now = wanted[key];
     const last = before.at(-1);
     const values =
@@ -306,7 +315,8 @@ function openLocked(
         `${file}: this output was written with other settings (${settingsFile}); use a new --out or delete both files. Stored -> now:\n${diff.join("\n")}`,
       );
     }
-    const stored = withHistory(found, settings, history, warn);
+    const holdsRecords = existsSync(file) && statSync(file).size > 0;
+    const stored = withHistory(found, settings, history, warn, holdsRecords);
     if (JSON.stringify(found) !== JSON.stringify(stored))
       writeFileAtomic(settingsFile, `${JSON.stringify(stored, null, 2)}\n`);
   } else if (existsSync(file) && readFileSync(file).length > 0) {

@@ -144,13 +144,28 @@ describe("runRollouts on another execution provider", () => {
     await runRollouts(job(out, { problems: PROBLEMS.slice(0, 2), warn: (m: string) => warnings.push(m) }));
     expect(warnings).toEqual([]);
     expect(JSON.parse(readFileSync(settingsFile, "utf8")).executionProvider).toEqual(["cuda", "cpu"]);
-    // An output written before the provider was recorded resumes, and gets it.
+    // An output written before the provider was recorded resumes; its records so far came from a provider
+    // nobody wrote down, so the list starts with "unknown" rather than claiming this run's for them.
     const { executionProvider: _, ...older } = settings;
     writeFileSync(settingsFile, JSON.stringify(older));
     expect(await runRollouts(job(out, { problems: PROBLEMS.slice(0, 3) }))).toMatchObject({
       written: 2,
       skipped: 4,
     });
+    expect(JSON.parse(readFileSync(settingsFile, "utf8")).executionProvider).toEqual(["unknown", "cpu"]);
+  });
+
+  it("gives an older output that holds no records yet this run's provider alone", async () => {
+    const out = fresh("provider-empty.jsonl");
+    const settingsFile = `${out}.settings.json`;
+    await runRollouts(job(out, { problems: PROBLEMS.slice(0, 1) }));
+    const { executionProvider: _, ...older } = JSON.parse(readFileSync(settingsFile, "utf8")) as Record<
+      string,
+      unknown
+    >;
+    writeFileSync(settingsFile, JSON.stringify(older));
+    writeFileSync(out, "");
+    expect(await runRollouts(job(out, { problems: PROBLEMS.slice(0, 1) }))).toMatchObject({ written: 2 });
     expect(JSON.parse(readFileSync(settingsFile, "utf8")).executionProvider).toBe("cpu");
   });
 });
