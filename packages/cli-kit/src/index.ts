@@ -1,0 +1,11 @@
+export { formatDuration } from "./duration.js";
+export {
+  createProgressBar,
+  type ProgressBar,
+  type ProgressBarOptions,
+  type ProgressStream,
+  silentProgressBar,
+} from "./progress-bar.js";
+export { type ProgressState, progressLine } from "./progress-line.js";
+export { type ArgToken, type OptionSpec, repeatedOptionMessage } from "./repeated-options.js";
+export { type SignalStop, stopOnSignals } from "./stop-signals.js";
