@@ -6,13 +6,14 @@ import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
+import { repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
 import { type LogitDtype, LogitStoreError } from "@ssb/logit-store";
 import { ModelFileError } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { EXECUTION_PROVIDERS, type ExecutionProviderName } from "./execution-provider.js";
 import { type GenerateProgress, Generator, type RefillPolicy } from "./generator.js";
 import { readProblemsFile } from "./problems-file.js";
-import { createProgressBar } from "./progress.js";
+import { createRolloutProgress } from "./progress.js";
 import { MAX_JOB_PAIRS, type RolloutJobSummary, runRollouts } from "./run-rollouts.js";
 import { runTeacherReplies } from "./run-teacher-replies.js";
 import type { SamplingParams } from "./sampling-params.js";
@@ -133,23 +134,6 @@ function num(flag: string, value: string | undefined, integer: boolean, range: R
   return v;
 }
 
-/**
- * parseArgs keeps the last of a repeated flag; `--n 2 --n 4` is more likely a mistake (an edited command line)
- * than a wish, so a flag given twice is refused naming it and both values (--stop and --stop-id add up).
- */
-function refuseRepeatedFlags(tokens: readonly ParsedToken[], repeatable: readonly string[]): void {
-  const seen = new Map<string, string | undefined>();
-  for (const token of tokens) {
-    if (token.kind !== "option" || repeatable.includes(token.name)) continue;
-    if (seen.has(token.name)) {
-      const values = [seen.get(token.name), token.value].filter((x) => x !== undefined);
-      const shown = values.length === 2 ? ` (${values.map((x) => `"${x}"`).join(" and ")})` : "";
-      throw new CliUsageError(`--${token.name} is given twice${shown}; give it once`);
-    }
-    seen.set(token.name, token.value);
-  }
-}
-
 export function parseCliArgs(argv: string[]): CliOptions | "help" {
   let parsed: ReturnType<typeof parse>;
   try {
@@ -159,7 +143,9 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
   }
   const v = parsed.values;
   if (v.help) return "help";
-  refuseRepeatedFlags(parsed.tokens ?? [], ["stop", "stop-id"]);
+  // parseArgs keeps the last of a repeated flag; `--n 2 --n 4` is more likely an edited command line than a wish.
+  const repeated = repeatedOptionMessage(parsed.tokens ?? [], OPTIONS);
+  if (repeated !== null) throw new CliUsageError(repeated);
   for (const req of ["model", "out"] as const) {
     if (v[req] === undefined) throw new CliUsageError(`--${req} is required`);
   }
@@ -243,45 +229,39 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
   return options;
 }
 
-type ParsedToken = NonNullable<ReturnType<typeof parse>["tokens"]>[number];
+const OPTIONS = {
+  model: { type: "string" },
+  problems: { type: "string" },
+  "teacher-prompts": { type: "string" },
+  out: { type: "string" },
+  system: { type: "string" },
+  limit: { type: "string" },
+  "capture-logits": { type: "string" },
+  "capture-k": { type: "string" },
+  "capture-dtype": { type: "string" },
+  "flush-every": { type: "string" },
+  n: { type: "string" },
+  temperature: { type: "string" },
+  "top-k": { type: "string" },
+  "top-p": { type: "string" },
+  "min-p": { type: "string" },
+  "repetition-penalty": { type: "string" },
+  "max-new-tokens": { type: "string" },
+  stop: { type: "string", multiple: true },
+  "stop-id": { type: "string", multiple: true },
+  seed: { type: "string" },
+  "batch-size": { type: "string" },
+  refill: { type: "string" },
+  ep: { type: "string" },
+  threads: { type: "string" },
+  "inter-op-threads": { type: "string" },
+  "no-progress": { type: "boolean" },
+  "generation-config": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    tokens: true,
-    options: {
-      model: { type: "string" },
-      problems: { type: "string" },
-      "teacher-prompts": { type: "string" },
-      out: { type: "string" },
-      system: { type: "string" },
-      limit: { type: "string" },
-      "capture-logits": { type: "string" },
-      "capture-k": { type: "string" },
-      "capture-dtype": { type: "string" },
-      "flush-every": { type: "string" },
-      n: { type: "string" },
-      temperature: { type: "string" },
-      "top-k": { type: "string" },
-      "top-p": { type: "string" },
-      "min-p": { type: "string" },
-      "repetition-penalty": { type: "string" },
-      "max-new-tokens": { type: "string" },
-      stop: { type: "string", multiple: true },
-      "stop-id": { type: "string", multiple: true },
-      seed: { type: "string" },
-      "batch-size": { type: "string" },
-      refill: { type: "string" },
-      ep: { type: "string" },
-      threads: { type: "string" },
-      "inter-op-threads": { type: "string" },
-      "no-progress": { type: "boolean" },
-      "generation-config": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  return parseArgs({ args: argv, strict: true, allowPositionals: false, tokens: true, options: OPTIONS });
 }
 
 /**
@@ -343,14 +323,9 @@ export async function runCli(
   let generator: Generator | null = null;
   // Ctrl-C (or SIGTERM) stops the job after the current step; what finished is saved, and rerunning the
   // same command resumes. A second signal quits at once (the output stays consistent: it is only appended).
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stop.signal.aborted) process.exit(130);
-    io.err.write(`\nssb-rollout: ${signal}: saving what has finished (${signal} again to quit at once)\n`);
-    stop.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const stop = stopOnSignals((signal) =>
+    io.err.write(`\nssb-rollout: ${signal}: saving what has finished (${signal} again to quit at once)\n`),
+  );
   try {
     if (options.captureDir !== undefined) checkCaptureDir(options.captureDir);
     // Read before the model loads (seconds to minutes), so a bad line fails at once.
@@ -376,7 +351,7 @@ export async function runCli(
     if (options.interOpThreads !== undefined) settings.interOpThreads = options.interOpThreads;
     generator = await Generator.load(options.model, settings);
     checkAgainstVocabulary(options, generator.vocabSize);
-    const bar = options.progress ? createProgressBar(io.err) : null;
+    const bar = options.progress ? createRolloutProgress(io.err) : null;
     const onProgress = (p: GenerateProgress, alreadyDone: number): void => bar?.update(p, alreadyDone);
     const capture =
       options.captureDir !== undefined
@@ -415,7 +390,7 @@ export async function runCli(
       if (capture) job.capture = capture;
       summary = await runRollouts(job);
     }
-    bar?.done();
+    bar?.finish();
     const done = summary.skipped + summary.written;
     io.err.write(
       `ssb-rollout: ${summary.written} new, ${summary.skipped} already done, ${done}/${summary.total} of this job in ${options.out}; ${summary.generatedTokens} tokens in ${summary.seconds.toFixed(1)} s (${summary.tokensPerSecond.toFixed(0)} tok/s) on ${generator.session.executionProvider}\n`,
@@ -436,8 +411,7 @@ export async function runCli(
     }
     throw e;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stop.dispose();
     await generator?.close();
   }
 }

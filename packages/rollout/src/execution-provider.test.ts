@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import { dummyDecoderDir } from "../test/fixtures.js";
 import { describeDecoderIo, parseKvName, type ValueInfo } from "./decoder-io.js";
 import { cudaProviderInstalled, openSession } from "./execution-provider.js";
-import { formatProgress } from "./progress.js";
 
 const model = path.join(dummyDecoderDir, "decoder.onnx");
 
@@ -122,16 +121,5 @@ describe("decoder I/O from metadata", () => {
     expect(withInput({ name: "cache_position", type: "int64", shape: ["seq"] })).toThrow(
       /m\.onnx: no way to feed input "cache_position"/,
     );
-  });
-});
-
-describe("progress line", () => {
-  it("shows sequences, tokens/s and ETA", () => {
-    const line = formatProgress(
-      { finishedSequences: 10, totalSequences: 40, generatedTokens: 5000, activeRows: 8, elapsedMs: 10_000 },
-      0,
-      10,
-    );
-    expect(line).toBe("[###.......] 10/40 seqs  500 tok/s  8 active  elapsed 10s  ETA 30s");
   });
 });

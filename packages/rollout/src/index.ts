@@ -56,7 +56,7 @@ export { argmax, logSumExp, type RowTop, topK } from "./logit-math.js";
 export { modelFolder, resolveModelFile } from "./model-files.js";
 export { hashString, mix32, type StreamKey, streamKey, uniformAt } from "./prng.js";
 export { type ProblemPrompt, parseProblemRecord, readProblemsFile } from "./problems-file.js";
-export { createProgressBar, formatDuration, formatProgress, type ProgressBar } from "./progress.js";
+export { createRolloutProgress, type RolloutProgress, rolloutProgressExtra } from "./progress.js";
 export {
   type JournalRecord,
   openRolloutJournal,
