@@ -46,7 +46,7 @@ describe("createProgressBar on a terminal", () => {
   it("cuts the line to the terminal's width, so that it can be redrawn in place", () => {
     const { stream, writes } = fakeStream(true, 30);
     const bar = createProgressBar(10, { stream, label: "a-long-label" });
-    bar.update(3, { loss: "0.123456789" });
+    bar.update(3, ["loss 0.123456789"]);
     const text = (writes[0] as string).slice(1, -"\u001b[K".length);
     expect(Array.from(text).length).toBe(29);
   });
@@ -83,7 +83,7 @@ describe("createProgressBar in a log", () => {
     const bar = createProgressBar(40, { stream, now: c.now, logEveryMs: 0, logEvery: 10, unit: "steps" });
     for (let step = 10; step <= 25; step++) {
       c.advance(100);
-      bar.update(step, { loss: (1 / step).toFixed(3) });
+      bar.update(step, [`loss ${(1 / step).toFixed(3)}`]);
     }
     bar.finish();
     // Step 10 is where this run began (nothing trained yet), so the lines are at 20 and at finish (25).

@@ -19,18 +19,18 @@ describe("formatDuration", () => {
 });
 
 describe("progressLine", () => {
-  it("shows the bar, counts, rate, fields in order, elapsed time and ETA", () => {
+  it("shows the bar, counts, rate, extra parts in order, elapsed time and ETA", () => {
     const line = progressLine({
       label: "rollout",
       unit: "seqs",
       done: 300,
       total: 1200,
       elapsedSec: 10,
-      fields: { "tok/s": "2067", active: "64" },
+      extra: ["2067 tok/s", "64 active"],
       width: 8,
     });
     expect(line).toBe(
-      "rollout [██░░░░░░] 300/1200 seqs 25%  30.0 seqs/s  tok/s 2067  active 64  elapsed 10s  ETA 30s",
+      "rollout [██░░░░░░] 300/1200 seqs 25%  30.0 seqs/s  2067 tok/s  64 active  elapsed 10s  ETA 30s",
     );
   });
 

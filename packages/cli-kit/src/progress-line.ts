@@ -13,8 +13,8 @@ export interface ProgressState {
   startedAt?: number;
   /** Seconds since this run began. */
   elapsedSec: number;
-  /** Extra `name value` pairs after the rate (`loss 0.52`, `tok/s 2067`), in their order. */
-  fields?: Readonly<Record<string, string>>;
+  /** Extra parts after the rate, in their order (`loss 0.520`, `2067 tok/s`). */
+  extra?: readonly string[];
   /** Characters in the bar (default 24). */
   width?: number;
 }
@@ -28,7 +28,7 @@ function formatRate(perSecond: number): string {
 
 /**
  * The text of a progress line, apart from any terminal so tests can read it:
- * `rollout [█████░░░] 302/3200 seqs 9%  30.2 seqs/s  tok/s 2067  elapsed 10s  ETA 1m36s`.
+ * `rollout [█████░░░] 302/3200 seqs 9%  30.2 seqs/s  2067 tok/s  elapsed 10s  ETA 1m36s`.
  */
 export function progressLine(state: ProgressState): string {
   const { done, total, elapsedSec } = state;
@@ -42,7 +42,7 @@ export function progressLine(state: ProgressState): string {
   const parts = [
     `${state.label ? `${state.label} ` : ""}[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${done}/${total}${unit} ${Math.floor(fraction * 100)}%`,
     `${formatRate(rate)}${unit}/s`,
-    ...Object.entries(state.fields ?? {}).map(([name, value]) => `${name} ${value}`),
+    ...(state.extra ?? []),
     `elapsed ${formatDuration(elapsedSec)}`,
     `ETA ${formatDuration(eta)}`,
   ];

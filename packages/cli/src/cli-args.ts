@@ -4,7 +4,7 @@
  * given, which shows the repeat.
  */
 import type { ParseArgsConfig } from "node:util";
-import { type ArgToken, repeatedOptionMessage } from "@ssb/verifier";
+import { type ArgToken, repeatedOptionMessage } from "@ssb/cli-kit";
 
 export type CliOptions = NonNullable<ParseArgsConfig["options"]>;
 

@@ -1,8 +1,9 @@
 /**
  * Where the CLI talks: lines and progress bars on stderr (stdout stays free for `--json`). Progress bars are
- * @ssb/eval's (rate and ETA; a redrawn line on a terminal, a periodic plain line in a log).
+ * @ssb/cli-kit's, as in every ssb command (rate and ETA; a redrawn line on a terminal, a periodic plain line in
+ * a log).
  */
-import { createProgressBar, type ProgressBar } from "@ssb/eval";
+import { createProgressBar, type ProgressBar, silentProgressBar } from "@ssb/cli-kit";
 
 export interface Reporter {
   info(line: string): void;
@@ -21,7 +22,6 @@ export interface ReporterStream {
 }
 
 export function createReporter(stream: ReporterStream = process.stderr, quiet = false): Reporter {
-  const silent: ProgressBar = { update() {}, finish() {} };
   return {
     info(line) {
       if (!quiet) stream.write(`${line}\n`);
@@ -30,7 +30,9 @@ export function createReporter(stream: ReporterStream = process.stderr, quiet = 
       stream.write(`warning: ${line}\n`);
     },
     bar(label, total) {
-      return quiet ? silent : createProgressBar(label.padEnd(9), total, stream, { logEveryMs: 10_000 });
+      return quiet
+        ? silentProgressBar
+        : createProgressBar(total, { label: label.padEnd(9), stream, logEveryMs: 10_000 });
     },
   };
 }

@@ -5,13 +5,13 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import type { ProgressBar } from "@ssb/cli-kit";
 import { writeFileAtomic } from "@ssb/durable-files";
 import {
   type BenchmarkSpec,
   compareRuns,
   type EvalConfig,
   openModelGenerator,
-  type ProgressBar,
   type RunComparison,
   type RunSummary,
   runEval,

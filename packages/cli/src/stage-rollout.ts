@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Problem, readJsonl, readProblemsFile, renderStudentMessages } from "@ssb/curation";
-import { Generator, runRollouts } from "@ssb/rollout";
+import { Generator, rolloutProgressExtra, runRollouts } from "@ssb/rollout";
 import type { PipelineConfig } from "./config-schema.js";
 import { ensureOnnxExport } from "./model-files.js";
 import type { Reporter } from "./reporter.js";
@@ -77,7 +77,7 @@ export async function runRolloutStage(input: RolloutStageInput): Promise<Record<
       },
       outFile: rolloutsFile(dir),
       maxBatch: r.batchSize,
-      onProgress: (p, already) => bar.update(already + p.finishedSequences),
+      onProgress: (p, already) => bar.update(already + p.finishedSequences, rolloutProgressExtra(p)),
     });
     bar.update(total);
     bar.finish();

@@ -115,7 +115,10 @@ describe("ssb-curate", () => {
     ]);
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ mode: "teacher", kept: 1, problems: 3 });
-    expect(res.stderr).toMatch(/\[ssb-curate\] 3\/3 problems/);
+    // One progress line at the end (not a terminal: no line per problem), with what was kept and dropped.
+    expect(res.stderr).toMatch(
+      /^ssb-curate \[█+\] 3\/3 problems 100% .* {2}kept 1 {2}dropped 2 {2}0 resumed {2}.*ETA 0s\n$/,
+    );
     const pair = JSON.parse(readFileSync(join(out, "pairs.jsonl"), "utf8")) as PairRecord;
     expect(pair).toMatchObject({
       problemId: "g1",

@@ -5,8 +5,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { createProgressBar, type ProgressBar, repeatedOptionMessage } from "@ssb/cli-kit";
 import { stripBom } from "@ssb/durable-files";
-import { repeatedOptionMessage } from "@ssb/verifier";
 import { readProblemsFile } from "./problems-file.js";
 import { loadRepliesGenerator } from "./replies-file-generator.js";
 import { readRolloutsFile } from "./rollouts-file.js";
@@ -161,11 +161,14 @@ const OPTIONS = {
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Whether stderr is a terminal (the progress bar is redrawn there; a log gets a line now and then). */
+  stderrIsTTY?: boolean;
 }
 
 const defaultIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  stderrIsTTY: process.stderr.isTTY === true,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage error). */
@@ -235,7 +238,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       ? await loadRepliesGenerator(values["teacher-replies"])
       : undefined;
     const quiet = values.quiet ?? false;
-    let lastShown = -1;
+    // The bar every ssb command shows: redrawn on a terminal, a line every 30 s and at the end in a log.
+    let bar: ProgressBar | undefined;
+    const stream = { isTTY: io.stderrIsTTY === true, write: (t: string) => io.stderr(t) };
     const result = await runCuration({
       problems,
       rollouts,
@@ -243,13 +248,12 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       config,
       ...(generator ? { generator } : {}),
       onProgress: (p) => {
-        if (quiet || p.done === lastShown) return;
-        lastShown = p.done;
-        io.stderr(
-          `[ssb-curate] ${p.done}/${p.total} problems (${p.skipped} resumed), kept ${p.kept}, dropped ${p.dropped}\n`,
-        );
+        if (quiet) return;
+        bar ??= createProgressBar(p.total, { label: "ssb-curate", unit: "problems", stream });
+        bar.update(p.done, [`kept ${p.kept}`, `dropped ${p.dropped}`, `${p.skipped} resumed`]);
       },
     });
+    bar?.finish();
     if (result.truncatedBytes > 0 && !quiet) {
       io.stderr(
         `[ssb-curate] removed a partial last record (${result.truncatedBytes} bytes) left by an interrupted run\n`,

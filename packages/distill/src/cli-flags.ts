@@ -4,6 +4,7 @@
  * refused by name.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { repeatedOptionMessage } from "@ssb/cli-kit";
 
 export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
@@ -26,13 +27,7 @@ export type FlagValues<O extends FlagOptions> = ReturnType<typeof parseArgs<Flag
 export function parseFlags<const O extends FlagOptions>(args: string[], options: O): FlagValues<O> {
   const config: FlagsConfig<O> = { args, options, strict: true, allowPositionals: false, tokens: true };
   const parsed = parseArgs(config);
-  const seen = new Set<string>();
-  for (const token of parsed.tokens) {
-    if (token.kind !== "option") continue;
-    const option = options[token.name];
-    if (!option || option.multiple || option.type !== "string") continue;
-    if (seen.has(token.name)) throw new Error(`--${token.name} is given more than once; it takes one value`);
-    seen.add(token.name);
-  }
+  const repeated = repeatedOptionMessage(parsed.tokens, options);
+  if (repeated !== null) throw new Error(repeated);
   return parsed.values;
 }

@@ -57,7 +57,7 @@ describe("ssb-distill train refuses bad input before training, naming it", () =>
   it("a single-value flag given twice (the last one used to win silently)", () => {
     const { status, stderr } = train(["--model", model, "--pairs", pairs, "--out", "a", "--out", "b"]);
     expect(status).toBe(1);
-    expect(stderr).toContain("ssb-distill: --out is given more than once; it takes one value");
+    expect(stderr).toContain('ssb-distill: --out is given more than once ("a", then "b"); give it once');
   });
 
   it("--mode sft on a record whose target id is outside the vocabulary: file:line, field, id; nothing written", () => {

@@ -1,41 +1,33 @@
-/** A one-line progress display: redrawn in place on a TTY, a plain line every `every` steps otherwise. */
-export interface Progress {
-  update(step: number, fields: Record<string, string>): void;
-  done(): void;
-}
+/**
+ * The trainers' progress bar (distill and @ssb/grpo): @ssb/cli-kit's bar, the one every ssb command shows,
+ * counting steps from where a resumed run starts, with the step's own numbers (loss, tokens/s) after the rate.
+ * Redrawn in place on a terminal; in a log, a line every `every` steps and at least every 30 s.
+ */
+import { createProgressBar, type ProgressStream } from "@ssb/cli-kit";
 
-function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return "?";
-  const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${s.toFixed(0)}s`;
+export interface Progress {
+  /** `step`: steps done (a resumed run's earlier ones included); `fields`: shown as `name value`, in order. */
+  update(step: number, fields: Readonly<Record<string, string>>): void;
+  done(): void;
 }
 
 export function createProgress(
   total: number,
-  stream: NodeJS.WriteStream = process.stderr,
+  stream: ProgressStream = process.stderr,
   every = 10,
   startStep = 0,
 ): Progress {
-  const start = Date.now();
-  const tty = Boolean(stream.isTTY);
-  let last = "";
+  const bar = createProgressBar(total, { unit: "steps", stream, logEvery: every });
+  bar.update(startStep); // where this run begins: the rate and ETA count its own steps only
   return {
     update(step, fields) {
-      const done = step - startStep;
-      const elapsed = (Date.now() - start) / 1000;
-      const eta = done > 0 ? (elapsed / done) * (total - step) : Number.NaN;
-      const width = 24;
-      const filled = Math.round((step / total) * width);
-      const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
-      const extra = Object.entries(fields)
-        .map(([k, v]) => `${k} ${v}`)
-        .join("  ");
-      last = `${bar} ${step}/${total}  ${extra}  ETA ${formatSeconds(eta)}`;
-      if (tty) stream.write(`\r${last}\x1b[K`);
-      else if (step % every === 0 || step === total) stream.write(`${last}\n`);
+      bar.update(
+        step,
+        Object.entries(fields).map(([name, value]) => `${name} ${value}`),
+      );
     },
     done() {
-      if (tty && last) stream.write("\n");
+      bar.finish();
     },
   };
 }

@@ -3,7 +3,7 @@
  * 2. With `tokens: true` it lists every option as given, which shows the repeat.
  */
 import type { ParseArgsConfig } from "node:util";
-import { type ArgToken, repeatedOptionMessage } from "@ssb/verifier";
+import { type ArgToken, repeatedOptionMessage } from "@ssb/cli-kit";
 
 export type CliOptions = NonNullable<ParseArgsConfig["options"]>;
 

@@ -5,13 +5,13 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { createProgressBar, type ProgressBar, type ProgressStream } from "@ssb/cli-kit";
 import { readJsonFile } from "@ssb/durable-files";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import { type CliOptions, refuseRepeatedOptions } from "./cli-args.js";
 import { compareRuns } from "./compare.js";
 import type { SampleGenerator } from "./generator.js";
 import { loadBenchmark } from "./load-benchmark.js";
-import { createProgressBar, type ProgressStream } from "./progress.js";
 import { readTextFile } from "./read-file.js";
 import { readRecords } from "./records-file.js";
 import { loadRepliesGenerator } from "./replies-generator.js";
@@ -337,7 +337,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   }
 
   mkdirSync(values.out, { recursive: true });
-  let bar: ReturnType<typeof createProgressBar> | undefined;
+  let bar: ProgressBar | undefined;
   let progress = { done: 0, total: 0 };
   // Every finished sample is already on disk (one fsync'ed line each), so Ctrl-C only has to say so.
   const out = values.out;
@@ -357,7 +357,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       warn: (m) => io.stderr.write(`${m}\n`),
       onProgress: (p) => {
         progress = p;
-        bar ??= createProgressBar("ssb-eval", p.total, io.stderr);
+        bar ??= createProgressBar(p.total, { label: "ssb-eval", unit: "samples", stream: io.stderr });
         bar.update(p.done);
       },
     };

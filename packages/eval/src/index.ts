@@ -50,7 +50,6 @@ export {
 } from "./model-generator.js";
 export { defaultKs, passAtK } from "./pass-at-k.js";
 export { hashString, mulberry32, type Rng, rngFor, sampleSeed } from "./prng.js";
-export { createProgressBar, formatDuration, type ProgressBar, progressLine } from "./progress.js";
 export { buildMessages, DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE, type PromptOptions } from "./prompt.js";
 export { parseRecord, type ReadRecordsResult, readRecords } from "./records-file.js";
 export { loadRepliesGenerator } from "./replies-generator.js";

@@ -80,10 +80,10 @@ describe("ssb-grpo train", () => {
 
   it("refuses a single-value flag given twice, naming it (the last one used to win silently)", async () => {
     await expect(runCli(["train", "--out", "a", "--out", "b"])).rejects.toThrow(
-      "--out is given more than once; it takes one value",
+      '--out is given more than once ("a", then "b"); give it once',
     );
     await expect(runCli(["eval", "--seed", "1", "--seed=2"])).rejects.toThrow(
-      "--seed is given more than once; it takes one value",
+      '--seed is given more than once ("1", then "2"); give it once',
     );
     // --set is meant to be repeated.
     await expect(runCli(["train", "--out", "x", "--set", "steps=1", "--set", "groupSize=1"])).rejects.toThrow(

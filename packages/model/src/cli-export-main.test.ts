@@ -66,8 +66,14 @@ describe("ssb-export-onnx arguments", () => {
 
   it("refuses a flag given twice, naming it and both values", async () => {
     for (const [argv, message] of [
-      [["--model", "m", "--out", "a", "--out", "b"], '--out is given twice ("a" and "b"); give it once'],
-      [["--model", "m", "--out", "o", "--variant", "plain", "--variant=contrib"], "--variant is given twice"],
+      [
+        ["--model", "m", "--out", "a", "--out", "b"],
+        '--out is given more than once ("a", then "b"); give it once',
+      ],
+      [
+        ["--model", "m", "--out", "o", "--variant", "plain", "--variant=contrib"],
+        '--variant is given more than once ("plain", then "contrib")',
+      ],
     ] as const) {
       const c = capture();
       expect(await runExportCli([...argv], c.io)).toBe(2);

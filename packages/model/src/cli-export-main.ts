@@ -3,6 +3,7 @@
  * Argument parsing and the run live here (testable); `cli-export.ts` only calls {@link runExportCli}.
  */
 import { parseArgs } from "node:util";
+import { repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
 import type { DecoderVariant } from "./export-decoder.js";
 import { type ExportOnnxOptions, exportOnnx } from "./export-onnx.js";
 
@@ -39,7 +40,9 @@ export function parseExportArgs(argv: string[]): ExportOnnxOptions | "help" {
   }
   const v = parsed.values;
   if (v.help) return "help";
-  refuseRepeatedFlags(parsed.tokens ?? []);
+  // parseArgs keeps the last of a repeated flag; `--out a --out b` is more likely an edited command line.
+  const repeated = repeatedOptionMessage(parsed.tokens ?? [], OPTIONS);
+  if (repeated !== null) throw new CliUsageError(repeated);
   if (v.model === undefined) throw new CliUsageError("--model DIR is required");
   if (v.out === undefined) throw new CliUsageError("--out DIR is required");
   const variant = v.variant ?? "plain";
@@ -65,42 +68,19 @@ export function parseExportArgs(argv: string[]): ExportOnnxOptions | "help" {
   return options;
 }
 
-/**
- * parseArgs keeps the last of a repeated flag; `--out a --out b` is more likely a mistake (an edited command
- * line) than a wish, so a flag given twice is refused, naming it and both values.
- */
-function refuseRepeatedFlags(tokens: readonly ParsedToken[]): void {
-  const seen = new Map<string, string | undefined>();
-  for (const token of tokens) {
-    if (token.kind !== "option") continue;
-    if (seen.has(token.name)) {
-      const values = [seen.get(token.name), token.value].filter((x) => x !== undefined);
-      const shown = values.length === 2 ? ` (${values.map((x) => `"${x}"`).join(" and ")})` : "";
-      throw new CliUsageError(`--${token.name} is given twice${shown}; give it once`);
-    }
-    seen.set(token.name, token.value);
-  }
-}
-
-type ParsedToken = NonNullable<ReturnType<typeof parse>["tokens"]>[number];
+const OPTIONS = {
+  model: { type: "string" },
+  out: { type: "string" },
+  adapter: { type: "string" },
+  variant: { type: "string" },
+  dtype: { type: "string" },
+  "external-data": { type: "string" },
+  weights: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    tokens: true,
-    options: {
-      model: { type: "string" },
-      out: { type: "string" },
-      adapter: { type: "string" },
-      variant: { type: "string" },
-      dtype: { type: "string" },
-      "external-data": { type: "string" },
-      weights: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  return parseArgs({ args: argv, strict: true, allowPositionals: false, tokens: true, options: OPTIONS });
 }
 
 export interface CliIo {
@@ -112,27 +92,6 @@ const defaultIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };
-
-/**
- * An AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts; a second signal exits at once. Without a listener Node
- * would exit midway with no word on what was left (the output folder is safe either way: see export-stage.ts).
- */
-function stopOnSignals(): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort(new Error(`stopped by ${name}`));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    release: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
-}
 
 /**
  * Runs the command; returns the process exit code (0 ok, 1 failure, 2 usage error, 130 stopped). `signal`
@@ -165,7 +124,9 @@ export async function runExportCli(
     }
   };
   options.warn = (message) => io.stderr(`ssb-export-onnx: ${message}\n`);
-  const stop = signal ? { signal, release: () => {} } : stopOnSignals();
+  // Without a listener Node would exit midway with no word on what was left (the output folder is safe either
+  // way: see export-stage.ts). A second signal exits at once.
+  const stop = signal ? { signal, dispose: () => {} } : stopOnSignals();
   options.signal = stop.signal;
   try {
     const result = await exportOnnx(options);
@@ -191,6 +152,6 @@ export async function runExportCli(
     io.stderr(`ssb-export-onnx: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   } finally {
-    stop.release();
+    stop.dispose();
   }
 }

@@ -2,9 +2,9 @@ import { existsSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
+import { repeatedOptionMessage } from "@ssb/cli-kit";
 import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
 import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
-import { repeatedOptionMessage } from "./repeated-options.js";
 import {
   ALL_EXTRACTION_RULES,
   DEFAULT_EXTRACTION_RULES,

@@ -5,7 +5,6 @@ export { grade } from "./grade.js";
 export { type GradedLine, type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
 export { warmUpEngine as warmUp } from "./math-json.js";
 export { type NormalizedAnswer, normalizeAnswer } from "./normalize.js";
-export { type ArgToken, type OptionSpec, repeatedOptionMessage } from "./repeated-options.js";
 export {
   type AccuracyRewardOptions,
   accuracyReward,
