@@ -1,4 +1,6 @@
+export { closestKey, refuseUnknownOptions } from "./closest-key.js";
 export { formatDuration } from "./duration.js";
+export { explainParseError } from "./parse-error.js";
 export {
   createProgressBar,
   type ProgressBar,

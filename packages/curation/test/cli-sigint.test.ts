@@ -3,7 +3,7 @@
  * and the rerun does resume, to the files of an uninterrupted run.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,24 +20,38 @@ interface Ended {
   stderr: string;
 }
 
-/** Runs ssb-curate; with `interrupt`, sends SIGINT once the first problem has been reported done. */
-function curate(args: string[], interrupt: boolean): Promise<Ended> {
+/** Lines in a file that may not exist yet. */
+function lineCount(file: string): number {
+  return existsSync(file) ? readFileSync(file, "utf8").split("\n").length - 1 : 0;
+}
+
+/**
+ * Runs ssb-curate into `out`; with `interrupt`, sends SIGINT once its first problem is on disk (a log gets a
+ * progress line only every 30 s, so the files are what shows that the run has started).
+ */
+function curate(args: string[], out: string, interrupt: boolean): Promise<Ended> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ["--import", "tsx", cli, ...args], {
       cwd: join(here, ".."),
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
-    let sent = false;
     proc.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
-      if (interrupt && !sent && /\] [1-9]\d*\/\d+ problems/.test(stderr)) {
-        sent = true;
-        proc.kill("SIGINT");
-      }
     });
+    const watch = interrupt
+      ? setInterval(() => {
+          if (lineCount(join(out, "teacher-prompts.jsonl")) + lineCount(join(out, "dropped.jsonl")) === 0)
+            return;
+          clearInterval(watch);
+          proc.kill("SIGINT");
+        }, 5)
+      : undefined;
     proc.on("error", reject);
-    proc.on("exit", (code, signal) => resolve({ code, signal, stderr }));
+    proc.on("exit", (code, signal) => {
+      clearInterval(watch);
+      resolve({ code, signal, stderr });
+    });
   });
 }
 
@@ -73,7 +87,7 @@ describe("ssb-curate on Ctrl-C", () => {
     ];
 
     const out = join(root, "interrupted");
-    const stopped = await curate(args(out), true);
+    const stopped = await curate(args(out), out, true);
     expect(stopped.stderr).toContain(
       "ssb-curate: interrupted; the problems finished so far are kept, and rerunning the same command resumes from there\n",
     );
@@ -82,11 +96,11 @@ describe("ssb-curate on Ctrl-C", () => {
     const dropped = readFileSync(join(out, "dropped.jsonl"), "utf8").split("\n").length - 1;
     expect(written + dropped).toBeLessThan(n);
 
-    const resumed = await curate(args(out), false);
+    const resumed = await curate(args(out), out, false);
     expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toMatch(/\([1-9]\d* resumed\)/);
+    expect(resumed.stderr).toMatch(/ {2}[1-9]\d* resumed {2}/);
     const reference = join(root, "reference");
-    expect((await curate(args(reference), false)).code).toBe(0);
+    expect((await curate(args(reference), reference, false)).code).toBe(0);
     for (const f of ["teacher-prompts.jsonl", "dropped.jsonl", "summary.json", "run.json"]) {
       expect(readFileSync(join(out, f), "utf8")).toBe(readFileSync(join(reference, f), "utf8"));
     }

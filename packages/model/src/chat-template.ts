@@ -4,7 +4,7 @@
  * `apply_chat_template(..., tokenize=False)` renders it.
  */
 import { Template } from "@huggingface/jinja";
-import { refuseUnknownOptions } from "./closest-key.js";
+import { refuseUnknownOptions } from "@ssb/cli-kit";
 import { describeValue, isJsonObject, ModelFileError } from "./json-fields.js";
 
 export interface ChatMessage {

@@ -1,8 +1,8 @@
+export { closestKey } from "@ssb/cli-kit";
 export * from "./adapter.js";
 export * from "./chat-template.js";
 export * from "./checkpoint.js";
 export * from "./checkpoint-weights.js";
-export { closestKey } from "./closest-key.js";
 export * from "./config.js";
 export * from "./dtype.js";
 export * from "./export-decoder.js";

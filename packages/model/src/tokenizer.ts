@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
+import { refuseUnknownOptions } from "@ssb/cli-kit";
 import {
   type ChatMessage,
   type ChatTemplate,
@@ -14,7 +15,6 @@ import {
   compileChatTemplate,
   type RenderChatOptions,
 } from "./chat-template.js";
-import { refuseUnknownOptions } from "./closest-key.js";
 import { readJsonFile } from "./config.js";
 import { describeValue, expectObject, isJsonObject, type JsonObject, ModelFileError } from "./json-fields.js";
 

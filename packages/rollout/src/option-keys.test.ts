@@ -1,6 +1,6 @@
 /** Misspelled sampling settings and generate options are refused by name, and a closed generator says so. */
 import { rm } from "node:fs/promises";
-import { closestKey } from "@ssb/model";
+import { closestKey } from "@ssb/cli-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
 import { type FinishedSequence, type GenerateOptions, Generator, type PromptInput } from "./generator.js";

@@ -1,4 +1,4 @@
-import { closestKey } from "@ssb/model";
+import { closestKey } from "@ssb/cli-kit";
 import { RolloutError } from "./errors.js";
 
 /**
