@@ -290,6 +290,24 @@ describe("ssb-rollout arguments", () => {
     expect(more.text()).toMatch(/1 new, 3 already done, 4\/4 of this job/);
   });
 
+  it("--stop-id adds to the model's own stop ids instead of replacing them", async () => {
+    const problems = path.join(work, "stop-id.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
+    const out = path.join(work, "stop-id-out.jsonl");
+    const args = ["--model", modelDir, "--problems", problems, "--out", out, "--max-new-tokens", "2"];
+    expect(await runCli([...args, "--stop-id", "13"], { out: sink().stream, err: sink().stream })).toBe(0);
+    // qwen2-tiny-ref's eos is id 2: it still stops a reply, and --stop-id 13 stops one too.
+    const settings = JSON.parse(readFileSync(`${out}.settings.json`, "utf8"));
+    expect(settings.sampling.stopTokenIds).toEqual([2, 13]);
+    const record = JSON.parse(readFileSync(out, "utf8").split("\n")[0] as string);
+    expect(record.sampling.stopTokenIds).toEqual([2, 13]);
+    const sink2 = sink();
+    expect(await runCli(["--help"], { out: sink2.stream, err: sink().stream })).toBe(0);
+    expect(sink2.text()).toMatch(
+      /--stop-id ID +stop token id \(repeatable\), in addition to the model's own/,
+    );
+  });
+
   it("takes sampling defaults from generation_config.json when asked, with flags over them", async () => {
     const dir = await mkdtemp(path.join(work, "genconfig-"));
     cpSync(modelDir, dir, { recursive: true });

@@ -51,7 +51,8 @@ Sampling:
   --repetition-penalty R   1 = off (default 1)
   --max-new-tokens N       default 256
   --stop TEXT              stop string (repeatable)
-  --stop-id ID             stop token id (repeatable; default: the model's eos / end-of-turn ids)
+  --stop-id ID             stop token id (repeatable), in addition to the model's own eos /
+                           end-of-turn ids, which always stop
   --seed S                 default 0; an integer from 0 to 2^53 - 1
   --generation-config      start from the model's generation_config.json (do_sample, temperature,
                            top_k, top_p, repetition_penalty, max_new_tokens), as transformers'
@@ -296,6 +297,19 @@ function checkAgainstVocabulary(options: CliOptions, vocab: number): void {
     );
 }
 
+/**
+ * `--stop-id` adds to the model's own stop ids (eos / end-of-turn) rather than replacing them, as the API's
+ * `stopTokenIds` does: a run given `--stop-id 13` must still end at `<|im_end|>`, not sample past it to the
+ * token limit (and a student distilled on those records would learn to). Model ids first, then the flags'.
+ */
+export function withModelStops(
+  sampling: Partial<SamplingParams>,
+  modelStops: readonly number[],
+): Partial<SamplingParams> {
+  if (sampling.stopTokenIds === undefined) return sampling;
+  return { ...sampling, stopTokenIds: [...new Set([...modelStops, ...sampling.stopTokenIds])] };
+}
+
 /** Run the CLI; returns the exit code. */
 export interface CliIo {
   out: NodeJS.WriteStream;
@@ -351,6 +365,7 @@ export async function runCli(
     if (options.interOpThreads !== undefined) settings.interOpThreads = options.interOpThreads;
     generator = await Generator.load(options.model, settings);
     checkAgainstVocabulary(options, generator.vocabSize);
+    const sampling = withModelStops(options.sampling, generator.defaultStopTokenIds());
     const bar = options.progress ? createRolloutProgress(io.err) : null;
     const onProgress = (p: GenerateProgress, alreadyDone: number): void => bar?.update(p, alreadyDone);
     const capture =
@@ -363,7 +378,7 @@ export async function runCli(
         generator,
         prompts: input.prompts,
         outFile: options.out,
-        sampling: options.sampling,
+        sampling,
         maxBatch: options.batchSize,
         flushEvery: options.flushEvery,
         onProgress,
@@ -376,9 +391,7 @@ export async function runCli(
         generator,
         problems: input.problems,
         n: options.n,
-        sampling: options.generationConfig
-          ? { ...generator.modelSampling(), ...options.sampling }
-          : options.sampling,
+        sampling: options.generationConfig ? { ...generator.modelSampling(), ...sampling } : sampling,
         outFile: options.out,
         maxBatch: options.batchSize,
         flushEvery: options.flushEvery,

@@ -143,6 +143,16 @@ describe("ssb-rollout --teacher-prompts", () => {
     expect(mixed.text()).toMatch(/replies\.jsonl:\d+: request "q1#1" was sampled with other settings/);
   });
 
+  it("--stop-id adds to the model's own stop ids in teacher mode too", async () => {
+    const file = path.join(work, "stop-id-prompts.jsonl");
+    writeFileSync(file, `${JSON.stringify(PROMPTS[0])}\n`);
+    const out = path.join(work, "stop-id-replies.jsonl");
+    const args = ["--model", modelDir, "--teacher-prompts", file, "--out", out, "--stop-id", "13"];
+    expect(await runCli(args, { out: sink().stream, err: sink().stream })).toBe(0);
+    const settings = JSON.parse(readFileSync(`${out}.settings.json`, "utf8"));
+    expect(settings.sampling.stopTokenIds).toEqual([2, 13]);
+  });
+
   it("resumes a job whose too-long prompts got empty replies without logits", async () => {
     const long = {
       ...PROMPTS[0],
