@@ -346,7 +346,7 @@ export async function runCli(
     const input = options.teacherPrompts
       ? {
           kind: "teacher" as const,
-          prompts: readTeacherPromptsFile(options.problems).slice(0, options.limit),
+          prompts: readTeacherPromptsFile(options.problems, options.limit),
         }
       : {
           kind: "problems" as const,

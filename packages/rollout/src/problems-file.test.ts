@@ -41,6 +41,15 @@ describe("readProblemsFile", () => {
     expect(readProblemsFile(f, undefined, 5).map((p) => p.id)).toEqual(["q0", "q1", "q2", "q3", "q4"]);
   });
 
+  it("with a limit, does not read past it (a malformed line after the limit is not an error)", async () => {
+    const f = await file(
+      "mal3.jsonl",
+      '{"id": "a", "question": "q"}\n{"id": "b", "question": "r"}\n{"id": \n',
+    );
+    expect(readProblemsFile(f, undefined, 2).map((p) => p.id)).toEqual(["a", "b"]);
+    expect(() => readProblemsFile(f, undefined, 3)).toThrow(/mal3\.jsonl:3: not valid JSON/);
+  });
+
   it("names the file and line of a bad record, and refuses a file with no problems", async () => {
     const bad = await file("bad.jsonl", '{"id": "a", "question": "q"}\n{"id": "a", "question": "r"}\n');
     expect(() => readProblemsFile(bad)).toThrow(/bad\.jsonl:2: duplicate problem id "a"/);

@@ -71,10 +71,14 @@ export function parseTeacherPromptLine(value: unknown, where: string): TeacherPr
   return { problemId: o.problemId, messages: messagesOf(o.messages, where), requests };
 }
 
-/** Read a teacher-prompts.jsonl, line by line; request ids must be unique across the file. */
-export function readTeacherPromptsFile(file: string): TeacherPromptLine[] {
+/**
+ * Read a teacher-prompts.jsonl, line by line; request ids must be unique across the file (the part read).
+ * With `limit`, reading stops after that many prompts: lines past it are not read at all.
+ */
+export function readTeacherPromptsFile(file: string, limit?: number): TeacherPromptLine[] {
   const out: TeacherPromptLine[] = [];
   const ids = new Set<string>();
+  if (limit !== undefined && limit <= 0) throw new RolloutError(`${file}: no teacher prompts in the file`);
   for (const { value, where } of jsonLines(file, "teacher prompts")) {
     const parsed = parseTeacherPromptLine(value, where);
     for (const r of parsed.requests) {
@@ -82,6 +86,7 @@ export function readTeacherPromptsFile(file: string): TeacherPromptLine[] {
       ids.add(r.id);
     }
     out.push({ ...parsed, where });
+    if (limit !== undefined && out.length >= limit) break;
   }
   if (out.length === 0) throw new RolloutError(`${file}: no teacher prompts in the file`);
   return out;

@@ -1,0 +1,38 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readTeacherPromptsFile } from "./teacher-prompts-file.js";
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), "ssb-rollout-teacher-prompts-"));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const file = async (name: string, text: string): Promise<string> => {
+  const f = path.join(work, name);
+  await writeFile(f, text);
+  return f;
+};
+
+/** A line as @ssb/curation's teacher-prompts.jsonl holds it (fields generation does not read included). */
+const line = (problemId: string): string =>
+  JSON.stringify({
+    problemId,
+    gold: "2",
+    template: "ssb-default",
+    messages: [{ role: "user", content: "1+1? Correct: 2" }],
+    studentMessages: [{ role: "user", content: "1+1?" }],
+    requests: [{ id: `${problemId}#1`, sampling: { temperature: 0.4, topK: 50, seed: 1 } }],
+  });
+
+describe("readTeacherPromptsFile", () => {
+  it("with a limit, does not read past it (a malformed line after the limit is not an error)", async () => {
+    const f = await file("mal3.jsonl", `${line("a")}\n${line("b")}\n{"problemId": \n`);
+    expect(readTeacherPromptsFile(f, 2).map((p) => p.problemId)).toEqual(["a", "b"]);
+    expect(() => readTeacherPromptsFile(f)).toThrow(/mal3\.jsonl:3: not valid JSON/);
+  });
+});
