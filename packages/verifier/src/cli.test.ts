@@ -122,6 +122,25 @@ describe("ssb-verify", () => {
     expect(readdirSync(folder)).toEqual(["out.jsonl"]);
   });
 
+  it("names the fields a line has when the gold field is missing, and counts a repeated error after 5 lines", async () => {
+    const input = join(dir, "no-answer-field.jsonl");
+    const rows = Array.from({ length: 8 }, (_, i) =>
+      JSON.stringify({ id: i, text: "\\boxed{3}", gold: "3" }),
+    );
+    rows.push(JSON.stringify({ id: 8, text: "\\boxed{3}", answer: "3" }));
+    writeFileSync(input, `${rows.join("\n")}\n`);
+    const { stderr } = await run("node", [cli, input, "--response-field", "text", "--gold-field", "answer"]);
+    const problem = 'field "answer" must be a string or number, found nothing';
+    expect(stderr.trim().split("\n")).toEqual([
+      ...[1, 2, 3, 4, 5].map((n) => `ssb-verify: ${input}:${n}: ${problem} (present: id, text, gold)`),
+      `ssb-verify: ${input}: ... and 3 more lines with the same error (${problem})`,
+      expect.stringMatching(/^ssb-verify: 1 graded, 1 correct, .* 8 malformed skipped/),
+    ]);
+    // --strict stops at the first, which names the fields too.
+    const failure = await fail(["--strict", input, "--response-field", "text", "--gold-field", "answer"]);
+    expect(failure.stderr).toBe(`ssb-verify: ${input}:1: ${problem} (present: id, text, gold)\n`);
+  });
+
   it("refuses an option that takes a value given twice, naming it (also -o with --output)", async () => {
     let failure = await fail([join(dir, "in.jsonl"), "--rules", "boxed", "--rules", "gsm8k"]);
     expect(failure.code).toBe(2);

@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { repeatedOptionMessage } from "@ssb/cli-kit";
 import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
 import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
+import { createErrorDigest } from "./repeated-errors.js";
 import {
   ALL_EXTRACTION_RULES,
   DEFAULT_EXTRACTION_RULES,
@@ -53,7 +54,10 @@ function parseRules(value: string | undefined, lastNumber: boolean): ExtractionR
   return rules as ExtractionRule[];
 }
 
-/** Grades every line into `output`; null when --strict stopped at a malformed line. */
+/**
+ * Grades every line into `output`; null when --strict stopped at a malformed line. A problem many lines share
+ * (every line lacks the gold field) is printed for the first few lines and then counted, at the end.
+ */
 async function gradeLines(
   input: Readable,
   source: string,
@@ -68,26 +72,31 @@ async function gradeLines(
     verdicts: { correct: 0, wrong: 0, "no-answer": 0 },
   };
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const errors = createErrorDigest((text) => process.stderr.write(`ssb-verify: ${text}\n`), source);
   let lineNumber = 0;
-  for await (let line of lines) {
-    lineNumber++;
-    // A byte-order mark (files saved by some Windows editors) is not part of the first record.
-    if (lineNumber === 1 && line.startsWith("\uFEFF")) line = line.slice(1);
-    if (line.trim().length === 0) continue;
-    summary.lines++;
-    const graded = gradeJsonLine(line, lineNumber, source, options);
-    if (!graded.ok) {
-      summary.malformed++;
-      process.stderr.write(`ssb-verify: ${graded.error}\n`);
-      if (strict) {
-        lines.close();
-        return null;
+  try {
+    for await (let line of lines) {
+      lineNumber++;
+      // A byte-order mark (files saved by some Windows editors) is not part of the first record.
+      if (lineNumber === 1 && line.startsWith("\uFEFF")) line = line.slice(1);
+      if (line.trim().length === 0) continue;
+      summary.lines++;
+      const graded = gradeJsonLine(line, lineNumber, source, options);
+      if (!graded.ok) {
+        summary.malformed++;
+        errors.report(graded.error, graded.problem);
+        if (strict) {
+          lines.close();
+          return null;
+        }
+        continue;
       }
-      continue;
+      summary.graded++;
+      summary.verdicts[graded.result.verdict]++;
+      await output.write(`${JSON.stringify(graded.record)}\n`);
     }
-    summary.graded++;
-    summary.verdicts[graded.result.verdict]++;
-    await output.write(`${JSON.stringify(graded.record)}\n`);
+  } finally {
+    errors.finish();
   }
   return summary;
 }

@@ -5,6 +5,7 @@ export { grade } from "./grade.js";
 export { type GradedLine, type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
 export { warmUpEngine as warmUp } from "./math-json.js";
 export { type NormalizedAnswer, normalizeAnswer } from "./normalize.js";
+export { createErrorDigest, type ErrorDigest } from "./repeated-errors.js";
 export {
   type AccuracyRewardOptions,
   accuracyReward,

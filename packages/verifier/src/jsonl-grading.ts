@@ -10,7 +10,31 @@ export interface GradeLineOptions extends GradeOptions {
 
 export type GradedLine =
   | { ok: true; record: Record<string, unknown>; result: GradeResult }
-  | { ok: false; error: string };
+  | {
+      ok: false;
+      /** The whole message, starting `file:line: `. */
+      error: string;
+      /**
+       * What is wrong, without the line's own details (line number, JSON parse position, the fields it has):
+       * equal for lines with the same problem, so a caller can print a few and count the rest.
+       */
+      problem: string;
+    };
+
+/** At most this many field names are listed for a line that lacks the response or gold field. */
+const MAX_LISTED_FIELDS = 12;
+
+/** `present: id, text, answer_text` — the fields a line does have, so a wrong --gold-field shows the right one. */
+function presentFields(record: Record<string, unknown>): string {
+  const keys = Object.keys(record);
+  if (keys.length === 0) return "present: none";
+  const listed = keys.slice(0, MAX_LISTED_FIELDS).join(", ");
+  return `present: ${listed}${keys.length > MAX_LISTED_FIELDS ? `, ... (${keys.length} in all)` : ""}`;
+}
+
+function fieldProblem(field: string, wanted: string, value: unknown): string {
+  return `field "${field}" must be ${wanted}, found ${value === undefined ? "nothing" : value === null ? "null" : typeof value}`;
+}
 
 /**
  * Grades one JSONL line: parses it, checks the fields, and returns the input record with `correct`,
@@ -29,28 +53,29 @@ export function gradeJsonLine(
     parsed = JSON.parse(line);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return { ok: false, error: `${source}:${lineNumber}: not valid JSON (${why})` };
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     return {
       ok: false,
-      error: `${source}:${lineNumber}: expected a JSON object, found ${Array.isArray(parsed) ? "an array" : typeof parsed}`,
+      error: `${source}:${lineNumber}: not valid JSON (${why})`,
+      problem: "not valid JSON",
     };
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    const found = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : typeof parsed;
+    const problem = `expected a JSON object, found ${found}`;
+    return { ok: false, error: `${source}:${lineNumber}: ${problem}`, problem };
   }
   const record = parsed as Record<string, unknown>;
   const response = record[responseField];
   const gold = record[goldField];
   if (typeof response !== "string") {
-    return {
-      ok: false,
-      error: `${source}:${lineNumber}: field "${responseField}" must be a string, found ${response === undefined ? "nothing" : typeof response}`,
-    };
+    const problem = fieldProblem(responseField, "a string", response);
+    const detail = response === undefined ? ` (${presentFields(record)})` : "";
+    return { ok: false, error: `${source}:${lineNumber}: ${problem}${detail}`, problem };
   }
   if (typeof gold !== "string" && typeof gold !== "number") {
-    return {
-      ok: false,
-      error: `${source}:${lineNumber}: field "${goldField}" must be a string or number, found ${gold === undefined ? "nothing" : typeof gold}`,
-    };
+    const problem = fieldProblem(goldField, "a string or number", gold);
+    const detail = gold === undefined ? ` (${presentFields(record)})` : "";
+    return { ok: false, error: `${source}:${lineNumber}: ${problem}${detail}`, problem };
   }
   const result = grade(response, String(gold), options);
   return {
