@@ -157,6 +157,20 @@ export interface GeneratorOptions extends DecoderOptions {
   modelId?: string;
 }
 
+/** Every key of GeneratorOptions, for Generator.load's check (kept in step by the `satisfies`). */
+const GENERATOR_OPTION_KEYS = Object.keys({
+  executionProvider: true,
+  intraOpThreads: true,
+  interOpThreads: true,
+  warn: true,
+  appendKvInPlace: true,
+  cpuGraphEdits: true,
+  kvOnDevice: true,
+  tokenizer: true,
+  batchTopK: true,
+  modelId: true,
+} satisfies Record<keyof GeneratorOptions, true>);
+
 interface Group {
   input: PromptInput;
   promptIds: number[];
@@ -261,6 +275,8 @@ export class Generator {
 
   /** Open an exported model folder (model.onnx + config.json + tokenizer files) or a bare .onnx file. */
   static async load(modelPath: string, options: GeneratorOptions = {}): Promise<Generator> {
+    // A misspelled `executionProvidr: "webgpu"` would otherwise load on the CPU without a word.
+    refuseUnknownKeys(options, GENERATOR_OPTION_KEYS, "Generator.load options");
     const mode = options.batchTopK ?? "auto";
     const minCost = BATCH_TOP_K_MODES.get(mode);
     if (minCost === undefined)

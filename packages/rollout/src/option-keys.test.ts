@@ -1,9 +1,13 @@
 /** Misspelled sampling settings and generate options are refused by name, and a closed generator says so. */
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import path from "node:path";
 import { closestKey } from "@ssb/cli-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
 import { type FinishedSequence, type GenerateOptions, Generator, type PromptInput } from "./generator.js";
+import { runRollouts } from "./run-rollouts.js";
+import { runTeacherReplies } from "./run-teacher-replies.js";
 import { resolveSampling } from "./sampling-params.js";
 
 describe("resolveSampling", () => {
@@ -61,6 +65,31 @@ describe("Generator options and close", () => {
     const perPrompt = gen.generate([{ id: "q", tokenIds: [1], sampling: { maxNewToken: 2 } as never }]);
     await expect(perPrompt.next()).rejects.toThrow(
       /prompt "q" sampling: unknown key "maxNewToken" \(did you mean "maxNewTokens"\?\)/,
+    );
+  });
+
+  it("refuses misspelled job options and Generator.load options, naming them, before any file is made", async () => {
+    const outFile = path.join(dir, "typo.jsonl");
+    const problems = [{ id: "p", promptIds: [1, 2, 3] }];
+    await expect(
+      runRollouts({ generator: gen, problems, n: 1, outFile, samplng: { temperature: 0 } } as never),
+    ).rejects.toThrow(/runRollouts options: unknown key "samplng" \(did you mean "sampling"\?\)/);
+    await expect(
+      runRollouts({ generator: gen, problems, n: 1, outFile, capture: { dir: "c", kk: 5 } } as never),
+    ).rejects.toThrow(/runRollouts capture: unknown key "kk" \(did you mean "k"\?\)/);
+    const prompts = [
+      {
+        problemId: "p",
+        messages: [{ role: "user", content: "1+1?" }],
+        requests: [{ id: "p#1", sampling: { temperature: 0, topK: 0 } }],
+      },
+    ];
+    await expect(
+      runTeacherReplies({ generator: gen, prompts, outFile, samplng: { maxNewTokens: 2 } } as never),
+    ).rejects.toThrow(/runTeacherReplies options: unknown key "samplng" \(did you mean "sampling"\?\)/);
+    expect(existsSync(outFile) || existsSync(`${outFile}.settings.json`)).toBe(false);
+    await expect(Generator.load(dir, { executionProvidr: "webgpu" } as never)).rejects.toThrow(
+      /Generator\.load options: unknown key "executionProvidr" \(did you mean "executionProvider"\?\)/,
     );
   });
 

@@ -30,6 +30,7 @@ import type { ProblemPrompt } from "./problems-file.js";
 import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal, type RolloutRecord } from "./rollout-journal.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
+import { refuseUnknownKeys } from "./unknown-keys.js";
 
 export interface LogitCaptureJob {
   dir: string;
@@ -55,6 +56,26 @@ export interface RolloutJobOptions {
   /** Told what resuming repaired in the output (a torn last line dropped), naming file and line (default: console.warn). */
   warn?: (message: string) => void;
 }
+
+/** Every key of RolloutJobOptions and of its `capture`, for runRollouts' check (kept in step by `satisfies`). */
+const ROLLOUT_JOB_KEYS = Object.keys({
+  generator: true,
+  problems: true,
+  n: true,
+  sampling: true,
+  outFile: true,
+  capture: true,
+  maxBatch: true,
+  refill: true,
+  flushEvery: true,
+  onProgress: true,
+  signal: true,
+  warn: true,
+} satisfies Record<keyof RolloutJobOptions, true>);
+export const CAPTURE_JOB_KEYS = Object.keys({ dir: true, k: true, dtype: true } satisfies Record<
+  keyof LogitCaptureJob,
+  true
+>);
 
 /**
  * What a call did. `written + skipped` are the job's pairs in the output when it returns (all `total` of them
@@ -126,6 +147,9 @@ function checkContext(work: readonly Work[], maxContext: number): void {
 }
 
 export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJobSummary> {
+  // A misspelled key (`samplng`) would otherwise run with the defaults and pin them in the output's settings.
+  refuseUnknownKeys(options, ROLLOUT_JOB_KEYS, "runRollouts options");
+  if (options.capture) refuseUnknownKeys(options.capture, CAPTURE_JOB_KEYS, "runRollouts capture");
   const gen = options.generator;
   const n = options.n;
   if (!(Number.isInteger(n) && n >= 1)) throw new RolloutError(`n must be an integer >= 1, found ${n}`);

@@ -21,7 +21,7 @@ import {
 } from "./job-checks.js";
 import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal } from "./rollout-journal.js";
-import type { LogitCaptureJob, RolloutJobSummary } from "./run-rollouts.js";
+import { CAPTURE_JOB_KEYS, type LogitCaptureJob, type RolloutJobSummary } from "./run-rollouts.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
 import type { FinishReason } from "./sequence.js";
 import {
@@ -30,6 +30,7 @@ import {
   type TeacherSamplingInput,
 } from "./teacher-generator.js";
 import type { TeacherPromptLine } from "./teacher-prompts-file.js";
+import { refuseUnknownKeys } from "./unknown-keys.js";
 
 export interface TeacherRepliesJobOptions {
   generator: Generator;
@@ -46,6 +47,20 @@ export interface TeacherRepliesJobOptions {
   /** Told what resuming repaired in the output (a torn last line dropped), naming file and line (default: console.warn). */
   warn?: (message: string) => void;
 }
+
+/** Every key of TeacherRepliesJobOptions, for runTeacherReplies' check (kept in step by the `satisfies`). */
+const TEACHER_JOB_KEYS = Object.keys({
+  generator: true,
+  prompts: true,
+  outFile: true,
+  capture: true,
+  sampling: true,
+  maxBatch: true,
+  flushEvery: true,
+  onProgress: true,
+  signal: true,
+  warn: true,
+} satisfies Record<keyof TeacherRepliesJobOptions, true>);
 
 /** One line of the replies JSONL. */
 export interface TeacherReplyRecord {
@@ -124,6 +139,9 @@ function oneTemperature(prompts: readonly TeacherPromptLine[]): number {
 }
 
 export async function runTeacherReplies(options: TeacherRepliesJobOptions): Promise<RolloutJobSummary> {
+  // A misspelled key (`samplng`) would otherwise run with the defaults and pin them in the output's settings.
+  refuseUnknownKeys(options, TEACHER_JOB_KEYS, "runTeacherReplies options");
+  if (options.capture) refuseUnknownKeys(options.capture, CAPTURE_JOB_KEYS, "runTeacherReplies capture");
   const gen = options.generator;
   // Checked now (and recorded): what every request is sampled with beyond its own settings.
   const sampling = resolveSampling(
