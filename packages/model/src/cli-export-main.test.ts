@@ -1,9 +1,10 @@
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tinyRefDir } from "../test/paths.js";
 import { parseExportArgs, runExportCli } from "./cli-export-main.js";
+import { EXPORT_MANIFEST_FILE } from "./export-target.js";
 
 let workDir: string;
 beforeAll(async () => {
@@ -108,6 +109,7 @@ describe("ssb-export-onnx run", () => {
     expect(code).toBe(0);
     expect(c.out()).toContain("variant contrib");
     expect((await readdir(out)).sort()).toEqual([
+      EXPORT_MANIFEST_FILE,
       "config.json",
       "genai_config.json",
       "model.onnx",
@@ -132,7 +134,31 @@ describe("ssb-export-onnx run", () => {
     expect(warning).toHaveLength(1);
     expect(warning[0]).toMatch(/^ssb-export-onnx: warning: .*bare\/tokenizer\.json is missing/);
     expect(c.out()).toContain("removed (left by an earlier export, not in this one): tokenizer.json");
-    expect((await readdir(out)).sort()).toEqual(["config.json", "genai_config.json", "model.onnx"]);
+    expect((await readdir(out)).sort()).toEqual([
+      EXPORT_MANIFEST_FILE,
+      "config.json",
+      "genai_config.json",
+      "model.onnx",
+    ]);
+  });
+
+  it("refuses to export into another checkpoint's folder, naming it and the files, and writes nothing", async () => {
+    const other = path.join(workDir, "other-checkpoint");
+    await mkdir(other);
+    for (const name of ["model.safetensors", "tokenizer.json"])
+      await copyFile(path.join(tinyRefDir, name), path.join(other, name));
+    const config = JSON.parse(await readFile(path.join(tinyRefDir, "config.json"), "utf8"));
+    await writeFile(path.join(other, "config.json"), JSON.stringify({ ...config, vocab_size: 768 }));
+    const before = (await readdir(other)).sort();
+    const c = capture();
+    expect(await runExportCli(["--model", tinyRefDir, "--out", other], c.io)).toBe(1);
+    expect(c.err()).toBe(
+      `ssb-export-onnx: --out ${other} holds another model's files that this export would overwrite: ` +
+        "config.json (they differ from --model's, and no earlier export wrote them); nothing was written. " +
+        "Pick another --out (an empty folder, or one an earlier export wrote)\n",
+    );
+    expect((await readdir(other)).sort()).toEqual(before);
+    expect(JSON.parse(await readFile(path.join(other, "config.json"), "utf8")).vocab_size).toBe(768);
   });
 
   it("reports a missing checkpoint with exit code 1 and the file", async () => {
@@ -163,6 +189,7 @@ describe("ssb-export-onnx run", () => {
     expect(c.out()).toBe("");
     expect(await readFile(path.join(out, "model.onnx"))).toEqual(before);
     expect((await readdir(out)).sort()).toEqual([
+      EXPORT_MANIFEST_FILE,
       "config.json",
       "genai_config.json",
       "model.onnx",

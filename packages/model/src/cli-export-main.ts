@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
 import type { DecoderVariant } from "./export-decoder.js";
 import { type ExportOnnxOptions, exportOnnx } from "./export-onnx.js";
+import { ExportOutConflictError } from "./export-target.js";
 
 export const EXPORT_USAGE = `Usage: ssb-export-onnx --model DIR --out DIR [options]
 
@@ -16,8 +17,9 @@ outputs logits, present.{i}.key|value), for ONNX Runtime.
 Options:
   --model DIR          checkpoint folder (config.json + model.safetensors or sharded index)
   --out DIR            output folder: model.onnx (+ model.onnx.data), config and tokenizer files;
-                       these are replaced once the export succeeds (those the new export lacks
-                       are removed), other files there are left alone
+                       these are replaced once the export succeeds (those an earlier export
+                       wrote and the new one lacks are removed), other files there are left
+                       alone; a folder holding another model's config or tokenizer is refused
   --adapter DIR        PEFT LoRA adapter to merge into the weights before export
   --variant V          plain (standard ONNX ops, any execution provider; default) or
                        contrib (ONNX Runtime com.microsoft fused kernels; faster on CPU)
@@ -148,6 +150,14 @@ export async function runExportCli(
           "(this export's partial files are removed). Run the same command again to export.\n",
       );
       return 130;
+    }
+    if (error instanceof ExportOutConflictError) {
+      io.stderr(
+        `ssb-export-onnx: --out ${error.outDir} holds another model's files that this export would overwrite: ` +
+          `${error.files.join(", ")} (they differ from --model's, and no earlier export wrote them); nothing was ` +
+          "written. Pick another --out (an empty folder, or one an earlier export wrote)\n",
+      );
+      return 1;
     }
     io.stderr(`ssb-export-onnx: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

@@ -6,7 +6,7 @@
  * length). The writer streams initializers one at a time (load, write, drop), so exporting a model
  * never holds more than its largest tensor; inline mode (small models) holds them all once.
  */
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadAdapter, mergeAdapter } from "./adapter.js";
 import { openCheckpointWeights } from "./checkpoint-weights.js";
@@ -18,6 +18,13 @@ import {
   type WeightGetter,
 } from "./export-decoder.js";
 import { commitExportStage, discardExportStage, openExportStage } from "./export-stage.js";
+import {
+  COMPANION_FILES,
+  EXPORT_MANIFEST_FILE,
+  EXPORT_PRODUCER,
+  ExportOutConflictError,
+  planExportTarget,
+} from "./export-target.js";
 import { GENAI_CONFIG_FILE, genaiConfig } from "./genai-config.js";
 import type { GraphBuilder } from "./onnx-graph.js";
 import { encodeOnnxModel, ONNX_IR_VERSION, type OnnxModelProto, type OnnxTensorProto } from "./onnx-proto.js";
@@ -32,7 +39,7 @@ const EXTERNAL_MIN_BYTES = 1024;
 /** Offsets in the data file are page aligned so ONNX Runtime can memory-map the tensors. */
 const EXTERNAL_ALIGNMENT = 4096;
 
-export const PRODUCER_NAME = "@ssb/model";
+export const PRODUCER_NAME = EXPORT_PRODUCER;
 
 export interface WriteOnnxOptions {
   /** true: always external data; false: always inline; "auto" (default): external above {@link INLINE_LIMIT_BYTES}. */
@@ -176,7 +183,9 @@ export interface ExportOnnxOptions {
   /**
    * Output folder: model.onnx (+ model.onnx.data), genai_config.json, and the checkpoint's config and tokenizer
    * files. Written through a stage (see export-stage.ts): those names are replaced together once the export
-   * succeeded, the ones this export does not write are removed, and other files are left alone.
+   * succeeded, those an earlier export wrote and this one does not are removed, and other files are left
+   * alone. A folder holding such files that no earlier export wrote (another checkpoint's folder) is refused
+   * with {@link ExportOutConflictError} before anything is written (see export-target.ts).
    */
   outDir: string;
   /** PEFT adapter folder, merged into the weights before export. */
@@ -212,15 +221,7 @@ export interface ExportOnnxResult extends WrittenOnnxModel {
   seconds: number;
 }
 
-/** Files a runtime needs beside the graph; copied when the checkpoint has them. */
-export const COMPANION_FILES = [
-  "config.json",
-  "generation_config.json",
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "special_tokens_map.json",
-  "chat_template.jinja",
-];
+export { COMPANION_FILES, EXPORT_MANIFEST_FILE, ExportOutConflictError };
 
 async function exists(file: string): Promise<boolean> {
   try {
@@ -246,6 +247,11 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
     throw new Error(`export modelFileName must be a plain file name, found "${modelFileName}"`);
   }
   const config = await loadModelConfig(options.modelDir);
+  const dataFileName = `${modelFileName}.data`;
+  const produced = [modelFileName, dataFileName, GENAI_CONFIG_FILE];
+  const sameDir = path.resolve(options.outDir) === path.resolve(options.modelDir);
+  // Before reading any weight: a folder holding another model's files is refused with nothing written.
+  const target = await planExportTarget(options.modelDir, options.outDir, produced, sameDir);
   const openOptions = options.weightsFile === undefined ? {} : { file: options.weightsFile };
   const base = await openCheckpointWeights(options.modelDir, openOptions);
   try {
@@ -266,8 +272,8 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
     if (options.onProgress) writeOptions.onProgress = options.onProgress;
     if (options.signal) writeOptions.signal = options.signal;
     const generation = await loadGenerationConfig(options.modelDir, config);
-    const dataFileName = `${modelFileName}.data`;
-    const sameDir = path.resolve(options.outDir) === path.resolve(options.modelDir);
+    // Only what an earlier export wrote may be removed; the checkpoint's own or another tool's files never are.
+    const removable = [...produced, ...(sameDir ? [] : COMPANION_FILES)].filter((n) => target.earlier.has(n));
     // Everything goes to the stage first: a failure leaves the previous export in outDir as it was.
     const stage = await openExportStage(options.outDir);
     let written: WrittenOnnxModel;
@@ -278,26 +284,30 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
         path.join(stage, GENAI_CONFIG_FILE),
         `${JSON.stringify(genaiConfig(config, generation, modelFileName), null, 2)}\n`,
       );
-      for (const name of sameDir ? [] : COMPANION_FILES) {
-        const from = path.join(options.modelDir, name);
-        if (await exists(from)) {
-          // Read and write rather than copyFile: a read-only source mode must not make re-exports fail.
-          await writeFile(path.join(stage, name), await readFile(from));
-          copied.push(name);
-        }
+      for (const name of target.copy) {
+        // Read and write rather than copyFile: a read-only source mode must not make re-exports fail.
+        await writeFile(path.join(stage, name), await readFile(path.join(options.modelDir, name)));
+        copied.push(name);
       }
+      // The manifest names what this export wrote and what earlier ones wrote that stays (another model file).
+      const writing = await readdir(stage);
+      const kept: string[] = [];
+      for (const name of target.earlier) {
+        if (removable.includes(name) || writing.includes(name)) continue;
+        if (await exists(path.join(options.outDir, name))) kept.push(name);
+      }
+      const files = [...writing, ...kept].sort();
+      await writeFile(
+        path.join(stage, EXPORT_MANIFEST_FILE),
+        `${JSON.stringify({ producer: EXPORT_PRODUCER, source: path.resolve(options.modelDir), files }, null, 2)}\n`,
+      );
       options.signal?.throwIfAborted();
     } catch (error) {
       await discardExportStage(stage);
       throw error;
     }
-    // Exporting into the checkpoint's own folder copies nothing, so its config and tokenizer are not ours.
-    const owned = [modelFileName, dataFileName, GENAI_CONFIG_FILE, ...(sameDir ? [] : COMPANION_FILES)];
-    const removed = await commitExportStage(stage, options.outDir, owned);
-    const hasTokenizer = sameDir
-      ? await exists(path.join(options.modelDir, "tokenizer.json"))
-      : copied.includes("tokenizer.json");
-    if (!hasTokenizer) {
+    const removed = await commitExportStage(stage, options.outDir, removable);
+    if (!(await exists(path.join(options.modelDir, "tokenizer.json")))) {
       (options.warn ?? ((m: string) => console.warn(m)))(
         `warning: ${path.join(options.modelDir, "tokenizer.json")} is missing: the export cannot turn text into tokens or back (ssb-rollout takes only token-id prompts from it); put the model's tokenizer.json (and tokenizer_config.json) in ${options.modelDir} and export again`,
       );

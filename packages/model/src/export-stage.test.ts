@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tinyRefDir } from "../test/paths.js";
 import { exportOnnx } from "./export-onnx.js";
 import { EXPORT_STAGE_DIR } from "./export-stage.js";
+import { EXPORT_MANIFEST_FILE } from "./export-target.js";
 
 let workDir: string;
 /** qwen2-tiny-ref without tokenizer files: config.json and model.safetensors only. */
@@ -36,7 +37,13 @@ describe("re-export into an existing folder", () => {
 
     const warnings: string[] = [];
     const result = await exportOnnx({ modelDir: bareDir, outDir, warn: (m) => warnings.push(m) });
-    expect(await listing(outDir)).toEqual(["config.json", "genai_config.json", "model.onnx", "notes.txt"]);
+    expect(await listing(outDir)).toEqual([
+      EXPORT_MANIFEST_FILE,
+      "config.json",
+      "genai_config.json",
+      "model.onnx",
+      "notes.txt",
+    ]);
     expect(result.removed.sort()).toEqual(["model.onnx.data", "tokenizer.json", "tokenizer_config.json"]);
     expect(result.modelFile).toBe(path.join(outDir, "model.onnx"));
     expect(await readFile(path.join(outDir, "notes.txt"), "utf8")).toBe("mine");
@@ -62,6 +69,7 @@ describe("re-export into an existing folder", () => {
     expect(result.removed).toEqual([]);
     expect(warnings).toEqual([]);
     expect(await listing(dir)).toEqual([
+      EXPORT_MANIFEST_FILE,
       "config.json",
       "genai_config.json",
       "model.onnx",
