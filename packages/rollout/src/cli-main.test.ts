@@ -308,6 +308,35 @@ describe("ssb-rollout arguments", () => {
     );
   });
 
+  it("refuses a resume with a smaller --n, naming the largest sample; notes records of problems not in the job", async () => {
+    const problems = path.join(work, "smaller-n.jsonl");
+    const three = ["a", "b", "c"].map((id) => JSON.stringify({ id, question: `${id}?` }));
+    await writeFile(problems, `${three.join("\n")}\n`);
+    const out = path.join(work, "smaller-n-out.jsonl");
+    const args = ["--model", modelDir, "--problems", problems, "--out", out, "--max-new-tokens", "2"];
+    expect(await runCli([...args, "--n", "3"], { out: sink().stream, err: sink().stream })).toBe(0);
+    const records = readFileSync(out, "utf8");
+    const settings = readFileSync(`${out}.settings.json`, "utf8");
+    const err = sink();
+    expect(await runCli([...args, "--n", "1"], { out: sink().stream, err: err.stream })).toBe(1);
+    expect(err.text()).toMatch(
+      /smaller-n-out\.jsonl:3: holds sample index 2 of problem "a" \(written with n 3\), so n 1 cannot resume it: .*Resume with --n 3 or more \(n in code\), or use a new --out \(nothing was changed\)/,
+    );
+    expect([readFileSync(out, "utf8"), readFileSync(`${out}.settings.json`, "utf8")]).toEqual([
+      records,
+      settings,
+    ]);
+    // A smaller --limit keeps the other problems' records, and says so.
+    const limited = sink();
+    expect(
+      await runCli([...args, "--n", "3", "--limit", "1"], { out: sink().stream, err: limited.stream }),
+    ).toBe(0);
+    expect(limited.text()).toContain(
+      `ssb-rollout: note: ${out} also holds 6 record(s) of 2 problem(s) not in this job (first: "b"; a smaller --limit or another problems file?); they are kept as they are`,
+    );
+    expect(limited.text()).toMatch(/0 new, 3 already done, 3\/3 of this job/);
+  });
+
   it("takes sampling defaults from generation_config.json when asked, with flags over them", async () => {
     const dir = await mkdtemp(path.join(work, "genconfig-"));
     cpSync(modelDir, dir, { recursive: true });

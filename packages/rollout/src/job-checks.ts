@@ -144,3 +144,28 @@ export async function storedEarlier(
     close: () => reader.close(),
   };
 }
+
+/**
+ * Records of problems outside this job (a smaller --limit, another problems file) stay in the output, as they
+ * were; said once, so a job's count of "n/n of this job" is not taken for the whole file.
+ */
+export function noteOtherProblems(
+  journal: RolloutJournal,
+  problems: readonly { id: string }[],
+  warn: (message: string) => void,
+): void {
+  const ids = new Set(problems.map((p) => p.id));
+  let records = 0;
+  let count = 0;
+  let first: string | undefined;
+  for (const [id, held] of journal.stored.perProblem) {
+    if (ids.has(id)) continue;
+    records += held;
+    count++;
+    first ??= id;
+  }
+  if (count === 0) return;
+  warn(
+    `note: ${journal.file} also holds ${records} record(s) of ${count} problem(s) not in this job (first: "${first}"; a smaller --limit or another problems file?); they are kept as they are`,
+  );
+}

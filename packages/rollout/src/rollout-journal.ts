@@ -56,8 +56,20 @@ export interface RolloutRecord extends JournalRecord {
 
 export const pairKey = (problemId: string, sampleIndex: number): string => `${problemId}\u0000${sampleIndex}`;
 
+/** What an output already holds, for a job's checks before it resumes (see JournalOptions.checkStored). */
+export interface StoredPairs {
+  /** Records per problem id. */
+  readonly perProblem: ReadonlyMap<string, number>;
+  /** The record with the largest sample index (the first such one), and its line. */
+  readonly largestSample: { problemId: string; sampleIndex: number; line: number } | null;
+  /** The stored settings (none when this open creates the output). */
+  readonly settings: Record<string, unknown> | null;
+}
+
 export interface RolloutJournal {
   readonly file: string;
+  /** What the output held when it was opened. */
+  readonly stored: StoredPairs;
   /** Pairs already written (by this or an earlier run). */
   has(problemId: string, sampleIndex: number): boolean;
   /** The prompt fingerprint (`promptHash`) of the problem's first record, if its records carry one. */
@@ -102,6 +114,11 @@ export interface JournalOptions {
    * it and `warn` gets the line this function makes from the stored list and the new value.
    */
   history?: Readonly<Record<string, (stored: readonly unknown[], wanted: unknown) => string>>;
+  /**
+   * Called with what the output holds once it is read and before its settings file is updated: a throw
+   * refuses the resume and leaves the output and its settings as they were.
+   */
+  checkStored?: (stored: StoredPairs) => void;
 }
 
 /** Where the stored prompt of a problem was seen: its fingerprint and the line that first held it. */
@@ -129,6 +146,7 @@ export function openRolloutJournal(
       options.addedLater ?? [],
       options.warn ?? ((m) => console.warn(m)),
       options.history ?? {},
+      options.checkStored ?? (() => {}),
     );
   } catch (e) {
     if (e instanceof RolloutError || e instanceof LogitStoreError) throw e;
@@ -197,6 +215,7 @@ function openJournal(
   addedLater: readonly string[],
   warn: (message: string) => void,
   history: NonNullable<JournalOptions["history"]>,
+  checkStored: (stored: StoredPairs) => void,
 ): RolloutJournal {
   if (existsSync(file) && statSync(file).isDirectory()) {
     throw new RolloutError(
@@ -217,7 +236,7 @@ function openJournal(
   // every pair twice, or (in one process) over the first one's records at the same offsets.
   const release = acquirePidLock(`${file}.lock`, file, "rollout job");
   try {
-    return openLocked(file, settings, mayChange, addedLater, release, warn, history);
+    return openLocked(file, settings, mayChange, addedLater, release, warn, history, checkStored);
   } catch (e) {
     release();
     throw e;
@@ -301,24 +320,31 @@ function openLocked(
   release: () => void,
   warn: (message: string) => void,
   history: NonNullable<JournalOptions["history"]>,
+  checkStored: (stored: StoredPairs) => void,
 ): RolloutJournal {
   const settingsFile = `${file}.settings.json`;
   removeStaleTemps(file);
   // Whether this open made the output (see discardIfUnused).
   let created = false;
   const wanted = `${JSON.stringify(settings, null, 2)}\n`;
+  // A resume's updated settings are written once the records are read and checkStored has passed.
+  let update: (() => void) | null = null;
+  let foundSettings: Record<string, unknown> | null = null;
   if (existsSync(settingsFile)) {
     const found = readStoredSettings(file, settingsFile, settings, addedLater);
+    foundSettings = found;
     const diff = settingsDiff(found, settings, [...mayChange, ...Object.keys(history)]);
     if (diff.length > 0) {
       throw new RolloutError(
         `${file}: this output was written with other settings (${settingsFile}); use a new --out or delete both files. Stored -> now:\n${diff.join("\n")}`,
       );
     }
-    const holdsRecords = existsSync(file) && statSync(file).size > 0;
-    const stored = withHistory(found, settings, history, warn, holdsRecords);
-    if (JSON.stringify(found) !== JSON.stringify(stored))
-      writeFileAtomic(settingsFile, `${JSON.stringify(stored, null, 2)}\n`);
+    update = () => {
+      const holdsRecords = existsSync(file) && statSync(file).size > 0;
+      const stored = withHistory(found, settings, history, warn, holdsRecords);
+      if (JSON.stringify(found) !== JSON.stringify(stored))
+        writeFileAtomic(settingsFile, `${JSON.stringify(stored, null, 2)}\n`);
+    };
   } else if (existsSync(file) && readFileSync(file).length > 0) {
     throw new RolloutError(
       `${file}: exists without ${path.basename(settingsFile)}; refusing to append to an unknown file`,
@@ -331,6 +357,8 @@ function openLocked(
   const done = new Set<string>();
   const prompts = new Map<string, StoredPrompt>();
   const requests = new Map<string, StoredPrompt>();
+  const perProblem = new Map<string, number>();
+  let largestSample: StoredPairs["largestSample"] = null;
   // @ssb/durable-files' JSONL rules: a whole last record lacking only its newline is kept (and ended); a torn
   // last line (the writer died mid-write, so its pair was never counted as written) is dropped and its pair
   // generated again; a bad line with its newline is a hand edit, refused naming it.
@@ -343,10 +371,23 @@ function openLocked(
     if (done.has(key))
       throw new RolloutError(`${where}: duplicate record for ${r.problemId} sample ${r.sampleIndex}`);
     done.add(key);
+    const problemId = r.problemId as string;
+    const sampleIndex = r.sampleIndex as number;
+    perProblem.set(problemId, (perProblem.get(problemId) ?? 0) + 1);
+    if (largestSample === null || sampleIndex > largestSample.sampleIndex)
+      largestSample = { problemId, sampleIndex, line };
     if (typeof r.promptHash === "string" && !prompts.has(r.problemId as string))
       prompts.set(r.problemId as string, { hash: r.promptHash, line });
     if (typeof r.requestHash === "string") requests.set(key, { hash: r.requestHash, line });
   }
+  const stored: StoredPairs = { perProblem, largestSample, settings: foundSettings };
+  try {
+    checkStored(stored);
+  } catch (e) {
+    if (created) rmSync(settingsFile, { force: true });
+    throw e;
+  }
+  update?.();
   if (scan.torn !== null)
     warn(
       `${file}:${scan.torn.line}: dropped a torn last line (${scan.torn.bytes} bytes without a newline: a record cut off when a run stopped mid-write); its pair is generated again`,
@@ -357,6 +398,7 @@ function openLocked(
   let closed = false;
   return {
     file,
+    stored,
     has: (problemId, sampleIndex) => done.has(pairKey(problemId, sampleIndex)),
     storedPrompt: (problemId) => prompts.get(problemId),
     storedRequest: (problemId, sampleIndex) => requests.get(pairKey(problemId, sampleIndex)),

@@ -19,6 +19,7 @@ import type {
 } from "./generator.js";
 import {
   EXECUTION_PROVIDER_HISTORY,
+  noteOtherProblems,
   openJobStore,
   refuseChangedPrompt,
   refuseMissingLogits,
@@ -28,7 +29,7 @@ import {
 } from "./job-checks.js";
 import type { ProblemPrompt } from "./problems-file.js";
 import { drainInto, jobTally, recordSink } from "./record-sink.js";
-import { openRolloutJournal, type RolloutRecord } from "./rollout-journal.js";
+import { openRolloutJournal, type RolloutRecord, type StoredPairs } from "./rollout-journal.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
 import { refuseUnknownKeys } from "./unknown-keys.js";
 
@@ -146,6 +147,20 @@ function checkContext(work: readonly Work[], maxContext: number): void {
   );
 }
 
+/**
+ * A resume with a smaller n than the output was written with: its settings would say n while the file kept
+ * every earlier sample, and readers (curation, distillation) would take them all. Refused, naming the largest
+ * stored sample, before the settings are updated.
+ */
+function refuseSamplesPastN(file: string, stored: StoredPairs, n: number): void {
+  const top = stored.largestSample;
+  if (top === null || top.sampleIndex < n) return;
+  const before = stored.settings?.n;
+  throw new RolloutError(
+    `${file}:${top.line}: holds sample index ${top.sampleIndex} of problem "${top.problemId}"${typeof before === "number" ? ` (written with n ${before})` : ""}, so n ${n} cannot resume it: the output would keep its samples past n while its settings said n ${n}. Resume with --n ${top.sampleIndex + 1} or more (n in code), or use a new --out (nothing was changed)`,
+  );
+}
+
 export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJobSummary> {
   // A misspelled key (`samplng`) would otherwise run with the defaults and pin them in the output's settings.
   refuseUnknownKeys(options, ROLLOUT_JOB_KEYS, "runRollouts options");
@@ -187,9 +202,11 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       mayChange: ["n"],
       addedLater: ["modelFingerprint", "executionProvider"],
       history: EXECUTION_PROVIDER_HISTORY,
+      checkStored: (stored) => refuseSamplesPastN(options.outFile, stored, n),
       ...(options.warn ? { warn: options.warn } : {}),
     },
   );
+  noteOtherProblems(journal, options.problems, options.warn ?? ((m) => console.warn(m)));
   let writer: LogitStoreWriter | null = null;
   let earlier: StoredEarlier | null = null;
   const tally = jobTally();

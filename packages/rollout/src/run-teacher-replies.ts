@@ -14,6 +14,7 @@ import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type { GenerateProgress, Generator } from "./generator.js";
 import {
   EXECUTION_PROVIDER_HISTORY,
+  noteOtherProblems,
   openJobStore,
   refuseChangedPrompt,
   refuseMissingLogits,
@@ -195,6 +196,11 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
       history: EXECUTION_PROVIDER_HISTORY,
       ...(options.warn ? { warn: options.warn } : {}),
     },
+  );
+  noteOtherProblems(
+    journal,
+    options.prompts.map((p) => ({ id: p.problemId })),
+    options.warn ?? ((m) => console.warn(m)),
   );
   let writer: LogitStoreWriter | null = null;
   const tally = jobTally();
