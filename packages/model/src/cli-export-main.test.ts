@@ -161,6 +161,30 @@ describe("ssb-export-onnx run", () => {
     expect(JSON.parse(await readFile(path.join(other, "config.json"), "utf8")).vocab_size).toBe(768);
   });
 
+  it("refuses a second export into the same --out while the first writes, saying so", async () => {
+    const out = path.join(workDir, "together");
+    const first = capture();
+    const second = capture();
+    const codes = await Promise.all([
+      runExportCli(["--model", tinyRefDir, "--out", out], first.io),
+      runExportCli(["--model", tinyRefDir, "--out", out, "--variant", "contrib"], second.io),
+    ]);
+    expect(codes).toEqual([0, 1]);
+    expect(second.err()).toBe(
+      `ssb-export-onnx: --out ${out}: another export (in this process) is writing there; nothing was written. ` +
+        "Wait for it to finish, or pick another --out\n",
+    );
+    expect(first.out()).toContain("variant plain");
+  });
+
+  it("says --out is a file when it names one", async () => {
+    const file = path.join(workDir, "config.json");
+    await writeFile(file, "{}");
+    const c = capture();
+    expect(await runExportCli(["--model", tinyRefDir, "--out", file], c.io)).toBe(2);
+    expect(c.err()).toBe(`ssb-export-onnx: --out ${file} is a file; give a folder\n`);
+  });
+
   it("reports a missing checkpoint with exit code 1 and the file", async () => {
     const c = capture();
     expect(await runExportCli(["--model", path.join(workDir, "nope"), "--out", workDir], c.io)).toBe(1);

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
 import type { DecoderVariant } from "./export-decoder.js";
+import { ExportOutBusyError, ExportOutNotFolderError } from "./export-lock.js";
 import { type ExportOnnxOptions, exportOnnx } from "./export-onnx.js";
 import { ExportOutConflictError } from "./export-target.js";
 
@@ -150,6 +151,17 @@ export async function runExportCli(
           "(this export's partial files are removed). Run the same command again to export.\n",
       );
       return 130;
+    }
+    if (error instanceof ExportOutNotFolderError) {
+      io.stderr(`ssb-export-onnx: --out ${error.outDir} is a file; give a folder\n`);
+      return 2;
+    }
+    if (error instanceof ExportOutBusyError) {
+      io.stderr(
+        `ssb-export-onnx: --out ${error.outDir}: another export (${error.pid === null ? "in this process" : `pid ${error.pid}`}) ` +
+          "is writing there; nothing was written. Wait for it to finish, or pick another --out\n",
+      );
+      return 1;
     }
     if (error instanceof ExportOutConflictError) {
       io.stderr(

@@ -17,6 +17,7 @@ import {
   type DecoderVariant,
   type WeightGetter,
 } from "./export-decoder.js";
+import { lockExportFolder } from "./export-lock.js";
 import { commitExportStage, discardExportStage, openExportStage } from "./export-stage.js";
 import {
   COMPANION_FILES,
@@ -185,7 +186,9 @@ export interface ExportOnnxOptions {
    * files. Written through a stage (see export-stage.ts): those names are replaced together once the export
    * succeeded, those an earlier export wrote and this one does not are removed, and other files are left
    * alone. A folder holding such files that no earlier export wrote (another checkpoint's folder) is refused
-   * with {@link ExportOutConflictError} before anything is written (see export-target.ts).
+   * with {@link ExportOutConflictError} before anything is written (see export-target.ts). One export at a time
+   * writes into a folder (a lock file holding the pid, see export-lock.ts): a second one rejects with
+   * {@link ExportOutBusyError}; a path naming a file rejects with {@link ExportOutNotFolderError}.
    */
   outDir: string;
   /** PEFT adapter folder, merged into the weights before export. */
@@ -222,6 +225,7 @@ export interface ExportOnnxResult extends WrittenOnnxModel {
 }
 
 export { COMPANION_FILES, EXPORT_MANIFEST_FILE, ExportOutConflictError };
+export { EXPORT_LOCK_FILE, ExportOutBusyError, ExportOutNotFolderError } from "./export-lock.js";
 
 async function exists(file: string): Promise<boolean> {
   try {
@@ -229,6 +233,13 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+interface ExportSettings {
+  config: ModelConfig;
+  variant: DecoderVariant;
+  modelFileName: string;
+  sameDir: boolean;
 }
 
 /** Export a HF checkpoint (optionally with a merged LoRA) as an ONNX decoder-with-past. */
@@ -247,9 +258,23 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
     throw new Error(`export modelFileName must be a plain file name, found "${modelFileName}"`);
   }
   const config = await loadModelConfig(options.modelDir);
+  const sameDir = path.resolve(options.outDir) === path.resolve(options.modelDir);
+  // Held until the new files are in place: a second export into the folder would clear this one's stage.
+  const unlock = lockExportFolder(options.outDir);
+  try {
+    return await exportLocked(options, started, { config, variant, modelFileName, sameDir });
+  } finally {
+    unlock();
+  }
+}
+
+async function exportLocked(
+  options: ExportOnnxOptions,
+  started: number,
+  { config, variant, modelFileName, sameDir }: ExportSettings,
+): Promise<ExportOnnxResult> {
   const dataFileName = `${modelFileName}.data`;
   const produced = [modelFileName, dataFileName, GENAI_CONFIG_FILE];
-  const sameDir = path.resolve(options.outDir) === path.resolve(options.modelDir);
   // Before reading any weight: a folder holding another model's files is refused with nothing written.
   const target = await planExportTarget(options.modelDir, options.outDir, produced, sameDir);
   const openOptions = options.weightsFile === undefined ? {} : { file: options.weightsFile };
