@@ -68,8 +68,9 @@ describe("ssb-rollout arguments", () => {
       err: err.stream,
     });
     expect(code).toBe(2);
-    expect(err.text()).toMatch(
-      /--n: expected an integer >= 1 and <= 16777216 \(pairs one job takes\), found "zero"/,
+    // The error and a pointer to --help, not the whole help scrolling the error away.
+    expect(err.text()).toBe(
+      'ssb-rollout: --n: expected an integer >= 1 and <= 16777216 (pairs one job takes), found "zero"\nRun "ssb-rollout --help" for the options.\n',
     );
     expect(() => parseCliArgs(["--model", "m", "--problems", "p", "--out", "o", "--ep", "tpu"])).toThrow(
       /--ep must be/,
@@ -84,8 +85,20 @@ describe("ssb-rollout arguments", () => {
       [["--n", "1e2"], /--n: expected an integer >= 1 and <= 16777216 .*, found "1e2"/],
       [["--seed", "1e3"], /--seed: expected an integer >= 0/],
       [["--stop="], /--stop: expected a non-empty string/],
+      [["--temprature", "0"], /^unknown option --temprature \(did you mean --temperature\?\)$/],
+      [["--seed", "-1"], /^--seed -1: a value that starts with "-" is written --seed=-1$/],
+      [
+        ["--refill", "sometimes"],
+        /^--refill: expected half, waves, eager or an integer >= 1 \(free slots\), found "sometimes"$/,
+      ],
+      [["--refill", "0"], /^--refill: expected half, waves, eager or an integer >= 1/],
+      [["--flush-every", "8"], /^--flush-every needs --capture-logits DIR$/],
     ];
     for (const [flags, message] of cases) expect(() => parseCliArgs([...base, ...flags])).toThrow(message);
+    expect(parseCliArgs([...base, "--refill", "4"])).toMatchObject({ refill: 4 });
+    expect(parseCliArgs([...base, "--capture-logits", "c", "--flush-every", "8"])).toMatchObject({
+      flushEvery: 8,
+    });
     const ok = parseCliArgs([...base, "--temperature", ".5", "--min-p", "1e-2"]);
     expect(ok !== "help" && ok.sampling).toEqual({ temperature: 0.5, minP: 0.01 });
   });

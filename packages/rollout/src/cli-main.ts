@@ -6,7 +6,7 @@ import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
+import { explainParseError, repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
 import { type LogitDtype, LogitStoreError } from "@ssb/logit-store";
 import { ModelFileError } from "@ssb/model";
 import { RolloutError } from "./errors.js";
@@ -40,8 +40,8 @@ Input / output:
   --limit N                only the first N problems
   --capture-logits DIR     also store top-k raw logits of every sampled token (logit store)
   --capture-k K            entries per token (default 20; at most 65536 and the vocabulary size)
-  --capture-dtype T        float16 (default) or float32 (--capture-k and this need --capture-logits)
-  --flush-every N          with capture: records per logit shard flush (default 64)
+  --capture-dtype T        float16 (default) or float32 (needs --capture-logits, as --capture-k does)
+  --flush-every N          records per logit shard flush (default 64; needs --capture-logits)
 Sampling:
   --n N                    samples per problem (default 1; problems x n at most 16,777,216)
   --temperature T          0 = greedy (default 1)
@@ -72,6 +72,9 @@ Each flag is given once, but --stop and --stop-id, which add up.
 `;
 
 export class CliUsageError extends Error {}
+
+/** The line after a usage error. */
+export const SEE_HELP = 'Run "ssb-rollout --help" for the options.';
 
 export interface CliOptions {
   model: string;
@@ -140,7 +143,10 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
   try {
     parsed = parse(argv);
   } catch (e) {
-    throw new CliUsageError(e instanceof Error ? e.message : String(e));
+    // An unknown flag with the likely intended one, `--seed -1` told to write --seed=-1, ...
+    const message = explainParseError(e, OPTIONS, argv);
+    if (message === null) throw e;
+    throw new CliUsageError(message);
   }
   const v = parsed.values;
   if (v.help) return "help";
@@ -167,7 +173,14 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
     throw new CliUsageError(`--ep must be one of ${EXECUTION_PROVIDERS.join(", ")}, found "${v.ep}"`);
   let refill: RefillPolicy | undefined;
   if (v.refill === "eager" || v.refill === "half" || v.refill === "waves") refill = v.refill;
-  else if (v.refill !== undefined) refill = num("refill", v.refill, true, { min: 1 });
+  else if (v.refill !== undefined) {
+    const slots = Number(v.refill);
+    if (!INTEGER.test(v.refill.trim()) || !Number.isSafeInteger(slots) || slots < 1)
+      throw new CliUsageError(
+        `--refill: expected half, waves, eager or an integer >= 1 (free slots), found "${v.refill}"`,
+      );
+    refill = slots;
+  }
   const dtype = v["capture-dtype"] ?? "float16";
   if (dtype !== "float16" && dtype !== "float32")
     throw new CliUsageError(`--capture-dtype must be float16 or float32, found "${dtype}"`);
@@ -193,7 +206,7 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
       (s) => num("stop-id", s, true, { min: 0, max: MAX_TOKEN_ID, why: "2^31 - 1" }) as number,
     );
   if (v["capture-logits"] === undefined)
-    for (const flag of ["capture-k", "capture-dtype"] as const)
+    for (const flag of ["capture-k", "capture-dtype", "flush-every"] as const)
       if (v[flag] !== undefined) throw new CliUsageError(`--${flag} needs --capture-logits DIR`);
   // More threads than CPUs only slow onnxruntime down, and thousands stall it for minutes.
   const cpus = availableParallelism();
@@ -325,7 +338,8 @@ export async function runCli(
     options = parseCliArgs(argv);
   } catch (e) {
     if (e instanceof CliUsageError) {
-      io.err.write(`ssb-rollout: ${e.message}\n\n${USAGE}`);
+      // The error and where to look, not the whole help, which would scroll the error out of sight.
+      io.err.write(`ssb-rollout: ${e.message}\n${SEE_HELP}\n`);
       return 2;
     }
     throw e;
