@@ -51,17 +51,26 @@ describe("ssb-export-onnx arguments", () => {
     });
   });
 
-  it("rejects missing and bad options with exit code 2 and the usage", async () => {
-    for (const argv of [
-      ["--out", "o"],
-      ["--model", "m"],
-      ["--model", "m", "--out", "o", "--variant", "fast"],
-      ["--model", "m", "--out", "o", "--dtype", "f16"],
-      ["--model", "m", "--out", "o", "--bogus"],
-    ]) {
+  it("rejects missing and bad options with exit code 2, one line and where the options are", async () => {
+    for (const [argv, message] of [
+      [["--out", "o"], "--model DIR is required"],
+      [["--model", "m"], "--out DIR is required"],
+      [
+        ["--model", "m", "--out", "o", "--variant", "fast"],
+        '--variant must be plain or contrib, found "fast"',
+      ],
+      [["--model", "m", "--out", "o", "--dtype", "f16"], '--dtype: only f32 is supported, found "f16"'],
+      [["--model", "m", "--out", "o", "--bogus"], "unknown option --bogus"],
+      [["--modle", "m", "--out", "o"], "unknown option --modle (did you mean --model?)"],
+      [["--model", "m", "--out"], "--out needs a value"],
+      [
+        ["--model", "m", "--out", "o", "extra"],
+        'unexpected argument "extra": this command takes only --options',
+      ],
+    ] as const) {
       const c = capture();
-      expect(await runExportCli(argv, c.io)).toBe(2);
-      expect(c.err()).toContain("Usage: ssb-export-onnx");
+      expect(await runExportCli([...argv], c.io)).toBe(2);
+      expect(c.err()).toBe(`ssb-export-onnx: ${message}\nRun "ssb-export-onnx --help" for the options.\n`);
     }
   });
 

@@ -3,7 +3,7 @@
  * Argument parsing and the run live here (testable); `cli-export.ts` only calls {@link runExportCli}.
  */
 import { parseArgs } from "node:util";
-import { repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
+import { explainParseError, repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
 import type { DecoderVariant } from "./export-decoder.js";
 import { ExportOutBusyError, ExportOutNotFolderError } from "./export-lock.js";
 import { type ExportOnnxOptions, exportOnnx } from "./export-onnx.js";
@@ -32,6 +32,9 @@ Options:
 Each option is given once.
 `;
 
+/** Printed under a usage error, in place of the whole usage. */
+export const USAGE_HINT = 'Run "ssb-export-onnx --help" for the options.';
+
 export class CliUsageError extends Error {}
 
 export function parseExportArgs(argv: string[]): ExportOnnxOptions | "help" {
@@ -39,7 +42,10 @@ export function parseExportArgs(argv: string[]): ExportOnnxOptions | "help" {
   try {
     parsed = parse(argv);
   } catch (error) {
-    throw new CliUsageError(error instanceof Error ? error.message : String(error));
+    // parseArgs' own words ("Unknown option '--modle'. To specify a positional argument ...") said as one line.
+    const message = explainParseError(error, OPTIONS, argv);
+    if (message === null) throw error;
+    throw new CliUsageError(message);
   }
   const v = parsed.values;
   if (v.help) return "help";
@@ -110,7 +116,8 @@ export async function runExportCli(
     options = parseExportArgs(argv);
   } catch (error) {
     if (!(error instanceof CliUsageError)) throw error;
-    io.stderr(`ssb-export-onnx: ${error.message}\n\n${EXPORT_USAGE}`);
+    // Not the whole usage: it would scroll the one line that says what is wrong out of sight.
+    io.stderr(`ssb-export-onnx: ${error.message}\n${USAGE_HINT}\n`);
     return 2;
   }
   if (options === "help") {
