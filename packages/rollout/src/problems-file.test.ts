@@ -50,6 +50,21 @@ describe("readProblemsFile", () => {
     expect(() => readProblemsFile(f, undefined, 3)).toThrow(/mal3\.jsonl:3: not valid JSON/);
   });
 
+  it("refuses a teacher-prompts file, saying to use --teacher-prompts", async () => {
+    const line = {
+      problemId: "a",
+      gold: "2",
+      template: "ssb-default",
+      messages: [{ role: "user", content: "1+1? Correct: 2" }],
+      studentMessages: [{ role: "user", content: "1+1?" }],
+      requests: [{ id: "a#1", sampling: { temperature: 0.4, topK: 50, seed: 1 } }],
+    };
+    const f = await file("tp.jsonl", `${JSON.stringify(line)}\n`);
+    expect(() => readProblemsFile(f)).toThrow(
+      /tp\.jsonl:1: this looks like a teacher-prompts file \("problemId" and "requests", as ssb-curate writes it\), not problems: use --teacher-prompts FILE/,
+    );
+  });
+
   it("names the file and line of a bad record, and refuses a file with no problems", async () => {
     const bad = await file("bad.jsonl", '{"id": "a", "question": "q"}\n{"id": "a", "question": "r"}\n');
     expect(() => readProblemsFile(bad)).toThrow(/bad\.jsonl:2: duplicate problem id "a"/);

@@ -31,6 +31,12 @@ export function parseProblemRecord(
     throw new RolloutError(`${where}: expected a JSON object`);
   }
   const o = value as Record<string, unknown>;
+  // A teacher-prompts.jsonl line (curation's: problemId, messages, requests, no id) would otherwise pass as a
+  // problem numbered by its line, and the job write rollouts of the teacher's prompts.
+  if (o.question === undefined && typeof o.problemId === "string" && Array.isArray(o.requests))
+    throw new RolloutError(
+      `${where}: this looks like a teacher-prompts file ("problemId" and "requests", as ssb-curate writes it), not problems: use --teacher-prompts FILE (readTeacherPromptsFile and runTeacherReplies in code)`,
+    );
   // Files without ids (GSM8K's own JSONL) get their line number, stable as long as the file is unchanged.
   const id = typeof o.id === "number" ? String(o.id) : o.id === undefined ? fallbackId : o.id;
   if (typeof id !== "string" || id === "")

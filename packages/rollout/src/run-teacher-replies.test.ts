@@ -368,6 +368,8 @@ describe("ssb-rollout --teacher-prompts", () => {
     const err = sink();
     const args = ["--model", modelDir, "--teacher-prompts", file, "--out", path.join(work, "x.jsonl")];
     expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(1);
-    expect(err.text()).toMatch(/not-teacher\.jsonl:2: "problemId" must be a non-empty string/);
+    expect(err.text()).toMatch(
+      /not-teacher\.jsonl:2: this looks like a problems file .*: use --problems FILE/,
+    );
   });
 });

@@ -35,4 +35,13 @@ describe("readTeacherPromptsFile", () => {
     expect(readTeacherPromptsFile(f, 2).map((p) => p.problemId)).toEqual(["a", "b"]);
     expect(() => readTeacherPromptsFile(f)).toThrow(/mal3\.jsonl:3: not valid JSON/);
   });
+
+  it("refuses a problems file, saying to use --problems", async () => {
+    const f = await file("ho.jsonl", '{"id": "a", "question": "1+1?"}\n');
+    expect(() => readTeacherPromptsFile(f)).toThrow(
+      /ho\.jsonl:1: this looks like a problems file \("id" \/ "question"\), not teacher prompts .*: use --problems FILE/,
+    );
+    const noId = await file("noid.jsonl", '{"question": "1+1?", "answer": "2"}\n');
+    expect(() => readTeacherPromptsFile(noId)).toThrow(/noid\.jsonl:1: this looks like a problems file/);
+  });
 });

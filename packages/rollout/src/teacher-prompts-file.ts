@@ -58,6 +58,13 @@ export function parseTeacherPromptLine(value: unknown, where: string): TeacherPr
   if (typeof value !== "object" || value === null || Array.isArray(value))
     fail(where, "expected a JSON object");
   const o = value as Record<string, unknown>;
+  // A problems file given by mistake: say which flag it belongs to rather than which field it lacks.
+  const problemLike = ["question", "id", "promptIds"].some((f) => o[f] !== undefined);
+  if (o.problemId === undefined && o.requests === undefined && problemLike)
+    fail(
+      where,
+      'this looks like a problems file ("id" / "question"), not teacher prompts (ssb-curate\'s teacher-prompts.jsonl has "problemId", "messages" and "requests"): use --problems FILE',
+    );
   if (typeof o.problemId !== "string" || o.problemId === "")
     fail(where, '"problemId" must be a non-empty string');
   if (!Array.isArray(o.requests) || o.requests.length === 0)
