@@ -350,6 +350,19 @@ describe("ssb-rollout arguments", () => {
     expect(limited.text()).toMatch(/0 new, 3 already done, 3\/3 of this job/);
   });
 
+  it("a job refused after it made the --out folder leaves no folder behind", async () => {
+    const problems = path.join(work, "refused-folder.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
+    const store = await mkdtemp(path.join(work, "not-a-store-"));
+    await writeFile(path.join(store, "notes.txt"), "someone else's");
+    const out = path.join(work, "made-a", "made-b", "o.jsonl");
+    const args = ["--model", modelDir, "--problems", problems, "--out", out, "--capture-logits", store];
+    const err = sink();
+    expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(1);
+    expect(err.text()).toMatch(/notes\.txt/);
+    expect(existsSync(path.join(work, "made-a"))).toBe(false);
+  });
+
   it("takes sampling defaults from generation_config.json when asked, with flags over them", async () => {
     const dir = await mkdtemp(path.join(work, "genconfig-"));
     cpSync(modelDir, dir, { recursive: true });

@@ -67,7 +67,9 @@ describe("readProblemsFile", () => {
 
   it("names the file and line of a bad record, and refuses a file with no problems", async () => {
     const bad = await file("bad.jsonl", '{"id": "a", "question": "q"}\n{"id": "a", "question": "r"}\n');
-    expect(() => readProblemsFile(bad)).toThrow(/bad\.jsonl:2: duplicate problem id "a"/);
+    expect(() => readProblemsFile(bad)).toThrow(
+      /bad\.jsonl:2: duplicate problem id "a" \(first at .*bad\.jsonl:1\); ids must be unique/,
+    );
     const broken = await file("broken.jsonl", '{"id": "a", "question": "q"}\n{"id": \n');
     expect(() => readProblemsFile(broken)).toThrow(/broken\.jsonl:2: not valid JSON/);
     const empty = await file("empty.jsonl", "\n\n");

@@ -64,14 +64,18 @@ export function parseProblemRecord(
  */
 export function readProblemsFile(file: string, systemPrompt?: string, limit?: number): ProblemPrompt[] {
   const out: ProblemPrompt[] = [];
-  const ids = new Set<string>();
+  const ids = new Map<string, string>(); // id -> where it was first seen
   // Checked before the next line is read: jsonLines parses a line as it yields it, so a check at the top of
   // the loop would still fail `--limit 2` on a malformed line 3 the job never uses.
   if (limit === undefined || limit > 0)
     for (const { value, line, where } of jsonLines(file, "problems")) {
       const p = parseProblemRecord(value, where, systemPrompt, String(line));
-      if (ids.has(p.id)) throw new RolloutError(`${where}: duplicate problem id "${p.id}"`);
-      ids.add(p.id);
+      const first = ids.get(p.id);
+      if (first !== undefined)
+        throw new RolloutError(
+          `${where}: duplicate problem id "${p.id}" (first at ${first}); ids must be unique`,
+        );
+      ids.set(p.id, where);
       out.push(p);
       if (limit !== undefined && out.length >= limit) break;
     }

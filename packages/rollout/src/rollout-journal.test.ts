@@ -181,13 +181,40 @@ describe("rollout journal", () => {
     expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
+  it("creates a missing folder for the output, and removes it again when the job is discarded unused", () => {
+    const nested = path.join(dir, "new-a", "new-b");
+    const file = path.join(nested, "o.jsonl");
+    openRolloutJournal(file, { s: 1 }).discardIfUnused();
+    expect(existsSync(path.join(dir, "new-a"))).toBe(false);
+    const refused = path.join(dir, "new-c", "o.jsonl");
+    expect(() =>
+      openRolloutJournal(
+        refused,
+        { s: 1 },
+        {
+          checkStored: () => {
+            throw new Error("no");
+          },
+        },
+      ),
+    ).toThrow("no");
+    expect(existsSync(path.join(dir, "new-c"))).toBe(false);
+    // Used, it stays.
+    const kept = openRolloutJournal(file, { s: 1 });
+    kept.append([rec("p", 0)]);
+    kept.discardIfUnused();
+    expect(existsSync(file)).toBe(true);
+  });
+
   it("refuses other settings, unknown files and broken lines, naming the file and line", () => {
     const file = path.join(dir, "b.jsonl");
     openRolloutJournal(file, { s: 1 }).close();
     expect(() => openRolloutJournal(file, { s: 2 })).toThrow(/other settings/);
     const other = path.join(dir, "c.jsonl");
     writeFileSync(other, `${JSON.stringify(rec("p", 0))}\n`);
-    expect(() => openRolloutJournal(other, { s: 1 })).toThrow(/refusing to append/);
+    expect(() => openRolloutJournal(other, { s: 1 })).toThrow(
+      /c\.jsonl: exists without c\.jsonl\.settings\.json, .*refusing to append to it: use a new --out, or move .*c\.jsonl away to start this output over/,
+    );
     const bad = path.join(dir, "d.jsonl");
     openRolloutJournal(bad, { s: 1 }).close();
     writeFileSync(bad, `${JSON.stringify(rec("p", 0))}\nnot json\n`);

@@ -13,6 +13,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeSync,
@@ -223,8 +224,9 @@ function openJournal(
     );
   }
   const dir = path.dirname(path.resolve(file));
+  let made: string[];
   try {
-    mkdirSync(dir, { recursive: true });
+    made = makeFolders(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== "EEXIST" && code !== "ENOTDIR") throw e;
@@ -234,12 +236,46 @@ function openJournal(
   }
   // One job per output, in this process or another: a second one appending to the same file would write
   // every pair twice, or (in one process) over the first one's records at the same offsets.
-  const release = acquirePidLock(`${file}.lock`, file, "rollout job");
+  let release: () => void;
   try {
-    return openLocked(file, settings, mayChange, addedLater, release, warn, history, checkStored);
+    release = acquirePidLock(`${file}.lock`, file, "rollout job");
   } catch (e) {
-    release();
+    removeFolders(made);
     throw e;
+  }
+  // A job refused before its first record leaves no folder behind either (see discardIfUnused).
+  const releaseAll = (discard: boolean): void => {
+    release();
+    if (discard) removeFolders(made);
+  };
+  try {
+    return openLocked(file, settings, mayChange, addedLater, releaseAll, warn, history, checkStored);
+  } catch (e) {
+    releaseAll(true);
+    throw e;
+  }
+}
+
+/** Create `dir` and its missing parents; returns the folders this call created, outermost first. */
+function makeFolders(dir: string): string[] {
+  const missing: string[] = [];
+  for (let at = dir; !existsSync(at); at = path.dirname(at)) {
+    missing.push(at);
+    if (path.dirname(at) === at) break;
+  }
+  missing.reverse();
+  mkdirSync(dir, { recursive: true });
+  return missing;
+}
+
+/** Remove the folders makeFolders created, innermost first, while they are empty (a folder in use stays). */
+function removeFolders(made: readonly string[]): void {
+  for (const folder of [...made].reverse()) {
+    try {
+      rmdirSync(folder);
+    } catch {
+      return; // not empty (another job writes there now) or gone: leave it and its parents
+    }
   }
 }
 
@@ -317,7 +353,8 @@ function openLocked(
   settings: Record<string, unknown>,
   mayChange: readonly string[],
   addedLater: readonly string[],
-  release: () => void,
+  /** Releases the lock; `discard` also removes the folders the open created (while empty). */
+  release: (discard: boolean) => void,
   warn: (message: string) => void,
   history: NonNullable<JournalOptions["history"]>,
   checkStored: (stored: StoredPairs) => void,
@@ -347,7 +384,7 @@ function openLocked(
     };
   } else if (existsSync(file) && readFileSync(file).length > 0) {
     throw new RolloutError(
-      `${file}: exists without ${path.basename(settingsFile)}; refusing to append to an unknown file`,
+      `${file}: exists without ${path.basename(settingsFile)}, so the settings its records were written with are unknown; refusing to append to it: use a new --out, or move ${file} away to start this output over`,
     );
   } else {
     writeFileAtomic(settingsFile, wanted);
@@ -460,7 +497,7 @@ function openLocked(
     close() {
       if (!closed) {
         closeSync(fd);
-        release();
+        release(false);
       }
       closed = true;
     },
@@ -471,7 +508,7 @@ function openLocked(
         rmSync(file, { force: true });
         rmSync(settingsFile, { force: true });
       }
-      if (!closed) release();
+      if (!closed) release(unused);
       closed = true;
     },
   };

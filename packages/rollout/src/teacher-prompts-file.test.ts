@@ -44,4 +44,11 @@ describe("readTeacherPromptsFile", () => {
     const noId = await file("noid.jsonl", '{"question": "1+1?", "answer": "2"}\n');
     expect(() => readTeacherPromptsFile(noId)).toThrow(/noid\.jsonl:1: this looks like a problems file/);
   });
+
+  it("names both lines of a repeated request id", async () => {
+    const f = await file("dup.jsonl", `${line("a")}\n${line("a")}\n`);
+    expect(() => readTeacherPromptsFile(f)).toThrow(
+      /dup\.jsonl:2: request id "a#1" appears twice \(first at .*dup\.jsonl:1\)/,
+    );
+  });
 });

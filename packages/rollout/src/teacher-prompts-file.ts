@@ -84,13 +84,14 @@ export function parseTeacherPromptLine(value: unknown, where: string): TeacherPr
  */
 export function readTeacherPromptsFile(file: string, limit?: number): TeacherPromptLine[] {
   const out: TeacherPromptLine[] = [];
-  const ids = new Set<string>();
+  const ids = new Map<string, string>(); // request id -> where it was first seen
   if (limit !== undefined && limit <= 0) throw new RolloutError(`${file}: no teacher prompts in the file`);
   for (const { value, where } of jsonLines(file, "teacher prompts")) {
     const parsed = parseTeacherPromptLine(value, where);
     for (const r of parsed.requests) {
-      if (ids.has(r.id)) fail(where, `request id "${r.id}" appears twice`);
-      ids.add(r.id);
+      const first = ids.get(r.id);
+      if (first !== undefined) fail(where, `request id "${r.id}" appears twice (first at ${first})`);
+      ids.set(r.id, where);
     }
     out.push({ ...parsed, where });
     if (limit !== undefined && out.length >= limit) break;
