@@ -77,6 +77,11 @@ describe("ssb-curate", () => {
     expect(res.stdout).toMatch(/ {2}no-answers\s+1/);
     const prompts = readFileSync(join(out, "teacher-prompts.jsonl"), "utf8").trim().split("\n");
     expect(prompts).toHaveLength(1);
+    // Without --quiet, the bar's one line (not a terminal) says how many were selected for a teacher.
+    const loud = await run(["--problems", problems, "--rollouts", rollouts, "--out", join(dir, "loud")]);
+    expect(loud.stderr).toMatch(
+      /^ssb-curate \[█+\] 3\/3 problems 100% .* {2}selected 1 {2}dropped 2 {2}0 resumed {2}/,
+    );
     const prompt = JSON.parse(prompts[0]!) as TeacherPromptRecord;
     expect(prompt.chosenWrong).toMatchObject({ answer: "17.0", count: 2, groups: 2 });
     expect(prompt.messages[1]!.content).toContain("---\n2 + 16 = 18, so \\boxed{18}\n---");

@@ -250,7 +250,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       onProgress: (p) => {
         if (quiet) return;
         bar ??= createProgressBar(p.total, { label: "ssb-curate", unit: "problems", stream });
-        bar.update(p.done, [`kept ${p.kept}`, `dropped ${p.dropped}`, `${p.skipped} resumed`]);
+        // Without a teacher, "kept" problems are those selected for one (teacher prompts written).
+        const kept = generator ? `kept ${p.kept}` : `selected ${p.kept}`;
+        bar.update(p.done, [kept, `dropped ${p.dropped}`, `${p.skipped} resumed`]);
       },
     });
     bar?.finish();
