@@ -97,6 +97,15 @@ export async function main(argv: readonly string[], io: CompareIo): Promise<Comp
 const invoked = process.argv[1] ? path.resolve(process.argv[1]) : "";
 if (invoked === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
+  // Every stage writes its records durably and resumes from them, as `ssb run` does, so Ctrl-C only has to say so.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(
+      `\ncompare: ${signal}: stopped; what finished is kept in the output folder; rerun the same command to continue\n`,
+    );
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   main(argv, {
     stdout: (t) => process.stdout.write(t),
     stderr: process.stderr,
