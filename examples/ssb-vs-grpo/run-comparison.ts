@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from "node:path";
 import { createReporter, heldOutSpec, type PipelineResult, type Reporter, runPipeline } from "@ssb/cli";
 import { defaultModelDir } from "@ssb/default-model";
-import { type EvalConfig, openModelGenerator, type ProgressBar, readRecords, runEval } from "@ssb/eval";
+import { type EvalConfig, openModelGenerator, readRecords, runEval } from "@ssb/eval";
 import { freshDefaultProblems, type GrpoProblem, readProblems, runGrpo } from "@ssb/grpo";
 import { exportOnnx } from "@ssb/model";
 import {
@@ -246,7 +246,7 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
         onnxVariant,
       );
       const generator = await openModelGenerator({ model: onnx, batchSize: config.eval.batchSize });
-      const progress: { bar: ProgressBar | null } = { bar: null };
+      const progress: { bar: ReturnType<Reporter["bar"]> | null } = { bar: null };
       try {
         const result = await runEval({
           config: evalConfigFor(config, files.eval, "grpo"),
