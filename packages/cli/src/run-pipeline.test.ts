@@ -137,4 +137,41 @@ describe("runPipeline", () => {
       rmSync(workDir, { recursive: true, force: true });
     }
   });
+
+  it("refuses --from a stage whose earlier stages have not finished, naming the first; changes nothing", async () => {
+    const workDir = mkdtempSync(path.join(os.tmpdir(), "ssb-run-from-"));
+    try {
+      const run = () =>
+        runPipeline({
+          config: DEFAULT_CONFIG,
+          configFile: null,
+          workDir,
+          from: "distill",
+          reporter: createReporter({ write: () => true }, true),
+        });
+      // A new (empty) work directory: nothing has finished.
+      await expect(run()).rejects.toThrow(
+        `--from distill: the problems stage has not finished in ${workDir} (no ${path.join("problems", "stage.json")}); ` +
+          "--from can only redo a stage whose earlier stages are finished: rerun without --from to continue the run, " +
+          "or with --from problems",
+      );
+      expect(readdirSync(workDir)).toEqual([]);
+      // A run stopped during rollout: problems finished, rollout has records but no stage.json.
+      mkdirSync(path.join(workDir, "problems"));
+      for (const f of ["train.jsonl", "eval.jsonl", "stage.json"])
+        writeFileSync(
+          path.join(workDir, "problems", f),
+          f === "stage.json" ? JSON.stringify(finishedRecord("problems")) : "",
+        );
+      mkdirSync(path.join(workDir, "rollout"));
+      writeFileSync(path.join(workDir, "rollout", "rollouts.jsonl"), "");
+      const before = readdirSync(workDir, { recursive: true }).map(String).sort();
+      await expect(run()).rejects.toThrow(
+        /^--from distill: the rollout stage has not finished .*rerun without --from to continue the run, or with --from rollout$/,
+      );
+      expect(readdirSync(workDir, { recursive: true }).map(String).sort()).toEqual(before);
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
 });

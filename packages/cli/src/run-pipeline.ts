@@ -188,7 +188,10 @@ function stageOutputs(workDir: string, stage: StageName, dirs: Record<StageName,
   }
 }
 
-/** Refuses a run that would skip a finished stage whose outputs are gone, before anything is changed. */
+/**
+ * Refuses a run that would skip a stage before `until` (the first to run) which has not finished, or a finished
+ * one whose outputs are gone, before anything is changed.
+ */
 function checkFinishedStages(
   workDir: string,
   until: StageName | null,
@@ -197,7 +200,15 @@ function checkFinishedStages(
   for (const stage of STAGES) {
     if (stage === until) return;
     // A damaged record is refused here, before --from deletes anything, not when the loop reaches it.
-    readStageRecord(workDir, stage);
+    if (readStageRecord(workDir, stage) === null) {
+      // Only --from gets here (without it, `until` is the first stage without a record): it redoes a stage
+      // from the outputs of the ones before, which this one has not made.
+      throw new Error(
+        `--from ${String(until)}: the ${stage} stage has not finished in ${workDir} (no ${path.join(stage, STAGE_FILE)}); ` +
+          `--from can only redo a stage whose earlier stages are finished: rerun without --from to continue ` +
+          `the run, or with --from ${stage}`,
+      );
+    }
     const missing = stageOutputs(workDir, stage, dirs).filter((file) => !existsSync(file));
     if (missing.length > 0) {
       throw new Error(
@@ -293,14 +304,15 @@ async function runLocked(
   const modelDir = resolveModelDir(config.model);
   // The stages from rollout to eval read the model: a run that will run any of them needs it to be there.
   const first = options.from ?? firstIncompleteStage(workDir);
+  const dirs = Object.fromEntries(STAGES.map((s) => [s, stageDir(workDir, s)])) as Record<StageName, string>;
+  // The stages before the first one to run are skipped: they must have finished and their outputs must be
+  // there. Checked, like the config, before deleting anything: a refused run must leave the work directory as
+  // it was.
+  checkFinishedStages(workDir, first, dirs);
   if (first !== null && stageIndex(first) <= stageIndex("eval")) {
     checkModelDir(config.model, modelDir);
     checkModelLimits(config, modelDir, source);
   }
-  const dirs = Object.fromEntries(STAGES.map((s) => [s, stageDir(workDir, s)])) as Record<StageName, string>;
-  // The stages before the first one to run are skipped: their outputs must be there. Checked, like the config,
-  // before deleting anything: a refused run must leave the work directory as it was.
-  checkFinishedStages(workDir, first, dirs);
   const problems = problemFiles(dirs.problems);
   // The problems are selected now when the problems stage will run: files read and counted, warnings shown,
   // and the jobs they make checked, before any stage starts.
