@@ -174,4 +174,33 @@ describe("runPipeline", () => {
       rmSync(workDir, { recursive: true, force: true });
     }
   });
+
+  it("leaves no folder behind when it made the work directory and the run is refused at the start", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "ssb-run-refused-"));
+    try {
+      const model = path.join(dir, "model");
+      mkdirSync(model);
+      // A context of 64 positions: the default maxNewTokens (160) do not fit.
+      writeFileSync(path.join(model, "config.json"), '{"max_position_embeddings": 64, "vocab_size": 1000}\n');
+      const run = (workDir: string, from?: "distill") =>
+        runPipeline({
+          config: { ...DEFAULT_CONFIG, model },
+          configFile: null,
+          workDir,
+          ...(from ? { from } : {}),
+          reporter: createReporter({ write: () => true }, true),
+        });
+      await expect(run(path.join(dir, "runs", "a"))).rejects.toThrow(/more than the model's context of 64/);
+      await expect(run(path.join(dir, "runs", "b"), "distill")).rejects.toThrow(
+        /problems stage has not finished/,
+      );
+      expect(readdirSync(dir)).toEqual(["model"]); // neither runs/a nor runs/ is left
+      // A work directory that was there (empty) is kept, as it was.
+      mkdirSync(path.join(dir, "mine"));
+      await expect(run(path.join(dir, "mine"))).rejects.toThrow(/more than the model's context/);
+      expect(readdirSync(path.join(dir, "mine"))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,7 +5,7 @@
  * finished stage is refused unless `--from` restarts at or before that stage.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
 import path from "node:path";
 import type { CurationSummary } from "@ssb/curation";
 import { readMetrics } from "@ssb/distill";
@@ -284,14 +284,33 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   // Before the folder is made or locked: its lock and pinned config could be an input's name.
   checkWorkDirAgainstInputs(options, source);
   const workDir = path.resolve(options.workDir);
-  mkdirSync(workDir, { recursive: true });
-  // One run per work directory, taken before the config is pinned: a second run, refused, must not have
-  // replaced the first one's config.json on its way out.
-  const release = acquirePidLock(path.join(workDir, "ssb-run.lock"), workDir, "ssb run");
+  // The first folder this made (undefined: the work directory was there), removed again if the run is refused.
+  const created = mkdirSync(workDir, { recursive: true });
   try {
-    return await runLocked(options, workDir, source);
-  } finally {
-    release();
+    // One run per work directory, taken before the config is pinned: a second run, refused, must not have
+    // replaced the first one's config.json on its way out.
+    const release = acquirePidLock(path.join(workDir, "ssb-run.lock"), workDir, "ssb run");
+    try {
+      return await runLocked(options, workDir, source);
+    } finally {
+      release();
+    }
+  } catch (error) {
+    // A run refused by the checks at the start wrote nothing: the folders made for it are not left behind.
+    if (created !== undefined) removeEmptyFolders(workDir, path.resolve(created));
+    throw error;
+  }
+}
+
+/** Removes `dir` and its parents up to `top` (inclusive) while they are empty; stops at the first that is not. */
+function removeEmptyFolders(dir: string, top: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      rmdirSync(d); // fails on a folder that is not empty: what is in it is kept
+    } catch {
+      return;
+    }
+    if (d === top || path.dirname(d) === d) return;
   }
 }
 
