@@ -1,4 +1,6 @@
+import { refuseUnknownOptions } from "@ssb/cli-kit";
 import { grade } from "./grade.js";
+import { GRADE_OPTION_KEYS } from "./options-check.js";
 import type { GradeOptions, GradeResult } from "./types.js";
 
 export interface GradeLineOptions extends GradeOptions {
@@ -24,6 +26,8 @@ export type GradedLine =
 /** At most this many field names are listed for a line that lacks the response or gold field. */
 const MAX_LISTED_FIELDS = 12;
 
+const LINE_OPTION_KEYS: readonly string[] = ["responseField", "goldField", ...GRADE_OPTION_KEYS];
+
 /** `present: id, text, answer_text` — the fields a line does have, so a wrong --gold-field shows the right one. */
 function presentFields(record: Record<string, unknown>): string {
   const keys = Object.keys(record);
@@ -46,6 +50,7 @@ export function gradeJsonLine(
   source: string,
   options: GradeLineOptions = {},
 ): GradedLine {
+  refuseUnknownOptions(options, LINE_OPTION_KEYS, "gradeJsonLine", (message) => new TypeError(message));
   const responseField = options.responseField ?? "response";
   const goldField = options.goldField ?? "gold";
   let parsed: unknown;
@@ -77,7 +82,9 @@ export function gradeJsonLine(
     const detail = gold === undefined ? ` (${presentFields(record)})` : "";
     return { ok: false, error: `${source}:${lineNumber}: ${problem}${detail}`, problem };
   }
-  const result = grade(response, String(gold), options);
+  // The field names are this function's own options, not grade's (which refuses keys it does not read).
+  const { responseField: _response, goldField: _gold, ...gradeOptions } = options;
+  const result = grade(response, String(gold), gradeOptions);
   return {
     ok: true,
     result,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compareAnswers, isEquivalent } from "./equivalence.js";
 import { extractAnswer } from "./extract.js";
 import { grade } from "./grade.js";
+import { gradeJsonLine } from "./jsonl-grading.js";
 import type { ExtractionRule, GradeOptions } from "./types.js";
 
 /** Options as a caller without types might pass them (JavaScript, JSON config). */
@@ -89,6 +90,61 @@ describe("numeric options", () => {
     expect(grade("\\boxed{5}", "5", { budgetMs: Number.POSITIVE_INFINITY }).correct).toBe(true);
     expect(isEquivalent("5", "5", { maxAnswerChars: 1, relativeTolerance: 0, absoluteTolerance: 0 })).toBe(
       true,
+    );
+  });
+});
+
+describe("unknown option keys", () => {
+  it("are refused with a suggestion by grade, isEquivalent, compareAnswers and extractAnswer", () => {
+    // `rule` for `rules` used to be ignored: grade then used the default rules and said no-answer.
+    expect(() => grade("she has 42", "42", loose({ rule: ["last-number"] }))).toThrow(
+      /^grade: unknown option "rule" \(did you mean "rules"\?\); known options: rules, maxResponseChars/,
+    );
+    expect(() => grade("she has 42", "42", loose({ rule: ["last-number"] }))).toThrow(TypeError);
+    expect(() => isEquivalent("5", "5", loose({ relativeTolerence: 0.1 }))).toThrow(
+      /^isEquivalent: unknown option "relativeTolerence" \(did you mean "relativeTolerance"\?\)/,
+    );
+    expect(() => compareAnswers("5", "5", loose({ budget: 10 }))).toThrow(
+      /^compareAnswers: unknown option "budget"/,
+    );
+    expect(() => extractAnswer("#### 5", loose({ Rules: ["boxed"] }))).toThrow(
+      /^extractAnswer: unknown option "Rules" \(did you mean "rules"\?\)/,
+    );
+  });
+
+  it("are refused in a reused options object too, and a key set to undefined is let through", () => {
+    const options = loose({ rule: ["last-number"] });
+    expect(() => grade("she has 42", "42", options)).toThrow(/unknown option "rule"/);
+    expect(() => grade("she has 42", "42", options)).toThrow(/unknown option "rule"/);
+    expect(grade("she has 42", "42", loose({ rule: undefined, rules: ["last-number"] })).correct).toBe(true);
+  });
+
+  it("accept every grade option in every function, so one options object fits them all", () => {
+    const all: GradeOptions = {
+      rules: ["boxed", "last-number"],
+      maxResponseChars: 1000,
+      relativeTolerance: 1e-6,
+      absoluteTolerance: 0,
+      percentAsFraction: true,
+      budgetMs: 50,
+      maxAnswerChars: 100,
+      rejectHedging: true,
+    };
+    expect(grade("she has 42", "42", all).correct).toBe(true);
+    expect(isEquivalent("42", "42.0", all)).toBe(true);
+    expect(compareAnswers("42", "42.0", all).equivalent).toBe(true);
+    expect(extractAnswer("she has 42", all)?.answer).toBe("42");
+  });
+
+  it("gradeJsonLine takes its field names with the grade options, and refuses a misspelled one", () => {
+    const line = JSON.stringify({ text: "she has 42", answer: "42" });
+    const options = { responseField: "text", goldField: "answer", rules: ["last-number" as const] };
+    expect(gradeJsonLine(line, 1, "in.jsonl", options)).toMatchObject({
+      ok: true,
+      result: { correct: true },
+    });
+    expect(() => gradeJsonLine(line, 1, "in.jsonl", loose({ goldfield: "answer" }))).toThrow(
+      /^gradeJsonLine: unknown option "goldfield" \(did you mean "goldField"\?\)/,
     );
   });
 });

@@ -62,9 +62,11 @@ describe("accuracyReward (TRL-shaped)", () => {
   it("refuses unknown and invalid options when the reward function is made", () => {
     const make = (o: unknown) => () => accuracyReward(o as AccuracyRewardOptions);
     expect(make({ grading: { rule: ["boxed"] } })).toThrow(
-      /accuracyReward: options\.grading: unknown option "rule"/,
+      /accuracyReward: options\.grading: unknown option "rule" \(did you mean "rules"\?\)/,
     );
-    expect(make({ goldcolumn: "answer" })).toThrow(/accuracyReward: unknown option "goldcolumn"/);
+    expect(make({ goldcolumn: "answer" })).toThrow(
+      /accuracyReward: unknown option "goldcolumn" \(did you mean "goldColumn"\?\)/,
+    );
     expect(make({ grading: { rules: ["bxoed"] } })).toThrow(/unknown rule "bxoed"/);
     expect(make({ grading: { budgetMs: Number.NaN } })).toThrow(/budgetMs/);
     expect(make({ correct: Number.NaN })).toThrow(/options\.correct must be a finite number/);

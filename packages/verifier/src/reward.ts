@@ -1,3 +1,4 @@
+import { refuseUnknownOptions } from "@ssb/cli-kit";
 import { grade } from "./grade.js";
 import { checkOptions, GRADE_OPTION_KEYS } from "./options-check.js";
 import type { GradeOptions, GradeResult } from "./types.js";
@@ -60,11 +61,7 @@ function describe(value: unknown): string {
 
 /** Refuses keys nobody reads: a typo (`rule` for `rules`) would otherwise be ignored and grade with defaults. */
 function checkKeys(where: string, value: object, known: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new TypeError(`${where}: unknown option "${key}" (known: ${known.join(", ")})`);
-    }
-  }
+  refuseUnknownOptions(value, known, where, (message) => new TypeError(message));
 }
 
 /** Checks the options once, when the reward function is made, so a bad config fails before training starts. */
