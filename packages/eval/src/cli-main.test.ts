@@ -261,6 +261,31 @@ describe("ssb-eval CLI", () => {
     expect(await main(args, capture().io)).toBe(0);
   });
 
+  it("refuses a replies file that lacks samples the run needs before writing anything, suggesting --limit", async () => {
+    // Two replies each for the first 6 GSM8K problems; the run forgot --limit 6.
+    const replies = join(root, "prefix.jsonl");
+    const problems = loadBenchmark("gsm8k", { limit: 6 }).problems;
+    const lines = problems.flatMap((p) =>
+      [0, 1].map((i) => JSON.stringify({ problemId: p.id, sampleIndex: i, text: `\\boxed{${p.answer}}` })),
+    );
+    writeFileSync(replies, `${lines.join("\n")}\n`);
+    const out = join(root, "prefix-run");
+    const args = ["--replies", replies, "--benchmarks", "gsm8k", "--n", "2", "--out", out];
+    const c = capture();
+    expect(await main(args, c.io)).toBe(1);
+    const total = loadBenchmark("gsm8k").problems.length * 2;
+    expect(c.err()).toBe(
+      `ssb-eval: ${replies}: no reply for ${total - 12} of the ${total} samples this run needs (the first: gsm8k problem "line-7" sample 0); they cover only the first 6 problems of gsm8k: --limit 6 runs those\n`,
+    );
+    // Nothing written, so the corrected command runs in the same folder.
+    expect(existsSync(out)).toBe(false);
+    const fixed = capture();
+    expect(await main([...args, "--limit", "6"], fixed.io)).toBe(0);
+    expect(fixed.out()).toContain("| gsm8k | 6 | 2 |");
+    // Temperature 0 with n = 2 is no mistake for replies: they are read, not sampled.
+    expect(fixed.err()).not.toMatch(/identical samples/);
+  });
+
   it("refuses a replies file that answers one sample twice", async () => {
     const replies = join(root, "twice.jsonl");
     const line = JSON.stringify({ problemId: "a", sampleIndex: 0, text: "\\boxed{1}" });

@@ -336,7 +336,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     throw new Error("--model DIR or --replies FILE is required");
   }
 
-  mkdirSync(values.out, { recursive: true });
+  // runEval makes the output folder once its checks pass (a replies file that lacks samples leaves none behind).
   let bar: ProgressBar | undefined;
   let progress = { done: 0, total: 0 };
   // Every finished sample is already on disk (one fsync'ed line each), so Ctrl-C only has to say so.

@@ -37,6 +37,12 @@ export interface GeneratedSample {
   finishReason: FinishReason;
 }
 
+/** The problems of one benchmark a run needs samples 0..n-1 of (see SampleGenerator.checkCoverage). */
+export interface BenchmarkNeeds {
+  benchmark: string;
+  problemIds: readonly string[];
+}
+
 export interface SampleGenerator {
   /** Identifies the model (path, hash, name): recorded in run.json and checked on resume. */
   readonly modelId: string;
@@ -55,6 +61,17 @@ export interface SampleGenerator {
    * setting a resume must keep (providers differ in float rounding only), but the report says it.
    */
   readonly executionProvider?: string;
+  /**
+   * False for a generator that does not sample (replies read from a file): the run's sampling settings do not
+   * apply to it, so the runner says nothing about them (n > 1 at temperature 0). Default true.
+   */
+  readonly samples?: boolean;
+  /**
+   * Throws, naming what is missing, when the generator cannot serve every sample the run needs (a replies file
+   * without some of them). The runner calls it before anything is written, so a run that would stop midway never
+   * locks its output folder to settings that cannot finish. Absent for generators that make any sample.
+   */
+  checkCoverage?(needs: readonly BenchmarkNeeds[], n: number): void;
   /** Yields exactly one sample per requested (problemId, sampleIndex), in any order. */
   generate(request: GenerationRequest): AsyncIterable<GeneratedSample>;
   close?(): Promise<void>;

@@ -24,7 +24,13 @@ export {
 } from "./compare.js";
 export { packageDataDir } from "./data-dir.js";
 export { formatPercent } from "./format-percent.js";
-export type { GeneratedSample, GenerationPrompt, GenerationRequest, SampleGenerator } from "./generator.js";
+export type {
+  BenchmarkNeeds,
+  GeneratedSample,
+  GenerationPrompt,
+  GenerationRequest,
+  SampleGenerator,
+} from "./generator.js";
 export {
   type LoadBenchmarkOptions,
   type LoadedBenchmark,

@@ -6,12 +6,98 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { stripBom } from "@ssb/durable-files";
-import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
+import type { BenchmarkNeeds, GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
 
 interface Reply {
   text: string;
   tokens: number;
   finishReason: "stop" | "length";
+}
+
+type HasReply = (benchmark: string, problemId: string, index: number) => boolean;
+
+/**
+ * Why the replies cannot serve the run, or null when they hold every (problem, sample) it needs: how many are
+ * missing, the first one, and, when the replies cover a leading part of each benchmark (the user forgot
+ * `--limit`) or fewer samples per problem (forgot `--n`), the setting that matches them.
+ */
+export function repliesCoverageError(
+  path: string,
+  needs: readonly BenchmarkNeeds[],
+  n: number,
+  has: HasReply,
+): string | null {
+  let total = 0;
+  let missing = 0;
+  let first: string | undefined;
+  // Benchmarks the replies answer nothing of (the default list of three, when the replies are for one).
+  const unanswered: string[] = [];
+  const answered: string[] = [];
+  // Per answered benchmark with missing samples: its fully answered leading problems, when none after them is.
+  const prefixes: { benchmark: string; covered: number }[] = [];
+  let prefixOnly = true;
+  // Replies per problem of the answered benchmarks, when each problem's are samples 0..count-1.
+  const counts = new Set<number>();
+  let contiguous = true;
+  for (const { benchmark, problemIds } of needs) {
+    let covered = 0;
+    let gap = false;
+    let answeredAfterGap = false;
+    const problemCounts: number[] = [];
+    for (const id of problemIds) {
+      let count = 0;
+      for (let i = 0; i < n; i++) {
+        total++;
+        if (has(benchmark, id, i)) {
+          if (count < i) contiguous = false;
+          count++;
+        } else {
+          missing++;
+          first ??= `${benchmark} problem "${id}" sample ${i}`;
+        }
+      }
+      problemCounts.push(count);
+      if (count === n && !gap) covered++;
+      else gap = true;
+      if (gap && count > 0) answeredAfterGap = true;
+    }
+    if (problemCounts.every((c) => c === 0)) {
+      unanswered.push(benchmark);
+      continue;
+    }
+    answered.push(benchmark);
+    for (const c of problemCounts) counts.add(c);
+    if (covered < problemIds.length) {
+      prefixes.push({ benchmark, covered });
+      if (covered === 0 || answeredAfterGap) prefixOnly = false;
+    }
+  }
+  if (missing === 0) return null;
+  const hints: string[] = [];
+  if (unanswered.length > 0 && answered.length > 0)
+    hints.push(
+      `they answer nothing of ${unanswered.join(", ")}: --benchmarks ${answered.join(",")} runs the others`,
+    );
+  if (prefixOnly && prefixes.length === 1 && prefixes[0] !== undefined) {
+    const { benchmark, covered } = prefixes[0];
+    hints.push(
+      `they cover only the first ${covered} problem${covered === 1 ? "" : "s"} of ${benchmark}: --limit ${covered} runs those`,
+    );
+  } else if (prefixOnly && prefixes.length > 1) {
+    const limit = Math.min(...prefixes.map((p) => p.covered));
+    const parts = prefixes.map((p) => `${p.covered} problems of ${p.benchmark}`).join(", ");
+    hints.push(
+      `they cover only the first ${parts}: --limit ${limit} runs the first ${limit} problems of each benchmark`,
+    );
+  } else if (contiguous && counts.size === 1) {
+    const [perProblem = 0] = counts;
+    if (perProblem > 0)
+      hints.push(
+        `they hold ${perProblem} sample${perProblem === 1 ? "" : "s"} per problem: --n ${perProblem} runs those`,
+      );
+  }
+  const hint = hints.map((h) => `; ${h}`).join("");
+  return `${path}: no reply for ${missing} of the ${total} samples this run needs (the first: ${first})${hint}`;
 }
 
 export function loadRepliesGenerator(path: string, options: { modelId?: string } = {}): SampleGenerator {
@@ -52,6 +138,12 @@ export function loadRepliesGenerator(path: string, options: { modelId?: string }
     replies.get(`\u0000${problemId}\u0000${index}`);
   return {
     modelId: options.modelId ?? `replies:${path}`,
+    // Replies are read, not sampled: temperature, top-p and the like do not apply to them.
+    samples: false,
+    checkCoverage(needs, n) {
+      const error = repliesCoverageError(path, needs, n, (b, id, i) => find(b, id, i) !== undefined);
+      if (error !== null) throw new Error(error);
+    },
     // The file's content, recorded in run.json: a rerun after the file was edited must not keep grading the
     // old replies already in records.jsonl as if they were the new ones.
     fingerprint: `sha256:${createHash("sha256").update(bytes).digest("hex")}`,

@@ -315,7 +315,8 @@ function prepareEval(input: RunEvalInput): {
   const { config, outDir } = input;
   validateEvalConfig(config);
   input.signal?.throwIfAborted();
-  if (config.sampling.temperature === 0 && config.n > 1) {
+  // Replies read from a file are not sampled: n > 1 at temperature 0 is then nothing to warn about.
+  if (config.sampling.temperature === 0 && config.n > 1 && input.generator.samples !== false) {
     // Not an error: greedy samples are identical, which is legal but almost always a configuration mistake.
     (input.warn ?? ((m: string) => process.emitWarning(m)))(
       `ssb-eval: n=${config.n} with temperature 0 (greedy) gives ${config.n} identical samples`,
@@ -323,7 +324,14 @@ function prepareEval(input: RunEvalInput): {
   }
   const files = outputFiles(outDir);
   // Benchmarks are read before the output folder is made or claimed: a missing file leaves no folder behind.
-  return { files, loaded: loadRunBenchmarks(config, input.dataDir) };
+  const loaded = loadRunBenchmarks(config, input.dataDir);
+  // A replies file without some of the run's samples would stop it midway, after run.json pinned settings that
+  // cannot finish: refused here, before anything is written.
+  input.generator.checkCoverage?.(
+    loaded.map((b) => ({ benchmark: b.spec.name, problemIds: b.problems.map((p) => p.id) })),
+    config.n,
+  );
+  return { files, loaded };
 }
 
 /**

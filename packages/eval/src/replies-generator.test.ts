@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadRepliesGenerator, repliesCoverageError } from "./replies-generator.js";
+
+const root = mkdtempSync(join(tmpdir(), "ssb-eval-replies-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const ids = (count: number): string[] => Array.from({ length: count }, (_, i) => `p${i + 1}`);
+
+/** A `has` over a set of "benchmark/problem#index" keys. */
+const holding =
+  (keys: Iterable<string>) =>
+  (b: string, id: string, i: number): boolean =>
+    new Set(keys).has(`${b}/${id}#${i}`);
+
+describe("repliesCoverageError", () => {
+  it("is null when every (problem, sample) the run needs has a reply", () => {
+    const has = holding(["a/p1#0", "a/p1#1", "a/p2#0", "a/p2#1"]);
+    expect(repliesCoverageError("r.jsonl", [{ benchmark: "a", problemIds: ids(2) }], 2, has)).toBeNull();
+  });
+
+  it("counts the missing samples, names the first, and suggests --limit when the replies cover a prefix", () => {
+    const keys = ids(3).flatMap((id) => [`a/${id}#0`, `a/${id}#1`]);
+    const message = repliesCoverageError(
+      "r.jsonl",
+      [{ benchmark: "a", problemIds: ids(10) }],
+      2,
+      holding(keys),
+    );
+    expect(message).toBe(
+      'r.jsonl: no reply for 14 of the 20 samples this run needs (the first: a problem "p4" sample 0); they cover only the first 3 problems of a: --limit 3 runs those',
+    );
+  });
+
+  it("suggests --n when every problem has fewer samples, and --benchmarks for a benchmark it answers nothing of", () => {
+    const keys = ids(3).map((id) => `a/${id}#0`);
+    const needs = [
+      { benchmark: "a", problemIds: ids(3) },
+      { benchmark: "b", problemIds: ids(2) },
+    ];
+    expect(repliesCoverageError("r.jsonl", needs, 4, holding(keys))).toBe(
+      'r.jsonl: no reply for 17 of the 20 samples this run needs (the first: a problem "p1" sample 1); they answer nothing of b: --benchmarks a runs the others; they hold 1 sample per problem: --n 1 runs those',
+    );
+  });
+
+  it("gives no hint when the gaps follow no pattern", () => {
+    const message = repliesCoverageError(
+      "r.jsonl",
+      [{ benchmark: "a", problemIds: ids(3) }],
+      1,
+      holding(["a/p1#0", "a/p3#0"]),
+    );
+    expect(message).toBe(
+      'r.jsonl: no reply for 1 of the 3 samples this run needs (the first: a problem "p2" sample 0)',
+    );
+  });
+});
+
+describe("loadRepliesGenerator", () => {
+  it("checks coverage with lines that name no benchmark answering any benchmark", () => {
+    const file = join(root, "r.jsonl");
+    writeFileSync(
+      file,
+      `${JSON.stringify({ problemId: "p1", sampleIndex: 0, text: "1" })}\n${JSON.stringify({ benchmark: "a", problemId: "p2", sampleIndex: 0, text: "2" })}\n`,
+    );
+    const generator = loadRepliesGenerator(file);
+    expect(generator.samples).toBe(false);
+    expect(() => generator.checkCoverage?.([{ benchmark: "a", problemIds: ["p1", "p2"] }], 1)).not.toThrow();
+    expect(() => generator.checkCoverage?.([{ benchmark: "b", problemIds: ["p1", "p2"] }], 1)).toThrow(
+      /no reply for 1 of the 2 samples this run needs \(the first: b problem "p2" sample 0\); they cover only the first 1 problem of b: --limit 1 runs those/,
+    );
+  });
+});
