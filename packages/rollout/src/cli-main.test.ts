@@ -363,6 +363,49 @@ describe("ssb-rollout arguments", () => {
     expect(existsSync(path.join(work, "made-a"))).toBe(false);
   });
 
+  it("resumes with stop strings in another order, and from a copied model folder (same files, other id)", async () => {
+    const problems = path.join(work, "same-job.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "1+1?"}\n{"id": "b", "question": "2+2?"}\n');
+    const out = path.join(work, "same-job-out.jsonl");
+    const store = path.join(work, "same-job-logits");
+    const args = (model: string, limit: string, stops: string[]) => [
+      ...["--model", model, "--problems", problems, "--out", out, "--max-new-tokens", "3"],
+      ...["--capture-logits", store, "--limit", limit, "--temperature", "0"],
+      ...stops.flatMap((stop) => ["--stop", stop]),
+    ];
+    expect(
+      await runCli(args(modelDir, "1", [".", "shells"]), { out: sink().stream, err: sink().stream }),
+    ).toBe(0);
+    const settings = readFileSync(`${out}.settings.json`, "utf8");
+    const swapped = sink();
+    expect(
+      await runCli(args(modelDir, "1", ["shells", "."]), { out: sink().stream, err: swapped.stream }),
+    ).toBe(0);
+    expect(swapped.text()).toMatch(/0 new, 1 already done/);
+    expect(readFileSync(`${out}.settings.json`, "utf8")).toBe(settings);
+    // The same export under another folder name: a note, and the job goes on under the output's model id.
+    const copy = path.join(work, "exp-copy");
+    cpSync(modelDir, copy, { recursive: true });
+    const copied = sink();
+    expect(await runCli(args(copy, "2", [".", "shells"]), { out: sink().stream, err: copied.stream })).toBe(
+      0,
+    );
+    expect(copied.text()).toContain(
+      `ssb-rollout: note: the model id is now "exp-copy", and ${out} was written under "${path.basename(modelDir)}"; the model files are the same`,
+    );
+    expect(copied.text()).toMatch(/1 new, 1 already done/);
+    const ids = readFileSync(out, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).modelId);
+    expect(ids).toEqual([path.basename(modelDir), path.basename(modelDir)]);
+    expect(readFileSync(`${out}.settings.json`, "utf8")).toBe(settings);
+    // Another stop string is another job.
+    const other = sink();
+    expect(await runCli(args(modelDir, "2", ["."]), { out: sink().stream, err: other.stream })).toBe(1);
+    expect(other.text()).toMatch(/this output was written with other settings/);
+  });
+
   it("takes sampling defaults from generation_config.json when asked, with flags over them", async () => {
     const dir = await mkdtemp(path.join(work, "genconfig-"));
     cpSync(modelDir, dir, { recursive: true });

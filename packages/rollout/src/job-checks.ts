@@ -13,6 +13,7 @@ import { RolloutError } from "./errors.js";
 import type { Generator } from "./generator.js";
 import type { RolloutJournal } from "./rollout-journal.js";
 import type { LogitCaptureJob } from "./run-rollouts.js";
+import { sameSampling } from "./sampling-params.js";
 
 /**
  * A job's output resumed on another execution provider (rollout-journal's `history`): allowed, since every
@@ -37,6 +38,7 @@ export function openJobStore(
   capture: LogitCaptureJob,
   captureTemperature: number,
   outFile: string,
+  modelId: string = gen.modelId,
 ): Promise<LogitStoreWriter> {
   // The job's own output may sit in the store's folder (its JSONL, settings, lock and temp files); any other
   // file in a folder without a store is refused by the writer before it writes there.
@@ -44,7 +46,7 @@ export function openJobStore(
   return openLogitStoreWriter(
     capture.dir,
     {
-      modelId: gen.modelId,
+      modelId,
       tokenizerHash: gen.tokenizer?.fingerprint() ?? "none",
       vocabSize: gen.vocabSize,
       k: capture.k ?? 20,
@@ -168,4 +170,32 @@ export function noteOtherProblems(
   warn(
     `note: ${journal.file} also holds ${records} record(s) of ${count} problem(s) not in this job (first: "${first}"; a smaller --limit or another problems file?); they are kept as they are`,
   );
+}
+
+/** What runRollouts and runTeacherReplies tell openRolloutJournal to compare by meaning (see its options). */
+export const RESUME_EQUIVALENCE = {
+  sameValue: { sampling: sameSampling },
+  keptWhenSame: { modelId: "modelFingerprint" },
+} as const;
+
+/**
+ * The settings a resumed job continues with: the output's stored sampling and model id where they differ from
+ * this run's only in ways that cannot change the records (checked by the journal: stop lists in another
+ * order, the same model files under another id), so its records and logit store stay uniform. A changed model
+ * id is said once.
+ */
+export function resumedSettings<S>(
+  journal: RolloutJournal,
+  sampling: S,
+  modelId: string,
+  warn: (message: string) => void,
+): { sampling: S; modelId: string } {
+  const stored = journal.stored.settings;
+  const storedId = stored?.modelId;
+  const id = typeof storedId === "string" ? storedId : modelId;
+  if (id !== modelId)
+    warn(
+      `note: the model id is now "${modelId}", and ${journal.file} was written under "${id}"; the model files are the same (equal fingerprint: a copied or renamed export folder?), so this run goes on under "${id}" in its records and settings`,
+    );
+  return { sampling: stored?.sampling !== undefined ? (stored.sampling as S) : sampling, modelId: id };
 }

@@ -120,6 +120,33 @@ export interface JournalOptions {
    * refuses the resume and leaves the output and its settings as they were.
    */
   checkStored?: (stored: StoredPairs) => void;
+  /**
+   * Fields compared by meaning rather than by their JSON (stop strings in another order): when `same` says
+   * they match, the stored value stays in the settings file, and the job resumes with it (`stored.settings`).
+   */
+  sameValue?: Readonly<Record<string, (stored: unknown, wanted: unknown) => boolean>>;
+  /**
+   * Fields that may differ while another field, stored, is equal (`modelId` while `modelFingerprint` is: a
+   * copied or renamed export folder); the stored value stays, and the job resumes under it.
+   */
+  keptWhenSame?: Readonly<Record<string, string>>;
+}
+
+/** The fields of `wanted` whose stored value stays although its JSON differs (see sameValue, keptWhenSame). */
+function keptFields(
+  found: Record<string, unknown>,
+  wanted: Record<string, unknown>,
+  sameValue: NonNullable<JournalOptions["sameValue"]>,
+  keptWhenSame: NonNullable<JournalOptions["keptWhenSame"]>,
+): string[] {
+  const json = (v: unknown): string | undefined => JSON.stringify(v);
+  return Object.keys(wanted).filter((key) => {
+    if (!(key in found) || json(found[key]) === json(wanted[key])) return false;
+    const same = sameValue[key];
+    if (same?.(found[key], wanted[key])) return true;
+    const guard = keptWhenSame[key];
+    return guard !== undefined && guard in found && json(found[guard]) === json(wanted[guard]);
+  });
 }
 
 /** Where the stored prompt of a problem was seen: its fingerprint and the line that first held it. */
@@ -148,6 +175,8 @@ export function openRolloutJournal(
       options.warn ?? ((m) => console.warn(m)),
       options.history ?? {},
       options.checkStored ?? (() => {}),
+      options.sameValue ?? {},
+      options.keptWhenSame ?? {},
     );
   } catch (e) {
     if (e instanceof RolloutError || e instanceof LogitStoreError) throw e;
@@ -217,6 +246,8 @@ function openJournal(
   warn: (message: string) => void,
   history: NonNullable<JournalOptions["history"]>,
   checkStored: (stored: StoredPairs) => void,
+  sameValue: NonNullable<JournalOptions["sameValue"]>,
+  keptWhenSame: NonNullable<JournalOptions["keptWhenSame"]>,
 ): RolloutJournal {
   if (existsSync(file) && statSync(file).isDirectory()) {
     throw new RolloutError(
@@ -249,7 +280,10 @@ function openJournal(
     if (discard) removeFolders(made);
   };
   try {
-    return openLocked(file, settings, mayChange, addedLater, releaseAll, warn, history, checkStored);
+    return openLocked(file, settings, mayChange, addedLater, releaseAll, warn, history, checkStored, [
+      sameValue,
+      keptWhenSame,
+    ]);
   } catch (e) {
     releaseAll(true);
     throw e;
@@ -358,6 +392,10 @@ function openLocked(
   warn: (message: string) => void,
   history: NonNullable<JournalOptions["history"]>,
   checkStored: (stored: StoredPairs) => void,
+  [sameValue, keptWhenSame]: [
+    NonNullable<JournalOptions["sameValue"]>,
+    NonNullable<JournalOptions["keptWhenSame"]>,
+  ],
 ): RolloutJournal {
   const settingsFile = `${file}.settings.json`;
   removeStaleTemps(file);
@@ -370,7 +408,8 @@ function openLocked(
   if (existsSync(settingsFile)) {
     const found = readStoredSettings(file, settingsFile, settings, addedLater);
     foundSettings = found;
-    const diff = settingsDiff(found, settings, [...mayChange, ...Object.keys(history)]);
+    const kept = keptFields(found, settings, sameValue, keptWhenSame);
+    const diff = settingsDiff(found, settings, [...mayChange, ...Object.keys(history), ...kept]);
     if (diff.length > 0) {
       throw new RolloutError(
         `${file}: this output was written with other settings (${settingsFile}); use a new --out or delete both files. Stored -> now:\n${diff.join("\n")}`,
@@ -379,6 +418,7 @@ function openLocked(
     update = () => {
       const holdsRecords = existsSync(file) && statSync(file).size > 0;
       const stored = withHistory(found, settings, history, warn, holdsRecords);
+      for (const key of kept) stored[key] = found[key];
       if (JSON.stringify(found) !== JSON.stringify(stored))
         writeFileAtomic(settingsFile, `${JSON.stringify(stored, null, 2)}\n`);
     };

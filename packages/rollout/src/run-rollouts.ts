@@ -21,9 +21,11 @@ import {
   EXECUTION_PROVIDER_HISTORY,
   noteOtherProblems,
   openJobStore,
+  RESUME_EQUIVALENCE,
   refuseChangedPrompt,
   refuseMissingLogits,
   refuseRepeatedIds,
+  resumedSettings,
   type StoredEarlier,
   storedEarlier,
 } from "./job-checks.js";
@@ -172,7 +174,7 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     throw new RolloutError(
       `n ${n} x ${options.problems.length} problem(s) is more than the ${MAX_JOB_PAIRS} pairs one job takes; split the job`,
     );
-  const sampling = resolveSampling(
+  const wantedSampling = resolveSampling(
     { stopTokenIds: gen.defaultStopTokenIds(), ...dropUndefined(options.sampling ?? {}) },
     undefined,
     "rollout sampling",
@@ -193,7 +195,7 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       modelFingerprint: modelFingerprint(gen.session.file),
       executionProvider: gen.session.executionProvider,
       n,
-      sampling,
+      sampling: wantedSampling,
       capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
     },
     // Outputs written before the model fingerprint (or the provider) was stored lack it; it is added on their
@@ -203,10 +205,13 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       addedLater: ["modelFingerprint", "executionProvider"],
       history: EXECUTION_PROVIDER_HISTORY,
       checkStored: (stored) => refuseSamplesPastN(options.outFile, stored, n),
+      ...RESUME_EQUIVALENCE,
       ...(options.warn ? { warn: options.warn } : {}),
     },
   );
-  noteOtherProblems(journal, options.problems, options.warn ?? ((m) => console.warn(m)));
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  noteOtherProblems(journal, options.problems, warn);
+  const { sampling, modelId } = resumedSettings(journal, wantedSampling, gen.modelId, warn);
   let writer: LogitStoreWriter | null = null;
   let earlier: StoredEarlier | null = null;
   const tally = jobTally();
@@ -227,7 +232,7 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
           .map((i) => captureKeyFor(w.problem.id, i));
       });
       await refuseMissingLogits(writtenKeys, options.capture.dir, options.outFile);
-      writer = await openJobStore(gen, options.capture, sampling.temperature, options.outFile);
+      writer = await openJobStore(gen, options.capture, sampling.temperature, options.outFile, modelId);
     }
     const prompts: PromptInput[] = [];
     for (const w of work) {
@@ -252,7 +257,7 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
         promptHash: w.hash,
         sampling: { ...sampling },
         seed: s.seed,
-        modelId: gen.modelId,
+        modelId,
       };
       if (w.problem.messages) rec.prompt = w.problem.messages;
       if (s.logitKey !== undefined) rec.logitKey = s.logitKey;

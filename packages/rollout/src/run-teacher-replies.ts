@@ -16,9 +16,11 @@ import {
   EXECUTION_PROVIDER_HISTORY,
   noteOtherProblems,
   openJobStore,
+  RESUME_EQUIVALENCE,
   refuseChangedPrompt,
   refuseMissingLogits,
   refuseRepeatedIds,
+  resumedSettings,
 } from "./job-checks.js";
 import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal } from "./rollout-journal.js";
@@ -150,7 +152,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     undefined,
     "teacher sampling",
   );
-  const common: Partial<SamplingParams> = {
+  const wantedCommon: Partial<SamplingParams> = {
     stopTokenIds: sampling.stopTokenIds,
     stopStrings: sampling.stopStrings,
     minP: sampling.minP,
@@ -187,21 +189,24 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
       modelId: gen.modelId,
       modelFingerprint: modelFingerprint(gen.session.file),
       executionProvider: gen.session.executionProvider,
-      sampling: common,
+      sampling: wantedCommon,
       capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
     },
     // Outputs written before the provider was stored lack it; it is added on their next run.
     {
       addedLater: ["executionProvider"],
       history: EXECUTION_PROVIDER_HISTORY,
+      ...RESUME_EQUIVALENCE,
       ...(options.warn ? { warn: options.warn } : {}),
     },
   );
+  const warn = options.warn ?? ((m: string) => console.warn(m));
   noteOtherProblems(
     journal,
     options.prompts.map((p) => ({ id: p.problemId })),
-    options.warn ?? ((m) => console.warn(m)),
+    warn,
   );
+  const { sampling: common, modelId } = resumedSettings(journal, wantedCommon, gen.modelId, warn);
   let writer: LogitStoreWriter | null = null;
   const tally = jobTally();
   // Stopped or refused before its first record: the output goes (journal.discardIfUnused), and so does a
@@ -240,7 +245,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     }
     if (options.capture) {
       await refuseMissingLogits(written0, options.capture.dir, options.outFile);
-      writer = await openJobStore(gen, options.capture, captureTemperature, options.outFile);
+      writer = await openJobStore(gen, options.capture, captureTemperature, options.outFile, modelId);
     }
     const teacher = createTeacherGenerator({
       generator: gen,
@@ -265,7 +270,7 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
           promptHash: hashes.get(at.problemId) as string,
           requestHash: requestHash(r.id, samplingOf.get(r.id) as TeacherSamplingInput),
           messagesHash: messagesHashes.get(at.problemId) as string,
-          modelId: gen.modelId,
+          modelId,
           teacher: teacher.identity,
         };
         if (r.logitKey !== undefined) record.logitKey = r.logitKey;

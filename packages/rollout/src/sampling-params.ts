@@ -80,3 +80,25 @@ export function dropUndefined<T extends object>(o: T): Partial<T> {
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
 }
+
+/** A stored sampling object with its stop lists as sets (sorted, without repeats), for sameSampling. */
+function stopsAsSets(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return JSON.stringify(value);
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key of ["stopStrings", "stopTokenIds"]) {
+    const list = out[key];
+    if (Array.isArray(list))
+      out[key] = [...new Set(list.map((v) => JSON.stringify(v)))].sort().map((v) => JSON.parse(v));
+  }
+  return JSON.stringify(Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1))));
+}
+
+/**
+ * Whether two sampling settings sample the same records: equal but for the order (and repeats) of their stop
+ * strings and stop ids, which only say when a reply ends. A resume given `--stop "." --stop "shells"` in the
+ * other order is the same job. (Where two stop strings end a reply at the same step the job resumes with the
+ * stored order, so even which one `stopString` names is as before.)
+ */
+export function sameSampling(stored: unknown, wanted: unknown): boolean {
+  return stopsAsSets(stored) === stopsAsSets(wanted);
+}
