@@ -1,3 +1,5 @@
+// The bar every ssb command shows, for a count that is not training steps (`ssb-grpo eval`'s samples).
+export { createProgressBar, type ProgressBar, type ProgressBarOptions } from "@ssb/cli-kit";
 export { ADAMW_DEFAULTS, AdamW, type AdamWOptions, globalNorm } from "./adamw.js";
 export { type BackendInfo, type BackendName, type BackendPreference, selectBackend } from "./backend.js";
 export {

@@ -22,10 +22,36 @@ it("eval with an adapter writes the summary to stdout and nothing to stderr", ()
   const args = ["--model", tinyRef, "--adapter", path.join(tinyRef, "lora"), "--problems", problems];
   const result = spawnSync(
     process.execPath,
-    ["--import", "tsx", "src/cli.ts", "eval", ...args, "--n", "2", "--max-new-tokens", "2"],
+    ["--import", "tsx", "src/cli.ts", "eval", ...args, "--n", "2", "--max-new-tokens", "2", "--no-progress"],
     { cwd: packageDir, encoding: "utf8" },
   );
   expect(result.stderr).toBe("");
   expect(result.status).toBe(0);
   expect(JSON.parse(result.stdout)).toMatchObject({ problems: 1, samples: 2 });
+});
+
+it("eval --problems FILE --limit N takes the file's first N problems and shows a bar over the samples", () => {
+  const problems = path.join(dir, "three.jsonl");
+  const lines = ["a", "b", "c"].map((id) => JSON.stringify({ id, question: "1+1?", answer: "2" }));
+  writeFileSync(problems, `${lines.join("\n")}\n`);
+  const args = [
+    "--model",
+    tinyRef,
+    "--problems",
+    problems,
+    "--limit",
+    "2",
+    "--n",
+    "2",
+    "--max-new-tokens",
+    "2",
+  ];
+  const result = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "eval", ...args], {
+    cwd: packageDir,
+    encoding: "utf8",
+  });
+  expect(result.status).toBe(0);
+  expect(JSON.parse(result.stdout)).toMatchObject({ problems: 2, samples: 4 });
+  // Not a terminal: the bar's last line (it used to print nothing until the end).
+  expect(result.stderr).toMatch(/^eval \[█+\] 4\/4 samples 100%/m);
 });

@@ -78,6 +78,18 @@ describe("ssb-grpo train", () => {
     );
   });
 
+  it("refuses two problem sources, naming both, and --limit 0 (before reading anything)", async () => {
+    await expect(runCli(["eval", "--problems", "test.jsonl", "--n", "1", "--held-out", "5"])).rejects.toThrow(
+      "--problems and --held-out are alternatives: give one problem source",
+    );
+    await expect(runCli(["train", "--out", "x", "--problems", "g3.jsonl", "--fresh", "10"])).rejects.toThrow(
+      "--problems and --fresh are alternatives",
+    );
+    await expect(runCli(["eval", "--problems", "test.jsonl", "--limit", "0"])).rejects.toThrow(
+      '--limit must be an integer in [1, 9007199254740991] (2^53 - 1), found "0"',
+    );
+  });
+
   it("refuses a single-value flag given twice, naming it (the last one used to win silently)", async () => {
     await expect(runCli(["train", "--out", "a", "--out", "b"])).rejects.toThrow(
       '--out is given more than once ("a", then "b"); give it once',

@@ -4,29 +4,29 @@
  */
 import { readFileSync } from "node:fs";
 import { defaultModelDir } from "@ssb/default-model";
-import { type BackendPreference, parseFlags, stopOnSignals } from "@ssb/distill";
+import { type BackendPreference, createProgressBar, parseFlags, stopOnSignals } from "@ssb/distill";
 import { parseJsonObjectFile } from "@ssb/durable-files";
-import { freshDefaultProblems, heldOutDefaultProblems } from "./default-problems.js";
 import { evaluatePolicy } from "./evaluate-policy.js";
 import { applyOverride, type GrpoConfig, type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
-import { readProblems } from "./problems.js";
+import { loadProblems, resolveProblemSource } from "./problem-source.js";
 import { runGrpo } from "./run-grpo.js";
 
 const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
-export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems FILE.jsonl | --fresh N] [--config FILE.json]
+export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems FILE.jsonl [--limit N] | --fresh N] [--config FILE.json]
                       [--set path=value ...] [--resume] [--backend auto|wasm|cpu|tfjs-node|tfjs-node-gpu] [--no-progress]
 
   --model     base checkpoint (HF layout + tokenizer); default: the embedded default model
-  --problems  JSONL with id, question, answer; default: --fresh 2000 problems for the default model,
-              disjoint from its training and held-out splits (seed --problem-seed, default 1)
+  --problems  JSONL with id, question, answer (--limit N: its first N); default: --fresh 2000 problems for
+              the default model, disjoint from its training and held-out splits (seed --problem-seed, default 1)
   --config    JSON object with GrpoConfig fields; --set overrides one field (e.g. --set beta=0.04)
 
-       ssb-grpo eval [--model DIR] [--adapter DIR] [--problems FILE.jsonl | --held-out N | --fresh N]
-                     [--n 4] [--seed 0] [--temperature 1] [--max-new-tokens 256]
+       ssb-grpo eval [--model DIR] [--adapter DIR] [--problems FILE.jsonl [--limit N] | --held-out N | --fresh N]
+                     [--n 4] [--seed 0] [--temperature 1] [--max-new-tokens 256] [--no-progress]
 
   mean reward and accuracy of base (+ adapter) over n samples per problem; --held-out takes the default
-  model's held-out split (evaluation only), --fresh draws problems like train does`;
+  model's held-out split (evaluation only; default 200), --fresh draws problems like train does.
+  One problem source: --problems, --held-out and --fresh are alternatives.`;
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -41,6 +41,7 @@ export async function runCli(argv: string[]): Promise<number> {
     out: { type: "string" },
     model: { type: "string" },
     problems: { type: "string" },
+    limit: { type: "string" },
     fresh: { type: "string" },
     "problem-seed": { type: "string" },
     config: { type: "string" },
@@ -68,22 +69,17 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   for (const s of values.set ?? []) input = applyOverride(input, s);
   // Where the settings came from, named in errors about a field.
-  const source =
+  const configSource =
     [values.config, values.set?.length ? "--set" : null].filter((s) => s).join(" with ") || "--set";
   let config: GrpoConfig;
   try {
     config = resolveGrpoConfig(input);
   } catch (error) {
-    throw new Error(`${source}: ${(error as Error).message}`);
+    throw new Error(`${configSource}: ${(error as Error).message}`);
   }
+  const source = resolveProblemSource(values, "fresh", wholeNumber);
   const modelDir = values.model ?? defaultModelDir();
-  const problems = values.problems
-    ? readProblems(values.problems)
-    : freshDefaultProblems({
-        count: wholeNumber(values.fresh, 2000, "--fresh", 1),
-        seed: wholeNumber(values["problem-seed"], 1, "--problem-seed", 0),
-        modelDir,
-      });
+  const problems = loadProblems(source, modelDir);
   // Ctrl-C (or SIGTERM) stops after the current round with a checkpoint there (exit 130); again quits at once.
   const stop = stopOnSignals("grpo", "round");
   let result: Awaited<ReturnType<typeof runGrpo>>;
@@ -97,7 +93,7 @@ export async function runCli(argv: string[]): Promise<number> {
       backend: values.backend as BackendPreference,
       progress: !values["no-progress"],
       signal: stop.signal,
-      configSource: source,
+      configSource,
     });
   } finally {
     stop.dispose();
@@ -147,6 +143,7 @@ async function runEval(args: string[]): Promise<number> {
     model: { type: "string" },
     adapter: { type: "string" },
     problems: { type: "string" },
+    limit: { type: "string" },
     "held-out": { type: "string" },
     fresh: { type: "string" },
     "problem-seed": { type: "string" },
@@ -154,35 +151,44 @@ async function runEval(args: string[]): Promise<number> {
     seed: { type: "string" },
     temperature: { type: "string" },
     "max-new-tokens": { type: "string" },
+    "no-progress": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  const source = resolveProblemSource(values, "held-out", wholeNumber);
+  // Every number is checked before the problems are read and the model exported.
+  const n = wholeNumber(values.n, 4, "--n", 1);
+  const seed = wholeNumber(values.seed, 0, "--seed", 0);
+  const sampling = {
+    temperature: positiveNumber(values.temperature, 1, "--temperature"),
+    maxNewTokens: wholeNumber(values["max-new-tokens"], 256, "--max-new-tokens", 1),
+    topK: 0,
+    topP: 1,
+  };
   const modelDir = values.model ?? defaultModelDir();
-  const problems = values.problems
-    ? readProblems(values.problems)
-    : values.fresh
-      ? freshDefaultProblems({
-          count: wholeNumber(values.fresh, 0, "--fresh", 1),
-          seed: wholeNumber(values["problem-seed"], 1, "--problem-seed", 0),
-          modelDir,
-        })
-      : heldOutDefaultProblems(wholeNumber(values["held-out"], 200, "--held-out", 1), modelDir);
-  const result = await evaluatePolicy({
-    modelDir,
-    adapterDir: values.adapter ?? null,
-    problems,
-    n: wholeNumber(values.n, 4, "--n", 1),
-    seed: wholeNumber(values.seed, 0, "--seed", 0),
-    sampling: {
-      temperature: positiveNumber(values.temperature, 1, "--temperature"),
-      maxNewTokens: wholeNumber(values["max-new-tokens"], 256, "--max-new-tokens", 1),
-      topK: 0,
-      topP: 1,
-    },
-  });
+  const problems = loadProblems(source, modelDir);
+  // A bar over the samples (on stderr; in a log a line now and then): 1,319 problems x n take minutes.
+  const bar = values["no-progress"]
+    ? null
+    : createProgressBar(problems.length * n, { label: "eval", unit: "samples" });
+  bar?.update(0); // the rate and ETA count from here, not from the first finished sample
+  let result: Awaited<ReturnType<typeof evaluatePolicy>>;
+  try {
+    result = await evaluatePolicy({
+      modelDir,
+      adapterDir: values.adapter ?? null,
+      problems,
+      n,
+      seed,
+      sampling,
+      ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
+    });
+  } finally {
+    bar?.finish();
+  }
   const { correctPerProblem: _perProblem, ...summary } = result;
   process.stdout.write(`${JSON.stringify({ problems: problems.length, ...summary })}\n`);
   return 0;

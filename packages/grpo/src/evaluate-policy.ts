@@ -29,6 +29,8 @@ export interface EvaluatePolicyOptions {
   maxBatch?: number;
   /** tfjs backend the adapter is read with (default "auto": tfjs-node if installed, else wasm). */
   backend?: BackendPreference;
+  /** Called as samples finish: `done` of `total` (problems x n). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface PolicyEvaluation {
@@ -67,6 +69,7 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Po
       seed: options.seed,
       maxBatch: options.maxBatch ?? 64,
       systemPrompt: options.systemPrompt ?? null,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     const reward =
       options.reward ?? verifierReward(options.rewardScheme ?? { correct: 1, wrong: 0, noAnswer: 0 });
