@@ -155,6 +155,29 @@ describe("ssb-eval CLI", () => {
     expect(c.out()).toContain("| tiny | 2 | 1 | 50.0");
   });
 
+  it("resolves a name in --benchmarks to the spec of that name given by --benchmark-config", async () => {
+    // The files of the test above: spec "tiny" over custom.jsonl, and replies for its two problems.
+    const args = ["--replies", join(root, "custom-replies.jsonl")];
+    const config = ["--benchmark-config", join(root, "custom.json")];
+    const c = capture();
+    const code = await main(
+      [...args, ...config, "--benchmarks", "tiny", "--out", join(root, "named-spec")],
+      c.io,
+    );
+    expect(code, c.err()).toBe(0);
+    expect(c.out()).toContain("| tiny | 2 | 1 | 50.0");
+    // With a built-in beside it, in the order --benchmarks gives (the replies name no benchmark, so they answer
+    // gsm8k's line-1 and line-2 too).
+    const both = capture();
+    const out = join(root, "named-spec-both");
+    const flags = ["--benchmarks", "tiny,gsm8k", "--limit", "2", "--out", out];
+    expect(await main([...args, ...config, ...flags], both.io), both.err()).toBe(0);
+    const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as {
+      benchmarks: { spec: { name: string } }[];
+    };
+    expect(run.benchmarks.map((b) => b.spec.name)).toEqual(["tiny", "gsm8k"]);
+  });
+
   it("re-renders one run under the name it was given, and says when its records are incomplete", async () => {
     const replies = join(root, "named.jsonl");
     writeReplies(replies, (i) => i < 5);

@@ -65,7 +65,8 @@ Run options:
   --adapter DIR           PEFT LoRA adapter merged into the HF checkpoint --model before export
   --replies FILE          JSONL of {problemId, sampleIndex, text, tokens?, finishReason?, benchmark?}
   --benchmarks LIST       comma-separated: ${Object.keys(BUILTIN_BENCHMARKS).join(",")} (default: all three)
-  --benchmark-config FILE JSON benchmark spec (or array of specs) for other JSONL files; adds to --benchmarks
+  --benchmark-config FILE JSON benchmark spec (or array of specs) for other JSONL files; a name in
+                          --benchmarks picks its spec, the specs it does not name are added
   --config FILE           JSON with any EvalConfig fields (n, sampling, seed, systemPrompt, ...); flags override
   --n N                   samples per problem (default 1)
   --temperature T         0 = greedy (default 0)
@@ -250,8 +251,12 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     ?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  if (names) benchmarks.push(...names);
-  if (values["benchmark-config"]) benchmarks.push(...loadSpecs(values["benchmark-config"]));
+  const specs = values["benchmark-config"] ? loadSpecs(values["benchmark-config"]) : [];
+  // A name in --benchmarks is the spec of that name from --benchmark-config when there is one (`--benchmarks
+  // svamp` with svamp's spec), else a built-in; the specs it does not name are added after.
+  const specByName = new Map(specs.map((spec) => [spec.name, spec]));
+  for (const name of names ?? []) benchmarks.push(specByName.get(name) ?? name);
+  benchmarks.push(...specs.filter((spec) => !names?.includes(spec.name)));
   if (benchmarks.length === 0) benchmarks.push(...(fromFile.benchmarks ?? ["gsm8k", "math500", "aime24"]));
 
   const config: EvalConfig = {
