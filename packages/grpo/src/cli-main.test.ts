@@ -90,6 +90,26 @@ describe("ssb-grpo train", () => {
     );
   });
 
+  it("--model: a missing folder is named; fresh and held-out problems need the default model's training.json", async () => {
+    // Both used to print a raw `ENOENT: no such file or directory, open 'nope/training.json'`.
+    await expect(runCli(["train", "--out", "x", "--model", "nope"])).rejects.toThrow(
+      "--model nope: no such folder",
+    );
+    await expect(runCli(["eval", "--model", "nope", "--problems", "p.jsonl"])).rejects.toThrow(
+      "--model nope: no such folder",
+    );
+    await expect(runCli(["train", "--out", "x", "--model", tinyRef])).rejects.toThrow(
+      `--model ${tinyRef}: no training.json; fresh problems (--fresh, the default without --problems) exist only for the embedded default model, drawn around its training.json: pass --problems FILE`,
+    );
+    await expect(runCli(["eval", "--model", tinyRef, "--held-out", "2"])).rejects.toThrow(
+      `--model ${tinyRef}: no training.json; --held-out problems exist only for the embedded default model`,
+    );
+    const file = path.join(tinyRef, "config.json");
+    await expect(runCli(["eval", "--model", file])).rejects.toThrow(
+      `--model ${file}: is a file, expected a checkpoint folder (HF layout + tokenizer)`,
+    );
+  });
+
   it("refuses a single-value flag given twice, naming it (the last one used to win silently)", async () => {
     await expect(runCli(["train", "--out", "a", "--out", "b"])).rejects.toThrow(
       '--out is given more than once ("a", then "b"); give it once',

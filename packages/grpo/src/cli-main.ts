@@ -8,7 +8,12 @@ import { type BackendPreference, createProgressBar, parseFlags, stopOnSignals } 
 import { parseJsonObjectFile } from "@ssb/durable-files";
 import { evaluatePolicy } from "./evaluate-policy.js";
 import { applyOverride, type GrpoConfig, type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
-import { loadProblems, resolveProblemSource } from "./problem-source.js";
+import {
+  checkModelFlag,
+  checkSourceFitsModel,
+  loadProblems,
+  resolveProblemSource,
+} from "./problem-source.js";
 import { runGrpo } from "./run-grpo.js";
 
 const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
@@ -78,7 +83,9 @@ export async function runCli(argv: string[]): Promise<number> {
     throw new Error(`${configSource}: ${(error as Error).message}`);
   }
   const source = resolveProblemSource(values, "fresh", wholeNumber);
+  if (values.model !== undefined) checkModelFlag(values.model);
   const modelDir = values.model ?? defaultModelDir();
+  checkSourceFitsModel(source, modelDir, values.model !== undefined);
   const problems = loadProblems(source, modelDir);
   // Ctrl-C (or SIGTERM) stops after the current round with a checkpoint there (exit 130); again quits at once.
   const stop = stopOnSignals("grpo", "round");
@@ -168,7 +175,9 @@ async function runEval(args: string[]): Promise<number> {
     topK: 0,
     topP: 1,
   };
+  if (values.model !== undefined) checkModelFlag(values.model);
   const modelDir = values.model ?? defaultModelDir();
+  checkSourceFitsModel(source, modelDir, values.model !== undefined);
   const problems = loadProblems(source, modelDir);
   // A bar over the samples (on stderr; in a log a line now and then): 1,319 problems x n take minutes.
   const bar = values["no-progress"]

@@ -22,7 +22,17 @@ interface TrainingSummary {
 
 function readTrainingSummary(modelDir: string): TrainingSummary {
   const file = path.join(modelDir, "training.json");
-  const json = JSON.parse(readFileSync(file, "utf8")) as {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    // A plain HF checkpoint has no training.json: its fresh / held-out problems cannot be told apart.
+    throw new Error(
+      `${file}: no such file; fresh and held-out problems exist only for the embedded default model (or a copy of its folder), drawn around its training.json`,
+    );
+  }
+  const json = JSON.parse(text) as {
     seed?: unknown;
     difficulty?: DifficultyOptions;
     problems?: { train?: unknown; heldOut?: unknown };

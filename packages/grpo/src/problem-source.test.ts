@@ -64,3 +64,11 @@ describe("resolveProblemSource", () => {
     expect(ids(null)).toEqual(["a", "b", "c"]);
   });
 });
+
+describe("fresh and held-out problems of a checkpoint without training.json", () => {
+  it("heldOutDefaultProblems names the missing file and why it is needed (it was a bare ENOENT)", () => {
+    expect(() => loadProblems({ kind: "held-out", count: 2 }, dir)).toThrow(
+      `${path.join(dir, "training.json")}: no such file; fresh and held-out problems exist only for the embedded default model`,
+    );
+  });
+});

@@ -4,6 +4,8 @@
  * (--held-out, eval only). These are alternatives: given together, one used to win silently (`eval --problems
  * test.jsonl --held-out 5` evaluated all 1,319 problems of the file), so a second source is refused by name.
  */
+import { existsSync, type Stats, statSync } from "node:fs";
+import path from "node:path";
 import { freshDefaultProblems, heldOutDefaultProblems } from "./default-problems.js";
 import { type GrpoProblem, readProblems } from "./problems.js";
 
@@ -68,4 +70,37 @@ export function loadProblems(source: ProblemSource, modelDir: string): GrpoProbl
   if (source.kind === "held-out") return heldOutDefaultProblems(source.count, modelDir);
   const problems = readProblems(source.file);
   return source.limit === null ? problems : problems.slice(0, source.limit);
+}
+
+/**
+ * --model, checked before anything is read from it: a missing path or a file is named as such (it used to end
+ * in a bare ENOENT on `training.json` or `config.json`).
+ */
+export function checkModelFlag(modelDir: string): void {
+  let stats: Stats;
+  try {
+    stats = statSync(modelDir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      `--model ${modelDir}: ${code === "ENOENT" ? "no such folder" : `cannot be read (${(error as Error).message})`}`,
+    );
+  }
+  if (!stats.isDirectory())
+    throw new Error(`--model ${modelDir}: is a file, expected a checkpoint folder (HF layout + tokenizer)`);
+}
+
+/**
+ * Fresh and held-out problems are drawn around the embedded default model's training.json (its seed and
+ * splits); a plain HF checkpoint has none, which used to print `ENOENT: ... open 'hf/training.json'`.
+ */
+export function checkSourceFitsModel(source: ProblemSource, modelDir: string, modelFlag: boolean): void {
+  if (source.kind === "file" || existsSync(path.join(modelDir, "training.json"))) return;
+  const which =
+    source.kind === "fresh"
+      ? "fresh problems (--fresh, the default without --problems)"
+      : "--held-out problems";
+  throw new Error(
+    `${modelFlag ? `--model ${modelDir}` : modelDir}: no training.json; ${which} exist only for the embedded default model, drawn around its training.json: pass --problems FILE`,
+  );
 }
