@@ -167,8 +167,32 @@ describe("ssb-verify", () => {
         (e: { code: number; stderr: string }) => e,
       );
       expect("code" in failure ? failure.code : 0).toBe(2);
-      expect(failure.stderr).toContain(`--budget-ms: expected a positive number, got "${budget}"`);
+      expect(failure.stderr).toContain(
+        `--budget-ms: expected a positive number of milliseconds or Infinity, got "${budget}"`,
+      );
     }
+  });
+
+  it("--budget-ms takes Infinity (no limit, as the API's budgetMs does) and refuses 0, -Infinity and 1e-400", async () => {
+    for (const budget of ["Infinity", "1e400", "0.5"]) {
+      const { stdout } = await run("node", [cli, `--budget-ms=${budget}`, join(dir, "in.jsonl")]);
+      expect(stdout.trim().split("\n")).toHaveLength(3);
+    }
+    for (const budget of ["0", "-Infinity", "1e-400", "infinity"]) {
+      const failure = await fail([`--budget-ms=${budget}`, join(dir, "in.jsonl")]);
+      expect(failure.code).toBe(2);
+      expect(failure.stderr).toContain(`--budget-ms: expected a positive number`);
+    }
+  });
+
+  it("says a misspelled flag in one line with the nearest flag, without Node's hint about positionals", async () => {
+    let failure = await fail([join(dir, "in.jsonl"), "--respone-field", "text"]);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toBe(
+      "ssb-verify: unknown option --respone-field (did you mean --response-field?)\n",
+    );
+    failure = await fail([join(dir, "in.jsonl"), "--budget-ms"]);
+    expect(failure.stderr).toBe("ssb-verify: --budget-ms needs a value\n");
   });
 
   it("rejects unknown rules clearly", async () => {

@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import { repeatedOptionMessage } from "@ssb/cli-kit";
+import { explainParseError, repeatedOptionMessage } from "@ssb/cli-kit";
 import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
 import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
 import { createErrorDigest } from "./repeated-errors.js";
@@ -13,7 +13,8 @@ import {
   type Verdict,
 } from "./types.js";
 
-const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+/** A --budget-ms value: a decimal number, or Infinity (no time limit, as the API's budgetMs takes). */
+const BUDGET = /^[+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|Infinity)$/;
 
 const HELP = `ssb-verify: grade model responses against gold answers (JSONL in, JSONL out)
 
@@ -27,7 +28,7 @@ Options:
   --gold-field NAME       field holding the gold answer (default: gold)
   --last-number           fall back to the last number when no other rule finds an answer
   --rules LIST            comma-separated extraction rules, in order (${ALL_EXTRACTION_RULES.join(",")})
-  --budget-ms N           time budget per comparison (default: 50)
+  --budget-ms N           time budget per comparison in ms of CPU time (default: 50; Infinity: no limit)
   --output FILE, -o FILE  write graded lines to FILE instead of standard output
   --strict                stop at the first malformed line (exit code 1); default: skip and count them
   --help, -h              show this help
@@ -124,13 +125,21 @@ function nothingGraded(summary: Summary, source: string): string | null {
   return `nothing was graded: ${which} malformed in ${source} (see above)`;
 }
 
+/**
+ * parseArgs, its refusals said the way a person fixes them: for a misspelled flag Node adds a hint about
+ * positionals that start with "-" ("place it at the end of the command after '--'"), which only confuses.
+ */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS, tokens: true });
+  } catch (error) {
+    const message = explainParseError(error, OPTIONS, argv);
+    throw message === null ? error : new Error(message);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals, tokens } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: OPTIONS,
-    tokens: true,
-  });
+  const { values, positionals, tokens } = parseCommandLine(argv);
   const repeated = repeatedOptionMessage(tokens, OPTIONS);
   if (repeated !== null) throw new Error(repeated);
   if (values.help) {
@@ -139,10 +148,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new Error(`expected at most one input file, got ${positionals.length}`);
   const budgetMs = values["budget-ms"] === undefined ? 50 : Number(values["budget-ms"]);
-  // Written as a decimal number: Number() would also read "" as 0 and "0x10" as 16.
-  const written = values["budget-ms"] === undefined || DECIMAL.test(values["budget-ms"]);
-  if (!written || !Number.isFinite(budgetMs) || budgetMs <= 0)
-    throw new Error(`--budget-ms: expected a positive number, got "${values["budget-ms"]}"`);
+  // Written as a decimal number or Infinity: Number() would also read "" as 0 and "0x10" as 16. A value too
+  // small for a double (1e-400) reads as 0 and is refused; one too large (1e400) is Infinity, no limit.
+  const written = values["budget-ms"] === undefined || BUDGET.test(values["budget-ms"]);
+  if (!written || !(budgetMs > 0))
+    throw new Error(
+      `--budget-ms: expected a positive number of milliseconds or Infinity, got "${values["budget-ms"]}"`,
+    );
   const rules = parseRules(values.rules, values["last-number"] ?? false);
 
   const file = positionals[0];
