@@ -19,6 +19,9 @@ import type { RunSummary } from "./summarize.js";
 
 const root = mkdtempSync(join(tmpdir(), "ssb-eval-cli-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+/** A --model folder for the tests whose model factory stands in for openModelGenerator (--model must exist). */
+const ckpt = join(root, "ckpt");
+mkdirSync(ckpt);
 
 function capture() {
   let out = "";
@@ -216,8 +219,10 @@ describe("ssb-eval CLI", () => {
   it("reports bad input with file and field", async () => {
     const c = capture();
     writeFileSync(join(root, "bad.json"), JSON.stringify({ name: "x", file: "f.jsonl", questionField: "q" }));
+    const replies = join(root, "replies-ok.jsonl");
+    writeFileSync(replies, `${JSON.stringify({ problemId: "a", sampleIndex: 0, text: "x" })}\n`);
     expect(
-      await main(["--replies", "r.jsonl", "--benchmark-config", join(root, "bad.json"), "--out", root], c.io),
+      await main(["--replies", replies, "--benchmark-config", join(root, "bad.json"), "--out", root], c.io),
     ).toBe(1);
     expect(c.err()).toMatch(/bad\.json: field "answerField" must be a non-empty string/);
     const c2 = capture();
@@ -227,8 +232,6 @@ describe("ssb-eval CLI", () => {
     expect(await main(["--n", "two", "--out", root], c3.io)).toBe(1);
     expect(c3.err()).toContain('--n: expected an integer from 1 to 9007199254740991 (2^53 - 1), found "two"');
     // Values that parse as numbers but are not what was meant, caught before any model or file is touched.
-    const replies = join(root, "replies-ok.jsonl");
-    writeFileSync(replies, `${JSON.stringify({ problemId: "a", sampleIndex: 0, text: "x" })}\n`);
     const out = join(root, "never-written");
     const cases: [string[], RegExp][] = [
       [["--limit=-5"], /--limit: expected an integer from 1 to 9007199254740991 \(2\^53 - 1\), found "-5"/],
@@ -267,6 +270,39 @@ describe("ssb-eval CLI", () => {
     const c6 = capture();
     expect(await main(["--replies", replies, "--config", config, "--out", out], c6.io)).toBe(1);
     expect(c6.err()).toMatch(/snake\.json\.n must be a positive integer, found "2"/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("names the flag of a path that does not exist or is not what the flag reads, before anything is made", async () => {
+    const file = join(root, "a-file.txt");
+    writeFileSync(file, "x");
+    const missing = join(root, "nope");
+    const out = join(root, "paths-never-written");
+    let opened = 0;
+    const factory: ModelGeneratorFactory = async () => {
+      opened++;
+      throw new Error("not reached");
+    };
+    const cases: [string[], string][] = [
+      [["--model", ckpt, "--adapter", missing], `--adapter ${missing}: no such folder`],
+      [["--model", ckpt, "--adapter", file], `--adapter ${file}: not a folder`],
+      [["--model", missing], `--model ${missing}: no such file or folder`],
+      [["--replies", missing], `--replies ${missing}: no such file`],
+      [["--replies", ckpt], `--replies ${ckpt}: a folder, not a file`],
+      [["--replies", file, "--config", missing], `--config ${missing}: no such file`],
+      [["--replies", file, "--benchmark-config", missing], `--benchmark-config ${missing}: no such file`],
+      [
+        ["--replies", file, "--system-prompt-file", ckpt],
+        `--system-prompt-file ${ckpt}: a folder, not a file`,
+      ],
+    ];
+    for (const [flags, message] of cases) {
+      const c = capture();
+      expect(await main([...flags, "--out", out], c.io, factory)).not.toBe(0);
+      expect(c.err()).toContain(`ssb-eval: ${message}`);
+      expect(c.err()).not.toMatch(/ENOENT|EISDIR/);
+    }
+    expect(opened).toBe(0);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -324,7 +360,7 @@ describe("ssb-eval CLI", () => {
       seen.push(options.executionProvider);
       throw new Error("no model in this test");
     };
-    const args = ["--model", join(root, "no-model"), "--out", join(root, "ep-out")];
+    const args = ["--model", ckpt, "--out", join(root, "ep-out")];
     const c = capture();
     expect(await main([...args, "--execution-provider", "webgpu"], c.io, factory)).toBe(1);
     expect(seen).toEqual(["webgpu"]);
@@ -361,7 +397,7 @@ describe("ssb-eval CLI", () => {
         },
       };
     };
-    const args = ["--model", "ckpt", "--benchmarks", "gsm8k", "--limit", "2", "--out", out];
+    const args = ["--model", ckpt, "--benchmarks", "gsm8k", "--limit", "2", "--out", out];
     const c = capture();
     expect(await main(args, c.io, factory), c.err()).toBe(0);
     expect(sameLock.length).toBeGreaterThan(0);
@@ -384,7 +420,7 @@ describe("ssb-eval CLI", () => {
       return fakeGenerator({ modelId: identity.modelId, fingerprint: identity.fingerprint });
     };
     const out = join(root, "model-run");
-    const args = ["--model", "ckpt", "--benchmarks", "gsm8k", "--limit", "2", "--out", out];
+    const args = ["--model", ckpt, "--benchmarks", "gsm8k", "--limit", "2", "--out", out];
     expect(await main(args, capture().io, factory)).toBe(0);
     const records = readFileSync(join(out, "records.jsonl"), "utf8");
     weights.current = "weights-2"; // retrained at the same path
@@ -418,7 +454,7 @@ describe("ssb-eval CLI", () => {
       throw new Error("no such model");
     };
     const nowhere = join(root, "model-never");
-    expect(await main(["--model", "x", "--out", nowhere], capture().io, failing)).toBe(1);
+    expect(await main(["--model", ckpt, "--out", nowhere], capture().io, failing)).toBe(1);
     expect(existsSync(nowhere)).toBe(false);
   });
 

@@ -210,6 +210,41 @@ const RUN_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
 
+/** What a path flag must name: a file, a folder, or either (--model: a folder or a single .onnx file). */
+type PathKind = "file" | "folder" | "file or folder";
+
+const PATH_FLAGS: readonly [flag: keyof typeof RUN_OPTIONS, kind: PathKind][] = [
+  ["model", "file or folder"],
+  ["adapter", "folder"],
+  ["replies", "file"],
+  ["config", "file"],
+  ["benchmark-config", "file"],
+  ["system-prompt-file", "file"],
+];
+
+/**
+ * Each path flag's path exists and is what the flag reads, said with the flag (`--adapter nope: no such
+ * folder`) before anything is read, exported or written; Node's own message (`ENOENT: ... stat '/abs/nope'`)
+ * names neither the flag nor the path as given.
+ */
+function checkPathFlags(values: Record<string, string | boolean | undefined>): void {
+  for (const [flag, kind] of PATH_FLAGS) {
+    const path = values[flag];
+    if (typeof path !== "string") continue;
+    let stats: ReturnType<typeof statSync>;
+    try {
+      stats = statSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") throw new Error(`--${flag} ${path}: no such ${kind}`);
+      throw new Error(`--${flag} ${path}: cannot read it (${(error as Error).message})`);
+    }
+    if (kind === "folder" && !stats.isDirectory())
+      throw new Error(`--${flag} ${path}: not a folder (give the folder that holds the files)`);
+    if (kind === "file" && stats.isDirectory()) throw new Error(`--${flag} ${path}: a folder, not a file`);
+  }
+}
+
 const REPORT_OPTIONS = { out: { type: "string" }, resamples: { type: "string" } } satisfies CliOptions;
 
 async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGeneratorFactory): Promise<number> {
@@ -220,6 +255,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     return 0;
   }
   if (values.out === undefined) throw new Error("--out DIR is required");
+  checkPathFlags(values);
   const rawConfig = values.config ? readJsonFile(values.config) : {};
   if (typeof rawConfig !== "object" || rawConfig === null || Array.isArray(rawConfig)) {
     throw new Error(
