@@ -73,6 +73,13 @@ describe("ssb subcommands", () => {
     expect(c.err()).toBe(
       `ssb: ${settings}:3:7: field "optimizer.lr": expected a finite number (found .inf)\n`,
     );
+    // Every problem, each with its line, not only @ssb/distill's first.
+    writeFileSync(settings, "epoch: 1\nlora: { r: 0 }\n");
+    const d = capture();
+    expect(await main([...argv, "--config", settings], d.io)).toBe(1);
+    expect(d.err()).toBe(
+      `ssb: ${settings}:1:1: unknown field "epoch"; line 2:12: field "lora.r": must be an integer >= 1 (found 0)\n`,
+    );
   });
 
   it("reports usage errors with exit code 2", async () => {

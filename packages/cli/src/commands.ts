@@ -11,16 +11,10 @@ import { exportOnnx } from "@ssb/model";
 import { runCli as runRolloutCli } from "@ssb/rollout";
 import { gradeJsonLine } from "@ssb/verifier";
 import { type CliOptions, numberFlag, refuseRepeatedOptions, UsageError } from "./cli-args.js";
+import { distillIssues } from "./config-distill.js";
 import type { PipelineConfig } from "./config-schema.js";
 import { type ConfigSource, describeIssues, type FieldPath } from "./config-source.js";
-import {
-  ConfigError,
-  deepMerge,
-  loadConfig,
-  nonFiniteNumbers,
-  readConfigFile,
-  resolveConfig,
-} from "./load-config.js";
+import { ConfigError, deepMerge, loadConfig, readConfigFile, resolveConfig } from "./load-config.js";
 import { ensureOnnxExport, resolveModelDir } from "./model-files.js";
 import { checkOutputAgainstInputs, type NamedPath } from "./output-paths.js";
 import type { Reporter } from "./reporter.js";
@@ -216,9 +210,10 @@ export async function distillCommand(argv: string[], io: CommandIo): Promise<num
   }
   const file = values.config ? readConfigFlag(values.config) : null;
   const fromFile = file?.value ?? {};
-  // @ssb/distill would show NaN for a `.nan` the file wrote: named here as written, with its line.
-  const nonFinite = file ? nonFiniteNumbers(file.value, []) : [];
-  if (file && nonFinite.length > 0) throw new ConfigError(describeIssues(nonFinite, file.source));
+  // The file's problems, all of them, each with its line (@ssb/distill's own check stops at the first, and
+  // would show NaN for a `.nan` the file wrote).
+  const issues = file ? distillIssues(file.value, []) : [];
+  if (file && issues.length > 0) throw new ConfigError(describeIssues(issues, file.source));
   const lr = numberFlag(values, "lr");
   const input = deepMerge(
     deepMerge(loadConfig().config.distill, fromFile),

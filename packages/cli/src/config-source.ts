@@ -13,6 +13,11 @@ export interface FieldIssue {
   /** What is wrong with the value; null for a field the config does not have (a typo). */
   problem: string | null;
   value: unknown;
+  /**
+   * The whole problem as its checker worded it (a rule over several fields), shown instead of
+   * `field "a.b": problem`; still placed at `path`.
+   */
+  wording?: string;
 }
 
 export interface WrittenValue {
@@ -89,23 +94,18 @@ export function fieldName(path: FieldPath): string {
  */
 export function describeField(
   source: ConfigSource,
-  path: FieldPath,
-  problem: string | null,
-  value: unknown,
+  issue: FieldIssue,
 ): { at: WrittenValue | undefined; text: string } {
+  const { path, problem, value } = issue;
   const at = source.at(path, problem === null ? "key" : "value");
+  if (issue.wording !== undefined) return { at, text: issue.wording };
   if (problem === null) return { at, text: `unknown field "${path.join(".")}"` };
   return { at, text: `${fieldName(path)}: ${problem} (found ${at?.text ?? formatValue(value)})` };
 }
 
 /** One problem with one field, in one line: `file:line:col: field "a.b": problem (found <as written>)`. */
-export function fieldError(
-  source: ConfigSource,
-  path: FieldPath,
-  problem: string | null,
-  value: unknown,
-): string {
-  const { at, text } = describeField(source, path, problem, value);
+export function fieldError(source: ConfigSource, issue: FieldIssue): string {
+  const { at, text } = describeField(source, issue);
   return `${at ? `${source.name}:${at.line}:${at.col}` : source.name}: ${text}`;
 }
 
@@ -114,8 +114,8 @@ export function describeIssues(issues: readonly FieldIssue[], source: ConfigSour
   const [first, ...rest] = issues;
   if (first === undefined) return source.name;
   const tail = rest.map((i) => {
-    const { at, text } = describeField(source, i.path, i.problem, i.value);
+    const { at, text } = describeField(source, i);
     return at ? `line ${at.line}:${at.col}: ${text}` : text;
   });
-  return [fieldError(source, first.path, first.problem, first.value), ...tail].join("; ");
+  return [fieldError(source, first), ...tail].join("; ");
 }

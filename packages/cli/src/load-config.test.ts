@@ -77,7 +77,9 @@ describe("config", () => {
     );
     expect(() => resolveConfig({ evall: {} }, "x.yaml")).toThrow(/unknown field "evall"/);
     // The distill section is checked by @ssb/distill, at load time rather than when distill starts.
-    expect(() => resolveConfig({ distill: { epoch: 3 } }, "x.yaml")).toThrow(/x\.yaml: distill.*"epoch"/);
+    expect(() => resolveConfig({ distill: { epoch: 3 } }, "x.yaml")).toThrow(
+      'x.yaml: unknown field "distill.epoch"',
+    );
     expect(() => resolveConfig({ seed: -3 }, "x.yaml")).toThrow(/x\.yaml: field "seed"/);
   });
 
@@ -126,6 +128,28 @@ describe("config", () => {
     expect(() => loadConfig(typo)).toThrow(`${typo}:2:3: unknown field "rollout.sample"`);
     const typoJson = write("typo.json", '{\n  "rollout": { "sample": 4 }\n}\n');
     expect(() => loadConfig(typoJson)).toThrow(`${typoJson}:2:16: unknown field "rollout.sample"`);
+  });
+
+  it("reports every problem of the distill section with its line and column, with the other sections'", () => {
+    const dir = tmp();
+    const file = path.join(dir, "typo2.yaml");
+    writeFileSync(
+      file,
+      "rolout: {}\ndistill:\n  lora:\n    rank: 8\n  optimizer:\n    lr: -1\n  epochs: 1.5\n  loss: { temperature: .inf }\n",
+    );
+    expect(() => loadConfig(file)).toThrow(
+      `${file}:1:1: unknown field "rolout"; ` +
+        'line 8:24: field "distill.loss.temperature": expected a finite number (found .inf); ' +
+        'line 4:5: unknown field "distill.lora.rank"; ' +
+        'line 6:9: field "distill.optimizer.lr": must be a finite number >= 0 (found -1); ' +
+        'line 7:11: field "distill.epochs": must be an integer >= 1 (found 1.5)',
+    );
+    // A rule over two fields is kept as @ssb/distill words it, placed at the first field it names.
+    const both = path.join(dir, "both.yaml");
+    writeFileSync(both, "distill:\n  loss:\n    kdWeight: 0\n    ceWeight: 0\n");
+    expect(() => loadConfig(both)).toThrow(
+      `${both}:3:15: distill: fields "loss.kdWeight" and "loss.ceWeight" are both 0 in kd mode`,
+    );
   });
 
   it("refuses seeds that are not integers a JS number holds exactly (>= 2^53), naming the field", () => {

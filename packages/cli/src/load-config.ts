@@ -8,6 +8,7 @@ import { parseJsonFile, stripBom } from "@ssb/durable-files";
 import { parseDocument } from "yaml";
 import type { ZodError } from "zod";
 import { crossFieldIssues } from "./config-bounds.js";
+import { distillIssues } from "./config-distill.js";
 import { type PipelineConfig, pipelineSchema } from "./config-schema.js";
 import {
   type ConfigSource,
@@ -18,7 +19,6 @@ import {
   writtenSource,
 } from "./config-source.js";
 import { DEFAULT_CONFIG } from "./default-config.js";
-import { trainConfigOf } from "./stage-distill.js";
 
 export class ConfigError extends Error {}
 
@@ -61,15 +61,6 @@ function zodIssues(error: ZodError, merged: unknown): FieldIssue[] {
   });
 }
 
-/** NaN and the infinities in distill settings, which @ssb/distill would name by their parsed value. */
-export function nonFiniteNumbers(value: unknown, at: FieldPath): FieldIssue[] {
-  if (typeof value === "number")
-    return Number.isFinite(value) ? [] : [{ path: at, problem: "expected a finite number", value }];
-  if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteNumbers(v, [...at, i]));
-  if (isPlainObject(value)) return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, [...at, k]));
-  return [];
-}
-
 /**
  * Validate a partial config (already parsed) merged over the default; `where` names its source, or `source`
  * locates its fields too (a file's text).
@@ -81,21 +72,16 @@ export function resolveConfig(partial: unknown, where: string | ConfigSource = "
   }
   const merged = deepMerge(DEFAULT_CONFIG, partial ?? {});
   const parsed = pipelineSchema.safeParse(merged);
-  if (!parsed.success) {
-    // A line break in a zod message (an enum's options) would split the one-line error.
-    throw new ConfigError(describeIssues(zodIssues(parsed.error, merged), source).replace(/\n/g, " "));
-  }
-  const crossField = crossFieldIssues(parsed.data);
-  if (crossField.length > 0) throw new ConfigError(describeIssues(crossField, source));
-  const nonFinite = nonFiniteNumbers(parsed.data.distill, ["distill"]);
-  if (nonFinite.length > 0) throw new ConfigError(describeIssues(nonFinite, source));
-  // The distill section is @ssb/distill's to check; checked now, so a typo there does not surface only
-  // after the rollout and curate stages have run.
-  try {
-    trainConfigOf(parsed.data, source.name);
-  } catch (e) {
-    throw new ConfigError(e instanceof Error ? e.message : String(e));
-  }
+  // Every problem at once, the distill section's too (@ssb/distill's to judge; checked now, so a typo there
+  // does not surface only after the rollout and curate stages have run).
+  const issues = parsed.success ? crossFieldIssues(parsed.data) : zodIssues(parsed.error, merged);
+  const { distill, seed } = merged as { distill?: unknown; seed?: unknown };
+  issues.push(
+    ...distillIssues(distill, ["distill"], Number.isSafeInteger(seed) ? (seed as number) : undefined),
+  );
+  // A line break in a zod message (an enum's options) would split the one-line error.
+  if (issues.length > 0 || !parsed.success)
+    throw new ConfigError(describeIssues(issues, source).replace(/\n/g, " "));
   return parsed.data;
 }
 
