@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
 import { parseCliArgs, runCli } from "./cli-main.js";
+import { MATH_TUTOR_SYSTEM_PROMPT } from "./system-prompt.js";
 
 let modelDir: string;
 let work: string;
@@ -59,6 +60,22 @@ describe("ssb-rollout arguments", () => {
       stopTokenIds: [7],
     });
     expect([o.ep, o.threads]).toEqual(["auto", 2]);
+  });
+
+  it("puts the paper's math-tutor system prompt before each question unless told otherwise", () => {
+    const base = ["--model", "m", "--problems", "p", "--out", "o"];
+    expect(parseCliArgs(base)).toMatchObject({ system: MATH_TUTOR_SYSTEM_PROMPT });
+    expect(parseCliArgs([...base, "--system", "Be brief."])).toMatchObject({ system: "Be brief." });
+    const none = parseCliArgs([...base, "--no-system"]);
+    expect(none !== "help" && none.system).toBeUndefined();
+    expect(() => parseCliArgs([...base, "--system", "x", "--no-system"])).toThrow(
+      "give --system TEXT or --no-system, not both",
+    );
+    // Teacher prompts carry their own messages: neither flag applies there.
+    const teacher = ["--model", "m", "--teacher-prompts", "t", "--out", "o"];
+    const t = parseCliArgs(teacher);
+    expect(t !== "help" && t.system).toBeUndefined();
+    expect(() => parseCliArgs([...teacher, "--no-system"])).toThrow(/--no-system cannot be used/);
   });
 
   it("rejects bad flags with a usage message", async () => {
@@ -282,7 +299,10 @@ describe("ssb-rollout arguments", () => {
     const lines = readFileSync(out, "utf8").split("\n").filter(Boolean);
     expect(lines).toHaveLength(6);
     const first = JSON.parse(lines[0] as string);
-    expect(first.prompt).toEqual([{ role: "user", content: expect.any(String) }]);
+    expect(first.prompt).toEqual([
+      { role: "system", content: MATH_TUTOR_SYSTEM_PROMPT },
+      { role: "user", content: "1+1?" },
+    ]);
     const again = sink();
     expect(await runCli(args, { out: sink().stream, err: again.stream })).toBe(0);
     expect(again.text()).toMatch(/0 new, 6 already done/);

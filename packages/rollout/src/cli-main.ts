@@ -17,6 +17,7 @@ import { createRolloutProgress } from "./progress.js";
 import { MAX_JOB_PAIRS, type RolloutJobSummary, runRollouts } from "./run-rollouts.js";
 import { runTeacherReplies } from "./run-teacher-replies.js";
 import type { SamplingParams } from "./sampling-params.js";
+import { MATH_TUTOR_SYSTEM_PROMPT } from "./system-prompt.js";
 import { readTeacherPromptsFile } from "./teacher-prompts-file.js";
 
 export const USAGE = `Usage: ssb-rollout --model DIR --problems FILE --out FILE [options]
@@ -36,7 +37,9 @@ Input / output:
                            logits). Only --max-new-tokens (for requests without one), --stop, --stop-id,
                            --min-p and --repetition-penalty apply from the sampling flags
   --out FILE               rollouts JSONL (settings kept in FILE.settings.json)
-  --system TEXT            system prompt placed before each question
+  --system TEXT            system prompt placed before each question (default: the paper's math-tutor
+                           prompt, the one ssb run, ssb-curate's student prompts and ssb-eval use)
+  --no-system              no system turn before the questions
   --limit N                only the first N problems
   --capture-logits DIR     also store top-k raw logits of every sampled token (logit store)
   --capture-k K            entries per token (default 20; at most 65536 and the vocabulary size)
@@ -161,7 +164,16 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
     throw new CliUsageError("give --problems FILE or --teacher-prompts FILE (one of them)");
   if (teacherPrompts) {
     // A teacher request carries its own temperature, top-k, top-p and seed: a flag for them would be ignored.
-    const own = ["n", "temperature", "top-k", "top-p", "seed", "system", "generation-config"] as const;
+    const own = [
+      "n",
+      "temperature",
+      "top-k",
+      "top-p",
+      "seed",
+      "system",
+      "no-system",
+      "generation-config",
+    ] as const;
     const given = own.filter((f) => v[f] !== undefined);
     if (given.length > 0)
       throw new CliUsageError(
@@ -231,7 +243,10 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
     progress: !v["no-progress"],
     generationConfig: v["generation-config"] === true,
   };
-  if (v.system !== undefined) options.system = v.system;
+  if (v.system !== undefined && v["no-system"])
+    throw new CliUsageError("give --system TEXT or --no-system, not both");
+  // Lines with their own messages or token ids are used as they are; only {"question"} lines get this turn.
+  if (!teacherPrompts && !v["no-system"]) options.system = v.system ?? MATH_TUTOR_SYSTEM_PROMPT;
   if (refill !== undefined) options.refill = refill;
   const limit = num("limit", v.limit, true, { min: 1 });
   if (limit !== undefined) options.limit = limit;
@@ -249,6 +264,7 @@ const OPTIONS = {
   "teacher-prompts": { type: "string" },
   out: { type: "string" },
   system: { type: "string" },
+  "no-system": { type: "boolean" },
   limit: { type: "string" },
   "capture-logits": { type: "string" },
   "capture-k": { type: "string" },

@@ -91,6 +91,7 @@ export {
 export { DEFAULT_SAMPLING, resolveSampling, type SamplingParams } from "./sampling-params.js";
 export { type ScoredSequence, type ScoreOptions, type ScoreRequest, scoreContinuations } from "./score.js";
 export type { FinishReason } from "./sequence.js";
+export { MATH_TUTOR_SYSTEM_PROMPT } from "./system-prompt.js";
 export {
   type CreateTeacherGeneratorOptions,
   createTeacherGenerator,
