@@ -15,6 +15,7 @@ import { exportTinyRef } from "../test/fixtures.js";
 import { Generator } from "./generator.js";
 import { readProblemsFile } from "./problems-file.js";
 import { runRollouts } from "./run-rollouts.js";
+import { MATH_TUTOR_SYSTEM_PROMPT } from "./system-prompt.js";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 let modelDir: string;
@@ -112,7 +113,8 @@ it(
     const gen = await Generator.load(modelDir);
     await runRollouts({
       generator: gen,
-      problems: readProblemsFile(path.join(work, "problems.jsonl")),
+      // The CLI's default system turn (ssb-rollout --problems), so that both runs sample the same prompts.
+      problems: readProblemsFile(path.join(work, "problems.jsonl"), MATH_TUTOR_SYSTEM_PROMPT),
       n: N,
       sampling: { temperature: 0.9, topK: 50, maxNewTokens: 40, seed: 11 },
       outFile: refOut,
