@@ -226,10 +226,10 @@ describe("ssb-eval CLI", () => {
     ).toBe(1);
     expect(c.err()).toMatch(/bad\.json: field "answerField" must be a non-empty string/);
     const c2 = capture();
-    expect(await main(["--out", root], c2.io)).toBe(1);
+    expect(await main(["--out", root], c2.io)).toBe(2);
     expect(c2.err()).toContain("--model DIR or --replies FILE is required");
     const c3 = capture();
-    expect(await main(["--n", "two", "--out", root], c3.io)).toBe(1);
+    expect(await main(["--n", "two", "--out", root], c3.io)).toBe(2);
     expect(c3.err()).toContain('--n: expected an integer from 1 to 9007199254740991 (2^53 - 1), found "two"');
     // Values that parse as numbers but are not what was meant, caught before any model or file is touched.
     const out = join(root, "never-written");
@@ -255,7 +255,8 @@ describe("ssb-eval CLI", () => {
     ];
     for (const [flags, message] of cases) {
       const c4 = capture();
-      expect(await main(["--replies", replies, "--out", out, ...flags], c4.io)).toBe(1);
+      // A usage error: exit code 2, as ssb and ssb-curate.
+      expect(await main(["--replies", replies, "--out", out, ...flags], c4.io)).toBe(2);
       expect(c4.err()).toMatch(message);
     }
     const config = join(root, "snake.json");
@@ -298,12 +299,67 @@ describe("ssb-eval CLI", () => {
     ];
     for (const [flags, message] of cases) {
       const c = capture();
-      expect(await main([...flags, "--out", out], c.io, factory)).not.toBe(0);
+      expect(await main([...flags, "--out", out], c.io, factory)).toBe(2);
       expect(c.err()).toContain(`ssb-eval: ${message}`);
       expect(c.err()).not.toMatch(/ENOENT|EISDIR/);
     }
     expect(opened).toBe(0);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("exits 2 for a usage error, with one line and a pointer to --help; 1 for a failed run", async () => {
+    const replies = join(root, "usage.jsonl");
+    writeReplies(replies, () => true);
+    const out = join(root, "usage-never-written");
+    const run = ["--replies", replies, "--benchmarks", "gsm8k", "--limit", "20", "--out", out];
+    const cases: [string[], string][] = [
+      [[...run, "--sed", "1"], "unknown option --sed (did you mean --seed?)"],
+      [
+        [...run, "--seed", "1", "--seed", "2"],
+        '--seed is given more than once ("1", then "2"); give it once',
+      ],
+      [[...run, "--limit"], "--limit needs a value"],
+      [[...run, "--seed", "-1"], '--seed -1: a value that starts with "-" is written --seed=-1'],
+      [[...run, "extra"], 'unexpected argument "extra": this command takes only --options'],
+      [["--replies", replies], "--out DIR is required"],
+      [[...run, "--n", "0"], '--n: expected an integer from 1 to 9007199254740991 (2^53 - 1), found "0"'],
+      [
+        [...run, "--user-template", "Solve it"],
+        '--user-template: expected a text containing {{question}}, found "Solve it"',
+      ],
+      [
+        [...run.slice(0, 2), "--benchmarks", "svamp", "--out", out],
+        '--benchmarks: unknown benchmark "svamp" (built-in: gsm8k, math500, aime24; another JSONL file needs a spec given with --benchmark-config FILE)',
+      ],
+      [
+        [...run.slice(0, 2), "--benchmarks", ",", "--out", out],
+        "--benchmarks: expected a comma-separated list of names",
+      ],
+      [["report"], "report: give one or more run folders"],
+      [
+        ["report", "--resamples", "x", out],
+        '--resamples: expected an integer from 1 to 9007199254740991 (2^53 - 1), found "x"',
+      ],
+      [["compare", out], "compare: give exactly two runs, A and B"],
+      [["compare", "--outt", "x", "a", "b"], "unknown option --outt (did you mean --out?)"],
+    ];
+    for (const [argv, message] of cases) {
+      const c = capture();
+      expect(await main(argv, c.io), argv.join(" ")).toBe(2);
+      expect(c.err()).toBe(`ssb-eval: ${message}\nRun "ssb-eval --help" for the options.\n`);
+    }
+    expect(existsSync(out)).toBe(false);
+    // No command at all: the help, and a usage error's exit code.
+    const bare = capture();
+    expect(await main([], bare.io)).toBe(2);
+    expect(bare.out()).toContain("Usage:");
+    // A run that fails (a replies file that answers one sample twice) is not a usage error.
+    const twice = join(root, "usage-twice.jsonl");
+    const line = JSON.stringify({ problemId: "a", sampleIndex: 0, text: "1" });
+    writeFileSync(twice, `${line}\n${line}\n`);
+    const failed = capture();
+    expect(await main(["--replies", twice, "--out", out], failed.io)).toBe(1);
+    expect(failed.err()).not.toContain("--help");
   });
 
   it("refuses a second run on an output folder a live run holds", async () => {
@@ -365,14 +421,14 @@ describe("ssb-eval CLI", () => {
     expect(await main([...args, "--execution-provider", "webgpu"], c.io, factory)).toBe(1);
     expect(seen).toEqual(["webgpu"]);
     const bad = capture();
-    expect(await main([...args, "--execution-provider", "metal"], bad.io, factory)).toBe(1);
+    expect(await main([...args, "--execution-provider", "metal"], bad.io, factory)).toBe(2);
     expect(bad.err()).toMatch(/expected cpu, cuda, webgpu or auto, found "metal"/);
     expect(seen).toEqual(["webgpu"]);
     // --ep, as ssb-rollout spells it and the provider messages suggest, is the same option.
     expect(await main([...args, "--ep", "cpu"], capture().io, factory)).toBe(1);
     expect(seen).toEqual(["webgpu", "cpu"]);
     const both = capture();
-    expect(await main([...args, "--ep", "cpu", "--execution-provider", "webgpu"], both.io, factory)).toBe(1);
+    expect(await main([...args, "--ep", "cpu", "--execution-provider", "webgpu"], both.io, factory)).toBe(2);
     expect(both.err()).toMatch(/--execution-provider or its short form --ep, not both/);
     expect(seen).toEqual(["webgpu", "cpu"]);
   });

@@ -8,10 +8,11 @@ import { parseArgs } from "node:util";
 import { createProgressBar, type ProgressBar, type ProgressStream } from "@ssb/cli-kit";
 import { readJsonFile } from "@ssb/durable-files";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
-import { type CliOptions, refuseRepeatedOptions } from "./cli-args.js";
+import { type CliOptions, parseCommandLine, refuseRepeatedOptions, UsageError } from "./cli-args.js";
 import { compareRuns } from "./compare.js";
 import type { SampleGenerator } from "./generator.js";
 import { loadBenchmark } from "./load-benchmark.js";
+import { isUserTemplate } from "./prompt.js";
 import { readTextFile } from "./read-file.js";
 import { readRecords } from "./records-file.js";
 import { loadRepliesGenerator } from "./replies-generator.js";
@@ -107,7 +108,9 @@ function parseNumber(
       : min > Number.NEGATIVE_INFINITY
         ? ` >= ${min}`
         : "";
-    throw new Error(`${flag}: expected ${integer ? "an integer" : "a number"}${bound}, found "${value}"`);
+    throw new UsageError(
+      `${flag}: expected ${integer ? "an integer" : "a number"}${bound}, found "${value}"`,
+    );
   }
   return n;
 }
@@ -134,7 +137,7 @@ function samplingFlag(
     value = undefined;
   }
   if (value === undefined || !rule.ok(value))
-    throw new Error(`--${flag}: expected ${rule.expected}, found "${raw}"`);
+    throw new UsageError(`--${flag}: expected ${rule.expected}, found "${raw}"`);
   return value;
 }
 
@@ -236,25 +239,28 @@ function checkPathFlags(values: Record<string, string | boolean | undefined>): v
       stats = statSync(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") throw new Error(`--${flag} ${path}: no such ${kind}`);
+      if (code === "ENOENT" || code === "ENOTDIR") throw new UsageError(`--${flag} ${path}: no such ${kind}`);
       throw new Error(`--${flag} ${path}: cannot read it (${(error as Error).message})`);
     }
     if (kind === "folder" && !stats.isDirectory())
-      throw new Error(`--${flag} ${path}: not a folder (give the folder that holds the files)`);
-    if (kind === "file" && stats.isDirectory()) throw new Error(`--${flag} ${path}: a folder, not a file`);
+      throw new UsageError(`--${flag} ${path}: not a folder (give the folder that holds the files)`);
+    if (kind === "file" && stats.isDirectory())
+      throw new UsageError(`--${flag} ${path}: a folder, not a file`);
   }
 }
 
 const REPORT_OPTIONS = { out: { type: "string" }, resamples: { type: "string" } } satisfies CliOptions;
 
 async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGeneratorFactory): Promise<number> {
-  const { values, tokens } = parseArgs({ args, options: RUN_OPTIONS, allowPositionals: false, tokens: true });
+  const { values, tokens } = parseCommandLine(RUN_OPTIONS, args, () =>
+    parseArgs({ args, options: RUN_OPTIONS, allowPositionals: false, tokens: true }),
+  );
   refuseRepeatedOptions(tokens, RUN_OPTIONS);
   if (values.help) {
     io.stdout.write(HELP);
     return 0;
   }
-  if (values.out === undefined) throw new Error("--out DIR is required");
+  if (values.out === undefined) throw new UsageError("--out DIR is required");
   checkPathFlags(values);
   const rawConfig = values.config ? readJsonFile(values.config) : {};
   if (typeof rawConfig !== "object" || rawConfig === null || Array.isArray(rawConfig)) {
@@ -291,7 +297,18 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   // A name in --benchmarks is the spec of that name from --benchmark-config when there is one (`--benchmarks
   // svamp` with svamp's spec), else a built-in; the specs it does not name are added after.
   const specByName = new Map(specs.map((spec) => [spec.name, spec]));
-  for (const name of names ?? []) benchmarks.push(specByName.get(name) ?? name);
+  // `--benchmarks ""` would otherwise fall back to the default three.
+  if (names?.length === 0) throw new UsageError("--benchmarks: expected a comma-separated list of names");
+  for (const name of names ?? []) {
+    const spec = specByName.get(name);
+    if (spec === undefined && !Object.hasOwn(BUILTIN_BENCHMARKS, name)) {
+      const from = specs.length > 0 ? `, --benchmark-config: ${specs.map((x) => x.name).join(", ")}` : "";
+      throw new UsageError(
+        `--benchmarks: unknown benchmark "${name}" (built-in: ${Object.keys(BUILTIN_BENCHMARKS).join(", ")}${from}; another JSONL file needs a spec given with --benchmark-config FILE)`,
+      );
+    }
+    benchmarks.push(spec ?? name);
+  }
   benchmarks.push(...specs.filter((spec) => !names?.includes(spec.name)));
   if (benchmarks.length === 0) benchmarks.push(...(fromFile.benchmarks ?? ["gsm8k", "math500", "aime24"]));
 
@@ -315,7 +332,14 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   if (values["system-prompt"] !== undefined) config.systemPrompt = values["system-prompt"];
   if (values["system-prompt-file"] !== undefined)
     config.systemPrompt = readTextFile(values["system-prompt-file"]).trimEnd();
-  if (values["user-template"] !== undefined) config.userTemplate = values["user-template"];
+  if (values["user-template"] !== undefined) {
+    // Checked here so the error names the flag, not the config field it sets.
+    if (!isUserTemplate(values["user-template"]))
+      throw new UsageError(
+        `--user-template: expected a text containing {{question}}, found "${values["user-template"]}"`,
+      );
+    config.userTemplate = values["user-template"];
+  }
   if (values["last-number"])
     config.grade = {
       ...config.grade,
@@ -339,16 +363,16 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   // Set when this command claimed the run folder itself (for a model export): held until the run ends.
   let heldFolder: (() => void) | null = null;
   if (values.replies !== undefined) {
-    if (values.model !== undefined) throw new Error("give either --model or --replies, not both");
+    if (values.model !== undefined) throw new UsageError("give either --model or --replies, not both");
     generator = loadRepliesGenerator(values.replies);
   } else if (values.model !== undefined) {
     if (modelFactory === undefined)
       throw new Error("--model needs a model generator (none is available in this build)");
     if (values.ep !== undefined && values["execution-provider"] !== undefined)
-      throw new Error("give --execution-provider or its short form --ep, not both");
+      throw new UsageError("give --execution-provider or its short form --ep, not both");
     const ep = values["execution-provider"] ?? values.ep;
     if (ep !== undefined && ep !== "cpu" && ep !== "cuda" && ep !== "webgpu" && ep !== "auto") {
-      throw new Error(`--execution-provider: expected cpu, cuda, webgpu or auto, found "${ep}"`);
+      throw new UsageError(`--execution-provider: expected cpu, cuda, webgpu or auto, found "${ep}"`);
     }
     const runDir = values.out;
     const created = !existsSync(runDir);
@@ -374,7 +398,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     }
     heldFolder = release;
   } else {
-    throw new Error("--model DIR or --replies FILE is required");
+    throw new UsageError("--model DIR or --replies FILE is required");
   }
 
   // runEval makes the output folder once its checks pass (a replies file that lacks samples leaves none behind).
@@ -460,14 +484,11 @@ function incompleteWarning(path: string, run: ReturnType<typeof loadRun>): strin
 }
 
 function reportCommand(args: string[], io: CliIo): number {
-  const { values, positionals, tokens } = parseArgs({
-    args,
-    options: REPORT_OPTIONS,
-    allowPositionals: true,
-    tokens: true,
-  });
+  const { values, positionals, tokens } = parseCommandLine(REPORT_OPTIONS, args, () =>
+    parseArgs({ args, options: REPORT_OPTIONS, allowPositionals: true, tokens: true }),
+  );
   refuseRepeatedOptions(tokens, REPORT_OPTIONS);
-  if (positionals.length === 0) throw new Error("report: give one or more run folders");
+  if (positionals.length === 0) throw new UsageError("report: give one or more run folders");
   const resamples = parseNumber(values.resamples, "--resamples", true, 1) ?? 2000;
   const summaries = positionals.map((path) => {
     const run = loadRun(path);
@@ -485,14 +506,11 @@ function reportCommand(args: string[], io: CliIo): number {
 }
 
 function compareCommand(args: string[], io: CliIo): number {
-  const { values, positionals, tokens } = parseArgs({
-    args,
-    options: REPORT_OPTIONS,
-    allowPositionals: true,
-    tokens: true,
-  });
+  const { values, positionals, tokens } = parseCommandLine(REPORT_OPTIONS, args, () =>
+    parseArgs({ args, options: REPORT_OPTIONS, allowPositionals: true, tokens: true }),
+  );
   refuseRepeatedOptions(tokens, REPORT_OPTIONS);
-  if (positionals.length !== 2) throw new Error("compare: give exactly two runs, A and B");
+  if (positionals.length !== 2) throw new UsageError("compare: give exactly two runs, A and B");
   const resamples = parseNumber(values.resamples, "--resamples", true, 1) ?? 2000;
   const [a, b] = positionals.map((p) => loadRun(p)) as [
     ReturnType<typeof loadRun>,
@@ -532,7 +550,8 @@ export async function main(argv: string[], io: CliIo, modelFactory?: ModelGenera
   try {
     if (first === undefined || first === "--help" || first === "-h" || first === "help") {
       io.stdout.write(HELP);
-      return first === undefined ? 1 : 0;
+      // No command at all is a usage error (exit 2), as in ssb.
+      return first === undefined ? 2 : 0;
     }
     // `report` and `compare` share the one help text; without this their option parser refused `--help`.
     if ((first === "compare" || first === "report") && asksForHelp(rest)) {
@@ -545,6 +564,11 @@ export async function main(argv: string[], io: CliIo, modelFactory?: ModelGenera
     return await runCommand(argv, io, modelFactory);
   } catch (error) {
     io.stderr.write(`ssb-eval: ${(error as Error).message}\n`);
+    if (error instanceof UsageError) {
+      // The error and where to look, not the whole help, which would scroll the error out of sight.
+      io.stderr.write('Run "ssb-eval --help" for the options.\n');
+      return 2;
+    }
     return 1;
   }
 }
