@@ -12,12 +12,20 @@ function finishedRecord(stage: string): Record<string, unknown> {
 }
 
 describe("affectedStage", () => {
-  it("finds the earliest stage a config change invalidates", () => {
+  it("finds the earliest stage a config change invalidates, and names every changed field", () => {
     expect(affectedStage(DEFAULT_CONFIG, DEFAULT_CONFIG)).toBeNull();
     const evalOnly = { ...DEFAULT_CONFIG, eval: { ...DEFAULT_CONFIG.eval, maxNewTokens: 10 } };
-    expect(affectedStage(DEFAULT_CONFIG, evalOnly)).toEqual({ stage: "eval", field: "eval" });
-    const both = { ...evalOnly, rollout: { ...DEFAULT_CONFIG.rollout, samples: 8 } };
-    expect(affectedStage(DEFAULT_CONFIG, both)).toEqual({ stage: "rollout", field: "rollout" });
+    expect(affectedStage(DEFAULT_CONFIG, evalOnly)).toEqual({
+      stage: "eval",
+      field: "eval",
+      changes: ["eval.maxNewTokens: 160 -> 10"],
+    });
+    const both = { ...evalOnly, rollout: { ...DEFAULT_CONFIG.rollout, samples: 8, temperature: 0.7 } };
+    expect(affectedStage(DEFAULT_CONFIG, both)).toEqual({
+      stage: "rollout",
+      field: "rollout",
+      changes: ["rollout.samples: 4 -> 8", "rollout.temperature: 0.8 -> 0.7", "eval.maxNewTokens: 160 -> 10"],
+    });
     expect(affectedStage(DEFAULT_CONFIG, { ...DEFAULT_CONFIG, threads: 4 })).toBeNull();
     expect(affectedStage(DEFAULT_CONFIG, { ...DEFAULT_CONFIG, executionProvider: "webgpu" })).toBeNull();
     // Batch sizes of generation and distill's threads change no output; key order is not a setting.
@@ -31,15 +39,20 @@ describe("affectedStage", () => {
     const a = { ...DEFAULT_CONFIG, distill: { maxLength: 0, maxSteps: 0 } };
     const b = { ...DEFAULT_CONFIG, distill: { maxSteps: 0, maxLength: 0 } };
     expect(affectedStage(a, b)).toBeNull();
-    expect(affectedStage(a, { ...b, distill: { maxSteps: 5, maxLength: 0 } })).toEqual({
+    expect(affectedStage(a, { ...b, distill: { maxSteps: 5, lora: { r: 8 } } })).toEqual({
       stage: "distill",
       field: "distill",
+      changes: [
+        'distill.lora: (not set) -> {"r":8}',
+        "distill.maxLength: 0 -> (not set)",
+        "distill.maxSteps: 0 -> 5",
+      ],
     });
   });
 });
 
 describe("pinnedForm", () => {
-  it("carries the problem files' contents, so a file edited in place is a change of the problems stage", () => {
+  it("carries the problem files' contents, so a file edited in place is a change of the problems stage, naming the file", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "ssb-cli-pin-"));
     try {
       const [train, evalFile] = [path.join(dir, "train.jsonl"), path.join(dir, "eval.jsonl")];
@@ -52,7 +65,17 @@ describe("pinnedForm", () => {
       const before = pinnedForm(config);
       expect(affectedStage(before, pinnedForm(config))).toBeNull();
       writeFileSync(train, '{"id": "a", "question": "q", "answer": "3"}\n');
-      expect(affectedStage(before, pinnedForm(config))).toEqual({ stage: "problems", field: "problems" });
+      expect(affectedStage(before, pinnedForm(config))).toEqual({
+        stage: "problems",
+        field: "problems",
+        changes: [`problems.trainFile ${train} was edited since (its contents differ)`],
+      });
+      // Another file named: the path is the change (its contents differ too, which says nothing more).
+      const other = { ...config, problems: { ...config.problems, evalFile: train } };
+      expect(affectedStage(before, pinnedForm(other))?.changes).toEqual([
+        `problems.evalFile: ${JSON.stringify(evalFile)} -> ${JSON.stringify(train)}`,
+        `problems.trainFile ${train} was edited since (its contents differ)`,
+      ]);
       expect(pinnedForm(DEFAULT_CONFIG)).toBe(DEFAULT_CONFIG); // generated problems: nothing to read
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -201,6 +224,39 @@ describe("runPipeline", () => {
       expect(readdirSync(path.join(dir, "mine"))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a rerun whose config changes a finished stage, naming each changed field with its old and new value", async () => {
+    const workDir = mkdtempSync(path.join(os.tmpdir(), "ssb-run-changed-"));
+    try {
+      const model = path.join(workDir, "model");
+      mkdirSync(model);
+      writeFileSync(path.join(model, "config.json"), "{}\n");
+      const problem = '{"id": "a", "question": "What is 1 + 1?", "answer": "2"}\n';
+      for (const stage of ["problems", "rollout"]) {
+        mkdirSync(path.join(workDir, stage, "base-onnx"), { recursive: true });
+        writeFileSync(path.join(workDir, stage, "stage.json"), JSON.stringify(finishedRecord(stage)));
+      }
+      writeFileSync(path.join(workDir, "problems", "train.jsonl"), problem);
+      writeFileSync(path.join(workDir, "problems", "eval.jsonl"), problem);
+      writeFileSync(path.join(workDir, "rollout", "rollouts.jsonl"), "");
+      const made = { ...DEFAULT_CONFIG, model };
+      writeFileSync(path.join(workDir, "config.json"), JSON.stringify(made));
+      const changed = { ...made, rollout: { ...made.rollout, temperature: 0.7 } };
+      const run = runPipeline({
+        config: changed,
+        configFile: null,
+        workDir,
+        reporter: createReporter({ write: () => true }, true),
+      });
+      await expect(run).rejects.toThrow(
+        `${workDir} holds a run made with other settings (rollout.temperature: 0.8 -> 0.7), which change the ` +
+          "rollout stage's outputs; rerun with --from rollout to redo it and what follows, or use another work directory",
+      );
+      expect(JSON.parse(readFileSync(path.join(workDir, "config.json"), "utf8"))).toEqual(made);
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
     }
   });
 });

@@ -11,6 +11,7 @@ import type { CurationSummary } from "@ssb/curation";
 import { readMetrics } from "@ssb/distill";
 import { acquirePidLock, parseJsonObjectFile, writeFileAtomic } from "@ssb/durable-files";
 import type { RunComparison, RunSummary } from "@ssb/eval";
+import { sectionChanges } from "./config-changes.js";
 import type { PipelineConfig } from "./config-schema.js";
 import { type ConfigSource, unwrittenSource } from "./config-source.js";
 import { checkModelDir, resolveModelDir } from "./model-files.js";
@@ -89,7 +90,7 @@ const NEUTRAL: Record<string, readonly string[]> = {
 };
 
 /** A section as compared: neutral settings left out, object keys sorted (YAML order is not a setting). */
-function comparable(field: string, value: unknown): string {
+function comparable(field: string, value: unknown): unknown {
   const sorted = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sorted);
     if (typeof v !== "object" || v === null) return v;
@@ -103,21 +104,34 @@ function comparable(field: string, value: unknown): string {
     typeof value === "object" && value !== null && !Array.isArray(value)
       ? Object.fromEntries(Object.entries(value).filter(([k]) => !neutral.includes(k)))
       : value;
-  return JSON.stringify(sorted(kept)) ?? "undefined";
+  return sorted(kept);
 }
 
-/** The earliest stage whose outputs the change from `before` to `after` invalidates, and the field. */
-export function affectedStage(
-  before: PipelineConfig,
-  after: PipelineConfig,
-): { stage: StageName; field: string } | null {
+export interface ConfigChange {
+  /** The earliest stage whose outputs the change invalidates. */
+  stage: StageName;
+  /** The config section that changes it. */
+  field: string;
+  /**
+   * Every changed field, in stage order: `rollout.temperature: 0.8 -> 0.7`, or a problem file edited in place
+   * (`problems.trainFile data/train.jsonl was edited since (its contents differ)`).
+   */
+  changes: string[];
+}
+
+/** The earliest stage whose outputs the change from `before` to `after` invalidates, its section and the changes. */
+export function affectedStage(before: PipelineConfig, after: PipelineConfig): ConfigChange | null {
   let best: { stage: StageName; field: string } | null = null;
-  for (const [field, stage] of Object.entries(FIELD_STAGE)) {
+  const changes: string[] = [];
+  const sections = Object.entries(FIELD_STAGE).sort(([, a], [, b]) => stageIndex(a) - stageIndex(b));
+  for (const [field, stage] of sections) {
     const a = comparable(field, (before as Record<string, unknown>)[field]);
     const b = comparable(field, (after as Record<string, unknown>)[field]);
-    if (a !== b && (best === null || stageIndex(stage) < stageIndex(best.stage))) best = { stage, field };
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    if (best === null) best = { stage, field };
+    changes.push(...sectionChanges(field, a, b));
   }
-  return best;
+  return best === null ? null : { ...best, changes };
 }
 
 const CONFIG_FILE = "config.json";
@@ -157,8 +171,9 @@ function pinConfig(workDir: string, configIn: PipelineConfig, from: StageName | 
     const hasOutputs = change !== null && hasFiles(stageDir(workDir, change.stage));
     if (change && hasOutputs && (from === undefined || stageIndex(from) > stageIndex(change.stage))) {
       throw new Error(
-        `${workDir} holds a run made with a different "${change.field}" setting, which the ${change.stage} stage ` +
-          `depends on; rerun with --from ${change.stage} to redo it and what follows, or use another work directory`,
+        `${workDir} holds a run made with other settings (${change.changes.join("; ")}), which change the ` +
+          `${change.stage} stage's outputs; rerun with --from ${change.stage} to redo it and what follows, or use ` +
+          "another work directory",
       );
     }
   }
