@@ -9,6 +9,15 @@ import { installWasmKernels } from "./wasm-kernels.js";
 export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
 export type BackendPreference = "auto" | "tfjs-node-gpu" | "tfjs-node" | "wasm" | "cpu";
 
+/** Every BackendPreference, in the order a help text lists them. */
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = [
+  "auto",
+  "tfjs-node-gpu",
+  "tfjs-node",
+  "wasm",
+  "cpu",
+];
+
 export interface BackendInfo {
   /** tfjs' name for the backend in use ("tensorflow" for both tfjs-node packages). */
   backend: string;
@@ -58,7 +67,7 @@ export function selectBackend(
 }
 
 async function selectNow(preference: BackendPreference, log: (line: string) => void): Promise<BackendInfo> {
-  const known: readonly string[] = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"];
+  const known: readonly string[] = BACKEND_PREFERENCES;
   // An unknown name would otherwise fall through to the pure-JS cpu backend, ~20x slower, without a word.
   if (!known.includes(preference))
     throw new Error(`unknown tfjs backend "${preference}" (use one of ${known.join(", ")})`);

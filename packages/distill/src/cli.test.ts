@@ -8,14 +8,21 @@ import { FIXTURE_DIR } from "../test/fixture.js";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** ssb-distill train with `args`: exit code and stderr (Node with tsx as a loader, as resume.test.ts). */
-function train(args: string[]): { status: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "train", ...args], {
+/** ssb-distill with `args`: exit code and stderr (Node with tsx as a loader, as resume.test.ts). */
+function distill(args: string[]): { status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
     cwd: packageDir,
     encoding: "utf8",
   });
   return { status: result.status, stderr: result.stderr };
 }
+
+/** ssb-distill train with `args`. */
+function train(args: string[]): { status: number | null; stderr: string } {
+  return distill(["train", ...args]);
+}
+
+const SEE_HELP = 'Run "ssb-distill --help" for the options.\n';
 
 let dir: string;
 let model: string;
@@ -53,11 +60,51 @@ describe("ssb-distill train with a bad path flag", () => {
   });
 });
 
+describe("ssb-distill usage errors: one line saying what is wrong, where the options are, exit 2", () => {
+  it("no command (it printed the whole usage and no word of what was wrong), an unknown one", () => {
+    expect(distill([])).toEqual({
+      status: 2,
+      stderr: `ssb-distill: a command is required: "ssb-distill train ..."\n${SEE_HELP}`,
+    });
+    expect(distill(["fly"])).toEqual({
+      status: 2,
+      stderr: `ssb-distill: unknown command "fly" (the command is train)\n${SEE_HELP}`,
+    });
+  });
+
+  it("an unknown flag with the likely intended one, a missing flag, a bad --backend", () => {
+    expect(train(["--model", model, "--pars", pairs])).toEqual({
+      status: 2,
+      stderr: `ssb-distill: unknown option --pars (did you mean --pairs?)\n${SEE_HELP}`,
+    });
+    expect(train(["--model", model])).toEqual({
+      status: 2,
+      stderr: `ssb-distill: --pairs, --out missing (--model, --pairs and --out are required)\n${SEE_HELP}`,
+    });
+    const bad = train(["--model", model, "--pairs", pairs, "--out", "o", "--backend", "gpu"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(
+      '--backend must be one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu, found "gpu"',
+    );
+  });
+
+  it("--help prints the usage and exits 0", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "--help"], {
+      cwd: packageDir,
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("Usage: ssb-distill train");
+  });
+});
+
 describe("ssb-distill train refuses bad input before training, naming it", () => {
   it("a single-value flag given twice (the last one used to win silently)", () => {
     const { status, stderr } = train(["--model", model, "--pairs", pairs, "--out", "a", "--out", "b"]);
-    expect(status).toBe(1);
-    expect(stderr).toContain('ssb-distill: --out is given more than once ("a", then "b"); give it once');
+    expect(status).toBe(2);
+    expect(stderr).toBe(
+      `ssb-distill: --out is given more than once ("a", then "b"); give it once\n${SEE_HELP}`,
+    );
   });
 
   it("--mode sft on a record whose target id is outside the vocabulary: file:line, field, id; nothing written", () => {

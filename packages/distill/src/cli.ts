@@ -7,8 +7,7 @@
 import { type Stats, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { parseJsonObjectFile } from "@ssb/durable-files";
-import type { BackendPreference } from "./backend.js";
-import { parseFlags } from "./cli-flags.js";
+import { backendFlag, parseFlags, reportCliError, UsageError } from "./cli-flags.js";
 import { setConfigPath } from "./config-override.js";
 import { runTraining } from "./run-training.js";
 import { stopOnSignals } from "./stop-signals.js";
@@ -50,11 +49,13 @@ function checkPathFlag(flag: string, value: string, kind: "file" | "directory"):
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command !== "train") {
-    const help = command === "--help" || command === "-h";
-    (help ? process.stdout : process.stderr).write(USAGE);
-    return help ? 0 : 2;
+  if (command === "--help" || command === "-h") {
+    process.stdout.write(USAGE);
+    return 0;
   }
+  // Without a command it used to print the whole usage and no word of what was wrong.
+  if (command === undefined) throw new UsageError('a command is required: "ssb-distill train ..."');
+  if (command !== "train") throw new UsageError(`unknown command "${command}" (the command is train)`);
   const values = parseFlags(rest, {
     model: { type: "string" },
     pairs: { type: "string" },
@@ -74,16 +75,12 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!values.model || !values.pairs || !values.out) {
-    process.stderr.write(`--model, --pairs and --out are required\n\n${USAGE}`);
-    return 2;
-  }
-  const backends: readonly string[] = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"];
-  if (!backends.includes(values.backend)) {
-    process.stderr.write(
-      `--backend must be one of ${backends.join(", ")}, found "${values.backend}"\n\n${USAGE}`,
+    const missing = (["model", "pairs", "out"] as const).filter((flag) => !values[flag]);
+    throw new UsageError(
+      `${missing.map((flag) => `--${flag}`).join(", ")} missing (--model, --pairs and --out are required)`,
     );
-    return 2;
   }
+  const backend = backendFlag(values.backend);
   checkPathFlag("--model", values.model, "directory");
   checkPathFlag("--pairs", values.pairs, "file");
   if (values.logits) checkPathFlag("--logits", values.logits, "directory");
@@ -96,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values["prompt-mode"]) input.promptMode = values["prompt-mode"];
   for (const assignment of values.set ?? []) {
     const eq = assignment.indexOf("=");
-    if (eq < 1) throw new Error(`--set ${assignment}: expected KEY=VALUE`);
+    if (eq < 1) throw new UsageError(`--set ${assignment}: expected KEY=VALUE`);
     const raw = assignment.slice(eq + 1);
     let value: unknown;
     try {
@@ -119,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     outDir: values.out,
     config,
     resume: values.resume,
-    backend: values.backend as BackendPreference,
+    backend,
     progress: !values["no-progress"],
     signal: stop.signal,
     configSource: source,
@@ -127,10 +124,8 @@ export async function main(argv: string[]): Promise<number> {
   return result.interrupted ? 130 : 0;
 }
 
+// Exit codes: 0 done, 1 failed, 2 a usage error (the command line is wrong), 130 stopped by a signal.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`ssb-distill: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
+  (error: unknown) => process.exit(reportCliError("ssb-distill", error)),
 );

@@ -1,7 +1,13 @@
 // The bar every ssb command shows, for a count that is not training steps (`ssb-grpo eval`'s samples).
 export { createProgressBar, type ProgressBar, type ProgressBarOptions } from "@ssb/cli-kit";
 export { ADAMW_DEFAULTS, AdamW, type AdamWOptions, globalNorm } from "./adamw.js";
-export { type BackendInfo, type BackendName, type BackendPreference, selectBackend } from "./backend.js";
+export {
+  BACKEND_PREFERENCES,
+  type BackendInfo,
+  type BackendName,
+  type BackendPreference,
+  selectBackend,
+} from "./backend.js";
 export {
   type BackendSpan,
   backendChangeNote,
@@ -23,7 +29,16 @@ export {
   saveOptimizerState,
   writeCheckpointDir,
 } from "./checkpoint-files.js";
-export { type FlagOptions, type FlagsConfig, type FlagValues, parseFlags } from "./cli-flags.js";
+export {
+  backendFlag,
+  type ErrorStream,
+  type FlagOptions,
+  type FlagsConfig,
+  type FlagValues,
+  parseFlags,
+  reportCliError,
+  UsageError,
+} from "./cli-flags.js";
 export { setConfigPath } from "./config-override.js";
 export { DataParallelPool, type ModelSource, parallelGradients, splitStep } from "./data-parallel.js";
 export { type Divergence, type KdLossOptions, type KdLossParts, kdLoss } from "./kd-loss.js";
