@@ -19,6 +19,10 @@ it("is held by one live process at a time, and taken over from a dead one", () =
   expect(() => acquirePidLock(file, "out.jsonl", "job")).toThrow(
     new RegExp(`out\\.jsonl: locked by a running job \\(pid ${process.ppid}, .*out\\.lock\\)`),
   );
+  // The holder's pid is on the error too, for callers that word the refusal their own way.
+  expect(() => acquirePidLock(file, "out.jsonl", "job")).toThrow(
+    expect.objectContaining({ holderPid: process.ppid }),
+  );
   const dead = spawnSync(process.execPath, ["-e", "0"]).pid as number;
   writeFileSync(file, String(dead));
   acquirePidLock(file, "out.jsonl", "job")();
@@ -36,6 +40,9 @@ it("is refused to a second job in the same process until the first releases it",
     /out\.jsonl: locked by another job in this process/,
   );
   expect(() => acquirePidLock(file, "out.jsonl", "job")).toThrow(LockError);
+  expect(() => acquirePidLock(file, "out.jsonl", "job")).toThrow(
+    expect.objectContaining({ holderPid: null }),
+  );
   release();
   release(); // a second release is a no-op: it must not remove a lock taken since
   const again = acquirePidLock(file, "out.jsonl", "job");

@@ -9,6 +9,16 @@ import { basename, dirname, join } from "node:path";
 /** A lock another live process holds (or one that could not be taken): the message names what and who. */
 export class LockError extends Error {
   override name = "LockError";
+  /**
+   * @param holderPid the pid of the live process holding the lock; null when it is held in this process;
+   *   undefined when the lock could not be taken for another reason.
+   */
+  constructor(
+    message: string,
+    readonly holderPid?: number | null,
+  ) {
+    super(message);
+  }
 }
 
 // The locks this process holds now, by real path. A lock file holding our own pid is ours only if it is in
@@ -40,6 +50,7 @@ export function acquirePidLock(file: string, what: string, holder = "process"): 
   if (held.has(key))
     throw new LockError(
       `${what}: locked by another ${holder} in this process (${file}); wait for it to finish, or use another output`,
+      null,
     );
   for (let attempt = 0; attempt < 50; attempt++) {
     // The pid is written to a file of our own first and hard-linked into place: link() fails when the lock
@@ -70,7 +81,7 @@ export function acquirePidLock(file: string, what: string, holder = "process"): 
         continue;
       }
     } else if (pid !== process.pid && alive(pid)) {
-      throw new LockError(`${what}: locked by a running ${holder} (pid ${pid}, ${file})`);
+      throw new LockError(`${what}: locked by a running ${holder} (pid ${pid}, ${file})`, pid);
     }
     // A dead holder's (or our own earlier) lock: removed only if it is still the one we read.
     try {

@@ -2,11 +2,12 @@
  * One export at a time per output folder. Two exports into one folder share its stage (`.ssb-export.tmp`),
  * and the second would delete the first's half-written files under it (the first then failed with a raw
  * ENOENT). The lock is a file holding the writer's pid; one left by a process that died (SIGKILL, a second
- * Ctrl-C) is taken over at once. A minimal copy of @ssb/durable-files' acquirePidLock, since this package
- * depends on no other workspace package but @ssb/cli-kit; processes on one machine only.
+ * Ctrl-C) is taken over at once (@ssb/durable-files' acquirePidLock, the lock every ssb job uses); processes on
+ * one machine only.
  */
-import { linkSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { acquirePidLock, LockError } from "@ssb/durable-files";
 
 /** The lock file's name inside the output folder. */
 export const EXPORT_LOCK_FILE = ".ssb-export.lock";
@@ -33,23 +34,6 @@ export class ExportOutNotFolderError extends Error {
   }
 }
 
-// Folders (real paths) this process is exporting into now: a lock holding our own pid is another export of
-// this process only if listed here, else a leftover of an earlier process that had our pid. On globalThis so
-// the ESM and CommonJS builds, loaded side by side, share it.
-const HELD_KEY = Symbol.for("@ssb/model/export-locks");
-const holder = globalThis as { [HELD_KEY]?: Set<string> };
-const held: Set<string> = holder[HELD_KEY] ?? new Set<string>();
-holder[HELD_KEY] = held;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Creates `outDir` when missing and takes its lock; returns the release function (also run at process exit,
  * so an exit midway leaves no lock of ours). Throws {@link ExportOutNotFolderError} or
@@ -65,58 +49,11 @@ export function lockExportFolder(outDir: string): () => void {
     if (code !== "ENOENT") throw error;
     mkdirSync(outDir, { recursive: true });
   }
-  const key = realpathSync(outDir);
-  if (held.has(key)) throw new ExportOutBusyError(outDir, null);
-  const file = path.join(outDir, EXPORT_LOCK_FILE);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    // Written under a name of our own and hard-linked into place: link() fails when the lock exists, and a
-    // lock that exists always holds a whole pid (never an empty file another export would read as stale).
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, String(process.pid));
-    try {
-      linkSync(tmp, file);
-      return releaser(file, key);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8").trim();
-    } catch {
-      continue; // released meanwhile
-    }
-    const pid = Number(text);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new ExportOutBusyError(outDir, pid);
-    }
-    // A dead export's lock (or one not holding a pid): removed only if it is still the one read.
-    try {
-      if (readFileSync(file, "utf8").trim() === text) rmSync(file, { force: true });
-    } catch {
-      // gone already
-    }
+  try {
+    return acquirePidLock(path.join(outDir, EXPORT_LOCK_FILE), outDir, "export");
+  } catch (error) {
+    if (error instanceof LockError && error.holderPid !== undefined)
+      throw new ExportOutBusyError(outDir, error.holderPid);
+    throw error;
   }
-  throw new Error(`${file}: could not take the export lock (it keeps changing); try again`);
-}
-
-function releaser(file: string, key: string): () => void {
-  held.add(key);
-  const atExit = (): void => {
-    try {
-      if (readFileSync(file, "utf8").trim() === String(process.pid)) rmSync(file, { force: true });
-    } catch {
-      // gone already
-    }
-  };
-  process.once("exit", atExit);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    held.delete(key);
-    process.off("exit", atExit);
-    rmSync(file, { force: true });
-  };
 }
