@@ -11,8 +11,11 @@ import { finished } from "node:stream/promises";
 /** Where graded lines go: written as they come, kept by `commit`, dropped by `discard`. */
 export interface GradedOutput {
   write(text: string): Promise<void>;
-  /** Makes the output final; only after a successful run. */
-  commit(): Promise<void>;
+  /**
+   * Makes the output final; only after a successful run. False when `stop` was aborted before that (a Ctrl-C
+   * while the last lines were flushed): then the output is discarded instead.
+   */
+  commit(stop?: AbortSignal): Promise<boolean>;
   /** Drops what was written; an earlier file at the output path is left as it was. */
   discard(): void;
 }
@@ -52,7 +55,7 @@ async function writeTo(stream: Writable, text: string): Promise<void> {
 export function standardOutput(): GradedOutput {
   return {
     write: (text) => writeTo(process.stdout, text),
-    commit: async () => {},
+    commit: async () => true,
     discard: () => {},
   };
 }
@@ -83,7 +86,11 @@ export async function openOutputFile(path: string): Promise<GradedOutput> {
   const stream = createWriteStream(temporary);
   // Without a listener a failed write (disk full) crashes the process; stream.errored keeps it for writeTo.
   stream.on("error", () => {});
+  // Whatever ends the process before commit or discard (a second Ctrl-C exits at once) removes the file too.
+  const removeOnExit = (): void => rmSync(temporary, { force: true });
+  process.on("exit", removeOnExit);
   const discard = (): void => {
+    process.off("exit", removeOnExit);
     stream.destroy();
     rmSync(temporary, { force: true });
   };
@@ -95,14 +102,25 @@ export async function openOutputFile(path: string): Promise<GradedOutput> {
   }
   return {
     write: (text) => writeTo(stream, text).catch((error: unknown) => Promise.reject(fail(error))),
-    commit: async () => {
+    commit: async (stop) => {
       stream.end();
       try {
         await finished(stream);
+      } catch (error) {
+        throw fail(error);
+      }
+      // Checked after the flush, just before the rename: a signal handled while the lines were flushed counts.
+      if (stop?.aborted) {
+        discard();
+        return false;
+      }
+      try {
         renameSync(temporary, target);
       } catch (error) {
         throw fail(error);
       }
+      process.off("exit", removeOnExit);
+      return true;
     },
     discard,
   };

@@ -1,7 +1,8 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -249,6 +250,66 @@ describe("ssb-verify", () => {
     expect(failure.stderr).toContain(`--output ${output} was not written`);
     expect(readFileSync(output, "utf8")).toBe("earlier result\n");
     expect(readdirSync(folder)).toEqual(["out.jsonl"]);
+  });
+
+  /** Starts `ssb-verify -o FILE` on a pipe, sends two lines, and SIGINT once the output is open. */
+  async function interrupt(
+    output: string,
+    endInput: boolean,
+  ): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(process.execPath, [cli, "-o", output], { stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    child.stdin.write(`${lines[0]}\n${lines[1]}\n`);
+    // The temporary file appears once the output is open, after the signal handlers are in place.
+    const folder = dirname(output);
+    for (let i = 0; i < 400 && readdirSync(folder).length < 2; i++) await sleep(25);
+    expect(readdirSync(folder)).toHaveLength(2);
+    child.kill("SIGINT");
+    // Ctrl-C in a terminal also ends the producer of a pipe; otherwise the input stays open.
+    if (endInput) child.stdin.end();
+    const code = await exited;
+    if (!endInput) child.stdin.destroy();
+    return { code, stderr };
+  }
+
+  it("Ctrl-C during -o FILE removes the temporary file, keeps the earlier FILE and says so (exit 130)", async () => {
+    const folder = mkdtempSync(join(dir, "sigint-"));
+    const output = join(folder, "out.jsonl");
+    writeFileSync(output, "earlier result\n");
+    const { code, stderr } = await interrupt(output, false);
+    expect(code).toBe(130);
+    // The lines may or may not have been read when the signal came.
+    const stopped = "ssb-verify: stopped by SIGINT after [0-2] graded lines?";
+    expect(stderr).toMatch(
+      new RegExp(`^${stopped}: nothing was written to \\S+ \\(the earlier \\S+ is kept\\)\n$`),
+    );
+    expect(stderr).toContain(`nothing was written to ${output} (the earlier ${output} is kept)`);
+    expect(readFileSync(output, "utf8")).toBe("earlier result\n");
+    expect(readdirSync(folder)).toEqual(["out.jsonl"]);
+  });
+
+  it("Ctrl-C as the piped input ends: either stopped with FILE kept, or complete with FILE written", async () => {
+    // The end of input and the signal race; a signal handled while the last lines were flushed used to
+    // rename the output into place and then say that nothing was written.
+    for (let i = 0; i < 3; i++) {
+      const folder = mkdtempSync(join(dir, "sigint-eof-"));
+      const output = join(folder, "out.jsonl");
+      writeFileSync(output, "earlier result\n");
+      const { code, stderr } = await interrupt(output, true);
+      expect(readdirSync(folder)).toEqual(["out.jsonl"]);
+      if (code === 130) {
+        expect(stderr).toMatch(/stopped by SIGINT after \d graded lines?: nothing was written to/);
+        expect(readFileSync(output, "utf8")).toBe("earlier result\n");
+      } else {
+        expect(code).toBe(0);
+        expect(stderr).toMatch(/^ssb-verify: 2 graded/);
+        expect(readFileSync(output, "utf8").trim().split("\n")).toHaveLength(2);
+      }
+    }
   });
 
   it("a successful run replaces an earlier --output and leaves no temporary file", async () => {

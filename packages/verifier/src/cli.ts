@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import { explainParseError, repeatedOptionMessage } from "@ssb/cli-kit";
+import { explainParseError, repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
 import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
 import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
 import { createErrorDigest } from "./repeated-errors.js";
@@ -65,6 +65,7 @@ async function gradeLines(
   output: GradedOutput,
   options: GradeLineOptions,
   strict: boolean,
+  signal: AbortSignal,
 ): Promise<Summary | null> {
   const summary: Summary = {
     lines: 0,
@@ -74,9 +75,16 @@ async function gradeLines(
   };
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   const errors = createErrorDigest((text) => process.stderr.write(`ssb-verify: ${text}\n`), source);
+  // A signal ends the loop even while it waits for input (a slow producer on a pipe).
+  const onStop = (): void => {
+    lines.close();
+    input.destroy();
+  };
+  signal.addEventListener("abort", onStop, { once: true });
   let lineNumber = 0;
   try {
     for await (let line of lines) {
+      if (signal.aborted) break;
       lineNumber++;
       // A byte-order mark (files saved by some Windows editors) is not part of the first record.
       if (lineNumber === 1 && line.startsWith("\uFEFF")) line = line.slice(1);
@@ -97,6 +105,7 @@ async function gradeLines(
       await output.write(`${JSON.stringify(graded.record)}\n`);
     }
   } finally {
+    signal.removeEventListener("abort", onStop);
     errors.finish();
   }
   return summary;
@@ -162,23 +171,48 @@ export async function main(argv: string[]): Promise<number> {
   // Replacing the input with its graded lines would lose the original.
   if (values.output && source !== "<stdin>" && sameFile(source, values.output))
     throw new Error(`--output ${values.output} is the input file; write the graded lines to another file`);
-  const input = await openInput(source);
-  const output = values.output ? await openOutputFile(values.output) : standardOutput();
   const options: GradeLineOptions = {
     responseField: values["response-field"],
     goldField: values["gold-field"],
     rules,
     budgetMs,
   };
+  // Ctrl-C or SIGTERM stops at the next line, drops the temporary output file and says so (Node's default
+  // exit left the file beside the output, with no word).
+  let stoppedBy: NodeJS.Signals | undefined;
+  const stop = stopOnSignals((name) => {
+    stoppedBy = name;
+  });
   let summary: Summary | null;
+  let earlierOutput = false;
+  // A signal handled after the output was renamed into place stops nothing: the run is complete.
+  let committed = false;
   try {
-    summary = await gradeLines(input, source, output, options, values.strict ?? false);
-    // An earlier --output file is replaced only by a run that graded something.
-    if (summary === null || nothingGraded(summary, source) !== null) output.discard();
-    else await output.commit();
-  } catch (error) {
-    output.discard();
-    throw error;
+    const input = await openInput(source);
+    earlierOutput = values.output !== undefined && existsSync(values.output);
+    const output = values.output ? await openOutputFile(values.output) : standardOutput();
+    try {
+      summary = await gradeLines(input, source, output, options, values.strict ?? false, stop.signal);
+      // An earlier --output file is replaced only by a run that graded something and was not stopped (a
+      // Ctrl-C also ends the producer of a pipe, so the input may look complete).
+      if (stoppedBy !== undefined || summary === null || nothingGraded(summary, source) !== null)
+        output.discard();
+      else committed = await output.commit(stop.signal);
+    } catch (error) {
+      output.discard();
+      throw error;
+    }
+  } finally {
+    stop.dispose();
+  }
+  if (stoppedBy !== undefined && !committed) {
+    const graded =
+      summary === null ? "" : ` after ${summary.graded} graded line${summary.graded === 1 ? "" : "s"}`;
+    const where = values.output
+      ? `nothing was written to ${values.output}${earlierOutput ? ` (the earlier ${values.output} is kept)` : ""}`
+      : "the lines graded so far are on standard output";
+    process.stderr.write(`ssb-verify: stopped by ${stoppedBy}${graded}: ${where}\n`);
+    return stoppedBy === "SIGTERM" ? 143 : 130;
   }
   if (summary === null) {
     if (values.output)
