@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { defaultModelDir } from "@ssb/default-model";
-import { type BackendPreference, createProgressBar, parseFlags, stopOnSignals } from "@ssb/distill";
+import { backendFlag, createProgressBar, parseFlags, stopOnSignals, UsageError } from "@ssb/distill";
 import { parseJsonObjectFile } from "@ssb/durable-files";
 import { evaluatePolicy } from "./evaluate-policy.js";
 import { applyOverride, type GrpoConfig, type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
@@ -35,12 +35,15 @@ export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems 
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "--help" || command === "-h") {
+  if (command === "--help" || command === "-h") {
     process.stdout.write(`${USAGE}\n`);
-    return command === undefined ? 1 : 0;
+    return 0;
   }
+  // Usage errors are UsageErrors: cli.ts prints one line and where the options are, and exits with 2.
+  if (command === undefined) throw new UsageError("a command is required: train or eval");
   if (command === "eval") return runEval(rest);
-  if (command !== "train") throw new Error(`unknown command "${command}"\n${USAGE}`);
+  if (command !== "train")
+    throw new UsageError(`unknown command "${command}" (the commands are train and eval)`);
   // A single-value flag given twice is refused by name (parseArgs alone keeps the last silently).
   const values = parseFlags(rest, {
     out: { type: "string" },
@@ -60,7 +63,9 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (!values.out) throw new Error(`--out is required\n${USAGE}`);
+  if (!values.out)
+    throw new UsageError("--out DIR is required (where the adapter, checkpoints and metrics go)");
+  const backend = backendFlag(values.backend);
   let input: GrpoConfigInput = {};
   if (values.config) {
     let text: string;
@@ -97,7 +102,7 @@ export async function runCli(argv: string[]): Promise<number> {
       outDir: values.out,
       config,
       resume: values.resume,
-      backend: values.backend as BackendPreference,
+      backend,
       progress: !values["no-progress"],
       signal: stop.signal,
       configSource,
@@ -130,7 +135,7 @@ function wholeNumber(value: string | undefined, fallback: number, flag: string, 
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!/^\s*[0-9]+\s*$/.test(value) || n < min || !Number.isSafeInteger(n))
-    throw new Error(
+    throw new UsageError(
       `${flag} must be an integer in [${min}, ${Number.MAX_SAFE_INTEGER}] (2^53 - 1), found "${value}"`,
     );
   return n;
@@ -141,7 +146,7 @@ function positiveNumber(value: string | undefined, fallback: number, flag: strin
   const n = Number(value);
   // Written as a decimal number: Number() would also read "" and " " as 0 and "0x10" as 16.
   if (!DECIMAL.test(value) || !Number.isFinite(n) || n < 0)
-    throw new Error(`${flag} must be a number >= 0, found "${value}"`);
+    throw new UsageError(`${flag} must be a number >= 0, found "${value}"`);
   return n;
 }
 

@@ -1,11 +1,12 @@
+import { reportCliError } from "@ssb/distill";
 import { runCli } from "./cli-main.js";
 
+// Exit codes: 0 done, 1 failed, 2 a usage error (the command line is wrong), 130 stopped by a signal.
 runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`ssb-grpo: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = reportCliError("ssb-grpo", error);
   },
 );

@@ -3,7 +3,13 @@
  * (beta 0, epsilon 0.2, one update per generation, token-level loss), scaled to a CPU-sized run.
  */
 import type { AdvantageVariant } from "@ssb/curation";
-import { type LoraSettings, setConfigPath, settingDifferences, unknownTargetModules } from "@ssb/distill";
+import {
+  type LoraSettings,
+  setConfigPath,
+  settingDifferences,
+  UsageError,
+  unknownTargetModules,
+} from "@ssb/distill";
 import { PROJECTION_MODULES } from "@ssb/model";
 import type { LossAggregation } from "./grpo-loss.js";
 
@@ -261,7 +267,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 /** Apply a `--set path=value` override (value parsed as JSON, else taken as a string). */
 export function applyOverride(input: GrpoConfigInput, assignment: string): GrpoConfigInput {
   const eq = assignment.indexOf("=");
-  if (eq <= 0) throw new Error(`--set expects path=value, found "${assignment}"`);
+  if (eq <= 0) throw new UsageError(`--set expects path=value, found "${assignment}"`);
   const path = assignment.slice(0, eq);
   const raw = assignment.slice(eq + 1);
   let value: unknown;

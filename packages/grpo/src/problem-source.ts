@@ -6,6 +6,7 @@
  */
 import { existsSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
+import { UsageError } from "@ssb/distill";
 import { freshDefaultProblems, heldOutDefaultProblems } from "./default-problems.js";
 import { type GrpoProblem, readProblems } from "./problems.js";
 
@@ -37,15 +38,15 @@ export function resolveProblemSource(
 ): ProblemSource {
   const given = (["problems", "fresh", "held-out"] as const).filter((flag) => flags[flag] !== undefined);
   if (given.length > 1)
-    throw new Error(
+    throw new UsageError(
       `${given.map((flag) => `--${flag}`).join(" and ")} are alternatives: give one problem source`,
     );
   const kind = given[0] === "problems" ? "file" : (given[0] ?? fallback);
   // A flag for another source would be ignored without a word: --limit cuts a file, --problem-seed draws.
   if (flags.limit !== undefined && kind !== "file")
-    throw new Error("--limit N takes the first N problems of --problems FILE; give --problems");
+    throw new UsageError("--limit N takes the first N problems of --problems FILE; give --problems");
   if (flags["problem-seed"] !== undefined && kind !== "fresh")
-    throw new Error(
+    throw new UsageError(
       `--problem-seed seeds --fresh problems; it does nothing with ${kind === "file" ? "--problems FILE" : "the held-out split"}`,
     );
   if (kind === "file")
