@@ -426,6 +426,12 @@ export const CATEGORIES: Category[] = [
       ["subscript dropped 40_9", "40", "40_9"],
       ["4343_6", "4343_{6}", "4343_6"],
       ["\\text{ base }", "204_5", "204_{5}"],
+      // A bare number is read in the base the other side names, so 52_{10} matches 52 as well.
+      ["base 10 named", "52", "52_{10}"],
+      ["leading zero", "052_8", "52_8"],
+      ["leading zero, subscript dropped", "052", "52_8"],
+      ["base written 08", "52_{08}", "52_8"],
+      ["letter digits, any case", "a3_{16}", "A3_{16}"],
     ],
     notEqual: [
       ["wrong base", "52_9", "52_8"],
@@ -435,6 +441,12 @@ export const CATEGORIES: Category[] = [
       ["subscript read as a digit", "2045", "204_5"],
       ["binary off by one", "1011_2", "1010_2"],
       ["4210 vs 4201 base 5", "4201_5", "4210_5"],
+      // Two bases named: different numbers (42 and 52), although each equals a bare 52.
+      ["base 8 vs base 10", "52_8", "52_{10}"],
+      // An index, not a base (no digit x in base 0, 2 is not a binary digit): x_0 used to equal x.
+      ["indexed variable vs the variable", "x", "x_0"],
+      ["a_1 vs a", "a_1", "a"],
+      ["12_2 is not binary", "12", "12_2"],
     ],
   },
   {

@@ -62,6 +62,30 @@ function contextOf(options: EquivalenceOptions, budget?: Budget): Context {
 const WORD_ANSWER = /^[A-Za-z][A-Za-z .'-]*[A-Za-z.]$/;
 const BASE_SUBSCRIPT = /^([0-9A-Za-z]+)_\{?(\d+)\}?$/;
 
+interface BaseNumeral {
+  /** Lower case, without leading zeros. */
+  digits: string;
+  base: number;
+}
+
+function withoutLeadingZeros(digits: string): string {
+  return digits.replace(/^0+(?=.)/, "");
+}
+
+/**
+ * `52_8`, `A3_{16}`: digits in a base from 2 to 36, each digit below the base; null for anything else, so an
+ * indexed variable (`x_0`, `a_1`) or `12_2` is not read as a number in a base (`x_0` used to equal `x`).
+ */
+function baseNumeral(key: string): BaseNumeral | null {
+  const m = BASE_SUBSCRIPT.exec(key);
+  if (m === null) return null;
+  const base = Number(m[2]);
+  if (base < 2 || base > 36) return null;
+  const digits = (m[1] as string).toLowerCase();
+  for (const digit of digits) if (Number.parseInt(digit, 36) >= base) return null;
+  return { digits: withoutLeadingZeros(digits), base };
+}
+
 /** `Evelyn`, `\text{no solution}`: words, not algebra (three letters in a row, nothing else but spaces). */
 function isWordAnswer(s: string): boolean {
   return WORD_ANSWER.test(s) && /[A-Za-z]{3}/.test(s);
@@ -105,13 +129,14 @@ function scalarsEqual(gold: string, pred: string, gPct: boolean, pPct: boolean, 
     return gWord && pWord && key(gold) === key(pred);
   }
 
-  const gBase = BASE_SUBSCRIPT.exec(compactKey(gold));
-  const pBase = BASE_SUBSCRIPT.exec(compactKey(pred));
+  const gBase = baseNumeral(compactKey(gold));
+  const pBase = baseNumeral(compactKey(pred));
+  if (gBase && pBase) return gBase.base === pBase.base && gBase.digits === pBase.digits;
   if (gBase || pBase) {
-    const digits = (m: RegExpExecArray | null, s: string) =>
-      (m ? (m[1] as string) : compactKey(s)).toLowerCase();
-    if (gBase && pBase && gBase[2] !== pBase[2]) return false;
-    return digits(gBase, gold) === digits(pBase, pred);
+    // A bare number matches by its digits: the subscript dropped, as models do when the question names the
+    // base (`52` = `52_8`). Its decimal value is another number (`42` != `52_8`).
+    const [numeral, bare] = gBase ? [gBase, pred] : [pBase as BaseNumeral, gold];
+    return withoutLeadingZeros(compactKey(bare).toLowerCase()) === numeral.digits;
   }
 
   if (
