@@ -4,12 +4,26 @@
  * given, which shows the repeat.
  */
 import type { ParseArgsConfig } from "node:util";
-import { type ArgToken, repeatedOptionMessage } from "@ssb/cli-kit";
+import { type ArgToken, explainParseError, repeatedOptionMessage } from "@ssb/cli-kit";
 
 export type CliOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** A usage mistake: main prints it with the usage hint and exits 2. */
 export class UsageError extends Error {}
+
+/**
+ * Runs `parse` (a node:util parseArgs call over `args` with `options`) and words its errors as one-line usage
+ * errors: `unknown option --form (did you mean --from?)`, not Node's advice about positionals starting with "-".
+ */
+export function parseCommandLine<T>(parse: () => T, options: CliOptions, args: readonly string[]): T {
+  try {
+    return parse();
+  } catch (error) {
+    const message = explainParseError(error, options, args);
+    if (message === null) throw error;
+    throw new UsageError(message);
+  }
+}
 
 /** Refuse a flag that takes a value and is given twice, naming it and both values. */
 export function refuseRepeatedOptions(tokens: readonly ArgToken[], options: CliOptions): void {

@@ -89,6 +89,30 @@ describe("ssb subcommands", () => {
     expect(await main(["nope"], c.io)).toBe(2);
   });
 
+  it("words every subcommand's flag mistakes in one line, with a suggestion and the command's --help (exit 2)", async () => {
+    const missing = path.join(dir, "missing.yaml");
+    const cases: [string[], string][] = [
+      // Node's own message advised placing "a positional argument starting with a '-'" at the end.
+      [["run", "quick.yaml", "--form", "curate"], "unknown option --form (did you mean --from?)"],
+      [["run", "--from"], "--from needs a value"],
+      [["run", "--json=yes"], "--json is a switch and takes no value"],
+      [["run", missing], `${missing}: no such file`],
+      [["curate", "--seeed", "1"], "unknown option --seeed (did you mean --seed?)"],
+      [["curate", "--seed", "-1"], '--seed -1: a value that starts with "-" is written --seed=-1'],
+      [["curate", "stray"], 'unexpected argument "stray": this command takes only --options'],
+      [["distill", "--epoch", "2"], "unknown option --epoch (did you mean --epochs?)"],
+      [["eval", "--sample", "2"], "unknown option --sample (did you mean --samples?)"],
+      [["verify", "--respons", "x"], "unknown option --respons (did you mean --response?)"],
+      [["verify", missing], `${missing}: no such file`],
+      [["export-onnx", "--adaptor", "x"], "unknown option --adaptor (did you mean --adapter?)"],
+    ];
+    for (const [argv, message] of cases) {
+      const c = capture();
+      expect(await main(argv, c.io), argv.join(" ")).toBe(2);
+      expect(c.err()).toBe(`ssb: ${message}\nrun \`ssb ${argv[0]} --help\` for usage\n`);
+    }
+  });
+
   it("refuses a flag given twice and a number that is not written as one, naming the flag", async () => {
     const out = path.join(dir, "never-written");
     const cases: [string[], RegExp][] = [

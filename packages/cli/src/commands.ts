@@ -10,7 +10,13 @@ import { resolveTrainConfig, runTraining, type TrainConfigInput } from "@ssb/dis
 import { exportOnnx } from "@ssb/model";
 import { runCli as runRolloutCli } from "@ssb/rollout";
 import { gradeJsonLine } from "@ssb/verifier";
-import { type CliOptions, numberFlag, refuseRepeatedOptions, UsageError } from "./cli-args.js";
+import {
+  type CliOptions,
+  numberFlag,
+  parseCommandLine,
+  refuseRepeatedOptions,
+  UsageError,
+} from "./cli-args.js";
 import { distillIssues } from "./config-distill.js";
 import type { PipelineConfig } from "./config-schema.js";
 import { type ConfigSource, describeIssues, type FieldPath } from "./config-source.js";
@@ -39,12 +45,16 @@ function need(values: Record<string, unknown>, name: string): string {
  * that is not there, named with its flag rather than a bare EISDIR / ENOENT after the model has loaded.
  */
 function pathFlag(flag: string, file: string, kind: "file" | "folder"): string {
+  return pathArgument(`--${flag} ${file}`, file, kind);
+}
+
+/** As pathFlag, for a path given as an argument (`ssb run CONFIG`, `ssb verify FILE`), named by `label`. */
+export function pathArgument(label: string, file: string, kind: "file" | "folder"): string {
   const stat = statSync(file, { throwIfNoEntry: false });
-  if (stat === undefined) throw new UsageError(`--${flag} ${file}: no such ${kind}`);
-  if (kind === "file" && stat.isDirectory())
-    throw new UsageError(`--${flag} ${file}: is a folder, expected a file`);
+  if (stat === undefined) throw new UsageError(`${label}: no such ${kind}`);
+  if (kind === "file" && stat.isDirectory()) throw new UsageError(`${label}: is a folder, expected a file`);
   if (kind === "folder" && !stat.isDirectory())
-    throw new UsageError(`--${flag} ${file}: is a file, expected a folder`);
+    throw new UsageError(`${label}: is a file, expected a folder`);
   return file;
 }
 
@@ -132,7 +142,11 @@ const CURATE_OPTIONS = {
 } satisfies CliOptions;
 
 export async function curateCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values, tokens } = parseArgs({ args: argv, tokens: true, options: CURATE_OPTIONS });
+  const { values, tokens } = parseCommandLine(
+    () => parseArgs({ args: argv, tokens: true, options: CURATE_OPTIONS }),
+    CURATE_OPTIONS,
+    argv,
+  );
   refuseRepeatedOptions(tokens, CURATE_OPTIONS);
   if (values.help) {
     io.stdout(CURATE_USAGE);
@@ -202,7 +216,11 @@ const DISTILL_OPTIONS = {
 } satisfies CliOptions;
 
 export async function distillCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values, tokens } = parseArgs({ args: argv, tokens: true, options: DISTILL_OPTIONS });
+  const { values, tokens } = parseCommandLine(
+    () => parseArgs({ args: argv, tokens: true, options: DISTILL_OPTIONS }),
+    DISTILL_OPTIONS,
+    argv,
+  );
   refuseRepeatedOptions(tokens, DISTILL_OPTIONS);
   if (values.help) {
     io.stdout(DISTILL_USAGE);
@@ -289,7 +307,11 @@ const EVAL_OPTIONS = {
 } satisfies CliOptions;
 
 export async function evalCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values, tokens } = parseArgs({ args: argv, tokens: true, options: EVAL_OPTIONS });
+  const { values, tokens } = parseCommandLine(
+    () => parseArgs({ args: argv, tokens: true, options: EVAL_OPTIONS }),
+    EVAL_OPTIONS,
+    argv,
+  );
   refuseRepeatedOptions(tokens, EVAL_OPTIONS);
   if (values.help) {
     io.stdout(EVAL_USAGE);
@@ -357,12 +379,11 @@ const VERIFY_OPTIONS = {
 } satisfies CliOptions;
 
 export async function verifyCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals, tokens } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    tokens: true,
-    options: VERIFY_OPTIONS,
-  });
+  const { values, positionals, tokens } = parseCommandLine(
+    () => parseArgs({ args: argv, allowPositionals: true, tokens: true, options: VERIFY_OPTIONS }),
+    VERIFY_OPTIONS,
+    argv,
+  );
   refuseRepeatedOptions(tokens, VERIFY_OPTIONS);
   if (values.help) {
     io.stdout(VERIFY_USAGE);
@@ -380,6 +401,7 @@ export async function verifyCommand(argv: string[], io: CommandIo): Promise<numb
   }
   const file = positionals[0];
   if (file === undefined) throw new UsageError("give a JSONL file, or --response and --gold");
+  pathArgument(file, file, "file");
   const options = drop({ responseField: values["response-field"], goldField: values["gold-field"] });
   let lineNumber = 0;
   let bad = 0;
@@ -412,7 +434,11 @@ const EXPORT_OPTIONS = {
 } satisfies CliOptions;
 
 export async function exportCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values, tokens } = parseArgs({ args: argv, tokens: true, options: EXPORT_OPTIONS });
+  const { values, tokens } = parseCommandLine(
+    () => parseArgs({ args: argv, tokens: true, options: EXPORT_OPTIONS }),
+    EXPORT_OPTIONS,
+    argv,
+  );
   refuseRepeatedOptions(tokens, EXPORT_OPTIONS);
   if (values.help) {
     io.stdout(EXPORT_USAGE);

@@ -1,12 +1,13 @@
 /** `ssb`: argument handling and dispatch; returns the exit code (0 ok, 1 failure, 2 usage error). */
 import { parseArgs } from "node:util";
-import { type CliOptions, refuseRepeatedOptions } from "./cli-args.js";
+import { type CliOptions, parseCommandLine, refuseRepeatedOptions } from "./cli-args.js";
 import {
   type CommandIo,
   curateCommand,
   distillCommand,
   evalCommand,
   exportCommand,
+  pathArgument,
   rolloutCommand,
   UsageError,
   verifyCommand,
@@ -44,21 +45,22 @@ export interface MainIo {
 
 const defaultIo: MainIo = { stdout: (t) => process.stdout.write(t), stderr: process.stderr };
 
+// `from` before `work`: cli-kit's closestKey counts a swap of two letters as two edits and takes the first of
+// equally close keys, so `--form` (two edits from both) is suggested as --from only in this order.
 const RUN_OPTIONS = {
-  work: { type: "string" },
   from: { type: "string" },
+  work: { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
 
 async function runCommand(argv: string[], io: MainIo): Promise<number> {
-  const { values, positionals, tokens } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    tokens: true,
-    options: RUN_OPTIONS,
-  });
+  const { values, positionals, tokens } = parseCommandLine(
+    () => parseArgs({ args: argv, allowPositionals: true, tokens: true, options: RUN_OPTIONS }),
+    RUN_OPTIONS,
+    argv,
+  );
   refuseRepeatedOptions(tokens, RUN_OPTIONS);
   if (values.help) {
     io.stdout(USAGE);
@@ -69,7 +71,9 @@ async function runCommand(argv: string[], io: MainIo): Promise<number> {
   if (from !== undefined && !isStageName(from)) {
     throw new UsageError(`--from: unknown stage "${from}" (stages: ${STAGES.join(", ")})`);
   }
-  const { config, file, source } = loadConfig(positionals[0]);
+  const configFile = positionals[0];
+  if (configFile !== undefined) pathArgument(configFile, configFile, "file");
+  const { config, file, source } = loadConfig(configFile);
   const reporter = createReporter(io.stderr, values.quiet === true);
   const workDir = values.work ?? config.workDir;
   // Every stage writes its records durably as it goes and resumes from them (as after a kill), so Ctrl-C
@@ -100,6 +104,9 @@ async function runCommand(argv: string[], io: MainIo): Promise<number> {
   io.stdout(values.json ? `${JSON.stringify(summaryJson(result), null, 2)}\n` : summaryTable(result));
   return 0;
 }
+
+/** The subcommands, each with its own --help. */
+const COMMANDS: readonly string[] = ["run", "rollout", "curate", "distill", "eval", "verify", "export-onnx"];
 
 export async function main(argv: string[], io: MainIo = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -135,7 +142,10 @@ export async function main(argv: string[], io: MainIo = defaultIo): Promise<numb
       error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     io.stderr.write(`ssb: ${message}\n`);
     if (usage) {
-      io.stderr.write("run `ssb --help` for usage\n");
+      // The command's own help, where the flags it was given wrong are described.
+      const help =
+        command !== undefined && COMMANDS.includes(command) ? `ssb ${command} --help` : "ssb --help";
+      io.stderr.write(`run \`${help}\` for usage\n`);
       return 2;
     }
     if (!(error instanceof ConfigError) && process.env.SSB_DEBUG)
