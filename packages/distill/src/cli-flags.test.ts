@@ -27,6 +27,20 @@ describe("parseFlags: a wrong command line is a UsageError said as a person fixe
     expect(parseFlags(["--seed=-1"], OPTIONS).seed).toBe("-1");
   });
 
+  it("an unknown option that is (close to) a config field points to --set", () => {
+    const fields = ["steps", "seed", "epochs"];
+    expect(() => parseFlags(["--stpes", "3"], { out: { type: "string" } }, fields)).toThrow(
+      "unknown option --stpes (a setting: --set steps=VALUE)",
+    );
+    expect(() => parseFlags(["--epochs", "3"], { out: { type: "string" } }, fields)).toThrow(
+      "unknown option --epochs (a setting: --set epochs=VALUE)",
+    );
+    // A flag suggestion is kept (--steps is a flag here).
+    expect(() => parseFlags(["--stpes", "3"], OPTIONS, fields)).toThrow(
+      "unknown option --stpes (did you mean --steps?)",
+    );
+  });
+
   it("a single-value flag given twice", () => {
     const error = thrown(() => parseFlags(["--out", "a", "--out", "b"], OPTIONS));
     expect(error).toBeInstanceOf(UsageError);

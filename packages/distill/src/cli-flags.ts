@@ -5,7 +5,7 @@
  * --steps?)`). A command line that is wrong is a UsageError: one line and where the options are, exit 2.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { explainParseError, repeatedOptionMessage } from "@ssb/cli-kit";
+import { closestKey, explainParseError, repeatedOptionMessage } from "@ssb/cli-kit";
 import { BACKEND_PREFERENCES, type BackendPreference } from "./backend.js";
 
 export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
@@ -32,9 +32,15 @@ export class UsageError extends Error {
 
 /**
  * parseArgs over `args` (strict, no positionals): the flags' values. A flag that takes one value (a string
- * option without `multiple`) given twice is an error naming it. Both throw a UsageError.
+ * option without `multiple`) given twice is an error naming it. Both throw a UsageError. `settings` are the
+ * config fields `--set` takes: an unknown option naming one (`--steps 40`, `--stpes`) is pointed to
+ * `--set steps=VALUE` rather than left without a suggestion.
  */
-export function parseFlags<const O extends FlagOptions>(args: string[], options: O): FlagValues<O> {
+export function parseFlags<const O extends FlagOptions>(
+  args: string[],
+  options: O,
+  settings: readonly string[] = [],
+): FlagValues<O> {
   const config: FlagsConfig<O> = { args, options, strict: true, allowPositionals: false, tokens: true };
   let parsed: ReturnType<typeof parseArgs<FlagsConfig<O>>>;
   try {
@@ -43,11 +49,23 @@ export function parseFlags<const O extends FlagOptions>(args: string[], options:
     // node's own messages (`Unknown option '--stpes'. To specify a positional argument ...`) say less.
     const message = explainParseError(error, options, args);
     if (message === null) throw error;
-    throw new UsageError(message);
+    throw new UsageError(settingHint(message, settings) ?? message);
   }
   const repeated = repeatedOptionMessage(parsed.tokens, options);
   if (repeated !== null) throw new UsageError(repeated);
   return parsed.values;
+}
+
+/**
+ * `unknown option --steps (a setting: --set steps=VALUE)` for an unknown option that is, or is close to, a
+ * config field; null when it is not or a flag is suggested already (a flag is the closer fix).
+ */
+function settingHint(message: string, settings: readonly string[]): string | null {
+  const unknown = /^unknown option --([^ ]+)( \(did you mean)?/.exec(message);
+  if (!unknown || settings.length === 0) return null;
+  const name = unknown[1] as string;
+  const field = settings.includes(name) ? name : unknown[2] ? undefined : closestKey(name, settings);
+  return field === undefined ? null : `unknown option --${name} (a setting: --set ${field}=VALUE)`;
 }
 
 /** --backend's value, checked against the names selectBackend knows (a UsageError otherwise). */

@@ -77,6 +77,9 @@ describe("ssb-distill usage errors: one line saying what is wrong, where the opt
       status: 2,
       stderr: `ssb-distill: unknown option --pars (did you mean --pairs?)\n${SEE_HELP}`,
     });
+    expect(train(["--model", model, "--epochs", "3"]).stderr).toBe(
+      `ssb-distill: unknown option --epochs (a setting: --set epochs=VALUE)\n${SEE_HELP}`,
+    );
     expect(train(["--model", model])).toEqual({
       status: 2,
       stderr: `ssb-distill: --pairs, --out missing (--model, --pairs and --out are required)\n${SEE_HELP}`,

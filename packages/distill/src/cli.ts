@@ -11,7 +11,7 @@ import { backendFlag, parseFlags, reportCliError, UsageError } from "./cli-flags
 import { setConfigPath } from "./config-override.js";
 import { runTraining } from "./run-training.js";
 import { stopOnSignals } from "./stop-signals.js";
-import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
+import { DEFAULT_TRAIN_CONFIG, resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
 
 const USAGE = `Usage: ssb-distill train --model DIR --pairs FILE --out DIR [options]
 
@@ -56,20 +56,25 @@ export async function main(argv: string[]): Promise<number> {
   // Without a command it used to print the whole usage and no word of what was wrong.
   if (command === undefined) throw new UsageError('a command is required: "ssb-distill train ..."');
   if (command !== "train") throw new UsageError(`unknown command "${command}" (the command is train)`);
-  const values = parseFlags(rest, {
-    model: { type: "string" },
-    pairs: { type: "string" },
-    logits: { type: "string" },
-    out: { type: "string" },
-    config: { type: "string" },
-    mode: { type: "string" },
-    "prompt-mode": { type: "string" },
-    set: { type: "string", multiple: true },
-    resume: { type: "boolean", default: false },
-    backend: { type: "string", default: "auto" },
-    "no-progress": { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  });
+  const values = parseFlags(
+    rest,
+    {
+      model: { type: "string" },
+      pairs: { type: "string" },
+      logits: { type: "string" },
+      out: { type: "string" },
+      config: { type: "string" },
+      mode: { type: "string" },
+      "prompt-mode": { type: "string" },
+      set: { type: "string", multiple: true },
+      resume: { type: "boolean", default: false },
+      backend: { type: "string", default: "auto" },
+      "no-progress": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    // `--epochs 3` is pointed to `--set epochs=VALUE`.
+    Object.keys(DEFAULT_TRAIN_CONFIG),
+  );
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
