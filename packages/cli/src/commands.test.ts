@@ -2,7 +2,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { distillSettings } from "./commands.js";
+import { DEFAULT_CONFIG } from "./default-config.js";
 import { type MainIo, main } from "./main.js";
+import { trainConfigOf } from "./stage-distill.js";
 import { testModelDir } from "./test-support.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "ssb-cli-commands-"));
@@ -80,6 +83,23 @@ describe("ssb subcommands", () => {
     expect(d.err()).toBe(
       `ssb: ${settings}:1:1: unknown field "epoch"; line 2:12: field "lora.r": must be an integer >= 1 (found 0)\n`,
     );
+  });
+
+  it("shows the defaults in --help, which are ssb run's (ssb distill is seeded as the run's distill stage)", async () => {
+    const c = capture();
+    expect(await main(["curate", "--help"], c.io)).toBe(0);
+    expect(c.out()).toMatch(/--seed N +20261127\n/);
+    expect(c.out()).toMatch(/--max-new-tokens N +160 \(tokens per teacher reply\)\n/);
+    expect(c.out()).toMatch(/--temperature T +0\.4 /);
+    expect(c.out()).toMatch(/ssb-curate, the package's own command, starts from seed 0 and no reply cap/);
+    const d = capture();
+    expect(await main(["distill", "--help"], d.io)).toBe(0);
+    expect(d.out()).toMatch(/--seed N +20261127 /);
+    expect(distillSettings({})).toEqual(trainConfigOf(DEFAULT_CONFIG));
+    expect(distillSettings({ seed: "3" }).seed).toBe(3);
+    const e = capture();
+    expect(await main(["eval", "--help"], e.io)).toBe(0);
+    expect(e.out()).toMatch(/--max-new-tokens N +160\n/);
   });
 
   it("reports usage errors with exit code 2", async () => {

@@ -6,7 +6,7 @@ import { createReadStream, statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { resolveTrainConfig, runTraining, type TrainConfigInput } from "@ssb/distill";
+import { resolveTrainConfig, runTraining, type TrainConfig, type TrainConfigInput } from "@ssb/distill";
 import { exportOnnx } from "@ssb/model";
 import { runCli as runRolloutCli } from "@ssb/rollout";
 import { gradeJsonLine } from "@ssb/verifier";
@@ -20,6 +20,7 @@ import {
 import { distillIssues } from "./config-distill.js";
 import type { PipelineConfig } from "./config-schema.js";
 import { type ConfigSource, describeIssues, type FieldPath } from "./config-source.js";
+import { DEFAULT_CONFIG } from "./default-config.js";
 import { ConfigError, deepMerge, loadConfig, readConfigFile, resolveConfig } from "./load-config.js";
 import { ensureOnnxExport, resolveModelDir } from "./model-files.js";
 import { checkOutputAgainstInputs, type NamedPath } from "./output-paths.js";
@@ -102,6 +103,8 @@ const flagPath = (
 const drop = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
+const t = DEFAULT_CONFIG.curation.teacher;
+
 export const CURATE_USAGE = `Usage: ssb curate --model DIR --problems FILE --rollouts FILE --out DIR [options]
 
 Grade rollouts, pick a correct and a majority-wrong answer per problem, and generate the teacher's reply with
@@ -112,7 +115,15 @@ top-k logit capture (@ssb/curation + @ssb/rollout). Resumable: rerun the same co
   --rollouts FILE      rollouts JSONL (ssb rollout)
   --out DIR            pairs.jsonl, dropped.jsonl, teacher-prompts.jsonl, logits/, summary.json
   --config FILE        take the curation section (and seed) from an ssb run config
-  --seed N  --temperature T  --top-k K  --max-new-tokens N  --logit-k K  --max-attempts N
+
+Settings (defaults: ssb run's, so that this command over an ssb run's files makes its curate stage's outputs;
+ssb-curate, the package's own command, starts from seed 0 and no reply cap instead):
+  --seed N             ${DEFAULT_CONFIG.seed}
+  --temperature T      ${t.temperature} (the teacher's)
+  --top-k K            ${t.topK}
+  --max-new-tokens N   ${t.maxNewTokens} (tokens per teacher reply)
+  --logit-k K          ${DEFAULT_CONFIG.curation.logitK} (top-k logits stored per teacher token)
+  --max-attempts N     ${DEFAULT_CONFIG.curation.maxAttempts} (teacher tries per problem)
 `;
 
 /** What `ssb curate` writes in --out (@ssb/curation's files, its lock and the logit store). */
@@ -186,6 +197,8 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
   return 0;
 }
 
+const d = DEFAULT_CONFIG.distill as { epochs: number; batchSize: number; optimizer: { lr: number } };
+
 export const DISTILL_USAGE = `Usage: ssb distill --model DIR --pairs FILE --logits DIR --out DIR [options]
 
 Train a LoRA student with a KL to the teacher's stored top-k logits (@ssb/distill). Resumable from the
@@ -196,7 +209,12 @@ checkpoints in --out.
   --logits DIR     the logit store (ssb curate's logits/)
   --out DIR        adapter/ (PEFT layout), metrics.jsonl, loss.svg, checkpoints/
   --config FILE    @ssb/distill training settings (JSON or YAML; the fields of an ssb run config's distill section)
-  --epochs N  --lr X  --batch-size N  --seed N
+
+Settings (defaults: ssb run's distill section, over @ssb/distill's own):
+  --epochs N       ${d.epochs}
+  --lr X           ${d.optimizer.lr}
+  --batch-size N   ${d.batchSize}
+  --seed N         ${DEFAULT_CONFIG.seed} (ssb run's, as its distill stage seeds the trainer)
 `;
 
 /** What @ssb/distill writes in --out. */
@@ -215,6 +233,30 @@ const DISTILL_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
 
+/** `ssb distill`'s training settings: ssb run's distill section, then the --config file, then the flags. */
+export function distillSettings(values: Record<string, unknown>): TrainConfig {
+  const file = typeof values.config === "string" ? readConfigFlag(values.config) : null;
+  const fromFile = file?.value ?? {};
+  // The file's problems, all of them, each with its line (@ssb/distill's own check stops at the first, and
+  // would show NaN for a `.nan` the file wrote).
+  const issues = file ? distillIssues(file.value, []) : [];
+  if (file && issues.length > 0) throw new ConfigError(describeIssues(issues, file.source));
+  const lr = numberFlag(values, "lr");
+  const input = deepMerge(
+    // ssb run's distill section, seeded as its distill stage seeds the trainer (with the run's seed), so this
+    // command over a run's pairs and logits trains the stage's adapter; @ssb/distill's own default seed is 0.
+    deepMerge({ seed: DEFAULT_CONFIG.seed, ...loadConfig().config.distill }, fromFile),
+    drop({
+      epochs: numberFlag(values, "epochs"),
+      batchSize: numberFlag(values, "batch-size"),
+      seed: numberFlag(values, "seed"),
+      optimizer: lr === undefined ? undefined : { lr },
+    }),
+  ) as TrainConfigInput;
+  const config = resolveTrainConfig(input, file?.source.name ?? "distill settings");
+  return config;
+}
+
 export async function distillCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values, tokens } = parseCommandLine(
     () => parseArgs({ args: argv, tokens: true, options: DISTILL_OPTIONS }),
@@ -226,23 +268,7 @@ export async function distillCommand(argv: string[], io: CommandIo): Promise<num
     io.stdout(DISTILL_USAGE);
     return 0;
   }
-  const file = values.config ? readConfigFlag(values.config) : null;
-  const fromFile = file?.value ?? {};
-  // The file's problems, all of them, each with its line (@ssb/distill's own check stops at the first, and
-  // would show NaN for a `.nan` the file wrote).
-  const issues = file ? distillIssues(file.value, []) : [];
-  if (file && issues.length > 0) throw new ConfigError(describeIssues(issues, file.source));
-  const lr = numberFlag(values, "lr");
-  const input = deepMerge(
-    deepMerge(loadConfig().config.distill, fromFile),
-    drop({
-      epochs: numberFlag(values, "epochs"),
-      batchSize: numberFlag(values, "batch-size"),
-      seed: numberFlag(values, "seed"),
-      optimizer: lr === undefined ? undefined : { lr },
-    }),
-  ) as TrainConfigInput;
-  const config = resolveTrainConfig(input, values.config ?? "distill settings");
+  const config = distillSettings(values);
   const modelDir = resolveModelDir(need(values, "model"));
   const dataFile = pathFlag("pairs", need(values, "pairs"), "file");
   const logitsDir = pathFlag("logits", need(values, "logits"), "folder");
@@ -266,6 +292,8 @@ export async function distillCommand(argv: string[], io: CommandIo): Promise<num
   return 0;
 }
 
+const e = DEFAULT_CONFIG.eval;
+
 export const EVAL_USAGE = `Usage: ssb eval --model DIR --problems FILE --out DIR [options]
 
 Evaluate a model (optionally base + a LoRA adapter, merged and exported) on a JSONL of {id, question, answer};
@@ -276,7 +304,13 @@ Resumable (@ssb/eval).
   --adapter DIR        PEFT adapter (ssb distill's adapter/)
   --problems FILE      held-out problems, JSONL {id, question, answer}
   --out DIR            base/, student/ (records.jsonl, summary.json), comparison.{json,md,html}
-  --samples N  --temperature T  --max-new-tokens N  --seed N
+  --config FILE        take the eval section (and seed) from an ssb run config
+
+Settings (defaults: ssb run's):
+  --samples N          ${e.samples} (per problem)
+  --temperature T      ${e.temperature} (0: greedy)
+  --max-new-tokens N   ${e.maxNewTokens}
+  --seed N             ${DEFAULT_CONFIG.seed}
 `;
 
 /** What `ssb eval` writes in --out: the exports (and their partial folders), both runs, the comparison. */
