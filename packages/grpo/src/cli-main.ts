@@ -7,7 +7,13 @@ import { defaultModelDir } from "@ssb/default-model";
 import { backendFlag, createProgressBar, parseFlags, stopOnSignals, UsageError } from "@ssb/distill";
 import { parseJsonObjectFile } from "@ssb/durable-files";
 import { evaluatePolicy } from "./evaluate-policy.js";
-import { applyOverride, type GrpoConfig, type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
+import {
+  applyOverride,
+  DEFAULT_GRPO_CONFIG,
+  type GrpoConfig,
+  type GrpoConfigInput,
+  resolveGrpoConfig,
+} from "./grpo-config.js";
 import {
   checkModelFlag,
   checkSourceFitsModel,
@@ -45,20 +51,25 @@ export async function runCli(argv: string[]): Promise<number> {
   if (command !== "train")
     throw new UsageError(`unknown command "${command}" (the commands are train and eval)`);
   // A single-value flag given twice is refused by name (parseArgs alone keeps the last silently).
-  const values = parseFlags(rest, {
-    out: { type: "string" },
-    model: { type: "string" },
-    problems: { type: "string" },
-    limit: { type: "string" },
-    fresh: { type: "string" },
-    "problem-seed": { type: "string" },
-    config: { type: "string" },
-    set: { type: "string", multiple: true },
-    resume: { type: "boolean", default: false },
-    backend: { type: "string", default: "auto" },
-    "no-progress": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  });
+  const values = parseFlags(
+    rest,
+    {
+      out: { type: "string" },
+      model: { type: "string" },
+      problems: { type: "string" },
+      limit: { type: "string" },
+      fresh: { type: "string" },
+      "problem-seed": { type: "string" },
+      config: { type: "string" },
+      set: { type: "string", multiple: true },
+      resume: { type: "boolean", default: false },
+      backend: { type: "string", default: "auto" },
+      "no-progress": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    // `--steps 40` (a setting, not a flag) is pointed to `--set steps=VALUE`.
+    Object.keys(DEFAULT_GRPO_CONFIG),
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -40,6 +40,10 @@ describe("ssb-grpo usage errors: one line saying what is wrong, where the option
       status: 2,
       stderr: `ssb-grpo: unknown option --problem-sed (did you mean --problem-seed?)\n${SEE_HELP}`,
     });
+    // train's settings are --set fields, not flags.
+    expect(grpo(["train", "--out", "x", "--stpes", "40"]).stderr).toBe(
+      `ssb-grpo: unknown option --stpes (a setting: --set steps=VALUE)\n${SEE_HELP}`,
+    );
     expect(grpo(["eval", "--seed", "-1"]).stderr).toBe(
       `ssb-grpo: --seed -1: a value that starts with "-" is written --seed=-1\n${SEE_HELP}`,
     );
