@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { EXPORT_LOCK_FILE } from "@ssb/model";
 import { afterAll, describe, expect, it } from "vitest";
 import { distillSettings } from "./commands.js";
 import { DEFAULT_CONFIG } from "./default-config.js";
@@ -55,6 +56,43 @@ describe("ssb subcommands", () => {
     expect(await main(["export-onnx", "--model", testModelDir(), "--out", out], c.io)).toBe(0);
     expect(existsSync(path.join(out, "model.onnx"))).toBe(true);
     expect(existsSync(path.join(out, "tokenizer.json"))).toBe(true);
+  });
+
+  it("export-onnx words the model package's refusals of --out with its own flags, writing nothing", async () => {
+    const asFile = path.join(dir, "out-file");
+    writeFileSync(asFile, "not a folder");
+    const busy = path.join(dir, "out-busy");
+    mkdirSync(busy);
+    writeFileSync(path.join(busy, EXPORT_LOCK_FILE), String(process.ppid)); // a live process holds it
+    const other = path.join(dir, "out-other");
+    mkdirSync(other);
+    writeFileSync(path.join(other, "config.json"), '{"model_type": "another"}\n');
+    const cases: [string, number, string][] = [
+      [
+        asFile,
+        2,
+        `ssb: --out ${asFile} is a file; give a folder\nrun \`ssb export-onnx --help\` for usage\n`,
+      ],
+      [
+        busy,
+        1,
+        `ssb: --out ${busy}: another export (pid ${process.ppid}) is writing there; nothing was written. ` +
+          "Wait for it to finish, or pick another --out\n",
+      ],
+      [
+        other,
+        1,
+        `ssb: --out ${other} holds another model's files that this export would overwrite: config.json (they ` +
+          "differ from --model's, and no earlier export wrote them); nothing was written. Pick another --out " +
+          "(an empty folder, or one an earlier export wrote)\n",
+      ],
+    ];
+    for (const [out, code, message] of cases) {
+      const c = capture();
+      expect(await main(["export-onnx", "--model", testModelDir(), "--out", out], c.io), out).toBe(code);
+      expect(c.err()).toBe(message);
+    }
+    expect(readdirSync(other)).toEqual(["config.json"]);
   });
 
   it("names a distill --config value that is not a finite number as written, with its line", async () => {

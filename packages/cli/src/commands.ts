@@ -7,7 +7,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { resolveTrainConfig, runTraining, type TrainConfig, type TrainConfigInput } from "@ssb/distill";
-import { exportOnnx } from "@ssb/model";
+import { ExportOutBusyError, ExportOutConflictError, ExportOutNotFolderError, exportOnnx } from "@ssb/model";
 import { runCli as runRolloutCli } from "@ssb/rollout";
 import { gradeJsonLine } from "@ssb/verifier";
 import {
@@ -481,14 +481,35 @@ export async function exportCommand(argv: string[], io: CommandIo): Promise<numb
   const variant = values.variant ?? "plain";
   if (variant !== "plain" && variant !== "contrib")
     throw new UsageError(`--variant: plain or contrib, got "${variant}"`);
-  const result = await exportOnnx({
-    modelDir: resolveModelDir(need(values, "model")),
-    outDir: need(values, "out"),
-    variant,
-    ...(values.adapter ? { adapterDir: values.adapter } : {}),
-  });
+  const modelDir = resolveModelDir(need(values, "model"));
+  const outDir = need(values, "out");
+  const adapterDir = values.adapter === undefined ? undefined : pathFlag("adapter", values.adapter, "folder");
+  let result: Awaited<ReturnType<typeof exportOnnx>>;
+  try {
+    result = await exportOnnx({ modelDir, outDir, variant, ...(adapterDir ? { adapterDir } : {}) });
+  } catch (error) {
+    throw exportError(error);
+  }
   io.stdout(`${JSON.stringify({ files: result.copied, seconds: result.seconds }, null, 2)}\n`);
   return 0;
+}
+
+/** @ssb/model's refusals of an --out, worded with this command's flags (as its own ssb-export-onnx words them). */
+function exportError(error: unknown): unknown {
+  if (error instanceof ExportOutNotFolderError)
+    return new UsageError(`--out ${error.outDir} is a file; give a folder`);
+  if (error instanceof ExportOutBusyError)
+    return new Error(
+      `--out ${error.outDir}: another export (${error.pid === null ? "in this process" : `pid ${error.pid}`}) ` +
+        "is writing there; nothing was written. Wait for it to finish, or pick another --out",
+    );
+  if (error instanceof ExportOutConflictError)
+    return new Error(
+      `--out ${error.outDir} holds another model's files that this export would overwrite: ` +
+        `${error.files.join(", ")} (they differ from --model's, and no earlier export wrote them); nothing was ` +
+        "written. Pick another --out (an empty folder, or one an earlier export wrote)",
+    );
+  return error;
 }
 
 /** `ssb rollout`: @ssb/rollout's own CLI. */
