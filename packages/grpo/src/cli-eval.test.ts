@@ -55,3 +55,16 @@ it("eval --problems FILE --limit N takes the file's first N problems and shows a
   // Not a terminal: the bar's last line (it used to print nothing until the end).
   expect(result.stderr).toMatch(/^eval \[█+\] 4\/4 samples 100%/m);
 });
+
+it("eval that fails before sampling (a folder without an adapter as --adapter) prints no 0% bar before the error", () => {
+  const problems = path.join(dir, "one.jsonl");
+  writeFileSync(problems, '{"id":"a","question":"1+1?","answer":"2"}\n');
+  const args = ["--model", tinyRef, "--adapter", tinyRef, "--problems", problems, "--n", "1"];
+  const result = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "eval", ...args], {
+    cwd: packageDir,
+    encoding: "utf8",
+  });
+  expect(result.status).toBe(1);
+  expect(result.stderr).toMatch(/^ssb-grpo: .*adapter_config\.json/);
+  expect(result.stderr).not.toContain("eval [");
+});

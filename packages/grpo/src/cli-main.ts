@@ -4,7 +4,14 @@
  */
 import { readFileSync } from "node:fs";
 import { defaultModelDir } from "@ssb/default-model";
-import { backendFlag, createProgressBar, parseFlags, stopOnSignals, UsageError } from "@ssb/distill";
+import {
+  backendFlag,
+  createProgressBar,
+  type ProgressBar,
+  parseFlags,
+  stopOnSignals,
+  UsageError,
+} from "@ssb/distill";
 import { parseJsonObjectFile } from "@ssb/durable-files";
 import { evaluatePolicy } from "./evaluate-policy.js";
 import {
@@ -15,6 +22,7 @@ import {
   resolveGrpoConfig,
 } from "./grpo-config.js";
 import {
+  checkFolderFlag,
   checkModelFlag,
   checkSourceFitsModel,
   loadProblems,
@@ -192,14 +200,18 @@ async function runEval(args: string[]): Promise<number> {
     topP: 1,
   };
   if (values.model !== undefined) checkModelFlag(values.model);
+  // Before the model is exported for sampling (it used to fail there on nope/adapter_config.json).
+  if (values.adapter !== undefined) checkFolderFlag("--adapter", values.adapter, "a PEFT adapter folder");
   const modelDir = values.model ?? defaultModelDir();
   checkSourceFitsModel(source, modelDir, values.model !== undefined);
   const problems = loadProblems(source, modelDir);
-  // A bar over the samples (on stderr; in a log a line now and then): 1,319 problems x n take minutes.
-  const bar = values["no-progress"]
-    ? null
-    : createProgressBar(problems.length * n, { label: "eval", unit: "samples" });
-  bar?.update(0); // the rate and ETA count from here, not from the first finished sample
+  // A bar over the samples (on stderr; in a log a line now and then): 1,319 problems x n take minutes. Made
+  // when sampling starts (onProgress(0)), so a run that fails before, on the adapter say, prints no 0% bar.
+  let bar: ProgressBar | null = null;
+  const onProgress = (done: number, total: number): void => {
+    bar ??= createProgressBar(total, { label: "eval", unit: "samples" });
+    bar.update(done);
+  };
   let result: Awaited<ReturnType<typeof evaluatePolicy>>;
   try {
     result = await evaluatePolicy({
@@ -209,10 +221,11 @@ async function runEval(args: string[]): Promise<number> {
       n,
       seed,
       sampling,
-      ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
+      ...(values["no-progress"] ? {} : { onProgress }),
     });
   } finally {
-    bar?.finish();
+    // The cast: TypeScript narrows `bar` to null here, not seeing onProgress assign it.
+    (bar as ProgressBar | null)?.finish();
   }
   const { correctPerProblem: _perProblem, ...summary } = result;
   process.stdout.write(`${JSON.stringify({ problems: problems.length, ...summary })}\n`);

@@ -62,6 +62,10 @@ describe("ssb-grpo usage errors: one line saying what is wrong, where the option
       stdout: "",
       stderr: "ssb-grpo: --model nope: no such folder\n",
     });
+    expect(grpo(["eval", "--adapter", "nope"])).toMatchObject({
+      status: 1,
+      stderr: "ssb-grpo: --adapter nope: no such folder\n",
+    });
     const help = grpo(["--help"]);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("usage: ssb-grpo train");

@@ -29,7 +29,7 @@ export interface EvaluatePolicyOptions {
   maxBatch?: number;
   /** tfjs backend the adapter is read with (default "auto": tfjs-node if installed, else wasm). */
   backend?: BackendPreference;
-  /** Called as samples finish: `done` of `total` (problems x n). */
+  /** Called when sampling starts (done 0) and as samples finish: `done` of `total` (problems x n). */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -60,6 +60,7 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Po
       lora = { layers: loraFromAdapter(config, adapter), config: adapter.config };
     }
     await sync.refresh(lora);
+    options.onProgress?.(0, options.problems.length * options.n);
     const groups = await sampleGroups(sync.current, options.problems, {
       groupSize: options.n,
       temperature: options.sampling.temperature,

@@ -78,17 +78,21 @@ export function loadProblems(source: ProblemSource, modelDir: string): GrpoProbl
  * in a bare ENOENT on `training.json` or `config.json`).
  */
 export function checkModelFlag(modelDir: string): void {
+  checkFolderFlag("--model", modelDir, "a checkpoint folder (HF layout + tokenizer)");
+}
+
+/** A folder flag (--model, --adapter): a missing path or a file named with the flag, before any work. */
+export function checkFolderFlag(flag: string, dir: string, what: string): void {
   let stats: Stats;
   try {
-    stats = statSync(modelDir);
+    stats = statSync(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(
-      `--model ${modelDir}: ${code === "ENOENT" ? "no such folder" : `cannot be read (${(error as Error).message})`}`,
+      `${flag} ${dir}: ${code === "ENOENT" ? "no such folder" : `cannot be read (${(error as Error).message})`}`,
     );
   }
-  if (!stats.isDirectory())
-    throw new Error(`--model ${modelDir}: is a file, expected a checkpoint folder (HF layout + tokenizer)`);
+  if (!stats.isDirectory()) throw new Error(`${flag} ${dir}: is a file, expected ${what}`);
 }
 
 /**
