@@ -139,7 +139,7 @@ describe("ssb run (scaled down, real model)", () => {
     writeFileSync(changed, `${readFileSync(config, "utf8")}seed: 5\n`);
     const run = await startCli(["run", changed, "--work", work(), "--json"]).done;
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/other settings \(seed: 0 -> 5\).*--from problems/);
+    expect(run.stderr).toMatch(/other settings \(seed: 20261127 -> 5\).*--from problems/);
     expect(existsSync(path.join(work(), "report", "stage.json"))).toBe(true);
     // While another run holds the work directory, a second one is refused and leaves its config alone.
     const pinned = readFileSync(path.join(work(), "config.json"), "utf8");
