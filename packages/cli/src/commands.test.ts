@@ -163,6 +163,13 @@ describe("ssb subcommands", () => {
       [["verify", "--respons", "x"], "unknown option --respons (did you mean --response?)"],
       [["verify", missing], `${missing}: no such file`],
       [["export-onnx", "--adaptor", "x"], "unknown option --adaptor (did you mean --adapter?)"],
+      // A flag's value out of range is named by the flag, not by a config field the user never wrote.
+      [["curate", "--temperature=-1"], "--temperature -1: Number must be greater than or equal to 0"],
+      [["eval", "--samples", "0"], "--samples 0: Number must be greater than or equal to 1"],
+      [
+        ["distill", "--lr=-1", "--epochs", "1.5"],
+        "--lr -1: must be a finite number >= 0; --epochs 1.5: must be an integer >= 1",
+      ],
     ];
     for (const [argv, message] of cases) {
       const c = capture();

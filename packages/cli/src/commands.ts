@@ -19,7 +19,7 @@ import {
 } from "./cli-args.js";
 import { distillIssues } from "./config-distill.js";
 import type { PipelineConfig } from "./config-schema.js";
-import { type ConfigSource, describeIssues, type FieldPath } from "./config-source.js";
+import { type ConfigSource, describeIssues, type FieldPath, unwrittenSource } from "./config-source.js";
 import { DEFAULT_CONFIG } from "./default-config.js";
 import { ConfigError, deepMerge, loadConfig, readConfigFile, resolveConfig } from "./load-config.js";
 import { ensureOnnxExport, resolveModelDir } from "./model-files.js";
@@ -73,14 +73,31 @@ function hasValueAt(root: unknown, path: FieldPath): boolean {
   return v !== undefined;
 }
 
-/** A config from an optional --config file with flag overrides merged on top (validated as a whole). */
-function configWith(file: string | undefined, overrides: Record<string, unknown>): PipelineConfig {
-  if (file === undefined) return resolveConfig(overrides, "flags");
+/**
+ * A config from an optional --config file with flag overrides merged on top (validated as a whole). `flags`
+ * names the flag of each overridden field (dotted path -> flag): the flags' values are checked alone first, so
+ * a bad one is a usage error named by its flag (`--samples 0: ...`), not by a config field.
+ */
+function configWith(
+  file: string | undefined,
+  overrides: Record<string, unknown>,
+  flags: Readonly<Record<string, string>>,
+): PipelineConfig {
+  const label = (path: FieldPath): string | undefined =>
+    hasValueAt(overrides, path) ? flags[path.join(".")] : undefined;
+  let fromFlags: PipelineConfig;
+  try {
+    fromFlags = resolveConfig(overrides, { ...unwrittenSource("flags"), label });
+  } catch (error) {
+    throw error instanceof ConfigError ? new UsageError(error.message) : error;
+  }
+  if (file === undefined) return fromFlags;
   const { value, source } = readConfigFlag(file);
-  // A value a flag replaced is not the one the file wrote: its error shows the flag's value, with no line.
+  // A value a flag replaced is not the one the file wrote: its error names the flag, with no line.
   const located: ConfigSource = {
     name: source.name,
     at: (path, part) => (hasValueAt(overrides, path) ? undefined : source.at(path, part)),
+    label,
   };
   return resolveConfig(deepMerge(value, overrides), located);
 }
@@ -177,6 +194,14 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
         maxAttempts: numberFlag(values, "max-attempts"),
       }),
     }),
+    {
+      seed: "--seed",
+      "curation.teacher.temperature": "--temperature",
+      "curation.teacher.topK": "--top-k",
+      "curation.teacher.maxNewTokens": "--max-new-tokens",
+      "curation.logitK": "--logit-k",
+      "curation.maxAttempts": "--max-attempts",
+    },
   );
   const out = need(values, "out");
   checkOut(out, CURATE_WRITES, [
@@ -242,16 +267,29 @@ export function distillSettings(values: Record<string, unknown>): TrainConfig {
   const issues = file ? distillIssues(file.value, []) : [];
   if (file && issues.length > 0) throw new ConfigError(describeIssues(issues, file.source));
   const lr = numberFlag(values, "lr");
+  const flags = drop({
+    epochs: numberFlag(values, "epochs"),
+    batchSize: numberFlag(values, "batch-size"),
+    seed: numberFlag(values, "seed"),
+    optimizer: lr === undefined ? undefined : { lr },
+  });
+  // The flags' values alone first: a bad one is a usage error named by its flag.
+  const names: Record<string, string> = {
+    epochs: "--epochs",
+    batchSize: "--batch-size",
+    seed: "--seed",
+    "optimizer.lr": "--lr",
+  };
+  const flagIssues = distillIssues(flags, []);
+  if (flagIssues.length > 0) {
+    const label = (path: FieldPath): string | undefined => names[path.join(".")];
+    throw new UsageError(describeIssues(flagIssues, { ...unwrittenSource("flags"), label }));
+  }
   const input = deepMerge(
     // ssb run's distill section, seeded as its distill stage seeds the trainer (with the run's seed), so this
     // command over a run's pairs and logits trains the stage's adapter; @ssb/distill's own default seed is 0.
     deepMerge({ seed: DEFAULT_CONFIG.seed, ...loadConfig().config.distill }, fromFile),
-    drop({
-      epochs: numberFlag(values, "epochs"),
-      batchSize: numberFlag(values, "batch-size"),
-      seed: numberFlag(values, "seed"),
-      optimizer: lr === undefined ? undefined : { lr },
-    }),
+    flags,
   ) as TrainConfigInput;
   const config = resolveTrainConfig(input, file?.source.name ?? "distill settings");
   return config;
@@ -361,6 +399,12 @@ export async function evalCommand(argv: string[], io: CommandIo): Promise<number
         maxNewTokens: numberFlag(values, "max-new-tokens"),
       }),
     }),
+    {
+      seed: "--seed",
+      "eval.samples": "--samples",
+      "eval.temperature": "--temperature",
+      "eval.maxNewTokens": "--max-new-tokens",
+    },
   );
   const modelDir = resolveModelDir(need(values, "model"));
   const out = need(values, "out");

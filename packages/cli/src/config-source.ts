@@ -35,6 +35,11 @@ export interface ConfigSource {
    * its key was written instead (an unknown field's mistake is its name, not its value).
    */
   at(path: FieldPath, part?: "value" | "key"): WrittenValue | undefined;
+  /**
+   * The command-line flag that set the field at `path`, if one did: its problem is then named by the flag
+   * (`--samples 0: ...`), not by a config field the user never wrote.
+   */
+  label?(path: FieldPath): string | undefined;
 }
 
 const MAX_SHOWN = 60;
@@ -95,8 +100,11 @@ export function fieldName(path: FieldPath): string {
 export function describeField(
   source: ConfigSource,
   issue: FieldIssue,
-): { at: WrittenValue | undefined; text: string } {
+): { at: WrittenValue | undefined; text: string; flag?: true } {
   const { path, problem, value } = issue;
+  const flag = source.label?.(path);
+  if (flag !== undefined && problem !== null && issue.wording === undefined)
+    return { at: undefined, text: `${flag} ${formatValue(value)}: ${problem}`, flag: true };
   const at = source.at(path, problem === null ? "key" : "value");
   if (issue.wording !== undefined) return { at, text: issue.wording };
   if (problem === null) return { at, text: `unknown field "${path.join(".")}"` };
@@ -105,7 +113,8 @@ export function describeField(
 
 /** One problem with one field, in one line: `file:line:col: field "a.b": problem (found <as written>)`. */
 export function fieldError(source: ConfigSource, issue: FieldIssue): string {
-  const { at, text } = describeField(source, issue);
+  const { at, text, flag } = describeField(source, issue);
+  if (flag) return text; // a flag's value: the command line, not the config, is where it was written
   return `${at ? `${source.name}:${at.line}:${at.col}` : source.name}: ${text}`;
 }
 
