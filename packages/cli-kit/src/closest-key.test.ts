@@ -6,6 +6,9 @@ describe("closestKey", () => {
     expect(closestKey("samplng", ["n", "sampling"])).toBe("sampling");
     expect(closestKey("MAX_NEW_TOKENS", ["maxNewTokens", "seed"])).toBe("maxNewTokens");
     expect(closestKey("zzzzzz", ["n", "sampling"])).toBeUndefined();
+    // Two letters swapped are one edit: "form" meant "from", not "work" (two substitutions away).
+    expect(closestKey("form", ["work", "from"])).toBe("from");
+    expect(closestKey("tempreature", ["temperature", "top-p"])).toBe("temperature");
   });
 });
 

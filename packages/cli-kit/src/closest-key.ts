@@ -13,15 +13,24 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   return best;
 }
 
-/** Levenshtein distance (option names are short, so the plain O(a·b) table is fine). */
+/**
+ * Edit distance with a swap of two neighbouring letters counted as one edit (the optimal-string-alignment
+ * variant of Damerau-Levenshtein): `--form` is one edit from `--from`, two from `--work`. Option names are
+ * short, so the plain O(a·b) table is fine.
+ */
 function editDistance(a: string, b: string): number {
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, before[j - 2]! + 1);
+      row[j] = d;
     }
+    before = prev;
     prev = row;
   }
   return prev[b.length]!;
