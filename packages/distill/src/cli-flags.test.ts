@@ -58,7 +58,11 @@ describe("parseFlags: a wrong command line is a UsageError said as a person fixe
 describe("reportCliError", () => {
   it("a usage error: one line, where the options are, exit 2; anything else: the message, exit 1", () => {
     let text = "";
-    const stream = { write: (chunk: string) => (text += chunk) };
+    const stream = {
+      write: (chunk: string) => {
+        text += chunk;
+      },
+    };
     expect(reportCliError("ssb-x", new UsageError("--out is required"), stream)).toBe(2);
     expect(text).toBe('ssb-x: --out is required\nRun "ssb-x --help" for the options.\n');
     text = "";
