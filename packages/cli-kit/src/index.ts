@@ -1,4 +1,5 @@
 export { closestKey, refuseUnknownOptions } from "./closest-key.js";
+export { parseCommandLine, refuseRepeatedOptions, UsageError } from "./command-line.js";
 export { formatDuration } from "./duration.js";
 export { explainParseError } from "./parse-error.js";
 export {

@@ -7,29 +7,8 @@
  * 2. With `tokens: true` it lists every option as given, which shows the repeat.
  */
 import type { ParseArgsConfig } from "node:util";
-import { type ArgToken, explainParseError, repeatedOptionMessage } from "@ssb/cli-kit";
 
 export type CliOptions = NonNullable<ParseArgsConfig["options"]>;
 
-/** A mistake in the command line itself (exit code 2), as opposed to a failure of the run (exit code 1). */
-export class UsageError extends Error {}
-
-/**
- * `parse()` (a parseArgs call over `args` with `options`), its errors said as one line with a did-you-mean for a
- * misspelled flag (`unknown option --sed (did you mean --seed?)`) and thrown as UsageError.
- */
-export function parseCommandLine<T>(options: CliOptions, args: readonly string[], parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    const message = explainParseError(error, options, args);
-    if (message === null) throw error;
-    throw new UsageError(message);
-  }
-}
-
-/** Refuse an option that takes a value and is given twice, naming it and both values. */
-export function refuseRepeatedOptions(tokens: readonly ArgToken[], options: CliOptions): void {
-  const repeated = repeatedOptionMessage(tokens, options);
-  if (repeated !== null) throw new UsageError(repeated);
-}
+// The usage error, the parse wrapper and the repeat check every ssb CLI shares (@ssb/cli-kit).
+export { parseCommandLine, refuseRepeatedOptions, UsageError } from "@ssb/cli-kit";

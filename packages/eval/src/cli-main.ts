@@ -252,8 +252,10 @@ function checkPathFlags(values: Record<string, string | boolean | undefined>): v
 const REPORT_OPTIONS = { out: { type: "string" }, resamples: { type: "string" } } satisfies CliOptions;
 
 async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGeneratorFactory): Promise<number> {
-  const { values, tokens } = parseCommandLine(RUN_OPTIONS, args, () =>
-    parseArgs({ args, options: RUN_OPTIONS, allowPositionals: false, tokens: true }),
+  const { values, tokens } = parseCommandLine(
+    () => parseArgs({ args, options: RUN_OPTIONS, allowPositionals: false, tokens: true }),
+    RUN_OPTIONS,
+    args,
   );
   refuseRepeatedOptions(tokens, RUN_OPTIONS);
   if (values.help) {
@@ -484,8 +486,10 @@ function incompleteWarning(path: string, run: ReturnType<typeof loadRun>): strin
 }
 
 function reportCommand(args: string[], io: CliIo): number {
-  const { values, positionals, tokens } = parseCommandLine(REPORT_OPTIONS, args, () =>
-    parseArgs({ args, options: REPORT_OPTIONS, allowPositionals: true, tokens: true }),
+  const { values, positionals, tokens } = parseCommandLine(
+    () => parseArgs({ args, options: REPORT_OPTIONS, allowPositionals: true, tokens: true }),
+    REPORT_OPTIONS,
+    args,
   );
   refuseRepeatedOptions(tokens, REPORT_OPTIONS);
   if (positionals.length === 0) throw new UsageError("report: give one or more run folders");
@@ -506,8 +510,10 @@ function reportCommand(args: string[], io: CliIo): number {
 }
 
 function compareCommand(args: string[], io: CliIo): number {
-  const { values, positionals, tokens } = parseCommandLine(REPORT_OPTIONS, args, () =>
-    parseArgs({ args, options: REPORT_OPTIONS, allowPositionals: true, tokens: true }),
+  const { values, positionals, tokens } = parseCommandLine(
+    () => parseArgs({ args, options: REPORT_OPTIONS, allowPositionals: true, tokens: true }),
+    REPORT_OPTIONS,
+    args,
   );
   refuseRepeatedOptions(tokens, REPORT_OPTIONS);
   if (positionals.length !== 2) throw new UsageError("compare: give exactly two runs, A and B");
