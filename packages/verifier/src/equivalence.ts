@@ -9,7 +9,7 @@ import {
   type Tolerance,
 } from "./expression-equal.js";
 import { maxNesting } from "./latex-scan.js";
-import { withBudget } from "./math-json.js";
+import { useBudget } from "./math-json.js";
 import { assignedValue, compactKey, normalizeAnswer } from "./normalize.js";
 import { answerText, checkOptions } from "./options-check.js";
 import { parseSimpleNumber, simpleNumbersEqual } from "./simple-number.js";
@@ -286,7 +286,12 @@ export function compareAnswers(
 ): Comparison {
   checkOptions("compareAnswers", options);
   const ctx = contextOf(options, budget);
-  return withBudget(ctx.budget, () => compare(answerText(gold), answerText(predicted), ctx, 0));
+  const previous = useBudget(ctx.budget);
+  try {
+    return compare(answerText(gold), answerText(predicted), ctx, 0);
+  } finally {
+    useBudget(previous);
+  }
 }
 
 /**
