@@ -37,3 +37,31 @@ export function refuseRepeatedOptions(
   const repeated = repeatedOptionMessage(tokens, options);
   if (repeated !== null) throw new UsageError(repeated);
 }
+
+/** The line after a usage error: where the options are (not the whole help, which scrolled the error away). */
+export function usageHint(program: string): string {
+  return `Run "${program} --help" for the options.`;
+}
+
+/** Where reportCliError writes. */
+export interface ErrorStream {
+  write(text: string): unknown;
+}
+
+/**
+ * Reports the error that ended a CLI on `stream` and returns the exit code: a UsageError as `program: message`
+ * and {@link usageHint} (2), any other error as `program: message` (1).
+ */
+export function reportCliError(
+  program: string,
+  error: unknown,
+  stream: ErrorStream = process.stderr,
+): number {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof UsageError) {
+    stream.write(`${program}: ${message}\n${usageHint(program)}\n`);
+    return 2;
+  }
+  stream.write(`${program}: ${message}\n`);
+  return 1;
+}

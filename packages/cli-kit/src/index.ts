@@ -1,5 +1,12 @@
 export { closestKey, refuseUnknownOptions } from "./closest-key.js";
-export { parseCommandLine, refuseRepeatedOptions, UsageError } from "./command-line.js";
+export {
+  type ErrorStream,
+  parseCommandLine,
+  refuseRepeatedOptions,
+  reportCliError,
+  UsageError,
+  usageHint,
+} from "./command-line.js";
 export { formatDuration } from "./duration.js";
 export { explainParseError } from "./parse-error.js";
 export {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createProgressBar, type ProgressBar, repeatedOptionMessage } from "@ssb/cli-kit";
+import { createProgressBar, type ProgressBar, repeatedOptionMessage, UsageError } from "@ssb/cli-kit";
 import { stripBom } from "@ssb/durable-files";
 import { readProblemsFile } from "./problems-file.js";
 import { loadRepliesGenerator } from "./replies-file-generator.js";
@@ -55,7 +55,7 @@ Teacher
   --batch-size N             problems per generator call (default 16)
 `;
 
-class UsageError extends Error {}
+// A mistake in the command line (exit 2), the class every ssb CLI throws.
 
 /**
  * Integer flags take decimal digits only: Number() also reads "", " 7", "0x10" and "1e300", and above 2^53 - 1

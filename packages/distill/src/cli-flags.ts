@@ -5,7 +5,7 @@
  * --steps?)`). A command line that is wrong is a UsageError: one line and where the options are, exit 2.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { closestKey, explainParseError, repeatedOptionMessage } from "@ssb/cli-kit";
+import { closestKey, parseCommandLine, refuseRepeatedOptions, UsageError } from "@ssb/cli-kit";
 import { BACKEND_PREFERENCES, type BackendPreference } from "./backend.js";
 
 export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
@@ -22,13 +22,8 @@ export type FlagsConfig<O extends FlagOptions> = {
 /** The parsed flags' values, typed from the options as parseArgs types them. */
 export type FlagValues<O extends FlagOptions> = ReturnType<typeof parseArgs<FlagsConfig<O>>>["values"];
 
-/**
- * The command line itself is wrong (an unknown, repeated or missing flag, a bad value, an unknown or missing
- * command): reported by reportCliError as one line and a pointer to --help, with exit code 2.
- */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+// A command line that is wrong is @ssb/cli-kit's UsageError, reported by its reportCliError (exit 2).
+export { type ErrorStream, reportCliError, UsageError } from "@ssb/cli-kit";
 
 /**
  * parseArgs over `args` (strict, no positionals): the flags' values. A flag that takes one value (a string
@@ -44,15 +39,13 @@ export function parseFlags<const O extends FlagOptions>(
   const config: FlagsConfig<O> = { args, options, strict: true, allowPositionals: false, tokens: true };
   let parsed: ReturnType<typeof parseArgs<FlagsConfig<O>>>;
   try {
-    parsed = parseArgs(config);
+    parsed = parseCommandLine(() => parseArgs(config), options, args);
   } catch (error) {
-    // node's own messages (`Unknown option '--stpes'. To specify a positional argument ...`) say less.
-    const message = explainParseError(error, options, args);
-    if (message === null) throw error;
-    throw new UsageError(settingHint(message, settings) ?? message);
+    if (!(error instanceof UsageError)) throw error;
+    const hint = settingHint(error.message, settings);
+    throw hint === null ? error : new UsageError(hint);
   }
-  const repeated = repeatedOptionMessage(parsed.tokens, options);
-  if (repeated !== null) throw new UsageError(repeated);
+  refuseRepeatedOptions(parsed.tokens, options);
   return parsed.values;
 }
 
@@ -74,28 +67,4 @@ export function backendFlag(value: string): BackendPreference {
   if (!known.includes(value))
     throw new UsageError(`--backend must be one of ${BACKEND_PREFERENCES.join(", ")}, found "${value}"`);
   return value as BackendPreference;
-}
-
-/** Where a stream for reportCliError writes. */
-export interface ErrorStream {
-  write(text: string): unknown;
-}
-
-/**
- * Reports the error that ended a CLI on `stream` and returns the exit code: a UsageError as
- * `program: message` and `Run "program --help" for the options.` (2; not the whole help, which scrolled the
- * error out of sight), any other error as `program: message` (1).
- */
-export function reportCliError(
-  program: string,
-  error: unknown,
-  stream: ErrorStream = process.stderr,
-): number {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof UsageError) {
-    stream.write(`${program}: ${message}\nRun "${program} --help" for the options.\n`);
-    return 2;
-  }
-  stream.write(`${program}: ${message}\n`);
-  return 1;
 }

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createProgressBar, type ProgressBar, type ProgressStream } from "@ssb/cli-kit";
+import { createProgressBar, type ProgressBar, type ProgressStream, usageHint } from "@ssb/cli-kit";
 import { readJsonFile } from "@ssb/durable-files";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import { type CliOptions, parseCommandLine, refuseRepeatedOptions, UsageError } from "./cli-args.js";
@@ -572,7 +572,7 @@ export async function main(argv: string[], io: CliIo, modelFactory?: ModelGenera
     io.stderr.write(`ssb-eval: ${(error as Error).message}\n`);
     if (error instanceof UsageError) {
       // The error and where to look, not the whole help, which would scroll the error out of sight.
-      io.stderr.write('Run "ssb-eval --help" for the options.\n');
+      io.stderr.write(`${usageHint("ssb-eval")}\n`);
       return 2;
     }
     return 1;

@@ -3,7 +3,13 @@
  * Argument parsing and the run live here (testable); `cli-export.ts` only calls {@link runExportCli}.
  */
 import { parseArgs } from "node:util";
-import { explainParseError, repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
+import {
+  UsageError as CliUsageError,
+  explainParseError,
+  repeatedOptionMessage,
+  stopOnSignals,
+  usageHint,
+} from "@ssb/cli-kit";
 import type { DecoderVariant } from "./export-decoder.js";
 import { ExportOutBusyError, ExportOutNotFolderError } from "./export-lock.js";
 import { type ExportOnnxOptions, exportOnnx } from "./export-onnx.js";
@@ -33,9 +39,10 @@ Each option is given once.
 `;
 
 /** Printed under a usage error, in place of the whole usage. */
-export const USAGE_HINT = 'Run "ssb-export-onnx --help" for the options.';
+export const USAGE_HINT = usageHint("ssb-export-onnx");
 
-export class CliUsageError extends Error {}
+/** A mistake in the command line (exit 2): @ssb/cli-kit's UsageError, under this package's older name. */
+export { CliUsageError };
 
 export function parseExportArgs(argv: string[]): ExportOnnxOptions | "help" {
   let parsed: ReturnType<typeof parse>;

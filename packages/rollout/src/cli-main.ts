@@ -6,7 +6,13 @@ import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { explainParseError, repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
+import {
+  UsageError as CliUsageError,
+  explainParseError,
+  repeatedOptionMessage,
+  stopOnSignals,
+  usageHint,
+} from "@ssb/cli-kit";
 import { type LogitDtype, LogitStoreError } from "@ssb/logit-store";
 import { ModelFileError } from "@ssb/model";
 import { RolloutError } from "./errors.js";
@@ -74,10 +80,11 @@ Runtime:
 Each flag is given once, but --stop and --stop-id, which add up.
 `;
 
-export class CliUsageError extends Error {}
+/** A mistake in the command line (exit 2): @ssb/cli-kit's UsageError, under this package's older name. */
+export { CliUsageError };
 
 /** The line after a usage error. */
-export const SEE_HELP = 'Run "ssb-rollout --help" for the options.';
+export const SEE_HELP = usageHint("ssb-rollout");
 
 export interface CliOptions {
   model: string;
