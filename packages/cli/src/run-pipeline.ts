@@ -5,11 +5,17 @@
  * finished stage is refused unless `--from` restarts at or before that stage.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CurationSummary } from "@ssb/curation";
 import { readMetrics } from "@ssb/distill";
-import { acquirePidLock, parseJsonObjectFile, writeFileAtomic } from "@ssb/durable-files";
+import {
+  acquirePidLock,
+  makeFolders,
+  parseJsonObjectFile,
+  removeEmptyFolders,
+  writeFileAtomic,
+} from "@ssb/durable-files";
 import type { RunComparison, RunSummary } from "@ssb/eval";
 import { sectionChanges } from "./config-changes.js";
 import type { PipelineConfig } from "./config-schema.js";
@@ -300,7 +306,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   checkWorkDirAgainstInputs(options, source);
   const workDir = path.resolve(options.workDir);
   // The first folder this made (undefined: the work directory was there), removed again if the run is refused.
-  const created = mkdirSync(workDir, { recursive: true });
+  const created = makeFolders(workDir);
   try {
     // One run per work directory, taken before the config is pinned: a second run, refused, must not have
     // replaced the first one's config.json on its way out.
@@ -312,20 +318,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     }
   } catch (error) {
     // A run refused by the checks at the start wrote nothing: the folders made for it are not left behind.
-    if (created !== undefined) removeEmptyFolders(workDir, path.resolve(created));
+    if (created !== undefined) removeEmptyFolders(workDir, created);
     throw error;
-  }
-}
-
-/** Removes `dir` and its parents up to `top` (inclusive) while they are empty; stops at the first that is not. */
-function removeEmptyFolders(dir: string, top: string): void {
-  for (let d = dir; ; d = path.dirname(d)) {
-    try {
-      rmdirSync(d); // fails on a folder that is not empty: what is in it is kept
-    } catch {
-      return;
-    }
-    if (d === top || path.dirname(d) === d) return;
   }
 }
 

@@ -11,5 +11,11 @@ export {
   type ScanJsonlOptions,
   scanJsonl,
 } from "./jsonl-file.js";
-export { type ClaimOutputFolderOptions, checkOutputPath, claimOutputFolder } from "./output-folder.js";
+export {
+  type ClaimOutputFolderOptions,
+  checkOutputPath,
+  claimOutputFolder,
+  makeFolders,
+  removeEmptyFolders,
+} from "./output-folder.js";
 export { acquirePidLock, LockError } from "./pid-lock.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkOutputPath, claimOutputFolder } from "./output-folder.js";
+import { checkOutputPath, claimOutputFolder, makeFolders, removeEmptyFolders } from "./output-folder.js";
 import { LockError } from "./pid-lock.js";
 
 const root = mkdtempSync(join(tmpdir(), "ssb-output-folder-"));
@@ -64,6 +64,30 @@ catch (error) { console.log(error.message); }`;
       expect(() => claimOutputFolder(dir, options)).toThrow(`output folder ${dir} is not writable (EACCES`);
     } finally {
       chmodSync(dir, 0o755);
+    }
+  });
+});
+
+describe("makeFolders and removeEmptyFolders", () => {
+  it("make the missing folders, say the outermost, and remove them again only while empty", () => {
+    const base = mkdtempSync(join(tmpdir(), "ssb-make-"));
+    try {
+      const deep = join(base, "a", "b", "c");
+      expect(makeFolders(deep)).toBe(join(base, "a"));
+      expect(makeFolders(deep)).toBeUndefined(); // there already
+      writeFileSync(join(base, "a", "kept.txt"), "x");
+      removeEmptyFolders(deep, join(base, "a"));
+      expect(existsSync(join(base, "a", "b"))).toBe(false);
+      expect(existsSync(join(base, "a", "kept.txt"))).toBe(true); // a folder with something in it stays
+      // A file in the way fails as mkdir -p does.
+      expect(() => makeFolders(join(base, "a", "kept.txt"))).toThrow(
+        expect.objectContaining({ code: "EEXIST" }),
+      );
+      expect(() => makeFolders(join(base, "a", "kept.txt", "d"))).toThrow(
+        expect.objectContaining({ code: "ENOTDIR" }),
+      );
+    } finally {
+      rmSync(base, { recursive: true, force: true });
     }
   });
 });

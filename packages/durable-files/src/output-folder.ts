@@ -3,7 +3,7 @@
  * sentence (not a bare `EEXIST … mkdir`) when it is a file, sits under a file or cannot be written, and locked
  * for one job at a time (see pid-lock.ts).
  */
-import { mkdirSync, statSync } from "node:fs";
+import { mkdirSync, rmdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { acquirePidLock } from "./pid-lock.js";
 
@@ -53,16 +53,24 @@ export function checkOutputPath(outDir: string): void {
 /**
  * `mkdir -p`, one level at a time. Node 20's `mkdirSync(dir, { recursive: true })` never returns on a path
  * whose parent exists but refuses new entries with ENOENT (anything under /proc): it retries the parent
- * forever. Made level by level, such a path fails at once with that ENOENT.
+ * forever. Made level by level, such a path fails at once with that ENOENT. Returns the outermost folder it
+ * made (undefined when `dir` was there), as `mkdirSync`'s recursive form does, for {@link removeEmptyFolders}.
+ * A file in the way throws as `mkdir -p` does: EEXIST when `dir` is one, ENOTDIR when a parent is.
  */
-function makeFolders(dir: string): void {
+export function makeFolders(dir: string): string | undefined {
   const missing: string[] = [];
   let at = resolve(dir);
-  while (statIfThere(at) === undefined) {
+  let found = statIfThere(at);
+  while (found === undefined) {
     missing.push(at);
     const parent = dirname(at);
     if (parent === at) break;
     at = parent;
+    found = statIfThere(at);
+  }
+  if (found !== undefined && !found.isDirectory()) {
+    const code = missing.length === 0 ? "EEXIST" : "ENOTDIR";
+    throw Object.assign(new Error(`${code}: ${at} is a file, not a folder (making ${dir})`), { code });
   }
   for (const folder of missing.reverse()) {
     try {
@@ -71,6 +79,23 @@ function makeFolders(dir: string): void {
       // Made by someone else since the stat (another job claiming the same new folder): fine.
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
+  }
+  return missing[0];
+}
+
+/**
+ * Removes `dir` and then its parents up to `top` (inclusive), each only while empty: what a job made for an
+ * output it then refused goes again, and a folder something was put in since stays, with those above it.
+ */
+export function removeEmptyFolders(dir: string, top: string): void {
+  const last = resolve(top);
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty (or gone): leave it and the folders above it
+    }
+    if (d === last || dirname(d) === d) return;
   }
 }
 

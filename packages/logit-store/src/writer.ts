@@ -6,12 +6,11 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  rmdirSync,
   rmSync,
   statSync,
 } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { acquirePidLock, LockError, writeFileAtomic } from "@ssb/durable-files";
+import { join, resolve } from "node:path";
+import { acquirePidLock, LockError, removeEmptyFolders, writeFileAtomic } from "@ssb/durable-files";
 import type { Schema } from "apache-arrow";
 import { buildArrowSchema } from "./arrow-schema.js";
 import { type CompressionName, compressionTypeFor } from "./compression.js";
@@ -500,15 +499,7 @@ function removeMade(dir: string, made: MadeByOpen): void {
     rmSync(manifestPath(dir), { force: true });
     rmSync(join(dir, JOURNAL_FILE), { force: true });
   }
-  if (made.firstFolder === undefined) return;
-  for (let d = dir; ; d = dirname(d)) {
-    try {
-      rmdirSync(d);
-    } catch {
-      return; // not empty (or gone): leave it and the folders above it
-    }
-    if (d === made.firstFolder || dirname(d) === d) return;
-  }
+  if (made.firstFolder !== undefined) removeEmptyFolders(dir, made.firstFolder);
 }
 
 /**

@@ -9,11 +9,9 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmdirSync,
   rmSync,
   statSync,
   writeSync,
@@ -22,7 +20,9 @@ import path from "node:path";
 import {
   acquirePidLock,
   LockError,
+  makeFolders,
   readJsonlFile,
+  removeEmptyFolders,
   repairJsonlTail,
   stripBom,
   writeFileAtomic,
@@ -255,7 +255,7 @@ function openJournal(
     );
   }
   const dir = path.dirname(path.resolve(file));
-  let made: string[];
+  let made: string | undefined;
   try {
     made = makeFolders(dir);
   } catch (e) {
@@ -271,13 +271,13 @@ function openJournal(
   try {
     release = acquirePidLock(`${file}.lock`, file, "rollout job");
   } catch (e) {
-    removeFolders(made);
+    removeFolders(dir, made);
     throw e;
   }
   // A job refused before its first record leaves no folder behind either (see discardIfUnused).
   const releaseAll = (discard: boolean): void => {
     release();
-    if (discard) removeFolders(made);
+    if (discard) removeFolders(dir, made);
   };
   try {
     return openLocked(file, settings, mayChange, addedLater, releaseAll, warn, history, checkStored, [
@@ -290,27 +290,9 @@ function openJournal(
   }
 }
 
-/** Create `dir` and its missing parents; returns the folders this call created, outermost first. */
-function makeFolders(dir: string): string[] {
-  const missing: string[] = [];
-  for (let at = dir; !existsSync(at); at = path.dirname(at)) {
-    missing.push(at);
-    if (path.dirname(at) === at) break;
-  }
-  missing.reverse();
-  mkdirSync(dir, { recursive: true });
-  return missing;
-}
-
-/** Remove the folders makeFolders created, innermost first, while they are empty (a folder in use stays). */
-function removeFolders(made: readonly string[]): void {
-  for (const folder of [...made].reverse()) {
-    try {
-      rmdirSync(folder);
-    } catch {
-      return; // not empty (another job writes there now) or gone: leave it and its parents
-    }
-  }
+/** Remove the folders makeFolders made for `dir` (`made`: the outermost), while they are empty. */
+function removeFolders(dir: string, made: string | undefined): void {
+  if (made !== undefined) removeEmptyFolders(dir, made);
 }
 
 /**
