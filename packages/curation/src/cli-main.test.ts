@@ -270,6 +270,15 @@ describe("ssb-curate", () => {
     expect(bad.stderr).toMatch(/--correct must be one of first, shortest, random; got "best"/);
     const unknown = await run(["--frobnicate"]);
     expect(unknown.code).toBe(2);
+    // One line and a pointer to --help, as every ssb CLI says it (the whole usage scrolled the error away).
+    const typo = await run(["--problems", "p", "--rollouts", "r", "--out", "o", "--temprature", "0.5"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      'ssb-curate: unknown option --temprature (did you mean --temperature?)\nRun "ssb-curate --help" for the options.\n',
+    );
+    expect(missing.stderr).toBe(
+      'ssb-curate: --rollouts is required\nRun "ssb-curate --help" for the options.\n',
+    );
     expect((await run(["--model", "m"])).stderr).toMatch(/@ssb\/rollout/);
     const nofile = await run(["--problems", "/nonexistent/p.jsonl", "--rollouts", "r", "--out", tmp()]);
     expect(nofile.code).toBe(1);

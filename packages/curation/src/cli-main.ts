@@ -5,7 +5,14 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createProgressBar, type ProgressBar, repeatedOptionMessage, UsageError } from "@ssb/cli-kit";
+import {
+  createProgressBar,
+  type ProgressBar,
+  parseCommandLine,
+  refuseRepeatedOptions,
+  reportCliError,
+  UsageError,
+} from "@ssb/cli-kit";
 import { stripBom } from "@ssb/durable-files";
 import { readProblemsFile } from "./problems-file.js";
 import { loadRepliesGenerator } from "./replies-file-generator.js";
@@ -54,8 +61,6 @@ Teacher
   --reject-student-mention   reject replies that mention "student"
   --batch-size N             problems per generator call (default 16)
 `;
-
-// A mistake in the command line (exit 2), the class every ssb CLI throws.
 
 /**
  * Integer flags take decimal digits only: Number() also reads "", " 7", "0x10" and "1e300", and above 2^53 - 1
@@ -174,15 +179,13 @@ const defaultIo: CliIo = {
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage error). */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   try {
-    const { values, tokens } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: OPTIONS,
-      tokens: true,
-    });
-    const repeated = repeatedOptionMessage(tokens, OPTIONS);
-    if (repeated !== null) throw new UsageError(repeated);
+    const { values, tokens } = parseCommandLine(
+      () =>
+        parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: OPTIONS, tokens: true }),
+      OPTIONS,
+      argv,
+    );
+    refuseRepeatedOptions(tokens, OPTIONS);
     if (values.help) {
       io.stdout(USAGE);
       return 0;
@@ -273,15 +276,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       );
     return 0;
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    if (
-      err instanceof UsageError ||
-      (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))
-    ) {
-      io.stderr(`ssb-curate: ${message}\n\n${USAGE}`);
-      return 2;
-    }
-    io.stderr(`ssb-curate: ${message}\n`);
-    return 1;
+    // A usage error is one line and a pointer to --help (the whole usage scrolled the error away); exit 2.
+    return reportCliError("ssb-curate", err, { write: io.stderr });
   }
 }
