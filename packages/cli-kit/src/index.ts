@@ -9,6 +9,7 @@ export {
 } from "./command-line.js";
 export { formatDuration } from "./duration.js";
 export { explainParseError } from "./parse-error.js";
+export { checkPath, type PathCheckOptions, type PathKind } from "./path-check.js";
 export {
   createProgressBar,
   type ProgressBar,

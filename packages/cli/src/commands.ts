@@ -2,10 +2,11 @@
  * The per-stage subcommands. Each is a thin layer over a package's public API (or its exported CLI):
  * `rollout` is @ssb/rollout's own CLI; the others parse flags and call the same stage functions `ssb run` uses.
  */
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { checkPath } from "@ssb/cli-kit";
 import { resolveTrainConfig, runTraining, type TrainConfig, type TrainConfigInput } from "@ssb/distill";
 import { ExportOutBusyError, ExportOutConflictError, ExportOutNotFolderError, exportOnnx } from "@ssb/model";
 import { runCli as runRolloutCli } from "@ssb/rollout";
@@ -41,22 +42,9 @@ function need(values: Record<string, unknown>, name: string): string {
   return v;
 }
 
-/**
- * A path flag checked before anything loads: a folder where a file is expected (or the reverse), or a path
- * that is not there, named with its flag rather than a bare EISDIR / ENOENT after the model has loaded.
- */
+/** A path flag checked before anything loads: cli-kit's checkPath, named with its flag. */
 function pathFlag(flag: string, file: string, kind: "file" | "folder"): string {
-  return pathArgument(`--${flag} ${file}`, file, kind);
-}
-
-/** As pathFlag, for a path given as an argument (`ssb run CONFIG`, `ssb verify FILE`), named by `label`. */
-export function pathArgument(label: string, file: string, kind: "file" | "folder"): string {
-  const stat = statSync(file, { throwIfNoEntry: false });
-  if (stat === undefined) throw new UsageError(`${label}: no such ${kind}`);
-  if (kind === "file" && stat.isDirectory()) throw new UsageError(`${label}: is a folder, expected a file`);
-  if (kind === "folder" && !stat.isDirectory())
-    throw new UsageError(`${label}: is a file, expected a folder`);
-  return file;
+  return checkPath(file, kind, { flag: `--${flag}` });
 }
 
 /** A --config file's parsed contents (JSON or YAML), and where its fields are written. */
@@ -479,7 +467,7 @@ export async function verifyCommand(argv: string[], io: CommandIo): Promise<numb
   }
   const file = positionals[0];
   if (file === undefined) throw new UsageError("give a JSONL file, or --response and --gold");
-  pathArgument(file, file, "file");
+  checkPath(file, "file");
   const options = drop({ responseField: values["response-field"], goldField: values["gold-field"] });
   let lineNumber = 0;
   let bad = 0;

@@ -1,5 +1,6 @@
 /** `ssb`: argument handling and dispatch; returns the exit code (0 ok, 1 failure, 2 usage error). */
 import { parseArgs } from "node:util";
+import { checkPath } from "@ssb/cli-kit";
 import { type CliOptions, parseCommandLine, refuseRepeatedOptions } from "./cli-args.js";
 import {
   type CommandIo,
@@ -7,7 +8,6 @@ import {
   distillCommand,
   evalCommand,
   exportCommand,
-  pathArgument,
   rolloutCommand,
   UsageError,
   verifyCommand,
@@ -72,7 +72,7 @@ async function runCommand(argv: string[], io: MainIo): Promise<number> {
     throw new UsageError(`--from: unknown stage "${from}" (stages: ${STAGES.join(", ")})`);
   }
   const configFile = positionals[0];
-  if (configFile !== undefined) pathArgument(configFile, configFile, "file");
+  if (configFile !== undefined) checkPath(configFile, "file");
   const { config, file, source } = loadConfig(configFile);
   const reporter = createReporter(io.stderr, values.quiet === true);
   const workDir = values.work ?? config.workDir;

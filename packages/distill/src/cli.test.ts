@@ -41,11 +41,11 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("ssb-distill train with a bad path flag", () => {
-  it("--pairs DIR: names the flag and the path and says it is a directory", () => {
+  it("--pairs DIR: names the flag and the path and says it is a folder, as a usage error (exit 2)", () => {
     const out = path.join(dir, "out");
     const { status, stderr } = train(["--model", model, "--pairs", dir, "--logits", logits, "--out", out]);
-    expect(status).toBe(1);
-    expect(stderr).toContain(`ssb-distill: --pairs ${dir}: is a directory, expected a file`);
+    expect(status).toBe(2);
+    expect(stderr).toContain(`ssb-distill: --pairs ${dir}: is a folder, expected a file`);
     expect(stderr).not.toContain("EISDIR");
   });
 
@@ -53,10 +53,10 @@ describe("ssb-distill train with a bad path flag", () => {
     const out = path.join(dir, "out");
     const missing = path.join(dir, "no-logits");
     const gone = train(["--model", model, "--pairs", pairs, "--logits", missing, "--out", out]);
-    expect(gone.status).toBe(1);
-    expect(gone.stderr).toContain(`--logits ${missing}: no such directory`);
+    expect(gone.status).toBe(2);
+    expect(gone.stderr).toContain(`--logits ${missing}: no such folder`);
     const file = train(["--model", model, "--pairs", pairs, "--logits", pairs, "--out", out]);
-    expect(file.stderr).toContain(`--logits ${pairs}: is a file, expected a directory`);
+    expect(file.stderr).toContain(`--logits ${pairs}: is a file, expected a folder`);
   });
 });
 

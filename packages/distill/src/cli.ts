@@ -4,8 +4,8 @@
  *   ssb-distill train --model DIR --pairs pairs.jsonl --logits logits/ --out runs/kd1 [--resume]
  *   ssb-distill train --mode sft --model DIR --pairs data.jsonl --out runs/sft1 --set trainable=\"full\"
  */
-import { type Stats, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { checkPath } from "@ssb/cli-kit";
 import { parseJsonObjectFile } from "@ssb/durable-files";
 import { backendFlag, parseFlags, reportCliError, UsageError } from "./cli-flags.js";
 import { setConfigPath } from "./config-override.js";
@@ -27,25 +27,6 @@ const USAGE = `Usage: ssb-distill train --model DIR --pairs FILE --out DIR [opti
   --backend NAME       auto (default: tfjs-node-gpu, tfjs-node, wasm, cpu) | tfjs-node-gpu | tfjs-node | wasm | cpu
   --no-progress        no progress bar
 `;
-
-/**
- * Refuse a flag whose path is missing or of the wrong kind, naming the flag, before the backend and the model
- * are loaded (a folder given as --pairs otherwise ends, minutes later, in a bare EISDIR).
- */
-function checkPathFlag(flag: string, value: string, kind: "file" | "directory"): void {
-  let stats: Stats;
-  try {
-    stats = statSync(value);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? `no such ${kind}` : `cannot be read (${(error as Error).message})`;
-    throw new Error(`${flag} ${value}: ${reason}`);
-  }
-  if (kind === "file" && stats.isDirectory())
-    throw new Error(`${flag} ${value}: is a directory, expected a file`);
-  if (kind === "directory" && !stats.isDirectory())
-    throw new Error(`${flag} ${value}: is a file, expected a directory`);
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -86,12 +67,14 @@ export async function main(argv: string[]): Promise<number> {
     );
   }
   const backend = backendFlag(values.backend);
-  checkPathFlag("--model", values.model, "directory");
-  checkPathFlag("--pairs", values.pairs, "file");
-  if (values.logits) checkPathFlag("--logits", values.logits, "directory");
+  // Checked before the backend and the model load: a folder given as --pairs otherwise ended, minutes later,
+  // in a bare EISDIR.
+  checkPath(values.model, "folder", { flag: "--model" });
+  checkPath(values.pairs, "file", { flag: "--pairs" });
+  if (values.logits) checkPath(values.logits, "folder", { flag: "--logits" });
   let input: Record<string, unknown> = {};
   if (values.config) {
-    checkPathFlag("--config", values.config, "file");
+    checkPath(values.config, "file", { flag: "--config" });
     input = parseJsonObjectFile(await readFile(values.config, "utf8"), values.config);
   }
   if (values.mode) input.mode = values.mode;

@@ -286,15 +286,15 @@ describe("ssb-eval CLI", () => {
     };
     const cases: [string[], string][] = [
       [["--model", ckpt, "--adapter", missing], `--adapter ${missing}: no such folder`],
-      [["--model", ckpt, "--adapter", file], `--adapter ${file}: not a folder`],
+      [["--model", ckpt, "--adapter", file], `--adapter ${file}: is a file, expected a folder`],
       [["--model", missing], `--model ${missing}: no such file or folder`],
       [["--replies", missing], `--replies ${missing}: no such file`],
-      [["--replies", ckpt], `--replies ${ckpt}: a folder, not a file`],
+      [["--replies", ckpt], `--replies ${ckpt}: is a folder, expected a file`],
       [["--replies", file, "--config", missing], `--config ${missing}: no such file`],
       [["--replies", file, "--benchmark-config", missing], `--benchmark-config ${missing}: no such file`],
       [
         ["--replies", file, "--system-prompt-file", ckpt],
-        `--system-prompt-file ${ckpt}: a folder, not a file`,
+        `--system-prompt-file ${ckpt}: is a folder, expected a file`,
       ],
     ];
     for (const [flags, message] of cases) {

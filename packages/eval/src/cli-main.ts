@@ -5,7 +5,14 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createProgressBar, type ProgressBar, type ProgressStream, usageHint } from "@ssb/cli-kit";
+import {
+  checkPath,
+  createProgressBar,
+  type PathKind,
+  type ProgressBar,
+  type ProgressStream,
+  usageHint,
+} from "@ssb/cli-kit";
 import { readJsonFile } from "@ssb/durable-files";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import { type CliOptions, parseCommandLine, refuseRepeatedOptions, UsageError } from "./cli-args.js";
@@ -213,9 +220,7 @@ const RUN_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
 
-/** What a path flag must name: a file, a folder, or either (--model: a folder or a single .onnx file). */
-type PathKind = "file" | "folder" | "file or folder";
-
+// What a path flag must name: a file, a folder, or either (--model: a folder or a single .onnx file).
 const PATH_FLAGS: readonly [flag: keyof typeof RUN_OPTIONS, kind: PathKind][] = [
   ["model", "file or folder"],
   ["adapter", "folder"],
@@ -233,19 +238,7 @@ const PATH_FLAGS: readonly [flag: keyof typeof RUN_OPTIONS, kind: PathKind][] = 
 function checkPathFlags(values: Record<string, string | boolean | undefined>): void {
   for (const [flag, kind] of PATH_FLAGS) {
     const path = values[flag];
-    if (typeof path !== "string") continue;
-    let stats: ReturnType<typeof statSync>;
-    try {
-      stats = statSync(path);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") throw new UsageError(`--${flag} ${path}: no such ${kind}`);
-      throw new Error(`--${flag} ${path}: cannot read it (${(error as Error).message})`);
-    }
-    if (kind === "folder" && !stats.isDirectory())
-      throw new UsageError(`--${flag} ${path}: not a folder (give the folder that holds the files)`);
-    if (kind === "file" && stats.isDirectory())
-      throw new UsageError(`--${flag} ${path}: a folder, not a file`);
+    if (typeof path === "string") checkPath(path, kind, { flag: `--${flag}` });
   }
 }
 

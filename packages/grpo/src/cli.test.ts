@@ -56,15 +56,23 @@ describe("ssb-grpo usage errors: one line saying what is wrong, where the option
     expect(grpo(["train", "--out", "x", "--backend", "gpu"])).toMatchObject({ status: 2 });
   });
 
-  it("a failure that is not about the command line exits 1 without the pointer; --help exits 0", () => {
+  it("a path flag naming nothing is a usage error too, said with the flag", () => {
     expect(grpo(["eval", "--model", "nope"])).toEqual({
-      status: 1,
+      status: 2,
       stdout: "",
-      stderr: "ssb-grpo: --model nope: no such folder\n",
+      stderr: `ssb-grpo: --model nope: no such folder\n${SEE_HELP}`,
     });
     expect(grpo(["eval", "--adapter", "nope"])).toMatchObject({
+      status: 2,
+      stderr: `ssb-grpo: --adapter nope: no such folder\n${SEE_HELP}`,
+    });
+  });
+
+  it("a failure that is not about the command line exits 1 without the pointer; --help exits 0", () => {
+    expect(grpo(["eval", "--problems", "README.md"])).toEqual({
       status: 1,
-      stderr: "ssb-grpo: --adapter nope: no such folder\n",
+      stdout: "",
+      stderr: `ssb-grpo: README.md:1: not valid JSON (Unexpected token '#', "# @ssb/grpo" is not valid JSON)\n`,
     });
     const help = grpo(["--help"]);
     expect(help.status).toBe(0);

@@ -4,8 +4,9 @@
  * (--held-out, eval only). These are alternatives: given together, one used to win silently (`eval --problems
  * test.jsonl --held-out 5` evaluated all 1,319 problems of the file), so a second source is refused by name.
  */
-import { existsSync, type Stats, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { checkPath } from "@ssb/cli-kit";
 import { UsageError } from "@ssb/distill";
 import { freshDefaultProblems, heldOutDefaultProblems } from "./default-problems.js";
 import { type GrpoProblem, readProblems } from "./problems.js";
@@ -83,16 +84,7 @@ export function checkModelFlag(modelDir: string): void {
 
 /** A folder flag (--model, --adapter): a missing path or a file named with the flag, before any work. */
 export function checkFolderFlag(flag: string, dir: string, what: string): void {
-  let stats: Stats;
-  try {
-    stats = statSync(dir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(
-      `${flag} ${dir}: ${code === "ENOENT" ? "no such folder" : `cannot be read (${(error as Error).message})`}`,
-    );
-  }
-  if (!stats.isDirectory()) throw new Error(`${flag} ${dir}: is a file, expected ${what}`);
+  checkPath(dir, "folder", { flag, expected: what });
 }
 
 /**
