@@ -16,3 +16,18 @@ it('counts a wrong verdict without an extracted answer (a verifier timeout) as n
   expect(graded.map((g) => g.verdict)).toEqual(["no-answer", "no-answer", "wrong", "correct"]);
   expect(graded[0]?.reason).toBe("budget-exceeded");
 });
+
+it("names the rollout whose text is missing instead of grading it as an empty reply", () => {
+  const rollouts = [
+    { problemId: "p", sampleIndex: 1, text: "\\boxed{1}" },
+    { problemId: "p", sampleIndex: 0, completion: "\\boxed{1}" },
+  ];
+  const grader: Grader = (text) => ({ verdict: "correct", extracted: text, reason: "test" });
+  expect(() => gradeRollouts(rollouts as never, "1", grader)).toThrow(
+    /gradeRollouts: rollouts\[1\] \(sampleIndex 0\): text must be a string, found nothing/,
+  );
+  expect(() => gradeRollouts([], undefined as never, grader)).toThrow(/gradeRollouts: gold must be a string/);
+  expect(() => gradeRollouts([], "1", grader, { truncatedIsNoAnswr: false } as never)).toThrow(
+    /unknown option "truncatedIsNoAnswr"/,
+  );
+});

@@ -2,9 +2,11 @@
  * RLVR rewards for a group of sampled responses to one problem, from a grader (the verifier by default in
  * user code: `groupRewards(texts, gold, verifierGrader)`).
  */
+import { checkGold, gradeResponse } from "./grade-rollouts.js";
 import type { Grader } from "./grader.js";
 import { checkKnownKeys, checkNumber, checkOptionsObject } from "./option-checks.js";
-import type { Verdict } from "./records.js";
+import { describe } from "./parse-records.js";
+import type { FinishReason, Verdict } from "./records.js";
 
 export interface RewardScheme {
   correct: number;
@@ -14,6 +16,16 @@ export interface RewardScheme {
 }
 
 export const BINARY_REWARD: RewardScheme = { correct: 1, wrong: 0, noAnswer: 0 };
+
+/**
+ * A response as a trainer holds it, when it knows why generation stopped: with `finishReason: "length"` the
+ * reply was cut off and gets the no-answer reward, as in curation (a cut-off solution's box may be an
+ * intermediate one). Plain strings are graded on their text alone.
+ */
+export interface RewardResponse {
+  text: string;
+  finishReason?: FinishReason;
+}
 
 export interface GroupRewards {
   rewards: number[];
@@ -40,14 +52,31 @@ export function resolveRewardScheme(scheme: Partial<RewardScheme> = {}): RewardS
   return full;
 }
 
+/**
+ * Rewards of one group, in input order. Grading follows the package's one rule (gradeResponse): a truncated
+ * response, and a "wrong" verdict with no extracted answer (a verifier timeout), are no-answer.
+ */
 export function groupRewards(
-  responses: readonly string[],
+  responses: readonly (string | RewardResponse)[],
   gold: string,
   grader: Grader,
   scheme: Partial<RewardScheme> = BINARY_REWARD,
 ): GroupRewards {
+  const where = "groupRewards";
   const s = resolveRewardScheme(scheme);
-  const verdicts = responses.map((r) => grader(r, gold).verdict);
+  checkGold(gold, where);
+  if (!Array.isArray(responses))
+    throw new TypeError(`${where}: responses must be an array, found ${describe(responses)}`);
+  const verdicts = responses.map((r: unknown, i) => {
+    const at = `${where}: responses[${i}]`;
+    if (typeof r === "string") return gradeResponse(r, undefined, gold, grader, true, at).verdict;
+    if (typeof r !== "object" || r === null)
+      throw new TypeError(`${at} must be a string or { text, finishReason? }, found ${describe(r)}`);
+    const { text, finishReason } = r as { text?: unknown; finishReason?: unknown };
+    if (finishReason !== undefined && finishReason !== "stop" && finishReason !== "length")
+      throw new TypeError(`${at}: finishReason must be "stop" or "length", found ${describe(finishReason)}`);
+    return gradeResponse(text, finishReason, gold, grader, true, at).verdict;
+  });
   return {
     verdicts,
     correct: verdicts.map((v) => v === "correct"),

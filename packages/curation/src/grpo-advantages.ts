@@ -4,10 +4,14 @@
  * - "grpo" (Shao et al., DeepSeekMath): A_i = (r_i - mean(r)) / (std(r) + epsilon).
  * - "dr-grpo" (Liu et al., "Understanding R1-Zero-Like Training"): A_i = r_i - mean(r); dropping the std
  *   removes the bias toward groups whose rewards barely vary (too-easy or too-hard questions).
+ * - "rloo" (Ahmadian et al., "Back to Basics"; TRL's RLOOTrainer): A_i = r_i - mean of the other n - 1
+ *   rewards, which is n / (n - 1) * (r_i - mean(r)): the baseline does not include the sample itself.
  *
- * The std is the population std (divide by n), as in common GRPO implementations; set `unbiasedStd` for n - 1.
- * A group with identical rewards gets all-zero advantages in both variants, whatever epsilon is: it carries no
- * learning signal.
+ * The std is the population std (divide by n) by default, which is NOT what TRL and verl do: both use
+ * torch's std, the sample (n - 1) std, and TRL adds epsilon 1e-4. `{ unbiasedStd: true, epsilon: 1e-4 }`
+ * gives TRL's GRPOTrainer numbers (scale_rewards "group"); the default was kept because @ssb/grpo's runs use it.
+ * A group with identical rewards gets all-zero advantages in every variant, whatever epsilon is: it carries no
+ * learning signal (a group of one included: it has no spread and no leave-one-out baseline).
  */
 import {
   checkBoolean,
@@ -18,15 +22,15 @@ import {
 } from "./option-checks.js";
 import { describe } from "./parse-records.js";
 
-export type AdvantageVariant = "grpo" | "dr-grpo";
+export type AdvantageVariant = "grpo" | "dr-grpo" | "rloo";
 
-export const ADVANTAGE_VARIANTS: readonly AdvantageVariant[] = ["grpo", "dr-grpo"];
+export const ADVANTAGE_VARIANTS: readonly AdvantageVariant[] = ["grpo", "dr-grpo", "rloo"];
 
 export interface AdvantageOptions {
   variant?: AdvantageVariant;
-  /** Added to the std to avoid division by zero: a finite number >= 0 (default 1e-6). */
+  /** "grpo" only: added to the std to avoid division by zero, a finite number >= 0 (default 1e-6; TRL: 1e-4). */
   epsilon?: number;
-  /** Use the n - 1 (sample) std instead of the population std (default false). */
+  /** "grpo" only: the n - 1 (sample) std, as TRL and verl, instead of the population std (default false). */
   unbiasedStd?: boolean;
 }
 
@@ -48,9 +52,11 @@ export function grpoAdvantages(rewards: readonly number[], options: AdvantageOpt
     throw new TypeError(`${WHERE}: rewards must be an array, found ${describe(rewards)}`);
   const n = rewards.length;
   if (n === 0) return [];
-  for (const r of rewards) {
+  for (let i = 0; i < n; i++) {
+    const r: unknown = rewards[i];
+    // Named by index: a NaN or missing reward is usually one reward function failing on one completion.
     if (typeof r !== "number" || !Number.isFinite(r))
-      throw new RangeError(`${WHERE}: rewards must be finite numbers, got ${describe(r)}`);
+      throw new RangeError(`${WHERE}: rewards[${i}] must be a finite number, found ${describe(r)}`);
   }
   // No spread, no signal: zeros for any epsilon (even 0, which would otherwise give 0/0).
   if (rewards.every((r) => r === rewards[0])) return rewards.map(() => 0);
@@ -61,10 +67,13 @@ export function grpoAdvantages(rewards: readonly number[], options: AdvantageOpt
   const scaled = rewards.map((r) => r / scale);
   const mean = scaled.reduce((s, r) => s + r, 0) / n;
   const centred = scaled.map((r) => r - mean);
-  if ((options.variant ?? "grpo") === "dr-grpo") {
-    const out = centred.map((c) => c * scale);
+  const variant = options.variant ?? "grpo";
+  if (variant !== "grpo") {
+    // r_i - (sum - r_i) / (n - 1) = n / (n - 1) * (r_i - mean); n >= 2 here (a group of one is uniform).
+    const factor = variant === "rloo" ? n / (n - 1) : 1;
+    const out = centred.map((c) => c * factor * scale);
     if (out.some((a) => !Number.isFinite(a)))
-      throw new RangeError(`${WHERE}: the dr-grpo advantages of these rewards are too large for a number`);
+      throw new RangeError(`${WHERE}: the ${variant} advantages of these rewards are too large for a number`);
     return out;
   }
   const denom = options.unbiasedStd ? n - 1 : n;

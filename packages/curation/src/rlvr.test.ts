@@ -75,7 +75,7 @@ describe("grpoAdvantages option checks", () => {
 
   it("refuses an unknown variant or option key instead of running plain GRPO", () => {
     expect(() => adv([1, 0], { variant: "drgrpo" })).toThrow(
-      /option "variant" must be one of "grpo", "dr-grpo", found the string "drgrpo"/,
+      /option "variant" must be one of "grpo", "dr-grpo", "rloo", found the string "drgrpo"/,
     );
     expect(() => adv([1, 0], { varient: "dr-grpo" })).toThrow(
       /unknown option "varient" \(known: variant, epsilon, unbiasedStd\)/,
@@ -137,5 +137,155 @@ describe("passAtK", () => {
     expect(groupPassAtK([true, false, false, false], 2)).toBeCloseTo(0.5, 12);
     expect(() => passAtK(4, 1, 5)).toThrow(/k <= n/);
     expect(() => passAtK(4, 5, 1)).toThrow(/c <= n/);
+  });
+});
+
+describe("grpoAdvantages against the references (TRL GRPOTrainer, RLOO)", () => {
+  // TRL: advantages = (r - group mean) / (torch.std(group) + 1e-4), torch.std being the n - 1 std.
+  const trl = (r: number[]): number[] => {
+    const m = r.reduce((a, b) => a + b, 0) / r.length;
+    const sd = Math.sqrt(r.reduce((a, b) => a + (b - m) ** 2, 0) / (r.length - 1));
+    return r.map((x) => (x - m) / (sd + 1e-4));
+  };
+  // TRL RLOO: baseline_i = (sum - r_i) / (k - 1), advantage = r_i - baseline_i.
+  const rloo = (r: number[]): number[] => {
+    const s = r.reduce((a, b) => a + b, 0);
+    return r.map((x) => x - (s - x) / (r.length - 1));
+  };
+  const groups = [
+    [1, 0, 0, 1],
+    [1, 0, 0, 0],
+    [0.3, 0.7, 0.2],
+    [2, -1, 0.5, 0.5],
+  ];
+
+  it("{ unbiasedStd: true, epsilon: 1e-4 } gives TRL's numbers; the default (population std, 1e-6) does not", () => {
+    for (const r of groups) {
+      const ours = grpoAdvantages(r, { unbiasedStd: true, epsilon: 1e-4 });
+      ours.forEach((a, i) => {
+        expect(a).toBeCloseTo(trl(r)[i]!, 12);
+      });
+    }
+    // [1, 0, 0, 0]: TRL 1.4997, population std 1.7320.
+    expect(grpoAdvantages([1, 0, 0, 0])[0]).toBeCloseTo(1.732046807578115, 12);
+    expect(trl([1, 0, 0, 0])[0]).toBeCloseTo(1.4997000599880024, 12);
+  });
+
+  it('"rloo" is the leave-one-out baseline; a group of one or a uniform group gets zeros', () => {
+    for (const r of groups) {
+      grpoAdvantages(r, { variant: "rloo" }).forEach((a, i) => {
+        expect(a).toBeCloseTo(rloo(r)[i]!, 12);
+      });
+    }
+    expect(grpoAdvantages([1, 0, 0, 0], { variant: "rloo" })).toEqual([1, -1 / 3, -1 / 3, -1 / 3]);
+    expect(grpoAdvantages([1], { variant: "rloo" })).toEqual([0]);
+    expect(grpoAdvantages([0.5, 0.5], { variant: "rloo" })).toEqual([0, 0]);
+    expect(grpoAdvantages([4e307, -4e307], { variant: "rloo" })).toEqual([8e307, -8e307]);
+    expect(() => grpoAdvantages([1e308, -1e308], { variant: "rloo" })).toThrow(
+      /rloo advantages .* too large/,
+    );
+  });
+
+  it("names the index of a reward that is not a finite number", () => {
+    expect(() => grpoAdvantages([1, 0, Number.NaN])).toThrow(
+      /grpoAdvantages: rewards\[2\] must be a finite number, found number NaN/,
+    );
+    expect(() => grpoAdvantages([1, null as never])).toThrow(
+      /rewards\[1\] must be a finite number, found null/,
+    );
+  });
+});
+
+describe("groupPassAtK input checks", () => {
+  it("refuses anything but booleans, naming the index (0.5 or a verdict string would count as correct)", () => {
+    expect(() => groupPassAtK([1, 0, 0.5, 0] as never, 1)).toThrow(
+      /groupPassAtK: correct\[0\] must be true or false, found number 1/,
+    );
+    expect(() => groupPassAtK(["correct", "wrong"] as never, 1)).toThrow(
+      /correct\[0\] must be true or false, found the string "correct"/,
+    );
+  });
+
+  it("says when k is more than the group's samples, and names a k that is not an integer", () => {
+    expect(() => groupPassAtK([true, false], 4)).toThrow(
+      /groupPassAtK: k = 4 is more than the group's 2 samples/,
+    );
+    expect(() => groupPassAtK([], 1)).toThrow(/k = 1 is more than the group's 0 samples/);
+    expect(() => groupPassAtK([true, false], "1" as never)).toThrow(
+      /passAtK: k must be an integer, found the string "1"/,
+    );
+  });
+
+  it("is stable for large n (n = 200, k = 100) and matches the exact ratio of binomials", () => {
+    // Exact 1 - C(n-c, k) / C(n, k) with BigInt, to 15 digits.
+    const binom = (n: number, k: number): bigint => {
+      let r = 1n;
+      for (let i = 1; i <= k; i++) r = (r * BigInt(n - k + i)) / BigInt(i);
+      return r;
+    };
+    const exact = (n: number, c: number, k: number): number => {
+      const scale = 10n ** 18n;
+      return 1 - Number((binom(n - c, k) * scale) / binom(n, k)) / 1e18;
+    };
+    for (const [n, c, k] of [
+      [200, 1, 100],
+      [200, 3, 100],
+      [200, 17, 50],
+      [200, 60, 100],
+    ] as const) {
+      expect(passAtK(n, c, k)).toBeCloseTo(exact(n, c, k), 14);
+    }
+  });
+});
+
+describe("groupRewards input checks and truncation", () => {
+  const texts = ["\\boxed{18}", "\\boxed{17}", "no answer"];
+
+  it("refuses a grader verdict outside correct / wrong / no-answer, naming the response", () => {
+    const grader = () => ({ verdict: "right", extracted: "18", reason: "" }) as never;
+    expect(() => groupRewards(texts, "18", grader)).toThrow(
+      /groupRewards: responses\[0\]: the grader returned verdict the string "right"; a grader must return/,
+    );
+  });
+
+  it("refuses a gold that is not a string, and responses that are not strings or { text }", () => {
+    expect(() => groupRewards(texts, undefined as never, fakeGrader)).toThrow(
+      /groupRewards: gold must be a string \(the gold answer\), found nothing/,
+    );
+    expect(() => groupRewards(["\\boxed{18}", null] as never, "18", fakeGrader)).toThrow(
+      /groupRewards: responses\[1\] must be a string or \{ text, finishReason\? \}, found null/,
+    );
+    expect(() => groupRewards([{ completion: "\\boxed{18}" }] as never, "18", fakeGrader)).toThrow(
+      /groupRewards: responses\[0\]: text must be a string, found nothing/,
+    );
+    expect(() => groupRewards("\\boxed{18}" as never, "18", fakeGrader)).toThrow(
+      /groupRewards: responses must be an array, found the string/,
+    );
+  });
+
+  it("takes { text, finishReason }: a truncated response gets the no-answer reward, as in curation", () => {
+    const r = groupRewards(
+      [
+        { text: "\\boxed{18}", finishReason: "length" },
+        { text: "\\boxed{18}", finishReason: "stop" },
+        "\\boxed{18}",
+      ],
+      "18",
+      verifierGrader,
+      { noAnswer: -1 },
+    );
+    expect(r.verdicts).toEqual(["no-answer", "correct", "correct"]);
+    expect(r.rewards).toEqual([-1, 1, 1]);
+    expect(() => groupRewards([{ text: "x", finishReason: "eos" }] as never, "18", fakeGrader)).toThrow(
+      /responses\[0\]: finishReason must be "stop" or "length", found the string "eos"/,
+    );
+  });
+
+  it("grades like gradeRollouts: a wrong verdict with no extracted answer (verifier timeout) is no-answer", () => {
+    const grader = (text: string) =>
+      text === "slow"
+        ? { verdict: "wrong" as const, extracted: null, reason: "budget-exceeded" }
+        : fakeGrader(text, "18");
+    expect(groupRewards(["slow", "\\boxed{17}"], "18", grader, { noAnswer: -1 }).rewards).toEqual([-1, 0]);
   });
 });
