@@ -765,4 +765,37 @@ export const KNOWN_DISAGREEMENTS: Disagreement[] = [
     got: false,
     why: "Same: `\\sqrt{2} cm` keeps its unit because the head ends in `}`.",
   },
+  // Found by the 2026-11-29 audit of MATH500 / AIME / GSM8K golds and their common renderings.
+  {
+    label: "digits apart are not one number",
+    predicted: "1 2",
+    gold: "12",
+    expected: false,
+    got: true,
+    why: "False positive: the exact-match key dropped every space, and the LaTeX parser ignores spaces, so `1 2` (two numbers) read as 12. Spaced thousands (`1 000`) are still one number.",
+  },
+  {
+    label: "spaced mixed number is not its digits run together",
+    predicted: "1 1/2",
+    gold: r`\frac{11}{2}`,
+    expected: false,
+    got: true,
+    why: "False positive: `1 1/2` is the mixed number 1½ (Math-Verify reads `4 4/9` as 40/9), but it was read as 11/2.",
+  },
+  {
+    label: "spaced mixed number",
+    predicted: "1 1/2",
+    gold: r`\frac{3}{2}`,
+    expected: true,
+    got: false,
+    why: "Same cause, the other way: 1½ = 3/2 was refused.",
+  },
+  {
+    label: "negative spaced mixed number",
+    predicted: "-1 1/2",
+    gold: "-1.5",
+    expected: true,
+    got: false,
+    why: "The sign of a mixed number covers the whole number, as for `-1\\frac{1}{2}`.",
+  },
 ];

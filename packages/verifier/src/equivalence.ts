@@ -59,6 +59,7 @@ function contextOf(options: EquivalenceOptions, budget?: Budget): Context {
   };
 }
 
+const SPACED_NUMBERS = /^[-+]?[\d.,/]*\d\s+\d[\d\s.,/]*$/;
 const WORD_ANSWER = /^[A-Za-z][A-Za-z .'-]*[A-Za-z.]$/;
 const BASE_SUBSCRIPT = /^([0-9A-Za-z]+)_\{?(\d+)\}?$/;
 
@@ -145,6 +146,9 @@ function scalarsEqual(gold: string, pred: string, gPct: boolean, pPct: boolean, 
   )
     return false;
   if (maxNesting(gold) > MAX_PARSE_NESTING || maxNesting(pred) > MAX_PARSE_NESTING) return false;
+  // Bare numbers with only a space between them (`1 2`; `11 7/6`, which is no mixed number) are not one number:
+  // the LaTeX parser ignores the space and read `1 2` as 12, equal to the gold 12. (`\log_2 8` is LaTeX.)
+  if ((!gn && SPACED_NUMBERS.test(gold)) || (!pn && SPACED_NUMBERS.test(pred))) return false;
   ctx.budget.check();
 
   const gv = gn ? C.complex(gn.value) : constantValue(gold);

@@ -183,7 +183,15 @@ export function assignedValue(text: string): string | null {
   return SIMPLE_LHS.test(lhs) && rhs.length > 0 ? rhs : null;
 }
 
-/** A key for exact-match short-cuts: normalised text without whitespace, single-character groups unbraced (`52_{8}` = `52_8`). */
+/**
+ * A key for exact-match short-cuts: normalised text without whitespace, single-character groups unbraced
+ * (`52_{8}` = `52_8`). Whitespace between two digits stays (as one space): `1 2` is not `12`, nor `1 1/2` (the
+ * mixed number 1½) `11/2`; spaced thousands (`1 000`) are read as numbers by parseSimpleNumber instead.
+ */
 export function compactKey(text: string): string {
-  return text.replace(/\s+/g, "").replace(/([_^])\{(\w)\}/g, "$1$2");
+  return text
+    .replace(/\s+/g, (space: string, at: number, whole: string) =>
+      /\d/.test(whole[at - 1] ?? "") && /\d/.test(whole[at + space.length] ?? "") ? " " : "",
+    )
+    .replace(/([_^])\{(\w)\}/g, "$1$2");
 }

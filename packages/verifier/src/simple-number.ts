@@ -14,6 +14,25 @@ const DECIMAL = /^([-+])?(\d+(?:,\d{3})*|\d{1,3}(?: \d{3})+)?(\.\d+)?(?:[eE]([-+
 const FRACTION =
   /^([-+])?\s*(?:\\frac\{\s*(-?\d+(?:\.\d+)?)\s*\}\{\s*(-?\d+(?:\.\d+)?)\s*\}|(\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?))$/;
 
+/**
+ * A mixed number written with a space, `1 1/2` = 3/2 (`-1 1/2` = -3/2: the sign covers the whole number), as
+ * Math-Verify reads it; the whole part may have spaced thousands (`1 000 4/9`). Only a proper fraction: `11 7/6`
+ * is not a mixed number.
+ */
+const MIXED = /^([-+])?(\d{1,3}(?: \d{3})+|\d+)\s+(\d+)\s*\/\s*(\d+)$/;
+
+function mixed(text: string): SimpleNumber | null {
+  const m = MIXED.exec(text);
+  if (!m) return null;
+  const whole = Number((m[2] as string).replace(/ /g, ""));
+  const num = Number(m[3]);
+  const den = Number(m[4]);
+  if (!(den > 0) || num >= den) return null;
+  const value = (m[1] === "-" ? -1 : 1) * (whole + num / den);
+  if (!Number.isFinite(value)) return null;
+  return { value, integerDigits: null, negative: value < 0 };
+}
+
 function decimal(text: string): SimpleNumber | null {
   const m = DECIMAL.exec(text);
   if (!m || (m[2] === undefined && m[3] === undefined)) return null;
@@ -38,7 +57,7 @@ export function parseSimpleNumber(text: string): SimpleNumber | null {
   const d = decimal(t);
   if (d) return d;
   const f = FRACTION.exec(t);
-  if (!f) return null;
+  if (!f) return mixed(t);
   const num = Number(f[2] ?? f[4]);
   const den = Number(f[3] ?? f[5]);
   if (den === 0) return null;
