@@ -1,5 +1,6 @@
+import { groupRewards, verifierGrader } from "@ssb/curation";
 import { describe, expect, it } from "vitest";
-import { runLoop } from "./verifier-grpo-loop.js";
+import { PROBLEMS, runLoop } from "./verifier-grpo-loop.js";
 
 describe("verifier as an RLVR reward in a GRPO-style loop", () => {
   it("rewards equivalent forms, not hedges or unboxed answers", () => {
@@ -7,7 +8,19 @@ describe("verifier as an RLVR reward in a GRPO-style loop", () => {
     for (const rewards of candidateRewards) expect(rewards).toEqual([1, 1, 0, 0, 0]);
   });
 
-  it.each(["grpo", "dr-grpo"] as const)(
+  it("an unboxed answer gets no reward even when it is right, as with curation's verifierGrader", () => {
+    const { candidateRewards } = runLoop({ steps: 0 });
+    PROBLEMS.forEach((problem, i) => {
+      const unboxed = problem.candidates[4] as string;
+      expect(unboxed).not.toContain("\\boxed");
+      expect(candidateRewards[i]?.[4]).toBe(0);
+      expect(candidateRewards[i]).toEqual(
+        groupRewards(problem.candidates, problem.answer, verifierGrader).rewards,
+      );
+    });
+  });
+
+  it.each(["grpo", "dr-grpo", "rloo"] as const)(
     "%s: the mean reward rises and mass moves to correct answers",
     (variant) => {
       const { meanReward, probabilities } = runLoop({ steps: 40, variant, lr: variant === "grpo" ? 0.5 : 2 });

@@ -2,16 +2,19 @@
  * The verifier as an RLVR reward, in the smallest GRPO-style loop that still has every moving part:
  *
  *   sample a group of G completions per problem from a policy
- *   -> reward them with @ssb/verifier's accuracyReward (TRL's reward-function shape)
- *   -> group-relative advantages with @ssb/curation's grpoAdvantages ("grpo" or "dr-grpo")
+ *   -> reward them with @ssb/verifier's accuracyReward (TRL's reward-function shape), boxed answers only
+ *   -> group-relative advantages with @ssb/curation's grpoAdvantages ("grpo", "dr-grpo" or "rloo")
  *   -> policy-gradient step on log pi(completion) weighted by the advantage.
  *
  * The "policy" is a table: for each problem, a softmax over a handful of candidate completions (a correct
- * boxed answer, an equivalent one written differently, a wrong one, a hedge with two boxes, an unboxed one).
- * No model is needed, so the loop runs in milliseconds and shows what the verifier rewards: equivalent forms
- * count as correct, hedging and missing boxes do not. @ssb/grpo runs the same recipe on a real decoder.
+ * boxed answer, an equivalent one written differently, a wrong one, a hedge with two boxes, the right answer
+ * unboxed). No model is needed, so the loop runs in milliseconds and shows what the verifier rewards:
+ * equivalent forms count as correct, hedging and missing boxes do not. The reward reads only \boxed{}
+ * answers, as @ssb/grpo's default reward (curation's verifierGrader) and SSB's prompts do; accuracyReward's
+ * default rules also read "The answer is 1.5." and would reward it. @ssb/grpo runs the same recipe on a real
+ * decoder.
  *
- * Run: pnpm --filter @ssb/examples rlvr
+ * Run: pnpm --filter @ssb/examples rlvr [grpo|dr-grpo|rloo]
  */
 import { pathToFileURL } from "node:url";
 import { type AdvantageVariant, grpoAdvantages, mulberry32 } from "@ssb/curation";
@@ -32,7 +35,7 @@ export const PROBLEMS: ToyProblem[] = [
       "That is 1.5, i.e. \\boxed{1.5}.",
       "3/4 + 2 = 2.75, so \\boxed{2.75}.",
       "Either \\boxed{1.5} or \\boxed{2}.",
-      "The answer is one and a half.",
+      "The answer is 1.5.",
     ],
   },
   {
@@ -43,7 +46,7 @@ export const PROBLEMS: ToyProblem[] = [
       "So \\boxed{x = 3}.",
       "x = 9 / 2, \\boxed{4.5}.",
       "\\boxed{3} or \\boxed{-3}.",
-      "x is three.",
+      "So x = 3.",
     ],
   },
   {
@@ -54,7 +57,7 @@ export const PROBLEMS: ToyProblem[] = [
       "He keeps \\boxed{7.0} apples.",
       "12 + 5 = 17, \\boxed{17}.",
       "\\boxed{7} or maybe \\boxed{8}.",
-      "Seven apples.",
+      "Final answer: 7",
     ],
   },
 ];
@@ -98,8 +101,9 @@ export function runLoop(options: LoopOptions = {}): LoopResult {
   const G = options.groupSize ?? 8;
   const lr = options.lr ?? 0.5;
   const rng = mulberry32(options.seed ?? 1);
-  // TRL-shaped reward: completions plus dataset columns aligned with them (here the gold "answer").
-  const reward = accuracyReward({ correct: 1, wrong: 0, noAnswer: 0 });
+  // TRL-shaped reward: completions plus dataset columns aligned with them (here the gold "answer"). Boxed
+  // answers only: with the verifier's default rules "The answer is 1.5." would be rewarded as correct.
+  const reward = accuracyReward({ correct: 1, wrong: 0, noAnswer: 0, grading: { rules: ["boxed"] } });
   const logits = PROBLEMS.map((p) => p.candidates.map(() => 0));
   const meanReward: number[] = [];
   for (let step = 0; step < steps; step++) {
@@ -135,7 +139,9 @@ export function runLoop(options: LoopOptions = {}): LoopResult {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = runLoop({ log: (line) => console.log(line) });
+  const variant = (process.argv[2] ?? "grpo") as AdvantageVariant;
+  // dr-grpo and rloo advantages are not divided by the std (about 0.5 for 0/1 rewards): a larger step.
+  const result = runLoop({ variant, lr: variant === "grpo" ? 0.5 : 2, log: (line) => console.log(line) });
   PROBLEMS.forEach((problem, i) => {
     console.log(`\n${problem.question} (gold ${problem.answer})`);
     problem.candidates.forEach((c, j) => {
