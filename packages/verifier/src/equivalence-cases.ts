@@ -798,4 +798,28 @@ export const KNOWN_DISAGREEMENTS: Disagreement[] = [
     got: false,
     why: "The sign of a mixed number covers the whole number, as for `-1\\frac{1}{2}`.",
   },
+  {
+    label: "units after \\pi",
+    predicted: r`288\pi \text{ cubic units}`,
+    gold: r`288 \pi`,
+    expected: true,
+    got: false,
+    why: "Units were stripped only after a digit or a closing brace; Math-Verify strips them after any value.",
+  },
+  {
+    label: "square units after \\pi",
+    predicted: r`12\pi \text{ cm}^2`,
+    gold: r`12\pi`,
+    expected: true,
+    got: false,
+    why: "Same: `12\\pi cm^2` kept its unit.",
+  },
+  {
+    label: "a variable after \\pi is not a unit",
+    predicted: r`2\pi r`,
+    gold: r`2\pi`,
+    expected: false,
+    got: false,
+    why: "Guards the units-after-\\pi rule: only known units of two letters or more go.",
+  },
 ];

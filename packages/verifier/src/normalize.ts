@@ -75,8 +75,25 @@ const UNIT_WORDS = new Set(
 export const TRAILING_WORDS =
   /^(.*?[\d}]\s*)([a-zA-Z][a-zA-Z./]*(?:\s*\^\s*\{?\d\}?)?(?:(?:\s+|(?<=[\d}]))[a-zA-Z][a-zA-Z./]*(?:\s*\^\s*\{?\d\}?)?)*)\s*$/;
 
-/** `18 dollars`, `5 cm^2`, `12 square units`, `\\frac{270}{7} degrees`: drop trailing unit words after a value. */
+/**
+ * `18 dollars`, `5 cm^2`, `12 square units`, `\\frac{270}{7} degrees`, `12\\pi square units`: drop trailing unit
+ * words after a value.
+ */
 function stripTrailingUnits(text: string): { text: string; percent: boolean } {
+  const stripped = stripUnitsAfterValue(text);
+  if (stripped.text !== text) return stripped;
+  // After `\pi` as after a closing brace (TRAILING_WORDS wants the value to end in a digit or `}`): known
+  // units of two letters or more, so `2\pi r` keeps its `r`.
+  const pi = /\\pi(?![a-zA-Z])/g;
+  let last = -1;
+  for (let m = pi.exec(text); m !== null; m = pi.exec(text)) last = m.index + m[0].length;
+  if (last < 0) return stripped;
+  const tail = stripUnitsAfterValue(`}${text.slice(last)}`);
+  if (tail.text === `}${text.slice(last)}`) return stripped;
+  return { text: `${text.slice(0, last)}${tail.text.slice(1)}`.trim(), percent: tail.percent };
+}
+
+function stripUnitsAfterValue(text: string): { text: string; percent: boolean } {
   const m = TRAILING_WORDS.exec(text);
   if (!m) return { text, percent: false };
   const head = m[1] as string;
