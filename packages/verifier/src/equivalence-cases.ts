@@ -822,4 +822,12 @@ export const KNOWN_DISAGREEMENTS: Disagreement[] = [
     got: false,
     why: "Guards the units-after-\\pi rule: only known units of two letters or more go.",
   },
+  {
+    label: "thousands separators inside a fraction",
+    predicted: r`\frac{20,000}{\pi}`,
+    gold: r`\frac{20000}{\pi}`,
+    expected: true,
+    got: false,
+    why: "MATH500 gold `\\frac{20000}{\\pi}`: a comma inside a brace group cannot separate list items, so `20,000` there is one number (as `20{,}000` is).",
+  },
 ];

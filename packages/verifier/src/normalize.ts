@@ -144,6 +144,11 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
   s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*/g, "");
   s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits)(?![a-zA-Z])/g, "");
   s = s.replace(/\{,\}/g, ",").replace(/,\s*\\!\s*/g, ",");
+  // A number with thousands separators alone in a group is one number: `\frac{20,000}{\pi}`.
+  s = s.replace(
+    /(?<!\\)\{\s*(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?)\s*\}/g,
+    (_m, n: string) => `{${n.replace(/,/g, "")}}`,
+  );
   // Spacing commands become spaces; a `\\` row break (even one followed by a space) is kept whole.
   s = s.replace(/\\\\|\\[,:;! ]|\\q?quad(?![a-zA-Z])|~/g, (m) => (m === "\\\\" ? m : " "));
 
