@@ -60,11 +60,14 @@ export function grpoAdvantages(rewards: readonly number[], options: AdvantageOpt
   }
   // No spread, no signal: zeros for any epsilon (even 0, which would otherwise give 0/0).
   if (rewards.every((r) => r === rewards[0])) return rewards.map(() => 0);
-
   // Work on rewards scaled into [-1, 1]: sums and squares of huge rewards (1e308) would overflow to
   // Infinity and turn every advantage into 0 or NaN. (r - mean) / (std + eps) = c' / (std' + eps / scale).
   const scale = Math.max(...rewards.map((r) => Math.abs(r)));
   const scaled = rewards.map((r) => r / scale);
+  // Rewards that differ only by rounding (0.1 + 0.2 and 0.3, from summing reward parts in another order) have
+  // no spread either: with epsilon 0 the std normalisation would blow that difference up to advantages of +-1.
+  const spread = Math.max(...scaled) - Math.min(...scaled);
+  if (spread <= 8 * Number.EPSILON) return rewards.map(() => 0);
   const mean = scaled.reduce((s, r) => s + r, 0) / n;
   const centred = scaled.map((r) => r - mean);
   const variant = options.variant ?? "grpo";

@@ -186,6 +186,14 @@ describe("grpoAdvantages against the references (TRL GRPOTrainer, RLOO)", () => 
     );
   });
 
+  it("rewards equal up to rounding are a uniform group: zeros, not +-1, with epsilon 0", () => {
+    const r = [0.1 + 0.2, 0.3, 0.3]; // 0.30000000000000004, 0.3, 0.3
+    expect(grpoAdvantages(r, { epsilon: 0 })).toEqual([0, 0, 0]);
+    expect(grpoAdvantages(r, { variant: "rloo" })).toEqual([0, 0, 0]);
+    // A real difference, however small in absolute terms, is kept.
+    expect(grpoAdvantages([3e-17, 0, 0], { epsilon: 0 })[0]).toBeCloseTo(Math.SQRT2, 12);
+  });
+
   it("names the index of a reward that is not a finite number", () => {
     expect(() => grpoAdvantages([1, 0, Number.NaN])).toThrow(
       /grpoAdvantages: rewards\[2\] must be a finite number, found number NaN/,
