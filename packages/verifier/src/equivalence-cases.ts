@@ -830,4 +830,28 @@ export const KNOWN_DISAGREEMENTS: Disagreement[] = [
     got: false,
     why: "MATH500 gold `\\frac{20000}{\\pi}`: a comma inside a brace group cannot separate list items, so `20,000` there is one number (as `20{,}000` is).",
   },
+  {
+    label: "ordered pair named on the left",
+    predicted: "(a,b) = (15,-29)",
+    gold: "(15,-29)",
+    expected: true,
+    got: false,
+    why: "MATH500 asks 'Enter the ordered pair (a,b)' and models answer `(a,b) = (15,-29)`; `x = 5` was already read as 5, a tuple of names was not (Math-Verify takes the last side of an equation).",
+  },
+  {
+    label: "polar point named on the left",
+    predicted: r`(r,\theta) = (3, \frac{\pi}{2})`,
+    gold: r`\left( 3, \frac{\pi}{2} \right)`,
+    expected: true,
+    got: false,
+    why: "Same, with a command name (MATH500 gold verbatim).",
+  },
+  {
+    label: "ordered pair named on the left, swapped",
+    predicted: "(a,b) = (-29,15)",
+    gold: "(15,-29)",
+    expected: false,
+    got: false,
+    why: "Guards the rule above: the pair stays ordered.",
+  },
 ];

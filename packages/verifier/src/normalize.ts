@@ -194,9 +194,16 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
   return { text: s, percent };
 }
 
-const SIMPLE_LHS = /^(?:[a-zA-Z](?:_\{?\w+\}?)?|\\[a-zA-Z]+|[a-zA-Z]\([a-z]\))$/;
+const NAME = String.raw`(?:[a-zA-Z](?:_\{?\w+\}?)?|\\[a-zA-Z]+)`;
+/** A lone name (`x`, `x_1`, `\theta`), `f(x)`, or a tuple of names (`(a,b)`, `(r, \theta)`). */
+const SIMPLE_LHS = new RegExp(
+  String.raw`^(?:${NAME}|[a-zA-Z]\([a-z]\)|\(\s*${NAME}(?:\s*,\s*${NAME})+\s*\))$`,
+);
 
-/** `x = 5`, `\theta = 30`, `f(x) = 2x`: the right-hand side, when the left is a lone name; else null. */
+/**
+ * `x = 5`, `\theta = 30`, `f(x) = 2x`, `(a,b) = (15,-29)`: the right-hand side, when the left is a lone name or
+ * a tuple of names; else null.
+ */
 export function assignedValue(text: string): string | null {
   const eq = text.indexOf("=");
   if (eq < 0 || text.indexOf("=", eq + 1) >= 0) return null;
