@@ -30,6 +30,11 @@ export interface RewardResponse {
 export interface GroupRewards {
   rewards: number[];
   verdicts: Verdict[];
+  /**
+   * Each response's extracted final answer (null when none), e.g. for groupByEquivalence to find the majority
+   * answer without grading the group again.
+   */
+  extracted: (string | null)[];
   correct: boolean[];
 }
 
@@ -67,18 +72,20 @@ export function groupRewards(
   checkGold(gold, where);
   if (!Array.isArray(responses))
     throw new TypeError(`${where}: responses must be an array, found ${describe(responses)}`);
-  const verdicts = responses.map((r: unknown, i) => {
+  const outcomes = responses.map((r: unknown, i) => {
     const at = `${where}: responses[${i}]`;
-    if (typeof r === "string") return gradeResponse(r, undefined, gold, grader, true, at).verdict;
+    if (typeof r === "string") return gradeResponse(r, undefined, gold, grader, true, at);
     if (typeof r !== "object" || r === null)
       throw new TypeError(`${at} must be a string or { text, finishReason? }, found ${describe(r)}`);
     const { text, finishReason } = r as { text?: unknown; finishReason?: unknown };
     if (finishReason !== undefined && finishReason !== "stop" && finishReason !== "length")
       throw new TypeError(`${at}: finishReason must be "stop" or "length", found ${describe(finishReason)}`);
-    return gradeResponse(text, finishReason, gold, grader, true, at).verdict;
+    return gradeResponse(text, finishReason, gold, grader, true, at);
   });
+  const verdicts = outcomes.map((o) => o.verdict);
   return {
     verdicts,
+    extracted: outcomes.map((o) => o.extracted ?? null),
     correct: verdicts.map((v) => v === "correct"),
     rewards: verdicts.map((v) => (v === "correct" ? s.correct : v === "wrong" ? s.wrong : s.noAnswer)),
   };

@@ -28,6 +28,8 @@ describe("groupRewards", () => {
     expect(r.verdicts).toEqual(["correct", "correct", "wrong", "no-answer"]);
     expect(r.rewards).toEqual([1, 1, 0, 0]);
     expect(r.correct).toEqual([true, true, false, false]);
+    // The extracted answers, for a majority vote without grading again.
+    expect(r.extracted).toEqual(["18", "18.0", "17", null]);
     const shaped = groupRewards(texts, "18", fakeGrader, { correct: 1, wrong: 0, noAnswer: -0.5 });
     expect(shaped.rewards).toEqual([1, 1, 0, -0.5]);
   });
@@ -192,6 +194,23 @@ describe("grpoAdvantages against the references (TRL GRPOTrainer, RLOO)", () => 
     expect(grpoAdvantages(r, { variant: "rloo" })).toEqual([0, 0, 0]);
     // A real difference, however small in absolute terms, is kept.
     expect(grpoAdvantages([3e-17, 0, 0], { epsilon: 0 })[0]).toBeCloseTo(Math.SQRT2, 12);
+  });
+
+  it("TRL's scale_rewards=\"batch\" is dr-grpo divided by the batch's sample std + 1e-4 (README recipe)", () => {
+    const batch = [
+      [1, 0, 0, 0],
+      [1, 1, 0, 1],
+    ];
+    const all = batch.flat();
+    const m = all.reduce((a, b) => a + b, 0) / all.length;
+    const s = Math.sqrt(all.reduce((a, b) => a + (b - m) ** 2, 0) / (all.length - 1));
+    for (const g of batch) {
+      const gm = g.reduce((a, b) => a + b, 0) / g.length;
+      const trlBatch = g.map((r) => (r - gm) / (s + 1e-4));
+      grpoAdvantages(g, { variant: "dr-grpo" }).forEach((a, i) => {
+        expect(a / (s + 1e-4)).toBeCloseTo(trlBatch[i]!, 12);
+      });
+    }
   });
 
   it("names the index of a reward that is not a finite number", () => {
