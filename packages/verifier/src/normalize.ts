@@ -47,6 +47,8 @@ function unwrapCommands(text: string, commands: readonly string[]): string {
   return out + text.slice(last);
 }
 
+const MAX_UNWRAP_PASSES = 4;
+
 function binomial(n: number, k: number): string {
   if (k > n) return "0";
   let r = 1;
@@ -161,7 +163,13 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
   }
   s = s.replace(/\\\$|\$/g, "");
 
-  s = unwrapCommands(s, TEXT_COMMANDS);
+  // Nested wrappers (`\boxed{\text{(C)}}`, `\textbf{\text{Evelyn}}`) need a pass per level; a few passes cover
+  // what answers use and keep 10^4-deep adversarial nesting linear.
+  for (let pass = 0; pass < MAX_UNWRAP_PASSES; pass++) {
+    const unwrapped = unwrapCommands(s, TEXT_COMMANDS);
+    if (unwrapped === s) break;
+    s = unwrapped;
+  }
   // The real line, however it is written, is the interval (-∞, ∞).
   s = s.replace(/\\mathbb\s*\{?\s*R\s*\}?|^all real numbers$/g, "(-\\infty,\\infty)");
 
