@@ -49,6 +49,25 @@ function unwrapCommands(text: string, commands: readonly string[]): string {
 
 const MAX_UNWRAP_PASSES = 4;
 
+/**
+ * `\frac{\sqrt{3}}3` → `\frac{\sqrt{3}}{3}`: an unbraced one-character denominator after a numerator with
+ * groups inside (the regex before this handles flat numerators). Each `\frac` scans to its numerator's end, so
+ * only answer-sized text is scanned (quadratic at worst in deeply nested input).
+ */
+function braceFractionDenominators(text: string): string {
+  if (text.length > 2_000 || !text.includes("\\frac")) return text;
+  let out = text;
+  const frac = /\\frac\s*\{/g;
+  for (let m = frac.exec(out); m !== null; m = frac.exec(out)) {
+    const close = matchBrace(out, m.index + m[0].length - 1);
+    if (close < 0) break;
+    const at = close + (/^\s*/.exec(out.slice(close)) as RegExpExecArray)[0].length;
+    const ch = out[at] ?? "";
+    if (/^[0-9a-zA-Z]$/.test(ch)) out = `${out.slice(0, at)}{${ch}}${out.slice(at + 1)}`;
+  }
+  return out;
+}
+
 function binomial(n: number, k: number): string {
   if (k > n) return "0";
   let r = 1;
@@ -176,6 +195,7 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
   s = s.replace(/\\frac\s*(\d)\s*(\d)/g, "\\frac{$1}{$2}");
   s = s.replace(/\\frac\s*(\\?[a-zA-Z]+|\d)\s*\{/g, "\\frac{$1}{");
   s = s.replace(/\\frac\s*(\{[^{}]*\})\s*(\d|[a-zA-Z])/g, "\\frac$1{$2}");
+  s = braceFractionDenominators(s);
   s = s.replace(/\\sqrt\s*(\d+|[a-zA-Z])/g, "\\sqrt{$1}");
   // The LaTeX parser does not know `\binom`; integer binomials become their value.
   s = s.replace(/\\binom\s*\{\s*(\d{1,4})\s*\}\s*\{\s*(\d{1,4})\s*\}/g, (_m, n: string, k: string) =>
