@@ -2,7 +2,13 @@ export { type CuratedProblem, curateProblem, type SelectionConfig } from "./cura
 export { type GradeRolloutsOptions, gradeRollout, gradeRollouts } from "./grade-rollouts.js";
 export { type AnswerEquivalence, exactMatch, type GradeOutcome, type Grader } from "./grader.js";
 export { type AnswerGroup, groupByEquivalence } from "./group-answers.js";
-export { BINARY_REWARD, type GroupRewards, groupRewards, type RewardScheme } from "./group-rewards.js";
+export {
+  BINARY_REWARD,
+  type GroupRewards,
+  groupRewards,
+  type RewardResponse,
+  type RewardScheme,
+} from "./group-rewards.js";
 export { type AdvantageOptions, type AdvantageVariant, grpoAdvantages } from "./grpo-advantages.js";
 export { type JsonlLine, readJsonl, readJsonlRecords } from "./jsonl.js";
 export { type Journal, openJournal, problemIdKey } from "./jsonl-journal.js";
