@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { EXPORT_LOCK_FILE } from "@ssb/model";
 import { afterAll, describe, expect, it } from "vitest";
-import { distillSettings } from "./commands.js";
+import { distillSettings, rolloutCommand } from "./commands.js";
 import { DEFAULT_CONFIG } from "./default-config.js";
 import { type MainIo, main } from "./main.js";
 import { trainConfigOf } from "./stage-distill.js";
@@ -71,7 +71,7 @@ describe("ssb subcommands", () => {
       [
         asFile,
         2,
-        `ssb: --out ${asFile} is a file; give a folder\nrun \`ssb export-onnx --help\` for usage\n`,
+        `ssb: --out ${asFile} is a file; give a folder\nRun "ssb export-onnx --help" for the options.\n`,
       ],
       [
         busy,
@@ -174,8 +174,25 @@ describe("ssb subcommands", () => {
     for (const [argv, message] of cases) {
       const c = capture();
       expect(await main(argv, c.io), argv.join(" ")).toBe(2);
-      expect(c.err()).toBe(`ssb: ${message}\nrun \`ssb ${argv[0]} --help\` for usage\n`);
+      expect(c.err()).toBe(`ssb: ${message}\nRun "ssb ${argv[0]} --help" for the options.\n`);
     }
+  });
+
+  it("rollout is ssb-rollout's CLI under its own name: the help and a mistake say `ssb rollout`", async () => {
+    const c = capture();
+    const err = { write: (text: string) => c.io.stderr.write(text) } as unknown as NodeJS.WriteStream;
+    const run = (argv: string[]) =>
+      rolloutCommand(argv, { out: err, err }).then((code) => ({ code, text: c.err() }));
+    const typo = await run(["--temprature", "0.5"]);
+    expect(typo.code).toBe(2);
+    // A user who installed only the ssb CLI may have no ssb-rollout on the PATH to ask for --help.
+    expect(typo.text).toBe(
+      'ssb rollout: unknown option --temprature (did you mean --temperature?)\nRun "ssb rollout --help" for the options.\n',
+    );
+    const help = await run(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.text).toContain("Usage: ssb rollout --model DIR --problems FILE --out FILE [options]");
+    expect(help.text).not.toContain("ssb-rollout");
   });
 
   it("refuses a flag given twice and a number that is not written as one, naming the flag", async () => {

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { checkPath } from "@ssb/cli-kit";
 import { resolveTrainConfig, runTraining, type TrainConfig, type TrainConfigInput } from "@ssb/distill";
 import { ExportOutBusyError, ExportOutConflictError, ExportOutNotFolderError, exportOnnx } from "@ssb/model";
-import { runCli as runRolloutCli } from "@ssb/rollout";
+import { type CliIo as RolloutCliIo, runCli as runRolloutCli } from "@ssb/rollout";
 import { gradeJsonLine } from "@ssb/verifier";
 import {
   type CliOptions,
@@ -544,7 +544,7 @@ function exportError(error: unknown): unknown {
   return error;
 }
 
-/** `ssb rollout`: @ssb/rollout's own CLI. */
-export function rolloutCommand(argv: string[]): Promise<number> {
-  return runRolloutCli(argv);
+/** `ssb rollout`: @ssb/rollout's own CLI, under this command's name (its messages and help say `ssb rollout`). */
+export function rolloutCommand(argv: string[], io?: RolloutCliIo): Promise<number> {
+  return runRolloutCli(argv, io, "ssb rollout");
 }

@@ -1,6 +1,6 @@
 /** `ssb`: argument handling and dispatch; returns the exit code (0 ok, 1 failure, 2 usage error). */
 import { parseArgs } from "node:util";
-import { checkPath } from "@ssb/cli-kit";
+import { checkPath, usageHint } from "@ssb/cli-kit";
 import { type CliOptions, parseCommandLine, refuseRepeatedOptions } from "./cli-args.js";
 import {
   type CommandIo,
@@ -142,10 +142,9 @@ export async function main(argv: string[], io: MainIo = defaultIo): Promise<numb
       error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     io.stderr.write(`ssb: ${message}\n`);
     if (usage) {
-      // The command's own help, where the flags it was given wrong are described.
-      const help =
-        command !== undefined && COMMANDS.includes(command) ? `ssb ${command} --help` : "ssb --help";
-      io.stderr.write(`run \`${help}\` for usage\n`);
+      // The command's own help, where the flags it was given wrong are described, in every ssb CLI's words.
+      const program = command !== undefined && COMMANDS.includes(command) ? `ssb ${command}` : "ssb";
+      io.stderr.write(`${usageHint(program)}\n`);
       return 2;
     }
     if (!(error instanceof ConfigError) && process.env.SSB_DEBUG)

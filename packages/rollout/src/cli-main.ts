@@ -83,9 +83,6 @@ Each flag is given once, but --stop and --stop-id, which add up.
 /** A mistake in the command line (exit 2): @ssb/cli-kit's UsageError, under this package's older name. */
 export { CliUsageError };
 
-/** The line after a usage error. */
-export const SEE_HELP = usageHint("ssb-rollout");
-
 export interface CliOptions {
   model: string;
   /** Problems JSONL, or (teacherPrompts true) curation's teacher-prompts.jsonl. */
@@ -352,9 +349,15 @@ export interface CliIo {
   err: NodeJS.WriteStream;
 }
 
+/**
+ * Runs ssb-rollout on `argv`; returns the exit code. `program` is the name its messages and help go by:
+ * `ssb rollout` (the ssb CLI's subcommand) says so, since a user who installed the ssb CLI alone may have no
+ * `ssb-rollout` on the PATH to run `--help` with.
+ */
 export async function runCli(
   argv: string[],
   io: CliIo = { out: process.stdout, err: process.stderr },
+  program = "ssb-rollout",
 ): Promise<number> {
   let options: CliOptions | "help";
   try {
@@ -362,20 +365,20 @@ export async function runCli(
   } catch (e) {
     if (e instanceof CliUsageError) {
       // The error and where to look, not the whole help, which would scroll the error out of sight.
-      io.err.write(`ssb-rollout: ${e.message}\n${SEE_HELP}\n`);
+      io.err.write(`${program}: ${e.message}\n${usageHint(program)}\n`);
       return 2;
     }
     throw e;
   }
   if (options === "help") {
-    io.out.write(USAGE);
+    io.out.write(USAGE.replaceAll("ssb-rollout", program));
     return 0;
   }
   let generator: Generator | null = null;
   // Ctrl-C (or SIGTERM) stops the job after the current step; what finished is saved, and rerunning the
   // same command resumes. A second signal quits at once (the output stays consistent: it is only appended).
   const stop = stopOnSignals((signal) =>
-    io.err.write(`\nssb-rollout: ${signal}: saving what has finished (${signal} again to quit at once)\n`),
+    io.err.write(`\n${program}: ${signal}: saving what has finished (${signal} again to quit at once)\n`),
   );
   try {
     if (options.captureDir !== undefined) checkCaptureDir(options.captureDir);
@@ -420,7 +423,7 @@ export async function runCli(
         flushEvery: options.flushEvery,
         onProgress,
         signal: stop.signal,
-        warn: (m) => io.err.write(`ssb-rollout: ${m}\n`),
+        warn: (m) => io.err.write(`${program}: ${m}\n`),
         ...(capture ? { capture } : {}),
       });
     } else {
@@ -434,7 +437,7 @@ export async function runCli(
         flushEvery: options.flushEvery,
         onProgress,
         signal: stop.signal,
-        warn: (m) => io.err.write(`ssb-rollout: ${m}\n`),
+        warn: (m) => io.err.write(`${program}: ${m}\n`),
       };
       if (options.refill !== undefined) job.refill = options.refill;
       if (capture) job.capture = capture;
@@ -443,20 +446,20 @@ export async function runCli(
     bar?.finish();
     const done = summary.skipped + summary.written;
     io.err.write(
-      `ssb-rollout: ${summary.written} new, ${summary.skipped} already done, ${done}/${summary.total} of this job in ${options.out}; ${summary.generatedTokens} tokens in ${summary.seconds.toFixed(1)} s (${summary.tokensPerSecond.toFixed(0)} tok/s) on ${generator.session.executionProvider}\n`,
+      `${program}: ${summary.written} new, ${summary.skipped} already done, ${done}/${summary.total} of this job in ${options.out}; ${summary.generatedTokens} tokens in ${summary.seconds.toFixed(1)} s (${summary.tokensPerSecond.toFixed(0)} tok/s) on ${generator.session.executionProvider}\n`,
     );
     if (summary.interrupted) {
-      io.err.write("ssb-rollout: interrupted; rerun the same command to resume\n");
+      io.err.write(`${program}: interrupted; rerun the same command to resume\n`);
       return 130;
     }
     return 0;
   } catch (e) {
     if (e instanceof CliUsageError) {
-      io.err.write(`ssb-rollout: ${e.message}\n`);
+      io.err.write(`${program}: ${e.message}\n`);
       return 2;
     }
     if (e instanceof RolloutError || e instanceof ModelFileError || e instanceof LogitStoreError) {
-      io.err.write(`ssb-rollout: ${e.message}\n`);
+      io.err.write(`${program}: ${e.message}\n`);
       return 1;
     }
     throw e;

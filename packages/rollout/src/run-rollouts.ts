@@ -199,7 +199,7 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
     },
     // Outputs written before the model fingerprint (or the provider) was stored lack it; it is added on their
-    // next run (their records' provider is then taken to be this run's: it was not known).
+    // next run (their records' provider is then listed as "unknown": it was not recorded).
     {
       mayChange: ["n"],
       addedLater: ["modelFingerprint", "executionProvider"],
