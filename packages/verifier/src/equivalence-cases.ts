@@ -870,4 +870,28 @@ export const KNOWN_DISAGREEMENTS: Disagreement[] = [
     got: false,
     why: "`\\frac{1}2` was braced but `\\frac{\\sqrt{3}}3` was not (the numerator has a group inside), and the parser refused it; Math-Verify fixes malformed fractions.",
   },
+  {
+    label: "a letter glued to a number is a variable",
+    predicted: "4",
+    gold: "4m",
+    expected: false,
+    got: true,
+    why: "False positive: `m`, `s`, `h`, `g`, `l` are unit words, and were stripped after a digit even without a space, so the algebraic answer `4m` equalled 4. `4 m` and `4\\text{m}` still lose their unit.",
+  },
+  {
+    label: "a spaced one-letter unit still goes",
+    predicted: r`4\text{ m}`,
+    gold: "4",
+    expected: true,
+    got: true,
+    why: "Guards the rule above.",
+  },
+  {
+    label: "a scaling word is not a unit",
+    predicted: "3 halves",
+    gold: "3",
+    expected: false,
+    got: true,
+    why: "False positive: any run of words after a number was dropped as units, so `3 halves` (3/2) and `5 million` equalled 3 and 5.",
+  },
 ];

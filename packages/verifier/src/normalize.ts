@@ -86,6 +86,9 @@ const UNIT_WORDS = new Set(
   ).split(" "),
 );
 
+const SCALING_WORDS =
+  /^(?:hundred|thousand|million|billion|trillion|dozen|score|half|halves|thirds?|quarters?|(?:four|fif|six|seven|eigh|nin|ten|hundred|thousand)ths?)s?$/;
+
 /**
  * A value, then words (each optionally `^2`) to the end. Words are separated by spaces, or by nothing after an
  * exponent (`m^2s`), so there is one way to split a run of letters into words: the former pattern,
@@ -128,8 +131,12 @@ function stripUnitsAfterValue(text: string): { text: string; percent: boolean } 
   const spaced = /\s$/.test(head) || words.length > 1;
   // After a digit, known units go (`5cm`, `5 m`), and with a space any run of real words (`18 apples`); after a
   // closing brace (`\\frac{1}{2} inches`) only known units of two letters or more, so `\\frac{1}{2} x` survives.
-  const known = words.every((w) => UNIT_WORDS.has(w) && (afterDigit || w.length >= 2));
-  const wordy = afterDigit && spaced && words.every((w) => /^[a-z]{3,}$/.test(w));
+  // One letter glued to a number (`4m`, `2s`) is a product with a variable, as LaTeX reads it (`4m` equalled 4);
+  // with a space (`4 m`, or `4\text{m}` unwrapped) it is a unit.
+  const gap = /\s$/.test(head);
+  const known = words.every((w) => UNIT_WORDS.has(w) && (w.length >= 2 || (afterDigit && gap)));
+  // Words that scale the value are not units: `5 million` is not 5, `3 halves` not 3.
+  const wordy = afterDigit && spaced && words.every((w) => /^[a-z]{3,}$/.test(w) && !SCALING_WORDS.test(w));
   if (!known && !wordy) return { text, percent: false };
   const percent = words.some((w) => w === "percent");
   return { text: head.trim(), percent };
