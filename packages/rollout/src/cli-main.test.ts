@@ -2,6 +2,7 @@ import { cpSync, existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os, { availableParallelism } from "node:os";
 import path from "node:path";
+import { openLogitStore } from "@ssb/logit-store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
 import { parseCliArgs, runCli } from "./cli-main.js";
@@ -138,6 +139,7 @@ describe("ssb-rollout arguments", () => {
       [[...cap, "--capture-k", "1000000000000"], "--capture-k: expected an integer >= 1 and <= 65536"],
       [["--capture-k", "5"], "--capture-k needs --capture-logits DIR"],
       [["--capture-dtype", "float32"], "--capture-dtype needs --capture-logits DIR"],
+      [["--capture-zstd"], "--capture-zstd needs --capture-logits DIR"],
       [
         ["--n", "1000000000000"],
         '--n: expected an integer >= 1 and <= 16777216 (pairs one job takes), found "1000000000000"',
@@ -368,6 +370,47 @@ describe("ssb-rollout arguments", () => {
       `ssb-rollout: note: ${out} also holds 6 record(s) of 2 problem(s) not in this job (first: "b"; a smaller --limit or another problems file?); they are kept as they are`,
     );
     expect(limited.text()).toMatch(/0 new, 3 already done, 3\/3 of this job/);
+  });
+
+  it("--capture-zstd compresses the logit shards and changes no value read back; a resume may switch it", async () => {
+    const problems = path.join(work, "zstd.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "1+1?"}\n{"id": "b", "question": "2+2?"}\n');
+    const run = async (name: string, limit: string, zstd: boolean) => {
+      const args = [
+        ...["--model", modelDir, "--problems", problems, "--out", path.join(work, `${name}.jsonl`)],
+        ...["--capture-logits", path.join(work, `${name}-logits`), "--limit", limit, "--max-new-tokens", "4"],
+        ...(zstd ? ["--capture-zstd"] : []),
+      ];
+      expect(await runCli(args, { out: sink().stream, err: sink().stream })).toBe(0);
+    };
+    await run("plain", "2", false);
+    await run("packed", "1", true);
+    await run("packed", "2", false); // resumed without it: the new shard is plain, the first stays compressed
+    const shards = (name: string) =>
+      JSON.parse(readFileSync(path.join(work, `${name}-logits`, "manifest.json"), "utf8")).shards.map(
+        (s: { compression: string | null }) => s.compression,
+      );
+    expect(shards("plain")).toEqual([null]);
+    expect(shards("packed")).toEqual(["zstd", null]);
+    const keys = readFileSync(path.join(work, "plain.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).logitKey as string);
+    expect(keys).toHaveLength(2);
+    const plain = await openLogitStore(path.join(work, "plain-logits"));
+    const packed = await openLogitStore(path.join(work, "packed-logits"));
+    try {
+      for (const key of keys) {
+        const [x, y] = [plain.read(key), packed.read(key)];
+        expect(y.tokenIds).toEqual(x.tokenIds);
+        expect(y.topkIds).toEqual(x.topkIds);
+        expect(y.topkLogits).toEqual(x.topkLogits);
+        expect(y.logSumExp).toEqual(x.logSumExp);
+      }
+    } finally {
+      plain.close();
+      packed.close();
+    }
   });
 
   it("a job refused after it made the --out folder leaves no folder behind", async () => {

@@ -53,7 +53,10 @@ export function openJobStore(
       dtype: capture.dtype ?? "float16",
       captureTemperature,
     },
-    { ownFiles: (name) => own !== null && (name === own || name.startsWith(`${own}.`)) },
+    {
+      ownFiles: (name) => own !== null && (name === own || name.startsWith(`${own}.`)),
+      compression: capture.compression ?? null,
+    },
   );
 }
 

@@ -41,6 +41,11 @@ export interface LogitCaptureJob {
   k?: number;
   /** Storage type of the logits (default float16). */
   dtype?: LogitDtype;
+  /**
+   * "zstd": ZSTD-compress the store's new shards (27-49% smaller files; see @ssb/logit-store). Default none.
+   * Compression is recorded per shard and changes no value read back, so a resumed job may change it.
+   */
+  compression?: "zstd" | null;
 }
 
 export interface RolloutJobOptions {
@@ -75,10 +80,12 @@ const ROLLOUT_JOB_KEYS = Object.keys({
   signal: true,
   warn: true,
 } satisfies Record<keyof RolloutJobOptions, true>);
-export const CAPTURE_JOB_KEYS = Object.keys({ dir: true, k: true, dtype: true } satisfies Record<
-  keyof LogitCaptureJob,
-  true
->);
+export const CAPTURE_JOB_KEYS = Object.keys({
+  dir: true,
+  k: true,
+  dtype: true,
+  compression: true,
+} satisfies Record<keyof LogitCaptureJob, true>);
 
 /**
  * What a call did. `written + skipped` are the job's pairs in the output when it returns (all `total` of them
