@@ -587,6 +587,14 @@ export const OPTION_CASES: (readonly [string, string, string, EquivalenceOptions
   ["a small number is not zero", "0.0000000001", "0", {}, false],
   ["explicit absolute tolerance near zero", "0.0000000001", "0", { absoluteTolerance: 1e-9 }, true],
   ["near zero outside absolute tolerance", "0.001", "0", {}, false],
+  // A written integer is exact under the default tolerances; a caller who passes one asks for approximate answers.
+  [
+    "integer vs decimal with an explicit tolerance",
+    "1000000.5",
+    "1000000",
+    { relativeTolerance: 1e-6 },
+    true,
+  ],
 ];
 
 export interface Disagreement {
@@ -893,5 +901,37 @@ export const KNOWN_DISAGREEMENTS: Disagreement[] = [
     expected: false,
     got: true,
     why: "False positive: any run of words after a number was dropped as units, so `3 halves` (3/2) and `5 million` equalled 3 and 5.",
+  },
+  {
+    label: "a written integer is exact against a decimal",
+    predicted: "1000000.5",
+    gold: "1000000",
+    expected: false,
+    got: true,
+    why: "False positive: integers compared exactly only with integers; against a decimal the relative tolerance (1e-6) applied, so any integer above 10^6 matched decimals within 1 of it. Math-Verify (6 decimal places) refuses it too.",
+  },
+  {
+    label: "a written integer is exact against a computed integer",
+    predicted: "14348908",
+    gold: "3^{15}",
+    expected: false,
+    got: true,
+    why: "False positive: 3^15 = 14348907, and an off-by-one integer was within the relative tolerance.",
+  },
+  {
+    label: "a written integer is not a rounded multiple of pi",
+    predicted: "3141593",
+    gold: r`1000000\pi`,
+    expected: false,
+    got: true,
+    why: "False positive: the exact answer is not an integer; the rounded one was within the relative tolerance.",
+  },
+  {
+    label: "a computed integer with float residue still equals its integer",
+    predicted: "2",
+    gold: r`\sqrt{2}^2`,
+    expected: true,
+    got: true,
+    why: "Guards the exact-integer rule: (sqrt 2)^2 evaluates to 2.0000000000000004.",
   },
 ];

@@ -12,7 +12,12 @@ import { maxNesting } from "./latex-scan.js";
 import { useBudget } from "./math-json.js";
 import { assignedValue, compactKey, normalizeAnswer } from "./normalize.js";
 import { answerText, checkOptions } from "./options-check.js";
-import { parseSimpleNumber, simpleNumbersEqual } from "./simple-number.js";
+import {
+  EXACT_INTEGER_LIMIT,
+  parseSimpleNumber,
+  type SimpleNumber,
+  simpleNumbersEqual,
+} from "./simple-number.js";
 import { type AnswerShape, shapeOf } from "./structure.js";
 import type { EquivalenceOptions } from "./types.js";
 
@@ -31,6 +36,11 @@ const RAW_NUMBER = /^\s*[-+]?[\d,]*\.?\d+\s*$/;
 
 interface Context {
   tol: Tolerance;
+  /**
+   * A written integer is exact against other numbers (see simpleNumbersEqual, integerAgainst): on with the
+   * default tolerances, off when the caller passes a tolerance (then asks for approximate answers).
+   */
+  exactIntegers: boolean;
   percentAsFraction: boolean;
   maxAnswerChars: number;
   budget: Budget;
@@ -44,6 +54,8 @@ export interface Comparison {
 
 /** Computed values this close to an exact 0 are rounding residue (see Tolerance.zeroFloor). */
 const ZERO_FLOOR = 1e-12;
+/** Relative rounding residue of a computed value (a few float64 operations lose far less than this). */
+const INTEGER_RESIDUE = 1e-12;
 
 function contextOf(options: EquivalenceOptions, budget?: Budget): Context {
   return {
@@ -53,6 +65,7 @@ function contextOf(options: EquivalenceOptions, budget?: Budget): Context {
       abs: options.absoluteTolerance ?? 0,
       zeroFloor: ZERO_FLOOR,
     },
+    exactIntegers: options.relativeTolerance === undefined && options.absoluteTolerance === undefined,
     percentAsFraction: options.percentAsFraction ?? true,
     maxAnswerChars: options.maxAnswerChars ?? 1_000,
     budget: budget ?? startBudget(options.budgetMs ?? 50),
@@ -111,13 +124,26 @@ function valuesMatch(
   return false;
 }
 
+/**
+ * A written integer against a computed real value (`14348907` vs `3^{15}`): equal only when the value is that
+ * integer up to float64 rounding residue, not within the relative tolerance (which made `14348908` equal
+ * `3^{15}` and `3141593` equal `1000000\pi`). Null when it does not apply (no written integer, a complex or
+ * huge value): the tolerance decides.
+ */
+function integerAgainst(written: SimpleNumber | null, value: Complex): boolean | null {
+  if (written === null || written.integerDigits === null) return null;
+  if (value.im !== 0 || !Number.isFinite(value.re) || Math.abs(value.re) > EXACT_INTEGER_LIMIT) return null;
+  const residue = Math.max(ZERO_FLOOR, INTEGER_RESIDUE * Math.abs(value.re));
+  return Math.abs(value.re - written.value) <= residue;
+}
+
 function scalarsEqual(gold: string, pred: string, gPct: boolean, pPct: boolean, ctx: Context): boolean {
   if (compactKey(gold) === compactKey(pred)) return true;
 
   const gn = parseSimpleNumber(gold);
   const pn = parseSimpleNumber(pred);
   if (gn && pn) {
-    if (simpleNumbersEqual(gn, pn, ctx.tol.rel, ctx.tol.abs)) return true;
+    if (simpleNumbersEqual(gn, pn, ctx.tol.rel, ctx.tol.abs, ctx.exactIntegers)) return true;
     // Both written out: no rounding residue to forgive, so no zero floor.
     const written = { ...ctx.tol, zeroFloor: 0 };
     return (gPct || pPct) && valuesMatch(C.complex(gn.value), gPct, C.complex(pn.value), pPct, ctx, written);
@@ -153,7 +179,13 @@ function scalarsEqual(gold: string, pred: string, gPct: boolean, pPct: boolean, 
 
   const gv = gn ? C.complex(gn.value) : constantValue(gold);
   const pv = pn ? C.complex(pn.value) : constantValue(pred);
-  if (gv && pv) return valuesMatch(gv, gPct, pv, pPct, ctx);
+  if (gv && pv) {
+    if (ctx.exactIntegers && !gPct && !pPct) {
+      const exact = integerAgainst(gn, pv) ?? integerAgainst(pn, gv);
+      if (exact !== null) return exact;
+    }
+    return valuesMatch(gv, gPct, pv, pPct, ctx);
+  }
   if ((gv && !pv && gn) || (pv && !gv && pn)) {
     // A plain number against an expression with variables is never equal.
     return false;
@@ -251,7 +283,7 @@ function compare(gold: string, predicted: string, ctx: Context, depth: number): 
     const gn = parseSimpleNumber(gold);
     const pn = parseSimpleNumber(predicted);
     if (gn && pn) {
-      const equivalent = simpleNumbersEqual(gn, pn, ctx.tol.rel, ctx.tol.abs);
+      const equivalent = simpleNumbersEqual(gn, pn, ctx.tol.rel, ctx.tol.abs, ctx.exactIntegers);
       return { equivalent, normalizedGold: gold.trim(), normalizedPredicted: predicted.trim() };
     }
   }

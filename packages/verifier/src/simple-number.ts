@@ -66,10 +66,31 @@ export function parseSimpleNumber(text: string): SimpleNumber | null {
   return { value, integerDigits: null, negative: value < 0 };
 }
 
-/** Equality of two plain numbers: exact for integers, within tolerance otherwise. */
-export function simpleNumbersEqual(a: SimpleNumber, b: SimpleNumber, rel: number, absTol: number): boolean {
+/** Float64 holds every integer up to 2^53 exactly; below it a written integer can be compared exactly. */
+export const EXACT_INTEGER_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Equality of two plain numbers: exact for integers, within tolerance otherwise. With `exactIntegers` (the
+ * default tolerances), a written integer is exact against any plain number too: `1000000.5` is not `1000000`,
+ * though it is within the relative tolerance of 1e-6; `1e6`, `5.00` and `\frac{14}{2}` still equal theirs.
+ */
+export function simpleNumbersEqual(
+  a: SimpleNumber,
+  b: SimpleNumber,
+  rel: number,
+  absTol: number,
+  exactIntegers = false,
+): boolean {
   if (a.integerDigits !== null && b.integerDigits !== null) {
     return a.integerDigits === b.integerDigits && a.negative === b.negative;
+  }
+  if (
+    exactIntegers &&
+    (a.integerDigits !== null || b.integerDigits !== null) &&
+    Math.abs(a.value) <= EXACT_INTEGER_LIMIT &&
+    Math.abs(b.value) <= EXACT_INTEGER_LIMIT
+  ) {
+    return a.value === b.value;
   }
   return numbersClose(a.value, b.value, rel, absTol);
 }
