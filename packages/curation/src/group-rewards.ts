@@ -31,8 +31,8 @@ export interface GroupRewards {
   rewards: number[];
   verdicts: Verdict[];
   /**
-   * Each response's extracted final answer (null when none), e.g. for groupByEquivalence to find the majority
-   * answer without grading the group again.
+   * Each response's extracted final answer, null for a no-answer verdict (a truncated reply included), e.g.
+   * for groupByEquivalence to find the majority answer without grading the group again.
    */
   extracted: (string | null)[];
   correct: boolean[];
@@ -85,7 +85,9 @@ export function groupRewards(
   const verdicts = outcomes.map((o) => o.verdict);
   return {
     verdicts,
-    extracted: outcomes.map((o) => o.extracted ?? null),
+    // A truncated reply keeps the box the grader found in its record elsewhere, but that box may be an
+    // intermediate one: it is not the reply's answer here, where a majority vote would count it.
+    extracted: outcomes.map((o) => (o.verdict === "no-answer" ? null : (o.extracted ?? null))),
     correct: verdicts.map((v) => v === "correct"),
     rewards: verdicts.map((v) => (v === "correct" ? s.correct : v === "wrong" ? s.wrong : s.noAnswer)),
   };

@@ -303,6 +303,8 @@ describe("groupRewards input checks and truncation", () => {
     );
     expect(r.verdicts).toEqual(["no-answer", "correct", "correct"]);
     expect(r.rewards).toEqual([-1, 1, 1]);
+    // The cut-off reply's box is not its answer: a majority vote over `extracted` must not count it.
+    expect(r.extracted).toEqual([null, "18", "18"]);
     expect(() => groupRewards([{ text: "x", finishReason: "eos" }] as never, "18", fakeGrader)).toThrow(
       /responses\[0\]: finishReason must be "stop" or "length", found the string "eos"/,
     );
