@@ -934,4 +934,20 @@ export const KNOWN_DISAGREEMENTS: Disagreement[] = [
     got: true,
     why: "Guards the exact-integer rule: (sqrt 2)^2 evaluates to 2.0000000000000004.",
   },
+  {
+    label: "trigonometric function of degrees",
+    predicted: r`\tan 15^\circ`,
+    gold: r`2-\sqrt{3}`,
+    expected: true,
+    got: false,
+    why: "The degree mark was dropped and 15 read as radians; it now becomes \\frac{15\\pi}{180}.",
+  },
+  {
+    label: "\\textdollar",
+    predicted: r`\textdollar 36`,
+    gold: r`\$36`,
+    expected: true,
+    got: false,
+    why: "`\\$` was stripped but its text-mode spelling was not.",
+  },
 ];

@@ -49,6 +49,10 @@ function unwrapCommands(text: string, commands: readonly string[]): string {
 
 const MAX_UNWRAP_PASSES = 4;
 
+/** `\sin 60^\circ`, `\cos(45^{\circ})`, `\tan 22.5°`: a trigonometric function of a number of degrees. */
+const TRIG_OF_DEGREES =
+  /\\(sin|cos|tan|cot|sec|csc)(?![a-zA-Z])\s*(\()?\s*(-?\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z]))\s*(\))?/g;
+
 /**
  * `\frac{\sqrt{3}}3` → `\frac{\sqrt{3}}{3}`: an unbraced one-character denominator after a numerator with
  * groups inside (the regex before this handles flat numerators). Each `\frac` scans to its numerator's end, so
@@ -180,6 +184,13 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
   // Spacing commands become spaces; a `\\` row break (even one followed by a space) is kept whole.
   s = s.replace(/\\\\|\\[,:;! ]|\\q?quad(?![a-zA-Z])|~/g, (m) => (m === "\\\\" ? m : " "));
 
+  // A trigonometric function of degrees takes radians: `\sin 60^\circ` is sin(π/3), not sin(60) once the mark
+  // below is gone (it was refused against `\frac{\sqrt{3}}{2}`).
+  s = s.replace(
+    TRIG_OF_DEGREES,
+    (_m, fn: string, open: string | undefined, deg: string, close: string | undefined) =>
+      (open === undefined) === (close === undefined) ? `\\${fn}(\\frac{${deg}\\pi}{180})` : _m,
+  );
   // Degrees: `90^\circ`, `90^{\circ}`, `90°`, `90\degree`.
   s = s.replace(/\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\\circ(?![a-zA-Z])/g, "");
 
@@ -187,7 +198,7 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
     percent = true;
     s = s.replace(/\\%|%/g, "");
   }
-  s = s.replace(/\\\$|\$/g, "");
+  s = s.replace(/\\\$|\$|\\textdollar(?![a-zA-Z])/g, "");
 
   // Nested wrappers (`\boxed{\text{(C)}}`, `\textbf{\text{Evelyn}}`) need a pass per level; a few passes cover
   // what answers use and keep 10^4-deep adversarial nesting linear.
