@@ -22,8 +22,10 @@ export type GroupRewardFunction = (
 /** The verifier's verdict -> correct / wrong / noAnswer rewards. */
 export function verifierReward(scheme: GrpoRewardSettings): GroupRewardFunction {
   return (problem, completions) => {
+    // With its finish reason, a reply cut off at the token limit is no answer (as curation grades it and the
+    // config says), even when a box was written before the cut: its text alone scored the box.
     const r = groupRewards(
-      completions.map((c) => c.text),
+      completions.map((c) => ({ text: c.text, finishReason: c.finishReason })),
       problem.answer,
       verifierGrader,
       scheme,
