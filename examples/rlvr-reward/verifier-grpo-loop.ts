@@ -139,7 +139,14 @@ export function runLoop(options: LoopOptions = {}): LoopResult {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const variants: readonly AdvantageVariant[] = ["grpo", "dr-grpo", "rloo"];
   const variant = (process.argv[2] ?? "grpo") as AdvantageVariant;
+  if (!variants.includes(variant)) {
+    console.error(
+      `usage: pnpm --filter @ssb/examples rlvr [${variants.join("|")}] (found "${process.argv[2]}")`,
+    );
+    process.exit(2);
+  }
   // dr-grpo and rloo advantages are not divided by the std (about 0.5 for 0/1 rewards): a larger step.
   const result = runLoop({ variant, lr: variant === "grpo" ? 0.5 : 2, log: (line) => console.log(line) });
   PROBLEMS.forEach((problem, i) => {
