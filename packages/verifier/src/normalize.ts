@@ -28,11 +28,11 @@ const TEXT_COMMANDS = [
 ];
 
 /**
- * Replaces `\cmd{arg}` by ` arg ` for the given commands, scanning once (linear time, no regex backtracking
+ * Replaces `\cmd{arg}` by ` arg ` for TEXT_COMMANDS, scanning once (linear time, no regex backtracking
  * over nested braces). An unclosed brace leaves the rest of the text unchanged.
  */
-function unwrapCommands(text: string, commands: readonly string[]): string {
-  const pattern = new RegExp(`\\\\(?:${commands.join("|")})\\s*\\{`, "g");
+function unwrapCommands(text: string): string {
+  const pattern = TEXT_COMMAND;
   let out = "";
   let last = 0;
   pattern.lastIndex = 0;
@@ -46,6 +46,9 @@ function unwrapCommands(text: string, commands: readonly string[]): string {
   }
   return out + text.slice(last);
 }
+
+/** `\text{`, `\mathrm {`, ...: built once (it was built at every call, now up to four calls per answer). */
+const TEXT_COMMAND = new RegExp(`\\\\(?:${TEXT_COMMANDS.join("|")})\\s*\\{`, "g");
 
 const MAX_UNWRAP_PASSES = 4;
 
@@ -203,7 +206,7 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
   // Nested wrappers (`\boxed{\text{(C)}}`, `\textbf{\text{Evelyn}}`) need a pass per level; a few passes cover
   // what answers use and keep 10^4-deep adversarial nesting linear.
   for (let pass = 0; pass < MAX_UNWRAP_PASSES; pass++) {
-    const unwrapped = unwrapCommands(s, TEXT_COMMANDS);
+    const unwrapped = unwrapCommands(s);
     if (unwrapped === s) break;
     s = unwrapped;
   }
@@ -264,6 +267,7 @@ export function assignedValue(text: string): string | null {
  * mixed number 1½) `11/2`; spaced thousands (`1 000`) are read as numbers by parseSimpleNumber instead.
  */
 export function compactKey(text: string): string {
+  if (!/\s/.test(text)) return text.replace(/([_^])\{(\w)\}/g, "$1$2");
   return text
     .replace(/\s+/g, (space: string, at: number, whole: string) =>
       /\d/.test(whole[at - 1] ?? "") && /\d/.test(whole[at + space.length] ?? "") ? " " : "",
