@@ -61,6 +61,43 @@ describe("MATH500: the answer boxed in each solution grades equal to the answer 
   });
 });
 
+describe("MATH500: distinct gold answers are different answers", () => {
+  /**
+   * The pairs of distinct gold strings that are the same answer written differently, or equal by a documented
+   * rule (units and degree marks are dropped; a bare number matches a base numeral's digits; a tuple matches
+   * the same numbers in order without parentheses). Any other pair judged equal is a false positive that would
+   * count a wrong answer right. [a, b, why].
+   */
+  const SAME: [string, string, string][] = [
+    ["1,-2", "-2,1", "a list of solutions is order-free"],
+    ["(-2,1)", "-2,1", "a tuple without its parentheses"],
+    ["10,\\!080", "10080", "thousands separator"],
+    ["120", "120^\\circ", "degree mark"],
+    ["15", "15\\mbox{ cm}^2", "unit"],
+    ["2 \\sqrt{5}", "2\\sqrt{5}", "spacing"],
+    ["30", "30^\\circ", "degree mark"],
+    ["36", "36^\\circ", "degree mark"],
+    ["36", "\\$36", "currency"],
+    ["36^\\circ", "\\$36", "both lose their unit: 36"],
+    ["40", "40_9", "a bare number matches a base numeral's digits"],
+    ["5", "x=5", "an equation naming the answer"],
+    ["90", "90^\\circ", "degree mark"],
+    ["\\frac14", "\\frac{1}{4}", "fraction shorthand"],
+  ];
+  const golds = [...new Set(readJsonl<MathRow>("math500/test.jsonl").map((row) => row.answer))];
+
+  it("judges equal only the known pairs, either way round", () => {
+    const equal: string[] = [];
+    for (let i = 0; i < golds.length; i++) {
+      for (let j = i + 1; j < golds.length; j++) {
+        const [a, b] = [golds[i] as string, golds[j] as string].sort() as [string, string];
+        if (isEquivalent(a, b) || isEquivalent(b, a)) equal.push(JSON.stringify([a, b]));
+      }
+    }
+    expect(equal.sort()).toEqual(SAME.map(([a, b]) => JSON.stringify([a, b].sort())).sort());
+  });
+});
+
 describe("GSM8K (train + test): the #### answer", () => {
   const rows = [...readJsonl<GsmRow>("gsm8k/train.jsonl"), ...readJsonl<GsmRow>("gsm8k/test.jsonl")];
 
