@@ -950,4 +950,28 @@ export const KNOWN_DISAGREEMENTS: Disagreement[] = [
     got: false,
     why: "`\\$` was stripped but its text-mode spelling was not.",
   },
+  {
+    label: "degree mark written as ^o",
+    predicted: "90^o",
+    gold: r`90^\circ`,
+    expected: true,
+    got: false,
+    why: "A letter o as the degree mark, after a number only (`x^o` stays).",
+  },
+  {
+    label: "base subscript in parentheses",
+    predicted: "52_{(8)}",
+    gold: "52_8",
+    expected: true,
+    got: false,
+    why: "`52_{(8)}` and `(52)_8` are `52_8` with parentheses; they were read as algebra.",
+  },
+  {
+    label: "base numeral in parentheses, other digits",
+    predicted: "(42)_8",
+    gold: "52_8",
+    expected: false,
+    got: false,
+    why: "Guards the rule above.",
+  },
 ];

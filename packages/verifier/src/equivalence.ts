@@ -91,7 +91,10 @@ function withoutLeadingZeros(digits: string): string {
  * indexed variable (`x_0`, `a_1`) or `12_2` is not read as a number in a base (`x_0` used to equal `x`).
  */
 function baseNumeral(key: string): BaseNumeral | null {
-  const m = BASE_SUBSCRIPT.exec(key);
+  // `(52)_8` and `52_{(8)}` are `52_8` written with parentheses.
+  const m = BASE_SUBSCRIPT.exec(
+    key.replace(/^\(([0-9A-Za-z]+)\)_/, "$1_").replace(/_\{?\((\d+)\)\}?$/, "_$1"),
+  );
   if (m === null) return null;
   const base = Number(m[2]);
   if (base < 2 || base > 36) return null;

@@ -194,8 +194,11 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
     (_m, fn: string, open: string | undefined, deg: string, close: string | undefined) =>
       (open === undefined) === (close === undefined) ? `\\${fn}(\\frac{${deg}\\pi}{180})` : _m,
   );
-  // Degrees: `90^\circ`, `90^{\circ}`, `90°`, `90\degree`.
-  s = s.replace(/\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\\circ(?![a-zA-Z])/g, "");
+  // Degrees: `90^\circ`, `90^{\circ}`, `90°`, `90\degree`, and `90^o` after a number (a letter o as the mark).
+  s = s.replace(
+    /\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\\circ(?![a-zA-Z])|(?<=\d\s*)\^\s*\{?o\}?(?![a-zA-Z])/g,
+    "",
+  );
 
   if (/\\%|%/.test(s)) {
     percent = true;
