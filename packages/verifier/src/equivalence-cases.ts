@@ -935,6 +935,14 @@ export const KNOWN_DISAGREEMENTS: Disagreement[] = [
     why: "Guards the exact-integer rule: (sqrt 2)^2 evaluates to 2.0000000000000004.",
   },
   {
+    label: "a printed float still equals its integer",
+    predicted: "11.999999999999998",
+    gold: "12",
+    expected: true,
+    got: true,
+    why: "Guards the exact-integer rule: tool-integrated reasoning prints float64 results; the residue is forgiven.",
+  },
+  {
     label: "trigonometric function of degrees",
     predicted: r`\tan 15^\circ`,
     gold: r`2-\sqrt{3}`,

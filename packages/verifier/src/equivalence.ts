@@ -14,6 +14,7 @@ import { assignedValue, compactKey, normalizeAnswer } from "./normalize.js";
 import { answerText, checkOptions } from "./options-check.js";
 import {
   EXACT_INTEGER_LIMIT,
+  INTEGER_RESIDUE,
   parseSimpleNumber,
   type SimpleNumber,
   simpleNumbersEqual,
@@ -54,8 +55,6 @@ export interface Comparison {
 
 /** Computed values this close to an exact 0 are rounding residue (see Tolerance.zeroFloor). */
 const ZERO_FLOOR = 1e-12;
-/** Relative rounding residue of a computed value (a few float64 operations lose far less than this). */
-const INTEGER_RESIDUE = 1e-12;
 
 function contextOf(options: EquivalenceOptions, budget?: Budget): Context {
   return {

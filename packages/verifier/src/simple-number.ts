@@ -68,11 +68,17 @@ export function parseSimpleNumber(text: string): SimpleNumber | null {
 
 /** Float64 holds every integer up to 2^53 exactly; below it a written integer can be compared exactly. */
 export const EXACT_INTEGER_LIMIT = Number.MAX_SAFE_INTEGER;
+/**
+ * Relative float64 rounding residue forgiven against a written integer: a few operations lose far less, and a
+ * printed float such as `11.999999999999998` (tool output) is 12 up to it.
+ */
+export const INTEGER_RESIDUE = 1e-12;
 
 /**
  * Equality of two plain numbers: exact for integers, within tolerance otherwise. With `exactIntegers` (the
- * default tolerances), a written integer is exact against any plain number too: `1000000.5` is not `1000000`,
- * though it is within the relative tolerance of 1e-6; `1e6`, `5.00` and `\frac{14}{2}` still equal theirs.
+ * default tolerances), a written integer is exact against any plain number too, up to float64 residue:
+ * `1000000.5` is not `1000000`, though it is within the relative tolerance of 1e-6; `1e6`, `5.00`,
+ * `\frac{14}{2}` and `11.999999999999998` still equal theirs.
  */
 export function simpleNumbersEqual(
   a: SimpleNumber,
@@ -90,7 +96,7 @@ export function simpleNumbersEqual(
     Math.abs(a.value) <= EXACT_INTEGER_LIMIT &&
     Math.abs(b.value) <= EXACT_INTEGER_LIMIT
   ) {
-    return a.value === b.value;
+    return Math.abs(a.value - b.value) <= INTEGER_RESIDUE * Math.max(Math.abs(a.value), Math.abs(b.value));
   }
   return numbersClose(a.value, b.value, rel, absTol);
 }
