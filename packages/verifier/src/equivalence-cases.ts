@@ -982,4 +982,28 @@ export const KNOWN_DISAGREEMENTS: Disagreement[] = [
     got: false,
     why: "Guards the rule above.",
   },
+  {
+    label: "Unicode infinity",
+    predicted: "(2,∞)",
+    gold: r`(2,\infty)`,
+    expected: true,
+    got: false,
+    why: "Unicode symbols (∞ ∪ π ≤ ≥ × ·) were not read as their LaTeX commands; models writing plain text use them.",
+  },
+  {
+    label: "Unicode union",
+    predicted: "(0,9)∪(9,36)",
+    gold: r`(0,9) \cup (9,36)`,
+    expected: true,
+    got: false,
+    why: "Same (MATH500 gold).",
+  },
+  {
+    label: "Unicode infinity, other endpoint",
+    predicted: "(3,∞)",
+    gold: r`(2,\infty)`,
+    expected: false,
+    got: false,
+    why: "Guards the rule above.",
+  },
 ];

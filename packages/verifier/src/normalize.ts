@@ -50,6 +50,20 @@ function unwrapCommands(text: string): string {
 /** `\text{`, `\mathrm {`, ...: built once (it was built at every call, now up to four calls per answer). */
 const TEXT_COMMAND = new RegExp(`\\\\(?:${TEXT_COMMANDS.join("|")})\\s*\\{`, "g");
 
+const UNICODE_LATEX: Record<string, string> = {
+  "∞": "\\infty ",
+  "∪": "\\cup ",
+  "∩": "\\cap ",
+  π: "\\pi ",
+  "≤": "\\le ",
+  "≥": "\\ge ",
+  "≠": "\\ne ",
+  "×": "\\times ",
+  "·": "\\cdot ",
+  "−": "-",
+};
+const UNICODE_SYMBOL = /[∞∪∩π≤≥≠×·−]/g;
+
 const MAX_UNWRAP_PASSES = 4;
 
 /** `\sin 60^\circ`, `\cos(45^{\circ})`, `\tan 22.5°`: a trigonometric function of a number of degrees. */
@@ -175,6 +189,8 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
     .replace(/^\$+|\$+$/g, "")
     .replace(/^\\\(|\\\)$/g, "")
     .replace(/^\\\[|\\\]$/g, "");
+  // Symbols written as Unicode rather than LaTeX: `(2,∞)`, `(0,9)∪(9,36)`, `2π`, `x ≤ 3`, `−3`.
+  s = s.replace(UNICODE_SYMBOL, (ch) => UNICODE_LATEX[ch] ?? ch);
   s = s.replace(/\\(?:dfrac|tfrac|cfrac)/g, "\\frac").replace(/\\(?:dbinom|tbinom)/g, "\\binom");
   s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*/g, "");
   s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits)(?![a-zA-Z])/g, "");
