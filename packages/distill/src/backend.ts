@@ -27,14 +27,27 @@ export interface BackendInfo {
   description: string;
 }
 
-async function tryImport(specifier: string): Promise<boolean> {
+/** Why an optional package could not be imported: not installed, or installed and failing to load. */
+async function importFailure(specifier: string): Promise<string | null> {
   try {
     // A variable specifier keeps bundlers from resolving the optional package at build time.
     await import(/* @vite-ignore */ specifier);
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const missing =
+      (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") &&
+      String((error as Error).message).includes(specifier);
+    return missing ? "not installed" : `failed to load: ${(error as Error).message.split("\n")[0]}`;
   }
+}
+
+/**
+ * What to run for a tfjs-node package, pinned to the tfjs this package runs: the native backends register
+ * into that tfjs, and another major version does not.
+ */
+function installHint(pkg: string): string {
+  return `npm install ${pkg}@${tf.version_core} (its install script downloads libtensorflow${pkg.endsWith("-gpu") ? "; the GPU build also needs the CUDA and cuDNN versions tfjs-node's README lists" : ""})`;
 }
 
 async function activate(name: string): Promise<boolean> {
@@ -73,14 +86,21 @@ async function selectNow(preference: BackendPreference, log: (line: string) => v
     throw new Error(`unknown tfjs backend "${preference}" (use one of ${known.join(", ")})`);
   const order: BackendPreference[] =
     preference === "auto" ? ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] : [preference];
+  // Why each native backend was passed over: said when it was asked for by name, and in auto mode when it is
+  // installed but broken (a silent fall back to wasm would hide a GPU build that no longer loads).
+  const reasons: string[] = [];
   for (const candidate of order) {
     if (candidate === "tfjs-node-gpu" || candidate === "tfjs-node") {
       const pkg = `@tensorflow/${candidate}`;
-      if ((await tryImport(pkg)) && (await activate("tensorflow"))) {
+      const failure = await importFailure(pkg);
+      if (failure === null && (await activate("tensorflow"))) {
         return done({ backend: "tensorflow", provider: candidate, description: `${pkg} (libtensorflow)` });
       }
+      const reason = failure ?? 'loaded, but tfjs could not start its "tensorflow" backend';
+      if (preference !== "auto") reasons.push(`${pkg}: ${reason}; ${installHint(pkg)}`);
+      else if (failure !== "not installed") log(`[distill] ${pkg} is installed but passed over: ${reason}`);
     } else if (candidate === "wasm") {
-      await tryImport("@tensorflow/tfjs-backend-wasm");
+      await importFailure("@tensorflow/tfjs-backend-wasm");
       if (await activate("wasm")) {
         installWasmKernels();
         const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
@@ -95,7 +115,9 @@ async function selectNow(preference: BackendPreference, log: (line: string) => v
       return done({ backend: "cpu", provider: "cpu", description: "@tensorflow/tfjs cpu (pure JS, slow)" });
     }
   }
-  throw new Error(`no tfjs backend could be started (asked for "${preference}")`);
+  throw new Error(
+    `no tfjs backend could be started (asked for "${preference}")${reasons.length > 0 ? `: ${reasons.join("; ")}` : ""}`,
+  );
 
   function done(info: BackendInfo): BackendInfo {
     log(`[distill] tfjs backend: ${info.description}`);
