@@ -17,6 +17,7 @@ export {
   generateSplits,
   MISTAKE_PRIORITY,
   type MistakeKind,
+  type ProblemOptions,
   type SplitOptions,
   type WordProblem,
   type WrongSolution,

@@ -257,7 +257,8 @@ export function drawProblem(rng: Rng, id: string, options: DifficultyOptions = {
   };
 }
 
-export interface SplitOptions extends DifficultyOptions {
+/** generateProblems' options. */
+export interface ProblemOptions extends DifficultyOptions {
   seed: number;
   count: number;
   /** Prefix of problem ids. Default "p". */
@@ -267,7 +268,7 @@ export interface SplitOptions extends DifficultyOptions {
 }
 
 /** `count` distinct problems from `seed`; questions in `exclude` (or already drawn) are skipped. */
-export function generateProblems(options: SplitOptions): WordProblem[] {
+export function generateProblems(options: ProblemOptions): WordProblem[] {
   const rng = mulberry32(options.seed);
   const seen = new Set<string>();
   const out: WordProblem[] = [];
@@ -285,8 +286,15 @@ export function generateProblems(options: SplitOptions): WordProblem[] {
   return out;
 }
 
+/** generateSplits' options: the sizes of the two splits. */
+export interface SplitOptions extends DifficultyOptions {
+  seed: number;
+  train: number;
+  test: number;
+}
+
 /** Disjoint train and test splits: the test split is drawn from its own seed and never repeats a train question. */
-export function generateSplits(options: DifficultyOptions & { seed: number; train: number; test: number }): {
+export function generateSplits(options: SplitOptions): {
   train: WordProblem[];
   test: WordProblem[];
 } {
