@@ -7,6 +7,7 @@ import { createReadStream, createWriteStream, realpathSync, renameSync, rmSync, 
 import { basename, dirname, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { finished } from "node:stream/promises";
+import { UsageError } from "@ssb/cli-kit";
 
 /** Where graded lines go: written as they come, kept by `commit`, dropped by `discard`. */
 export interface GradedOutput {
@@ -36,7 +37,6 @@ function isDirectory(path: string): boolean {
 /** Opens the input file, or standard input for "<stdin>". */
 export async function openInput(source: string): Promise<Readable> {
   if (source === "<stdin>") return process.stdin;
-  if (isDirectory(source)) throw new Error(`${source} is a directory, not a JSONL file`);
   const stream = createReadStream(source);
   try {
     await once(stream, "open");
@@ -65,9 +65,10 @@ export function standardOutput(): GradedOutput {
  * output stays a link to the updated file.
  */
 function outputTarget(path: string): string {
-  if (isDirectory(path)) throw new Error(`--output ${path} is a directory; give the path of a file to write`);
+  if (isDirectory(path))
+    throw new UsageError(`--output ${path} is a directory; give the path of a file to write`);
   if (!isDirectory(dirname(path)))
-    throw new Error(`--output ${path}: ${dirname(path)} is not an existing folder`);
+    throw new UsageError(`--output ${path}: ${dirname(path)} is not an existing folder`);
   try {
     return realpathSync(path);
   } catch {

@@ -2,7 +2,14 @@ import { existsSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import { explainParseError, repeatedOptionMessage, stopOnSignals } from "@ssb/cli-kit";
+import {
+  checkPath,
+  parseCommandLine,
+  refuseRepeatedOptions,
+  reportCliError,
+  stopOnSignals,
+  UsageError,
+} from "@ssb/cli-kit";
 import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
 import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
 import { createErrorDigest } from "./repeated-errors.js";
@@ -48,7 +55,7 @@ function parseRules(value: string | undefined, lastNumber: boolean): ExtractionR
   const rules = value === undefined ? [...DEFAULT_EXTRACTION_RULES] : value.split(",").map((r) => r.trim());
   for (const r of rules) {
     if (!(ALL_EXTRACTION_RULES as readonly string[]).includes(r)) {
-      throw new Error(`--rules: unknown rule "${r}" (known: ${ALL_EXTRACTION_RULES.join(", ")})`);
+      throw new UsageError(`--rules: unknown rule "${r}" (known: ${ALL_EXTRACTION_RULES.join(", ")})`);
     }
   }
   if (lastNumber && !rules.includes("last-number")) rules.push("last-number");
@@ -134,43 +141,38 @@ function nothingGraded(summary: Summary, source: string): string | null {
   return `nothing was graded: ${which} malformed in ${source} (see above)`;
 }
 
-/**
- * parseArgs, its refusals said the way a person fixes them: for a misspelled flag Node adds a hint about
- * positionals that start with "-" ("place it at the end of the command after '--'"), which only confuses.
- */
-function parseCommandLine(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS, tokens: true });
-  } catch (error) {
-    const message = explainParseError(error, OPTIONS, argv);
-    throw message === null ? error : new Error(message);
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals, tokens } = parseCommandLine(argv);
-  const repeated = repeatedOptionMessage(tokens, OPTIONS);
-  if (repeated !== null) throw new Error(repeated);
+  // parseArgs' refusals said the way a person fixes them (for a misspelled flag Node adds a hint about
+  // positionals that start with "-", which only confuses), and a repeated flag refused: UsageErrors, exit 2.
+  const { values, positionals, tokens } = parseCommandLine(
+    () => parseArgs({ args: argv, allowPositionals: true, options: OPTIONS, tokens: true }),
+    OPTIONS,
+    argv,
+  );
+  refuseRepeatedOptions(tokens, OPTIONS);
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  if (positionals.length > 1) throw new Error(`expected at most one input file, got ${positionals.length}`);
+  if (positionals.length > 1)
+    throw new UsageError(`expected at most one input file, got ${positionals.length}`);
   const budgetMs = values["budget-ms"] === undefined ? 50 : Number(values["budget-ms"]);
   // Written as a decimal number or Infinity: Number() would also read "" as 0 and "0x10" as 16. A value too
   // small for a double (1e-400) reads as 0 and is refused; one too large (1e400) is Infinity, no limit.
   const written = values["budget-ms"] === undefined || BUDGET.test(values["budget-ms"]);
   if (!written || !(budgetMs > 0))
-    throw new Error(
+    throw new UsageError(
       `--budget-ms: expected a positive number of milliseconds or Infinity, got "${values["budget-ms"]}"`,
     );
   const rules = parseRules(values.rules, values["last-number"] ?? false);
 
   const file = positionals[0];
-  const source = file === undefined || file === "-" ? "<stdin>" : file;
+  const source = file === undefined || file === "-" ? "<stdin>" : checkPath(file, "file");
   // Replacing the input with its graded lines would lose the original.
   if (values.output && source !== "<stdin>" && sameFile(source, values.output))
-    throw new Error(`--output ${values.output} is the input file; write the graded lines to another file`);
+    throw new UsageError(
+      `--output ${values.output} is the input file; write the graded lines to another file`,
+    );
   const options: GradeLineOptions = {
     responseField: values["response-field"],
     goldField: values["gold-field"],
@@ -239,8 +241,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`ssb-verify: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
+    // A mistake in the command line (a flag, a path) exits 2 with a pointer to --help; a failure of the work 1.
+    process.exitCode = reportCliError("ssb-verify", error);
   },
 );
 
