@@ -20,3 +20,4 @@ export {
 export { type ProgressState, progressLine } from "./progress-line.js";
 export { type ArgToken, type OptionSpec, repeatedOptionMessage } from "./repeated-options.js";
 export { type SignalStop, stopOnSignals } from "./stop-signals.js";
+export { packageVersionLine, printVersion, type VersionStream } from "./version.js";

@@ -1,7 +1,10 @@
+import { printVersion } from "@ssb/cli-kit";
 import { main } from "./main.js";
 
 // Exit explicitly: ONNX Runtime and tfjs worker threads may otherwise keep the process alive.
-main(process.argv.slice(2)).then(
+const args = process.argv.slice(2);
+if (printVersion(args, import.meta.url)) process.exit(0);
+main(args).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`ssb: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -29,6 +29,7 @@ Commands:
   eval             evaluate a model (+ adapter) on held-out problems, compare with the base
   verify           grade responses against gold answers
   export-onnx      HF checkpoint (+ adapter) → ONNX decoder
+  --version        print the version (every ssb-* command takes it too)
 
 ssb run options:
   --work DIR       work directory (default: the config's workDir, "ssb-run")

@@ -1,3 +1,4 @@
+import { printVersion } from "@ssb/cli-kit";
 import { main } from "./cli-main.js";
 
 // Ctrl-C. Every record is written whole and fsync'ed before the next (one synchronous write, which a signal
@@ -10,7 +11,9 @@ process.once("SIGINT", () => {
   process.exit(130);
 });
 
-main(process.argv.slice(2)).then(
+const args = process.argv.slice(2);
+if (printVersion(args, import.meta.url)) process.exit(0);
+main(args).then(
   (code) => {
     process.exitCode = code;
   },

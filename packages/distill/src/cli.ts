@@ -4,8 +4,9 @@
  *   ssb-distill train --model DIR --pairs pairs.jsonl --logits logits/ --out runs/kd1 [--resume]
  *   ssb-distill train --mode sft --model DIR --pairs data.jsonl --out runs/sft1 --set trainable=\"full\"
  */
+
 import { readFile } from "node:fs/promises";
-import { checkPath } from "@ssb/cli-kit";
+import { checkPath, printVersion } from "@ssb/cli-kit";
 import { parseJsonObjectFile } from "@ssb/durable-files";
 import { backendFlag, parseFlags, reportCliError, UsageError } from "./cli-flags.js";
 import { setConfigPath } from "./config-override.js";
@@ -113,7 +114,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Exit codes: 0 done, 1 failed, 2 a usage error (the command line is wrong), 130 stopped by a signal.
-main(process.argv.slice(2)).then(
+const args = process.argv.slice(2);
+if (printVersion(args, import.meta.url)) process.exit(0);
+main(args).then(
   (code) => process.exit(code),
   (error: unknown) => process.exit(reportCliError("ssb-distill", error)),
 );

@@ -74,6 +74,8 @@ describe("ssb-grpo usage errors: one line saying what is wrong, where the option
       stdout: "",
       stderr: `ssb-grpo: README.md:1: not valid JSON (Unexpected token '#', "# @ssb/grpo" is not valid JSON)\n`,
     });
+    // --version alone prints the package and its version (every ssb command: @ssb/cli-kit's printVersion).
+    expect(grpo(["--version"])).toEqual({ status: 0, stdout: "@ssb/grpo 0.1.0\n", stderr: "" });
     const help = grpo(["--help"]);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("usage: ssb-grpo train");

@@ -1,8 +1,11 @@
+import { printVersion } from "@ssb/cli-kit";
 import { reportCliError } from "@ssb/distill";
 import { runCli } from "./cli-main.js";
 
 // Exit codes: 0 done, 1 failed, 2 a usage error (the command line is wrong), 130 stopped by a signal.
-runCli(process.argv.slice(2)).then(
+const args = process.argv.slice(2);
+if (printVersion(args, import.meta.url)) process.exit(0);
+runCli(args).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,7 +1,10 @@
 /** Entry point of the `ssb-export-onnx` bin (built with a `#!/usr/bin/env node` banner). */
+import { printVersion } from "@ssb/cli-kit";
 import { runExportCli } from "./cli-export-main.js";
 
-runExportCli(process.argv.slice(2)).then(
+const args = process.argv.slice(2);
+if (printVersion(args, import.meta.url)) process.exit(0);
+runExportCli(args).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,6 +1,9 @@
+import { printVersion } from "@ssb/cli-kit";
 import { runCli } from "./cli-main.js";
 
-runCli(process.argv.slice(2)).then(
+const args = process.argv.slice(2);
+if (printVersion(args, import.meta.url)) process.exit(0);
+runCli(args).then(
   (code) => {
     process.exitCode = code;
   },

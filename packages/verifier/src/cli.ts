@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import {
   checkPath,
   parseCommandLine,
+  printVersion,
   refuseRepeatedOptions,
   reportCliError,
   stopOnSignals,
@@ -236,7 +237,9 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
+const args = process.argv.slice(2);
+if (printVersion(args, import.meta.url)) process.exit(0);
+main(args).then(
   (code) => {
     process.exitCode = code;
   },
