@@ -109,7 +109,8 @@ export function grpoLoss(input: GrpoLossInput): GrpoLossParts {
 
 /**
  * The aggregation weight of one token of each sequence (lengths in tokens, every sequence of the step):
- * "token" 1 / total tokens; "sequence" 1 / (length_i x sequences); "constant" 1 / (sequences x maxLength).
+ * "token" 1 / total tokens; "sequence" 1 / (length_i x sequences); "constant" 1 / (sequences x maxLength);
+ * 0 for a sequence of no tokens.
  */
 export function sequenceTokenWeights(
   lengths: readonly number[],
@@ -118,9 +119,16 @@ export function sequenceTokenWeights(
 ): number[] {
   const total = lengths.reduce((s, n) => s + n, 0);
   const n = lengths.length;
-  return lengths.map((len) =>
-    aggregation === "token" ? 1 / total : aggregation === "sequence" ? 1 / (len * n) : 1 / (n * maxLength),
-  );
+  // A completion with no tokens has no terms: weight 0, not 1 / 0 (it still counts among the n sequences of
+  // "sequence" and "constant", as in TRL, whose per-sequence mean divides by max(length, 1)).
+  return lengths.map((len) => {
+    if (len === 0) return 0;
+    return aggregation === "token"
+      ? 1 / total
+      : aggregation === "sequence"
+        ? 1 / (len * n)
+        : 1 / (n * maxLength);
+  });
 }
 
 /** sequenceTokenWeights expanded to one weight per token, sequences back to back. */

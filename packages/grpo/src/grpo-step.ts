@@ -55,8 +55,10 @@ export function collateSequences(seqs: readonly TrainSequence[], padId: number):
     const ids = [...s.promptIds, ...s.replyIds];
     inputIds.set(ids, b * length);
     attentionMask.fill(1, b * length, b * length + ids.length);
-    // Row t predicts token t + 1: the reply's first token is predicted by the prompt's last position.
-    rows.push({ batch: b, start: s.promptIds.length - 1, length: s.replyIds.length });
+    // Row t predicts token t + 1: the reply's first token is predicted by the prompt's last position. A reply
+    // of no tokens has no row (the decoder refuses an empty segment): it trains nothing, as in TRL.
+    if (s.replyIds.length > 0)
+      rows.push({ batch: b, start: s.promptIds.length - 1, length: s.replyIds.length });
     targets.set(s.replyIds, at);
     advantages.fill(s.advantage, at, at + s.replyIds.length);
     weights.fill(s.tokenWeight, at, at + s.replyIds.length);
@@ -128,7 +130,10 @@ export function policyGradients(
   let accum: tf.Tensor[] | null = null;
   const out = { loss: 0, tokens: 0, clippedTokens: 0, klSum: 0, ratioSum: 0 };
   const useDropout = [...model.lora.values()].some((l) => l.dropout > 0);
+  if (batches.length === 0) throw new Error("policyGradients: no micro-batches");
   batches.forEach((batch, micro) => {
+    // Replies of no tokens only: no term, no gradient (and no rows for the decoder to run).
+    if (batch.targets.length === 0) return;
     let parts = { clippedTokens: 0, klSum: 0, ratioSum: 0 };
     const { value, grads } = withSharedTransposes(() =>
       tf.variableGrads(() => {
@@ -163,6 +168,5 @@ export function policyGradients(
       for (const t of [...previous, ...list]) t.dispose();
     }
   });
-  if (accum === null) throw new Error("policyGradients: no micro-batches");
-  return { grads: accum, ...out };
+  return { grads: accum ?? vars.map((v) => tf.zerosLike(v)), ...out };
 }
