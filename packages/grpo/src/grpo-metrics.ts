@@ -24,8 +24,13 @@ export interface GrpoStepMetrics {
   groups: number;
   /** Mean KL(pi || base) per trained token (k3 estimator); null when not computed. */
   kl: number | null;
-  /** Share of trained tokens whose ratio was clipped (0 when iterations = 1: ratios are exactly 1). */
+  /**
+   * Share of the round's completion tokens (x iterations) whose ratio was clipped: TRL's clip_ratio/region_mean,
+   * which also divides by every completion token, zero-advantage ones included (0 when iterations = 1: ratios
+   * are exactly 1).
+   */
   clipFraction: number;
+  /** Mean ratio pi / pi_old over the tokens run through the model (see tokensTrained). */
   ratioMean: number;
   responseLengthMean: number;
   responseLengthMax: number;
@@ -42,6 +47,35 @@ export interface GrpoStepMetrics {
   trainSec: number;
   stepSec: number;
   elapsedSec: number;
+}
+
+/** Token sums of a round's updates (all iterations) behind the kl, clipFraction and ratioMean metrics. */
+export interface RoundPolicySums {
+  /** Tokens run through the model, all iterations (zero-advantage completions only when a KL is computed). */
+  tokensTrained: number;
+  /** Tokens of every completion of the round, once. */
+  completionTokens: number;
+  iterations: number;
+  clippedTokens: number;
+  ratioSum: number;
+  /** Sum of the k3 KL terms; null when no reference pass ran. */
+  klSum: number | null;
+}
+
+/**
+ * kl and ratioMean per trained token; clipFraction per completion token of the round (each iteration): a
+ * zero-advantage token is never clipped, so the share is the same whether or not those completions ran
+ * (they run only with a KL term), and equals TRL's clip_ratio/region_mean.
+ */
+export function roundPolicyMetrics(
+  s: RoundPolicySums,
+): Pick<GrpoStepMetrics, "kl" | "clipFraction" | "ratioMean"> {
+  const denominator = s.completionTokens * s.iterations;
+  return {
+    kl: s.klSum !== null && s.tokensTrained > 0 ? s.klSum / s.tokensTrained : null,
+    clipFraction: denominator > 0 ? s.clippedTokens / denominator : 0,
+    ratioMean: s.tokensTrained > 0 ? s.ratioSum / s.tokensTrained : 1,
+  };
 }
 
 export const appendGrpoMetrics = (file: string, m: GrpoStepMetrics): void => appendMetrics(file, m);

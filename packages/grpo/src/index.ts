@@ -38,7 +38,9 @@ export {
   appendGrpoMetrics,
   type GrpoStepMetrics,
   grpoPlots,
+  type RoundPolicySums,
   readGrpoMetrics,
+  roundPolicyMetrics,
   truncateGrpoMetrics,
 } from "./grpo-metrics.js";
 export {

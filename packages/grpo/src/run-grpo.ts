@@ -53,6 +53,7 @@ import {
   type GrpoStepMetrics,
   grpoPlots,
   readGrpoMetrics,
+  roundPolicyMetrics,
   truncateGrpoMetrics,
 } from "./grpo-metrics.js";
 import {
@@ -466,9 +467,14 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
           advantageMax: advStats.max,
           zeroAdvantageGroups: zeroGroups,
           groups: groups.length,
-          kl: needRef && tokensTrained > 0 ? klSum / tokensTrained : null,
-          clipFraction: tokensTrained > 0 ? clippedTokens / tokensTrained : 0,
-          ratioMean: tokensTrained > 0 ? ratioSum / tokensTrained : 1,
+          ...roundPolicyMetrics({
+            tokensTrained,
+            completionTokens: lengths.reduce((s, n) => s + n, 0),
+            iterations: config.iterations,
+            clippedTokens,
+            ratioSum,
+            klSum: needRef ? klSum : null,
+          }),
           responseLengthMean: lenStats.mean,
           responseLengthMax: lenStats.max,
           truncatedFraction:
