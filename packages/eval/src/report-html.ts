@@ -5,6 +5,7 @@
 import type { RunComparison } from "./compare.js";
 import { formatPercent } from "./format-percent.js";
 import { formatInterval } from "./report-markdown.js";
+import { decodingText, differenceNotes, summaryNotes } from "./report-notes.js";
 import type { BenchmarkSummary, GroupSummary, RunSummary } from "./summarize.js";
 import { escapeXml, histogramChart, type IntervalRow, intervalChart, winLossChart } from "./svg-plots.js";
 
@@ -23,6 +24,10 @@ function htmlTable(header: readonly string[], rows: readonly (readonly string[])
   const head = `<tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join("")}</tr>`;
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeXml(c)}</td>`).join("")}</tr>`).join("");
   return `<table>${head}${body}</table>`;
+}
+
+function notesHtml(notes: readonly string[]): string {
+  return notes.map((n) => `<p class="note">${escapeXml(n)}</p>`).join("");
 }
 
 function groupRows(
@@ -61,7 +66,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 
   sections.push("<h2>Accuracy</h2>");
   sections.push(
-    `<p class="note">pass@1 = mean over samples; dots are estimates, whiskers ${Math.round((runs[0]?.bootstrap.level ?? 0.95) * 100)}% bootstrap confidence intervals over problems.</p>`,
+    `<p class="note">pass@1 = mean over samples; dots are estimates, whiskers ${Math.round((runs[0]?.bootstrap.level ?? 0.95) * 100)}% percentile-bootstrap confidence intervals over problems (${runs[0]?.bootstrap.resamples ?? 2000} resamples, seed ${runs[0]?.bootstrap.seed ?? 0}); n = samples per problem.</p>`,
   );
   const accRows: IntervalRow[] = benchmarks.map((benchmark) => ({
     label: benchmark,
@@ -102,6 +107,8 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     }),
   );
   sections.push(htmlTable(header, rows));
+  const notes = summaryNotes(runs);
+  if (notes.length > 0) sections.push(notesHtml(notes));
 
   for (const benchmark of benchmarks) {
     for (const [what, pick] of [
@@ -174,18 +181,20 @@ export function renderHtmlReport(input: HtmlReportInput): string {
         ]),
       ),
     );
+    const cmpNotes = differenceNotes(cmp.benchmarks);
+    if (cmpNotes.length > 0) sections.push(notesHtml(cmpNotes));
   }
 
   const settings = runs.map((r) => [
     r.run.name,
     r.run.modelId ?? "",
     r.run.n === undefined ? "" : String(r.run.n),
-    r.run.sampling === undefined ? "" : JSON.stringify(r.run.sampling),
+    decodingText(r.run),
     r.run.seed === undefined ? "" : String(r.run.seed),
     r.run.executionProviders === undefined ? "" : r.run.executionProviders.join(", then "),
   ]);
   sections.push("<h2>Runs</h2>");
-  sections.push(htmlTable(["run", "model", "n", "sampling", "seed", "generated on"], settings));
+  sections.push(htmlTable(["run", "model", "n", "decoding", "seed", "generated on"], settings));
 
   const title = input.title ?? "ssb-eval report";
   return `<!DOCTYPE html>

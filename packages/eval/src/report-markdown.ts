@@ -2,12 +2,22 @@
 import type { Interval } from "./bootstrap.js";
 import type { RunComparison } from "./compare.js";
 import { formatPercent } from "./format-percent.js";
+import { differenceNotes, isCollapsed, runSettingsLines, summaryNotes } from "./report-notes.js";
 import type { RunSummary } from "./summarize.js";
 
-/** `42.0 [38.1, 46.2]` (percent). */
+/**
+ * `42.0 [38.1, 46.2]` (percent); `0.0 (no CI)` when the interval collapsed to a point (every problem scored the
+ * same): `[0.0, 0.0]` read as certainty. The report's notes say why.
+ */
 export function formatInterval(i: Interval | undefined): string {
   if (i === undefined) return "–";
+  if (isCollapsed(i)) return `${formatPercent(i.estimate)} (no CI)`;
   return `${formatPercent(i.estimate)} [${formatPercent(i.lower)}, ${formatPercent(i.upper)}]`;
+}
+
+/** Notes as a Markdown list (with its blank line), or nothing. */
+function noteList(notes: readonly string[]): string[] {
+  return notes.length === 0 ? [] : [...notes.map((n) => `- ${n}`), ""];
 }
 
 function table(
@@ -26,9 +36,11 @@ export function summaryMarkdown(runs: readonly RunSummary[]): string {
   out.push("## Accuracy", "");
   out.push(
     `pass@1 is the mean over samples; pass@k is Chen et al.'s unbiased estimator; maj@k is a majority vote over ` +
-      `equivalent answers. Percent, with ${level}% bootstrap CIs over problems (${first?.bootstrap.resamples ?? 0} resamples).`,
+      `equivalent answers. Percent, with ${level}% percentile-bootstrap CIs over problems (${first?.bootstrap.resamples ?? 0} ` +
+      `resamples, seed ${first?.bootstrap.seed ?? 0}); n is samples per problem.`,
     "",
   );
+  out.push(...noteList(runSettingsLines(runs)));
   const ks = [...new Set(runs.flatMap((r) => r.benchmarks.flatMap((b) => Object.keys(b.passAtK))))]
     .map(Number)
     .sort((a, b) => a - b)
@@ -70,6 +82,7 @@ export function summaryMarkdown(runs: readonly RunSummary[]): string {
     ),
     "",
   );
+  out.push(...noteList(summaryNotes(runs)));
 
   for (const [what, pick] of [
     ["subject", (b: RunSummary["benchmarks"][number]) => b.bySubject],
@@ -98,7 +111,8 @@ export function comparisonMarkdown(cmp: RunComparison): string {
   const out: string[] = [`## ${cmp.b} vs ${cmp.a}`, ""];
   out.push(
     `Difference = pass@1(${cmp.b}) − pass@1(${cmp.a}) in points on the problems both runs answered, with a paired ` +
-      `${Math.round(cmp.bootstrap.level * 100)}% bootstrap CI. McNemar only for single-sample runs.`,
+      `${Math.round(cmp.bootstrap.level * 100)}% percentile-bootstrap CI (${cmp.bootstrap.resamples} resamples, seed ${cmp.bootstrap.seed}). ` +
+      `McNemar (exact binomial, two-sided) only for single-sample runs.`,
     "",
   );
   const header = [
@@ -131,5 +145,6 @@ export function comparisonMarkdown(cmp: RunComparison): string {
     ),
     "",
   );
+  out.push(...noteList(differenceNotes(cmp.benchmarks)));
   return `${out.join("\n")}\n`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compareRuns } from "./compare.js";
 import { renderHtmlReport } from "./report-html.js";
-import { summaryMarkdown } from "./report-markdown.js";
+import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
 import { summarizeRecords } from "./summarize.js";
 import type { SampleRecord } from "./types.js";
 
@@ -77,5 +77,83 @@ describe("summary, Markdown and HTML", () => {
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     expect(html).toContain("run &lt;A&gt;");
     expect(html).not.toContain("run <A>");
+  });
+});
+
+/** `count` problems with one sample each; the first `right` correct. */
+function singleSample(benchmark: string, count: number, right: number): SampleRecord[] {
+  return Array.from({ length: count }, (_, p) => ({
+    benchmark,
+    problemId: `p${p}`,
+    sampleIndex: 0,
+    gold: "1",
+    text: "…",
+    extracted: p < right ? "1" : "2",
+    correct: p < right,
+    verdict: p < right ? ("correct" as const) : ("wrong" as const),
+    reason: "",
+    tokens: 5,
+    finishReason: "stop" as const,
+  }));
+}
+
+describe("reports say what each number is and how far to trust it", () => {
+  const base = summarizeRecords(
+    singleSample("aime24", 30, 0),
+    { name: "base", n: 1, sampling: { temperature: 0, maxNewTokens: 4096 }, seed: 0 },
+    { bootstrap: { resamples: 200 } },
+  );
+  const tuned = summarizeRecords(
+    singleSample("aime24", 30, 4),
+    { name: "tuned", n: 4, sampling: { temperature: 0.7, topP: 0.8, maxNewTokens: 4096 }, seed: 1 },
+    { bootstrap: { resamples: 200 } },
+  );
+
+  it("prints an interval that collapsed to a point as 'no CI', with the exact bound for 0 of N", () => {
+    const md = summaryMarkdown([base]);
+    // Before: "| 0.0 [0.0, 0.0] |", which reads as certainty.
+    expect(md).not.toContain("[0.0, 0.0]");
+    expect(md).toContain("| base | aime24 | 30 | 1 | 0.0 (no CI) |");
+    // 1 − 0.025^(1/30) = 0.1157 (scipy binomtest(0, 30).proportion_ci: 0.11570).
+    expect(md).toContain("the exact 95% interval for pass@1 is [0.0, 11.6], Clopper–Pearson");
+    const html = renderHtmlReport({ runs: [base] });
+    expect(html).not.toContain("[0.0, 0.0]");
+    expect(html).toContain("0.0 (no CI)");
+    expect(html).toContain("[0.0, 11.6], Clopper–Pearson");
+  });
+
+  it("warns that a 30-problem benchmark has wide, too narrow intervals", () => {
+    const md = summaryMarkdown([tuned]);
+    expect(md).toContain("aime24 has only 30 problems: one problem moves pass@1 by 3.3 points");
+    expect(renderHtmlReport({ runs: [tuned] })).toContain("aime24 has only 30 problems");
+    const big = summarizeRecords(
+      singleSample("math500", 500, 200),
+      { name: "m" },
+      { bootstrap: { resamples: 50 } },
+    );
+    expect(summaryMarkdown([big])).not.toContain("has only");
+  });
+
+  it("says greedy or sampled, n, seed and the interval method", () => {
+    const md = summaryMarkdown([base, tuned]);
+    expect(md).toContain("95% percentile-bootstrap CIs over problems (200 resamples, seed 0)");
+    expect(md).toContain(
+      "- base: greedy (temperature 0, max new tokens 4096), n = 1 sample per problem, seed 0",
+    );
+    expect(md).toContain(
+      "- tuned: sampled (temperature 0.7, top-p 0.8, max new tokens 4096), n = 4 samples per problem, seed 1",
+    );
+    expect(renderHtmlReport({ runs: [base] })).toContain(
+      "<td>greedy (temperature 0, max new tokens 4096)</td>",
+    );
+  });
+
+  it("prints a paired difference with no spread as 'no CI'", () => {
+    const same = singleSample("aime24", 30, 4);
+    const cmp = compareRuns(same, same, { a: "A", b: "B" }, { bootstrap: { resamples: 200 } });
+    const md = comparisonMarkdown(cmp);
+    expect(md).toContain("| 0.0 (no CI) |");
+    expect(md).toContain('"no CI" (aime24): every paired problem has the same difference');
+    expect(md).toContain("McNemar (exact binomial, two-sided)");
   });
 });

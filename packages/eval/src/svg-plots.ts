@@ -81,7 +81,13 @@ export function intervalChart(
       const s = Math.max(0, options.series.indexOf(p.series));
       const color = PALETTE[s % PALETTE.length] ?? "#000";
       const y = y0 + 10 + s * 12;
-      const tip = `${row.label} · ${p.series}: ${pct(p.estimate)} [${pct(p.lower)}, ${pct(p.upper)}]`;
+      // A difference is in points, not percent; a collapsed interval is no interval (see report-notes.ts).
+      const show = (v: number) => (unit === "%" ? pct(v) : formatPercent(v));
+      const ci =
+        Number.isFinite(p.lower) && p.lower === p.upper
+          ? " (no CI)"
+          : ` [${show(p.lower)}, ${show(p.upper)}]`;
+      const tip = `${row.label} · ${p.series}: ${show(p.estimate)}${ci}`;
       parts.push(
         `<g><title>${escapeXml(tip)}</title>` +
           `<line x1="${fmt(x(p.lower))}" y1="${y}" x2="${fmt(x(p.upper))}" y2="${y}" stroke="${color}" stroke-width="2"/>` +
