@@ -5,6 +5,7 @@
 
 import { maxOf } from "./extrema.js";
 import { formatPercent } from "./format-percent.js";
+import { niceWidth } from "./summarize.js";
 
 export interface IntervalPoint {
   series: string;
@@ -114,8 +115,29 @@ export interface HistogramSeries {
   counts: readonly number[];
 }
 
-/** Bar histogram; several series share the bins (drawn side by side within each bin). */
+/**
+ * Bar histogram; series with the same bins are drawn side by side within each bin. Series binned differently
+ * (runs with other token budgets get other bin widths) get a chart each: drawn on the first one's bins, a run
+ * with 500-token bins showed under 200-token labels.
+ */
 export function histogramChart(
+  series: readonly HistogramSeries[],
+  options: { title: string; xLabel: string },
+): string {
+  const groups = new Map<string, HistogramSeries[]>();
+  for (const s of series) {
+    const key = s.edges.join(",");
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  if (groups.size <= 1) return histogramSvg(series, options);
+  return [...groups.values()]
+    .map((g) =>
+      histogramSvg(g, { ...options, title: `${options.title} (${g.map((s) => s.name).join(", ")})` }),
+    )
+    .join("");
+}
+
+function histogramSvg(
   series: readonly HistogramSeries[],
   options: { title: string; xLabel: string },
 ): string {
@@ -134,12 +156,14 @@ export function histogramChart(
     return svg(width, height, options.title, parts);
   }
   const bins = first.counts.length;
-  const maxCount = Math.max(1, maxOf(series.flatMap((s) => s.counts)));
+  // Whole-number ticks (a step of 1, 2 or 5 × 10^k) with the axis ending on one: quarters of the largest count
+  // put "1" at 0.5 and 1 and "2" at 1.5 and 2 when it was 2.
+  const countStep = niceWidth(Math.max(1, maxOf(series.flatMap((s) => s.counts))) / 4);
+  const maxCount = countStep * Math.max(1, Math.ceil(maxOf(series.flatMap((s) => s.counts)) / countStep));
   const binW = plotW / bins;
   const barW = binW / series.length;
   const yOf = (c: number) => top + plotH - (c / maxCount) * plotH;
-  for (let t = 0; t <= 4; t++) {
-    const c = (maxCount * t) / 4;
+  for (let c = 0; c <= maxCount; c += countStep) {
     parts.push(
       `<line x1="${left}" y1="${fmt(yOf(c))}" x2="${left + plotW}" y2="${fmt(yOf(c))}" class="grid"/>`,
     );
@@ -165,6 +189,9 @@ export function histogramChart(
   }
   parts.push(
     `<text x="${left + plotW / 2}" y="${height - 8}" class="tick" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text x="12" y="${fmt(top + plotH / 2)}" class="tick" text-anchor="middle" transform="rotate(-90 12 ${fmt(top + plotH / 2)})">samples</text>`,
   );
   if (series.length > 1) {
     series.forEach((s, si) => {
