@@ -51,6 +51,12 @@ describe("GRPO config", () => {
     expect([c.sampling.maxNewTokens, c.variant]).toEqual([64, "dr-grpo"]);
     expect(trajectoryKey(resolveGrpoConfig({ ...input, maxSteps: 3 }))).toBe(trajectoryKey(c));
     expect(trajectoryKey(resolveGrpoConfig({ ...input, beta: 0.01 }))).not.toBe(trajectoryKey(c));
+    // maskTruncated came after checkpoints existed: off is not in the key (those resume), on is.
+    expect(trajectoryKey(c)).not.toContain("maskTruncated");
+    expect(trajectoryKey(resolveGrpoConfig({ ...input, maskTruncated: true }))).not.toBe(trajectoryKey(c));
+    expect(() => resolveGrpoConfig({ maskTruncated: "yes" as unknown as boolean })).toThrow(
+      /"maskTruncated" must be true or false/,
+    );
     // Micro-batching only changes the summation order of gradients.
     expect(trajectoryKey(resolveGrpoConfig({ ...input, microBatchTokens: 512, microBatchSize: 2 }))).toBe(
       trajectoryKey(c),

@@ -65,6 +65,12 @@ export interface GrpoConfig {
   beta: number;
   /** Compute and log KL(pi || base) even when beta is 0 (costs one extra forward per update). */
   logKl: boolean;
+  /**
+   * Leave completions cut at sampling.maxNewTokens out of the loss and its token count (TRL's
+   * mask_truncated_completions, DAPO's overlong filtering); default false, as TRL: they are trained with the
+   * noAnswer reward. Their rewards still enter their groups' advantages.
+   */
+  maskTruncated: boolean;
   sampling: GrpoSamplingSettings;
   reward: GrpoRewardSettings;
   lora: LoraSettings;
@@ -107,6 +113,7 @@ export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
   clipEpsilonHigh: 0.2,
   beta: 0,
   logKl: false,
+  maskTruncated: false,
   sampling: { temperature: 1, maxNewTokens: 256, topK: 0, topP: 1 },
   reward: { correct: 1, wrong: 0, noAnswer: 0 },
   lora: { r: 16, alpha: 32, dropout: 0 },
@@ -196,6 +203,7 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
   num("clipEpsilonHigh", c.clipEpsilonHigh, (x) => x > 0, "> 0");
   num("beta", c.beta, (x) => x >= 0, ">= 0");
   if (typeof c.logKl !== "boolean") fail("logKl", "true or false", c.logKl);
+  if (typeof c.maskTruncated !== "boolean") fail("maskTruncated", "true or false", c.maskTruncated);
   num("sampling.temperature", c.sampling.temperature, (x) => x > 0, "> 0 (sampling, not greedy)");
   int("sampling.maxNewTokens", c.sampling.maxNewTokens, 1);
   int("sampling.topK", c.sampling.topK, 0);
@@ -245,9 +253,11 @@ export function trajectoryKey(c: GrpoConfig): string {
     generationBatch: _g,
     microBatchSize: _s,
     microBatchTokens: _t,
+    maskTruncated,
     ...rest
   } = c;
-  return JSON.stringify(rest);
+  // Added after checkpoints existed: off (the behaviour before it) is left out, so those still resume.
+  return JSON.stringify(maskTruncated ? { ...rest, maskTruncated } : rest);
 }
 
 /**

@@ -58,6 +58,11 @@ export { type PolicyLora, PolicySync, type PolicySyncTiming } from "./policy-syn
 export { problemsForStep } from "./problem-order.js";
 export { type GrpoProblem, readProblems } from "./problems.js";
 export { type GroupReward, type GroupRewardFunction, verifierReward } from "./rewards.js";
+export {
+  type RoundSequenceOptions,
+  type RoundSequences,
+  roundSequences,
+} from "./round-sequences.js";
 export { type GrpoResult, type RunGrpoOptions, runGrpo } from "./run-grpo.js";
 export { type SampledCompletion, type SampleGroupsOptions, sampleGroups } from "./sample-groups.js";
 export { type Summary, summarize } from "./stats.js";

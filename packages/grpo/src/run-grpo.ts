@@ -47,7 +47,6 @@ import {
   saveGrpoCheckpoint,
 } from "./grpo-checkpoint.js";
 import { type GrpoConfig, trajectoryDifferences } from "./grpo-config.js";
-import { sequenceTokenWeights } from "./grpo-loss.js";
 import {
   appendGrpoMetrics,
   type GrpoStepMetrics,
@@ -69,6 +68,7 @@ import { PolicySync } from "./policy-sync.js";
 import { problemsForStep } from "./problem-order.js";
 import type { GrpoProblem } from "./problems.js";
 import { type GroupRewardFunction, verifierReward } from "./rewards.js";
+import { roundSequences } from "./round-sequences.js";
 import { type SampledCompletion, sampleGroups } from "./sample-groups.js";
 import { summarize } from "./stats.js";
 import { tf } from "./tf.js";
@@ -385,17 +385,13 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
           completions.push(...group);
         });
         const lengths = completions.map((c) => c.tokenIds.length);
-        const perToken = sequenceTokenWeights(lengths, config.aggregation, config.sampling.maxNewTokens);
-        // Sequences with a zero advantage add nothing to the policy gradient; without a KL term they are only
-        // counted in the normaliser (as TRL does), not run through the model.
-        const sequences: TrainSequence[] = completions
-          .map((c, i) => ({
-            promptIds: c.promptIds,
-            replyIds: c.tokenIds,
-            advantage: advantages[i] as number,
-            tokenWeight: perToken[i] as number,
-          }))
-          .filter((s) => needRef || s.advantage !== 0)
+        const round = roundSequences(completions, advantages, {
+          aggregation: config.aggregation,
+          maxNewTokens: config.sampling.maxNewTokens,
+          maskTruncated: config.maskTruncated,
+          keepZeroAdvantage: needRef,
+        });
+        const sequences: TrainSequence[] = round.sequences
           // Longest first: micro-batches of similar lengths pad less. Stable sort keeps the order deterministic.
           .sort((a, b) => b.promptIds.length + b.replyIds.length - (a.promptIds.length + a.replyIds.length));
         const batches: CollatedSequences[] = microBatches(
@@ -469,7 +465,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
           groups: groups.length,
           ...roundPolicyMetrics({
             tokensTrained,
-            completionTokens: lengths.reduce((s, n) => s + n, 0),
+            completionTokens: round.lossTokens,
             iterations: config.iterations,
             clippedTokens,
             ratioSum,
