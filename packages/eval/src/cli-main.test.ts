@@ -197,6 +197,16 @@ describe("ssb-eval CLI", () => {
     const partial = capture();
     expect(await main(["report", out], partial.io)).toBe(0);
     expect(partial.err()).toMatch(/named-run is incomplete: 12\/20 samples \(rerun it to finish\)/);
+    // The report itself says so too (stderr is gone once the file is shared), and that --limit 20 is a subset.
+    const md = readFileSync(join(out, "report.md"), "utf8");
+    expect(md).toContain(
+      "baseline: gsm8k is incomplete: 12 of its 20 samples (20 problems × 1; a stopped run, rerun it to finish)",
+    );
+    expect(md).toContain(
+      "baseline: gsm8k covers 20 of the 1319 problems in its file (--limit or problemIds)",
+    );
+    expect(partial.out()).toContain("baseline: gsm8k is incomplete");
+    expect(readFileSync(join(out, "report.html"), "utf8")).toContain("gsm8k is incomplete: 12 of its 20");
   });
 
   it("refuses a benchmark file with no problems, naming it, before writing anything", async () => {

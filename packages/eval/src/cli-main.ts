@@ -35,7 +35,7 @@ import {
 } from "./run-eval.js";
 import { type ModelIdentity, type RunManifest, readRunManifest } from "./run-manifest.js";
 import { SAMPLING_RULES } from "./sampling-rules.js";
-import { type RunSummary, summarizeRecords } from "./summarize.js";
+import { type PlannedBenchmark, type RunSummary, summarizeRecords } from "./summarize.js";
 import type { SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
 
@@ -439,6 +439,27 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   return 0;
 }
 
+/**
+ * What a run set out to cover, from its run.json; the problems in each benchmark's file when the file can still
+ * be read (a moved custom file leaves it out rather than failing a report).
+ */
+function plannedOf(m: RunManifest): PlannedBenchmark[] {
+  return m.benchmarks.map((b) => {
+    let fileProblems: number | undefined;
+    try {
+      fileProblems = loadBenchmark(b.spec).fileProblems;
+    } catch {
+      fileProblems = undefined;
+    }
+    return {
+      benchmark: b.name,
+      problems: b.problemIds.length,
+      samplesPerProblem: m.n,
+      ...(fileProblems !== undefined ? { fileProblems } : {}),
+    };
+  });
+}
+
 /** Summary of a loaded run, with its settings from run.json when present. */
 function summarizeRun(run: ReturnType<typeof loadRun>, resamples: number): RunSummary {
   const m = run.manifest;
@@ -448,6 +469,7 @@ function summarizeRun(run: ReturnType<typeof loadRun>, resamples: number): RunSu
       name: run.name,
       ...(m ? { modelId: m.modelId, n: m.n, sampling: { ...m.sampling }, seed: m.seed } : {}),
       ...(m?.executionProviders !== undefined ? { executionProviders: m.executionProviders } : {}),
+      ...(m ? { planned: plannedOf(m) } : {}),
     },
     {
       bootstrap: { resamples },

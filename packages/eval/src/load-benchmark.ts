@@ -23,6 +23,8 @@ export interface LoadedBenchmark {
   /** The resolved file path. */
   file: string;
   problems: Problem[];
+  /** Problems in the file, before `ids` and `limit` picked some: a report says when a run covers fewer. */
+  fileProblems: number;
 }
 
 /** A built-in benchmark by name, or the spec itself. */
@@ -114,6 +116,7 @@ export function loadBenchmark(
     throw new Error(`benchmark "${spec.name}": cannot read ${file} (${(error as Error).message})`);
   }
   let problems = parseBenchmarkText(text, spec, file);
+  const fileProblems = problems.length;
   // An empty file would "pass" with 0 problems and an empty report: almost always a wrong path or a failed
   // download, never a benchmark.
   if (problems.length === 0)
@@ -129,5 +132,5 @@ export function loadBenchmark(
     problems = problems.filter((p) => wanted.has(p.id));
   }
   if (options.limit !== undefined) problems = problems.slice(0, options.limit);
-  return { spec, file, problems };
+  return { spec, file, problems, fileProblems };
 }

@@ -88,6 +88,23 @@ export function summaryNotes(runs: readonly RunSummary[]): string[] {
       `"no CI": every problem scored the same (or there is one problem), so resampling problems shows no spread; that is not certainty. In: ${collapsed.join("; ")}.`,
     );
   }
+  for (const run of runs) {
+    for (const plan of run.run.planned ?? []) {
+      const b = run.benchmarks.find((x) => x.benchmark === plan.benchmark);
+      const planned = plan.problems * plan.samplesPerProblem;
+      const have = b?.samples ?? 0;
+      if (have < planned) {
+        notes.push(
+          `${run.run.name}: ${plan.benchmark} is incomplete: ${have} of its ${planned} samples (${plan.problems} problems × ${plan.samplesPerProblem}; a stopped run, rerun it to finish). Its numbers cover only the samples it has.`,
+        );
+      }
+      if (plan.fileProblems !== undefined && plan.problems < plan.fileProblems) {
+        notes.push(
+          `${run.run.name}: ${plan.benchmark} covers ${plan.problems} of the ${plan.fileProblems} problems in its file (--limit or problemIds), not the whole benchmark.`,
+        );
+      }
+    }
+  }
   const small = new Map<string, BenchmarkSummary>();
   for (const run of runs)
     for (const b of run.benchmarks)

@@ -58,6 +58,14 @@ describe("runEval with a scripted generator", () => {
     expect(m500?.bySubject?.reduce((s, g) => s + g.problems, 0)).toBe(30);
     expect(m500?.byLevel?.map((g) => g.group)).toEqual(expect.arrayContaining(["1", "2", "3"]));
     expect(readFileSync(join(out, "report.md"), "utf8")).toContain("| fake-model | gsm8k | 30 | 4 |");
+    // limit 30: the report says the run covers a subset of each benchmark's file.
+    expect(summary.run.planned).toEqual([
+      { benchmark: "gsm8k", problems: 30, samplesPerProblem: 4, fileProblems: 1319 },
+      { benchmark: "math500", problems: 30, samplesPerProblem: 4, fileProblems: 500 },
+    ]);
+    expect(readFileSync(join(out, "report.md"), "utf8")).toContain(
+      "fake-model: math500 covers 30 of the 500 problems in its file (--limit or problemIds), not the whole benchmark.",
+    );
   });
 
   it("a rerun of a finished run generates nothing and keeps the files", async () => {

@@ -469,6 +469,12 @@ async function evalLocked(
       sampling: { ...config.sampling },
       seed: config.seed,
       ...(providers !== undefined ? { executionProviders: providers } : {}),
+      planned: loaded.map((b) => ({
+        benchmark: b.spec.name,
+        problems: b.problems.length,
+        samplesPerProblem: config.n,
+        fileProblems: b.fileProblems,
+      })),
     },
     {
       bootstrap: { resamples: config.bootstrap?.resamples ?? 2000, seed: config.bootstrap?.seed ?? 0 },

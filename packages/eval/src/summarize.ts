@@ -64,6 +64,19 @@ export interface RunInfo {
   seed?: number;
   /** Where the samples were generated (run.json's executionProviders), in the order runs used them. */
   executionProviders?: string[];
+  /**
+   * What the run set out to cover, per benchmark: its problems (after `limit` / `problemIds`), samples per
+   * problem, and the problems in the benchmark's file when known. Reports say when the records cover less (a
+   * stopped run) or the problems are a subset of the file (`--limit`).
+   */
+  planned?: PlannedBenchmark[];
+}
+
+export interface PlannedBenchmark {
+  benchmark: string;
+  problems: number;
+  samplesPerProblem: number;
+  fileProblems?: number;
 }
 
 export interface RunSummary {
