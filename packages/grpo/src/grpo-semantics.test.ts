@@ -201,4 +201,48 @@ describe("GRPO step on a real decoder (hand case: 2 replies of 4 and 2 tokens)",
     expect(none.grads.every((t) => t.dataSync().every((x) => x === 0))).toBe(true);
     for (const t of [...g.grads, ...none.grads]) t.dispose();
   });
+
+  it("iterations > 1: pi_old is the sampling policy (first ratios exactly 1); after a step the clip binds by sign", () => {
+    const vars = trainableVariables(model);
+    const weights = tokenWeights([4, 2], "token", 8);
+    const batch = collate(weights);
+    const clip = { epsilon: 0.2, epsilonHigh: 0.2 };
+    const old = logProbsNoGrad(model, [batch], temperature);
+    const options = { temperature, clip, beta: 0, refLogProbs: null, seed: 0, step: 0, iteration: 0 };
+    const first = policyGradients(model, vars, [batch], { ...options, oldLogProbs: old });
+    const onPolicy = policyGradients(model, vars, [batch], { ...options, oldLogProbs: null });
+    expect(first.ratioSum).toBe(6);
+    expect(first.loss).toBe(onPolicy.loss);
+    first.grads.forEach((t, i) => {
+      expect(Array.from(t.dataSync())).toEqual(Array.from((onPolicy.grads[i] as tf.Tensor).dataSync()));
+    });
+    // Move every LoRA weight far along the descent direction: ratios leave [0.8, 1.2].
+    const saved = vars.map((v) => v.dataSync().slice());
+    vars.forEach((v, i) => {
+      const moved = tf.tidy(() => tf.sub(v, tf.mul(first.grads[i] as tf.Tensor, 2000)));
+      v.assign(moved);
+      moved.dispose();
+    });
+    const [now] = logProbsNoGrad(model, [batch], temperature);
+    const second = policyGradients(model, vars, [batch], { ...options, oldLogProbs: old, iteration: 1 });
+    // By hand: ratio r_t = exp(now - old); min(r A, clip(r) A); clipped when (A > 0, r > 1.2) or (A < 0, r < 0.8).
+    const a = Array.from(batch.advantages);
+    const r = Array.from(now as Float32Array).map((lp, t) =>
+      Math.exp(lp - ((old[0] as Float32Array)[t] as number)),
+    );
+    const objective = r.map((rt, t) => {
+      const at = a[t] as number;
+      return Math.min(rt * at, Math.min(Math.max(rt, 0.8), 1.2) * at);
+    });
+    const clipped = r.filter(
+      (rt, t) => ((a[t] as number) > 0 && rt > 1.2) || ((a[t] as number) < 0 && rt < 0.8),
+    );
+    expect(clipped.length).toBeGreaterThan(0);
+    expect(second.clippedTokens).toBe(clipped.length);
+    expect(second.loss).toBeCloseTo(-objective.reduce((sum, o, t) => sum + o * (weights[t] as number), 0), 5);
+    vars.forEach((v, i) => {
+      v.assign(tf.tensor(saved[i] as Float32Array, v.shape));
+    });
+    for (const t of [...first.grads, ...onPolicy.grads, ...second.grads]) t.dispose();
+  });
 });
