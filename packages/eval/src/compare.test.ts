@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compareRuns } from "./compare.js";
+import { renderHtmlReport } from "./report-html.js";
+import { comparisonMarkdown } from "./report-markdown.js";
 import type { SampleRecord } from "./types.js";
 
 const record = (problemId: string, gold: string, correct: boolean): SampleRecord => ({
@@ -30,5 +32,33 @@ describe("compareRuns", () => {
     expect(() => compareRuns(a, b, { a: "A", b: "B" })).toThrow(
       /b\/p1: the runs graded it against different gold answers \("1" vs "7"\)/,
     );
+  });
+});
+
+describe("the comparison report says what it left out", () => {
+  it("names problems and benchmarks only one run has", () => {
+    const a = [record("p1", "1", false), record("p2", "2", true), record("p3", "3", true)];
+    const other = { ...record("q1", "1", true), benchmark: "aime24" };
+    const b = [record("p1", "1", true), record("p2", "2", true), other];
+    const cmp = compareRuns(a, b, { a: "base", b: "ssb" }, { bootstrap: { resamples: 100 } });
+    expect(cmp.unpairedBenchmarks).toEqual({ onlyInA: [], onlyInB: ["aime24"] });
+    const md = comparisonMarkdown(cmp);
+    // Before: the table said "problems 2" and nothing of p3 or aime24.
+    expect(md).toContain(
+      "- b: compared on the 2 problems both runs answered; left out 1 only in base and 0 only in ssb.",
+    );
+    expect(md).toContain("- Not compared (only in ssb): aime24.");
+    expect(renderHtmlReport({ runs: [], comparison: cmp })).toContain("Not compared (only in ssb): aime24.");
+  });
+
+  it("prints a p-value that underflowed as < 1e-300, and a 97.5% level as 97.5", () => {
+    const a = Array.from({ length: 2000 }, (_, i) => record(`p${i}`, "1", false));
+    const b = Array.from({ length: 2000 }, (_, i) => record(`p${i}`, "1", true));
+    const cmp = compareRuns(a, b, { a: "A", b: "B" }, { bootstrap: { resamples: 20, level: 0.975 } });
+    expect(cmp.benchmarks[0]?.mcnemar?.pValue).toBe(0); // 2 * 2^-2000
+    const md = comparisonMarkdown(cmp);
+    expect(md).toContain("| < 1e-300 (exact-binomial) |");
+    expect(md).not.toContain("0.00 (exact-binomial)");
+    expect(md).toContain("paired 97.5% percentile-bootstrap CI");
   });
 });

@@ -51,6 +51,8 @@ export interface RunComparison {
   b: string;
   bootstrap: { resamples: number; level: number; seed: number };
   benchmarks: BenchmarkComparison[];
+  /** Benchmarks only one run has: not compared, and the reports say so. */
+  unpairedBenchmarks: { onlyInA: string[]; onlyInB: string[] };
 }
 
 export function compareRuns(
@@ -112,5 +114,16 @@ export function compareRuns(
       perProblem,
     });
   }
-  return { format: COMPARISON_FORMAT, a: names.a, b: names.b, bootstrap: boot, benchmarks };
+  const unpairedBenchmarks = {
+    onlyInA: [...groupedA.keys()].filter((name) => !groupedB.has(name)),
+    onlyInB: [...groupedB.keys()].filter((name) => !groupedA.has(name)),
+  };
+  return {
+    format: COMPARISON_FORMAT,
+    a: names.a,
+    b: names.b,
+    bootstrap: boot,
+    benchmarks,
+    unpairedBenchmarks,
+  };
 }

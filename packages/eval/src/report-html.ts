@@ -5,7 +5,7 @@
 import type { RunComparison } from "./compare.js";
 import { formatPercent } from "./format-percent.js";
 import { formatInterval } from "./report-markdown.js";
-import { decodingText, differenceNotes, summaryNotes } from "./report-notes.js";
+import { comparisonNotes, decodingText, formatPValue, levelText, summaryNotes } from "./report-notes.js";
 import type { BenchmarkSummary, GroupSummary, RunSummary } from "./summarize.js";
 import { escapeXml, histogramChart, type IntervalRow, intervalChart, winLossChart } from "./svg-plots.js";
 
@@ -66,7 +66,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 
   sections.push("<h2>Accuracy</h2>");
   sections.push(
-    `<p class="note">pass@1 = mean over samples; dots are estimates, whiskers ${Math.round((runs[0]?.bootstrap.level ?? 0.95) * 100)}% percentile-bootstrap confidence intervals over problems (${runs[0]?.bootstrap.resamples ?? 2000} resamples, seed ${runs[0]?.bootstrap.seed ?? 0}); n = samples per problem.</p>`,
+    `<p class="note">pass@1 = mean over samples; dots are estimates, whiskers ${levelText(runs[0]?.bootstrap.level ?? 0.95)}% percentile-bootstrap confidence intervals over problems (${runs[0]?.bootstrap.resamples ?? 2000} resamples, seed ${runs[0]?.bootstrap.seed ?? 0}); n = samples per problem.</p>`,
   );
   const accRows: IntervalRow[] = benchmarks.map((benchmark) => ({
     label: benchmark,
@@ -177,11 +177,11 @@ export function renderHtmlReport(input: HtmlReportInput): string {
           String(b.wins),
           String(b.ties),
           String(b.losses),
-          b.mcnemar === null ? "–" : `${b.mcnemar.pValue.toPrecision(3)} (${b.mcnemar.method})`,
+          b.mcnemar === null ? "–" : `${formatPValue(b.mcnemar.pValue)} (${b.mcnemar.method})`,
         ]),
       ),
     );
-    const cmpNotes = differenceNotes(cmp.benchmarks);
+    const cmpNotes = comparisonNotes(cmp);
     if (cmpNotes.length > 0) sections.push(notesHtml(cmpNotes));
   }
 

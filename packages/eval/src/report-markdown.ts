@@ -2,7 +2,14 @@
 import type { Interval } from "./bootstrap.js";
 import type { RunComparison } from "./compare.js";
 import { formatPercent } from "./format-percent.js";
-import { differenceNotes, isCollapsed, runSettingsLines, summaryNotes } from "./report-notes.js";
+import {
+  comparisonNotes,
+  formatPValue,
+  isCollapsed,
+  levelText,
+  runSettingsLines,
+  summaryNotes,
+} from "./report-notes.js";
 import type { RunSummary } from "./summarize.js";
 
 /**
@@ -32,7 +39,7 @@ function table(
 export function summaryMarkdown(runs: readonly RunSummary[]): string {
   const out: string[] = [];
   const first = runs[0];
-  const level = first ? Math.round(first.bootstrap.level * 100) : 95;
+  const level = first ? levelText(first.bootstrap.level) : "95";
   out.push("## Accuracy", "");
   out.push(
     `pass@1 is the mean over samples; pass@k is Chen et al.'s unbiased estimator; maj@k is a majority vote over ` +
@@ -111,7 +118,7 @@ export function comparisonMarkdown(cmp: RunComparison): string {
   const out: string[] = [`## ${cmp.b} vs ${cmp.a}`, ""];
   out.push(
     `Difference = pass@1(${cmp.b}) − pass@1(${cmp.a}) in points on the problems both runs answered, with a paired ` +
-      `${Math.round(cmp.bootstrap.level * 100)}% percentile-bootstrap CI (${cmp.bootstrap.resamples} resamples, seed ${cmp.bootstrap.seed}). ` +
+      `${levelText(cmp.bootstrap.level)}% percentile-bootstrap CI (${cmp.bootstrap.resamples} resamples, seed ${cmp.bootstrap.seed}). ` +
       `McNemar (exact binomial, two-sided) only for single-sample runs.`,
     "",
   );
@@ -135,7 +142,7 @@ export function comparisonMarkdown(cmp: RunComparison): string {
     String(b.wins),
     String(b.ties),
     String(b.losses),
-    b.mcnemar === null ? "–" : `${b.mcnemar.pValue.toPrecision(3)} (${b.mcnemar.method})`,
+    b.mcnemar === null ? "–" : `${formatPValue(b.mcnemar.pValue)} (${b.mcnemar.method})`,
   ]);
   out.push(
     table(
@@ -145,6 +152,6 @@ export function comparisonMarkdown(cmp: RunComparison): string {
     ),
     "",
   );
-  out.push(...noteList(differenceNotes(cmp.benchmarks)));
+  out.push(...noteList(comparisonNotes(cmp)));
   return `${out.join("\n")}\n`;
 }

@@ -4,6 +4,7 @@
  * for the percentile bootstrap to be trusted.
  */
 import type { Interval } from "./bootstrap.js";
+import type { RunComparison } from "./compare.js";
 import { formatPercent } from "./format-percent.js";
 import type { BenchmarkSummary, RunInfo, RunSummary } from "./summarize.js";
 
@@ -75,7 +76,7 @@ export function summaryNotes(runs: readonly RunSummary[]): string[] {
       const bound = isCollapsed(b.pass1)
         ? allSameBound(b.pass1.estimate, b.problems, run.bootstrap.level)
         : null;
-      const level = Math.round(run.bootstrap.level * 100);
+      const level = levelText(run.bootstrap.level);
       collapsed.push(
         bound === null
           ? `${b.benchmark} (${run.run.name})`
@@ -117,13 +118,41 @@ export function summaryNotes(runs: readonly RunSummary[]): string[] {
   return notes;
 }
 
-/** Notes for a comparison table: differences whose interval collapsed. */
-export function differenceNotes(
-  benchmarks: readonly { benchmark: string; difference: Interval }[],
-): string[] {
-  const collapsed = benchmarks.filter((b) => isCollapsed(b.difference)).map((b) => b.benchmark);
-  if (collapsed.length === 0) return [];
-  return [
-    `"no CI" (${collapsed.join(", ")}): every paired problem has the same difference (or there is one problem), so resampling problems shows no spread; that is not certainty.`,
-  ];
+/**
+ * Notes for a comparison table: what was left out of the pairing (problems or whole benchmarks only one run has)
+ * and differences whose interval collapsed.
+ */
+export function comparisonNotes(cmp: RunComparison): string[] {
+  const notes: string[] = [];
+  for (const b of cmp.benchmarks) {
+    if (b.onlyInA === 0 && b.onlyInB === 0) continue;
+    notes.push(
+      `${b.benchmark}: compared on the ${b.problems} problems both runs answered; left out ${b.onlyInA} only in ${cmp.a} and ${b.onlyInB} only in ${cmp.b}.`,
+    );
+  }
+  // Comparisons written before unpairedBenchmarks existed lack it.
+  const { onlyInA, onlyInB } = cmp.unpairedBenchmarks ?? { onlyInA: [], onlyInB: [] };
+  if (onlyInA.length > 0) notes.push(`Not compared (only in ${cmp.a}): ${onlyInA.join(", ")}.`);
+  if (onlyInB.length > 0) notes.push(`Not compared (only in ${cmp.b}): ${onlyInB.join(", ")}.`);
+  const collapsed = cmp.benchmarks.filter((b) => isCollapsed(b.difference)).map((b) => b.benchmark);
+  if (collapsed.length > 0) {
+    notes.push(
+      `"no CI" (${collapsed.join(", ")}): every paired problem has the same difference (or there is one problem), so resampling problems shows no spread; that is not certainty.`,
+    );
+  }
+  return notes;
+}
+
+/**
+ * A p-value with 3 significant digits; one that underflowed to 0 (0 vs 2,000 discordant problems: 2^-1999) is
+ * `< 1e-300`, not `0.00`, which reads as impossible.
+ */
+export function formatPValue(p: number): string {
+  if (p === 0) return "< 1e-300";
+  return p.toPrecision(3);
+}
+
+/** A coverage level in percent: 95 for 0.95, 97.5 for 0.975 (rounding to an integer printed it as 98). */
+export function levelText(level: number): string {
+  return String(Math.round(level * 1000) / 10);
 }
