@@ -46,7 +46,13 @@ export function parseRecord(value: unknown, where: string): SampleRecord {
     throw new Error(`${where}: field "sampleIndex" must be a non-negative integer`);
   }
   if (typeof o.correct !== "boolean") throw new Error(`${where}: field "correct" must be a boolean`);
-  if (typeof o.tokens !== "number") throw new Error(`${where}: field "tokens" must be a number`);
+  // JSON reads 1e400 as Infinity: it failed later as "mean: values[0] must be a finite number", naming no file;
+  // a negative count gave a negative mean length silently.
+  if (typeof o.tokens !== "number" || !Number.isFinite(o.tokens) || o.tokens < 0) {
+    throw new Error(
+      `${where}: field "tokens" must be a non-negative finite number (got ${typeof o.tokens === "number" ? String(o.tokens) : JSON.stringify(o.tokens)})`,
+    );
+  }
   if (o.finishReason !== "stop" && o.finishReason !== "length") {
     throw new Error(`${where}: field "finishReason" must be "stop" or "length"`);
   }

@@ -73,3 +73,19 @@ describe("loadRepliesGenerator", () => {
     );
   });
 });
+
+describe("loadRepliesGenerator token counts", () => {
+  it("refuses a tokens field that is not a non-negative finite number, naming the line", () => {
+    for (const [tokens, shown] of [
+      ["1e400", "Infinity"], // JSON reads it as Infinity
+      ["-3", "-3"],
+      ['"12"', '"12"'],
+    ] as const) {
+      const file = join(root, `bad-tokens-${shown.replace(/\W/g, "")}.jsonl`);
+      writeFileSync(file, `{"problemId":"p1","sampleIndex":0,"text":"x","tokens":${tokens}}\n`);
+      expect(() => loadRepliesGenerator(file)).toThrow(
+        `${file}:1: field "tokens" must be a non-negative finite number (got ${shown})`,
+      );
+    }
+  });
+});

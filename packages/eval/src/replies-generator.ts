@@ -122,6 +122,14 @@ export function loadRepliesGenerator(path: string, options: { modelId?: string }
     if (finishReason !== "stop" && finishReason !== "length")
       throw new Error(`${where}: field "finishReason" must be "stop" or "length"`);
     // Without a token count, whitespace-separated words stand in (documented in the README).
+    // A count given must be one: 1e400 (read as Infinity), -3 or "12" went into the records and broke or skewed
+    // the length statistics.
+    if (o.tokens !== undefined && o.tokens !== null) {
+      if (typeof o.tokens !== "number" || !Number.isFinite(o.tokens) || o.tokens < 0)
+        throw new Error(
+          `${where}: field "tokens" must be a non-negative finite number (got ${typeof o.tokens === "number" ? String(o.tokens) : JSON.stringify(o.tokens)})`,
+        );
+    }
     const tokens = typeof o.tokens === "number" ? o.tokens : o.text.split(/\s+/).filter(Boolean).length;
     const bench = typeof o.benchmark === "string" ? o.benchmark : "";
     const key = `${bench}\u0000${o.problemId}\u0000${o.sampleIndex}`;
