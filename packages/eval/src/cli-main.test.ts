@@ -206,6 +206,9 @@ describe("ssb-eval CLI", () => {
       "baseline: gsm8k covers 20 of the 1319 problems in its file (--limit or problemIds)",
     );
     expect(partial.out()).toContain("baseline: gsm8k is incomplete");
+    // Its texts came from --replies: their decoding is unknown, not "greedy (temperature 0)".
+    expect(md).toContain("- baseline: replies read from a file (how they were decoded is not recorded)");
+    expect(readFileSync(join(out, "report.html"), "utf8")).not.toContain("greedy");
     expect(readFileSync(join(out, "report.html"), "utf8")).toContain("gsm8k is incomplete: 12 of its 20");
   });
 

@@ -163,6 +163,8 @@ function loadRun(path: string): {
   name: string;
   records: ReturnType<typeof readRecords>["records"];
   manifest?: RunManifest;
+  /** Its texts came from a replies file (summary.json says so; older ones: a `replies:` model id). */
+  replies: boolean;
 } {
   const isDir = existsSync(path) && statSync(path).isDirectory();
   const file = isDir ? join(path, "records.jsonl") : path;
@@ -178,7 +180,7 @@ function loadRun(path: string): {
   // folder's name, shorter than most model ids.
   const summaryFile = join(runDir, "summary.json");
   const summary = existsSync(summaryFile)
-    ? (readJsonFile(summaryFile) as { run?: { name?: unknown; modelId?: unknown } })
+    ? (readJsonFile(summaryFile) as { run?: { name?: unknown; modelId?: unknown; replies?: unknown } })
     : undefined;
   const given = summary?.run?.name;
   const named = typeof given === "string" && given !== "" && given !== summary?.run?.modelId;
@@ -186,6 +188,7 @@ function loadRun(path: string): {
     name: named ? given : basename(resolve(runDir)),
     records,
     ...(manifest ? { manifest } : {}),
+    replies: summary?.run?.replies === true || (manifest?.modelId.startsWith("replies:") ?? false),
   };
 }
 
@@ -470,6 +473,7 @@ function summarizeRun(run: ReturnType<typeof loadRun>, resamples: number): RunSu
       ...(m ? { modelId: m.modelId, n: m.n, sampling: { ...m.sampling }, seed: m.seed } : {}),
       ...(m?.executionProviders !== undefined ? { executionProviders: m.executionProviders } : {}),
       ...(m ? { planned: plannedOf(m) } : {}),
+      ...(run.replies ? { replies: true } : {}),
     },
     {
       bootstrap: { resamples },

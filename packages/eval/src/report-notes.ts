@@ -26,6 +26,7 @@ export function isCollapsed(i: Interval): boolean {
 /** How the samples were drawn, from the run's settings: `greedy (temperature 0)` or `sampled (temperature 0.7, ...)`. */
 export function decodingText(run: RunInfo): string {
   const s = run.sampling;
+  if (run.replies === true) return "replies read from a file (how they were decoded is not recorded)";
   if (s === undefined) return "decoding settings unknown (no run.json)";
   const t = s.temperature;
   const parts: string[] = [];
@@ -65,9 +66,16 @@ export function allSameBound(estimate: number, problems: number, level: number):
   return null;
 }
 
-/** Notes for a summary table: collapsed intervals and small benchmarks. */
+/** Notes for a summary table: greedy runs with n > 1, collapsed intervals, partial runs, small benchmarks. */
 export function summaryNotes(runs: readonly RunSummary[]): string[] {
   const notes: string[] = [];
+  for (const run of runs) {
+    if (run.run.replies !== true && run.run.sampling?.temperature === 0 && (run.run.n ?? 1) > 1) {
+      notes.push(
+        `${run.run.name}: greedy decoding with n = ${run.run.n}: the samples are identical, so pass@k and maj@k equal pass@1 and say nothing more.`,
+      );
+    }
+  }
   const collapsed: string[] = [];
   for (const run of runs) {
     for (const b of run.benchmarks) {

@@ -148,6 +148,27 @@ describe("reports say what each number is and how far to trust it", () => {
     );
   });
 
+  it("does not call replies from a file greedy, and says greedy samples with n > 1 are identical", () => {
+    const replies = summarizeRecords(
+      singleSample("aime24", 30, 4),
+      { name: "r", n: 1, sampling: { temperature: 0, maxNewTokens: 2048 }, seed: 0, replies: true },
+      { bootstrap: { resamples: 50 } },
+    );
+    const md = summaryMarkdown([replies]);
+    expect(md).toContain(
+      "- r: replies read from a file (how they were decoded is not recorded), n = 1 sample",
+    );
+    expect(md).not.toContain("greedy");
+    const greedy4 = summarizeRecords(
+      singleSample("aime24", 30, 4),
+      { name: "g4", n: 4, sampling: { temperature: 0, maxNewTokens: 2048 }, seed: 0 },
+      { bootstrap: { resamples: 50 } },
+    );
+    expect(summaryMarkdown([greedy4])).toContain(
+      "g4: greedy decoding with n = 4: the samples are identical, so pass@k and maj@k equal pass@1",
+    );
+  });
+
   it("prints a paired difference with no spread as 'no CI'", () => {
     const same = singleSample("aime24", 30, 4);
     const cmp = compareRuns(same, same, { a: "A", b: "B" }, { bootstrap: { resamples: 200 } });

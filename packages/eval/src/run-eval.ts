@@ -469,6 +469,7 @@ async function evalLocked(
       sampling: { ...config.sampling },
       seed: config.seed,
       ...(providers !== undefined ? { executionProviders: providers } : {}),
+      ...(generator.samples === false ? { replies: true } : {}),
       planned: loaded.map((b) => ({
         benchmark: b.spec.name,
         problems: b.problems.length,

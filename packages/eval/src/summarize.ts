@@ -70,6 +70,11 @@ export interface RunInfo {
    * stopped run) or the problems are a subset of the file (`--limit`).
    */
   planned?: PlannedBenchmark[];
+  /**
+   * The texts were read from a replies file (generated elsewhere): `sampling` is this run's setting, not how
+   * they were decoded, so reports do not call them greedy or sampled.
+   */
+  replies?: boolean;
 }
 
 export interface PlannedBenchmark {
