@@ -147,6 +147,8 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 
   const cmp = input.comparison;
   if (cmp !== undefined) {
+    // The runs by name: "B − A" alone left the reader to work out which run was B.
+    const diffName = `${cmp.b} − ${cmp.a}`;
     sections.push(`<h2>${escapeXml(cmp.b)} vs ${escapeXml(cmp.a)}</h2>`);
     sections.push(
       winLossChart(
@@ -156,10 +158,10 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     );
     sections.push(
       intervalChart(
-        cmp.benchmarks.map((b) => ({ label: b.benchmark, points: [{ series: "B − A", ...b.difference }] })),
+        cmp.benchmarks.map((b) => ({ label: b.benchmark, points: [{ series: diffName, ...b.difference }] })),
         {
-          title: "difference in pass@1, B − A (points)",
-          series: ["B − A"],
+          title: `difference in pass@1, ${diffName} (points, paired ${levelText(cmp.bootstrap.level)}% CI)`,
+          series: [diffName],
           domain: diffDomain(cmp),
           unit: "",
         },

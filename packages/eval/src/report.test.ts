@@ -76,6 +76,7 @@ describe("summary, Markdown and HTML", () => {
     expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(6);
     expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     expect(html).toContain("run &lt;A&gt;");
+    expect(html).toContain("difference in pass@1, B − run &lt;A&gt; (points, paired 95% CI)");
     expect(html).not.toContain("run <A>");
   });
 });
