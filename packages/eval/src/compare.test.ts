@@ -48,6 +48,7 @@ describe("the comparison report says what it left out", () => {
       "- b: compared on the 2 problems both runs answered; left out 1 only in base and 0 only in ssb.",
     );
     expect(md).toContain("- Not compared (only in ssb): aime24.");
+    expect(md).toContain("| difference | ssb better | same | base better | McNemar p |");
     expect(renderHtmlReport({ runs: [], comparison: cmp })).toContain("Not compared (only in ssb): aime24.");
   });
 

@@ -169,7 +169,17 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     );
     sections.push(
       htmlTable(
-        ["benchmark", "problems", cmp.a, cmp.b, "difference", "B better", "same", "A better", "McNemar p"],
+        [
+          "benchmark",
+          "problems",
+          cmp.a,
+          cmp.b,
+          "difference",
+          `${cmp.b} better`,
+          "same",
+          `${cmp.a} better`,
+          "McNemar p",
+        ],
         cmp.benchmarks.map((b) => [
           b.benchmark,
           String(b.problems),

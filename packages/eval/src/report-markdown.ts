@@ -128,9 +128,10 @@ export function comparisonMarkdown(cmp: RunComparison): string {
     cmp.a,
     cmp.b,
     "difference",
-    "B better",
+    // By name: "B better" left the reader to work out which run was B.
+    `${cmp.b} better`,
     "same",
-    "A better",
+    `${cmp.a} better`,
     "McNemar p",
   ];
   const rows = cmp.benchmarks.map((b) => [
