@@ -79,7 +79,9 @@ export function summaryNotes(runs: readonly RunSummary[]): string[] {
   const collapsed: string[] = [];
   for (const run of runs) {
     for (const b of run.benchmarks) {
-      const intervals = [b.pass1, ...Object.values(b.passAtK), ...Object.values(b.majAtK)];
+      // The per-subject and per-level tables print "(no CI)" too (a level where no problem was solved).
+      const groups = [...(b.bySubject ?? []), ...(b.byLevel ?? [])].map((g) => g.pass1);
+      const intervals = [b.pass1, ...Object.values(b.passAtK), ...Object.values(b.majAtK), ...groups];
       if (!intervals.some(isCollapsed)) continue;
       const bound = isCollapsed(b.pass1)
         ? allSameBound(b.pass1.estimate, b.problems, run.bootstrap.level)

@@ -58,6 +58,9 @@ describe("summary, Markdown and HTML", () => {
     const md = summaryMarkdown([summary]);
     expect(md).toContain("| run <A> | math500 | 10 | 3 | 40.0 [");
     expect(md).toContain("### math500 by subject (run <A>)");
+    // Level 1's two problems (p0, p5) both score 2/3: the row says "(no CI)", and a note explains it.
+    expect(md).toContain("| 1 | 2 | 66.7 (no CI) |");
+    expect(md).toContain('"no CI": every problem scored the same');
   });
 
   it("renders a self-contained HTML page: inline SVG, escaped text, no scripts, no external resources", () => {
