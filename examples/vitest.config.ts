@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
     exclude: ["**/node_modules/**"],
+    // A macrotask turn before each test (see the file): vitest's 60 s worker RPC timeout.
+    setupFiles: ["../vitest.setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

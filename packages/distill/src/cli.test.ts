@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,17 +8,39 @@ import { FIXTURE_DIR } from "../test/fixture.js";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** ssb-distill with `args`: exit code and stderr (Node with tsx as a loader, as resume.test.ts). */
-function distill(args: string[]): { status: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-    cwd: packageDir,
-    encoding: "utf8",
+interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * ssb-distill with `args`: exit code and output (Node with tsx as a loader, as resume.test.ts). Run without
+ * blocking: a test of several spawnSync calls held vitest's worker for over its fixed 60 s RPC timeout on a
+ * loaded machine ("Timeout calling onTaskUpdate"), failing a run whose tests all passed.
+ */
+function cli(args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "src/cli.ts", ...args],
+      { cwd: packageDir, encoding: "utf8" },
+      (error, stdout, stderr) => {
+        const status = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        resolve({ status, stdout, stderr });
+      },
+    );
   });
-  return { status: result.status, stderr: result.stderr };
+}
+
+/** ssb-distill with `args`: exit code and stderr. */
+async function distill(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const { status, stderr } = await cli(args);
+  return { status, stderr };
 }
 
 /** ssb-distill train with `args`. */
-function train(args: string[]): { status: number | null; stderr: string } {
+function train(args: string[]): Promise<{ status: number | null; stderr: string }> {
   return distill(["train", ...args]);
 }
 
@@ -41,76 +63,82 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("ssb-distill train with a bad path flag", () => {
-  it("--pairs DIR: names the flag and the path and says it is a folder, as a usage error (exit 2)", () => {
+  it("--pairs DIR: names the flag and the path and says it is a folder, as a usage error (exit 2)", async () => {
     const out = path.join(dir, "out");
-    const { status, stderr } = train(["--model", model, "--pairs", dir, "--logits", logits, "--out", out]);
+    const { status, stderr } = await train([
+      "--model",
+      model,
+      "--pairs",
+      dir,
+      "--logits",
+      logits,
+      "--out",
+      out,
+    ]);
     expect(status).toBe(2);
     expect(stderr).toContain(`ssb-distill: --pairs ${dir}: is a folder, expected a file`);
     expect(stderr).not.toContain("EISDIR");
   });
 
-  it("--logits naming no folder, or a file: names the flag", () => {
+  it("--logits naming no folder, or a file: names the flag", async () => {
     const out = path.join(dir, "out");
     const missing = path.join(dir, "no-logits");
-    const gone = train(["--model", model, "--pairs", pairs, "--logits", missing, "--out", out]);
+    const gone = await train(["--model", model, "--pairs", pairs, "--logits", missing, "--out", out]);
     expect(gone.status).toBe(2);
     expect(gone.stderr).toContain(`--logits ${missing}: no such folder`);
-    const file = train(["--model", model, "--pairs", pairs, "--logits", pairs, "--out", out]);
+    const file = await train(["--model", model, "--pairs", pairs, "--logits", pairs, "--out", out]);
     expect(file.stderr).toContain(`--logits ${pairs}: is a file, expected a folder`);
   });
 });
 
 describe("ssb-distill usage errors: one line saying what is wrong, where the options are, exit 2", () => {
-  it("no command (it printed the whole usage and no word of what was wrong), an unknown one", () => {
-    expect(distill([])).toEqual({
+  it("no command (it printed the whole usage and no word of what was wrong), an unknown one", async () => {
+    expect(await distill([])).toEqual({
       status: 2,
       stderr: `ssb-distill: a command is required: "ssb-distill train ..."\n${SEE_HELP}`,
     });
-    expect(distill(["fly"])).toEqual({
+    expect(await distill(["fly"])).toEqual({
       status: 2,
       stderr: `ssb-distill: unknown command "fly" (the command is train)\n${SEE_HELP}`,
     });
   });
 
-  it("an unknown flag with the likely intended one, a missing flag, a bad --backend", () => {
-    expect(train(["--model", model, "--pars", pairs])).toEqual({
+  it("an unknown flag with the likely intended one, a missing flag, a bad --backend", async () => {
+    expect(await train(["--model", model, "--pars", pairs])).toEqual({
       status: 2,
       stderr: `ssb-distill: unknown option --pars (did you mean --pairs?)\n${SEE_HELP}`,
     });
-    expect(train(["--model", model, "--epochs", "3"]).stderr).toBe(
+    expect((await train(["--model", model, "--epochs", "3"])).stderr).toBe(
       `ssb-distill: unknown option --epochs (a setting: --set epochs=VALUE)\n${SEE_HELP}`,
     );
-    expect(train(["--model", model])).toEqual({
+    expect(await train(["--model", model])).toEqual({
       status: 2,
       stderr: `ssb-distill: --pairs, --out missing (--model, --pairs and --out are required)\n${SEE_HELP}`,
     });
-    const bad = train(["--model", model, "--pairs", pairs, "--out", "o", "--backend", "gpu"]);
+    const bad = await train(["--model", model, "--pairs", pairs, "--out", "o", "--backend", "gpu"]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain(
       '--backend must be one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu, found "gpu"',
     );
   });
 
-  it("--help prints the usage and exits 0", () => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "--help"], {
-      cwd: packageDir,
-      encoding: "utf8",
-    });
+  it("--help prints the usage and exits 0", async () => {
+    const result = await cli(["--help"]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("Usage: ssb-distill train");
   });
 });
 
 describe("ssb-distill train refuses bad input before training, naming it", () => {
-  it("a single-value flag given twice (the last one used to win silently)", () => {
-    const { status, stderr } = train(["--model", model, "--pairs", pairs, "--out", "a", "--out", "b"]);
+  it("a single-value flag given twice (the last one used to win silently)", async () => {
+    const { status, stderr } = await train(["--model", model, "--pairs", pairs, "--out", "a", "--out", "b"]);
     expect(status).toBe(2);
     expect(stderr).toBe(
       `ssb-distill: --out is given more than once ("a", then "b"); give it once\n${SEE_HELP}`,
     );
   });
 
-  it("--mode sft on a record whose target id is outside the vocabulary: file:line, field, id; nothing written", () => {
+  it("--mode sft on a record whose target id is outside the vocabulary: file:line, field, id; nothing written", async () => {
     const data = path.join(dir, "sft-oov.jsonl");
     writeFileSync(
       data,
@@ -129,7 +157,7 @@ describe("ssb-distill train refuses bad input before training, naming it", () =>
       "--backend",
       "wasm",
     ];
-    const { status, stderr } = train([...args, "--no-progress"]);
+    const { status, stderr } = await train([...args, "--no-progress"]);
     expect(status).toBe(1);
     expect(stderr).toContain(
       `ssb-distill: ${data}:2: field "responseTokenIds" (target) holds token id 300 at index 0, outside the model's vocabulary [0, 256)`,
@@ -137,14 +165,14 @@ describe("ssb-distill train refuses bad input before training, naming it", () =>
     expect(existsSync(out)).toBe(false);
   });
 
-  it("a --config file with a byte-order mark is read; a lora.r the model cannot hold is named with the file", () => {
+  it("a --config file with a byte-order mark is read; a lora.r the model cannot hold is named with the file", async () => {
     const config = path.join(dir, "bom.json");
     writeFileSync(config, '\uFEFF{"lora": {"r": 100000}}\n');
     const data = path.join(dir, "sft.jsonl");
     writeFileSync(data, '{"promptTokenIds":[10,20],"responseTokenIds":[30]}\n');
     const out = path.join(dir, "rank-out");
     const args = ["--model", FIXTURE_DIR, "--pairs", data, "--out", out, "--mode", "sft", "--config", config];
-    const { status, stderr } = train([...args, "--backend", "wasm", "--no-progress"]);
+    const { status, stderr } = await train([...args, "--backend", "wasm", "--no-progress"]);
     expect(status).toBe(1);
     // Before: "memory access out of bounds" from the wasm heap while the LoRA matrices were allocated.
     expect(stderr).toContain(
@@ -153,21 +181,21 @@ describe("ssb-distill train refuses bad input before training, naming it", () =>
     expect(existsSync(out)).toBe(false);
   });
 
-  it("--set with a __proto__ / constructor path part is refused, naming --set (it polluted Object.prototype)", () => {
+  it("--set with a __proto__ / constructor path part is refused, naming --set (it polluted Object.prototype)", async () => {
     const out = path.join(dir, "proto-out");
     const args = ["--model", model, "--pairs", pairs, "--out", out, "--set"];
-    const proto = train([...args, "__proto__.mode=sft"]);
+    const proto = await train([...args, "__proto__.mode=sft"]);
     expect(proto.status).toBe(1);
     expect(proto.stderr).toContain('ssb-distill: --set __proto__.mode: "__proto__" is not a settings field');
-    expect(train([...args, "constructor.prototype.x=1"]).stderr).toContain(
+    expect((await train([...args, "constructor.prototype.x=1"])).stderr).toContain(
       '"constructor" is not a settings field',
     );
     expect(existsSync(out)).toBe(false);
   });
 
-  it("a seed above 2^53 - 1 given with --set names the field, --set and the range", () => {
+  it("a seed above 2^53 - 1 given with --set names the field, --set and the range", async () => {
     const out = path.join(dir, "seed-out");
-    const { status, stderr } = train([
+    const { status, stderr } = await train([
       "--model",
       model,
       "--pairs",
