@@ -135,20 +135,30 @@ export function budgetClockMs(): number {
 }
 
 export function startBudget(budgetMs: number, clock: BudgetClock = budgetClock): Budget {
-  let deadline = clock.nowMs() + budgetMs;
+  // The budget starts at the first check, which every comparison reaches after extraction and normalisation
+  // (linear in the text and bounded by maxAnswerChars / the response limit), just before its first step that
+  // can take long. Reading the CPU clock costs 1-4 µs, as much as grading an integer answer, so an answer
+  // equal to its gold as written, which returns before any check, never reads it.
+  let deadline: number | undefined;
   // A thread cannot use more CPU time than the wall time that passes, so until the wall clock (cheap to read)
-  // passes the budget, the CPU clock cannot have: reading the CPU clock at every check was once the largest
-  // single cost of grading an integer answer (28% of `grade`'s time). After a reading, the same holds for the
-  // budget that is left, so a comparison slowed by a busy machine reads it a few times, not at every check.
-  let wallDeadline = performance.now() + budgetMs;
+  // passes the budget, the CPU clock cannot have. After a reading, the same holds for the budget that is left,
+  // so a comparison slowed by a busy machine reads it a few times, not at every check.
+  let wallDeadline = 0;
   return {
     check() {
+      if (deadline === undefined) {
+        deadline = clock.nowMs() + budgetMs;
+        wallDeadline = performance.now() + budgetMs;
+        return;
+      }
       if (performance.now() <= wallDeadline) return;
       const left = deadline - clock.nowMs();
       if (left < 0) throw new BudgetExceededError(budgetMs);
       wallDeadline = performance.now() + left;
     },
     exclude<T>(work: () => T): T {
+      // Before the first check the budget has not started: nothing to leave out.
+      if (deadline === undefined) return work();
       const cpu = clock.nowMs();
       const wall = performance.now();
       try {
