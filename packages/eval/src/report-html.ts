@@ -3,9 +3,10 @@
  * offline, forever. Summary tables are the Markdown tables' content as HTML.
  */
 import type { RunComparison } from "./compare.js";
+import { comparisonTable } from "./comparison-table.js";
 import { formatPercent } from "./format-percent.js";
 import { formatInterval } from "./report-markdown.js";
-import { comparisonNotes, decodingText, formatPValue, levelText, summaryNotes } from "./report-notes.js";
+import { comparisonNotes, decodingText, levelText, summaryNotes } from "./report-notes.js";
 import type { BenchmarkSummary, GroupSummary, RunSummary } from "./summarize.js";
 import { escapeXml, histogramChart, type IntervalRow, intervalChart, winLossChart } from "./svg-plots.js";
 
@@ -167,32 +168,8 @@ export function renderHtmlReport(input: HtmlReportInput): string {
         },
       ),
     );
-    sections.push(
-      htmlTable(
-        [
-          "benchmark",
-          "problems",
-          cmp.a,
-          cmp.b,
-          "difference",
-          `${cmp.b} better`,
-          "same",
-          `${cmp.a} better`,
-          "McNemar p",
-        ],
-        cmp.benchmarks.map((b) => [
-          b.benchmark,
-          String(b.problems),
-          formatInterval(b.a),
-          formatInterval(b.b),
-          formatInterval(b.difference),
-          String(b.wins),
-          String(b.ties),
-          String(b.losses),
-          b.mcnemar === null ? "–" : `${formatPValue(b.mcnemar.pValue)} (${b.mcnemar.method})`,
-        ]),
-      ),
-    );
+    const comparison = comparisonTable(cmp);
+    sections.push(htmlTable(comparison.header, comparison.rows));
     const cmpNotes = comparisonNotes(cmp);
     if (cmpNotes.length > 0) sections.push(notesHtml(cmpNotes));
   }

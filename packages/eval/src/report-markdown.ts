@@ -1,15 +1,9 @@
 /** Markdown tables of summaries and comparisons: what goes into a README, a PR or a paper draft. */
 import type { Interval } from "./bootstrap.js";
 import type { RunComparison } from "./compare.js";
+import { comparisonTable } from "./comparison-table.js";
 import { formatPercent } from "./format-percent.js";
-import {
-  comparisonNotes,
-  formatPValue,
-  isCollapsed,
-  levelText,
-  runSettingsLines,
-  summaryNotes,
-} from "./report-notes.js";
+import { comparisonNotes, isCollapsed, levelText, runSettingsLines, summaryNotes } from "./report-notes.js";
 import type { RunSummary } from "./summarize.js";
 
 /**
@@ -122,29 +116,7 @@ export function comparisonMarkdown(cmp: RunComparison): string {
       `McNemar (exact binomial, two-sided) only for single-sample runs.`,
     "",
   );
-  const header = [
-    "benchmark",
-    "problems",
-    cmp.a,
-    cmp.b,
-    "difference",
-    // By name: "B better" left the reader to work out which run was B.
-    `${cmp.b} better`,
-    "same",
-    `${cmp.a} better`,
-    "McNemar p",
-  ];
-  const rows = cmp.benchmarks.map((b) => [
-    b.benchmark,
-    String(b.problems),
-    formatInterval(b.a),
-    formatInterval(b.b),
-    formatInterval(b.difference),
-    String(b.wins),
-    String(b.ties),
-    String(b.losses),
-    b.mcnemar === null ? "–" : `${formatPValue(b.mcnemar.pValue)} (${b.mcnemar.method})`,
-  ]);
+  const { header, rows } = comparisonTable(cmp);
   out.push(
     table(
       header,
