@@ -15,6 +15,16 @@ import type { BenchmarkSummary, RunInfo, RunSummary } from "./summarize.js";
  */
 export const FEW_PROBLEMS = 100;
 
+/** Below this many bootstrap resamples a percentile interval's bounds are a handful of draws, not quantiles. */
+export const FEW_RESAMPLES = 200;
+
+/** The note for intervals from too few resamples, or null. */
+function fewResamplesNote(resamples: number, where: string): string | null {
+  return resamples < FEW_RESAMPLES
+    ? `${where}: ${resamples} bootstrap resample${resamples === 1 ? "" : "s"} are too few for its intervals to mean much (a "no CI" may come from that alone); the default is 2,000.`
+    : null;
+}
+
 /**
  * True when an interval's bounds are equal: every problem scored the same (or there is one problem), so
  * resampling problems shows no spread. Printing it as `[0.0, 0.0]` reads as certainty.
@@ -75,6 +85,10 @@ export function summaryNotes(runs: readonly RunSummary[]): string[] {
         `${run.run.name}: greedy decoding with n = ${run.run.n}: the samples are identical, so pass@k and maj@k equal pass@1 and say nothing more.`,
       );
     }
+  }
+  for (const run of runs) {
+    const few = fewResamplesNote(run.bootstrap.resamples, run.run.name);
+    if (few !== null) notes.push(few);
   }
   const collapsed: string[] = [];
   for (const run of runs) {
@@ -144,6 +158,8 @@ export function comparisonNotes(cmp: RunComparison): string[] {
   const { onlyInA, onlyInB } = cmp.unpairedBenchmarks ?? { onlyInA: [], onlyInB: [] };
   if (onlyInA.length > 0) notes.push(`Not compared (only in ${cmp.a}): ${onlyInA.join(", ")}.`);
   if (onlyInB.length > 0) notes.push(`Not compared (only in ${cmp.b}): ${onlyInB.join(", ")}.`);
+  const few = fewResamplesNote(cmp.bootstrap.resamples, `${cmp.b} − ${cmp.a}`);
+  if (few !== null) notes.push(few);
   const collapsed = cmp.benchmarks.filter((b) => isCollapsed(b.difference)).map((b) => b.benchmark);
   if (collapsed.length > 0) {
     notes.push(

@@ -126,6 +126,17 @@ describe("reports say what each number is and how far to trust it", () => {
     expect(html).toContain("[0.0, 11.6], Clopper–Pearson");
   });
 
+  it("says when intervals come from too few resamples, where a 'no CI' may come from that alone", () => {
+    const recs = singleSample("math500", 40, 20);
+    const few = summarizeRecords(recs, { name: "quick" }, { bootstrap: { resamples: 1 } });
+    expect(summaryMarkdown([few])).toContain(
+      'quick: 1 bootstrap resample are too few for its intervals to mean much (a "no CI" may come from that alone)',
+    );
+    expect(summaryMarkdown([base])).not.toContain("too few for its intervals");
+    const cmp = compareRuns(recs, recs, { a: "A", b: "B" }, { bootstrap: { resamples: 20 } });
+    expect(comparisonMarkdown(cmp)).toContain("B − A: 20 bootstrap resamples are too few");
+  });
+
   it("warns that a 30-problem benchmark has wide, too narrow intervals", () => {
     const md = summaryMarkdown([tuned]);
     expect(md).toContain("aime24 has only 30 problems: one problem moves pass@1 by 3.3 points");
