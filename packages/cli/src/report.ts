@@ -6,7 +6,15 @@
  */
 import type { CurationSummary } from "@ssb/curation";
 import { lossCurveSvg, type StepMetrics, svgLinePlot } from "@ssb/distill";
-import { formatInterval, formatPercent, type RunComparison, type RunSummary } from "@ssb/eval";
+import {
+  comparisonNotes,
+  formatInterval,
+  formatPercent,
+  formatPValue,
+  type RunComparison,
+  type RunSummary,
+  summaryNotes,
+} from "@ssb/eval";
 import { barChartSvg, escapeXml, intervalChartSvg } from "./svg-charts.js";
 import type { StageRecord } from "./work-dir.js";
 
@@ -46,12 +54,14 @@ function accuracySection(input: ReportInput): Section {
     rows.push(["student (SSB)", String(s.problems), String(s.samplesPerProblem), formatInterval(s.pass1)]);
   }
   if (cmp) {
-    const p = cmp.mcnemar ? `${cmp.mcnemar.pValue.toPrecision(3)} (${cmp.mcnemar.method})` : "n/a (n > 1)";
+    const p = cmp.mcnemar ? `${formatPValue(cmp.mcnemar.pValue)} (${cmp.mcnemar.method})` : "n/a (n > 1)";
     notes.push(
       `Difference student − base: **${formatInterval(cmp.difference)}** points (paired bootstrap, 95% CI) on ${cmp.problems} held-out problems; student better on ${cmp.wins}, worse on ${cmp.losses}, same on ${cmp.ties}; McNemar p = ${p}.`,
     );
   }
   notes.push("pass@1 in percent with 95% bootstrap confidence intervals over problems.");
+  // @ssb/eval's own notes: what a "(no CI)" means, a benchmark too small for its intervals, a partial run.
+  notes.push(...summaryNotes([input.base, input.student]), ...comparisonNotes(input.comparison));
   return {
     title: "Accuracy on the held-out problems",
     notes,

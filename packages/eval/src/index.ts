@@ -61,6 +61,9 @@ export { parseRecord, type ReadRecordsResult, readRecords } from "./records-file
 export { loadRepliesGenerator } from "./replies-generator.js";
 export { type HtmlReportInput, renderHtmlReport } from "./report-html.js";
 export { comparisonMarkdown, formatInterval, summaryMarkdown } from "./report-markdown.js";
+// The notes under the reports' tables (what a "(no CI)" means, small benchmarks, partial runs, ...), for
+// reports of your own.
+export { comparisonNotes, formatPValue, summaryNotes } from "./report-notes.js";
 export {
   benchmarkSeed,
   type CheckRunFolderInput,

@@ -1,0 +1,45 @@
+import { summarize } from "@ssb/curation";
+import { compareRuns, type SampleRecord, summarizeRecords } from "@ssb/eval";
+import { describe, expect, it } from "vitest";
+import { renderReportHtml, renderReportMarkdown } from "./report.js";
+
+/** `count` single-sample records of one benchmark, the first `right` of them correct. */
+function records(count: number, right: number): SampleRecord[] {
+  return Array.from({ length: count }, (_, i) => ({
+    benchmark: "aime24",
+    problemId: `p${i}`,
+    sampleIndex: 0,
+    gold: "1",
+    text: "\\boxed{1}",
+    extracted: i < right ? "1" : "2",
+    correct: i < right,
+    verdict: i < right ? "correct" : "wrong",
+    reason: i < right ? "equivalent" : "not-equivalent",
+    tokens: 10,
+    finishReason: "stop",
+  }));
+}
+
+describe("the pipeline report", () => {
+  it("carries @ssb/eval's notes: a collapsed interval is explained, a 30-problem benchmark is warned about", () => {
+    const baseRecords = records(30, 0);
+    const studentRecords = records(30, 3);
+    const input = {
+      title: "t",
+      about: [],
+      base: summarizeRecords(baseRecords, { name: "base" }, { bootstrap: { resamples: 200 } }),
+      student: summarizeRecords(studentRecords, { name: "student" }, { bootstrap: { resamples: 200 } }),
+      comparison: compareRuns(baseRecords, studentRecords, { a: "base", b: "student" }),
+      curation: summarize({ mode: "teacher", prompts: [], drops: [], pairs: [] }),
+      metrics: [],
+      distillNote: "",
+      stages: [],
+    };
+    for (const report of [renderReportMarkdown(input), renderReportHtml(input)]) {
+      expect(report).toContain("0.0 (no CI)");
+      // Before, the report printed "(no CI)" with no word of why (eval's own reports had the note).
+      expect(report).toContain("the exact 95% interval for pass@1 is [0.0, 11.6], Clopper–Pearson");
+      expect(report).toContain("aime24 has only 30 problems");
+    }
+  });
+});
