@@ -3,15 +3,9 @@
  * default model and fresh problems drawn for it.
  */
 import { readFileSync } from "node:fs";
+import { createProgressBar, type ProgressBar, UsageError } from "@ssb/cli-kit";
 import { defaultModelDir } from "@ssb/default-model";
-import {
-  backendFlag,
-  createProgressBar,
-  type ProgressBar,
-  parseFlags,
-  stopOnSignals,
-  UsageError,
-} from "@ssb/distill";
+import { backendFlag, parseFlags, stopOnSignals } from "@ssb/distill";
 import { parseJsonObjectFile } from "@ssb/durable-files";
 import { evaluatePolicy } from "./evaluate-policy.js";
 import {

@@ -1,5 +1,4 @@
-import { printVersion } from "@ssb/cli-kit";
-import { reportCliError } from "@ssb/distill";
+import { printVersion, reportCliError } from "@ssb/cli-kit";
 import { runCli } from "./cli-main.js";
 
 // Exit codes: 0 done, 1 failed, 2 a usage error (the command line is wrong), 130 stopped by a signal.

@@ -6,8 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { checkPath } from "@ssb/cli-kit";
-import { UsageError } from "@ssb/distill";
+import { checkPath, UsageError } from "@ssb/cli-kit";
 import { freshDefaultProblems, heldOutDefaultProblems } from "./default-problems.js";
 import { type GrpoProblem, readProblems } from "./problems.js";
 

@@ -5,8 +5,8 @@
 import { parseArgs } from "node:util";
 import {
   UsageError as CliUsageError,
-  explainParseError,
-  repeatedOptionMessage,
+  parseCommandLine,
+  refuseRepeatedOptions,
   stopOnSignals,
   usageHint,
 } from "@ssb/cli-kit";
@@ -45,20 +45,13 @@ export const USAGE_HINT = usageHint("ssb-export-onnx");
 export { CliUsageError };
 
 export function parseExportArgs(argv: string[]): ExportOnnxOptions | "help" {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    // parseArgs' own words ("Unknown option '--modle'. To specify a positional argument ...") said as one line.
-    const message = explainParseError(error, OPTIONS, argv);
-    if (message === null) throw error;
-    throw new CliUsageError(message);
-  }
+  // parseArgs' refusals said as one line: an unknown flag with the likely intended one, `--seed -1` told to
+  // write --seed=-1, ...
+  const parsed = parseCommandLine(() => parse(argv), OPTIONS, argv);
   const v = parsed.values;
   if (v.help) return "help";
   // parseArgs keeps the last of a repeated flag; `--out a --out b` is more likely an edited command line.
-  const repeated = repeatedOptionMessage(parsed.tokens ?? [], OPTIONS);
-  if (repeated !== null) throw new CliUsageError(repeated);
+  refuseRepeatedOptions(parsed.tokens ?? [], OPTIONS);
   if (v.model === undefined) throw new CliUsageError("--model DIR is required");
   if (v.out === undefined) throw new CliUsageError("--out DIR is required");
   const variant = v.variant ?? "plain";

@@ -8,8 +8,8 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import {
   UsageError as CliUsageError,
-  explainParseError,
-  repeatedOptionMessage,
+  parseCommandLine,
+  refuseRepeatedOptions,
   stopOnSignals,
   usageHint,
 } from "@ssb/cli-kit";
@@ -148,20 +148,13 @@ function num(flag: string, value: string | undefined, integer: boolean, range: R
 }
 
 export function parseCliArgs(argv: string[]): CliOptions | "help" {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    // An unknown flag with the likely intended one, `--seed -1` told to write --seed=-1, ...
-    const message = explainParseError(e, OPTIONS, argv);
-    if (message === null) throw e;
-    throw new CliUsageError(message);
-  }
+  // parseArgs' refusals said as one line: an unknown flag with the likely intended one, `--seed -1` told to
+  // write --seed=-1, ...
+  const parsed = parseCommandLine(() => parse(argv), OPTIONS, argv);
   const v = parsed.values;
   if (v.help) return "help";
   // parseArgs keeps the last of a repeated flag; `--n 2 --n 4` is more likely an edited command line than a wish.
-  const repeated = repeatedOptionMessage(parsed.tokens ?? [], OPTIONS);
-  if (repeated !== null) throw new CliUsageError(repeated);
+  refuseRepeatedOptions(parsed.tokens ?? [], OPTIONS);
   for (const req of ["model", "out"] as const) {
     if (v[req] === undefined) throw new CliUsageError(`--${req} is required`);
   }
