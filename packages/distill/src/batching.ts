@@ -16,7 +16,10 @@ export interface BatchPlanOptions {
   epochs: number;
   seed: number;
   bucketByLength: boolean;
-  /** Bucketing window in micro-batches: sort by length within windows of this many batches (default 50). */
+  /**
+   * Bucketing window in optimizer steps: sort by length within windows of this many steps' examples
+   * (default 50, transformers' megabatch of 50 x train_batch_size x gradient_accumulation_steps).
+   */
   bucketWindow?: number;
 }
 
@@ -26,31 +29,41 @@ export interface PlannedStep {
   microBatches: number[][];
 }
 
-function microBatchesForEpoch(
-  lengths: readonly number[],
-  options: BatchPlanOptions,
-  epoch: number,
-): number[][] {
+/**
+ * One epoch's steps. The unit of shuffling and bucketing is the optimizer step (batchSize x gradAccumSteps
+ * examples), split into micro-batches afterwards: so batch 4 x accumulation 1 and batch 1 x accumulation 4
+ * train on the same examples in every step, and bucketing groups similar lengths into a step whatever the
+ * split (as transformers' LengthGroupedSampler, given train_batch_size x gradient_accumulation_steps). It
+ * used to bucket micro-batches, which at batch 1 sorted nothing into steps and made the steps of 1 x 4 other
+ * examples than those of 4 x 1.
+ */
+function stepsForEpoch(lengths: readonly number[], options: BatchPlanOptions, epoch: number): number[][][] {
   const rng = createRng(options.seed, "epoch", epoch);
   const order = shuffled(
     lengths.map((_, i) => i),
     rng,
   );
   const size = options.batchSize;
-  const batches: number[][] = [];
+  const perStep = size * options.gradAccumSteps;
+  const split = (group: number[]): number[][] => {
+    const micro: number[][] = [];
+    for (let i = 0; i < group.length; i += size) micro.push(group.slice(i, i + size));
+    return micro;
+  };
+  const groups: number[][] = [];
   if (!options.bucketByLength) {
-    for (let i = 0; i < order.length; i += size) batches.push(order.slice(i, i + size));
-    return batches;
+    for (let i = 0; i < order.length; i += perStep) groups.push(order.slice(i, i + perStep));
+    return groups.map(split);
   }
-  const window = size * (options.bucketWindow ?? 50);
+  const window = perStep * (options.bucketWindow ?? 50);
   for (let w = 0; w < order.length; w += window) {
     const chunk = order
       .slice(w, w + window)
       .sort((a, b) => (lengths[a] as number) - (lengths[b] as number) || a - b);
-    for (let i = 0; i < chunk.length; i += size) batches.push(chunk.slice(i, i + size));
+    for (let i = 0; i < chunk.length; i += perStep) groups.push(chunk.slice(i, i + perStep));
   }
-  // Shuffle the batches so that lengths do not rise monotonically through the epoch.
-  return shuffled(batches, rng);
+  // Shuffle the steps so that lengths do not rise monotonically through the epoch.
+  return shuffled(groups, rng).map(split);
 }
 
 export function planSteps(lengths: readonly number[], options: BatchPlanOptions): PlannedStep[] {
@@ -62,10 +75,7 @@ export function planSteps(lengths: readonly number[], options: BatchPlanOptions)
   }
   const steps: PlannedStep[] = [];
   for (let epoch = 0; epoch < options.epochs; epoch++) {
-    const micro = microBatchesForEpoch(lengths, options, epoch);
-    for (let i = 0; i < micro.length; i += options.gradAccumSteps) {
-      steps.push({ epoch, microBatches: micro.slice(i, i + options.gradAccumSteps) });
-    }
+    for (const microBatches of stepsForEpoch(lengths, options, epoch)) steps.push({ epoch, microBatches });
   }
   return steps;
 }

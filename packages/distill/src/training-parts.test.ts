@@ -61,6 +61,30 @@ describe("batching", () => {
     expect([...epoch0].sort((x, y) => x - y)).toEqual(lengths.map((_, i) => i));
   });
 
+  it("puts the same examples in each step for batch 4 x accumulation 1, 2 x 2 and 1 x 4, bucketed by step", () => {
+    const lengths = [30, 12, 50, 7, 22, 41, 9, 18, 33, 25, 14, 60];
+    const stepSets = (batchSize: number, gradAccumSteps: number, bucketByLength: boolean): number[][] =>
+      planSteps(lengths, { batchSize, gradAccumSteps, epochs: 2, seed: 0, bucketByLength }).map((s) => {
+        expect(s.microBatches.every((m) => m.length === batchSize)).toBe(true);
+        return s.microBatches.flat().sort((a, b) => a - b);
+      });
+    for (const bucketByLength of [false, true]) {
+      const reference = stepSets(4, 1, bucketByLength);
+      expect(stepSets(1, 4, bucketByLength)).toEqual(reference);
+      expect(stepSets(2, 2, bucketByLength)).toEqual(reference);
+    }
+    // Bucketed at 1 x 4 (one window holds the epoch): each step holds four neighbours in length order, as
+    // transformers' LengthGroupedSampler(train_batch_size * gradient_accumulation_steps) groups them.
+    const sorted = lengths.map((_, i) => i).sort((a, b) => (lengths[a] as number) - (lengths[b] as number));
+    const neighbours = [0, 4, 8].map((at) =>
+      sorted
+        .slice(at, at + 4)
+        .sort((a, b) => a - b)
+        .join(","),
+    );
+    for (const step of stepSets(1, 4, true)) expect(neighbours).toContain(step.join(","));
+  });
+
   it("collates right-padded batches with reply rows and targets", () => {
     const e1 = exampleFromPromptAndReply("a", [1, 2, 3], [4, 5], null);
     const e2 = exampleFromPromptAndReply("b", [1], [6, 7, 8], null);
