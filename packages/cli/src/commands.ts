@@ -129,6 +129,7 @@ ssb-curate, the package's own command, starts from seed 0 and no reply cap inste
   --max-new-tokens N   ${t.maxNewTokens} (tokens per teacher reply)
   --logit-k K          ${DEFAULT_CONFIG.curation.logitK} (top-k logits stored per teacher token)
   --max-attempts N     ${DEFAULT_CONFIG.curation.maxAttempts} (teacher tries per problem)
+  --logit-zstd         ZSTD-compress the logit shards (27-49% smaller, same values; config: logitCompression)
 `;
 
 /** What `ssb curate` writes in --out (@ssb/curation's files, its lock and the logit store). */
@@ -154,6 +155,7 @@ const CURATE_OPTIONS = {
   "max-new-tokens": { type: "string" },
   "logit-k": { type: "string" },
   "max-attempts": { type: "string" },
+  "logit-zstd": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
 
@@ -180,6 +182,7 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
         }),
         logitK: numberFlag(values, "logit-k"),
         maxAttempts: numberFlag(values, "max-attempts"),
+        logitCompression: values["logit-zstd"] ? "zstd" : undefined,
       }),
     }),
     {
@@ -189,6 +192,7 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
       "curation.teacher.maxNewTokens": "--max-new-tokens",
       "curation.logitK": "--logit-k",
       "curation.maxAttempts": "--max-attempts",
+      "curation.logitCompression": "--logit-zstd",
     },
   );
   const out = need(values, "out");

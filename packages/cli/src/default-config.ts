@@ -29,6 +29,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   curation: {
     teacher: { temperature: 0.4, topK: 50, topP: 1, maxNewTokens: 160 },
     logitK: 20,
+    logitCompression: "none",
     maxAttempts: 1,
     template: "default",
     batchSize: 32,

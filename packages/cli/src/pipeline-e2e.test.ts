@@ -6,6 +6,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { openLogitStore } from "@ssb/logit-store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareWorkDirs } from "./compare-runs.js";
 import { STAGES } from "./stages.js";
@@ -79,6 +80,12 @@ describe("ssb run (scaled down, real model)", () => {
 
   it("resumes after SIGKILL in each stage to the same outputs as the uninterrupted run", async () => {
     const killed = path.join(dir, "killed");
+    // This run also stores its teacher logits ZSTD-compressed: a setting that changes no value (compared below).
+    const zstdConfig = path.join(dir, "tiny-zstd.yaml");
+    writeFileSync(
+      zstdConfig,
+      readFileSync(config, "utf8").replace("\ncuration:\n", "\ncuration:\n  logitCompression: zstd\n"),
+    );
     const nonEmpty = (...p: string[]) => {
       const f = path.join(killed, ...p);
       return existsSync(f) && readFileSync(f, "utf8").includes("\n");
@@ -98,7 +105,7 @@ describe("ssb run (scaled down, real model)", () => {
     ];
     const killedIn: string[] = [];
     for (const [stage, ready] of triggers) {
-      const run = startCli(["run", config, "--work", killed, "--quiet"]);
+      const run = startCli(["run", zstdConfig, "--work", killed, "--quiet"]);
       let exited = false;
       void run.done.then(() => {
         exited = true;
@@ -113,9 +120,14 @@ describe("ssb run (scaled down, real model)", () => {
     }
     // Every kill landed inside its stage (the run was never allowed to finish it first).
     expect(killedIn).toEqual(["rollout", "curate", "distill", "eval"]);
-    const final = await runCli(["run", config, "--work", killed, "--json"]);
+    const final = await runCli(["run", zstdConfig, "--work", killed, "--json"]);
     expect(JSON.parse(final.stdout).ran).toEqual(["eval", "report"]);
     expect(await compareWorkDirs(work(), killed)).toEqual([]);
+    const plainStore = await openLogitStore(path.join(work(), "curate", "logits"));
+    const zstdStore = await openLogitStore(path.join(killed, "curate", "logits"));
+    expect([plainStore.compressions(), zstdStore.compressions()]).toEqual([[], ["zstd"]]);
+    plainStore.close();
+    zstdStore.close();
     // The rollout stage was finished by a resumed session: its own counts are part of the run, the whole
     // run's totals (from the records) are the uninterrupted run's.
     const resumed = JSON.parse(readFileSync(path.join(killed, "rollout", "stage.json"), "utf8")).stats;

@@ -34,6 +34,7 @@ describe("affectedStage", () => {
       rollout: { ...DEFAULT_CONFIG.rollout, batchSize: 7 },
       eval: { ...DEFAULT_CONFIG.eval, batchSize: 3 },
       distill: { ...DEFAULT_CONFIG.distill, workers: 2 },
+      curation: { ...DEFAULT_CONFIG.curation, logitCompression: "zstd" as const },
     };
     expect(affectedStage(DEFAULT_CONFIG, neutral)).toBeNull();
     const a = { ...DEFAULT_CONFIG, distill: { maxLength: 0, maxSteps: 0 } };

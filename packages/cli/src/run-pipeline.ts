@@ -87,10 +87,12 @@ const FIELD_STAGE: Record<string, StageName> = {
 /**
  * Settings inside those sections that change no output: how many sequences are decoded together (every
  * (problem, sample) draws from its own stream) and distill's worker threads (the summation order of
- * gradients only, which @ssb/distill itself lets a resume change).
+ * gradients only, which @ssb/distill itself lets a resume change), and the logit store's compression (recorded
+ * per shard: a store may hold both, and reads back the same values).
  */
 const NEUTRAL: Record<string, readonly string[]> = {
   rollout: ["batchSize"],
+  curation: ["logitCompression"],
   eval: ["batchSize"],
   distill: ["workers"],
 };

@@ -44,14 +44,18 @@ export async function runCurateStage(input: CurateStageInput): Promise<Record<st
   const rollouts = await readRolloutsFile(input.rolloutsFile);
   const c = config.curation;
   const generator = await Generator.load(input.onnxDir, { ...generatorSettings(config), modelId: "base" });
-  const writer = await openLogitStoreWriter(logitsDir(dir), {
-    modelId: generator.modelId,
-    tokenizerHash: generator.tokenizer?.fingerprint() ?? "none",
-    vocabSize: generator.vocabSize,
-    k: c.logitK,
-    dtype: "float16",
-    captureTemperature: c.teacher.temperature,
-  });
+  const writer = await openLogitStoreWriter(
+    logitsDir(dir),
+    {
+      modelId: generator.modelId,
+      tokenizerHash: generator.tokenizer?.fingerprint() ?? "none",
+      vocabSize: generator.vocabSize,
+      k: c.logitK,
+      dtype: "float16",
+      captureTemperature: c.teacher.temperature,
+    },
+    { compression: c.logitCompression === "zstd" ? "zstd" : null },
+  );
   const teacher = createTeacherGenerator({ generator, logitWriter: writer, maxBatch: c.batchSize });
   const bar = reporter.bar("curate", problems.length);
   try {
