@@ -7,6 +7,8 @@ import { decodeLogitSteps } from "./logit-steps.js";
 import { type ExampleEntry, type Manifest, manifestPath, readManifest, shardPath } from "./manifest.js";
 import type { LogitSchemaMeta } from "./schema-meta.js";
 import { ShardReader } from "./shard-reader.js";
+import { type BatchColumns, checkStoredRows } from "./stored-rows.js";
+import { appendTokenRows, ColumnBuffers } from "./token-rows.js";
 import { enableZstd, zstdEnabled } from "./zstd.js";
 
 /**
@@ -32,6 +34,12 @@ export interface ExampleLogits {
 export interface OpenLogitStoreOptions {
   /** Verify each record batch's CRC-32 against the manifest when it is read (default true). */
   verifyChecksums?: boolean;
+  /**
+   * Check each record batch's rows when it is decoded (default true): ids and token ids in [0, vocabSize),
+   * positions >= 0, logits sorted descending and not NaN, a finite log-sum-exp not below the row's top logit.
+   * These matter for stores written by other programs (see stored-rows.ts); they cost little next to the read.
+   */
+  verifyRows?: boolean;
 }
 
 /** True when `dir` holds a store (its manifest), without reading or changing anything. */
@@ -52,6 +60,7 @@ export class LogitStore {
   private readonly byId: Map<string, ExampleEntry>;
   private readonly shards = new Map<number, ShardReader>();
   private readonly verify: boolean;
+  private readonly verifyRows: boolean;
   private readonly layout: LogitLayout;
   private readonly col: (name: ColumnName) => number;
   /** The last record batch read, and (format 2 float16) its logits decoded to float16 bits once for all views. */
@@ -70,6 +79,7 @@ export class LogitStore {
     this.meta = manifest.meta;
     this.byId = new Map(manifest.examples.map((e) => [e.id, e]));
     this.verify = options.verifyChecksums ?? true;
+    this.verifyRows = options.verifyRows ?? true;
     this.layout = logitLayout(this.meta);
     const names = columnNames(this.meta);
     this.col = (name) => names.indexOf(name);
@@ -139,12 +149,22 @@ export class LogitStore {
     for (const e of this.manifest.examples) yield this.view(e);
   }
 
-  /** Reads every record batch, checking checksums and row ranges; throws on the first problem. */
+  /**
+   * Reads every record batch, checking checksums and row ranges, and checks every example's rows as the writer
+   * checks new ones (including the log-sum-exp against the top-k logits' own, and repeated ids and positions),
+   * which a store written by another program has not been through; throws on the first problem.
+   */
   verifyAll(): void {
     this.manifest.shards.forEach((s, i) => {
       for (let b = 0; b < s.batches.length; b++) this.batch(i, b);
     });
-    for (const e of this.manifest.examples) this.view(e);
+    const scratch = new ColumnBuffers(this.meta.k, this.meta.dtype, 1);
+    for (const e of this.manifest.examples) {
+      const ex = this.view(e);
+      scratch.clear();
+      const where = `${this.shardFile(e)}: record batch ${e.batch}, example ${JSON.stringify(e.id)}`;
+      appendTokenRows(scratch, ex, this.meta, where);
+    }
   }
 
   close(): void {
@@ -172,17 +192,64 @@ export class LogitStore {
     const c = this.cached;
     if (c && c.shard === shard && c.batch === batch) return c;
     const data = this.shard(shard).readBatch(batch);
-    this.cached = { shard, batch, data };
+    const fresh = { shard, batch, data };
+    if (this.verifyRows) this.checkRows(fresh);
+    this.cached = fresh;
     return this.cached;
   }
 
+  private shardFile(e: { shard: number }): string {
+    return shardPath(this.dir, this.manifest.shards[e.shard]!.file, manifestPath(this.dir));
+  }
+
+  /** The row checks of stored-rows.ts over a freshly decoded batch. */
+  private checkRows(cached: NonNullable<LogitStore["cached"]>): void {
+    const batch = cached.data;
+    const n = batch.numRows;
+    const k = this.meta.k;
+    const where = `${this.shardFile(cached)}: record batch ${cached.batch}`;
+    const col = (name: ColumnName): Data => this.column(batch, name, where);
+    const plain = <T extends Int32Array | Float32Array | Uint16Array>(d: Data, width: number): T =>
+      (d.values as T).subarray(d.offset * width, (d.offset + n) * width) as T;
+    const child = (name: ColumnName): Data => col(name).children[0]!;
+    const cols: BatchColumns = {
+      rows: n,
+      positions: plain(col("position"), 1),
+      tokenIds: plain(col("tokenId"), 1),
+      topkIds: (child("topkIds").values as Int32Array).subarray(
+        child("topkIds").offset,
+        child("topkIds").offset + n * k,
+      ),
+      topkLogits:
+        this.layout === "steps"
+          ? this.decodedLogits(cached)
+          : (child("topkLogits").values as Float32Array | Uint16Array).subarray(
+              child("topkLogits").offset,
+              child("topkLogits").offset + n * k,
+            ),
+      logSumExp: plain(col("logSumExp"), 1),
+    };
+    const ids = col("exampleId");
+    checkStoredRows(cols, this.meta, this.layout, where, (row) => exampleIdAt(ids, row));
+  }
+
+  private column(batch: RecordBatch, name: ColumnName, where: string): Data {
+    const i = this.col(name);
+    const child = batch.getChildAt(i);
+    // The writer never splits a batch's column into chunks, so each column is one Data.
+    if (!child || child.data.length !== 1)
+      throw new LogitStoreError(`${where}: unexpected layout in column ${JSON.stringify(name)}`);
+    return child.data[0]!;
+  }
+
   /** Format 2 float16 logits of a whole batch as float16 bits, decoded on first use and kept with the batch. */
-  private decodedLogits(cached: NonNullable<LogitStore["cached"]>, e: ExampleEntry): Uint16Array {
+  private decodedLogits(cached: NonNullable<LogitStore["cached"]>): Uint16Array {
     if (cached.logits) return cached.logits;
     const batch = cached.data;
     const top = batch.getChildAt(this.col("topkLogitMax"))?.data[0];
     const steps = batch.getChildAt(this.col("topkLogitSteps"))?.data[0]?.children[0];
-    if (!top || !steps) throw new LogitStoreError(`${this.dir}: unexpected layout in the logit columns`);
+    if (!top || !steps)
+      throw new LogitStoreError(`${this.shardFile(cached)}: unexpected layout in the logit columns`);
     const n = batch.numRows;
     const k = this.meta.k;
     try {
@@ -193,9 +260,8 @@ export class LogitStore {
         k,
       );
     } catch (err) {
-      const file = this.manifest.shards[e.shard]?.file;
       throw new LogitStoreError(
-        `${this.dir}/${file}: record batch ${e.batch}: ${err instanceof Error ? err.message : String(err)}`,
+        `${this.shardFile(cached)}: record batch ${cached.batch}: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
     return cached.logits;
@@ -207,14 +273,8 @@ export class LogitStore {
     const { k, dtype } = this.meta;
     const start = e.batchRow;
     const end = start + e.rows;
-    const col = (name: ColumnName): Data => {
-      const i = this.col(name);
-      const child = batch.getChildAt(i);
-      // The writer never splits a batch's column into chunks, so each column is one Data.
-      if (!child || child.data.length !== 1)
-        throw new LogitStoreError(`${this.dir}: unexpected layout in column ${i}`);
-      return child.data[0]!;
-    };
+    const col = (name: ColumnName): Data =>
+      this.column(batch, name, `${this.shardFile(e)}: record batch ${e.batch}`);
     const flat = (name: ColumnName) => {
       const d = col(name);
       const child = d.children[0]!;
@@ -228,7 +288,7 @@ export class LogitStore {
     const lse = col("logSumExp");
     const topIds = flat("topkIds");
     const topLogits =
-      this.layout === "steps" ? { values: this.decodedLogits(cached, e), offset: 0 } : flat("topkLogits");
+      this.layout === "steps" ? { values: this.decodedLogits(cached), offset: 0 } : flat("topkLogits");
     return {
       exampleId: e.id,
       length: e.rows,
@@ -247,15 +307,20 @@ export class LogitStore {
   /** The example id stored in the row must be the one the manifest promises. */
   private checkId(ids: Data, row: number, e: ExampleEntry): void {
     if (e.rows === 0) return;
-    const offsets = ids.valueOffsets as Int32Array;
-    const bytes = ids.values as Uint8Array;
-    const from = offsets[ids.offset + row]!;
-    const to = offsets[ids.offset + row + 1]!;
-    const found = Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString("utf8");
+    const found = exampleIdAt(ids, row);
     if (found !== e.id) {
       throw new LogitStoreError(
-        `${this.dir}: manifest says example ${JSON.stringify(e.id)} is at shard ${e.shard} batch ${e.batch} row ${row}, but that row holds ${JSON.stringify(found)}`,
+        `${this.shardFile(e)}: ${manifestPath(this.dir)} says example ${JSON.stringify(e.id)} is at shard ${e.shard} record batch ${e.batch} row ${row}, but that row holds ${JSON.stringify(found)}`,
       );
     }
   }
+}
+
+/** The exampleId column's string at `row` of its batch. */
+function exampleIdAt(ids: Data, row: number): string {
+  const offsets = ids.valueOffsets as Int32Array;
+  const bytes = ids.values as Uint8Array;
+  const from = offsets[ids.offset + row]!;
+  const to = offsets[ids.offset + row + 1]!;
+  return Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString("utf8");
 }

@@ -238,7 +238,10 @@ function checkFiniteRange(
  * hold nearly all the mass their own log-sum-exp is within that of it; float16 stores also round each logit by
  * up to 2^-11 of its magnitude. Each bound leaves a margin of several times that error.
  */
-const LSE_TOLERANCE: Record<LogitSchemaMeta["dtype"], number> = { float32: 2 ** -13, float16: 2 ** -9 };
+export const LSE_TOLERANCE: Record<LogitSchemaMeta["dtype"], number> = {
+  float32: 2 ** -13,
+  float16: 2 ** -9,
+};
 
 /**
  * Each row sorted descending, no NaN, and a finite log-sum-exp over the full vocabulary that is not below the
