@@ -107,7 +107,7 @@ export { type Reduction, rowWeights } from "./reduction.js";
 export { createRng, type Rng, seedFrom, shuffled } from "./rng.js";
 export { type RunTrainingOptions, runTraining } from "./run-training.js";
 export { saveFullModel, saveLoraAdapter } from "./save-model.js";
-export { learningRate, type ScheduleKind, type ScheduleOptions } from "./schedule.js";
+export { learningRate, type ScheduleKind, type ScheduleOptions, warmupStepsFor } from "./schedule.js";
 export { settingDifferences } from "./setting-differences.js";
 export { type StepShape, stepFlops } from "./step-flops.js";
 export { estimateStepMemory, type StepMemory } from "./step-memory.js";

@@ -20,3 +20,12 @@ export function learningRate(step: number, o: ScheduleOptions): number {
   const factor = o.kind === "linear" ? 1 - progress : 0.5 * (1 + Math.cos(Math.PI * progress));
   return o.peakLr * (floor + (1 - floor) * factor);
 }
+
+/**
+ * Warmup steps as transformers' TrainingArguments.get_warmup_steps: `warmupSteps` when > 0, else
+ * ceil(warmupRatio x totalSteps). (It rounded to the nearest: a ratio of 0.1 over 24 steps warmed up for 2
+ * steps where transformers takes 3.)
+ */
+export function warmupStepsFor(totalSteps: number, warmupSteps: number, warmupRatio: number): number {
+  return warmupSteps > 0 ? warmupSteps : Math.ceil(warmupRatio * totalSteps);
+}

@@ -26,7 +26,7 @@ import { type DecoderModel, trainableVariables } from "./model.js";
 import { claimRunFolder, freshStartConflict, TRAIN_FOLDER_LOCK } from "./output-folder.js";
 import { createProgress } from "./progress.js";
 import { saveFullModel, saveLoraAdapter } from "./save-model.js";
-import { learningRate } from "./schedule.js";
+import { learningRate, warmupStepsFor } from "./schedule.js";
 import { settingDifferences } from "./setting-differences.js";
 import { tf } from "./tf.js";
 import {
@@ -189,7 +189,7 @@ export async function trainInClaimedFolder(options: TrainOptions): Promise<Train
     { ...config, bucketByLength: config.bucketByLength },
   );
   const totalSteps = config.maxSteps > 0 ? Math.min(config.maxSteps, plan.length) : plan.length;
-  const warmupSteps = config.optimizer.warmupSteps || Math.round(config.optimizer.warmupRatio * totalSteps);
+  const warmupSteps = warmupStepsFor(totalSteps, config.optimizer.warmupSteps, config.optimizer.warmupRatio);
   // Refused (checkpoints without resume, other settings, inputs or schedule length) before the LoRA and the
   // optimizer's moments are allocated.
   const existing = await checkRunFolder(outDir, options.resume ?? false, config, totalSteps, options.inputs);

@@ -10,7 +10,7 @@ import { describeTruncation, lossCurveSvg, readMetrics, truncateMetrics } from "
 import { readJsonl } from "./pairs-data.js";
 import { qwen2Config } from "./random-weights.js";
 import { seedFrom } from "./rng.js";
-import { learningRate } from "./schedule.js";
+import { learningRate, warmupStepsFor } from "./schedule.js";
 import { tf } from "./tf.js";
 import { resolveTrainConfig } from "./train-config.js";
 import { exampleFromPromptAndReply } from "./training-example.js";
@@ -34,6 +34,13 @@ describe("schedule", () => {
     expect(learningRate(6, { ...o, kind: "cosine" })).toBeCloseTo(0.5);
     expect(learningRate(10, { ...o, kind: "cosine" })).toBeCloseTo(0);
     expect(learningRate(5, { ...o, kind: "constant" })).toBe(1);
+  });
+
+  it("warmup steps from a ratio round up, as transformers' get_warmup_steps (ceil)", () => {
+    expect(warmupStepsFor(24, 0, 0.1)).toBe(3); // 2.4: transformers warms up for 3 steps
+    expect(warmupStepsFor(1250, 0, 0.03)).toBe(38);
+    expect(warmupStepsFor(24, 5, 0.1)).toBe(5); // warmupSteps wins when set
+    expect(warmupStepsFor(24, 0, 0)).toBe(0);
   });
 });
 

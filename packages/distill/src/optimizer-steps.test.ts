@@ -1,8 +1,8 @@
 /**
- * Gradient accumulation against one large batch, end to end through train(): the loss is a weighted sum over
- * the step's reply rows with weights computed for the whole step (reduction.ts), so batch 4 x accumulation 1
- * and batch 1 x accumulation 4 must take the same steps on replies of different lengths, with and without
- * length bucketing.
+ * What one optimizer step is, end to end through train(), against transformers' Trainer: gradient
+ * accumulation against one large batch (the loss is a weighted sum over the step's reply rows with weights
+ * computed for the whole step, reduction.ts, so batch 4 x accumulation 1 and batch 1 x accumulation 4 take
+ * the same steps on replies of different lengths), and the warmup length of the schedule.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,11 +45,12 @@ function examples(): TrainingExample[] {
 /** The trained LoRA tensors (PEFT layout) and the per-step losses of one run. */
 async function trained(
   settings: TrainConfigInput,
-): Promise<{ weights: Map<string, Float32Array>; losses: number[] }> {
+): Promise<{ weights: Map<string, Float32Array>; losses: number[]; lrs: number[] }> {
   const dir = mkdtempSync(path.join(tmpdir(), "distill-accum-"));
   dirs.push(dir);
   const model = await fixtureModel(false);
   const losses: number[] = [];
+  const lrs: number[] = [];
   await train({
     model,
     examples: examples(),
@@ -63,14 +64,17 @@ async function trained(
     outDir: dir,
     progress: false,
     log: () => {},
-    onStep: (m) => losses.push(m.loss),
+    onStep: (m) => {
+      losses.push(m.loss);
+      lrs.push(m.lr);
+    },
   });
   const weights = new Map<string, Float32Array>();
   for (const [name, layer] of model.lora) {
     weights.set(`${name}.A`, toPeftLayout(layer.aT));
     weights.set(`${name}.B`, toPeftLayout(layer.bT));
   }
-  return { weights, losses };
+  return { weights, losses, lrs };
 }
 
 describe("gradient accumulation", () => {
@@ -89,4 +93,14 @@ describe("gradient accumulation", () => {
         );
     }, 60_000);
   }
+});
+
+describe("schedule", () => {
+  it("a warmup ratio rounds up to whole steps, as transformers' get_warmup_steps (ceil)", async () => {
+    // 8 examples x 3 epochs at batch 1: 24 steps; 0.1 x 24 = 2.4 -> 3 warmup steps (lr 0, 1/3, 2/3 of the peak).
+    const { lrs } = await trained({ batchSize: 1, epochs: 3, optimizer: { lr: 1e-2, warmupRatio: 0.1 } });
+    expect(lrs.length).toBe(24);
+    const expected = [0, 1 / 3, 2 / 3, 1];
+    for (const [i, lr] of lrs.slice(0, 4).entries()) expect(lr / 1e-2).toBeCloseTo(expected[i] as number, 12);
+  }, 60_000);
 });
