@@ -1,0 +1,137 @@
+/**
+ * The Python side of the format, run for real: python/read_store.py (the README's "Reading a store from
+ * Python/PyTorch" block, verbatim) reads stores our writer made, and python/write_store.py writes stores our reader
+ * must accept. Needs a python3 that imports pyarrow and numpy (SSB_PYTHON names another interpreter, a venv's
+ * say); without one these tests are skipped and their names say why. The README block is compared with the
+ * script either way.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { syntheticRows } from "../test/synthetic-logits.js";
+import { useTempDirs } from "../test/temp-dir.js";
+import { tailMass, topkDistributionAtTemperature, topkLogitsAsFloat32, topkLogProbs } from "./logit-math.js";
+import { type ExampleLogits, openLogitStore } from "./reader.js";
+import type { LogitSchemaMetaInput } from "./schema-meta.js";
+import { openLogitStoreWriter } from "./writer.js";
+
+const PKG = join(import.meta.dirname, "..");
+const READ_SCRIPT = join(PKG, "python", "read_store.py");
+const PYTHON = process.env.SSB_PYTHON ?? "python3";
+
+/** Why the Python tests cannot run here, or undefined when they can. */
+function pythonMissing(): string | undefined {
+  const r = spawnSync(PYTHON, ["-c", "import pyarrow, numpy"], { encoding: "utf8" });
+  if (r.error) return `${PYTHON} not found (${r.error.message})`;
+  if (r.status !== 0)
+    return `${PYTHON} cannot import pyarrow and numpy: ${r.stderr.trim().split("\n").pop()}`;
+  return undefined;
+}
+const missing = pythonMissing();
+const skipNote = missing ? ` (skipped: ${missing}; set SSB_PYTHON to a python with pyarrow)` : "";
+
+function python(args: string[]): string {
+  const r = spawnSync(PYTHON, args, { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${PYTHON} ${args.join(" ")} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+const VOCAB = 5000;
+const K = 6;
+
+/** The fixed student of read_store.py's command line: logit of token v at position p = sin(v + 7p). */
+function forwardKl(ex: ExampleLogits, probs: Float32Array, T: number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t < ex.length; t++) {
+    const p = ex.positions[t]!;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let v = 0; v < VOCAB; v++) max = Math.max(max, Math.sin(v + 7 * p) / T);
+    let sum = 0;
+    for (let v = 0; v < VOCAB; v++) sum += Math.exp(Math.sin(v + 7 * p) / T - max);
+    const lse = max + Math.log(sum);
+    let kl = 0;
+    for (let j = 0; j < ex.k; j++) {
+      const pj = probs[t * ex.k + j]!;
+      const logq = Math.sin(ex.topkIds[t * ex.k + j]! + 7 * p) / T - lse;
+      if (pj > 0) kl += pj * (Math.log(pj) - logq);
+    }
+    out.push(kl);
+  }
+  return out;
+}
+
+describe("the README's Python code", () => {
+  it("is python/read_store.py's block, verbatim", () => {
+    const readme = readFileSync(join(PKG, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Reading a store from Python/PyTorch"));
+    const block = /```python\n([\s\S]*?)```/.exec(section)?.[1];
+    const script = readFileSync(READ_SCRIPT, "utf8");
+    const inScript = /# --- README begin ---\n([\s\S]*?)# --- README end ---\n/.exec(script)?.[1];
+    expect(block).toBeDefined();
+    expect(block).toBe(inScript);
+  });
+});
+
+describe(`python/read_store.py reads what our writer wrote${skipNote}`, () => {
+  const tempDir = useTempDirs();
+
+  const stores: { name: string; meta: Partial<LogitSchemaMetaInput>; compression: "zstd" | null }[] = [
+    { name: "float16 (format 2, steps), ZSTD", meta: { dtype: "float16" }, compression: "zstd" },
+    { name: "float32, ZSTD", meta: { dtype: "float32" }, compression: "zstd" },
+    {
+      name: "float16 format 1, uncompressed",
+      meta: { dtype: "float16", formatVersion: 1 },
+      compression: null,
+    },
+  ];
+  for (const { name, meta: extra, compression } of stores) {
+    it.skipIf(missing !== undefined)(`${name}: several shards, a resumed writer`, async () => {
+      const dir = join(tempDir(), "logits");
+      const meta = {
+        modelId: "m",
+        tokenizerHash: "t",
+        vocabSize: VOCAB,
+        k: K,
+        captureTemperature: 0.7,
+        dtype: "float32",
+        ...extra,
+      } as LogitSchemaMetaInput;
+      const options = { batchBytes: 1024, shardBytes: 4096, compression };
+      let w = await openLogitStoreWriter(dir, meta, options);
+      for (let i = 0; i < 12; i++)
+        w.writeExample(`a${i}`, syntheticRows(3 + i, { vocabSize: VOCAB, k: K, seed: i + 1 }));
+      const given = syntheticRows(4, { vocabSize: VOCAB, k: K, seed: 50 });
+      w.writeExample("from-10", { ...given, positions: Int32Array.from([10, 11, 12, 13]) });
+      w.append("unfinished", syntheticRows(2, { vocabSize: VOCAB, k: K, seed: 51 }));
+      await w.close();
+      w = await openLogitStoreWriter(dir, meta, options);
+      expect(w.redo).toEqual(["unfinished"]);
+      w.writeExample("unfinished", syntheticRows(2, { vocabSize: VOCAB, k: K, seed: 51 }));
+      w.writeExample("resumed", syntheticRows(9, { vocabSize: VOCAB, k: K, seed: 52 }));
+      await w.close();
+
+      const store = await openLogitStore(dir);
+      expect(new Set(store.examples().map((id) => store.locate(id)?.file)).size).toBeGreaterThan(2);
+      const T = 0.7;
+      for (const id of ["a0", "a11", "from-10", "unfinished", "resumed"]) {
+        const ex = store.read(id);
+        const py = JSON.parse(python([READ_SCRIPT, dir, id, String(T)]));
+        expect(py.k).toBe(K);
+        expect(py.position).toEqual([...ex.positions]);
+        expect(py.tokenId).toEqual([...ex.tokenIds]);
+        expect(py.topkIds).toEqual([...ex.topkIds]);
+        expect(py.topkLogits).toEqual([...topkLogitsAsFloat32(ex)]);
+        expect(py.logSumExp).toEqual([...ex.logSumExp]);
+        const close = (a: number[], b: ArrayLike<number>, digits: number) =>
+          a.forEach((x, i) => expect(x).toBeCloseTo(b[i]!, digits));
+        close(py.logp, topkLogProbs(ex), 5);
+        close(py.tail, tailMass(ex), 5);
+        const probs = topkDistributionAtTemperature(ex, T);
+        close(py.probs, probs, 6);
+        close(py.kl, forwardKl(ex, probs, T), 5);
+      }
+      store.close();
+    });
+  }
+});
