@@ -20,9 +20,14 @@ export class AdamW {
   /** Updates applied so far. */
   step = 0;
 
+  /**
+   * `decay[i]` false exempts params[i] from weight decay (default: every parameter decays). The trainer exempts
+   * biases and norm weights in full-parameter training, as transformers' Trainer does (weightDecayMask).
+   */
   constructor(
     readonly params: tf.Variable[],
     readonly options: AdamWOptions = ADAMW_DEFAULTS,
+    readonly decay: readonly boolean[] | null = null,
   ) {
     // In tidy: the zeros a variable starts from are freed (each kept a buffer of the parameter's size alive
     // after the first update).
@@ -43,7 +48,7 @@ export class AdamW {
         const v = this.v[i] as tf.Variable;
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        const decayed = weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
+        const decayed = weightDecay > 0 && (this.decay?.[i] ?? true) ? tf.mul(p, 1 - lr * weightDecay) : p;
         const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
         p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1)));
       });

@@ -88,6 +88,7 @@ export {
   rmsNorm,
   type Trainable,
   trainableVariables,
+  weightDecayMask,
 } from "./model.js";
 export { claimRunFolder, freshStartConflict } from "./output-folder.js";
 export {

@@ -205,6 +205,18 @@ export function trainableVariables(model: DecoderModel): tf.Variable[] {
   return vars;
 }
 
+/**
+ * Which of trainableVariables() weight decay applies to. LoRA: every A and B (PEFT's LoRA layers have no bias,
+ * and transformers' Trainer decays lora_A / lora_B). Full-parameter: every weight matrix (embedding, projections,
+ * untied head) but not the biases nor the RMSNorm weights, as transformers' Trainer
+ * (get_decay_parameter_names) leaves biases and norm layers out; decaying a norm weight pulls it towards 0,
+ * not towards its init of 1.
+ */
+export function weightDecayMask(model: DecoderModel): boolean[] {
+  if (model.trainable !== "full") return trainableVariables(model).map(() => true);
+  return [...baseTensors(model).keys()].map((name) => !name.endsWith(".bias") && !/norm/i.test(name));
+}
+
 /** RMSNorm in float32: w * x / sqrt(mean(x^2) + eps). No mean subtraction; the weight is used as is. */
 export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): tf.Tensor2D {
   const meanSquare = tf.mean(tf.square(x), -1, true);

@@ -11,6 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fixtureModel, maxAbs, maxAbsDiff } from "../test/fixture.js";
 import { selectBackend } from "./backend.js";
 import { toPeftLayout } from "./lora.js";
+import { baseTensors, type DecoderModel } from "./model.js";
 import { createRng } from "./rng.js";
 import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
 import { train } from "./trainer.js";
@@ -24,6 +25,11 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Host copies of every base weight, by HF name. */
+function baseTensorValues(model: DecoderModel): Map<string, Float32Array> {
+  return new Map([...baseTensors(model)].map(([name, t]) => [name, Float32Array.from(t.dataSync())]));
+}
 
 /** Eight KD examples with prompts of 2..9 tokens and replies of 2..15 tokens, random teacher top-4 rows. */
 function examples(): TrainingExample[] {
@@ -102,5 +108,42 @@ describe("schedule", () => {
     expect(lrs.length).toBe(24);
     const expected = [0, 1 / 3, 2 / 3, 1];
     for (const [i, lr] of lrs.slice(0, 4).entries()) expect(lr / 1e-2).toBeCloseTo(expected[i] as number, 12);
+  }, 60_000);
+});
+
+describe("weight decay", () => {
+  it("full-parameter training decays weight matrices but not biases or norm weights, as transformers' Trainer", async () => {
+    // One step from the same start, with and without decay: a decayed weight ends lr x wd x (its start)
+    // below the undecayed one; an exempt one ends equal.
+    const lr = 0.1;
+    const weightDecay = 0.5;
+    const start = baseTensorValues(await fixtureModel(false, "full"));
+    const step = async (wd: number) => {
+      const dir = mkdtempSync(path.join(tmpdir(), "distill-decay-"));
+      dirs.push(dir);
+      const model = await fixtureModel(false, "full");
+      const config = resolveTrainConfig({
+        trainable: "full",
+        maxSteps: 1,
+        checkpointEvery: 0,
+        optimizer: { lr, weightDecay: wd, schedule: "constant" },
+      });
+      await train({ model, examples: examples(), config, outDir: dir, progress: false, log: () => {} });
+      return baseTensorValues(model);
+    };
+    const plain = await step(0);
+    const decayed = await step(weightDecay);
+    const exempt: string[] = [];
+    for (const [name, before] of start) {
+      const a = plain.get(name) as Float32Array;
+      const b = decayed.get(name) as Float32Array;
+      const shift = Float32Array.from(a, (x, i) => x - lr * weightDecay * (before[i] as number));
+      if (name.endsWith(".bias") || name.includes("norm")) {
+        exempt.push(name);
+        expect(maxAbsDiff(a, b), name).toBe(0);
+      } else expect(maxAbsDiff(shift, b), name).toBeLessThan(1e-6 * Math.max(1, maxAbs(before)));
+    }
+    // Per layer: input and post-attention norm, q/k/v biases; and the final norm.
+    expect(exempt.length).toBe(2 * 5 + 1);
   }, 60_000);
 });

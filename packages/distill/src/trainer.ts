@@ -22,7 +22,7 @@ import {
   type StepMetrics,
   truncateMetrics,
 } from "./metrics.js";
-import { type DecoderModel, trainableVariables } from "./model.js";
+import { type DecoderModel, trainableVariables, weightDecayMask } from "./model.js";
 import { claimRunFolder, freshStartConflict, TRAIN_FOLDER_LOCK } from "./output-folder.js";
 import { createProgress } from "./progress.js";
 import { saveFullModel, saveLoraAdapter } from "./save-model.js";
@@ -200,7 +200,7 @@ export async function trainInClaimedFolder(options: TrainOptions): Promise<Train
     if (model.lora.size === 0) model.lora = initLora(model.config, loraConfig, config.seed);
   }
   const vars = trainableVariables(model);
-  const optimizer = new AdamW(vars, config.optimizer);
+  const optimizer = new AdamW(vars, config.optimizer, weightDecayMask(model));
   // Its moments (twice the trainable weights: the whole model's size twice over in full-parameter training)
   // are freed however the run ends: a damaged metrics file on resume, a worker that fails to start, an error
   // mid-step.

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadAdapter, loadCheckpoint, openSafetensors } from "@ssb/model";
 import { loraFromAdapter } from "../src/lora.js";
-import { type DecoderModel, loadDecoder } from "../src/model.js";
+import { type DecoderModel, loadDecoder, type Trainable } from "../src/model.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "../../..");
@@ -46,13 +46,14 @@ export async function referenceTensors(): Promise<Map<string, Float32Array>> {
   return out;
 }
 
-/** The fixture model, optionally with its PEFT adapter attached. */
-export async function fixtureModel(withLora: boolean): Promise<DecoderModel> {
+/** The fixture model, optionally with its PEFT adapter attached (or every weight trainable: "full"). */
+export async function fixtureModel(withLora: boolean, trainable: Trainable = "lora"): Promise<DecoderModel> {
   const checkpoint = await loadCheckpoint(FIXTURE_DIR);
   const model = await loadDecoder(
     checkpoint.config,
     (name) => checkpoint.weights.readFloat32(name),
     (name) => checkpoint.weights.has(name),
+    trainable,
   );
   await checkpoint.close();
   if (withLora) model.lora = loraFromAdapter(model.config, await loadAdapter(path.join(FIXTURE_DIR, "lora")));
