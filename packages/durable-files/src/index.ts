@@ -19,3 +19,4 @@ export {
   removeEmptyFolders,
 } from "./output-folder.js";
 export { acquirePidLock, LockError } from "./pid-lock.js";
+export { looksLikeUtf16, utf16Error } from "./text-encoding.js";

@@ -4,6 +4,7 @@
  * input".
  */
 import { readFileSync } from "node:fs";
+import { looksLikeUtf16, utf16Error } from "./text-encoding.js";
 
 /**
  * `text` without a leading byte-order mark (U+FEFF). Editors on Windows (Notepad, PowerShell's Out-File) start
@@ -79,6 +80,8 @@ export function parseJsonFile(raw: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
+    // A UTF-16 file (PowerShell's Out-File) read as UTF-8 fails at 1:1 on "�", which names no cause.
+    if (looksLikeUtf16(text)) throw utf16Error(file);
     const reason = error instanceof Error ? error.message : String(error);
     const shown = text.trim() === "" ? "the file is empty" : shortReason(reason);
     throw new Error(`${jsonErrorPlace(text, file, reason)}: not valid JSON (${shown})`);

@@ -12,6 +12,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
 import { jsonErrorOffset, shortReason } from "./json-file.js";
+import { looksLikeUtf16, utf16Error } from "./text-encoding.js";
 
 /** One parsed, non-blank line. */
 export interface JsonlRecord {
@@ -75,6 +76,9 @@ function parseLine(text: string): ParsedLine {
 export function scanJsonl(bytes: Uint8Array, file: string, options: ScanJsonlOptions = {}): JsonlScan {
   const badLine = options.badLine ?? defaultBadLine;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Read as UTF-8, a UTF-16 file is garbage: an error at line 1, or (one record, no final newline) a "torn"
+  // line that repairJsonlTail would cut off whole. Refused before either, naming the encoding.
+  if (looksLikeUtf16(buffer.toString("latin1", 0, 8))) throw utf16Error(file);
   // A byte-order mark (the file saved by a Windows editor) is kept in the file but is not part of line 1.
   const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
   const records: JsonlRecord[] = [];
