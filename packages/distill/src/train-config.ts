@@ -50,7 +50,7 @@ export interface TrainConfig {
   epochs: number;
   /** Stop after this many optimizer steps (0 = run all epochs). The schedule still spans min(all, maxSteps). */
   maxSteps: number;
-  /** Drop input positions past this length (0 = no limit). */
+  /** The most tokens of prompt + reply, as TRL's max_length; the reply is cut at its end (0 = no limit). */
   maxLength: number;
   seed: number;
   bucketByLength: boolean;

@@ -46,16 +46,24 @@ export function exampleFromPromptAndReply(
   return { id, inputIds, firstRow: promptIds.length - 1, targets: Int32Array.from(replyIds), teacher };
 }
 
-/** Keep only the first `maxLength` input positions (rows past the cut are dropped with their targets). */
+/**
+ * Keep the first `maxLength` tokens of prompt + reply, as TRL's `max_length` counts them (the reply is cut at
+ * its end; the teacher rows of the dropped tokens go with them). The input holds one token fewer, since the
+ * last kept reply token is a target only. (It counted input positions, keeping one reply token more than
+ * TRL at the same setting.) A prompt that leaves no reply token is refused rather than trained on nothing.
+ */
 export function truncateExample(example: TrainingExample, maxLength: number): TrainingExample {
-  if (example.inputIds.length <= maxLength) return example;
-  const rows = maxLength - example.firstRow;
+  const promptLength = example.firstRow + 1;
+  if (promptLength + example.targets.length <= maxLength) return example;
+  const rows = maxLength - promptLength;
   if (rows < 1)
-    throw new Error(`example ${example.id}: the prompt alone is longer than maxLength ${maxLength}`);
+    throw new Error(
+      `example ${example.id}: the prompt alone (${promptLength} tokens) fills maxLength ${maxLength}, leaving no reply token to train`,
+    );
   const t = example.teacher;
   return {
     ...example,
-    inputIds: example.inputIds.slice(0, maxLength),
+    inputIds: example.inputIds.slice(0, maxLength - 1),
     targets: example.targets.slice(0, rows),
     teacher: t && {
       k: t.k,

@@ -13,7 +13,7 @@ import { seedFrom } from "./rng.js";
 import { learningRate, warmupStepsFor } from "./schedule.js";
 import { tf } from "./tf.js";
 import { resolveTrainConfig } from "./train-config.js";
-import { exampleFromPromptAndReply } from "./training-example.js";
+import { exampleFromPromptAndReply, truncateExample } from "./training-example.js";
 
 beforeAll(async () => {
   await selectBackend("wasm", () => {});
@@ -104,6 +104,28 @@ describe("batching", () => {
     ]);
     expect(Array.from(batch.targets)).toEqual([4, 5, 6, 7, 8]);
     expect(Array.from(batch.input.attentionMask ?? [])).toEqual([1, 1, 1, 1, 1, 1, 1, 0]);
+  });
+});
+
+describe("maxLength", () => {
+  it("keeps the first maxLength tokens of prompt + reply, as TRL's max_length, with their teacher rows", () => {
+    const teacher = {
+      k: 2,
+      topkIds: Int32Array.from({ length: 10 }, (_, i) => i),
+      topkLogits: Float32Array.from({ length: 10 }, (_, i) => -i),
+      logSumExp: Float32Array.from([0, 1, 2, 3, 4]),
+    };
+    const e = exampleFromPromptAndReply("e", [1, 2, 3], [4, 5, 6, 7, 8], teacher); // 3 + 5 = 8 tokens
+    expect(truncateExample(e, 8)).toBe(e);
+    const cut = truncateExample(e, 6); // prompt 3 + reply 3
+    expect(Array.from(cut.targets)).toEqual([4, 5, 6]);
+    expect(Array.from(cut.inputIds)).toEqual([1, 2, 3, 4, 5]); // the last kept reply token is a target only
+    expect(cut.firstRow).toBe(2);
+    expect(Array.from(cut.teacher?.logSumExp ?? [])).toEqual([0, 1, 2]);
+    expect(Array.from(cut.teacher?.topkIds ?? [])).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(() => truncateExample(e, 3)).toThrow(
+      "example e: the prompt alone (3 tokens) fills maxLength 3, leaving no reply token to train",
+    );
   });
 });
 
