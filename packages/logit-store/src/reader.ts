@@ -36,7 +36,8 @@ export interface OpenLogitStoreOptions {
   verifyChecksums?: boolean;
   /**
    * Check each record batch's rows when it is decoded (default true): ids and token ids in [0, vocabSize),
-   * positions >= 0, logits sorted descending and not NaN, a finite log-sum-exp not below the row's top logit.
+   * positions >= 0, logits sorted descending and not NaN, a finite log-sum-exp in [top logit, top logit +
+   * ln(vocabSize)].
    * These matter for stores written by other programs (see stored-rows.ts); they cost little next to the read.
    */
   verifyRows?: boolean;

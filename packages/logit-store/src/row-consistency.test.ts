@@ -32,6 +32,25 @@ describe("rows must be self-consistent", () => {
       await w.close();
     });
 
+    it(`${dtype}: refuses a logSumExp above top logit + ln(vocabSize), e.g. probabilities stored as logits`, async () => {
+      const w = await openLogitStoreWriter(tempDir(), meta(3, dtype));
+      // softmax outputs in place of logits, with the true log-sum-exp (20): no 100 logits of at most 0.7 reach it.
+      const probs = { tokenIds: [1], topkIds: [1, 2, 3], topkLogits: [0.7, 0.2, 0.05], logSumExp: [20] };
+      expect(() => w.writeExample("p", probs)).toThrow(
+        /writeExample\("p"\): logSumExp\[0\] \(position 0\) = 20 is above the row's top logit 0\.(7|69)\d* \+ ln\(vocabSize 100\), the most a log-sum-exp over the vocabulary can be; topkLogits must be the raw logits/,
+      );
+      // A row of masked (-Infinity) logits cannot have a finite log-sum-exp either.
+      const masked = Array(3).fill(Number.NEGATIVE_INFINITY);
+      expect(() => w.writeExample("m", { ...probs, topkLogits: masked, logSumExp: [1] })).toThrow(
+        /logSumExp\[0\] \(position 0\) = 1 is above the row's top logit -Infinity/,
+      );
+      // The ceiling itself is fine: 100 equal logits of 0.7.
+      w.writeExample("ok", { ...probs, logSumExp: [0.7 + Math.log(100)] });
+      // Log-probabilities with a log-sum-exp of 0 are rows too (vLLM returns those).
+      w.writeExample("logprobs", { ...probs, topkLogits: [-0.4, -1.6, -3], logSumExp: [0] });
+      await w.close();
+    });
+
     it(`${dtype}: accepts genuine captured rows (top-k holding almost all the mass, large logits)`, async () => {
       const dir = tempDir();
       const vocab = 1000;

@@ -53,6 +53,11 @@ const cases: { name: string; bad: Parameters<typeof examples>[0]; error: RegExp 
     error: /column "logSumExp" = 4 is below the row's top logit 5/,
   },
   {
+    name: "a log-sum-exp above top logit + ln(vocabSize)",
+    bad: { logSumExp: (v) => [v[0]!, 5 + Math.log(100) + 0.1, v[2]!] },
+    error: /column "logSumExp" = 9\.7\d* is above the row's top logit 5 \+ ln\(vocabSize 100\)/,
+  },
+  {
     name: "a NaN log-sum-exp",
     bad: { logSumExp: (v) => [v[0]!, Number.NaN, v[2]!] },
     error: /column "logSumExp" = NaN is not a finite number/,

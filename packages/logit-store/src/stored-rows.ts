@@ -2,7 +2,7 @@ import type { LogitLayout } from "./arrow-schema.js";
 import { LogitStoreError } from "./errors.js";
 import { float16BitsToFloat32Array } from "./float16.js";
 import type { LogitSchemaMeta } from "./schema-meta.js";
-import { LSE_TOLERANCE } from "./token-rows.js";
+import { LSE_CEILING_HINT, LSE_CEILING_TEXT, LSE_TOLERANCE, lseCeiling } from "./token-rows.js";
 
 /** A decoded record batch's columns as flat, row-major arrays (float16 logits as bits). */
 export interface BatchColumns {
@@ -69,6 +69,7 @@ export function checkStoredRows(
       : cols.topkLogits;
   const stride = steps ? 1 : k;
   const tol = LSE_TOLERANCE[dtype];
+  const logVocab = Math.log(vocabSize);
   for (let r = 0, base = 0; r < n; r++, base += stride) {
     const top = logits[base]!;
     let prev = top;
@@ -90,6 +91,12 @@ export function checkStoredRows(
       );
     }
     if (lse === Number.POSITIVE_INFINITY) fail(r, `column "logSumExp" = ${lse} is not a finite number`);
+    if (!(lse <= lseCeiling(top, vocabSize, logVocab, dtype, lse))) {
+      fail(
+        r,
+        `column "logSumExp" = ${lse} is above ${LSE_CEILING_TEXT(top, vocabSize)}; ${LSE_CEILING_HINT}`,
+      );
+    }
   }
 
   function unsortedRow(r: number, base: number, values: Float32Array): never {

@@ -175,7 +175,7 @@ export function appendTokenRows(
     values = Float32Array.from(rows.topkLogits);
   }
   checkFiniteRange(rows.topkLogits, values, meta.dtype, k, positions, where);
-  checkLogits(values, lses, k, meta.dtype, positions, where);
+  checkLogits(values, lses, k, meta.dtype, vocabSize, positions, where);
 
   if (dst.topkLogits instanceof Uint16Array) {
     const out = dst.topkLogits.subarray(r * k, (r + n) * k);
@@ -253,9 +253,11 @@ function checkLogits(
   lses: Float32Array,
   k: number,
   dtype: LogitSchemaMeta["dtype"],
+  vocabSize: number,
   positions: Int32Array,
   where: string,
 ): void {
+  const logVocab = Math.log(vocabSize);
   for (let t = 0, base = 0; t < lses.length; t++, base += k) {
     const top = values[base]!;
     let prev = top;
@@ -291,8 +293,37 @@ function checkLogits(
         `${where}: logSumExp[${t}] (position ${positions[t]}) = ${lse} is below the log-sum-exp ${topkLse.toPrecision(7)} of that token's own top-k logits; it must cover the full vocabulary (the row is inconsistent)`,
       );
     }
+    const most = lseCeiling(top, vocabSize, logVocab, dtype, lse);
+    if (!(lse <= most)) {
+      throw new LogitStoreError(
+        `${where}: logSumExp[${t}] (position ${positions[t]}) = ${lse} is above ${LSE_CEILING_TEXT(top, vocabSize)}; ${LSE_CEILING_HINT}`,
+      );
+    }
   }
 }
+
+/**
+ * The largest log-sum-exp a row can have: the top-k hold the k largest logits, so each of the vocabSize logits is
+ * at most the top one and the log-sum-exp at most top + ln(vocabSize) (plus the same rounding tolerance as the
+ * lower bound). A row whose top logit is -Infinity therefore cannot have a finite log-sum-exp.
+ */
+export function lseCeiling(
+  top: number,
+  vocabSize: number,
+  logVocab: number,
+  dtype: LogitSchemaMeta["dtype"],
+  lse: number,
+): number {
+  const tol = LSE_TOLERANCE[dtype] * Math.max(1, Math.abs(top), Math.abs(lse));
+  return top + logVocab + tol;
+}
+
+export const LSE_CEILING_TEXT = (top: number, vocabSize: number): string =>
+  `the row's top logit ${top} + ln(vocabSize ${vocabSize}), the most a log-sum-exp over the vocabulary can be`;
+
+/** What usually makes a log-sum-exp too large for its row. */
+export const LSE_CEILING_HINT =
+  "topkLogits must be the raw logits (or log-probabilities, with logSumExp 0) of the k most likely tokens, not probabilities, logits divided by a temperature, or another row's";
 
 /** Within one token's top-k list every id appears once (a repeat would count its probability twice). */
 let idStamps = new Int32Array(0);
