@@ -21,6 +21,14 @@ export {
 export type { ConfigSource } from "./config-source.js";
 export { DEFAULT_CONFIG } from "./default-config.js";
 export {
+  type DoctorArea,
+  type DoctorCheck,
+  type DoctorOptions,
+  doctorPasses,
+  formatDoctor,
+  runDoctor,
+} from "./doctor.js";
+export {
   ConfigError,
   deepMerge,
   type LoadedConfig,

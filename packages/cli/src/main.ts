@@ -12,6 +12,7 @@ import {
   UsageError,
   verifyCommand,
 } from "./commands.js";
+import { doctorCommand } from "./doctor-command.js";
 import { ConfigError, loadConfig } from "./load-config.js";
 import { createReporter } from "./reporter.js";
 import { runPipeline } from "./run-pipeline.js";
@@ -29,6 +30,7 @@ Commands:
   eval             evaluate a model (+ adapter) on held-out problems, compare with the base
   verify           grade responses against gold answers
   export-onnx      HF checkpoint (+ adapter) → ONNX decoder
+  doctor           what this machine can run: execution providers, training backends (ssb doctor --help)
   --version        print the version (every ssb-* command takes it too)
 
 ssb run options:
@@ -107,7 +109,16 @@ async function runCommand(argv: string[], io: MainIo): Promise<number> {
 }
 
 /** The subcommands, each with its own --help. */
-const COMMANDS: readonly string[] = ["run", "rollout", "curate", "distill", "eval", "verify", "export-onnx"];
+const COMMANDS: readonly string[] = [
+  "run",
+  "rollout",
+  "curate",
+  "distill",
+  "eval",
+  "verify",
+  "export-onnx",
+  "doctor",
+];
 
 export async function main(argv: string[], io: MainIo = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -134,6 +145,8 @@ export async function main(argv: string[], io: MainIo = defaultIo): Promise<numb
         return await verifyCommand(rest, commandIo);
       case "export-onnx":
         return await exportCommand(rest, commandIo);
+      case "doctor":
+        return await doctorCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

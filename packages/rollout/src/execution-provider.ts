@@ -50,6 +50,18 @@ export function warnerOf(settings: SessionSettings): (message: string) => void {
   return settings.warn ?? ((m: string) => console.warn(m));
 }
 
+/** onnxruntime-node's version and the execution providers its binding lists (`bundled`: shipped in its package). */
+export function onnxRuntimeInfo(): { version: string; providers: { name: string; bundled: boolean }[] } {
+  let providers: { name: string; bundled: boolean }[];
+  try {
+    providers = ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
+  } catch {
+    // A binding without the listing: the CPU provider is always there.
+    providers = [{ name: "cpu", bundled: true }];
+  }
+  return { version: ort.env.versions.node ?? ort.env.versions.common, providers };
+}
+
 function supported(name: string): boolean {
   try {
     return ort.listSupportedBackends().some((b) => b.name === name);

@@ -25,6 +25,7 @@ export {
   type ExecutionProviderName,
   type ModelSource,
   type OpenedSession,
+  onnxRuntimeInfo,
   openSession,
   type SessionSettings,
 } from "./execution-provider.js";
