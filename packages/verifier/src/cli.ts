@@ -12,6 +12,7 @@ import {
   UsageError,
 } from "@ssb/cli-kit";
 import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
+import { encodingRefusal } from "./input-encoding.js";
 import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
 import { createErrorDigest } from "./repeated-errors.js";
 import {
@@ -96,6 +97,9 @@ async function gradeLines(
       lineNumber++;
       // A byte-order mark (files saved by some Windows editors) is not part of the first record.
       if (lineNumber === 1 && line.startsWith("\uFEFF")) line = line.slice(1);
+      // A UTF-16 file (PowerShell's ">") is refused as a whole, naming the encoding, not line by line.
+      const refusal = lineNumber === 1 ? encodingRefusal(line, source) : null;
+      if (refusal !== null) throw new Error(refusal);
       if (line.trim().length === 0) continue;
       summary.lines++;
       const graded = gradeJsonLine(line, lineNumber, source, options);
@@ -110,7 +114,7 @@ async function gradeLines(
       }
       summary.graded++;
       summary.verdicts[graded.result.verdict]++;
-      await output.write(`${JSON.stringify(graded.record)}\n`);
+      await output.write(`${graded.text}\n`);
     }
   } finally {
     signal.removeEventListener("abort", onStop);

@@ -1,6 +1,7 @@
 import { type Budget, BudgetExceededError, startBudget } from "./budget.js";
 import { compareAnswers } from "./equivalence.js";
 import { extractAnswer } from "./extract.js";
+import { goldFinalAnswer } from "./gold-answer.js";
 import { normalizeAnswer } from "./normalize.js";
 import { answerText, checkOptions } from "./options-check.js";
 import { shapeOf } from "./structure.js";
@@ -16,14 +17,16 @@ function isHedged(extraction: Extraction, options: GradeOptions, budget: Budget)
 
 /**
  * Grades a model response against a gold answer: extracts the final answer, compares it by mathematical
- * equivalence, and says why. Never throws, whatever the response and gold (a numeric gold is read as its text);
+ * equivalence, and says why. A gold that is a whole worked solution is read as its final answer (the text after
+ * GSM8K's last `####`, or the final `\boxed{}` of a MATH solution). Never throws, whatever the response and gold (a numeric gold is read as its text);
  * bounded in time by `budgetMs` (default 50 ms) and in work by the size limits in the options. Invalid
  * options throw (before any grading), because they would otherwise make every verdict silently wrong.
  */
 export function grade(response: string, gold: string, options: GradeOptions = {}): GradeResult {
   checkOptions("grade", options);
   const responseText = answerText(response);
-  const goldText = answerText(gold).slice(0, MAX_GOLD_CHARS);
+  // A gold written as a worked solution (GSM8K's `... #### 72`, MATH's `\boxed{}`) is graded by its final answer.
+  const goldText = goldFinalAnswer(answerText(gold)).slice(0, MAX_GOLD_CHARS);
   const normalizedGold = (() => {
     try {
       return normalizeAnswer(goldText).text;

@@ -1,5 +1,7 @@
 import { refuseUnknownOptions } from "@ssb/cli-kit";
+import { lineWithFields, writtenNumber } from "./exact-numbers.js";
 import { grade } from "./grade.js";
+import { nonJsonNumber } from "./input-encoding.js";
 import { GRADE_OPTION_KEYS } from "./options-check.js";
 import type { GradeOptions, GradeResult } from "./types.js";
 
@@ -11,7 +13,16 @@ export interface GradeLineOptions extends GradeOptions {
 }
 
 export type GradedLine =
-  | { ok: true; record: Record<string, unknown>; result: GradeResult }
+  | {
+      ok: true;
+      record: Record<string, unknown>;
+      result: GradeResult;
+      /**
+       * The output line (no newline): `record` as JSON, or, when the input held integers past 2^53, the input
+       * line with the grading fields added, so their digits are written back as they came.
+       */
+      text: string;
+    }
   | {
       ok: false;
       /** The whole message, starting `file:line: `. */
@@ -58,6 +69,11 @@ export function gradeJsonLine(
     parsed = JSON.parse(line);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
+    const number = nonJsonNumber(line);
+    if (number !== null) {
+      const problem = `field "${number.field}" is ${number.value}, which is not JSON (Python's json.dumps writes float ${number.value === "NaN" ? "nan" : "inf"} so; write null or a string, or pass allow_nan=False to find them)`;
+      return { ok: false, error: `${source}:${lineNumber}: ${problem}`, problem };
+    }
     return {
       ok: false,
       error: `${source}:${lineNumber}: not valid JSON (${why})`,
@@ -82,19 +98,21 @@ export function gradeJsonLine(
     const detail = gold === undefined ? ` (${presentFields(record)})` : "";
     return { ok: false, error: `${source}:${lineNumber}: ${problem}${detail}`, problem };
   }
+  // 12345678901234567890 reads as 12345678901234567000: graded against other digits than the file's.
+  if (typeof gold === "number" && Number.isInteger(gold) && !Number.isSafeInteger(gold)) {
+    const written = writtenNumber(line, goldField) ?? String(gold);
+    const problem = `field "${goldField}" is a number past 2^53, which JSON readers round (${written} reads as ${BigInt(gold)}); write it as a string`;
+    return { ok: false, error: `${source}:${lineNumber}: ${problem}`, problem };
+  }
   // The field names are this function's own options, not grade's (which refuses keys it does not read).
   const { responseField: _response, goldField: _gold, ...gradeOptions } = options;
   const result = grade(response, String(gold), gradeOptions);
-  return {
-    ok: true,
-    result,
-    record: {
-      ...record,
-      correct: result.correct,
-      verdict: result.verdict,
-      extracted: result.extracted,
-      rule: result.rule,
-      reason: result.reason,
-    },
+  const added = {
+    correct: result.correct,
+    verdict: result.verdict,
+    extracted: result.extracted,
+    rule: result.rule,
+    reason: result.reason,
   };
+  return { ok: true, result, record: { ...record, ...added }, text: lineWithFields(line, record, added) };
 }

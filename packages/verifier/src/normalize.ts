@@ -64,6 +64,53 @@ const UNICODE_LATEX: Record<string, string> = {
 };
 const UNICODE_SYMBOL = /[∞∪∩π≤≥≠×·−]/g;
 
+/**
+ * Unicode fractions, division, roots and powers, as models and hand-made gold files write them: `½` is
+ * `\frac{1}{2}` (so `3½` is the mixed number `3\frac{1}{2}`), `6÷3` is `6/3`, `√13` is `\sqrt{13}`, `x²` is
+ * `x^{2}`. Read as text they matched nothing (`½` ≠ `\frac12`, `0.5`).
+ */
+const VULGAR_FRACTIONS: Record<string, string> = {
+  "½": "1/2",
+  "⅓": "1/3",
+  "⅔": "2/3",
+  "¼": "1/4",
+  "¾": "3/4",
+  "⅕": "1/5",
+  "⅖": "2/5",
+  "⅗": "3/5",
+  "⅘": "4/5",
+  "⅙": "1/6",
+  "⅚": "5/6",
+  "⅐": "1/7",
+  "⅛": "1/8",
+  "⅜": "3/8",
+  "⅝": "5/8",
+  "⅞": "7/8",
+  "⅑": "1/9",
+  "⅒": "1/10",
+};
+const VULGAR_FRACTION = /[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅐⅛⅜⅝⅞⅑⅒]/g;
+const SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+const SUPERSCRIPT = /⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+/g;
+/** `√13`, `√x`: the radicand is the number or letter after the sign (`√(x+1)` is left to `\sqrt`'s own reading). */
+const ROOT = /√\s*(\d+(?:\.\d+)?|[a-zA-Z])/g;
+const UNICODE_MATH = /[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅐⅛⅜⅝⅞⅑⅒÷√⁰¹²³⁴⁵⁶⁷⁸⁹]/;
+
+function unicodeMathToLatex(s: string): string {
+  return s
+    .replace(VULGAR_FRACTION, (ch) => {
+      const [num, den] = (VULGAR_FRACTIONS[ch] as string).split("/");
+      return `\\frac{${num}}{${den}}`;
+    })
+    .replace(/÷/g, "/")
+    .replace(SUPERSCRIPT, (sup) => {
+      const digits = [...sup.replace("⁻", "")].map((ch) => SUPERSCRIPT_DIGITS.indexOf(ch)).join("");
+      return `^{${sup.startsWith("⁻") ? "-" : ""}${digits}}`;
+    })
+    .replace(ROOT, (_all, radicand: string) => `\\sqrt{${radicand}}`)
+    .replace(/√/g, "\\sqrt");
+}
+
 const MAX_UNWRAP_PASSES = 4;
 
 /** `\sin 60^\circ`, `\cos(45^{\circ})`, `\tan 22.5°`: a trigonometric function of a number of degrees. */
@@ -191,6 +238,7 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
     .replace(/^\\\[|\\\]$/g, "");
   // Symbols written as Unicode rather than LaTeX: `(2,∞)`, `(0,9)∪(9,36)`, `2π`, `x ≤ 3`, `−3`.
   s = s.replace(UNICODE_SYMBOL, (ch) => UNICODE_LATEX[ch] ?? ch);
+  if (UNICODE_MATH.test(s)) s = unicodeMathToLatex(s);
   s = s.replace(/\\(?:dfrac|tfrac|cfrac)/g, "\\frac").replace(/\\(?:dbinom|tbinom)/g, "\\binom");
   s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])\s*/g, "");
   s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits)(?![a-zA-Z])/g, "");

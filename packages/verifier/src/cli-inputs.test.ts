@@ -1,0 +1,108 @@
+/** ssb-verify on the files users bring: made on Windows, by Python's json, by pandas, by `datasets`. */
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function ssbVerify(args: string[]): Promise<Outcome> {
+  return run("node", [cli, ...args]).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e: Outcome) => e,
+  );
+}
+
+const records = [
+  { id: "p1", response: "so \\boxed{42}", gold: "42" },
+  { id: "p2", response: "so \\boxed{7}", gold: "7" },
+];
+
+let dir = "";
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "ssb-verify-inputs-"));
+});
+afterAll(() => {
+  if (dir !== "") rmSync(dir, { recursive: true, force: true });
+});
+
+describe("ssb-verify reads the files users bring", () => {
+  it("refuses a UTF-16 file (PowerShell's >) in one sentence naming the encoding, and writes no -o file", async () => {
+    const text = `\uFEFF${records.map((r) => JSON.stringify(r)).join("\r\n")}\r\n`;
+    for (const [name, bytes] of [
+      ["le.jsonl", Buffer.from(text, "utf16le")],
+      ["be.jsonl", Buffer.from(text, "utf16le").swap16()],
+      ["no-bom.jsonl", Buffer.from(text.slice(1), "utf16le")],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      const out = join(dir, `${name}.out`);
+      const result = await ssbVerify([file, "-o", out]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `ssb-verify: ${file}: the file is UTF-16, not UTF-8 (Windows PowerShell's ">" and Out-File write UTF-16); ` +
+          `convert it first, e.g. iconv -f UTF-16 -t UTF-8 ${file} > converted.jsonl, or in PowerShell ` +
+          `Get-Content ${file} | Set-Content -Encoding utf8 converted.jsonl\n`,
+      );
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it("names the field Python's json wrote NaN or Infinity in", async () => {
+    const file = join(dir, "nan.jsonl");
+    writeFileSync(
+      file,
+      '{"id": "p1", "response": "\\\\boxed{42}", "gold": NaN}\n{"id": "p2", "response": "x", "gold": -Infinity}\n' +
+        `${JSON.stringify(records[0])}\n`,
+    );
+    const result = await ssbVerify([file]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      `${file}:1: field "gold" is NaN, which is not JSON (Python's json.dumps writes float nan so; write null or a string, or pass allow_nan=False to find them)`,
+    );
+    expect(result.stderr).toContain(`${file}:2: field "gold" is -Infinity, which is not JSON`);
+  });
+
+  it("grades GSM8K's own lines against the final answer after ####, not the whole worked solution", async () => {
+    const file = join(dir, "gsm8k.jsonl");
+    const answer = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n#### 72";
+    writeFileSync(
+      file,
+      `${JSON.stringify({ question: "q", answer, response: "so \\boxed{72}" })}\r\n` +
+        `${JSON.stringify({ question: "q", answer, response: "so \\boxed{71}" })}\r\n`,
+    );
+    const result = await ssbVerify([file, "--gold-field", "answer"]);
+    const verdicts = result.stdout
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { verdict: string }).verdict);
+    expect(verdicts).toEqual(["correct", "wrong"]);
+  });
+
+  it("writes int64 ids back with the digits they came with, and refuses a gold past 2^53 written as a number", async () => {
+    const file = join(dir, "int64.jsonl");
+    const first =
+      '{"id": 12345678901234567890, "response": "\\\\boxed{42}", "gold": "42", "meta": {"row": 9007199254740993}}';
+    writeFileSync(
+      file,
+      `${first}\n{"id": 1, "response": "\\\\boxed{12345678901234567890}", "gold": 12345678901234567890}\n`,
+    );
+    const result = await ssbVerify([file]);
+    expect(result.stdout).toBe(
+      `${first.slice(0, -1)},"correct":true,"verdict":"correct","extracted":"42","rule":"boxed","reason":"equivalent"}\n`,
+    );
+    expect(result.stderr).toContain(
+      `${file}:2: field "gold" is a number past 2^53, which JSON readers round (12345678901234567890 reads as 12345678901234567168); write it as a string`,
+    );
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * Inputs that are not UTF-8 text. Windows PowerShell's `>` and `Out-File` write UTF-16; read as UTF-8, every
+ * line of such a file is garbage with NUL characters, and ssb-verify printed five "not valid JSON" errors full
+ * of blanks and "nothing was graded", which says nothing about the cause. One sentence naming the encoding
+ * and the fix instead.
+ */
+
+/** The first line read as UTF-8 holds UTF-16's byte-order mark (FF FE or FE FF: two U+FFFD). */
+const UTF16_BOM = /^\uFFFD\uFFFD/;
+/** ASCII text in UTF-16 without a mark: a NUL after (little-endian) or before (big-endian) each character. */
+function nulInterleaved(s: string): boolean {
+  const code = (i: number): number => s.charCodeAt(i);
+  const ascii = (i: number): boolean => code(i) > 0 && code(i) < 0x80;
+  if (s.length < 4) return false;
+  return (
+    (ascii(0) && code(1) === 0 && ascii(2) && code(3) === 0) ||
+    (code(0) === 0 && ascii(1) && code(2) === 0 && ascii(3))
+  );
+}
+
+/**
+ * Why the input cannot be read as UTF-8 JSON lines, judged by its first line (as decoded from UTF-8, a UTF-8
+ * byte-order mark already removed), or null when it can. A NUL character is never valid in JSON text (a
+ * string holds it as `\u0000`), so these refusals only replace errors the line would get anyway.
+ */
+export function encodingRefusal(firstLine: string, source: string): string | null {
+  if (UTF16_BOM.test(firstLine) || nulInterleaved(firstLine))
+    return (
+      `${source}: the file is UTF-16, not UTF-8 (Windows PowerShell's ">" and Out-File write UTF-16); ` +
+      `convert it first, e.g. iconv -f UTF-16 -t UTF-8 ${source} > converted.jsonl, or in PowerShell ` +
+      `Get-Content ${source} | Set-Content -Encoding utf8 converted.jsonl`
+    );
+  if (firstLine.includes("\0"))
+    return `${source}: not a UTF-8 text file (its first line holds NUL bytes; a compressed file must be decompressed first)`;
+  return null;
+}
+
+/** `"gold": NaN`, `"x": -Infinity`: the field a non-JSON number was written in, and the number. */
+const NON_JSON_NUMBER = /"((?:[^"\\]|\\.)*)"\s*:\s*(-?(?:NaN|Infinity))\s*[,}\]]/;
+
+/**
+ * For a line JSON.parse refused: the field holding NaN or Infinity, which Python's json module writes for
+ * float('nan') and float('inf') (and pandas for a missing number) though JSON has no such value; null when
+ * the line has none.
+ */
+export function nonJsonNumber(line: string): { field: string; value: string } | null {
+  const match = NON_JSON_NUMBER.exec(line);
+  return match === null ? null : { field: match[1] as string, value: match[2] as string };
+}
