@@ -14,8 +14,7 @@ export function jsd(
   temperature: number,
   beta = 0.5,
 ): tf.Tensor1D {
-  const logq = tf.logSoftmax(tf.div(studentLogits, temperature)) as tf.Tensor2D;
-  const q = tf.exp(studentSupportLogProbs(logq, targets));
+  const q = tf.exp(studentSupportLogProbs(tf.logSoftmax(studentLogits) as tf.Tensor2D, targets, temperature));
   const p = teacherSupportProbs(targets);
   const m = tf.add(tf.mul(p, beta), tf.mul(q, 1 - beta));
   const logM = tf.log(tf.maximum(m, 1e-30));

@@ -13,8 +13,7 @@ export function reverseKl(
   targets: TeacherTargets,
   temperature: number,
 ): tf.Tensor1D {
-  const logq = tf.logSoftmax(tf.div(studentLogits, temperature)) as tf.Tensor2D;
-  const logQ = studentSupportLogProbs(logq, targets);
+  const logQ = studentSupportLogProbs(tf.logSoftmax(studentLogits) as tf.Tensor2D, targets, temperature);
   const logP = tf.log(teacherSupportProbs(targets));
   return tf.sum(tf.mul(tf.exp(logQ), tf.sub(logQ, logP)), -1) as tf.Tensor1D;
 }

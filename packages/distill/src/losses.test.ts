@@ -73,6 +73,33 @@ describe("divergences", () => {
     });
   });
 
+  it("with the tail bucket at T = 2, all three are zero when the student's logits are the teacher's", () => {
+    // The teacher's tail at T is a pseudo-token made from its T = 1 tail mass (the tail's own logits are not
+    // stored); the student's tail must be made the same way, or a student equal to the teacher is off target.
+    const teacherRows = [
+      [4, 2.5, 1, 0.3, -1, 0, 0.5, -2],
+      [1, 3, 0.2, 2.2, -0.5, 0.1, 0, 1.5],
+    ];
+    const k = 3;
+    const topkIds: number[] = [];
+    const topkLogits: number[] = [];
+    for (const row of teacherRows) {
+      const top = row
+        .map((_, i) => i)
+        .sort((a, b) => (row[b] as number) - (row[a] as number))
+        .slice(0, k);
+      topkIds.push(...top);
+      topkLogits.push(...top.map((i) => row[i] as number));
+    }
+    const logSumExp = teacherRows.map((row) => Math.log(row.reduce((a, x) => a + Math.exp(x), 0)));
+    const withTail = teacherTargets({ k, topkIds, topkLogits, logSumExp }, T, true);
+    tf.tidy(() => {
+      for (const f of [forwardKl, reverseKl, jsd])
+        for (const x of value(f(tf.tensor2d(teacherRows), withTail, T)))
+          expect(Math.abs(x), f.name).toBeLessThan(1e-6);
+    });
+  });
+
   it("reverse KL and JSD are non-negative, JSD at most log 2", () => {
     tf.tidy(() => {
       for (const x of value(reverseKl(logits(), targets, T))) expect(x).toBeGreaterThanOrEqual(0);

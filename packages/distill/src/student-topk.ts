@@ -26,14 +26,24 @@ export function tailLogProb(logqAtIds: tf.Tensor2D): tf.Tensor1D {
 
 /**
  * The student restricted to the teacher's support (top-k, plus the tail bucket when the targets have one) and
- * renormalised there: log q~ [R, k] or [R, k + 1].
+ * renormalised there at `temperature`: log q~ [R, k] or [R, k + 1], from the student's T = 1 log-probs
+ * `logq1` [R, V]. Built exactly as the teacher's side (teacher-targets.ts): the k ids' T = 1 logits and one
+ * pseudo-token holding the T = 1 mass outside them, all divided by T, then a softmax. So a student equal to
+ * the teacher is at divergence 0 at every T. (The student's tail at T used to be its exact mass outside the
+ * top-k at T, against the teacher's pseudo-token: at T = 2 a student equal to the teacher was pushed off.)
+ * Without a tail this is the student's softmax at T over the k ids. At T = 1 (the default) `logq1` may be
+ * log-probs at any temperature: the result is their renormalisation over the support, as before.
  */
-export function studentSupportLogProbs(logq: tf.Tensor2D, targets: TeacherTargets): tf.Tensor2D {
-  const atIds = logProbsAtIds(logq, targets);
+export function studentSupportLogProbs(
+  logq1: tf.Tensor2D,
+  targets: TeacherTargets,
+  temperature = 1,
+): tf.Tensor2D {
+  const atIds = logProbsAtIds(logq1, targets);
   const support = targets.tail
     ? (tf.concat([atIds, tf.expandDims(tailLogProb(atIds), 1)], 1) as tf.Tensor2D)
     : atIds;
-  return tf.logSoftmax(support) as tf.Tensor2D;
+  return tf.logSoftmax(temperature === 1 ? support : tf.div(support, temperature)) as tf.Tensor2D;
 }
 
 /** Teacher probabilities over the same support, as a constant [R, k] or [R, k + 1] tensor. */

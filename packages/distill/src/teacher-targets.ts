@@ -32,7 +32,8 @@ export interface TeacherTargets {
  * p_i = softmax(l_i / T) over the k ids. With `tail`: the k ids plus a (k+1)-th category whose T = 1 mass is
  * 1 - sum_i exp(l_i - lse); at temperature T it is treated as one pseudo-token with logit
  * log(tail mass) + lse, scaled by 1/T like the others (exact at T = 1, a lower bound of the tail for T > 1,
- * because the individual tail logits are not stored).
+ * because the individual tail logits are not stored). The student's tail is built the same way
+ * (studentSupportLogProbs), so both sides are the same function of their T = 1 distributions.
  */
 export function teacherTargets(input: TopkRowsInput, temperature: number, tail = false): TeacherTargets {
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
