@@ -171,6 +171,29 @@ describe("corrupt, truncated or tampered stores give clear errors", () => {
     await expect(openLogitStore(dir)).rejects.toThrow(/manifest\.json: not valid JSON/);
   });
 
+  it("a manifest example whose shardRow disagrees with its batch and batchRow, or with no rows, is refused", async () => {
+    // Readers that load a whole shard as one table (pyarrow's read_all) find examples by shardRow alone.
+    const { dir, manifest } = await makeStore();
+    const original = readFileSync(manifest, "utf8");
+    const target = JSON.parse(original).examples.findIndex((e: { batch: number }) => e.batch === 1);
+    expect(target).toBeGreaterThan(0);
+    editManifest(manifest, (m) => {
+      m.examples[target]!.shardRow = m.examples[target]!.batchRow; // as if batch 1 started the file
+    });
+    await expect(openLogitStore(dir)).rejects.toThrow(
+      new RegExp(
+        `manifest\\.json: examples\\[${target}\\]\\.shardRow is \\d+, but its batchRow \\d+ in record batch 1 is row \\d+ of the shard`,
+      ),
+    );
+    writeFileSync(manifest, original);
+    editManifest(manifest, (m) => {
+      m.examples[0]!.rows = 0;
+    });
+    await expect(openLogitStore(dir)).rejects.toThrow(
+      /examples\[0\]\.rows is 0; an example has at least one row/,
+    );
+  });
+
   it("a manifest whose example points at another example's rows is caught on read", async () => {
     const { dir, manifest } = await makeStore();
     editManifest(manifest, (m) => {

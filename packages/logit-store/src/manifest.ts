@@ -136,6 +136,15 @@ export function validateManifest(json: unknown, where: string): Manifest {
     }
     return { file: o.file, bytes, rows, compression, batches };
   });
+  // The first row of each record batch within its shard.
+  const batchStarts = shards.map((s) => {
+    let at = 0;
+    return s.batches.map((b) => {
+      const start = at;
+      at += b.rows;
+      return start;
+    });
+  });
   const seen = new Set<string>();
   const examples: ExampleEntry[] = arr(root.examples, '"examples"').map((e, i) => {
     const at = `examples[${i}]`;
@@ -160,8 +169,15 @@ export function validateManifest(json: unknown, where: string): Manifest {
         `${where}: ${at} rows [${entry.batchRow}, ${entry.batchRow + entry.rows}) lie outside its batch of ${batch.rows} rows`,
       );
     }
-    if (entry.shardRow + entry.rows > shard.rows) {
-      throw new LogitStoreError(`${where}: ${at} rows lie outside its shard of ${shard.rows} rows`);
+    if (entry.rows === 0)
+      throw new LogitStoreError(`${where}: ${at}.rows is 0; an example has at least one row`);
+    // shardRow is redundant for this reader but is what readers that load a whole shard as one table use
+    // (pyarrow's read_all), so a wrong one, from a writer in another language, must not pass silently.
+    const shardRow = batchStarts[entry.shard]![entry.batch]! + entry.batchRow;
+    if (entry.shardRow !== shardRow) {
+      throw new LogitStoreError(
+        `${where}: ${at}.shardRow is ${entry.shardRow}, but its batchRow ${entry.batchRow} in record batch ${entry.batch} is row ${shardRow} of the shard (the rows of the batches before it plus batchRow)`,
+      );
     }
     return entry;
   });
