@@ -6,11 +6,12 @@
  * script either way.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { syntheticRows } from "../test/synthetic-logits.js";
 import { useTempDirs } from "../test/temp-dir.js";
+import { float16BitsToFloat32, float32ToFloat16Bits } from "./float16.js";
 import { tailMass, topkDistributionAtTemperature, topkLogitsAsFloat32, topkLogProbs } from "./logit-math.js";
 import { type ExampleLogits, openLogitStore } from "./reader.js";
 import type { LogitSchemaMetaInput } from "./schema-meta.js";
@@ -18,6 +19,7 @@ import { openLogitStoreWriter } from "./writer.js";
 
 const PKG = join(import.meta.dirname, "..");
 const READ_SCRIPT = join(PKG, "python", "read_store.py");
+const WRITE_SCRIPT = join(PKG, "python", "write_store.py");
 const PYTHON = process.env.SSB_PYTHON ?? "python3";
 
 /** Why the Python tests cannot run here, or undefined when they can. */
@@ -134,4 +136,109 @@ describe(`python/read_store.py reads what our writer wrote${skipNote}`, () => {
       store.close();
     });
   }
+});
+
+describe(`python/write_store.py writes stores our reader and writer take${skipNote}`, () => {
+  const tempDir = useTempDirs();
+
+  const variants = [
+    { dtype: "float16", formatVersion: 2, compression: "zstd" },
+    { dtype: "float16", formatVersion: 1, compression: null },
+    { dtype: "float32", formatVersion: 2, compression: "zstd" },
+  ] as const;
+  for (const { dtype, formatVersion, compression } of variants) {
+    it.skipIf(missing !== undefined)(
+      `${dtype} format ${formatVersion}, ${compression ?? "uncompressed"}: read back exactly, verifyAll passes, our writer appends`,
+      async () => {
+        const root = tempDir();
+        const dir = join(root, "logits");
+        const meta = {
+          modelId: "py/teacher",
+          tokenizerHash: "t",
+          vocabSize: VOCAB,
+          k: K,
+          dtype,
+          captureTemperature: 0.7,
+          formatVersion,
+        };
+        const examples = Array.from({ length: 10 }, (_, i) => {
+          const rows = syntheticRows(2 + i, { vocabSize: VOCAB, k: K, seed: 100 + i });
+          const logits: (number | string)[] = [...rows.topkLogits];
+          if (i === 3) logits[K - 1] = "-Infinity"; // a masked entry
+          return {
+            id: `py-${i}`,
+            tokenIds: [...rows.tokenIds],
+            topkIds: [...rows.topkIds],
+            topkLogits: logits,
+            logSumExp: [...rows.logSumExp],
+            ...(i === 5 ? { positions: [...rows.positions].map((p) => p + 20) } : {}),
+          };
+        });
+        const spec = join(root, "spec.json");
+        writeFileSync(
+          spec,
+          JSON.stringify({ meta, compression, batchRows: 12, shardRows: 30, examples }).replaceAll(
+            '"-Infinity"',
+            '"-inf"',
+          ),
+        );
+        python([WRITE_SCRIPT, dir, spec]);
+        expect(readdirSync(dir).filter((f) => f.endsWith(".arrow")).length).toBeGreaterThan(1);
+
+        const store = await openLogitStore(dir);
+        expect(store.meta).toEqual(meta);
+        store.verifyAll();
+        const asStored = (v: number | string) => {
+          const x = v === "-Infinity" ? Number.NEGATIVE_INFINITY : (v as number);
+          return dtype === "float16" ? float16BitsToFloat32(float32ToFloat16Bits(x)) : Math.fround(x);
+        };
+        for (const e of examples) {
+          const ex = store.read(e.id);
+          expect([...ex.tokenIds]).toEqual(e.tokenIds);
+          expect([...ex.topkIds]).toEqual(e.topkIds);
+          expect([...ex.positions]).toEqual(e.positions ? [...e.positions] : e.tokenIds.map((_, i) => i));
+          expect([...topkLogitsAsFloat32(ex)]).toEqual(e.topkLogits.map(asStored));
+          expect([...ex.logSumExp]).toEqual(e.logSumExp.map(Math.fround));
+        }
+        store.close();
+
+        // Our writer resumes the Python-made store (it verifies every shard first) and adds a shard.
+        const w = await openLogitStoreWriter(dir, meta);
+        expect(w.redo).toEqual([]);
+        w.writeExample("from-ts", syntheticRows(3, { vocabSize: VOCAB, k: K, seed: 7 }));
+        await w.close();
+        const again = await openLogitStore(dir);
+        expect(again.examples()).toEqual([...examples.map((e) => e.id), "from-ts"]);
+        again.verifyAll();
+        again.close();
+      },
+    );
+  }
+
+  it.skipIf(missing !== undefined)(
+    "an unsorted row written from Python is refused on read, naming file, row and column",
+    async () => {
+      const root = tempDir();
+      const dir = join(root, "logits");
+      const meta = {
+        modelId: "m",
+        tokenizerHash: "t",
+        vocabSize: VOCAB,
+        k: 2,
+        dtype: "float32",
+        captureTemperature: 1,
+        formatVersion: 2,
+      };
+      const examples = [
+        { id: "x", tokenIds: [1, 2], topkIds: [1, 2, 3, 4], topkLogits: [5, 4, 1, 3], logSumExp: [6, 6] },
+      ];
+      const spec = join(root, "spec.json");
+      writeFileSync(spec, JSON.stringify({ meta, examples }));
+      python([WRITE_SCRIPT, dir, spec]);
+      const store = await openLogitStore(dir);
+      expect(() => store.read("x")).toThrow(
+        /shard-000000\.arrow: record batch 0 row 1 \(example "x", position 1\): column "topkLogits" is not sorted descending \(entry 1 = 3 > entry 0 = 1\)/,
+      );
+    },
+  );
 });
