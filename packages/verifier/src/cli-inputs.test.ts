@@ -105,4 +105,26 @@ describe("ssb-verify reads the files users bring", () => {
       `${file}:2: field "gold" is a number past 2^53, which JSON readers round (12345678901234567890 reads as 12345678901234567168); write it as a string`,
     );
   });
+
+  it("reads a byte-order mark at the start of any line (files joined with cat carry one at each join)", async () => {
+    const file = join(dir, "joined.jsonl");
+    writeFileSync(file, records.map((r) => `\uFEFF${JSON.stringify(r)}\r\n`).join(""));
+    const result = await ssbVerify(["--strict", file]);
+    expect(result.stderr).toContain("2 graded, 2 correct");
+  });
+
+  it("says a JSON array or pretty-printed JSON file is not JSON Lines, and how to write JSON Lines", async () => {
+    const hint =
+      'the file looks like one JSON document, not JSON Lines: write one object per line (pandas: to_json(path, orient="records", lines=True); Python: one json.dumps(row) per line)';
+    const array = join(dir, "array.json");
+    writeFileSync(array, `${JSON.stringify(records)}\n`);
+    const one = await ssbVerify([array]);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toContain(`${array}:1: expected a JSON object, found an array (${hint})`);
+    const pretty = join(dir, "pretty.json");
+    writeFileSync(pretty, `${JSON.stringify(records, null, 2)}\n`);
+    const many = await ssbVerify([pretty]);
+    expect(many.code).toBe(1);
+    expect(many.stderr).toBe(`ssb-verify: ${pretty}:1: ${hint}\n`);
+  });
 });

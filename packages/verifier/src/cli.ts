@@ -12,7 +12,7 @@ import {
   UsageError,
 } from "@ssb/cli-kit";
 import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
-import { encodingRefusal } from "./input-encoding.js";
+import { encodingRefusal, prettyJsonRefusal } from "./input-encoding.js";
 import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
 import { createErrorDigest } from "./repeated-errors.js";
 import {
@@ -95,10 +95,13 @@ async function gradeLines(
     for await (let line of lines) {
       if (signal.aborted) break;
       lineNumber++;
-      // A byte-order mark (files saved by some Windows editors) is not part of the first record.
-      if (lineNumber === 1 && line.startsWith("\uFEFF")) line = line.slice(1);
-      // A UTF-16 file (PowerShell's ">") is refused as a whole, naming the encoding, not line by line.
-      const refusal = lineNumber === 1 ? encodingRefusal(line, source) : null;
+      // A byte-order mark (files saved by some Windows editors) is not part of the record; files joined with
+      // cat or `type a b > c` carry one at each join, so any line may start with one.
+      if (line.startsWith("\uFEFF")) line = line.slice(1);
+      // A UTF-16 file (PowerShell's ">") or a pretty-printed JSON document is refused as a whole, saying what it
+      // is, not line by line.
+      const refusal =
+        lineNumber === 1 ? (encodingRefusal(line, source) ?? prettyJsonRefusal(line, source)) : null;
       if (refusal !== null) throw new Error(refusal);
       if (line.trim().length === 0) continue;
       summary.lines++;

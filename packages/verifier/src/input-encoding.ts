@@ -35,6 +35,19 @@ export function encodingRefusal(firstLine: string, source: string): string | nul
   return null;
 }
 
+/** The hint for a file that is one JSON document rather than JSON Lines. */
+export const NOT_JSON_LINES =
+  'the file looks like one JSON document, not JSON Lines: write one object per line (pandas: to_json(path, orient="records", lines=True); Python: one json.dumps(row) per line)';
+
+/**
+ * A first line that is only `[` or `{` starts a pretty-printed JSON document (json.dump(rows, f, indent=2)):
+ * every line of it would be its own "not valid JSON" error. Null for any other first line.
+ */
+export function prettyJsonRefusal(firstLine: string, source: string): string | null {
+  const text = firstLine.trim();
+  return text === "[" || text === "{" ? `${source}:1: ${NOT_JSON_LINES}` : null;
+}
+
 /** `"gold": NaN`, `"x": -Infinity`: the field a non-JSON number was written in, and the number. */
 const NON_JSON_NUMBER = /"((?:[^"\\]|\\.)*)"\s*:\s*(-?(?:NaN|Infinity))\s*[,}\]]/;
 

@@ -1,7 +1,7 @@
 import { refuseUnknownOptions } from "@ssb/cli-kit";
 import { lineWithFields, writtenNumber } from "./exact-numbers.js";
 import { grade } from "./grade.js";
-import { nonJsonNumber } from "./input-encoding.js";
+import { NOT_JSON_LINES, nonJsonNumber } from "./input-encoding.js";
 import { GRADE_OPTION_KEYS } from "./options-check.js";
 import type { GradeOptions, GradeResult } from "./types.js";
 
@@ -82,7 +82,10 @@ export function gradeJsonLine(
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     const found = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : typeof parsed;
-    const problem = `expected a JSON object, found ${found}`;
+    // An array of objects on one line is a whole JSON file (pandas' to_json(orient="records") without lines).
+    const rows =
+      Array.isArray(parsed) && parsed.length > 0 && typeof parsed[0] === "object" && parsed[0] !== null;
+    const problem = `expected a JSON object, found ${found}${rows ? ` (${NOT_JSON_LINES})` : ""}`;
     return { ok: false, error: `${source}:${lineNumber}: ${problem}`, problem };
   }
   const record = parsed as Record<string, unknown>;
