@@ -231,7 +231,28 @@ export class LogitStore {
       logSumExp: plain(col("logSumExp"), 1),
     };
     const ids = col("exampleId");
-    checkStoredRows(cols, this.meta, this.layout, where, (row) => exampleIdAt(ids, row));
+    const exampleAt = (row: number) => exampleIdAt(ids, row);
+    // Nulls first: the format has none, but pyarrow makes nullable fields by default, and a null reads as
+    // whatever its slot holds (a log-sum-exp of 0, say), which the value checks would then misreport.
+    for (const name of columnNames(this.meta)) {
+      const data = col(name);
+      const values = data.children[0] ?? data;
+      for (const [d, width] of [
+        [data, 1],
+        [values, data === values ? 1 : k],
+      ] as const) {
+        if (d.nullCount === 0) continue;
+        for (let i = 0; i < d.length; i++) {
+          if (d.getValid(i)) continue;
+          const row = Math.floor(i / width);
+          const entry = d === data ? "" : ` entry ${i % width}`;
+          throw new LogitStoreError(
+            `${where} row ${row} (example ${JSON.stringify(exampleAt(row))}): column ${JSON.stringify(name)}${entry} is null; the format has no nulls (every value must be present)`,
+          );
+        }
+      }
+    }
+    checkStoredRows(cols, this.meta, this.layout, where, exampleAt);
   }
 
   private column(batch: RecordBatch, name: ColumnName, where: string): Data {

@@ -125,6 +125,24 @@ describe("rows of a store written by another program", () => {
     });
   }
 
+  for (const { column, index, error } of [
+    {
+      column: "logSumExp",
+      index: 4,
+      error: /row 4 \(example "b"\): column "logSumExp" is null; the format has no nulls/,
+    },
+    { column: "topkLogits", index: 13, error: /row 4 \(example "b"\): column "topkLogits" entry 1 is null/ },
+  ]) {
+    it(`a null in ${column} (pyarrow's fields are nullable by default) is refused, not read as a value`, async () => {
+      const dir = tempDir();
+      await writeRawStore(dir, META, examples(), { column, index });
+      const store = await openLogitStore(dir);
+      expect(() => store.read("a")).toThrow(
+        new RegExp(`shard-000000\\.arrow: record batch 0 ${error.source}`),
+      );
+    });
+  }
+
   const fullOnly: { name: string; bad: Parameters<typeof examples>[0]; error: RegExp }[] = [
     {
       name: "a log-sum-exp below the top-k's own",

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
+import { type Data, makeData, RecordBatch, Struct } from "apache-arrow";
 import { buildArrowSchema } from "../src/arrow-schema.js";
 import { emptyManifest, manifestPath } from "../src/manifest.js";
 import { buildRecordBatch } from "../src/record-batch.js";
@@ -20,11 +21,12 @@ export interface RawExample {
   logSumExp: number[];
 }
 
-/** One shard, one record batch holding all examples, unchecked. */
+/** One shard, one record batch holding all examples, unchecked; `nullAt` makes one value of a column null. */
 export async function writeRawStore(
   dir: string,
   metaIn: LogitSchemaMetaInput,
   examples: RawExample[],
+  nullAt?: { column: string; index: number },
 ): Promise<void> {
   const meta = validateMeta(metaIn, "raw store");
   const cols = new ColumnBuffers(meta.k, meta.dtype, 1);
@@ -44,13 +46,13 @@ export async function writeRawStore(
   const schema = buildArrowSchema(meta);
   const file = "shard-000000.arrow";
   const shard = new ShardFileWriter(join(dir, file), schema, null);
-  shard.writeBatch(
-    buildRecordBatch(
-      schema,
-      cols,
-      examples.map((e) => ({ id: e.id, rows: e.tokenIds.length })),
-    ),
+  let batch = buildRecordBatch(
+    schema,
+    cols,
+    examples.map((e) => ({ id: e.id, rows: e.tokenIds.length })),
   );
+  if (nullAt) batch = withNull(batch, nullAt.column, nullAt.index);
+  shard.writeBatch(batch);
   const bytes = shard.writeFooter();
   await shard.commit();
   const data = readFileSync(join(dir, file));
@@ -60,4 +62,27 @@ export async function writeRawStore(
   }));
   manifest.shards.push({ file, bytes, rows: cols.rows, compression: null, batches });
   writeFileSync(manifestPath(dir), JSON.stringify(manifest));
+}
+
+/** The batch with value `index` of `column` (or of its list's values) marked null in a validity bitmap. */
+function withNull(batch: RecordBatch, column: string, index: number): RecordBatch {
+  const i = batch.schema.fields.findIndex((f) => f.name === column);
+  const data = batch.data.children[i]!;
+  const mark = (d: Data): Data => {
+    const bitmap = new Uint8Array(Math.ceil(d.length / 8)).fill(0xff);
+    bitmap[index >> 3]! &= ~(1 << (index & 7));
+    return d.clone(d.type, d.offset, d.length, 1, { ...d.buffers, 2: bitmap } as never);
+  };
+  const replaced =
+    data.children.length > 0
+      ? data.clone(data.type, data.offset, data.length, 0, undefined, [mark(data.children[0]!)])
+      : mark(data);
+  const children = batch.data.children.map((c, j) => (j === i ? replaced : c));
+  const struct = makeData({
+    type: new Struct(batch.schema.fields),
+    length: batch.numRows,
+    children,
+    nullCount: 0,
+  });
+  return new RecordBatch(batch.schema, struct);
 }
