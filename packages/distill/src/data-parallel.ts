@@ -36,7 +36,6 @@ export interface WorkerStep {
   /** Micro-batches of example indices for this worker. */
   microBatches: number[][];
   weights: Float32Array;
-  microOffset: number;
 }
 
 export interface WorkerResult {
@@ -188,12 +187,7 @@ export async function parallelGradients(
     pool.size + 1,
   );
   const pending = pool.run(
-    shares.slice(1).map((s, j) => ({
-      step,
-      microBatches: s.microBatches,
-      weights: s.weights,
-      microOffset: (j + 1) * 1000,
-    })),
+    shares.slice(1).map((s) => ({ step, microBatches: s.microBatches, weights: s.weights })),
     vars,
   );
   const mine = shares[0] as (typeof shares)[number];

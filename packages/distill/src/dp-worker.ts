@@ -59,16 +59,7 @@ async function main(): Promise<void> {
             rows: 0,
           };
         } else {
-          const g = stepGradients(
-            model,
-            vars,
-            groups,
-            s.weights,
-            init.config,
-            s.step,
-            init.padId,
-            s.microOffset,
-          );
+          const g = stepGradients(model, vars, groups, s.weights, init.config, s.step, init.padId);
           const grads = g.grads.map((t) => Float32Array.from(t.dataSync() as Float32Array));
           for (const t of g.grads) t.dispose();
           result = { grads, loss: g.loss, kl: g.kl, ce: g.ce, tokens: g.tokens, rows: g.rows };

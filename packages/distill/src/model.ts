@@ -88,6 +88,12 @@ export interface ForwardOptions {
   training?: boolean;
   /** Seed for dropout masks, so a resumed run draws the same masks. */
   dropoutSeed?: number;
+  /**
+   * One dropout seed per batch row (instead of `dropoutSeed`): each sequence's masks are drawn from its own
+   * seed, whatever else shares its batch and however long the padding, so the trainer's masks depend on
+   * (seed, step, example) only, not on the micro-batch split or the data-parallel thread.
+   */
+  dropoutSeeds?: readonly number[];
 }
 
 /** Large finite negative: a fully masked query row (left pad) must not turn into NaN (0 * NaN leaks). */
@@ -232,6 +238,25 @@ function frozenMatMul(x: tf.Tensor2D, wT: tf.Tensor2D, w: tf.Tensor2D): tf.Tenso
   return op(x) as tf.Tensor2D;
 }
 
+/**
+ * Inverted dropout on a LoRA input x [B * L, in] (PEFT drops the input of A only). With per-row seeds, row b's
+ * mask is the first L rows of a uniform stream seeded by seeds[b] + salt: the same for a sequence at any
+ * padded length L, since the stream fills row-major.
+ */
+function dropoutInput(x: tf.Tensor2D, rate: number, options: ForwardOptions, salt: number): tf.Tensor2D {
+  const seeds = options.dropoutSeeds;
+  if (!seeds) return tf.dropout(x, rate, undefined, (options.dropoutSeed ?? 0) + salt) as tf.Tensor2D;
+  const [rows, width] = x.shape;
+  const length = rows / seeds.length;
+  const uniform = tf.concat(
+    seeds.map((seed) => tf.randomUniform([length, width], 0, 1, "float32", seed + salt)),
+    0,
+  );
+  // As tf.dropout: floor(u + keep) is 1 with probability keep, then scaled by 1 / keep.
+  const keep = 1 - rate;
+  return tf.mul(x, tf.div(tf.floor(tf.add(uniform, keep)), keep)) as tf.Tensor2D;
+}
+
 /** x W^T + b + s * (dropout(x) A^T) B^T. */
 function linear(
   x: tf.Tensor2D,
@@ -244,9 +269,7 @@ function linear(
   if (lin.bias) y = tf.add(y, lin.bias);
   if (lora) {
     const input: tf.Tensor2D =
-      options.training && lora.dropout > 0
-        ? (tf.dropout(x, lora.dropout, undefined, (options.dropoutSeed ?? 0) + salt) as tf.Tensor2D)
-        : x;
+      options.training && lora.dropout > 0 ? dropoutInput(x, lora.dropout, options, salt) : x;
     // The scale multiplies the narrow [N, r] product rather than the [N, out] one (r = 32 against out up to
     // thousands), and not at all when it is 1 (alpha = r, the paper's setting).
     const narrow = matMul2d(input, lora.aT as tf.Tensor2D);

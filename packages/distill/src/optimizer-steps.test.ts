@@ -10,10 +10,12 @@ import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fixtureModel, maxAbs, maxAbsDiff } from "../test/fixture.js";
 import { selectBackend } from "./backend.js";
+import { splitStep } from "./data-parallel.js";
 import { toPeftLayout } from "./lora.js";
-import { baseTensors, type DecoderModel } from "./model.js";
+import { baseTensors, type DecoderModel, trainableVariables } from "./model.js";
 import { createRng } from "./rng.js";
 import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
+import { stepGradients, stepRowWeights } from "./train-step.js";
 import { train } from "./trainer.js";
 import { exampleFromPromptAndReply, type TrainingExample } from "./training-example.js";
 
@@ -99,6 +101,59 @@ describe("gradient accumulation", () => {
         );
     }, 60_000);
   }
+});
+
+describe("LoRA dropout", () => {
+  it("draws each example's masks by (seed, step, example), so the batch split and the threads do not change them", async () => {
+    // The fixture's adapter (B != 0), so dropout moves the gradients. One step's examples as one batch of 4,
+    // four micro-batches of 1, and two data-parallel shares of a 2 x 2 split: one gradient.
+    const model = await fixtureModel(true);
+    // The layers' dropout is the adapter's (0 in the fixture's); set per call below.
+    const vars = trainableVariables(model);
+    const config = resolveTrainConfig({ lora: { r: 4, alpha: 8, dropout: 0.3 } });
+    const ex = examples().slice(0, 4);
+    const gradients = (
+      groups: TrainingExample[][],
+      weights: Float32Array,
+      dropout = true,
+    ): Float32Array[] => {
+      for (const layer of model.lora.values()) layer.dropout = dropout ? 0.3 : 0;
+      const result = stepGradients(model, vars, groups, weights, config, 7);
+      const out = result.grads.map((g) => Float32Array.from(g.dataSync()));
+      for (const g of result.grads) g.dispose();
+      return out;
+    };
+    const whole = gradients([ex], stepRowWeights([ex], config));
+    const single = gradients(
+      ex.map((e) => [e]),
+      stepRowWeights([ex], config),
+    );
+    const split = [
+      [0, 1],
+      [2, 3],
+    ];
+    const shares = splitStep(
+      split,
+      (i) => (ex[i] as TrainingExample).targets.length,
+      stepRowWeights([ex], config),
+      2,
+    ).map((share) =>
+      gradients(
+        share.microBatches.map((ids) => ids.map((i) => ex[i] as TrainingExample)),
+        share.weights,
+      ),
+    );
+    const noDropout = gradients([ex], stepRowWeights([ex], config), false);
+    let moved = 0;
+    whole.forEach((g, j) => {
+      const scale = Math.max(1e-6, maxAbs(g));
+      expect(maxAbsDiff(g, single[j] as Float32Array)).toBeLessThan(1e-5 * scale);
+      const summed = Float32Array.from(g, (_, i) => (shares[0]?.[j]?.[i] ?? 0) + (shares[1]?.[j]?.[i] ?? 0));
+      expect(maxAbsDiff(g, summed)).toBeLessThan(1e-5 * scale);
+      moved = Math.max(moved, maxAbsDiff(g, noDropout[j] as Float32Array) / scale);
+    });
+    expect(moved).toBeGreaterThan(0.01); // the masks are applied
+  });
 });
 
 describe("schedule", () => {

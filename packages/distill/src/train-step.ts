@@ -40,13 +40,11 @@ export function stepGradients(
   config: TrainConfig,
   step: number,
   padId = 0,
-  microOffset = 0,
 ): StepGradients {
   let offset = 0;
   let accum: tf.Tensor[] | null = null;
   const out = { loss: 0, kl: 0, ce: 0, tokens: 0, rows: 0 };
-  microBatches.forEach((group, i) => {
-    const micro = microOffset + i;
+  for (const group of microBatches) {
     const batch = collate(group, padId);
     out.tokens += batch.tokens;
     out.rows += batch.targets.length;
@@ -61,7 +59,8 @@ export function stepGradients(
       tf.variableGrads(() => {
         const logits = forward(model, batch.input, batch.rows, {
           training: true,
-          dropoutSeed: seedFrom(config.seed, "dropout", step, micro),
+          // Per example, not per micro-batch: the split into micro-batches and threads draws the same masks.
+          dropoutSeeds: group.map((e) => seedFrom(config.seed, "dropout", step, e.id)),
         });
         const result = kdLoss(logits, teacher, batch.targets, w, config.loss);
         parts = [result.kd ?? tf.scalar(0), result.ce ?? tf.scalar(0)].map((t) => tf.keep(t));
@@ -79,7 +78,7 @@ export function stepGradients(
       accum = previous.map((a, j) => tf.add(a, list[j] as tf.Tensor));
       for (const t of [...previous, ...list]) t.dispose();
     }
-  });
+  }
   if (accum === null) throw new Error("stepGradients: no micro-batches");
   return { grads: accum, ...out };
 }
