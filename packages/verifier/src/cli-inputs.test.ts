@@ -127,4 +127,16 @@ describe("ssb-verify reads the files users bring", () => {
     expect(many.code).toBe(1);
     expect(many.stderr).toBe(`ssb-verify: ${pretty}:1: ${hint}\n`);
   });
+
+  it("points at a field that differs only in case (AIME 2024 on the Hub: ID, Problem, Solution, Answer)", async () => {
+    const file = join(dir, "aime-hub.jsonl");
+    writeFileSync(
+      file,
+      `${JSON.stringify({ ID: "2024-I-1", Problem: "p", Solution: "s", Answer: 204, response: "\\boxed{204}" })}\n`,
+    );
+    const result = await ssbVerify([file, "--gold-field", "answer"]);
+    expect(result.stderr).toContain(
+      `${file}:1: field "answer" must be a string or number, found nothing (present: ID, Problem, Solution, Answer, response; did you mean "Answer"? names are case-sensitive)`,
+    );
+  });
 });

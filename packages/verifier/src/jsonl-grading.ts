@@ -40,11 +40,14 @@ const MAX_LISTED_FIELDS = 12;
 const LINE_OPTION_KEYS: readonly string[] = ["responseField", "goldField", ...GRADE_OPTION_KEYS];
 
 /** `present: id, text, answer_text` — the fields a line does have, so a wrong --gold-field shows the right one. */
-function presentFields(record: Record<string, unknown>): string {
+function presentFields(record: Record<string, unknown>, wanted: string): string {
   const keys = Object.keys(record);
   if (keys.length === 0) return "present: none";
   const listed = keys.slice(0, MAX_LISTED_FIELDS).join(", ");
-  return `present: ${listed}${keys.length > MAX_LISTED_FIELDS ? `, ... (${keys.length} in all)` : ""}`;
+  const present = `present: ${listed}${keys.length > MAX_LISTED_FIELDS ? `, ... (${keys.length} in all)` : ""}`;
+  // AIME 2024 on the Hub writes `Answer`, `Problem`, `ID`: a field that differs only in case is the one meant.
+  const cased = keys.find((k) => k.toLowerCase() === wanted.toLowerCase());
+  return cased === undefined ? present : `${present}; did you mean "${cased}"? names are case-sensitive`;
 }
 
 function fieldProblem(field: string, wanted: string, value: unknown): string {
@@ -93,12 +96,12 @@ export function gradeJsonLine(
   const gold = record[goldField];
   if (typeof response !== "string") {
     const problem = fieldProblem(responseField, "a string", response);
-    const detail = response === undefined ? ` (${presentFields(record)})` : "";
+    const detail = response === undefined ? ` (${presentFields(record, responseField)})` : "";
     return { ok: false, error: `${source}:${lineNumber}: ${problem}${detail}`, problem };
   }
   if (typeof gold !== "string" && typeof gold !== "number") {
     const problem = fieldProblem(goldField, "a string or number", gold);
-    const detail = gold === undefined ? ` (${presentFields(record)})` : "";
+    const detail = gold === undefined ? ` (${presentFields(record, goldField)})` : "";
     return { ok: false, error: `${source}:${lineNumber}: ${problem}${detail}`, problem };
   }
   // 12345678901234567890 reads as 12345678901234567000: graded against other digits than the file's.

@@ -29,6 +29,14 @@ describe("accuracyReward (TRL-shaped)", () => {
     expect(rewards).toEqual([1, null]);
   });
 
+  it("gives null where the gold answer is NaN (pandas' missing value), not a wrong verdict", () => {
+    const rewards = accuracyReward()({
+      completions: ["\\boxed{1}", "\\boxed{2}", "\\boxed{3}"],
+      answer: [1, Number.NaN, Number.POSITIVE_INFINITY],
+    });
+    expect(rewards).toEqual([1, null, null]);
+  });
+
   it("rejects a named column that is absent", () => {
     expect(() => accuracyReward({ goldColumn: "gold" })({ completions: ["x"], answer: ["1"] })).toThrow(
       /column "gold"/,

@@ -127,8 +127,8 @@ function goldAnswers(
 
 /**
  * A verifiable-reward function for GRPO-style trainers: grades every completion against its row's gold
- * answer with `grade` and maps the verdict to a number. Rows whose gold answer is null (or not a string or
- * number) get null. Throws, rather than reward silently, on unknown or invalid options (when called), and on
+ * answer with `grade` and maps the verdict to a number. Rows whose gold answer is null, NaN (pandas' missing
+ * value) or not a string or number get null. Throws, rather than reward silently, on unknown or invalid options (when called), and on
  * inputs without an array of completions, without a gold column, or with a gold column of another length.
  */
 export function accuracyReward(options: AccuracyRewardOptions = {}): RewardFunction {
@@ -145,8 +145,8 @@ export function accuracyReward(options: AccuracyRewardOptions = {}): RewardFunct
     const golds = goldAnswers(inputs, options.goldColumn, inputs.completions.length);
     return inputs.completions.map((completion, i) => {
       const gold = golds[i];
-      if (gold === undefined || gold === null || (typeof gold !== "string" && typeof gold !== "number"))
-        return null;
+      // NaN is how pandas (and a dataset loaded through it) writes a missing value: no gold, as null is.
+      if (typeof gold === "number" ? !Number.isFinite(gold) : typeof gold !== "string") return null;
       const result = grade(completionText(completion), String(gold), options.grading);
       options.onGrade?.(result, i);
       return result.verdict === "correct" ? correct : result.verdict === "no-answer" ? noAnswer : wrong;
