@@ -1,5 +1,13 @@
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  CompressionType,
+  compressionRegistry,
+  Field,
+  Int32,
+  RecordBatchStreamWriter,
+  Schema,
+} from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { syntheticRows } from "../test/synthetic-logits.js";
 import { useTempDirs } from "../test/temp-dir.js";
@@ -202,6 +210,46 @@ describe("corrupt, truncated or tampered stores give clear errors", () => {
     });
     const store = await openLogitStore(dir);
     expect(() => store.read("e0")).toThrow(/that row holds "e1"/);
+  });
+
+  it("a shard written as an Arrow IPC stream instead of a file is named as such", async () => {
+    const { dir, shard, manifest } = await makeStore();
+    // A stream: the schema message and nothing else, as pyarrow.ipc.new_stream writes it.
+    const w = new RecordBatchStreamWriter();
+    w.reset(undefined, new Schema([new Field("a", new Int32(), false)]));
+    const bytes = w.toUint8Array(true);
+    writeFileSync(shard, bytes);
+    editManifest(manifest, (m) => {
+      m.shards[0]!.bytes = bytes.length;
+      m.shards[0]!.batches = [];
+      m.shards[0]!.rows = 0;
+      m.examples = [];
+    });
+    // A writer reopening the store reads every listed shard's footer first.
+    await expect(openLogitStoreWriter(dir, meta)).rejects.toThrow(
+      /shard-000000\.arrow: not an Arrow IPC file .*; it looks like an Arrow IPC stream: shards are IPC files \(pyarrow\.ipc\.new_file, not new_stream\)/,
+    );
+  });
+
+  it("compressed record batches under a manifest whose compression is null say which field to fix", async () => {
+    const dir = tempDir();
+    const w = await openLogitStoreWriter(dir, meta, { compression: "zstd" });
+    w.writeExample("e0", syntheticRows(5, { vocabSize: VOCAB, k: 4, seed: 1 }));
+    await w.close();
+    editManifest(join(dir, "manifest.json"), (m) => {
+      m.shards[0]!.compression = null;
+    });
+    // As in a fresh process, where nothing has loaded a ZSTD codec.
+    const codec = compressionRegistry.get(CompressionType.ZSTD);
+    compressionRegistry.set(CompressionType.ZSTD, null as never); // the registry holds null for "no codec"
+    try {
+      const store = await openLogitStore(dir);
+      expect(() => store.read("e0")).toThrow(
+        /shard-000000\.arrow: record batch 0 cannot be decoded \(.*\); the manifest records this shard's "compression" as null, but its record batches are compressed: set it to "zstd"/,
+      );
+    } finally {
+      compressionRegistry.set(CompressionType.ZSTD, codec as never);
+    }
   });
 
   it("a missing store is reported as such", async () => {

@@ -64,9 +64,14 @@ export class ShardReader {
         break;
       }
     } catch (e) {
-      throw new LogitStoreError(
-        `${this.path}: record batch ${index} cannot be decoded (${(e as Error).message})`,
-      );
+      const why = (e as Error).message;
+      // A writer in another language that compressed its shards but left the manifest's "compression" null: no
+      // codec was loaded for the store, so decoding fails with a message that names neither field.
+      const hint =
+        this.entry.compression === null && /compressed/i.test(why)
+          ? `; the manifest records this shard's "compression" as null, but its record batches are compressed: set it to "zstd" (or "lz4")`
+          : "";
+      throw new LogitStoreError(`${this.path}: record batch ${index} cannot be decoded (${why})${hint}`);
     }
     if (!batch || batch.numRows !== loc.rows) {
       throw new LogitStoreError(
@@ -119,7 +124,11 @@ function readCheckedFooter(fd: number, path: string, entry: ShardEntry, meta: Lo
   const tail = readExact(fd, size - 10, 10, path);
   const tailMagic = Buffer.from(tail.subarray(4)).toString("latin1");
   if (Buffer.from(head.subarray(0, 6)).toString("latin1") !== MAGIC || tailMagic !== MAGIC) {
-    throw new LogitStoreError(`${path}: not an Arrow IPC file (magic "ARROW1" missing at start or end)`);
+    // An IPC *stream* (pyarrow.ipc.new_stream) starts with a message's 0xFFFFFFFF continuation marker.
+    const stream = head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff;
+    throw new LogitStoreError(
+      `${path}: not an Arrow IPC file (magic "ARROW1" missing at start or end)${stream ? "; it looks like an Arrow IPC stream: shards are IPC files (pyarrow.ipc.new_file, not new_stream)" : ""}`,
+    );
   }
   const footerLength = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
   if (footerLength <= 0 || footerLength > size - 18) {
