@@ -35,6 +35,17 @@ export function encodingRefusal(firstLine: string, source: string): string | nul
   return null;
 }
 
+/**
+ * Whether one line, read as UTF-8, is a line of a UTF-16 file: the first holds the mark, later ones start
+ * with the NUL byte left of the previous line's newline (little-endian) or with a NUL before each character.
+ * (A line of JSON never holds a raw NUL, so this only words an error the line gets anyway.)
+ */
+export function looksLikeUtf16Line(line: string): boolean {
+  // A CRLF file's `\r\0\n\0` leaves a line of one NUL between the \r and the \n that a reader splits at.
+  const nulOnly = line.length > 0 && [...line].every((ch) => ch === "\0");
+  return UTF16_BOM.test(line) || nulInterleaved(line) || nulInterleaved(line.slice(1)) || nulOnly;
+}
+
 /** The hint for a file that is one JSON document rather than JSON Lines. */
 export const NOT_JSON_LINES =
   'the file looks like one JSON document, not JSON Lines: write one object per line (pandas: to_json(path, orient="records", lines=True); Python: one json.dumps(row) per line)';

@@ -1,7 +1,7 @@
 import { refuseUnknownOptions } from "@ssb/cli-kit";
 import { lineWithFields, writtenNumber } from "./exact-numbers.js";
 import { grade } from "./grade.js";
-import { NOT_JSON_LINES, nonJsonNumber } from "./input-encoding.js";
+import { looksLikeUtf16Line, NOT_JSON_LINES, nonJsonNumber } from "./input-encoding.js";
 import { GRADE_OPTION_KEYS } from "./options-check.js";
 import type { GradeOptions, GradeResult } from "./types.js";
 
@@ -67,12 +67,18 @@ export function gradeJsonLine(
   refuseUnknownOptions(options, LINE_OPTION_KEYS, "gradeJsonLine", (message) => new TypeError(message));
   const responseField = options.responseField ?? "response";
   const goldField = options.goldField ?? "gold";
+  // A byte-order mark (a file saved on Windows, or several joined with cat) is not part of the record.
+  const text = line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(line);
+    parsed = JSON.parse(text);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    const number = nonJsonNumber(line);
+    if (looksLikeUtf16Line(text)) {
+      const problem = `not valid JSON: the file is UTF-16, not UTF-8 (Windows PowerShell's ">" and Out-File write UTF-16); convert it first`;
+      return { ok: false, error: `${source}:${lineNumber}: ${problem}`, problem };
+    }
+    const number = nonJsonNumber(text);
     if (number !== null) {
       const problem = `field "${number.field}" is ${number.value}, which is not JSON (Python's json.dumps writes float ${number.value === "NaN" ? "nan" : "inf"} so; write null or a string, or pass allow_nan=False to find them)`;
       return { ok: false, error: `${source}:${lineNumber}: ${problem}`, problem };
@@ -106,7 +112,7 @@ export function gradeJsonLine(
   }
   // 12345678901234567890 reads as 12345678901234567000: graded against other digits than the file's.
   if (typeof gold === "number" && Number.isInteger(gold) && !Number.isSafeInteger(gold)) {
-    const written = writtenNumber(line, goldField) ?? String(gold);
+    const written = writtenNumber(text, goldField) ?? String(gold);
     const problem = `field "${goldField}" is a number past 2^53, which JSON readers round (${written} reads as ${BigInt(gold)}); write it as a string`;
     return { ok: false, error: `${source}:${lineNumber}: ${problem}`, problem };
   }
@@ -120,5 +126,5 @@ export function gradeJsonLine(
     rule: result.rule,
     reason: result.reason,
   };
-  return { ok: true, result, record: { ...record, ...added }, text: lineWithFields(line, record, added) };
+  return { ok: true, result, record: { ...record, ...added }, text: lineWithFields(text, record, added) };
 }
