@@ -75,6 +75,13 @@ describe("the README's Python code", () => {
   });
 });
 
+describe("the Python scripts", () => {
+  it("are published with the package (the README points users at them)", () => {
+    const files: string[] = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8")).files;
+    expect(files).toContain("python/*.py");
+  });
+});
+
 describe(`python/read_store.py reads what our writer wrote${skipNote}`, () => {
   const tempDir = useTempDirs();
 
