@@ -54,6 +54,22 @@ export function jsonErrorOffset(text: string, reason: string): number | null {
   return at ? Number(at[1]) : /end of JSON input/.test(reason) ? text.length : offendingOffset(text);
 }
 
+/**
+ * What to add to the reason when JSON.parse stopped at NaN or Infinity (at `offset` in `text`): Python's json
+ * module writes them for float('nan') and float('inf'), and pandas for a missing number, but JSON has no such
+ * values. Empty otherwise.
+ */
+export function nonJsonNumberNote(text: string, offset: number | null): string {
+  if (offset === null) return "";
+  // V8 places "-Infinity" at the minus sign or just after it.
+  const found = /^-?(NaN|Infinity)/.exec(
+    text.slice(Math.max(0, offset - 1), offset + 10).replace(/^[^-NI]/, ""),
+  );
+  if (found === null) return "";
+  const python = found[1] === "NaN" ? "float('nan')" : "float('inf')";
+  return `; ${found[0]} is not JSON: Python's json writes it for ${python}; write null or a string`;
+}
+
 /** `file:line:column` of a JSON.parse error in `text`, or `file` when no place can be found. */
 function jsonErrorPlace(text: string, file: string, reason: string): string {
   const offset = jsonErrorOffset(text, reason);
@@ -83,7 +99,8 @@ export function parseJsonFile(raw: string, file: string): unknown {
     // A UTF-16 file (PowerShell's Out-File) read as UTF-8 fails at 1:1 on "�", which names no cause.
     if (looksLikeUtf16(text)) throw utf16Error(file);
     const reason = error instanceof Error ? error.message : String(error);
-    const shown = text.trim() === "" ? "the file is empty" : shortReason(reason);
+    const note = nonJsonNumberNote(text, jsonErrorOffset(text, reason));
+    const shown = text.trim() === "" ? "the file is empty" : `${shortReason(reason)}${note}`;
     throw new Error(`${jsonErrorPlace(text, file, reason)}: not valid JSON (${shown})`);
   }
 }

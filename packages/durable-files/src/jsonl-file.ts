@@ -11,7 +11,7 @@
  *   hand edit gone wrong, or another tool's file. An error naming file:line:column; nothing is cut off.
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
-import { jsonErrorOffset, shortReason } from "./json-file.js";
+import { jsonErrorOffset, nonJsonNumberNote, shortReason } from "./json-file.js";
 import { looksLikeUtf16, utf16Error } from "./text-encoding.js";
 
 /** One parsed, non-blank line. */
@@ -68,7 +68,12 @@ function parseLine(text: string): ParsedLine {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const offset = jsonErrorOffset(text, reason);
-    return { ok: false, reason: shortReason(reason), column: offset === null ? null : offset + 1 };
+    const note = nonJsonNumberNote(text, offset);
+    return {
+      ok: false,
+      reason: `${shortReason(reason)}${note}`,
+      column: offset === null ? null : offset + 1,
+    };
   }
 }
 
