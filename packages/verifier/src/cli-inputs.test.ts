@@ -58,6 +58,19 @@ describe("ssb-verify reads the files users bring", () => {
     }
   });
 
+  it("refuses UTF-16 on standard input too, with commands that name no file", async () => {
+    const result = await new Promise<Outcome>((resolve) => {
+      const child = execFile("node", [cli], (error, stdout, stderr) =>
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
+      );
+      child.stdin?.end(Buffer.from(`\uFEFF${JSON.stringify(records[0])}\r\n`, "utf16le"));
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'ssb-verify: <stdin>: the file is UTF-16, not UTF-8 (Windows PowerShell\'s ">" and Out-File write UTF-16); convert it first, e.g. iconv -f UTF-16 -t UTF-8 FILE > converted.jsonl',
+    );
+  });
+
   it("names the field Python's json wrote NaN or Infinity in", async () => {
     const file = join(dir, "nan.jsonl");
     writeFileSync(

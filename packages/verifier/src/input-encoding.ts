@@ -24,12 +24,15 @@ function nulInterleaved(s: string): boolean {
  * string holds it as `\u0000`), so these refusals only replace errors the line would get anyway.
  */
 export function encodingRefusal(firstLine: string, source: string): string | null {
-  if (UTF16_BOM.test(firstLine) || nulInterleaved(firstLine))
+  if (UTF16_BOM.test(firstLine) || nulInterleaved(firstLine)) {
+    // Standard input has no name to put in the commands.
+    const file = source === "<stdin>" ? "FILE" : source;
     return (
       `${source}: the file is UTF-16, not UTF-8 (Windows PowerShell's ">" and Out-File write UTF-16); ` +
-      `convert it first, e.g. iconv -f UTF-16 -t UTF-8 ${source} > converted.jsonl, or in PowerShell ` +
-      `Get-Content ${source} | Set-Content -Encoding utf8 converted.jsonl`
+      `convert it first, e.g. iconv -f UTF-16 -t UTF-8 ${file} > converted.jsonl, or in PowerShell ` +
+      `Get-Content ${file} | Set-Content -Encoding utf8 converted.jsonl`
     );
+  }
   if (firstLine.includes("\0"))
     return `${source}: not a UTF-8 text file (its first line holds NUL bytes; a compressed file must be decompressed first)`;
   return null;
