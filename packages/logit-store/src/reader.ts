@@ -37,8 +37,8 @@ export interface OpenLogitStoreOptions {
   /**
    * Check each record batch's rows when it is decoded (default true): ids and token ids in [0, vocabSize),
    * positions >= 0, logits sorted descending and not NaN, a finite log-sum-exp in [top logit, top logit +
-   * ln(vocabSize)].
-   * These matter for stores written by other programs (see stored-rows.ts); they cost little next to the read.
+   * ln(vocabSize)], no nulls. These matter for stores written by other programs (see stored-rows.ts); the
+   * README gives their cost.
    */
   verifyRows?: boolean;
 }
@@ -210,13 +210,13 @@ export class LogitStore {
     const k = this.meta.k;
     const where = `${this.shardFile(cached)}: record batch ${cached.batch}`;
     const col = (name: ColumnName): Data => this.column(batch, name, where);
-    const plain = <T extends Int32Array | Float32Array | Uint16Array>(d: Data, width: number): T =>
-      (d.values as T).subarray(d.offset * width, (d.offset + n) * width) as T;
+    const plain = <T extends Int32Array | Float32Array>(d: Data): T =>
+      (d.values as T).subarray(d.offset, d.offset + n) as T;
     const child = (name: ColumnName): Data => col(name).children[0]!;
     const cols: BatchColumns = {
       rows: n,
-      positions: plain(col("position"), 1),
-      tokenIds: plain(col("tokenId"), 1),
+      positions: plain(col("position")),
+      tokenIds: plain(col("tokenId")),
       topkIds: (child("topkIds").values as Int32Array).subarray(
         child("topkIds").offset,
         child("topkIds").offset + n * k,
@@ -228,7 +228,7 @@ export class LogitStore {
               child("topkLogits").offset,
               child("topkLogits").offset + n * k,
             ),
-      logSumExp: plain(col("logSumExp"), 1),
+      logSumExp: plain(col("logSumExp")),
     };
     const ids = col("exampleId");
     const exampleAt = (row: number) => exampleIdAt(ids, row);
