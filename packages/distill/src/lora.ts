@@ -138,6 +138,35 @@ export function initLora(model: ModelConfig, config: LoraConfig, seed: number): 
   return layers;
 }
 
+/**
+ * Why LoRA layers already on a model (an adapter loaded to continue from) do not fit `config`, or null. The
+ * trainer saves the adapter with `config`: layers of another rank, scale (alpha / r, or / sqrt(r)) or module set
+ * would be written with settings they were not trained with, and PEFT would load them at another scale.
+ */
+export function loraLayersMismatch(
+  model: ModelConfig,
+  layers: Map<string, LoraLayer>,
+  config: LoraConfig,
+): string | null {
+  const wanted = targetedProjections(model, config);
+  const listed = (paths: string[]): string =>
+    `${paths.slice(0, 3).join(", ")}${paths.length > 3 ? ` and ${paths.length - 3} more` : ""}`;
+  const missing = wanted.filter((p) => !layers.has(p));
+  if (missing.length > 0) return `lora.targetModules names ${listed(missing)}, which the model's LoRA lacks`;
+  const extra = [...layers.keys()].filter((p) => !wanted.includes(p));
+  if (extra.length > 0)
+    return `the model's LoRA adapts ${listed(extra)}, which lora.targetModules does not name`;
+  for (const [modulePath, layer] of layers) {
+    const r = layer.aT.shape[1] as number;
+    if (r !== loraRank(config, modulePath))
+      return `${modulePath} has r ${r}, lora.r is ${loraRank(config, modulePath)}`;
+    const scale = loraScale(config, modulePath);
+    if (Math.abs(layer.scale - scale) > 1e-9 * scale)
+      return `${modulePath} is scaled by ${layer.scale}, lora.alpha and lora.useRslora give ${scale}`;
+  }
+  return null;
+}
+
 function transposeHost(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
   for (let i = 0; i < rows; i++)

@@ -13,7 +13,7 @@ import { activeBackendName } from "./backend.js";
 import { backendChangeNote, storedBackendSpans, withBackendSpan } from "./backend-record.js";
 import { planSteps } from "./batching.js";
 import { DataParallelPool, type ModelSource, parallelGradients } from "./data-parallel.js";
-import { initLora, loraConfigFrom } from "./lora.js";
+import { initLora, loraConfigFrom, loraLayersMismatch } from "./lora.js";
 import {
   appendMetrics,
   describeTruncation,
@@ -198,6 +198,15 @@ export async function trainInClaimedFolder(options: TrainOptions): Promise<Train
   if (model.trainable === "lora") {
     loraConfig = loraConfigFrom(config.lora, options.baseModelName ?? null);
     if (model.lora.size === 0) model.lora = initLora(model.config, loraConfig, config.seed);
+    else {
+      // An adapter loaded to continue from: it is saved with config.lora, so the two must agree.
+      const mismatch = loraLayersMismatch(model.config, model.lora, loraConfig);
+      if (mismatch !== null)
+        throw new Error(
+          `the model's LoRA layers do not match the config (${mismatch}); the adapter would be saved with settings it was not trained with: give lora settings equal to the adapter's`,
+        );
+      for (const layer of model.lora.values()) layer.dropout = loraConfig.loraDropout;
+    }
   }
   const vars = trainableVariables(model);
   const optimizer = new AdamW(vars, config.optimizer, weightDecayMask(model));

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { fixtureModel } from "../test/fixture.js";
 import { AdamW } from "./adamw.js";
 import { selectBackend } from "./backend.js";
 import { collate, planSteps } from "./batching.js";
@@ -13,6 +14,7 @@ import { seedFrom } from "./rng.js";
 import { learningRate, warmupStepsFor } from "./schedule.js";
 import { tf } from "./tf.js";
 import { resolveTrainConfig } from "./train-config.js";
+import { train } from "./trainer.js";
 import { exampleFromPromptAndReply, truncateExample } from "./training-example.js";
 
 beforeAll(async () => {
@@ -126,6 +128,31 @@ describe("maxLength", () => {
     expect(() => truncateExample(e, 3)).toThrow(
       "example e: the prompt alone (3 tokens) fills maxLength 3, leaving no reply token to train",
     );
+  });
+});
+
+describe("continuing from a loaded adapter", () => {
+  it("train() refuses LoRA layers of another rank or scale than config.lora, and takes the config's dropout", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "distill-continue-"));
+    dirs.push(dir);
+    const examples = [0, 1].map((e) =>
+      exampleFromPromptAndReply(`e${e}`, [1, 2 + e], [10 + e, 11, 12], null),
+    );
+    const run = async (lora: { r: number; alpha: number; dropout?: number }, out: string) => {
+      const model = await fixtureModel(true); // its adapter: r 4, alpha 8 (scale 2)
+      const config = resolveTrainConfig({ mode: "sft", lora, maxSteps: 1, checkpointEvery: 0 });
+      await train({ model, examples, config, outDir: path.join(dir, out), progress: false, log: () => {} });
+      return model;
+    };
+    await expect(run({ r: 32, alpha: 32 }, "a")).rejects.toThrow(
+      /^the model's LoRA layers do not match the config \(model\.layers\.\d\.\w+\.\w+ has r 4, lora\.r is 32\); the adapter would be saved with settings it was not trained with/,
+    );
+    // Same rank, another alpha: the adapter would be saved as alpha 16 (scale 4) after training at scale 2.
+    await expect(run({ r: 4, alpha: 16 }, "b")).rejects.toThrow(
+      /model\.layers\.\d\.\w+\.\w+ is scaled by 2, lora\.alpha and lora\.useRslora give 4/,
+    );
+    const model = await run({ r: 4, alpha: 8, dropout: 0.1 }, "c");
+    expect([...model.lora.values()].every((layer) => layer.dropout === 0.1)).toBe(true);
   });
 });
 
