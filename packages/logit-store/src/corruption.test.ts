@@ -175,6 +175,13 @@ describe("corrupt, truncated or tampered stores give clear errors", () => {
       m.examples[1]!.shard = 7;
     });
     await expect(openLogitStore(dir)).rejects.toThrow(/examples\[1\]\.shard 7 does not exist/);
+    writeFileSync(manifest, original);
+    editManifest(manifest, (m) => {
+      m.examples[2]!.id = m.examples[1]!.id;
+    });
+    await expect(openLogitStore(dir)).rejects.toThrow(
+      /examples\[2\]\.id "e1" appears twice; each example is listed once, with all its rows in one record batch/,
+    );
     writeFileSync(manifest, "{ not json");
     await expect(openLogitStore(dir)).rejects.toThrow(/manifest\.json: not valid JSON/);
   });

@@ -150,7 +150,12 @@ export function validateManifest(json: unknown, where: string): Manifest {
     const at = `examples[${i}]`;
     const o = obj(e, at);
     if (typeof o.id !== "string") throw new LogitStoreError(`${where}: ${at}.id must be a string`);
-    if (seen.has(o.id)) throw new LogitStoreError(`${where}: ${at}.id ${JSON.stringify(o.id)} appears twice`);
+    if (seen.has(o.id)) {
+      // The usual cause in a store from another writer: an example split across two record batches.
+      throw new LogitStoreError(
+        `${where}: ${at}.id ${JSON.stringify(o.id)} appears twice; each example is listed once, with all its rows in one record batch`,
+      );
+    }
     seen.add(o.id);
     const entry: ExampleEntry = {
       id: o.id,
