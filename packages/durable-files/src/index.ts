@@ -1,4 +1,10 @@
 export { fsyncDir, fsyncTree, writeFileAtomic } from "./atomic-write.js";
+export {
+  isUnsafeInteger,
+  type UnsafeInteger,
+  unsafeIntegerError,
+  unsafeIntegerLiterals,
+} from "./exact-integers.js";
 export { parseJsonFile, parseJsonObjectFile, readJsonFile, stripBom } from "./json-file.js";
 export {
   emptyJsonlScan,
@@ -11,6 +17,7 @@ export {
   type ScanJsonlOptions,
   scanJsonl,
 } from "./jsonl-file.js";
+export { type JsonlLineOptions, parseJsonlLine, textFileLines } from "./jsonl-line.js";
 export {
   type ClaimOutputFolderOptions,
   checkOutputPath,
