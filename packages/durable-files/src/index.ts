@@ -5,6 +5,7 @@ export {
   unsafeIntegerError,
   unsafeIntegerLiterals,
 } from "./exact-integers.js";
+export { fieldRenameHint, type WantedFields } from "./field-names.js";
 export { parseJsonFile, parseJsonObjectFile, readJsonFile, stripBom } from "./json-file.js";
 export {
   emptyJsonlScan,

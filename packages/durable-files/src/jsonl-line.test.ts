@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isUnsafeInteger, unsafeIntegerError, unsafeIntegerLiterals } from "./exact-integers.js";
+import { fieldRenameHint } from "./field-names.js";
 import { parseJsonlLine, textFileLines } from "./jsonl-line.js";
 
 describe("integers past 2^53", () => {
@@ -91,5 +92,23 @@ describe("lines of input files", () => {
       [3, 4],
     ]);
     expect(bytes).toBe(3 + 1_400_000 + 1 + 4);
+  });
+});
+
+describe("fields named otherwise", () => {
+  const wanted = { id: [], question: ["problem"], answer: [] };
+  it("MATH-500: problem is the question", () => {
+    expect(fieldRenameHint({ problem: "1+1?", solution: "\\boxed{2}", answer: "2" }, wanted)).toBe(
+      `this record has "problem", "solution", "answer" (MATH's fields): rename "problem" to "question" (jq -c '. + {question: .problem} | del(.problem)' FILE > NEW)`,
+    );
+  });
+  it("AIME on the Hub: fields differing in case", () => {
+    expect(fieldRenameHint({ ID: "2024-I-1", Problem: "p", Answer: 204 }, wanted)).toBe(
+      `this record has "ID", "Problem", "Answer" (AIME's fields as on the Hugging Face Hub): rename "ID" to "id", "Problem" to "question", "Answer" to "answer" (jq -c '. + {id: .ID, question: .Problem, answer: .Answer} | del(.ID, .Problem, .Answer)' FILE > NEW)`,
+    );
+  });
+  it("nothing to suggest: the fields alone", () => {
+    expect(fieldRenameHint({ text: "t" }, wanted)).toBe('this record has "text"');
+    expect(fieldRenameHint({}, wanted)).toBe("this record has no fields");
   });
 });
