@@ -112,3 +112,9 @@ describe("fields named otherwise", () => {
     expect(fieldRenameHint({}, wanted)).toBe("this record has no fields");
   });
 });
+
+it("exact fields are checked when any value is taken too", () => {
+  expect(() =>
+    parseJsonlLine('{"id": 9007199254740993}', "p.jsonl", 1, { object: false, exactFields: ["id"] }),
+  ).toThrow(/^p\.jsonl:1: field "id" is the integer 9007199254740993 \(read as 9007199254740992\)/);
+});

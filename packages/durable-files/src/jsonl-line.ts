@@ -69,8 +69,8 @@ export function parseJsonlLine(
       `${place}: not valid JSON (${shortReason(reason)}${nonJsonNumberNote(text, offset)})${hint}`,
     );
   }
-  if (options.object === false) return value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    if (options.object === false) return value;
     const hint = Array.isArray(value) ? `; a line holding an array of records is ${JSONL_HOW}` : "";
     throw new Error(`${where}: expected a JSON object, found ${kindOf(value)}${hint}`);
   }
