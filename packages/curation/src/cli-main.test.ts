@@ -245,7 +245,7 @@ describe("ssb-curate", () => {
     writeFileSync(rollouts, `${readFileSync(rollouts, "utf8")}{"problemId": "g1", "sampleIndex": 9,\n`);
     let res = await run(["--problems", problems, "--rollouts", rollouts, "--out", join(dir, "o")]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain(`${rollouts}:9: invalid JSON`);
+    expect(res.stderr).toContain(`${rollouts}:9:38: not valid JSON`);
     writeFileSync(
       problems,
       jsonl([

@@ -12,7 +12,7 @@ it("reads a file that starts with a byte order mark, and names the line of a bro
   writeFileSync(file, '\ufeff{"a": 1}\r\n\r\n{"a": 2}\n');
   expect(await readJsonlRecords(file, (v) => v)).toEqual([{ a: 1 }, { a: 2 }]);
   writeFileSync(file, '{"a": 1}\n{"a": \n');
-  await expect(readJsonlRecords(file, (v) => v)).rejects.toThrow(/bom\.jsonl:2: invalid JSON/);
+  await expect(readJsonlRecords(file, (v) => v)).rejects.toThrow(/bom\.jsonl:2:7: not valid JSON/);
 });
 
 it("refuses a directory, naming it, instead of a bare EISDIR", async () => {

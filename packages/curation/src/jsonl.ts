@@ -4,7 +4,7 @@
  */
 import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { stripBom } from "@ssb/durable-files";
+import { parseJsonlLine } from "@ssb/durable-files";
 
 export interface JsonlLine {
   value: unknown;
@@ -14,15 +14,19 @@ export interface JsonlLine {
   where: string;
 }
 
-/** Parses one line; blank lines are the caller's concern. */
-export function parseJsonLine(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
-    throw new Error(`${where}: invalid JSON (${msg}); the line starts ${JSON.stringify(shown)}`);
-  }
+/**
+ * Parses line `line` of `path` (blank lines are the caller's concern) as @ssb/durable-files reads input lines:
+ * a byte-order mark on any line skipped, a UTF-16 file, a JSON array or pretty-printed file and Python's NaN
+ * named as such. `exactFields` are refused when they hold an integer past 2^53 (JSON.parse would round it).
+ * Any JSON value is returned: the record parsers say what they expected.
+ */
+export function parseJsonLine(
+  text: string,
+  path: string,
+  line: number,
+  exactFields: readonly string[] = [],
+): unknown {
+  return parseJsonlLine(text, path, line, { object: false, exactFields });
 }
 
 /** False also when the path cannot be examined: opening it then reports why. */
@@ -34,8 +38,14 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Yields every non-blank line of a JSONL file as parsed JSON. */
-export async function* readJsonl(path: string): AsyncGenerator<JsonlLine> {
+/**
+ * Yields every non-blank line of a JSONL file as parsed JSON. `exactFields` (ids, golds) must not hold an
+ * integer past 2^53: JSON.parse would change its digits without a word.
+ */
+export async function* readJsonl(
+  path: string,
+  exactFields: readonly string[] = [],
+): AsyncGenerator<JsonlLine> {
   // A directory opens without error and fails only at the first read, as a bare EISDIR naming nothing.
   if (isDirectory(path)) throw new Error(`${path} is a directory, not a JSONL file`);
   const stream = createReadStream(path, { encoding: "utf8" });
@@ -49,11 +59,8 @@ export async function* readJsonl(path: string): AsyncGenerator<JsonlLine> {
   let line = 0;
   for await (const raw of lines) {
     line++;
-    // A UTF-8 byte order mark (some editors write one) is not part of the first record.
-    const text = line === 1 ? stripBom(raw) : raw;
-    if (text.trim() === "") continue;
-    const where = `${path}:${line}`;
-    yield { value: parseJsonLine(text, where), line, where };
+    if (raw.trim() === "" || raw === "\uFEFF") continue;
+    yield { value: parseJsonLine(raw, path, line, exactFields), line, where: `${path}:${line}` };
   }
 }
 

@@ -2,6 +2,7 @@
  * Validation of Problem / Rollout records read from JSONL. Errors name the place (file:line) and the field,
  * and say what was expected and what was found, because these files are often produced by other tools.
  */
+import { fieldRenameHint, isUnsafeInteger, unsafeIntegerError } from "@ssb/durable-files";
 import type { ChatMessage, FinishReason, Problem, Rollout } from "./records.js";
 
 /** Where a value came from, e.g. "rollouts.jsonl:12"; prefixed to every error message. */
@@ -19,7 +20,11 @@ export function describe(value: unknown): string {
 
 export function asObject(value: unknown, where: Where, what: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new Error(`${where}: expected ${what} to be a JSON object, found ${describe(value)}`);
+    // A whole JSON array of records on one line: the file is a JSON document, not one record per line.
+    const hint = Array.isArray(value)
+      ? "; a line holding an array of records is not JSON Lines (one JSON object per line): jq -c '.[]' FILE > FILE.jsonl writes one per line"
+      : "";
+    throw new Error(`${where}: expected ${what} to be a JSON object, found ${describe(value)}${hint}`);
   }
   return value as Record<string, unknown>;
 }
@@ -31,15 +36,27 @@ export function requireString(obj: Record<string, unknown>, field: string, where
   return v;
 }
 
-/** Ids may be written as numbers by hand-made files; they are normalised to strings so lookups agree. */
+/**
+ * Ids may be written as numbers by hand-made files; they are normalised to strings so lookups agree. Only
+ * whole numbers: 1.5 and 1.50 would be one id as numbers but two as text. An integer past 2^53 is refused,
+ * since JSON.parse has already changed its digits (two ids could become one).
+ */
 export function requireId(obj: Record<string, unknown>, field: string, where: Where): string {
   const v = obj[field];
   if (typeof v === "string" && v.length > 0) return v;
+  if (isUnsafeInteger(v)) throw unsafeIntegerError(where, field, v);
   if (typeof v === "number" && Number.isInteger(v)) return String(v);
+  if (typeof v === "number")
+    throw new Error(
+      `${where}: field "${field}" is the number ${v}: an id must be a non-empty string or a whole number (write it as a string, "${field}": "${v}", to keep it)`,
+    );
   throw new Error(
     `${where}: field "${field}" must be a non-empty string (or an integer), found ${describe(v)}`,
   );
 }
+
+/** The fields a problem record needs, with the names other datasets give them (see fieldRenameHint). */
+export const PROBLEM_FIELDS = { id: [], question: ["problem"], answer: [] } as const;
 
 export function requireInt(obj: Record<string, unknown>, field: string, where: Where, min = 0): number {
   const v = obj[field];
@@ -97,14 +114,20 @@ export function parseProblem(value: unknown, where: Where = "problem record", fa
   const obj = asObject(value, where, "a problem record");
   // GSM8K's own JSONL has no ids: a reader that knows the line passes it (ssb-rollout numbers lines the same way).
   const id = obj.id === undefined && fallbackId !== undefined ? fallbackId : requireId(obj, "id", where);
+  // MATH's "problem", AIME's "Problem": say which fields the record has and the renaming, not just "missing".
+  if (obj.question === undefined)
+    throw new Error(
+      `${where}: field "question" must be a string, found nothing (the field is missing); ${fieldRenameHint(obj, PROBLEM_FIELDS)}`,
+    );
   const question = requireString(obj, "question", where);
   const rawAnswer = obj.answer;
   let answer: string;
   if (typeof rawAnswer === "string") answer = gsm8kGold(rawAnswer) ?? rawAnswer;
+  else if (isUnsafeInteger(rawAnswer)) throw unsafeIntegerError(where, "answer", rawAnswer);
   else if (typeof rawAnswer === "number" && Number.isFinite(rawAnswer)) answer = String(rawAnswer);
   else
     throw new Error(
-      `${where}: field "answer" must be the gold answer as a string, found ${describe(rawAnswer)}`,
+      `${where}: field "answer" must be the gold answer as a string, found ${describe(rawAnswer)}${rawAnswer === undefined ? `; ${fieldRenameHint(obj, PROBLEM_FIELDS)}` : ""}`,
     );
   // An empty gold grades every rollout wrong, so the problem would be dropped as "all wrong": an input error.
   if (answer.trim() === "") throw new Error(`${where}: field "answer" is empty`);

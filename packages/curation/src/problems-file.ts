@@ -11,7 +11,7 @@ import type { Problem } from "./records.js";
 export async function readProblemsFile(path: string): Promise<Problem[]> {
   const out: Problem[] = [];
   const firstLine = new Map<string, number>();
-  for await (const { value, line, where } of readJsonl(path)) {
+  for await (const { value, line, where } of readJsonl(path, ["id", "answer"])) {
     const problem = parseProblem(value, where, String(line));
     const first = firstLine.get(problem.id);
     if (first !== undefined)

@@ -10,7 +10,7 @@ import type { Rollout } from "./records.js";
 export async function readRolloutsFile(path: string): Promise<Rollout[]> {
   const out: Rollout[] = [];
   const firstLine = new Map<string, number>();
-  for await (const { value, line, where } of readJsonl(path)) {
+  for await (const { value, line, where } of readJsonl(path, ["problemId"])) {
     const rollout = parseRollout(value, where);
     const key = `${rollout.problemId}\u0000${rollout.sampleIndex}`;
     const first = firstLine.get(key);
