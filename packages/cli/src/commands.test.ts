@@ -28,6 +28,28 @@ function capture(): { io: MainIo; out: () => string; err: () => string } {
 }
 
 describe("ssb subcommands", () => {
+  it("verify is ssb-verify under this name: ids keep their digits, an empty or UTF-16 file is refused", async () => {
+    const file = path.join(dir, "big-ids.jsonl");
+    writeFileSync(file, '{"id": 9007199254740993, "response": "\\\\boxed{5}", "gold": "5"}\n');
+    const c = capture();
+    expect(await main(["verify", file], c.io)).toBe(0);
+    expect(c.out()).toMatch(/"id": ?9007199254740993,/);
+    expect(c.err()).toMatch(/ssb verify: 1 graded, 1 correct/);
+    const empty = path.join(dir, "empty.jsonl");
+    writeFileSync(empty, "\n");
+    const e = capture();
+    expect(await main(["verify", empty], e.io)).toBe(1);
+    expect(e.err()).toMatch(/empty\.jsonl is empty \(no non-blank lines\): nothing was graded/);
+    const utf16 = path.join(dir, "utf16.jsonl");
+    writeFileSync(utf16, Buffer.from('\uFEFF{"response": "\\\\boxed{1}", "gold": "1"}\n', "utf16le"));
+    const u = capture();
+    expect(await main(["verify", utf16], u.io)).toBe(1);
+    expect(u.err()).toMatch(/UTF-16/);
+    const h = capture();
+    expect(await main(["verify", "--help"], h.io)).toBe(0);
+    expect(h.out()).toMatch(/Usage: ssb verify \[FILE\] \[options\]/);
+  });
+
   it("verify grades one response, or a JSONL file", async () => {
     const c = capture();
     expect(await main(["verify", "--response", "so the total is \\boxed{18.00}", "--gold", "18"], c.io)).toBe(

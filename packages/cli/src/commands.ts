@@ -5,12 +5,13 @@
 import { createReadStream } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { checkPath } from "@ssb/cli-kit";
 import { resolveTrainConfig, runTraining, type TrainConfig, type TrainConfigInput } from "@ssb/distill";
 import { ExportOutBusyError, ExportOutConflictError, ExportOutNotFolderError, exportOnnx } from "@ssb/model";
 import { type CliIo as RolloutCliIo, runCli as runRolloutCli } from "@ssb/rollout";
-import { gradeJsonLine } from "@ssb/verifier";
+import { runCli as runVerifyCli, verifyHelp } from "@ssb/verifier";
 import {
   type CliOptions,
   numberFlag,
@@ -433,60 +434,28 @@ export async function evalCommand(argv: string[], io: CommandIo): Promise<number
   return 0;
 }
 
-export const VERIFY_USAGE = `Usage: ssb verify FILE [--response-field NAME] [--gold-field NAME]
-       ssb verify --response TEXT --gold ANSWER
+/** `ssb verify --help`: @ssb/verifier's own command line, which `ssb verify` runs. */
+export const VERIFY_USAGE = verifyHelp("ssb verify");
 
-Grade responses against gold answers with @ssb/verifier: a JSONL file (each line gets "correct", "verdict",
-"extracted", "reason"), or one response given on the command line.
-`;
+/** Where `ssb verify` writes: the caller's stdout function as a stream, its stderr as given. */
+export interface VerifyIo {
+  stdout: (text: string) => void;
+  stderr: { write(text: string): unknown };
+}
 
-const VERIFY_OPTIONS = {
-  response: { type: "string" },
-  gold: { type: "string" },
-  "response-field": { type: "string" },
-  "gold-field": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} satisfies CliOptions;
-
-export async function verifyCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals, tokens } = parseCommandLine(
-    () => parseArgs({ args: argv, allowPositionals: true, tokens: true, options: VERIFY_OPTIONS }),
-    VERIFY_OPTIONS,
-    argv,
-  );
-  refuseRepeatedOptions(tokens, VERIFY_OPTIONS);
-  if (values.help) {
-    io.stdout(VERIFY_USAGE);
-    return 0;
-  }
-  if (values.response !== undefined || values.gold !== undefined) {
-    const graded = gradeJsonLine(
-      JSON.stringify({ response: values.response ?? "", gold: need(values, "gold") }),
-      1,
-      "command line",
-    );
-    if (!graded.ok) throw new UsageError(graded.error);
-    io.stdout(`${JSON.stringify(graded.record)}\n`);
-    return graded.result.correct ? 0 : 1;
-  }
-  const file = positionals[0];
-  if (file === undefined) throw new UsageError("give a JSONL file, or --response and --gold");
-  checkPath(file, "file");
-  const options = drop({ responseField: values["response-field"], goldField: values["gold-field"] });
-  let lineNumber = 0;
-  let bad = 0;
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) {
-    lineNumber++;
-    if (line.trim() === "") continue;
-    const graded = gradeJsonLine(line, lineNumber, file, options);
-    if (graded.ok) io.stdout(`${JSON.stringify(graded.record)}\n`);
-    else {
-      bad++;
-      io.reporter.info(graded.error);
-    }
-  }
-  return bad > 0 ? 1 : 0;
+/**
+ * `ssb verify`: ssb-verify's command line (@ssb/verifier's runCli) under this name, so both take the same
+ * options and read files the same way (int64 ids kept digit for digit, UTF-16 and pretty-printed JSON refused
+ * as a whole, repeated errors summarised, an empty file an error).
+ */
+export async function verifyCommand(argv: string[], io: VerifyIo): Promise<number> {
+  const stdout = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      io.stdout(chunk.toString());
+      done();
+    },
+  });
+  return runVerifyCli(argv, { stdin: process.stdin, stdout, stderr: io.stderr }, "ssb verify");
 }
 
 export const EXPORT_USAGE = `Usage: ssb export-onnx --model DIR --out DIR [--adapter DIR] [--variant plain|contrib]

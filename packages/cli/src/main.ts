@@ -142,7 +142,7 @@ export async function main(argv: string[], io: MainIo = defaultIo): Promise<numb
       case "eval":
         return await evalCommand(rest, commandIo);
       case "verify":
-        return await verifyCommand(rest, commandIo);
+        return await verifyCommand(rest, io);
       case "export-onnx":
         return await exportCommand(rest, commandIo);
       case "doctor":

@@ -34,9 +34,9 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Opens the input file, or standard input for "<stdin>". */
-export async function openInput(source: string): Promise<Readable> {
-  if (source === "<stdin>") return process.stdin;
+/** Opens the input file, or `stdin` for "<stdin>". */
+export async function openInput(source: string, stdin: Readable = process.stdin): Promise<Readable> {
+  if (source === "<stdin>") return stdin;
   const stream = createReadStream(source);
   try {
     await once(stream, "open");
@@ -52,9 +52,9 @@ async function writeTo(stream: Writable, text: string): Promise<void> {
   if (!stream.write(text)) await once(stream, "drain");
 }
 
-export function standardOutput(): GradedOutput {
+export function standardOutput(stdout: Writable = process.stdout): GradedOutput {
   return {
-    write: (text) => writeTo(process.stdout, text),
+    write: (text) => writeTo(stdout, text),
     commit: async () => true,
     discard: () => {},
   };

@@ -1,4 +1,5 @@
 export { BudgetExceededError } from "./budget.js";
+export { runCli, type VerifyCliIo, verifyHelp } from "./cli-main.js";
 export { type Comparison, compareAnswers, isEquivalent } from "./equivalence.js";
 export { extractAnswer, findBoxes } from "./extract.js";
 export { grade } from "./grade.js";

@@ -1,0 +1,56 @@
+import { Readable, Writable } from "node:stream";
+import { UsageError } from "@ssb/cli-kit";
+import { describe, expect, it } from "vitest";
+import { runCli, type VerifyCliIo, verifyHelp } from "./cli-main.js";
+
+/** runCli's streams, held in memory: stdin from `input`, what it writes kept as text. */
+function memoryIo(input = ""): { io: VerifyCliIo; out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  const stdout = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      out += chunk.toString();
+      done();
+    },
+  });
+  const stderr = { write: (text: string) => (err += text) };
+  return { io: { stdin: Readable.from([input]), stdout, stderr }, out: () => out, err: () => err };
+}
+
+describe("runCli (ssb-verify as a function)", () => {
+  it("grades one response given with --response and --gold: exit 0 when correct, 1 when not", async () => {
+    const right = memoryIo();
+    expect(await runCli(["--response", "so \\boxed{\\frac{1}{2}}", "--gold", "0.5"], right.io)).toBe(0);
+    expect(JSON.parse(right.out())).toMatchObject({
+      correct: true,
+      verdict: "correct",
+      extracted: "\\frac{1}{2}",
+    });
+    const wrong = memoryIo();
+    expect(await runCli(["--response", "\\boxed{3}", "--gold", "4"], wrong.io)).toBe(1);
+    expect(JSON.parse(wrong.out())).toMatchObject({ correct: false, verdict: "wrong" });
+  });
+
+  it("refuses --response without --gold, or with a file to grade as well", async () => {
+    await expect(runCli(["--response", "x"], memoryIo().io)).rejects.toThrow(
+      new UsageError("--response needs --gold, the answer to grade it against"),
+    );
+    await expect(runCli(["f.jsonl", "--response", "x", "--gold", "1"], memoryIo().io)).rejects.toThrow(
+      /--response grades one response: give no FILE/,
+    );
+  });
+
+  it("reads standard input and writes to the streams it is given, under the program name it is given", async () => {
+    const m = memoryIo('{"id": 12345678901234567891, "response": "\\\\boxed{7}", "gold": "7"}\n');
+    expect(await runCli([], m.io, "ssb verify")).toBe(0);
+    // The id keeps its digits (JSON.parse would round it to 12345678901234567000).
+    expect(m.out()).toMatch(/^\{"id": ?12345678901234567891,/);
+    expect(m.err()).toMatch(/^ssb verify: 1 graded, 1 correct/);
+    expect(verifyHelp("ssb verify")).toMatch(
+      /^ssb verify: grade model responses[\s\S]*Usage: ssb verify \[FILE\]/,
+    );
+    const empty = memoryIo("\n\n");
+    expect(await runCli([], empty.io, "ssb verify")).toBe(1);
+    expect(empty.err()).toMatch(/ssb verify: <stdin> is empty/);
+  });
+});
