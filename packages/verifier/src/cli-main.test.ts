@@ -13,7 +13,11 @@ function memoryIo(input = ""): { io: VerifyCliIo; out: () => string; err: () => 
       done();
     },
   });
-  const stderr = { write: (text: string) => (err += text) };
+  const stderr = {
+    write: (text: string): void => {
+      err += text;
+    },
+  };
   return { io: { stdin: Readable.from([input]), stdout, stderr }, out: () => out, err: () => err };
 }
 
