@@ -1,6 +1,7 @@
 /** Reading a text file line by line in chunks, so a file of any size never becomes one string. */
 import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
+import { parseJsonlLine } from "@ssb/durable-files";
 import { RolloutError } from "./errors.js";
 
 /**
@@ -41,8 +42,15 @@ export interface JsonLine {
 /**
  * The records of a JSONL file (blank lines skipped), read line by line. A line that is not JSON, or a file
  * that cannot be read, is a RolloutError naming the file (and line); `what` names the contents in the latter.
+ * Lines are parsed as @ssb/durable-files' parseJsonlLine parses them: a byte-order mark on any line (files
+ * joined with `cat`) skipped; a UTF-16 file, a JSON array or pretty-printed file, and Python's NaN named as
+ * such; `exactFields` (ids) refused when they hold an integer past 2^53, which JSON.parse would round.
  */
-export function* jsonLines(file: string, what: string): Generator<JsonLine> {
+export function* jsonLines(
+  file: string,
+  what: string,
+  exactFields: readonly string[] = [],
+): Generator<JsonLine> {
   let line = 0;
   const lines = fileLines(file); // opens the file on the first next()
   while (true) {
@@ -55,13 +63,13 @@ export function* jsonLines(file: string, what: string): Generator<JsonLine> {
     if (next.done) return;
     line++;
     if (next.value.trim() === "") continue;
-    const where = `${file}:${line}`;
     let value: unknown;
     try {
-      value = JSON.parse(next.value);
+      // Any JSON value: the record parsers say what they expected.
+      value = parseJsonlLine(next.value, file, line, { object: false, exactFields });
     } catch (e) {
-      throw new RolloutError(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+      throw new RolloutError(e instanceof Error ? e.message : String(e));
     }
-    yield { value, line, where };
+    yield { value, line, where: `${file}:${line}` };
   }
 }

@@ -47,7 +47,7 @@ describe("readProblemsFile", () => {
       '{"id": "a", "question": "q"}\n{"id": "b", "question": "r"}\n{"id": \n',
     );
     expect(readProblemsFile(f, undefined, 2).map((p) => p.id)).toEqual(["a", "b"]);
-    expect(() => readProblemsFile(f, undefined, 3)).toThrow(/mal3\.jsonl:3: not valid JSON/);
+    expect(() => readProblemsFile(f, undefined, 3)).toThrow(/mal3\.jsonl:3:8: not valid JSON/);
   });
 
   it("refuses a teacher-prompts file, saying to use --teacher-prompts", async () => {
@@ -71,7 +71,7 @@ describe("readProblemsFile", () => {
       /bad\.jsonl:2: duplicate problem id "a" \(first at .*bad\.jsonl:1\); ids must be unique/,
     );
     const broken = await file("broken.jsonl", '{"id": "a", "question": "q"}\n{"id": \n');
-    expect(() => readProblemsFile(broken)).toThrow(/broken\.jsonl:2: not valid JSON/);
+    expect(() => readProblemsFile(broken)).toThrow(/broken\.jsonl:2:8: not valid JSON/);
     const empty = await file("empty.jsonl", "\n\n");
     expect(() => readProblemsFile(empty)).toThrow(/empty\.jsonl: no problems in the file/);
     expect(() => readProblemsFile(path.join(work, "missing.jsonl"))).toThrow(

@@ -1,4 +1,5 @@
 /** Problems JSONL (`{id, question, ...}`, or `{id, messages}`, or `{id, promptIds}`) as prompts. */
+import { fieldRenameHint, isUnsafeInteger, unsafeIntegerError } from "@ssb/durable-files";
 import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { jsonLines } from "./file-lines.js";
@@ -20,6 +21,24 @@ function messagesOf(value: unknown, where: string): ChatMessage[] {
   });
 }
 
+/** The fields a problem needs, with the names other datasets give them (see fieldRenameHint). */
+const PROBLEM_FIELDS = { id: [], question: ["problem"] } as const;
+
+/**
+ * An id written as a number is taken as its digits, but only a whole number, as @ssb/curation takes it (1.5
+ * was taken here and refused by ssb-curate later), and only one JSON.parse read exactly: past 2^53 its
+ * digits have changed, and two ids could become one.
+ */
+function idOf(value: unknown, where: string): unknown {
+  if (typeof value !== "number") return value;
+  if (isUnsafeInteger(value)) throw new RolloutError(unsafeIntegerError(where, "id", value).message);
+  if (!Number.isInteger(value))
+    throw new RolloutError(
+      `${where}: field "id" is the number ${value}: an id must be a non-empty string or a whole number (write it as a string, "id": "${value}", to keep it)`,
+    );
+  return String(value);
+}
+
 /** Parse one problem record; `systemPrompt` (when given) leads the messages built from `question`. */
 export function parseProblemRecord(
   value: unknown,
@@ -28,7 +47,13 @@ export function parseProblemRecord(
   fallbackId?: string,
 ): ProblemPrompt {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new RolloutError(`${where}: expected a JSON object`);
+    // A whole JSON array of problems on one line: the file is a JSON document, not one problem per line.
+    const found = Array.isArray(value)
+      ? "an array; a line holding an array of records is not JSON Lines (one JSON object per line): jq -c '.[]' FILE > FILE.jsonl writes one per line"
+      : value === null
+        ? "null"
+        : typeof value;
+    throw new RolloutError(`${where}: expected a JSON object, found ${found}`);
   }
   const o = value as Record<string, unknown>;
   // A teacher-prompts.jsonl line (curation's: problemId, messages, requests, no id) would otherwise pass as a
@@ -38,7 +63,7 @@ export function parseProblemRecord(
       `${where}: this looks like a teacher-prompts file ("problemId" and "requests", as ssb-curate writes it), not problems: use --teacher-prompts FILE (readTeacherPromptsFile and runTeacherReplies in code)`,
     );
   // Files without ids (GSM8K's own JSONL) get their line number, stable as long as the file is unchanged.
-  const id = typeof o.id === "number" ? String(o.id) : o.id === undefined ? fallbackId : o.id;
+  const id = o.id === undefined ? fallbackId : idOf(o.id, where);
   if (typeof id !== "string" || id === "")
     throw new RolloutError(`${where}: field "id" must be a non-empty string`);
   if (o.messages !== undefined) return { id, messages: messagesOf(o.messages, where) };
@@ -50,7 +75,9 @@ export function parseProblemRecord(
     return { id, promptIds: ids as number[] };
   }
   if (typeof o.question !== "string") {
-    throw new RolloutError(`${where}: needs "question" (string), "messages" or "promptIds"`);
+    throw new RolloutError(
+      `${where}: needs "question" (string), "messages" or "promptIds"${o.question === undefined ? `; ${fieldRenameHint(o, PROBLEM_FIELDS)}` : ""}`,
+    );
   }
   const messages: ChatMessage[] = [];
   if (systemPrompt !== undefined) messages.push({ role: "system", content: systemPrompt });
@@ -68,7 +95,7 @@ export function readProblemsFile(file: string, systemPrompt?: string, limit?: nu
   // Checked before the next line is read: jsonLines parses a line as it yields it, so a check at the top of
   // the loop would still fail `--limit 2` on a malformed line 3 the job never uses.
   if (limit === undefined || limit > 0)
-    for (const { value, line, where } of jsonLines(file, "problems")) {
+    for (const { value, line, where } of jsonLines(file, "problems", ["id"])) {
       const p = parseProblemRecord(value, where, systemPrompt, String(line));
       const first = ids.get(p.id);
       if (first !== undefined)

@@ -33,7 +33,7 @@ describe("readTeacherPromptsFile", () => {
   it("with a limit, does not read past it (a malformed line after the limit is not an error)", async () => {
     const f = await file("mal3.jsonl", `${line("a")}\n${line("b")}\n{"problemId": \n`);
     expect(readTeacherPromptsFile(f, 2).map((p) => p.problemId)).toEqual(["a", "b"]);
-    expect(() => readTeacherPromptsFile(f)).toThrow(/mal3\.jsonl:3: not valid JSON/);
+    expect(() => readTeacherPromptsFile(f)).toThrow(/mal3\.jsonl:3:15: not valid JSON/);
   });
 
   it("refuses a problems file, saying to use --problems", async () => {

@@ -86,7 +86,7 @@ export function readTeacherPromptsFile(file: string, limit?: number): TeacherPro
   const out: TeacherPromptLine[] = [];
   const ids = new Map<string, string>(); // request id -> where it was first seen
   if (limit !== undefined && limit <= 0) throw new RolloutError(`${file}: no teacher prompts in the file`);
-  for (const { value, where } of jsonLines(file, "teacher prompts")) {
+  for (const { value, where } of jsonLines(file, "teacher prompts", ["problemId"])) {
     const parsed = parseTeacherPromptLine(value, where);
     for (const r of parsed.requests) {
       const first = ids.get(r.id);

@@ -1,0 +1,78 @@
+/** The problem files users bring from elsewhere, and what ssb-rollout says about each (an inputs audit). */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseProblemRecord, readProblemsFile } from "./problems-file.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ssb-rollout-inputs-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: string | Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe("problems files from elsewhere", () => {
+  it("an id past 2^53 is refused with its digits, not rounded into a 'duplicate problem id'", () => {
+    const path = file(
+      "big.jsonl",
+      '{"id": 12345678901234567891, "question": "a"}\n{"id": 12345678901234567892, "question": "b"}\n',
+    );
+    expect(() => readProblemsFile(path)).toThrow(
+      `${path}:1: field "id" is the integer 12345678901234567891 (read as 12345678901234567000), too large for a JSON number to hold exactly (past 2^53, JSON readers round it); write it as a string: "id": "12345678901234567891"`,
+    );
+    expect(() => parseProblemRecord({ id: 2 ** 53, question: "a" }, "p:1")).toThrow(
+      /^p:1: field "id" is the integer 9007199254740992/,
+    );
+    expect(parseProblemRecord({ id: 2 ** 53 - 1, question: "a" }, "p:1").id).toBe("9007199254740991");
+  });
+
+  it("a non-integer id is refused, as ssb-curate refuses it", () => {
+    expect(() => parseProblemRecord({ id: 1.5, question: "a" }, "p:2")).toThrow(
+      'p:2: field "id" is the number 1.5: an id must be a non-empty string or a whole number (write it as a string, "id": "1.5", to keep it)',
+    );
+  });
+
+  it("a UTF-16 file (PowerShell's >) is named as such", () => {
+    const path = file("u16.jsonl", Buffer.from('\uFEFF{"id": "a", "question": "q"}\r\n', "utf16le"));
+    expect(() => readProblemsFile(path)).toThrow(`${path}: the file is UTF-16, not UTF-8`);
+  });
+
+  it("a byte-order mark in the middle (files joined with cat) is skipped", () => {
+    const path = file(
+      "cat.jsonl",
+      '\uFEFF{"id": "a", "question": "q"}\n\uFEFF{"id": "b", "question": "q"}\n',
+    );
+    expect(readProblemsFile(path).map((p) => p.id)).toEqual(["a", "b"]);
+  });
+
+  it("a JSON array or a pretty-printed file is said to be not JSON Lines; NaN is named", () => {
+    const array = file("a.json", '[{"id": "a", "question": "q"}]\n');
+    expect(() => readProblemsFile(array)).toThrow(
+      /a\.json:1: expected a JSON object, found an array; .*not JSON Lines.*jq -c '\.\[\]'/,
+    );
+    const pretty = file("p.json", '[\n  {"id": "a", "question": "q"}\n]\n');
+    expect(() => readProblemsFile(pretty)).toThrow(
+      /p\.json:1:2: not valid JSON .*not JSON Lines \(one JSON object per line\)/,
+    );
+    const nan = file("nan.jsonl", '{"id": "a", "question": "q", "answer": NaN}\n');
+    expect(() => readProblemsFile(nan)).toThrow(
+      /nan\.jsonl:1:\d+: not valid JSON \(.*NaN is not JSON: Python's json writes it/,
+    );
+  });
+
+  it("MATH's and AIME's fields are named, with the renaming", () => {
+    expect(() =>
+      parseProblemRecord({ problem: "p", solution: "s", answer: "2" }, "m:1", undefined, "1"),
+    ).toThrow(
+      `m:1: needs "question" (string), "messages" or "promptIds"; this record has "problem", "solution", "answer" (MATH's fields): rename "problem" to "question"`,
+    );
+    expect(() =>
+      parseProblemRecord({ ID: "2024-I-1", Problem: "p", Answer: 204 }, "a:1", undefined, "1"),
+    ).toThrow(
+      /this record has "ID", "Problem", "Answer" \(AIME's fields as on the Hugging Face Hub\): rename "ID" to "id", "Problem" to "question"/,
+    );
+  });
+});
