@@ -243,6 +243,16 @@ describe("config", () => {
     expect(() => loadConfig(bad)).toThrow(`${bad}:1:7: field "seed"`);
   });
 
+  it("refuses a UTF-16 config (PowerShell's > and Out-File), YAML or JSON, naming the encoding", () => {
+    const dir = tmp();
+    for (const name of ["run.yaml", "run.json"]) {
+      const file = path.join(dir, name);
+      const text = name.endsWith(".yaml") ? "seed: 4\n" : '{"seed": 4}\n';
+      writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
+      expect(() => loadConfig(file)).toThrow(`${file}: the file is UTF-16, not UTF-8`);
+    }
+  });
+
   it("deepMerge replaces arrays and scalars, merges objects", () => {
     expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] } })).toEqual({
       a: { b: 1, c: [3] },

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseJsonFile, stripBom } from "@ssb/durable-files";
+import { looksLikeUtf16, parseJsonFile, stripBom, utf16Error } from "@ssb/durable-files";
 import { parseDocument } from "yaml";
 import type { ZodError } from "zod";
 import { crossFieldIssues } from "./config-bounds.js";
@@ -109,10 +109,13 @@ export function parseConfigText(raw: string, file: string): unknown {
 export function readConfigFile(file: string): { value: unknown; source: ConfigSource } {
   let text: string;
   try {
-    text = stripBom(readFileSync(file, "utf8"));
+    text = readFileSync(file, "utf8");
   } catch (e) {
     throw new ConfigError(`${file}: cannot read config (${e instanceof Error ? e.message : String(e)})`);
   }
+  // Read as UTF-8, a UTF-16 file (PowerShell's > and Out-File) is YAML of one odd scalar: "expected a mapping".
+  if (looksLikeUtf16(text)) throw new ConfigError(utf16Error(file).message);
+  text = stripBom(text);
   return { value: parseConfigText(text, file), source: writtenSource(text, file) };
 }
 
