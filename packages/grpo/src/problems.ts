@@ -1,7 +1,7 @@
 /** GRPO problems: id, question, gold answer — from a JSONL file (one problem per line) or built in code. */
 import { readFileSync } from "node:fs";
 import { parseProblem } from "@ssb/curation";
-import { stripBom } from "@ssb/durable-files";
+import { parseJsonlLine } from "@ssb/durable-files";
 
 export interface GrpoProblem {
   id: string;
@@ -30,18 +30,15 @@ function readProblemsText(file: string): string {
 export function readProblems(file: string): GrpoProblem[] {
   const out: GrpoProblem[] = [];
   const seen = new Set<string>();
-  // A leading byte-order mark (Windows editors) is not part of the first problem.
-  stripBom(readProblemsText(file))
+  // Lines as @ssb/durable-files reads input lines: a byte-order mark on any line skipped (files joined with
+  // `cat`), a UTF-16 file, a JSON array or pretty-printed file and Python's NaN named as such, and an id or
+  // gold past 2^53 (JSON.parse would round it) refused saying to write it as a string.
+  readProblemsText(file)
     .split("\n")
     .forEach((line, i) => {
       if (line.trim() === "") return;
       const where = `${file}:${i + 1}`;
-      let record: unknown;
-      try {
-        record = JSON.parse(line);
-      } catch (error) {
-        throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
-      }
+      const record = parseJsonlLine(line, file, i + 1, { object: false, exactFields: ["id", "answer"] });
       const { id, question, answer } = parseProblem(record, where, String(i + 1));
       if (seen.has(id)) throw new Error(`${where}: "id" ${JSON.stringify(id)} appears twice`);
       seen.add(id);
