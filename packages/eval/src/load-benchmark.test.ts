@@ -74,7 +74,7 @@ describe("custom benchmarks", () => {
 
   it("names file, line and field in errors", () => {
     expect(() => parseBenchmarkText('{"id":1,"q":"x","a":"1"}\n{oops\n', spec, "x.jsonl")).toThrow(
-      /^x\.jsonl:2: not valid JSON/,
+      /^x\.jsonl:2:2: not valid JSON/,
     );
     expect(() => parseBenchmarkText('{"id":1,"a":"1"}\n', spec, "x.jsonl")).toThrow(
       'x.jsonl:1: field "q" (question)',

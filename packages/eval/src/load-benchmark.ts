@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { stripBom } from "@ssb/durable-files";
+import { fieldRenameHint, parseJsonlLine } from "@ssb/durable-files";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, goldAnswer } from "./benchmarks.js";
 import { packageDataDir } from "./data-dir.js";
 import type { Problem } from "./types.js";
@@ -40,32 +40,38 @@ export function resolveBenchmark(benchmark: string | BenchmarkSpec): BenchmarkSp
   return spec;
 }
 
+/** The other way to a file with other field names: a benchmark spec that names them. */
+const SPEC_FIELDS = '; or name its fields in a benchmark spec ("questionField", "answerField", "idField")';
+
 /** Parse JSONL text into problems following a spec; `file` is used in error messages. */
 export function parseBenchmarkText(text: string, spec: BenchmarkSpec, file: string): Problem[] {
   const problems: Problem[] = [];
   const seen = new Map<string, number>();
-  // A byte-order mark before the first line is not part of its JSON.
-  const lines = stripBom(text).split("\n");
+  // Lines as @ssb/durable-files reads input lines: a byte-order mark on any line skipped (files joined with
+  // `cat`); a UTF-16 file, a JSON array or pretty-printed file and Python's NaN named; an id or gold past 2^53
+  // (JSON.parse would round it: a right reply graded wrong, two ids one) refused, to be written as a string.
+  const exactFields = [spec.answerField, ...(spec.idField === undefined ? [] : [spec.idField])];
+  // Fields named otherwise (MATH's "problem", AIME's "Problem" on the Hub) are named with the renaming.
+  const wanted: Record<string, string[]> = {
+    ...(spec.idField === undefined ? {} : { [spec.idField]: ["id"] }),
+    [spec.questionField]: ["question", "problem"],
+    [spec.answerField]: ["answer"],
+  };
+  const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
     if (line.trim() === "") continue;
     const where = `${file}:${i + 1}`;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (error) {
-      throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
-    }
-    if (typeof row !== "object" || row === null || Array.isArray(row))
-      throw new Error(`${where}: expected a JSON object`);
-    const o = row as Record<string, unknown>;
+    const o = parseJsonlLine(line, file, i + 1, { exactFields }) as Record<string, unknown>;
     const question = o[spec.questionField];
     if (typeof question !== "string" || question.trim() === "") {
-      throw new Error(`${where}: field "${spec.questionField}" (question) must be a non-empty string`);
+      const hint = question === undefined ? `; ${fieldRenameHint(o, wanted)}${SPEC_FIELDS}` : "";
+      throw new Error(`${where}: field "${spec.questionField}" (question) must be a non-empty string${hint}`);
     }
     const rawAnswer = o[spec.answerField];
     if (typeof rawAnswer !== "string" && typeof rawAnswer !== "number") {
-      throw new Error(`${where}: field "${spec.answerField}" (answer) must be a string or number`);
+      const hint = rawAnswer === undefined ? `; ${fieldRenameHint(o, wanted)}${SPEC_FIELDS}` : "";
+      throw new Error(`${where}: field "${spec.answerField}" (answer) must be a string or number${hint}`);
     }
     const format = spec.goldFormat ?? "plain";
     const answer = goldAnswer(String(rawAnswer), format);

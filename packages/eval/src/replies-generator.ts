@@ -3,9 +3,8 @@
  * `problemId`, `sampleIndex`, `text`, and optionally `tokens`, `finishReason` and `benchmark`. Lets eval grade and
  * report generations it did not make, with the same records, metrics and reports.
  */
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { stripBom } from "@ssb/durable-files";
+import { createHash, type Hash } from "node:crypto";
+import { parseJsonlLine, textFileLines } from "@ssb/durable-files";
 import type { BenchmarkNeeds, GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
 
 interface Reply {
@@ -100,19 +99,28 @@ export function repliesCoverageError(
   return `${path}: no reply for ${missing} of the ${total} samples this run needs (the first: ${first})${hint}`;
 }
 
-export function loadRepliesGenerator(path: string, options: { modelId?: string } = {}): SampleGenerator {
+/**
+ * The replies of the file at `path`, keyed by benchmark, problem id and sample index; `hash` sees its bytes.
+ * Read line by line (a file past V8's 512 MiB string limit too), each line as @ssb/durable-files reads input
+ * lines: a byte-order mark on any line skipped, a UTF-16 file, a JSON array or pretty-printed file, a line
+ * that is not an object and Python's NaN named, and a problemId past 2^53 (JSON.parse would round it, and
+ * the reply would answer another problem) refused, to be written as a string.
+ */
+function readReplies(path: string, hash: Hash): Map<string, Reply> {
   const replies = new Map<string, Reply>();
-  const bytes = readFileSync(path);
-  const lines = stripBom(bytes.toString("utf8")).split("\n");
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    const where = `${path}:${i + 1}`;
-    let o: Record<string, unknown>;
+  const lines = textFileLines(path, (bytes) => hash.update(bytes)); // opens the file on the first next()
+  while (true) {
+    let next: IteratorResult<{ text: string; line: number }>;
     try {
-      o = JSON.parse(line) as Record<string, unknown>;
+      next = lines.next();
     } catch (error) {
-      throw new Error(`${where}: not valid JSON (${(error as Error).message})`);
+      throw new Error(`${path}: cannot read the replies (${(error as Error).message})`);
     }
+    if (next.done) return replies;
+    const { text, line } = next.value;
+    if (text.trim() === "") continue;
+    const where = `${path}:${line}`;
+    const o = parseJsonlLine(text, path, line, { exactFields: ["problemId"] }) as Record<string, unknown>;
     if (typeof o.problemId !== "string" && typeof o.problemId !== "number")
       throw new Error(`${where}: field "problemId" must be a string`);
     if (typeof o.sampleIndex !== "number" || !Number.isInteger(o.sampleIndex))
@@ -139,7 +147,36 @@ export function loadRepliesGenerator(path: string, options: { modelId?: string }
       );
     }
     replies.set(key, { text: o.text, tokens, finishReason });
+  }
+}
+
+/**
+ * ssb-eval names a problem of a file without ids `line-N`, ssb-rollout, ssb-curate and ssb-grpo name it `N`:
+ * the rollouts of an id-less custom benchmark match none of its problems. The names stay as they are (runs
+ * and replies files already hold them, and resume matches by them); when the replies hold the bare numbers
+ * of the missing problems, the error says so and how to rewrite them. Empty when they do not.
+ */
+export function lineIdsHint(
+  missing: readonly { benchmark: string; problemId: string; index: number }[],
+  has: HasReply,
+): string {
+  const bare = missing.find(({ benchmark, problemId, index }) => {
+    const n = /^line-(\d+)$/.exec(problemId)?.[1];
+    return n !== undefined && has(benchmark, n, index);
   });
+  if (bare === undefined) return "";
+  const n = bare.problemId.slice("line-".length);
+  return (
+    `; the replies name problems by line number alone ("${n}", as ssb-rollout numbers a file without ids), ` +
+    `where ssb-eval names a benchmark's id-less problems "line-N" ("${bare.problemId}"): rewrite their ids ` +
+    `with jq -c '.problemId |= "line-\\(.)"' FILE > NEW`
+  );
+}
+
+export function loadRepliesGenerator(path: string, options: { modelId?: string } = {}): SampleGenerator {
+  const hash = createHash("sha256");
+  const replies = readReplies(path, hash);
+  const fingerprint = `sha256:${hash.digest("hex")}`;
   // A line with a benchmark field answers only that benchmark; a line without one answers any benchmark.
   const find = (benchmark: string, problemId: string, index: number): Reply | undefined =>
     replies.get(`${benchmark}\u0000${problemId}\u0000${index}`) ??
@@ -149,19 +186,35 @@ export function loadRepliesGenerator(path: string, options: { modelId?: string }
     // Replies are read, not sampled: temperature, top-p and the like do not apply to them.
     samples: false,
     checkCoverage(needs, n) {
-      const error = repliesCoverageError(path, needs, n, (b, id, i) => find(b, id, i) !== undefined);
-      if (error !== null) throw new Error(error);
+      const has: HasReply = (b, id, i) => find(b, id, i) !== undefined;
+      const error = repliesCoverageError(path, needs, n, has);
+      if (error === null) return;
+      const missing = needs.flatMap(({ benchmark, problemIds }) =>
+        problemIds.flatMap((problemId) =>
+          Array.from({ length: n }, (_, index) => ({ benchmark, problemId, index })).filter(
+            ({ index }) => !has(benchmark, problemId, index),
+          ),
+        ),
+      );
+      throw new Error(`${error}${lineIdsHint(missing, has)}`);
     },
     // The file's content, recorded in run.json: a rerun after the file was edited must not keep grading the
     // old replies already in records.jsonl as if they were the new ones.
-    fingerprint: `sha256:${createHash("sha256").update(bytes).digest("hex")}`,
+    fingerprint,
     fingerprintOf: `the replies file ${path}`,
     async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
       for (const prompt of request.prompts) {
         for (const sampleIndex of prompt.sampleIndices) {
           const r = find(request.benchmark, prompt.problemId, sampleIndex);
-          if (r === undefined)
-            throw new Error(`${path}: no reply for problem "${prompt.problemId}" sample ${sampleIndex}`);
+          if (r === undefined) {
+            const missing = [
+              { benchmark: request.benchmark, problemId: prompt.problemId, index: sampleIndex },
+            ];
+            const hint = lineIdsHint(missing, (b, id, i) => find(b, id, i) !== undefined);
+            throw new Error(
+              `${path}: no reply for problem "${prompt.problemId}" sample ${sampleIndex}${hint}`,
+            );
+          }
           yield { problemId: prompt.problemId, sampleIndex, ...r };
         }
       }
