@@ -1,7 +1,8 @@
 /**
- * Training settings. Defaults are the paper's (LoRA r 32 / alpha 32 / dropout 0 on all seven projections,
- * forward KL at T = 2 times T², token-level mean, AdamW lr 2e-4 with linear decay and no warmup, grad clip 1.0,
- * batch 4, 3 epochs). Partial JSON configs are merged over these defaults and checked field by field.
+ * Training settings. Defaults are the paper's where it states them (LoRA r 32 / alpha 32 on all seven
+ * projections, forward KL at T = 2 times T², token-level mean, AdamW lr 2e-4, batch 4, 3 epochs) and
+ * transformers' TrainingArguments defaults where it does not (dropout 0, linear decay, no warmup, grad clip
+ * 1.0). Partial JSON configs are merged over these defaults and checked field by field.
  */
 import { PROJECTION_MODULES } from "@ssb/model";
 import type { AdamWOptions } from "./adamw.js";
