@@ -75,7 +75,20 @@ describe("readJsonl on a bad path or line", () => {
 
   it("names file:line of a line that is not JSON", async () => {
     const file = pairsFile([pair("p0"), '{"problemId": "p1",']);
-    await expect(readJsonl(file)).rejects.toThrow(`${file}:2: invalid JSON`);
+    await expect(readJsonl(file)).rejects.toThrow(`${file}:2:20: not valid JSON`);
+  });
+
+  it("reads the files users bring as every ssb reader does: joined files, UTF-16, int64 ids", async () => {
+    // Two files joined with cat: the second one's byte-order mark starts a line in the middle.
+    const joined = pairsFile([pair("p0"), `\uFEFF${pair("p1")}`]);
+    expect((await readJsonl(joined)).map((r) => r.record.problemId)).toEqual(["p0", "p1"]);
+    const utf16 = path.join(tempDir(), "pairs.jsonl");
+    writeFileSync(utf16, Buffer.from(`\uFEFF${pair("p0")}\n`, "utf16le"));
+    await expect(readJsonl(utf16)).rejects.toThrow(`${utf16}: the file is UTF-16, not UTF-8`);
+    const big = pairsFile([pair("p0").replace('"problemId":"p0"', '"problemId":12345678901234567891')]);
+    await expect(readJsonl(big)).rejects.toThrow(
+      /field "problemId" is the integer 12345678901234567891 .*write it as a string/,
+    );
   });
 });
 

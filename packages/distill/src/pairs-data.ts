@@ -4,8 +4,8 @@
  * inference); `raw` is the reference code's plain `system + " " + question` text. The reply is the teacher's
  * own sampled ids (never re-tokenised), and every reply row must have a logit row with the same target id.
  */
-import { readFile } from "node:fs/promises";
-import { stripBom } from "@ssb/durable-files";
+import { statSync } from "node:fs";
+import { parseJsonlLine, textFileLines } from "@ssb/durable-files";
 import { type LogitStore, topkLogitsAsFloat32 } from "@ssb/logit-store";
 import type { ChatMessage, ModelTokenizer } from "@ssb/model";
 import { exampleFromPromptAndReply, type TeacherRows, type TrainingExample } from "./training-example.js";
@@ -77,38 +77,31 @@ function messagesOf(value: unknown, file: string, line: number, field: string): 
   });
 }
 
-/** The file's text; a folder or a missing file is named as such rather than as a bare EISDIR / ENOENT. */
-async function readDataFile(file: string): Promise<string> {
+/** A folder or a missing file named as such rather than as a bare EISDIR / ENOENT, before any line is read. */
+function checkDataFile(file: string): void {
   try {
-    return await readFile(file, "utf8");
+    if (statSync(file).isDirectory()) throw new Error(`${file}: is a directory, expected a JSONL file`);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EISDIR") throw new Error(`${file}: is a directory, expected a JSONL file`);
     if (code === "ENOENT") throw new Error(`${file}: no such file`);
+    if (code === undefined) throw error;
     throw new Error(`${file}: cannot read (${error instanceof Error ? error.message : String(error)})`);
   }
 }
 
-/** JSONL lines as objects, with file:line errors. */
+/**
+ * JSONL lines as objects, with file:line errors: @ssb/durable-files' line reader, as every ssb input file is
+ * read (a byte-order mark on any line skipped, UTF-16 and JSON documents refused saying what they are, an id
+ * past 2^53 refused with its digits). Read in chunks, so a pairs file past V8's 512 MiB string limit loads.
+ */
 export async function readJsonl(file: string): Promise<{ line: number; record: Record<string, unknown> }[]> {
-  // A leading byte-order mark (Windows editors) is not part of the first record.
-  const text = stripBom(await readDataFile(file));
+  checkDataFile(file);
   const out: { line: number; record: Record<string, unknown> }[] = [];
-  text.split("\n").forEach((raw, i) => {
-    if (raw.trim() === "") return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch (error) {
-      throw new Error(
-        `${file}:${i + 1}: invalid JSON (${error instanceof Error ? error.message : String(error)})`,
-      );
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new Error(`${file}:${i + 1}: expected a JSON object`);
-    }
-    out.push({ line: i + 1, record: parsed as Record<string, unknown> });
-  });
+  for (const { text, line } of textFileLines(file)) {
+    if (text.trim() === "") continue;
+    const record = parseJsonlLine(text, file, line, { exactFields: ["problemId", "id"] });
+    out.push({ line, record: record as Record<string, unknown> });
+  }
   return out;
 }
 
