@@ -176,6 +176,7 @@ describe("generation config", () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
+  // Qwen2.5-0.5B-Instruct's generation_config.json as the Hub has it (repetition_penalty 1.1, not 1.05).
   it("reads Qwen2.5-Instruct's sampling defaults", () => {
     const model = parseModelConfig(qwen25Config, "config.json");
     const generation = parseGenerationConfig(
@@ -184,7 +185,7 @@ describe("generation config", () => {
         pad_token_id: 151643,
         do_sample: true,
         eos_token_id: [151645, 151643],
-        repetition_penalty: 1.05,
+        repetition_penalty: 1.1,
         temperature: 0.7,
         top_p: 0.8,
         top_k: 20,
@@ -201,7 +202,7 @@ describe("generation config", () => {
       temperature: 0.7,
       topK: 20,
       topP: 0.8,
-      repetitionPenalty: 1.05,
+      repetitionPenalty: 1.1,
       maxNewTokens: null,
       maxLength: null,
     });
