@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { EXPORT_LOCK_FILE } from "@ssb/model";
@@ -78,6 +78,39 @@ describe("ssb subcommands", () => {
     expect(await main(["export-onnx", "--model", testModelDir(), "--out", out], c.io)).toBe(0);
     expect(existsSync(path.join(out, "model.onnx"))).toBe(true);
     expect(existsSync(path.join(out, "tokenizer.json"))).toBe(true);
+    // It said only {"files": [config and tokenizer names], "seconds"}: not the model it wrote, nor its size.
+    const summary = JSON.parse(c.out());
+    expect(summary.files[0]).toEqual({
+      name: "model.onnx",
+      bytes: statSync(path.join(out, "model.onnx")).size,
+    });
+    expect(summary.files.map((f: { name: string }) => f.name)).toContain("tokenizer.json");
+    expect(summary).toMatchObject({
+      layers: expect.any(Number),
+      variant: "plain",
+      nodes: expect.any(Number),
+    });
+    expect(c.err()).toMatch(/^export-onnx: .* -> /m);
+    expect(c.err()).toMatch(/model\.onnx \(\d+\.\d MB\)\n.*, \d+ layers, variant plain, \d+ nodes/);
+  });
+
+  it("export-onnx takes ssb-export-onnx's --external-data, --weights and --dtype", async () => {
+    const c = capture();
+    const out = path.join(dir, "onnx-external");
+    const args = ["export-onnx", "--model", testModelDir(), "--out", out, "--external-data", "always"];
+    expect(await main([...args, "--weights", "model.safetensors", "--dtype", "f32"], c.io)).toBe(0);
+    const summary = JSON.parse(c.out());
+    expect(summary.files[1]).toEqual({
+      name: "model.onnx.data",
+      bytes: statSync(path.join(out, "model.onnx.data")).size,
+    });
+    expect(c.err()).toMatch(/external data model\.onnx\.data \d+\.\d MB/);
+    const bad = capture();
+    expect(await main([...args.slice(0, 5), "--external-data", "sometimes"], bad.io)).toBe(2);
+    expect(bad.err()).toMatch(/--external-data: auto, always or never, got "sometimes"/);
+    const f16 = capture();
+    expect(await main([...args.slice(0, 5), "--dtype", "f16"], f16.io)).toBe(2);
+    expect(f16.err()).toMatch(/--dtype: only f32 is supported/);
   });
 
   it("export-onnx words the model package's refusals of --out with its own flags, writing nothing", async () => {

@@ -2,14 +2,21 @@
  * The per-stage subcommands. Each is a thin layer over a package's public API (or its exported CLI):
  * `rollout` is @ssb/rollout's own CLI; the others parse flags and call the same stage functions `ssb run` uses.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import { checkPath } from "@ssb/cli-kit";
+import { checkPath, type ProgressBar } from "@ssb/cli-kit";
 import { resolveTrainConfig, runTraining, type TrainConfig, type TrainConfigInput } from "@ssb/distill";
-import { ExportOutBusyError, ExportOutConflictError, ExportOutNotFolderError, exportOnnx } from "@ssb/model";
+import {
+  type ExportOnnxOptions,
+  type ExportOnnxResult,
+  ExportOutBusyError,
+  ExportOutConflictError,
+  ExportOutNotFolderError,
+  exportOnnx,
+} from "@ssb/model";
 import { type CliIo as RolloutCliIo, runCli as runRolloutCli } from "@ssb/rollout";
 import { runCli as runVerifyCli, verifyHelp } from "@ssb/verifier";
 import {
@@ -26,7 +33,7 @@ import { DEFAULT_CONFIG } from "./default-config.js";
 import { ConfigError, deepMerge, loadConfig, readConfigFile, resolveConfig } from "./load-config.js";
 import { ensureOnnxExport, resolveModelDir } from "./model-files.js";
 import { checkOutputAgainstInputs, type NamedPath } from "./output-paths.js";
-import type { Reporter } from "./reporter.js";
+import { type Reporter, warnLine } from "./reporter.js";
 import { runCurateStage } from "./stage-curate.js";
 import { runEvalStage } from "./stage-eval.js";
 
@@ -458,10 +465,21 @@ export async function verifyCommand(argv: string[], io: VerifyIo): Promise<numbe
   return runVerifyCli(argv, { stdin: process.stdin, stdout, stderr: io.stderr }, "ssb verify");
 }
 
-export const EXPORT_USAGE = `Usage: ssb export-onnx --model DIR --out DIR [--adapter DIR] [--variant plain|contrib]
+export const EXPORT_USAGE = `Usage: ssb export-onnx --model DIR --out DIR [options]
 
 Export a Hugging Face checkpoint (optionally with a PEFT LoRA adapter merged) to an ONNX decoder-with-past
-(@ssb/model), ready for ssb rollout / ONNX Runtime.
+(@ssb/model, as its ssb-export-onnx), ready for ssb rollout / ONNX Runtime. Progress and a summary go to
+stderr; stdout gets one JSON object: the files written with their sizes, layers, variant, node count.
+
+Options:
+  --model DIR          checkpoint folder (config.json + model.safetensors or sharded index), or "default"
+  --out DIR            output folder: model.onnx (+ model.onnx.data), config and tokenizer files
+  --adapter DIR        PEFT LoRA adapter to merge into the weights before export
+  --variant V          plain (standard ONNX ops; default) or contrib (ONNX Runtime fused kernels; faster on CPU)
+  --dtype f32          weight type in the graph (only f32 today)
+  --external-data M    auto (default: external above 1.8 GB), always, or never
+  --weights FILE       a safetensors file inside --model to read instead of the default
+  -h, --help           show this help
 `;
 
 const EXPORT_OPTIONS = {
@@ -469,8 +487,13 @@ const EXPORT_OPTIONS = {
   out: { type: "string" },
   adapter: { type: "string" },
   variant: { type: "string" },
+  dtype: { type: "string" },
+  "external-data": { type: "string" },
+  weights: { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
+
+const EXTERNAL_DATA = { auto: "auto", always: true, never: false } as const;
 
 export async function exportCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values, tokens } = parseCommandLine(
@@ -486,17 +509,96 @@ export async function exportCommand(argv: string[], io: CommandIo): Promise<numb
   const variant = values.variant ?? "plain";
   if (variant !== "plain" && variant !== "contrib")
     throw new UsageError(`--variant: plain or contrib, got "${variant}"`);
+  const dtype = values.dtype ?? "f32";
+  if (dtype !== "f32") throw new UsageError(`--dtype: only f32 is supported, got "${dtype}"`);
+  const externalFlag = values["external-data"] ?? "auto";
+  if (!Object.hasOwn(EXTERNAL_DATA, externalFlag))
+    throw new UsageError(`--external-data: auto, always or never, got "${externalFlag}"`);
+  const externalData = EXTERNAL_DATA[externalFlag as keyof typeof EXTERNAL_DATA];
   const modelDir = resolveModelDir(need(values, "model"));
   const outDir = need(values, "out");
   const adapterDir = values.adapter === undefined ? undefined : pathFlag("adapter", values.adapter, "folder");
-  let result: Awaited<ReturnType<typeof exportOnnx>>;
+  const options: ExportOnnxOptions = { modelDir, outDir, variant, dtype, externalData };
+  if (adapterDir) options.adapterDir = adapterDir;
+  if (values.weights !== undefined) options.weightsFile = values.weights;
+  const reporter = io.reporter;
+  // A large checkpoint takes minutes; the bar says the weights are moving (as ssb-export-onnx's lines do).
+  // Started at the first weight, so that a refused --out stays the one line that says why.
+  let bar: ProgressBar | undefined;
+  options.onProgress = (done, total) => {
+    if (bar === undefined) {
+      reporter.info(`export-onnx: ${modelDir}${adapterDir ? ` + adapter ${adapterDir}` : ""} -> ${outDir}`);
+      bar = reporter.bar("export", total);
+    }
+    bar.update(done, ["weights"]);
+  };
+  options.warn = (message) => warnLine(reporter, `export-onnx: ${message}`);
+  let result: ExportOnnxResult;
   try {
-    result = await exportOnnx({ modelDir, outDir, variant, ...(adapterDir ? { adapterDir } : {}) });
+    result = await exportOnnx(options);
   } catch (error) {
     throw exportError(error);
+  } finally {
+    bar?.finish();
   }
-  io.stdout(`${JSON.stringify({ files: result.copied, seconds: result.seconds }, null, 2)}\n`);
+  for (const line of describeExport(result)) reporter.info(line);
+  io.stdout(`${JSON.stringify(exportSummary(result), null, 2)}\n`);
   return 0;
+}
+
+/** What `ssb export-onnx` prints on stdout: every file written, by name, with its size. */
+export interface ExportSummary {
+  files: { name: string; bytes: number }[];
+  architecture: string;
+  layers: number;
+  variant: string;
+  nodes: number;
+  initializers: number;
+  /** Files an earlier export into --out left that this one did not write (removed). */
+  removed: string[];
+  seconds: number;
+}
+
+export function exportSummary(result: ExportOnnxResult): ExportSummary {
+  const outDir = path.dirname(result.modelFile);
+  const files = [{ name: path.basename(result.modelFile), bytes: result.modelBytes }];
+  if (result.dataFile) files.push({ name: path.basename(result.dataFile), bytes: result.dataBytes });
+  for (const name of result.copied) files.push({ name, bytes: fileBytes(path.join(outDir, name)) });
+  return {
+    files,
+    architecture: result.config.architecture,
+    layers: result.config.numLayers,
+    variant: result.variant,
+    nodes: result.nodeCount,
+    initializers: result.initializerCount,
+    removed: result.removed,
+    seconds: Math.round(result.seconds * 10) / 10,
+  };
+}
+
+function fileBytes(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The summary as ssb-export-onnx words it (on stderr here: stdout holds the JSON). */
+export function describeExport(result: ExportOnnxResult): string[] {
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  const data = result.dataFile
+    ? `, external data ${path.basename(result.dataFile)} ${mb(result.dataBytes)}`
+    : "";
+  const lines = [
+    `${path.basename(result.modelFile)} (${mb(result.modelBytes)}${data})`,
+    `${result.config.architecture}, ${result.config.numLayers} layers, variant ${result.variant}, ` +
+      `${result.nodeCount} nodes, ${result.initializerCount} initializers, ${result.seconds.toFixed(1)} s`,
+  ];
+  if (result.copied.length > 0) lines.push(`copied: ${result.copied.join(", ")}`);
+  if (result.removed.length > 0)
+    lines.push(`removed (left by an earlier export, not in this one): ${result.removed.join(", ")}`);
+  return lines;
 }
 
 /** @ssb/model's refusals of an --out, worded with this command's flags (as its own ssb-export-onnx words them). */
