@@ -41,6 +41,7 @@ export {
 } from "./cli-flags.js";
 export { setConfigPath } from "./config-override.js";
 export { DataParallelPool, type ModelSource, parallelGradients, splitStep } from "./data-parallel.js";
+export { CORRUPT_GRADIENT_FACTOR, CorruptGradientError, createGradientGuard } from "./gradient-guard.js";
 export { type Divergence, type KdLossOptions, type KdLossParts, kdLoss } from "./kd-loss.js";
 export {
   checkLoraRank,

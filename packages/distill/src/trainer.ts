@@ -13,6 +13,7 @@ import { activeBackendName } from "./backend.js";
 import { backendChangeNote, storedBackendSpans, withBackendSpan } from "./backend-record.js";
 import { planSteps } from "./batching.js";
 import { DataParallelPool, type ModelSource, parallelGradients } from "./data-parallel.js";
+import { CorruptGradientError, createGradientGuard } from "./gradient-guard.js";
 import { initLora, loraConfigFrom, loraLayersMismatch } from "./lora.js";
 import {
   appendMetrics,
@@ -321,6 +322,7 @@ async function trainWith(options: TrainOptions, parts: TrainParts): Promise<Trai
   let savedStep = startStep;
   // The worker threads are stopped however the loop ends (an error mid-step left them running).
   try {
+    const gradientGuard = createGradientGuard();
     for (let step = startStep; step < totalSteps; step++) {
       const planned = plan[step];
       if (!planned) break;
@@ -378,6 +380,13 @@ async function trainWith(options: TrainOptions, parts: TrainParts): Promise<Trai
         progress?.done();
         await writeFile(plotFile, lossCurveSvg(readMetrics(metricsFile)));
         throw new NonFiniteLossError(step, lastCheckpoint);
+      }
+      const typicalNorm = gradientGuard.corrupt(gradNorm);
+      if (typicalNorm !== null) {
+        for (const g of grads) g.dispose();
+        progress?.done();
+        await writeFile(plotFile, lossCurveSvg(readMetrics(metricsFile)));
+        throw new CorruptGradientError(step + 1, gradNorm, typicalNorm, mainBackend, lastCheckpoint);
       }
       const maxNorm = config.optimizer.maxGradNorm;
       const clipped =

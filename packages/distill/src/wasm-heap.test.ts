@@ -39,4 +39,15 @@ describe("wasm heap guards", () => {
     expect(e.message).toMatch(/step 129: .*8 sequences x 749 tokens.*gradAccumSteps.*step-00000100/);
     expect(e.cause).toBe(abort);
   });
+
+  it("knows an out-of-bounds access as the heap running out, and at one sequence says no batch size fits", () => {
+    // What a Qwen2.5-shaped model (151,936-token vocabulary) gave at batch 1 with gradient accumulation.
+    const oob = Object.assign(new Error("memory access out of bounds"), { name: "RuntimeError" });
+    expect(isWasmAbort(oob)).toBe(true);
+    const e = wasmAbortError(oob, 1, { batch: 1, length: 251 }, null);
+    expect(e.message).toMatch(
+      /step 1: .*memory access out of bounds.*1 sequence x 251 tokens.*does not fit the wasm backend at any batch size.*tfjs-node.*no checkpoint/,
+    );
+    expect(e.message).not.toMatch(/Lower batchSize/);
+  });
 });

@@ -52,9 +52,12 @@ export function wasmHeapWarning(
   return `[distill] warning: the largest micro-batch (${shape.batch} x ${shape.length} tokens per thread) needs an estimated ${(estimate / 2 ** 30).toFixed(1)} GiB, over the wasm backend's 4 GiB heap; if training aborts, lower batchSize (keep the effective batch with gradAccumSteps) or maxLength`;
 }
 
-/** True for the RuntimeError the wasm module throws when it aborts (out of heap, in practice). */
+/**
+ * True for the RuntimeErrors the wasm module throws when it runs out of heap: an abort, or (when an
+ * allocation failed and a kernel went on with it) an access out of bounds.
+ */
 export function isWasmAbort(error: unknown): boolean {
-  return error instanceof Error && /\bAborted\(/.test(error.message);
+  return error instanceof Error && /\bAborted\(|memory access out of bounds/.test(error.message);
 }
 
 /** The error to raise instead of a wasm abort during a step. */
@@ -64,8 +67,14 @@ export function wasmAbortError(
   shape: MicroBatchShape,
   lastCheckpoint: string | null,
 ): Error {
+  const sequences = `${shape.batch} sequence${shape.batch === 1 ? "" : "s"}`;
+  // At one sequence per thread there is no smaller batch: the model (its vocabulary, in practice) is too big.
+  const fix =
+    shape.batch <= 1
+      ? "At one sequence per thread this model does not fit the wasm backend at any batch size (its LM head over a large vocabulary, in practice): lower maxLength, or train with @tensorflow/tfjs-node (CPU memory, no 4 GiB cap)"
+      : "Lower batchSize (keep the effective batch with gradAccumSteps) or maxLength, or add workers, or train with @tensorflow/tfjs-node (no 4 GiB cap)";
   return new Error(
-    `step ${step}: the tfjs wasm backend aborted (its heap is capped at 4 GiB) on a micro-batch of up to ${shape.batch} sequences x ${shape.length} tokens per thread. Lower batchSize (keep the effective batch with gradAccumSteps) or maxLength, or add workers; ${lastCheckpoint ? `resume continues from ${lastCheckpoint}` : "no checkpoint was written yet"}.`,
+    `step ${step}: the tfjs wasm backend ran out of its heap (capped at 4 GiB; ${(error as Error).message.split("\n")[0]}) on a micro-batch of up to ${sequences} x ${shape.length} tokens per thread. ${fix}; ${lastCheckpoint ? `resume continues from ${lastCheckpoint}` : "no checkpoint was written yet"}.`,
     { cause: error },
   );
 }
