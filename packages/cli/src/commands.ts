@@ -433,7 +433,8 @@ export async function evalCommand(argv: string[], io: CommandIo): Promise<number
   });
   io.stdout(
     `${JSON.stringify(
-      outcome.comparison.benchmarks.map(({ perProblem: _, ...b }) => b),
+      // Without --adapter only the base model is evaluated: its summary, as there is no comparison.
+      outcome.comparison?.benchmarks.map(({ perProblem: _, ...b }) => b) ?? outcome.base.benchmarks,
       null,
       2,
     )}\n`,

@@ -14,7 +14,8 @@ import {
 } from "./commands.js";
 import { doctorCommand } from "./doctor-command.js";
 import { ConfigError, loadConfig } from "./load-config.js";
-import { createReporter } from "./reporter.js";
+import { nothingTrainedWarning } from "./nothing-trained.js";
+import { createReporter, warnLine } from "./reporter.js";
 import { runPipeline } from "./run-pipeline.js";
 import { isStageName, STAGES } from "./stages.js";
 import { summaryJson, summaryTable } from "./summary-table.js";
@@ -105,6 +106,8 @@ async function runCommand(argv: string[], io: MainIo): Promise<number> {
     process.off("SIGTERM", onSignal);
   }
   io.stdout(values.json ? `${JSON.stringify(summaryJson(result), null, 2)}\n` : summaryTable(result));
+  const nothingTrained = nothingTrainedWarning(result.stages);
+  if (nothingTrained !== null) warnLine(reporter, nothingTrained);
   return 0;
 }
 

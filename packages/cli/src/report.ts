@@ -23,13 +23,16 @@ export interface ReportInput {
   /** Lines of run information (model, seed, config, date). */
   about: string[];
   base: RunSummary;
-  student: RunSummary;
-  comparison: RunComparison;
+  /** Null when nothing was trained: the student is the base model and was not evaluated. */
+  student: RunSummary | null;
+  comparison: RunComparison | null;
   curation: CurationSummary;
   /** Distillation metrics (empty when nothing was trained). */
   metrics: readonly StepMetrics[];
   distillNote: string;
   stages: readonly StageRecord[];
+  /** The loss plot's path beside the report (distill/loss.svg), or null / absent when there is none. */
+  lossPlot?: string | null;
 }
 
 interface Section {
@@ -44,15 +47,19 @@ const pct = (v: number) => `${formatPercent(v)}%`;
 const num = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : "n/a");
 
 function accuracySection(input: ReportInput): Section {
-  const cmp = input.comparison.benchmarks[0];
+  const cmp = input.comparison?.benchmarks[0];
   const b = input.base.benchmarks[0];
-  const s = input.student.benchmarks[0];
+  const s = input.student?.benchmarks[0];
   const notes: string[] = [];
   const rows: string[][] = [];
-  if (b && s) {
-    rows.push(["base", String(b.problems), String(b.samplesPerProblem), formatInterval(b.pass1)]);
+  if (b) rows.push(["base", String(b.problems), String(b.samplesPerProblem), formatInterval(b.pass1)]);
+  if (s)
     rows.push(["student (SSB)", String(s.problems), String(s.samplesPerProblem), formatInterval(s.pass1)]);
-  }
+  if (input.student === null)
+    notes.push(
+      "**No student:** nothing was trained (curation kept no pairs), so the student would be the base model; " +
+        "it was not evaluated a second time and there is no comparison.",
+    );
   if (cmp) {
     const p = cmp.mcnemar ? `${formatPValue(cmp.mcnemar.pValue)} (${cmp.mcnemar.method})` : "n/a (n > 1)";
     notes.push(
@@ -61,7 +68,8 @@ function accuracySection(input: ReportInput): Section {
   }
   notes.push("pass@1 in percent with 95% bootstrap confidence intervals over problems.");
   // @ssb/eval's own notes: what a "(no CI)" means, a benchmark too small for its intervals, a partial run.
-  notes.push(...summaryNotes([input.base, input.student]), ...comparisonNotes(input.comparison));
+  const runs = input.student ? [input.base, input.student] : [input.base];
+  notes.push(...summaryNotes(runs), ...(input.comparison ? comparisonNotes(input.comparison) : []));
   return {
     title: "Accuracy on the held-out problems",
     notes,
@@ -114,7 +122,7 @@ function lengthSection(input: ReportInput): Section {
     ["base", input.base],
     ["student", input.student],
   ] as const) {
-    const b = run.benchmarks[0];
+    const b = run?.benchmarks[0];
     if (!b) continue;
     rows.push([
       name,
@@ -182,7 +190,8 @@ export function renderReportMarkdown(input: ReportInput): string {
     if (s.table) out.push(markdownTable(s.table), "");
     for (const n of s.notes) out.push(n, "");
   }
-  out.push("Plots: see report.html (self-contained) and distill/loss.svg.", "");
+  // The loss plot only when training wrote one (nothing trained: there is none).
+  out.push(`Plots: see report.html (self-contained)${input.lossPlot ? ` and ${input.lossPlot}` : ""}.`, "");
   return out.join("\n");
 }
 

@@ -63,8 +63,9 @@ export interface PipelineResult {
   /** Stages this invocation ran (the rest were complete already). */
   ran: StageName[];
   base: RunSummary;
-  student: RunSummary;
-  comparison: RunComparison;
+  /** Null when nothing was trained (curation kept no pairs): the student is the base and is not evaluated. */
+  student: RunSummary | null;
+  comparison: RunComparison | null;
   curation: CurationSummary;
   report: { markdown: string; html: string };
 }
@@ -247,7 +248,7 @@ function hasFiles(dir: string): boolean {
   return existsSync(dir) && readdirSync(dir).length > 0;
 }
 
-type EvalOutcome = { base: RunSummary; student: RunSummary; comparison: RunComparison };
+type EvalOutcome = { base: RunSummary; student: RunSummary | null; comparison: RunComparison | null };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -256,7 +257,10 @@ const hasBenchmarks = (v: unknown): boolean => isObject(v) && Array.isArray(v.be
 /** eval/outcome.json, checked to be one: a damaged one names the file and the --from that redoes it. */
 function readOutcome(file: string): EvalOutcome {
   const value = readStageJson(file, "eval");
-  const bad = ["base", "student", "comparison"].find((k) => !(isObject(value) && hasBenchmarks(value[k])));
+  // student and comparison are null when nothing was trained (only the base was evaluated).
+  const bad = ["base", "student", "comparison"].find(
+    (k) => !(isObject(value) && (hasBenchmarks(value[k]) || (k !== "base" && value[k] === null))),
+  );
   if (bad !== undefined) {
     const what = isObject(value)
       ? `"${bad}" is not a run summary with "benchmarks"`
@@ -388,6 +392,10 @@ async function runLocked(
         dir: dirs.distill,
         reporter,
         progress: options.progress ?? true,
+        curation: {
+          summaryFile: path.join(dirs.curate, "summary.json"),
+          rolloutsFile: rolloutsFile(dirs.rollout),
+        },
       }),
     eval: async () => {
       const trained = readStageRecord(workDir, "distill")?.stats.trained === true;
@@ -402,12 +410,13 @@ async function runLocked(
       });
       produced.eval = evalOutcome;
       const b = evalOutcome.base.benchmarks[0];
-      const s = evalOutcome.student.benchmarks[0];
-      const d = evalOutcome.comparison.benchmarks[0];
+      const s = evalOutcome.student?.benchmarks[0];
+      const d = evalOutcome.comparison?.benchmarks[0];
       return {
         problems: b?.problems ?? 0,
         basePass1: b?.pass1 ?? null,
         studentPass1: s?.pass1 ?? null,
+        ...(evalOutcome.student === null ? { student: "not evaluated: nothing was trained" } : {}),
         difference: d?.difference ?? null,
         mcnemarP: d?.mcnemar?.pValue ?? null,
         wins: d?.wins ?? 0,
@@ -481,7 +490,7 @@ function writeReport(
   const distillNote =
     s.trained === true
       ? `LoRA student (${describeLora(s.lora)}), ${String(s.loss)}, ${String(s.pairs)} pairs, ${String(s.epochs)} epochs, batch ${String(s.batchSize)}, AdamW lr ${String(s.lr)}.`
-      : "Curation kept no pairs, so nothing was trained: the student is the base model.";
+      : `Curation kept no pairs, so nothing was trained: the student is the base model and was not evaluated${typeof s.reason === "string" ? ` (${s.reason})` : ""}.`;
   const stages = STAGES.filter((st) => st !== "report")
     .map((st) => readStageRecord(workDir, st))
     .filter((r): r is StageRecord => r !== null);
@@ -500,6 +509,7 @@ function writeReport(
     metrics,
     distillNote,
     stages,
+    lossPlot: existsSync(path.join(dirs.distill, "loss.svg")) ? "distill/loss.svg" : null,
   };
   mkdirSync(dirs.report, { recursive: true });
   const markdown = path.join(dirs.report, "report.md");

@@ -4,9 +4,11 @@
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import type { CurationSummary } from "@ssb/curation";
 import { readMetrics, resolveTrainConfig, runTraining, type TrainConfigInput } from "@ssb/distill";
 import type { PipelineConfig } from "./config-schema.js";
-import type { Reporter } from "./reporter.js";
+import { countTruncated, nothingTrainedReason } from "./nothing-trained.js";
+import { type Reporter, warnLine } from "./reporter.js";
 
 export function adapterDir(distillDir: string): string {
   return path.join(distillDir, "adapter");
@@ -40,6 +42,23 @@ export interface DistillStageInput {
   reporter: Reporter;
   /** Draw distill's own progress bar (steps, loss, tokens/s, ETA). */
   progress: boolean;
+  /** curate/summary.json and rollouts.jsonl: said, when no pair was kept, to tell why. */
+  curation?: { summaryFile: string; rolloutsFile: string };
+}
+
+/** Why curation kept nothing, from its summary and the rollouts; null when they cannot be read. */
+async function curationReason(
+  files: { summaryFile: string; rolloutsFile: string },
+  config: PipelineConfig,
+): Promise<string | null> {
+  try {
+    const curation = JSON.parse(readFileSync(files.summaryFile, "utf8")) as CurationSummary;
+    const rollouts = existsSync(files.rolloutsFile) ? await countTruncated(files.rolloutsFile) : null;
+    return nothingTrainedReason({ curation, rollouts, rolloutMaxNewTokens: config.rollout.maxNewTokens });
+  } catch {
+    // The run has already checked the summary (readCurationSummary); the reason is a courtesy.
+    return null;
+  }
 }
 
 export async function runDistillStage(input: DistillStageInput): Promise<Record<string, unknown>> {
@@ -48,10 +67,14 @@ export async function runDistillStage(input: DistillStageInput): Promise<Record<
   const trainConfig = trainConfigOf(input.config);
   const pairs = countLines(input.pairsFile);
   if (pairs === 0) {
-    reporter.info(
-      "distill: curation kept no pairs; there is nothing to train, the student is the base model",
+    const reason = input.curation ? await curationReason(input.curation, input.config) : null;
+    // A warning (shown under --quiet too): the run goes on, but its student is the base model.
+    warnLine(
+      reporter,
+      "distill: curation kept no pairs, so there is nothing to train and the student is the base model" +
+        (reason ? `: ${reason}` : ""),
     );
-    return { pairs: 0, steps: 0, trained: false };
+    return { pairs: 0, steps: 0, trained: false, ...(reason ? { reason } : {}) };
   }
   const result = await runTraining({
     modelDir: input.modelDir,

@@ -60,8 +60,9 @@ export interface EvalStageInput {
 
 export interface EvalOutcome {
   base: RunSummary;
-  student: RunSummary;
-  comparison: RunComparison;
+  /** Null when nothing was trained: the student would be the base model, evaluated a second time. */
+  student: RunSummary | null;
+  comparison: RunComparison | null;
 }
 
 async function evaluate(
@@ -97,22 +98,26 @@ async function evaluate(
 export async function runEvalStage(input: EvalStageInput): Promise<EvalOutcome> {
   mkdirSync(input.dir, { recursive: true });
   const base = await evaluate(input, "base", input.baseOnnxDir);
-  let studentOnnx = input.baseOnnxDir;
-  if (input.adapterDir !== null && existsSync(input.adapterDir)) {
+  let outcome: EvalOutcome;
+  if (input.adapterDir === null || !existsSync(input.adapterDir)) {
+    // Without an adapter the student is the base model: a second evaluation would only repeat the first (same
+    // seed, same replies) and report a difference of 0 as if it were measured.
+    input.reporter.info("eval: no adapter (nothing was trained), so only the base model is evaluated");
+    writeReports(input.dir, [base.summary]);
+    outcome = { base: base.summary, student: null, comparison: null };
+  } else {
     input.reporter.info("eval: merging the adapter into the base weights and exporting the student to ONNX");
-    studentOnnx = await ensureOnnxExport({
+    const studentOnnx = await ensureOnnxExport({
       modelDir: input.modelDir,
       adapterDir: input.adapterDir,
       outDir: path.join(input.dir, "student-onnx"),
       variant: input.config.onnxVariant,
     });
+    const student = await evaluate(input, "student", studentOnnx);
+    const comparison = compareRuns(base.records, student.records, { a: "base", b: "student" });
+    writeReports(input.dir, [base.summary, student.summary], comparison);
+    outcome = { base: base.summary, student: student.summary, comparison };
   }
-  const student = await evaluate(input, "student", studentOnnx);
-  const comparison = compareRuns(base.records, student.records, { a: "base", b: "student" });
-  writeReports(input.dir, [base.summary, student.summary], comparison);
-  writeFileAtomic(
-    path.join(input.dir, "outcome.json"),
-    `${JSON.stringify({ base: base.summary, student: student.summary, comparison }, null, 2)}\n`,
-  );
-  return { base: base.summary, student: student.summary, comparison };
+  writeFileAtomic(path.join(input.dir, "outcome.json"), `${JSON.stringify(outcome, null, 2)}\n`);
+  return outcome;
 }

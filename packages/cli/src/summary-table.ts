@@ -1,5 +1,5 @@
 /** The final table `ssb run` prints, and the JSON object `--json` prints instead. */
-import { formatInterval, type Interval } from "@ssb/eval";
+import { formatInterval, formatPercent, type Interval, type RunComparison } from "@ssb/eval";
 import type { PipelineResult } from "./run-pipeline.js";
 
 export function summaryTable(result: PipelineResult): string {
@@ -18,7 +18,11 @@ export function summaryTable(result: PipelineResult): string {
           : "nothing to train";
     if (s.stage === "eval") {
       const [base, student] = accuracies(result);
-      what = base && student ? `base ${formatInterval(base)} → student ${formatInterval(student)}` : "";
+      what = base
+        ? student
+          ? `base ${formatInterval(base)} → student ${formatInterval(student)}`
+          : `base ${formatInterval(base)}; student not evaluated (nothing trained)`
+        : "";
     }
     if (s.stage === "report") what = String(st.html);
     rows.push([s.stage, s.seconds.toFixed(1), what]);
@@ -29,13 +33,33 @@ export function summaryTable(result: PipelineResult): string {
   const lines = rows.map(([a, b, c]) =>
     `${a.padEnd(widths[0] ?? 0)}  ${b.padStart(widths[1] ?? 0)}  ${c}`.trimEnd(),
   );
-  const c = result.comparison.benchmarks[0];
-  if (c) {
-    const p = c.mcnemar ? ` (McNemar p = ${c.mcnemar.pValue.toPrecision(3)})` : "";
-    lines.push("", `student − base: ${formatInterval(c.difference)} points, 95% paired CI${p}`);
-  }
+  const difference = differenceLine(result.comparison);
+  if (difference !== null) lines.push("", difference);
+  if (result.student === null)
+    lines.push(
+      "",
+      "student − base: none: nothing was trained (curation kept no pairs), so the student is the base model " +
+        "and was not evaluated",
+    );
   lines.push(`report: ${result.report.html}`);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The paired difference. An interval whose bounds are equal (every paired resample gives the same difference:
+ * the two runs agree, or differ alike, on every problem) is no 95% interval, and is not called one.
+ */
+export function differenceLine(comparison: RunComparison | null): string | null {
+  const c = comparison?.benchmarks[0];
+  if (!c) return null;
+  const p = c.mcnemar ? `McNemar p = ${c.mcnemar.pValue.toPrecision(3)}` : "";
+  const d = c.difference;
+  if (Number.isFinite(d.lower) && d.lower === d.upper)
+    return (
+      `student − base: ${formatPercent(d.estimate)} points; no 95% paired CI (every resample of the problems ` +
+      `gives the same difference)${p ? `; ${p}` : ""}`
+    );
+  return `student − base: ${formatInterval(d)} points, 95% paired CI${p ? ` (${p})` : ""}`;
 }
 
 /**
@@ -44,12 +68,13 @@ export function summaryTable(result: PipelineResult): string {
  * differ from these in the last digit).
  */
 function accuracies(result: PipelineResult): [Interval | undefined, Interval | undefined] {
-  return [result.base.benchmarks[0]?.pass1, result.student.benchmarks[0]?.pass1];
+  return [result.base.benchmarks[0]?.pass1, result.student?.benchmarks[0]?.pass1];
 }
 
 export function summaryJson(result: PipelineResult): Record<string, unknown> {
-  const c = result.comparison.benchmarks[0];
+  const c = result.comparison?.benchmarks[0];
   const [base, student] = accuracies(result);
+  const b = result.base.benchmarks[0];
   return {
     workDir: result.workDir,
     ran: result.ran,
@@ -70,7 +95,10 @@ export function summaryJson(result: PipelineResult): Record<string, unknown> {
           losses: c.losses,
           ties: c.ties,
         }
-      : null,
+      : b
+        ? // Nothing trained: the base alone (the student is the base model and was not evaluated).
+          { problems: b.problems, base, student: null, studentSkipped: "nothing was trained" }
+        : null,
     curation: {
       problems: result.curation.problems,
       selected: result.curation.selected,
