@@ -8,7 +8,9 @@ export const DOCTOR_USAGE = `Usage: ssb doctor [--model DIR] [--json]
 
 What this machine can run, found by running it: each onnxruntime execution provider (cpu, webgpu, cuda) loads a
 model and decodes 8 greedy tokens, compared with the CPU's; each TensorFlow.js backend (tfjs-node-gpu,
-tfjs-node, wasm) is started as ssb distill starts it; a ZSTD logit store is written and read back. What fails
+tfjs-node, wasm) is started as ssb distill starts it; a ZSTD logit store is written and read back. It names
+the model (folder, parameters, hidden size, layers, vocabulary) and says whether one LoRA step of it fits the
+wasm backend's 4 GiB heap at batch 1 and 4 x 256 tokens, by distill's estimate. What fails
 says why (a library that is missing, the package to install). Exit 0 when the pipeline can run here, 1 if not.
 
   --model DIR   an ONNX folder or a Hugging Face checkpoint to probe with (default: the embedded model)

@@ -2,10 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { defaultModelDir } from "@ssb/default-model";
+import { parseModelConfig } from "@ssb/model";
 import { cudaProviderInstalled } from "@ssb/rollout";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DoctorCheck, doctorPasses, formatDoctor, runDoctor } from "./doctor.js";
+import { type DoctorCheck, doctorPasses, formatDoctor, runDoctor, trainingMemoryCheck } from "./doctor.js";
 import { type MainIo, main } from "./main.js";
+import { describeModelConfig } from "./model-summary.js";
 
 let dir: string;
 let checks: DoctorCheck[];
@@ -63,6 +66,56 @@ describe("runDoctor", () => {
     expect(doctorPasses(checks)).toBe(true);
   });
 
+  it("names the model it probed, with its size, and whether a LoRA step fits the wasm heap", () => {
+    // It never said which model it ran.
+    expect(find("model", "model")?.detail).toBe(
+      `${defaultModelDir()}: Qwen2ForCausalLM, 0.89M parameters, hidden size 128, 4 layers, vocabulary 768`,
+    );
+    expect(formatDoctor(checks)).toMatch(/\nmodel\n {4}model +\/.*: Qwen2ForCausalLM, 0\.89M parameters/);
+    expect(find("training", "memory")).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(
+        /^one LoRA step \(r=32\) x 256 tokens, estimated by @ssb\/distill's estimateStepMemory \(an estimate;.*batch 1 [\d.]+ GiB \(fits\), batch 4 [\d.]+ GiB \(fits\) against the wasm heap's 4 GiB; the wasm backend can train it$/,
+      ),
+    });
+  });
+
+  it("says a Qwen2.5-0.5B-shaped model does not fit the wasm heap and needs tfjs-node", () => {
+    const qwen = parseModelConfig(
+      {
+        architectures: ["Qwen2ForCausalLM"],
+        model_type: "qwen2",
+        hidden_size: 896,
+        intermediate_size: 4864,
+        num_hidden_layers: 24,
+        num_attention_heads: 14,
+        num_key_value_heads: 2,
+        hidden_act: "silu",
+        max_position_embeddings: 32768,
+        rms_norm_eps: 1e-6,
+        rope_theta: 1000000,
+        tie_word_embeddings: true,
+        vocab_size: 151936,
+        eos_token_id: 151645,
+      },
+      "config.json",
+    );
+    expect(describeModelConfig(qwen)).toBe(
+      "Qwen2ForCausalLM, 494.0M parameters, hidden size 896, 24 layers, vocabulary 151,936",
+    );
+    const without = trainingMemoryCheck(qwen, false);
+    expect(without.ok).toBe(false);
+    expect(without.detail).toMatch(
+      /batch 1 [\d.]+ GiB \(over\), batch 4 [\d.]+ GiB \(over\) against the wasm heap's 4 GiB; too big for the wasm backend at any batch: training needs tfjs-node \(no 4 GiB cap; tfjs-node is not installed here\)$/,
+    );
+    expect(trainingMemoryCheck(qwen, true)).toMatchObject({ ok: true });
+    // Two layers (the audit's stand-in): batch 1 fits by the estimate, batch 4 does not.
+    const twoLayers = { ...qwen, numLayers: 2 };
+    expect(trainingMemoryCheck(twoLayers, false).detail).toMatch(
+      /batch 1 [\d.]+ GiB \(fits\), batch 4 [\d.]+ GiB \(over\).*on wasm train at batchSize 1 \(gradAccumSteps keeps the effective batch\), or with tfjs-node/,
+    );
+  });
+
   it("says what is missing for the providers and backends this machine lacks", () => {
     if (!cudaProviderInstalled())
       expect(find("generation", "cuda")).toMatchObject({
@@ -78,7 +131,9 @@ describe("runDoctor", () => {
       });
     // Every check has a verdict line; native errors' line breaks are folded into it.
     const text = formatDoctor(checks);
-    expect(text.split("\n").filter((l) => /^ {2}[✓✗]/.test(l))).toHaveLength(checks.length - 1);
+    expect(text.split("\n").filter((l) => /^ {2}[✓✗]/.test(l))).toHaveLength(
+      checks.filter((c) => c.ok !== null).length,
+    );
     for (const c of checks) expect(c.detail).not.toMatch(/\n/);
   });
 

@@ -10,10 +10,13 @@ import path from "node:path";
 import { defaultModelDir } from "@ssb/default-model";
 import { type BackendPreference, selectBackend } from "@ssb/distill";
 import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
-import { exportOnnx } from "@ssb/model";
+import { exportOnnx, loadModelConfig, type ModelConfig } from "@ssb/model";
 import { type ExecutionProviderName, Generator, onnxRuntimeInfo, resolveModelFile } from "@ssb/rollout";
+import { DEFAULT_CONFIG } from "./default-config.js";
+import { describeModelConfig, formatGiB, loraStepBytes, WASM_HEAP_BYTES } from "./model-summary.js";
+import { trainConfigOf } from "./stage-distill.js";
 
-export type DoctorArea = "machine" | "generation" | "training" | "logit store";
+export type DoctorArea = "machine" | "model" | "generation" | "training" | "logit store";
 
 export interface DoctorCheck {
   area: DoctorArea;
@@ -126,6 +129,66 @@ async function generationChecks(options: DoctorOptions, tmp: string): Promise<Do
   return checks;
 }
 
+/** The probed model's folder and size, from its config.json (an ONNX export carries the checkpoint's). */
+async function modelCheck(dir: string): Promise<{ check: DoctorCheck; config: ModelConfig | null }> {
+  try {
+    const config = await loadModelConfig(dir);
+    return {
+      check: { area: "model", name: "model", ok: null, detail: `${dir}: ${describeModelConfig(config)}` },
+      config,
+    };
+  } catch (error) {
+    return {
+      check: {
+        area: "model",
+        name: "model",
+        ok: null,
+        detail: `${dir}: no readable config.json (${oneLine(error)})`,
+      },
+      config: null,
+    };
+  }
+}
+
+/** Tokens per sequence the memory check assumes (distill's README table uses the same). */
+const MEMORY_CHECK_TOKENS = 256;
+
+/**
+ * Whether one LoRA step of the probed model fits the wasm backend's heap, by distill's estimate, at batch 1
+ * and at `ssb run`'s default batch; ok unless neither fits and no tfjs-node backend started here.
+ */
+export function trainingMemoryCheck(config: ModelConfig, tfjsNode: boolean): DoctorCheck {
+  const train = trainConfigOf(DEFAULT_CONFIG);
+  const rank = train.lora.r;
+  const batches = [...new Set([1, train.batchSize])];
+  const sizes = batches.map((batch) => ({
+    batch,
+    bytes: loraStepBytes(config, batch, MEMORY_CHECK_TOKENS, rank),
+  }));
+  const fits = sizes.filter((s) => s.bytes <= WASM_HEAP_BYTES);
+  const listed = sizes
+    .map((s) => `batch ${s.batch} ${formatGiB(s.bytes)} (${s.bytes <= WASM_HEAP_BYTES ? "fits" : "over"})`)
+    .join(", ");
+  const node = tfjsNode ? "tfjs-node started here" : "tfjs-node is not installed here";
+  let verdict: string;
+  if (fits.length === sizes.length) verdict = "the wasm backend can train it";
+  else if (fits.length > 0)
+    verdict =
+      `on wasm train at batchSize ${fits[fits.length - 1]?.batch} (gradAccumSteps keeps the effective batch), ` +
+      `or with tfjs-node (no 4 GiB cap; ${node})`;
+  else
+    verdict = `too big for the wasm backend at any batch: training needs tfjs-node (no 4 GiB cap; ${node})`;
+  return {
+    area: "training",
+    name: "memory",
+    ok: fits.length > 0 || tfjsNode,
+    detail:
+      `one LoRA step (r=${rank}) x ${MEMORY_CHECK_TOKENS} tokens, estimated by @ssb/distill's ` +
+      `estimateStepMemory (an estimate; it leaves out XNNPACK's weight copies and heap fragmentation): ` +
+      `${listed} against the wasm heap's 4 GiB; ${verdict}`,
+  };
+}
+
 async function trainingChecks(options: DoctorOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const quiet = (): void => undefined;
@@ -183,8 +246,18 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
   const tmp = mkdtempSync(path.join(os.tmpdir(), "ssb-doctor-"));
   try {
     const checks: DoctorCheck[] = [machineCheck()];
+    // Named first: every later line is about this model (it said nothing of which one it probed).
+    const model = await modelCheck(path.resolve(options.model ?? defaultModelDir()));
+    checks.push(model.check);
     checks.push(...(await generationChecks(options, tmp)));
-    checks.push(...(await trainingChecks(options)));
+    const training = await trainingChecks(options);
+    checks.push(...training);
+    if (model.config !== null) {
+      const tfjsNode = training.some(
+        (c) => c.ok === true && (c.name === "tfjs-node" || c.name === "tfjs-node-gpu"),
+      );
+      checks.push(trainingMemoryCheck(model.config, tfjsNode));
+    }
     options.onCheck?.("logit store: zstd");
     checks.push(await logitStoreCheck(tmp));
     return checks;
