@@ -13,7 +13,7 @@ import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
 import { exportOnnx, loadModelConfig, type ModelConfig } from "@ssb/model";
 import { type ExecutionProviderName, Generator, onnxRuntimeInfo, resolveModelFile } from "@ssb/rollout";
 import { DEFAULT_CONFIG } from "./default-config.js";
-import { describeModelConfig, formatGiB, loraStepBytes, WASM_HEAP_BYTES } from "./model-summary.js";
+import { describeModelConfig, formatGiB, WASM_HEAP_BYTES, wasmStepBytes } from "./model-summary.js";
 import { trainConfigOf } from "./stage-distill.js";
 
 export type DoctorArea = "machine" | "model" | "generation" | "training" | "logit store";
@@ -163,7 +163,7 @@ export function trainingMemoryCheck(config: ModelConfig, tfjsNode: boolean): Doc
   const batches = [...new Set([1, train.batchSize])];
   const sizes = batches.map((batch) => ({
     batch,
-    bytes: loraStepBytes(config, batch, MEMORY_CHECK_TOKENS, rank),
+    bytes: wasmStepBytes(config, { batch, length: MEMORY_CHECK_TOKENS, loraRank: rank }),
   }));
   const fits = sizes.filter((s) => s.bytes <= WASM_HEAP_BYTES);
   const listed = sizes
@@ -184,7 +184,7 @@ export function trainingMemoryCheck(config: ModelConfig, tfjsNode: boolean): Doc
     ok: fits.length > 0 || tfjsNode,
     detail:
       `one LoRA step (r=${rank}) x ${MEMORY_CHECK_TOKENS} tokens, estimated by @ssb/distill's ` +
-      `estimateStepMemory (an estimate; it leaves out XNNPACK's weight copies and heap fragmentation): ` +
+      `estimateStepMemory + the LM head's packed copy (an estimate; heap fragmentation is not counted): ` +
       `${listed} against the wasm heap's 4 GiB; ${verdict}`,
   };
 }

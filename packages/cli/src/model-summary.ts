@@ -42,10 +42,17 @@ export function describeModelConfig(c: ModelConfig): string {
 }
 
 /**
- * Estimated bytes of one LoRA step of `batch` sequences of `length` tokens, every token a reply row (as
- * distill's own wasm-heap warning counts them: the upper bound).
+ * Estimated bytes of one training step on the wasm backend: @ssb/distill's estimateStepMemory, every token a
+ * loss row (as distill's own heap warning counts them: the upper bound), plus XNNPACK's packed copy of the LM
+ * head, which distill's README names as left out of the estimate (0.51 GiB for Qwen2.5's 151,936 x 896 head)
+ * and which decides whether a large-vocabulary model fits.
  */
-export function loraStepBytes(c: ModelConfig, batch: number, length: number, loraRank: number): number {
-  return estimateStepMemory(c, { batch, length, rows: batch * length, loraRank, trainable: "lora" })
-    .totalBytes;
+export function wasmStepBytes(
+  c: ModelConfig,
+  shape: { batch: number; length: number; loraRank: number; trainable?: "lora" | "full" },
+): number {
+  const { batch, length, loraRank } = shape;
+  const trainable = shape.trainable ?? "lora";
+  const step = estimateStepMemory(c, { batch, length, rows: batch * length, loraRank, trainable }).totalBytes;
+  return step + 4 * c.vocabSize * c.hiddenSize;
 }

@@ -9,9 +9,11 @@ import {
 } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseModelConfig } from "@ssb/model";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PipelineConfig } from "./config-schema.js";
 import { DEFAULT_CONFIG } from "./default-config.js";
+import { distillMemoryWarning, trainsOnWasm } from "./distill-memory-check.js";
 import { loadConfig } from "./load-config.js";
 import { createReporter } from "./reporter.js";
 import { runPipeline } from "./run-pipeline.js";
@@ -56,6 +58,63 @@ function run(
     reporter: createReporter(stream, true),
   });
 }
+
+/** Qwen2.5-0.5B-Instruct's config.json, in the fields the checks read. */
+const QWEN_05B = {
+  architectures: ["Qwen2ForCausalLM"],
+  model_type: "qwen2",
+  hidden_size: 896,
+  intermediate_size: 4864,
+  num_hidden_layers: 24,
+  num_attention_heads: 14,
+  num_key_value_heads: 2,
+  hidden_act: "silu",
+  max_position_embeddings: 32768,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1000000,
+  tie_word_embeddings: true,
+  vocab_size: 151936,
+  eos_token_id: 151645,
+};
+
+describe("ssb run's distill memory check", () => {
+  it("says when the configured distill batch would not fit the wasm heap, by the estimate, and what to change", () => {
+    const qwen2l = parseModelConfig({ ...QWEN_05B, num_hidden_layers: 2 }, "config.json");
+    const teacher = DEFAULT_CONFIG.curation.teacher.maxNewTokens;
+    const warning = distillMemoryWarning({ config: DEFAULT_CONFIG, model: qwen2l, promptTokens: 100 });
+    expect(warning).toMatch(
+      new RegExp(
+        `^distill: one training micro-batch of 2 x ${100 + teacher} tokens per thread \\(distill.batchSize 4 over 2 workers; the longest prompt 100 \\+ curation.teacher.maxNewTokens ${teacher}\\) needs an estimated [\\d.]+ GiB \\(@ssb/distill's estimateStepMemory \\+ the LM head's packed copy\\), over the wasm backend's 4 GiB heap, and training would run on wasm \\(tfjs-node is not installed\\): it would most likely abort after the rollouts and curation\\. Lower distill.batchSize \\(1 x ${100 + teacher} is estimated at [\\d.]+ GiB; keep the effective batch with distill.gradAccumSteps\\) or install @tensorflow/tfjs-node \\(no 4 GiB cap\\)\\. The run goes on: this is an estimate$`,
+      ),
+    );
+    // All 24 layers: no batch size fits.
+    const qwen = parseModelConfig(QWEN_05B, "config.json");
+    expect(distillMemoryWarning({ config: DEFAULT_CONFIG, model: qwen, promptTokens: null })).toMatch(
+      /curation.teacher.maxNewTokens, prompt not counted\).*No batch size fits \(1 x \d+ is estimated at [\d.]+ GiB\): lower curation.teacher.maxNewTokens or distill.maxLength, or install @tensorflow\/tfjs-node/,
+    );
+    // A small vocabulary at batch 1: nothing to say.
+    const small = parseModelConfig({ ...QWEN_05B, num_hidden_layers: 2, vocab_size: 1000 }, "config.json");
+    const batch1 = { ...DEFAULT_CONFIG, distill: { ...DEFAULT_CONFIG.distill, batchSize: 1 } };
+    expect(distillMemoryWarning({ config: batch1, model: small, promptTokens: 100 })).toBeNull();
+  });
+
+  it.runIf(trainsOnWasm())(
+    "warns when the run starts, before the rollouts, with a Qwen2.5-sized vocabulary and no tfjs-node",
+    async () => {
+      // It said nothing: the abort came in the distill stage, after rollouts and curation.
+      const { model, workDir } = setup(QWEN_05B);
+      const warnings: string[] = [];
+      // The stand-in model (config.json only) ends the run in the rollout stage, after the check.
+      await expect(run({ ...DEFAULT_CONFIG, model }, workDir, warnings)).rejects.toThrow();
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^warning: distill: one training micro-batch of 2 x \d+ tokens per thread .* over the wasm backend's 4 GiB heap/,
+        ),
+      ]);
+      expect(existsSync(path.join(workDir, "rollout", "stage.json"))).toBe(false);
+    },
+  );
+});
 
 describe("ssb run's checks when it starts", () => {
   it("refuses a reply longer than the model's context, or more top-k logits than its vocabulary, naming the config and field", async () => {

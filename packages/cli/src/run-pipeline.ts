@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { CurationSummary } from "@ssb/curation";
+import { type CurationSummary, readProblemsFile } from "@ssb/curation";
 import { readMetrics } from "@ssb/distill";
 import {
   acquirePidLock,
@@ -20,6 +20,7 @@ import type { RunComparison, RunSummary } from "@ssb/eval";
 import { sectionChanges } from "./config-changes.js";
 import type { PipelineConfig } from "./config-schema.js";
 import { type ConfigSource, unwrittenSource } from "./config-source.js";
+import { checkDistillMemory } from "./distill-memory-check.js";
 import { checkModelDir, resolveModelDir } from "./model-files.js";
 import { checkOutputAgainstInputs, type NamedPath } from "./output-paths.js";
 import { renderReportHtml, renderReportMarkdown } from "./report.js";
@@ -360,6 +361,16 @@ async function runLocked(
     checkJobSizes(config, source, { train: selected.train.length, eval: selected.eval.length });
   } else if (first !== null && stageIndex(first) <= stageIndex("eval")) {
     checkJobSizes(config, source, { trainFile: problems.train, evalFile: problems.eval });
+  }
+  // Before the rollouts: a distill batch too large for the wasm heap would otherwise abort after them.
+  if (first !== null && stageIndex(first) <= stageIndex("distill")) {
+    const questions = selected
+      ? selected.train.map((p) => p.question)
+      : existsSync(problems.train)
+        ? (await readProblemsFile(problems.train)).map((p) => p.question)
+        : [];
+    const memory = await checkDistillMemory(config, modelDir, questions);
+    if (memory !== null) warnLine(reporter, memory);
   }
   pinConfig(workDir, config, options.from);
   if (options.from) clearFrom(workDir, options.from);
