@@ -84,7 +84,9 @@ describe("ssb subcommands", () => {
       name: "model.onnx",
       bytes: statSync(path.join(out, "model.onnx")).size,
     });
-    expect(summary.files.map((f: { name: string }) => f.name)).toContain("tokenizer.json");
+    expect(summary.files.map((f: { name: string }) => f.name)).toEqual(
+      expect.arrayContaining(["tokenizer.json", "config.json", "genai_config.json"]),
+    );
     expect(summary).toMatchObject({
       layers: expect.any(Number),
       variant: "plain",

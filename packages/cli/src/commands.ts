@@ -2,7 +2,7 @@
  * The per-stage subcommands. Each is a thin layer over a package's public API (or its exported CLI):
  * `rollout` is @ssb/rollout's own CLI; the others parse flags and call the same stage functions `ssb run` uses.
  */
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
@@ -16,6 +16,7 @@ import {
   ExportOutConflictError,
   ExportOutNotFolderError,
   exportOnnx,
+  GENAI_CONFIG_FILE,
 } from "@ssb/model";
 import { type CliIo as RolloutCliIo, runCli as runRolloutCli } from "@ssb/rollout";
 import { runCli as runVerifyCli, verifyHelp } from "@ssb/verifier";
@@ -564,6 +565,9 @@ export function exportSummary(result: ExportOnnxResult): ExportSummary {
   const outDir = path.dirname(result.modelFile);
   const files = [{ name: path.basename(result.modelFile), bytes: result.modelBytes }];
   if (result.dataFile) files.push({ name: path.basename(result.dataFile), bytes: result.dataBytes });
+  // Written by every export (ONNX Runtime GenAI's settings), though not among result.copied.
+  if (existsSync(path.join(outDir, GENAI_CONFIG_FILE)))
+    files.push({ name: GENAI_CONFIG_FILE, bytes: fileBytes(path.join(outDir, GENAI_CONFIG_FILE)) });
   for (const name of result.copied) files.push({ name, bytes: fileBytes(path.join(outDir, name)) });
   return {
     files,
