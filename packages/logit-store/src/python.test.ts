@@ -132,8 +132,9 @@ describe(`python/read_store.py reads what our writer wrote${skipNote}`, () => {
         expect(py.topkIds).toEqual([...ex.topkIds]);
         expect(py.topkLogits).toEqual([...topkLogitsAsFloat32(ex)]);
         expect(py.logSumExp).toEqual([...ex.logSumExp]);
-        const close = (a: number[], b: ArrayLike<number>, digits: number) =>
-          a.forEach((x, i) => expect(x).toBeCloseTo(b[i]!, digits));
+        const close = (a: number[], b: ArrayLike<number>, digits: number): void => {
+          for (const [i, x] of a.entries()) expect(x).toBeCloseTo(b[i]!, digits);
+        };
         close(py.logp, topkLogProbs(ex), 5);
         close(py.tail, tailMass(ex), 5);
         const probs = topkDistributionAtTemperature(ex, T);
