@@ -15,8 +15,10 @@ import {
   AdamW,
   type BackendPreference,
   backendChangeNote,
+  CorruptGradientError,
   checkLoraRank,
   claimRunFolder,
+  createGradientGuard,
   createProgress,
   type DecoderModel,
   describeTruncation,
@@ -338,6 +340,8 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
       await writePlots(outDir, readGrpoMetrics(metricsFile));
     };
     try {
+      // A finite but absurd gradient (the wasm backend's XNNPACK short of heap) is refused, as distill does.
+      const gradientGuard = createGradientGuard();
       for (let step = startStep; step < endStep; step++) {
         // A round's update runs synchronously on the wasm backend: a Ctrl-C / SIGTERM handler queued meanwhile
         // runs when the event loop turns here. Read between rounds, so a round once begun always finishes,
@@ -432,6 +436,11 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
             if (!Number.isFinite(g.loss) || !Number.isFinite(norm)) {
               for (const t of g.grads) t.dispose();
               throw new NonFiniteLossError(step, lastCheckpoint);
+            }
+            const typicalNorm = gradientGuard.corrupt(norm);
+            if (typicalNorm !== null) {
+              for (const t of g.grads) t.dispose();
+              throw new CorruptGradientError(step + 1, norm, typicalNorm, backend, lastCheckpoint);
             }
             const maxNorm = config.optimizer.maxGradNorm;
             const clipped =
