@@ -43,6 +43,17 @@ describe("benchmark files from elsewhere", () => {
     ).toEqual([{ id: "9007199254740991", question: "q", answer: "9007199254740991" }]);
   });
 
+  it("a non-integer numeric id is refused as ssb-rollout and ssb-curate refuse it; 7 and 7.0 are whole", () => {
+    expect(() =>
+      parseBenchmarkText('{"id": 1.5, "question": "q", "answer": "1"}\n', spec, "x.jsonl"),
+    ).toThrow(
+      'x.jsonl:1: field "id" is the number 1.5: an id must be a non-empty string or a whole number (write it as a string, "id": "1.5", to keep it)',
+    );
+    expect(parseBenchmarkText('{"id": 7.0, "question": "q", "answer": "1"}\n', spec, "x.jsonl")[0]?.id).toBe(
+      "7",
+    );
+  });
+
   it("a UTF-16 file is named as such; a BOM mid-file is skipped", () => {
     const u16 = file(
       "u16.jsonl",

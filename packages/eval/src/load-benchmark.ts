@@ -84,6 +84,11 @@ export function parseBenchmarkText(text: string, spec: BenchmarkSpec, file: stri
       if (typeof rawId !== "string" && typeof rawId !== "number") {
         throw new Error(`${where}: field "${spec.idField}" (id) must be a string or number`);
       }
+      // As ssb-rollout and ssb-curate: 1.5 and 1.50 are one id as numbers and two as text.
+      if (typeof rawId === "number" && !Number.isInteger(rawId))
+        throw new Error(
+          `${where}: field "${spec.idField}" is the number ${rawId}: an id must be a non-empty string or a whole number (write it as a string, "${spec.idField}": "${rawId}", to keep it)`,
+        );
       id = String(rawId);
     }
     const previous = seen.get(id);
