@@ -10,12 +10,11 @@ import { parseArgs } from "node:util";
 import { checkPath, type ProgressBar } from "@ssb/cli-kit";
 import { resolveTrainConfig, runTraining, type TrainConfig, type TrainConfigInput } from "@ssb/distill";
 import {
+  describeExportResult,
   type ExportOnnxOptions,
   type ExportOnnxResult,
-  ExportOutBusyError,
-  ExportOutConflictError,
-  ExportOutNotFolderError,
   exportOnnx,
+  exportOutRefusal,
   GENAI_CONFIG_FILE,
 } from "@ssb/model";
 import { type CliIo as RolloutCliIo, runCli as runRolloutCli } from "@ssb/rollout";
@@ -543,7 +542,8 @@ export async function exportCommand(argv: string[], io: CommandIo): Promise<numb
   } finally {
     bar?.finish();
   }
-  for (const line of describeExport(result)) reporter.info(line);
+  // ssb-export-onnx's summary lines (on stderr here: stdout holds the JSON).
+  for (const line of describeExportResult(result, { fileNames: true })) reporter.info(line);
   io.stdout(`${JSON.stringify(exportSummary(result), null, 2)}\n`);
   return 0;
 }
@@ -589,39 +589,11 @@ function fileBytes(file: string): number {
   }
 }
 
-/** The summary as ssb-export-onnx words it (on stderr here: stdout holds the JSON). */
-export function describeExport(result: ExportOnnxResult): string[] {
-  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-  const data = result.dataFile
-    ? `, external data ${path.basename(result.dataFile)} ${mb(result.dataBytes)}`
-    : "";
-  const lines = [
-    `${path.basename(result.modelFile)} (${mb(result.modelBytes)}${data})`,
-    `${result.config.architecture}, ${result.config.numLayers} layers, variant ${result.variant}, ` +
-      `${result.nodeCount} nodes, ${result.initializerCount} initializers, ${result.seconds.toFixed(1)} s`,
-  ];
-  if (result.copied.length > 0) lines.push(`copied: ${result.copied.join(", ")}`);
-  if (result.removed.length > 0)
-    lines.push(`removed (left by an earlier export, not in this one): ${result.removed.join(", ")}`);
-  return lines;
-}
-
-/** @ssb/model's refusals of an --out, worded with this command's flags (as its own ssb-export-onnx words them). */
+/** @ssb/model's refusals of an --out, in its words: a usage error (exit 2) or a failure (exit 1). */
 function exportError(error: unknown): unknown {
-  if (error instanceof ExportOutNotFolderError)
-    return new UsageError(`--out ${error.outDir} is a file; give a folder`);
-  if (error instanceof ExportOutBusyError)
-    return new Error(
-      `--out ${error.outDir}: another export (${error.pid === null ? "in this process" : `pid ${error.pid}`}) ` +
-        "is writing there; nothing was written. Wait for it to finish, or pick another --out",
-    );
-  if (error instanceof ExportOutConflictError)
-    return new Error(
-      `--out ${error.outDir} holds another model's files that this export would overwrite: ` +
-        `${error.files.join(", ")} (they differ from --model's, and no earlier export wrote them); nothing was ` +
-        "written. Pick another --out (an empty folder, or one an earlier export wrote)",
-    );
-  return error;
+  const refusal = exportOutRefusal(error);
+  if (refusal === null) return error;
+  return refusal.usage ? new UsageError(refusal.message) : new Error(refusal.message);
 }
 
 /** `ssb rollout`: @ssb/rollout's own CLI, under this command's name (its messages and help say `ssb rollout`). */

@@ -11,9 +11,8 @@ import {
   usageHint,
 } from "@ssb/cli-kit";
 import type { DecoderVariant } from "./export-decoder.js";
-import { ExportOutBusyError, ExportOutNotFolderError } from "./export-lock.js";
 import { type ExportOnnxOptions, exportOnnx } from "./export-onnx.js";
-import { ExportOutConflictError } from "./export-target.js";
+import { describeExportResult, exportOutRefusal } from "./export-report.js";
 
 export const EXPORT_USAGE = `Usage: ssb-export-onnx --model DIR --out DIR [options]
 
@@ -140,15 +139,10 @@ export async function runExportCli(
   options.signal = stop.signal;
   try {
     const result = await exportOnnx(options);
-    const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
     io.stdout(
-      `${result.modelFile} (${mb(result.modelBytes)}${result.dataFile ? `, external data ${result.dataFile} ${mb(result.dataBytes)}` : ""})\n` +
-        `${result.config.architecture}, ${result.config.numLayers} layers, variant ${result.variant}, ` +
-        `${result.nodeCount} nodes, ${result.initializerCount} initializers, ${result.seconds.toFixed(1)} s\n` +
-        (result.copied.length > 0 ? `copied: ${result.copied.join(", ")}\n` : "") +
-        (result.removed.length > 0
-          ? `removed (left by an earlier export, not in this one): ${result.removed.join(", ")}\n`
-          : ""),
+      describeExportResult(result)
+        .map((line) => `${line}\n`)
+        .join(""),
     );
     return 0;
   } catch (error) {
@@ -159,24 +153,10 @@ export async function runExportCli(
       );
       return 130;
     }
-    if (error instanceof ExportOutNotFolderError) {
-      io.stderr(`ssb-export-onnx: --out ${error.outDir} is a file; give a folder\n`);
-      return 2;
-    }
-    if (error instanceof ExportOutBusyError) {
-      io.stderr(
-        `ssb-export-onnx: --out ${error.outDir}: another export (${error.pid === null ? "in this process" : `pid ${error.pid}`}) ` +
-          "is writing there; nothing was written. Wait for it to finish, or pick another --out\n",
-      );
-      return 1;
-    }
-    if (error instanceof ExportOutConflictError) {
-      io.stderr(
-        `ssb-export-onnx: --out ${error.outDir} holds another model's files that this export would overwrite: ` +
-          `${error.files.join(", ")} (they differ from --model's, and no earlier export wrote them); nothing was ` +
-          "written. Pick another --out (an empty folder, or one an earlier export wrote)\n",
-      );
-      return 1;
+    const refusal = exportOutRefusal(error);
+    if (refusal !== null) {
+      io.stderr(`ssb-export-onnx: ${refusal.message}\n`);
+      return refusal.usage ? 2 : 1;
     }
     io.stderr(`ssb-export-onnx: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

@@ -7,6 +7,7 @@ export * from "./config.js";
 export * from "./dtype.js";
 export * from "./export-decoder.js";
 export * from "./export-onnx.js";
+export { describeExportResult, exportOutRefusal } from "./export-report.js";
 export { checkpointFingerprint, fileEdgesFingerprint } from "./file-fingerprint.js";
 export * from "./genai-config.js";
 export { type JsonObject, ModelFileError } from "./json-fields.js";
