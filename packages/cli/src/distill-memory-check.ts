@@ -9,9 +9,10 @@
  */
 import { createRequire } from "node:module";
 import { renderStudentMessages } from "@ssb/curation";
+import { WASM_HEAP_BYTES } from "@ssb/distill";
 import { loadModelConfig, loadTokenizer, type ModelConfig } from "@ssb/model";
 import type { PipelineConfig } from "./config-schema.js";
-import { formatGiB, WASM_HEAP_BYTES, wasmStepBytes } from "./model-summary.js";
+import { formatGiB, wasmStepBytes } from "./model-summary.js";
 import { trainConfigOf } from "./stage-distill.js";
 
 /**

@@ -8,12 +8,12 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defaultModelDir } from "@ssb/default-model";
-import { type BackendPreference, selectBackend } from "@ssb/distill";
+import { type BackendPreference, selectBackend, WASM_HEAP_BYTES } from "@ssb/distill";
 import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
 import { exportOnnx, loadModelConfig, type ModelConfig } from "@ssb/model";
 import { type ExecutionProviderName, Generator, onnxRuntimeInfo, resolveModelFile } from "@ssb/rollout";
 import { DEFAULT_CONFIG } from "./default-config.js";
-import { describeModelConfig, formatGiB, WASM_HEAP_BYTES, wasmStepBytes } from "./model-summary.js";
+import { describeModelConfig, formatGiB, wasmStepBytes } from "./model-summary.js";
 import { trainConfigOf } from "./stage-distill.js";
 
 export type DoctorArea = "machine" | "model" | "generation" | "training" | "logit store";

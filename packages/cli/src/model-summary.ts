@@ -6,12 +6,6 @@
 import { estimateStepMemory } from "@ssb/distill";
 import type { ModelConfig } from "@ssb/model";
 
-/**
- * The wasm backend's heap: 4 GiB per instance, never shrinking (@ssb/distill's wasm-heap.ts, WASM_HEAP_BYTES,
- * which its index does not export).
- */
-export const WASM_HEAP_BYTES = 4 * 2 ** 30;
-
 /** Weights in the checkpoint, counted from config.json (a tied LM head once). */
 export function parameterCount(c: ModelConfig): number {
   const e = c.hiddenSize;

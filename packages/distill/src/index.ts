@@ -150,4 +150,5 @@ export {
   type TrainingExample,
   truncateExample,
 } from "./training-example.js";
+export { WASM_HEAP_BYTES } from "./wasm-heap.js";
 export { installWasmKernels, restoreStockWasmKernels, wasmKernelsInstalled } from "./wasm-kernels.js";

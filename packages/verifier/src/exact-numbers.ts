@@ -4,22 +4,22 @@
  * graded against other digits, an id written back changed, both without a word.
  */
 
+import { isUnsafeInteger, unsafeIntegerLiterals } from "@ssb/durable-files";
+
 /** Nesting deeper than this is not searched (a record's ids and golds sit near the top). */
 const MAX_DEPTH = 8;
 
 /** Whether `value` holds an integer a double cannot hold exactly (at any depth up to MAX_DEPTH). */
 export function holdsUnsafeInteger(value: unknown, depth = 0): boolean {
-  if (typeof value === "number") return Number.isInteger(value) && !Number.isSafeInteger(value);
+  if (typeof value === "number") return isUnsafeInteger(value);
   if (depth >= MAX_DEPTH || typeof value !== "object" || value === null) return false;
   const items = Array.isArray(value) ? value : Object.values(value);
   return items.some((item) => holdsUnsafeInteger(item, depth + 1));
 }
 
-/** The digits `field` was written with in `line` (`"gold": 12345678901234567890`), or null. */
+/** The digits the top-level `field` was written with in `line` (`"gold": 12345678901234567890`), or null. */
 export function writtenNumber(line: string, field: string): string | null {
-  const key = JSON.stringify(field).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const match = new RegExp(`${key}\\s*:\\s*(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)`).exec(line);
-  return match === null ? null : (match[1] as string);
+  return unsafeIntegerLiterals(line).find((u) => u.path === field)?.literal ?? null;
 }
 
 /**

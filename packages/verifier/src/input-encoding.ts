@@ -4,19 +4,7 @@
  * of blanks and "nothing was graded", which says nothing about the cause. One sentence naming the encoding
  * and the fix instead.
  */
-
-/** The first line read as UTF-8 holds UTF-16's byte-order mark (FF FE or FE FF: two U+FFFD). */
-const UTF16_BOM = /^\uFFFD\uFFFD/;
-/** ASCII text in UTF-16 without a mark: a NUL after (little-endian) or before (big-endian) each character. */
-function nulInterleaved(s: string): boolean {
-  const code = (i: number): number => s.charCodeAt(i);
-  const ascii = (i: number): boolean => code(i) > 0 && code(i) < 0x80;
-  if (s.length < 4) return false;
-  return (
-    (ascii(0) && code(1) === 0 && ascii(2) && code(3) === 0) ||
-    (code(0) === 0 && ascii(1) && code(2) === 0 && ascii(3))
-  );
-}
+import { looksLikeUtf16 } from "@ssb/durable-files";
 
 /**
  * Why the input cannot be read as UTF-8 JSON lines, judged by its first line (as decoded from UTF-8, a UTF-8
@@ -24,7 +12,7 @@ function nulInterleaved(s: string): boolean {
  * string holds it as `\u0000`), so these refusals only replace errors the line would get anyway.
  */
 export function encodingRefusal(firstLine: string, source: string): string | null {
-  if (UTF16_BOM.test(firstLine) || nulInterleaved(firstLine)) {
+  if (looksLikeUtf16(firstLine)) {
     // Standard input has no name to put in the commands.
     const file = source === "<stdin>" ? "FILE" : source;
     return (
@@ -46,7 +34,7 @@ export function encodingRefusal(firstLine: string, source: string): string | nul
 export function looksLikeUtf16Line(line: string): boolean {
   // A CRLF file's `\r\0\n\0` leaves a line of one NUL between the \r and the \n that a reader splits at.
   const nulOnly = line.length > 0 && [...line].every((ch) => ch === "\0");
-  return UTF16_BOM.test(line) || nulInterleaved(line) || nulInterleaved(line.slice(1)) || nulOnly;
+  return looksLikeUtf16(line) || looksLikeUtf16(line.slice(1)) || nulOnly;
 }
 
 /** The hint for a file that is one JSON document rather than JSON Lines. */

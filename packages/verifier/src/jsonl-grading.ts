@@ -1,4 +1,5 @@
 import { refuseUnknownOptions } from "@ssb/cli-kit";
+import { isUnsafeInteger } from "@ssb/durable-files";
 import { lineWithFields, writtenNumber } from "./exact-numbers.js";
 import { grade } from "./grade.js";
 import { looksLikeUtf16Line, NOT_JSON_LINES, nonJsonNumber } from "./input-encoding.js";
@@ -111,7 +112,7 @@ export function gradeJsonLine(
     return { ok: false, error: `${source}:${lineNumber}: ${problem}${detail}`, problem };
   }
   // 12345678901234567890 reads as 12345678901234567000: graded against other digits than the file's.
-  if (typeof gold === "number" && Number.isInteger(gold) && !Number.isSafeInteger(gold)) {
+  if (isUnsafeInteger(gold)) {
     const written = writtenNumber(text, goldField) ?? String(gold);
     const problem = `field "${goldField}" is a number past 2^53, which JSON readers round (${written} reads as ${BigInt(gold)}); write it as a string`;
     return { ok: false, error: `${source}:${lineNumber}: ${problem}`, problem };
