@@ -13,7 +13,8 @@ const TIE_NUDGE = 1e-12;
 
 /**
  * `v` (a fraction) in percent with `digits` (integer 0..20) decimals, halves rounded away from zero; "n/a" when
- * not finite or missing (null / undefined); throws for a non-number value or bad `digits`.
+ * not finite or missing (null / undefined); throws for a non-number value or bad `digits`. A value strictly
+ * between 0 and 1 in size never shows as 0 or 100: it gets more decimals instead (0.9995 → "99.95").
  */
 export function formatPercent(v: number, digits = 1): string {
   // toFixed accepts 0..100 and throws a bare RangeError; 10^(2 + digits) stays exact only for small digits.
@@ -31,9 +32,21 @@ export function formatPercent(v: number, digits = 1): string {
     );
   }
   if (!Number.isFinite(v)) return "n/a";
-  const scale = 10 ** digits;
+  const magnitude = Math.abs(v);
+  let shown = digits;
+  let units = roundedUnits(magnitude, shown);
+  // 1,999 of 2,000 samples showed as 100.0 and 1 of 5,276 as 0.0: a reader takes those for "all" and "none".
+  // A fraction strictly between 0 and 1 (in size) gets as many more decimals as it takes to be told apart from
+  // both ends (99.95, 0.02); exactly 0 and 1 still show as 0.0 and 100.0.
+  while (magnitude > 0 && magnitude < 1 && shown < 20 && (units === 0 || units === 100 * 10 ** shown)) {
+    shown++;
+    units = roundedUnits(magnitude, shown);
+  }
+  return `${v < 0 ? "-" : ""}${(units / 10 ** shown).toFixed(shown)}`;
+}
+
+/** |v| in units of 10^-digits percent, halves away from zero. */
+function roundedUnits(magnitude: number, digits: number): number {
   // One multiplication by 10^(2 + digits), not v * 100 then * scale: one rounding error instead of two.
-  const units = Math.round(Math.abs(v) * 10 ** (2 + digits) * (1 + TIE_NUDGE));
-  // The sign of v is kept even when it rounds to zero ("-0.0"), as toFixed did: a difference just below zero.
-  return `${v < 0 ? "-" : ""}${(units / scale).toFixed(digits)}`;
+  return Math.round(magnitude * 10 ** (2 + digits) * (1 + TIE_NUDGE));
 }
