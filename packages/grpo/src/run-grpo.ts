@@ -418,6 +418,10 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
             warmupSteps: config.optimizer.warmupSteps,
           });
         const lrNow = lr(step * config.iterations);
+        // Without a KL term (beta 0) a round whose trained advantages are all zero has an exactly zero
+        // gradient: it runs here only to log the KL (logKl), and takes no optimizer step, as without logKl
+        // (AdamW would otherwise move the weights by its momentum, and logging would change the run).
+        const hasGradient = config.beta > 0 || sequences.some((s) => s.advantage !== 0);
         if (batches.length > 0) {
           const refLogProbs = reference ? logProbsNoGrad(reference, batches, temperature) : null;
           const oldLogProbs = config.iterations > 1 ? logProbsNoGrad(model, batches, temperature) : null;
@@ -447,7 +451,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
               maxNorm > 0 && norm > maxNorm
                 ? g.grads.map((t) => tf.tidy(() => tf.mul(t, maxNorm / (norm + 1e-6))))
                 : g.grads;
-            optimizer.apply(clipped, lr(step * config.iterations + it));
+            if (hasGradient) optimizer.apply(clipped, lr(step * config.iterations + it));
             for (const t of new Set([...g.grads, ...clipped])) t.dispose();
             loss += g.loss / config.iterations;
             gradNorm = Math.max(gradNorm, norm);
