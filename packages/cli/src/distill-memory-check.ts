@@ -1,7 +1,7 @@
 /**
  * `ssb run`'s start-of-run check of the distill stage's memory: with a large vocabulary (Qwen2.5's 151,936
  * tokens) the default distill batch does not fit the wasm backend's 4 GiB heap, and training aborts only after
- * the rollouts and curation have run. By @ssb/distill's estimateStepMemory (+ the LM head's packed copy, see
+ * the rollouts and curation have run. By @ssb/distill's estimateStepMemory (its wasm total, with XNNPACK's packed weight copies, see
  * model-summary.ts) for the largest micro-batch one
  * thread runs (the configured batch, split over the workers) at the longest sequence the run can make (the
  * longest training prompt + curation.teacher.maxNewTokens). A warning, not a refusal: the estimate is
@@ -83,7 +83,7 @@ export function distillMemoryWarning({ config, model, promptTokens }: DistillMem
   return (
     `distill: one training micro-batch of ${perThread} x ${length} tokens per thread (distill.batchSize ` +
     `${train.batchSize}${split}; ${prompt}${cut}) needs an estimated ${formatGiB(estimate)} (@ssb/distill's ` +
-    `estimateStepMemory + the LM head's packed copy), over the wasm backend's 4 GiB heap, and training would run on wasm (tfjs-node is not ` +
+    `estimateStepMemory with XNNPACK's packed weight copies), over the wasm backend's 4 GiB heap, and training would run on wasm (tfjs-node is not ` +
     `installed): it would most likely abort after the rollouts and curation. ${fix[0]?.toUpperCase()}${fix.slice(1)} ` +
     "or install @tensorflow/tfjs-node (no 4 GiB cap). The run goes on: this is an estimate"
   );

@@ -75,7 +75,7 @@ describe("runDoctor", () => {
     expect(find("training", "memory")).toMatchObject({
       ok: true,
       detail: expect.stringMatching(
-        /^one LoRA step \(r=32\) x 256 tokens, estimated by @ssb\/distill's estimateStepMemory \+ the LM head's packed copy \(an estimate;.*batch 1 [\d.]+ GiB \(fits\), batch 4 [\d.]+ GiB \(fits\) against the wasm heap's 4 GiB; the wasm backend can train it$/,
+        /^one LoRA step \(r=32\) x 256 tokens, estimated by @ssb\/distill's estimateStepMemory with XNNPACK's packed weight copies \(an estimate;.*batch 1 [\d.]+ GiB \(fits\), batch 4 [\d.]+ GiB \(fits\) against the wasm heap's 4 GiB; the wasm backend can train it$/,
       ),
     });
   });

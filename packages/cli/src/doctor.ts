@@ -184,7 +184,7 @@ export function trainingMemoryCheck(config: ModelConfig, tfjsNode: boolean): Doc
     ok: fits.length > 0 || tfjsNode,
     detail:
       `one LoRA step (r=${rank}) x ${MEMORY_CHECK_TOKENS} tokens, estimated by @ssb/distill's ` +
-      `estimateStepMemory + the LM head's packed copy (an estimate; heap fragmentation is not counted): ` +
+      `estimateStepMemory with XNNPACK's packed weight copies (an estimate; heap fragmentation is not counted): ` +
       `${listed} against the wasm heap's 4 GiB; ${verdict}`,
   };
 }

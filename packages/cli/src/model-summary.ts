@@ -36,10 +36,10 @@ export function describeModelConfig(c: ModelConfig): string {
 }
 
 /**
- * Estimated bytes of one training step on the wasm backend: @ssb/distill's estimateStepMemory, every token a
- * loss row (as distill's own heap warning counts them: the upper bound), plus XNNPACK's packed copy of the LM
- * head, which distill's README names as left out of the estimate (0.51 GiB for Qwen2.5's 151,936 x 896 head)
- * and which decides whether a large-vocabulary model fits.
+ * Estimated bytes of one training step on the wasm backend: @ssb/distill's estimateStepMemory with every token a
+ * loss row (as distill's own heap warning counts them: the upper bound), its wasm total, which adds XNNPACK's
+ * packed copies of the weights (0.51 GiB for Qwen2.5's 151,936 x 896 head alone) and decides whether a
+ * large-vocabulary model fits.
  */
 export function wasmStepBytes(
   c: ModelConfig,
@@ -47,6 +47,5 @@ export function wasmStepBytes(
 ): number {
   const { batch, length, loraRank } = shape;
   const trainable = shape.trainable ?? "lora";
-  const step = estimateStepMemory(c, { batch, length, rows: batch * length, loraRank, trainable }).totalBytes;
-  return step + 4 * c.vocabSize * c.hiddenSize;
+  return estimateStepMemory(c, { batch, length, rows: batch * length, loraRank, trainable }).wasmTotalBytes;
 }

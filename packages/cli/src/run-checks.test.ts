@@ -84,7 +84,7 @@ describe("ssb run's distill memory check", () => {
     const warning = distillMemoryWarning({ config: DEFAULT_CONFIG, model: qwen2l, promptTokens: 100 });
     expect(warning).toMatch(
       new RegExp(
-        `^distill: one training micro-batch of 2 x ${100 + teacher} tokens per thread \\(distill.batchSize 4 over 2 workers; the longest prompt 100 \\+ curation.teacher.maxNewTokens ${teacher}\\) needs an estimated [\\d.]+ GiB \\(@ssb/distill's estimateStepMemory \\+ the LM head's packed copy\\), over the wasm backend's 4 GiB heap, and training would run on wasm \\(tfjs-node is not installed\\): it would most likely abort after the rollouts and curation\\. Lower distill.batchSize \\(1 x ${100 + teacher} is estimated at [\\d.]+ GiB; keep the effective batch with distill.gradAccumSteps\\) or install @tensorflow/tfjs-node \\(no 4 GiB cap\\)\\. The run goes on: this is an estimate$`,
+        `^distill: one training micro-batch of 2 x ${100 + teacher} tokens per thread \\(distill.batchSize 4 over 2 workers; the longest prompt 100 \\+ curation.teacher.maxNewTokens ${teacher}\\) needs an estimated [\\d.]+ GiB \\(@ssb/distill's estimateStepMemory with XNNPACK's packed weight copies\\), over the wasm backend's 4 GiB heap, and training would run on wasm \\(tfjs-node is not installed\\): it would most likely abort after the rollouts and curation\\. Lower distill.batchSize \\(1 x ${100 + teacher} is estimated at [\\d.]+ GiB; keep the effective batch with distill.gradAccumSteps\\) or install @tensorflow/tfjs-node \\(no 4 GiB cap\\)\\. The run goes on: this is an estimate$`,
       ),
     );
     // All 24 layers: no batch size fits.

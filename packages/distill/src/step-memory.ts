@@ -5,7 +5,9 @@
  * and every intermediate gradient until the backward pass ends, so the live peak is several times the
  * activations a hand-written backward would keep: `backpropOverhead` (default 6) is that factor as measured
  * with tf.profile on the tiny and the 25M model (bench/run.ts prints both numbers). The wasm heap is capped
- * at 4 GiB and never shrinks.
+ * at 4 GiB and never shrinks. On that backend XNNPACK also keeps a packed copy of every weight matrix a product
+ * reads (the projections and the LM head; for Qwen2.5-0.5B's 151,936 x 896 head alone 0.51 GiB) for as long as
+ * the weight lives: `packedWeightsBytes`, counted in `wasmTotalBytes` only, since tfjs-node keeps no such copy.
  */
 import type { ModelConfig } from "@ssb/model";
 
@@ -14,7 +16,12 @@ export interface StepMemory {
   trainableBytes: number;
   activationBytes: number;
   lossBytes: number;
+  /** Every backend: weights + trainable + activations + loss. */
   totalBytes: number;
+  /** XNNPACK's packed copies of the matrices the products read (wasm backend only). */
+  packedWeightsBytes: number;
+  /** What one step needs of the wasm heap: totalBytes + packedWeightsBytes. */
+  wasmTotalBytes: number;
 }
 
 export function estimateStepMemory(
@@ -31,7 +38,8 @@ export function estimateStepMemory(
     vocabSize: v,
     numLayers: l,
   } = config;
-  const perLayer = e * h * d + 2 * e * kv * d + h * d * e + 3 * e * i + (h + 2 * kv) * d + 2 * e;
+  const projections = e * h * d + 2 * e * kv * d + h * d * e + 3 * e * i;
+  const perLayer = projections + (h + 2 * kv) * d + 2 * e;
   const base = l * perLayer + v * e * (config.tieWordEmbeddings ? 1 : 2) + e;
   const headCopy = config.tieWordEmbeddings && shape.trainable === "lora" ? v * e : 0;
   const loraPerLayer = shape.loraRank * (e + h * d + 2 * (e + kv * d) + (h * d + e) + 2 * (e + i) + (i + e));
@@ -51,7 +59,10 @@ export function estimateStepMemory(
     activationBytes: bytes(activations),
     lossBytes: bytes(loss),
     totalBytes: 0,
+    packedWeightsBytes: bytes(l * projections + v * e),
+    wasmTotalBytes: 0,
   };
   result.totalBytes = result.weightsBytes + result.trainableBytes + result.activationBytes + result.lossBytes;
+  result.wasmTotalBytes = result.totalBytes + result.packedWeightsBytes;
   return result;
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { qwen2Config } from "./random-weights.js";
-import { isWasmAbort, largestMicroBatch, wasmAbortError, wasmHeapWarning } from "./wasm-heap.js";
+import { estimateStepMemory } from "./step-memory.js";
+import {
+  isWasmAbort,
+  largestMicroBatch,
+  WASM_HEAP_BYTES,
+  wasmAbortError,
+  wasmHeapWarning,
+} from "./wasm-heap.js";
 
 const tiny = qwen2Config({
   hidden: 128,
@@ -29,6 +36,49 @@ describe("wasm heap guards", () => {
       /over the wasm backend's 4 GiB/,
     );
     expect(wasmHeapWarning(tiny, { batch: 4, length: 788 }, "full", 0)).toBeNull();
+  });
+
+  it("counts XNNPACK's packed weight copies against the wasm heap (a large-vocabulary head decides it)", () => {
+    // Qwen2.5-0.5B's shape cut to 2 layers, LoRA r = 32, one 1 x 200-token micro-batch: the tfjs tensors are
+    // estimated under 4 GiB, the packed copies (0.51 GiB for the 151,936 x 896 head alone) take it over; such a
+    // model ran out of heap at step 2 on wasm.
+    const qwenCut = qwen2Config({
+      hidden: 896,
+      layers: 2,
+      heads: 14,
+      kvHeads: 2,
+      intermediate: 4864,
+      vocab: 151936,
+      tied: true,
+    });
+    const memory = estimateStepMemory(qwenCut, {
+      batch: 1,
+      length: 200,
+      rows: 200,
+      loraRank: 32,
+      trainable: "lora",
+    });
+    expect(memory.packedWeightsBytes).toBeGreaterThan(4 * 151936 * 896);
+    expect(memory.wasmTotalBytes).toBe(memory.totalBytes + memory.packedWeightsBytes);
+    const length = [...Array(400).keys()]
+      .map((i) => 100 + i)
+      .find(
+        (t) =>
+          estimateStepMemory(qwenCut, { batch: 1, length: t, rows: t, loraRank: 32, trainable: "lora" })
+            .wasmTotalBytes > WASM_HEAP_BYTES,
+      );
+    expect(length).toBeDefined();
+    const at = estimateStepMemory(qwenCut, {
+      batch: 1,
+      length: length ?? 0,
+      rows: length ?? 0,
+      loraRank: 32,
+      trainable: "lora",
+    });
+    expect(at.totalBytes).toBeLessThanOrEqual(WASM_HEAP_BYTES);
+    expect(wasmHeapWarning(qwenCut, { batch: 1, length: length ?? 0 }, "lora", 32)).toMatch(
+      /over the wasm backend/,
+    );
   });
 
   it("turns a wasm abort into an error that names the step, the shape and the fix", () => {

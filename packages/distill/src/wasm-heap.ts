@@ -47,7 +47,7 @@ export function wasmHeapWarning(
     rows: shape.batch * shape.length,
     loraRank,
     trainable,
-  }).totalBytes;
+  }).wasmTotalBytes;
   if (estimate <= WASM_HEAP_BYTES) return null;
   return `[distill] warning: the largest micro-batch (${shape.batch} x ${shape.length} tokens per thread) needs an estimated ${(estimate / 2 ** 30).toFixed(1)} GiB, over the wasm backend's 4 GiB heap; if training aborts, lower batchSize (keep the effective batch with gradAccumSteps) or maxLength`;
 }
