@@ -57,7 +57,7 @@ export {
 export { type PolicyLora, PolicySync, type PolicySyncTiming } from "./policy-sync.js";
 export { problemsForStep } from "./problem-order.js";
 export { type GrpoProblem, readProblems } from "./problems.js";
-export { type GroupReward, type GroupRewardFunction, verifierReward } from "./rewards.js";
+export { checkGroupReward, type GroupReward, type GroupRewardFunction, verifierReward } from "./rewards.js";
 export {
   type RoundSequenceOptions,
   type RoundSequences,

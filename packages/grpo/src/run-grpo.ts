@@ -69,7 +69,7 @@ import {
 import { PolicySync } from "./policy-sync.js";
 import { problemsForStep } from "./problem-order.js";
 import type { GrpoProblem } from "./problems.js";
-import { type GroupRewardFunction, verifierReward } from "./rewards.js";
+import { checkGroupReward, type GroupRewardFunction, verifierReward } from "./rewards.js";
 import { roundSequences } from "./round-sequences.js";
 import { type SampledCompletion, sampleGroups } from "./sample-groups.js";
 import { summarize } from "./stats.js";
@@ -376,11 +376,11 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
         let zeroGroups = 0;
         const completions: SampledCompletion[] = [];
         groups.forEach((group, i) => {
-          const r = reward(problems[i] as GrpoProblem, group);
-          if (r.rewards.length !== group.length)
-            throw new Error(
-              `reward function returned ${r.rewards.length} rewards for ${group.length} completions`,
-            );
+          const problem = problems[i] as GrpoProblem;
+          const r = checkGroupReward(reward(problem, group), group.length, {
+            round: step + 1,
+            problemId: problem.id,
+          });
           const a = grpoAdvantages(r.rewards, { variant: config.advantage });
           if (a.every((x) => x === 0)) zeroGroups++;
           rewards.push(...r.rewards);
