@@ -16,9 +16,22 @@ export function formatInterval(i: Interval | undefined): string {
   return `${formatPercent(i.estimate)} [${formatPercent(i.lower)}, ${formatPercent(i.upper)}]`;
 }
 
+/**
+ * Text from a run, benchmark or subject name as Markdown shows it literally. A `|` in a name (a run folder
+ * `a|b`, a subject field) split its table row into one cell more than the header; a `<` let a name such as
+ * `<script>` or `<b>` reach a renderer as HTML (only a `<` that can open a tag is escaped: `< 1e-300` stays); a
+ * line break ended the row. Backslash escapes keep the raw text readable where it is printed to a terminal.
+ */
+export function markdownText(text: string): string {
+  return text
+    .replace(/\r\n|[\r\n]/g, " ")
+    .replace(/\\(?=\||<[A-Za-z/!?])/g, "\\\\")
+    .replace(/\||<(?=[A-Za-z/!?])/g, (c) => `\\${c}`);
+}
+
 /** Notes as a Markdown list (with its blank line), or nothing. */
 function noteList(notes: readonly string[]): string[] {
-  return notes.length === 0 ? [] : [...notes.map((n) => `- ${n}`), ""];
+  return notes.length === 0 ? [] : [...notes.map((n) => `- ${markdownText(n)}`), ""];
 }
 
 function table(
@@ -27,7 +40,9 @@ function table(
   align: readonly ("l" | "r")[],
 ): string {
   const sep = align.map((a) => (a === "r" ? "---:" : "---"));
-  return [header, sep, ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+  return [header.map(markdownText), sep, ...rows.map((r) => r.map(markdownText))]
+    .map((r) => `| ${r.join(" | ")} |`)
+    .join("\n");
 }
 
 export function summaryMarkdown(runs: readonly RunSummary[]): string {
@@ -93,7 +108,7 @@ export function summaryMarkdown(runs: readonly RunSummary[]): string {
       for (const b of run.benchmarks) {
         const groups = pick(b);
         if (groups === undefined) continue;
-        out.push(`### ${b.benchmark} by ${what} (${run.run.name})`, "");
+        out.push(`### ${markdownText(b.benchmark)} by ${what} (${markdownText(run.run.name)})`, "");
         out.push(
           table(
             [what, "problems", "pass@1"],
@@ -109,9 +124,10 @@ export function summaryMarkdown(runs: readonly RunSummary[]): string {
 }
 
 export function comparisonMarkdown(cmp: RunComparison): string {
-  const out: string[] = [`## ${cmp.b} vs ${cmp.a}`, ""];
+  const [a, b] = [markdownText(cmp.a), markdownText(cmp.b)];
+  const out: string[] = [`## ${b} vs ${a}`, ""];
   out.push(
-    `Difference = pass@1(${cmp.b}) − pass@1(${cmp.a}) in points on the problems both runs answered, with a paired ` +
+    `Difference = pass@1(${b}) − pass@1(${a}) in points on the problems both runs answered, with a paired ` +
       `${levelText(cmp.bootstrap.level)}% percentile-bootstrap CI (${cmp.bootstrap.resamples} resamples, seed ${cmp.bootstrap.seed}). ` +
       `McNemar (exact binomial, two-sided) only for single-sample runs.`,
     "",

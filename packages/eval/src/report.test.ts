@@ -56,8 +56,8 @@ describe("summary, Markdown and HTML", () => {
 
   it("renders Markdown with CIs", () => {
     const md = summaryMarkdown([summary]);
-    expect(md).toContain("| run <A> | math500 | 10 | 3 | 40.0 [");
-    expect(md).toContain("### math500 by subject (run <A>)");
+    expect(md).toContain("| run \\<A> | math500 | 10 | 3 | 40.0 [");
+    expect(md).toContain("### math500 by subject (run \\<A>)");
     // Level 1's two problems (p0, p5) both score 2/3: the row says "(no CI)", and a note explains it.
     expect(md).toContain("| 1 | 2 | 66.7 (no CI) |");
     expect(md).toContain('"no CI": every problem scored the same');
@@ -81,6 +81,32 @@ describe("summary, Markdown and HTML", () => {
     expect(html).toContain("run &lt;A&gt;");
     expect(html).toContain("difference in pass@1, B − run &lt;A&gt; (points, paired 95% CI)");
     expect(html).not.toContain("run <A>");
+  });
+});
+
+describe("Markdown shows names literally", () => {
+  it("escapes | and < in run, benchmark and subject names, so rows keep their cells and no HTML gets through", () => {
+    const recs = records("math500", (p, s) => p < 6 && s !== 1, 3).map((r) => ({
+      ...r,
+      benchmark: "b|<script>",
+      subject: r.subject === "Algebra" ? "Alg|ebra" : "</svg>\nGeo",
+    }));
+    const summary = summarizeRecords(recs, { name: "run|x" }, { bootstrap: { resamples: 50 } });
+    const md = summaryMarkdown([summary]);
+    // Before: "| run|x | b|<script> | ..." split into two cells more than the header.
+    const rows = md.split("\n").filter((l) => l.startsWith("|"));
+    const cells = (line: string) => line.replace(/\\\|/g, "").split("|").length;
+    for (const row of rows.slice(0, 3)) expect(cells(row)).toBe(cells(rows[0] ?? ""));
+    expect(md).toContain("| run\\|x | b\\|\\<script> | 10 | 3 |");
+    expect(md).toContain("| Alg\\|ebra | 5 |");
+    expect(md).toContain("| \\</svg> Geo | 5 |");
+    expect(md).toContain("### b\\|\\<script> by subject (run\\|x)");
+    expect(md).not.toMatch(/(^|[^\\])<(script|\/svg)/);
+    const cmp = compareRuns(recs, recs, { a: "a|<b>", b: "B" }, { bootstrap: { resamples: 50 } });
+    const cmpMd = comparisonMarkdown(cmp);
+    expect(cmpMd).toContain("## B vs a\\|\\<b>");
+    expect(cmpMd).toContain("| benchmark | problems | a\\|\\<b> | B |");
+    expect(cmpMd).not.toMatch(/(^|[^\\])<(script|b>)/);
   });
 });
 
