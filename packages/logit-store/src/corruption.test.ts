@@ -219,6 +219,22 @@ describe("corrupt, truncated or tampered stores give clear errors", () => {
     expect(() => store.read("e0")).toThrow(/that row holds "e1"/);
   });
 
+  it("an example whose middle row holds another example's id is caught on read", async () => {
+    // First and last rows right, a row between them another example's (a foreign writer's interleaving).
+    const { dir, shard } = await makeStore();
+    const bytes = readFileSync(shard);
+    const run = Buffer.from("e0".repeat(20), "latin1");
+    const at = bytes.indexOf(run);
+    expect(at).toBeGreaterThan(0);
+    bytes.write("e1", at + 2 * 7, "latin1");
+    writeFileSync(shard, bytes);
+    const store = await openLogitStore(dir, { verifyChecksums: false });
+    expect(() => store.read("e0")).toThrow(
+      /example "e0" is at shard 0 record batch 0 row 7, but that row holds "e1"/,
+    );
+    expect(() => store.read("e2")).not.toThrow();
+  });
+
   it("a shard written as an Arrow IPC stream instead of a file is named as such", async () => {
     const { dir, shard, manifest } = await makeStore();
     // A stream: the schema message and nothing else, as pyarrow.ipc.new_stream writes it.

@@ -303,8 +303,11 @@ export class LogitStore {
       return { values: child.values as Int32Array | Float32Array | Uint16Array, offset: child.offset };
     };
     const ids = col("exampleId");
-    this.checkId(ids, start, e);
-    this.checkId(ids, end - 1, e);
+    if (this.verifyRows) this.checkAllIds(ids, e);
+    else {
+      this.checkId(ids, start, e);
+      this.checkId(ids, end - 1, e);
+    }
     const pos = col("position");
     const tok = col("tokenId");
     const lse = col("logSumExp");
@@ -324,6 +327,23 @@ export class LogitStore {
         | Uint16Array,
       logSumExp: (lse.values as Float32Array).subarray(lse.offset + start, lse.offset + end),
     };
+  }
+
+  /**
+   * Every row of the example's range must hold its id (byte for byte, without decoding): a store written by
+   * another program may interleave examples or record wrong row counts, which first and last rows can miss.
+   */
+  private checkAllIds(ids: Data, e: ExampleEntry): void {
+    const want = Buffer.from(e.id, "utf8");
+    const offsets = ids.valueOffsets as Int32Array;
+    const bytes = ids.values as Uint8Array;
+    for (let row = e.batchRow; row < e.batchRow + e.rows; row++) {
+      const from = offsets[ids.offset + row]!;
+      const to = offsets[ids.offset + row + 1]!;
+      let same = to - from === want.length;
+      for (let j = 0; same && j < want.length; j++) same = bytes[from + j] === want[j];
+      if (!same) this.checkId(ids, row, e);
+    }
   }
 
   /** The example id stored in the row must be the one the manifest promises. */
