@@ -55,7 +55,9 @@ Selection
   --keep-truncated           grade truncated rollouts normally (default: they are no-answer)
 Teacher
   --template default|exact|FILE     prompt template (FILE: .json {name?, system?, user} or plain text)
-  --student-system-file FILE        student system prompt (default: the paper's math-tutor prompt)
+  --student-system-file FILE        student system prompt (default: the paper's math-tutor prompt);
+                                    rollouts that record their prompt must have been sampled with it
+  --no-student-system        no student system prompt (rollouts sampled with ssb-rollout --no-system)
   --temperature X (0.4)  --top-k N (50)  --top-p X  --max-new-tokens N
   --max-attempts N           teacher tries per problem (default 1)
   --reject-student-mention   reject replies that mention "student"
@@ -153,6 +155,7 @@ const OPTIONS = {
   "keep-truncated": { type: "boolean" },
   template: { type: "string" },
   "student-system-file": { type: "string" },
+  "no-student-system": { type: "boolean" },
   temperature: { type: "string" },
   "top-k": { type: "string" },
   "top-p": { type: "string" },
@@ -230,8 +233,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       rejectStudentMention: values["reject-student-mention"] ?? false,
       batchSize: int("batch-size", values["batch-size"], 1) ?? 16,
     };
+    if (values["student-system-file"] !== undefined && values["no-student-system"])
+      throw new UsageError("give --student-system-file FILE or --no-student-system, not both");
+    if (values["no-student-system"]) config.studentSystemPrompt = null;
     if (values["student-system-file"]) {
-      config.studentSystemPrompt = readTextFile("student-system-file", values["student-system-file"]);
+      // A text file's last line break is not part of the prompt: ssb-rollout --system "$(cat FILE)" has none.
+      config.studentSystemPrompt = readTextFile("student-system-file", values["student-system-file"]).replace(
+        /\r?\n$/,
+        "",
+      );
     }
 
     checkOutDir(values.out!);

@@ -8,7 +8,8 @@ import type { AnswerEquivalence, Grader } from "./grader.js";
 import { checkBoolean, checkInteger, checkOptionsObject } from "./option-checks.js";
 import type { TeacherPromptRecord } from "./pair-record.js";
 import { describe } from "./parse-records.js";
-import type { Problem, Rollout } from "./records.js";
+import type { ChatMessage, Problem, Rollout } from "./records.js";
+import { checkRolloutPrompts } from "./rollout-prompt-check.js";
 import {
   checkSelectionOptions,
   type DroppedProblem,
@@ -33,8 +34,11 @@ export interface SelectionConfig extends Omit<SelectionOptions, "equivalence" | 
   /** Truncated rollouts count as no-answer (default true). */
   truncatedIsNoAnswer?: boolean;
   template?: TeacherTemplate;
-  /** System prompt of the student view (default: the paper's math-tutor prompt). */
-  studentSystemPrompt?: string;
+  /**
+   * System prompt of the student view (default: the paper's math-tutor prompt); null for none (rollouts sampled
+   * with `ssb-rollout --no-system`). Rollouts that record their prompt must have been sampled from these messages.
+   */
+  studentSystemPrompt?: string | null;
   /** Teacher sampling written into the prompt records (default temperature 0.4, top-k 50). */
   teacherSampling?: Partial<TeacherSampling>;
   /** Teacher tries per problem, for the request list in the prompt record (default 1). */
@@ -55,6 +59,11 @@ export function checkSelectionConfig(config: Partial<SelectionConfig>, where: st
   checkSelectionOptions(config, where);
   checkBoolean(config.truncatedIsNoAnswer, where, "truncatedIsNoAnswer");
   checkInteger(config.maxAttempts, 1, where, "maxAttempts");
+  const system: unknown = config.studentSystemPrompt;
+  if (system !== undefined && system !== null && typeof system !== "string")
+    throw new TypeError(
+      `${where}: option "studentSystemPrompt" must be a string, or null for none, found ${describe(system)}`,
+    );
   resolveTeacherSampling(config.teacherSampling ?? {}, where, "teacherSampling");
 }
 
@@ -85,6 +94,16 @@ function checkRollouts(problem: Problem, rollouts: readonly Rollout[]): void {
   });
 }
 
+/** The student's view of a problem: its system prompt (unless null) and the bare question. */
+export function studentMessagesFor(
+  problem: Problem,
+  config: Pick<SelectionConfig, "studentSystemPrompt">,
+): ChatMessage[] {
+  const system = config.studentSystemPrompt;
+  if (system === null) return [{ role: "user", content: problem.question }];
+  return renderStudentMessages(problem.question, system ?? MATH_TUTOR_SYSTEM_PROMPT);
+}
+
 export function curateProblem(
   problem: Problem,
   rollouts: readonly Rollout[],
@@ -92,6 +111,8 @@ export function curateProblem(
 ): CuratedProblem {
   checkSelectionConfig(config, "curateProblem");
   checkRollouts(problem, rollouts);
+  const studentMessages = studentMessagesFor(problem, config);
+  checkRolloutPrompts(problem, rollouts, studentMessages, "curateProblem");
   const seed = config.seed ?? 0;
   const graded = gradeRollouts(rollouts, problem.answer, config.grader, {
     truncatedIsNoAnswer: config.truncatedIsNoAnswer ?? true,
@@ -116,10 +137,7 @@ export function curateProblem(
     gold: problem.answer,
     template: template.name,
     messages,
-    studentMessages: renderStudentMessages(
-      problem.question,
-      config.studentSystemPrompt ?? MATH_TUTOR_SYSTEM_PROMPT,
-    ),
+    studentMessages,
     requests,
     chosenCorrect: selection.chosenCorrect,
     chosenWrong: selection.chosenWrong,

@@ -1,4 +1,9 @@
-export { type CuratedProblem, curateProblem, type SelectionConfig } from "./curate-problem.js";
+export {
+  type CuratedProblem,
+  curateProblem,
+  type SelectionConfig,
+  studentMessagesFor,
+} from "./curate-problem.js";
 export { type GradeRolloutsOptions, gradeRollout, gradeRollouts } from "./grade-rollouts.js";
 export { type AnswerEquivalence, exactMatch, type GradeOutcome, type Grader } from "./grader.js";
 export { type AnswerGroup, groupByEquivalence } from "./group-answers.js";
@@ -25,6 +30,7 @@ export {
   teacherMessagesHash,
   teacherRequestHash,
 } from "./replies-file-generator.js";
+export { rolloutPromptMismatch } from "./rollout-prompt-check.js";
 export { readRolloutsFile } from "./rollouts-file.js";
 export {
   type CurationConfig,

@@ -12,6 +12,7 @@ import {
   checkSelectionConfig,
   curateProblem,
   type SelectionConfig,
+  studentMessagesFor,
 } from "./curate-problem.js";
 import type { AnswerEquivalence, Grader } from "./grader.js";
 import { openJournal, problemIdKey } from "./jsonl-journal.js";
@@ -25,6 +26,7 @@ import {
 import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
 import { hashString } from "./prng.js";
 import type { Problem, Rollout } from "./records.js";
+import { checkRolloutPrompts } from "./rollout-prompt-check.js";
 import { type CurationSummary, summarize } from "./summary.js";
 import type { TeacherGenerator } from "./teacher-generator.js";
 import { DEFAULT_TEMPLATE, MATH_TUTOR_SYSTEM_PROMPT } from "./teacher-prompt.js";
@@ -127,7 +129,11 @@ function runSettings(config: CurationConfig): Record<string, unknown> {
     seed: config.seed ?? 0,
     template: template.name,
     templateHash: hashString(`${template.system}\u0000${template.user}`),
-    studentSystemPromptHash: hashString(config.studentSystemPrompt ?? MATH_TUTOR_SYSTEM_PROMPT),
+    // null (no system turn) hashes apart from every text, the empty one included.
+    studentSystemPromptHash:
+      config.studentSystemPrompt === null
+        ? "none"
+        : hashString(config.studentSystemPrompt ?? MATH_TUTOR_SYSTEM_PROMPT),
     grader: customName(config.grader, config.graderId, "graderId"),
     equivalence: customName(config.equivalence, config.equivalenceId, "equivalenceId"),
     truncatedIsNoAnswer: config.truncatedIsNoAnswer ?? true,
@@ -265,6 +271,16 @@ export async function runCuration(input: RunCurationInput): Promise<CurationRunR
   const files = outputFiles(input.outDir);
   // Inputs are checked before the output folder is made or claimed, so a bad input never claims one.
   const { byProblem, unmatched } = groupRollouts(input.problems, input.rollouts);
+  // Every problem's rollouts against its student messages, before the folder is claimed: a mismatch found at
+  // problem 500 would otherwise stop a run that has already written 499.
+  for (const problem of input.problems) {
+    checkRolloutPrompts(
+      problem,
+      byProblem.get(problem.id) ?? [],
+      studentMessagesFor(problem, config),
+      "runCuration",
+    );
+  }
   // One run per output folder (in this process or another): two appending to the same journals would write
   // problems twice.
   const release = claimOutputFolder(input.outDir, { lockName: "curation.lock", holder: "curation run" });
