@@ -109,6 +109,24 @@ describe("summarize options are validated", () => {
   });
 });
 
+describe("maj@1 and pass@1", () => {
+  it("are one number with one interval (maj@1 had its own resampling: [0.0, 66.7] beside [0.0, 84.2])", () => {
+    const problems = [0, 1, 2].map((p) => [plain(`p${p}`, 0, p === 0 ? "5" : "4", p === 0)]);
+    const s = summarizeBenchmark("b", problems, { bootstrap: { resamples: 100 } });
+    expect(s.pass1.estimate).toBeCloseTo(1 / 3, 12);
+    expect(s.majAtK["1"]).toEqual(s.pass1);
+    // With 4 samples (classes, abstentions) too.
+    const four = [0, 1, 2, 3, 4].map((p) =>
+      [0, 1, 2, 3].map((i) =>
+        plain(`p${p}`, i, i === 3 ? null : (i + p) % 2 === 0 ? "5" : "4", (i + p) % 2 === 0 && i !== 3),
+      ),
+    );
+    const s4 = summarizeBenchmark("b", four, { bootstrap: { resamples: 100 } });
+    expect(s4.majAtK["1"]).toEqual(s4.pass1);
+    expect(s4.majAtK["4"]).not.toEqual(s4.pass1);
+  });
+});
+
 describe("large inputs", () => {
   it("summarises 500,000 samples without spreading them into Math.max", () => {
     const problems: SampleRecord[][] = [];

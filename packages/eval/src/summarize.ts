@@ -254,7 +254,12 @@ export function summarizeBenchmark(
         rng: rngFor(boot.seed, "maj", benchmark, v.problemId, String(k)),
       }),
     );
-    majOut[String(k)] = bootstrapMeanCI(values, { ...boot, label: label(`maj@${k}`) });
+    // maj@1 is pass@1 (a one-sample vote returns that sample): it gets pass@1's interval, as pass@1 does in
+    // passAtK. Resampled with its own seed stream it showed another interval for the same number in the same
+    // table (3 problems, 1 right: pass@1 33.3 [0.0, 84.2] beside maj@1 33.3 [0.0, 66.7]).
+    const sameAsPass1 =
+      k === 1 && values.every((v, i) => Math.abs(v - (pass1Values[i] ?? Number.NaN)) < 1e-12);
+    majOut[String(k)] = sameAsPass1 ? pass1 : bootstrapMeanCI(values, { ...boot, label: label(`maj@${k}`) });
   }
 
   const tokens = all.map((r) => r.tokens);
