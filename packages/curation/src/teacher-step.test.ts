@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fakeGrader, problemOfRequest, ScriptedGenerator } from "../test/fakes.js";
+import type { GradeOutcome, Grader } from "./grader.js";
 import type { GenerationRequest, TeacherGenerator } from "./teacher-generator.js";
 import { runTeacherStep, type TeacherTask } from "./teacher-step.js";
 
@@ -43,6 +44,19 @@ describe("runTeacherStep", () => {
     expect(gen2.calls[0]!.requests.map((r) => r.sampling.seed)).toEqual(
       call.requests.map((r) => r.sampling.seed),
     );
+  });
+
+  it("judges replies by the rollouts' grading rule: a grader's unknown verdict is refused, a box-less wrong is no answer", async () => {
+    const gen = new ScriptedGenerator(() => ({ text: "\\boxed{1}" }));
+    // A custom grader with its own vocabulary: every reply was dropped as a wrong answer, without a word.
+    const right: Grader = () => ({ verdict: "right", extracted: "1", reason: "" }) as unknown as GradeOutcome;
+    await expect(runTeacherStep([task("a", "1")], gen, { grader: right })).rejects.toThrow(
+      /^teacher reply "a#1": the grader returned verdict the string "right"; a grader must return an object with verdict "correct", "wrong" or "no-answer"/,
+    );
+    // The verifier out of its time budget says "wrong" with nothing extracted: there is no answer to be wrong.
+    const timedOut: Grader = () => ({ verdict: "wrong", extracted: null, reason: "timed out" });
+    const out = await runTeacherStep([task("a", "1")], gen, { grader: timedOut });
+    expect(out.get("a")).toMatchObject({ kind: "rejected", reason: "teacher-no-answer" });
   });
 
   it("rejects wrong, unboxed and truncated replies with reasons; default is one try", async () => {

@@ -2,6 +2,7 @@
  * The teacher step: ask the model, as teacher, for a robust solution given the hinted prompt; keep the reply
  * only if its final answer is equivalent to the gold answer; retry up to `maxAttempts` times.
  */
+import { gradeResponse } from "./grade-rollouts.js";
 import type { Grader } from "./grader.js";
 import { checkInteger, checkKnownKeys, checkNumber, checkOptionsObject } from "./option-checks.js";
 import { derivedSeed } from "./prng.js";
@@ -132,7 +133,17 @@ export function judgeTeacherReply(
   gold: string,
   options: TeacherStepOptions,
 ): { reject: TeacherRejectReason | null; extracted: string | null } {
-  const graded = options.grader(result.text, gold);
+  // The package's one grading rule, as for rollouts: a verdict outside the three is refused (a custom grader's
+  // "right" would otherwise drop every reply as a wrong answer), and "wrong" with no answer extracted (the
+  // verifier out of its time budget) is no answer.
+  const graded = gradeResponse(
+    result.text,
+    undefined,
+    gold,
+    options.grader,
+    false,
+    `teacher reply ${JSON.stringify(result.id)}`,
+  );
   if ((options.rejectTruncated ?? true) && result.finishReason === "length") {
     return { reject: "teacher-truncated", extracted: graded.extracted };
   }
