@@ -37,6 +37,25 @@ export interface Manifest {
   meta: LogitSchemaMeta;
   shards: ShardEntry[];
   examples: ExampleEntry[];
+  /**
+   * Fields the format does not define, at the top level and in `meta` (another writer's provenance, say): kept
+   * as they were when the manifest is written again, so appending to a store loses none of them.
+   */
+  extra?: { top: Record<string, unknown>; meta: Record<string, unknown> };
+}
+
+const TOP_KEYS = new Set(["format", "formatVersion", "meta", "shards", "examples"]);
+
+/** The manifest's JSON text: the format's fields, with `extra`'s fields put back where they were found. */
+export function manifestJson(m: Manifest): string {
+  const { extra, ...own } = m;
+  if (!extra) return JSON.stringify(own);
+  return JSON.stringify({ ...extra.top, ...own, meta: { ...extra.meta, ...own.meta } });
+}
+
+/** The keys of `o` that `known` lacks, with their values. */
+function unknownFields(o: Record<string, unknown>, known: ReadonlySet<string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([key]) => !known.has(key)));
 }
 
 export function emptyManifest(meta: LogitSchemaMeta): Manifest {
@@ -186,11 +205,19 @@ export function validateManifest(json: unknown, where: string): Manifest {
     }
     return entry;
   });
-  return {
+  const top = unknownFields(root, TOP_KEYS);
+  const metaExtra =
+    typeof root.meta === "object" && root.meta !== null
+      ? unknownFields(root.meta as Record<string, unknown>, new Set(Object.keys(meta)))
+      : {};
+  const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     formatVersion: meta.formatVersion,
     meta,
     shards,
     examples,
   };
+  if (Object.keys(top).length > 0 || Object.keys(metaExtra).length > 0)
+    manifest.extra = { top, meta: metaExtra };
+  return manifest;
 }

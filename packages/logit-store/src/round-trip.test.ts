@@ -157,6 +157,26 @@ describe("round trip", () => {
     expect(store.rows).toBe(5);
   });
 
+  it("appending keeps manifest fields of another writer (top level and meta) as they were", async () => {
+    const dir = tempDir();
+    const w = await openLogitStoreWriter(dir, meta(2, "float32"));
+    w.writeExample("a", syntheticRows(3, { vocabSize: VOCAB, k: 2, seed: 1 }));
+    await w.close();
+    const path = join(dir, "manifest.json");
+    const m = JSON.parse(readFileSync(path, "utf8"));
+    m.createdBy = { tool: "write_store.py", pyarrow: "25.0.1" };
+    m.meta.teacherRevision = "abc123";
+    writeFileSync(path, JSON.stringify(m));
+    const w2 = await openLogitStoreWriter(dir, meta(2, "float32"));
+    w2.writeExample("b", syntheticRows(2, { vocabSize: VOCAB, k: 2, seed: 2 }));
+    await w2.close();
+    const after = JSON.parse(readFileSync(path, "utf8"));
+    expect(after.createdBy).toEqual({ tool: "write_store.py", pyarrow: "25.0.1" });
+    expect(after.meta.teacherRevision).toBe("abc123");
+    expect(after.examples.map((e: { id: string }) => e.id)).toEqual(["a", "b"]);
+    expect((await openLogitStore(dir)).rows).toBe(5);
+  });
+
   it("format 1 float16 stores (plain float16 column) are still read, appended to in format 1, and equal format 2", async () => {
     const v1 = tempDir();
     const v2 = tempDir();

@@ -19,6 +19,7 @@ import {
   type ExampleEntry,
   emptyManifest,
   type Manifest,
+  manifestJson,
   manifestPath,
   readManifest,
   type ShardEntry,
@@ -186,7 +187,7 @@ export class LogitStoreWriter {
           );
         }
         manifest = emptyManifest(meta);
-        writeFileAtomic(manifestPath(dir), JSON.stringify(manifest));
+        writeFileAtomic(manifestPath(dir), manifestJson(manifest));
         made.store = true;
       }
       const { redo, nextShardIndex } = recover(dir, manifest);
@@ -408,7 +409,7 @@ export class LogitStoreWriter {
         await shard.commit();
         this.manifest.shards.push(entry);
         this.manifest.examples.push(...examples);
-        writeFileAtomic(manifestPath(this.dir), JSON.stringify(this.manifest));
+        writeFileAtomic(manifestPath(this.dir), manifestJson(this.manifest));
         for (const e of examples) {
           this.stored.add(e.id);
           this.finishingIds.delete(e.id);
