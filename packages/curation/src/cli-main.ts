@@ -121,6 +121,24 @@ function checkOutDir(path: string): void {
   );
 }
 
+/**
+ * Teacher replies cut off at the token limit are dropped, and the limit is easy to miss: without
+ * --max-new-tokens the requests carry none and ssb-rollout's own default (256) applies, while the teacher is
+ * asked for a solution more detailed than the rollouts (the reference allows 8192 new tokens).
+ */
+export function teacherTruncationNote(truncated: number, maxNewTokens: number | undefined): string {
+  const limit =
+    maxNewTokens !== undefined
+      ? `--max-new-tokens ${maxNewTokens}`
+      : "the generator's limit (no --max-new-tokens here, so ssb-rollout --teacher-prompts used its own --max-new-tokens, default 256)";
+  return (
+    `[ssb-curate] note: ${truncated} teacher ${truncated === 1 ? "reply was" : "replies were"} cut off at ${limit} and dropped as teacher-truncated (dropped.jsonl). ` +
+    "The teacher is asked for a solution more detailed than the rollouts (the reference allows 8192 new tokens): " +
+    "to give it more, rerun with a larger --max-new-tokens and a new --out, then generate the replies again. " +
+    "A try of 0 tokens there means its prompt did not fit the model's context.\n"
+  );
+}
+
 /** An input with no records would make a run that curates nothing and still reports success. */
 function requireRecords<T>(records: readonly T[], flag: "problems" | "rollouts", path: string): readonly T[] {
   if (records.length === 0)
@@ -279,6 +297,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         `[ssb-curate] warning: ${result.unmatchedRollouts} rollouts name problems not in ${values.problems}\n`,
       );
     }
+    const truncated = result.summary.dropped.byReason["teacher-truncated"] ?? 0;
+    if (generator && truncated > 0) io.stderr(teacherTruncationNote(truncated, maxNewTokens));
     if (values.json) io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`);
     else
       io.stdout(
