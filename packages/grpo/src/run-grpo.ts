@@ -38,7 +38,7 @@ import {
   withBackendSpan,
   yieldToSignals,
 } from "@ssb/distill";
-import { checkpointFingerprint, type LoraConfig, loadCheckpoint } from "@ssb/model";
+import { checkpointFingerprint, type LoraConfig, loadCheckpoint, loadModelConfig } from "@ssb/model";
 import {
   CUSTOM_REWARD,
   DEFAULT_REWARD,
@@ -74,6 +74,13 @@ import { roundSequences } from "./round-sequences.js";
 import { type SampledCompletion, sampleGroups } from "./sample-groups.js";
 import { summarize } from "./stats.js";
 import { tf } from "./tf.js";
+import {
+  isWasmAbort,
+  type MicroBatchShape,
+  wasmAbortError,
+  wasmHeapRefusal,
+  wasmHeapWarning,
+} from "./wasm-heap.js";
 
 export interface RunGrpoOptions {
   /** Base checkpoint folder (HF layout + tokenizer). */
@@ -253,6 +260,16 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
   }
 
   const { provider: backend } = await selectBackend(options.backend ?? "auto", log);
+  if (backend === "wasm") {
+    // A model the 4 GiB heap cannot hold (Qwen's 151,936-token vocabulary, in practice) is refused before
+    // its weights are read, not after sampling a round, with wasm's bare "Aborted()".
+    const refusal = wasmHeapRefusal(
+      await loadModelConfig(options.modelDir),
+      config.lora.r,
+      config.sampling.maxNewTokens,
+    );
+    if (refusal !== null) throw new Error(`${options.modelDir}: ${refusal}`);
+  }
   const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
   const padId =
     checkpoint.tokenizer?.padTokenId ?? checkpoint.config.padTokenId ?? checkpoint.config.eosTokenIds[0] ?? 0;
@@ -324,6 +341,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
     let savedStep = startStep;
     let elapsedSec = elapsedBefore;
     let interrupted = false;
+    let heapWarned = false;
     /** Checkpoint the rounds done so far (periodically, at the end, and when stopped by the signal). */
     const checkpointRounds = async (done: number): Promise<void> => {
       lastCheckpoint = await saveGrpoCheckpoint(checkpointsDir, model.lora, loraConfig, optimizer, {
@@ -422,44 +440,67 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
         // gradient: it runs here only to log the KL (logKl), and takes no optimizer step, as without logKl
         // (AdamW would otherwise move the weights by its momentum, and logging would change the run).
         const hasGradient = config.beta > 0 || sequences.some((s) => s.advantage !== 0);
-        if (batches.length > 0) {
-          const refLogProbs = reference ? logProbsNoGrad(reference, batches, temperature) : null;
-          const oldLogProbs = config.iterations > 1 ? logProbsNoGrad(model, batches, temperature) : null;
-          for (let it = 0; it < config.iterations; it++) {
-            const g = policyGradients(model, vars, batches, {
-              temperature,
-              clip: { epsilon: config.clipEpsilon, epsilonHigh: config.clipEpsilonHigh },
-              beta: config.beta,
-              oldLogProbs,
-              refLogProbs,
-              seed: config.seed,
-              step,
-              iteration: it,
-            });
-            const norm = globalNorm(g.grads);
-            if (!Number.isFinite(g.loss) || !Number.isFinite(norm)) {
-              for (const t of g.grads) t.dispose();
-              throw new NonFiniteLossError(step, lastCheckpoint);
-            }
-            const typicalNorm = gradientGuard.corrupt(norm);
-            if (typicalNorm !== null) {
-              for (const t of g.grads) t.dispose();
-              throw new CorruptGradientError(step + 1, norm, typicalNorm, backend, lastCheckpoint);
-            }
-            const maxNorm = config.optimizer.maxGradNorm;
-            const clipped =
-              maxNorm > 0 && norm > maxNorm
-                ? g.grads.map((t) => tf.tidy(() => tf.mul(t, maxNorm / (norm + 1e-6))))
-                : g.grads;
-            if (hasGradient) optimizer.apply(clipped, lr(step * config.iterations + it));
-            for (const t of new Set([...g.grads, ...clipped])) t.dispose();
-            loss += g.loss / config.iterations;
-            gradNorm = Math.max(gradNorm, norm);
-            tokensTrained += g.tokens;
-            clippedTokens += g.clippedTokens;
-            klSum += g.klSum;
-            ratioSum += g.ratioSum;
+        // The micro-batch the heap has to hold (the most padded tokens, then reply rows).
+        const largest: MicroBatchShape = batches.reduce<MicroBatchShape>(
+          (worst, b) => {
+            const shape = { batch: b.input.batch, length: b.input.length, rows: b.targets.length };
+            return shape.batch * shape.length + shape.rows > worst.batch * worst.length + worst.rows
+              ? shape
+              : worst;
+          },
+          { batch: 0, length: 0, rows: 0 },
+        );
+        if (backend === "wasm" && !heapWarned && batches.length > 0) {
+          const warning = wasmHeapWarning(model.config, config.lora.r, largest, config.microBatchTokens);
+          if (warning !== null) {
+            log(warning);
+            heapWarned = true;
           }
+        }
+        try {
+          if (batches.length > 0) {
+            const refLogProbs = reference ? logProbsNoGrad(reference, batches, temperature) : null;
+            const oldLogProbs = config.iterations > 1 ? logProbsNoGrad(model, batches, temperature) : null;
+            for (let it = 0; it < config.iterations; it++) {
+              const g = policyGradients(model, vars, batches, {
+                temperature,
+                clip: { epsilon: config.clipEpsilon, epsilonHigh: config.clipEpsilonHigh },
+                beta: config.beta,
+                oldLogProbs,
+                refLogProbs,
+                seed: config.seed,
+                step,
+                iteration: it,
+              });
+              const norm = globalNorm(g.grads);
+              if (!Number.isFinite(g.loss) || !Number.isFinite(norm)) {
+                for (const t of g.grads) t.dispose();
+                throw new NonFiniteLossError(step, lastCheckpoint);
+              }
+              const typicalNorm = gradientGuard.corrupt(norm);
+              if (typicalNorm !== null) {
+                for (const t of g.grads) t.dispose();
+                throw new CorruptGradientError(step + 1, norm, typicalNorm, backend, lastCheckpoint);
+              }
+              const maxNorm = config.optimizer.maxGradNorm;
+              const clipped =
+                maxNorm > 0 && norm > maxNorm
+                  ? g.grads.map((t) => tf.tidy(() => tf.mul(t, maxNorm / (norm + 1e-6))))
+                  : g.grads;
+              if (hasGradient) optimizer.apply(clipped, lr(step * config.iterations + it));
+              for (const t of new Set([...g.grads, ...clipped])) t.dispose();
+              loss += g.loss / config.iterations;
+              gradNorm = Math.max(gradNorm, norm);
+              tokensTrained += g.tokens;
+              clippedTokens += g.clippedTokens;
+              klSum += g.klSum;
+              ratioSum += g.ratioSum;
+            }
+          }
+        } catch (error) {
+          if (isWasmAbort(error))
+            throw wasmAbortError(error as Error, step + 1, largest, config.microBatchTokens, lastCheckpoint);
+          throw error;
         }
         const t3 = performance.now();
         const rewardStats = summarize(rewards);
