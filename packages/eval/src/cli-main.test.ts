@@ -279,7 +279,21 @@ describe("ssb-eval CLI", () => {
     );
     const c5 = capture();
     expect(await main(["--replies", replies, "--config", config, "--out", out], c5.io)).toBe(1);
-    expect(c5.err()).toMatch(/snake\.json: unknown field "sampling\.top_p"/);
+    expect(c5.err()).toContain('snake.json: unknown field "sampling.top_p" (did you mean "sampling.topP"?)');
+    for (const [fields, message] of [
+      [{ nn: 2 }, 'snake.json: unknown field "nn" (did you mean "n"?)'],
+      // Refused later without the file or the field before.
+      [
+        { benchmarks: ["gsm8k", "math50"] },
+        'snake.json.benchmarks[1]: unknown benchmark "math50" (did you mean "math500"?)',
+      ],
+      [{ benchmarks: ["aime24", "aime24"] }, 'snake.json.benchmarks[1]: "aime24" is listed twice'],
+    ] as const) {
+      writeFileSync(config, JSON.stringify(fields));
+      const c = capture();
+      expect(await main(["--replies", replies, "--config", config, "--out", out], c.io)).toBe(1);
+      expect(c.err()).toContain(message);
+    }
     writeFileSync(config, JSON.stringify({ n: "2" }));
     const c6 = capture();
     expect(await main(["--replies", replies, "--config", config, "--out", out], c6.io)).toBe(1);
@@ -347,6 +361,28 @@ describe("ssb-eval CLI", () => {
       [
         [...run.slice(0, 2), "--benchmarks", ",", "--out", out],
         "--benchmarks: expected a comma-separated list of names",
+      ],
+      [
+        [...run.slice(0, 2), "--benchmarks", "gsm8k,math50", "--out", out],
+        '--benchmarks: unknown benchmark "math50" (did you mean math500?) (built-in: gsm8k, math500, aime24; another JSONL file needs a spec given with --benchmark-config FILE)',
+      ],
+      [
+        [...run.slice(0, 2), "--benchmarks", "GSM8K", "--out", out],
+        '--benchmarks: unknown benchmark "GSM8K" (did you mean gsm8k?) (built-in: gsm8k, math500, aime24; another JSONL file needs a spec given with --benchmark-config FILE)',
+      ],
+      // Was exit 1 and "benchmark names must be unique", naming no flag.
+      [
+        [...run.slice(0, 2), "--benchmarks", "gsm8k,gsm8k", "--out", out],
+        '--benchmarks: "gsm8k" is listed twice',
+      ],
+      // Was 'unexpected argument "compar": this command takes only --options'.
+      [
+        ["compar", out, out],
+        'unknown command "compar" (did you mean compare?); commands: run, report, compare, help',
+      ],
+      [
+        ["reprt", out],
+        'unknown command "reprt" (did you mean report?); commands: run, report, compare, help',
       ],
       [["report"], "report: give one or more run folders"],
       [

@@ -7,6 +7,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   checkPath,
+  closestKey,
   createProgressBar,
   type PathKind,
   type ProgressBar,
@@ -297,12 +298,15 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   const specByName = new Map(specs.map((spec) => [spec.name, spec]));
   // `--benchmarks ""` would otherwise fall back to the default three.
   if (names?.length === 0) throw new UsageError("--benchmarks: expected a comma-separated list of names");
-  for (const name of names ?? []) {
+  for (const [i, name] of (names ?? []).entries()) {
+    // `gsm8k,gsm8k` was refused later as "benchmark names must be unique", not naming the flag, with exit 1.
+    if (names?.indexOf(name) !== i) throw new UsageError(`--benchmarks: "${name}" is listed twice`);
     const spec = specByName.get(name);
     if (spec === undefined && !Object.hasOwn(BUILTIN_BENCHMARKS, name)) {
       const from = specs.length > 0 ? `, --benchmark-config: ${specs.map((x) => x.name).join(", ")}` : "";
+      const near = closestKey(name, [...Object.keys(BUILTIN_BENCHMARKS), ...specByName.keys()]);
       throw new UsageError(
-        `--benchmarks: unknown benchmark "${name}" (built-in: ${Object.keys(BUILTIN_BENCHMARKS).join(", ")}${from}; another JSONL file needs a spec given with --benchmark-config FILE)`,
+        `--benchmarks: unknown benchmark "${name}"${near === undefined ? "" : ` (did you mean ${near}?)`} (built-in: ${Object.keys(BUILTIN_BENCHMARKS).join(", ")}${from}; another JSONL file needs a spec given with --benchmark-config FILE)`,
       );
     }
     benchmarks.push(spec ?? name);
@@ -570,6 +574,9 @@ function asksForHelp(args: readonly string[]): boolean {
   return (end === -1 ? args : args.slice(0, end)).some((a) => a === "--help" || a === "-h");
 }
 
+/** The subcommands (`run` is also the default when the first argument is an option). */
+const COMMANDS = ["run", "report", "compare", "help"];
+
 export async function main(argv: string[], io: CliIo, modelFactory?: ModelGeneratorFactory): Promise<number> {
   const [first, ...rest] = argv;
   try {
@@ -583,6 +590,12 @@ export async function main(argv: string[], io: CliIo, modelFactory?: ModelGenera
       io.stdout.write(HELP);
       return 0;
     }
+    // `ssb-eval compar a b` said only "unexpected argument", as if no commands existed.
+    const near = /^[a-z]+$/.test(first) ? closestKey(first, COMMANDS) : undefined;
+    if (near !== undefined && near !== first)
+      throw new UsageError(
+        `unknown command "${first}" (did you mean ${near}?); commands: ${COMMANDS.join(", ")}`,
+      );
     if (first === "compare") return compareCommand(rest, io);
     if (first === "report") return reportCommand(rest, io);
     if (first === "run") return await runCommand(rest, io, modelFactory);

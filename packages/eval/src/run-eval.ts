@@ -10,9 +10,10 @@
 
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { closestKey } from "@ssb/cli-kit";
 import { claimOutputFolder, writeFileAtomic } from "@ssb/durable-files";
 import { type GradeOptions, grade } from "@ssb/verifier";
-import type { BenchmarkSpec } from "./benchmarks.js";
+import { type BenchmarkSpec, BUILTIN_BENCHMARKS } from "./benchmarks.js";
 import type { GeneratedSample, GenerationPrompt, SampleGenerator } from "./generator.js";
 import { type LoadedBenchmark, loadBenchmark } from "./load-benchmark.js";
 import { hashString } from "./prng.js";
@@ -150,15 +151,34 @@ export function validateEvalConfig(config: EvalConfig, where = "config"): void {
   const fail = (field: string, expected: string, value: unknown): never => {
     throw new Error(`${where}.${field} must be ${expected}, found ${JSON.stringify(value)}`);
   };
+  // The field a misspelled one most likely meant (`top_p` for topP, `nn` for n): only "unknown" left the user to
+  // look up the spelling.
+  const unknown = (key: string, known: readonly string[], prefix: string): Error => {
+    const near = closestKey(key, known);
+    return new Error(
+      `${where}: unknown field "${prefix}${key}"${near === undefined ? "" : ` (did you mean "${prefix}${near}"?)`}`,
+    );
+  };
   for (const key of Object.keys(config))
-    if (!CONFIG_FIELDS.has(key)) throw new Error(`${where}: unknown field "${key}"`);
+    if (!CONFIG_FIELDS.has(key)) throw unknown(key, [...CONFIG_FIELDS], "");
   if (!Number.isInteger(config.n) || config.n < 1) fail("n", "a positive integer", config.n);
   if (!Array.isArray(config.benchmarks) || config.benchmarks.length === 0)
     fail("benchmarks", "a non-empty list", config.benchmarks);
+  // A name must be a built-in: "math50" in a config file was refused later without the file or the field.
+  const builtins = Object.keys(BUILTIN_BENCHMARKS);
+  for (const [i, b] of config.benchmarks.entries()) {
+    if (typeof b === "string" && config.benchmarks.indexOf(b) !== i)
+      throw new Error(`${where}.benchmarks[${i}]: ${JSON.stringify(b)} is listed twice`);
+    if (typeof b !== "string" || Object.hasOwn(BUILTIN_BENCHMARKS, b)) continue;
+    const near = closestKey(b, builtins);
+    throw new Error(
+      `${where}.benchmarks[${i}]: unknown benchmark ${JSON.stringify(b)}${near === undefined ? "" : ` (did you mean "${near}"?)`}; built-in: ${builtins.join(", ")}, and another JSONL file needs a benchmark spec`,
+    );
+  }
   const s = config.sampling;
   if (typeof s !== "object" || s === null) fail("sampling", "an object", s);
   for (const key of Object.keys(s))
-    if (!isSamplingField(key)) throw new Error(`${where}: unknown field "sampling.${key}"`);
+    if (!isSamplingField(key)) throw unknown(key, Object.keys(SAMPLING_RULES), "sampling.");
   for (const [field, rule] of Object.entries(SAMPLING_RULES)) {
     const value = s[field as keyof SamplingParams];
     const optional = !REQUIRED_SAMPLING_FIELDS.has(field as keyof SamplingParams);

@@ -36,7 +36,7 @@ describe("sampling settings in a config", () => {
 
   it("refuses an unknown sampling field, as written", () => {
     expect(() => validateEvalConfig(withSampling({ top_p: 0.9 }))).toThrow(
-      'config: unknown field "sampling.top_p"',
+      'config: unknown field "sampling.top_p" (did you mean "sampling.topP"?)',
     );
   });
 });
