@@ -1,0 +1,101 @@
+/**
+ * Gradient accumulation: the token weights are those of the whole round (tokenWeights over every completion),
+ * so the gradient summed over micro-batches equals one batch's, for every aggregation. TRL gets the same for
+ * "dapo" (the round's token count, num_items_in_batch) but not for "bnpo", whose token mean is per
+ * micro-batch. Checked on a real decoder with LoRA: one micro-batch of four replies against two of two.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  type DecoderModel,
+  disposeDecoder,
+  initLora,
+  loadDecoder,
+  loraConfigFrom,
+  trainableVariables,
+} from "@ssb/distill";
+import { loadCheckpoint } from "@ssb/model";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sequenceTokenWeights } from "./grpo-loss.js";
+import { collateSequences, policyGradients, type TrainSequence } from "./grpo-step.js";
+import { tf } from "./tf.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
+
+let model: DecoderModel;
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+  const checkpoint = await loadCheckpoint(tinyRef);
+  model = await loadDecoder(
+    checkpoint.config,
+    (n) => checkpoint.weights.readFloat32(n),
+    (n) => checkpoint.weights.has(n),
+    "lora",
+  );
+  await checkpoint.close();
+  model.lora = initLora(
+    model.config,
+    loraConfigFrom({ r: 2, alpha: 4, targetModules: ["q_proj", "v_proj"] }),
+    3,
+  );
+  for (const layer of model.lora.values()) {
+    const values = tf.tidy(() => tf.mul(tf.randomNormal(layer.bT.shape, 0, 1, "float32", 11), 0.05));
+    layer.bT.assign(values);
+    values.dispose();
+  }
+});
+afterAll(() => disposeDecoder(model));
+
+// Replies of 5, 1, 3 and 2 tokens (two groups); the lengths differ so the aggregations differ.
+const replies = [
+  { promptIds: [5, 17, 42], replyIds: [7, 19, 23, 40, 2], advantage: 1.2 },
+  { promptIds: [5, 17, 42], replyIds: [2], advantage: -1.2 },
+  { promptIds: [9, 11], replyIds: [31, 8, 2], advantage: -0.4 },
+  { promptIds: [9, 11], replyIds: [12, 2], advantage: 0.4 },
+];
+
+describe("gradients summed over micro-batches", () => {
+  it("equal one batch's for token, sequence and constant aggregation", () => {
+    const vars = trainableVariables(model);
+    const options = {
+      temperature: 0.8,
+      clip: { epsilon: 0.2, epsilonHigh: 0.28 },
+      beta: 0,
+      oldLogProbs: null,
+      refLogProbs: null,
+      seed: 0,
+      step: 0,
+      iteration: 0,
+    };
+    for (const aggregation of ["token", "sequence", "constant"] as const) {
+      const weights = sequenceTokenWeights(
+        replies.map((r) => r.replyIds.length),
+        aggregation,
+        8,
+      );
+      const seqs: TrainSequence[] = replies.map((r, i) => ({ ...r, tokenWeight: weights[i] as number }));
+      const one = policyGradients(model, vars, [collateSequences(seqs, 0)], options);
+      const two = policyGradients(
+        model,
+        vars,
+        [collateSequences(seqs.slice(0, 2), 0), collateSequences(seqs.slice(2), 0)],
+        options,
+      );
+      expect(two.loss, aggregation).toBeCloseTo(one.loss, 6);
+      expect(two.tokens).toBe(one.tokens);
+      one.grads.forEach((g, j) => {
+        const a = g.dataSync();
+        const b = (two.grads[j] as tf.Tensor).dataSync();
+        const scale = Math.max(...Array.from(a, Math.abs));
+        expect(scale, `${aggregation} grad ${j}`).toBeGreaterThan(0);
+        a.forEach((x, k) => {
+          expect(Math.abs(x - (b[k] as number)), `${aggregation} grad ${j}[${k}]`).toBeLessThan(
+            1e-5 * scale + 1e-9,
+          );
+        });
+      });
+      for (const t of [...one.grads, ...two.grads]) t.dispose();
+    }
+  });
+});
