@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compareRuns } from "./compare.js";
 import { renderHtmlReport } from "./report-html.js";
 import { comparisonMarkdown } from "./report-markdown.js";
+import { summarizeRecords } from "./summarize.js";
 import type { SampleRecord } from "./types.js";
 
 const record = (problemId: string, gold: string, correct: boolean): SampleRecord => ({
@@ -32,6 +33,25 @@ describe("compareRuns", () => {
     expect(() => compareRuns(a, b, { a: "A", b: "B" })).toThrow(
       /b\/p1: the runs graded it against different gold answers \("1" vs "7"\)/,
     );
+  });
+});
+
+describe("each run's pass@1 in a comparison", () => {
+  it("has the interval the run's own summary gives it when both runs cover the same problems", () => {
+    // 200 problems, 4 samples: before, A showed [31.9, 35.0] here and [31.8, 35.1] in its own report.
+    const run = (right: (p: number, s: number) => boolean): SampleRecord[] =>
+      Array.from({ length: 200 }, (_, p) =>
+        [0, 1, 2, 3].map((s) => ({
+          ...record(`p${p}`, "1", right(p, s)),
+          benchmark: "math500",
+          sampleIndex: s,
+        })),
+      ).flat();
+    const a = run((p, s) => (p * 7 + s) % 3 === 0);
+    const b = run((p, s) => (p * p + s * 3) % 5 < 2);
+    const [cmp] = compareRuns(a, b, { a: "A", b: "B" }).benchmarks;
+    expect(cmp?.a).toEqual(summarizeRecords(a, { name: "A" }).benchmarks[0]?.pass1);
+    expect(cmp?.b).toEqual(summarizeRecords(b, { name: "B" }).benchmarks[0]?.pass1);
   });
 });
 

@@ -104,8 +104,11 @@ export function compareRuns(
       onlyInA: problemsA.size - paired.length,
       onlyInB: problemsB.size - paired.length,
       samplesPerProblem: { a: nA, b: nB },
-      a: bootstrapMeanCI(a, { ...boot, label: `${benchmark}:A` }),
-      b: bootstrapMeanCI(b, { ...boot, label: `${benchmark}:B` }),
+      // The label summarize gives pass@1: when both runs cover the same problems, each run's interval here is the
+      // one its own report shows. With labels of their own, comparison.html printed a run's pass@1 with two
+      // intervals (its Runs table's and this table's).
+      a: bootstrapMeanCI(a, { ...boot, label: `${benchmark}:pass@1` }),
+      b: bootstrapMeanCI(b, { ...boot, label: `${benchmark}:pass@1` }),
       difference: pairedBootstrapDiffCI(a, b, { ...boot, label: benchmark }),
       wins: onlyB,
       losses: onlyA,
