@@ -57,6 +57,13 @@ export interface GrpoConfig {
   variant: GrpoVariant;
   /** Advantage normalisation (default from the variant). */
   advantage: AdvantageVariant;
+  /**
+   * The group std of "grpo" advantages: over G ("population", the default, which the committed runs used) or
+   * G - 1 ("sample": torch.std, as TRL's GRPOTrainer). With advantageEpsilon 1e-4 it gives TRL's numbers.
+   */
+  advantageStd: "population" | "sample";
+  /** Added to the std of "grpo" advantages (default 1e-6; TRL: 1e-4). */
+  advantageEpsilon: number;
   /** Token aggregation (default from the variant: grpo "token", dr-grpo "constant"). */
   aggregation: LossAggregation;
   clipEpsilon: number;
@@ -108,6 +115,8 @@ export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
   iterations: 1,
   variant: "grpo",
   advantage: "grpo",
+  advantageStd: "population",
+  advantageEpsilon: 1e-6,
   aggregation: "token",
   clipEpsilon: 0.2,
   clipEpsilonHigh: 0.2,
@@ -197,6 +206,9 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
   int("iterations", c.iterations, 1);
   if (c.advantage !== "grpo" && c.advantage !== "dr-grpo")
     fail("advantage", '"grpo" or "dr-grpo"', c.advantage);
+  if (c.advantageStd !== "population" && c.advantageStd !== "sample")
+    fail("advantageStd", '"population" or "sample"', c.advantageStd);
+  num("advantageEpsilon", c.advantageEpsilon, (x) => x >= 0, ">= 0");
   if (!["token", "sequence", "constant"].includes(c.aggregation))
     fail("aggregation", '"token", "sequence" or "constant"', c.aggregation);
   num("clipEpsilon", c.clipEpsilon, (x) => x > 0 && x < 1, "in (0, 1)");
@@ -254,10 +266,19 @@ export function trajectoryKey(c: GrpoConfig): string {
     microBatchSize: _s,
     microBatchTokens: _t,
     maskTruncated,
+    advantageStd,
+    advantageEpsilon,
     ...rest
   } = c;
-  // Added after checkpoints existed: off (the behaviour before it) is left out, so those still resume.
-  return JSON.stringify(maskTruncated ? { ...rest, maskTruncated } : rest);
+  // Added after checkpoints existed: their defaults (the behaviour before them) are left out, so those still
+  // resume; any other value is part of the trajectory.
+  const d = DEFAULT_GRPO_CONFIG;
+  return JSON.stringify({
+    ...rest,
+    ...(maskTruncated ? { maskTruncated } : {}),
+    ...(advantageStd !== d.advantageStd ? { advantageStd } : {}),
+    ...(advantageEpsilon !== d.advantageEpsilon ? { advantageEpsilon } : {}),
+  });
 }
 
 /**

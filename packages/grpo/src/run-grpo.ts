@@ -399,7 +399,11 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
             round: step + 1,
             problemId: problem.id,
           });
-          const a = grpoAdvantages(r.rewards, { variant: config.advantage });
+          const a = grpoAdvantages(r.rewards, {
+            variant: config.advantage,
+            unbiasedStd: config.advantageStd === "sample",
+            epsilon: config.advantageEpsilon,
+          });
           if (a.every((x) => x === 0)) zeroGroups++;
           rewards.push(...r.rewards);
           advantages.push(...a);

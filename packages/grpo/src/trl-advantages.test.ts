@@ -1,0 +1,71 @@
+/**
+ * TRL's advantages: (r - mean) / (torch.std + 1e-4), the sample (G - 1) std. The default here is the
+ * population std + 1e-6 (the committed runs used it); advantageStd "sample" with advantageEpsilon 1e-4 gives
+ * TRL's numbers, and before these settings there was no way to get them from a run.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type GrpoConfigInput, resolveGrpoConfig, trajectoryKey } from "./grpo-config.js";
+import type { GroupRewardFunction } from "./rewards.js";
+import { runGrpo } from "./run-grpo.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
+// Rewards 0, 1, 0, 1 in every group: mean 0.5, population std 0.5, sample std sqrt(1/3).
+const alternating: GroupRewardFunction = (_p, completions) => ({
+  rewards: completions.map((_, i) => i % 2),
+  correct: completions.map((_, i) => i % 2 === 1),
+});
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), "ssb-grpo-trl-adv-"));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const oneRound = async (name: string, extra: GrpoConfigInput): Promise<number> => {
+  const result = await runGrpo({
+    modelDir: tinyRef,
+    problems: [{ id: "a", question: "1 + 1?", answer: "2" }],
+    outDir: path.join(tmp, name),
+    config: resolveGrpoConfig({
+      steps: 1,
+      problemsPerStep: 1,
+      groupSize: 4,
+      sampling: { maxNewTokens: 4 },
+      lora: { r: 2, alpha: 4 },
+      ...extra,
+    }),
+    reward: alternating,
+    backend: "wasm",
+    progress: false,
+    log: () => {},
+  });
+  return result.metrics[0]?.advantageMax as number;
+};
+
+describe("advantage std and epsilon", () => {
+  it("advantageStd 'sample' with advantageEpsilon 1e-4 gives TRL's advantages; the default, the population std", async () => {
+    expect(await oneRound("trl", { advantageStd: "sample", advantageEpsilon: 1e-4 })).toBeCloseTo(
+      0.5 / (Math.sqrt(1 / 3) + 1e-4),
+      12,
+    );
+    expect(await oneRound("default", {})).toBeCloseTo(0.5 / (0.5 + 1e-6), 12);
+  });
+
+  it("are checked, and part of the trajectory only when set (checkpoints from before them still resume)", () => {
+    expect(() => resolveGrpoConfig({ advantageStd: "bessel" as never })).toThrow(
+      /"advantageStd" must be "population" or "sample", found "bessel"/,
+    );
+    expect(() => resolveGrpoConfig({ advantageEpsilon: -1 })).toThrow(/"advantageEpsilon" must be >= 0/);
+    const plain = trajectoryKey(resolveGrpoConfig());
+    expect(plain).not.toMatch(/advantageStd|advantageEpsilon/);
+    expect(trajectoryKey(resolveGrpoConfig({ advantageStd: "sample" }))).not.toBe(plain);
+    expect(trajectoryKey(resolveGrpoConfig({ advantageEpsilon: 1e-4 }))).not.toBe(plain);
+  });
+});
