@@ -451,3 +451,20 @@ describe("runCuration", () => {
     ).rejects.toThrow(/sampleIndex 0 twice for problem "p000"/);
   });
 });
+
+describe("runCuration on rollouts of another problems file", () => {
+  it("refuses rollouts none of which belongs to a problem, before making the folder; some strays are counted", async () => {
+    const { problems, rollouts } = syntheticRun(2, 4);
+    const config: CurationConfig = { grader: fakeGrader, equivalence: fakeEquivalence };
+    // Another numbering of the same file: every problem would be dropped as no-rollouts, and the run succeed.
+    const renamed = rollouts.map((r) => ({ ...r, problemId: `gsm8k-${r.problemId}` }));
+    const out = join(tmp(), "out");
+    await expect(runCuration({ problems, rollouts: renamed, outDir: out, config })).rejects.toThrow(
+      /^runCuration: none of the 8 rollouts belongs to one of the 2 problems \(the first rollout's problemId is "gsm8k-p000", the first problem's id "p000"\); curate the rollouts with the problems file they were sampled from$/,
+    );
+    expect(existsSync(out)).toBe(false);
+    const some = [...rollouts, { ...rollouts[0]!, problemId: "elsewhere" }];
+    const result = await runCuration({ problems, rollouts: some, outDir: out, config });
+    expect(result.unmatchedRollouts).toBe(1);
+  });
+});

@@ -271,6 +271,13 @@ export async function runCuration(input: RunCurationInput): Promise<CurationRunR
   const files = outputFiles(input.outDir);
   // Inputs are checked before the output folder is made or claimed, so a bad input never claims one.
   const { byProblem, unmatched } = groupRollouts(input.problems, input.rollouts);
+  // Rollouts of another file (ids "gsm8k-12" against line numbers): every problem would be dropped as
+  // no-rollouts and the run would still finish as a success.
+  if (input.rollouts.length > 0 && unmatched === input.rollouts.length && input.problems.length > 0) {
+    throw new Error(
+      `runCuration: none of the ${input.rollouts.length} rollouts belongs to one of the ${input.problems.length} problems (the first rollout's problemId is ${JSON.stringify(input.rollouts[0]?.problemId)}, the first problem's id ${JSON.stringify(input.problems[0]?.id)}); curate the rollouts with the problems file they were sampled from`,
+    );
+  }
   // Every problem's rollouts against its student messages, before the folder is claimed: a mismatch found at
   // problem 500 would otherwise stop a run that has already written 499.
   for (const problem of input.problems) {
