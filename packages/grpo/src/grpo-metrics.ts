@@ -12,7 +12,13 @@ export interface GrpoStepMetrics {
   /** 1-based round number. */
   step: number;
   rewardMean: number;
+  /** Std of all the round's rewards (population). */
   rewardStd: number;
+  /**
+   * Mean over the round's groups of each group's sample (G - 1) std: TRL's `reward_std` (absent from rounds
+   * logged before it existed).
+   */
+  rewardGroupStd?: number;
   /** Share of completions graded correct. */
   accuracy: number;
   advantageMean: number;

@@ -72,7 +72,7 @@ import type { GrpoProblem } from "./problems.js";
 import { checkGroupReward, type GroupRewardFunction, verifierReward } from "./rewards.js";
 import { roundSequences } from "./round-sequences.js";
 import { type SampledCompletion, sampleGroups } from "./sample-groups.js";
-import { summarize } from "./stats.js";
+import { sampleStd, summarize } from "./stats.js";
 import { tf } from "./tf.js";
 import {
   isWasmAbort,
@@ -392,6 +392,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
         const advantages: number[] = [];
         let correct = 0;
         let zeroGroups = 0;
+        let groupStdSum = 0;
         const completions: SampledCompletion[] = [];
         groups.forEach((group, i) => {
           const problem = problems[i] as GrpoProblem;
@@ -405,6 +406,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
             epsilon: config.advantageEpsilon,
           });
           if (a.every((x) => x === 0)) zeroGroups++;
+          groupStdSum += sampleStd(r.rewards);
           rewards.push(...r.rewards);
           advantages.push(...a);
           correct += r.correct.filter(Boolean).length;
@@ -514,6 +516,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
           step: step + 1,
           rewardMean: rewardStats.mean,
           rewardStd: rewardStats.std,
+          rewardGroupStd: groupStdSum / groups.length,
           accuracy: correct / completions.length,
           advantageMean: advStats.mean,
           advantageStd: advStats.std,

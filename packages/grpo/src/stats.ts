@@ -13,3 +13,11 @@ export function summarize(values: readonly number[]): Summary {
   const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
   return { mean, std: Math.sqrt(variance), min: Math.min(...values), max: Math.max(...values) };
 }
+
+/** The sample (n - 1) std, torch.std's default (0 for fewer than two values). */
+export function sampleStd(values: readonly number[]): number {
+  const n = values.length;
+  if (n < 2) return 0;
+  const mean = values.reduce((s, v) => s + v, 0) / n;
+  return Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
+}

@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GrpoConfigInput, resolveGrpoConfig, trajectoryKey } from "./grpo-config.js";
+import type { GrpoStepMetrics } from "./grpo-metrics.js";
 import type { GroupRewardFunction } from "./rewards.js";
 import { runGrpo } from "./run-grpo.js";
 
@@ -28,7 +29,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const oneRound = async (name: string, extra: GrpoConfigInput): Promise<number> => {
+const oneRound = async (name: string, extra: GrpoConfigInput): Promise<GrpoStepMetrics> => {
   const result = await runGrpo({
     modelDir: tinyRef,
     problems: [{ id: "a", question: "1 + 1?", answer: "2" }],
@@ -46,16 +47,18 @@ const oneRound = async (name: string, extra: GrpoConfigInput): Promise<number> =
     progress: false,
     log: () => {},
   });
-  return result.metrics[0]?.advantageMax as number;
+  return result.metrics[0] as GrpoStepMetrics;
 };
 
 describe("advantage std and epsilon", () => {
   it("advantageStd 'sample' with advantageEpsilon 1e-4 gives TRL's advantages; the default, the population std", async () => {
-    expect(await oneRound("trl", { advantageStd: "sample", advantageEpsilon: 1e-4 })).toBeCloseTo(
-      0.5 / (Math.sqrt(1 / 3) + 1e-4),
-      12,
-    );
-    expect(await oneRound("default", {})).toBeCloseTo(0.5 / (0.5 + 1e-6), 12);
+    const trl = await oneRound("trl", { advantageStd: "sample", advantageEpsilon: 1e-4 });
+    expect(trl.advantageMax).toBeCloseTo(0.5 / (Math.sqrt(1 / 3) + 1e-4), 12);
+    const ours = await oneRound("default", {});
+    expect(ours.advantageMax).toBeCloseTo(0.5 / (0.5 + 1e-6), 12);
+    // TRL's reward_std, the mean in-group sample std, beside the std of all rewards.
+    expect(ours.rewardGroupStd).toBeCloseTo(Math.sqrt(1 / 3), 12);
+    expect(ours.rewardStd).toBeCloseTo(0.5, 12);
   });
 
   it("are checked, and part of the trajectory only when set (checkpoints from before them still resume)", () => {
