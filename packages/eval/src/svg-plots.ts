@@ -41,6 +41,13 @@ export function escapeXml(text: string): string {
 }
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : "0");
+
+/**
+ * Legends list one entry a line. Side by side at a fixed 150 px (170 in the win/loss chart) a run name longer
+ * than about 22 characters (a model id such as `Qwen2.5-3B-Instruct+adapter`) ran into the next entry, and
+ * the histogram's, laid out leftwards from the right edge, went off the chart from five runs on.
+ */
+const LEGEND_LINE = 16;
 const pct = (v: number) => (Number.isFinite(v) ? `${formatPercent(v)}%` : "n/a");
 
 /** Horizontal accuracy chart: one row per label, one dot with its CI whisker per series, x axis 0–100%. */
@@ -54,7 +61,7 @@ export function intervalChart(
   const plotWidth = 460;
   const rowHeight = 14 + 12 * Math.max(1, options.series.length);
   const top = 34;
-  const legendHeight = options.series.length > 1 ? 20 : 0;
+  const legendHeight = options.series.length > 1 ? LEGEND_LINE * options.series.length + 6 : 0;
   const height = top + rows.length * rowHeight + 30 + legendHeight;
   const width = labelWidth + plotWidth + 30;
   const x = (v: number) => labelWidth + Math.max(0, Math.min(1, (v - lo) / (hi - lo))) * plotWidth;
@@ -99,11 +106,11 @@ export function intervalChart(
     });
   });
   if (options.series.length > 1) {
-    const ly = height - 8;
+    const first = height - legendHeight + LEGEND_LINE;
     options.series.forEach((name, s) => {
-      const lx = labelWidth + s * 150;
-      parts.push(`<circle cx="${lx}" cy="${ly - 4}" r="4" fill="${PALETTE[s % PALETTE.length]}"/>`);
-      parts.push(`<text x="${lx + 8}" y="${ly}" class="tick">${escapeXml(name)}</text>`);
+      const ly = first + s * LEGEND_LINE;
+      parts.push(`<circle cx="${labelWidth}" cy="${ly - 4}" r="4" fill="${PALETTE[s % PALETTE.length]}"/>`);
+      parts.push(`<text x="${labelWidth + 8}" y="${ly}" class="tick">${escapeXml(name)}</text>`);
     });
   }
   return svg(width, height, options.title, parts);
@@ -142,11 +149,12 @@ function histogramSvg(
   options: { title: string; xLabel: string },
 ): string {
   const width = 680;
-  const height = 240;
+  const legendHeight = series.length > 1 ? LEGEND_LINE * series.length + 6 : 0;
+  const height = 240 + legendHeight;
   const left = 50;
   const right = 20;
   const top = 30;
-  const bottom = 44;
+  const bottom = 44 + legendHeight;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const first = series[0];
@@ -188,18 +196,19 @@ function histogramSvg(
     );
   }
   parts.push(
-    `<text x="${left + plotW / 2}" y="${height - 8}" class="tick" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
+    `<text x="${left + plotW / 2}" y="${height - legendHeight - 8}" class="tick" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
   );
   parts.push(
     `<text x="12" y="${fmt(top + plotH / 2)}" class="tick" text-anchor="middle" transform="rotate(-90 12 ${fmt(top + plotH / 2)})">samples</text>`,
   );
   if (series.length > 1) {
+    const first = height - legendHeight + LEGEND_LINE;
     series.forEach((s, si) => {
-      const lx = left + plotW - 150 * (series.length - si);
+      const ly = first + si * LEGEND_LINE;
       parts.push(
-        `<rect x="${lx}" y="${top - 14}" width="10" height="10" fill="${PALETTE[si % PALETTE.length]}"/>`,
+        `<rect x="${left}" y="${ly - 9}" width="10" height="10" fill="${PALETTE[si % PALETTE.length]}"/>`,
       );
-      parts.push(`<text x="${lx + 14}" y="${top - 5}" class="tick">${escapeXml(s.name)}</text>`);
+      parts.push(`<text x="${left + 14}" y="${ly}" class="tick">${escapeXml(s.name)}</text>`);
     });
   }
   return svg(width, height, options.title, parts);
@@ -221,7 +230,8 @@ export function winLossChart(
   const plotWidth = 520;
   const rowHeight = 28;
   const top = 34;
-  const height = top + rows.length * rowHeight + 30;
+  const legendHeight = 3 * LEGEND_LINE + 6;
+  const height = top + rows.length * rowHeight + legendHeight;
   const width = labelWidth + plotWidth + 20;
   const colors = { wins: "#009E73", ties: "#BBBBBB", losses: "#D55E00" };
   const parts: string[] = [`<text x="${labelWidth}" y="16" class="title">${escapeXml(options.title)}</text>`];
@@ -247,16 +257,15 @@ export function winLossChart(
       x += w;
     }
   });
-  const ly = height - 8;
   const legend = [
     ["wins", `${options.b} better`],
     ["ties", "same"],
     ["losses", `${options.a} better`],
   ] as const;
   legend.forEach(([part, text], i) => {
-    const lx = labelWidth + i * 170;
-    parts.push(`<rect x="${lx}" y="${ly - 10}" width="10" height="10" fill="${colors[part]}"/>`);
-    parts.push(`<text x="${lx + 14}" y="${ly}" class="tick">${escapeXml(text)}</text>`);
+    const ly = height - legendHeight + LEGEND_LINE * (i + 1);
+    parts.push(`<rect x="${labelWidth}" y="${ly - 9}" width="10" height="10" fill="${colors[part]}"/>`);
+    parts.push(`<text x="${labelWidth + 14}" y="${ly}" class="tick">${escapeXml(text)}</text>`);
   });
   return svg(width, height, options.title, parts);
 }
