@@ -92,6 +92,16 @@ describe("the student messages and the prompt the rollouts were sampled from", (
     );
   });
 
+  it("names a prompt that is not chat messages (another tool's formatted prompt string)", () => {
+    const formatted = rollouts("p1", ["7", "5"]).map((r) => ({
+      ...r,
+      prompt: "<|im_start|>user\nWhat is 3 + 4?<|im_end|>",
+    })) as unknown as Rollout[];
+    expect(() => curateProblem(problem, formatted, config)).toThrow(
+      /sampleIndex 0: its "prompt" field must be the chat messages it was sampled from \(\{role, content\} objects\), found the string "<\|im_start\|>user/,
+    );
+  });
+
   it("runCuration refuses a mismatch in its last problem before anything is written", async () => {
     const out = join(tmp(), "out");
     const problems: Problem[] = [problem, { id: "p2", question: "What is 2 + 2?", answer: "4" }];

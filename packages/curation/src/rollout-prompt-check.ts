@@ -30,11 +30,14 @@ export function rolloutPromptMismatch(
 ): string | null {
   const prompt = rollout.prompt;
   if (prompt === undefined) return null;
+  const at = `the rollout of problem ${JSON.stringify(problem.id)} with sampleIndex ${rollout.sampleIndex}`;
+  // In code a rollout may carry another tool's prompt (a formatted string): say so, rather than fail on it.
+  if (!Array.isArray(prompt) || prompt.some((m) => typeof m !== "object" || m === null))
+    return `${at}: its "prompt" field must be the chat messages it was sampled from ({role, content} objects), found ${describe(prompt)}; leave the field out if it holds something else`;
   const same =
     prompt.length === student.length &&
     prompt.every((m, i) => m.role === student[i]?.role && m.content === student[i]?.content);
   if (same) return null;
-  const at = `the rollout of problem ${JSON.stringify(problem.id)} with sampleIndex ${rollout.sampleIndex}`;
   const fix =
     "SSB trains the student on the prompt its rollouts were sampled from; to train it on other messages anyway, " +
     "drop the rollouts' prompt field first (jq -c 'del(.prompt)' rollouts.jsonl > plain.jsonl)";
