@@ -375,6 +375,15 @@ describe("ssb-eval CLI", () => {
         [...run.slice(0, 2), "--benchmarks", "gsm8k,gsm8k", "--out", out],
         '--benchmarks: "gsm8k" is listed twice',
       ],
+      // Both were taken, the last-read one silently winning.
+      [
+        [...run, "--no-system-prompt", "--system-prompt", "X"],
+        "--system-prompt and --no-system-prompt: give only one of them",
+      ],
+      [
+        [...run, "--system-prompt", "X", "--system-prompt-file", replies],
+        "--system-prompt and --system-prompt-file: give only one of them",
+      ],
       // Was 'unexpected argument "compar": this command takes only --options'.
       [
         ["compar", out, out],

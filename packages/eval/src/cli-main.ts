@@ -330,6 +330,13 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   const batchSize = parseNumber(values["batch-size"], "--batch-size", true, 1);
   const resamples = parseNumber(values.resamples, "--resamples", true, 1);
   if (resamples !== undefined) config.bootstrap = { ...config.bootstrap, resamples };
+  // Two of these were resolved silently (--no-system-prompt --system-prompt X sent X; a file beat --system-prompt),
+  // so a run went out with a prompt its command line also said not to use.
+  const promptFlags = (["system-prompt", "system-prompt-file", "no-system-prompt"] as const).filter(
+    (flag) => values[flag] !== undefined && values[flag] !== false,
+  );
+  if (promptFlags.length > 1)
+    throw new UsageError(`${promptFlags.map((f) => `--${f}`).join(" and ")}: give only one of them`);
   if (values["no-system-prompt"]) config.systemPrompt = null;
   if (values["system-prompt"] !== undefined) config.systemPrompt = values["system-prompt"];
   if (values["system-prompt-file"] !== undefined)
