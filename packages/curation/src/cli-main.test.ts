@@ -120,6 +120,8 @@ describe("ssb-curate", () => {
     ]);
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ mode: "teacher", kept: 1, problems: 3 });
+    // --json prints summary.json as written, unmatchedRollouts included (a script reads one or the other).
+    expect(JSON.parse(res.stdout)).toEqual(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")));
     // One progress line at the end (not a terminal: no line per problem), with what was kept and dropped.
     expect(res.stderr).toMatch(
       /^ssb-curate \[█+\] 3\/3 problems 100% .* {2}kept 1 {2}dropped 2 {2}0 resumed {2}.*ETA 0s\n$/,

@@ -299,7 +299,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     }
     const truncated = result.summary.dropped.byReason["teacher-truncated"] ?? 0;
     if (generator && truncated > 0) io.stderr(teacherTruncationNote(truncated, maxNewTokens));
-    if (values.json) io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`);
+    // The same object as summary.json, so a script may read either.
+    if (values.json)
+      io.stdout(
+        `${JSON.stringify({ ...result.summary, unmatchedRollouts: result.unmatchedRollouts }, null, 2)}\n`,
+      );
     else
       io.stdout(
         `${formatSummaryTable(result.summary)}\n\nwrote ${values.out?.replace(/\/+$/, "")}/ (summary.json has the details)\n`,
