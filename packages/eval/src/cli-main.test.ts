@@ -121,6 +121,27 @@ describe("ssb-eval CLI", () => {
     expect(html).toContain("runB");
   });
 
+  it("tells apart runs whose folders share a name by their paths", async () => {
+    // runs/a/base and runs/b/base were both "base": two rows alike, and one colour on one spot in the charts.
+    for (const [from, to] of [
+      ["runA", "x/base"],
+      ["runB", "y/base"],
+    ] as const) {
+      mkdirSync(join(root, to), { recursive: true });
+      for (const f of ["run.json", "records.jsonl", "summary.json"])
+        writeFileSync(join(root, to, f), readFileSync(join(root, from, f)));
+    }
+    const [x, y] = [join(root, "x", "base"), join(root, "y", "base")];
+    const c = capture();
+    expect(await main(["report", `${x}/`, y, "--out", join(root, "bases")], c.io)).toBe(0);
+    expect(c.out()).toContain(`| ${x} | gsm8k | 20 | 1 | 50.0 [`);
+    expect(c.out()).toContain(`| ${y} | gsm8k | 20 | 1 | 65.0 [`);
+    const twice = capture();
+    expect(await main(["report", x, x, "--out", join(root, "bases")], twice.io)).toBe(0);
+    expect(twice.out()).toContain(`| ${x} (1) | gsm8k |`);
+    expect(twice.out()).toContain(`| ${x} (2) | gsm8k |`);
+  });
+
   it("adds a custom JSONL benchmark from a small spec file", async () => {
     const data = join(root, "custom.jsonl");
     writeFileSync(

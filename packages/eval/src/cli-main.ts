@@ -515,6 +515,22 @@ function incompleteWarning(path: string, run: ReturnType<typeof loadRun>): strin
   return `warning: ${path} is incomplete: ${run.records.length}/${expected} samples (rerun it to finish); the numbers below cover only the samples it has`;
 }
 
+/**
+ * Runs that share a name (`runs/a/base` and `runs/b/base`, both "base") are named by their paths as given, and
+ * the same folder given twice by its position too: the table had two rows nobody could tell apart, and the
+ * charts, which find a run's colour and row by its name, drew both in one colour on one spot.
+ */
+function distinctRunNames(runs: { name: string }[], paths: readonly string[]): void {
+  const rename = (label: (name: string, i: number) => string): void => {
+    const names = runs.map((r) => r.name);
+    runs.forEach((run, i) => {
+      if (names.filter((n) => n === run.name).length > 1) run.name = label(run.name, i);
+    });
+  };
+  rename((name, i) => (paths[i] ?? name).replace(/[\\/]+$/, ""));
+  rename((name, i) => `${name} (${i + 1})`);
+}
+
 function reportCommand(args: string[], io: CliIo): number {
   const { values, positionals, tokens } = parseCommandLine(
     () => parseArgs({ args, options: REPORT_OPTIONS, allowPositionals: true, tokens: true }),
@@ -524,12 +540,14 @@ function reportCommand(args: string[], io: CliIo): number {
   refuseRepeatedOptions(tokens, REPORT_OPTIONS);
   if (positionals.length === 0) throw new UsageError("report: give one or more run folders");
   const resamples = parseNumber(values.resamples, "--resamples", true, 1) ?? 2000;
-  const summaries = positionals.map((path) => {
+  const runs = positionals.map((path) => {
     const run = loadRun(path);
     const warning = incompleteWarning(path, run);
     if (warning) io.stderr.write(`${warning}\n`);
-    return summarizeRun(run, resamples);
+    return run;
   });
+  distinctRunNames(runs, positionals);
+  const summaries = runs.map((run) => summarizeRun(run, resamples));
   const out = values.out ?? (positionals.length === 1 ? (positionals[0] as string) : undefined);
   if (out !== undefined) {
     mkdirSync(out, { recursive: true });
