@@ -1,4 +1,10 @@
 export {
+  type BatchAdvantageOptions,
+  batchAdvantages,
+  SCALE_REWARDS,
+  type ScaleRewards,
+} from "./batch-advantages.js";
+export {
   type CuratedProblem,
   curateProblem,
   type SelectionConfig,
