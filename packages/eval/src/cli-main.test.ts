@@ -763,5 +763,37 @@ describe("ssb-eval CLI", () => {
     expect(p.err()).toContain(
       "note: A's samples were generated on cpu and B's on cuda; providers round floats differently",
     );
+    expect(p.err()).not.toContain("differ in");
+    // Other decoding and another system prompt: said, where the pair used to pass without a word.
+    const m2 = JSON.parse(readFileSync(runFile, "utf8")) as { sampling: Record<string, unknown> };
+    writeFileSync(
+      runFile,
+      JSON.stringify({
+        ...m2,
+        systemPrompt: "Be brief.",
+        sampling: { ...m2.sampling, temperature: 0.7, topP: 0.8 },
+      }),
+    );
+    const d = capture();
+    expect(await main(["compare", full, partial], d.io)).toBe(0);
+    // Replies runs: their decoding is not known here, so only the prompt counts.
+    expect(d.err()).toContain(
+      "note: A and B differ in systemPrompt; the difference is not the models' alone",
+    );
+    // As model runs, their sampling settings count too.
+    for (const dir of [full, partial]) {
+      const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as Record<string, unknown>;
+      writeFileSync(join(dir, "run.json"), JSON.stringify({ ...run, modelId: "m" }));
+      const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as { run: object };
+      writeFileSync(
+        join(dir, "summary.json"),
+        JSON.stringify({ ...summary, run: { ...summary.run, replies: false } }),
+      );
+    }
+    const e = capture();
+    expect(await main(["compare", full, partial], e.io)).toBe(0);
+    expect(e.err()).toContain(
+      "note: A and B differ in systemPrompt, sampling.temperature 0 vs 0.7, sampling.topP unset vs 0.8; the difference is not the models' alone",
+    );
   });
 });

@@ -506,6 +506,39 @@ function providersNote(a: ReturnType<typeof loadRun>, b: ReturnType<typeof loadR
   return `note: A's samples were generated on ${show(pa)} and B's on ${show(pb)}; providers round floats differently, so some samples may differ for that reason as well as the models'`;
 }
 
+/**
+ * A note naming the settings two compared runs differ in besides the model (prompt, decoding, grading), else
+ * null: `compare` paired a greedy run with a sampled one, or runs under two system prompts, without a word, and
+ * the difference read as the models' alone. Seeds and n are left out (a paired comparison expects other seeds;
+ * pass@1 is comparable across n), and so is the decoding of replies read from files (not known here).
+ */
+function settingsNote(a: ReturnType<typeof loadRun>, b: ReturnType<typeof loadRun>): string | null {
+  const [ma, mb] = [a.manifest, b.manifest];
+  if (ma === undefined || mb === undefined) return null;
+  const differ: string[] = [];
+  const show = (v: unknown): string => (v === undefined ? "unset" : JSON.stringify(v));
+  const check = (field: string, va: unknown, vb: unknown): void => {
+    const [ja, jb] = [show(va), show(vb)];
+    if (ja === jb) return;
+    // A prompt is long: its name says enough.
+    differ.push(ja.length + jb.length > 60 ? field : `${field} ${ja} vs ${jb}`);
+  };
+  check("systemPrompt", ma.systemPrompt, mb.systemPrompt);
+  check("userTemplate", ma.userTemplate, mb.userTemplate);
+  if (!a.replies && !b.replies) {
+    const keys = [...new Set([...Object.keys(ma.sampling), ...Object.keys(mb.sampling)])].sort();
+    for (const key of keys)
+      check(
+        `sampling.${key}`,
+        ma.sampling[key as keyof SamplingParams],
+        mb.sampling[key as keyof SamplingParams],
+      );
+  }
+  check("grade", ma.grade, mb.grade);
+  if (differ.length === 0) return null;
+  return `note: A and B differ in ${differ.join(", ")}; the difference is not the models' alone`;
+}
+
 /** A warning when a run's records do not cover all its problems x n (an interrupted run), else null. */
 function incompleteWarning(path: string, run: ReturnType<typeof loadRun>): string | null {
   const m = run.manifest;
@@ -578,6 +611,8 @@ function compareCommand(args: string[], io: CliIo): number {
   });
   const providers = providersNote(a, b);
   if (providers !== null) io.stderr.write(`${providers}\n`);
+  const settings = settingsNote(a, b);
+  if (settings !== null) io.stderr.write(`${settings}\n`);
   if (a.name === b.name) {
     a.name = `A:${a.name}`;
     b.name = `B:${b.name}`;
