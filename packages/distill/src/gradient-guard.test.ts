@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { CORRUPT_GRADIENT_FACTOR, CorruptGradientError, createGradientGuard } from "./gradient-guard.js";
+import {
+  CORRUPT_GRADIENT_FACTOR,
+  CorruptGradientError,
+  createGradientGuard,
+  FIRST_STEP_GRADIENT_CEILING,
+} from "./gradient-guard.js";
 
 describe("createGradientGuard", () => {
   it("refuses the norms a heap-starved wasm matmul gave (1e11-1e18 after 9.96), and accepts real spikes", () => {
@@ -18,6 +23,17 @@ describe("createGradientGuard", () => {
     guard.corrupt(2e-7);
     expect(guard.corrupt(0.5 * CORRUPT_GRADIENT_FACTOR)).toBeNull();
     expect(guard.corrupt(2 * CORRUPT_GRADIENT_FACTOR)).not.toBeNull();
+  });
+
+  it("refuses a first step over the ceiling, which has no typical norm to compare with", () => {
+    const guard = createGradientGuard();
+    expect(guard.corrupt(4.03e18)).toBeNaN();
+    expect(guard.corrupt(9.96)).toBeNull(); // the refused norm did not become the typical one
+    expect(guard.corrupt(1.7e11)).toBe(9.96);
+    expect(createGradientGuard().corrupt(0.5 * FIRST_STEP_GRADIENT_CEILING)).toBeNull();
+    expect(new CorruptGradientError(1, 4.03e18, Number.NaN, "wasm", null).message).toMatch(
+      /^step 1: gradient norm 4\.03e\+18 is over 1e\+10 in the session's first step, more than any fine-tuning gradient reaches, so the step was not applied: .*XNNPACK/,
+    );
   });
 
   it("says what happened and what to do, by backend", () => {

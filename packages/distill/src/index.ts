@@ -41,7 +41,12 @@ export {
 } from "./cli-flags.js";
 export { setConfigPath } from "./config-override.js";
 export { DataParallelPool, type ModelSource, parallelGradients, splitStep } from "./data-parallel.js";
-export { CORRUPT_GRADIENT_FACTOR, CorruptGradientError, createGradientGuard } from "./gradient-guard.js";
+export {
+  CORRUPT_GRADIENT_FACTOR,
+  CorruptGradientError,
+  createGradientGuard,
+  FIRST_STEP_GRADIENT_CEILING,
+} from "./gradient-guard.js";
 export { type Divergence, type KdLossOptions, type KdLossParts, kdLoss } from "./kd-loss.js";
 export {
   checkLoraRank,
@@ -150,5 +155,5 @@ export {
   type TrainingExample,
   truncateExample,
 } from "./training-example.js";
-export { WASM_HEAP_BYTES } from "./wasm-heap.js";
+export { isWasmAbort, WASM_HEAP_BYTES } from "./wasm-heap.js";
 export { installWasmKernels, restoreStockWasmKernels, wasmKernelsInstalled } from "./wasm-kernels.js";

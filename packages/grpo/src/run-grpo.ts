@@ -26,6 +26,7 @@ import {
   freshStartConflict,
   globalNorm,
   initLora,
+  isWasmAbort,
   learningRate,
   loadDecoder,
   loraConfigFrom,
@@ -74,13 +75,7 @@ import { roundSequences } from "./round-sequences.js";
 import { type SampledCompletion, sampleGroups } from "./sample-groups.js";
 import { sampleStd, summarize } from "./stats.js";
 import { tf } from "./tf.js";
-import {
-  isWasmAbort,
-  type MicroBatchShape,
-  wasmAbortError,
-  wasmHeapRefusal,
-  wasmHeapWarning,
-} from "./wasm-heap.js";
+import { type MicroBatchShape, wasmAbortError, wasmHeapRefusal, wasmHeapWarning } from "./wasm-heap.js";
 
 export interface RunGrpoOptions {
   /** Base checkpoint folder (HF layout + tokenizer). */

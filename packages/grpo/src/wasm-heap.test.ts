@@ -7,11 +7,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { qwen2Config } from "@ssb/distill";
+import { isWasmAbort, qwen2Config } from "@ssb/distill";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveGrpoConfig } from "./grpo-config.js";
 import { runGrpo } from "./run-grpo.js";
-import { isWasmAbort, wasmAbortError, wasmHeapRefusal, wasmHeapWarning } from "./wasm-heap.js";
+import { wasmAbortError, wasmHeapRefusal, wasmHeapWarning } from "./wasm-heap.js";
 
 const QWEN_VOCAB = 151_936;
 // Qwen2.5-0.5B's shape (its config.json's sizes).

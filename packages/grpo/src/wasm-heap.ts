@@ -70,14 +70,6 @@ export function wasmHeapWarning(
   return `[grpo] warning: the largest micro-batch of this round (${shape.batch} x ${shape.length} tokens, ${shape.rows} reply tokens, vocabulary ${model.vocabSize.toLocaleString("en-US")}) needs an estimated ${gib(bytes)}, over the wasm backend's 4 GiB heap; if the update aborts, lower microBatchTokens (now ${microBatchTokens}${suggestion}; it does not change the gradient, so --resume accepts a new value)`;
 }
 
-/**
- * True for the RuntimeErrors the wasm module throws when it runs out of heap: an abort, or (when an
- * allocation failed and a kernel went on with it) an access out of bounds (as @ssb/distill recognises them).
- */
-export function isWasmAbort(error: unknown): boolean {
-  return error instanceof Error && /\bAborted\(|memory access out of bounds/.test(error.message);
-}
-
 /** The error to raise instead of a wasm abort during a round's update. */
 export function wasmAbortError(
   error: Error,
