@@ -74,7 +74,9 @@ beforeAll(async () => {
   firstSeconds = (performance.now() - started) / 1000;
   if (result === null) throw new Error("main returned null");
   first = result;
-}, 120_000);
+  // ~20 s on an idle 2-core machine, but it trains and evaluates three models: on that machine shared with a
+  // `pnpm demo` and other jobs (load average 10) it ran past 120 s and failed a correct run.
+}, 600_000);
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,8 @@
  *              package change should show it)
  * A stage writes `stages/<name>.json` when it has finished; a rerun skips those and continues the first
  * unfinished one through the packages' own resume (the pipeline's stage records, GRPO's checkpoints, the eval
- * runner's records). The resolved config is pinned in `config.json`; a rerun with a different one is refused.
+ * runner's records). The resolved config is pinned in `config.json`; a rerun whose settings differ in effect
+ * (pinned-settings.ts) is refused.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -25,6 +26,7 @@ import {
   ssbPipelineConfig,
 } from "./compare-config.js";
 import { buildReport, type ComparisonReport, renderMarkdown } from "./compare-report.js";
+import { pinnedDifferences } from "./pinned-settings.js";
 
 export const COMPARE_STAGES = ["problems", "ssb", "grpo", "grpo-eval", "report"] as const;
 export type CompareStage = (typeof COMPARE_STAGES)[number];
@@ -89,23 +91,12 @@ export function readCompareStage(outDir: string, stage: CompareStage): CompareSt
   return existsSync(file) ? readJson<CompareStageRecord>(file) : null;
 }
 
-/** Paths where two JSON values differ ("grpo.optimizer.lr"), for a refused rerun's message. */
-function differingFields(a: unknown, b: unknown, prefix = ""): string[] {
-  const isObj = (v: unknown): v is Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v);
-  if (isObj(a) && isObj(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((k) => differingFields(a[k], b[k], prefix ? `${prefix}.${k}` : k));
-  }
-  return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix || "(top level)"];
-}
-
 function pinConfig(outDir: string, config: CompareConfig): void {
   const file = path.join(outDir, "config.json");
   // workDir only names the folder; a run continued with --out elsewhere is the same run.
   const pinned = { ...config, workDir: undefined };
   if (existsSync(file)) {
-    const diff = differingFields(readJson<unknown>(file), JSON.parse(JSON.stringify(pinned)));
+    const diff = pinnedDifferences(readJson<unknown>(file), config);
     if (diff.length > 0) {
       throw new CompareConfigError(
         `${outDir} holds a comparison made with different settings (${diff.map((d) => `"${d}"`).join(", ")}); ` +
