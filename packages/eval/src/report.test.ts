@@ -1,9 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareRuns } from "./compare.js";
 import { renderHtmlReport } from "./report-html.js";
 import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
 import { summarizeRecords } from "./summarize.js";
 import type { SampleRecord } from "./types.js";
+import { writeReports } from "./write-reports.js";
 
 function records(
   benchmark: string,
@@ -107,6 +111,17 @@ describe("Markdown shows names literally", () => {
     expect(cmpMd).toContain("## B vs a\\|\\<b>");
     expect(cmpMd).toContain("| benchmark | problems | a\\|\\<b> | B |");
     expect(cmpMd).not.toMatch(/(^|[^\\])<(script|b>)/);
+    // The report file's title too.
+    const dir = mkdtempSync(join(tmpdir(), "ssb-eval-md-"));
+    try {
+      writeReports(dir, [summary], cmp);
+      const file = readFileSync(join(dir, "comparison.md"), "utf8");
+      expect(file.split("\n")[0]).toBe("# ssb-eval: B vs a\\|\\<b>");
+      writeReports(dir, [summary]);
+      expect(readFileSync(join(dir, "report.md"), "utf8").split("\n")[0]).toBe("# ssb-eval: run\\|x");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "@ssb/durable-files";
 import type { RunComparison } from "./compare.js";
 import { renderHtmlReport } from "./report-html.js";
-import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
+import { comparisonMarkdown, markdownText, summaryMarkdown } from "./report-markdown.js";
 import type { RunSummary } from "./summarize.js";
 
 export interface WrittenReports {
@@ -27,7 +27,8 @@ export function writeReports(
   const title = comparison
     ? `ssb-eval: ${comparison.b} vs ${comparison.a}`
     : `ssb-eval: ${runs.map((r) => r.run.name).join(", ")}`;
-  let md = `# ${title}\n\n${summaryMarkdown(runs)}`;
+  // The title holds run names: shown literally, as in the tables below it.
+  let md = `# ${markdownText(title)}\n\n${summaryMarkdown(runs)}`;
   if (comparison) md += `\n${comparisonMarkdown(comparison)}`;
   writeFileAtomic(files.markdown, md);
   writeFileAtomic(files.html, renderHtmlReport({ title, runs, ...(comparison ? { comparison } : {}) }));
