@@ -186,7 +186,9 @@ describe("ssb subcommands", () => {
     expect(c.out()).toMatch(/--seed N +20261127\n/);
     expect(c.out()).toMatch(/--max-new-tokens N +160 \(tokens per teacher reply\)\n/);
     expect(c.out()).toMatch(/--temperature T +0\.4 /);
-    expect(c.out()).toMatch(/ssb-curate, the package's own command, starts from seed 0 and no reply cap/);
+    expect(c.out()).toMatch(
+      /ssb-curate, the package's own command, starts from seed 0 and leaves the reply cap to the generator, 256\ntokens for ssb-rollout --teacher-prompts/,
+    );
     const d = capture();
     expect(await main(["distill", "--help"], d.io)).toBe(0);
     expect(d.out()).toMatch(/--seed N +20261127 /);

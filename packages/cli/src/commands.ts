@@ -2,7 +2,7 @@
  * The per-stage subcommands. Each is a thin layer over a package's public API (or its exported CLI):
  * `rollout` is @ssb/rollout's own CLI; the others parse flags and call the same stage functions `ssb run` uses.
  */
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
@@ -130,7 +130,8 @@ top-k logit capture (@ssb/curation + @ssb/rollout). Resumable: rerun the same co
   --config FILE        take the curation section (and seed) from an ssb run config
 
 Settings (defaults: ssb run's, so that this command over an ssb run's files makes its curate stage's outputs;
-ssb-curate, the package's own command, starts from seed 0 and no reply cap instead):
+ssb-curate, the package's own command, starts from seed 0 and leaves the reply cap to the generator, 256
+tokens for ssb-rollout --teacher-prompts):
   --seed N             ${DEFAULT_CONFIG.seed}
   --temperature T      ${t.temperature} (the teacher's)
   --top-k K            ${t.topK}
@@ -138,6 +139,11 @@ ssb-curate, the package's own command, starts from seed 0 and no reply cap inste
   --logit-k K          ${DEFAULT_CONFIG.curation.logitK} (top-k logits stored per teacher token)
   --max-attempts N     ${DEFAULT_CONFIG.curation.maxAttempts} (teacher tries per problem)
   --logit-zstd         ZSTD-compress the logit shards (27-49% smaller, same values; config: logitCompression)
+
+The student's messages (pairs.jsonl) are the system prompt of ssb run's rollouts + the bare question; for rollouts
+sampled with another one (ssb-rollout --system / --no-system), say which:
+  --student-system-file FILE   that system prompt (the file's last line break is not part of it)
+  --no-student-system          no system prompt
 `;
 
 /** What `ssb curate` writes in --out (@ssb/curation's files, its lock and the logit store). */
@@ -164,8 +170,22 @@ const CURATE_OPTIONS = {
   "logit-k": { type: "string" },
   "max-attempts": { type: "string" },
   "logit-zstd": { type: "boolean" },
+  "student-system-file": { type: "string" },
+  "no-student-system": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
+
+/** The student system prompt `ssb curate` was told (undefined: @ssb/curation's default, ssb run's rollouts'). */
+function studentSystemPrompt(values: Record<string, unknown>): string | null | undefined {
+  const file = values["student-system-file"];
+  if (file !== undefined && values["no-student-system"])
+    throw new UsageError("give --student-system-file FILE or --no-student-system, not both");
+  if (values["no-student-system"]) return null;
+  if (typeof file !== "string") return undefined;
+  checkPath(file, "file", { flag: "--student-system-file" });
+  // A text file's last line break is not part of the prompt: ssb-rollout --system "$(cat FILE)" has none.
+  return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+}
 
 export async function curateCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values, tokens } = parseCommandLine(
@@ -209,9 +229,11 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
     flagPath(values, "problems", "file", need(values, "problems")),
     flagPath(values, "rollouts", "file", need(values, "rollouts")),
     flagPath(values, "config", "file"),
+    flagPath(values, "student-system-file", "file"),
   ]);
   const stats = await runCurateStage({
     config,
+    studentSystemPrompt: studentSystemPrompt(values),
     onnxDir: need(values, "model"),
     trainFile: need(values, "problems"),
     rolloutsFile: need(values, "rollouts"),

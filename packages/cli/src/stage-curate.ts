@@ -35,6 +35,8 @@ export interface CurateStageInput {
   rolloutsFile: string;
   dir: string;
   reporter: Reporter;
+  /** The student's system prompt (null: none); undefined: @ssb/curation's default, the one ssb run samples with. */
+  studentSystemPrompt?: string | null;
 }
 
 export async function runCurateStage(input: CurateStageInput): Promise<Record<string, unknown>> {
@@ -76,6 +78,7 @@ export async function runCurateStage(input: CurateStageInput): Promise<Record<st
         maxAttempts: c.maxAttempts,
         batchSize: c.batchSize,
         captureLogits: true,
+        ...(input.studentSystemPrompt !== undefined && { studentSystemPrompt: input.studentSystemPrompt }),
       },
       onProgress: (p) => bar.update(p.done),
     });
