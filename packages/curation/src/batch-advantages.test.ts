@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { batchAdvantages } from "./batch-advantages.js";
+import { grpoAdvantages } from "./grpo-advantages.js";
 
 /** TRL GRPOTrainer's computation, written out: group mean, torch's sample std (per group or batch), + 1e-4. */
 function trl(rewards: number[], g: number, scale: "group" | "batch" | "none"): number[] {
@@ -20,6 +21,17 @@ function trl(rewards: number[], g: number, scale: "group" | "batch" | "none"): n
 
 describe("batchAdvantages (TRL's scale_rewards over a flat batch of groups)", () => {
   const rewards = [1, 0, 0, 0, 1, 1, 0, 0.5, 0.2, 0.2, 0.2, 0.2];
+  it("takes rewards as a typed array (a tfjs tensor's dataSync()), as a list", () => {
+    const f64 = Float64Array.from(rewards);
+    expect(batchAdvantages(f64, 4, { scaleRewards: "batch" })).toEqual(
+      batchAdvantages(rewards, 4, { scaleRewards: "batch" }),
+    );
+    const f32 = Float32Array.from([1, 0, 1, 1]);
+    expect(grpoAdvantages(f32)).toEqual(grpoAdvantages([1, 0, 1, 1]));
+    expect(() => grpoAdvantages(Float32Array.from([1, Number.NaN]))).toThrow(
+      /rewards\[1\] must be a finite number/,
+    );
+  });
   it.each(["group", "batch", "none"] as const)("gives TRL's numbers with scale_rewards=%s", (scale) => {
     const got = batchAdvantages(rewards, 4, { scaleRewards: scale });
     const want = trl(rewards, 4, scale);

@@ -5,7 +5,7 @@
  * the batch, "none" (Dr. GRPO) not at all. Epsilon defaults to TRL's 1e-4. A group of one, or a batch of
  * one reward, has std 0 here as in TRL, so its advantage is 0.
  */
-import { grpoAdvantages } from "./grpo-advantages.js";
+import { grpoAdvantages, type Rewards, rewardList } from "./grpo-advantages.js";
 import {
   checkInteger,
   checkKnownKeys,
@@ -40,7 +40,7 @@ function sampleStd(rewards: readonly number[]): number {
 }
 
 export function batchAdvantages(
-  rewards: readonly number[],
+  given: Rewards,
   groupSize: number,
   options: BatchAdvantageOptions = {},
 ): number[] {
@@ -51,6 +51,7 @@ export function batchAdvantages(
   checkNumber(o.epsilon, WHERE, "epsilon", "a finite number >= 0", (e) => e >= 0);
   if (groupSize === undefined) throw new RangeError(`${WHERE}: groupSize is required`);
   checkInteger(groupSize, 1, WHERE, "groupSize");
+  const rewards = rewardList(given);
   if (!Array.isArray(rewards))
     throw new TypeError(`${WHERE}: rewards must be an array, found ${describe(rewards)}`);
   if (rewards.length % groupSize !== 0) {

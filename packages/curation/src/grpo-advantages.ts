@@ -24,6 +24,14 @@ import { describe } from "./parse-records.js";
 
 export type AdvantageVariant = "grpo" | "dr-grpo" | "rloo";
 
+/** Rewards as a list, or as the typed array a tfjs tensor's dataSync() returns. */
+export type Rewards = readonly number[] | Float32Array | Float64Array;
+
+/** `rewards` as a plain array (a typed array copied), or the value itself when it is neither. */
+export function rewardList(rewards: Rewards): readonly number[] {
+  return rewards instanceof Float32Array || rewards instanceof Float64Array ? Array.from(rewards) : rewards;
+}
+
 export const ADVANTAGE_VARIANTS: readonly AdvantageVariant[] = ["grpo", "dr-grpo", "rloo"];
 
 export interface AdvantageOptions {
@@ -46,8 +54,9 @@ function checkOptions(options: unknown): asserts options is AdvantageOptions {
   checkBoolean(o.unbiasedStd, WHERE, "unbiasedStd");
 }
 
-export function grpoAdvantages(rewards: readonly number[], options: AdvantageOptions = {}): number[] {
+export function grpoAdvantages(given: Rewards, options: AdvantageOptions = {}): number[] {
   checkOptions(options);
+  const rewards = rewardList(given);
   if (!Array.isArray(rewards))
     throw new TypeError(`${WHERE}: rewards must be an array, found ${describe(rewards)}`);
   const n = rewards.length;

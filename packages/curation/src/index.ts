@@ -20,7 +20,12 @@ export {
   type RewardResponse,
   type RewardScheme,
 } from "./group-rewards.js";
-export { type AdvantageOptions, type AdvantageVariant, grpoAdvantages } from "./grpo-advantages.js";
+export {
+  type AdvantageOptions,
+  type AdvantageVariant,
+  grpoAdvantages,
+  type Rewards,
+} from "./grpo-advantages.js";
 export { type JsonlLine, readJsonl, readJsonlRecords } from "./jsonl.js";
 export { type Journal, openJournal, problemIdKey } from "./jsonl-journal.js";
 export { checkLogitCoverage, type LogitCoverageReport, type LogitRowLookup } from "./logit-coverage.js";
