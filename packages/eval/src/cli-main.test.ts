@@ -309,6 +309,24 @@ describe("ssb-eval CLI", () => {
         'snake.json.benchmarks[1]: unknown benchmark "math50" (did you mean "math500"?)',
       ],
       [{ benchmarks: ["aime24", "aime24"] }, 'snake.json.benchmarks[1]: "aime24" is listed twice'],
+      // Refused after generating every sample (resamples 0), ignored (level, a misspelling), or after run.json
+      // had pinned it (a bad grade option) before.
+      [{ bootstrap: { resamples: 0 } }, "snake.json.bootstrap.resamples must be a positive integer, found 0"],
+      [{ bootstrap: { level: 95 } }, 'snake.json: unknown field "bootstrap.level"; intervals are always 95%'],
+      [
+        { bootstrap: { resampels: 100 } },
+        'snake.json: unknown field "bootstrap.resampels" (did you mean "bootstrap.resamples"?)',
+      ],
+      [{ grade: { rule: ["boxed"] } }, 'snake.json.grade: unknown option "rule" (did you mean "rules"?)'],
+      // A misspelled benchmark was ignored (the whole benchmark ran); numeric ids read as missing problems.
+      [
+        { problemIds: { aime: ["60"] } },
+        'snake.json.problemIds: "aime" is not a benchmark (did you mean "aime24"?); this run\'s benchmarks: gsm8k, math500, aime24',
+      ],
+      [
+        { problemIds: { gsm8k: [60] } },
+        'snake.json.problemIds.gsm8k[0] must be an id string (ids are text: "60"), found 60',
+      ],
     ] as const) {
       writeFileSync(config, JSON.stringify(fields));
       const c = capture();

@@ -197,6 +197,67 @@ export function validateEvalConfig(config: EvalConfig, where = "config"): void {
     !(Number.isInteger(config.promptsPerCall) && config.promptsPerCall >= 1)
   )
     fail("promptsPerCall", "a positive integer", config.promptsPerCall);
+  // Checked here like the rest, not first at the end of the run: `resamples: 0` failed the summary after every
+  // sample was generated, and `level` or a misspelled `resampels` was ignored without a word.
+  const boot: unknown = config.bootstrap;
+  if (boot !== undefined) {
+    if (typeof boot !== "object" || boot === null || Array.isArray(boot))
+      fail("bootstrap", "an object { resamples?, seed? }", boot);
+    const b = boot as Record<string, unknown>;
+    for (const key of Object.keys(b))
+      if (key !== "resamples" && key !== "seed") {
+        const error = unknown(key, ["resamples", "seed"], "bootstrap.");
+        // The level is not a setting: every interval is a 95% one.
+        if (key === "level") error.message += "; intervals are always 95%";
+        throw error;
+      }
+    if (b.resamples !== undefined && !(Number.isSafeInteger(b.resamples) && (b.resamples as number) >= 1))
+      fail("bootstrap.resamples", "a positive integer", b.resamples);
+    if (b.seed !== undefined && !(Number.isSafeInteger(b.seed) && (b.seed as number) >= 0))
+      fail("bootstrap.seed", "an integer >= 0", b.seed);
+  }
+  // The verifier checks its options when it grades: first at the first sample, after run.json had pinned the
+  // bad option, so the corrected rerun was refused as "different settings (grade)".
+  if (config.grade !== undefined) {
+    try {
+      grade("", "0", config.grade);
+    } catch (error) {
+      throw new Error(`${where}.grade: ${(error as Error).message.replace(/^grade: /, "")}`);
+    }
+  }
+  checkProblemIds(config, where, fail);
+}
+
+/**
+ * `problemIds` names benchmarks and lists ids as strings. A misspelled benchmark name (`aime` for aime24) was
+ * ignored, and the run covered the whole benchmark; ids written as numbers (AIME's `[60, 61]`) were refused as
+ * "unknown problem ids 60, 61", which read as if those problems were missing. A built-in name that is not in this
+ * run's benchmarks is allowed (a config shared by runs of different `--benchmarks`).
+ */
+function checkProblemIds(
+  config: EvalConfig,
+  where: string,
+  fail: (field: string, expected: string, value: unknown) => never,
+): void {
+  const ids: unknown = config.problemIds;
+  if (ids === undefined) return;
+  if (typeof ids !== "object" || ids === null || Array.isArray(ids))
+    fail("problemIds", 'an object of id lists by benchmark name, e.g. { "aime24": ["60", "61"] }', ids);
+  const names = config.benchmarks.map((b) => (typeof b === "string" ? b : b.name));
+  const known = [...new Set([...names, ...Object.keys(BUILTIN_BENCHMARKS)])];
+  for (const [name, list] of Object.entries(ids as Record<string, unknown>)) {
+    if (!known.includes(name)) {
+      const near = closestKey(name, known);
+      throw new Error(
+        `${where}.problemIds: "${name}" is not a benchmark${near === undefined ? "" : ` (did you mean "${near}"?)`}; this run's benchmarks: ${names.join(", ")}`,
+      );
+    }
+    if (!Array.isArray(list)) fail(`problemIds.${name}`, "a list of id strings", list);
+    for (const [i, id] of (list as unknown[]).entries()) {
+      if (typeof id !== "string")
+        fail(`problemIds.${name}[${i}]`, `an id string (ids are text: ${JSON.stringify(String(id))})`, id);
+    }
+  }
 }
 
 /** The run's benchmarks with their selected problems; names must be unique (records are keyed by them). */
