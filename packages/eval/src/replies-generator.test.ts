@@ -45,6 +45,18 @@ describe("repliesCoverageError", () => {
     );
   });
 
+  it("does not suggest the --n the run already has", () => {
+    const keys = ids(3).map((id) => `a/${id}#0`);
+    const needs = [
+      { benchmark: "a", problemIds: ids(3) },
+      { benchmark: "b", problemIds: ids(2) },
+    ];
+    // Before: "...; they hold 1 sample per problem: --n 1 runs those" to a run of n = 1.
+    expect(repliesCoverageError("r.jsonl", needs, 1, holding(keys))).toBe(
+      'r.jsonl: no reply for 2 of the 5 samples this run needs (the first: b problem "p1" sample 0); they answer nothing of b: --benchmarks a runs the others',
+    );
+  });
+
   it("gives no hint when the gaps follow no pattern", () => {
     const message = repliesCoverageError(
       "r.jsonl",

@@ -90,7 +90,9 @@ export function repliesCoverageError(
     );
   } else if (contiguous && counts.size === 1) {
     const [perProblem = 0] = counts;
-    if (perProblem > 0)
+    // Only fewer than the run's n: with all n per problem the missing samples are other benchmarks' (said above),
+    // and "--n 1 runs those" was printed to a run of --n 1.
+    if (perProblem > 0 && perProblem < n)
       hints.push(
         `they hold ${perProblem} sample${perProblem === 1 ? "" : "s"} per problem: --n ${perProblem} runs those`,
       );
