@@ -318,6 +318,12 @@ describe("ssb-eval CLI", () => {
         'snake.json: unknown field "bootstrap.resampels" (did you mean "bootstrap.resamples"?)',
       ],
       [{ grade: { rule: ["boxed"] } }, 'snake.json.grade: unknown option "rule" (did you mean "rules"?)'],
+      // Failed the reports after generating (name), reached the tokenizer (systemPrompt), or Node's own
+      // 'The "path" argument must be of type string' (a spec without its file).
+      [{ name: 5 }, "snake.json.name must be a non-empty string, found 5"],
+      [{ systemPrompt: 5 }, "snake.json.systemPrompt must be a string, or null for no system turn, found 5"],
+      [{ benchmarks: [{ name: "x" }] }, 'snake.json.benchmarks[0]: field "file" must be a non-empty string'],
+      [{ benchmarks: [5] }, "snake.json.benchmarks[0]: expected a benchmark object"],
       // A misspelled benchmark was ignored (the whole benchmark ran); numeric ids read as missing problems.
       [
         { problemIds: { aime: ["60"] } },
@@ -414,6 +420,8 @@ describe("ssb-eval CLI", () => {
         [...run.slice(0, 2), "--benchmarks", "gsm8k,gsm8k", "--out", out],
         '--benchmarks: "gsm8k" is listed twice',
       ],
+      // Named the config field it sets before (and an empty name made a run with a blank row label).
+      [[...run, "--name", ""], '--name: expected a name to show in reports, found ""'],
       // Both were taken, the last-read one silently winning.
       [
         [...run, "--no-system-prompt", "--system-prompt", "X"],

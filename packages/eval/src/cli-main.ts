@@ -354,6 +354,8 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       ...config.grade,
       rules: ["boxed", "gsm8k", "final-answer", "answer-is", "dollar", "last-number"],
     };
+  if (values.name !== undefined && values.name.trim() === "")
+    throw new UsageError('--name: expected a name to show in reports, found ""');
   if (values.name !== undefined) config.name = values.name;
 
   // Settings and benchmark files are checked before a model is exported or loaded (minutes for a large one),

@@ -13,7 +13,7 @@ import { basename, dirname, join } from "node:path";
 import { closestKey } from "@ssb/cli-kit";
 import { claimOutputFolder, writeFileAtomic } from "@ssb/durable-files";
 import { type GradeOptions, grade } from "@ssb/verifier";
-import { type BenchmarkSpec, BUILTIN_BENCHMARKS } from "./benchmarks.js";
+import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import type { GeneratedSample, GenerationPrompt, SampleGenerator } from "./generator.js";
 import { type LoadedBenchmark, loadBenchmark } from "./load-benchmark.js";
 import { hashString } from "./prng.js";
@@ -167,6 +167,9 @@ export function validateEvalConfig(config: EvalConfig, where = "config"): void {
   // A name must be a built-in: "math50" in a config file was refused later without the file or the field.
   const builtins = Object.keys(BUILTIN_BENCHMARKS);
   for (const [i, b] of config.benchmarks.entries()) {
+    // A spec written into a config file: `{ "name": "x" }` or a bare 5 failed later with Node's 'The "path"
+    // argument must be of type string'.
+    if (typeof b !== "string") parseBenchmarkSpec(b, `${where}.benchmarks[${i}]`);
     if (typeof b === "string" && config.benchmarks.indexOf(b) !== i)
       throw new Error(`${where}.benchmarks[${i}]: ${JSON.stringify(b)} is listed twice`);
     if (typeof b !== "string" || Object.hasOwn(BUILTIN_BENCHMARKS, b)) continue;
@@ -186,6 +189,16 @@ export function validateEvalConfig(config: EvalConfig, where = "config"): void {
       fail(`sampling.${field}`, rule.expected, value);
   }
   if (!(Number.isSafeInteger(config.seed) && config.seed >= 0)) fail("seed", "an integer >= 0", config.seed);
+  // A number here was sent to the tokenizer as the system turn; a name of 5 failed the reports after every
+  // sample was generated ("text.replace is not a function").
+  if (
+    config.systemPrompt !== undefined &&
+    config.systemPrompt !== null &&
+    typeof config.systemPrompt !== "string"
+  )
+    fail("systemPrompt", "a string, or null for no system turn", config.systemPrompt);
+  if (config.name !== undefined && (typeof config.name !== "string" || config.name.trim() === ""))
+    fail("name", "a non-empty string", config.name);
   // Checked here, not first when a prompt is built: by then run.json pins the bad template and the corrected
   // rerun is refused as "different settings".
   if (config.userTemplate !== undefined && !isUserTemplate(config.userTemplate))
