@@ -121,6 +121,30 @@ describe("ssb-eval CLI", () => {
     expect(html).toContain("runB");
   });
 
+  it("re-renders a run with the bootstrap its summary was made with", async () => {
+    const replies = join(root, "boot.jsonl");
+    writeReplies(replies, (i) => i % 3 === 0);
+    const config = join(root, "boot.json");
+    writeFileSync(config, JSON.stringify({ bootstrap: { seed: 7, resamples: 300 } }));
+    const out = join(root, "boot-run");
+    const args = ["--replies", replies, "--benchmarks", "gsm8k", "--limit", "20", "--config", config];
+    expect(await main([...args, "--out", out], capture().io)).toBe(0);
+    const before = readFileSync(join(out, "summary.json"), "utf8");
+    expect((JSON.parse(before) as RunSummary).bootstrap).toEqual({ resamples: 300, level: 0.95, seed: 7 });
+    // Before: re-rendered with 2,000 resamples and seed 0, the run's summary.json got other intervals.
+    expect(await main(["report", out], capture().io)).toBe(0);
+    const after = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as RunSummary;
+    const made = JSON.parse(before) as RunSummary;
+    expect(after.bootstrap).toEqual(made.bootstrap);
+    expect(after.benchmarks).toEqual(made.benchmarks);
+    // --resamples still overrides; the seed stays the run's.
+    expect(
+      await main(["report", out, "--resamples", "50", "--out", join(root, "boot-50")], capture().io),
+    ).toBe(0);
+    const fifty = JSON.parse(readFileSync(join(root, "boot-50", "summary.json"), "utf8")) as RunSummary;
+    expect(fifty.bootstrap).toEqual({ resamples: 50, level: 0.95, seed: 7 });
+  });
+
   it("tells apart runs whose folders share a name by their paths", async () => {
     // runs/a/base and runs/b/base were both "base": two rows alike, and one colour on one spot in the charts.
     for (const [from, to] of [

@@ -166,6 +166,8 @@ function loadRun(path: string): {
   manifest?: RunManifest;
   /** Its texts came from a replies file (summary.json says so; older ones: a `replies:` model id). */
   replies: boolean;
+  /** The bootstrap its summary.json was computed with (a config's `bootstrap`), when it has one. */
+  bootstrap?: { resamples: number; seed: number };
 } {
   const isDir = existsSync(path) && statSync(path).isDirectory();
   const file = isDir ? join(path, "records.jsonl") : path;
@@ -181,8 +183,17 @@ function loadRun(path: string): {
   // folder's name, shorter than most model ids.
   const summaryFile = join(runDir, "summary.json");
   const summary = existsSync(summaryFile)
-    ? (readJsonFile(summaryFile) as { run?: { name?: unknown; modelId?: unknown; replies?: unknown } })
+    ? (readJsonFile(summaryFile) as {
+        run?: { name?: unknown; modelId?: unknown; replies?: unknown };
+        bootstrap?: { resamples?: unknown; seed?: unknown };
+      })
     : undefined;
+  const { resamples, seed } = summary?.bootstrap ?? {};
+  const validBootstrap =
+    Number.isSafeInteger(resamples) &&
+    (resamples as number) >= 1 &&
+    Number.isSafeInteger(seed) &&
+    (seed as number) >= 0;
   const given = summary?.run?.name;
   const named = typeof given === "string" && given !== "" && given !== summary?.run?.modelId;
   return {
@@ -190,6 +201,7 @@ function loadRun(path: string): {
     records,
     ...(manifest ? { manifest } : {}),
     replies: summary?.run?.replies === true || (manifest?.modelId.startsWith("replies:") ?? false),
+    ...(validBootstrap ? { bootstrap: { resamples: resamples as number, seed: seed as number } } : {}),
   };
 }
 
@@ -477,7 +489,28 @@ function plannedOf(m: RunManifest): PlannedBenchmark[] {
 }
 
 /** Summary of a loaded run, with its settings from run.json when present. */
-function summarizeRun(run: ReturnType<typeof loadRun>, resamples: number): RunSummary {
+/**
+ * The bootstrap to re-render runs with: `--resamples` when given, else what their summaries were computed with
+ * when they agree (a config's `bootstrap: { seed: 7 }`), else 2,000 resamples and seed 0. `ssb-eval report RUN`
+ * used 2,000 and seed 0 always, so it rewrote the summary.json of a run made with other settings with other
+ * intervals.
+ */
+function bootstrapFor(
+  runs: readonly ReturnType<typeof loadRun>[],
+  resamplesFlag: number | undefined,
+): { resamples: number; seed: number } {
+  const agreed = (pick: (b: { resamples: number; seed: number }) => number): number | undefined => {
+    const values = new Set(runs.map((r) => (r.bootstrap === undefined ? undefined : pick(r.bootstrap))));
+    const [only] = values;
+    return values.size === 1 ? only : undefined;
+  };
+  return { resamples: resamplesFlag ?? agreed((b) => b.resamples) ?? 2000, seed: agreed((b) => b.seed) ?? 0 };
+}
+
+function summarizeRun(
+  run: ReturnType<typeof loadRun>,
+  bootstrap: { resamples: number; seed: number },
+): RunSummary {
   const m = run.manifest;
   return summarizeRecords(
     run.records,
@@ -489,7 +522,7 @@ function summarizeRun(run: ReturnType<typeof loadRun>, resamples: number): RunSu
       ...(run.replies ? { replies: true } : {}),
     },
     {
-      bootstrap: { resamples },
+      bootstrap,
       // maj@k groups answers with the settings the run was graded with.
       ...(m ? { maxTokens: m.sampling.maxNewTokens, equivalence: m.grade } : {}),
     },
@@ -574,7 +607,7 @@ function reportCommand(args: string[], io: CliIo): number {
   );
   refuseRepeatedOptions(tokens, REPORT_OPTIONS);
   if (positionals.length === 0) throw new UsageError("report: give one or more run folders");
-  const resamples = parseNumber(values.resamples, "--resamples", true, 1) ?? 2000;
+  const resamples = parseNumber(values.resamples, "--resamples", true, 1);
   const runs = positionals.map((path) => {
     const run = loadRun(path);
     const warning = incompleteWarning(path, run);
@@ -582,7 +615,8 @@ function reportCommand(args: string[], io: CliIo): number {
     return run;
   });
   distinctRunNames(runs, positionals);
-  const summaries = runs.map((run) => summarizeRun(run, resamples));
+  const bootstrap = bootstrapFor(runs, resamples);
+  const summaries = runs.map((run) => summarizeRun(run, bootstrap));
   const out = values.out ?? (positionals.length === 1 ? (positionals[0] as string) : undefined);
   if (out !== undefined) {
     mkdirSync(out, { recursive: true });
@@ -600,7 +634,7 @@ function compareCommand(args: string[], io: CliIo): number {
   );
   refuseRepeatedOptions(tokens, REPORT_OPTIONS);
   if (positionals.length !== 2) throw new UsageError("compare: give exactly two runs, A and B");
-  const resamples = parseNumber(values.resamples, "--resamples", true, 1) ?? 2000;
+  const resamples = parseNumber(values.resamples, "--resamples", true, 1);
   const [a, b] = positionals.map((p) => loadRun(p)) as [
     ReturnType<typeof loadRun>,
     ReturnType<typeof loadRun>,
@@ -619,11 +653,12 @@ function compareCommand(args: string[], io: CliIo): number {
     a.name = `A:${a.name}`;
     b.name = `B:${b.name}`;
   }
-  const cmp = compareRuns(a.records, b.records, { a: a.name, b: b.name }, { bootstrap: { resamples } });
+  const bootstrap = bootstrapFor([a, b], resamples);
+  const cmp = compareRuns(a.records, b.records, { a: a.name, b: b.name }, { bootstrap });
   if (cmp.benchmarks.length === 0) throw new Error("compare: the two runs share no benchmark");
   if (values.out !== undefined) {
     mkdirSync(values.out, { recursive: true });
-    const summaries = [a, b].map((r) => summarizeRun(r, resamples));
+    const summaries = [a, b].map((r) => summarizeRun(r, bootstrap));
     writeReports(values.out, summaries, cmp);
   }
   io.stdout.write(comparisonMarkdown(cmp));
