@@ -2,9 +2,8 @@
  * The per-stage subcommands. Each is a thin layer over a package's public API (or its exported CLI):
  * `rollout` is @ssb/rollout's own CLI; the others parse flags and call the same stage functions `ssb run` uses.
  */
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { checkPath, type ProgressBar } from "@ssb/cli-kit";

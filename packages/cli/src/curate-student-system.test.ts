@@ -22,7 +22,10 @@ function capture(): { io: MainIo; out: () => string; err: () => string } {
       return true;
     },
   } as unknown as MainIo["stderr"];
-  return { io: { stdout: (t: string) => void (out += t), stderr }, out: () => out, err: () => err };
+  const stdout = (text: string) => {
+    out += text;
+  };
+  return { io: { stdout, stderr }, out: () => out, err: () => err };
 }
 
 const onnx = path.join(dir, "onnx");
