@@ -76,16 +76,22 @@ export function distillMemoryWarning({ config, model, promptTokens }: DistillMem
   const cut =
     train.maxLength > 0 && full > train.maxLength ? `, cut to distill.maxLength ${train.maxLength}` : "";
   const split = train.workers > 1 ? ` over ${train.workers} workers` : "";
+  // A step of one token: the weights, their packed copies and the optimizer state, which no length changes.
+  const fixed =
+    bytes(1) > WASM_HEAP_BYTES
+      ? wasmStepBytes(model, { batch: 1, length: 1, loraRank: train.lora.r, trainable: train.trainable })
+      : 0;
   const fix =
     one <= WASM_HEAP_BYTES
-      ? `lower distill.batchSize (1 x ${length} is estimated at ${formatGiB(one)}; keep the effective batch with distill.gradAccumSteps)`
-      : `no batch size fits (1 x ${length} is estimated at ${formatGiB(one)}): lower curation.teacher.maxNewTokens or distill.maxLength,`;
+      ? `Lower distill.batchSize (1 x ${length} is estimated at ${formatGiB(one)}; keep the effective batch with distill.gradAccumSteps) or install @tensorflow/tfjs-node (no 4 GiB cap)`
+      : fixed > WASM_HEAP_BYTES
+        ? `The model's weights alone, with those copies and the optimizer state, need ${formatGiB(fixed)}, so no batch size or length fits: install @tensorflow/tfjs-node (or tfjs-node-gpu; no 4 GiB cap) before the distill stage`
+        : `No batch size fits (1 x ${length} is estimated at ${formatGiB(one)}): lower curation.teacher.maxNewTokens or distill.maxLength, or install @tensorflow/tfjs-node (no 4 GiB cap)`;
   return (
     `distill: one training micro-batch of ${perThread} x ${length} tokens per thread (distill.batchSize ` +
     `${train.batchSize}${split}; ${prompt}${cut}) needs an estimated ${formatGiB(estimate)} (@ssb/distill's ` +
     `estimateStepMemory with XNNPACK's packed weight copies), over the wasm backend's 4 GiB heap, and training would run on wasm (tfjs-node is not ` +
-    `installed): it would most likely abort after the rollouts and curation. ${fix[0]?.toUpperCase()}${fix.slice(1)} ` +
-    "or install @tensorflow/tfjs-node (no 4 GiB cap). The run goes on: this is an estimate"
+    `installed): it would most likely abort after the rollouts and curation. ${fix}. The run goes on: this is an estimate`
   );
 }
 

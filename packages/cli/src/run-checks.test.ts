@@ -87,10 +87,14 @@ describe("ssb run's distill memory check", () => {
         `^distill: one training micro-batch of 2 x ${100 + teacher} tokens per thread \\(distill.batchSize 4 over 2 workers; the longest prompt 100 \\+ curation.teacher.maxNewTokens ${teacher}\\) needs an estimated [\\d.]+ GiB \\(@ssb/distill's estimateStepMemory with XNNPACK's packed weight copies\\), over the wasm backend's 4 GiB heap, and training would run on wasm \\(tfjs-node is not installed\\): it would most likely abort after the rollouts and curation\\. Lower distill.batchSize \\(1 x ${100 + teacher} is estimated at [\\d.]+ GiB; keep the effective batch with distill.gradAccumSteps\\) or install @tensorflow/tfjs-node \\(no 4 GiB cap\\)\\. The run goes on: this is an estimate$`,
       ),
     );
-    // All 24 layers: no batch size fits.
+    // 2 layers and a 3,000-token prompt: no batch size fits, a shorter sequence would.
+    expect(distillMemoryWarning({ config: DEFAULT_CONFIG, model: qwen2l, promptTokens: 3000 })).toMatch(
+      /No batch size fits \(1 x \d+ is estimated at [\d.]+ GiB\): lower curation.teacher.maxNewTokens or distill.maxLength, or install @tensorflow\/tfjs-node \(no 4 GiB cap\)\. The run goes on/,
+    );
+    // All 24 layers: the weights with their packed copies fill the heap, so no length helps either.
     const qwen = parseModelConfig(QWEN_05B, "config.json");
     expect(distillMemoryWarning({ config: DEFAULT_CONFIG, model: qwen, promptTokens: null })).toMatch(
-      /curation.teacher.maxNewTokens, prompt not counted\).*No batch size fits \(1 x \d+ is estimated at [\d.]+ GiB\): lower curation.teacher.maxNewTokens or distill.maxLength, or install @tensorflow\/tfjs-node/,
+      /curation.teacher.maxNewTokens, prompt not counted\).*The model's weights alone, with those copies and the optimizer state, need [\d.]+ GiB, so no batch size or length fits: install @tensorflow\/tfjs-node \(or tfjs-node-gpu; no 4 GiB cap\) before the distill stage\. The run goes on/,
     );
     // A small vocabulary at batch 1: nothing to say.
     const small = parseModelConfig({ ...QWEN_05B, num_hidden_layers: 2, vocab_size: 1000 }, "config.json");
