@@ -21,10 +21,12 @@ export function passAtK(n: number, c: number, k: number): number {
     throw new RangeError(`passAtK: need 1 <= k <= n and 0 <= c <= n (got n=${n}, c=${c}, k=${k})`);
   }
   if (n - c < k) return 1;
-  // C(n-c, k) / C(n, k) = prod_{i=n-c+1}^{n} (1 - k / i)
-  let fail = 1;
-  for (let i = n - c + 1; i <= n; i++) fail *= 1 - k / i;
-  return 1 - fail;
+  if (c === 0) return 0;
+  // C(n-c, k) / C(n, k) = prod_{i=n-c+1}^{n} (1 - k / i), summed as logs: 1 - product loses the digits of a
+  // small pass@k (n = 1e6, c = 1: 1e-6 to ~1e-10 relative), -expm1(sum log1p) keeps them.
+  let logFail = 0;
+  for (let i = n - c + 1; i <= n; i++) logFail += Math.log1p(-k / i);
+  return -Math.expm1(logFail);
 }
 
 /**

@@ -132,6 +132,13 @@ describe("passAtK", () => {
     }
   });
 
+  it("keeps the digits of a small pass@k (1 - product lost them: 1e-10 relative at n = 1e6)", () => {
+    const relative = (got: number, want: number) => Math.abs(got - want) / want;
+    expect(relative(passAtK(1_000_000, 1, 1), 1e-6)).toBeLessThan(1e-14);
+    expect(relative(passAtK(1_000_000, 1, 3), 3e-6)).toBeLessThan(1e-14); // 1 - C(n-1,3)/C(n,3) = 3/n
+    expect(relative(passAtK(10_000_000, 2, 1), 2e-7)).toBeLessThan(1e-14);
+  });
+
   it("pass@1 is the fraction correct; edge cases", () => {
     expect(passAtK(10, 3, 1)).toBeCloseTo(0.3, 12);
     expect(passAtK(10, 0, 5)).toBe(0);
