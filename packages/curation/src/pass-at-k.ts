@@ -22,8 +22,12 @@ export function passAtK(n: number, c: number, k: number): number {
   }
   if (n - c < k) return 1;
   if (c === 0) return 0;
-  // C(n-c, k) / C(n, k) = prod_{i=n-c+1}^{n} (1 - k / i), summed as logs: 1 - product loses the digits of a
-  // small pass@k (n = 1e6, c = 1: 1e-6 to ~1e-10 relative), -expm1(sum log1p) keeps them.
+  // C(n-c, k) / C(n, k) = prod_{i=n-c+1}^{n} (1 - k / i). 1 - product is exact for the usual small cases
+  // (pass@1 of 1 in 4 is 0.25) but loses the digits of a small pass@k (n = 1e6, c = 1: ~1e-10 relative), where
+  // -expm1(sum of log1p) keeps them.
+  let fail = 1;
+  for (let i = n - c + 1; i <= n; i++) fail *= 1 - k / i;
+  if (1 - fail >= 1e-3) return 1 - fail;
   let logFail = 0;
   for (let i = n - c + 1; i <= n; i++) logFail += Math.log1p(-k / i);
   return -Math.expm1(logFail);

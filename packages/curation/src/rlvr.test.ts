@@ -137,6 +137,9 @@ describe("passAtK", () => {
     expect(relative(passAtK(1_000_000, 1, 1), 1e-6)).toBeLessThan(1e-14);
     expect(relative(passAtK(1_000_000, 1, 3), 3e-6)).toBeLessThan(1e-14); // 1 - C(n-1,3)/C(n,3) = 3/n
     expect(relative(passAtK(10_000_000, 2, 1), 2e-7)).toBeLessThan(1e-14);
+    // ... while the small cases a report prints stay exact.
+    expect(passAtK(4, 1, 1)).toBe(0.25);
+    expect(passAtK(4, 1, 2)).toBe(0.5);
   });
 
   it("pass@1 is the fraction correct; edge cases", () => {
