@@ -11,6 +11,7 @@ export {
   rolloutCommand,
   UsageError,
   VERIFY_USAGE,
+  type VerifyIo,
   verifyCommand,
 } from "./commands.js";
 export {

@@ -9,7 +9,8 @@ import {
 
 const DEFAULT_MAX_RESPONSE_CHARS = 200_000;
 
-interface Box {
+/** One box found in a response: its content, and the whole command's offsets in the text (end exclusive). */
+export interface Box {
   content: string;
   start: number;
   end: number;

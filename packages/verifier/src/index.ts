@@ -1,7 +1,7 @@
 export { BudgetExceededError } from "./budget.js";
 export { runCli, type VerifyCliIo, verifyHelp } from "./cli-main.js";
 export { type Comparison, compareAnswers, isEquivalent } from "./equivalence.js";
-export { extractAnswer, findBoxes } from "./extract.js";
+export { type Box, extractAnswer, findBoxes } from "./extract.js";
 export { grade } from "./grade.js";
 export { type GradedLine, type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
 export { warmUpEngine as warmUp } from "./math-json.js";
