@@ -5,53 +5,38 @@ import { EXPORT_LOCK_FILE } from "@ssb/model";
 import { afterAll, describe, expect, it } from "vitest";
 import { distillSettings, rolloutCommand } from "./commands.js";
 import { DEFAULT_CONFIG } from "./default-config.js";
-import { type MainIo, main } from "./main.js";
+import { main } from "./main.js";
 import { trainConfigOf } from "./stage-distill.js";
-import { testModelDir } from "./test-support.js";
+import { captureIo, testModelDir } from "./test-support.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "ssb-cli-commands-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function capture(): { io: MainIo; out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const stderr = {
-    write(text: string) {
-      err += text;
-      return true;
-    },
-  } as unknown as MainIo["stderr"];
-  const stdout = (text: string) => {
-    out += text;
-  };
-  return { io: { stdout, stderr }, out: () => out, err: () => err };
-}
 
 describe("ssb subcommands", () => {
   it("verify is ssb-verify under this name: ids keep their digits, an empty or UTF-16 file is refused", async () => {
     const file = path.join(dir, "big-ids.jsonl");
     writeFileSync(file, '{"id": 9007199254740993, "response": "\\\\boxed{5}", "gold": "5"}\n');
-    const c = capture();
+    const c = captureIo();
     expect(await main(["verify", file], c.io)).toBe(0);
     expect(c.out()).toMatch(/"id": ?9007199254740993,/);
     expect(c.err()).toMatch(/ssb verify: 1 graded, 1 correct/);
     const empty = path.join(dir, "empty.jsonl");
     writeFileSync(empty, "\n");
-    const e = capture();
+    const e = captureIo();
     expect(await main(["verify", empty], e.io)).toBe(1);
     expect(e.err()).toMatch(/empty\.jsonl is empty \(no non-blank lines\): nothing was graded/);
     const utf16 = path.join(dir, "utf16.jsonl");
     writeFileSync(utf16, Buffer.from('\uFEFF{"response": "\\\\boxed{1}", "gold": "1"}\n', "utf16le"));
-    const u = capture();
+    const u = captureIo();
     expect(await main(["verify", utf16], u.io)).toBe(1);
     expect(u.err()).toMatch(/UTF-16/);
-    const h = capture();
+    const h = captureIo();
     expect(await main(["verify", "--help"], h.io)).toBe(0);
     expect(h.out()).toMatch(/Usage: ssb verify \[FILE\] \[options\]/);
   });
 
   it("verify grades one response, or a JSONL file", async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await main(["verify", "--response", "so the total is \\boxed{18.00}", "--gold", "18"], c.io)).toBe(
       0,
     );
@@ -61,7 +46,7 @@ describe("ssb subcommands", () => {
       file,
       '{"response":"\\\\boxed{3}","gold":"4"}\n{"response":"\\\\boxed{1/2}","gold":"0.5"}\n',
     );
-    const d = capture();
+    const d = captureIo();
     expect(await main(["verify", file], d.io)).toBe(0);
     expect(
       d
@@ -73,7 +58,7 @@ describe("ssb subcommands", () => {
   });
 
   it("export-onnx writes an ONNX decoder beside the config and tokenizer", async () => {
-    const c = capture();
+    const c = captureIo();
     const out = path.join(dir, "onnx");
     expect(await main(["export-onnx", "--model", testModelDir(), "--out", out], c.io)).toBe(0);
     expect(existsSync(path.join(out, "model.onnx"))).toBe(true);
@@ -97,7 +82,7 @@ describe("ssb subcommands", () => {
   });
 
   it("export-onnx takes ssb-export-onnx's --external-data, --weights and --dtype", async () => {
-    const c = capture();
+    const c = captureIo();
     const out = path.join(dir, "onnx-external");
     const args = ["export-onnx", "--model", testModelDir(), "--out", out, "--external-data", "always"];
     expect(await main([...args, "--weights", "model.safetensors", "--dtype", "f32"], c.io)).toBe(0);
@@ -107,10 +92,10 @@ describe("ssb subcommands", () => {
       bytes: statSync(path.join(out, "model.onnx.data")).size,
     });
     expect(c.err()).toMatch(/external data model\.onnx\.data \d+\.\d MB/);
-    const bad = capture();
+    const bad = captureIo();
     expect(await main([...args.slice(0, 5), "--external-data", "sometimes"], bad.io)).toBe(2);
     expect(bad.err()).toMatch(/--external-data: auto, always or never, got "sometimes"/);
-    const f16 = capture();
+    const f16 = captureIo();
     expect(await main([...args.slice(0, 5), "--dtype", "f16"], f16.io)).toBe(2);
     expect(f16.err()).toMatch(/--dtype: only f32 is supported/);
   });
@@ -145,7 +130,7 @@ describe("ssb subcommands", () => {
       ],
     ];
     for (const [out, code, message] of cases) {
-      const c = capture();
+      const c = captureIo();
       expect(await main(["export-onnx", "--model", testModelDir(), "--out", out], c.io), out).toBe(code);
       expect(c.err()).toBe(message);
     }
@@ -155,7 +140,7 @@ describe("ssb subcommands", () => {
   it("names a distill --config value that is not a finite number as written, with its line", async () => {
     const settings = path.join(dir, "distill.yaml");
     writeFileSync(settings, "epochs: 1\noptimizer:\n  lr: .inf\n");
-    const c = capture();
+    const c = captureIo();
     const argv = [
       "distill",
       "--model",
@@ -173,7 +158,7 @@ describe("ssb subcommands", () => {
     );
     // Every problem, each with its line, not only @ssb/distill's first.
     writeFileSync(settings, "epoch: 1\nlora: { r: 0 }\n");
-    const d = capture();
+    const d = captureIo();
     expect(await main([...argv, "--config", settings], d.io)).toBe(1);
     expect(d.err()).toBe(
       `ssb: ${settings}:1:1: unknown field "epoch"; line 2:12: field "lora.r": must be an integer >= 1 (found 0)\n`,
@@ -181,7 +166,7 @@ describe("ssb subcommands", () => {
   });
 
   it("shows the defaults in --help, which are ssb run's (ssb distill is seeded as the run's distill stage)", async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await main(["curate", "--help"], c.io)).toBe(0);
     expect(c.out()).toMatch(/--seed N +20261127\n/);
     expect(c.out()).toMatch(/--max-new-tokens N +160 \(tokens per teacher reply\)\n/);
@@ -189,18 +174,18 @@ describe("ssb subcommands", () => {
     expect(c.out()).toMatch(
       /ssb-curate, the package's own command, starts from seed 0 and leaves the reply cap to the generator, 256\ntokens for ssb-rollout --teacher-prompts/,
     );
-    const d = capture();
+    const d = captureIo();
     expect(await main(["distill", "--help"], d.io)).toBe(0);
     expect(d.out()).toMatch(/--seed N +20261127 /);
     expect(distillSettings({})).toEqual(trainConfigOf(DEFAULT_CONFIG));
     expect(distillSettings({ seed: "3" }).seed).toBe(3);
-    const e = capture();
+    const e = captureIo();
     expect(await main(["eval", "--help"], e.io)).toBe(0);
     expect(e.out()).toMatch(/--max-new-tokens N +160\n/);
   });
 
   it("reports usage errors with exit code 2", async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await main(["distill", "--pairs", "x"], c.io)).toBe(2);
     expect(c.err()).toMatch(/--model is required/);
     expect(await main(["nope"], c.io)).toBe(2);
@@ -231,14 +216,14 @@ describe("ssb subcommands", () => {
       ],
     ];
     for (const [argv, message] of cases) {
-      const c = capture();
+      const c = captureIo();
       expect(await main(argv, c.io), argv.join(" ")).toBe(2);
       expect(c.err()).toBe(`ssb: ${message}\nRun "ssb ${argv[0]} --help" for the options.\n`);
     }
   });
 
   it("rollout is ssb-rollout's CLI under its own name: the help and a mistake say `ssb rollout`", async () => {
-    const c = capture();
+    const c = captureIo();
     const err = { write: (text: string) => c.io.stderr.write(text) } as unknown as NodeJS.WriteStream;
     const run = (argv: string[]) =>
       rolloutCommand(argv, { out: err, err }).then((code) => ({ code, text: c.err() }));
@@ -272,7 +257,7 @@ describe("ssb subcommands", () => {
       [["distill", "--epochs", " ", "--out", out], /--epochs: expected a number, got " "/],
     ];
     for (const [argv, message] of cases) {
-      const c = capture();
+      const c = captureIo();
       expect(await main(argv, c.io), argv.join(" ")).toBe(2);
       expect(c.err()).toMatch(message);
     }
@@ -308,7 +293,7 @@ describe("ssb subcommands", () => {
       ],
     ];
     for (const [argv, message] of cases) {
-      const c = capture();
+      const c = captureIo();
       expect(await main(argv, c.io), c.err()).toBe(2);
       expect(c.err()).toMatch(message);
     }

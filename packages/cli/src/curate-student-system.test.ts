@@ -7,33 +7,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MainIo, main } from "./main.js";
-import { testModelDir } from "./test-support.js";
+import { main } from "./main.js";
+import { captureIo, testModelDir } from "./test-support.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "ssb-cli-student-system-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function capture(): { io: MainIo; out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const stderr = {
-    write(text: string) {
-      err += text;
-      return true;
-    },
-  } as unknown as MainIo["stderr"];
-  const stdout = (text: string) => {
-    out += text;
-  };
-  return { io: { stdout, stderr }, out: () => out, err: () => err };
-}
 
 const onnx = path.join(dir, "onnx");
 const problems = path.join(dir, "problems.jsonl");
 
 async function rollouts(name: string, systemArgs: string[]): Promise<string> {
   const out = path.join(dir, `${name}.jsonl`);
-  const c = capture();
+  const c = captureIo();
   const code = await main(
     [
       "rollout",
@@ -58,7 +43,7 @@ async function rollouts(name: string, systemArgs: string[]): Promise<string> {
 
 describe("ssb curate: the student's system prompt", () => {
   beforeAll(async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await main(["export-onnx", "--model", testModelDir(), "--out", onnx], c.io), c.err()).toBe(0);
     writeFileSync(
       problems,
@@ -88,10 +73,10 @@ describe("ssb curate: the student's system prompt", () => {
       "--max-new-tokens",
       "24",
     ];
-    const refused = capture();
+    const refused = captureIo();
     expect(await main([...base, "--out", path.join(dir, "refused")], refused.io)).toBe(1);
     expect(refused.err()).toMatch(/sampled with no system prompt .*pass --no-student-system/);
-    const ok = capture();
+    const ok = captureIo();
     expect(
       await main([...base, "--no-student-system", "--out", path.join(dir, "none")], ok.io),
       ok.err(),
@@ -115,13 +100,13 @@ describe("ssb curate: the student's system prompt", () => {
       "--max-new-tokens",
       "24",
     ];
-    const refused = capture();
+    const refused = captureIo();
     expect(await main([...base, "--out", path.join(dir, "refused-custom")], refused.io)).toBe(1);
     expect(refused.err()).toMatch(/--student-system-file FILE/);
-    const ok = capture();
+    const ok = captureIo();
     const out = path.join(dir, "custom-out");
     expect(await main([...base, "--student-system-file", promptFile, "--out", out], ok.io), ok.err()).toBe(0);
-    const both = capture();
+    const both = captureIo();
     expect(
       await main(
         [...base, "--student-system-file", promptFile, "--no-student-system", "--out", out],

@@ -7,8 +7,9 @@ import { parseModelConfig } from "@ssb/model";
 import { cudaProviderInstalled } from "@ssb/rollout";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DoctorCheck, doctorPasses, formatDoctor, runDoctor, trainingMemoryCheck } from "./doctor.js";
-import { type MainIo, main } from "./main.js";
+import { main } from "./main.js";
 import { describeModelConfig } from "./model-summary.js";
+import { captureIo } from "./test-support.js";
 
 let dir: string;
 let checks: DoctorCheck[];
@@ -33,21 +34,6 @@ function installed(pkg: string): boolean {
   } catch {
     return false;
   }
-}
-
-function capture(): { io: MainIo; out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const stderr = {
-    write: (text: string) => {
-      err += text;
-      return true;
-    },
-  } as unknown as MainIo["stderr"];
-  const stdout = (text: string): void => {
-    out += text;
-  };
-  return { io: { stdout, stderr }, out: () => out, err: () => err };
 }
 
 describe("runDoctor", () => {
@@ -150,14 +136,14 @@ describe("runDoctor", () => {
 
 describe("ssb doctor", () => {
   it("prints the checks as JSON and exits 1 when the pipeline cannot run; refuses stray arguments", async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await main(["doctor", "--model", dir, "--json"], c.io)).toBe(1);
     const printed = JSON.parse(c.out()) as DoctorCheck[];
     expect(printed.find((x) => x.area === "generation")?.ok).toBe(false);
-    const stray = capture();
+    const stray = captureIo();
     expect(await main(["doctor", "now"], stray.io)).toBe(2);
     expect(stray.err()).toMatch(/unexpected argument "now"[\s\S]*ssb doctor --help/);
-    const missing = capture();
+    const missing = captureIo();
     expect(await main(["doctor", "--model", path.join(dir, "nope")], missing.io)).toBe(2);
     expect(missing.err()).toMatch(/--model .*nope: no such/);
   }, 60_000);

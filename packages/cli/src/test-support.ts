@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultModelDir } from "@ssb/default-model";
+import type { MainIo } from "./main.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CLI_SOURCE = path.join(here, "cli.ts");
@@ -91,4 +92,20 @@ export async function runCli(args: string[]) {
     throw new Error(`ssb ${args.join(" ")} exited with ${result.code}\n${result.stderr}`);
   }
   return result;
+}
+
+/** An io for `main` that keeps what it prints, for in-process tests of the subcommands. */
+export function captureIo(): { io: MainIo; out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  const stderr = {
+    write: (text: string) => {
+      err += text;
+      return true;
+    },
+  } as unknown as MainIo["stderr"];
+  const stdout = (text: string): void => {
+    out += text;
+  };
+  return { io: { stdout, stderr }, out: () => out, err: () => err };
 }
