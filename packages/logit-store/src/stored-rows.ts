@@ -91,7 +91,7 @@ export function checkStoredRows(
       );
     }
     if (lse === Number.POSITIVE_INFINITY) fail(r, `column "logSumExp" = ${lse} is not a finite number`);
-    if (!(lse <= lseCeiling(top, vocabSize, logVocab, dtype, lse))) {
+    if (!(lse <= lseCeiling(top, logVocab, dtype, lse))) {
       fail(
         r,
         `column "logSumExp" = ${lse} is above ${LSE_CEILING_TEXT(top, vocabSize)}; ${LSE_CEILING_HINT}`,

@@ -293,7 +293,7 @@ function checkLogits(
         `${where}: logSumExp[${t}] (position ${positions[t]}) = ${lse} is below the log-sum-exp ${topkLse.toPrecision(7)} of that token's own top-k logits; it must cover the full vocabulary (the row is inconsistent)`,
       );
     }
-    const most = lseCeiling(top, vocabSize, logVocab, dtype, lse);
+    const most = lseCeiling(top, logVocab, dtype, lse);
     if (!(lse <= most)) {
       throw new LogitStoreError(
         `${where}: logSumExp[${t}] (position ${positions[t]}) = ${lse} is above ${LSE_CEILING_TEXT(top, vocabSize)}; ${LSE_CEILING_HINT}`,
@@ -303,13 +303,12 @@ function checkLogits(
 }
 
 /**
- * The largest log-sum-exp a row can have: the top-k hold the k largest logits, so each of the vocabSize logits is
+ * The largest log-sum-exp a row can have (logVocab = ln(vocabSize)): the top-k hold the k largest logits, so each of the vocabSize logits is
  * at most the top one and the log-sum-exp at most top + ln(vocabSize) (plus the same rounding tolerance as the
  * lower bound). A row whose top logit is -Infinity therefore cannot have a finite log-sum-exp.
  */
 export function lseCeiling(
   top: number,
-  vocabSize: number,
   logVocab: number,
   dtype: LogitSchemaMeta["dtype"],
   lse: number,
