@@ -6,7 +6,8 @@ REQUEST.json (written by the test): the base checkpoint, adapters this package t
   versions             torch / transformers / peft / trl
   adapters[i]          what PeftModel.from_pretrained made of adapter i: the warnings it raised, the adapter keys
                        it did not load or did not find, the config fields PEFT parsed, the scaling it applies, and
-                       the logits [P][S][V] of base + adapter (float64); OUT_DIR/merged-i/ holds
+                       the logits [P][S][V] of base + adapter (float64), the same from
+                       AutoPeftModelForCausalLM.from_pretrained(adapter) (auto_logits); OUT_DIR/merged-i/ holds
                        merge_and_unload()'s weights (float32 safetensors), with the logits of that merged model
   kd                   the losses at T, in float64, and their gradients w.r.t. the student logits (autograd):
                        topk / tail (distill's definitions, written out in torch), and TRL's
@@ -27,7 +28,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 import transformers  # noqa: E402
 import trl  # noqa: E402
-from peft import PeftModel, get_peft_model_state_dict  # noqa: E402
+from peft import AutoPeftModelForCausalLM, PeftModel, get_peft_model_state_dict  # noqa: E402
 from safetensors.torch import load_file  # noqa: E402
 from transformers import Qwen2ForCausalLM  # noqa: E402
 from trl.experimental.gkd import GKDTrainer  # noqa: E402
@@ -90,6 +91,9 @@ def check_adapter(base_dir, adapter_dir, prompts, merged_dir):
         "lora_modules": lora_modules,
         "logits": logits_of(model, prompts),
     }
+    # AutoPeftModelForCausalLM finds the base through the adapter's base_model_name_or_path alone.
+    auto = AutoPeftModelForCausalLM.from_pretrained(adapter_dir, dtype=torch.float32).double().eval()
+    result["auto_logits"] = logits_of(auto, prompts)
     merged = model.merge_and_unload()
     merged.float().save_pretrained(merged_dir, safe_serialization=True)
     result["merged_logits"] = logits_of(merged.double(), prompts)

@@ -73,6 +73,7 @@ interface PeftResult {
   scalings: number[];
   lora_modules: string[];
   logits: number[][][];
+  auto_logits: number[][][];
   merged_logits: number[][][];
 }
 interface KdResult {
@@ -134,6 +135,8 @@ beforeAll(async () => {
       outDir: path.join(dir, `run-${i}`),
       progress: false,
       log: () => {},
+      // What runTraining records: the model folder as given (PEFT's base_model_name_or_path).
+      baseModelName: FIXTURE_DIR,
     });
     adapterDirs.push(result.savedTo);
   }
@@ -189,6 +192,7 @@ describe.skipIf(missing !== undefined)(`against PEFT / transformers / TRL${skipN
       expect(got.config.fan_in_fan_out).toBe(false);
       expect(got.config.use_dora).toBe(false);
       expect(got.config.task_type).toBe("CAUSAL_LM");
+      expect(got.config.base_model_name_or_path).toBe(FIXTURE_DIR);
       const scale = lora.useRslora ? lora.alpha / Math.sqrt(lora.r) : lora.alpha / lora.r;
       expect(got.scalings).toEqual([scale]);
       // The modules PEFT wrapped are the ones we trained (PEFT's names carry the base_model.model. prefix).
@@ -203,6 +207,7 @@ describe.skipIf(missing !== undefined)(`against PEFT / transformers / TRL${skipN
         const theirs = (got.logits[p] as number[][]).flat();
         expect(maxAbsDiff(mine, theirs), `prompt ${p}`).toBeLessThan(1e-4);
         if (process.env.SSB_REPORT) console.log("peft", i, p, maxAbsDiff(mine, theirs));
+        expect(maxAbsDiff(mine, (got.auto_logits[p] as number[][]).flat()), `prompt ${p}`).toBeLessThan(1e-4);
         const base = logitsOf(await fixtureModel(false), ids);
         moved = Math.max(moved, maxAbsDiff(base, theirs));
       }

@@ -5,7 +5,7 @@
  * equal ONNX Runtime's for the exported policy (sampling is on-policy), and bad resumes are refused.
  */
 import { existsSync } from "node:fs";
-import { appendFile, mkdtemp, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -115,6 +115,13 @@ describe("a tiny GRPO run", () => {
       .filter(([k]) => k.endsWith(".B"))
       .reduce((s, [, v]) => s + v.reduce((a, x) => a + x * x, 0), 0);
     expect(bNorm).toBeGreaterThan(0);
+    // The base as the run was given it, as PEFT records base.name_or_path and as ssb-distill writes it: PEFT's
+    // AutoPeftModelForCausalLM.from_pretrained(adapter) loads the base from there (the folder's bare name,
+    // written before, resolved to nothing but a Hub id).
+    const adapterConfig = JSON.parse(
+      await readFile(path.join(full.adapterDir, "adapter_config.json"), "utf8"),
+    );
+    expect(adapterConfig.base_model_name_or_path).toBe(tinyRef);
   });
 
   it("kill after round 3 (its checkpoint lost) and resume: same adapter and metrics as the uninterrupted run", async () => {

@@ -268,7 +268,9 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
   const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
   const padId =
     checkpoint.tokenizer?.padTokenId ?? checkpoint.config.padTokenId ?? checkpoint.config.eosTokenIds[0] ?? 0;
-  const loraConfig: LoraConfig = loraConfigFrom(config.lora, path.basename(path.resolve(options.modelDir)));
+  // base_model_name_or_path: the model folder as given, as PEFT records `base.name_or_path` and ssb-distill
+  // writes it; AutoPeftModelForCausalLM loads the base from there (a bare folder name resolves to nothing).
+  const loraConfig: LoraConfig = loraConfigFrom(config.lora, options.modelDir);
   let model: DecoderModel;
   try {
     // A rank the projections cannot hold, refused before the model and the LoRA are allocated (a huge r
