@@ -65,8 +65,8 @@ Sampling:
                            end-of-turn ids, which always stop
   --seed S                 default 0; an integer from 0 to 2^53 - 1
   --generation-config      start from the model's generation_config.json (do_sample, temperature,
-                           top_k, top_p, repetition_penalty, max_new_tokens), as transformers'
-                           generate() does; the flags above override it
+                           top_k, top_p, min_p, repetition_penalty, max_new_tokens), as
+                           transformers' generate() does; the flags above override it
 Runtime:
   --batch-size N           sequences decoded together (default 32)
   --refill half|waves|eager|N  start waiting prompts once half the batch is free (half, default),

@@ -28,6 +28,7 @@ import {
   type ForwardOutput,
 } from "./decoder-session.js";
 import { RolloutError } from "./errors.js";
+import { readGenerationMinP } from "./generation-min-p.js";
 import type { SessionKv, SessionKvSource } from "./kv-device.js";
 import { type RowTop, topKScanCost } from "./logit-math.js";
 import { modelFolder } from "./model-files.js";
@@ -250,6 +251,8 @@ export class Generator {
   readonly tokenizer: ModelTokenizer | null;
   readonly config: ModelConfig | null;
   readonly generationConfig: GenerationConfig | null;
+  /** generation_config.json's `min_p` (which GenerationConfig does not carry); null when unset. */
+  readonly generationMinP: number | null;
   readonly modelId: string;
   private readonly batchTopKMinCost: number;
   private readonly threads: number | undefined;
@@ -260,6 +263,7 @@ export class Generator {
     tokenizer: ModelTokenizer | null,
     config: ModelConfig | null,
     generationConfig: GenerationConfig | null,
+    generationMinP: number | null,
     modelId: string,
     batchTopKMinCost: number,
     threads: number | undefined,
@@ -268,6 +272,7 @@ export class Generator {
     this.tokenizer = tokenizer;
     this.config = config;
     this.generationConfig = generationConfig;
+    this.generationMinP = generationMinP;
     this.modelId = modelId;
     this.batchTopKMinCost = batchTopKMinCost;
     this.threads = threads;
@@ -294,6 +299,7 @@ export class Generator {
       tokenizer,
       config,
       generationConfig,
+      hasConfig ? readGenerationMinP(dir) : null,
       modelId,
       minCost,
       options.intraOpThreads,
@@ -323,7 +329,7 @@ export class Generator {
 
   /**
    * The sampling settings of the model's generation_config.json, as transformers' `generate()` takes them
-   * when it is given none: greedy unless `do_sample`, else its temperature, top_k and top_p; its
+   * when it is given none: greedy unless `do_sample`, else its temperature, top_k, top_p and min_p; its
    * repetition_penalty either way, and max_new_tokens when set. Missing fields are transformers' defaults
    * (top_k 50); a model folder without config.json gives `{}`. Not applied unless asked for (the CLI's
    * `--generation-config`): a job's settings stay the ones it names.
@@ -334,6 +340,7 @@ export class Generator {
     const out: Partial<SamplingParams> = g.doSample
       ? { temperature: g.temperature, topK: g.topK, topP: g.topP }
       : { temperature: 0 };
+    if (g.doSample && this.generationMinP !== null) out.minP = this.generationMinP;
     out.repetitionPenalty = g.repetitionPenalty;
     if (g.maxNewTokens !== null) out.maxNewTokens = g.maxNewTokens;
     return out;
