@@ -7,7 +7,9 @@ REQUEST.json (written by the test): the base checkpoint, adapters this package t
   adapters[i]          what PeftModel.from_pretrained made of adapter i: the warnings it raised, the adapter keys
                        it did not load or did not find, the config fields PEFT parsed, the scaling it applies, and
                        the logits [P][S][V] of base + adapter (float64), the same from
-                       AutoPeftModelForCausalLM.from_pretrained(adapter) (auto_logits); OUT_DIR/merged-i/ holds
+                       AutoPeftModelForCausalLM.from_pretrained(adapter) (auto_logits), the top-k KD loss
+                       of the fixture's reply through that model and its gradient w.r.t. every LoRA tensor
+                       (kd_grads, torch autograd); OUT_DIR/merged-i/ holds
                        merge_and_unload()'s weights (float32 safetensors), with the logits of that merged model
   kd                   the losses at T, in float64, and their gradients w.r.t. the student logits (autograd):
                        topk / tail (distill's definitions, written out in torch), and TRL's
@@ -54,7 +56,24 @@ def logits_of(model, prompts):
     return out
 
 
-def check_adapter(base_dir, adapter_dir, prompts, merged_dir):
+def kd_lora_grads(base_dir, adapter_dir, kd):
+    """distill's top-k forward KL at T through the real model, and its gradient w.r.t. every LoRA tensor."""
+    base = Qwen2ForCausalLM.from_pretrained(base_dir, dtype=torch.float32).double()
+    model = PeftModel.from_pretrained(base, adapter_dir, is_trainable=True).double().eval()
+    T = kd["temperature"]
+    ids = torch.tensor(kd["topk_ids"])
+    p = F.softmax(torch.tensor(kd["topk_logits"], dtype=torch.float64) / T, dim=-1)
+    x = torch.tensor([kd["student_input_ids"]])
+    with torch.enable_grad():
+        logits = model(input_ids=x, attention_mask=torch.ones_like(x)).logits[0, kd["logit_rows"]]
+        logq = F.log_softmax(logits / T, dim=-1).gather(1, ids)
+        loss = T * T * (p * (p.log() - logq)).sum(-1).mean()
+        loss.backward()
+    grads = {n.replace(".default", ""): q.grad.tolist() for n, q in model.named_parameters() if q.requires_grad}
+    return {"loss": loss.item(), "grads": grads}
+
+
+def check_adapter(base_dir, adapter_dir, prompts, merged_dir, kd=None):
     base = Qwen2ForCausalLM.from_pretrained(base_dir, dtype=torch.float32).double().eval()
     collect = Collect()
     for name in ("peft", "transformers"):
@@ -91,6 +110,8 @@ def check_adapter(base_dir, adapter_dir, prompts, merged_dir):
         "lora_modules": lora_modules,
         "logits": logits_of(model, prompts),
     }
+    if kd is not None:
+        result["kd_grads"] = kd_lora_grads(base_dir, adapter_dir, kd)
     # AutoPeftModelForCausalLM finds the base through the adapter's base_model_name_or_path alone.
     auto = AutoPeftModelForCausalLM.from_pretrained(adapter_dir, dtype=torch.float32).double().eval()
     result["auto_logits"] = logits_of(auto, prompts)
@@ -177,7 +198,7 @@ def main():
             "trl": trl.__version__,
         },
         "adapters": [
-            check_adapter(request["base"], a, request["prompts"], os.path.join(out_dir, f"merged-{i}"))
+            check_adapter(request["base"], a, request["prompts"], os.path.join(out_dir, f"merged-{i}"), request.get("kd"))
             for i, a in enumerate(request["adapters"])
         ],
         "kd": kd_losses(request["kd"]) if "kd" in request else None,

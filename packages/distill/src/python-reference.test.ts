@@ -15,6 +15,7 @@ import {
   type ModelConfig,
   mergeAdapter,
   openSafetensors,
+  peftKey,
   type TensorSource,
 } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +29,7 @@ import {
 } from "../test/fixture.js";
 import { selectBackend } from "./backend.js";
 import { type Divergence, kdLoss } from "./kd-loss.js";
-import { type LoraSettings, loraFromAdapter } from "./lora.js";
+import { type LoraSettings, loraFromAdapter, toPeftLayout } from "./lora.js";
 import { type DecoderModel, forward, loadDecoder } from "./model.js";
 import { rowWeights } from "./reduction.js";
 import { teacherTargets } from "./teacher-targets.js";
@@ -74,6 +75,7 @@ interface PeftResult {
   lora_modules: string[];
   logits: number[][][];
   auto_logits: number[][][];
+  kd_grads: { loss: number; grads: Record<string, number[][]> };
   merged_logits: number[][][];
 }
 interface KdResult {
@@ -154,6 +156,8 @@ beforeAll(async () => {
       topk_ids: kd.teacher_topk_ids,
       topk_logits: kd.teacher_topk_logits,
       logsumexp: kd.teacher_logsumexp,
+      student_input_ids: kd.student_input_ids,
+      logit_rows: kd.logit_rows,
       student_logits: rows(studentLogits, V),
       teacher_logits: rows(ref.get("teacher_logits") as Float32Array, V),
     },
@@ -241,6 +245,54 @@ describe.skipIf(missing !== undefined)(`against PEFT / transformers / TRL${skipN
         if (process.env.SSB_REPORT) console.log("merged logits", i, p, d);
         expect(d).toBeLessThan(1e-4);
       }
+    },
+    60_000,
+  );
+
+  it.each(ADAPTERS.map((_, i) => [i] as const))(
+    "adapter %i: the top-k KD loss through the model and its gradient w.r.t. every LoRA tensor equal torch autograd through PEFT",
+    async (i) => {
+      const model = await fixtureModel(false);
+      model.lora = loraFromAdapter(model.config, await loadAdapter(adapterDirs[i] as string));
+      const layers = [...model.lora.values()];
+      const vars = layers.flatMap((l) => [l.aT, l.bT]);
+      const ids = Int32Array.from(kd.student_input_ids);
+      const targets = teacherTargets(
+        {
+          k: kd.k,
+          topkIds: kd.teacher_topk_ids.flat(),
+          topkLogits: Float32Array.from(kd.teacher_topk_logits.flat()),
+        },
+        T,
+      );
+      const segment = [{ batch: 0, start: kd.logit_rows[0] as number, length: kd.logit_rows.length }];
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = forward(model, { inputIds: ids, batch: 1, length: ids.length }, segment);
+        return kdLoss(logits, targets, null, rowWeights([kd.logit_rows.length], "token"), {
+          divergence: "forward-kl",
+          temperature: T,
+        }).loss;
+      }, vars);
+      const theirs = (py.adapters[i] as PeftResult).kd_grads;
+      const lossDiff = Math.abs((value.dataSync()[0] as number) - theirs.loss);
+      let worst = 0;
+      let largest = 0;
+      for (const layer of layers) {
+        for (const [which, variable] of [
+          ["A", layer.aT],
+          ["B", layer.bT],
+        ] as const) {
+          const expected = theirs.grads[peftKey(layer.modulePath, which)];
+          expect(expected, peftKey(layer.modulePath, which)).toBeDefined();
+          const flat = (expected as number[][]).flat();
+          worst = Math.max(worst, maxAbsDiff(toPeftLayout(grads[variable.name] as tf.Tensor), flat));
+          largest = Math.max(largest, maxAbs(flat));
+        }
+      }
+      expect(Object.keys(theirs.grads).length).toBe(vars.length);
+      if (process.env.SSB_REPORT) console.log("kd grads", i, lossDiff, worst, largest);
+      expect(lossDiff).toBeLessThan(1e-5 * Math.max(1, theirs.loss));
+      expect(worst).toBeLessThan(1e-4 * largest);
     },
     60_000,
   );
