@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tinyRefDir } from "../test/fixtures.js";
 import { type GreedyReference, greedyAgainstReference } from "../test/greedy-reference.js";
 import { Generator, type PromptInput } from "./generator.js";
+import { scoreContinuations } from "./score.js";
 
 const PYTHON = process.env.SSB_PYTHON ?? "python3";
 const pythonDir = new URL("../python/", import.meta.url).pathname;
@@ -124,6 +125,33 @@ for (const exporter of ["torchscript", "dynamo"] as const) {
           );
         }, 120_000);
       }
+
+      it("teacher-forced scoring of every prompt + reply, in one batch, gives transformers' step logits", async () => {
+        const requests = prompts.map((p) => ({
+          id: p.id,
+          promptIds: p.tokenIds as number[],
+          continuation: (expected?.get(p.id) as GreedyReference).generatedIds,
+        }));
+        const V = gen.vocabSize;
+        const scored = await scoreContinuations(gen, requests, { k: V });
+        let largest = 0;
+        for (const s of scored) {
+          const reference = expected?.get(s.id) as GreedyReference;
+          for (let step = 0; step < STEPS; step++) {
+            const row = new Float32Array(V);
+            for (let j = 0; j < V; j++)
+              row[s.topkIds[step * V + j] as number] = s.topkLogits[step * V + j] as number;
+            for (let j = 0; j < V; j++)
+              largest = Math.max(
+                largest,
+                Math.abs((row[j] as number) - (reference.stepLogits[step * V + j] as number)),
+              );
+          }
+        }
+        expect(scored.map((s) => s.id)).toEqual(prompts.map((p) => p.id));
+        expect(largest).toBeLessThan(1e-4);
+        console.log(`${exporter}, scoring: step logits within ${largest.toExponential(2)} of transformers'`);
+      }, 120_000);
     },
   );
 }
