@@ -15,8 +15,9 @@ export interface GrpoStepMetrics {
   /** Std of all the round's rewards (population). */
   rewardStd: number;
   /**
-   * Mean over the round's groups of each group's sample (G - 1) std: TRL's `reward_std` (absent from rounds
-   * logged before it existed).
+   * Mean over the round's groups of each group's sample (G - 1) std, what older TRL versions logged as
+   * `reward_std` (TRL 1.13 logs the sample std of all the batch's rewards there: rewardStd x sqrt(N / (N - 1)));
+   * absent from rounds logged before it existed.
    */
   rewardGroupStd?: number;
   /** Share of completions graded correct. */

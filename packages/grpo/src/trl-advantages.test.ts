@@ -56,7 +56,7 @@ describe("advantage std and epsilon", () => {
     expect(trl.advantageMax).toBeCloseTo(0.5 / (Math.sqrt(1 / 3) + 1e-4), 12);
     const ours = await oneRound("default", {});
     expect(ours.advantageMax).toBeCloseTo(0.5 / (0.5 + 1e-6), 12);
-    // TRL's reward_std, the mean in-group sample std, beside the std of all rewards.
+    // The mean in-group sample std (older TRL's reward_std), beside the (population) std of all rewards.
     expect(ours.rewardGroupStd).toBeCloseTo(Math.sqrt(1 / 3), 12);
     expect(ours.rewardStd).toBeCloseTo(0.5, 12);
   });
