@@ -202,10 +202,20 @@ describe("generation config", () => {
       temperature: 0.7,
       topK: 20,
       topP: 0.8,
+      minP: null,
       repetitionPenalty: 1.1,
       maxNewTokens: null,
       maxLength: null,
     });
+  });
+
+  it("reads min_p, which transformers applies when sampling (null is its None: off)", () => {
+    const read = (json: Record<string, unknown>) => parseGenerationConfig(json, "generation_config.json");
+    expect(read({ do_sample: true, min_p: 0.05 }).minP).toBe(0.05);
+    expect(read({ min_p: null }).minP).toBeNull();
+    expect(read({}).minP).toBeNull();
+    expect(() => read({ min_p: 1.5 })).toThrow(/min_p.*expected a number in \[0, 1\], found 1\.5/);
+    expect(() => read({ min_p: "0.1" })).toThrow(/min_p/);
   });
 
   it("takes eos from the model and HF defaults when fields or the file are missing", async () => {

@@ -265,6 +265,8 @@ export interface GenerationConfig {
   temperature: number;
   topK: number;
   topP: number;
+  /** transformers' `min_p` (MinPLogitsWarper, when sampling); null when unset, as its default None: off. */
+  minP: number | null;
   repetitionPenalty: number;
   maxNewTokens: number | null;
   maxLength: number | null;
@@ -280,6 +282,7 @@ export function defaultGenerationConfig(model?: ModelConfig): GenerationConfig {
     temperature: 1,
     topK: 50,
     topP: 1,
+    minP: null,
     repetitionPenalty: 1,
     maxNewTokens: null,
     maxLength: null,
@@ -299,6 +302,10 @@ export function parseGenerationConfig(json: unknown, file: string, model?: Model
   if (temperature < 0) fields.fail("temperature", `expected >= 0, found ${temperature}`);
   const topP = fields.optionalNumber("top_p", base.topP);
   if (topP <= 0 || topP > 1) fields.fail("top_p", `expected a number in (0, 1], found ${topP}`);
+  // null is transformers' None (off), as a missing field.
+  const minP = fields.maybeNumber("min_p");
+  if (minP !== undefined && !(minP >= 0 && minP <= 1))
+    fields.fail("min_p", `expected a number in [0, 1], found ${minP}`);
   const repetitionPenalty = fields.optionalNumber("repetition_penalty", base.repetitionPenalty);
   if (repetitionPenalty <= 0) {
     fields.fail("repetition_penalty", `expected a positive number, found ${repetitionPenalty}`);
@@ -312,6 +319,7 @@ export function parseGenerationConfig(json: unknown, file: string, model?: Model
     // HF treats top_k 0 as "disabled"; we keep the number and let samplers decide.
     topK: fields.optionalInt("top_k", base.topK, 0),
     topP,
+    minP: minP ?? base.minP,
     repetitionPenalty,
     maxNewTokens: fields.maybeInt("max_new_tokens", 1) ?? base.maxNewTokens,
     maxLength: fields.maybeInt("max_length", 1) ?? base.maxLength,

@@ -28,7 +28,6 @@ import {
   type ForwardOutput,
 } from "./decoder-session.js";
 import { RolloutError } from "./errors.js";
-import { readGenerationMinP } from "./generation-min-p.js";
 import type { SessionKv, SessionKvSource } from "./kv-device.js";
 import { type RowTop, topKScanCost } from "./logit-math.js";
 import { modelFolder } from "./model-files.js";
@@ -251,8 +250,6 @@ export class Generator {
   readonly tokenizer: ModelTokenizer | null;
   readonly config: ModelConfig | null;
   readonly generationConfig: GenerationConfig | null;
-  /** generation_config.json's `min_p` (which GenerationConfig does not carry); null when unset. */
-  readonly generationMinP: number | null;
   readonly modelId: string;
   private readonly batchTopKMinCost: number;
   private readonly threads: number | undefined;
@@ -263,7 +260,6 @@ export class Generator {
     tokenizer: ModelTokenizer | null,
     config: ModelConfig | null,
     generationConfig: GenerationConfig | null,
-    generationMinP: number | null,
     modelId: string,
     batchTopKMinCost: number,
     threads: number | undefined,
@@ -272,7 +268,6 @@ export class Generator {
     this.tokenizer = tokenizer;
     this.config = config;
     this.generationConfig = generationConfig;
-    this.generationMinP = generationMinP;
     this.modelId = modelId;
     this.batchTopKMinCost = batchTopKMinCost;
     this.threads = threads;
@@ -299,7 +294,6 @@ export class Generator {
       tokenizer,
       config,
       generationConfig,
-      hasConfig ? readGenerationMinP(dir) : null,
       modelId,
       minCost,
       options.intraOpThreads,
@@ -340,7 +334,7 @@ export class Generator {
     const out: Partial<SamplingParams> = g.doSample
       ? { temperature: g.temperature, topK: g.topK, topP: g.topP }
       : { temperature: 0 };
-    if (g.doSample && this.generationMinP !== null) out.minP = this.generationMinP;
+    if (g.doSample && g.minP !== null) out.minP = g.minP;
     out.repetitionPenalty = g.repetitionPenalty;
     if (g.maxNewTokens !== null) out.maxNewTokens = g.maxNewTokens;
     return out;

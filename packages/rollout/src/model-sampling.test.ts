@@ -62,7 +62,7 @@ describe("modelSampling()", () => {
 
   it("refuses a min_p outside [0, 1], naming the file and the field", async () => {
     await expect(modelSampling({ do_sample: true, min_p: 5 })).rejects.toThrow(
-      `${path.join(dir, "generation_config.json")}: "min_p" must be a number in [0, 1], found 5`,
+      `${path.join(dir, "generation_config.json")}: field "min_p": expected a number in [0, 1], found 5`,
     );
   });
 });
