@@ -13,23 +13,12 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { tinyRefDir } from "../test/fixtures.js";
+import { PYTHON, pythonSkipNote } from "../test/python.js";
 import { applyRepetitionPenalty, type SamplerSettings, samplingDistribution } from "./sampler.js";
 
-const PYTHON = process.env.SSB_PYTHON ?? "python3";
 const SCRIPT = new URL("../python/hf_logits_processors.py", import.meta.url).pathname;
 
-/** Why the transformers tests cannot run here, or undefined when they can. */
-function pythonMissing(): string | undefined {
-  const r = spawnSync(PYTHON, ["-c", "import torch, transformers"], { encoding: "utf8" });
-  if (r.error) return `${PYTHON} not found (${r.error.message})`;
-  if (r.status !== 0)
-    return `${PYTHON} cannot import torch and transformers: ${r.stderr.trim().split("\n").pop()}`;
-  return undefined;
-}
-const missing = pythonMissing();
-const skipNote = missing
-  ? ` (skipped: ${missing}; set SSB_PYTHON to a python with torch and transformers)`
-  : "";
+const skipNote = pythonSkipNote(["torch", "transformers"]);
 
 interface Case {
   name: string;
@@ -219,7 +208,7 @@ function differences(c: Case, hf: number[]): { lines: string[]; splitRuns: numbe
 }
 
 describe(`the sampling distribution vs transformers' generate() processors${skipNote}`, () => {
-  it.skipIf(missing !== undefined)(
+  it.skipIf(skipNote !== "")(
     "random rows, settings and histories; edge cases: same kept tokens, probabilities within 1e-6",
     () => {
       const cases = [...edgeCases(), ...randomCases()];
@@ -251,7 +240,7 @@ describe(`the sampling distribution vs transformers' generate() processors${skip
     120_000,
   );
 
-  it.skipIf(missing !== undefined)(
+  it.skipIf(skipNote !== "")(
     "the documented difference: a top-p boundary that only float32 rounding decides",
     () => {
       // 1000 equal logits: each token has probability 1/1000, and top-p 0.3's nucleus is exactly 300 of

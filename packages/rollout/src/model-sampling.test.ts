@@ -10,23 +10,13 @@ import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef, tinyRefDir } from "../test/fixtures.js";
+import { PYTHON, pythonSkipNote } from "../test/python.js";
 import { Generator } from "./generator.js";
 import { resolveSampling } from "./sampling-params.js";
 
-const PYTHON = process.env.SSB_PYTHON ?? "python3";
 const SCRIPT = new URL("../python/hf_generation_config.py", import.meta.url).pathname;
 
-function pythonMissing(): string | undefined {
-  const r = spawnSync(PYTHON, ["-c", "import torch, transformers"], { encoding: "utf8" });
-  if (r.error) return `${PYTHON} not found (${r.error.message})`;
-  if (r.status !== 0)
-    return `${PYTHON} cannot import torch and transformers: ${r.stderr.trim().split("\n").pop()}`;
-  return undefined;
-}
-const missing = pythonMissing();
-const skipNote = missing
-  ? ` (skipped: ${missing}; set SSB_PYTHON to a python with torch and transformers)`
-  : "";
+const skipNote = pythonSkipNote(["torch", "transformers"]);
 
 let dir: string;
 
@@ -77,7 +67,7 @@ const configs: Record<string, unknown>[] = [
 ];
 
 describe(`modelSampling() vs transformers' generate() defaults${skipNote}`, () => {
-  it.skipIf(missing !== undefined)(
+  it.skipIf(skipNote !== "")(
     "the same settings for each generation_config.json",
     async () => {
       const r = spawnSync(PYTHON, [SCRIPT], {

@@ -13,24 +13,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tinyRefDir } from "../test/fixtures.js";
 import { type GreedyReference, greedyAgainstReference } from "../test/greedy-reference.js";
+import { PYTHON, pythonSkipNote } from "../test/python.js";
 import { Generator, type PromptInput } from "./generator.js";
 import { scoreContinuations } from "./score.js";
 
-const PYTHON = process.env.SSB_PYTHON ?? "python3";
 const pythonDir = new URL("../python/", import.meta.url).pathname;
 
 /** Why the export cannot run here, or undefined when it can. */
-function pythonMissing(): string | undefined {
-  const r = spawnSync(PYTHON, ["-c", "import torch, transformers, onnx"], { encoding: "utf8" });
-  if (r.error) return `${PYTHON} not found (${r.error.message})`;
-  if (r.status !== 0)
-    return `${PYTHON} cannot import torch, transformers and onnx: ${r.stderr.trim().split("\n").pop()}`;
-  return undefined;
-}
-const missing = pythonMissing();
-const skipNote = missing
-  ? ` (skipped: ${missing}; set SSB_PYTHON to a python with torch, transformers and onnx)`
-  : "";
+const skipNote = pythonSkipNote(["torch", "transformers", "onnx"]);
 
 function python(script: string, args: string[], input?: string): string {
   const r = spawnSync(PYTHON, [path.join(pythonDir, script), ...args], {
@@ -74,7 +64,7 @@ let expected: Map<string, GreedyReference> | undefined;
 // torchscript: the legacy exporter (dynamo=False), one file; dynamo: torch.export's (torch's default since
 // 2.9), opset 18, weights in model.onnx.data, every KV length its own symbolic dim.
 for (const exporter of ["torchscript", "dynamo"] as const) {
-  describe.skipIf(missing !== undefined)(
+  describe.skipIf(skipNote !== "")(
     `a torch.onnx.export (${exporter}) of transformers' Qwen2ForCausalLM${skipNote}`,
     () => {
       let dir: string;
