@@ -175,8 +175,18 @@ export function comparisonNotes(cmp: RunComparison): string[] {
  */
 export function formatPValue(p: number): string {
   if (p === 0) return "< 1e-300";
-  return p.toPrecision(3);
+  // Three significant digits, more where rounding would carry a p-value onto or over a level readers test
+  // against: 0.04999 is not "0.0500".
+  for (let digits = 3; digits < 17; digits++) {
+    const text = p.toPrecision(digits);
+    const shown = Number(text);
+    if (!P_LEVELS.some((level) => p < level && shown >= level)) return text;
+  }
+  return String(p);
 }
+
+/** The significance levels p-values are read against. */
+const P_LEVELS = [0.1, 0.05, 0.01, 0.005, 0.001];
 
 /** A coverage level in percent: 95 for 0.95, 97.5 for 0.975 (rounding to an integer printed it as 98). */
 export function levelText(level: number): string {
