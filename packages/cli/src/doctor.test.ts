@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DoctorCheck, doctorPasses, formatDoctor, runDoctor, trainingMemoryCheck } from "./doctor.js";
 import { main } from "./main.js";
 import { describeModelConfig } from "./model-summary.js";
-import { captureIo } from "./test-support.js";
+import { captureIo, QWEN_05B_CONFIG } from "./test-support.js";
 
 let dir: string;
 let checks: DoctorCheck[];
@@ -67,25 +67,7 @@ describe("runDoctor", () => {
   });
 
   it("says a Qwen2.5-0.5B-shaped model does not fit the wasm heap and needs tfjs-node", () => {
-    const qwen = parseModelConfig(
-      {
-        architectures: ["Qwen2ForCausalLM"],
-        model_type: "qwen2",
-        hidden_size: 896,
-        intermediate_size: 4864,
-        num_hidden_layers: 24,
-        num_attention_heads: 14,
-        num_key_value_heads: 2,
-        hidden_act: "silu",
-        max_position_embeddings: 32768,
-        rms_norm_eps: 1e-6,
-        rope_theta: 1000000,
-        tie_word_embeddings: true,
-        vocab_size: 151936,
-        eos_token_id: 151645,
-      },
-      "config.json",
-    );
+    const qwen = parseModelConfig(QWEN_05B_CONFIG, "config.json");
     expect(describeModelConfig(qwen)).toBe(
       "Qwen2ForCausalLM, 494.0M parameters, hidden size 896, 24 layers, vocabulary 151,936",
     );

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { summarize } from "@ssb/curation";
-import { compareRuns, type SampleRecord, summarizeRecords } from "@ssb/eval";
+import { compareRuns, summarizeRecords } from "@ssb/eval";
 import { afterAll, describe, expect, it } from "vitest";
 import type { PipelineConfig } from "./config-schema.js";
 import { DEFAULT_CONFIG } from "./default-config.js";
@@ -14,26 +14,12 @@ import type { PipelineResult } from "./run-pipeline.js";
 import { runDistillStage } from "./stage-distill.js";
 import { runEvalStage } from "./stage-eval.js";
 import { differenceLine, summaryJson, summaryTable } from "./summary-table.js";
-import { testModelDir } from "./test-support.js";
+import { sampleRecords, testModelDir } from "./test-support.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "ssb-cli-nothing-trained-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function records(count: number, right: number): SampleRecord[] {
-  return Array.from({ length: count }, (_, i) => ({
-    benchmark: "held-out",
-    problemId: `p${i}`,
-    sampleIndex: 0,
-    gold: "1",
-    text: "\\boxed{1}",
-    extracted: i < right ? "1" : "2",
-    correct: i < right,
-    verdict: i < right ? "correct" : "wrong",
-    reason: i < right ? "equivalent" : "not-equivalent",
-    tokens: 10,
-    finishReason: "stop",
-  }));
-}
+const records = (count: number, right: number) => sampleRecords(count, right, "held-out");
 
 /** A curation summary like a random model's: every rollout ran to the token cap without an answer. */
 function emptyCuration() {

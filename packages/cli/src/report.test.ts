@@ -1,24 +1,10 @@
 import { summarize } from "@ssb/curation";
-import { compareRuns, type SampleRecord, summarizeRecords } from "@ssb/eval";
+import { compareRuns, summarizeRecords } from "@ssb/eval";
 import { describe, expect, it } from "vitest";
 import { renderReportHtml, renderReportMarkdown } from "./report.js";
+import { sampleRecords } from "./test-support.js";
 
-/** `count` single-sample records of one benchmark, the first `right` of them correct. */
-function records(count: number, right: number): SampleRecord[] {
-  return Array.from({ length: count }, (_, i) => ({
-    benchmark: "aime24",
-    problemId: `p${i}`,
-    sampleIndex: 0,
-    gold: "1",
-    text: "\\boxed{1}",
-    extracted: i < right ? "1" : "2",
-    correct: i < right,
-    verdict: i < right ? "correct" : "wrong",
-    reason: i < right ? "equivalent" : "not-equivalent",
-    tokens: 10,
-    finishReason: "stop",
-  }));
-}
+const records = (count: number, right: number) => sampleRecords(count, right, "aime24");
 
 describe("the pipeline report", () => {
   it("carries @ssb/eval's notes: a collapsed interval is explained, a 30-problem benchmark is warned about", () => {

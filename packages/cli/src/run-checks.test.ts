@@ -17,6 +17,7 @@ import { distillMemoryWarning, trainsOnWasm } from "./distill-memory-check.js";
 import { loadConfig } from "./load-config.js";
 import { createReporter } from "./reporter.js";
 import { runPipeline } from "./run-pipeline.js";
+import { QWEN_05B_CONFIG } from "./test-support.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -59,27 +60,9 @@ function run(
   });
 }
 
-/** Qwen2.5-0.5B-Instruct's config.json, in the fields the checks read. */
-const QWEN_05B = {
-  architectures: ["Qwen2ForCausalLM"],
-  model_type: "qwen2",
-  hidden_size: 896,
-  intermediate_size: 4864,
-  num_hidden_layers: 24,
-  num_attention_heads: 14,
-  num_key_value_heads: 2,
-  hidden_act: "silu",
-  max_position_embeddings: 32768,
-  rms_norm_eps: 1e-6,
-  rope_theta: 1000000,
-  tie_word_embeddings: true,
-  vocab_size: 151936,
-  eos_token_id: 151645,
-};
-
 describe("ssb run's distill memory check", () => {
   it("says when the configured distill batch would not fit the wasm heap, by the estimate, and what to change", () => {
-    const qwen2l = parseModelConfig({ ...QWEN_05B, num_hidden_layers: 2 }, "config.json");
+    const qwen2l = parseModelConfig({ ...QWEN_05B_CONFIG, num_hidden_layers: 2 }, "config.json");
     const teacher = DEFAULT_CONFIG.curation.teacher.maxNewTokens;
     const warning = distillMemoryWarning({ config: DEFAULT_CONFIG, model: qwen2l, promptTokens: 100 });
     expect(warning).toMatch(
@@ -92,12 +75,15 @@ describe("ssb run's distill memory check", () => {
       /No batch size fits \(1 x \d+ is estimated at [\d.]+ GiB\): lower curation.teacher.maxNewTokens or distill.maxLength, or install @tensorflow\/tfjs-node \(no 4 GiB cap\)\. The run goes on/,
     );
     // All 24 layers: the weights with their packed copies fill the heap, so no length helps either.
-    const qwen = parseModelConfig(QWEN_05B, "config.json");
+    const qwen = parseModelConfig(QWEN_05B_CONFIG, "config.json");
     expect(distillMemoryWarning({ config: DEFAULT_CONFIG, model: qwen, promptTokens: null })).toMatch(
       /curation.teacher.maxNewTokens, prompt not counted\).*The model's weights alone, with those copies and the optimizer state, need [\d.]+ GiB, so no batch size or length fits: install @tensorflow\/tfjs-node \(or tfjs-node-gpu; no 4 GiB cap\) before the distill stage\. The run goes on/,
     );
     // A small vocabulary at batch 1: nothing to say.
-    const small = parseModelConfig({ ...QWEN_05B, num_hidden_layers: 2, vocab_size: 1000 }, "config.json");
+    const small = parseModelConfig(
+      { ...QWEN_05B_CONFIG, num_hidden_layers: 2, vocab_size: 1000 },
+      "config.json",
+    );
     const batch1 = { ...DEFAULT_CONFIG, distill: { ...DEFAULT_CONFIG.distill, batchSize: 1 } };
     expect(distillMemoryWarning({ config: batch1, model: small, promptTokens: 100 })).toBeNull();
   });
@@ -106,7 +92,7 @@ describe("ssb run's distill memory check", () => {
     "warns when the run starts, before the rollouts, with a Qwen2.5-sized vocabulary and no tfjs-node",
     async () => {
       // It said nothing: the abort came in the distill stage, after rollouts and curation.
-      const { model, workDir } = setup(QWEN_05B);
+      const { model, workDir } = setup(QWEN_05B_CONFIG);
       const warnings: string[] = [];
       // The stand-in model (config.json only) ends the run in the rollout stage, after the check.
       await expect(run({ ...DEFAULT_CONFIG, model }, workDir, warnings)).rejects.toThrow();

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultModelDir } from "@ssb/default-model";
+import type { SampleRecord } from "@ssb/eval";
 import type { MainIo } from "./main.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -108,4 +109,39 @@ export function captureIo(): { io: MainIo; out: () => string; err: () => string 
     out += text;
   };
   return { io: { stdout, stderr }, out: () => out, err: () => err };
+}
+
+/** Qwen2.5-0.5B-Instruct's config.json, in the fields the memory checks read. */
+export const QWEN_05B_CONFIG = {
+  architectures: ["Qwen2ForCausalLM"],
+  model_type: "qwen2",
+  hidden_size: 896,
+  intermediate_size: 4864,
+  num_hidden_layers: 24,
+  num_attention_heads: 14,
+  num_key_value_heads: 2,
+  hidden_act: "silu",
+  max_position_embeddings: 32768,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1000000,
+  tie_word_embeddings: true,
+  vocab_size: 151936,
+  eos_token_id: 151645,
+};
+
+/** `count` single-sample eval records of `benchmark`, the first `right` of them correct. */
+export function sampleRecords(count: number, right: number, benchmark: string): SampleRecord[] {
+  return Array.from({ length: count }, (_, i) => ({
+    benchmark,
+    problemId: `p${i}`,
+    sampleIndex: 0,
+    gold: "1",
+    text: "\\boxed{1}",
+    extracted: i < right ? "1" : "2",
+    correct: i < right,
+    verdict: i < right ? "correct" : "wrong",
+    reason: i < right ? "equivalent" : "not-equivalent",
+    tokens: 10,
+    finishReason: "stop",
+  }));
 }
