@@ -2,13 +2,10 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { tinyRef } from "../test/fixtures.js";
 import { runCli } from "./cli-main.js";
 import { readGrpoMetrics } from "./grpo-metrics.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
 
 describe("ssb-grpo train", () => {
   it("runs on a checkpoint and a problems file with --set overrides (verifier reward)", async () => {

@@ -7,9 +7,9 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { CorruptGradientError } from "@ssb/distill";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { tinyRef } from "../test/fixtures.js";
 import { resolveGrpoConfig } from "./grpo-config.js";
 import type { GroupRewardFunction } from "./rewards.js";
 import { runGrpo } from "./run-grpo.js";
@@ -28,8 +28,6 @@ vi.mock("@ssb/distill", async (importOriginal) => {
   };
 });
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
 const evenShare: GroupRewardFunction = (_problem, completions) => {
   const rewards = completions.map((c) => c.tokenIds.filter((t) => t % 2 === 0).length / c.tokenIds.length);
   return { rewards, correct: rewards.map((r) => r > 0.5) };

@@ -1,12 +1,3 @@
-/**
- * The GRPO step end to end on a real (tiny) decoder, checked against TRL's GRPOTrainer semantics by hand:
- * only reply tokens are trained (prompt and padding excluded, the stop token included), the token weights
- * of the three aggregations, and the gradient of a LoRA weight against finite differences of the clipped
- * objective with pi_old frozen at the current policy (the on-policy loss itself is constant in theta:
- * every ratio is 1).
- */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   type DecoderModel,
   disposeDecoder,
@@ -18,12 +9,10 @@ import {
 } from "@ssb/distill";
 import { type LoraConfig, loadCheckpoint } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyRef } from "../test/fixtures.js";
 import { grpoLoss, sequenceTokenWeights, tokenWeights } from "./grpo-loss.js";
 import { type CollatedSequences, collateSequences, logProbsNoGrad, policyGradients } from "./grpo-step.js";
 import { tf } from "./tf.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
 
 let model: DecoderModel;
 const loraConfig: LoraConfig = loraConfigFrom(

@@ -1,11 +1,3 @@
-/**
- * Gradient accumulation: the token weights are those of the whole round (tokenWeights over every completion),
- * so the gradient summed over micro-batches equals one batch's, for every aggregation. TRL gets the same for
- * "dapo" (the round's token count, num_items_in_batch) but not for "bnpo", whose token mean is per
- * micro-batch. Checked on a real decoder with LoRA: one micro-batch of four replies against two of two.
- */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   type DecoderModel,
   disposeDecoder,
@@ -16,12 +8,10 @@ import {
 } from "@ssb/distill";
 import { loadCheckpoint } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyRef } from "../test/fixtures.js";
 import { sequenceTokenWeights } from "./grpo-loss.js";
 import { collateSequences, policyGradients, type TrainSequence } from "./grpo-step.js";
 import { tf } from "./tf.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
 
 let model: DecoderModel;
 beforeAll(async () => {

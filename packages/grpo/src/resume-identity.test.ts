@@ -5,17 +5,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { BackendPreference } from "@ssb/distill";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyRef } from "../test/fixtures.js";
 import { latestGrpoCheckpoint } from "./grpo-checkpoint.js";
 import { type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
 import type { GroupRewardFunction } from "./rewards.js";
 import { type RunGrpoOptions, runGrpo } from "./run-grpo.js";
 import { tf } from "./tf.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
 
 const evenShare: GroupRewardFunction = (_problem, completions) => {
   const rewards = completions.map((c) => c.tokenIds.filter((t) => t % 2 === 0).length / c.tokenIds.length);

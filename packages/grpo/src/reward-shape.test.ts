@@ -7,15 +7,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyRef } from "../test/fixtures.js";
 import { resolveGrpoConfig } from "./grpo-config.js";
 import type { GrpoProblem } from "./problems.js";
 import { checkGroupReward, type GroupRewardFunction } from "./rewards.js";
 import { runGrpo } from "./run-grpo.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
 const problems: GrpoProblem[] = [{ id: "q0", question: "1 + 1?", answer: "2" }];
 
 let tmp: string;

@@ -9,13 +9,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { tinyRef } from "../test/fixtures.js";
 import { resolveGrpoConfig } from "./grpo-config.js";
 import { runGrpo } from "./run-grpo.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -8,11 +8,11 @@ import { existsSync } from "node:fs";
 import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { checkpointDirName, loadDecoder, loraConfigFrom, loraFromAdapter } from "@ssb/distill";
 import { loadAdapter, loadCheckpoint } from "@ssb/model";
 import { scoreContinuations } from "@ssb/rollout";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyRef } from "../test/fixtures.js";
 import { type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
 import { collateSequences, sampledLogProbs } from "./grpo-step.js";
 import { PolicySync } from "./policy-sync.js";
@@ -20,9 +20,6 @@ import type { GrpoProblem } from "./problems.js";
 import type { GroupRewardFunction } from "./rewards.js";
 import { type GrpoResult, runGrpo } from "./run-grpo.js";
 import { tf } from "./tf.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
 
 const problems: GrpoProblem[] = Array.from({ length: 6 }, (_, i) => ({
   id: `q${i}`,

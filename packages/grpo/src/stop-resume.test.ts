@@ -11,11 +11,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyRef } from "../test/fixtures.js";
 import { readGrpoMetrics } from "./grpo-metrics.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packageDir = path.resolve(here, "..");
-const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
 
 function cli(args: string[]): ChildProcess {
   // Node itself (not pnpm): the signal reaches the process that trains.

@@ -6,20 +6,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alternatingRewards, tinyRef } from "../test/fixtures.js";
 import { type GrpoConfigInput, resolveGrpoConfig, trajectoryKey } from "./grpo-config.js";
 import type { GrpoStepMetrics } from "./grpo-metrics.js";
-import type { GroupRewardFunction } from "./rewards.js";
 import { runGrpo } from "./run-grpo.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
-// Rewards 0, 1, 0, 1 in every group: mean 0.5, population std 0.5, sample std sqrt(1/3).
-const alternating: GroupRewardFunction = (_p, completions) => ({
-  rewards: completions.map((_, i) => i % 2),
-  correct: completions.map((_, i) => i % 2 === 1),
-});
 
 let tmp: string;
 beforeAll(async () => {
@@ -42,7 +33,7 @@ const oneRound = async (name: string, extra: GrpoConfigInput): Promise<GrpoStepM
       lora: { r: 2, alpha: 4 },
       ...extra,
     }),
-    reward: alternating,
+    reward: alternatingRewards,
     backend: "wasm",
     progress: false,
     log: () => {},

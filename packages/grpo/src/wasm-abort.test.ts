@@ -5,10 +5,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { alternatingRewards, tinyRef } from "../test/fixtures.js";
 import { resolveGrpoConfig } from "./grpo-config.js";
-import type { GroupRewardFunction } from "./rewards.js";
 import { runGrpo } from "./run-grpo.js";
 
 vi.mock("./grpo-step.js", async (importOriginal) => {
@@ -19,14 +18,6 @@ vi.mock("./grpo-step.js", async (importOriginal) => {
       throw new Error("Aborted(). Build with -sASSERTIONS for more info.");
     },
   };
-});
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tinyRef = path.resolve(here, "../../..", "../shared/fixtures/qwen2-tiny-ref");
-// Rewards that differ within the group, so the round has something to train.
-const byIndex: GroupRewardFunction = (_p, completions) => ({
-  rewards: completions.map((_, i) => i % 2),
-  correct: completions.map((_, i) => i % 2 === 1),
 });
 
 let tmp: string;
@@ -50,7 +41,7 @@ describe("a wasm abort during an update", () => {
         sampling: { maxNewTokens: 4 },
         lora: { r: 2, alpha: 4 },
       }),
-      reward: byIndex,
+      reward: alternatingRewards,
       backend: "wasm",
       progress: false,
       log: () => {},
