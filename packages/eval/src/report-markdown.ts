@@ -20,13 +20,23 @@ export function formatInterval(i: Interval | undefined): string {
  * Text from a run, benchmark or subject name as Markdown shows it literally. A `|` in a name (a run folder
  * `a|b`, a subject field) split its table row into one cell more than the header; a `<` let a name such as
  * `<script>` or `<b>` reach a renderer as HTML (only a `<` that can open a tag is escaped: `< 1e-300` stays); a
- * line break ended the row. Backslash escapes keep the raw text readable where it is printed to a terminal.
+ * line break ended the row; `*`, a backtick, `~~`, `[..](..)` and `&amp;` turned a name such as `*base*` or
+ * `runs/[a](b)` into emphasis, code, strikethrough, a link or an entity. Only what can change the rendering
+ * is escaped (an underscore inside a word, `max_new_tokens`, cannot; a lone `~` cannot), so the raw text stays
+ * readable where it is printed to a terminal.
  */
 export function markdownText(text: string): string {
-  return text
-    .replace(/\r\n|[\r\n]/g, " ")
-    .replace(/\\(?=\||<[A-Za-z/!?])/g, "\\\\")
-    .replace(/\||<(?=[A-Za-z/!?])/g, (c) => `\\${c}`);
+  const strike = (text.match(/~/g)?.length ?? 0) >= 2;
+  return (
+    text
+      .replace(/\r\n|[\r\n]/g, " ")
+      // A backslash before ASCII punctuation is an escape in CommonMark: double it to show it.
+      .replace(/\\(?=[!-/:-@[-`{-~])/g, "\\\\")
+      .replace(/\||<(?=[A-Za-z/!?])|[*`]|\[(?=[^\]]*\]\()|&(?=#?[A-Za-z0-9]+;)/g, (c) => `\\${c}`)
+      // An underscore opens or closes emphasis only where a word does not continue on both sides.
+      .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, "\\_")
+      .replace(/~/g, (c) => (strike ? `\\${c}` : c))
+  );
 }
 
 /** Notes as a Markdown list (with its blank line), or nothing. */

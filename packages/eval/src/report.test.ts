@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareRuns } from "./compare.js";
 import { renderHtmlReport } from "./report-html.js";
-import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
+import { comparisonMarkdown, markdownText, summaryMarkdown } from "./report-markdown.js";
 import { summarizeRecords } from "./summarize.js";
 import type { SampleRecord } from "./types.js";
 import { writeReports } from "./write-reports.js";
@@ -122,6 +122,24 @@ describe("Markdown shows names literally", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("markdownText", () => {
+  it("escapes emphasis, code, strikethrough, links and entities, and leaves what cannot render alone", () => {
+    // Before: `*base*` rendered as emphasis, `[a](b)` as a link, `&amp;` as `&`, `~~x~~` struck through.
+    expect(markdownText("*base* `v2`")).toBe("\\*base\\* \\`v2\\`");
+    expect(markdownText("runs/[a](b)")).toBe("runs/\\[a](b)");
+    expect(markdownText("a &amp; b & c")).toBe("a \\&amp; b & c");
+    expect(markdownText("~~old~~")).toBe("\\~\\~old\\~\\~");
+    expect(markdownText("_base_ and __x__")).toBe("\\_base\\_ and \\_\\_x\\_\\_");
+    // Unchanged: an underscore inside a word, a lone tilde, brackets that make no link, an escape-free backslash.
+    for (const plain of ["max_new_tokens", "~/runs/base", "[38.1, 46.2]", "C:\\runs\\a", "< 1e-300"]) {
+      expect(markdownText(plain)).toBe(plain);
+    }
+    // A backslash before punctuation would escape it: it is doubled so it shows.
+    expect(markdownText("a\\*b")).toBe("a\\\\\\*b");
+    expect(markdownText("x\\_y")).toBe("x\\\\\\_y");
   });
 });
 
