@@ -121,10 +121,12 @@ export function compareRuns(
     onlyInA: [...groupedA.keys()].filter((name) => !groupedB.has(name)),
     onlyInB: [...groupedB.keys()].filter((name) => !groupedA.has(name)),
   };
+  // Two runs called alike read "base vs base", with "base better" on both sides of the win/loss chart.
+  const same = names.a === names.b;
   return {
     format: COMPARISON_FORMAT,
-    a: names.a,
-    b: names.b,
+    a: same ? `${names.a} (A)` : names.a,
+    b: same ? `${names.b} (B)` : names.b,
     bootstrap: boot,
     benchmarks,
     unpairedBenchmarks,

@@ -4,6 +4,7 @@
  */
 import type { RunComparison } from "./compare.js";
 import { comparisonTable } from "./comparison-table.js";
+import { distinctRunNames } from "./distinct-run-names.js";
 import { formatPercent } from "./format-percent.js";
 import { formatInterval } from "./report-markdown.js";
 import { comparisonNotes, decodingText, levelText, summaryNotes } from "./report-notes.js";
@@ -58,7 +59,7 @@ export interface HtmlReportInput {
 }
 
 export function renderHtmlReport(input: HtmlReportInput): string {
-  const { runs } = input;
+  const runs = distinctRunNames(input.runs);
   const seriesNames = runs.map((r) => r.run.name);
   const benchmarks: string[] = [];
   for (const run of runs)

@@ -2,6 +2,7 @@
 import type { Interval } from "./bootstrap.js";
 import type { RunComparison } from "./compare.js";
 import { comparisonTable } from "./comparison-table.js";
+import { distinctRunNames } from "./distinct-run-names.js";
 import { formatPercent } from "./format-percent.js";
 import { comparisonNotes, isCollapsed, levelText, runSettingsLines, summaryNotes } from "./report-notes.js";
 import type { RunSummary } from "./summarize.js";
@@ -55,7 +56,8 @@ function table(
     .join("\n");
 }
 
-export function summaryMarkdown(runs: readonly RunSummary[]): string {
+export function summaryMarkdown(summaries: readonly RunSummary[]): string {
+  const runs = distinctRunNames(summaries);
   const out: string[] = [];
   const first = runs[0];
   const level = first ? levelText(first.bootstrap.level) : "95";

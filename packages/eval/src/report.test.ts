@@ -143,6 +143,26 @@ describe("markdownText", () => {
   });
 });
 
+describe("runs called alike", () => {
+  it("are numbered by position in the Markdown and HTML reports, and A / B in a comparison", () => {
+    const recs = records("math500", (p, s) => p < 6 && s !== 1, 3);
+    const one = summarizeRecords(recs, { name: "base" }, { bootstrap: { resamples: 50 } });
+    const other = summarizeRecords(recs.slice(3), { name: "base" }, { bootstrap: { resamples: 50 } });
+    // Before: two rows "| base | math500 |" and one legend entry, both runs on one spot in the charts.
+    const md = summaryMarkdown([one, other]);
+    expect(md).toContain("| base (1) | math500 |");
+    expect(md).toContain("| base (2) | math500 |");
+    const html = renderHtmlReport({ runs: [one, other] });
+    expect(html).toContain("base (1)");
+    expect(html).toContain("base (2)");
+    // The caller's summaries keep their names.
+    expect([one.run.name, other.run.name]).toEqual(["base", "base"]);
+    const cmp = compareRuns(recs, recs, { a: "base", b: "base" }, { bootstrap: { resamples: 50 } });
+    expect([cmp.a, cmp.b]).toEqual(["base (A)", "base (B)"]);
+    expect(comparisonMarkdown(cmp)).toContain("## base (B) vs base (A)");
+  });
+});
+
 /** `count` problems with one sample each; the first `right` correct. */
 function singleSample(benchmark: string, count: number, right: number): SampleRecord[] {
   return Array.from({ length: count }, (_, p) => ({
