@@ -20,12 +20,14 @@ export type ModelArchitecture = (typeof SUPPORTED_ARCHITECTURES)[number];
  * - `llama3`: Llama 3.1's band-wise scaling (low / high frequency factors, smooth ramp between). Exact.
  * - `dynamic` (NTK): identical to default RoPE up to `maxPositionEmbeddings`; beyond it the base is
  *   recomputed from the current sequence length, which only a graph that knows the length can do —
- *   `ropeInverseFrequencies(config, seqLen)` gives the frequencies for one length.
+ *   `ropeInverseFrequencies(config, seqLen)` gives the frequencies for one length. As in transformers, the
+ *   length is measured against `max_position_embeddings`; an `original_max_position_embeddings` in the
+ *   scaling is accepted and ignored (transformers 5.17 warns about it and ignores it too).
  * Other HF types (yarn, longrope, ...) are rejected at parse time rather than silently computed wrong.
  */
 export type RopeScaling =
   | { type: "linear"; factor: number }
-  | { type: "dynamic"; factor: number; originalMaxPositionEmbeddings: number | null }
+  | { type: "dynamic"; factor: number }
   | {
       type: "llama3";
       factor: number;
@@ -134,11 +136,7 @@ function parseRopeScaling(
     case "linear":
       return { type, factor: positiveFactor() };
     case "dynamic":
-      return {
-        type,
-        factor: positiveFactor(),
-        originalMaxPositionEmbeddings: scaling.maybeInt("original_max_position_embeddings", 1) ?? null,
-      };
+      return { type, factor: positiveFactor() };
     case "llama3": {
       const lowFreqFactor = scaling.requiredNumber("low_freq_factor");
       const highFreqFactor = scaling.requiredNumber("high_freq_factor");

@@ -72,11 +72,21 @@ function rmsNorm(x: Float64Array, n: number, w: Float32Array, eps: number): Floa
   return y;
 }
 
-/** One sequence (no cache): logits [S, V] for ids with position ids and a key mask. */
-function referenceForward(config: ModelConfig, w: Weights, ids: number[], pos: number[], keep: number[]) {
+/**
+ * One sequence (no cache): logits [S, V] for ids with position ids and a key mask. `rowLengths[s]`: the
+ * sequence length dynamic rope scaling sees when position s is computed (the length at the end of the pass
+ * that wrote it: cached keys keep the rotation of their pass); other scalings ignore it.
+ */
+function referenceForward(
+  config: ModelConfig,
+  w: Weights,
+  ids: number[],
+  pos: number[],
+  keep: number[],
+  rowLengths: number[],
+) {
   const { hiddenSize: E, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = config;
   const S = ids.length;
-  const inv = ropeInverseFrequencies(config);
   const get = (name: string) => w.get(name) as Float32Array;
   let x = new Float64Array(S * E);
   const embed = get(EMBED_TOKENS_WEIGHT);
@@ -86,6 +96,7 @@ function referenceForward(config: ModelConfig, w: Weights, ids: number[], pos: n
     for (let s = 0; s < S; s++) {
       for (let h = 0; h < heads; h++) {
         const at = (s * heads + h) * D;
+        const inv = ropeInverseFrequencies(config, rowLengths[s]);
         for (let i = 0; i < D / 2; i++) {
           const a = (pos[s] as number) * (inv[i] as number);
           const x1 = t[at + i] as number;
@@ -178,6 +189,14 @@ const CASES: Record<string, Record<string, unknown>> = {
     tie_word_embeddings: true,
     rope_scaling: { type: "linear", factor: 2 },
   },
+  // A trained context of 4: both passes below run past it, where transformers recomputes the base from the
+  // sequence length (a smaller rope_theta so that every frequency pair turns visibly).
+  "Llama, dynamic NTK rope scaling past max_position_embeddings": {
+    ...LLAMA_BASE,
+    max_position_embeddings: 4,
+    rope_theta: 100,
+    rope_scaling: { rope_type: "dynamic", factor: 2 },
+  },
 };
 
 let workDir: string;
@@ -266,7 +285,11 @@ for (const [title, json] of Object.entries(CASES)) {
         });
         let worst = 0;
         for (let b = 0; b < 2; b++) {
-          const want = referenceForward(config, weights, ids[b]!, positions[b]!, mask[b]!);
+          // Each row's length as dynamic rope sees it: its last position + 1, in the prefill and in the step.
+          const lengths = positions[b]!.map(
+            (_, s) => (s < S ? positions[b]![S - 1]! : positions[b]![S]!) + 1,
+          );
+          const want = referenceForward(config, weights, ids[b]!, positions[b]!, mask[b]!, lengths);
           const got1 = first.logits!.data as Float32Array;
           const got2 = second.logits!.data as Float32Array;
           for (let s = 0; s <= S; s++) {

@@ -23,7 +23,7 @@
  * "contrib" swaps in ONNX Runtime's fused kernels (com.microsoft domain; CPU and CUDA):
  * SimplifiedLayerNormalization, SkipSimplifiedLayerNormalization (residual add + RMSNorm),
  * RotaryEmbedding (cos/sin tables precomputed in float64 for max_position_embeddings rows) and
- * GroupQueryAttention (needs head_dim % 8 == 0; otherwise the plain attention is kept).
+ * GroupQueryAttention (needs head_dim % 8 == 0 and no dynamic rope scaling; otherwise the plain attention is kept).
  */
 import type { ModelConfig } from "./config.js";
 import { floatAttr, GraphBuilder } from "./onnx-graph.js";
@@ -50,7 +50,7 @@ export type DecoderVariant = "plain" | "contrib";
 export interface DecoderGraphOptions {
   variant?: DecoderVariant;
   /**
-   * contrib only: use GroupQueryAttention (default true where supported, i.e. head_dim % 8 == 0).
+   * contrib only: use GroupQueryAttention (default true where supported: head_dim % 8 == 0, rope not dynamic).
    * false keeps the plain MatMul attention with the other fused kernels.
    */
   groupQueryAttention?: boolean;
@@ -94,6 +94,48 @@ function checkWeights(config: ModelConfig, weights: WeightGetter): void {
 
 const bytesOf = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
+/**
+ * The inverse frequencies as a graph value: a constant [D/2], or for `dynamic` (NTK) scaling [B, 1, D/2] from
+ * each row's length L = max(position_ids) + 1. transformers (5.17, `dynamic_rope_update`) recomputes the base
+ * as theta * s^(D / (D - 2)) with s = factor * L / max_position_embeddings - (factor - 1) once L passes
+ * max_position_embeddings, and keeps the plain frequencies up to it: s = max(1, ...) here, so
+ * inv_freq_i = theta^(-2i/D) * s^(-2i/(D-2)). Each pass rotates its new keys with its own L and cached keys
+ * keep theirs, as transformers' cache does during generate. transformers takes L over the whole batch; here
+ * each row has its own, so a row's logits do not depend on what it is batched with (alone they agree).
+ */
+function dynamicInverseFrequencies(
+  g: GraphBuilder,
+  config: ModelConfig,
+  positions: string,
+  invFreq: Float64Array,
+): string {
+  const D = config.headDim;
+  const constant = g.float32(Array.from(invFreq), [D / 2], "inv_freq");
+  const scaling = config.ropeScaling;
+  if (scaling?.type !== "dynamic") return constant;
+  const { factor } = scaling;
+  const last = g.op("ReduceMax", [positions], { axes: [1], keepdims: 1 }, "rope_last_pos"); // [B, 1]
+  const length = g.op("Add", [last, g.float32([1], [])], undefined, "rope_len");
+  const stretched = g.op(
+    "Sub",
+    [
+      g.op("Mul", [length, g.float32([factor / config.maxPositionEmbeddings], [])]),
+      g.float32([factor - 1], []),
+    ],
+    undefined,
+    "rope_ntk_ratio",
+  );
+  const s = g.op("Max", [stretched, g.float32([1], [])], undefined, "rope_ntk_s");
+  const exponents = Array.from({ length: D / 2 }, (_, i) => (-2 * i) / (D - 2));
+  const shrink = g.op(
+    "Pow",
+    [g.op("Unsqueeze", [s, g.int64([2])]), g.float32(exponents, [D / 2])],
+    undefined,
+    "rope_ntk_shrink",
+  ); // [B, 1, D/2]
+  return g.op("Mul", [constant, shrink], undefined, "rope_inv_freq");
+}
+
 /** Build the decoder graph. Weights are referenced lazily; nothing is read here. */
 export function buildDecoderGraph(
   config: ModelConfig,
@@ -105,8 +147,11 @@ export function buildDecoderGraph(
   const contrib = variant === "contrib";
   const g = new GraphBuilder(DECODER_OPSET);
   if (contrib) g.useOpset(MS_DOMAIN, 1);
-  // ORT's CPU GroupQueryAttention needs head_dim % 8 == 0; other sizes keep the plain attention.
-  const fusedAttention = contrib && config.headDim % 8 === 0 && options.groupQueryAttention !== false;
+  // ORT's CPU GroupQueryAttention needs head_dim % 8 == 0; other sizes keep the plain attention. Dynamic
+  // NTK rope keeps it too: its frequencies depend on the sequence length, which fixed cos/sin tables cannot.
+  const dynamicRope = config.ropeScaling?.type === "dynamic";
+  const fusedAttention =
+    contrib && config.headDim % 8 === 0 && options.groupQueryAttention !== false && !dynamicRope;
   const { hiddenSize: E, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = config;
   const group = H / KV;
 
@@ -183,7 +228,7 @@ export function buildDecoderGraph(
     const pos = g.op("Cast", [positionIds], { to: F32 }, "pos_f32");
     const pos3 = g.op("Unsqueeze", [pos, g.int64([2])], undefined, "pos3"); // [B, S, 1]
     // float32 angles, as transformers computes them (inv_freq.float() @ position_ids.float()).
-    const angles = g.op("Mul", [pos3, g.float32(Array.from(invFreq), [D / 2], "inv_freq")], undefined, "ang");
+    const angles = g.op("Mul", [pos3, dynamicInverseFrequencies(g, config, pos, invFreq)], undefined, "ang");
     const emb = g.op("Concat", [angles, angles], { axis: -1 }, "rope_emb"); // [B, S, D]
     const sign = [...new Array<number>(D / 2).fill(-1), ...new Array<number>(D / 2).fill(1)];
     const cos = g.op("Cos", [emb], undefined, "rope_cos");

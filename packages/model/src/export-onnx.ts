@@ -194,7 +194,7 @@ export interface ExportOnnxOptions {
   /** PEFT adapter folder, merged into the weights before export. */
   adapterDir?: string;
   variant?: DecoderVariant;
-  /** contrib only: GroupQueryAttention (default true where head_dim % 8 == 0); false keeps MatMul attention. */
+  /** contrib only: GroupQueryAttention (default true where head_dim % 8 == 0 and rope is not dynamic); false keeps MatMul attention. */
   groupQueryAttention?: boolean;
   /** Only float32 is exported today (the weights are upcast from bf16 / f16 exactly). */
   dtype?: "f32";

@@ -12,7 +12,9 @@ export function ropeInverseFrequencies(config: ModelConfig, seqLen?: number): Fl
   const scaling = config.ropeScaling;
   let base = config.ropeTheta;
   if (scaling?.type === "dynamic" && seqLen !== undefined) {
-    const trained = scaling.originalMaxPositionEmbeddings ?? config.maxPositionEmbeddings;
+    // transformers measures from max_position_embeddings; an original_max_position_embeddings in the
+    // scaling is ignored by it (5.17 warns "Unrecognized keys"), so it is here.
+    const trained = config.maxPositionEmbeddings;
     if (seqLen > trained) {
       base *= ((scaling.factor * seqLen) / trained - (scaling.factor - 1)) ** (dim / (dim - 2));
     }
