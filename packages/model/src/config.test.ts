@@ -136,6 +136,48 @@ describe("parseModelConfig", () => {
     expect((ropeInverseFrequencies(dynamic, 8192)[31] as number) < (plain[31] as number)).toBe(true);
   });
 
+  // What LlamaConfig / Qwen2Config.from_dict give in transformers 5.17 (config.rope_parameters), for configs
+  // with rope fields in more than one place: rope_scaling (when a non-empty object) else rope_parameters, and
+  // rope_theta from that dict before the top-level field.
+  it("takes rope_theta and the scaling from where transformers 5.17 does", () => {
+    const rope = (fields: Record<string, unknown>) => {
+      const c = parseModelConfig({ ...qwen25Config, ...fields }, "c.json");
+      return { theta: c.ropeTheta, scaling: c.ropeScaling };
+    };
+    // transformers 5's own form: {'rope_type': 'default', 'rope_theta': 1000000.0}
+    expect(rope({ rope_theta: 5, rope_parameters: { rope_type: "default", rope_theta: 1e6 } })).toEqual({
+      theta: 1e6,
+      scaling: null,
+    });
+    // {'rope_type': 'linear', 'factor': 4.0, 'rope_theta': 7.0}
+    const linear4 = { rope_type: "linear", factor: 4, rope_theta: 7 };
+    expect(rope({ rope_scaling: null, rope_theta: 5, rope_parameters: linear4 })).toEqual({
+      theta: 7,
+      scaling: { type: "linear", factor: 4 },
+    });
+    expect(rope({ rope_scaling: {}, rope_parameters: linear4 })).toEqual({
+      theta: 7,
+      scaling: { type: "linear", factor: 4 },
+    });
+    // {'rope_type': 'linear', 'factor': 2.0, 'rope_theta': 5.0}: rope_scaling wins over rope_parameters
+    expect(
+      rope({ rope_scaling: { rope_type: "linear", factor: 2 }, rope_theta: 5, rope_parameters: linear4 }),
+    ).toEqual({ theta: 5, scaling: { type: "linear", factor: 2 } });
+    // {'rope_type': 'linear', 'factor': 2.0, 'rope_theta': 9.0}
+    expect(rope({ rope_theta: 5, rope_scaling: { rope_type: "linear", factor: 2, rope_theta: 9 } })).toEqual({
+      theta: 9,
+      scaling: { type: "linear", factor: 2 },
+    });
+    // {'rope_type': 'linear', 'factor': 4.0, 'rope_theta': 5.0}
+    expect(rope({ rope_theta: 5, rope_parameters: { rope_type: "linear", factor: 4 } })).toEqual({
+      theta: 5,
+      scaling: { type: "linear", factor: 4 },
+    });
+    expect(() => rope({ rope_parameters: { rope_type: "default", rope_theta: -1 } })).toThrow(
+      /field "rope_parameters.rope_theta": expected a positive number, found -1/,
+    );
+  });
+
   it("defaults head_dim to hidden / heads and kv heads to heads", () => {
     const { num_key_value_heads: _kv, ...rest } = qwen25Config;
     const config = parseModelConfig(rest, "c.json");

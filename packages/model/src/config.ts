@@ -114,6 +114,13 @@ function parseArchitecture(fields: FieldReader): ModelArchitecture {
   return name;
 }
 
+/** `{}`: falsy to transformers' `rope_scaling or rope_parameters`, so the next source is read. */
+function isEmptyObject(value: unknown): boolean {
+  return (
+    typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
+  );
+}
+
 function parseRopeScaling(
   fields: FieldReader,
   key: string,
@@ -205,16 +212,20 @@ export function parseModelConfig(json: unknown, file: string): ModelConfig {
     defaults.maxPositionEmbeddings,
     1,
   );
-  // Newer transformers nest rope_theta / rope_type under `rope_parameters`.
-  const ropeParameters = fields.nested("rope_parameters");
-  const ropeTheta =
-    fields.maybeNumber("rope_theta") ?? ropeParameters?.maybeNumber("rope_theta") ?? defaults.ropeTheta;
-  if (ropeTheta <= 0) fields.fail("rope_theta", `expected a positive number, found ${ropeTheta}`);
-  const ropeScaling = fields.present("rope_scaling")
-    ? parseRopeScaling(fields, "rope_scaling", maxPositionEmbeddings)
-    : fields.present("rope_parameters")
-      ? parseRopeScaling(fields, "rope_parameters", maxPositionEmbeddings)
-      : null;
+  // Newer transformers nest rope_theta / rope_type under `rope_parameters`. transformers 5.17
+  // (convert_rope_params_to_dict) takes `rope_scaling` when it is a non-empty object, else `rope_parameters`,
+  // and rope_theta from the dict it took before the top-level field.
+  const ropeKey =
+    fields.present("rope_scaling") && !isEmptyObject(fields.object.rope_scaling)
+      ? "rope_scaling"
+      : fields.present("rope_parameters")
+        ? "rope_parameters"
+        : null;
+  const ropeDict = ropeKey === null ? undefined : fields.nested(ropeKey);
+  const ropeThetaReader = ropeDict?.present("rope_theta") ? ropeDict : fields;
+  const ropeTheta = ropeThetaReader.optionalNumber("rope_theta", defaults.ropeTheta);
+  if (ropeTheta <= 0) ropeThetaReader.fail("rope_theta", `expected a positive number, found ${ropeTheta}`);
+  const ropeScaling = ropeKey === null ? null : parseRopeScaling(fields, ropeKey, maxPositionEmbeddings);
 
   const rmsNormEps = fields.optionalNumber("rms_norm_eps", defaults.rmsNormEps);
   if (rmsNormEps <= 0) fields.fail("rms_norm_eps", `expected a positive number, found ${rmsNormEps}`);
