@@ -135,6 +135,27 @@ CASES = {
         ),
         {},
     ),
+    # The same with an original_max_position_embeddings (8) in the dynamic scaling, as some published
+    # configs carry: transformers ignores it (it warns "Unrecognized keys") and measures from
+    # max_position_embeddings (16).
+    "llama-dynamic-original-max": (
+        LlamaConfig,
+        dict(
+            hidden_size=64,
+            intermediate_size=96,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            max_position_embeddings=16,
+            rms_norm_eps=1e-5,
+            rope_parameters={
+                "rope_type": "dynamic",
+                "rope_theta": 10000.0,
+                "factor": 2.0,
+                "original_max_position_embeddings": 8,
+            },
+        ),
+        {},
+    ),
 }
 
 PROMPTS = [

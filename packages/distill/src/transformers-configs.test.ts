@@ -46,6 +46,7 @@ const CASES = [
   "qwen2.5-7b-sharded",
   "llama-linear-legacy-form",
   "llama-dynamic",
+  "llama-dynamic-original-max",
 ];
 
 describe.skipIf(missing !== undefined)(`transformers' logits on shrunk real configs${skipNote}`, () => {
