@@ -63,7 +63,43 @@ const llama32Config = {
   vocab_size: 128256,
 };
 
+/**
+ * The same two configs as transformers 5.17 writes them (AutoConfig.from_pretrained then save_pretrained):
+ * rope_theta and rope_scaling moved into `rope_parameters`, `dtype` for `torch_dtype`, Qwen2's `layer_types`.
+ */
+const { rope_scaling: _scaling, rope_theta: _theta, torch_dtype: _dtype, ...llama32Rest } = llama32Config;
+const llama32ConfigV5 = {
+  ...llama32Rest,
+  attention_dropout: 0.0,
+  dtype: "bfloat16",
+  initializer_range: 0.02,
+  pad_token_id: null,
+  pretraining_tp: 1,
+  rope_parameters: { ...llama32Config.rope_scaling, rope_theta: 500000.0 },
+  transformers_version: "5.17.0",
+  use_cache: true,
+};
+const { rope_theta: _qTheta, torch_dtype: _qDtype, ...qwen25Rest } = qwen25Config;
+const qwen25ConfigV5 = {
+  ...qwen25Rest,
+  dtype: "bfloat16",
+  layer_types: new Array<string>(24).fill("full_attention"),
+  pad_token_id: null,
+  rope_parameters: { rope_theta: 1000000.0, rope_type: "default" },
+  sliding_window: null,
+  transformers_version: "5.17.0",
+};
+
 describe("parseModelConfig", () => {
+  it("reads transformers 5's save_pretrained form as the published one", () => {
+    expect(parseModelConfig(llama32ConfigV5, "config.json")).toEqual(
+      parseModelConfig(llama32Config, "config.json"),
+    );
+    expect(parseModelConfig(qwen25ConfigV5, "config.json")).toEqual(
+      parseModelConfig(qwen25Config, "config.json"),
+    );
+  });
+
   it("reads the tiny Qwen2 fixture", async () => {
     const config = await loadModelConfig(tinyRefDir);
     expect(config).toMatchObject({
