@@ -21,14 +21,15 @@ from transformers import AutoModelForCausalLM, LlamaConfig, Qwen2Config
 SMALL = dict(num_hidden_layers=2, vocab_size=128, bos_token_id=1, eos_token_id=2, initializer_range=0.2)
 
 CASES = {
-    # Llama-3.2-1B-Instruct: explicit head_dim (here 24, not hidden / heads = 16), tied head, llama3 scaling
-    # factor 32, low 1, high 4 (original 8192 there, 32 here), rope_theta 500000, rms_norm_eps 1e-5.
+    # Llama-3.2-1B-Instruct: explicit head_dim (here 24, not hidden / heads = 8), 32 heads over 8 KV heads
+    # (here 8 over 2), tied head, llama3 scaling factor 32, low 1, high 4 (original 8192 there, 32 here),
+    # rope_theta 500000, rms_norm_eps 1e-5.
     "llama-3.2-1b": (
         LlamaConfig,
         dict(
             hidden_size=64,
             intermediate_size=96,
-            num_attention_heads=4,
+            num_attention_heads=8,
             num_key_value_heads=2,
             head_dim=24,
             max_position_embeddings=128,
@@ -70,14 +71,14 @@ CASES = {
         ),
         {"dtype": torch.bfloat16},
     ),
-    # Qwen2.5-0.5B-Instruct: tied head, q/k/v biases, 14 heads over 2 KV heads (here 6 over 2),
+    # Qwen2.5-0.5B-Instruct: tied head, q/k/v biases, 14 heads over 2 KV heads (head_dim 8 here),
     # rope_theta 1e6, rms_norm_eps 1e-6, sliding_window set but use_sliding_window false.
     "qwen2.5-0.5b": (
         Qwen2Config,
         dict(
-            hidden_size=96,
+            hidden_size=112,
             intermediate_size=160,
-            num_attention_heads=6,
+            num_attention_heads=14,
             num_key_value_heads=2,
             max_position_embeddings=64,
             rms_norm_eps=1e-6,
@@ -89,14 +90,15 @@ CASES = {
         ),
         {},
     ),
-    # Qwen2.5-7B-Instruct: untied head, 28 heads over 4 KV heads (here 8 over 2); sharded, as published.
+    # Qwen2.5-7B-Instruct: untied head, 28 heads over 4 KV heads (head_dim 8 here); sharded, as published.
     "qwen2.5-7b-sharded": (
         Qwen2Config,
         dict(
-            hidden_size=64,
+            hidden_size=224,
             intermediate_size=128,
-            num_attention_heads=8,
-            num_key_value_heads=2,
+            initializer_range=0.1,  # the wider hidden size at 0.2 gives logits of ~20, float32's error with them
+            num_attention_heads=28,
+            num_key_value_heads=4,
             max_position_embeddings=64,
             rms_norm_eps=1e-6,
             tie_word_embeddings=False,
@@ -145,7 +147,7 @@ PROMPTS = [[1, 17, 99, 5], [1] + [(7 * i + 3) % 128 for i in range(9)], [42]]
 
 def save_case(name, config_class, fields, options, out):
     torch.manual_seed(sum(map(ord, name)))
-    config = config_class(**SMALL, **fields)
+    config = config_class(**{**SMALL, **fields})
     model = AutoModelForCausalLM.from_config(config)
     # Visible weights everywhere: random norm gains and biases, not HF's ones and zeros.
     with torch.no_grad():
