@@ -1,21 +1,25 @@
 """The real libraries' side of src/training-trajectory.test.ts (run by it; not needed at run time).
 
 Usage: python check_trajectory.py REQUEST.json RESULT.json
-REQUEST.json (written by the test): the base checkpoint and, per case, the initial LoRA adapter (saved by distill),
-the micro-batches distill's trainer ran, in order (each sequence: prompt + reply ids, the prompt length and, for KD,
-the teacher's top-k ids and raw logits per reply token), and the optimizer settings as TrainingArguments fields.
+REQUEST.json (written by the test): the base checkpoint and, per case, the initial LoRA adapter (saved by distill;
+null for full-parameter training), the micro-batches distill's trainer ran, in order (each sequence: prompt +
+reply ids, the prompt length, the teacher's top-k ids and raw logits per reply token), and the settings as
+TrainingArguments fields.
 
-Each case trains PEFT's model of the adapter on transformers' Qwen2ForCausalLM in float64 with transformers' own
-`Trainer` (its AdamW, get_*_schedule_with_warmup, clip_grad_norm_, gradient accumulation with num_items_in_batch):
-  - sft: Trainer's default compute_loss (the model's ForCausalLMLoss on `labels`, -100 on the prompt and pads);
-  - kd: a compute_loss override with distill's top-k forward KL at T (x T^2), summed over the reply tokens and
-    divided by num_items_in_batch, as transformers asks of a custom loss.
-The sampler is sequential over the micro-batches (per_device_train_batch_size 1, a collator that unwraps), so
-the Trainer sees distill's order and grouping. Writes one JSON object to RESULT.json (the Trainer prints its logs
-on stdout): versions, and per case `info` (what the
-Trainer chose: optimizer class and defaults, which parameters decay, the scheduler, whether it divided by the
-accumulation count) and `steps`: per optimizer step the loss (sum of the micro-batches' losses), the learning
-rate the update used, the gradient norm before clipping, num_items_in_batch, and every LoRA tensor after it.
+Each case trains, in float64, PEFT's model of the adapter (or the model itself) on transformers'
+Qwen2ForCausalLM, with transformers' own `Trainer` (its AdamW, get_*_schedule_with_warmup, clip_grad_norm_,
+gradient accumulation normalised by num_items_in_batch) or TRL's `SFTTrainer`:
+  - sft (Trainer): its default compute_loss (the model's ForCausalLMLoss on `labels`, -100 on prompt and pads);
+  - sft (SFTTrainer): a tokenized prompt-completion dataset with completion_only_loss, TRL's defaults;
+  - kd (Trainer): a compute_loss override with distill's top-k forward KL at T (x T^2), summed over the reply
+    tokens and divided by num_items_in_batch, as transformers asks of a custom loss.
+The sampler is sequential (Trainer: over the micro-batches, per_device_train_batch_size 1 and a collator that
+unwraps; SFTTrainer: over the sequences, batch_size each), so the library sees distill's order and grouping.
+Writes one JSON object to RESULT.json (the Trainer prints its logs on stdout): versions, and per case `info`
+(what the library chose: optimizer and its defaults, which parameters decay, the scheduler, whether it divides
+by the accumulation count) and `steps`: per optimizer step the loss (sum of the micro-batches' losses), the
+learning rate the update used (and the one logged), the gradient norm before clipping, num_items_in_batch, and
+every LoRA tensor (or weight) after it.
 """
 
 import json
@@ -121,6 +125,14 @@ class TrlSftTrainer(Recording, SFTTrainer):
     pass
 
 
+def trained_state(model):
+    """The LoRA tensors under PEFT's saved names, or (full-parameter) every weight under its HF name."""
+    if isinstance(model, PeftModel):
+        return get_peft_model_state_dict(model)
+    # The tied head is the embedding (one parameter); the state dict lists it twice.
+    return {k: v for k, v in model.state_dict().items() if k != "lm_head.weight"}
+
+
 class Record(TrainerCallback):
     """Per optimizer step: lr the update used, the gradient norm before clipping, and the LoRA tensors after."""
 
@@ -135,7 +147,7 @@ class Record(TrainerCallback):
 
     def on_step_end(self, args, state, control, **kwargs):
         trainer = self.trainer_ref[0]
-        weights = {k: v.double().tolist() for k, v in get_peft_model_state_dict(trainer.model).items()}
+        weights = {k: v.double().tolist() for k, v in trained_state(trainer.model).items()}
         losses = trainer.recorded_losses
         trainer.recorded_losses = []
         items = trainer.recorded_items
@@ -146,7 +158,8 @@ class Record(TrainerCallback):
 def run_case(base_dir, case):
     mode = case["mode"]
     base = Qwen2ForCausalLM.from_pretrained(base_dir, dtype=torch.float32, attn_implementation="eager").double()
-    model = PeftModel.from_pretrained(base, case["adapter"], is_trainable=True).double()
+    # Full-parameter: the model itself trains; LoRA: PEFT's model of the adapter distill started from.
+    model = base if case["adapter"] is None else PeftModel.from_pretrained(base, case["adapter"], is_trainable=True).double()
     out_dir = tempfile.mkdtemp(prefix="distill-traj-")
     a = case["args"]
     trl_sft = case["trainer"] == "sft_trainer"
@@ -155,6 +168,7 @@ def run_case(base_dir, case):
         num_train_epochs=1,
         learning_rate=a["learning_rate"],
         lr_scheduler_type=a["lr_scheduler_type"],
+        lr_scheduler_kwargs=a.get("lr_scheduler_kwargs", {}),
         warmup_steps=a["warmup_steps"],
         weight_decay=a["weight_decay"],
         max_grad_norm=a["max_grad_norm"],
@@ -225,6 +239,8 @@ def run_case(base_dir, case):
         "eps": group["eps"],
         "weight_decays": [g["weight_decay"] for g in opt.param_groups],
         "decayed": sum(1 for n in trainable if n in decay_names),
+        # Without PEFT's adapter name, as it saves them (and as distill names its tensors).
+        "decayed_names": sorted(n.replace(".default", "") for n in trainable if n in decay_names),
         "trainable": len(trainable),
         "scheduler": type(trainer.lr_scheduler).__name__,
         "model_accepts_loss_kwargs": bool(trainer.model_accepts_loss_kwargs),

@@ -1,13 +1,14 @@
 /**
  * Training, not one gradient, against the real libraries: distill's `train()` runs several optimizer steps on
- * the tiny reference (LoRA, dropout 0) with everything the step does switched on (warmup + linear or cosine
- * decay, clipping that triggers, weight decay, accumulation 2 over micro-batches of unequal token counts,
- * batch 2 with right padding, an epoch's short last step), and python/check_trajectory.py trains the same
- * adapter from the same weights on the same micro-batches with transformers' own `Trainer` on PEFT's model of
- * `Qwen2ForCausalLM` in float64 (its AdamW, schedule, clip_grad_norm_ and num_items_in_batch loss
- * normalisation). After every step the LoRA tensors, the loss, the learning rate and the gradient norm are
- * compared. Needs a python with torch, transformers and peft (SSB_PYTHON); without one (CI) the tests are
- * skipped and their names say why. `SSB_REPORT=1` prints the per-step differences.
+ * the tiny reference (dropout 0) with everything the step does switched on (warmup, then linear, cosine or
+ * cosine-to-a-floor decay, clipping that triggers on some steps, weight decay, accumulation 2 over micro-batches
+ * of unequal token counts, batch 2 with right padding, an epoch's short last step), and
+ * python/check_trajectory.py trains the same weights on the same micro-batches in float64 with transformers'
+ * own `Trainer` (its AdamW, schedule, clip_grad_norm_ and num_items_in_batch loss normalisation) and TRL's
+ * `SFTTrainer`: KD and SFT on a LoRA (PEFT's model of `Qwen2ForCausalLM`), and full-parameter SFT. After every
+ * step the trained tensors, the loss, the learning rate and the gradient norm are compared. Needs a python
+ * with torch, transformers, peft, trl and datasets (SSB_PYTHON); without one (CI) the tests are skipped and
+ * their names say why. `SSB_REPORT=1` prints the per-step differences.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,7 +21,7 @@ import { selectBackend } from "./backend.js";
 import { planSteps } from "./batching.js";
 import { disposeLora, initLora, type LoraSettings, loraConfigFrom, toPeftLayout } from "./lora.js";
 import type { StepMetrics } from "./metrics.js";
-import type { DecoderModel } from "./model.js";
+import { baseTensors, type DecoderModel, weightDecayMask } from "./model.js";
 import { createRng } from "./rng.js";
 import { saveLoraAdapter } from "./save-model.js";
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from "./train-config.js";
@@ -32,15 +33,17 @@ const PYTHON = process.env.SSB_PYTHON ?? "python3";
 
 /** Why the check cannot run here, or undefined when it can. */
 function pythonMissing(): string | undefined {
-  const r = spawnSync(PYTHON, ["-c", "import torch, transformers, peft"], { encoding: "utf8" });
+  const r = spawnSync(PYTHON, ["-c", "import torch, transformers, peft, trl, datasets"], {
+    encoding: "utf8",
+  });
   if (r.error) return `${PYTHON} not found (${r.error.message})`;
   if (r.status !== 0)
-    return `${PYTHON} cannot import torch, transformers and peft: ${r.stderr.trim().split("\n").pop()}`;
+    return `${PYTHON} cannot import torch, transformers, peft, trl and datasets: ${r.stderr.trim().split("\n").pop()}`;
   return undefined;
 }
 const missing = pythonMissing();
 const skipNote = missing
-  ? ` (skipped: ${missing}; set SSB_PYTHON to a python with torch, transformers and peft)`
+  ? ` (skipped: ${missing}; set SSB_PYTHON to a python with torch, transformers, peft, trl and datasets)`
   : "";
 
 const V = 256;
@@ -80,16 +83,18 @@ interface Case {
   name: string;
   /** What the case exercises, for the test name. */
   what: string;
-  /** Continue from the fixture's trained adapter (B != 0), or a fresh PEFT init (B = 0). */
-  fromFixtureAdapter: boolean;
+  /** Continue from the fixture's trained adapter (B != 0), a fresh PEFT init (B = 0), or train every weight. */
+  start: "fixture-adapter" | "fresh" | "full";
   lora: LoraSettings;
   config: TrainConfigInput;
   examples: number;
   /** Who trains it on the python side: transformers' Trainer, and for SFT also TRL's SFTTrainer. */
   trainers: ("trainer" | "sft_trainer")[];
   /** TrainingArguments fields for the same settings. */
-  args: Record<string, number | string>;
+  args: Record<string, number | string | Record<string, number>>;
 }
+
+const FULL_MAX_NORM = 2.4;
 
 const COMMON = {
   epochs: 1,
@@ -103,7 +108,7 @@ const CASES: Case[] = [
   {
     name: "kd",
     what: "KD (top-8, T 2, x T^2) from the fixture's adapter, linear decay after 2 warmup steps",
-    fromFixtureAdapter: true,
+    start: "fixture-adapter",
     lora: { r: 4, alpha: 8, dropout: 0 },
     config: {
       ...COMMON,
@@ -128,7 +133,7 @@ const CASES: Case[] = [
   {
     name: "sft",
     what: "SFT (cross-entropy on the reply) from a fresh init, cosine decay after a warmup ratio of 0.2",
-    fromFixtureAdapter: false,
+    start: "fresh",
     lora: {
       r: 2,
       alpha: 4,
@@ -149,6 +154,35 @@ const CASES: Case[] = [
       warmup_steps: 0.2,
       max_grad_norm: 0.3,
       weight_decay: 0.05,
+    },
+  },
+  {
+    name: "full",
+    what: "full-parameter SFT (every weight, the embedding tied to the head; decay on the matrices, not on biases or norms), cosine to 0.1 x peak after 1 warmup step",
+    start: "full",
+    lora: { r: 2, alpha: 4 }, // unused: every weight trains
+    config: {
+      ...COMMON,
+      mode: "sft",
+      trainable: "full",
+      optimizer: {
+        lr: 1e-2,
+        schedule: "cosine",
+        warmupSteps: 1,
+        minLrRatio: 0.1,
+        maxGradNorm: FULL_MAX_NORM,
+        weightDecay: 0.1,
+      },
+    },
+    examples: 24,
+    trainers: ["trainer"],
+    args: {
+      learning_rate: 1e-2,
+      lr_scheduler_type: "cosine_with_min_lr",
+      lr_scheduler_kwargs: { min_lr_rate: 0.1 },
+      warmup_steps: 1,
+      max_grad_norm: FULL_MAX_NORM,
+      weight_decay: 0.1,
     },
   },
 ];
@@ -174,15 +208,26 @@ interface PyResult {
 interface OurRun {
   config: TrainConfig;
   metrics: StepMetrics[];
-  /** LoRA tensors in PEFT's layout (keys as PEFT saves them) after each step. */
+  /**
+   * LoRA tensors in PEFT's layout (keys as PEFT saves them), or every weight in HF's layout and names
+   * (full-parameter), after each step.
+   */
   weights: Map<string, Float32Array>[];
   initial: Map<string, Float32Array>;
+  /** The keys of `weights` that weight decay applies to. */
+  decayed: string[];
   /** Micro-batches per step, as the trainer planned them. */
   plan: TrainingExample[][][];
 }
 
 function snapshot(model: DecoderModel): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
+  if (model.trainable === "full") {
+    // Projections are stored transposed ([in, out]); HF's weight is [out, in].
+    for (const [name, t] of baseTensors(model))
+      out.set(name, name.endsWith("_proj.weight") ? toPeftLayout(t) : (t.dataSync() as Float32Array).slice());
+    return out;
+  }
   for (const layer of model.lora.values()) {
     out.set(peftKey(layer.modulePath, "A"), toPeftLayout(layer.aT));
     out.set(peftKey(layer.modulePath, "B"), toPeftLayout(layer.bT));
@@ -194,13 +239,13 @@ let dir: string;
 let py: PyResult;
 const runs = new Map<string, OurRun>();
 
-async function runOurs(c: Case): Promise<{ run: OurRun; adapterDir: string }> {
+async function runOurs(c: Case): Promise<{ run: OurRun; adapterDir: string | null }> {
   const examples = syntheticExamples(c.examples, 11);
   const config = resolveTrainConfig({ ...c.config, lora: c.lora });
-  const model = await fixtureModel(c.fromFixtureAdapter);
-  let adapterDir = path.join(FIXTURE_DIR, "lora");
+  const model = await fixtureModel(c.start === "fixture-adapter", c.start === "full" ? "full" : "lora");
+  let adapterDir: string | null = c.start === "full" ? null : path.join(FIXTURE_DIR, "lora");
   let initial = snapshot(model);
-  if (!c.fromFixtureAdapter) {
+  if (c.start === "fresh") {
     // The init train() draws (same function, same seed), saved for PEFT; then removed so train() inits itself.
     const loraConfig = loraConfigFrom(config.lora);
     model.lora = initLora(model.config, loraConfig, config.seed);
@@ -215,6 +260,7 @@ async function runOurs(c: Case): Promise<{ run: OurRun; adapterDir: string }> {
   ).map((s) => s.microBatches.map((ids) => ids.map((i) => examples[i] as TrainingExample)));
   const metrics: StepMetrics[] = [];
   const weights: Map<string, Float32Array>[] = [];
+  let decayed: string[] = [];
   await train({
     model,
     examples,
@@ -223,11 +269,16 @@ async function runOurs(c: Case): Promise<{ run: OurRun; adapterDir: string }> {
     progress: false,
     log: () => {},
     onStep: (m) => {
+      if (metrics.length === 0) {
+        // The optimizer's decay mask, aligned with its variables (the LoRA layers exist once train() started).
+        const names = [...snapshot(model).keys()];
+        decayed = names.filter((_, i) => weightDecayMask(model)[i]);
+      }
       metrics.push(m);
       weights.push(snapshot(model));
     },
   });
-  return { run: { config, metrics, weights, initial, plan }, adapterDir };
+  return { run: { config, metrics, weights, initial, decayed, plan }, adapterDir };
 }
 
 /** A sequence as the HF side takes it: prompt + the whole reply, and the teacher rows of the reply tokens. */
@@ -269,7 +320,7 @@ beforeAll(async () => {
   });
   if (r.status !== 0) throw new Error(`${SCRIPT} failed:\n${r.stderr}`);
   py = JSON.parse(readFileSync(resultFile, "utf8")) as PyResult;
-}, 120_000);
+}, 240_000);
 
 afterAll(() => {
   if (dir && !process.env.SSB_KEEP) rmSync(dir, { recursive: true, force: true });
@@ -290,7 +341,7 @@ describe.skipIf(missing !== undefined)(
   `training trajectory against transformers / TRL + PEFT${skipNote}`,
   () => {
     it.each(COMPARISONS)(
-      "%s: after every step the LoRA weights agree (float32 precision through AdamW), and so do the loss, the learning rate and the gradient norm",
+      "%s: after every step the trained weights agree (float32 precision through AdamW), and so do the loss, the learning rate and the gradient norm",
       (_, c, trainer) => {
         const ours = runs.get(c.name) as OurRun;
         const theirs = py.cases[`${c.name}/${trainer}`] as PyCase;
@@ -298,21 +349,18 @@ describe.skipIf(missing !== undefined)(
         if (process.env.SSB_REPORT)
           console.log(c.name, trainer, JSON.stringify(info), JSON.stringify(py.versions));
         // What the library chose by default, and what distill matches: torch's AdamW with TrainingArguments'
-        // betas and eps, decay on every LoRA tensor (none is a bias or a norm), float64, and a loss divided by
-        // num_items_in_batch alone (model_accepts_loss_kwargs: not also by the accumulation count).
+        // betas and eps, decay on the same tensors (every LoRA A and B; full-parameter: not the biases nor the
+        // norms), float64, and a loss divided by num_items_in_batch alone (model_accepts_loss_kwargs: not also
+        // by the accumulation count).
         expect(info.betas).toEqual([0.9, 0.999]);
         expect(info.eps).toBe(1e-8);
-        expect(info.decayed).toBe(info.trainable);
+        expect(info.decayed_names).toEqual([...ours.decayed].sort());
         expect(info.trainable).toBe(ours.initial.size);
         expect(info.model_accepts_loss_kwargs).toBe(true);
         expect(info.dtype).toBe("torch.float64");
         expect(theirs.steps.length).toBe(ours.metrics.length);
         expect(info.global_steps).toBe(ours.metrics.length);
         const maxNorm = ours.config.optimizer.maxGradNorm;
-        // Clipping triggered on some steps and not on others; the schedule warmed up (lr 0 first) and decayed.
-        expect(ours.metrics.some((m) => m.gradNorm > maxNorm)).toBe(true);
-        expect(ours.metrics.some((m) => m.gradNorm < maxNorm)).toBe(true);
-        expect(ours.metrics[0]?.lr).toBe(0);
         let worstOverall = 0;
         for (const [s, m] of ours.metrics.entries()) {
           const t = theirs.steps[s] as PyStep;
@@ -341,8 +389,8 @@ describe.skipIf(missing !== undefined)(
           // gets an update of up to ~lr whose size float32 rounding changes by a few percent; torch itself in
           // float32 lands 3.8e-5 from its float64 run on the SFT case's worst element at step 3. So: nearly every
           // element within 1e-6 (99%), none further than lr / 100.
-          expect(worst, `step ${s + 1}: LoRA weights`).toBeLessThan(1e-2 * ours.config.optimizer.lr);
-          expect(off, `step ${s + 1}: LoRA elements over 1e-6 apart`).toBeLessThanOrEqual(1e-2 * total);
+          expect(worst, `step ${s + 1}: trained weights`).toBeLessThan(1e-2 * ours.config.optimizer.lr);
+          expect(off, `step ${s + 1}: elements over 1e-6 apart`).toBeLessThanOrEqual(1e-2 * total);
           expect(Math.abs(m.loss - t.loss), `step ${s + 1}: loss`).toBeLessThan(1e-5 * Math.max(1, t.loss));
           expect(Math.abs(m.lr - t.lr), `step ${s + 1}: lr`).toBeLessThan(1e-12);
           // transformers 5 logs the rate the update used (taken before its scheduler steps), as metrics.jsonl.
@@ -353,6 +401,10 @@ describe.skipIf(missing !== undefined)(
           // Training moved the weights far beyond the differences, so the agreement means something.
           if (s > 0) expect(moved).toBeGreaterThan(100 * worst);
         }
+        // Clipping triggered on some steps and not on others; the schedule warmed up (lr 0 first) and decayed.
+        expect(ours.metrics.some((m) => m.gradNorm > maxNorm)).toBe(true);
+        expect(ours.metrics.some((m) => m.gradNorm < maxNorm)).toBe(true);
+        expect(ours.metrics[0]?.lr).toBe(0);
         expect(worstOverall).toBeGreaterThan(0);
       },
     );
