@@ -3,7 +3,7 @@
 Usage: python check_trl_loss.py REQUEST.json
 REQUEST.json (written by the test): the base checkpoint, a LoRA adapter, fixed completions with their
 advantages, the sampling temperature, the clip range, max_completion_length, and cases (loss_type, beta,
-pi_old per token or null for on-policy, and the completions masked as truncated). For each case this runs TRL's own `GRPOTrainer._compute_loss` (the
+use_bias_correction_kl, pi_old per token or null for on-policy, and the completions masked as truncated). For each case this runs TRL's own `GRPOTrainer._compute_loss` (the
 method itself, unbound, on a stand-in for the trainer holding only the attributes it reads; building a real
 GRPOTrainer needs a dataset, reward functions and generation) on a PEFT model in float64, then backward, and
 prints one JSON object: versions, and per case the loss, the per-token log-probs and the gradient of every
@@ -59,7 +59,11 @@ def stand_in(model, request, case):
     t.current_gradient_accumulation_steps = 1
     t.max_completion_length = request["max_completion_length"]
     t.accelerator = Accelerator()
-    t.args = types.SimpleNamespace(use_bias_correction_kl=False, delta=None, steps_per_generation=1)
+    # use_bias_correction_kl: True is GRPOConfig's default in TRL 1.13 (the KL term x the ratio); the request
+    # names it per case (klBiasCorrection on our side).
+    t.args = types.SimpleNamespace(
+        use_bias_correction_kl=case.get("bias_correction_kl", False), delta=None, steps_per_generation=1
+    )
     t._metrics = {"train": defaultdict(list), "eval": defaultdict(list)}
     t._get_per_token_logps_and_entropies = types.MethodType(GRPOTrainer._get_per_token_logps_and_entropies, t)
     return t

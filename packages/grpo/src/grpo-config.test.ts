@@ -57,6 +57,14 @@ describe("GRPO config", () => {
     expect(() => resolveGrpoConfig({ maskTruncated: "yes" as unknown as boolean })).toThrow(
       /"maskTruncated" must be true or false/,
     );
+    // So did klBiasCorrection (TRL 1.13's use_bias_correction_kl): a checkpoint saved without it resumes.
+    expect(trajectoryKey(c)).not.toContain("klBiasCorrection");
+    const { klBiasCorrection: _, ...older } = c;
+    expect(trajectoryKey(older as typeof c)).toBe(trajectoryKey(c));
+    expect(trajectoryKey(resolveGrpoConfig({ ...input, klBiasCorrection: true }))).not.toBe(trajectoryKey(c));
+    expect(() => resolveGrpoConfig({ klBiasCorrection: 1 as unknown as boolean })).toThrow(
+      /"klBiasCorrection" must be true or false/,
+    );
     // Micro-batching only changes the summation order of gradients.
     expect(trajectoryKey(resolveGrpoConfig({ ...input, microBatchTokens: 512, microBatchSize: 2 }))).toBe(
       trajectoryKey(c),

@@ -73,6 +73,14 @@ export interface GrpoConfig {
   /** Compute and log KL(pi || base) even when beta is 0 (costs one extra forward per update). */
   logKl: boolean;
   /**
+   * Weigh each token's KL term by its ratio pi / pi_old (differentiable, so it changes the gradient even where
+   * the ratio is 1): the KL gradient becomes the unbiased gradient of KL(pi || ref), `(logp - ref) grad logp`
+   * on-policy, where the bare k3 term gives `(1 - ref / pi) grad logp`. TRL 1.13's `use_bias_correction_kl`,
+   * on by default there; off by default here (DeepSeekMath's objective, and TRL's before it). Only matters when
+   * beta > 0.
+   */
+  klBiasCorrection: boolean;
+  /**
    * Leave completions cut at sampling.maxNewTokens out of the loss and its token count (TRL's
    * mask_truncated_completions, DAPO's overlong filtering); default false, as TRL: they are trained with the
    * noAnswer reward. Their rewards still enter their groups' advantages.
@@ -122,6 +130,7 @@ export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
   clipEpsilonHigh: 0.2,
   beta: 0,
   logKl: false,
+  klBiasCorrection: false,
   maskTruncated: false,
   sampling: { temperature: 1, maxNewTokens: 256, topK: 0, topP: 1 },
   reward: { correct: 1, wrong: 0, noAnswer: 0 },
@@ -215,6 +224,7 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
   num("clipEpsilonHigh", c.clipEpsilonHigh, (x) => x > 0, "> 0");
   num("beta", c.beta, (x) => x >= 0, ">= 0");
   if (typeof c.logKl !== "boolean") fail("logKl", "true or false", c.logKl);
+  if (typeof c.klBiasCorrection !== "boolean") fail("klBiasCorrection", "true or false", c.klBiasCorrection);
   if (typeof c.maskTruncated !== "boolean") fail("maskTruncated", "true or false", c.maskTruncated);
   num("sampling.temperature", c.sampling.temperature, (x) => x > 0, "> 0 (sampling, not greedy)");
   int("sampling.maxNewTokens", c.sampling.maxNewTokens, 1);
@@ -268,6 +278,7 @@ export function trajectoryKey(c: GrpoConfig): string {
     maskTruncated,
     advantageStd,
     advantageEpsilon,
+    klBiasCorrection,
     ...rest
   } = c;
   // Added after checkpoints existed: their defaults (the behaviour before them) are left out, so those still
@@ -278,6 +289,7 @@ export function trajectoryKey(c: GrpoConfig): string {
     ...(maskTruncated ? { maskTruncated } : {}),
     ...(advantageStd !== d.advantageStd ? { advantageStd } : {}),
     ...(advantageEpsilon !== d.advantageEpsilon ? { advantageEpsilon } : {}),
+    ...(klBiasCorrection ? { klBiasCorrection } : {}),
   });
 }
 

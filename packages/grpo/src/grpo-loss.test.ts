@@ -155,6 +155,45 @@ describe("clipped objective", () => {
     expect(beta.value).toBeCloseTo(-(1.2 + 1.2 - 0.4 - 0.1 * (kl1 + kl3)) / 3, 5);
   });
 
+  it("klBiasCorrection (TRL 1.13's use_bias_correction_kl): the KL term x r; on-policy its gradient is (logp - ref), the bare k3's 1 - ref / pi", () => {
+    // On-policy (r = 1 with gradient r), no advantages: only the KL term, beta 0.1, token weights 1/3.
+    const ref = Float32Array.from([ln(0.25), ln(0.2), ln(0.6)]);
+    const weights = tokenWeights(lengths, "token", 4);
+    const gradOf = (klBiasCorrection: boolean): number[] =>
+      tf.tidy(() =>
+        Array.from(
+          tf
+            .grad(
+              (x: tf.Tensor) =>
+                grpoLoss({
+                  logProbs: x as tf.Tensor1D,
+                  oldLogProbs: null,
+                  refLogProbs: ref,
+                  advantages: new Float32Array(3),
+                  weights,
+                  clip,
+                  beta: 0.1,
+                  klBiasCorrection,
+                }).loss,
+            )(tf.tensor1d(newLp))
+            .dataSync(),
+        ),
+      );
+    const w = 0.1 / 3;
+    // d/dlogp (r k3) at r = 1: k3 + (1 - exp(ref - logp)) = logp - ref, the unbiased reverse-KL gradient.
+    gradOf(true).forEach((g, t) => {
+      expect(g).toBeCloseTo(w * ((newLp[t] as number) - (ref[t] as number)), 6);
+    });
+    gradOf(false).forEach((g, t) => {
+      expect(g).toBeCloseTo(w * (1 - Math.exp((ref[t] as number) - (newLp[t] as number))), 6);
+    });
+    // Off-policy the term itself is r x k3 (ratios 1.25, 2, 0.6), and klSum with it.
+    const kl = [0.5 - ln(0.5) - 1, 0, 2 - ln(2) - 1];
+    const weighted = lossOf(weights, { refLogProbs: ref, beta: 0.1, klBiasCorrection: true });
+    expect(weighted.klSum).toBeCloseTo(1.25 * (kl[0] as number) + 0.6 * (kl[2] as number), 5);
+    expect(weighted.value).toBeCloseTo(-(1.2 + 1.2 - 0.4 - 0.1 * weighted.klSum) / 3, 5);
+  });
+
   it("refuses misaligned inputs and beta without a reference", () => {
     expect(() => lossOf(Float32Array.from([1, 1]))).toThrow(/weights has 2 entries, expected 3/);
     expect(() => lossOf(tokenWeights(lengths, "token", 4), { beta: 0.1 })).toThrow(/reference/);

@@ -5,6 +5,7 @@
  *   r_t   = exp(log pi(o_t) - log pi_old(o_t))
  *   obj_t = min(r_t A_i, clip(r_t, 1 - eps_low, 1 + eps_high) A_i) - beta KL_t
  *   KL_t  = exp(ref_t - logp_t) - (ref_t - logp_t) - 1        (the k3 estimator of KL(pi || pi_ref), >= 0)
+ *           (x r_t with klBiasCorrection, TRL 1.13's default use_bias_correction_kl)
  *
  * and the loss is -sum_t w_t obj_t, where the weights w_t carry the aggregation (see tokenWeights). The
  * weights are computed once for a whole optimizer step, so gradients summed over micro-batches equal those of
@@ -41,6 +42,11 @@ export interface GrpoLossInput {
   clip: ClipSettings;
   /** KL coefficient (default 0, as TRL today). */
   beta: number;
+  /**
+   * KL_t weighted by r_t (differentiable), TRL 1.13's `use_bias_correction_kl` (its default): the gradient of the
+   * KL term becomes the unbiased reverse-KL one. Off (default): the bare k3 term, as DeepSeekMath.
+   */
+  klBiasCorrection?: boolean;
 }
 
 export interface GrpoLossParts {
@@ -49,7 +55,7 @@ export interface GrpoLossParts {
   /** Sums over the R tokens (divide by R, or add across micro-batches first): */
   /** tokens whose clipped term was the one min() picked (ratio outside the clip range in the harmful direction). */
   clippedTokens: number;
-  /** sum of KL_t (0 when no reference was given). */
+  /** sum of KL_t, x r_t with klBiasCorrection (0 when no reference was given). */
   klSum: number;
   /** sum of r_t. */
   ratioSum: number;
@@ -89,7 +95,8 @@ export function grpoLoss(input: GrpoLossInput): GrpoLossParts {
   let klSum = 0;
   if (input.refLogProbs !== null) {
     const delta = tf.sub(tf.tensor1d(input.refLogProbs), logp);
-    const kl = tf.sub(tf.sub(tf.exp(delta), delta), 1) as tf.Tensor1D;
+    const k3 = tf.sub(tf.sub(tf.exp(delta), delta), 1) as tf.Tensor1D;
+    const kl = input.klBiasCorrection ? (tf.mul(k3, ratio) as tf.Tensor1D) : k3;
     klSum = tf.sum(kl).dataSync()[0] as number;
     if (input.beta > 0) objective = tf.sub(objective, tf.mul(kl, input.beta));
   }

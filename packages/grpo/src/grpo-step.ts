@@ -105,6 +105,8 @@ export interface PolicyGradientOptions {
   oldLogProbs: Float32Array[] | null;
   /** pi_ref per micro-batch; null when no KL is computed. */
   refLogProbs: Float32Array[] | null;
+  /** Weigh the KL terms by their ratios (see GrpoLossInput.klBiasCorrection); default false. */
+  klBiasCorrection?: boolean;
   /** Seeds LoRA dropout masks: (seed, step, iteration, micro-batch). */
   seed: number;
   step: number;
@@ -149,6 +151,7 @@ export function policyGradients(
           weights: batch.weights,
           clip: options.clip,
           beta: options.beta,
+          klBiasCorrection: options.klBiasCorrection ?? false,
         });
         parts = result;
         return result.loss;

@@ -469,6 +469,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
                 temperature,
                 clip: { epsilon: config.clipEpsilon, epsilonHigh: config.clipEpsilonHigh },
                 beta: config.beta,
+                klBiasCorrection: config.klBiasCorrection,
                 oldLogProbs,
                 refLogProbs,
                 seed: config.seed,

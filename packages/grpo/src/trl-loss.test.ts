@@ -75,13 +75,22 @@ interface Case {
   offPolicy: boolean;
   /** Completions cut at maxNewTokens, with maskTruncated on (TRL's mask_truncated_completions). */
   truncated: number[];
+  /** The KL term x the ratio: klBiasCorrection here, use_bias_correction_kl there (TRL 1.13's default). */
+  biasCorrection: boolean;
 }
 /** The third completion cut at the length limit, masked out of the loss. */
 const TRUNCATED = 2;
 const CASES: Case[] = [
   ...AGGREGATIONS.flatMap(([aggregation, lossType]) =>
     [0, 0.04].flatMap((beta) =>
-      [false, true].map((offPolicy) => ({ aggregation, lossType, beta, offPolicy, truncated: [] })),
+      [false, true].map((offPolicy) => ({
+        aggregation,
+        lossType,
+        beta,
+        offPolicy,
+        truncated: [],
+        biasCorrection: false,
+      })),
     ),
   ),
   ...AGGREGATIONS.map(([aggregation, lossType]) => ({
@@ -90,7 +99,19 @@ const CASES: Case[] = [
     beta: 0.04,
     offPolicy: true,
     truncated: [TRUNCATED],
+    biasCorrection: false,
   })),
+  // TRL 1.13's default KL term: on-policy the ratio is 1 but its gradient is not zero.
+  ...AGGREGATIONS.flatMap(([aggregation, lossType]) =>
+    [false, true].map((offPolicy) => ({
+      aggregation,
+      lossType,
+      beta: 0.04,
+      offPolicy,
+      truncated: [],
+      biasCorrection: true,
+    })),
+  ),
 ];
 
 interface TrlResult {
@@ -166,6 +187,7 @@ beforeAll(async () => {
       beta: c.beta,
       old_logps: c.offPolicy ? split(oldOf(logps)) : null,
       truncated: c.truncated,
+      bias_correction_kl: c.biasCorrection,
     })),
   };
   writeFileSync(path.join(dir, "request.json"), JSON.stringify(request));
@@ -206,8 +228,9 @@ describe.skipIf(missing !== undefined)(`against TRL 1.13's GRPOTrainer._compute_
   it.each(
     CASES.map((c, i) => {
       const masked = c.truncated.length > 0 ? ", a truncated completion masked" : "";
+      const kl = c.biasCorrection ? " x ratio (klBiasCorrection = use_bias_correction_kl)" : "";
       const policy = c.offPolicy ? "off" : "on";
-      return [`${c.aggregation} = ${c.lossType}, beta ${c.beta}, ${policy}-policy${masked}`, i] as const;
+      return [`${c.aggregation} = ${c.lossType}, beta ${c.beta}${kl}, ${policy}-policy${masked}`, i] as const;
     }),
   )("%s: loss and LoRA gradients equal TRL's", (_, i) => {
     const c = CASES[i] as Case;
@@ -234,6 +257,7 @@ describe.skipIf(missing !== undefined)(`against TRL 1.13's GRPOTrainer._compute_
       temperature: TEMPERATURE,
       clip: CLIP,
       beta: c.beta,
+      klBiasCorrection: c.biasCorrection,
       oldLogProbs: c.offPolicy ? [kept(oldOf(logps))] : null,
       refLogProbs: c.beta > 0 ? [kept(refLogps)] : null,
       seed: 0,
