@@ -103,7 +103,7 @@ const bytesOf = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byte
  * keep theirs, as transformers' cache does during generate. transformers takes L over the whole batch; here
  * each row has its own, so a row's logits do not depend on what it is batched with (alone they agree).
  */
-function dynamicInverseFrequencies(
+function ropeInverseFrequencyValue(
   g: GraphBuilder,
   config: ModelConfig,
   positions: string,
@@ -228,7 +228,7 @@ export function buildDecoderGraph(
     const pos = g.op("Cast", [positionIds], { to: F32 }, "pos_f32");
     const pos3 = g.op("Unsqueeze", [pos, g.int64([2])], undefined, "pos3"); // [B, S, 1]
     // float32 angles, as transformers computes them (inv_freq.float() @ position_ids.float()).
-    const angles = g.op("Mul", [pos3, dynamicInverseFrequencies(g, config, pos, invFreq)], undefined, "ang");
+    const angles = g.op("Mul", [pos3, ropeInverseFrequencyValue(g, config, pos, invFreq)], undefined, "ang");
     const emb = g.op("Concat", [angles, angles], { axis: -1 }, "rope_emb"); // [B, S, D]
     const sign = [...new Array<number>(D / 2).fill(-1), ...new Array<number>(D / 2).fill(1)];
     const cos = g.op("Cos", [emb], undefined, "rope_cos");
