@@ -39,11 +39,17 @@ function pythonMissing(): string | undefined {
   if (r.error) return `${PYTHON} not found (${r.error.message})`;
   if (r.status !== 0)
     return `${PYTHON} cannot import torch, transformers, peft, trl and datasets: ${r.stderr.trim().split("\n").pop()}`;
+  // The script uses transformers 5's TrainingArguments (train_sampling_strategy, warmup_steps as a ratio).
+  const v = spawnSync(PYTHON, ["-c", "import transformers; print(transformers.__version__)"], {
+    encoding: "utf8",
+  });
+  const version = v.stdout.trim();
+  if (!(Number.parseInt(version, 10) >= 5)) return `${PYTHON} has transformers ${version}, not 5.x`;
   return undefined;
 }
 const missing = pythonMissing();
 const skipNote = missing
-  ? ` (skipped: ${missing}; set SSB_PYTHON to a python with torch, transformers, peft, trl and datasets)`
+  ? ` (skipped: ${missing}; set SSB_PYTHON to a python with torch, transformers 5, peft, trl and datasets)`
   : "";
 
 const V = 256;
