@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { EXPORT_LOCK_FILE } from "@ssb/model";
@@ -262,6 +271,57 @@ describe("ssb subcommands", () => {
       expect(c.err()).toMatch(message);
     }
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("eval reads GSM8K's own lines as ssb run does: the line number is the id, the gold what follows ####", async () => {
+    // @ssb/eval's held-out spec reads {id, question, answer} as written: such a file was refused for its
+    // missing id, and with ids the whole solution ("... #### 18") was the gold, so no answer could be right.
+    const problems = path.join(dir, "gsm8k-lines.jsonl");
+    writeFileSync(
+      problems,
+      [
+        {
+          question: "Tom has 3 apples and buys 15 more. How many apples does he have?",
+          answer: "3 + 15 = <<3+15=18>>18\n#### 18",
+        },
+        {
+          question: "A box holds 6 eggs. How many eggs are in 2 boxes?",
+          answer: "6 * 2 = <<6*2=12>>12\n#### 12",
+        },
+      ]
+        .map((p) => `${JSON.stringify(p)}\n`)
+        .join(""),
+    );
+    const out = path.join(dir, "eval-gsm8k");
+    const argv = [
+      "eval",
+      "--model",
+      "default",
+      "--problems",
+      problems,
+      "--out",
+      out,
+      "--max-new-tokens",
+      "4",
+    ];
+    const c = captureIo();
+    expect(await main(argv, c.io), c.err()).toBe(0);
+    const records = readFileSync(path.join(out, "base", "records.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { problemId: string; gold: string });
+    expect(records.map((r) => [r.problemId, r.gold])).toEqual([
+      ["1", "18"],
+      ["2", "12"],
+    ]);
+    // Rerun: resumes. Another file on the same --out: refused, the problems the runs were made on kept.
+    const written = readFileSync(path.join(out, "problems.jsonl"), "utf8");
+    expect(await main(argv, captureIo().io)).toBe(0);
+    writeFileSync(problems, readFileSync(problems, "utf8").replace("15 more", "16 more"));
+    const d = captureIo();
+    expect(await main(argv, d.io)).toBe(1);
+    expect(d.err()).toMatch(/problems\.jsonl: --out holds an evaluation of other problems than --problems/);
+    expect(readFileSync(path.join(out, "problems.jsonl"), "utf8")).toBe(written);
   });
 
   it("names a path flag that is a folder where a file is expected, or the reverse, before loading anything", async () => {

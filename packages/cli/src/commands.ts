@@ -2,12 +2,14 @@
  * The per-stage subcommands. Each is a thin layer over a package's public API (or its exported CLI):
  * `rollout` is @ssb/rollout's own CLI; the others parse flags and call the same stage functions `ssb run` uses.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { checkPath, type ProgressBar } from "@ssb/cli-kit";
+import { readProblemsFile } from "@ssb/curation";
 import { resolveTrainConfig, runTraining, type TrainConfig, type TrainConfigInput } from "@ssb/distill";
+import { writeFileAtomic } from "@ssb/durable-files";
 import {
   describeExportResult,
   type ExportOnnxOptions,
@@ -35,6 +37,7 @@ import { checkOutputAgainstInputs, type NamedPath } from "./output-paths.js";
 import { type Reporter, warnLine } from "./reporter.js";
 import { runCurateStage } from "./stage-curate.js";
 import { runEvalStage } from "./stage-eval.js";
+import { problemsJsonl } from "./stage-problems.js";
 
 export { UsageError };
 
@@ -361,8 +364,10 @@ Resumable (@ssb/eval).
 
   --model DIR          HF checkpoint folder ("default" = the embedded model)
   --adapter DIR        PEFT adapter (ssb distill's adapter/)
-  --problems FILE      held-out problems, JSONL {id, question, answer}
-  --out DIR            base/, student/ (records.jsonl, summary.json), comparison.{json,md,html}
+  --problems FILE      held-out problems, JSONL {id, question, answer}; GSM8K's own lines as they are
+                       (no id: the line number; the gold after the answer's ####), as ssb run reads them
+  --out DIR            problems.jsonl (the problems as read), base/, student/ (records.jsonl,
+                       summary.json), comparison.{json,md,html}
   --config FILE        take the eval section (and seed) from an ssb run config
 
 Settings (defaults: ssb run's):
@@ -374,6 +379,7 @@ Settings (defaults: ssb run's):
 
 /** What `ssb eval` writes in --out: the exports (and their partial folders), both runs, the comparison. */
 const EVAL_WRITES = [
+  "problems.jsonl",
   "base-onnx",
   "base-onnx.partial",
   "student-onnx",
@@ -438,17 +444,33 @@ export async function evalCommand(argv: string[], io: CommandIo): Promise<number
     flagPath(values, "problems", "file"),
     flagPath(values, "config", "file"),
   ]);
+  // Read as ssb run reads problems.evalFile (@ssb/curation's reader: GSM8K's own lines get their line number
+  // as id and the gold after ####) and written as {id, question, answer}, which @ssb/eval's held-out spec
+  // takes as written: given the file itself, a GSM8K line was refused for its missing id, and with ids the
+  // whole solution ("... #### 18") was the gold, so no answer could be graded right. Read before the export,
+  // so a bad file is named before anything is written.
+  const problems = await readProblemsFile(evalFile);
+  const heldOutFile = path.join(out, "problems.jsonl");
+  const heldOut = problemsJsonl(problems);
+  // Another file's problems there belong to the runs beside them: refused before anything is replaced.
+  if (existsSync(heldOutFile) && readFileSync(heldOutFile, "utf8") !== heldOut) {
+    throw new Error(
+      `${heldOutFile}: --out holds an evaluation of other problems than --problems ${evalFile} (edited since, or another file); use a new --out, or remove ${out} to start over`,
+    );
+  }
   const baseOnnx = await ensureOnnxExport({
     modelDir,
     outDir: path.join(out, "base-onnx"),
     variant: config.onnxVariant,
   });
+  mkdirSync(out, { recursive: true });
+  writeFileAtomic(heldOutFile, heldOut);
   const outcome = await runEvalStage({
     config,
     modelDir,
     baseOnnxDir: baseOnnx,
     adapterDir,
-    evalFile,
+    evalFile: heldOutFile,
     dir: out,
     reporter: io.reporter,
   });

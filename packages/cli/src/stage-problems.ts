@@ -20,7 +20,8 @@ export function problemFiles(dir: string): ProblemFiles {
   return { train: path.join(dir, "train.jsonl"), eval: path.join(dir, "eval.jsonl") };
 }
 
-const toJsonl = (problems: readonly Problem[]): string =>
+/** Problems as the {id, question, answer} JSONL every stage reads as written (the gold, not a solution). */
+export const problemsJsonl = (problems: readonly Problem[]): string =>
   problems.map((p) => `${JSON.stringify({ id: p.id, question: p.question, answer: p.answer })}\n`).join("");
 
 /** Seed offset of the SSB draw, distinct from the generator's train (+0) and held-out (+1,000,003) streams. */
@@ -136,8 +137,8 @@ export async function runProblemsStage(
   const sets = selected ?? (await selectProblems(config, "config"));
   mkdirSync(dir, { recursive: true });
   const files = problemFiles(dir);
-  writeFileAtomic(files.train, toJsonl(sets.train));
-  writeFileAtomic(files.eval, toJsonl(sets.eval));
+  writeFileAtomic(files.train, problemsJsonl(sets.train));
+  writeFileAtomic(files.eval, problemsJsonl(sets.eval));
   return {
     files,
     stats: {
