@@ -152,6 +152,23 @@ describe("ssb run's checks when it starts", () => {
     );
   });
 
+  it("refuses a model whose tokenizer has no chat template (a base checkpoint), naming its file, before any stage runs", async () => {
+    const { model, workDir } = setup({ vocab_size: 128256 });
+    const tokenizerConfig = path.join(model, "tokenizer_config.json");
+    writeFileSync(
+      tokenizerConfig,
+      JSON.stringify({ bos_token: "<|begin_of_text|>", eos_token: "<|end_of_text|>" }),
+    );
+    await expect(run({ ...DEFAULT_CONFIG, model }, workDir)).rejects.toThrow(
+      `model: ${tokenizerConfig} has no chat_template (nor is there a chat_template.jinja beside it)`,
+    );
+    // Nothing written: the problems stage and the export ran first before.
+    expect(existsSync(workDir) ? readdirSync(workDir) : []).toEqual([]);
+    // The template beside the config (newer transformers save it there) is one.
+    writeFileSync(path.join(model, "chat_template.jinja"), "{{ messages[0].content }}");
+    await expect(run({ ...DEFAULT_CONFIG, model }, workDir)).rejects.not.toThrow(/has no chat_template/);
+  });
+
   it("warns, on one line even with --quiet, when evaluation problems are also training problems, and when a count is cut to its file", async () => {
     const { root, model, workDir } = setup();
     const trainFile = path.join(root, "train.jsonl");

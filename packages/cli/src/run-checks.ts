@@ -71,6 +71,29 @@ export function checkModelLimits(config: PipelineConfig, modelDir: string, sourc
   refuse(issues, source);
 }
 
+/**
+ * Every stage renders chat prompts (the math-tutor system turn + the question) through the model's chat
+ * template, so a tokenizer without one (a base checkpoint such as Llama-3.2-1B rather than its -Instruct) is
+ * refused here, naming the model's own file, before anything is written: it was refused only after the
+ * problems stage and the ONNX export, naming the export's copy of the file. A folder without
+ * tokenizer_config.json is left to the stages, which name what is missing.
+ */
+export function checkChatTemplate(modelDir: string): void {
+  const file = path.join(modelDir, "tokenizer_config.json");
+  if (!existsSync(file) || existsSync(path.join(modelDir, "chat_template.jinja"))) return;
+  let config: Record<string, unknown>;
+  try {
+    config = parseJsonObjectFile(readFileSync(file, "utf8"), file);
+  } catch (error) {
+    throw new Error(`model: ${(error as Error).message}`);
+  }
+  if (config.chat_template === undefined || config.chat_template === null) {
+    throw new Error(
+      `model: ${file} has no chat_template (nor is there a chat_template.jinja beside it): ssb run renders every prompt (the system turn and the question) with the model's chat template, so it needs a chat model's tokenizer files (an -Instruct checkpoint's), or a chat_template added to that file`,
+    );
+  }
+}
+
 /** Non-blank lines of a JSONL file (0 when it is not there). */
 function countRecords(file: string): number {
   if (!existsSync(file)) return 0;

@@ -25,7 +25,7 @@ import { checkModelDir, resolveModelDir } from "./model-files.js";
 import { checkOutputAgainstInputs, type NamedPath } from "./output-paths.js";
 import { renderReportHtml, renderReportMarkdown } from "./report.js";
 import { type Reporter, warnLine } from "./reporter.js";
-import { checkJobSizes, checkModelLimits } from "./run-checks.js";
+import { checkChatTemplate, checkJobSizes, checkModelLimits } from "./run-checks.js";
 import { logitsDir, pairsFile, runCurateStage } from "./stage-curate.js";
 import { adapterDir, metricsFile, runDistillStage } from "./stage-distill.js";
 import { runEvalStage } from "./stage-eval.js";
@@ -347,6 +347,7 @@ async function runLocked(
   if (first !== null && stageIndex(first) <= stageIndex("eval")) {
     checkModelDir(config.model, modelDir);
     checkModelLimits(config, modelDir, source);
+    checkChatTemplate(modelDir);
   }
   const problems = problemFiles(dirs.problems);
   // The problems are selected now when the problems stage will run: files read and counted, warnings shown,
