@@ -31,6 +31,8 @@ import {
   CASES,
   COMMON,
   type Completion,
+  NO_SIGNAL_CASE,
+  NO_SIGNAL_REWARDS,
   PROBLEMS,
   REWARDS,
   ROUNDS,
@@ -96,7 +98,12 @@ beforeAll(async () => {
   await saveAdapter(path.join(dir, "start"), loraToAdapter(initial, loraConfig));
   start = await loadAdapter(path.join(dir, "start"));
   disposeLora(initial);
-  for (const [i, c] of CASES.entries()) {
+  // The cases, then the run with a round without signal.
+  const runs = [
+    ...CASES.map((c) => ({ c, table: REWARDS })),
+    { c: NO_SIGNAL_CASE, table: NO_SIGNAL_REWARDS },
+  ];
+  for (const [i, { c, table }] of runs.entries()) {
     const rounds: Completion[][] = [];
     const outDir = path.join(dir, `run-${i}`);
     const result = await runGrpo({
@@ -104,7 +111,7 @@ beforeAll(async () => {
       problems: PROBLEMS,
       outDir,
       config: resolveGrpoConfig({ ...COMMON, ...c.config }),
-      reward: recordingReward(rounds),
+      reward: recordingReward(rounds, table),
       backend: "wasm",
       progress: false,
       log: () => {},
@@ -115,12 +122,12 @@ beforeAll(async () => {
     base: tinyRef,
     adapter: path.join(dir, "start"),
     eos_id: 2,
-    cases: CASES.map((c, i) => ({
+    cases: runs.map(({ c, table }, i) => ({
       args: c.trl,
       rounds: (ours[i] as OurCase).rounds.map((round, r) => ({
         prompt_ids: round.map((x) => x.promptIds),
         completion_ids: round.map((x) => x.tokenIds),
-        rewards: (REWARDS[r] as number[][]).flat(),
+        rewards: (table[r] as number[][]).flat(),
       })),
     })),
   };
@@ -259,5 +266,61 @@ describe.skipIf(missing !== undefined)(`several rounds against TRL 1.13's GRPOTr
     // The settings bite: ratios leave the clip range, and some update's gradient is clipped (max_grad_norm 0.3).
     expect(clipped).toBeGreaterThan(0);
     if (i === 0) expect(largestNorm).toBeGreaterThan(0.3);
+  });
+
+  it(`${NO_SIGNAL_CASE.name} (by AdamW's decayed moments)`, async () => {
+    const i = CASES.length;
+    const mine = ours[i] as OurCase;
+    const theirs = trl.cases[i] as TrlCase;
+    const adapterAfter = (round: number) =>
+      loadAdapter(path.join(mine.outDir, "checkpoints", checkpointDirName(round), "adapter"));
+    const [one, two] = [await adapterAfter(1), await adapterAfter(2)];
+    const [t1, t2] = theirs.rounds as [TrlRound, TrlRound];
+    const m2 = mine.metrics[1] as GrpoStepMetrics;
+    expect([m2.zeroAdvantageGroups, m2.loss, m2.gradNorm]).toEqual([2, 0, 0]);
+    expect((await ourMoments(mine.outDir, 2)).steps).toBe(2);
+    expect(t2.adam_steps).toEqual([4]);
+    // TRL's lr for the round's two steps (linear over 4 updates, 2 warmup): 0.05 and 0.025.
+    const lrs = theirs.step_lrs.slice(2, 4);
+    expect(lrs).toEqual([0.05, 0.025]);
+    let stayed = 0;
+    let round1 = 0;
+    let moved = 0;
+    let predicted = 0;
+    for (const [modulePath, w] of one.modules) {
+      for (const [which, w1] of [
+        ["A", w.a.data],
+        ["B", w.b.data],
+      ] as const) {
+        const key = peftKey(modulePath, which);
+        const w2 = two.modules.get(modulePath) as LoraModuleWeights;
+        stayed = Math.max(stayed, maxAbsDiff(w1, which === "A" ? w2.a.data : w2.b.data));
+        const theirs1 = (t1.lora[key] as number[][]).flat();
+        const theirs2 = (t2.lora[key] as number[][]).flat();
+        round1 = Math.max(round1, maxAbsDiff(w1, theirs1));
+        moved = Math.max(moved, maxAbsDiff(theirs1, theirs2));
+        // AdamW steps 3 and 4 on a zero gradient, from TRL's own moments after round 1.
+        const m = (t1.exp_avg[key] as number[][]).flat();
+        const v = (t1.exp_avg_sq[key] as number[][]).flat();
+        const expected = theirs1.map((x, j) => {
+          let p = x;
+          let mj = m[j] as number;
+          let vj = v[j] as number;
+          lrs.forEach((lr, k) => {
+            const step = 3 + k;
+            mj *= 0.9;
+            vj *= 0.999;
+            p -= (lr * (mj / (1 - 0.9 ** step))) / (Math.sqrt(vj / (1 - 0.999 ** step)) + 1e-8);
+          });
+          return p;
+        });
+        predicted = Math.max(predicted, maxAbsDiff(expected, theirs2));
+      }
+    }
+    report("no signal:", { stayed, round1, moved, predicted });
+    expect(stayed).toBe(0);
+    expect(round1).toBeLessThan(1e-4);
+    expect(moved).toBeGreaterThan(1e-2);
+    expect(predicted).toBeLessThan(1e-9);
   });
 });

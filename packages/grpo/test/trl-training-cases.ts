@@ -118,8 +118,25 @@ export interface Completion {
   tokenIds: number[];
   finishReason: string;
 }
-/** A reward read from REWARDS by call order (runGrpo rewards group by group, round by round); records the completions. */
-export function recordingReward(rounds: Completion[][]): GroupRewardFunction {
+/**
+ * The first case for two rounds, the second without signal (every group's rewards equal, beta 0): runGrpo
+ * takes no optimizer step there, TRL steps on a zero gradient (README, "A round with no signal").
+ */
+export const NO_SIGNAL_CASE: TrainingCase = {
+  name: "a round with no signal (beta 0): no AdamW step here, TRL's step on a zero gradient moves the weights",
+  config: { ...CASES[0]?.config, steps: 2 },
+  trl: { ...CASES[0]?.trl },
+};
+export const NO_SIGNAL_REWARDS: number[][][] = [
+  REWARDS[0] as number[][],
+  [
+    [0.5, 0.5, 0.5, 0.5],
+    [1, 1, 1, 1],
+  ],
+];
+
+/** A reward read from `table` by call order (runGrpo rewards group by group, round by round); records the completions. */
+export function recordingReward(rounds: Completion[][], table: number[][][] = REWARDS): GroupRewardFunction {
   let calls = 0;
   return (_problem, completions) => {
     const round = Math.floor(calls / PROBLEMS.length);
@@ -128,7 +145,7 @@ export function recordingReward(rounds: Completion[][]): GroupRewardFunction {
     if (group === 0) rounds.push([]);
     for (const c of completions)
       rounds[round]?.push({ promptIds: c.promptIds, tokenIds: c.tokenIds, finishReason: c.finishReason });
-    const rewards = REWARDS[round]?.[group] as number[];
+    const rewards = table[round]?.[group] as number[];
     return { rewards, correct: rewards.map((r) => r > 0.5) };
   };
 }
