@@ -58,7 +58,7 @@ function pythonMissing(): string | undefined {
 }
 const missing = pythonMissing();
 const skipNote = missing
-  ? ` (skipped: ${missing}; set SSB_PYTHON to a python with torch, transformers, peft and trl)`
+  ? ` (skipped: ${missing}; set SSB_PYTHON to a python with torch, transformers, peft, trl and datasets)`
   : "";
 
 interface TrlRound {
