@@ -29,7 +29,7 @@ export interface GrpoStepMetrics {
   /** Groups whose rewards were all equal (zero advantage: no learning signal). */
   zeroAdvantageGroups: number;
   groups: number;
-  /** Mean KL(pi || base) per trained token (k3 estimator); null when not computed. */
+  /** Mean KL(pi || base) per trained token (k3 estimator, x the ratio with klBiasCorrection); null when not computed. */
   kl: number | null;
   /**
    * Share of the round's completion tokens (x iterations) whose ratio was clipped: TRL's clip_ratio/region_mean,
