@@ -31,6 +31,14 @@ describe("Llama 3.2's tokenizer", () => {
     expect(tokenizer.bosTokenId).toBe(128000);
   });
 
+  it("decodes spaces before punctuation as written: clean_up_tokenization_spaces is skipped for BPE, as in transformers 5", async () => {
+    // Llama 3's tokenizer_config.json sets clean_up_tokenization_spaces; transformers 5.17 ignores it for a BPE
+    // model. Before: "Hello, world. Don't?" (decode(encode(x)) !== x).
+    const tokenizer = await loadTokenizer(llama32Models);
+    const text = "Hello , world . Do n't ? a 's";
+    expect(tokenizer.decode(tokenizer.encode(text))).toBe(text);
+  });
+
   it("renders Llama 3.2-Instruct's template with the date it is given, and today's without one", async () => {
     const tokenizer = await loadTokenizer(llama32Models);
     const messages = [{ role: "user", content: "What is 2+3?" }];

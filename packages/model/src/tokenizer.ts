@@ -192,6 +192,15 @@ export function createTokenizer(
   const configObject = expectObject(tokenizerConfig, configFile);
   const settings = parseTokenizerSettings(configObject, configFile);
   if (options.chatTemplate !== undefined) settings.chatTemplate = options.chatTemplate;
+  // transformers 5 skips clean_up_tokenization_spaces for a BPE model (it was made for WordPiece and strips
+  // real spaces before punctuation: Llama 3's config sets it, and "Hello , world" decoded as "Hello, world"),
+  // unless the config insists with clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output.
+  const model = isJsonObject(tokenizerObject.model) ? tokenizerObject.model : {};
+  if (
+    model.type === "BPE" &&
+    configObject.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output !== true
+  )
+    settings.cleanUpTokenizationSpaces = false;
 
   let tokenizer: Tokenizer;
   try {
