@@ -6,6 +6,7 @@
 import { Template } from "@huggingface/jinja";
 import { refuseUnknownOptions } from "@ssb/cli-kit";
 import { describeValue, isJsonObject, ModelFileError } from "./json-fields.js";
+import { strftime } from "./template-date.js";
 
 export interface ChatMessage {
   /** "system", "user", "assistant" (or "tool"; templates decide what they accept). */
@@ -18,6 +19,11 @@ export interface RenderChatOptions {
   addGenerationPrompt?: boolean;
   /** Extra template variables (e.g. `enable_thinking`, `tools`), passed through unchanged. */
   variables?: Record<string, unknown>;
+  /**
+   * The time `strftime_now` reports to the template (default: now). Llama 3.1 / 3.2-Instruct write the day into
+   * their system turn; a job pins it (see `parseTemplateDate`) so that its prompts stay the same across days.
+   */
+  now?: Date;
 }
 
 /** The special-token strings transformers passes to every chat template. */
@@ -54,7 +60,9 @@ export function compileChatTemplate(
 ): ChatTemplate {
   let template: Template;
   try {
-    template = new Template(source);
+    // @huggingface/jinja declares its own strftime_now (today, in the machine's locale) before the caller's
+    // variables and refuses to redeclare it, so the template calls ours under another name.
+    template = new Template(source.replace(/\bstrftime_now\b/g, PINNED_STRFTIME));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ModelFileError(file, `chat_template does not parse (${reason})`);
@@ -73,6 +81,8 @@ export function compileChatTemplate(
           pad_token: tokens.padToken ?? "",
           unk_token: tokens.unkToken ?? "",
           additional_special_tokens: tokens.additionalSpecialTokens,
+          // Python's strftime in the C locale, as transformers' templates get it, at the pinned time.
+          [PINNED_STRFTIME]: (format: unknown) => strftime(options.now ?? new Date(), String(format)),
           ...options.variables,
         });
       } catch (error) {
@@ -83,9 +93,12 @@ export function compileChatTemplate(
   };
 }
 
+const PINNED_STRFTIME = "ssb_strftime_now";
+
 const RENDER_OPTIONS: readonly string[] = Object.keys({
   addGenerationPrompt: true,
   variables: true,
+  now: true,
 } satisfies Record<keyof RenderChatOptions, true>);
 
 /**
@@ -112,6 +125,12 @@ function checkRenderInput(messages: unknown, options: unknown, file: string): vo
     throw new ModelFileError(file, `renderChat: options must be an object, found ${describeValue(options)}`);
   }
   refuseUnknownOptions(options, RENDER_OPTIONS, "renderChat", (m) => new ModelFileError(file, m));
+  const now = options.now;
+  if (now !== undefined && !(now instanceof Date && Number.isFinite(now.getTime())))
+    throw new ModelFileError(
+      file,
+      `renderChat: options.now must be a valid Date, found ${describeValue(now)}`,
+    );
 }
 
 /** One-off render of a template string. */
