@@ -14,7 +14,7 @@ import {
   usageHint,
 } from "@ssb/cli-kit";
 import { type LogitDtype, LogitStoreError } from "@ssb/logit-store";
-import { ModelFileError } from "@ssb/model";
+import { ModelFileError, parseTemplateDate } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { EXECUTION_PROVIDERS, type ExecutionProviderName } from "./execution-provider.js";
 import { type GenerateProgress, Generator, type RefillPolicy } from "./generator.js";
@@ -46,6 +46,10 @@ Input / output:
   --system TEXT            system prompt placed before each question (default: the paper's math-tutor
                            prompt, the one ssb run, ssb-curate's student prompts and ssb-eval use)
   --no-system              no system turn before the questions
+  --template-date DAY      YYYY-MM-DD: the day a chat template that writes the date into its prompts
+                           (Llama 3.1/3.2-Instruct) renders; default: the day --out's settings record,
+                           else today (local), recorded at the first start, so a resume on another day
+                           renders the same prompts. Another day than the recorded one is refused
   --limit N                only the first N problems
   --capture-logits DIR     also store top-k raw logits of every sampled token (logit store)
   --capture-k K            entries per token (default 20; at most 65536 and the vocabulary size)
@@ -107,6 +111,8 @@ export interface CliOptions {
   progress: boolean;
   /** Sampling defaults from the model's generation_config.json (flags override). */
   generationConfig: boolean;
+  /** --template-date: the day a date-reading chat template renders (runRollouts' templateDate). */
+  templateDate?: string;
 }
 
 /** Bounds of a numeric flag; `above` excludes the lower bound itself; `why` says where `max` comes from. */
@@ -255,6 +261,15 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
   if (threads !== undefined) options.threads = threads;
   const inter = num("inter-op-threads", v["inter-op-threads"], true, threadRange);
   if (inter !== undefined) options.interOpThreads = inter;
+  const day = v["template-date"];
+  if (day !== undefined) {
+    try {
+      parseTemplateDate(day, "--template-date");
+    } catch (e) {
+      throw new CliUsageError(e instanceof Error ? e.message : String(e));
+    }
+    options.templateDate = day;
+  }
   return options;
 }
 
@@ -288,6 +303,7 @@ const OPTIONS = {
   "inter-op-threads": { type: "string" },
   "no-progress": { type: "boolean" },
   "generation-config": { type: "boolean" },
+  "template-date": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -427,6 +443,7 @@ export async function runCli(
         signal: stop.signal,
         warn: (m) => io.err.write(`${program}: ${m}\n`),
         ...(capture ? { capture } : {}),
+        ...(options.templateDate !== undefined ? { templateDate: options.templateDate } : {}),
       });
     } else {
       const job: Parameters<typeof runRollouts>[0] = {
@@ -443,6 +460,7 @@ export async function runCli(
       };
       if (options.refill !== undefined) job.refill = options.refill;
       if (capture) job.capture = capture;
+      if (options.templateDate !== undefined) job.templateDate = options.templateDate;
       summary = await runRollouts(job);
     }
     bar?.finish();

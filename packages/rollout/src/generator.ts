@@ -20,6 +20,7 @@ import {
   loadTokenizer,
   type ModelConfig,
   type ModelTokenizer,
+  templateReadsDate,
 } from "@ssb/model";
 import {
   type DecoderOptions,
@@ -51,6 +52,13 @@ export interface PromptInput {
   id: string;
   /** Chat messages, rendered with the model's chat template (generation prompt appended). */
   messages?: ChatMessage[];
+  /**
+   * The time the chat template's `strftime_now` reports when `messages` are rendered (default: now). Llama
+   * 3.1 / 3.2-Instruct write the day into their system turn, so a job pins one (its `templateDate`, through
+   * @ssb/model's parseTemplateDate) to render the same prompts on every day it runs. No effect on token ids or
+   * on templates that do not read the clock (`templateReadsDate`).
+   */
+  now?: Date;
   /** Or the prompt's token ids, used as they are. */
   tokenIds?: number[];
   /** Samples 0..n-1 (default: GenerateOptions.n, else 1). */
@@ -348,7 +356,18 @@ export class Generator {
       throw new RolloutError(
         `prompt "${input.id}": chat messages need a tokenizer.json in ${modelFolder(this.session.file)}`,
       );
-    return this.tokenizer.encodeChat(input.messages, { addGenerationPrompt: true });
+    return this.tokenizer.encodeChat(input.messages, {
+      addGenerationPrompt: true,
+      ...(input.now !== undefined ? { now: input.now } : {}),
+    });
+  }
+
+  /**
+   * Whether the model's chat template reads the clock (calls `strftime_now`, as Llama 3.1 / 3.2-Instruct do):
+   * its prompts then depend on the day they are rendered, and a job pins one (`templateDate`).
+   */
+  get templateReadsDate(): boolean {
+    return templateReadsDate(this.tokenizer?.chatTemplate?.source);
   }
 
   /**

@@ -107,4 +107,5 @@ export {
   readTeacherPromptsFile,
   type TeacherPromptLine,
 } from "./teacher-prompts-file.js";
+export { type JobTemplateDate, jobTemplateDate } from "./template-date.js";
 export { type BatchTop, rowTop, TopKSelector } from "./top-k-selector.js";

@@ -33,6 +33,7 @@ import type { ProblemPrompt } from "./problems-file.js";
 import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal, type RolloutRecord, type StoredPairs } from "./rollout-journal.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
+import { jobTemplateDate } from "./template-date.js";
 import { refuseUnknownKeys } from "./unknown-keys.js";
 
 export interface LogitCaptureJob {
@@ -63,6 +64,13 @@ export interface RolloutJobOptions {
   signal?: AbortSignal;
   /** Told what resuming repaired in the output (a torn last line dropped), naming file and line (default: console.warn). */
   warn?: (message: string) => void;
+  /**
+   * The day ("YYYY-MM-DD") a chat template that reads the date (Llama 3.1 / 3.2-Instruct's `strftime_now`)
+   * writes into the prompts. Default: the day the output's settings record, else today (local), recorded at
+   * the job's first start, so a resume on another day renders the same prompts. Another day than the
+   * recorded one is refused. Recorded too for templates that do not read the date, where it changes nothing.
+   */
+  templateDate?: string;
 }
 
 /** Every key of RolloutJobOptions and of its `capture`, for runRollouts' check (kept in step by `satisfies`). */
@@ -79,6 +87,7 @@ const ROLLOUT_JOB_KEYS = Object.keys({
   onProgress: true,
   signal: true,
   warn: true,
+  templateDate: true,
 } satisfies Record<keyof RolloutJobOptions, true>);
 export const CAPTURE_JOB_KEYS = Object.keys({
   dir: true,
@@ -132,10 +141,12 @@ function planWork(
   problems: readonly ProblemPrompt[],
   n: number,
   done: (problemId: string, sampleIndex: number) => boolean,
+  now: Date | undefined,
 ): Work[] {
   return problems.map((problem) => {
     const input: PromptInput = { id: problem.id };
     if (problem.messages) input.messages = problem.messages;
+    if (now !== undefined) input.now = now;
     const ids = problem.promptIds ?? gen.encodePrompt(input);
     const missing: number[] = [];
     for (let i = 0; i < n; i++) if (!done(problem.id, i)) missing.push(i);
@@ -192,8 +203,11 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     options.problems.map((p, i) => ({ id: p.id, at: `problems[${i}]` })),
     "problem id",
   );
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  // The day the template writes into the prompts: the output's recorded one on a resume.
+  const day = jobTemplateDate(options.outFile, options.templateDate, gen.templateReadsDate, warn);
   // Encoded before the output is opened: a problem the model cannot take fails without leaving files.
-  const encoded = planWork(gen, options.problems, n, () => false);
+  const encoded = planWork(gen, options.problems, n, () => false, day.now);
   checkContext(encoded, gen.maxContext);
   const journal = openRolloutJournal(
     options.outFile,
@@ -204,19 +218,21 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       n,
       sampling: wantedSampling,
       capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
+      // Only when there is one: the settings of a job whose template does not read the date stay as they were.
+      ...(day.templateDate !== undefined ? { templateDate: day.templateDate } : {}),
     },
-    // Outputs written before the model fingerprint (or the provider) was stored lack it; it is added on their
-    // next run (their records' provider is then listed as "unknown": it was not recorded).
+    // Outputs written before the model fingerprint (or the provider, or the template's day) was stored lack
+    // it; it is added on their next run (their records' provider is then listed as "unknown": it was not
+    // recorded).
     {
       mayChange: ["n"],
-      addedLater: ["modelFingerprint", "executionProvider"],
+      addedLater: ["modelFingerprint", "executionProvider", "templateDate"],
       history: EXECUTION_PROVIDER_HISTORY,
       checkStored: (stored) => refuseSamplesPastN(options.outFile, stored, n),
       ...RESUME_EQUIVALENCE,
       ...(options.warn ? { warn: options.warn } : {}),
     },
   );
-  const warn = options.warn ?? ((m: string) => console.warn(m));
   noteOtherProblems(journal, options.problems, warn);
   const { sampling, modelId } = resumedSettings(journal, wantedSampling, gen.modelId, warn);
   let writer: LogitStoreWriter | null = null;

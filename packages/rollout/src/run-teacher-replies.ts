@@ -33,6 +33,7 @@ import {
   type TeacherSamplingInput,
 } from "./teacher-generator.js";
 import type { TeacherPromptLine } from "./teacher-prompts-file.js";
+import { jobTemplateDate } from "./template-date.js";
 import { refuseUnknownKeys } from "./unknown-keys.js";
 
 export interface TeacherRepliesJobOptions {
@@ -49,6 +50,11 @@ export interface TeacherRepliesJobOptions {
   signal?: AbortSignal;
   /** Told what resuming repaired in the output (a torn last line dropped), naming file and line (default: console.warn). */
   warn?: (message: string) => void;
+  /**
+   * The day ("YYYY-MM-DD") a chat template that reads the date writes into the prompts (as runRollouts'
+   * templateDate): default the output's recorded day, else today (local), recorded at the first start.
+   */
+  templateDate?: string;
 }
 
 /** Every key of TeacherRepliesJobOptions, for runTeacherReplies' check (kept in step by the `satisfies`). */
@@ -63,6 +69,7 @@ const TEACHER_JOB_KEYS = Object.keys({
   onProgress: true,
   signal: true,
   warn: true,
+  templateDate: true,
 } satisfies Record<keyof TeacherRepliesJobOptions, true>);
 
 /** One line of the replies JSONL. */
@@ -175,8 +182,15 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
   const messagesHashes = new Map<string, string>();
   // Prompts too long for the model's context get an empty reply and no logits (createTeacherGenerator).
   const tooLong = new Set<string>();
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  // The day the template writes into the prompts: the output's recorded one on a resume.
+  const day = jobTemplateDate(options.outFile, options.templateDate, gen.templateReadsDate, warn);
   for (const p of options.prompts) {
-    const ids = gen.encodePrompt({ id: p.problemId, messages: p.messages });
+    const ids = gen.encodePrompt({
+      id: p.problemId,
+      messages: p.messages,
+      ...(day.now !== undefined ? { now: day.now } : {}),
+    });
     hashes.set(p.problemId, promptFingerprint(ids));
     promptIds.set(p.problemId, ids);
     messagesHashes.set(p.problemId, messagesHash(p.messages));
@@ -191,16 +205,18 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
       executionProvider: gen.session.executionProvider,
       sampling: wantedCommon,
       capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
+      // Only when there is one: the settings of a job whose template does not read the date stay as they were.
+      ...(day.templateDate !== undefined ? { templateDate: day.templateDate } : {}),
     },
-    // Outputs written before the provider was stored lack it; it is added on their next run.
+    // Outputs written before the provider (or the template's day) was stored lack it; it is added on their
+    // next run.
     {
-      addedLater: ["executionProvider"],
+      addedLater: ["executionProvider", "templateDate"],
       history: EXECUTION_PROVIDER_HISTORY,
       ...RESUME_EQUIVALENCE,
       ...(options.warn ? { warn: options.warn } : {}),
     },
   );
-  const warn = options.warn ?? ((m: string) => console.warn(m));
   noteOtherProblems(
     journal,
     options.prompts.map((p) => ({ id: p.problemId })),

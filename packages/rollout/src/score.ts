@@ -14,6 +14,11 @@ export interface ScoreRequest {
   id: string;
   messages?: ChatMessage[];
   promptIds?: number[];
+  /**
+   * The time the chat template's `strftime_now` reports when `messages` are rendered (default: now); a job
+   * scoring replies sampled under a pinned day (templateDate) passes that day (see PromptInput.now).
+   */
+  now?: Date;
   /** The continuation to score, e.g. a reply including its end-of-turn token. */
   continuation: number[];
 }
@@ -71,7 +76,12 @@ export async function scoreContinuations(
     const prompts = batch.map((r) => {
       if (r.continuation.length === 0) throw new RolloutError(`score "${r.id}": empty continuation`);
       const ids =
-        r.promptIds ?? generator.encodePrompt({ id: r.id, ...(r.messages ? { messages: r.messages } : {}) });
+        r.promptIds ??
+        generator.encodePrompt({
+          id: r.id,
+          ...(r.messages ? { messages: r.messages } : {}),
+          ...(r.now !== undefined ? { now: r.now } : {}),
+        });
       // The first continuation token is predicted from the prompt's last position.
       if (ids.length === 0) throw new RolloutError(`score "${r.id}": empty prompt`);
       return ids;

@@ -7,7 +7,7 @@
  * not depend on curation; a type test checks the two stay assignable.
  */
 import type { LogitStoreWriter } from "@ssb/logit-store";
-import type { ChatMessage } from "@ssb/model";
+import { type ChatMessage, parseTemplateDate } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { modelFingerprint } from "./fingerprints.js";
 import type { GenerateOptions, Generator, PromptInput } from "./generator.js";
@@ -74,10 +74,20 @@ export interface CreateTeacherGeneratorOptions {
   /** Passed to the generator: progress of each generate() call, and a signal that stops it. */
   onProgress?: GenerateOptions["onProgress"];
   signal?: AbortSignal;
+  /**
+   * The day ("YYYY-MM-DD") a chat template that reads the date (Llama 3.1 / 3.2-Instruct) writes into the
+   * prompts of requests without `promptIds`. Default: the day each generate() call renders them, so a caller
+   * whose run spans days pins one (recorded with its run, as ssb-rollout's templateDate).
+   */
+  templateDate?: string;
 }
 
 export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): TeacherGeneratorAdapter {
   const keyOf = options.logitKey ?? ((id: string) => id);
+  const now =
+    options.templateDate !== undefined
+      ? parseTemplateDate(options.templateDate, "createTeacherGenerator templateDate")
+      : undefined;
   return {
     identity: teacherIdentity(options),
     async commit() {
@@ -94,7 +104,9 @@ export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): 
       const generator = options.generator;
       const prompts: PromptInput[] = [];
       for (const r of requests) {
-        const ids = r.promptIds ?? generator.encodePrompt({ id: r.id, messages: r.messages });
+        const ids =
+          r.promptIds ??
+          generator.encodePrompt({ id: r.id, messages: r.messages, ...(now !== undefined ? { now } : {}) });
         if (ids.length + 1 > generator.maxContext) {
           yield { id: r.id, text: "", tokenIds: [], finishReason: "length" };
           continue;

@@ -1,0 +1,74 @@
+/**
+ * The day a job's chat template writes into its prompts. Llama 3.1 / 3.2-Instruct render today's date into
+ * their system turn (`strftime_now("%d %b %Y")`, local time), so a job resumed after local midnight would
+ * render other prompts than the ones its records were sampled from (and refuse them as "another prompt").
+ * A job pins the day at its first start in its settings file (`templateDate`, "YYYY-MM-DD") and renders
+ * every prompt with it; a resume uses the recorded day, whatever today is.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parseTemplateDate, templateDateString } from "@ssb/model";
+import { RolloutError } from "./errors.js";
+
+/** The settings file beside a job's output, as rollout-journal names it. */
+const settingsFileOf = (outFile: string): string => `${outFile}.settings.json`;
+
+/**
+ * The `templateDate` an output's settings file records, or undefined (no file yet, a file of a job that
+ * pinned no day, or one the journal will refuse when it opens it: it names the problem then).
+ */
+function storedTemplateDate(settingsFile: string): { exists: boolean; date: string | undefined } {
+  if (!existsSync(settingsFile)) return { exists: false, date: undefined };
+  try {
+    const found: unknown = JSON.parse(readFileSync(settingsFile, "utf8"));
+    if (typeof found !== "object" || found === null || Array.isArray(found))
+      return { exists: true, date: undefined };
+    const date = (found as Record<string, unknown>).templateDate;
+    return { exists: true, date: typeof date === "string" ? date : undefined };
+  } catch {
+    return { exists: true, date: undefined };
+  }
+}
+
+export interface JobTemplateDate {
+  /** The day to record in the settings (`templateDate`), or undefined: nothing recorded. */
+  templateDate: string | undefined;
+  /** What the template's `strftime_now` reports (local noon of that day), or undefined: not pinned. */
+  now: Date | undefined;
+}
+
+/**
+ * The day the job writing `outFile` renders its prompts with: `given` (templateDate / --template-date), else
+ * the day its settings file records, else today (local) when the template reads the date, else none (the
+ * settings of other templates' jobs stay as they were). `given` other than the recorded day is refused,
+ * naming both and how to go on. An output written before days were pinned, with a template that reads
+ * the date, gets today's, said through `warn`. Reads only; the journal records the day it is given.
+ */
+export function jobTemplateDate(
+  outFile: string,
+  given: string | undefined,
+  readsDate: boolean,
+  warn: (message: string) => void,
+): JobTemplateDate {
+  if (given !== undefined) parseTemplateDate(given, "templateDate (--template-date)");
+  const settingsFile = settingsFileOf(outFile);
+  const stored = storedTemplateDate(settingsFile);
+  if (given !== undefined && stored.date !== undefined && stored.date !== given) {
+    throw new RolloutError(
+      `${outFile}: its prompts were rendered with the chat template's date ${stored.date} (templateDate in ${settingsFile}), not ${given}; to resume, give --template-date ${stored.date} or leave it out (templateDate in code), or use a new --out for prompts of another day (nothing was changed)`,
+    );
+  }
+  if (given !== undefined && !readsDate && stored.date === undefined)
+    warn(
+      `note: the model's chat template does not read the date, so templateDate ${given} changes no prompt; it is recorded in ${settingsFile} all the same`,
+    );
+  let day = given ?? stored.date;
+  if (day === undefined && readsDate) {
+    day = templateDateString();
+    if (stored.exists)
+      warn(
+        `note: ${settingsFile} records no template date (written before jobs pinned one), and the model's chat template writes today's date into each prompt; this run pins ${day} and records it. If the output was started on another day its prompts differ and the resume is refused: give --template-date with that day (YYYY-MM-DD)`,
+      );
+  }
+  if (day === undefined) return { templateDate: undefined, now: undefined };
+  return { templateDate: day, now: parseTemplateDate(day, `${settingsFile}: templateDate`) };
+}
