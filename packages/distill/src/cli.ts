@@ -8,11 +8,12 @@
 import { readFile } from "node:fs/promises";
 import { checkPath, printVersion } from "@ssb/cli-kit";
 import { parseJsonObjectFile } from "@ssb/durable-files";
+import { parseTemplateDate } from "@ssb/model";
 import { backendFlag, parseFlags, reportCliError, UsageError } from "./cli-flags.js";
 import { setConfigPath } from "./config-override.js";
 import { runTraining } from "./run-training.js";
 import { stopOnSignals } from "./stop-signals.js";
-import { DEFAULT_TRAIN_CONFIG, resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
+import { resolveTrainConfig, type TrainConfigInput, trainSettingNames } from "./train-config.js";
 
 const USAGE = `Usage: ssb-distill train --model DIR --pairs FILE --out DIR [options]
 
@@ -23,6 +24,9 @@ const USAGE = `Usage: ssb-distill train --model DIR --pairs FILE --out DIR [opti
   --config FILE        JSON training config (fields of TrainConfig; defaults = the paper's)
   --mode kd|sft        overrides config.mode
   --prompt-mode chat|raw
+  --template-date YYYY-MM-DD
+                       the day a chat template that writes today's date (Llama 3.1/3.2-Instruct) renders;
+                       default: today at the run's first start, recorded for its resumes (config.templateDate)
   --set KEY=VALUE      override one config field, dotted, value as JSON (e.g. --set optimizer.lr=1e-3)
   --resume             continue from the newest checkpoint in --out
   --backend NAME       auto (default: tfjs-node-gpu, tfjs-node, wasm, cpu) | tfjs-node-gpu | tfjs-node | wasm | cpu
@@ -48,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       config: { type: "string" },
       mode: { type: "string" },
       "prompt-mode": { type: "string" },
+      "template-date": { type: "string" },
       set: { type: "string", multiple: true },
       resume: { type: "boolean", default: false },
       backend: { type: "string", default: "auto" },
@@ -55,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: "boolean", default: false },
     },
     // `--epochs 3` is pointed to `--set epochs=VALUE`.
-    Object.keys(DEFAULT_TRAIN_CONFIG),
+    trainSettingNames(),
   );
   if (values.help) {
     process.stdout.write(USAGE);
@@ -80,6 +85,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (values.mode) input.mode = values.mode;
   if (values["prompt-mode"]) input.promptMode = values["prompt-mode"];
+  if (values["template-date"] !== undefined) {
+    try {
+      parseTemplateDate(values["template-date"], "--template-date");
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    input.templateDate = values["template-date"];
+  }
   for (const assignment of values.set ?? []) {
     const eq = assignment.indexOf("=");
     if (eq < 1) throw new UsageError(`--set ${assignment}: expected KEY=VALUE`);

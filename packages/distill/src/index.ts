@@ -103,6 +103,7 @@ export {
   loadSftExamples,
   type PairRecord,
   type PromptMode,
+  type PromptTokenOptions,
   parsePair,
   readJsonl,
   type SftRecord,
@@ -112,7 +113,7 @@ export { createProgress, type Progress } from "./progress.js";
 export { qwen2Config, randomWeights } from "./random-weights.js";
 export { type Reduction, rowWeights } from "./reduction.js";
 export { createRng, type Rng, seedFrom, shuffled } from "./rng.js";
-export { type RunTrainingOptions, runTraining } from "./run-training.js";
+export { type RunTrainingOptions, runPromptSettings, runTraining } from "./run-training.js";
 export { saveFullModel, saveLoraAdapter } from "./save-model.js";
 export { learningRate, type ScheduleKind, type ScheduleOptions, warmupStepsFor } from "./schedule.js";
 export { settingDifferences } from "./setting-differences.js";
@@ -128,6 +129,7 @@ export {
   type TopkRowsInput,
   teacherTargets,
 } from "./teacher-targets.js";
+export { chooseTemplateDate, type TemplateDateChoice, type TemplateDateInputs } from "./template-date.js";
 export {
   checkpointDirName,
   latestCheckpoint,
@@ -145,6 +147,7 @@ export {
   resolveTrainConfig,
   type TrainConfig,
   type TrainConfigInput,
+  trainSettingNames,
 } from "./train-config.js";
 export { type StepGradients, stepGradients, stepRowWeights } from "./train-step.js";
 export { NonFiniteLossError, type TrainOptions, type TrainResult, train } from "./trainer.js";

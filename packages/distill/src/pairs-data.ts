@@ -134,19 +134,44 @@ export function parsePair(record: Record<string, unknown>, file: string, line: n
   };
 }
 
-/** The student prompt's token ids for a pair. */
+/** How prompts are tokenised (see studentPromptIds). */
+export interface PromptTokenOptions {
+  /**
+   * The time the chat template's `strftime_now` reports (a run's pinned templateDate, see template-date.ts):
+   * Llama 3.1/3.2-Instruct write it into the system turn. Unset: the clock.
+   */
+  now?: Date;
+  /**
+   * Add the tokenizer's special tokens (Llama: `<|begin_of_text|>`; Qwen: none) to text that is not a rendered
+   * chat template: raw prompts and `{text}` records, as transformers' tokenizer(text) and the reference
+   * code's collator do. Default true; false only keeps a run begun before this was done (see run-training.ts).
+   */
+  addSpecialTokens?: boolean;
+}
+
+/**
+ * The student prompt's token ids for a pair. `chat`: the template's rendering, which carries its own BOS
+ * (nothing is added to it, so it is not doubled); `raw`: `system + " " + user` with the special tokens.
+ */
 export function studentPromptIds(
   messages: readonly ChatMessage[],
   tokenizer: ModelTokenizer,
   mode: PromptMode,
+  options: PromptTokenOptions = {},
 ): number[] {
-  if (mode === "chat") return tokenizer.encodeChat(messages, { addGenerationPrompt: true });
+  if (mode === "chat")
+    return tokenizer.encodeChat(messages, {
+      addGenerationPrompt: true,
+      ...(options.now ? { now: options.now } : {}),
+    });
   const system = messages.find((m) => m.role === "system")?.content;
   const user = messages
     .filter((m) => m.role === "user")
     .map((m) => m.content)
     .join("\n");
-  return tokenizer.encode(system === undefined ? user : `${system} ${user}`);
+  return tokenizer.encode(system === undefined ? user : `${system} ${user}`, {
+    addSpecialTokens: options.addSpecialTokens ?? true,
+  });
 }
 
 function teacherRowsFor(
@@ -191,7 +216,7 @@ function teacherRowsFor(
   };
 }
 
-export interface LoadPairsOptions {
+export interface LoadPairsOptions extends PromptTokenOptions {
   tokenizer: ModelTokenizer;
   promptMode?: PromptMode;
   /** The logit store (KD). Without it, examples carry no teacher rows (SFT on the teacher's replies). */
@@ -211,7 +236,7 @@ export async function loadPairExamples(file: string, options: LoadPairsOptions):
     const { vocabSize } = options;
     checkVocab(pair.responseTokenIds, vocabSize, { file, line, field: "responseTokenIds", role: "target" });
     const teacher = options.store ? teacherRowsFor(pair, options.store, file, line, vocabSize) : null;
-    const prompt = studentPromptIds(pair.studentMessages, options.tokenizer, mode);
+    const prompt = studentPromptIds(pair.studentMessages, options.tokenizer, mode, options);
     checkVocab(prompt, vocabSize, { file, line, field: "studentMessages", role: "prompt" });
     examples.push(exampleFromPromptAndReply(pair.problemId, prompt, pair.responseTokenIds, teacher));
   }
@@ -221,13 +246,15 @@ export async function loadPairExamples(file: string, options: LoadPairsOptions):
 
 /**
  * SFT examples: pair records (CE on the reply), `{text}` (CE on every token after the first), or
- * `{promptTokenIds, responseTokenIds}`. With `vocabSize`, every id must be below it.
+ * `{promptTokenIds, responseTokenIds}`. With `vocabSize`, every id must be below it. `{text}` is tokenised
+ * with the special tokens (Llama's BOS first, as transformers' tokenizer(text)); see PromptTokenOptions.
  */
 export async function loadSftExamples(
   file: string,
   tokenizer: ModelTokenizer | null,
   promptMode: PromptMode = "chat",
   vocabSize?: number,
+  tokenOptions: PromptTokenOptions = {},
 ): Promise<TrainingExample[]> {
   const examples: TrainingExample[] = [];
   const seen = new Map<string, number>();
@@ -237,13 +264,13 @@ export async function loadSftExamples(
       if (!tokenizer) throw new Error(`${file}:${line}: chat records need a tokenizer`);
       const pair = parsePair(record, file, line);
       checkUniquePair(pair, seen, file, line);
-      const prompt = studentPromptIds(pair.studentMessages, tokenizer, promptMode);
+      const prompt = studentPromptIds(pair.studentMessages, tokenizer, promptMode, tokenOptions);
       checkVocab(prompt, vocabSize, { file, line, field: "studentMessages", role: "prompt" });
       checkVocab(pair.responseTokenIds, vocabSize, { file, line, field: "responseTokenIds", role: "target" });
       examples.push(exampleFromPromptAndReply(pair.problemId, prompt, pair.responseTokenIds, null));
     } else if (typeof record.text === "string") {
       if (!tokenizer) throw new Error(`${file}:${line}: text records need a tokenizer`);
-      const ids = tokenizer.encode(record.text);
+      const ids = tokenizer.encode(record.text, { addSpecialTokens: tokenOptions.addSpecialTokens ?? true });
       if (ids.length < 2) fail(file, line, "text", "must encode to at least 2 tokens");
       checkVocab(ids, vocabSize, { file, line, field: "text", role: "prompt and target" });
       examples.push(exampleFromPromptAndReply(id, ids.slice(0, 1), ids.slice(1), null));

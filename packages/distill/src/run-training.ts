@@ -8,12 +8,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { copyFile } from "node:fs/promises";
 import path from "node:path";
 import { openLogitStore } from "@ssb/logit-store";
-import { checkpointFingerprint, loadCheckpoint } from "@ssb/model";
+import { checkpointFingerprint, loadCheckpoint, type ModelTokenizer, templateReadsDate } from "@ssb/model";
 import { type BackendPreference, selectBackend } from "./backend.js";
 import { checkLoraRank, loraConfigFrom } from "./lora.js";
 import { type DecoderModel, disposeDecoder, loadDecoder } from "./model.js";
 import { claimRunFolder, TRAIN_FOLDER_LOCK } from "./output-folder.js";
-import { loadPairExamples, loadSftExamples } from "./pairs-data.js";
+import { loadPairExamples, loadSftExamples, type PromptTokenOptions } from "./pairs-data.js";
+import { chooseTemplateDate } from "./template-date.js";
+import type { TrainerState } from "./train-checkpoint.js";
 import type { TrainConfig } from "./train-config.js";
 import { checkRunFolder, type TrainOptions, type TrainResult, trainInClaimedFolder } from "./trainer.js";
 import type { TrainingExample } from "./training-example.js";
@@ -78,22 +80,92 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRes
     } catch {
       inputs = null;
     }
-    await checkRunFolder(options.outDir, options.resume ?? false, options.config, null, inputs ?? undefined);
-    return await trainClaimed(options, inputs);
+    const existing = await checkRunFolder(
+      options.outDir,
+      options.resume ?? false,
+      options.config,
+      null,
+      inputs ?? undefined,
+    );
+    return await trainClaimed(options, inputs, existing);
   } finally {
     release();
   }
 }
 
+/**
+ * How this run tokenises its prompts: the day its chat template renders (pinned in the config, see
+ * template-date.ts) and whether raw prompts and `{text}` records get the tokenizer's special tokens (BOS).
+ * Those had none before; where that changes the ids (Llama), `inputs.textTokens` records which way a run
+ * tokenises ("special" or "plain"), and a resume of a checkpoint saved before it was recorded keeps "plain", with
+ * a note, rather than training its remaining steps on other ids than its first ones.
+ */
+export function runPromptSettings(
+  config: TrainConfig,
+  tokenizer: ModelTokenizer | null,
+  resumed: { dir: string; state: TrainerState } | null,
+  where: string,
+  today?: Date,
+): {
+  config: TrainConfig;
+  tokens: PromptTokenOptions;
+  textTokens: "special" | "plain" | null;
+  notes: string[];
+} {
+  const notes: string[] = [];
+  const date = chooseTemplateDate({
+    given: config.templateDate,
+    readsDate: config.promptMode === "chat" && templateReadsDate(tokenizer?.chatTemplate?.source),
+    resumed: resumed ? { dir: resumed.dir, templateDate: resumed.state.config.templateDate } : null,
+    where: `${where}: field "templateDate"`,
+    ...(today ? { today } : {}),
+  });
+  if (date.note !== null) notes.push(date.note);
+  const sample = "a";
+  const addsTokens =
+    tokenizer !== null &&
+    (config.promptMode === "raw" || config.mode === "sft") &&
+    tokenizer.encode(sample, { addSpecialTokens: true }).join() !== tokenizer.encode(sample).join();
+  let textTokens: "special" | "plain" | null = null;
+  if (addsTokens) {
+    const recorded = resumed?.state.inputs?.textTokens;
+    textTokens = recorded === "plain" || recorded === "special" ? recorded : resumed ? "plain" : "special";
+    if (resumed && recorded === undefined)
+      notes.push(
+        `note: ${resumed.dir} was saved before raw prompts and {text} records began with the tokenizer's special tokens (BOS); this resume keeps the run's tokenization without them (a new run adds them)`,
+      );
+  }
+  return {
+    config: date.templateDate === undefined ? config : { ...config, templateDate: date.templateDate },
+    tokens: {
+      ...(date.now ? { now: date.now } : {}),
+      ...(textTokens === "plain" ? { addSpecialTokens: false } : {}),
+    },
+    textTokens,
+    notes,
+  };
+}
+
 async function trainClaimed(
   options: RunTrainingOptions,
-  inputs: Record<string, string> | null,
+  runInputs: Record<string, string> | null,
+  existing: { dir: string; state: TrainerState } | null,
 ): Promise<TrainResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const { config } = options;
   const { provider } = await selectBackend(options.backend ?? "auto", log);
   const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
   const tokenizer = checkpoint.tokenizer;
+  const prompts = runPromptSettings(
+    options.config,
+    tokenizer,
+    existing,
+    options.configSource ?? "train config",
+  );
+  for (const note of prompts.notes) log(`[distill] ${note}`);
+  const { config } = prompts;
+  let inputs = runInputs;
+  if (prompts.textTokens !== null)
+    inputs = { ...(runInputs ?? trainingInputs(options)), textTokens: prompts.textTokens };
   // Every token id of the data is checked against this before training: see pairs-data.ts.
   const { vocabSize } = checkpoint.config;
   let examples: TrainingExample[];
@@ -132,10 +204,17 @@ async function trainClaimed(
         promptMode: config.promptMode,
         store,
         vocabSize,
+        ...prompts.tokens,
       });
       store.close();
     } else {
-      examples = await loadSftExamples(options.dataFile, tokenizer, config.promptMode, vocabSize);
+      examples = await loadSftExamples(
+        options.dataFile,
+        tokenizer,
+        config.promptMode,
+        vocabSize,
+        prompts.tokens,
+      );
     }
     model = await loadDecoder(
       checkpoint.config,

@@ -4,7 +4,7 @@
  * transformers' TrainingArguments defaults where it does not (dropout 0, linear decay, no warmup, grad clip
  * 1.0). Partial JSON configs are merged over these defaults and checked field by field.
  */
-import { PROJECTION_MODULES } from "@ssb/model";
+import { PROJECTION_MODULES, parseTemplateDate } from "@ssb/model";
 import type { AdamWOptions } from "./adamw.js";
 import type { Divergence } from "./kd-loss.js";
 import type { LoraSettings } from "./lora.js";
@@ -64,10 +64,21 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** How many step checkpoints to keep (older ones are deleted). */
   keepCheckpoints: number;
+  /**
+   * The day ("YYYY-MM-DD") a chat template that writes today's date (Llama 3.1/3.2-Instruct) renders. Unset: a
+   * run pins today at its first start and records it here; a resume keeps the recorded day. Never recorded for
+   * a template that reads no date (Qwen). See template-date.ts.
+   */
+  templateDate?: string;
 }
 
 /** The largest seed accepted: the largest integer a JSON number or a JS number holds exactly. */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+/** Every top-level setting's name, the optional ones included (for `--set` hints). */
+export function trainSettingNames(): string[] {
+  return [...Object.keys(DEFAULT_TRAIN_CONFIG), ...OPTIONAL_FIELDS];
+}
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   mode: "kd",
@@ -122,9 +133,21 @@ const ENUMS: Record<string, readonly string[]> = {
   "optimizer.schedule": ["linear", "cosine", "constant"],
 };
 
+/** Fields with no default (absent unless given): checked on their own. */
+const OPTIONAL_FIELDS = ["templateDate"];
+
 function checkFields(value: object, defaults: object, where: string, prefix: string): void {
   for (const [key, v] of Object.entries(value)) {
     const field = prefix + key;
+    if (prefix === "" && key === "templateDate") {
+      if (v === undefined) continue;
+      if (typeof v !== "string")
+        throw new Error(
+          `${where}: field "templateDate" must be a date as "YYYY-MM-DD", found ${JSON.stringify(v)}`,
+        );
+      parseTemplateDate(v, `${where}: field "templateDate"`);
+      continue;
+    }
     // Own properties only: "constructor" or "toString" are inherited by every object, not settings fields.
     if (!Object.hasOwn(defaults, key)) throw new Error(`${where}: unknown field "${field}"`);
     const d = (defaults as Record<string, unknown>)[key];

@@ -120,7 +120,14 @@ function resumeMismatch(
   totalSteps: number | null,
   inputs: Record<string, string> | undefined,
 ): string | null {
-  const diffs = settingDifferences(trajectorySettings(state.config), trajectorySettings(config));
+  // templateDate is compared only when both have one: a checkpoint saved before it was recorded has none, and
+  // runTraining's early check runs before the day is pinned (see template-date.ts).
+  const both = state.config.templateDate !== undefined && config.templateDate !== undefined;
+  const withoutDate = ({ templateDate: _d, ...rest }: TrainConfig): TrainConfig => rest;
+  const diffs = settingDifferences(
+    trajectorySettings(both ? state.config : withoutDate(state.config)),
+    trajectorySettings(both ? config : withoutDate(config)),
+  );
   if (totalSteps !== null && state.totalSteps !== totalSteps)
     diffs.push(`steps in the schedule (maxSteps, or the data): ${state.totalSteps} -> ${totalSteps}`);
   for (const [key, value] of Object.entries(inputs ?? {})) {
