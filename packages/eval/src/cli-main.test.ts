@@ -424,6 +424,10 @@ describe("ssb-eval CLI", () => {
         '--user-template: expected a text containing {{question}}, found "Solve it"',
       ],
       [
+        [...run, "--template-date", "2024-02-30"],
+        '--template-date: expected a date as YYYY-MM-DD (e.g. 2024-07-26), found "2024-02-30"',
+      ],
+      [
         [...run.slice(0, 2), "--benchmarks", "svamp", "--out", out],
         '--benchmarks: unknown benchmark "svamp" (built-in: gsm8k, math500, aime24; another JSONL file needs a spec given with --benchmark-config FILE)',
       ],

@@ -37,6 +37,7 @@ import {
 import { type ModelIdentity, type RunManifest, readRunManifest } from "./run-manifest.js";
 import { SAMPLING_RULES } from "./sampling-rules.js";
 import { type PlannedBenchmark, type RunSummary, summarizeRecords } from "./summarize.js";
+import { isTemplateDate } from "./template-date.js";
 import type { SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
 
@@ -91,6 +92,10 @@ Run options:
   --system-prompt-file F  system prompt from a file
   --no-system-prompt      send no system turn
   --user-template TEXT    user turn with {{question}} (default: the bare question)
+  --template-date DAY     YYYY-MM-DD: the day a chat template that writes the date into its prompts
+                          (Llama 3.1/3.2-Instruct) renders; default: the day OUT/run.json records, else
+                          today (local), recorded at the first start, so a resume on another day renders
+                          the same prompts. Another day than the recorded one is refused
   --last-number           grading falls back to the last number when nothing is boxed
   --name NAME             run name in reports (default: the model id)
   --resamples N           bootstrap resamples (default 2000)
@@ -224,6 +229,7 @@ const RUN_OPTIONS = {
   "system-prompt-file": { type: "string" },
   "no-system-prompt": { type: "boolean" },
   "user-template": { type: "string" },
+  "template-date": { type: "string" },
   "last-number": { type: "boolean" },
   name: { type: "string" },
   resamples: { type: "string" },
@@ -366,6 +372,15 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       ...config.grade,
       rules: ["boxed", "gsm8k", "final-answer", "answer-is", "dollar", "last-number"],
     };
+  const templateDate = values["template-date"];
+  if (templateDate !== undefined) {
+    // Checked here so the error names the flag, not the config field it sets.
+    if (!isTemplateDate(templateDate))
+      throw new UsageError(
+        `--template-date: expected a date as YYYY-MM-DD (e.g. 2024-07-26), found "${templateDate}"`,
+      );
+    config.templateDate = templateDate;
+  }
   if (values.name !== undefined && values.name.trim() === "")
     throw new UsageError('--name: expected a name to show in reports, found ""');
   if (values.name !== undefined) config.name = values.name;

@@ -26,6 +26,12 @@ export interface GenerationRequest {
   sampling: SamplingParams;
   /** Run seed; per-sample seeds are derived from it. */
   seed: number;
+  /**
+   * The day ("YYYY-MM-DD") a chat template that reads the date (Llama 3.1 / 3.2-Instruct) writes into the
+   * prompts: run.json pins it, so a run resumed on another day renders the prompts of the day it began. Set
+   * when the generator's `templateReadsDate` (or the config's templateDate); a generator renders with it.
+   */
+  templateDate?: string;
 }
 
 export interface GeneratedSample {
@@ -66,6 +72,11 @@ export interface SampleGenerator {
    * apply to it, so the runner says nothing about them (n > 1 at temperature 0). Default true.
    */
   readonly samples?: boolean;
+  /**
+   * True when the model's chat template writes the date into its prompts (calls `strftime_now`): the runner
+   * then pins a day in run.json (`templateDate`) and passes it with every request. Default false.
+   */
+  readonly templateReadsDate?: boolean;
   /**
    * Throws, naming what is missing, when the generator cannot serve every sample the run needs (a replies file
    * without some of them). The runner calls it before anything is written, so a run that would stop midway never

@@ -95,5 +95,6 @@ export {
   summarizeBenchmark,
   summarizeRecords,
 } from "./summarize.js";
+export { isTemplateDate } from "./template-date.js";
 export type { ChatMessage, FinishReason, Problem, SampleRecord, SamplingParams } from "./types.js";
 export { type WrittenReports, writeReports } from "./write-reports.js";

@@ -20,6 +20,8 @@ export interface RolloutGeneratorLike {
   readonly modelId: string;
   /** Where it runs (rollout's Generator: `session.executionProvider`, the provider actually used). */
   readonly session?: { readonly executionProvider: string };
+  /** Whether its chat template writes the date into the prompts (rollout's Generator.templateReadsDate). */
+  readonly templateReadsDate?: boolean;
   generate(prompts: Iterable<PromptInput>, options?: GenerateOptions): AsyncIterable<FinishedSequence>;
   close(): Promise<void>;
 }
@@ -47,11 +49,18 @@ export function fromRolloutGenerator(
     ...(gen.session !== undefined ? { executionProvider: gen.session.executionProvider } : {}),
     ...(options.fingerprint !== undefined ? { fingerprint: options.fingerprint } : {}),
     ...(options.fingerprintOf !== undefined ? { fingerprintOf: options.fingerprintOf } : {}),
+    ...(gen.templateReadsDate === true ? { templateReadsDate: true } : {}),
     async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
+      // The run's pinned day, as the time the template's strftime_now reports (local noon of that day).
+      const now =
+        request.templateDate !== undefined
+          ? (await import("@ssb/model")).parseTemplateDate(request.templateDate, "templateDate")
+          : undefined;
       const prompts: PromptInput[] = request.prompts.map((p) => ({
         id: p.problemId,
         messages: p.messages,
         sampleIndices: p.sampleIndices,
+        ...(now !== undefined ? { now } : {}),
       }));
       const s = request.sampling;
       const sampling: GenerateOptions["sampling"] = {

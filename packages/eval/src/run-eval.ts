@@ -34,6 +34,7 @@ import {
 } from "./run-manifest.js";
 import { isSamplingField, REQUIRED_SAMPLING_FIELDS, SAMPLING_RULES } from "./sampling-rules.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
+import { isTemplateDate, runTemplateDate } from "./template-date.js";
 import type { Problem, SampleRecord, SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
 
@@ -63,6 +64,13 @@ export interface EvalConfig {
   bootstrap?: { resamples?: number; seed?: number };
   /** Display name of the run in reports. Default: the model id. */
   name?: string;
+  /**
+   * The day ("YYYY-MM-DD") a chat template that reads the date (Llama 3.1 / 3.2-Instruct) writes into the
+   * prompts. Default: the day run.json records, else today (local), recorded at the run's first start, so a
+   * run resumed on another day renders the same prompts. Another day than the recorded one is refused.
+   * Recorded too for other templates, where it changes nothing.
+   */
+  templateDate?: string;
 }
 
 export interface RunProgress {
@@ -141,6 +149,7 @@ const CONFIG_FIELDS = new Set([
   "promptsPerCall",
   "bootstrap",
   "name",
+  "templateDate",
 ]);
 
 /**
@@ -199,6 +208,8 @@ export function validateEvalConfig(config: EvalConfig, where = "config"): void {
     fail("systemPrompt", "a string, or null for no system turn", config.systemPrompt);
   if (config.name !== undefined && (typeof config.name !== "string" || config.name.trim() === ""))
     fail("name", "a non-empty string", config.name);
+  if (config.templateDate !== undefined && !isTemplateDate(config.templateDate))
+    fail("templateDate", "a date as YYYY-MM-DD (e.g. 2024-07-26)", config.templateDate);
   // Checked here, not first when a prompt is built: by then run.json pins the bad template and the corrected
   // rerun is refused as "different settings".
   if (config.userTemplate !== undefined && !isUserTemplate(config.userTemplate))
@@ -466,12 +477,27 @@ async function evalLocked(
   );
   const done = new Map<string, SampleRecord>();
   for (const r of existing.records) done.set(key(r.benchmark, r.problemId, r.sampleIndex), r);
-  if (stored === null) writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
+  // The day a date-reading chat template renders: run.json's on a resume, so every prompt is of one day.
+  const templateDate = await runTemplateDate(
+    config.templateDate,
+    stored,
+    generator.templateReadsDate === true,
+    files.run,
+    input.warn ?? ((m: string) => process.emitWarning(m)),
+  );
+  if (templateDate !== undefined) manifest.templateDate = templateDate;
+  let current = stored;
+  if (stored !== null && templateDate !== undefined && stored.templateDate !== templateDate) {
+    // A run.json from before days were pinned (or without one for a given day): it records the day now.
+    current = { ...stored, templateDate };
+    writeFileAtomic(files.run, `${JSON.stringify(current, null, 2)}\n`);
+  }
+  if (current === null) writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
   const providers =
-    stored !== null
+    current !== null
       ? recordExecutionProvider(
           files.run,
-          stored,
+          current,
           generator.executionProvider,
           existing.records.length > 0,
           input.warn,
@@ -513,6 +539,7 @@ async function evalLocked(
           n: config.n,
           sampling: config.sampling,
           seed: benchmarkSeed(config.seed, benchmark),
+          ...(templateDate !== undefined ? { templateDate } : {}),
         });
         for await (const sample of stream) {
           const k = key(benchmark, sample.problemId, sample.sampleIndex);

@@ -12,6 +12,7 @@ import type { LoadedBenchmark } from "./load-benchmark.js";
 import { DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE } from "./prompt.js";
 import { describeJsonValue } from "./read-file.js";
 import type { EvalConfig } from "./run-eval.js";
+import { isTemplateDate } from "./template-date.js";
 import type { SamplingParams } from "./types.js";
 
 export const RUN_FORMAT = "ssb-eval-run/1";
@@ -34,6 +35,13 @@ export interface RunManifest {
    * another appends it). Not compared on resume; absent when the generator does not say (a replies file).
    */
   executionProviders?: string[];
+  /**
+   * The day ("YYYY-MM-DD") the model's chat template wrote into the prompts, when it reads the date (Llama
+   * 3.1 / 3.2-Instruct) or the config gave one: pinned at the run's first start, and every resume renders its
+   * prompts with it. Absent for other templates, whose run.json stays as it was. Compared by
+   * checkRunManifest itself (a run.json written before days were pinned lacks it and gets one).
+   */
+  templateDate?: string;
 }
 
 /** What run.json records of the model (a SampleGenerator is one), known before any sample is generated. */
@@ -72,6 +80,7 @@ export function buildManifest(
       problemIds: b.problems.map((p) => p.id),
     })),
     ...(model.executionProvider !== undefined ? { executionProviders: [model.executionProvider] } : {}),
+    ...(config.templateDate !== undefined ? { templateDate: config.templateDate } : {}),
   };
 }
 
@@ -104,6 +113,8 @@ export function manifestDifference(a: RunManifest, b: RunManifest): string | nul
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof RunManifest)[];
   for (const key of keys) {
     if (key === "executionProviders") continue; // a record of where samples came from, not a setting
+    // Absent until a run pins one, and taken from run.json when not given: checkRunManifest compares it.
+    if (key === "templateDate") continue;
     if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
       if (key === "benchmarks") {
         const names = (m: RunManifest) => m.benchmarks.map((x) => x.name).join(",");
@@ -139,6 +150,8 @@ export function readRunManifest(file: string): RunManifest {
   const bad = (field: string, expected: string): Error =>
     new Error(`${file}: field "${field}" must be ${expected}`);
   if (typeof value.modelId !== "string") throw bad("modelId", "a string");
+  if (value.templateDate !== undefined && !isTemplateDate(value.templateDate))
+    throw bad("templateDate", "a date as YYYY-MM-DD");
   if (!(Number.isInteger(value.n) && (value.n as number) >= 1)) throw bad("n", "a positive integer");
   if (!(isObject(value.sampling) && typeof value.sampling.maxNewTokens === "number"))
     throw bad("sampling", "an object with maxNewTokens");
@@ -175,6 +188,11 @@ export function checkRunManifest(
   } catch (error) {
     throw new Error(`${(error as Error).message}; ${START_OVER}`);
   }
+  const given = manifest.templateDate;
+  if (given !== undefined && typeof previous.templateDate === "string" && previous.templateDate !== given)
+    throw new Error(
+      `${file}: this run's prompts were rendered with the chat template's date ${previous.templateDate} (templateDate in run.json), not ${given}; to resume, give --template-date ${previous.templateDate} or leave it out (templateDate in the config), or start over in a new output folder (--out)`,
+    );
   const diff = manifestDifference(previous, manifest);
   if (diff === null) return previous;
   let detail = diff;
