@@ -7,6 +7,7 @@ import { createProgressBar, type ProgressBar, UsageError } from "@ssb/cli-kit";
 import { defaultModelDir } from "@ssb/default-model";
 import { backendFlag, parseFlags, stopOnSignals } from "@ssb/distill";
 import { parseJsonObjectFile } from "@ssb/durable-files";
+import { parseTemplateDate } from "@ssb/model";
 import { evaluatePolicy } from "./evaluate-policy.js";
 import {
   applyOverride,
@@ -27,12 +28,15 @@ import { runGrpo } from "./run-grpo.js";
 const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
 export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems FILE.jsonl [--limit N] | --fresh N] [--config FILE.json]
-                      [--set path=value ...] [--resume] [--backend auto|wasm|cpu|tfjs-node|tfjs-node-gpu] [--no-progress]
+                      [--set path=value ...] [--template-date YYYY-MM-DD] [--resume]
+                      [--backend auto|wasm|cpu|tfjs-node|tfjs-node-gpu] [--no-progress]
 
   --model     base checkpoint (HF layout + tokenizer); default: the embedded default model
   --problems  JSONL with id, question, answer (--limit N: its first N); default: --fresh 2000 problems for
               the default model, disjoint from its training and held-out splits (seed --problem-seed, default 1)
   --config    JSON object with GrpoConfig fields; --set overrides one field (e.g. --set beta=0.04)
+  --template-date  the day a chat template that writes today's date (Llama 3.1/3.2-Instruct) renders;
+              default: today at the run's first start, recorded for its resumes (config templateDate)
 
        ssb-grpo eval [--model DIR] [--adapter DIR] [--problems FILE.jsonl [--limit N] | --held-out N | --fresh N]
                      [--n 4] [--seed 0] [--temperature 1] [--max-new-tokens 256] [--no-progress]
@@ -64,13 +68,14 @@ export async function runCli(argv: string[]): Promise<number> {
       "problem-seed": { type: "string" },
       config: { type: "string" },
       set: { type: "string", multiple: true },
+      "template-date": { type: "string" },
       resume: { type: "boolean", default: false },
       backend: { type: "string", default: "auto" },
       "no-progress": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     // `--steps 40` (a setting, not a flag) is pointed to `--set steps=VALUE`.
-    Object.keys(DEFAULT_GRPO_CONFIG),
+    [...Object.keys(DEFAULT_GRPO_CONFIG), "templateDate"],
   );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -91,6 +96,14 @@ export async function runCli(argv: string[]): Promise<number> {
     input = parseJsonObjectFile(text, values.config) as GrpoConfigInput;
   }
   for (const s of values.set ?? []) input = applyOverride(input, s);
+  if (values["template-date"] !== undefined) {
+    try {
+      parseTemplateDate(values["template-date"], "--template-date");
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    input = { ...input, templateDate: values["template-date"] };
+  }
   // Where the settings came from, named in errors about a field.
   const configSource =
     [values.config, values.set?.length ? "--set" : null].filter((s) => s).join(" with ") || "--set";

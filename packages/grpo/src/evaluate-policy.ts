@@ -26,6 +26,8 @@ export interface EvaluatePolicyOptions {
   reward?: GroupRewardFunction;
   rewardScheme?: GrpoRewardSettings;
   systemPrompt?: string | null;
+  /** The time a date-reading chat template (Llama 3.1/3.2-Instruct) renders (a run's templateDate); default now. */
+  now?: Date;
   maxBatch?: number;
   /** tfjs backend the adapter is read with (default "auto": tfjs-node if installed, else wasm). */
   backend?: BackendPreference;
@@ -70,6 +72,7 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Po
       seed: options.seed,
       maxBatch: options.maxBatch ?? 64,
       systemPrompt: options.systemPrompt ?? null,
+      ...(options.now ? { now: options.now } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     const reward =

@@ -10,7 +10,7 @@ import {
   UsageError,
   unknownTargetModules,
 } from "@ssb/distill";
-import { PROJECTION_MODULES } from "@ssb/model";
+import { PROJECTION_MODULES, parseTemplateDate } from "@ssb/model";
 import type { LossAggregation } from "./grpo-loss.js";
 
 /** "grpo": std-normalised advantages; "dr-grpo": centred only, constant length normaliser (Liu et al. 2025). */
@@ -103,6 +103,12 @@ export interface GrpoConfig {
   keepCheckpoints: number;
   /** System prompt of the student messages (default: @ssb/curation's math-tutor prompt). */
   systemPrompt: string | null;
+  /**
+   * The day ("YYYY-MM-DD") a chat template that writes today's date (Llama 3.1/3.2-Instruct) renders. Unset: a
+   * run pins today at its first start and records it here; a resume keeps the recorded day. Never recorded for
+   * a template that reads no date (Qwen), whose configs stay as before. See @ssb/distill's chooseTemplateDate.
+   */
+  templateDate?: string;
 }
 
 export type GrpoConfigInput = Partial<
@@ -153,7 +159,9 @@ export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
   systemPrompt: null,
 };
 
-const TOP_FIELDS = new Set([...Object.keys(DEFAULT_GRPO_CONFIG)]);
+/** Fields with no default (absent unless given). */
+const OPTIONAL_FIELDS = ["templateDate"];
+const TOP_FIELDS = new Set([...Object.keys(DEFAULT_GRPO_CONFIG), ...OPTIONAL_FIELDS]);
 const NESTED: Record<string, Set<string>> = {
   sampling: new Set(Object.keys(DEFAULT_GRPO_CONFIG.sampling)),
   reward: new Set(Object.keys(DEFAULT_GRPO_CONFIG.reward)),
@@ -260,6 +268,10 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
   int("keepCheckpoints", c.keepCheckpoints, 1);
   if (c.systemPrompt !== null && typeof c.systemPrompt !== "string")
     fail("systemPrompt", "a string or null", c.systemPrompt);
+  if (c.templateDate !== undefined) {
+    if (typeof c.templateDate !== "string") fail("templateDate", 'a date as "YYYY-MM-DD"', c.templateDate);
+    parseTemplateDate(c.templateDate, 'GRPO config: "templateDate"');
+  }
   return c;
 }
 
@@ -298,7 +310,14 @@ export function trajectoryKey(c: GrpoConfig): string {
  * `name: saved -> now` (nested objects by their dotted path), for a refused resume to name.
  */
 export function trajectoryDifferences(saved: GrpoConfig, now: GrpoConfig): string[] {
-  return settingDifferences(JSON.parse(trajectoryKey(saved)), JSON.parse(trajectoryKey(now)));
+  // templateDate is compared only when both have one: a checkpoint saved before it was recorded has none (a
+  // resume pins a day then), and a resume's check runs before the recorded day is taken up (run-grpo.ts).
+  const both = saved.templateDate !== undefined && now.templateDate !== undefined;
+  const key = (c: GrpoConfig): unknown => {
+    const { templateDate: _d, ...rest } = c;
+    return JSON.parse(trajectoryKey(both ? c : rest));
+  };
+  return settingDifferences(key(saved), key(now));
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -17,6 +17,7 @@ import {
   backendChangeNote,
   CorruptGradientError,
   checkLoraRank,
+  chooseTemplateDate,
   claimRunFolder,
   createGradientGuard,
   createProgress,
@@ -39,7 +40,13 @@ import {
   withBackendSpan,
   yieldToSignals,
 } from "@ssb/distill";
-import { checkpointFingerprint, type LoraConfig, loadCheckpoint, loadModelConfig } from "@ssb/model";
+import {
+  checkpointFingerprint,
+  type LoraConfig,
+  loadCheckpoint,
+  loadModelConfig,
+  templateReadsDate,
+} from "@ssb/model";
 import {
   CUSTOM_REWARD,
   DEFAULT_REWARD,
@@ -230,7 +237,7 @@ function checkResume(
 }
 
 async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
-  const { config, outDir } = options;
+  const { outDir } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (options.problems.length === 0) throw new Error("runGrpo: no problems");
   const rewardId = rewardIdentity(options);
@@ -247,7 +254,9 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
     );
   }
   // Fingerprinting the model reads its files' edges only (see @ssb/model): cheap beside loading it.
-  const resumeInputs = existing ? checkResume(existing, config, rewardId, () => runInputs(options)) : null;
+  const resumeInputs = existing
+    ? checkResume(existing, options.config, rewardId, () => runInputs(options))
+    : null;
   if (!existing) {
     // A finished run whose checkpoints were removed, or a KD/SFT run's metrics, is not trained over.
     const conflict = freshStartConflict(outDir, ["adapter"], "rewardMean");
@@ -260,12 +269,23 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
     // its weights are read, not after sampling a round, with wasm's bare "Aborted()".
     const refusal = wasmHeapRefusal(
       await loadModelConfig(options.modelDir),
-      config.lora.r,
-      config.sampling.maxNewTokens,
+      options.config.lora.r,
+      options.config.sampling.maxNewTokens,
     );
     if (refusal !== null) throw new Error(`${options.modelDir}: ${refusal}`);
   }
   const checkpoint = await loadCheckpoint(options.modelDir, { tokenizer: true });
+  // The day a date-reading chat template (Llama 3.1/3.2-Instruct) renders: given, recorded by the checkpoint
+  // resumed, else today, recorded in the config each checkpoint saves; nothing for other templates.
+  const date = chooseTemplateDate({
+    given: options.config.templateDate,
+    readsDate: templateReadsDate(checkpoint.tokenizer?.chatTemplate?.source),
+    resumed: existing ? { dir: existing.dir, templateDate: existing.state.config.templateDate } : null,
+    where: `${options.configSource ?? "GRPO config"}: "templateDate"`,
+  });
+  if (date.note !== null) log(`[grpo] ${date.note}`);
+  const config: GrpoConfig =
+    date.templateDate === undefined ? options.config : { ...options.config, templateDate: date.templateDate };
   const padId =
     checkpoint.tokenizer?.padTokenId ?? checkpoint.config.padTokenId ?? checkpoint.config.eosTokenIds[0] ?? 0;
   // base_model_name_or_path: the model folder as given, as PEFT records `base.name_or_path` and ssb-distill
@@ -381,6 +401,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
           seed: seedFrom(config.seed, "sample", step),
           maxBatch: config.generationBatch,
           systemPrompt: config.systemPrompt,
+          ...(date.now ? { now: date.now } : {}),
         });
         const t2 = performance.now();
 

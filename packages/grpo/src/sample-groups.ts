@@ -23,6 +23,11 @@ export interface SampleGroupsOptions {
   seed: number;
   maxBatch: number;
   systemPrompt: string | null;
+  /**
+   * The time the chat template's `strftime_now` reports (the run's pinned templateDate): Llama 3.1/3.2-Instruct
+   * write its day into the system turn. Unset: the clock.
+   */
+  now?: Date;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -40,6 +45,7 @@ export async function sampleGroups(
         ? renderStudentMessages(p.question)
         : renderStudentMessages(p.question, options.systemPrompt),
     n: options.groupSize,
+    ...(options.now ? { now: options.now } : {}),
   }));
   const promptIds = prompts.map((p) => generator.encodePrompt(p));
   const groups: SampledCompletion[][] = problems.map(() => []);
