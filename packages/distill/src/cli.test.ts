@@ -210,4 +210,33 @@ describe("ssb-distill train refuses bad input before training, naming it", () =>
       'ssb-distill: --set: field "seed" must be an integer in [0, 9007199254740991] (2^53 - 1), found 9007199254740992',
     );
   });
+
+  it("--template-date that is not YYYY-MM-DD is a usage error naming the flag; --set templateDate is checked too", async () => {
+    const flag = await train([
+      "--model",
+      model,
+      "--pairs",
+      pairs,
+      "--out",
+      path.join(dir, "d1"),
+      "--template-date",
+      "28/11/2026",
+    ]);
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toContain(
+      '--template-date: expected a date as YYYY-MM-DD (e.g. 2024-07-26), found "28/11/2026"',
+    );
+    const set = await train([
+      "--model",
+      model,
+      "--pairs",
+      pairs,
+      "--out",
+      path.join(dir, "d2"),
+      "--set",
+      "templateDate=2026-13-01",
+    ]);
+    expect(set.status).toBe(1);
+    expect(set.stderr).toContain('--set: field "templateDate": expected a date as YYYY-MM-DD');
+  });
 });
