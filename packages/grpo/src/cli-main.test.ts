@@ -70,6 +70,12 @@ describe("ssb-grpo train", () => {
         `--temperature must be a number >= 0, found "${value}"`,
       );
     }
+    await expect(runCli(["train", "--out", "x", "--template-date", "28/11/2026"])).rejects.toThrow(
+      '--template-date: expected a date as YYYY-MM-DD (e.g. 2024-07-26), found "28/11/2026"',
+    );
+    await expect(runCli(["train", "--out", "x", "--set", "templateDate=2026-02-30"])).rejects.toThrow(
+      'GRPO config: "templateDate": expected a date as YYYY-MM-DD',
+    );
     await expect(runCli(["train", "--out", "x", "--backend", "gpu"])).rejects.toThrow(
       '--backend must be one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu, found "gpu"',
     );
