@@ -11,7 +11,7 @@ import {
 } from "@ssb/logit-store";
 import { RolloutError } from "./errors.js";
 import type { Generator } from "./generator.js";
-import type { RolloutJournal } from "./rollout-journal.js";
+import type { RolloutJournal, StoredPairs } from "./rollout-journal.js";
 import type { LogitCaptureJob } from "./run-rollouts.js";
 import { sameSampling } from "./sampling-params.js";
 
@@ -75,12 +75,22 @@ export function refuseRepeatedIds(entries: readonly { id: string; at: string }[]
   }
 }
 
-/** Refuse to resume a problem whose records were sampled from another prompt than the one given now. */
-export function refuseChangedPrompt(journal: RolloutJournal, problemId: string, hash: string): void {
-  const stored = journal.storedPrompt(problemId);
-  if (stored && stored.hash !== hash) {
+/**
+ * Refuse to resume a problem whose records (in `file`, as `stored` holds them) were sampled from another prompt
+ * than the one given now; `hint` (changedPromptHint) names a likelier cause and its remedy. A job calls it from
+ * the journal's checkStored, so a refused resume leaves the output's settings as they were.
+ */
+export function refuseChangedPrompt(
+  file: string,
+  stored: StoredPairs,
+  problemId: string,
+  hash: string,
+  hint?: string,
+): void {
+  const prompt = stored.prompts.get(problemId);
+  if (prompt && prompt.hash !== hash) {
     throw new RolloutError(
-      `${journal.file}:${stored.line}: problem "${problemId}" was sampled from another prompt than the one given now (a changed problems file, --system or chat template?); use a new --out for a different job`,
+      `${file}:${prompt.line}: problem "${problemId}" was sampled from another prompt than the one given now (a changed problems file, --system or chat template?); ${hint !== undefined ? `${hint}; else ` : ""}use a new --out for a different job`,
     );
   }
 }

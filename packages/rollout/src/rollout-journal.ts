@@ -65,6 +65,8 @@ export interface StoredPairs {
   readonly largestSample: { problemId: string; sampleIndex: number; line: number } | null;
   /** The stored settings (none when this open creates the output). */
   readonly settings: Record<string, unknown> | null;
+  /** The prompt fingerprint (`promptHash`) of each problem's first record that carries one, and its line. */
+  readonly prompts: ReadonlyMap<string, StoredPrompt>;
 }
 
 export interface RolloutJournal {
@@ -439,7 +441,7 @@ function openLocked(
       prompts.set(r.problemId as string, { hash: r.promptHash, line });
     if (typeof r.requestHash === "string") requests.set(key, { hash: r.requestHash, line });
   }
-  const stored: StoredPairs = { perProblem, largestSample, settings: foundSettings };
+  const stored: StoredPairs = { perProblem, largestSample, settings: foundSettings, prompts };
   try {
     checkStored(stored);
   } catch (e) {

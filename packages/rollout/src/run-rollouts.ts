@@ -33,7 +33,7 @@ import type { ProblemPrompt } from "./problems-file.js";
 import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal, type RolloutRecord, type StoredPairs } from "./rollout-journal.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
-import { jobTemplateDate } from "./template-date.js";
+import { changedPromptHint, jobTemplateDate } from "./template-date.js";
 import { refuseUnknownKeys } from "./unknown-keys.js";
 
 export interface LogitCaptureJob {
@@ -228,7 +228,12 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       mayChange: ["n"],
       addedLater: ["modelFingerprint", "executionProvider", "templateDate"],
       history: EXECUTION_PROVIDER_HISTORY,
-      checkStored: (stored) => refuseSamplesPastN(options.outFile, stored, n),
+      // Before the settings are updated: a refused resume must not pin today's date (or anything else) in them.
+      checkStored: (stored) => {
+        refuseSamplesPastN(options.outFile, stored, n);
+        const hint = changedPromptHint(day);
+        for (const w of encoded) refuseChangedPrompt(options.outFile, stored, w.problem.id, w.hash, hint);
+      },
       ...RESUME_EQUIVALENCE,
       ...(options.warn ? { warn: options.warn } : {}),
     },
@@ -246,7 +251,6 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       const missing = w.missing.filter((i) => !journal.has(w.problem.id, i));
       return { ...w, missing };
     });
-    for (const w of work) if (w.missing.length < n) refuseChangedPrompt(journal, w.problem.id, w.hash);
     if (options.capture) {
       const writtenKeys = work.flatMap((w) => {
         const missing = new Set(w.missing); // a Set: includes() on the list is quadratic in n

@@ -33,7 +33,7 @@ import {
   type TeacherSamplingInput,
 } from "./teacher-generator.js";
 import type { TeacherPromptLine } from "./teacher-prompts-file.js";
-import { jobTemplateDate } from "./template-date.js";
+import { changedPromptHint, jobTemplateDate } from "./template-date.js";
 import { refuseUnknownKeys } from "./unknown-keys.js";
 
 export interface TeacherRepliesJobOptions {
@@ -212,6 +212,12 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     // next run.
     {
       addedLater: ["executionProvider", "templateDate"],
+      // Before the settings are updated: a refused resume must not pin today's date (or anything else) in them.
+      checkStored: (stored) => {
+        const hint = changedPromptHint(day);
+        for (const p of options.prompts)
+          refuseChangedPrompt(options.outFile, stored, p.problemId, hashes.get(p.problemId) as string, hint);
+      },
       history: EXECUTION_PROVIDER_HISTORY,
       ...RESUME_EQUIVALENCE,
       ...(options.warn ? { warn: options.warn } : {}),
@@ -234,7 +240,6 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     const samplingOf = new Map<string, TeacherSamplingInput>();
     const written0: string[] = [];
     for (const p of options.prompts) {
-      const hash = hashes.get(p.problemId) as string;
       p.requests.forEach((r, sampleIndex) => {
         tally.total++;
         where.set(r.id, { problemId: p.problemId, sampleIndex });
@@ -242,7 +247,6 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
         if (journal.has(p.problemId, sampleIndex)) {
           tally.skipped++;
           if (!tooLong.has(p.problemId)) written0.push(r.id);
-          refuseChangedPrompt(journal, p.problemId, hash);
           const stored = journal.storedRequest(p.problemId, sampleIndex);
           if (stored && stored.hash !== requestHash(r.id, r.sampling)) {
             throw new RolloutError(

@@ -159,6 +159,28 @@ describe("a chat template that reads the date", () => {
       /note: .*old\.jsonl\.settings\.json records no template date .* this run pins \d{4}-\d\d-\d\d and records it/,
     );
     expect(settingsOf(out).templateDate).toBe(dayIn(-12));
+    // Resumed on the next day, the prompts differ: the refusal says which day to give, and that day resumes.
+    const older = path.join(work, "older.jsonl");
+    expect((await rollout(WEST, ["--model", datedDir, "--out", older])).code).toBe(0);
+    const { templateDate: __, ...unpinned } = settingsOf(older);
+    writeFileSync(`${older}.settings.json`, `${JSON.stringify(unpinned, null, 2)}\n`);
+    const refused = await rollout(EAST, ["--model", datedDir, "--out", older, "--n", "2"]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(
+      /sampled from another prompt .* this run rendered \d{4}-\d\d-\d\d: if it was begun on another day, resume with --template-date of that day/,
+    );
+    const fixed = await rollout(EAST, [
+      "--model",
+      datedDir,
+      "--out",
+      older,
+      "--n",
+      "2",
+      "--template-date",
+      dayIn(-12),
+    ]);
+    expect(fixed.code, fixed.err).toBe(0);
+    expect(settingsOf(older).templateDate).toBe(dayIn(-12));
   });
 
   it("a teacher-reply job resumed on the next local day renders the prompts of its first day", async () => {

@@ -34,6 +34,11 @@ export interface JobTemplateDate {
   templateDate: string | undefined;
   /** What the template's `strftime_now` reports (local noon of that day), or undefined: not pinned. */
   now: Date | undefined;
+  /**
+   * True when an existing output recorded no day and this run pins today's: its records may be of another
+   * day's prompts, and a refusal of a changed prompt then says to give that day (changedPromptHint).
+   */
+  unrecorded: boolean;
 }
 
 /**
@@ -62,13 +67,24 @@ export function jobTemplateDate(
       `note: the model's chat template does not read the date, so templateDate ${given} changes no prompt; it is recorded in ${settingsFile} all the same`,
     );
   let day = given ?? stored.date;
+  let unrecorded = false;
   if (day === undefined && readsDate) {
     day = templateDateString();
+    unrecorded = stored.exists;
     if (stored.exists)
       warn(
         `note: ${settingsFile} records no template date (written before jobs pinned one), and the model's chat template writes today's date into each prompt; this run pins ${day} and records it. If the output was started on another day its prompts differ and the resume is refused: give --template-date with that day (YYYY-MM-DD)`,
       );
   }
-  if (day === undefined) return { templateDate: undefined, now: undefined };
-  return { templateDate: day, now: parseTemplateDate(day, `${settingsFile}: templateDate`) };
+  if (day === undefined) return { templateDate: undefined, now: undefined, unrecorded };
+  return { templateDate: day, now: parseTemplateDate(day, `${settingsFile}: templateDate`), unrecorded };
+}
+
+/**
+ * What a refusal of a changed prompt adds when this run pinned today's date for an output that recorded none:
+ * the likely cause is the day, and the way on is --template-date with the day the output was begun.
+ */
+export function changedPromptHint(day: JobTemplateDate): string | undefined {
+  if (!day.unrecorded) return undefined;
+  return `the model's chat template writes the date into each prompt and this output recorded none, so this run rendered ${day.templateDate}: if it was begun on another day, resume with --template-date of that day (YYYY-MM-DD)`;
 }
