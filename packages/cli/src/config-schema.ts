@@ -3,6 +3,7 @@
  * types and ranges and rejects unknown fields (a typo must not silently fall back to a default); the distill
  * section is passed on to @ssb/distill's own validator, which names its fields the same way.
  */
+import { parseTemplateDate } from "@ssb/model";
 import { z } from "zod";
 import { LIMITS } from "./config-limits.js";
 
@@ -110,6 +111,15 @@ export const pipelineSchema = z
      * provider library) or "auto" (CUDA, else CPU). Changes no stage's settings, as threads do not.
      */
     executionProvider: z.enum(["cpu", "cuda", "webgpu", "auto"]),
+    /**
+     * The day ("YYYY-MM-DD") a chat template that writes the date (Llama 3.1 / 3.2-Instruct's `strftime_now`)
+     * renders in every stage. Default: today at the run's first start, recorded in the work directory's
+     * config.json and reused when the run resumes; other templates ignore it and nothing is recorded.
+     */
+    templateDate: z
+      .string()
+      .refine(isTemplateDay, { message: 'expected a date as "YYYY-MM-DD" (e.g. 2024-07-26)' })
+      .optional(),
     problems: problemsSchema,
     rollout: rolloutSchema,
     curation: curationSchema,
@@ -118,6 +128,16 @@ export const pipelineSchema = z
     eval: evalSchema,
   })
   .strict();
+
+/** A real calendar day written YYYY-MM-DD (parseTemplateDate's rule, without its exception). */
+function isTemplateDay(text: string): boolean {
+  try {
+    parseTemplateDate(text, "templateDate");
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type PipelineConfig = z.infer<typeof pipelineSchema>;
 export type SamplingConfig = z.infer<typeof samplingSchema>;

@@ -32,6 +32,7 @@ import { runEvalStage } from "./stage-eval.js";
 import { type ProblemSets, problemFiles, runProblemsStage, selectProblems } from "./stage-problems.js";
 import { baseOnnxDir, rolloutsFile, runRolloutStage } from "./stage-rollout.js";
 import { STAGES, type StageName, stageIndex } from "./stages.js";
+import { withTemplateDay } from "./template-day.js";
 import {
   clearFrom,
   firstIncompleteStage,
@@ -80,6 +81,7 @@ const FIELD_STAGE: Record<string, StageName> = {
   model: "problems",
   problems: "problems",
   onnxVariant: "rollout",
+  templateDate: "rollout",
   rollout: "rollout",
   curation: "curate",
   distill: "distill",
@@ -160,6 +162,17 @@ export function pinnedForm(config: PipelineConfig): PipelineConfig {
     ...(evalFile !== undefined ? { evalFile: sha(evalFile) } : {}),
   };
   return { ...config, problems: { ...config.problems, contents } as PipelineConfig["problems"] };
+}
+
+/** The work directory's pinned config, or null when there is none or it does not parse (pinConfig says why). */
+function readPinnedConfig(workDir: string): Partial<PipelineConfig> | null {
+  const file = path.join(workDir, CONFIG_FILE);
+  if (!existsSync(file)) return null;
+  try {
+    return parseJsonObjectFile(readFileSync(file, "utf8"), file) as Partial<PipelineConfig>;
+  } catch {
+    return null;
+  }
 }
 
 function pinConfig(workDir: string, configIn: PipelineConfig, from: StageName | undefined): void {
@@ -335,8 +348,10 @@ async function runLocked(
   workDir: string,
   source: ConfigSource,
 ): Promise<PipelineResult> {
-  const { config, reporter } = options;
-  const modelDir = resolveModelDir(config.model);
+  const { reporter } = options;
+  const modelDir = resolveModelDir(options.config.model);
+  // One day for every stage's date-reading chat template (Llama 3.1 / 3.2), recorded in config.json.
+  const config = withTemplateDay(options.config, modelDir, readPinnedConfig(workDir));
   // The stages from rollout to eval read the model: a run that will run any of them needs it to be there.
   const first = options.from ?? firstIncompleteStage(workDir);
   const dirs = Object.fromEntries(STAGES.map((s) => [s, stageDir(workDir, s)])) as Record<StageName, string>;

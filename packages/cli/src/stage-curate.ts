@@ -19,6 +19,7 @@ import { createTeacherGenerator, Generator } from "@ssb/rollout";
 import type { PipelineConfig } from "./config-schema.js";
 import type { Reporter } from "./reporter.js";
 import { generatorSettings } from "./stage-rollout.js";
+import { templateDay } from "./template-day.js";
 
 export function logitsDir(curateDir: string): string {
   return path.join(curateDir, "logits");
@@ -58,7 +59,12 @@ export async function runCurateStage(input: CurateStageInput): Promise<Record<st
     },
     { compression: c.logitCompression === "zstd" ? "zstd" : null },
   );
-  const teacher = createTeacherGenerator({ generator, logitWriter: writer, maxBatch: c.batchSize });
+  const teacher = createTeacherGenerator({
+    generator,
+    logitWriter: writer,
+    maxBatch: c.batchSize,
+    ...templateDay(config),
+  });
   const bar = reporter.bar("curate", problems.length);
   try {
     const result = await runCuration({

@@ -9,6 +9,7 @@ import { readMetrics, resolveTrainConfig, runTraining, type TrainConfigInput } f
 import type { PipelineConfig } from "./config-schema.js";
 import { countTruncated, nothingTrainedReason } from "./nothing-trained.js";
 import { type Reporter, warnLine } from "./reporter.js";
+import { templateDay } from "./template-day.js";
 
 export function adapterDir(distillDir: string): string {
   return path.join(distillDir, "adapter");
@@ -21,7 +22,8 @@ export function metricsFile(distillDir: string): string {
 /** The training settings the run uses: the config's distill section over distill's defaults, seeded by the run. */
 export function trainConfigOf(config: PipelineConfig, where = "config") {
   return resolveTrainConfig(
-    { seed: config.seed, ...(config.distill as TrainConfigInput) },
+    // The run's template day, unless the distill section names its own.
+    { seed: config.seed, ...templateDay(config), ...(config.distill as TrainConfigInput) },
     `${where}: distill`,
   );
 }

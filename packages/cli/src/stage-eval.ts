@@ -21,6 +21,7 @@ import {
 import type { PipelineConfig } from "./config-schema.js";
 import { ensureOnnxExport } from "./model-files.js";
 import type { Reporter } from "./reporter.js";
+import { templateDay } from "./template-day.js";
 
 export const HELD_OUT = "held-out";
 
@@ -44,6 +45,7 @@ export function evalConfigOf(config: PipelineConfig, evalFile: string, name: str
     seed: config.seed,
     promptsPerCall: e.batchSize,
     name,
+    ...templateDay(config),
   };
 }
 

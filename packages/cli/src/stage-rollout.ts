@@ -10,6 +10,7 @@ import { Generator, rolloutProgressExtra, runRollouts } from "@ssb/rollout";
 import type { PipelineConfig } from "./config-schema.js";
 import { ensureOnnxExport } from "./model-files.js";
 import type { Reporter } from "./reporter.js";
+import { templateDay } from "./template-day.js";
 
 export function baseOnnxDir(rolloutDir: string): string {
   return path.join(rolloutDir, "base-onnx");
@@ -77,6 +78,7 @@ export async function runRolloutStage(input: RolloutStageInput): Promise<Record<
       },
       outFile: rolloutsFile(dir),
       maxBatch: r.batchSize,
+      ...templateDay(config),
       onProgress: (p, already) => bar.update(already + p.finishedSequences, rolloutProgressExtra(p)),
     });
     bar.update(total);

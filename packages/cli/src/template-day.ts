@@ -1,0 +1,43 @@
+/**
+ * The one day every stage of an `ssb run` renders a date-reading chat template with. Llama 3.1 / 3.2-Instruct
+ * write today's date into their system turn (`strftime_now`), so without one day per run the rollouts, the
+ * teacher, the student and the evaluation of a run spanning midnight would each see another prompt, and a
+ * stage resumed on another day would be refused or mix two days' prompts.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { templateDateString, templateReadsDate } from "@ssb/model";
+import type { PipelineConfig } from "./config-schema.js";
+
+/** Whether the checkpoint's chat template (chat_template.jinja, else tokenizer_config.json's) reads the clock. */
+export function modelTemplateReadsDate(modelDir: string): boolean {
+  const jinja = path.join(modelDir, "chat_template.jinja");
+  if (existsSync(jinja)) return templateReadsDate(readFileSync(jinja, "utf8"));
+  const config = path.join(modelDir, "tokenizer_config.json");
+  if (!existsSync(config)) return false;
+  // Named templates (a list of { name, template }) are searched whole: any of them may be rendered.
+  return templateReadsDate(readFileSync(config, "utf8"));
+}
+
+/**
+ * The config with its `templateDate` filled in: the config's own, else the one the work directory's pinned
+ * config.json recorded, else today (local) where the model's template reads the date. Other models' configs are
+ * returned as they are, so their pinned config.json stays as it was.
+ */
+export function withTemplateDay(
+  config: PipelineConfig,
+  modelDir: string,
+  pinned: Partial<PipelineConfig> | null,
+): PipelineConfig {
+  if (config.templateDate !== undefined) return config;
+  const recorded = typeof pinned?.templateDate === "string" ? pinned.templateDate : undefined;
+  if (recorded !== undefined) return { ...config, templateDate: recorded };
+  return existsSync(modelDir) && modelTemplateReadsDate(modelDir)
+    ? { ...config, templateDate: templateDateString() }
+    : config;
+}
+
+/** The run's day for a date-reading chat template, as the stage APIs take it (nothing when none is pinned). */
+export function templateDay(config: PipelineConfig): { templateDate?: string } {
+  return config.templateDate !== undefined ? { templateDate: config.templateDate } : {};
+}
