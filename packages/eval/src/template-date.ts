@@ -35,7 +35,7 @@ export async function runTemplateDate(
   const today = templateDateString();
   if (stored !== null)
     warn(
-      `ssb-eval: note: ${runFile} records no template date (written before runs pinned one), and the model's chat template writes today's date into each prompt; this run pins ${today} and records it (the samples already in records.jsonl were rendered on the day they were made)`,
+      `ssb-eval: note: ${runFile} records no template date (written before runs pinned one), and the model's chat template writes today's date into each prompt; this run pins ${today} and records it (the samples already in records.jsonl were rendered on the day they were made; a resume of such a run.json given --template-date pins that day instead)`,
     );
   return today;
 }
