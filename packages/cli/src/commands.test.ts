@@ -264,6 +264,10 @@ describe("ssb subcommands", () => {
       [["curate", "--temperature", "", "--out", out], /--temperature: expected a number, got ""/],
       [["eval", "--seed", "0x10", "--out", out], /--seed: expected a number, got "0x10"/],
       [["distill", "--epochs", " ", "--out", out], /--epochs: expected a number, got " "/],
+      [
+        ["curate", "--template-date", "2024-02-30", "--out", out],
+        /--template-date: expected a date as YYYY-MM-DD/,
+      ],
     ];
     for (const [argv, message] of cases) {
       const c = captureIo();

@@ -17,6 +17,7 @@ import {
   exportOnnx,
   exportOutRefusal,
   GENAI_CONFIG_FILE,
+  parseTemplateDate,
 } from "@ssb/model";
 import { type CliIo as RolloutCliIo, runCli as runRolloutCli } from "@ssb/rollout";
 import { runCli as runVerifyCli, verifyHelp } from "@ssb/verifier";
@@ -38,6 +39,7 @@ import { type Reporter, warnLine } from "./reporter.js";
 import { runCurateStage } from "./stage-curate.js";
 import { runEvalStage } from "./stage-eval.js";
 import { problemsJsonl } from "./stage-problems.js";
+import { curateTemplateDay } from "./template-day.js";
 
 export { UsageError };
 
@@ -146,6 +148,9 @@ The student's messages (pairs.jsonl) are the system prompt of ssb run's rollouts
 sampled with another one (ssb-rollout --system / --no-system), say which:
   --student-system-file FILE   that system prompt (the file's last line break is not part of it)
   --no-student-system          no system prompt
+
+A teacher template that writes the date (Llama 3.1 / 3.2-Instruct) renders one day for the whole output:
+  --template-date YYYY-MM-DD   that day (default: the one run.json pinned with the teacher, else today)
 `;
 
 /** What `ssb curate` writes in --out (@ssb/curation's files, its lock and the logit store). */
@@ -174,6 +179,7 @@ const CURATE_OPTIONS = {
   "logit-zstd": { type: "boolean" },
   "student-system-file": { type: "string" },
   "no-student-system": { type: "boolean" },
+  "template-date": { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
 
@@ -189,6 +195,18 @@ function studentSystemPrompt(values: Record<string, unknown>): string | null | u
   return readFileSync(file, "utf8").replace(/\r?\n$/, "");
 }
 
+/** --template-date, checked as a day (a usage error names the flag). */
+function templateDateFlag(values: Record<string, unknown>): string | undefined {
+  const day = values["template-date"];
+  if (typeof day !== "string") return undefined;
+  try {
+    parseTemplateDate(day, "--template-date");
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return day;
+}
+
 export async function curateCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values, tokens } = parseCommandLine(
     () => parseArgs({ args: argv, tokens: true, options: CURATE_OPTIONS }),
@@ -200,6 +218,7 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
     io.stdout(CURATE_USAGE);
     return 0;
   }
+  const templateDate = templateDateFlag(values);
   const config = configWith(
     values.config,
     drop({
@@ -233,8 +252,9 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
     flagPath(values, "config", "file"),
     flagPath(values, "student-system-file", "file"),
   ]);
+  const day = curateTemplateDay(out, need(values, "model"), templateDate);
   const stats = await runCurateStage({
-    config,
+    config: day === undefined ? config : { ...config, templateDate: day },
     studentSystemPrompt: studentSystemPrompt(values),
     onnxDir: need(values, "model"),
     trainFile: need(values, "problems"),

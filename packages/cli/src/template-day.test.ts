@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_CONFIG } from "./default-config.js";
 import { resolveConfig } from "./load-config.js";
 import { affectedStage } from "./run-pipeline.js";
-import { modelTemplateReadsDate, templateDay, withTemplateDay } from "./template-day.js";
+import { curateTemplateDay, modelTemplateReadsDate, templateDay, withTemplateDay } from "./template-day.js";
 
 const LLAMA_LIKE =
   '{{- bos_token }}{%- set date_string = strftime_now("%d %b %Y") %}Today Date: {{ date_string }}';
@@ -54,5 +54,23 @@ describe("the run's template day", () => {
     const a = { ...DEFAULT_CONFIG, templateDate: "2026-11-29" };
     const change = affectedStage(a, { ...a, templateDate: "2026-11-30" });
     expect(change?.stage).toBe("rollout");
+  });
+});
+
+describe("ssb curate's template day", () => {
+  it("is the flag's, else the day run.json pinned with the teacher, else today; none for other templates", () => {
+    const llama = modelWith({ "tokenizer_config.json": JSON.stringify({ chat_template: LLAMA_LIKE }) });
+    const qwen = modelWith({ "tokenizer_config.json": JSON.stringify({ chat_template: "{{ messages }}" }) });
+    const out = modelWith({});
+    dirs.push(llama, qwen, out);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(2026, 10, 30, 0, 10));
+    expect(curateTemplateDay(out, llama, undefined)).toBe("2026-11-30");
+    expect(curateTemplateDay(out, qwen, undefined)).toBeUndefined();
+    expect(curateTemplateDay(out, llama, "2024-07-26")).toBe("2024-07-26");
+    // A run started the day before: its teacher identity (rollout's createTeacherGenerator) ends with the day.
+    const settings = { teacher: "model abc123; templateDate 2026-11-29", captureLogits: true };
+    writeFileSync(path.join(out, "run.json"), JSON.stringify({ format: "x", settings }));
+    expect(curateTemplateDay(out, llama, undefined)).toBe("2026-11-29");
   });
 });

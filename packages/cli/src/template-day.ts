@@ -41,3 +41,23 @@ export function withTemplateDay(
 export function templateDay(config: PipelineConfig): { templateDate?: string } {
   return config.templateDate !== undefined ? { templateDate: config.templateDate } : {};
 }
+
+/**
+ * The day `ssb curate` renders a date-reading teacher template with: `given` (--template-date), else the day the
+ * output's run.json pinned with its teacher (`...; templateDate 2026-11-29`), else today; undefined where the
+ * template does not read the date. A resume on another day then shows the teacher the prompts it began with.
+ */
+export function curateTemplateDay(
+  outDir: string,
+  modelDir: string,
+  given: string | undefined,
+): string | undefined {
+  if (given !== undefined) return given;
+  if (!existsSync(modelDir) || !modelTemplateReadsDate(modelDir)) return undefined;
+  const runFile = path.join(outDir, "run.json");
+  if (existsSync(runFile)) {
+    const recorded = /; templateDate (\d{4}-\d{2}-\d{2})\b/.exec(readFileSync(runFile, "utf8"));
+    if (recorded) return recorded[1];
+  }
+  return templateDateString();
+}

@@ -76,6 +76,10 @@ it("runs curation's teacher step with logit capture; stored ids are the sampled 
 it("says what it is: the model's fingerprint and the sampling it adds (curation pins it)", async () => {
   const plain = createTeacherGenerator({ generator: gen });
   expect(plain.identity).toBe(`model ${modelFingerprint(gen.session.file)}`);
+  // A day changes nothing for a template that does not write the date (curation run.json files stay as they were).
+  expect(createTeacherGenerator({ generator: gen, templateDate: "2024-07-26" }).identity).toBe(
+    plain.identity,
+  );
   // The same files elsewhere are the same teacher: the fingerprint reads the files, not their path.
   const moved = await exportTinyRef();
   const again = await Generator.load(moved);

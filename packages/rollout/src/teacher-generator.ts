@@ -77,7 +77,8 @@ export interface CreateTeacherGeneratorOptions {
   /**
    * The day ("YYYY-MM-DD") a chat template that reads the date (Llama 3.1 / 3.2-Instruct) writes into the
    * prompts of requests without `promptIds`. Default: the day each generate() call renders them, so a caller
-   * whose run spans days pins one (recorded with its run, as ssb-rollout's templateDate).
+   * whose run spans days pins one (recorded with its run, as ssb-rollout's templateDate). Where the template
+   * reads the date, the day ends the adapter's `identity` (`; templateDate 2026-11-29`).
    */
   templateDate?: string;
 }
@@ -182,5 +183,11 @@ function teacherIdentity(options: CreateTeacherGeneratorOptions): string {
     .sort()
     .map((key) => [key, effective[key]]);
   const model = `model ${modelFingerprint(generator.session.file)}`;
-  return added.length === 0 ? model : `${model}; sampling ${JSON.stringify(Object.fromEntries(added))}`;
+  const sampled =
+    added.length === 0 ? model : `${model}; sampling ${JSON.stringify(Object.fromEntries(added))}`;
+  // The pinned day is part of what the teacher was shown where its template writes the date: a caller that
+  // pins the identity (curation's run.json) then refuses a resume with another day instead of mixing two.
+  return options.templateDate !== undefined && generator.templateReadsDate
+    ? `${sampled}; templateDate ${options.templateDate}`
+    : sampled;
 }

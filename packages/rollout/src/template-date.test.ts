@@ -241,6 +241,9 @@ describe("the day in code", () => {
       for await (const r of teacher.generate([{ id: "r", messages, sampling }], { captureLogits: false }))
         replies.push(r.tokenIds);
       expect(replies).toEqual([await greedy(dated)]);
+      // The day ends the identity a caller pins (curation's run.json), so another day is a different teacher.
+      const plain = createTeacherGenerator({ generator: gen }).identity;
+      expect(teacher.identity).toBe(`${plain}; templateDate 2024-07-26`);
       const continuation = [5, 6, 7];
       const [byIds] = await scoreContinuations(gen, [{ id: "s", promptIds: dated, continuation }]);
       const [byDay] = await scoreContinuations(gen, [{ id: "s", messages, now: day, continuation }]);
