@@ -1,21 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { openSafetensors } from "@ssb/model";
 import { afterEach, describe, expect, it } from "vitest";
+import { adapterTensors } from "../test/adapter-tensors.js";
 import { maxAbs, maxAbsDiff } from "../test/fixture.js";
 import { buildSyntheticKd } from "../test/synthetic.js";
 import { splitStep } from "./data-parallel.js";
 import { runTraining } from "./run-training.js";
 import { resolveTrainConfig } from "./train-config.js";
-
-async function adapter(dir: string): Promise<Map<string, Float32Array>> {
-  const reader = await openSafetensors(path.join(dir, "adapter_model.safetensors"));
-  const out = new Map<string, Float32Array>();
-  for (const name of reader.names()) out.set(name, (await reader.readFloat32(name)).data);
-  await reader.close();
-  return out;
-}
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -57,8 +49,8 @@ describe("data-parallel worker threads", () => {
     const one = await run(1);
     const two = await run(2);
     expect(two.lastLoss).toBeCloseTo(one.lastLoss, 4);
-    const a = await adapter(one.savedTo);
-    const b = await adapter(two.savedTo);
+    const a = await adapterTensors(one.savedTo);
+    const b = await adapterTensors(two.savedTo);
     for (const [name, values] of a)
       expect(maxAbsDiff(values, b.get(name) as Float32Array), name).toBeLessThan(
         1e-3 * Math.max(1e-3, maxAbs(values)),

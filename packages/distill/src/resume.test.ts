@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { openSafetensors } from "@ssb/model";
 import { afterEach, describe, expect, it } from "vitest";
+import { adapterTensors } from "../test/adapter-tensors.js";
 import { maxAbsDiff } from "../test/fixture.js";
 import { buildSyntheticKd, type SyntheticKd } from "../test/synthetic.js";
 
@@ -37,14 +37,6 @@ function finished(
     stderr += d.toString();
   });
   return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stderr })));
-}
-
-async function adapterTensors(dir: string): Promise<Map<string, Float32Array>> {
-  const reader = await openSafetensors(path.join(dir, "adapter", "adapter_model.safetensors"));
-  const out = new Map<string, Float32Array>();
-  for (const name of reader.names()) out.set(name, (await reader.readFloat32(name)).data);
-  await reader.close();
-  return out;
 }
 
 /** The flags naming a synthetic run's model, pairs and logits. */
@@ -150,8 +142,8 @@ describe("SIGKILL mid-run, then --resume", () => {
     expect(from, resumed.stderr).toBeGreaterThanOrEqual(8);
     expect(from % 4, resumed.stderr).toBe(0);
 
-    const a = await adapterTensors(path.join(dir, "straight"));
-    const b = await adapterTensors(killedOut);
+    const a = await adapterTensors(path.join(dir, "straight", "adapter"));
+    const b = await adapterTensors(path.join(killedOut, "adapter"));
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [name, values] of a)
       expect(maxAbsDiff(values, b.get(name) as Float32Array), name).toBeLessThan(1e-6);

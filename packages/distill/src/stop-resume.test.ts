@@ -10,8 +10,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { openSafetensors } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adapterTensors } from "../test/adapter-tensors.js";
 import { maxAbsDiff } from "../test/fixture.js";
 import { buildSyntheticKd, type SyntheticKd } from "../test/synthetic.js";
 import { readMetrics } from "./metrics.js";
@@ -48,14 +48,6 @@ const run = (out: string, extra: Partial<RunTrainingOptions> = {}, config: Train
     ...extra,
   });
 
-async function adapter(out: string): Promise<Map<string, Float32Array>> {
-  const reader = await openSafetensors(path.join(dir, out, "adapter", "adapter_model.safetensors"));
-  const tensors = new Map<string, Float32Array>();
-  for (const name of reader.names()) tensors.set(name, (await reader.readFloat32(name)).data);
-  await reader.close();
-  return tensors;
-}
-
 describe("stopping and resuming", () => {
   it("a stopped run checkpoints its last step; --resume then ends where an uninterrupted run does", async () => {
     const straight = await run("straight");
@@ -72,7 +64,10 @@ describe("stopping and resuming", () => {
     const resumed = await run("stopped", { resume: true, log: (line) => resumedLog.push(line) });
     expect(resumed).toMatchObject({ interrupted: false, resumedFrom: 5, steps: 12 });
     expect(resumedLog.at(-1)).toMatch(/^\[distill\] done: 7 of 12 steps in \d+\.\d s this session/);
-    const [a, b] = [await adapter("straight"), await adapter("stopped")];
+    const [a, b] = [
+      await adapterTensors(path.join(dir, "straight", "adapter")),
+      await adapterTensors(path.join(dir, "stopped", "adapter")),
+    ];
     for (const [name, values] of a) expect(maxAbsDiff(values, b.get(name) as Float32Array), name).toBe(0);
     // Resuming the finished run trains nothing and reports its last loss, not NaN.
     const againLog: string[] = [];

@@ -6,8 +6,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { openSafetensors } from "@ssb/model";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { adapterTensors } from "../test/adapter-tensors.js";
 import { maxAbsDiff } from "../test/fixture.js";
 import { buildSyntheticKd, type SyntheticKd } from "../test/synthetic.js";
 import { type RunTrainingOptions, runTraining } from "./run-training.js";
@@ -55,14 +55,6 @@ const run = (out: string, extra: Partial<RunTrainingOptions> = {}) =>
     ...extra,
   });
 
-async function adapter(out: string): Promise<Map<string, Float32Array>> {
-  const reader = await openSafetensors(path.join(dir, out, "adapter", "adapter_model.safetensors"));
-  const tensors = new Map<string, Float32Array>();
-  for (const name of reader.names()) tensors.set(name, (await reader.readFloat32(name)).data);
-  await reader.close();
-  return tensors;
-}
-
 describe("a run stopped on one day and resumed on another", () => {
   it("renders the first day's prompts: it ends where the uninterrupted run of that day does", async () => {
     clockAt(2026, 11, 28);
@@ -83,7 +75,10 @@ describe("a run stopped on one day and resumed on another", () => {
     clockAt(2026, 11, 30);
     const resumed = await run("stopped", { resume: true });
     expect(resumed).toMatchObject({ interrupted: false, resumedFrom: 2 });
-    const [a, b] = [await adapter("straight"), await adapter("stopped")];
+    const [a, b] = [
+      await adapterTensors(path.join(dir, "straight", "adapter")),
+      await adapterTensors(path.join(dir, "stopped", "adapter")),
+    ];
     for (const [name, values] of a) expect(maxAbsDiff(values, b.get(name) as Float32Array), name).toBe(0);
   }, 120_000);
 });

@@ -5,6 +5,7 @@ import path from "node:path";
 import { openLogitStore } from "@ssb/logit-store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
+import { textSink } from "../test/text-sink.js";
 import { parseCliArgs, runCli } from "./cli-main.js";
 import { MATH_TUTOR_SYSTEM_PROMPT } from "./system-prompt.js";
 
@@ -18,20 +19,6 @@ afterAll(async () => {
   await rm(modelDir, { recursive: true, force: true });
   await rm(work, { recursive: true, force: true });
 });
-
-function sink() {
-  let text = "";
-  return {
-    stream: {
-      write: (s: string) => {
-        text += s;
-        return true;
-      },
-      isTTY: false,
-    } as unknown as NodeJS.WriteStream,
-    text: () => text,
-  };
-}
 
 describe("ssb-rollout arguments", () => {
   it("parses sampling flags", () => {
@@ -80,9 +67,9 @@ describe("ssb-rollout arguments", () => {
   });
 
   it("rejects bad flags with a usage message", async () => {
-    const err = sink();
+    const err = textSink();
     const code = await runCli(["--model", "m", "--problems", "p", "--out", "o", "--n", "zero"], {
-      out: sink().stream,
+      out: textSink().stream,
       err: err.stream,
     });
     expect(code).toBe(2);
@@ -194,7 +181,7 @@ describe("ssb-rollout arguments", () => {
   it("refuses more pairs than one job takes, naming --n, before the model loads", async () => {
     const problems = path.join(work, "two.jsonl");
     await writeFile(problems, '{"id": "a", "question": "q"}\n{"id": "b", "question": "q"}\n');
-    const err = sink();
+    const err = textSink();
     const args = [
       "--model",
       path.join(work, "no-model"),
@@ -203,7 +190,7 @@ describe("ssb-rollout arguments", () => {
       "--out",
       path.join(work, "n.jsonl"),
     ];
-    expect(await runCli([...args, "--n", "10000000"], { out: sink().stream, err: err.stream })).toBe(2);
+    expect(await runCli([...args, "--n", "10000000"], { out: textSink().stream, err: err.stream })).toBe(2);
     expect(err.text()).toBe(
       "ssb-rollout: --n 10000000: with 2 problems that is 20000000 pairs, more than the 16777216 one job takes; split the problems over several jobs (--out each)\n",
     );
@@ -225,8 +212,8 @@ describe("ssb-rollout arguments", () => {
         "ssb-rollout: --stop-id 256: not a token of the model (its vocabulary is ids 0 to 255)\n",
       ],
     ] as const) {
-      const err = sink();
-      expect(await runCli([...base, ...flags], { out: sink().stream, err: err.stream })).toBe(2);
+      const err = textSink();
+      expect(await runCli([...base, ...flags], { out: textSink().stream, err: err.stream })).toBe(2);
       expect(err.text()).toBe(message);
     }
     expect([existsSync(out), existsSync(`${out}.settings.json`), existsSync(store)]).toEqual([
@@ -235,9 +222,9 @@ describe("ssb-rollout arguments", () => {
       false,
     ]);
     // At the bound the job runs and stores every entry.
-    const err = sink();
+    const err = textSink();
     const ok = [...base, "--capture-logits", store, "--capture-k", "256"];
-    expect(await runCli(ok, { out: sink().stream, err: err.stream })).toBe(0);
+    expect(await runCli(ok, { out: textSink().stream, err: err.stream })).toBe(0);
   });
 
   it("refuses a settings file that is not the job's settings, naming it, and leaves the output as it was", async () => {
@@ -245,7 +232,7 @@ describe("ssb-rollout arguments", () => {
     await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
     const out = path.join(work, "settings-out.jsonl");
     const args = ["--model", modelDir, "--problems", problems, "--out", out, "--max-new-tokens", "2"];
-    expect(await runCli(args, { out: sink().stream, err: sink().stream })).toBe(0);
+    expect(await runCli(args, { out: textSink().stream, err: textSink().stream })).toBe(0);
     const records = readFileSync(out, "utf8");
     const cases: [string, string][] = [
       ["{}", 'lacks the field(s) "modelId", "n", "sampling", "capture"'],
@@ -255,8 +242,8 @@ describe("ssb-rollout arguments", () => {
     ];
     for (const [text, why] of cases) {
       await writeFile(`${out}.settings.json`, text);
-      const err = sink();
-      expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(1);
+      const err = textSink();
+      expect(await runCli(args, { out: textSink().stream, err: err.stream })).toBe(1);
       expect(err.text()).toContain(`ssb-rollout: ${out}.settings.json: ${why}`);
       expect(err.text()).toContain("use a new --out, or delete");
       expect(readFileSync(out, "utf8")).toBe(records);
@@ -267,11 +254,11 @@ describe("ssb-rollout arguments", () => {
   it("names the file and line of a bad problem", async () => {
     const problems = path.join(work, "bad.jsonl");
     await writeFile(problems, '{"id": "a", "question": "q"}\n{"id": "b"}\n');
-    const err = sink();
+    const err = textSink();
     const code = await runCli(
       ["--model", modelDir, "--problems", problems, "--out", path.join(work, "x.jsonl")],
       {
-        out: sink().stream,
+        out: textSink().stream,
         err: err.stream,
       },
     );
@@ -295,8 +282,8 @@ describe("ssb-rollout arguments", () => {
       "--max-new-tokens",
       "8",
     ];
-    const err = sink();
-    expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(0);
+    const err = textSink();
+    expect(await runCli(args, { out: textSink().stream, err: err.stream })).toBe(0);
     expect(err.text()).toMatch(/6 new, 0 already done, 6\/6 of this job/);
     const lines = readFileSync(out, "utf8").split("\n").filter(Boolean);
     expect(lines).toHaveLength(6);
@@ -305,20 +292,20 @@ describe("ssb-rollout arguments", () => {
       { role: "system", content: MATH_TUTOR_SYSTEM_PROMPT },
       { role: "user", content: "1+1?" },
     ]);
-    const again = sink();
-    expect(await runCli(args, { out: sink().stream, err: again.stream })).toBe(0);
+    const again = textSink();
+    expect(await runCli(args, { out: textSink().stream, err: again.stream })).toBe(0);
     expect(again.text()).toMatch(/0 new, 6 already done/);
     // Another system prompt is another job: refused, naming the record it would have mixed with.
-    const other = sink();
-    expect(await runCli([...args, "--system", "Be brief."], { out: sink().stream, err: other.stream })).toBe(
-      1,
-    );
+    const other = textSink();
+    expect(
+      await runCli([...args, "--system", "Be brief."], { out: textSink().stream, err: other.stream }),
+    ).toBe(1);
     expect(other.text()).toMatch(/out\.jsonl:1: problem "a" was sampled from another prompt/);
     // More samples per problem extend the job; a smaller --limit counts only its own pairs.
-    const more = sink();
+    const more = textSink();
     expect(
       await runCli([...args.slice(0, -4), "--n", "4", "--max-new-tokens", "8", "--limit", "1"], {
-        out: sink().stream,
+        out: textSink().stream,
         err: more.stream,
       }),
     ).toBe(0);
@@ -330,14 +317,16 @@ describe("ssb-rollout arguments", () => {
     await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
     const out = path.join(work, "stop-id-out.jsonl");
     const args = ["--model", modelDir, "--problems", problems, "--out", out, "--max-new-tokens", "2"];
-    expect(await runCli([...args, "--stop-id", "13"], { out: sink().stream, err: sink().stream })).toBe(0);
+    expect(
+      await runCli([...args, "--stop-id", "13"], { out: textSink().stream, err: textSink().stream }),
+    ).toBe(0);
     // qwen2-tiny-ref's eos is id 2: it still stops a reply, and --stop-id 13 stops one too.
     const settings = JSON.parse(readFileSync(`${out}.settings.json`, "utf8"));
     expect(settings.sampling.stopTokenIds).toEqual([2, 13]);
     const record = JSON.parse(readFileSync(out, "utf8").split("\n")[0] as string);
     expect(record.sampling.stopTokenIds).toEqual([2, 13]);
-    const sink2 = sink();
-    expect(await runCli(["--help"], { out: sink2.stream, err: sink().stream })).toBe(0);
+    const sink2 = textSink();
+    expect(await runCli(["--help"], { out: sink2.stream, err: textSink().stream })).toBe(0);
     expect(sink2.text()).toMatch(
       /--stop-id ID +stop token id \(repeatable\), in addition to the model's own/,
     );
@@ -349,11 +338,11 @@ describe("ssb-rollout arguments", () => {
     await writeFile(problems, `${three.join("\n")}\n`);
     const out = path.join(work, "smaller-n-out.jsonl");
     const args = ["--model", modelDir, "--problems", problems, "--out", out, "--max-new-tokens", "2"];
-    expect(await runCli([...args, "--n", "3"], { out: sink().stream, err: sink().stream })).toBe(0);
+    expect(await runCli([...args, "--n", "3"], { out: textSink().stream, err: textSink().stream })).toBe(0);
     const records = readFileSync(out, "utf8");
     const settings = readFileSync(`${out}.settings.json`, "utf8");
-    const err = sink();
-    expect(await runCli([...args, "--n", "1"], { out: sink().stream, err: err.stream })).toBe(1);
+    const err = textSink();
+    expect(await runCli([...args, "--n", "1"], { out: textSink().stream, err: err.stream })).toBe(1);
     expect(err.text()).toMatch(
       /smaller-n-out\.jsonl:3: holds sample index 2 of problem "a" \(written with n 3\), so n 1 cannot resume it: .*Resume with --n 3 or more \(n in code\), or use a new --out \(nothing was changed\)/,
     );
@@ -362,9 +351,9 @@ describe("ssb-rollout arguments", () => {
       settings,
     ]);
     // A smaller --limit keeps the other problems' records, and says so.
-    const limited = sink();
+    const limited = textSink();
     expect(
-      await runCli([...args, "--n", "3", "--limit", "1"], { out: sink().stream, err: limited.stream }),
+      await runCli([...args, "--n", "3", "--limit", "1"], { out: textSink().stream, err: limited.stream }),
     ).toBe(0);
     expect(limited.text()).toContain(
       `ssb-rollout: note: ${out} also holds 6 record(s) of 2 problem(s) not in this job (first: "b"; a smaller --limit or another problems file?); they are kept as they are`,
@@ -381,7 +370,7 @@ describe("ssb-rollout arguments", () => {
         ...["--capture-logits", path.join(work, `${name}-logits`), "--limit", limit, "--max-new-tokens", "4"],
         ...(zstd ? ["--capture-zstd"] : []),
       ];
-      expect(await runCli(args, { out: sink().stream, err: sink().stream })).toBe(0);
+      expect(await runCli(args, { out: textSink().stream, err: textSink().stream })).toBe(0);
     };
     await run("plain", "2", false);
     await run("packed", "1", true);
@@ -420,8 +409,8 @@ describe("ssb-rollout arguments", () => {
     await writeFile(path.join(store, "notes.txt"), "someone else's");
     const out = path.join(work, "made-a", "made-b", "o.jsonl");
     const args = ["--model", modelDir, "--problems", problems, "--out", out, "--capture-logits", store];
-    const err = sink();
-    expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(1);
+    const err = textSink();
+    expect(await runCli(args, { out: textSink().stream, err: err.stream })).toBe(1);
     expect(err.text()).toMatch(/notes\.txt/);
     expect(existsSync(path.join(work, "made-a"))).toBe(false);
   });
@@ -437,22 +426,22 @@ describe("ssb-rollout arguments", () => {
       ...stops.flatMap((stop) => ["--stop", stop]),
     ];
     expect(
-      await runCli(args(modelDir, "1", [".", "shells"]), { out: sink().stream, err: sink().stream }),
+      await runCli(args(modelDir, "1", [".", "shells"]), { out: textSink().stream, err: textSink().stream }),
     ).toBe(0);
     const settings = readFileSync(`${out}.settings.json`, "utf8");
-    const swapped = sink();
+    const swapped = textSink();
     expect(
-      await runCli(args(modelDir, "1", ["shells", "."]), { out: sink().stream, err: swapped.stream }),
+      await runCli(args(modelDir, "1", ["shells", "."]), { out: textSink().stream, err: swapped.stream }),
     ).toBe(0);
     expect(swapped.text()).toMatch(/0 new, 1 already done/);
     expect(readFileSync(`${out}.settings.json`, "utf8")).toBe(settings);
     // The same export under another folder name: a note, and the job goes on under the output's model id.
     const copy = path.join(work, "exp-copy");
     cpSync(modelDir, copy, { recursive: true });
-    const copied = sink();
-    expect(await runCli(args(copy, "2", [".", "shells"]), { out: sink().stream, err: copied.stream })).toBe(
-      0,
-    );
+    const copied = textSink();
+    expect(
+      await runCli(args(copy, "2", [".", "shells"]), { out: textSink().stream, err: copied.stream }),
+    ).toBe(0);
     expect(copied.text()).toContain(
       `ssb-rollout: note: the model id is now "exp-copy", and ${out} was written under "${path.basename(modelDir)}"; the model files are the same`,
     );
@@ -464,8 +453,8 @@ describe("ssb-rollout arguments", () => {
     expect(ids).toEqual([path.basename(modelDir), path.basename(modelDir)]);
     expect(readFileSync(`${out}.settings.json`, "utf8")).toBe(settings);
     // Another stop string is another job.
-    const other = sink();
-    expect(await runCli(args(modelDir, "2", ["."]), { out: sink().stream, err: other.stream })).toBe(1);
+    const other = textSink();
+    expect(await runCli(args(modelDir, "2", ["."]), { out: textSink().stream, err: other.stream })).toBe(1);
     expect(other.text()).toMatch(/this output was written with other settings/);
   });
 
@@ -478,7 +467,7 @@ describe("ssb-rollout arguments", () => {
     await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
     const run = async (out: string, extra: string[]) => {
       const args = ["--model", dir, "--problems", problems, "--out", out, "--max-new-tokens", "4", ...extra];
-      expect(await runCli(args, { out: sink().stream, err: sink().stream })).toBe(0);
+      expect(await runCli(args, { out: textSink().stream, err: textSink().stream })).toBe(0);
       return JSON.parse(readFileSync(`${out}.settings.json`, "utf8")).sampling;
     };
     expect(await run(path.join(work, "g1.jsonl"), ["--generation-config", "--top-k", "30"])).toMatchObject({
@@ -499,19 +488,19 @@ describe("ssb-rollout arguments", () => {
     await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
     const broken = await mkdtemp(path.join(work, "broken-"));
     await writeFile(path.join(broken, "model.onnx"), "not a protobuf at all");
-    const err = sink();
+    const err = textSink();
     const code = await runCli(
       ["--model", broken, "--problems", problems, "--out", path.join(work, "y.jsonl")],
       {
-        out: sink().stream,
+        out: textSink().stream,
         err: err.stream,
       },
     );
     expect(code).toBe(1);
     expect(err.text()).toMatch(/model\.onnx: .*ONNX/);
-    const folder = sink();
+    const folder = textSink();
     const args = ["--model", modelDir, "--problems", problems, "--out", work];
-    expect(await runCli(args, { out: sink().stream, err: folder.stream })).toBe(1);
+    expect(await runCli(args, { out: textSink().stream, err: folder.stream })).toBe(1);
     expect(folder.text()).toMatch(
       /: is a folder; the output is a JSONL file .*\(give a file path, e\.g\. .*rollouts\.jsonl\)/,
     );
@@ -530,9 +519,9 @@ describe("ssb-rollout arguments", () => {
         /--capture-logits .*logits-file\/sub: lies under .*logits-file, which is a file/,
       ],
     ] as const) {
-      const err = sink();
+      const err = textSink();
       const args = ["--model", modelDir, "--problems", problems, "--out", out, "--capture-logits", dir];
-      expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(1);
+      expect(await runCli(args, { out: textSink().stream, err: err.stream })).toBe(1);
       expect(err.text()).toMatch(why);
     }
     expect(readFileSync(file, "utf8")).toBe("not a folder");

@@ -15,6 +15,7 @@ import {
 import { openLogitStore } from "@ssb/logit-store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
+import { textSink } from "../test/text-sink.js";
 import { runCli } from "./cli-main.js";
 import { Generator } from "./generator.js";
 import { runTeacherReplies } from "./run-teacher-replies.js";
@@ -30,18 +31,6 @@ afterAll(async () => {
   await rm(modelDir, { recursive: true, force: true });
   await rm(work, { recursive: true, force: true });
 });
-
-const sink = () => {
-  let text = "";
-  const stream = {
-    write: (s: string) => {
-      text += s;
-      return true;
-    },
-    isTTY: false,
-  } as unknown as NodeJS.WriteStream;
-  return { stream, text: () => text };
-};
 
 /** Lines shaped as @ssb/curation writes them (with fields generation does not read). */
 const PROMPTS = ["q1", "q2", "q3"].map((problemId, i) => ({
@@ -72,8 +61,8 @@ describe("ssb-rollout --teacher-prompts", () => {
     const out = path.join(work, "replies.jsonl");
     const logits = path.join(work, "logits");
     const args = ["--model", modelDir, "--teacher-prompts", file, "--out", out, "--capture-logits", logits];
-    const err = sink();
-    expect(await runCli(args, { out: sink().stream, err: err.stream }), err.text()).toBe(0);
+    const err = textSink();
+    expect(await runCli(args, { out: textSink().stream, err: err.stream }), err.text()).toBe(0);
     expect(err.text()).toMatch(/6 new, 0 already done, 6\/6 of this job/);
     const replies = lines(out);
     expect(replies.map((r) => r.id).sort()).toEqual(["q1#1", "q1#2", "q2#1", "q2#2", "q3#1", "q3#2"]);
@@ -124,11 +113,13 @@ describe("ssb-rollout --teacher-prompts", () => {
     ).rejects.toThrow(/replies\.jsonl:\d+: reply "q1#1" was generated for another prompt/);
 
     // Rerun: nothing new. Sampling flags a request carries itself are refused.
-    const again = sink();
-    expect(await runCli(args, { out: sink().stream, err: again.stream })).toBe(0);
+    const again = textSink();
+    expect(await runCli(args, { out: textSink().stream, err: again.stream })).toBe(0);
     expect(again.text()).toMatch(/0 new, 6 already done/);
-    const bad = sink();
-    expect(await runCli([...args, "--temperature", "0.7"], { out: sink().stream, err: bad.stream })).toBe(2);
+    const bad = textSink();
+    expect(await runCli([...args, "--temperature", "0.7"], { out: textSink().stream, err: bad.stream })).toBe(
+      2,
+    );
     expect(bad.text()).toMatch(/--teacher-prompts: --temperature cannot be used/);
     // The same prompts asking for other sampling (curation rerun with --temperature 0.9) are another job.
     const hotter = path.join(work, "teacher-prompts-hot.jsonl");
@@ -137,9 +128,9 @@ describe("ssb-rollout --teacher-prompts", () => {
       requests: p.requests.map((r) => ({ ...r, sampling: { ...r.sampling, temperature: 0.9 } })),
     }));
     writeFileSync(hotter, `${hot.map((p) => JSON.stringify(p)).join("\n")}\n`);
-    const mixed = sink();
+    const mixed = textSink();
     const hotArgs = args.map((a) => (a === file ? hotter : a));
-    expect(await runCli(hotArgs, { out: sink().stream, err: mixed.stream }), mixed.text()).toBe(1);
+    expect(await runCli(hotArgs, { out: textSink().stream, err: mixed.stream }), mixed.text()).toBe(1);
     expect(mixed.text()).toMatch(/replies\.jsonl:\d+: request "q1#1" was sampled with other settings/);
   });
 
@@ -148,7 +139,7 @@ describe("ssb-rollout --teacher-prompts", () => {
     writeFileSync(file, `${JSON.stringify(PROMPTS[0])}\n`);
     const out = path.join(work, "stop-id-replies.jsonl");
     const args = ["--model", modelDir, "--teacher-prompts", file, "--out", out, "--stop-id", "13"];
-    expect(await runCli(args, { out: sink().stream, err: sink().stream })).toBe(0);
+    expect(await runCli(args, { out: textSink().stream, err: textSink().stream })).toBe(0);
     const settings = JSON.parse(readFileSync(`${out}.settings.json`, "utf8"));
     expect(settings.sampling.stopTokenIds).toEqual([2, 13]);
   });
@@ -165,21 +156,22 @@ describe("ssb-rollout --teacher-prompts", () => {
     const out = path.join(work, "long-replies.jsonl");
     const args = ["--model", modelDir, "--teacher-prompts", file, "--out", out];
     const capture = ["--capture-logits", path.join(work, "long-logits")];
-    expect(await runCli([...args, ...capture], { out: sink().stream, err: sink().stream })).toBe(0);
+    expect(await runCli([...args, ...capture], { out: textSink().stream, err: textSink().stream })).toBe(0);
     const reply = lines(out).find((r) => r.id === "long#1");
     expect(reply).toMatchObject({ text: "", tokenIds: [], finishReason: "length" });
     expect(reply?.logitKey).toBeUndefined();
-    const again = sink();
-    expect(await runCli([...args, ...capture], { out: sink().stream, err: again.stream }), again.text()).toBe(
-      0,
-    );
+    const again = textSink();
+    expect(
+      await runCli([...args, ...capture], { out: textSink().stream, err: again.stream }),
+      again.text(),
+    ).toBe(0);
     expect(again.text()).toMatch(/0 new, 3 already done/);
     // Resumed with another capture folder: refused before any store is made there (the too-long reply has no
     // logits, so 2 of the 3 records are missing theirs).
     const elsewhere = path.join(work, "elsewhere-logits");
-    const refused = sink();
+    const refused = textSink();
     const otherCapture = ["--capture-logits", elsewhere];
-    expect(await runCli([...args, ...otherCapture], { out: sink().stream, err: refused.stream })).toBe(1);
+    expect(await runCli([...args, ...otherCapture], { out: textSink().stream, err: refused.stream })).toBe(1);
     expect(refused.text()).toMatch(
       /elsewhere-logits: holds no logit store, but 2 record\(s\) of .*long-replies\.jsonl have their logits in one/,
     );
@@ -292,7 +284,7 @@ describe("ssb-rollout --teacher-prompts", () => {
       // Read from a file (the CLI), the prompts are named by their lines.
       const file = path.join(work, "mixed-prompts.jsonl");
       writeFileSync(file, `${prompts.map((p) => JSON.stringify(p)).join("\n")}\n`);
-      const err = sink();
+      const err = textSink();
       const args = [
         "--model",
         modelDir,
@@ -303,7 +295,7 @@ describe("ssb-rollout --teacher-prompts", () => {
       ];
       expect(
         await runCli([...args, "--capture-logits", path.join(work, "mixed-cli-logits")], {
-          out: sink().stream,
+          out: textSink().stream,
           err: err.stream,
         }),
       ).not.toBe(0);
@@ -365,9 +357,9 @@ describe("ssb-rollout --teacher-prompts", () => {
   it("names the line of a record that is not a teacher prompt", async () => {
     const file = path.join(work, "not-teacher.jsonl");
     writeFileSync(file, `${JSON.stringify(PROMPTS[0])}\n${JSON.stringify({ id: "a", question: "q" })}\n`);
-    const err = sink();
+    const err = textSink();
     const args = ["--model", modelDir, "--teacher-prompts", file, "--out", path.join(work, "x.jsonl")];
-    expect(await runCli(args, { out: sink().stream, err: err.stream })).toBe(1);
+    expect(await runCli(args, { out: textSink().stream, err: err.stream })).toBe(1);
     expect(err.text()).toMatch(
       /not-teacher\.jsonl:2: this looks like a problems file .*: use --problems FILE/,
     );

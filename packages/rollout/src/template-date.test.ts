@@ -12,6 +12,7 @@ import path from "node:path";
 import { parseTemplateDate } from "@ssb/model";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { exportTinyRef } from "../test/fixtures.js";
+import { textSink } from "../test/text-sink.js";
 import { runCli } from "./cli-main.js";
 import { promptFingerprint } from "./fingerprints.js";
 import { Generator } from "./generator.js";
@@ -58,27 +59,13 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function sink() {
-  let text = "";
-  return {
-    stream: {
-      write: (s: string) => {
-        text += s;
-        return true;
-      },
-      isTTY: false,
-    } as unknown as NodeJS.WriteStream,
-    text: () => text,
-  };
-}
-
 /** ssb-rollout in time zone `zone`; its exit code and stderr. */
 async function rollout(zone: string, args: string[]): Promise<{ code: number; err: string }> {
   process.env.TZ = zone;
-  const err = sink();
+  const err = textSink();
   const code = await runCli(
     ["--problems", path.join(work, "problems.jsonl"), "--max-new-tokens", "4", "--no-progress", ...args],
-    { out: sink().stream, err: err.stream },
+    { out: textSink().stream, err: err.stream },
   );
   return { code, err: err.text() };
 }
