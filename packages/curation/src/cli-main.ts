@@ -126,17 +126,39 @@ function checkOutDir(path: string): void {
  * --max-new-tokens the requests carry none and ssb-rollout's own default (256) applies, while the teacher is
  * asked for a solution more detailed than the rollouts (the reference allows 8192 new tokens).
  */
-export function teacherTruncationNote(truncated: number, maxNewTokens: number | undefined): string {
+export function teacherTruncationNote(
+  truncated: number,
+  maxNewTokens: number | undefined,
+  repliesLimit?: { maxNewTokens: number; file: string },
+): string {
   const limit =
     maxNewTokens !== undefined
       ? `--max-new-tokens ${maxNewTokens}`
-      : "the generator's limit (no --max-new-tokens here, so ssb-rollout --teacher-prompts used its own --max-new-tokens, default 256)";
+      : repliesLimit !== undefined
+        ? `the ${repliesLimit.maxNewTokens} new tokens ssb-rollout --teacher-prompts allowed (maxNewTokens in ${repliesLimit.file})`
+        : "the generator's limit (no --max-new-tokens here, so ssb-rollout --teacher-prompts used its own --max-new-tokens, default 256)";
   return (
     `[ssb-curate] note: ${truncated} teacher ${truncated === 1 ? "reply was" : "replies were"} cut off at ${limit} and dropped as teacher-truncated (dropped.jsonl). ` +
     "The teacher is asked for a solution more detailed than the rollouts (the reference allows 8192 new tokens): " +
     "to give it more, rerun with a larger --max-new-tokens and a new --out, then generate the replies again. " +
     "A try of 0 tokens there means its prompt did not fit the model's context.\n"
   );
+}
+
+/**
+ * The reply cap ssb-rollout --teacher-prompts recorded beside its replies (`<file>.settings.json`: sampling's
+ * maxNewTokens), or undefined when there is no such file or field: the note then cannot name the limit.
+ */
+function repliesLimit(file: string | undefined): { maxNewTokens: number; file: string } | undefined {
+  if (file === undefined) return undefined;
+  const settings = `${file}.settings.json`;
+  try {
+    const found = JSON.parse(readFileSync(settings, "utf8")) as { sampling?: { maxNewTokens?: unknown } };
+    const limit = found.sampling?.maxNewTokens;
+    return typeof limit === "number" ? { maxNewTokens: limit, file: settings } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An input with no records would make a run that curates nothing and still reports success. */
@@ -298,7 +320,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       );
     }
     const truncated = result.summary.dropped.byReason["teacher-truncated"] ?? 0;
-    if (generator && truncated > 0) io.stderr(teacherTruncationNote(truncated, maxNewTokens));
+    if (generator && truncated > 0)
+      io.stderr(teacherTruncationNote(truncated, maxNewTokens, repliesLimit(values["teacher-replies"])));
     // The same object as summary.json, so a script may read either.
     if (values.json)
       io.stdout(

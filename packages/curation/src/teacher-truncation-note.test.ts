@@ -24,7 +24,11 @@ async function run(args: string[]): Promise<{ code: number; stderr: string }> {
 const jsonl = (rows: unknown[]): string => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
 
 /** A selection run, then teacher replies for its prompts: `cut` of them stopped at the token limit. */
-async function curateWithReplies(extra: string[], cut: (problemId: string) => boolean) {
+async function curateWithReplies(
+  extra: string[],
+  cut: (problemId: string) => boolean,
+  repliesSettings?: unknown,
+) {
   const dir = mkdtempSync(join(tmpdir(), "ssb-truncation-"));
   dirs.push(dir);
   const problems = join(dir, "problems.jsonl");
@@ -64,6 +68,8 @@ async function curateWithReplies(extra: string[], cut: (problemId: string) => bo
       })),
     ),
   );
+  if (repliesSettings !== undefined)
+    writeFileSync(`${replies}.settings.json`, JSON.stringify(repliesSettings));
   return run([...base, "--teacher-replies", replies]);
 }
 
@@ -79,5 +85,14 @@ describe("ssb-curate on teacher replies cut off at the token limit", () => {
       /^\[ssb-curate\] note: 2 teacher replies were cut off at --max-new-tokens 64 and dropped/,
     );
     expect((await curateWithReplies([], () => false)).stderr).toBe("");
+    // ssb-rollout --teacher-prompts --max-new-tokens 48 records its cap beside the replies: the note names it
+    // (it said "default 256" whatever the replies were generated with).
+    const recorded = await curateWithReplies([], () => true, {
+      job: "teacher-replies",
+      sampling: { maxNewTokens: 48 },
+    });
+    expect(recorded.stderr).toMatch(
+      /^\[ssb-curate\] note: 2 teacher replies were cut off at the 48 new tokens ssb-rollout --teacher-prompts allowed \(maxNewTokens in .*replies\.jsonl\.settings\.json\) and dropped/,
+    );
   });
 });
