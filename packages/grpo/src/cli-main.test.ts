@@ -73,6 +73,10 @@ describe("ssb-grpo train", () => {
     await expect(runCli(["train", "--out", "x", "--template-date", "28/11/2026"])).rejects.toThrow(
       '--template-date: expected a date as YYYY-MM-DD (e.g. 2024-07-26), found "28/11/2026"',
     );
+    // eval takes the day too (before, an unknown flag), checked before any problem is read.
+    await expect(runCli(["eval", "--template-date", "2026-02-30"])).rejects.toThrow(
+      '--template-date: expected a date as YYYY-MM-DD (e.g. 2024-07-26), found "2026-02-30"',
+    );
     await expect(runCli(["train", "--out", "x", "--set", "templateDate=2026-02-30"])).rejects.toThrow(
       'GRPO config: "templateDate": expected a date as YYYY-MM-DD',
     );

@@ -39,10 +39,13 @@ export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems 
               default: today at the run's first start, recorded for its resumes (config templateDate)
 
        ssb-grpo eval [--model DIR] [--adapter DIR] [--problems FILE.jsonl [--limit N] | --held-out N | --fresh N]
-                     [--n 4] [--seed 0] [--temperature 1] [--max-new-tokens 256] [--no-progress]
+                     [--n 4] [--seed 0] [--temperature 1] [--max-new-tokens 256] [--template-date YYYY-MM-DD]
+                     [--no-progress]
 
   mean reward and accuracy of base (+ adapter) over n samples per problem; --held-out takes the default
-  model's held-out split (evaluation only; default 200), --fresh draws problems like train does.
+  model's held-out split (evaluation only; default 200), --fresh draws problems like train does;
+  --template-date: the day a date-writing chat template renders (default today; give the training run's
+  templateDate to show the prompts it trained on).
   One problem source: --problems, --held-out and --fresh are alternatives.`;
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -97,11 +100,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   for (const s of values.set ?? []) input = applyOverride(input, s);
   if (values["template-date"] !== undefined) {
-    try {
-      parseTemplateDate(values["template-date"], "--template-date");
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    templateDateFlag(values["template-date"]);
     input = { ...input, templateDate: values["template-date"] };
   }
   // Where the settings came from, named in errors about a field.
@@ -176,6 +175,16 @@ function positiveNumber(value: string | undefined, fallback: number, flag: strin
   return n;
 }
 
+/** --template-date as the time a template reads (local noon of that day); a usage error names the flag. */
+function templateDateFlag(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseTemplateDate(value, "--template-date");
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 async function runEval(args: string[]): Promise<number> {
   const values = parseFlags(args, {
     model: { type: "string" },
@@ -189,6 +198,7 @@ async function runEval(args: string[]): Promise<number> {
     seed: { type: "string" },
     temperature: { type: "string" },
     "max-new-tokens": { type: "string" },
+    "template-date": { type: "string" },
     "no-progress": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -196,6 +206,7 @@ async function runEval(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  const now = templateDateFlag(values["template-date"]);
   const source = resolveProblemSource(values, "held-out", wholeNumber);
   // Every number is checked before the problems are read and the model exported.
   const n = wholeNumber(values.n, 4, "--n", 1);
@@ -228,6 +239,7 @@ async function runEval(args: string[]): Promise<number> {
       n,
       seed,
       sampling,
+      ...(now !== undefined ? { now } : {}),
       ...(values["no-progress"] ? {} : { onProgress }),
     });
   } finally {
