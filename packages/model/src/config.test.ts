@@ -90,6 +90,46 @@ const qwen25ConfigV5 = {
   transformers_version: "5.17.0",
 };
 
+// Qwen3-0.6B's config.json as published on the Hub (head_dim 128 != 1024 / 16).
+const qwen3Config = {
+  architectures: ["Qwen3ForCausalLM"],
+  attention_bias: false,
+  attention_dropout: 0.0,
+  bos_token_id: 151643,
+  eos_token_id: 151645,
+  head_dim: 128,
+  hidden_act: "silu",
+  hidden_size: 1024,
+  initializer_range: 0.02,
+  intermediate_size: 3072,
+  max_position_embeddings: 40960,
+  max_window_layers: 28,
+  model_type: "qwen3",
+  num_attention_heads: 16,
+  num_hidden_layers: 28,
+  num_key_value_heads: 8,
+  rms_norm_eps: 1e-6,
+  rope_scaling: null,
+  rope_theta: 1000000,
+  sliding_window: null,
+  tie_word_embeddings: true,
+  torch_dtype: "bfloat16",
+  transformers_version: "4.51.0",
+  use_cache: true,
+  use_sliding_window: false,
+  vocab_size: 151936,
+};
+// As transformers 5.17 saves it (AutoConfig.from_pretrained then save_pretrained).
+const { rope_scaling: _q3Scaling, rope_theta: _q3Theta, torch_dtype: _q3Dtype, ...qwen3Rest } = qwen3Config;
+const qwen3ConfigV5 = {
+  ...qwen3Rest,
+  dtype: "bfloat16",
+  layer_types: new Array<string>(28).fill("full_attention"),
+  pad_token_id: null,
+  rope_parameters: { rope_theta: 1000000, rope_type: "default" },
+  transformers_version: "5.17.0",
+};
+
 describe("parseModelConfig", () => {
   it("reads transformers 5's save_pretrained form as the published one", () => {
     expect(parseModelConfig(llama32ConfigV5, "config.json")).toEqual(
@@ -98,6 +138,52 @@ describe("parseModelConfig", () => {
     expect(parseModelConfig(qwen25ConfigV5, "config.json")).toEqual(
       parseModelConfig(qwen25Config, "config.json"),
     );
+    expect(parseModelConfig(qwen3ConfigV5, "config.json")).toEqual(
+      parseModelConfig(qwen3Config, "config.json"),
+    );
+  });
+
+  it("reads Qwen3-0.6B: explicit head_dim, no biases, q/k norms", () => {
+    expect(parseModelConfig(qwen3Config, "config.json")).toMatchObject({
+      architecture: "Qwen3ForCausalLM",
+      modelType: "qwen3",
+      hiddenSize: 1024,
+      numHeads: 16,
+      numKvHeads: 8,
+      headDim: 128,
+      ropeTheta: 1000000,
+      ropeScaling: null,
+      tieWordEmbeddings: true,
+      attentionBias: { qkv: false, output: false },
+      mlpBias: false,
+      qkNorm: true,
+      maxPositionEmbeddings: 40960,
+      eosTokenIds: [151645],
+    });
+    expect(parseModelConfig(qwen25Config, "config.json").qkNorm).toBe(false);
+    expect(parseModelConfig(llama32Config, "config.json").qkNorm).toBe(false);
+    expect(parseModelConfig({ ...qwen3Config, attention_bias: true }, "c.json").attentionBias).toEqual({
+      qkv: true,
+      output: true,
+    });
+  });
+
+  it("takes Qwen3Config's defaults: head_dim 128, 32 kv heads (null: as many as query heads)", () => {
+    const { head_dim: _d, num_key_value_heads: _kv, rope_theta: _t, ...rest } = qwen3Config;
+    const config = parseModelConfig({ ...rest, num_attention_heads: 32 }, "c.json");
+    expect(config.headDim).toBe(128);
+    expect(config.numKvHeads).toBe(32);
+    expect(config.ropeTheta).toBe(10000);
+    expect(parseModelConfig({ ...qwen3Config, num_key_value_heads: null }, "c.json").numKvHeads).toBe(16);
+  });
+
+  it("refuses Qwen3-MoE and Qwen3 sliding-window attention", () => {
+    expect(() =>
+      parseModelConfig({ ...qwen3Config, architectures: ["Qwen3MoeForCausalLM"] }, "/m/config.json"),
+    ).toThrow(/field "architectures": "Qwen3MoeForCausalLM" \(Qwen3 mixture-of-experts\) is not supported/);
+    expect(() =>
+      parseModelConfig({ ...qwen3Config, use_sliding_window: true, sliding_window: 4096 }, "c.json"),
+    ).toThrow(/field "use_sliding_window": sliding-window attention is not supported/);
   });
 
   it("reads the tiny Qwen2 fixture", async () => {

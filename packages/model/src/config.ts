@@ -10,7 +10,7 @@ import {
 } from "./json-fields.js";
 
 /** The decoder families this package reads (their HF `architectures[0]`). */
-export const SUPPORTED_ARCHITECTURES = ["Qwen2ForCausalLM", "LlamaForCausalLM"] as const;
+export const SUPPORTED_ARCHITECTURES = ["Qwen2ForCausalLM", "Qwen3ForCausalLM", "LlamaForCausalLM"] as const;
 export type ModelArchitecture = (typeof SUPPORTED_ARCHITECTURES)[number];
 
 /**
@@ -39,7 +39,7 @@ export type RopeScaling =
 /** A decoder-only causal LM config (HF `config.json`), with names in camelCase and defaults applied. */
 export interface ModelConfig {
   architecture: ModelArchitecture;
-  /** HF `model_type` ("qwen2", "llama"); informational. */
+  /** HF `model_type` ("qwen2", "qwen3", "llama"); informational. */
   modelType: string;
   hiddenSize: number;
   numLayers: number;
@@ -58,8 +58,13 @@ export interface ModelConfig {
   tieWordEmbeddings: boolean;
   /** Which attention projections carry a bias: Qwen2 has q/k/v biases and none on o_proj; Llama uses `attention_bias` for all four. */
   attentionBias: { qkv: boolean; output: boolean };
-  /** Llama `mlp_bias` (gate/up/down biases); always false for Qwen2. */
+  /** Llama `mlp_bias` (gate/up/down biases); always false for Qwen2 / Qwen3. */
   mlpBias: boolean;
+  /**
+   * Qwen3: RMSNorm over head_dim on each query and key head (`self_attn.q_norm` / `k_norm`, eps rms_norm_eps),
+   * after the projections and before RoPE. False for Qwen2 / Llama.
+   */
+  qkNorm: boolean;
   /** Only "silu" is accepted (both families' SwiGLU MLP). */
   hiddenAct: "silu";
   bosTokenId: number | null;
@@ -73,22 +78,45 @@ export interface ModelConfig {
 export const CONFIG_FILE = "config.json";
 export const GENERATION_CONFIG_FILE = "generation_config.json";
 
-/** HF defaults for fields a config may omit, per family (from the transformers config classes). */
+/**
+ * HF defaults for fields a config may omit, per family (from the transformers config classes). `headDim` and
+ * `numKvHeads` null: derived (hidden_size / num_attention_heads, num_attention_heads); Qwen3Config has fixed
+ * defaults for both (128 and 32) and derives the kv heads only from an explicit null.
+ */
 const FAMILY_DEFAULTS: Record<
   ModelArchitecture,
-  { maxPositionEmbeddings: number; ropeTheta: number; rmsNormEps: number; modelType: string }
+  {
+    maxPositionEmbeddings: number;
+    ropeTheta: number;
+    rmsNormEps: number;
+    modelType: string;
+    headDim: number | null;
+    numKvHeads: number | null;
+  }
 > = {
   Qwen2ForCausalLM: {
     maxPositionEmbeddings: 32768,
     ropeTheta: 10000,
     rmsNormEps: 1e-6,
     modelType: "qwen2",
+    headDim: null,
+    numKvHeads: null,
+  },
+  Qwen3ForCausalLM: {
+    maxPositionEmbeddings: 32768,
+    ropeTheta: 10000,
+    rmsNormEps: 1e-6,
+    modelType: "qwen3",
+    headDim: 128,
+    numKvHeads: 32,
   },
   LlamaForCausalLM: {
     maxPositionEmbeddings: 2048,
     ropeTheta: 10000,
     rmsNormEps: 1e-6,
     modelType: "llama",
+    headDim: null,
+    numKvHeads: null,
   },
 };
 
@@ -105,6 +133,12 @@ function parseArchitecture(fields: FieldReader): ModelArchitecture {
     );
   }
   const name = list[0] as string;
+  if (name === "Qwen3MoeForCausalLM") {
+    return fields.fail(
+      "architectures",
+      `"${name}" (Qwen3 mixture-of-experts) is not supported: only dense decoders are (${SUPPORTED_ARCHITECTURES.join(", ")})`,
+    );
+  }
   if (!isSupportedArchitecture(name)) {
     return fields.fail(
       "architectures",
@@ -183,29 +217,36 @@ export function parseModelConfig(json: unknown, file: string): ModelConfig {
   const hiddenSize = fields.requiredInt("hidden_size", 1);
   const numLayers = fields.requiredInt("num_hidden_layers", 1);
   const numHeads = fields.requiredInt("num_attention_heads", 1);
-  const numKvHeads = fields.optionalInt("num_key_value_heads", numHeads, 1);
+  // An explicit null is transformers' None: as many kv heads as query heads (every family).
+  const numKvHeads =
+    fields.object.num_key_value_heads === null
+      ? numHeads
+      : fields.optionalInt("num_key_value_heads", defaults.numKvHeads ?? numHeads, 1);
   if (numHeads % numKvHeads !== 0) {
     fields.fail(
       "num_key_value_heads",
       `num_attention_heads (${numHeads}) must be a multiple of num_key_value_heads (${numKvHeads})`,
     );
   }
-  if (!fields.present("head_dim") && hiddenSize % numHeads !== 0) {
+  if (!fields.present("head_dim") && defaults.headDim === null && hiddenSize % numHeads !== 0) {
     fields.fail(
       "hidden_size",
       `without head_dim, hidden_size (${hiddenSize}) must be a multiple of num_attention_heads (${numHeads})`,
     );
   }
-  const headDim = fields.optionalInt("head_dim", hiddenSize / numHeads, 1);
+  const headDim = fields.optionalInt("head_dim", defaults.headDim ?? hiddenSize / numHeads, 1);
   if (headDim % 2 !== 0) fields.fail("head_dim", `RoPE needs an even head_dim, found ${headDim}`);
 
   const hiddenAct = fields.maybeString("hidden_act") ?? "silu";
   if (hiddenAct !== "silu") {
     fields.fail("hidden_act", `only "silu" is supported, found "${hiddenAct}"`);
   }
-  if (architecture === "Qwen2ForCausalLM" && fields.optionalBoolean("use_sliding_window", false)) {
+  const qwen = architecture === "Qwen2ForCausalLM" || architecture === "Qwen3ForCausalLM";
+  if (qwen && fields.optionalBoolean("use_sliding_window", false)) {
     fields.fail("use_sliding_window", "sliding-window attention is not supported");
   }
+  // `layer_types` (transformers 5's save_pretrained writes it) needs no check: Qwen2/Qwen3Config set
+  // sliding_window to None unless use_sliding_window, so even a "sliding_attention" layer attends to everything.
 
   const maxPositionEmbeddings = fields.optionalInt(
     "max_position_embeddings",
@@ -230,12 +271,13 @@ export function parseModelConfig(json: unknown, file: string): ModelConfig {
   const rmsNormEps = fields.optionalNumber("rms_norm_eps", defaults.rmsNormEps);
   if (rmsNormEps <= 0) fields.fail("rms_norm_eps", `expected a positive number, found ${rmsNormEps}`);
 
-  const llamaAttentionBias =
-    architecture === "LlamaForCausalLM" && fields.optionalBoolean("attention_bias", false);
+  // Qwen2 hard-codes q/k/v biases; Llama and Qwen3 read `attention_bias` for all four projections.
+  const configAttentionBias =
+    architecture !== "Qwen2ForCausalLM" && fields.optionalBoolean("attention_bias", false);
   const attentionBias =
     architecture === "Qwen2ForCausalLM"
       ? { qkv: true, output: false }
-      : { qkv: llamaAttentionBias, output: llamaAttentionBias };
+      : { qkv: configAttentionBias, output: configAttentionBias };
 
   const torchDtype = fields.maybeString("torch_dtype") ?? fields.maybeString("dtype") ?? null;
 
@@ -256,6 +298,7 @@ export function parseModelConfig(json: unknown, file: string): ModelConfig {
     tieWordEmbeddings: fields.optionalBoolean("tie_word_embeddings", false),
     attentionBias,
     mlpBias: architecture === "LlamaForCausalLM" && fields.optionalBoolean("mlp_bias", false),
+    qkNorm: architecture === "Qwen3ForCausalLM",
     hiddenAct: "silu",
     bosTokenId: fields.maybeInt("bos_token_id", 0) ?? null,
     eosTokenIds: fields.intList("eos_token_id"),

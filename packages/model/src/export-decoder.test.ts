@@ -1,9 +1,10 @@
 /**
- * Llama-family graphs (no q/k/v bias or all-projection biases, untied LM head, explicit head_dim,
- * rope_scaling) against a small float64 forward written from the fixture README's math. The Qwen2
+ * Llama-family and Qwen3 graphs (no q/k/v bias or all-projection biases, untied LM head, explicit head_dim,
+ * rope_scaling, Qwen3's per-head q/k RMSNorm) against a small float64 forward written from the fixture
+ * README's math (and transformers' Qwen3Attention for the q/k norms). The Qwen2
  * path is proven against the independent reference in export-onnx.test.ts.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
@@ -114,6 +115,11 @@ function referenceForward(
     const q = linear(h, S, get(n.weight.q_proj), H * D, bias("q_proj"));
     const k = linear(h, S, get(n.weight.k_proj), KV * D, bias("k_proj"));
     const v = linear(h, S, get(n.weight.v_proj), KV * D, bias("v_proj"));
+    if (n.qkNorm !== null) {
+      // Qwen3: RMSNorm over each head's D values, before RoPE.
+      q.set(rmsNorm(q, S * H, get(n.qkNorm.q), config.rmsNormEps));
+      k.set(rmsNorm(k, S * KV, get(n.qkNorm.k), config.rmsNormEps));
+    }
     rope(q, H);
     rope(k, KV);
     const ctx = new Float64Array(S * H * D);
@@ -197,6 +203,25 @@ const CASES: Record<string, Record<string, unknown>> = {
     rope_theta: 100,
     rope_scaling: { rope_type: "dynamic", factor: 2 },
   },
+  // Shaped like Qwen3-0.6B: head_dim * heads (96) != hidden (48), GQA, tied head, q/k norms with random
+  // gains (randomWeights draws every norm weight around 1), head_dim % 8 == 0 so contrib fuses attention.
+  "Qwen3, q/k norms, head_dim 16 with hidden 48 and 6 heads, tied": {
+    architectures: ["Qwen3ForCausalLM"],
+    model_type: "qwen3",
+    hidden_size: 48,
+    intermediate_size: 96,
+    num_hidden_layers: 2,
+    num_attention_heads: 6,
+    num_key_value_heads: 2,
+    head_dim: 16,
+    vocab_size: 40,
+    max_position_embeddings: 64,
+    rms_norm_eps: 1e-6,
+    tie_word_embeddings: true,
+    attention_bias: false,
+    rope_parameters: { rope_theta: 1000000, rope_type: "default" },
+    layer_types: ["full_attention", "full_attention"],
+  },
 };
 
 let workDir: string;
@@ -247,6 +272,8 @@ for (const [title, json] of Object.entries(CASES)) {
     for (const variant of ["plain", "contrib"] as DecoderVariant[]) {
       it(`${variant}: left-padded batch matches a float64 forward, then one cached step`, async () => {
         const out = await exportOnnx({ modelDir: dir(), outDir: path.join(dir(), variant), variant });
+        const genai = JSON.parse(await readFile(path.join(dir(), variant, "genai_config.json"), "utf8"));
+        expect(genai.model.type).toBe(config.qkNorm ? "qwen3" : "llama");
         const session = await ort.InferenceSession.create(out.modelFile);
         const { numKvHeads: kv, headDim: d, vocabSize: V, numLayers } = config;
         const t64 = (rows: number[][]) =>

@@ -1,6 +1,7 @@
 /**
- * A Qwen2 / Llama decoder-with-past as an ONNX graph, read top to bottom like the model:
+ * A Qwen2 / Qwen3 / Llama decoder-with-past as an ONNX graph, read top to bottom like the model:
  * embed -> N x (RMSNorm, attention with RoPE + GQA + KV cache, residual, RMSNorm, SwiGLU, residual)
+ * (Qwen3: an RMSNorm over head_dim on each query and key head between the projections and RoPE)
  * -> RMSNorm -> LM head. The I/O contract is the one Optimum and ONNX Runtime GenAI use:
  *
  *   inputs : input_ids int64 [batch, seq], attention_mask int64 [batch, past + seq],
@@ -293,6 +294,16 @@ export function buildDecoderGraph(
     return g.op("Gemm", inputs, { transB: 1 }, hint);
   };
 
+  /**
+   * Qwen3's q_norm / k_norm: RMSNorm over each head's D values of a [N, heads*D] projection, as
+   * [N*heads, D] rows. Applied before RoPE in both variants (contrib's RotaryEmbedding and
+   * GroupQueryAttention only ever see the normed projections, so the fused kernels stay usable).
+   */
+  const headNorm = (t: string, heads: number, weightName: string, hint: string): string => {
+    const rows = g.op("Reshape", [t, flat(D)], undefined, `${hint}_rows`);
+    return g.op("Reshape", [rmsNorm(rows, weightName, hint), flat(heads * D)], undefined, `${hint}_flat`);
+  };
+
   const toHeadsFirst = [0, 2, 1, 3];
   /** [N, KV*D] (or [B, S, KV*D]) -> [B, KV, S, D]. */
   const kvHeadsFirst = (t: string, hint: string): string =>
@@ -440,8 +451,12 @@ export function buildDecoderGraph(
     const names = layerWeightNames(config, layer);
     const p = `l${layer}`;
     const h = addAndNorm(names.inputNorm, `${p}_in_norm`);
-    const q = projection(h, names, "q_proj", `${p}_q`); // [N, H*D]
-    const k = projection(h, names, "k_proj", `${p}_k`); // [N, KV*D]
+    let q = projection(h, names, "q_proj", `${p}_q`); // [N, H*D]
+    let k = projection(h, names, "k_proj", `${p}_k`); // [N, KV*D]
+    if (names.qkNorm !== null) {
+      q = headNorm(q, H, names.qkNorm.q, `${p}_q_norm`);
+      k = headNorm(k, KV, names.qkNorm.k, `${p}_k_norm`);
+    }
     const v = projection(h, names, "v_proj", `${p}_v`);
     const attention = (fusedAttention ? contribAttention : plainAttention)(q, k, v, layer, p);
     pending = projection(attention, names, "o_proj", `${p}_o`);

@@ -9,11 +9,18 @@ import { decoderIo } from "./export-decoder.js";
 
 export const GENAI_CONFIG_FILE = "genai_config.json";
 
+/** onnxruntime-genai's model type per architecture (it knows qwen2, qwen3 and llama). */
+const GENAI_MODEL_TYPE: Record<ModelConfig["architecture"], string> = {
+  Qwen2ForCausalLM: "qwen2",
+  Qwen3ForCausalLM: "qwen3",
+  LlamaForCausalLM: "llama",
+};
+
 export function genaiConfig(config: ModelConfig, generation: GenerationConfig, modelFileName: string) {
   const eos = generation.eosTokenIds.length > 0 ? generation.eosTokenIds : config.eosTokenIds;
   return {
     model: {
-      type: config.architecture === "Qwen2ForCausalLM" ? "qwen2" : "llama",
+      type: GENAI_MODEL_TYPE[config.architecture],
       bos_token_id: generation.bosTokenId ?? config.bosTokenId ?? 0,
       eos_token_id: eos.length === 1 ? eos[0] : eos,
       pad_token_id: generation.padTokenId ?? config.padTokenId ?? eos[0] ?? 0,

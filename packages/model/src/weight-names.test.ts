@@ -38,7 +38,39 @@ const llama = parseModelConfig(
   "config.json",
 );
 
+const qwen3 = parseModelConfig(
+  {
+    architectures: ["Qwen3ForCausalLM"],
+    head_dim: 128,
+    hidden_size: 1024,
+    intermediate_size: 3072,
+    num_attention_heads: 16,
+    num_hidden_layers: 28,
+    num_key_value_heads: 8,
+    tie_word_embeddings: true,
+    vocab_size: 151936,
+  },
+  "config.json",
+);
+
 describe("HF weight layout", () => {
+  it("lists a Qwen3-0.6B layout: q/k norms over head_dim, head_dim * heads != hidden, no biases", () => {
+    const shapes = expectedWeightShapes(qwen3);
+    expect(shapes.size).toBe(1 + 28 * 11 + 1);
+    expect(shapes.get("model.layers.27.self_attn.q_norm.weight")).toEqual([128]);
+    expect(shapes.get("model.layers.0.self_attn.k_norm.weight")).toEqual([128]);
+    expect(shapes.get("model.layers.0.self_attn.q_proj.weight")).toEqual([2048, 1024]);
+    expect(shapes.get("model.layers.0.self_attn.o_proj.weight")).toEqual([1024, 2048]);
+    expect(shapes.get("model.layers.0.self_attn.k_proj.weight")).toEqual([1024, 1024]);
+    expect(layerWeightNames(qwen3, 2).bias).toEqual({});
+    expect(layerWeightNames(qwen3, 2).qkNorm).toEqual({
+      q: "model.layers.2.self_attn.q_norm.weight",
+      k: "model.layers.2.self_attn.k_norm.weight",
+    });
+    expect(layerWeightNames(qwen25, 2).qkNorm).toBeNull();
+    expect(shapes.has("lm_head.weight")).toBe(false);
+  });
+
   it("lists the tensors a Qwen2.5-0.5B checkpoint holds (290, tied, q/k/v biases)", () => {
     const shapes = expectedWeightShapes(qwen25);
     expect(shapes.size).toBe(290);

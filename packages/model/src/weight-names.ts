@@ -1,5 +1,5 @@
 /**
- * The HF tensor names and shapes of a Qwen2 / Llama decoder, derived from its config. One place
+ * The HF tensor names and shapes of a Qwen2 / Qwen3 / Llama decoder, derived from its config. One place
  * that knows the layout, so the ONNX exporter, the LoRA merge and the tfjs student agree on it.
  */
 import type { ModelConfig } from "./config.js";
@@ -36,6 +36,8 @@ export interface LayerWeightNames {
   weight: Record<ProjectionModule, string>;
   /** `{module}.bias` where the config says the projection has one. */
   bias: Partial<Record<ProjectionModule, string>>;
+  /** Qwen3's per-head RMSNorm weights ([head_dim]) on queries and keys; null where the config has none. */
+  qkNorm: { q: string; k: string } | null;
 }
 
 export function layerWeightNames(config: ModelConfig, layer: number): LayerWeightNames {
@@ -50,6 +52,12 @@ export function layerWeightNames(config: ModelConfig, layer: number): LayerWeigh
     postAttentionNorm: `model.layers.${layer}.post_attention_layernorm.weight`,
     weight,
     bias,
+    qkNorm: config.qkNorm
+      ? {
+          q: `model.layers.${layer}.self_attn.q_norm.weight`,
+          k: `model.layers.${layer}.self_attn.k_norm.weight`,
+        }
+      : null,
   };
 }
 
@@ -86,6 +94,10 @@ export function expectedWeightShapes(config: ModelConfig): Map<string, number[]>
     const names = layerWeightNames(config, layer);
     shapes.set(names.inputNorm, [config.hiddenSize]);
     shapes.set(names.postAttentionNorm, [config.hiddenSize]);
+    if (names.qkNorm !== null) {
+      shapes.set(names.qkNorm.q, [config.headDim]);
+      shapes.set(names.qkNorm.k, [config.headDim]);
+    }
     for (const module of PROJECTION_MODULES) {
       const shape = projectionShape(config, module);
       shapes.set(names.weight[module], shape);
