@@ -1,5 +1,6 @@
 import { matchBrace } from "./latex-scan.js";
 import { answerText, checkOptions } from "./options-check.js";
+import { outsideThinking } from "./think-blocks.js";
 import {
   DEFAULT_EXTRACTION_RULES,
   type Extraction,
@@ -186,12 +187,15 @@ function fromLastNumber(text: string): Extraction | null {
  * Finds the final answer of a model response. Rules are tried in the order given (default: boxed, GSM8K
  * `####`, "final answer", "the answer is", a trailing `$...$`); the first that finds something wins, and the
  * result says which one fired. The last-number fallback is off unless asked for, because it guesses.
+ * A reasoning model's `<think>...</think>` is skipped: only the text after the last `</think>` is searched, and a
+ * reply cut off inside `<think>` has no final answer.
  * A response that is not a string (null, a number) is read as `grade` reads it: a number as its text, anything
  * else as empty, so it has no answer. Invalid options (an unknown rule) throw a TypeError or RangeError.
  */
 export function extractAnswer(response: string, options: ExtractOptions = {}): Extraction | null {
   checkOptions("extractAnswer", options);
-  const responseText = answerText(response);
+  // Before the tail is cut, so a long reply cut off inside its thinking is not read from the middle of it.
+  const responseText = outsideThinking(answerText(response));
   const rules = options.rules ?? DEFAULT_EXTRACTION_RULES;
   const max = options.maxResponseChars ?? DEFAULT_MAX_RESPONSE_CHARS;
   const text = responseText.length > max ? responseText.slice(responseText.length - max) : responseText;

@@ -84,6 +84,32 @@ export const EXTRACT_CASES: ExtractCase[] = [
   ["answer is negative", "The answer is -3.", "-3", "answer-is"],
   ["answer is slash fraction", "The answer is 1/2.", "1/2", "answer-is"],
   ["answer is with unit", "Therefore, the answer is 5 apples.", "5 apples", "answer-is"],
+  // reasoning models: only the text after the thinking holds the final answer
+  [
+    "Qwen3 thinking: box in the thinking, phrase answer after it",
+    "<think>\nMaybe \\boxed{12}? No, recount.\n</think>\n\nThe answer is 14.",
+    "14",
+    "answer-is",
+  ],
+  [
+    "Qwen3 thinking: final box after a tentative one",
+    "<think>\nSo \\boxed{12}. Wait.\n</think>\n\nThe sum is 14.\n\n\\boxed{14}\n\nLet me know if you need more help!",
+    "14",
+    "boxed",
+  ],
+  ["Qwen3 empty thinking (enable_thinking=false)", "<think>\n\n</think>\n\nSo \\boxed{7}.", "7", "boxed"],
+  [
+    "R1 distill: only the closing tag (the template opened it)",
+    "Okay, so 3 + 4... the answer is 12? No.\n</think>\n\n**Final Answer**\n\\[\n\\boxed{7}\n\\]",
+    "7",
+    "boxed",
+  ],
+  [
+    "thinking: #### in the thinking, final answer phrase after",
+    "<think>\n#### 12\n</think>\nThe final answer is 14",
+    "14",
+    "final-answer",
+  ],
   // trailing math
   ["trailing $...$", "Thus we get $\\frac{3}{4}$.", r`\frac{3}{4}`, "dollar"],
   ["trailing $x=5$", "so $x=5$", "x=5", "dollar"],
@@ -142,6 +168,15 @@ export const NO_ANSWER_CASES: (readonly [string, string])[] = [
   ["numbers but no rule", "There are 3 cats and 4 dogs"],
   ["empty gsm8k marker", "####"],
   ["dollar in the middle only", "We know $x$ is positive, so it grows without bound"],
+  ["cut off inside <think>", "<think>\nLet me try. So \\boxed{12}. But wait, let me check"],
+  ["cut off inside <think>, answer phrase", "<think>\nso the answer is 12. But wait"],
+  ["nothing after </think>", "<think>\nSo the answer is \\boxed{12}.\n</think>\n\n"],
+  ["R1 distill: nothing after </think>", "Okay, so \\boxed{12}\n</think>"],
+  ["answer only in the thinking", "<think>\nthe answer is 12\n</think>\n\nI could not finish the proof."],
+  [
+    "second thinking cut off after the first",
+    "<think>\na\n</think>\nLet me think again.\n<think>\nso \\boxed{12}",
+  ],
 ];
 
 /** [label, response, expected candidates] */
@@ -249,6 +284,50 @@ export const GRADE_CASES: GradeCase[] = [
   ["empty gold", r`\boxed{5}`, "", "wrong", "empty-gold"],
   ["boxed degrees", r`\boxed{90^\circ}`, "90", "correct", "equivalent"],
   ["boxed dollar amount", r`\boxed{\$18}`, "18", "correct", "equivalent"],
+  // A tentative answer in the thinking is never the final one: no credit for it, whatever comes after.
+  [
+    "thinking box right, final phrase wrong",
+    "<think>\nI get \\boxed{12}.\n</think>\n\nThe answer is 14.",
+    "12",
+    "wrong",
+    "not-equivalent",
+  ],
+  [
+    "thinking box wrong, final phrase right",
+    "<think>\nI get \\boxed{12}.\n</think>\n\nThe answer is 14.",
+    "14",
+    "correct",
+    "equivalent",
+  ],
+  [
+    "cut off inside <think> with the right box",
+    "<think>\nSo \\boxed{12}. Wait",
+    "12",
+    "no-answer",
+    "no-answer",
+  ],
+  [
+    "boxed-only: answer only in the thinking",
+    "Okay, \\boxed{12}\n</think>\n\nThe answer is 12.",
+    "12",
+    "no-answer",
+    "no-answer",
+    { rules: ["boxed"] },
+  ],
+  [
+    "Llama 3 MATH style",
+    "Therefore, the final answer is: $\\boxed{\\frac{1}{2}}$. I hope it is correct.",
+    "0.5",
+    "correct",
+    "equivalent",
+  ],
+  ["Llama 3 GSM8K style", "The final answer is 18", "18", "correct", "equivalent"],
+  ["box with a unit in text", r`\boxed{18 \text{ dollars}}`, "18", "correct", "equivalent"],
+  ["box with cents", r`\boxed{\$18.00}`, "18", "correct", "equivalent"],
+  ["two boxed roots, one gold root", r`The roots are \boxed{2} and \boxed{3}`, "2", "wrong", "hedged"],
+  ["unicode minus in a box", r`\boxed{−5}`, "-5", "correct", "equivalent"],
+  ["thousands separators", r`\boxed{1,000,000}`, "1000000", "correct", "equivalent"],
+  ["thousands separators, one group", r`\boxed{12,000}`, "12", "wrong", "not-equivalent"],
 ];
 
 interface Disagreement {
