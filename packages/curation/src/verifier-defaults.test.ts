@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { gradeRollouts } from "./grade-rollouts.js";
+import { groupRewards } from "./group-rewards.js";
 import { selectPair } from "./select-pair.js";
 import { makeVerifierGrader, verifierEquivalence, verifierGrader } from "./verifier-defaults.js";
 
@@ -14,6 +15,21 @@ describe("@ssb/verifier defaults", () => {
     expect(makeVerifierGrader({ rules: ["answer-is"] })("The answer is 18.", "18").verdict).toBe("correct");
     expect(verifierEquivalence("18.00", "18")).toBe(true);
     expect(verifierEquivalence("\\frac{1}{2}", "0.5")).toBe(true);
+  });
+
+  it("grades a reasoning model's reply by what follows its thinking", () => {
+    // Qwen3 in thinking mode: a tentative box while thinking is not the reply's answer, and a reply cut off
+    // inside <think> (a plain string: no finishReason to say so) has none.
+    const replies = [
+      "<think>\nMaybe \\boxed{12}?\n</think>\n\nThe answer is 14.",
+      "<think>\nSo \\boxed{12}. But wait",
+      "<think>\nMaybe \\boxed{12}?\n</think>\n\nSo \\boxed{14}.",
+      "<think>\n\n</think>\n\n\\boxed{12}",
+    ];
+    expect(groupRewards(replies, "12", verifierGrader)).toMatchObject({
+      verdicts: ["no-answer", "no-answer", "wrong", "correct"],
+      extracted: [null, null, "14", "12"],
+    });
   });
 
   it("merges equivalent wrong answers with the real verifier", () => {

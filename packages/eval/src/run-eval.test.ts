@@ -295,3 +295,43 @@ describe("runEval's maj@k", () => {
     expect(gsm?.majAtK["4"]?.estimate).toBe(0.5);
   });
 });
+
+describe("runEval on a reasoning model's replies", () => {
+  it("grades each by what follows its thinking", async () => {
+    // GSM8K line-1's gold is 18. Qwen3 (<think>...</think>) and an R1 distill (only </think>: its template
+    // opened the block) box 18 while thinking and then answer otherwise; a reply cut off inside <think> has no
+    // answer. Before, the tentative boxes were graded and all but the last reply counted as correct.
+    const texts = [
+      "<think>\nMaybe \\boxed{18}?\n</think>\n\nThe answer is 20.",
+      "<think>\nSo \\boxed{18}. But wait",
+      "Okay, \\boxed{18}\n</think>\n\nThe answer is 7.",
+      "<think>\nMaybe \\boxed{20}?\n</think>\n\n\\boxed{18}",
+    ];
+    const generator: SampleGenerator = {
+      modelId: "scripted-thinking",
+      async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
+        for (const prompt of request.prompts)
+          for (const sampleIndex of prompt.sampleIndices)
+            yield {
+              problemId: prompt.problemId,
+              sampleIndex,
+              text: texts[sampleIndex] ?? "",
+              tokens: 5,
+              finishReason: "stop",
+            };
+      },
+    };
+    const result = await runEval({
+      config: { ...config, benchmarks: ["gsm8k"], limit: 1 },
+      generator,
+      outDir: join(root, "thinking"),
+      reports: false,
+    });
+    expect(result.records.map((r) => [r.verdict, r.extracted])).toEqual([
+      ["wrong", "20"],
+      ["no-answer", null],
+      ["wrong", "7"],
+      ["correct", "18"],
+    ]);
+  });
+});
