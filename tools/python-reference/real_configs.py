@@ -6,13 +6,13 @@ Each case keeps the fields that change the computation (rope type and its parame
 tied or untied LM head, attention / MLP biases, rms_norm_eps, GQA) and shrinks the sizes (2 layers, small
 hidden, vocab 128), with the trained context small enough that the prompts run past it. `save_case` gives a
 case seeded random weights (visible norm gains and biases) and writes it with save_pretrained, in the dtype,
-shards and config form the case asks for.
+shards and config form the case asks for. Random norm gains include Qwen3's q_norm / k_norm.
 """
 
 import json
 
 import torch
-from transformers import AutoModelForCausalLM, LlamaConfig, Qwen2Config
+from transformers import AutoModelForCausalLM, LlamaConfig, Qwen2Config, Qwen3Config
 
 # initializer_range 0.2 (HF's is 0.02): attention scores of order 1, so that a wrong rotation shows in the logits.
 SMALL = dict(num_hidden_layers=2, vocab_size=128, bos_token_id=1, eos_token_id=2, initializer_range=0.2)
@@ -151,6 +151,27 @@ CASES = {
                 "factor": 2.0,
                 "original_max_position_embeddings": 8,
             },
+        ),
+        {},
+    ),
+    # Qwen3-0.6B: explicit head_dim 128 with hidden 1024 and 16 heads over 8 KV heads (here 16 with hidden 64
+    # and 8 over 4: heads * head_dim = 2 * hidden, as there), q_norm / k_norm over head_dim (random gains below),
+    # no attention biases, tied head, rope_theta 1e6, rms_norm_eps 1e-6; saved in transformers 5's form.
+    "qwen3-0.6b": (
+        Qwen3Config,
+        dict(
+            hidden_size=64,
+            intermediate_size=192,
+            num_attention_heads=8,
+            num_key_value_heads=4,
+            head_dim=16,
+            max_position_embeddings=64,
+            rms_norm_eps=1e-6,
+            tie_word_embeddings=True,
+            attention_bias=False,
+            use_sliding_window=False,
+            max_window_layers=2,
+            rope_parameters={"rope_type": "default", "rope_theta": 1000000.0},
         ),
         {},
     ),

@@ -110,7 +110,7 @@ export {
   studentPromptIds,
 } from "./pairs-data.js";
 export { createProgress, type Progress } from "./progress.js";
-export { qwen2Config, randomWeights } from "./random-weights.js";
+export { qwen2Config, qwen3Config, randomWeights } from "./random-weights.js";
 export { type Reduction, rowWeights } from "./reduction.js";
 export { createRng, type Rng, seedFrom, shuffled } from "./rng.js";
 export { type RunTrainingOptions, runPromptSettings, runTraining } from "./run-training.js";

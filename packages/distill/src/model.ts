@@ -1,11 +1,11 @@
 /**
- * The student: a Qwen2 / Llama decoder in tfjs, top to bottom like the paper's figure.
+ * The student: a Qwen2 / Qwen3 / Llama decoder in tfjs, top to bottom like the paper's figure.
  *
  *   x = embed(ids)
  *   for each layer:  x = x + attn(RMSNorm(x));  x = x + mlp(RMSNorm(x))
  *   logits = RMSNorm(x) W_lm^T
  *
- * attn: q,k,v projections (Qwen2: with bias), RoPE (HF rotate_half: dim i pairs with i + D/2), GQA (query head
+ * attn: q,k,v projections (Qwen2: with bias; Qwen3: then an RMSNorm over each q and k head), RoPE (HF rotate_half: dim i pairs with i + D/2), GQA (query head
  * j reads kv head floor(j / group)), causal + key-padding mask, softmax(q k^T / sqrt(D)) v, o_proj.
  * mlp: down(silu(gate(x)) * up(x)).
  *
@@ -44,6 +44,8 @@ export interface DecoderLayer {
   inputNorm: tf.Tensor1D;
   postAttentionNorm: tf.Tensor1D;
   proj: Record<ProjectionModule, Linear>;
+  /** Qwen3's q_norm / k_norm weights [D] (null for Qwen2 / Llama); trained in full-parameter mode only. */
+  qkNorm: { q: tf.Tensor1D; k: tf.Tensor1D } | null;
 }
 
 export interface DecoderWeights {
@@ -152,6 +154,7 @@ export async function loadDecoder(
       inputNorm: await vector(names.inputNorm),
       postAttentionNorm: await vector(names.postAttentionNorm),
       proj,
+      qkNorm: names.qkNorm && { q: await vector(names.qkNorm.q), k: await vector(names.qkNorm.k) },
     });
   }
   let lmHeadT: tf.Tensor2D | "tied";
@@ -177,6 +180,10 @@ export function baseTensors(model: DecoderModel): Map<string, tf.Tensor> {
     const names = layerWeightNames(config, l);
     out.set(names.inputNorm, layer.inputNorm);
     out.set(names.postAttentionNorm, layer.postAttentionNorm);
+    if (layer.qkNorm && names.qkNorm) {
+      out.set(names.qkNorm.q, layer.qkNorm.q);
+      out.set(names.qkNorm.k, layer.qkNorm.k);
+    }
     for (const module of PROJECTION_MODULES) {
       out.set(names.weight[module], layer.proj[module].wT);
       const bias = layer.proj[module].bias;
@@ -214,7 +221,7 @@ export function trainableVariables(model: DecoderModel): tf.Variable[] {
 /**
  * Which of trainableVariables() weight decay applies to. LoRA: every A and B (PEFT's LoRA layers have no bias,
  * and transformers' Trainer decays lora_A / lora_B). Full-parameter: every weight matrix (embedding, projections,
- * untied head) but not the biases nor the RMSNorm weights, as transformers' Trainer
+ * untied head) but not the biases nor the RMSNorm weights (Qwen3's q_norm / k_norm included), as transformers' Trainer
  * (get_decay_parameter_names) leaves biases and norm layers out; decaying a norm weight pulls it towards 0,
  * not towards its init of 1.
  */
@@ -372,12 +379,20 @@ function attention(
   const { batch: b, length: t } = ctx.input;
   const group = h / kv;
   const lora = (m: ProjectionModule) => model.lora.get(projectionPath(l, m));
+  // Qwen3: RMSNorm over each head's D values (rows [B*T*heads, D]) after the projection, before RoPE.
+  const headNorm = (y: tf.Tensor2D, heads: number, weight: tf.Tensor1D | undefined): tf.Tensor4D =>
+    tf.reshape(weight ? rmsNorm(tf.reshape(y, [b * t * heads, d]), weight, model.config.rmsNormEps) : y, [
+      b,
+      t,
+      heads,
+      d,
+    ]);
   const q = applyRope(
-    tf.reshape(linear(x, layer.proj.q_proj, lora("q_proj"), ctx.options, l * 8 + 1), [b, t, h, d]),
+    headNorm(linear(x, layer.proj.q_proj, lora("q_proj"), ctx.options, l * 8 + 1), h, layer.qkNorm?.q),
     ctx,
   );
   const k = applyRope(
-    tf.reshape(linear(x, layer.proj.k_proj, lora("k_proj"), ctx.options, l * 8 + 2), [b, t, kv, d]),
+    headNorm(linear(x, layer.proj.k_proj, lora("k_proj"), ctx.options, l * 8 + 2), kv, layer.qkNorm?.k),
     ctx,
   );
   const v = tf.reshape(linear(x, layer.proj.v_proj, lora("v_proj"), ctx.options, l * 8 + 3), [b, t, kv, d]);

@@ -63,3 +63,39 @@ export function qwen2Config(sizes: {
     "qwen2Config",
   );
 }
+
+/**
+ * A Qwen3 (dense) config from the few sizes that matter; `headDim` may differ from hidden / heads (Qwen3-0.6B:
+ * 128 with hidden 1024 and 16 heads). No q/k/v biases, q/k norms, rope_theta 1e6 as the published models.
+ */
+export function qwen3Config(sizes: {
+  hidden: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  intermediate: number;
+  vocab: number;
+  tied?: boolean;
+}): ModelConfig {
+  return parseModelConfig(
+    {
+      architectures: ["Qwen3ForCausalLM"],
+      model_type: "qwen3",
+      hidden_size: sizes.hidden,
+      num_hidden_layers: sizes.layers,
+      num_attention_heads: sizes.heads,
+      num_key_value_heads: sizes.kvHeads,
+      head_dim: sizes.headDim,
+      intermediate_size: sizes.intermediate,
+      vocab_size: sizes.vocab,
+      max_position_embeddings: 4096,
+      rope_theta: 1000000,
+      rms_norm_eps: 1e-6,
+      attention_bias: false,
+      tie_word_embeddings: sizes.tied ?? true,
+      hidden_act: "silu",
+    },
+    "qwen3Config",
+  );
+}

@@ -1,7 +1,7 @@
 /**
  * The tfjs forward on the shapes of real published checkpoints, not only qwen2-tiny-ref:
- * python/transformers_configs.py shrinks Llama-3.2-1B-Instruct, Llama-3.1-8B-Instruct, Qwen2.5-0.5B-Instruct
- * and Qwen2.5-7B-Instruct configs (explicit head_dim, tied and untied heads, attention / MLP biases, llama3,
+ * python/transformers_configs.py shrinks Llama-3.2-1B-Instruct, Llama-3.1-8B-Instruct, Qwen2.5-0.5B-Instruct,
+ * Qwen2.5-7B-Instruct and Qwen3-0.6B configs (Qwen3's q/k norms, explicit head_dim, tied and untied heads, attention / MLP biases, llama3,
  * linear and dynamic rope scaling, transformers 5's `rope_parameters` and the older `rope_scaling` form,
  * bf16 and sharded safetensors), lets transformers write random weights with save_pretrained, and
  * computes its own logits (float64). Every position's logits here must be within 1e-4 of those, on
@@ -47,6 +47,7 @@ const CASES = [
   "llama-linear-legacy-form",
   "llama-dynamic",
   "llama-dynamic-original-max",
+  "qwen3-0.6b",
 ];
 
 describe.skipIf(missing !== undefined)(`transformers' logits on shrunk real configs${skipNote}`, () => {

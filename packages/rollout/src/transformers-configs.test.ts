@@ -1,7 +1,7 @@
 /**
  * @ssb/model's export of real published shapes, run by the Generator: python/hf_real_configs.py shrinks the
- * configs of Llama-3.2-1B-Instruct, Llama-3.1-8B-Instruct, Qwen2.5-0.5B-Instruct and Qwen2.5-7B-Instruct
- * (explicit head_dim, tied and untied heads, attention / MLP biases, llama3 / linear / dynamic rope scaling in
+ * configs of Llama-3.2-1B-Instruct, Llama-3.1-8B-Instruct, Qwen2.5-0.5B-Instruct, Qwen2.5-7B-Instruct and
+ * Qwen3-0.6B (Qwen3's q/k norms, explicit head_dim, tied and untied heads, attention / MLP biases, llama3 / linear / dynamic rope scaling in
  * transformers 5's `rope_parameters` and the older `rope_scaling` form, bf16 and sharded safetensors), lets
  * transformers write random weights, and records its greedy decoding. Each checkpoint is exported (plain and
  * contrib graphs); greedy ids must equal transformers' generate(do_sample=False), every step's logits be
@@ -31,6 +31,7 @@ const CASES = [
   "qwen2.5-7b-sharded",
   "llama-linear-legacy-form",
   "llama-dynamic",
+  "qwen3-0.6b",
 ];
 
 interface Reference {
