@@ -145,7 +145,13 @@ function cleanPhraseAnswer(rest: string): string {
   return stripEmphasis(sentence.replace(/[\s,;:!]+$/, ""));
 }
 
-const PHRASE = /(final\s+answer\s*(?:is\s*:?|:)|answer\s+is\s*:?|answer\s*:)\s*/gi;
+/**
+ * "Final answer is", "The answer is", "Answer:", and a markdown heading that is only "Final Answer"
+ * (`**Final Answer**`, `### Final Answer`) with the answer on a later line. The closing `**` of a bold label
+ * (`**Final Answer:**`) is skipped with the line breaks after it, as the plain `Final Answer:` line break was.
+ */
+const PHRASE =
+  /(final\s+answer\s*(?:is\s*:?|:)|answer\s+is\s*:?|answer\s*:|(?<=(?:^|\n)[ \t]*(?:#{1,6}[ \t]*)?[*_]*)final\s+answer(?=[*_]*[ \t]*\n))[*_]*\s*/gi;
 
 function fromPhrases(text: string, rules: readonly ExtractionRule[]): Extraction | null {
   const wantFinal = rules.includes("final-answer");
