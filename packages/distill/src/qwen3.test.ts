@@ -5,18 +5,17 @@
  * weights train: in full-parameter mode, without weight decay, and never with LoRA. The comparison against
  * transformers' Qwen3ForCausalLM itself is transformers-configs.test.ts (needs SSB_PYTHON).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  expectedWeightShapes,
-  loadCheckpoint,
-  type ModelConfig,
-  type TensorToWrite,
-  writeSafetensors,
-} from "@ssb/model";
+import { loadCheckpoint } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { float64Forward, type Weights } from "../test/float64-forward.js";
+import { float64Forward } from "../test/float64-forward.js";
+import {
+  qwen3TinyConfig as config,
+  randomQwen3Weights,
+  writeQwen3Checkpoint,
+} from "../test/qwen3-checkpoint.js";
 import { selectBackend } from "./backend.js";
 import { initLora, loraConfigFrom, PAPER_LORA } from "./lora.js";
 import {
@@ -29,33 +28,7 @@ import {
   weightDecayMask,
 } from "./model.js";
 import { qwen3Config } from "./random-weights.js";
-import { createRng } from "./rng.js";
 import { tf } from "./tf.js";
-
-const config: ModelConfig = qwen3Config({
-  hidden: 32,
-  layers: 2,
-  heads: 4,
-  kvHeads: 2,
-  headDim: 16,
-  intermediate: 48,
-  vocab: 50,
-});
-
-/** Matrices ~ U(-0.25, 0.25), every norm weight (q/k norms included) ~ 1 + U(-0.25, 0.25). */
-function randomQwen3Weights(seed: number): Weights {
-  const weights: Weights = new Map();
-  for (const [name, shape] of expectedWeightShapes(config)) {
-    const rng = createRng(seed, name);
-    const size = shape.reduce((a, b) => a * b, 1);
-    const offset = name.endsWith("norm.weight") ? 1 : 0;
-    weights.set(
-      name,
-      Float32Array.from({ length: size }, () => offset + (rng.next() - 0.5) / 2),
-    );
-  }
-  return weights;
-}
 
 const weights = randomQwen3Weights(11);
 let dir: string;
@@ -63,33 +36,7 @@ let dir: string;
 beforeAll(async () => {
   await selectBackend("cpu", () => {});
   dir = await mkdtemp(path.join(tmpdir(), "ssb-distill-qwen3-"));
-  await writeFile(
-    path.join(dir, "config.json"),
-    JSON.stringify({
-      architectures: ["Qwen3ForCausalLM"],
-      model_type: "qwen3",
-      hidden_size: 32,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      head_dim: 16,
-      intermediate_size: 48,
-      vocab_size: 50,
-      max_position_embeddings: 4096,
-      rms_norm_eps: 1e-6,
-      tie_word_embeddings: true,
-      attention_bias: false,
-      rope_parameters: { rope_theta: 1000000, rope_type: "default" },
-    }),
-  );
-  const shapes = expectedWeightShapes(config);
-  await writeSafetensors(
-    path.join(dir, "model.safetensors"),
-    [...weights].map(([name, data]): [string, TensorToWrite] => [
-      name,
-      { dtype: "F32", shape: shapes.get(name) as number[], data },
-    ]),
-  );
+  await writeQwen3Checkpoint(dir, weights);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -98,6 +45,15 @@ afterAll(async () => {
 async function loadModel(trainable: "lora" | "full"): Promise<DecoderModel> {
   const checkpoint = await loadCheckpoint(dir);
   expect(checkpoint.config).toEqual(config);
+  // qwen3Config (random-weights.ts) builds the same architecture from sizes.
+  expect(
+    qwen3Config({ hidden: 32, layers: 2, heads: 4, kvHeads: 2, headDim: 16, intermediate: 48, vocab: 50 }),
+  ).toMatchObject({
+    architecture: "Qwen3ForCausalLM",
+    headDim: 16,
+    qkNorm: true,
+    attentionBias: config.attentionBias,
+  });
   const model = await loadDecoder(
     checkpoint.config,
     (name) => checkpoint.weights.readFloat32(name),
