@@ -5,7 +5,7 @@
  * weights train: in full-parameter mode, without weight decay, and never with LoRA. The comparison against
  * transformers' Qwen3ForCausalLM itself is transformers-configs.test.ts (needs SSB_PYTHON).
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadCheckpoint } from "@ssb/model";
@@ -29,6 +29,9 @@ import {
 } from "./model.js";
 import { qwen3Config } from "./random-weights.js";
 import { tf } from "./tf.js";
+import { resolveTrainConfig } from "./train-config.js";
+import { train } from "./trainer.js";
+import { exampleFromPromptAndReply } from "./training-example.js";
 
 const weights = randomQwen3Weights(11);
 let dir: string;
@@ -137,5 +140,37 @@ describe("a Qwen3 checkpoint in the tfjs student", () => {
       layer.aT.dispose();
       layer.bT.dispose();
     }
+  });
+
+  it("full-parameter SFT changes the q/k norm weights and saves them in a checkpoint that loads back", async () => {
+    const examples = [0, 1].map((i) =>
+      exampleFromPromptAndReply(`e${i}`, [1, 10 + i], [30 + i, 40, 2], null),
+    );
+    const result = await train({
+      model: await loadModel("full"),
+      examples,
+      config: resolveTrainConfig({
+        mode: "sft",
+        trainable: "full",
+        epochs: 2,
+        batchSize: 1,
+        optimizer: { lr: 1e-2, schedule: "constant" },
+        checkpointEvery: 0,
+      }),
+      outDir: path.join(dir, "full-run"),
+      progress: false,
+      log: () => {},
+    });
+    await copyFile(path.join(dir, "config.json"), path.join(result.savedTo, "config.json"));
+    const saved = await loadCheckpoint(result.savedTo); // validates every tensor's presence and shape
+    for (const name of ["model.layers.0.self_attn.q_norm.weight", "model.layers.1.self_attn.k_norm.weight"]) {
+      const trained = (await saved.weights.readFloat32(name)).data;
+      const before = weights.get(name) as Float32Array;
+      let moved = 0;
+      for (let i = 0; i < before.length; i++)
+        moved = Math.max(moved, Math.abs((trained[i] as number) - (before[i] as number)));
+      expect(moved, name).toBeGreaterThan(1e-4);
+    }
+    await saved.close();
   });
 });
