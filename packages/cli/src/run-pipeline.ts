@@ -33,6 +33,7 @@ import { type ProblemSets, problemFiles, runProblemsStage, selectProblems } from
 import { baseOnnxDir, rolloutsFile, runRolloutStage } from "./stage-rollout.js";
 import { STAGES, type StageName, stageIndex } from "./stages.js";
 import { withTemplateDay } from "./template-day.js";
+import { thinkingModeWarning } from "./thinking-mode.js";
 import {
   clearFrom,
   firstIncompleteStage,
@@ -363,6 +364,8 @@ async function runLocked(
     checkModelDir(config.model, modelDir);
     checkModelLimits(config, modelDir, source);
     checkChatTemplate(modelDir);
+    const thinking = thinkingModeWarning(modelDir, config);
+    if (thinking !== null) warnLine(reporter, thinking);
   }
   const problems = problemFiles(dirs.problems);
   // The problems are selected now when the problems stage will run: files read and counted, warnings shown,

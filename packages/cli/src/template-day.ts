@@ -9,14 +9,35 @@ import path from "node:path";
 import { templateDateString, templateReadsDate } from "@ssb/model";
 import type { PipelineConfig } from "./config-schema.js";
 
-/** Whether the checkpoint's chat template (chat_template.jinja, else tokenizer_config.json's) reads the clock. */
-export function modelTemplateReadsDate(modelDir: string): boolean {
+/**
+ * The checkpoint's chat template as the tokenizer loads it: chat_template.jinja, else tokenizer_config.json's
+ * `chat_template` (a string, or the "default" entry of a list of { name, template }); null when there is none
+ * or the file does not parse (the start-of-run checks name that).
+ */
+export function readModelChatTemplate(modelDir: string): string | null {
   const jinja = path.join(modelDir, "chat_template.jinja");
-  if (existsSync(jinja)) return templateReadsDate(readFileSync(jinja, "utf8"));
+  if (existsSync(jinja)) return readFileSync(jinja, "utf8");
   const config = path.join(modelDir, "tokenizer_config.json");
-  if (!existsSync(config)) return false;
-  // Named templates (a list of { name, template }) are searched whole: any of them may be rendered.
-  return templateReadsDate(readFileSync(config, "utf8"));
+  if (!existsSync(config)) return null;
+  try {
+    const template: unknown = (JSON.parse(readFileSync(config, "utf8")) as { chat_template?: unknown })
+      .chat_template;
+    if (typeof template === "string") return template;
+    if (Array.isArray(template)) {
+      const named = template.find((t) => (t as { name?: unknown })?.name === "default") as {
+        template?: unknown;
+      };
+      return typeof named?.template === "string" ? named.template : null;
+    }
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the checkpoint's chat template reads the clock. */
+export function modelTemplateReadsDate(modelDir: string): boolean {
+  return templateReadsDate(readModelChatTemplate(modelDir));
 }
 
 /**

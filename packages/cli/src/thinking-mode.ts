@@ -1,0 +1,39 @@
+/**
+ * A warning for a model that thinks before it answers by default (Qwen3's chat template, `enable_thinking` on
+ * unless set false): ssb's stages pass no template variables, so such a model spends its new-token budget on
+ * `<think>...</think>` first, and a reply cut off while thinking has no answer (the verifier grades what
+ * follows `</think>`). The run goes on; the warning says what to change.
+ */
+import { renderChatTemplate } from "@ssb/model";
+import type { PipelineConfig } from "./config-schema.js";
+import { readModelChatTemplate } from "./template-day.js";
+
+const PROBE = [{ role: "user", content: "What is 1 + 1?" }];
+
+/** Whether `source` renders a thinking-mode generation prompt unless `enable_thinking` is false. */
+export function thinksByDefault(source: string): boolean {
+  if (!source.includes("enable_thinking")) return false;
+  try {
+    const plain = renderChatTemplate(source, PROBE, { addGenerationPrompt: true });
+    const off = renderChatTemplate(source, PROBE, {
+      addGenerationPrompt: true,
+      variables: { enable_thinking: false },
+    });
+    // Off, the template closes an empty think block itself; by default it leaves the reply to open one.
+    return plain !== off;
+  } catch {
+    return false;
+  }
+}
+
+export function thinkingModeWarning(modelDir: string, config: PipelineConfig): string | null {
+  const source = readModelChatTemplate(modelDir);
+  if (source === null || !thinksByDefault(source)) return null;
+  return (
+    `warning: ${modelDir}: the chat template starts every reply in thinking mode (enable_thinking is on unless set false, as in Qwen3), ` +
+    `and ssb passes no template variables: the thinking counts against rollout.maxNewTokens (${config.rollout.maxNewTokens}), ` +
+    `curation.teacher.maxNewTokens (${config.curation.teacher.maxNewTokens}) and eval.maxNewTokens (${config.eval.maxNewTokens}), ` +
+    "and a reply cut off while thinking has no answer. To turn thinking off in every stage, save the template as " +
+    'chat_template.jinja beside the checkpoint with "{%- set enable_thinking = false %}" as its first line; or raise the limits'
+  );
+}
