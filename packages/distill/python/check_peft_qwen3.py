@@ -19,25 +19,9 @@ import transformers
 from peft import PeftModel, get_peft_model_state_dict
 from safetensors.torch import load_file
 from transformers import Qwen3ForCausalLM
+from peft_common import Collect, logits_of
 
 torch.set_grad_enabled(False)
-
-
-class Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(f"{record.name}: {record.getMessage()}")
-
-
-def logits_of(model, prompts):
-    out = []
-    for ids in prompts:
-        x = torch.tensor([ids])
-        out.append(model(input_ids=x, attention_mask=torch.ones_like(x)).logits[0].double().tolist())
-    return out
 
 
 def main(base_dir, adapter_dir, prompts):

@@ -33,27 +33,11 @@ import trl  # noqa: E402
 from peft import AutoPeftModelForCausalLM, PeftModel, get_peft_model_state_dict  # noqa: E402
 from safetensors.torch import load_file  # noqa: E402
 from transformers import Qwen2ForCausalLM  # noqa: E402
+from peft_common import Collect, logits_of  # noqa: E402
 from trl.experimental.gkd import GKDTrainer  # noqa: E402
 from trl.trainer.distillation_trainer import _chunked_divergence_loss  # noqa: E402
 
 torch.set_grad_enabled(False)
-
-
-class Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(f"{record.name}: {record.getMessage()}")
-
-
-def logits_of(model, prompts):
-    out = []
-    for ids in prompts:
-        x = torch.tensor([ids])
-        out.append(model(input_ids=x, attention_mask=torch.ones_like(x)).logits[0].double().tolist())
-    return out
 
 
 def kd_lora_grads(base_dir, adapter_dir, kd):
