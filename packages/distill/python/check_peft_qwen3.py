@@ -8,41 +8,26 @@ logits [P][S][V] of base + adapter and of merge_and_unload()'s model (float64); 
 """
 
 import json
-import logging
-import os
 import sys
-import warnings
 
 import peft
 import torch
 import transformers
-from peft import PeftModel, get_peft_model_state_dict
-from safetensors.torch import load_file
 from transformers import Qwen3ForCausalLM
-from peft_common import Collect, logits_of
+from peft_common import load_adapter, logits_of
 
 torch.set_grad_enabled(False)
 
 
 def main(base_dir, adapter_dir, prompts):
     base = Qwen3ForCausalLM.from_pretrained(base_dir, dtype=torch.float32).double().eval()
-    collect = Collect()
-    for name in ("peft", "transformers"):
-        logging.getLogger(name).addHandler(collect)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = PeftModel.from_pretrained(base, adapter_dir).eval()
-    for name in ("peft", "transformers"):
-        logging.getLogger(name).removeHandler(collect)
-    saved = set(load_file(os.path.join(adapter_dir, "adapter_model.safetensors")).keys())
-    loaded = set(get_peft_model_state_dict(model).keys())
-    wrapped = [(n, m) for n, m in model.named_modules() if isinstance(getattr(m, "lora_A", None), torch.nn.ModuleDict)]
+    model, said, not_loaded, missing, wrapped = load_adapter(base, adapter_dir)
     result = {
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__},
         "base_class": type(model.get_base_model()).__name__,
-        "warnings": [str(w.message) for w in caught] + collect.messages,
-        "not_loaded": sorted(saved - loaded),
-        "missing": sorted(loaded - saved),
+        "warnings": said,
+        "not_loaded": not_loaded,
+        "missing": missing,
         "lora_modules": sorted(n for n, _ in wrapped),
         "scalings": sorted({float(m.scaling["default"]) for _, m in wrapped}),
         "logits": logits_of(model, prompts),

@@ -18,10 +18,8 @@ REQUEST.json (written by the test): the base checkpoint, adapters this package t
 """
 
 import json
-import logging
 import os
 import sys
-import warnings
 
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 
@@ -30,10 +28,9 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 import transformers  # noqa: E402
 import trl  # noqa: E402
-from peft import AutoPeftModelForCausalLM, PeftModel, get_peft_model_state_dict  # noqa: E402
-from safetensors.torch import load_file  # noqa: E402
+from peft import AutoPeftModelForCausalLM, PeftModel  # noqa: E402
 from transformers import Qwen2ForCausalLM  # noqa: E402
-from peft_common import Collect, logits_of  # noqa: E402
+from peft_common import load_adapter, logits_of  # noqa: E402
 from trl.experimental.gkd import GKDTrainer  # noqa: E402
 from trl.trainer.distillation_trainer import _chunked_divergence_loss  # noqa: E402
 
@@ -59,25 +56,14 @@ def kd_lora_grads(base_dir, adapter_dir, kd):
 
 def check_adapter(base_dir, adapter_dir, prompts, merged_dir, kd=None):
     base = Qwen2ForCausalLM.from_pretrained(base_dir, dtype=torch.float32).double().eval()
-    collect = Collect()
-    for name in ("peft", "transformers"):
-        logging.getLogger(name).addHandler(collect)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = PeftModel.from_pretrained(base, adapter_dir).eval()
-    for name in ("peft", "transformers"):
-        logging.getLogger(name).removeHandler(collect)
-    saved = set(load_file(os.path.join(adapter_dir, "adapter_model.safetensors")).keys())
-    # PEFT's state dict keys drop the adapter name ("default"), as in the saved file.
-    loaded = set(get_peft_model_state_dict(model).keys())
+    model, said, not_loaded, missing, wrapped = load_adapter(base, adapter_dir)
     config = model.peft_config["default"]
-    wrapped = [(n, m) for n, m in model.named_modules() if isinstance(getattr(m, "lora_A", None), torch.nn.ModuleDict)]
     scalings = sorted({float(m.scaling["default"]) for _, m in wrapped})
     lora_modules = sorted(n for n, _ in wrapped)
     result = {
-        "warnings": [str(w.message) for w in caught] + collect.messages,
-        "not_loaded": sorted(saved - loaded),
-        "missing": sorted(loaded - saved),
+        "warnings": said,
+        "not_loaded": not_loaded,
+        "missing": missing,
         "config": {
             "r": config.r,
             "lora_alpha": config.lora_alpha,
