@@ -3,7 +3,7 @@
  * types and ranges and rejects unknown fields (a typo must not silently fall back to a default); the distill
  * section is passed on to @ssb/distill's own validator, which names its fields the same way.
  */
-import { parseTemplateDate } from "@ssb/model";
+import { isTemplateDate } from "@ssb/model";
 import { z } from "zod";
 import { LIMITS } from "./config-limits.js";
 
@@ -118,7 +118,7 @@ export const pipelineSchema = z
      */
     templateDate: z
       .string()
-      .refine(isTemplateDay, { message: 'expected a date as "YYYY-MM-DD" (e.g. 2024-07-26)' })
+      .refine(isTemplateDate, { message: 'expected a date as "YYYY-MM-DD" (e.g. 2024-07-26)' })
       .optional(),
     problems: problemsSchema,
     rollout: rolloutSchema,
@@ -128,16 +128,6 @@ export const pipelineSchema = z
     eval: evalSchema,
   })
   .strict();
-
-/** A real calendar day written YYYY-MM-DD (parseTemplateDate's rule, without its exception). */
-function isTemplateDay(text: string): boolean {
-  try {
-    parseTemplateDate(text, "templateDate");
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export type PipelineConfig = z.infer<typeof pipelineSchema>;
 export type SamplingConfig = z.infer<typeof samplingSchema>;

@@ -2,8 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { fakeGenerator } from "../test/fake-generator.js";
-import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
+import { fakeGenerator, scriptedGenerator } from "../test/fake-generator.js";
 import { readRecords } from "./records-file.js";
 import { checkRunFolder, type EvalConfig, runEval } from "./run-eval.js";
 import type { RunSummary } from "./summarize.js";
@@ -269,20 +268,7 @@ describe("runEval's maj@k", () => {
     // GSM8K line-1's gold is 18. With a 1% relative tolerance 18.1 is graded correct and is in 18's class, so
     // maj@4 is a tie of {18.1, 18} and {7, 7}: 1/2. Grouped with the default tolerance, {7, 7} won alone: 0.
     const texts = ["\\boxed{18.1}", "\\boxed{18}", "\\boxed{7}", "\\boxed{7}"];
-    const generator: SampleGenerator = {
-      modelId: "scripted",
-      async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
-        for (const prompt of request.prompts)
-          for (const sampleIndex of prompt.sampleIndices)
-            yield {
-              problemId: prompt.problemId,
-              sampleIndex,
-              text: texts[sampleIndex] ?? "",
-              tokens: 5,
-              finishReason: "stop",
-            };
-      },
-    };
+    const generator = scriptedGenerator("scripted", texts);
     const result = await runEval({
       config: { ...config, benchmarks: ["gsm8k"], limit: 1, grade: { relativeTolerance: 0.01 } },
       generator,
@@ -307,20 +293,7 @@ describe("runEval on a reasoning model's replies", () => {
       "Okay, \\boxed{18}\n</think>\n\nThe answer is 7.",
       "<think>\nMaybe \\boxed{20}?\n</think>\n\n\\boxed{18}",
     ];
-    const generator: SampleGenerator = {
-      modelId: "scripted-thinking",
-      async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
-        for (const prompt of request.prompts)
-          for (const sampleIndex of prompt.sampleIndices)
-            yield {
-              problemId: prompt.problemId,
-              sampleIndex,
-              text: texts[sampleIndex] ?? "",
-              tokens: 5,
-              finishReason: "stop",
-            };
-      },
-    };
+    const generator = scriptedGenerator("scripted-thinking", texts);
     const result = await runEval({
       config: { ...config, benchmarks: ["gsm8k"], limit: 1 },
       generator,

@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { templateDateString } from "@ssb/model";
 import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
@@ -47,8 +48,7 @@ function datedGenerator(readsDate: boolean): SampleGenerator & { days: (string |
     ...(readsDate ? { templateReadsDate: true } : {}),
     async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
       days.push(request.templateDate);
-      const now = new Date();
-      const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}-${String(now.getDate()).padStart(2, "0")}`;
+      const today = templateDateString();
       for (const p of request.prompts)
         for (const sampleIndex of p.sampleIndices)
           yield {

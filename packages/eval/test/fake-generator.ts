@@ -52,3 +52,21 @@ export function fakeGenerator(options: FakeOptions = {}): SampleGenerator & { ca
     },
   };
 }
+
+/** A generator whose sample i of every problem replies `texts[i]` (stopped, 5 tokens): replies picked by hand. */
+export function scriptedGenerator(modelId: string, texts: readonly string[]): SampleGenerator {
+  return {
+    modelId,
+    async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
+      for (const prompt of request.prompts)
+        for (const sampleIndex of prompt.sampleIndices)
+          yield {
+            problemId: prompt.problemId,
+            sampleIndex,
+            text: texts[sampleIndex] ?? "",
+            tokens: 5,
+            finishReason: "stop",
+          };
+    },
+  };
+}

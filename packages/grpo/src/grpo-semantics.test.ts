@@ -3,13 +3,12 @@ import {
   disposeDecoder,
   forward,
   initLora,
-  loadDecoder,
   loraConfigFrom,
   trainableVariables,
 } from "@ssb/distill";
-import { type LoraConfig, loadCheckpoint } from "@ssb/model";
+import type { LoraConfig } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tinyRef } from "../test/fixtures.js";
+import { tinyRefDecoder } from "../test/fixtures.js";
 import { grpoLoss, sequenceTokenWeights, tokenWeights } from "./grpo-loss.js";
 import { type CollatedSequences, collateSequences, logProbsNoGrad, policyGradients } from "./grpo-step.js";
 import { tf } from "./tf.js";
@@ -27,14 +26,7 @@ const temperature = 0.7;
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
-  const checkpoint = await loadCheckpoint(tinyRef);
-  model = await loadDecoder(
-    checkpoint.config,
-    (n) => checkpoint.weights.readFloat32(n),
-    (n) => checkpoint.weights.has(n),
-    "lora",
-  );
-  await checkpoint.close();
+  model = await tinyRefDecoder();
   model.lora = initLora(model.config, loraConfig, 1);
   // B starts at zero (PEFT): give it values so the LoRA changes the log-probs and A gets a gradient too.
   for (const layer of model.lora.values()) {

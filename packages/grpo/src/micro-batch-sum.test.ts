@@ -2,13 +2,11 @@ import {
   type DecoderModel,
   disposeDecoder,
   initLora,
-  loadDecoder,
   loraConfigFrom,
   trainableVariables,
 } from "@ssb/distill";
-import { loadCheckpoint } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tinyRef } from "../test/fixtures.js";
+import { tinyRefDecoder } from "../test/fixtures.js";
 import { sequenceTokenWeights } from "./grpo-loss.js";
 import { collateSequences, policyGradients, type TrainSequence } from "./grpo-step.js";
 import { tf } from "./tf.js";
@@ -16,14 +14,7 @@ import { tf } from "./tf.js";
 let model: DecoderModel;
 beforeAll(async () => {
   await tf.setBackend("cpu");
-  const checkpoint = await loadCheckpoint(tinyRef);
-  model = await loadDecoder(
-    checkpoint.config,
-    (n) => checkpoint.weights.readFloat32(n),
-    (n) => checkpoint.weights.has(n),
-    "lora",
-  );
-  await checkpoint.close();
+  model = await tinyRefDecoder();
   model.lora = initLora(
     model.config,
     loraConfigFrom({ r: 2, alpha: 4, targetModules: ["q_proj", "v_proj"] }),

@@ -13,14 +13,14 @@ import {
   type DecoderModel,
   disposeDecoder,
   initLora,
-  loadDecoder,
   loraConfigFrom,
   loraToAdapter,
   selectBackend,
   toPeftLayout,
 } from "@ssb/distill";
-import { loadCheckpoint, peftKey, saveAdapter } from "@ssb/model";
+import { peftKey, saveAdapter } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyRef, tinyRefDecoder } from "../test/fixtures.js";
 import type { LossAggregation } from "./grpo-loss.js";
 import {
   type CollatedSequences,
@@ -34,7 +34,6 @@ import { tf } from "./tf.js";
 
 const SCRIPT = path.join(import.meta.dirname, "..", "python", "check_trl_loss.py");
 const PYTHON = process.env.SSB_PYTHON ?? "python3";
-const TINY = path.resolve(import.meta.dirname, "../../..", "../shared/fixtures/qwen2-tiny-ref");
 
 /** Why the check cannot run here, or undefined when it can. */
 function pythonMissing(): string | undefined {
@@ -143,17 +142,10 @@ beforeAll(async () => {
   if (missing) return;
   await selectBackend("wasm", () => {});
   dir = mkdtempSync(path.join(tmpdir(), "grpo-trl-"));
-  const checkpoint = await loadCheckpoint(TINY);
-  model = await loadDecoder(
-    checkpoint.config,
-    (n) => checkpoint.weights.readFloat32(n),
-    (n) => checkpoint.weights.has(n),
-    "lora",
-  );
-  await checkpoint.close();
+  model = await tinyRefDecoder();
   const loraConfig = loraConfigFrom(
     { r: 4, alpha: 8, targetModules: ["q_proj", "v_proj", "o_proj", "down_proj"] },
-    TINY,
+    tinyRef,
   );
   model.lora = initLora(model.config, loraConfig, 3);
   // B starts at zero (PEFT): give it values so the policy differs from the reference and A gets a gradient.
@@ -170,7 +162,7 @@ beforeAll(async () => {
   logps = logProbsNoGrad(model, [batch], TEMPERATURE)[0] as Float32Array;
   refLogps = logProbsNoGrad(referenceModel(model), [batch], TEMPERATURE)[0] as Float32Array;
   const request = {
-    base: TINY,
+    base: tinyRef,
     adapter: path.join(dir, "adapter"),
     temperature: TEMPERATURE,
     epsilon_low: CLIP.epsilon,

@@ -13,17 +13,7 @@ import path from "node:path";
 import { checkpointDirName } from "@ssb/distill";
 import { loadAdapter } from "@ssb/model";
 import { afterAll, describe, expect, it } from "vitest";
-import { tinyRef } from "../test/fixtures.js";
-import {
-  CASES,
-  COMMON,
-  type Completion,
-  PROBLEMS,
-  ROUNDS,
-  recordingReward,
-} from "../test/trl-training-cases.js";
-import { resolveGrpoConfig } from "./grpo-config.js";
-import { runGrpo } from "./run-grpo.js";
+import { CASES, type Completion, ROUNDS, runTrainingCase } from "../test/trl-training-cases.js";
 
 interface RecordedRound {
   gradNorm: number;
@@ -145,16 +135,7 @@ describe("several rounds against TRL 1.13's GRPOTrainer (its recorded numbers)",
     const recorded = RECORDED[i] as (typeof RECORDED)[number];
     const rounds: Completion[][] = [];
     const outDir = path.join(dir, `run-${i}`);
-    const result = await runGrpo({
-      modelDir: tinyRef,
-      problems: PROBLEMS,
-      outDir,
-      config: resolveGrpoConfig({ ...COMMON, ...c.config }),
-      reward: recordingReward(rounds),
-      backend: "wasm",
-      progress: false,
-      log: () => {},
-    });
+    const result = await runTrainingCase(c, outDir, rounds);
     for (let r = 0; r < ROUNDS; r++) {
       const m = result.metrics[r];
       const t = recorded.rounds[r] as RecordedRound;

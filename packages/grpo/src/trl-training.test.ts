@@ -33,14 +33,12 @@ import {
   type Completion,
   NO_SIGNAL_CASE,
   NO_SIGNAL_REWARDS,
-  PROBLEMS,
   REWARDS,
   ROUNDS,
-  recordingReward,
+  runTrainingCase,
 } from "../test/trl-training-cases.js";
 import { resolveGrpoConfig } from "./grpo-config.js";
 import type { GrpoStepMetrics } from "./grpo-metrics.js";
-import { runGrpo } from "./run-grpo.js";
 import { summarize } from "./stats.js";
 
 const SCRIPT = path.join(import.meta.dirname, "..", "python", "check_trl_training.py");
@@ -106,16 +104,7 @@ beforeAll(async () => {
   for (const [i, { c, table }] of runs.entries()) {
     const rounds: Completion[][] = [];
     const outDir = path.join(dir, `run-${i}`);
-    const result = await runGrpo({
-      modelDir: tinyRef,
-      problems: PROBLEMS,
-      outDir,
-      config: resolveGrpoConfig({ ...COMMON, ...c.config }),
-      reward: recordingReward(rounds, table),
-      backend: "wasm",
-      progress: false,
-      log: () => {},
-    });
+    const result = await runTrainingCase(c, outDir, rounds, table);
     ours.push({ outDir, rounds, metrics: result.metrics });
   }
   const request = {

@@ -3,9 +3,11 @@
  * with the numbers that comparison gave: three rounds on the tiny checkpoint, rewards fixed per (round, group,
  * sample), two settings each with the GRPOConfig that matches it.
  */
-import type { GrpoConfigInput } from "../src/grpo-config.js";
+import { type GrpoConfigInput, resolveGrpoConfig } from "../src/grpo-config.js";
 import type { GrpoProblem } from "../src/problems.js";
 import type { GroupRewardFunction } from "../src/rewards.js";
+import { runGrpo } from "../src/run-grpo.js";
+import { tinyRef } from "./fixtures.js";
 
 export const ROUNDS = 3;
 export const G = 4;
@@ -148,4 +150,23 @@ export function recordingReward(rounds: Completion[][], table: number[][][] = RE
     const rewards = table[round]?.[group] as number[];
     return { rewards, correct: rewards.map((r) => r > 0.5) };
   };
+}
+
+/** One case's run of runGrpo on the tiny checkpoint into `outDir`, its completions recorded in `rounds`. */
+export function runTrainingCase(
+  c: TrainingCase,
+  outDir: string,
+  rounds: Completion[][],
+  table: number[][][] = REWARDS,
+): ReturnType<typeof runGrpo> {
+  return runGrpo({
+    modelDir: tinyRef,
+    problems: PROBLEMS,
+    outDir,
+    config: resolveGrpoConfig({ ...COMMON, ...c.config }),
+    reward: recordingReward(rounds, table),
+    backend: "wasm",
+    progress: false,
+    log: () => {},
+  });
 }

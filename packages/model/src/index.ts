@@ -22,6 +22,12 @@ export { type TopKNames, topKEdits } from "./onnx-top-k.js";
 export * from "./rope.js";
 export * from "./safetensors.js";
 export * from "./safetensors-writer.js";
-export { parseTemplateDate, strftime, templateDateString, templateReadsDate } from "./template-date.js";
+export {
+  isTemplateDate,
+  parseTemplateDate,
+  strftime,
+  templateDateString,
+  templateReadsDate,
+} from "./template-date.js";
 export * from "./tokenizer.js";
 export * from "./weight-names.js";

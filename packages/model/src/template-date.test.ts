@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { llama32Models } from "../test/llama-tokenizer.js";
 import { renderChatTemplate } from "./chat-template.js";
-import { parseTemplateDate, strftime, templateDateString, templateReadsDate } from "./template-date.js";
+import {
+  isTemplateDate,
+  parseTemplateDate,
+  strftime,
+  templateDateString,
+  templateReadsDate,
+} from "./template-date.js";
 import { loadTokenizer } from "./tokenizer.js";
 
 describe("strftime", () => {
@@ -20,10 +26,13 @@ describe("template dates", () => {
   it("round-trip as YYYY-MM-DD and refuse anything else, naming where", () => {
     expect(templateDateString(parseTemplateDate("2024-07-26", "settings.json"))).toBe("2024-07-26");
     expect(parseTemplateDate("2024-02-29", "x").getHours()).toBe(12);
-    for (const bad of ["2024-02-30", "26 Jul 2024", "2024-7-26", ""])
+    for (const bad of ["2024-02-30", "26 Jul 2024", "2024-7-26", ""]) {
       expect(() => parseTemplateDate(bad, "settings.json")).toThrow(
         /settings\.json: expected a date as YYYY-MM-DD/,
       );
+      expect(isTemplateDate(bad)).toBe(false);
+    }
+    expect([isTemplateDate("2024-02-29"), isTemplateDate(20240229)]).toEqual([true, false]);
   });
 
   it("tell a template that reads the clock", () => {

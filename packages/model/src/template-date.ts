@@ -81,14 +81,26 @@ export function templateDateString(date: Date = new Date()): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
+/** Local noon of a `YYYY-MM-DD` that names a real calendar day, else null. */
+function localNoon(text: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return null;
+  const date = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12);
+  return date.getMonth() === Number(m[2]) - 1 && date.getDate() === Number(m[3]) ? date : null;
+}
+
+/** Whether `value` is a day as jobs record it: `YYYY-MM-DD`, a real calendar day (for schema checks). */
+export function isTemplateDate(value: unknown): value is string {
+  return typeof value === "string" && localNoon(value) !== null;
+}
+
 /**
  * A recorded `YYYY-MM-DD` as the time a template reads: local noon of that day, so `%d %b %Y` gives the day
  * whatever the time zone. `where` names the field or flag in the error.
  */
 export function parseTemplateDate(text: string, where: string): Date {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const date = m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12) : null;
-  if (!m || !date || date.getMonth() !== Number(m[2]) - 1 || date.getDate() !== Number(m[3]))
+  const date = localNoon(text);
+  if (date === null)
     throw new ModelFileError(
       where,
       `expected a date as YYYY-MM-DD (e.g. 2024-07-26), found ${JSON.stringify(text)}`,
