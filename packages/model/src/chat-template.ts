@@ -5,6 +5,7 @@
  */
 import { Template } from "@huggingface/jinja";
 import { refuseUnknownOptions } from "@ssb/cli-kit";
+import { RESERVED_TEMPLATE_VARIABLES } from "./chat-template-kwargs.js";
 import { describeValue, isJsonObject, ModelFileError } from "./json-fields.js";
 import { strftime } from "./template-date.js";
 
@@ -125,6 +126,21 @@ function checkRenderInput(messages: unknown, options: unknown, file: string): vo
     throw new ModelFileError(file, `renderChat: options must be an object, found ${describeValue(options)}`);
   }
   refuseUnknownOptions(options, RENDER_OPTIONS, "renderChat", (m) => new ModelFileError(file, m));
+  const variables = options.variables;
+  if (variables !== undefined) {
+    if (!isJsonObject(variables))
+      throw new ModelFileError(
+        file,
+        `renderChat: options.variables must be an object, found ${describeValue(variables)}`,
+      );
+    // A variable named like one the renderer sets would silently replace the conversation or a special token.
+    const reserved = Object.keys(variables).filter((name) => RESERVED_TEMPLATE_VARIABLES.includes(name));
+    if (reserved.length > 0)
+      throw new ModelFileError(
+        file,
+        `renderChat: options.variables may not set ${reserved.join(", ")} (the renderer sets them; use messages, addGenerationPrompt or now)`,
+      );
+  }
   const now = options.now;
   if (now !== undefined && !(now instanceof Date && Number.isFinite(now.getTime())))
     throw new ModelFileError(

@@ -1,6 +1,7 @@
 export { closestKey } from "@ssb/cli-kit";
 export * from "./adapter.js";
 export * from "./chat-template.js";
+export * from "./chat-template-kwargs.js";
 export * from "./checkpoint.js";
 export * from "./checkpoint-weights.js";
 export * from "./config.js";
