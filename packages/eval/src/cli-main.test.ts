@@ -428,6 +428,10 @@ describe("ssb-eval CLI", () => {
         '--template-date: expected a date as YYYY-MM-DD (e.g. 2024-07-26), found "2024-02-30"',
       ],
       [
+        [...run, "--chat-template-kwargs", "enable_thinking=false"],
+        `--chat-template-kwargs: chat template kwargs are not JSON (Unexpected token 'e', "enable_thi"... is not valid JSON); write an object such as '{"enable_thinking": false}'`,
+      ],
+      [
         [...run.slice(0, 2), "--benchmarks", "svamp", "--out", out],
         '--benchmarks: unknown benchmark "svamp" (built-in: gsm8k, math500, aime24; another JSONL file needs a spec given with --benchmark-config FILE)',
       ],

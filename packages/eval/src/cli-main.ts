@@ -15,6 +15,12 @@ import {
   usageHint,
 } from "@ssb/cli-kit";
 import { readJsonFile } from "@ssb/durable-files";
+import {
+  type ChatTemplateKwargs,
+  chatTemplateKwargsKey,
+  parseChatTemplateKwargs,
+  unusedChatTemplateKwargs,
+} from "@ssb/model";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import { type CliOptions, parseCommandLine, refuseRepeatedOptions, UsageError } from "./cli-args.js";
 import { compareRuns } from "./compare.js";
@@ -96,6 +102,11 @@ Run options:
                           (Llama 3.1/3.2-Instruct) renders; default: the day OUT/run.json records, else
                           today (local), recorded at the first start, so a resume on another day renders
                           the same prompts. Another day than the recorded one is refused
+  --chat-template-kwargs JSON
+                          extra chat template variables for every prompt, as transformers'
+                          apply_chat_template(**kwargs) / vLLM's chat_template_kwargs: Qwen3 thinks
+                          first unless '{"enable_thinking": false}'. Recorded in OUT/run.json; a resume
+                          without the flag uses the recorded ones, other ones are refused
   --last-number           grading falls back to the last number when nothing is boxed
   --name NAME             run name in reports (default: the model id)
   --resamples N           bootstrap resamples (default 2000)
@@ -230,6 +241,7 @@ const RUN_OPTIONS = {
   "no-system-prompt": { type: "boolean" },
   "user-template": { type: "string" },
   "template-date": { type: "string" },
+  "chat-template-kwargs": { type: "string" },
   "last-number": { type: "boolean" },
   name: { type: "string" },
   resamples: { type: "string" },
@@ -381,6 +393,15 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       );
     config.templateDate = templateDate;
   }
+  const kwargsFlag = values["chat-template-kwargs"];
+  if (kwargsFlag !== undefined) {
+    try {
+      config.chatTemplateKwargs = parseChatTemplateKwargs(kwargsFlag, "--chat-template-kwargs");
+    } catch (error) {
+      // A bad value of a flag is a usage error (exit 2), like --template-date's.
+      throw new UsageError((error as Error).message);
+    }
+  }
   if (values.name !== undefined && values.name.trim() === "")
     throw new UsageError('--name: expected a name to show in reports, found ""');
   if (values.name !== undefined) config.name = values.name;
@@ -438,6 +459,17 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   } else {
     throw new UsageError("--model DIR or --replies FILE is required");
   }
+
+  // A kwarg the model's template never names changes no prompt (transformers accepts it silently): a misspelt
+  // `enable_thinkng` would leave Qwen3 thinking without a word.
+  const unused =
+    generator.chatTemplateSource === undefined
+      ? []
+      : unusedChatTemplateKwargs(generator.chatTemplateSource, config.chatTemplateKwargs);
+  if (unused.length > 0)
+    io.stderr.write(
+      `ssb-eval: warning: the model's chat template never mentions ${unused.map((k) => `"${k}"`).join(", ")} (chat template kwargs), so ${unused.length === 1 ? "it changes" : "they change"} no prompt; check the spelling\n`,
+    );
 
   // runEval makes the output folder once its checks pass (a replies file that lacks samples leaves none behind).
   let bar: ProgressBar | undefined;
@@ -585,6 +617,12 @@ function settingsNote(a: ReturnType<typeof loadRun>, b: ReturnType<typeof loadRu
       );
   }
   check("grade", ma.grade, mb.grade);
+  // Key order aside (`{"a":1,"b":2}` renders as `{"b":2,"a":1}`); none recorded reads "unset".
+  const kwargs = (k: ChatTemplateKwargs | undefined): unknown => {
+    const key = chatTemplateKwargsKey(k);
+    return key === "" ? undefined : JSON.parse(key);
+  };
+  check("chatTemplateKwargs", kwargs(ma.chatTemplateKwargs), kwargs(mb.chatTemplateKwargs));
   if (differ.length === 0) return null;
   return `note: A and B differ in ${differ.join(", ")}; the difference is not the models' alone`;
 }

@@ -3,6 +3,7 @@
  * rollout-generator.ts); tests implement it with scripted replies; a file of replies produced elsewhere
  * implements it too (replies-generator.ts).
  */
+import type { ChatTemplateKwargs } from "@ssb/model";
 import type { ChatMessage, FinishReason, SamplingParams } from "./types.js";
 
 export interface GenerationPrompt {
@@ -32,6 +33,11 @@ export interface GenerationRequest {
    * when the generator's `templateReadsDate` (or the config's templateDate); a generator renders with it.
    */
   templateDate?: string;
+  /**
+   * Extra chat-template variables (Qwen3's `{ enable_thinking: false }`) every prompt of the request is rendered
+   * with: the run's (run.json pins them). Absent when the run has none; a generator renders with them.
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
 }
 
 export interface GeneratedSample {
@@ -77,6 +83,11 @@ export interface SampleGenerator {
    * then pins a day in run.json (`templateDate`) and passes it with every request. Default false.
    */
   readonly templateReadsDate?: boolean;
+  /**
+   * The model's chat template (Jinja source), when the generator renders prompts with one: ssb-eval warns about
+   * a chat template kwarg it never names (a misspelt `enable_thinkng` changes nothing). Absent otherwise.
+   */
+  readonly chatTemplateSource?: string;
   /**
    * Throws, naming what is missing, when the generator cannot serve every sample the run needs (a replies file
    * without some of them). The runner calls it before anything is written, so a run that would stop midway never

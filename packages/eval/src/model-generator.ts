@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import type { ChatMessage, RenderChatOptions } from "@ssb/model";
 import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
 import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
 import type { ModelIdentity } from "./run-manifest.js";
@@ -22,6 +23,14 @@ export interface RolloutGeneratorLike {
   readonly session?: { readonly executionProvider: string };
   /** Whether its chat template writes the date into the prompts (rollout's Generator.templateReadsDate). */
   readonly templateReadsDate?: boolean;
+  /**
+   * The model's tokenizer (rollout's Generator.tokenizer): prompts with chat template kwargs are rendered and
+   * encoded with it here, since rollout renders its `messages` without extra variables.
+   */
+  readonly tokenizer?: {
+    readonly chatTemplate: { readonly source: string } | null;
+    encodeChat(messages: readonly ChatMessage[], options?: RenderChatOptions): number[];
+  } | null;
   generate(prompts: Iterable<PromptInput>, options?: GenerateOptions): AsyncIterable<FinishedSequence>;
   close(): Promise<void>;
 }
@@ -50,18 +59,41 @@ export function fromRolloutGenerator(
     ...(options.fingerprint !== undefined ? { fingerprint: options.fingerprint } : {}),
     ...(options.fingerprintOf !== undefined ? { fingerprintOf: options.fingerprintOf } : {}),
     ...(gen.templateReadsDate === true ? { templateReadsDate: true } : {}),
+    ...(typeof gen.tokenizer?.chatTemplate?.source === "string"
+      ? { chatTemplateSource: gen.tokenizer.chatTemplate.source }
+      : {}),
     async *generate(request: GenerationRequest): AsyncIterable<GeneratedSample> {
       // The run's pinned day, as the time the template's strftime_now reports (local noon of that day).
       const now =
         request.templateDate !== undefined
           ? (await import("@ssb/model")).parseTemplateDate(request.templateDate, "templateDate")
           : undefined;
-      const prompts: PromptInput[] = request.prompts.map((p) => ({
-        id: p.problemId,
-        messages: p.messages,
-        sampleIndices: p.sampleIndices,
-        ...(now !== undefined ? { now } : {}),
-      }));
+      const variables = request.chatTemplateKwargs;
+      const tokenizer = gen.tokenizer;
+      if (variables !== undefined && (tokenizer === undefined || tokenizer === null))
+        throw new Error(
+          `${options.modelId ?? gen.modelId}: chat template kwargs need the model's tokenizer (tokenizer.json) to render the prompts with`,
+        );
+      const prompts: PromptInput[] = request.prompts.map((p) =>
+        variables !== undefined && tokenizer
+          ? {
+              // Rendered here with the kwargs (rollout renders messages without them); the same ids rollout's
+              // own rendering gives otherwise: generation prompt appended, the pinned day.
+              id: p.problemId,
+              tokenIds: tokenizer.encodeChat(p.messages, {
+                addGenerationPrompt: true,
+                variables,
+                ...(now !== undefined ? { now } : {}),
+              }),
+              sampleIndices: p.sampleIndices,
+            }
+          : {
+              id: p.problemId,
+              messages: p.messages,
+              sampleIndices: p.sampleIndices,
+              ...(now !== undefined ? { now } : {}),
+            },
+      );
       const s = request.sampling;
       const sampling: GenerateOptions["sampling"] = {
         temperature: s.temperature,

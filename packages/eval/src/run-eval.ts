@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { closestKey } from "@ssb/cli-kit";
 import { claimOutputFolder, writeFileAtomic } from "@ssb/durable-files";
+import { type ChatTemplateKwargs, chatTemplateKwargsKey, checkChatTemplateKwargs } from "@ssb/model";
 import { type GradeOptions, grade } from "@ssb/verifier";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import type { GeneratedSample, GenerationPrompt, SampleGenerator } from "./generator.js";
@@ -71,6 +72,12 @@ export interface EvalConfig {
    * Recorded too for other templates, where it changes nothing.
    */
   templateDate?: string;
+  /**
+   * Extra variables every prompt's chat template is rendered with (transformers' `apply_chat_template(...,
+   * **kwargs)`, vLLM's `chat_template_kwargs`), e.g. Qwen3's `{ enable_thinking: false }`. Recorded in
+   * run.json when non-empty; a resume without them uses the recorded ones, a resume with other ones is refused.
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
 }
 
 export interface RunProgress {
@@ -150,6 +157,7 @@ const CONFIG_FIELDS = new Set([
   "bootstrap",
   "name",
   "templateDate",
+  "chatTemplateKwargs",
 ]);
 
 /**
@@ -210,6 +218,8 @@ export function validateEvalConfig(config: EvalConfig, where = "config"): void {
     fail("name", "a non-empty string", config.name);
   if (config.templateDate !== undefined && !isTemplateDate(config.templateDate))
     fail("templateDate", "a date as YYYY-MM-DD (e.g. 2024-07-26)", config.templateDate);
+  if (config.chatTemplateKwargs !== undefined)
+    checkChatTemplateKwargs(config.chatTemplateKwargs, `${where}.chatTemplateKwargs`);
   // Checked here, not first when a prompt is built: by then run.json pins the bad template and the corrected
   // rerun is refused as "different settings".
   if (config.userTemplate !== undefined && !isUserTemplate(config.userTemplate))
@@ -319,7 +329,7 @@ export function checkRunFolder(input: CheckRunFolderInput): void {
   validateEvalConfig(input.config);
   const loaded = loadRunBenchmarks(input.config, input.dataDir);
   const manifest = buildManifest(input.config, input.model, loaded);
-  checkFolderContents(outputFiles(input.outDir), manifest, input.model, loaded, input.config.n);
+  checkFolderContents(outputFiles(input.outDir), manifest, input.model, loaded, input.config);
 }
 
 /** A sample's key in the run's map of finished samples. */
@@ -336,9 +346,10 @@ function checkFolderContents(
   manifest: RunManifest,
   model: ModelIdentity,
   loaded: readonly LoadedBenchmark[],
-  n: number,
+  config: EvalConfig,
 ): { stored: RunManifest | null; existing: ReadRecordsResult } {
-  const stored = checkRunManifest(files.run, manifest, model);
+  const { n } = config;
+  const stored = checkRunManifest(files.run, manifest, model, config.chatTemplateKwargs);
   const hasRunFile = stored !== null;
   const existing = readRecords(files.records);
   if (!hasRunFile && (existing.records.length > 0 || existing.tornTail)) {
@@ -471,7 +482,7 @@ async function evalLocked(
 
   const manifest = buildManifest(config, generator, loaded);
   // Everything already in the folder is checked before run.json is written, so a refused run claims nothing.
-  const { stored, existing } = checkFolderContents(files, manifest, generator, loaded, config.n);
+  const { stored, existing } = checkFolderContents(files, manifest, generator, loaded, config);
   const problemsByBenchmark = new Map(
     loaded.map((b) => [b.spec.name, new Map(b.problems.map((p) => [p.id, p]))]),
   );
@@ -493,6 +504,10 @@ async function evalLocked(
     writeFileAtomic(files.run, `${JSON.stringify(current, null, 2)}\n`);
   }
   if (current === null) writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
+  // The template variables every prompt is rendered with: the given ones (a resume given others was refused
+  // above), else run.json's, so a resume without the flag renders the prompts the run began with.
+  const kwargs = config.chatTemplateKwargs ?? stored?.chatTemplateKwargs;
+  const chatTemplateKwargs = chatTemplateKwargsKey(kwargs) === "" ? undefined : kwargs;
   const providers =
     current !== null
       ? recordExecutionProvider(
@@ -540,6 +555,7 @@ async function evalLocked(
           sampling: config.sampling,
           seed: benchmarkSeed(config.seed, benchmark),
           ...(templateDate !== undefined ? { templateDate } : {}),
+          ...(chatTemplateKwargs !== undefined ? { chatTemplateKwargs } : {}),
         });
         for await (const sample of stream) {
           const k = key(benchmark, sample.problemId, sample.sampleIndex);

@@ -6,6 +6,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { readJsonFile } from "@ssb/durable-files";
+import {
+  type ChatTemplateKwargs,
+  chatTemplateKwargsKey,
+  checkChatTemplateKwargs,
+  sameChatTemplateKwargs,
+} from "@ssb/model";
 import type { GradeOptions } from "@ssb/verifier";
 import type { BenchmarkSpec } from "./benchmarks.js";
 import type { LoadedBenchmark } from "./load-benchmark.js";
@@ -42,6 +48,12 @@ export interface RunManifest {
    * checkRunManifest itself (a run.json written before days were pinned lacks it and gets one).
    */
   templateDate?: string;
+  /**
+   * The extra chat-template variables every prompt was rendered with (Qwen3's `{"enable_thinking": false}`):
+   * recorded only when there are some, so a run without them writes run.json as before, and a run.json without
+   * the field means none. Compared by checkRunManifest itself: a resume that leaves them out uses these.
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
 }
 
 /** What run.json records of the model (a SampleGenerator is one), known before any sample is generated. */
@@ -81,6 +93,9 @@ export function buildManifest(
     })),
     ...(model.executionProvider !== undefined ? { executionProviders: [model.executionProvider] } : {}),
     ...(config.templateDate !== undefined ? { templateDate: config.templateDate } : {}),
+    ...(config.chatTemplateKwargs !== undefined && chatTemplateKwargsKey(config.chatTemplateKwargs) !== ""
+      ? { chatTemplateKwargs: config.chatTemplateKwargs }
+      : {}),
   };
 }
 
@@ -115,6 +130,8 @@ export function manifestDifference(a: RunManifest, b: RunManifest): string | nul
     if (key === "executionProviders") continue; // a record of where samples came from, not a setting
     // Absent until a run pins one, and taken from run.json when not given: checkRunManifest compares it.
     if (key === "templateDate") continue;
+    // Taken from run.json when not given, and compared key order aside: checkRunManifest compares them.
+    if (key === "chatTemplateKwargs") continue;
     if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
       if (key === "benchmarks") {
         const names = (m: RunManifest) => m.benchmarks.map((x) => x.name).join(",");
@@ -152,6 +169,8 @@ export function readRunManifest(file: string): RunManifest {
   if (typeof value.modelId !== "string") throw bad("modelId", "a string");
   if (value.templateDate !== undefined && !isTemplateDate(value.templateDate))
     throw bad("templateDate", "a date as YYYY-MM-DD");
+  if (value.chatTemplateKwargs !== undefined)
+    checkChatTemplateKwargs(value.chatTemplateKwargs, `${file}: field "chatTemplateKwargs"`);
   if (!(Number.isInteger(value.n) && (value.n as number) >= 1)) throw bad("n", "a positive integer");
   if (!(isObject(value.sampling) && typeof value.sampling.maxNewTokens === "number"))
     throw bad("sampling", "an object with maxNewTokens");
@@ -174,12 +193,15 @@ const START_OVER = "start over in a new output folder (--out), or delete this on
 
 /**
  * Compare a run's manifest with the run.json in its folder, if there is one (returns it, or null when there is
- * none); a difference throws, naming the field. Writes nothing.
+ * none); a difference throws, naming the field. `givenKwargs` are the chat template kwargs this run was given
+ * (undefined: not given, so run.json's apply; `{}`: none, which a run.json recording some refuses). Writes
+ * nothing.
  */
 export function checkRunManifest(
   file: string,
   manifest: RunManifest,
   model: ModelIdentity,
+  givenKwargs?: ChatTemplateKwargs,
 ): RunManifest | null {
   if (!existsSync(file)) return null;
   let previous: RunManifest;
@@ -193,6 +215,19 @@ export function checkRunManifest(
     throw new Error(
       `${file}: this run's prompts were rendered with the chat template's date ${previous.templateDate} (templateDate in run.json), not ${given}; to resume, give --template-date ${previous.templateDate} or leave it out (templateDate in the config), or start over in a new output folder (--out)`,
     );
+  if (givenKwargs !== undefined && !sameChatTemplateKwargs(previous.chatTemplateKwargs, givenKwargs)) {
+    const recorded = previous.chatTemplateKwargs;
+    const none = chatTemplateKwargsKey(recorded) === "";
+    const was = none
+      ? "no chat template kwargs (run.json records none)"
+      : `chat template kwargs ${JSON.stringify(recorded)} (chatTemplateKwargs in run.json)`;
+    const resume = none
+      ? "leave --chat-template-kwargs out (chatTemplateKwargs in the config)"
+      : `give --chat-template-kwargs '${JSON.stringify(recorded)}' or leave it out (chatTemplateKwargs in the config)`;
+    throw new Error(
+      `${file}: this run's prompts were rendered with ${was}, not ${JSON.stringify(givenKwargs)}; to resume, ${resume}, or start over in a new output folder (--out)`,
+    );
+  }
   const diff = manifestDifference(previous, manifest);
   if (diff === null) return previous;
   let detail = diff;
