@@ -14,7 +14,14 @@ import {
   usageHint,
 } from "@ssb/cli-kit";
 import { type LogitDtype, LogitStoreError } from "@ssb/logit-store";
-import { ModelFileError, parseTemplateDate } from "@ssb/model";
+import {
+  type ChatTemplateKwargs,
+  chatTemplateKwargsKey,
+  ModelFileError,
+  parseChatTemplateKwargs,
+  parseTemplateDate,
+  unusedChatTemplateKwargs,
+} from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { EXECUTION_PROVIDERS, type ExecutionProviderName } from "./execution-provider.js";
 import { type GenerateProgress, Generator, type RefillPolicy } from "./generator.js";
@@ -50,6 +57,10 @@ Input / output:
                            (Llama 3.1/3.2-Instruct) renders; default: the day --out's settings record,
                            else today (local), recorded at the first start, so a resume on another day
                            renders the same prompts. Another day than the recorded one is refused
+  --chat-template-kwargs JSON  extra chat template variables for every prompt, a JSON object, e.g.
+                           '{"enable_thinking": false}' (Qwen3 without its thinking block);
+                           recorded with --out's settings; default: the recorded ones. Other kwargs
+                           than the recorded ones are refused
   --limit N                only the first N problems
   --capture-logits DIR     also store top-k raw logits of every sampled token (logit store)
   --capture-k K            entries per token (default 20; at most 65536 and the vocabulary size)
@@ -113,6 +124,8 @@ export interface CliOptions {
   generationConfig: boolean;
   /** --template-date: the day a date-reading chat template renders (runRollouts' templateDate). */
   templateDate?: string;
+  /** --chat-template-kwargs: extra chat template variables (runRollouts' chatTemplateKwargs). */
+  chatTemplateKwargs?: ChatTemplateKwargs;
 }
 
 /** Bounds of a numeric flag; `above` excludes the lower bound itself; `why` says where `max` comes from. */
@@ -270,6 +283,14 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
     }
     options.templateDate = day;
   }
+  const kwargs = v["chat-template-kwargs"];
+  if (kwargs !== undefined) {
+    try {
+      options.chatTemplateKwargs = parseChatTemplateKwargs(kwargs, "--chat-template-kwargs");
+    } catch (e) {
+      throw new CliUsageError(e instanceof Error ? e.message : String(e));
+    }
+  }
   return options;
 }
 
@@ -304,6 +325,7 @@ const OPTIONS = {
   "no-progress": { type: "boolean" },
   "generation-config": { type: "boolean" },
   "template-date": { type: "string" },
+  "chat-template-kwargs": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -354,6 +376,22 @@ export function withModelStops(
 ): Partial<SamplingParams> {
   if (sampling.stopTokenIds === undefined) return sampling;
   return { ...sampling, stopTokenIds: [...new Set([...modelStops, ...sampling.stopTokenIds])] };
+}
+
+/**
+ * A kwarg the model's chat template never names changes no prompt (transformers takes it silently): most
+ * often a misspelling such as `enable_thinkng`, which would leave Qwen3 thinking for the whole job. Said once,
+ * as a warning: the job runs (and records the kwargs) all the same.
+ */
+function unusedKwargsWarning(generator: Generator, kwargs: ChatTemplateKwargs | undefined): string | null {
+  if (chatTemplateKwargsKey(kwargs) === "") return null;
+  const source = generator.tokenizer?.chatTemplate?.source;
+  const unused = unusedChatTemplateKwargs(source ?? "", kwargs);
+  if (unused.length === 0) return null;
+  const names = unused.map((name) => `"${name}"`).join(", ");
+  return source === undefined
+    ? `warning: --chat-template-kwargs: the model has no chat template, so ${names} change no prompt`
+    : `warning: --chat-template-kwargs: the model's chat template never reads ${names}, so they change no prompt (misspelt?)`;
 }
 
 /** Run the CLI; returns the exit code. */
@@ -418,6 +456,8 @@ export async function runCli(
     if (options.interOpThreads !== undefined) settings.interOpThreads = options.interOpThreads;
     generator = await Generator.load(options.model, settings);
     checkAgainstVocabulary(options, generator.vocabSize);
+    const unusedKwargs = unusedKwargsWarning(generator, options.chatTemplateKwargs);
+    if (unusedKwargs !== null) io.err.write(`${program}: ${unusedKwargs}\n`);
     const sampling = withModelStops(options.sampling, generator.defaultStopTokenIds());
     const bar = options.progress ? createRolloutProgress(io.err) : null;
     const onProgress = (p: GenerateProgress, alreadyDone: number): void => bar?.update(p, alreadyDone);
@@ -444,6 +484,9 @@ export async function runCli(
         warn: (m) => io.err.write(`${program}: ${m}\n`),
         ...(capture ? { capture } : {}),
         ...(options.templateDate !== undefined ? { templateDate: options.templateDate } : {}),
+        ...(options.chatTemplateKwargs !== undefined
+          ? { chatTemplateKwargs: options.chatTemplateKwargs }
+          : {}),
       });
     } else {
       const job: Parameters<typeof runRollouts>[0] = {
@@ -461,6 +504,7 @@ export async function runCli(
       if (options.refill !== undefined) job.refill = options.refill;
       if (capture) job.capture = capture;
       if (options.templateDate !== undefined) job.templateDate = options.templateDate;
+      if (options.chatTemplateKwargs !== undefined) job.chatTemplateKwargs = options.chatTemplateKwargs;
       summary = await runRollouts(job);
     }
     bar?.finish();

@@ -14,6 +14,9 @@ import path from "node:path";
 import type { LogitStoreWriter } from "@ssb/logit-store";
 import {
   type ChatMessage,
+  type ChatTemplateKwargs,
+  chatTemplateKwargsKey,
+  checkChatTemplateKwargs,
   type GenerationConfig,
   loadGenerationConfig,
   loadModelConfig,
@@ -59,6 +62,12 @@ export interface PromptInput {
    * on templates that do not read the clock (`templateReadsDate`).
    */
   now?: Date;
+  /**
+   * Extra variables for the chat template when `messages` are rendered (transformers'
+   * `apply_chat_template(..., **kwargs)`, vLLM's `chat_template_kwargs`), e.g. Qwen3's
+   * `{"enable_thinking": false}`. Default: GenerateOptions.chatTemplateKwargs, else none. No effect on token ids.
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
   /** Or the prompt's token ids, used as they are. */
   tokenIds?: number[];
   /** Samples 0..n-1 (default: GenerateOptions.n, else 1). */
@@ -109,6 +118,8 @@ export interface GenerateOptions {
   prefillLogitBudget?: number;
   /** Capture top-k logits of every generated token into a logit store. */
   capture?: LogitCaptureOptions;
+  /** Chat template kwargs for every prompt rendered from `messages` that has none of its own (PromptInput). */
+  chatTemplateKwargs?: ChatTemplateKwargs;
   onProgress?: (p: GenerateProgress) => void;
   signal?: AbortSignal;
 }
@@ -121,6 +132,7 @@ const GENERATE_OPTION_KEYS = Object.keys({
   refill: true,
   prefillLogitBudget: true,
   capture: true,
+  chatTemplateKwargs: true,
   onProgress: true,
   signal: true,
 } satisfies Record<keyof GenerateOptions, true>);
@@ -356,9 +368,15 @@ export class Generator {
       throw new RolloutError(
         `prompt "${input.id}": chat messages need a tokenizer.json in ${modelFolder(this.session.file)}`,
       );
+    const kwargs = input.chatTemplateKwargs;
+    // Checked here too: a library caller's object goes straight to the renderer, and a bad one (a function,
+    // `messages`) should be named with the prompt it came with.
+    if (kwargs !== undefined) checkChatTemplateKwargs(kwargs, `prompt "${input.id}": chatTemplateKwargs`);
     return this.tokenizer.encodeChat(input.messages, {
       addGenerationPrompt: true,
       ...(input.now !== undefined ? { now: input.now } : {}),
+      // None or {} renders exactly as before (no variables at all).
+      ...(chatTemplateKwargsKey(kwargs) !== "" ? { variables: { ...kwargs } } : {}),
     });
   }
 
@@ -467,7 +485,11 @@ export class Generator {
         throw new RolloutError(`prompt "${input.id}": stop token id ${outside} is not in [0, ${vocab})`);
       if (params.stopStrings.length > 0 && !this.tokenizer)
         throw new RolloutError(`prompt "${input.id}": stop strings need the model's tokenizer.json`);
-      const promptIds = this.encodePrompt(input);
+      const promptIds = this.encodePrompt(
+        input.chatTemplateKwargs === undefined && options.chatTemplateKwargs !== undefined
+          ? { ...input, chatTemplateKwargs: options.chatTemplateKwargs }
+          : input,
+      );
       if (promptIds.length === 0) throw new RolloutError(`prompt "${input.id}": empty prompt`);
       // Room for one reply token: the first is sampled from the prompt's last position.
       this.checkTokenIds(`prompt "${input.id}"`, promptIds, 1);

@@ -43,6 +43,7 @@ export {
   type RefillPolicy,
   type SequenceTiming,
 } from "./generator.js";
+export { jobChatTemplateKwargs } from "./job-template-kwargs.js";
 export {
   allocKv,
   gatherKv,

@@ -8,6 +8,7 @@
  * regenerated (same seed, same ids) without capturing again.
  */
 import type { LogitDtype, LogitStoreWriter } from "@ssb/logit-store";
+import type { ChatTemplateKwargs } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type {
@@ -29,6 +30,7 @@ import {
   type StoredEarlier,
   storedEarlier,
 } from "./job-checks.js";
+import { jobChatTemplateKwargs } from "./job-template-kwargs.js";
 import type { ProblemPrompt } from "./problems-file.js";
 import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal, type RolloutRecord, type StoredPairs } from "./rollout-journal.js";
@@ -71,6 +73,13 @@ export interface RolloutJobOptions {
    * recorded one is refused. Recorded too for templates that do not read the date, where it changes nothing.
    */
   templateDate?: string;
+  /**
+   * Extra chat template variables for every prompt rendered from messages, e.g. Qwen3's
+   * `{"enable_thinking": false}` (transformers' `apply_chat_template` kwargs). Recorded in the settings when
+   * there are any; default: the recorded ones (none for an output that records none). Other kwargs than the
+   * recorded ones are refused. Problems given as token ids are used as they are.
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
 }
 
 /** Every key of RolloutJobOptions and of its `capture`, for runRollouts' check (kept in step by `satisfies`). */
@@ -88,6 +97,7 @@ const ROLLOUT_JOB_KEYS = Object.keys({
   signal: true,
   warn: true,
   templateDate: true,
+  chatTemplateKwargs: true,
 } satisfies Record<keyof RolloutJobOptions, true>);
 export const CAPTURE_JOB_KEYS = Object.keys({
   dir: true,
@@ -142,11 +152,13 @@ function planWork(
   n: number,
   done: (problemId: string, sampleIndex: number) => boolean,
   now: Date | undefined,
+  kwargs: ChatTemplateKwargs | undefined,
 ): Work[] {
   return problems.map((problem) => {
     const input: PromptInput = { id: problem.id };
     if (problem.messages) input.messages = problem.messages;
     if (now !== undefined) input.now = now;
+    if (kwargs !== undefined) input.chatTemplateKwargs = kwargs;
     const ids = problem.promptIds ?? gen.encodePrompt(input);
     const missing: number[] = [];
     for (let i = 0; i < n; i++) if (!done(problem.id, i)) missing.push(i);
@@ -206,8 +218,10 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
   const warn = options.warn ?? ((m: string) => console.warn(m));
   // The day the template writes into the prompts: the output's recorded one on a resume.
   const day = jobTemplateDate(options.outFile, options.templateDate, gen.templateReadsDate, warn);
+  // The template kwargs, likewise: the output's recorded ones on a resume.
+  const kwargs = jobChatTemplateKwargs(options.outFile, options.chatTemplateKwargs);
   // Encoded before the output is opened: a problem the model cannot take fails without leaving files.
-  const encoded = planWork(gen, options.problems, n, () => false, day.now);
+  const encoded = planWork(gen, options.problems, n, () => false, day.now, kwargs);
   checkContext(encoded, gen.maxContext);
   const journal = openRolloutJournal(
     options.outFile,
@@ -220,6 +234,8 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
       capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
       // Only when there is one: the settings of a job whose template does not read the date stay as they were.
       ...(day.templateDate !== undefined ? { templateDate: day.templateDate } : {}),
+      // Likewise only when there are any: a job without kwargs writes the settings it always did.
+      ...(kwargs !== undefined ? { chatTemplateKwargs: kwargs } : {}),
     },
     // Outputs written before the model fingerprint (or the provider, or the template's day) was stored lack
     // it; it is added on their next run (their records' provider is then listed as "unknown": it was not

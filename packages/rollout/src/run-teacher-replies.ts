@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { LogitStoreWriter } from "@ssb/logit-store";
-import type { ChatMessage } from "@ssb/model";
+import type { ChatMessage, ChatTemplateKwargs } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { modelFingerprint, promptFingerprint } from "./fingerprints.js";
 import type { GenerateProgress, Generator } from "./generator.js";
@@ -22,6 +22,7 @@ import {
   refuseRepeatedIds,
   resumedSettings,
 } from "./job-checks.js";
+import { jobChatTemplateKwargs } from "./job-template-kwargs.js";
 import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal } from "./rollout-journal.js";
 import { CAPTURE_JOB_KEYS, type LogitCaptureJob, type RolloutJobSummary } from "./run-rollouts.js";
@@ -55,6 +56,12 @@ export interface TeacherRepliesJobOptions {
    * templateDate): default the output's recorded day, else today (local), recorded at the first start.
    */
   templateDate?: string;
+  /**
+   * Extra chat template variables for every prompt (as runRollouts' chatTemplateKwargs, e.g. Qwen3's
+   * `{"enable_thinking": false}`): recorded in the settings when there are any, default the recorded ones,
+   * other ones refused. Non-empty kwargs also end each reply's `teacher` identity (createTeacherGenerator).
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
 }
 
 /** Every key of TeacherRepliesJobOptions, for runTeacherReplies' check (kept in step by the `satisfies`). */
@@ -70,6 +77,7 @@ const TEACHER_JOB_KEYS = Object.keys({
   signal: true,
   warn: true,
   templateDate: true,
+  chatTemplateKwargs: true,
 } satisfies Record<keyof TeacherRepliesJobOptions, true>);
 
 /** One line of the replies JSONL. */
@@ -185,11 +193,14 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
   const warn = options.warn ?? ((m: string) => console.warn(m));
   // The day the template writes into the prompts: the output's recorded one on a resume.
   const day = jobTemplateDate(options.outFile, options.templateDate, gen.templateReadsDate, warn);
+  // The template kwargs, likewise: the output's recorded ones on a resume.
+  const kwargs = jobChatTemplateKwargs(options.outFile, options.chatTemplateKwargs);
   for (const p of options.prompts) {
     const ids = gen.encodePrompt({
       id: p.problemId,
       messages: p.messages,
       ...(day.now !== undefined ? { now: day.now } : {}),
+      ...(kwargs !== undefined ? { chatTemplateKwargs: kwargs } : {}),
     });
     hashes.set(p.problemId, promptFingerprint(ids));
     promptIds.set(p.problemId, ids);
@@ -207,6 +218,8 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
       capture: options.capture ? { k: captureK, dtype: captureDtype } : null,
       // Only when there is one: the settings of a job whose template does not read the date stay as they were.
       ...(day.templateDate !== undefined ? { templateDate: day.templateDate } : {}),
+      // Likewise only when there are any: a job without kwargs writes the settings it always did.
+      ...(kwargs !== undefined ? { chatTemplateKwargs: kwargs } : {}),
     },
     // Outputs written before the provider (or the template's day) was stored lack it; it is added on their
     // next run.
@@ -270,6 +283,9 @@ export async function runTeacherReplies(options: TeacherRepliesJobOptions): Prom
     const teacher = createTeacherGenerator({
       generator: gen,
       sampling: common,
+      // Its prompts come encoded (promptIds); the kwargs end its identity, which every record carries, so a
+      // replies file and a live adapter given the same kwargs name the same teacher.
+      ...(kwargs !== undefined ? { chatTemplateKwargs: kwargs } : {}),
       ...(writer ? { logitWriter: writer } : {}),
       ...(options.maxBatch !== undefined ? { maxBatch: options.maxBatch } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

@@ -4,7 +4,7 @@
  * log-sum-exp, and the log-probability of each continuation token.
  */
 import type { LogitStoreWriter } from "@ssb/logit-store";
-import type { ChatMessage } from "@ssb/model";
+import type { ChatMessage, ChatTemplateKwargs } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import type { Generator, PaddedLogitsSink } from "./generator.js";
 import { logSumExp, topK } from "./logit-math.js";
@@ -19,6 +19,11 @@ export interface ScoreRequest {
    * scoring replies sampled under a pinned day (templateDate) passes that day (see PromptInput.now).
    */
   now?: Date;
+  /**
+   * Extra chat template variables when `messages` are rendered (default: ScoreOptions.chatTemplateKwargs);
+   * scoring replies sampled with Qwen3's `{"enable_thinking": false}` passes the same (see PromptInput).
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
   /** The continuation to score, e.g. a reply including its end-of-turn token. */
   continuation: number[];
 }
@@ -45,6 +50,8 @@ export interface ScoreOptions {
   writer?: LogitStoreWriter;
   /** Cap on rows × chunk × vocab logits floats per pass (default 2^25). */
   logitBudget?: number;
+  /** Chat template kwargs for every request rendered from `messages` that has none of its own. */
+  chatTemplateKwargs?: ChatTemplateKwargs;
 }
 
 export async function scoreContinuations(
@@ -70,6 +77,10 @@ export async function scoreContinuations(
       );
   }
   const maxBatch = options.maxBatch ?? 8;
+  const kwargsOf = (r: ScoreRequest): { chatTemplateKwargs?: ChatTemplateKwargs } => {
+    const kwargs = r.chatTemplateKwargs ?? options.chatTemplateKwargs;
+    return kwargs !== undefined ? { chatTemplateKwargs: kwargs } : {};
+  };
   const results: ScoredSequence[] = [];
   for (let b = 0; b < requests.length; b += maxBatch) {
     const batch = requests.slice(b, b + maxBatch);
@@ -81,6 +92,7 @@ export async function scoreContinuations(
           id: r.id,
           ...(r.messages ? { messages: r.messages } : {}),
           ...(r.now !== undefined ? { now: r.now } : {}),
+          ...kwargsOf(r),
         });
       // The first continuation token is predicted from the prompt's last position.
       if (ids.length === 0) throw new RolloutError(`score "${r.id}": empty prompt`);

@@ -7,7 +7,13 @@
  * not depend on curation; a type test checks the two stay assignable.
  */
 import type { LogitStoreWriter } from "@ssb/logit-store";
-import { type ChatMessage, parseTemplateDate } from "@ssb/model";
+import {
+  type ChatMessage,
+  type ChatTemplateKwargs,
+  chatTemplateKwargsKey,
+  checkChatTemplateKwargs,
+  parseTemplateDate,
+} from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { modelFingerprint } from "./fingerprints.js";
 import type { GenerateOptions, Generator, PromptInput } from "./generator.js";
@@ -81,6 +87,13 @@ export interface CreateTeacherGeneratorOptions {
    * reads the date, the day ends the adapter's `identity` (`; templateDate 2026-11-29`).
    */
   templateDate?: string;
+  /**
+   * Extra chat template variables for the prompts of requests without `promptIds` (e.g. Qwen3's
+   * `{"enable_thinking": false}`). When there are any (chatTemplateKwargsKey not ""), they end the adapter's
+   * `identity` (`; chatTemplateKwargs {"enable_thinking":false}`, keys sorted), so a caller that pins it
+   * refuses a resume with other kwargs; none or `{}` leaves the identity as before.
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
 }
 
 export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): TeacherGeneratorAdapter {
@@ -88,6 +101,10 @@ export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): 
   const now =
     options.templateDate !== undefined
       ? parseTemplateDate(options.templateDate, "createTeacherGenerator templateDate")
+      : undefined;
+  const kwargs =
+    options.chatTemplateKwargs !== undefined
+      ? checkChatTemplateKwargs(options.chatTemplateKwargs, "createTeacherGenerator chatTemplateKwargs")
       : undefined;
   return {
     identity: teacherIdentity(options),
@@ -107,7 +124,12 @@ export function createTeacherGenerator(options: CreateTeacherGeneratorOptions): 
       for (const r of requests) {
         const ids =
           r.promptIds ??
-          generator.encodePrompt({ id: r.id, messages: r.messages, ...(now !== undefined ? { now } : {}) });
+          generator.encodePrompt({
+            id: r.id,
+            messages: r.messages,
+            ...(now !== undefined ? { now } : {}),
+            ...(kwargs !== undefined ? { chatTemplateKwargs: kwargs } : {}),
+          });
         if (ids.length + 1 > generator.maxContext) {
           yield { id: r.id, text: "", tokenIds: [], finishReason: "length" };
           continue;
@@ -187,7 +209,11 @@ function teacherIdentity(options: CreateTeacherGeneratorOptions): string {
     added.length === 0 ? model : `${model}; sampling ${JSON.stringify(Object.fromEntries(added))}`;
   // The pinned day is part of what the teacher was shown where its template writes the date: a caller that
   // pins the identity (curation's run.json) then refuses a resume with another day instead of mixing two.
-  return options.templateDate !== undefined && generator.templateReadsDate
-    ? `${sampled}; templateDate ${options.templateDate}`
-    : sampled;
+  const dated =
+    options.templateDate !== undefined && generator.templateReadsDate
+      ? `${sampled}; templateDate ${options.templateDate}`
+      : sampled;
+  // Likewise the kwargs (Qwen3 with and without thinking are different teachers); none leaves it as it was.
+  const kwargs = chatTemplateKwargsKey(options.chatTemplateKwargs);
+  return kwargs === "" ? dated : `${dated}; chatTemplateKwargs ${kwargs}`;
 }

@@ -5,28 +5,18 @@
  * A job pins the day at its first start in its settings file (`templateDate`, "YYYY-MM-DD") and renders
  * every prompt with it; a resume uses the recorded day, whatever today is.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { parseTemplateDate, templateDateString } from "@ssb/model";
 import { RolloutError } from "./errors.js";
-
-/** The settings file beside a job's output, as rollout-journal names it. */
-const settingsFileOf = (outFile: string): string => `${outFile}.settings.json`;
+import { settingsFileOf, storedSettings } from "./stored-settings.js";
 
 /**
  * The `templateDate` an output's settings file records, or undefined (no file yet, a file of a job that
  * pinned no day, or one the journal will refuse when it opens it: it names the problem then).
  */
 function storedTemplateDate(settingsFile: string): { exists: boolean; date: string | undefined } {
-  if (!existsSync(settingsFile)) return { exists: false, date: undefined };
-  try {
-    const found: unknown = JSON.parse(readFileSync(settingsFile, "utf8"));
-    if (typeof found !== "object" || found === null || Array.isArray(found))
-      return { exists: true, date: undefined };
-    const date = (found as Record<string, unknown>).templateDate;
-    return { exists: true, date: typeof date === "string" ? date : undefined };
-  } catch {
-    return { exists: true, date: undefined };
-  }
+  const { exists, fields } = storedSettings(settingsFile);
+  const date = fields?.templateDate;
+  return { exists, date: typeof date === "string" ? date : undefined };
 }
 
 export interface JobTemplateDate {
