@@ -35,6 +35,20 @@ describe("runCli (ssb-verify as a function)", () => {
     expect(JSON.parse(wrong.out())).toMatchObject({ correct: false, verdict: "wrong" });
   });
 
+  it("reads an R1-Zero reply's <answer> block, by default and with --rules, and says so in --help", async () => {
+    const reply = "<think>\n6*7=42, or 41?\n</think>\n<answer>42</answer>";
+    const byDefault = memoryIo();
+    expect(await runCli(["--response", reply, "--gold", "42"], byDefault.io)).toBe(0);
+    expect(JSON.parse(byDefault.out())).toMatchObject({ correct: true, extracted: "42", rule: "answer-tag" });
+    const boxedOnly = memoryIo();
+    expect(await runCli(["--response", reply, "--gold", "42", "--rules", "boxed"], boxedOnly.io)).toBe(1);
+    expect(JSON.parse(boxedOnly.out())).toMatchObject({ verdict: "no-answer" });
+    expect(verifyHelp()).toMatch(/<answer>\.\.\.<\/answer>[\s\S]*rule\s+answer-tag/);
+    expect(verifyHelp()).toMatch(
+      /default:\s+boxed,gsm8k,final-answer,answer-is,dollar,answer-tag; also: last-number/,
+    );
+  });
+
   it("refuses --response without --gold, or with a file to grade as well", async () => {
     await expect(runCli(["--response", "x"], memoryIo().io)).rejects.toThrow(
       new UsageError("--response needs --gold, the answer to grade it against"),

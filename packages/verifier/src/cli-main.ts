@@ -31,12 +31,16 @@ Usage: ${program} [FILE] [options]      (no FILE, or "-": read standard input)
 
 Each input line is a JSON object with a response and a gold answer; each output line is that object with
 "correct", "verdict", "extracted", "rule" and "reason" added. A summary goes to standard error.
+Only the text after a reasoning model's last </think> is searched. When that text holds <answer>...</answer>
+(R1-Zero, open-r1), only the last such block is: a box or "the answer is" inside it, else its whole text (rule
+answer-tag); an <answer> never closed (cut off) is dropped with what follows, as an unclosed <think> is.
 
 Options:
   --response-field NAME   field holding the response (default: response)
   --gold-field NAME       field holding the gold answer (default: gold)
   --last-number           fall back to the last number when no other rule finds an answer
-  --rules LIST            comma-separated extraction rules, in order (${ALL_EXTRACTION_RULES.join(",")})
+  --rules LIST            comma-separated extraction rules, in order (default:
+                          ${DEFAULT_EXTRACTION_RULES.join(",")}; also: ${ALL_EXTRACTION_RULES.filter((r) => !DEFAULT_EXTRACTION_RULES.includes(r)).join(",")})
   --budget-ms N           time budget per comparison in ms of CPU time (default: 50; Infinity: no limit)
   --output FILE, -o FILE  write graded lines to FILE instead of standard output
   --strict                stop at the first malformed line (exit code 1); default: skip and count them

@@ -1,3 +1,4 @@
+import { answerScope, blockAnswer } from "./answer-tags.js";
 import { matchBrace } from "./latex-scan.js";
 import { answerText, checkOptions } from "./options-check.js";
 import { outsideThinking } from "./think-blocks.js";
@@ -180,6 +181,11 @@ function fromTrailingMath(text: string): Extraction | null {
   return answer.length > 0 ? { answer, rule: "dollar", candidates: [answer] } : null;
 }
 
+function fromAnswerBlock(block: string): Extraction | null {
+  const answer = blockAnswer(block);
+  return answer === null ? null : { answer, rule: "answer-tag", candidates: [answer] };
+}
+
 const NUMBER = /-?\d+(?:,\d{3})*(?:\.\d+)?(?:\s*\/\s*\d+)?/g;
 
 function fromLastNumber(text: string): Extraction | null {
@@ -191,17 +197,21 @@ function fromLastNumber(text: string): Extraction | null {
 
 /**
  * Finds the final answer of a model response. Rules are tried in the order given (default: boxed, GSM8K
- * `####`, "final answer", "the answer is", a trailing `$...$`); the first that finds something wins, and the
- * result says which one fired. The last-number fallback is off unless asked for, because it guesses.
+ * `####`, "final answer", "the answer is", a trailing `$...$`, an answer block's text); the first that finds
+ * something wins, and the result says which one fired. The last-number fallback is off unless asked for, because it guesses.
  * A reasoning model's `<think>...</think>` is skipped: only the text after the last `</think>` is searched, and a
- * reply cut off inside `<think>` has no final answer.
+ * reply cut off inside `<think>` has no final answer. When that text holds a complete `<answer>...</answer>`,
+ * every rule searches only the last such block, and the `answer-tag` rule takes its whole text when no rule
+ * before it found an answer there; an `<answer>` never closed is dropped with what follows, as `<think>` is.
  * A response that is not a string (null, a number) is read as `grade` reads it: a number as its text, anything
  * else as empty, so it has no answer. Invalid options (an unknown rule) throw a TypeError or RangeError.
  */
 export function extractAnswer(response: string, options: ExtractOptions = {}): Extraction | null {
   checkOptions("extractAnswer", options);
-  // Before the tail is cut, so a long reply cut off inside its thinking is not read from the middle of it.
-  const responseText = outsideThinking(answerText(response));
+  // Before the tail is cut, so a long reply cut off inside its thinking is not read from the middle of it, and
+  // an answer block is found whole. Every rule searches only the block when there is one.
+  const scope = answerScope(outsideThinking(answerText(response)));
+  const responseText = scope.text;
   const rules = options.rules ?? DEFAULT_EXTRACTION_RULES;
   const max = options.maxResponseChars ?? DEFAULT_MAX_RESPONSE_CHARS;
   const text = responseText.length > max ? responseText.slice(responseText.length - max) : responseText;
@@ -215,6 +225,7 @@ export function extractAnswer(response: string, options: ExtractOptions = {}): E
       phrasesTried = true;
       found = fromPhrases(text, rules);
     } else if (rule === "dollar") found = fromTrailingMath(text);
+    else if (rule === "answer-tag") found = scope.inBlock ? fromAnswerBlock(text) : null;
     else if (rule === "last-number") found = fromLastNumber(text);
     if (found !== null && found.answer.length > 0) return found;
   }

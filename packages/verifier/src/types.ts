@@ -2,7 +2,14 @@
 export type Verdict = "correct" | "wrong" | "no-answer";
 
 /** Which extraction rule produced the final answer. */
-export type ExtractionRule = "boxed" | "gsm8k" | "answer-is" | "final-answer" | "dollar" | "last-number";
+export type ExtractionRule =
+  | "boxed"
+  | "gsm8k"
+  | "answer-is"
+  | "final-answer"
+  | "dollar"
+  | "answer-tag"
+  | "last-number";
 
 /** Every rule, in the default order of precedence. */
 export const ALL_EXTRACTION_RULES: readonly ExtractionRule[] = [
@@ -11,6 +18,7 @@ export const ALL_EXTRACTION_RULES: readonly ExtractionRule[] = [
   "final-answer",
   "answer-is",
   "dollar",
+  "answer-tag",
   "last-number",
 ];
 
@@ -21,6 +29,7 @@ export const DEFAULT_EXTRACTION_RULES: readonly ExtractionRule[] = [
   "final-answer",
   "answer-is",
   "dollar",
+  "answer-tag",
 ];
 
 export interface Extraction {

@@ -1,0 +1,52 @@
+/**
+ * R1-Zero's prompt, open-r1's system prompt and many GRPO recipes ask for `<think>...</think><answer>...</answer>`:
+ * the final answer is the answer block's content, often written without a box (`<answer>42</answer>`). Searched
+ * with the rest of the reply, such an answer was not found at all, was read with the closing tag glued on
+ * (`The answer is 1/2</answer>`), or lost to a box in the working before the block.
+ */
+
+const OPEN = "<answer>";
+const CLOSE = "</answer>";
+
+/** The part of a reply its final answer is searched in, and whether that part is an answer block's content. */
+export interface AnswerScope {
+  text: string;
+  inBlock: boolean;
+}
+
+/**
+ * The content of the reply's last complete `<answer>...</answer>` block (text outside it is not the answer),
+ * else the text before an `<answer>` that is never closed, else the whole text. An unclosed block is a reply cut
+ * off while writing its answer (`<answer>4` may be the start of `42`), and it is dropped with what follows, as an
+ * unclosed `<think>` is: the reply is then searched as if it had no block. Called on the text outside the
+ * thinking, so a block written while thinking does not count.
+ */
+export function answerScope(text: string): AnswerScope {
+  let last: string | null = null;
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf(OPEN, from);
+    if (open < 0) break;
+    const close = text.indexOf(CLOSE, open + OPEN.length);
+    if (close < 0) {
+      // Cut off inside this block: a complete block before it is still the answer.
+      return last === null ? { text: text.slice(0, open), inBlock: false } : { text: last, inBlock: true };
+    }
+    last = text.slice(open + OPEN.length, close);
+    from = close + CLOSE.length;
+  }
+  return last === null ? { text, inBlock: false } : { text: last, inBlock: true };
+}
+
+/**
+ * A block's whole text as its answer (rule `answer-tag`), once no other rule found one inside it: trimmed, with
+ * markdown emphasis (`**42**`) and a final full stop removed (`42.`; not the point of `3.5`). Empty gives null.
+ */
+export function blockAnswer(block: string): string | null {
+  const answer = block
+    .trim()
+    .replace(/^[*_]+|[*_]+$/g, "")
+    .replace(/\.$/, "")
+    .replace(/^[*_\s]+|[*_\s]+$/g, "");
+  return answer.length > 0 ? answer : null;
+}
