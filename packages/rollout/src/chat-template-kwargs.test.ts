@@ -204,6 +204,20 @@ describe("ssb-rollout --chat-template-kwargs", () => {
     expect(settingsText(out)).toBe(settings);
   });
 
+  it("refuses recorded kwargs that are not an object of JSON values (an edited settings file), naming it", async () => {
+    const out = path.join(work, "edited.jsonl");
+    const first = await rollout(["--out", out, "--chat-template-kwargs", '{"enable_thinking": false}']);
+    expect(first.code, first.err).toBe(0);
+    writeFileSync(
+      `${out}.settings.json`,
+      `${JSON.stringify({ ...settingsOf(out), chatTemplateKwargs: "enable_thinking=false" }, null, 2)}\n`,
+    );
+    const resumed = await rollout(["--out", out]);
+    expect(resumed.code).toBe(1);
+    expect(resumed.err).toContain(`${out}.settings.json: chatTemplateKwargs`);
+    expect(resumed.err).toMatch(/must be a JSON object/);
+  });
+
   it("refuses bad JSON and non-objects naming the flag, before the model loads", async () => {
     const out = path.join(work, "bad.jsonl");
     const bad = await rollout(["--out", out, "--chat-template-kwargs", "{enable_thinking: false}"]);
@@ -266,6 +280,24 @@ describe("teacher replies and scoring", () => {
         warn: () => {},
       }),
     ).rejects.toThrow(/rendered with chat template kwargs \{"enable_thinking":false\}/);
+  });
+
+  it("ssb-rollout --teacher-prompts takes --chat-template-kwargs", async () => {
+    const file = path.join(work, "teacher-prompts.jsonl");
+    writeFileSync(file, `${JSON.stringify(prompt(1))}\n`);
+    const out = path.join(work, "teacher-cli.jsonl");
+    const err = textSink();
+    const args = ["--model", modelDir, "--teacher-prompts", file, "--out", out, "--no-progress"];
+    const code = await runCli([...args, "--chat-template-kwargs", '{"enable_thinking": false}'], {
+      out: textSink().stream,
+      err: err.stream,
+    });
+    expect(code, err.text()).toBe(0);
+    expect(settingsOf(out).chatTemplateKwargs).toEqual(NO_THINKING);
+    const [reply] = recordsOf(out) as unknown as { promptHash: string; teacher: string }[];
+    const off = gen.encodePrompt({ id: "q", messages, chatTemplateKwargs: NO_THINKING });
+    expect(reply?.promptHash).toBe(promptFingerprint(off));
+    expect(reply?.teacher).toMatch(/; chatTemplateKwargs \{"enable_thinking":false\}$/);
   });
 
   it("the teacher adapter renders with its kwargs and names them in its identity, only when there are any", async () => {

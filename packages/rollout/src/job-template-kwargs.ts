@@ -29,12 +29,13 @@ export function jobChatTemplateKwargs(
 ): ChatTemplateKwargs | undefined {
   if (given !== undefined) checkChatTemplateKwargs(given, "chatTemplateKwargs (--chat-template-kwargs)");
   const settingsFile = settingsFileOf(outFile);
-  const { exists, fields } = storedSettings(settingsFile);
+  // A settings file the journal will refuse (not a JSON object) is left to it: it names the problem.
+  const { fields } = storedSettings(settingsFile);
   const recorded =
     fields?.chatTemplateKwargs === undefined
       ? undefined
       : checkChatTemplateKwargs(fields.chatTemplateKwargs, `${settingsFile}: chatTemplateKwargs`);
-  if (exists && given !== undefined && !sameChatTemplateKwargs(recorded, given)) {
+  if (fields !== undefined && given !== undefined && !sameChatTemplateKwargs(recorded, given)) {
     const before =
       recorded === undefined || chatTemplateKwargsKey(recorded) === ""
         ? `without chat template kwargs (${settingsFile} records none)`
