@@ -23,12 +23,9 @@ describe("answerScope", () => {
     ["one block", "a <answer>5</answer> b", { text: "5", inBlock: true }],
     ["the last of two blocks", "<answer>3</answer> no: <answer>5</answer>", { text: "5", inBlock: true }],
     ["an empty block", "\\boxed{5} <answer></answer>", { text: "", inBlock: true }],
-    [
-      "a block never closed is cut off",
-      "So \\boxed{5}. <answer>6",
-      { text: "So \\boxed{5}. ", inBlock: false },
-    ],
-    ["a complete block before an open one", "<answer>5</answer> <answer>6", { text: "5", inBlock: true }],
+    // A sampler that stops at the string </answer> leaves it out of the text: the block runs to the end.
+    ["a block never closed", "So \\boxed{5}. <answer>6", { text: "6", inBlock: true }],
+    ["an open block after a complete one", "<answer>5</answer> <answer>6", { text: "6", inBlock: true }],
     ["a closing tag alone", "So 5.</answer>", { text: "So 5.</answer>", inBlock: false }],
   ])("%s", (_label, text, scope) => expect(answerScope(text)).toEqual(scope));
 });
@@ -75,11 +72,7 @@ const EXTRACTED: (readonly [string, string, string, ExtractionRule])[] = [
 const NO_ANSWER: (readonly [string, string])[] = [
   ["an empty block: the text outside it is not the answer", "<think>x</think>\\boxed{5}<answer></answer>"],
   ["a blank block", "<think>x</think>\\boxed{5}<answer> \n </answer>"],
-  // Cut off at the token limit while writing the answer: `4` may be the start of `42`. As with an unclosed
-  // `<think>`, the unclosed block and everything after it are dropped.
-  ["cut off inside the block", "<think>x</think><answer>4"],
-  ["cut off inside the block after a box", r`<think>x</think><answer>\boxed{42}`],
-  ["cut off right after the opening tag", "<think>x</think><answer>"],
+  ["stopped right after the opening tag", "<think>x</think>\\boxed{5}<answer>"],
   ["a block inside a thinking cut off", "<think>so <answer>42</answer> maybe"],
 ];
 
@@ -105,8 +98,14 @@ describe("answer blocks: extraction", () => {
       rule: "answer-tag",
     });
   });
-  it("a cut-off block leaves the text before it, as an unclosed <think> does", () => {
-    expect(extractAnswer("So \\boxed{5}.\n<answer>5")).toMatchObject({ answer: "5", rule: "boxed" });
+  it("a block whose closing tag a stop string removed runs to the end of the reply", () => {
+    // ssb-rollout --stop '</answer>' and vLLM's default both leave the stop string out of the text.
+    expect(extractAnswer("<think>x</think><answer>4")).toMatchObject({ answer: "4", rule: "answer-tag" });
+    expect(extractAnswer(r`<think>x</think><answer>\boxed{42}`)).toMatchObject({
+      answer: "42",
+      rule: "boxed",
+    });
+    expect(extractAnswer("So \\boxed{7}.\n<answer>5")).toMatchObject({ answer: "5", rule: "answer-tag" });
   });
 });
 
@@ -177,7 +176,7 @@ const GRADED: (readonly [string, string, string, Verdict])[] = [
   ["a hedge in words", "<answer>3 or 5</answer>", "5", "wrong"],
   ["the right box outside, a wrong answer in the block", r`\boxed{5} <answer>6</answer>`, "5", "wrong"],
   ["prose", "<answer>I could not solve it</answer>", "5", "wrong"],
-  ["cut off inside the block", "<think>x</think><answer>4", "4", "no-answer"],
+  ["stopped before the closing tag", "<think>x</think><answer>42", "42", "correct"],
 ];
 
 describe("answer blocks: grade", () => {

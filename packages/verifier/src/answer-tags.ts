@@ -15,11 +15,13 @@ export interface AnswerScope {
 }
 
 /**
- * The content of the reply's last complete `<answer>...</answer>` block (text outside it is not the answer),
- * else the text before an `<answer>` that is never closed, else the whole text. An unclosed block is a reply cut
- * off while writing its answer (`<answer>4` may be the start of `42`), and it is dropped with what follows, as an
- * unclosed `<think>` is: the reply is then searched as if it had no block. Called on the text outside the
- * thinking, so a block written while thinking does not count.
+ * The content of the reply's last `<answer>` block (text outside it is not the answer), else the whole text. A
+ * last block never closed runs to the end of the text: samplers that stop at the string `</answer>` leave it out
+ * of the reply (vLLM by default, @ssb/rollout's stop strings), so `<answer>42` is most often a finished answer.
+ * A reply cut off at the token limit inside its block looks the same (`<answer>4` may be the start of `42`);
+ * that is what a generation's finish reason (`length`) tells, as for a reply cut off after "The answer is 4",
+ * and curation and eval read it. Called on the text outside the thinking, so a block written while thinking
+ * does not count.
  */
 export function answerScope(text: string): AnswerScope {
   let last: string | null = null;
@@ -28,10 +30,8 @@ export function answerScope(text: string): AnswerScope {
     const open = text.indexOf(OPEN, from);
     if (open < 0) break;
     const close = text.indexOf(CLOSE, open + OPEN.length);
-    if (close < 0) {
-      // Cut off inside this block: a complete block before it is still the answer.
-      return last === null ? { text: text.slice(0, open), inBlock: false } : { text: last, inBlock: true };
-    }
+    // Stopped at (or cut off before) its closing tag: the last block, to the end of the text.
+    if (close < 0) return { text: text.slice(open + OPEN.length), inBlock: true };
     last = text.slice(open + OPEN.length, close);
     from = close + CLOSE.length;
   }
