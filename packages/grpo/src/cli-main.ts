@@ -8,6 +8,11 @@ import { defaultModelDir } from "@ssb/default-model";
 import { backendFlag, parseFlags, stopOnSignals } from "@ssb/distill";
 import { parseJsonObjectFile } from "@ssb/durable-files";
 import { parseTemplateDate } from "@ssb/model";
+import {
+  CHAT_TEMPLATE_KWARGS_FLAG,
+  chatTemplateKwargsFlag,
+  unusedKwargsWarning,
+} from "./chat-template-kwargs-flag.js";
 import { evaluatePolicy } from "./evaluate-policy.js";
 import {
   applyOverride,
@@ -28,7 +33,7 @@ import { runGrpo } from "./run-grpo.js";
 const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
 export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems FILE.jsonl [--limit N] | --fresh N] [--config FILE.json]
-                      [--set path=value ...] [--template-date YYYY-MM-DD] [--resume]
+                      [--set path=value ...] [--template-date YYYY-MM-DD] [--chat-template-kwargs JSON] [--resume]
                       [--backend auto|wasm|cpu|tfjs-node|tfjs-node-gpu] [--no-progress]
 
   --model     base checkpoint (HF layout + tokenizer); default: the embedded default model
@@ -37,15 +42,19 @@ export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems 
   --config    JSON object with GrpoConfig fields; --set overrides one field (e.g. --set beta=0.04)
   --template-date  the day a chat template that writes today's date (Llama 3.1/3.2-Instruct) renders;
               default: today at the run's first start, recorded for its resumes (config templateDate)
+  --chat-template-kwargs  extra chat-template variables for every prompt, a JSON object, e.g.
+              '{"enable_thinking": false}' (Qwen3 without thinking); recorded for its resumes (config
+              chatTemplateKwargs): a resume without the flag keeps them, one with other kwargs is refused
 
        ssb-grpo eval [--model DIR] [--adapter DIR] [--problems FILE.jsonl [--limit N] | --held-out N | --fresh N]
                      [--n 4] [--seed 0] [--temperature 1] [--max-new-tokens 256] [--template-date YYYY-MM-DD]
-                     [--no-progress]
+                     [--chat-template-kwargs JSON] [--no-progress]
 
   mean reward and accuracy of base (+ adapter) over n samples per problem; --held-out takes the default
   model's held-out split (evaluation only; default 200), --fresh draws problems like train does;
   --template-date: the day a date-writing chat template renders (default today; give the training run's
-  templateDate to show the prompts it trained on).
+  templateDate to show the prompts it trained on); --chat-template-kwargs likewise (give the run's
+  chatTemplateKwargs).
   One problem source: --problems, --held-out and --fresh are alternatives.`;
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -72,13 +81,14 @@ export async function runCli(argv: string[]): Promise<number> {
       config: { type: "string" },
       set: { type: "string", multiple: true },
       "template-date": { type: "string" },
+      "chat-template-kwargs": { type: "string" },
       resume: { type: "boolean", default: false },
       backend: { type: "string", default: "auto" },
       "no-progress": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     // `--steps 40` (a setting, not a flag) is pointed to `--set steps=VALUE`.
-    [...Object.keys(DEFAULT_GRPO_CONFIG), "templateDate"],
+    [...Object.keys(DEFAULT_GRPO_CONFIG), "templateDate", "chatTemplateKwargs"],
   );
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -103,6 +113,8 @@ export async function runCli(argv: string[]): Promise<number> {
     templateDateFlag(values["template-date"]);
     input = { ...input, templateDate: values["template-date"] };
   }
+  const kwargs = chatTemplateKwargsFlag(values["chat-template-kwargs"]);
+  if (kwargs !== undefined) input = { ...input, chatTemplateKwargs: kwargs };
   // Where the settings came from, named in errors about a field.
   const configSource =
     [values.config, values.set?.length ? "--set" : null].filter((s) => s).join(" with ") || "--set";
@@ -117,6 +129,12 @@ export async function runCli(argv: string[]): Promise<number> {
   const modelDir = values.model ?? defaultModelDir();
   checkSourceFitsModel(source, modelDir, values.model !== undefined);
   const problems = loadProblems(source, modelDir);
+  const warning = await unusedKwargsWarning(
+    modelDir,
+    config.chatTemplateKwargs,
+    kwargs !== undefined ? CHAT_TEMPLATE_KWARGS_FLAG : `${configSource}: "chatTemplateKwargs"`,
+  );
+  if (warning !== null) process.stderr.write(`${warning}\n`);
   // Ctrl-C (or SIGTERM) stops after the current round with a checkpoint there (exit 130); again quits at once.
   const stop = stopOnSignals("grpo", "round");
   let result: Awaited<ReturnType<typeof runGrpo>>;
@@ -199,6 +217,7 @@ async function runEval(args: string[]): Promise<number> {
     temperature: { type: "string" },
     "max-new-tokens": { type: "string" },
     "template-date": { type: "string" },
+    "chat-template-kwargs": { type: "string" },
     "no-progress": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -207,6 +226,7 @@ async function runEval(args: string[]): Promise<number> {
     return 0;
   }
   const now = templateDateFlag(values["template-date"]);
+  const chatTemplateKwargs = chatTemplateKwargsFlag(values["chat-template-kwargs"]);
   const source = resolveProblemSource(values, "held-out", wholeNumber);
   // Every number is checked before the problems are read and the model exported.
   const n = wholeNumber(values.n, 4, "--n", 1);
@@ -223,6 +243,8 @@ async function runEval(args: string[]): Promise<number> {
   const modelDir = values.model ?? defaultModelDir();
   checkSourceFitsModel(source, modelDir, values.model !== undefined);
   const problems = loadProblems(source, modelDir);
+  const warning = await unusedKwargsWarning(modelDir, chatTemplateKwargs, CHAT_TEMPLATE_KWARGS_FLAG);
+  if (warning !== null) process.stderr.write(`${warning}\n`);
   // A bar over the samples (on stderr; in a log a line now and then): 1,319 problems x n take minutes. Made
   // when sampling starts (onProgress(0)), so a run that fails before, on the adapter say, prints no 0% bar.
   let bar: ProgressBar | null = null;
@@ -240,6 +262,7 @@ async function runEval(args: string[]): Promise<number> {
       seed,
       sampling,
       ...(now !== undefined ? { now } : {}),
+      ...(chatTemplateKwargs !== undefined ? { chatTemplateKwargs } : {}),
       ...(values["no-progress"] ? {} : { onProgress }),
     });
   } finally {

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type BackendPreference, loraFromAdapter, selectBackend } from "@ssb/distill";
-import { loadAdapter, loadModelConfig } from "@ssb/model";
+import { type ChatTemplateKwargs, loadAdapter, loadModelConfig } from "@ssb/model";
 import type { GrpoRewardSettings, GrpoSamplingSettings } from "./grpo-config.js";
 import { type PolicyLora, PolicySync } from "./policy-sync.js";
 import type { GrpoProblem } from "./problems.js";
@@ -28,6 +28,11 @@ export interface EvaluatePolicyOptions {
   systemPrompt?: string | null;
   /** The time a date-reading chat template (Llama 3.1/3.2-Instruct) renders (a run's templateDate); default now. */
   now?: Date;
+  /**
+   * Extra chat-template variables for every prompt (a run's chatTemplateKwargs, e.g. Qwen3's
+   * `{"enable_thinking": false}`); default none. Give the training run's to evaluate on the prompts it trained with.
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
   maxBatch?: number;
   /** tfjs backend the adapter is read with (default "auto": tfjs-node if installed, else wasm). */
   backend?: BackendPreference;
@@ -73,6 +78,7 @@ export async function evaluatePolicy(options: EvaluatePolicyOptions): Promise<Po
       maxBatch: options.maxBatch ?? 64,
       systemPrompt: options.systemPrompt ?? null,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.chatTemplateKwargs ? { chatTemplateKwargs: options.chatTemplateKwargs } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     const reward =

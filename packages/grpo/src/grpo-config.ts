@@ -10,7 +10,14 @@ import {
   UsageError,
   unknownTargetModules,
 } from "@ssb/distill";
-import { PROJECTION_MODULES, parseTemplateDate } from "@ssb/model";
+import {
+  type ChatTemplateKwargs,
+  chatTemplateKwargsKey,
+  checkChatTemplateKwargs,
+  PROJECTION_MODULES,
+  parseTemplateDate,
+  sameChatTemplateKwargs,
+} from "@ssb/model";
 import type { LossAggregation } from "./grpo-loss.js";
 
 /** "grpo": std-normalised advantages; "dr-grpo": centred only, constant length normaliser (Liu et al. 2025). */
@@ -109,6 +116,13 @@ export interface GrpoConfig {
    * a template that reads no date (Qwen), whose configs stay as before. See @ssb/distill's chooseTemplateDate.
    */
   templateDate?: string;
+  /**
+   * Extra variables passed to the chat template on every prompt the run renders (transformers'
+   * `apply_chat_template(**kwargs)`, TRL's GRPOConfig `chat_template_kwargs`), e.g. Qwen3's
+   * `{"enable_thinking": false}`. Recorded only when non-empty (`{}` is dropped, so configs without them stay
+   * as before); a resume without them keeps the recorded ones, and one with other ones is refused.
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
 }
 
 export type GrpoConfigInput = Partial<
@@ -160,7 +174,7 @@ export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
 };
 
 /** Fields with no default (absent unless given). */
-const OPTIONAL_FIELDS = ["templateDate"];
+const OPTIONAL_FIELDS = ["templateDate", "chatTemplateKwargs"];
 const TOP_FIELDS = new Set([...Object.keys(DEFAULT_GRPO_CONFIG), ...OPTIONAL_FIELDS]);
 const NESTED: Record<string, Set<string>> = {
   sampling: new Set(Object.keys(DEFAULT_GRPO_CONFIG.sampling)),
@@ -272,6 +286,11 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
     if (typeof c.templateDate !== "string") fail("templateDate", 'a date as "YYYY-MM-DD"', c.templateDate);
     parseTemplateDate(c.templateDate, 'GRPO config: "templateDate"');
   }
+  if (c.chatTemplateKwargs !== undefined) {
+    checkChatTemplateKwargs(c.chatTemplateKwargs, 'GRPO config: "chatTemplateKwargs"');
+    // {} renders as no kwargs: left out, so such a run records (and compares) exactly what one without does.
+    if (chatTemplateKwargsKey(c.chatTemplateKwargs) === "") delete c.chatTemplateKwargs;
+  }
   return c;
 }
 
@@ -291,8 +310,10 @@ export function trajectoryKey(c: GrpoConfig): string {
     advantageStd,
     advantageEpsilon,
     klBiasCorrection,
+    chatTemplateKwargs,
     ...rest
   } = c;
+  const kwargs = chatTemplateKwargsKey(chatTemplateKwargs);
   // Added after checkpoints existed: their defaults (the behaviour before them) are left out, so those still
   // resume; any other value is part of the trajectory.
   const d = DEFAULT_GRPO_CONFIG;
@@ -302,6 +323,8 @@ export function trajectoryKey(c: GrpoConfig): string {
     ...(advantageStd !== d.advantageStd ? { advantageStd } : {}),
     ...(advantageEpsilon !== d.advantageEpsilon ? { advantageEpsilon } : {}),
     ...(klBiasCorrection ? { klBiasCorrection } : {}),
+    // In canonical form (keys sorted), so the order they were written in does not matter.
+    ...(kwargs !== "" ? { chatTemplateKwargs: JSON.parse(kwargs) } : {}),
   });
 }
 
@@ -314,10 +337,25 @@ export function trajectoryDifferences(saved: GrpoConfig, now: GrpoConfig): strin
   // resume pins a day then), and a resume's check runs before the recorded day is taken up (run-grpo.ts).
   const both = saved.templateDate !== undefined && now.templateDate !== undefined;
   const key = (c: GrpoConfig): unknown => {
-    const { templateDate: _d, ...rest } = c;
-    return JSON.parse(trajectoryKey(both ? c : rest));
+    const { templateDate: _d, chatTemplateKwargs: _k, ...rest } = c;
+    return JSON.parse(trajectoryKey(both ? { ...rest, templateDate: c.templateDate } : rest));
   };
-  return settingDifferences(key(saved), key(now));
+  const differences = settingDifferences(key(saved), key(now));
+  // chatTemplateKwargs as one value (not key by key), and only when given now: a resume without them takes
+  // the recorded ones (run-grpo.ts). A checkpoint without any recorded ran without kwargs.
+  if (
+    chatTemplateKwargsKey(now.chatTemplateKwargs) !== "" &&
+    !sameChatTemplateKwargs(saved.chatTemplateKwargs, now.chatTemplateKwargs)
+  )
+    differences.push(
+      `chatTemplateKwargs: ${describeKwargs(saved.chatTemplateKwargs)} -> ${describeKwargs(now.chatTemplateKwargs)}`,
+    );
+  return differences;
+}
+
+/** Kwargs as a refusal shows them: their JSON, or "(none)". */
+export function describeKwargs(kwargs: ChatTemplateKwargs | undefined): string {
+  return chatTemplateKwargsKey(kwargs) === "" ? "(none)" : JSON.stringify(kwargs);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

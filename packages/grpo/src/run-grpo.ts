@@ -41,6 +41,9 @@ import {
   yieldToSignals,
 } from "@ssb/distill";
 import {
+  type ChatTemplateKwargs,
+  chatTemplateKwargsKey,
+  checkChatTemplateKwargs,
   checkpointFingerprint,
   type LoraConfig,
   loadCheckpoint,
@@ -50,6 +53,7 @@ import {
 import {
   CUSTOM_REWARD,
   DEFAULT_REWARD,
+  GRPO_STATE_FILE,
   type GrpoState,
   latestGrpoCheckpoint,
   pruneGrpoCheckpoints,
@@ -218,8 +222,11 @@ function checkResume(
   if (typeof stored === "string" && stored !== rewardId)
     differences.push(`reward: ${JSON.stringify(stored)} -> ${JSON.stringify(rewardId)}`);
   if (differences.length > 0) {
+    const kwargs = differences.some((d) => d.startsWith("chatTemplateKwargs:"))
+      ? `; its chat template kwargs are recorded in ${path.join(existing.dir, GRPO_STATE_FILE)}: resume without --chat-template-kwargs (and without chatTemplateKwargs in the config) to keep them, or use another --out to train with other ones`
+      : "";
     throw new Error(
-      `${existing.dir}: saved with different GRPO settings than now (${differences.join("; ")}); refusing to resume`,
+      `${existing.dir}: saved with different GRPO settings than now (${differences.join("; ")}); refusing to resume${kwargs}`,
     );
   }
   const now = inputs();
@@ -234,6 +241,26 @@ function checkResume(
     );
   }
   return now;
+}
+
+/**
+ * The chat template kwargs of this run: those the resumed checkpoint recorded (checked: the state file may have
+ * been edited; checkResume has refused other ones given now), else those given, else none. Recorded ones are
+ * kept as written when the same are given in another key order, so the saved config does not change.
+ */
+function chooseChatTemplateKwargs(
+  given: ChatTemplateKwargs | undefined,
+  existing: { dir: string; state: GrpoState } | null,
+): ChatTemplateKwargs | undefined {
+  const recorded = existing?.state.config.chatTemplateKwargs;
+  const kept =
+    existing === null || recorded === undefined
+      ? given
+      : checkChatTemplateKwargs(
+          recorded,
+          `${path.join(existing.dir, GRPO_STATE_FILE)}: "config.chatTemplateKwargs"`,
+        );
+  return chatTemplateKwargsKey(kept) === "" ? undefined : kept;
 }
 
 async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
@@ -262,6 +289,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
     const conflict = freshStartConflict(outDir, ["adapter"], "rewardMean");
     if (conflict !== null) throw new Error(conflict);
   }
+  const chatTemplateKwargs = chooseChatTemplateKwargs(options.config.chatTemplateKwargs, existing);
 
   const { provider: backend } = await selectBackend(options.backend ?? "auto", log);
   if (backend === "wasm") {
@@ -284,8 +312,13 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
     where: `${options.configSource ?? "GRPO config"}: "templateDate"`,
   });
   if (date.note !== null) log(`[grpo] ${date.note}`);
-  const config: GrpoConfig =
-    date.templateDate === undefined ? options.config : { ...options.config, templateDate: date.templateDate };
+  // Both recorded in the config each checkpoint saves, and only when set: other runs' configs are as before.
+  const { chatTemplateKwargs: _given, ...settings } = options.config;
+  const config: GrpoConfig = {
+    ...settings,
+    ...(date.templateDate === undefined ? {} : { templateDate: date.templateDate }),
+    ...(chatTemplateKwargs === undefined ? {} : { chatTemplateKwargs }),
+  };
   const padId =
     checkpoint.tokenizer?.padTokenId ?? checkpoint.config.padTokenId ?? checkpoint.config.eosTokenIds[0] ?? 0;
   // base_model_name_or_path: the model folder as given, as PEFT records `base.name_or_path` and ssb-distill
@@ -332,6 +365,8 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
       lastCheckpoint = existing.dir;
       const cut = truncateGrpoMetrics(metricsFile, startStep);
       log(`[grpo] resumed from ${existing.dir} (round ${startStep}/${config.steps})`);
+      if (chatTemplateKwargs !== undefined && chatTemplateKwargsKey(options.config.chatTemplateKwargs) === "")
+        log(`[grpo] chat template kwargs ${JSON.stringify(chatTemplateKwargs)}, as the run began with`);
       for (const line of describeTruncation(metricsFile, startStep, cut)) log(`[grpo] ${line}`);
       if (rewardId === CUSTOM_REWARD)
         log(
@@ -402,6 +437,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
           maxBatch: config.generationBatch,
           systemPrompt: config.systemPrompt,
           ...(date.now ? { now: date.now } : {}),
+          ...(config.chatTemplateKwargs ? { chatTemplateKwargs: config.chatTemplateKwargs } : {}),
         });
         const t2 = performance.now();
 

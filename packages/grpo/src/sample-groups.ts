@@ -1,5 +1,6 @@
 /** Sampling G completions per problem from the current policy through @ssb/rollout's Generator. */
 import { renderStudentMessages } from "@ssb/curation";
+import { type ChatTemplateKwargs, chatTemplateKwargsKey } from "@ssb/model";
 import type { FinishReason, Generator, PromptInput } from "@ssb/rollout";
 import type { GrpoProblem } from "./problems.js";
 
@@ -28,6 +29,11 @@ export interface SampleGroupsOptions {
    * write its day into the system turn. Unset: the clock.
    */
   now?: Date;
+  /**
+   * Extra chat-template variables for every prompt (the run's chatTemplateKwargs, e.g. Qwen3's
+   * `{"enable_thinking": false}`), rendered by rollout (PromptInput.chatTemplateKwargs). None or `{}`: as before.
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -37,6 +43,7 @@ export async function sampleGroups(
   problems: readonly GrpoProblem[],
   options: SampleGroupsOptions,
 ): Promise<SampledCompletion[][]> {
+  const kwargs = options.chatTemplateKwargs;
   // Prompt ids carry the slot, so a problem drawn twice in one round (tiny problem sets) stays distinct.
   const prompts: PromptInput[] = problems.map((p, slot) => ({
     id: `${slot}:${p.id}`,
@@ -46,6 +53,7 @@ export async function sampleGroups(
         : renderStudentMessages(p.question, options.systemPrompt),
     n: options.groupSize,
     ...(options.now ? { now: options.now } : {}),
+    ...(chatTemplateKwargsKey(kwargs) !== "" ? { chatTemplateKwargs: kwargs } : {}),
   }));
   const promptIds = prompts.map((p) => generator.encodePrompt(p));
   const groups: SampledCompletion[][] = problems.map(() => []);
