@@ -239,4 +239,29 @@ describe("ssb-distill train refuses bad input before training, naming it", () =>
     expect(set.status).toBe(1);
     expect(set.stderr).toContain('--set: field "templateDate": expected a date as YYYY-MM-DD');
   });
+
+  it("--chat-template-kwargs that is not a JSON object is a usage error naming the flag; --set chatTemplateKwargs is checked too", async () => {
+    const flags = (out: string, value: string): string[] => [
+      "--model",
+      model,
+      "--pairs",
+      pairs,
+      "--out",
+      path.join(dir, out),
+      "--chat-template-kwargs",
+      value,
+    ];
+    const bad = await train(flags("k1", "{enable_thinking: false}"));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("ssb-distill: --chat-template-kwargs: chat template kwargs are not JSON (");
+    expect(bad.stderr).toContain(`write an object such as '{"enable_thinking": false}'`);
+    const list = await train(flags("k2", "[1]"));
+    expect(list.status).toBe(2);
+    expect(list.stderr).toContain("--chat-template-kwargs: chat template kwargs must be a JSON object");
+    const set = await train([...flags("k3", "{}").slice(0, 6), "--set", "chatTemplateKwargs.bos_token=1"]);
+    expect(set.status).toBe(1);
+    expect(set.stderr).toContain(
+      '--set: field "chatTemplateKwargs": chat template kwarg "bos_token" is set by the renderer itself',
+    );
+  });
 });

@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { checkPath, printVersion } from "@ssb/cli-kit";
 import { parseJsonObjectFile } from "@ssb/durable-files";
-import { parseTemplateDate } from "@ssb/model";
+import { parseChatTemplateKwargs, parseTemplateDate } from "@ssb/model";
 import { backendFlag, parseFlags, reportCliError, UsageError } from "./cli-flags.js";
 import { setConfigPath } from "./config-override.js";
 import { runTraining } from "./run-training.js";
@@ -27,6 +27,10 @@ const USAGE = `Usage: ssb-distill train --model DIR --pairs FILE --out DIR [opti
   --template-date YYYY-MM-DD
                        the day a chat template that writes today's date (Llama 3.1/3.2-Instruct) renders;
                        default: today at the run's first start, recorded for its resumes (config.templateDate)
+  --chat-template-kwargs JSON
+                       extra chat template variables for the student's chat prompts, as a JSON object
+                       (Qwen3 without thinking: '{"enable_thinking": false}'); recorded for its resumes
+                       (config.chatTemplateKwargs): a resume without the flag keeps them, one with others is refused
   --set KEY=VALUE      override one config field, dotted, value as JSON (e.g. --set optimizer.lr=1e-3)
   --resume             continue from the newest checkpoint in --out
   --backend NAME       auto (default: tfjs-node-gpu, tfjs-node, wasm, cpu) | tfjs-node-gpu | tfjs-node | wasm | cpu
@@ -53,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
       mode: { type: "string" },
       "prompt-mode": { type: "string" },
       "template-date": { type: "string" },
+      "chat-template-kwargs": { type: "string" },
       set: { type: "string", multiple: true },
       resume: { type: "boolean", default: false },
       backend: { type: "string", default: "auto" },
@@ -93,6 +98,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     input.templateDate = values["template-date"];
   }
+  if (values["chat-template-kwargs"] !== undefined) {
+    try {
+      input.chatTemplateKwargs = parseChatTemplateKwargs(
+        values["chat-template-kwargs"],
+        "--chat-template-kwargs",
+      );
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+  }
   for (const assignment of values.set ?? []) {
     const eq = assignment.indexOf("=");
     if (eq < 1) throw new UsageError(`--set ${assignment}: expected KEY=VALUE`);
@@ -122,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
     progress: !values["no-progress"],
     signal: stop.signal,
     configSource: source,
+    warnUnusedChatTemplateKwargs: true,
   });
   return result.interrupted ? 130 : 0;
 }

@@ -22,6 +22,11 @@ export {
   planSteps,
 } from "./batching.js";
 export {
+  type ChatTemplateKwargsInputs,
+  chatTemplateKwargsConflict,
+  chooseChatTemplateKwargs,
+} from "./chat-template-kwargs.js";
+export {
   latestCheckpointWith,
   restoreLoraCheckpoint,
   restoreOptimizerState,
@@ -113,7 +118,12 @@ export { createProgress, type Progress } from "./progress.js";
 export { qwen2Config, qwen3Config, randomWeights } from "./random-weights.js";
 export { type Reduction, rowWeights } from "./reduction.js";
 export { createRng, type Rng, seedFrom, shuffled } from "./rng.js";
-export { type RunTrainingOptions, runPromptSettings, runTraining } from "./run-training.js";
+export {
+  type RunTrainingOptions,
+  runPromptSettings,
+  runTraining,
+  unusedKwargsWarning,
+} from "./run-training.js";
 export { saveFullModel, saveLoraAdapter } from "./save-model.js";
 export { learningRate, type ScheduleKind, type ScheduleOptions, warmupStepsFor } from "./schedule.js";
 export { settingDifferences } from "./setting-differences.js";

@@ -7,7 +7,7 @@
 import { statSync } from "node:fs";
 import { parseJsonlLine, textFileLines } from "@ssb/durable-files";
 import { type LogitStore, topkLogitsAsFloat32 } from "@ssb/logit-store";
-import type { ChatMessage, ModelTokenizer } from "@ssb/model";
+import type { ChatMessage, ChatTemplateKwargs, ModelTokenizer } from "@ssb/model";
 import { exampleFromPromptAndReply, type TeacherRows, type TrainingExample } from "./training-example.js";
 
 export type PromptMode = "chat" | "raw";
@@ -142,6 +142,11 @@ export interface PromptTokenOptions {
    */
   now?: Date;
   /**
+   * Extra template variables for `chat` prompts (a run's chatTemplateKwargs, e.g. Qwen3's
+   * `{"enable_thinking": false}`); raw prompts and `{text}` records do not go through the template.
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
+  /**
    * Add the tokenizer's special tokens (Llama: `<|begin_of_text|>`; Qwen: none) to text that is not a rendered
    * chat template: raw prompts and `{text}` records, as transformers' tokenizer(text) and the reference
    * code's collator do. Default true; false only keeps a run begun before this was done (see run-training.ts).
@@ -163,6 +168,7 @@ export function studentPromptIds(
     return tokenizer.encodeChat(messages, {
       addGenerationPrompt: true,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.chatTemplateKwargs ? { variables: options.chatTemplateKwargs } : {}),
     });
   const system = messages.find((m) => m.role === "system")?.content;
   const user = messages

@@ -8,8 +8,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { copyFile } from "node:fs/promises";
 import path from "node:path";
 import { openLogitStore } from "@ssb/logit-store";
-import { checkpointFingerprint, loadCheckpoint, type ModelTokenizer, templateReadsDate } from "@ssb/model";
+import {
+  checkpointFingerprint,
+  loadCheckpoint,
+  type ModelTokenizer,
+  templateReadsDate,
+  unusedChatTemplateKwargs,
+} from "@ssb/model";
 import { type BackendPreference, selectBackend } from "./backend.js";
+import { chooseChatTemplateKwargs } from "./chat-template-kwargs.js";
 import { checkLoraRank, loraConfigFrom } from "./lora.js";
 import { type DecoderModel, disposeDecoder, loadDecoder } from "./model.js";
 import { claimRunFolder, TRAIN_FOLDER_LOCK } from "./output-folder.js";
@@ -39,6 +46,12 @@ export interface RunTrainingOptions {
   onStep?: TrainOptions["onStep"];
   /** Where `config` came from (the --config file, or "command line"), named in errors about its fields. */
   configSource?: string;
+  /**
+   * Log a warning when the run's chatTemplateKwargs name a variable the model's chat template never reads (a
+   * misspelt `enable_thinkng` changes nothing), or when raw prompts leave them unused. The CLI sets it; off by
+   * default (the library does not warn).
+   */
+  warnUnusedChatTemplateKwargs?: boolean;
 }
 
 /**
@@ -95,7 +108,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRes
 
 /**
  * How this run tokenises its prompts: the day its chat template renders (pinned in the config, see
- * template-date.ts) and whether raw prompts and `{text}` records get the tokenizer's special tokens (BOS).
+ * template-date.ts), the template variables it renders with (chatTemplateKwargs: the given ones, else a resumed
+ * checkpoint's; other ones than the checkpoint's are refused, see chat-template-kwargs.ts) and whether raw prompts and `{text}` records get the tokenizer's special tokens (BOS).
  * Those had none before; where that changes the ids (Llama), `inputs.textTokens` records which way a run
  * tokenises ("special" or "plain"), and a resume of a checkpoint saved before it was recorded keeps "plain", with
  * a note, rather than training its remaining steps on other ids than its first ones.
@@ -121,6 +135,10 @@ export function runPromptSettings(
     ...(today ? { today } : {}),
   });
   if (date.note !== null) notes.push(date.note);
+  const kwargs = chooseChatTemplateKwargs({
+    given: config.chatTemplateKwargs,
+    resumed: resumed ? { dir: resumed.dir, kwargs: resumed.state.config.chatTemplateKwargs } : null,
+  });
   const sample = "a";
   const addsTokens =
     tokenizer !== null &&
@@ -135,15 +153,42 @@ export function runPromptSettings(
         `note: ${resumed.dir} was saved before raw prompts and {text} records began with the tokenizer's special tokens (BOS); this resume keeps the run's tokenization without them (a new run adds them)`,
       );
   }
+  let chosen = date.templateDate === undefined ? config : { ...config, templateDate: date.templateDate };
+  if (kwargs !== chosen.chatTemplateKwargs) {
+    const { chatTemplateKwargs: _k, ...rest } = chosen;
+    chosen = kwargs === undefined ? rest : { ...rest, chatTemplateKwargs: kwargs };
+  }
   return {
-    config: date.templateDate === undefined ? config : { ...config, templateDate: date.templateDate },
+    config: chosen,
     tokens: {
       ...(date.now ? { now: date.now } : {}),
+      ...(kwargs !== undefined && config.promptMode === "chat" ? { chatTemplateKwargs: kwargs } : {}),
       ...(textTokens === "plain" ? { addSpecialTokens: false } : {}),
     },
     textTokens,
     notes,
   };
+}
+
+/**
+ * A warning for kwargs that change no prompt (null: none): names the chat template never reads (transformers
+ * ignores them silently, so a misspelt `enable_thinkng` would leave Qwen3 thinking), or any at all when the
+ * prompts are raw text, which does not go through the template.
+ */
+export function unusedKwargsWarning(
+  config: TrainConfig,
+  tokenizer: ModelTokenizer | null,
+  modelDir: string,
+): string | null {
+  const kwargs = config.chatTemplateKwargs;
+  if (kwargs === undefined) return null;
+  if (config.promptMode === "raw")
+    return `warning: chatTemplateKwargs ${JSON.stringify(kwargs)} are not used: raw prompts (promptMode "raw") do not go through the chat template`;
+  const source = tokenizer?.chatTemplate?.source;
+  if (source === undefined) return null;
+  const unused = unusedChatTemplateKwargs(source, kwargs);
+  if (unused.length === 0) return null;
+  return `warning: ${modelDir}'s chat template never reads ${unused.map((name) => JSON.stringify(name)).join(", ")} (chatTemplateKwargs): ${unused.length === 1 ? "it changes" : "they change"} no prompt; check the spelling (Qwen3's is "enable_thinking")`;
 }
 
 async function trainClaimed(
@@ -163,6 +208,10 @@ async function trainClaimed(
   );
   for (const note of prompts.notes) log(`[distill] ${note}`);
   const { config } = prompts;
+  if (options.warnUnusedChatTemplateKwargs) {
+    const warning = unusedKwargsWarning(config, tokenizer, options.modelDir);
+    if (warning !== null) log(`[distill] ${warning}`);
+  }
   let inputs = runInputs;
   if (prompts.textTokens !== null)
     inputs = { ...(runInputs ?? trainingInputs(options)), textTokens: prompts.textTokens };

@@ -4,7 +4,13 @@
  * transformers' TrainingArguments defaults where it does not (dropout 0, linear decay, no warmup, grad clip
  * 1.0). Partial JSON configs are merged over these defaults and checked field by field.
  */
-import { PROJECTION_MODULES, parseTemplateDate } from "@ssb/model";
+import {
+  type ChatTemplateKwargs,
+  chatTemplateKwargsKey,
+  checkChatTemplateKwargs,
+  PROJECTION_MODULES,
+  parseTemplateDate,
+} from "@ssb/model";
 import type { AdamWOptions } from "./adamw.js";
 import type { Divergence } from "./kd-loss.js";
 import type { LoraSettings } from "./lora.js";
@@ -70,6 +76,12 @@ export interface TrainConfig {
    * a template that reads no date (Qwen). See template-date.ts.
    */
   templateDate?: string;
+  /**
+   * Extra chat-template variables for the student's chat prompts (transformers' `apply_chat_template(...,
+   * **kwargs)`; Qwen3: `{"enable_thinking": false}`). Present only when non-empty (`{}` is dropped); a resume
+   * without them keeps the checkpoint's, one with others is refused. See chat-template-kwargs.ts.
+   */
+  chatTemplateKwargs?: ChatTemplateKwargs;
 }
 
 /** The largest seed accepted: the largest integer a JSON number or a JS number holds exactly. */
@@ -134,7 +146,7 @@ const ENUMS: Record<string, readonly string[]> = {
 };
 
 /** Fields with no default (absent unless given): checked on their own. */
-const OPTIONAL_FIELDS = ["templateDate"];
+const OPTIONAL_FIELDS = ["templateDate", "chatTemplateKwargs"];
 
 function checkFields(value: object, defaults: object, where: string, prefix: string): void {
   for (const [key, v] of Object.entries(value)) {
@@ -146,6 +158,10 @@ function checkFields(value: object, defaults: object, where: string, prefix: str
           `${where}: field "templateDate" must be a date as "YYYY-MM-DD", found ${JSON.stringify(v)}`,
         );
       parseTemplateDate(v, `${where}: field "templateDate"`);
+      continue;
+    }
+    if (prefix === "" && key === "chatTemplateKwargs") {
+      if (v !== undefined) checkChatTemplateKwargs(v, `${where}: field "chatTemplateKwargs"`);
       continue;
     }
     // Own properties only: "constructor" or "toString" are inherited by every object, not settings fields.
@@ -194,6 +210,8 @@ export function resolveTrainConfig(input: TrainConfigInput = {}, where = "train 
     loss: { ...DEFAULT_TRAIN_CONFIG.loss, ...input.loss },
     optimizer: { ...DEFAULT_TRAIN_CONFIG.optimizer, ...input.optimizer },
   };
+  // No kwargs and `{}` render the same prompts: neither is recorded, so such a run's config is as before.
+  if (chatTemplateKwargsKey(config.chatTemplateKwargs) === "") delete config.chatTemplateKwargs;
   for (const field of ["batchSize", "gradAccumSteps", "epochs", "workers"] as const) {
     if (!Number.isInteger(config[field]) || config[field] < 1)
       throw new Error(

@@ -7,11 +7,12 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { LoraConfig } from "@ssb/model";
+import { chatTemplateKwargsKey, type LoraConfig } from "@ssb/model";
 import { AdamW, globalNorm } from "./adamw.js";
 import { activeBackendName } from "./backend.js";
 import { backendChangeNote, storedBackendSpans, withBackendSpan } from "./backend-record.js";
 import { planSteps } from "./batching.js";
+import { chatTemplateKwargsConflict } from "./chat-template-kwargs.js";
 import { DataParallelPool, type ModelSource, parallelGradients } from "./data-parallel.js";
 import { CorruptGradientError, createGradientGuard } from "./gradient-guard.js";
 import { initLora, loraConfigFrom, loraLayersMismatch } from "./lora.js";
@@ -123,11 +124,17 @@ function resumeMismatch(
   // templateDate is compared only when both have one: a checkpoint saved before it was recorded has none, and
   // runTraining's early check runs before the day is pinned (see template-date.ts).
   const both = state.config.templateDate !== undefined && config.templateDate !== undefined;
+  // chatTemplateKwargs are compared on their own: key order aside, and none given keeps the checkpoint's
+  // (see chat-template-kwargs.ts).
   const withoutDate = ({ templateDate: _d, ...rest }: TrainConfig): TrainConfig => rest;
+  const compared = ({ chatTemplateKwargs: _k, ...rest }: TrainConfig): TrainConfig =>
+    both ? rest : withoutDate(rest);
   const diffs = settingDifferences(
-    trajectorySettings(both ? state.config : withoutDate(state.config)),
-    trajectorySettings(both ? config : withoutDate(config)),
+    trajectorySettings(compared(state.config)),
+    trajectorySettings(compared(config)),
   );
+  const kwargs = chatTemplateKwargsConflict(state.config.chatTemplateKwargs, config.chatTemplateKwargs);
+  if (kwargs !== null) diffs.push(kwargs);
   if (totalSteps !== null && state.totalSteps !== totalSteps)
     diffs.push(`steps in the schedule (maxSteps, or the data): ${state.totalSteps} -> ${totalSteps}`);
   for (const [key, value] of Object.entries(inputs ?? {})) {
@@ -313,11 +320,18 @@ async function trainWith(options: TrainOptions, parts: TrainParts): Promise<Trai
   const started = Date.now();
   let lastLoss = Number.NaN;
   let lastCheckpoint: string | null = existing ? existing.dir : null;
+  // A resume given no chat template kwargs renders the checkpoint's (runTraining passes them in; a caller of
+  // train() rendered its own examples): its checkpoints keep recording them.
+  const saved = existing?.state.config.chatTemplateKwargs;
+  const recordedConfig: TrainConfig =
+    chatTemplateKwargsKey(config.chatTemplateKwargs) === "" && chatTemplateKwargsKey(saved) !== ""
+      ? { ...config, chatTemplateKwargs: saved }
+      : config;
   const state = (step: number, epoch: number): TrainerState => ({
     step,
     totalSteps,
     epoch,
-    config,
+    config: recordedConfig,
     ...(options.inputs ? { inputs: options.inputs } : {}),
     // Which backend trained which steps: the checkpoint's own record (none before this field existed) and
     // this session's steps up to `step`.

@@ -1,0 +1,201 @@
+/**
+ * chatTemplateKwargs on the student's prompts: a Qwen3-style template (its generation prompt gets the empty
+ * think block when `enable_thinking` is false) renders them in chat prompts and SFT chat records; they are
+ * recorded in the run's config only when non-empty, a resume without them keeps the checkpoint's, one with the
+ * same ones in another key order goes on, one with others (or any, on a checkpoint saved without) is refused.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createTokenizer, type ModelTokenizer } from "@ssb/model";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FIXTURE_DIR } from "../test/fixture.js";
+import { QWEN3_STYLE_TEMPLATE } from "../test/qwen3-style-template.js";
+import { chatTemplateKwargsConflict, chooseChatTemplateKwargs } from "./chat-template-kwargs.js";
+import { checkpointDirName } from "./checkpoint-files.js";
+import { loadPairExamples, loadSftExamples } from "./pairs-data.js";
+import { runPromptSettings, unusedKwargsWarning } from "./run-training.js";
+import { TRAINER_STATE_FILE, type TrainerState } from "./train-checkpoint.js";
+import { resolveTrainConfig, type TrainConfig } from "./train-config.js";
+import { checkRunFolder } from "./trainer.js";
+
+let tokenizer: ModelTokenizer;
+let dir: string;
+let pairs: string;
+beforeAll(() => {
+  const read = (name: string): unknown => JSON.parse(readFileSync(path.join(FIXTURE_DIR, name), "utf8"));
+  tokenizer = createTokenizer(read("tokenizer.json"), read("tokenizer_config.json"), {
+    chatTemplate: QWEN3_STYLE_TEMPLATE,
+  });
+  dir = mkdtempSync(path.join(tmpdir(), "distill-kwargs-"));
+  pairs = path.join(dir, "pairs.jsonl");
+  const messages = [
+    { role: "system", content: "Solve it." },
+    { role: "user", content: "What is 2+3?" },
+  ];
+  writeFileSync(
+    pairs,
+    `${JSON.stringify({ problemId: "p0", studentMessages: messages, responseTokenIds: [20, 21], logitKey: null })}\n`,
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const NO_THINKING = { enable_thinking: false };
+/** The prompt's turns, before the generation prompt. */
+const BEFORE = "<|im_start|>system\nSolve it.<|im_end|>\n<|im_start|>user\nWhat is 2+3?<|im_end|>\n";
+
+const state = (config: TrainConfig): TrainerState => ({
+  step: 2,
+  totalSteps: 4,
+  epoch: 0,
+  config,
+  savedAt: "2026-11-29T12:00:00.000Z",
+});
+
+async function promptText(settings: ReturnType<typeof runPromptSettings>): Promise<string> {
+  const [example] = await loadPairExamples(pairs, { tokenizer, promptMode: "chat", ...settings.tokens });
+  if (example === undefined) throw new Error("no example");
+  // The prompt: the ids before the first trained row's target (the reply follows it).
+  return tokenizer.decode(Array.from(example.inputIds.subarray(0, example.firstRow + 1)));
+}
+
+describe("the student's chat prompts", () => {
+  it('with {"enable_thinking": false} end with the empty think block; without, at the assistant turn', async () => {
+    const plain = await promptText(runPromptSettings(resolveTrainConfig({}), tokenizer, null, "x"));
+    const kwargs = runPromptSettings(
+      resolveTrainConfig({ chatTemplateKwargs: NO_THINKING }),
+      tokenizer,
+      null,
+      "x",
+    );
+    expect(kwargs.config.chatTemplateKwargs).toEqual(NO_THINKING);
+    const text = await promptText(kwargs);
+    expect(plain).toBe(`${BEFORE}<|im_start|>assistant\n`);
+    expect(text).toBe(`${BEFORE}<|im_start|>assistant\n<think>\n\n</think>\n\n`);
+    expect(text).not.toBe(plain);
+  });
+
+  it("SFT chat records render them too; raw prompts do not go through the template", async () => {
+    const settings = runPromptSettings(
+      resolveTrainConfig({ mode: "sft", chatTemplateKwargs: NO_THINKING }),
+      tokenizer,
+      null,
+      "x",
+    );
+    const [sft] = await loadSftExamples(pairs, tokenizer, "chat", undefined, settings.tokens);
+    expect(tokenizer.decode(Array.from(sft?.inputIds ?? []))).toContain("</think>");
+    const raw = runPromptSettings(
+      resolveTrainConfig({ promptMode: "raw", chatTemplateKwargs: NO_THINKING }),
+      tokenizer,
+      null,
+      "x",
+    );
+    expect(raw.tokens.chatTemplateKwargs).toBeUndefined();
+    expect(raw.config.chatTemplateKwargs).toEqual(NO_THINKING);
+  });
+});
+
+describe("the config", () => {
+  it("records nothing without kwargs or with {}: the config is the one given, as before", () => {
+    const config = resolveTrainConfig({ mode: "sft" });
+    expect(resolveTrainConfig({ mode: "sft", chatTemplateKwargs: {} })).toEqual(config);
+    expect("chatTemplateKwargs" in resolveTrainConfig({ chatTemplateKwargs: {} })).toBe(false);
+    const settings = runPromptSettings(config, tokenizer, null, "x");
+    expect(settings.config).toBe(config);
+    expect(settings.tokens).toEqual({});
+    expect(JSON.stringify(settings.config)).toBe(JSON.stringify(resolveTrainConfig({ mode: "sft" })));
+  });
+
+  it("refuses a field that is not an object of JSON values, or sets the renderer's names, naming the file and field", () => {
+    expect(() => resolveTrainConfig({ chatTemplateKwargs: "enable_thinking" } as never, "run.json")).toThrow(
+      'run.json: field "chatTemplateKwargs": chat template kwargs must be a JSON object',
+    );
+    expect(() => resolveTrainConfig({ chatTemplateKwargs: { messages: [] } } as never, "run.json")).toThrow(
+      'run.json: field "chatTemplateKwargs": chat template kwarg "messages" is set by the renderer',
+    );
+  });
+});
+
+describe("a resume", () => {
+  const recorded = resolveTrainConfig({ chatTemplateKwargs: { enable_thinking: false, style: "brief" } });
+
+  it("with the same kwargs in another key order goes on; without any keeps the checkpoint's", async () => {
+    const reordered = runPromptSettings(
+      resolveTrainConfig({ chatTemplateKwargs: { style: "brief", enable_thinking: false } }),
+      tokenizer,
+      { dir: "ck", state: state(recorded) },
+      "x",
+    );
+    const fresh = runPromptSettings(recorded, tokenizer, null, "x");
+    expect(await promptText(reordered)).toBe(await promptText(fresh));
+    const absent = runPromptSettings(
+      resolveTrainConfig({}),
+      tokenizer,
+      { dir: "ck", state: state(recorded) },
+      "x",
+    );
+    expect(absent.config.chatTemplateKwargs).toEqual(recorded.chatTemplateKwargs);
+    expect(await promptText(absent)).toBe(await promptText(fresh));
+  });
+
+  it("with other kwargs is refused naming the checkpoint's file, both values and what to do", () => {
+    const other = resolveTrainConfig({ chatTemplateKwargs: { enable_thinking: true } });
+    expect(() =>
+      runPromptSettings(other, tokenizer, { dir: path.join("runs", "a", "ck"), state: state(recorded) }, "x"),
+    ).toThrow(
+      `${path.join("runs", "a", "ck", TRAINER_STATE_FILE)}: saved with other settings than now (chatTemplateKwargs: {"enable_thinking":false,"style":"brief"} -> {"enable_thinking":true}, but the run's prompts rendered with {"enable_thinking":false,"style":"brief"} so far: resume without chatTemplateKwargs (--chat-template-kwargs) to keep them, or train into another output folder); refusing to resume`,
+    );
+  });
+
+  it("of a checkpoint saved without kwargs (an old one) keeps none, and refuses some", () => {
+    const old = resolveTrainConfig({});
+    const kept = runPromptSettings(old, tokenizer, { dir: "ck", state: state(old) }, "x");
+    expect("chatTemplateKwargs" in kept.config).toBe(false);
+    expect(() =>
+      chooseChatTemplateKwargs({ given: NO_THINKING, resumed: { dir: "ck", kwargs: undefined } }),
+    ).toThrow('chatTemplateKwargs: (none) -> {"enable_thinking":false}');
+    expect(chatTemplateKwargsConflict(NO_THINKING, {})).toBeNull();
+  });
+
+  describe("the folder check before the model loads", () => {
+    function runFolder(config: TrainConfig): string {
+      const out = mkdtempSync(path.join(dir, "run-"));
+      const ck = path.join(out, "checkpoints", checkpointDirName(2));
+      mkdirSync(ck, { recursive: true });
+      writeFileSync(path.join(ck, TRAINER_STATE_FILE), JSON.stringify(state(config)));
+      return out;
+    }
+
+    it("takes the same kwargs reordered, or none; refuses others, naming both", async () => {
+      const out = runFolder(recorded);
+      const same = resolveTrainConfig({ chatTemplateKwargs: { style: "brief", enable_thinking: false } });
+      await expect(checkRunFolder(out, true, same, null, undefined)).resolves.not.toBeNull();
+      await expect(
+        checkRunFolder(out, true, resolveTrainConfig({}), null, undefined),
+      ).resolves.not.toBeNull();
+      const other = resolveTrainConfig({ chatTemplateKwargs: NO_THINKING });
+      await expect(checkRunFolder(out, true, other, null, undefined)).rejects.toThrow(
+        'chatTemplateKwargs: {"enable_thinking":false,"style":"brief"} -> {"enable_thinking":false}',
+      );
+      const old = runFolder(resolveTrainConfig({}));
+      await expect(checkRunFolder(old, true, other, null, undefined)).rejects.toThrow(
+        'chatTemplateKwargs: (none) -> {"enable_thinking":false}',
+      );
+    });
+  });
+});
+
+describe("the warning the CLI logs", () => {
+  it("names a kwarg the template never reads (a misspelling), and kwargs on raw prompts; nothing otherwise", () => {
+    const misspelt = resolveTrainConfig({ chatTemplateKwargs: { enable_thinkng: false } });
+    expect(unusedKwargsWarning(misspelt, tokenizer, "models/q3")).toBe(
+      `warning: models/q3's chat template never reads "enable_thinkng" (chatTemplateKwargs): it changes no prompt; check the spelling (Qwen3's is "enable_thinking")`,
+    );
+    const raw = resolveTrainConfig({ promptMode: "raw", chatTemplateKwargs: NO_THINKING });
+    expect(unusedKwargsWarning(raw, tokenizer, "m")).toContain("raw prompts");
+    expect(
+      unusedKwargsWarning(resolveTrainConfig({ chatTemplateKwargs: NO_THINKING }), tokenizer, "m"),
+    ).toBeNull();
+    expect(unusedKwargsWarning(resolveTrainConfig({}), tokenizer, "m")).toBeNull();
+  });
+});
