@@ -617,6 +617,8 @@ function settingsNote(a: ReturnType<typeof loadRun>, b: ReturnType<typeof loadRu
       );
   }
   check("grade", ma.grade, mb.grade);
+  // Two verifier versions may grade the same reply differently (one began grading only after </think>).
+  check("verifierVersion", ma.verifierVersion, mb.verifierVersion);
   // Key order aside (`{"a":1,"b":2}` renders as `{"b":2,"a":1}`); none recorded reads "unset".
   const kwargs = (k: ChatTemplateKwargs | undefined): unknown => {
     const key = chatTemplateKwargsKey(k);

@@ -97,4 +97,5 @@ export {
 } from "./summarize.js";
 export { isTemplateDate } from "./template-date.js";
 export type { ChatMessage, FinishReason, Problem, SampleRecord, SamplingParams } from "./types.js";
+export { installedVerifierVersion } from "./verifier-version.js";
 export { type WrittenReports, writeReports } from "./write-reports.js";

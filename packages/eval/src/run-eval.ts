@@ -8,7 +8,7 @@
  * (run-manifest.ts).
  */
 
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { closestKey } from "@ssb/cli-kit";
 import { claimOutputFolder, writeFileAtomic } from "@ssb/durable-files";
@@ -380,7 +380,7 @@ function checkFolderContents(
 function makeRecord(
   benchmark: string,
   problem: Problem,
-  sample: GeneratedSample,
+  sample: Pick<GeneratedSample, "sampleIndex" | "text" | "tokens" | "finishReason">,
   options: GradeOptions,
 ): SampleRecord {
   const result = grade(sample.text, problem.answer, options);
@@ -473,6 +473,56 @@ function recordExecutionProvider(
   return providers;
 }
 
+/**
+ * The records a resume keeps, as this run's verifier grades them. run.json names the @ssb/verifier version that
+ * graded them: under another one (its rules changed: it once began grading only the text after the last
+ * `</think>`), every record is graded again from its stored reply, records.jsonl is rewritten and then run.json
+ * records this version (in that order: a crash between them regrades again, never keeps old verdicts under the
+ * new version), with a note. A run.json from before versions were recorded keeps its records as they are, with
+ * a note. Returns run.json and the records as they now are.
+ */
+function gradeWithThisVerifier(
+  files: OutputFiles,
+  stored: RunManifest,
+  existing: ReadRecordsResult,
+  problemsByBenchmark: ReadonlyMap<string, ReadonlyMap<string, Problem>>,
+  options: GradeOptions,
+  version: string | undefined,
+  warn: (message: string) => void,
+): { stored: RunManifest; existing: ReadRecordsResult } {
+  const recorded = stored.verifierVersion;
+  const count = existing.records.length;
+  if (recorded === undefined) {
+    if (count > 0)
+      warn(
+        `ssb-eval: note: ${files.run} records no verifier version (written before runs recorded it); the ${count} records in records.jsonl are kept as graded then (a new --out grades every sample with this @ssb/verifier${version === undefined ? "" : ` ${version}`})`,
+      );
+    return { stored, existing };
+  }
+  if (version === undefined || version === recorded) return { stored, existing };
+  let changed = 0;
+  const records = existing.records.map((r) => {
+    const problem = problemsByBenchmark.get(r.benchmark)?.get(r.problemId);
+    // checkFolderContents refused records outside the run, so every record has its problem.
+    if (problem === undefined)
+      throw new Error(`${files.records}: no problem for ${r.benchmark}/${r.problemId}`);
+    const again = makeRecord(r.benchmark, problem, r, options);
+    if (again.correct !== r.correct || again.verdict !== r.verdict || again.extracted !== r.extracted)
+      changed++;
+    return again;
+  });
+  const next: RunManifest = { ...stored, verifierVersion: version };
+  if (count > 0) writeRecordsAtomic(files.records, records);
+  writeFileAtomic(files.run, `${JSON.stringify(next, null, 2)}\n`);
+  if (count > 0)
+    warn(
+      `ssb-eval: note: the ${count} records in ${files.records} were graded by @ssb/verifier ${recorded} and this is ${version}; regraded them from their stored replies (${changed} changed verdict or answer), and run.json now records ${version}`,
+    );
+  // The rewritten file has no torn tail; an untouched one keeps its own (the appender cuts it off).
+  const validBytes = count > 0 ? statSync(files.records).size : existing.validBytes;
+  return { stored: next, existing: { records, validBytes, tornTail: existing.tornTail } };
+}
+
 async function evalLocked(
   input: RunEvalInput,
   files: ReturnType<typeof outputFiles>,
@@ -482,10 +532,24 @@ async function evalLocked(
 
   const manifest = buildManifest(config, generator, loaded);
   // Everything already in the folder is checked before run.json is written, so a refused run claims nothing.
-  const { stored, existing } = checkFolderContents(files, manifest, generator, loaded, config);
+  const checked = checkFolderContents(files, manifest, generator, loaded, config);
   const problemsByBenchmark = new Map(
     loaded.map((b) => [b.spec.name, new Map(b.problems.map((p) => [p.id, p]))]),
   );
+  const gradeOptions = config.grade ?? {};
+  // The records already there, graded by this run's verifier (regraded when run.json names another).
+  const { stored, existing } =
+    checked.stored === null
+      ? checked
+      : gradeWithThisVerifier(
+          files,
+          checked.stored,
+          checked.existing,
+          problemsByBenchmark,
+          gradeOptions,
+          manifest.verifierVersion,
+          input.warn ?? ((m: string) => process.emitWarning(m)),
+        );
   const done = new Map<string, SampleRecord>();
   for (const r of existing.records) done.set(key(r.benchmark, r.problemId, r.sampleIndex), r);
   // The day a date-reading chat template renders: run.json's on a resume, so every prompt is of one day.
@@ -522,7 +586,6 @@ async function evalLocked(
   const total = loaded.reduce((s, b) => s + b.problems.length * config.n, 0);
   input.onProgress?.({ done: resumed, total, resumed });
 
-  const gradeOptions = config.grade ?? {};
   const appender = openRecordsAppender(files.records, existing.validBytes);
   let generated = 0;
   try {

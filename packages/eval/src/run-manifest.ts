@@ -20,6 +20,7 @@ import { describeJsonValue } from "./read-file.js";
 import type { EvalConfig } from "./run-eval.js";
 import { isTemplateDate } from "./template-date.js";
 import type { SamplingParams } from "./types.js";
+import { installedVerifierVersion } from "./verifier-version.js";
 
 export const RUN_FORMAT = "ssb-eval-run/1";
 
@@ -35,6 +36,13 @@ export interface RunManifest {
   systemPrompt: string | null;
   userTemplate: string;
   grade: GradeOptions;
+  /**
+   * The version of the @ssb/verifier that graded the records (installedVerifierVersion). Not a setting: a
+   * resume under another version regrades the records already there from their stored replies and records its
+   * own (runEval). Absent in a run.json written before versions were recorded, and when the version cannot be
+   * read.
+   */
+  verifierVersion?: string;
   benchmarks: { name: string; spec: BenchmarkSpec; fileSha256: string; problemIds: string[] }[];
   /**
    * The execution providers the samples were generated on, in the order runs used them (a run resumed on
@@ -74,6 +82,7 @@ export function buildManifest(
   config: EvalConfig,
   model: ModelIdentity,
   loaded: readonly LoadedBenchmark[],
+  verifierVersion: string | undefined = installedVerifierVersion(),
 ): RunManifest {
   return {
     format: RUN_FORMAT,
@@ -85,6 +94,7 @@ export function buildManifest(
     systemPrompt: config.systemPrompt === undefined ? DEFAULT_SYSTEM_PROMPT : config.systemPrompt,
     userTemplate: config.userTemplate ?? DEFAULT_USER_TEMPLATE,
     grade: config.grade ?? {},
+    ...(verifierVersion !== undefined ? { verifierVersion } : {}),
     benchmarks: loaded.map((b) => ({
       name: b.spec.name,
       spec: b.spec,
@@ -132,6 +142,8 @@ export function manifestDifference(a: RunManifest, b: RunManifest): string | nul
     if (key === "templateDate") continue;
     // Taken from run.json when not given, and compared key order aside: checkRunManifest compares them.
     if (key === "chatTemplateKwargs") continue;
+    // Which verifier graded, not a setting: runEval regrades the records when it differs.
+    if (key === "verifierVersion") continue;
     if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
       if (key === "benchmarks") {
         const names = (m: RunManifest) => m.benchmarks.map((x) => x.name).join(",");
@@ -169,6 +181,8 @@ export function readRunManifest(file: string): RunManifest {
   if (typeof value.modelId !== "string") throw bad("modelId", "a string");
   if (value.templateDate !== undefined && !isTemplateDate(value.templateDate))
     throw bad("templateDate", "a date as YYYY-MM-DD");
+  if (value.verifierVersion !== undefined && typeof value.verifierVersion !== "string")
+    throw bad("verifierVersion", "a version string");
   if (value.chatTemplateKwargs !== undefined)
     checkChatTemplateKwargs(value.chatTemplateKwargs, `${file}: field "chatTemplateKwargs"`);
   if (!(Number.isInteger(value.n) && (value.n as number) >= 1)) throw bad("n", "a positive integer");

@@ -1,8 +1,8 @@
 /**
  * The package must work installed alone: copy what `files` ships (dist, data, README) into a fresh
  * node_modules/@ssb/eval outside the repository, link the workspace dependencies its package.json lists, and
- * load the shipped benchmarks through both the ESM and the CJS build. Needs `pnpm build` first (turbo runs it
- * before tests).
+ * load the shipped benchmarks and read @ssb/verifier's version (what run.json records) through both the ESM and
+ * the CJS build. Needs `pnpm build` first (turbo runs it before tests).
  */
 import { execFileSync } from "node:child_process";
 import {
@@ -27,7 +27,7 @@ const root = mkdtempSync(join(tmpdir(), "ssb-eval-installed-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe.skipIf(!built)("installed package (dist + data only)", () => {
-  it("finds its benchmark data from the ESM and the CJS build", () => {
+  it("finds its benchmark data and the verifier's version from the ESM and the CJS build", () => {
     const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as {
       files: string[];
       dependencies: Record<string, string>;
@@ -48,15 +48,19 @@ describe.skipIf(!built)("installed package (dist + data only)", () => {
       "const n = (m) => ['gsm8k','math500','aime24'].map((b) => m.loadBenchmark(b).problems.length).join(',');";
     writeFileSync(
       join(root, "esm.mjs"),
-      `${script}\nconst m = await import('@ssb/eval');\nconsole.log(n(m), m.packageDataDir());\n`,
+      `${script}\nconst m = await import('@ssb/eval');\nconsole.log(n(m), m.packageDataDir(), m.installedVerifierVersion());\n`,
     );
     writeFileSync(
       join(root, "cjs.cjs"),
-      `${script}\nconst m = require('@ssb/eval');\nconsole.log(n(m), m.packageDataDir());\n`,
+      `${script}\nconst m = require('@ssb/eval');\nconsole.log(n(m), m.packageDataDir(), m.installedVerifierVersion());\n`,
+    );
+    // The version run.json records, read from the @ssb/verifier installed beside it (its "./package.json" export).
+    const verifier = JSON.parse(
+      readFileSync(join(root, "node_modules", "@ssb", "verifier", "package.json"), "utf8"),
     );
     for (const file of ["esm.mjs", "cjs.cjs"]) {
       const out = execFileSync(process.execPath, [file], { cwd: root, encoding: "utf8" }).trim();
-      expect(out, file).toBe(`1319,500,30 ${join(target, "data")}`);
+      expect(out, file).toBe(`1319,500,30 ${join(target, "data")} ${verifier.version}`);
     }
   }, 60_000);
 });
