@@ -80,6 +80,34 @@ describe.skipIf(!existsSync(tinyRef))("end to end with a real tiny model (ONNX R
     expect(readFileSync(join(out, "report.html"), "utf8")).toContain("<svg");
   }, 300_000);
 
+  it("chat template kwargs: prompts rendered with them here are the ids rollout renders (a kwarg the template ignores changes no sample)", async () => {
+    const small: EvalConfig = {
+      ...config,
+      benchmarks: ["gsm8k"],
+      problemIds: { gsm8k: shortestIds("gsm8k", 3) },
+    };
+    const texts = async (out: string, cfg: EvalConfig): Promise<string[]> => {
+      const generator = await openModelGenerator({ model: onnxDir });
+      try {
+        return (await runEval({ config: cfg, generator, outDir: out, reports: false })).records.map(
+          (r) => r.text,
+        );
+      } finally {
+        await generator.close?.();
+      }
+    };
+    const plain = await texts(join(root, "kwargs-none"), small);
+    // The tiny model's ChatML template reads no kwarg: rendered through encodeChat with it, the same tokens.
+    const withKwargs = await texts(join(root, "kwargs-unused"), {
+      ...small,
+      chatTemplateKwargs: { enable_thinking: false },
+    });
+    expect(withKwargs).toEqual(plain);
+    expect(readFileSync(join(root, "kwargs-unused", "run.json"), "utf8")).toContain(
+      '"enable_thinking": false',
+    );
+  }, 300_000);
+
   it("CLI: HF checkpoint + LoRA adapter merged at export, then a resume that generates nothing", async () => {
     const out = join(root, "cli-lora");
     const args = [
