@@ -105,6 +105,25 @@ describe("the verifier version in run.json", () => {
     expect(await run(out)).toEqual([]);
   });
 
+  it("rerunning a finished run under another version regrades it and rewrites its summary", async () => {
+    const out = join(root, "finished");
+    await runEval({ config, generator: fakeGenerator({ accuracy: 0.7 }), outDir: out, warn: () => {} });
+    const files = ["records.jsonl", "summary.json", "report.md", "run.json"];
+    const before = files.map((f) => read(join(out, f)));
+    gradedByAnother(out, "0.0.1");
+    expect(read(join(out, "records.jsonl"))).not.toBe(before[0]);
+    const notes: string[] = [];
+    const again = await runEval({
+      config,
+      generator: fakeGenerator({ accuracy: 0.7 }),
+      outDir: out,
+      warn: (m) => notes.push(m),
+    });
+    expect(again.generated).toBe(0);
+    expect(notes.join("\n")).toMatch(/the 12 records .* were graded by @ssb\/verifier 0\.0\.1/);
+    expect(files.map((f) => read(join(out, f)))).toEqual(before);
+  });
+
   it("a run.json without a version resumes as before: records kept as graded, run.json as it was, one note", async () => {
     const out = join(root, "old");
     await run(out, 5);
