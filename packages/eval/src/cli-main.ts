@@ -25,6 +25,7 @@ import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./be
 import { type CliOptions, parseCommandLine, refuseRepeatedOptions, UsageError } from "./cli-args.js";
 import { compareRuns } from "./compare.js";
 import type { SampleGenerator } from "./generator.js";
+import { lastNumberRules } from "./last-number-rules.js";
 import { loadBenchmark } from "./load-benchmark.js";
 import { isUserTemplate } from "./prompt.js";
 import { readTextFile } from "./read-file.js";
@@ -382,7 +383,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
   if (values["last-number"])
     config.grade = {
       ...config.grade,
-      rules: ["boxed", "gsm8k", "final-answer", "answer-is", "dollar", "last-number"],
+      rules: lastNumberRules(join(values.out, "run.json")),
     };
   const templateDate = values["template-date"];
   if (templateDate !== undefined) {
