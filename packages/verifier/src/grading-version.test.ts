@@ -1,0 +1,94 @@
+/**
+ * @ssb/eval records the verifier's package version in run.json and regrades a run's records when it differs, so
+ * a change of grading must come with a new version, or a resumed evaluation mixes two verifiers' verdicts
+ * silently. This test grades a fixed set of replies covering every rule and the equivalence checks, and ties
+ * the digest of the results to the version in package.json: a grading change without a version bump fails here.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ALL_EXTRACTION_RULES, grade } from "./index.js";
+
+/** The version whose grading this digest records; bump both together. */
+const RECORDED = {
+  version: "0.2.0",
+  digest: "510f743df699d2604bfd3a33039652a325f03a2b8dbfa42d3e489e4bb5f4c850",
+};
+
+const r = String.raw;
+
+/** [reply, gold]: each rule, thinking and answer blocks, and the equivalence checks' kinds of answers. */
+const CANARIES: readonly (readonly [string, string])[] = [
+  [r`So the total is \boxed{18}.`, "18"],
+  [r`\boxed{\frac{1}{2}}`, "0.5"],
+  [r`\boxed{\dfrac{3}{4}}`, r`\frac34`],
+  [r`\boxed{1} and then \boxed{2}`, "2"],
+  [r`\boxed{x^2 - 1}`, "(x-1)(x+1)"],
+  [r`\boxed{(1, 2)}`, "(1,2)"],
+  [r`\boxed{[0, 1)}`, "[0,1)"],
+  [r`\boxed{\{1, 2, 3\}}`, r`\{3,2,1\}`],
+  [r`\boxed{50\%}`, "0.5"],
+  [r`\boxed{50\%}`, "50"],
+  [r`\boxed{\$1,080}`, "1080"],
+  [r`\boxed{18 \text{ dollars}}`, "18"],
+  [r`\boxed{x = 5}`, "5"],
+  [r`\boxed{\sqrt{2}/2}`, r`\frac{\sqrt{2}}{2}`],
+  [r`\boxed{\pi}`, "3.14159"],
+  [r`\boxed{2\sqrt{3}}`, r`\sqrt{12}`],
+  [r`\boxed{\begin{pmatrix} 1 \\ 2 \end{pmatrix}}`, r`\begin{pmatrix}1\\2\end{pmatrix}`],
+  [r`\boxed{-3}`, "3"],
+  [r`\boxed{1.0000001}`, "1"],
+  [r`\boxed{}`, "0"],
+  ["Natalia sold 48/2 = 24 clips.\n#### 72", "72"],
+  ["Final Answer: The final answer is 42. I hope it is correct.", "42"],
+  ["**Final Answer:**\n\n**7**", "7"],
+  ["The answer is 1/2.", "0.5"],
+  ["Therefore, the answer is $12$.", "12"],
+  ["so we get $x = 4$", "4"],
+  ["There are 3 apples and 5 pears, 8 in all", "8"],
+  ["<think>\nmaybe \\boxed{3}\n</think>\nThe answer is 4.", "4"],
+  ["<think>\nso \\boxed{12}. But wait", "12"],
+  ["<think>x</think><answer>42</answer>", "42"],
+  ["<think>x</think><answer>The answer is 1/2</answer>", "0.5"],
+  [r`\boxed{3} <answer>5</answer>`, "3"],
+  ["<think>x</think><answer>42", "42"],
+  ["<answer>I could not solve it</answer>", "5"],
+  ["no answer here", "1"],
+  [r`\boxed{\text{(C)}}`, "C"],
+  [r`\boxed{10^{3}}`, "1000"],
+  [r`\boxed{1e3}`, "1000"],
+  [r`\boxed{\infty}`, r`\infty`],
+  [r`\boxed{x \in (-\infty, 2]}`, r`(-\infty,2]`],
+  [r`\boxed{3, 5}`, "5, 3"],
+  [r`\boxed{3^\circ}`, "3"],
+];
+
+function digestOf(results: unknown): string {
+  return createHash("sha256").update(JSON.stringify(results)).digest("hex");
+}
+
+describe("the verifier's version", () => {
+  it("changes whenever grading does", () => {
+    const results = CANARIES.map(([reply, gold]) => {
+      // A budget no machine spends: the digest must not depend on how fast this one is.
+      const plain = grade(reply, gold, { budgetMs: 60_000 });
+      const fallback = grade(reply, gold, { rules: ALL_EXTRACTION_RULES, budgetMs: 60_000 });
+      return [
+        plain.verdict,
+        plain.extracted,
+        plain.rule,
+        fallback.verdict,
+        fallback.extracted,
+        fallback.rule,
+      ];
+    });
+    const digest = digestOf(results);
+    const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    expect(
+      { version, digest },
+      "grading changed (or the version did): bump the version in package.json and record it here with this digest",
+    ).toEqual(RECORDED);
+  });
+});
