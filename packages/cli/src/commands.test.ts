@@ -268,6 +268,15 @@ describe("ssb subcommands", () => {
         ["curate", "--template-date", "2024-02-30", "--out", out],
         /--template-date: expected a date as YYYY-MM-DD/,
       ],
+      [
+        ["curate", "--chat-template-kwargs", "enable_thinking=false", "--out", out],
+        /--chat-template-kwargs: chat template kwargs are not JSON/,
+      ],
+      [
+        ["eval", "--chat-template-kwargs", '{"messages": []}', "--out", out],
+        /--chat-template-kwargs: chat template kwarg "messages" is set by the renderer/,
+      ],
+      [["distill", "--chat-template-kwargs", "[1]", "--out", out], /--chat-template-kwargs: .*JSON object/],
     ];
     for (const [argv, message] of cases) {
       const c = captureIo();

@@ -11,12 +11,15 @@ import { readProblemsFile } from "@ssb/curation";
 import { resolveTrainConfig, runTraining, type TrainConfig, type TrainConfigInput } from "@ssb/distill";
 import { writeFileAtomic } from "@ssb/durable-files";
 import {
+  type ChatTemplateKwargs,
+  chatTemplateKwargsKey,
   describeExportResult,
   type ExportOnnxOptions,
   type ExportOnnxResult,
   exportOnnx,
   exportOutRefusal,
   GENAI_CONFIG_FILE,
+  parseChatTemplateKwargs,
   parseTemplateDate,
 } from "@ssb/model";
 import { type CliIo as RolloutCliIo, runCli as runRolloutCli } from "@ssb/rollout";
@@ -40,6 +43,7 @@ import { runCurateStage } from "./stage-curate.js";
 import { runEvalStage } from "./stage-eval.js";
 import { problemsJsonl } from "./stage-problems.js";
 import { curateTemplateDay } from "./template-day.js";
+import { curateTemplateKwargs } from "./template-kwargs.js";
 
 export { UsageError };
 
@@ -151,6 +155,9 @@ sampled with another one (ssb-rollout --system / --no-system), say which:
 
 A teacher template that writes the date (Llama 3.1 / 3.2-Instruct) renders one day for the whole output:
   --template-date YYYY-MM-DD   that day (default: the one run.json pinned with the teacher, else today)
+
+Extra chat-template variables for the teacher's prompts (config: chatTemplateKwargs), e.g. Qwen3 without thinking:
+  --chat-template-kwargs JSON  '{"enable_thinking": false}' (replaces the --config file's)
 `;
 
 /** What `ssb curate` writes in --out (@ssb/curation's files, its lock and the logit store). */
@@ -180,6 +187,7 @@ const CURATE_OPTIONS = {
   "student-system-file": { type: "string" },
   "no-student-system": { type: "boolean" },
   "template-date": { type: "string" },
+  "chat-template-kwargs": { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
 
@@ -193,6 +201,31 @@ function studentSystemPrompt(values: Record<string, unknown>): string | null | u
   checkPath(file, "file", { flag: "--student-system-file" });
   // A text file's last line break is not part of the prompt: ssb-rollout --system "$(cat FILE)" has none.
   return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+}
+
+/**
+ * --chat-template-kwargs, a JSON object of extra chat-template variables (a usage error names the flag); it
+ * replaces the --config file's chatTemplateKwargs as a whole. `{}` is none.
+ */
+function kwargsFlag(values: Record<string, unknown>): { chatTemplateKwargs?: ChatTemplateKwargs } | null {
+  const text = values["chat-template-kwargs"];
+  if (typeof text !== "string") return null;
+  try {
+    const kwargs = parseChatTemplateKwargs(text, "--chat-template-kwargs");
+    return chatTemplateKwargsKey(kwargs) === "" ? {} : { chatTemplateKwargs: kwargs };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The config with --chat-template-kwargs (`kwargsFlag`'s result) in place of its own, when given. */
+function withKwargsFlag<T extends { chatTemplateKwargs?: ChatTemplateKwargs }>(
+  config: T,
+  flag: { chatTemplateKwargs?: ChatTemplateKwargs } | null,
+): T {
+  if (flag === null) return config;
+  const { chatTemplateKwargs: _, ...rest } = config;
+  return { ...rest, ...flag } as T;
 }
 
 /** --template-date, checked as a day (a usage error names the flag). */
@@ -219,6 +252,7 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
     return 0;
   }
   const templateDate = templateDateFlag(values);
+  const kwargs = kwargsFlag(values);
   const config = configWith(
     values.config,
     drop({
@@ -254,7 +288,10 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
   ]);
   const day = curateTemplateDay(out, need(values, "model"), templateDate);
   const stats = await runCurateStage({
-    config: day === undefined ? config : { ...config, templateDate: day },
+    config: curateTemplateKwargs(
+      out,
+      withKwargsFlag(day === undefined ? config : { ...config, templateDate: day }, kwargs),
+    ),
     studentSystemPrompt: studentSystemPrompt(values),
     onnxDir: need(values, "model"),
     trainFile: need(values, "problems"),
@@ -278,6 +315,8 @@ checkpoints in --out.
   --logits DIR     the logit store (ssb curate's logits/)
   --out DIR        adapter/ (PEFT layout), metrics.jsonl, loss.svg, checkpoints/
   --config FILE    @ssb/distill training settings (JSON or YAML; the fields of an ssb run config's distill section)
+  --chat-template-kwargs JSON   extra chat-template variables for the student's prompts, e.g.
+                   '{"enable_thinking": false}' (replaces the --config file's chatTemplateKwargs)
 
 Settings (defaults: ssb run's distill section, over @ssb/distill's own):
   --epochs N       ${d.epochs}
@@ -299,6 +338,7 @@ const DISTILL_OPTIONS = {
   lr: { type: "string" },
   "batch-size": { type: "string" },
   seed: { type: "string" },
+  "chat-template-kwargs": { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
 
@@ -335,7 +375,10 @@ export function distillSettings(values: Record<string, unknown>): TrainConfig {
     deepMerge({ seed: DEFAULT_CONFIG.seed, ...loadConfig().config.distill }, fromFile),
     flags,
   ) as TrainConfigInput;
-  const config = resolveTrainConfig(input, file?.source.name ?? "distill settings");
+  const config = resolveTrainConfig(
+    withKwargsFlag(input, kwargsFlag(values)),
+    file?.source.name ?? "distill settings",
+  );
   return config;
 }
 
@@ -388,7 +431,9 @@ Resumable (@ssb/eval).
                        (no id: the line number; the gold after the answer's ####), as ssb run reads them
   --out DIR            problems.jsonl (the problems as read), base/, student/ (records.jsonl,
                        summary.json), comparison.{json,md,html}
-  --config FILE        take the eval section (and seed) from an ssb run config
+  --config FILE        take the eval section (and seed, chatTemplateKwargs) from an ssb run config
+  --chat-template-kwargs JSON   extra chat-template variables, e.g. '{"enable_thinking": false}' for Qwen3
+                       without thinking (replaces the --config file's)
 
 Settings (defaults: ssb run's):
   --samples N          ${e.samples} (per problem)
@@ -422,6 +467,7 @@ const EVAL_OPTIONS = {
   "max-new-tokens": { type: "string" },
   seed: { type: "string" },
   config: { type: "string" },
+  "chat-template-kwargs": { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
 
@@ -436,7 +482,7 @@ export async function evalCommand(argv: string[], io: CommandIo): Promise<number
     io.stdout(EVAL_USAGE);
     return 0;
   }
-  const config = configWith(
+  const fileConfig = configWith(
     values.config,
     drop({
       seed: numberFlag(values, "seed"),
@@ -453,6 +499,7 @@ export async function evalCommand(argv: string[], io: CommandIo): Promise<number
       "eval.maxNewTokens": "--max-new-tokens",
     },
   );
+  const config = withKwargsFlag(fileConfig, kwargsFlag(values));
   const modelDir = resolveModelDir(need(values, "model"));
   const out = need(values, "out");
   // Checked before the export writes into --out.

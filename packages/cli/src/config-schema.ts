@@ -3,7 +3,7 @@
  * types and ranges and rejects unknown fields (a typo must not silently fall back to a default); the distill
  * section is passed on to @ssb/distill's own validator, which names its fields the same way.
  */
-import { isTemplateDate } from "@ssb/model";
+import { type ChatTemplateKwargs, checkChatTemplateKwargs, isTemplateDate } from "@ssb/model";
 import { z } from "zod";
 import { LIMITS } from "./config-limits.js";
 
@@ -119,6 +119,26 @@ export const pipelineSchema = z
     templateDate: z
       .string()
       .refine(isTemplateDate, { message: 'expected a date as "YYYY-MM-DD" (e.g. 2024-07-26)' })
+      .optional(),
+    /**
+     * Extra chat-template variables every stage renders its prompts with (transformers' `apply_chat_template`
+     * kwargs, vLLM's and TRL's `chat_template_kwargs`), e.g. `{"enable_thinking": false}` for Qwen3. `{}` is none.
+     */
+    chatTemplateKwargs: z
+      .record(z.unknown())
+      .superRefine((value, ctx) => {
+        try {
+          checkChatTemplateKwargs(value, "chatTemplateKwargs");
+        } catch (error) {
+          // The message without its "chatTemplateKwargs: " prefix: the issue's path names the field already.
+          ctx.addIssue({
+            code: "custom",
+            message: (error as Error).message.replace(/^chatTemplateKwargs: /, ""),
+          });
+        }
+      })
+      // `{}` is no kwargs: a config that writes it must not count as changed from one that leaves it out.
+      .transform((value) => (Object.keys(value).length === 0 ? undefined : (value as ChatTemplateKwargs)))
       .optional(),
     problems: problemsSchema,
     rollout: rolloutSchema,

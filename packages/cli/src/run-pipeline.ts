@@ -33,6 +33,7 @@ import { type ProblemSets, problemFiles, runProblemsStage, selectProblems } from
 import { baseOnnxDir, rolloutsFile, runRolloutStage } from "./stage-rollout.js";
 import { STAGES, type StageName, stageIndex } from "./stages.js";
 import { withTemplateDay } from "./template-day.js";
+import { unusedKwargsWarning } from "./template-kwargs.js";
 import { thinkingModeWarning } from "./thinking-mode.js";
 import {
   clearFrom,
@@ -83,6 +84,7 @@ const FIELD_STAGE: Record<string, StageName> = {
   problems: "problems",
   onnxVariant: "rollout",
   templateDate: "rollout",
+  chatTemplateKwargs: "rollout",
   rollout: "rollout",
   curation: "curate",
   distill: "distill",
@@ -366,6 +368,8 @@ async function runLocked(
     checkChatTemplate(modelDir);
     const thinking = thinkingModeWarning(modelDir, config);
     if (thinking !== null) warnLine(reporter, thinking);
+    const unused = unusedKwargsWarning(modelDir, config);
+    if (unused !== null) warnLine(reporter, unused);
   }
   const problems = problemFiles(dirs.problems);
   // The problems are selected now when the problems stage will run: files read and counted, warnings shown,

@@ -20,6 +20,7 @@ import type { PipelineConfig } from "./config-schema.js";
 import type { Reporter } from "./reporter.js";
 import { generatorSettings } from "./stage-rollout.js";
 import { templateDay } from "./template-day.js";
+import { templateKwargs } from "./template-kwargs.js";
 
 export function logitsDir(curateDir: string): string {
   return path.join(curateDir, "logits");
@@ -64,6 +65,7 @@ export async function runCurateStage(input: CurateStageInput): Promise<Record<st
     logitWriter: writer,
     maxBatch: c.batchSize,
     ...templateDay(config),
+    ...templateKwargs(config),
   });
   const bar = reporter.bar("curate", problems.length);
   try {

@@ -10,6 +10,7 @@ import type { PipelineConfig } from "./config-schema.js";
 import { countTruncated, nothingTrainedReason } from "./nothing-trained.js";
 import { type Reporter, warnLine } from "./reporter.js";
 import { templateDay } from "./template-day.js";
+import { templateKwargs } from "./template-kwargs.js";
 
 export function adapterDir(distillDir: string): string {
   return path.join(distillDir, "adapter");
@@ -23,7 +24,12 @@ export function metricsFile(distillDir: string): string {
 export function trainConfigOf(config: PipelineConfig, where = "config") {
   return resolveTrainConfig(
     // The run's template day, unless the distill section names its own.
-    { seed: config.seed, ...templateDay(config), ...(config.distill as TrainConfigInput) },
+    {
+      seed: config.seed,
+      ...templateDay(config),
+      ...templateKwargs(config),
+      ...(config.distill as TrainConfigInput),
+    },
     `${where}: distill`,
   );
 }

@@ -22,6 +22,7 @@ import type { PipelineConfig } from "./config-schema.js";
 import { ensureOnnxExport } from "./model-files.js";
 import type { Reporter } from "./reporter.js";
 import { templateDay } from "./template-day.js";
+import { templateKwargs } from "./template-kwargs.js";
 
 export const HELD_OUT = "held-out";
 
@@ -46,6 +47,7 @@ export function evalConfigOf(config: PipelineConfig, evalFile: string, name: str
     promptsPerCall: e.batchSize,
     name,
     ...templateDay(config),
+    ...templateKwargs(config),
   };
 }
 

@@ -11,6 +11,7 @@ import type { PipelineConfig } from "./config-schema.js";
 import { ensureOnnxExport } from "./model-files.js";
 import type { Reporter } from "./reporter.js";
 import { templateDay } from "./template-day.js";
+import { templateKwargs } from "./template-kwargs.js";
 
 export function baseOnnxDir(rolloutDir: string): string {
   return path.join(rolloutDir, "base-onnx");
@@ -79,6 +80,7 @@ export async function runRolloutStage(input: RolloutStageInput): Promise<Record<
       outFile: rolloutsFile(dir),
       maxBatch: r.batchSize,
       ...templateDay(config),
+      ...templateKwargs(config),
       onProgress: (p, already) => bar.update(already + p.finishedSequences, rolloutProgressExtra(p)),
     });
     bar.update(total);

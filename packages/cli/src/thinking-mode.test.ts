@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "./default-config.js";
 import { readModelChatTemplate } from "./template-day.js";
+import { unusedKwargsWarning } from "./template-kwargs.js";
 import { thinkingModeWarning, thinksByDefault } from "./thinking-mode.js";
 
 // The end of Qwen3's template: the generation prompt, then an empty think block only when thinking is off.
@@ -37,8 +38,17 @@ describe("a chat template that thinks by default", () => {
     const warning = thinkingModeWarning(qwen3, DEFAULT_CONFIG);
     expect(warning).toMatch(/starts every reply in thinking mode/);
     expect(warning).toContain(`rollout.maxNewTokens (${DEFAULT_CONFIG.rollout.maxNewTokens})`);
-    expect(warning).toContain('"{%- set enable_thinking = false %}"');
-    // The fix the warning gives silences it: chat_template.jinja wins over tokenizer_config.json's.
+    expect(warning).toContain('"chatTemplateKwargs": {"enable_thinking": false}');
+    // The fix the warning gives silences it.
+    expect(
+      thinkingModeWarning(qwen3, { ...DEFAULT_CONFIG, chatTemplateKwargs: { enable_thinking: false } }),
+    ).toBeNull();
+    expect(unusedKwargsWarning(qwen3, { chatTemplateKwargs: { enable_thinking: false } })).toBeNull();
+    // A misspelt kwarg leaves thinking on, and is named.
+    const misspelt = { ...DEFAULT_CONFIG, chatTemplateKwargs: { enable_thinkng: false } };
+    expect(thinkingModeWarning(qwen3, misspelt)).toMatch(/thinking mode/);
+    expect(unusedKwargsWarning(qwen3, misspelt)).toMatch(/never reads chatTemplateKwargs "enable_thinkng"/);
+    // So does a template file that sets it: chat_template.jinja wins over tokenizer_config.json's.
     writeFileSync(
       path.join(qwen3, "chat_template.jinja"),
       `{%- set enable_thinking = false %}\n${QWEN3_LIKE}`,
