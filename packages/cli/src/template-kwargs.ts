@@ -27,7 +27,7 @@ export function unusedKwargsWarning(
   if (source === null) return null;
   const unused = unusedChatTemplateKwargs(source, config.chatTemplateKwargs);
   if (unused.length === 0) return null;
-  return `warning: ${modelDir}: the chat template never reads chatTemplateKwargs ${unused.map((name) => `"${name}"`).join(", ")}; they change no prompt (misspelt?)`;
+  return `${modelDir}: the chat template never reads chatTemplateKwargs ${unused.map((name) => `"${name}"`).join(", ")}; they change no prompt (misspelt?)`;
 }
 
 const IN_IDENTITY = "; chatTemplateKwargs ";

@@ -37,6 +37,8 @@ describe("a chat template that thinks by default", () => {
     const qwen3 = modelWith({ "tokenizer_config.json": JSON.stringify({ chat_template: QWEN3_LIKE }) });
     const warning = thinkingModeWarning(qwen3, DEFAULT_CONFIG);
     expect(warning).toMatch(/starts every reply in thinking mode/);
+    // warnLine writes the "warning: " prefix; the line itself must not carry one too.
+    expect(warning).not.toMatch(/^warning:/);
     expect(warning).toContain(`rollout.maxNewTokens (${DEFAULT_CONFIG.rollout.maxNewTokens})`);
     expect(warning).toContain('"chatTemplateKwargs": {"enable_thinking": false}');
     // The fix the warning gives silences it.
@@ -47,7 +49,9 @@ describe("a chat template that thinks by default", () => {
     // A misspelt kwarg leaves thinking on, and is named.
     const misspelt = { ...DEFAULT_CONFIG, chatTemplateKwargs: { enable_thinkng: false } };
     expect(thinkingModeWarning(qwen3, misspelt)).toMatch(/thinking mode/);
-    expect(unusedKwargsWarning(qwen3, misspelt)).toMatch(/never reads chatTemplateKwargs "enable_thinkng"/);
+    expect(unusedKwargsWarning(qwen3, misspelt)).toMatch(
+      /^\/.*: the chat template never reads chatTemplateKwargs "enable_thinkng"/,
+    );
     // So does a template file that sets it: chat_template.jinja wins over tokenizer_config.json's.
     writeFileSync(
       path.join(qwen3, "chat_template.jinja"),

@@ -33,7 +33,7 @@ export function thinkingModeWarning(modelDir: string, config: PipelineConfig): s
   const source = readModelChatTemplate(modelDir);
   if (source === null || !thinksByDefault(source, config.chatTemplateKwargs)) return null;
   return (
-    `warning: ${modelDir}: the chat template starts every reply in thinking mode (enable_thinking is on unless set false, as in Qwen3): ` +
+    `${modelDir}: the chat template starts every reply in thinking mode (enable_thinking is on unless set false, as in Qwen3): ` +
     `the thinking counts against rollout.maxNewTokens (${config.rollout.maxNewTokens}), ` +
     `curation.teacher.maxNewTokens (${config.curation.teacher.maxNewTokens}) and eval.maxNewTokens (${config.eval.maxNewTokens}), ` +
     "and a reply cut off while thinking has no answer. To turn thinking off in every stage, set " +
