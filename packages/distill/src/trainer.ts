@@ -144,6 +144,25 @@ function resumeMismatch(
   return diffs.length > 0 ? diffs.join("; ") : null;
 }
 
+/**
+ * The config a run's checkpoints record: `config`, plus what a resumed checkpoint recorded that `config` leaves
+ * unset. A resume given no chat template kwargs or no templateDate renders the checkpoint's (runTraining passes
+ * them in; a caller of train() rendered its own examples and was checked against them by resumeMismatch), so
+ * its checkpoints keep recording them: dropped, a later resume would render none, or pin another day.
+ */
+function recordedRunConfig(config: TrainConfig, saved: TrainConfig | undefined): TrainConfig {
+  if (saved === undefined) return config;
+  let recorded = config;
+  if (
+    chatTemplateKwargsKey(config.chatTemplateKwargs) === "" &&
+    chatTemplateKwargsKey(saved.chatTemplateKwargs) !== ""
+  )
+    recorded = { ...recorded, chatTemplateKwargs: saved.chatTemplateKwargs };
+  if (config.templateDate === undefined && saved.templateDate !== undefined)
+    recorded = { ...recorded, templateDate: saved.templateDate };
+  return recorded;
+}
+
 export async function train(options: TrainOptions): Promise<TrainResult> {
   // One run per output folder: two would write each other's checkpoints and metrics.
   const release = claimRunFolder(options.outDir, TRAIN_FOLDER_LOCK);
@@ -320,13 +339,7 @@ async function trainWith(options: TrainOptions, parts: TrainParts): Promise<Trai
   const started = Date.now();
   let lastLoss = Number.NaN;
   let lastCheckpoint: string | null = existing ? existing.dir : null;
-  // A resume given no chat template kwargs renders the checkpoint's (runTraining passes them in; a caller of
-  // train() rendered its own examples): its checkpoints keep recording them.
-  const saved = existing?.state.config.chatTemplateKwargs;
-  const recordedConfig: TrainConfig =
-    chatTemplateKwargsKey(config.chatTemplateKwargs) === "" && chatTemplateKwargsKey(saved) !== ""
-      ? { ...config, chatTemplateKwargs: saved }
-      : config;
+  const recordedConfig = recordedRunConfig(config, existing?.state.config);
   const state = (step: number, epoch: number): TrainerState => ({
     step,
     totalSteps,
