@@ -5,9 +5,8 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type ChatTemplateKwargs, createTokenizer } from "@ssb/model";
+import { join } from "node:path";
+import type { ChatTemplateKwargs } from "@ssb/model";
 import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "./cli-main.js";
@@ -24,9 +23,6 @@ const QWEN3_STYLE =
   "{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}" +
   "{%- if enable_thinking is defined and enable_thinking is false %}{{ '<think>\\n\\n</think>\\n\\n' }}{%- endif %}" +
   "{%- endif %}";
-
-const fixture = join(dirname(fileURLToPath(import.meta.url)), "../../../../shared/fixtures/qwen2-tiny-ref");
-const readJson = (file: string): unknown => JSON.parse(readFileSync(file, "utf8"));
 
 const config: EvalConfig = {
   benchmarks: ["gsm8k"],
@@ -84,16 +80,11 @@ async function runPart(out: string, generator: SampleGenerator, cfg: EvalConfig,
 }
 
 describe("fromRolloutGenerator with chat template kwargs", () => {
-  it("renders enable_thinking false into the prompt (the empty think block), and nothing without it", async () => {
-    const tokenizer = createTokenizer(
-      readJson(join(fixture, "tokenizer.json")),
-      readJson(join(fixture, "tokenizer_config.json")),
-      { chatTemplate: QWEN3_STYLE },
-    );
+  it("hands rollout each prompt's messages with the kwargs to render them with (and the pinned day), none without", async () => {
     const seen: PromptInput[] = [];
     const stand = {
       modelId: "m",
-      tokenizer,
+      tokenizer: { chatTemplate: { source: QWEN3_STYLE } },
       async *generate(prompts: Iterable<PromptInput>, _o?: GenerateOptions): AsyncIterable<FinishedSequence> {
         for (const p of prompts) seen.push(p);
         yield* []; // the test looks at the prompts
@@ -110,24 +101,24 @@ describe("fromRolloutGenerator with chat template kwargs", () => {
       sampling: { temperature: 0, maxNewTokens: 4 },
       seed: 0,
     };
-    for await (const _ of gen.generate({ ...request, chatTemplateKwargs: { enable_thinking: false } })) {
-      // none
-    }
-    for await (const _ of gen.generate(request)) {
-      // none
-    }
+    const kwargs = { enable_thinking: false };
+    for (const r of [{ ...request, chatTemplateKwargs: kwargs, templateDate: "2024-07-26" }, request])
+      for await (const _ of gen.generate(r)) {
+        // none
+      }
     const [withKwargs, without] = seen;
-    const text = tokenizer.decode(withKwargs?.tokenIds ?? []);
-    expect(text).toBe(
-      "<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
-    );
-    expect(withKwargs?.sampleIndices).toEqual([0]);
-    // Without kwargs the prompt goes to rollout as messages (rendered there, as before): no think block.
+    expect(withKwargs).toEqual({
+      id: "p",
+      messages,
+      sampleIndices: [0],
+      now: new Date(2024, 6, 26, 12),
+      chatTemplateKwargs: kwargs,
+    });
+    // Without kwargs the prompt carries none: rendered as before.
     expect(without).toEqual({ id: "p", messages, sampleIndices: [0] });
-    expect(tokenizer.renderChat(messages, { addGenerationPrompt: true })).not.toMatch(/<think>/);
   });
 
-  it("refuses kwargs when the model has no tokenizer to render them with", async () => {
+  it("says no chat template source for a model without a tokenizer", () => {
     const gen = fromRolloutGenerator({
       modelId: "bare",
       tokenizer: null,
@@ -137,19 +128,6 @@ describe("fromRolloutGenerator with chat template kwargs", () => {
       close: async () => {},
     });
     expect(gen.chatTemplateSource).toBeUndefined();
-    const run = async () => {
-      for await (const _ of gen.generate({
-        benchmark: "b",
-        prompts: [{ problemId: "p", messages: [{ role: "user", content: "q" }], sampleIndices: [0] }],
-        n: 1,
-        sampling: { temperature: 0, maxNewTokens: 4 },
-        seed: 0,
-        chatTemplateKwargs: { enable_thinking: false },
-      })) {
-        // none
-      }
-    };
-    await expect(run()).rejects.toThrow(/bare: chat template kwargs need the model's tokenizer/);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The CommonJS build, as a `require` user gets it: @ssb/model and @ssb/rollout, imported lazily, must be the
+ * The CommonJS build, as a `require` user gets it: @ssb/rollout, imported lazily, and @ssb/model must be the
  * same copies the user requires. Left as import() in the CJS output they loaded the packages' ESM builds, so
  * an error thrown by rollout or model was not an instance of the class the user required (tsup.config.ts).
  */

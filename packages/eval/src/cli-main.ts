@@ -18,6 +18,7 @@ import { readJsonFile } from "@ssb/durable-files";
 import {
   type ChatTemplateKwargs,
   chatTemplateKwargsKey,
+  isTemplateDate,
   parseChatTemplateKwargs,
   unusedChatTemplateKwargs,
 } from "@ssb/model";
@@ -44,7 +45,6 @@ import {
 import { type ModelIdentity, type RunManifest, readRunManifest } from "./run-manifest.js";
 import { SAMPLING_RULES } from "./sampling-rules.js";
 import { type PlannedBenchmark, type RunSummary, summarizeRecords } from "./summarize.js";
-import { isTemplateDate } from "./template-date.js";
 import type { SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
 

@@ -1,3 +1,4 @@
+export { isTemplateDate } from "@ssb/model";
 export {
   type BenchmarkSpec,
   BUILTIN_BENCHMARKS,
@@ -95,7 +96,6 @@ export {
   summarizeBenchmark,
   summarizeRecords,
 } from "./summarize.js";
-export { isTemplateDate } from "./template-date.js";
 export type { ChatMessage, FinishReason, Problem, SampleRecord, SamplingParams } from "./types.js";
 export { installedVerifierVersion } from "./verifier-version.js";
 export { type WrittenReports, writeReports } from "./write-reports.js";

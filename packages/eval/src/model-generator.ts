@@ -5,13 +5,13 @@
  *  - a Hugging Face checkpoint folder (config.json + safetensors), exported to ONNX first with @ssb/model —
  *    optionally with a PEFT LoRA adapter merged into the weights (an adapter cannot be applied to a finished
  *    ONNX graph, so it needs the checkpoint).
- * Rollout and model are imported lazily, so using eval's metrics or reports never loads ONNX Runtime.
+ * Rollout is imported lazily, so using eval's metrics or reports never loads ONNX Runtime.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import type { ChatMessage, RenderChatOptions } from "@ssb/model";
+import { exportOnnx, parseTemplateDate } from "@ssb/model";
 import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
 import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
 import type { ModelIdentity } from "./run-manifest.js";
@@ -23,14 +23,8 @@ export interface RolloutGeneratorLike {
   readonly session?: { readonly executionProvider: string };
   /** Whether its chat template writes the date into the prompts (rollout's Generator.templateReadsDate). */
   readonly templateReadsDate?: boolean;
-  /**
-   * The model's tokenizer (rollout's Generator.tokenizer): prompts with chat template kwargs are rendered and
-   * encoded with it here, since rollout renders its `messages` without extra variables.
-   */
-  readonly tokenizer?: {
-    readonly chatTemplate: { readonly source: string } | null;
-    encodeChat(messages: readonly ChatMessage[], options?: RenderChatOptions): number[];
-  } | null;
+  /** The model's tokenizer (rollout's Generator.tokenizer): its chat template is the CLI's kwargs check. */
+  readonly tokenizer?: { readonly chatTemplate: { readonly source: string } | null } | null;
   generate(prompts: Iterable<PromptInput>, options?: GenerateOptions): AsyncIterable<FinishedSequence>;
   close(): Promise<void>;
 }
@@ -66,34 +60,18 @@ export function fromRolloutGenerator(
       // The run's pinned day, as the time the template's strftime_now reports (local noon of that day).
       const now =
         request.templateDate !== undefined
-          ? (await import("@ssb/model")).parseTemplateDate(request.templateDate, "templateDate")
+          ? parseTemplateDate(request.templateDate, "templateDate")
           : undefined;
-      const variables = request.chatTemplateKwargs;
-      const tokenizer = gen.tokenizer;
-      if (variables !== undefined && (tokenizer === undefined || tokenizer === null))
-        throw new Error(
-          `${options.modelId ?? gen.modelId}: chat template kwargs need the model's tokenizer (tokenizer.json) to render the prompts with`,
-        );
-      const prompts: PromptInput[] = request.prompts.map((p) =>
-        variables !== undefined && tokenizer
-          ? {
-              // Rendered here with the kwargs (rollout renders messages without them); the same ids rollout's
-              // own rendering gives otherwise: generation prompt appended, the pinned day.
-              id: p.problemId,
-              tokenIds: tokenizer.encodeChat(p.messages, {
-                addGenerationPrompt: true,
-                variables,
-                ...(now !== undefined ? { now } : {}),
-              }),
-              sampleIndices: p.sampleIndices,
-            }
-          : {
-              id: p.problemId,
-              messages: p.messages,
-              sampleIndices: p.sampleIndices,
-              ...(now !== undefined ? { now } : {}),
-            },
-      );
+      const kwargs = request.chatTemplateKwargs;
+      // Rollout renders the messages with the model's chat template (generation prompt appended), the day and
+      // the kwargs; a model without a tokenizer or template is refused there, naming its folder or file.
+      const prompts: PromptInput[] = request.prompts.map((p) => ({
+        id: p.problemId,
+        messages: p.messages,
+        sampleIndices: p.sampleIndices,
+        ...(now !== undefined ? { now } : {}),
+        ...(kwargs !== undefined ? { chatTemplateKwargs: kwargs } : {}),
+      }));
       const s = request.sampling;
       const sampling: GenerateOptions["sampling"] = {
         temperature: s.temperature,
@@ -224,7 +202,6 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
       options.log?.(`reusing ONNX export in ${exportDir}`);
     } else {
       options.log?.(`exporting ${model}${adapter ? ` + ${adapter}` : ""} to ONNX in ${exportDir}`);
-      const { exportOnnx } = await import("@ssb/model");
       await mkdir(exportDir, { recursive: true });
       // The old stamp goes first: an export that dies or fails half way must not leave the folder looking
       // like the finished export of whatever the stamp named (a later run would then reuse it).

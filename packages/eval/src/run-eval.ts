@@ -12,7 +12,12 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { closestKey } from "@ssb/cli-kit";
 import { claimOutputFolder, writeFileAtomic } from "@ssb/durable-files";
-import { type ChatTemplateKwargs, chatTemplateKwargsKey, checkChatTemplateKwargs } from "@ssb/model";
+import {
+  type ChatTemplateKwargs,
+  chatTemplateKwargsKey,
+  checkChatTemplateKwargs,
+  isTemplateDate,
+} from "@ssb/model";
 import { type GradeOptions, grade } from "@ssb/verifier";
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import type { GeneratedSample, GenerationPrompt, SampleGenerator } from "./generator.js";
@@ -35,7 +40,7 @@ import {
 } from "./run-manifest.js";
 import { isSamplingField, REQUIRED_SAMPLING_FIELDS, SAMPLING_RULES } from "./sampling-rules.js";
 import { type RunSummary, summarizeRecords } from "./summarize.js";
-import { isTemplateDate, runTemplateDate } from "./template-date.js";
+import { runTemplateDate } from "./template-date.js";
 import type { Problem, SampleRecord, SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
 
@@ -553,7 +558,7 @@ async function evalLocked(
   const done = new Map<string, SampleRecord>();
   for (const r of existing.records) done.set(key(r.benchmark, r.problemId, r.sampleIndex), r);
   // The day a date-reading chat template renders: run.json's on a resume, so every prompt is of one day.
-  const templateDate = await runTemplateDate(
+  const templateDate = runTemplateDate(
     config.templateDate,
     stored,
     generator.templateReadsDate === true,

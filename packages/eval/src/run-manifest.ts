@@ -10,6 +10,7 @@ import {
   type ChatTemplateKwargs,
   chatTemplateKwargsKey,
   checkChatTemplateKwargs,
+  isTemplateDate,
   sameChatTemplateKwargs,
 } from "@ssb/model";
 import type { GradeOptions } from "@ssb/verifier";
@@ -18,7 +19,6 @@ import type { LoadedBenchmark } from "./load-benchmark.js";
 import { DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE } from "./prompt.js";
 import { describeJsonValue } from "./read-file.js";
 import type { EvalConfig } from "./run-eval.js";
-import { isTemplateDate } from "./template-date.js";
 import type { SamplingParams } from "./types.js";
 import { installedVerifierVersion } from "./verifier-version.js";
 

@@ -1,18 +1,10 @@
 /**
  * The day a date-reading chat template renders (Llama 3.1 / 3.2-Instruct write today's date into their system
  * turn, `strftime_now("%d %b %Y")`, local time). A run pins it in run.json at its first start, so a run resumed
- * on another day renders the prompts it began with instead of mixing two days' prompts in one result.
- * @ssb/model (which renders the template) is imported only when a day is needed.
+ * on another day renders the prompts it began with instead of mixing two days' prompts in one result. The day's
+ * checks and formats are @ssb/model's (isTemplateDate, templateDateString, parseTemplateDate), as rollout's.
  */
-
-/** Whether `value` is a real calendar date written as YYYY-MM-DD (what run.json and --template-date hold). */
-export function isTemplateDate(value: unknown): value is string {
-  if (typeof value !== "string") return false;
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!m) return false;
-  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return date.getUTCMonth() === Number(m[2]) - 1 && date.getUTCDate() === Number(m[3]);
-}
+import { templateDateString } from "@ssb/model";
 
 /**
  * The day this run renders its prompts with: `given` (the config's templateDate / --template-date), else the
@@ -21,17 +13,16 @@ export function isTemplateDate(value: unknown): value is string {
  * template, gets today's, said through `warn`. A `given` day other than the recorded one was refused earlier
  * (checkRunManifest).
  */
-export async function runTemplateDate(
+export function runTemplateDate(
   given: string | undefined,
   stored: { templateDate?: unknown } | null,
   readsDate: boolean,
   runFile: string,
   warn: (message: string) => void,
-): Promise<string | undefined> {
+): string | undefined {
   if (given !== undefined) return given;
   if (typeof stored?.templateDate === "string") return stored.templateDate;
   if (!readsDate) return undefined;
-  const { templateDateString } = await import("@ssb/model");
   const today = templateDateString();
   if (stored !== null)
     warn(

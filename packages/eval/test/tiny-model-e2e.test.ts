@@ -5,15 +5,25 @@
  * checked is that every sample is generated, graded and reported for real. A second case drives the CLI with
  * the HF checkpoint plus its LoRA adapter (merged at export) and resumes the finished run.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exportOnnx } from "@ssb/model";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Generator } from "@ssb/rollout";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli-main.js";
 import { loadBenchmark } from "../src/load-benchmark.js";
-import { openModelGenerator } from "../src/model-generator.js";
+import { fromRolloutGenerator, openModelGenerator } from "../src/model-generator.js";
 import { type EvalConfig, runEval } from "../src/run-eval.js";
 import type { RunSummary } from "../src/summarize.js";
 
@@ -80,32 +90,70 @@ describe.skipIf(!existsSync(tinyRef))("end to end with a real tiny model (ONNX R
     expect(readFileSync(join(out, "report.html"), "utf8")).toContain("<svg");
   }, 300_000);
 
-  it("chat template kwargs: prompts rendered with them here are the ids rollout renders (a kwarg the template ignores changes no sample)", async () => {
+  it("chat template kwargs: rollout renders every prompt with them (a kwarg the template ignores changes no sample)", async () => {
     const small: EvalConfig = {
       ...config,
       benchmarks: ["gsm8k"],
       problemIds: { gsm8k: shortestIds("gsm8k", 3) },
     };
-    const texts = async (out: string, cfg: EvalConfig): Promise<string[]> => {
-      const generator = await openModelGenerator({ model: onnxDir });
+    const kwargs = { enable_thinking: false };
+    /** The run's texts and the prompts rollout encoded, as text. */
+    const run = async (model: string, out: string, cfg: EvalConfig) => {
+      const gen = await Generator.load(model);
+      const encoded = vi.spyOn(gen, "encodePrompt");
       try {
-        return (await runEval({ config: cfg, generator, outDir: out, reports: false })).records.map(
-          (r) => r.text,
-        );
+        const { records } = await runEval({
+          config: cfg,
+          generator: fromRolloutGenerator(gen),
+          outDir: out,
+          reports: false,
+        });
+        const prompts = encoded.mock.results.map((r) => gen.tokenizer?.decode(r.value as number[]) ?? "");
+        return { texts: records.map((r) => r.text), prompts };
       } finally {
-        await generator.close?.();
+        await gen.close();
       }
     };
-    const plain = await texts(join(root, "kwargs-none"), small);
-    // The tiny model's ChatML template reads no kwarg: rendered through encodeChat with it, the same tokens.
-    const withKwargs = await texts(join(root, "kwargs-unused"), {
-      ...small,
-      chatTemplateKwargs: { enable_thinking: false },
-    });
-    expect(withKwargs).toEqual(plain);
+    const plain = await run(onnxDir, join(root, "kwargs-none"), small);
+    // The tiny model's ChatML template reads no kwarg: the same prompts, the same samples.
+    const unused = await run(onnxDir, join(root, "kwargs-unused"), { ...small, chatTemplateKwargs: kwargs });
+    expect(unused).toEqual(plain);
     expect(readFileSync(join(root, "kwargs-unused", "run.json"), "utf8")).toContain(
       '"enable_thinking": false',
     );
+    // Qwen3's generation prompt (cut down), which reads it: every prompt rollout saw ends with the empty think
+    // block, and none does without the kwargs.
+    const qwen3ish = join(root, "qwen3-ish");
+    cpSync(onnxDir, qwen3ish, { recursive: true });
+    writeFileSync(
+      join(qwen3ish, "chat_template.jinja"),
+      "{%- for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{%- endfor %}" +
+        "{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}" +
+        "{%- if enable_thinking is defined and enable_thinking is false %}{{ '<think>\\n\\n</think>\\n\\n' }}{%- endif %}" +
+        "{%- endif %}",
+    );
+    const thinkOff = await run(qwen3ish, join(root, "kwargs-read"), { ...small, chatTemplateKwargs: kwargs });
+    expect(thinkOff.prompts).toHaveLength(3);
+    for (const p of thinkOff.prompts) expect(p).toMatch(/<\|im_start\|>assistant\n<think>\n\n<\/think>\n\n$/);
+    const thinkOn = await run(qwen3ish, join(root, "kwargs-read-none"), small);
+    expect(thinkOn.prompts).toHaveLength(3);
+    for (const p of thinkOn.prompts) expect(p).toMatch(/<\|im_start\|>assistant\n$/);
+  }, 300_000);
+
+  it("chat template kwargs for a model loaded without its tokenizer: refused by rollout, naming the model folder", async () => {
+    const gen = await Generator.load(onnxDir, { tokenizer: false });
+    try {
+      await expect(
+        runEval({
+          config: { ...config, chatTemplateKwargs: { enable_thinking: false } },
+          generator: fromRolloutGenerator(gen),
+          outDir: join(root, "kwargs-no-tokenizer"),
+          reports: false,
+        }),
+      ).rejects.toThrow(`chat messages need a tokenizer.json in ${onnxDir}`);
+    } finally {
+      await gen.close();
+    }
   }, 300_000);
 
   it("CLI: HF checkpoint + LoRA adapter merged at export, then a resume that generates nothing", async () => {
