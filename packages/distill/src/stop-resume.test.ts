@@ -10,13 +10,19 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { openLogitStore } from "@ssb/logit-store";
+import { loadTokenizer } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adapterTensors } from "../test/adapter-tensors.js";
 import { maxAbsDiff } from "../test/fixture.js";
-import { buildSyntheticKd, type SyntheticKd } from "../test/synthetic.js";
+import { buildSyntheticKd, loadBase, type SyntheticKd } from "../test/synthetic.js";
 import { readMetrics } from "./metrics.js";
+import { disposeDecoder } from "./model.js";
+import { loadPairExamples } from "./pairs-data.js";
 import { type RunTrainingOptions, runTraining } from "./run-training.js";
+import { TRAINER_STATE_FILE } from "./train-checkpoint.js";
 import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
+import { train } from "./trainer.js";
 
 let dir: string;
 let data: SyntheticKd;
@@ -187,5 +193,49 @@ describe("stopping and resuming", () => {
     );
     const done = await run("partial", { resume: true });
     expect(done).toMatchObject({ resumedFrom: 3, interrupted: false });
+  });
+
+  it("a resume through train() without inputs keeps the checkpoint's fingerprints: other data is still refused later", async () => {
+    const stop = new AbortController();
+    await run("direct", { signal: stop.signal, onStep: (m) => m.step === 3 && stop.abort() });
+    const newestInputs = (): unknown => {
+      const checkpoints = path.join(dir, "direct", "checkpoints");
+      const newest = readdirSync(checkpoints).sort().at(-1) as string;
+      return JSON.parse(readFileSync(path.join(checkpoints, newest, TRAINER_STATE_FILE), "utf8")).inputs;
+    };
+    const recorded = newestInputs();
+    expect(recorded).toMatchObject({ data: expect.any(String), logits: expect.any(String) });
+
+    // A caller of train() builds the same examples itself and gives no fingerprints; it stops at step 5.
+    const tokenizer = await loadTokenizer(data.modelDir);
+    const store = await openLogitStore(data.logitsDir);
+    const examples = await loadPairExamples(data.pairsFile, { tokenizer, promptMode: "raw", store });
+    store.close();
+    const model = await loadBase(data.modelDir);
+    const again = new AbortController();
+    try {
+      const direct = await train({
+        model,
+        examples,
+        config: resolveTrainConfig(settings),
+        outDir: path.join(dir, "direct"),
+        resume: true,
+        signal: again.signal,
+        onStep: (m) => m.step === 5 && again.abort(),
+        progress: false,
+        log: () => {},
+      });
+      expect(direct).toMatchObject({ resumedFrom: 3, steps: 5, interrupted: true });
+    } finally {
+      disposeDecoder(model);
+    }
+    expect(newestInputs()).toEqual(recorded);
+
+    const reordered = path.join(dir, "reordered-direct.jsonl");
+    const lines = readFileSync(data.pairsFile, "utf8").split("\n").filter(Boolean);
+    writeFileSync(reordered, `${lines.reverse().join("\n")}\n`);
+    await expect(run("direct", { resume: true, dataFile: reordered })).rejects.toThrow(
+      /data: another file than the checkpoint's/,
+    );
   });
 });

@@ -65,7 +65,8 @@ export interface TrainOptions {
   onStep?: (metrics: StepMetrics) => void;
   /**
    * Fingerprints of what this run trains on (base model, data, teacher logits: see runTraining), stored in
-   * each checkpoint; a resume with other inputs is refused.
+   * each checkpoint; a resume with other inputs is refused. A resume without some (or all) keeps recording the
+   * checkpoint's.
    */
   inputs?: Record<string, string>;
   /** Stops training at the next step boundary, after saving a checkpoint there (Ctrl-C); see `interrupted`. */
@@ -340,12 +341,19 @@ async function trainWith(options: TrainOptions, parts: TrainParts): Promise<Trai
   let lastLoss = Number.NaN;
   let lastCheckpoint: string | null = existing ? existing.dir : null;
   const recordedConfig = recordedRunConfig(config, existing?.state.config);
+  // Likewise the inputs' fingerprints (and runTraining's textTokens): those given now were checked against the
+  // checkpoint's (resumeMismatch), and the ones not given (a caller of train() may give none) are kept, so a
+  // later resume on another data file is still refused and a Llama run's raw prompts keep their BOS choice.
+  const recordedInputs =
+    existing?.state.inputs !== undefined || options.inputs !== undefined
+      ? { ...existing?.state.inputs, ...options.inputs }
+      : undefined;
   const state = (step: number, epoch: number): TrainerState => ({
     step,
     totalSteps,
     epoch,
     config: recordedConfig,
-    ...(options.inputs ? { inputs: options.inputs } : {}),
+    ...(recordedInputs ? { inputs: recordedInputs } : {}),
     // Which backend trained which steps: the checkpoint's own record (none before this field existed) and
     // this session's steps up to `step`.
     backends: withBackendSpan(storedBackendSpans(existing?.state.backends), backend, startStep + 1, step),
