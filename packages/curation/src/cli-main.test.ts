@@ -372,4 +372,98 @@ describe("ssb-curate", () => {
     );
     expect(existsSync(out)).toBe(false);
   });
+
+  it("--answer-rules grades R1-Zero answer blocks and GSM8K's ####, which the default boxed-only grader drops", async () => {
+    const dir = tmp();
+    const problems = join(dir, "problems.jsonl");
+    const rollouts = join(dir, "rollouts.jsonl");
+    writeFileSync(problems, jsonl([{ id: "t1", question: "3 * 6?", answer: "18" }]));
+    const r = (sampleIndex: number, text: string) => ({
+      problemId: "t1",
+      sampleIndex,
+      text,
+      finishReason: "stop",
+    });
+    writeFileSync(
+      rollouts,
+      jsonl([
+        r(0, "<think>\n3 * 6 = 18\n</think>\n<answer>18</answer>"),
+        r(1, "<think>\n3 + 6\n</think>\n<answer>9</answer>"),
+        r(2, "3 + 6 = 9\n#### 9"),
+      ]),
+    );
+    const base = ["--problems", problems, "--rollouts", rollouts, "--quiet"];
+    let res = await run([...base, "--out", join(dir, "boxed")]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/ {2}no-answers\s+1/);
+
+    const out = join(dir, "out");
+    res = await run([...base, "--out", out, "--answer-rules", "boxed,answer-tag, gsm8k"]);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/selected \(mixed right\/wrong\)\s+1/);
+    const run1 = JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
+    expect(run1.settings.grader).toBe("@ssb/verifier rules boxed,answer-tag,gsm8k");
+    const prompt = JSON.parse(
+      readFileSync(join(out, "teacher-prompts.jsonl"), "utf8"),
+    ) as TeacherPromptRecord;
+    expect(prompt.chosenWrong).toMatchObject({ answer: "9", count: 2 });
+
+    // The rules are the run's: a resume with others, or without them, is refused naming both.
+    res = await run([...base, "--out", out, "--answer-rules", "boxed,answer-tag"]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(
+      'holds a run with grader="@ssb/verifier rules boxed,answer-tag,gsm8k", but this run has grader="@ssb/verifier rules boxed,answer-tag"',
+    );
+    res = await run([...base, "--out", out]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('but this run has grader="@ssb/verifier";');
+    res = await run([...base, "--out", out, "--answer-rules", "boxed,answer-tag,gsm8k"]);
+    expect(res.code).toBe(0);
+  });
+
+  it("refuses an --answer-rules name the verifier does not have, naming the flag and the valid names", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const out = join(dir, "out");
+    const valid = "valid rules: boxed, gsm8k, final-answer, answer-is, dollar, answer-tag, last-number";
+    for (const [rules, message] of [
+      ["boxed,answer_tag", `--answer-rules: unknown rule "answer_tag" (${valid})`],
+      ["boxed,", `--answer-rules: unknown rule "" (${valid})`],
+      ["boxed,boxed", '--answer-rules: rule "boxed" is given twice'],
+    ] as const) {
+      const res = await run([
+        "--problems",
+        problems,
+        "--rollouts",
+        rollouts,
+        "--out",
+        out,
+        "--answer-rules",
+        rules,
+      ]);
+      expect(res.code).toBe(2);
+      expect(res.stderr.split("\n")[0]).toBe(`ssb-curate: ${message}`);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("notes on stderr, in one line, a resume under another @ssb/verifier version than decided earlier problems", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const out = join(dir, "out");
+    const args = ["--problems", problems, "--rollouts", rollouts, "--out", out, "--quiet"];
+    expect((await run(args)).code).toBe(0);
+    const runFile = join(out, "run.json");
+    const recorded = JSON.parse(readFileSync(runFile, "utf8"));
+    const version = recorded.verifierVersion as string;
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await run(args)).stderr).toBe("");
+    writeFileSync(runFile, `${JSON.stringify({ ...recorded, verifierVersion: "0.1.0" }, null, 2)}\n`);
+    const res = await run(args);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toBe(
+      `[ssb-curate] note: ${out}: 3 problems were decided by @ssb/verifier 0.1.0, and this run grades with @ssb/verifier ${version}, whose grading differs; those problems keep their earlier decisions, and a fresh output folder (--out) regrades everything\n`,
+    );
+  });
 });

@@ -22,6 +22,7 @@ import type { RolloutChoice, TieBreak } from "./select-pair.js";
 import { formatSummaryTable } from "./summary.js";
 import type { TeacherSampling } from "./teacher-generator.js";
 import { resolveTemplate } from "./template-file.js";
+import { checkAnswerRules } from "./verifier-defaults.js";
 
 const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
@@ -53,6 +54,9 @@ Selection
   --no-majority random|drop  with --require-majority: what to do without one (default random)
   --min-correct N, --min-wrong N    keep thresholds (default 1 and 1)
   --keep-truncated           grade truncated rollouts normally (default: they are no-answer)
+  --answer-rules LIST        the verifier's extraction rules, comma-separated, in order (default boxed);
+                             e.g. boxed,answer-tag for <answer>...</answer> replies, gsm8k for "#### 72";
+                             rules: boxed, gsm8k, final-answer, answer-is, dollar, answer-tag, last-number
 Teacher
   --template default|exact|FILE     prompt template (FILE: .json {name?, system?, user} or plain text)
   --student-system-file FILE        student system prompt (default: the paper's math-tutor prompt);
@@ -168,6 +172,17 @@ function requireRecords<T>(records: readonly T[], flag: "problems" | "rollouts",
   return records;
 }
 
+/** `--answer-rules boxed,answer-tag`: the verifier's rule names, checked here so the error names the flag. */
+function answerRules(value: string | undefined): CurationConfig["answerRules"] {
+  if (value === undefined) return undefined;
+  const rules = value.split(",").map((rule) => rule.trim());
+  try {
+    return checkAnswerRules(rules, "--answer-rules");
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 function readTextFile(flag: string, path: string): string {
   try {
     return stripBom(readFileSync(path, "utf8"));
@@ -193,6 +208,7 @@ const OPTIONS = {
   "min-correct": { type: "string" },
   "min-wrong": { type: "string" },
   "keep-truncated": { type: "boolean" },
+  "answer-rules": { type: "string" },
   template: { type: "string" },
   "student-system-file": { type: "string" },
   "no-student-system": { type: "boolean" },
@@ -267,6 +283,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       minCorrect: int("min-correct", values["min-correct"], 1) ?? 1,
       minWrong: int("min-wrong", values["min-wrong"], 1) ?? 1,
       truncatedIsNoAnswer: !(values["keep-truncated"] ?? false),
+      ...(values["answer-rules"] !== undefined && { answerRules: answerRules(values["answer-rules"]) }),
       template: resolveTemplate(values.template ?? "default"),
       teacherSampling: sampling,
       maxAttempts: int("max-attempts", values["max-attempts"], 1) ?? 1,
@@ -300,6 +317,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       outDir: values.out!,
       config,
       ...(generator ? { generator } : {}),
+      // Printed even with --quiet, as the other notes are: it says the folder mixes two verifiers' decisions.
+      warn: (message) => io.stderr(`[ssb-curate] note: ${message}\n`),
       onProgress: (p) => {
         if (quiet) return;
         bar ??= createProgressBar(p.total, { label: "ssb-curate", unit: "problems", stream });

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { claimOutputFolder, readJsonFile, writeFileAtomic } from "@ssb/durable-files";
+import type { ExtractionRule } from "@ssb/verifier";
 import {
   type CuratedProblem,
   checkSelectionConfig,
@@ -31,11 +32,24 @@ import { type CurationSummary, summarize } from "./summary.js";
 import type { TeacherGenerator } from "./teacher-generator.js";
 import { DEFAULT_TEMPLATE, MATH_TUTOR_SYSTEM_PROMPT } from "./teacher-prompt.js";
 import { DEFAULT_TEACHER_SAMPLING, runTeacherStep, type TeacherTask } from "./teacher-step.js";
-import { verifierEquivalence, verifierGrader } from "./verifier-defaults.js";
+import {
+  checkAnswerRules,
+  isDefaultAnswerRules,
+  makeVerifierGrader,
+  verifierEquivalence,
+  verifierGrader,
+} from "./verifier-defaults.js";
+import { checkVerifierVersion, installedVerifierVersion, verifierVersionNote } from "./verifier-version.js";
 
 export interface CurationConfig extends Omit<SelectionConfig, "grader" | "equivalence"> {
-  /** Default: @ssb/verifier's grade(). */
+  /** Default: @ssb/verifier's grade(), reading the `answerRules`. */
   grader?: Grader;
+  /**
+   * The extraction rules of the default grader (@ssb/verifier's names, in order of precedence; default
+   * `["boxed"]`): e.g. `["boxed", "answer-tag"]` for R1-Zero's `<answer>...</answer>` replies, `["gsm8k"]` for
+   * GSM8K's `#### 72`. Pinned in run.json when not the default. Not with a custom `grader`.
+   */
+  answerRules?: readonly ExtractionRule[];
   /**
    * A name for a custom `grader` (and its version), pinned in run.json as `custom:<graderId>`: a function
    * cannot be compared, so without one a resume with another grader goes unnoticed (recorded as "custom").
@@ -79,6 +93,11 @@ export interface RunCurationInput {
    * every finished problem is in the journals, and a rerun with the same inputs continues from there.
    */
   signal?: AbortSignal;
+  /**
+   * Told what a resume should know but that does not stop it: the folder holds problems decided by another
+   * @ssb/verifier version than this one (default: process.emitWarning).
+   */
+  warn?: (message: string) => void;
 }
 
 export interface CurationOutputFiles {
@@ -122,6 +141,16 @@ function customName(custom: unknown, id: string | undefined, field: string): str
   return id === undefined ? "custom" : `custom:${id}`;
 }
 
+/**
+ * run.json's name for the grader: the verifier's, with its answer rules when they are not the default (so a
+ * default run's run.json, and one written before rules could be chosen, read as before), or a custom one's.
+ */
+function graderName(config: CurationConfig): string {
+  const name = customName(config.grader, config.graderId, "graderId");
+  const rules = config.answerRules;
+  return rules === undefined || isDefaultAnswerRules(rules) ? name : `${name} rules ${rules.join(",")}`;
+}
+
 /** The settings that decide the outputs; a resume with different ones would silently mix two runs. */
 function runSettings(config: CurationConfig): Record<string, unknown> {
   const template = config.template ?? DEFAULT_TEMPLATE;
@@ -134,7 +163,7 @@ function runSettings(config: CurationConfig): Record<string, unknown> {
       config.studentSystemPrompt === null
         ? "none"
         : hashString(config.studentSystemPrompt ?? MATH_TUTOR_SYSTEM_PROMPT),
-    grader: customName(config.grader, config.graderId, "graderId"),
+    grader: graderName(config),
     equivalence: customName(config.equivalence, config.equivalenceId, "equivalenceId"),
     truncatedIsNoAnswer: config.truncatedIsNoAnswer ?? true,
     correctChoice: config.correctChoice ?? "first",
@@ -175,6 +204,7 @@ function checkOrWriteRunFile(
   path: string,
   settings: Record<string, unknown>,
   teacherSettings: Record<string, unknown>,
+  verifierVersion: string | undefined,
 ): void {
   const differs = (key: string, before: string, now: string): Error =>
     new Error(
@@ -204,10 +234,39 @@ function checkOrWriteRunFile(
     }
     return;
   }
+  // The verifier's version is a record, not a setting: a resume under another one is told, not refused.
+  const version = verifierVersion === undefined ? {} : { verifierVersion };
   writeFileAtomic(
     path,
-    `${JSON.stringify({ format: RUN_FORMAT, settings: { ...settings, ...teacherSettings } }, null, 2)}\n`,
+    `${JSON.stringify({ format: RUN_FORMAT, ...version, settings: { ...settings, ...teacherSettings } }, null, 2)}\n`,
   );
+}
+
+/**
+ * On a resume: tells `warn` how many of the folder's `decided` problems another @ssb/verifier version than
+ * this one decided (they keep those decisions), and records this version in run.json as the one deciding
+ * from now on, with the earlier versions' counts. A run.json without a version is left as it is.
+ */
+function noteVerifierVersion(
+  path: string,
+  outDir: string,
+  decided: number,
+  warn: (message: string) => void,
+): void {
+  const file = readJsonFile(path) as Record<string, unknown>;
+  const installed = installedVerifierVersion();
+  const { others, next } = checkVerifierVersion(
+    file.verifierVersion,
+    file.decidedByVerifierVersion,
+    installed,
+    decided,
+  );
+  if (installed !== undefined && Object.keys(others).length > 0)
+    warn(verifierVersionNote(outDir, others, installed));
+  if (next !== null) {
+    const { decidedByVerifierVersion: _, ...rest } = file;
+    writeFileAtomic(path, `${JSON.stringify({ ...rest, ...next }, null, 2)}\n`);
+  }
 }
 
 /** Fingerprint of what a problem's curation depends on: its question, gold answer and rollouts. */
@@ -268,6 +327,13 @@ export async function runCuration(input: RunCurationInput): Promise<CurationRunR
   checkBoolean(config.rejectTruncated, "runCuration", "rejectTruncated");
   checkBoolean(config.captureLogits, "runCuration", "captureLogits");
   checkInteger(config.batchSize, 1, "runCuration", "batchSize");
+  if (config.answerRules !== undefined) {
+    checkAnswerRules(config.answerRules, 'runCuration: option "answerRules"');
+    if (config.grader !== undefined)
+      throw new TypeError(
+        'runCuration: options "answerRules" and "grader" are both given; answerRules chooses the rules of the default grader (@ssb/verifier\'s): give a custom grader its own rules instead (makeVerifierGrader({ rules }))',
+      );
+  }
   const files = outputFiles(input.outDir);
   // Inputs are checked before the output folder is made or claimed, so a bad input never claims one.
   const { byProblem, unmatched } = groupRollouts(input.problems, input.rollouts);
@@ -314,11 +380,21 @@ async function curateLocked(
     ? { captureLogits: config.captureLogits ?? true }
     : {};
   if (input.generator?.identity !== undefined) teacherSettings.teacher = input.generator.identity;
-  checkOrWriteRunFile(files.run, runSettings(config), teacherSettings);
+  const resumed = existsSync(files.run);
+  // The verifier's version is recorded when it grades or groups answers (not for custom functions only).
+  const usesVerifier = config.grader === undefined || config.equivalence === undefined;
+  checkOrWriteRunFile(
+    files.run,
+    runSettings(config),
+    teacherSettings,
+    usesVerifier ? installedVerifierVersion() : undefined,
+  );
 
   const selectionConfig: SelectionConfig = {
     ...config,
-    grader: config.grader ?? verifierGrader,
+    grader:
+      config.grader ??
+      (config.answerRules === undefined ? verifierGrader : makeVerifierGrader({ rules: config.answerRules })),
     equivalence: config.equivalence ?? verifierEquivalence,
   };
   const generator = input.generator;
@@ -349,6 +425,16 @@ async function curateLocked(
   }
 
   try {
+    // After every refusal, so a refused resume leaves run.json as it was. A pair's problem has its prompt too.
+    if (resumed) {
+      const decided = new Set([...prompts.keys, ...drops.keys, ...(pairs?.keys ?? [])]).size;
+      noteVerifierVersion(
+        files.run,
+        input.outDir,
+        decided,
+        input.warn ?? ((m: string) => process.emitWarning(m)),
+      );
+    }
     const todo = input.problems.filter((p) => !isDone(p.id));
     const skipped = input.problems.length - todo.length;
     let kept = 0;
