@@ -108,6 +108,29 @@ describe("Llama 3.2-Instruct's date", () => {
     );
   });
 
+  it("a recorded day is kept on resume in every mode (raw prompts and SFT too); raw runs pin none", () => {
+    clockAt(2026, 11, 30);
+    const resumedWith = (config: TrainConfig) =>
+      runPromptSettings(
+        config,
+        llama,
+        { dir: "ck", state: state({ ...config, templateDate: "2026-11-28" }) },
+        "x",
+      );
+    for (const input of [
+      { promptMode: "raw" },
+      { mode: "sft" },
+      { mode: "sft", promptMode: "raw" },
+    ] as const) {
+      const config = resolveTrainConfig(input);
+      const resumed = resumedWith(config);
+      expect(resumed.config.templateDate, JSON.stringify(input)).toBe("2026-11-28");
+      expect(resumed.notes.join("\n")).not.toContain("templateDate");
+    }
+    const raw = runPromptSettings(resolveTrainConfig({ promptMode: "raw" }), llama, null, "x");
+    expect("templateDate" in raw.config).toBe(false);
+  });
+
   it("a checkpoint saved before the day was recorded resumes with today pinned, and a note", () => {
     clockAt(2026, 11, 30);
     const old = resolveTrainConfig({});
