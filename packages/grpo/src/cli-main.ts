@@ -8,6 +8,7 @@ import { defaultModelDir } from "@ssb/default-model";
 import { backendFlag, parseFlags, stopOnSignals } from "@ssb/distill";
 import { parseJsonObjectFile } from "@ssb/durable-files";
 import { parseTemplateDate } from "@ssb/model";
+import { answerRulesFlag, EXTRACTION_RULES } from "./answer-rules.js";
 import {
   CHAT_TEMPLATE_KWARGS_FLAG,
   chatTemplateKwargsFlag,
@@ -33,8 +34,9 @@ import { runGrpo } from "./run-grpo.js";
 const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
 export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems FILE.jsonl [--limit N] | --fresh N] [--config FILE.json]
-                      [--set path=value ...] [--template-date YYYY-MM-DD] [--chat-template-kwargs JSON] [--resume]
-                      [--backend auto|wasm|cpu|tfjs-node|tfjs-node-gpu] [--no-progress]
+                      [--set path=value ...] [--template-date YYYY-MM-DD] [--chat-template-kwargs JSON]
+                      [--answer-rules RULE,...] [--resume] [--backend auto|wasm|cpu|tfjs-node|tfjs-node-gpu]
+                      [--no-progress]
 
   --model     base checkpoint (HF layout + tokenizer); default: the embedded default model
   --problems  JSONL with id, question, answer (--limit N: its first N); default: --fresh 2000 problems for
@@ -45,16 +47,19 @@ export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems 
   --chat-template-kwargs  extra chat-template variables for every prompt, a JSON object, e.g.
               '{"enable_thinking": false}' (Qwen3 without thinking); recorded for its resumes (config
               chatTemplateKwargs): a resume without the flag keeps them, one with other kwargs is refused
+  --answer-rules  the verifier's answer extraction rules the reward reads, in order (config reward.rules);
+              default boxed; boxed,answer-tag also reads R1-Zero's <answer>42</answer>. Rules: ${EXTRACTION_RULES.join(", ")}.
+              Part of the run: a resume must give the same rules
 
        ssb-grpo eval [--model DIR] [--adapter DIR] [--problems FILE.jsonl [--limit N] | --held-out N | --fresh N]
                      [--n 4] [--seed 0] [--temperature 1] [--max-new-tokens 256] [--template-date YYYY-MM-DD]
-                     [--chat-template-kwargs JSON] [--no-progress]
+                     [--chat-template-kwargs JSON] [--answer-rules RULE,...] [--no-progress]
 
   mean reward and accuracy of base (+ adapter) over n samples per problem; --held-out takes the default
   model's held-out split (evaluation only; default 200), --fresh draws problems like train does;
   --template-date: the day a date-writing chat template renders (default today; give the training run's
-  templateDate to show the prompts it trained on); --chat-template-kwargs likewise (give the run's
-  chatTemplateKwargs).
+  templateDate to show the prompts it trained on); --chat-template-kwargs and --answer-rules likewise (give
+  the run's chatTemplateKwargs and reward.rules).
   One problem source: --problems, --held-out and --fresh are alternatives.`;
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -82,6 +87,7 @@ export async function runCli(argv: string[]): Promise<number> {
       set: { type: "string", multiple: true },
       "template-date": { type: "string" },
       "chat-template-kwargs": { type: "string" },
+      "answer-rules": { type: "string" },
       resume: { type: "boolean", default: false },
       backend: { type: "string", default: "auto" },
       "no-progress": { type: "boolean", default: false },
@@ -115,6 +121,9 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const kwargs = chatTemplateKwargsFlag(values["chat-template-kwargs"]);
   if (kwargs !== undefined) input = { ...input, chatTemplateKwargs: kwargs };
+  // Over the config file's reward.rules, as the other flags override its fields.
+  const rules = answerRulesFlag(values["answer-rules"]);
+  if (rules !== undefined) input = { ...input, reward: { ...input.reward, rules } };
   // Where the settings came from, named in errors about a field.
   const configSource =
     [values.config, values.set?.length ? "--set" : null].filter((s) => s).join(" with ") || "--set";
@@ -218,6 +227,7 @@ async function runEval(args: string[]): Promise<number> {
     "max-new-tokens": { type: "string" },
     "template-date": { type: "string" },
     "chat-template-kwargs": { type: "string" },
+    "answer-rules": { type: "string" },
     "no-progress": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -227,6 +237,7 @@ async function runEval(args: string[]): Promise<number> {
   }
   const now = templateDateFlag(values["template-date"]);
   const chatTemplateKwargs = chatTemplateKwargsFlag(values["chat-template-kwargs"]);
+  const rules = answerRulesFlag(values["answer-rules"]);
   const source = resolveProblemSource(values, "held-out", wholeNumber);
   // Every number is checked before the problems are read and the model exported.
   const n = wholeNumber(values.n, 4, "--n", 1);
@@ -263,6 +274,7 @@ async function runEval(args: string[]): Promise<number> {
       sampling,
       ...(now !== undefined ? { now } : {}),
       ...(chatTemplateKwargs !== undefined ? { chatTemplateKwargs } : {}),
+      ...(rules !== undefined ? { rewardScheme: { correct: 1, wrong: 0, noAnswer: 0, rules } } : {}),
       ...(values["no-progress"] ? {} : { onProgress }),
     });
   } finally {

@@ -24,6 +24,7 @@ export interface EvaluatePolicyOptions {
   sampling: GrpoSamplingSettings;
   seed: number;
   reward?: GroupRewardFunction;
+  /** The default reward's settings (default 1 / 0 / 0, boxed answers only); `rules`: give the run's reward.rules. */
   rewardScheme?: GrpoRewardSettings;
   systemPrompt?: string | null;
   /** The time a date-reading chat template (Llama 3.1/3.2-Instruct) renders (a run's templateDate); default now. */

@@ -18,6 +18,7 @@ import {
   parseTemplateDate,
   sameChatTemplateKwargs,
 } from "@ssb/model";
+import { answerRules, checkAnswerRules, type ExtractionRule, isDefaultAnswerRules } from "./answer-rules.js";
 import type { LossAggregation } from "./grpo-loss.js";
 
 /** "grpo": std-normalised advantages; "dr-grpo": centred only, constant length normaliser (Liu et al. 2025). */
@@ -46,8 +47,15 @@ export interface GrpoOptimizerSettings {
 export interface GrpoRewardSettings {
   correct: number;
   wrong: number;
-  /** No extractable (boxed) answer, truncated replies included. */
+  /** No extractable answer (by `rules`), truncated replies included. */
   noAnswer: number;
+  /**
+   * The verifier's extraction rules the default reward reads answers with, in order (the first that finds
+   * one wins): default `["boxed"]`; `["boxed", "answer-tag"]` also reads R1-Zero's `<answer>42</answer>`.
+   * Recorded only when not the default (resolveGrpoConfig leaves `["boxed"]` out), so configs without them
+   * stay as before; part of the trajectory, so a resume with other rules is refused.
+   */
+  rules?: readonly ExtractionRule[];
 }
 
 export interface GrpoConfig {
@@ -178,7 +186,7 @@ const OPTIONAL_FIELDS = ["templateDate", "chatTemplateKwargs"];
 const TOP_FIELDS = new Set([...Object.keys(DEFAULT_GRPO_CONFIG), ...OPTIONAL_FIELDS]);
 const NESTED: Record<string, Set<string>> = {
   sampling: new Set(Object.keys(DEFAULT_GRPO_CONFIG.sampling)),
-  reward: new Set(Object.keys(DEFAULT_GRPO_CONFIG.reward)),
+  reward: new Set([...Object.keys(DEFAULT_GRPO_CONFIG.reward), "rules"]),
   lora: new Set(["r", "alpha", "dropout", "targetModules", "useRslora"]),
   optimizer: new Set(Object.keys(DEFAULT_GRPO_CONFIG.optimizer)),
 };
@@ -254,6 +262,11 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
   num("sampling.topP", c.sampling.topP, (x) => x > 0 && x <= 1, "in (0, 1]");
   for (const k of ["correct", "wrong", "noAnswer"] as const)
     num(`reward.${k}`, c.reward[k], () => true, "a finite number");
+  if (c.reward.rules !== undefined) {
+    checkAnswerRules(c.reward.rules, 'GRPO config: "reward.rules"');
+    // The default left out, so such a run records (and compares) exactly what one without the setting does.
+    if (isDefaultAnswerRules(c.reward.rules)) delete c.reward.rules;
+  }
   int("lora.r", c.lora.r, 1);
   num("lora.alpha", c.lora.alpha, (x) => x > 0, "> 0");
   num("lora.dropout", c.lora.dropout ?? 0, (x) => x >= 0 && x < 1, "in [0, 1)");
@@ -313,12 +326,16 @@ export function trajectoryKey(c: GrpoConfig): string {
     chatTemplateKwargs,
     ...rest
   } = c;
+  const { rules, ...scheme } = c.reward;
   const kwargs = chatTemplateKwargsKey(chatTemplateKwargs);
   // Added after checkpoints existed: their defaults (the behaviour before them) are left out, so those still
   // resume; any other value is part of the trajectory.
   const d = DEFAULT_GRPO_CONFIG;
   return JSON.stringify({
     ...rest,
+    // reward.rules only when not the default (boxed only, the behaviour before the setting). Overriding the
+    // key keeps its place, so the key of every config without rules is the string it was before.
+    reward: isDefaultAnswerRules(rules) ? scheme : c.reward,
     ...(maskTruncated ? { maskTruncated } : {}),
     ...(advantageStd !== d.advantageStd ? { advantageStd } : {}),
     ...(advantageEpsilon !== d.advantageEpsilon ? { advantageEpsilon } : {}),
@@ -338,7 +355,10 @@ export function trajectoryDifferences(saved: GrpoConfig, now: GrpoConfig): strin
   const both = saved.templateDate !== undefined && now.templateDate !== undefined;
   const key = (c: GrpoConfig): unknown => {
     const { templateDate: _d, chatTemplateKwargs: _k, ...rest } = c;
-    return JSON.parse(trajectoryKey(both ? { ...rest, templateDate: c.templateDate } : rest));
+    const key = JSON.parse(trajectoryKey(both ? { ...rest, templateDate: c.templateDate } : rest));
+    // The rules shown even when the default, which the key leaves out: `["boxed"] -> [...]`, not `(none)`.
+    key.reward = { ...key.reward, rules: answerRules(c.reward) };
+    return key;
   };
   const differences = settingDifferences(key(saved), key(now));
   // chatTemplateKwargs as one value (not key by key), and only when given now: a resume without them takes

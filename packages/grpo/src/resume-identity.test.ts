@@ -9,7 +9,12 @@ import type { BackendPreference } from "@ssb/distill";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tinyRef } from "../test/fixtures.js";
 import { latestGrpoCheckpoint } from "./grpo-checkpoint.js";
-import { type GrpoConfigInput, resolveGrpoConfig } from "./grpo-config.js";
+import {
+  type GrpoConfig,
+  type GrpoConfigInput,
+  type GrpoRewardSettings,
+  resolveGrpoConfig,
+} from "./grpo-config.js";
 import type { GroupRewardFunction } from "./rewards.js";
 import { type RunGrpoOptions, runGrpo } from "./run-grpo.js";
 import { tf } from "./tf.js";
@@ -132,6 +137,59 @@ describe("a GRPO resume checks the reward's identity and records the backend", (
     await expect(round(out, { ...noModel, rewardId: "odd", resume: true })).rejects.toThrow(
       /\(reward: "even" -> "odd"\)/,
     );
+  });
+
+  it("the verifier's answer rules are recorded when not the default, and a resume with other rules is refused", async () => {
+    const out = path.join(dir, "rules");
+    const withRules = (rules: GrpoRewardSettings["rules"]): Partial<RunGrpoOptions> => ({
+      reward: undefined,
+      config: resolveGrpoConfig({ ...tiny, reward: { rules } }),
+    });
+    await round(out, withRules(["boxed", "answer-tag"]));
+    const saved = (await state(out)) as { rewardId: string; config: GrpoConfig };
+    expect(saved.rewardId).toBe("verifier");
+    expect(saved.config.reward).toEqual({
+      correct: 1,
+      wrong: 0,
+      noAnswer: 0,
+      rules: ["boxed", "answer-tag"],
+    });
+    // Refused before the model is read: without the rules (the default, boxed only), or in another order.
+    const noModel = { modelDir: path.join(dir, "no-model"), resume: true };
+    const recorded = await stateFile(out);
+    await expect(round(out, { ...noModel, ...withRules(undefined) })).rejects.toThrow(
+      `(reward.rules: ["boxed","answer-tag"] -> ["boxed"]); refusing to resume; resume with --answer-rules boxed,answer-tag (the config's reward.rules, recorded in ${recorded}), or use another --out to train with other rules`,
+    );
+    await expect(round(out, { ...noModel, ...withRules(["answer-tag", "boxed"]) })).rejects.toThrow(
+      /\(reward\.rules: \["boxed","answer-tag"\] -> \["answer-tag","boxed"\]\); refusing/,
+    );
+    await round(out, { ...withRules(["boxed", "answer-tag"]), resume: true });
+    expect((await state(out)).step).toBe(2);
+  });
+
+  it("a run with the default rules records none (its config as before the setting), and resumes with them spelled out", async () => {
+    const out = path.join(dir, "default-rules");
+    await round(out, { reward: undefined });
+    const saved = (await state(out)) as { config: GrpoConfig };
+    expect(saved.config.reward).toEqual({ correct: 1, wrong: 0, noAnswer: 0 });
+    expect(JSON.stringify(saved.config)).not.toContain("rules");
+    await expect(
+      round(out, {
+        reward: undefined,
+        resume: true,
+        config: resolveGrpoConfig({ ...tiny, reward: { rules: ["answer-tag"] } }),
+      }),
+    ).rejects.toThrow(
+      '(reward.rules: ["boxed"] -> ["answer-tag"]); refusing to resume; resume with --answer-rules boxed ',
+    );
+    // A config built by hand (not through resolveGrpoConfig) with ["boxed"] spelled out is the default too.
+    const spelled = resolveGrpoConfig(tiny);
+    await round(out, {
+      reward: undefined,
+      resume: true,
+      config: { ...spelled, reward: { ...spelled.reward, rules: ["boxed"] } },
+    });
+    expect(JSON.stringify((await state(out)).config)).not.toContain("rules");
   });
 
   it("a resume stopped by a damaged metrics line frees the model, the LoRA and the optimizer", async () => {

@@ -1,8 +1,10 @@
 /**
- * Rewards of a group: by default @ssb/verifier's grading (boxed answers, as the SSB prompts ask) mapped
- * through @ssb/curation's groupRewards. Any other verifiable reward can be passed to the trainer instead.
+ * Rewards of a group: by default @ssb/verifier's grading (boxed answers, as the SSB prompts ask; other
+ * extraction rules by `reward.rules`) mapped through @ssb/curation's groupRewards. Any other verifiable reward
+ * can be passed to the trainer instead.
  */
-import { groupRewards, verifierGrader } from "@ssb/curation";
+import { groupRewards, makeVerifierGrader } from "@ssb/curation";
+import { answerRules, checkAnswerRules } from "./answer-rules.js";
 import type { GrpoRewardSettings } from "./grpo-config.js";
 import type { GrpoProblem } from "./problems.js";
 import type { SampledCompletion } from "./sample-groups.js";
@@ -19,16 +21,22 @@ export type GroupRewardFunction = (
   completions: readonly SampledCompletion[],
 ) => GroupReward;
 
-/** The verifier's verdict -> correct / wrong / noAnswer rewards. */
+/**
+ * The verifier's verdict -> correct / wrong / noAnswer rewards, the answer read by `scheme.rules` (default
+ * boxed only; checked here too, since the verifier would skip a name it does not know and find no answer).
+ */
 export function verifierReward(scheme: GrpoRewardSettings): GroupRewardFunction {
+  const rules = checkAnswerRules(answerRules(scheme), '"reward.rules"');
+  const grader = makeVerifierGrader({ rules });
+  const { correct, wrong, noAnswer } = scheme;
   return (problem, completions) => {
     // With its finish reason, a reply cut off at the token limit is no answer (as curation grades it and the
     // config says), even when a box was written before the cut: its text alone scored the box.
     const r = groupRewards(
       completions.map((c) => ({ text: c.text, finishReason: c.finishReason })),
       problem.answer,
-      verifierGrader,
-      scheme,
+      grader,
+      { correct, wrong, noAnswer },
     );
     return { rewards: r.rewards, correct: r.correct };
   };

@@ -50,6 +50,7 @@ import {
   loadModelConfig,
   templateReadsDate,
 } from "@ssb/model";
+import { ANSWER_RULES_FLAG, answerRules, isDefaultAnswerRules } from "./answer-rules.js";
 import {
   CUSTOM_REWARD,
   DEFAULT_REWARD,
@@ -225,8 +226,13 @@ function checkResume(
     const kwargs = differences.some((d) => d.startsWith("chatTemplateKwargs:"))
       ? `; its chat template kwargs are recorded in ${path.join(existing.dir, GRPO_STATE_FILE)}: resume without --chat-template-kwargs (and without chatTemplateKwargs in the config) to keep them, or use another --out to train with other ones`
       : "";
+    // The answer rules change every reward, so a resume must give the run's own (unlike the kwargs, a resume
+    // without them means the default, boxed only, as a resume without reward.noAnswer means its default).
+    const rules = differences.some((d) => d.startsWith("reward.rules:"))
+      ? `; resume with ${ANSWER_RULES_FLAG} ${answerRules(existing.state.config.reward ?? {}).join(",")} (the config's reward.rules, recorded in ${path.join(existing.dir, GRPO_STATE_FILE)}), or use another --out to train with other rules`
+      : "";
     throw new Error(
-      `${existing.dir}: saved with different GRPO settings than now (${differences.join("; ")}); refusing to resume${kwargs}`,
+      `${existing.dir}: saved with different GRPO settings than now (${differences.join("; ")}); refusing to resume${kwargs}${rules}`,
     );
   }
   const now = inputs();
@@ -314,8 +320,11 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
   if (date.note !== null) log(`[grpo] ${date.note}`);
   // Both recorded in the config each checkpoint saves, and only when set: other runs' configs are as before.
   const { chatTemplateKwargs: _given, ...settings } = options.config;
+  // reward.rules likewise only when not the default (a config built by hand may spell out ["boxed"]).
+  const { rules, ...scheme } = settings.reward;
   const config: GrpoConfig = {
     ...settings,
+    reward: isDefaultAnswerRules(rules) ? scheme : settings.reward,
     ...(date.templateDate === undefined ? {} : { templateDate: date.templateDate }),
     ...(chatTemplateKwargs === undefined ? {} : { chatTemplateKwargs }),
   };

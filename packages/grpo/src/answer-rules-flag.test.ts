@@ -1,0 +1,121 @@
+/**
+ * `--answer-rules` on `ssb-grpo train` and `eval`: what reaches runGrpo's config and evaluatePolicy's reward
+ * scheme (both replaced here, so no model is loaded), and the errors naming the flag or the field.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { UsageError } from "@ssb/cli-kit";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { tinyRef } from "../test/fixtures.js";
+import type { EvaluatePolicyOptions, PolicyEvaluation } from "./evaluate-policy.js";
+import type { RunGrpoOptions } from "./run-grpo.js";
+
+const calls = vi.hoisted(() => ({ train: [] as unknown[], eval: [] as unknown[] }));
+vi.mock("./run-grpo.js", () => ({
+  runGrpo: async (options: unknown) => {
+    calls.train.push(options);
+    return { steps: 0, totalSteps: 0, resumedFrom: null, adapterDir: "a", metricsFile: "m", metrics: [] };
+  },
+}));
+vi.mock("./evaluate-policy.js", () => ({
+  evaluatePolicy: async (options: unknown): Promise<PolicyEvaluation> => {
+    calls.eval.push(options);
+    return {
+      meanReward: 0,
+      accuracy: 0,
+      correctPerProblem: [0],
+      responseLengthMean: 0,
+      truncatedFraction: 0,
+      samples: 1,
+      seconds: 0,
+    };
+  },
+}));
+const { runCli } = await import("./cli-main.js");
+
+let dir: string;
+let problems: string;
+let out: string;
+const write = process.stdout.write.bind(process.stdout);
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "grpo-answer-rules-"));
+  problems = path.join(dir, "problems.jsonl");
+  out = path.join(dir, "out");
+  await writeFile(problems, '{"id":"a","question":"6 * 7?","answer":"42"}\n');
+  // The commands' summary lines stay out of the test output.
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+});
+afterAll(async () => {
+  process.stdout.write = write;
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  calls.train.length = 0;
+  calls.eval.length = 0;
+});
+
+const train = (...args: string[]): Promise<number> =>
+  runCli(["train", "--model", tinyRef, "--problems", problems, "--out", out, ...args]);
+const evaluate = (...args: string[]): Promise<number> =>
+  runCli(["eval", "--model", tinyRef, "--problems", problems, "--n", "1", "--no-progress", ...args]);
+const trained = (): RunGrpoOptions["config"] => (calls.train[0] as RunGrpoOptions).config;
+const evaluated = (): EvaluatePolicyOptions => calls.eval[0] as EvaluatePolicyOptions;
+
+describe("--answer-rules", () => {
+  it("train: the flag sets reward.rules, over a config file's; without either the config has none (boxed only)", async () => {
+    expect(await train("--answer-rules", "boxed,answer-tag")).toBe(0);
+    expect(trained().reward).toEqual({ correct: 1, wrong: 0, noAnswer: 0, rules: ["boxed", "answer-tag"] });
+    const config = path.join(dir, "grpo.json");
+    await writeFile(config, JSON.stringify({ reward: { noAnswer: -0.5, rules: ["answer-tag"] } }));
+    calls.train.length = 0;
+    expect(await train("--config", config)).toBe(0);
+    expect(trained().reward).toEqual({ correct: 1, wrong: 0, noAnswer: -0.5, rules: ["answer-tag"] });
+    calls.train.length = 0;
+    expect(await train("--config", config, "--answer-rules", "boxed")).toBe(0);
+    // The default, left out: the run records what one without the setting does.
+    expect(trained().reward).toEqual({ correct: 1, wrong: 0, noAnswer: -0.5 });
+    calls.train.length = 0;
+    expect(await train()).toBe(0);
+    expect(trained().reward).toEqual({ correct: 1, wrong: 0, noAnswer: 0 });
+  });
+
+  it("eval: the flag's rules grade the samples; without it, the default scheme (boxed only)", async () => {
+    expect(await evaluate("--answer-rules", "boxed,answer-tag")).toBe(0);
+    expect(evaluated().rewardScheme).toEqual({
+      correct: 1,
+      wrong: 0,
+      noAnswer: 0,
+      rules: ["boxed", "answer-tag"],
+    });
+    calls.eval.length = 0;
+    expect(await evaluate()).toBe(0);
+    expect(evaluated().rewardScheme).toBeUndefined();
+  });
+
+  it("a bad rule is a usage error naming the flag and the field, for train and eval, before anything runs", async () => {
+    const message =
+      /^--answer-rules \(the config's reward\.rules\): unknown answer extraction rule "anwser-tag" \(did you mean "answer-tag"\?\); the rules are boxed, gsm8k, final-answer, answer-is, dollar, answer-tag, last-number$/;
+    for (const run of [train, evaluate]) {
+      const result = run("--answer-rules", "boxed,anwser-tag");
+      await expect(result).rejects.toThrow(UsageError);
+      await expect(result).rejects.toThrow(message);
+    }
+    await expect(train("--answer-rules", "")).rejects.toThrow(
+      /--answer-rules .*unknown answer extraction rule ""/,
+    );
+    expect(calls).toEqual({ train: [], eval: [] });
+  });
+
+  it("a bad reward.rules in --set or --config names where it came from and the field", async () => {
+    await expect(train("--set", 'reward.rules=["boxd"]')).rejects.toThrow(
+      '--set: GRPO config: "reward.rules": unknown answer extraction rule "boxd" (did you mean "boxed"?); the rules are ',
+    );
+    const config = path.join(dir, "bad.json");
+    await writeFile(config, JSON.stringify({ reward: { rules: "boxed" } }));
+    await expect(train("--config", config)).rejects.toThrow(
+      `${config}: GRPO config: "reward.rules" must be a non-empty list of answer extraction rules`,
+    );
+    expect(calls.train).toEqual([]);
+  });
+});
