@@ -48,8 +48,8 @@ export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems 
               '{"enable_thinking": false}' (Qwen3 without thinking); recorded for its resumes (config
               chatTemplateKwargs): a resume without the flag keeps them, one with other kwargs is refused
   --answer-rules  the verifier's answer extraction rules the reward reads, in order (config reward.rules);
-              default boxed; boxed,answer-tag also reads R1-Zero's <answer>42</answer>. Rules: ${EXTRACTION_RULES.join(", ")}.
-              Part of the run: a resume must give the same rules
+              default boxed; boxed,answer-tag also reads R1-Zero's <answer>42</answer>; part of the run:
+              a resume must give the same rules. Rules: ${EXTRACTION_RULES.join(", ")}
 
        ssb-grpo eval [--model DIR] [--adapter DIR] [--problems FILE.jsonl [--limit N] | --held-out N | --fresh N]
                      [--n 4] [--seed 0] [--temperature 1] [--max-new-tokens 256] [--template-date YYYY-MM-DD]

@@ -1,4 +1,10 @@
 export {
+  checkAnswerRules,
+  DEFAULT_ANSWER_RULES,
+  EXTRACTION_RULES,
+  type ExtractionRule,
+} from "./answer-rules.js";
+export {
   type DefaultProblemsOptions,
   freshDefaultProblems,
   heldOutDefaultProblems,
