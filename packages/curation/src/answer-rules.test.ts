@@ -113,7 +113,10 @@ describe("runCuration answerRules", () => {
   it("refuses unknown, repeated or no rules, and rules beside a custom grader, before making the folder", async () => {
     const valid = `valid rules: ${ALL_EXTRACTION_RULES.join(", ")}`;
     const cases: [unknown, string][] = [
-      [["boxed", "bxoed"], `runCuration: option "answerRules": unknown rule "bxoed" (${valid})`],
+      [
+        ["boxed", "bxoed"],
+        `runCuration: option "answerRules": unknown rule "bxoed", did you mean "boxed"? (${valid})`,
+      ],
       [["boxed", "boxed"], 'runCuration: option "answerRules": rule "boxed" is given twice'],
       [
         [],

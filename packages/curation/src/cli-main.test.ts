@@ -428,7 +428,10 @@ describe("ssb-curate", () => {
     const out = join(dir, "out");
     const valid = "valid rules: boxed, gsm8k, final-answer, answer-is, dollar, answer-tag, last-number";
     for (const [rules, message] of [
-      ["boxed,answer_tag", `--answer-rules: unknown rule "answer_tag" (${valid})`],
+      [
+        "boxed,answer_tag",
+        `--answer-rules: unknown rule "answer_tag", did you mean "answer-tag"? (${valid})`,
+      ],
       ["boxed,", `--answer-rules: unknown rule "" (${valid})`],
       ["boxed,boxed", '--answer-rules: rule "boxed" is given twice'],
     ] as const) {

@@ -110,6 +110,11 @@ export {
 } from "./teacher-step.js";
 export { parseTemplateFile, resolveTemplate } from "./template-file.js";
 export {
+  ANSWER_RULES,
+  checkAnswerRules,
+  DEFAULT_ANSWER_RULES,
+  type ExtractionRule,
+  isDefaultAnswerRules,
   makeVerifierEquivalence,
   makeVerifierGrader,
   verifierEquivalence,

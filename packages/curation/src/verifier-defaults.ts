@@ -5,6 +5,7 @@
  * counts an unboxed response as no-answer (the reference code likewise parses only `\boxed{}`). Pass other
  * extraction rules through makeVerifierGrader when your rollouts use another answer format.
  */
+import { closestKey } from "@ssb/cli-kit";
 import {
   ALL_EXTRACTION_RULES,
   type EquivalenceOptions,
@@ -15,6 +16,11 @@ import {
 } from "@ssb/verifier";
 import type { AnswerEquivalence, Grader } from "./grader.js";
 import { describe } from "./parse-records.js";
+
+/** Every extraction rule @ssb/verifier has, in its order (ALL_EXTRACTION_RULES), for a caller's own checks and help. */
+export const ANSWER_RULES: readonly ExtractionRule[] = ALL_EXTRACTION_RULES;
+
+export type { ExtractionRule };
 
 /** The rules the default grader reads: boxed answers only. */
 export const DEFAULT_ANSWER_RULES: readonly ExtractionRule[] = ["boxed"];
@@ -32,19 +38,28 @@ export function checkAnswerRules(value: unknown, label: string): readonly Extrac
     );
   const seen = new Set<string>();
   for (const rule of value as unknown[]) {
-    if (typeof rule !== "string" || !(ALL_EXTRACTION_RULES as readonly string[]).includes(rule))
+    if (typeof rule !== "string" || !(ALL_EXTRACTION_RULES as readonly string[]).includes(rule)) {
+      const near = typeof rule === "string" ? closestKey(rule, ALL_EXTRACTION_RULES) : undefined;
+      const guess = near === undefined ? "" : `, did you mean "${near}"?`;
       throw new RangeError(
-        `${label}: unknown rule ${typeof rule === "string" ? JSON.stringify(rule) : describe(rule)} (${valid})`,
+        `${label}: unknown rule ${typeof rule === "string" ? JSON.stringify(rule) : describe(rule)}${guess} (${valid})`,
       );
+    }
     if (seen.has(rule)) throw new RangeError(`${label}: rule "${rule}" is given twice`);
     seen.add(rule);
   }
   return value as readonly ExtractionRule[];
 }
 
-/** True when the rules are the default grader's (boxed only), so such a run is the same as one without them. */
-export function isDefaultAnswerRules(rules: readonly ExtractionRule[]): boolean {
-  return rules.length === DEFAULT_ANSWER_RULES.length && rules.every((r, i) => r === DEFAULT_ANSWER_RULES[i]);
+/**
+ * True when the rules are the default grader's (boxed only) or not given, so such a run is the same as one
+ * without them.
+ */
+export function isDefaultAnswerRules(rules: readonly string[] | undefined): boolean {
+  return (
+    rules === undefined ||
+    (rules.length === DEFAULT_ANSWER_RULES.length && rules.every((r, i) => r === DEFAULT_ANSWER_RULES[i]))
+  );
 }
 
 export function makeVerifierGrader(options: GradeOptions = {}): Grader {
