@@ -4,21 +4,14 @@
  * says how many of the folder's problems the older one decided: those keep their decisions (curation does not
  * regrade a finished problem), and only a fresh output folder grades everything with one verifier.
  */
-import { createRequire } from "node:module";
+import { VERIFIER_VERSION } from "@ssb/verifier";
 
 /**
- * The version in the package.json of the @ssb/verifier this package imports (the one Node resolves from here),
- * or undefined when it cannot be read (a bundle that inlined the verifier). @ssb/verifier exports
- * "./package.json" for this; `import.meta.url` is tsup's shim of it in the CJS build (tsup.config.ts `shims`).
+ * The version of the @ssb/verifier this package imports: its VERIFIER_VERSION, which moves whenever its grading
+ * does.
  */
-export function installedVerifierVersion(): string | undefined {
-  try {
-    const pkg: unknown = createRequire(import.meta.url)("@ssb/verifier/package.json");
-    const version = (pkg as { version?: unknown } | null)?.version;
-    return typeof version === "string" && version !== "" ? version : undefined;
-  } catch {
-    return undefined;
-  }
+export function installedVerifierVersion(): string {
+  return VERIFIER_VERSION;
 }
 
 /** run.json's record of the verifiers that decided the folder's problems (top level, beside `settings`). */

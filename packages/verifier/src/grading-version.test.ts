@@ -7,9 +7,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ALL_EXTRACTION_RULES, grade } from "./index.js";
+import { ALL_EXTRACTION_RULES, grade, VERIFIER_VERSION } from "./index.js";
 
-/** The version whose grading this digest records; bump both together. */
+/** The version whose grading this digest records; bump it, package.json and src/version.ts together. */
 const RECORDED = {
   version: "0.2.0",
   digest: "510f743df699d2604bfd3a33039652a325f03a2b8dbfa42d3e489e4bb5f4c850",
@@ -86,6 +86,7 @@ describe("the verifier's version", () => {
     const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
       version: string;
     };
+    expect(VERIFIER_VERSION, "src/version.ts's VERIFIER_VERSION is package.json's version").toBe(version);
     expect(
       { version, digest },
       "grading changed (or the version did): bump the version in package.json and record it here with this digest",

@@ -28,3 +28,4 @@ export {
   type GradeResult,
   type Verdict,
 } from "./types.js";
+export { VERIFIER_VERSION } from "./version.js";
