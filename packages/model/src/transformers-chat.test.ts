@@ -32,7 +32,7 @@ function pythonMissing(): string | undefined {
 const missing = pythonMissing();
 const skipNote = missing ? ` (skipped: ${missing}; set SSB_PYTHON to a python with transformers)` : "";
 
-const CASES: { messages: ChatMessage[]; addGenerationPrompt: boolean }[] = [
+const CASES: { messages: ChatMessage[]; addGenerationPrompt: boolean; kwargs?: Record<string, unknown> }[] = [
   {
     messages: [
       { role: "system", content: "Please reason step by step, and put your final answer within \\boxed{}." },
@@ -64,6 +64,23 @@ const CASES: { messages: ChatMessage[]; addGenerationPrompt: boolean }[] = [
     ],
     addGenerationPrompt: true,
   },
+  // Template variables (the jobs' chatTemplateKwargs): Qwen3's non-thinking mode; templates that do not read one
+  // ignore it, in transformers as here.
+  {
+    messages: [{ role: "user", content: "What is 2+3?" }],
+    addGenerationPrompt: true,
+    kwargs: { enable_thinking: false },
+  },
+  {
+    messages: [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "What is 2+3?" },
+      { role: "assistant", content: "<think>\nadd\n</think>\n\n5" },
+      { role: "user", content: "And 2+4?" },
+    ],
+    addGenerationPrompt: true,
+    kwargs: { enable_thinking: false, unused_flag: [1, "two"] },
+  },
 ];
 
 const work = mkdtempSync(path.join(os.tmpdir(), "ssb-transformers-chat-"));
@@ -87,6 +104,8 @@ describe.skipIf(missing !== undefined)(`chat template and tokenizer vs transform
     // Llama 3's BPE (ignore_merges, digits in threes) and Llama 3.2-Instruct's template, which writes today's
     // date (strftime_now) into its system turn: both sides render it on the same day.
     ["Llama 3.2-Instruct's tokenizer and template", () => llama32Models],
+    // Qwen3's thinking template (it reads enable_thinking) with its own tokenizer files.
+    ["Qwen3's tokenizer and thinking template", () => qwenModels],
   ] as const)(
     "%s: the same text and ids",
     async (_name, dir) => {
@@ -96,7 +115,7 @@ describe.skipIf(missing !== undefined)(`chat template and tokenizer vs transform
       const theirs = JSON.parse(r.stdout) as { text: string; ids: number[] }[];
       const tokenizer = await loadTokenizer(folder);
       CASES.forEach((c, i) => {
-        const options = { addGenerationPrompt: c.addGenerationPrompt };
+        const options = { addGenerationPrompt: c.addGenerationPrompt, variables: c.kwargs };
         const text = tokenizer.renderChat(c.messages, options);
         expect(text, `case ${i}`).toBe(theirs[i]!.text);
         expect(tokenizer.encode(text), `case ${i}`).toEqual(theirs[i]!.ids);
