@@ -3,7 +3,7 @@
  * run.json records them when there are some, a resume without them uses the recorded ones (key order aside),
  * and a resume with other ones is refused. A run without them writes run.json as before.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChatTemplateKwargs } from "@ssb/model";
@@ -285,5 +285,29 @@ describe("ssb-eval --chat-template-kwargs", () => {
     expect(bad.err.join("")).toMatch(
       /^ssb-eval: --chat-template-kwargs: chat template kwargs are not JSON \(.*\); write an object such as '\{"enable_thinking": false\}'\n/,
     );
+  });
+
+  it("refuses them with --replies, whose prompts were rendered elsewhere (run.json would record kwargs that changed nothing)", async () => {
+    const replies = join(root, "replies.jsonl");
+    writeFileSync(replies, '{"problemId": "x", "sampleIndex": 0, "text": "\\\\boxed{1}"}\n');
+    const out = join(root, "replies-kwargs");
+    const flag = io();
+    expect(
+      await main(
+        ["--replies", replies, "--chat-template-kwargs", '{"enable_thinking": false}', "--out", out],
+        flag.io,
+      ),
+    ).toBe(2);
+    expect(flag.err.join("")).toMatch(
+      /^ssb-eval: --chat-template-kwargs cannot be used with --replies: the replies' prompts were rendered elsewhere, so chat template kwargs here would change nothing \(only be recorded in run\.json\); leave the flag out\n/,
+    );
+    const file = join(root, "kwargs-config.json");
+    writeFileSync(file, JSON.stringify({ chatTemplateKwargs: { enable_thinking: false } }));
+    const fromConfig = io();
+    expect(await main(["--replies", replies, "--config", file, "--out", out], fromConfig.io)).toBe(2);
+    expect(fromConfig.err.join("")).toContain(
+      `${file}: field "chatTemplateKwargs" cannot be used with --replies: the replies' prompts were rendered elsewhere`,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });

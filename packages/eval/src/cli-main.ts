@@ -108,7 +108,8 @@ Run options:
                           apply_chat_template(**kwargs) / vLLM's chat_template_kwargs: Qwen3 thinks
                           first unless '{"enable_thinking": false}'. Recorded in OUT/run.json; a resume
                           without the flag uses the recorded ones, other ones are refused
-  --last-number           grading falls back to the last number when nothing is boxed
+  --last-number           grade with the verifier's default rules (\\boxed{}, ####, "final answer", "the answer
+                          is", a trailing $...$, <answer> blocks), then the last number when none finds one
   --name NAME             run name in reports (default: the model id)
   --resamples N           bootstrap resamples (default 2000)
   --out DIR               output folder: run.json, records.jsonl, summary.json, report.md, report.html
@@ -402,6 +403,15 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       // A bad value of a flag is a usage error (exit 2), like --template-date's.
       throw new UsageError((error as Error).message);
     }
+  }
+  // Replies come with their prompts already rendered elsewhere; eval renders none. Kwargs given here would be
+  // recorded in run.json as if they had shaped the replies (and `compare` would note a difference that is not real).
+  if (values.replies !== undefined && config.chatTemplateKwargs !== undefined) {
+    const given =
+      kwargsFlag !== undefined ? "--chat-template-kwargs" : `${values.config}: field "chatTemplateKwargs"`;
+    throw new UsageError(
+      `${given} cannot be used with --replies: the replies' prompts were rendered elsewhere, so chat template kwargs here would change nothing (only be recorded in run.json); leave ${kwargsFlag !== undefined ? "the flag" : "the field"} out`,
+    );
   }
   if (values.name !== undefined && values.name.trim() === "")
     throw new UsageError('--name: expected a name to show in reports, found ""');
