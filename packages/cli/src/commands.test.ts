@@ -277,6 +277,10 @@ describe("ssb subcommands", () => {
         /--chat-template-kwargs: chat template kwarg "messages" is set by the renderer/,
       ],
       [["distill", "--chat-template-kwargs", "[1]", "--out", out], /--chat-template-kwargs: .*JSON object/],
+      [
+        ["curate", "--answer-rules", "boxed,anwser-tag", "--out", out],
+        /--answer-rules.*did you mean "answer-tag"/s,
+      ],
     ];
     for (const [argv, message] of cases) {
       const c = captureIo();

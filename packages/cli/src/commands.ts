@@ -135,7 +135,7 @@ top-k logit capture (@ssb/curation + @ssb/rollout). Resumable: rerun the same co
   --problems FILE      JSONL {id, question, answer}
   --rollouts FILE      rollouts JSONL (ssb rollout)
   --out DIR            pairs.jsonl, dropped.jsonl, teacher-prompts.jsonl, logits/, summary.json
-  --config FILE        take the curation section (and seed) from an ssb run config
+  --config FILE        take the curation section (and seed, chatTemplateKwargs) from an ssb run config
 
 Settings (defaults: ssb run's, so that this command over an ssb run's files makes its curate stage's outputs;
 ssb-curate, the package's own command, starts from seed 0 and leaves the reply cap to the generator, 256
@@ -147,6 +147,8 @@ tokens for ssb-rollout --teacher-prompts):
   --logit-k K          ${DEFAULT_CONFIG.curation.logitK} (top-k logits stored per teacher token)
   --max-attempts N     ${DEFAULT_CONFIG.curation.maxAttempts} (teacher tries per problem)
   --logit-zstd         ZSTD-compress the logit shards (27-49% smaller, same values; config: logitCompression)
+  --answer-rules LIST  the verifier's extraction rules the rollouts and teacher replies are graded with, in order
+                       (default boxed; boxed,answer-tag for R1-Zero <answer> blocks; config: answerRules)
 
 The student's messages (pairs.jsonl) are the system prompt of ssb run's rollouts + the bare question; for rollouts
 sampled with another one (ssb-rollout --system / --no-system), say which:
@@ -188,6 +190,7 @@ const CURATE_OPTIONS = {
   "no-student-system": { type: "boolean" },
   "template-date": { type: "string" },
   "chat-template-kwargs": { type: "string" },
+  "answer-rules": { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies CliOptions;
 
@@ -266,6 +269,10 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
         logitK: numberFlag(values, "logit-k"),
         maxAttempts: numberFlag(values, "max-attempts"),
         logitCompression: values["logit-zstd"] ? "zstd" : undefined,
+        answerRules:
+          typeof values["answer-rules"] === "string"
+            ? values["answer-rules"].split(",").map((rule) => rule.trim())
+            : undefined,
       }),
     }),
     {
@@ -276,6 +283,7 @@ export async function curateCommand(argv: string[], io: CommandIo): Promise<numb
       "curation.logitK": "--logit-k",
       "curation.maxAttempts": "--max-attempts",
       "curation.logitCompression": "--logit-zstd",
+      "curation.answerRules": "--answer-rules",
     },
   );
   const out = need(values, "out");

@@ -3,6 +3,7 @@
  * types and ranges and rejects unknown fields (a typo must not silently fall back to a default); the distill
  * section is passed on to @ssb/distill's own validator, which names its fields the same way.
  */
+import { checkAnswerRules, type ExtractionRule, isDefaultAnswerRules } from "@ssb/curation";
 import { type ChatTemplateKwargs, checkChatTemplateKwargs, isTemplateDate } from "@ssb/model";
 import { z } from "zod";
 import { LIMITS } from "./config-limits.js";
@@ -82,6 +83,23 @@ export const curationSchema = z
     /** "default" (chat template teacher prompt) or "exact" (the reference's wording). */
     template: z.enum(["default", "exact"]),
     batchSize: count(LIMITS.batchSize),
+    /**
+     * The verifier's extraction rules rollouts and teacher replies are graded with, in order (default ["boxed"],
+     * as SSB's prompts ask): e.g. ["boxed", "answer-tag"] for rollouts written as R1-Zero `<answer>` blocks.
+     */
+    answerRules: z
+      .array(z.string())
+      .superRefine((value, ctx) => {
+        try {
+          checkAnswerRules(value, "answerRules");
+        } catch (error) {
+          // Without the leading field name: the issue's path names it.
+          ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^answerRules:? /, "") });
+        }
+      })
+      // The default written out is the default: a config that spells it out is the same run.
+      .transform((value) => (isDefaultAnswerRules(value) ? undefined : (value as ExtractionRule[])))
+      .optional(),
   })
   .strict();
 

@@ -86,6 +86,7 @@ export async function runCurateStage(input: CurateStageInput): Promise<Record<st
         maxAttempts: c.maxAttempts,
         batchSize: c.batchSize,
         captureLogits: true,
+        ...(c.answerRules !== undefined && { answerRules: c.answerRules }),
         ...(input.studentSystemPrompt !== undefined && { studentSystemPrompt: input.studentSystemPrompt }),
       },
       onProgress: (p) => bar.update(p.done),
