@@ -27,6 +27,20 @@ describe("answerScope", () => {
     ["a block never closed", "So \\boxed{5}. <answer>6", { text: "6", inBlock: true }],
     ["an open block after a complete one", "<answer>5</answer> <answer>6", { text: "6", inBlock: true }],
     ["a closing tag alone", "So 5.</answer>", { text: "So 5.</answer>", inBlock: false }],
+    // A block opens at the last <answer> before its </answer>, not the first.
+    ["an opening tag repeated", "<answer>\n<answer>42</answer>", { text: "42", inBlock: true }],
+    ["an opening tag repeated, never closed", "<answer>3 <answer>42", { text: "42", inBlock: true }],
+    // A blank block never closed is ignored: the complete block before it, else the whole text.
+    [
+      "a blank open block after a complete one",
+      "<answer>42</answer> <answer>",
+      { text: "42", inBlock: true },
+    ],
+    [
+      "a blank open block alone",
+      "So \\boxed{5}. <answer> \n",
+      { text: "So \\boxed{5}. <answer> \n", inBlock: false },
+    ],
   ])("%s", (_label, text, scope) => expect(answerScope(text)).toEqual(scope));
 });
 
@@ -66,13 +80,24 @@ const EXTRACTED: (readonly [string, string, string, ExtractionRule])[] = [
   ],
   ["no thinking tags at all", "<answer>42</answer>", "42", "answer-tag"],
   ["the block's last box group", r`<answer>\boxed{1} and \boxed{-2}</answer>`, "-2", "boxed"],
+  ["an opening tag written twice", "<answer>\n<answer>42</answer>", "42", "answer-tag"],
+  ["an opening tag written twice, never closed", "<think>x</think><answer>\n<answer>42", "42", "answer-tag"],
+  ["a blank open block after a complete one", "<answer>42</answer> <answer>", "42", "answer-tag"],
+  [
+    "a blank open block after a complete one, with line breaks",
+    "<answer>42</answer>\n<answer>\n",
+    "42",
+    "answer-tag",
+  ],
+  // Stopped right after the opening tag, with no complete block: searched as if it had no block.
+  ["a blank open block alone", "<think>x</think>\\boxed{5}<answer>", "5", "boxed"],
 ];
 
 /** Replies with no answer under the default rules. */
 const NO_ANSWER: (readonly [string, string])[] = [
   ["an empty block: the text outside it is not the answer", "<think>x</think>\\boxed{5}<answer></answer>"],
   ["a blank block", "<think>x</think>\\boxed{5}<answer> \n </answer>"],
-  ["stopped right after the opening tag", "<think>x</think>\\boxed{5}<answer>"],
+  ["stopped right after the opening tag, nothing else", "<think>x</think><answer>"],
   ["a block inside a thinking cut off", "<think>so <answer>42</answer> maybe"],
 ];
 
@@ -177,6 +202,8 @@ const GRADED: (readonly [string, string, string, Verdict])[] = [
   ["the right box outside, a wrong answer in the block", r`\boxed{5} <answer>6</answer>`, "5", "wrong"],
   ["prose", "<answer>I could not solve it</answer>", "5", "wrong"],
   ["stopped before the closing tag", "<think>x</think><answer>42", "42", "correct"],
+  ["an opening tag written twice", "<answer>\n<answer>42</answer>", "42", "correct"],
+  ["a blank open block after a complete one", "<answer>42</answer> <answer>", "42", "correct"],
 ];
 
 describe("answer blocks: grade", () => {

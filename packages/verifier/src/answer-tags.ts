@@ -16,12 +16,16 @@ export interface AnswerScope {
 
 /**
  * The content of the reply's last `<answer>` block (text outside it is not the answer), else the whole text. A
- * last block never closed runs to the end of the text: samplers that stop at the string `</answer>` leave it out
- * of the reply (vLLM by default, @ssb/rollout's stop strings), so `<answer>42` is most often a finished answer.
- * A reply cut off at the token limit inside its block looks the same (`<answer>4` may be the start of `42`);
- * that is what a generation's finish reason (`length`) tells, as for a reply cut off after "The answer is 4",
- * and curation and eval read it. Called on the text outside the thinking, so a block written while thinking
- * does not count.
+ * block starts after the last `<answer>` before its `</answer>`: in `<answer>\n<answer>42</answer>` the first
+ * tag opens nothing, and the answer is `42`, not `<answer>42`. A last block never closed runs to the end of the
+ * text: samplers that stop at the string `</answer>` leave it out of the reply (vLLM by default, @ssb/rollout's
+ * stop strings), so `<answer>42` is most often a finished answer. A reply cut off at the token limit inside its
+ * block looks the same (`<answer>4` may be the start of `42`); that is what a generation's finish reason
+ * (`length`) tells, as for a reply cut off after "The answer is 4", and curation and eval read it. A last block
+ * never closed that holds nothing but whitespace is ignored: a reply that ends in `<answer>` after a complete
+ * block (`<answer>42</answer> <answer>`) is graded by that block, and one with no complete block is searched as
+ * if it had none, so a dangling tag never throws away an answer the reply holds. Called on the text outside the
+ * thinking, so a block written while thinking does not count.
  */
 export function answerScope(text: string): AnswerScope {
   let last: string | null = null;
@@ -30,9 +34,17 @@ export function answerScope(text: string): AnswerScope {
     const open = text.indexOf(OPEN, from);
     if (open < 0) break;
     const close = text.indexOf(CLOSE, open + OPEN.length);
-    // Stopped at (or cut off before) its closing tag: the last block, to the end of the text.
-    if (close < 0) return { text: text.slice(open + OPEN.length), inBlock: true };
-    last = text.slice(open + OPEN.length, close);
+    // The block an end tag closes opens at the nearest `<answer>` before it (lastIndexOf from just before it
+    // finds `open` at worst); text.length when there is no end tag, so the last tag opens the open block.
+    const end = close < 0 ? text.length : close;
+    const start = text.lastIndexOf(OPEN, end - OPEN.length) + OPEN.length;
+    const content = text.slice(start, end);
+    if (close < 0) {
+      // Stopped at (or cut off before) its closing tag: the last block, to the end of the text, unless blank.
+      if (content.trim().length > 0) return { text: content, inBlock: true };
+      break;
+    }
+    last = content;
     from = close + CLOSE.length;
   }
   return last === null ? { text, inBlock: false } : { text: last, inBlock: true };

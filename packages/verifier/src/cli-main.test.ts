@@ -49,6 +49,33 @@ describe("runCli (ssb-verify as a function)", () => {
     );
   });
 
+  it("grades a reply by the block its closing tag ends, and past a blank block left open", async () => {
+    // The nearest <answer> before </answer> opens the block (not "<answer>42"); a dangling blank <answer>
+    // after a complete block does not discard it.
+    for (const reply of ["<answer>\n<answer>42</answer>", "<answer>42</answer> <answer>"]) {
+      const io = memoryIo();
+      expect(await runCli(["--response", reply, "--gold", "42"], io.io), reply).toBe(0);
+      expect(JSON.parse(io.out())).toMatchObject({ correct: true, extracted: "42", rule: "answer-tag" });
+    }
+  });
+
+  it("suggests the rule a misspelt --rules name meant", async () => {
+    await expect(
+      runCli(["--response", "x", "--gold", "1", "--rules", "bxoed"], memoryIo().io),
+    ).rejects.toThrow(
+      new UsageError(
+        '--rules: unknown rule "bxoed", did you mean "boxed"? (known: boxed, gsm8k, final-answer, answer-is, dollar, answer-tag, last-number)',
+      ),
+    );
+    await expect(
+      runCli(["--response", "x", "--gold", "1", "--rules", "magic"], memoryIo().io),
+    ).rejects.toThrow(
+      new UsageError(
+        '--rules: unknown rule "magic" (known: boxed, gsm8k, final-answer, answer-is, dollar, answer-tag, last-number)',
+      ),
+    );
+  });
+
   it("refuses --response without --gold, or with a file to grade as well", async () => {
     await expect(runCli(["--response", "x"], memoryIo().io)).rejects.toThrow(
       new UsageError("--response needs --gold, the answer to grade it against"),

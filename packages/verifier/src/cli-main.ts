@@ -11,6 +11,7 @@ import { checkPath, parseCommandLine, refuseRepeatedOptions, stopOnSignals, Usag
 import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
 import { encodingRefusal, prettyJsonRefusal } from "./input-encoding.js";
 import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
+import { ruleGuess } from "./options-check.js";
 import { createErrorDigest } from "./repeated-errors.js";
 import {
   ALL_EXTRACTION_RULES,
@@ -33,7 +34,8 @@ Each input line is a JSON object with a response and a gold answer; each output 
 "correct", "verdict", "extracted", "rule" and "reason" added. A summary goes to standard error.
 Only the text after a reasoning model's last </think> is searched. When that text holds <answer>...</answer>
 (R1-Zero, open-r1), only the last such block is: a box or "the answer is" inside it, else its whole text (rule
-answer-tag); a last <answer> never closed (a stop string removed </answer>) runs to the end of the text.
+answer-tag); a last <answer> never closed (a stop string removed </answer>) runs to the end of the text,
+unless it holds only whitespace (then the block before it counts, else the whole text).
 
 Options:
   --response-field NAME   field holding the response (default: response)
@@ -79,7 +81,9 @@ function parseRules(value: string | undefined, lastNumber: boolean): ExtractionR
   const rules = value === undefined ? [...DEFAULT_EXTRACTION_RULES] : value.split(",").map((r) => r.trim());
   for (const r of rules) {
     if (!(ALL_EXTRACTION_RULES as readonly string[]).includes(r)) {
-      throw new UsageError(`--rules: unknown rule "${r}" (known: ${ALL_EXTRACTION_RULES.join(", ")})`);
+      throw new UsageError(
+        `--rules: unknown rule "${r}"${ruleGuess(r)} (known: ${ALL_EXTRACTION_RULES.join(", ")})`,
+      );
     }
   }
   if (lastNumber && !rules.includes("last-number")) rules.push("last-number");

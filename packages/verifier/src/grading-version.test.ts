@@ -12,7 +12,7 @@ import { ALL_EXTRACTION_RULES, grade, VERIFIER_VERSION } from "./index.js";
 /** The version whose grading this digest records; bump it, package.json and src/version.ts together. */
 const RECORDED = {
   version: "0.2.0",
-  digest: "510f743df699d2604bfd3a33039652a325f03a2b8dbfa42d3e489e4bb5f4c850",
+  digest: "a59634d198b43da0d9e13d8a908529f58262f773fe15824e7cc8ca242b12c0ca",
 };
 
 const r = String.raw;
@@ -52,6 +52,9 @@ const CANARIES: readonly (readonly [string, string])[] = [
   ["<think>x</think><answer>The answer is 1/2</answer>", "0.5"],
   [r`\boxed{3} <answer>5</answer>`, "3"],
   ["<think>x</think><answer>42", "42"],
+  ["<answer>\n<answer>42</answer>", "42"],
+  ["<answer>42</answer> <answer>", "42"],
+  [r`<think>x</think>\boxed{5}<answer>`, "5"],
   ["<answer>I could not solve it</answer>", "5"],
   ["no answer here", "1"],
   [r`\boxed{\text{(C)}}`, "C"],

@@ -3,7 +3,7 @@ import { compareAnswers, isEquivalent } from "./equivalence.js";
 import { extractAnswer } from "./extract.js";
 import { grade } from "./grade.js";
 import { gradeJsonLine } from "./jsonl-grading.js";
-import type { ExtractionRule, GradeOptions } from "./types.js";
+import { ALL_EXTRACTION_RULES, type ExtractionRule, type GradeOptions } from "./types.js";
 
 /** Options as a caller without types might pass them (JavaScript, JSON config). */
 const loose = (o: Record<string, unknown>): GradeOptions => o as GradeOptions;
@@ -36,8 +36,15 @@ describe("unknown extraction rules", () => {
   it("are refused by grade and extractAnswer, listing the valid rules", () => {
     const typo = { rules: ["bxoed" as ExtractionRule] };
     expect(() => grade("#### 7", "7", typo)).toThrow(
-      /grade: options\.rules: unknown rule "bxoed".*valid rules: boxed, gsm8k/,
+      new RangeError(
+        `grade: options.rules: unknown rule "bxoed", did you mean "boxed"? (valid rules: ${ALL_EXTRACTION_RULES.join(", ")})`,
+      ),
     );
+    // No suggestion for a name nothing is near, or for a value that is not a name.
+    expect(() => grade("#### 7", "7", { rules: ["magic" as ExtractionRule] })).toThrow(
+      /unknown rule "magic" \(valid rules: boxed,/,
+    );
+    expect(() => grade("#### 7", "7", loose({ rules: [5] }))).toThrow(/unknown rule 5 \(valid rules: boxed,/);
     expect(() => extractAnswer("#### 7", typo)).toThrow(RangeError);
     expect(() => isEquivalent("7", "7", loose(typo))).toThrow(/unknown rule "bxoed"/);
   });

@@ -1,4 +1,4 @@
-import { refuseUnknownOptions } from "@ssb/cli-kit";
+import { closestKey, refuseUnknownOptions } from "@ssb/cli-kit";
 import { ALL_EXTRACTION_RULES, type GradeOptions } from "./types.js";
 
 /**
@@ -51,6 +51,15 @@ function describe(value: unknown): string {
 /** Built once: joining the names on every call cost ~0.4 µs, three times per grade call with `rules` set. */
 const VALID_RULES = `valid rules: ${ALL_EXTRACTION_RULES.join(", ")}`;
 
+/**
+ * `, did you mean "boxed"?` for a misspelt rule name (as @ssb/curation's checkAnswerRules says it), else "":
+ * a long list of valid rules leaves the reader to spot which one a typo meant.
+ */
+export function ruleGuess(rule: unknown): string {
+  const near = typeof rule === "string" ? closestKey(rule, ALL_EXTRACTION_RULES) : undefined;
+  return near === undefined ? "" : `, did you mean "${near}"?`;
+}
+
 function checkRules(where: string, rules: unknown): void {
   const valid = VALID_RULES;
   if (!Array.isArray(rules)) {
@@ -61,7 +70,7 @@ function checkRules(where: string, rules: unknown): void {
   if (rules.length === 0) throw new RangeError(`${where}: options.rules is empty (${valid})`);
   for (const r of rules) {
     if (typeof r !== "string" || !(ALL_EXTRACTION_RULES as readonly string[]).includes(r)) {
-      throw new RangeError(`${where}: options.rules: unknown rule ${describe(r)} (${valid})`);
+      throw new RangeError(`${where}: options.rules: unknown rule ${describe(r)}${ruleGuess(r)} (${valid})`);
     }
   }
 }
