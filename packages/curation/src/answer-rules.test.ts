@@ -160,4 +160,11 @@ describe("runCuration answerRules", () => {
     expect(checkAnswerRules(["answer-tag", "boxed"], "x")).toEqual(["answer-tag", "boxed"]);
     expect(() => checkAnswerRules([7], "x")).toThrow("x: unknown rule number 7");
   });
+
+  it("an empty rule name (a stray comma in a list) is named as such, not as an unknown rule", () => {
+    for (const rules of [[""], ["boxed", ""], ["boxed", " "]])
+      expect(() => checkAnswerRules(rules, "x")).toThrow(
+        /^x: empty rule name \(a stray comma\?\); valid rules: boxed, /,
+      );
+  });
 });

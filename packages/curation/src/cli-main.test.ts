@@ -415,9 +415,21 @@ describe("ssb-curate", () => {
     expect(res.stderr).toContain(
       'holds a run with grader="@ssb/verifier rules boxed,answer-tag,gsm8k", but this run has grader="@ssb/verifier rules boxed,answer-tag"',
     );
+    // ... and the --answer-rules to give.
+    const hint =
+      "use another output directory (or delete this one) instead of mixing two runs; resume with --answer-rules boxed,answer-tag,gsm8k " +
+      `(answerRules ["boxed","answer-tag","gsm8k"] in code; run.json's grader), or use another --out`;
+    expect(res.stderr).toContain(hint);
     res = await run([...base, "--out", out]);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('but this run has grader="@ssb/verifier";');
+    expect(res.stderr).toContain(hint);
+    // A run without rules (boxed only) resumed with some is told to give boxed.
+    res = await run([...base, "--out", join(dir, "boxed"), "--answer-rules", "answer-tag"]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(
+      `resume with --answer-rules boxed (answerRules ["boxed"] in code; run.json's grader), or use another --out`,
+    );
     res = await run([...base, "--out", out, "--answer-rules", "boxed,answer-tag,gsm8k"]);
     expect(res.code).toBe(0);
   });
@@ -432,7 +444,9 @@ describe("ssb-curate", () => {
         "boxed,answer_tag",
         `--answer-rules: unknown rule "answer_tag", did you mean "answer-tag"? (${valid})`,
       ],
-      ["boxed,", `--answer-rules: unknown rule "" (${valid})`],
+      ["boxed,", `--answer-rules: empty rule name (a stray comma?); ${valid}`],
+      ["", `--answer-rules: empty rule name (a stray comma?); ${valid}`],
+      ["boxed,,answer-tag", `--answer-rules: empty rule name (a stray comma?); ${valid}`],
       ["boxed,boxed", '--answer-rules: rule "boxed" is given twice'],
     ] as const) {
       const res = await run([

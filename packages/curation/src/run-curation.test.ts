@@ -228,7 +228,7 @@ describe("runCuration", () => {
     await expect(
       runCuration({ problems, rollouts, outDir: out, config: { ...named, graderId: "boxed-exact@2" } }),
     ).rejects.toThrow(
-      /holds a run with grader="custom:boxed-exact@1", but this run has grader="custom:boxed-exact@2"/,
+      /holds a run with grader="custom:boxed-exact@1", but this run has grader="custom:boxed-exact@2"; use another output directory \(or delete this one\) instead of mixing two runs$/,
     );
     await runCuration({ problems, rollouts, outDir: out, config: named });
     // A name without the function it names is a mistake, not a setting.

@@ -34,6 +34,7 @@ import { DEFAULT_TEMPLATE, MATH_TUTOR_SYSTEM_PROMPT } from "./teacher-prompt.js"
 import { DEFAULT_TEACHER_SAMPLING, runTeacherStep, type TeacherTask } from "./teacher-step.js";
 import {
   checkAnswerRules,
+  DEFAULT_ANSWER_RULES,
   isDefaultAnswerRules,
   makeVerifierGrader,
   verifierEquivalence,
@@ -196,6 +197,19 @@ function fullTeacherSampling(sampling: unknown): Record<string, unknown> {
 }
 
 /**
+ * For a resume refused over the verifier's answer rules (both graders the verifier's, `graderName`'s form), the
+ * rules run.json's grader reads, as the flag and option to give: the refusal alone named only the two graders.
+ * "" when either grader is a custom one (no rules to give).
+ */
+function rulesToResumeWith(before: string, now: string): string {
+  const verifier = /^"@ssb\/verifier(?: rules ([^"]+))?"$/;
+  const match = verifier.exec(before);
+  if (match === null || !verifier.test(now)) return "";
+  const rules = match[1] === undefined ? [...DEFAULT_ANSWER_RULES] : match[1].split(",");
+  return `; resume with --answer-rules ${rules.join(",")} (answerRules ${JSON.stringify(rules)} in code; run.json's grader), or use another --out`;
+}
+
+/**
  * Compares this run's settings with the folder's run.json, or writes it for a new run. `teacherSettings` (given
  * in teacher mode) are pinned by the first teacher-mode run: a selection-only run before it had no teacher, so
  * its run.json lacks them and gets them added.
@@ -209,7 +223,8 @@ function checkOrWriteRunFile(
   const differs = (key: string, before: string, now: string): Error =>
     new Error(
       `${path}: this output directory holds a run with ${key}=${before}, but this run has ${key}=${now}; ` +
-        "use another output directory (or delete this one) instead of mixing two runs",
+        "use another output directory (or delete this one) instead of mixing two runs" +
+        (key === "grader" ? rulesToResumeWith(before, now) : ""),
     );
   if (existsSync(path)) {
     let previous = readRunSettings(path);

@@ -38,6 +38,9 @@ export function checkAnswerRules(value: unknown, label: string): readonly Extrac
     );
   const seen = new Set<string>();
   for (const rule of value as unknown[]) {
+    // `--answer-rules "boxed,"` splits into "boxed" and "": `unknown rule ""` left the user looking for a rule.
+    if (typeof rule === "string" && rule.trim() === "")
+      throw new RangeError(`${label}: empty rule name (a stray comma?); ${valid}`);
     if (typeof rule !== "string" || !(ALL_EXTRACTION_RULES as readonly string[]).includes(rule)) {
       const near = typeof rule === "string" ? closestKey(rule, ALL_EXTRACTION_RULES) : undefined;
       const guess = near === undefined ? "" : `, did you mean "${near}"?`;
