@@ -174,8 +174,10 @@ describe("a resume", () => {
         checkRunFolder(out, true, resolveTrainConfig({}), null, undefined),
       ).resolves.not.toBeNull();
       const other = resolveTrainConfig({ chatTemplateKwargs: NO_THINKING });
+      // The file that holds the recorded kwargs, as runPromptSettings names it (was the checkpoint's folder).
+      const file = path.join(out, "checkpoints", checkpointDirName(2), TRAINER_STATE_FILE);
       await expect(checkRunFolder(out, true, other, null, undefined)).rejects.toThrow(
-        'chatTemplateKwargs: {"enable_thinking":false,"style":"brief"} -> {"enable_thinking":false}',
+        `${file}: saved with other settings or inputs than now (chatTemplateKwargs: {"enable_thinking":false,"style":"brief"} -> {"enable_thinking":false}`,
       );
       const old = runFolder(resolveTrainConfig({}));
       await expect(checkRunFolder(old, true, other, null, undefined)).rejects.toThrow(
@@ -189,7 +191,22 @@ describe("the warning the CLI logs", () => {
   it("names a kwarg the template never reads (a misspelling), and kwargs on raw prompts; nothing otherwise", () => {
     const misspelt = resolveTrainConfig({ chatTemplateKwargs: { enable_thinkng: false } });
     expect(unusedKwargsWarning(misspelt, tokenizer, "models/q3")).toBe(
-      `warning: models/q3's chat template never reads "enable_thinkng" (chatTemplateKwargs): it changes no prompt; check the spelling (Qwen3's is "enable_thinking")`,
+      `warning: models/q3's chat template never reads "enable_thinkng" (chatTemplateKwargs): this model's template has no such variable, so it changes no prompt; check the spelling of "enable_thinkng" (Qwen3's is "enable_thinking")`,
+    );
+    // Qwen3's own name on a template without it is spelt right: no spelling hint (it used to point at itself).
+    const read = (name: string): unknown => JSON.parse(readFileSync(path.join(FIXTURE_DIR, name), "utf8"));
+    const plain = createTokenizer(read("tokenizer.json"), read("tokenizer_config.json"), {
+      chatTemplate:
+        "{%- for m in messages %}{{ m.role + ': ' + m.content + '\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{ 'assistant: ' }}{%- endif %}",
+    });
+    expect(
+      unusedKwargsWarning(resolveTrainConfig({ chatTemplateKwargs: NO_THINKING }), plain, "models/llama"),
+    ).toBe(
+      `warning: models/llama's chat template never reads "enable_thinking" (chatTemplateKwargs): this model's template has no such variable, so it changes no prompt`,
+    );
+    const both = resolveTrainConfig({ chatTemplateKwargs: { enable_thinking: false, stlye: "brief" } });
+    expect(unusedKwargsWarning(both, plain, "m")).toBe(
+      `warning: m's chat template never reads "enable_thinking", "stlye" (chatTemplateKwargs): this model's template has no such variables, so they change no prompt; check the spelling of "stlye"`,
     );
     const raw = resolveTrainConfig({ promptMode: "raw", chatTemplateKwargs: NO_THINKING });
     expect(unusedKwargsWarning(raw, tokenizer, "m")).toContain("raw prompts");

@@ -170,6 +170,9 @@ export function runPromptSettings(
   };
 }
 
+/** The name Qwen3's template reads to turn thinking off, the kwarg most often given. */
+const QWEN3_THINKING_KWARG = "enable_thinking";
+
 /**
  * A warning for kwargs that change no prompt (null: none): names the chat template never reads (transformers
  * ignores them silently, so a misspelt `enable_thinkng` would leave Qwen3 thinking), or any at all when the
@@ -188,7 +191,15 @@ export function unusedKwargsWarning(
   if (source === undefined) return null;
   const unused = unusedChatTemplateKwargs(source, kwargs);
   if (unused.length === 0) return null;
-  return `warning: ${modelDir}'s chat template never reads ${unused.map((name) => JSON.stringify(name)).join(", ")} (chatTemplateKwargs): ${unused.length === 1 ? "it changes" : "they change"} no prompt; check the spelling (Qwen3's is "enable_thinking")`;
+  const one = unused.length === 1;
+  // Qwen3's name given to another model's template is spelt right: that template simply has no such variable,
+  // and "check the spelling (Qwen3's is enable_thinking)" would point at a mistake that is not there.
+  const maybeMisspelt = unused.filter((name) => name !== QWEN3_THINKING_KWARG);
+  const spelling =
+    maybeMisspelt.length === 0
+      ? ""
+      : `; check the spelling of ${maybeMisspelt.map((name) => JSON.stringify(name)).join(", ")}${unused.includes(QWEN3_THINKING_KWARG) ? "" : ` (Qwen3's is "${QWEN3_THINKING_KWARG}")`}`;
+  return `warning: ${modelDir}'s chat template never reads ${unused.map((name) => JSON.stringify(name)).join(", ")} (chatTemplateKwargs): this model's template has no such variable${one ? "" : "s"}, so ${one ? "it changes" : "they change"} no prompt${spelling}`;
 }
 
 async function trainClaimed(

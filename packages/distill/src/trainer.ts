@@ -36,6 +36,7 @@ import {
   pruneCheckpoints,
   restoreTrainingCheckpoint,
   saveTrainingCheckpoint,
+  TRAINER_STATE_FILE,
   type TrainerState,
 } from "./train-checkpoint.js";
 import type { TrainConfig } from "./train-config.js";
@@ -197,7 +198,7 @@ export async function checkRunFolder(
     const mismatch = resumeMismatch(existing.state, config, totalSteps, inputs);
     if (mismatch !== null) {
       throw new Error(
-        `${existing.dir}: saved with other settings or inputs than now (${mismatch}); refusing to resume`,
+        `${path.join(existing.dir, TRAINER_STATE_FILE)}: saved with other settings or inputs than now (${mismatch}); refusing to resume`,
       );
     }
     return existing;
