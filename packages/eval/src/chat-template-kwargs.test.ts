@@ -261,7 +261,7 @@ describe("ssb-eval --chat-template-kwargs", () => {
       .split("\n")
       .filter((l) => l.includes("never mentions"));
     expect(warnings).toEqual([
-      'ssb-eval: warning: the model\'s chat template never mentions "enable_thinkng" (chat template kwargs), so it changes no prompt; check the spelling',
+      'ssb-eval: warning: the model\'s chat template never mentions "enable_thinkng" (chat template kwargs), so it changes no prompt; check the spelling of "enable_thinkng"',
     ]);
     expect(gen.seen.every((k) => JSON.stringify(k) === '{"enable_thinkng":false}')).toBe(true);
 
@@ -270,6 +270,17 @@ describe("ssb-eval --chat-template-kwargs", () => {
       await main([...args("cli2"), "--chat-template-kwargs", '{"enable_thinking": false}'], good.io, factory),
     ).toBe(0);
     expect(good.err.join("")).not.toMatch(/never mentions/);
+
+    // Qwen3's name on a template without it is spelt right: no "check the spelling" (it pointed at itself).
+    const plainTemplate = "{%- for m in messages %}{{ m.role + ': ' + m.content }}{%- endfor %}";
+    const plain = async () => ({ ...gen, generate: gen.generate, chatTemplateSource: plainTemplate });
+    const other = io();
+    expect(
+      await main([...args("cli4"), "--chat-template-kwargs", '{"enable_thinking": false}'], other.io, plain),
+    ).toBe(0);
+    expect(other.err.join("")).toContain(
+      'ssb-eval: warning: the model\'s chat template never mentions "enable_thinking" (chat template kwargs), so it changes no prompt\n',
+    );
 
     // compare names the difference: the two runs' prompts differ, not only their models.
     const cmp = io();

@@ -477,9 +477,16 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     generator.chatTemplateSource === undefined
       ? []
       : unusedChatTemplateKwargs(generator.chatTemplateSource, config.chatTemplateKwargs);
+  // Qwen3's `enable_thinking` given to another model's template is spelt right: "check the spelling" would point
+  // at a mistake that is not there, so only the other names get it.
+  const maybeMisspelt = unused.filter((k) => k !== "enable_thinking");
+  const spelling =
+    maybeMisspelt.length === 0
+      ? ""
+      : `; check the spelling of ${maybeMisspelt.map((k) => `"${k}"`).join(", ")}`;
   if (unused.length > 0)
     io.stderr.write(
-      `ssb-eval: warning: the model's chat template never mentions ${unused.map((k) => `"${k}"`).join(", ")} (chat template kwargs), so ${unused.length === 1 ? "it changes" : "they change"} no prompt; check the spelling\n`,
+      `ssb-eval: warning: the model's chat template never mentions ${unused.map((k) => `"${k}"`).join(", ")} (chat template kwargs), so ${unused.length === 1 ? "it changes" : "they change"} no prompt${spelling}\n`,
     );
 
   // runEval makes the output folder once its checks pass (a replies file that lacks samples leaves none behind).
