@@ -30,17 +30,9 @@ describe("answerScope", () => {
     // A block opens at the last <answer> before its </answer>, not the first.
     ["an opening tag repeated", "<answer>\n<answer>42</answer>", { text: "42", inBlock: true }],
     ["an opening tag repeated, never closed", "<answer>3 <answer>42", { text: "42", inBlock: true }],
-    // A blank block never closed is ignored: the complete block before it, else the whole text.
-    [
-      "a blank open block after a complete one",
-      "<answer>42</answer> <answer>",
-      { text: "42", inBlock: true },
-    ],
-    [
-      "a blank open block alone",
-      "So \\boxed{5}. <answer> \n",
-      { text: "So \\boxed{5}. <answer> \n", inBlock: false },
-    ],
+    // A blank block never closed is an empty block, as <answer></answer> (a stop string cut the one from the other).
+    ["a blank open block after a complete one", "<answer>42</answer> <answer>", { text: "", inBlock: true }],
+    ["a blank open block alone", "So \\boxed{5}. <answer> \n", { text: " \n", inBlock: true }],
   ])("%s", (_label, text, scope) => expect(answerScope(text)).toEqual(scope));
 });
 
@@ -82,15 +74,6 @@ const EXTRACTED: (readonly [string, string, string, ExtractionRule])[] = [
   ["the block's last box group", r`<answer>\boxed{1} and \boxed{-2}</answer>`, "-2", "boxed"],
   ["an opening tag written twice", "<answer>\n<answer>42</answer>", "42", "answer-tag"],
   ["an opening tag written twice, never closed", "<think>x</think><answer>\n<answer>42", "42", "answer-tag"],
-  ["a blank open block after a complete one", "<answer>42</answer> <answer>", "42", "answer-tag"],
-  [
-    "a blank open block after a complete one, with line breaks",
-    "<answer>42</answer>\n<answer>\n",
-    "42",
-    "answer-tag",
-  ],
-  // Stopped right after the opening tag, with no complete block: searched as if it had no block.
-  ["a blank open block alone", "<think>x</think>\\boxed{5}<answer>", "5", "boxed"],
 ];
 
 /** Replies with no answer under the default rules. */
@@ -98,6 +81,10 @@ const NO_ANSWER: (readonly [string, string])[] = [
   ["an empty block: the text outside it is not the answer", "<think>x</think>\\boxed{5}<answer></answer>"],
   ["a blank block", "<think>x</think>\\boxed{5}<answer> \n </answer>"],
   ["stopped right after the opening tag, nothing else", "<think>x</think><answer>"],
+  // A blank block left open is an empty one: `<answer></answer>` with its closing tag cut by a stop string.
+  ["stopped right after the opening tag", "<think>x</think>\\boxed{5}<answer>"],
+  ["a blank open block after a complete one", "<answer>42</answer> <answer>"],
+  ["a blank open block after a complete one, with line breaks", "<answer>42</answer>\n<answer>\n"],
   ["a block inside a thinking cut off", "<think>so <answer>42</answer> maybe"],
 ];
 
@@ -203,7 +190,7 @@ const GRADED: (readonly [string, string, string, Verdict])[] = [
   ["prose", "<answer>I could not solve it</answer>", "5", "wrong"],
   ["stopped before the closing tag", "<think>x</think><answer>42", "42", "correct"],
   ["an opening tag written twice", "<answer>\n<answer>42</answer>", "42", "correct"],
-  ["a blank open block after a complete one", "<answer>42</answer> <answer>", "42", "correct"],
+  ["a blank open block after a complete one", "<answer>42</answer> <answer>", "42", "no-answer"],
 ];
 
 describe("answer blocks: grade", () => {

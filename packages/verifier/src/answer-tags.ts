@@ -21,11 +21,10 @@ export interface AnswerScope {
  * text: samplers that stop at the string `</answer>` leave it out of the reply (vLLM by default, @ssb/rollout's
  * stop strings), so `<answer>42` is most often a finished answer. A reply cut off at the token limit inside its
  * block looks the same (`<answer>4` may be the start of `42`); that is what a generation's finish reason
- * (`length`) tells, as for a reply cut off after "The answer is 4", and curation and eval read it. A last block
- * never closed that holds nothing but whitespace is ignored: a reply that ends in `<answer>` after a complete
- * block (`<answer>42</answer> <answer>`) is graded by that block, and one with no complete block is searched as
- * if it had none, so a dangling tag never throws away an answer the reply holds. Called on the text outside the
- * thinking, so a block written while thinking does not count.
+ * (`length`) tells, as for a reply cut off after "The answer is 4", and curation and eval read it. A blank last
+ * block never closed is an empty block, no answer, as `<answer></answer>` is: a sampler stopping at `</answer>`
+ * turns the one into the other, and both must grade alike. Called on the text outside the thinking, so a block
+ * written while thinking does not count.
  */
 export function answerScope(text: string): AnswerScope {
   let last: string | null = null;
@@ -39,11 +38,8 @@ export function answerScope(text: string): AnswerScope {
     const end = close < 0 ? text.length : close;
     const start = text.lastIndexOf(OPEN, end - OPEN.length) + OPEN.length;
     const content = text.slice(start, end);
-    if (close < 0) {
-      // Stopped at (or cut off before) its closing tag: the last block, to the end of the text, unless blank.
-      if (content.trim().length > 0) return { text: content, inBlock: true };
-      break;
-    }
+    // Stopped at (or cut off before) its closing tag: the last block, to the end of the text.
+    if (close < 0) return { text: content, inBlock: true };
     last = content;
     from = close + CLOSE.length;
   }

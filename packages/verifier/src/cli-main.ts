@@ -34,8 +34,7 @@ Each input line is a JSON object with a response and a gold answer; each output 
 "correct", "verdict", "extracted", "rule" and "reason" added. A summary goes to standard error.
 Only the text after a reasoning model's last </think> is searched. When that text holds <answer>...</answer>
 (R1-Zero, open-r1), only the last such block is: a box or "the answer is" inside it, else its whole text (rule
-answer-tag); a last <answer> never closed (a stop string removed </answer>) runs to the end of the text,
-unless it holds only whitespace (then the block before it counts, else the whole text).
+answer-tag); a last <answer> never closed (a stop string removed </answer>) runs to the end of the text.
 
 Options:
   --response-field NAME   field holding the response (default: response)

@@ -202,8 +202,7 @@ function fromLastNumber(text: string): Extraction | null {
  * A reasoning model's `<think>...</think>` is skipped: only the text after the last `</think>` is searched, and a
  * reply cut off inside `<think>` has no final answer. When that text holds an `<answer>...</answer>` block,
  * every rule searches only the last one, and the `answer-tag` rule takes its whole text when no rule before it
- * found an answer there; a last `<answer>` never closed (a stop string removed `</answer>`) runs to the end,
- * unless it holds only whitespace (then the complete block before it counts, else the whole text).
+ * found an answer there; a last `<answer>` never closed (a stop string removed `</answer>`) runs to the end.
  * A response that is not a string (null, a number) is read as `grade` reads it: a number as its text, anything
  * else as empty, so it has no answer. Invalid options (an unknown rule) throw a TypeError or RangeError.
  */

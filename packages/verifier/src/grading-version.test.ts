@@ -12,7 +12,7 @@ import { ALL_EXTRACTION_RULES, grade, VERIFIER_VERSION } from "./index.js";
 /** The version whose grading this digest records; bump it, package.json and src/version.ts together. */
 const RECORDED = {
   version: "0.2.0",
-  digest: "a59634d198b43da0d9e13d8a908529f58262f773fe15824e7cc8ca242b12c0ca",
+  digest: "9546e3f04f79ee98d4805c35e642377723d0652e8a06346a7dd59783f602530d",
 };
 
 const r = String.raw;
