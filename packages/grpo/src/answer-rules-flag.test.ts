@@ -101,7 +101,11 @@ describe("--answer-rules", () => {
       await expect(result).rejects.toThrow(UsageError);
       await expect(result).rejects.toThrow(message);
     }
-    await expect(train("--answer-rules", "")).rejects.toThrow(/--answer-rules .*unknown rule ""/);
+    for (const rules of ["", "boxed,"])
+      for (const run of [train, evaluate])
+        await expect(run("--answer-rules", rules)).rejects.toThrow(
+          /^--answer-rules \(the config's reward\.rules\): empty rule name \(a stray comma\?\); valid rules: /,
+        );
     expect(calls).toEqual({ train: [], eval: [] });
   });
 

@@ -53,13 +53,17 @@ export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems 
 
        ssb-grpo eval [--model DIR] [--adapter DIR] [--problems FILE.jsonl [--limit N] | --held-out N | --fresh N]
                      [--n 4] [--seed 0] [--temperature 1] [--max-new-tokens 256] [--template-date YYYY-MM-DD]
-                     [--chat-template-kwargs JSON] [--answer-rules RULE,...] [--no-progress]
+                     [--chat-template-kwargs JSON] [--answer-rules RULE,...]
+                     [--system-prompt TEXT | --no-system-prompt] [--no-progress]
 
   mean reward and accuracy of base (+ adapter) over n samples per problem; --held-out takes the default
   model's held-out split (evaluation only; default 200), --fresh draws problems like train does;
   --template-date: the day a date-writing chat template renders (default today; give the training run's
   templateDate to show the prompts it trained on); --chat-template-kwargs and --answer-rules likewise (give
   the run's chatTemplateKwargs and reward.rules).
+  --system-prompt  the system turn of every prompt (give the run's systemPrompt: eval does not read the
+              run's config); default curation's math-tutor prompt, as train's; --no-system-prompt: no system
+              turn, the question alone.
   One problem source: --problems, --held-out and --fresh are alternatives.`;
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -212,6 +216,18 @@ function templateDateFlag(value: string | undefined): Date | undefined {
   }
 }
 
+/**
+ * `--system-prompt TEXT` or `--no-system-prompt` as evaluatePolicy's systemPrompt (false: no system turn);
+ * neither: undefined (the math-tutor prompt). Both together are a usage error naming both.
+ */
+function systemPromptFlags(text: string | undefined, none: boolean): string | false | undefined {
+  if (text !== undefined && none)
+    throw new UsageError(
+      "--system-prompt and --no-system-prompt are alternatives: give one (the run's systemPrompt, or no system turn)",
+    );
+  return none ? false : text;
+}
+
 async function runEval(args: string[]): Promise<number> {
   const values = parseFlags(args, {
     model: { type: "string" },
@@ -228,6 +244,8 @@ async function runEval(args: string[]): Promise<number> {
     "template-date": { type: "string" },
     "chat-template-kwargs": { type: "string" },
     "answer-rules": { type: "string" },
+    "system-prompt": { type: "string" },
+    "no-system-prompt": { type: "boolean", default: false },
     "no-progress": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -238,6 +256,7 @@ async function runEval(args: string[]): Promise<number> {
   const now = templateDateFlag(values["template-date"]);
   const chatTemplateKwargs = chatTemplateKwargsFlag(values["chat-template-kwargs"]);
   const rules = answerRulesFlag(values["answer-rules"]);
+  const systemPrompt = systemPromptFlags(values["system-prompt"], values["no-system-prompt"]);
   const source = resolveProblemSource(values, "held-out", wholeNumber);
   // Every number is checked before the problems are read and the model exported.
   const n = wholeNumber(values.n, 4, "--n", 1);
@@ -274,6 +293,7 @@ async function runEval(args: string[]): Promise<number> {
       sampling,
       ...(now !== undefined ? { now } : {}),
       ...(chatTemplateKwargs !== undefined ? { chatTemplateKwargs } : {}),
+      ...(systemPrompt !== undefined ? { systemPrompt } : {}),
       ...(rules !== undefined ? { rewardScheme: { correct: 1, wrong: 0, noAnswer: 0, rules } } : {}),
       ...(values["no-progress"] ? {} : { onProgress }),
     });

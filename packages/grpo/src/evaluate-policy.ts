@@ -26,7 +26,11 @@ export interface EvaluatePolicyOptions {
   reward?: GroupRewardFunction;
   /** The default reward's settings (default 1 / 0 / 0, boxed answers only); `rules`: give the run's reward.rules. */
   rewardScheme?: GrpoRewardSettings;
-  systemPrompt?: string | null;
+  /**
+   * The system turn of every prompt: a string (give a run's systemPrompt to evaluate on the prompts it trained
+   * with); null or unset = curation's math-tutor prompt, as training's default; false = no system turn.
+   */
+  systemPrompt?: string | null | false;
   /** The time a date-reading chat template (Llama 3.1/3.2-Instruct) renders (a run's templateDate); default now. */
   now?: Date;
   /**

@@ -23,7 +23,11 @@ export interface SampleGroupsOptions {
   /** Seed of this round: every (problem slot, sample) draws its own stream under it. */
   seed: number;
   maxBatch: number;
-  systemPrompt: string | null;
+  /**
+   * The system turn: a string; null = curation's math-tutor prompt (the training default); false = none, the
+   * question alone as the user turn (`ssb-grpo eval --no-system-prompt`).
+   */
+  systemPrompt: string | null | false;
   /**
    * The time the chat template's `strftime_now` reports (the run's pinned templateDate): Llama 3.1/3.2-Instruct
    * write its day into the system turn. Unset: the clock.
@@ -48,9 +52,11 @@ export async function sampleGroups(
   const prompts: PromptInput[] = problems.map((p, slot) => ({
     id: `${slot}:${p.id}`,
     messages:
-      options.systemPrompt === null
-        ? renderStudentMessages(p.question)
-        : renderStudentMessages(p.question, options.systemPrompt),
+      options.systemPrompt === false
+        ? [{ role: "user", content: p.question }]
+        : options.systemPrompt === null
+          ? renderStudentMessages(p.question)
+          : renderStudentMessages(p.question, options.systemPrompt),
     n: options.groupSize,
     ...(options.now ? { now: options.now } : {}),
     ...(chatTemplateKwargsKey(kwargs) !== "" ? { chatTemplateKwargs: kwargs } : {}),
