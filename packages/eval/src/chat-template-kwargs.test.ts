@@ -319,6 +319,12 @@ describe("ssb-eval --chat-template-kwargs", () => {
     expect(fromConfig.err.join("")).toContain(
       `${file}: field "chatTemplateKwargs" cannot be used with --replies: the replies' prompts were rendered elsewhere`,
     );
+    // A template day likewise (it was recorded in run.json without shaping anything).
+    const day = io();
+    expect(await main(["--replies", replies, "--template-date", "2024-07-26", "--out", out], day.io)).toBe(2);
+    expect(day.err.join("")).toMatch(
+      /^ssb-eval: --template-date cannot be used with --replies: the replies' prompts were rendered elsewhere, so a template date here would change nothing/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -404,14 +404,26 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
       throw new UsageError((error as Error).message);
     }
   }
-  // Replies come with their prompts already rendered elsewhere; eval renders none. Kwargs given here would be
-  // recorded in run.json as if they had shaped the replies (and `compare` would note a difference that is not real).
-  if (values.replies !== undefined && config.chatTemplateKwargs !== undefined) {
-    const given =
-      kwargsFlag !== undefined ? "--chat-template-kwargs" : `${values.config}: field "chatTemplateKwargs"`;
-    throw new UsageError(
-      `${given} cannot be used with --replies: the replies' prompts were rendered elsewhere, so chat template kwargs here would change nothing (only be recorded in run.json); leave ${kwargsFlag !== undefined ? "the flag" : "the field"} out`,
-    );
+  // Replies come with their prompts already rendered elsewhere; eval renders none. Kwargs or a template day given
+  // here would be recorded in run.json as if they had shaped the replies (and `compare` would note a difference
+  // that is not real).
+  if (values.replies !== undefined) {
+    const renderSettings = [
+      {
+        field: "chatTemplateKwargs",
+        flag: "--chat-template-kwargs",
+        what: "chat template kwargs",
+        set: kwargsFlag,
+      },
+      { field: "templateDate", flag: "--template-date", what: "a template date", set: templateDate },
+    ] as const;
+    for (const { field, flag, what, set } of renderSettings) {
+      if (config[field] === undefined) continue;
+      const given = set !== undefined ? flag : `${values.config}: field "${field}"`;
+      throw new UsageError(
+        `${given} cannot be used with --replies: the replies' prompts were rendered elsewhere, so ${what} here would change nothing (only be recorded in run.json); leave ${set !== undefined ? "the flag" : "the field"} out`,
+      );
+    }
   }
   if (values.name !== undefined && values.name.trim() === "")
     throw new UsageError('--name: expected a name to show in reports, found ""');
