@@ -10,6 +10,7 @@ import path from "node:path";
 import { createTokenizer, type ModelTokenizer } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE_DIR } from "../test/fixture.js";
+import { writeOnePairFile } from "../test/prompt-settings.js";
 import { QWEN3_STYLE_TEMPLATE } from "../test/qwen3-style-template.js";
 import { chatTemplateKwargsConflict, chooseChatTemplateKwargs } from "./chat-template-kwargs.js";
 import { checkpointDirName } from "./checkpoint-files.js";
@@ -28,15 +29,7 @@ beforeAll(() => {
     chatTemplate: QWEN3_STYLE_TEMPLATE,
   });
   dir = mkdtempSync(path.join(tmpdir(), "distill-kwargs-"));
-  pairs = path.join(dir, "pairs.jsonl");
-  const messages = [
-    { role: "system", content: "Solve it." },
-    { role: "user", content: "What is 2+3?" },
-  ];
-  writeFileSync(
-    pairs,
-    `${JSON.stringify({ problemId: "p0", studentMessages: messages, responseTokenIds: [20, 21], logitKey: null })}\n`,
-  );
+  pairs = writeOnePairFile(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -11,6 +11,7 @@ import { loadTokenizer, parseTemplateDate } from "@ssb/model";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { adapterTensors } from "../test/adapter-tensors.js";
 import { maxAbsDiff } from "../test/fixture.js";
+import { clockAt } from "../test/prompt-settings.js";
 import { buildSyntheticKd, loadBase, type SyntheticKd } from "../test/synthetic.js";
 import { disposeDecoder } from "./model.js";
 import { loadSftExamples } from "./pairs-data.js";
@@ -33,11 +34,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => {
   vi.useRealTimers();
 });
-
-function clockAt(year: number, month: number, day: number): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(new Date(year, month - 1, day, 12));
-}
 
 // SFT on the pairs' replies with chat prompts: 4 examples in batches of 2, 3 epochs, 6 steps.
 const trainConfig = () =>

@@ -10,6 +10,7 @@ import { loadCheckpoint, type ModelTokenizer } from "@ssb/model";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { FIXTURE_DIR } from "../test/fixture.js";
 import { llama32Tokenizer } from "../test/llama-tokenizer.js";
+import { clockAt, writeOnePairFile } from "../test/prompt-settings.js";
 import { checkpointDirName } from "./checkpoint-files.js";
 import { loadPairExamples } from "./pairs-data.js";
 import { runPromptSettings } from "./run-training.js";
@@ -28,26 +29,12 @@ beforeAll(async () => {
   if (!checkpoint.tokenizer) throw new Error(`${FIXTURE_DIR}: no tokenizer`);
   qwen = checkpoint.tokenizer;
   dir = mkdtempSync(path.join(tmpdir(), "distill-date-"));
-  pairs = path.join(dir, "pairs.jsonl");
-  const messages = [
-    { role: "system", content: "Solve it." },
-    { role: "user", content: "What is 2+3?" },
-  ];
-  writeFileSync(
-    pairs,
-    `${JSON.stringify({ problemId: "p0", studentMessages: messages, responseTokenIds: [20, 21], logitKey: null })}\n`,
-  );
+  pairs = writeOnePairFile(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/** Set the machine's clock to local noon of a day (month 1-based). */
-function clockAt(year: number, month: number, day: number): void {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(new Date(year, month - 1, day, 12));
-}
 
 const state = (config: TrainConfig, inputs?: Record<string, string>): TrainerState => ({
   step: 2,

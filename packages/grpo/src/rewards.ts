@@ -23,7 +23,7 @@ export type GroupRewardFunction = (
 
 /**
  * The verifier's verdict -> correct / wrong / noAnswer rewards, the answer read by `scheme.rules` (default
- * boxed only; checked here too, since the verifier would skip a name it does not know and find no answer).
+ * boxed only; checked when the reward is made, so a bad name fails before any sampling, not at the first grade).
  */
 export function verifierReward(scheme: GrpoRewardSettings): GroupRewardFunction {
   const rules = checkAnswerRules(answerRules(scheme), '"reward.rules"');

@@ -1,15 +1,21 @@
 /**
- * `--answer-rules` on `ssb-grpo train` and `eval`: what reaches runGrpo's config and evaluatePolicy's reward
- * scheme (both replaced here, so no model is loaded), and the errors naming the flag or the field.
+ * Flags of `ssb-grpo train` and `eval` checked by what reaches runGrpo and evaluatePolicy (both replaced here, so
+ * no model is loaded): `--answer-rules` (runGrpo's config, evaluatePolicy's reward scheme, the errors naming the
+ * flag or the field) and `eval --system-prompt TEXT` / `--no-system-prompt` (a run trained with a custom
+ * systemPrompt, the README's R1-Zero recipe, could not be evaluated on it from the CLI), with the prompts
+ * sampleGroups renders for each choice.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { UsageError } from "@ssb/cli-kit";
+import { MATH_TUTOR_SYSTEM_PROMPT } from "@ssb/curation";
+import type { Generator, PromptInput } from "@ssb/rollout";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { tinyRef } from "../test/fixtures.js";
 import type { EvaluatePolicyOptions, PolicyEvaluation } from "./evaluate-policy.js";
 import type { RunGrpoOptions } from "./run-grpo.js";
+import { sampleGroups } from "./sample-groups.js";
 
 const calls = vi.hoisted(() => ({ train: [] as unknown[], eval: [] as unknown[] }));
 vi.mock("./run-grpo.js", () => ({
@@ -61,6 +67,7 @@ const evaluate = (...args: string[]): Promise<number> =>
   runCli(["eval", "--model", tinyRef, "--problems", problems, "--n", "1", "--no-progress", ...args]);
 const trained = (): RunGrpoOptions["config"] => (calls.train[0] as RunGrpoOptions).config;
 const evaluated = (): EvaluatePolicyOptions => calls.eval[0] as EvaluatePolicyOptions;
+const R1 = "Think in <think> </think> tags, then give the final answer in <answer> </answer> tags.";
 
 describe("--answer-rules", () => {
   it("train: the flag sets reward.rules, over a config file's; without either the config has none (boxed only)", async () => {
@@ -119,5 +126,61 @@ describe("--answer-rules", () => {
       `${config}: GRPO config: "reward.rules" must be a non-empty list of extraction rules`,
     );
     expect(calls.train).toEqual([]);
+  });
+});
+
+describe("ssb-grpo eval --system-prompt / --no-system-prompt", () => {
+  it("--system-prompt TEXT is evaluatePolicy's systemPrompt; --no-system-prompt is false; neither leaves it unset", async () => {
+    expect(await evaluate("--system-prompt", R1)).toBe(0);
+    expect(evaluated().systemPrompt).toBe(R1);
+    calls.eval.length = 0;
+    expect(await evaluate("--no-system-prompt")).toBe(0);
+    expect(evaluated().systemPrompt).toBe(false);
+    calls.eval.length = 0;
+    expect(await evaluate()).toBe(0);
+    expect(evaluated().systemPrompt).toBeUndefined();
+  });
+
+  it("both together are a usage error naming both, before anything runs", async () => {
+    const result = evaluate("--system-prompt", R1, "--no-system-prompt");
+    await expect(result).rejects.toThrow(UsageError);
+    await expect(result).rejects.toThrow(/--system-prompt and --no-system-prompt are alternatives/);
+    expect(calls.eval).toEqual([]);
+  });
+
+  it("the help names both flags", async () => {
+    const { USAGE } = await import("./cli-main.js");
+    expect(USAGE).toContain("[--system-prompt TEXT | --no-system-prompt]");
+  });
+});
+
+describe("sampleGroups' systemPrompt", () => {
+  const rendered = async (systemPrompt: string | null | false): Promise<PromptInput["messages"]> => {
+    const prompts: PromptInput[] = [];
+    const generator = {
+      encodePrompt: (p: PromptInput) => {
+        prompts.push(p);
+        return [];
+      },
+      generate: async function* () {},
+    } as unknown as Generator;
+    const options = { groupSize: 1, temperature: 1, maxNewTokens: 1, topK: 0, topP: 1, seed: 0, maxBatch: 1 };
+    await sampleGroups(generator, [{ id: "a", question: "6 * 7?", answer: "42" }], {
+      ...options,
+      systemPrompt,
+    });
+    return (prompts[0] as PromptInput).messages;
+  };
+
+  it("a string is the system turn, null the math-tutor prompt, false none (the question alone)", async () => {
+    expect(await rendered(R1)).toEqual([
+      { role: "system", content: R1 },
+      { role: "user", content: "6 * 7?" },
+    ]);
+    expect(await rendered(null)).toEqual([
+      { role: "system", content: MATH_TUTOR_SYSTEM_PROMPT },
+      { role: "user", content: "6 * 7?" },
+    ]);
+    expect(await rendered(false)).toEqual([{ role: "user", content: "6 * 7?" }]);
   });
 });
