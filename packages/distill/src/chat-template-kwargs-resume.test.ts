@@ -142,6 +142,39 @@ describe("a run with chat template kwargs", () => {
     );
   }, 120_000);
 
+  it("refuses a resume given {} (none, said explicitly) through runTraining and train(), and records nothing for a fresh {}", async () => {
+    // `{}` used to be read as "not given" and the recorded kwargs kept, where rollout and eval refuse it.
+    await stopAtStep2("empty");
+    const checkpoints = path.join(dir, "empty", "checkpoints");
+    const before = readdirSync(checkpoints);
+    const file = path.join(checkpoints, before.sort().at(-1) as string, TRAINER_STATE_FILE);
+    const refusal = `${file}: saved with other settings or inputs than now (chatTemplateKwargs: {"enable_thinking":false,"style":"brief"} -> {} (none)`;
+    await expect(run("empty", {}, { resume: true })).rejects.toThrow(refusal);
+    const tokenizer = await loadTokenizer(data.modelDir);
+    const examples = await loadSftExamples(data.pairsFile, tokenizer, "chat", undefined, {});
+    const model = await loadBase(data.modelDir);
+    try {
+      const direct = (out: string, resume: boolean) =>
+        train({
+          model,
+          examples,
+          config: resolveTrainConfig({ ...trainConfig(undefined), chatTemplateKwargs: {} }),
+          outDir: path.join(dir, out),
+          resume,
+          progress: false,
+          log: () => {},
+        });
+      await expect(direct("empty", true)).rejects.toThrow(refusal);
+      expect(readdirSync(checkpoints)).toEqual(before);
+      expect(savedConfig("empty").chatTemplateKwargs).toEqual(KWARGS);
+      // A fresh run given `{}` saves the config a run without kwargs saves.
+      await direct("fresh-empty", false);
+    } finally {
+      disposeDecoder(model);
+    }
+    expect(JSON.stringify(savedConfig("fresh-empty"))).toBe(JSON.stringify(savedConfig("without")));
+  }, 120_000);
+
   it("warns through log about a kwarg the template never reads only when asked (the CLI asks)", async () => {
     const lines: string[] = [];
     // One step is enough: the warning comes before training.

@@ -2,7 +2,8 @@
  * chatTemplateKwargs on the student's prompts: a Qwen3-style template (its generation prompt gets the empty
  * think block when `enable_thinking` is false) renders them in chat prompts and SFT chat records; they are
  * recorded in the run's config only when non-empty, a resume without them keeps the checkpoint's, one with the
- * same ones in another key order goes on, one with others (or any, on a checkpoint saved without) is refused.
+ * same ones in another key order goes on, one with others (or any, on a checkpoint saved without; or `{}`, on
+ * one saved with some) is refused.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -91,12 +92,17 @@ describe("the student's chat prompts", () => {
 describe("the config", () => {
   it("records nothing without kwargs or with {}: the config is the one given, as before", () => {
     const config = resolveTrainConfig({ mode: "sft" });
-    expect(resolveTrainConfig({ mode: "sft", chatTemplateKwargs: {} })).toEqual(config);
-    expect("chatTemplateKwargs" in resolveTrainConfig({ chatTemplateKwargs: {} })).toBe(false);
     const settings = runPromptSettings(config, tokenizer, null, "x");
     expect(settings.config).toBe(config);
     expect(settings.tokens).toEqual({});
     expect(JSON.stringify(settings.config)).toBe(JSON.stringify(resolveTrainConfig({ mode: "sft" })));
+    // `{}` is kept through resolveTrainConfig (an explicit none, refused on a resume of recorded kwargs), and a
+    // fresh run renders and records what a run without kwargs does.
+    const empty = resolveTrainConfig({ mode: "sft", chatTemplateKwargs: {} });
+    expect(empty.chatTemplateKwargs).toEqual({});
+    const fresh = runPromptSettings(empty, tokenizer, null, "x");
+    expect(JSON.stringify(fresh.config)).toBe(JSON.stringify(config));
+    expect(fresh.tokens).toEqual({});
   });
 
   it("refuses a field that is not an object of JSON values, or sets the renderer's names, naming the file and field", () => {
@@ -147,7 +153,23 @@ describe("a resume", () => {
     expect(() =>
       chooseChatTemplateKwargs({ given: NO_THINKING, resumed: { dir: "ck", kwargs: undefined } }),
     ).toThrow('chatTemplateKwargs: (none) -> {"enable_thinking":false}');
-    expect(chatTemplateKwargsConflict(NO_THINKING, {})).toBeNull();
+    expect(chatTemplateKwargsConflict(NO_THINKING, undefined)).toBeNull();
+    expect(chatTemplateKwargsConflict(undefined, {})).toBeNull();
+  });
+
+  it("given {} where kwargs were recorded is refused (an explicit none differs from the record), as rollout and eval refuse it", () => {
+    // It used to keep the recorded kwargs silently, as if none had been given.
+    const empty = resolveTrainConfig({ chatTemplateKwargs: {} });
+    expect(() =>
+      runPromptSettings(empty, tokenizer, { dir: path.join("runs", "a", "ck"), state: state(recorded) }, "x"),
+    ).toThrow(
+      `${path.join("runs", "a", "ck", TRAINER_STATE_FILE)}: saved with other settings than now (chatTemplateKwargs: {"enable_thinking":false,"style":"brief"} -> {} (none), but the run's prompts rendered with {"enable_thinking":false,"style":"brief"} so far: resume without chatTemplateKwargs (--chat-template-kwargs) to keep them, or train into another output folder); refusing to resume`,
+    );
+    // On a checkpoint that recorded none, `{}` is the same prompts: it goes on, recording nothing.
+    const old = resolveTrainConfig({});
+    const kept = runPromptSettings(empty, tokenizer, { dir: "ck", state: state(old) }, "x");
+    expect(JSON.stringify(kept.config)).toBe(JSON.stringify(old));
+    expect(kept.tokens).toEqual({});
   });
 
   describe("the folder check before the model loads", () => {
@@ -166,6 +188,12 @@ describe("a resume", () => {
       await expect(
         checkRunFolder(out, true, resolveTrainConfig({}), null, undefined),
       ).resolves.not.toBeNull();
+      // `{}` against recorded kwargs, refused before the model loads too.
+      await expect(
+        checkRunFolder(out, true, resolveTrainConfig({ chatTemplateKwargs: {} }), null, undefined),
+      ).rejects.toThrow(
+        `${path.join(out, "checkpoints", checkpointDirName(2), TRAINER_STATE_FILE)}: saved with other settings or inputs than now (chatTemplateKwargs: {"enable_thinking":false,"style":"brief"} -> {} (none)`,
+      );
       const other = resolveTrainConfig({ chatTemplateKwargs: NO_THINKING });
       // The file that holds the recorded kwargs, as runPromptSettings names it (was the checkpoint's folder).
       const file = path.join(out, "checkpoints", checkpointDirName(2), TRAINER_STATE_FILE);
@@ -176,6 +204,9 @@ describe("a resume", () => {
       await expect(checkRunFolder(old, true, other, null, undefined)).rejects.toThrow(
         'chatTemplateKwargs: (none) -> {"enable_thinking":false}',
       );
+      await expect(
+        checkRunFolder(old, true, resolveTrainConfig({ chatTemplateKwargs: {} }), null, undefined),
+      ).resolves.not.toBeNull();
     });
   });
 });
@@ -207,5 +238,7 @@ describe("the warning the CLI logs", () => {
       unusedKwargsWarning(resolveTrainConfig({ chatTemplateKwargs: NO_THINKING }), tokenizer, "m"),
     ).toBeNull();
     expect(unusedKwargsWarning(resolveTrainConfig({}), tokenizer, "m")).toBeNull();
+    const emptyRaw = resolveTrainConfig({ promptMode: "raw", chatTemplateKwargs: {} });
+    expect(unusedKwargsWarning(emptyRaw, tokenizer, "m")).toBeNull();
   });
 });

@@ -5,6 +5,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE_DIR } from "../test/fixture.js";
+import { checkpointDirName } from "./checkpoint-files.js";
+import { TRAINER_STATE_FILE } from "./train-checkpoint.js";
+import { resolveTrainConfig } from "./train-config.js";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -262,6 +265,22 @@ describe("ssb-distill train refuses bad input before training, naming it", () =>
     expect(set.status).toBe(1);
     expect(set.stderr).toContain(
       '--set: field "chatTemplateKwargs": chat template kwarg "bos_token" is set by the renderer itself',
+    );
+  });
+
+  it("--chat-template-kwargs '{}' on a resume of a run that recorded kwargs is refused, naming the checkpoint's trainer_state.json and both values", async () => {
+    // `{}` used to be read as no flag, keeping the recorded kwargs; rollout, eval and ssb run refuse it.
+    const out = path.join(dir, "k4");
+    const ck = path.join(out, "checkpoints", checkpointDirName(2));
+    mkdirSync(ck, { recursive: true });
+    const config = resolveTrainConfig({ chatTemplateKwargs: { enable_thinking: false } });
+    const state = { step: 2, totalSteps: 4, epoch: 0, config, savedAt: "2026-11-29T12:00:00.000Z" };
+    writeFileSync(path.join(ck, TRAINER_STATE_FILE), JSON.stringify(state));
+    const flags = ["--model", model, "--pairs", pairs, "--out", out, "--resume", "--chat-template-kwargs"];
+    const empty = await train([...flags, "{}"]);
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toContain(
+      `ssb-distill: ${path.join(ck, TRAINER_STATE_FILE)}: saved with other settings or inputs than now (chatTemplateKwargs: {"enable_thinking":false} -> {} (none), but the run's prompts rendered with {"enable_thinking":false} so far: resume without chatTemplateKwargs (--chat-template-kwargs) to keep them, or train into another output folder); refusing to resume`,
     );
   });
 });

@@ -30,7 +30,8 @@ const USAGE = `Usage: ssb-distill train --model DIR --pairs FILE --out DIR [opti
   --chat-template-kwargs JSON
                        extra chat template variables for the student's chat prompts, as a JSON object
                        (Qwen3 without thinking: '{"enable_thinking": false}'); recorded for its resumes
-                       (config.chatTemplateKwargs): a resume without the flag keeps them, one with others is refused
+                       (config.chatTemplateKwargs): a resume without the flag keeps them, one with others
+                       (or '{}' against recorded ones) is refused
   --set KEY=VALUE      override one config field, dotted, value as JSON (e.g. --set optimizer.lr=1e-3)
   --resume             continue from the newest checkpoint in --out
   --backend NAME       auto (default: tfjs-node-gpu, tfjs-node, wasm, cpu) | tfjs-node-gpu | tfjs-node | wasm | cpu

@@ -184,7 +184,8 @@ export function unusedKwargsWarning(
   modelDir: string,
 ): string | null {
   const kwargs = config.chatTemplateKwargs;
-  if (kwargs === undefined) return null;
+  // `{}` (none, said explicitly) passes no variable: nothing to warn about.
+  if (kwargs === undefined || Object.keys(kwargs).length === 0) return null;
   if (config.promptMode === "raw")
     return `warning: chatTemplateKwargs ${JSON.stringify(kwargs)} are not used: raw prompts (promptMode "raw") do not go through the chat template`;
   const source = tokenizer?.chatTemplate?.source;

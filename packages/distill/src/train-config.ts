@@ -6,7 +6,6 @@
  */
 import {
   type ChatTemplateKwargs,
-  chatTemplateKwargsKey,
   checkChatTemplateKwargs,
   PROJECTION_MODULES,
   parseTemplateDate,
@@ -78,8 +77,10 @@ export interface TrainConfig {
   templateDate?: string;
   /**
    * Extra chat-template variables for the student's chat prompts (transformers' `apply_chat_template(...,
-   * **kwargs)`; Qwen3: `{"enable_thinking": false}`). Present only when non-empty (`{}` is dropped); a resume
-   * without them keeps the checkpoint's, one with others is refused. See chat-template-kwargs.ts.
+   * **kwargs)`; Qwen3: `{"enable_thinking": false}`). A resume without them keeps the checkpoint's, one with
+   * others is refused. `{}` is kept here as an explicit "none" (refused on a resume of a checkpoint that
+   * recorded some) but never recorded: checkpoints hold the field only when non-empty. See
+   * chat-template-kwargs.ts.
    */
   chatTemplateKwargs?: ChatTemplateKwargs;
 }
@@ -210,8 +211,8 @@ export function resolveTrainConfig(input: TrainConfigInput = {}, where = "train 
     loss: { ...DEFAULT_TRAIN_CONFIG.loss, ...input.loss },
     optimizer: { ...DEFAULT_TRAIN_CONFIG.optimizer, ...input.optimizer },
   };
-  // No kwargs and `{}` render the same prompts: neither is recorded, so such a run's config is as before.
-  if (chatTemplateKwargsKey(config.chatTemplateKwargs) === "") delete config.chatTemplateKwargs;
+  // `{}` stays: it renders what no kwargs render, but on a resume it asks for none where the checkpoint
+  // recorded some, which is refused (see chat-template-kwargs.ts). The trainer never records it.
   for (const field of ["batchSize", "gradAccumSteps", "epochs", "workers"] as const) {
     if (!Number.isInteger(config[field]) || config[field] < 1)
       throw new Error(

@@ -150,15 +150,18 @@ function resumeMismatch(
  * The config a run's checkpoints record: `config`, plus what a resumed checkpoint recorded that `config` leaves
  * unset. A resume given no chat template kwargs or no templateDate renders the checkpoint's (runTraining passes
  * them in; a caller of train() rendered its own examples and was checked against them by resumeMismatch), so
- * its checkpoints keep recording them: dropped, a later resume would render none, or pin another day.
+ * its checkpoints keep recording them: dropped, a later resume would render none, or pin another day. Kwargs
+ * `{}` (none, said explicitly) are not recorded, so such a run saves the config a run without them saves.
  */
 function recordedRunConfig(config: TrainConfig, saved: TrainConfig | undefined): TrainConfig {
-  if (saved === undefined) return config;
   let recorded = config;
-  if (
-    chatTemplateKwargsKey(config.chatTemplateKwargs) === "" &&
-    chatTemplateKwargsKey(saved.chatTemplateKwargs) !== ""
-  )
+  if (config.chatTemplateKwargs !== undefined && chatTemplateKwargsKey(config.chatTemplateKwargs) === "") {
+    const { chatTemplateKwargs: _none, ...rest } = config;
+    recorded = rest;
+  }
+  if (saved === undefined) return recorded;
+  // `{}` given against recorded kwargs was refused (resumeMismatch); here it can only meet none.
+  if (config.chatTemplateKwargs === undefined && chatTemplateKwargsKey(saved.chatTemplateKwargs) !== "")
     recorded = { ...recorded, chatTemplateKwargs: saved.chatTemplateKwargs };
   if (config.templateDate === undefined && saved.templateDate !== undefined)
     recorded = { ...recorded, templateDate: saved.templateDate };
