@@ -8,6 +8,7 @@ import {
   expressionsEqual,
   type Tolerance,
 } from "./expression-equal.js";
+import { inequalitiesAsIntervals, isIntervalShape } from "./inequality-interval.js";
 import { maxNesting } from "./latex-scan.js";
 import { useBudget } from "./math-json.js";
 import { assignedValue, compactKey, normalizeAnswer } from "./normalize.js";
@@ -154,7 +155,12 @@ function scalarsEqual(gold: string, pred: string, gPct: boolean, pPct: boolean, 
   const gWord = isWordAnswer(gold);
   const pWord = isWordAnswer(pred);
   if (gWord || pWord) {
-    const key = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
+    // A leading article is not the answer: `an ellipse` is `ellipse`.
+    const key = (s: string) =>
+      s
+        .toLowerCase()
+        .replace(/^(?:an?|the)\s+(?=[a-z])/, "")
+        .replace(/[^a-z0-9]/g, "");
     return gWord && pWord && key(gold) === key(pred);
   }
 
@@ -307,6 +313,20 @@ function compare(gold: string, predicted: string, ctx: Context, depth: number): 
     if (gv !== null) gs = shapeOf(gv);
     if (pv !== null) ps = shapeOf(pv);
   }
+  // An inequality against an interval: `3 < x \le 4` for `(3,4]` (see inequality-interval.ts).
+  if (isIntervalShape(gs) !== isIntervalShape(ps)) {
+    const asInterval = (shape: AnswerShape, text: string): AnswerShape => {
+      if (shape.kind !== "scalar" && shape.kind !== "list") return shape;
+      const interval = inequalitiesAsIntervals(text);
+      return interval === null ? shape : shapeOf(interval);
+    };
+    if (isIntervalShape(gs)) ps = asInterval(ps, p.text);
+    else gs = asInterval(gs, g.text);
+  }
+  // A choice letter with its value, `\textbf{(C)}\ 12`, against the gold letter `\text{(C)}`.
+  const choice = /^\(([A-E])\)\s*\S/;
+  if (/^[A-E]$/.test(g.text) && choice.test(p.text))
+    ps = shapeOf((choice.exec(p.text) as RegExpExecArray)[1] as string);
   result.equivalent = shapesEqual(gs, ps, g.percent, p.percent, ctx, depth);
   return result;
 }

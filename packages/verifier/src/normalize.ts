@@ -1,3 +1,4 @@
+import { withoutApproximation } from "./approximation.js";
 import { matchBrace } from "./latex-scan.js";
 
 /** An answer after string-level clean-up, with what was stripped that still matters for comparison. */
@@ -61,8 +62,9 @@ const UNICODE_LATEX: Record<string, string> = {
   "×": "\\times ",
   "·": "\\cdot ",
   "−": "-",
+  "≈": "\\approx ",
 };
-const UNICODE_SYMBOL = /[∞∪∩π≤≥≠×·−]/g;
+const UNICODE_SYMBOL = /[∞∪∩π≤≥≠×·−≈]/g;
 
 /**
  * Unicode fractions, division, roots and powers, as models and hand-made gold files write them: `½` is
@@ -268,7 +270,9 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
     percent = true;
     s = s.replace(/\\%|%/g, "");
   }
-  s = s.replace(/\\\$|\$|\\textdollar(?![a-zA-Z])/g, "");
+  s = s.replace(/\\\$|\$|\\textdollar(?![a-zA-Z])|[€£¥]|\\euro(?![a-zA-Z])|\\pounds(?![a-zA-Z])/g, "");
+  // `5.4¢` is 5.4 cents: the unit word below is dropped after a value, the sign was not.
+  s = s.replace(/¢|\\(?:text)?cent(?![a-zA-Z])/g, " cents");
 
   // Nested wrappers (`\boxed{\text{(C)}}`, `\textbf{\text{Evelyn}}`) need a pass per level; a few passes cover
   // what answers use and keep 10^4-deep adversarial nesting linear.
@@ -293,6 +297,7 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
   s = s.replace(/\s+/g, " ").trim();
   s = s.replace(/[.;]+$/, "").trim();
   s = s.replace(/(?<!\\)\b(?:infinity|inf)\b/gi, "\\infty");
+  s = withoutApproximation(s);
 
   // "x \in [1, 2)": membership is the answer's set. (`x = 5` is kept: equivalence.ts decides, knowing both sides.)
   const membership = /^(?:[a-zA-Z](?:_\{?\w+\}?)?|\\[a-zA-Z]+)\s*\\in(?![a-zA-Z])\s*(.+)$/.exec(s);

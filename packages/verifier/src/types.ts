@@ -53,7 +53,7 @@ export interface ExtractOptions {
 export interface EquivalenceOptions {
   /** Relative tolerance for numeric comparison. Default 1e-6. */
   relativeTolerance?: number;
-  /** Absolute tolerance, for values near zero. Default 1e-9. */
+  /** Absolute tolerance, for values near zero. Default 0: none, so tiny numbers stay distinct (1e-10 ≠ 0). */
   absoluteTolerance?: number;
   /** Accept `50` and `0.5` for a gold of `50\%` (and vice versa). Default true. */
   percentAsFraction?: boolean;

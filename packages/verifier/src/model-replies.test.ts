@@ -1,0 +1,80 @@
+/**
+ * Replies written as models write them (Qwen2.5's boxed answers with units, approximations, inequalities for
+ * intervals, choice letters with their values), graded against the real gold answers of MATH500 and AIME 2024.
+ * Each case once got the wrong verdict, or is the near miss that keeps its fix honest.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { grade } from "./grade.js";
+
+const dataDir = fileURLToPath(new URL("../../../data/", import.meta.url));
+const r = String.raw;
+
+function goldsBy<T>(file: string, key: (row: T) => string, answer: (row: T) => string): Map<string, string> {
+  const rows = readFileSync(dataDir + file, "utf8")
+    .split("\n")
+    .filter((line) => line.trim().length > 0)
+    .map((line) => JSON.parse(line) as T);
+  return new Map(rows.map((row) => [key(row), answer(row)]));
+}
+
+const math = goldsBy<{ unique_id: string; answer: string }>(
+  "math500/test.jsonl",
+  (row) => row.unique_id,
+  (row) => row.answer,
+);
+const aime = goldsBy<{ id: number; answer: string }>(
+  "aime24/test.jsonl",
+  (row) => String(row.id),
+  (row) => row.answer,
+);
+
+/** [reply, MATH500 unique_id or `aime/<id>`, is the reply right] */
+const CASES: readonly (readonly [string, string, boolean])[] = [
+  // An exact value with its decimal approximation is the exact value; a bare approximation is a rounding.
+  [r`The volume is $\boxed{288\pi \approx 904.78}$.`, "test/precalculus/1056.json", true],
+  [r`\boxed{288\pi ≈ 904.78}`, "test/precalculus/1056.json", true],
+  [r`\boxed{904.78}`, "test/precalculus/1056.json", false],
+  [r`\boxed{\frac{14}{3} \approx 4.67}`, "test/algebra/2584.json", true],
+  [r`\boxed{\frac{13}{3} \approx 4.33}`, "test/algebra/2584.json", false],
+  [r`\boxed{x \approx 4.67}`, "test/algebra/2584.json", false],
+  [r`\boxed{\approx 25}`, "aime/67", true],
+  [r`\boxed{24.6 \approx 25}`, "aime/67", false],
+  [r`\boxed{\approx 3.14}`, "test/precalculus/1199.json", false],
+  // An inequality in one variable is the interval it describes.
+  [r`\boxed{3 < x \le 4}`, "test/intermediate_algebra/558.json", true],
+  [r`\boxed{4 \geq \lambda > 3}`, "test/intermediate_algebra/558.json", true],
+  [r`\boxed{3 \le x \le 4}`, "test/intermediate_algebra/558.json", false],
+  [r`\boxed{3 < x < 4}`, "test/intermediate_algebra/558.json", false],
+  [r`\boxed{-2 \le x \le 7}`, "test/algebra/101.json", true],
+  [r`\boxed{-2 < x \le 7}`, "test/algebra/101.json", false],
+  [r`\boxed{x > 2}`, "test/intermediate_algebra/183.json", true],
+  [r`\boxed{x \ge 2}`, "test/intermediate_algebra/183.json", false],
+  [r`\boxed{x > 5}`, "test/intermediate_algebra/1714.json", true],
+  [r`\boxed{x < 5}`, "test/intermediate_algebra/1714.json", false],
+  [r`\boxed{x \le 0}`, "test/precalculus/695.json", true],
+  [r`\boxed{x < 0}`, "test/precalculus/695.json", false],
+  [r`\boxed{x < 2 \text{ or } x > 3}`, "test/algebra/2043.json", true],
+  [r`\boxed{x < 2 \text{ and } x > 3}`, "test/algebra/2043.json", false],
+  [r`\boxed{x \le 2 \text{ or } x > 3}`, "test/algebra/2043.json", false],
+  // A choice letter with its value is the letter.
+  [r`\boxed{\textbf{(C)}\ 12}`, "test/precalculus/819.json", true],
+  [r`\boxed{\textbf{(D)}\ 12}`, "test/precalculus/819.json", false],
+  // Words: an article is not part of the answer.
+  [r`\boxed{\text{an ellipse}}`, "test/intermediate_algebra/860.json", true],
+  [r`\boxed{\text{a hyperbola}}`, "test/intermediate_algebra/860.json", false],
+  // The cent sign is the unit the gold writes out.
+  [r`\boxed{5.4¢}`, "test/prealgebra/1044.json", true],
+  [r`\boxed{5.4\text{¢}}`, "test/prealgebra/1044.json", true],
+  [r`\boxed{4.5¢}`, "test/prealgebra/1044.json", false],
+];
+
+describe("model-style replies against MATH500 and AIME 2024 golds", () => {
+  it.each(CASES)("grade(%j, gold of %s) is right: %s", (reply, id, right) => {
+    const gold = id.startsWith("aime/") ? aime.get(id.slice(5)) : math.get(id);
+    expect(gold, `no gold for ${id}`).toBeDefined();
+    const result = grade(reply, gold as string, { budgetMs: 2_000 });
+    expect(result.correct, JSON.stringify(result)).toBe(right);
+  });
+});
