@@ -136,4 +136,49 @@ describe("fromRolloutGenerator", () => {
       rmSync(work, { recursive: true, force: true });
     }
   });
+  it("refuses a model without tokenizer.json or a chat template when it is opened, before export or run.json", async () => {
+    const fixture = path.resolve(
+      path.dirname(fileURLToPath(import.meta.url)),
+      "../../../../shared/fixtures/qwen2-tiny-ref",
+    );
+    const work = mkdtempSync(path.join(os.tmpdir(), "ssb-eval-tokenizer-"));
+    try {
+      let checked = 0;
+      const beforeOpen = () => {
+        checked += 1;
+      };
+      // A checkpoint without tokenizer.json: refused before the run folder is checked or anything exported.
+      const noTokenizer = path.join(work, "no-tokenizer");
+      cpSync(fixture, noTokenizer, { recursive: true });
+      rmSync(path.join(noTokenizer, "tokenizer.json"));
+      await expect(openModelGenerator({ model: noTokenizer, workDir: work, beforeOpen })).rejects.toThrow(
+        `${noTokenizer}: no tokenizer.json: ssb-eval renders every question with the model's chat template`,
+      );
+      // A checkpoint whose tokenizer has no chat template (a base model): the same.
+      const noTemplate = path.join(work, "no-template");
+      cpSync(fixture, noTemplate, { recursive: true });
+      const configFile = path.join(noTemplate, "tokenizer_config.json");
+      const config = JSON.parse(readFileSync(configFile, "utf8")) as Record<string, unknown>;
+      delete config.chat_template;
+      writeFileSync(configFile, JSON.stringify(config));
+      await expect(openModelGenerator({ model: noTemplate, workDir: work, beforeOpen })).rejects.toThrow(
+        `${noTemplate}: the tokenizer has no chat template`,
+      );
+      expect(checked).toBe(0);
+      expect(existsSync(path.join(work, "onnx-export"))).toBe(false);
+      // An ONNX export without its tokenizer: refused once loaded, before runEval writes anything.
+      const model = path.join(work, "model");
+      cpSync(fixture, model, { recursive: true });
+      const good = await openModelGenerator({ model, workDir: work });
+      await good.close?.();
+      const onnxOnly = path.join(work, "onnx-only");
+      cpSync(path.join(work, "onnx-export"), onnxOnly, { recursive: true });
+      rmSync(path.join(onnxOnly, "tokenizer.json"));
+      await expect(openModelGenerator({ model: onnxOnly })).rejects.toThrow(
+        `${onnxOnly}: no tokenizer.json: ssb-eval renders every question`,
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
 });

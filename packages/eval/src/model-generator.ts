@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { exportOnnx, parseTemplateDate } from "@ssb/model";
+import { exportOnnx, loadTokenizer, parseTemplateDate } from "@ssb/model";
 import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
 import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
 import type { ModelIdentity } from "./run-manifest.js";
@@ -140,6 +140,23 @@ function isCheckpoint(model: string): boolean {
   );
 }
 
+/**
+ * Why a model cannot render ssb-eval's prompts, or null when it can. Every question is a chat (system turn, user
+ * turn) rendered with the model's own template, so a folder without tokenizer.json or without a chat template
+ * fails on the first prompt; checked when the model is opened, before run.json pins the output folder to weights
+ * that cannot run (fixing the folder then changes its fingerprint, and the rerun was refused as "other weights").
+ */
+function chatPromptProblem(
+  tokenizer: { readonly chatTemplate: unknown } | null | undefined,
+  model: string,
+): string | null {
+  if (tokenizer === null || tokenizer === undefined)
+    return `${model}: no tokenizer.json: ssb-eval renders every question with the model's chat template, so it needs the model's tokenizer.json and tokenizer_config.json beside its weights (nothing was written)`;
+  if (tokenizer.chatTemplate === null)
+    return `${model}: the tokenizer has no chat template ("chat_template" in tokenizer_config.json, or chat_template.jinja): ssb-eval renders every question with it, so a base model without one cannot be evaluated as it is; add the template its replies were trained on (nothing was written)`;
+  return null;
+}
+
 /** Files that decide what a model folder generates: weights, graphs, configs, tokenizer. */
 const MODEL_FILE =
   /^(.*\.safetensors|.*\.onnx|.*\.onnx\.data|.*\.onnx_data|model\.safetensors\.index\.json|config\.json|generation_config\.json|genai_config\.json|adapter_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|added_tokens\.json|chat_template\.(json|jinja)|vocab\.json|merges\.txt)$/;
@@ -175,6 +192,12 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
         ? `${model}: --adapter needs a Hugging Face checkpoint folder (config.json + safetensors) to merge into`
         : `${model}: neither an ONNX decoder (model.onnx) nor a Hugging Face checkpoint (config.json + safetensors)`,
     );
+  }
+  if (needsExport) {
+    // Before the export (minutes for a large checkpoint), which copies the tokenizer files as they are.
+    const tokenizer = existsSync(join(model, "tokenizer.json")) ? await loadTokenizer(model) : null;
+    const problem = chatPromptProblem(tokenizer, model);
+    if (problem !== null) throw new Error(problem);
   }
   // The model's files with sizes and times: the export stamp and the fingerprint checked on resume.
   const sourceFiles = [model, ...(adapter !== undefined ? [adapter] : [])].map(
@@ -222,6 +245,11 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
     modelId,
     ...(options.executionProvider !== undefined ? { executionProvider: options.executionProvider } : {}),
   });
+  const problem = chatPromptProblem(gen.tokenizer, model);
+  if (problem !== null) {
+    await gen.close();
+    throw new Error(problem);
+  }
   options.log?.(`${modelId}: generating with onnxruntime on ${gen.session.executionProvider}`);
   return fromRolloutGenerator(gen, {
     modelId,
