@@ -5,15 +5,17 @@
  * systemPrompt, the README's R1-Zero recipe, could not be evaluated on it from the CLI), with the prompts
  * sampleGroups renders for each choice.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { UsageError } from "@ssb/cli-kit";
 import { MATH_TUTOR_SYSTEM_PROMPT } from "@ssb/curation";
+import { parseTemplateDate } from "@ssb/model";
 import type { Generator, PromptInput } from "@ssb/rollout";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { tinyRef } from "../test/fixtures.js";
 import type { EvaluatePolicyOptions, PolicyEvaluation } from "./evaluate-policy.js";
+import { GRPO_STATE_FILE } from "./grpo-checkpoint.js";
 import type { RunGrpoOptions } from "./run-grpo.js";
 import { sampleGroups } from "./sample-groups.js";
 
@@ -182,5 +184,101 @@ describe("sampleGroups' systemPrompt", () => {
       { role: "user", content: "6 * 7?" },
     ]);
     expect(await rendered(false)).toEqual([{ role: "user", content: "6 * 7?" }]);
+  });
+});
+
+describe("ssb-grpo eval --adapter reads the run's settings", () => {
+  /** A run folder as runGrpo writes it: adapter/ and checkpoints/step-N/{adapter/, grpo_state.json}. */
+  const fakeRun = async (name: string, config: unknown): Promise<string> => {
+    const run = path.join(dir, name);
+    const checkpoint = path.join(run, "checkpoints", "step-00000002");
+    await cp(path.join(tinyRef, "lora"), path.join(run, "adapter"), { recursive: true });
+    await mkdir(checkpoint, { recursive: true });
+    await writeFile(path.join(checkpoint, GRPO_STATE_FILE), JSON.stringify({ step: 2, config }));
+    return run;
+  };
+  const stderr = async (run: () => Promise<number>): Promise<string[]> => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      lines.push(String(chunk).trimEnd());
+      return true;
+    });
+    try {
+      expect(await run()).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    return lines;
+  };
+  const r1 = {
+    systemPrompt: R1,
+    templateDate: "2026-11-29",
+    chatTemplateKwargs: { enable_thinking: false },
+    reward: { correct: 1, wrong: 0, noAnswer: 0, rules: ["boxed", "answer-tag"] },
+  };
+
+  it("an R1-Zero run's adapter is evaluated on its prompt, day, kwargs and rules, said on stderr", async () => {
+    const run = await fakeRun("r1", r1);
+    const state = path.join(run, "checkpoints", "step-00000002", GRPO_STATE_FILE);
+    const lines = await stderr(() => evaluate("--adapter", path.join(run, "adapter")));
+    expect(evaluated()).toMatchObject({
+      adapterDir: path.join(run, "adapter"),
+      systemPrompt: R1,
+      now: parseTemplateDate("2026-11-29", "test"),
+      chatTemplateKwargs: { enable_thinking: false },
+      rewardScheme: { correct: 1, wrong: 0, noAnswer: 0, rules: ["boxed", "answer-tag"] },
+    });
+    expect(lines).toEqual([
+      `ssb-grpo: eval settings from the run (${state}): system prompt: ${JSON.stringify(R1)}; answer rules: boxed,answer-tag; chat template kwargs: {"enable_thinking":false}; template day: 2026-11-29`,
+    ]);
+  });
+
+  it("a flag overrides the run's value, with a note naming both; one equal to it is silent", async () => {
+    const run = await fakeRun("r1-flags", r1);
+    const state = path.join(run, "checkpoints", "step-00000002", GRPO_STATE_FILE);
+    const lines = await stderr(() =>
+      evaluate(
+        "--adapter",
+        path.join(run, "adapter"),
+        "--no-system-prompt",
+        "--answer-rules",
+        "boxed,answer-tag",
+        "--chat-template-kwargs",
+        "{}",
+      ),
+    );
+    expect(evaluated()).toMatchObject({
+      systemPrompt: false,
+      chatTemplateKwargs: {},
+      rewardScheme: { rules: ["boxed", "answer-tag"] },
+      now: parseTemplateDate("2026-11-29", "test"),
+    });
+    expect(lines).toEqual([
+      `ssb-grpo: eval settings from the run (${state}): template day: 2026-11-29`,
+      `ssb-grpo: note: evaluating with --no-system-prompt (no system turn), where the run trained with systemPrompt ${JSON.stringify(R1)} (${state})`,
+      `ssb-grpo: note: evaluating with --chat-template-kwargs (none), where the run trained with chatTemplateKwargs {"enable_thinking":false} (${state})`,
+    ]);
+  });
+
+  it("a run that trained without a system turn (systemPrompt false) is evaluated without one", async () => {
+    const run = await fakeRun("no-system", { systemPrompt: false });
+    await stderr(() => evaluate("--adapter", path.join(run, "adapter")));
+    expect(evaluated().systemPrompt).toBe(false);
+  });
+
+  it("an adapter without a run keeps the defaults and prints nothing", async () => {
+    const lines = await stderr(() => evaluate("--adapter", path.join(tinyRef, "lora")));
+    expect(lines).toEqual([]);
+    const options = evaluated();
+    for (const key of ["systemPrompt", "now", "chatTemplateKwargs", "rewardScheme"] as const)
+      expect(options[key]).toBeUndefined();
+  });
+
+  it("a damaged record is an error naming the file and the field, before anything runs", async () => {
+    const run = await fakeRun("bad", { reward: { rules: ["anwser-tag"] } });
+    await expect(evaluate("--adapter", path.join(run, "adapter"))).rejects.toThrow(
+      `${path.join(run, "checkpoints", "step-00000002", GRPO_STATE_FILE)}: "config.reward.rules": unknown rule "anwser-tag"`,
+    );
+    expect(calls.eval).toEqual([]);
   });
 });

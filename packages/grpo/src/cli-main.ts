@@ -29,6 +29,7 @@ import {
   loadProblems,
   resolveProblemSource,
 } from "./problem-source.js";
+import { type EvalSettingFlags, evalSettingsFromRun, readRunEvalSettings } from "./run-eval-settings.js";
 import { runGrpo } from "./run-grpo.js";
 
 const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
@@ -57,13 +58,16 @@ export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems 
                      [--system-prompt TEXT | --no-system-prompt] [--no-progress]
 
   mean reward and accuracy of base (+ adapter) over n samples per problem; --held-out takes the default
-  model's held-out split (evaluation only; default 200), --fresh draws problems like train does;
-  --template-date: the day a date-writing chat template renders (default today; give the training run's
-  templateDate to show the prompts it trained on); --chat-template-kwargs and --answer-rules likewise (give
-  the run's chatTemplateKwargs and reward.rules).
-  --system-prompt  the system turn of every prompt (give the run's systemPrompt: eval does not read the
-              run's config); default curation's math-tutor prompt, as train's; --no-system-prompt: no system
-              turn, the question alone.
+  model's held-out split (evaluation only; default 200), --fresh draws problems like train does.
+  An --adapter of a GRPO run (RUN/adapter, or RUN/checkpoints/step-N/adapter) is evaluated with the run's
+  systemPrompt, templateDate, chatTemplateKwargs and reward.rules, read from its checkpoint's
+  grpo_state.json (one stderr line says which); a flag below overrides the run's value (a note names both).
+  Without a run (a bare PEFT adapter, a distill adapter, no adapter) the defaults are:
+  --template-date  the day a date-writing chat template renders; default today
+  --chat-template-kwargs  extra chat-template variables, a JSON object; default none
+  --answer-rules  the extraction rules the samples are graded with; default boxed
+  --system-prompt  the system turn of every prompt; default curation's math-tutor prompt, as train's;
+              --no-system-prompt: no system turn, the question alone.
   One problem source: --problems, --held-out and --fresh are alternatives.`;
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -253,10 +257,13 @@ async function runEval(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const now = templateDateFlag(values["template-date"]);
-  const chatTemplateKwargs = chatTemplateKwargsFlag(values["chat-template-kwargs"]);
-  const rules = answerRulesFlag(values["answer-rules"]);
-  const systemPrompt = systemPromptFlags(values["system-prompt"], values["no-system-prompt"]);
+  templateDateFlag(values["template-date"]);
+  const flags: EvalSettingFlags = {
+    systemPrompt: systemPromptFlags(values["system-prompt"], values["no-system-prompt"]),
+    templateDate: values["template-date"],
+    chatTemplateKwargs: chatTemplateKwargsFlag(values["chat-template-kwargs"]),
+    rules: answerRulesFlag(values["answer-rules"]),
+  };
   const source = resolveProblemSource(values, "held-out", wholeNumber);
   // Every number is checked before the problems are read and the model exported.
   const n = wholeNumber(values.n, 4, "--n", 1);
@@ -270,10 +277,18 @@ async function runEval(args: string[]): Promise<number> {
   if (values.model !== undefined) checkModelFlag(values.model);
   // Before the model is exported for sampling (it used to fail there on nope/adapter_config.json).
   if (values.adapter !== undefined) checkFolderFlag("--adapter", values.adapter, "a PEFT adapter folder");
+  // The run the adapter belongs to: its system prompt, template day, kwargs and answer rules, unless a flag
+  // gives another (said on stderr, as is what came from the run).
+  const run = values.adapter !== undefined ? await readRunEvalSettings(values.adapter) : null;
+  const { lines, systemPrompt, templateDate, chatTemplateKwargs, rules } = evalSettingsFromRun(run, flags);
+  // Both checked already: the flag above, the run's by readRunEvalSettings.
+  const now = templateDate === undefined ? undefined : parseTemplateDate(templateDate, "--template-date");
   const modelDir = values.model ?? defaultModelDir();
   checkSourceFitsModel(source, modelDir, values.model !== undefined);
   const problems = loadProblems(source, modelDir);
-  const warning = await unusedKwargsWarning(modelDir, chatTemplateKwargs, CHAT_TEMPLATE_KWARGS_FLAG);
+  for (const line of lines) process.stderr.write(`${line}\n`);
+  // The flag's only: the run's kwargs were warned about when it trained, and are no typo to fix here.
+  const warning = await unusedKwargsWarning(modelDir, flags.chatTemplateKwargs, CHAT_TEMPLATE_KWARGS_FLAG);
   if (warning !== null) process.stderr.write(`${warning}\n`);
   // A bar over the samples (on stderr; in a log a line now and then): 1,319 problems x n take minutes. Made
   // when sampling starts (onProgress(0)), so a run that fails before, on the adapter say, prints no 0% bar.
