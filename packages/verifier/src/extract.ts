@@ -20,7 +20,7 @@ export interface Box {
 
 const BOX_COMMAND = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
 
-/** Every well-formed `\boxed{...}`, `\fbox{...}` or `\boxed 5` in order; unclosed ones are skipped. */
+/** Every well-formed `\boxed{...}`, `\fbox{...}`, `\boxed 5` or `\boxed5` in order; unclosed ones are skipped. */
 export function findBoxes(text: string): Box[] {
   const boxes: Box[] = [];
   BOX_COMMAND.lastIndex = 0;
@@ -32,8 +32,8 @@ export function findBoxes(text: string): Box[] {
       if (close < 0) continue; // unbalanced: not an answer we can trust
       boxes.push({ content: text.slice(i + 1, close - 1).trim(), start: match.index, end: close });
       BOX_COMMAND.lastIndex = close;
-    } else if (i > match.index + match[0].length) {
-      // `\boxed 5`: the argument is the next token
+    } else if (i > match.index + match[0].length || /\d/.test(text[i] ?? "")) {
+      // `\boxed 5`, and `\boxed7` (valid LaTeX, a digit right after the name): the argument is the next token
       const tokenEnd = text.slice(i).search(/[\s$]|\\\)|\\\]/);
       const end = tokenEnd < 0 ? text.length : i + tokenEnd;
       const content = text.slice(i, end).replace(/[.,;]+$/, "");

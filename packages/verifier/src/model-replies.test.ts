@@ -30,7 +30,7 @@ const aime = goldsBy<{ id: number; answer: string }>(
   (row) => row.answer,
 );
 
-/** [reply, MATH500 unique_id or `aime/<id>`, is the reply right] */
+/** [reply, MATH500 unique_id, `aime/<id>` or `=<gold>` (a gold written here), is the reply right] */
 const CASES: readonly (readonly [string, string, boolean])[] = [
   // An exact value with its decimal approximation is the exact value; a bare approximation is a rounding.
   [r`The volume is $\boxed{288\pi \approx 904.78}$.`, "test/precalculus/1056.json", true],
@@ -68,11 +68,21 @@ const CASES: readonly (readonly [string, string, boolean])[] = [
   [r`\boxed{5.4¢}`, "test/prealgebra/1044.json", true],
   [r`\boxed{5.4\text{¢}}`, "test/prealgebra/1044.json", true],
   [r`\boxed{4.5¢}`, "test/prealgebra/1044.json", false],
+  // `\boxed7` is LaTeX for `\boxed{7}`, as `\boxed 7` is.
+  [r`So the answer is $\boxed7$.`, "=7", true],
+  [r`So the answer is $\boxed7$.`, "=8", false],
+  // `\text{all real numbers}` is the real line, as the bare words were.
+  [r`\boxed{\text{all real numbers}}`, r`=(-\infty,\infty)`, true],
+  [r`\boxed{\text{all real numbers}}`, r`=(0,\infty)`, false],
 ];
 
 describe("model-style replies against MATH500 and AIME 2024 golds", () => {
   it.each(CASES)("grade(%j, gold of %s) is right: %s", (reply, id, right) => {
-    const gold = id.startsWith("aime/") ? aime.get(id.slice(5)) : math.get(id);
+    const gold = id.startsWith("=")
+      ? id.slice(1)
+      : id.startsWith("aime/")
+        ? aime.get(id.slice(5))
+        : math.get(id);
     expect(gold, `no gold for ${id}`).toBeDefined();
     const result = grade(reply, gold as string, { budgetMs: 2_000 });
     expect(result.correct, JSON.stringify(result)).toBe(right);

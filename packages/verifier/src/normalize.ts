@@ -282,7 +282,8 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
     s = unwrapped;
   }
   // The real line, however it is written, is the interval (-∞, ∞).
-  s = s.replace(/\\mathbb\s*\{?\s*R\s*\}?|^all real numbers$/g, "(-\\infty,\\infty)");
+  // (`\text{all real numbers}` is unwrapped with spaces around it: they were read as part of the words.)
+  s = s.replace(/\\mathbb\s*\{?\s*R\s*\}?|^\s*all real numbers\s*$/g, "(-\\infty,\\infty)");
 
   s = s.replace(/\\frac\s*(\d)\s*(\d)/g, "\\frac{$1}{$2}");
   s = s.replace(/\\frac\s*(\\?[a-zA-Z]+|\d)\s*\{/g, "\\frac{$1}{");
