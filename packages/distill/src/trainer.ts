@@ -11,6 +11,7 @@ import { chatTemplateKwargsKey, type LoraConfig } from "@ssb/model";
 import { AdamW, globalNorm } from "./adamw.js";
 import { activeBackendName } from "./backend.js";
 import { backendChangeNote, storedBackendSpans, withBackendSpan } from "./backend-record.js";
+import { chooseBaseModelName } from "./base-model-name.js";
 import { planSteps } from "./batching.js";
 import { chatTemplateKwargsConflict } from "./chat-template-kwargs.js";
 import { DataParallelPool, type ModelSource, parallelGradients } from "./data-parallel.js";
@@ -52,7 +53,11 @@ export interface TrainOptions {
   outDir: string;
   /** Continue from the newest checkpoint in outDir (a fresh start when there is none). */
   resume?: boolean;
-  /** Written into adapter_config.json as base_model_name_or_path. */
+  /**
+   * Written into adapter_config.json as base_model_name_or_path. A resume without it (or null) keeps the name
+   * the checkpoint's adapter records; another name is recorded from then on, with a note in the log (see
+   * base-model-name.ts).
+   */
   baseModelName?: string | null;
   /** Token id used for right padding (any valid id: pads are never attended to by real tokens). */
   padId?: number;
@@ -235,7 +240,10 @@ export async function trainInClaimedFolder(options: TrainOptions): Promise<Train
 
   let loraConfig: LoraConfig | null = null;
   if (model.trainable === "lora") {
-    loraConfig = loraConfigFrom(config.lora, options.baseModelName ?? null);
+    // The name the first session recorded is kept by a resume given none (it saved null before).
+    const base = await chooseBaseModelName(options.baseModelName, existing?.dir ?? null);
+    if (base.note !== null) logOf(options)(`[distill] ${base.note}`);
+    loraConfig = loraConfigFrom(config.lora, base.name);
     if (model.lora.size === 0) model.lora = initLora(model.config, loraConfig, config.seed);
     else {
       // An adapter loaded to continue from: it is saved with config.lora, so the two must agree.
@@ -279,9 +287,14 @@ interface TrainParts {
   optimizer: AdamW;
 }
 
+/** The caller's log, or lines on stderr. */
+function logOf(options: TrainOptions): (line: string) => void {
+  return options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+}
+
 async function trainWith(options: TrainOptions, parts: TrainParts): Promise<TrainResult> {
   const { model, config, outDir } = options;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = logOf(options);
   const { examples, plan, totalSteps, warmupSteps, existing, loraConfig, vars, optimizer } = parts;
   const checkpointsDir = path.join(outDir, "checkpoints");
   const metricsFile = path.join(outDir, "metrics.jsonl");
