@@ -184,7 +184,7 @@ describe("ssb-rollout arguments", () => {
     const err = textSink();
     const args = [
       "--model",
-      path.join(work, "no-model"),
+      work, // a folder that holds no model: the pairs are refused before it is loaded
       "--problems",
       problems,
       "--out",
@@ -192,8 +192,30 @@ describe("ssb-rollout arguments", () => {
     ];
     expect(await runCli([...args, "--n", "10000000"], { out: textSink().stream, err: err.stream })).toBe(2);
     expect(err.text()).toBe(
-      "ssb-rollout: --n 10000000: with 2 problems that is 20000000 pairs, more than the 16777216 one job takes; split the problems over several jobs (--out each)\n",
+      'ssb-rollout: --n 10000000: with 2 problems that is 20000000 pairs, more than the 16777216 one job takes; split the problems over several jobs (--out each)\nRun "ssb-rollout --help" for the options.\n',
     );
+  });
+
+  it("refuses a --model or --problems path that names nothing or the wrong kind of thing, naming the flag (exit 2)", async () => {
+    const problems = path.join(work, "paths.jsonl");
+    await writeFile(problems, '{"id": "a", "question": "1+1?"}\n');
+    const out = path.join(work, "paths-out.jsonl");
+    const missing = path.join(work, "nope");
+    const cases: [string[], string][] = [
+      [["--model", modelDir, "--problems", missing], `--problems ${missing}: no such file`],
+      [["--model", modelDir, "--problems", work], `--problems ${work}: is a folder, expected a file`],
+      [
+        ["--model", modelDir, "--teacher-prompts", work],
+        `--teacher-prompts ${work}: is a folder, expected a file`,
+      ],
+      [["--model", missing, "--problems", problems], `--model ${missing}: no such file or folder`],
+    ];
+    for (const [flags, message] of cases) {
+      const err = textSink();
+      expect(await runCli([...flags, "--out", out], { out: textSink().stream, err: err.stream })).toBe(2);
+      expect(err.text()).toBe(`ssb-rollout: ${message}\nRun "ssb-rollout --help" for the options.\n`);
+    }
+    expect(existsSync(out)).toBe(false);
   });
 
   it("refuses --capture-k and --stop-id beyond the model's vocabulary, naming them, before any output", async () => {
@@ -205,11 +227,11 @@ describe("ssb-rollout arguments", () => {
     for (const [flags, message] of [
       [
         ["--capture-logits", store, "--capture-k", "257"],
-        "ssb-rollout: --capture-k 257: more entries than the model's vocabulary of 256 tokens; give at most 256\n",
+        'ssb-rollout: --capture-k 257: more entries than the model\'s vocabulary of 256 tokens; give at most 256\nRun "ssb-rollout --help" for the options.\n',
       ],
       [
         ["--stop-id", "256"],
-        "ssb-rollout: --stop-id 256: not a token of the model (its vocabulary is ids 0 to 255)\n",
+        'ssb-rollout: --stop-id 256: not a token of the model (its vocabulary is ids 0 to 255)\nRun "ssb-rollout --help" for the options.\n',
       ],
     ] as const) {
       const err = textSink();

@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import {
   UsageError as CliUsageError,
+  checkPath,
   parseCommandLine,
   refuseRepeatedOptions,
   stopOnSignals,
@@ -432,6 +433,12 @@ export async function runCli(
     io.err.write(`\n${program}: ${signal}: saving what has finished (${signal} again to quit at once)\n`),
   );
   try {
+    // A path that names nothing (or a folder for a file) is a mistake on the command line, said with its flag
+    // (exit 2, as ssb-eval and ssb-curate say it), not Node's EISDIR / ENOENT from deep inside the job.
+    checkPath(options.problems, "file", {
+      flag: options.teacherPrompts ? "--teacher-prompts" : "--problems",
+    });
+    checkPath(options.model, "file or folder", { flag: "--model" });
     if (options.captureDir !== undefined) checkCaptureDir(options.captureDir);
     // Read before the model loads (seconds to minutes), so a bad line fails at once.
     const input = options.teacherPrompts
@@ -519,7 +526,7 @@ export async function runCli(
     return 0;
   } catch (e) {
     if (e instanceof CliUsageError) {
-      io.err.write(`${program}: ${e.message}\n`);
+      io.err.write(`${program}: ${e.message}\n${usageHint(program)}\n`);
       return 2;
     }
     if (e instanceof RolloutError || e instanceof ModelFileError || e instanceof LogitStoreError) {
