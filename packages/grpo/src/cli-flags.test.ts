@@ -156,6 +156,30 @@ describe("ssb-grpo eval --system-prompt / --no-system-prompt", () => {
   });
 });
 
+describe("ssb-grpo train without a system turn", () => {
+  it("--set systemPrompt=false and --no-system-prompt are systemPrompt false; --system-prompt TEXT overrides the config's", async () => {
+    expect(await train("--set", "systemPrompt=false")).toBe(0);
+    expect(trained().systemPrompt).toBe(false);
+    calls.train.length = 0;
+    expect(await train("--no-system-prompt")).toBe(0);
+    expect(trained().systemPrompt).toBe(false);
+    calls.train.length = 0;
+    expect(await train("--set", "systemPrompt=false", "--system-prompt", R1)).toBe(0);
+    expect(trained().systemPrompt).toBe(R1);
+    calls.train.length = 0;
+    expect(await train()).toBe(0);
+    expect(trained().systemPrompt).toBeNull();
+  });
+
+  it("both flags together are a usage error; a bad value names --set and the field", async () => {
+    await expect(train("--system-prompt", R1, "--no-system-prompt")).rejects.toThrow(UsageError);
+    await expect(train("--set", "systemPrompt=true")).rejects.toThrow(
+      '--set: GRPO config: "systemPrompt" must be a string, null (the math-tutor prompt) or false (no system turn), found true',
+    );
+    expect(calls.train).toEqual([]);
+  });
+});
+
 describe("sampleGroups' systemPrompt", () => {
   const rendered = async (systemPrompt: string | null | false): Promise<PromptInput["messages"]> => {
     const prompts: PromptInput[] = [];

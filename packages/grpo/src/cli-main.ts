@@ -36,8 +36,8 @@ const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
 export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems FILE.jsonl [--limit N] | --fresh N] [--config FILE.json]
                       [--set path=value ...] [--template-date YYYY-MM-DD] [--chat-template-kwargs JSON]
-                      [--answer-rules RULE,...] [--resume] [--backend auto|wasm|cpu|tfjs-node|tfjs-node-gpu]
-                      [--no-progress]
+                      [--answer-rules RULE,...] [--system-prompt TEXT | --no-system-prompt] [--resume]
+                      [--backend auto|wasm|cpu|tfjs-node|tfjs-node-gpu] [--no-progress]
 
   --model     base checkpoint (HF layout + tokenizer); default: the embedded default model
   --problems  JSONL with id, question, answer (--limit N: its first N); default: --fresh 2000 problems for
@@ -51,6 +51,9 @@ export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems 
   --answer-rules  the verifier's answer extraction rules the reward reads, in order (config reward.rules);
               default boxed; boxed,answer-tag also reads R1-Zero's <answer>42</answer>; part of the run:
               a resume must give the same rules. Rules: ${EXTRACTION_RULES.join(", ")}
+  --system-prompt  the system turn of every prompt (config systemPrompt); default curation's math-tutor
+              prompt; --no-system-prompt (--set systemPrompt=false): no system turn, the question alone.
+              Part of the run: a resume must give the same.
 
        ssb-grpo eval [--model DIR] [--adapter DIR] [--problems FILE.jsonl [--limit N] | --held-out N | --fresh N]
                      [--n 4] [--seed 0] [--temperature 1] [--max-new-tokens 256] [--template-date YYYY-MM-DD]
@@ -96,6 +99,8 @@ export async function runCli(argv: string[]): Promise<number> {
       "template-date": { type: "string" },
       "chat-template-kwargs": { type: "string" },
       "answer-rules": { type: "string" },
+      "system-prompt": { type: "string" },
+      "no-system-prompt": { type: "boolean", default: false },
       resume: { type: "boolean", default: false },
       backend: { type: "string", default: "auto" },
       "no-progress": { type: "boolean", default: false },
@@ -132,6 +137,8 @@ export async function runCli(argv: string[]): Promise<number> {
   // Over the config file's reward.rules, as the other flags override its fields.
   const rules = answerRulesFlag(values["answer-rules"]);
   if (rules !== undefined) input = { ...input, reward: { ...input.reward, rules } };
+  const systemPrompt = systemPromptFlags(values["system-prompt"], values["no-system-prompt"]);
+  if (systemPrompt !== undefined) input = { ...input, systemPrompt };
   // Where the settings came from, named in errors about a field.
   const configSource =
     [values.config, values.set?.length ? "--set" : null].filter((s) => s).join(" with ") || "--set";
@@ -221,8 +228,8 @@ function templateDateFlag(value: string | undefined): Date | undefined {
 }
 
 /**
- * `--system-prompt TEXT` or `--no-system-prompt` as evaluatePolicy's systemPrompt (false: no system turn);
- * neither: undefined (the math-tutor prompt). Both together are a usage error naming both.
+ * `--system-prompt TEXT` or `--no-system-prompt` as a systemPrompt (false: no system turn); neither: undefined
+ * (train: the config's; eval: the run's, else the math-tutor prompt). Both together are a usage error naming both.
  */
 function systemPromptFlags(text: string | undefined, none: boolean): string | false | undefined {
   if (text !== undefined && none)

@@ -116,8 +116,12 @@ export interface GrpoConfig {
   generationBatch: number;
   checkpointEvery: number;
   keepCheckpoints: number;
-  /** System prompt of the student messages (default: @ssb/curation's math-tutor prompt). */
-  systemPrompt: string | null;
+  /**
+   * The system turn of every prompt the run renders: a string; null (the default) = @ssb/curation's math-tutor
+   * prompt; false = no system turn, the question alone as the user turn (as evaluatePolicy's false). Part of
+   * the trajectory: a resume with another value is refused.
+   */
+  systemPrompt: string | null | false;
   /**
    * The day ("YYYY-MM-DD") a chat template that writes today's date (Llama 3.1/3.2-Instruct) renders. Unset: a
    * run pins today at its first start and records it here; a resume keeps the recorded day. Never recorded for
@@ -293,8 +297,8 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
   int("generationBatch", c.generationBatch, 1);
   int("checkpointEvery", c.checkpointEvery, 1);
   int("keepCheckpoints", c.keepCheckpoints, 1);
-  if (c.systemPrompt !== null && typeof c.systemPrompt !== "string")
-    fail("systemPrompt", "a string or null", c.systemPrompt);
+  if (c.systemPrompt !== null && c.systemPrompt !== false && typeof c.systemPrompt !== "string")
+    fail("systemPrompt", "a string, null (the math-tutor prompt) or false (no system turn)", c.systemPrompt);
   if (c.templateDate !== undefined) {
     if (typeof c.templateDate !== "string") fail("templateDate", 'a date as "YYYY-MM-DD"', c.templateDate);
     parseTemplateDate(c.templateDate, 'GRPO config: "templateDate"');
