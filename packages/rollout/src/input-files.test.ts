@@ -29,6 +29,28 @@ describe("problems files from elsewhere", () => {
     expect(parseProblemRecord({ id: 2 ** 53 - 1, question: "a" }, "p:1").id).toBe("9007199254740991");
   });
 
+  it("a line with two prompt fields, empty messages or a blank question is refused, naming the line", () => {
+    const both = file(
+      "both.jsonl",
+      '{"id": "a", "question": "q"}\n{"id": "b", "question": "q", "messages": [{"role": "user", "content": "q"}]}\n',
+    );
+    expect(() => readProblemsFile(both, "Be brief.")).toThrow(
+      `${both}:2: holds "question" and "messages"; a problem's prompt is one of "question" (given the system turn), "messages" or "promptIds" (used as they are): keep the one meant (jq -c 'del(.messages)' FILE > NEW drops "messages")`,
+    );
+    expect(() =>
+      parseProblemRecord({ id: "a", messages: [{ role: "user", content: "q" }], promptIds: [1] }, "p:3"),
+    ).toThrow(/^p:3: holds "messages" and "promptIds"/);
+    expect(() => parseProblemRecord({ id: "a", messages: [] }, "p:4")).toThrow(
+      'p:4: "messages" is empty; a prompt needs at least one {role, content}',
+    );
+    expect(() => parseProblemRecord({ id: "a", question: " " }, "p:5")).toThrow(
+      'p:5: field "question" is empty',
+    );
+    expect(() => parseProblemRecord({ id: "a", question: 5 }, "p:6")).toThrow(
+      'p:6: needs "question" (string), "messages" or "promptIds"; "question" is the number 5',
+    );
+  });
+
   it("a non-integer id is refused, as ssb-curate refuses it", () => {
     expect(() => parseProblemRecord({ id: 1.5, question: "a" }, "p:2")).toThrow(
       'p:2: field "id" is the number 1.5: an id must be a non-empty string or a whole number (write it as a string, "id": "1.5", to keep it)',

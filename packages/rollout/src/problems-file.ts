@@ -12,6 +12,9 @@ export interface ProblemPrompt {
 
 function messagesOf(value: unknown, where: string): ChatMessage[] {
   if (!Array.isArray(value)) throw new RolloutError(`${where}: "messages" must be a list of {role, content}`);
+  // No turn at all renders only the template's generation prompt: a reply to nothing, sampled n times.
+  if (value.length === 0)
+    throw new RolloutError(`${where}: "messages" is empty; a prompt needs at least one {role, content}`);
   return value.map((m, i) => {
     const o = m as Record<string, unknown>;
     if (typeof o?.role !== "string" || typeof o.content !== "string") {
@@ -19,6 +22,16 @@ function messagesOf(value: unknown, where: string): ChatMessage[] {
     }
     return { role: o.role, content: o.content };
   });
+}
+
+/** The fields that each make a problem's prompt; a line holds exactly one of them. */
+const PROMPT_FIELDS = ["question", "messages", "promptIds"] as const;
+
+/** A JSON value's kind, as an error names what it found. */
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `the ${typeof value} ${JSON.stringify(value)}`;
 }
 
 /** The fields a problem needs, with the names other datasets give them (see fieldRenameHint). */
@@ -66,6 +79,13 @@ export function parseProblemRecord(
   const id = o.id === undefined ? fallbackId : idOf(o.id, where);
   if (typeof id !== "string" || id === "")
     throw new RolloutError(`${where}: field "id" must be a non-empty string`);
+  // One prompt per line: with two of these fields the first below won without a word, so a file with both a
+  // "question" and (say) SFT-style "messages" was sampled from the messages, --system ignored.
+  const given = PROMPT_FIELDS.filter((f) => o[f] !== undefined);
+  if (given.length > 1)
+    throw new RolloutError(
+      `${where}: holds ${given.map((f) => `"${f}"`).join(" and ")}; a problem's prompt is one of "question" (given the system turn), "messages" or "promptIds" (used as they are): keep the one meant (jq -c 'del(.${given[1]})' FILE > NEW drops "${given[1]}")`,
+    );
   if (o.messages !== undefined) return { id, messages: messagesOf(o.messages, where) };
   if (o.promptIds !== undefined) {
     const ids = o.promptIds;
@@ -75,10 +95,14 @@ export function parseProblemRecord(
     return { id, promptIds: ids as number[] };
   }
   if (typeof o.question !== "string") {
-    throw new RolloutError(
-      `${where}: needs "question" (string), "messages" or "promptIds"${o.question === undefined ? `; ${fieldRenameHint(o, PROBLEM_FIELDS)}` : ""}`,
-    );
+    const found =
+      o.question === undefined
+        ? `; ${fieldRenameHint(o, PROBLEM_FIELDS)}`
+        : `; "question" is ${describe(o.question)}`;
+    throw new RolloutError(`${where}: needs "question" (string), "messages" or "promptIds"${found}`);
   }
+  // A blank question (an empty cell exported from a sheet) would be sampled as the system turn alone.
+  if (o.question.trim() === "") throw new RolloutError(`${where}: field "question" is empty`);
   const messages: ChatMessage[] = [];
   if (systemPrompt !== undefined) messages.push({ role: "system", content: systemPrompt });
   messages.push({ role: "user", content: o.question });
