@@ -40,6 +40,12 @@ export interface GrpoState {
    * a resume with another is refused. Absent in older checkpoints.
    */
   rewardId?: string;
+  /**
+   * VERIFIER_VERSION of the @ssb/verifier that graded the default reward's latest rounds (absent with a reward
+   * function of one's own, and in checkpoints from before it was recorded). A resume under another version
+   * goes on with a note naming both: the rewards of the rounds before it stay as graded then.
+   */
+  verifierVersion?: string;
   /** Which backend trained which rounds (absent in older checkpoints; their rounds are not in it). */
   backends?: BackendSpan[];
   /** Wall time of the run so far (seconds), carried across resumes. */

@@ -19,6 +19,8 @@ import type { GroupRewardFunction } from "./rewards.js";
 import { type RunGrpoOptions, runGrpo } from "./run-grpo.js";
 import { tf } from "./tf.js";
 
+/** The workspace's @ssb/verifier (read only). */
+const verifierPackage = path.resolve(import.meta.dirname, "../../verifier");
 const evenShare: GroupRewardFunction = (_problem, completions) => {
   const rewards = completions.map((c) => c.tokenIds.filter((t) => t % 2 === 0).length / c.tokenIds.length);
   return { rewards, correct: rewards.map((r) => r > 0.5) };
@@ -190,6 +192,38 @@ describe("a GRPO resume checks the reward's identity and records the backend", (
       config: { ...spelled, reward: { ...spelled.reward, rules: ["boxed"] } },
     });
     expect(JSON.stringify((await state(out)).config)).not.toContain("rules");
+  });
+
+  it("the default reward records the verifier's version; a resume under another one, or from before it was recorded, goes on with a note", async () => {
+    // The verifier curation grades with: the workspace's, whose VERIFIER_VERSION its tests hold to package.json.
+    const installed = JSON.parse(readFileSync(path.join(verifierPackage, "package.json"), "utf8")).version;
+    const out = path.join(dir, "graded");
+    await round(out, { reward: undefined });
+    expect((await state(out)).verifierVersion).toBe(installed);
+    let file = await stateFile(out);
+    writeFileSync(file, JSON.stringify({ ...(await state(out)), verifierVersion: "0.0.9" }));
+    let lines = await round(out, { reward: undefined, resume: true });
+    expect(lines.filter((l) => /verifier version|@ssb\/verifier/.test(l))).toEqual([
+      `[grpo] note: ${path.dirname(file)} records @ssb/verifier 0.0.9 and this resume grades with @ssb/verifier ${installed}, whose grading differs; the rewards of its rounds stay as graded then, and rounds from 2 on are graded by ${installed}`,
+    ]);
+    expect((await state(out)).verifierVersion).toBe(installed);
+    // A checkpoint from before the version was recorded.
+    file = await stateFile(out);
+    const { verifierVersion: _v, ...older } = await state(out);
+    writeFileSync(file, JSON.stringify(older));
+    lines = await round(out, { reward: undefined, resume: true });
+    expect(lines.filter((l) => /verifier version|@ssb\/verifier/.test(l))).toEqual([
+      `[grpo] note: ${path.dirname(file)} records no verifier version (saved before checkpoints recorded it); the rewards of its rounds stay as graded then, and rounds from 3 on are graded by @ssb/verifier ${installed}`,
+    ]);
+    expect((await state(out)).verifierVersion).toBe(installed);
+  });
+
+  it("a reward function of one's own records no verifier version and its resume says nothing of one", async () => {
+    const out = path.join(dir, "own-reward");
+    await round(out, { rewardId: "even" });
+    expect("verifierVersion" in (await state(out))).toBe(false);
+    const lines = await round(out, { rewardId: "even", resume: true });
+    expect(lines.filter((l) => /verifier version|@ssb\/verifier/.test(l))).toEqual([]);
   });
 
   it("a resume stopped by a damaged metrics line frees the model, the LoRA and the optimizer", async () => {

@@ -87,6 +87,7 @@ import { roundSequences } from "./round-sequences.js";
 import { type SampledCompletion, sampleGroups } from "./sample-groups.js";
 import { sampleStd, summarize } from "./stats.js";
 import { tf } from "./tf.js";
+import { installedVerifierVersion } from "./verifier-version.js";
 import { type MicroBatchShape, wasmAbortError, wasmHeapRefusal, wasmHeapWarning } from "./wasm-heap.js";
 
 export interface RunGrpoOptions {
@@ -254,6 +255,23 @@ function checkResume(
  * been edited; checkResume has refused other ones given now), else those given, else none. Recorded ones are
  * kept as written when the same are given in another key order, so the saved config does not change.
  */
+/**
+ * The resume's note when the default reward is graded by another @ssb/verifier than the one the checkpoint
+ * records (or the checkpoint records none: saved before versions were recorded); null when they agree. Not a
+ * refusal: the rewards of the rounds before are history, and the run goes on under the installed verifier.
+ */
+function verifierVersionNote(
+  checkpointDir: string,
+  recorded: string | undefined,
+  installed: string,
+  nextRound: number,
+): string | null {
+  if (recorded === installed) return null;
+  if (recorded === undefined)
+    return `[grpo] note: ${checkpointDir} records no verifier version (saved before checkpoints recorded it); the rewards of its rounds stay as graded then, and rounds from ${nextRound} on are graded by @ssb/verifier ${installed}`;
+  return `[grpo] note: ${checkpointDir} records @ssb/verifier ${recorded} and this resume grades with @ssb/verifier ${installed}, whose grading differs; the rewards of its rounds stay as graded then, and rounds from ${nextRound} on are graded by ${installed}`;
+}
+
 function chooseChatTemplateKwargs(
   given: ChatTemplateKwargs | undefined,
   existing: { dir: string; state: GrpoState } | null,
@@ -274,6 +292,9 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (options.problems.length === 0) throw new Error("runGrpo: no problems");
   const rewardId = rewardIdentity(options);
+  // The default reward is the verifier's grading: its version is recorded (a function of one's own grades
+  // as it does, named by rewardId).
+  const verifierVersion = options.reward === undefined ? installedVerifierVersion() : undefined;
   const checkpointsDir = path.join(outDir, "checkpoints");
   const metricsFile = path.join(outDir, "metrics.jsonl");
   const adapterDir = path.join(outDir, "adapter");
@@ -383,6 +404,16 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
         );
       const note = backendChangeNote(storedBackends, backend, "round");
       if (note !== null) log(`[grpo] ${note}`);
+      if (verifierVersion !== undefined) {
+        const recorded = existing.state.verifierVersion;
+        const graded = verifierVersionNote(
+          existing.dir,
+          typeof recorded === "string" ? recorded : undefined,
+          verifierVersion,
+          startStep + 1,
+        );
+        if (graded !== null) log(graded);
+      }
     } else if (existsSync(metricsFile)) {
       await writeFile(metricsFile, "");
     }
@@ -410,6 +441,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
         config,
         inputs,
         rewardId,
+        ...(verifierVersion !== undefined ? { verifierVersion } : {}),
         backends: withBackendSpan(storedBackends, backend, startStep + 1, done),
         elapsedSec,
         savedAt: new Date().toISOString(),
