@@ -1,4 +1,12 @@
-import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import {
   CompressionType,
@@ -11,6 +19,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { syntheticRows } from "../test/synthetic-logits.js";
 import { useTempDirs } from "../test/temp-dir.js";
+import { LogitStoreError } from "./errors.js";
 import { logitStoreExists, openLogitStore } from "./reader.js";
 import { openLogitStoreWriter } from "./writer.js";
 
@@ -184,6 +193,15 @@ describe("corrupt, truncated or tampered stores give clear errors", () => {
     );
     writeFileSync(manifest, "{ not json");
     await expect(openLogitStore(dir)).rejects.toThrow(/manifest\.json: not valid JSON/);
+  });
+
+  it("a manifest.json that cannot be read (a folder of that name) is named, as a LogitStoreError", async () => {
+    // Node's own EISDIR error names no path.
+    const dir = tempDir();
+    mkdirSync(join(dir, "manifest.json"));
+    const refused = openLogitStore(dir);
+    await expect(refused).rejects.toThrow(/manifest\.json: cannot read the manifest \(EISDIR/);
+    await expect(refused).rejects.toBeInstanceOf(LogitStoreError);
   });
 
   it("a manifest example whose shardRow disagrees with its batch and batchRow, or with no rows, is refused", async () => {

@@ -69,7 +69,13 @@ export function manifestPath(dir: string): string {
 export function readManifest(dir: string): Manifest | undefined {
   const path = manifestPath(dir);
   if (!existsSync(path)) return undefined;
-  const text = readFileSync(path, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    // A folder named manifest.json, or one the user may not read: Node's EISDIR/EACCES name no path.
+    throw new LogitStoreError(`${path}: cannot read the manifest (${(e as Error).message})`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

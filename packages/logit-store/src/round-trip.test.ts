@@ -303,4 +303,38 @@ describe("round trip", () => {
       /field "vocabSize" must be an integer/,
     );
   });
+
+  it("rejects rows of the wrong types with the field, and stores nothing a typed copy would have coerced", async () => {
+    // Rows built from JSON (Python's None, ids written as strings) or a call with an argument left out.
+    const dir = tempDir();
+    const w = await openLogitStoreWriter(dir, meta(2, "float32"));
+    const good = syntheticRows(2, { vocabSize: VOCAB, k: 2, seed: 1 });
+    const plain = {
+      tokenIds: [...good.tokenIds],
+      topkIds: [...good.topkIds],
+      topkLogits: [...(good.topkLogits as Float32Array)],
+      logSumExp: [...good.logSumExp],
+    };
+    const bad = (rows: unknown) => () => w.append("e", rows as typeof plain);
+    expect(bad(null)).toThrow(/^append\("e"\): rows must be an object with tokenIds, .*found null$/);
+    expect(bad({ ...plain, logSumExp: undefined })).toThrow(
+      /^append\("e"\): "logSumExp" must be an array or a typed array, found nothing \(the field is missing\)$/,
+    );
+    expect(bad({ ...plain, topkIds: 7 })).toThrow(
+      /"topkIds" must be an array or a typed array, found number/,
+    );
+    expect(bad({ ...plain, logSumExp: [null, plain.logSumExp[1]] })).toThrow(
+      /logSumExp\[0\] = null is not a number/,
+    );
+    expect(
+      bad({ ...plain, topkLogits: [String(plain.topkLogits[0]), ...plain.topkLogits.slice(1)] }),
+    ).toThrow(/topkLogits\[0\] = the string "[^"]+" is not a number/);
+    expect(bad({ ...plain, tokenIds: ["1", 2] })).toThrow(/tokenIds\[0\] = the string "1" is not an int32/);
+    w.append("e", plain);
+    w.commitExample("e");
+    await w.close();
+    const store = await openLogitStore(dir);
+    expect([...store.read("e").logSumExp]).toEqual([...good.logSumExp]);
+    store.close();
+  });
 });

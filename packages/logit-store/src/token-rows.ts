@@ -110,6 +110,7 @@ export function appendTokenRows(
   where: string,
   exampleStart = 0,
 ): void {
+  checkRowsShape(rows, where);
   const { k, vocabSize } = meta;
   const n = rows.tokenIds.length;
   const expectLen = (name: string, arr: ArrayLike<number> | undefined, len: number): void => {
@@ -138,6 +139,9 @@ export function appendTokenRows(
   const tokens = dst.tokenIds.subarray(r, r + n);
   const lses = dst.logSumExp.subarray(r, r + n);
   const positions = dst.positions.subarray(r, r + n);
+  // Typed-array `set` converts anything: `null` (Python's None) became a logit or log-sum-exp of 0, `"3.5"` 3.5.
+  if (!ArrayBuffer.isView(rows.topkLogits)) checkNumbers(rows.topkLogits, "topkLogits", where);
+  if (!ArrayBuffer.isView(rows.logSumExp)) checkNumbers(rows.logSumExp, "logSumExp", where);
   if (!(rows.tokenIds instanceof Int32Array)) checkIntegers(rows.tokenIds, "tokenIds", where);
   if (!(rows.topkIds instanceof Int32Array)) checkIntegers(rows.topkIds, "topkIds", where);
   tokens.set(rows.tokenIds);
@@ -185,11 +189,49 @@ export function appendTokenRows(
   dst.rows += n;
 }
 
+/** A value as an error shows it: `the string "1"` is not the number 1 it printed as before. */
+function shown(v: unknown): string {
+  return typeof v === "string" ? `the string ${JSON.stringify(v)}` : String(v);
+}
+
+const REQUIRED_COLUMNS = ["tokenIds", "topkIds", "topkLogits", "logSumExp"] as const;
+
+/**
+ * `rows` is an object whose columns are arrays or typed arrays (`positions` may be left out): anything else
+ * (null, a missing column, a number) was a TypeError from inside the copy, naming neither the example nor the field.
+ */
+export function checkRowsShape(rows: unknown, where: string): asserts rows is TokenRows {
+  if (typeof rows !== "object" || rows === null) {
+    throw new LogitStoreError(
+      `${where}: rows must be an object with tokenIds, topkIds, topkLogits and logSumExp, found ${rows === null ? "null" : typeof rows}`,
+    );
+  }
+  const record = rows as Record<string, unknown>;
+  const columns: readonly string[] =
+    record.positions === undefined ? REQUIRED_COLUMNS : [...REQUIRED_COLUMNS, "positions"];
+  for (const name of columns) {
+    const column = record[name];
+    if (!Array.isArray(column) && !ArrayBuffer.isView(column)) {
+      const found =
+        column === undefined ? "nothing (the field is missing)" : column === null ? "null" : typeof column;
+      throw new LogitStoreError(`${where}: "${name}" must be an array or a typed array, found ${found}`);
+    }
+  }
+}
+
+function checkNumbers(values: ArrayLike<unknown>, name: string, where: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== "number")
+      throw new LogitStoreError(`${where}: ${name}[${i}] = ${shown(v)} is not a number`);
+  }
+}
+
 function checkIntegers(values: ArrayLike<number>, name: string, where: string): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) {
-      throw new LogitStoreError(`${where}: ${name}[${i}] = ${v} is not an int32`);
+      throw new LogitStoreError(`${where}: ${name}[${i}] = ${shown(v)} is not an int32`);
     }
   }
 }

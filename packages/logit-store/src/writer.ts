@@ -42,7 +42,7 @@ import {
   shardFileName,
   shardIndexOf,
 } from "./store-files.js";
-import { appendTokenRows, ColumnBuffers, type TokenRows } from "./token-rows.js";
+import { appendTokenRows, ColumnBuffers, checkRowsShape, type TokenRows } from "./token-rows.js";
 import { enableZstd, zstdEnabled } from "./zstd.js";
 
 export interface LogitStoreWriterOptions {
@@ -225,6 +225,7 @@ export class LogitStoreWriter {
       return;
     }
     this.checkNewId(exampleId, "append");
+    checkRowsShape(rows, where);
     const fresh = new ColumnBuffers(this.meta.k, this.meta.dtype, Math.max(16, rows.tokenIds.length));
     appendTokenRows(fresh, rows, this.meta, where); // validates before the example exists anywhere
     // Journal before the example counts as started: if we crash from here on, it is reported for redo.
@@ -261,6 +262,7 @@ export class LogitStoreWriter {
     // Fast path for a whole example: validate straight into the record batch, skipping the per-example buffer.
     this.assertOpen();
     this.checkNewId(exampleId, "writeExample");
+    checkRowsShape(rows, `writeExample(${JSON.stringify(exampleId)})`);
     const n = rows.tokenIds.length;
     if (n === 0) throw emptyExample("writeExample", exampleId);
     if (this.batch.rows > 0 && this.batch.rows + n > this.batchRows) this.flushBatch();
