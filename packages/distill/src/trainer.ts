@@ -15,6 +15,7 @@ import { chooseBaseModelName } from "./base-model-name.js";
 import { planSteps } from "./batching.js";
 import { chatTemplateKwargsConflict } from "./chat-template-kwargs.js";
 import { DataParallelPool, type ModelSource, parallelGradients } from "./data-parallel.js";
+import { EXAMPLES_INPUT, examplesFingerprint } from "./examples-fingerprint.js";
 import { CorruptGradientError, createGradientGuard } from "./gradient-guard.js";
 import { initLora, loraConfigFrom, loraLayersMismatch } from "./lora.js";
 import {
@@ -72,7 +73,9 @@ export interface TrainOptions {
   /**
    * Fingerprints of what this run trains on (base model, data, teacher logits: see runTraining), stored in
    * each checkpoint; a resume with other inputs is refused. A resume without some (or all) keeps recording the
-   * checkpoint's.
+   * checkpoint's. train() adds `examples`, the fingerprint of `examples` itself (see examples-fingerprint.ts),
+   * so edited examples are refused on resume even without these; the base model's weights are compared only
+   * through `model` (@ssb/model's `checkpointFingerprint(dir)`, as runTraining gives it).
    */
   inputs?: Record<string, string>;
   /** Stops training at the next step boundary, after saving a checkpoint there (Ctrl-C); see `interrupted`. */
@@ -146,7 +149,12 @@ function resumeMismatch(
     diffs.push(`steps in the schedule (maxSteps, or the data): ${state.totalSteps} -> ${totalSteps}`);
   for (const [key, value] of Object.entries(inputs ?? {})) {
     const before = state.inputs?.[key];
-    if (before !== undefined && before !== value) diffs.push(`${key}: another file than the checkpoint's`);
+    if (before === undefined || before === value) continue;
+    diffs.push(
+      key === EXAMPLES_INPUT
+        ? `${key}: other training examples than the checkpoint's (their ids, tokens, teacher rows or order)`
+        : `${key}: another file than the checkpoint's`,
+    );
   }
   return diffs.length > 0 ? diffs.join("; ") : null;
 }
@@ -217,7 +225,13 @@ export async function checkRunFolder(
 }
 
 /** train() for a caller that holds the folder's claim already (runTraining takes it before loading anything). */
-export async function trainInClaimedFolder(options: TrainOptions): Promise<TrainResult> {
+export async function trainInClaimedFolder(given: TrainOptions): Promise<TrainResult> {
+  // The examples are fingerprinted with the caller's inputs, so a resume on edited ones is refused (and every
+  // checkpoint records them) even when the caller gives no inputs: see examples-fingerprint.ts.
+  const options: TrainOptions = {
+    ...given,
+    inputs: { ...given.inputs, [EXAMPLES_INPUT]: examplesFingerprint(given.examples) },
+  };
   const { model, config, outDir } = options;
   const examples =
     config.maxLength > 0
