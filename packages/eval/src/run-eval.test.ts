@@ -168,13 +168,26 @@ describe("runEval with a scripted generator", () => {
     await runEval({ config, generator: fakeGenerator(), outDir: out, reports: false });
     await expect(
       runEval({ config: { ...config, seed: 2 }, generator: fakeGenerator(), outDir: out }),
-    ).rejects.toThrow(/different settings \(seed\)/);
+    ).rejects.toThrow("different settings (seed: 1 in run.json, 2 now); start over");
+    // With the values, so the user need not open run.json to learn what the run was started with.
     await expect(
       runEval({ config: { ...config, limit: 10 }, generator: fakeGenerator(), outDir: out }),
-    ).rejects.toThrow(/benchmarks\[gsm8k\]/);
+    ).rejects.toThrow(
+      "different settings (benchmarks[gsm8k]: 30 problems in run.json, 10 now (--limit or problemIds));",
+    );
+    await expect(
+      runEval({
+        config: { ...config, sampling: { ...config.sampling, temperature: 0 } },
+        generator: fakeGenerator(),
+        outDir: out,
+      }),
+    ).rejects.toThrow("different settings (sampling.temperature: 0.6 in run.json, 0 now);");
+    await expect(
+      runEval({ config: { ...config, benchmarks: ["gsm8k"] }, generator: fakeGenerator(), outDir: out }),
+    ).rejects.toThrow("different settings (benchmarks (gsm8k,math500 in run.json, gsm8k now));");
     await expect(
       runEval({ config, generator: fakeGenerator({ modelId: "other" }), outDir: out }),
-    ).rejects.toThrow(/modelId/);
+    ).rejects.toThrow('different settings (modelId: "fake-model" in run.json, "other" now);');
   });
 
   it("refuses to resume when the weights behind the same model id changed", async () => {
@@ -231,7 +244,7 @@ describe("runEval with a scripted generator", () => {
       }),
     ).toThrow(/different settings \(modelFingerprint: the weights changed since this run started\)/);
     expect(() => checkRunFolder({ config: { ...config, n: 2 }, model, outDir: out })).toThrow(
-      /different settings \(n\)/,
+      "different settings (n: 4 in run.json, 2 now)",
     );
     expect(readFileSync(join(out, "run.json"), "utf8")).toBe(before);
   });

@@ -132,7 +132,35 @@ export function nextExecutionProviders(
   return before.at(-1) === now ? null : [...before, now];
 }
 
-/** The first top-level field (or benchmark) where two manifests differ, or null. */
+/** A setting's value as a refusal shows it: JSON, "unset" when absent. */
+function shown(value: unknown): string {
+  return value === undefined ? "unset" : JSON.stringify(value);
+}
+
+/**
+ * `field: A in run.json, B now`, or the field alone when the values are long (a system prompt): "different
+ * settings (n)" left the user to open run.json to learn what the run had been started with.
+ */
+function valueChange(field: string, stored: unknown, now: unknown): string {
+  const [a, b] = [shown(stored), shown(now)];
+  return a.length + b.length > 80 ? field : `${field}: ${a} in run.json, ${b} now`;
+}
+
+/** What differs between two benchmark entries of the same name, in words. */
+function benchmarkChange(a: RunManifest["benchmarks"][number], b: RunManifest["benchmarks"][number]): string {
+  const field = `benchmarks[${a.name}]`;
+  if (JSON.stringify(a.spec) !== JSON.stringify(b.spec)) return `${field} (its spec)`;
+  if (a.fileSha256 !== b.fileSha256) return `${field} (its file changed since this run started)`;
+  if (a.problemIds.length !== b.problemIds.length)
+    return `${field}: ${a.problemIds.length} problems in run.json, ${b.problemIds.length} now (--limit or problemIds)`;
+  return `${field} (other problems: --limit or problemIds)`;
+}
+
+/**
+ * The first top-level field (or benchmark) where two manifests differ, or null; `a` is run.json's, `b` this
+ * run's. Values are named where they are short (`n: 2 in run.json, 4 now`; an object by its first differing
+ * key, `sampling.temperature: 0.8 in run.json, 0.5 now`).
+ */
 export function manifestDifference(a: RunManifest, b: RunManifest): string | null {
   // Both manifests' keys: a run.json written before a field existed lacks it, and that is a difference too.
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof RunManifest)[];
@@ -144,15 +172,24 @@ export function manifestDifference(a: RunManifest, b: RunManifest): string | nul
     if (key === "chatTemplateKwargs") continue;
     // Which verifier graded, not a setting: runEval regrades the records when it differs.
     if (key === "verifierVersion") continue;
-    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
-      if (key === "benchmarks") {
-        const names = (m: RunManifest) => m.benchmarks.map((x) => x.name).join(",");
-        if (names(a) !== names(b)) return `benchmarks (${names(a)} vs ${names(b)})`;
-        const i = a.benchmarks.findIndex((x, j) => JSON.stringify(x) !== JSON.stringify(b.benchmarks[j]));
-        return `benchmarks[${a.benchmarks[i]?.name}] (file, spec or problem selection)`;
-      }
-      return key;
+    if (JSON.stringify(a[key]) === JSON.stringify(b[key])) continue;
+    if (key === "benchmarks") {
+      const names = (m: RunManifest) => m.benchmarks.map((x) => x.name).join(",");
+      if (names(a) !== names(b)) return `benchmarks (${names(a)} in run.json, ${names(b)} now)`;
+      const i = a.benchmarks.findIndex((x, j) => JSON.stringify(x) !== JSON.stringify(b.benchmarks[j]));
+      const [x, y] = [a.benchmarks[i], b.benchmarks[i]];
+      return x !== undefined && y !== undefined ? benchmarkChange(x, y) : "benchmarks";
     }
+    // The fingerprint is a hash: checkRunManifest says what it covers instead.
+    if (key === "modelFingerprint") return key;
+    const [va, vb] = [a[key] as unknown, b[key] as unknown];
+    if (isObject(va) && isObject(vb)) {
+      const sub = [...new Set([...Object.keys(va), ...Object.keys(vb)])].find(
+        (k) => JSON.stringify(va[k]) !== JSON.stringify(vb[k]),
+      );
+      if (sub !== undefined) return valueChange(`${key}.${sub}`, va[sub], vb[sub]);
+    }
+    return valueChange(key, va, vb);
   }
   return null;
 }
