@@ -113,6 +113,26 @@ describe("GRPO with chat template kwargs", () => {
     );
   }, 120_000);
 
+  it("{} given on a resume is an explicit none: refused against recorded kwargs, as other ones are", async () => {
+    const out = path.join(dir, "run-empty");
+    await round(out, false, { enable_thinking: false });
+    // It used to be taken for "not given", and the run went on with the recorded kwargs.
+    await expect(round(out, true, {})).rejects.toThrow(
+      `(chatTemplateKwargs: {"enable_thinking":false} -> (none)); refusing to resume; its chat template kwargs are recorded in ${stateFile(out, 1)}: resume without --chat-template-kwargs`,
+    );
+    // Not given at all: the recorded ones.
+    expect((await round(out, true)).prompts[0]?.endsWith(EMPTY_THINK_BLOCK)).toBe(true);
+  }, 120_000);
+
+  it("{} on a fresh run records nothing, and its resume (with {} or without) goes on", async () => {
+    const out = path.join(dir, "run-empty-fresh");
+    await round(out, false, {});
+    expect("chatTemplateKwargs" in savedConfig(out, 1)).toBe(false);
+    await round(out, true, {});
+    await round(out, true);
+    expect("chatTemplateKwargs" in savedConfig(out, 3)).toBe(false);
+  }, 120_000);
+
   it("without kwargs the prompt leaves the reply open and nothing is recorded; kwargs on its resume are refused", async () => {
     const out = path.join(dir, "run-none");
     const plain = await round(out, false);
@@ -149,14 +169,14 @@ describe("GRPO with chat template kwargs", () => {
 });
 
 describe("the chatTemplateKwargs setting", () => {
-  it("is checked, naming the field; {} is no kwargs; its key order does not matter", () => {
+  it("is checked, naming the field; {} is kept (an explicit none) and keys no kwargs; its key order does not matter", () => {
     expect(() => resolveGrpoConfig({ chatTemplateKwargs: "no" as never })).toThrow(
       'GRPO config: "chatTemplateKwargs": chat template kwargs must be a JSON object',
     );
     expect(() => resolveGrpoConfig({ chatTemplateKwargs: { messages: [] } })).toThrow(
       '"messages" is set by the renderer',
     );
-    expect("chatTemplateKwargs" in resolveGrpoConfig({ chatTemplateKwargs: {} })).toBe(false);
+    expect(resolveGrpoConfig({ chatTemplateKwargs: {} }).chatTemplateKwargs).toEqual({});
     expect(trajectoryKey(resolveGrpoConfig({ chatTemplateKwargs: {} }))).toBe(
       trajectoryKey(resolveGrpoConfig()),
     );
@@ -166,5 +186,12 @@ describe("the chatTemplateKwargs setting", () => {
     expect(trajectoryDifferences(a, b)).toEqual([]);
     // Not given now: the recorded ones are taken, no difference.
     expect(trajectoryDifferences(a, resolveGrpoConfig())).toEqual([]);
+    // {} given: an explicit none, which differs from recorded kwargs and not from none recorded.
+    expect(trajectoryDifferences(a, resolveGrpoConfig({ chatTemplateKwargs: {} }))).toEqual([
+      'chatTemplateKwargs: {"a":1,"b":2} -> (none)',
+    ]);
+    expect(trajectoryDifferences(resolveGrpoConfig(), resolveGrpoConfig({ chatTemplateKwargs: {} }))).toEqual(
+      [],
+    );
   });
 });

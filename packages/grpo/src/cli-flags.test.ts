@@ -180,6 +180,21 @@ describe("ssb-grpo train without a system turn", () => {
   });
 });
 
+describe("ssb-grpo train --chat-template-kwargs '{}'", () => {
+  it("reaches runGrpo as {} (an explicit none a resume compares), as a config file's {} does; no flag leaves it unset", async () => {
+    expect(await train("--chat-template-kwargs", "{}")).toBe(0);
+    expect(trained().chatTemplateKwargs).toEqual({});
+    const config = path.join(dir, "empty-kwargs.json");
+    await writeFile(config, JSON.stringify({ chatTemplateKwargs: {} }));
+    calls.train.length = 0;
+    expect(await train("--config", config)).toBe(0);
+    expect(trained().chatTemplateKwargs).toEqual({});
+    calls.train.length = 0;
+    expect(await train()).toBe(0);
+    expect("chatTemplateKwargs" in trained()).toBe(false);
+  });
+});
+
 describe("sampleGroups' systemPrompt", () => {
   const rendered = async (systemPrompt: string | null | false): Promise<PromptInput["messages"]> => {
     const prompts: PromptInput[] = [];

@@ -131,8 +131,9 @@ export interface GrpoConfig {
   /**
    * Extra variables passed to the chat template on every prompt the run renders (transformers'
    * `apply_chat_template(**kwargs)`, TRL's GRPOConfig `chat_template_kwargs`), e.g. Qwen3's
-   * `{"enable_thinking": false}`. Recorded only when non-empty (`{}` is dropped, so configs without them stay
-   * as before); a resume without them keeps the recorded ones, and one with other ones is refused.
+   * `{"enable_thinking": false}`. Recorded only when non-empty (runGrpo records nothing for `{}`, so configs
+   * without them stay as before); a resume without them keeps the recorded ones, and one with other ones is
+   * refused, `{}` included (given, it is an explicit "none", as rollout, eval and `ssb run` take it).
    */
   chatTemplateKwargs?: ChatTemplateKwargs;
 }
@@ -303,11 +304,10 @@ export function resolveGrpoConfig(input: GrpoConfigInput = {}): GrpoConfig {
     if (typeof c.templateDate !== "string") fail("templateDate", 'a date as "YYYY-MM-DD"', c.templateDate);
     parseTemplateDate(c.templateDate, 'GRPO config: "templateDate"');
   }
-  if (c.chatTemplateKwargs !== undefined) {
+  // {} is kept: given, it says "none" and a resume of a run with recorded kwargs is refused, where leaving the
+  // field out keeps them. It renders as no kwargs, and runGrpo records nothing for it (trajectoryKey skips it).
+  if (c.chatTemplateKwargs !== undefined)
     checkChatTemplateKwargs(c.chatTemplateKwargs, 'GRPO config: "chatTemplateKwargs"');
-    // {} renders as no kwargs: left out, so such a run records (and compares) exactly what one without does.
-    if (chatTemplateKwargsKey(c.chatTemplateKwargs) === "") delete c.chatTemplateKwargs;
-  }
   return c;
 }
 
@@ -365,10 +365,11 @@ export function trajectoryDifferences(saved: GrpoConfig, now: GrpoConfig): strin
     return key;
   };
   const differences = settingDifferences(key(saved), key(now));
-  // chatTemplateKwargs as one value (not key by key), and only when given now: a resume without them takes
-  // the recorded ones (run-grpo.ts). A checkpoint without any recorded ran without kwargs.
+  // chatTemplateKwargs as one value (not key by key), and only when given now (`{}` too: an explicit none
+  // differs from recorded kwargs): a resume without them takes the recorded ones (run-grpo.ts). A checkpoint
+  // without any recorded ran without kwargs.
   if (
-    chatTemplateKwargsKey(now.chatTemplateKwargs) !== "" &&
+    now.chatTemplateKwargs !== undefined &&
     !sameChatTemplateKwargs(saved.chatTemplateKwargs, now.chatTemplateKwargs)
   )
     differences.push(

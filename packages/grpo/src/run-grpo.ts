@@ -395,7 +395,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
       lastCheckpoint = existing.dir;
       const cut = truncateGrpoMetrics(metricsFile, startStep);
       log(`[grpo] resumed from ${existing.dir} (round ${startStep}/${config.steps})`);
-      if (chatTemplateKwargs !== undefined && chatTemplateKwargsKey(options.config.chatTemplateKwargs) === "")
+      if (chatTemplateKwargs !== undefined && options.config.chatTemplateKwargs === undefined)
         log(`[grpo] chat template kwargs ${JSON.stringify(chatTemplateKwargs)}, as the run began with`);
       for (const line of describeTruncation(metricsFile, startStep, cut)) log(`[grpo] ${line}`);
       if (rewardId === CUSTOM_REWARD)
