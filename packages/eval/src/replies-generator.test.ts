@@ -100,4 +100,28 @@ describe("loadRepliesGenerator token counts", () => {
       );
     }
   });
+  it("counts an ssb-rollout record's tokenIds when it has no tokens field; words only when it has neither", async () => {
+    const file = join(root, "rollout-records.jsonl");
+    const lines = [
+      { problemId: "p1", sampleIndex: 0, text: "one two", tokenIds: [5, 6, 7, 8, 9], finishReason: "length" },
+      { problemId: "p1", sampleIndex: 1, text: "one two", tokenIds: [5, 6, 7], tokens: 4 },
+      { problemId: "p1", sampleIndex: 2, text: "one two three" },
+    ];
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    const gen = loadRepliesGenerator(file);
+    const got: [number, number][] = [];
+    for await (const s of gen.generate({
+      benchmark: "b",
+      prompts: [{ problemId: "p1", messages: [], sampleIndices: [0, 1, 2] }],
+      n: 3,
+      sampling: { temperature: 0, maxNewTokens: 16 },
+      seed: 0,
+    }))
+      got.push([s.sampleIndex, s.tokens]);
+    expect(got.sort((a, b) => a[0] - b[0])).toEqual([
+      [0, 5],
+      [1, 4],
+      [2, 3],
+    ]);
+  });
 });

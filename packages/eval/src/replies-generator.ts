@@ -1,6 +1,7 @@
 /**
  * A generator over replies produced elsewhere (another engine, an API, an earlier run): a JSONL file with
- * `problemId`, `sampleIndex`, `text`, and optionally `tokens`, `finishReason` and `benchmark`. Lets eval grade and
+ * `problemId`, `sampleIndex`, `text`, and optionally `tokens` (else `tokenIds`' length, else words), `finishReason`
+ * and `benchmark`. Lets eval grade and
  * report generations it did not make, with the same records, metrics and reports.
  */
 import { createHash, type Hash } from "node:crypto";
@@ -140,7 +141,15 @@ function readReplies(path: string, hash: Hash): Map<string, Reply> {
           `${where}: field "tokens" must be a non-negative finite number (got ${typeof o.tokens === "number" ? String(o.tokens) : JSON.stringify(o.tokens)})`,
         );
     }
-    const tokens = typeof o.tokens === "number" ? o.tokens : o.text.split(/\s+/).filter(Boolean).length;
+    // ssb-rollout's records carry the sampled ids (`tokenIds`, end-of-turn included, as eval counts `tokens`)
+    // and no count: words stood in for them, and a 70-token reply was recorded as its 40 words.
+    const ids = o.tokenIds;
+    const tokens =
+      typeof o.tokens === "number"
+        ? o.tokens
+        : Array.isArray(ids) && ids.every((t) => Number.isInteger(t))
+          ? ids.length
+          : o.text.split(/\s+/).filter(Boolean).length;
     const bench = typeof o.benchmark === "string" ? o.benchmark : "";
     const key = `${bench}\u0000${o.problemId}\u0000${o.sampleIndex}`;
     if (replies.has(key)) {
