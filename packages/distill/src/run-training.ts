@@ -4,7 +4,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { copyFile } from "node:fs/promises";
 import path from "node:path";
 import { openLogitStore } from "@ssb/logit-store";
@@ -57,17 +57,35 @@ export interface RunTrainingOptions {
 /**
  * Fingerprints of what a run trains on, stored in its checkpoints so a resume with other inputs is refused:
  * the base model (config and weight files: sizes and first and last MiB), the data file and the logit
- * store's manifest (their contents).
+ * store's manifest (their contents). Exported for tests.
  */
-function trainingInputs(options: RunTrainingOptions): Record<string, string> {
-  const sha = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex").slice(0, 32);
+export function trainingInputs(
+  options: Pick<RunTrainingOptions, "modelDir" | "dataFile" | "logitsDir">,
+): Record<string, string> {
   const inputs: Record<string, string> = {
     model: checkpointFingerprint(options.modelDir),
-    data: sha(readFileSync(options.dataFile)),
+    data: fileSha256(options.dataFile),
   };
   const manifest = options.logitsDir ? path.join(options.logitsDir, "manifest.json") : null;
-  if (manifest && existsSync(manifest)) inputs.logits = sha(readFileSync(manifest));
+  if (manifest && existsSync(manifest)) inputs.logits = fileSha256(manifest);
   return inputs;
+}
+
+/**
+ * The first 32 hex digits of a file's SHA-256, read in 8 MiB chunks: readFileSync refuses a file over 2 GiB
+ * (ERR_FS_FILE_TOO_LARGE), which stopped runTraining on a pairs file the loader reads in chunks. The digest
+ * is the whole file's, as before, so recorded fingerprints still match.
+ */
+function fileSha256(file: string): string {
+  const hash = createHash("sha256");
+  const fd = openSync(file, "r");
+  try {
+    const chunk = Buffer.allocUnsafe(8 << 20);
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) hash.update(chunk.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex").slice(0, 32);
 }
 
 const MODEL_COMPANIONS = [
