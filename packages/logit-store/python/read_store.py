@@ -80,13 +80,34 @@ def forward_kl(ex, student_logits, T):
 #   loss = (p * (p.clamp_min(1e-30).log() - log_q)).sum(-1).mean() * T**2
 
 
-if __name__ == "__main__":
-    # python read_store.py STORE EXAMPLE_ID T: prints the example and its targets as JSON (used by the test;
-    # the student is a fixed, deterministic one: logit of token v = sin(v + 7 * position)).
+def main(argv):
+    """python read_store.py STORE EXAMPLE_ID T: prints the example and its targets as JSON (used by the test; the
+    student is a fixed, deterministic one: logit of token v = sin(v + 7 * position)). A user's mistake (no such
+    store or example, a T that is not a number) is one line on stderr, not a traceback."""
+    import os
     import sys
 
-    root, example_id, T = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    if len(argv) != 4:
+        print("usage: python read_store.py STORE EXAMPLE_ID T  (prints one example and its targets at temperature T"
+              " as JSON)", file=sys.stderr)
+        return 2
+    root, example_id = argv[1], argv[2]
+    try:
+        T = float(argv[3])
+    except ValueError:
+        T = float("nan")
+    if not T > 0 or T == float("inf"):
+        print(f"read_store.py: T must be a temperature > 0, got {argv[3]!r}", file=sys.stderr)
+        return 2
+    if not os.path.isfile(f"{root}/manifest.json"):
+        print(f"read_store.py: {root}: not a logit store (no {root}/manifest.json)", file=sys.stderr)
+        return 1
     store = LogitStore(root)
+    if example_id not in store.where:
+        known = list(store.where)
+        print(f"read_store.py: {root}: no example {example_id!r} in the store ({len(known)} examples"
+              f"{', the first ' + repr(known[0]) if known else ''})", file=sys.stderr)
+        return 1
     ex = store.read(example_id)
     logp, tail = teacher_logprobs(ex)
     vocab = store.meta["vocabSize"]
@@ -104,3 +125,10 @@ if __name__ == "__main__":
         "probs": teacher_probs(ex, T).ravel().tolist(),
         "kl": forward_kl(ex, student, T).tolist(),
     }))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv))

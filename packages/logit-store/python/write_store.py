@@ -130,10 +130,15 @@ def write_store(root, meta, examples, compression=None, batch_rows=8192, shard_r
         manifest["shards"].append(entry)
         manifest["examples"].extend(entries)
 
+    seen = set()
     for example_id, rows in examples:
         n = len(rows["tokenIds"])
         if n == 0:
             raise ValueError(f"example {example_id!r} has no rows")
+        # Checked before its rows are written: a manifest listing an id twice is refused by every reader.
+        if example_id in seen:
+            raise ValueError(f"example {example_id!r} appears twice; each example is written once")
+        seen.add(example_id)
         if group and group_rows + n > batch_rows:
             shard.append(group)
             group, group_rows = [], 0
@@ -154,14 +159,40 @@ def write_store(root, meta, examples, compression=None, batch_rows=8192, shard_r
     os.replace(f"{root}/manifest.json.tmp", f"{root}/manifest.json")
 
 
+def main(argv):
+    """python write_store.py STORE SPEC.json: SPEC holds {"meta", "compression", "batchRows", "shardRows",
+    "examples": [{"id", "tokenIds", "topkIds", "topkLogits", "logSumExp", "positions"?}]} (used by the test;
+    "-inf" in topkLogits stands for a masked logit, which JSON cannot hold). A user's mistake (no SPEC, a SPEC
+    that is not JSON, a store already there) is one line on stderr, not a traceback."""
+    if len(argv) != 3:
+        print("usage: python write_store.py STORE SPEC.json  (writes a new store from the examples in SPEC.json)",
+              file=sys.stderr)
+        return 2
+    try:
+        with open(argv[2]) as f:
+            spec = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"write_store.py: {argv[2]}: cannot read the spec ({e})", file=sys.stderr)
+        return 1
+    try:
+        examples = [(e["id"], {key: np.asarray([float(x) for x in v] if key == "topkLogits" else v)
+                               for key, v in e.items() if key != "id"}) for e in spec["examples"]]
+        for _, rows in examples:
+            rows["topkIds"] = rows["topkIds"].reshape(-1, spec["meta"]["k"])
+    except KeyError as e:
+        print(f"write_store.py: {argv[2]}: field {e} is missing (a spec holds meta and examples)", file=sys.stderr)
+        return 1
+    except (TypeError, ValueError, AttributeError) as e:
+        print(f"write_store.py: {argv[2]}: not a spec of meta and examples ({e})", file=sys.stderr)
+        return 1
+    try:
+        write_store(argv[1], spec["meta"], examples, spec.get("compression"),
+                    spec.get("batchRows", 8192), spec.get("shardRows", 1 << 20))
+    except (FileExistsError, ValueError) as e:
+        print(f"write_store.py: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    # python write_store.py STORE SPEC.json: SPEC holds {"meta", "compression", "batchRows", "shardRows",
-    # "examples": [{"id", "tokenIds", "topkIds", "topkLogits", "logSumExp", "positions"?}]} (used by the test;
-    # "-inf" in topkLogits stands for a masked logit, which JSON cannot hold).
-    spec = json.load(open(sys.argv[2]))
-    examples = [(e["id"], {key: np.asarray([float(x) for x in v] if key == "topkLogits" else v)
-                           for key, v in e.items() if key != "id"}) for e in spec["examples"]]
-    for _, rows in examples:
-        rows["topkIds"] = rows["topkIds"].reshape(-1, spec["meta"]["k"])
-    write_store(sys.argv[1], spec["meta"], examples, spec.get("compression"),
-                spec.get("batchRows", 8192), spec.get("shardRows", 1 << 20))
+    sys.exit(main(sys.argv))

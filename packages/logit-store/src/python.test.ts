@@ -250,3 +250,92 @@ describe(`python/write_store.py writes stores our reader and writer take${skipNo
     },
   );
 });
+
+describe(`the Python scripts' command lines answer a user's mistake in one line, not a traceback${skipNote}`, () => {
+  const tempDir = useTempDirs();
+
+  function run(args: string[]): { status: number | null; stderr: string; stdout: string } {
+    const r = spawnSync(PYTHON, args, { encoding: "utf8" });
+    return { status: r.status, stderr: r.stderr, stdout: r.stdout };
+  }
+
+  async function oneExampleStore(): Promise<string> {
+    const dir = join(tempDir(), "logits");
+    const meta = { modelId: "m", tokenizerHash: "t", vocabSize: VOCAB, k: K, dtype: "float32" as const };
+    const w = await openLogitStoreWriter(dir, { ...meta, captureTemperature: 1 });
+    w.writeExample("pair-1", syntheticRows(3, { vocabSize: VOCAB, k: K, seed: 1 }));
+    await w.close();
+    return dir;
+  }
+
+  it.skipIf(missing !== undefined)(
+    "read_store.py: arguments missing, a bad T, no store, no such example",
+    async () => {
+      const dir = await oneExampleStore();
+      const cases: [string[], number, RegExp][] = [
+        [[], 2, /^usage: python read_store\.py STORE EXAMPLE_ID T /],
+        [[dir, "pair-1", "hot"], 2, /^read_store\.py: T must be a temperature > 0, got 'hot'$/],
+        [[join(dir, "nope"), "pair-1", "1"], 1, /: not a logit store \(no .*nope\/manifest\.json\)$/],
+        [[dir, "pair-9", "1"], 1, /: no example 'pair-9' in the store \(1 examples, the first 'pair-1'\)$/],
+      ];
+      for (const [args, status, message] of cases) {
+        const r = run([READ_SCRIPT, ...args]);
+        expect(r.stderr).not.toMatch(/Traceback/);
+        expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+          status,
+          stderr: expect.stringMatching(message),
+        });
+      }
+      expect(JSON.parse(run([READ_SCRIPT, dir, "pair-1", "1"]).stdout).position).toEqual([0, 1, 2]);
+    },
+  );
+
+  it.skipIf(missing !== undefined)(
+    "write_store.py: no spec, a file that is no spec, a store already there, an id twice",
+    async () => {
+      const dir = await oneExampleStore();
+      const manifest = readFileSync(join(dir, "manifest.json"), "utf8");
+      const spec = (examples: unknown[]) => {
+        const path = join(tempDir(), "spec.json");
+        const meta = { modelId: "m", tokenizerHash: "t", vocabSize: VOCAB, k: 1, dtype: "float32" };
+        writeFileSync(
+          path,
+          JSON.stringify({ meta: { ...meta, captureTemperature: 1, formatVersion: 2 }, examples }),
+        );
+        return path;
+      };
+      const row = { tokenIds: [1], topkIds: [1], topkLogits: [2], logSumExp: [3] };
+      const notSpec = join(tempDir(), "package.json");
+      writeFileSync(notSpec, "{}");
+      const fresh = join(tempDir(), "new-store");
+      const cases: [string[], number, RegExp][] = [
+        [[], 2, /^usage: python write_store\.py STORE SPEC\.json /],
+        [[fresh, join(fresh, "nope.json")], 1, /nope\.json: cannot read the spec \(/],
+        [[fresh, notSpec], 1, /package\.json: field 'examples' is missing/],
+        [[dir, spec([{ id: "a", ...row }])], 1, /manifest\.json: a store is already there/],
+        [
+          [
+            fresh,
+            spec([
+              { id: "a", ...row },
+              { id: "a", ...row },
+            ]),
+          ],
+          1,
+          /example 'a' appears twice/,
+        ],
+      ];
+      for (const [args, status, message] of cases) {
+        const r = run([WRITE_SCRIPT, ...args]);
+        expect(r.stderr).not.toMatch(/Traceback/);
+        expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+          status,
+          stderr: expect.stringMatching(message),
+        });
+      }
+      // The store that was there is untouched, and the refused duplicate wrote no manifest.
+      expect(readFileSync(join(dir, "manifest.json"), "utf8")).toBe(manifest);
+      expect(readdirSync(fresh)).not.toContain("manifest.json");
+    },
+  );
+});
