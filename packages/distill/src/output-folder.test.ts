@@ -1,4 +1,7 @@
-/** runTraining's output folder: a path that is a file or lies under one, two runs on one folder at once. */
+/**
+ * runTraining's output folder: an empty path, a path that is a file or lies under one, two runs on one folder at
+ * once.
+ */
 import {
   existsSync,
   mkdirSync,
@@ -11,9 +14,11 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSyntheticKd, type SyntheticKd } from "../test/synthetic.js";
+import { buildSyntheticKd, loadBase, type SyntheticKd } from "../test/synthetic.js";
+import { disposeDecoder } from "./model.js";
 import { type RunTrainingOptions, runTraining } from "./run-training.js";
 import { resolveTrainConfig } from "./train-config.js";
+import { train } from "./trainer.js";
 
 let dir: string;
 let data: SyntheticKd;
@@ -49,6 +54,23 @@ describe("runTraining's output folder", () => {
       `cannot create output folder ${path.join(file, "out")} (${file} is a file, not a folder)`,
     );
     expect(readFileSync(file, "utf8")).toBe("mine\n");
+  });
+
+  it("an empty path is refused before anything is read or written (it trained into the current folder)", async () => {
+    const noModel = { modelDir: path.join(dir, "no-model") };
+    const cwd = readdirSync(process.cwd());
+    const refusal = `outDir is empty: give the output folder's path (an empty one trains into the current folder, ${process.cwd()})`;
+    await expect(run("", noModel)).rejects.toThrow(refusal);
+    const model = await loadBase(data.modelDir);
+    try {
+      const config = resolveTrainConfig({ promptMode: "raw", epochs: 1, lora: { r: 2, alpha: 2 } });
+      await expect(train({ model, examples: [], config, outDir: "", log: () => {} })).rejects.toThrow(
+        refusal,
+      );
+    } finally {
+      disposeDecoder(model);
+    }
+    expect(readdirSync(process.cwd())).toEqual(cwd);
   });
 
   it("a folder another live run holds is refused before the model is read, its lock left", async () => {

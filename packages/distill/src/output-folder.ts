@@ -30,6 +30,19 @@ export function claimRunFolder(outDir: string, options: ClaimOutputFolderOptions
 }
 
 /**
+ * Claim `outDir` for a KD/SFT run (train() and runTraining). An empty `outDir` (an unset variable, say) is
+ * refused: it named the current folder, which the run claimed and filled with checkpoints/, metrics.jsonl and
+ * adapter/.
+ */
+export function claimTrainFolder(outDir: string): () => void {
+  if (outDir === "")
+    throw new Error(
+      `outDir is empty: give the output folder's path (an empty one trains into the current folder, ${process.cwd()})`,
+    );
+  return claimRunFolder(outDir, TRAIN_FOLDER_LOCK);
+}
+
+/**
  * Why a fresh start in `outDir` (no checkpoint to resume) must not go ahead, or null. A fresh start empties
  * metrics.jsonl and writes the final output anew, which is right for a run killed before its first checkpoint
  * but not when the folder holds a finished run whose checkpoints were removed (one of `finals`, e.g.

@@ -19,7 +19,7 @@ import { type BackendPreference, selectBackend } from "./backend.js";
 import { chooseChatTemplateKwargs } from "./chat-template-kwargs.js";
 import { checkLoraRank, loraConfigFrom } from "./lora.js";
 import { type DecoderModel, disposeDecoder, loadDecoder } from "./model.js";
-import { claimRunFolder, TRAIN_FOLDER_LOCK } from "./output-folder.js";
+import { claimTrainFolder } from "./output-folder.js";
 import { loadPairExamples, loadSftExamples, type PromptTokenOptions } from "./pairs-data.js";
 import { chooseTemplateDate } from "./template-date.js";
 import type { TrainerState } from "./train-checkpoint.js";
@@ -100,7 +100,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<TrainRes
   // The output folder is claimed first: a folder another run holds, a path that is a file or cannot be
   // written, checkpoints without `resume` or a resume with other settings are said before the model and data
   // are read (on a real model that took minutes and gigabytes). Every failure after it releases the claim.
-  const release = claimRunFolder(options.outDir, TRAIN_FOLDER_LOCK);
+  const release = claimTrainFolder(options.outDir);
   try {
     // The inputs' fingerprints read the model files' edges and the data file, not the model: a resume on
     // another model, data file or logit store is refused here too. One that cannot be read is left to the

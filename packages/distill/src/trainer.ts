@@ -27,7 +27,7 @@ import {
   truncateMetrics,
 } from "./metrics.js";
 import { type DecoderModel, trainableVariables, weightDecayMask } from "./model.js";
-import { claimRunFolder, freshStartConflict, TRAIN_FOLDER_LOCK } from "./output-folder.js";
+import { claimTrainFolder, freshStartConflict } from "./output-folder.js";
 import { createProgress } from "./progress.js";
 import { saveFullModel, saveLoraAdapter } from "./save-model.js";
 import { learningRate, warmupStepsFor } from "./schedule.js";
@@ -183,7 +183,7 @@ function recordedRunConfig(config: TrainConfig, saved: TrainConfig | undefined):
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   // One run per output folder: two would write each other's checkpoints and metrics.
-  const release = claimRunFolder(options.outDir, TRAIN_FOLDER_LOCK);
+  const release = claimTrainFolder(options.outDir);
   try {
     return await trainInClaimedFolder(options);
   } finally {
