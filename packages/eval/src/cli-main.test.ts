@@ -119,6 +119,14 @@ describe("ssb-eval CLI", () => {
     const html = readFileSync(join(root, "both", "report.html"), "utf8");
     expect(html).toContain("runA");
     expect(html).toContain("runB");
+    // Replies of 10-29 tokens: the length histogram spans them, not the default 2048-token budget they were
+    // never generated under (every reply fell in the first of eleven bins), in the run and in its re-render.
+    const run = JSON.parse(readFileSync(join(root, "runA", "summary.json"), "utf8")) as RunSummary;
+    const both = JSON.parse(readFileSync(join(root, "both", "summary.json"), "utf8")) as {
+      runs: RunSummary[];
+    };
+    for (const summary of [run, ...both.runs])
+      expect(summary.benchmarks[0]?.length.histogram.edges.at(-1), summary.run.name).toBeLessThanOrEqual(30);
   });
 
   it("re-renders a run with the bootstrap its summary was made with", async () => {

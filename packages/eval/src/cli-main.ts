@@ -601,7 +601,9 @@ function summarizeRun(
     {
       bootstrap,
       // maj@k groups answers with the settings the run was graded with.
-      ...(m ? { maxTokens: m.sampling.maxNewTokens, equivalence: m.grade } : {}),
+      ...(m ? { equivalence: m.grade } : {}),
+      // As runEval: a replies run's histogram spans its replies, not a budget they were never held to.
+      ...(m && !run.replies ? { maxTokens: m.sampling.maxNewTokens } : {}),
     },
   );
 }

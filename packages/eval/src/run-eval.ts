@@ -684,7 +684,9 @@ async function evalLocked(
     },
     {
       bootstrap: { resamples: config.bootstrap?.resamples ?? 2000, seed: config.bootstrap?.seed ?? 0 },
-      maxTokens: config.sampling.maxNewTokens,
+      // Replies read from a file were not generated under this run's budget (the default 2048 drew every
+      // 100-token reply in the first of eleven bins): their histogram spans the replies themselves.
+      ...(generator.samples === false ? {} : { maxTokens: config.sampling.maxNewTokens }),
       // maj@k groups answers with the settings the samples were graded with.
       equivalence: gradeOptions,
     },

@@ -141,3 +141,22 @@ describe("large inputs", () => {
     expect(s.majAtK["1"]?.estimate).toBeCloseTo(0.5, 12);
   }, 60_000);
 });
+
+describe("length histogram", () => {
+  it("spans the longest reply when it is past maxTokens, instead of counting it in the last bin", () => {
+    const problems = [[plain("p1", 0, "5", true), { ...plain("p2", 0, "4", false), tokens: 900 }]];
+    const s = summarizeBenchmark("b", problems, { bootstrap: { resamples: 2 }, ks: [1], maxTokens: 100 });
+    const { edges, counts } = s.length.histogram;
+    expect(edges.at(-1)).toBeGreaterThanOrEqual(900);
+    // 900 tokens sit in the bin whose edges hold 900 (the last bin holds its top edge), not in a 95-100 bin.
+    const bin = counts.findIndex((c, i) => c > 0 && i > 0);
+    expect([edges[bin], edges[bin + 1]]).toEqual([850, 900]);
+    // Within the budget the budget still sets the range (a model run's plot keeps its scale).
+    const within = summarizeBenchmark("b", [[plain("p1", 0, "5", true)]], {
+      bootstrap: { resamples: 2 },
+      ks: [1],
+      maxTokens: 100,
+    });
+    expect(within.length.histogram.edges.at(-1)).toBe(100);
+  });
+});

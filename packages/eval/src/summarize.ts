@@ -100,7 +100,7 @@ export interface SummarizeOptions {
    * a report lacked a column nobody was told about).
    */
   ks?: readonly number[];
-  /** Upper end of the length histogram (e.g. the token budget). Default: the longest response. */
+  /** Upper end of the length histogram (e.g. the token budget), or the longest response when that is longer. */
   maxTokens?: number;
   /** Histogram bins. Default 20. */
   bins?: number;
@@ -263,7 +263,9 @@ export function summarizeBenchmark(
   }
 
   const tokens = all.map((r) => r.tokens);
-  const upper = options.maxTokens ?? Math.max(1, maxOf(tokens));
+  // The budget, or the longest reply when one is longer (replies read from a file were never held to it): past
+  // the top edge a reply was counted in the last bin, under a label it did not fit.
+  const upper = Math.max(options.maxTokens ?? 1, maxOf(tokens));
   const summary: BenchmarkSummary = {
     benchmark,
     problems: problems.length,
