@@ -88,7 +88,18 @@ describe("benchmark files from elsewhere", () => {
     expect(() =>
       parseBenchmarkText('{"ID": "2024-I-1", "Problem": "p", "Answer": 204}\n', spec, "a.jsonl"),
     ).toThrow(
-      /rename "ID" to "id", "Problem" to "question", "Answer" to "answer" .*; or name its fields in a benchmark spec \("questionField", "answerField", "idField"\)$/,
+      /rename "ID" to "id", "Problem" to "question", "Answer" to "answer" .*; or name its fields in the benchmark spec \("idField": "ID", "questionField": "Problem", "answerField": "Answer"\)$/,
+    );
+    // A spec that misnames a field is told which setting reads it, not only to rename the file's field.
+    const misnamed = { ...spec, questionField: "q" };
+    expect(() =>
+      parseBenchmarkText('{"id": "a", "question": "p", "answer": "2"}\n', misnamed, "c.jsonl"),
+    ).toThrow(
+      /^c\.jsonl:1: field "q" \(question\) must be a non-empty string; this record has "id", "question", "answer".*; or name its fields in the benchmark spec \("questionField": "question"\)$/,
+    );
+    // No field under another name: the general pointer.
+    expect(() => parseBenchmarkText('{"id": "a", "text": "p", "answer": "2"}\n', spec, "d.jsonl")).toThrow(
+      /; or name its fields in a benchmark spec \("questionField", "answerField", "idField"\)$/,
     );
   });
 });

@@ -43,6 +43,29 @@ export function resolveBenchmark(benchmark: string | BenchmarkSpec): BenchmarkSp
 /** The other way to a file with other field names: a benchmark spec that names them. */
 const SPEC_FIELDS = '; or name its fields in a benchmark spec ("questionField", "answerField", "idField")';
 
+/**
+ * The spec settings that would read this record's fields under the names it gives them (`name its fields in the
+ * benchmark spec: "questionField": "question"`), else the general pointer to specs. A spec that named a field
+ * wrongly ("q" for "question") was told only to rename the file's field to fit the typo.
+ */
+function specHint(record: Record<string, unknown>, spec: BenchmarkSpec): string {
+  const keys = Object.keys(record);
+  const named = (wanted: readonly string[]): string | undefined =>
+    wanted.map((w) => keys.find((k) => k.toLowerCase() === w.toLowerCase())).find((k) => k !== undefined);
+  const settings: string[] = [];
+  const add = (specKey: string, field: string | undefined, wanted: readonly string[]): void => {
+    if (field === undefined || field in record) return;
+    const found = named([field, ...wanted]);
+    if (found !== undefined) settings.push(`"${specKey}": ${JSON.stringify(found)}`);
+  };
+  add("idField", spec.idField, ["id"]);
+  add("questionField", spec.questionField, ["question", "problem"]);
+  add("answerField", spec.answerField, ["answer"]);
+  return settings.length === 0
+    ? SPEC_FIELDS
+    : `; or name its fields in the benchmark spec (${settings.join(", ")})`;
+}
+
 /** Parse JSONL text into problems following a spec; `file` is used in error messages. */
 export function parseBenchmarkText(text: string, spec: BenchmarkSpec, file: string): Problem[] {
   const problems: Problem[] = [];
@@ -65,12 +88,12 @@ export function parseBenchmarkText(text: string, spec: BenchmarkSpec, file: stri
     const o = parseJsonlLine(line, file, i + 1, { exactFields }) as Record<string, unknown>;
     const question = o[spec.questionField];
     if (typeof question !== "string" || question.trim() === "") {
-      const hint = question === undefined ? `; ${fieldRenameHint(o, wanted)}${SPEC_FIELDS}` : "";
+      const hint = question === undefined ? `; ${fieldRenameHint(o, wanted)}${specHint(o, spec)}` : "";
       throw new Error(`${where}: field "${spec.questionField}" (question) must be a non-empty string${hint}`);
     }
     const rawAnswer = o[spec.answerField];
     if (typeof rawAnswer !== "string" && typeof rawAnswer !== "number") {
-      const hint = rawAnswer === undefined ? `; ${fieldRenameHint(o, wanted)}${SPEC_FIELDS}` : "";
+      const hint = rawAnswer === undefined ? `; ${fieldRenameHint(o, wanted)}${specHint(o, spec)}` : "";
       throw new Error(`${where}: field "${spec.answerField}" (answer) must be a string or number${hint}`);
     }
     const format = spec.goldFormat ?? "plain";
@@ -82,7 +105,8 @@ export function parseBenchmarkText(text: string, spec: BenchmarkSpec, file: stri
     if (spec.idField !== undefined) {
       const rawId = o[spec.idField];
       if (typeof rawId !== "string" && typeof rawId !== "number") {
-        throw new Error(`${where}: field "${spec.idField}" (id) must be a string or number`);
+        const hint = rawId === undefined ? `; ${fieldRenameHint(o, wanted)}${specHint(o, spec)}` : "";
+        throw new Error(`${where}: field "${spec.idField}" (id) must be a string or number${hint}`);
       }
       // As ssb-rollout and ssb-curate: 1.5 and 1.50 are one id as numbers and two as text.
       if (typeof rawId === "number" && !Number.isInteger(rawId))
