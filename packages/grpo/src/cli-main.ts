@@ -47,7 +47,7 @@ export const USAGE = `usage: ssb-grpo train --out DIR [--model DIR] [--problems 
               default: today at the run's first start, recorded for its resumes (config templateDate)
   --chat-template-kwargs  extra chat-template variables for every prompt, a JSON object, e.g.
               '{"enable_thinking": false}' (Qwen3 without thinking); recorded for its resumes (config
-              chatTemplateKwargs): a resume without the flag keeps them, one with other kwargs is refused
+              chatTemplateKwargs): a resume without the flag keeps them, one with other kwargs ('{}' too) is refused
   --answer-rules  the verifier's answer extraction rules the reward reads, in order (config reward.rules);
               default boxed; boxed,answer-tag also reads R1-Zero's <answer>42</answer>; part of the run:
               a resume must give the same rules. Rules: ${EXTRACTION_RULES.join(", ")}
