@@ -90,6 +90,44 @@ describe("ssb-curate", () => {
     ]);
   });
 
+  it("names the problemIds of rollouts whose problem is not in the problems file, which are left out", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const stray = (problemId: string, sampleIndex: number) =>
+      JSON.stringify({ problemId, sampleIndex, text: "\\boxed{1}" });
+    writeFileSync(rollouts, `${readFileSync(rollouts, "utf8")}${stray("g9", 0)}\n`);
+    const one = await run([
+      "--problems",
+      problems,
+      "--rollouts",
+      rollouts,
+      "--out",
+      join(dir, "a"),
+      "--quiet",
+    ]);
+    expect(one.code).toBe(0);
+    expect(one.stderr).toBe(
+      `[ssb-curate] warning: 1 rollout names a problem not in ${problems} (problemId "g9"); it is left out of this run (${rollouts} is unchanged)\n`,
+    );
+    const ids = ["g9", "g9", "h1", "h2", "h3", "h4", "h5"];
+    writeFileSync(
+      rollouts,
+      `${readFileSync(rollouts, "utf8")}${ids.map((id, i) => stray(id, i + 1)).join("\n")}\n`,
+    );
+    const many = await run([
+      "--problems",
+      problems,
+      "--rollouts",
+      rollouts,
+      "--out",
+      join(dir, "b"),
+      "--quiet",
+    ]);
+    expect(many.stderr).toMatch(
+      /^\[ssb-curate\] warning: 8 rollouts name problems not in .* \(problemId "g9", "h1", "h2", "h3", "h4", \.\.\.\); they are left out of this run/,
+    );
+  });
+
   it("with --teacher-replies: checks each reply and writes pairs", async () => {
     const dir = tmp();
     const { problems, rollouts } = inputs(dir);

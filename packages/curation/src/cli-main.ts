@@ -17,7 +17,7 @@ import { stripBom } from "@ssb/durable-files";
 import { readProblemsFile } from "./problems-file.js";
 import { loadRepliesGenerator } from "./replies-file-generator.js";
 import { readRolloutsFile } from "./rollouts-file.js";
-import { type CurationConfig, runCuration } from "./run-curation.js";
+import { type CurationConfig, type CurationRunResult, runCuration } from "./run-curation.js";
 import type { RolloutChoice, TieBreak } from "./select-pair.js";
 import { formatSummaryTable } from "./summary.js";
 import type { TeacherSampling } from "./teacher-generator.js";
@@ -333,11 +333,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         `[ssb-curate] removed a partial last record (${result.truncatedBytes} bytes) left by an interrupted run\n`,
       );
     }
-    if (result.unmatchedRollouts > 0) {
-      io.stderr(
-        `[ssb-curate] warning: ${result.unmatchedRollouts} rollouts name problems not in ${values.problems}\n`,
-      );
-    }
+    if (result.unmatchedRollouts > 0) io.stderr(unmatchedWarning(result, values.rollouts, values.problems));
     const truncated = result.summary.dropped.byReason["teacher-truncated"] ?? 0;
     if (generator && truncated > 0)
       io.stderr(teacherTruncationNote(truncated, maxNewTokens, repliesLimit(values["teacher-replies"])));
@@ -355,4 +351,20 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     // A usage error is one line and a pointer to --help (the whole usage scrolled the error away); exit 2.
     return reportCliError("ssb-curate", err, { write: io.stderr });
   }
+}
+
+/**
+ * Rollouts of problems the problems file lacks are left out of the run: say how many, of which file, and which
+ * problemIds, so they can be found (the count alone gave nothing to search for).
+ */
+export function unmatchedWarning(
+  result: Pick<CurationRunResult, "unmatchedRollouts" | "unmatchedProblemIds">,
+  rolloutsFile: string | undefined,
+  problemsFile: string | undefined,
+): string {
+  const n = result.unmatchedRollouts;
+  const ids = result.unmatchedProblemIds.map((id) => JSON.stringify(id)).join(", ");
+  const more = n > result.unmatchedProblemIds.length ? ", ..." : "";
+  const which = n === 1 ? "rollout names a problem" : "rollouts name problems";
+  return `[ssb-curate] warning: ${n} ${which} not in ${problemsFile} (problemId ${ids}${more}); ${n === 1 ? "it is" : "they are"} left out of this run (${rolloutsFile} is unchanged)\n`;
 }

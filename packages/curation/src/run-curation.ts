@@ -118,6 +118,8 @@ export interface CurationRunResult {
   truncatedBytes: number;
   /** Rollouts whose problemId is not among the problems (ignored). */
   unmatchedRollouts: number;
+  /** The problemIds of those rollouts, each once, the first few (up to 5) in file order: what to look for. */
+  unmatchedProblemIds: string[];
 }
 
 export function outputFiles(outDir: string): CurationOutputFiles {
@@ -295,6 +297,9 @@ function inputsFingerprint(problem: Problem, rollouts: readonly Rollout[]): stri
     .slice(0, 16);
 }
 
+/** How many stray rollouts' problemIds a run reports (enough to find them, not a copy of a wrong file). */
+const MAX_UNMATCHED_IDS = 5;
+
 function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[]) {
   const byProblem = new Map<string, Rollout[]>();
   for (const p of problems) {
@@ -303,6 +308,7 @@ function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[
     byProblem.set(p.id, []);
   }
   let unmatched = 0;
+  const unmatchedIds = new Set<string>();
   const seen = new Set<string>();
   // SSB pairs a model's own right and wrong answers: rollouts of two models in one file would mix them.
   const models = new Map<string, string>();
@@ -319,6 +325,7 @@ function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[
     const list = byProblem.get(r.problemId);
     if (!list) {
       unmatched++;
+      if (unmatchedIds.size < MAX_UNMATCHED_IDS) unmatchedIds.add(r.problemId);
       continue;
     }
     const key = `${r.problemId}\u0000${r.sampleIndex}`;
@@ -330,7 +337,7 @@ function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[
     seen.add(key);
     list.push(r);
   }
-  return { byProblem, unmatched };
+  return { byProblem, unmatched, unmatchedIds: [...unmatchedIds] };
 }
 
 export async function runCuration(input: RunCurationInput): Promise<CurationRunResult> {
@@ -351,7 +358,7 @@ export async function runCuration(input: RunCurationInput): Promise<CurationRunR
   }
   const files = outputFiles(input.outDir);
   // Inputs are checked before the output folder is made or claimed, so a bad input never claims one.
-  const { byProblem, unmatched } = groupRollouts(input.problems, input.rollouts);
+  const { byProblem, unmatched, unmatchedIds } = groupRollouts(input.problems, input.rollouts);
   // Rollouts of another file (ids "gsm8k-12" against line numbers): every problem would be dropped as
   // no-rollouts and the run would still finish as a success.
   if (input.rollouts.length > 0 && unmatched === input.rollouts.length && input.problems.length > 0) {
@@ -373,7 +380,10 @@ export async function runCuration(input: RunCurationInput): Promise<CurationRunR
   // problems twice.
   const release = claimOutputFolder(input.outDir, { lockName: "curation.lock", holder: "curation run" });
   try {
-    return await curateLocked(input, config, files, byProblem, unmatched);
+    return {
+      ...(await curateLocked(input, config, files, byProblem, unmatched)),
+      unmatchedProblemIds: unmatchedIds,
+    };
   } finally {
     release();
   }
@@ -385,7 +395,7 @@ async function curateLocked(
   files: ReturnType<typeof outputFiles>,
   byProblem: Map<string, Rollout[]>,
   unmatched: number,
-): Promise<CurationRunResult> {
+): Promise<Omit<CurationRunResult, "unmatchedProblemIds">> {
   // All three checks come before anything is written, so a refused run leaves the folder as it was.
   checkRecordsHaveRunFile(input.outDir, files);
   checkNoTeacherModeDowngrade(input.outDir, files, input.generator !== undefined);
