@@ -51,4 +51,21 @@ describe("readTeacherPromptsFile", () => {
       /dup\.jsonl:2: request id "a#1" appears twice \(first at .*dup\.jsonl:1\)/,
     );
   });
+  it("refuses a request's sampling out of range when the file is read, naming the line and the request", async () => {
+    const bad = (sampling: Record<string, unknown>): string =>
+      JSON.stringify({
+        problemId: "b",
+        messages: [{ role: "user", content: "1+1?" }],
+        requests: [{ id: "b#1", sampling: { temperature: 0.4, topK: 50, seed: 1, ...sampling } }],
+      });
+    for (const [sampling, message] of [
+      [{ temperature: -1 }, 'requests[0].sampling: "temperature" must be a number >= 0, found -1'],
+      [{ topK: 2.5 }, 'requests[0].sampling: "topK" must be an integer >= 0, found 2.5'],
+      [{ topP: 1.5 }, 'requests[0].sampling: "topP" must be in (0, 1], found 1.5'],
+      [{ maxNewTokens: 0 }, 'requests[0].sampling: "maxNewTokens" must be an integer >= 1, found 0'],
+    ] as const) {
+      const f = await file("range.jsonl", `${line("a")}\n${bad(sampling)}\n`);
+      expect(() => readTeacherPromptsFile(f)).toThrow(`${f}:2: ${message}`);
+    }
+  });
 });

@@ -6,6 +6,7 @@
 import type { ChatMessage } from "@ssb/model";
 import { RolloutError } from "./errors.js";
 import { jsonLines } from "./file-lines.js";
+import { DEFAULT_SAMPLING, resolveSampling } from "./sampling-params.js";
 import type { TeacherSamplingInput } from "./teacher-generator.js";
 
 export interface TeacherPromptLine {
@@ -49,6 +50,10 @@ function samplingOf(value: unknown, where: string): TeacherSamplingInput {
   const maxNewTokens = num("maxNewTokens", false);
   if (maxNewTokens !== undefined) sampling.maxNewTokens = maxNewTokens;
   const seed = num("seed", false);
+  // Ranges as generation checks them, here where the line is known: a temperature of -1 was refused only once
+  // the model had loaded, as `prompt "2#0" sampling: ...`, naming neither the file nor the line.
+  // (Before the seed is added: a request's seed is checked where it is turned into the stream's.)
+  resolveSampling(sampling, DEFAULT_SAMPLING, `${where}.sampling`);
   if (seed !== undefined) sampling.seed = seed;
   return sampling;
 }
