@@ -313,6 +313,20 @@ describe("ssb-grpo eval --adapter reads the run's settings", () => {
       expect(options[key]).toBeUndefined();
   });
 
+  it("a GRPO run whose checkpoints were removed: the defaults, with a note that nothing recorded its settings", async () => {
+    const run = path.join(dir, "no-checkpoints");
+    await cp(path.join(tinyRef, "lora"), path.join(run, "adapter"), { recursive: true });
+    await writeFile(path.join(run, "metrics.jsonl"), '{"step":1,"rewardMean":0.5}\n');
+    const lines = await stderr(() => evaluate("--adapter", path.join(run, "adapter")));
+    expect(lines).toEqual([
+      `ssb-grpo: note: ${run} is a GRPO run without a checkpoint (checkpoints/step-N/grpo_state.json) to read its systemPrompt, templateDate, chatTemplateKwargs and reward.rules from; evaluating with the flags and defaults`,
+    ]);
+    expect(evaluated().systemPrompt).toBeUndefined();
+    // A KD/SFT run's metrics (no rewardMean): a distill adapter, nothing to say.
+    await writeFile(path.join(run, "metrics.jsonl"), '{"step":1,"loss":0.5}\n');
+    expect(await stderr(() => evaluate("--adapter", path.join(run, "adapter")))).toEqual([]);
+  });
+
   it("a damaged record is an error naming the file and the field, before anything runs", async () => {
     const run = await fakeRun("bad", { reward: { rules: ["anwser-tag"] } });
     await expect(evaluate("--adapter", path.join(run, "adapter"))).rejects.toThrow(

@@ -29,7 +29,12 @@ import {
   loadProblems,
   resolveProblemSource,
 } from "./problem-source.js";
-import { type EvalSettingFlags, evalSettingsFromRun, readRunEvalSettings } from "./run-eval-settings.js";
+import {
+  type EvalSettingFlags,
+  evalSettingsFromRun,
+  readRunEvalSettings,
+  runWithoutRecordNote,
+} from "./run-eval-settings.js";
 import { runGrpo } from "./run-grpo.js";
 
 const DECIMAL = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
@@ -293,7 +298,9 @@ async function runEval(args: string[]): Promise<number> {
   const modelDir = values.model ?? defaultModelDir();
   checkSourceFitsModel(source, modelDir, values.model !== undefined);
   const problems = loadProblems(source, modelDir);
-  for (const line of lines) process.stderr.write(`${line}\n`);
+  const orphan =
+    values.adapter !== undefined && run === null ? await runWithoutRecordNote(values.adapter) : null;
+  for (const line of orphan !== null ? [...lines, orphan] : lines) process.stderr.write(`${line}\n`);
   // The flag's only: the run's kwargs were warned about when it trained, and are no typo to fix here.
   const warning = await unusedKwargsWarning(modelDir, flags.chatTemplateKwargs, CHAT_TEMPLATE_KWARGS_FLAG);
   if (warning !== null) process.stderr.write(`${warning}\n`);

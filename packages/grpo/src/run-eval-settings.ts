@@ -93,6 +93,26 @@ export async function readRunEvalSettings(adapterDir: string): Promise<RunEvalSe
   return settings;
 }
 
+/**
+ * For an adapter without a recorded run (readRunEvalSettings gave null): a note when its folder is nonetheless a
+ * GRPO run's (a metrics.jsonl whose first record has rewardMean) whose checkpoints were removed, so nothing
+ * says which prompts and rules it trained with; null otherwise (a bare PEFT adapter, a KD/SFT run's).
+ */
+export async function runWithoutRecordNote(adapterDir: string): Promise<string | null> {
+  const run = path.dirname(path.resolve(adapterDir));
+  const metrics = path.join(run, "metrics.jsonl");
+  if (!existsSync(metrics)) return null;
+  const first = (await readFile(metrics, "utf8")).split("\n", 1)[0] ?? "";
+  let record: unknown;
+  try {
+    record = JSON.parse(first);
+  } catch {
+    return null;
+  }
+  if (!isObject(record) || !("rewardMean" in record)) return null;
+  return `ssb-grpo: note: ${run} is a GRPO run without a checkpoint (checkpoints/step-N/${GRPO_STATE_FILE}) to read its systemPrompt, templateDate, chatTemplateKwargs and reward.rules from; evaluating with the flags and defaults`;
+}
+
 /** The settings `ssb-grpo eval` was given as flags (undefined: not given). */
 export interface EvalSettingFlags {
   /** --system-prompt TEXT, or false for --no-system-prompt. */
