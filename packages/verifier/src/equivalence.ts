@@ -313,10 +313,12 @@ function compare(gold: string, predicted: string, ctx: Context, depth: number): 
     if (gv !== null) gs = shapeOf(gv);
     if (pv !== null) ps = shapeOf(pv);
   }
-  // An inequality against an interval: `3 < x \le 4` for `(3,4]` (see inequality-interval.ts).
+  // An inequality against an interval: `3 < x \le 4` for `(3,4]`, `\{x \mid x > 2\}` for `(2,\infty)` (see
+  // inequality-interval.ts).
   if (isIntervalShape(gs) !== isIntervalShape(ps)) {
     const asInterval = (shape: AnswerShape, text: string): AnswerShape => {
-      if (shape.kind !== "scalar" && shape.kind !== "list") return shape;
+      // A set is read only in set-builder notation (`\{x \mid x > 2\}`); `\{1, 2\}` stays a set.
+      if (shape.kind !== "scalar" && shape.kind !== "list" && shape.kind !== "set") return shape;
       const interval = inequalitiesAsIntervals(text);
       return interval === null ? shape : shapeOf(interval);
     };

@@ -58,6 +58,12 @@ const CASES: readonly (readonly [string, string, boolean])[] = [
   [r`\boxed{x < 2 \text{ or } x > 3}`, "test/algebra/2043.json", true],
   [r`\boxed{x < 2 \text{ and } x > 3}`, "test/algebra/2043.json", false],
   [r`\boxed{x \le 2 \text{ or } x > 3}`, "test/algebra/2043.json", false],
+  // A lower and an upper bound joined by "and", and set-builder notation, are the interval too.
+  [r`\boxed{\lambda > 3 \text{ and } \lambda \le 4}`, "test/intermediate_algebra/558.json", true],
+  [r`\boxed{\lambda > 3 \text{ and } \lambda > 4}`, "test/intermediate_algebra/558.json", false],
+  [r`\boxed{\{x \mid x > 2\}}`, "test/intermediate_algebra/183.json", true],
+  [r`\boxed{\{x : x \ge 2\}}`, "test/intermediate_algebra/183.json", false],
+  [r`\boxed{\{x \mid x < 2 \text{ or } x > 3\}}`, "test/algebra/2043.json", true],
   // A choice letter with its value is the letter.
   [r`\boxed{\textbf{(C)}\ 12}`, "test/precalculus/819.json", true],
   [r`\boxed{\textbf{(D)}\ 12}`, "test/precalculus/819.json", false],
