@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { fakeGenerator } from "../test/fake-generator.js";
 import { type ModelGeneratorFactory, main } from "./cli-main.js";
 import type { RunComparison } from "./compare.js";
@@ -657,6 +657,33 @@ describe("ssb-eval CLI", () => {
     const nowhere = join(root, "model-never");
     expect(await main(["--model", ckpt, "--out", nowhere], capture().io, failing)).toBe(1);
     expect(existsSync(nowhere)).toBe(false);
+  });
+
+  it("says what Ctrl-C stopped while the model is being exported, exits 130, and leaves no listener behind", async () => {
+    const listeners = process.listenerCount("SIGINT");
+    // process.exit stands in: the handler's call ends the factory here instead of the test process.
+    const exit = vi.spyOn(process, "exit").mockImplementation((code) => {
+      throw new Error(`exit ${String(code)}`);
+    });
+    try {
+      const factory: ModelGeneratorFactory = async () => {
+        process.emit("SIGINT", "SIGINT"); // Ctrl-C in the middle of a long export
+        return fakeGenerator();
+      };
+      const c = capture();
+      await main(
+        ["--model", ckpt, "--benchmarks", "gsm8k", "--limit", "2", "--out", join(root, "sig")],
+        c.io,
+        factory,
+      );
+      expect(exit).toHaveBeenCalledWith(130);
+      expect(c.err()).toContain(
+        "ssb-eval: SIGINT: stopped before this run generated a sample (while the model was exported or loaded); samples saved by earlier runs are kept; rerun the same command to go on",
+      );
+    } finally {
+      exit.mockRestore();
+    }
+    expect(process.listenerCount("SIGINT")).toBe(listeners);
   });
 
   it("refuses to resume a replies run after the replies file changed, naming the file", async () => {

@@ -441,46 +441,71 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     });
   }
 
+  let progress = { done: 0, total: 0 };
+  // Every finished sample is already on disk (one fsync'ed line each), so Ctrl-C only has to say so. Listened
+  // for from here on: Ctrl-C during a model's export or load (minutes for a large one) ended the command
+  // without a word (and left eval.lock behind); process.exit runs the lock's exit hook.
+  const out = values.out;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    io.stderr.write(
+      progress.total === 0
+        ? `\nssb-eval: ${signal}: stopped before this run generated a sample (while the model was exported or loaded); samples saved by earlier runs are kept; rerun the same command to go on\n`
+        : `\nssb-eval: ${signal}: ${progress.done}/${progress.total} samples are saved in ${join(out, "records.jsonl")}; rerun the same command to continue\n`,
+    );
+    process.exit(130);
+  };
+  const stopListening = (): void => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
   let generator: SampleGenerator;
   // Set when this command claimed the run folder itself (for a model export): held until the run ends.
   let heldFolder: (() => void) | null = null;
-  if (values.replies !== undefined) {
-    if (values.model !== undefined) throw new UsageError("give either --model or --replies, not both");
-    generator = loadRepliesGenerator(values.replies);
-  } else if (values.model !== undefined) {
-    if (modelFactory === undefined)
-      throw new Error("--model needs a model generator (none is available in this build)");
-    if (values.ep !== undefined && values["execution-provider"] !== undefined)
-      throw new UsageError("give --execution-provider or its short form --ep, not both");
-    const ep = values["execution-provider"] ?? values.ep;
-    if (ep !== undefined && ep !== "cpu" && ep !== "cuda" && ep !== "webgpu" && ep !== "auto") {
-      throw new UsageError(`--execution-provider: expected cpu, cuda, webgpu or auto, found "${ep}"`);
+  try {
+    if (values.replies !== undefined) {
+      if (values.model !== undefined) throw new UsageError("give either --model or --replies, not both");
+      generator = loadRepliesGenerator(values.replies);
+    } else if (values.model !== undefined) {
+      if (modelFactory === undefined)
+        throw new Error("--model needs a model generator (none is available in this build)");
+      if (values.ep !== undefined && values["execution-provider"] !== undefined)
+        throw new UsageError("give --execution-provider or its short form --ep, not both");
+      const ep = values["execution-provider"] ?? values.ep;
+      if (ep !== undefined && ep !== "cpu" && ep !== "cuda" && ep !== "webgpu" && ep !== "auto") {
+        throw new UsageError(`--execution-provider: expected cpu, cuda, webgpu or auto, found "${ep}"`);
+      }
+      const runDir = values.out;
+      const created = !existsSync(runDir);
+      // An HF checkpoint is exported into OUT/onnx-export before runEval starts. The folder's lock is held for
+      // the export too (two runs exporting into one folder would write the same files), and the run.json there
+      // is checked first (beforeOpen): a rerun that runEval would refuse must not re-export over the earlier
+      // run's export.
+      const release = claimEvalFolder(runDir);
+      try {
+        generator = await modelFactory({
+          model: values.model,
+          workDir: runDir,
+          beforeOpen: (model) => checkRunFolder({ config, model, outDir: runDir }),
+          ...(ep !== undefined ? { executionProvider: ep } : {}),
+          ...(values.adapter !== undefined ? { adapter: values.adapter } : {}),
+          ...(batchSize !== undefined ? { batchSize } : {}),
+        });
+      } catch (error) {
+        release();
+        // A folder made only for this run and left empty (a wrong --model path) is not left behind.
+        if (created && readdirSync(runDir).length === 0) rmdirSync(runDir);
+        throw error;
+      }
+      heldFolder = release;
+    } else {
+      throw new UsageError("--model DIR or --replies FILE is required");
     }
-    const runDir = values.out;
-    const created = !existsSync(runDir);
-    // An HF checkpoint is exported into OUT/onnx-export before runEval starts. The folder's lock is held for
-    // the export too (two runs exporting into one folder would write the same files), and the run.json there
-    // is checked first (beforeOpen): a rerun that runEval would refuse must not re-export over the earlier
-    // run's export.
-    const release = claimEvalFolder(runDir);
-    try {
-      generator = await modelFactory({
-        model: values.model,
-        workDir: runDir,
-        beforeOpen: (model) => checkRunFolder({ config, model, outDir: runDir }),
-        ...(ep !== undefined ? { executionProvider: ep } : {}),
-        ...(values.adapter !== undefined ? { adapter: values.adapter } : {}),
-        ...(batchSize !== undefined ? { batchSize } : {}),
-      });
-    } catch (error) {
-      release();
-      // A folder made only for this run and left empty (a wrong --model path) is not left behind.
-      if (created && readdirSync(runDir).length === 0) rmdirSync(runDir);
-      throw error;
-    }
-    heldFolder = release;
-  } else {
-    throw new UsageError("--model DIR or --replies FILE is required");
+  } catch (error) {
+    stopListening();
+    throw error;
   }
 
   // A kwarg the model's template never names changes no prompt (transformers accepts it silently): a misspelt
@@ -503,17 +528,6 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
 
   // runEval makes the output folder once its checks pass (a replies file that lacks samples leaves none behind).
   let bar: ProgressBar | undefined;
-  let progress = { done: 0, total: 0 };
-  // Every finished sample is already on disk (one fsync'ed line each), so Ctrl-C only has to say so.
-  const out = values.out;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    io.stderr.write(
-      `\nssb-eval: ${signal}: ${progress.done}/${progress.total} samples are saved in ${join(out, "records.jsonl")}; rerun the same command to continue\n`,
-    );
-    process.exit(130);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
   try {
     const input: RunEvalInput = {
       config,
@@ -536,8 +550,7 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     );
     io.stdout.write(summaryMarkdown([result.summary]));
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stopListening();
     heldFolder?.();
     await generator.close?.();
   }
