@@ -73,6 +73,24 @@ describe("runTraining's output folder", () => {
     expect(readdirSync(process.cwd())).toEqual(cwd);
   });
 
+  it("a folder whose model/ is the base model is refused as such, not taken for a finished run's (to be removed)", async () => {
+    // The README's layout: model/ beside the data, and the output given as the folder holding them.
+    const out = path.join(dir, "layout");
+    const modelDir = path.join(out, "model");
+    mkdirSync(modelDir, { recursive: true });
+    for (const name of readdirSync(data.modelDir))
+      writeFileSync(path.join(modelDir, name), readFileSync(path.join(data.modelDir, name)));
+    const before = readdirSync(out);
+    for (const resume of [false, true])
+      await expect(run(out, { modelDir, resume })).rejects.toThrow(
+        `${modelDir} is the base model this run reads (modelDir ${modelDir}), and a run in ${out} writes its model/ there: use another output folder`,
+      );
+    await expect(run(`${out}/`, { modelDir: path.relative(process.cwd(), modelDir) })).rejects.toThrow(
+      "is the base model this run reads",
+    );
+    expect(readdirSync(out)).toEqual(before);
+  });
+
   it("a folder another live run holds is refused before the model is read, its lock left", async () => {
     const out = path.join(dir, "held");
     mkdirSync(out);

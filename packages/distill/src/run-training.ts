@@ -96,7 +96,22 @@ const MODEL_COMPANIONS = [
   "chat_template.jinja",
 ];
 
+/**
+ * Refuse an output folder whose `adapter/` or `model/` (what a run writes at its end) is the base model folder
+ * itself: a fresh start there took the base model for a finished run's output and said to remove it.
+ */
+function checkBaseModelNotOutput(modelDir: string, outDir: string): void {
+  const base = path.resolve(modelDir);
+  for (const name of ["adapter", "model"]) {
+    if (path.resolve(outDir, name) !== base) continue;
+    throw new Error(
+      `${path.join(outDir, name)} is the base model this run reads (modelDir ${modelDir}), and a run in ${outDir} writes its ${name}/ there: use another output folder`,
+    );
+  }
+}
+
 export async function runTraining(options: RunTrainingOptions): Promise<TrainResult> {
+  checkBaseModelNotOutput(options.modelDir, options.outDir);
   // The output folder is claimed first: a folder another run holds, a path that is a file or cannot be
   // written, checkpoints without `resume` or a resume with other settings are said before the model and data
   // are read (on a real model that took minutes and gigabytes). Every failure after it releases the claim.
