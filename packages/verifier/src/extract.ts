@@ -173,12 +173,46 @@ function fromPhrases(text: string, rules: readonly ExtractionRule[]): Extraction
   return null;
 }
 
+/** `x = 2`: the name a solution is written for (null for a bare value). */
+function assignedName(math: string): string | null {
+  return /^\s*([a-zA-Z](?:_\{?\w+\}?)?)\s*=[^=]*$/.exec(math)?.[1] ?? null;
+}
+
+/** A `$...$` span, then only "or" / "and" / commas up to the end: the span before a trailing one's. */
+const JOINED_SPAN = /\$([^$]+)\$((?:\s|,|\bor\b|\band\b|\\text\s*\{\s*(?:or|and)\s*\})*)$/;
+
+/**
+ * The trailing `$...$` and the spans joined to it by "or" / "and" that solve for the same name: "the solutions
+ * are $x=2$ or $x=3$" gives `x=2` and `x=3` (both roots, as `\boxed{2}` or `\boxed{3}` do); "$a = 3$ and
+ * $b = 5$" gives `b = 5` alone, two unknowns not being two answers. Only the last span was read before, so a
+ * full solution set was graded as its last root. Spans joined by commas alone are not read as one (a list of
+ * steps as often as of roots).
+ */
+function joinedSpans(before: string, last: string): string[] {
+  const name = assignedName(last);
+  const spans = [last];
+  let rest = before;
+  for (let m = JOINED_SPAN.exec(rest); m !== null && spans.length < MAX_GROUP; m = JOINED_SPAN.exec(rest)) {
+    // The gap next to the last span says "or" / "and"; earlier ones may be commas (`$x=3$, $x=5$ and $x=7$`).
+    const gap = m[2] as string;
+    if (spans.length === 1 && !/\b(?:or|and)\b/.test(gap)) break;
+    if (!/\b(?:or|and)\b|,/.test(gap)) break;
+    const span = (m[1] as string).trim();
+    if (span.length === 0 || assignedName(span) !== name) break;
+    spans.unshift(span);
+    rest = rest.slice(0, m.index);
+  }
+  return spans;
+}
+
 function fromTrailingMath(text: string): Extraction | null {
   const trimmed = text.replace(/[\s.!]+$/, "");
   const m = /(?:\$\$([\s\S]+?)\$\$|\$([^$]+)\$|\\\(([\s\S]+?)\\\)|\\\[([\s\S]+?)\\\])$/.exec(trimmed);
   if (!m) return null;
   const answer = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? "").trim();
-  return answer.length > 0 ? { answer, rule: "dollar", candidates: [answer] } : null;
+  if (answer.length === 0) return null;
+  const candidates = m[2] === undefined ? [answer] : joinedSpans(trimmed.slice(0, m.index), answer);
+  return { answer, rule: "dollar", candidates };
 }
 
 function fromAnswerBlock(block: string): Extraction | null {

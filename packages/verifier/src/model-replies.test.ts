@@ -74,6 +74,12 @@ const CASES: readonly (readonly [string, string, boolean])[] = [
   [r`\boxed{5.4¢}`, "test/prealgebra/1044.json", true],
   [r`\boxed{5.4\text{¢}}`, "test/prealgebra/1044.json", true],
   [r`\boxed{4.5¢}`, "test/prealgebra/1044.json", false],
+  // Every root written as `$x = ...$` joined by "or" / "and" is the answer, not the last one alone.
+  [r`The solutions are $x = 1$ or $x = -2$.`, "test/intermediate_algebra/1388.json", true],
+  [r`Thus the roots are $x=3$, $x=5$ and $x=7$.`, "test/intermediate_algebra/428.json", true],
+  [r`Thus the roots are $x=5$ and $x=7$.`, "test/intermediate_algebra/428.json", false],
+  [r`So $n = 1$ or $n = 2$.`, "test/intermediate_algebra/1388.json", false],
+  [r`So $a = 3$ and $x = 5$.`, "=5", true],
   // `\boxed7` is LaTeX for `\boxed{7}`, as `\boxed 7` is.
   [r`So the answer is $\boxed7$.`, "=7", true],
   [r`So the answer is $\boxed7$.`, "=8", false],
