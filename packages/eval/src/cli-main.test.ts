@@ -129,6 +129,47 @@ describe("ssb-eval CLI", () => {
       expect(summary.benchmarks[0]?.length.histogram.edges.at(-1), summary.run.name).toBeLessThanOrEqual(30);
   });
 
+  it("report writes a records.jsonl's run into its folder, and refuses --out that is a file or another run's folder", async () => {
+    const runA = join(root, "runA");
+    const runB = join(root, "runB");
+    const before = ["summary.json", "report.md", "report.html"].map((f) =>
+      readFileSync(join(runB, f), "utf8"),
+    );
+    // Another run's folder: its summary and reports would have been replaced by runA's.
+    const other = capture();
+    expect(await main(["report", runA, "--out", runB], other.io)).toBe(2);
+    expect(other.err()).toContain(
+      `ssb-eval: --out ${runB}: holds a run of its own (run.json, records.jsonl); its summary.json and reports would be replaced by this run's`,
+    );
+    expect(
+      ["summary.json", "report.md", "report.html"].map((f) => readFileSync(join(runB, f), "utf8")),
+    ).toEqual(before);
+    const both = capture();
+    expect(await main(["report", runA, runB, "--out", runB], both.io)).toBe(2);
+    expect(both.err()).toContain("would be replaced by these runs'");
+    // A file where the folder should be: named with the flag (it was Node's EEXIST from mkdir), in compare too.
+    const file = join(root, "a-file");
+    writeFileSync(file, "x");
+    for (const args of [
+      ["report", runA, "--out", file],
+      ["compare", runA, runB, "--out", file],
+    ]) {
+      const c = capture();
+      expect(await main(args, c.io)).toBe(2);
+      expect(c.err()).toContain(`ssb-eval: --out ${file}: is a file, expected a folder for the reports`);
+    }
+    // A records.jsonl given by path re-renders into its own folder (mkdir of the file's path failed), as does
+    // the run's own folder given as --out.
+    const copy = join(root, "own-run"); // a copy: a later test reads runA's summary as it was written
+    mkdirSync(copy);
+    for (const f of ["run.json", "records.jsonl", "summary.json"])
+      writeFileSync(join(copy, f), readFileSync(join(runA, f)));
+    const own = capture();
+    expect(await main(["report", join(copy, "records.jsonl")], own.io), own.err()).toBe(0);
+    expect(existsSync(join(copy, "report.html"))).toBe(true);
+    expect(await main(["report", copy, "--out", `${copy}/`], capture().io)).toBe(0);
+  });
+
   it("re-renders a run with the bootstrap its summary was made with", async () => {
     const replies = join(root, "boot.jsonl");
     writeReplies(replies, (i) => i % 3 === 0);

@@ -33,6 +33,7 @@ import { readTextFile } from "./read-file.js";
 import { readRecords } from "./records-file.js";
 import { loadRepliesGenerator } from "./replies-generator.js";
 import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
+import { checkOutFolder, reportOutDir } from "./report-out-dir.js";
 import {
   checkRunFolder,
   claimEvalFolder,
@@ -708,6 +709,8 @@ function reportCommand(args: string[], io: CliIo): number {
   refuseRepeatedOptions(tokens, REPORT_OPTIONS);
   if (positionals.length === 0) throw new UsageError("report: give one or more run folders");
   const resamples = parseNumber(values.resamples, "--resamples", true, 1);
+  // Checked before the runs are read: a folder holding another run is refused before any work.
+  const out = reportOutDir(values.out, positionals);
   const runs = positionals.map((path) => {
     const run = loadRun(path);
     const warning = incompleteWarning(path, run);
@@ -717,7 +720,6 @@ function reportCommand(args: string[], io: CliIo): number {
   distinctRunNames(runs, positionals);
   const bootstrap = bootstrapFor(runs, resamples);
   const summaries = runs.map((run) => summarizeRun(run, bootstrap));
-  const out = values.out ?? (positionals.length === 1 ? (positionals[0] as string) : undefined);
   if (out !== undefined) {
     mkdirSync(out, { recursive: true });
     writeReports(out, summaries);
@@ -735,6 +737,8 @@ function compareCommand(args: string[], io: CliIo): number {
   refuseRepeatedOptions(tokens, REPORT_OPTIONS);
   if (positionals.length !== 2) throw new UsageError("compare: give exactly two runs, A and B");
   const resamples = parseNumber(values.resamples, "--resamples", true, 1);
+  // comparison.* beside a run's own files is fine; a file in the way is said with the flag, before any work.
+  if (values.out !== undefined) checkOutFolder(values.out);
   const [a, b] = positionals.map((p) => loadRun(p)) as [
     ReturnType<typeof loadRun>,
     ReturnType<typeof loadRun>,
