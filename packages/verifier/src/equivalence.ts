@@ -280,6 +280,9 @@ function shapesEqual(
   if ((isTuple(g) && p.kind === "list") || (g.kind === "list" && isTuple(p))) {
     return orderedEqual(itemsOf(g) as string[], itemsOf(p) as string[], ctx, depth);
   }
+  // One value written two ways, `\frac{1}{2} \text{ or } 0.5`, against a single gold: every item is the gold.
+  if (g.kind === "scalar" && p.kind === "list" && p.items.length <= MAX_ITEMS)
+    return p.items.every((item) => compare(g.text, item, ctx, depth + 1).equivalent);
   const unordered = (s: AnswerShape) => s.kind === "set" || s.kind === "list" || s.kind === "scalar";
   if (unordered(g) && unordered(p))
     return unorderedEqual(itemsOf(g) as string[], itemsOf(p) as string[], ctx, depth);

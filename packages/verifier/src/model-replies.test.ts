@@ -80,6 +80,9 @@ const CASES: readonly (readonly [string, string, boolean])[] = [
   [r`Thus the roots are $x=5$ and $x=7$.`, "test/intermediate_algebra/428.json", false],
   [r`So $n = 1$ or $n = 2$.`, "test/intermediate_algebra/1388.json", false],
   [r`So $a = 3$ and $x = 5$.`, "=5", true],
+  // One value written two ways in one box is that value; two values are still two.
+  [r`\boxed{\frac{3}{20} \text{ or } 0.15}`, "test/prealgebra/572.json", true],
+  [r`\boxed{0.15 \text{ or } 0.16}`, "test/prealgebra/572.json", false],
   // `\boxed7` is LaTeX for `\boxed{7}`, as `\boxed 7` is.
   [r`So the answer is $\boxed7$.`, "=7", true],
   [r`So the answer is $\boxed7$.`, "=8", false],
