@@ -120,6 +120,9 @@ export function parseProblem(value: unknown, where: Where = "problem record", fa
       `${where}: field "question" must be a string, found nothing (the field is missing); ${fieldRenameHint(obj, PROBLEM_FIELDS)}`,
     );
   const question = requireString(obj, "question", where);
+  // A blank question (an empty cell, a rename gone wrong) would reach the teacher as an empty problem; ssb-rollout
+  // refuses it in the same words.
+  if (question.trim() === "") throw new Error(`${where}: field "question" is empty`);
   const rawAnswer = obj.answer;
   let answer: string;
   if (typeof rawAnswer === "string") answer = gsm8kGold(rawAnswer) ?? rawAnswer;

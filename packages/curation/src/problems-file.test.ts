@@ -46,6 +46,13 @@ describe("readProblemsFile", () => {
     ]);
     const bad = file(`${JSON.stringify({ question: "q", answer: "so #### " })}\n`);
     await expect(readProblemsFile(bad)).rejects.toThrow(new RegExp(`${bad}:1: field "answer" is empty`));
+    // A blank question is refused as ssb-rollout refuses it (it reached the teacher as an empty problem).
+    const blank = file(
+      `${JSON.stringify({ id: "a", question: "q", answer: "1" })}\n${JSON.stringify({ id: "b", question: " \n", answer: "1" })}\n`,
+    );
+    await expect(readProblemsFile(blank)).rejects.toThrow(
+      new RegExp(`${blank}:2: field "question" is empty$`),
+    );
     const noQuestion = file(`{"answer": "1"}\n{"question": 5, "answer": "1"}\n`);
     await expect(readProblemsFile(noQuestion)).rejects.toThrow(
       new RegExp(`${noQuestion}:1: field "question" must be a string`),
