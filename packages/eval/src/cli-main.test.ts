@@ -4,6 +4,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -168,6 +169,26 @@ describe("ssb-eval CLI", () => {
     expect(await main(["report", join(copy, "records.jsonl")], own.io), own.err()).toBe(0);
     expect(existsSync(join(copy, "report.html"))).toBe(true);
     expect(await main(["report", copy, "--out", `${copy}/`], capture().io)).toBe(0);
+  });
+
+  it("re-renders a run in its own folder to the files it wrote, and a renamed folder shows its new name", async () => {
+    const files = ["summary.json", "report.md", "report.html"];
+    const copy = join(root, "in-place");
+    mkdirSync(copy);
+    for (const f of ["run.json", "records.jsonl", ...files])
+      writeFileSync(join(copy, f), readFileSync(join(root, "runB", f)));
+    const original = files.map((f) => readFileSync(join(copy, f), "utf8"));
+    const c = capture();
+    expect(await main(["report", copy], c.io), c.err()).toBe(0);
+    expect(c.out()).toContain("| in-place | gsm8k |"); // the table names it by its folder
+    // The files keep the name runEval wrote (the model id): the folder's name was written there and then read
+    // back as a --name, so it stuck after the folder was renamed.
+    expect(files.map((f) => readFileSync(join(copy, f), "utf8"))).toEqual(original);
+    const renamed = join(root, "renamed");
+    renameSync(copy, renamed);
+    const again = capture();
+    expect(await main(["report", renamed], again.io)).toBe(0);
+    expect(again.out()).toContain("| renamed | gsm8k |");
   });
 
   it("re-renders a run with the bootstrap its summary was made with", async () => {

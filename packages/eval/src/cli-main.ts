@@ -33,7 +33,7 @@ import { readTextFile } from "./read-file.js";
 import { readRecords } from "./records-file.js";
 import { loadRepliesGenerator } from "./replies-generator.js";
 import { comparisonMarkdown, summaryMarkdown } from "./report-markdown.js";
-import { checkOutFolder, reportOutDir } from "./report-out-dir.js";
+import { checkOutFolder, reportOutDir, runFolderOf } from "./report-out-dir.js";
 import {
   checkRunFolder,
   claimEvalFolder,
@@ -187,6 +187,8 @@ function loadRun(path: string): {
   replies: boolean;
   /** The bootstrap its summary.json was computed with (a config's `bootstrap`), when it has one. */
   bootstrap?: { resamples: number; seed: number };
+  /** The name its own summary.json holds (its --name, else the model id), which a re-render in place keeps. */
+  storedName?: string;
 } {
   const isDir = existsSync(path) && statSync(path).isDirectory();
   const file = isDir ? join(path, "records.jsonl") : path;
@@ -215,8 +217,10 @@ function loadRun(path: string): {
     (seed as number) >= 0;
   const given = summary?.run?.name;
   const named = typeof given === "string" && given !== "" && given !== summary?.run?.modelId;
+  const stored = typeof given === "string" && given !== "" ? given : manifest?.modelId;
   return {
     name: named ? given : basename(resolve(runDir)),
+    ...(stored !== undefined ? { storedName: stored } : {}),
     records,
     ...(manifest ? { manifest } : {}),
     replies: summary?.run?.replies === true || (manifest?.modelId.startsWith("replies:") ?? false),
@@ -608,9 +612,10 @@ function summarizeRun(
     {
       name: run.name,
       ...(m ? { modelId: m.modelId, n: m.n, sampling: { ...m.sampling }, seed: m.seed } : {}),
+      // In runEval's order, so a run re-rendered in its own folder is written byte for byte as it was.
       ...(m?.executionProviders !== undefined ? { executionProviders: m.executionProviders } : {}),
-      ...(m ? { planned: plannedOf(m) } : {}),
       ...(run.replies ? { replies: true } : {}),
+      ...(m ? { planned: plannedOf(m) } : {}),
     },
     {
       bootstrap,
@@ -722,7 +727,20 @@ function reportCommand(args: string[], io: CliIo): number {
   const summaries = runs.map((run) => summarizeRun(run, bootstrap));
   if (out !== undefined) {
     mkdirSync(out, { recursive: true });
-    writeReports(out, summaries);
+    // Re-rendered into its own folder, a run keeps the name its files hold: the folder's name written there
+    // was read back as a --name, so the run kept it after its folder was renamed, and the re-render of an
+    // unchanged run changed its summary.json, report.md and report.html.
+    const [only] = runs;
+    const inPlace =
+      runs.length === 1 &&
+      only !== undefined &&
+      resolve(out) === resolve(runFolderOf(positionals[0] as string));
+    writeReports(
+      out,
+      inPlace && only?.storedName !== undefined
+        ? summaries.map((s) => ({ ...s, run: { ...s.run, name: only.storedName as string } }))
+        : summaries,
+    );
   }
   io.stdout.write(summaryMarkdown(summaries));
   return 0;
