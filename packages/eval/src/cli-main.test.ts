@@ -874,7 +874,7 @@ describe("ssb-eval CLI", () => {
     writeFileSync(recordsFile, `${bom}${readFileSync(recordsFile, "utf8")}`);
     const again = capture();
     expect(await main(args, again.io), again.err()).toBe(0);
-    expect(again.err()).toContain("0 samples generated, 2 resumed");
+    expect(again.err()).toContain("0 replies graded, 2 resumed");
     expect(await main(["report", out], capture().io)).toBe(0);
   });
 

@@ -551,7 +551,8 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     if (result.repairedTail)
       io.stderr.write("note: an interrupted last record was dropped and regenerated\n");
     io.stderr.write(
-      `${result.generated} samples generated, ${result.resumed} resumed; reports in ${values.out}\n`,
+      // Replies are read and graded, not generated: "160 samples generated" from a file was not what happened.
+      `${result.generated} ${generator.samples === false ? "replies graded" : "samples generated"}, ${result.resumed} resumed; reports in ${values.out}\n`,
     );
     io.stdout.write(summaryMarkdown([result.summary]));
   } finally {
