@@ -452,6 +452,20 @@ describe("runCuration", () => {
   });
 });
 
+describe("runCuration given file paths instead of records", () => {
+  it("says which input must be an array and how to read a file into one, before making the folder", async () => {
+    const { problems, rollouts } = syntheticRun(1, 2);
+    const out = join(tmp(), "out");
+    await expect(runCuration({ problems: "problems.jsonl" as never, rollouts, outDir: out })).rejects.toThrow(
+      'runCuration: problems must be an array of records (readProblemsFile(path) reads a file into one), found the string "problems.jsonl"',
+    );
+    await expect(runCuration({ problems, rollouts: undefined as never, outDir: out })).rejects.toThrow(
+      /^runCuration: rollouts must be an array of records \(readRolloutsFile\(path\) reads a file into one\), found nothing/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe("runCuration on rollouts of another problems file", () => {
   it("refuses rollouts none of which belongs to a problem, before making the folder; some strays are counted", async () => {
     const { problems, rollouts } = syntheticRun(2, 4);

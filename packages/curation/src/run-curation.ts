@@ -25,6 +25,7 @@ import {
   readRunSettings,
 } from "./output-folder.js";
 import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
+import { describe } from "./parse-records.js";
 import { hashString } from "./prng.js";
 import type { Problem, Rollout } from "./records.js";
 import { checkRolloutPrompts } from "./rollout-prompt-check.js";
@@ -343,6 +344,16 @@ function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[
 export async function runCuration(input: RunCurationInput): Promise<CurationRunResult> {
   const config = input.config ?? {};
   input.signal?.throwIfAborted();
+  // Records, not a path: `problems: "problems.jsonl"` failed inside with "input.problems.map is not a function".
+  for (const [field, reader] of [
+    ["problems", "readProblemsFile"],
+    ["rollouts", "readRolloutsFile"],
+  ] as const) {
+    if (!Array.isArray(input[field]))
+      throw new TypeError(
+        `runCuration: ${field} must be an array of records (${reader}(path) reads a file into one), found ${describe(input[field])}`,
+      );
+  }
   // Settings are checked before the output folder is touched, so a typo never claims or changes it.
   checkSelectionConfig(config, "runCuration");
   checkBoolean(config.rejectStudentMention, "runCuration", "rejectStudentMention");
