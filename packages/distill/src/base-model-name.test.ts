@@ -105,7 +105,7 @@ describe("base_model_name_or_path on a train() resume", () => {
     expect(recordedNames("moved")).toEqual(["models/student", "models/student", "models/student"]);
     const file = path.join(dir, "moved", "checkpoints", "step-00000002", "adapter", "adapter_config.json");
     expect(lines).toContain(
-      `[distill] note: ${file} names the base model ${JSON.stringify(data.modelDir)} (base_model_name_or_path); this session's adapters name "models/student" (baseModelName), as given. Allowed: the name says where the base model is, not what it holds (its files are compared by the inputs' fingerprints, when given)`,
+      `[distill] note: ${file} names the base model ${JSON.stringify(data.modelDir)} (base_model_name_or_path); this session's adapters name "models/student" (baseModelName), as given. Allowed: the name says where the base model is, not what it holds (its weights are compared: inputs.baseWeights)`,
     );
   }, 120_000);
 });

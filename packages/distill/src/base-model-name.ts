@@ -4,8 +4,8 @@
  * null there from then on, though the run's first session recorded it: the recorded one is carried, as the
  * template day and the inputs' fingerprints are. A different one given is recorded from then on, with a note:
  * the name says where the base model is (a folder moved, or named by another path), not what it holds, and
- * does not change the trajectory (the base model's files are compared by their fingerprint, `inputs.model`,
- * which runTraining gives).
+ * does not change the trajectory (the base model itself is compared by its fingerprints: `inputs.baseWeights`,
+ * which train() records, and `inputs.model`, which runTraining gives).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -32,7 +32,7 @@ export async function chooseBaseModelName(
   if (recorded === null || recorded === given || file === null) return { name: given, note: null };
   return {
     name: given,
-    note: `note: ${file} names the base model ${JSON.stringify(recorded)} (base_model_name_or_path); this session's adapters name ${JSON.stringify(given)} (baseModelName), as given. Allowed: the name says where the base model is, not what it holds (its files are compared by the inputs' fingerprints, when given)`,
+    note: `note: ${file} names the base model ${JSON.stringify(recorded)} (base_model_name_or_path); this session's adapters name ${JSON.stringify(given)} (baseModelName), as given. Allowed: the name says where the base model is, not what it holds (its weights are compared: inputs.baseWeights)`,
   };
 }
 

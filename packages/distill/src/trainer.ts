@@ -12,6 +12,7 @@ import { AdamW, globalNorm } from "./adamw.js";
 import { activeBackendName } from "./backend.js";
 import { backendChangeNote, storedBackendSpans, withBackendSpan } from "./backend-record.js";
 import { chooseBaseModelName } from "./base-model-name.js";
+import { BASE_WEIGHTS_INPUT, baseWeightsFingerprint } from "./base-weights-fingerprint.js";
 import { planSteps } from "./batching.js";
 import { chatTemplateKwargsConflict } from "./chat-template-kwargs.js";
 import { DataParallelPool, type ModelSource, parallelGradients } from "./data-parallel.js";
@@ -73,9 +74,9 @@ export interface TrainOptions {
   /**
    * Fingerprints of what this run trains on (base model, data, teacher logits: see runTraining), stored in
    * each checkpoint; a resume with other inputs is refused. A resume without some (or all) keeps recording the
-   * checkpoint's. train() adds `examples`, the fingerprint of `examples` itself (see examples-fingerprint.ts),
-   * so edited examples are refused on resume even without these; the base model's weights are compared only
-   * through `model` (@ssb/model's `checkpointFingerprint(dir)`, as runTraining gives it).
+   * checkpoint's. train() adds `examples` and `baseWeights`, fingerprints of `examples` and of `model`'s base
+   * weights (see examples-fingerprint.ts, base-weights-fingerprint.ts), so edited examples or another base
+   * model are refused on resume even without these.
    */
   inputs?: Record<string, string>;
   /** Stops training at the next step boundary, after saving a checkpoint there (Ctrl-C); see `interrupted`. */
@@ -153,7 +154,9 @@ function resumeMismatch(
     diffs.push(
       key === EXAMPLES_INPUT
         ? `${key}: other training examples than the checkpoint's (their ids, tokens, teacher rows or order)`
-        : `${key}: another file than the checkpoint's`,
+        : key === BASE_WEIGHTS_INPUT
+          ? `${key}: another base model than the checkpoint's (its weights differ)`
+          : `${key}: another file than the checkpoint's`,
     );
   }
   return diffs.length > 0 ? diffs.join("; ") : null;
@@ -226,11 +229,16 @@ export async function checkRunFolder(
 
 /** train() for a caller that holds the folder's claim already (runTraining takes it before loading anything). */
 export async function trainInClaimedFolder(given: TrainOptions): Promise<TrainResult> {
-  // The examples are fingerprinted with the caller's inputs, so a resume on edited ones is refused (and every
-  // checkpoint records them) even when the caller gives no inputs: see examples-fingerprint.ts.
+  // The examples and the base model's weights are fingerprinted with the caller's inputs, so a resume on edited
+  // examples or another base model is refused (and every checkpoint records them) even when the caller gives
+  // no inputs: see examples-fingerprint.ts and base-weights-fingerprint.ts.
   const options: TrainOptions = {
     ...given,
-    inputs: { ...given.inputs, [EXAMPLES_INPUT]: examplesFingerprint(given.examples) },
+    inputs: {
+      ...given.inputs,
+      [EXAMPLES_INPUT]: examplesFingerprint(given.examples),
+      [BASE_WEIGHTS_INPUT]: baseWeightsFingerprint(given.model),
+    },
   };
   const { model, config, outDir } = options;
   const examples =

@@ -1,16 +1,17 @@
 /**
- * train() records a fingerprint of its examples in every checkpoint and refuses a resume on edited ones, also
- * when its caller gives no `inputs` (a resume on other examples of the same count went on silently).
+ * train() records fingerprints of its examples and of its base model's weights in every checkpoint and refuses a
+ * resume on edited examples or another base model, also when its caller gives no `inputs` (such a resume went
+ * on silently when the schedule's length and the LoRA shapes fitted).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openLogitStore } from "@ssb/logit-store";
-import { loadTokenizer } from "@ssb/model";
+import { loadCheckpoint, loadTokenizer } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSyntheticKd, loadBase, type SyntheticKd } from "../test/synthetic.js";
+import { buildSyntheticBase, buildSyntheticKd, loadBase, type SyntheticKd } from "../test/synthetic.js";
 import { examplesFingerprint } from "./examples-fingerprint.js";
-import { disposeDecoder } from "./model.js";
+import { type DecoderModel, disposeDecoder, loadDecoder } from "./model.js";
 import { loadPairExamples } from "./pairs-data.js";
 import { TRAINER_STATE_FILE } from "./train-checkpoint.js";
 import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
@@ -65,6 +66,21 @@ async function trainOn(
   }
 }
 
+/** The synthetic base with every weight trainable. */
+async function loadFull(): Promise<DecoderModel> {
+  const checkpoint = await loadCheckpoint(data.modelDir);
+  try {
+    return await loadDecoder(
+      checkpoint.config,
+      (n) => checkpoint.weights.readFloat32(n),
+      (n) => checkpoint.weights.has(n),
+      "full",
+    );
+  } finally {
+    await checkpoint.close();
+  }
+}
+
 /** The newest checkpoint's trainer_state.json file. */
 function newestState(out: string): string {
   const checkpoints = path.join(dir, out, "checkpoints");
@@ -85,7 +101,7 @@ describe("a train() resume", () => {
     expect(stopped).toMatchObject({ interrupted: true, steps: 2 });
     const file = newestState("edited");
     const before = readFileSync(file, "utf8");
-    expect(JSON.parse(before).inputs).toEqual({ examples: examplesFingerprint(examples) });
+    expect(JSON.parse(before).inputs).toMatchObject({ examples: examplesFingerprint(examples) });
     await expect(trainOn("edited", edited(examples), { resume: true })).rejects.toThrow(
       `${file}: saved with other settings or inputs than now (examples: other training examples than the checkpoint's (their ids, tokens, teacher rows or order)); refusing to resume`,
     );
@@ -100,6 +116,27 @@ describe("a train() resume", () => {
     });
   }, 120_000);
 
+  it("on another base model of the same shapes is refused, naming it; the same one loaded again goes on", async () => {
+    await trainOn("other-base", examples, {}, 2);
+    const file = newestState("other-base");
+    const before = readFileSync(file, "utf8");
+    // The fixture's layers with another embedding scale: every LoRA shape fits, the weights differ.
+    const otherBase = await buildSyntheticBase(path.join(dir, "other-model"), 5);
+    const other = await loadBase(otherBase);
+    try {
+      await expect(trainOn("other-base", examples, { resume: true, model: other })).rejects.toThrow(
+        `${file}: saved with other settings or inputs than now (baseWeights: another base model than the checkpoint's (its weights differ)); refusing to resume`,
+      );
+    } finally {
+      disposeDecoder(other);
+    }
+    expect(readFileSync(file, "utf8")).toBe(before);
+    await expect(trainOn("other-base", examples, { resume: true })).resolves.toMatchObject({
+      resumedFrom: 2,
+      interrupted: false,
+    });
+  }, 120_000);
+
   it("of a checkpoint saved before examples were fingerprinted goes on, and records them from then on", async () => {
     await trainOn("old", examples, {}, 2);
     const file = newestState("old");
@@ -109,7 +146,40 @@ describe("a train() resume", () => {
     await expect(trainOn("old", examples, { resume: true })).resolves.toMatchObject({ resumedFrom: 2 });
     expect(JSON.parse(readFileSync(newestState("old"), "utf8")).inputs).toEqual({
       examples: examplesFingerprint(examples),
+      baseWeights: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
+  }, 120_000);
+});
+
+describe("a full-parameter train() resume", () => {
+  it("goes on (the base weights are read before the checkpoint's are restored) and ends on the uninterrupted run's model", async () => {
+    const full = (out: string, extra: Partial<TrainOptions> = {}, stopAt = 0) =>
+      loadFull().then(async (model) => {
+        const stop = new AbortController();
+        try {
+          return await train({
+            model,
+            examples,
+            config: resolveTrainConfig({ ...settings, trainable: "full", optimizer: { lr: 1e-3 } }),
+            outDir: path.join(dir, out),
+            progress: false,
+            log: () => {},
+            signal: stop.signal,
+            onStep: (m) => m.step === stopAt && stop.abort(),
+            ...extra,
+          });
+        } finally {
+          disposeDecoder(model);
+        }
+      });
+    await full("full-straight");
+    await expect(full("full-stopped", {}, 3)).resolves.toMatchObject({ interrupted: true, steps: 3 });
+    await expect(full("full-stopped", { resume: true })).resolves.toMatchObject({
+      resumedFrom: 3,
+      interrupted: false,
+    });
+    const weights = (out: string) => readFileSync(path.join(dir, out, "model", "model.safetensors"));
+    expect(weights("full-stopped").equals(weights("full-straight"))).toBe(true);
   }, 120_000);
 });
 
