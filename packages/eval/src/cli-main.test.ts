@@ -10,7 +10,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { fakeGenerator } from "../test/fake-generator.js";
 import { type ModelGeneratorFactory, main } from "./cli-main.js";
@@ -342,6 +343,37 @@ describe("ssb-eval CLI", () => {
     expect(await main(args, c.io)).toBe(1);
     expect(c.err()).toContain(`benchmark "empty": ${empty} holds no problems`);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("says where a spec's relative file was looked for, and when it exists from the current folder", async () => {
+    const specs = join(root, "specs", "deeper");
+    mkdirSync(specs, { recursive: true });
+    const replies = join(root, "spec-replies.jsonl");
+    writeFileSync(replies, `${JSON.stringify({ problemId: "line-1", sampleIndex: 0, text: "2" })}\n`);
+    // Written from the current folder, as a user typing paths in a shell does (this test file stands in for
+    // the data: only its being there counts), and read from the spec's folder, where it is not.
+    const fromHere = relative(process.cwd(), fileURLToPath(import.meta.url));
+    const spec = join(specs, "s.json");
+    writeFileSync(
+      spec,
+      JSON.stringify({ name: "s", file: fromHere, questionField: "question", answerField: "answer" }),
+    );
+    const out = join(root, "spec-run");
+    const c = capture();
+    expect(await main(["--replies", replies, "--benchmark-config", spec, "--out", out], c.io)).toBe(1);
+    expect(c.err()).toContain(
+      `ssb-eval: ${spec}: benchmark "s": "file" ${JSON.stringify(fromHere)} names nothing at ${join(specs, fromHere)}; a relative "file" is read from the spec file's folder (${fromHere} exists from the current folder: write the path from ${specs}, or an absolute one)`,
+    );
+    expect(existsSync(out)).toBe(false);
+    writeFileSync(
+      spec,
+      JSON.stringify({ name: "s", file: "nope.jsonl", questionField: "question", answerField: "answer" }),
+    );
+    const none = capture();
+    expect(await main(["--replies", replies, "--benchmark-config", spec, "--out", out], none.io)).toBe(1);
+    expect(none.err()).toContain(
+      `"file" "nope.jsonl" names nothing at ${join(specs, "nope.jsonl")}; a relative "file" is read from the spec file's folder\n`,
+    );
   });
 
   it("reports bad input with file and field", async () => {

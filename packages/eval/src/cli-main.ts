@@ -3,7 +3,7 @@
  * `main` takes argv and streams so tests run it in-process.
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   checkPath,
@@ -174,7 +174,16 @@ function loadSpecs(path: string): BenchmarkSpec[] {
   return list.map((v, i) => {
     const spec = parseBenchmarkSpec(v, `${path}${Array.isArray(value) ? `[${i}]` : ""}`);
     // Relative data files are relative to the config file, as a user writing it next to the data expects.
-    return { ...spec, file: resolve(dirname(path), spec.file) };
+    const file = resolve(dirname(path), spec.file);
+    // Said here, with the spec file and the rule: "cannot read bad/bad/x.jsonl (ENOENT ...)" came later and
+    // left the user to work out why the folder appeared twice.
+    if (!existsSync(file)) {
+      const fromHere = !isAbsolute(spec.file) && existsSync(spec.file);
+      throw new Error(
+        `${path}: benchmark "${spec.name}": "file" ${JSON.stringify(spec.file)} names nothing at ${file}; a relative "file" is read from the spec file's folder${fromHere ? ` (${spec.file} exists from the current folder: write the path from ${dirname(path)}, or an absolute one)` : ""}`,
+      );
+    }
+    return { ...spec, file };
   });
 }
 
