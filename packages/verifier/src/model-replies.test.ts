@@ -83,6 +83,13 @@ const CASES: readonly (readonly [string, string, boolean])[] = [
   // One value written two ways in one box is that value; two values are still two.
   [r`\boxed{\frac{3}{20} \text{ or } 0.15}`, "test/prealgebra/572.json", true],
   [r`\boxed{0.15 \text{ or } 0.16}`, "test/prealgebra/572.json", false],
+  // A plain matrix environment in brackets is the matrix `bmatrix` writes.
+  [r`\boxed{\left[\begin{matrix} -1 & 0 \\ 0 & -1 \end{matrix}\right]}`, "test/precalculus/920.json", true],
+  [r`\boxed{\left(\begin{array}{cc} -1 & 0 \\ 0 & -1 \end{array}\right)}`, "test/precalculus/920.json", true],
+  [r`\boxed{\left[\begin{matrix} 1 & 0 \\ 0 & -1 \end{matrix}\right]}`, "test/precalculus/920.json", false],
+  // Bold math is its content.
+  [r`\boxed{\boldsymbol{\frac{1}{4}}}`, "test/counting_and_probability/803.json", true],
+  [r`\boxed{\bm{\frac{1}{5}}}`, "test/counting_and_probability/803.json", false],
   // `\boxed7` is LaTeX for `\boxed{7}`, as `\boxed 7` is.
   [r`So the answer is $\boxed7$.`, "=7", true],
   [r`So the answer is $\boxed7$.`, "=8", false],

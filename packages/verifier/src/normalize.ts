@@ -26,6 +26,12 @@ const TEXT_COMMANDS = [
   "emph",
   "textsf",
   "mathsf",
+  // Bold and typewriter styles as models write them: `\boldsymbol{\frac{1}{4}}` is `\frac{1}{4}`.
+  "boldsymbol",
+  "bm",
+  "textup",
+  "texttt",
+  "mathtt",
 ];
 
 /**

@@ -40,9 +40,12 @@ function expandPlusMinus(items: string[]): string[] {
   });
 }
 
+/** `[\begin{matrix} ... \end{matrix}]`: a plain matrix environment in brackets, as `bmatrix` writes it. */
+const BRACKETED_MATRIX = /^[[(]\s*(\\begin\{(matrix|array)\}[\s\S]*\\end\{\2\})\s*[\])]$/;
+
 export function shapeOf(text: string): AnswerShape {
   const t = text.trim();
-  const matrix = MATRIX.exec(t);
+  const matrix = MATRIX.exec(BRACKETED_MATRIX.exec(t)?.[1] ?? t);
   if (matrix) {
     const rows = (matrix[2] as string)
       .split(/\\\\/)
