@@ -780,6 +780,34 @@ describe("ssb-eval CLI", () => {
     expect(process.listenerCount("SIGINT")).toBe(listeners);
   });
 
+  it("notes that a template date changes no prompt of a model whose template never writes the date", async () => {
+    const note = "changes no prompt (it is recorded in run.json)";
+    for (const readsDate of [false, true]) {
+      const factory: ModelGeneratorFactory = async () => ({
+        ...fakeGenerator(),
+        templateReadsDate: readsDate,
+      });
+      const c = capture();
+      const out = join(root, `dated-${readsDate}`);
+      const args = [
+        "--model",
+        ckpt,
+        "--benchmarks",
+        "gsm8k",
+        "--limit",
+        "1",
+        "--template-date",
+        "2024-07-26",
+      ];
+      expect(await main([...args, "--out", out], c.io, factory), c.err()).toBe(0);
+      if (readsDate) expect(c.err()).not.toContain(note);
+      else
+        expect(c.err()).toContain(
+          `ssb-eval: note: the model's chat template does not write the date, so the template date 2024-07-26 ${note}`,
+        );
+    }
+  });
+
   it("refuses to resume a replies run after the replies file changed, naming the file", async () => {
     const replies = join(root, "edited.jsonl");
     writeReplies(replies, (i) => i < 10);

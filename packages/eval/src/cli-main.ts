@@ -539,6 +539,16 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     io.stderr.write(
       `ssb-eval: warning: the model's chat template never mentions ${unused.map((k) => `"${k}"`).join(", ")} (chat template kwargs), so ${unused.length === 1 ? "it changes" : "they change"} no prompt${spelling}\n`,
     );
+  // As ssb-rollout says it: a day given for a template that never writes one (Qwen's) changes no prompt, and a
+  // user who set it to pin Llama-style prompts would otherwise believe it did something.
+  if (
+    config.templateDate !== undefined &&
+    generator.samples !== false &&
+    generator.templateReadsDate !== true
+  )
+    io.stderr.write(
+      `ssb-eval: note: the model's chat template does not write the date, so the template date ${config.templateDate} changes no prompt (it is recorded in run.json)\n`,
+    );
 
   // runEval makes the output folder once its checks pass (a replies file that lacks samples leaves none behind).
   let bar: ProgressBar | undefined;
