@@ -288,6 +288,23 @@ describe("ssb-rollout arguments", () => {
     expect(err.text()).toMatch(/bad\.jsonl:2: needs "question"/);
   });
 
+  it("names the problems file and problem of token ids outside the model's vocabulary, before any output", async () => {
+    const problems = path.join(work, "ids.jsonl");
+    await writeFile(problems, '{"id": "a", "promptIds": [1, 2]}\n{"id": "b", "promptIds": [1, 2, 256]}\n');
+    const out = path.join(work, "ids-out.jsonl");
+    const err = textSink();
+    expect(
+      await runCli(["--model", modelDir, "--problems", problems, "--out", out], {
+        out: textSink().stream,
+        err: err.stream,
+      }),
+    ).toBe(1);
+    expect(err.text()).toBe(
+      `ssb-rollout: ${problems}: problem "b": promptIds[2] is 256, not a token of the model (its vocabulary is ids 0 to 255); were the ids made with another tokenizer?\n`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("runs a job and resumes it", async () => {
     const problems = path.join(work, "p.jsonl");
     await writeFile(problems, '{"id": "a", "question": "1+1?"}\n{"id": "b", "question": "2+2?"}\n');
