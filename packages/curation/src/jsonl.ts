@@ -3,8 +3,8 @@
  * 100 MB rollouts file can be found with `sed -n 'Np'`. Streams, so large files need not fit in one string.
  */
 import { createReadStream, statSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { parseJsonlLine } from "@ssb/durable-files";
+import { MAX_LINE_CHARS, splitLines } from "./line-reader.js";
 
 export interface JsonlLine {
   value: unknown;
@@ -40,11 +40,13 @@ function isDirectory(path: string): boolean {
 
 /**
  * Yields every non-blank line of a JSONL file as parsed JSON. `exactFields` (ids, golds) must not hold an
- * integer past 2^53: JSON.parse would change its digits without a word.
+ * integer past 2^53: JSON.parse would change its digits without a word. A line longer than `maxLineChars` is
+ * refused naming its number (see line-reader.ts).
  */
 export async function* readJsonl(
   path: string,
   exactFields: readonly string[] = [],
+  maxLineChars: number = MAX_LINE_CHARS,
 ): AsyncGenerator<JsonlLine> {
   // A directory opens without error and fails only at the first read, as a bare EISDIR naming nothing.
   if (isDirectory(path)) throw new Error(`${path} is a directory, not a JSONL file`);
@@ -55,12 +57,16 @@ export async function* readJsonl(
     stream.once("error", (err) => reject(new Error(`cannot read ${path}: ${err.message}`)));
   });
   await opened;
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
-  for await (const raw of lines) {
-    line++;
-    if (raw.trim() === "" || raw === "\uFEFF") continue;
-    yield { value: parseJsonLine(raw, path, line, exactFields), line, where: `${path}:${line}` };
+  try {
+    for await (const raw of splitLines(stream, path, maxLineChars)) {
+      line++;
+      if (raw.trim() === "" || raw === "\uFEFF") continue;
+      yield { value: parseJsonLine(raw, path, line, exactFields), line, where: `${path}:${line}` };
+    }
+  } finally {
+    // A caller that stops early (a bad record) or a line too long: the file is not read on.
+    stream.destroy();
   }
 }
 
