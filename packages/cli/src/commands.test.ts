@@ -193,6 +193,15 @@ describe("ssb subcommands", () => {
     expect(e.out()).toMatch(/--max-new-tokens N +160\n/);
   });
 
+  it("passes --chat-template-kwargs '{}' on as an explicit none, which @ssb/distill refuses on a resume of kwargs", () => {
+    // Dropped here, a resume given '{}' kept the recorded kwargs, where ssb-distill's own flag refuses it.
+    expect(distillSettings({ "chat-template-kwargs": "{}" }).chatTemplateKwargs).toEqual({});
+    expect(distillSettings({ "chat-template-kwargs": '{"enable_thinking": false}' }).chatTemplateKwargs).toEqual({
+      enable_thinking: false,
+    });
+    expect(distillSettings({}).chatTemplateKwargs).toBeUndefined();
+  });
+
   it("reports usage errors with exit code 2", async () => {
     const c = captureIo();
     expect(await main(["distill", "--pairs", "x"], c.io)).toBe(2);

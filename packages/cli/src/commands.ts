@@ -12,7 +12,6 @@ import { resolveTrainConfig, runTraining, type TrainConfig, type TrainConfigInpu
 import { writeFileAtomic } from "@ssb/durable-files";
 import {
   type ChatTemplateKwargs,
-  chatTemplateKwargsKey,
   describeExportResult,
   type ExportOnnxOptions,
   type ExportOnnxResult,
@@ -208,14 +207,16 @@ function studentSystemPrompt(values: Record<string, unknown>): string | null | u
 
 /**
  * --chat-template-kwargs, a JSON object of extra chat-template variables (a usage error names the flag); it
- * replaces the --config file's chatTemplateKwargs as a whole. `{}` is none.
+ * replaces the --config file's chatTemplateKwargs as a whole. `{}` is kept as given: an explicit none, which a
+ * fresh job records as nothing and a resume of kwargs-rendered work refuses (the stage packages decide, as
+ * ssb-rollout, ssb-distill, ssb-eval and ssb-grpo do for their own flag), where leaving the flag out resumes
+ * with the recorded kwargs.
  */
-function kwargsFlag(values: Record<string, unknown>): { chatTemplateKwargs?: ChatTemplateKwargs } | null {
+function kwargsFlag(values: Record<string, unknown>): { chatTemplateKwargs: ChatTemplateKwargs } | null {
   const text = values["chat-template-kwargs"];
   if (typeof text !== "string") return null;
   try {
-    const kwargs = parseChatTemplateKwargs(text, "--chat-template-kwargs");
-    return chatTemplateKwargsKey(kwargs) === "" ? {} : { chatTemplateKwargs: kwargs };
+    return { chatTemplateKwargs: parseChatTemplateKwargs(text, "--chat-template-kwargs") };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
