@@ -97,4 +97,21 @@ describe("runCli (ssb-verify as a function)", () => {
     expect(await runCli([], empty.io, "ssb verify")).toBe(1);
     expect(empty.err()).toMatch(/ssb verify: <stdin> is empty/);
   });
+
+  it("refuses a line past 256 MiB (a JSON array on one line) naming the line, instead of an uncaught RangeError", async () => {
+    // node:readline threw `RangeError: Invalid string length` from inside the stream once a line passed V8's
+    // ~512 MiB string limit, killing the process with a stack trace. One 1 MiB string yielded 257 times, no
+    // line break: a line past the limit without the memory to hold it.
+    const mib = "x".repeat(1024 * 1024);
+    const chunks = function* (): Generator<string> {
+      yield '{"response": "\\\\boxed{1}", "gold": "1"}\n';
+      for (let i = 0; i < 257; i++) yield mib;
+    };
+    const io = memoryIo();
+    // An input that cannot be read is an Error (the command prints it in one line, exit 1).
+    await expect(runCli([], { ...io.io, stdin: Readable.from(chunks()) })).rejects.toThrow(
+      /^<stdin>:2: line is longer than 256 MiB; JSON Lines holds one record per line/,
+    );
+    expect(io.out()).toMatch(/"correct":true/);
+  });
 });

@@ -4,13 +4,13 @@
  * (cli.ts) and `ssb verify` (@ssb/cli) both run it, so the two commands cannot drift apart.
  */
 import { existsSync, statSync } from "node:fs";
-import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { checkPath, parseCommandLine, refuseRepeatedOptions, stopOnSignals, UsageError } from "@ssb/cli-kit";
 import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
 import { encodingRefusal, prettyJsonRefusal } from "./input-encoding.js";
 import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
+import { splitLines } from "./line-reader.js";
 import { ruleGuess } from "./options-check.js";
 import { createErrorDigest } from "./repeated-errors.js";
 import {
@@ -108,11 +108,11 @@ async function gradeLines(
     malformed: 0,
     verdicts: { correct: 0, wrong: 0, "no-answer": 0 },
   };
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = splitLines(input, source);
   const errors = createErrorDigest(say, source);
-  // A signal ends the loop even while it waits for input (a slow producer on a pipe).
+  // A signal ends the loop even while it waits for input (a slow producer on a pipe): destroying the input
+  // ends the wait with the stream's premature-close error, caught below.
   const onStop = (): void => {
-    lines.close();
     input.destroy();
   };
   signal.addEventListener("abort", onStop, { once: true });
@@ -135,16 +135,16 @@ async function gradeLines(
       if (!graded.ok) {
         summary.malformed++;
         errors.report(graded.error, graded.problem);
-        if (strict) {
-          lines.close();
-          return null;
-        }
+        if (strict) return null;
         continue;
       }
       summary.graded++;
       summary.verdicts[graded.result.verdict]++;
       await output.write(`${graded.text}\n`);
     }
+  } catch (error) {
+    if (!(signal.aborted && (error as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE"))
+      throw error;
   } finally {
     signal.removeEventListener("abort", onStop);
     errors.finish();
