@@ -45,6 +45,7 @@ import {
 } from "./run-eval.js";
 import { type ModelIdentity, type RunManifest, readRunManifest } from "./run-manifest.js";
 import { SAMPLING_RULES } from "./sampling-rules.js";
+import { withSisterFlags } from "./sister-flags.js";
 import { type PlannedBenchmark, type RunSummary, summarizeRecords } from "./summarize.js";
 import type { SamplingParams } from "./types.js";
 import { writeReports } from "./write-reports.js";
@@ -295,10 +296,12 @@ function checkPathFlags(values: Record<string, string | boolean | undefined>): v
 const REPORT_OPTIONS = { out: { type: "string" }, resamples: { type: "string" } } satisfies CliOptions;
 
 async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGeneratorFactory): Promise<number> {
-  const { values, tokens } = parseCommandLine(
-    () => parseArgs({ args, options: RUN_OPTIONS, allowPositionals: false, tokens: true }),
-    RUN_OPTIONS,
-    args,
+  const { values, tokens } = withSisterFlags(() =>
+    parseCommandLine(
+      () => parseArgs({ args, options: RUN_OPTIONS, allowPositionals: false, tokens: true }),
+      RUN_OPTIONS,
+      args,
+    ),
   );
   refuseRepeatedOptions(tokens, RUN_OPTIONS);
   if (values.help) {

@@ -66,6 +66,22 @@ describe("ssb-rollout arguments", () => {
     expect(() => parseCliArgs([...teacher, "--no-system"])).toThrow(/--no-system cannot be used/);
   });
 
+  it("names ssb-rollout's flag for ssb-eval's spelling of it", () => {
+    const base = ["--model", "m", "--problems", "p", "--out", "o"];
+    for (const [flag, ours] of [
+      ["--system-prompt", "--system TEXT"],
+      ["--no-system-prompt", "--no-system"],
+      ["--execution-provider", "--ep"],
+      ["--benchmarks", "--problems FILE (a JSONL of {id, question})"],
+    ] as const)
+      expect(() => parseCliArgs([...base, flag, "x"])).toThrow(
+        `unknown option ${flag} (ssb-eval's flag; ssb-rollout takes ${ours})`,
+      );
+    expect(() => parseCliArgs([...base, "--temprature", "1"])).toThrow(
+      "unknown option --temprature (did you mean --temperature?)",
+    );
+  });
+
   it("rejects bad flags with a usage message", async () => {
     const err = textSink();
     const code = await runCli(["--model", "m", "--problems", "p", "--out", "o", "--n", "zero"], {

@@ -31,6 +31,7 @@ import { createRolloutProgress } from "./progress.js";
 import { MAX_JOB_PAIRS, type RolloutJobSummary, runRollouts } from "./run-rollouts.js";
 import { runTeacherReplies } from "./run-teacher-replies.js";
 import type { SamplingParams } from "./sampling-params.js";
+import { withSisterFlags } from "./sister-flags.js";
 import { MATH_TUTOR_SYSTEM_PROMPT } from "./system-prompt.js";
 import { readTeacherPromptsFile } from "./teacher-prompts-file.js";
 
@@ -170,7 +171,7 @@ function num(flag: string, value: string | undefined, integer: boolean, range: R
 export function parseCliArgs(argv: string[]): CliOptions | "help" {
   // parseArgs' refusals said as one line: an unknown flag with the likely intended one, `--seed -1` told to
   // write --seed=-1, ...
-  const parsed = parseCommandLine(() => parse(argv), OPTIONS, argv);
+  const parsed = withSisterFlags(() => parseCommandLine(() => parse(argv), OPTIONS, argv));
   const v = parsed.values;
   if (v.help) return "help";
   // parseArgs keeps the last of a repeated flag; `--n 2 --n 4` is more likely an edited command line than a wish.
