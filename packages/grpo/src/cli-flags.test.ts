@@ -305,6 +305,22 @@ describe("ssb-grpo eval --adapter reads the run's settings", () => {
     expect(evaluated().systemPrompt).toBe(false);
   });
 
+  it("a run with its own reward values: meanReward on its scale, with the rules the flag gives", async () => {
+    const shaped = { ...r1, reward: { correct: 2, wrong: -0.5, noAnswer: -1 } };
+    const run = await fakeRun("shaped", shaped);
+    const lines = await stderr(() =>
+      evaluate("--adapter", path.join(run, "adapter"), "--answer-rules", "boxed,answer-tag"),
+    );
+    // 1 / 0 / 0 before: the mean reward was not the one the run's metrics report.
+    expect(evaluated().rewardScheme).toEqual({
+      correct: 2,
+      wrong: -0.5,
+      noAnswer: -1,
+      rules: ["boxed", "answer-tag"],
+    });
+    expect(lines[0]).toMatch(/; rewards: correct 2, wrong -0\.5, noAnswer -1;/);
+  });
+
   it("an adapter without a run keeps the defaults and prints nothing", async () => {
     const lines = await stderr(() => evaluate("--adapter", path.join(tinyRef, "lora")));
     expect(lines).toEqual([]);

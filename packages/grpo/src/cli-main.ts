@@ -292,7 +292,10 @@ async function runEval(args: string[]): Promise<number> {
   // The run the adapter belongs to: its system prompt, template day, kwargs and answer rules, unless a flag
   // gives another (said on stderr, as is what came from the run).
   const run = values.adapter !== undefined ? await readRunEvalSettings(values.adapter) : null;
-  const { lines, systemPrompt, templateDate, chatTemplateKwargs, rules } = evalSettingsFromRun(run, flags);
+  const { lines, systemPrompt, templateDate, chatTemplateKwargs, rules, rewardValues } = evalSettingsFromRun(
+    run,
+    flags,
+  );
   // Both checked already: the flag above, the run's by readRunEvalSettings.
   const now = templateDate === undefined ? undefined : parseTemplateDate(templateDate, "--template-date");
   const modelDir = values.model ?? defaultModelDir();
@@ -323,7 +326,11 @@ async function runEval(args: string[]): Promise<number> {
       ...(now !== undefined ? { now } : {}),
       ...(chatTemplateKwargs !== undefined ? { chatTemplateKwargs } : {}),
       ...(systemPrompt !== undefined ? { systemPrompt } : {}),
-      ...(rules !== undefined ? { rewardScheme: { correct: 1, wrong: 0, noAnswer: 0, rules } } : {}),
+      ...(rules !== undefined || rewardValues !== undefined
+        ? {
+            rewardScheme: { correct: 1, wrong: 0, noAnswer: 0, ...rewardValues, ...(rules ? { rules } : {}) },
+          }
+        : {}),
       ...(values["no-progress"] ? {} : { onProgress }),
     });
   } finally {

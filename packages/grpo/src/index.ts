@@ -69,7 +69,7 @@ export {
   type RoundSequences,
   roundSequences,
 } from "./round-sequences.js";
-export { type RunEvalSettings, readRunEvalSettings } from "./run-eval-settings.js";
+export { type RewardValues, type RunEvalSettings, readRunEvalSettings } from "./run-eval-settings.js";
 export { type GrpoResult, type RunGrpoOptions, runGrpo } from "./run-grpo.js";
 export { type SampledCompletion, type SampleGroupsOptions, sampleGroups } from "./sample-groups.js";
 export { type Summary, summarize } from "./stats.js";

@@ -50,7 +50,7 @@ describe("readRunEvalSettings", () => {
         sampling: { maxNewTokens: 2 },
         lora: { r: 2, alpha: 2 },
         systemPrompt: R1,
-        reward: { rules: ["boxed", "answer-tag"] },
+        reward: { rules: ["boxed", "answer-tag"], noAnswer: -0.5 },
         chatTemplateKwargs: { enable_thinking: false },
       }),
       reward: alternatingRewards,
@@ -65,6 +65,7 @@ describe("readRunEvalSettings", () => {
       systemPrompt: R1,
       chatTemplateKwargs: { enable_thinking: false },
       rules: ["boxed", "answer-tag"],
+      rewardValues: { correct: 1, wrong: 0, noAnswer: -0.5 },
     };
     expect(await readRunEvalSettings(result.adapterDir)).toEqual(expected);
     expect(await readRunEvalSettings(path.join(out, "checkpoints", "step-00000001", "adapter"))).toEqual(
@@ -83,6 +84,7 @@ describe("readRunEvalSettings", () => {
       systemPrompt: null,
       templateDate: "2026-11-29",
       rules: ["boxed"],
+      rewardValues: { correct: 1, wrong: 0, noAnswer: 0 },
     });
   });
 
@@ -104,6 +106,7 @@ describe("readRunEvalSettings", () => {
       [{ config: { chatTemplateKwargs: "no" } }, '"config.chatTemplateKwargs": chat template kwargs must be'],
       [{ config: { reward: { rules: ["boxd"] } } }, '"config.reward.rules": unknown rule "boxd"'],
       [{ config: { reward: "boxed" } }, '"config.reward" must be an object'],
+      [{ config: { reward: { wrong: "-1" } } }, '"config.reward.wrong" must be a finite number, found "-1"'],
     ];
     for (const [i, [state, message]] of cases.entries()) {
       const run = fakeRun(`bad-${i}`, { 1: state });
@@ -122,6 +125,7 @@ describe("evalSettingsFromRun", () => {
     templateDate: "2026-11-29",
     chatTemplateKwargs: { enable_thinking: false },
     rules: ["boxed", "answer-tag"],
+    rewardValues: { correct: 1, wrong: 0, noAnswer: 0 },
   };
 
   it("takes every setting the flags leave out, in one line naming the file", () => {
@@ -157,7 +161,12 @@ describe("evalSettingsFromRun", () => {
   });
 
   it("a run with the defaults: nothing to pass on (evaluatePolicy's defaults are the run's), said all the same", () => {
-    const plain: RunEvalSettings = { file: "f", systemPrompt: null, rules: ["boxed"] };
+    const plain: RunEvalSettings = {
+      file: "f",
+      systemPrompt: null,
+      rules: ["boxed"],
+      rewardValues: { correct: 1, wrong: 0, noAnswer: 0 },
+    };
     expect(evalSettingsFromRun(plain, {})).toEqual({
       lines: [
         "ssb-grpo: eval settings from the run (f): system prompt: the math-tutor prompt; answer rules: boxed; chat template kwargs: (none)",
@@ -169,6 +178,14 @@ describe("evalSettingsFromRun", () => {
       `ssb-grpo: note: evaluating with --system-prompt ${JSON.stringify(R1)}, where the run trained with systemPrompt null (the math-tutor prompt) (f)`,
       "ssb-grpo: note: evaluating with --answer-rules answer-tag, where the run trained with reward.rules boxed (f)",
     ]);
+  });
+
+  it("a run with its own reward values: meanReward on its scale (no flag overrides them)", () => {
+    const shaped = { ...run, rewardValues: { correct: 1, wrong: -0.5, noAnswer: -1 } };
+    const resolved = evalSettingsFromRun(shaped, { systemPrompt: R1 });
+    expect(resolved.rewardValues).toEqual({ correct: 1, wrong: -0.5, noAnswer: -1 });
+    expect(resolved.lines[0]).toMatch(/; rewards: correct 1, wrong -0\.5, noAnswer -1(;|$)/);
+    expect(evalSettingsFromRun(run, {}).rewardValues).toBeUndefined();
   });
 
   it("no run: the flags alone, no lines", () => {

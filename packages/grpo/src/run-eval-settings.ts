@@ -31,7 +31,18 @@ export interface RunEvalSettings {
   chatTemplateKwargs?: ChatTemplateKwargs;
   /** The answer rules its rewards were graded with (the default, boxed only, when it recorded none). */
   rules: readonly ExtractionRule[];
+  /** The reward of each verdict (reward.correct / wrong / noAnswer; 1 / 0 / 0 unless the run set others). */
+  rewardValues: RewardValues;
 }
+
+/** The reward a correct, a wrong and an unanswered (or cut-off) reply gets. */
+export interface RewardValues {
+  correct: number;
+  wrong: number;
+  noAnswer: number;
+}
+
+const DEFAULT_REWARD_VALUES: RewardValues = { correct: 1, wrong: 0, noAnswer: 0 };
 
 const STEP_DIR = /^step-\d+$/;
 
@@ -75,7 +86,12 @@ export async function readRunEvalSettings(adapterDir: string): Promise<RunEvalSe
   const systemPrompt = config.systemPrompt ?? null;
   if (systemPrompt !== null && systemPrompt !== false && typeof systemPrompt !== "string")
     throw bad("config.systemPrompt", "a string, null or false", systemPrompt);
-  const settings: RunEvalSettings = { file, systemPrompt, rules: DEFAULT_ANSWER_RULES };
+  const settings: RunEvalSettings = {
+    file,
+    systemPrompt,
+    rules: DEFAULT_ANSWER_RULES,
+    rewardValues: { ...DEFAULT_REWARD_VALUES },
+  };
   if (config.templateDate !== undefined) {
     if (typeof config.templateDate !== "string")
       throw bad("config.templateDate", 'a date as "YYYY-MM-DD"', config.templateDate);
@@ -90,6 +106,13 @@ export async function readRunEvalSettings(adapterDir: string): Promise<RunEvalSe
   if (reward !== undefined && !isObject(reward)) throw bad("config.reward", "an object", reward);
   if (reward?.rules !== undefined)
     settings.rules = checkAnswerRules(reward.rules, `${file}: "config.reward.rules"`);
+  for (const key of ["correct", "wrong", "noAnswer"] as const) {
+    const value = reward?.[key];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw bad(`config.reward.${key}`, "a finite number", value);
+    settings.rewardValues[key] = value;
+  }
   return settings;
 }
 
@@ -131,6 +154,11 @@ export interface ResolvedEvalSettings {
   templateDate?: string;
   chatTemplateKwargs?: ChatTemplateKwargs;
   rules?: readonly ExtractionRule[];
+  /**
+   * The run's reward values when it set other ones than 1 / 0 / 0, so meanReward is on the scale its training
+   * metrics were (accuracy does not depend on them); there is no flag for them.
+   */
+  rewardValues?: RewardValues;
   /** stderr lines: which settings came from the run (one line), and each flag that overrides another value. */
   lines: string[];
 }
@@ -200,6 +228,15 @@ export function evalSettingsFromRun(
       "chatTemplateKwargs",
       describeKwargs(run.chatTemplateKwargs),
     );
+  }
+  const values = run.rewardValues;
+  if (
+    values.correct !== DEFAULT_REWARD_VALUES.correct ||
+    values.wrong !== DEFAULT_REWARD_VALUES.wrong ||
+    values.noAnswer !== DEFAULT_REWARD_VALUES.noAnswer
+  ) {
+    out.rewardValues = values;
+    taken.push(`rewards: correct ${values.correct}, wrong ${values.wrong}, noAnswer ${values.noAnswer}`);
   }
   // A run whose template reads no date recorded none: nothing to take or to differ from.
   if (run.templateDate !== undefined) {
