@@ -37,6 +37,42 @@ afterAll(() => {
 });
 
 describe("ssb-verify reads the files users bring", () => {
+  it("names a Parquet, Arrow or compressed file, with the command that makes JSON Lines of it, and writes no -o file", async () => {
+    // Their first bytes; an Arrow stream's NUL bytes were called UTF-16 (with an iconv command), Parquet
+    // "not valid JSON (Unexpected token 'P')".
+    const cases: [string, Buffer, RegExp][] = [
+      [
+        "train.parquet",
+        Buffer.from("PAR1\x15\x04\x15\x00", "latin1"),
+        /: a Parquet file, not JSON Lines .*pyarrow\.parquet\.read_table\('.*train\.parquet'\)/,
+      ],
+      [
+        "shard.arrow",
+        Buffer.from("ARROW1\0\0\xff\xff\xff\xff", "latin1"),
+        /: an Arrow IPC file .*pyarrow\.ipc\.open_file/,
+      ],
+      [
+        "cache.arrow",
+        Buffer.from("\xff\xff\xff\xff\x10\x01\0\0", "latin1"),
+        /: an Arrow IPC stream \(the format of Hugging Face datasets' cache files\).*pyarrow\.ipc\.open_stream/,
+      ],
+      [
+        "rows.jsonl.gz",
+        Buffer.from("\x1f\x8b\x08\0\0\0\0\0", "latin1"),
+        /: a gzip-compressed file, not JSON Lines .*gunzip -k .*rows\.jsonl\.gz$/,
+      ],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      const out = join(dir, `${name}.out`);
+      const result = await ssbVerify([file, "-o", out]);
+      expect(result.code, name).toBe(1);
+      expect(result.stderr.trim().split("\n"), name).toEqual([expect.stringMatching(message)]);
+      expect(existsSync(out), name).toBe(false);
+    }
+  });
+
   it("refuses a UTF-16 file (PowerShell's >) in one sentence naming the encoding, and writes no -o file", async () => {
     const text = `\uFEFF${records.map((r) => JSON.stringify(r)).join("\r\n")}\r\n`;
     for (const [name, bytes] of [

@@ -1,3 +1,4 @@
+export { binaryInputRefusal } from "./binary-input.js";
 export { BudgetExceededError } from "./budget.js";
 export { runCli, type VerifyCliIo, verifyHelp } from "./cli-main.js";
 export { type Comparison, compareAnswers, isEquivalent } from "./equivalence.js";

@@ -5,6 +5,7 @@
  * and the fix instead.
  */
 import { looksLikeUtf16 } from "@ssb/durable-files";
+import { binaryInputRefusal } from "./binary-input.js";
 
 /**
  * Why the input cannot be read as UTF-8 JSON lines, judged by its first line (as decoded from UTF-8, a UTF-8
@@ -12,6 +13,9 @@ import { looksLikeUtf16 } from "@ssb/durable-files";
  * string holds it as `\u0000`), so these refusals only replace errors the line would get anyway.
  */
 export function encodingRefusal(firstLine: string, source: string): string | null {
+  // Before the UTF-16 check: an Arrow stream's NUL bytes looked like UTF-16.
+  const binary = binaryInputRefusal(firstLine, source);
+  if (binary !== null) return binary;
   if (looksLikeUtf16(firstLine)) {
     // Standard input has no name to put in the commands.
     const file = source === "<stdin>" ? "FILE" : source;
