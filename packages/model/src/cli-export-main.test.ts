@@ -63,6 +63,10 @@ describe("ssb-export-onnx arguments", () => {
       [["--model", "m", "--out", "o", "--bogus"], "unknown option --bogus"],
       [["--modle", "m", "--out", "o"], "unknown option --modle (did you mean --model?)"],
       [["--model", "m", "--out"], "--out needs a value"],
+      [["--model", "", "--out", "o"], "--model is empty; give a path"],
+      [["--model", "m", "--out="], "--out is empty; give a path"],
+      [["--model", "m", "--out", "o", "--adapter", ""], "--adapter is empty; give a path"],
+      [["--model", "m", "--out", "o", "--weights", ""], "--weights is empty; give a path"],
       [
         ["--model", "m", "--out", "o", "extra"],
         'unexpected argument "extra": this command takes only --options',

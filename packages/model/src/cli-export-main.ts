@@ -16,7 +16,7 @@ import { describeExportResult, exportOutRefusal } from "./export-report.js";
 
 export const EXPORT_USAGE = `Usage: ssb-export-onnx --model DIR --out DIR [options]
 
-Export a Qwen2 / Llama Hugging Face checkpoint to an ONNX decoder-with-past
+Export a Qwen2 / Qwen3 / Llama Hugging Face checkpoint to an ONNX decoder-with-past
 (inputs input_ids, attention_mask, position_ids, past_key_values.{i}.key|value;
 outputs logits, present.{i}.key|value), for ONNX Runtime.
 
@@ -53,6 +53,11 @@ export function parseExportArgs(argv: string[]): ExportOnnxOptions | "help" {
   refuseRepeatedOptions(parsed.tokens ?? [], OPTIONS);
   if (v.model === undefined) throw new CliUsageError("--model DIR is required");
   if (v.out === undefined) throw new CliUsageError("--out DIR is required");
+  // An empty value (`--out "$OUT"` with OUT unset) would name the current folder or fail later with a bare
+  // `mkdir ''`: a usage error naming the flag instead.
+  for (const name of ["model", "out", "adapter", "weights"] as const) {
+    if (v[name] === "") throw new CliUsageError(`--${name} is empty; give a path`);
+  }
   const variant = v.variant ?? "plain";
   if (variant !== "plain" && variant !== "contrib") {
     throw new CliUsageError(`--variant must be plain or contrib, found "${variant}"`);
