@@ -4,6 +4,7 @@
  */
 import { createReadStream, statSync } from "node:fs";
 import { parseJsonlLine } from "@ssb/durable-files";
+import { binaryInputRefusal } from "@ssb/verifier";
 import { MAX_LINE_CHARS, splitLines } from "./line-reader.js";
 
 export interface JsonlLine {
@@ -61,6 +62,12 @@ export async function* readJsonl(
   try {
     for await (const raw of splitLines(stream, path, maxLineChars)) {
       line++;
+      if (line === 1) {
+        // A Parquet or Arrow dataset, or a compressed file: named with the command that converts it (an Arrow
+        // stream was called UTF-16, Parquet "not valid JSON").
+        const binary = binaryInputRefusal(raw.replace(/^\uFEFF/, ""), path);
+        if (binary !== null) throw new Error(binary);
+      }
       if (raw.trim() === "" || raw === "\uFEFF") continue;
       yield { value: parseJsonLine(raw, path, line, exactFields), line, where: `${path}:${line}` };
     }

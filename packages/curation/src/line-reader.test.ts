@@ -63,3 +63,28 @@ describe("readJsonl", () => {
     await expect(read()).rejects.toThrow(`${file}:2: line is longer than 256 characters;`);
   });
 });
+
+describe("readJsonl on a binary file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ssb-curation-binary-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("names a Parquet or Arrow dataset with the command that converts it", async () => {
+    const cases: [string, Buffer, RegExp][] = [
+      [
+        "train.parquet",
+        Buffer.from("PAR1\x15\x04\x15\x00", "latin1"),
+        /train\.parquet: a Parquet file, not JSON Lines/,
+      ],
+      [
+        "cache.arrow",
+        Buffer.from("\xff\xff\xff\xff\x10\x01\0\0", "latin1"),
+        /cache\.arrow: an Arrow IPC stream/,
+      ],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      await expect(readJsonl(file).next()).rejects.toThrow(message);
+    }
+  });
+});
