@@ -295,6 +295,13 @@ describe("corrupt, truncated or tampered stores give clear errors", () => {
 
   it("a missing store is reported as such", async () => {
     await expect(openLogitStore(join(tempDir(), "nope"))).rejects.toThrow(/not a logit store/);
+    // A shard given instead of its folder: the folder to give is named.
+    const { dir, shard, manifest } = await makeStore();
+    for (const file of [shard, manifest]) {
+      await expect(openLogitStore(file)).rejects.toThrow(
+        `${file}: is a file, not a logit store; a store is a folder (give the folder that holds manifest.json and the shards: ${dir})`,
+      );
+    }
     const empty = tempDir();
     expect(logitStoreExists(join(empty, "nope"))).toBe(false);
     expect(logitStoreExists(empty)).toBe(false);

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Data, RecordBatch } from "apache-arrow";
 import { type ColumnName, columnNames, type LogitLayout, logitLayout } from "./arrow-schema.js";
 import { LogitStoreError } from "./errors.js";
@@ -72,6 +72,12 @@ export class LogitStore {
     options: OpenLogitStoreOptions,
   ) {
     if (!existsSync(manifestPath(dir))) {
+      // A shard or the manifest itself given instead of its folder: say which folder to give.
+      if (statSync(dir, { throwIfNoEntry: false })?.isFile()) {
+        throw new LogitStoreError(
+          `${dir}: is a file, not a logit store; a store is a folder (give the folder that holds manifest.json and the shards: ${dirname(resolve(dir))})`,
+        );
+      }
       throw new LogitStoreError(`${dir}: not a logit store (no ${manifestPath(dir)})`);
     }
     const manifest = readManifest(dir);
