@@ -65,6 +65,70 @@ describe("fromRolloutGenerator", () => {
     expect(closed).toBe(true);
   });
 
+  it("records the samples of a prompt too long for the model's context as empty replies cut at length", async () => {
+    const generated: string[] = [];
+    const standIn = {
+      modelId: "m",
+      maxContext: 8,
+      // One token per character of the user turn: "long question" cannot leave room for a reply.
+      encodePrompt: (p: PromptInput) => Array.from(p.messages?.[0]?.content ?? "", () => 1),
+      async *generate(prompts: Iterable<PromptInput>): AsyncIterable<FinishedSequence> {
+        for (const p of prompts) {
+          generated.push(p.id);
+          for (const i of p.sampleIndices ?? [])
+            yield {
+              promptId: p.id,
+              sampleIndex: i,
+              text: "ok",
+              tokenIds: [1],
+              finishReason: "stop",
+              promptTokens: 2,
+              seed: 0,
+              timing: { startedMs: 0, firstTokenMs: 0, finishedMs: 0 },
+            };
+        }
+      },
+      async close() {},
+    };
+    const warnings: string[] = [];
+    const gen = fromRolloutGenerator(standIn, { warn: (m) => warnings.push(m) });
+    const out = [];
+    for await (const s of gen.generate({
+      benchmark: "b",
+      prompts: [
+        { problemId: "short", messages: [{ role: "user", content: "q" }], sampleIndices: [0, 1] },
+        { problemId: "long", messages: [{ role: "user", content: "long question" }], sampleIndices: [0, 1] },
+        { problemId: "edge", messages: [{ role: "user", content: "1234567" }], sampleIndices: [0] }, // 7 + 1 fits
+      ],
+      n: 2,
+      sampling: { temperature: 0, maxNewTokens: 4 },
+      seed: 0,
+    }))
+      out.push(s);
+    // The whole call was refused for one such prompt: the run stopped there, and every rerun at the same prompt.
+    expect(generated).toEqual(["short", "edge"]);
+    expect(out.filter((s) => s.problemId === "long")).toEqual([
+      { problemId: "long", sampleIndex: 0, text: "", tokens: 0, finishReason: "length" },
+      { problemId: "long", sampleIndex: 1, text: "", tokens: 0, finishReason: "length" },
+    ]);
+    expect(out).toHaveLength(5);
+    expect(warnings).toEqual([
+      'warning: b: prompts that do not fit the model\'s context of 8 positions with room for a reply (the first: "long", 13 tokens) get empty replies cut at "length" (no answer, counted as truncated)',
+    ]);
+    // Said once per benchmark: runEval asks for a benchmark's prompts in several requests.
+    const again = gen.generate({
+      benchmark: "b",
+      prompts: [
+        { problemId: "long", messages: [{ role: "user", content: "long question" }], sampleIndices: [2] },
+      ],
+      n: 3,
+      sampling: { temperature: 0, maxNewTokens: 4 },
+      seed: 0,
+    });
+    for await (const s of again) expect(s.finishReason).toBe("length");
+    expect(warnings).toHaveLength(1);
+  });
+
   it("explains what a model path must be", async () => {
     await expect(openModelGenerator({ model: "/nonexistent/model" })).rejects.toThrow(
       /neither an ONNX decoder \(model\.onnx\) nor a Hugging Face checkpoint/,

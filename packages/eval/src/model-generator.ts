@@ -26,6 +26,10 @@ export interface RolloutGeneratorLike {
   /** The model's tokenizer (rollout's Generator.tokenizer): its chat template is the CLI's kwargs check. */
   readonly tokenizer?: { readonly chatTemplate: { readonly source: string } | null } | null;
   generate(prompts: Iterable<PromptInput>, options?: GenerateOptions): AsyncIterable<FinishedSequence>;
+  /** A prompt's token ids as generate renders them (rollout's Generator); with maxContext, finds prompts too long. */
+  encodePrompt?(input: PromptInput): number[];
+  /** Positions the model takes (max_position_embeddings); 0 or absent: unknown. */
+  readonly maxContext?: number;
   close(): Promise<void>;
 }
 
@@ -40,6 +44,8 @@ export interface RolloutAdapterOptions {
   fingerprint?: string;
   /** What the fingerprint covers, in words (see SampleGenerator.fingerprintOf). */
   fingerprintOf?: string;
+  /** Told once per request about prompts too long for the model's context. */
+  warn?: (message: string) => void;
 }
 
 /** Wrap a rollout Generator as eval's SampleGenerator. */
@@ -47,6 +53,7 @@ export function fromRolloutGenerator(
   gen: RolloutGeneratorLike,
   options: RolloutAdapterOptions = {},
 ): SampleGenerator {
+  const warned = new Set<string>(); // benchmarks told about prompts too long for the context
   return {
     modelId: options.modelId ?? gen.modelId,
     ...(gen.session !== undefined ? { executionProvider: gen.session.executionProvider } : {}),
@@ -87,7 +94,32 @@ export function fromRolloutGenerator(
       if (options.stopStrings !== undefined) sampling.stopStrings = options.stopStrings;
       const generateOptions: GenerateOptions = { n: request.n, sampling };
       if (options.maxBatch !== undefined) generateOptions.maxBatch = options.maxBatch;
-      for await (const seq of gen.generate(prompts, generateOptions)) {
+      // A question the model cannot read (prompt + one reply token past max_position_embeddings) cannot be
+      // answered: its samples are empty replies cut at "length" (graded no-answer, counted as truncated), as
+      // rollout's teacher adapter answers such a prompt. Rollout refuses the whole call for one such prompt, so
+      // a run stopped there after its earlier samples, and every rerun stopped at the same prompt.
+      const context = gen.maxContext ?? 0;
+      const fitting: PromptInput[] = [];
+      const tooLong: { prompt: PromptInput; tokens: number }[] = [];
+      for (const prompt of prompts) {
+        const tokens = context > 0 && gen.encodePrompt ? gen.encodePrompt(prompt).length : 0;
+        if (tokens + 1 > context && context > 0) tooLong.push({ prompt, tokens });
+        else fitting.push(prompt);
+      }
+      const first = tooLong[0];
+      // Once per benchmark (runEval asks for a benchmark's prompts in several requests); the report's
+      // truncation rate counts them all.
+      if (first !== undefined && !warned.has(request.benchmark)) {
+        warned.add(request.benchmark);
+        options.warn?.(
+          `warning: ${request.benchmark}: prompts that do not fit the model's context of ${context} positions with room for a reply (the first: "${first.prompt.id}", ${first.tokens} tokens) get empty replies cut at "length" (no answer, counted as truncated)`,
+        );
+      }
+      for (const { prompt } of tooLong)
+        for (const sampleIndex of prompt.sampleIndices ?? [])
+          yield { problemId: prompt.id, sampleIndex, text: "", tokens: 0, finishReason: "length" };
+      if (fitting.length === 0) return;
+      for await (const seq of gen.generate(fitting, generateOptions)) {
         yield {
           problemId: seq.promptId,
           sampleIndex: seq.sampleIndex,
@@ -255,6 +287,7 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
     modelId,
     fingerprint,
     fingerprintOf,
+    ...(options.log !== undefined ? { warn: options.log } : {}),
     ...(options.batchSize !== undefined ? { maxBatch: options.batchSize } : {}),
   });
 }
