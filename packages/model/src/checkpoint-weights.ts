@@ -128,3 +128,11 @@ export async function openCheckpointWeights(
   }
   return single(file);
 }
+
+/** What to name in an error about the weights as a whole: their one file, else the shard index. */
+export function weightsWhere(weights: CheckpointWeights): string {
+  const [only] = weights.files;
+  return weights.files.length === 1 && only !== undefined
+    ? only
+    : path.join(weights.dir, SAFETENSORS_INDEX_FILE);
+}

@@ -2,6 +2,7 @@ import {
   type CheckpointWeights,
   type OpenCheckpointWeightsOptions,
   openCheckpointWeights,
+  weightsWhere,
 } from "./checkpoint-weights.js";
 import { type GenerationConfig, loadGenerationConfig, loadModelConfig, type ModelConfig } from "./config.js";
 import { ModelFileError } from "./json-fields.js";
@@ -47,7 +48,7 @@ export async function loadCheckpoint(dir: string, options: LoadCheckpointOptions
   }
   const weights = await openCheckpointWeights(dir, options);
   try {
-    if (options.validate !== false) checkWeightShapes(config, weights, dir);
+    if (options.validate !== false) checkWeightShapes(config, weights, weightsWhere(weights));
   } catch (error) {
     await weights.close();
     throw error;

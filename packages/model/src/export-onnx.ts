@@ -9,7 +9,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadAdapter, mergeAdapter } from "./adapter.js";
-import { openCheckpointWeights } from "./checkpoint-weights.js";
+import { openCheckpointWeights, weightsWhere } from "./checkpoint-weights.js";
 import { loadGenerationConfig, loadModelConfig, type ModelConfig } from "./config.js";
 import {
   buildDecoderGraph,
@@ -26,10 +26,12 @@ import {
   ExportOutConflictError,
   planExportTarget,
 } from "./export-target.js";
+import { finiteWeights } from "./finite-weights.js";
 import { GENAI_CONFIG_FILE, genaiConfig } from "./genai-config.js";
 import type { GraphBuilder } from "./onnx-graph.js";
 import { encodeOnnxModel, ONNX_IR_VERSION, type OnnxModelProto, type OnnxTensorProto } from "./onnx-proto.js";
 import type { TensorSource } from "./safetensors.js";
+import { checkWeightShapes } from "./weight-names.js";
 
 /** Above this many initializer bytes the weights go to external data (protobuf's hard limit is 2 GiB). */
 export const INLINE_LIMIT_BYTES = 1_800_000_000;
@@ -280,12 +282,16 @@ async function exportLocked(
   const openOptions = options.weightsFile === undefined ? {} : { file: options.weightsFile };
   const base = await openCheckpointWeights(options.modelDir, openOptions);
   try {
+    // As loadCheckpoint does: a missing, misshapen or integer-typed weight is named with its file here, before
+    // the graph builder would refuse it without one (or read integers as floats).
+    checkWeightShapes(config, base, weightsWhere(base));
     let source: TensorSource = base;
     if (options.adapterDir !== undefined) source = mergeAdapter(base, await loadAdapter(options.adapterDir));
     const graphOptions: DecoderGraphOptions = { variant };
     if (options.groupQueryAttention !== undefined)
       graphOptions.groupQueryAttention = options.groupQueryAttention;
-    const graph = buildDecoderGraph(config, weightGetter(source), graphOptions);
+    const weights = finiteWeights(weightGetter(source), base, options.adapterDir);
+    const graph = buildDecoderGraph(config, weights, graphOptions);
     const metadata: Record<string, string> = {
       "ssb.architecture": config.architecture,
       "ssb.variant": variant,

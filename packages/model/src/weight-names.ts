@@ -120,20 +120,40 @@ export function lmHeadWeightName(config: ModelConfig, weights: { has(name: strin
   throw new Error(`no ${LM_HEAD_WEIGHT} and tie_word_embeddings is false`);
 }
 
-/** Throws (naming the tensor, the expected and the found shape) unless every expected weight is there. */
+/** The element types a weight may be stored in: the ones read as numbers with a fraction. */
+const FLOAT_WEIGHT_DTYPES: ReadonlySet<string> = new Set(["F64", "F32", "F16", "BF16"]);
+
+/**
+ * Throws (naming the file, the tensor, the expected and the found shape or dtype) unless every expected weight is
+ * there, with its shape and a float dtype. `where` names the weights (a folder, a file or a shard index) in the
+ * error for a missing tensor. An integer or bool dtype would be read as float32 without a word (a header that
+ * lies about its dtype, or quantized weights without their scales) and exported as nonsense.
+ */
 export function checkWeightShapes(
   config: ModelConfig,
   weights: { has(name: string): boolean; info(name: string): TensorInfo },
   where = "checkpoint",
 ): void {
   for (const [name, shape] of expectedWeightShapes(config)) {
-    if (!weights.has(name))
-      throw new ModelFileError(where, `missing tensor "${name}" (expected shape [${shape.join(", ")}])`);
+    if (!weights.has(name)) {
+      // An untied LM head is the one weight whose presence config.json decides by a flag.
+      const why = name === LM_HEAD_WEIGHT ? ` (config.json sets tie_word_embeddings to false)` : "";
+      throw new ModelFileError(
+        where,
+        `missing tensor "${name}" (expected shape [${shape.join(", ")}])${why}`,
+      );
+    }
     const found = weights.info(name);
     if (found.shape.length !== shape.length || found.shape.some((d, i) => d !== shape[i])) {
       throw new ModelFileError(
         found.file,
         `tensor "${name}": expected shape [${shape.join(", ")}] from config.json, found [${found.shape.join(", ")}]`,
+      );
+    }
+    if (!FLOAT_WEIGHT_DTYPES.has(found.dtype)) {
+      throw new ModelFileError(
+        found.file,
+        `tensor "${name}": dtype ${found.dtype} is not a float type (expected F32, F16, BF16 or F64)`,
       );
     }
   }

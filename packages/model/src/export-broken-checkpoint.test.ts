@@ -1,0 +1,143 @@
+/**
+ * Exports of damaged copies of the fixture checkpoint: each is refused naming the file and the tensor or field,
+ * and leaves no model.onnx in the output folder.
+ */
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyRefDir } from "../test/paths.js";
+import { exportOnnx } from "./export-onnx.js";
+import { firstNonFinite } from "./finite-weights.js";
+
+let workDir: string;
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), "ssb-export-broken-"));
+});
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+type Header = Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+
+/** A copy of the fixture (config, weights, tokenizer, LoRA) whose weights file `edit` may rewrite. */
+async function brokenCopy(
+  name: string,
+  edit: (header: Header, data: Buffer) => Buffer | undefined,
+  configEdit?: (config: Record<string, unknown>) => void,
+): Promise<string> {
+  const dir = path.join(workDir, name);
+  await mkdir(path.join(dir, "lora"), { recursive: true });
+  for (const file of [
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "lora/adapter_config.json",
+    "lora/adapter_model.safetensors",
+  ])
+    await copyFile(path.join(tinyRefDir, file), path.join(dir, file));
+  const config = JSON.parse(await readFile(path.join(tinyRefDir, "config.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  configEdit?.(config);
+  await writeFile(path.join(dir, "config.json"), JSON.stringify(config));
+  const bytes = await readFile(path.join(tinyRefDir, "model.safetensors"));
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString("utf8")) as Header;
+  const data = Buffer.from(bytes.subarray(8 + headerLength));
+  const newData = edit(header, data) ?? data;
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - (json.length % 8)) % 8);
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(json.length));
+  await writeFile(path.join(dir, "model.safetensors"), Buffer.concat([prefix, Buffer.from(json), newData]));
+  return dir;
+}
+
+async function expectRefused(modelDir: string, message: RegExp, adapter = false): Promise<void> {
+  const outDir = path.join(modelDir, "..", `${path.basename(modelDir)}-onnx`);
+  const options = { modelDir, outDir, ...(adapter ? { adapterDir: path.join(modelDir, "lora") } : {}) };
+  await expect(exportOnnx(options)).rejects.toThrow(message);
+  const left = await readdir(outDir).catch(() => [] as string[]);
+  expect(left.filter((name) => !name.startsWith(".ssb-export"))).toEqual([]);
+}
+
+describe("export of a broken checkpoint", () => {
+  it("names the weights file and tie_word_embeddings when an untied checkpoint has no lm_head.weight", async () => {
+    const dir = await brokenCopy(
+      "untied",
+      () => undefined,
+      (c) => {
+        c.tie_word_embeddings = false;
+      },
+    );
+    await expectRefused(
+      dir,
+      /untied\/model\.safetensors: missing tensor "lm_head\.weight" \(expected shape \[256, 64\]\) \(config\.json sets tie_word_embeddings to false\)/,
+    );
+  });
+
+  it("names the file for a tensor whose shape disagrees with config.json", async () => {
+    const dir = await brokenCopy("shape", (header) => {
+      const norm = header["model.norm.weight"];
+      if (norm) {
+        norm.shape = [32];
+        norm.data_offsets = [norm.data_offsets[0], norm.data_offsets[0] + 128];
+      }
+      return undefined;
+    });
+    await expectRefused(
+      dir,
+      /shape\/model\.safetensors: tensor "model\.norm\.weight": expected shape \[64\] from config\.json, found \[32\]/,
+    );
+  });
+
+  it("refuses a weight whose header says an integer dtype (it was read as float32 and exported)", async () => {
+    const dir = await brokenCopy("int", (header) => {
+      const norm = header["model.norm.weight"];
+      if (norm) norm.dtype = "I32";
+      return undefined;
+    });
+    await expectRefused(
+      dir,
+      /int\/model\.safetensors: tensor "model\.norm\.weight": dtype I32 is not a float type/,
+    );
+  });
+
+  it("refuses a NaN weight naming the file, tensor and element (it exported NaN logits)", async () => {
+    const name = "model.layers.0.self_attn.q_proj.weight";
+    const dir = await brokenCopy("nan", (header, data) => {
+      const start = header[name]?.data_offsets[0] ?? 0;
+      data.writeFloatLE(Number.NaN, start + 4 * 5);
+      data.writeFloatLE(Number.POSITIVE_INFINITY, start + 4 * 7);
+      return data;
+    });
+    await expectRefused(
+      dir,
+      new RegExp(`nan/model\\.safetensors: tensor "${name.replaceAll(".", "\\.")}": element 5 is NaN`),
+    );
+  });
+
+  it("blames the adapter's file when the merge (not the base) makes a weight infinite", async () => {
+    const dir = await brokenCopy("nan-lora", () => undefined);
+    const file = path.join(dir, "lora", "adapter_model.safetensors");
+    const bytes = await readFile(file);
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString("utf8")) as Header;
+    const key = "base_model.model.model.layers.1.mlp.up_proj.lora_B.weight";
+    const offset = 8 + headerLength + (header[key]?.data_offsets[0] ?? 0);
+    bytes.writeFloatLE(Number.POSITIVE_INFINITY, offset);
+    await writeFile(file, bytes);
+    await expectRefused(
+      dir,
+      /nan-lora\/lora\/adapter_model\.safetensors: tensor "model\.layers\.1\.mlp\.up_proj\.weight": element \d+ is -?Infinity once this adapter is merged/,
+      true,
+    );
+  });
+
+  it("finds the first NaN or infinity", () => {
+    expect(firstNonFinite(new Float32Array([1, -0, 3.4e38]))).toBe(-1);
+    expect(firstNonFinite(new Float32Array([1, Number.NEGATIVE_INFINITY, Number.NaN]))).toBe(1);
+    expect(firstNonFinite(new Float32Array([Number.NaN]))).toBe(0);
+  });
+});
