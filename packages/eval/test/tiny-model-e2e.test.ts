@@ -108,7 +108,10 @@ describe.skipIf(!existsSync(tinyRef))("end to end with a real tiny model (ONNX R
           outDir: out,
           reports: false,
         });
-        const prompts = encoded.mock.results.map((r) => gen.tokenizer?.decode(r.value as number[]) ?? "");
+        // Each prompt once: the adapter renders a prompt to check it fits the context, and rollout again.
+        const prompts = [
+          ...new Set(encoded.mock.results.map((r) => gen.tokenizer?.decode(r.value as number[]) ?? "")),
+        ];
         return { texts: records.map((r) => r.text), prompts };
       } finally {
         await gen.close();
