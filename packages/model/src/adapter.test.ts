@@ -142,6 +142,14 @@ describe("PEFT adapter files", () => {
       /field "lora_alpha"/,
     );
     expect(() => parseAdapterConfig({ ...good, bias: "all" }, "a.json")).toThrow(/field "bias"/);
+    // modules_to_save (whole lm_head / embed_tokens saved beside the LoRA) was accepted and those weights dropped.
+    expect(() => parseAdapterConfig({ ...good, modules_to_save: ["lm_head"] }, "a.json")).toThrow(
+      /a\.json: field "modules_to_save": adapters that also save whole modules are not supported, found \["lm_head"\]/,
+    );
+    for (const none of [null, []])
+      expect(parseAdapterConfig({ ...good, modules_to_save: none }, "a.json").extra.modules_to_save).toEqual(
+        none,
+      );
 
     // a weights file whose rank disagrees with the config, and one with a stray key
     const bad = path.join(dir, "bad");
@@ -229,20 +237,25 @@ describe("mergeAdapter", () => {
     const raw = await merged.read(name);
     expect(raw.dtype).toBe("F32");
     expect(raw.data.byteLength).toBe(64 * 128 * 4);
+    // An adapter for another base: the errors name its file and the base it says it was trained on.
+    const config = { ...adapter.config, baseModelNameOrPath: "Qwen/Qwen2.5-1.5B" };
     const wrong: LoraAdapter = {
-      config: adapter.config,
+      config,
       modules: new Map([["model.layers.0.mlp.nothing", moduleOf("model.layers.0.mlp.up_proj")]]),
+      file: "/a/adapter_model.safetensors",
     };
     expect(() => mergeAdapter(base, wrong)).toThrow(
-      /base has no tensor "model\.layers\.0\.mlp\.nothing\.weight"/,
+      /^\/a\/adapter_model\.safetensors: module "model\.layers\.0\.mlp\.nothing": the base model has no tensor "model\.layers\.0\.mlp\.nothing\.weight"; was the adapter trained on another base model \(its adapter_config\.json names "Qwen\/Qwen2\.5-1\.5B"\)\?$/,
     );
     const transposed: LoraAdapter = {
       config: adapter.config,
       modules: new Map([["model.layers.0.mlp.down_proj", moduleOf("model.layers.0.mlp.up_proj")]]),
     };
     expect(() => mergeAdapter(base, transposed)).toThrow(
-      /"model\.layers\.0\.mlp\.down_proj\.weight" is \[64, 128\]/,
+      /^adapter: module "model\.layers\.0\.mlp\.down_proj": B @ A is \[128, 64\] but "model\.layers\.0\.mlp\.down_proj\.weight" in \S+model\.bf16\.safetensors is \[64, 128\]; was the adapter trained on another base model \(its adapter_config\.json names "qwen2-tiny-ref"\)\?$/,
     );
+    // loadAdapter records the file the errors name.
+    expect(adapter.file).toBe(path.join(loraDir, "adapter_model.safetensors"));
     await base.close();
   });
 });

@@ -59,6 +59,8 @@ export interface LoraAdapter {
   config: LoraConfig;
   /** Keyed by base-model module path, e.g. "model.layers.0.self_attn.q_proj". */
   modules: Map<string, LoraModuleWeights>;
+  /** The weights file it was loaded from (set by {@link loadAdapter}), named in merge errors. */
+  file?: string;
 }
 
 /** Fields we interpret; everything else goes to `extra` and back out unchanged. */
@@ -109,6 +111,15 @@ export function parseAdapterConfig(json: unknown, file: string): LoraConfig {
   const bias = fields.maybeString("bias") ?? "none";
   if (bias !== "none") fields.fail("bias", `only "none" is supported, found "${bias}"`);
   if (fields.optionalBoolean("lora_bias", false)) fields.fail("lora_bias", "LoRA biases are not supported");
+  // PEFT saves these modules whole (lm_head, embed_tokens: often with added tokens); a merge of the LoRA
+  // matrices alone would keep the base's and give a model unlike the one trained, without a word.
+  const toSave = object.modules_to_save;
+  if (toSave !== undefined && toSave !== null && !(Array.isArray(toSave) && toSave.length === 0)) {
+    fields.fail(
+      "modules_to_save",
+      `adapters that also save whole modules are not supported, found ${JSON.stringify(toSave)}`,
+    );
+  }
 
   const target = object.target_modules;
   let targetModules: string[] | string;
@@ -270,7 +281,7 @@ export async function loadAdapter(dir: string): Promise<LoraAdapter> {
     modules.set(modulePath, { a, b });
   }
   if (modules.size === 0) throw new ModelFileError(weightsFile, "holds no LoRA weights");
-  return { config, modules };
+  return { config, modules, file: weightsFile };
 }
 
 export interface SaveAdapterOptions {
@@ -351,19 +362,30 @@ export function mergeLoraWeight(
  * For merged tensors, `info()` reports dtype F32 and the byte length of the float32 data; its
  * file / offsets still describe the base tensor.
  */
+/** The hint for an adapter that does not fit the base: it was likely trained on another model. */
+function otherBase(adapter: LoraAdapter): string {
+  const trainedOn = adapter.config.baseModelNameOrPath;
+  const on = trainedOn === null ? "" : ` (its adapter_config.json names "${trainedOn}")`;
+  return `; was the adapter trained on another base model${on}?`;
+}
+
 export function mergeAdapter(base: TensorSource, adapter: LoraAdapter): TensorSource {
   const merged = new Map<string, { module: LoraModuleWeights; scale: number }>();
   for (const [modulePath, module] of adapter.modules) {
     const name = `${modulePath}.weight`;
     if (!base.has(name)) {
-      throw new Error(
-        `mergeAdapter: the adapter targets "${modulePath}" but the base has no tensor "${name}"`,
+      throw new ModelFileError(
+        adapter.file ?? "adapter",
+        `module "${modulePath}": the base model has no tensor "${name}"${otherBase(adapter)}`,
       );
     }
-    const shape = base.info(name).shape;
+    const info = base.info(name);
+    const shape = info.shape;
     if (shape.length !== 2 || shape[0] !== module.b.shape[0] || shape[1] !== module.a.shape[1]) {
-      throw new Error(
-        `mergeAdapter: "${name}" is [${shape.join(", ")}] but the adapter's B @ A is [${module.b.shape[0]}, ${module.a.shape[1]}]`,
+      throw new ModelFileError(
+        adapter.file ?? "adapter",
+        `module "${modulePath}": B @ A is [${module.b.shape[0]}, ${module.a.shape[1]}] but "${name}" in ` +
+          `${info.file} is [${shape.join(", ")}]${otherBase(adapter)}`,
       );
     }
     merged.set(name, { module, scale: loraScale(adapter.config, modulePath) });
