@@ -11,8 +11,8 @@ import { ALL_EXTRACTION_RULES, grade, VERIFIER_VERSION } from "./index.js";
 
 /** The version whose grading this digest records; bump it, package.json and src/version.ts together. */
 const RECORDED = {
-  version: "0.2.0",
-  digest: "9546e3f04f79ee98d4805c35e642377723d0652e8a06346a7dd59783f602530d",
+  version: "0.3.0",
+  digest: "48653c41e397fbf96b2b5604bfa48e11696aa2925a3db11911ea1759831baa75",
 };
 
 const r = String.raw;
@@ -64,6 +64,23 @@ const CANARIES: readonly (readonly [string, string])[] = [
   [r`\boxed{x \in (-\infty, 2]}`, r`(-\infty,2]`],
   [r`\boxed{3, 5}`, "5, 3"],
   [r`\boxed{3^\circ}`, "3"],
+  // 0.3.0
+  [r`\boxed{288\pi \approx 904.78}`, r`288\pi`],
+  [r`\boxed{x \approx 4.67}`, r`\frac{14}{3}`],
+  [r`\boxed{3 < x \le 4}`, "(3,4]"],
+  [r`\boxed{x < 2 \text{ or } x > 3}`, r`(-\infty,2)\cup(3,\infty)`],
+  [r`\boxed{\{x \mid x > 2\}}`, r`(2,\infty)`],
+  [r`\boxed{\textbf{(C)}\ 12}`, r`\text{(C)}`],
+  [r`\boxed{\text{an ellipse}}`, r`\text{ellipse}`],
+  [r`\boxed{5.4¢}`, r`5.4 \text{ cents}`],
+  [r`So it is $\boxed7$.`, "7"],
+  ["The solutions are $x=2$ or $x=3$.", "2, 3"],
+  [r`\boxed{\frac{1}{2} \text{ or } 0.5}`, "0.5"],
+  [
+    r`\boxed{\left[\begin{matrix} 1 & 0 \\ 0 & 1 \end{matrix}\right]}`,
+    r`\begin{pmatrix}1&0\\0&1\end{pmatrix}`,
+  ],
+  [r`\boxed{\text{all real numbers}}`, r`(-\infty,\infty)`],
 ];
 
 function digestOf(results: unknown): string {

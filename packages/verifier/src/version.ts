@@ -4,4 +4,4 @@
  * run resumed under another verifier can tell which of its verdicts the other one gave. A constant rather than a
  * read of package.json: it survives bundling, and needs no file lookup from either build.
  */
-export const VERIFIER_VERSION = "0.2.0";
+export const VERIFIER_VERSION = "0.3.0";
