@@ -115,10 +115,20 @@ function checkRenderInput(messages: unknown, options: unknown, file: string): vo
     );
   }
   for (const [index, message] of messages.entries()) {
-    if (!isJsonObject(message) || typeof message.role !== "string" || typeof message.content !== "string") {
+    if (!isJsonObject(message)) {
       throw new ModelFileError(
         file,
         `renderChat: messages[${index}] needs string "role" and "content", found ${describeValue(message)}`,
+      );
+    }
+    // OpenAI's and transformers' tool-call turn: an assistant message with "tool_calls" and content null (as
+    // JSON datasets hold it); the templates that render tool calls test the content before writing it.
+    const toolCall = message.content === null && Array.isArray(message.tool_calls);
+    if (typeof message.role !== "string" || (typeof message.content !== "string" && !toolCall)) {
+      throw new ModelFileError(
+        file,
+        `renderChat: messages[${index}] needs string "role" and "content" (content may be null beside a ` +
+          `"tool_calls" list), found role ${describeValue(message.role)} and content ${describeValue(message.content)}`,
       );
     }
   }
