@@ -82,7 +82,8 @@ Run options:
   --model DIR             ONNX decoder folder (e.g. from ssb-export-onnx) or HF checkpoint folder (exported
                           to ONNX into OUT/onnx-export first, reused on reruns)
   --adapter DIR           PEFT LoRA adapter merged into the HF checkpoint --model before export
-  --replies FILE          JSONL of {problemId, sampleIndex, text, tokens?, finishReason?, benchmark?}
+  --replies FILE          JSONL of {problemId, sampleIndex, text, tokens?, finishReason?, benchmark?}; without
+                          tokens, tokenIds (ssb-rollout's records) are counted, else words
   --benchmarks LIST       comma-separated: ${Object.keys(BUILTIN_BENCHMARKS).join(",")} (default: all three)
   --benchmark-config FILE JSON benchmark spec (or array of specs) for other JSONL files; a name in
                           --benchmarks picks its spec, the specs it does not name are added
