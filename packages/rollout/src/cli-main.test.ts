@@ -226,6 +226,19 @@ describe("ssb-rollout arguments", () => {
       ],
       [["--model", missing, "--problems", problems], `--model ${missing}: no such file or folder`],
     ];
+    // A new folder given for the output (it failed with ENOENT on a lock's temp file inside it).
+    const err = textSink();
+    const folder = `${path.join(work, "new-folder")}/`;
+    expect(
+      await runCli(["--model", modelDir, "--problems", problems, "--out", folder], {
+        out: textSink().stream,
+        err: err.stream,
+      }),
+    ).toBe(2);
+    expect(err.text()).toContain(
+      `ssb-rollout: --out ${folder}: names a folder; the output is a JSONL file beside its settings and lock files (give a file path, e.g. ${folder}rollouts.jsonl)`,
+    );
+    expect(existsSync(folder)).toBe(false);
     for (const [flags, message] of cases) {
       const err = textSink();
       expect(await runCli([...flags, "--out", out], { out: textSink().stream, err: err.stream })).toBe(2);

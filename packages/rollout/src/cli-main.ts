@@ -455,6 +455,11 @@ export async function runCli(
       flag: options.teacherPrompts ? "--teacher-prompts" : "--problems",
     });
     checkPath(options.model, "file or folder", { flag: "--model" });
+    // `--out runs/new/` (a folder that does not exist yet) failed with Node's ENOENT on a lock's temp file.
+    if (/[\\/]$/.test(options.out))
+      throw new CliUsageError(
+        `--out ${options.out}: names a folder; the output is a JSONL file beside its settings and lock files (give a file path, e.g. ${options.out}rollouts.jsonl)`,
+      );
     if (options.captureDir !== undefined) checkCaptureDir(options.captureDir);
     // Read before the model loads (seconds to minutes), so a bad line fails at once.
     const input = options.teacherPrompts
