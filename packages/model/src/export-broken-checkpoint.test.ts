@@ -135,6 +135,26 @@ describe("export of a broken checkpoint", () => {
     );
   });
 
+  it("refuses a truncated tokenizer.json before writing (it was copied and the export looked complete)", async () => {
+    const dir = await brokenCopy("tokenizer", () => undefined);
+    await writeFile(path.join(dir, "tokenizer.json"), '{"model": ');
+    await expectRefused(dir, /tokenizer\/tokenizer\.json: not valid JSON/);
+  });
+
+  it("warns when the tokenizer does not load (a chat template that does not parse) and exports", async () => {
+    const dir = await brokenCopy("bad-template", () => undefined);
+    await writeFile(path.join(dir, "tokenizer_config.json"), JSON.stringify({ chat_template: "{% if %}" }));
+    const warnings: string[] = [];
+    const outDir = `${dir}-onnx`;
+    await exportOnnx({ modelDir: dir, outDir, warn: (m) => void warnings.push(m) });
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^warning: \S*bad-template\/tokenizer_config\.json: chat_template does not parse \(.*\); the export's tokenizer cannot be loaded/,
+      ),
+    ]);
+    expect(await readdir(outDir)).toContain("model.onnx");
+  });
+
   it("finds the first NaN or infinity", () => {
     expect(firstNonFinite(new Float32Array([1, -0, 3.4e38]))).toBe(-1);
     expect(firstNonFinite(new Float32Array([1, Number.NEGATIVE_INFINITY, Number.NaN]))).toBe(1);

@@ -11,6 +11,7 @@ import path from "node:path";
 import { loadAdapter, mergeAdapter } from "./adapter.js";
 import { openCheckpointWeights, weightsWhere } from "./checkpoint-weights.js";
 import { loadGenerationConfig, loadModelConfig, type ModelConfig } from "./config.js";
+import { checkCompanionFiles } from "./export-companions.js";
 import {
   buildDecoderGraph,
   type DecoderGraphOptions,
@@ -212,7 +213,7 @@ export interface ExportOnnxOptions {
    * replacing has begun (a few renames) it finishes.
    */
   signal?: AbortSignal;
-  /** Where warnings go (one line each; default console.warn): a checkpoint without tokenizer.json. */
+  /** Where warnings go (one line each; default console.warn): a checkpoint without tokenizer.json, or one whose tokenizer does not load. */
   warn?: (message: string) => void;
 }
 
@@ -279,6 +280,9 @@ async function exportLocked(
   const produced = [modelFileName, dataFileName, GENAI_CONFIG_FILE];
   // Before reading any weight: a folder holding another model's files is refused with nothing written.
   const target = await planExportTarget(options.modelDir, options.outDir, produced, sameDir);
+  // A companion file that is not JSON is refused before any weight is read; a tokenizer that does not load is
+  // said once the export is in place.
+  const tokenizerWarning = await checkCompanionFiles(options.modelDir, COMPANION_FILES);
   const openOptions = options.weightsFile === undefined ? {} : { file: options.weightsFile };
   const base = await openCheckpointWeights(options.modelDir, openOptions);
   try {
@@ -338,6 +342,7 @@ async function exportLocked(
       throw error;
     }
     const removed = await commitExportStage(stage, options.outDir, removable);
+    if (tokenizerWarning !== null) (options.warn ?? ((m: string) => console.warn(m)))(tokenizerWarning);
     if (!(await exists(path.join(options.modelDir, "tokenizer.json")))) {
       (options.warn ?? ((m: string) => console.warn(m)))(
         `warning: ${path.join(options.modelDir, "tokenizer.json")} is missing: the export cannot turn text into tokens or back (ssb-rollout takes only token-id prompts from it); put the model's tokenizer.json (and tokenizer_config.json) in ${options.modelDir} and export again`,

@@ -1,0 +1,41 @@
+/**
+ * The config and tokenizer files an export copies beside the graph are checked before it: a copy of a truncated
+ * tokenizer.json would make an export that looks complete and fails only when a runtime loads it.
+ */
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { readJsonFile } from "./config.js";
+import { loadTokenizer, TOKENIZER_FILE } from "./tokenizer.js";
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Throws (naming the file) for a JSON file among `names` in `modelDir` that does not parse. Returns a warning when
+ * tokenizer.json is there but the tokenizer does not load (a chat template that does not parse, a tokenizer.json
+ * the tokenizers library refuses): the weights are still the model, and a runtime with its own template may use
+ * them, but ssb-rollout and the other jobs cannot load its tokenizer. (A tokenizer without a chat template loads:
+ * a base model's.)
+ */
+export async function checkCompanionFiles(
+  modelDir: string,
+  names: readonly string[],
+): Promise<string | null> {
+  for (const name of names) {
+    const file = path.join(modelDir, name);
+    if (name.endsWith(".json") && (await isFile(file))) await readJsonFile(file);
+  }
+  if (!(await isFile(path.join(modelDir, TOKENIZER_FILE)))) return null;
+  try {
+    await loadTokenizer(modelDir);
+    return null;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return `warning: ${reason}; the export's tokenizer cannot be loaded (by ssb-rollout either), so it takes only token-id prompts; fix the file in ${modelDir} and export again`;
+  }
+}
