@@ -102,7 +102,17 @@ export async function openCheckpointWeights(
     const shards = new Map<string, SafetensorsReader>();
     try {
       for (const shard of new Set(map.values())) {
-        shards.set(shard, await openSafetensors(path.join(dir, shard)));
+        const shardFile = path.join(dir, shard);
+        // A shard missing from a partial download: the index that names it is the file to look at.
+        if (!(await isFile(shardFile))) {
+          const names = [...map].filter(([, s]) => s === shard).map(([name]) => name);
+          throw new ModelFileError(
+            indexFile,
+            `weight_map names ${shard} (for ${names.length} tensor${names.length === 1 ? "" : "s"}, e.g. "${names[0]}"), ` +
+              `which is not in ${dir} (an interrupted download?)`,
+          );
+        }
+        shards.set(shard, await openSafetensors(shardFile));
       }
       const owner = new Map<string, SafetensorsReader>();
       for (const [name, shard] of map) {

@@ -330,6 +330,14 @@ describe("sharded checkpoints", () => {
     await expect(openCheckpointWeights(ckpt)).rejects.toThrow(
       /field "weight_map\.a": expected a shard file name/,
     );
+    // A shard the index names that is not there (a partial download): the index is named, with the shard.
+    await writeFile(
+      path.join(ckpt, "model.safetensors.index.json"),
+      JSON.stringify({ weight_map: { ...index.weight_map, d: "model-00003-of-00003.safetensors" } }),
+    );
+    await expect(openCheckpointWeights(ckpt)).rejects.toThrow(
+      /sharded\/model\.safetensors\.index\.json: weight_map names model-00003-of-00003\.safetensors \(for 1 tensor, e\.g\. "d"\), which is not in \S+sharded \(an interrupted download\?\)$/,
+    );
     await expect(openCheckpointWeights(path.join(dir, "missing"))).rejects.toThrow(
       /no model\.safetensors or model\.safetensors\.index\.json/,
     );
