@@ -154,4 +154,17 @@ describe("replies files from elsewhere", () => {
       `${path}: no reply for 2 of the 2 samples this run needs (the first: mine problem "line-1" sample 0); the replies name problems by line number alone ("1", as ssb-rollout numbers a file without ids), where ssb-eval names a benchmark's id-less problems "line-N" ("line-1"): rewrite their ids with jq -c '.problemId |= "line-\\(.)"' FILE > NEW`,
     );
   });
+
+  it("replies numbered by line for a benchmark with ids of its own (MATH500 through ssb-rollout) are explained", () => {
+    const path = file("m5.jsonl", `${reply("1")}\n${reply("2")}\n`);
+    const needs = [
+      { benchmark: "math500", problemIds: ["test/precalculus/807.json", "test/algebra/2584.json"] },
+    ];
+    expect(() => loadRepliesGenerator(path).checkCoverage?.(needs, 1)).toThrow(
+      `${path}: no reply for 2 of the 2 samples this run needs (the first: math500 problem "test/precalculus/807.json" sample 0); the replies name problems by line number ("1", as ssb-rollout numbers a problems file without "id"), where math500's problems go by their ids ("test/precalculus/807.json"): sample from a problems file that gives each problem its id as "id" (jq -c '{id: .unique_id, question: .problem}' math500/test.jsonl > NEW)`,
+    );
+    // Replies that are not numbers get no such hint.
+    const other = file("other.jsonl", `${reply("x")}\n`);
+    expect(() => loadRepliesGenerator(other).checkCoverage?.(needs, 1)).toThrow(/sample 0\)$/);
+  });
 });

@@ -162,6 +162,31 @@ function readReplies(path: string, hash: Hash): Map<string, Reply> {
 }
 
 /**
+ * Replies numbered by line ("1", "2", ...: ssb-rollout's names for a problems file without "id") for a benchmark
+ * whose problems have ids of their own (MATH500's "test/precalculus/807.json"): nothing matches, and the error
+ * said only "no reply for 500 of the 500 samples". Empty when the replies hold no such numbers.
+ */
+function numberedRepliesHint(
+  missing: readonly { benchmark: string; problemId: string; index: number }[],
+  has: HasReply,
+): string {
+  const named = missing.find(
+    ({ benchmark, problemId }) => !/^(line-)?\d+$/.test(problemId) && has(benchmark, "1", 0),
+  );
+  if (named === undefined) return "";
+  // The shipped MATH500 file keeps its ids in "unique_id" and its question in "problem".
+  const jq =
+    named.benchmark === "math500"
+      ? ` (jq -c '{id: .unique_id, question: .problem}' math500/test.jsonl > NEW)`
+      : "";
+  return (
+    `; the replies name problems by line number ("1", as ssb-rollout numbers a problems file without "id"), ` +
+    `where ${named.benchmark}'s problems go by their ids ("${named.problemId}"): sample from a problems file ` +
+    `that gives each problem its id as "id"${jq}`
+  );
+}
+
+/**
  * ssb-eval names a problem of a file without ids `line-N`, ssb-rollout, ssb-curate and ssb-grpo name it `N`:
  * the rollouts of an id-less custom benchmark match none of its problems. The names stay as they are (runs
  * and replies files already hold them, and resume matches by them); when the replies hold the bare numbers
@@ -175,7 +200,7 @@ export function lineIdsHint(
     const n = /^line-(\d+)$/.exec(problemId)?.[1];
     return n !== undefined && has(benchmark, n, index);
   });
-  if (bare === undefined) return "";
+  if (bare === undefined) return numberedRepliesHint(missing, has);
   const n = bare.problemId.slice("line-".length);
   return (
     `; the replies name problems by line number alone ("${n}", as ssb-rollout numbers a file without ids), ` +
