@@ -91,6 +91,24 @@ describe("problems files from elsewhere", () => {
     ).toThrow(
       `m:1: needs "question" (string), "messages" or "promptIds"; this record has "problem", "solution", "answer" (MATH's fields): rename "problem" to "question"`,
     );
+    // MATH500 as shipped (ssb-eval's copy): its unique_id becomes the id, so the rollouts match ssb-eval's problems.
+    expect(() =>
+      parseProblemRecord(
+        {
+          problem: "p",
+          solution: "s",
+          answer: "2",
+          subject: "Algebra",
+          level: 1,
+          unique_id: "test/algebra/1.json",
+        },
+        "m:1",
+        undefined,
+        "1",
+      ),
+    ).toThrow(
+      `rename "unique_id" to "id", "problem" to "question" (jq -c '. + {id: .unique_id, question: .problem} | del(.unique_id, .problem)' FILE > NEW)`,
+    );
     expect(() =>
       parseProblemRecord({ ID: "2024-I-1", Problem: "p", Answer: 204 }, "a:1", undefined, "1"),
     ).toThrow(

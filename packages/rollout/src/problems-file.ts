@@ -35,7 +35,9 @@ function describe(value: unknown): string {
 }
 
 /** The fields a problem needs, with the names other datasets give them (see fieldRenameHint). */
-const PROBLEM_FIELDS = { id: [], question: ["problem"] } as const;
+// MATH500's "unique_id" is the id ssb-eval names its problems by: renamed with the question, the rollouts of
+// the shipped file match ssb-eval's problems (numbered by line, they matched none).
+const PROBLEM_FIELDS = { id: ["unique_id"], question: ["problem"] } as const;
 
 /**
  * An id written as a number is taken as its digits, but only a whole number, as @ssb/curation takes it (1.5
