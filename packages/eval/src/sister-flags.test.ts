@@ -27,9 +27,7 @@ describe("ssb-rollout's flags given to ssb-eval", () => {
     ] as const) {
       const { code, err } = await run(["--replies", "r.jsonl", "--out", "o", flag, "x"]);
       expect(code).toBe(2);
-      expect(err).toContain(
-        `ssb-eval: unknown option ${flag} (ssb-rollout's flag; ssb-eval takes ${ours})\n`,
-      );
+      expect(err).toContain(`ssb-eval: unknown option ${flag} (ssb-rollout's flag; here it is ${ours})\n`);
     }
     // A misspelling keeps its own suggestion.
     const { err } = await run(["--replies", "r.jsonl", "--out", "o", "--sed", "1"]);

@@ -75,7 +75,7 @@ describe("ssb-rollout arguments", () => {
       ["--benchmarks", "--problems FILE (a JSONL of {id, question})"],
     ] as const)
       expect(() => parseCliArgs([...base, flag, "x"])).toThrow(
-        `unknown option ${flag} (ssb-eval's flag; ssb-rollout takes ${ours})`,
+        `unknown option ${flag} (ssb-eval's flag; here it is ${ours})`,
       );
     expect(() => parseCliArgs([...base, "--temprature", "1"])).toThrow(
       "unknown option --temprature (did you mean --temperature?)",

@@ -22,6 +22,6 @@ export function withSisterFlags<T>(parse: () => T): T {
     const unknown = error instanceof UsageError ? /^unknown option --([^\s=]+)$/.exec(error.message) : null;
     const ours = unknown ? SISTER_FLAGS[unknown[1] as string] : undefined;
     if (ours === undefined) throw error;
-    throw new UsageError(`${(error as Error).message} (ssb-eval's flag; ssb-rollout takes ${ours})`);
+    throw new UsageError(`${(error as Error).message} (ssb-eval's flag; here it is ${ours})`);
   }
 }
