@@ -11,7 +11,7 @@ import {
 import { inequalitiesAsIntervals, isIntervalShape } from "./inequality-interval.js";
 import { maxNesting } from "./latex-scan.js";
 import { useBudget } from "./math-json.js";
-import { assignedValue, compactKey, normalizeAnswer } from "./normalize.js";
+import { assignedValue, compactKey, normalizeAnswer, quantityValue } from "./normalize.js";
 import { answerText, checkOptions } from "./options-check.js";
 import {
   EXACT_INTEGER_LIMIT,
@@ -312,8 +312,12 @@ function compare(gold: string, predicted: string, ctx: Context, depth: number): 
   // `x = 5` against `5`: compare the assigned value (only when exactly one side is an equation).
   if ((gs.kind === "equation") !== (ps.kind === "equation")) {
     const gv = gs.kind === "equation" ? assignedValue(g.text) : null;
-    const pv = ps.kind === "equation" ? assignedValue(p.text) : null;
+    const pv = ps.kind === "equation" ? (assignedValue(p.text) ?? quantityValue(p.text)) : null;
     if (gv !== null) gs = shapeOf(gv);
+    if (pv !== null) ps = shapeOf(pv);
+  } else if (gs.kind !== "equation" && ps.kind === "scalar" && p.text.includes("=")) {
+    // A chain, `m + n = 7 + 18 = 25` (its shape is no equation): the quantity's last value.
+    const pv = quantityValue(p.text);
     if (pv !== null) ps = shapeOf(pv);
   }
   // An inequality against an interval: `3 < x \le 4` for `(3,4]`, `\{x \mid x > 2\}` for `(2,\infty)` (see

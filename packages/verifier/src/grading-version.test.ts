@@ -12,7 +12,7 @@ import { ALL_EXTRACTION_RULES, grade, VERIFIER_VERSION } from "./index.js";
 /** The version whose grading this digest records; bump it, package.json and src/version.ts together. */
 const RECORDED = {
   version: "0.3.0",
-  digest: "48653c41e397fbf96b2b5604bfa48e11696aa2925a3db11911ea1759831baa75",
+  digest: "f4a19aa65d23331c39cf66c80c5fe564ba8307b9f9d40c9688a21d9a125ac096",
 };
 
 const r = String.raw;
@@ -81,6 +81,10 @@ const CANARIES: readonly (readonly [string, string])[] = [
     r`\begin{pmatrix}1&0\\0&1\end{pmatrix}`,
   ],
   [r`\boxed{\text{all real numbers}}`, r`(-\infty,\infty)`],
+  [r`\boxed{m + n = 7 + 18 = 25}`, "025"],
+  [r`\boxed{x + 1 = 25}`, "025"],
+  [r`\boxed{25 \pmod{1000}}`, "025"],
+  [r`\boxed{**25**}`, "025"],
 ];
 
 function digestOf(results: unknown): string {

@@ -90,6 +90,17 @@ const CASES: readonly (readonly [string, string, boolean])[] = [
   // Bold math is its content.
   [r`\boxed{\boldsymbol{\frac{1}{4}}}`, "test/counting_and_probability/803.json", true],
   [r`\boxed{\bm{\frac{1}{5}}}`, "test/counting_and_probability/803.json", false],
+  // AIME asks for a quantity (m+n): its boxed equation is its value; an equation still to solve is not.
+  [r`Therefore $\boxed{m+n = 25}$.`, "aime/67", true],
+  [r`\boxed{m + n = 7 + 18 = 25}`, "aime/67", true],
+  [r`\boxed{\overline{AB} = 25}`, "aime/67", true],
+  [r`\boxed{m+n = 24}`, "aime/67", false],
+  [r`\boxed{x + 1 = 25}`, "aime/67", false],
+  // A residue with its modulus, and markdown bold inside the box, are the number.
+  [r`\boxed{25 \pmod{1000}}`, "aime/67", true],
+  [r`\boxed{25 \text{ (mod 1000)}}`, "aime/67", true],
+  [r`\boxed{**25**}`, "aime/67", true],
+  [r`\boxed{26 \pmod{1000}}`, "aime/67", false],
   // `\boxed7` is LaTeX for `\boxed{7}`, as `\boxed 7` is.
   [r`So the answer is $\boxed7$.`, "=7", true],
   [r`So the answer is $\boxed7$.`, "=8", false],

@@ -303,6 +303,10 @@ export function normalizeByRules(raw: string): NormalizedAnswer {
 
   s = s.replace(/\s+/g, " ").trim();
   s = s.replace(/[.;]+$/, "").trim();
+  // Markdown bold inside a box, `\boxed{**25**}`: the answer, not a product.
+  s = s.replace(/^\*\*(.+)\*\*$/, "$1").trim();
+  // A residue's modulus after it, `25 \pmod{1000}`, `25 (mod 1000)`: the answer is the residue.
+  s = s.replace(/\s*(?:\\pmod\s*\{[^{}]*\}|\\pmod\s*\d+|\(\s*(?:\\bmod|\\mod|mod)\s*\d+\s*\))$/, "").trim();
   s = s.replace(/(?<!\\)\b(?:infinity|inf)\b/gi, "\\infty");
   s = withoutApproximation(s);
 
@@ -338,6 +342,21 @@ export function assignedValue(text: string): string | null {
   const lhs = text.slice(0, eq).trim();
   const rhs = text.slice(eq + 1).trim();
   return SIMPLE_LHS.test(lhs) && rhs.length > 0 ? rhs : null;
+}
+
+/**
+ * `m + n = 25`, `AB = 25`, `P(A) = \frac{1}{2}`, `m+n = 7+18 = 25`: the quantity asked for, named by letters
+ * alone, then its value (the last side); null else. AIME asks for `m+n`, and models box the equation, graded
+ * wrong against `025` (Math-Verify reads the last side of any equation against a gold that is none). A left
+ * side with a number in it is an equation still to solve (`x + 1 = 25` says x is 24), not a value: null.
+ */
+export function quantityValue(text: string): string | null {
+  const sides = text.split("=");
+  if (sides.length < 2 || sides.length > 4) return null;
+  const lhs = (sides[0] as string).trim();
+  const value = (sides[sides.length - 1] as string).trim();
+  if (!/[a-zA-Z]/.test(lhs) || /[\d<>!]/.test(lhs) || value.length === 0) return null;
+  return value;
 }
 
 /**
