@@ -92,6 +92,20 @@ describe("export of a broken checkpoint", () => {
     );
   });
 
+  it("refuses weights with more layers than config.json says (the extra layers were dropped)", async () => {
+    const dir = await brokenCopy(
+      "layers",
+      () => undefined,
+      (c) => {
+        c.num_hidden_layers = 1;
+      },
+    );
+    await expectRefused(
+      dir,
+      /layers\/model\.safetensors: holds layers up to 1 \(e\.g\. "model\.layers\.1\.[a-z_.]+"\) but config\.json's num_hidden_layers is 1; is config\.json from another model\?/,
+    );
+  });
+
   it("refuses a weight whose header says an integer dtype (it was read as float32 and exported)", async () => {
     const dir = await brokenCopy("int", (header) => {
       const norm = header["model.norm.weight"];

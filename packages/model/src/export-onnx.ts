@@ -32,7 +32,7 @@ import { GENAI_CONFIG_FILE, genaiConfig } from "./genai-config.js";
 import type { GraphBuilder } from "./onnx-graph.js";
 import { encodeOnnxModel, ONNX_IR_VERSION, type OnnxModelProto, type OnnxTensorProto } from "./onnx-proto.js";
 import type { TensorSource } from "./safetensors.js";
-import { checkWeightShapes } from "./weight-names.js";
+import { checkNoLayersPastConfig, checkWeightShapes } from "./weight-names.js";
 
 /** Above this many initializer bytes the weights go to external data (protobuf's hard limit is 2 GiB). */
 export const INLINE_LIMIT_BYTES = 1_800_000_000;
@@ -289,6 +289,7 @@ async function exportLocked(
     // As loadCheckpoint does: a missing, misshapen or integer-typed weight is named with its file here, before
     // the graph builder would refuse it without one (or read integers as floats).
     checkWeightShapes(config, base, weightsWhere(base));
+    checkNoLayersPastConfig(config, base, weightsWhere(base));
     let source: TensorSource = base;
     if (options.adapterDir !== undefined) source = mergeAdapter(base, await loadAdapter(options.adapterDir));
     const graphOptions: DecoderGraphOptions = { variant };

@@ -158,3 +158,33 @@ export function checkWeightShapes(
     }
   }
 }
+
+/**
+ * Throws (naming `where` and config.json's num_hidden_layers) when the weights hold layers past the config's
+ * count: a config.json from a smaller model beside these weights, whose export (or forward) would drop the
+ * extra layers without a word. Other extra tensors (a tied lm_head, old rotary inv_freq buffers) are left alone,
+ * as transformers leaves them.
+ */
+export function checkNoLayersPastConfig(
+  config: ModelConfig,
+  weights: { names(): string[] },
+  where = "checkpoint",
+): void {
+  let last = -1;
+  let example = "";
+  for (const name of weights.names()) {
+    const match = /^model\.layers\.(\d+)\./.exec(name);
+    const layer = match ? Number(match[1]) : -1;
+    if (layer > last) {
+      last = layer;
+      example = name;
+    }
+  }
+  if (last >= config.numLayers) {
+    throw new ModelFileError(
+      where,
+      `holds layers up to ${last} (e.g. "${example}") but config.json's num_hidden_layers is ${config.numLayers}; ` +
+        "is config.json from another model?",
+    );
+  }
+}
