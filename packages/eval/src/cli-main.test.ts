@@ -376,6 +376,38 @@ describe("ssb-eval CLI", () => {
     );
   });
 
+  it("reads a --config spec's relative file from the config's folder, as --benchmark-config's", async () => {
+    const folder = join(root, "config-specs");
+    mkdirSync(folder);
+    writeFileSync(join(folder, "t.jsonl"), `${JSON.stringify({ question: "1+1?", answer: "2" })}\n`);
+    const spec = { name: "t", file: "t.jsonl", questionField: "question", answerField: "answer" };
+    const config = join(folder, "eval.json");
+    writeFileSync(config, JSON.stringify({ benchmarks: [spec] }));
+    const replies = join(root, "config-spec-replies.jsonl");
+    writeFileSync(
+      replies,
+      `${JSON.stringify({ problemId: "line-1", sampleIndex: 0, text: "\\boxed{2}" })}\n`,
+    );
+    const c = capture();
+    // It was read from the package's own data folder: "cannot read .../packages/eval/data/t.jsonl".
+    expect(
+      await main(["--replies", replies, "--config", config, "--out", join(root, "config-spec-run")], c.io),
+      c.err(),
+    ).toBe(0);
+    expect(c.out()).toContain("| t | 1 | 1 | 100.0 (no CI)");
+    writeFileSync(config, JSON.stringify({ benchmarks: [{ ...spec, file: "nope.jsonl" }] }));
+    const missing = capture();
+    expect(
+      await main(
+        ["--replies", replies, "--config", config, "--out", join(root, "config-spec-none")],
+        missing.io,
+      ),
+    ).toBe(1);
+    expect(missing.err()).toContain(
+      `${config}: benchmark "t": "file" "nope.jsonl" names nothing at ${join(folder, "nope.jsonl")}; a relative "file" is read from the spec file's folder`,
+    );
+  });
+
   it("reports bad input with file and field", async () => {
     const c = capture();
     writeFileSync(join(root, "bad.json"), JSON.stringify({ name: "x", file: "f.jsonl", questionField: "q" }));

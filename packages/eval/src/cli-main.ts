@@ -25,6 +25,7 @@ import {
 import { type BenchmarkSpec, BUILTIN_BENCHMARKS, parseBenchmarkSpec } from "./benchmarks.js";
 import { type CliOptions, parseCommandLine, refuseRepeatedOptions, UsageError } from "./cli-args.js";
 import { compareRuns } from "./compare.js";
+import { packageDataDir } from "./data-dir.js";
 import type { SampleGenerator } from "./generator.js";
 import { lastNumberRules } from "./last-number-rules.js";
 import { loadBenchmark } from "./load-benchmark.js";
@@ -175,17 +176,37 @@ function loadSpecs(path: string): BenchmarkSpec[] {
   const list = Array.isArray(value) ? value : [value];
   return list.map((v, i) => {
     const spec = parseBenchmarkSpec(v, `${path}${Array.isArray(value) ? `[${i}]` : ""}`);
-    // Relative data files are relative to the config file, as a user writing it next to the data expects.
-    const file = resolve(dirname(path), spec.file);
-    // Said here, with the spec file and the rule: "cannot read bad/bad/x.jsonl (ENOENT ...)" came later and
-    // left the user to work out why the folder appeared twice.
-    if (!existsSync(file)) {
-      const fromHere = !isAbsolute(spec.file) && existsSync(spec.file);
-      throw new Error(
-        `${path}: benchmark "${spec.name}": "file" ${JSON.stringify(spec.file)} names nothing at ${file}; a relative "file" is read from the spec file's folder${fromHere ? ` (${spec.file} exists from the current folder: write the path from ${dirname(path)}, or an absolute one)` : ""}`,
-      );
-    }
-    return { ...spec, file };
+    return { ...spec, file: specDataFile(spec.name, spec.file, path) };
+  });
+}
+
+/**
+ * A spec's data file, read from the folder of the JSON file that holds the spec (--benchmark-config or --config),
+ * as a user writing it next to the data expects. Said here, with the spec file and the rule: "cannot read
+ * bad/bad/x.jsonl (ENOENT ...)" came later and left the user to work out why the folder appeared twice.
+ */
+function specDataFile(name: string, file: string, specPath: string): string {
+  const resolved = resolve(dirname(specPath), file);
+  if (existsSync(resolved)) return resolved;
+  const fromHere = !isAbsolute(file) && existsSync(file);
+  throw new Error(
+    `${specPath}: benchmark "${name}": "file" ${JSON.stringify(file)} names nothing at ${resolved}; a relative "file" is read from the spec file's folder${fromHere ? ` (${file} exists from the current folder: write the path from ${dirname(specPath)}, or an absolute one)` : ""}`,
+  );
+}
+
+/**
+ * `--config`'s benchmark specs with their relative files read from the config's folder, as --benchmark-config's
+ * are: they were read from the package's own data folder (`cannot read .../packages/eval/data/t.jsonl`). A file
+ * there is still found (a spec over a shipped file), and a spec with a bad `file` is left for the checks to name.
+ */
+function configSpecFiles(benchmarks: unknown, configPath: string): unknown {
+  if (!Array.isArray(benchmarks)) return benchmarks;
+  return benchmarks.map((b: unknown) => {
+    if (typeof b !== "object" || b === null || Array.isArray(b)) return b;
+    const { name, file } = b as { name?: unknown; file?: unknown };
+    if (typeof file !== "string" || file === "" || isAbsolute(file)) return b;
+    if (existsSync(join(packageDataDir(), file)) && !existsSync(resolve(dirname(configPath), file))) return b;
+    return { ...b, file: specDataFile(typeof name === "string" ? name : "?", file, configPath) };
   });
 }
 
@@ -318,6 +339,8 @@ async function runCommand(args: string[], io: CliIo, modelFactory?: ModelGenerat
     );
   }
   const fromFile = rawConfig as Partial<EvalConfig>;
+  if (values.config !== undefined && fromFile.benchmarks !== undefined)
+    fromFile.benchmarks = configSpecFiles(fromFile.benchmarks, values.config) as EvalConfig["benchmarks"];
   const sampling: SamplingParams = {
     temperature: 0,
     maxNewTokens: 2048,
