@@ -155,6 +155,26 @@ describe("export of a broken checkpoint", () => {
     await expectRefused(dir, /tokenizer\/tokenizer\.json: not valid JSON/);
   });
 
+  it("refuses a tokenizer with more tokens than vocab_size (another model's; loadCheckpoint refuses it too)", async () => {
+    const dir = await brokenCopy("vocab", () => undefined);
+    const file = path.join(dir, "tokenizer.json");
+    const tokenizer = JSON.parse(await readFile(file, "utf8")) as { added_tokens: unknown[] };
+    tokenizer.added_tokens.push({
+      id: 300,
+      content: "<|extra|>",
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    });
+    await writeFile(file, JSON.stringify(tokenizer));
+    await expectRefused(
+      dir,
+      /vocab\/tokenizer\.json: the tokenizer has \d+ tokens but config\.json's vocab_size is 256; is it another model's tokenizer\?/,
+    );
+  });
+
   it("warns when the tokenizer does not load (a chat template that does not parse) and exports", async () => {
     const dir = await brokenCopy("bad-template", () => undefined);
     await writeFile(path.join(dir, "tokenizer_config.json"), JSON.stringify({ chat_template: "{% if %}" }));

@@ -5,7 +5,8 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { readJsonFile } from "./config.js";
-import { loadTokenizer, TOKENIZER_FILE } from "./tokenizer.js";
+import { ModelFileError } from "./json-fields.js";
+import { loadTokenizer, type ModelTokenizer, TOKENIZER_FILE } from "./tokenizer.js";
 
 async function isFile(file: string): Promise<boolean> {
   try {
@@ -20,22 +21,32 @@ async function isFile(file: string): Promise<boolean> {
  * tokenizer.json is there but the tokenizer does not load (a chat template that does not parse, a tokenizer.json
  * the tokenizers library refuses): the weights are still the model, and a runtime with its own template may use
  * them, but ssb-rollout and the other jobs cannot load its tokenizer. (A tokenizer without a chat template loads:
- * a base model's.)
+ * a base model's.) Throws when the tokenizer has more tokens than `vocabSize` (config.json's).
  */
 export async function checkCompanionFiles(
   modelDir: string,
   names: readonly string[],
+  vocabSize: number,
 ): Promise<string | null> {
   for (const name of names) {
     const file = path.join(modelDir, name);
     if (name.endsWith(".json") && (await isFile(file))) await readJsonFile(file);
   }
   if (!(await isFile(path.join(modelDir, TOKENIZER_FILE)))) return null;
+  let tokenizer: ModelTokenizer;
   try {
-    await loadTokenizer(modelDir);
-    return null;
+    tokenizer = await loadTokenizer(modelDir);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return `warning: ${reason}; the export's tokenizer cannot be loaded (by ssb-rollout either), so it takes only token-id prompts; fix the file in ${modelDir} and export again`;
   }
+  // As loadCheckpoint refuses it: ids past the embedding table are another model's tokenizer, and the graph's
+  // Gather would fail (or read garbage) on the first such id.
+  if (tokenizer.vocabSize > vocabSize) {
+    throw new ModelFileError(
+      path.join(modelDir, TOKENIZER_FILE),
+      `the tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${vocabSize}; is it another model's tokenizer?`,
+    );
+  }
+  return null;
 }

@@ -282,7 +282,7 @@ async function exportLocked(
   const target = await planExportTarget(options.modelDir, options.outDir, produced, sameDir);
   // A companion file that is not JSON is refused before any weight is read; a tokenizer that does not load is
   // said once the export is in place.
-  const tokenizerWarning = await checkCompanionFiles(options.modelDir, COMPANION_FILES);
+  const tokenizerWarning = await checkCompanionFiles(options.modelDir, COMPANION_FILES, config.vocabSize);
   const openOptions = options.weightsFile === undefined ? {} : { file: options.weightsFile };
   const base = await openCheckpointWeights(options.modelDir, openOptions);
   try {
