@@ -99,6 +99,9 @@ describe("ssb-export-onnx arguments", () => {
     const c = capture();
     expect(await runExportCli(["--help"], c.io)).toBe(0);
     expect(c.out()).toContain("--adapter DIR");
+    // --weights takes any path (resolved against --model), and Qwen3 exports too: the help says both.
+    expect(c.out()).toContain("or a path relative to it");
+    expect(c.out()).toContain("Qwen2 / Qwen3 / Llama");
   });
 });
 

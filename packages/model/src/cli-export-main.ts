@@ -31,7 +31,8 @@ Options:
                        contrib (ONNX Runtime com.microsoft fused kernels; faster on CPU)
   --dtype f32          weight type in the graph (only f32 today)
   --external-data M    auto (default: external above 1.8 GB), always, or never
-  --weights FILE       a safetensors file inside --model to read instead of the default
+  --weights FILE       a safetensors file to read instead of the default: a name in --model
+                       (e.g. model.bf16.safetensors) or a path relative to it
   -h, --help           show this help
 
 Each option is given once.

@@ -202,7 +202,7 @@ export interface ExportOnnxOptions {
   /** Only float32 is exported today (the weights are upcast from bf16 / f16 exactly). */
   dtype?: "f32";
   externalData?: boolean | "auto";
-  /** Safetensors file inside modelDir to read instead of the default lookup. */
+  /** Safetensors file to read instead of the default lookup, resolved against modelDir (a name there, or a path). */
   weightsFile?: string;
   /** Model file name in outDir (default model.onnx); a plain name, not a path. */
   modelFileName?: string;
