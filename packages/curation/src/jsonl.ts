@@ -3,9 +3,8 @@
  * 100 MB rollouts file can be found with `sed -n 'Np'`. Streams, so large files need not fit in one string.
  */
 import { createReadStream, statSync } from "node:fs";
-import { parseJsonlLine } from "@ssb/durable-files";
+import { MAX_LINE_CHARS, parseJsonlLine, splitLines } from "@ssb/durable-files";
 import { binaryInputRefusal } from "@ssb/verifier";
-import { MAX_LINE_CHARS, splitLines } from "./line-reader.js";
 
 export interface JsonlLine {
   value: unknown;
@@ -42,7 +41,7 @@ function isDirectory(path: string): boolean {
 /**
  * Yields every non-blank line of a JSONL file as parsed JSON. `exactFields` (ids, golds) must not hold an
  * integer past 2^53: JSON.parse would change its digits without a word. A line longer than `maxLineChars` is
- * refused naming its number (see line-reader.ts).
+ * refused naming its number (@ssb/durable-files' splitLines).
  */
 export async function* readJsonl(
   path: string,

@@ -19,6 +19,7 @@ export {
   scanJsonl,
 } from "./jsonl-file.js";
 export { type JsonlLineOptions, parseJsonlLine, textFileLines } from "./jsonl-line.js";
+export { MAX_LINE_CHARS, splitLines } from "./line-splitter.js";
 export {
   type ClaimOutputFolderOptions,
   checkOutputPath,

@@ -7,10 +7,10 @@ import { existsSync, statSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { checkPath, parseCommandLine, refuseRepeatedOptions, stopOnSignals, UsageError } from "@ssb/cli-kit";
+import { splitLines } from "@ssb/durable-files";
 import { type GradedOutput, openInput, openOutputFile, standardOutput } from "./cli-io.js";
 import { encodingRefusal, prettyJsonRefusal } from "./input-encoding.js";
 import { type GradeLineOptions, gradeJsonLine } from "./jsonl-grading.js";
-import { splitLines } from "./line-reader.js";
 import { ruleGuess } from "./options-check.js";
 import { createErrorDigest } from "./repeated-errors.js";
 import {

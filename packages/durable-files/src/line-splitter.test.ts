@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { splitLines } from "./line-reader.js";
+import { splitLines } from "./line-splitter.js";
 
 async function* chunks(...parts: (string | Buffer)[]): AsyncGenerator<string | Buffer> {
   for (const part of parts) yield part;

@@ -3,8 +3,8 @@
  * more than `maxLineChars` of one line. node:readline appends to one string until the line ends: a line past
  * V8's string limit (about 512 MiB: a 600 MB JSON array written on one line, a file without line breaks)
  * threw `RangeError: Invalid string length` from inside the stream, an uncaught stack trace. Here it is an
- * error naming the file and line, thrown where the caller can catch it. (@ssb/curation reads its files with a
- * copy of this splitter; @ssb/durable-files, which both use, is where one shared copy would live.)
+ * error naming the file and line, thrown where the caller can catch it. ssb-verify's input and
+ * @ssb/curation's JSONL files are read with it.
  */
 import { StringDecoder } from "node:string_decoder";
 
