@@ -2,7 +2,7 @@
  * Exports of damaged copies of the fixture checkpoint: each is refused naming the file and the tensor or field,
  * and leaves no model.onnx in the output folder.
  */
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -58,8 +58,8 @@ async function expectRefused(modelDir: string, message: RegExp, adapter = false)
   const outDir = path.join(modelDir, "..", `${path.basename(modelDir)}-onnx`);
   const options = { modelDir, outDir, ...(adapter ? { adapterDir: path.join(modelDir, "lora") } : {}) };
   await expect(exportOnnx(options)).rejects.toThrow(message);
-  const left = await readdir(outDir).catch(() => [] as string[]);
-  expect(left.filter((name) => !name.startsWith(".ssb-export"))).toEqual([]);
+  // The folder the export made is gone with it.
+  await expect(stat(outDir)).rejects.toThrow(/ENOENT/);
 }
 
 describe("export of a broken checkpoint", () => {
@@ -187,6 +187,23 @@ describe("export of a broken checkpoint", () => {
       ),
     ]);
     expect(await readdir(outDir)).toContain("model.onnx");
+  });
+
+  it("removes the --out folders it made when the export fails, and leaves one that was there", async () => {
+    const dir = await brokenCopy(
+      "made",
+      () => undefined,
+      (c) => {
+        c.tie_word_embeddings = false;
+      },
+    );
+    const made = path.join(workDir, "made-out");
+    await expect(exportOnnx({ modelDir: dir, outDir: path.join(made, "a", "b") })).rejects.toThrow(/lm_head/);
+    await expect(stat(made)).rejects.toThrow(/ENOENT/);
+    const there = path.join(workDir, "there-out");
+    await mkdir(there);
+    await expect(exportOnnx({ modelDir: dir, outDir: there })).rejects.toThrow(/lm_head/);
+    expect(await readdir(there)).toEqual([]);
   });
 
   it("finds the first NaN or infinity", () => {

@@ -5,7 +5,7 @@
  * Ctrl-C) is taken over at once (@ssb/durable-files' acquirePidLock, the lock every ssb job uses); processes on
  * one machine only.
  */
-import { mkdirSync, statSync } from "node:fs";
+import { mkdirSync, rmdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { acquirePidLock, LockError } from "@ssb/durable-files";
 
@@ -39,7 +39,8 @@ export class ExportOutNotFolderError extends Error {
  * so an exit midway leaves no lock of ours). Throws {@link ExportOutNotFolderError} or
  * {@link ExportOutBusyError}.
  */
-export function lockExportFolder(outDir: string): () => void {
+export function lockExportFolder(outDir: string): (failed?: boolean) => void {
+  let created: string | undefined;
   try {
     if (!statSync(outDir).isDirectory()) throw new ExportOutNotFolderError(outDir);
   } catch (error) {
@@ -47,13 +48,34 @@ export function lockExportFolder(outDir: string): () => void {
     if (code === "ENOTDIR")
       throw new Error(`${outDir}: a part of this path is a file, not a folder; give a folder`);
     if (code !== "ENOENT") throw error;
-    mkdirSync(outDir, { recursive: true });
+    created = mkdirSync(outDir, { recursive: true });
   }
+  let release: () => void;
   try {
-    return acquirePidLock(path.join(outDir, EXPORT_LOCK_FILE), outDir, "export");
+    release = acquirePidLock(path.join(outDir, EXPORT_LOCK_FILE), outDir, "export");
   } catch (error) {
+    removeCreatedFolders(outDir, created);
     if (error instanceof LockError && error.holderPid !== undefined)
       throw new ExportOutBusyError(outDir, error.holderPid);
     throw error;
+  }
+  return (failed = false) => {
+    release();
+    // A failed export into a folder it made leaves no empty folder behind to look like an output.
+    if (failed) removeCreatedFolders(outDir, created);
+  };
+}
+
+/** Removes `outDir` and its parents up to `created` (the first folder mkdir made), each only while empty. */
+function removeCreatedFolders(outDir: string, created: string | undefined): void {
+  if (created === undefined) return;
+  const top = path.resolve(created);
+  for (let dir = path.resolve(outDir); ; dir = path.dirname(dir)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return; // not empty (something else wrote there meanwhile): left as it is
+    }
+    if (dir === top || path.dirname(dir) === dir) return;
   }
 }

@@ -264,10 +264,13 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
   const sameDir = path.resolve(options.outDir) === path.resolve(options.modelDir);
   // Held until the new files are in place: a second export into the folder would clear this one's stage.
   const unlock = lockExportFolder(options.outDir);
+  let failed = true;
   try {
-    return await exportLocked(options, started, { config, variant, modelFileName, sameDir });
+    const result = await exportLocked(options, started, { config, variant, modelFileName, sameDir });
+    failed = false;
+    return result;
   } finally {
-    unlock();
+    unlock(failed);
   }
 }
 
