@@ -1,3 +1,8 @@
+/**
+ * The version of the @ssb/verifier whose grading curation's grader (and so a trainer grading through it, such as
+ * @ssb/grpo) uses: it moves whenever grading does, so a run can record it.
+ */
+export { VERIFIER_VERSION } from "@ssb/verifier";
 export {
   type BatchAdvantageOptions,
   batchAdvantages,

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { grpoAdvantages } from "@ssb/curation";
+import { grpoAdvantages, VERIFIER_VERSION } from "@ssb/curation";
 import {
   AdamW,
   type BackendPreference,
@@ -87,7 +87,6 @@ import { roundSequences } from "./round-sequences.js";
 import { type SampledCompletion, sampleGroups } from "./sample-groups.js";
 import { sampleStd, summarize } from "./stats.js";
 import { tf } from "./tf.js";
-import { installedVerifierVersion } from "./verifier-version.js";
 import { type MicroBatchShape, wasmAbortError, wasmHeapRefusal, wasmHeapWarning } from "./wasm-heap.js";
 
 export interface RunGrpoOptions {
@@ -294,7 +293,7 @@ async function runGrpoLocked(options: RunGrpoOptions): Promise<GrpoResult> {
   const rewardId = rewardIdentity(options);
   // The default reward is the verifier's grading: its version is recorded (a function of one's own grades
   // as it does, named by rewardId).
-  const verifierVersion = options.reward === undefined ? installedVerifierVersion() : undefined;
+  const verifierVersion = options.reward === undefined ? VERIFIER_VERSION : undefined;
   const checkpointsDir = path.join(outDir, "checkpoints");
   const metricsFile = path.join(outDir, "metrics.jsonl");
   const adapterDir = path.join(outDir, "adapter");
