@@ -6,7 +6,13 @@
  * positional reads — a 6 GB checkpoint is never read whole, and never twice.
  */
 import { type FileHandle, open } from "node:fs/promises";
-import { DTYPE_BYTES, isSafetensorsDtype, type SafetensorsDtype, toFloat32 } from "./dtype.js";
+import {
+  DTYPE_BYTES,
+  isSafetensorsDtype,
+  SAFETENSORS_DTYPES,
+  type SafetensorsDtype,
+  toFloat32,
+} from "./dtype.js";
 import { describeValue, isJsonObject, ModelFileError } from "./json-fields.js";
 
 /** Largest header we accept (HF's own reader uses 100 MB); real checkpoints use well under 1 MB. */
@@ -119,7 +125,12 @@ export function parseSafetensorsHeader(
     }
     const { dtype, shape, data_offsets: offsets } = entry;
     if (!isSafetensorsDtype(dtype)) {
-      throw new ModelFileError(file, `${where}: unknown dtype ${describeValue(dtype)}`);
+      // FP8 (F8_E4M3, F8_E5M2) and the other newer types are valid safetensors but not readable here: say so.
+      throw new ModelFileError(
+        file,
+        `${where}: unsupported dtype ${describeValue(dtype)} (readable: ${SAFETENSORS_DTYPES.join(", ")}; ` +
+          "FP8 and quantized checkpoints are not)",
+      );
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new ModelFileError(file, `${where}: shape must be a list of non-negative integers`);
