@@ -2,7 +2,7 @@
  * RLVR rewards for a group of sampled responses to one problem, from a grader (the verifier by default in
  * user code: `groupRewards(texts, gold, verifierGrader)`).
  */
-import { checkGold, gradeResponse } from "./grade-rollouts.js";
+import { gradeResponse } from "./grade-rollouts.js";
 import type { Grader } from "./grader.js";
 import { checkKnownKeys, checkNumber, checkOptionsObject } from "./option-checks.js";
 import { describe } from "./parse-records.js";
@@ -58,29 +58,44 @@ export function resolveRewardScheme(scheme: Partial<RewardScheme> = {}): RewardS
 }
 
 /**
+ * The gold as the grader gets it. A finite number (a GSM8K gold parsed as JSON, `72`) becomes its decimal
+ * string with `String(gold)`, exactly as @ssb/verifier's `accuracyReward` converts it, so the two rewards
+ * agree (`1e21` → "1e+21", `0.1 + 0.2` → "0.30000000000000004"). NaN and ±Infinity are refused: they are no
+ * gold answer (pandas writes a missing value as NaN), and scoring every reply wrong against one would
+ * train on noise.
+ */
+function rewardGold(gold: unknown, where: string): string {
+  if (typeof gold === "string") return gold;
+  if (typeof gold === "number" && Number.isFinite(gold)) return String(gold);
+  throw new TypeError(
+    `${where}: gold must be a string or a finite number (the gold answer), found ${describe(gold)}`,
+  );
+}
+
+/**
  * Rewards of one group, in input order. Grading follows the package's one rule (gradeResponse): a truncated
  * response, and a "wrong" verdict with no extracted answer (a verifier timeout), are no-answer.
  */
 export function groupRewards(
   responses: readonly (string | RewardResponse)[],
-  gold: string,
+  gold: string | number,
   grader: Grader,
   scheme: Partial<RewardScheme> = BINARY_REWARD,
 ): GroupRewards {
   const where = "groupRewards";
   const s = resolveRewardScheme(scheme);
-  checkGold(gold, where);
+  const goldText = rewardGold(gold, where);
   if (!Array.isArray(responses))
     throw new TypeError(`${where}: responses must be an array, found ${describe(responses)}`);
   const outcomes = responses.map((r: unknown, i) => {
     const at = `${where}: responses[${i}]`;
-    if (typeof r === "string") return gradeResponse(r, undefined, gold, grader, true, at);
+    if (typeof r === "string") return gradeResponse(r, undefined, goldText, grader, true, at);
     if (typeof r !== "object" || r === null)
       throw new TypeError(`${at} must be a string or { text, finishReason? }, found ${describe(r)}`);
     const { text, finishReason } = r as { text?: unknown; finishReason?: unknown };
     if (finishReason !== undefined && finishReason !== "stop" && finishReason !== "length")
       throw new TypeError(`${at}: finishReason must be "stop" or "length", found ${describe(finishReason)}`);
-    return gradeResponse(text, finishReason, gold, grader, true, at);
+    return gradeResponse(text, finishReason, goldText, grader, true, at);
   });
   const verdicts = outcomes.map((o) => o.verdict);
   return {

@@ -1,3 +1,4 @@
+import { accuracyReward } from "@ssb/verifier";
 import { describe, expect, it } from "vitest";
 import { fakeGrader } from "../test/fakes.js";
 import { groupRewards } from "./group-rewards.js";
@@ -285,10 +286,44 @@ describe("groupRewards input checks and truncation", () => {
     );
   });
 
-  it("refuses a gold that is not a string, and responses that are not strings or { text }", () => {
+  it("takes a finite number as the gold, as its String() text, scoring as @ssb/verifier's accuracyReward does", () => {
+    // RLVR users pass GSM8K golds parsed as JSON numbers; accuracyReward grades them with String(gold).
+    const golds = [72, -3, 1.5, 0.1 + 0.2, 1e21, 5e-7, 0];
+    for (const gold of golds) {
+      const replies = [`\\boxed{${String(gold)}}`, "\\boxed{71}", "\\boxed{1e21}", "\\boxed{0.3}", "no box"];
+      const seen: string[] = [];
+      const grader = (text: string, g: string) => {
+        seen.push(g);
+        return verifierGrader(text, g);
+      };
+      const ours = groupRewards(replies, gold, grader, { noAnswer: -1 });
+      expect(seen.every((g) => g === String(gold))).toBe(true);
+      const theirs = accuracyReward({ noAnswer: -1, grading: { rules: ["boxed"] } })({
+        completions: replies,
+        answer: replies.map(() => gold),
+      });
+      expect(ours.rewards, `gold ${gold}`).toEqual(theirs);
+    }
+    expect(groupRewards(["\\boxed{72}"], 72, verifierGrader).rewards).toEqual([1]);
+  });
+
+  it("refuses a gold that is not a string or a finite number, and responses that are not strings or { text }", () => {
     expect(() => groupRewards(texts, undefined as never, fakeGrader)).toThrow(
-      /groupRewards: gold must be a string \(the gold answer\), found nothing/,
+      /groupRewards: gold must be a string or a finite number \(the gold answer\), found nothing/,
     );
+    for (const [gold, found] of [
+      [Number.NaN, "number NaN"],
+      [Number.POSITIVE_INFINITY, "number Infinity"],
+      [Number.NEGATIVE_INFINITY, "number -Infinity"],
+      [{ value: 72 }, "an object"],
+      [[72], "an array"],
+      [null, "null"],
+      [72n, "bigint 72"],
+    ] as const) {
+      expect(() => groupRewards(texts, gold as never, fakeGrader)).toThrow(
+        `groupRewards: gold must be a string or a finite number (the gold answer), found ${found}`,
+      );
+    }
     expect(() => groupRewards(["\\boxed{18}", null] as never, "18", fakeGrader)).toThrow(
       /groupRewards: responses\[1\] must be a string or \{ text, finishReason\? \}, found null/,
     );
