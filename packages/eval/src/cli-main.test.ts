@@ -235,6 +235,14 @@ describe("ssb-eval CLI", () => {
     expect(await main(["report", x, x, "--out", join(root, "bases")], twice.io)).toBe(0);
     expect(twice.out()).toContain(`| ${x} (1) | gsm8k |`);
     expect(twice.out()).toContain(`| ${x} (2) | gsm8k |`);
+    // compare named them `A:base` and `B:base`: which side, not which run.
+    const cmp = capture();
+    expect(await main(["compare", x, `${y}/`, "--out", join(root, "bases-cmp")], cmp.io)).toBe(0);
+    expect(cmp.out()).toContain(`${y} vs ${x}`);
+    const saved = JSON.parse(readFileSync(join(root, "bases-cmp", "comparison.json"), "utf8")) as {
+      comparison: RunComparison;
+    };
+    expect([saved.comparison.a, saved.comparison.b]).toEqual([x, y]);
   });
 
   it("adds a custom JSONL benchmark from a small spec file", async () => {

@@ -818,10 +818,9 @@ function compareCommand(args: string[], io: CliIo): number {
   if (providers !== null) io.stderr.write(`${providers}\n`);
   const settings = settingsNote(a, b);
   if (settings !== null) io.stderr.write(`${settings}\n`);
-  if (a.name === b.name) {
-    a.name = `A:${a.name}`;
-    b.name = `B:${b.name}`;
-  }
+  // Runs called alike (runs/a/base and runs/b/base) are named by their paths as given, as `report` names them:
+  // `A:base` / `B:base` said which side each was on, not which run.
+  distinctRunNames([a, b], positionals);
   const bootstrap = bootstrapFor([a, b], resamples);
   const cmp = compareRuns(a.records, b.records, { a: a.name, b: b.name }, { bootstrap });
   if (cmp.benchmarks.length === 0) throw new Error("compare: the two runs share no benchmark");
