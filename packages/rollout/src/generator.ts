@@ -25,6 +25,7 @@ import {
   type ModelTokenizer,
   templateReadsDate,
 } from "@ssb/model";
+import { checkPromptMessages } from "./chat-roles.js";
 import {
   type DecoderOptions,
   DecoderSession,
@@ -372,6 +373,8 @@ export class Generator {
     // Checked here too: a library caller's object goes straight to the renderer, and a bad one (a function,
     // `messages`) should be named with the prompt it came with.
     if (kwargs !== undefined) checkChatTemplateKwargs(kwargs, `prompt "${input.id}": chatTemplateKwargs`);
+    // The readers check this naming file:line; a library caller's messages are checked here, by the prompt's id.
+    checkPromptMessages(input.messages, `prompt "${input.id}"`);
     return this.tokenizer.encodeChat(input.messages, {
       addGenerationPrompt: true,
       ...(input.now !== undefined ? { now: input.now } : {}),

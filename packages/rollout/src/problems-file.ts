@@ -1,6 +1,7 @@
 /** Problems JSONL (`{id, question, ...}`, or `{id, messages}`, or `{id, promptIds}`) as prompts. */
 import { fieldRenameHint, isUnsafeInteger, unsafeIntegerError } from "@ssb/durable-files";
 import type { ChatMessage } from "@ssb/model";
+import { checkPromptMessages } from "./chat-roles.js";
 import { RolloutError } from "./errors.js";
 import { jsonLines } from "./file-lines.js";
 
@@ -15,13 +16,15 @@ function messagesOf(value: unknown, where: string): ChatMessage[] {
   // No turn at all renders only the template's generation prompt: a reply to nothing, sampled n times.
   if (value.length === 0)
     throw new RolloutError(`${where}: "messages" is empty; a prompt needs at least one {role, content}`);
-  return value.map((m, i) => {
+  const messages = value.map((m, i) => {
     const o = m as Record<string, unknown>;
     if (typeof o?.role !== "string" || typeof o.content !== "string") {
       throw new RolloutError(`${where}: messages[${i}] must have string "role" and "content"`);
     }
     return { role: o.role, content: o.content };
   });
+  checkPromptMessages(messages, where);
+  return messages;
 }
 
 /** The fields that each make a problem's prompt; a line holds exactly one of them. */

@@ -4,6 +4,7 @@
  * generate the replies that `ssb-curate --teacher-replies` checks. Only the fields generation needs are read.
  */
 import type { ChatMessage } from "@ssb/model";
+import { checkPromptMessages } from "./chat-roles.js";
 import { RolloutError } from "./errors.js";
 import { jsonLines } from "./file-lines.js";
 import { DEFAULT_SAMPLING, resolveSampling } from "./sampling-params.js";
@@ -24,12 +25,14 @@ function fail(where: string, message: string): never {
 function messagesOf(value: unknown, where: string): ChatMessage[] {
   if (!Array.isArray(value) || value.length === 0)
     fail(where, '"messages" must be a non-empty list of {role, content}');
-  return value.map((m, i) => {
+  const messages = value.map((m, i) => {
     const o = m as Record<string, unknown>;
     if (typeof o?.role !== "string" || typeof o.content !== "string")
       fail(where, `messages[${i}] must have string "role" and "content"`);
     return { role: o.role, content: o.content };
   });
+  checkPromptMessages(messages, where);
+  return messages;
 }
 
 function samplingOf(value: unknown, where: string): TeacherSamplingInput {
