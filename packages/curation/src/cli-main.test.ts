@@ -321,8 +321,53 @@ describe("ssb-curate", () => {
     );
     expect((await run(["--model", "m"])).stderr).toMatch(/@ssb\/rollout/);
     const nofile = await run(["--problems", "/nonexistent/p.jsonl", "--rollouts", "r", "--out", tmp()]);
-    expect(nofile.code).toBe(1);
-    expect(nofile.stderr).toMatch(/cannot read \/nonexistent\/p\.jsonl/);
+    expect(nofile.code).toBe(2);
+    expect(nofile.stderr).toBe(
+      'ssb-curate: --problems /nonexistent/p.jsonl: no such file\nRun "ssb-curate --help" for the options.\n',
+    );
+  });
+
+  it("a path flag naming nothing or a folder is a usage error (exit 2) naming the flag, writing nothing", async () => {
+    const dir = tmp();
+    const { problems, rollouts } = inputs(dir);
+    const folder = join(dir, "folder");
+    mkdirSync(folder);
+    const missing = join(dir, "missing.jsonl");
+    const out = join(dir, "out");
+    const base = ["--problems", problems, "--rollouts", rollouts, "--out", out];
+    const cases: [string[], string][] = [
+      [["--problems", missing, "--rollouts", rollouts, "--out", out], `--problems ${missing}: no such file`],
+      [
+        ["--problems", folder, "--rollouts", rollouts, "--out", out],
+        `--problems ${folder}: is a folder, expected a file`,
+      ],
+      [["--problems", problems, "--rollouts", missing, "--out", out], `--rollouts ${missing}: no such file`],
+      [
+        ["--problems", problems, "--rollouts", folder, "--out", out],
+        `--rollouts ${folder}: is a folder, expected a file`,
+      ],
+      [[...base, "--teacher-replies", missing], `--teacher-replies ${missing}: no such file`],
+      [[...base, "--teacher-replies", folder], `--teacher-replies ${folder}: is a folder, expected a file`],
+      [[...base, "--student-system-file", missing], `--student-system-file ${missing}: no such file`],
+      [
+        [...base, "--student-system-file", folder],
+        `--student-system-file ${folder}: is a folder, expected a file`,
+      ],
+      [
+        [...base, "--template", "exat"],
+        "--template exat: no such file (--template takes default, exact or a template file)",
+      ],
+      [
+        [...base, "--template", folder],
+        `--template ${folder}: is a folder, expected a template file (--template takes default, exact or a template file)`,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const res = await run(args);
+      expect(res.stderr).toBe(`ssb-curate: ${message}\nRun "ssb-curate --help" for the options.\n`);
+      expect(res.code).toBe(2);
+    }
+    expect(existsSync(out)).toBe(false);
   });
 
   it("refuses an empty problems file and a rollouts file of blank lines, naming each, writing nothing", async () => {
@@ -391,8 +436,10 @@ describe("ssb-curate", () => {
     mkdirSync(folder);
     const out = join(dir, "out");
     let res = await run(["--problems", folder, "--rollouts", rollouts, "--out", out]);
-    expect(res.code).toBe(1);
-    expect(res.stderr).toBe(`ssb-curate: ${folder} is a directory, not a JSONL file\n`);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(
+      `ssb-curate: --problems ${folder}: is a folder, expected a file\nRun "ssb-curate --help" for the options.\n`,
+    );
     const missing = join(dir, "system.txt");
     res = await run([
       "--problems",
@@ -404,10 +451,8 @@ describe("ssb-curate", () => {
       "--student-system-file",
       missing,
     ]);
-    expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(
-      new RegExp(`^ssb-curate: --student-system-file ${missing}: cannot read \\(ENOENT`),
-    );
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(new RegExp(`^ssb-curate: --student-system-file ${missing}: no such file\n`));
     expect(existsSync(out)).toBe(false);
   });
 

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
+  checkPath,
   createProgressBar,
   type ProgressBar,
   parseCommandLine,
@@ -183,7 +184,25 @@ function answerRules(value: string | undefined): CurationConfig["answerRules"] {
   }
 }
 
+/**
+ * `--template default|exact|FILE`: a FILE that names nothing (or a folder) is a usage error naming the flag,
+ * before any input is read. The message says the two names too, since `--template exat` lands here.
+ */
+function templateFrom(value: string | undefined): CurationConfig["template"] {
+  const spec = value ?? "default";
+  if (spec !== "default" && spec !== "exact") {
+    try {
+      checkPath(spec, "file", { flag: "--template", expected: "a template file" });
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      throw new UsageError(`${err.message} (--template takes default, exact or a template file)`);
+    }
+  }
+  return resolveTemplate(spec);
+}
+
 function readTextFile(flag: string, path: string): string {
+  checkPath(path, "file", { flag: `--${flag}` });
   try {
     return stripBom(readFileSync(path, "utf8"));
   } catch (err) {
@@ -284,7 +303,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       minWrong: int("min-wrong", values["min-wrong"], 1) ?? 1,
       truncatedIsNoAnswer: !(values["keep-truncated"] ?? false),
       ...(values["answer-rules"] !== undefined && { answerRules: answerRules(values["answer-rules"]) }),
-      template: resolveTemplate(values.template ?? "default"),
+      template: templateFrom(values.template),
       teacherSampling: sampling,
       maxAttempts: int("max-attempts", values["max-attempts"], 1) ?? 1,
       rejectStudentMention: values["reject-student-mention"] ?? false,
@@ -301,6 +320,12 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       );
     }
 
+    // A path flag naming nothing, or a folder where a file belongs, is a usage error (exit 2) naming the flag,
+    // as in ssb-rollout and ssb-verify, before --out is made or a large input is read.
+    for (const flag of ["problems", "rollouts", "teacher-replies"] as const) {
+      const path = values[flag];
+      if (path !== undefined) checkPath(path, "file", { flag: `--${flag}` });
+    }
     checkOutDir(values.out!);
     const problems = requireRecords(await readProblemsFile(values.problems!), "problems", values.problems!);
     const rollouts = requireRecords(await readRolloutsFile(values.rollouts!), "rollouts", values.rollouts!);
