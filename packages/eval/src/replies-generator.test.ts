@@ -84,6 +84,29 @@ describe("loadRepliesGenerator", () => {
       /no reply for 1 of the 2 samples this run needs \(the first: b problem "p2" sample 0\); they cover only the first 1 problem of b: --limit 1 runs those/,
     );
   });
+
+  it("names a line whose benchmark the run does not have, with the run's benchmarks and the closest one", () => {
+    // `"benchmark": "MATH500"` answered nothing of math500, and the error said only how many replies were missing.
+    const file = join(root, "foreign.jsonl");
+    const lines = [
+      { problemId: "p1", sampleIndex: 0, text: "1" },
+      { benchmark: "gsm8k", problemId: "p1", sampleIndex: 0, text: "1" },
+      { benchmark: "MATH500", problemId: "p1", sampleIndex: 0, text: "1" },
+      { benchmark: "MATH500", problemId: "p2", sampleIndex: 0, text: "2" },
+      { benchmark: "svamp", problemId: "p2", sampleIndex: 0, text: "2" },
+    ];
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    const generator = loadRepliesGenerator(file);
+    const needs = [
+      { benchmark: "gsm8k", problemIds: ["p1"] },
+      { benchmark: "math500", problemIds: ["p1", "p2"] },
+    ];
+    expect(() => generator.checkCoverage?.(needs, 1)).toThrow(
+      `${file}: no reply for 1 of the 3 samples this run needs (the first: math500 problem "p2" sample 0); they cover only the first 1 problem of math500: --limit 1 runs those; ${file}:3 names benchmark "MATH500" (did you mean "math500"?), ${file}:5 names benchmark "svamp", which this run does not have (its benchmarks: gsm8k, math500): a reply answers only the benchmark its "benchmark" field names (a line without the field answers any)`,
+    );
+    // Replies for more benchmarks than the run has are fine when they cover it.
+    expect(() => generator.checkCoverage?.([{ benchmark: "gsm8k", problemIds: ["p1"] }], 1)).not.toThrow();
+  });
 });
 
 describe("loadRepliesGenerator token counts", () => {

@@ -5,6 +5,7 @@
  * report generations it did not make, with the same records, metrics and reports.
  */
 import { createHash, type Hash } from "node:crypto";
+import { closestKey } from "@ssb/cli-kit";
 import { parseJsonlLine, textFileLines } from "@ssb/durable-files";
 import type { BenchmarkNeeds, GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
 
@@ -109,7 +110,7 @@ export function repliesCoverageError(
  * that is not an object and Python's NaN named, and a problemId past 2^53 (JSON.parse would round it, and
  * the reply would answer another problem) refused, to be written as a string.
  */
-function readReplies(path: string, hash: Hash): Map<string, Reply> {
+function readReplies(path: string, hash: Hash, benchmarkLines: Map<string, number>): Map<string, Reply> {
   const replies = new Map<string, Reply>();
   const lines = textFileLines(path, (bytes) => hash.update(bytes)); // opens the file on the first next()
   while (true) {
@@ -151,6 +152,7 @@ function readReplies(path: string, hash: Hash): Map<string, Reply> {
           ? ids.length
           : o.text.split(/\s+/).filter(Boolean).length;
     const bench = typeof o.benchmark === "string" ? o.benchmark : "";
+    if (bench !== "" && !benchmarkLines.has(bench)) benchmarkLines.set(bench, line);
     const key = `${bench}\u0000${o.problemId}\u0000${o.sampleIndex}`;
     if (replies.has(key)) {
       throw new Error(
@@ -209,9 +211,31 @@ export function lineIdsHint(
   );
 }
 
+/**
+ * Benchmarks named by the replies' `benchmark` fields that the run does not have (`MATH500` or `math` for
+ * math500), each with the first line naming it and the run's benchmark it most likely meant: their lines answer
+ * nothing, and the error said only "no reply for 500 of the 500 samples". Empty when every name is the run's.
+ */
+export function foreignBenchmarksHint(
+  path: string,
+  benchmarkLines: ReadonlyMap<string, number>,
+  runBenchmarks: readonly string[],
+): string {
+  const foreign = [...benchmarkLines].filter(([name]) => !runBenchmarks.includes(name));
+  if (foreign.length === 0) return "";
+  const shown = foreign.slice(0, 3).map(([name, line]) => {
+    const near = closestKey(name, runBenchmarks);
+    return `${path}:${line} names benchmark "${name}"${near === undefined ? "" : ` (did you mean "${near}"?)`}`;
+  });
+  const more = foreign.length > 3 ? ` and ${foreign.length - 3} more` : "";
+  return `; ${shown.join(", ")}${more}, which this run does not have (its benchmarks: ${runBenchmarks.join(", ")}): a reply answers only the benchmark its "benchmark" field names (a line without the field answers any)`;
+}
+
 export function loadRepliesGenerator(path: string, options: { modelId?: string } = {}): SampleGenerator {
   const hash = createHash("sha256");
-  const replies = readReplies(path, hash);
+  // Each benchmark name the replies give, with the first line giving it (for foreignBenchmarksHint).
+  const benchmarkLines = new Map<string, number>();
+  const replies = readReplies(path, hash, benchmarkLines);
   const fingerprint = `sha256:${hash.digest("hex")}`;
   // A line with a benchmark field answers only that benchmark; a line without one answers any benchmark.
   const find = (benchmark: string, problemId: string, index: number): Reply | undefined =>
@@ -232,7 +256,10 @@ export function loadRepliesGenerator(path: string, options: { modelId?: string }
           ),
         ),
       );
-      throw new Error(`${error}${lineIdsHint(missing, has)}`);
+      const runBenchmarks = needs.map((b) => b.benchmark);
+      throw new Error(
+        `${error}${foreignBenchmarksHint(path, benchmarkLines, runBenchmarks)}${lineIdsHint(missing, has)}`,
+      );
     },
     // The file's content, recorded in run.json: a rerun after the file was edited must not keep grading the
     // old replies already in records.jsonl as if they were the new ones.
