@@ -4,9 +4,13 @@
  * the middle. The expected text is what jinja2 3.1 renders with transformers' environment (trim_blocks,
  * lstrip_blocks, its tojson) for the same messages.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { tinyRefDir } from "../test/paths.js";
 import { qwen25Template } from "../test/qwen-tokenizer.js";
 import { type ChatMessage, compileChatTemplate } from "./chat-template.js";
+import { createTokenizer } from "./tokenizer.js";
 
 const tokens = {
   bosToken: null,
@@ -94,5 +98,30 @@ describe("chat template: tool calls", () => {
     expect(() => template.render([{ role: "tool", content: "5" }])).toThrow(
       /^m\/chat_template\.jinja: chat_template failed to render \(Tool turns are not supported\.\)$/,
     );
+  });
+
+  it("renders the list form's tool_use template when tools are passed, as transformers picks it", () => {
+    const tokenizerJson = JSON.parse(
+      readFileSync(path.join(tinyRefDir, "tokenizer.json"), "utf8"),
+    ) as unknown;
+    const config = {
+      chat_template: [
+        { name: "default", template: "D:{{ messages[0].content }}" },
+        { name: "tool_use", template: "T:{{ tools[0].function.name }}:{{ messages[0].content }}" },
+      ],
+    };
+    const tokenizer = createTokenizer(tokenizerJson, config);
+    const messages = [{ role: "user", content: "hi" }];
+    expect(tokenizer.renderChat(messages)).toBe("D:hi");
+    expect(tokenizer.renderChat(messages, { variables: { tools } })).toBe("T:add:hi");
+    expect(tokenizer.renderChat(messages, { variables: { tools: null } })).toBe("D:hi");
+    // The fingerprint covers the tool_use template; a tokenizer without one keeps its fingerprint.
+    const defaultOnly = createTokenizer(tokenizerJson, { chat_template: [config.chat_template[0]] });
+    const plain = createTokenizer(tokenizerJson, { chat_template: "D:{{ messages[0].content }}" });
+    expect(defaultOnly.fingerprint()).toBe(plain.fingerprint());
+    expect(tokenizer.fingerprint()).not.toBe(plain.fingerprint());
+    // A chat_template.jinja replaces both.
+    const fromFile = createTokenizer(tokenizerJson, config, { chatTemplate: "F:{{ messages[0].content }}" });
+    expect(fromFile.renderChat(messages, { variables: { tools } })).toBe("F:hi");
   });
 });

@@ -37,6 +37,11 @@ export interface TokenizerSettings {
   cleanUpTokenizationSpaces: boolean;
   modelMaxLength: number | null;
   chatTemplate: string | null;
+  /**
+   * The list form's "tool_use" template (Hermes-style checkpoints), which transformers renders instead of
+   * "default" when tools are passed; absent when the config has none.
+   */
+  toolUseChatTemplate?: string;
 }
 
 export interface EncodeOptions {
@@ -105,6 +110,17 @@ function tokenString(config: JsonObject, key: string, file: string): string | nu
   );
 }
 
+/** The "tool_use" entry of a list-form chat_template, if any (checked as a whole by {@link chatTemplateOf}). */
+function toolUseTemplateOf(config: JsonObject): string | undefined {
+  const value = config.chat_template;
+  if (!Array.isArray(value)) return undefined;
+  for (const entry of value) {
+    if (isJsonObject(entry) && entry.name === "tool_use" && typeof entry.template === "string")
+      return entry.template;
+  }
+  return undefined;
+}
+
 function chatTemplateOf(config: JsonObject, file: string): string | null {
   const value = config.chat_template;
   if (value === undefined || value === null) return null;
@@ -157,6 +173,7 @@ export function parseTokenizerSettings(json: unknown, file: string): TokenizerSe
     }
   }
   const maxLength = config.model_max_length;
+  const toolUse = toolUseTemplateOf(config);
   return {
     bosToken: tokenString(config, "bos_token", file),
     eosToken: tokenString(config, "eos_token", file),
@@ -169,6 +186,7 @@ export function parseTokenizerSettings(json: unknown, file: string): TokenizerSe
     // Some configs store a huge float sentinel (1e30) meaning "no limit".
     modelMaxLength: typeof maxLength === "number" && Number.isSafeInteger(maxLength) ? maxLength : null,
     chatTemplate: chatTemplateOf(config, file),
+    ...(toolUse === undefined ? {} : { toolUseChatTemplate: toolUse }),
   };
 }
 
@@ -191,7 +209,11 @@ export function createTokenizer(
   const tokenizerObject = expectObject(tokenizerJson, tokenizerFile);
   const configObject = expectObject(tokenizerConfig, configFile);
   const settings = parseTokenizerSettings(configObject, configFile);
-  if (options.chatTemplate !== undefined) settings.chatTemplate = options.chatTemplate;
+  if (options.chatTemplate !== undefined) {
+    // chat_template.jinja (or the caller's template) replaces the config's templates, its tool_use one too.
+    settings.chatTemplate = options.chatTemplate;
+    delete settings.toolUseChatTemplate;
+  }
   // transformers 5 skips clean_up_tokenization_spaces for a BPE model (it was made for WordPiece and strips
   // real spaces before punctuation: Llama 3's config sets it, and "Hello , world" decoded as "Hello, world"),
   // unless the config insists with clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output.
@@ -241,6 +263,10 @@ export function createTokenizer(
     settings.chatTemplate === null
       ? null
       : compileChatTemplate(settings.chatTemplate, configFile, templateTokens);
+  const toolUseTemplate =
+    settings.toolUseChatTemplate === undefined
+      ? null
+      : compileChatTemplate(settings.toolUseChatTemplate, `${configFile} (tool_use)`, templateTokens);
 
   let fingerprint: string | undefined;
   const encode = (text: string, encodeOptions: EncodeOptions = {}): number[] => {
@@ -298,7 +324,14 @@ export function createTokenizer(
   const renderChat = (messages: readonly ChatMessage[], renderOptions?: RenderChatOptions): string => {
     if (chatTemplate === null)
       throw new ModelFileError(configFile, "this tokenizer has no chat_template", "chat_template");
-    return chatTemplate.render(messages, renderOptions);
+    // transformers' choice: the "tool_use" template when tools are passed and the config has one.
+    const tools =
+      isJsonObject(renderOptions) && isJsonObject(renderOptions.variables)
+        ? renderOptions.variables.tools
+        : undefined;
+    const template =
+      toolUseTemplate !== null && tools !== undefined && tools !== null ? toolUseTemplate : chatTemplate;
+    return template.render(messages, renderOptions);
   };
 
   const vocabSize = tokenizer.get_vocab(true).size;
@@ -337,6 +370,9 @@ export function createTokenizer(
         hash.update(JSON.stringify(tokenizerObject));
         hash.update("\u0000chat_template\u0000");
         hash.update(settings.chatTemplate ?? "");
+        // Only when there is one, so the fingerprints of every other tokenizer stay as they were.
+        if (settings.toolUseChatTemplate !== undefined)
+          hash.update(`\u0000tool_use\u0000${settings.toolUseChatTemplate}`);
         fingerprint = hash.digest("hex");
       }
       return fingerprint;
