@@ -329,7 +329,7 @@ describe("ssb-rollout arguments", () => {
       }),
     ).toBe(1);
     expect(err.text()).toBe(
-      `ssb-rollout: ${problems}: problem "b": promptIds[2] is 256, not a token of the model (its vocabulary is ids 0 to 255); were the ids made with another tokenizer?\n`,
+      `ssb-rollout: ${problems}:2: problem "b": promptIds[2] is 256, not a token of the model (its vocabulary is ids 0 to 255); were the ids made with another tokenizer?\n`,
     );
     expect(existsSync(out)).toBe(false);
   });

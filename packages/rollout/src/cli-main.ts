@@ -26,7 +26,7 @@ import {
 import { RolloutError } from "./errors.js";
 import { EXECUTION_PROVIDERS, type ExecutionProviderName } from "./execution-provider.js";
 import { type GenerateProgress, Generator, type RefillPolicy } from "./generator.js";
-import { type ProblemPrompt, readProblemsFile } from "./problems-file.js";
+import { checkProblemPromptIds, readProblemsFile } from "./problems-file.js";
 import { createRolloutProgress } from "./progress.js";
 import { MAX_JOB_PAIRS, type RolloutJobSummary, runRollouts } from "./run-rollouts.js";
 import { runTeacherReplies } from "./run-teacher-replies.js";
@@ -368,21 +368,6 @@ function checkAgainstVocabulary(options: CliOptions, vocab: number): void {
 }
 
 /**
- * A problem's own token ids must be the model's: checked once it is loaded, naming the problems file and the
- * problem (ids are unique in it), where the generator's refusal named only `prompt "a"`.
- */
-function checkPromptIds(problems: readonly ProblemPrompt[], vocab: number, file: string): void {
-  if (vocab <= 0) return;
-  for (const p of problems) {
-    const i = p.promptIds?.findIndex((id) => id >= vocab) ?? -1;
-    if (i >= 0)
-      throw new RolloutError(
-        `${file}: problem "${p.id}": promptIds[${i}] is ${p.promptIds?.[i]}, not a token of the model (its vocabulary is ids 0 to ${vocab - 1}); were the ids made with another tokenizer?`,
-      );
-  }
-}
-
-/**
  * `--stop-id` adds to the model's own stop ids (eos / end-of-turn) rather than replacing them, as the API's
  * `stopTokenIds` does: a run given `--stop-id 13` must still end at `<|im_end|>`, not sample past it to the
  * token limit (and a student distilled on those records would learn to). Model ids first, then the flags'.
@@ -484,7 +469,8 @@ export async function runCli(
     if (options.interOpThreads !== undefined) settings.interOpThreads = options.interOpThreads;
     generator = await Generator.load(options.model, settings);
     checkAgainstVocabulary(options, generator.vocabSize);
-    if (input.kind === "problems") checkPromptIds(input.problems, generator.vocabSize, options.problems);
+    if (input.kind === "problems")
+      checkProblemPromptIds(input.problems, generator.vocabSize, options.problems);
     const unusedKwargs = unusedKwargsWarning(generator, options.chatTemplateKwargs);
     if (unusedKwargs !== null) io.err.write(`${program}: ${unusedKwargs}\n`);
     const sampling = withModelStops(options.sampling, generator.defaultStopTokenIds());

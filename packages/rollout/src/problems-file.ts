@@ -9,6 +9,8 @@ export interface ProblemPrompt {
   id: string;
   messages?: ChatMessage[];
   promptIds?: number[];
+  /** Where the problem was read (`file:line`), for errors about it found later (its promptIds' vocabulary). */
+  where?: string;
 }
 
 function messagesOf(value: unknown, where: string): ChatMessage[] {
@@ -132,9 +134,29 @@ export function readProblemsFile(file: string, systemPrompt?: string, limit?: nu
           `${where}: duplicate problem id "${p.id}" (first at ${first}); ids must be unique`,
         );
       ids.set(p.id, where);
-      out.push(p);
+      out.push({ ...p, where });
       if (limit !== undefined && out.length >= limit) break;
     }
   if (out.length === 0) throw new RolloutError(`${file}: no problems in the file`);
   return out;
+}
+
+/**
+ * A problem's own token ids must be the model's (`vocab` ids; 0: unknown, not checked), named by where the
+ * problem was read (`file:line`, else `source[i]`) and its id: the generator's refusal named only `prompt "a"`,
+ * and the CLI's then the file without the line.
+ */
+export function checkProblemPromptIds(
+  problems: readonly ProblemPrompt[],
+  vocab: number,
+  source: string,
+): void {
+  if (vocab <= 0) return;
+  for (const [n, p] of problems.entries()) {
+    const i = p.promptIds?.findIndex((id) => id >= vocab) ?? -1;
+    if (i >= 0)
+      throw new RolloutError(
+        `${p.where ?? `${source}[${n}]`}: problem "${p.id}": promptIds[${i}] is ${p.promptIds?.[i]}, not a token of the model (its vocabulary is ids 0 to ${vocab - 1}); were the ids made with another tokenizer?`,
+      );
+  }
 }

@@ -312,6 +312,21 @@ describe("runRollouts sharing or repairing its output", () => {
     expect(existsSync(out) || existsSync(`${out}.settings.json`)).toBe(false);
   });
 
+  it("refuses promptIds outside the vocabulary, naming the problem's line or index, before any file is made", async () => {
+    const out = fresh("vocab.jsonl");
+    const problems = [
+      { id: "ok", promptIds: [1, 2] },
+      { id: "far", promptIds: [3, 256] },
+    ];
+    await expect(runRollouts(job(out, { problems }))).rejects.toThrow(
+      'problems[1]: problem "far": promptIds[1] is 256, not a token of the model (its vocabulary is ids 0 to 255)',
+    );
+    await expect(
+      runRollouts(job(out, { problems: [{ ...problems[1]!, where: "p.jsonl:7" }] })),
+    ).rejects.toThrow(/^p\.jsonl:7: problem "far": promptIds\[1\] is 256/);
+    expect(existsSync(out) || existsSync(`${out}.settings.json`)).toBe(false);
+  });
+
   it("drops a torn last line, says so naming the line, and redoes its pair with the logits already stored", async () => {
     const out = fresh("torn.jsonl");
     const logits = fresh("logits");

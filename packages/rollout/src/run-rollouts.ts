@@ -31,7 +31,7 @@ import {
   storedEarlier,
 } from "./job-checks.js";
 import { jobChatTemplateKwargs } from "./job-template-kwargs.js";
-import type { ProblemPrompt } from "./problems-file.js";
+import { checkProblemPromptIds, type ProblemPrompt } from "./problems-file.js";
 import { drainInto, jobTally, recordSink } from "./record-sink.js";
 import { openRolloutJournal, type RolloutRecord, type StoredPairs } from "./rollout-journal.js";
 import { dropUndefined, resolveSampling, type SamplingParams } from "./sampling-params.js";
@@ -215,6 +215,8 @@ export async function runRollouts(options: RolloutJobOptions): Promise<RolloutJo
     options.problems.map((p, i) => ({ id: p.id, at: `problems[${i}]` })),
     "problem id",
   );
+  // Before any file is made, naming the problem's file:line (readProblemsFile) or its index.
+  checkProblemPromptIds(options.problems, gen.vocabSize, "problems");
   const warn = options.warn ?? ((m: string) => console.warn(m));
   // The day the template writes into the prompts: the output's recorded one on a resume.
   const day = jobTemplateDate(options.outFile, options.templateDate, gen.templateReadsDate, warn);
