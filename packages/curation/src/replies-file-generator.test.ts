@@ -109,4 +109,22 @@ describe("loadRepliesGenerator", () => {
       new RegExp(`${file}:1: field "requestHash" must be a string`),
     );
   });
+
+  it("a request with no reply names the file's replies no request asked for, and their lines", async () => {
+    // The only reply is another run's: the error named only the missing id, not what the file holds instead.
+    let file = repliesFile([{ ...reply, id: "p9#1" }]);
+    await expect(replyTo(file, [request])).rejects.toThrow(
+      `${file}: no reply with id "g1#1" (it holds a reply this run has not asked for: "p9#1" (line 1)); generate one reply per request id listed in this run's teacher-prompts.jsonl`,
+    );
+    // The first three, then a count; a reply already served to a request is not among them.
+    file = repliesFile([reply, ...["a#1", "b#1", "c#1", "d#1", "e#1"].map((id) => ({ ...reply, id }))]);
+    const second = { ...request, id: "g2#1" };
+    await expect(replyTo(file, [request, second])).rejects.toThrow(
+      `${file}: no reply with id "g2#1" (it holds replies this run has not asked for: "a#1" (line 2), "b#1" (line 3), "c#1" (line 4) and 2 more);`,
+    );
+    file = repliesFile([reply]);
+    await expect(replyTo(file, [request, second])).rejects.toThrow(
+      `${file}: no reply with id "g2#1" (its one reply was for another request of this run);`,
+    );
+  });
 });

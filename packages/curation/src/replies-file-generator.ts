@@ -57,6 +57,8 @@ export function teacherMessagesHash(messages: readonly ChatMessage[]): string {
 interface StoredReply {
   reply: GenerationResult;
   where: string;
+  /** 1-based line in the replies file. */
+  line: number;
   requestHash?: string;
   messagesHash?: string;
 }
@@ -106,15 +108,48 @@ function checkTeacher(
   return seen;
 }
 
+/** How many of the file's unrequested replies a missing-reply error names (enough to recognise the file). */
+const MAX_STRAY_NAMED = 3;
+
+/**
+ * The error for a request the file has no reply to. The request's id alone did not say what was wrong when
+ * the file answers other prompts (another run's replies, or replies to an older teacher-prompts.jsonl): it
+ * also names the file's replies no request of this run has asked for so far, the first few with their lines.
+ */
+function missingReplyError(
+  path: string,
+  id: string,
+  replies: ReadonlyMap<string, StoredReply>,
+  served: ReadonlySet<string>,
+): Error {
+  const stray = [...replies.values()].filter((stored) => !served.has(stored.reply.id));
+  const named = stray
+    .slice(0, MAX_STRAY_NAMED)
+    .map((stored) => `${JSON.stringify(stored.reply.id)} (line ${stored.line})`)
+    .join(", ");
+  const more = stray.length > MAX_STRAY_NAMED ? ` and ${stray.length - MAX_STRAY_NAMED} more` : "";
+  const held =
+    replies.size === 0
+      ? "the file holds no replies"
+      : stray.length === 0
+        ? `${replies.size === 1 ? "its one reply" : `each of its ${replies.size} replies`} was for another request of this run`
+        : `it holds ${stray.length === 1 ? "a reply" : "replies"} this run has not asked for: ${named}${more}`;
+  return new Error(
+    `${path}: no reply with id ${JSON.stringify(id)} (${held}); generate one reply per request id listed in this run's teacher-prompts.jsonl`,
+  );
+}
+
 export async function loadRepliesGenerator(path: string): Promise<TeacherGenerator> {
   const replies = new Map<string, StoredReply>();
+  // Ids a request has asked for: what is left are the replies no request wanted (so far).
+  const served = new Set<string>();
   let teacher: TeacherOfReplies | null = null;
-  for await (const { value, where } of readJsonl(path)) {
+  for await (const { value, where, line } of readJsonl(path)) {
     const reply = parseGenerationResult(value, where);
     if (replies.has(reply.id))
       throw new Error(`${where}: reply id ${JSON.stringify(reply.id)} appears twice`);
     const obj = value as Record<string, unknown>;
-    const stored: StoredReply = { reply, where };
+    const stored: StoredReply = { reply, where, line };
     const requestHash = optionalString(obj, "requestHash", where);
     const messagesHash = optionalString(obj, "messagesHash", where);
     if (requestHash !== undefined) stored.requestHash = requestHash;
@@ -127,12 +162,9 @@ export async function loadRepliesGenerator(path: string): Promise<TeacherGenerat
     async *generate(requests) {
       for (const request of requests) {
         const stored = replies.get(request.id);
-        if (!stored) {
-          throw new Error(
-            `${path}: no reply with id ${JSON.stringify(request.id)}; generate one reply per request id listed in teacher-prompts.jsonl`,
-          );
-        }
+        if (!stored) throw missingReplyError(path, request.id, replies, served);
         checkReply(stored, request);
+        served.add(request.id);
         yield stored.reply;
       }
     },
