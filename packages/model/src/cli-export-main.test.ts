@@ -102,6 +102,7 @@ describe("ssb-export-onnx arguments", () => {
     // --weights takes any path (resolved against --model), and Qwen3 exports too: the help says both.
     expect(c.out()).toContain("or a path relative to it");
     expect(c.out()).toContain("Qwen2 / Qwen3 / Llama");
+    expect(c.out()).toContain("new_key_values.{i}.key|value");
   });
 });
 

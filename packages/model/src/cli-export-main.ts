@@ -18,7 +18,8 @@ export const EXPORT_USAGE = `Usage: ssb-export-onnx --model DIR --out DIR [optio
 
 Export a Qwen2 / Qwen3 / Llama Hugging Face checkpoint to an ONNX decoder-with-past
 (inputs input_ids, attention_mask, position_ids, past_key_values.{i}.key|value;
-outputs logits, present.{i}.key|value), for ONNX Runtime.
+outputs logits, present.{i}.key|value and this pass's new_key_values.{i}.key|value),
+for ONNX Runtime.
 
 Options:
   --model DIR          checkpoint folder (config.json + model.safetensors or sharded index)
