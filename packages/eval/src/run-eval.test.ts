@@ -244,9 +244,41 @@ describe("runEval with a scripted generator", () => {
       }),
     ).toThrow(/different settings \(modelFingerprint: the weights changed since this run started\)/);
     expect(() => checkRunFolder({ config: { ...config, n: 2 }, model, outDir: out })).toThrow(
-      "different settings (n: 4 in run.json, 2 now)",
+      "different settings (n: 4 in run.json, 2 now; a resume may raise n, adding samples, but not lower it)",
     );
+    checkRunFolder({ config: { ...config, n: 8 }, model, outDir: out }); // a larger n resumes
     expect(readFileSync(join(out, "run.json"), "utf8")).toBe(before);
+  });
+
+  it("resumes with a larger n: keeps the samples, generates the new indices, ends as a fresh run at that n", async () => {
+    // ssb-eval refused `--n 4` on a run of n 2 ("n: 2 in run.json, 4 now"), though each sample is seeded by
+    // (seed, benchmark, problem, index) alone, so the first two samples of a run at n 4 are the run at n 2's.
+    const small = { ...config, limit: 5, n: 2 };
+    const [grown, fresh] = [join(root, "grown"), join(root, "fresh")];
+    await runEval({ config: small, generator: fakeGenerator(), outDir: grown });
+    const gen = fakeGenerator();
+    const notes: string[] = [];
+    const result = await runEval({
+      config: { ...small, n: 4 },
+      generator: gen,
+      outDir: grown,
+      warn: (m) => notes.push(m),
+    });
+    expect([result.resumed, result.generated]).toEqual([2 * 5 * 2, 2 * 5 * 2]);
+    expect(gen.calls.flatMap((c) => c.prompts.flatMap((p) => p.sampleIndices))).toEqual(
+      Array.from({ length: 2 * 5 }, () => [2, 3]).flat(),
+    );
+    expect(notes).toEqual([
+      `ssb-eval: note: ${join(grown, "run.json")} records n = 2; this run raises it to 4: the 20 samples already there are kept and samples 2 to 3 of each problem are generated (a sample's seed depends on its problem and index alone, so the run ends as a fresh run with n = 4 would)`,
+    ]);
+    await runEval({ config: { ...small, n: 4 }, generator: fakeGenerator(), outDir: fresh });
+    for (const f of ["run.json", "records.jsonl", "summary.json", "report.md", "report.html"])
+      expect(readFileSync(join(grown, f), "utf8"), f).toBe(readFileSync(join(fresh, f), "utf8"));
+    // A smaller n would drop samples: refused, and the folder is left as it was.
+    await expect(runEval({ config: small, generator: fakeGenerator(), outDir: grown })).rejects.toThrow(
+      "different settings (n: 4 in run.json, 2 now; a resume may raise n, adding samples, but not lower it)",
+    );
+    expect(readFileSync(join(grown, "run.json"), "utf8")).toBe(readFileSync(join(fresh, "run.json"), "utf8"));
   });
 
   it("sends the math-tutor system prompt and the bare question by default", async () => {

@@ -572,6 +572,15 @@ async function evalLocked(
     current = { ...stored, templateDate };
     writeFileAtomic(files.run, `${JSON.stringify(current, null, 2)}\n`);
   }
+  if (current !== null && current.n < config.n) {
+    // A larger n (checkRunManifest allowed it): run.json records it before any new sample is appended, so a
+    // crash leaves no record past the n it names.
+    (input.warn ?? ((m: string) => process.emitWarning(m)))(
+      `ssb-eval: note: ${files.run} records n = ${current.n}; this run raises it to ${config.n}: the ${existing.records.length} samples already there are kept and samples ${current.n} to ${config.n - 1} of each problem are generated (a sample's seed depends on its problem and index alone, so the run ends as a fresh run with n = ${config.n} would)`,
+    );
+    current = { ...current, n: config.n };
+    writeFileAtomic(files.run, `${JSON.stringify(current, null, 2)}\n`);
+  }
   if (current === null) writeFileAtomic(files.run, `${JSON.stringify(manifest, null, 2)}\n`);
   // The template variables every prompt is rendered with: the given ones (a resume given others was refused
   // above), else run.json's, so a resume without the flag renders the prompts the run began with.

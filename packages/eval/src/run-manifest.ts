@@ -173,6 +173,13 @@ export function manifestDifference(a: RunManifest, b: RunManifest): string | nul
     // Which verifier graded, not a setting: runEval regrades the records when it differs.
     if (key === "verifierVersion") continue;
     if (JSON.stringify(a[key]) === JSON.stringify(b[key])) continue;
+    // A larger n adds samples and leaves those already there as they are: sample i of a problem is seeded from
+    // the run seed, the problem and i alone (as in ssb-rollout), so the run ends as a fresh run at that n would.
+    // A smaller one would drop samples the folder holds.
+    if (key === "n") {
+      if (b.n > a.n) continue;
+      return `${valueChange(key, a.n, b.n)}; a resume may raise n, adding samples, but not lower it`;
+    }
     if (key === "benchmarks") {
       const names = (m: RunManifest) => m.benchmarks.map((x) => x.name).join(",");
       if (names(a) !== names(b)) return `benchmarks (${names(a)} in run.json, ${names(b)} now)`;
