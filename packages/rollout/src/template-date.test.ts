@@ -262,6 +262,24 @@ describe("a chat template that does not read the date", () => {
     expect(first.code, first.err).toBe(0);
     expect(first.err).toMatch(/does not read the date, so templateDate 2024-07-26 changes no prompt/);
     expect(settingsOf(out).templateDate).toBe("2024-07-26");
+    // Another day changes no prompt of this template: a note, not a refusal, and the recorded day stays.
+    const settings = readFileSync(`${out}.settings.json`, "utf8");
+    const other = await rollout(EAST, [
+      "--model",
+      qwenDir,
+      "--out",
+      out,
+      "--template-date",
+      "2025-01-02",
+      "--n",
+      "2",
+    ]);
+    expect(other.code, other.err).toBe(0);
+    expect(other.err).toContain(
+      `note: the model's chat template does not read the date, so templateDate 2025-01-02 changes no prompt; the output keeps the day it records, 2024-07-26 (templateDate in ${out}.settings.json)`,
+    );
+    expect(readFileSync(`${out}.settings.json`, "utf8").replace('"n": 2', '"n": 1')).toBe(settings);
+    expect(recordsOf(out)).toHaveLength(4);
   });
 });
 

@@ -35,18 +35,27 @@ export interface JobTemplateDate {
  * The day the job writing `outFile` renders its prompts with: `given` (templateDate / --template-date), else
  * the day its settings file records, else today (local) when the template reads the date, else none (the
  * settings of other templates' jobs stay as they were). `given` other than the recorded day is refused,
- * naming both and how to go on. An output written before days were pinned, with a template that reads
+ * naming both and how to go on, when the template reads the date; when it does not, it is a note (no prompt
+ * differs) and the recorded day is kept. An output written before days were pinned, with a template that reads
  * the date, gets today's, said through `warn`. Reads only; the journal records the day it is given.
  */
 export function jobTemplateDate(
   outFile: string,
-  given: string | undefined,
+  asked: string | undefined,
   readsDate: boolean,
   warn: (message: string) => void,
 ): JobTemplateDate {
-  if (given !== undefined) parseTemplateDate(given, "templateDate (--template-date)");
+  if (asked !== undefined) parseTemplateDate(asked, "templateDate (--template-date)");
   const settingsFile = settingsFileOf(outFile);
   const stored = storedTemplateDate(settingsFile);
+  // A template that never reads the date renders the same prompts on any day: another day than the recorded
+  // one (recorded when given at the first start) changes nothing, so it is said and the recorded day kept.
+  const ignored = asked !== undefined && stored.date !== undefined && stored.date !== asked && !readsDate;
+  if (ignored)
+    warn(
+      `note: the model's chat template does not read the date, so templateDate ${asked} changes no prompt; the output keeps the day it records, ${stored.date} (templateDate in ${settingsFile})`,
+    );
+  const given = ignored ? stored.date : asked;
   if (given !== undefined && stored.date !== undefined && stored.date !== given) {
     throw new RolloutError(
       `${outFile}: its prompts were rendered with the chat template's date ${stored.date} (templateDate in ${settingsFile}), not ${given}; to resume, give --template-date ${stored.date} or leave it out (templateDate in code), or use a new --out for prompts of another day (nothing was changed)`,
