@@ -142,6 +142,11 @@ describe("PEFT adapter files", () => {
       /field "lora_alpha"/,
     );
     expect(() => parseAdapterConfig({ ...good, bias: "all" }, "a.json")).toThrow(/field "bias"/);
+    // PEFT reads rank_pattern / alpha_pattern keys as regexes: one that does not compile is named here (it threw a
+    // bare SyntaxError at merge time).
+    expect(() => parseAdapterConfig({ ...good, rank_pattern: { "q_proj[": 2 } }, "a.json")).toThrow(
+      /^a\.json: field "rank_pattern\.q_proj\[": not a valid regular expression/,
+    );
     // modules_to_save (whole lm_head / embed_tokens saved beside the LoRA) was accepted and those weights dropped.
     expect(() => parseAdapterConfig({ ...good, modules_to_save: ["lm_head"] }, "a.json")).toThrow(
       /a\.json: field "modules_to_save": adapters that also save whole modules are not supported, found \["lm_head"\]/,

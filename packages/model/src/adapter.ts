@@ -90,6 +90,13 @@ function numberMap(value: unknown, file: string, field: string): Record<string, 
         `${field}.${key}`,
       );
     }
+    // PEFT matches these keys as regular expressions; one that does not compile fails here, named, not at merge.
+    try {
+      new RegExp(key);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ModelFileError(file, `not a valid regular expression (${reason})`, `${field}.${key}`);
+    }
     out[key] = v;
   }
   return out;
