@@ -7,7 +7,7 @@
  * One writer per file at a time: runCuration holds its output directory's curation.lock while it writes.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
-import { readJsonlFile, repairJsonlFile } from "@ssb/durable-files";
+import { type JsonlScan, readJsonlFile, repairJsonlFile } from "@ssb/durable-files";
 
 export interface Journal<T> {
   readonly path: string;
@@ -21,12 +21,23 @@ export interface Journal<T> {
   close(): void;
 }
 
+/** A journal's records, read without touching the file: what a run checks before it writes anything. */
+export interface JournalContents<T> {
+  readonly path: string;
+  readonly keys: ReadonlySet<string>;
+  readonly existing: readonly T[];
+  /** The scan that found them, for appendToJournal to repair the tail from. */
+  readonly scan: JsonlScan;
+}
+
 /**
- * Opens (creating if absent) a journal. `keyOf` pulls the key from a parsed line and throws (naming `where`) if
- * the line is not a valid record. Every line is checked before the file is touched: a refused journal is left
- * exactly as it was.
+ * Reads a journal (an absent file is an empty one) and checks every line, changing nothing. `keyOf` pulls the
+ * key from a parsed line and throws (naming `where`) if the line is not a valid record.
  */
-export function openJournal<T>(path: string, keyOf: (value: unknown, where: string) => string): Journal<T> {
+export function readJournal<T>(
+  path: string,
+  keyOf: (value: unknown, where: string) => string,
+): JournalContents<T> {
   const keys = new Set<string>();
   const existing: T[] = [];
   // A whole last record lacking only its newline is kept; a torn one (a crash mid-write) is dropped and its
@@ -41,6 +52,26 @@ export function openJournal<T>(path: string, keyOf: (value: unknown, where: stri
     keys.add(key);
     existing.push(value as T);
   }
+  return { path, keys, existing, scan };
+}
+
+/**
+ * Opens (creating if absent) a journal. `keyOf` pulls the key from a parsed line and throws (naming `where`) if
+ * the line is not a valid record. Every line is checked before the file is touched: a refused journal is left
+ * exactly as it was.
+ */
+export function openJournal<T>(path: string, keyOf: (value: unknown, where: string) => string): Journal<T> {
+  return appendToJournal(readJournal<T>(path, keyOf));
+}
+
+/**
+ * Opens a journal read by readJournal for appending: cuts a torn last line, ends a last record lacking its
+ * newline, and creates the file if absent. Nothing may write the file between the two calls (runCuration
+ * holds its folder's lock).
+ */
+export function appendToJournal<T>(contents: JournalContents<T>): Journal<T> {
+  const { path, existing, scan } = contents;
+  const keys = new Set(contents.keys);
   const truncatedBytes = scan.torn?.bytes ?? 0;
   repairJsonlFile(path, scan);
   const fd = openSync(path, "a");

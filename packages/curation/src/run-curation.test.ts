@@ -313,6 +313,36 @@ describe("runCuration", () => {
     expect(result.skipped).toBe(6);
   });
 
+  it("a refused teacher resume (changed inputs, a bad journal line) leaves the selection folder as it was", async () => {
+    const out = tmp();
+    await runCuration({ problems: problems.slice(0, 6), rollouts, outDir: out, config });
+    const files = ["run.json", "teacher-prompts.jsonl", "dropped.jsonl", "summary.json"];
+    const snapshot = () => [readdirSync(out).sort(), ...files.map((f) => readFileSync(join(out, f), "utf8"))];
+    const before = snapshot();
+    const edited = rollouts.map((r, i) => (i === 0 ? { ...r, text: `${r.text} (edited)` } : r));
+    const modelA = Object.assign(teacher(), { identity: "model A" });
+    await expect(
+      runCuration({ problems, rollouts: edited, outDir: out, config, generator: modelA }),
+    ).rejects.toThrow(/problem "p000" was curated from other inputs than these/);
+    expect(modelA.calls).toHaveLength(0);
+    // The refused run pinned neither its teacher in run.json nor made pairs.jsonl, which would have refused
+    // the selection-only rerun below as a "teacher-mode folder" and a later teacher as another model.
+    expect(snapshot()).toEqual(before);
+    const drops = join(out, "dropped.jsonl");
+    writeFileSync(drops, `${readFileSync(drops, "utf8")}{"problemId": 7}\n`);
+    await expect(
+      runCuration({ problems, rollouts, outDir: out, config, generator: teacher() }),
+    ).rejects.toThrow(/dropped\.jsonl:\d+: expected a record with a string "problemId" field/);
+    expect(readFileSync(join(out, "run.json"), "utf8")).toBe(before[1]);
+    expect(existsSync(join(out, "pairs.jsonl"))).toBe(false);
+    writeFileSync(drops, before[3] as string);
+    const selection = await runCuration({ problems, rollouts, outDir: out, config });
+    expect(selection.skipped).toBe(6);
+    const modelB = Object.assign(teacher(), { identity: "model B" });
+    const done = await runCuration({ problems, rollouts, outDir: out, config, generator: modelB });
+    expect(done.summary.problems).toBe(problems.length);
+  });
+
   it("refuses a second run on an output folder a live run holds", async () => {
     const out = tmp();
     writeFileSync(join(out, "curation.lock"), String(process.ppid)); // another live process

@@ -16,7 +16,7 @@ import {
   studentMessagesFor,
 } from "./curate-problem.js";
 import type { AnswerEquivalence, Grader } from "./grader.js";
-import { openJournal, problemIdKey } from "./jsonl-journal.js";
+import { appendToJournal, problemIdKey, readJournal } from "./jsonl-journal.js";
 import { checkBoolean, checkInteger } from "./option-checks.js";
 import {
   checkNoTeacherModeDowngrade,
@@ -417,6 +417,28 @@ async function curateLocked(
     : {};
   if (input.generator?.identity !== undefined) teacherSettings.teacher = input.generator.identity;
   const resumed = existsSync(files.run);
+  // The journals are read, and their records checked against these inputs, before run.json is written or a
+  // journal is opened for appending: a refused resume (inputs changed, a bad line) must not pin this run's
+  // teacher in run.json or make pairs.jsonl, which would refuse the next selection-only run in the folder.
+  const generator = input.generator;
+  const read = {
+    prompts: readJournal<TeacherPromptRecord>(files.prompts, problemIdKey),
+    drops: readJournal<DropRecord>(files.dropped, problemIdKey),
+    pairs: generator ? readJournal<PairRecord>(files.pairs, problemIdKey) : null,
+  };
+  // What each problem's curation depends on; a problem already curated from other inputs is refused.
+  const inputHashes = new Map(
+    input.problems.map((p) => [p.id, inputsFingerprint(p, byProblem.get(p.id) ?? [])]),
+  );
+  for (const journal of [read.prompts, read.drops]) {
+    for (const record of journal.existing as readonly { problemId: string; inputHash?: string }[]) {
+      const now = inputHashes.get(record.problemId);
+      if (record.inputHash === undefined || now === undefined || record.inputHash === now) continue;
+      throw new Error(
+        `${journal.path}: problem ${JSON.stringify(record.problemId)} was curated from other inputs than these (its question, gold answer or rollouts changed, e.g. rollouts of a larger n); use another output directory instead of mixing two runs`,
+      );
+    }
+  }
   // The verifier's version is recorded when it grades or groups answers (not for custom functions only).
   const usesVerifier = config.grader === undefined || config.equivalence === undefined;
   checkOrWriteRunFile(
@@ -433,32 +455,14 @@ async function curateLocked(
       (config.answerRules === undefined ? verifierGrader : makeVerifierGrader({ rules: config.answerRules })),
     equivalence: config.equivalence ?? verifierEquivalence,
   };
-  const generator = input.generator;
-  const prompts = openJournal<TeacherPromptRecord>(files.prompts, problemIdKey);
-  const drops = openJournal<DropRecord>(files.dropped, problemIdKey);
-  const pairs = generator ? openJournal<PairRecord>(files.pairs, problemIdKey) : null;
+  const prompts = appendToJournal(read.prompts);
+  const drops = appendToJournal(read.drops);
+  const pairs = read.pairs ? appendToJournal(read.pairs) : null;
   const newPrompts: TeacherPromptRecord[] = [];
   const newDrops: DropRecord[] = [];
   const newPairs: PairRecord[] = [];
   const isDone = (id: string): boolean =>
     drops.keys.has(id) || (pairs ? pairs.keys.has(id) : prompts.keys.has(id));
-
-  // What each problem's curation depends on; a problem already curated from other inputs is refused.
-  const inputHashes = new Map(
-    input.problems.map((p) => [p.id, inputsFingerprint(p, byProblem.get(p.id) ?? [])]),
-  );
-  for (const journal of [prompts, drops]) {
-    for (const record of journal.existing as readonly { problemId: string; inputHash?: string }[]) {
-      const now = inputHashes.get(record.problemId);
-      if (record.inputHash === undefined || now === undefined || record.inputHash === now) continue;
-      prompts.close();
-      drops.close();
-      pairs?.close();
-      throw new Error(
-        `${journal.path}: problem ${JSON.stringify(record.problemId)} was curated from other inputs than these (its question, gold answer or rollouts changed, e.g. rollouts of a larger n); use another output directory instead of mixing two runs`,
-      );
-    }
-  }
 
   try {
     // After every refusal, so a refused resume leaves run.json as it was. A pair's problem has its prompt too.
