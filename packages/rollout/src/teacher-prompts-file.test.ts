@@ -63,6 +63,12 @@ describe("readTeacherPromptsFile", () => {
       [{ topK: 2.5 }, 'requests[0].sampling: "topK" must be an integer >= 0, found 2.5'],
       [{ topP: 1.5 }, 'requests[0].sampling: "topP" must be in (0, 1], found 1.5'],
       [{ maxNewTokens: 0 }, 'requests[0].sampling: "maxNewTokens" must be an integer >= 1, found 0'],
+      [{ seed: -1 }, 'requests[0].sampling: "seed" must be an integer in [0, 2^53), found -1'],
+      [{ seed: 1.5 }, 'requests[0].sampling: "seed" must be an integer in [0, 2^53), found 1.5'],
+      [
+        { top_p: 0.9 },
+        'requests[0].sampling: unknown key "top_p" (did you mean "topP"?); known keys: temperature, topK, topP, maxNewTokens, seed',
+      ],
     ] as const) {
       const f = await file("range.jsonl", `${line("a")}\n${bad(sampling)}\n`);
       expect(() => readTeacherPromptsFile(f)).toThrow(`${f}:2: ${message}`);

@@ -9,6 +9,7 @@ import { RolloutError } from "./errors.js";
 import { jsonLines } from "./file-lines.js";
 import { DEFAULT_SAMPLING, resolveSampling } from "./sampling-params.js";
 import type { TeacherSamplingInput } from "./teacher-generator.js";
+import { refuseUnknownKeys } from "./unknown-keys.js";
 
 export interface TeacherPromptLine {
   problemId: string;
@@ -35,9 +36,14 @@ function messagesOf(value: unknown, where: string): ChatMessage[] {
   return messages;
 }
 
+/** The keys of a request's sampling, as @ssb/curation's TeacherSampling writes them. */
+const SAMPLING_KEYS = ["temperature", "topK", "topP", "maxNewTokens", "seed"] as const;
+
 function samplingOf(value: unknown, where: string): TeacherSamplingInput {
   const o = value as Record<string, unknown>;
   if (typeof o !== "object" || o === null) fail(where, '"sampling" must be an object');
+  // A hand-written or converted key (`top_p`, `max_new_tokens`) was ignored and the request sampled without it.
+  refuseUnknownKeys(o, SAMPLING_KEYS, `${where}.sampling`);
   const num = (field: string, required: boolean): number | undefined => {
     const v = o[field];
     if (v === undefined && !required) return undefined;
@@ -55,9 +61,9 @@ function samplingOf(value: unknown, where: string): TeacherSamplingInput {
   const seed = num("seed", false);
   // Ranges as generation checks them, here where the line is known: a temperature of -1 was refused only once
   // the model had loaded, as `prompt "2#0" sampling: ...`, naming neither the file nor the line.
-  // (Before the seed is added: a request's seed is checked where it is turned into the stream's.)
-  resolveSampling(sampling, DEFAULT_SAMPLING, `${where}.sampling`);
+  // The seed too (-1 or 1.5 failed only at generation, naming the request alone).
   if (seed !== undefined) sampling.seed = seed;
+  resolveSampling(sampling, DEFAULT_SAMPLING, `${where}.sampling`);
   return sampling;
 }
 
