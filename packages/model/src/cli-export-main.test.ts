@@ -204,6 +204,34 @@ describe("ssb-export-onnx run", () => {
     expect(c.err()).toBe(`ssb-export-onnx: --out ${file} is a file; give a folder\n`);
   });
 
+  it("says --model / --adapter name a file when they do (exit 2), writing nothing", async () => {
+    const weights = path.join(tinyRefDir, "model.safetensors");
+    const out = path.join(workDir, "file-given");
+    for (const [argv, message] of [
+      [
+        ["--model", weights, "--out", out],
+        `--model ${weights} is a file; give the checkpoint folder that holds config.json`,
+      ],
+      [
+        [
+          "--model",
+          tinyRefDir,
+          "--adapter",
+          path.join(tinyRefDir, "lora", "adapter_model.safetensors"),
+          "--out",
+          out,
+        ],
+        "is a file; give the adapter folder that holds adapter_config.json and adapter_model.safetensors",
+      ],
+    ] as const) {
+      const c = capture();
+      expect(await runExportCli([...argv], c.io)).toBe(2);
+      expect(c.err()).toContain(message);
+      expect(c.err()).toContain('Run "ssb-export-onnx --help" for the options.');
+    }
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+  });
+
   it("reports a missing checkpoint with exit code 1 and the file", async () => {
     const c = capture();
     expect(await runExportCli(["--model", path.join(workDir, "nope"), "--out", workDir], c.io)).toBe(1);

@@ -2,6 +2,7 @@
  * `ssb-export-onnx`: a HF checkpoint folder (optionally + a PEFT adapter) -> an ONNX decoder-with-past.
  * Argument parsing and the run live here (testable); `cli-export.ts` only calls {@link runExportCli}.
  */
+import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   UsageError as CliUsageError,
@@ -98,6 +99,27 @@ function parse(argv: string[]) {
   return parseArgs({ args: argv, strict: true, allowPositionals: false, tokens: true, options: OPTIONS });
 }
 
+/**
+ * --model and --adapter name folders; a file there (the safetensors file itself, say) would fail with ENOTDIR on
+ * "<file>/config.json". Says which flag and what to give instead, or null.
+ */
+function givenFileForFolder(options: ExportOnnxOptions): string | null {
+  const isFile = (p: string): boolean => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false; // missing: the export says which file it could not read
+    }
+  };
+  if (isFile(options.modelDir)) {
+    return `--model ${options.modelDir} is a file; give the checkpoint folder that holds config.json (--weights FILE picks a safetensors file in it)`;
+  }
+  if (options.adapterDir !== undefined && isFile(options.adapterDir)) {
+    return `--adapter ${options.adapterDir} is a file; give the adapter folder that holds adapter_config.json and adapter_model.safetensors`;
+  }
+  return null;
+}
+
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -129,6 +151,11 @@ export async function runExportCli(
   if (options === "help") {
     io.stdout(EXPORT_USAGE);
     return 0;
+  }
+  const fileGiven = givenFileForFolder(options);
+  if (fileGiven !== null) {
+    io.stderr(`ssb-export-onnx: ${fileGiven}\n${USAGE_HINT}\n`);
+    return 2;
   }
   // One line per 10% (plain lines, so logs and non-TTY output stay readable).
   let reported = -1;
