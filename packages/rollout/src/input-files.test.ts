@@ -51,6 +51,28 @@ describe("problems files from elsewhere", () => {
     );
   });
 
+  it("a prompt field that is null is no field (mixed files written through pandas or datasets)", () => {
+    const path = file(
+      "mixed-null.jsonl",
+      '{"id": "a", "question": "q", "messages": null, "promptIds": null}\n{"id": "b", "question": null, "messages": [{"role": "user", "content": "r"}]}\n{"id": "c", "question": null, "promptIds": [1, 2]}\n',
+    );
+    expect(readProblemsFile(path, "sys").map((p) => [p.id, p.messages, p.promptIds])).toEqual([
+      [
+        "a",
+        [
+          { role: "system", content: "sys" },
+          { role: "user", content: "q" },
+        ],
+        undefined,
+      ],
+      ["b", [{ role: "user", content: "r" }], undefined],
+      ["c", undefined, [1, 2]],
+    ]);
+    expect(() => parseProblemRecord({ id: "d", question: null, messages: null }, "p:4")).toThrow(
+      'p:4: needs "question" (string), "messages" or "promptIds"; "question" is null',
+    );
+  });
+
   it("a non-integer id is refused, as ssb-curate refuses it", () => {
     expect(() => parseProblemRecord({ id: 1.5, question: "a" }, "p:2")).toThrow(
       'p:2: field "id" is the number 1.5: an id must be a non-empty string or a whole number (write it as a string, "id": "1.5", to keep it)',

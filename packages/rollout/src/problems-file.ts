@@ -88,13 +88,15 @@ export function parseProblemRecord(
     throw new RolloutError(`${where}: field "id" must be a non-empty string`);
   // One prompt per line: with two of these fields the first below won without a word, so a file with both a
   // "question" and (say) SFT-style "messages" was sampled from the messages, --system ignored.
-  const given = PROMPT_FIELDS.filter((f) => o[f] !== undefined);
+  // null is no field: a mixed file written through pandas or `datasets` (question lines and messages lines)
+  // holds `"messages": null` beside each question, which was refused as a line with two prompts.
+  const given = PROMPT_FIELDS.filter((f) => o[f] !== undefined && o[f] !== null);
   if (given.length > 1)
     throw new RolloutError(
       `${where}: holds ${given.map((f) => `"${f}"`).join(" and ")}; a problem's prompt is one of "question" (given the system turn), "messages" or "promptIds" (used as they are): keep the one meant (jq -c 'del(.${given[1]})' FILE > NEW drops "${given[1]}")`,
     );
-  if (o.messages !== undefined) return { id, messages: messagesOf(o.messages, where) };
-  if (o.promptIds !== undefined) {
+  if (given[0] === "messages") return { id, messages: messagesOf(o.messages, where) };
+  if (given[0] === "promptIds") {
     const ids = o.promptIds;
     if (!Array.isArray(ids) || ids.length === 0 || ids.some((t) => !Number.isInteger(t) || t < 0)) {
       throw new RolloutError(`${where}: field "promptIds" must be a non-empty list of token ids`);
