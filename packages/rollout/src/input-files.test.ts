@@ -73,6 +73,29 @@ describe("problems files from elsewhere", () => {
     );
   });
 
+  it("an empty last user turn, or content given as a list of parts, is refused naming the message", () => {
+    expect(() =>
+      parseProblemRecord(
+        {
+          id: "a",
+          messages: [
+            { role: "system", content: "s" },
+            { role: "user", content: " " },
+          ],
+        },
+        "p:2",
+      ),
+    ).toThrow("p:2: the last message (messages[1], the user turn) is empty");
+    expect(() =>
+      parseProblemRecord(
+        { id: "a", messages: [{ role: "user", content: [{ type: "text", text: "q" }] }] },
+        "p:3",
+      ),
+    ).toThrow(
+      "p:3: messages[0].content is a list (content parts?); a prompt's content must be a string: join the text parts",
+    );
+  });
+
   it("a non-integer id is refused, as ssb-curate refuses it", () => {
     expect(() => parseProblemRecord({ id: 1.5, question: "a" }, "p:2")).toThrow(
       'p:2: field "id" is the number 1.5: an id must be a non-empty string or a whole number (write it as a string, "id": "1.5", to keep it)',

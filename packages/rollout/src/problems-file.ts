@@ -20,12 +20,23 @@ function messagesOf(value: unknown, where: string): ChatMessage[] {
     throw new RolloutError(`${where}: "messages" is empty; a prompt needs at least one {role, content}`);
   const messages = value.map((m, i) => {
     const o = m as Record<string, unknown>;
+    // OpenAI's content parts ([{"type": "text", "text": ...}]) are not rendered by the templates rollout runs.
+    if (typeof o?.role === "string" && Array.isArray(o.content))
+      throw new RolloutError(
+        `${where}: messages[${i}].content is a list (content parts?); a prompt's content must be a string: join the text parts (jq: .content |= (map(.text) | join("")))`,
+      );
     if (typeof o?.role !== "string" || typeof o.content !== "string") {
       throw new RolloutError(`${where}: messages[${i}] must have string "role" and "content"`);
     }
     return { role: o.role, content: o.content };
   });
   checkPromptMessages(messages, where);
+  // As a blank "question" is refused: the reply would answer nothing (an empty cell exported from a sheet).
+  const last = messages[messages.length - 1] as ChatMessage;
+  if (last.role === "user" && last.content.trim() === "")
+    throw new RolloutError(
+      `${where}: the last message (messages[${messages.length - 1}], the user turn) is empty`,
+    );
   return messages;
 }
 
