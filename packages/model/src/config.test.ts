@@ -392,7 +392,14 @@ describe("generation config", () => {
     await writeFile(path.join(dir, "generation_config.json"), JSON.stringify({ eos_token_id: 7, top_p: 2 }));
     await expect(loadGenerationConfig(dir, model)).rejects.toThrow(/generation_config\.json: field "top_p"/);
     await writeFile(path.join(dir, "generation_config.json"), "{ not json");
-    await expect(loadGenerationConfig(dir, model)).rejects.toThrow(/generation_config\.json: not valid JSON/);
+    await expect(loadGenerationConfig(dir, model)).rejects.toThrow(
+      /generation_config\.json:1:3: not valid JSON/,
+    );
+    // A hand edit's trailing comma is placed by line and column (it said only the parser's reason).
+    await writeFile(path.join(dir, "generation_config.json"), '{\n  "eos_token_id": 7,\n}\n');
+    await expect(loadGenerationConfig(dir, model)).rejects.toThrow(
+      /generation_config\.json:3:1: not valid JSON \(Expected double-quoted property name/,
+    );
     await writeFile(path.join(dir, "generation_config.json"), JSON.stringify({ eos_token_id: 7 }));
     expect((await loadGenerationConfig(dir, model)).eosTokenIds).toEqual([7]);
   });

@@ -152,7 +152,7 @@ describe("export of a broken checkpoint", () => {
   it("refuses a truncated tokenizer.json before writing (it was copied and the export looked complete)", async () => {
     const dir = await brokenCopy("tokenizer", () => undefined);
     await writeFile(path.join(dir, "tokenizer.json"), '{"model": ');
-    await expectRefused(dir, /tokenizer\/tokenizer\.json: not valid JSON/);
+    await expectRefused(dir, /tokenizer\/tokenizer\.json:1:11: not valid JSON/);
   });
 
   it("refuses a tokenizer with more tokens than vocab_size (another model's; loadCheckpoint refuses it too)", async () => {

@@ -5,6 +5,8 @@
  * checkpoint knows which line to fix.
  */
 
+import { parseJsonFile } from "@ssb/durable-files";
+
 export type JsonObject = { [key: string]: unknown };
 
 export class ModelFileError extends Error {
@@ -39,12 +41,20 @@ export function expectObject(value: unknown, file: string, field?: string): Json
   return value;
 }
 
+/**
+ * JSON.parse with the place of a mistake: @ssb/durable-files' parser says `file:line:column: not valid JSON
+ * (reason)` (a hand-edited config.json's trailing comma, a NaN written by Python, an empty file), which is
+ * kept as the message of a ModelFileError for `file`.
+ */
 export function parseJsonText(text: string, file: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonFile(text, file);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ModelFileError(file, `not valid JSON (${reason})`);
+    const said = error instanceof Error ? error.message : String(error);
+    const refusal = new ModelFileError(file, "not valid JSON");
+    if (said.startsWith(file)) refusal.message = said;
+    else refusal.message = `${file}: not valid JSON (${said})`;
+    throw refusal;
   }
 }
 
