@@ -5,9 +5,9 @@
  * Ctrl-C) is taken over at once (@ssb/durable-files' acquirePidLock, the lock every ssb job uses); processes on
  * one machine only.
  */
-import { mkdirSync, rmdirSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import path from "node:path";
-import { acquirePidLock, LockError } from "@ssb/durable-files";
+import { acquirePidLock, LockError, makeFolders, removeEmptyFolders } from "@ssb/durable-files";
 
 /** The lock file's name inside the output folder. */
 export const EXPORT_LOCK_FILE = ".ssb-export.lock";
@@ -48,7 +48,7 @@ export function lockExportFolder(outDir: string): (failed?: boolean) => void {
     if (code === "ENOTDIR")
       throw new Error(`${outDir}: a part of this path is a file, not a folder; give a folder`);
     if (code !== "ENOENT") throw error;
-    created = mkdirSync(outDir, { recursive: true });
+    created = makeFolders(outDir);
   }
   let release: () => void;
   try {
@@ -66,16 +66,7 @@ export function lockExportFolder(outDir: string): (failed?: boolean) => void {
   };
 }
 
-/** Removes `outDir` and its parents up to `created` (the first folder mkdir made), each only while empty. */
+/** Removes `outDir` and its parents up to `created` (the outermost folder made), each only while empty. */
 function removeCreatedFolders(outDir: string, created: string | undefined): void {
-  if (created === undefined) return;
-  const top = path.resolve(created);
-  for (let dir = path.resolve(outDir); ; dir = path.dirname(dir)) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      return; // not empty (something else wrote there meanwhile): left as it is
-    }
-    if (dir === top || path.dirname(dir) === dir) return;
-  }
+  if (created !== undefined) removeEmptyFolders(outDir, created);
 }
