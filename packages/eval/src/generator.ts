@@ -68,6 +68,11 @@ export interface SampleGenerator {
   /** What `fingerprint` covers, in words ("the replies file r.jsonl"): named when a rerun's differs. */
   readonly fingerprintOf?: string;
   /**
+   * Ids earlier versions of the generator gave this same model (openModelGenerator: the path's last part, before
+   * modelIdFor). A run.json recording one resumes under it, keeping its id and report names; absent when none.
+   */
+  readonly formerModelIds?: readonly string[];
+  /**
    * Where the samples are generated (openModelGenerator: onnxruntime's provider actually used, `cpu`, `cuda`
    * or `webgpu`). Recorded in run.json's `executionProviders`, every one that wrote samples, in order; not a
    * setting a resume must keep (providers differ in float rounding only), but the report says it.

@@ -55,6 +55,7 @@ export {
   type RolloutAdapterOptions,
   type RolloutGeneratorLike,
 } from "./model-generator.js";
+export { formerModelIdFor, modelIdFor } from "./model-name.js";
 export { defaultKs, passAtK } from "./pass-at-k.js";
 export { hashString, mulberry32, type Rng, rngFor, sampleSeed } from "./prng.js";
 export { buildMessages, DEFAULT_SYSTEM_PROMPT, DEFAULT_USER_TEMPLATE, type PromptOptions } from "./prompt.js";

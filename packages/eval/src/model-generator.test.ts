@@ -154,6 +154,8 @@ describe("fromRolloutGenerator", () => {
           log: (m) => log.push(m),
           beforeOpen: (identity) => {
             before = identity.fingerprint;
+            // The id runs of work/model recorded before (`model`), under which they resume.
+            expect(identity.formerModelIds).toEqual(["model"]);
           },
         });
         // The fingerprint beforeOpen is given (before any export) is the one the generator reports.
@@ -172,7 +174,9 @@ describe("fromRolloutGenerator", () => {
             throw new Error(`refused ${modelId}: ${fingerprintOf}`);
           },
         }),
-      ).rejects.toThrow(`refused model: the model files (weights, config, tokenizer) of ${model}`);
+      ).rejects.toThrow(
+        `refused ${path.basename(work)}/model: the model files (weights, config, tokenizer) of ${model}`,
+      );
       expect(existsSync(path.join(work, "onnx-export"))).toBe(false);
       expect((await open()).join("\n")).toMatch(/^exporting /);
       expect((await open()).join("\n")).toMatch(/^reusing ONNX export/);

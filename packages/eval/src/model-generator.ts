@@ -14,6 +14,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { exportOnnx, loadTokenizer, parseTemplateDate } from "@ssb/model";
 import type { FinishedSequence, GenerateOptions, PromptInput } from "@ssb/rollout";
 import type { GeneratedSample, GenerationRequest, SampleGenerator } from "./generator.js";
+import { formerModelIdFor, modelIdFor } from "./model-name.js";
 import type { ModelIdentity } from "./run-manifest.js";
 
 /** What the adapter needs of rollout's Generator (structural, so tests can pass a stand-in). */
@@ -44,6 +45,8 @@ export interface RolloutAdapterOptions {
   fingerprint?: string;
   /** What the fingerprint covers, in words (see SampleGenerator.fingerprintOf). */
   fingerprintOf?: string;
+  /** Ids runs recorded for this model before (see SampleGenerator.formerModelIds). */
+  formerModelIds?: readonly string[];
   /** Told once per request about prompts too long for the model's context. */
   warn?: (message: string) => void;
 }
@@ -59,6 +62,7 @@ export function fromRolloutGenerator(
     ...(gen.session !== undefined ? { executionProvider: gen.session.executionProvider } : {}),
     ...(options.fingerprint !== undefined ? { fingerprint: options.fingerprint } : {}),
     ...(options.fingerprintOf !== undefined ? { fingerprintOf: options.fingerprintOf } : {}),
+    ...(options.formerModelIds !== undefined ? { formerModelIds: options.formerModelIds } : {}),
     ...(gen.templateReadsDate === true ? { templateReadsDate: true } : {}),
     ...(typeof gen.tokenizer?.chatTemplate?.source === "string"
       ? { chatTemplateSource: gen.tokenizer.chatTemplate.source }
@@ -215,8 +219,10 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
   const model = resolve(options.model);
   const adapter = options.adapter === undefined ? undefined : resolve(options.adapter);
   let onnxPath = model;
-  let modelId = basename(model);
-  if (adapter !== undefined) modelId += `+${basename(adapter)}`;
+  // `runs/ssb/model` is "ssb/model", not "model" (model-name.ts); runs begun under the old id resume under it.
+  const modelId = modelIdFor(model, adapter);
+  const former = formerModelIdFor(model, adapter);
+  const formerModelIds = former === modelId ? [] : [former];
   const needsExport = !isOnnx(model) || adapter !== undefined;
   if (needsExport && !isCheckpoint(model)) {
     throw new Error(
@@ -238,7 +244,7 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
   // From the source files only, never from the export: known (and checked) before anything is written.
   const fingerprint = createHash("sha256").update(JSON.stringify(sourceFiles)).digest("hex").slice(0, 16);
   const fingerprintOf = `the model files (weights, config, tokenizer) of ${model}${adapter !== undefined ? ` and ${adapter}` : ""}`;
-  await options.beforeOpen?.({ modelId, fingerprint, fingerprintOf });
+  await options.beforeOpen?.({ modelId, fingerprint, fingerprintOf, formerModelIds });
   if (needsExport) {
     const exportDir = resolve(options.exportDir ?? join(options.workDir ?? ".", "onnx-export"));
     const stampFile = join(exportDir, "ssb-eval-export.json");
@@ -287,6 +293,7 @@ export async function openModelGenerator(options: OpenModelOptions): Promise<Sam
     modelId,
     fingerprint,
     fingerprintOf,
+    formerModelIds,
     ...(options.log !== undefined ? { warn: options.log } : {}),
     ...(options.batchSize !== undefined ? { maxBatch: options.batchSize } : {}),
   });

@@ -281,6 +281,33 @@ describe("runEval with a scripted generator", () => {
     expect(readFileSync(join(grown, "run.json"), "utf8")).toBe(readFileSync(join(fresh, "run.json"), "utf8"));
   });
 
+  it("resumes a run begun under a model's former id under that id, and refuses other ids", async () => {
+    // openModelGenerator's ids changed (`ssb/model`, was `model`): a run.json holding the old one must neither
+    // be refused as another model nor have its recorded id and report names changed.
+    const out = join(root, "former-id");
+    const small = { ...config, limit: 3, n: 1 };
+    await runEval({
+      config: small,
+      generator: fakeGenerator({ modelId: "model" }),
+      outDir: out,
+      reports: false,
+    });
+    const before = readFileSync(join(out, "run.json"), "utf8");
+    const renamed = { ...fakeGenerator({ modelId: "ssb/model" }), formerModelIds: ["model"] };
+    checkRunFolder({ config: small, model: renamed, outDir: out });
+    const result = await runEval({ config: { ...small, n: 2 }, generator: renamed, outDir: out });
+    expect(result.resumed).toBe(2 * 3);
+    expect(result.summary.run).toMatchObject({ name: "model", modelId: "model" });
+    expect(JSON.parse(readFileSync(join(out, "run.json"), "utf8"))).toEqual({ ...JSON.parse(before), n: 2 });
+    await expect(
+      runEval({
+        config: { ...small, n: 2 },
+        generator: fakeGenerator({ modelId: "ssb/model" }),
+        outDir: out,
+      }),
+    ).rejects.toThrow('different settings (modelId: "model" in run.json, "ssb/model" now)');
+  });
+
   it("sends the math-tutor system prompt and the bare question by default", async () => {
     const gen = fakeGenerator();
     await runEval({

@@ -674,11 +674,13 @@ async function evalLocked(
   }
   writeRecordsAtomic(files.records, records);
 
+  // run.json's id on a resume: a run begun under a model's former id (formerModelIds) keeps it and its name.
+  const modelId = current?.modelId ?? generator.modelId;
   const summary = summarizeRecords(
     records,
     {
-      name: config.name ?? generator.modelId,
-      modelId: generator.modelId,
+      name: config.name ?? modelId,
+      modelId,
       n: config.n,
       sampling: { ...config.sampling },
       seed: config.seed,

@@ -72,6 +72,11 @@ export interface ModelIdentity {
   readonly fingerprint?: string;
   /** What the fingerprint covers, for the message when a rerun's differs ("the replies file r.jsonl"). */
   readonly fingerprintOf?: string;
+  /**
+   * Ids earlier versions recorded for this same model (SampleGenerator.formerModelIds): a run.json holding one
+   * resumes under it, so a better default id never refuses, or renames, a run begun under the old one.
+   */
+  readonly formerModelIds?: readonly string[];
 }
 
 function sha256(text: string): string {
@@ -286,7 +291,9 @@ export function checkRunManifest(
       `${file}: this run's prompts were rendered with ${was}, not ${JSON.stringify(givenKwargs)}; to resume, ${resume}, or start over in a new output folder (--out)`,
     );
   }
-  const diff = manifestDifference(previous, manifest);
+  // A run begun when this model's id was derived the old way goes on under the id it recorded.
+  const former = previous.modelId !== manifest.modelId && model.formerModelIds?.includes(previous.modelId);
+  const diff = manifestDifference(previous, former ? { ...manifest, modelId: previous.modelId } : manifest);
   if (diff === null) return previous;
   let detail = diff;
   if (diff === "modelFingerprint" && model.fingerprintOf !== undefined) {

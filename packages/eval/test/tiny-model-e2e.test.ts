@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exportOnnx } from "@ssb/model";
 import { Generator } from "@ssb/rollout";
@@ -85,8 +85,10 @@ describe.skipIf(!existsSync(tinyRef))("end to end with a real tiny model (ONNX R
       ["gsm8k", 10, 2],
       ["math500", 10, 2],
     ]);
-    expect(summary.run.modelId).toBe("onnx");
-    expect(readFileSync(join(out, "report.md"), "utf8")).toContain("| onnx | math500 | 10 | 2 |");
+    // An export folder named `onnx` is named with its parent's name (it was "onnx": model-name.ts).
+    const id = `${basename(root)}/onnx`;
+    expect(summary.run.modelId).toBe(id);
+    expect(readFileSync(join(out, "report.md"), "utf8")).toContain(`| ${id} | math500 | 10 | 2 |`);
     expect(readFileSync(join(out, "report.html"), "utf8")).toContain("<svg");
   }, 300_000);
 
@@ -197,7 +199,8 @@ describe.skipIf(!existsSync(tinyRef))("end to end with a real tiny model (ONNX R
       openModelGenerator({ ...o, log: (m) => io.stderr.write(`${m}\n`) });
     expect(await main(args, io, factory), err).toBe(0);
     expect(existsSync(join(out, "onnx-export", "model.onnx"))).toBe(true);
-    expect(stdout).toContain("| qwen2-tiny-ref+lora | gsm8k | 3 | 1 |");
+    // The adapter folder `lora` with its parent's name (the id was qwen2-tiny-ref+lora).
+    expect(stdout).toContain("| qwen2-tiny-ref + qwen2-tiny-ref/lora | gsm8k | 3 | 1 |");
     const records = readFileSync(join(out, "records.jsonl"), "utf8");
     err = "";
     expect(await main(args, io, factory), err).toBe(0);
