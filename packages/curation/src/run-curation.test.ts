@@ -496,6 +496,59 @@ describe("runCuration given file paths instead of records", () => {
   });
 });
 
+describe("runCuration given records built in code", () => {
+  it("reads integer ids and number golds as the file readers do, so the folder resumes", async () => {
+    const { problems, rollouts } = syntheticRun(3, 4);
+    const config: CurationConfig = { grader: fakeGrader, equivalence: fakeEquivalence };
+    // p000 -> 0 and its gold as a number: what JSON.parse of a hand-made dataset gives.
+    const numbered = problems.map((p, i) => ({ ...p, id: i, answer: Number(p.answer) }));
+    const numberedRollouts = rollouts.map((r) => ({ ...r, problemId: Number(r.problemId.slice(1)) }));
+    const out = tmp();
+    const first = await runCuration({
+      problems: numbered as never,
+      rollouts: numberedRollouts as never,
+      outDir: out,
+      config,
+    });
+    const strings = await runCuration({ problems, rollouts, outDir: tmp(), config });
+    expect(first.summary).toEqual(strings.summary);
+    const prompts = readLines<TeacherPromptRecord>(join(out, "teacher-prompts.jsonl"));
+    // Problem i has gold i: both are written as strings.
+    expect(prompts.length).toBeGreaterThan(0);
+    for (const p of prompts) expect([typeof p.problemId, p.gold]).toEqual(["string", p.problemId]);
+    // The rerun read the records it wrote back (a number problemId was refused as no record).
+    const again = await runCuration({
+      problems: numbered as never,
+      rollouts: numberedRollouts as never,
+      outDir: out,
+      config,
+    });
+    expect(again.skipped).toBe(3);
+  });
+
+  it("refuses a bad record naming its index, before making the folder", async () => {
+    const { problems, rollouts } = syntheticRun(2, 2);
+    const out = join(tmp(), "out");
+    await expect(
+      runCuration({
+        problems: [problems[0]!, { ...problems[1]!, answer: null }] as never,
+        rollouts,
+        outDir: out,
+      }),
+    ).rejects.toThrow(
+      'runCuration: problems[1]: field "answer" must be the gold answer as a string, found null',
+    );
+    await expect(
+      runCuration({ problems: [{ ...problems[0]!, answer: " " }], rollouts, outDir: out }),
+    ).rejects.toThrow('runCuration: problems[0]: field "answer" is empty');
+    const { sampleIndex: _, ...noIndex } = rollouts[3]!;
+    await expect(
+      runCuration({ problems, rollouts: [...rollouts.slice(0, 3), noIndex] as never, outDir: out }),
+    ).rejects.toThrow('runCuration: rollouts[3]: field "sampleIndex" must be an integer >= 0, found nothing');
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe("runCuration on rollouts of another problems file", () => {
   it("refuses rollouts none of which belongs to a problem, before making the folder; some strays are counted", async () => {
     const { problems, rollouts } = syntheticRun(2, 4);

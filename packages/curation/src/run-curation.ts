@@ -25,7 +25,7 @@ import {
   readRunSettings,
 } from "./output-folder.js";
 import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
-import { describe } from "./parse-records.js";
+import { describe, parseProblem, parseRollout } from "./parse-records.js";
 import { hashString } from "./prng.js";
 import type { Problem, Rollout } from "./records.js";
 import { checkRolloutPrompts } from "./rollout-prompt-check.js";
@@ -341,8 +341,20 @@ function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[
   return { byProblem, unmatched, unmatchedIds: [...unmatchedIds] };
 }
 
-export async function runCuration(input: RunCurationInput): Promise<CurationRunResult> {
-  const config = input.config ?? {};
+/**
+ * A problem given in code, read as readProblemsFile reads a line (checked, an integer id or a number gold as
+ * its string), except that a string gold is kept as given: a GSM8K solution's gold is taken after its `####`
+ * by readProblemsFile, and a gold built in code is the caller's.
+ */
+function problemRecord(value: unknown, where: string): Problem {
+  const parsed = parseProblem(value, where);
+  const given = (value as Record<string, unknown>).answer;
+  return typeof given === "string" ? { ...parsed, answer: given } : parsed;
+}
+
+export async function runCuration(given: RunCurationInput): Promise<CurationRunResult> {
+  const config = given.config ?? {};
+  let input = given;
   input.signal?.throwIfAborted();
   // Records, not a path: `problems: "problems.jsonl"` failed inside with "input.problems.map is not a function".
   for (const [field, reader] of [
@@ -354,6 +366,14 @@ export async function runCuration(input: RunCurationInput): Promise<CurationRunR
         `runCuration: ${field} must be an array of records (${reader}(path) reads a file into one), found ${describe(input[field])}`,
       );
   }
+  // Records built in code are read as the file readers read them, naming the index, before the folder is made:
+  // an integer id given as a number made records whose problemId no resume could read back, and a number gold
+  // or a missing sampleIndex stopped the run at its problem, after run.json and the journals were made.
+  input = {
+    ...given,
+    problems: given.problems.map((p, i) => problemRecord(p, `runCuration: problems[${i}]`)),
+    rollouts: given.rollouts.map((r, i) => parseRollout(r, `runCuration: rollouts[${i}]`)),
+  };
   // Settings are checked before the output folder is touched, so a typo never claims or changes it.
   checkSelectionConfig(config, "runCuration");
   checkBoolean(config.rejectStudentMention, "runCuration", "rejectStudentMention");
