@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -111,6 +111,20 @@ describe("PEFT adapter files", () => {
     await reader.close();
     const back = await loadAdapter(out);
     expect(loraScale(back.config, "model.layers.0.self_attn.q_proj")).toBeCloseTo(4 / Math.sqrt(2), 12);
+  });
+
+  it("replaces adapter_config.json by a rename, never writing through what was there", async () => {
+    // A link to another file stands for any write in place: it would have been overwritten (or, on a crash, left
+    // half written); the rename replaces the entry itself.
+    const out = path.join(dir, "relinked");
+    await mkdir(out, { recursive: true });
+    const elsewhere = path.join(dir, "someone-elses-config.json");
+    await writeFile(elsewhere, "keep me\n");
+    await symlink(elsewhere, path.join(out, "adapter_config.json"));
+    await saveAdapter(out, adapter);
+    expect(await readFile(elsewhere, "utf8")).toBe("keep me\n");
+    expect((await loadAdapter(out)).config.r).toBe(adapter.config.r);
+    expect((await readdir(out)).sort()).toEqual(["adapter_config.json", "adapter_model.safetensors"]);
   });
 
   it("applies rank_pattern / alpha_pattern per module", () => {

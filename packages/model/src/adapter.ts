@@ -3,8 +3,9 @@
  * (`base_model.model.<module>.lora_A.weight` [r, in], `.lora_B.weight` [out, r]), and the merge
  * W' = W + scale * B @ A, where scale = lora_alpha / r (or lora_alpha / sqrt(r) with rsLoRA).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "@ssb/durable-files";
 import { readJsonFile } from "./config.js";
 import { type FloatDtype, fromFloat32 } from "./dtype.js";
 import {
@@ -319,7 +320,9 @@ export async function saveAdapter(
     });
   }
   await writeSafetensors(path.join(dir, ADAPTER_WEIGHTS_FILE), tensors, { format: "pt" });
-  await writeFile(
+  // Whole or not at all, as the weights above (a crash mid-write left a truncated adapter_config.json beside
+  // complete weights).
+  await writeFileAtomic(
     path.join(dir, ADAPTER_CONFIG_FILE),
     `${JSON.stringify(adapterConfigToJson(adapter.config), null, 2)}\n`,
   );
