@@ -317,6 +317,42 @@ describe("ssb-rollout arguments", () => {
     expect(err.text()).toMatch(/bad\.jsonl:2: needs "question"/);
   });
 
+  it("says --system changes no prompt when every line has its own messages or promptIds", async () => {
+    const problems = path.join(work, "own.jsonl");
+    await writeFile(
+      problems,
+      '{"id": "a", "messages": [{"role": "user", "content": "1+1?"}]}\n{"id": "b", "promptIds": [1, 2]}\n',
+    );
+    const run = async (file: string, out: string): Promise<string> => {
+      const err = textSink();
+      const args = [
+        "--model",
+        modelDir,
+        "--problems",
+        file,
+        "--out",
+        path.join(work, out),
+        "--system",
+        "Be brief.",
+      ];
+      const code = await runCli([...args, "--max-new-tokens", "1", "--no-progress"], {
+        out: textSink().stream,
+        err: err.stream,
+      });
+      expect(code, err.text()).toBe(0);
+      return err.text();
+    };
+    expect(await run(problems, "own-out.jsonl")).toContain(
+      `ssb-rollout: note: --system changes no prompt: every problem read from ${problems} has its own "messages" or "promptIds", used as they are (only "question" lines get the system turn)\n`,
+    );
+    const mixed = path.join(work, "own-mixed.jsonl");
+    await writeFile(
+      mixed,
+      '{"id": "a", "messages": [{"role": "user", "content": "1+1?"}]}\n{"id": "q", "question": "2+2?"}\n',
+    );
+    expect(await run(mixed, "own-mixed-out.jsonl")).not.toMatch(/--system changes no prompt/);
+  });
+
   it("names the problems file and problem of token ids outside the model's vocabulary, before any output", async () => {
     const problems = path.join(work, "ids.jsonl");
     await writeFile(problems, '{"id": "a", "promptIds": [1, 2]}\n{"id": "b", "promptIds": [1, 2, 256]}\n');

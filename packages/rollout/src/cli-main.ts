@@ -26,7 +26,7 @@ import {
 import { RolloutError } from "./errors.js";
 import { EXECUTION_PROVIDERS, type ExecutionProviderName } from "./execution-provider.js";
 import { type GenerateProgress, Generator, type RefillPolicy } from "./generator.js";
-import { checkProblemPromptIds, readProblemsFile } from "./problems-file.js";
+import { checkProblemPromptIds, type ProblemPrompt, readProblemsFile } from "./problems-file.js";
 import { createRolloutProgress } from "./progress.js";
 import { MAX_JOB_PAIRS, type RolloutJobSummary, runRollouts } from "./run-rollouts.js";
 import { runTeacherReplies } from "./run-teacher-replies.js";
@@ -108,6 +108,8 @@ export interface CliOptions {
   teacherPrompts: boolean;
   out: string;
   system?: string;
+  /** --system was given (not the default turn): said when no problem takes it. */
+  systemGiven?: true;
   limit?: number;
   n: number;
   sampling: Partial<SamplingParams>;
@@ -268,6 +270,7 @@ export function parseCliArgs(argv: string[]): CliOptions | "help" {
     throw new CliUsageError("give --system TEXT or --no-system, not both");
   // Lines with their own messages or token ids are used as they are; only {"question"} lines get this turn.
   if (!teacherPrompts && !v["no-system"]) options.system = v.system ?? MATH_TUTOR_SYSTEM_PROMPT;
+  if (v.system !== undefined) options.systemGiven = true;
   if (refill !== undefined) options.refill = refill;
   const limit = num("limit", v.limit, true, { min: 1 });
   if (limit !== undefined) options.limit = limit;
@@ -368,6 +371,18 @@ function checkAgainstVocabulary(options: CliOptions, vocab: number): void {
 }
 
 /**
+ * `--system TEXT` leads only the prompts built from a "question"; lines with their own "messages" or
+ * "promptIds" are used as they are. Given for a file of such lines alone it changed no prompt without a word.
+ */
+function unusedSystemNote(options: CliOptions, problems: readonly ProblemPrompt[]): string | null {
+  if (!options.systemGiven) return null;
+  const takesIt = (p: ProblemPrompt): boolean =>
+    p.messages?.length === 2 && p.messages[0]?.role === "system" && p.messages[0].content === options.system;
+  if (problems.some(takesIt)) return null;
+  return `note: --system changes no prompt: every problem read from ${options.problems} has its own "messages" or "promptIds", used as they are (only "question" lines get the system turn)`;
+}
+
+/**
  * `--stop-id` adds to the model's own stop ids (eos / end-of-turn) rather than replacing them, as the API's
  * `stopTokenIds` does: a run given `--stop-id 13` must still end at `<|im_end|>`, not sample past it to the
  * token limit (and a student distilled on those records would learn to). Model ids first, then the flags'.
@@ -456,6 +471,8 @@ export async function runCli(
           kind: "problems" as const,
           problems: readProblemsFile(options.problems, options.system, options.limit),
         };
+    const unusedSystem = input.kind === "problems" ? unusedSystemNote(options, input.problems) : null;
+    if (unusedSystem !== null) io.err.write(`${program}: ${unusedSystem}\n`);
     if (input.kind === "problems" && input.problems.length * options.n > MAX_JOB_PAIRS) {
       throw new CliUsageError(
         `--n ${options.n}: with ${input.problems.length} problems that is ${input.problems.length * options.n} pairs, more than the ${MAX_JOB_PAIRS} one job takes; split the problems over several jobs (--out each)`,
