@@ -114,7 +114,8 @@ Run options:
                           without the flag uses the recorded ones, other ones are refused
   --last-number           grade with the verifier's default rules (\\boxed{}, ####, "final answer", "the answer
                           is", a trailing $...$, <answer> blocks), then the last number when none finds one
-  --name NAME             run name in reports (default: the model id)
+  --name NAME             run name in reports (default: the model id: the --model folder's name, with its
+                          parent's before a generic one like model or onnx (ssb/model), + the adapter's)
   --resamples N           bootstrap resamples (default 2000)
   --out DIR               output folder: run.json, records.jsonl, summary.json, report.md, report.html
   --help, -h              this help
