@@ -32,9 +32,9 @@ export interface JobTemplateDate {
 }
 
 /**
- * The day the job writing `outFile` renders its prompts with: `given` (templateDate / --template-date), else
+ * The day the job writing `outFile` renders its prompts with: `asked` (templateDate / --template-date), else
  * the day its settings file records, else today (local) when the template reads the date, else none (the
- * settings of other templates' jobs stay as they were). `given` other than the recorded day is refused,
+ * settings of other templates' jobs stay as they were). `asked` other than the recorded day is refused,
  * naming both and how to go on, when the template reads the date; when it does not, it is a note (no prompt
  * differs) and the recorded day is kept. An output written before days were pinned, with a template that reads
  * the date, gets today's, said through `warn`. Reads only; the journal records the day it is given.
