@@ -2,7 +2,7 @@
  * Exports of damaged copies of the fixture checkpoint: each is refused naming the file and the tensor or field,
  * and leaves no model.onnx in the output folder.
  */
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -204,6 +204,36 @@ describe("export of a broken checkpoint", () => {
     await mkdir(there);
     await expect(exportOnnx({ modelDir: dir, outDir: there })).rejects.toThrow(/lm_head/);
     expect(await readdir(there)).toEqual([]);
+  });
+
+  it("refuses --external-data never past 2 GiB before writing, naming the output and the option", async () => {
+    // An embedding of 8.4M x 64 float32 (2.15 GB) in a sparse file: only headers are read before the refusal.
+    const vocab = 8_400_000;
+    const dir = await brokenCopy(
+      "huge",
+      (header, data) => {
+        const embed = header["model.embed_tokens.weight"];
+        if (embed) {
+          embed.shape = [vocab, 64];
+          embed.data_offsets = [data.length, data.length + vocab * 64 * 4];
+        }
+        return undefined;
+      },
+      (c) => {
+        c.vocab_size = vocab;
+      },
+    );
+    const file = path.join(dir, "model.safetensors");
+    const headerLength = Number((await readFile(file)).readBigUInt64LE(0));
+    const embedEnd = JSON.parse((await readFile(file)).subarray(8, 8 + headerLength).toString("utf8"))[
+      "model.embed_tokens.weight"
+    ].data_offsets[1] as number;
+    await truncate(file, 8 + headerLength + embedEnd);
+    const outDir = `${dir}-onnx`;
+    await expect(exportOnnx({ modelDir: dir, outDir, externalData: false })).rejects.toThrow(
+      /huge-onnx\/model\.onnx: the weights are 2\.\d+ GB of float32, past protobuf's 2 GiB limit for one model\.onnx, so they cannot be inline: use externalData "auto" or true \(ssb-export-onnx --external-data auto or always\)/,
+    );
+    await expect(stat(outDir)).rejects.toThrow(/ENOENT/);
   });
 
   it("finds the first NaN or infinity", () => {

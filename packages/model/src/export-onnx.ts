@@ -38,6 +38,19 @@ import { checkNoLayersPastConfig, checkWeightShapes } from "./weight-names.js";
 export const INLINE_LIMIT_BYTES = 1_800_000_000;
 /** protobuf's hard limit for one message (2 GiB - 1), less room for the graph itself. */
 const PROTOBUF_LIMIT_BYTES = 2 ** 31 - 1 - 64 * 1024 * 1024;
+/**
+ * Why weights of `totalBytes` cannot be written inside model.onnx, or null when they can. Says the option to
+ * change, in the library's words and the command's.
+ */
+function inlineRefusal(totalBytes: number): string | null {
+  if (totalBytes <= PROTOBUF_LIMIT_BYTES) return null;
+  return (
+    `the weights are ${(totalBytes / 1e9).toFixed(2)} GB of float32, past protobuf's 2 GiB limit for one model.onnx, ` +
+    'so they cannot be inline: use externalData "auto" or true (ssb-export-onnx --external-data auto or always), ' +
+    "which writes them to model.onnx.data"
+  );
+}
+
 /** Initializers smaller than this stay inline even with external data (shape constants, axes). */
 const EXTERNAL_MIN_BYTES = 1024;
 /** Offsets in the data file are page aligned so ONNX Runtime can memory-map the tensors. */
@@ -80,11 +93,8 @@ export async function writeOnnxModel(
     options.externalData === "auto" || options.externalData === undefined
       ? totalBytes > INLINE_LIMIT_BYTES
       : options.externalData;
-  if (!external && totalBytes > PROTOBUF_LIMIT_BYTES) {
-    throw new Error(
-      `${file}: ${totalBytes} bytes of weights cannot be inline (protobuf's limit is 2 GiB); use external data`,
-    );
-  }
+  const refusal = external ? null : inlineRefusal(totalBytes);
+  if (refusal !== null) throw new Error(`${file}: ${refusal}`);
   const dataFileName = options.dataFileName ?? `${path.basename(file)}.data`;
   const dataFile = path.join(path.dirname(file), dataFileName);
   await mkdir(path.dirname(file), { recursive: true });
@@ -300,6 +310,11 @@ async function exportLocked(
       graphOptions.groupQueryAttention = options.groupQueryAttention;
     const weights = finiteWeights(weightGetter(source), base, options.adapterDir);
     const graph = buildDecoderGraph(config, weights, graphOptions);
+    // Before the stage is made, naming the output: writeOnnxModel would refuse too, naming the stage's model.onnx.
+    if (options.externalData === false) {
+      const refusal = inlineRefusal(graph.initializers.reduce((sum, i) => sum + i.byteLength, 0));
+      if (refusal !== null) throw new Error(`${path.join(options.outDir, modelFileName)}: ${refusal}`);
+    }
     const metadata: Record<string, string> = {
       "ssb.architecture": config.architecture,
       "ssb.variant": variant,
