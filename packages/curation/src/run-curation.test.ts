@@ -549,6 +549,37 @@ describe("runCuration given records built in code", () => {
   });
 });
 
+describe("runCuration's input object", () => {
+  it("refuses a misspelt key, a bad outDir, generator, hook or signal, naming it, before making the folder", async () => {
+    const { problems, rollouts } = syntheticRun(2, 2);
+    const out = join(tmp(), "out");
+    const base = { problems, rollouts, outDir: out };
+    const cases: [unknown, string][] = [
+      // A typo'd seed ran with seed 0; a typo'd outDir failed inside Node naming no field.
+      [{ ...base, config: { sed: 1 } }, 'runCuration: config: unknown option "sed" (did you mean "seed"?)'],
+      [{ problems, rollouts, outdir: out }, 'runCuration: unknown option "outdir" (did you mean "outDir"?)'],
+      [
+        { problems, rollouts },
+        "runCuration: outDir must be a folder path (a non-empty string), found nothing",
+      ],
+      // "" wrote the outputs into the working directory.
+      [
+        { ...base, outDir: "" },
+        'runCuration: outDir must be a folder path (a non-empty string), found the string ""',
+      ],
+      [{ ...base, generator: "model" }, "runCuration: generator must be a TeacherGenerator"],
+      [{ ...base, generator: {} }, "runCuration: generator must be a TeacherGenerator"],
+      [{ ...base, onProgress: "log" }, 'runCuration: onProgress must be a function, found the string "log"'],
+      [{ ...base, signal: true }, "runCuration: signal must be an AbortSignal"],
+      [{ ...base, config: { grader: "boxed" } }, "runCuration: config.grader must be a function"],
+      [null, "runCuration: expected an object { problems, rollouts, outDir, ... }, found null"],
+    ];
+    for (const [input, message] of cases)
+      await expect(runCuration(input as never), message).rejects.toThrow(message);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe("runCuration on rollouts of another problems file", () => {
   it("refuses rollouts none of which belongs to a problem, before making the folder; some strays are counted", async () => {
     const { problems, rollouts } = syntheticRun(2, 4);

@@ -29,6 +29,7 @@ import { describe, parseProblem, parseRollout } from "./parse-records.js";
 import { hashString } from "./prng.js";
 import type { Problem, Rollout } from "./records.js";
 import { checkRolloutPrompts } from "./rollout-prompt-check.js";
+import { checkRunInput } from "./run-input-checks.js";
 import { type CurationSummary, summarize } from "./summary.js";
 import type { TeacherGenerator } from "./teacher-generator.js";
 import { DEFAULT_TEMPLATE, MATH_TUTOR_SYSTEM_PROMPT } from "./teacher-prompt.js";
@@ -353,6 +354,7 @@ function problemRecord(value: unknown, where: string): Problem {
 }
 
 export async function runCuration(given: RunCurationInput): Promise<CurationRunResult> {
+  checkRunInput(given);
   const config = given.config ?? {};
   let input = given;
   input.signal?.throwIfAborted();
