@@ -96,6 +96,18 @@ describe("problems files from elsewhere", () => {
     );
   });
 
+  it("a message with tool calls is refused rather than rendered without them", () => {
+    const call = { type: "function", function: { name: "add", arguments: { a: 2, b: 3 } } };
+    const messages = [
+      { role: "user", content: "2+3?" },
+      { role: "assistant", content: "", tool_calls: [call] }, // was read as an empty assistant turn
+      { role: "tool", content: "5" },
+    ];
+    expect(() => parseProblemRecord({ id: "a", messages }, "p:2")).toThrow(
+      /^p:2: messages\[1\] has "tool_calls"; a problem's messages are read as role and content only/,
+    );
+  });
+
   it("a non-integer id is refused, as ssb-curate refuses it", () => {
     expect(() => parseProblemRecord({ id: 1.5, question: "a" }, "p:2")).toThrow(
       'p:2: field "id" is the number 1.5: an id must be a non-empty string or a whole number (write it as a string, "id": "1.5", to keep it)',

@@ -20,6 +20,11 @@ function messagesOf(value: unknown, where: string): ChatMessage[] {
     throw new RolloutError(`${where}: "messages" is empty; a prompt needs at least one {role, content}`);
   const messages = value.map((m, i) => {
     const o = m as Record<string, unknown>;
+    // Only role and content are kept (and recorded as the prompt): a tool call beside them was dropped unsaid.
+    if (o !== null && typeof o === "object" && o.tool_calls !== undefined && o.tool_calls !== null)
+      throw new RolloutError(
+        `${where}: messages[${i}] has "tool_calls"; a problem's messages are read as role and content only, so the call would be left out of the prompt (tool calls are not supported here: render the prompt yourself and give "promptIds")`,
+      );
     // OpenAI's content parts ([{"type": "text", "text": ...}]) are not rendered by the templates rollout runs.
     if (typeof o?.role === "string" && Array.isArray(o.content))
       throw new RolloutError(
