@@ -236,6 +236,31 @@ describe("export of a broken checkpoint", () => {
     await expect(stat(outDir)).rejects.toThrow(/ENOENT/);
   });
 
+  it("warns when a tied config's stored lm_head.weight differs from the embedding, and not when equal", async () => {
+    const withHead = (change: boolean) => (header: Header, data: Buffer) => {
+      const embed = header["model.embed_tokens.weight"];
+      if (!embed) return undefined;
+      const head = Buffer.from(data.subarray(embed.data_offsets[0], embed.data_offsets[1]));
+      if (change) head.writeFloatLE(head.readFloatLE(0) + 1, 0);
+      header["lm_head.weight"] = { ...embed, data_offsets: [data.length, data.length + head.length] };
+      return Buffer.concat([data, head]);
+    };
+    for (const change of [false, true]) {
+      const dir = await brokenCopy(`tied-head-${change}`, withHead(change));
+      const warnings: string[] = [];
+      await exportOnnx({ modelDir: dir, outDir: `${dir}-onnx`, warn: (m) => void warnings.push(m) });
+      expect(warnings).toEqual(
+        change
+          ? [
+              expect.stringMatching(
+                /^warning: config\.json sets tie_word_embeddings but \S+tied-head-true\/model\.safetensors also holds lm_head\.weight, which differs from model\.embed_tokens\.weight: the export's LM head is lm_head\.weight/,
+              ),
+            ]
+          : [],
+      );
+    }
+  });
+
   it("finds the first NaN or infinity", () => {
     expect(firstNonFinite(new Float32Array([1, -0, 3.4e38]))).toBe(-1);
     expect(firstNonFinite(new Float32Array([1, Number.NEGATIVE_INFINITY, Number.NaN]))).toBe(1);

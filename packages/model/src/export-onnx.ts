@@ -32,6 +32,7 @@ import { GENAI_CONFIG_FILE, genaiConfig } from "./genai-config.js";
 import type { GraphBuilder } from "./onnx-graph.js";
 import { encodeOnnxModel, ONNX_IR_VERSION, type OnnxModelProto, type OnnxTensorProto } from "./onnx-proto.js";
 import type { TensorSource } from "./safetensors.js";
+import { tiedHeadWarning } from "./tied-head.js";
 import { checkNoLayersPastConfig, checkWeightShapes } from "./weight-names.js";
 
 /** Above this many initializer bytes the weights go to external data (protobuf's hard limit is 2 GiB). */
@@ -303,6 +304,7 @@ async function exportLocked(
     // the graph builder would refuse it without one (or read integers as floats).
     checkWeightShapes(config, base, weightsWhere(base));
     checkNoLayersPastConfig(config, base, weightsWhere(base));
+    const headWarning = await tiedHeadWarning(config, base);
     let source: TensorSource = base;
     if (options.adapterDir !== undefined) source = mergeAdapter(base, await loadAdapter(options.adapterDir));
     const graphOptions: DecoderGraphOptions = { variant };
@@ -361,7 +363,8 @@ async function exportLocked(
       throw error;
     }
     const removed = await commitExportStage(stage, options.outDir, removable);
-    if (tokenizerWarning !== null) (options.warn ?? ((m: string) => console.warn(m)))(tokenizerWarning);
+    for (const warning of [headWarning, tokenizerWarning])
+      if (warning !== null) (options.warn ?? ((m: string) => console.warn(m)))(warning);
     if (!(await exists(path.join(options.modelDir, "tokenizer.json")))) {
       (options.warn ?? ((m: string) => console.warn(m)))(
         `warning: ${path.join(options.modelDir, "tokenizer.json")} is missing: the export cannot turn text into tokens or back (ssb-rollout takes only token-id prompts from it); put the model's tokenizer.json (and tokenizer_config.json) in ${options.modelDir} and export again`,
