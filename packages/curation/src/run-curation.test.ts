@@ -5,6 +5,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -115,6 +116,12 @@ describe("runCuration", () => {
     expect(gen.calls).toHaveLength(0);
     expect(again.skipped).toBe(problems.length);
     expect(readFileSync(join(out, "pairs.jsonl"), "utf8")).toBe(before);
+    // Nothing is written: every file is the same one (summary.json was replaced by an identical copy).
+    const files = () =>
+      readdirSync(out).map((f) => [f, statSync(join(out, f)).ino, statSync(join(out, f)).mtimeMs]);
+    const unchanged = files();
+    await runCuration({ problems, rollouts, outDir: out, config, generator: teacher() });
+    expect(files()).toEqual(unchanged);
   });
 
   it("resumes after a partial run (and a half-written line) to the same files", async () => {

@@ -4,7 +4,7 @@
  * directory skips finished problems and appends the rest, giving the same files as an uninterrupted run.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { claimOutputFolder, readJsonFile, writeFileAtomic } from "@ssb/durable-files";
 import type { ExtractionRule } from "@ssb/verifier";
@@ -610,10 +610,11 @@ async function curateLocked(
       drops: [...drops.existing, ...newDrops],
       pairs: pairs ? [...pairs.existing, ...newPairs] : [],
     });
-    writeFileAtomic(
-      files.summary,
-      `${JSON.stringify({ ...summary, unmatchedRollouts: unmatched }, null, 2)}\n`,
-    );
+    // A finished folder's rerun writes nothing: the same summary is not written again (a replaced file is a
+    // change to whatever watches the folder, a make rule or a sync).
+    const summaryText = `${JSON.stringify({ ...summary, unmatchedRollouts: unmatched }, null, 2)}\n`;
+    if (!existsSync(files.summary) || readFileSync(files.summary, "utf8") !== summaryText)
+      writeFileAtomic(files.summary, summaryText);
     return {
       summary,
       files,
