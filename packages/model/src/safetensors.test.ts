@@ -272,6 +272,11 @@ describe("hostile and broken files", () => {
       ],
       [{ w: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, /tensor "w": shape must be/],
       [{ w: { dtype: "F32", shape: [1], data_offsets: [4] } }, /tensor "w": data_offsets must be two/],
+      // Reversed: said as such, not as a truncated file.
+      [
+        { w: { dtype: "F32", shape: [1], data_offsets: [4, 0] } },
+        /tensor "w": data_offsets \[4, 0\] end before they begin$/,
+      ],
       [
         {
           a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },

@@ -143,7 +143,11 @@ export function parseSafetensorsHeader(
       throw new ModelFileError(file, `${where}: data_offsets must be two non-negative integers`);
     }
     const [begin, end] = offsets as [number, number];
-    if (begin > end || end > dataLength) {
+    if (begin > end) {
+      // Not a truncation: the header itself is wrong (the pair reversed, or hand-edited).
+      throw new ModelFileError(file, `${where}: data_offsets [${begin}, ${end}] end before they begin`);
+    }
+    if (end > dataLength) {
       throw new ModelFileError(
         file,
         `${where}: data_offsets [${begin}, ${end}] outside the data region of ${dataLength} bytes (truncated file?)`,
