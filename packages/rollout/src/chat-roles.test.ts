@@ -48,18 +48,32 @@ describe("checkPromptMessages", () => {
 
   it("names an unknown role with its index and the closest valid one", () => {
     expect(() => checkPromptMessages([{ role: "usr", content: "q" }], "p:3")).toThrow(
-      'p:3: messages[0] has role "usr", not one of "system", "user", "assistant", "tool" (did you mean "user"?); chat templates render other roles as they please (Qwen2.5\'s drops the turn)',
+      'p:3: messages[0] has role "usr", not one of "system", "user", "assistant", "tool", "ipython", "developer", "function" (did you mean "user"?); chat templates render other roles as they please (Qwen2.5\'s drops the turn)',
     );
     expect(() => checkPromptMessages([{ role: "User", content: "q" }], "w")).toThrow(/did you mean "user"/);
     expect(() => checkPromptMessages([user, { role: "gpt", content: "a" }, user], "w")).toThrow(
       /messages\[1\] has role "gpt", .*did you mean "assistant"/,
     );
-    expect(() => checkPromptMessages([{ role: "ipython", content: "5" }], "w")).toThrow(
-      /did you mean "tool"/,
-    );
     expect(() => checkPromptMessages([{ role: "narrator", content: "q" }, user], "w")).toThrow(
-      /has role "narrator", not one of "system", "user", "assistant", "tool"; chat templates/,
+      /has role "narrator", not one of "system", "user", "assistant", "tool", "ipython", "developer", "function"; chat templates/,
     );
+  });
+
+  it("takes another family's role (Llama 3.1's ipython, gpt-oss's developer) when the model's template names it", () => {
+    const llama = "{%- elif message.role == 'ipython' %}<|start_header_id|>ipython<|end_header_id|>";
+    const qwen = '{%- elif message.role == "tool" %}<tool_response>';
+    const toolResult = [user, answer, { role: "ipython", content: "5" }];
+    // A file read before the model is lets it through (a last ipython turn is a tool result: answerable) ...
+    expect(() => checkPromptMessages(toolResult, "p:1")).not.toThrow();
+    // ... and the render checks it against the template: Llama 3.1's names it, Qwen2.5's would drop the turn.
+    expect(() => checkPromptMessages(toolResult, "w", llama)).not.toThrow();
+    expect(() => checkPromptMessages(toolResult, "w", qwen)).toThrow(
+      /messages\[2\] has role "ipython", not one of "system", "user", "assistant", "tool" \(did you mean "tool"\?\); the model's chat template never names it/,
+    );
+    const gptOss = "{%- if message.role == 'developer' %}";
+    const dev = [{ role: "developer", content: "be brief" }, user];
+    expect(() => checkPromptMessages(dev, "w", gptOss)).not.toThrow();
+    expect(() => checkPromptMessages(dev, "w", qwen)).toThrow(/did you mean "system"/);
   });
 
   it("refuses a last assistant turn (SFT data), saying continue_final_message is not supported", () => {
@@ -100,7 +114,7 @@ describe("the readers name the file and line", () => {
       },
     ]);
     expect(() => readTeacherPromptsFile(f)).toThrow(
-      `${f}:1: messages[0] has role "human", not one of "system", "user", "assistant", "tool" (did you mean "user"?)`,
+      `${f}:1: messages[0] has role "human", not one of "system", "user", "assistant", "tool", "ipython", "developer", "function" (did you mean "user"?)`,
     );
   });
 });

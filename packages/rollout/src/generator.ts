@@ -374,7 +374,7 @@ export class Generator {
     // `messages`) should be named with the prompt it came with.
     if (kwargs !== undefined) checkChatTemplateKwargs(kwargs, `prompt "${input.id}": chatTemplateKwargs`);
     // The readers check this naming file:line; a library caller's messages are checked here, by the prompt's id.
-    checkPromptMessages(input.messages, `prompt "${input.id}"`);
+    checkPromptMessages(input.messages, `prompt "${input.id}"`, this.tokenizer.chatTemplate?.source ?? "");
     return this.tokenizer.encodeChat(input.messages, {
       addGenerationPrompt: true,
       ...(input.now !== undefined ? { now: input.now } : {}),
