@@ -186,6 +186,16 @@ describe("parseModelConfig", () => {
     ).toThrow(/field "use_sliding_window": sliding-window attention is not supported/);
   });
 
+  it("refuses a quantized checkpoint by its quantization_config (the first missing float weight was all it said)", () => {
+    const gptq = { quant_method: "gptq", bits: 4, group_size: 128 };
+    expect(() => parseModelConfig({ ...qwen3Config, quantization_config: gptq }, "/m/config.json")).toThrow(
+      /^\/m\/config\.json: field "quantization_config": quantized checkpoints are not supported \(quant_method "gptq"\); use the unquantized model/,
+    );
+    expect(parseModelConfig({ ...qwen3Config, quantization_config: null }, "c.json").architecture).toBe(
+      "Qwen3ForCausalLM",
+    );
+  });
+
   it("reads the tiny Qwen2 fixture", async () => {
     const config = await loadModelConfig(tinyRefDir);
     expect(config).toMatchObject({

@@ -5,6 +5,7 @@ import {
   expectObject,
   type FieldReader,
   fieldReader,
+  isJsonObject,
   ModelFileError,
   parseJsonText,
 } from "./json-fields.js";
@@ -240,6 +241,17 @@ export function parseModelConfig(json: unknown, file: string): ModelConfig {
   const hiddenAct = fields.maybeString("hidden_act") ?? "silu";
   if (hiddenAct !== "silu") {
     fields.fail("hidden_act", `only "silu" is supported, found "${hiddenAct}"`);
+  }
+  // transformers loads such a checkpoint quantized (GPTQ / AWQ packed integers, FP8 with scales, bitsandbytes):
+  // its tensors are not the float weights read here, and the first missing one would be all the user saw.
+  const quantization = fields.object.quantization_config;
+  if (quantization !== undefined && quantization !== null) {
+    const method = isJsonObject(quantization) ? quantization.quant_method : undefined;
+    fields.fail(
+      "quantization_config",
+      `quantized checkpoints are not supported${typeof method === "string" ? ` (quant_method "${method}")` : ""}; ` +
+        "use the unquantized model (F32 / F16 / BF16 weights)",
+    );
   }
   const qwen = architecture === "Qwen2ForCausalLM" || architecture === "Qwen3ForCausalLM";
   if (qwen && fields.optionalBoolean("use_sliding_window", false)) {
