@@ -104,6 +104,22 @@ describe("selection options", () => {
     expect(() => curate({ seed: -2 })).toThrow(/option "seed"/);
     expect(promptOf(curate({ maxAttempts: 3 })).requests.map((r) => r.id)).toEqual(["p1#1", "p1#2", "p1#3"]);
   });
+
+  it("refuses a template that is not a TeacherTemplate, naming the option (the CLI's name given in code)", () => {
+    // "exact" failed while rendering, with "Cannot read properties of undefined (reading 'replace')".
+    expect(() => curate({ template: "exact" })).toThrow(
+      'curateProblem: option "template" must be a TeacherTemplate { name, system, user }, found the string "exact"; resolveTemplate("exact") gives one',
+    );
+    expect(() => curate({ template: { user: "{{question}}" } })).toThrow(
+      'curateProblem: option "template": field "name" must be a string, found nothing',
+    );
+    expect(() => curate({ template: { name: "t", system: "s", user: "Solve it." } })).toThrow(
+      'curateProblem: option "template": the user prompt must contain {{question}}',
+    );
+    expect(promptOf(curate({ template: { name: "t", system: "s", user: "Q: {{question}}" } })).template).toBe(
+      "t",
+    );
+  });
 });
 
 describe("runCuration settings", () => {
@@ -121,10 +137,11 @@ describe("runCuration settings", () => {
       { tieBreak: "random" },
       { batchSize: 0 },
       { rejectTruncated: 1 },
+      { template: "exact" },
     ]) {
       await expect(
         runCuration({ problems: [problem], rollouts: mixed, outDir, config: config as never }),
-      ).rejects.toThrow(/runCuration: option "(maxAttempts|tieBreak|batchSize|rejectTruncated)"/);
+      ).rejects.toThrow(/runCuration: option "(maxAttempts|tieBreak|batchSize|rejectTruncated|template)"/);
     }
     expect(readdirSync(root)).toEqual([]);
   });

@@ -24,6 +24,7 @@ import {
   renderStudentMessages,
   renderTeacherMessages,
   type TeacherTemplate,
+  validateTemplate,
 } from "./teacher-prompt.js";
 import { requestId, resolveTeacherSampling, teacherSamplingFor } from "./teacher-step.js";
 
@@ -65,6 +66,30 @@ export function checkSelectionConfig(config: Partial<SelectionConfig>, where: st
       `${where}: option "studentSystemPrompt" must be a string, or null for none, found ${describe(system)}`,
     );
   resolveTeacherSampling(config.teacherSampling ?? {}, where, "teacherSampling");
+  checkTemplateOption(config.template, where);
+}
+
+/**
+ * A `template` option is a TeacherTemplate object: the CLI's `"exact"` given in code failed while rendering the
+ * first kept problem ("Cannot read properties of undefined"), after the output folder was made.
+ */
+function checkTemplateOption(template: unknown, where: string): void {
+  if (template === undefined) return;
+  const field = `${where}: option "template"`;
+  if (typeof template === "string")
+    throw new TypeError(
+      `${field} must be a TeacherTemplate { name, system, user }, found ${describe(template)}; resolveTemplate(${JSON.stringify(template)}) gives one for "default", "exact" or a template file`,
+    );
+  if (typeof template !== "object" || template === null || Array.isArray(template))
+    throw new TypeError(
+      `${field} must be a TeacherTemplate { name, system, user }, found ${describe(template)}`,
+    );
+  const t = template as Record<string, unknown>;
+  for (const key of ["name", "system", "user"] as const) {
+    if (typeof t[key] !== "string")
+      throw new TypeError(`${field}: field "${key}" must be a string, found ${describe(t[key])}`);
+  }
+  validateTemplate(template as TeacherTemplate, field);
 }
 
 /**
