@@ -186,6 +186,16 @@ describe("PEFT adapter files", () => {
     await expect(loadAdapter(bad)).rejects.toThrow(
       /tensor "base_model\.model\.model\.embed_tokens\.weight" is not a LoRA weight/,
     );
+    await writeSafetensors(path.join(bad, "adapter_model.safetensors"), {
+      "base_model.model.model.embed_tokens.lora_embedding_A": {
+        dtype: "F32",
+        shape: [1],
+        data: new Float32Array(1),
+      },
+    });
+    await expect(loadAdapter(bad)).rejects.toThrow(
+      /tensor "base_model\.model\.model\.embed_tokens\.lora_embedding_A": LoRA on an embedding layer \(lora_embedding_A \/ _B, embed_tokens in target_modules\) is not supported/,
+    );
   });
 });
 

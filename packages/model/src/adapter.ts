@@ -262,6 +262,13 @@ export async function loadAdapter(dir: string): Promise<LoraAdapter> {
   try {
     for (const key of reader.names()) {
       const parsed = parsePeftKey(key);
+      if (!parsed && /\.lora_embedding_[AB](\.|$)/.test(key)) {
+        // PEFT's LoRA on an embedding (target_modules with embed_tokens) is stored transposed under its own names.
+        throw new ModelFileError(
+          weightsFile,
+          `tensor "${key}": LoRA on an embedding layer (lora_embedding_A / _B, embed_tokens in target_modules) is not supported`,
+        );
+      }
       if (!parsed) {
         throw new ModelFileError(
           weightsFile,
