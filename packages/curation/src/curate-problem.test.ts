@@ -105,6 +105,18 @@ describe("selection options", () => {
     expect(promptOf(curate({ maxAttempts: 3 })).requests.map((r) => r.id)).toEqual(["p1#1", "p1#2", "p1#3"]);
   });
 
+  it("reads a number gold as its string, and names the problem and field of a gold that is neither", () => {
+    const numbered = curateProblem({ ...problem, answer: 7 as never }, mixed, base);
+    expect(numbered).toEqual(curateProblem(problem, mixed, base));
+    expect(promptOf(numbered).gold).toBe("7");
+    expect(() => curateProblem({ ...problem, answer: undefined as never }, mixed, base)).toThrow(
+      'curateProblem: problem "p1": field "answer" must be the gold answer as a string (or a finite number), found nothing',
+    );
+    expect(() => curateProblem({ ...problem, answer: Number.NaN as never }, mixed, base)).toThrow(
+      /field "answer" must be the gold answer as a string \(or a finite number\), found number NaN/,
+    );
+  });
+
   it("refuses a template that is not a TeacherTemplate, naming the option (the CLI's name given in code)", () => {
     // "exact" failed while rendering, with "Cannot read properties of undefined (reading 'replace')".
     expect(() => curate({ template: "exact" })).toThrow(

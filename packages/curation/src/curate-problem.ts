@@ -119,6 +119,24 @@ function checkRollouts(problem: Problem, rollouts: readonly Rollout[]): void {
   });
 }
 
+/**
+ * A gold given as a finite number (a dataset parsed as JSON: `"answer": 72`) is read as its string, as
+ * readProblemsFile and runCuration read it; anything else but a string is refused naming the problem and
+ * the field (it failed as "gradeRollouts: gold must be a string", naming neither).
+ */
+function problemWithTextGold(problem: Problem): Problem {
+  if (typeof problem !== "object" || problem === null || Array.isArray(problem))
+    throw new TypeError(
+      `curateProblem: problem must be a problem record { id, question, answer }, found ${describe(problem)}`,
+    );
+  const answer: unknown = problem.answer;
+  if (typeof answer === "string") return problem;
+  if (typeof answer === "number" && Number.isFinite(answer)) return { ...problem, answer: String(answer) };
+  throw new TypeError(
+    `curateProblem: problem ${JSON.stringify(problem.id)}: field "answer" must be the gold answer as a string (or a finite number), found ${describe(answer)}`,
+  );
+}
+
 /** The student's view of a problem: its system prompt (unless null) and the bare question. */
 export function studentMessagesFor(
   problem: Problem,
@@ -135,6 +153,7 @@ export function curateProblem(
   config: SelectionConfig,
 ): CuratedProblem {
   checkSelectionConfig(config, "curateProblem");
+  problem = problemWithTextGold(problem);
   checkRollouts(problem, rollouts);
   const studentMessages = studentMessagesFor(problem, config);
   checkRolloutPrompts(problem, rollouts, studentMessages, "curateProblem");

@@ -145,6 +145,17 @@ export function parseProblem(value: unknown, where: Where = "problem record", fa
 }
 
 /**
+ * A problem given in code, read as readProblemsFile reads a line (checked, an integer id or a number gold as
+ * its string), except that a string gold is kept as given: a GSM8K solution's gold is taken after its `####`
+ * by readProblemsFile, and a gold built in code is the caller's.
+ */
+export function problemRecord(value: unknown, where: string): Problem {
+  const parsed = parseProblem(value, where);
+  const given = (value as Record<string, unknown>).answer;
+  return typeof given === "string" ? { ...parsed, answer: given } : parsed;
+}
+
+/**
  * A GSM8K solution ("... #### 72") holds its gold after the last `####`, as @ssb/eval reads GSM8K: that text,
  * trimmed. Null for any other answer, which is the gold as it is.
  */

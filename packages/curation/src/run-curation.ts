@@ -25,7 +25,7 @@ import {
   readRunSettings,
 } from "./output-folder.js";
 import type { DropRecord, PairRecord, TeacherPromptRecord } from "./pair-record.js";
-import { describe, parseProblem, parseRollout } from "./parse-records.js";
+import { describe, parseRollout, problemRecord } from "./parse-records.js";
 import { hashString } from "./prng.js";
 import type { Problem, Rollout } from "./records.js";
 import { checkRolloutPrompts } from "./rollout-prompt-check.js";
@@ -340,17 +340,6 @@ function groupRollouts(problems: readonly Problem[], rollouts: readonly Rollout[
     list.push(r);
   }
   return { byProblem, unmatched, unmatchedIds: [...unmatchedIds] };
-}
-
-/**
- * A problem given in code, read as readProblemsFile reads a line (checked, an integer id or a number gold as
- * its string), except that a string gold is kept as given: a GSM8K solution's gold is taken after its `####`
- * by readProblemsFile, and a gold built in code is the caller's.
- */
-function problemRecord(value: unknown, where: string): Problem {
-  const parsed = parseProblem(value, where);
-  const given = (value as Record<string, unknown>).answer;
-  return typeof given === "string" ? { ...parsed, answer: given } : parsed;
 }
 
 export async function runCuration(given: RunCurationInput): Promise<CurationRunResult> {
