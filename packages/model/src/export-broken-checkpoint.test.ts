@@ -92,6 +92,20 @@ describe("export of a broken checkpoint", () => {
     );
   });
 
+  it("says a vocab_size that disagrees with the weights as such, before comparing the tokenizer with it", async () => {
+    const dir = await brokenCopy(
+      "vocab-size",
+      () => undefined,
+      (c) => {
+        c.vocab_size = 200;
+      },
+    );
+    await expectRefused(
+      dir,
+      /vocab-size\/model\.safetensors: tensor "model\.embed_tokens\.weight": expected shape \[200, 64\] from config\.json, found \[256, 64\]/,
+    );
+  });
+
   it("refuses weights with more layers than config.json says (the extra layers were dropped)", async () => {
     const dir = await brokenCopy(
       "layers",

@@ -294,9 +294,6 @@ async function exportLocked(
   const produced = [modelFileName, dataFileName, GENAI_CONFIG_FILE];
   // Before reading any weight: a folder holding another model's files is refused with nothing written.
   const target = await planExportTarget(options.modelDir, options.outDir, produced, sameDir);
-  // A companion file that is not JSON is refused before any weight is read; a tokenizer that does not load is
-  // said once the export is in place.
-  const tokenizerWarning = await checkCompanionFiles(options.modelDir, COMPANION_FILES, config.vocabSize);
   const openOptions = options.weightsFile === undefined ? {} : { file: options.weightsFile };
   const base = await openCheckpointWeights(options.modelDir, openOptions);
   try {
@@ -305,6 +302,10 @@ async function exportLocked(
     checkWeightShapes(config, base, weightsWhere(base));
     checkNoLayersPastConfig(config, base, weightsWhere(base));
     const headWarning = await tiedHeadWarning(config, base);
+    // After the weights' own checks (a config.json that disagrees with them is the thing to say first): a
+    // companion file that is not JSON, or a tokenizer past vocab_size, is refused before anything is written; a
+    // tokenizer that does not load is said once the export is in place.
+    const tokenizerWarning = await checkCompanionFiles(options.modelDir, COMPANION_FILES, config.vocabSize);
     let source: TensorSource = base;
     if (options.adapterDir !== undefined) source = mergeAdapter(base, await loadAdapter(options.adapterDir));
     const graphOptions: DecoderGraphOptions = { variant };
