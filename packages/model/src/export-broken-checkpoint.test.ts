@@ -189,6 +189,18 @@ describe("export of a broken checkpoint", () => {
     );
   });
 
+  it("warns when tokenizer.json has no tokenizer_config.json beside it (no chat template), and exports", async () => {
+    const dir = await brokenCopy("no-tokenizer-config", () => undefined);
+    await rm(path.join(dir, "tokenizer_config.json"));
+    const warnings: string[] = [];
+    await exportOnnx({ modelDir: dir, outDir: `${dir}-onnx`, warn: (m) => void warnings.push(m) });
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^warning: \S*no-tokenizer-config\/tokenizer_config\.json is missing: the export has no chat template/,
+      ),
+    ]);
+  });
+
   it("warns when the tokenizer does not load (a chat template that does not parse) and exports", async () => {
     const dir = await brokenCopy("bad-template", () => undefined);
     await writeFile(path.join(dir, "tokenizer_config.json"), JSON.stringify({ chat_template: "{% if %}" }));

@@ -6,7 +6,13 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { readJsonFile } from "./config.js";
 import { ModelFileError } from "./json-fields.js";
-import { loadTokenizer, type ModelTokenizer, TOKENIZER_FILE } from "./tokenizer.js";
+import {
+  CHAT_TEMPLATE_FILE,
+  loadTokenizer,
+  type ModelTokenizer,
+  TOKENIZER_CONFIG_FILE,
+  TOKENIZER_FILE,
+} from "./tokenizer.js";
 
 async function isFile(file: string): Promise<boolean> {
   try {
@@ -47,6 +53,14 @@ export async function checkCompanionFiles(
       path.join(modelDir, TOKENIZER_FILE),
       `the tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${vocabSize}; is it another model's tokenizer?`,
     );
+  }
+  // tokenizer.json alone loads, but without tokenizer_config.json the export has no chat template and no
+  // eos_token: chat prompts cannot be rendered from it (a partial download or copy, most often).
+  if (
+    !(await isFile(path.join(modelDir, TOKENIZER_CONFIG_FILE))) &&
+    !(await isFile(path.join(modelDir, CHAT_TEMPLATE_FILE)))
+  ) {
+    return `warning: ${path.join(modelDir, TOKENIZER_CONFIG_FILE)} is missing: the export has no chat template or special-token settings, so chat prompts cannot be rendered from it; put the model's tokenizer_config.json in ${modelDir} and export again`;
   }
   return null;
 }
