@@ -62,7 +62,8 @@ describe("re-export into an existing folder", () => {
   it("leaves the checkpoint's own files when exporting into its folder", async () => {
     const dir = path.join(workDir, "same");
     await mkdir(dir);
-    for (const name of ["config.json", "model.safetensors", "tokenizer.json"])
+    // With tokenizer_config.json, so that no warning is due (tokenizer.json alone is warned about).
+    for (const name of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"])
       await copyFile(path.join(tinyRefDir, name), path.join(dir, name));
     const warnings: string[] = [];
     const result = await exportOnnx({ modelDir: dir, outDir: dir, warn: (m) => warnings.push(m) });
@@ -75,6 +76,7 @@ describe("re-export into an existing folder", () => {
       "model.onnx",
       "model.safetensors",
       "tokenizer.json",
+      "tokenizer_config.json",
     ]);
   });
 
