@@ -196,7 +196,9 @@ describe("ssb subcommands", () => {
   it("passes --chat-template-kwargs '{}' on as an explicit none, which @ssb/distill refuses on a resume of kwargs", () => {
     // Dropped here, a resume given '{}' kept the recorded kwargs, where ssb-distill's own flag refuses it.
     expect(distillSettings({ "chat-template-kwargs": "{}" }).chatTemplateKwargs).toEqual({});
-    expect(distillSettings({ "chat-template-kwargs": '{"enable_thinking": false}' }).chatTemplateKwargs).toEqual({
+    expect(
+      distillSettings({ "chat-template-kwargs": '{"enable_thinking": false}' }).chatTemplateKwargs,
+    ).toEqual({
       enable_thinking: false,
     });
     expect(distillSettings({}).chatTemplateKwargs).toBeUndefined();
