@@ -19,5 +19,6 @@ export {
 } from "./progress-bar.js";
 export { type ProgressState, progressLine } from "./progress-line.js";
 export { type ArgToken, type OptionSpec, repeatedOptionMessage } from "./repeated-options.js";
+export { withSisterFlags } from "./sister-flags.js";
 export { type SignalStop, stopOnSignals } from "./stop-signals.js";
 export { packageVersionLine, printVersion, type VersionStream } from "./version.js";
