@@ -5,13 +5,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { openLogitStore } from "@ssb/logit-store";
-import { loadTokenizer } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSyntheticKd, loadBase, type SyntheticKd } from "../test/synthetic.js";
+import { buildSyntheticKd, loadBase, loadSyntheticExamples, type SyntheticKd } from "../test/synthetic.js";
 import { chooseBaseModelName } from "./base-model-name.js";
 import { disposeDecoder } from "./model.js";
-import { loadPairExamples } from "./pairs-data.js";
 import { runTraining } from "./run-training.js";
 import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
 import { type TrainOptions, train } from "./trainer.js";
@@ -23,10 +20,7 @@ let examples: TrainingExample[];
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "distill-base-name-"));
   data = await buildSyntheticKd(dir, { embedScale: 4, examples: 4, replyLength: 6 });
-  const tokenizer = await loadTokenizer(data.modelDir);
-  const store = await openLogitStore(data.logitsDir);
-  examples = await loadPairExamples(data.pairsFile, { tokenizer, promptMode: "raw", store });
-  store.close();
+  examples = await loadSyntheticExamples(data);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -6,13 +6,17 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { openLogitStore } from "@ssb/logit-store";
-import { loadCheckpoint, loadTokenizer } from "@ssb/model";
+import { loadCheckpoint } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSyntheticBase, buildSyntheticKd, loadBase, type SyntheticKd } from "../test/synthetic.js";
+import {
+  buildSyntheticBase,
+  buildSyntheticKd,
+  loadBase,
+  loadSyntheticExamples,
+  type SyntheticKd,
+} from "../test/synthetic.js";
 import { examplesFingerprint } from "./examples-fingerprint.js";
 import { type DecoderModel, disposeDecoder, loadDecoder } from "./model.js";
-import { loadPairExamples } from "./pairs-data.js";
 import { TRAINER_STATE_FILE } from "./train-checkpoint.js";
 import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
 import { type TrainOptions, train } from "./trainer.js";
@@ -24,10 +28,7 @@ let examples: TrainingExample[];
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "distill-examples-fp-"));
   data = await buildSyntheticKd(dir, { embedScale: 4, examples: 4, replyLength: 6 });
-  const tokenizer = await loadTokenizer(data.modelDir);
-  const store = await openLogitStore(data.logitsDir);
-  examples = await loadPairExamples(data.pairsFile, { tokenizer, promptMode: "raw", store });
-  store.close();
+  examples = await loadSyntheticExamples(data);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -10,15 +10,12 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { openLogitStore } from "@ssb/logit-store";
-import { loadTokenizer } from "@ssb/model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adapterTensors } from "../test/adapter-tensors.js";
 import { maxAbsDiff } from "../test/fixture.js";
-import { buildSyntheticKd, loadBase, type SyntheticKd } from "../test/synthetic.js";
+import { buildSyntheticKd, loadBase, loadSyntheticExamples, type SyntheticKd } from "../test/synthetic.js";
 import { readMetrics } from "./metrics.js";
 import { disposeDecoder } from "./model.js";
-import { loadPairExamples } from "./pairs-data.js";
 import { type RunTrainingOptions, runTraining } from "./run-training.js";
 import { TRAINER_STATE_FILE } from "./train-checkpoint.js";
 import { resolveTrainConfig, type TrainConfigInput } from "./train-config.js";
@@ -207,10 +204,7 @@ describe("stopping and resuming", () => {
     expect(recorded).toMatchObject({ data: expect.any(String), logits: expect.any(String) });
 
     // A caller of train() builds the same examples itself and gives no fingerprints; it stops at step 5.
-    const tokenizer = await loadTokenizer(data.modelDir);
-    const store = await openLogitStore(data.logitsDir);
-    const examples = await loadPairExamples(data.pairsFile, { tokenizer, promptMode: "raw", store });
-    store.close();
+    const examples = await loadSyntheticExamples(data);
     const model = await loadBase(data.modelDir);
     const again = new AbortController();
     try {

@@ -5,16 +5,19 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { openLogitStoreWriter } from "@ssb/logit-store";
+import { openLogitStore, openLogitStoreWriter } from "@ssb/logit-store";
 import {
   EMBED_TOKENS_WEIGHT,
   loadCheckpoint,
+  loadTokenizer,
   openSafetensors,
   type TensorToWrite,
   writeSafetensors,
 } from "@ssb/model";
 import { type DecoderModel, loadDecoder } from "../src/model.js";
+import { loadPairExamples } from "../src/pairs-data.js";
 import { createRng } from "../src/rng.js";
+import type { TrainingExample } from "../src/training-example.js";
 import { FIXTURE_DIR } from "./fixture.js";
 
 /**
@@ -140,4 +143,15 @@ export async function buildSyntheticKd(dir: string, options: SyntheticKdOptions 
   const pairsFile = path.join(dir, "pairs.jsonl");
   writeFileSync(pairsFile, `${lines.join("\n")}\n`);
   return { modelDir, pairsFile, logitsDir: path.join(dir, "logits"), teacherTop1 };
+}
+
+/** The synthetic task's pairs as train() takes them (raw prompts, teacher rows from its logit store). */
+export async function loadSyntheticExamples(data: SyntheticKd): Promise<TrainingExample[]> {
+  const tokenizer = await loadTokenizer(data.modelDir);
+  const store = await openLogitStore(data.logitsDir);
+  try {
+    return await loadPairExamples(data.pairsFile, { tokenizer, promptMode: "raw", store });
+  } finally {
+    store.close();
+  }
 }
