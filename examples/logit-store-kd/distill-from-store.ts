@@ -10,7 +10,6 @@
  *
  * Run: pnpm --filter @ssb/examples kd-from-store [work-dir]
  */
-import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -32,6 +31,7 @@ import {
 } from "@ssb/distill";
 import { captureTopk, openLogitStore, openLogitStoreWriter, topkLogitsAsFloat32 } from "@ssb/logit-store";
 import * as tf from "@tensorflow/tfjs";
+import { workDirProblem } from "./work-dir.js";
 
 const VOCAB = 64;
 
@@ -229,8 +229,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       ? undefined
       : path.resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[2]);
   // The example writes a new store and a new adapter: an earlier run's would be refused midway.
-  if (given && existsSync(given) && readdirSync(given).length > 0) {
-    console.error(`kd-from-store: ${given} is not empty; give a new or empty folder`);
+  const problem = given === undefined ? undefined : workDirProblem(given);
+  if (problem) {
+    console.error(`kd-from-store: ${problem}`);
     process.exit(2);
   }
   const workDir = given ?? (await mkdtemp(path.join(os.tmpdir(), "ssb-kd-from-store-")));
