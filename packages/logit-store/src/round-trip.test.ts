@@ -278,6 +278,11 @@ describe("round trip", () => {
   });
 
   it("rejects malformed rows with the field and index", async () => {
+    const withLogit = (rows: { topkLogits: ArrayLike<number> }, i: number, v: number): Float32Array => {
+      const out = Float32Array.from(rows.topkLogits);
+      out[i] = v;
+      return out;
+    };
     const dir = tempDir();
     const w = await openLogitStoreWriter(dir, meta(2, "float32"));
     const good = syntheticRows(2, { vocabSize: VOCAB, k: 2, seed: 1 });
@@ -289,6 +294,13 @@ describe("round trip", () => {
     );
     expect(() => w.append("e", { ...good, topkLogits: Float32Array.of(1, 2, 3, 2) })).toThrow(
       /not sorted descending/,
+    );
+    // A teacher's NaN logit is named as NaN, not as an unsorted row ("entry 1 = NaN > entry 0 = 2" before).
+    expect(() => w.append("e", { ...good, topkLogits: withLogit(good, 3, Number.NaN) })).toThrow(
+      /^append\("e"\): topkLogits of token 1 \(position 1\) entry 1 is NaN$/,
+    );
+    expect(() => w.append("e", { ...good, topkLogits: withLogit(good, 0, Number.NaN) })).toThrow(
+      /^append\("e"\): topkLogits of token 0 \(position 0\) entry 0 is NaN$/,
     );
     expect(() => w.append("e", { ...good, logSumExp: Float32Array.of(-100, 100) })).toThrow(/logSumExp\[0\]/);
     expect(() => w.append("e", { ...good, topkLogits: new Uint16Array(4) })).toThrow(/dtype is float32/);

@@ -303,10 +303,16 @@ function checkLogits(
   for (let t = 0, base = 0; t < lses.length; t++, base += k) {
     const top = values[base]!;
     let prev = top;
-    for (let j = 1; j < k; j++) {
+    for (let j = 0; j < k; j++) {
       const v = values[base + j]!;
-      // `!(v <= prev)` also rejects NaN.
-      if (!(v <= prev)) {
+      // Named as NaN, not as unsorted: a teacher's NaN logits (float16 overflow, say) are a different bug to look
+      // for than a sorting one, and "entry 1 = NaN > entry 0 = 3" sent users after the latter.
+      if (Number.isNaN(v)) {
+        throw new LogitStoreError(
+          `${where}: topkLogits of token ${t} (position ${positions[t]}) entry ${j} is NaN`,
+        );
+      }
+      if (j > 0 && !(v <= prev)) {
         throw new LogitStoreError(
           `${where}: topkLogits of token ${t} (position ${positions[t]}) are not sorted descending (entry ${j} = ${v} > entry ${j - 1} = ${prev})`,
         );
@@ -317,11 +323,6 @@ function checkLogits(
     if (!Number.isFinite(lse)) {
       throw new LogitStoreError(
         `${where}: logSumExp[${t}] (position ${positions[t]}) = ${lse} is not a finite number`,
-      );
-    }
-    if (Number.isNaN(top)) {
-      throw new LogitStoreError(
-        `${where}: topkLogits of token ${t} (position ${positions[t]}) entry 0 is NaN`,
       );
     }
     // Log-sum-exp of the k stored logits, in float64 around the top one (which may be -Infinity: all masked).
