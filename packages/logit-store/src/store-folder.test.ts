@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTempDirs } from "../test/temp-dir.js";
+import { LogitStoreError } from "./errors.js";
 import { openLogitStore } from "./reader.js";
 import type { LogitSchemaMetaInput } from "./schema-meta.js";
 import type { TokenRows } from "./token-rows.js";
@@ -58,6 +59,31 @@ describe("the folder a writer is given", () => {
     // A store takes other files beside it (they were there when it was made, or came later).
     writeFileSync(join(beside, "notes.txt"), "mine\n");
     await (await openLogitStoreWriter(beside, META)).close();
+  });
+});
+
+describe("a folder the writer cannot write in", () => {
+  const tempDir = useTempDirs();
+
+  it("is refused as a LogitStoreError naming the folder, not a bare EACCES naming the lock's temp file", async () => {
+    // Tests run as root here, where a read-only mode stops nothing: a folder where the lock's temporary file
+    // should go fails the same first write (EISDIR instead of EACCES).
+    for (const withStore of [false, true]) {
+      const dir = tempDir();
+      if (withStore) {
+        const w = await openLogitStoreWriter(dir, META);
+        w.writeExample("a", ROWS);
+        await w.close();
+      }
+      const before = readdirSync(dir).sort();
+      mkdirSync(join(dir, `writer.lock.${process.pid}.tmp`));
+      const open = openLogitStoreWriter(dir, META);
+      await expect(open).rejects.toBeInstanceOf(LogitStoreError);
+      await expect(openLogitStoreWriter(dir, META)).rejects.toThrow(
+        `${dir}: cannot write in the store folder (EISDIR: illegal operation on a directory, open '${join(dir, `writer.lock.${process.pid}.tmp`)}'); a writer needs a folder it can write in (nothing was changed)`,
+      );
+      expect(readdirSync(dir).sort()).toEqual([...before, `writer.lock.${process.pid}.tmp`].sort());
+    }
   });
 });
 

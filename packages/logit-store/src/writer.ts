@@ -568,6 +568,14 @@ function storeLock(file: string, dir: string): () => void {
     return acquirePidLock(file, dir, "writer");
   } catch (error) {
     if (error instanceof LockError) throw new LogitStoreError(error.message);
+    // The lock is the first file an open writes: a read-only folder (or a full disk) fails here, and the bare
+    // EACCES named only the lock's temporary file, as a plain Error, where every refusal is a LogitStoreError.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === "string") {
+      throw new LogitStoreError(
+        `${dir}: cannot write in the store folder (${(error as Error).message}); a writer needs a folder it can write in (nothing was changed)`,
+      );
+    }
     throw error;
   }
 }
