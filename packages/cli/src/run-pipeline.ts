@@ -21,6 +21,7 @@ import { sectionChanges } from "./config-changes.js";
 import type { PipelineConfig } from "./config-schema.js";
 import { type ConfigSource, unwrittenSource } from "./config-source.js";
 import { checkDistillMemory } from "./distill-memory-check.js";
+import { checkForeignWorkDir } from "./foreign-work-dir.js";
 import { checkModelDir, resolveModelDir } from "./model-files.js";
 import { checkOutputAgainstInputs, type NamedPath } from "./output-paths.js";
 import { renderReportHtml, renderReportMarkdown } from "./report.js";
@@ -352,6 +353,8 @@ async function runLocked(
   source: ConfigSource,
 ): Promise<PipelineResult> {
   const { reporter } = options;
+  // A folder of the user's own: its config.json and any stage-named folders would be overwritten or deleted.
+  checkForeignWorkDir(workDir);
   const modelDir = resolveModelDir(options.config.model);
   // One day for every stage's date-reading chat template (Llama 3.1 / 3.2), recorded in config.json.
   const config = withTemplateDay(options.config, modelDir, readPinnedConfig(workDir));
