@@ -15,6 +15,7 @@ import type { Schema } from "apache-arrow";
 import { buildArrowSchema } from "./arrow-schema.js";
 import { type CompressionName, compressionTypeFor } from "./compression.js";
 import { LogitStoreError } from "./errors.js";
+import { refuseUnknownFields } from "./known-fields.js";
 import {
   type ExampleEntry,
   emptyManifest,
@@ -71,6 +72,23 @@ export interface CloseResult {
   /** Examples that had rows appended but were never committed; they are not in the store. */
   unfinished: string[];
 }
+
+/** The fields openLogitStoreWriter takes (LogitSchemaMetaInput, LogitStoreWriterOptions); others are refused. */
+const META_FIELDS = [
+  "modelId",
+  "tokenizerHash",
+  "vocabSize",
+  "k",
+  "dtype",
+  "captureTemperature",
+  "formatVersion",
+] as const satisfies readonly (keyof LogitSchemaMetaInput)[];
+const OPTION_FIELDS = [
+  "batchBytes",
+  "shardBytes",
+  "compression",
+  "ownFiles",
+] as const satisfies readonly (keyof LogitStoreWriterOptions)[];
 
 const DEFAULT_BATCH_BYTES = 1 << 20;
 const DEFAULT_SHARD_BYTES = 256 << 20;
@@ -162,6 +180,8 @@ export class LogitStoreWriter {
     options: LogitStoreWriterOptions,
   ): LogitStoreWriter {
     const dir = resolve(dirIn);
+    refuseUnknownFields(metaIn, META_FIELDS, "writer metadata");
+    refuseUnknownFields(options, OPTION_FIELDS, "writer options");
     let meta = validateMeta(metaIn, "writer metadata");
     if (openWriters.has(dir)) throw new LogitStoreError(`${dir}: a writer is already open on this store`);
     refuseForeignFolder(dir, options.ownFiles);
