@@ -31,7 +31,7 @@ import {
 } from "@ssb/distill";
 import { captureTopk, openLogitStore, openLogitStoreWriter, topkLogitsAsFloat32 } from "@ssb/logit-store";
 import * as tf from "@tensorflow/tfjs";
-import { workDirProblem } from "./work-dir.js";
+import { KD_USAGE, workDirArg, workDirProblem } from "./work-dir.js";
 
 const VOCAB = 64;
 
@@ -224,11 +224,17 @@ export async function distillFromStore(options: DistillFromStoreOptions): Promis
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // `pnpm --filter` runs the script inside examples/; INIT_CWD is where the user typed the command.
+  const arg = workDirArg(process.argv.slice(2));
+  if (arg.error === KD_USAGE) {
+    console.log(KD_USAGE); // --help: the usage is the answer, not an error
+    process.exit(0);
+  }
+  if (arg.error !== undefined) {
+    console.error(arg.error);
+    process.exit(2);
+  }
   const given =
-    process.argv[2] === undefined
-      ? undefined
-      : path.resolve(process.env.INIT_CWD ?? process.cwd(), process.argv[2]);
-  // The example writes a new store and a new adapter: an earlier run's would be refused midway.
+    arg.dir === undefined ? undefined : path.resolve(process.env.INIT_CWD ?? process.cwd(), arg.dir);
   const problem = given === undefined ? undefined : workDirProblem(given);
   if (problem) {
     console.error(`kd-from-store: ${problem}`);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { workDirProblem } from "./work-dir.js";
+import { KD_USAGE, workDirArg, workDirProblem } from "./work-dir.js";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "ssb-kd-work-dir-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -26,5 +26,25 @@ describe("the kd-from-store work folder", () => {
     const file = path.join(root, "a-file");
     writeFileSync(file, "x");
     expect(workDirProblem(file)).toBe(`${file} is a file, not a folder; give a new or empty folder`);
+  });
+});
+
+describe("the kd-from-store command line", () => {
+  it("takes no argument or one folder", () => {
+    expect(workDirArg([])).toEqual({});
+    expect(workDirArg(["runs/kd"])).toEqual({ dir: "runs/kd" });
+  });
+
+  it('skips npm\'s "--" separator, which pnpm passes on (it became a folder named "--")', () => {
+    expect(workDirArg(["--", "runs/kd"])).toEqual({ dir: "runs/kd" });
+    expect(workDirArg(["--"])).toEqual({});
+  });
+
+  it("answers --help with the usage, and refuses other options and extra arguments", () => {
+    expect(workDirArg(["--help"])).toEqual({ error: KD_USAGE });
+    expect(workDirArg(["--out", "x"]).error).toBe(
+      `kd-from-store: one work folder at most, found 2 arguments\n${KD_USAGE}`,
+    );
+    expect(workDirArg(["--out"]).error).toBe(`kd-from-store: unknown option "--out"\n${KD_USAGE}`);
   });
 });
