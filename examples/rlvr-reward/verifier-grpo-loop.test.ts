@@ -1,6 +1,6 @@
 import { groupRewards, verifierGrader } from "@ssb/curation";
 import { describe, expect, it } from "vitest";
-import { PROBLEMS, runLoop } from "./verifier-grpo-loop.js";
+import { PROBLEMS, runLoop, variantArg } from "./verifier-grpo-loop.js";
 
 describe("verifier as an RLVR reward in a GRPO-style loop", () => {
   it("rewards equivalent forms, not hedges or unboxed answers", () => {
@@ -31,4 +31,14 @@ describe("verifier as an RLVR reward in a GRPO-style loop", () => {
       for (const p of probabilities) expect((p[0] ?? 0) + (p[1] ?? 0)).toBeGreaterThan(0.9);
     },
   );
+});
+
+describe("the rlvr command line", () => {
+  it('takes one variant (grpo by default) and skips npm\'s "--" separator, which pnpm passes on', () => {
+    expect(variantArg([])).toBe("grpo");
+    expect(variantArg(["rloo"])).toBe("rloo");
+    expect(variantArg(["--", "rloo"])).toBe("rloo");
+    expect(variantArg(["--"])).toBe("grpo");
+    expect(variantArg(["rloo", "grpo"])).toEqual(["rloo", "grpo"]);
+  });
 });

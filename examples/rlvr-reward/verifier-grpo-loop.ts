@@ -62,6 +62,19 @@ export const PROBLEMS: ToyProblem[] = [
   },
 ];
 
+export const VARIANTS: readonly AdvantageVariant[] = ["grpo", "dr-grpo", "rloo"];
+
+/**
+ * The command line's variant: "grpo" when none is given, else the one argument (checked by the caller against
+ * VARIANTS); a leading "--" (npm's separator, which pnpm passes on) is skipped, where it was refused as the
+ * variant. More than one argument is returned as the list, which the usage line shows.
+ */
+export function variantArg(argv: readonly string[]): string | readonly string[] {
+  const args = argv[0] === "--" ? argv.slice(1) : argv;
+  if (args.length > 1) return args;
+  return args[0] ?? "grpo";
+}
+
 export interface LoopOptions {
   steps?: number;
   groupSize?: number;
@@ -139,14 +152,14 @@ export function runLoop(options: LoopOptions = {}): LoopResult {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const variants: readonly AdvantageVariant[] = ["grpo", "dr-grpo", "rloo"];
-  const variant = (process.argv[2] ?? "grpo") as AdvantageVariant;
-  if (!variants.includes(variant)) {
+  const arg = variantArg(process.argv.slice(2));
+  if (typeof arg !== "string" || !VARIANTS.includes(arg as AdvantageVariant)) {
     console.error(
-      `usage: pnpm --filter @ssb/examples rlvr [${variants.join("|")}] (found "${process.argv[2]}")`,
+      `usage: pnpm --filter @ssb/examples rlvr [${VARIANTS.join("|")}] (found ${JSON.stringify(arg)})`,
     );
     process.exit(2);
   }
+  const variant = arg as AdvantageVariant;
   // dr-grpo and rloo advantages are not divided by the std (about 0.5 for 0/1 rewards): a larger step.
   const result = runLoop({ variant, lr: variant === "grpo" ? 0.5 : 2, log: (line) => console.log(line) });
   PROBLEMS.forEach((problem, i) => {

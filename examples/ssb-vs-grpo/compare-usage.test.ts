@@ -14,6 +14,11 @@ it("--help names the command as it is typed, and says how long a run takes and h
   expect(USAGE).toContain("the same command\ncontinues it");
 });
 
+it('skips a leading "--" (npm\'s separator, which pnpm passes on; it was an unknown argument)', () => {
+  expect(parseArgs(["--", "--out", "x", "--quiet"])).toEqual({ out: "x", quiet: true, help: false });
+  expect(() => parseArgs(["--out", "x", "--"])).toThrow(CompareUsageError);
+});
+
 it("a wrong command line is a usage error: one line, a pointer to --help, exit status 2", () => {
   const thrown = (argv: string[]): unknown => {
     try {

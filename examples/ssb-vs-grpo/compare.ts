@@ -60,6 +60,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = { quiet: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
+    // npm's separator, which pnpm passes on (`pnpm --filter @ssb/examples compare -- --out x`): not an argument.
+    if (arg === "--" && i === 0) continue;
     const value = (): string => {
       const v = argv[++i];
       if (v === undefined || v.startsWith("--")) throw usageError(`${arg} needs a value`);
