@@ -28,4 +28,31 @@ describe("the pipeline report", () => {
       expect(report).toContain("aime24 has only 30 problems");
     }
   });
+
+  it("draws the response-length histogram as bars with whole-number axes, both models named", () => {
+    // Token counts as the tiny model's eval replies had them (46..99): the line plot through the bin midpoints
+    // it drew before labelled the token axis "5.00, 42.50" and the answers axis "0.75, 1.50, 2.25".
+    const tokens = [46, 46, 47, 50, 61, 63, 83, 84, 85, 98, 98, 99];
+    const withTokens = records(12, 7).map((r, i) => ({ ...r, tokens: tokens[i] ?? 0 }));
+    const base = summarizeRecords(withTokens, { name: "base" }, { bootstrap: { resamples: 50 } });
+    const html = renderReportHtml({
+      title: "t",
+      about: [],
+      base,
+      student: summarizeRecords(withTokens, { name: "student" }, { bootstrap: { resamples: 50 } }),
+      comparison: compareRuns(withTokens, withTokens, { a: "base", b: "student" }),
+      curation: summarize({ mode: "teacher", prompts: [], drops: [], pairs: [] }),
+      metrics: [],
+      distillNote: "",
+      stages: [],
+    });
+    const svg = /<svg[^>]*>(?:(?!<\/svg>).)*response length histogram.*?<\/svg>/s.exec(html)?.[0] ?? "";
+    const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1] ?? "");
+    expect(labels).toEqual(expect.arrayContaining(["tokens", "answers", "base", "student"]));
+    const numbers = labels.filter((l) => /^[0-9.]+$/.test(l));
+    expect(numbers.length).toBeGreaterThan(4);
+    expect(numbers.filter((l) => !/^[0-9]+$/.test(l))).toEqual([]); // every tick a whole number
+    const bins = base.benchmarks[0]?.length.histogram.counts.length ?? 0;
+    expect((svg.match(/<rect [^>]*><title>/g) ?? []).length).toBe(2 * bins); // a bar per bin and model
+  });
 });

@@ -5,7 +5,7 @@
  * rows, so they always agree.
  */
 import type { CurationSummary } from "@ssb/curation";
-import { lossCurveSvg, type StepMetrics, svgLinePlot } from "@ssb/distill";
+import { lossCurveSvg, type StepMetrics } from "@ssb/distill";
 import {
   comparisonNotes,
   formatInterval,
@@ -15,7 +15,13 @@ import {
   type RunSummary,
   summaryNotes,
 } from "@ssb/eval";
-import { barChartSvg, escapeXml, intervalChartSvg } from "./svg-charts.js";
+import {
+  barChartSvg,
+  escapeXml,
+  type HistogramSeries,
+  histogramSvg,
+  intervalChartSvg,
+} from "./svg-charts.js";
 import type { StageRecord } from "./work-dir.js";
 
 export interface ReportInput {
@@ -117,7 +123,7 @@ function distillSection(input: ReportInput): Section {
 
 function lengthSection(input: ReportInput): Section {
   const rows: string[][] = [];
-  const series: { name: string; points: [number, number][] }[] = [];
+  const series: HistogramSeries[] = [];
   for (const [name, run] of [
     ["base", input.base],
     ["student", input.student],
@@ -133,18 +139,13 @@ function lengthSection(input: ReportInput): Section {
       pct(b.noAnswerRate),
     ]);
     const h = b.length.histogram;
-    series.push({
-      name,
-      points: h.counts.map(
-        (c, i) => [((h.edges[i] ?? 0) + (h.edges[i + 1] ?? 0)) / 2, c] as [number, number],
-      ),
-    });
+    series.push({ name, edges: h.edges, counts: h.counts });
   }
   return {
     title: "Response lengths",
     notes: ["Generated tokens per held-out answer."],
     table: { header: ["model", "mean", "median", "p90", "truncated", "no answer"], rows },
-    svg: [svgLinePlot(series, "response length histogram", "tokens", "answers")],
+    svg: [histogramSvg(series, "response length histogram", "tokens", "answers")],
   };
 }
 
