@@ -55,4 +55,22 @@ describe("the pipeline report", () => {
     const bins = base.benchmarks[0]?.length.histogram.counts.length ?? 0;
     expect((svg.match(/<rect [^>]*><title>/g) ?? []).length).toBe(2 * bins); // a bar per bin and model
   });
+
+  it('says "1 optimizer step" for a one-step run, not "1 optimizer steps"', () => {
+    const rs = records(12, 7);
+    const run = summarizeRecords(rs, { name: "base" }, { bootstrap: { resamples: 50 } });
+    const step = { step: 1, epoch: 1, loss: 1.27, kl: 1.27, ce: null, gradNorm: 0.9, lr: 0.001 };
+    const markdown = renderReportMarkdown({
+      title: "t",
+      about: [],
+      base: run,
+      student: run,
+      comparison: compareRuns(rs, rs, { a: "base", b: "student" }),
+      curation: summarize({ mode: "teacher", prompts: [], drops: [], pairs: [] }),
+      metrics: [{ ...step, tokensPerSec: 300, rows: 245, elapsedSec: 2 }],
+      distillNote: "",
+      stages: [],
+    });
+    expect(markdown).toContain("1 optimizer step; loss 1.2700 at step 1");
+  });
 });

@@ -15,6 +15,7 @@ import {
   type RunSummary,
   summaryNotes,
 } from "@ssb/eval";
+import { counted } from "./counted.js";
 import {
   barChartSvg,
   escapeXml,
@@ -115,7 +116,7 @@ function distillSection(input: ReportInput): Section {
   const last = m[m.length - 1];
   if (first && last) {
     notes.push(
-      `${m.length} optimizer steps; loss ${num(first.loss, 4)} at step ${first.step} → ${num(last.loss, 4)} at step ${last.step}.`,
+      `${counted(m.length, "optimizer step")}; loss ${num(first.loss, 4)} at step ${first.step} → ${num(last.loss, 4)} at step ${last.step}.`,
     );
   }
   return { title: "Distillation", notes, svg: [lossCurveSvg(m, "distillation loss (forward KL × T²)")] };

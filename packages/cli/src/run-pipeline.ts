@@ -20,6 +20,7 @@ import type { RunComparison, RunSummary } from "@ssb/eval";
 import { sectionChanges } from "./config-changes.js";
 import type { PipelineConfig } from "./config-schema.js";
 import { type ConfigSource, unwrittenSource } from "./config-source.js";
+import { counted } from "./counted.js";
 import { checkDistillMemory } from "./distill-memory-check.js";
 import { checkForeignWorkDir } from "./foreign-work-dir.js";
 import { checkModelDir, resolveModelDir } from "./model-files.js";
@@ -526,7 +527,7 @@ function writeReport(
   const s = distill?.stats ?? {};
   const distillNote =
     s.trained === true
-      ? `LoRA student (${describeLora(s.lora)}), ${String(s.loss)}, ${String(s.pairs)} pairs, ${String(s.epochs)} epochs, batch ${String(s.batchSize)}, AdamW lr ${String(s.lr)}.`
+      ? `LoRA student (${describeLora(s.lora)}), ${String(s.loss)}, ${counted(s.pairs, "pair")}, ${counted(s.epochs, "epoch")}, batch ${String(s.batchSize)}, AdamW lr ${String(s.lr)}.`
       : `Curation kept no pairs, so nothing was trained: the student is the base model and was not evaluated${typeof s.reason === "string" ? ` (${s.reason})` : ""}.`;
   const stages = STAGES.filter((st) => st !== "report")
     .map((st) => readStageRecord(workDir, st))

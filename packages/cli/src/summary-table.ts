@@ -1,5 +1,6 @@
 /** The final table `ssb run` prints, and the JSON object `--json` prints instead. */
 import { formatInterval, formatPercent, type Interval, type RunComparison } from "@ssb/eval";
+import { counted } from "./counted.js";
 import type { PipelineResult } from "./run-pipeline.js";
 
 export function summaryTable(result: PipelineResult): string {
@@ -14,7 +15,7 @@ export function summaryTable(result: PipelineResult): string {
     if (s.stage === "distill")
       what =
         st.trained === true
-          ? `${String(st.steps)} steps, loss ${Number(st.lastLoss).toFixed(4)}`
+          ? `${counted(st.steps, "step")}, loss ${Number(st.lastLoss).toFixed(4)}`
           : "nothing to train";
     if (s.stage === "eval") {
       const [base, student] = accuracies(result);
