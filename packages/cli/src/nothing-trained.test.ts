@@ -13,7 +13,7 @@ import { createReporter } from "./reporter.js";
 import type { PipelineResult } from "./run-pipeline.js";
 import { runDistillStage } from "./stage-distill.js";
 import { runEvalStage } from "./stage-eval.js";
-import { differenceLine, summaryJson, summaryTable } from "./summary-table.js";
+import { differenceJson, differenceLine, summaryJson, summaryTable } from "./summary-table.js";
 import { sampleRecords, testModelDir } from "./test-support.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "ssb-cli-nothing-trained-"));
@@ -175,5 +175,11 @@ describe("a run whose curation kept no pairs", () => {
     expect(differenceLine(better)).toMatch(
       /^student − base: 30\.0 \[[\d.]+, [\d.]+\] points, 95% paired CI \(McNemar p = /,
     );
+    // --json the same: bounds equal to the estimate read as a real zero-width interval to a script.
+    const flat = comparison.benchmarks[0]?.difference;
+    expect(flat && differenceJson(flat)).toMatchObject({ estimate: 0, lower: null, upper: null });
+    expect(flat && differenceJson(flat)).toHaveProperty("noInterval");
+    const spread = better.benchmarks[0]?.difference;
+    expect(spread && differenceJson(spread)).toBe(spread);
   });
 });

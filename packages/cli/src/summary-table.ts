@@ -55,12 +55,37 @@ export function differenceLine(comparison: RunComparison | null): string | null 
   if (!c) return null;
   const p = c.mcnemar ? `McNemar p = ${c.mcnemar.pValue.toPrecision(3)}` : "";
   const d = c.difference;
-  if (Number.isFinite(d.lower) && d.lower === d.upper)
+  if (!hasSpread(d))
     return (
       `student − base: ${formatPercent(d.estimate)} points; no 95% paired CI (every resample of the problems ` +
       `gives the same difference)${p ? `; ${p}` : ""}`
     );
   return `student − base: ${formatInterval(d)} points, 95% paired CI${p ? ` (${p})` : ""}`;
+}
+
+/** Whether a paired interval has spread: equal finite bounds are no 95% interval (see differenceLine). */
+function hasSpread(d: Interval): boolean {
+  return !(Number.isFinite(d.lower) && d.lower === d.upper);
+}
+
+/**
+ * The paired difference as `--json` gives it: without spread, bounds null and `noInterval` saying why, as the
+ * table says "no 95% paired CI" (bounds equal to the estimate read as a real zero-width interval to a script).
+ */
+export function differenceJson(d: Interval): Interval | (Omit<Interval, "lower" | "upper"> & NoInterval) {
+  if (hasSpread(d)) return d;
+  return {
+    ...d,
+    lower: null,
+    upper: null,
+    noInterval: "every resample of the problems gives the same difference",
+  };
+}
+
+interface NoInterval {
+  lower: null;
+  upper: null;
+  noInterval: string;
 }
 
 /**
@@ -90,7 +115,7 @@ export function summaryJson(result: PipelineResult): Record<string, unknown> {
           problems: c.problems,
           base,
           student,
-          difference: c.difference,
+          difference: differenceJson(c.difference),
           mcnemar: c.mcnemar,
           wins: c.wins,
           losses: c.losses,
