@@ -106,6 +106,17 @@ function niceNumber(v: number): string {
   return Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2);
 }
 
+/**
+ * The x axis' tick values: 5 evenly spaced, or, for whole-number x (steps, rounds), whole numbers only, each
+ * once (a 3-step run's axis read 1.00, 1.50, 2.00, ...; a one-step run's five ticks all read 1.00).
+ */
+function xTicks(x0: number, x1: number, integers: boolean): number[] {
+  const ticks = Array.from({ length: 5 }, (_, i) => x0 + ((x1 - x0) * i) / 4);
+  return integers ? [...new Set(ticks.map(Math.round))] : x1 === x0 ? [x0] : ticks;
+}
+
+const xTickLabel = (v: number): string => (Number.isInteger(v) ? String(v) : niceNumber(v));
+
 /** A small line plot: axes, 5 ticks each, one polyline per series, legend. */
 export function svgLinePlot(series: Series[], title: string, xLabel: string, yLabel: string): string {
   const width = 640;
@@ -130,12 +141,12 @@ export function svgLinePlot(series: Series[], title: string, xLabel: string, yLa
     `<text x="${width / 2}" y="${height - 8}" text-anchor="middle">${xLabel}</text>`,
     `<text x="14" y="${height / 2}" text-anchor="middle" transform="rotate(-90 14 ${height / 2})">${yLabel}</text>`,
   ];
-  for (let i = 0; i <= 4; i++) {
-    const xv = x0 + ((x1 - x0) * i) / 4;
-    const yv = y0 + ((y1 - y0) * i) / 4;
+  for (const xv of xTicks(x0, x1, xs.length > 0 && xs.every(Number.isInteger)))
     parts.push(
-      `<text x="${sx(xv)}" y="${height - m.bottom + 14}" text-anchor="middle">${niceNumber(xv)}</text>`,
+      `<text x="${sx(xv)}" y="${height - m.bottom + 14}" text-anchor="middle">${xTickLabel(xv)}</text>`,
     );
+  for (let i = 0; i <= 4; i++) {
+    const yv = y0 + ((y1 - y0) * i) / 4;
     parts.push(`<text x="${m.left - 6}" y="${sy(yv) + 4}" text-anchor="end">${niceNumber(yv)}</text>`);
     parts.push(`<line x1="${m.left}" y1="${sy(yv)}" x2="${width - m.right}" y2="${sy(yv)}" stroke="#eee"/>`);
   }
@@ -145,6 +156,11 @@ export function svgLinePlot(series: Series[], title: string, xLabel: string, yLa
     parts.push(
       `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ")}"/>`,
     );
+    // A polyline through one point draws nothing: a one-step run's loss is a dot.
+    if (pts.length === 1) {
+      const [[x, y]] = pts as [[number, number]];
+      parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${color}"/>`);
+    }
     parts.push(
       `<text x="${width - m.right - 4}" y="${m.top + 14 * (i + 1)}" text-anchor="end" fill="${color}">${s.name}</text>`,
     );

@@ -302,5 +302,28 @@ describe("config and inputs", () => {
     );
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg.match(/<polyline/g)?.length).toBe(2);
+    // Steps are whole numbers: the axis reads 1, 2, 3 (it read 1.00, 1.50, 2.00, 2.50, 3.00).
+    const xLabels = (plot: string): string[] =>
+      [...plot.matchAll(/<text x="[\d.]+" y="330" text-anchor="middle">([^<]*)<\/text>/g)].map(
+        (m) => m[1] ?? "",
+      );
+    expect(xLabels(svg)).toEqual(["1", "2", "3"]);
+    // One step: one tick and a dot (five ticks read 1.00, and a one-point polyline drew nothing).
+    const one = lossCurveSvg([
+      {
+        step: 1,
+        epoch: 1,
+        loss: 2,
+        kl: null,
+        ce: null,
+        gradNorm: 1,
+        lr: 1,
+        tokensPerSec: 1,
+        rows: 1,
+        elapsedSec: 1,
+      },
+    ]);
+    expect(xLabels(one)).toEqual(["1"]);
+    expect(one.match(/<circle/g)?.length).toBe(2);
   });
 });
