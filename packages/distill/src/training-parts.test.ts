@@ -286,8 +286,8 @@ describe("config and inputs", () => {
   });
 
   it("the loss curve is an SVG with one polyline per series", () => {
-    const svg = lossCurveSvg(
-      [1, 2, 3].map((step) => ({
+    const metrics = (steps: number[]) =>
+      steps.map((step) => ({
         step,
         epoch: 1,
         loss: 4 - step,
@@ -298,8 +298,8 @@ describe("config and inputs", () => {
         tokensPerSec: 1,
         rows: 1,
         elapsedSec: 1,
-      })),
-    );
+      }));
+    const svg = lossCurveSvg(metrics([1, 2, 3]));
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg.match(/<polyline/g)?.length).toBe(2);
     // Steps are whole numbers: the axis reads 1, 2, 3 (it read 1.00, 1.50, 2.00, 2.50, 3.00).
@@ -309,20 +309,7 @@ describe("config and inputs", () => {
       );
     expect(xLabels(svg)).toEqual(["1", "2", "3"]);
     // One step: one tick and a dot (five ticks read 1.00, and a one-point polyline drew nothing).
-    const one = lossCurveSvg([
-      {
-        step: 1,
-        epoch: 1,
-        loss: 2,
-        kl: null,
-        ce: null,
-        gradNorm: 1,
-        lr: 1,
-        tokensPerSec: 1,
-        rows: 1,
-        elapsedSec: 1,
-      },
-    ]);
+    const one = lossCurveSvg(metrics([1]));
     expect(xLabels(one)).toEqual(["1"]);
     expect(one.match(/<circle/g)?.length).toBe(2);
   });

@@ -33,7 +33,8 @@ export interface LogitSchemaMeta {
 /** Metadata as given to the writer: the format version is filled in when absent. */
 export type LogitSchemaMetaInput = Omit<LogitSchemaMeta, "formatVersion"> & { formatVersion?: number };
 
-const KEYS: readonly (keyof LogitSchemaMeta)[] = [
+/** Every metadata field, in the order they are compared and written (the writer refuses any other). */
+export const META_KEYS: readonly (keyof LogitSchemaMeta)[] = [
   "modelId",
   "tokenizerHash",
   "vocabSize",
@@ -94,7 +95,7 @@ export function validateMeta(input: unknown, where: string): LogitSchemaMeta {
 
 /** Throws naming every field that differs, with both values. */
 export function assertSameMeta(expected: LogitSchemaMeta, found: LogitSchemaMeta, where: string): void {
-  const diffs = KEYS.filter((key) => expected[key] !== found[key]).map(
+  const diffs = META_KEYS.filter((key) => expected[key] !== found[key]).map(
     (key) => `${key}: expected ${show(expected[key])}, found ${show(found[key])}`,
   );
   if (diffs.length > 0) throw new LogitStoreError(`${where}: metadata mismatch (${diffs.join("; ")})`);
@@ -102,7 +103,7 @@ export function assertSameMeta(expected: LogitSchemaMeta, found: LogitSchemaMeta
 
 /** Arrow schema metadata is string -> string; one key per field keeps it readable from any language. */
 export function metaToArrowMetadata(meta: LogitSchemaMeta): Map<string, string> {
-  return new Map(KEYS.map((key) => [key, String(meta[key])]));
+  return new Map(META_KEYS.map((key) => [key, String(meta[key])]));
 }
 
 export function metaFromArrowMetadata(md: Map<string, string>, where: string): LogitSchemaMeta {

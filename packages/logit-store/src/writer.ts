@@ -31,6 +31,7 @@ import {
   assertSameMeta,
   type LogitSchemaMeta,
   type LogitSchemaMetaInput,
+  META_KEYS,
   validateMeta,
 } from "./schema-meta.js";
 import { ShardFileWriter } from "./shard-file-writer.js";
@@ -74,15 +75,6 @@ export interface CloseResult {
 }
 
 /** The fields openLogitStoreWriter takes (LogitSchemaMetaInput, LogitStoreWriterOptions); others are refused. */
-const META_FIELDS = [
-  "modelId",
-  "tokenizerHash",
-  "vocabSize",
-  "k",
-  "dtype",
-  "captureTemperature",
-  "formatVersion",
-] as const satisfies readonly (keyof LogitSchemaMetaInput)[];
 const OPTION_FIELDS = [
   "batchBytes",
   "shardBytes",
@@ -180,7 +172,7 @@ export class LogitStoreWriter {
     options: LogitStoreWriterOptions,
   ): LogitStoreWriter {
     const dir = resolve(dirIn);
-    refuseUnknownFields(metaIn, META_FIELDS, "writer metadata");
+    refuseUnknownFields(metaIn, META_KEYS, "writer metadata");
     refuseUnknownFields(options, OPTION_FIELDS, "writer options");
     let meta = validateMeta(metaIn, "writer metadata");
     if (openWriters.has(dir)) throw new LogitStoreError(`${dir}: a writer is already open on this store`);
