@@ -41,20 +41,25 @@ const settings: TrainConfigInput = {
   checkpointEvery: 0,
 };
 
-/** train() on `out` with `list`, stopped after step `stopAt` (0: not stopped). */
+/**
+ * train() on `out` with `list`, stopped after step `stopAt` (0: not stopped); `load` makes the model (default the
+ * synthetic base with a LoRA), `config` goes over the settings.
+ */
 async function trainOn(
   out: string,
   list: TrainingExample[],
   extra: Partial<TrainOptions> = {},
   stopAt = 0,
+  load: () => Promise<DecoderModel> = () => loadBase(data.modelDir),
+  config: TrainConfigInput = settings,
 ): Promise<Awaited<ReturnType<typeof train>>> {
-  const model = await loadBase(data.modelDir);
+  const model = await load();
   const stop = new AbortController();
   try {
     return await train({
       model,
       examples: list,
-      config: resolveTrainConfig(settings),
+      config: resolveTrainConfig(config),
       outDir: path.join(dir, out),
       progress: false,
       log: () => {},
@@ -154,25 +159,9 @@ describe("a train() resume", () => {
 
 describe("a full-parameter train() resume", () => {
   it("goes on (the base weights are read before the checkpoint's are restored) and ends on the uninterrupted run's model", async () => {
+    const fullSettings: TrainConfigInput = { ...settings, trainable: "full", optimizer: { lr: 1e-3 } };
     const full = (out: string, extra: Partial<TrainOptions> = {}, stopAt = 0) =>
-      loadFull().then(async (model) => {
-        const stop = new AbortController();
-        try {
-          return await train({
-            model,
-            examples,
-            config: resolveTrainConfig({ ...settings, trainable: "full", optimizer: { lr: 1e-3 } }),
-            outDir: path.join(dir, out),
-            progress: false,
-            log: () => {},
-            signal: stop.signal,
-            onStep: (m) => m.step === stopAt && stop.abort(),
-            ...extra,
-          });
-        } finally {
-          disposeDecoder(model);
-        }
-      });
+      trainOn(out, examples, extra, stopAt, loadFull, fullSettings);
     await full("full-straight");
     await expect(full("full-stopped", {}, 3)).resolves.toMatchObject({ interrupted: true, steps: 3 });
     await expect(full("full-stopped", { resume: true })).resolves.toMatchObject({

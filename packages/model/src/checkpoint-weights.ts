@@ -4,9 +4,10 @@
  * mapped tensor is checked to exist in its shard up front, so a broken index fails at load, not
  * halfway through an export.
  */
-import { stat } from "node:fs/promises";
+
 import path from "node:path";
 import { readJsonFile } from "./config.js";
+import { isFile } from "./is-file.js";
 import { describeValue, expectObject, ModelFileError } from "./json-fields.js";
 import {
   openSafetensors,
@@ -28,14 +29,6 @@ export interface CheckpointWeights extends TensorSource {
 export interface OpenCheckpointWeightsOptions {
   /** Read this single file in `dir` instead (e.g. "model.bf16.safetensors"); no index lookup. */
   file?: string;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** Parse `weight_map` of an index file; shard names must be plain file names inside the checkpoint. */

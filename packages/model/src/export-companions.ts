@@ -2,9 +2,10 @@
  * The config and tokenizer files an export copies beside the graph are checked before it: a copy of a truncated
  * tokenizer.json would make an export that looks complete and fails only when a runtime loads it.
  */
-import { stat } from "node:fs/promises";
+
 import path from "node:path";
 import { readJsonFile } from "./config.js";
+import { isFile } from "./is-file.js";
 import { ModelFileError } from "./json-fields.js";
 import {
   CHAT_TEMPLATE_FILE,
@@ -13,14 +14,6 @@ import {
   TOKENIZER_CONFIG_FILE,
   TOKENIZER_FILE,
 } from "./tokenizer.js";
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Throws (naming the file) for a JSON file among `names` in `modelDir` that does not parse. Returns a warning when

@@ -6,8 +6,9 @@
  * describe another model (a tokenizer.json from a checkpoint that had one, beside weights from one that has
  * none). Files the exporter does not own are never touched.
  */
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { isFile } from "./is-file.js";
 
 /** The stage folder's name inside the output folder; an export killed midway leaves it for the next to clear. */
 export const EXPORT_STAGE_DIR = ".ssb-export.tmp";
@@ -23,14 +24,6 @@ export async function openExportStage(outDir: string): Promise<string> {
 /** Removes a stage after a failed export; the output folder keeps what it had. */
 export async function discardExportStage(stage: string): Promise<void> {
   await rm(stage, { recursive: true, force: true });
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -9,9 +9,10 @@
  * producer_name); such a folder's config and tokenizer files are the export's too unless the folder is a
  * checkpoint (holds *.safetensors), as when a checkpoint was exported into its own folder.
  */
-import { open, readdir, readFile, stat } from "node:fs/promises";
+import { open, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { GENAI_CONFIG_FILE } from "./genai-config.js";
+import { isFile } from "./is-file.js";
 
 /** Files a runtime needs beside the graph; copied when the checkpoint has them. */
 export const COMPANION_FILES = [
@@ -51,14 +52,6 @@ export interface ExportTargetPlan {
   copy: string[];
   /** Names in the output folder an earlier export wrote: this one may replace or remove them. */
   earlier: Set<string>;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 const isPlainName = (name: unknown): name is string =>

@@ -4,7 +4,7 @@
  * small interface that speaks token ids as plain numbers.
  */
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { refuseUnknownOptions } from "@ssb/cli-kit";
@@ -16,6 +16,7 @@ import {
   type RenderChatOptions,
 } from "./chat-template.js";
 import { readJsonFile } from "./config.js";
+import { isFile } from "./is-file.js";
 import { describeValue, expectObject, isJsonObject, type JsonObject, ModelFileError } from "./json-fields.js";
 
 export const TOKENIZER_FILE = "tokenizer.json";
@@ -378,14 +379,6 @@ export function createTokenizer(
       return fingerprint;
     },
   };
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /**
